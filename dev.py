@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Set-up and entry points for a fresh checkout: `python3 dev.py example` and `python3 dev.py test`.
+
+Each makes `.venv` (once), installs initlint into it with what the command needs, then runs.
+Only Python 3.9+ and pip are assumed.
+"""
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+# torch is pinned: an unpinned torch may pull a multi-GB GPU build.
+EXTRAS = {"example": "", "test": "[test,runtime]"}
+
+
+def ensure_venv(extras: str) -> None:
+    stamp = VENV / f".installed{extras or '[static]'}"
+    if stamp.exists():
+        return
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip = [str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}{extras}"], check=True)
+    stamp.touch()
+
+
+def main() -> int:
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command not in EXTRAS:
+        print("usage: python3 dev.py example | test [pytest args]", file=sys.stderr)
+        return 2
+    ensure_venv(EXTRAS[command])
+    if command == "example":
+        return subprocess.run([str(BIN / "initlint"), "check", "examples/"], cwd=ROOT).returncode
+    return subprocess.run([str(PY), "-m", "pytest", *sys.argv[2:]], cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

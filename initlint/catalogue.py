@@ -1,0 +1,382 @@
+"""The activation and gain catalogue: the one place that says what each activation calls for.
+
+Both the static analysis and the runtime mode import this module; nothing here imports
+torch. Every number the tool prints about a gain comes from `Activation.gain` below.
+
+Gains follow `torch.nn.init.calculate_gain` where torch has a name for the activation
+(relu, leaky_relu, tanh, sigmoid). Where torch has none, the gain is the one that keeps
+the second moment of the signal through the layer:
+
+    g = 1 / sqrt(E[phi(z)^2]),   z ~ N(0, 1)
+
+Derivation: for y = W x with W_ij ~ (0, s^2) and x_j = phi(h_j) of unit-variance
+pre-activations h, Var(y_i) = fan_in * s^2 * E[phi(h)^2]. Keeping Var(y) = 1 layer
+after layer needs s = g / sqrt(fan_in) with g as above. For ReLU this gives sqrt(2),
+for LeakyReLU(s) sqrt(2 / (1 + s^2)): torch's own values, so the rule is one rule.
+GELU, SiLU, Mish and Hardswish are not positively homogeneous (phi(c z) != c phi(z)),
+so no constant is exact at every input scale; the value at unit scale is the closest
+single number, and always much closer than the default.
+
+SELU calls for LeCun normal (std 1/sqrt(fan_in)), as torch's docs say; its
+`calculate_gain('selu') = 3/4` serves another purpose. Sigmoid uses torch's gain 1.
+
+The default init of Linear/ConvNd is kaiming_uniform_(w, a=sqrt(5)):
+gain = sqrt(2 / (1 + 5)) = 1/sqrt(3), bound = gain * sqrt(3 / fan_in) = 1/sqrt(fan_in),
+std = 1/sqrt(3 * fan_in).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Optional
+
+DEFAULT_GAIN = 1.0 / math.sqrt(3.0)  # what kaiming_uniform_(w, a=sqrt(5)) amounts to
+
+# Names torch.nn.init.calculate_gain accepts; any other raises ValueError at run time.
+TORCH_GAIN_NAMES = frozenset(
+    {
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "selu",
+    }
+)
+
+# The vocabulary shared by `inspect`, the rules and the runtime mode.
+VOCABULARY = (
+    "relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "selu", "celu", "gelu",
+    "silu", "mish", "hardswish", "hardsigmoid", "tanh", "sigmoid", "softplus",
+    "softsign", "hardtanh", "logsigmoid", "softmax", "none", "unknown",
+)  # fmt: skip
+
+
+def _phi(z: float) -> float:
+    return math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+def _softplus(z: float) -> float:
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _elu(alpha: float) -> Callable[[float], float]:
+    return lambda z: z if z > 0 else alpha * math.expm1(z)
+
+
+def _celu(alpha: float) -> Callable[[float], float]:
+    return lambda z: z if z > 0 else alpha * math.expm1(z / alpha)
+
+
+_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "gelu": lambda z: z * 0.5 * (1.0 + math.erf(z / math.sqrt(2.0))),
+    "silu": lambda z: z / (1.0 + math.exp(-z)),
+    "mish": lambda z: z * math.tanh(_softplus(z)),
+    "hardswish": lambda z: z * min(max(z + 3.0, 0.0), 6.0) / 6.0,
+    "hardtanh": lambda z: min(max(z, -1.0), 1.0),
+    "softsign": lambda z: z / (1.0 + abs(z)),
+    "softplus": _softplus,
+    "logsigmoid": lambda z: -_softplus(-z),
+    "tanh": math.tanh,
+    "relu": lambda z: max(z, 0.0),
+}
+# Kinks of the piecewise activations, so the quadrature needs no smoothness across them.
+_BREAKPOINTS = (-3.0, -1.0, 0.0, 1.0, 3.0)
+
+
+def second_moment(fn: Callable[[float], float]) -> float:
+    """E[fn(z)^2] for z ~ N(0,1), by composite Simpson on [-12, 12] split at the kinks."""
+    edges = (-12.0, *_BREAKPOINTS, 12.0)
+    total = 0.0
+    for lo, hi in zip(edges, edges[1:]):
+        steps = 400
+        h = (hi - lo) / steps
+        acc = 0.0
+        for i in range(steps + 1):
+            z = lo + i * h
+            weight = 1 if i in (0, steps) else (4 if i % 2 else 2)
+            acc += weight * fn(z) ** 2 * _phi(z)
+        total += acc * h / 3.0
+    return total
+
+
+@lru_cache(maxsize=None)
+def second_moment_gain(name: str, alpha: float = 1.0) -> float:
+    """1/sqrt(E[phi(z)^2]) for a named activation (elu/celu take their alpha)."""
+    if name == "elu":
+        fn = _elu(alpha)
+    elif name == "celu":
+        fn = _celu(alpha)
+    else:
+        fn = _FUNCTIONS[name]
+    return 1.0 / math.sqrt(second_moment(fn))
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """How to initialise a layer for one activation, in plain torch terms."""
+
+    activation: str
+    gain: float  # std = gain / sqrt(fan) under the kaiming scheme
+    nonlinearity: str  # the name passed to kaiming_*_
+    a: Optional[float]  # negative slope passed to kaiming_*_ (leaky family)
+    extra_scale: Optional[float]  # multiply after a 'linear' kaiming call (no torch name)
+    always_normal: bool  # SELU: LeCun normal, whatever the configured distribution
+    why: str  # where the number comes from, one line
+
+    def std(self, fan: int) -> float:
+        return self.gain / math.sqrt(fan)
+
+    def calls(
+        self,
+        weight: str,
+        init_module: str = "nn.init",
+        distribution: str = "uniform",
+        mode: str = "fan_in",
+    ) -> list[str]:
+        """Source lines (no indentation) that give `weight` this init."""
+        dist = "normal" if self.always_normal else distribution
+        args = [weight]
+        if self.a is not None:
+            args.append(f"a={_short(self.a)}")
+        if mode != "fan_in":
+            args.append(f'mode="{mode}"')
+        args.append(f'nonlinearity="{self.nonlinearity}"')
+        lines = [f"{init_module}.kaiming_{dist}_({', '.join(args)})"]
+        if self.extra_scale is not None:
+            lines.append(f"{weight}.data.mul_({self.extra_scale:.5f})  # {self.why}")
+        return lines
+
+
+def _short(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def leaky_gain(slope: float) -> float:
+    return math.sqrt(2.0 / (1.0 + slope * slope))
+
+
+# Families group activations that one rule speaks for (see initlint/rules.py).
+FAMILY = {
+    "relu": "relu",
+    "relu6": "relu",
+    "leaky_relu": "leaky",
+    "prelu": "leaky",
+    "rrelu": "leaky",
+    "tanh": "tanh",
+    "hardtanh": "tanh",
+    "softsign": "tanh",
+    "sigmoid": "sigmoid",
+    "hardsigmoid": "sigmoid",
+    "logsigmoid": "sigmoid",
+    "selu": "selu",
+    "gelu": "smooth",
+    "silu": "smooth",
+    "mish": "smooth",
+    "hardswish": "smooth",
+    "elu": "smooth",
+    "celu": "smooth",
+    "softplus": "smooth",
+    "softmax": "none",
+    "none": "none",
+    "unknown": "unknown",
+}
+
+DEFAULT_PARAM = {"leaky_relu": 0.01, "prelu": 0.25, "rrelu": (1.0 / 8 + 1.0 / 3) / 2, "elu": 1.0, "celu": 1.0}
+
+_DISPLAY = {
+    "relu": "ReLU", "relu6": "ReLU6", "leaky_relu": "LeakyReLU", "prelu": "PReLU", "rrelu": "RReLU",
+    "elu": "ELU", "selu": "SELU", "celu": "CELU", "gelu": "GELU", "silu": "SiLU", "mish": "Mish",
+    "hardswish": "Hardswish", "hardsigmoid": "Hardsigmoid", "tanh": "Tanh", "sigmoid": "Sigmoid",
+    "softplus": "Softplus", "softsign": "Softsign", "hardtanh": "Hardtanh", "logsigmoid": "LogSigmoid",
+    "softmax": "Softmax", "none": "no activation", "unknown": "unknown",
+}  # fmt: skip
+
+
+def display_name(activation: str, param: Optional[float] = None) -> str:
+    name = _DISPLAY.get(activation, activation)
+    if param is not None and activation in ("leaky_relu", "prelu", "elu", "celu"):
+        return f"{name}({_short(param)})"
+    return name
+
+
+def recommend(activation: str, param: Optional[float] = None) -> Optional[Recommendation]:
+    """The init an activation calls for, or None where the choice is not a fact
+    (none, softmax, unknown: output heads and the like)."""
+    if activation in ("relu", "relu6"):
+        return Recommendation(activation, math.sqrt(2.0), "relu", None, None, False, "He init: gain sqrt(2)")
+    if activation in ("leaky_relu", "prelu", "rrelu"):
+        slope = DEFAULT_PARAM[activation] if param is None else float(param)
+        return Recommendation(
+            activation, leaky_gain(slope), "leaky_relu", slope, None, False, f"gain sqrt(2/(1+{_short(slope)}^2))"
+        )
+    if activation == "tanh":
+        return Recommendation(activation, 5.0 / 3.0, "tanh", None, None, False, "torch's tanh gain 5/3")
+    if activation in ("sigmoid", "hardsigmoid"):
+        return Recommendation(activation, 1.0, "sigmoid", None, None, False, "torch's sigmoid gain 1")
+    if activation == "selu":
+        return Recommendation(activation, 1.0, "linear", None, None, True, "LeCun normal for SELU")
+    if activation in ("elu", "celu"):
+        alpha = 1.0 if param is None else float(param)
+        gain = second_moment_gain(activation, alpha)
+        why = f"{display_name(activation, param)} gain 1/sqrt(E[phi(z)^2]), z~N(0,1)"
+        return Recommendation(activation, gain, "linear", None, gain, False, why)
+    if activation in _FUNCTIONS and activation not in ("tanh", "relu"):
+        gain = second_moment_gain(activation)
+        why = f"{display_name(activation)} gain 1/sqrt(E[phi(z)^2]), z~N(0,1)"
+        return Recommendation(activation, gain, "linear", None, gain, False, why)
+    return None
+
+
+def gain_of_init(
+    function: str, nonlinearity: Optional[str] = None, a: Optional[float] = None, gain: Optional[float] = None
+) -> Optional[float]:
+    """The effective kaiming-scheme gain of an explicit `nn.init` call, where it has one.
+
+    kaiming_*_(w) with no arguments means nonlinearity='leaky_relu', a=0: gain sqrt(2).
+    xavier_*_ scales by fan average, so it has no fan_in gain; callers compare those separately.
+    """
+    if function.startswith("kaiming_"):
+        nl = nonlinearity or "leaky_relu"
+        if nl == "leaky_relu":
+            return leaky_gain(a if a is not None else 0.0)
+        return torch_gain(nl)
+    return None
+
+
+def torch_gain(nonlinearity: str, param: Optional[float] = None) -> Optional[float]:
+    """calculate_gain as torch computes it; None for names torch rejects."""
+    if nonlinearity in ("linear", "sigmoid") or nonlinearity.startswith("conv"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3.0
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        return leaky_gain(0.01 if param is None else param)
+    if nonlinearity == "selu":
+        return 0.75
+    return None
+
+
+# What static and runtime both treat as not changing which gain is right: the signal passes
+# through these on its way from a layer to its activation.
+TRANSPARENT_MODULES = frozenset(
+    {
+        "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LazyBatchNorm1d",
+        "LazyBatchNorm2d", "LazyBatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+        "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+        "LazyInstanceNorm3d", "LocalResponseNorm", "RMSNorm", "Dropout", "Dropout1d", "Dropout2d",
+        "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+        "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+        "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+        "LPPool1d", "LPPool2d", "Identity", "Flatten", "Unflatten", "ZeroPad2d", "ConstantPad1d",
+        "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad2d",
+    }
+)  # fmt: skip
+# Functions (torch.*, F.*) and tensor methods that are transparent in the same sense.
+TRANSPARENT_FUNCTIONS = frozenset(
+    {
+        "batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm",
+        "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+        "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+        "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+        "adaptive_max_pool2d", "adaptive_max_pool3d", "flatten", "reshape", "view", "permute",
+        "transpose", "contiguous", "squeeze", "unsqueeze", "pad", "add", "add_", "clone",
+        "mean", "view_as", "reshape_as", "movedim", "swapaxes", "unflatten", "float", "to",
+    }
+)  # fmt: skip
+
+# Module classes (nn.X) that are activations, with the constructor argument that carries
+# their parameter (name, position).
+ACTIVATION_MODULES: dict[str, tuple[str, Optional[tuple[str, int]]]] = {
+    "ReLU": ("relu", None),
+    "ReLU6": ("relu6", None),
+    "LeakyReLU": ("leaky_relu", ("negative_slope", 0)),
+    "PReLU": ("prelu", ("init", 1)),
+    "RReLU": ("rrelu", None),
+    "ELU": ("elu", ("alpha", 0)),
+    "SELU": ("selu", None),
+    "CELU": ("celu", ("alpha", 0)),
+    "GELU": ("gelu", None),
+    "SiLU": ("silu", None),
+    "Mish": ("mish", None),
+    "Hardswish": ("hardswish", None),
+    "Hardsigmoid": ("hardsigmoid", None),
+    "Tanh": ("tanh", None),
+    "Sigmoid": ("sigmoid", None),
+    "Softplus": ("softplus", None),
+    "Softsign": ("softsign", None),
+    "Hardtanh": ("hardtanh", None),
+    "LogSigmoid": ("logsigmoid", None),
+    "Softmax": ("softmax", None),
+    "LogSoftmax": ("softmax", None),
+    "Softmin": ("softmax", None),
+    "Softmax2d": ("softmax", None),
+}
+
+# Functions (torch.X, torch.nn.functional.X) and tensor methods that are activations,
+# with the argument that carries their parameter (name, position after the input).
+ACTIVATION_FUNCTIONS: dict[str, tuple[str, Optional[tuple[str, int]]]] = {
+    "relu": ("relu", None),
+    "relu_": ("relu", None),
+    "relu6": ("relu6", None),
+    "leaky_relu": ("leaky_relu", ("negative_slope", 1)),
+    "leaky_relu_": ("leaky_relu", ("negative_slope", 1)),
+    "prelu": ("prelu", None),
+    "rrelu": ("rrelu", None),
+    "rrelu_": ("rrelu", None),
+    "elu": ("elu", ("alpha", 1)),
+    "elu_": ("elu", ("alpha", 1)),
+    "selu": ("selu", None),
+    "selu_": ("selu", None),
+    "celu": ("celu", ("alpha", 1)),
+    "celu_": ("celu", ("alpha", 1)),
+    "gelu": ("gelu", None),
+    "silu": ("silu", None),
+    "mish": ("mish", None),
+    "hardswish": ("hardswish", None),
+    "hardsigmoid": ("hardsigmoid", None),
+    "tanh": ("tanh", None),
+    "tanh_": ("tanh", None),
+    "sigmoid": ("sigmoid", None),
+    "sigmoid_": ("sigmoid", None),
+    "softplus": ("softplus", None),
+    "softsign": ("softsign", None),
+    "hardtanh": ("hardtanh", None),
+    "hardtanh_": ("hardtanh", None),
+    "logsigmoid": ("logsigmoid", None),
+    "softmax": ("softmax", None),
+    "log_softmax": ("softmax", None),
+    "softmin": ("softmax", None),
+}
+
+# Conv/Linear classes whose default init the tool checks; value: (kind, spatial dims).
+LAYER_TYPES: dict[str, tuple[str, int]] = {
+    "Linear": ("linear", 0),
+    "LazyLinear": ("linear", 0),
+    "Conv1d": ("conv", 1),
+    "Conv2d": ("conv", 2),
+    "Conv3d": ("conv", 3),
+    "ConvTranspose1d": ("conv_transpose", 1),
+    "ConvTranspose2d": ("conv_transpose", 2),
+    "ConvTranspose3d": ("conv_transpose", 3),
+    "LazyConv1d": ("conv", 1),
+    "LazyConv2d": ("conv", 2),
+    "LazyConv3d": ("conv", 3),
+    "LazyConvTranspose1d": ("conv_transpose", 1),
+    "LazyConvTranspose2d": ("conv_transpose", 2),
+    "LazyConvTranspose3d": ("conv_transpose", 3),
+}
+
+
+def is_lazy(layer_type: str) -> bool:
+    return layer_type.startswith("Lazy")

@@ -1,0 +1,179 @@
+"""Plain data passed between the stages: analysis -> rules -> findings -> report or fix.
+
+Nothing here knows about LibCST or torch. Lines are 1-based; columns are 1-based, as
+ruff prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+
+@dataclass
+class InitCall:
+    """An explicit initialisation applied to a layer's weight, as written in source."""
+
+    function: str  # e.g. "kaiming_uniform_", "xavier_normal_", "normal_", "trunc_normal_"
+    text: str  # the call as written, shortened for messages
+    line: int
+    nonlinearity: Optional[str] = None  # kaiming's nonlinearity= (None when not given)
+    a: Optional[float] = None  # kaiming's a= (negative slope)
+    gain_name: Optional[str] = None  # gain=calculate_gain("...") of xavier & co
+    gain_param: Optional[float] = None
+    mode: Optional[str] = None  # kaiming's mode=
+
+
+@dataclass
+class FixPlan:
+    """Where and how an init call for this layer can be inserted, as the analysis saw it.
+
+    The fixer turns this into text; it never re-reads the tree. `reason` is set (and the
+    rest may be empty) when the layer must not be fixed automatically.
+    """
+
+    insert_after_line: int = 0  # the last line of the statement the init goes after
+    indent: str = ""  # indentation of that statement, as written (tabs stay tabs)
+    weight: str = ""  # expression for the weight, e.g. "self.body[0].weight"
+    loop_over: Optional[str] = None  # container to loop over (ModuleList built inline)
+    reason: Optional[str] = None  # why it cannot be fixed, when it cannot
+
+
+@dataclass
+class Layer:
+    """One Conv/Linear layer construction found in source: what follows it, how it is initialised."""
+
+    path: str
+    line: int  # where the expression that builds the layer starts (the call in the class)
+    column: int
+    end_line: int
+    end_column: int
+    class_name: Optional[str]  # enclosing nn.Module class; None for a free function
+    name: Optional[str]  # as named_modules() names it relative to class_name ("features.0", "blocks.*")
+    layer_type: str  # "Conv2d", "Linear", ...
+    activation: str  # one of catalogue.VOCABULARY
+    activation_param: Optional[float]
+    activation_evidence: str
+    init: str  # "default" | "explicit" | "unknown"
+    init_evidence: str
+    init_call: Optional[InitCall] = None
+    fix: Optional[FixPlan] = None
+    recommended: Optional[str] = None  # the init call to use, filled from the catalogue
+
+    def row(self) -> dict:
+        """The `inspect` JSON row."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "class": self.class_name,
+            "layer": self.name,
+            "layer_type": self.layer_type,
+            "activation": self.activation,
+            "activation_param": self.activation_param,
+            "activation_evidence": self.activation_evidence,
+            "init": self.init,
+            "init_evidence": self.init_evidence,
+            "recommended": self.recommended,
+        }
+
+
+@dataclass
+class GainCall:
+    """A `calculate_gain(...)` call anywhere in the file (torch rejects some names at run time)."""
+
+    name: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class ModuleModel:
+    """One nn.Module subclass: its layers and the init routines it owns."""
+
+    name: str
+    line: int
+    layers: list[Layer] = field(default_factory=list)
+    init_routines: list[str] = field(default_factory=list)  # e.g. "_init_weights", "reset_parameters"
+
+
+@dataclass
+class FileModel:
+    """Everything the rules may read about one file."""
+
+    path: str
+    modules: list[ModuleModel] = field(default_factory=list)
+    free_layers: list[Layer] = field(default_factory=list)  # built outside any class
+    gain_calls: list[GainCall] = field(default_factory=list)
+    nn_alias: Optional[str] = None  # how the file spells torch.nn ("nn", "torch.nn"), if it can
+    init_alias: Optional[str] = None  # how it spells torch.nn.init ("nn.init", "init"), if it can
+    import_line: int = 0  # last line of the import block, where a missing import would go
+
+    @property
+    def layers(self) -> list[Layer]:
+        out = [layer for module in self.modules for layer in module.layers]
+        out.extend(self.free_layers)
+        out.sort(key=lambda layer: (layer.line, layer.column))
+        return out
+
+
+@dataclass
+class Edit:
+    """Replace the text between two positions (equal positions: insert)."""
+
+    content: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class Fix:
+    applicability: str  # "safe" | "unsafe"
+    message: str
+    edits: list[Edit] = field(default_factory=list)
+
+
+@dataclass
+class Finding:
+    code: str
+    message: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    class_name: Optional[str] = None
+    layer: Optional[str] = None
+    fix: Optional[Fix] = None
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "class": self.class_name,
+            "layer": self.layer,
+            "fix": asdict(self.fix) if self.fix else None,
+        }
+
+
+@dataclass
+class FileError:
+    """A file that could not be checked: unreadable, not text, does not parse."""
+
+    path: str
+    message: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}:{self.column or 1}"
+        return f"{where}: error: {self.message}"
