@@ -1,0 +1,2079 @@
+"""Source -> module model: one LibCST parse and one walk per file.
+
+For every Conv/Linear layer built in a file this works out
+- where it is built (the call in the class, or the helper call that returns it),
+- its name as `named_modules()` would give it, relative to its class,
+- which activation follows it, by abstract interpretation of `forward` (and of
+  `nn.Sequential` chains, lists built in loops, helper factories, sub-module classes),
+- whether something initialises it explicitly (direct `nn.init` calls, `.data.normal_()`,
+  init loops over `self.modules()`, `self.apply(fn)`, `post_init()` + `_init_weights`).
+
+The abstract values are deliberately few. A tensor is a `Flow`: the set of layer sites
+whose output reaches it through transparent ops only. Calling an activation on a flow
+records that activation for every site in it; any other op records "none"; an op we
+cannot see records "unknown". A site that ends up with disagreeing outcomes is unknown:
+the analysis never guesses.
+
+No metadata providers: names are resolved from the file's own import statements and
+positions are computed only for the nodes that are reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Optional, Union
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from . import catalogue
+from .model import FileModel, FixPlan, GainCall, InitCall, Layer, ModuleModel
+
+MAX_INLINE_DEPTH = 4  # helper/method inlining depth; deeper calls are unknown
+INIT_FUNCTIONS = re.compile(
+    r"^(kaiming|xavier|trunc_normal|normal|uniform|orthogonal|sparse|dirac|eye|constant|zeros?|ones|"
+    r"lecun|variance_scaling|glorot|he)_?\w*_?$"
+)
+INPLACE_INIT_METHODS = frozenset(
+    {"normal_", "uniform_", "zero_", "fill_", "copy_", "mul_", "div_", "trunc_normal_", "orthogonal_",
+     "clamp_", "set_", "data_", "kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_"}
+)  # fmt: skip
+NORM_HINT = re.compile(r"norm|bn$|^bn", re.I)
+
+
+class SourceError(Exception):
+    """The source does not parse (or cannot be analysed at all)."""
+
+    def __init__(self, message: str, line: Optional[int] = None, column: Optional[int] = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+# ---------------------------------------------------------------------------------------
+# Abstract values
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Site:
+    """One place a Conv/Linear layer is built (per class that builds it)."""
+
+    layer_type: str
+    node: cst.CSTNode  # the expression reported (layer call, or the helper call in the class)
+    class_name: Optional[str]
+    name: Optional[str] = None
+    outcomes: list = field(default_factory=list)  # (activation, param, evidence)
+    anchor: Optional[cst.CSTNode] = None  # statement the fix goes after
+    weight: Optional[str] = None  # expression of its weight at the anchor
+    fix_reason: Optional[str] = None
+    explicit_init: Optional[InitCall] = None
+    init_state: Optional[str] = None  # set when decided locally ("explicit"/"unknown")
+    init_evidence: str = ""
+    subclass_init: Optional[str] = None  # a layer subclass in this file with its own reset_parameters
+
+    def record(self, activation: str, param: Optional[float], evidence: str) -> None:
+        self.outcomes.append((activation, param, evidence))
+
+
+@dataclass(eq=False)
+class InputSite:
+    """The input of a module, so its effect on whatever feeds it can be summarised."""
+
+    owner: str
+    outcomes: list = field(default_factory=list)
+
+    def record(self, activation: str, param: Optional[float], evidence: str) -> None:
+        self.outcomes.append((activation, param, evidence))
+
+
+AnySite = Union[Site, InputSite]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A tensor: the sites whose output reaches it through transparent ops only."""
+
+    sites: frozenset = frozenset()
+
+
+OPAQUE = Flow()
+
+
+@dataclass
+class LayerV:
+    site: Site
+
+
+@dataclass
+class ActV:
+    activation: str
+    param: Optional[float]
+    evidence: str
+
+
+@dataclass
+class TransparentV:
+    what: str
+
+
+@dataclass
+class ClassRefV:
+    """A class or factory not yet called: nn.ReLU, Bottleneck, a layer class."""
+
+    qualname: str  # "torch.nn.ReLU" or "local:Bottleneck"
+    evidence: str = ""
+
+
+@dataclass
+class InstV:
+    """An instance of a class defined in this file."""
+
+    cls: str
+
+
+@dataclass
+class ChainV:
+    """nn.Sequential (or a list of modules): items in order, with loops and alternatives.
+
+    items: list of (name, value) | ("<loop>", [items]) | ("<alt>", [[items], ...])
+    """
+
+    items: list
+    kind: str = "sequential"  # "sequential" | "list" (ModuleList / python list: not chained)
+    summary: Optional["Summary"] = None
+
+
+@dataclass
+class ParamV:
+    name: str
+    default: object
+
+
+@dataclass
+class UnknownV:
+    why: str
+
+
+NONE_V = "<None>"
+Value = object
+
+
+@dataclass
+class Summary:
+    """What a module does to its input (entry outcomes) and which sites reach its output."""
+
+    entry: list  # outcomes recorded on its input
+    exits: frozenset  # sites pending at its output (may include its InputSite: passthrough)
+    input_site: Optional[InputSite] = None
+
+
+# ---------------------------------------------------------------------------------------
+# Positions, computed only for what is reported
+# ---------------------------------------------------------------------------------------
+
+
+class _PositionState(CodegenState):
+    """Codegen that tracks line/column and records the span of the wanted nodes only."""
+
+    def __init__(self, module: cst.Module, wanted: set, line: int = 1, column: int = 0):
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.wanted = wanted
+        self.line = line
+        self.column = column
+        self.starts: dict = {}
+        self.spans: dict = {}
+
+    def _advance(self, value: str) -> None:
+        newlines = value.count("\n")
+        if newlines:
+            self.line += newlines
+            self.column = len(value) - value.rindex("\n") - 1
+        else:
+            self.column += len(value)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self._advance(value)
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        for token in self.indent_tokens:
+            self._advance(token)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.wanted:
+            self.starts[id(node)] = (self.line, self.column)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        key = id(node)
+        if key in self.wanted and key in self.starts:
+            self.spans[key] = (self.starts[key], (self.line, self.column))
+
+
+def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict:
+    """id(node) -> ((line, col0), (end_line, end_col0)) for the given nodes.
+
+    Top-level statements that hold none of them are only counted for their newlines.
+    """
+    wanted = {id(n) for n in nodes}
+    if not wanted:
+        return {}
+    holders = _top_level_holders(module, wanted)
+    state = _PositionState(module, wanted)
+    for h in module.header:
+        h._codegen(state)
+    spans: dict = {}
+    for stmt in module.body:
+        if id(stmt) in holders:
+            stmt._codegen(state)
+        else:
+            state._advance(module.code_for_node(stmt))
+    spans.update(state.spans)
+    return spans
+
+
+def _top_level_holders(module: cst.Module, wanted: set) -> set:
+    holders = set()
+    for stmt in module.body:
+        if _contains_any(stmt, wanted):
+            holders.add(id(stmt))
+    return holders
+
+
+def _contains_any(node: cst.CSTNode, wanted: set) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in wanted:
+            return True
+        stack.extend(current.children)
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------
+
+
+def dotted(node: cst.CSTNode) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def _module_name(node: Union[cst.Attribute, cst.Name, cst.ImportFrom]) -> str:
+    if isinstance(node, cst.ImportFrom):
+        dots = "." * len(node.relative)
+        return dots + (dotted(node.module) or "" if node.module else "")
+    return dotted(node) or ""
+
+
+class Imports:
+    """Local names -> qualified names, from the file's own import statements."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def add(self, stmt: cst.BaseSmallStatement) -> None:
+        if isinstance(stmt, cst.Import):
+            for alias in stmt.names:
+                full = dotted(alias.name) or ""
+                if alias.asname is not None:
+                    self.names[alias.asname.name.value] = full
+                else:
+                    top = full.split(".")[0]
+                    self.names[top] = top
+        elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
+            base = _module_name(stmt)
+            for alias in stmt.names:
+                name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name) or ""
+                local = alias.asname.name.value if alias.asname is not None else name
+                self.names[local] = f"{base}.{name}"
+
+    def qualify(self, node: cst.CSTNode) -> Optional[str]:
+        text = dotted(node)
+        if text is None:
+            return None
+        head, _, rest = text.partition(".")
+        if head in self.names:
+            base = self.names[head]
+            return f"{base}.{rest}" if rest else base
+        if head == "nn" and "nn" not in self.names:
+            return f"torch.nn.{rest}" if rest else "torch.nn"  # snippets that never import nn
+        return None
+
+
+def torch_nn_name(qualname: Optional[str]) -> Optional[str]:
+    """'torch.nn.Conv2d' / 'torch.nn.modules.conv.Conv2d' -> 'Conv2d'; else None."""
+    if not qualname or not qualname.startswith("torch.nn."):
+        return None
+    rest = qualname[len("torch.nn.") :]
+    if rest.startswith(("functional.", "init.")):
+        return None
+    return rest.rsplit(".", 1)[-1]
+
+
+def functional_name(qualname: Optional[str]) -> Optional[str]:
+    """torch.relu / torch.nn.functional.relu / torch.Tensor.relu -> 'relu'."""
+    if not qualname:
+        return None
+    for prefix in ("torch.nn.functional.", "torch.special.", "torch.Tensor.", "torch."):
+        if qualname.startswith(prefix):
+            rest = qualname[len(prefix) :]
+            return rest if "." not in rest else None
+    return None
+
+
+def init_function_name(qualname: Optional[str], text: Optional[str]) -> Optional[str]:
+    """Name of an init function: torch.nn.init.X, or a helper that looks like one (trunc_normal_)."""
+    if qualname and qualname.startswith("torch.nn.init."):
+        return qualname.rsplit(".", 1)[-1]
+    name = (text or "").rsplit(".", 1)[-1]
+    if name and name.endswith("_") and INIT_FUNCTIONS.match(name):
+        return name
+    if name in ("trunc_normal_tf_", "lecun_normal_", "variance_scaling_", "init_weights"):
+        return name
+    return None
+
+
+def literal_number(node: Optional[cst.CSTNode]) -> Optional[float]:
+    if node is None:
+        return None
+    if isinstance(node, (cst.Integer, cst.Float)):
+        try:
+            return float(node.evaluated_value)
+        except (ValueError, TypeError):
+            return None
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = literal_number(node.expression)
+        return None if inner is None else -inner
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        a, b = literal_number(node.left), literal_number(node.right)
+        return None if a is None or not b else a / b
+    if isinstance(node, cst.Call) and dotted(node.func) in ("math.sqrt", "sqrt") and node.args:
+        inner = literal_number(node.args[0].value)
+        return None if inner is None or inner < 0 else inner**0.5
+    return None
+
+
+def literal_string(node: Optional[cst.CSTNode]) -> Optional[str]:
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - odd prefixes: not a literal we can use
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def argument(call: cst.Call, name: str, position: Optional[int]) -> Optional[cst.BaseExpression]:
+    for i, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    if position is not None:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if len(positional) > position:
+            return positional[position].value
+    return None
+
+
+def short_code(node: cst.CSTNode, limit: int = 90) -> str:
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------------------
+# The file walk
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClassInfo:
+    node: cst.ClassDef
+    name: str
+    bases: list  # qualified names or "local:X"
+    methods: dict  # name -> FunctionDef
+    sites: list = field(default_factory=list)
+    attrs: dict = field(default_factory=dict)  # self.attr -> value (after __init__)
+    summary: Optional[Summary] = None
+    analysing: bool = False
+    contains: set = field(default_factory=set)  # classes instantiated in its tree
+    contains_unknown: bool = False  # builds something whose class is not known
+    init_rules: list = field(default_factory=list)  # (types, InitCall|None, evidence, state)
+    own_init_rules_done: bool = False
+    routines: list = field(default_factory=list)
+    used_in_flow: bool = False
+    layer_subclass: Optional[str] = None  # base layer type when it subclasses nn.Linear/ConvNd
+
+
+class FileAnalysis:
+    def __init__(self, module: cst.Module, path: str):
+        self.module = module
+        self.path = path
+        self.imports = Imports()
+        self.classes: dict[str, ClassInfo] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.free_sites: list[Site] = []
+        self.gain_calls: list[tuple] = []  # (name, node)
+        self.import_end_stmt: Optional[cst.CSTNode] = None
+        self.functions_used_by_classes: set[str] = set()
+        self.references: dict[str, int] = {}  # class name -> uncalled references (passed as value)
+        self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
+
+    # -- collection -----------------------------------------------------------------------
+
+    def collect(self) -> None:
+        for stmt in self.module.body:
+            self._collect_stmt(stmt, top=True)
+        self._scan_references(self.module)
+
+    def _collect_stmt(self, stmt: cst.CSTNode, top: bool) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    self.imports.add(small)
+                    if top:
+                        self.import_end_stmt = stmt
+        elif isinstance(stmt, cst.ClassDef):
+            self._collect_class(stmt)
+        elif isinstance(stmt, cst.FunctionDef):
+            self.functions.setdefault(stmt.name.value, stmt)
+        elif isinstance(stmt, (cst.If, cst.Try)):
+            for block in _blocks(stmt):
+                for inner in block:
+                    self._collect_stmt(inner, top=False)
+
+    def _collect_class(self, node: cst.ClassDef) -> None:
+        methods = {}
+        for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+            if isinstance(stmt, cst.FunctionDef):
+                methods[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.ClassDef):
+                self._collect_class(stmt)
+        bases = []
+        for arg in node.bases:
+            q = self.imports.qualify(arg.value)
+            text = dotted(arg.value)
+            bases.append(q or (f"local:{text}" if text else "?"))
+        name = node.name.value
+        if name not in self.classes:
+            self.classes[name] = ClassInfo(node, name, bases, methods)
+
+    def _scan_references(self, root: cst.CSTNode) -> None:
+        """Count how each local class is referenced outside classes' own flows."""
+        stack: list = [(root, False)]
+        while stack:
+            node, in_class = stack.pop()
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.classes:
+                if not in_class:
+                    self.top_calls[node.func.value] = self.top_calls.get(node.func.value, 0) + 1
+                for child in node.args:
+                    stack.append((child, in_class))
+                continue
+            if isinstance(node, cst.Name) and node.value in self.classes:
+                self.references[node.value] = self.references.get(node.value, 0) + 1
+                continue
+            if isinstance(node, cst.ClassDef):
+                for child in node.body.children:
+                    stack.append((child, True))
+                continue
+            if isinstance(node, cst.Attribute):
+                stack.append((node.value, in_class))
+                continue
+            for child in node.children:
+                stack.append((child, in_class))
+
+    # -- class model ----------------------------------------------------------------------
+
+    def method(self, cls: ClassInfo, name: str) -> Optional[tuple[ClassInfo, cst.FunctionDef]]:
+        seen = set()
+        current: Optional[ClassInfo] = cls
+        while current is not None and current.name not in seen:
+            seen.add(current.name)
+            if name in current.methods:
+                return current, current.methods[name]
+            current = self.local_base(current)
+        return None
+
+    def local_base(self, cls: ClassInfo) -> Optional[ClassInfo]:
+        for base in cls.bases:
+            if base.startswith("local:") and base[6:] in self.classes:
+                return self.classes[base[6:]]
+        return None
+
+    def layer_base(self, cls: ClassInfo, depth: int = 0) -> Optional[str]:
+        """The torch layer type a local class derives from (class MyLinear(nn.Linear))."""
+        for base in cls.bases:
+            name = torch_nn_name(base)
+            if name in catalogue.LAYER_TYPES:
+                return name
+            if base.startswith("local:") and base[6:] in self.classes and depth < 5:
+                found = self.layer_base(self.classes[base[6:]], depth + 1)
+                if found:
+                    return found
+        return None
+
+    def build_class(self, cls: ClassInfo) -> None:
+        if cls.attrs or cls.analysing:
+            return
+        cls.analysing = True
+        found = self.method(cls, "__init__")
+        if found is not None:
+            ctx = Context(self, cls, found[1], depth=0)
+            ctx.bind_params(found[1], self_bound=True)
+            ctx.run_init()
+            cls.attrs = ctx.attrs
+        cls.analysing = False
+
+    def summary(self, cls: ClassInfo) -> Summary:
+        if cls.summary is not None:
+            return cls.summary
+        input_site = InputSite(cls.name)
+        cls.summary = Summary(entry=input_site.outcomes, exits=frozenset(), input_site=input_site)
+        self.build_class(cls)
+        found = self.method(cls, "forward")
+        if found is None:
+            input_site.record("unknown", None, f"{cls.name} has no forward in this file")
+            return cls.summary
+        ctx = Context(self, cls, found[1], depth=0)
+        ctx.attrs = cls.attrs
+        ctx.bind_params(found[1], self_bound=True, input_site=input_site)
+        exits = ctx.run_forward()
+        cls.summary.exits = exits
+        return cls.summary
+
+    # -- the run --------------------------------------------------------------------------
+
+    def run(self) -> FileModel:
+        self.collect()
+        for cls in self.classes.values():
+            cls.layer_subclass = self.layer_base(cls)
+        for cls in self.classes.values():
+            if cls.layer_subclass is None:
+                self.summary(cls)
+        for name, fn in self.functions.items():
+            if name not in self.functions_used_by_classes:
+                ctx = Context(self, None, fn, depth=0)
+                ctx.bind_params(fn, self_bound=False)
+                ctx.run_free_function()
+        self._close_class_outputs()
+        self._decide_inits()
+        return self._file_model()
+
+    def _close_class_outputs(self) -> None:
+        """A class's output sites that no flow in this file consumed."""
+        for cls in self.classes.values():
+            summary = cls.summary
+            if summary is None:
+                continue
+            for site in summary.exits:
+                if not isinstance(site, Site) or site.outcomes:
+                    continue
+                if cls.used_in_flow or self.references.get(cls.name):
+                    site.record("unknown", None, f"returned by {cls.name}.forward to a caller not known here")
+                else:
+                    site.record("none", None, f"returned as the output of {cls.name}.forward")
+
+    # -- init -----------------------------------------------------------------------------
+
+    def _decide_inits(self) -> None:
+        # Init rules a class applies to its whole tree (init loops, apply(fn), post_init).
+        for cls in self.classes.values():
+            InitScanner(self, cls).scan()
+        containers = self._containment()
+        for cls in self.classes.values():
+            for site in cls.sites:
+                self._decide_site_init(site, cls, containers)
+        for site in self.free_sites:
+            if site.init_state is None and site.explicit_init is None:
+                site.init_state, site.init_evidence = "default", "no init found for it in this file"
+                self._apply_module_level_inits(site)
+
+    def _containment(self) -> dict:
+        """class name -> set of classes that (may) contain it, transitively."""
+        contained_in: dict[str, set] = {name: set() for name in self.classes}
+        for cls in self.classes.values():
+            stack, seen = list(cls.contains), set()
+            while stack:
+                inner = stack.pop()
+                if inner in seen or inner not in self.classes:
+                    continue
+                seen.add(inner)
+                contained_in[inner].add(cls.name)
+                stack.extend(self.classes[inner].contains)
+        return contained_in
+
+    def _decide_site_init(self, site: Site, cls: ClassInfo, containers: dict) -> None:
+        if site.explicit_init is not None or site.init_state is not None:
+            return
+        if site.subclass_init:
+            site.init_state, site.init_evidence = "explicit", site.subclass_init
+            return
+        rule = self._covering_rule(cls, site)
+        if rule is not None:
+            self._apply_rule(site, rule)
+            return
+        holders = containers.get(cls.name, set())
+        covering = [self._covering_rule(self.classes[h], site) for h in holders]
+        if holders and all(r is not None for r in covering) and not self._may_be_standalone(cls):
+            self._apply_rule(site, covering[0])
+            return
+        if any(r is not None for r in covering):
+            site.init_state = "unknown"
+            site.init_evidence = "initialised by an init loop of a containing class in some uses only"
+            return
+        maybe = [
+            c for c in self.classes.values()
+            if c.contains_unknown and c.init_rules and self.references.get(cls.name) and c.name != cls.name
+        ]  # fmt: skip
+        if maybe:
+            site.init_state = "unknown"
+            site.init_evidence = f"{maybe[0].name} may contain it (built from a parameter) and runs an init loop"
+            return
+        site.init_state, site.init_evidence = "default", "no init found for it in this file"
+
+    def _may_be_standalone(self, cls: ClassInfo) -> bool:
+        return bool(self.top_calls.get(cls.name))
+
+    def _covering_rule(self, cls: ClassInfo, site: Site):
+        for types, call, evidence, state in cls.init_rules:
+            if types is None or _type_matches(site.layer_type, types):
+                return (call, evidence, state)
+        return None
+
+    def _apply_rule(self, site: Site, rule) -> None:
+        call, evidence, state = rule
+        site.init_state, site.init_evidence = state, evidence
+        site.explicit_init = call
+
+    def _apply_module_level_inits(self, site: Site) -> None:
+        pass  # free-function layers: only direct inits (handled when built) apply
+
+    # -- output ---------------------------------------------------------------------------
+
+    def _file_model(self) -> FileModel:
+        all_sites = [(cls.name, s) for cls in self.classes.values() for s in cls.sites]
+        all_sites += [(None, s) for s in self.free_sites]
+        nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
+        nodes += [node for _, node in self.gain_calls]
+        if self.import_end_stmt is not None:
+            nodes.append(self.import_end_stmt)
+        spans = compute_spans(self.module, nodes)
+        lines = self.module.code.splitlines() if any(s.anchor is not None for _, s in all_sites) else []
+        init_alias = self._init_alias()
+        fm = FileModel(path=self.path)
+        fm.nn_alias = self._nn_alias()
+        fm.init_alias = init_alias
+        if self.import_end_stmt is not None and id(self.import_end_stmt) in spans:
+            fm.import_line = _end_line(spans[id(self.import_end_stmt)])
+        modules: dict[str, ModuleModel] = {}
+        seen_positions: set = set()
+        for class_name, site in all_sites:
+            span = spans.get(id(site.node))
+            if span is None:
+                continue
+            (line, col), (end_line, end_col) = span
+            key = (line, col, site.name, class_name)
+            if key in seen_positions:
+                continue
+            seen_positions.add(key)
+            layer = self._layer(site, class_name, line, col, end_line, end_col, spans, lines, init_alias)
+            if class_name is None:
+                fm.free_layers.append(layer)
+            else:
+                cls = self.classes[class_name]
+                if class_name not in modules:
+                    modules[class_name] = ModuleModel(name=class_name, line=0, init_routines=list(cls.routines))
+                modules[class_name].layers.append(layer)
+        fm.modules = list(modules.values())
+        for name, node in self.gain_calls:
+            span = spans.get(id(node))
+            if span:
+                (line, col), (end_line, end_col) = span
+                fm.gain_calls.append(GainCall(name, line, col + 1, end_line, end_col + 1))
+        return fm
+
+    def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
+        activation, param, evidence = resolve_outcomes(site.outcomes)
+        init = site.init_state or ("explicit" if site.explicit_init else "default")
+        init_evidence = site.init_evidence
+        if site.explicit_init is not None and not init_evidence:
+            init_evidence = f"{site.explicit_init.text} (line {site.explicit_init.line})"
+        layer = Layer(
+            path=self.path,
+            line=line,
+            column=col + 1,
+            end_line=end_line,
+            end_column=end_col + 1,
+            class_name=class_name,
+            name=site.name,
+            layer_type=site.layer_type,
+            activation=activation,
+            activation_param=param,
+            activation_evidence=evidence,
+            init=init,
+            init_evidence=init_evidence,
+            init_call=site.explicit_init,
+        )
+        rec = catalogue.recommend(activation, param)
+        weight = site.weight or (f"{site.name}.weight" if site.name else "weight")
+        if rec is not None:
+            layer.recommended = "; ".join(rec.calls(weight, init_alias or "torch.nn.init"))
+        layer.fix = self._fix_plan(site, spans, lines)
+        return layer
+
+    def _fix_plan(self, site: Site, spans: dict, lines: list) -> FixPlan:
+        if catalogue.is_lazy(site.layer_type):
+            return FixPlan(reason="a Lazy layer has no weight until its first forward")
+        if site.fix_reason or site.anchor is None or not site.weight:
+            return FixPlan(reason=site.fix_reason or "no statement binds this layer to a name")
+        span = spans.get(id(site.anchor))
+        if span is None:
+            return FixPlan(reason="no position for its statement")
+        (line, _), _ = span
+        end_line = _end_line(span)
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        indent = text[: len(text) - len(text.lstrip(" \t"))]
+        return FixPlan(insert_after_line=end_line, indent=indent, weight=site.weight)
+
+    def _nn_alias(self) -> Optional[str]:
+        for local, qual in self.imports.names.items():
+            if qual == "torch.nn":
+                return local
+        if self.imports.names.get("torch") == "torch":
+            return "torch.nn"
+        return None
+
+    def _init_alias(self) -> Optional[str]:
+        for local, qual in self.imports.names.items():
+            if qual == "torch.nn.init":
+                return local
+        nn = self._nn_alias()
+        return f"{nn}.init" if nn else None
+
+
+def _end_line(span) -> int:
+    (_, _), (end_line, end_col) = span
+    return end_line - 1 if end_col == 0 else end_line
+
+
+def _blocks(stmt: cst.CSTNode) -> Iterator[list]:
+    """The statement lists directly inside a compound statement."""
+    for attr in ("body", "orelse", "finalbody"):
+        part = getattr(stmt, attr, None)
+        if part is None:
+            continue
+        if isinstance(part, (cst.If,)):
+            yield from _blocks(part)
+            yield_body = None  # noqa: F841 - If in orelse is an elif, its blocks came above
+            continue
+        inner = getattr(part, "body", None)
+        if isinstance(inner, cst.BaseSuite):
+            inner = inner.body
+        if isinstance(part, cst.BaseSuite):
+            inner = part.body
+        if isinstance(inner, (list, tuple)):
+            yield list(inner)
+    for handler in getattr(stmt, "handlers", ()) or ():
+        yield list(handler.body.body)
+
+
+def _type_matches(layer_type: str, types: frozenset) -> bool:
+    base = layer_type.replace("Lazy", "")
+    if layer_type in types or base in types:
+        return True
+    kind = catalogue.LAYER_TYPES.get(layer_type, ("", 0))[0]
+    if "_ConvNd" in types and kind in ("conv", "conv_transpose"):
+        return True
+    if "_ConvTransposeNd" in types and kind == "conv_transpose":
+        return True
+    return "Module" in types
+
+
+def resolve_outcomes(outcomes: list) -> tuple[str, Optional[float], str]:
+    if not outcomes:
+        return "unknown", None, "its output is not followed anywhere in this file"
+    distinct = {}
+    for activation, param, evidence in outcomes:
+        distinct.setdefault((activation, None if param is None else round(param, 6)), evidence)
+    if len(distinct) == 1:
+        (activation, param), evidence = next(iter(distinct.items()))
+        return activation, param, evidence
+    if all(a == "unknown" for a, _ in distinct):
+        return "unknown", None, next(iter(distinct.values()))
+    names = sorted({catalogue.display_name(a, p) for a, p in distinct})
+    return "unknown", None, "followed by different things in different uses: " + ", ".join(names)
+
+
+# ---------------------------------------------------------------------------------------
+# Abstract interpretation of one function body
+# ---------------------------------------------------------------------------------------
+
+
+class Context:
+    """Interprets one function (an __init__, a forward, a helper) over the abstract values."""
+
+    def __init__(self, fa: FileAnalysis, cls: Optional[ClassInfo], fn: cst.FunctionDef, depth: int,
+                 report_node: Optional[cst.CSTNode] = None, report_anchor=None):  # fmt: skip
+        self.fa = fa
+        self.cls = cls
+        self.fn = fn
+        self.depth = depth
+        self.env: dict[str, object] = {}
+        self.attrs: dict[str, object] = {} if cls is None else cls.attrs
+        self.report_node = report_node  # when inlined: where its layers are reported
+        self.returns: list = []
+        self.self_name = "self"
+        self.current_stmt: Optional[cst.CSTNode] = None
+        self.in_init = fn.name.value == "__init__"
+        self.block_is_suite = False
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def bind_params(self, fn: cst.FunctionDef, self_bound: bool, input_site: Optional[InputSite] = None,
+                    args: Optional[dict] = None) -> None:  # fmt: skip
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        if self_bound and params:
+            self.self_name = params[0].name.value
+            params = params[1:]
+        all_params = params + list(fn.params.kwonly_params)
+        for i, p in enumerate(all_params):
+            name = p.name.value
+            if args is not None and name in args:
+                self.env[name] = args[name]
+            elif input_site is not None and i == 0 and p in params:
+                self.env[name] = Flow(frozenset({input_site}))
+            elif input_site is not None:
+                self.env[name] = OPAQUE
+            elif p.default is not None:
+                self.env[name] = ParamV(name, self.eval_module(p.default, bind_site=False))
+            else:
+                self.env[name] = ParamV(name, UnknownV(f"parameter {name}"))
+        for star in (fn.params.star_arg, fn.params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.env[star.name.value] = UnknownV(f"*{star.name.value}")
+
+    # -- statements -----------------------------------------------------------------------
+
+    def run_init(self) -> None:
+        self.run_block(self.fn.body)
+
+    def run_forward(self) -> frozenset:
+        self.run_block(self.fn.body)
+        exits: set = set()
+        for value in self.returns:
+            exits |= self.as_flow(value).sites
+        return frozenset(exits)
+
+    def run_free_function(self) -> None:
+        self.run_block(self.fn.body)
+
+    def run_block(self, block: cst.BaseSuite) -> None:
+        if isinstance(block, cst.SimpleStatementSuite):
+            outer = self.block_is_suite
+            self.block_is_suite = True
+            for small in block.body:
+                self.run_small(small, block)
+            self.block_is_suite = outer
+            return
+        for stmt in block.body:
+            self.run_stmt(stmt)
+
+    def run_stmt(self, stmt: cst.CSTNode) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.run_small(small, stmt)
+        elif isinstance(stmt, cst.If):
+            self.run_if(stmt)
+        elif isinstance(stmt, (cst.For, cst.While)):
+            self.run_loop(stmt)
+        elif isinstance(stmt, cst.With):
+            self.run_block(stmt.body)
+        elif isinstance(stmt, cst.Try):
+            self.run_block(stmt.body)
+            for handler in stmt.handlers:
+                self.run_block(handler.body)
+            if stmt.orelse:
+                self.run_block(stmt.orelse.body)
+            if stmt.finalbody:
+                self.run_block(stmt.finalbody.body)
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            return
+
+    def run_if(self, stmt: cst.If) -> None:
+        taken = self.static_condition(stmt.test)
+        if taken is True:
+            self.run_block(stmt.body)
+            return
+        if taken is False:
+            if isinstance(stmt.orelse, cst.If):
+                self.run_if(stmt.orelse)
+            elif stmt.orelse is not None:
+                self.run_block(stmt.orelse.body)
+            return
+        before = dict(self.env)
+        self.run_block(stmt.body)
+        after_body = self.env
+        self.env = dict(before)
+        if isinstance(stmt.orelse, cst.If):
+            self.run_if(stmt.orelse)
+        elif stmt.orelse is not None:
+            self.run_block(stmt.orelse.body)
+        self.env = merge_envs(after_body, self.env)
+
+    def static_condition(self, test: cst.BaseExpression) -> Optional[bool]:
+        """`if norm_layer is None:` on a parameter whose default is None: take the default's branch."""
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            if isinstance(test.left, cst.Name) and isinstance(comp.comparator, cst.Name):
+                if comp.comparator.value == "None":
+                    value = self.env.get(test.left.value)
+                    if isinstance(value, ParamV):
+                        is_none = value.default == NONE_V
+                        if isinstance(comp.operator, cst.Is):
+                            return is_none
+                        if isinstance(comp.operator, cst.IsNot):
+                            return not is_none
+        return None
+
+    def run_loop(self, stmt: Union[cst.For, cst.While]) -> None:
+        before = dict(self.env)
+        if isinstance(stmt, cst.For):
+            self.bind_loop_target(stmt)
+        self.run_block(stmt.body)
+        if isinstance(stmt, cst.For):
+            self.bind_loop_target(stmt)
+        self.run_block(stmt.body)  # a second pass: what one iteration feeds the next
+        self.env = merge_envs(before, self.env)
+        if stmt.orelse is not None:
+            self.run_block(stmt.orelse.body)
+
+    def bind_loop_target(self, stmt: cst.For) -> None:
+        iterable = stmt.iter
+        target = stmt.target
+        element: object = UnknownV("loop element")
+        # for layer in self.layers / for i, layer in enumerate(self.layers)
+        if isinstance(iterable, cst.Call) and dotted(iterable.func) in ("enumerate", "zip") and iterable.args:
+            inner = self.eval_module(iterable.args[0].value, bind_site=False)
+            element = list_element(inner)
+            if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                target = target.elements[1].value
+            else:
+                target = None
+        elif not self.in_init:
+            element = list_element(self.eval_module(iterable, bind_site=False))
+        if isinstance(target, cst.Name):
+            self.env[target.value] = element if element is not None else UnknownV("loop element")
+        elif target is not None:
+            for name in _names_in(target):
+                self.env[name] = UnknownV("loop element")
+
+    def run_small(self, small: cst.BaseSmallStatement, stmt: cst.CSTNode) -> None:
+        self.current_stmt = stmt
+        if isinstance(small, cst.Assign):
+            value = self.eval(small.value, small)
+            for target in small.targets:
+                self.assign(target.target, value, small.value)
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            self.assign(small.target, self.eval(small.value, small), small.value)
+        elif isinstance(small, cst.AugAssign):
+            self.aug_assign(small)
+        elif isinstance(small, cst.Expr):
+            self.eval(small.value, small)
+        elif isinstance(small, cst.Return):
+            value = self.eval(small.value, small) if small.value is not None else OPAQUE
+            self.returns.append(value)
+
+    def assign(self, target: cst.BaseExpression, value: object, value_node: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = value
+            if isinstance(value, LayerV) and self.in_init_like() and value.site.anchor is None:
+                self.bind_site(value.site, target.value, value_node)
+        elif isinstance(target, cst.Attribute) and dotted(target.value) == self.self_name:
+            attr = target.attr.value
+            self.attrs[attr] = value
+            if self.cls is not None:
+                self.name_sites(value, attr, value_node, f"{self.self_name}.{attr}")
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                if isinstance(element.value, cst.Name):
+                    self.env[element.value.value] = UnknownV("unpacked")
+        elif isinstance(target, cst.Subscript):
+            base = dotted(target.value)
+            if base and base.startswith(f"{self.self_name}."):
+                # self.blocks[k] = Block(...) / self.layers["x"] = ...: a container filled by key
+                holder = self.attrs.get(base.split(".", 1)[1])
+                if isinstance(holder, ChainV):
+                    holder.items.append(("*", value))
+                    if self.cls is not None:
+                        self.name_sites(value, base.split(".", 1)[1] + ".*", None, None)
+
+    def in_init_like(self) -> bool:
+        return self.in_init or self.cls is None or self.report_node is not None or True
+
+    def bind_site(self, site: Site, local: str, value_node: cst.CSTNode) -> None:
+        """A layer bound to a local name: the fix goes right after that statement."""
+        if self.report_node is not None:
+            return
+        if self.block_is_suite:
+            site.fix_reason = "built in a one-line compound statement"
+            return
+        site.anchor = self.current_stmt
+        site.weight = f"{local}.weight"
+
+    def name_sites(self, value: object, name: str, value_node: Optional[cst.CSTNode], expr: Optional[str],
+                   uncertain: bool = False) -> None:  # fmt: skip
+        """Give the layers inside a module assigned to self.<name> their named_modules() names."""
+        if isinstance(value, LayerV):
+            site = value.site
+            if site.class_name is None and self.cls is not None:
+                site.class_name = self.cls.name
+            if site.name is None:
+                site.name = name
+                if expr is not None and self.report_node is None and not self.block_is_suite:
+                    if site.anchor is None or value_node is site.node or site.weight is None:
+                        site.anchor = self.current_stmt
+                        site.weight = f"{expr}.weight"
+                elif expr is None:
+                    site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
+                elif self.block_is_suite:
+                    site.fix_reason = "built in a one-line compound statement"
+        elif isinstance(value, ChainV):
+            index: Optional[int] = 0
+            for item in value.items:
+                key, inner = item
+                if key in ("<loop>", "<alt>"):
+                    branches = [inner] if key == "<loop>" else inner
+                    for branch in branches:
+                        for branch_key, element in branch:
+                            child = f"{name}.{branch_key}" if branch_key not in (None, "*") else f"{name}.*"
+                            self.name_sites(ChainV([(None, element)], value.kind), "", None, None, True) \
+                                if branch_key in ("<loop>", "<alt>") else self.name_sites(element, child, None, None, True)
+                    index = None
+                    continue
+                if key is None:
+                    child = f"{name}.{index}" if index is not None else f"{name}.*"
+                    child_expr = f"{expr}[{index}]" if index is not None and expr else None
+                else:
+                    child = f"{name}.{key}" if key != "*" else f"{name}.*"
+                    child_expr = f"{expr}.{key}" if expr and key != "*" and key.isidentifier() else None
+                if uncertain:
+                    child_expr = None
+                if isinstance(inner, LayerV) and child_expr is None and inner.site.weight is None:
+                    inner.site.fix_reason = inner.site.fix_reason or "built inline in a container built in a loop"
+                self.name_sites(inner, child, None, child_expr, uncertain)
+                if index is not None:
+                    index += 1
+
+    def aug_assign(self, small: cst.AugAssign) -> None:
+        target = small.target
+        value = self.eval(small.value, small)
+        if isinstance(target, cst.Name):
+            current = self.env.get(target.value)
+            if isinstance(small.operator, cst.AddAssign):
+                if isinstance(current, ChainV) and isinstance(value, ChainV):
+                    current.items.extend(value.items)
+                    return
+                if isinstance(current, Flow) or isinstance(value, Flow):
+                    self.env[target.value] = Flow(self.as_flow(current).sites | self.as_flow(value).sites)
+                    return
+            if isinstance(current, Flow) or isinstance(value, Flow):
+                self.consume(self.as_flow(current), "none", None, f"`{short_code(small)}`")
+                self.consume(self.as_flow(value), "none", None, f"`{short_code(small)}`")
+                self.env[target.value] = OPAQUE
+
+    # -- expressions: modules (in __init__) and flows (in forward) ----------------------------
+
+    def eval(self, node: Optional[cst.BaseExpression], stmt: cst.CSTNode) -> object:
+        if node is None:
+            return OPAQUE
+        if self.in_init or self.cls is None:
+            return self.eval_module(node)
+        return self.eval_flow(node)
+
+    def eval_module(self, node: cst.BaseExpression, bind_site: bool = True) -> object:
+        """Evaluate an expression that builds modules (constructor / helper code)."""
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return NONE_V
+            if node.value in self.env:
+                value = self.env[node.value]
+                return value
+            if node.value in self.fa.classes:
+                return ClassRefV(f"local:{node.value}")
+            if node.value in self.fa.functions:
+                return ClassRefV(f"func:{node.value}")
+            q = self.fa.imports.qualify(node)
+            return ClassRefV(q) if q else UnknownV(node.value)
+        if isinstance(node, cst.Attribute):
+            base = dotted(node.value)
+            if base == self.self_name:
+                return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
+            q = self.fa.imports.qualify(node)
+            if q:
+                return ClassRefV(q)
+            return UnknownV(short_code(node))
+        if isinstance(node, cst.Call):
+            return self.eval_module_call(node)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            items = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    inner = self.eval_module(element.value)
+                    items.extend(inner.items if isinstance(inner, ChainV) else [(None, inner)])
+                else:
+                    items.append((None, self.eval_module(element.value)))
+            return ChainV(items, "list")
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            saved = dict(self.env)
+            for comp in _comp_fors(node.for_in):
+                for name in _names_in(comp.target):
+                    self.env[name] = UnknownV("comprehension variable")
+            element = self.eval_module(node.elt)
+            self.env = saved
+            return ChainV([("<loop>", [(None, element)])], "list")
+        if isinstance(node, cst.IfExp):
+            body = self.eval_module(node.body)
+            orelse = self.eval_module(node.orelse)
+            return alternative(body, orelse)
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            left = self.eval_module(node.left)
+            right = self.eval_module(node.right)
+            if isinstance(left, ParamV) and left.default in (NONE_V, None):
+                return right
+            if left == NONE_V:
+                return right
+            return alternative(left, right)
+        if isinstance(node, cst.Subscript):
+            base = self.eval_module(node.value)
+            return UnknownV(f"`{short_code(node)}`") if not isinstance(base, ChainV) else list_element(base)
+        if isinstance(node, cst.Dict):
+            items = []
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    key = literal_string(element.key)
+                    items.append((key or "*", self.eval_module(element.value)))
+            return ChainV(items, "list")
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+            return ("<literal>", node)
+        return UnknownV(f"`{short_code(node)}`")
+
+    def eval_module_call(self, call: cst.Call) -> object:
+        func = call.func
+        # list building inside constructors: layers.append(x), layers.extend([...])
+        if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend", "insert", "add_module"):
+            holder_name = dotted(func.value)
+            holder = self.env.get(holder_name) if holder_name in self.env else None
+            if holder is None and holder_name and holder_name.startswith(f"{self.self_name}."):
+                holder = self.attrs.get(holder_name.split(".", 1)[1])
+            if isinstance(holder, ChainV):
+                if func.attr.value == "append" and call.args:
+                    holder.items.append((None, self.eval_module(call.args[0].value)))
+                elif func.attr.value == "extend" and call.args:
+                    inner = self.eval_module(call.args[0].value)
+                    holder.items.extend(inner.items if isinstance(inner, ChainV) else [(None, inner)])
+                elif func.attr.value == "add_module" and len(call.args) >= 2:
+                    key = literal_string(call.args[0].value) or "*"
+                    value = self.eval_module(call.args[1].value)
+                    holder.items.append((key, value))
+                    if holder_name == self.self_name:
+                        pass
+                else:
+                    holder.items.append(("*", UnknownV("inserted")))
+                return NONE_V
+            if holder_name == self.self_name and func.attr.value == "add_module" and len(call.args) >= 2:
+                key = literal_string(call.args[0].value)
+                value = self.eval_module(call.args[1].value)
+                if key:
+                    self.attrs[key] = value
+                    if self.cls is not None:
+                        self.name_sites(value, key, None, f"{self.self_name}.{key}")
+                return NONE_V
+        self.note_init_call(call)
+        callee = self.eval_module(func, bind_site=False)
+        return self.call_module_value(callee, call)
+
+    def call_module_value(self, callee: object, call: cst.Call) -> object:
+        if isinstance(callee, ParamV):
+            default = callee.default
+            if isinstance(default, ClassRefV):
+                overridden = self.param_override(callee.name)
+                value = self.call_module_value(overridden or default, call)
+                if isinstance(value, ActV) and overridden is None:
+                    value = ActV(value.activation, value.param, f"{callee.name} default {_short_ref(default)}")
+                return value
+            return UnknownV(f"built by parameter {callee.name}")
+        if isinstance(callee, ClassRefV):
+            return self.construct(callee, call)
+        if isinstance(callee, ChainV) and callee.kind == "alt":
+            return ChainV([("<alt>", [[(None, self.call_module_value(v, call))] for _, v in callee.items])], "alt")
+        if isinstance(callee, UnknownV) and self.cls is not None:
+            self.cls.contains_unknown = True
+        return UnknownV(f"`{short_code(call.func)}(...)`")
+
+    def param_override(self, name: str) -> Optional[object]:
+        return None
+
+    def construct(self, ref: ClassRefV, call: cst.Call) -> object:
+        q = ref.qualname
+        if q.startswith("local:"):
+            name = q[6:]
+            cls = self.fa.classes.get(name)
+            if cls is None:
+                return UnknownV(name)
+            if cls.layer_subclass:
+                site = self.new_site(cls.layer_subclass, call)
+                if "reset_parameters" in cls.methods:
+                    site.subclass_init = f"{name} overrides reset_parameters"
+                return LayerV(site)
+            if self.cls is not None:
+                self.cls.contains.add(name)
+            return InstV(name)
+        nn_name = torch_nn_name(q)
+        if nn_name is not None:
+            if nn_name in catalogue.LAYER_TYPES:
+                return LayerV(self.new_site(nn_name, call))
+            if nn_name in catalogue.ACTIVATION_MODULES:
+                activation, param_spec = catalogue.ACTIVATION_MODULES[nn_name]
+                param = None
+                if param_spec is not None:
+                    param = literal_number(argument(call, *param_spec))
+                if nn_name == "RReLU":
+                    lower = literal_number(argument(call, "lower", 0))
+                    upper = literal_number(argument(call, "upper", 1))
+                    if lower is not None or upper is not None:
+                        param = ((lower if lower is not None else 1 / 8) + (upper if upper is not None else 1 / 3)) / 2
+                return ActV(activation, param, f"nn.{nn_name}")
+            if nn_name in catalogue.TRANSPARENT_MODULES:
+                return TransparentV(f"nn.{nn_name}")
+            if nn_name in ("Sequential", "ModuleList", "ModuleDict"):
+                return self.build_container(nn_name, call)
+            if self.cls is not None:
+                self.cls.contains_unknown = self.cls.contains_unknown or nn_name not in ("Parameter",)
+            return UnknownV(f"nn.{nn_name}")
+        if q.endswith("OrderedDict") or q == "dict" or q == "list":
+            return self.eval_plain_container(call)
+        if q.endswith(("Conv2dNormActivation", "Conv3dNormActivation", "Conv1dNormActivation", "ConvNormActivation")):
+            return self.conv_norm_activation(call)
+        if q.startswith("func:"):
+            return self.call_helper(q[5:], call)
+        if self.cls is not None:
+            self.cls.contains_unknown = True
+        return UnknownV(f"`{short_code(call.func)}(...)`")
+
+    def conv_norm_activation(self, call: cst.Call) -> object:
+        """torchvision.ops.Conv2dNormActivation: Sequential(conv, norm, activation) with defaults."""
+        kind = "Conv2d"
+        for dims in ("1", "3"):
+            if f"Conv{dims}dNormActivation" in (dotted(call.func) or ""):
+                kind = f"Conv{dims}d"
+        site = self.new_site(kind, call)
+        site.fix_reason = "built inside torchvision's Conv2dNormActivation"
+        items: list = [(None, LayerV(site))]
+        norm = argument(call, "norm_layer", 6)
+        if norm is None:
+            items.append((None, TransparentV("nn.BatchNorm2d (default)")))
+        elif not (isinstance(norm, cst.Name) and norm.value == "None"):
+            norm_value = self.eval_module(norm, bind_site=False)
+            items.append((None, self.transparent_if_norm(norm_value, norm)))
+        act = argument(call, "activation_layer", 7)
+        if act is None:
+            items.append((None, ActV("relu", None, "Conv2dNormActivation default activation_layer nn.ReLU")))
+        elif not (isinstance(act, cst.Name) and act.value == "None"):
+            act_value = self.eval_module(act, bind_site=False)
+            fake = cst.Call(func=cst.Name("x"))
+            items.append((None, self.call_module_value(act_value, fake)))
+        chain = ChainV(items, "sequential")
+        self.summarise_chain(chain)
+        return chain
+
+    def transparent_if_norm(self, value: object, node: cst.CSTNode) -> object:
+        if isinstance(value, ParamV) and isinstance(value.default, ClassRefV):
+            value = value.default
+        if isinstance(value, ClassRefV) and torch_nn_name(value.qualname) in catalogue.TRANSPARENT_MODULES:
+            return TransparentV(value.qualname)
+        return UnknownV(short_code(node))
+
+    def eval_plain_container(self, call: cst.Call) -> object:
+        if not call.args:
+            return ChainV([], "list")
+        inner = self.eval_module(call.args[0].value)
+        if isinstance(inner, ChainV):
+            items = []
+            for key, value in inner.items:
+                # OrderedDict([("fc1", nn.Linear(...)), ...]): pairs come as 2-item lists
+                if isinstance(value, ChainV) and len(value.items) == 2 and value.kind == "list":
+                    (_, k), (_, v) = value.items
+                    name = literal_string(k[1]) if isinstance(k, tuple) and k and k[0] == "<literal>" else None
+                    items.append((name or "*", v))
+                else:
+                    items.append((key, value))
+            return ChainV(items, "list")
+        return inner
+
+    def build_container(self, kind: str, call: cst.Call) -> object:
+        items: list = []
+        for arg in call.args:
+            if arg.keyword is not None:
+                continue
+            value = self.eval_module(arg.value)
+            if arg.star == "*":
+                items.extend(value.items if isinstance(value, ChainV) else [("*", value)])
+            elif kind == "Sequential" and isinstance(value, ChainV) and value.kind == "list" and len(call.args) == 1 \
+                    and _is_ordered_dict(arg.value, self.fa.imports):  # fmt: skip
+                items.extend(value.items)
+            elif kind in ("ModuleList", "ModuleDict") and isinstance(value, ChainV):
+                items.extend(value.items)
+            else:
+                items.append((None, value))
+        chain = ChainV(items, "sequential" if kind == "Sequential" else "list")
+        if kind == "Sequential":
+            self.summarise_chain(chain)
+        else:
+            self.flow_list_elements(chain)
+        return chain
+
+    def summarise_chain(self, chain: ChainV) -> None:
+        """Run a Sequential's own flow once: item i feeds item i+1."""
+        input_site = InputSite("nn.Sequential")
+        flow = Flow(frozenset({input_site}))
+        flow = self.flow_items(chain.items, flow, "nn.Sequential")
+        chain.summary = Summary(entry=input_site.outcomes, exits=flow.sites, input_site=input_site)
+
+    def flow_list_elements(self, chain: ChainV) -> None:
+        """Lists (ModuleList) are not chained; nested Sequentials in them already ran their own flow."""
+
+    def flow_items(self, items: list, flow: Flow, where: str) -> Flow:
+        for key, value in items:
+            if key == "<loop>":
+                once = self.flow_items(value, flow, where)
+                twice = self.flow_items(value, once, where)
+                flow = Flow(flow.sites | once.sites | twice.sites)
+            elif key == "<alt>":
+                merged: set = set()
+                for branch in value:
+                    merged |= self.flow_items(branch, flow, where).sites
+                flow = Flow(frozenset(merged))
+            else:
+                flow = self.apply_module(value, flow, f"next in {where}")
+        return flow
+
+    def call_helper(self, name: str, call: cst.Call) -> object:
+        fn = self.fa.functions.get(name)
+        if fn is None or self.depth >= MAX_INLINE_DEPTH:
+            return UnknownV(f"{name}(...)")
+        if self.cls is not None:
+            self.fa.functions_used_by_classes.add(name)
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node or call)
+        ctx.in_init = True
+        ctx.attrs = {}
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
+        ctx.run_block(fn.body)
+        values = [v for v in ctx.returns]
+        if not values:
+            return UnknownV(f"{name}(...) returns nothing known")
+        value = values[0]
+        for other in values[1:]:
+            value = alternative(value, other)
+        return value
+
+    def call_args(self, fn: cst.FunctionDef, call: cst.Call) -> dict:
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
+        bound: dict = {}
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if any(a.star for a in call.args):
+            return {}
+        for param_name, arg in zip(names, positional):
+            bound[param_name] = self.arg_value(arg.value)
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in names:
+                bound[arg.keyword.value] = self.arg_value(arg.value)
+        return bound
+
+    def arg_value(self, node: cst.BaseExpression) -> object:
+        value = self.eval_module(node, bind_site=False) if self.in_init or self.cls is None else UnknownV("arg")
+        if isinstance(value, (ClassRefV, ActV, ParamV, TransparentV)) or value == NONE_V:
+            return value
+        if isinstance(value, tuple) and value and value[0] == "<literal>":
+            return value
+        return UnknownV(short_code(node))
+
+    def new_site(self, layer_type: str, call: cst.Call) -> Site:
+        node = self.report_node or call
+        class_name = self.cls.name if self.cls is not None else None
+        site = Site(layer_type=layer_type, node=node, class_name=class_name)
+        if self.report_node is not None:
+            site.fix_reason = None
+        if self.cls is not None:
+            self.cls.sites.append(site)
+        else:
+            self.fa.free_sites.append(site)
+        return site
+
+    # -- flows ----------------------------------------------------------------------------
+
+    def as_flow(self, value: object) -> Flow:
+        return value if isinstance(value, Flow) else OPAQUE
+
+    def consume(self, flow: Flow, activation: str, param: Optional[float], evidence: str) -> None:
+        for site in flow.sites:
+            site.record(activation, param, evidence)
+
+    def apply_module(self, value: object, flow: Flow, evidence: str) -> Flow:
+        """Feed a flow through a module value; return the flow at its output."""
+        if isinstance(value, ParamV):
+            default = value.default
+            if isinstance(default, ClassRefV):
+                return self.apply_module(self.construct_for_flow(default), flow, f"{value.name} default")
+            self.consume(flow, "unknown", None, f"module from parameter {value.name}")
+            return OPAQUE
+        if isinstance(value, LayerV):
+            self.consume(flow, "none", None, f"feeds another {value.site.layer_type} ({evidence})")
+            return Flow(frozenset({value.site}))
+        if isinstance(value, ActV):
+            self.consume(flow, value.activation, value.param, f"{value.evidence} ({evidence})")
+            return OPAQUE
+        if isinstance(value, TransparentV):
+            return flow
+        if isinstance(value, ChainV):
+            if value.kind == "alt":
+                merged: set = set()
+                for _, option in value.items:
+                    merged |= self.apply_module(option, flow, evidence).sites
+                return Flow(frozenset(merged))
+            if value.summary is None:
+                self.summarise_chain(value) if value.kind == "sequential" else None
+            if value.summary is None:
+                self.consume(flow, "unknown", None, "a container called as a module")
+                return OPAQUE
+            return self.apply_summary(value.summary, flow, "nn.Sequential")
+        if isinstance(value, InstV):
+            cls = self.fa.classes.get(value.cls)
+            if cls is None:
+                self.consume(flow, "unknown", None, value.cls)
+                return OPAQUE
+            cls.used_in_flow = True
+            return self.apply_summary(self.fa.summary(cls), flow, value.cls)
+        if value == NONE_V:
+            return flow
+        why = value.why if isinstance(value, UnknownV) else "a module not known here"
+        self.consume(flow, "unknown", None, f"goes into {why}")
+        return OPAQUE
+
+    def construct_for_flow(self, ref: ClassRefV) -> object:
+        nn_name = torch_nn_name(ref.qualname)
+        if nn_name in catalogue.ACTIVATION_MODULES:
+            activation, _ = catalogue.ACTIVATION_MODULES[nn_name]
+            return ActV(activation, None, f"nn.{nn_name}")
+        if nn_name in catalogue.TRANSPARENT_MODULES:
+            return TransparentV(nn_name)
+        return UnknownV(ref.qualname)
+
+    def apply_summary(self, summary: Summary, flow: Flow, what: str) -> Flow:
+        for activation, param, evidence in summary.entry:
+            self.consume(flow, activation, param, f"{evidence}, first in {what}")
+        if not summary.entry and flow.sites:
+            # The module never touches its input in a way we saw: unknown, not none.
+            self.consume(flow, "unknown", None, f"{what} does not use its input visibly")
+        exits = set(s for s in summary.exits if s is not summary.input_site)
+        if summary.input_site in summary.exits:
+            exits |= flow.sites
+        return Flow(frozenset(exits))
+
+    def eval_flow(self, node: cst.BaseExpression) -> object:
+        """Evaluate an expression in forward: tensors are flows, self.x are module values."""
+        if isinstance(node, cst.Name):
+            if node.value in self.env:
+                return self.env[node.value]
+            return OPAQUE
+        if isinstance(node, cst.Attribute):
+            if dotted(node.value) == self.self_name:
+                return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
+            base = self.eval_flow(node.value)
+            if isinstance(base, Flow) and base.sites:
+                # x.shape, x.T, x.mT ...: T is a transpose (transparent), the rest are not tensors
+                return base if node.attr.value in ("T", "mT", "data") else OPAQUE
+            return OPAQUE
+        if isinstance(node, cst.Call):
+            return self.flow_call(node)
+        if isinstance(node, cst.BinaryOperation):
+            left = self.as_flow(self.eval_flow(node.left))
+            right = self.as_flow(self.eval_flow(node.right))
+            if isinstance(node.operator, cst.Add):
+                return Flow(left.sites | right.sites)
+            op = short_code(node.operator).strip() or "op"
+            self.consume(left, "none", None, f"`{op}` in forward")
+            self.consume(right, "none", None, f"`{op}` in forward")
+            return OPAQUE
+        if isinstance(node, cst.UnaryOperation):
+            inner = self.as_flow(self.eval_flow(node.expression))
+            self.consume(inner, "none", None, "negated in forward")
+            return OPAQUE
+        if isinstance(node, cst.Subscript):
+            base = self.eval_flow(node.value)
+            if isinstance(base, ChainV):
+                return list_element(base)
+            if isinstance(base, Flow) and base.sites:
+                return base  # slicing keeps which layer produced the values
+            return OPAQUE
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                value = self.as_flow(self.eval_flow(element.value))
+                self.consume(value, "none", None, "packed into a tuple/list")
+            return OPAQUE
+        if isinstance(node, cst.IfExp):
+            body = self.eval_flow(node.body)
+            orelse = self.eval_flow(node.orelse)
+            if isinstance(body, Flow) or isinstance(orelse, Flow):
+                return Flow(self.as_flow(body).sites | self.as_flow(orelse).sites)
+            return alternative(body, orelse)
+        if isinstance(node, (cst.Comparison, cst.BooleanOperation)):
+            return OPAQUE
+        return OPAQUE
+
+    def flow_call(self, call: cst.Call) -> object:
+        func = call.func
+        args = [a for a in call.args if a.keyword is None]
+        # self.method(...) inlined; self.layer(x) applies a module
+        if isinstance(func, cst.Attribute) and dotted(func.value) == self.self_name:
+            attr = func.attr.value
+            if attr in self.attrs:
+                value = self.attrs[attr]
+                return self.apply_to_args(value, call, f"self.{attr}")
+            if self.cls is not None:
+                found = self.fa.method(self.cls, attr)
+                if found is not None and self.depth < MAX_INLINE_DEPTH:
+                    return self.inline_method(found[1], call)
+            return self.unknown_call(call, f"self.{attr}")
+        # tensor methods: x.relu(), x.view(...), x.mean()
+        if isinstance(func, cst.Attribute):
+            q = self.fa.imports.qualify(func)
+            if q is None or not q.startswith("torch"):
+                receiver = self.eval_flow(func.value)
+                if isinstance(receiver, Flow):
+                    return self.tensor_method(receiver, func.attr.value, call)
+                if isinstance(receiver, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
+                    if func.attr.value == "forward":
+                        return self.apply_to_args(receiver, call, short_code(func.value))
+                for arg in call.args:
+                    self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"`{short_code(func)}`")
+                return OPAQUE
+        q = self.fa.imports.qualify(func)
+        fname = functional_name(q)
+        if fname is not None:
+            return self.functional(fname, call, args)
+        # a local module value called: act(x), layer(x), block(x)
+        callee = self.eval_flow(func) if isinstance(func, cst.Name) else None
+        if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
+            return self.apply_to_args(callee, call, short_code(func))
+        if isinstance(func, cst.Name) and func.value in self.fa.functions and self.depth < MAX_INLINE_DEPTH:
+            return self.inline_function(self.fa.functions[func.value], call)
+        if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
+            return OPAQUE
+        return self.unknown_call(call, short_code(func))
+
+    def unknown_call(self, call: cst.Call, what: str) -> object:
+        for arg in call.args:
+            self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into `{what}(...)`")
+        return OPAQUE
+
+    def apply_to_args(self, value: object, call: cst.Call, what: str) -> Flow:
+        args = [a for a in call.args if a.keyword is None and not a.star]
+        if not args:
+            for arg in call.args:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into {what}")
+            return OPAQUE
+        first = self.as_flow(self.eval_flow(args[0].value))
+        for extra in call.args[1:]:
+            self.consume(self.as_flow(self.eval_flow(extra.value)), "unknown", None, f"extra input of {what}")
+        if isinstance(value, ActV):
+            return self.apply_module(ActV(value.activation, value.param, f"{what} = {value.evidence}"), first, "forward")
+        return self.apply_module(value, first, f"{what} in forward")
+
+    def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
+        if method in catalogue.ACTIVATION_FUNCTIONS:
+            activation, spec = catalogue.ACTIVATION_FUNCTIONS[method]
+            param = None
+            if spec is not None:
+                name, pos = spec
+                param = literal_number(argument(call, name, pos - 1))
+            self.consume(receiver, activation, param, f".{method}() in forward")
+            return OPAQUE
+        if method in catalogue.TRANSPARENT_FUNCTIONS:
+            for arg in call.args:
+                extra = self.as_flow(self.eval_flow(arg.value))
+                if method in ("add", "add_"):
+                    receiver = Flow(receiver.sites | extra.sites)
+            return receiver
+        self.consume(receiver, "none", None, f".{method}() in forward")
+        for arg in call.args:
+            self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"argument of .{method}()")
+        return OPAQUE
+
+    def functional(self, fname: str, call: cst.Call, args: list) -> object:
+        inputs = [self.as_flow(self.eval_flow(a.value)) for a in args]
+        first = inputs[0] if inputs else OPAQUE
+        if fname in catalogue.ACTIVATION_FUNCTIONS:
+            activation, spec = catalogue.ACTIVATION_FUNCTIONS[fname]
+            param = None
+            if spec is not None:
+                param = literal_number(argument(call, *spec))
+            if fname.startswith("leaky_relu") and param is None and argument(call, *spec) is None:
+                param = 0.01
+            self.consume(first, activation, param, f"{_functional_prefix(call)}{fname} in forward")
+            for other in inputs[1:]:
+                self.consume(other, "none", None, f"argument of {fname}")
+            return OPAQUE
+        if fname in catalogue.TRANSPARENT_FUNCTIONS:
+            if fname == "add":
+                merged: set = set()
+                for flow in inputs:
+                    merged |= flow.sites
+                return Flow(frozenset(merged))
+            for other in inputs[1:]:
+                self.consume(other, "none", None, f"argument of {fname}")
+            return first
+        for flow in inputs:
+            self.consume(flow, "none", None, f"goes into torch `{fname}`")
+        for arg in call.args:
+            if arg.keyword is not None:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"goes into torch `{fname}`")
+        return OPAQUE
+
+    def inline_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1)
+        ctx.attrs = self.attrs
+        ctx.in_init = False
+        ctx.self_name = self.self_name
+        self.bind_flow_args(ctx, fn, call, self_bound=True)
+        ctx.run_block(fn.body)
+        merged: set = set()
+        for value in ctx.returns:
+            merged |= ctx.as_flow(value).sites
+        return Flow(frozenset(merged))
+
+    def inline_function(self, fn: cst.FunctionDef, call: cst.Call) -> object:
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1)
+        ctx.attrs = self.attrs
+        ctx.in_init = False
+        ctx.self_name = "<no self>"
+        self.bind_flow_args(ctx, fn, call, self_bound=False)
+        ctx.run_block(fn.body)
+        merged: set = set()
+        for value in ctx.returns:
+            merged |= ctx.as_flow(value).sites
+        return Flow(frozenset(merged))
+
+    def bind_flow_args(self, ctx: "Context", fn: cst.FunctionDef, call: cst.Call, self_bound: bool) -> None:
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        if self_bound and params:
+            ctx.self_name = params[0].name.value
+            params = params[1:]
+        names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
+        for name in names:
+            ctx.env[name] = OPAQUE
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        for name, arg in zip(names, positional):
+            ctx.env[name] = self.eval_flow(arg.value)
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in names:
+                ctx.env[arg.keyword.value] = self.eval_flow(arg.value)
+            elif arg.star:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, "passed with *")
+
+    # -- init calls seen in constructor-like code ----------------------------------------
+
+    def note_init_call(self, call: cst.Call) -> None:
+        """Direct inits in __init__ / helpers: nn.init.x_(self.fc.weight), conv.weight.data.normal_()."""
+        InitScanner.note_direct(self, call)
+
+
+def _functional_prefix(call: cst.Call) -> str:
+    text = dotted(call.func) or ""
+    return text.rsplit(".", 1)[0] + "." if "." in text else ""
+
+
+def _short_ref(ref: ClassRefV) -> str:
+    name = torch_nn_name(ref.qualname)
+    return f"nn.{name}" if name else ref.qualname.replace("local:", "")
+
+
+def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
+    if isinstance(node, cst.Call):
+        q = imports.qualify(node.func) or dotted(node.func) or ""
+        return q.endswith("OrderedDict") or q == "dict"
+    return isinstance(node, cst.Dict)
+
+
+def _comp_fors(for_in: cst.CompFor) -> Iterator[cst.CompFor]:
+    current: Optional[cst.CompFor] = for_in
+    while current is not None:
+        yield current
+        current = current.inner_for_in
+
+
+def _names_in(node: cst.CSTNode) -> Iterator[str]:
+    if isinstance(node, cst.Name):
+        yield node.value
+    elif isinstance(node, (cst.Tuple, cst.List)):
+        for element in node.elements:
+            yield from _names_in(element.value)
+
+
+def list_element(value: object) -> object:
+    """The element of a module list, for `for layer in self.layers` and `self.layers[i]`."""
+    if isinstance(value, ChainV):
+        flat = list(_flatten(value.items))
+        if not flat:
+            return UnknownV("empty container")
+        element = flat[0]
+        for other in flat[1:]:
+            element = alternative(element, other)
+        return element
+    if isinstance(value, ParamV):
+        return UnknownV(f"element of parameter {value.name}")
+    return UnknownV("element of something not known")
+
+
+def _flatten(items: list) -> Iterator[object]:
+    for key, value in items:
+        if key == "<loop>":
+            yield from _flatten(value)
+        elif key == "<alt>":
+            for branch in value:
+                yield from _flatten(branch)
+        else:
+            yield value
+
+
+def alternative(a: object, b: object) -> object:
+    if a is b:
+        return a
+    if a == NONE_V:
+        return b
+    if b == NONE_V:
+        return a
+    if isinstance(a, ActV) and isinstance(b, ActV) and (a.activation, a.param) == (b.activation, b.param):
+        return a
+    if isinstance(a, TransparentV) and isinstance(b, TransparentV):
+        return a
+    options = []
+    for v in (a, b):
+        if isinstance(v, ChainV) and v.kind == "alt":
+            options.extend(v.items)
+        else:
+            options.append((None, v))
+    return ChainV(options, "alt")
+
+
+def merge_envs(a: dict, b: dict) -> dict:
+    merged = dict(b)
+    for key, value in a.items():
+        other = b.get(key)
+        if other is value:
+            continue
+        if isinstance(value, Flow) or isinstance(other, Flow):
+            merged[key] = Flow(
+                (value.sites if isinstance(value, Flow) else frozenset())
+                | (other.sites if isinstance(other, Flow) else frozenset())
+            )
+        elif other is None:
+            merged[key] = value
+        else:
+            merged[key] = alternative(value, other)
+    return merged
+
+
+# ---------------------------------------------------------------------------------------
+# Initialisation
+# ---------------------------------------------------------------------------------------
+
+
+class InitScanner:
+    """Finds how a class initialises layers: per layer (direct calls) and for its whole tree."""
+
+    def __init__(self, fa: FileAnalysis, cls: ClassInfo):
+        self.fa = fa
+        self.cls = cls
+
+    @staticmethod
+    def init_call_of(fa: FileAnalysis, call: cst.Call) -> Optional[tuple[str, cst.BaseExpression, InitCall]]:
+        """If `call` initialises a weight, (function, weight expression, InitCall)."""
+        func = call.func
+        text = dotted(func)
+        q = fa.imports.qualify(func)
+        name = init_function_name(q, text)
+        if name is not None and call.args:
+            weight = call.args[0].value
+            return name, weight, InitScanner._describe(fa, name, call)
+        # w.data.normal_(...), w.normal_(...), w.data.copy_(...)
+        if isinstance(func, cst.Attribute) and func.attr.value in INPLACE_INIT_METHODS:
+            target = func.value
+            if isinstance(target, cst.Attribute) and target.attr.value == "data":
+                target = target.value
+            return func.attr.value, target, InitScanner._describe(fa, func.attr.value, call)
+        return None
+
+    @staticmethod
+    def _describe(fa: FileAnalysis, name: str, call: cst.Call) -> InitCall:
+        info = InitCall(function=name, text=short_code(call, 80), line=0)
+        if name.startswith("kaiming_"):
+            info.nonlinearity = literal_string(argument(call, "nonlinearity", 3))
+            a = argument(call, "a", 1)
+            info.a = literal_number(a) if a is not None else None
+            info.mode = literal_string(argument(call, "mode", 2))
+            if info.nonlinearity is not None:
+                fa.gain_calls.append((info.nonlinearity, call))
+        gain = argument(call, "gain", 1) if name.startswith(("xavier_", "orthogonal_")) else None
+        if isinstance(gain, cst.Call) and (dotted(gain.func) or "").endswith("calculate_gain") and gain.args:
+            info.gain_name = literal_string(gain.args[0].value)
+            info.gain_param = literal_number(gain.args[1].value) if len(gain.args) > 1 else None
+        return info
+
+    @staticmethod
+    def note_direct(ctx: Context, call: cst.Call) -> None:
+        fa = ctx.fa
+        if (dotted(call.func) or "").endswith("calculate_gain") and call.args:
+            name = literal_string(call.args[0].value)
+            if name is not None:
+                fa.gain_calls.append((name, call))
+        found = InitScanner.init_call_of(fa, call)
+        if found is None:
+            return
+        function, weight, info = found
+        info.line = -1
+        target = weight
+        if not (isinstance(target, cst.Attribute) and target.attr.value == "weight"):
+            return
+        holder = target.value
+        site = InitScanner.site_for(ctx, holder)
+        if site is not None:
+            site.explicit_init = info
+            site.init_state = "explicit"
+            site.init_evidence = f"`{info.text}`"
+            InitScanner.pending_lines.append((info, call))
+
+    pending_lines: list = []
+
+    @staticmethod
+    def site_for(ctx: Context, holder: cst.BaseExpression) -> Optional[Site]:
+        """self.fc / self.body[0] / self.net.fc1 / conv (a local) -> the layer site."""
+        value = ctx.eval_module(holder, bind_site=False) if not isinstance(holder, cst.Subscript) else None
+        if isinstance(holder, cst.Subscript):
+            base = ctx.eval_module(holder.value, bind_site=False)
+            index = holder.slice[0].slice if holder.slice else None
+            if isinstance(base, ChainV) and isinstance(index, cst.Index):
+                position = literal_number(index.value)
+                flat = [v for k, v in base.items if k not in ("<loop>", "<alt>")]
+                if position is not None and 0 <= int(position) < len(flat) and len(flat) == len(base.items):
+                    value = flat[int(position)]
+        elif isinstance(holder, cst.Attribute) and not isinstance(value, LayerV):
+            base = ctx.eval_module(holder.value, bind_site=False)
+            if isinstance(base, ChainV):
+                for key, item in base.items:
+                    if key == holder.attr.value:
+                        value = item
+        return value.site if isinstance(value, LayerV) else None
+
+    def scan(self) -> None:
+        """Tree-wide init rules of this class: init loops, self.apply(fn), post_init()."""
+        cls = self.cls
+        for name, fn in cls.methods.items():
+            for node in _walk_statements(fn.body):
+                self.scan_statement(node, fn, name)
+
+    def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str) -> None:
+        cls = self.cls
+        if isinstance(stmt, cst.For) and _iterates_modules(stmt.iter):
+            var = stmt.target.value if isinstance(stmt.target, cst.Name) else None
+            if var is None and isinstance(stmt.target, cst.Tuple) and len(stmt.target.elements) == 2:
+                second = stmt.target.elements[1].value
+                var = second.value if isinstance(second, cst.Name) else None
+            if var:
+                for types, call in self.branches(stmt.body, var):
+                    cls.init_rules.append((types, call, f"init loop over self.modules() in {cls.name}.{method}", "explicit"))
+                cls.routines.append(method)
+            return
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                call = small.value if isinstance(small, cst.Expr) else None
+                if not isinstance(call, cst.Call):
+                    continue
+                text = dotted(call.func) or ""
+                if text.endswith(".apply") and call.args:
+                    self.apply_rule(call.args[0].value, method)
+                elif text in ("self.post_init", "self.init_weights") or text.endswith(".post_init"):
+                    self.post_init_rule(method)
+
+    def apply_rule(self, fn_node: cst.BaseExpression, method: str) -> None:
+        cls = self.cls
+        text = dotted(fn_node) or ""
+        target: Optional[cst.FunctionDef] = None
+        if text.startswith("self."):
+            found = self.fa.method(cls, text[5:])
+            target = found[1] if found else None
+        elif text in self.fa.functions:
+            target = self.fa.functions[text]
+        elif isinstance(fn_node, cst.Call) and dotted(fn_node.func) in ("partial", "functools.partial") and fn_node.args:
+            inner = dotted(fn_node.args[0].value) or ""
+            target = self.fa.functions.get(inner)
+        if target is None:
+            cls.init_rules.append((None, None, f"self.apply({text or '...'}) with a function not in this file", "unknown"))
+            cls.routines.append(text or "apply")
+            return
+        params = list(target.params.params)
+        var_params = [p for p in params if p.name.value not in ("self",)]
+        var = var_params[0].name.value if var_params else "m"
+        rules = list(self.branches(target.body, var))
+        for types, call in rules:
+            cls.init_rules.append((types, call, f"self.apply({text}) in {cls.name}.{method}", "explicit"))
+        cls.routines.append(target.name.value)
+
+    def post_init_rule(self, method: str) -> None:
+        """transformers: post_init() applies the model's _init_weights to every submodule."""
+        found = self.fa.method(self.cls, "_init_weights")
+        if found is None:
+            self.cls.init_rules.append((None, None, "post_init() with an _init_weights not in this file", "unknown"))
+            return
+        fn = found[1]
+        params = [p for p in fn.params.params if p.name.value != "self"]
+        var = params[0].name.value if params else "module"
+        for types, call in self.branches(fn.body, var):
+            self.cls.init_rules.append((types, call, f"post_init() -> {found[0].name}._init_weights", "explicit"))
+        self.cls.routines.append("_init_weights")
+
+    def branches(self, body: cst.BaseSuite, var: str) -> Iterator[tuple[Optional[frozenset], Optional[InitCall]]]:
+        """(layer types, init call) for each isinstance branch that initialises `var.weight`."""
+        for stmt in _block_list(body):
+            if isinstance(stmt, cst.If):
+                yield from self.if_chain(stmt, var)
+
+    def if_chain(self, stmt: cst.If, var: str) -> Iterator:
+        current: Optional[cst.CSTNode] = stmt
+        while isinstance(current, cst.If):
+            types = self.isinstance_types(current.test, var)
+            if types is not None:
+                call = self.weight_init_in(current.body, var)
+                if call is not None:
+                    yield types, (call if isinstance(call, InitCall) else None)
+            else:
+                # a nested if (e.g. `if m.bias is not None`) inside: look deeper for isinstance
+                yield from self.branches(current.body, var)
+            current = current.orelse
+        if isinstance(current, cst.Else):
+            pass
+
+    def isinstance_types(self, test: cst.BaseExpression, var: str) -> Optional[frozenset]:
+        if isinstance(test, cst.BooleanOperation):
+            return self.isinstance_types(test.left, var) or self.isinstance_types(test.right, var)
+        if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2:
+            if dotted(test.args[0].value) != var:
+                return None
+            kinds = test.args[1].value
+            nodes = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+            names = set()
+            for node in nodes:
+                text = dotted(node) or ""
+                q = self.fa.imports.qualify(node) or ""
+                names.add((torch_nn_name(q) or text.rsplit(".", 1)[-1]))
+            return frozenset(names)
+        if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Call):
+            if dotted(test.left.func) == "type" and test.left.args and dotted(test.left.args[0].value) == var:
+                node = test.comparisons[0].comparator
+                q = self.fa.imports.qualify(node) or ""
+                return frozenset({torch_nn_name(q) or (dotted(node) or "").rsplit(".", 1)[-1]})
+        return None
+
+    def weight_init_in(self, body: cst.BaseSuite, var: str) -> Optional[object]:
+        for node in _walk_calls(body):
+            found = InitScanner.init_call_of(self.fa, node)
+            if found is None:
+                continue
+            function, weight, info = found
+            if dotted(weight) == f"{var}.weight":
+                info.line = -1
+                InitScanner.pending_lines.append((info, node))
+                return info
+        return None
+
+
+def _iterates_modules(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Call):
+        text = dotted(node.func) or ""
+        return text.endswith((".modules", ".named_modules", ".children", ".named_children"))
+    return False
+
+
+def _block_list(body: cst.BaseSuite) -> list:
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _walk_statements(body: cst.BaseSuite) -> Iterator[cst.CSTNode]:
+    for stmt in _block_list(body):
+        yield stmt
+        if isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
+            yield from _walk_statements(stmt.body)
+            orelse = getattr(stmt, "orelse", None)
+            while isinstance(orelse, cst.If):
+                yield orelse
+                yield from _walk_statements(orelse.body)
+                orelse = orelse.orelse
+            if orelse is not None:
+                yield from _walk_statements(orelse.body)
+
+
+def _walk_calls(body: cst.CSTNode) -> Iterator[cst.Call]:
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            yield node
+        stack.extend(reversed(node.children))
+
+
+# ---------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------
+
+
+def analyze(source: str, path: str) -> FileModel:
+    """Build the module model of one file. Raises SourceError when it does not parse."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise SourceError(f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
+    except RecursionError:
+        raise SourceError("too deeply nested to parse") from None
+    InitScanner.pending_lines = []
+    try:
+        fa = FileAnalysis(module, path)
+        model = fa.run_with_lines()
+    except RecursionError:
+        raise SourceError("too deeply nested to analyse") from None
+    return model
+
+
+def _run_with_lines(self: FileAnalysis) -> FileModel:
+    """Run, then give explicit init calls their line numbers (one span pass for all)."""
+    model = self.run()
+    pending = InitScanner.pending_lines
+    if pending:
+        spans = compute_spans(self.module, [node for _, node in pending])
+        for info, node in pending:
+            span = spans.get(id(node))
+            if span:
+                info.line = span[0][0]
+        for layer in model.layers:
+            if layer.init_call is not None and layer.init_evidence.endswith("`") and layer.init_call.line > 0:
+                layer.init_evidence = f"{layer.init_evidence} (line {layer.init_call.line})"
+    return model
+
+
+FileAnalysis.run_with_lines = _run_with_lines  # type: ignore[attr-defined]

@@ -1,0 +1,810 @@
+"""Autofix: turn the analysis' fix plans into inserted init calls, check them, write them.
+
+The analysis decides WHERE (`Layer.fix: FixPlan`: the line the init goes after, its
+indentation, the weight expression), the catalogue decides WHAT (`Recommendation.calls`).
+This module only turns that into text edits, proves the edit harmless and writes it.
+
+Choices, and why:
+
+- Fixes are insertions of whole lines right after the statement that builds the layer,
+  indented like it. Even when the class owns an init routine (`_init_weights`,
+  `reset_parameters`, a loop over `self.modules()`) the call goes right after construction:
+  the analysis marks a layer `default` only when no routine covers it, so the inserted
+  call always takes effect, and editing a routine would mean rewriting user logic.
+- Never fixed: layers followed by nothing, softmax or the sigmoid family (output heads:
+  their init is a choice, not a fact), `unknown` activations, and `Lazy*` layers (their
+  weight is an `UninitializedParameter` until the first forward; a hook that re-inits
+  after materialisation is more machinery than a linter should write into user code, so
+  they are reported as unfixable instead).
+- A plan with `loop_over` (a container built by a comprehension, every element of which is
+  the layer) becomes a short loop, `for layer in <container>: <init>(layer.weight)`; the loop
+  variable gets a name used nowhere in the file, so it cannot shadow anything.
+- The init module is the file's own alias for `torch.nn.init`; else `<nn alias>.init`;
+  else `import torch` goes in after the import block (or after the module docstring and
+  `from __future__` imports) and the call is spelled `torch.nn.init`.
+- `fix-bias = "zeros"` adds `if <layer>.bias is not None: <init>.zeros_(<layer>.bias)`: the
+  analysis does not know whether a layer has a bias, so the guard asks at run time.
+- Safety, as black does it: the fixed text must compile, and its AST with the inserted
+  statements taken out must dump equal to the original's; each inserted statement must be
+  exactly the one intended, and an init must directly follow a simple statement ending on
+  its anchor line, in the same block. If not, the file is left untouched and a `FileError`
+  reported.
+- Writing keeps every byte outside the inserted lines: the inserted text is encoded alone
+  and spliced into the original bytes (so the encoding, BOM and line endings of everything
+  else cannot change); inserted lines take the line ending of the line they follow. The
+  write is atomic (temp file in the same folder, fsync, `os.replace`), keeps mode bits,
+  and refuses read-only files and files whose bytes changed since they were read.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import os
+import re
+import stat
+import tempfile
+import textwrap
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Union
+
+from . import catalogue
+from .model import Edit, FileError, FileModel, Finding, Fix, FixPlan, Layer
+
+FIXABLE_CODES = frozenset({"IL101", "IL102", "IL103", "IL104", "IL105", "IL106"})
+# Output heads and the like: the right init there is a choice, not a fact.
+NEVER_FIX_ACTIVATIONS = frozenset({"none", "softmax", "sigmoid", "hardsigmoid", "logsigmoid", "unknown"})
+DISTRIBUTIONS = ("uniform", "normal")
+MODES = ("fan_in", "fan_out")
+BIAS_CHOICES = ("keep", "zeros")
+LOOP_VARIABLE_NAMES = ("layer", "layer_", "_layer", "init_layer", "_init_layer")
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_ENDING = re.compile(r"(\r\n|\r|\n)\Z")
+_BOM = b"\xef\xbb\xbf"
+
+
+# --------------------------------------------------------------------------------------
+# Options
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    """`fix-distribution`, `fix-mode`, `fix-bias` from `[tool.initlint]`."""
+
+    distribution: str = "uniform"
+    mode: str = "fan_in"
+    bias: str = "keep"
+
+    def __post_init__(self) -> None:
+        for value, allowed, key in (
+            (self.distribution, DISTRIBUTIONS, "fix-distribution"),
+            (self.mode, MODES, "fix-mode"),
+            (self.bias, BIAS_CHOICES, "fix-bias"),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+
+    @classmethod
+    def coerce(cls, options: Any) -> "FixOptions":
+        """Accept None, a FixOptions, a mapping (`fix-mode` or `fix_mode` keys) or a config
+        object with `fix_distribution` / `fix_mode` / `fix_bias` attributes."""
+        if options is None:
+            return cls()
+        if isinstance(options, cls):
+            return options
+        values = {}
+        for attr in ("distribution", "mode", "bias"):
+            for key in (f"fix-{attr}", f"fix_{attr}", attr):
+                if isinstance(options, dict):
+                    found = options.get(key)
+                else:
+                    found = getattr(options, key.replace("-", "_"), None)
+                if found is not None:
+                    values[attr] = found
+                    break
+        return cls(**values)
+
+
+# --------------------------------------------------------------------------------------
+# Building fixes
+
+
+@dataclass
+class Unfixable:
+    """A finding of a fixable rule that gets no fix, and why."""
+
+    finding: Finding
+    reason: str
+
+
+def attach_fixes(
+    findings: Iterable[Finding],
+    file_model: FileModel,
+    options: Any = None,
+    source: Optional[str] = None,
+) -> list[Unfixable]:
+    """Set `finding.fix` on every IL101-IL106 finding whose layer can be fixed.
+
+    `source` is the file's text as read (newlines untranslated): it gives the line endings,
+    where a missing import goes when the file has no import block, and a free name for a
+    loop variable. Without it, "\\n" is used and fixes that need it are skipped.
+    Returns the findings of fixable rules that got no fix, with the reason.
+    """
+    opts = FixOptions.coerce(options)
+    lines = split_lines(source) if source is not None else None
+    layers = {(layer.line, layer.column): layer for layer in file_model.layers}
+    init_module = _init_module(file_model)
+    unfixable: list[Unfixable] = []
+    import_edit: Optional[Edit] = None
+    for finding in findings:
+        if finding.code not in FIXABLE_CODES:
+            continue
+        layer = layers.get((finding.line, finding.column))
+        plan = layer.fix if layer else None
+        reason = _why_not_fixable(layer, plan)
+        if reason is None and source is None and plan is not None and plan.loop_over:
+            reason = "a loop fix needs the source, to give its variable a free name"
+        if reason is None and source is None and init_module is None and not file_model.import_line:
+            reason = "the import the fix needs can only be placed with the source at hand"
+        if reason is not None:
+            unfixable.append(Unfixable(finding, reason))
+            continue
+        assert layer is not None and plan is not None
+        edits: list[Edit] = []
+        module = init_module
+        if module is None:
+            if import_edit is None:
+                anchor = file_model.import_line or _top_anchor(source or "")
+                import_edit = _insert_after(lines, anchor, ["import torch"], "")
+            edits.append(import_edit)
+            module = "torch.nn.init"
+        statements = _init_lines(layer, plan, module, opts, source)
+        edits.append(_insert_after(lines, plan.insert_after_line, statements, plan.indent))
+        act = catalogue.display_name(layer.activation, layer.activation_param)
+        target = f"`{plan.weight}`" if not plan.loop_over else f"each layer in `{plan.loop_over}`"
+        finding.fix = Fix(applicability="safe", message=f"Initialise {target} for {act}", edits=edits)
+    return unfixable
+
+
+def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optional[str]:
+    if layer is None:
+        return "no layer in the file model matches this finding"
+    if layer.activation in NEVER_FIX_ACTIVATIONS:
+        return f"a layer followed by {catalogue.display_name(layer.activation)} is an output head: its init is a choice"
+    if catalogue.is_lazy(layer.layer_type):
+        return f"{layer.layer_type}'s weight does not exist until the first forward; initialise it after that"
+    if catalogue.recommend(layer.activation, layer.activation_param) is None:
+        return f"no recommended init for {layer.activation}"
+    if plan is None:
+        return "the analysis found no place to insert the init"
+    if plan.reason:
+        return plan.reason
+    if plan.insert_after_line < 1 or (not plan.loop_over and not plan.weight):
+        return "the analysis gave an incomplete fix plan"
+    if plan.indent.strip(" \t"):
+        return "the analysis gave an indentation that is not whitespace"
+    return None
+
+
+def _init_module(file_model: FileModel) -> Optional[str]:
+    if file_model.init_alias:
+        return file_model.init_alias
+    if file_model.nn_alias:
+        return f"{file_model.nn_alias}.init"  # torch.nn imports init, so nn.init always works
+    return None
+
+
+def _init_lines(layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, source: Optional[str]) -> list[str]:
+    """The inserted statements, without the anchor's indentation (nested bodies indented)."""
+    rec = catalogue.recommend(layer.activation, layer.activation_param)
+    assert rec is not None
+    unit = _indent_unit(source, plan.indent)
+    if plan.loop_over:
+        variable = _free_name(source or "")
+        weight = f"{variable}.weight" if not plan.weight else plan.weight
+        body = rec.calls(weight, init_module, opts.distribution, opts.mode)
+        if opts.bias == "zeros":
+            body += _bias_lines(weight, init_module, unit)
+        return [f"for {variable} in {plan.loop_over}:"] + [unit + line for line in body]
+    lines = rec.calls(plan.weight, init_module, opts.distribution, opts.mode)
+    if opts.bias == "zeros":
+        lines += _bias_lines(plan.weight, init_module, unit)
+    return lines
+
+
+def _bias_lines(weight: str, init_module: str, unit: str) -> list[str]:
+    if not weight.endswith(".weight"):
+        return []  # no layer expression to reach the bias from
+    module = weight[: -len(".weight")]
+    return [f"if {module}.bias is not None:", f"{unit}{init_module}.zeros_({module}.bias)"]
+
+
+def _indent_unit(source: Optional[str], indent: str) -> str:
+    """One level of indentation for a nested body: the file's own first INDENT, if it uses
+    the same character as the anchor's indentation; else a tab or four spaces."""
+    char = "\t" if "\t" in indent else " "
+    fallback = "\t" if char == "\t" else "    "
+    if not source:
+        return fallback
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.INDENT:
+                unit = token.string
+                return unit if unit and set(unit) == {char} else fallback
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return fallback
+
+
+def _free_name(source: str) -> str:
+    """A loop variable name bound or read nowhere in the file."""
+    used: set[str] = set()
+    try:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Name):
+                used.add(node.id)
+            elif isinstance(node, ast.arg):
+                used.add(node.arg)
+            elif isinstance(node, ast.alias):
+                used.add((node.asname or node.name).split(".")[0])
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                used.add(node.name)
+    except (SyntaxError, ValueError):
+        pass
+    for name in LOOP_VARIABLE_NAMES:
+        if name not in used:
+            return name
+    index = 0
+    while f"_layer{index}" in used:
+        index += 1
+    return f"_layer{index}"
+
+
+def _top_anchor(source: str) -> int:
+    """The line a new import goes after in a file with no import block: after the module
+    docstring and `from __future__` imports, else after the leading comments and blank lines
+    (shebang, coding cookie, licence header stay first)."""
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        body = []
+    anchor = 0
+    for index, stmt in enumerate(body):
+        is_docstring = (
+            index == 0
+            and isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        )
+        is_future = isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
+        if not (is_docstring or is_future):
+            break
+        anchor = stmt.end_lineno or stmt.lineno
+    if anchor:
+        return anchor
+    for number, line in enumerate(split_lines(source), start=1):
+        text = line.strip()
+        if text and not text.startswith("#"):
+            return number - 1
+    return len(split_lines(source))
+
+
+def _insert_after(lines: Optional[list[str]], anchor: int, statements: list[str], indent: str) -> Edit:
+    """An Edit inserting `statements` as whole lines after line `anchor`, ending them like it."""
+    newline = "\n"
+    if lines is not None and 0 < anchor <= len(lines):
+        newline = line_ending(lines[anchor - 1]) or _first_ending(lines)
+    elif lines:
+        newline = _first_ending(lines)
+    body = "".join(f"{indent}{statement}{newline}" for statement in statements)
+    if lines is not None and anchor == len(lines) and lines and not line_ending(lines[-1]):
+        # The anchor is the last line and has no line ending: start a new line, add none at the end.
+        end_column = len(lines[-1]) + 1
+        return Edit(newline + body[: -len(newline)], anchor, end_column, anchor, end_column)
+    return Edit(body, anchor + 1, 1, anchor + 1, 1)
+
+
+# --------------------------------------------------------------------------------------
+# Text
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split only where Python's tokenizer ends a line."""
+    return _LINE.findall(text)
+
+
+def line_ending(line: str) -> str:
+    match = _ENDING.search(line)
+    return match.group(1) if match else ""
+
+
+def _first_ending(lines: list[str]) -> str:
+    for line in lines:
+        ending = line_ending(line)
+        if ending:
+            return ending
+    return "\n"
+
+
+def _offset(starts: list[int], lines: list[str], text_length: int, line: int, column: int) -> int:
+    if line == len(lines) + 1 and column == 1:
+        return text_length
+    if not 1 <= line <= len(lines):
+        raise ValueError(f"edit position {line}:{column} is outside the text ({len(lines)} lines)")
+    content = lines[line - 1]
+    width = len(content) - len(line_ending(content))
+    if not 1 <= column <= width + 1:
+        raise ValueError(f"edit position {line}:{column} is outside line {line} ({width} characters)")
+    return starts[line - 1] + column - 1
+
+
+def _edit_spans(text: str, edits: Iterable[Edit]) -> list[tuple[int, int, str]]:
+    """(start, end, content) character offsets, sorted by position; edits at one position
+    keep the order given."""
+    lines = split_lines(text)
+    starts, position = [], 0
+    for line in lines:
+        starts.append(position)
+        position += len(line)
+    spans = []
+    for order, edit in enumerate(edits):
+        start = _offset(starts, lines, len(text), edit.line, edit.column)
+        end = _offset(starts, lines, len(text), edit.end_line, edit.end_column)
+        if end < start:
+            raise ValueError(f"edit ends before it starts at {edit.line}:{edit.column}")
+        spans.append((start, end, order, edit.content))
+    spans.sort(key=lambda span: (span[0], span[1], span[2]))
+    for (_, end, _, _), (start, _, _, _) in zip(spans, spans[1:]):
+        if start < end:
+            raise ValueError("edits overlap")
+    return [(start, end, content) for start, end, _, content in spans]
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """`text` with `edits` applied (1-based lines and columns, columns in characters).
+    Several inserts at one position go in the order given. Raises ValueError on edits that
+    overlap or point outside the text."""
+    out, cursor = [], 0
+    for start, end, content in _edit_spans(text, edits):
+        out.append(text[cursor:start])
+        out.append(content)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def diff_text(path: str, old: str, new: str) -> str:
+    """A unified diff, as `--diff` prints it ("" when nothing changes)."""
+    if old == new:
+        return ""
+    out = []
+    for line in difflib.unified_diff(split_lines(old), split_lines(new), fromfile=path, tofile=path, lineterm="\n"):
+        out.append(line)
+        if line[:1] in " +-" and not line.startswith(("--- ", "+++ ")) and not line_ending(line):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------------------
+# The safety check
+
+
+class UnsafeFix(Exception):
+    """The fixed text is not the original plus exactly the intended statements."""
+
+
+def check_fix(old: str, new: str, edits: list[Edit]) -> None:
+    """Raise UnsafeFix unless `new` is `old` with `edits` (pure insertions of whole
+    statements) applied and nothing else changed in its syntax tree.
+
+    Checks: `new` equals apply_edits(old, edits); it compiles; every inserted line range
+    parses to exactly the statements its content says; with those statements removed the
+    new AST dumps equal to the old one; an inserted `import` lies at module level; any other
+    inserted block directly follows, in the same block, a simple statement ending on the
+    line the insertion follows.
+    """
+    if any((e.line, e.column) != (e.end_line, e.end_column) for e in edits):
+        raise UnsafeFix("only insertions can be checked")
+    try:
+        expected = apply_edits(old, edits)
+    except ValueError as error:
+        raise UnsafeFix(str(error)) from None
+    if expected != new:
+        raise UnsafeFix("the fixed text is not the original with the edits applied")
+    try:
+        old_tree = ast.parse(old)
+    except (SyntaxError, ValueError) as error:
+        raise UnsafeFix(f"the original does not parse: {error}") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(new, "<fixed>", "exec", dont_inherit=True)
+        new_tree = ast.parse(new)
+    except (SyntaxError, ValueError) as error:
+        raise UnsafeFix(f"the fixed text does not compile: {error}") from None
+
+    blocks = _inserted_blocks(old, edits)
+    found: list[list[ast.stmt]] = [[] for _ in blocks]
+    _remove_inserted(new_tree, blocks, found)
+    for block, statements in zip(blocks, found):
+        if [ast.dump(s) for s in statements] != block.intended:
+            raise UnsafeFix(f"the lines inserted at {block.first}-{block.last} do not parse as intended")
+    if ast.dump(new_tree) != ast.dump(old_tree):
+        raise UnsafeFix("the fixed file's syntax tree differs from the original beyond the inserted statements")
+
+
+@dataclass
+class _Block:
+    first: int  # new-text line numbers of the inserted code
+    last: int
+    anchor: int  # new-text line the original statement before it must end on (0: none)
+    intended: list[str]  # ast.dump of each statement the content should parse to
+    is_import: bool
+
+
+def _inserted_blocks(old: str, edits: list[Edit]) -> list[_Block]:
+    blocks = []
+    new_breaks = 0  # line breaks in the new text before the current position
+    cursor = 0
+    anchors: dict[int, int] = {}
+    for start, _, content in _edit_spans(old, edits):
+        new_breaks += _count_line_breaks(old[cursor:start])
+        cursor = start
+        at_line_start = _starts_line(old, start)
+        # The line the insertion follows, fixed by the first insert at this position.
+        anchor = anchors.setdefault(start, new_breaks if at_line_start else new_breaks + 1)
+        lead = len(content) - len(content.lstrip("\r\n"))
+        leading_breaks = _count_line_breaks(content[:lead])
+        if not at_line_start and not leading_breaks:
+            raise UnsafeFix("an insertion does not start a new line")
+        code = content[lead:]
+        if code and not line_ending(code) and start != len(old):
+            raise UnsafeFix("an insertion does not end its last line")
+        code_lines = split_lines(code)
+        first = new_breaks + 1 + leading_breaks
+        try:
+            parsed = ast.parse(textwrap.dedent("".join(code_lines)))
+        except (SyntaxError, ValueError) as error:
+            raise UnsafeFix(f"the inserted text does not parse on its own: {error}") from None
+        if not parsed.body:
+            raise UnsafeFix("an insertion holds no statement")
+        is_import = all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in parsed.body)
+        blocks.append(_Block(first, first + len(code_lines) - 1, anchor, [ast.dump(s) for s in parsed.body], is_import))
+        new_breaks += _count_line_breaks(content)
+    return blocks
+
+
+def _remove_inserted(node: ast.AST, blocks: list[_Block], found: list[list[ast.stmt]]) -> None:
+    """Take the inserted statements out of every statement list under `node`, checking
+    where each block sits; collect them per block in `found`."""
+    by_line = {n: i for i, b in enumerate(blocks) for n in range(b.first, b.last + 1)}
+    _walk_remove(node, blocks, by_line, found)
+
+
+def _walk_remove(node: ast.AST, blocks: list[_Block], by_line: dict[int, int], found: list[list[ast.stmt]]) -> None:
+    for _, value in ast.iter_fields(node):
+        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+            kept = []
+            previous: Optional[ast.stmt] = None  # the last original statement so far
+            for stmt in value:
+                end = stmt.end_lineno or stmt.lineno
+                index = by_line.get(stmt.lineno)
+                if index is None:
+                    kept.append(stmt)
+                    previous = stmt
+                    continue
+                block = blocks[index]
+                if end > block.last:
+                    raise UnsafeFix(f"the statement inserted at line {stmt.lineno} runs past its inserted lines")
+                _check_placement(block, stmt, node, previous)
+                found[index].append(stmt)
+            value[:] = kept
+            for stmt in kept:
+                _walk_remove(stmt, blocks, by_line, found)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    _walk_remove(item, blocks, by_line, found)
+        elif isinstance(value, ast.AST):
+            _walk_remove(value, blocks, by_line, found)
+
+
+def _count_line_breaks(text: str) -> int:
+    return sum(1 for line in split_lines(text) if line_ending(line))
+
+
+def _starts_line(text: str, offset: int) -> bool:
+    if offset == 0:
+        return True
+    before = text[offset - 1]
+    return before == "\n" or before == "\r" and text[offset : offset + 1] != "\n"
+
+
+_COMPOUND = tuple(
+    getattr(ast, name)
+    for name in (
+        "If", "For", "AsyncFor", "While", "With", "AsyncWith", "Try", "TryStar", "Match",
+        "FunctionDef", "AsyncFunctionDef", "ClassDef",
+    )
+    if hasattr(ast, name)
+)  # fmt: skip
+
+
+def _check_placement(block: _Block, stmt: ast.stmt, parent: ast.AST, previous: Optional[ast.stmt]) -> None:
+    if block.is_import:
+        if not isinstance(parent, ast.Module):
+            raise UnsafeFix(f"the import inserted at line {stmt.lineno} is not at module level")
+        return
+    if previous is None or isinstance(previous, _COMPOUND):
+        raise UnsafeFix(f"the init inserted at line {stmt.lineno} does not follow a simple statement in its block")
+    if (previous.end_lineno or previous.lineno) != block.anchor:
+        raise UnsafeFix(f"the init inserted at line {stmt.lineno} does not directly follow the statement it fixes")
+
+
+# --------------------------------------------------------------------------------------
+# Applying fixes to a text and to a file
+
+
+@dataclass
+class FixResult:
+    """What fixing one file (or stdin) did."""
+
+    path: str
+    old_text: str
+    new_text: str
+    fixed: list[Finding] = field(default_factory=list)  # findings whose fix went in
+    edits: list[Edit] = field(default_factory=list)  # what was inserted, merged and ordered
+    error: Optional[FileError] = None  # the file was left untouched
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.new_text != self.old_text
+
+    def diff(self) -> str:
+        return diff_text(self.path, self.old_text, self.new_text)
+
+
+def fixable(findings: Iterable[Finding], unsafe: bool = False) -> list[Finding]:
+    """Findings with a fix that this run applies (safe ones; unsafe ones too with `unsafe`)."""
+    allowed = ("safe", "unsafe") if unsafe else ("safe",)
+    return [f for f in findings if f.fix is not None and f.fix.applicability in allowed and f.fix.edits]
+
+
+def _collect_edits(text: str, findings: list[Finding]) -> list[Edit]:
+    """The edits of `findings` in source order of their layers; an edit shared by several
+    fixes (the added import) goes in once; each insert takes its anchor line's ending."""
+    lines = split_lines(text)
+    seen: set[tuple] = set()
+    edits = []
+    for finding in sorted(findings, key=lambda f: (f.line, f.column, f.code)):
+        assert finding.fix is not None
+        for edit in finding.fix.edits:
+            key = (edit.line, edit.column, edit.end_line, edit.end_column, edit.content)
+            if key in seen:
+                continue
+            seen.add(key)
+            edits.append(_with_anchor_ending(lines, edit))
+    # The import goes before the inits inserted at the same place.
+    edits.sort(key=lambda e: (e.line, e.column, not _is_import_edit(e)))
+    return edits
+
+
+def _is_import_edit(edit: Edit) -> bool:
+    return edit.content.strip().startswith(("import ", "from "))
+
+
+def _with_anchor_ending(lines: list[str], edit: Edit) -> Edit:
+    """Re-end the inserted lines like the line they follow (mixed files: the anchor decides)."""
+    if edit.column != 1 or edit.line < 2 or edit.line - 2 >= len(lines):
+        return edit
+    ending = line_ending(lines[edit.line - 2])
+    if not ending:
+        return edit
+    content = re.sub(r"\r\n|\r|\n", lambda _: ending, edit.content)
+    return Edit(content, edit.line, edit.column, edit.end_line, edit.end_column)
+
+
+def fix_source(source: str, findings: Iterable[Finding], path: str = "-", unsafe: bool = False) -> FixResult:
+    """Apply the applicable fixes of `findings` to `source` and check the result. On a
+    failed check the text is returned unchanged with an error."""
+    chosen = fixable(findings, unsafe)
+    result = FixResult(path, source, source)
+    if not chosen:
+        return result
+    try:
+        edits = _collect_edits(source, chosen)
+        new = apply_edits(source, edits)
+        check_fix(source, new, edits)
+    except (UnsafeFix, ValueError) as error:
+        result.error = FileError(path, f"internal error: the fix was not applied because it failed the safety check: {error}")
+        return result
+    result.new_text = new
+    result.fixed = chosen
+    result.edits = edits
+    return result
+
+
+@dataclass
+class DecodedSource:
+    text: str  # decoded without newline translation, BOM removed
+    encoding: str  # the codec the bytes use (PEP 263 cookie, BOM or utf-8)
+    bom: bool
+
+
+def decode_source(data: bytes) -> DecodedSource:
+    """Decode Python source bytes as the interpreter does, keeping line endings as they are."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    bom = data.startswith(_BOM)
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    body = data[len(_BOM) :] if bom else data
+    return DecodedSource(body.decode(encoding), encoding, bom)
+
+
+def _same_text(analysed: str, current: str) -> bool:
+    """Whether the text the findings were computed on is the file's current text, allowing
+    for a reader that translated newlines (line numbers are the same either way)."""
+    if analysed == current:
+        return True
+    normalise = lambda s: s.replace("\r\n", "\n").replace("\r", "\n")  # noqa: E731
+    return normalise(analysed) == normalise(current)
+
+
+def fix_file(
+    path: str,
+    findings: Iterable[Finding],
+    expected: Union[str, bytes, None] = None,
+    unsafe: bool = False,
+    write: bool = True,
+) -> FixResult:
+    """Fix one file in place. `expected` is what the findings were computed from (the bytes
+    read, or the text decoded from them): if the file no longer holds it, nothing is written
+    and the result carries a FileError. With `write=False` only the new text is computed
+    (for `--diff`). Never raises for file problems: they come back as `result.error`."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        decoded = decode_source(data)
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
+        text = expected if isinstance(expected, str) else ""
+        return FixResult(path, text, text, error=FileError(path, f"cannot read the file to fix it: {error}"))
+    if isinstance(expected, bytes) and expected != data or isinstance(expected, str) and not _same_text(
+        expected, decoded.text
+    ):
+        return FixResult(
+            path, decoded.text, decoded.text, error=FileError(path, "the file changed on disk since it was read; not fixed")
+        )
+    result = fix_source(decoded.text, findings, path, unsafe)
+    if result.error or not result.changed:
+        return result
+    try:
+        new_bytes = _splice_bytes(data, decoded, result.old_text, result.edits)
+    except (UnsafeFix, UnicodeEncodeError) as error:
+        return _failed(result, f"internal error: the fix cannot be written in the file's encoding: {error}")
+    if not write:
+        return result
+    try:
+        write_atomic(path, new_bytes, data)
+    except WriteRefused as error:
+        return _failed(result, str(error))
+    result.written = True
+    return result
+
+
+def _failed(result: FixResult, message: str) -> FixResult:
+    result.error = FileError(result.path, message)
+    result.new_text = result.old_text
+    result.fixed = []
+    result.edits = []
+    return result
+
+
+def _splice_bytes(data: bytes, decoded: DecodedSource, text: str, edits: list[Edit]) -> bytes:
+    """Insert each edit's content, encoded alone, into the original bytes: everything else
+    stays byte for byte. Verified by decoding the result and compiling it."""
+    prefix = len(_BOM) if decoded.bom else 0
+    out, cursor = [], prefix
+    for start, end, content in _edit_spans(text, edits):
+        if end != start:
+            raise UnsafeFix("only insertions are written")
+        at = prefix + len(text[:start].encode(decoded.encoding))
+        out.append(data[cursor:at])
+        out.append(content.encode(decoded.encoding))
+        cursor = at
+    out.append(data[cursor:])
+    new_bytes = data[:prefix] + b"".join(out)
+    expected = apply_edits(text, edits)
+    if decode_source(new_bytes).text != expected:
+        raise UnsafeFix("the encoded result does not decode to the fixed text")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(new_bytes, "<fixed>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        raise UnsafeFix(f"the encoded result does not compile: {error}") from None
+    return new_bytes
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+
+
+class WriteRefused(Exception):
+    """The file could not or must not be written; the message says why."""
+
+
+def _is_read_only(path: str, st: os.stat_result) -> bool:
+    # root passes os.access for everything, so the mode bits are asked too.
+    return not (st.st_mode & 0o222) or not os.access(path, os.W_OK)
+
+
+def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None) -> None:
+    """Replace the file at `path` (through symlinks) with `data`: temp file in the same
+    folder, fsync, os.replace; mode bits kept. Refuses (WriteRefused) a read-only file and,
+    when `expected` is given, a file whose bytes are no longer `expected`."""
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(real)
+        if not stat.S_ISREG(st.st_mode):
+            raise WriteRefused(f"{path}: not a regular file; not fixed")
+        if _is_read_only(real, st):
+            raise WriteRefused("the file is read-only; not fixed")
+        if expected is not None:
+            with open(real, "rb") as handle:
+                if handle.read() != expected:
+                    raise WriteRefused("the file changed on disk since it was read; not fixed")
+        folder, name = os.path.split(real)
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".initlint-tmp", dir=folder or ".")
+    except OSError as error:
+        raise WriteRefused(f"cannot write the fixed file: {error}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, stat.S_IMODE(st.st_mode))
+        if hasattr(os, "chown") and (st.st_uid, st.st_gid) != _owner(temp):
+            try:
+                os.chown(temp, st.st_uid, st.st_gid)
+            except OSError:
+                pass  # not permitted: the file becomes ours, as any editor would make it
+        if expected is not None:
+            # Last look: an editor may have saved while we wrote.
+            now = os.stat(real)
+            if (now.st_mtime_ns, now.st_size, now.st_ino) != (st.st_mtime_ns, st.st_size, st.st_ino):
+                with open(real, "rb") as handle:
+                    if handle.read() != expected:
+                        raise WriteRefused("the file changed on disk since it was read; not fixed")
+        os.replace(temp, real)
+    except BaseException as error:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        if isinstance(error, OSError):
+            raise WriteRefused(f"cannot write the fixed file: {error}") from None
+        raise
+    _fsync_folder(os.path.dirname(real))
+
+
+def _owner(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_uid, st.st_gid
+
+
+def _fsync_folder(folder: str) -> None:
+    try:
+        fd = os.open(folder or ".", os.O_RDONLY)
+    except OSError:
+        return  # not possible on every platform
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
