@@ -73,6 +73,7 @@ class Site:
     init_state: Optional[str] = None  # set when decided locally ("explicit"/"unknown")
     init_evidence: str = ""
     subclass_init: Optional[str] = None  # a layer subclass in this file with its own reset_parameters
+    function: Optional[str] = None  # the free function that builds it (class-less layers)
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         self.outcomes.append((activation, param, evidence))
@@ -425,6 +426,10 @@ class FileAnalysis:
         self.functions_used_by_classes: set[str] = set()
         self.references: dict[str, int] = {}  # class name -> uncalled references (passed as value)
         self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
+        self.sites_by_key: dict = {}
+        self.call_sites: dict[str, list] = {}  # callee -> [(call, enclosing FunctionDef or None)]
+        self.param_exits: dict = {}  # (class, param) -> ParamExitSite
+        self.bindings: list = []  # (module value, class, param): a module passed to a constructor
 
     # -- collection -----------------------------------------------------------------------
 
@@ -467,27 +472,89 @@ class FileAnalysis:
 
     def _scan_references(self, root: cst.CSTNode) -> None:
         """Count how each local class is referenced outside classes' own flows."""
-        stack: list = [(root, False)]
+        stack: list = [(root, False, None)]
         while stack:
-            node, in_class = stack.pop()
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.classes:
-                if not in_class:
-                    self.top_calls[node.func.value] = self.top_calls.get(node.func.value, 0) + 1
-                for child in node.args:
-                    stack.append((child, in_class))
+            node, in_class, fn = stack.pop()
+            if isinstance(node, cst.Annotation):
                 continue
+            if isinstance(node, cst.FunctionDef):
+                for child in node.children:
+                    stack.append((child, in_class, node))
+                continue
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                callee = node.func.value
+                if callee in ("isinstance", "issubclass", "type"):
+                    continue
+                if callee in self.classes or callee in self.functions:
+                    self.call_sites.setdefault(callee, []).append((node, fn))
+                if callee in self.classes:
+                    if not in_class:
+                        self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
+                    for child in node.args:
+                        stack.append((child, in_class, fn))
+                    continue
             if isinstance(node, cst.Name) and node.value in self.classes:
                 self.references[node.value] = self.references.get(node.value, 0) + 1
                 continue
             if isinstance(node, cst.ClassDef):
                 for child in node.body.children:
-                    stack.append((child, True))
+                    stack.append((child, True, fn))
                 continue
             if isinstance(node, cst.Attribute):
-                stack.append((node.value, in_class))
+                stack.append((node.value, in_class, fn))
                 continue
             for child in node.children:
-                stack.append((child, in_class))
+                stack.append((child, in_class, fn))
+
+    def param_candidates(self, callee: str, param: str, depth: int = 0) -> Optional[list]:
+        """Values passed for `param` at this file's calls of `callee` (a class or function).
+
+        None when some call passes something we cannot evaluate; [] when no call passes it.
+        """
+        target = self.classes.get(callee)
+        fn = self.method(target, "__init__")[1] if target is not None and self.method(target, "__init__") else None
+        if target is None:
+            fn = self.functions.get(callee)
+        if fn is None or depth > 3:
+            return None
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        if target is not None and params:
+            params = params[1:]
+        names = [p.name.value for p in params]
+        values: list = []
+        for call, enclosing in self.call_sites.get(callee, []):
+            node = None
+            # **kwargs may carry anything; like a default, we take what is written
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if param in names and names.index(param) < len(positional):
+                node = positional[names.index(param)].value
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == param:
+                    node = arg.value
+            if node is None:
+                continue
+            value = self.static_value(node, enclosing, depth)
+            if value is None:
+                return None
+            values.extend(value)
+        return values
+
+    def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int) -> Optional[list]:
+        """What a simple argument expression can be: class references, None, a caller's parameter."""
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return [NONE_V]
+            if enclosing is not None and node.value in {p.name.value for p in _all_params(enclosing)}:
+                owner = enclosing.name.value
+                if owner in self.functions and self.functions[owner] is enclosing:
+                    return self.param_candidates(owner, node.value, depth + 1)
+                return None
+            if node.value in self.classes:
+                return [ClassRefV(f"local:{node.value}")]
+        q = self.imports.qualify(node)
+        if q:
+            return [ClassRefV(q)]
+        return None
 
     # -- class model ----------------------------------------------------------------------
 
@@ -563,6 +630,7 @@ class FileAnalysis:
                 ctx.bind_params(fn, self_bound=False)
                 ctx.run_free_function()
         self._close_class_outputs()
+        self._link_bindings()
         self._decide_inits()
         return self._file_model()
 
@@ -575,10 +643,32 @@ class FileAnalysis:
             for site in summary.exits:
                 if not isinstance(site, Site) or site.outcomes:
                     continue
-                if cls.used_in_flow or self.references.get(cls.name):
+                if cls.used_in_flow or self.references.get(cls.name) or self._built_by_a_class(cls.name):
                     site.record("unknown", None, f"returned by {cls.name}.forward to a caller not known here")
                 else:
                     site.record("none", None, f"returned as the output of {cls.name}.forward")
+
+    def _built_by_a_class(self, name: str) -> bool:
+        return any(name in other.contains for other in self.classes.values())
+
+    def _link_bindings(self) -> None:
+        """A module passed to a constructor (downsample=...) is followed by what follows it there."""
+        for value, cls_name, param in self.bindings:
+            exit_site = self.param_exits.get((cls_name, param))
+            if exit_site is None:
+                continue
+            for site in self._exits_of(value):
+                for activation, act_param, evidence in exit_site.outcomes:
+                    site.record(activation, act_param, f"{evidence}, as {param}= of {cls_name}")
+
+    def _exits_of(self, value: object) -> list:
+        if isinstance(value, LayerV):
+            return [value.site]
+        if isinstance(value, ChainV) and value.summary is not None:
+            return [s for s in value.summary.exits if isinstance(s, Site)]
+        if isinstance(value, InstV) and value.cls in self.classes:
+            return [s for s in self.summary(self.classes[value.cls]).exits if isinstance(s, Site)]
+        return []
 
     # -- init -----------------------------------------------------------------------------
 
@@ -590,10 +680,29 @@ class FileAnalysis:
         for cls in self.classes.values():
             for site in cls.sites:
                 self._decide_site_init(site, cls, containers)
+        built_for = self._functions_built_for_classes()
         for site in self.free_sites:
             if site.init_state is None and site.explicit_init is None:
-                site.init_state, site.init_evidence = "default", "no init found for it in this file"
-                self._apply_module_level_inits(site)
+                owners = built_for.get(site.function, [])
+                rules = [r for r in (self._covering_rule(self.classes[o], site) for o in owners) if r is not None]
+                if rules and len(rules) == len(owners):
+                    self._apply_rule(site, rules[0])
+                elif rules:
+                    site.init_state, site.init_evidence = "unknown", "covered by a class's init loop in some uses"
+                else:
+                    site.init_state, site.init_evidence = "default", "no init found for it in this file"
+
+    def _functions_built_for_classes(self) -> dict:
+        """free function -> classes whose constructor receives what it builds: Net(make_layers(...))."""
+        out: dict = {}
+        for cls_name in self.classes:
+            for call, _ in self.call_sites.get(cls_name, []):
+                for arg in call.args:
+                    value = arg.value
+                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+                        if value.func.value in self.functions:
+                            out.setdefault(value.func.value, []).append(cls_name)
+        return out
 
     def _containment(self) -> dict:
         """class name -> set of classes that (may) contain it, transitively."""
@@ -620,11 +729,16 @@ class FileAnalysis:
             self._apply_rule(site, rule)
             return
         holders = containers.get(cls.name, set())
-        covering = [self._covering_rule(self.classes[h], site) for h in holders]
-        if holders and all(r is not None for r in covering) and not self._may_be_standalone(cls):
+        covering_any = [r for r in (self._covering_rule(self.classes[h], site) for h in holders) if r is not None]
+        roots = [h for h in holders if not containers.get(h)]
+        covering = [self._covering_rule(self.classes[h], site) for h in roots]
+        if roots and all(r is not None for r in covering) and not self._may_be_standalone(cls):
             self._apply_rule(site, covering[0])
             return
-        if any(r is not None for r in covering):
+        if covering_any and not roots:
+            self._apply_rule(site, covering_any[0])
+            return
+        if covering_any:
             site.init_state = "unknown"
             site.init_evidence = "initialised by an init loop of a containing class in some uses only"
             return
@@ -651,9 +765,6 @@ class FileAnalysis:
         call, evidence, state = rule
         site.init_state, site.init_evidence = state, evidence
         site.explicit_init = call
-
-    def _apply_module_level_inits(self, site: Site) -> None:
-        pass  # free-function layers: only direct inits (handled when built) apply
 
     # -- output ---------------------------------------------------------------------------
 
@@ -851,13 +962,35 @@ class Context:
                 self.env[name] = Flow(frozenset({input_site}))
             elif input_site is not None:
                 self.env[name] = OPAQUE
-            elif p.default is not None:
-                self.env[name] = ParamV(name, self.eval_module(p.default, bind_site=False))
             else:
-                self.env[name] = ParamV(name, UnknownV(f"parameter {name}"))
+                default = self.eval_module(p.default, bind_site=False) if p.default is not None else None
+                self.env[name] = self.param_value(name, default)
         for star in (fn.params.star_arg, fn.params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.env[star.name.value] = UnknownV(f"*{star.name.value}")
+
+    def param_value(self, name: str, default: object) -> object:
+        """A parameter of a constructor or top-level helper: its default, unless calls here pass others."""
+        owner = None
+        if self.depth == 0 and self.cls is not None and self.in_init:
+            owner = self.cls.name
+        elif self.depth == 0 and self.cls is None:
+            owner = self.fn.name.value
+        passed = self.fa.param_candidates(owner, name) if owner else []
+        if passed is None:
+            return ParamV(name, UnknownV(f"parameter {name} (callers pass values not known here)"))
+        if not passed:
+            return ParamV(name, default if default is not None else UnknownV(f"parameter {name}"))
+        values = list(passed)
+        if default is not None and len(passed) < len(self.fa.call_sites.get(owner, [])):
+            values.append(default)
+        value = values[0]
+        for other in values[1:]:
+            if not (isinstance(other, ClassRefV) and isinstance(value, ClassRefV) and other.qualname == value.qualname):
+                value = alternative(value, other)
+        if isinstance(value, ClassRefV) or value == NONE_V:
+            return ParamV(name, value)
+        return value
 
     # -- statements -----------------------------------------------------------------------
 
@@ -918,14 +1051,41 @@ class Context:
                 self.run_block(stmt.orelse.body)
             return
         before = dict(self.env)
+        marks = self.chain_marks()
         self.run_block(stmt.body)
+        body_added = self.take_added(marks)
         after_body = self.env
         self.env = dict(before)
         if isinstance(stmt.orelse, cst.If):
             self.run_if(stmt.orelse)
         elif stmt.orelse is not None:
             self.run_block(stmt.orelse.body)
+        else_added = self.take_added(marks)
+        for chain, _ in marks:
+            added, other = body_added.get(id(chain), []), else_added.get(id(chain), [])
+            if added or other:
+                chain.items.append(("<alt>", [added, other]))
         self.env = merge_envs(after_body, self.env)
+
+    def chain_marks(self) -> list:
+        """Containers being built, with their current length (constructor code only)."""
+        if not self.in_init and self.cls is not None:
+            return []
+        seen, marks = set(), []
+        for value in list(self.env.values()) + list(self.attrs.values()):
+            if isinstance(value, ChainV) and value.kind in ("list", "sequential") and id(value) not in seen:
+                seen.add(id(value))
+                marks.append((value, len(value.items)))
+        return marks
+
+    def take_added(self, marks: list) -> dict:
+        """Cut what a branch or loop body appended to each container, to put it back structured."""
+        added = {}
+        for chain, length in marks:
+            if len(chain.items) > length:
+                added[id(chain)] = chain.items[length:]
+                del chain.items[length:]
+        return added
 
     def static_condition(self, test: cst.BaseExpression) -> Optional[bool]:
         """`if norm_layer is None:` on a parameter whose default is None: take the default's branch."""
@@ -946,7 +1106,15 @@ class Context:
         before = dict(self.env)
         if isinstance(stmt, cst.For):
             self.bind_loop_target(stmt)
+        marks = self.chain_marks()
         self.run_block(stmt.body)
+        if marks:  # constructor code: containers filled in a loop; one pass, wrapped as a loop
+            added_by_chain = self.take_added(marks)
+            for chain, _ in marks:
+                if id(chain) in added_by_chain:
+                    chain.items.append(("<loop>", added_by_chain[id(chain)]))
+            self.env = merge_envs(before, self.env)
+            return
         if isinstance(stmt, cst.For):
             self.bind_loop_target(stmt)
         self.run_block(stmt.body)  # a second pass: what one iteration feeds the next
@@ -1152,7 +1320,10 @@ class Context:
             return alternative(left, right)
         if isinstance(node, cst.Subscript):
             base = self.eval_module(node.value)
-            return UnknownV(f"`{short_code(node)}`") if not isinstance(base, ChainV) else list_element(base)
+            if not isinstance(base, ChainV):
+                return UnknownV(f"`{short_code(node)}`")
+            exact = exact_element(base, node)
+            return exact if exact is not None else list_element(base)
         if isinstance(node, cst.Dict):
             items = []
             for element in node.elements:
@@ -1196,8 +1367,26 @@ class Context:
                         self.name_sites(value, key, None, f"{self.self_name}.{key}")
                 return NONE_V
         self.note_init_call(call)
+        if isinstance(func, cst.Attribute) and dotted(func.value) == self.self_name and self.cls is not None:
+            found = self.fa.method(self.cls, func.attr.value)
+            if found is not None and func.attr.value not in self.attrs and self.depth < MAX_INLINE_DEPTH:
+                return self.inline_constructor_method(found[1], call)
         callee = self.eval_module(func, bind_site=False)
         return self.call_module_value(callee, call)
+
+    def inline_constructor_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
+        """self._make_layer(...) inside __init__: its layers belong to this class, at their own lines."""
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node)
+        ctx.attrs = self.attrs
+        ctx.in_init = True
+        ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
+        ctx.run_block(fn.body)
+        if not ctx.returns:
+            return NONE_V
+        value = ctx.returns[0]
+        for other in ctx.returns[1:]:
+            value = alternative(value, other)
+        return value
 
     def call_module_value(self, callee: object, call: cst.Call) -> object:
         if isinstance(callee, ParamV):
@@ -1212,7 +1401,11 @@ class Context:
         if isinstance(callee, ClassRefV):
             return self.construct(callee, call)
         if isinstance(callee, ChainV) and callee.kind == "alt":
-            return ChainV([("<alt>", [[(None, self.call_module_value(v, call))] for _, v in callee.items])], "alt")
+            options = [self.call_module_value(v, call) for _, v in callee.items]
+            value = options[0]
+            for other in options[1:]:
+                value = alternative(value, other)
+            return value
         if isinstance(callee, UnknownV) and self.cls is not None:
             self.cls.contains_unknown = True
         return UnknownV(f"`{short_code(call.func)}(...)`")
@@ -1234,6 +1427,11 @@ class Context:
                 return LayerV(site)
             if self.cls is not None:
                 self.cls.contains.add(name)
+            found = self.fa.method(cls, "__init__")
+            if found is not None:
+                for param, value in self.call_args(found[1], call, skip_self=True).items():
+                    if isinstance(value, (ChainV, LayerV, InstV)):
+                        self.fa.bindings.append((value, name, param))
             return InstV(name)
         nn_name = torch_nn_name(q)
         if nn_name is not None:
@@ -1383,8 +1581,10 @@ class Context:
             value = alternative(value, other)
         return value
 
-    def call_args(self, fn: cst.FunctionDef, call: cst.Call) -> dict:
+    def call_args(self, fn: cst.FunctionDef, call: cst.Call, skip_self: bool = False) -> dict:
         params = list(fn.params.posonly_params) + list(fn.params.params)
+        if skip_self and params:
+            params = params[1:]
         names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
         bound: dict = {}
         positional = [a for a in call.args if a.keyword is None and not a.star]
@@ -1399,7 +1599,7 @@ class Context:
 
     def arg_value(self, node: cst.BaseExpression) -> object:
         value = self.eval_module(node, bind_site=False) if self.in_init or self.cls is None else UnknownV("arg")
-        if isinstance(value, (ClassRefV, ActV, ParamV, TransparentV)) or value == NONE_V:
+        if isinstance(value, (ClassRefV, ActV, ParamV, TransparentV, ChainV, LayerV, InstV)) or value == NONE_V:
             return value
         if isinstance(value, tuple) and value and value[0] == "<literal>":
             return value
@@ -1408,12 +1608,15 @@ class Context:
     def new_site(self, layer_type: str, call: cst.Call) -> Site:
         node = self.report_node or call
         class_name = self.cls.name if self.cls is not None else None
+        key = (id(node), class_name, id(call))
+        if key in self.fa.sites_by_key:  # the same code run again (a method called twice, a loop)
+            return self.fa.sites_by_key[key]
         site = Site(layer_type=layer_type, node=node, class_name=class_name)
-        if self.report_node is not None:
-            site.fix_reason = None
+        self.fa.sites_by_key[key] = site
         if self.cls is not None:
             self.cls.sites.append(site)
         else:
+            site.function = self.fn.name.value
             self.fa.free_sites.append(site)
         return site
 
@@ -1432,8 +1635,12 @@ class Context:
             default = value.default
             if isinstance(default, ClassRefV):
                 return self.apply_module(self.construct_for_flow(default), flow, f"{value.name} default")
-            self.consume(flow, "unknown", None, f"module from parameter {value.name}")
-            return OPAQUE
+            self.consume(flow, "unknown", None, f"goes into module from parameter {value.name}")
+            if self.cls is None:
+                return OPAQUE
+            key = (self.cls.name, value.name)
+            exit_site = self.fa.param_exits.setdefault(key, InputSite(f"{self.cls.name}({value.name}=...)"))
+            return Flow(frozenset({exit_site}))
         if isinstance(value, LayerV):
             self.consume(flow, "none", None, f"feeds another {value.site.layer_type} ({evidence})")
             return Flow(frozenset({value.site}))
@@ -1712,6 +1919,11 @@ def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
     return isinstance(node, cst.Dict)
 
 
+def _all_params(fn: cst.FunctionDef) -> list:
+    p = fn.params
+    return list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+
+
 def _comp_fors(for_in: cst.CompFor) -> Iterator[cst.CompFor]:
     current: Optional[cst.CompFor] = for_in
     while current is not None:
@@ -1725,6 +1937,19 @@ def _names_in(node: cst.CSTNode) -> Iterator[str]:
     elif isinstance(node, (cst.Tuple, cst.List)):
         for element in node.elements:
             yield from _names_in(element.value)
+
+
+def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
+    """chain[2] when every item before it has a certain place."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    position = literal_number(node.slice[0].slice.value)
+    if position is None or position < 0 or position != int(position):
+        return None
+    items = chain.items
+    if int(position) >= len(items) or any(k in ("<loop>", "<alt>") for k, _ in items[: int(position) + 1]):
+        return None
+    return items[int(position)][1]
 
 
 def list_element(value: object) -> object:
@@ -1972,7 +2197,10 @@ class InitScanner:
 
     def isinstance_types(self, test: cst.BaseExpression, var: str) -> Optional[frozenset]:
         if isinstance(test, cst.BooleanOperation):
-            return self.isinstance_types(test.left, var) or self.isinstance_types(test.right, var)
+            left, right = self.isinstance_types(test.left, var), self.isinstance_types(test.right, var)
+            if isinstance(test.operator, cst.Or) and left is not None and right is not None:
+                return left | right
+            return left or right
         if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2:
             if dotted(test.args[0].value) != var:
                 return None
