@@ -20,8 +20,13 @@ Choices, and why:
   the layer) becomes a short loop, `for layer in <container>: <init>(layer.weight)`; the loop
   variable gets a name used nowhere in the file, so it cannot shadow anything.
 - The init module is the file's own alias for `torch.nn.init`; else `<nn alias>.init`;
-  else `import torch` goes in after the import block (or after the module docstring and
-  `from __future__` imports) and the call is spelled `torch.nn.init`.
+  else `torch.nn.init`, adding `import torch` after the import block (or after the module
+  docstring and `from __future__` imports) when the file lacks it. A spelling whose first
+  name is bound locally where the call goes (a parameter called `init`) is skipped; if the
+  file binds `torch` to something else, the layer is reported unfixable.
+- The indentation is that of the innermost simple statement ending on the anchor line, as
+  written in the source (tabs stay tabs); the plan's `indent` is used when no statement ends
+  there (the safety check then has the last word).
 - `fix-bias = "zeros"` adds `if <layer>.bias is not None: <init>.zeros_(<layer>.bias)`: the
   analysis does not know whether a layer has a bias, so the guard asks at run time.
 - Safety, as black does it: the fixed text must compile, and its AST with the inserted
@@ -129,15 +134,18 @@ def attach_fixes(
 ) -> list[Unfixable]:
     """Set `finding.fix` on every IL101-IL106 finding whose layer can be fixed.
 
-    `source` is the file's text as read (newlines untranslated): it gives the line endings,
-    where a missing import goes when the file has no import block, and a free name for a
-    loop variable. Without it, "\\n" is used and fixes that need it are skipped.
-    Returns the findings of fixable rules that got no fix, with the reason.
+    `options`: a FixOptions, a mapping with `fix-distribution` / `fix-mode` / `fix-bias`
+    keys, a config object with `fix_distribution` / `fix_mode` / `fix_bias`, or None.
+    `source` is the file's text as read (newlines untranslated): it gives line endings,
+    indentation, the names bound where a call goes, where a missing import goes, a free loop
+    variable. Pass it; without it "\\n" and the plan's indentation are used and fixes that
+    need more are skipped. Returns the findings of fixable rules that got no fix, and why.
     """
     opts = FixOptions.coerce(options)
     lines = split_lines(source) if source is not None else None
     layers = {(layer.line, layer.column): layer for layer in file_model.layers}
-    init_module = _init_module(file_model)
+    names = _Names(source)
+    indents = _simple_statement_indents(names.tree, lines) if names.tree is not None else {}
     unfixable: list[Unfixable] = []
     import_edit: Optional[Edit] = None
     for finding in findings:
@@ -148,26 +156,118 @@ def attach_fixes(
         reason = _why_not_fixable(layer, plan)
         if reason is None and source is None and plan is not None and plan.loop_over:
             reason = "a loop fix needs the source, to give its variable a free name"
-        if reason is None and source is None and init_module is None and not file_model.import_line:
+        module = None
+        if reason is None:
+            assert plan is not None
+            module, reason = _init_module(file_model, names, plan.insert_after_line)
+        if reason is None and module is None and source is None and not file_model.import_line:
             reason = "the import the fix needs can only be placed with the source at hand"
         if reason is not None:
             unfixable.append(Unfixable(finding, reason))
             continue
         assert layer is not None and plan is not None
         edits: list[Edit] = []
-        module = init_module
         if module is None:
             if import_edit is None:
-                anchor = file_model.import_line or _top_anchor(source or "")
+                anchor = file_model.import_line or _top_anchor(names.tree, lines or [])
                 import_edit = _insert_after(lines, anchor, ["import torch"], "")
             edits.append(import_edit)
             module = "torch.nn.init"
-        statements = _init_lines(layer, plan, module, opts, source)
-        edits.append(_insert_after(lines, plan.insert_after_line, statements, plan.indent))
+        # The statement ending on the anchor line decides the block, so its indentation
+        # wins over the plan's (they only differ when the analysis miscounted).
+        indent = indents.get(plan.insert_after_line, plan.indent)
+        statements = _init_lines(layer, plan, module, opts, source, indent, names)
+        edits.append(_insert_after(lines, plan.insert_after_line, statements, indent))
         act = catalogue.display_name(layer.activation, layer.activation_param)
         target = f"`{plan.weight}`" if not plan.loop_over else f"each layer in `{plan.loop_over}`"
         finding.fix = Fix(applicability="safe", message=f"Initialise {target} for {act}", edits=edits)
     return unfixable
+
+
+class _Names:
+    """What names the source binds where, so an inserted call cannot pick up a shadowed one."""
+
+    def __init__(self, source: Optional[str]):
+        self.tree: Optional[ast.Module] = None
+        if source is not None:
+            try:
+                self.tree = ast.parse(source)
+            except (SyntaxError, ValueError):
+                pass
+        self.module_level = _bound_in_scope(self.tree) if self.tree is not None else set()
+        self.torch_imported = self.tree is not None and any(
+            isinstance(stmt, ast.Import) and any(a.asname is None and a.name.split(".")[0] == "torch" for a in stmt.names)
+            for stmt in self.tree.body
+        )
+        self._all: Optional[set[str]] = None
+
+    def local_at(self, line: int) -> set[str]:
+        """Names bound in the function (or class body) scopes enclosing `line`."""
+        out: set[str] = set()
+        node: Optional[ast.AST] = self.tree
+        while node is not None:
+            node = next((child for child in ast.iter_child_nodes(node) if _spans(child, line)), None)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                out |= _bound_in_scope(node)
+        return out
+
+    def everywhere(self) -> set[str]:
+        """Every name read or bound anywhere in the file."""
+        if self._all is None:
+            self._all = set()
+            for node in ast.walk(self.tree) if self.tree is not None else ():
+                if isinstance(node, ast.Name):
+                    self._all.add(node.id)
+                elif isinstance(node, ast.arg):
+                    self._all.add(node.arg)
+                elif isinstance(node, ast.alias):
+                    self._all.add((node.asname or node.name).split(".")[0])
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    self._all.add(node.name)
+        return self._all
+
+
+def _spans(node: ast.AST, line: int) -> bool:
+    if not hasattr(node, "lineno") or getattr(node, "end_lineno", None) is None:
+        return False
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return start <= line <= node.end_lineno
+
+
+def _bound_in_scope(scope: ast.AST) -> set[str]:
+    """Names a scope binds (its own statements, not nested functions' or classes' bodies)."""
+    bound: set[str] = set()
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = scope.args
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None:
+                bound.add(arg.arg)
+    body = scope.body if isinstance(getattr(scope, "body", None), list) else [getattr(scope, "body", None)]
+    stack = [node for node in body if node is not None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            stack.extend(node.decorator_list)
+            continue  # its body is another scope
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            # Comprehension variables stay inside; a walrus in one binds out here.
+            stack.extend(n.target for n in ast.walk(node) if isinstance(n, ast.NamedExpr))
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif type(node).__name__ in ("MatchAs", "MatchStar") and getattr(node, "name", None):
+            bound.add(node.name)
+        elif type(node).__name__ == "MatchMapping" and getattr(node, "rest", None):
+            bound.add(node.rest)
+        stack.extend(ast.iter_child_nodes(node))
+    return bound
 
 
 def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optional[str]:
@@ -190,21 +290,36 @@ def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optiona
     return None
 
 
-def _init_module(file_model: FileModel) -> Optional[str]:
-    if file_model.init_alias:
-        return file_model.init_alias
-    if file_model.nn_alias:
-        return f"{file_model.nn_alias}.init"  # torch.nn imports init, so nn.init always works
-    return None
+def _init_module(file_model: FileModel, names: _Names, line: int) -> tuple[Optional[str], Optional[str]]:
+    """How to spell torch.nn.init at `line`: (spelling, None); (None, None) when `import torch`
+    must be added; (None, reason) when no spelling is safe there.
+
+    The file's alias for torch.nn.init comes first, then `<nn alias>.init` (torch.nn imports
+    init), then `torch.nn.init`; a spelling whose first name a local binding shadows at the
+    insertion point is skipped (e.g. a parameter called `init`)."""
+    local = names.local_at(line) if names.tree is not None else set()
+    candidates = [file_model.init_alias, f"{file_model.nn_alias}.init" if file_model.nn_alias else None]
+    for spelling in candidates:
+        if spelling and spelling.split(".")[0] not in local:
+            return spelling, None
+    if "torch" in local:
+        return None, "every spelling of torch.nn.init is shadowed by a local name where the init goes"
+    if names.torch_imported or (file_model.nn_alias or "").startswith("torch."):
+        return "torch.nn.init", None
+    if "torch" in names.module_level:
+        return None, "the file binds the name `torch` to something else, so `import torch` cannot be added"
+    return None, None
 
 
-def _init_lines(layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, source: Optional[str]) -> list[str]:
+def _init_lines(
+    layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, source: Optional[str], indent: str, names: _Names
+) -> list[str]:
     """The inserted statements, without the anchor's indentation (nested bodies indented)."""
     rec = catalogue.recommend(layer.activation, layer.activation_param)
     assert rec is not None
-    unit = _indent_unit(source, plan.indent)
+    unit = _indent_unit(source, indent)
     if plan.loop_over:
-        variable = _free_name(source or "")
+        variable = _free_name(names.everywhere())
         weight = f"{variable}.weight" if not plan.weight else plan.weight
         body = rec.calls(weight, init_module, opts.distribution, opts.mode)
         if opts.bias == "zeros":
@@ -214,6 +329,27 @@ def _init_lines(layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions,
     if opts.bias == "zeros":
         lines += _bias_lines(plan.weight, init_module, unit)
     return lines
+
+
+def _simple_statement_indents(tree: ast.Module, lines: list[str]) -> dict[int, str]:
+    """For each line a simple statement ends on, the indentation of the innermost such
+    statement (as written: tabs stay tabs)."""
+    found: dict[int, tuple[int, str]] = {}
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.stmt):
+                continue
+            if isinstance(child, _COMPOUND):
+                stack.append((child, depth + 1))
+                continue
+            end = child.end_lineno or child.lineno
+            text = lines[child.lineno - 1] if child.lineno <= len(lines) else ""
+            indent = re.match(r"[ \t\f]*", text).group(0).rpartition("\f")[2]  # a form feed resets the column
+            if end not in found or found[end][0] < depth:
+                found[end] = (depth, indent)
+    return {line: indent for line, (_, indent) in found.items()}
 
 
 def _bias_lines(weight: str, init_module: str, unit: str) -> list[str]:
@@ -240,21 +376,8 @@ def _indent_unit(source: Optional[str], indent: str) -> str:
     return fallback
 
 
-def _free_name(source: str) -> str:
+def _free_name(used: set[str]) -> str:
     """A loop variable name bound or read nowhere in the file."""
-    used: set[str] = set()
-    try:
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Name):
-                used.add(node.id)
-            elif isinstance(node, ast.arg):
-                used.add(node.arg)
-            elif isinstance(node, ast.alias):
-                used.add((node.asname or node.name).split(".")[0])
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                used.add(node.name)
-    except (SyntaxError, ValueError):
-        pass
     for name in LOOP_VARIABLE_NAMES:
         if name not in used:
             return name
@@ -264,16 +387,12 @@ def _free_name(source: str) -> str:
     return f"_layer{index}"
 
 
-def _top_anchor(source: str) -> int:
+def _top_anchor(tree: Optional[ast.Module], lines: list[str]) -> int:
     """The line a new import goes after in a file with no import block: after the module
     docstring and `from __future__` imports, else after the leading comments and blank lines
     (shebang, coding cookie, licence header stay first)."""
-    try:
-        body = ast.parse(source).body
-    except (SyntaxError, ValueError):
-        body = []
     anchor = 0
-    for index, stmt in enumerate(body):
+    for index, stmt in enumerate(tree.body if tree is not None else []):
         is_docstring = (
             index == 0
             and isinstance(stmt, ast.Expr)
@@ -286,11 +405,11 @@ def _top_anchor(source: str) -> int:
         anchor = stmt.end_lineno or stmt.lineno
     if anchor:
         return anchor
-    for number, line in enumerate(split_lines(source), start=1):
+    for number, line in enumerate(lines, start=1):
         text = line.strip()
         if text and not text.startswith("#"):
             return number - 1
-    return len(split_lines(source))
+    return len(lines)
 
 
 def _insert_after(lines: Optional[list[str]], anchor: int, statements: list[str], indent: str) -> Edit:

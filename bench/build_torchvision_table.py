@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Runtime ground truth for the static analysis: what follows each Conv/Linear in torchvision's classifiers.
+
+torchvision 0.28+ does not load on the project's torch 2.13, so this runs in a separate venv
+and CI only reads what it wrote:
+
+    python3 -m venv /work/tvenv && /work/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 numpy
+    PYTHONPATH=/work/main /work/tvenv/bin/python bench/build_torchvision_table.py
+
+Each model is built (weights=None) inside `record_construction()` and traced by running it
+(the hooks method) on one 1x3x224x224 input, in training mode as built (so GoogLeNet's aux
+heads run too). Writes tests/data/torchvision_runtime.json: per model, the unique
+construction sites (chain of [file relative to the torchvision package, line] frames in
+torchvision/models/*.py, innermost first) with the layers built there, their traced
+activation and what their weights look like (torchvision runs its own init loops).
+tests/test_torchvision_agreement.py and bench/static_vs_runtime.py compare it with the
+static analysis of the same source files, whose sha256 the table records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "tests" / "data" / "torchvision_runtime.json"
+VERSION = "0.29.1"
+INPUT_SHAPE = (1, 3, 224, 224)
+FILES = {
+    "resnet": "models/resnet.py",
+    "vgg": "models/vgg.py",
+    "alexnet": "models/alexnet.py",
+    "mobilenetv2": "models/mobilenetv2.py",
+    "densenet": "models/densenet.py",
+    "squeezenet": "models/squeezenet.py",
+    "googlenet": "models/googlenet.py",
+}
+MODELS = (
+    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
+    "vgg11", "vgg11_bn", "vgg13", "vgg16", "vgg16_bn", "vgg19", "alexnet", "mobilenet_v2",
+    "densenet121", "densenet161", "densenet169", "densenet201", "squeezenet1_0", "squeezenet1_1", "googlenet",
+)  # fmt: skip
+BUILD_KWARGS = {"googlenet": {"init_weights": True}}  # its default, said explicitly to silence the warning
+
+
+def build(name: str):
+    """The model, built with weights=None inside record_construction()."""
+    import torch
+    import torchvision.models
+
+    from initlint.runtime import record_construction
+
+    torch.manual_seed(0)
+    with record_construction():
+        return getattr(torchvision.models, name)(weights=None, **BUILD_KWARGS.get(name, {}))
+
+
+def models_chain(module, package: Path) -> list[list]:
+    """The construction frames inside torchvision/models/*.py, innermost first, consecutive repeats dropped."""
+    from initlint.runtime.provenance import construction_sites
+
+    chain: list[list] = []
+    for path, line, *_ in construction_sites(module):
+        rel = Path(path).resolve().relative_to(package) if Path(path).resolve().is_relative_to(package) else None
+        if rel is None or rel.parent != Path("models"):
+            continue
+        frame = [rel.as_posix(), line]
+        if not chain or chain[-1] != frame:
+            chain.append(frame)
+    return chain
+
+
+def trace_model(name: str, package: Path) -> dict:
+    import torch
+
+    from initlint.runtime import verify
+
+    model = build(name)
+    report = verify(model, torch.randn(*INPUT_SHAPE), method="hooks", static=False, target=name)
+    modules = dict(model.named_modules())
+    sites: dict[tuple, dict] = {}
+    for row in report.layers:
+        chain = models_chain(modules[row.layer], package)
+        key = (json.dumps(chain), row.layer_type, row.activation, row.activation_param, row.init, row.verdict)
+        site = sites.setdefault(
+            key,
+            {
+                "chain": chain,
+                "layer_type": row.layer_type,
+                "activation": row.activation,
+                "activation_param": row.activation_param,
+                "init": row.init,
+                "verdict": row.verdict,
+                "layers": [],
+            },
+        )
+        site["layers"].append(row.layer)
+    return {"method": report.method, "layers": len(report.layers), "notes": report.notes, "sites": list(sites.values())}
+
+
+def write(table: dict) -> None:
+    """One site per line: small, and diffs stay readable."""
+    lines = ["{"]
+    head = {k: v for k, v in table.items() if k != "models"}
+    for key, value in head.items():
+        lines.append(f"  {json.dumps(key)}: {json.dumps(value)},")
+    lines.append('  "models": {')
+    names = list(table["models"])
+    for i, name in enumerate(names):
+        entry = table["models"][name]
+        lines.append(f"    {json.dumps(name)}: {{")
+        for key in ("method", "layers", "notes"):
+            lines.append(f"      {json.dumps(key)}: {json.dumps(entry[key])},")
+        lines.append('      "sites": [')
+        sites = entry["sites"]
+        for j, site in enumerate(sites):
+            lines.append(f"        {json.dumps(site)}{',' if j < len(sites) - 1 else ''}")
+        lines.append("      ]")
+        lines.append(f"    }}{',' if i < len(names) - 1 else ''}")
+    lines.append("  }")
+    lines.append("}")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    import torch
+    import torchvision
+
+    version = torchvision.__version__.split("+")[0]
+    if version != VERSION:
+        print(f"expected torchvision {VERSION}, found {torchvision.__version__}", file=sys.stderr)
+        return 2
+    package = Path(torchvision.__file__).resolve().parent
+    table = {
+        "torchvision": version,
+        "torch": torch.__version__.split("+")[0],
+        "input_shape": list(INPUT_SHAPE),
+        "mode": "train",
+        "sources": {rel: hashlib.sha256((package / rel).read_bytes()).hexdigest() for rel in FILES.values()},
+        "models": {},
+    }
+    for name in MODELS:
+        start = time.perf_counter()
+        table["models"][name] = trace_model(name, package)
+        entry = table["models"][name]
+        print(f"{name:18s} {entry['layers']:4d} layers {len(entry['sites']):4d} sites  {time.perf_counter() - start:5.1f}s")
+    write(table)
+    print(f"wrote {OUT.relative_to(REPO)} ({OUT.stat().st_size // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,413 @@
+"""The rule book's `act=` annotations are true: run every example and look.
+
+For every example file under rules/<CODE>/ this test imports it, builds every nn.Module
+class it defines with no arguments, runs a forward pass on the shapes in the file's
+EXAMPLE_INPUTS, and records, for each Conv/Linear, which op consumes its output. The
+signal is followed through the ops that catalogue.TRANSPARENT_MODULES /
+TRANSPARENT_FUNCTIONS call transparent (norms, dropout, pooling, reshapes, residual adds);
+the first other op that takes it is what follows the layer. That must be the activation
+written in the layer's `expect: act=...` annotation (and `param=` must match the
+activation's real parameter).
+
+The test does not use initlint's static analysis at all: it checks the rule book against
+torch, so that the static tests check the analysis against facts.
+
+How a built layer is matched to its annotation: while the classes are built,
+torch.nn.Module.__init__ is wrapped to record the lines of the example file on the call
+stack of each Conv/Linear construction; the innermost annotated line is the layer's
+annotation (for a helper factory such as conv3x3 that is the helper call in the class).
+An annotation speaks about its layer inside the class the annotated line belongs to, so
+its activation is checked when that class is the model being run.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import io
+import math
+import re
+import sys
+import tokenize
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the runtime rule-book test needs torch: pip install -e '.[runtime]'")
+
+from torch.overrides import TorchFunctionMode  # noqa: E402
+from torch.utils._pytree import tree_flatten  # noqa: E402
+
+from initlint import catalogue  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+EXAMPLES = sorted(p for p in RULES.glob("IL*/*.py") if not p.name.endswith(".fixed.py"))
+
+EXPECT_KEYS = {"act", "param", "init", "layer", "class", "type"}
+CODE_RE = re.compile(r"^IL\d{3}$")
+PARAM_TOLERANCE = 1e-6
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+@dataclass
+class Expectation:
+    line: int
+    codes: list[str]
+    keys: dict[str, str]
+    class_name: Optional[str] = None  # the class the annotated line belongs to (or class=)
+
+
+def parse_expectations(source: str) -> dict[int, Expectation]:
+    """`expect:` comments by line, in the format of rules/README.md."""
+    found: dict[int, Expectation] = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type != tokenize.COMMENT or "expect:" not in tok.string:
+            continue
+        line = tok.start[0]
+        codes: list[str] = []
+        keys: dict[str, str] = {}
+        for item in tok.string.split("expect:", 1)[1].split():
+            if CODE_RE.match(item):
+                codes.append(item)
+            elif "=" in item and item.split("=", 1)[0] in EXPECT_KEYS:
+                key, value = item.split("=", 1)
+                keys[key] = value
+            else:
+                raise AssertionError(f"line {line}: cannot read {item!r} in an expect: comment")
+        found[line] = Expectation(line, codes, keys)
+    tree = ast.parse(source)
+    classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    for exp in found.values():
+        enclosing = [c for c in classes if c.lineno <= exp.line <= c.end_lineno]
+        innermost = max(enclosing, key=lambda c: c.lineno) if enclosing else None
+        exp.class_name = exp.keys.get("class", innermost.name if innermost else None)
+    return found
+
+
+# --------------------------------------------------------------------------- tracing
+
+LAYER_TYPES = frozenset(catalogue.LAYER_TYPES)
+TRANSPARENT = frozenset(catalogue.TRANSPARENT_FUNCTIONS)
+_RUNTIME_ALIASES = {"log_sigmoid": "logsigmoid", "__iadd__": "add_", "__add__": "add", "__radd__": "add"}
+
+
+def _op_name(func) -> str:
+    name = getattr(func, "__name__", "") or ""
+    name = _RUNTIME_ALIASES.get(name, name)
+    return name.lstrip("_") if not name.startswith("__") else name
+
+
+def _arg(args, kwargs, name, position, default):
+    if name in kwargs:
+        return kwargs[name]
+    if len(args) > position:
+        return args[position]
+    return default
+
+
+def classify(name: str, args, kwargs) -> tuple[str, Optional[float]]:
+    """The vocabulary name and parameter of the op that consumed a layer's output."""
+    if name == "hardtanh":  # nn.ReLU6 is Hardtanh(0, 6) and runs F.hardtanh
+        low = _arg(args, kwargs, "min_val", 1, -1.0)
+        high = _arg(args, kwargs, "max_val", 2, 1.0)
+        return ("relu6", None) if (low, high) == (0.0, 6.0) else ("hardtanh", None)
+    if name not in catalogue.ACTIVATION_FUNCTIONS:
+        return "none", None
+    act, spec = catalogue.ACTIVATION_FUNCTIONS[name]
+    param = None
+    if act == "prelu":
+        weight = _arg(args, kwargs, "weight", 1, None)
+        param = float(weight.detach().float().mean()) if weight is not None else None
+    elif act == "rrelu":
+        lower = _arg(args, kwargs, "lower", 1, 1.0 / 8)
+        upper = _arg(args, kwargs, "upper", 2, 1.0 / 3)
+        param = (lower + upper) / 2
+    elif spec is not None:
+        pname, position = spec
+        param = _arg(args, kwargs, pname, position, catalogue.DEFAULT_PARAM.get(act))
+    return act, (float(param) if param is not None else None)
+
+
+class ConsumerTracer(TorchFunctionMode):
+    """Records which op first takes each Conv/Linear output, through transparent ops."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[int, tuple[object, frozenset]] = {}  # id(tensor) -> (tensor, layer keys)
+        self.consumers: dict[int, list[tuple[str, Optional[float]]]] = defaultdict(list)
+        self.ran: set[int] = set()
+
+    def mark(self, key: int, output) -> None:
+        self.ran.add(key)
+        for t in tree_flatten(output)[0]:
+            if isinstance(t, torch.Tensor):
+                self._add(t, frozenset({key}))
+
+    def _add(self, t, keys: frozenset) -> None:
+        old = self.tags.get(id(t))
+        if old is not None and old[0] is t:
+            keys = keys | old[1]
+        self.tags[id(t)] = (t, keys)
+
+    def _keys_of(self, values) -> frozenset:
+        keys: frozenset = frozenset()
+        for t in values:
+            if isinstance(t, torch.Tensor):
+                entry = self.tags.get(id(t))
+                if entry is not None and entry[0] is t:
+                    keys = keys | entry[1]
+        return keys
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        keys = self._keys_of(tree_flatten((args, kwargs))[0])
+        if not keys:
+            return out
+        outs = [t for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor)]
+        if not outs:  # size(), dim(), .shape: reading metadata consumes nothing
+            return out
+        name = _op_name(func)
+        if name in TRANSPARENT:
+            for t in outs:
+                self._add(t, keys)
+            return out
+        act = classify(name, args, kwargs)
+        for key in keys:
+            self.consumers[key].append(act)
+        for t in outs:  # an in-place activation returns its input: no longer the layer's output
+            entry = self.tags.get(id(t))
+            if entry is not None and entry[0] is t:
+                del self.tags[id(t)]
+        return out
+
+
+class ConstructionSites:
+    """Wraps nn.Module.__init__ to record where each Conv/Linear is built in one file."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.sites: dict[int, tuple[object, list[int]]] = {}
+
+    def __enter__(self) -> "ConstructionSites":
+        self._original = original = torch.nn.Module.__init__
+        filename, sites = self.filename, self.sites
+
+        def init(module, *args, **kwargs):
+            original(module, *args, **kwargs)
+            if type(module).__name__ in LAYER_TYPES:
+                lines = []
+                frame = sys._getframe(1)
+                while frame is not None:
+                    if frame.f_code.co_filename == filename:
+                        lines.append(frame.f_lineno)
+                    frame = frame.f_back
+                sites[id(module)] = (module, lines)
+
+        torch.nn.Module.__init__ = init
+        return self
+
+    def __exit__(self, *exc) -> None:
+        torch.nn.Module.__init__ = self._original
+
+
+# --------------------------------------------------------------------------- the test
+
+
+def load_example(path: Path):
+    name = f"_rulebook_{path.parent.name}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, str(path))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def module_classes(module) -> list[type]:
+    return [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, torch.nn.Module) and obj.__module__ == module.__name__
+    ]
+
+
+def run_example(path: Path) -> list[str]:
+    """Build and trace every class in one example file; return what disagrees."""
+    source = path.read_text(encoding="utf-8")
+    expectations = {line: e for line, e in parse_expectations(source).items() if "act" in e.keys}
+    module = load_example(path)
+    try:
+        return _check_module(path, module, expectations)
+    finally:
+        sys.modules.pop(module.__name__, None)
+
+
+def _check_module(path: Path, module, expectations: dict[int, Expectation]) -> list[str]:
+    problems: list[str] = []
+    inputs = getattr(module, "EXAMPLE_INPUTS", None)
+    if not isinstance(inputs, dict):
+        return [f"{path.name}: no module-level EXAMPLE_INPUTS dict (see rules/README.md)"]
+    classes = module_classes(module)
+    for cls in classes:
+        if cls.__name__ not in inputs:
+            problems.append(f"{path.name}: class {cls.__name__} is missing from EXAMPLE_INPUTS")
+    for name in inputs:
+        if name not in {c.__name__ for c in classes}:
+            problems.append(f"{path.name}: EXAMPLE_INPUTS names {name}, which is not an nn.Module class of the file")
+
+    verified: set[int] = set()
+    filename = module.__file__
+    for cls in classes:
+        if cls.__name__ not in inputs:
+            continue
+        torch.manual_seed(0)
+        with ConstructionSites(filename) as built:
+            try:
+                model = cls()
+            except Exception as exc:  # noqa: BLE001 - report, do not hide
+                problems.append(f"{path.name}: {cls.__name__}() does not build with no arguments: {exc!r}")
+                continue
+        shapes = inputs[cls.__name__]
+        if shapes is None:
+            continue
+        tracer = ConsumerTracer()
+        handles = []
+        layer_of: dict[int, tuple[object, list[int]]] = {}
+        for sub in model.modules():
+            if type(sub).__name__ in LAYER_TYPES:
+                layer_of[id(sub)] = built.sites.get(id(sub), (sub, []))
+                handles.append(sub.register_forward_hook(lambda m, i, o, key=id(sub): tracer.mark(key, o)))
+        model.eval()
+        args = [torch.randn(*shape) for shape in shapes]
+        try:
+            with torch.no_grad(), tracer:
+                model(*args)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"{path.name}: {cls.__name__} forward on {shapes} failed: {exc!r}")
+            continue
+        finally:
+            for handle in handles:
+                handle.remove()
+
+        for key, (sub, lines) in layer_of.items():
+            annotated = [line for line in lines if line in expectations]
+            if not annotated:
+                where = ", ".join(map(str, lines)) or "outside this file"
+                problems.append(
+                    f"{path.name}: a {type(sub).__name__} in {cls.__name__} (built at line {where}) has no `expect: act=` annotation"
+                )
+                continue
+            exp = expectations[annotated[0]]
+            if exp.class_name not in (None, cls.__name__):
+                continue  # checked when its own class is the model being run
+            verified.add(exp.line)
+            want = exp.keys["act"]
+            if want == "unknown":
+                continue
+            if key not in tracer.ran:
+                problems.append(f"{path.name}:{exp.line}: layer never ran in {cls.__name__}.forward")
+                continue
+            seen = tracer.consumers.get(key) or [("none", None)]
+            acts = sorted({a for a, _ in seen})
+            if acts != [want]:
+                problems.append(
+                    f"{path.name}:{exp.line}: annotated act={want}, but at run time in {cls.__name__} the output goes to {acts}"
+                )
+                continue
+            if "param" in exp.keys:
+                expected_param = float(exp.keys["param"])
+                params = {p for _, p in seen}
+                if any(p is None or not math.isclose(p, expected_param, abs_tol=PARAM_TOLERANCE) for p in params):
+                    problems.append(
+                        f"{path.name}:{exp.line}: annotated param={expected_param}, the {want} at run time has {sorted(params, key=str)}"
+                    )
+    for line, exp in sorted(expectations.items()):
+        if line not in verified:
+            problems.append(
+                f"{path.name}:{line}: annotated layer was never built and run inside its own class {exp.class_name}"
+            )
+    return problems
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_annotations_match_runtime(path: Path) -> None:
+    problems = run_example(path)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(RULES.glob("IL*/*.fixed.py")), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_fixed_files_build_and_run(path: Path) -> None:
+    """The autofix output is still a working model: every class builds and runs."""
+    module = load_example(path)
+    try:
+        for cls in module_classes(module):
+            shapes = module.EXAMPLE_INPUTS[cls.__name__]
+            model = cls()
+            if shapes is not None:
+                model.eval()
+                with torch.no_grad():
+                    model(*[torch.randn(*shape) for shape in shapes])
+    finally:
+        sys.modules.pop(module.__name__, None)
+
+
+def test_tracer_sees_what_follows() -> None:
+    """The tracer itself, on a model whose answer is known by construction."""
+    nn = torch.nn
+
+    class Probe(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(4, 4)
+            self.b = nn.Linear(4, 4)
+            self.c = nn.Linear(4, 4)
+            self.d = nn.Linear(4, 4)
+            self.e = nn.Linear(4, 4)
+            self.norm = nn.LayerNorm(4)
+            self.act = nn.LeakyReLU(0.2, inplace=True)
+            self.six = nn.ReLU6()
+
+        def forward(self, x):
+            h = self.act(self.norm(self.a(x)).view(2, 4))
+            h = self.six(self.b(h))
+            g = self.c(h) @ self.d(h).t()
+            h = h + self.e(h)
+            return torch.sigmoid(h), g
+
+    model = Probe().eval()
+    tracer = ConsumerTracer()
+    for m in model.modules():
+        if type(m).__name__ in LAYER_TYPES:
+            m.register_forward_hook(lambda mod, i, o, key=id(m): tracer.mark(key, o))
+    with torch.no_grad(), tracer:
+        model(torch.randn(2, 4))
+    got = {n: sorted(set(tracer.consumers.get(id(m)) or [("none", None)])) for n, m in model.named_children() if n in "abcde"}
+    assert got["a"] == [("leaky_relu", pytest.approx(0.2))]
+    assert got["b"] == [("relu6", None)]
+    assert got["c"] == [("none", None)] and got["d"] == [("none", None)]
+    assert got["e"] == [("sigmoid", None)]
+
+
+def test_examples_model_builds_and_runs() -> None:
+    """examples/model.py, the README's first command, is a working model too."""
+    path = ROOT / "examples" / "model.py"
+    module = load_example(path)
+    try:
+        model = module.Model().eval()
+        with torch.no_grad():
+            out = model(torch.randn(2, 3, 32, 32))
+        assert out.shape[0] == 2
+    finally:
+        sys.modules.pop(module.__name__, None)
