@@ -5,6 +5,7 @@ Each makes `.venv` (once), installs initlint into it with what the command needs
 Only Python 3.9+ and pip are assumed.
 """
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -20,7 +21,9 @@ EXTRAS = {"example": "", "test": "[test,runtime]"}
 
 
 def ensure_venv(extras: str) -> None:
-    stamp = VENV / f".installed{extras or '[static]'}"
+    # The stamp names what was installed and from which pyproject, so a changed one reinstalls.
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]
+    stamp = VENV / f".installed{extras or '[static]'}-{digest}"
     if stamp.exists():
         return
     if not PY.exists():

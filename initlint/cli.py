@@ -1,0 +1,347 @@
+"""The command line: a thin click layer over api.py (check, inspect) and runtime/ (verify).
+
+Exit codes, as ruff: 0 nothing left to report; 1 findings left, `--diff` would change
+something, or fixes were applied under `--exit-non-zero-on-fix`; 2 a usage or config error,
+or a file that could not be checked (it is named on stderr; the other files still are).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import click
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+OUTPUT_FORMATS = ("text", "concise", "full", "json", "json-lines", "github", "sarif")
+
+
+class _Group(click.Group):
+    """Keeps `verify` (torch) out of the import path of every other command."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), "verify"]
+
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        if name == "verify":
+            from .runtime.command import verify_command
+
+            return verify_command
+        return super().get_command(ctx, name)
+
+
+def _colour_enabled(choice: str, stream) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _styler(enabled: bool):
+    if enabled:
+        return click.style
+    return lambda text, **_: text
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="initlint", message="%(prog)s %(version)s")
+def main() -> None:
+    """initlint: find Conv/Linear layers whose init ignores the activation that follows them."""
+
+
+def _selectors(values: tuple[str, ...]) -> list[str]:
+    from .config import split_selectors
+
+    return split_selectors(values)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--fix/--no-fix", default=False, help="Apply the fixes (safe ones; unsafe ones with --unsafe-fixes).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes; do not report (or fail on) what is left, as ruff does.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if there is one.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied, per file.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a fix was applied, even if nothing is left.")
+@click.option("--select", multiple=True, metavar="CODES", help="Rule codes or prefixes to enable (ALL for every rule); replaces the config's.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Rule codes or prefixes to enable on top of the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or prefixes to disable.")
+@click.option("--exclude", multiple=True, metavar="PATTERN", help="Paths to leave out (replaces the config's exclude).")
+@click.option("--extend-exclude", multiple=True, metavar="PATTERN", help="Paths to leave out on top of the config's.")
+@click.option("-e", "--exit-zero", is_flag=True, help="Exit 0 even when findings are left.")
+@click.option(
+    "--output-format",
+    type=click.Choice(OUTPUT_FORMATS),
+    envvar="INITLINT_OUTPUT_FORMAT",
+    default="text",
+    show_default=True,
+    help="How to print findings (text = concise; full adds the source line).",
+)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file instead of stdout.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Use this pyproject.toml (or initlint.toml).")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@click.option("--force-exclude", is_flag=True, help="Apply exclude also to paths named on the command line (for pre-commit).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="INITLINT_CACHE_DIR", help="Where the cache lives (default .initlint_cache/ beside the config).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--stdin-filename", metavar="PATH", help="The name of the file read from stdin (`-`), for messages and config.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("-s", "--silent", is_flag=True, help="Print nothing; only the exit code tells.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text output (NO_COLOR, FORCE_COLOR honoured).")
+def check_command(
+    paths: tuple[str, ...],
+    fix: bool,
+    unsafe_fixes: bool,
+    fix_only: bool,
+    diff: bool,
+    show_fixes: bool,
+    exit_non_zero_on_fix: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    exit_zero: bool,
+    output_format: str,
+    output_file: Optional[str],
+    statistics: bool,
+    config_file: Optional[str],
+    isolated: bool,
+    force_exclude: bool,
+    no_cache: bool,
+    cache_dir: Optional[str],
+    jobs: Optional[int],
+    stdin_filename: Optional[str],
+    quiet: bool,
+    silent: bool,
+    color: str,
+) -> None:
+    """Check PATHS (default: the current folder) and report, fix or diff."""
+    from . import api, report
+    from .config import ConfigError
+
+    fix = fix or fix_only
+    run = api.Run(
+        paths=list(paths) or ["."],
+        select=_selectors(select),
+        extend_select=_selectors(extend_select),
+        ignore=_selectors(ignore),
+        exclude=list(exclude),
+        extend_exclude=list(extend_exclude),
+        fix=fix,
+        diff=diff,
+        unsafe_fixes=unsafe_fixes,
+        config_file=config_file,
+        isolated=isolated,
+        force_exclude=force_exclude,
+        use_cache=not no_cache,
+        cache_dir=cache_dir,
+        jobs=jobs,
+        stdin_filename=stdin_filename,
+    )
+    out_stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
+    style = _styler(output_file is None and _colour_enabled(color, sys.stdout))
+    err_style = _styler(_colour_enabled(color, sys.stderr))
+    progress = _progress_bar() if not silent and output_format in ("text", "concise", "full") else None
+    try:
+        results = list(api.check(run, progress))
+    except ConfigError as error:
+        click.echo(f"initlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    finally:
+        if progress:
+            progress.close()
+
+    findings = [f for r in results for f in r.findings]
+    fixed = [f for r in results for f in r.fixed]
+    errors = [r.error for r in results if r.error is not None]
+    diffs = [r.diff for r in results if r.diff]
+    stdin_text = next((r.fixed_source for r in results if r.fixed_source is not None), None)
+
+    def emit(text: str) -> None:
+        if text and not silent:
+            out_stream.write(text)
+
+    if errors and not silent:
+        sys.stderr.write(report.errors_text(errors, err_style))
+    if diff:
+        emit("".join(diffs))
+        if not quiet and not silent and output_format in ("text", "concise", "full"):
+            count = len(fixed)
+            sys.stderr.write(f"Would fix {count} error{'s' if count != 1 else ''}.\n" if count else "No errors would be fixed.\n")
+    elif stdin_text is not None:
+        if not silent:
+            sys.stdout.write(stdin_text)  # the fixed source, as ruff does with `-` and --fix
+        if not fix_only and findings and not silent:
+            sys.stderr.write(report.text(findings, [], err_style, unsafe=unsafe_fixes, show_summary=not quiet))
+    elif not fix_only or output_format not in ("text", "concise", "full"):
+        if statistics:
+            emit(report.statistics(findings))
+        elif output_format in ("text", "concise", "full"):
+            texts = _source_lines(findings) if output_format == "full" else None
+            emit(report.text(findings, errors, style, output_format == "full", texts, len(fixed), unsafe_fixes, not quiet))
+        else:
+            emit(report.render(output_format, findings, errors))
+    elif fix_only and not quiet:
+        emit(f"Fixed {len(fixed)} error{'s' if len(fixed) != 1 else ''}.\n")
+    if show_fixes and fixed and not silent and not diff:
+        emit(_fixes_summary(fixed))
+    if output_file:
+        out_stream.close()
+
+    if errors:
+        sys.exit(EXIT_ERROR)
+    if diff and diffs:
+        sys.exit(EXIT_FINDINGS)
+    if exit_non_zero_on_fix and fixed and not diff:
+        sys.exit(EXIT_FINDINGS)
+    if findings and not exit_zero and not fix_only:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _source_lines(findings) -> dict[str, list[str]]:
+    from . import sources
+
+    out = {}
+    for path in {f.path for f in findings}:
+        try:
+            out[path] = sources.read(path).text.splitlines()
+        except sources.ReadError:
+            pass
+    return out
+
+
+def _fixes_summary(fixed) -> str:
+    from collections import Counter
+
+    from .rules import RULES_BY_CODE
+
+    lines = [f"Fixed {len(fixed)} error{'s' if len(fixed) != 1 else ''}:"]
+    by_path: dict[str, Counter] = {}
+    for finding in fixed:
+        by_path.setdefault(finding.path, Counter())[finding.code] += 1
+    for path in sorted(by_path):
+        lines.append(f"- {path}:")
+        for code, count in sorted(by_path[path].items()):
+            lines.append(f"    {count} × {code} ({RULES_BY_CODE[code].name})")
+    return "\n".join(lines) + "\n"
+
+
+class _ProgressBar:
+    """A one-line counter on stderr, only for long runs on a terminal (never in CI logs)."""
+
+    MIN_FILES = 200
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.MIN_FILES or (done % 10 and done != total):
+            return
+        self.shown = True
+        sys.stderr.write(f"\rinitlint: {done}/{total} files")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _progress_bar() -> Optional[_ProgressBar]:
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+    return _ProgressBar()
+
+
+@main.command("inspect")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Use this pyproject.toml.")
+@click.option("--isolated", is_flag=True, help="Ignore every config file.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--stdin-filename", metavar="PATH", help="The name of the file read from stdin (`-`).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+def inspect_command(
+    paths: tuple[str, ...],
+    output_format: str,
+    config_file: Optional[str],
+    isolated: bool,
+    jobs: Optional[int],
+    stdin_filename: Optional[str],
+    color: str,
+) -> None:
+    """Show what the analysis believes of EVERY Conv/Linear layer: its activation and init, flagged or not."""
+    from . import api, report
+    from .config import ConfigError
+
+    run = api.Run(paths=list(paths) or ["."], config_file=config_file, isolated=isolated, jobs=jobs, stdin_filename=stdin_filename)
+    try:
+        results = list(api.inspect(run))
+    except ConfigError as error:
+        click.echo(f"initlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    rows = [row for r in results for row in r.rows]
+    errors = [r.error for r in results if r.error is not None]
+    if errors:
+        sys.stderr.write(report.errors_text(errors, _styler(_colour_enabled(color, sys.stderr))))
+    if output_format == "json":
+        sys.stdout.write(report.inspect_json(rows))
+    else:
+        sys.stdout.write(report.inspect_text(rows, _styler(_colour_enabled(color, sys.stdout))))
+    sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
+
+
+@main.command("rule")
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Print every rule's page.")
+def rule_command(code: Optional[str], show_all: bool) -> None:
+    """Explain a rule: what it finds, why, the math, an example, the fix."""
+    from .rules import ALL_RULES, RULES_BY_CODE, rule_doc
+
+    if show_all:
+        click.echo("\n\n".join(rule_doc(cls.code).rstrip() for cls in ALL_RULES))
+        return
+    if not code:
+        raise click.UsageError("give a rule code (e.g. `initlint rule IL101`) or --all")
+    code = code.upper()
+    if code not in RULES_BY_CODE:
+        click.echo(f"initlint: error: unknown rule code `{code}`; `initlint rules` lists them", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(rule_doc(code).rstrip())
+
+
+@main.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(output_format: str) -> None:
+    """List the rules: code, name, on by default or not, summary."""
+    import json
+
+    from .fixer import FIXABLE_CODES
+    from .rules import ALL_RULES
+
+    if output_format == "json":
+        click.echo(json.dumps([
+            {"code": c.code, "name": c.name, "default": c.enabled_by_default, "fixable": c.code in FIXABLE_CODES, "summary": c.summary()}
+            for c in ALL_RULES
+        ], indent=2))  # fmt: skip
+        return
+    for cls in ALL_RULES:
+        on = " " if cls.enabled_by_default else "o"
+        fix = "*" if cls.code in FIXABLE_CODES else " "
+        click.echo(f"{cls.code} {fix}{on} {cls.name:<32} {cls.summary()}")
+    click.echo("\n* fixable with --fix   o off by default (enable with --select or extend-select)")
+
+
+if __name__ == "__main__":
+    main()

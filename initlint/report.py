@@ -1,0 +1,314 @@
+"""Findings out: text (concise or full), json, json-lines, github, sarif; and inspect tables.
+
+Every function takes plain data (findings, errors, rows) and returns a string; cli.py
+decides where it goes. Text output follows ruff: `path:line:col: CODE [*] message`,
+then `Found N errors.` / `All checks passed!`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from typing import Callable, Iterable, Optional
+
+from . import __version__
+from .model import FileError, Finding
+
+FORMATS = ("text", "concise", "full", "json", "json-lines", "github", "sarif")
+HOMEPAGE = "https://github.com/initlint/initlint"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+Style = Callable[..., str]  # click.style, or a no-op when colour is off
+
+
+def plain(text: str, **_: object) -> str:
+    return text
+
+
+def _fix_json(finding: Finding) -> Optional[dict]:
+    """ruff's shape: applicability, message, edits with 1-based location/end_location."""
+    if finding.fix is None:
+        return None
+    return {
+        "applicability": finding.fix.applicability,
+        "message": finding.fix.message,
+        "edits": [
+            {
+                "content": edit.content,
+                "location": {"row": edit.line, "column": edit.column},
+                "end_location": {"row": edit.end_line, "column": edit.end_column},
+            }
+            for edit in finding.fix.edits
+        ],
+    }
+
+
+def finding_json(finding: Finding) -> dict:
+    from .rules import RULES_BY_CODE
+
+    data = finding.as_json()
+    data["fix"] = _fix_json(finding)
+    data["name"] = RULES_BY_CODE[finding.code].name if finding.code in RULES_BY_CODE else None
+    data["filename"] = os.path.abspath(finding.path) if finding.path != "-" else "-"
+    data["location"] = {"row": finding.line, "column": finding.column}
+    data["end_location"] = {"row": finding.end_line, "column": finding.end_column}
+    data["noqa_row"] = finding.line
+    return data
+
+
+def _fixable_mark(finding: Finding, unsafe: bool) -> str:
+    if finding.fix is None or not finding.fix.edits:
+        return ""
+    if finding.fix.applicability == "safe" or unsafe:
+        return "[*] "
+    return ""
+
+
+def text(
+    findings: list[Finding],
+    errors: list[FileError],
+    style: Style = plain,
+    full: bool = False,
+    sources: Optional[dict[str, list[str]]] = None,
+    fixed_count: int = 0,
+    unsafe: bool = False,
+    show_summary: bool = True,
+) -> str:
+    lines = []
+    for finding in findings:
+        where = style(f"{finding.path}:{finding.line}:{finding.column}:", bold=True)
+        lines.append(f"{where} {style(finding.code, fg='red', bold=True)} {_fixable_mark(finding, unsafe)}{finding.message}")
+        if full and sources and finding.path in sources:
+            source_lines = sources[finding.path]
+            if 0 < finding.line <= len(source_lines):
+                code_line = source_lines[finding.line - 1].rstrip("\r\n")
+                lines.append(f"  {finding.line:>4} | {code_line}")
+                width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else len(code_line) - finding.column + 1)
+                lines.append(f"       | {' ' * (finding.column - 1)}{style('^' * width, fg='red')}")
+    if not show_summary:
+        return "\n".join(lines) + ("\n" if lines else "")
+    remaining = len(findings)
+    if remaining or fixed_count:
+        total = remaining + fixed_count
+        noun = "error" if total == 1 else "errors"
+        if fixed_count:
+            lines.append(f"Found {total} {noun} ({fixed_count} fixed, {remaining} remaining).")
+        else:
+            lines.append(f"Found {total} {noun}.")
+        fixable = sum(1 for f in findings if _fixable_mark(f, unsafe))
+        hidden = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability == "unsafe" and not unsafe)
+        if fixable:
+            lines.append(f"[*] {fixable} fixable with the `--fix` option.")
+        if hidden:
+            lines.append(f"{hidden} hidden fixes can be enabled with the `--unsafe-fixes` option.")
+    elif not errors:
+        lines.append(style("All checks passed!", fg="green"))
+    return "\n".join(lines) + "\n"
+
+
+def statistics(findings: list[Finding]) -> str:
+    from .rules import RULES_BY_CODE
+
+    counts = Counter(f.code for f in findings)
+    fixable = Counter(f.code for f in findings if f.fix is not None and f.fix.edits)
+    rows = []
+    for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
+        mark = "[*]" if fixable[code] else "   "
+        rows.append(f"{count:>5}\t{code}\t{mark} {name}")
+    return "\n".join(rows) + ("\n" if rows else "")
+
+
+def as_json(findings: list[Finding]) -> str:
+    return json.dumps([finding_json(f) for f in findings], indent=2) + "\n"
+
+
+def json_lines(findings: list[Finding]) -> str:
+    return "".join(json.dumps(finding_json(f)) + "\n" for f in findings)
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(findings: list[Finding], errors: list[FileError]) -> str:
+    """GitHub Actions workflow commands; each annotation repeats the plain line, since GitHub
+    shows only the first ten per step."""
+    out = []
+    for f in findings:
+        props = (
+            f"title={_escape_property(f'initlint ({f.code})')},file={_escape_property(f.path)},"
+            f"line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column}"
+        )
+        out.append(f"::error {props}::{_escape_data(f'{f.path}:{f.line}:{f.column}: {f.code} {f.message}')}")
+    for e in errors:
+        props = f"title={_escape_property('initlint (error)')},file={_escape_property(e.path)}"
+        if e.line:
+            props += f",line={e.line}"
+        out.append(f"::error {props}::{_escape_data(str(e))}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _uri(path: str) -> str:
+    if path == "-":
+        return "stdin"
+    relative = os.path.relpath(os.path.abspath(path)) if not os.path.isabs(path) else path
+    return relative.replace(os.sep, "/")
+
+
+def sarif(findings: list[Finding], errors: list[FileError]) -> str:
+    from .rules import ALL_RULES, rule_doc
+
+    rules = []
+    index = {}
+    for i, cls in enumerate(ALL_RULES):
+        index[cls.code] = i
+        rules.append(
+            {
+                "id": cls.code,
+                "name": cls.name,
+                "shortDescription": {"text": cls.summary()},
+                "fullDescription": {"text": cls.summary()},
+                "help": {"text": rule_doc(cls.code)},
+                "helpUri": f"{HOMEPAGE}/blob/main/rules/{cls.code}/README.md",
+                "defaultConfiguration": {"level": "error" if cls.enabled_by_default else "note"},
+            }
+        )
+    results = []
+    for f in findings:
+        result = {
+            "ruleId": f.code,
+            "ruleIndex": index.get(f.code, 0),
+            "level": "error",
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(f.path)},
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.column,
+                            "endLine": f.end_line,
+                            "endColumn": f.end_column,
+                        },
+                    }
+                }
+            ],
+        }
+        if f.fix is not None and f.fix.edits:
+            result["fixes"] = [
+                {
+                    "description": {"text": f.fix.message},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": _uri(f.path)},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {
+                                        "startLine": e.line,
+                                        "startColumn": e.column,
+                                        "endLine": e.end_line,
+                                        "endColumn": e.end_column,
+                                    },
+                                    "insertedContent": {"text": e.content},
+                                }
+                                for e in f.fix.edits
+                            ],
+                        }
+                    ],
+                }
+            ]
+        results.append(result)
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": str(e)},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.path)}}}],
+        }
+        for e in errors
+    ]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "initlint",
+                        "version": __version__,
+                        "informationUri": HOMEPAGE,
+                        "rules": rules,
+                    }
+                },
+                "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": notifications}],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def render(
+    fmt: str,
+    findings: list[Finding],
+    errors: list[FileError],
+    style: Style = plain,
+    sources: Optional[dict[str, list[str]]] = None,
+    fixed_count: int = 0,
+    unsafe: bool = False,
+) -> str:
+    if fmt in ("text", "concise", "full"):
+        return text(findings, errors, style, fmt == "full", sources, fixed_count, unsafe)
+    if fmt == "json":
+        return as_json(findings)
+    if fmt == "json-lines":
+        return json_lines(findings)
+    if fmt == "github":
+        return github(findings, errors)
+    if fmt == "sarif":
+        return sarif(findings, errors)
+    raise ValueError(f"unknown output format {fmt!r}")
+
+
+# --------------------------------------------------------------------------------------
+# inspect
+
+
+INSPECT_COLUMNS = ("where", "class", "layer", "layer_type", "activation", "init", "recommended")
+
+
+def inspect_text(rows: Iterable[dict], style: Style = plain) -> str:
+    out = []
+    for row in rows:
+        act = row["activation"]
+        if row.get("activation_param") is not None:
+            act = f"{act}({row['activation_param']:g})"
+        where = f"{row['path']}:{row['line']}:{row['column']}"
+        name = ".".join(part for part in (row.get("class"), row.get("layer")) if part) or "?"
+        init_colour = {"default": "yellow", "explicit": "green"}.get(row["init"], None)
+        out.append(
+            f"{style(where, bold=True)} {name} {row['layer_type']}: "
+            f"activation={act} [{row['activation_evidence']}] "
+            f"init={style(row['init'], fg=init_colour) if init_colour else row['init']} [{row['init_evidence']}]"
+            + (f" -> {row['recommended']}" if row.get("recommended") and row["init"] != "explicit" else "")
+        )
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def inspect_json(rows: Iterable[dict]) -> str:
+    return json.dumps(list(rows), indent=2) + "\n"
+
+
+def errors_text(errors: Iterable[FileError], style: Style = plain) -> str:
+    """`path:line:col: error: message`, one line each (what the file's error says)."""
+    out = []
+    for e in errors:
+        where = e.path if e.line is None else f"{e.path}:{e.line}:{e.column or 1}"
+        message = " ".join(e.message.split())  # one line, whatever the exception said
+        out.append(f"{style(where, bold=True)}: {style('error', fg='red', bold=True)}: {message}\n")
+    return "".join(out)
