@@ -74,6 +74,7 @@ class Site:
     init_evidence: str = ""
     subclass_init: Optional[str] = None  # a layer subclass in this file with its own reset_parameters
     function: Optional[str] = None  # the free function that builds it (class-less layers)
+    local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         self.outcomes.append((activation, param, evidence))
@@ -406,7 +407,7 @@ class ClassInfo:
     analysing: bool = False
     contains: set = field(default_factory=set)  # classes instantiated in its tree
     contains_unknown: bool = False  # builds something whose class is not known
-    init_rules: list = field(default_factory=list)  # (types, InitCall|None, evidence, state)
+    init_rules: list = field(default_factory=list)  # InitRule: what an init routine of the class covers
     own_init_rules_done: bool = False
     routines: list = field(default_factory=list)
     used_in_flow: bool = False
@@ -635,15 +636,25 @@ class FileAnalysis:
         return self._file_model()
 
     def _close_class_outputs(self) -> None:
-        """A class's output sites that no flow in this file consumed."""
-        for cls in self.classes.values():
+        """A class's output sites that no flow in this file consumed.
+
+        The top-level models (classes nothing here uses) go first: what a submodule returns to
+        them and they return in turn is the model's output, "none". What is left is returned
+        to a caller this file does not show.
+        """
+        def is_used(cls: ClassInfo) -> bool:
+            return bool(cls.used_in_flow or self.references.get(cls.name) or self._built_by_a_class(cls.name))
+
+        ordered = sorted(self.classes.values(), key=is_used)
+        for cls in ordered:
             summary = cls.summary
             if summary is None:
                 continue
+            used = is_used(cls)
             for site in summary.exits:
                 if not isinstance(site, Site) or site.outcomes:
                     continue
-                if cls.used_in_flow or self.references.get(cls.name) or self._built_by_a_class(cls.name):
+                if used:
                     site.record("unknown", None, f"returned by {cls.name}.forward to a caller not known here")
                 else:
                     site.record("none", None, f"returned as the output of {cls.name}.forward")
@@ -676,6 +687,7 @@ class FileAnalysis:
         # Init rules a class applies to its whole tree (init loops, apply(fn), post_init).
         for cls in self.classes.values():
             InitScanner(self, cls).scan()
+        self._scan_outside_apply()
         containers = self._containment()
         for cls in self.classes.values():
             for site in cls.sites:
@@ -691,6 +703,90 @@ class FileAnalysis:
                     site.init_state, site.init_evidence = "unknown", "covered by a class's init loop in some uses"
                 else:
                     site.init_state, site.init_evidence = "default", "no init found for it in this file"
+
+    def rules_of_apply(self, fn_node: cst.BaseExpression, cls: Optional[ClassInfo]):
+        """The function passed to .apply(...) and its (types, init call) branches; None if not in this file."""
+        text = dotted(fn_node) or ""
+        target: Optional[cst.FunctionDef] = None
+        self_bound = False
+        if text.startswith("self.") and cls is not None:
+            found = self.method(cls, text[5:])
+            target, self_bound = (found[1], True) if found else (None, False)
+        elif text in self.functions:
+            target = self.functions[text]
+        elif isinstance(fn_node, cst.Call) and dotted(fn_node.func) in ("partial", "functools.partial") and fn_node.args:
+            inner = dotted(fn_node.args[0].value) or ""
+            target = self.functions.get(inner)
+        if target is None:
+            return None
+        params = list(target.params.posonly_params) + list(target.params.params)
+        if self_bound or (params and params[0].name.value == "self"):
+            params = params[1:]
+        var = params[0].name.value if params else "m"
+        scanner = InitScanner(self, cls) if cls is not None else InitScanner(self, None)
+        return target, list(scanner.branches(target.body, var))
+
+    def _scan_outside_apply(self) -> None:
+        """`net = Net(); net.apply(weights_init)` in free functions and module code (the DCGAN idiom).
+
+        It counts for a class when every construction of it outside classes is followed by an
+        apply with a function of this file, and no class here builds it (else: unknown).
+        """
+        covered: dict[str, list] = {}
+        bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
+        for body in bodies:
+            built: dict[str, str] = {}
+            for stmt in _flat_statements(body):
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    continue
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                        target = small.targets[0].target.value
+                        cls_name, applied = self._constructed_class(small.value)
+                        if cls_name is not None:
+                            built[target] = cls_name
+                            if applied is not None:
+                                covered.setdefault(cls_name, []).append(applied)
+                        else:
+                            built.pop(target, None)
+                    value = small.value if isinstance(small, cst.Expr) else None
+                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.args:
+                        receiver = dotted(value.func.value)
+                        if value.func.attr.value == "apply" and receiver in built:
+                            covered.setdefault(built[receiver], []).append(value.args[0].value)
+                        elif isinstance(value.func.value, cst.Call):
+                            cls_name, applied = self._constructed_class(value)
+                            if cls_name is not None and applied is not None:
+                                covered.setdefault(cls_name, []).append(applied)
+        for cls_name, fns in covered.items():
+            cls = self.classes[cls_name]
+            constructions = self.top_calls.get(cls_name, 0)
+            complete = len(fns) >= constructions and not self._built_by_a_class(cls_name)
+            for fn_node in fns:
+                found = self.rules_of_apply(fn_node, None)
+                text = dotted(fn_node) or short_code(fn_node, 40)
+                if found is None:
+                    cls.init_rules.append(InitRule(None, None, f"`.apply({text})` with a function not in this file", "unknown"))
+                    continue
+                target, branches = found
+                state = "explicit" if complete else "unknown"
+                where = f"`.apply({text})` on {cls_name}(...)" + ("" if complete else " in some of its uses")
+                for types, call in branches:
+                    cls.init_rules.append(InitRule(types, call, where, state))
+                cls.routines.append(target.name.value)
+
+    def _constructed_class(self, node: cst.BaseExpression) -> tuple:
+        """Net(...), Net(...).to(device), Net(...).apply(fn): (class name, fn passed to apply or None)."""
+        applied = None
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            if node.func.attr.value == "apply" and node.args:
+                applied = node.args[0].value
+            elif node.func.attr.value not in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
+                return None, None
+            node = node.func.value
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.classes:
+            return node.func.value, applied
+        return None, None
 
     def _functions_built_for_classes(self) -> dict:
         """free function -> classes whose constructor receives what it builds: Net(make_layers(...))."""
@@ -756,9 +852,17 @@ class FileAnalysis:
         return bool(self.top_calls.get(cls.name))
 
     def _covering_rule(self, cls: ClassInfo, site: Site):
-        for types, call, evidence, state in cls.init_rules:
-            if types is None or _type_matches(site.layer_type, types):
-                return (call, evidence, state)
+        """The first init rule of `cls` that reaches `site` (a site of cls itself or of a class it contains)."""
+        own = site in cls.sites
+        for rule in cls.init_rules:
+            if rule.types is not None and not _type_matches(site, rule.types):
+                continue
+            if rule.prefix is None:
+                return (rule.call, rule.evidence, rule.state)
+            if own and site.name and (site.name == rule.prefix or site.name.startswith(rule.prefix + ".")):
+                return (rule.call, rule.evidence, rule.state)
+            if not own or not site.name:
+                return (None, f"{rule.evidence}, which may or may not reach it", "unknown")
         return None
 
     def _apply_rule(self, site: Site, rule) -> None:
@@ -895,7 +999,19 @@ def _blocks(stmt: cst.CSTNode) -> Iterator[list]:
         yield list(handler.body.body)
 
 
-def _type_matches(layer_type: str, types: frozenset) -> bool:
+def _type_matches(site: "Site", types: frozenset) -> bool:
+    """Does an isinstance / class-name test of an init routine take this layer?"""
+    layer_type = site.layer_type
+    runtime_name = site.local_class or layer_type  # what m.__class__.__name__ says
+    for t in types:
+        if t.startswith("~") and t[1:] in runtime_name:
+            return True
+        if t.startswith("^") and runtime_name.startswith(t[1:]):
+            return True
+        if t.startswith("=") and t[1:] == site.local_class:
+            return True
+    if site.local_class and site.local_class in types:
+        return True
     base = layer_type.replace("Lazy", "")
     if layer_type in types or base in types:
         return True
@@ -944,6 +1060,7 @@ class Context:
         self.current_stmt: Optional[cst.CSTNode] = None
         self.in_init = fn.name.value == "__init__"
         self.block_is_suite = False
+        self.nesting = 0  # loops and undecided branches around the current statement (constructor code)
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -1052,6 +1169,7 @@ class Context:
             return
         before = dict(self.env)
         marks = self.chain_marks()
+        self.nesting += 1
         self.run_block(stmt.body)
         body_added = self.take_added(marks)
         after_body = self.env
@@ -1060,6 +1178,7 @@ class Context:
             self.run_if(stmt.orelse)
         elif stmt.orelse is not None:
             self.run_block(stmt.orelse.body)
+        self.nesting -= 1
         else_added = self.take_added(marks)
         for chain, _ in marks:
             added, other = body_added.get(id(chain), []), else_added.get(id(chain), [])
@@ -1107,7 +1226,9 @@ class Context:
         if isinstance(stmt, cst.For):
             self.bind_loop_target(stmt)
         marks = self.chain_marks()
+        self.nesting += 1
         self.run_block(stmt.body)
+        self.nesting -= 1
         if marks:  # constructor code: containers filled in a loop; one pass, wrapped as a loop
             added_by_chain = self.take_added(marks)
             for chain, _ in marks:
@@ -1208,7 +1329,7 @@ class Context:
                     if site.anchor is None or value_node is site.node or site.weight is None:
                         site.anchor = self.current_stmt
                         site.weight = f"{expr}.weight"
-                elif expr is None:
+                elif expr is None and site.weight is None:
                     site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
                 elif self.block_is_suite:
                     site.fix_reason = "built in a one-line compound statement"
@@ -1217,12 +1338,7 @@ class Context:
             for item in value.items:
                 key, inner = item
                 if key in ("<loop>", "<alt>"):
-                    branches = [inner] if key == "<loop>" else inner
-                    for branch in branches:
-                        for branch_key, element in branch:
-                            child = f"{name}.{branch_key}" if branch_key not in (None, "*") else f"{name}.*"
-                            self.name_sites(ChainV([(None, element)], value.kind), "", None, None, True) \
-                                if branch_key in ("<loop>", "<alt>") else self.name_sites(element, child, None, None, True)
+                    self.name_unplaced(key, inner, name)
                     index = None
                     continue
                 if key is None:
@@ -1238,6 +1354,29 @@ class Context:
                 self.name_sites(inner, child, None, child_expr, uncertain)
                 if index is not None:
                     index += 1
+
+    def name_added(self, holder: ChainV, start: int, holder_expr: str) -> None:
+        """self.blocks.append(layer): named blocks.<i> where the index is certain, else blocks.*."""
+        attr = holder_expr.split(".", 1)[1]
+        placed = self.nesting == 0 and all(k not in ("<loop>", "<alt>") for k, _ in holder.items[:start])
+        for position, (key, value) in enumerate(holder.items[start:], start):
+            if not placed or key == "*":
+                self.name_sites(value, f"{attr}.*", None, None, True)
+            elif key is None:
+                self.name_sites(value, f"{attr}.{position}", None, f"{holder_expr}[{position}]")
+            else:
+                expr = f"{holder_expr}.{key}" if key.isidentifier() else None
+                self.name_sites(value, f"{attr}.{key}", None, expr)
+
+    def name_unplaced(self, key: str, inner: list, name: str) -> None:
+        """Items added in a loop or a branch: their index is not known statically (`name.*`)."""
+        for branch in [inner] if key == "<loop>" else inner:
+            for branch_key, element in branch:
+                if branch_key in ("<loop>", "<alt>"):
+                    self.name_unplaced(branch_key, element, name)
+                else:
+                    child = f"{name}.{branch_key}" if branch_key not in (None, "*") else f"{name}.*"
+                    self.name_sites(element, child, None, None, True)
 
     def aug_assign(self, small: cst.AugAssign) -> None:
         target = small.target
@@ -1344,6 +1483,7 @@ class Context:
             if holder is None and holder_name and holder_name.startswith(f"{self.self_name}."):
                 holder = self.attrs.get(holder_name.split(".", 1)[1])
             if isinstance(holder, ChainV):
+                start = len(holder.items)
                 if func.attr.value == "append" and call.args:
                     holder.items.append((None, self.eval_module(call.args[0].value)))
                 elif func.attr.value == "extend" and call.args:
@@ -1353,10 +1493,10 @@ class Context:
                     key = literal_string(call.args[0].value) or "*"
                     value = self.eval_module(call.args[1].value)
                     holder.items.append((key, value))
-                    if holder_name == self.self_name:
-                        pass
                 else:
                     holder.items.append(("*", UnknownV("inserted")))
+                if holder_name and holder_name.startswith(f"{self.self_name}.") and self.cls is not None:
+                    self.name_added(holder, start, holder_name)
                 return NONE_V
             if holder_name == self.self_name and func.attr.value == "add_module" and len(call.args) >= 2:
                 key = literal_string(call.args[0].value)
@@ -1379,6 +1519,7 @@ class Context:
         ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node)
         ctx.attrs = self.attrs
         ctx.in_init = True
+        ctx.nesting = self.nesting
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)
         if not ctx.returns:
@@ -1422,6 +1563,7 @@ class Context:
                 return UnknownV(name)
             if cls.layer_subclass:
                 site = self.new_site(cls.layer_subclass, call)
+                site.local_class = name
                 if "reset_parameters" in cls.methods:
                     site.subclass_init = f"{name} overrides reset_parameters"
                 return LayerV(site)
@@ -1439,14 +1581,10 @@ class Context:
                 return LayerV(self.new_site(nn_name, call))
             if nn_name in catalogue.ACTIVATION_MODULES:
                 activation, param_spec = catalogue.ACTIVATION_MODULES[nn_name]
-                param = None
-                if param_spec is not None:
-                    param = literal_number(argument(call, *param_spec))
                 if nn_name == "RReLU":
-                    lower = literal_number(argument(call, "lower", 0))
-                    upper = literal_number(argument(call, "upper", 1))
-                    if lower is not None or upper is not None:
-                        param = ((lower if lower is not None else 1 / 8) + (upper if upper is not None else 1 / 3)) / 2
+                    param = self.rrelu_param(call, 0)
+                else:
+                    param = self.activation_param(call, param_spec, activation)
                 return ActV(activation, param, f"nn.{nn_name}")
             if nn_name in catalogue.TRANSPARENT_MODULES:
                 return TransparentV(f"nn.{nn_name}")
@@ -1570,6 +1708,7 @@ class Context:
             self.fa.functions_used_by_classes.add(name)
         ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node or call)
         ctx.in_init = True
+        ctx.nesting = self.nesting
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
         ctx.run_block(fn.body)
@@ -1786,6 +1925,39 @@ class Context:
             return OPAQUE
         return self.unknown_call(call, short_code(func))
 
+    def number(self, node: cst.BaseExpression) -> Optional[float]:
+        """A number written here, or held by a parameter / self attribute with a literal value."""
+        value = literal_number(node)
+        if value is not None:
+            return value
+        held: object = None
+        if isinstance(node, cst.Name):
+            held = self.env.get(node.value)
+        elif isinstance(node, cst.Attribute) and dotted(node.value) == self.self_name:
+            held = self.attrs.get(node.attr.value)
+        if isinstance(held, ParamV):
+            held = held.default
+        if isinstance(held, tuple) and held and held[0] == "<literal>":
+            return literal_number(held[1])
+        return None
+
+    def activation_param(self, call: cst.Call, spec: Optional[tuple], activation: str) -> Optional[float]:
+        """The slope / alpha / init of an activation: as passed, torch's default when not passed,
+        None when passed but not known statically."""
+        if spec is None:
+            return None
+        node = argument(call, *spec)
+        if node is None:
+            return catalogue.DEFAULT_PARAM.get(activation)
+        return self.number(node)
+
+    def rrelu_param(self, call: cst.Call, first: int) -> Optional[float]:
+        """RReLU's slope is drawn from U(lower, upper); its mean is what the gain uses."""
+        lower_node, upper_node = argument(call, "lower", first), argument(call, "upper", first + 1)
+        lower = 1 / 8 if lower_node is None else self.number(lower_node)
+        upper = 1 / 3 if upper_node is None else self.number(upper_node)
+        return None if lower is None or upper is None else (lower + upper) / 2
+
     def unknown_call(self, call: cst.Call, what: str) -> object:
         for arg in call.args:
             self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into `{what}(...)`")
@@ -1807,10 +1979,10 @@ class Context:
     def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
         if method in catalogue.ACTIVATION_FUNCTIONS:
             activation, spec = catalogue.ACTIVATION_FUNCTIONS[method]
-            param = None
-            if spec is not None:
-                name, pos = spec
-                param = literal_number(argument(call, name, pos - 1))
+            if activation == "rrelu":
+                param = self.rrelu_param(call, 0)
+            else:
+                param = self.activation_param(call, (spec[0], spec[1] - 1) if spec else None, activation)
             self.consume(receiver, activation, param, f".{method}() in forward")
             return OPAQUE
         if method in catalogue.TRANSPARENT_FUNCTIONS:
@@ -1829,11 +2001,10 @@ class Context:
         first = inputs[0] if inputs else OPAQUE
         if fname in catalogue.ACTIVATION_FUNCTIONS:
             activation, spec = catalogue.ACTIVATION_FUNCTIONS[fname]
-            param = None
-            if spec is not None:
-                param = literal_number(argument(call, *spec))
-            if fname.startswith("leaky_relu") and param is None and argument(call, *spec) is None:
-                param = 0.01
+            if activation == "rrelu":
+                param = self.rrelu_param(call, 1)
+            else:
+                param = self.activation_param(call, spec, activation)
             self.consume(first, activation, param, f"{_functional_prefix(call)}{fname} in forward")
             for other in inputs[1:]:
                 self.consume(other, "none", None, f"argument of {fname}")
@@ -2034,16 +2205,16 @@ class InitScanner:
         func = call.func
         text = dotted(func)
         q = fa.imports.qualify(func)
-        name = init_function_name(q, text)
-        if name is not None and call.args:
-            weight = call.args[0].value
-            return name, weight, InitScanner._describe(fa, name, call)
-        # w.data.normal_(...), w.normal_(...), w.data.copy_(...)
-        if isinstance(func, cst.Attribute) and func.attr.value in INPLACE_INIT_METHODS:
+        # w.data.normal_(...), w.normal_(...), w.data.copy_(...): a tensor method, not an imported function
+        if isinstance(func, cst.Attribute) and func.attr.value in INPLACE_INIT_METHODS and q is None:
             target = func.value
             if isinstance(target, cst.Attribute) and target.attr.value == "data":
                 target = target.value
             return func.attr.value, target, InitScanner._describe(fa, func.attr.value, call)
+        name = init_function_name(q, text)
+        if name is not None and call.args:
+            weight = call.args[0].value
+            return name, weight, InitScanner._describe(fa, name, call)
         return None
 
     @staticmethod
@@ -2108,22 +2279,61 @@ class InitScanner:
         return value.site if isinstance(value, LayerV) else None
 
     def scan(self) -> None:
-        """Tree-wide init rules of this class: init loops, self.apply(fn), post_init()."""
-        cls = self.cls
-        for name, fn in cls.methods.items():
-            for node in _walk_statements(fn.body):
-                self.scan_statement(node, fn, name)
+        """Tree-wide init rules of this class: init loops, self.apply(fn), post_init().
 
-    def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str) -> None:
+        Only routines that construction runs count as done: __init__ and the methods it calls
+        (its own or inherited, transitively). A routine nobody here calls (a public
+        `init_weights()` a user may or may not call) makes what it covers `unknown`.
+        """
         cls = self.cls
+        reached = self.reached_from_init()
+        for name, (owner, fn) in reached.items():
+            for node in _walk_statements(fn.body):
+                self.scan_statement(node, fn, name, "explicit")
+        for name, fn in cls.methods.items():
+            if name not in reached:
+                for node in _walk_statements(fn.body):
+                    self.scan_statement(node, fn, name, "unknown")
+
+    def reached_from_init(self) -> dict:
+        """Methods that running the constructor calls: name -> (class, FunctionDef)."""
+        found = self.fa.method(self.cls, "__init__")
+        if found is None:
+            return {}
+        reached = {"__init__": found}
+        stack = [found[1]]
+        while stack:
+            fn = stack.pop()
+            self_name = fn.params.params[0].name.value if fn.params.params else "self"
+            for call in _walk_calls(fn.body):
+                func = call.func
+                if isinstance(func, cst.Attribute) and dotted(func.value) == self_name:
+                    name = func.attr.value
+                    target = self.fa.method(self.cls, name)
+                    if target is not None and name not in reached:
+                        reached[name] = target
+                        stack.append(target[1])
+        return reached
+
+    def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:
+        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix))
+
+    def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str, state: str) -> None:
+        cls = self.cls
+        self_name = fn.params.params[0].name.value if fn.params.params else "self"
         if isinstance(stmt, cst.For) and _iterates_modules(stmt.iter):
+            receiver = dotted(stmt.iter.func.value) if isinstance(stmt.iter.func, cst.Attribute) else None
+            prefix = receiver[len(self_name) + 1 :] if receiver and receiver.startswith(self_name + ".") else None
+            if receiver != self_name and prefix is None:
+                return  # a loop over something else's modules
             var = stmt.target.value if isinstance(stmt.target, cst.Name) else None
             if var is None and isinstance(stmt.target, cst.Tuple) and len(stmt.target.elements) == 2:
                 second = stmt.target.elements[1].value
                 var = second.value if isinstance(second, cst.Name) else None
             if var:
                 for types, call in self.branches(stmt.body, var):
-                    cls.init_rules.append((types, call, f"init loop over self.modules() in {cls.name}.{method}", "explicit"))
+                    where = f"{receiver}.{stmt.iter.func.attr.value}()"
+                    self.add_rule(types, call, f"init loop over {where} in {cls.name}.{method}", state, prefix)
                 cls.routines.append(method)
             return
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -2133,103 +2343,185 @@ class InitScanner:
                     continue
                 text = dotted(call.func) or ""
                 if text.endswith(".apply") and call.args:
-                    self.apply_rule(call.args[0].value, method)
-                elif text in ("self.post_init", "self.init_weights") or text.endswith(".post_init"):
-                    self.post_init_rule(method)
+                    receiver = text[: -len(".apply")]
+                    if receiver == self_name:
+                        self.apply_rule(call.args[0].value, method, state, None)
+                    elif receiver.startswith(self_name + "."):
+                        self.apply_rule(call.args[0].value, method, state, receiver[len(self_name) + 1 :])
+                elif text in (f"{self_name}.post_init", f"{self_name}.init_weights") or text.endswith(".post_init"):
+                    self.post_init_rule(method, state)
 
-    def apply_rule(self, fn_node: cst.BaseExpression, method: str) -> None:
+    def apply_rule(self, fn_node: cst.BaseExpression, method: str, state: str, prefix: Optional[str]) -> None:
         cls = self.cls
-        text = dotted(fn_node) or ""
-        target: Optional[cst.FunctionDef] = None
-        if text.startswith("self."):
-            found = self.fa.method(cls, text[5:])
-            target = found[1] if found else None
-        elif text in self.fa.functions:
-            target = self.fa.functions[text]
-        elif isinstance(fn_node, cst.Call) and dotted(fn_node.func) in ("partial", "functools.partial") and fn_node.args:
-            inner = dotted(fn_node.args[0].value) or ""
-            target = self.fa.functions.get(inner)
-        if target is None:
-            cls.init_rules.append((None, None, f"self.apply({text or '...'}) with a function not in this file", "unknown"))
+        text = dotted(fn_node) or short_code(fn_node, 40)
+        where = f"self.{prefix}.apply({text})" if prefix else f"self.apply({text})"
+        rules = self.fa.rules_of_apply(fn_node, cls)
+        if rules is None:
+            self.add_rule(None, None, f"{where} with a function not in this file", "unknown", prefix)
             cls.routines.append(text or "apply")
             return
-        params = list(target.params.params)
-        var_params = [p for p in params if p.name.value not in ("self",)]
-        var = var_params[0].name.value if var_params else "m"
-        rules = list(self.branches(target.body, var))
-        for types, call in rules:
-            cls.init_rules.append((types, call, f"self.apply({text}) in {cls.name}.{method}", "explicit"))
+        target, found = rules
+        for types, call in found:
+            self.add_rule(types, call, f"{where} in {cls.name}.{method}", state, prefix)
         cls.routines.append(target.name.value)
 
-    def post_init_rule(self, method: str) -> None:
+    def post_init_rule(self, method: str, state: str) -> None:
         """transformers: post_init() applies the model's _init_weights to every submodule."""
         found = self.fa.method(self.cls, "_init_weights")
         if found is None:
-            self.cls.init_rules.append((None, None, "post_init() with an _init_weights not in this file", "unknown"))
+            self.add_rule(None, None, "post_init() with an _init_weights not in this file", "unknown")
             return
         fn = found[1]
         params = [p for p in fn.params.params if p.name.value != "self"]
         var = params[0].name.value if params else "module"
         for types, call in self.branches(fn.body, var):
-            self.cls.init_rules.append((types, call, f"post_init() -> {found[0].name}._init_weights", "explicit"))
+            self.add_rule(types, call, f"post_init() -> {found[0].name}._init_weights", state)
+        # what _init_weights leaves alone keeps the default; a branch we cannot read is unknown
         self.cls.routines.append("_init_weights")
 
-    def branches(self, body: cst.BaseSuite, var: str) -> Iterator[tuple[Optional[frozenset], Optional[InitCall]]]:
-        """(layer types, init call) for each isinstance branch that initialises `var.weight`."""
+    def branches(self, body: cst.BaseSuite, var: str, names: Optional[set] = None) -> Iterator[tuple]:
+        """(layer types, init call) for each isinstance branch that initialises `var.weight`.
+
+        `names` are variables holding the class name of `var` (classname = m.__class__.__name__).
+        """
+        if names is None:
+            names = set(_class_name_vars(body, var))
         for stmt in _block_list(body):
             if isinstance(stmt, cst.If):
-                yield from self.if_chain(stmt, var)
+                yield from self.if_chain(stmt, var, names)
 
-    def if_chain(self, stmt: cst.If, var: str) -> Iterator:
+    def if_chain(self, stmt: cst.If, var: str, names: set) -> Iterator:
         current: Optional[cst.CSTNode] = stmt
         while isinstance(current, cst.If):
-            types = self.isinstance_types(current.test, var)
+            types = self.isinstance_types(current.test, var, names)
             if types is not None:
                 call = self.weight_init_in(current.body, var)
                 if call is not None:
-                    yield types, (call if isinstance(call, InitCall) else None)
+                    yield types, call
             else:
                 # a nested if (e.g. `if m.bias is not None`) inside: look deeper for isinstance
-                yield from self.branches(current.body, var)
+                yield from self.branches(current.body, var, names)
             current = current.orelse
-        if isinstance(current, cst.Else):
-            pass
 
-    def isinstance_types(self, test: cst.BaseExpression, var: str) -> Optional[frozenset]:
+    def isinstance_types(self, test: cst.BaseExpression, var: str, names: set = frozenset()) -> Optional[frozenset]:
         if isinstance(test, cst.BooleanOperation):
-            left, right = self.isinstance_types(test.left, var), self.isinstance_types(test.right, var)
-            if isinstance(test.operator, cst.Or) and left is not None and right is not None:
-                return left | right
+            left = self.isinstance_types(test.left, var, names)
+            right = self.isinstance_types(test.right, var, names)
+            if isinstance(test.operator, cst.Or):
+                return left | right if left is not None and right is not None else None
             return left or right
         if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2:
             if dotted(test.args[0].value) != var:
                 return None
             kinds = test.args[1].value
             nodes = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
-            names = set()
-            for node in nodes:
-                text = dotted(node) or ""
-                q = self.fa.imports.qualify(node) or ""
-                names.add((torch_nn_name(q) or text.rsplit(".", 1)[-1]))
-            return frozenset(names)
-        if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Call):
-            if dotted(test.left.func) == "type" and test.left.args and dotted(test.left.args[0].value) == var:
-                node = test.comparisons[0].comparator
-                q = self.fa.imports.qualify(node) or ""
-                return frozenset({torch_nn_name(q) or (dotted(node) or "").rsplit(".", 1)[-1]})
+            return frozenset(self.type_name(node) for node in nodes)
+        if isinstance(test, cst.Call) and dotted(test.func) == "hasattr" and len(test.args) == 2:
+            if dotted(test.args[0].value) == var and literal_string(test.args[1].value) == "weight":
+                return frozenset({"Module"})
+            return None
+        # classname.find("Conv") != -1 / classname.startswith("Conv")
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith":
+            if _is_class_name(test.func.value, var, names) and test.args:
+                prefix = literal_string(test.args[0].value)
+                return frozenset({f"^{prefix}"}) if prefix else None
+            return None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            left, right, op = test.left, comp.comparator, comp.operator
+            if isinstance(left, cst.Call) and isinstance(left.func, cst.Attribute) and left.func.attr.value == "find":
+                if _is_class_name(left.func.value, var, names) and left.args:
+                    needle = literal_string(left.args[0].value)
+                    bound = literal_number(right)
+                    found = (isinstance(op, cst.NotEqual) and bound == -1) or (
+                        isinstance(op, cst.GreaterThan) and bound == -1) or (
+                        isinstance(op, cst.GreaterThanEqual) and bound == 0)  # fmt: skip
+                    return frozenset({f"~{needle}"}) if needle and found else None
+                return None
+            if isinstance(op, cst.In) and _is_class_name(right, var, names):
+                needle = literal_string(left)
+                return frozenset({f"~{needle}"}) if needle else None
+            if isinstance(op, (cst.Equal, cst.Is)) and _is_class_name(left, var, names):
+                exact = literal_string(right)
+                return frozenset({exact}) if exact else None
+            if isinstance(left, cst.Call) and dotted(left.func) == "type" and left.args:
+                if dotted(left.args[0].value) != var:
+                    return None
+                if isinstance(op, (cst.Equal, cst.Is)):
+                    return frozenset({self.type_name(right)})
+                if isinstance(op, cst.In) and isinstance(right, (cst.Tuple, cst.List)):
+                    return frozenset(self.type_name(e.value) for e in right.elements)
         return None
 
-    def weight_init_in(self, body: cst.BaseSuite, var: str) -> Optional[object]:
+    def type_name(self, node: cst.CSTNode) -> str:
+        """nn.Conv2d -> Conv2d; a local subclass of a layer type -> that layer type."""
+        text = dotted(node) or ""
+        q = self.fa.imports.qualify(node) or ""
+        name = torch_nn_name(q) or text.rsplit(".", 1)[-1]
+        local = self.fa.classes.get(text)
+        if local is not None and local.layer_subclass:
+            return f"={local.name}"  # only that subclass, which the site records as its base type
+        return name
+
+    def weight_init_in(self, body: cst.BaseSuite, var: str) -> Optional[InitCall]:
         for node in _walk_calls(body):
             found = InitScanner.init_call_of(self.fa, node)
             if found is None:
                 continue
             function, weight, info = found
-            if dotted(weight) == f"{var}.weight":
+            if dotted(weight) in (f"{var}.weight", f"{var}.weight.data"):
                 info.line = -1
                 InitScanner.pending_lines.append((info, node))
                 return info
         return None
+
+
+@dataclass
+class InitRule:
+    """Layers an init routine reaches: by type (None: every module), below `prefix` if set."""
+
+    types: Optional[frozenset]
+    call: Optional[InitCall]
+    evidence: str
+    state: str  # "explicit" | "unknown"
+    prefix: Optional[str] = None  # self.<prefix>.apply(fn) / self.<prefix>.modules(): that subtree only
+
+
+def _class_name_vars(body: cst.CSTNode, var: str) -> Iterator[str]:
+    """`classname = m.__class__.__name__` (or type(m).__name__) anywhere in an init function."""
+    for node in _walk_nodes(body):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            if _is_class_name(node.value, var, set()):
+                yield node.targets[0].target.value
+
+
+def _is_class_name(node: cst.CSTNode, var: str, names: set) -> bool:
+    if isinstance(node, cst.Name) and node.value in names:
+        return True
+    text = dotted(node)
+    if text == f"{var}.__class__.__name__":
+        return True
+    if isinstance(node, cst.Attribute) and node.attr.value == "__name__" and isinstance(node.value, cst.Call):
+        inner = node.value
+        return dotted(inner.func) == "type" and bool(inner.args) and dotted(inner.args[0].value) == var
+    return False
+
+
+def _walk_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children)
+
+
+def _flat_statements(body) -> Iterator[cst.CSTNode]:
+    """Statements of a body, entering if/try/with/for blocks (not functions or classes)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+            for block in _blocks(stmt):
+                yield from _flat_statements(block)
 
 
 def _iterates_modules(node: cst.BaseExpression) -> bool:
@@ -2271,12 +2563,23 @@ def _walk_calls(body: cst.CSTNode) -> Iterator[cst.Call]:
 # ---------------------------------------------------------------------------------------
 
 
+def _syntax_error(source: str, exc: cst.ParserSyntaxError) -> SourceError:
+    """CPython's message and position where it has one: clearer than the parser's token list."""
+    try:
+        compile(source, "<source>", "exec", 0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+    except SyntaxError as error:
+        return SourceError(f"SyntaxError: {error.msg}", error.lineno, error.offset)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return SourceError(f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)
+
+
 def analyze(source: str, path: str) -> FileModel:
     """Build the module model of one file. Raises SourceError when it does not parse."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        raise SourceError(f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
+        raise _syntax_error(source, exc) from None
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
     InitScanner.pending_lines = []

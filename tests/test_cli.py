@@ -1,0 +1,266 @@
+"""`initlint check / inspect / rule / rules` as a ruff user drives them: output, exit codes,
+selection, suppression, config, stdin, and that the static mode never imports torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from initlint import cli
+from initlint.rules import ALL_RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MLP = textwrap.dedent(
+    """\
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(8, 16)
+            self.fc2 = nn.Linear(16, 16)
+            self.out = nn.Linear(16, 2)
+
+        def forward(self, x):
+            x = F.relu(self.fc1(x))
+            x = torch.tanh(self.fc2(x))
+            return self.out(x)
+    """
+).replace("import torch.nn as nn", "import torch\nimport torch.nn as nn")
+
+CLEAN = textwrap.dedent(
+    """\
+    import torch.nn as nn
+
+
+    class Clean(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 8)
+            nn.init.kaiming_uniform_(self.fc.weight, nonlinearity="relu")
+
+        def forward(self, x):
+            return self.fc(x).relu()
+    """
+)
+
+
+def run(args, cwd=None, input=None):
+    runner = CliRunner()
+    old = os.getcwd()
+    if cwd:
+        os.chdir(cwd)
+    try:
+        return runner.invoke(cli.main, args, input=input, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "mlp.py").write_text(MLP)
+    (tmp_path / "src" / "clean.py").write_text(CLEAN)
+    return tmp_path
+
+
+def test_check_lines_summary_and_exit_code(project):
+    result = run(["check", "--no-cache", "src"], cwd=project)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("src/mlp.py:9:20: IL101 [*] `MLP.fc1` is followed by ReLU")
+    assert lines[1].startswith("src/mlp.py:10:20: IL103 [*] `MLP.fc2` is followed by Tanh")
+    assert "Found 2 errors." in lines
+    assert "[*] 2 fixable with the `--fix` option." in lines
+
+
+def test_clean_file_passes(project):
+    result = run(["check", "--no-cache", "src/clean.py"], cwd=project)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "All checks passed!"
+
+
+def test_exit_zero_select_ignore(project):
+    assert run(["check", "--no-cache", "--exit-zero", "src"], cwd=project).exit_code == 0
+    only_tanh = run(["check", "--no-cache", "--select", "IL103", "src"], cwd=project)
+    assert [line.split()[1] for line in only_tanh.output.splitlines() if line.startswith("src/")] == ["IL103"]
+    ignored = run(["check", "--no-cache", "--ignore", "IL1", "src"], cwd=project)
+    assert ignored.exit_code == 0, ignored.output
+    heads = run(["check", "--no-cache", "--extend-select", "IL301", "src"], cwd=project)
+    assert "IL301" in heads.output and "MLP.out" in heads.output
+
+
+def test_unknown_selector_is_a_usage_error(project):
+    result = run(["check", "--no-cache", "--select", "IL999", "src"], cwd=project)
+    assert result.exit_code == 2
+    assert "unknown rule selector `IL999`" in result.output
+
+
+def test_noqa_specific_bare_and_file_level(project):
+    path = project / "src" / "mlp.py"
+    text = MLP.replace("nn.Linear(8, 16)", "nn.Linear(8, 16)  # noqa: IL101")
+    text = text.replace("nn.Linear(16, 16)", "nn.Linear(16, 16)  # noqa: IL101")  # wrong code: still reported
+    path.write_text(text)
+    result = run(["check", "--no-cache", "src/mlp.py"], cwd=project)
+    codes = [line.split()[1] for line in result.output.splitlines() if line.startswith("src/")]
+    assert codes == ["IL103"]
+    path.write_text(text.replace("# noqa: IL101\n        self.out", "# noqa\n        self.out").replace("(16, 16)  # noqa: IL101", "(16, 16)  # noqa"))
+    assert run(["check", "--no-cache", "src/mlp.py"], cwd=project).exit_code == 0
+    path.write_text("# initlint: noqa: IL103\n" + MLP)
+    result = run(["check", "--no-cache", "src/mlp.py"], cwd=project)
+    assert [line.split()[1] for line in result.output.splitlines() if line.startswith("src/")] == ["IL101"]
+
+
+def test_config_select_exclude_per_file_ignores(project):
+    (project / "pyproject.toml").write_text(
+        '[tool.initlint]\nignore = ["IL103"]\nper-file-ignores = { "src/clean*.py" = ["IL"] }\nexclude = ["skipped"]\n'
+    )
+    (project / "src" / "skipped").mkdir()
+    (project / "src" / "skipped" / "m.py").write_text(MLP)
+    result = run(["check", "--no-cache", "src"], cwd=project)
+    found = [line for line in result.output.splitlines() if line.startswith("src/")]
+    assert len(found) == 1 and " IL101 " in found[0] and found[0].startswith("src/mlp.py"), result.output
+    # Named explicitly, an excluded file is checked, unless --force-exclude (as ruff does).
+    assert run(["check", "--no-cache", "src/skipped/m.py"], cwd=project).exit_code == 1
+    assert run(["check", "--no-cache", "--force-exclude", "src/skipped/m.py"], cwd=project).exit_code == 0
+    assert run(["check", "--no-cache", "--isolated", "src"], cwd=project).output.count("src/") == 4
+
+
+def test_config_is_found_from_the_checked_path_upward(project, tmp_path_factory):
+    (project / "pyproject.toml").write_text('[tool.initlint]\nselect = ["IL103"]\n')
+    elsewhere = tmp_path_factory.mktemp("cwd")
+    result = run(["check", "--no-cache", str(project / "src" / "mlp.py")], cwd=elsewhere)
+    assert " IL103 " in result.output and " IL101 " not in result.output
+
+
+def test_malformed_config_exits_2(project):
+    (project / "pyproject.toml").write_text('[tool.initlint]\nselct = ["IL1"]\n')
+    result = run(["check", "--no-cache", "src"], cwd=project)
+    assert result.exit_code == 2 and "unknown key `selct`" in result.output
+    (project / "pyproject.toml").write_text('[tool.initlint]\nfix-mode = "sideways"\n')
+    result = run(["check", "--no-cache", "src"], cwd=project)
+    assert result.exit_code == 2 and "fix-mode" in result.output
+
+
+def test_gitignore_and_default_excludes(project):
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".gitignore").write_text("generated/\n")
+    for folder in ("generated", ".venv", "build"):
+        (project / folder).mkdir()
+        (project / folder / "m.py").write_text(MLP)
+    result = run(["check", "--no-cache", "."], cwd=project)
+    paths = {line.split(":")[0] for line in result.output.splitlines() if ".py:" in line}
+    assert paths == {"src/mlp.py"}, result.output
+
+
+def test_json_output_fields(project):
+    result = run(["check", "--no-cache", "--output-format", "json", "src"], cwd=project)
+    data = json.loads(result.output)
+    assert [item["code"] for item in data] == ["IL101", "IL103"]
+    first = data[0]
+    for key in ("code", "message", "path", "line", "column", "end_line", "end_column", "class", "layer", "fix"):
+        assert key in first
+    assert (first["class"], first["layer"], first["line"], first["column"]) == ("MLP", "fc1", 9, 20)
+    assert first["end_line"] == 9 and first["end_column"] > first["column"]
+    assert first["fix"]["applicability"] == "safe"
+
+
+def test_inspect_has_a_row_for_every_layer(project):
+    result = run(["inspect", "--output-format", "json", "src"], cwd=project)
+    rows = json.loads(result.output)
+    by_layer = {(r["class"], r["layer"]): r for r in rows}
+    assert set(by_layer) == {("MLP", "fc1"), ("MLP", "fc2"), ("MLP", "out"), ("Clean", "fc")}
+    assert by_layer["MLP", "fc1"]["activation"] == "relu" and by_layer["MLP", "fc1"]["init"] == "default"
+    assert by_layer["MLP", "out"]["activation"] == "none"
+    assert by_layer["Clean", "fc"]["init"] == "explicit"
+    assert by_layer["MLP", "fc2"]["recommended"] == 'nn.init.kaiming_uniform_(self.fc2.weight, nonlinearity="tanh")'
+    keys = {"path", "line", "column", "class", "layer", "layer_type", "activation", "activation_param",
+            "activation_evidence", "init", "init_evidence", "recommended"}  # fmt: skip
+    assert all(keys <= set(r) for r in rows)
+
+
+def test_stdin(project):
+    result = run(["check", "--no-cache", "-", "--stdin-filename", "pkg/model.py"], input=MLP)
+    assert result.exit_code == 1
+    assert result.output.startswith("pkg/model.py:9:20: IL101")
+    fixed = run(["check", "--no-cache", "--fix", "-", "--stdin-filename", "pkg/model.py"], input=MLP)
+    assert fixed.exit_code == 0
+    assert 'nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")' in fixed.output
+
+
+def test_fix_diff_and_exit_non_zero_on_fix(project):
+    path = project / "src" / "mlp.py"
+    diff = run(["check", "--no-cache", "--diff", "src"], cwd=project)
+    assert diff.exit_code == 1
+    assert '+        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")' in diff.output
+    assert path.read_text() == MLP, "--diff must not write"
+    fixed = run(["check", "--no-cache", "--fix", "--show-fixes", "--exit-non-zero-on-fix", "src"], cwd=project)
+    assert fixed.exit_code == 1
+    assert "Found 2 errors (2 fixed, 0 remaining)." in fixed.output
+    assert "1 × IL101 (relu-default-init)" in fixed.output
+    assert run(["check", "--no-cache", "src"], cwd=project).exit_code == 0
+    assert run(["check", "--no-cache", "--diff", "src"], cwd=project).exit_code == 0
+
+
+def test_statistics(project):
+    result = run(["check", "--no-cache", "--statistics", "src"], cwd=project)
+    rows = [line.split("\t") for line in result.output.splitlines()]
+    assert [(r[0].strip(), r[1]) for r in rows] == [("1", "IL101"), ("1", "IL103")]
+
+
+def test_bad_file_is_named_and_others_still_checked(project):
+    (project / "src" / "broken.py").write_text("class Broken(nn.Module:\n    fc = nn.Linear(2, 2)\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "initlint", "check", "--no-cache", "src"], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("src/broken.py:1:") and "SyntaxError" in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert "src/mlp.py:9:20: IL101" in result.stdout
+
+
+def test_rule_and_rules():
+    listing = run(["rules"])
+    assert [line.split()[0] for line in listing.output.splitlines()[: len(ALL_RULES)]] == [c.code for c in ALL_RULES]
+    page = run(["rule", "il101"])
+    assert page.exit_code == 0 and page.output.startswith("# IL101")
+    assert run(["rule", "IL999"]).exit_code == 2
+
+
+def test_static_mode_never_imports_torch(project):
+    code = (
+        "import sys\n"
+        "from initlint import cli\n"
+        "try:\n"
+        "    cli.main(['check', '--no-cache', '--fix', 'src'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "cli_inspect = None\n"
+        "assert not [m for m in sys.modules if m == 'torch' or m.startswith('torch.')], 'torch was imported'\n"
+        "print('no torch')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
+    assert done.returncode == 0 and "no torch" in done.stdout, done.stderr
+
+
+def test_python_dash_m_and_version():
+    done = subprocess.run([sys.executable, "-m", "initlint", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("initlint ")
+
+
+def test_readme_example_command_finds_the_shipped_example():
+    """The README's first command runs `initlint check examples/`: it must have real findings."""
+    result = run(["check", "--no-cache", "examples/"], cwd=ROOT)
+    assert result.exit_code == 1
+    assert "examples/model.py" in result.output and "Found" in result.output
