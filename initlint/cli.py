@@ -327,18 +327,24 @@ def rules_command(output_format: str) -> None:
     """List the rules: code, name, on by default or not, summary."""
     import json
 
-    from .fixer import FIXABLE_CODES
+    from . import catalogue
+    from .fixer import FIXABLE_CODES, NEVER_FIX_ACTIVATIONS
     from .rules import ALL_RULES
+
+    def can_fix(cls) -> bool:
+        # IL104's whole family (sigmoid heads and gates) is never autofixed.
+        acts = [a for a, fam in catalogue.FAMILY.items() if fam in getattr(cls, "families", ())]
+        return cls.code in FIXABLE_CODES and any(a not in NEVER_FIX_ACTIVATIONS for a in acts)
 
     if output_format == "json":
         click.echo(json.dumps([
-            {"code": c.code, "name": c.name, "default": c.enabled_by_default, "fixable": c.code in FIXABLE_CODES, "summary": c.summary()}
+            {"code": c.code, "name": c.name, "default": c.enabled_by_default, "fixable": can_fix(c), "summary": c.summary()}
             for c in ALL_RULES
         ], indent=2))  # fmt: skip
         return
     for cls in ALL_RULES:
         on = " " if cls.enabled_by_default else "o"
-        fix = "*" if cls.code in FIXABLE_CODES else " "
+        fix = "*" if can_fix(cls) else " "
         click.echo(f"{cls.code} {fix}{on} {cls.name:<32} {cls.summary()}")
     click.echo("\n* fixable with --fix   o off by default (enable with --select or extend-select)")
 

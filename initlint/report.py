@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from pathlib import Path
 from typing import Callable, Iterable, Optional
+from urllib.parse import quote
 
 from . import __version__
 from .model import FileError, Finding
@@ -54,6 +56,7 @@ def finding_json(finding: Finding) -> dict:
     data["location"] = {"row": finding.line, "column": finding.column}
     data["end_location"] = {"row": finding.end_line, "column": finding.end_column}
     data["noqa_row"] = finding.line
+    data["url"] = rule_url(finding.code)
     return data
 
 
@@ -149,16 +152,24 @@ def github(findings: list[Finding], errors: list[FileError]) -> str:
     for e in errors:
         props = f"title={_escape_property('initlint (error)')},file={_escape_property(e.path)}"
         if e.line:
-            props += f",line={e.line}"
+            props += f",line={e.line},col={e.column or 1}"
         out.append(f"::error {props}::{_escape_data(str(e))}")
     return "\n".join(out) + ("\n" if out else "")
 
 
+def rule_url(code: str) -> str:
+    return f"{HOMEPAGE}/blob/main/rules/{code}/README.md"
+
+
 def _uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths stay relative (code scanning resolves them against
+    the checkout), absolute ones become file: URIs; both percent-encoded (spaces, `%`, `#`)."""
     if path == "-":
         return "stdin"
-    relative = os.path.relpath(os.path.abspath(path)) if not os.path.isabs(path) else path
-    return relative.replace(os.sep, "/")
+    if os.path.isabs(path):
+        return Path(path).as_uri()
+    relative = os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
+    return quote(relative, safe="/")
 
 
 def sarif(findings: list[Finding], errors: list[FileError]) -> str:
@@ -175,7 +186,7 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
                 "shortDescription": {"text": cls.summary()},
                 "fullDescription": {"text": cls.summary()},
                 "help": {"text": rule_doc(cls.code)},
-                "helpUri": f"{HOMEPAGE}/blob/main/rules/{cls.code}/README.md",
+                "helpUri": rule_url(cls.code),
                 "defaultConfiguration": {"level": "error" if cls.enabled_by_default else "note"},
             }
         )
@@ -224,14 +235,13 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
                 }
             ]
         results.append(result)
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": str(e)},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.path)}}}],
-        }
-        for e in errors
-    ]
+    notifications = []
+    for e in errors:
+        physical: dict = {"artifactLocation": {"uri": _uri(e.path)}}
+        if e.line:
+            physical["region"] = {"startLine": e.line, "startColumn": e.column or 1}
+        location = {"physicalLocation": physical}
+        notifications.append({"level": "error", "message": {"text": str(e)}, "locations": [location]})
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -246,6 +256,7 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
                     }
                 },
                 "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": notifications}],
+                "columnKind": "unicodeCodePoints",  # LibCST columns count characters, not UTF-16 units
                 "results": results,
             }
         ],

@@ -162,7 +162,8 @@ class XavierBeforeRelu(Rule):
         yield self.finding(
             layer,
             f"{_where(layer)} is initialised with `{call.text}` (line {call.line}) but is followed by {act}: "
-            f"Xavier keeps variance for linear/tanh units and halves the signal at each {act}; use {layer.recommended}",
+            f"Xavier assumes a linear or tanh unit (gain {given:.3f}), {act} calls for gain {rec.gain:.3f}; "
+            f"use {layer.recommended}",
         )
 
 
