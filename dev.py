@@ -17,7 +17,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 # torch is pinned: an unpinned torch may pull a multi-GB GPU build.
-EXTRAS = {"example": "", "test": "[test,runtime]"}
+EXTRAS = {"example": "", "test": "[test,runtime,plot]"}
 
 
 def ensure_venv(extras: str) -> None:

@@ -15,6 +15,9 @@ torchvision/models/*.py, innermost first) with the layers built there, their tra
 activation and what their weights look like (torchvision runs its own init loops).
 tests/test_torchvision_agreement.py and bench/static_vs_runtime.py compare it with the
 static analysis of the same source files, whose sha256 the table records.
+
+It prints, per model, the layers, the verdict counts and the time `verify` took next to the
+time to build the model and to run one forward pass (what verify costs over using the model).
 """
 
 from __future__ import annotations
@@ -73,13 +76,37 @@ def models_chain(module, package: Path) -> list[list]:
     return chain
 
 
-def trace_model(name: str, package: Path) -> dict:
+def timed_verify(make_model, example_input, name: str) -> tuple:
+    """(model, report, seconds) for building the model, one plain forward pass, and `verify` (hooks)."""
     import torch
 
     from initlint.runtime import verify
 
-    model = build(name)
-    report = verify(model, torch.randn(*INPUT_SHAPE), method="hooks", static=False, target=name)
+    start = time.perf_counter()
+    model = make_model()
+    built = time.perf_counter()
+    with torch.no_grad():
+        model(example_input)
+    forward = time.perf_counter()
+    report = verify(model, example_input, method="hooks", static=False, target=name)
+    verified = time.perf_counter()
+    return model, report, {"build": built - start, "forward": forward - built, "verify": verified - forward}
+
+
+def timing_line(name: str, report, seconds: dict) -> str:
+    counts = " ".join(f"{n:3d} {verdict}" for verdict, n in report.counts().items())
+    ratio = seconds["verify"] / max(seconds["build"] + seconds["forward"], 1e-9)
+    return (
+        f"{name:18s} {len(report.layers):4d} layers  {counts}  build {seconds['build']:6.2f}s  "
+        f"forward {seconds['forward']:6.2f}s  verify {seconds['verify']:6.2f}s (x{ratio:.1f} build+forward)"
+    )
+
+
+def trace_model(name: str, package: Path) -> dict:
+    import torch
+
+    model, report, seconds = timed_verify(lambda: build(name), torch.randn(*INPUT_SHAPE), name)
+    print(timing_line(name, report, seconds), flush=True)
     modules = dict(model.named_modules())
     sites: dict[tuple, dict] = {}
     for row in report.layers:
@@ -144,10 +171,7 @@ def main() -> int:
         "models": {},
     }
     for name in MODELS:
-        start = time.perf_counter()
         table["models"][name] = trace_model(name, package)
-        entry = table["models"][name]
-        print(f"{name:18s} {entry['layers']:4d} layers {len(entry['sites']):4d} sites  {time.perf_counter() - start:5.1f}s")
     write(table)
     print(f"wrote {OUT.relative_to(REPO)} ({OUT.stat().st_size // 1024} KiB)")
     return 0

@@ -30,9 +30,10 @@ TARGET is `package.module:Name` or `path/to/file.py:Name`, where Name is
   - a factory function returning an nn.Module (called with --kwargs, if given),
   - or a module-level nn.Module instance.
 
-Without example inputs torch.fx traces the model symbolically; with them (--input-shape
-or --example) a model that fx cannot trace (data-dependent control flow) is run with hooks
-instead, and the output std of each layer is measured through depth.
+Without example inputs torch.fx traces the model symbolically, and where fx cannot
+(data-dependent control flow) the weights are checked against what the static analysis
+says follows each layer. With inputs (--input-shape or --example) such a model is run with hooks instead,
+and the output std of each layer is measured through depth. The report says which method it used.
 
 Exit status: 0 every layer fits its activation (or has none to fit), 1 some layer keeps
 the default init or mismatches its activation, 2 TARGET could not be imported, built or traced.
@@ -60,10 +61,10 @@ class TargetError(Exception):
 )
 @click.option(
     "--method",
-    type=click.Choice(["auto", "fx", "hooks"]),
+    type=click.Choice(["auto", "fx", "hooks", "static"]),
     default="auto",
     show_default=True,
-    help="fx traces symbolically; hooks runs the model; auto tries fx first.",
+    help="fx traces symbolically; hooks runs the model; static asks the static analysis; auto: fx, then hooks or static.",
 )
 @click.option("--eval", "eval_mode", is_flag=True, help="Put the model in eval mode first (default: as built, i.e. training).")
 @click.option(
@@ -102,10 +103,15 @@ def verify_command(
         sys.exit(EXIT_ERROR)
 
     try:
-        import torch  # noqa: F401 - without torch, fail here with the install hint
+        import torch
+    except ImportError as error:
+        click.echo(f"initlint verify: error: {error} (verify needs torch: pip install 'initlint[runtime]')", err=True)
+        sys.exit(EXIT_ERROR)
 
+    try:
         from .run import verify
 
+        torch.manual_seed(seed)  # the same TARGET builds the same weights run after run
         model = load_target(target, kwargs)
         if eval_mode:
             model.eval()
@@ -116,10 +122,16 @@ def verify_command(
     except (TargetError, VerifyError) as error:
         click.echo(f"initlint verify: error: {error}", err=True)
         if verbose and error.__cause__ is not None:
-            click.echo("".join(traceback.format_exception(error.__cause__)), err=True)
+            click.echo(_format(error.__cause__), err=True)
+        elif error.__cause__ is not None:
+            click.echo("(run with --verbose for the traceback)", err=True)
         sys.exit(EXIT_ERROR)
-    except ImportError as error:  # torch itself
-        click.echo(f"initlint verify: error: {error} (verify needs torch: pip install 'initlint[runtime]')", err=True)
+    except Exception as error:  # noqa: BLE001 - a bug of ours or an odd model: still no traceback unless asked
+        click.echo(f"initlint verify: error: {type(error).__name__}: {error}", err=True)
+        if verbose:
+            click.echo(_format(error), err=True)
+        else:
+            click.echo("(run with --verbose for the traceback)", err=True)
         sys.exit(EXIT_ERROR)
 
     if output_format == "json":
@@ -129,6 +141,10 @@ def verify_command(
         if plot:
             click.echo(f"plot: {plot}")
     sys.exit(EXIT_OK if report.ok else EXIT_FLAGGED)
+
+
+def _format(error: BaseException) -> str:
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))  # 3.9's signature
 
 
 def _parse_kwargs(text: Optional[str]) -> dict:
@@ -216,7 +232,7 @@ def load_target(target: str, kwargs: dict) -> Any:
             raise TargetError(f"{target} is a {type(obj).__name__}, not an nn.Module class, factory or instance")
         try:
             built = obj(**kwargs)
-        except Exception as error:
+        except (Exception, SystemExit) as error:
             hint = " (give its arguments with --kwargs)" if isinstance(error, TypeError) and not kwargs else ""
             raise TargetError(f"building {target} failed: {type(error).__name__}: {error}{hint}") from error
     if not isinstance(built, nn.Module):
@@ -232,7 +248,7 @@ def _example_inputs(example: Optional[str], shapes: list[tuple[int, ...]], model
         function = _attribute(_import(where), where, name)
         try:
             return function()
-        except Exception as error:
+        except (Exception, SystemExit) as error:
             raise TargetError(f"--example {example} failed: {type(error).__name__}: {error}") from error
     if not shapes:
         return None

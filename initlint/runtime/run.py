@@ -13,7 +13,7 @@ from .report import FLAGGED, LayerRow, Report, VerifyError
 from .trace import LAYER_CLASSES, Graph, graph_from_fx, graph_from_run, layer_outputs
 from .weights import fans, fix_call, judge, reinit_as_fixed, weight_stats
 
-METHODS = ("auto", "fx", "hooks")
+METHODS = ("auto", "fx", "hooks", "static")
 
 
 def verify(
@@ -32,8 +32,11 @@ def verify(
         builds it and knows where each layer was constructed, for `source` and the static
         cross-check; a module built inside `record_construction()` has that too).
     example_inputs: a tensor, a tuple of positional inputs, or a dict of keyword inputs.
-        Without them only torch.fx can trace, and nothing is measured through depth.
-    method: "auto" (fx, then a hooked run when fx fails), "fx" or "hooks".
+        Without them only torch.fx can trace (or the static analysis stands in), and nothing
+        is measured through depth.
+    method: "auto" (fx; when fx fails, a hooked run given inputs, else the static analysis),
+        "fx", "hooks", or "static" (what `initlint inspect` says follows each layer: needs the
+        construction sites, see `model` above). The report's `method` says which one was used.
     compare_fixed: also measure the signal with the flagged layers re-initialised as the fix would.
     The model is left as it was: buffers (BN statistics) and the RNG are restored after each run.
     """
@@ -52,7 +55,7 @@ def verify(
         _run(lambda: _materialise(model, *inputs), "materialising the lazy layers")
 
     signal: list[tuple[str, float]] = []
-    graph, used = _trace(model, inputs, method, seed, target, signal, notes)
+    graph, used = _trace(model, inputs, method, seed, target, signal, notes, static)
     if used == "fx" and inputs is not None:
         with quiet_run(model, seed):
             _run(lambda: layer_outputs(model, *inputs, _recorder(signal)), "running the model")
@@ -134,6 +137,8 @@ def _materialise(model: nn.Module, args: tuple, kwargs: dict) -> None:
 
 def _recorder(signal: list[tuple[str, float]]) -> Callable[[str, torch.Tensor], None]:
     def record(name: str, output: torch.Tensor) -> None:
+        if output.is_meta:
+            return  # structure only: nothing to measure
         signal.append((name, float(output.detach().float().std(correction=0))))
 
     return record
@@ -147,7 +152,12 @@ def _trace(
     target: str,
     signal: list[tuple[str, float]],
     notes: list[str],
-) -> tuple[Graph, str]:
+    static: bool,
+) -> tuple[Optional[Graph], str]:
+    if method == "static":
+        if not static:
+            raise VerifyError("the static method reads the static analysis: do not turn it off")
+        return None, "static"
     if method in ("auto", "fx"):
         try:
             return graph_from_fx(model), "fx"
@@ -155,10 +165,16 @@ def _trace(
             reason = f"{type(error).__name__}: {_first_line(error)}"
             if method == "fx":
                 raise VerifyError(f"torch.fx cannot trace {target} ({reason})") from error
-            if inputs is None:
+            if inputs is None and not static:
                 raise VerifyError(
                     f"torch.fx cannot trace {target} ({reason}); give example inputs so verify can run it instead"
                 ) from error
+            if inputs is None:  # no run possible: judge the weights against what the source says follows them
+                notes.append(
+                    f"torch.fx cannot trace it ({reason}) and there are no example inputs: "
+                    "activations are the static analysis's (give inputs to trace it by running it)"
+                )
+                return None, "static"
             notes.append(f"torch.fx cannot trace it ({reason}): traced by running it with hooks")
     if inputs is None:
         raise VerifyError("the hooks method runs the model: give example inputs")
@@ -167,8 +183,10 @@ def _trace(
     return graph, "hooks"
 
 
-def _rows(model: nn.Module, graph: Graph, used: str, static: bool, seed: int, notes: list[str]) -> list[LayerRow]:
-    activations = graph.activations()
+def _rows(
+    model: nn.Module, graph: Optional[Graph], used: str, static: bool, seed: int, notes: list[str]
+) -> list[LayerRow]:
+    activations = graph.activations() if graph is not None else {}
     not_called = "not called in forward()" if used == "fx" else "not called on the example inputs"
     index = StaticIndex() if static else None
     rows = []
@@ -176,11 +194,15 @@ def _rows(model: nn.Module, graph: Graph, used: str, static: bool, seed: int, no
         weight = getattr(module, "weight", None)
         if not isinstance(module, LAYER_CLASSES) or not isinstance(weight, torch.Tensor):
             continue
-        activation, param, evidence = activations.get(name, ("unknown", None, not_called))
+        chain = construction_sites(module)
+        static_row = index.match(chain) if index is not None and chain else None
+        if graph is None:
+            activation, param, evidence = _static_activation(static_row, chain)
+        else:
+            activation, param, evidence = activations.get(name, ("unknown", None, not_called))
         fan_in, fan_out = fans(weight)
         stats = weight_stats(weight, seed)
-        judgement = judge(stats, fan_in, fan_out, activation, param)
-        chain = construction_sites(module)
+        judgement = judge(stats, fan_in, fan_out, activation, param, unknown_why=evidence)
         row = LayerRow(
             layer=name,
             layer_type=type(module).__name__,
@@ -190,7 +212,7 @@ def _rows(model: nn.Module, graph: Graph, used: str, static: bool, seed: int, no
             activation_param=param,
             activation_evidence=evidence,
             expected_std=judgement.expected_std,
-            measured_std=stats.rms,
+            measured_std=stats.rms if stats is not None else None,
             verdict=judgement.verdict,
             init=judgement.init,
             reason=judgement.reason,
@@ -198,9 +220,10 @@ def _rows(model: nn.Module, graph: Graph, used: str, static: bool, seed: int, no
             source_chain=list(dict.fromkeys(frame_text(frame) for frame in chain)),  # a genexpr repeats its line
             fix=fix_call(name, activation, param) if judgement.verdict in FLAGGED else None,
         )
-        static_row = index.match(chain) if index is not None and chain else None
         if static_row is not None:
             row.static_activation, row.static_init = static_row.activation, static_row.init
+            row.static_activation_param = static_row.activation_param
+            row.static_layer = ".".join(part for part in (static_row.class_name, static_row.name) if part) or None
         rows.append(row)
     if index is not None:
         if index.problem:
@@ -211,6 +234,14 @@ def _rows(model: nn.Module, graph: Graph, used: str, static: bool, seed: int, no
                 "or build the model inside initlint.runtime.record_construction()"
             )
     return rows
+
+
+def _static_activation(static_row: Any, chain: tuple) -> tuple[str, Optional[float], str]:
+    if static_row is not None:
+        return static_row.activation, static_row.activation_param, f"static analysis: {static_row.activation_evidence}"
+    if not chain:
+        return "unknown", None, "not traced, and where it was built is not known (no static analysis to ask)"
+    return "unknown", None, "not traced, and the static analysis has no row for where it was built"
 
 
 def _fixed_signal(

@@ -56,7 +56,10 @@ class WeightStats:
     max_abs: float  # over all weights, not the sample
 
 
-def weight_stats(weight: torch.Tensor, seed: int = 0) -> WeightStats:
+def weight_stats(weight: torch.Tensor, seed: int = 0) -> Optional[WeightStats]:
+    """None for weights without values (the meta device: structure only)."""
+    if weight.is_meta:
+        return None
     flat = weight.detach().reshape(-1)
     n = flat.numel()
     if n > MAX_SAMPLE:
@@ -100,9 +103,19 @@ class Judgement:
     reason: str
 
 
-def judge(stats: WeightStats, fan_in: int, fan_out: int, activation: str, param: Optional[float]) -> Judgement:
+def judge(
+    stats: Optional[WeightStats],
+    fan_in: int,
+    fan_out: int,
+    activation: str,
+    param: Optional[float],
+    unknown_why: str = "the activations after it disagree",
+) -> Judgement:
     act = catalogue.display_name(activation, param)
     rec = catalogue.recommend(activation, param)
+    if stats is None:
+        expected = rec.std(fan_in) if rec is not None and fan_in > 0 else None
+        return Judgement("unknown", "unclear", expected, "weights on the meta device have no values to measure")
     if fan_in <= 0 or stats.n == 0:
         return Judgement("unknown", "unclear", None, "empty weight")
     default_std = 1.0 / math.sqrt(3.0 * fan_in)
@@ -116,7 +129,7 @@ def judge(stats: WeightStats, fan_in: int, fan_out: int, activation: str, param:
         else f"weights have std {stats.rms:.3g} (the default would be {default_std:.3g})"
     )
     if rec is None:
-        why = "the activations after it disagree" if activation == "unknown" else f"{act} after it"
+        why = unknown_why if activation == "unknown" else f"{act} after it"
         return Judgement(
             "unknown", "default" if looks_default else "explicit", None, f"no init to check against: {why}; {described}"
         )
