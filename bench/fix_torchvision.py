@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """Run `--fix` over torchvision's model sources and check that the fixed code still works.
 
-    .venv/bin/python bench/fix_torchvision.py [--tvenv /work/tvenv] [--models resnet18,vgg11] [--json out.json]
+    .venv/bin/python bench/fix_torchvision.py [--tvenv bench/.venv-tv] [--models resnet18,vgg11] [--json out.json]
+    .venv/bin/python bench/fix_torchvision.py --timm 1.0.31      # static figures for timm
+
+The torch venv: python3 -m venv bench/.venv-tv && bench/.venv-tv/bin/pip install torch==2.14.1 torchvision==0.29.1
 
 1. Fetch torchvision==0.29.1 (`pip download --no-deps` into bench/.corpus, once) and copy
    torchvision/models/*.py into a temp folder.
 2. Fix every file as `initlint check --fix` would (default rules and options); report files
    and layers fixed, layers left unfixable and why, and re-check every fixed file: it parses,
    compiles, and passes the AST safety check against the original.
-3. If a Python with torch + torchvision (default /work/tvenv, torch 2.14.1) exists, build every
+3. If a Python with torch + torchvision (default bench/.venv-tv, torch 2.14.1) exists, build every
    classification model from the fixed copies there (a meta-path hook loads the fixed
    `torchvision.models.*` files in place of the installed ones), run a forward pass, and check
    the weight std of every layer an inserted init call touched against gain/sqrt(fan_in), fans
    as torch computes them, tolerance 5 * sqrt((kurtosis - 1) / (4 n)).
+4. Hold the measured layers of the 22 traced classifiers against tests/data/torchvision_runtime.json:
+   the gain written must be the one the traced activation calls for.
 
 The same file is the worker of step 3 (`--worker MANIFEST`): it imports neither initlint nor
 libcst, only torch and torchvision, since the runtime lives in another venv.
@@ -30,12 +35,14 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Optional
 
 VERSION = "0.29.1"
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / ".corpus"
 SIGMAS = 5
 KURTOSIS = {"uniform": 1.8, "normal": 3.0}
+MEMORY_LIMIT = 4 << 30  # bytes of address space for the static step
 INPUT_SIZE = {"inception_v3": 299}  # every other classification model takes 224
 
 
@@ -43,16 +50,69 @@ INPUT_SIZE = {"inception_v3": 299}  # every other classification model takes 224
 # Step 1-2: fix (runs in initlint's venv)
 
 
-def wheel() -> Path:
-    found = sorted(CORPUS.glob(f"torchvision-{VERSION}-*.whl"))
+def wheel(package: str = "torchvision", version: str = VERSION) -> Path:
+    found = sorted(CORPUS.glob(f"{package}-{version}-*.whl"))
     if not found:
         CORPUS.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", f"torchvision=={VERSION}", "-d", str(CORPUS)],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", f"{package}=={version}", "-d", str(CORPUS)],
             check=True,
         )
-        found = sorted(CORPUS.glob(f"torchvision-{VERSION}-*.whl"))
+        found = sorted(CORPUS.glob(f"{package}-{version}-*.whl"))
     return found[0]
+
+
+def extract_sources(whl: Path, folders: tuple[str, ...], into: Path) -> list[Path]:
+    """Every .py file directly in `folders` of the wheel (e.g. "timm/models"), flattened into `into`."""
+    out = []
+    with zipfile.ZipFile(whl) as archive:
+        for name in archive.namelist():
+            folder, _, base = name.rpartition("/")
+            if folder in folders and base.endswith(".py"):
+                target = into / folder.replace("/", "__") / base
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(name))
+                out.append(target)
+    return sorted(out)
+
+
+def print_static(title: str, report: dict) -> dict:
+    print(title)
+    print(f"  files fixed:  {len(report['files_fixed'])}")
+    print(f"  layers fixed: {report['layers_fixed']}  ({report['fix_seconds']} s; unsafe fixes offered: {report.get('unsafe_offered', 0)})")
+    bad = {f: c for f, c in report["checks"].items() if c != {"parses": True, "compiles": True, "ast_check": True}}
+    print(f"  fixed files that parse, compile and pass the AST check: {len(report['checks']) - len(bad)}/{len(report['checks'])}")
+    for name, checks in bad.items():
+        print(f"    FAILED {name}: {checks}")
+    print(f"  errors (files left untouched): {len(report['errors'])}")
+    for line in report["errors"]:
+        print(f"    {line}")
+    reasons: dict = {}
+    for line in report["unfixable"]:
+        reason = line.split(": ", 1)[1] if ": " in line else line
+        reasons[reason] = reasons.get(reason, 0) + 1
+    print(f"  findings left unfixable: {len(report['unfixable'])}")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        print(f"    {count:4d}  {reason}")
+    return bad
+
+
+def static_only(package: str, version: str, folders: tuple[str, ...], as_json: Optional[str], unsafe: bool) -> int:
+    """Fix a package's model sources and check every result (no runtime: step 1-2 only)."""
+    import resource
+
+    sys.path.insert(0, str(HERE.parent))
+    # One file whose analysis runs away must not take the machine: it fails alone.
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    with tempfile.TemporaryDirectory(prefix=f"initlint-{package}-") as temp:
+        files = extract_sources(wheel(package, version), folders, Path(temp))
+        started = time.time()
+        report = fix_all(files, unsafe)["report"]
+        report["fix_seconds"] = round(time.time() - started, 1)
+        bad = print_static(f"{package} {version}: {len(files)} files in {', '.join(folders)}", report)
+    if as_json:
+        Path(as_json).write_text(json.dumps({"fix": report}, indent=2))
+    return 0 if not bad and not report["errors"] else 1
 
 
 def extract_models(whl: Path, into: Path) -> list[Path]:
@@ -68,7 +128,7 @@ def extract_models(whl: Path, into: Path) -> list[Path]:
     return sorted(out)
 
 
-def fix_all(files: list[Path]) -> dict:
+def fix_all(files: list[Path], unsafe: bool = False) -> dict:
     import ast
 
     from initlint import catalogue, fixer
@@ -87,10 +147,16 @@ def fix_all(files: list[Path]) -> dict:
         except SourceError as error:
             report["errors"].append(f"{path.name}: {error}")
             continue
+        except (MemoryError, RecursionError) as error:  # an analysis bug: report it, go on
+            report["errors"].append(f"{path.name}: the analysis failed: {type(error).__name__}")
+            continue
         findings = run_rules(model, rules)
         for item in fixer.attach_fixes(findings, model, options, text):
             report["unfixable"].append(f"{path.name}:{item.finding.line} {item.finding.code} {item.finding.layer}: {item.reason}")
-        result = fixer.fix_file(str(path), findings, data)
+        report["unsafe_offered"] = report.get("unsafe_offered", 0) + sum(
+            1 for f in findings if f.fix is not None and f.fix.applicability == "unsafe"
+        )
+        result = fixer.fix_file(str(path), findings, data, unsafe=unsafe)
         if result.error:
             report["errors"].append(str(result.error))
             continue
@@ -240,6 +306,7 @@ def _measure(model_name: str, site: dict, tensor, param_name) -> dict:
         "parameter": param_name,  # None: the tensor is not in the built model (re-created or dropped)
         "site": f"{Path(site['file']).name}:{site['line']}",
         "activation": site["activation"],
+        "expected_gain": site["gain"],
         "std": got,
         "expected": expected,
         "tolerance": tolerance,
@@ -252,15 +319,19 @@ def _measure(model_name: str, site: dict, tensor, param_name) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tvenv", default="/work/tvenv", help="a venv with torch and torchvision (step 3)")
+    parser.add_argument("--tvenv", default=str(HERE / ".venv-tv"), help="a venv with torch and torchvision (step 3)")
     parser.add_argument("--models", default="", help="comma-separated model names (default: all classification models)")
     parser.add_argument("--json", help="write the figures here as JSON")
+    parser.add_argument("--timm", metavar="VERSION", help="instead: fix timm's models/ and layers/ (static checks only)")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes too, as `--fix --unsafe-fixes`")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     only = [m for m in args.models.split(",") if m]
     if args.worker:
         print(json.dumps(worker(args.worker, only)))
         return 0
+    if args.timm:
+        return static_only("timm", args.timm, ("timm/models", "timm/layers"), args.json, args.unsafe_fixes)
 
     sys.path.insert(0, str(HERE.parent))
 
@@ -268,22 +339,11 @@ def main() -> int:
         fixed_dir = Path(temp) / "models"
         files = extract_models(wheel(), fixed_dir)
         started = time.time()
-        fixed = fix_all(files)
+        fixed = fix_all(files, args.unsafe_fixes)
         report = fixed["report"]
         report["fix_seconds"] = round(time.time() - started, 1)
-        print(f"torchvision {VERSION}: {report['files']} files in torchvision/models/")
-        print(f"  files fixed:  {len(report['files_fixed'])} ({', '.join(report['files_fixed']) or '-'})")
-        print(f"  layers fixed: {report['layers_fixed']}  ({report['fix_seconds']} s)")
-        bad = {f: c for f, c in report["checks"].items() if c != {"parses": True, "compiles": True, "ast_check": True}}
-        print(f"  fixed files that parse, compile and pass the AST check: {len(report['checks']) - len(bad)}/{len(report['checks'])}")
-        for name, checks in bad.items():
-            print(f"    FAILED {name}: {checks}")
-        print(f"  errors (files left untouched): {len(report['errors'])}")
-        for line in report["errors"]:
-            print(f"    {line}")
-        print(f"  findings left unfixable: {len(report['unfixable'])}")
-        for line in report["unfixable"]:
-            print(f"    {line}")
+        bad = print_static(f"torchvision {VERSION}: {report['files']} files in torchvision/models/", report)
+        print(f"  ({', '.join(report['files_fixed']) or 'no file fixed'})")
 
         python = Path(args.tvenv) / "bin" / "python"
         runtime = None
@@ -303,13 +363,52 @@ def main() -> int:
                 return 1
             runtime = json.loads(run.stdout.strip().splitlines()[-1])
             _print_runtime(runtime)
+            runtime["trace"] = confirm_with_trace(runtime)
+            trace = runtime["trace"]
+            print(f"  ... in the traced models (tests/data/torchvision_runtime.json): {trace['covered']}, "
+                  f"whose std is the one the traced activation calls for: {trace['confirmed']}/{trace['covered']}")
+            for line in trace["wrong"]:
+                print(f"    WRONG {line}")
         if args.json:
             Path(args.json).write_text(json.dumps({"fix": report, "runtime": runtime}, indent=2))
     ok = not bad and not report["errors"]
     if runtime is not None:
         models = runtime["models"].values()
         ok = ok and all(m["build"] and m["forward"] for m in models) and all(layer["matches"] for layer in runtime["layers"])
+        ok = ok and not runtime["trace"]["wrong"]
     return 0 if ok else 1
+
+
+RUNTIME_TABLE = HERE.parent / "tests" / "data" / "torchvision_runtime.json"
+
+
+def confirm_with_trace(runtime: dict) -> dict:
+    """Hold every measured layer against tests/data/torchvision_runtime.json, the traced truth
+    of what follows each layer in 22 classifiers: the std a fix must give is the one the
+    traced activation calls for, not the one the static analysis assumed."""
+    sys.path.insert(0, str(HERE.parent))
+    from initlint import catalogue
+
+    table = json.loads(RUNTIME_TABLE.read_text())
+    traced = {}
+    for model, entry in table["models"].items():
+        for site in entry["sites"]:
+            for layer in site["layers"]:
+                traced[(model, layer)] = (site["activation"], site["activation_param"])
+    out = {"covered": 0, "confirmed": 0, "wrong": []}
+    for row in runtime["layers"]:
+        key = (row["model"], (row["parameter"] or "").removesuffix(".weight"))
+        if key not in traced:
+            continue
+        out["covered"] += 1
+        activation, param = traced[key]
+        rec = catalogue.recommend(activation, param)
+        right = rec is not None and abs(rec.gain / row["expected_gain"] - 1.0) < 1e-9
+        if right and row["matches"]:
+            out["confirmed"] += 1
+        else:
+            out["wrong"].append(f"{key[0]} {key[1]}: fixed for {row['activation']}, traced {activation}")
+    return out
 
 
 def _print_runtime(runtime: dict) -> None:

@@ -6,16 +6,34 @@ This module only turns that into text edits, proves the edit harmless and writes
 
 Choices, and why:
 
-- Fixes are insertions of whole lines right after the statement that builds the layer,
-  indented like it. Even when the class owns an init routine (`_init_weights`,
-  `reset_parameters`, a loop over `self.modules()`) the call goes right after construction:
-  the analysis marks a layer `default` only when no routine covers it, so the inserted
-  call always takes effect, and editing a routine would mean rewriting user logic.
-- Never fixed: layers followed by nothing, softmax or the sigmoid family (output heads:
-  their init is a choice, not a fact), `unknown` activations, and `Lazy*` layers (their
-  weight is an `UninitializedParameter` until the first forward; a hook that re-inits
-  after materialisation is more machinery than a linter should write into user code, so
-  they are reported as unfixable instead).
+- Fixes are insertions of whole lines, never edits of user code. Where, as the analysis'
+  plan says: after `self.x = ...`; after a `nn.Sequential(...)` literal, indexing the child
+  (`self.body[0].weight`, `self.net.fc1.weight` for OrderedDict names); after a local
+  binding (`conv2d = nn.Conv2d(...)`); a ModuleList comprehension gets a loop (`loop_over`)
+  or, where the analysis cannot say every element is the layer, no fix.
+- A class that owns an init routine (`_init_weights` via `self.apply`, `reset_parameters`,
+  a loop over `self.modules()`): the call goes after the LAST statement of `__init__`, so it
+  runs after whatever the routine does (an unsafe fix, see below), not right after construction (a routine that
+  re-runs `reset_parameters()` on every module would undo that; tests/fix_models/
+  init_routines.py proves it with torch). It is not added as a branch inside the routine:
+  the routine's branches dispatch on type (`isinstance(m, nn.Conv2d)`), and a new branch
+  would also re-initialise every other layer of that type, heads and covered layers
+  included. A layer of such a class bound to a local name, or built in a helper method,
+  cannot move there (the name may be rebound) and is reported unfixable.
+- Never fixed: layers followed by nothing, softmax or the sigmoid family (output heads and
+  gates: their init is a choice, not a fact), `unknown` activations, and `Lazy*` layers
+  (their weight is an `UninitializedParameter` until the first forward; a hook that
+  re-inits after materialisation is more machinery than a linter should write into user
+  code, so they are reported as unfixable instead).
+- Gains torch has no name for (GELU, SiLU, Mish, ELU...): `kaiming_*_(w, nonlinearity="linear")`
+  (std 1/sqrt(fan)) then `w.data.mul_(g)` with a comment naming the activation and the
+  formula of g, so the weight gets std g/sqrt(fan) and a reader sees where g comes from.
+- Applicability: "safe", or "unsafe" when the fix rests on an assumption the file cannot
+  prove: the plan carries an `unsafe_reason` (e.g. an activation that is a constructor
+  parameter's default, which callers in other files may override), or the call goes after
+  an init routine (where the analysis misread the routine, the call would override the
+  user's init instead of being overridden by it). Unsafe fixes go in only with
+  `--unsafe-fixes`.
 - A plan with `loop_over` (a container built by a comprehension, every element of which is
   the layer) becomes a short loop, `for layer in <container>: <init>(layer.weight)`; the loop
   variable gets a name used nowhere in the file, so it cannot shadow anything.
@@ -60,8 +78,15 @@ from . import catalogue
 from .model import Edit, FileError, FileModel, Finding, Fix, FixPlan, Layer
 
 FIXABLE_CODES = frozenset({"IL101", "IL102", "IL103", "IL104", "IL105", "IL106"})
-# Output heads and the like: the right init there is a choice, not a fact.
-NEVER_FIX_ACTIVATIONS = frozenset({"none", "softmax", "sigmoid", "hardsigmoid", "logsigmoid", "unknown"})
+# What follows these layers makes their right init a choice (or a guess), not a fact.
+NEVER_FIX_ACTIVATIONS = {
+    "none": "a layer followed by no activation is an output head or a projection: its init is a choice, not a fact",
+    "softmax": "a layer followed by Softmax is an output head: its init is a choice, not a fact",
+    "sigmoid": "a layer followed by Sigmoid is an output head or a gate: its init is a choice, not a fact",
+    "hardsigmoid": "a layer followed by Hardsigmoid is an output head or a gate: its init is a choice, not a fact",
+    "logsigmoid": "a layer followed by LogSigmoid is an output head: its init is a choice, not a fact",
+    "unknown": "what follows this layer is not known statically: a fix would be a guess",
+}
 DISTRIBUTIONS = ("uniform", "normal")
 MODES = ("fan_in", "fan_out")
 BIAS_CHOICES = ("keep", "zeros")
@@ -157,9 +182,12 @@ def attach_fixes(
         if reason is None and source is None and plan is not None and plan.loop_over:
             reason = "a loop fix needs the source, to give its variable a free name"
         module = None
+        anchor, indent, routine_note = 0, "", None
         if reason is None:
-            assert plan is not None
-            module, reason = _init_module(file_model, names, plan.insert_after_line)
+            assert layer is not None and plan is not None
+            anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
+        if reason is None:
+            module, reason = _init_module(file_model, names, anchor)
         if reason is None and module is None and source is None and not file_model.import_line:
             reason = "the import the fix needs can only be placed with the source at hand"
         if reason is not None:
@@ -169,18 +197,22 @@ def attach_fixes(
         edits: list[Edit] = []
         if module is None:
             if import_edit is None:
-                anchor = file_model.import_line or _top_anchor(names.tree, lines or [])
-                import_edit = _insert_after(lines, anchor, ["import torch"], "")
+                import_anchor = file_model.import_line or _top_anchor(names.tree, lines or [])
+                import_edit = _insert_after(lines, import_anchor, ["import torch"], "")
             edits.append(import_edit)
             module = "torch.nn.init"
-        # The statement ending on the anchor line decides the block, so its indentation
-        # wins over the plan's (they only differ when the analysis miscounted).
-        indent = indents.get(plan.insert_after_line, plan.indent)
         statements = _init_lines(layer, plan, module, opts, source, indent, names)
-        edits.append(_insert_after(lines, plan.insert_after_line, statements, indent))
+        edits.append(_insert_after(lines, anchor, statements, indent))
         act = catalogue.display_name(layer.activation, layer.activation_param)
         target = f"`{plan.weight}`" if not plan.loop_over else f"each layer in `{plan.loop_over}`"
-        finding.fix = Fix(applicability="safe", message=f"Initialise {target} for {act}", edits=edits)
+        message = f"Initialise {target} for {act}"
+        # A plan that rests on an assumption the file cannot prove (an activation taken from a
+        # constructor parameter's default, which callers elsewhere may override; a routine
+        # the analysis may have misread) is unsafe.
+        assumption = getattr(plan, "unsafe_reason", None) or routine_note
+        if assumption:
+            message += f" (unsafe: {assumption})"
+        finding.fix = Fix(applicability="unsafe" if assumption else "safe", message=message, edits=edits)
     return unfixable
 
 
@@ -191,7 +223,7 @@ class _Names:
         self.tree: Optional[ast.Module] = None
         if source is not None:
             try:
-                self.tree = ast.parse(source)
+                self.tree = _parse(source)
             except (SyntaxError, ValueError):
                 pass
         self.module_level = _bound_in_scope(self.tree) if self.tree is not None else set()
@@ -273,10 +305,10 @@ def _bound_in_scope(scope: ast.AST) -> set[str]:
 def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optional[str]:
     if layer is None:
         return "no layer in the file model matches this finding"
-    if layer.activation in NEVER_FIX_ACTIVATIONS:
-        return f"a layer followed by {catalogue.display_name(layer.activation)} is an output head: its init is a choice"
     if catalogue.is_lazy(layer.layer_type):
         return f"{layer.layer_type}'s weight does not exist until the first forward; initialise it after that"
+    if layer.activation in NEVER_FIX_ACTIVATIONS:
+        return NEVER_FIX_ACTIVATIONS[layer.activation]
     if catalogue.recommend(layer.activation, layer.activation_param) is None:
         return f"no recommended init for {layer.activation}"
     if plan is None:
@@ -288,6 +320,52 @@ def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optiona
     if plan.indent.strip(" \t"):
         return "the analysis gave an indentation that is not whitespace"
     return None
+
+
+def _placement(
+    layer: Layer, plan: FixPlan, file_model: FileModel, names: _Names, lines: Optional[list[str]], indents: dict[int, str]
+) -> tuple[int, str, Optional[str], Optional[str]]:
+    """(line to insert after, indentation, None, note) or (0, "", reason, None).
+
+    Right after the statement that builds the layer, unless the layer's class owns an init
+    routine: then after the last statement of `__init__`, so the call runs after whatever
+    the routine does (a routine that re-runs `reset_parameters()` would undo an earlier
+    one). The note says so; it makes the fix unsafe, since the call now overrides the
+    routine wherever the analysis misread what the routine covers."""
+    # The statement ending on the anchor line decides the block, so its indentation wins
+    # over the plan's (they only differ when the analysis miscounted).
+    here = (plan.insert_after_line, indents.get(plan.insert_after_line, plan.indent), None, None)
+    module = next((m for m in file_model.modules if m.name == layer.class_name), None)
+    if module is None or not module.init_routines or names.tree is None or lines is None:
+        return here
+    routines = ", ".join(dict.fromkeys(module.init_routines))
+    init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
+    if init is None or plan.loop_over or not plan.weight.startswith(f"{_self_name(init)}."):
+        # A local name may be rebound before the routine runs: the call cannot move there.
+        return 0, "", f"{layer.class_name} has an init routine ({routines}) that may run after this layer is built", None
+    last = init.body[-1]
+    end = last.end_lineno or last.lineno
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return 0, "", f"{layer.class_name}.__init__ ends with a {type(last).__name__.lower()}: no place after its init routine", None
+    note = f"it goes after {layer.class_name}'s init routine ({routines}); check that the routine leaves this layer alone"
+    if end <= plan.insert_after_line:
+        return here[:3] + (note,)
+    text = lines[last.lineno - 1] if last.lineno <= len(lines) else ""
+    return end, re.match(r"[ \t]*", text).group(0), None, note
+
+
+def _enclosing_init(tree: ast.Module, class_name: Optional[str], line: int) -> Optional[ast.FunctionDef]:
+    """The `__init__` of class `class_name` (at any depth) whose body holds `line`."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            for stmt in node.body:
+                if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__" and _spans(stmt, line) and stmt.args.args:
+                    return stmt
+    return None
+
+
+def _self_name(fn: ast.FunctionDef) -> str:
+    return fn.args.args[0].arg
 
 
 def _init_module(file_model: FileModel, names: _Names, line: int) -> tuple[Optional[str], Optional[str]]:
@@ -512,6 +590,13 @@ def diff_text(path: str, old: str, new: str) -> str:
 # The safety check
 
 
+def _parse(text: str) -> ast.Module:
+    """ast.parse without the SyntaxWarnings of user code (`1()`, invalid escapes) on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
 class UnsafeFix(Exception):
     """The fixed text is not the original plus exactly the intended statements."""
 
@@ -535,14 +620,14 @@ def check_fix(old: str, new: str, edits: list[Edit]) -> None:
     if expected != new:
         raise UnsafeFix("the fixed text is not the original with the edits applied")
     try:
-        old_tree = ast.parse(old)
+        old_tree = _parse(old)
     except (SyntaxError, ValueError) as error:
         raise UnsafeFix(f"the original does not parse: {error}") from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(new, "<fixed>", "exec", dont_inherit=True)
-        new_tree = ast.parse(new)
+        new_tree = _parse(new)
     except (SyntaxError, ValueError) as error:
         raise UnsafeFix(f"the fixed text does not compile: {error}") from None
 
@@ -586,7 +671,7 @@ def _inserted_blocks(old: str, edits: list[Edit]) -> list[_Block]:
         code_lines = split_lines(code)
         first = new_breaks + 1 + leading_breaks
         try:
-            parsed = ast.parse(textwrap.dedent("".join(code_lines)))
+            parsed = _parse(textwrap.dedent("".join(code_lines)))
         except (SyntaxError, ValueError) as error:
             raise UnsafeFix(f"the inserted text does not parse on its own: {error}") from None
         if not parsed.body:
@@ -653,13 +738,18 @@ _COMPOUND = tuple(
 )  # fmt: skip
 
 
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def _check_placement(block: _Block, stmt: ast.stmt, parent: ast.AST, previous: Optional[ast.stmt]) -> None:
     if block.is_import:
         if not isinstance(parent, ast.Module):
             raise UnsafeFix(f"the import inserted at line {stmt.lineno} is not at module level")
         return
-    if previous is None or isinstance(previous, _COMPOUND):
-        raise UnsafeFix(f"the init inserted at line {stmt.lineno} does not follow a simple statement in its block")
+    # An init follows a statement of a function body or of module code; after a `def` or a
+    # `class` (a class body, or between definitions) it was never meant to go.
+    if previous is None or isinstance(previous, _DEFINITIONS) or isinstance(parent, ast.ClassDef):
+        raise UnsafeFix(f"the init inserted at line {stmt.lineno} does not follow a statement of a function body or module code")
     if (previous.end_lineno or previous.lineno) != block.anchor:
         raise UnsafeFix(f"the init inserted at line {stmt.lineno} does not directly follow the statement it fixes")
 

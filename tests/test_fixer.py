@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import stat
@@ -220,8 +221,9 @@ def test_calls_come_from_the_catalogue(activation, param, expected):
 @pytest.mark.parametrize(
     "layer, reason",
     [
-        (make_layer(9, 20, "fc1", "sigmoid", FixPlan(9, "        ", "self.fc1.weight")), "output head"),
-        (make_layer(9, 20, "fc1", "hardsigmoid", FixPlan(9, "        ", "self.fc1.weight")), "output head"),
+        (make_layer(9, 20, "fc1", "sigmoid", FixPlan(9, "        ", "self.fc1.weight")), "output head or a gate"),
+        (make_layer(9, 20, "fc1", "hardsigmoid", FixPlan(9, "        ", "self.fc1.weight")), "output head or a gate"),
+        (make_layer(9, 20, "fc1", "sigmoid", FixPlan(9, "        ", "self.fc1.weight"), "LazyLinear"), "first forward"),
         (make_layer(9, 20, "fc1", "relu", FixPlan(9, "        ", "self.fc1.weight"), "LazyLinear"), "first forward"),
         (make_layer(9, 20, "fc1", "relu", FixPlan(reason="built in a helper")), "built in a helper"),
         (make_layer(9, 20, "fc1", "relu", None), "no place"),
@@ -234,6 +236,90 @@ def test_unfixable_layers_get_no_fix_and_a_reason(layer, reason):
     unfixable = attach_fixes(findings, model, None, NET)
     assert findings and all(f.fix is None for f in findings)
     assert len(unfixable) == 1 and reason in unfixable[0].reason
+
+
+ROUTINE = '''import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(64, 64)
+        conv = nn.Conv2d(3, 8, 3)
+        self.convs = nn.Sequential(conv)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        for m in self.modules():
+            if m is not self and hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+'''
+
+
+def routine_model(routines):
+    layers = [
+        make_layer(7, 20, "fc1", "relu", FixPlan(7, "        ", "self.fc1.weight")),
+        make_layer(8, 16, "convs.0", "relu", FixPlan(8, "        ", "conv.weight"), "Conv2d"),
+    ]
+    return FileModel("m.py", [ModuleModel("Net", 4, layers, init_routines=routines)], nn_alias="nn", init_alias="nn.init", import_line=1)
+
+
+def test_a_class_with_an_init_routine_gets_the_call_after_it():
+    model = routine_model(["reset_parameters"])
+    findings = findings_of(model)
+    unfixable = attach_fixes(findings, model, None, ROUTINE)
+    (fc1,) = [f for f in findings if f.fix]
+    assert fc1.fix.applicability == "unsafe" and "check that the routine leaves this layer alone" in fc1.fix.message
+    assert not fix_source(ROUTINE, findings, "m.py").changed, "an unsafe fix needs --unsafe-fixes"
+    result = fix_source(ROUTINE, findings, "m.py", unsafe=True)
+    assert result.error is None
+    tail = '        self.reset_parameters()\n        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")\n'
+    assert tail in result.new_text
+    # `conv` is a local name: the call cannot move past the routine, so no fix.
+    assert [(u.finding.layer, "init routine (reset_parameters)" in u.reason) for u in unfixable] == [("convs.0", True)]
+
+
+def test_a_class_without_an_init_routine_gets_the_call_after_construction():
+    model = routine_model([])
+    findings = findings_of(model)
+    attach_fixes(findings, model, None, ROUTINE)
+    assert {f.fix.applicability for f in findings if f.fix} == {"safe"}
+    new = fixed(ROUTINE, model)
+    assert '        self.fc1 = nn.Linear(64, 64)\n        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")\n' in new
+    assert '        conv = nn.Conv2d(3, 8, 3)\n        nn.init.kaiming_uniform_(conv.weight, nonlinearity="relu")\n' in new
+
+
+def test_an_init_after_a_routine_loop_follows_the_loop():
+    source = ROUTINE.replace("        self.reset_parameters()\n", "        for m in self.modules():\n            pass\n")
+    model = routine_model(["__init__"])
+    findings = findings_of(model)
+    attach_fixes(findings, model, None, source)
+    result = fix_source(source, findings, "m.py", unsafe=True)
+    assert result.error is None
+    assert "            pass\n        nn.init.kaiming_uniform_(self.fc1.weight" in result.new_text
+
+
+def test_a_plan_resting_on_an_assumption_is_an_unsafe_fix():
+    model = net_model()
+    model.modules[0].layers[0].fix.unsafe_reason = "the activation is the default of parameter `act`"
+    findings = findings_of(model)
+    attach_fixes(findings, model, None, NET)
+    by_layer = {f.layer: f for f in findings}
+    assert by_layer["fc1"].fix.applicability == "unsafe" and "parameter `act`" in by_layer["fc1"].fix.message
+    assert by_layer["body.0"].fix.applicability == "safe"
+    assert fixer.fixable(findings) == [by_layer["body.0"]]
+    assert set(map(id, fixer.fixable(findings, unsafe=True))) == {id(by_layer["fc1"]), id(by_layer["body.0"])}
+    safe_only = fix_source(NET, findings, "m.py")
+    assert "self.fc1.weight" not in safe_only.new_text and "self.body[0].weight" in safe_only.new_text
+
+
+@pytest.mark.parametrize("activation, reason", [("softmax", "output head"), ("none", "output head"), ("unknown", "not known")])
+def test_findings_no_rule_makes_for_heads_and_unknowns_are_not_fixed_either(activation, reason):
+    """Such findings come from elsewhere (IL301 for heads, a future rule): still no guess."""
+    model = model_of([make_layer(9, 20, "fc1", activation, FixPlan(9, "        ", "self.fc1.weight"))])
+    finding = Finding("IL101", "m", "m.py", 9, 20, 9, 25, "Net", "fc1")
+    unfixable = attach_fixes([finding], model, None, NET)
+    assert finding.fix is None and len(unfixable) == 1 and reason in unfixable[0].reason
 
 
 def test_fixes_after_one_line_keep_source_order():
@@ -375,7 +461,7 @@ def test_safety_check_accepts_the_intended_insertions():
         (Edit("            x = 1\n", 10, 1, 10, 1), "compile"),  # unexpected indent
         (Edit("        x = 1\n", 12, 1, 12, 1), "compile"),  # inside the Sequential(...) call
         (Edit("        x = (\n", 10, 1, 10, 1), "compile"),
-        (Edit("    x = 1\n", 16, 1, 16, 1), "simple statement"),  # class level, after the method
+        (Edit("    x = 1\n", 16, 1, 16, 1), "function body"),  # class level, after the method
         (Edit("        import os\n", 10, 1, 10, 1), "module level"),
         (Edit("        x = 1; ", 10, 1, 10, 1), "does not end"),
         (Edit("x = 1; ", 10, 9, 10, 9), "does not start"),
@@ -400,11 +486,26 @@ def test_safety_check_refuses_a_statement_joined_to_a_backslash_line():
         check_fix(source, apply_edits(source, [edit]), [edit])
 
 
-def test_safety_check_refuses_an_init_after_a_compound_statement():
+def test_safety_check_places_an_init_after_a_compound_statement_by_its_indentation():
+    """After a loop or an `if` (an init routine at the end of `__init__`) the indentation
+    decides: at the `if`'s own it follows the `if`; deeper, it ends the `if`'s body."""
     source = "def f(c):\n    if c:\n        a = 1\n    return a\n"
-    edit = Edit("    a = 2\n", 4, 1, 4, 1)  # lands after the `if`, outside it
-    with pytest.raises(UnsafeFix, match="simple statement"):
-        check_fix(source, apply_edits(source, [edit]), [edit])
+    after_if = Edit("    a = 2\n", 4, 1, 4, 1)
+    check_fix(source, apply_edits(source, [after_if]), [after_if])
+    assert ast.parse(apply_edits(source, [after_if])).body[0].body[1].targets[0].id == "a"
+    in_body = Edit("        b = 2\n", 4, 1, 4, 1)
+    check_fix(source, apply_edits(source, [in_body]), [in_body])
+    assert len(ast.parse(apply_edits(source, [in_body])).body[0].body[0].body) == 2
+
+
+def test_safety_check_refuses_an_init_after_a_definition_or_first_in_a_block():
+    source = "def f():\n    return 1\n\n\ndef g():\n    return 2\n"
+    after_def = Edit("x = f()\n", 3, 1, 3, 1)
+    with pytest.raises(UnsafeFix, match="function body"):
+        check_fix(source, apply_edits(source, [after_def]), [after_def])
+    first_in_body = Edit("    x = 1\n", 2, 1, 2, 1)
+    with pytest.raises(UnsafeFix, match="function body"):
+        check_fix(source, apply_edits(source, [first_in_body]), [first_in_body])
 
 
 def test_safety_check_refuses_text_that_is_not_the_edit_result():

@@ -23,7 +23,6 @@ class SELayer(nn.Module):
             nn.Sigmoid(),
         )
         nn.init.kaiming_uniform_(self.fc[0].weight, nonlinearity="relu")
-        nn.init.kaiming_uniform_(self.fc[2].weight, nonlinearity="sigmoid")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, _, _ = x.size()
@@ -52,7 +51,6 @@ class AttentionGate(nn.Module):
             nn.BatchNorm2d(1),
             nn.Sigmoid(),
         )
-        nn.init.kaiming_uniform_(self.psi[0].weight, nonlinearity="sigmoid")
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -67,11 +65,9 @@ class GatedCell(nn.Module):
     def __init__(self, input_size: int = 16, hidden_size: int = 32) -> None:
         super().__init__()
         self.update = nn.Linear(input_size + hidden_size, hidden_size)  # expect: IL104 act=sigmoid init=default layer=update
-        nn.init.kaiming_uniform_(self.update.weight, nonlinearity="sigmoid")
         self.candidate = nn.Linear(input_size + hidden_size, hidden_size)  # expect: IL103 act=tanh init=default layer=candidate
         nn.init.kaiming_uniform_(self.candidate.weight, nonlinearity="tanh")
         self.channel_gate = nn.Linear(hidden_size, hidden_size)  # expect: IL104 act=hardsigmoid init=default layer=channel_gate
-        nn.init.kaiming_uniform_(self.channel_gate.weight, nonlinearity="sigmoid")
 
     def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         xh = torch.cat([x, h], dim=-1)

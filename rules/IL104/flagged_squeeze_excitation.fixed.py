@@ -30,7 +30,6 @@ class SqueezeExcitation(torch.nn.Module):
         self.fc1 = torch.nn.Conv2d(input_channels, squeeze_channels, 1)  # expect: IL101 act=relu init=default layer=fc1 type=Conv2d
         torch.nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")
         self.fc2 = torch.nn.Conv2d(squeeze_channels, input_channels, 1)  # expect: IL104 act=sigmoid init=default layer=fc2 type=Conv2d
-        torch.nn.init.kaiming_uniform_(self.fc2.weight, nonlinearity="sigmoid")
         self.activation = activation()
         self.scale_activation = scale_activation()
 
