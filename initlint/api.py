@@ -1,13 +1,17 @@
 """Runs `check` and `inspect` over paths: config, discovery, cache, worker processes, stable order.
 
     from initlint import api
-    for result in api.check(["src/"]):        # FileResult per file, sorted by path
+    for result in api.check(api.Run(paths=["src/"])):   # FileResult per file, sorted by path
         for finding in result.findings: ...
 
 Everything here is plain data in, plain data out; cli.py only parses flags and prints.
-Per file: read -> text prefilter -> cache -> analysis -> rules -> noqa/per-file-ignores ->
-fix plans -> (fix or diff). A file that cannot be read or parsed becomes a `FileError`;
-the run goes on with the other files.
+A run: the parent discovers, reads and hashes every file; a file without a word the rules
+need (PREFILTER) is done, and so is a file whose content the cache index knows; the others
+are analysed (analysis -> rules -> noqa/per-file-ignores -> fix plans -> fix or diff) in
+this process when they are few, else in worker processes, largest first. A file that
+cannot be read or parsed becomes a `FileError`; the run goes on with the other files.
+bench/speed.py measures it (BENCHMARKS.md); tests/test_api.py proves it changes nothing
+but the time.
 """
 
 from __future__ import annotations
@@ -18,23 +22,28 @@ import os
 import re
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional, Union
 
 from . import __version__, sources
 from .config import Config, ConfigError, apply_overrides, load as load_config
 from .model import Edit, FileError, Finding, Fix
 
-# A file that mentions none of these cannot hold a layer, an init call or a gain name the
-# rules speak about, so it is not parsed. (test_api proves it on prefiltered files.)
-PREFILTER = re.compile(rb"Linear|Conv|calculate_gain|nonlinearity")
-# Below this many files a pool costs more than it saves (pre-commit passes one or two).
+# A file that mentions none of these cannot hold a layer site (the analysis only knows
+# Conv*/Linear classes by name) nor a gain name IL204 reads (`calculate_gain(...)`, a
+# kaiming_* call whose nonlinearity may be positional), so it is not parsed.
+# tests/test_api.py proves it: skipped files give no finding when fully analysed.
+PREFILTER = re.compile(rb"Linear|Conv|calculate_gain|kaiming|nonlinearity")
+# Below this many files to analyse, forking workers costs more than it saves (pre-commit
+# passes one or two; a warm cache leaves none).
 PARALLEL_THRESHOLD = 8
 NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 FILE_NOQA = re.compile(r"^#\s*initlint:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?\s*$", re.I | re.M)
 CACHE_DIR_NAME = ".initlint_cache"
+# A cache index keeps at most this many entries; the ones this run did not use go first.
+CACHE_MAX_ENTRIES = 50_000
 
 
 @dataclass
@@ -54,8 +63,10 @@ class Settings:
     cache_dir: Optional[str] = None
 
     def key(self) -> str:
-        relevant = (__version__, self.codes, self.per_file_ignores, self.unsafe_fixes,
-                    self.fix_distribution, self.fix_mode, self.fix_bias, self.max_file_size)  # fmt: skip
+        """Everything but the file that decides its findings and fix plans. The codes a
+        path's per-file-ignores turn off are part of each entry's own key instead."""
+        relevant = (__version__, self.codes, self.unsafe_fixes, self.fix_distribution, self.fix_mode,
+                    self.fix_bias, self.max_file_size)  # fmt: skip
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def config_like(self) -> Config:
@@ -129,9 +140,8 @@ def resolve(run: Run) -> tuple[Config, Settings]:
     return config, settings
 
 
-def files_of(run: Run, config: Config) -> tuple[list[str], list[FileResult]]:
-    """(files to check, results for named paths that are not there)."""
-    files, missing = [], []
+def _discovered(run: Run, config: Config) -> Iterator[tuple[str, Optional[str]]]:
+    """(path, None) for each file to check, (path, reason) for named paths that are not there."""
     for found in sources.discover(
         run.paths,
         exclude=config.excludes,
@@ -139,89 +149,264 @@ def files_of(run: Run, config: Config) -> tuple[list[str], list[FileResult]]:
         force_exclude=run.force_exclude,
         respect_gitignore=config.respect_gitignore,
     ):
-        if found.error:
-            missing.append(FileResult(found.path, error=FileError(found.path, found.error)))
+        yield found.path, found.error
+
+
+def files_of(run: Run, config: Config) -> tuple[list[str], list[FileResult]]:
+    """(files to check, results for named paths that are not there)."""
+    files, missing = [], []
+    for path, error in _discovered(run, config):
+        if error:
+            missing.append(FileResult(path, error=FileError(path, error)))
         else:
-            files.append(found.path)
+            files.append(path)
     return files, missing
 
 
 def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> Iterator[FileResult]:
-    """Check (and fix) every file of the run; results sorted by path. Raises ConfigError."""
+    """Check (and fix) every file of the run; results sorted by path. Raises ConfigError.
+
+    The parent reads and hashes every file; cache hits and files the prefilter clears are
+    answered there (libcst is not even imported when that is all of them); the rest go to
+    worker processes, largest first, so that no big file is left alone at the end."""
     config, settings = resolve(run)
     if run.paths == ["-"]:
         yield check_stdin(sys.stdin.buffer.read(), run.stdin_filename or "-", settings)
         return
-    files, missing = files_of(run, config)
-    results = list(missing)
-    results.extend(_map(check_file, files, settings, run.jobs, progress))
-    results.sort(key=lambda r: _sort_key(r.path))
+    cache = _CacheIndex.open(settings)
+    jobs = run.jobs or _cores()
+    workers = _Workers(jobs, settings) if jobs > 1 else None
+    try:
+        results = _check_files(run, config, settings, cache, workers, progress)
+    finally:
+        if workers:
+            workers.close()
     yield from results
+
+
+def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
+                 workers: Optional["_Workers"], progress) -> list[FileResult]:  # fmt: skip
+    results: list[FileResult] = []
+    misses: list[tuple[str, int, Optional[str]]] = []  # (path, size, cache entry key)
+    for path, missing in _discovered(run, config):
+        if missing:
+            results.append(FileResult(path, error=FileError(path, missing)))
+            continue
+        try:
+            source = sources.read(path, settings.max_file_size)
+        except sources.ReadError as error:
+            results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
+            continue
+        if not PREFILTER.search(source.data):
+            results.append(FileResult(path))
+            continue
+        entry = cache.entry_key(source.data, _ignored_for(path, settings)) if cache else None
+        cached = cache.get(entry, path) if cache and entry else None
+        if isinstance(cached, FileError):
+            results.append(FileResult(path, error=cached, cached=True))
+        elif cached is None:
+            misses.append((path, len(source.data), entry))
+            if workers and len(misses) == PARALLEL_THRESHOLD:
+                workers.start()  # enough work for them: let them import libcst meanwhile
+        elif (settings.fix or settings.diff) and any(f.fix for f in cached):
+            results.append(_apply_fixes(source, cached, settings, settings.fix, FileResult(path, cached=True)))
+        else:
+            results.append(FileResult(path, findings=cached, cached=True))
+    total = len(results) + len(misses)
+    done = len(results)
+    if progress and done:
+        progress(done, total)
+    misses.sort(key=lambda m: -m[1])
+    entries = {m[0]: m[2] for m in misses}
+    if len(misses) < PARALLEL_THRESHOLD:
+        workers = None  # a few files: forking costs more than it saves
+    for result, cacheable in _analyse_all([m[0] for m in misses], settings, workers):
+        results.append(result)
+        entry = entries[result.path]
+        if cache and entry and cacheable is not None:
+            cache.put(entry, cacheable)
+        done += 1
+        if progress:
+            progress(done, total)
+    if cache:
+        cache.save()
+    results.sort(key=lambda r: _sort_key(r.path))
+    return results
 
 
 def inspect(run: Run) -> Iterator[FileResult]:
     """One row per Conv/Linear layer found (flagged or not), per file, sorted by path."""
     config, settings = resolve(run)
     if run.paths == ["-"]:
-        yield inspect_source(sources.from_bytes(run.stdin_filename or "-", sys.stdin.buffer.read()))
+        path = run.stdin_filename or "-"
+        try:
+            yield inspect_source(sources.from_bytes(path, sys.stdin.buffer.read(), settings.max_file_size))
+        except sources.ReadError as error:
+            yield FileResult(path, error=FileError(path, error.message, error.line, error.column))
         return
     files, missing = files_of(run, config)
     results = list(missing)
     settings.cache_dir = None
-    results.extend(_map(inspect_file, files, settings, run.jobs, None))
+    results.extend(_map(inspect_file, files, settings, run.jobs))
     results.sort(key=lambda r: _sort_key(r.path))
     yield from results
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _sort_key(path: str) -> tuple:
     return tuple(Path(path).parts)
 
 
-def _map(fn, files: list[str], settings: Settings, jobs: Optional[int], progress) -> Iterator[FileResult]:
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        for index, path in enumerate(files):
-            yield fn(path, settings)
-            if progress:
-                progress(index + 1, len(files))
+# --------------------------------------------------------------------------------------
+# Workers
+
+_worker_settings: Optional[Settings] = None
+
+
+def _analyse_all(
+    paths: list[str], settings: Settings, workers: Optional["_Workers"]
+) -> Iterator[tuple[FileResult, Optional[list]]]:
+    """(result, findings to cache) per path, in completion order; in this process without workers."""
+    if workers is None:
+        for path in paths:
+            yield _analyse(path, settings)
         return
-    chunk = max(1, min(16, len(files) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_fork_context()) as pool:
-        for index, result in enumerate(pool.map(fn, files, [settings] * len(files), chunksize=chunk)):
+    for _, outcome in workers.run(_analyse_in_worker, paths):
+        yield outcome if isinstance(outcome, tuple) else (outcome, None)
+
+
+def _map(fn, files: list[str], settings: Settings, jobs: Optional[int]) -> Iterator[FileResult]:
+    """fn(path, settings) over files, in processes when there are enough of them; any order."""
+    jobs = jobs or _cores()
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
+        for path in files:
+            yield fn(path, settings)
+        return
+    workers = _Workers(jobs, settings)
+    try:
+        for _, result in workers.run(partial(_call_in_worker, fn), files):
             yield result
-            if progress:
-                progress(index + 1, len(files))
+    finally:
+        workers.close()
 
 
-def _fork_context():
-    import multiprocessing
+class _Workers:
+    """A pool of `jobs` worker processes, started on demand (`start`), so that they can fork
+    and import libcst while the parent is still reading and hashing files.
 
-    methods = multiprocessing.get_all_start_methods()
-    # fork starts a worker without re-importing libcst; the parent runs no threads here.
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    Files are handed out one per task: they take milliseconds to seconds, and one at a
+    time, in the order given (largest first), keeps every core busy until the end. A worker
+    that dies (killed for memory, say) turns its files into errors instead of hanging."""
+
+    def __init__(self, jobs: int, settings: Settings):
+        self.jobs = jobs
+        self.settings = settings
+        self.pool = None
+
+    def start(self) -> None:
+        if self.pool is not None:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork starts a worker in milliseconds without re-importing initlint; each worker
+        # then imports libcst itself, in parallel with the others.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_start_worker,
+            initargs=(self.settings,),
+        )
+        for _ in range(self.jobs):  # the executor forks a worker per pending task
+            self.pool.submit(_ready)
+
+    def run(self, task, paths: list[str]) -> Iterator[tuple[str, object]]:
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.start()
+        futures = {self.pool.submit(task, path): path for path in paths}
+        for future in as_completed(futures):
+            path = futures[future]
+            try:
+                yield path, future.result()
+            except BrokenProcessPool:
+                yield path, FileResult(path, error=FileError(path, "the worker process checking it died (out of memory?)"))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _ready() -> None:
+    """A first task per worker: it makes the executor start the process early."""
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker_settings
+    _worker_settings = settings
+    from . import analysis, rules  # noqa: F401  (imported once per worker, before its first file)
+
+
+def _analyse_in_worker(path: str) -> tuple[FileResult, Optional[list]]:
+    assert _worker_settings is not None
+    return _analyse(path, _worker_settings)
+
+
+def _call_in_worker(fn, path: str) -> FileResult:
+    assert _worker_settings is not None
+    return fn(path, _worker_settings)
+
+
+def _analyse(path: str, settings: Settings) -> tuple[FileResult, Optional[object]]:
+    """check_file, plus what to cache: the findings as analysed (before any fix), or the
+    error of a file that does not parse (that is a property of its content too)."""
+    computed: list = []
+    result = check_file(path, settings, computed)
+    outcome = computed[0] if computed else None
+    if outcome is None:
+        return result, None  # unreadable now (changed since the parent read it), or prefiltered
+    if isinstance(outcome, FileError):
+        return result, {"error": vars(outcome).copy()}
+    return result, [finding_to_json(f) for f in outcome]
 
 
 # --------------------------------------------------------------------------------------
 # One file
 
 
-def check_file(path: str, settings: Settings) -> FileResult:
-    """Never raises: what goes wrong becomes the result's error."""
+def check_file(path: str, settings: Settings, computed: Optional[list] = None) -> FileResult:
+    """Check (and, with settings.fix, fix) one file, without the cache. Never raises: what
+    goes wrong becomes the result's error. `computed`, if given, receives one item, what
+    the run caches: the list of findings as analysed (before fixing), or the FileError of an
+    analysis that failed."""
     try:
         source = sources.read(path, settings.max_file_size)
     except sources.ReadError as error:
         return FileResult(path, error=FileError(path, error.message, error.line, error.column))
     try:
-        return _check_source(source, settings, write=settings.fix)
+        return _check_source(source, settings, write=settings.fix, computed=computed)
     except RecursionError:
-        return FileResult(path, error=FileError(path, "too deeply nested to analyse"))
+        result = FileResult(path, error=FileError(path, "too deeply nested to analyse"))
     except Exception as error:  # a bug of ours: report it for this file, go on with the others
-        return FileResult(path, error=_internal_error(path, error))
+        result = FileResult(path, error=_internal_error(path, error))
+    if computed is not None and not computed:
+        computed.append(result.error)  # the analysis failed: so it will for this content again
+    return result
 
 
 def check_stdin(data: bytes, path: str, settings: Settings) -> FileResult:
     try:
-        source = sources.from_bytes(path, data)
+        source = sources.from_bytes(path, data, settings.max_file_size)
     except sources.ReadError as error:
         return FileResult(path, error=FileError(path, error.message, error.line, error.column))
     settings.cache_dir = None
@@ -246,21 +431,20 @@ def _internal_error(path: str, error: BaseException) -> FileError:
     return FileError(path, f"internal error: {type(error).__name__}: {error} (please report it)")
 
 
-def _check_source(source: sources.Source, settings: Settings, write: bool, stdin: bool = False) -> FileResult:
+def _check_source(
+    source: sources.Source, settings: Settings, write: bool, stdin: bool = False, computed: Optional[list] = None
+) -> FileResult:
     result = FileResult(source.path)
     if not PREFILTER.search(source.data):
+        return result  # nothing to cache: the prefilter answers again next time
+    findings, error = findings_of(source, settings)
+    if error is not None:
+        if computed is not None:
+            computed.append(error)
+        result.error = error
         return result
-    cache_path = _cache_path(settings, source.data)
-    findings = _cache_load(cache_path, source.path) if cache_path else None
-    if findings is None:
-        findings, error = findings_of(source, settings)
-        if error is not None:
-            result.error = error
-            return result
-        if cache_path:
-            _cache_store(cache_path, findings)
-    else:
-        result.cached = True
+    if computed is not None:
+        computed.append(list(findings))
     if not (settings.fix or settings.diff) or not any(f.fix for f in findings):
         result.findings = findings
         return result
@@ -279,7 +463,7 @@ def fixer_fixable(findings: list[Finding], unsafe: bool) -> list[Finding]:
 
 def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
     """Analysis, rules, suppressions and fix plans for one decoded file."""
-    from . import analysis, fixer, rules
+    from . import analysis, rules
 
     try:
         file_model = analysis.analyze(source.text, source.path)
@@ -287,7 +471,11 @@ def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findin
         return [], FileError(source.path, error.message, error.line, error.column)
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
     findings = rules.run_rules(file_model, chosen)
-    findings = suppress(findings, source.text, settings.config_like().ignored_for(source.path))
+    findings = suppress(findings, source.text, _ignored_for(source.path, settings))
+    if not findings:
+        return findings, None
+    from . import fixer  # only files with findings need it
+
     if any(f.code in fixer.FIXABLE_CODES for f in findings):
         options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
         fixer.attach_fixes(findings, file_model, options, source.text)
@@ -379,14 +567,79 @@ def suppress(findings: list[Finding], text: str, ignored: Iterable[str] = ()) ->
 
 
 # --------------------------------------------------------------------------------------
-# Cache: one small JSON file per (file content, settings), written atomically
+# Cache: one index file per settings key, {content digest + ignored codes: findings},
+# read once at the start of a run and written once (atomically) at its end.
 
 
-def _cache_path(settings: Settings, data: bytes) -> Optional[str]:
-    if not settings.cache_dir:
-        return None
-    digest = hashlib.sha256(data).hexdigest()
-    return os.path.join(settings.cache_dir, settings.key(), digest[:2], digest[2:] + ".json")
+def _ignored_for(path: str, settings: Settings) -> list[str]:
+    return settings.config_like().ignored_for(path) if settings.per_file_ignores else []
+
+
+class _CacheIndex:
+    def __init__(self, folder: str, path: str, entries: dict):
+        self.folder = folder
+        self.path = path
+        self.entries = entries
+        self.used: set = set()
+        self.added = 0
+
+    @classmethod
+    def open(cls, settings: Settings) -> Optional["_CacheIndex"]:
+        if not settings.cache_dir:
+            return None
+        path = os.path.join(settings.cache_dir, f"index-{settings.key()}.json")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                entries = json.load(handle)
+            if not isinstance(entries, dict):
+                entries = {}
+        except (OSError, ValueError):
+            entries = {}  # none yet, or damaged: start afresh
+        return cls(settings.cache_dir, path, entries)
+
+    @staticmethod
+    def entry_key(data: bytes, ignored: list[str]) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        return f"{digest}:{','.join(sorted(ignored))}" if ignored else digest
+
+    def get(self, key: str, path: str) -> Union[list[Finding], FileError, None]:
+        """The findings (or the analysis error) stored for this content, given this path."""
+        raw = self.entries.get(key)
+        if raw is None:
+            return None
+        try:
+            if isinstance(raw, dict):
+                self.used.add(key)
+                return FileError(**{**raw["error"], "path": path})
+            findings = [finding_from_json(item) for item in raw]
+        except (KeyError, TypeError, ValueError):
+            return None
+        for finding in findings:  # the same content may live in another file
+            finding.path = path
+        self.used.add(key)
+        return findings
+
+    def put(self, key: str, value: object) -> None:
+        self.entries[key] = value
+        self.used.add(key)
+        self.added += 1
+
+    def save(self) -> None:
+        if not self.added:
+            return  # a warm run writes nothing
+        entries = self.entries
+        if len(entries) > CACHE_MAX_ENTRIES:
+            unused = [key for key in entries if key not in self.used]
+            for key in unused[: len(entries) - CACHE_MAX_ENTRIES]:
+                del entries[key]
+        try:
+            prepare_cache_dir(self.folder)
+            fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".index-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(entries, handle, separators=(",", ":"))
+            os.replace(temp, self.path)
+        except OSError:
+            pass  # a read-only checkout still gets its findings, just not cached
 
 
 def prepare_cache_dir(folder: str) -> None:
@@ -400,31 +653,6 @@ def prepare_cache_dir(folder: str) -> None:
     if not os.path.exists(tag):
         with open(tag, "w", encoding="utf-8") as handle:
             handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# initlint cache: https://bford.info/cachedir/\n")
-
-
-def _cache_load(path: str, file_path: str) -> Optional[list[Finding]]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            findings = [finding_from_json(item) for item in json.load(handle)]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    for finding in findings:  # the same content may live in another file
-        finding.path = file_path
-    return findings
-
-
-def _cache_store(path: str, findings: list[Finding]) -> None:
-    try:
-        folder = os.path.dirname(path)
-        if not os.path.isdir(folder):
-            prepare_cache_dir(os.path.dirname(os.path.dirname(folder)))
-            os.makedirs(folder, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump([finding_to_json(f) for f in findings], handle)
-        os.replace(temp, path)
-    except OSError:
-        pass  # a read-only checkout still gets its findings, just not cached
 
 
 def finding_to_json(finding: Finding) -> dict:
@@ -457,4 +685,7 @@ def finding_from_json(data: dict) -> Finding:
     )
 
 
-__all__ = ["ConfigError", "FileResult", "Run", "Settings", "check", "inspect", "suppress", "noqa_codes"]
+__all__ = [
+    "ConfigError", "FileResult", "Run", "Settings", "check", "check_file", "check_stdin", "finding_from_json",
+    "finding_to_json", "inspect", "inspect_file", "noqa_codes", "prepare_cache_dir", "suppress",
+]  # fmt: skip
