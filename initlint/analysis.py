@@ -20,6 +20,7 @@ positions are computed only for the nodes that are reported.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Union
@@ -40,6 +41,11 @@ INPLACE_INIT_METHODS = frozenset(
      "clamp_", "set_", "data_", "kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_"}
 )  # fmt: skip
 NORM_HINT = re.compile(r"norm|bn$|^bn", re.I)
+
+
+# Builtins that take a class without building it elsewhere (super(Block, self), repr(Block)).
+_HARMLESS_BUILTINS = frozenset({"super", "print", "repr", "str", "getattr", "hasattr", "setattr", "id", "len", "type",
+                                "callable", "vars", "dir"})  # fmt: skip
 
 
 class SourceError(Exception):
@@ -75,9 +81,12 @@ class Site:
     subclass_init: Optional[str] = None  # a layer subclass in this file with its own reset_parameters
     function: Optional[str] = None  # the free function that builds it (class-less layers)
     local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
+    output_head: bool = False  # its activation's output is what a top-level model returns
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
-        self.outcomes.append((activation, param, evidence))
+        outcome = (activation, param, evidence)
+        if outcome not in self.outcomes:  # the same use seen again (loops run twice)
+            self.outcomes.append(outcome)
 
 
 @dataclass(eq=False)
@@ -88,7 +97,25 @@ class InputSite:
     outcomes: list = field(default_factory=list)
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
-        self.outcomes.append((activation, param, evidence))
+        outcome = (activation, param, evidence)
+        if outcome not in self.outcomes:  # the same use seen again (loops run twice)
+            self.outcomes.append(outcome)
+
+
+@dataclass(eq=False)
+class ActivationOutput:
+    """The output of an activation applied to some layers: followed only to see whether the
+    model returns it (an output head, such as a generator's final Tanh)."""
+
+    sites: frozenset
+
+    def record(self, activation: str, param: Optional[float], evidence: str) -> None:
+        """What comes after an activation does not change what follows the layers."""
+
+
+def activated(flow: "Flow") -> "Flow":
+    sites = frozenset(s for s in flow.sites if isinstance(s, Site))
+    return Flow(frozenset({ActivationOutput(sites)})) if sites else Flow()
 
 
 AnySite = Union[Site, InputSite]
@@ -102,6 +129,13 @@ class Flow:
 
 
 OPAQUE = Flow()
+
+
+@dataclass
+class TupleV:
+    """A tuple or list of tensors in forward: `return mu, logvar`, `a, b = x, self.fc(x)`."""
+
+    items: list
 
 
 @dataclass
@@ -170,6 +204,40 @@ class Summary:
     entry: list  # outcomes recorded on its input
     exits: frozenset  # sites pending at its output (may include its InputSite: passthrough)
     input_site: Optional[InputSite] = None
+    done: bool = True  # False while its forward is being interpreted (a module that contains itself)
+    positions: Optional[list] = None  # when forward returns a tuple: the sites at each position
+
+
+# ---------------------------------------------------------------------------------------
+# Walking the tree
+# ---------------------------------------------------------------------------------------
+
+_CHILD_FIELDS: dict = {}
+_SKIPPED_FIELDS = frozenset({"whitespace", "lpar", "rpar", "comma", "semicolon", "equal", "colon", "dot", "star",
+                             "operator", "leading_lines", "lines_after_decorators", "header", "footer", "newline",
+                             "trailing_whitespace", "whitespace_before", "whitespace_after"})  # fmt: skip
+
+
+def child_nodes(node: cst.CSTNode) -> list:
+    """A node's child nodes in field order, without the whitespace and punctuation.
+
+    `CSTNode.children` runs a visitor over every field, whitespace included, which costs
+    more than the rest of the analysis; the walks here only need expressions and statements.
+    """
+    kind = type(node)
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        names = _CHILD_FIELDS[kind] = tuple(
+            f.name for f in dataclasses.fields(kind) if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+        )
+    out = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -215,44 +283,93 @@ class _PositionState(CodegenState):
             self.spans[key] = (self.starts[key], (self.line, self.column))
 
 
-def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict:
+def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Optional[dict] = None,
+                  source: Optional[str] = None) -> dict:  # fmt: skip
     """id(node) -> ((line, col0), (end_line, end_col0)) for the given nodes.
 
-    Top-level statements that hold none of them are only counted for their newlines.
+    With `holders` (id(node) -> index of the top-level statement holding it) and the source,
+    only those statements are generated again: each starts where CPython's own parser (`ast`,
+    in C, a tenth of LibCST's parse) says it does, less its leading blank and comment lines.
+    Generating every statement to count lines would cost twice the parse. Without them, or
+    when the two parsers do not line up, every statement is generated.
     """
+    nodes = list(nodes)
     wanted = {id(n) for n in nodes}
     if not wanted:
         return {}
-    holders = _top_level_holders(module, wanted)
+    if holders is not None and source is not None:
+        places = {holders.get(id(n)) for n in nodes}
+        tree = _c_parse(source) if None not in places else None
+        starts = _statement_starts(module.body, tree.body) if tree is not None else None
+        if starts is not None:
+            whole = {p for p in places if isinstance(p, int)}
+            members: dict = {}
+            for p in places:
+                if not isinstance(p, int) and p[0] not in whole:
+                    members.setdefault(p[0], set()).add(p[1])
+            spans: dict = {}
+            for index in sorted(whole):
+                state = _PositionState(module, wanted, line=starts[index], column=0)
+                module.body[index]._codegen(state)
+                spans.update(state.spans)
+            for index, wanted_members in members.items():
+                cls, ast_cls = module.body[index], tree.body[starts.ast_index[index]]
+                inner = _statement_starts(cls.body.body, getattr(ast_cls, "body", []))
+                if inner is None:
+                    return compute_spans(module, nodes)
+                indent = cls.body.indent if cls.body.indent is not None else module.default_indent
+                for j in sorted(wanted_members):
+                    state = _PositionState(module, wanted, line=inner[j], column=0)
+                    state.increase_indent(indent)
+                    cls.body.body[j]._codegen(state)
+                    spans.update(state.spans)
+            return spans
     state = _PositionState(module, wanted)
     for h in module.header:
         h._codegen(state)
-    spans: dict = {}
     for stmt in module.body:
-        if id(stmt) in holders:
-            stmt._codegen(state)
+        stmt._codegen(state)
+    return dict(state.spans)
+
+
+def _c_parse(source: str):
+    import ast  # CPython's parser, in C: where statements start, without generating code
+
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+class _Starts(list):
+    """Start line of each LibCST statement, and the index of its first ast statement."""
+
+    ast_index: list
+
+
+def _statement_starts(statements, ast_body) -> Optional[_Starts]:
+    """The line where the code of each statement starts (its leading lines included), from the
+    ast of the same block; None when the two do not line up."""
+    starts = _Starts()
+    starts.ast_index = []
+    k = 0
+    for stmt in statements:
+        if k >= len(ast_body):
+            return None
+        first = ast_body[k]
+        starts.ast_index.append(k)
+        if isinstance(stmt, cst.SimpleStatementLine):
+            k += len(stmt.body)  # `a = 1; b = 2` is two statements to ast
         else:
-            state._advance(module.code_for_node(stmt))
-    spans.update(state.spans)
-    return spans
-
-
-def _top_level_holders(module: cst.Module, wanted: set) -> set:
-    holders = set()
-    for stmt in module.body:
-        if _contains_any(stmt, wanted):
-            holders.add(id(stmt))
-    return holders
-
-
-def _contains_any(node: cst.CSTNode, wanted: set) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if id(current) in wanted:
-            return True
-        stack.extend(current.children)
-    return False
+            k += 1
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) != hasattr(first, "decorator_list"):
+                return None
+        line = first.lineno
+        decorators = getattr(first, "decorator_list", None)
+        if decorators:
+            line = min(line, *(d.lineno for d in decorators))
+        starts.append(line - len(stmt.leading_lines))
+    return starts if k == len(ast_body) else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -355,10 +472,23 @@ def literal_number(node: Optional[cst.CSTNode]) -> Optional[float]:
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         inner = literal_number(node.expression)
         return None if inner is None else -inner
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+    if isinstance(node, cst.BinaryOperation):
         a, b = literal_number(node.left), literal_number(node.right)
-        return None if a is None or not b else a / b
-    if isinstance(node, cst.Call) and dotted(node.func) in ("math.sqrt", "sqrt") and node.args:
+        if a is None or b is None:
+            return None
+        op = node.operator
+        if isinstance(op, cst.Divide):
+            return a / b if b else None
+        if isinstance(op, cst.Multiply):
+            return a * b
+        if isinstance(op, cst.Add):
+            return a + b
+        if isinstance(op, cst.Subtract):
+            return a - b
+        if isinstance(op, cst.Power) and a > 0 and abs(b) < 8:
+            return a**b
+        return None
+    if isinstance(node, cst.Call) and dotted(node.func) in ("math.sqrt", "np.sqrt", "numpy.sqrt", "sqrt") and node.args:
         inner = literal_number(node.args[0].value)
         return None if inner is None or inner < 0 else inner**0.5
     return None
@@ -415,8 +545,9 @@ class ClassInfo:
 
 
 class FileAnalysis:
-    def __init__(self, module: cst.Module, path: str):
+    def __init__(self, module: cst.Module, path: str, source: Optional[str] = None):
         self.module = module
+        self.source = source  # the text parsed (module.code would codegen it all again)
         self.path = path
         self.imports = Imports()
         self.classes: dict[str, ClassInfo] = {}
@@ -426,11 +557,16 @@ class FileAnalysis:
         self.import_end_stmt: Optional[cst.CSTNode] = None
         self.functions_used_by_classes: set[str] = set()
         self.references: dict[str, int] = {}  # class name -> uncalled references (passed as value)
+        self.external_refs: dict[str, int] = {}  # ... of those, passed into calls of code in other files
+        self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
+        self.calls_in: dict[int, list] = {}  # id(FunctionDef) -> the calls in its body (not in nested defs)
         self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
         self.sites_by_key: dict = {}
         self.call_sites: dict[str, list] = {}  # callee -> [(call, enclosing FunctionDef or None)]
         self.param_exits: dict = {}  # (class, param) -> ParamExitSite
         self.bindings: list = []  # (module value, class, param): a module passed to a constructor
+        self.tuple_types: set[str] = set()  # namedtuple classes of this file (and their aliases)
+        self.variants: dict[str, list] = {}  # class name -> keys of its other definitions (if/else)
 
     # -- collection -----------------------------------------------------------------------
 
@@ -446,6 +582,13 @@ class FileAnalysis:
                     self.imports.add(small)
                     if top:
                         self.import_end_stmt = stmt
+                elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    value = small.value
+                    name = small.targets[0].target.value
+                    if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
+                        self.tuple_types.add(name)
+                    elif isinstance(value, cst.Name) and value.value in self.tuple_types:
+                        self.tuple_types.add(name)
         elif isinstance(stmt, cst.ClassDef):
             self._collect_class(stmt)
         elif isinstance(stmt, cst.FunctionDef):
@@ -456,6 +599,9 @@ class FileAnalysis:
                     self._collect_stmt(inner, top=False)
 
     def _collect_class(self, node: cst.ClassDef) -> None:
+        if any((dotted(arg.value) or "").rsplit(".", 1)[-1] == "NamedTuple" for arg in node.bases):
+            self.tuple_types.add(node.name.value)
+            return
         methods = {}
         for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
             if isinstance(stmt, cst.FunctionDef):
@@ -470,42 +616,82 @@ class FileAnalysis:
         name = node.name.value
         if name not in self.classes:
             self.classes[name] = ClassInfo(node, name, bases, methods)
+        else:
+            # `if available: class Block(Fast) else: class Block(nn.Module)`: analyse both; uses of
+            # the name may mean either
+            key = f"{name}@{len(self.variants.get(name, [])) + 2}"
+            self.variants.setdefault(name, []).append(key)
+            self.classes[key] = ClassInfo(node, key, bases, methods)
 
     def _scan_references(self, root: cst.CSTNode) -> None:
-        """Count how each local class is referenced outside classes' own flows."""
-        stack: list = [(root, False, None)]
+        """Count how each local class is referenced outside classes' own flows.
+
+        `external_refs` counts references passed into code of other files
+        (`build_model_with_cfg(ResNet, block=Bottleneck)`): what builds it there is not seen.
+        """
+        stack: list = [(stmt, False, None, False, i) for i, stmt in enumerate(root.body)]
+        holder = self.call_holder
         while stack:
-            node, in_class, fn = stack.pop()
+            node, in_class, fn, ext, top = stack.pop()
             if isinstance(node, cst.Annotation):
                 continue
             if isinstance(node, cst.FunctionDef):
-                for child in node.children:
-                    stack.append((child, in_class, node))
+                for child in child_nodes(node):
+                    stack.append((child, in_class, node, ext, top))
                 continue
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
-                callee = node.func.value
+            if isinstance(node, cst.Call):
+                holder[id(node)] = top
+                if fn is not None:
+                    self.calls_in.setdefault(id(fn), []).append(node)
+                self._note_gain_name(node)
+                callee = node.func.value if isinstance(node.func, cst.Name) else None
                 if callee in ("isinstance", "issubclass", "type"):
                     continue
                 if callee in self.classes or callee in self.functions:
                     self.call_sites.setdefault(callee, []).append((node, fn))
-                if callee in self.classes:
-                    if not in_class:
-                        self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
-                    for child in node.args:
-                        stack.append((child, in_class, fn))
-                    continue
+                if callee in self.classes and not in_class:
+                    self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
+                text = dotted(node.func) or ""
+                local = callee in self.classes or callee in self.functions or callee in _HARMLESS_BUILTINS \
+                    or text.startswith("self.") or (
+                    isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call)
+                    and dotted(node.func.value.func) == "super")  # fmt: skip
+                for child in node.args:
+                    stack.append((child, in_class, fn, not local, top))
+                if callee not in self.classes:
+                    stack.append((node.func, in_class, fn, ext, top))
+                continue
             if isinstance(node, cst.Name) and node.value in self.classes:
                 self.references[node.value] = self.references.get(node.value, 0) + 1
+                if ext:
+                    self.external_refs[node.value] = self.external_refs.get(node.value, 0) + 1
                 continue
             if isinstance(node, cst.ClassDef):
-                for child in node.body.children:
-                    stack.append((child, True, fn))
+                if isinstance(top, int) and node is root.body[top] and isinstance(node.body, cst.IndentedBlock):
+                    # a top-level class: its statements are what positions are generated for
+                    for j, child in enumerate(node.body.body):
+                        stack.append((child, True, fn, ext, (top, j)))
+                    continue
+                for child in child_nodes(node.body):
+                    stack.append((child, True, fn, ext, top))
                 continue
             if isinstance(node, cst.Attribute):
-                stack.append((node.value, in_class, fn))
+                stack.append((node.value, in_class, fn, ext, top))
                 continue
-            for child in node.children:
-                stack.append((child, in_class, fn))
+            for child in child_nodes(node):
+                stack.append((child, in_class, fn, ext, top))
+
+    def _note_gain_name(self, call: cst.Call) -> None:
+        """calculate_gain("x") / kaiming_*_(w, nonlinearity="x") anywhere in the file, run or not."""
+        text = dotted(call.func) or ""
+        name_node = None
+        if text.endswith("calculate_gain") and call.args:
+            name_node = argument(call, "nonlinearity", 0)
+        elif text.rsplit(".", 1)[-1] in ("kaiming_uniform_", "kaiming_normal_", "kaiming_uniform", "kaiming_normal"):
+            name_node = argument(call, "nonlinearity", 3)
+        name = literal_string(name_node)
+        if name is not None:
+            self.gain_calls.append((name, call))
 
     def param_candidates(self, callee: str, param: str, depth: int = 0) -> Optional[list]:
         """Values passed for `param` at this file's calls of `callee` (a class or function).
@@ -542,6 +728,9 @@ class FileAnalysis:
 
     def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int) -> Optional[list]:
         """What a simple argument expression can be: class references, None, a caller's parameter."""
+        if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
+                isinstance(node, cst.Name) and node.value in ("True", "False")):  # fmt: skip
+            return [("<literal>", node)]
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return [NONE_V]
@@ -603,17 +792,22 @@ class FileAnalysis:
         if cls.summary is not None:
             return cls.summary
         input_site = InputSite(cls.name)
-        cls.summary = Summary(entry=input_site.outcomes, exits=frozenset(), input_site=input_site)
+        cls.summary = Summary(entry=input_site.outcomes, exits=frozenset(), input_site=input_site, done=False)
         self.build_class(cls)
         found = self.method(cls, "forward")
         if found is None:
             input_site.record("unknown", None, f"{cls.name} has no forward in this file")
+            cls.summary.done = True
             return cls.summary
         ctx = Context(self, cls, found[1], depth=0)
         ctx.attrs = cls.attrs
         ctx.bind_params(found[1], self_bound=True, input_site=input_site)
         exits = ctx.run_forward()
         cls.summary.exits = exits
+        shape = ctx.returned()
+        if isinstance(shape, TupleV):  # forward returns (a, b): callers may unpack it
+            cls.summary.positions = [ctx.as_flow(item).sites for item in shape.items]
+        cls.summary.done = True
         return cls.summary
 
     # -- the run --------------------------------------------------------------------------
@@ -643,7 +837,9 @@ class FileAnalysis:
         to a caller this file does not show.
         """
         def is_used(cls: ClassInfo) -> bool:
-            return bool(cls.used_in_flow or self.references.get(cls.name) or self._built_by_a_class(cls.name))
+            name = cls.node.name.value  # every definition of a name shares its uses
+            in_flow = any(c.used_in_flow for c in self.classes.values() if c.node.name.value == name)
+            return bool(in_flow or self.references.get(name) or self._built_by_a_class(name))
 
         ordered = sorted(self.classes.values(), key=is_used)
         for cls in ordered:
@@ -652,12 +848,16 @@ class FileAnalysis:
                 continue
             used = is_used(cls)
             for site in summary.exits:
+                if isinstance(site, ActivationOutput) and not used:
+                    for head in site.sites:
+                        head.output_head = True
                 if not isinstance(site, Site) or site.outcomes:
                     continue
+                shown = cls.node.name.value
                 if used:
-                    site.record("unknown", None, f"returned by {cls.name}.forward to a caller not known here")
+                    site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
                 else:
-                    site.record("none", None, f"returned as the output of {cls.name}.forward")
+                    site.record("none", None, f"returned as the output of {shown}.forward")
 
     def _built_by_a_class(self, name: str) -> bool:
         return any(name in other.contains for other in self.classes.values())
@@ -804,7 +1004,7 @@ class FileAnalysis:
         """class name -> set of classes that (may) contain it, transitively."""
         contained_in: dict[str, set] = {name: set() for name in self.classes}
         for cls in self.classes.values():
-            stack, seen = list(cls.contains), set()
+            stack, seen = [*cls.contains, *(v for c in cls.contains for v in self.variants.get(c, ()))], set()
             while stack:
                 inner = stack.pop()
                 if inner in seen or inner not in self.classes:
@@ -812,6 +1012,7 @@ class FileAnalysis:
                 seen.add(inner)
                 contained_in[inner].add(cls.name)
                 stack.extend(self.classes[inner].contains)
+                stack.extend(self.variants.get(inner, ()))
         return contained_in
 
     def _decide_site_init(self, site: Site, cls: ClassInfo, containers: dict) -> None:
@@ -838,13 +1039,21 @@ class FileAnalysis:
             site.init_state = "unknown"
             site.init_evidence = "initialised by an init loop of a containing class in some uses only"
             return
+        # a class passed around as a value (block=Bottleneck) may be built by a class whose
+        # contents we cannot see, and so may anything it contains
+        passed = any(self.references.get(name) for name in holders | {cls.name})
         maybe = [
             c for c in self.classes.values()
-            if c.contains_unknown and c.init_rules and self.references.get(cls.name) and c.name != cls.name
+            if c.contains_unknown and c.init_rules and passed and c.name != cls.name
         ]  # fmt: skip
         if maybe:
             site.init_state = "unknown"
             site.init_evidence = f"{maybe[0].name} may contain it (built from a parameter) and runs an init loop"
+            return
+        handed = [name for name in sorted(holders | {cls.name}) if self.external_refs.get(name)]
+        if handed:
+            site.init_state = "unknown"
+            site.init_evidence = f"{handed[0]} is passed to code in another file, which may initialise it"
             return
         site.init_state, site.init_evidence = "default", "no init found for it in this file"
 
@@ -867,8 +1076,10 @@ class FileAnalysis:
 
     def _apply_rule(self, site: Site, rule) -> None:
         call, evidence, state = rule
+        if call is not None and call.undecided:
+            state, evidence, call = "unknown", f"{evidence}: `{call.text}`, {call.undecided}", None
         site.init_state, site.init_evidence = state, evidence
-        site.explicit_init = call
+        site.explicit_init = call if state == "explicit" else None
 
     # -- output ---------------------------------------------------------------------------
 
@@ -877,10 +1088,24 @@ class FileAnalysis:
         all_sites += [(None, s) for s in self.free_sites]
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
+        pending = InitScanner.pending_lines
+        nodes += [node for _, node in pending]
+        holders = dict(self.call_holder)
+        for _, site in all_sites:  # a fix anchor is a statement in the code that builds its layer
+            if site.anchor is not None and id(site.node) in holders:
+                holders[id(site.anchor)] = holders[id(site.node)]
         if self.import_end_stmt is not None:
             nodes.append(self.import_end_stmt)
-        spans = compute_spans(self.module, nodes)
-        lines = self.module.code.splitlines() if any(s.anchor is not None for _, s in all_sites) else []
+            for index, stmt in enumerate(self.module.body):
+                if stmt is self.import_end_stmt:
+                    holders[id(stmt)] = index
+        spans = compute_spans(self.module, nodes, holders, self.source)
+        for info, node in pending:
+            span = spans.get(id(node))
+            if span:
+                info.line = span[0][0]
+        text = self.source if self.source is not None else self.module.code
+        lines = text.splitlines() if any(s.anchor is not None for _, s in all_sites) else []
         init_alias = self._init_alias()
         fm = FileModel(path=self.path)
         fm.nn_alias = self._nn_alias()
@@ -898,13 +1123,14 @@ class FileAnalysis:
             if key in seen_positions:
                 continue
             seen_positions.add(key)
-            layer = self._layer(site, class_name, line, col, end_line, end_col, spans, lines, init_alias)
+            real_name = self.classes[class_name].node.name.value if class_name else None  # Block@2 -> Block
+            layer = self._layer(site, real_name, line, col, end_line, end_col, spans, lines, init_alias)
             if class_name is None:
                 fm.free_layers.append(layer)
             else:
                 cls = self.classes[class_name]
                 if class_name not in modules:
-                    modules[class_name] = ModuleModel(name=class_name, line=0, init_routines=list(cls.routines))
+                    modules[class_name] = ModuleModel(name=real_name, line=0, init_routines=list(cls.routines))
                 modules[class_name].layers.append(layer)
         fm.modules = list(modules.values())
         for name, node in self.gain_calls:
@@ -935,6 +1161,7 @@ class FileAnalysis:
             init=init,
             init_evidence=init_evidence,
             init_call=site.explicit_init,
+            output_head=site.output_head,
         )
         rec = catalogue.recommend(activation, param)
         weight = site.weight or (f"{site.name}.weight" if site.name else "weight")
@@ -1061,6 +1288,7 @@ class Context:
         self.in_init = fn.name.value == "__init__"
         self.block_is_suite = False
         self.nesting = 0  # loops and undecided branches around the current statement (constructor code)
+        self.conditional = 0  # undecided branches around the current statement
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -1099,7 +1327,7 @@ class Context:
         if not passed:
             return ParamV(name, default if default is not None else UnknownV(f"parameter {name}"))
         values = list(passed)
-        if default is not None and len(passed) < len(self.fa.call_sites.get(owner, [])):
+        if default is not None:  # built from other files too, where the default applies
             values.append(default)
         value = values[0]
         for other in values[1:]:
@@ -1170,6 +1398,7 @@ class Context:
         before = dict(self.env)
         marks = self.chain_marks()
         self.nesting += 1
+        self.conditional += 1
         self.run_block(stmt.body)
         body_added = self.take_added(marks)
         after_body = self.env
@@ -1179,6 +1408,7 @@ class Context:
         elif stmt.orelse is not None:
             self.run_block(stmt.orelse.body)
         self.nesting -= 1
+        self.conditional -= 1
         else_added = self.take_added(marks)
         for chain, _ in marks:
             added, other = body_added.get(id(chain), []), else_added.get(id(chain), [])
@@ -1207,18 +1437,51 @@ class Context:
         return added
 
     def static_condition(self, test: cst.BaseExpression) -> Optional[bool]:
-        """`if norm_layer is None:` on a parameter whose default is None: take the default's branch."""
+        """Branches decided by a parameter's default that no call here overrides:
+        `if norm_layer is None:`, `if init_weights:`, `if not zero_init:`."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.static_condition(test.expression)
+            return None if inner is None else not inner
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             comp = test.comparisons[0]
-            if isinstance(test.left, cst.Name) and isinstance(comp.comparator, cst.Name):
-                if comp.comparator.value == "None":
-                    value = self.env.get(test.left.value)
-                    if isinstance(value, ParamV):
-                        is_none = value.default == NONE_V
-                        if isinstance(comp.operator, cst.Is):
-                            return is_none
-                        if isinstance(comp.operator, cst.IsNot):
-                            return not is_none
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                value = self.held_value(test.left)
+                if value is None:
+                    return None
+                is_none = value == NONE_V
+                if isinstance(comp.operator, cst.Is):
+                    return is_none
+                if isinstance(comp.operator, cst.IsNot):
+                    return not is_none
+            return None
+        if isinstance(test, (cst.Name, cst.Attribute)):
+            value = self.held_value(test)
+            if value == NONE_V:
+                return False
+            if isinstance(value, tuple) and value and value[0] == "<literal>":
+                literal = value[1]
+                if isinstance(literal, cst.Name):
+                    return literal.value == "True"
+                number = literal_number(literal)
+                if number is not None:
+                    return bool(number)
+        return None
+
+    def held_value(self, node: cst.BaseExpression) -> Optional[object]:
+        """What a local name certainly holds here (its default, a class, a literal), else None.
+
+        Not self attributes: forward's `if self.downsample is not None` is about a module that
+        callers this file does not show may pass.
+        """
+        if not isinstance(node, cst.Name):
+            return None
+        value = self.env.get(node.value)
+        if isinstance(value, ParamV):
+            value = value.default
+        if value == NONE_V or isinstance(value, ClassRefV):
+            return value
+        if isinstance(value, tuple) and value and value[0] == "<literal>":
+            return value
         return None
 
     def run_loop(self, stmt: Union[cst.For, cst.While]) -> None:
@@ -1244,24 +1507,45 @@ class Context:
             self.run_block(stmt.orelse.body)
 
     def bind_loop_target(self, stmt: cst.For) -> None:
-        iterable = stmt.iter
-        target = stmt.target
-        element: object = UnknownV("loop element")
-        # for layer in self.layers / for i, layer in enumerate(self.layers)
-        if isinstance(iterable, cst.Call) and dotted(iterable.func) in ("enumerate", "zip") and iterable.args:
-            inner = self.eval_module(iterable.args[0].value, bind_site=False)
-            element = list_element(inner)
-            if isinstance(target, cst.Tuple) and len(target.elements) == 2:
-                target = target.elements[1].value
+        """for layer in self.layers / for i, layer in enumerate(...) / for a, b in zip(...)."""
+        target, iterable = stmt.target, stmt.iter
+        pairs: list = [(target, iterable)]
+        func = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
+        if func in ("enumerate", "zip", "reversed") and iterable.args:
+            args = [a.value for a in iterable.args if a.keyword is None]
+            if func == "reversed":
+                pairs = [(target, args[0])]
+            elif func == "enumerate" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                pairs = [(target.elements[0].value, None), (target.elements[1].value, args[0])]
+            elif func == "zip" and isinstance(target, cst.Tuple) and len(target.elements) == len(args):
+                pairs = [(element.value, arg) for element, arg in zip(target.elements, args)]
             else:
-                target = None
-        elif not self.in_init:
-            element = list_element(self.eval_module(iterable, bind_site=False))
-        if isinstance(target, cst.Name):
-            self.env[target.value] = element if element is not None else UnknownV("loop element")
-        elif target is not None:
-            for name in _names_in(target):
-                self.env[name] = UnknownV("loop element")
+                pairs = [(target, None)]
+        for name_node, source in pairs:
+            element: object = UnknownV("loop element")
+            if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and not source.args \
+                    and source.func.attr.value == "values":  # fmt: skip
+                source = source.func.value  # for layer in self.heads.values(): a ModuleDict's modules
+            if source is not None and self.plain_iterable(source):
+                element = list_element(self.eval_module(source, bind_site=False))
+            if isinstance(name_node, cst.Name):
+                self.env[name_node.value] = element
+            else:
+                for name in _names_in(name_node):
+                    self.env[name] = UnknownV("loop element")
+
+    def plain_iterable(self, node: cst.BaseExpression) -> bool:
+        """An iterable that evaluating has no side effect on the model: a name, self.x, a literal list."""
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return all(not isinstance(e, cst.StarredElement) and self.plain_iterable_item(e.value) for e in node.elements)
+        return self.plain_iterable_item(node)
+
+    def plain_iterable_item(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Name):
+            return True
+        if isinstance(node, cst.Attribute):
+            return self.plain_iterable_item(node.value)
+        return isinstance(node, cst.Subscript) and self.plain_iterable_item(node.value) and not self.in_init
 
     def run_small(self, small: cst.BaseSmallStatement, stmt: cst.CSTNode) -> None:
         self.current_stmt = stmt
@@ -1290,6 +1574,11 @@ class Context:
             if self.cls is not None:
                 self.name_sites(value, attr, value_node, f"{self.self_name}.{attr}")
         elif isinstance(target, (cst.Tuple, cst.List)):
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            if isinstance(value, TupleV) and not starred and len(value.items) == len(target.elements):
+                for element, item in zip(target.elements, value.items):
+                    self.assign(element.value, item, value_node)
+                return
             for element in target.elements:
                 if isinstance(element.value, cst.Name):
                     self.env[element.value.value] = UnknownV("unpacked")
@@ -1333,6 +1622,10 @@ class Context:
                     site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
                 elif self.block_is_suite:
                     site.fix_reason = "built in a one-line compound statement"
+        elif isinstance(value, ChainV) and value.kind == "alt":
+            # `partial(nn.Conv2d, kernel_size=1) if use_conv else nn.Linear`: each option is self.<name>
+            for _, option in value.items:
+                self.name_sites(option, name, value_node, expr, uncertain)
         elif isinstance(value, ChainV):
             index: Optional[int] = 0
             for item in value.items:
@@ -1409,6 +1702,8 @@ class Context:
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return NONE_V
+            if node.value in ("True", "False"):
+                return ("<literal>", node)
             if node.value in self.env:
                 value = self.env[node.value]
                 return value
@@ -1426,6 +1721,8 @@ class Context:
             if q:
                 return ClassRefV(q)
             return UnknownV(short_code(node))
+        if isinstance(node, (cst.Call, cst.BinaryOperation)) and literal_number(node) is not None:
+            return ("<literal>", node)  # np.sqrt(2), 1 / 3: a number, e.g. a gain's default
         if isinstance(node, cst.Call):
             return self.eval_module_call(node)
         if isinstance(node, (cst.List, cst.Tuple)):
@@ -1446,6 +1743,9 @@ class Context:
             self.env = saved
             return ChainV([("<loop>", [(None, element)])], "list")
         if isinstance(node, cst.IfExp):
+            taken = self.static_condition(node.test)
+            if taken is not None:
+                return self.eval_module(node.body if taken else node.orelse)
             body = self.eval_module(node.body)
             orelse = self.eval_module(node.orelse)
             return alternative(body, orelse)
@@ -1520,6 +1820,7 @@ class Context:
         ctx.attrs = self.attrs
         ctx.in_init = True
         ctx.nesting = self.nesting
+        ctx.conditional = self.conditional
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)
         if not ctx.returns:
@@ -1595,6 +1896,10 @@ class Context:
             return UnknownV(f"nn.{nn_name}")
         if q.endswith("OrderedDict") or q == "dict" or q == "list":
             return self.eval_plain_container(call)
+        if q in ("functools.partial", "partial") and call.args:
+            # partial(nn.Conv2d, kernel_size=1): still that class when called
+            inner = self.eval_module(call.args[0].value, bind_site=False)
+            return inner if isinstance(inner, ClassRefV) else UnknownV(f"`{short_code(call, 50)}`")
         if q.endswith(("Conv2dNormActivation", "Conv3dNormActivation", "Conv1dNormActivation", "ConvNormActivation")):
             return self.conv_norm_activation(call)
         if q.startswith("func:"):
@@ -1697,7 +2002,7 @@ class Context:
                     merged |= self.flow_items(branch, flow, where).sites
                 flow = Flow(frozenset(merged))
             else:
-                flow = self.apply_module(value, flow, f"next in {where}")
+                flow = self.as_flow(self.apply_module(value, flow, f"next in {where}"))
         return flow
 
     def call_helper(self, name: str, call: cst.Call) -> object:
@@ -1709,6 +2014,7 @@ class Context:
         ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node or call)
         ctx.in_init = True
         ctx.nesting = self.nesting
+        ctx.conditional = self.conditional
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
         ctx.run_block(fn.body)
@@ -1762,14 +2068,21 @@ class Context:
     # -- flows ----------------------------------------------------------------------------
 
     def as_flow(self, value: object) -> Flow:
+        if isinstance(value, TupleV):  # a tuple used whole: each element goes where it goes
+            sites: frozenset = frozenset()
+            for item in value.items:
+                sites |= self.as_flow(item).sites
+            return Flow(sites)
         return value if isinstance(value, Flow) else OPAQUE
 
     def consume(self, flow: Flow, activation: str, param: Optional[float], evidence: str) -> None:
         for site in flow.sites:
             site.record(activation, param, evidence)
 
-    def apply_module(self, value: object, flow: Flow, evidence: str) -> Flow:
-        """Feed a flow through a module value; return the flow at its output."""
+    def apply_module(self, value: object, flow: Flow, evidence: str) -> object:
+        """Feed a flow through a module value; return the flow at its output (a TupleV when
+        the module is a class of this file whose forward returns a tuple)."""
+        flow = self.as_flow(flow)
         if isinstance(value, ParamV):
             default = value.default
             if isinstance(default, ClassRefV):
@@ -1785,14 +2098,14 @@ class Context:
             return Flow(frozenset({value.site}))
         if isinstance(value, ActV):
             self.consume(flow, value.activation, value.param, f"{value.evidence} ({evidence})")
-            return OPAQUE
+            return activated(flow)
         if isinstance(value, TransparentV):
             return flow
         if isinstance(value, ChainV):
             if value.kind == "alt":
                 merged: set = set()
                 for _, option in value.items:
-                    merged |= self.apply_module(option, flow, evidence).sites
+                    merged |= self.as_flow(self.apply_module(option, flow, evidence)).sites
                 return Flow(frozenset(merged))
             if value.summary is None:
                 self.summarise_chain(value) if value.kind == "sequential" else None
@@ -1822,16 +2135,24 @@ class Context:
             return TransparentV(nn_name)
         return UnknownV(ref.qualname)
 
-    def apply_summary(self, summary: Summary, flow: Flow, what: str) -> Flow:
-        for activation, param, evidence in summary.entry:
+    def apply_summary(self, summary: Summary, flow: Flow, what: str) -> object:
+        if not summary.done:  # DlaTree holding a DlaTree: its own summary is not known yet
+            self.consume(flow, "unknown", None, f"goes into {what}, which contains itself")
+            return OPAQUE
+        for activation, param, evidence in list(summary.entry):
             self.consume(flow, activation, param, f"{evidence}, first in {what}")
         if not summary.entry and flow.sites:
             # The module never touches its input in a way we saw: unknown, not none.
             self.consume(flow, "unknown", None, f"{what} does not use its input visibly")
-        exits = set(s for s in summary.exits if s is not summary.input_site)
-        if summary.input_site in summary.exits:
-            exits |= flow.sites
-        return Flow(frozenset(exits))
+        def through(sites: frozenset) -> Flow:
+            out = set(s for s in sites if s is not summary.input_site)
+            if summary.input_site in sites:
+                out |= flow.sites
+            return Flow(frozenset(out))
+
+        if summary.positions is not None:
+            return TupleV([through(sites) for sites in summary.positions])
+        return through(summary.exits)
 
     def eval_flow(self, node: cst.BaseExpression) -> object:
         """Evaluate an expression in forward: tensors are flows, self.x are module values."""
@@ -1866,14 +2187,16 @@ class Context:
             base = self.eval_flow(node.value)
             if isinstance(base, ChainV):
                 return list_element(base)
+            if isinstance(base, TupleV):
+                index = _literal_index(node)
+                if index is not None and -len(base.items) <= index < len(base.items):
+                    return base.items[index]
+                return self.as_flow(base)
             if isinstance(base, Flow) and base.sites:
                 return base  # slicing keeps which layer produced the values
             return OPAQUE
         if isinstance(node, (cst.Tuple, cst.List)):
-            for element in node.elements:
-                value = self.as_flow(self.eval_flow(element.value))
-                self.consume(value, "none", None, "packed into a tuple/list")
-            return OPAQUE
+            return TupleV([self.eval_flow(element.value) for element in node.elements])
         if isinstance(node, cst.IfExp):
             body = self.eval_flow(node.body)
             orelse = self.eval_flow(node.orelse)
@@ -1919,6 +2242,9 @@ class Context:
         callee = self.eval_flow(func) if isinstance(func, cst.Name) else None
         if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
             return self.apply_to_args(callee, call, short_code(func))
+        if isinstance(func, cst.Name) and func.value in self.fa.tuple_types:
+            # a namedtuple of this file packs its arguments: GoogLeNetOutputs(x, aux2, aux1)
+            return TupleV([self.eval_flow(arg.value) for arg in call.args])
         if isinstance(func, cst.Name) and func.value in self.fa.functions and self.depth < MAX_INLINE_DEPTH:
             return self.inline_function(self.fa.functions[func.value], call)
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
@@ -1939,6 +2265,22 @@ class Context:
             held = held.default
         if isinstance(held, tuple) and held and held[0] == "<literal>":
             return literal_number(held[1])
+        return None
+
+    def string(self, node: cst.BaseExpression) -> Optional[str]:
+        """A string written here, or held by a parameter / self attribute with a literal value."""
+        value = literal_string(node)
+        if value is not None:
+            return value
+        held: object = None
+        if isinstance(node, cst.Name):
+            held = self.env.get(node.value)
+        elif isinstance(node, cst.Attribute) and dotted(node.value) == self.self_name:
+            held = self.attrs.get(node.attr.value)
+        if isinstance(held, ParamV):
+            held = held.default
+        if isinstance(held, tuple) and held and held[0] == "<literal>":
+            return literal_string(held[1])
         return None
 
     def activation_param(self, call: cst.Call, spec: Optional[tuple], activation: str) -> Optional[float]:
@@ -1963,7 +2305,7 @@ class Context:
             self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into `{what}(...)`")
         return OPAQUE
 
-    def apply_to_args(self, value: object, call: cst.Call, what: str) -> Flow:
+    def apply_to_args(self, value: object, call: cst.Call, what: str) -> object:
         args = [a for a in call.args if a.keyword is None and not a.star]
         if not args:
             for arg in call.args:
@@ -1984,7 +2326,7 @@ class Context:
             else:
                 param = self.activation_param(call, (spec[0], spec[1] - 1) if spec else None, activation)
             self.consume(receiver, activation, param, f".{method}() in forward")
-            return OPAQUE
+            return activated(receiver)
         if method in catalogue.TRANSPARENT_FUNCTIONS:
             for arg in call.args:
                 extra = self.as_flow(self.eval_flow(arg.value))
@@ -2008,7 +2350,7 @@ class Context:
             self.consume(first, activation, param, f"{_functional_prefix(call)}{fname} in forward")
             for other in inputs[1:]:
                 self.consume(other, "none", None, f"argument of {fname}")
-            return OPAQUE
+            return activated(first)
         if fname in catalogue.TRANSPARENT_FUNCTIONS:
             if fname == "add":
                 merged: set = set()
@@ -2032,10 +2374,7 @@ class Context:
         ctx.self_name = self.self_name
         self.bind_flow_args(ctx, fn, call, self_bound=True)
         ctx.run_block(fn.body)
-        merged: set = set()
-        for value in ctx.returns:
-            merged |= ctx.as_flow(value).sites
-        return Flow(frozenset(merged))
+        return ctx.returned()
 
     def inline_function(self, fn: cst.FunctionDef, call: cst.Call) -> object:
         ctx = Context(self.fa, self.cls, fn, self.depth + 1)
@@ -2044,9 +2383,18 @@ class Context:
         ctx.self_name = "<no self>"
         self.bind_flow_args(ctx, fn, call, self_bound=False)
         ctx.run_block(fn.body)
+        return ctx.returned()
+
+    def returned(self) -> object:
+        """What an inlined forward helper returns: a tuple kept as a tuple when every return is
+        one of the same length (`x, aux2, aux1 = self._forward(x)`), else one flow."""
+        values = self.returns
+        if values and all(isinstance(v, TupleV) and len(v.items) == len(values[0].items) for v in values):
+            return TupleV([Flow(frozenset().union(*(self.as_flow(v.items[i]).sites for v in values)))
+                           for i in range(len(values[0].items))])  # fmt: skip
         merged: set = set()
-        for value in ctx.returns:
-            merged |= ctx.as_flow(value).sites
+        for value in values:
+            merged |= self.as_flow(value).sites
         return Flow(frozenset(merged))
 
     def bind_flow_args(self, ctx: "Context", fn: cst.FunctionDef, call: cst.Call, self_bound: bool) -> None:
@@ -2108,6 +2456,13 @@ def _names_in(node: cst.CSTNode) -> Iterator[str]:
     elif isinstance(node, (cst.Tuple, cst.List)):
         for element in node.elements:
             yield from _names_in(element.value)
+
+
+def _literal_index(node: cst.Subscript) -> Optional[int]:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = literal_number(node.slice[0].slice.value)
+    return int(value) if value is not None and value == int(value) else None
 
 
 def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
@@ -2200,7 +2555,7 @@ class InitScanner:
         self.cls = cls
 
     @staticmethod
-    def init_call_of(fa: FileAnalysis, call: cst.Call) -> Optional[tuple[str, cst.BaseExpression, InitCall]]:
+    def init_call_of(fa: FileAnalysis, call: cst.Call, ctx: Optional["Context"] = None) -> Optional[tuple[str, cst.BaseExpression, InitCall]]:
         """If `call` initialises a weight, (function, weight expression, InitCall)."""
         func = call.func
         text = dotted(func)
@@ -2210,37 +2565,44 @@ class InitScanner:
             target = func.value
             if isinstance(target, cst.Attribute) and target.attr.value == "data":
                 target = target.value
-            return func.attr.value, target, InitScanner._describe(fa, func.attr.value, call)
+            return func.attr.value, target, InitScanner._describe(fa, func.attr.value, call, ctx)
         name = init_function_name(q, text)
         if name is not None and call.args:
             weight = call.args[0].value
-            return name, weight, InitScanner._describe(fa, name, call)
+            return name, weight, InitScanner._describe(fa, name, call, ctx)
         return None
 
     @staticmethod
-    def _describe(fa: FileAnalysis, name: str, call: cst.Call) -> InitCall:
+    def _describe(fa: FileAnalysis, name: str, call: cst.Call, ctx: Optional["Context"] = None) -> InitCall:
+        """What an init call does to the gain; `undecided` says which argument cannot be read."""
         info = InitCall(function=name, text=short_code(call, 80), line=0)
+        number = ctx.number if ctx is not None else literal_number
+        string = ctx.string if ctx is not None else literal_string
+
+        def read(node, reader, what):
+            if node is None:
+                return None
+            value = reader(node)
+            if value is None:
+                info.undecided = info.undecided or f"its {what} `{short_code(node, 40)}` is not known statically"
+            return value
+
         if name.startswith("kaiming_"):
-            info.nonlinearity = literal_string(argument(call, "nonlinearity", 3))
-            a = argument(call, "a", 1)
-            info.a = literal_number(a) if a is not None else None
+            info.nonlinearity = read(argument(call, "nonlinearity", 3), string, "nonlinearity")
+            info.a = read(argument(call, "a", 1), number, "slope a")
             info.mode = literal_string(argument(call, "mode", 2))
-            if info.nonlinearity is not None:
-                fa.gain_calls.append((info.nonlinearity, call))
         gain = argument(call, "gain", 1) if name.startswith(("xavier_", "orthogonal_")) else None
         if isinstance(gain, cst.Call) and (dotted(gain.func) or "").endswith("calculate_gain") and gain.args:
-            info.gain_name = literal_string(gain.args[0].value)
-            info.gain_param = literal_number(gain.args[1].value) if len(gain.args) > 1 else None
+            info.gain_name = read(argument(gain, "nonlinearity", 0), string, "gain name")
+            info.gain_param = read(argument(gain, "param", 1), number, "gain parameter")
+        elif gain is not None:
+            info.gain = read(gain, number, "gain")
         return info
 
     @staticmethod
     def note_direct(ctx: Context, call: cst.Call) -> None:
         fa = ctx.fa
-        if (dotted(call.func) or "").endswith("calculate_gain") and call.args:
-            name = literal_string(call.args[0].value)
-            if name is not None:
-                fa.gain_calls.append((name, call))
-        found = InitScanner.init_call_of(fa, call)
+        found = InitScanner.init_call_of(fa, call, ctx)
         if found is None:
             return
         function, weight, info = found
@@ -2249,18 +2611,29 @@ class InitScanner:
         if not (isinstance(target, cst.Attribute) and target.attr.value == "weight"):
             return
         holder = target.value
-        site = InitScanner.site_for(ctx, holder)
-        if site is not None:
+        sites = InitScanner.sites_for(ctx, holder)
+        for site in sites:
+            if info.undecided and site.init_state != "explicit":
+                site.explicit_init = None
+                site.init_state = "unknown"
+                site.init_evidence = f"`{info.text}`: {info.undecided}"
+                continue
+            if ctx.conditional and site.init_state != "explicit":
+                site.explicit_init = None
+                site.init_state = "unknown"
+                site.init_evidence = f"`{info.text}` runs only under a condition not decided here"
+                continue
             site.explicit_init = info
             site.init_state = "explicit"
             site.init_evidence = f"`{info.text}`"
+        if sites:
             InitScanner.pending_lines.append((info, call))
 
     pending_lines: list = []
 
     @staticmethod
-    def site_for(ctx: Context, holder: cst.BaseExpression) -> Optional[Site]:
-        """self.fc / self.body[0] / self.net.fc1 / conv (a local) -> the layer site."""
+    def sites_for(ctx: Context, holder: cst.BaseExpression) -> list:
+        """self.fc / self.body[0] / self.net.fc1 / conv (a local) / a loop variable over layers -> sites."""
         value = ctx.eval_module(holder, bind_site=False) if not isinstance(holder, cst.Subscript) else None
         if isinstance(holder, cst.Subscript):
             base = ctx.eval_module(holder.value, bind_site=False)
@@ -2276,7 +2649,11 @@ class InitScanner:
                 for key, item in base.items:
                     if key == holder.attr.value:
                         value = item
-        return value.site if isinstance(value, LayerV) else None
+        if isinstance(value, LayerV):
+            return [value.site]
+        if isinstance(value, ChainV) and value.kind == "alt" and all(isinstance(v, LayerV) for _, v in value.items):
+            return [v.site for _, v in value.items]  # for layer in [self.a, self.b]: init(layer.weight)
+        return []
 
     def scan(self) -> None:
         """Tree-wide init rules of this class: init loops, self.apply(fn), post_init().
@@ -2294,6 +2671,27 @@ class InitScanner:
             if name not in reached:
                 for node in _walk_statements(fn.body):
                     self.scan_statement(node, fn, name, "unknown")
+                self.direct_inits_not_run(fn, name)
+
+    def direct_inits_not_run(self, fn: cst.FunctionDef, method: str) -> None:
+        """`nn.init.x_(self.fc.weight)` in a method construction does not run (reinit(), a public
+        reset_parameters()): whoever calls it is not known here, so those layers are unknown."""
+        self_name = fn.params.params[0].name.value if fn.params.params else "self"
+        by_name = {site.name: site for site in self.cls.sites if site.name}
+        if not by_name:
+            return
+        for call in self.fa.calls_in.get(id(fn), ()):
+            found = InitScanner.init_call_of(self.fa, call)
+            if found is None:
+                continue
+            weight = found[1]
+            if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight"):
+                continue
+            name = _self_path(weight.value, self_name)
+            site = by_name.get(name) if name else None
+            if site is not None and site.init_state is None and site.explicit_init is None:
+                site.init_state = "unknown"
+                site.init_evidence = f"`{short_code(call, 60)}` in {self.cls.name}.{method}(), which building the model does not run"
 
     def reached_from_init(self) -> dict:
         """Methods that running the constructor calls: name -> (class, FunctionDef)."""
@@ -2305,7 +2703,7 @@ class InitScanner:
         while stack:
             fn = stack.pop()
             self_name = fn.params.params[0].name.value if fn.params.params else "self"
-            for call in _walk_calls(fn.body):
+            for call in self.fa.calls_in.get(id(fn), ()):
                 func = call.func
                 if isinstance(func, cst.Attribute) and dotted(func.value) == self_name:
                     name = func.attr.value
@@ -2363,6 +2761,8 @@ class InitScanner:
         target, found = rules
         for types, call in found:
             self.add_rule(types, call, f"{where} in {cls.name}.{method}", state, prefix)
+        if _calls_super(target, target.name.value):
+            self.add_rule(None, None, f"{where} calls super().{target.name.value}, not in this file", "unknown", prefix)
         cls.routines.append(target.name.value)
 
     def post_init_rule(self, method: str, state: str) -> None:
@@ -2376,7 +2776,9 @@ class InitScanner:
         var = params[0].name.value if params else "module"
         for types, call in self.branches(fn.body, var):
             self.add_rule(types, call, f"post_init() -> {found[0].name}._init_weights", state)
-        # what _init_weights leaves alone keeps the default; a branch we cannot read is unknown
+        if _calls_super(fn, "_init_weights"):
+            # transformers' PreTrainedModel._init_weights initialises Linear/Conv itself, out of sight
+            self.add_rule(None, None, f"post_init() -> {found[0].name}._init_weights -> super()._init_weights, not in this file", "unknown")
         self.cls.routines.append("_init_weights")
 
     def branches(self, body: cst.BaseSuite, var: str, names: Optional[set] = None) -> Iterator[tuple]:
@@ -2389,6 +2791,31 @@ class InitScanner:
         for stmt in _block_list(body):
             if isinstance(stmt, cst.If):
                 yield from self.if_chain(stmt, var, names)
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                # for m in self.modules(): _weight_init(m)  -- a helper of this file does the branching
+                for small in stmt.body:
+                    helper = self.helper_taking(small.value, var) if isinstance(small, cst.Expr) else None
+                    if helper is not None:
+                        fn, param = helper
+                        self.inlined += 1
+                        yield from self.branches(fn.body, param)
+                        self.inlined -= 1
+
+    inlined = 0  # helper depth while reading init branches
+
+    def helper_taking(self, node: cst.BaseExpression, var: str) -> Optional[tuple]:
+        """`helper(var, ...)` / `self.helper(var)` with a helper of this file: (FunctionDef, its parameter)."""
+        if not isinstance(node, cst.Call) or not node.args or dotted(node.args[0].value) != var or self.inlined > 2:
+            return None
+        text = dotted(node.func) or ""
+        fn, skip = self.fa.functions.get(text), 0
+        if fn is None and text.startswith("self.") and self.cls is not None:
+            found = self.fa.method(self.cls, text[5:])
+            fn, skip = (found[1], 1) if found else (None, 0)
+        if fn is None:
+            return None
+        params = (list(fn.params.posonly_params) + list(fn.params.params))[skip:]
+        return (fn, params[0].name.value) if params else None
 
     def if_chain(self, stmt: cst.If, var: str, names: set) -> Iterator:
         current: Optional[cst.CSTNode] = stmt
@@ -2467,6 +2894,13 @@ class InitScanner:
         for node in _walk_calls(body):
             found = InitScanner.init_call_of(self.fa, node)
             if found is None:
+                helper = self.helper_taking(node, var)
+                if helper is not None:  # if isinstance(m, nn.Linear): init_layer(m)
+                    self.inlined += 1
+                    inner = self.weight_init_in(helper[0].body, helper[1])
+                    self.inlined -= 1
+                    if inner is not None:
+                        return inner
                 continue
             function, weight, info = found
             if dotted(weight) in (f"{var}.weight", f"{var}.weight.data"):
@@ -2485,6 +2919,28 @@ class InitRule:
     evidence: str
     state: str  # "explicit" | "unknown"
     prefix: Optional[str] = None  # self.<prefix>.apply(fn) / self.<prefix>.modules(): that subtree only
+
+
+def _calls_super(fn: cst.FunctionDef, name: str) -> bool:
+    """Does fn call super().<name>(...) (an init routine continued in a base class)?"""
+    for call in _walk_calls(fn.body):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == name and isinstance(func.value, cst.Call):
+            if dotted(func.value.func) == "super":
+                return True
+    return False
+
+
+def _self_path(node: cst.BaseExpression, self_name: str) -> Optional[str]:
+    """self.net.fc1 -> "net.fc1"; self.body[0] -> "body.0"; else None."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        base = _self_path(node.value, self_name)
+        index = literal_number(node.slice[0].slice.value)
+        return f"{base}.{int(index)}" if base and index is not None and index >= 0 else None
+    text = dotted(node)
+    if text and text.startswith(self_name + "."):
+        return text[len(self_name) + 1 :]
+    return None
 
 
 def _class_name_vars(body: cst.CSTNode, var: str) -> Iterator[str]:
@@ -2512,7 +2968,7 @@ def _walk_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
 
 
 def _flat_statements(body) -> Iterator[cst.CSTNode]:
@@ -2555,7 +3011,7 @@ def _walk_calls(body: cst.CSTNode) -> Iterator[cst.Call]:
         node = stack.pop()
         if isinstance(node, cst.Call):
             yield node
-        stack.extend(reversed(node.children))
+        stack.extend(reversed(child_nodes(node)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -2584,7 +3040,7 @@ def analyze(source: str, path: str) -> FileModel:
         raise SourceError("too deeply nested to parse") from None
     InitScanner.pending_lines = []
     try:
-        fa = FileAnalysis(module, path)
+        fa = FileAnalysis(module, path, source)
         model = fa.run_with_lines()
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None
@@ -2592,15 +3048,10 @@ def analyze(source: str, path: str) -> FileModel:
 
 
 def _run_with_lines(self: FileAnalysis) -> FileModel:
-    """Run, then give explicit init calls their line numbers (one span pass for all)."""
+    """Run, then name the line of each explicit init call in its evidence (the lines came with
+    the layers' positions, in the same pass)."""
     model = self.run()
-    pending = InitScanner.pending_lines
-    if pending:
-        spans = compute_spans(self.module, [node for _, node in pending])
-        for info, node in pending:
-            span = spans.get(id(node))
-            if span:
-                info.line = span[0][0]
+    if InitScanner.pending_lines:
         for layer in model.layers:
             if layer.init_call is not None and layer.init_evidence.endswith("`") and layer.init_call.line > 0:
                 layer.init_evidence = f"{layer.init_evidence} (line {layer.init_call.line})"

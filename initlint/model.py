@@ -22,6 +22,8 @@ class InitCall:
     gain_name: Optional[str] = None  # gain=calculate_gain("...") of xavier & co
     gain_param: Optional[float] = None
     mode: Optional[str] = None  # kaiming's mode=
+    gain: Optional[float] = None  # a numeric gain= of xavier & co (gain=math.sqrt(2)), when written as a number
+    undecided: Optional[str] = None  # set when an argument that decides the gain cannot be read statically
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Layer:
     init_call: Optional[InitCall] = None
     fix: Optional[FixPlan] = None
     recommended: Optional[str] = None  # the init call to use, filled from the catalogue
+    output_head: bool = False  # the output of its activation is what the model returns (a generator's Tanh)
 
     def row(self) -> dict:
         """The `inspect` JSON row."""

@@ -27,7 +27,8 @@ from typing import Optional
 import pytest
 
 from initlint.analysis import analyze
-from initlint.model import Finding, Layer
+from initlint.api import noqa_codes, suppress
+from initlint.model import Layer
 from initlint.rules import RULES_BY_CODE, run_rules, select_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +36,6 @@ RULES = ROOT / "rules"
 EXAMPLES = sorted(p for p in RULES.glob("IL*/*.py") if not p.name.endswith(".fixed.py"))
 
 CODE_RE = re.compile(r"^IL\d{3}$")
-# The noqa forms ruff and flake8 accept: bare `# noqa`, or `# noqa: CODE[, CODE...]`.
-NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 ROW_KEY = {"act": "activation", "param": "activation_param", "init": "init", "layer": "layer", "class": "class",
            "type": "layer_type"}  # fmt: skip
 
@@ -56,7 +55,7 @@ def parse_expectations(source: str) -> dict[int, Expectation]:
         if tok.type != tokenize.COMMENT:
             continue
         line = tok.start[0]
-        noqa = noqa_codes(tok.string)
+        noqa = noqa_codes(tok.string.split("expect:", 1)[0])
         if "expect:" not in tok.string:
             if noqa is not None:
                 found[line] = Expectation(line, [], {}, noqa)
@@ -73,21 +72,6 @@ def parse_expectations(source: str) -> dict[int, Expectation]:
                 raise AssertionError(f"line {line}: cannot read {item!r} in an expect: comment")
         found[line] = Expectation(line, codes, keys, noqa)
     return found
-
-
-def noqa_codes(comment: str) -> Optional[frozenset]:
-    match = NOQA_RE.search(comment.split("expect:", 1)[0])
-    if match is None:
-        return None
-    codes = match.group("codes")
-    return frozenset(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else frozenset()
-
-
-def suppressed(finding: Finding, expectations: dict[int, Expectation]) -> bool:
-    exp = expectations.get(finding.line)
-    if exp is None or exp.noqa is None:
-        return False
-    return not exp.noqa or finding.code in exp.noqa
 
 
 def rules_for(folder: str) -> list:
@@ -119,8 +103,8 @@ def check_example(path: Path) -> list[str]:
     by_line: dict[int, Counter] = {}
     for finding in findings:
         raw_by_line.setdefault(finding.line, Counter())[finding.code] += 1
-        if not suppressed(finding, expectations):
-            by_line.setdefault(finding.line, Counter())[finding.code] += 1
+    for finding in suppress(findings, source):  # noqa comments applied exactly as `initlint check` does
+        by_line.setdefault(finding.line, Counter())[finding.code] += 1
     for line in sorted(set(by_line) | {n for n, e in expectations.items() if e.codes}):
         want = Counter(expectations[line].codes) if line in expectations else Counter()
         got = by_line.get(line, Counter())
@@ -200,11 +184,3 @@ def test_expectation_checker_catches_mistakes(tmp_path: Path) -> None:
     assert "flagged_probe.py:9: the analysis reports ['b']" in problems
     assert "flagged_probe.py:10: expected act=relu, inspect says 'none'" in problems
     assert "flagged_probe.py:10: `# noqa` on a line with no finding" in problems
-
-
-def test_noqa_forms() -> None:
-    assert noqa_codes("# noqa") == frozenset()
-    assert noqa_codes("# noqa: IL101") == {"IL101"}
-    assert noqa_codes("# noqa: IL101, IL102  expect: act=relu") == {"IL101", "IL102"}
-    assert noqa_codes("# noqa:IL101 expect: IL102 act=relu") == {"IL101"}
-    assert noqa_codes("# expect: act=relu") is None

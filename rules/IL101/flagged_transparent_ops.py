@@ -40,7 +40,7 @@ class ResnetBlock(nn.Module):
             nn.ReLU(True),
             nn.Dropout(0.5),
             nn.ReflectionPad2d(1),
-            nn.Conv2d(dim, dim, kernel_size=3, padding=0, bias=True),  # expect: act=none init=default layer=conv_block.5
+            nn.Conv2d(dim, dim, kernel_size=3, padding=0, bias=True),  # expect: act=none init=default layer=conv_block.6
             nn.InstanceNorm2d(dim),
         )
 

@@ -1,0 +1,286 @@
+"""What the analysis says beyond the rule book's `expect:` keys: evidence, init states decided
+from where routines run, and the patterns real code has that a fixture would not show well."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from initlint.analysis import SourceError, analyze
+
+
+def rows(source: str) -> dict:
+    model = analyze(textwrap.dedent(source), "m.py")
+    return {(layer.class_name, layer.name): layer.row() for layer in model.layers}
+
+
+def test_activation_from_a_constructor_default_says_so():
+    got = rows(
+        """
+        import torch.nn as nn
+
+        class Mlp(nn.Module):
+            def __init__(self, act_layer=nn.GELU):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.act = act_layer()
+
+            def forward(self, x):
+                return self.act(self.fc(x))
+        """
+    )[("Mlp", "fc")]
+    assert got["activation"] == "gelu"
+    assert "act_layer default nn.GELU" in got["activation_evidence"]
+
+
+def test_a_caller_in_the_file_passing_another_activation_makes_it_unknown():
+    got = rows(
+        """
+        import torch.nn as nn
+
+        class Mlp(nn.Module):
+            def __init__(self, act_layer=nn.GELU):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.act = act_layer()
+
+            def forward(self, x):
+                return self.act(self.fc(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Mlp()
+                self.b = Mlp(act_layer=nn.ReLU)
+
+            def forward(self, x):
+                return self.b(self.a(x))
+        """
+    )[("Mlp", "fc")]
+    assert got["activation"] == "unknown"
+
+
+def test_a_slope_or_nonlinearity_not_known_statically_makes_init_unknown():
+    got = rows(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self, cfg):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.gc = nn.Linear(4, 4)
+                nn.init.kaiming_uniform_(self.fc.weight, a=cfg.slope, nonlinearity="leaky_relu")
+                nn.init.xavier_uniform_(self.gc.weight, gain=nn.init.calculate_gain(cfg.act))
+
+            def forward(self, x):
+                return F.relu(self.gc(F.leaky_relu(self.fc(x), 0.2)))
+        """
+    )
+    assert rows_state(got) == {"fc": "unknown", "gc": "unknown"}
+    assert "cfg.slope" in got[("Net", "fc")]["init_evidence"]
+
+
+def rows_state(got: dict) -> dict:
+    return {name: row["init"] for (_, name), row in got.items()}
+
+
+def test_init_routines_count_only_where_construction_runs_them():
+    got = rows(
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.enc = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+                self.head = nn.Linear(4, 4)
+                self.enc.apply(self._init)
+
+            def _init(self, m):
+                if isinstance(m, nn.Linear):
+                    nn.init.kaiming_normal_(m.weight)
+
+            def init_head(self):
+                nn.init.zeros_(self.head.weight)
+
+            def forward(self, x):
+                return self.head(self.enc(x))
+        """
+    )
+    # self.enc.apply(...) reaches enc's layers only; init_head() is not run by __init__
+    assert rows_state(got) == {"enc.0": "explicit", "head": "unknown"}
+
+
+def test_model_apply_outside_the_class_and_classname_tests():
+    source = """
+        import torch.nn as nn
+
+        class D(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.main = nn.Sequential(nn.Conv2d(3, 4, 3), nn.LeakyReLU(0.2))
+
+            def forward(self, x):
+                return self.main(x)
+
+        def weights_init(m):
+            classname = m.__class__.__name__
+            if classname.find("Conv") != -1:
+                nn.init.normal_(m.weight.data, 0.0, 0.02)
+
+        net = D()
+        {apply}
+        """
+    assert rows_state(rows(source.format(apply="net.apply(weights_init)"))) == {"main.0": "explicit"}
+    assert rows_state(rows(source.format(apply="other = D()"))) == {"main.0": "default"}
+    # one of two constructions initialised: it depends on the use
+    both = source.format(apply="net.apply(weights_init)\n        other = D()")
+    assert rows_state(rows(both)) == {"main.0": "unknown"}
+
+
+def test_post_init_defers_to_transformers_base_init():
+    got = rows(
+        """
+        import torch.nn as nn
+        from transformers import PreTrainedModel
+
+        class Pooler(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.dense = nn.Linear(4, 4)
+                self.activation = nn.Tanh()
+
+            def forward(self, x):
+                return self.activation(self.dense(x))
+
+        class MyPreTrainedModel(PreTrainedModel):
+            def _init_weights(self, module):
+                super()._init_weights(module)
+                if isinstance(module, nn.LayerNorm):
+                    module.weight.data.fill_(1.0)
+
+        class MyModel(MyPreTrainedModel):
+            def __init__(self, config):
+                super().__init__(config)
+                self.pooler = Pooler()
+                self.post_init()
+
+            def forward(self, x):
+                return self.pooler(x)
+        """
+    )[("Pooler", "dense")]
+    assert (got["activation"], got["init"]) == ("tanh", "unknown")
+
+
+def test_tuples_keep_their_elements_apart():
+    got = rows(
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Enc(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Linear(4, 4)
+                self.b = nn.Linear(4, 4)
+
+            def forward(self, x):
+                return self.a(x), self.b(x)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.enc = Enc()
+                self.fc = nn.Linear(4, 4)
+                self.gc = nn.Linear(4, 4)
+
+            def _pair(self, x):
+                return self.fc(x), self.gc(x)
+
+            def forward(self, x):
+                p, q = self._pair(x)
+                u, v = self.enc(q)
+                return F.relu(p) + torch.tanh(u) + v
+        """
+    )
+    assert got[("Net", "fc")]["activation"] == "relu"
+    assert got[("Net", "gc")]["activation"] == "none"  # it goes into Enc, whose first op is a Linear
+    assert got[("Enc", "a")]["activation"] == "tanh"
+    assert got[("Enc", "b")]["activation"] == "none"
+
+
+def test_a_module_that_contains_itself_is_unknown_not_endless():
+    got = rows(
+        """
+        import torch.nn as nn
+
+        class Tree(nn.Module):
+            def __init__(self, levels=2):
+                super().__init__()
+                self.conv = nn.Conv2d(4, 4, 3)
+                self.child = Tree(levels - 1) if levels > 1 else nn.ReLU()
+
+            def forward(self, x):
+                return self.child(self.conv(x))
+        """
+    )
+    assert got[("Tree", "conv")]["activation"] == "unknown"
+
+
+def test_gain_names_are_found_in_code_that_construction_does_not_run():
+    model = analyze(
+        textwrap.dedent(
+            """
+            import torch.nn as nn
+
+            def later(w):
+                nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain("gelu"))
+
+            class Net(nn.Module):
+                def reinit(self):
+                    nn.init.kaiming_normal_(self.fc.weight, nonlinearity="silu")
+            """
+        ),
+        "m.py",
+    )
+    assert sorted((g.name, g.line) for g in model.gain_calls) == [("gelu", 5), ("silu", 9)]
+
+
+def test_source_that_does_not_parse_raises_source_error():
+    with pytest.raises(SourceError) as caught:
+        analyze("class X(:\n    pass\n", "bad.py")
+    assert caught.value.line == 1
+
+
+def test_a_tuple_returning_module_inside_containers_and_alternatives():
+    """Found on transformers' BERT: a module returning a tuple, called where the module is one
+    of two alternatives and inside a Sequential."""
+    got = rows(
+        """
+        import torch.nn as nn
+
+        class Pair(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+            def forward(self, x):
+                return self.fc(x), x
+
+        class Net(nn.Module):
+            def __init__(self, fast=False):
+                super().__init__()
+                self.block = Pair() if fast else nn.Identity()
+                self.seq = nn.Sequential(Pair(), nn.ReLU())
+
+            def forward(self, x):
+                return self.seq(self.block(x))
+        """
+    )
+    # `fast` is False by default and nothing here passes it: block is the Identity, and
+    # the only Pair that runs is the one the Sequential's ReLU follows
+    assert got[("Pair", "fc")]["activation"] == "relu"
