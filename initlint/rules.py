@@ -155,7 +155,10 @@ class XavierBeforeRelu(Rule):
         if catalogue.FAMILY.get(layer.activation) not in ("relu", "leaky", "smooth"):
             return
         rec = catalogue.recommend(layer.activation, layer.activation_param)
-        given = catalogue.torch_gain(call.gain_name, call.gain_param) if call.gain_name else 1.0
+        if call.gain is not None:
+            given = call.gain
+        else:
+            given = catalogue.torch_gain(call.gain_name, call.gain_param) if call.gain_name else 1.0
         if rec is None or given is None or not _gain_is_off(layer, given, rec.gain):
             return
         act = catalogue.display_name(layer.activation, layer.activation_param)
@@ -207,6 +210,8 @@ class LeakySlopeMismatch(Rule):
             return
         if call.a is None and catalogue.FAMILY.get(layer.activation) == "relu":
             return
+        if catalogue.FAMILY.get(layer.activation) == "leaky" and layer.activation_param is None:
+            return  # the activation's slope could not be read: nothing to compare with
         rec = catalogue.recommend(layer.activation, layer.activation_param)
         gain = _explicit_gain(layer)
         if rec is None or gain is None or abs(gain / rec.gain - 1.0) <= 0.01:

@@ -25,12 +25,7 @@ FLAGGED = sorted(p for p in RULES.glob("*/flagged_*.py") if not p.name.endswith(
 
 # Examples whose `.fixed.py` is right but which the analysis cannot produce yet. Strict: when
 # the analysis learns it, the test reports XPASS and the mark must go.
-ANALYSIS_GAPS = {
-    "IL103/flagged_dcgan_generator.py": (
-        "the last ConvTranspose2d feeds the Tanh whose output forward returns (an output head); "
-        "the analysis does not mark layers whose activation output is the model's output"
-    ),
-}
+ANALYSIS_GAPS: dict[str, str] = {}
 
 
 def case_id(path: Path) -> str:
