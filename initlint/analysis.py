@@ -40,6 +40,7 @@ INPLACE_INIT_METHODS = frozenset(
     {"normal_", "uniform_", "zero_", "fill_", "copy_", "mul_", "div_", "trunc_normal_", "orthogonal_",
      "clamp_", "set_", "data_", "kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_"}
 )  # fmt: skip
+CONSTRUCTOR_DEFAULT = re.compile(r"\b\w+ default\b")  # evidence such as "act_layer default nn.GELU"
 NORM_HINT = re.compile(r"norm|bn$|^bn", re.I)
 
 
@@ -1168,6 +1169,9 @@ class FileAnalysis:
         if rec is not None:
             layer.recommended = "; ".join(rec.calls(weight, init_alias or "torch.nn.init"))
         layer.fix = self._fix_plan(site, spans, lines)
+        if layer.fix.reason is None and CONSTRUCTOR_DEFAULT.search(evidence):
+            # Callers in other files may pass another activation than the default.
+            layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
         return layer
 
     def _fix_plan(self, site: Site, spans: dict, lines: list) -> FixPlan:

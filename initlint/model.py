@@ -39,6 +39,7 @@ class FixPlan:
     weight: str = ""  # expression for the weight, e.g. "self.body[0].weight"
     loop_over: Optional[str] = None  # container to loop over (ModuleList built inline)
     reason: Optional[str] = None  # why it cannot be fixed, when it cannot
+    unsafe_reason: Optional[str] = None  # an assumption the fix rests on that the file cannot prove
 
 
 @dataclass
