@@ -62,6 +62,7 @@ Choices, and why:
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 import io
 import os
@@ -232,15 +233,37 @@ class _Names:
             for stmt in self.tree.body
         )
         self._all: Optional[set[str]] = None
+        # Per node: its children's start lines (sorted) and the children, and each scope's
+        # bound names, computed once, so a file with many findings stays linear.
+        self._children: dict[int, tuple[list[int], list[ast.AST]]] = {}
+        self._scopes: dict[int, set[str]] = {}
+
+    def _child_at(self, node: ast.AST, line: int) -> Optional[ast.AST]:
+        entry = self._children.get(id(node))
+        if entry is None:
+            spanned = [c for c in ast.iter_child_nodes(node) if getattr(c, "end_lineno", None) is not None]
+            spanned.sort(key=_start_line)
+            entry = ([_start_line(c) for c in spanned], spanned)
+            self._children[id(node)] = entry
+        starts, children = entry
+        index = bisect.bisect_right(starts, line) - 1
+        # Children may overlap only in odd cases (decorators); look back a little.
+        for child in reversed(children[max(0, index - 2) : index + 1]):
+            if _spans(child, line):
+                return child
+        return None
 
     def local_at(self, line: int) -> set[str]:
         """Names bound in the function (or class body) scopes enclosing `line`."""
         out: set[str] = set()
         node: Optional[ast.AST] = self.tree
         while node is not None:
-            node = next((child for child in ast.iter_child_nodes(node) if _spans(child, line)), None)
+            node = self._child_at(node, line)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                out |= _bound_in_scope(node)
+                bound = self._scopes.get(id(node))
+                if bound is None:
+                    bound = self._scopes[id(node)] = _bound_in_scope(node)
+                out |= bound
         return out
 
     def everywhere(self) -> set[str]:
@@ -259,11 +282,14 @@ class _Names:
         return self._all
 
 
+def _start_line(node: ast.AST) -> int:
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+
+
 def _spans(node: ast.AST, line: int) -> bool:
     if not hasattr(node, "lineno") or getattr(node, "end_lineno", None) is None:
         return False
-    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return start <= line <= node.end_lineno
+    return _start_line(node) <= line <= node.end_lineno
 
 
 def _bound_in_scope(scope: ast.AST) -> set[str]:
