@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Union
 
@@ -82,6 +83,7 @@ class Site:
     subclass_init: Optional[str] = None  # a layer subclass in this file with its own reset_parameters
     function: Optional[str] = None  # the free function that builds it (class-less layers)
     local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
+    branches: tuple = ()  # the undecided branches it is built in, outermost first
     output_head: bool = False  # its activation's output is what a top-level model returns
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
@@ -1293,6 +1295,7 @@ class Context:
         self.block_is_suite = False
         self.nesting = 0  # loops and undecided branches around the current statement (constructor code)
         self.conditional = 0  # undecided branches around the current statement
+        self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -1403,14 +1406,18 @@ class Context:
         marks = self.chain_marks()
         self.nesting += 1
         self.conditional += 1
+        outer = self.branches
+        self.branches = outer + ((id(stmt), "body"),)
         self.run_block(stmt.body)
         body_added = self.take_added(marks)
         after_body = self.env
         self.env = dict(before)
+        self.branches = outer + ((id(stmt), "else"),)
         if isinstance(stmt.orelse, cst.If):
             self.run_if(stmt.orelse)
         elif stmt.orelse is not None:
             self.run_block(stmt.orelse.body)
+        self.branches = outer
         self.nesting -= 1
         self.conditional -= 1
         else_added = self.take_added(marks)
@@ -1752,10 +1759,14 @@ class Context:
                 return self.eval_module(node.body if taken else node.orelse)
             body = self.eval_module(node.body)
             orelse = self.eval_module(node.orelse)
+            for site in sites_in(body) + sites_in(orelse):
+                site.fix_reason = site.fix_reason or CONDITIONAL_VALUE
             return alternative(body, orelse)
         if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
             left = self.eval_module(node.left)
             right = self.eval_module(node.right)
+            for site in sites_in(right):
+                site.fix_reason = site.fix_reason or CONDITIONAL_VALUE
             if isinstance(left, ParamV) and left.default in (NONE_V, None):
                 return right
             if left == NONE_V:
@@ -1825,6 +1836,7 @@ class Context:
         ctx.in_init = True
         ctx.nesting = self.nesting
         ctx.conditional = self.conditional
+        ctx.branches = self.branches
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)
         if not ctx.returns:
@@ -2019,6 +2031,7 @@ class Context:
         ctx.in_init = True
         ctx.nesting = self.nesting
         ctx.conditional = self.conditional
+        ctx.branches = self.branches
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
         ctx.run_block(fn.body)
@@ -2060,7 +2073,7 @@ class Context:
         key = (id(node), class_name, id(call))
         if key in self.fa.sites_by_key:  # the same code run again (a method called twice, a loop)
             return self.fa.sites_by_key[key]
-        site = Site(layer_type=layer_type, node=node, class_name=class_name)
+        site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches)
         self.fa.sites_by_key[key] = site
         if self.cls is not None:
             self.cls.sites.append(site)
@@ -2508,6 +2521,26 @@ def _flatten(items: list) -> Iterator[object]:
             yield value
 
 
+# `nn.Linear(...) if c else nn.Identity()`, `given or nn.Linear(...)`: an init after the
+# statement would fail (no .weight) or re-initialise the user's module when the other value
+# is taken, and the analysis cannot tell which one it is.
+CONDITIONAL_VALUE = "built in a conditional expression: the statement may bind another value, so an init after it could fail"
+
+
+def sites_in(value: object) -> list:
+    """Every layer site inside a module value (chains, alternatives, loops)."""
+    out, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, LayerV):
+            out.append(item.site)
+        elif isinstance(item, ChainV):
+            stack.extend(item.items)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return out
+
+
 def alternative(a: object, b: object) -> object:
     if a is b:
         return a
@@ -2622,7 +2655,10 @@ class InitScanner:
                 site.init_state = "unknown"
                 site.init_evidence = f"`{info.text}`: {info.undecided}"
                 continue
-            if ctx.conditional and site.init_state != "explicit":
+            # Undecided unless it runs whenever the layer is built: in the branch that builds
+            # it, or in one around that.
+            runs_with_site = site.branches[: len(ctx.branches)] == ctx.branches
+            if ctx.conditional and not runs_with_site and site.init_state != "explicit":
                 site.explicit_init = None
                 site.init_state = "unknown"
                 site.init_evidence = f"`{info.text}` runs only under a condition not decided here"
@@ -3036,6 +3072,20 @@ def _syntax_error(source: str, exc: cst.ParserSyntaxError) -> SourceError:
 
 def analyze(source: str, path: str) -> FileModel:
     """Build the module model of one file. Raises SourceError when it does not parse."""
+    # CPython's parser first: LibCST accepts code CPython rejects (more than 200 nested
+    # brackets) and takes tens of seconds on such nesting; CPython's costs ~6% of an analysis.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes & co.: not ours to report
+            compile(source, path, "exec", 0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+    except SyntaxError as error:
+        raise SourceError(f"SyntaxError: {error.msg}", error.lineno, error.offset) from None
+    except (RecursionError, MemoryError):
+        # CPython's parser gave up on the nesting: LibCST's native parser would overflow
+        # its stack (a segfault past ~8000 levels) or take minutes.
+        raise SourceError("too deeply nested to parse") from None
+    except ValueError:
+        pass  # LibCST's own verdict below
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:

@@ -9,10 +9,12 @@ so a fix can be written back byte for byte.
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import io
 import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,7 @@ DEFAULT_EXCLUDES = (
 PYTHON_SUFFIXES = (".py", ".pyi")
 BOM = b"\xef\xbb\xbf"
 # A Python file this large is generated, not written; parsing it would take minutes and gigabytes.
-DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = 10_000_000  # the `max-file-size` default, in bytes
 
 
 class ReadError(Exception):
@@ -51,18 +53,51 @@ class Source:
     bom: bool
 
 
+# PEP 263: a comment on line 1 or 2 naming the codec.
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _cookie(data: bytes) -> tuple[Optional[str], int]:
+    """(codec named by the coding cookie, its line), or (None, 0)."""
+    for number, line in enumerate(data.splitlines()[:2], start=1):
+        match = _COOKIE.match(line)
+        if match:
+            return match.group(1).decode("ascii", "replace"), number
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            break  # the cookie may only follow a comment or blank line
+    return None, 0
+
+
 def decode(data: bytes) -> tuple[str, str, bool]:
     """(text, encoding, bom) the way the interpreter decodes source bytes, newlines kept.
 
-    Raises ReadError for null bytes, an unknown codec or bytes the codec rejects."""
+    Raises ReadError for null bytes, an unknown codec, a BOM that contradicts the cookie, or
+    bytes the codec rejects (with the line and column of the first bad byte)."""
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise ReadError("source contains null bytes (a binary file?)", line, 1)
+        at = data.index(b"\x00")
+        line = data[:at].count(b"\n") + 1
+        column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+        raise ReadError("source contains null bytes (a binary file?)", line, column)
+    bom = data.startswith(BOM)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise ReadError(str(error).rstrip(".")) from None
-    bom = data.startswith(BOM)
+        # detect_encoding's messages ("encoding problem: utf-8") do not say what is wrong.
+        declared, line = _cookie(data[len(BOM) :] if bom else data)
+        if declared is not None:
+            try:
+                codecs.lookup(declared)
+            except LookupError:
+                raise ReadError(f"unknown encoding `{declared}` in the coding cookie", line, 1) from None
+            if bom:
+                raise ReadError(f"the file starts with a UTF-8 BOM but its coding cookie says `{declared}`", line, 1) from None
+        # Undecodable bytes in the first two lines: find them to say where.
+        try:
+            (data[len(BOM) :] if bom else data).decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "utf-8"
+        else:
+            raise ReadError(str(error).rstrip(".")) from None
     if encoding == "utf-8-sig":
         encoding = "utf-8"
     body = data[len(BOM) :] if bom else data
@@ -71,36 +106,60 @@ def decode(data: bytes) -> tuple[str, str, bool]:
     except UnicodeDecodeError as error:
         line = body[: error.start].count(b"\n") + 1
         column = error.start - (body.rfind(b"\n", 0, error.start) + 1) + 1
-        raise ReadError(
-            f"not valid {encoding}: byte 0x{body[error.start]:02x} cannot be decoded "
-            "(declare the file's encoding with a PEP 263 coding cookie)",
-            line,
-            column,
-        ) from None
+        hint = "" if bom or _cookie(body)[0] else " (declare the file's encoding with a PEP 263 coding cookie)"
+        raise ReadError(f"not valid {encoding}: byte 0x{body[error.start]:02x} cannot be decoded{hint}", line, column) from None
+
+
+def _too_big(size: int, max_bytes: int) -> ReadError:
+    def show(n: int, precise: bool) -> str:
+        return f"{n} bytes" if n < 1_000_000 else f"{n / 1e6:.1f} MB" if precise else f"{n / 1e6:g} MB"
+
+    return ReadError(
+        f"file is {show(size, True)}, over the {show(max_bytes, False)} limit; not checked "
+        "(exclude it, or raise max-file-size in [tool.initlint])"
+    )
 
 
 def read(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Source:
-    """Read and decode one file. Raises ReadError with a one-line reason."""
+    """Read and decode one regular file. Raises ReadError with a one-line reason.
+
+    Opened without blocking and checked with fstat, so a fifo or device named like a Python
+    file is refused instead of hanging the run, and what is checked is what was opened."""
     try:
-        if os.path.isdir(path):
-            raise ReadError("is a directory")
-        size = os.path.getsize(path)
-        if max_bytes and size > max_bytes:
-            raise ReadError(
-                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (max-file-size); not checked"
-            )
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except ReadError:
-        raise
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError:
+        raise ReadError("is a directory") from None
     except OSError as error:
         raise ReadError(error.strerror or str(error)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError("is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError("not a regular file (a fifo, socket or device); not checked")
+        if max_bytes and info.st_size > max_bytes:
+            raise _too_big(info.st_size, max_bytes)
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data = b"".join(chunks)
+    except OSError as error:
+        raise ReadError(error.strerror or str(error)) from None
+    finally:
+        os.close(fd)
+    if max_bytes and len(data) > max_bytes:  # it grew while we read
+        raise _too_big(len(data), max_bytes)
     text, encoding, bom = decode(data)
     return Source(path, data, text, encoding, bom)
 
 
-def from_bytes(path: str, data: bytes) -> Source:
-    """A Source for bytes that do not come from a file (stdin)."""
+def from_bytes(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Source:
+    """A Source for bytes that do not come from a file (stdin); the same size limit applies."""
+    if max_bytes and len(data) > max_bytes:
+        raise _too_big(len(data), max_bytes)
     text, encoding, bom = decode(data)
     return Source(path, data, text, encoding, bom)
 
