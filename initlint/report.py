@@ -107,7 +107,7 @@ def text(
             lines.append(f"{hidden} hidden fixes can be enabled with the `--unsafe-fixes` option.")
     elif not errors:
         lines.append(style("All checks passed!", fg="green"))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def statistics(findings: list[Finding]) -> str:
