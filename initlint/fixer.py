@@ -75,7 +75,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Union
 
-from . import catalogue
+from . import catalogue, sources
 from .model import Edit, FileError, FileModel, Finding, Fix, FixPlan, Layer
 
 FIXABLE_CODES = frozenset({"IL101", "IL102", "IL103", "IL104", "IL105", "IL106"})
@@ -95,7 +95,7 @@ LOOP_VARIABLE_NAMES = ("layer", "layer_", "_layer", "init_layer", "_init_layer")
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _ENDING = re.compile(r"(\r\n|\r|\n)\Z")
-_BOM = b"\xef\xbb\xbf"
+_BOM = sources.BOM
 
 
 # --------------------------------------------------------------------------------------
@@ -877,13 +877,10 @@ class DecodedSource:
 
 
 def decode_source(data: bytes) -> DecodedSource:
-    """Decode Python source bytes as the interpreter does, keeping line endings as they are."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    bom = data.startswith(_BOM)
-    if encoding == "utf-8-sig":
-        encoding = "utf-8"
-    body = data[len(_BOM) :] if bom else data
-    return DecodedSource(body.decode(encoding), encoding, bom)
+    """Decode Python source bytes as the interpreter does, keeping line endings as they are
+    (sources.decode; raises sources.ReadError)."""
+    text, encoding, bom = sources.decode(data)
+    return DecodedSource(text, encoding, bom)
 
 
 def _same_text(analysed: str, current: str) -> bool:
@@ -910,7 +907,7 @@ def fix_file(
         with open(path, "rb") as handle:
             data = handle.read()
         decoded = decode_source(data)
-    except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
+    except (OSError, sources.ReadError) as error:
         text = expected if isinstance(expected, str) else ""
         return FixResult(path, text, text, error=FileError(path, f"cannot read the file to fix it: {error}"))
     if isinstance(expected, bytes) and expected != data or isinstance(expected, str) and not _same_text(
@@ -959,7 +956,11 @@ def _splice_bytes(data: bytes, decoded: DecodedSource, text: str, edits: list[Ed
     out.append(data[cursor:])
     new_bytes = data[:prefix] + b"".join(out)
     expected = apply_edits(text, edits)
-    if decode_source(new_bytes).text != expected:
+    try:
+        round_trip = decode_source(new_bytes).text
+    except sources.ReadError as error:
+        raise UnsafeFix(f"the encoded result does not decode: {error}") from None
+    if round_trip != expected:
         raise UnsafeFix("the encoded result does not decode to the fixed text")
     try:
         with warnings.catch_warnings():

@@ -258,7 +258,7 @@ def _module_class(
         kinds = [kinds[0]] * count  # one kind per stack: shapes line up
     acts = draw(st.lists(st.sampled_from(tuple(ACTIVATIONS)), min_size=count, max_size=count))
     quirks = draw(st.lists(st.sampled_from(("plain", "plain", "kwargs", "bias", "multiline", "continuation", "backslash", "comment", "semicolon")), min_size=count, max_size=count))
-    lines = ([f"@register"] if decorated and draw(st.booleans()) else []) + [f"class {name}({nn}.Module):"]
+    lines = (["@register"] if decorated and draw(st.booleans()) else []) + [f"class {name}({nn}.Module):"]
     if draw(st.booleans()):
         lines.append(f'@@"""Model {name}."""')
     lines += ["@@def __init__(self, width=8):", "@@@@super().__init__()"]
