@@ -20,8 +20,11 @@ positions are computed only for the nodes that are reported.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
 import re
+import typing
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Union
@@ -221,6 +224,40 @@ _SKIPPED_FIELDS = frozenset({"whitespace", "lpar", "rpar", "comma", "semicolon",
                              "trailing_whitespace", "whitespace_before", "whitespace_after"})  # fmt: skip
 
 
+class _IsNodeType(dict):
+    """type -> is it a CSTNode subclass. `isinstance` against LibCST's abstract classes goes
+    through ABCMeta's Python-level check, which the walks below would pay for every field."""
+
+    def __missing__(self, kind: type) -> bool:
+        result = self[kind] = issubclass(kind, cst.CSTNode)
+        return result
+
+
+_IS_NODE_TYPE = _IsNodeType()
+_SEQUENCE_TYPES = (tuple, list)
+
+
+def _never_a_node(annotation: object) -> bool:
+    """A field typed str, a Literal of strings or Optional[str] (Name.value, Arg.star): no child
+    node there, so leaves such as Name and SimpleString are not looked into at all."""
+    if annotation is str or annotation is type(None):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return all(isinstance(arg, str) for arg in typing.get_args(annotation))
+    if origin is Union:
+        return all(_never_a_node(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+def _child_fields(kind: type) -> tuple:
+    names = _CHILD_FIELDS[kind] = tuple(
+        f.name for f in dataclasses.fields(kind)
+        if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace") and not _never_a_node(f.type)
+    )  # fmt: skip
+    return names
+
+
 def child_nodes(node: cst.CSTNode) -> list:
     """A node's child nodes in field order, without the whitespace and punctuation.
 
@@ -230,16 +267,16 @@ def child_nodes(node: cst.CSTNode) -> list:
     kind = type(node)
     names = _CHILD_FIELDS.get(kind)
     if names is None:
-        names = _CHILD_FIELDS[kind] = tuple(
-            f.name for f in dataclasses.fields(kind) if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
-        )
+        names = _child_fields(kind)
+    is_node = _IS_NODE_TYPE
     out = []
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        value_type = type(value)
+        if is_node[value_type]:
             out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+        elif isinstance(value, _SEQUENCE_TYPES):
+            out.extend(v for v in value if is_node[type(v)])
     return out
 
 
@@ -248,12 +285,21 @@ def child_nodes(node: cst.CSTNode) -> list:
 # ---------------------------------------------------------------------------------------
 
 
-class _PositionState(CodegenState):
-    """Codegen that tracks line/column and records the span of the wanted nodes only."""
+class _SpansDone(Exception):
+    """Every wanted node of the statement being generated has its span: the rest is not needed."""
 
-    def __init__(self, module: cst.Module, wanted: set, line: int = 1, column: int = 0):
+
+class _PositionState(CodegenState):
+    """Codegen that tracks line/column and records the span of the wanted nodes only.
+
+    With `expected` (how many wanted nodes the generated statement holds), it stops with
+    _SpansDone once it has them all."""
+
+    def __init__(self, module: cst.Module, wanted: set, line: int = 1, column: int = 0,
+                 expected: Optional[int] = None):  # fmt: skip
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.wanted = wanted
+        self.remaining = expected
         self.line = line
         self.column = column
         self.starts: dict = {}
@@ -283,11 +329,16 @@ class _PositionState(CodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         key = id(node)
         if key in self.wanted and key in self.starts:
+            first = key not in self.spans
             self.spans[key] = (self.starts[key], (self.line, self.column))
+            if first and self.remaining is not None:
+                self.remaining -= 1
+                if self.remaining <= 0:
+                    raise _SpansDone
 
 
 def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Optional[dict] = None,
-                  source: Optional[str] = None) -> dict:  # fmt: skip
+                  source: Optional[str] = None, c_tree: Optional[ast.Module] = None) -> dict:  # fmt: skip
     """id(node) -> ((line, col0), (end_line, end_col0)) for the given nodes.
 
     With `holders` (id(node) -> index of the top-level statement holding it) and the source,
@@ -302,18 +353,34 @@ def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Opt
         return {}
     if holders is not None and source is not None:
         places = {holders.get(id(n)) for n in nodes}
-        tree = _c_parse(source) if None not in places else None
+        tree = (c_tree if c_tree is not None else _c_parse(source)) if None not in places else None
         starts = _statement_starts(module.body, tree.body) if tree is not None else None
         if starts is not None:
             whole = {p for p in places if isinstance(p, int)}
             members: dict = {}
             for p in places:
-                if not isinstance(p, int) and p[0] not in whole:
+                if not isinstance(p, int) and len(p) == 2 and p[0] not in whole:
                     members.setdefault(p[0], set()).add(p[1])
+            method_statements: dict = {}  # (class index, method index) -> statements of the method body
+            for p in places:
+                if not isinstance(p, int) and len(p) == 3 and p[0] not in whole and p[1] not in members.get(p[0], ()):
+                    method_statements.setdefault((p[0], p[1]), set()).add(p[2])
+            # how many wanted nodes each statement holds, so that its codegen stops at the last
+            held_by: dict = {}
+            for key in wanted:
+                place = holders[key]
+                held_by[place] = held_by.get(place, 0) + 1
+                if not isinstance(place, int):
+                    held_by[place[0]] = held_by.get(place[0], 0) + 1
+                    if len(place) == 3:
+                        held_by[place[:2]] = held_by.get(place[:2], 0) + 1
             spans: dict = {}
             for index in sorted(whole):
-                state = _PositionState(module, wanted, line=starts[index], column=0)
-                module.body[index]._codegen(state)
+                state = _PositionState(module, wanted, line=starts[index], column=0, expected=held_by[index])
+                try:
+                    module.body[index]._codegen(state)
+                except _SpansDone:
+                    pass
                 spans.update(state.spans)
             for index, wanted_members in members.items():
                 cls, ast_cls = module.body[index], tree.body[starts.ast_index[index]]
@@ -322,9 +389,34 @@ def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Opt
                     return compute_spans(module, nodes)
                 indent = cls.body.indent if cls.body.indent is not None else module.default_indent
                 for j in sorted(wanted_members):
-                    state = _PositionState(module, wanted, line=inner[j], column=0)
+                    state = _PositionState(module, wanted, line=inner[j], column=0, expected=held_by[(index, j)])
                     state.increase_indent(indent)
-                    cls.body.body[j]._codegen(state)
+                    try:
+                        cls.body.body[j]._codegen(state)
+                    except _SpansDone:
+                        pass
+                    spans.update(state.spans)
+            for (index, j), wanted_statements in method_statements.items():
+                cls, ast_cls = module.body[index], tree.body[starts.ast_index[index]]
+                inner = _statement_starts(cls.body.body, getattr(ast_cls, "body", []))
+                fn = cls.body.body[j] if inner is not None else None
+                ast_fn = ast_cls.body[inner.ast_index[j]] if inner is not None else None
+                if fn is None or not isinstance(fn.body, cst.IndentedBlock) or not hasattr(ast_fn, "decorator_list"):
+                    return compute_spans(module, nodes)
+                body_starts = _statement_starts(fn.body.body, ast_fn.body)
+                if body_starts is None:
+                    return compute_spans(module, nodes)
+                class_indent = cls.body.indent if cls.body.indent is not None else module.default_indent
+                fn_indent = fn.body.indent if fn.body.indent is not None else module.default_indent
+                for k in sorted(wanted_statements):
+                    state = _PositionState(module, wanted, line=body_starts[k], column=0,
+                                           expected=held_by[(index, j, k)])  # fmt: skip
+                    state.increase_indent(class_indent)
+                    state.increase_indent(fn_indent)
+                    try:
+                        fn.body.body[k]._codegen(state)
+                    except _SpansDone:
+                        pass
                     spans.update(state.spans)
             return spans
     state = _PositionState(module, wanted)
@@ -336,9 +428,7 @@ def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Opt
 
 
 def _c_parse(source: str):
-    import ast  # CPython's parser, in C: where statements start, without generating code
-
-    try:
+    try:  # CPython's parser, in C: where statements start, without generating code
         return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
@@ -464,12 +554,19 @@ def init_function_name(qualname: Optional[str], text: Optional[str]) -> Optional
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _literal_eval(text: str):
+    """What LibCST's `evaluated_value` returns for a literal's text (`ast.literal_eval`, which
+    parses it): the same few literals ("weight", 0, 1.0) come back again and again."""
+    return ast.literal_eval(text)
+
+
 def literal_number(node: Optional[cst.CSTNode]) -> Optional[float]:
     if node is None:
         return None
     if isinstance(node, (cst.Integer, cst.Float)):
         try:
-            return float(node.evaluated_value)
+            return float(_literal_eval(node.value))  # node.evaluated_value, cached
         except (ValueError, TypeError):
             return None
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
@@ -500,7 +597,7 @@ def literal_number(node: Optional[cst.CSTNode]) -> Optional[float]:
 def literal_string(node: Optional[cst.CSTNode]) -> Optional[str]:
     if isinstance(node, cst.SimpleString):
         try:
-            value = node.evaluated_value
+            value = _literal_eval(node.value)  # node.evaluated_value, cached
         except Exception:  # noqa: BLE001 - odd prefixes: not a literal we can use
             return None
         return value if isinstance(value, str) else None
@@ -518,9 +615,47 @@ def argument(call: cst.Call, name: str, position: Optional[int]) -> Optional[cst
     return None
 
 
+class _EnoughCode(Exception):
+    pass
+
+
+class _PrefixState(CodegenState):
+    """Codegen that stops once the code, whitespace collapsed, is longer than `limit`: the
+    collapsed text of a prefix is a prefix of the collapsed text of the whole, so the
+    truncated evidence is the same. Evidence is built for many calls that are large."""
+
+    def __init__(self, limit: int):
+        super().__init__(default_indent="    ", default_newline="\n")  # cst.Module([])'s defaults
+        self.limit = limit
+        self.size = 0
+        self.next_check = limit
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self.size += len(value)
+        if self.size > self.next_check:
+            if len(" ".join("".join(self.tokens).split())) > self.limit:
+                raise _EnoughCode
+            self.next_check = self.size + self.limit
+
+
+_SHORT_CODE_CACHE: dict = {}  # (id(node), limit) -> (node, text); cleared per file by analyze
+
+
 def short_code(node: cst.CSTNode, limit: int = 90) -> str:
-    text = " ".join(cst.Module([]).code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    key = (id(node), limit)
+    cached = _SHORT_CODE_CACHE.get(key)
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    state = _PrefixState(limit)
+    try:
+        node._codegen(state)
+    except _EnoughCode:
+        pass
+    text = " ".join("".join(state.tokens).split())
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    _SHORT_CODE_CACHE[key] = (node, text)  # the node is kept so that its id is not reused
+    return text
 
 
 # ---------------------------------------------------------------------------------------
@@ -551,6 +686,7 @@ class FileAnalysis:
     def __init__(self, module: cst.Module, path: str, source: Optional[str] = None):
         self.module = module
         self.source = source  # the text parsed (module.code would codegen it all again)
+        self.c_tree: Optional[ast.Module] = None  # CPython's ast of the same source, when analyze made one
         self.path = path
         self.imports = Imports()
         self.classes: dict[str, ClassInfo] = {}
@@ -634,42 +770,63 @@ class FileAnalysis:
         """
         stack: list = [(stmt, False, None, False, i) for i, stmt in enumerate(root.body)]
         holder = self.call_holder
+        classes, functions = self.classes, self.functions
+        # exact type checks: these node classes have no subclasses, and `isinstance` against
+        # LibCST classes pays ABCMeta's Python-level check on every miss
+        Annotation, FunctionDef, Call, Name, ClassDef, Attribute = (
+            cst.Annotation, cst.FunctionDef, cst.Call, cst.Name, cst.ClassDef, cst.Attribute)  # fmt: skip
         while stack:
             node, in_class, fn, ext, top = stack.pop()
-            if isinstance(node, cst.Annotation):
+            kind = type(node)
+            if kind is Name:
+                value = node.value
+                if value in classes:
+                    self.references[value] = self.references.get(value, 0) + 1
+                    if ext:
+                        self.external_refs[value] = self.external_refs.get(value, 0) + 1
+                continue  # a Name has no child nodes
+            if kind is Attribute:
+                stack.append((node.value, in_class, fn, ext, top))
                 continue
-            if isinstance(node, cst.FunctionDef):
-                for child in child_nodes(node):
-                    stack.append((child, in_class, node, ext, top))
-                continue
-            if isinstance(node, cst.Call):
+            if kind is Call:
                 holder[id(node)] = top
                 if fn is not None:
                     self.calls_in.setdefault(id(fn), []).append(node)
                 self._note_gain_name(node)
-                callee = node.func.value if isinstance(node.func, cst.Name) else None
+                func = node.func
+                callee = func.value if type(func) is Name else None
                 if callee in ("isinstance", "issubclass", "type"):
                     continue
-                if callee in self.classes or callee in self.functions:
+                if callee in classes or callee in functions:
                     self.call_sites.setdefault(callee, []).append((node, fn))
-                if callee in self.classes and not in_class:
+                if callee in classes and not in_class:
                     self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
-                text = dotted(node.func) or ""
-                local = callee in self.classes or callee in self.functions or callee in _HARMLESS_BUILTINS \
+                text = dotted(func) or ""
+                local = callee in classes or callee in functions or callee in _HARMLESS_BUILTINS \
                     or text.startswith("self.") or (
-                    isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call)
-                    and dotted(node.func.value.func) == "super")  # fmt: skip
+                    type(func) is Attribute and type(func.value) is Call
+                    and dotted(func.value.func) == "super")  # fmt: skip
                 for child in node.args:
                     stack.append((child, in_class, fn, not local, top))
-                if callee not in self.classes:
-                    stack.append((node.func, in_class, fn, ext, top))
+                if callee not in classes:
+                    stack.append((func, in_class, fn, ext, top))
                 continue
-            if isinstance(node, cst.Name) and node.value in self.classes:
-                self.references[node.value] = self.references.get(node.value, 0) + 1
-                if ext:
-                    self.external_refs[node.value] = self.external_refs.get(node.value, 0) + 1
+            if kind is Annotation:
                 continue
-            if isinstance(node, cst.ClassDef):
+            if kind is FunctionDef:
+                member = type(top) is tuple and len(top) == 2 and node is root.body[top[0]].body.body[top[1]]
+                for child in child_nodes(node):
+                    if member and child is node.body and type(child) is cst.IndentedBlock:
+                        # a method of a top-level class: positions are generated per statement of its body
+                        stack.append((child, in_class, node, ext, (top[0], top[1], None)))
+                    else:
+                        stack.append((child, in_class, node, ext, top))
+                continue
+            if type(top) is tuple and len(top) == 3 and top[2] is None:  # that method's body
+                for k, child in enumerate(child_nodes(node)):
+                    stack.append((child, in_class, fn, ext, (top[0], top[1], k)))
+                continue
+            if kind is ClassDef:
                 if isinstance(top, int) and node is root.body[top] and isinstance(node.body, cst.IndentedBlock):
                     # a top-level class: its statements are what positions are generated for
                     for j, child in enumerate(node.body.body):
@@ -677,9 +834,6 @@ class FileAnalysis:
                     continue
                 for child in child_nodes(node.body):
                     stack.append((child, True, fn, ext, top))
-                continue
-            if isinstance(node, cst.Attribute):
-                stack.append((node.value, in_class, fn, ext, top))
                 continue
             for child in child_nodes(node):
                 stack.append((child, in_class, fn, ext, top))
@@ -1094,15 +1248,25 @@ class FileAnalysis:
         pending = InitScanner.pending_lines
         nodes += [node for _, node in pending]
         holders = dict(self.call_holder)
+        method_bodies: dict = {}  # (class index, method index) -> id(statement of its body) -> index
         for _, site in all_sites:  # a fix anchor is a statement in the code that builds its layer
             if site.anchor is not None and id(site.node) in holders:
-                holders[id(site.anchor)] = holders[id(site.node)]
+                place = holders[id(site.node)]
+                if type(place) is tuple and len(place) == 3:
+                    # in the same method, not always in the same statement of it
+                    body = method_bodies.get(place[:2])
+                    if body is None:
+                        fn = self.module.body[place[0]].body.body[place[1]]
+                        body = method_bodies[place[:2]] = {id(stmt): k for k, stmt in enumerate(fn.body.body)}
+                    k = body.get(id(site.anchor))
+                    place = place[:2] if k is None else (place[0], place[1], k)
+                holders[id(site.anchor)] = place
         if self.import_end_stmt is not None:
             nodes.append(self.import_end_stmt)
             for index, stmt in enumerate(self.module.body):
                 if stmt is self.import_end_stmt:
                     holders[id(stmt)] = index
-        spans = compute_spans(self.module, nodes, holders, self.source)
+        spans = compute_spans(self.module, nodes, holders, self.source, self.c_tree)
         for info, node in pending:
             span = spans.get(id(node))
             if span:
@@ -3074,10 +3238,11 @@ def analyze(source: str, path: str) -> FileModel:
     """Build the module model of one file. Raises SourceError when it does not parse."""
     # CPython's parser first: LibCST accepts code CPython rejects (more than 200 nested
     # brackets) and takes tens of seconds on such nesting; CPython's costs ~6% of an analysis.
+    c_tree = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes & co.: not ours to report
-            compile(source, path, "exec", 0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+            c_tree = compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
         raise SourceError(f"SyntaxError: {error.msg}", error.lineno, error.offset) from None
     except (RecursionError, MemoryError):
@@ -3093,11 +3258,15 @@ def analyze(source: str, path: str) -> FileModel:
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
     InitScanner.pending_lines = []
+    _SHORT_CODE_CACHE.clear()
     try:
         fa = FileAnalysis(module, path, source)
+        fa.c_tree = c_tree  # compute_spans reads statement lines from it instead of parsing again
         model = fa.run_with_lines()
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None
+    finally:
+        _SHORT_CODE_CACHE.clear()  # it holds nodes of this tree
     return model
 
 
