@@ -449,16 +449,13 @@ def _check_source(
         result.findings = findings
         return result
     if stdin:  # the caller prints the fixed text or the diff; nothing is written
-        result.fixed = fixer_fixable(findings, settings.unsafe_fixes)
-        result.findings = [f for f in findings if f not in result.fixed]
+        from . import fixer
+
+        result.fixed = fixer.fixable(findings, settings.unsafe_fixes)
+        fixed_ids = {id(f) for f in result.fixed}
+        result.findings = [f for f in findings if id(f) not in fixed_ids]
         return result
     return _apply_fixes(source, findings, settings, write, result)
-
-
-def fixer_fixable(findings: list[Finding], unsafe: bool) -> list[Finding]:
-    from . import fixer
-
-    return fixer.fixable(findings, unsafe)
 
 
 def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:

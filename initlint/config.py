@@ -35,11 +35,9 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
 from . import rules as rules_module
+from .fixer import BIAS_CHOICES, DISTRIBUTIONS, MODES
 from .sources import DEFAULT_MAX_FILE_BYTES
 
-DISTRIBUTIONS = ("uniform", "normal")
-MODES = ("fan_in", "fan_out")
-BIAS = ("keep", "zeros")
 
 
 class ConfigError(Exception):
@@ -113,7 +111,7 @@ _KEYS = {
     "fix-mode": str,
     "fix-bias": str,
 }
-_CHOICES = {"fix-distribution": DISTRIBUTIONS, "fix-mode": MODES, "fix-bias": BIAS}
+_CHOICES = {"fix-distribution": DISTRIBUTIONS, "fix-mode": MODES, "fix-bias": BIAS_CHOICES}
 
 
 def validate_selectors(selectors: Iterable[str], where: str) -> list[str]:
