@@ -16,6 +16,7 @@ but the time.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -355,6 +356,8 @@ def _start_worker(settings: Settings) -> None:
     global _worker_settings
     _worker_settings = settings
     from . import analysis, rules  # noqa: F401  (imported once per worker, before its first file)
+
+    gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
 
 def _analyse_in_worker(path: str) -> tuple[FileResult, Optional[list]]:
