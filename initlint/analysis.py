@@ -21,6 +21,7 @@ positions are computed only for the nodes that are reported.
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Union
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 from libcst._nodes.internal import CodegenState
 
 from . import catalogue
@@ -994,10 +996,13 @@ class FileAnalysis:
         them and they return in turn is the model's output, "none". What is left is returned
         to a caller this file does not show.
         """
+        # every definition of a name shares its uses
+        flowing = {c.node.name.value for c in self.classes.values() if c.used_in_flow}
+        self._contained = set().union(*(c.contains for c in self.classes.values()))  # settled by now
+
         def is_used(cls: ClassInfo) -> bool:
-            name = cls.node.name.value  # every definition of a name shares its uses
-            in_flow = any(c.used_in_flow for c in self.classes.values() if c.node.name.value == name)
-            return bool(in_flow or self.references.get(name) or self._built_by_a_class(name))
+            name = cls.node.name.value
+            return bool(name in flowing or self.references.get(name) or self._built_by_a_class(name))
 
         ordered = sorted(self.classes.values(), key=is_used)
         for cls in ordered:
@@ -1018,7 +1023,10 @@ class FileAnalysis:
                     site.record("none", None, f"returned as the output of {shown}.forward")
 
     def _built_by_a_class(self, name: str) -> bool:
-        return any(name in other.contains for other in self.classes.values())
+        contained = getattr(self, "_contained", None)
+        if contained is None:
+            return any(name in other.contains for other in self.classes.values())
+        return name in contained
 
     def _link_bindings(self) -> None:
         """A module passed to a constructor (downsample=...) is followed by what follows it there."""
@@ -1047,6 +1055,7 @@ class FileAnalysis:
             InitScanner(self, cls).scan()
         self._scan_outside_apply()
         containers = self._containment()
+        self._init_loops_over_unknown = [c for c in self.classes.values() if c.contains_unknown and c.init_rules]
         for cls in self.classes.values():
             for site in cls.sites:
                 self._decide_site_init(site, cls, containers)
@@ -1200,10 +1209,7 @@ class FileAnalysis:
         # a class passed around as a value (block=Bottleneck) may be built by a class whose
         # contents we cannot see, and so may anything it contains
         passed = any(self.references.get(name) for name in holders | {cls.name})
-        maybe = [
-            c for c in self.classes.values()
-            if c.contains_unknown and c.init_rules and passed and c.name != cls.name
-        ]  # fmt: skip
+        maybe = [c for c in self._init_loops_over_unknown if c.name != cls.name] if passed else []
         if maybe:
             site.init_state = "unknown"
             site.init_evidence = f"{maybe[0].name} may contain it (built from a parameter) and runs an init loop"
@@ -3236,6 +3242,25 @@ def _syntax_error(source: str, exc: cst.ParserSyntaxError) -> SourceError:
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CHECK_NODE = CSTNode.__post_init__
+
+
+@contextlib.contextmanager
+def _parsed_nodes_unvalidated() -> Iterator[None]:
+    """Skip LibCST's check of each node as the parser builds it (a sixth of the parse).
+
+    The check guards trees built by hand; a parsed tree of code CPython has compiled is
+    valid by construction (LibCST's own comment on `CSTNode.__post_init__` says as much).
+    Nodes other threads build meanwhile go unchecked too: initlint builds none."""
+    CSTNode.__post_init__ = _no_check  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CSTNode.__post_init__ = _CHECK_NODE  # type: ignore[method-assign]
+
+
+def _no_check(self: cst.CSTNode) -> None:
+    pass
 
 
 def parse_by_statement(source: str, c_tree: Optional[ast.Module]) -> cst.Module:
@@ -3247,9 +3272,12 @@ def parse_by_statement(source: str, c_tree: Optional[ast.Module]) -> cst.Module:
     parse gives: each piece's trailing lines become the next statement's leading lines, as
     LibCST itself assigns them. Pieces that disagree on the file's indent or line ending
     (None in the tree means "the module's default") fall back to the whole parse."""
-    body = c_tree.body if c_tree is not None else []
-    if len(body) < 2:
-        return cst.parse_module(source)
+    if c_tree is None:
+        return cst.parse_module(source)  # CPython has not vouched for it: LibCST checks all
+    if len(c_tree.body) < 2:
+        with _parsed_nodes_unvalidated():
+            return cst.parse_module(source)
+    body = c_tree.body
     offsets = [0]  # offset of each line's first character, 1-based lines
     offsets.extend(m.end() for m in _LINE_BREAK.finditer(source))
     starts = []
@@ -3266,7 +3294,8 @@ def parse_by_statement(source: str, c_tree: Optional[ast.Module]) -> cst.Module:
         starts.append(line)
     starts[0] = 1  # the first piece also holds the file's header
     bounds = [offsets[line - 1] for line in starts] + [len(source)]
-    pieces = [cst.parse_module(source[a:b]) for a, b in zip(bounds, bounds[1:])]
+    with _parsed_nodes_unvalidated():
+        pieces = [cst.parse_module(source[a:b]) for a, b in zip(bounds, bounds[1:])]
     newlines = {p.default_newline for p in pieces[:-1]}
     newlines.add(pieces[-1].default_newline if _LINE_BREAK.search(source, bounds[-2]) else pieces[0].default_newline)
     indents = {p.default_indent for p in pieces if any(isinstance(s, cst.BaseCompoundStatement) for s in p.body)}
