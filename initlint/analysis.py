@@ -3320,19 +3320,33 @@ def parse_by_statement(source: str, c_tree: Optional[ast.Module]) -> cst.Module:
 
 def analyze(source: str, path: str) -> FileModel:
     """Build the module model of one file. Raises SourceError when it does not parse."""
-    # A tree of a million live nodes makes each collection of the cyclic garbage collector
-    # walk all of them: it cost a sixth of the parse. The tree is freed by reference
-    # counting; what cycles the analysis leaves go at the next collection after this.
+    return analyze_with_tree(source, path)[0]
+
+
+def analyze_with_tree(source: str, path: str) -> tuple[FileModel, Optional[ast.Module]]:
+    """analyze(), and CPython's tree of the source it parsed first (None if CPython could
+    not build one), for the fixer to reuse."""
+    with collector_paused():
+        return _analyze(source, path)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for one file's work.
+
+    A tree of a million live nodes makes each of its collections walk all of them: that
+    cost a sixth of the parse, and more the longer the file. The tree is freed by reference
+    counting; what cycles the work leaves go at the first collection after this."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(source, path)
+        yield
     finally:
         if collecting:
             gc.enable()
 
 
-def _analyze(source: str, path: str) -> FileModel:
+def _analyze(source: str, path: str) -> tuple[FileModel, Optional[ast.Module]]:
     # CPython's parser first: LibCST accepts code CPython rejects (more than 200 nested
     # brackets) and takes tens of seconds on such nesting; CPython's costs ~6% of an analysis.
     c_tree = None
@@ -3364,7 +3378,7 @@ def _analyze(source: str, path: str) -> FileModel:
         raise SourceError("too deeply nested to analyse") from None
     finally:
         _SHORT_CODE_CACHE.clear()  # it holds nodes of this tree
-    return model
+    return model, c_tree
 
 
 def _run_with_lines(self: FileAnalysis) -> FileModel:

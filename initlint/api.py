@@ -463,10 +463,17 @@ def _check_source(
 
 def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
     """Analysis, rules, suppressions and fix plans for one decoded file."""
+    from . import analysis
+
+    with analysis.collector_paused():
+        return _findings_of(source, settings)
+
+
+def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
     from . import analysis, rules
 
     try:
-        file_model = analysis.analyze(source.text, source.path)
+        file_model, tree = analysis.analyze_with_tree(source.text, source.path)
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
@@ -478,7 +485,7 @@ def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findin
 
     if any(f.code in fixer.FIXABLE_CODES for f in findings):
         options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
-        fixer.attach_fixes(findings, file_model, options, source.text)
+        fixer.attach_fixes(findings, file_model, options, source.text, tree)
     return findings, None
 
 

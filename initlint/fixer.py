@@ -157,6 +157,7 @@ def attach_fixes(
     file_model: FileModel,
     options: Any = None,
     source: Optional[str] = None,
+    tree: Optional[ast.Module] = None,
 ) -> list[Unfixable]:
     """Set `finding.fix` on every IL101-IL106 finding whose layer can be fixed.
 
@@ -165,12 +166,13 @@ def attach_fixes(
     `source` is the file's text as read (newlines untranslated): it gives line endings,
     indentation, the names bound where a call goes, where a missing import goes, a free loop
     variable. Pass it; without it "\\n" and the plan's indentation are used and fixes that
-    need more are skipped. Returns the findings of fixable rules that got no fix, and why.
+    need more are skipped. `tree`, CPython's tree of that source if the caller has it, saves
+    parsing it again. Returns the findings of fixable rules that got no fix, and why.
     """
     opts = FixOptions.coerce(options)
     lines = split_lines(source) if source is not None else None
     layers = {(layer.line, layer.column): layer for layer in file_model.layers}
-    names = _Names(source)
+    names = _Names(source, tree)
     indents = _simple_statement_indents(names.tree, lines) if names.tree is not None else {}
     unfixable: list[Unfixable] = []
     import_edit: Optional[Edit] = None
@@ -202,7 +204,7 @@ def attach_fixes(
                 import_edit = _insert_after(lines, import_anchor, ["import torch"], "")
             edits.append(import_edit)
             module = "torch.nn.init"
-        statements = _init_lines(layer, plan, module, opts, source, indent, names)
+        statements = _init_lines(layer, plan, module, opts, indent, names)
         edits.append(_insert_after(lines, anchor, statements, indent))
         act = catalogue.display_name(layer.activation, layer.activation_param)
         target = f"`{plan.weight}`" if not plan.loop_over else f"each layer in `{plan.loop_over}`"
@@ -220,9 +222,10 @@ def attach_fixes(
 class _Names:
     """What names the source binds where, so an inserted call cannot pick up a shadowed one."""
 
-    def __init__(self, source: Optional[str]):
-        self.tree: Optional[ast.Module] = None
-        if source is not None:
+    def __init__(self, source: Optional[str], tree: Optional[ast.Module] = None):
+        self.source = source
+        self.tree: Optional[ast.Module] = tree
+        if source is not None and tree is None:
             try:
                 self.tree = _parse(source)
             except (SyntaxError, ValueError):
@@ -237,6 +240,20 @@ class _Names:
         # bound names, computed once, so a file with many findings stays linear.
         self._children: dict[int, tuple[list[int], list[ast.AST]]] = {}
         self._scopes: dict[int, set[str]] = {}
+        self._first_indent: Optional[str] = None
+
+    def first_indent(self) -> str:
+        """The file's first INDENT token ("" if none), tokenized once per file, not per fix."""
+        if self._first_indent is None:
+            self._first_indent = ""
+            try:
+                for token in tokenize.generate_tokens(io.StringIO(self.source or "").readline):
+                    if token.type == tokenize.INDENT:
+                        self._first_indent = token.string
+                        break
+            except (tokenize.TokenError, SyntaxError, IndentationError):
+                pass
+        return self._first_indent
 
     def _child_at(self, node: ast.AST, line: int) -> Optional[ast.AST]:
         entry = self._children.get(id(node))
@@ -420,13 +437,11 @@ def _init_module(file_model: FileModel, names: _Names, line: int) -> tuple[Optio
     return None, None
 
 
-def _init_lines(
-    layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, source: Optional[str], indent: str, names: _Names
-) -> list[str]:
+def _init_lines(layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, indent: str, names: _Names) -> list[str]:
     """The inserted statements, without the anchor's indentation (nested bodies indented)."""
     rec = catalogue.recommend(layer.activation, layer.activation_param)
     assert rec is not None
-    unit = _indent_unit(source, indent)
+    unit = _indent_unit(names.first_indent(), indent)
     if plan.loop_over:
         variable = _free_name(names.everywhere())
         weight = f"{variable}.weight" if not plan.weight else plan.weight
@@ -468,21 +483,12 @@ def _bias_lines(weight: str, init_module: str, unit: str) -> list[str]:
     return [f"if {module}.bias is not None:", f"{unit}{init_module}.zeros_({module}.bias)"]
 
 
-def _indent_unit(source: Optional[str], indent: str) -> str:
+def _indent_unit(first_indent: str, indent: str) -> str:
     """One level of indentation for a nested body: the file's own first INDENT, if it uses
     the same character as the anchor's indentation; else a tab or four spaces."""
     char = "\t" if "\t" in indent else " "
     fallback = "\t" if char == "\t" else "    "
-    if not source:
-        return fallback
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.INDENT:
-                unit = token.string
-                return unit if unit and set(unit) == {char} else fallback
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        pass
-    return fallback
+    return first_indent if first_indent and set(first_indent) == {char} else fallback
 
 
 def _free_name(used: set[str]) -> str:

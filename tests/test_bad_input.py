@@ -416,14 +416,14 @@ def test_file_changed_after_analysis_is_not_fixed(tmp_path, monkeypatch):
     path = tmp_path / "model.py"
     path.write_text(GOOD)
     edited = GOOD + "# saved by an editor meanwhile\n"
-    real_analyze = api_analysis().analyze
+    real_analyze = api_analysis().analyze_with_tree
 
     def analyze_then_edit(source, name):
-        model = real_analyze(source, name)
+        analysed = real_analyze(source, name)
         path.write_text(edited)
-        return model
+        return analysed
 
-    monkeypatch.setattr(api_analysis(), "analyze", analyze_then_edit)
+    monkeypatch.setattr(api_analysis(), "analyze_with_tree", analyze_then_edit)
     result = api.check_file(str(path), _fix_settings())
     assert str(result.error) == f"{path}: error: the file changed on disk since it was read; not fixed"
     assert path.read_text() == edited
@@ -433,14 +433,14 @@ def test_file_changed_after_analysis_is_not_fixed(tmp_path, monkeypatch):
 def test_file_deleted_after_analysis_is_not_recreated(tmp_path, monkeypatch):
     path = tmp_path / "model.py"
     path.write_text(GOOD)
-    real_analyze = api_analysis().analyze
+    real_analyze = api_analysis().analyze_with_tree
 
     def analyze_then_delete(source, name):
-        model = real_analyze(source, name)
+        analysed = real_analyze(source, name)
         path.unlink()
-        return model
+        return analysed
 
-    monkeypatch.setattr(api_analysis(), "analyze", analyze_then_delete)
+    monkeypatch.setattr(api_analysis(), "analyze_with_tree", analyze_then_delete)
     result = api.check_file(str(path), _fix_settings())
     assert result.error is not None and str(result.error).startswith(f"{path}: error: cannot read the file to fix it:")
     assert "No such file or directory" in result.error.message
