@@ -22,7 +22,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -639,14 +638,19 @@ class _CacheIndex:
             unused = [key for key in entries if key not in self.used]
             for key in unused[: len(entries) - CACHE_MAX_ENTRIES]:
                 del entries[key]
+        # a name of this process's own (no tempfile: its import costs pre-commit's one-file run)
+        temp = os.path.join(self.folder, f".index-{os.getpid()}-{os.urandom(4).hex()}.tmp")
         try:
             prepare_cache_dir(self.folder)
-            fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".index-", suffix=".tmp")
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(entries, handle, separators=(",", ":"))
             os.replace(temp, self.path)
-        except OSError:
-            pass  # a read-only checkout still gets its findings, just not cached
+        except OSError:  # a read-only checkout, a full disk: findings still, just not cached
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
 
 
 def prepare_cache_dir(folder: str) -> None:

@@ -29,13 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
-
 from . import rules as rules_module
-from .fixer import BIAS_CHOICES, DISTRIBUTIONS, MODES
+from .model import BIAS_CHOICES, DISTRIBUTIONS, MODES
 from .sources import DEFAULT_MAX_FILE_BYTES
 
 
@@ -149,8 +144,18 @@ def from_table(table: dict, source: str, root: str) -> Config:
     return config
 
 
+def _toml():
+    """The TOML reader, imported only when a config file is read (pre-commit's one-file runs count milliseconds)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.9/3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
 def load_file(path: Path) -> Optional[dict]:
     """The [tool.initlint] table of a pyproject.toml, or None if it has none."""
+    tomllib = _toml()
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -186,7 +191,7 @@ def load(start: Path, explicit: Optional[str] = None, isolated: bool = False) ->
         elif table is None:
             # A standalone initlint.toml holds the table's keys at top level.
             with open(path, "rb") as handle:
-                table = tomllib.load(handle)
+                table = _toml().load(handle)
         return from_table(table, str(path), str(path.resolve().parent))
     found = find(start)
     if found is None:

@@ -76,7 +76,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Union
 
 from . import catalogue, sources
-from .model import Edit, FileError, FileModel, Finding, Fix, FixPlan, Layer
+from .model import BIAS_CHOICES, DISTRIBUTIONS, MODES, Edit, FileError, FileModel, Finding, Fix, FixPlan, Layer
 
 FIXABLE_CODES = frozenset({"IL101", "IL102", "IL103", "IL104", "IL105", "IL106"})
 # What follows these layers makes their right init a choice (or a guess), not a fact.
@@ -88,9 +88,6 @@ NEVER_FIX_ACTIVATIONS = {
     "logsigmoid": "a layer followed by LogSigmoid is an output head: its init is a choice, not a fact",
     "unknown": "what follows this layer is not known statically: a fix would be a guess",
 }
-DISTRIBUTIONS = ("uniform", "normal")
-MODES = ("fan_in", "fan_out")
-BIAS_CHOICES = ("keep", "zeros")
 LOOP_VARIABLE_NAMES = ("layer", "layer_", "_layer", "init_layer", "_init_layer")
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")

@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
+# What the fix options may be set to: the fixer and the config both read these.
+DISTRIBUTIONS = ("uniform", "normal")
+MODES = ("fan_in", "fan_out")
+BIAS_CHOICES = ("keep", "zeros")
+
 
 @dataclass
 class InitCall:
