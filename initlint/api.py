@@ -484,7 +484,8 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
 
     if any(f.code in fixer.FIXABLE_CODES for f in findings):
         options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
-        fixer.attach_fixes(findings, file_model, options, source.text, tree)
+        for unfixable in fixer.attach_fixes(findings, file_model, options, source.text, tree):
+            unfixable.finding.no_fix = unfixable.reason
     return findings, None
 
 
@@ -692,6 +693,7 @@ def finding_from_json(data: dict) -> Finding:
         end_column=data["end_column"],
         class_name=data.get("class"),
         layer=data.get("layer"),
+        no_fix=data.get("no_fix"),
         fix=fix,
     )
 

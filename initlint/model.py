@@ -158,6 +158,7 @@ class Finding:
     class_name: Optional[str] = None
     layer: Optional[str] = None
     fix: Optional[Fix] = None
+    no_fix: Optional[str] = None  # a fixable rule's finding without a fix: why not
 
     def as_json(self) -> dict:
         return {
@@ -171,6 +172,7 @@ class Finding:
             "class": self.class_name,
             "layer": self.layer,
             "fix": asdict(self.fix) if self.fix else None,
+            "no_fix": self.no_fix,
         }
 
 

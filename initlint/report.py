@@ -89,6 +89,8 @@ def text(
                 lines.append(f"  {finding.line:>4} | {code_line}")
                 width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else len(code_line) - finding.column + 1)
                 lines.append(f"       | {' ' * (finding.column - 1)}{style('^' * width, fg='red')}")
+        if full and finding.no_fix:
+            lines.append(f"       = no autofix: {finding.no_fix}")
     if not show_summary:
         return "\n".join(lines) + ("\n" if lines else "")
     remaining = len(findings)

@@ -3,10 +3,13 @@ from where routines run, and the patterns real code has that a fixture would not
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
+import libcst as cst
 import pytest
 
+from initlint import analysis
 from initlint.analysis import SourceError, analyze
 
 
@@ -284,3 +287,40 @@ def test_a_tuple_returning_module_inside_containers_and_alternatives():
     # `fast` is False by default and nothing here passes it: block is the Identity, and
     # the only Pair that runs is the one the Sequential's ReLU follows
     assert got[("Pair", "fc")]["activation"] == "relu"
+
+
+# --------------------------------------------------------------------------------------
+# The statement-by-statement parse
+
+
+PIECES = {
+    "comments between and after": "import x\n# one\n\nclass A:\n    a = 1\n    # still A's\n\n# before f\n@dec\ndef f():\n    pass\n# the end\n",
+    "two statements on a line": "a = 1; b = 2\nc = 3\n",
+    "tabs": "class A:\n\tdef f(self):\n\t\treturn 1\n\n\nclass B:\n\tpass\n",
+    "two-space indent after an unindented piece": "import os\n\n\nclass A:\n  x = 1\n",
+    "crlf": "import x\r\n\r\nclass A:\r\n    pass\r\n",
+    "mixed line endings": "import x\r\n\nclass A:\n    pass\r\n",
+    "mixed indents": "class A:\n    x = 1\n\n\nclass B:\n\tx = 1\n",
+    "no trailing newline": "import x\nclass A:\n    pass",
+    "continuation and strings": 'x = 1 + \\\n    2\ns = """\nclass Fake:\n"""\ny = (\n  3)\n',
+    "form feed": "import x\n\x0c\nclass A:\n    pass\n",
+    "header comment and docstring": "# coding: utf-8\n'''doc'''\nimport x\n",
+    "one statement": "import x\n",
+    "multi-line decorator": "@dec(\n    1,\n)\nclass A:\n    pass\nb = 2\n",
+}
+
+
+@pytest.mark.parametrize("source", list(PIECES.values()), ids=list(PIECES))
+def test_statement_by_statement_parse_is_the_whole_file_parse(source):
+    whole = cst.parse_module(source)
+    joined = analysis.parse_by_statement(source, ast.parse(source))
+    assert joined.deep_equals(whole)
+    assert (joined.default_indent, joined.default_newline, joined.has_trailing_newline) == (
+        whole.default_indent, whole.default_newline, whole.has_trailing_newline)  # fmt: skip
+    assert joined.code == source
+
+
+def test_node_checks_are_back_after_a_parse():
+    analysis.parse_by_statement("import x\ny = 1\n", ast.parse("import x\ny = 1\n"))
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")  # LibCST refuses an empty name when a tree is built by hand

@@ -264,3 +264,33 @@ def test_readme_example_command_finds_the_shipped_example():
     result = run(["check", "--no-cache", "examples/"], cwd=ROOT)
     assert result.exit_code == 1
     assert "examples/model.py" in result.output and "Found" in result.output
+
+
+GATED = textwrap.dedent(
+    """\
+    import torch.nn as nn
+
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gate = nn.Linear(4, 1)
+            self.body = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.gate(self.body(x).relu()).sigmoid()
+    """
+)
+
+
+def test_full_and_json_say_why_a_finding_has_no_autofix_also_from_the_cache(tmp_path):
+    (tmp_path / "model.py").write_text(GATED)
+    for _ in range(2):  # the second run reads the findings back from the cache
+        full = run(["check", "--isolated", "--output-format", "full", "model.py"], cwd=tmp_path)
+        assert "= no autofix: a layer followed by Sigmoid is an output head or a gate" in full.output
+        assert full.output.count("= no autofix") == 1  # the ReLU layer has a fix
+        rows = json.loads(run(["check", "--isolated", "--output-format", "json", "model.py"], cwd=tmp_path).output)
+        by_layer = {row["layer"]: row for row in rows}
+        assert by_layer["gate"]["fix"] is None and "output head or a gate" in by_layer["gate"]["no_fix"]
+        assert by_layer["body"]["fix"] is not None and by_layer["body"]["no_fix"] is None
+    assert (tmp_path / ".initlint_cache").is_dir()

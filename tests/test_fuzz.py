@@ -5,10 +5,12 @@ fixed layer `explicit`. A few hundred examples here; bench/fuzz.py runs the same
 
 from __future__ import annotations
 
+import ast
 import warnings
 from pathlib import Path
 
 import hypothesmith
+import libcst
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -73,6 +75,37 @@ def test_grammar_programs_never_break_the_analysis(source):
 @given(source=hypothesmith.from_node())
 def test_cst_programs_never_break_check_or_inspect(tmp_path_factory, source):
     assert_pipeline_survives(tmp_path_factory.mktemp("cst"), LAYER_PREAMBLE + source)
+
+
+def assert_parsed_as_a_whole(source: str) -> None:
+    """The statement-by-statement parse gives the very tree (and code) of a whole-file parse."""
+    if not cpython_accepts(source):
+        return
+    try:
+        whole = libcst.parse_module(source)
+    except libcst.ParserSyntaxError:
+        return  # CPython accepts it, LibCST does not: the analysis reports LibCST's verdict
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = compile(source, "<fuzz>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    joined = analysis.parse_by_statement(source, tree)
+    assert joined.deep_equals(whole)
+    assert (joined.default_indent, joined.default_newline, joined.has_trailing_newline) == (
+        whole.default_indent, whole.default_newline, whole.has_trailing_newline)  # fmt: skip
+    assert joined.code == whole.code  # not always the source: LibCST drops "\n" from "A\n\n "
+
+
+@settings(FUZZ, max_examples=60)
+@given(source=hypothesmith.from_grammar())
+def test_grammar_programs_parse_by_statement_as_a_whole(source):
+    assert_parsed_as_a_whole(source)
+    assert_parsed_as_a_whole(source.replace("\n", "\r\n"))
+
+
+@settings(FUZZ, max_examples=30)
+@given(source=hypothesmith.from_node())
+def test_cst_programs_parse_by_statement_as_a_whole(source):
+    assert_parsed_as_a_whole(source)
 
 
 @settings(FUZZ, max_examples=80)
