@@ -709,6 +709,10 @@ class FileAnalysis:
         self.bindings: list = []  # (module value, class, param): a module passed to a constructor
         self.tuple_types: set[str] = set()  # namedtuple classes of this file (and their aliases)
         self.variants: dict[str, list] = {}  # class name -> keys of its other definitions (if/else)
+        # Filled by run(): once every class is summarised (their `contains` complete), and once
+        # the init scan has found every class's init rules.
+        self.contained: set[str] = set()  # class names some class of this file builds
+        self.init_loops_over_unknown: list = []  # classes with init rules that build something unknown
 
     # -- collection -----------------------------------------------------------------------
 
@@ -984,6 +988,7 @@ class FileAnalysis:
                 ctx = Context(self, None, fn, depth=0)
                 ctx.bind_params(fn, self_bound=False)
                 ctx.run_free_function()
+        self.contained = set().union(*(c.contains for c in self.classes.values()))
         self._close_class_outputs()
         self._link_bindings()
         self._decide_inits()
@@ -998,7 +1003,6 @@ class FileAnalysis:
         """
         # every definition of a name shares its uses
         flowing = {c.node.name.value for c in self.classes.values() if c.used_in_flow}
-        self._contained = set().union(*(c.contains for c in self.classes.values()))  # settled by now
 
         def is_used(cls: ClassInfo) -> bool:
             name = cls.node.name.value
@@ -1023,10 +1027,7 @@ class FileAnalysis:
                     site.record("none", None, f"returned as the output of {shown}.forward")
 
     def _built_by_a_class(self, name: str) -> bool:
-        contained = getattr(self, "_contained", None)
-        if contained is None:
-            return any(name in other.contains for other in self.classes.values())
-        return name in contained
+        return name in self.contained
 
     def _link_bindings(self) -> None:
         """A module passed to a constructor (downsample=...) is followed by what follows it there."""
@@ -1055,7 +1056,7 @@ class FileAnalysis:
             InitScanner(self, cls).scan()
         self._scan_outside_apply()
         containers = self._containment()
-        self._init_loops_over_unknown = [c for c in self.classes.values() if c.contains_unknown and c.init_rules]
+        self.init_loops_over_unknown = [c for c in self.classes.values() if c.contains_unknown and c.init_rules]
         for cls in self.classes.values():
             for site in cls.sites:
                 self._decide_site_init(site, cls, containers)
@@ -1209,7 +1210,7 @@ class FileAnalysis:
         # a class passed around as a value (block=Bottleneck) may be built by a class whose
         # contents we cannot see, and so may anything it contains
         passed = any(self.references.get(name) for name in holders | {cls.name})
-        maybe = [c for c in self._init_loops_over_unknown if c.name != cls.name] if passed else []
+        maybe = [c for c in self.init_loops_over_unknown if c.name != cls.name] if passed else []
         if maybe:
             site.init_state = "unknown"
             site.init_evidence = f"{maybe[0].name} may contain it (built from a parameter) and runs an init loop"

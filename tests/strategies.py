@@ -427,3 +427,35 @@ def fix_properties(path, data: bytes, build: bool = False) -> FixOutcome:
                 f"{[(r['init'], r['init_evidence']) for r in matching]}"
             )
     return outcome
+
+
+def cpython_accepts(source: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "<fuzz>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def assert_parsed_as_a_whole(source: str) -> None:
+    """analysis.parse_by_statement gives the very tree (and code) of a whole-file LibCST parse."""
+    import libcst
+
+    from initlint import analysis
+
+    if not cpython_accepts(source):
+        return
+    try:
+        whole = libcst.parse_module(source)
+    except libcst.ParserSyntaxError:
+        return  # CPython accepts it, LibCST does not: the analysis reports LibCST's verdict
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = compile(source, "<fuzz>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    joined = analysis.parse_by_statement(source, tree)
+    assert joined.deep_equals(whole)
+    assert (joined.default_indent, joined.default_newline, joined.has_trailing_newline) == (
+        whole.default_indent, whole.default_newline, whole.has_trailing_newline)  # fmt: skip
+    assert joined.code == whole.code  # not always the source: LibCST drops "\n" from "A\n\n "

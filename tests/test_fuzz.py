@@ -5,18 +5,22 @@ fixed layer `explicit`. A few hundred examples here; bench/fuzz.py runs the same
 
 from __future__ import annotations
 
-import ast
-import warnings
 from pathlib import Path
 
 import hypothesmith
-import libcst
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from strategies import (
+    all_codes,
+    assert_parsed_as_a_whole,
+    cpython_accepts,
+    fix_properties,
+    insertion_problem,
+    model_files,
+)
 
 from initlint import analysis, api
-from strategies import all_codes, fix_properties, insertion_problem, model_files
 
 FUZZ = settings(
     deadline=None,
@@ -30,16 +34,6 @@ LAYER_PREAMBLE = (
     "import torch.nn as nn\n\n\nclass Fuzzed(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
     "        self.fc = nn.Linear(4, 4)\n\n\n"
 )
-
-
-def cpython_accepts(source: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(source, "<fuzz>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
 
 
 def assert_analysis_survives(source: str) -> None:
@@ -75,24 +69,6 @@ def test_grammar_programs_never_break_the_analysis(source):
 @given(source=hypothesmith.from_node())
 def test_cst_programs_never_break_check_or_inspect(tmp_path_factory, source):
     assert_pipeline_survives(tmp_path_factory.mktemp("cst"), LAYER_PREAMBLE + source)
-
-
-def assert_parsed_as_a_whole(source: str) -> None:
-    """The statement-by-statement parse gives the very tree (and code) of a whole-file parse."""
-    if not cpython_accepts(source):
-        return
-    try:
-        whole = libcst.parse_module(source)
-    except libcst.ParserSyntaxError:
-        return  # CPython accepts it, LibCST does not: the analysis reports LibCST's verdict
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tree = compile(source, "<fuzz>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    joined = analysis.parse_by_statement(source, tree)
-    assert joined.deep_equals(whole)
-    assert (joined.default_indent, joined.default_newline, joined.has_trailing_newline) == (
-        whole.default_indent, whole.default_newline, whole.has_trailing_newline)  # fmt: skip
-    assert joined.code == whole.code  # not always the source: LibCST drops "\n" from "A\n\n "
 
 
 @settings(FUZZ, max_examples=60)
