@@ -742,6 +742,7 @@ except ImportError:  # pragma: no cover - a dev dependency
 
 
 @pytest.mark.skipif(hypothesmith is None, reason="needs hypothesmith")
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # generated code is full of `1()`
 @settings(max_examples=150, deadline=None, database=None)
 @given(hypothesmith.from_grammar() if hypothesmith else st.nothing(), st.data())
 def test_safety_check_only_ever_accepts_pure_additions(source, data):
