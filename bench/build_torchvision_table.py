@@ -13,7 +13,7 @@ heads run too). Writes tests/data/torchvision_runtime.json: per model, the uniqu
 construction sites (chain of [file relative to the torchvision package, line] frames in
 torchvision/models/*.py, innermost first) with the layers built there, their traced
 activation and what their weights look like (torchvision runs its own init loops).
-tests/test_torchvision_agreement.py and bench/static_vs_runtime.py compare it with the
+tests/test_runtime_agreement.py and bench/static_vs_runtime.py compare it with the
 static analysis of the same source files, whose sha256 the table records.
 
 It prints, per model, the layers, the verdict counts and the time `verify` took next to the
@@ -61,14 +61,15 @@ def build(name: str):
         return getattr(torchvision.models, name)(weights=None, **BUILD_KWARGS.get(name, {}))
 
 
-def models_chain(module, package: Path) -> list[list]:
-    """The construction frames inside torchvision/models/*.py, innermost first, consecutive repeats dropped."""
+def models_chain(module, package: Path, sources=None) -> list[list]:
+    """The construction frames inside the package's files `sources` (default: torchvision/models/*.py),
+    innermost first, consecutive repeats dropped."""
     from initlint.runtime.provenance import construction_sites
 
     chain: list[list] = []
     for path, line, *_ in construction_sites(module):
         rel = Path(path).resolve().relative_to(package) if Path(path).resolve().is_relative_to(package) else None
-        if rel is None or rel.parent != Path("models"):
+        if rel is None or (rel.as_posix() not in sources if sources is not None else rel.parent != Path("models")):
             continue
         frame = [rel.as_posix(), line]
         if not chain or chain[-1] != frame:
@@ -86,7 +87,7 @@ def timed_verify(make_model, example_input, name: str) -> tuple:
     model = make_model()
     built = time.perf_counter()
     with torch.no_grad():
-        model(example_input)
+        model(**example_input) if isinstance(example_input, dict) else model(example_input)
     forward = time.perf_counter()
     report = verify(model, example_input, method="hooks", static=False, target=name)
     verified = time.perf_counter()
@@ -105,12 +106,16 @@ def timing_line(name: str, report, seconds: dict) -> str:
 def trace_model(name: str, package: Path) -> dict:
     import torch
 
-    model, report, seconds = timed_verify(lambda: build(name), torch.randn(*INPUT_SHAPE), name)
+    return traced_sites(*timed_verify(lambda: build(name), torch.randn(*INPUT_SHAPE), name), name, package)
+
+
+def traced_sites(model, report, seconds: dict, name: str, package: Path, sources=None) -> dict:
+    """The table entry of one verified model: its layers grouped by construction chain and verdict."""
     print(timing_line(name, report, seconds), flush=True)
     modules = dict(model.named_modules())
     sites: dict[tuple, dict] = {}
     for row in report.layers:
-        chain = models_chain(modules[row.layer], package)
+        chain = models_chain(modules[row.layer], package, sources)
         key = (json.dumps(chain), row.layer_type, row.activation, row.activation_param, row.init, row.verdict)
         site = sites.setdefault(
             key,
@@ -128,7 +133,7 @@ def trace_model(name: str, package: Path) -> dict:
     return {"method": report.method, "layers": len(report.layers), "notes": report.notes, "sites": list(sites.values())}
 
 
-def write(table: dict) -> None:
+def write(table: dict, out: Path = OUT) -> None:
     """One site per line: small, and diffs stay readable."""
     lines = ["{"]
     head = {k: v for k, v in table.items() if k != "models"}
@@ -149,8 +154,8 @@ def write(table: dict) -> None:
         lines.append(f"    }}{',' if i < len(names) - 1 else ''}")
     lines.append("  }")
     lines.append("}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main() -> int:

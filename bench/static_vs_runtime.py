@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""How far the static analysis agrees with the runtime trace of torchvision's classifiers.
+"""How far the static analysis agrees with runtime traces of real models.
 
-    python bench/static_vs_runtime.py            # project venv: needs libcst, not torch
+    python bench/static_vs_runtime.py [TABLE.json ...]   # project venv: needs libcst, not torch
 
-Reads tests/data/torchvision_runtime.json (bench/build_torchvision_table.py), fetches
-torchvision's source without importing it (pip download --no-deps of the pinned wheel into
-bench/.corpus/, then unzip), runs `initlint.analysis.analyze` on the seven model files and
-matches static rows to runtime layers: a static row matches a runtime layer when its file
+Reads the runtime tables (default: tests/data/torchvision_runtime.json from
+bench/build_torchvision_table.py and tests/data/transformers_runtime.json from
+bench/build_transformers_table.py), fetches each package's source without importing it (pip
+download --no-deps of the pinned wheel into bench/.corpus/, then unzip), runs
+`initlint.analysis.analyze` on the table's model files and matches static rows to runtime layers: a static row matches a runtime layer when its file
 and line occur in the layer's construction chain.
 
 Per file:
@@ -18,7 +19,7 @@ Per file:
   the chain's frames up to the site) claims an activation other than 'unknown'.
 - agreement: share of static claims (rows with a known activation that match runtime layers)
   equal to the runtime activation of every layer they match.
-tests/test_torchvision_agreement.py asserts agreement == 100% per file and coverage >= 90% over all seven.
+tests/test_runtime_agreement.py asserts agreement == 100% per file and a coverage per table.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from typing import Optional
 
 REPO = Path(__file__).resolve().parent.parent
 TABLE = REPO / "tests" / "data" / "torchvision_runtime.json"
+TRANSFORMERS_TABLE = REPO / "tests" / "data" / "transformers_runtime.json"
+TABLES = (TABLE, TRANSFORMERS_TABLE)
 CORPUS = REPO / "bench" / ".corpus"
 # Any platform's wheel holds the same Python source; naming one makes the download host-independent.
 WHEEL_PLATFORM = ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--only-binary=:all:")
@@ -45,21 +48,22 @@ class CorpusUnavailable(Exception):
     """torchvision's source could not be downloaded (no network, no registry)."""
 
 
-def load_table() -> dict:
-    return json.loads(TABLE.read_text(encoding="utf-8"))
+def load_table(path: Path = TABLE) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def torchvision_source(table: dict) -> Path:
-    """The folder holding torchvision/models/*.py for the table's version, checked against its sha256s."""
-    version = table["torchvision"]
-    root = CORPUS / f"torchvision-{version}-src"
+def package_source(table: dict) -> Path:
+    """The folder holding the table's source files for its package and version, checked against their sha256s."""
+    package = table.get("package", "torchvision")
+    version = table[package]
+    root = CORPUS / f"{package}-{version}-src"
     if not all((root / rel).is_file() for rel in table["sources"]):
-        wheel = _wheel(version)
+        wheel = _wheel(package, version)
         with zipfile.ZipFile(wheel) as archive:
             for rel in table["sources"]:
                 target = root / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(f"torchvision/{rel}"))
+                target.write_bytes(archive.read(f"{package}/{rel}"))
     for rel, digest in table["sources"].items():
         actual = hashlib.sha256((root / rel).read_bytes()).hexdigest()
         if actual != digest:
@@ -67,21 +71,21 @@ def torchvision_source(table: dict) -> Path:
     return root
 
 
-def _wheel(version: str) -> Path:
-    found = sorted(CORPUS.glob(f"torchvision-{version}-*.whl"))
+def _wheel(package: str, version: str) -> Path:
+    found = sorted(CORPUS.glob(f"{package}-{version}-*.whl"))
     if found:
         return found[0]
     CORPUS.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
-               *WHEEL_PLATFORM, "-d", str(CORPUS), f"torchvision=={version}"]  # fmt: skip
+               *WHEEL_PLATFORM, "-d", str(CORPUS), f"{package}=={version}"]  # fmt: skip
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise CorpusUnavailable(f"pip download torchvision=={version} failed: {error}") from error
-    found = sorted(CORPUS.glob(f"torchvision-{version}-*.whl"))
+        raise CorpusUnavailable(f"pip download {package}=={version} failed: {error}") from error
+    found = sorted(CORPUS.glob(f"{package}-{version}-*.whl"))
     if done.returncode != 0 or not found:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel"]
-        raise CorpusUnavailable(f"pip download torchvision=={version} failed: {tail[0]}")
+        raise CorpusUnavailable(f"pip download {package}=={version} failed: {tail[0]}")
     return found[0]
 
 
@@ -215,9 +219,18 @@ def compare(table: dict, source_root: Path) -> list[FileResult]:
 
 
 def main() -> int:
-    table = load_table()
+    tables = [Path(arg) for arg in sys.argv[1:]] or list(TABLES)
+    for path in tables:
+        print(f"== {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+        status = compare_table(load_table(path))
+        if status:
+            return status
+    return 0
+
+
+def compare_table(table: dict) -> int:
     try:
-        root = torchvision_source(table)
+        root = package_source(table)
     except CorpusUnavailable as error:
         print(f"cannot compare: {error}", file=sys.stderr)
         return 2

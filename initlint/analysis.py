@@ -198,12 +198,35 @@ class ParamV:
 
 
 @dataclass
+class ConsumerV:
+    """A callable whose tensor inputs meet no activation: a loss, an attention kernel."""
+
+    what: str
+
+
+@dataclass
+class RecordV:
+    """A transformers ModelOutput in forward (a dataclass of tensors): its fields in the order given."""
+
+    what: str
+    fields: dict  # name -> value
+
+
+@dataclass
+class FunctionRefV:
+    """A function of this file named as a value (`attention_interface = eager_attention_forward`)."""
+
+    name: str
+
+
+@dataclass
 class UnknownV:
     why: str
 
 
 NONE_V = "<None>"
 Value = object
+ATTENTION_KERNEL = ConsumerV("an attention kernel of transformers' ALL_ATTENTION_FUNCTIONS")
 
 
 @dataclass
@@ -215,6 +238,7 @@ class Summary:
     input_site: Optional[InputSite] = None
     done: bool = True  # False while its forward is being interpreted (a module that contains itself)
     positions: Optional[list] = None  # when forward returns a tuple: the sites at each position
+    fields: Optional[dict] = None  # when forward returns a ModelOutput: the sites of each field
 
 
 # ---------------------------------------------------------------------------------------
@@ -922,6 +946,17 @@ class FileAnalysis:
             current = self.local_base(current)
         return None
 
+    def derives_from(self, cls: ClassInfo, *transformers_classes: str) -> bool:
+        """Whether the class, through this file's classes, derives from one of those transformers classes."""
+        seen: set = set()
+        current: Optional[ClassInfo] = cls
+        while current is not None and current.name not in seen:
+            seen.add(current.name)
+            if any(catalogue.is_transformers(base, name) for base in current.bases for name in transformers_classes):
+                return True
+            current = self.local_base(current)
+        return False
+
     def local_base(self, cls: ClassInfo) -> Optional[ClassInfo]:
         for base in cls.bases:
             if base.startswith("local:") and base[6:] in self.classes:
@@ -971,6 +1006,8 @@ class FileAnalysis:
         shape = ctx.returned()
         if isinstance(shape, TupleV):  # forward returns (a, b): callers may unpack it
             cls.summary.positions = [ctx.as_flow(item).sites for item in shape.items]
+        elif isinstance(shape, RecordV):  # forward returns a ModelOutput: callers read its fields
+            cls.summary.fields = {name: ctx.as_flow(value).sites for name, value in shape.fields.items()}
         cls.summary.done = True
         return cls.summary
 
@@ -1575,6 +1612,7 @@ class Context:
                 self.run_block(stmt.orelse.body)
             return
         before = dict(self.env)
+        attrs_before = dict(self.attrs)
         marks = self.chain_marks()
         self.nesting += 1
         self.conditional += 1
@@ -1583,7 +1621,11 @@ class Context:
         self.run_block(stmt.body)
         body_added = self.take_added(marks)
         after_body = self.env
+        attrs_after_body = dict(self.attrs)
         self.env = dict(before)
+        # in place: inlined helpers and the class share this dict
+        self.attrs.clear()
+        self.attrs.update(attrs_before)
         self.branches = outer + ((id(stmt), "else"),)
         if isinstance(stmt.orelse, cst.If):
             self.run_if(stmt.orelse)
@@ -1598,6 +1640,11 @@ class Context:
             if added or other:
                 chain.items.append(("<alt>", [added, other]))
         self.env = merge_envs(after_body, self.env)
+        # `if act: self.act = ACT2FN[name] else: self.act = None`: either branch's module
+        for name, value in attrs_after_body.items():
+            other = self.attrs.get(name)
+            if other is not value:
+                self.attrs[name] = value if other is None else alternative(value, other)
 
     def chain_marks(self) -> list:
         """Containers being built, with their current length (constructor code only)."""
@@ -2077,6 +2124,8 @@ class Context:
                 return ActV(activation, param, f"nn.{nn_name}")
             if nn_name in catalogue.TRANSPARENT_MODULES:
                 return TransparentV(f"nn.{nn_name}")
+            if nn_name in catalogue.LOSS_MODULES:
+                return ConsumerV(f"the loss nn.{nn_name}")
             if nn_name in ("Sequential", "ModuleList", "ModuleDict"):
                 return self.build_container(nn_name, call)
             if self.cls is not None:
@@ -2257,9 +2306,9 @@ class Context:
     # -- flows ----------------------------------------------------------------------------
 
     def as_flow(self, value: object) -> Flow:
-        if isinstance(value, TupleV):  # a tuple used whole: each element goes where it goes
+        if isinstance(value, (TupleV, RecordV)):  # a tuple used whole: each element goes where it goes
             sites: frozenset = frozenset()
-            for item in value.items:
+            for item in value.items if isinstance(value, TupleV) else value.fields.values():
                 sites |= self.as_flow(item).sites
             return Flow(sites)
         return value if isinstance(value, Flow) else OPAQUE
@@ -2341,6 +2390,8 @@ class Context:
 
         if summary.positions is not None:
             return TupleV([through(sites) for sites in summary.positions])
+        if summary.fields is not None:
+            return RecordV(what, {name: through(sites) for name, sites in summary.fields.items()})
         return through(summary.exits)
 
     def eval_flow(self, node: cst.BaseExpression) -> object:
@@ -2348,11 +2399,15 @@ class Context:
         if isinstance(node, cst.Name):
             if node.value in self.env:
                 return self.env[node.value]
+            if node.value in self.fa.functions:
+                return FunctionRefV(node.value)
             return OPAQUE
         if isinstance(node, cst.Attribute):
             if dotted(node.value) == self.self_name:
                 return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
             base = self.eval_flow(node.value)
+            if isinstance(base, RecordV):  # outputs.last_hidden_state; a field not given is None
+                return base.fields.get(node.attr.value, NONE_V)
             if isinstance(base, Flow) and base.sites:
                 # x.shape, x.T, x.mT ...: T is a transpose (transparent), the rest are not tensors
                 return base if node.attr.value in ("T", "mT", "data") else OPAQUE
@@ -2373,9 +2428,13 @@ class Context:
             self.consume(inner, "none", None, "negated in forward")
             return OPAQUE
         if isinstance(node, cst.Subscript):
+            if self.is_attention_registry(node.value):  # ALL_ATTENTION_FUNCTIONS[impl]
+                return ATTENTION_KERNEL
             base = self.eval_flow(node.value)
             if isinstance(base, ChainV):
                 return list_element(base)
+            if isinstance(base, RecordV):
+                return self.record_item(base, _literal_index(node))
             if isinstance(base, TupleV):
                 index = _literal_index(node)
                 if index is not None and -len(base.items) <= index < len(base.items):
@@ -2409,7 +2468,15 @@ class Context:
                 found = self.fa.method(self.cls, attr)
                 if found is not None and self.depth < MAX_INLINE_DEPTH:
                     return self.inline_method(found[1], call)
+                if attr == "loss_function" and self.fa.derives_from(self.cls, catalogue.TRANSFORMERS_PRETRAINED):
+                    return self.call_value(ConsumerV("the loss `self.loss_function` of transformers' PreTrainedModel"), call)
             return self.unknown_call(call, f"self.{attr}")
+        # ALL_ATTENTION_FUNCTIONS.get_interface(impl, eager_attention_forward): a kernel, or the default
+        if isinstance(func, cst.Attribute) and func.attr.value in ("get_interface", "get") \
+                and self.is_attention_registry(func.value):  # fmt: skip
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            default = self.eval_flow(positional[1].value) if len(positional) > 1 else NONE_V
+            return ATTENTION_KERNEL if default in (NONE_V, OPAQUE) else alternative(ATTENTION_KERNEL, default)
         # tensor methods: x.relu(), x.view(...), x.mean()
         if isinstance(func, cst.Attribute):
             q = self.fa.imports.qualify(func)
@@ -2427,10 +2494,20 @@ class Context:
         fname = functional_name(q)
         if fname is not None:
             return self.functional(fname, call, args)
+        if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
+            return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
         # a local module value called: act(x), layer(x), block(x)
         callee = self.eval_flow(func) if isinstance(func, cst.Name) else None
+        if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
+                isinstance(option, (ConsumerV, FunctionRefV)) for _, option in callee.items)):  # fmt: skip
+            return self.call_value(callee, call)
         if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
             return self.apply_to_args(callee, call, short_code(func))
+        if self.is_model_output(func, q):
+            return self.model_output(func, call)
+        if catalogue.is_transformers(q, catalogue.TRANSFORMERS_CHUNKING) and call.args:
+            # apply_chunking_to_forward(self.ff_chunk, size, dim, x): self.ff_chunk(x), chunk by chunk
+            return self.flow_call(cst.Call(func=call.args[0].value, args=call.args[3:]))
         if isinstance(func, cst.Name) and func.value in self.fa.tuple_types:
             # a namedtuple of this file packs its arguments: GoogLeNetOutputs(x, aux2, aux1)
             return TupleV([self.eval_flow(arg.value) for arg in call.args])
@@ -2439,6 +2516,52 @@ class Context:
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
         return self.unknown_call(call, short_code(func))
+
+    def is_model_output(self, func: cst.BaseExpression, qualname: Optional[str]) -> bool:
+        if catalogue.is_transformers_output(qualname):
+            return True
+        cls = self.fa.classes.get(func.value) if isinstance(func, cst.Name) else None
+        return cls is not None and self.fa.derives_from(cls, *catalogue.TRANSFORMERS_OUTPUT_BASES)
+
+    def model_output(self, func: cst.BaseExpression, call: cst.Call) -> RecordV:
+        """BaseModelOutput(last_hidden_state=x, ...): each field holds what was passed for it."""
+        fields: dict = {}
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, "passed with *")
+                continue
+            fields[arg.keyword.value if arg.keyword is not None else f"#{i}"] = self.eval_flow(arg.value)
+        return RecordV(f"`{short_code(func)}`", fields)
+
+    def record_item(self, record: RecordV, index: Optional[int]) -> object:
+        """outputs[k]: a ModelOutput indexes its fields that are not None, so the k-th field
+        given is known only when every field up to it surely holds a tensor (a layer's output)."""
+        values = list(record.fields.values())
+        if index is not None and 0 <= index < len(values) and all(
+                isinstance(v, Flow) and v.sites for v in values[: index + 1]):  # fmt: skip
+            return values[index]
+        self.consume(self.as_flow(record), "unknown", None, f"read by position from {record.what}")
+        return OPAQUE
+
+    def is_attention_registry(self, node: cst.BaseExpression) -> bool:
+        return catalogue.is_transformers(self.fa.imports.qualify(node), catalogue.TRANSFORMERS_ATTENTION_REGISTRY)
+
+    def call_value(self, callee: object, call: cst.Call) -> object:
+        """Call a loss / kernel (its tensor inputs meet no activation), a function of this file
+        (inlined), or one of several of those (`attention_interface`): each option is run."""
+        if isinstance(callee, ConsumerV):
+            for arg in call.args:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"goes into {callee.what}")
+            return OPAQUE
+        if isinstance(callee, FunctionRefV):
+            if self.depth < MAX_INLINE_DEPTH:
+                return self.inline_function(self.fa.functions[callee.name], call)
+            return self.unknown_call(call, callee.name)
+        results = [self.call_value(option, call) for _, option in callee.items]
+        if all(isinstance(r, TupleV) and len(r.items) == len(results[0].items) for r in results):
+            return TupleV([Flow(frozenset().union(*(self.as_flow(r.items[i]).sites for r in results)))
+                           for i in range(len(results[0].items))])  # fmt: skip
+        return Flow(frozenset().union(*(self.as_flow(r).sites for r in results)))
 
     def number(self, node: cst.BaseExpression) -> Optional[float]:
         """A number written here, or held by a parameter / self attribute with a literal value."""
@@ -2495,6 +2618,8 @@ class Context:
         return OPAQUE
 
     def apply_to_args(self, value: object, call: cst.Call, what: str) -> object:
+        if isinstance(value, ConsumerV):
+            return self.call_value(value, call)
         args = [a for a in call.args if a.keyword is None and not a.star]
         if not args:
             for arg in call.args:
@@ -2578,6 +2703,10 @@ class Context:
         """What an inlined forward helper returns: a tuple kept as a tuple when every return is
         one of the same length (`x, aux2, aux1 = self._forward(x)`), else one flow."""
         values = self.returns
+        if values and all(isinstance(v, RecordV) for v in values):
+            names = list(dict.fromkeys(name for v in values for name in v.fields))
+            return RecordV(values[0].what, {name: Flow(frozenset().union(
+                *(self.as_flow(v.fields.get(name, OPAQUE)).sites for v in values))) for name in names})  # fmt: skip
         if values and all(isinstance(v, TupleV) and len(v.items) == len(values[0].items) for v in values):
             return TupleV([Flow(frozenset().union(*(self.as_flow(v.items[i]).sites for v in values)))
                            for i in range(len(values[0].items))])  # fmt: skip

@@ -378,5 +378,47 @@ LAYER_TYPES: dict[str, tuple[str, int]] = {
 }
 
 
+# Loss modules (nn.X): what goes into one meets no activation (the runtime sees an opaque
+# consumer: "none"), so a head feeding a loss is on its own gain.
+LOSS_MODULES = frozenset(
+    {
+        "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss",
+        "BCEWithLogitsLoss", "KLDivLoss", "CTCLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
+        "HingeEmbeddingLoss", "MultiLabelMarginLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+        "CosineEmbeddingLoss", "MultiMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
+    }
+)  # fmt: skip
+
+# transformers names (module path inside the package, as `from transformers.X import Y` or,
+# within transformers itself, `from ...X import Y` spell it) the analysis knows:
+# a registry of attention kernels (eager, sdpa, flash: each uses q, k, v in products, as
+# torch.matmul does) and the base class whose `loss_function` is a loss.
+TRANSFORMERS_ATTENTION_REGISTRY = "modeling_utils.ALL_ATTENTION_FUNCTIONS"
+TRANSFORMERS_PRETRAINED = "modeling_utils.PreTrainedModel"
+# ModelOutput: a dataclass of tensors (transformers.modeling_outputs.* are its subclasses).
+TRANSFORMERS_OUTPUT_BASES = ("utils.ModelOutput", "utils.generic.ModelOutput", "modeling_outputs.ModelOutput")
+TRANSFORMERS_OUTPUTS_MODULE = "modeling_outputs"
+# apply_chunking_to_forward(fn, chunk_size, chunk_dim, *tensors): fn(*tensors), chunk by chunk.
+TRANSFORMERS_CHUNKING = "pytorch_utils.apply_chunking_to_forward"
+
+
+def is_transformers(qualname: Optional[str], name: str) -> bool:
+    """Whether a qualified name is transformers' `name` ('modeling_utils.X'): imported as
+    transformers.modeling_utils.X, transformers.X, or ...modeling_utils.X (a relative import
+    that climbs out of its package: how transformers' own model files spell it)."""
+    if not qualname:
+        return False
+    if qualname.startswith("transformers."):
+        rest = qualname[len("transformers.") :]
+        return rest == name or rest == name.rsplit(".", 1)[-1]
+    return qualname.startswith("..") and qualname.lstrip(".") == name
+
+
+def is_transformers_output(qualname: Optional[str]) -> bool:
+    """One of transformers.modeling_outputs' ModelOutput classes (all named *Output*)."""
+    name = (qualname or "").rsplit(".", 1)[-1]
+    return "Output" in name and is_transformers(qualname, f"{TRANSFORMERS_OUTPUTS_MODULE}.{name}")
+
+
 def is_lazy(layer_type: str) -> bool:
     return layer_type.startswith("Lazy")
