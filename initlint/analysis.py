@@ -2480,6 +2480,8 @@ class Context:
         # tensor methods: x.relu(), x.view(...), x.mean()
         if isinstance(func, cst.Attribute):
             q = self.fa.imports.qualify(func)
+            if q is None and isinstance(func.value, cst.Name) and func.value.value not in self.env:
+                return self.unknown_call(call, short_code(func))  # a module or class not imported here
             if q is None or not q.startswith("torch"):
                 receiver = self.eval_flow(func.value)
                 if isinstance(receiver, Flow):
@@ -2497,7 +2499,7 @@ class Context:
         if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
             return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
         # a local module value called: act(x), layer(x), block(x)
-        callee = self.eval_flow(func) if isinstance(func, cst.Name) else None
+        callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call)) else None
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
                 isinstance(option, (ConsumerV, FunctionRefV)) for _, option in callee.items)):  # fmt: skip
             return self.call_value(callee, call)

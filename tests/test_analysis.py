@@ -321,3 +321,163 @@ def test_node_checks_are_back_after_a_parse():
     analysis.parse_by_statement("import x\ny = 1\n", ast.parse("import x\ny = 1\n"))
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")  # LibCST refuses an empty name when a tree is built by hand
+
+
+TRANSFORMERS_MODEL = """
+    from typing import Callable
+
+    import torch
+    import torch.nn as nn
+    from torch.nn import CrossEntropyLoss
+
+    from ...activations import ACT2FN
+    from ...modeling_outputs import BaseModelOutput, SequenceClassifierOutput
+    from ...modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
+    from ...pytorch_utils import apply_chunking_to_forward
+
+
+    def eager_attention_forward(module, query, key, value, scaling):
+        weights = nn.functional.softmax(torch.matmul(query, key.transpose(2, 3)) * scaling, dim=-1)
+        return torch.matmul(weights, value), weights
+
+
+    class Attention(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.config = config
+            self.q_proj = nn.Linear(8, 8)
+            self.k_proj = nn.Linear(8, 8)
+            self.v_proj = nn.Linear(8, 8)
+            self.o_proj = nn.Linear(8, 8)
+
+        def forward(self, hidden_states):
+            attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+                self.config._attn_implementation, eager_attention_forward
+            )
+            out, weights = attention_interface(
+                self, self.q_proj(hidden_states), self.k_proj(hidden_states), self.v_proj(hidden_states), scaling=0.1
+            )
+            return self.o_proj(out), weights
+
+
+    class Layer(nn.Module):
+        def __init__(self, config):
+            super().__init__()
+            self.attention = Attention(config)
+            self.up = nn.Linear(8, 32)
+            self.act = nn.GELU()
+            self.down = nn.Linear(32, 8)
+
+        def feed_forward_chunk(self, x):
+            return self.down(self.act(self.up(x)))
+
+        def forward(self, x):
+            attention_output, _ = self.attention(x)
+            return apply_chunking_to_forward(self.feed_forward_chunk, 0, 1, attention_output)
+
+
+    class MyPreTrainedModel(PreTrainedModel):
+        pass
+
+
+    class MyModel(MyPreTrainedModel):
+        def __init__(self, config):
+            super().__init__(config)
+            self.layer = Layer(config)
+            self.post_init()
+
+        def forward(self, x):
+            return BaseModelOutput(last_hidden_state=self.layer(x), hidden_states=None)
+
+
+    class MyForSequenceClassification(MyPreTrainedModel):
+        def __init__(self, config):
+            super().__init__(config)
+            self.model = MyModel(config)
+            self.classifier = nn.Linear(8, 2)
+            self.head = nn.Linear(8, 2)
+            self.post_init()
+
+        def forward(self, x, labels=None):
+            outputs = self.model(x)
+            logits = self.classifier(torch.tanh(outputs.last_hidden_state))
+            other = self.head(outputs[0])
+            loss = None
+            if labels is not None:
+                loss = self.loss_function(logits=logits, labels=labels)
+                loss = loss + CrossEntropyLoss()(other, labels)
+            return SequenceClassifierOutput(loss=loss, logits=logits + other)
+"""
+
+
+def test_transformers_attention_losses_and_model_outputs():
+    got = rows(TRANSFORMERS_MODEL)
+    for name in ("q_proj", "k_proj", "v_proj"):
+        assert got[("Attention", name)]["activation"] == "none", got[("Attention", name)]
+    assert "attention kernel" in got[("Attention", "v_proj")]["activation_evidence"]
+    # o_proj's output runs through the chunked feed-forward: up is followed by its GELU
+    assert got[("Layer", "up")]["activation"] == "gelu"
+    # the ModelOutput's field reaches the head's tanh, and (as outputs[0]) the head's Linear
+    assert got[("Layer", "down")]["activation_evidence"] == (
+        "followed by different things in different uses: Tanh, no activation")
+    assert got[("MyForSequenceClassification", "classifier")]["activation"] == "none"
+    assert "loss" in got[("MyForSequenceClassification", "classifier")]["activation_evidence"]
+    assert got[("MyForSequenceClassification", "head")]["activation"] == "none"
+
+
+def test_a_model_output_read_by_position_is_known_only_when_every_field_before_is_a_tensor():
+    source = textwrap.dedent(TRANSFORMERS_MODEL).replace(
+        "BaseModelOutput(last_hidden_state=self.layer(x), hidden_states=None)",
+        "BaseModelOutput(hidden_states=maybe_none(x), last_hidden_state=self.layer(x))",
+    ).replace("outputs[0]", "outputs[1]").replace("torch.tanh(outputs.last_hidden_state)", "x")
+    down = rows(source)[("Layer", "down")]
+    # outputs[1] is the 0th field when hidden_states is None
+    assert (down["activation"], down["activation_evidence"]) == ("unknown", "read by position from MyModel")
+    assert rows(source.replace("outputs[1]", "outputs.last_hidden_state"))[("Layer", "down")]["activation"] == "none"
+
+
+def test_the_attention_registry_and_losses_are_recognised_by_where_they_come_from():
+    """A local `ALL_ATTENTION_FUNCTIONS` or `loss_function` of a class that is no PreTrainedModel: unknown."""
+    source = textwrap.dedent(TRANSFORMERS_MODEL).replace(
+        "from ...modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel",
+        "from mylib import ALL_ATTENTION_FUNCTIONS, PreTrainedModel",
+    )
+    got = rows(source)
+    assert got[("Attention", "v_proj")]["activation"] == "unknown"
+    assert got[("MyForSequenceClassification", "classifier")]["activation"] == "unknown"
+
+
+def test_an_attribute_set_in_both_branches_of_an_undecided_if_may_be_either():
+    """`self.activation = None` in the else branch does not hide the activation of the other."""
+    got = rows(
+        """
+        import torch.nn as nn
+        from ...activations import ACT2FN
+
+        class ConvLayer(nn.Module):
+            def __init__(self, config, use_activation=True):
+                super().__init__()
+                self.convolution = nn.Conv2d(3, 3, 3)
+                if use_activation:
+                    self.activation = nn.ReLU6()
+                else:
+                    self.activation = None
+
+            def forward(self, features):
+                features = self.convolution(features)
+                if self.activation is not None:
+                    features = self.activation(features)
+                return features
+
+        class Net(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.a = ConvLayer(config)
+                self.b = ConvLayer(config, use_activation=False)
+
+            def forward(self, x):
+                return self.b(self.a(x))
+        """
+    )[("ConvLayer", "convolution")]
+    assert got["activation"] == "unknown"
+    assert got["activation_evidence"] == "followed by different things in different uses: ReLU6, no activation"
