@@ -140,6 +140,11 @@ class Flow:
 OPAQUE = Flow()
 
 
+@dataclass(frozen=True)
+class MaybeNone(Flow):
+    """A tensor on some paths and None on others (`x if c else None`): for ModelOutput indexing."""
+
+
 @dataclass
 class TupleV:
     """A tuple or list of tensors in forward: `return mu, logvar`, `a, b = x, self.fc(x)`."""
@@ -239,6 +244,7 @@ class Summary:
     done: bool = True  # False while its forward is being interpreted (a module that contains itself)
     positions: Optional[list] = None  # when forward returns a tuple: the sites at each position
     fields: Optional[dict] = None  # when forward returns a ModelOutput: the sites of each field
+    extra_inputs: dict = field(default_factory=dict)  # forward's other parameters -> their InputSites
 
 
 # ---------------------------------------------------------------------------------------
@@ -998,16 +1004,20 @@ class FileAnalysis:
             input_site.record("unknown", None, f"{cls.name} has no forward in this file")
             cls.summary.done = True
             return cls.summary
+        params = list(found[1].params.posonly_params) + list(found[1].params.params)
+        # BertSelfOutput.forward(hidden_states, input_tensor): each input is followed on its own
+        cls.summary.extra_inputs = {p.name.value: InputSite(f"{cls.name}({p.name.value})") for p in params[2:]}
         ctx = Context(self, cls, found[1], depth=0)
         ctx.attrs = cls.attrs
-        ctx.bind_params(found[1], self_bound=True, input_site=input_site)
+        ctx.bind_params(found[1], self_bound=True, input_site=input_site, extra_inputs=cls.summary.extra_inputs)
         exits = ctx.run_forward()
         cls.summary.exits = exits
         shape = ctx.returned()
         if isinstance(shape, TupleV):  # forward returns (a, b): callers may unpack it
             cls.summary.positions = [ctx.as_flow(item).sites for item in shape.items]
         elif isinstance(shape, RecordV):  # forward returns a ModelOutput: callers read its fields
-            cls.summary.fields = {name: ctx.as_flow(value).sites for name, value in shape.fields.items()}
+            cls.summary.fields = {name: (ctx.as_flow(value).sites, not _surely_tensor(value) or not value.sites)
+                                  for name, value in shape.fields.items()}  # fmt: skip
         cls.summary.done = True
         return cls.summary
 
@@ -1509,7 +1519,7 @@ class Context:
     # -- set-up ---------------------------------------------------------------------------
 
     def bind_params(self, fn: cst.FunctionDef, self_bound: bool, input_site: Optional[InputSite] = None,
-                    args: Optional[dict] = None) -> None:  # fmt: skip
+                    args: Optional[dict] = None, extra_inputs: Optional[dict] = None) -> None:  # fmt: skip
         params = list(fn.params.posonly_params) + list(fn.params.params)
         if self_bound and params:
             self.self_name = params[0].name.value
@@ -1521,6 +1531,8 @@ class Context:
                 self.env[name] = args[name]
             elif input_site is not None and i == 0 and p in params:
                 self.env[name] = Flow(frozenset({input_site}))
+            elif extra_inputs and name in extra_inputs:
+                self.env[name] = Flow(frozenset({extra_inputs[name]}))
             elif input_site is not None:
                 self.env[name] = OPAQUE
             else:
@@ -1756,6 +1768,9 @@ class Context:
             if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and not source.args \
                     and source.func.attr.value == "values":  # fmt: skip
                 source = source.func.value  # for layer in self.heads.values(): a ModuleDict's modules
+            if isinstance(source, cst.Subscript) and len(source.slice) == 1 \
+                    and isinstance(source.slice[0].slice, cst.Slice):  # fmt: skip
+                source = source.value  # for layer in self.layers[:n]: some of the list's modules
             if source is not None and self.plain_iterable(source):
                 element = list_element(self.eval_module(source, bind_site=False))
             if isinstance(name_node, cst.Name):
@@ -2317,9 +2332,10 @@ class Context:
         for site in flow.sites:
             site.record(activation, param, evidence)
 
-    def apply_module(self, value: object, flow: Flow, evidence: str) -> object:
+    def apply_module(self, value: object, flow: Flow, evidence: str, extras: Optional[dict] = None) -> object:
         """Feed a flow through a module value; return the flow at its output (a TupleV when
-        the module is a class of this file whose forward returns a tuple)."""
+        the module is a class of this file whose forward returns a tuple). `extras`: flows
+        for the other inputs of a class of this file, by parameter name."""
         flow = self.as_flow(flow)
         if isinstance(value, ParamV):
             default = value.default
@@ -2357,7 +2373,7 @@ class Context:
                 self.consume(flow, "unknown", None, value.cls)
                 return OPAQUE
             cls.used_in_flow = True
-            return self.apply_summary(self.fa.summary(cls), flow, value.cls)
+            return self.apply_summary(self.fa.summary(cls), flow, value.cls, extras)
         if value == NONE_V:
             return flow
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
@@ -2373,25 +2389,33 @@ class Context:
             return TransparentV(nn_name)
         return UnknownV(ref.qualname)
 
-    def apply_summary(self, summary: Summary, flow: Flow, what: str) -> object:
+    def apply_summary(self, summary: Summary, flow: Flow, what: str, extras: Optional[dict] = None) -> object:
         if not summary.done:  # DlaTree holding a DlaTree: its own summary is not known yet
             self.consume(flow, "unknown", None, f"goes into {what}, which contains itself")
+            for extra in (extras or {}).values():
+                self.consume(extra, "unknown", None, f"goes into {what}, which contains itself")
             return OPAQUE
-        for activation, param, evidence in list(summary.entry):
-            self.consume(flow, activation, param, f"{evidence}, first in {what}")
-        if not summary.entry and flow.sites:
-            # The module never touches its input in a way we saw: unknown, not none.
-            self.consume(flow, "unknown", None, f"{what} does not use its input visibly")
+        inputs = [(summary.input_site, flow)] + [(summary.extra_inputs[name], extra) for name, extra in (extras or {}).items()]
+        for site, given in inputs:
+            for activation, param, evidence in list(site.outcomes):
+                self.consume(given, activation, param, f"{evidence}, first in {what}")
+            if not site.outcomes and given.sites and (site is summary.input_site or site not in summary.exits):
+                # The module never touches its input in a way we saw: unknown, not none.
+                self.consume(given, "unknown", None, f"{what} does not use its input visibly")
+        own = {id(site) for site in summary.extra_inputs.values()} | {id(summary.input_site)}
+
         def through(sites: frozenset) -> Flow:
-            out = set(s for s in sites if s is not summary.input_site)
-            if summary.input_site in sites:
-                out |= flow.sites
+            out = set(s for s in sites if id(s) not in own)
+            for site, given in inputs:
+                if site in sites:
+                    out |= given.sites
             return Flow(frozenset(out))
 
         if summary.positions is not None:
             return TupleV([through(sites) for sites in summary.positions])
         if summary.fields is not None:
-            return RecordV(what, {name: through(sites) for name, sites in summary.fields.items()})
+            return RecordV(what, {name: (MaybeNone if maybe else Flow)(through(sites).sites)
+                                  for name, (sites, maybe) in summary.fields.items()})  # fmt: skip
         return through(summary.exits)
 
     def eval_flow(self, node: cst.BaseExpression) -> object:
@@ -2399,6 +2423,8 @@ class Context:
         if isinstance(node, cst.Name):
             if node.value in self.env:
                 return self.env[node.value]
+            if node.value == "None":
+                return NONE_V
             if node.value in self.fa.functions:
                 return FunctionRefV(node.value)
             return OPAQUE
@@ -2434,6 +2460,9 @@ class Context:
             if isinstance(base, ChainV):
                 return list_element(base)
             if isinstance(base, RecordV):
+                stop = _literal_prefix_stop(node)
+                if stop is not None:  # sequence_output, pooled_output = outputs[:2]
+                    return TupleV([self.record_item(base, j) for j in range(stop)])
                 return self.record_item(base, _literal_index(node))
             if isinstance(base, TupleV):
                 index = _literal_index(node)
@@ -2449,7 +2478,8 @@ class Context:
             body = self.eval_flow(node.body)
             orelse = self.eval_flow(node.orelse)
             if isinstance(body, Flow) or isinstance(orelse, Flow):
-                return Flow(self.as_flow(body).sites | self.as_flow(orelse).sites)
+                sure = not any(v == NONE_V or isinstance(v, MaybeNone) for v in (body, orelse))
+                return (Flow if sure else MaybeNone)(self.as_flow(body).sites | self.as_flow(orelse).sites)
             return alternative(body, orelse)
         if isinstance(node, (cst.Comparison, cst.BooleanOperation)):
             return OPAQUE
@@ -2507,6 +2537,11 @@ class Context:
             return self.apply_to_args(callee, call, short_code(func))
         if self.is_model_output(func, q):
             return self.model_output(func, call)
+        if catalogue.is_transformers(q, catalogue.TRANSFORMERS_SLICING) and args:
+            # slice_logits_to_keep(hidden_states, n): the last n positions, a slice
+            for arg in call.args[1:]:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, "argument of slice_logits_to_keep")
+            return self.as_flow(self.eval_flow(args[0].value))
         if catalogue.is_transformers(q, catalogue.TRANSFORMERS_CHUNKING) and call.args:
             # apply_chunking_to_forward(self.ff_chunk, size, dim, x): self.ff_chunk(x), chunk by chunk
             return self.flow_call(cst.Call(func=call.args[0].value, args=call.args[3:]))
@@ -2536,13 +2571,19 @@ class Context:
         return RecordV(f"`{short_code(func)}`", fields)
 
     def record_item(self, record: RecordV, index: Optional[int]) -> object:
-        """outputs[k]: a ModelOutput indexes its fields that are not None, so the k-th field
-        given is known only when every field up to it surely holds a tensor (a layer's output)."""
+        """outputs[k]: a ModelOutput indexes the fields that are not None, so the k-th field
+        given is known only when every field before it surely holds a tensor. Otherwise any
+        field from the k-th on may be the one read: each is followed by something unknown."""
         values = list(record.fields.values())
-        if index is not None and 0 <= index < len(values) and all(
-                isinstance(v, Flow) and v.sites for v in values[: index + 1]):  # fmt: skip
-            return values[index]
-        self.consume(self.as_flow(record), "unknown", None, f"read by position from {record.what}")
+        if index is None or index < 0:
+            candidates = values
+        else:
+            candidates = [v for j, v in enumerate(values) if j >= index
+                          and sum(1 for before in values[:j] if _surely_tensor(before)) <= index]  # fmt: skip
+            if len(candidates) == 1 and _surely_tensor(candidates[0]) and candidates[0] is values[index]:
+                return candidates[0]
+        for value in candidates:
+            self.consume(self.as_flow(value), "unknown", None, f"read by position from {record.what}")
         return OPAQUE
 
     def is_attention_registry(self, node: cst.BaseExpression) -> bool:
@@ -2624,15 +2665,43 @@ class Context:
             return self.call_value(value, call)
         args = [a for a in call.args if a.keyword is None and not a.star]
         if not args:
+            named = self.input_keyword(value)  # self.self_attn(hidden_states=x, ...): forward's input by name
+            args = [a for a in call.args if a.keyword is not None and a.keyword.value == named][:1]
+        if not args:
             for arg in call.args:
                 self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into {what}")
             return OPAQUE
         first = self.as_flow(self.eval_flow(args[0].value))
-        for extra in call.args[1:]:
-            self.consume(self.as_flow(self.eval_flow(extra.value)), "unknown", None, f"extra input of {what}")
+        names = self.input_names(value)
+        extras: dict = {}
+        positional = 0
+        for extra in call.args:
+            if extra is args[0]:
+                continue
+            name = extra.keyword.value if extra.keyword is not None else None
+            if extra.keyword is None and not extra.star:
+                positional += 1
+                name = names[positional] if positional < len(names) else None
+            flow = self.as_flow(self.eval_flow(extra.value))
+            if name is not None and name in names[1:] and name not in extras:
+                extras[name] = flow
+            else:
+                self.consume(flow, "unknown", None, f"extra input of {what}")
         if isinstance(value, ActV):
             return self.apply_module(ActV(value.activation, value.param, f"{what} = {value.evidence}"), first, "forward")
-        return self.apply_module(value, first, f"{what} in forward")
+        return self.apply_module(value, first, f"{what} in forward", extras)
+
+    def input_keyword(self, value: object) -> Optional[str]:
+        """The name of the input of a module of this file (its forward's first parameter)."""
+        names = self.input_names(value)
+        return names[0] if names else None
+
+    def input_names(self, value: object) -> list:
+        """The inputs of a module of this file: its forward's parameters after self, in order."""
+        cls = self.fa.classes.get(value.cls) if isinstance(value, InstV) else None
+        found = self.fa.method(cls, "forward") if cls is not None else None
+        params = list(found[1].params.posonly_params) + list(found[1].params.params) if found else []
+        return [p.name.value for p in params[1:]]
 
     def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
         if method in catalogue.ACTIVATION_FUNCTIONS:
@@ -2707,8 +2776,12 @@ class Context:
         values = self.returns
         if values and all(isinstance(v, RecordV) for v in values):
             names = list(dict.fromkeys(name for v in values for name in v.fields))
-            return RecordV(values[0].what, {name: Flow(frozenset().union(
-                *(self.as_flow(v.fields.get(name, OPAQUE)).sites for v in values))) for name in names})  # fmt: skip
+            fields = {}
+            for name in names:
+                given = [v.fields.get(name, NONE_V) for v in values]
+                sure = all(isinstance(g, Flow) and not isinstance(g, MaybeNone) for g in given)
+                fields[name] = (Flow if sure else MaybeNone)(frozenset().union(*(self.as_flow(g).sites for g in given)))
+            return RecordV(values[0].what, fields)
         if values and all(isinstance(v, TupleV) and len(v.items) == len(values[0].items) for v in values):
             return TupleV([Flow(frozenset().union(*(self.as_flow(v.items[i]).sites for v in values)))
                            for i in range(len(values[0].items))])  # fmt: skip
@@ -2739,6 +2812,11 @@ class Context:
     def note_init_call(self, call: cst.Call) -> None:
         """Direct inits in __init__ / helpers: nn.init.x_(self.fc.weight), conv.weight.data.normal_()."""
         InitScanner.note_direct(self, call)
+
+
+def _surely_tensor(value: object) -> bool:
+    """A layer's output on every path (not None on some)."""
+    return isinstance(value, Flow) and bool(value.sites) and not isinstance(value, MaybeNone)
 
 
 def _functional_prefix(call: cst.Call) -> str:
@@ -2783,6 +2861,17 @@ def _literal_index(node: cst.Subscript) -> Optional[int]:
         return None
     value = literal_number(node.slice[0].slice.value)
     return int(value) if value is not None and value == int(value) else None
+
+
+def _literal_prefix_stop(node: cst.Subscript) -> Optional[int]:
+    """k of `x[:k]` (a literal, small k), else None."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+        return None
+    part = node.slice[0].slice
+    if part.step is not None or (part.lower is not None and literal_number(part.lower) != 0) or part.upper is None:
+        return None
+    stop = literal_number(part.upper)
+    return int(stop) if stop is not None and stop == int(stop) and 0 <= stop <= 16 else None
 
 
 def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
@@ -2871,7 +2960,9 @@ def merge_envs(a: dict, b: dict) -> dict:
         if other is value:
             continue
         if isinstance(value, Flow) or isinstance(other, Flow):
-            merged[key] = Flow(
+            sure = isinstance(value, Flow) and isinstance(other, Flow) and not isinstance(value, MaybeNone) \
+                and not isinstance(other, MaybeNone)  # fmt: skip
+            merged[key] = (Flow if sure else MaybeNone)(
                 (value.sites if isinstance(value, Flow) else frozenset())
                 | (other.sites if isinstance(other, Flow) else frozenset())
             )

@@ -400,6 +400,8 @@ TRANSFORMERS_OUTPUT_BASES = ("utils.ModelOutput", "utils.generic.ModelOutput", "
 TRANSFORMERS_OUTPUTS_MODULE = "modeling_outputs"
 # apply_chunking_to_forward(fn, chunk_size, chunk_dim, *tensors): fn(*tensors), chunk by chunk.
 TRANSFORMERS_CHUNKING = "pytorch_utils.apply_chunking_to_forward"
+# slice_logits_to_keep(hidden_states, n): hidden_states[:, -n:, :], transparent.
+TRANSFORMERS_SLICING = "modeling_utils.slice_logits_to_keep"
 
 
 def is_transformers(qualname: Optional[str], name: str) -> bool:

@@ -428,11 +428,18 @@ def test_transformers_attention_losses_and_model_outputs():
 def test_a_model_output_read_by_position_is_known_only_when_every_field_before_is_a_tensor():
     source = textwrap.dedent(TRANSFORMERS_MODEL).replace(
         "BaseModelOutput(last_hidden_state=self.layer(x), hidden_states=None)",
-        "BaseModelOutput(hidden_states=maybe_none(x), last_hidden_state=self.layer(x))",
+        "BaseModelOutput(hidden_states=maybe_none(x), last_hidden_state=self.layer(x), attentions=maybe_none(x))",
     ).replace("outputs[0]", "outputs[1]").replace("torch.tanh(outputs.last_hidden_state)", "x")
     down = rows(source)[("Layer", "down")]
-    # outputs[1] is the 0th field when hidden_states is None
+    # outputs[1] is attentions when hidden_states is None
     assert (down["activation"], down["activation_evidence"]) == ("unknown", "read by position from MyModel")
+    # with two fields, outputs[1] can only be the second (or an IndexError)
+    two = source.replace(", attentions=maybe_none(x))", ")")
+    assert rows(two)[("Layer", "down")]["activation"] == "none"
+    # outputs[:2] unpacked: the first is known, the second is not
+    first = source.replace("outputs[1]", "outputs[:2][0]").replace("BaseModelOutput(hidden_states=maybe_none(x), ",
+                                                                  "BaseModelOutput(")
+    assert rows(first)[("Layer", "down")]["activation"] == "none"
     assert rows(source.replace("outputs[1]", "outputs.last_hidden_state"))[("Layer", "down")]["activation"] == "none"
 
 
@@ -481,3 +488,51 @@ def test_an_attribute_set_in_both_branches_of_an_undecided_if_may_be_either():
     )[("ConvLayer", "convolution")]
     assert got["activation"] == "unknown"
     assert got["activation_evidence"] == "followed by different things in different uses: ReLU6, no activation"
+
+
+def test_modules_with_several_inputs_keyword_inputs_and_sliced_module_lists():
+    got = rows(
+        """
+        import torch
+        import torch.nn as nn
+        from ...modeling_utils import slice_logits_to_keep
+
+        class SelfOutput(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.dense = nn.Linear(8, 8)
+                self.norm = nn.LayerNorm(8)
+
+            def forward(self, hidden_states, input_tensor):
+                return self.norm(self.dense(hidden_states) + input_tensor)
+
+        class Layer(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = nn.Linear(8, 8)
+                self.output = SelfOutput()
+
+            def forward(self, hidden_states, attention_mask=None):
+                return self.output(self.inner(hidden_states), hidden_states)
+
+        class Model(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.config = config
+                self.layers = nn.ModuleList([Layer() for _ in range(4)])
+                self.skip = nn.Linear(8, 8)
+                self.head = nn.Linear(8, 8)
+
+            def forward(self, x, logits_to_keep=0):
+                h = self.skip(x)
+                for layer in self.layers[: self.config.num_hidden_layers]:
+                    h = layer(hidden_states=h, attention_mask=None)
+                return self.head(torch.relu(slice_logits_to_keep(h, logits_to_keep)))
+        """
+    )
+    # the second input of SelfOutput passes through its add and LayerNorm
+    assert got[("Layer", "inner")]["activation"] == "none"  # into SelfOutput.dense
+    assert got[("Model", "skip")]["activation_evidence"].startswith("followed by different things")
+    assert "ReLU" in got[("Model", "skip")]["activation_evidence"]  # zero layers run: h is skip's output
+    assert got[("SelfOutput", "dense")]["activation_evidence"] == (
+        "followed by different things in different uses: ReLU, no activation")
