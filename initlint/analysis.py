@@ -1957,6 +1957,9 @@ class Context:
             if node.value in self.fa.functions:
                 return ClassRefV(f"func:{node.value}")
             q = self.fa.imports.qualify(node)
+            instance = self.transformers_activation_instance(q)
+            if instance is not None:
+                return instance
             return ClassRefV(q) if q else UnknownV(node.value)
         if isinstance(node, cst.Attribute):
             base = dotted(node.value)
@@ -2007,6 +2010,8 @@ class Context:
                 return right
             return alternative(left, right)
         if isinstance(node, cst.Subscript):
+            if catalogue.is_transformers(self.fa.imports.qualify(node.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
+                return self.transformers_activation(_subscript_key(node), f"`{short_code(node)}`")
             base = self.eval_module(node.value)
             if not isinstance(base, ChainV):
                 return UnknownV(f"`{short_code(node)}`")
@@ -2060,6 +2065,9 @@ class Context:
             found = self.fa.method(self.cls, func.attr.value)
             if found is not None and func.attr.value not in self.attrs and self.depth < MAX_INLINE_DEPTH:
                 return self.inline_constructor_method(found[1], call)
+        found = self.transformers_activation_call(call, self.fa.imports.qualify(func))
+        if found is not None:
+            return found
         callee = self.eval_module(func, bind_site=False)
         return self.call_module_value(callee, call)
 
@@ -2528,6 +2536,17 @@ class Context:
             return self.functional(fname, call, args)
         if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
             return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
+        # transformers' activations: gelu(x), get_activation("silu") (a module), ACT2FN["relu"](x)
+        found = self.transformers_activation_call(call, q)
+        if found is not None:
+            return found
+        if isinstance(func, cst.Subscript) and catalogue.is_transformers(
+                self.fa.imports.qualify(func.value), catalogue.TRANSFORMERS_ACT2FN_NAME):  # fmt: skip
+            return self.apply_to_args(self.transformers_activation(_subscript_key(func), f"`{short_code(func)}`"),
+                                      call, short_code(func))  # fmt: skip
+        instance = self.transformers_activation_instance(q)
+        if instance is not None:
+            return self.apply_to_args(instance, call, short_code(func))
         # a local module value called: act(x), layer(x), block(x)
         callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call)) else None
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
@@ -2544,7 +2563,10 @@ class Context:
             return self.as_flow(self.eval_flow(args[0].value))
         if catalogue.is_transformers(q, catalogue.TRANSFORMERS_CHUNKING) and call.args:
             # apply_chunking_to_forward(self.ff_chunk, size, dim, x): self.ff_chunk(x), chunk by chunk
-            return self.flow_call(cst.Call(func=call.args[0].value, args=call.args[3:]))
+            try:
+                return self.flow_call(cst.Call(func=call.args[0].value, args=call.args[3:]))
+            except cst.CSTValidationError:  # an argument list no call could have
+                return self.unknown_call(call, short_code(func))
         if isinstance(func, cst.Name) and func.value in self.fa.tuple_types:
             # a namedtuple of this file packs its arguments: GoogLeNetOutputs(x, aux2, aux1)
             return TupleV([self.eval_flow(arg.value) for arg in call.args])
@@ -2553,6 +2575,31 @@ class Context:
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
         return self.unknown_call(call, short_code(func))
+
+    def transformers_activation(self, key_node: Optional[cst.BaseExpression], what: str) -> object:
+        """ACT2FN["gelu"] / get_activation("gelu"): the activation when the key is known here."""
+        key = self.string(key_node) if key_node is not None else None
+        if key is None:
+            return UnknownV(what)
+        if key in catalogue.TRANSFORMERS_IDENTITY_ACTIVATIONS:
+            return TransparentV(what)
+        if key in catalogue.TRANSFORMERS_ACT2FN:
+            activation, param = catalogue.TRANSFORMERS_ACT2FN[key]
+            return ActV(activation, param, f"transformers' {what}")
+        return UnknownV(f"{what} (transformers writes {key!r} out in tensor arithmetic, not a catalogued activation)")
+
+    def transformers_activation_call(self, call: cst.Call, qualname: Optional[str]) -> Optional[object]:
+        """get_activation("silu"), or an instance transformers.activations exports (`gelu`): else None."""
+        if catalogue.is_transformers(qualname, catalogue.TRANSFORMERS_GET_ACTIVATION):
+            return self.transformers_activation(argument(call, "activation_string", 0), f"`{short_code(call)}`")
+        return None
+
+    def transformers_activation_instance(self, qualname: Optional[str]) -> Optional[object]:
+        name = (qualname or "").rsplit(".", 1)[-1]
+        key = catalogue.TRANSFORMERS_ACTIVATION_INSTANCES.get(name)
+        if key is None or not catalogue.is_transformers(qualname, f"activations.{name}"):
+            return None
+        return self.transformers_activation(cst.SimpleString(repr(key)), f"`{name}`")
 
     def is_model_output(self, func: cst.BaseExpression, qualname: Optional[str]) -> bool:
         if catalogue.is_transformers_output(qualname):
@@ -2861,6 +2908,13 @@ def _literal_index(node: cst.Subscript) -> Optional[int]:
         return None
     value = literal_number(node.slice[0].slice.value)
     return int(value) if value is not None and value == int(value) else None
+
+
+def _subscript_key(node: cst.Subscript) -> Optional[cst.BaseExpression]:
+    """The key of `d[key]`, when it is a single index."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    return node.slice[0].slice.value
 
 
 def _literal_prefix_stop(node: cst.Subscript) -> Optional[int]:

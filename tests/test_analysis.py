@@ -536,3 +536,43 @@ def test_modules_with_several_inputs_keyword_inputs_and_sliced_module_lists():
     assert "ReLU" in got[("Model", "skip")]["activation_evidence"]  # zero layers run: h is skip's output
     assert got[("SelfOutput", "dense")]["activation_evidence"] == (
         "followed by different things in different uses: ReLU, no activation")
+
+
+def test_transformers_activations_by_literal_key_or_exported_instance():
+    case = """
+        import torch.nn as nn
+        from ...activations import ACT2FN, gelu, get_activation
+
+        class A(nn.Module):
+            def __init__(self, config, act="silu"):
+                super().__init__()
+                self.a = nn.Linear(4, 4)
+                self.b = nn.Linear(4, 4)
+                self.c = nn.Linear(4, 4)
+                self.d = nn.Linear(4, 4)
+                self.e = nn.Linear(4, 4)
+                self.f = nn.Linear(4, 4)
+                self.g = nn.Linear(4, 4)
+                self.act_a = ACT2FN["gelu"]
+                self.act_b = ACT2FN[act]
+                self.act_c = get_activation("leaky_relu")
+                self.act_d = ACT2FN["gelu_new"]
+                self.act_e = ACT2FN[config.hidden_act]
+
+            def forward(self, x):
+                x = self.act_a(self.a(x))
+                x = self.act_b(self.b(x))
+                x = self.act_c(self.c(x))
+                x = self.act_d(self.d(x))
+                x = self.act_e(self.e(x))
+                x = gelu(self.f(x))
+                return ACT2FN["linear"](self.g(x))
+        """
+    got = rows(case)
+    acts = {name: (row["activation"], row["activation_param"]) for (_, name), row in got.items()}
+    assert acts == {"a": ("gelu", None), "b": ("silu", None), "c": ("leaky_relu", 0.01), "d": ("unknown", None),
+                    "e": ("unknown", None), "f": ("gelu", None), "g": ("none", None)}
+    assert "'gelu_new' out in tensor arithmetic" in got[("A", "d")]["activation_evidence"]
+    # the same names from elsewhere are not transformers'
+    other = rows(case.replace("from ...activations import", "from mylib import"))
+    assert {name: row["activation"] for (_, name), row in other.items()} == dict.fromkeys("abcdefg", "unknown")
