@@ -2407,8 +2407,8 @@ class Context:
         for site, given in inputs:
             for activation, param, evidence in list(site.outcomes):
                 self.consume(given, activation, param, f"{evidence}, first in {what}")
-            if not site.outcomes and given.sites and (site is summary.input_site or site not in summary.exits):
-                # The module never touches its input in a way we saw: unknown, not none.
+            if not site.outcomes and given.sites and site not in summary.exits:
+                # The module never touches its input in a way we saw, nor returns it: unknown, not none.
                 self.consume(given, "unknown", None, f"{what} does not use its input visibly")
         own = {id(site) for site in summary.extra_inputs.values()} | {id(summary.input_site)}
 
@@ -2556,6 +2556,10 @@ class Context:
             return self.apply_to_args(callee, call, short_code(func))
         if self.is_model_output(func, q):
             return self.model_output(func, call)
+        if any(catalogue.is_transformers(q, name) for name in catalogue.TRANSFORMERS_SHAPE_READERS):
+            for arg in call.args:  # create_causal_mask(config, inputs_embeds, ...): shapes only
+                self.eval_flow(arg.value)
+            return OPAQUE
         if catalogue.is_transformers(q, catalogue.TRANSFORMERS_SLICING) and args:
             # slice_logits_to_keep(hidden_states, n): the last n positions, a slice
             for arg in call.args[1:]:

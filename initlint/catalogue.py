@@ -402,6 +402,14 @@ TRANSFORMERS_OUTPUTS_MODULE = "modeling_outputs"
 TRANSFORMERS_CHUNKING = "pytorch_utils.apply_chunking_to_forward"
 # slice_logits_to_keep(hidden_states, n): hidden_states[:, -n:, :], transparent.
 TRANSFORMERS_SLICING = "modeling_utils.slice_logits_to_keep"
+# Mask builders that read only the shape, dtype and device of the hidden states they are given
+# (as the runtime's metadata queries are ignored, so are these uses).
+TRANSFORMERS_SHAPE_READERS = tuple(
+    f"masking_utils.{name}" for name in (
+        "create_causal_mask", "create_bidirectional_mask", "create_sliding_window_causal_mask",
+        "create_bidirectional_sliding_window_mask", "create_chunked_causal_mask", "create_masks_for_generate",
+    )
+)  # fmt: skip
 
 
 # transformers.activations.ACT2FN keys whose module calls a torch activation (so the runtime
