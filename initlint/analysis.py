@@ -2105,6 +2105,9 @@ class Context:
             value = options[0]
             for other in options[1:]:
                 value = alternative(value, other)
+            if not all(isinstance(option, LayerV) for option in options):
+                for site in sites_in(value):  # `make_conv_cls = nn.Conv2d if c else CausalConv`
+                    site.fix_reason = site.fix_reason or CONDITIONAL_CLASS
             return value
         if isinstance(callee, UnknownV) and self.cls is not None:
             self.cls.contains_unknown = True
@@ -2975,6 +2978,7 @@ def _flatten(items: list) -> Iterator[object]:
 # statement would fail (no .weight) or re-initialise the user's module when the other value
 # is taken, and the analysis cannot tell which one it is.
 CONDITIONAL_VALUE = "built in a conditional expression: the statement may bind another value, so an init after it could fail"
+CONDITIONAL_CLASS = "built from a class chosen at run time that may not be a layer: an init of its weight could fail"
 
 
 def sites_in(value: object) -> list:
@@ -3143,8 +3147,10 @@ class InitScanner:
                         value = item
         if isinstance(value, LayerV):
             return [value.site]
-        if isinstance(value, ChainV) and value.kind == "alt" and all(isinstance(v, LayerV) for _, v in value.items):
-            return [v.site for _, v in value.items]  # for layer in [self.a, self.b]: init(layer.weight)
+        if isinstance(value, ChainV) and value.kind == "alt":
+            # for layer in [self.a, self.b]: init(layer.weight); or `make_conv(...)` where
+            # make_conv is nn.Conv2d or a module of this file: when the init runs, it is a layer's
+            return [v.site for _, v in value.items if isinstance(v, LayerV)]
         return []
 
     def scan(self) -> None:

@@ -576,3 +576,38 @@ def test_transformers_activations_by_literal_key_or_exported_instance():
     # the same names from elsewhere are not transformers'
     other = rows(case.replace("from ...activations import", "from mylib import"))
     assert {name: row["activation"] for (_, name), row in other.items()} == dict.fromkeys("abcdefg", "unknown")
+
+
+def test_a_layer_built_from_a_class_chosen_at_run_time():
+    """`make_conv_cls = nn.Conv2d` or a wrapper module of this file: no autofix (`.weight` may not
+    exist), and an init the file writes for it counts when the layer is one."""
+    source = """
+        import torch.nn as nn
+
+        class Causal(nn.Module):
+            def __init__(self, a, b, kernel_size=3):
+                super().__init__()
+                self.conv = nn.Conv3d(a, b, kernel_size)
+
+            def forward(self, x):
+                return self.conv(x)
+
+        class Block(nn.Module):
+            def __init__(self, a, b, btype="2d", is_causal=True):
+                super().__init__()
+                if btype == "2d":
+                    make_conv_cls = nn.Conv2d
+                else:
+                    make_conv_cls = Causal if is_causal else nn.Conv3d
+                self.nonlinearity = nn.SiLU()
+                self.conv1 = make_conv_cls(a, b, kernel_size=3)
+                INIT
+            def forward(self, x):
+                return self.nonlinearity(self.conv1(x))
+        """
+    model = analyze(textwrap.dedent(source.replace("INIT", "")), "m.py")
+    conv1 = next(layer for layer in model.layers if layer.name == "conv1")
+    assert (conv1.activation, conv1.init) == ("silu", "default")
+    assert conv1.fix.weight == "" and "class chosen at run time" in conv1.fix.reason
+    explicit = rows(source.replace("INIT", 'nn.init.kaiming_uniform_(self.conv1.weight, nonlinearity="relu")'))
+    assert explicit[("Block", "conv1")]["init"] == "explicit"
