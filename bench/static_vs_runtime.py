@@ -4,8 +4,9 @@
     python bench/static_vs_runtime.py [TABLE.json ...]   # project venv: needs libcst, not torch
 
 Reads the runtime tables (default: tests/data/torchvision_runtime.json from
-bench/build_torchvision_table.py and tests/data/transformers_runtime.json from
-bench/build_transformers_table.py), fetches each package's source without importing it (pip
+bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
+bench/build_transformers_table.py and tests/data/timm_runtime.json from
+bench/build_timm_table.py), fetches each package's source without importing it (pip
 download --no-deps of the pinned wheel into bench/.corpus/, then unzip), runs
 `initlint.analysis.analyze` on the table's model files and matches static rows to runtime layers: a static row matches a runtime layer when its file
 and line occur in the layer's construction chain.
@@ -37,7 +38,8 @@ from typing import Optional
 REPO = Path(__file__).resolve().parent.parent
 TABLE = REPO / "tests" / "data" / "torchvision_runtime.json"
 TRANSFORMERS_TABLE = REPO / "tests" / "data" / "transformers_runtime.json"
-TABLES = (TABLE, TRANSFORMERS_TABLE)
+TIMM_TABLE = REPO / "tests" / "data" / "timm_runtime.json"
+TABLES = (TABLE, TRANSFORMERS_TABLE, TIMM_TABLE)
 CORPUS = REPO / "bench" / ".corpus"
 # Any platform's wheel holds the same Python source; naming one makes the download host-independent.
 WHEEL_PLATFORM = ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--only-binary=:all:")

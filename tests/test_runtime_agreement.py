@@ -1,8 +1,8 @@
 """The static analysis against runtime traces of real models (the target it is held to).
 
-The runtime side is tests/data/{torchvision,transformers}_runtime.json, built once by
-bench/build_torchvision_table.py and bench/build_transformers_table.py in separate venvs
-(torchvision 0.28+ does not load on the project's torch; CI installs neither package). The
+The runtime side is tests/data/{torchvision,transformers,timm}_runtime.json, built once by
+bench/build_{torchvision,transformers,timm}_table.py in separate venvs (torchvision 0.28+, which
+timm needs, does not load on the project's torch; CI installs none of the three). The
 static side runs here on the same source files, downloaded (never imported) by
 bench/static_vs_runtime.py. Every static claim must equal the runtime activation of every
 layer it matches (agreement 100%, per file), and a share of the construction sites must get
@@ -26,7 +26,9 @@ _spec.loader.exec_module(svr)
 TABLES = {path.stem.split("_")[0]: svr.load_table(path) for path in svr.TABLES}
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # most of what is left depends on the config (`ACT2FN[config.hidden_act]`): unknown by design.
-COVERAGE_TARGETS = {"torchvision": svr.COVERAGE_TARGET, "transformers": 0.60}
+# timm: its layers are mostly built by factories in other files (create_conv2d, ConvNormAct), which
+# a one-file analysis does not follow.
+COVERAGE_TARGETS = {"torchvision": svr.COVERAGE_TARGET, "transformers": 0.60, "timm": 0.20}
 FILES = [(suite, path) for suite, table in TABLES.items() for path in table["sources"]]
 
 
@@ -47,6 +49,7 @@ def test_tables_are_complete_and_small():
     assert len(TABLES["torchvision"]["sources"]) == 7 and len(TABLES["torchvision"]["models"]) == 22
     assert TABLES["transformers"]["transformers"] == "5.23.0"
     assert len(TABLES["transformers"]["models"]) == len(TABLES["transformers"]["sources"]) >= 25
+    assert TABLES["timm"]["timm"] == "1.0.31" and len(TABLES["timm"]["models"]) >= 20
     for path in svr.TABLES:
         assert path.stat().st_size < 512 * 1024
     for suite, table in TABLES.items():
@@ -58,7 +61,7 @@ def test_tables_are_complete_and_small():
 @pytest.mark.parametrize("suite,path", FILES)
 def test_static_claims_agree_with_runtime(results, suite, path):
     result = results[suite][path]
-    if suite == "torchvision":  # each of its files holds claims; some transformers files hold only unknowns
+    if suite == "torchvision":  # each of its files holds claims; some other files hold only unknowns
         assert result.claims > 0, result.summary()
     assert not result.disagreements, result.summary() + "\n" + "\n".join(result.disagreements)
 
