@@ -504,12 +504,18 @@ def _statement_starts(statements, ast_body) -> Optional[_Starts]:
 
 
 def dotted(node: cst.CSTNode) -> Optional[str]:
-    if isinstance(node, cst.Name):
+    # exact type checks: Name and Attribute have no subclasses, and `isinstance` against LibCST
+    # classes pays ABCMeta's Python-level check (this runs for most calls and names)
+    kind = type(node)
+    if kind is _NAME:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if kind is _ATTRIBUTE:
         base = dotted(node.value)
         return None if base is None else f"{base}.{node.attr.value}"
     return None
+
+
+_NAME, _ATTRIBUTE = cst.Name, cst.Attribute
 
 
 def _module_name(node: Union[cst.Attribute, cst.Name, cst.ImportFrom]) -> str:
@@ -2431,7 +2437,8 @@ class Context:
 
     def eval_flow(self, node: cst.BaseExpression) -> object:
         """Evaluate an expression in forward: tensors are flows, self.x are module values."""
-        if isinstance(node, cst.Name):
+        kind = type(node)  # exact types: these node classes have no subclasses (see dotted)
+        if kind is cst.Name:
             if node.value in self.env:
                 return self.env[node.value]
             if node.value == "None":
@@ -2439,7 +2446,7 @@ class Context:
             if node.value in self.fa.functions:
                 return FunctionRefV(node.value)
             return OPAQUE
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             if dotted(node.value) == self.self_name:
                 return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
             base = self.eval_flow(node.value)
@@ -2449,9 +2456,9 @@ class Context:
                 # x.shape, x.T, x.mT ...: T is a transpose (transparent), the rest are not tensors
                 return base if node.attr.value in ("T", "mT", "data") else OPAQUE
             return OPAQUE
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self.flow_call(node)
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             left = self.as_flow(self.eval_flow(node.left))
             right = self.as_flow(self.eval_flow(node.right))
             if isinstance(node.operator, cst.Add):
@@ -2460,11 +2467,11 @@ class Context:
             self.consume(left, "none", None, f"`{op}` in forward")
             self.consume(right, "none", None, f"`{op}` in forward")
             return OPAQUE
-        if isinstance(node, cst.UnaryOperation):
+        if kind is cst.UnaryOperation:
             inner = self.as_flow(self.eval_flow(node.expression))
             self.consume(inner, "none", None, "negated in forward")
             return OPAQUE
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             if self.is_attention_registry(node.value):  # ALL_ATTENTION_FUNCTIONS[impl]
                 return ATTENTION_KERNEL
             base = self.eval_flow(node.value)
@@ -2483,16 +2490,16 @@ class Context:
             if isinstance(base, Flow) and base.sites:
                 return base  # slicing keeps which layer produced the values
             return OPAQUE
-        if isinstance(node, (cst.Tuple, cst.List)):
+        if kind is cst.Tuple or kind is cst.List:
             return TupleV([self.eval_flow(element.value) for element in node.elements])
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             body = self.eval_flow(node.body)
             orelse = self.eval_flow(node.orelse)
             if isinstance(body, Flow) or isinstance(orelse, Flow):
                 sure = not any(v == NONE_V or isinstance(v, MaybeNone) for v in (body, orelse))
                 return (Flow if sure else MaybeNone)(self.as_flow(body).sites | self.as_flow(orelse).sites)
             return alternative(body, orelse)
-        if isinstance(node, (cst.Comparison, cst.BooleanOperation)):
+        if kind is cst.Comparison or kind is cst.BooleanOperation:
             return OPAQUE
         return OPAQUE
 
