@@ -2661,11 +2661,7 @@ class Context:
             if self.depth < MAX_INLINE_DEPTH:
                 return self.inline_function(self.fa.functions[callee.name], call)
             return self.unknown_call(call, callee.name)
-        results = [self.call_value(option, call) for _, option in callee.items]
-        if all(isinstance(r, TupleV) and len(r.items) == len(results[0].items) for r in results):
-            return TupleV([Flow(frozenset().union(*(self.as_flow(r.items[i]).sites for r in results)))
-                           for i in range(len(results[0].items))])  # fmt: skip
-        return Flow(frozenset().union(*(self.as_flow(r).sites for r in results)))
+        return self.merged([self.call_value(option, call) for _, option in callee.items])
 
     def number(self, node: cst.BaseExpression) -> Optional[float]:
         """A number written here, or held by a parameter / self attribute with a literal value."""
@@ -2834,7 +2830,11 @@ class Context:
     def returned(self) -> object:
         """What an inlined forward helper returns: a tuple kept as a tuple when every return is
         one of the same length (`x, aux2, aux1 = self._forward(x)`), else one flow."""
-        values = self.returns
+        return self.merged(self.returns)
+
+    def merged(self, values: list) -> object:
+        """One value for several (the returns of a function, the results of alternative callees):
+        records field by field, tuples of one length position by position, else one flow."""
         if values and all(isinstance(v, RecordV) for v in values):
             names = list(dict.fromkeys(name for v in values for name in v.fields))
             fields = {}
