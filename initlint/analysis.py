@@ -904,7 +904,7 @@ class FileAnalysis:
             fn = self.functions.get(callee)
         if fn is None or depth > 3:
             return None
-        params = list(fn.params.posonly_params) + list(fn.params.params)
+        params = _positional_params(fn)
         if target is not None and params:
             params = params[1:]
         names = [p.name.value for p in params]
@@ -1010,9 +1010,9 @@ class FileAnalysis:
             input_site.record("unknown", None, f"{cls.name} has no forward in this file")
             cls.summary.done = True
             return cls.summary
-        params = list(found[1].params.posonly_params) + list(found[1].params.params)
         # BertSelfOutput.forward(hidden_states, input_tensor): each input is followed on its own
-        cls.summary.extra_inputs = {p.name.value: InputSite(f"{cls.name}({p.name.value})") for p in params[2:]}
+        cls.summary.extra_inputs = {p.name.value: InputSite(f"{cls.name}({p.name.value})")
+                                    for p in _positional_params(found[1])[2:]}  # fmt: skip
         ctx = Context(self, cls, found[1], depth=0)
         ctx.attrs = cls.attrs
         ctx.bind_params(found[1], self_bound=True, input_site=input_site, extra_inputs=cls.summary.extra_inputs)
@@ -1022,7 +1022,7 @@ class FileAnalysis:
         if isinstance(shape, TupleV):  # forward returns (a, b): callers may unpack it
             cls.summary.positions = [ctx.as_flow(item).sites for item in shape.items]
         elif isinstance(shape, RecordV):  # forward returns a ModelOutput: callers read its fields
-            cls.summary.fields = {name: (ctx.as_flow(value).sites, not _surely_tensor(value) or not value.sites)
+            cls.summary.fields = {name: (ctx.as_flow(value).sites, not _surely_tensor(value))
                                   for name, value in shape.fields.items()}  # fmt: skip
         cls.summary.done = True
         return cls.summary
@@ -1140,7 +1140,7 @@ class FileAnalysis:
             target = self.functions.get(inner)
         if target is None:
             return None
-        params = list(target.params.posonly_params) + list(target.params.params)
+        params = _positional_params(target)
         if self_bound or (params and params[0].name.value == "self"):
             params = params[1:]
         var = params[0].name.value if params else "m"
@@ -1526,7 +1526,7 @@ class Context:
 
     def bind_params(self, fn: cst.FunctionDef, self_bound: bool, input_site: Optional[InputSite] = None,
                     args: Optional[dict] = None, extra_inputs: Optional[dict] = None) -> None:  # fmt: skip
-        params = list(fn.params.posonly_params) + list(fn.params.params)
+        params = _positional_params(fn)
         if self_bound and params:
             self.self_name = params[0].name.value
             params = params[1:]
@@ -2017,7 +2017,7 @@ class Context:
             return alternative(left, right)
         if isinstance(node, cst.Subscript):
             if catalogue.is_transformers(self.fa.imports.qualify(node.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
-                return self.transformers_activation(_subscript_key(node), f"`{short_code(node)}`")
+                return self.transformers_activation(self.subscript_key(node), f"`{short_code(node)}`")
             base = self.eval_module(node.value)
             if not isinstance(base, ChainV):
                 return UnknownV(f"`{short_code(node)}`")
@@ -2297,7 +2297,7 @@ class Context:
         return value
 
     def call_args(self, fn: cst.FunctionDef, call: cst.Call, skip_self: bool = False) -> dict:
-        params = list(fn.params.posonly_params) + list(fn.params.params)
+        params = _positional_params(fn)
         if skip_self and params:
             params = params[1:]
         names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
@@ -2546,17 +2546,9 @@ class Context:
             return self.functional(fname, call, args)
         if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
             return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
-        # transformers' activations: gelu(x), get_activation("silu") (a module), ACT2FN["relu"](x)
-        found = self.transformers_activation_call(call, q)
-        if found is not None:
-            return found
-        if isinstance(func, cst.Subscript) and catalogue.is_transformers(
-                self.fa.imports.qualify(func.value), catalogue.TRANSFORMERS_ACT2FN_NAME):  # fmt: skip
-            return self.apply_to_args(self.transformers_activation(_subscript_key(func), f"`{short_code(func)}`"),
-                                      call, short_code(func))  # fmt: skip
-        instance = self.transformers_activation_instance(q)
-        if instance is not None:
-            return self.apply_to_args(instance, call, short_code(func))
+        idiom = self.transformers_call(call, q, args)
+        if idiom is not None:
+            return idiom
         # a local module value called: act(x), layer(x), block(x)
         callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call)) else None
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
@@ -2564,7 +2556,34 @@ class Context:
             return self.call_value(callee, call)
         if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
             return self.apply_to_args(callee, call, short_code(func))
-        if self.is_model_output(func, q):
+        if self.is_local_model_output(func):
+            return self.model_output(func, call)
+        if isinstance(func, cst.Name) and func.value in self.fa.tuple_types:
+            # a namedtuple of this file packs its arguments: GoogLeNetOutputs(x, aux2, aux1)
+            return TupleV([self.eval_flow(arg.value) for arg in call.args])
+        if isinstance(func, cst.Name) and func.value in self.fa.functions and self.depth < MAX_INLINE_DEPTH:
+            return self.inline_function(self.fa.functions[func.value], call)
+        if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
+            return OPAQUE
+        return self.unknown_call(call, short_code(func))
+
+    def transformers_call(self, call: cst.Call, q: Optional[str], args: list) -> Optional[object]:
+        """A call of one of transformers' own helpers this analysis knows, in forward; else None."""
+        func = call.func
+        if isinstance(func, cst.Subscript):  # ACT2FN["relu"](x)
+            if not catalogue.is_transformers(self.fa.imports.qualify(func.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
+                return None
+            activation = self.transformers_activation(self.subscript_key(func), f"`{short_code(func)}`")
+            return self.apply_to_args(activation, call, short_code(func))
+        if not q or not (q.startswith("transformers.") or q.startswith("..")):
+            return None
+        found = self.transformers_activation_call(call, q)  # get_activation("silu"): a module
+        if found is not None:
+            return found
+        instance = self.transformers_activation_instance(q)  # gelu(x)
+        if instance is not None:
+            return self.apply_to_args(instance, call, short_code(func))
+        if catalogue.is_transformers_output(q):  # BaseModelOutput(last_hidden_state=x, ...)
             return self.model_output(func, call)
         if any(catalogue.is_transformers(q, name) for name in catalogue.TRANSFORMERS_SHAPE_READERS):
             for arg in call.args:  # create_causal_mask(config, inputs_embeds, ...): shapes only
@@ -2581,18 +2600,10 @@ class Context:
                 return self.flow_call(cst.Call(func=call.args[0].value, args=call.args[3:]))
             except cst.CSTValidationError:  # an argument list no call could have
                 return self.unknown_call(call, short_code(func))
-        if isinstance(func, cst.Name) and func.value in self.fa.tuple_types:
-            # a namedtuple of this file packs its arguments: GoogLeNetOutputs(x, aux2, aux1)
-            return TupleV([self.eval_flow(arg.value) for arg in call.args])
-        if isinstance(func, cst.Name) and func.value in self.fa.functions and self.depth < MAX_INLINE_DEPTH:
-            return self.inline_function(self.fa.functions[func.value], call)
-        if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
-            return OPAQUE
-        return self.unknown_call(call, short_code(func))
+        return None
 
-    def transformers_activation(self, key_node: Optional[cst.BaseExpression], what: str) -> object:
+    def transformers_activation(self, key: Optional[str], what: str) -> object:
         """ACT2FN["gelu"] / get_activation("gelu"): the activation when the key is known here."""
-        key = self.string(key_node) if key_node is not None else None
         if key is None:
             return UnknownV(what)
         if key in catalogue.TRANSFORMERS_IDENTITY_ACTIVATIONS:
@@ -2602,10 +2613,17 @@ class Context:
             return ActV(activation, param, f"transformers' {what}")
         return UnknownV(f"{what} (transformers writes {key!r} out in tensor arithmetic, not a catalogued activation)")
 
+    def subscript_key(self, node: cst.Subscript) -> Optional[str]:
+        """The string key of `d[key]` (a literal, or a parameter's literal default), else None."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        return self.string(node.slice[0].slice.value)
+
     def transformers_activation_call(self, call: cst.Call, qualname: Optional[str]) -> Optional[object]:
         """get_activation("silu"), or an instance transformers.activations exports (`gelu`): else None."""
         if catalogue.is_transformers(qualname, catalogue.TRANSFORMERS_GET_ACTIVATION):
-            return self.transformers_activation(argument(call, "activation_string", 0), f"`{short_code(call)}`")
+            key = argument(call, "activation_string", 0)
+            return self.transformers_activation(self.string(key) if key is not None else None, f"`{short_code(call)}`")
         return None
 
     def transformers_activation_instance(self, qualname: Optional[str]) -> Optional[object]:
@@ -2613,11 +2631,11 @@ class Context:
         key = catalogue.TRANSFORMERS_ACTIVATION_INSTANCES.get(name)
         if key is None or not catalogue.is_transformers(qualname, f"activations.{name}"):
             return None
-        return self.transformers_activation(cst.SimpleString(repr(key)), f"`{name}`")
+        return self.transformers_activation(key, f"`{name}`")
 
-    def is_model_output(self, func: cst.BaseExpression, qualname: Optional[str]) -> bool:
-        if catalogue.is_transformers_output(qualname):
-            return True
+    def is_local_model_output(self, func: cst.BaseExpression) -> bool:
+        """A ModelOutput class of this file (`class MyOutput(ModelOutput)`); transformers' own
+        are found by transformers_call."""
         cls = self.fa.classes.get(func.value) if isinstance(func, cst.Name) else None
         return cls is not None and self.fa.derives_from(cls, *catalogue.TRANSFORMERS_OUTPUT_BASES)
 
@@ -2721,15 +2739,14 @@ class Context:
         if isinstance(value, ConsumerV):
             return self.call_value(value, call)
         args = [a for a in call.args if a.keyword is None and not a.star]
-        if not args:
-            named = self.input_keyword(value)  # self.self_attn(hidden_states=x, ...): forward's input by name
-            args = [a for a in call.args if a.keyword is not None and a.keyword.value == named][:1]
+        names = self.input_names(value)
+        if not args and names:  # self.self_attn(hidden_states=x, ...): forward's input by name
+            args = [a for a in call.args if a.keyword is not None and a.keyword.value == names[0]][:1]
         if not args:
             for arg in call.args:
                 self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into {what}")
             return OPAQUE
         first = self.as_flow(self.eval_flow(args[0].value))
-        names = self.input_names(value)
         extras: dict = {}
         positional = 0
         for extra in call.args:
@@ -2748,17 +2765,11 @@ class Context:
             return self.apply_module(ActV(value.activation, value.param, f"{what} = {value.evidence}"), first, "forward")
         return self.apply_module(value, first, f"{what} in forward", extras)
 
-    def input_keyword(self, value: object) -> Optional[str]:
-        """The name of the input of a module of this file (its forward's first parameter)."""
-        names = self.input_names(value)
-        return names[0] if names else None
-
     def input_names(self, value: object) -> list:
         """The inputs of a module of this file: its forward's parameters after self, in order."""
         cls = self.fa.classes.get(value.cls) if isinstance(value, InstV) else None
         found = self.fa.method(cls, "forward") if cls is not None else None
-        params = list(found[1].params.posonly_params) + list(found[1].params.params) if found else []
-        return [p.name.value for p in params[1:]]
+        return [p.name.value for p in _positional_params(found[1])[1:]] if found else []
 
     def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
         if method in catalogue.ACTIVATION_FUNCTIONS:
@@ -2852,7 +2863,7 @@ class Context:
         return Flow(frozenset(merged))
 
     def bind_flow_args(self, ctx: "Context", fn: cst.FunctionDef, call: cst.Call, self_bound: bool) -> None:
-        params = list(fn.params.posonly_params) + list(fn.params.params)
+        params = _positional_params(fn)
         if self_bound and params:
             ctx.self_name = params[0].name.value
             params = params[1:]
@@ -2897,9 +2908,12 @@ def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
     return isinstance(node, cst.Dict)
 
 
+def _positional_params(fn: cst.FunctionDef) -> list:
+    return list(fn.params.posonly_params) + list(fn.params.params)
+
+
 def _all_params(fn: cst.FunctionDef) -> list:
-    p = fn.params
-    return list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+    return _positional_params(fn) + list(fn.params.kwonly_params)
 
 
 def _comp_fors(for_in: cst.CompFor) -> Iterator[cst.CompFor]:
@@ -2922,13 +2936,6 @@ def _literal_index(node: cst.Subscript) -> Optional[int]:
         return None
     value = literal_number(node.slice[0].slice.value)
     return int(value) if value is not None and value == int(value) else None
-
-
-def _subscript_key(node: cst.Subscript) -> Optional[cst.BaseExpression]:
-    """The key of `d[key]`, when it is a single index."""
-    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
-        return None
-    return node.slice[0].slice.value
 
 
 def _literal_prefix_stop(node: cst.Subscript) -> Optional[int]:
@@ -3319,7 +3326,7 @@ class InitScanner:
             fn, skip = (found[1], 1) if found else (None, 0)
         if fn is None:
             return None
-        params = (list(fn.params.posonly_params) + list(fn.params.params))[skip:]
+        params = _positional_params(fn)[skip:]
         return (fn, params[0].name.value) if params else None
 
     def if_chain(self, stmt: cst.If, var: str, names: set) -> Iterator:
