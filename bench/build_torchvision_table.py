@@ -69,7 +69,8 @@ def models_chain(module, package: Path, sources=None) -> list[list]:
     chain: list[list] = []
     for path, line, *_ in construction_sites(module):
         rel = Path(path).resolve().relative_to(package) if Path(path).resolve().is_relative_to(package) else None
-        if rel is None or (rel.as_posix() not in sources if sources is not None else rel.parent != Path("models")):
+        wanted = rel is not None and (rel.parent == Path("models") if sources is None else rel.as_posix() in sources)
+        if not wanted:
             continue
         frame = [rel.as_posix(), line]
         if not chain or chain[-1] != frame:

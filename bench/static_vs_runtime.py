@@ -8,8 +8,9 @@ bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
 bench/build_transformers_table.py and tests/data/timm_runtime.json from
 bench/build_timm_table.py), fetches each package's source without importing it (pip
 download --no-deps of the pinned wheel into bench/.corpus/, then unzip), runs
-`initlint.analysis.analyze` on the table's model files and matches static rows to runtime layers: a static row matches a runtime layer when its file
-and line occur in the layer's construction chain.
+`initlint.analysis.analyze` on the table's model files and matches static rows to runtime
+layers: a static row matches a runtime layer when its file and line occur in the layer's
+construction chain.
 
 Per file:
 - construction sites: where a layer is built as seen from its class, i.e. the innermost frame
@@ -47,7 +48,7 @@ COVERAGE_TARGET = 0.90
 
 
 class CorpusUnavailable(Exception):
-    """torchvision's source could not be downloaded (no network, no registry)."""
+    """A table's package source could not be downloaded (no network, no registry)."""
 
 
 def load_table(path: Path = TABLE) -> dict:
