@@ -36,7 +36,8 @@ from libcst._nodes.base import CSTNode
 from libcst._nodes.internal import CodegenState
 
 from . import catalogue
-from .model import FileModel, FixPlan, GainCall, InitCall, Layer, ModuleModel
+from .model import (BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitCall, InitRuleFact, Layer, ModuleModel,
+                    ModuleSummary)
 
 MAX_INLINE_DEPTH = 4  # helper/method inlining depth; deeper calls are unknown
 INIT_FUNCTIONS = re.compile(
@@ -91,6 +92,8 @@ class Site:
     local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
     branches: tuple = ()  # the undecided branches it is built in, outermost first
     output_head: bool = False  # its activation's output is what a top-level model returns
+    init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
+    open_output: bool = False  # "none" / head because no class of this file uses its class; others may
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -200,6 +203,7 @@ class ChainV:
 class ParamV:
     name: str
     default: object
+    owner: Optional[str] = None  # the class (or free function) whose constructor takes it
 
 
 @dataclass
@@ -545,7 +549,7 @@ class Imports:
             for alias in stmt.names:
                 name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name) or ""
                 local = alias.asname.name.value if alias.asname is not None else name
-                self.names[local] = f"{base}.{name}"
+                self.names[local] = f"{base}{name}" if base.endswith(".") else f"{base}.{name}"  # `from . import x`: ".x"
 
     def qualify(self, node: cst.CSTNode) -> Optional[str]:
         text = dotted(node)
@@ -749,6 +753,10 @@ class FileAnalysis:
         # the init scan has found every class's init rules.
         self.contained: set[str] = set()  # class names some class of this file builds
         self.init_loops_over_unknown: list = []  # classes with init rules that build something unknown
+        # For the module summary (what other modules read of this one)
+        self.builds: list = []  # (class name or None, qualified callee as written, call node)
+        self.default_params: dict = {}  # activation evidence -> [class, param, default's qualified name]
+        self.script_builds: dict = {}  # qualified callee -> [function passed to .apply(...)] in module code
 
     # -- collection -----------------------------------------------------------------------
 
@@ -1071,6 +1079,7 @@ class FileAnalysis:
                 if isinstance(site, ActivationOutput) and not used:
                     for head in site.sites:
                         head.output_head = True
+                        head.open_output = True
                 if not isinstance(site, Site) or site.outcomes:
                     continue
                 shown = cls.node.name.value
@@ -1078,6 +1087,7 @@ class FileAnalysis:
                     site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
                 else:
                     site.record("none", None, f"returned as the output of {shown}.forward")
+                    site.open_output = True
 
     def _built_by_a_class(self, name: str) -> bool:
         return name in self.contained
@@ -1124,6 +1134,7 @@ class FileAnalysis:
                     site.init_state, site.init_evidence = "unknown", "covered by a class's init loop in some uses"
                 else:
                     site.init_state, site.init_evidence = "default", "no init found for it in this file"
+                    site.init_open = True
 
     def rules_of_apply(self, fn_node: cst.BaseExpression, cls: Optional[ClassInfo]):
         """The function passed to .apply(...) and its (types, init call) branches; None if not in this file."""
@@ -1168,6 +1179,8 @@ class FileAnalysis:
                             built[target] = cls_name
                             if applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
+                            elif cls_name.startswith("ext:"):
+                                covered.setdefault(cls_name, [])  # built here, with no init (yet)
                         else:
                             built.pop(target, None)
                     value = small.value if isinstance(small, cst.Expr) else None
@@ -1179,6 +1192,10 @@ class FileAnalysis:
                             cls_name, applied = self._constructed_class(value)
                             if cls_name is not None and applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
+        for cls_name in [name for name in covered if name.startswith("ext:")]:
+            # read now, so that their calls get lines with the layers' positions
+            found = [(fn_node, self.rules_of_apply(fn_node, None)) for fn_node in covered.pop(cls_name)]
+            self.script_builds.setdefault(cls_name[4:], []).extend(found)
         for cls_name, fns in covered.items():
             cls = self.classes[cls_name]
             constructions = self.top_calls.get(cls_name, 0)
@@ -1207,6 +1224,10 @@ class FileAnalysis:
             node = node.func.value
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.classes:
             return node.func.value, applied
+        if isinstance(node, cst.Call):
+            q = self.imports.qualify(node.func)
+            if q and not q.startswith(("torch.", "builtins.")):
+                return f"ext:{q}", applied  # a class of another module, perhaps: the program stage resolves it
         return None, None
 
     def _functions_built_for_classes(self) -> dict:
@@ -1274,6 +1295,7 @@ class FileAnalysis:
             site.init_evidence = f"{handed[0]} is passed to code in another file, which may initialise it"
             return
         site.init_state, site.init_evidence = "default", "no init found for it in this file"
+        site.init_open = True
 
     def _may_be_standalone(self, cls: ClassInfo) -> bool:
         return bool(self.top_calls.get(cls.name))
@@ -1306,6 +1328,7 @@ class FileAnalysis:
         all_sites += [(None, s) for s in self.free_sites]
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
+        nodes += [call for _, _, call in self.builds]
         pending = InitScanner.pending_lines
         nodes += [node for _, node in pending]
         holders = dict(self.call_holder)
@@ -1366,7 +1389,73 @@ class FileAnalysis:
             if span:
                 (line, col), (end_line, end_col) = span
                 fm.gain_calls.append(GainCall(name, line, col + 1, end_line, end_col + 1))
+        fm.summary = self._module_summary(spans)
         return fm
+
+    def _module_summary(self, spans: dict) -> ModuleSummary:
+        """What other modules may read of this one (the program stage links them)."""
+        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names))
+        class_lines = _class_lines(self.c_tree)
+        for key, cls in self.classes.items():
+            init = self.method(cls, "__init__")
+            params = [p.name.value for p in _positional_params(init[1])[1:]] if init else []
+            if init:
+                params += [p.name.value for p in init[1].params.kwonly_params]
+            rules = [_rule_fact(rule) for rule in cls.init_rules]
+            summary.classes[key] = ClassFact(
+                name=cls.node.name.value, line=class_lines.get(cls.node.name.value, 0), bases=list(cls.bases),
+                params=params, contains=sorted(cls.contains), rules=rules,
+                standalone=bool(self.top_calls.get(cls.node.name.value)),
+            )  # fmt: skip
+        for inside, callee, call in self.builds:
+            span = spans.get(id(call))
+            line = span[0][0] if span else 0
+            summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside))
+        for callee, fns in self.script_builds.items():
+            applied = []
+            for fn_node, found in fns:
+                text = dotted(fn_node) or short_code(fn_node, 40)
+                if found is None:
+                    applied.append(InitRuleFact(None, "unknown", f"`.apply({text})` with a function not in {self.path}"))
+                    continue
+                for types, call in found[1]:
+                    fact = InitRuleFact(sorted(types) if types is not None else None, "explicit",
+                                        f"`.apply({text})` in {self.path}", call.line if call else 0, call)  # fmt: skip
+                    if call is not None and call.undecided:
+                        fact.state = "unknown"
+                    applied.append(fact)
+            summary.builds.append(BuildFact(callee, 0, {}, None, applied))
+        return summary
+
+    def _arg_facts(self, call: cst.Call, inside: Optional[str]) -> dict:
+        """Each argument of a construction, as far as another module needs to read it."""
+        init = self.method(self.classes[inside], "__init__") if inside in self.classes else None
+        own_params = {p.name.value for p in _all_params(init[1])} if init else set()
+        out: dict = {}
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                out["*"] = ["unknown", "*args"]
+                continue
+            key = arg.keyword.value if arg.keyword is not None else str(position)
+            position += arg.keyword is None
+            out[key] = self._arg_fact(arg.value, own_params)
+        return out
+
+    def _arg_fact(self, node: cst.BaseExpression, own_params: set) -> list:
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return ["none"]
+            if node.value in own_params:
+                return ["param", node.value]
+            if node.value in self.classes:
+                return ["class", f"local:{node.value}"]
+        if literal_number(node) is not None or literal_string(node) is not None:
+            return ["literal", short_code(node, 60)]
+        q = self.imports.qualify(node)
+        if q:
+            return ["class", q]
+        return ["unknown", short_code(node, 60)]
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
         activation, param, evidence = resolve_outcomes(site.outcomes)
@@ -1390,6 +1479,10 @@ class FileAnalysis:
             init_evidence=init_evidence,
             init_call=site.explicit_init,
             output_head=site.output_head,
+            init_open=site.init_open,
+            open_output=site.open_output,
+            activation_defaults=[fact for key, fact in self.default_params.items()
+                                 if any(key in evidence for _, _, evidence in site.outcomes)],  # fmt: skip
         )
         rec = catalogue.recommend(activation, param)
         weight = site.weight or (f"{site.name}.weight" if site.name else "weight")
@@ -1431,6 +1524,26 @@ class FileAnalysis:
         return f"{nn}.init" if nn else None
 
 
+def _class_lines(tree: Optional[ast.Module]) -> dict:
+    """Top-level class name -> line, from CPython's tree (no LibCST positions needed)."""
+    lines: dict = {}
+    stack = list(tree.body) if tree is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            lines.setdefault(node.name, node.lineno)
+        elif isinstance(node, (ast.If, ast.Try)):
+            stack.extend(node.body + node.orelse + getattr(node, "finalbody", []))
+    return lines
+
+
+def _rule_fact(rule: "InitRule") -> InitRuleFact:
+    call = rule.call
+    state = "unknown" if call is not None and call.undecided else rule.state
+    types = sorted(rule.types) if rule.types is not None else None
+    return InitRuleFact(types, state, rule.evidence, call.line if call else 0, call, rule.prefix is not None)
+
+
 def _end_line(span) -> int:
     (_, _), (end_line, end_col) = span
     return end_line - 1 if end_col == 0 else end_line
@@ -1459,26 +1572,7 @@ def _blocks(stmt: cst.CSTNode) -> Iterator[list]:
 
 def _type_matches(site: "Site", types: frozenset) -> bool:
     """Does an isinstance / class-name test of an init routine take this layer?"""
-    layer_type = site.layer_type
-    runtime_name = site.local_class or layer_type  # what m.__class__.__name__ says
-    for t in types:
-        if t.startswith("~") and t[1:] in runtime_name:
-            return True
-        if t.startswith("^") and runtime_name.startswith(t[1:]):
-            return True
-        if t.startswith("=") and t[1:] == site.local_class:
-            return True
-    if site.local_class and site.local_class in types:
-        return True
-    base = layer_type.replace("Lazy", "")
-    if layer_type in types or base in types:
-        return True
-    kind = catalogue.LAYER_TYPES.get(layer_type, ("", 0))[0]
-    if "_ConvNd" in types and kind in ("conv", "conv_transpose"):
-        return True
-    if "_ConvTransposeNd" in types and kind == "conv_transpose":
-        return True
-    return "Module" in types
+    return catalogue.init_types_match(site.layer_type, site.local_class, types)
 
 
 def resolve_outcomes(outcomes: list) -> tuple[str, Optional[float], str]:
@@ -1559,7 +1653,7 @@ class Context:
         if passed is None:
             return ParamV(name, UnknownV(f"parameter {name} (callers pass values not known here)"))
         if not passed:
-            return ParamV(name, default if default is not None else UnknownV(f"parameter {name}"))
+            return ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), owner)
         values = list(passed)
         if default is not None:  # built from other files too, where the default applies
             values.append(default)
@@ -1568,7 +1662,7 @@ class Context:
             if not (isinstance(other, ClassRefV) and isinstance(value, ClassRefV) and other.qualname == value.qualname):
                 value = alternative(value, other)
         if isinstance(value, ClassRefV) or value == NONE_V:
-            return ParamV(name, value)
+            return ParamV(name, value, owner)
         return value
 
     # -- statements -----------------------------------------------------------------------
@@ -2102,6 +2196,9 @@ class Context:
                 value = self.call_module_value(overridden or default, call)
                 if isinstance(value, ActV) and overridden is None:
                     value = ActV(value.activation, value.param, f"{callee.name} default {_short_ref(default)}")
+                    if callee.owner is not None and self.fa.classes.get(callee.owner) is not None:
+                        # callers in other modules may pass another class: the program stage looks
+                        self.fa.default_params[value.evidence] = [callee.owner, callee.name, default.qualname]
                 return value
             return UnknownV(f"built by parameter {callee.name}")
         if isinstance(callee, ClassRefV):
@@ -2175,6 +2272,8 @@ class Context:
             return self.call_helper(q[5:], call)
         if self.cls is not None:
             self.cls.contains_unknown = True
+        if self.cls is not None:
+            self.fa.builds.append((self.cls.name, q, call))
         return UnknownV(f"`{short_code(call.func)}(...)`")
 
     def conv_norm_activation(self, call: cst.Call) -> object:

@@ -29,13 +29,17 @@ from typing import Callable, Iterable, Iterator, Optional, Union
 
 from . import __version__, sources
 from .config import Config, ConfigError, apply_overrides, load as load_config
-from .model import Edit, FileError, Finding, Fix
+from .model import Edit, FileError, Finding, Fix, file_model_from_json, file_model_to_json
 
 # A file that mentions none of these cannot hold a layer site (the analysis only knows
 # Conv*/Linear classes by name) nor a gain name IL204 reads (`calculate_gain(...)`, a
 # kaiming_* call whose nonlinearity may be positional), so it is not parsed.
 # tests/test_api.py proves it: skipped files give no finding when fully analysed.
 PREFILTER = re.compile(rb"Linear|Conv|calculate_gain|kaiming|nonlinearity")
+# A file without those may still decide something for another module's layers: a script or
+# model that re-initialises what it builds, or passes an activation to a block. Such a file
+# is analysed for its summary only.
+PROGRAM_PREFILTER = re.compile(rb"apply\(|init|act|Act|import")
 # Below this many files to analyse, forking workers costs more than it saves (pre-commit
 # passes one or two; a warm cache leaves none).
 PARALLEL_THRESHOLD = 8
@@ -186,8 +190,24 @@ def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> It
 
 def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
                  workers: Optional["_Workers"], progress) -> list[FileResult]:  # fmt: skip
+    """The program's files analysed (cache, workers), linked, then judged and fixed file by file."""
+    results, program = _analysed_program(run, config, settings, cache, workers, progress)
+    from . import program as program_stage
+
+    models = {path: model for path, (_, model, _) in program.items()}
+    program_stage.link(models)
+    for path, (source, model, from_cache) in program.items():
+        results.append(_judge(source, model, from_cache, models, settings))
+    results.sort(key=lambda r: _sort_key(r.path))
+    return results
+
+
+def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
+                      workers: Optional["_Workers"], progress) -> tuple[list, dict]:  # fmt: skip
+    """(results already final: unreadable, skipped, failed files; path -> (source, model, cached))."""
     results: list[FileResult] = []
-    misses: list[tuple[str, int, Optional[str]]] = []  # (path, size, cache entry key)
+    program: dict = {}
+    misses: list[tuple[sources.Source, Optional[str]]] = []
     for path, missing in _discovered(run, config):
         if missing:
             results.append(FileResult(path, error=FileError(path, missing)))
@@ -197,41 +217,91 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
         except sources.ReadError as error:
             results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
             continue
-        if not PREFILTER.search(source.data):
+        if not (PREFILTER.search(source.data) or PROGRAM_PREFILTER.search(source.data)):
             results.append(FileResult(path))
             continue
-        entry = cache.entry_key(source.data, _ignored_for(path, settings)) if cache else None
+        entry = cache.entry_key(source.data) if cache else None
         cached = cache.get(entry, path) if cache and entry else None
         if isinstance(cached, FileError):
             results.append(FileResult(path, error=cached, cached=True))
         elif cached is None:
-            misses.append((path, len(source.data), entry))
+            misses.append((source, entry))
             if workers and len(misses) == PARALLEL_THRESHOLD:
                 workers.start()  # enough work for them: let them import libcst meanwhile
-        elif (settings.fix or settings.diff) and any(f.fix for f in cached):
-            results.append(_apply_fixes(source, cached, settings, settings.fix, FileResult(path, cached=True)))
         else:
-            results.append(FileResult(path, findings=cached, cached=True))
-    total = len(results) + len(misses)
-    done = len(results)
+            program[path] = (source, cached, True)
+    total = len(results) + len(program) + len(misses)
+    done = len(results) + len(program)
     if progress and done:
         progress(done, total)
-    misses.sort(key=lambda m: -m[1])
-    entries = {m[0]: m[2] for m in misses}
+    misses.sort(key=lambda m: -len(m[0].data))
+    entries = {m[0].path: m for m in misses}
     if len(misses) < PARALLEL_THRESHOLD:
         workers = None  # a few files: forking costs more than it saves
-    for result, cacheable in _analyse_all([m[0] for m in misses], settings, workers):
-        results.append(result)
-        entry = entries[result.path]
-        if cache and entry and cacheable is not None:
-            cache.put(entry, cacheable)
+    for path, outcome in _analyse_all([m[0] for m in misses], settings, workers):
+        source, entry = entries[path]
+        if isinstance(outcome, FileError):
+            results.append(FileResult(path, error=outcome))
+            if cache and entry and outcome.line is not None:
+                cache.put(entry, {"error": vars(outcome).copy()})  # a syntax error: a property of these bytes
+        else:
+            if cache and entry:
+                cache.put(entry, {"model": file_model_to_json(outcome)})  # before the program stage changes it
+            program[path] = (source, outcome, False)
         done += 1
         if progress:
             progress(done, total)
     if cache:
         cache.save()
-    results.sort(key=lambda r: _sort_key(r.path))
-    return results
+    return results, program
+
+
+def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
+    """Rules, suppressions and fixes for one linked file model."""
+    from . import rules
+
+    result = FileResult(source.path, cached=from_cache)
+    if not PREFILTER.search(source.data):
+        return result  # read for what it tells other modules only
+    try:
+        chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
+        findings = suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
+        if not any(f.code in _fixable_codes() for f in findings):
+            result.findings = findings
+            return result
+        writing = settings.fix or settings.diff
+        if writing and from_cache:
+            # what is written comes only from an analysis of these very bytes, never from the cache
+            model, findings = _fresh_findings(source, models, settings)
+        from . import fixer
+
+        options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
+        for unfixable in fixer.attach_fixes(findings, model, options, source.text):
+            unfixable.finding.no_fix = unfixable.reason
+        if not writing or not any(f.fix for f in findings):
+            result.findings = findings
+            return result
+        return _apply_fixes(source, findings, settings, settings.fix, result)
+    except RecursionError:
+        result.error = FileError(source.path, "too deeply nested to analyse")
+    except Exception as error:  # a bug of ours: report it for this file, go on with the others
+        result.error = _internal_error(source.path, error)
+    return result
+
+
+def _fresh_findings(source: sources.Source, models: dict, settings: Settings) -> tuple:
+    from . import analysis, program, rules
+
+    model = analysis.analyze(source.text, source.path)
+    program.link({**models, source.path: model})
+    chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
+    return model, suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
+
+
+def _fixable_codes() -> frozenset:
+    from .fixer import FIXABLE_CODES
+
+    return FIXABLE_CODES
 
 
 def inspect(run: Run) -> Iterator[FileResult]:
@@ -244,10 +314,22 @@ def inspect(run: Run) -> Iterator[FileResult]:
         except sources.ReadError as error:
             yield FileResult(path, error=FileError(path, error.message, error.line, error.column))
         return
-    files, missing = files_of(run, config)
-    results = list(missing)
     settings.cache_dir = None
-    results.extend(_map(inspect_file, files, settings, run.jobs))
+    jobs = run.jobs or _cores()
+    workers = _Workers(jobs, settings) if jobs > 1 else None
+    try:
+        results, program = _analysed_program(run, config, settings, None, workers, None)
+    finally:
+        if workers:
+            workers.close()
+    from . import program as program_stage
+
+    program_stage.link({path: model for path, (_, model, _) in program.items()})
+    for path, (source, model, _) in program.items():
+        result = FileResult(path)
+        if PREFILTER.search(source.data):
+            result.rows = [layer.row() for layer in model.layers]
+        results.append(result)
     results.sort(key=lambda r: _sort_key(r.path))
     yield from results
 
@@ -271,15 +353,16 @@ _worker_settings: Optional[Settings] = None
 
 
 def _analyse_all(
-    paths: list[str], settings: Settings, workers: Optional["_Workers"]
-) -> Iterator[tuple[FileResult, Optional[list]]]:
-    """(result, findings to cache) per path, in completion order; in this process without workers."""
+    files: list, settings: Settings, workers: Optional["_Workers"]
+) -> Iterator[tuple[str, object]]:
+    """(path, FileModel or FileError) per source, in completion order; in this process without workers.
+    Each analysis reads the very bytes the parent read and hashed, never the file again."""
     if workers is None:
-        for path in paths:
-            yield _analyse(path, settings)
+        for source in files:
+            yield source.path, analyse_source(source)
         return
-    for _, outcome in workers.run(_analyse_in_worker, paths):
-        yield outcome if isinstance(outcome, tuple) else (outcome, None)
+    for source, outcome in workers.run(_analyse_in_worker, files):
+        yield source.path, outcome.error if isinstance(outcome, FileResult) else outcome
 
 
 def _map(fn, files: list[str], settings: Settings, jobs: Optional[int]) -> Iterator[FileResult]:
@@ -335,11 +418,12 @@ class _Workers:
         self.start()
         futures = {self.pool.submit(task, path): path for path in paths}
         for future in as_completed(futures):
-            path = futures[future]
+            item = futures[future]
             try:
-                yield path, future.result()
+                yield item, future.result()
             except BrokenProcessPool:
-                yield path, FileResult(path, error=FileError(path, "the worker process checking it died (out of memory?)"))
+                path = getattr(item, "path", item)
+                yield item, FileResult(path, error=FileError(path, "the worker process checking it died (out of memory?)"))
 
     def close(self) -> None:
         if self.pool is not None:
@@ -359,9 +443,8 @@ def _start_worker(settings: Settings) -> None:
     gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
 
-def _analyse_in_worker(path: str) -> tuple[FileResult, Optional[list]]:
-    assert _worker_settings is not None
-    return _analyse(path, _worker_settings)
+def _analyse_in_worker(source: sources.Source):
+    return analyse_source(source)
 
 
 def _call_in_worker(fn, path: str) -> FileResult:
@@ -369,17 +452,18 @@ def _call_in_worker(fn, path: str) -> FileResult:
     return fn(path, _worker_settings)
 
 
-def _analyse(path: str, settings: Settings) -> tuple[FileResult, Optional[object]]:
-    """check_file, plus what to cache: the findings as analysed (before any fix), or the
-    error of a file that does not parse (that is a property of its content too)."""
-    computed: list = []
-    result = check_file(path, settings, computed)
-    outcome = computed[0] if computed else None
-    if outcome is None:
-        return result, None  # unreadable now (changed since the parent read it), or prefiltered
-    if isinstance(outcome, FileError):
-        return result, {"error": vars(outcome).copy()}
-    return result, [finding_to_json(f) for f in outcome]
+def analyse_source(source: sources.Source):
+    """The file model of one decoded file, or the FileError of one that cannot be analysed."""
+    from . import analysis
+
+    try:
+        return analysis.analyze(source.text, source.path)
+    except analysis.SourceError as error:
+        return FileError(source.path, error.message, error.line, error.column)
+    except RecursionError:
+        return FileError(source.path, "too deeply nested to analyse")
+    except Exception as error:  # a bug of ours: report it for this file, go on with the others
+        return _internal_error(source.path, error)
 
 
 # --------------------------------------------------------------------------------------
@@ -605,26 +689,29 @@ class _CacheIndex:
         return cls(settings.cache_dir, path, entries)
 
     @staticmethod
-    def entry_key(data: bytes, ignored: list[str]) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        return f"{digest}:{','.join(sorted(ignored))}" if ignored else digest
+    def entry_key(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
 
-    def get(self, key: str, path: str) -> Union[list[Finding], FileError, None]:
-        """The findings (or the analysis error) stored for this content, given this path."""
+    def get(self, key: str, path: str):
+        """The file model (or the analysis error) stored for this content, given this path;
+        None when there is none or the entry is not what this version writes."""
         raw = self.entries.get(key)
-        if raw is None:
+        if not isinstance(raw, dict):
             return None
         try:
-            if isinstance(raw, dict):
-                self.used.add(key)
-                return FileError(**{**raw["error"], "path": path})
-            findings = [finding_from_json(item) for item in raw]
-        except (KeyError, TypeError, ValueError):
+            if "error" in raw:
+                found = FileError(**{**raw["error"], "path": path})
+            else:
+                found = file_model_from_json(raw["model"])
+                found.path = path  # the same content may live in another file
+                for layer in found.layers:
+                    layer.path = path
+                if found.summary is not None:
+                    found.summary.path = path
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
-        for finding in findings:  # the same content may live in another file
-            finding.path = path
         self.used.add(key)
-        return findings
+        return found
 
     def put(self, key: str, value: object) -> None:
         self.entries[key] = value

@@ -452,3 +452,29 @@ def is_transformers_output(qualname: Optional[str]) -> bool:
 
 def is_lazy(layer_type: str) -> bool:
     return layer_type.startswith("Lazy")
+
+
+def init_types_match(layer_type: str, local_class: Optional[str], types) -> bool:
+    """Does an init routine's isinstance / class-name test (`types`) take a layer of this type?
+
+    `~X`: the class name contains X (`classname.find("Conv") != -1`); `^X`: starts with X;
+    `=X`: exactly the local subclass X."""
+    runtime_name = local_class or layer_type  # what m.__class__.__name__ says
+    for t in types:
+        if t.startswith("~") and t[1:] in runtime_name:
+            return True
+        if t.startswith("^") and runtime_name.startswith(t[1:]):
+            return True
+        if t.startswith("=") and t[1:] == local_class:
+            return True
+    if local_class and local_class in types:
+        return True
+    base = layer_type.replace("Lazy", "")
+    if layer_type in types or base in types:
+        return True
+    kind = LAYER_TYPES.get(layer_type, ("", 0))[0]
+    if "_ConvNd" in types and kind in ("conv", "conv_transpose"):
+        return True
+    if "_ConvTransposeNd" in types and kind == "conv_transpose":
+        return True
+    return "Module" in types

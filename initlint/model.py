@@ -68,6 +68,11 @@ class Layer:
     fix: Optional[FixPlan] = None
     recommended: Optional[str] = None  # the init call to use, filled from the catalogue
     output_head: bool = False  # the output of its activation is what the model returns (a generator's Tanh)
+    # For the program stage (initlint/program): why this file alone decided what it did.
+    init_open: bool = False  # "default" only because nothing in this file initialises it
+    open_output: bool = False  # "none" or a head only because no class of this file uses its class
+    activation_defaults: list = field(default_factory=list)  # [class, param]: constructor defaults that chose the activation
+    related: list = field(default_factory=list)  # [path, line]: where other files decided something about it
 
     def row(self) -> dict:
         """The `inspect` JSON row."""
@@ -119,6 +124,7 @@ class FileModel:
     nn_alias: Optional[str] = None  # how the file spells torch.nn ("nn", "torch.nn"), if it can
     init_alias: Optional[str] = None  # how it spells torch.nn.init ("nn.init", "init"), if it can
     import_line: int = 0  # last line of the import block, where a missing import would go
+    summary: Optional["ModuleSummary"] = None  # what other modules may read of this one
 
     @property
     def layers(self) -> list[Layer]:
@@ -126,6 +132,50 @@ class FileModel:
         out.extend(self.free_layers)
         out.sort(key=lambda layer: (layer.line, layer.column))
         return out
+
+
+@dataclass
+class InitRuleFact:
+    """An init routine's reach, as another module reads it: layers of `types` (None: all)."""
+
+    types: Optional[list]  # layer type names ("Linear", "Conv2d"); None: every module
+    state: str  # "explicit" | "unknown"
+    evidence: str
+    line: int = 0
+    call: Optional[InitCall] = None
+    partial: bool = False  # below a sub-path only (self.head.apply(fn)): may or may not reach a block
+
+
+@dataclass
+class BuildFact:
+    """A construction of a class named by an import (or of this module's own class by name)."""
+
+    callee: str  # qualified as the file's imports spell it ("..layers.Mlp", "timm.layers.Mlp", "local:X")
+    line: int
+    args: dict = field(default_factory=dict)  # parameter name or position ("0") -> ArgFact-like list
+    inside: Optional[str] = None  # the class whose code builds it; None: module code or a free function
+    applied: list = field(default_factory=list)  # InitRuleFact of `.apply(fn)` run on what was built
+
+
+@dataclass
+class ClassFact:
+    name: str
+    line: int
+    bases: list = field(default_factory=list)  # qualified as the file's imports spell them
+    params: list = field(default_factory=list)  # __init__'s parameter names after self, in order
+    contains: list = field(default_factory=list)  # this module's classes it builds
+    rules: list = field(default_factory=list)  # InitRuleFact: what its init routines reach in its tree
+    standalone: bool = False  # built by module code or a free function of its own module
+
+
+@dataclass
+class ModuleSummary:
+    """What one module says to the others: plain data, cached with the file's model."""
+
+    path: str
+    imports: dict = field(default_factory=dict)  # local name -> qualified as written ("..x.Y")
+    classes: dict = field(default_factory=dict)  # name -> ClassFact
+    builds: list = field(default_factory=list)  # BuildFact
 
 
 @dataclass
@@ -188,3 +238,50 @@ class FileError:
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}:{self.column or 1}"
         return f"{where}: error: {self.message}"
+
+
+# -- the cache's form of a file's model: JSON data, read back field by field --------------
+
+
+def file_model_to_json(model: FileModel) -> dict:
+    return asdict(model)
+
+
+def file_model_from_json(data: dict) -> FileModel:
+    """The inverse of file_model_to_json. Raises TypeError/KeyError/ValueError on anything else
+    (the cache then counts as a miss). Nothing read here is ever written into a source file:
+    fixes are always planned from a fresh analysis of the file's bytes."""
+
+    def call(raw):
+        return InitCall(**raw) if raw is not None else None
+
+    def layer(raw):
+        raw = dict(raw)
+        raw["init_call"] = call(raw.get("init_call"))
+        raw["fix"] = FixPlan(**raw["fix"]) if raw.get("fix") is not None else None
+        return Layer(**raw)
+
+    def rule(raw):
+        return InitRuleFact(**{**raw, "call": call(raw.get("call"))})
+
+    summary = None
+    if data.get("summary") is not None:
+        raw = data["summary"]
+        summary = ModuleSummary(
+            path=raw["path"],
+            imports=dict(raw["imports"]),
+            classes={key: ClassFact(**{**fact, "rules": [rule(r) for r in fact["rules"]]})
+                     for key, fact in raw["classes"].items()},  # fmt: skip
+            builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],
+        )
+    return FileModel(
+        path=data["path"],
+        modules=[ModuleModel(m["name"], m["line"], [layer(x) for x in m["layers"]], list(m["init_routines"]))
+                 for m in data["modules"]],  # fmt: skip
+        free_layers=[layer(x) for x in data["free_layers"]],
+        gain_calls=[GainCall(**g) for g in data["gain_calls"]],
+        nn_alias=data["nn_alias"],
+        init_alias=data["init_alias"],
+        import_line=data["import_line"],
+        summary=summary,
+    )

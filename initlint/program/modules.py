@@ -1,0 +1,127 @@
+"""Module names and import resolution over the files of one program.
+
+A file's module name comes from the packages around it (folders with `__init__.py`, as the
+interpreter finds them from the first folder without one); a script outside any package is
+named by its stem, as `python script.py` makes its folder the first entry of `sys.path`.
+Names are resolved between the program's own modules only, following re-exports
+(`from .mlp import Mlp` in a package's `__init__.py`); nothing is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..model import ModuleSummary
+
+MAX_REEXPORTS = 8  # a chain of re-exports longer than this is left unresolved
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """(dotted module name, whether the file is a package's `__init__.py`)."""
+    folder, filename = os.path.split(os.path.abspath(path))
+    stem = filename.rsplit(".", 1)[0]
+    is_package = stem == "__init__"
+    parts = [] if is_package else [stem]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        folder, package = os.path.split(folder)
+        parts.insert(0, package)
+        if not package:
+            break
+    return ".".join(parts), is_package
+
+
+def absolute(importer: str, is_package: bool, name: str) -> str:
+    """`..layers.Mlp` as written in module `importer` -> `pkg.layers.Mlp`."""
+    dots = len(name) - len(name.lstrip("."))
+    if dots == 0:
+        return name
+    base = importer.split(".") if importer else []
+    if not is_package:
+        base = base[:-1]
+    if dots > 1:
+        base = base[: len(base) - (dots - 1)] if dots - 1 <= len(base) else []
+    rest = name[dots:]
+    return ".".join([*base, rest] if rest else base)
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    """A class of the program: its module's path and its name there."""
+
+    path: str
+    name: str
+
+
+@dataclass
+class ModuleIndex:
+    """The program's modules by name, each with what it says to the others."""
+
+    summaries: dict = field(default_factory=dict)  # path -> ModuleSummary
+    names: dict = field(default_factory=dict)  # path -> (module name, is package)
+    by_name: dict = field(default_factory=dict)  # module name -> [paths]
+    by_suffix: dict = field(default_factory=dict)  # "sub.mod" for .../sub/mod.py: namespace packages, src roots
+
+    @classmethod
+    def of(cls, summaries: dict) -> "ModuleIndex":
+        index = cls()
+        for path, summary in summaries.items():
+            index.summaries[path] = summary
+            name, is_package = module_name(path)
+            index.names[path] = (name, is_package)
+            index.by_name.setdefault(name, []).append(path)
+            parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
+            parts[-1] = parts[-1].rsplit(".", 1)[0]
+            if parts[-1] == "__init__":
+                parts.pop()
+            for start in range(len(parts) - 1, 0, -1):
+                index.by_suffix.setdefault(".".join(parts[start:]), []).append(path)
+        return index
+
+    def module_path(self, name: str, near: str) -> Optional[str]:
+        """The file of module `name`; among several (two scripts' `models.py`), the one beside `near`."""
+        paths = self.by_name.get(name) or self.by_suffix.get(name)
+        if not paths:
+            return None
+        if len(paths) == 1:
+            return paths[0]
+        here = os.path.dirname(os.path.abspath(near))
+        beside = [p for p in paths if os.path.dirname(os.path.abspath(p)) == here]
+        return beside[0] if len(beside) == 1 else None
+
+    def resolve_class(self, importer_path: str, written: str) -> Optional[ClassRef]:
+        """The program's class that `written` (as the importer's imports qualify it) names, or None."""
+        if written.startswith("local:"):
+            name = written[6:]
+            summary = self.summaries.get(importer_path)
+            return ClassRef(importer_path, name) if summary is not None and name in summary.classes else None
+        importer, is_package = self.names.get(importer_path, ("", False))
+        target = absolute(importer, is_package, written)
+        near = importer_path
+        for _ in range(MAX_REEXPORTS):
+            found = self._split(target, near)
+            if found is None:
+                return None
+            path, attribute = found
+            summary: ModuleSummary = self.summaries[path]
+            head, _, rest = attribute.partition(".")
+            if not rest and head in summary.classes:
+                return ClassRef(path, head)
+            if head not in summary.imports:
+                return None
+            # re-exported: follow the import that binds the name there
+            module, is_package = self.names[path]
+            written_there = summary.imports[head] + (f".{rest}" if rest else "")
+            target = absolute(module, is_package, written_there)
+            near = path
+        return None
+
+    def _split(self, dotted_name: str, near: str) -> Optional[tuple[str, str]]:
+        """`pkg.mod.Class` -> (path of pkg.mod, "Class"), longest module prefix first."""
+        parts = dotted_name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            path = self.module_path(".".join(parts[:cut]), near)
+            if path is not None:
+                return path, ".".join(parts[cut:])
+        return None
