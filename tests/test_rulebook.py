@@ -94,9 +94,13 @@ def row_value_matches(key: str, want: str, row: dict) -> bool:
 
 def check_example(path: Path) -> list[str]:
     source = path.read_text(encoding="utf-8")
+    return check_model(path, source, analyze(source, str(path)), path.parent.name)
+
+
+def check_model(path: Path, source: str, model, code: str) -> list[str]:
+    """What in one file's analysis (`model`) disagrees with its `expect:` comments."""
     expectations = parse_expectations(source)
-    model = analyze(source, str(path))
-    findings = run_rules(model, rules_for(path.parent.name))
+    findings = run_rules(model, rules_for(code))
     problems: list[str] = []
 
     raw_by_line: dict[int, Counter] = {}

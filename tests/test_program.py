@@ -1,0 +1,187 @@
+"""Multi-file cases of the rule book: rules/<CODE>/program_<case>/, one folder a program.
+
+Each folder holds modules and a script `main.py` that builds the model the way a user's
+training script does (and may re-initialise it), leaving `MODEL` and `INPUT_SHAPE`. The files
+carry `expect:` comments as the single-file examples do (rules/README.md). Checked here:
+- statically: the folder analysed as one program (initlint.program) gives exactly the
+  findings and inspect values its comments say;
+- with torch: running main.py builds the model; every Conv/Linear in it has the activation
+  its construction line's comment says (traced), and its weights are torch's default init
+  exactly when the comment says `init=default` (measured);
+- fixed: `initlint check --fix` over the folder gives each `<file>.fixed.py`, changes
+  nothing else, and a second run changes nothing; in the fixed program each fixed layer has
+  the std its activation calls for (nothing overwrites it).
+"""
+
+from __future__ import annotations
+
+import math
+import runpy
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from initlint import api, catalogue
+from initlint.analysis import analyze
+from initlint.program import analyze_program
+from test_rulebook import check_model, parse_expectations
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = sorted(p for p in (ROOT / "rules").glob("IL*/program_*") if p.is_dir())
+
+
+def case_files(case: Path) -> list[Path]:
+    return sorted(p for p in case.glob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_program_case_matches_its_expectations(case: Path) -> None:
+    sources = {str(p): p.read_text(encoding="utf-8") for p in case_files(case)}
+    models, errors, _ = analyze_program(sources)
+    assert not errors
+    problems = []
+    for path, source in sources.items():
+        problems += check_model(Path(path), source, models[path], case.parent.name)
+    assert not problems, "\n".join(problems)
+
+
+def test_each_case_needs_the_program() -> None:
+    """Analysed one file at a time, every case says something else: the cases test the link."""
+    for case in CASES:
+        sources = {str(p): p.read_text(encoding="utf-8") for p in case_files(case)}
+        alone = {path: analyze(text, path) for path, text in sources.items()}
+        linked, _, stats = analyze_program(sources)
+        assert stats.init_explicit + stats.init_unknown + stats.activation_unknown > 0, case
+        rows = lambda models: [(l.line, l.activation, l.init) for m in models.values() for l in m.layers]  # noqa: E731
+        assert rows(alone) != rows(linked), case
+
+
+def test_fix_over_the_program_matches_and_is_idempotent(tmp_path: Path) -> None:
+    for case in CASES:
+        work = tmp_path / case.parent.name / case.name
+        shutil.copytree(case, work, ignore=shutil.ignore_patterns("*.fixed.py", "__pycache__"))
+        select = ["ALL"]
+        list(api.check(api.Run(paths=[str(work)], fix=True, use_cache=False, isolated=True, select=select)))
+        for path in case_files(case):
+            expected = path.with_name(path.stem + ".fixed.py")
+            want = expected.read_text(encoding="utf-8") if expected.exists() else path.read_text(encoding="utf-8")
+            assert (work / path.name).read_text(encoding="utf-8") == want, f"{case.name}/{path.name}"
+        again = list(api.check(api.Run(paths=[str(work)], fix=True, use_cache=False, isolated=True, select=select)))
+        assert not any(result.fixed for result in again), case
+
+
+# --------------------------------------------------------------------------- with torch
+
+
+def _run_program(folder: Path):
+    """Run folder/main.py as a script; the model it built, its input, and where each layer was built."""
+    torch = pytest.importorskip("torch")
+    files = {str(p.resolve()) for p in case_files(folder)}
+    sites: dict = {}
+    original = torch.nn.Module.__init__
+
+    def init(module, *args, **kwargs):
+        original(module, *args, **kwargs)
+        if type(module).__name__ in catalogue.LAYER_TYPES:
+            frame, lines = sys._getframe(1), []
+            while frame is not None:
+                if frame.f_code.co_filename in files:
+                    lines.append((frame.f_code.co_filename, frame.f_lineno))
+                frame = frame.f_back
+            sites[id(module)] = lines
+
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(folder))
+    torch.nn.Module.__init__ = init
+    try:
+        torch.manual_seed(0)
+        namespace = runpy.run_path(str(folder / "main.py"), run_name="__main__")
+    finally:
+        torch.nn.Module.__init__ = original
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+    return namespace["MODEL"], namespace["INPUT_SHAPE"], sites
+
+
+def _is_default(weight) -> bool:
+    """torch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)): bound and std both hold."""
+    import torch
+
+    fan_in = weight[0].numel()
+    bound = 1 / math.sqrt(fan_in)
+    std = float(weight.detach().std())
+    return float(weight.detach().abs().max()) <= bound * (1 + 1e-6) and abs(std - bound / math.sqrt(3)) < 0.15 * bound / math.sqrt(3) \
+        and isinstance(weight, torch.Tensor)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_program_case_holds_at_run_time(case: Path) -> None:
+    import test_rulebook_runtime as traced
+    import torch
+
+    expectations = {}
+    for path in case_files(case):
+        for line, exp in parse_expectations(path.read_text(encoding="utf-8")).items():
+            if "act" in exp.keys:
+                expectations[(str(path.resolve()), line)] = exp
+    model, shape, sites = _run_program(case)
+    tracer = traced.ConsumerTracer()
+    handles = [sub.register_forward_hook(lambda m, i, o, key=id(sub): tracer.mark(key, o))
+               for sub in model.modules() if type(sub).__name__ in catalogue.LAYER_TYPES]  # fmt: skip
+    model.eval()
+    with torch.no_grad(), tracer:
+        model(torch.randn(*shape))
+    for handle in handles:
+        handle.remove()
+    problems, checked = [], set()
+    for name, sub in model.named_modules():
+        if type(sub).__name__ not in catalogue.LAYER_TYPES:
+            continue
+        annotated = [site for site in sites.get(id(sub), []) if site in expectations]
+        if not annotated:
+            problems.append(f"{name}: built at no annotated line {sites.get(id(sub))}")
+            continue
+        exp = expectations[annotated[0]]
+        checked.add(annotated[0])
+        acts = sorted({a for a, _ in tracer.consumers.get(id(sub)) or [("none", None)]})
+        if exp.keys["act"] != "unknown" and acts != [exp.keys["act"]]:
+            problems.append(f"{name}: annotated act={exp.keys['act']}, runs into {acts}")
+        want_default = exp.keys.get("init") == "default"
+        if "init" in exp.keys and exp.keys["init"] != "unknown" and _is_default(sub.weight) != want_default:
+            problems.append(f"{name}: annotated init={exp.keys['init']}, but the weight is{'' if _is_default(sub.weight) else ' not'} torch's default")
+    problems += [f"{where}: annotated but never built by main.py" for where in set(expectations) - checked]
+    assert not problems, "\n".join(problems)
+
+
+def test_fixed_program_has_the_std_it_should(tmp_path: Path) -> None:
+    """After --fix, each layer the fix touched is at its activation's std at run time."""
+    pytest.importorskip("torch")
+    for case in CASES:
+        fixed = [p for p in case.glob("*.fixed.py")]
+        if not fixed:
+            continue
+        work = tmp_path / case.parent.name / case.name
+        shutil.copytree(case, work, ignore=shutil.ignore_patterns("*.fixed.py", "__pycache__"))
+        for path in fixed:
+            shutil.copyfile(path, work / path.name.replace(".fixed.py", ".py"))
+        sources = {str(p): p.read_text(encoding="utf-8") for p in case_files(work)}
+        models, _, _ = analyze_program(sources)
+        fixed_lines = {(str(Path(path).resolve()), layer.line): layer for path, m in models.items()
+                       for layer in m.layers if layer.init == "explicit" and "kaiming_uniform_" in (layer.init_evidence or "")}  # fmt: skip
+        assert fixed_lines, case
+        model, _, sites = _run_program(work)
+        measured = 0
+        for sub in model.modules():
+            for site in sites.get(id(sub), [])[:1]:
+                layer = fixed_lines.get(site)
+                if layer is None:
+                    continue
+                rec = catalogue.recommend(layer.activation, layer.activation_param)
+                fan_in = sub.weight[0].numel()
+                target = rec.std(fan_in)
+                assert abs(float(sub.weight.detach().std()) - target) < 0.1 * target, (case.name, site)
+                measured += 1
+        assert measured, case
