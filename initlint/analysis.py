@@ -93,7 +93,7 @@ class Site:
     branches: tuple = ()  # the undecided branches it is built in, outermost first
     output_head: bool = False  # its activation's output is what a top-level model returns
     init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
-    open_output: bool = False  # "none" / head because no class of this file uses its class; others may
+    open_output: Optional[str] = None  # the unused class whose output it is ("none" / a head); others may use it
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -1079,7 +1079,7 @@ class FileAnalysis:
                 if isinstance(site, ActivationOutput) and not used:
                     for head in site.sites:
                         head.output_head = True
-                        head.open_output = True
+                        head.open_output = cls.name
                 if not isinstance(site, Site) or site.outcomes:
                     continue
                 shown = cls.node.name.value
@@ -1087,7 +1087,7 @@ class FileAnalysis:
                     site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
                 else:
                     site.record("none", None, f"returned as the output of {shown}.forward")
-                    site.open_output = True
+                    site.open_output = cls.name
 
     def _built_by_a_class(self, name: str) -> bool:
         return name in self.contained

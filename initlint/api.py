@@ -48,6 +48,7 @@ FILE_NOQA = re.compile(r"^#\s*initlint:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,
 CACHE_DIR_NAME = ".initlint_cache"
 # A cache index keeps at most this many entries; the ones this run did not use go first.
 CACHE_MAX_ENTRIES = 50_000
+STAT_KEY = "#stat"  # the index's entry of file stats (digests are hex: no clash)
 
 
 @dataclass
@@ -197,7 +198,8 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
     models = {path: model for path, (_, model, _) in program.items()}
     program_stage.link(models)
     for path, (source, model, from_cache) in program.items():
-        results.append(_judge(source, model, from_cache, models, settings))
+        if source is not None:
+            results.append(_judge(source, model, from_cache, models, settings))
     results.sort(key=lambda r: _sort_key(r.path))
     return results
 
@@ -208,28 +210,41 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
     results: list[FileResult] = []
     program: dict = {}
     misses: list[tuple[sources.Source, Optional[str]]] = []
-    for path, missing in _discovered(run, config):
+    discovered = list(_discovered(run, config))
+    context = _context_files(discovered, config, run)
+    for path, missing in discovered + [(path, None) for path in context]:
         if missing:
             results.append(FileResult(path, error=FileError(path, missing)))
             continue
+        reported = path not in context
+        if not reported and cache:
+            known = cache.model_by_stat(path)  # a module read only for what it tells the others
+            if known is not None:
+                program[path] = (None, known, True)
+                continue
         try:
             source = sources.read(path, settings.max_file_size)
         except sources.ReadError as error:
-            results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
+            if reported:
+                results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
             continue
         if not (PREFILTER.search(source.data) or PROGRAM_PREFILTER.search(source.data)):
-            results.append(FileResult(path))
+            if reported:
+                results.append(FileResult(path))
             continue
         entry = cache.entry_key(source.data) if cache else None
         cached = cache.get(entry, path) if cache and entry else None
+        if cache and entry:
+            cache.note_stat(path, entry)
         if isinstance(cached, FileError):
-            results.append(FileResult(path, error=cached, cached=True))
+            if reported:
+                results.append(FileResult(path, error=cached, cached=True))
         elif cached is None:
             misses.append((source, entry))
             if workers and len(misses) == PARALLEL_THRESHOLD:
                 workers.start()  # enough work for them: let them import libcst meanwhile
         else:
-            program[path] = (source, cached, True)
+            program[path] = (source if reported else None, cached, True)
     total = len(results) + len(program) + len(misses)
     done = len(results) + len(program)
     if progress and done:
@@ -240,8 +255,11 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
         workers = None  # a few files: forking costs more than it saves
     for path, outcome in _analyse_all([m[0] for m in misses], settings, workers):
         source, entry = entries[path]
+        if path in context:
+            source = None  # not reported: only its summary and layers count
         if isinstance(outcome, FileError):
-            results.append(FileResult(path, error=outcome))
+            if source is not None:
+                results.append(FileResult(path, error=outcome))
             if cache and entry and outcome.line is not None:
                 cache.put(entry, {"error": vars(outcome).copy()})  # a syntax error: a property of these bytes
         else:
@@ -254,6 +272,37 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
     if cache:
         cache.save()
     return results, program
+
+
+def _context_files(discovered: list, config: Config, run: Run) -> set:
+    """Modules around the named files that the run reads but does not report on.
+
+    A file named alone (pre-commit passes the changed ones) is still judged in its program:
+    the models and scripts that build its blocks, the modules it imports. The program's root
+    is the config's root, else the folder above the file's top package (or the script's
+    folder). Named folders are the program the user chose: nothing is added to them."""
+    named_files = [path for path in run.paths if os.path.isfile(path)]
+    if not named_files:
+        return set()
+    roots = sorted({_program_root(path, config.root) for path in named_files})
+    seen = {os.path.realpath(path) for path, _ in discovered}
+    context = set()
+    for found in sources.discover(roots, exclude=config.excludes, root=config.root,
+                                  respect_gitignore=config.respect_gitignore):  # fmt: skip
+        if found.error is None and os.path.realpath(found.path) not in seen:
+            seen.add(os.path.realpath(found.path))
+            context.add(found.path)
+    return context
+
+
+def _program_root(path: str, config_root: Optional[str]) -> str:
+    absolute = os.path.abspath(path)
+    if config_root and absolute.startswith(os.path.abspath(config_root) + os.sep):
+        return config_root
+    folder = os.path.dirname(absolute)
+    while os.path.isfile(os.path.join(folder, "__init__.py")) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    return folder
 
 
 def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
@@ -326,6 +375,8 @@ def inspect(run: Run) -> Iterator[FileResult]:
 
     program_stage.link({path: model for path, (_, model, _) in program.items()})
     for path, (source, model, _) in program.items():
+        if source is None:
+            continue
         result = FileResult(path)
         if PREFILTER.search(source.data):
             result.rows = [layer.row() for layer in model.layers]
@@ -673,6 +724,8 @@ class _CacheIndex:
         self.entries = entries
         self.used: set = set()
         self.added = 0
+        files = entries.get(STAT_KEY)
+        self.stats: dict = files if isinstance(files, dict) else {}  # realpath -> [mtime_ns, size, digest]
 
     @classmethod
     def open(cls, settings: Settings) -> Optional["_CacheIndex"]:
@@ -713,6 +766,31 @@ class _CacheIndex:
         self.used.add(key)
         return found
 
+    def model_by_stat(self, path: str):
+        """The stored model of a file unchanged since it was last read (same mtime and size), as
+        ruff trusts a file's stat; None if it may have changed. Only for modules the run does
+        not report on: what is reported or fixed is always read."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        known = self.stats.get(os.path.realpath(path))
+        if not (isinstance(known, list) and len(known) == 3 and known[:2] == [info.st_mtime_ns, info.st_size]):
+            return None
+        found = self.get(known[2], path)
+        return found if not isinstance(found, FileError) else None
+
+    def note_stat(self, path: str, digest: str) -> None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return
+        record = [info.st_mtime_ns, info.st_size, digest]
+        key = os.path.realpath(path)
+        if self.stats.get(key) != record:
+            self.stats[key] = record
+            self.added += 1
+
     def put(self, key: str, value: object) -> None:
         self.entries[key] = value
         self.used.add(key)
@@ -722,6 +800,8 @@ class _CacheIndex:
         if not self.added:
             return  # a warm run writes nothing
         entries = self.entries
+        entries[STAT_KEY] = self.stats
+        self.used.add(STAT_KEY)
         if len(entries) > CACHE_MAX_ENTRIES:
             unused = [key for key in entries if key not in self.used]
             for key in unused[: len(entries) - CACHE_MAX_ENTRIES]:

@@ -70,7 +70,7 @@ class Layer:
     output_head: bool = False  # the output of its activation is what the model returns (a generator's Tanh)
     # For the program stage (initlint/program): why this file alone decided what it did.
     init_open: bool = False  # "default" only because nothing in this file initialises it
-    open_output: bool = False  # "none" or a head only because no class of this file uses its class
+    open_output: Optional[str] = None  # "none" or a head only because no class of this file uses this class
     activation_defaults: list = field(default_factory=list)  # [class, param]: constructor defaults that chose the activation
     related: list = field(default_factory=list)  # [path, line]: where other files decided something about it
 

@@ -63,7 +63,7 @@ def link(models: dict) -> LinkStats:
                 if layer.activation_defaults:
                     _link_activation(layer, index, uses, stats, path)
                 if layer.open_output:
-                    _link_output(layer, ref, uses, stats)
+                    _link_output(layer, _class_ref(index, path, layer.open_output), uses, stats)
     return stats
 
 
@@ -156,9 +156,9 @@ def _link_init(layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict, stat
     stats.init_unknown += 1
 
 
-def _link_output(layer: Layer, ref: ClassRef, uses: dict, stats: LinkStats) -> None:
-    """What its class returns is a model's output only if no class of the program builds it."""
-    inside = [use for use in uses.get(ref, []) if use.container is not None]
+def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats) -> None:
+    """What a class returns is a model's output only if no class of the program builds it."""
+    inside = [use for use in uses.get(ref, []) if use.container is not None] if ref is not None else []
     if not inside:
         return
     use = inside[0]
