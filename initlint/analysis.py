@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import gc
@@ -682,12 +683,15 @@ class _PrefixState(CodegenState):
             self.next_check = self.size + self.limit
 
 
-_SHORT_CODE_CACHE: dict = {}  # (id(node), limit) -> (node, text); cleared per file by analyze
+# (id(node), limit) -> (node, text) for the file being analysed: one dict per analysis (a
+# context variable, so that analyses in threads or nested calls never share one)
+_SHORT_CODES: contextvars.ContextVar = contextvars.ContextVar("initlint_short_codes", default=None)
 
 
 def short_code(node: cst.CSTNode, limit: int = 90) -> str:
     key = (id(node), limit)
-    cached = _SHORT_CODE_CACHE.get(key)
+    cache = _SHORT_CODES.get()
+    cached = cache.get(key) if cache is not None else None
     if cached is not None and cached[0] is node:
         return cached[1]
     state = _PrefixState(limit)
@@ -697,7 +701,8 @@ def short_code(node: cst.CSTNode, limit: int = 90) -> str:
         pass
     text = " ".join("".join(state.tokens).split())
     text = text if len(text) <= limit else text[: limit - 3] + "..."
-    _SHORT_CODE_CACHE[key] = (node, text)  # the node is kept so that its id is not reused
+    if cache is not None:
+        cache[key] = (node, text)  # the node is kept so that its id is not reused
     return text
 
 
@@ -753,6 +758,7 @@ class FileAnalysis:
         # the init scan has found every class's init rules.
         self.contained: set[str] = set()  # class names some class of this file builds
         self.init_loops_over_unknown: list = []  # classes with init rules that build something unknown
+        self.pending_lines: list = []  # (InitCall, node): calls whose line comes with the layers' positions
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.default_params: dict = {}  # activation evidence -> [class, param, default's qualified name]
@@ -1329,7 +1335,7 @@ class FileAnalysis:
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
-        pending = InitScanner.pending_lines
+        pending = self.pending_lines
         nodes += [node for _, node in pending]
         holders = dict(self.call_holder)
         method_bodies: dict = {}  # (class index, method index) -> id(statement of its body) -> index
@@ -3236,9 +3242,7 @@ class InitScanner:
             site.init_state = "explicit"
             site.init_evidence = f"`{info.text}`"
         if sites:
-            InitScanner.pending_lines.append((info, call))
-
-    pending_lines: list = []
+            ctx.fa.pending_lines.append((info, call))
 
     @staticmethod
     def sites_for(ctx: Context, holder: cst.BaseExpression) -> list:
@@ -3516,7 +3520,7 @@ class InitScanner:
             function, weight, info = found
             if dotted(weight) in (f"{var}.weight", f"{var}.weight.data"):
                 info.line = -1
-                InitScanner.pending_lines.append((info, node))
+                self.fa.pending_lines.append((info, node))
                 return info
         return None
 
@@ -3768,16 +3772,15 @@ def _analyze(source: str, path: str) -> tuple[FileModel, Optional[ast.Module]]:
         raise _syntax_error(source, exc) from None
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
-    InitScanner.pending_lines = []
-    _SHORT_CODE_CACHE.clear()
+    short_codes = _SHORT_CODES.set({})  # it holds nodes of this tree: gone with the analysis
     try:
         fa = FileAnalysis(module, path, source)
         fa.c_tree = c_tree  # compute_spans reads statement lines from it instead of parsing again
-        model = fa.run_with_lines()
+        model = _run_with_lines(fa)
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None
     finally:
-        _SHORT_CODE_CACHE.clear()  # it holds nodes of this tree
+        _SHORT_CODES.reset(short_codes)
     return model, c_tree
 
 
@@ -3785,11 +3788,9 @@ def _run_with_lines(self: FileAnalysis) -> FileModel:
     """Run, then name the line of each explicit init call in its evidence (the lines came with
     the layers' positions, in the same pass)."""
     model = self.run()
-    if InitScanner.pending_lines:
+    if self.pending_lines:
         for layer in model.layers:
             if layer.init_call is not None and layer.init_evidence.endswith("`") and layer.init_call.line > 0:
                 layer.init_evidence = f"{layer.init_evidence} (line {layer.init_call.line})"
     return model
 
-
-FileAnalysis.run_with_lines = _run_with_lines  # type: ignore[attr-defined]

@@ -185,3 +185,132 @@ def test_fixed_program_has_the_std_it_should(tmp_path: Path) -> None:
                 assert abs(float(sub.weight.detach().std()) - target) < 0.1 * target, (case.name, site)
                 measured += 1
         assert measured, case
+
+
+# --------------------------------------------------------------------------- modules and runs
+
+
+def write_tree(root: Path, files: dict) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+BLOCK = """import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    def __init__(self, d=8, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc1 = nn.Linear(d, d)
+        self.act = act_layer()
+        self.fc2 = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+"""
+
+MODEL = """import torch.nn as nn
+
+{imp}
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mlp = Mlp(8{act})
+        self.apply(self._init)
+
+    def _init(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def forward(self, x):
+        return self.mlp(x)
+"""
+
+
+@pytest.mark.parametrize("layout,imp", [
+    ({"pkg/__init__.py": "", "pkg/layers/__init__.py": "from .mlp import Mlp\n", "pkg/layers/mlp.py": BLOCK,
+      "pkg/models/__init__.py": "", "pkg/models/net.py": None}, "from ..layers import Mlp"),
+    ({"src/pkg/__init__.py": "", "src/pkg/mlp.py": BLOCK, "src/pkg/net.py": None}, "from pkg.mlp import Mlp"),
+    ({"src/pkg/__init__.py": "", "src/pkg/mlp.py": BLOCK, "src/pkg/net.py": None}, "from . import mlp as m"),
+    ({"mlp.py": BLOCK, "net.py": None}, "from mlp import Mlp"),
+    ({"ns/mlp.py": BLOCK, "ns/net.py": None}, "from ns.mlp import Mlp"),
+], ids=["relative-reexport", "src-absolute", "module-alias", "scripts", "namespace"])
+def test_imports_resolve_across_layouts(tmp_path: Path, layout: dict, imp: str) -> None:
+    model = MODEL.format(imp=imp, act="")
+    if " as m" in imp:
+        model = model.replace("Mlp(8", "m.Mlp(8")  # a class reached as a module's attribute
+    files = {name: (model if text is None else text) for name, text in layout.items()}
+    root = write_tree(tmp_path, files)
+    sources = {str(root / name): text for name, text in files.items()}
+    models, errors, stats = analyze_program(sources)
+    assert not errors
+    mlp = next(m for p, m in models.items() if p.endswith("mlp.py"))
+    fc1 = next(layer for layer in mlp.layers if layer.name == "fc1")
+    assert (fc1.init, fc1.activation) == ("explicit", "relu"), fc1.init_evidence
+    assert "Net" in fc1.init_evidence and fc1.related
+
+
+def test_a_caller_passing_another_activation_makes_it_unknown(tmp_path: Path) -> None:
+    files = {"mlp.py": BLOCK, "net.py": MODEL.format(imp="from mlp import Mlp", act=", act_layer=nn.GELU")}
+    root = write_tree(tmp_path, files)
+    models, _, _ = analyze_program({str(root / n): t for n, t in files.items()})
+    fc1 = next(layer for layer in models[str(root / "mlp.py")].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "act_layer=torch.nn.GELU" in fc1.activation_evidence
+    same = {"mlp.py": BLOCK, "net.py": MODEL.format(imp="from mlp import Mlp", act=", act_layer=nn.ReLU")}
+    write_tree(tmp_path, same)
+    models, _, _ = analyze_program({str(root / n): t for n, t in same.items()})
+    fc1 = next(layer for layer in models[str(root / "mlp.py")].layers if layer.name == "fc1")
+    assert fc1.activation == "relu", "a caller passing the default's own class changes nothing"
+
+
+def test_unrelated_files_do_not_link(tmp_path: Path) -> None:
+    """Two scripts' folders each with a `models.py`: a script's import means the one beside it."""
+    net_a = MODEL.format(imp="from models import Mlp", act="")
+    plain = "import torch.nn as nn\nfrom models import Mlp\nnet = Mlp()\n"
+    files = {"a/models.py": BLOCK, "a/train.py": net_a, "b/models.py": BLOCK, "b/train.py": plain}
+    root = write_tree(tmp_path, files)
+    models, _, _ = analyze_program({str(root / n): t for n, t in files.items()})
+    a_fc1 = next(layer for layer in models[str(root / "a/models.py")].layers if layer.name == "fc1")
+    b_fc1 = next(layer for layer in models[str(root / "b/models.py")].layers if layer.name == "fc1")
+    assert a_fc1.init == "explicit" and b_fc1.init == "default"
+
+
+def _run(paths: list, **options) -> dict:
+    results = api.check(api.Run(paths=[str(p) for p in paths], isolated=True, **options))
+    return {Path(r.path).name: r for r in results}
+
+
+def test_a_file_named_alone_is_judged_in_its_program(tmp_path: Path) -> None:
+    """pre-commit passes only the changed file: its findings are those of the whole tree."""
+    files = {"pkg/__init__.py": "", "pkg/mlp.py": BLOCK, "pkg/net.py": MODEL.format(imp="from .mlp import Mlp", act="")}
+    root = write_tree(tmp_path, files)
+    whole = _run([root], use_cache=False)
+    alone = _run([root / "pkg" / "mlp.py"], use_cache=False)
+    assert set(alone) == {"mlp.py"}, "the modules around it are read, not reported"
+    assert [f.code for f in alone["mlp.py"].findings] == [f.code for f in whole["mlp.py"].findings] == []
+
+
+def test_an_edit_reanalyses_only_that_module(tmp_path: Path) -> None:
+    files = {"pkg/__init__.py": "", "pkg/mlp.py": BLOCK, "pkg/net.py": MODEL.format(imp="from .mlp import Mlp", act=""),
+             "pkg/other.py": BLOCK.replace("Mlp", "Other")}  # fmt: skip
+    root = write_tree(tmp_path, files)
+    cache = tmp_path / "cache"
+    first = _run([root], cache_dir=str(cache))
+    assert not any(r.cached for r in first.values())
+    assert first["other.py"].findings and not first["mlp.py"].findings
+    # the model stops re-initialising its block: only net.py is analysed again, and the
+    # block's findings (in a file not analysed again) change with it
+    (root / "pkg" / "net.py").write_text(MODEL.format(imp="from .mlp import Mlp", act="").replace(
+        "        self.apply(self._init)\n", ""), encoding="utf-8")  # fmt: skip
+    second = _run([root], cache_dir=str(cache))
+    analysed = sorted(name for name, r in second.items() if not r.cached and name != "__init__.py")
+    assert analysed == ["net.py"]
+    assert [f.code for f in second["mlp.py"].findings] == ["IL101"]
+    # pre-commit's run: one file named, the others taken by their stat from the cache
+    third = _run([root / "pkg" / "net.py"], cache_dir=str(cache))
+    assert set(third) == {"net.py"} and third["net.py"].cached
