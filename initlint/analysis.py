@@ -3767,7 +3767,7 @@ def _analyze(source: str, path: str) -> tuple[FileModel, Optional[ast.Module]]:
     except ValueError:
         pass  # LibCST's own verdict below
     try:
-        module = parse_by_statement(source, c_tree)
+        module = parse_by_statement(_without_final_continuation(source) if c_tree is not None else source, c_tree)
     except cst.ParserSyntaxError as exc:
         raise _syntax_error(source, exc) from None
     except RecursionError:
@@ -3782,6 +3782,15 @@ def _analyze(source: str, path: str) -> tuple[FileModel, Optional[ast.Module]]:
     finally:
         _SHORT_CODES.reset(short_codes)
     return model, c_tree
+
+
+def _without_final_continuation(source: str) -> str:
+    """CPython takes a line continuation just before the end of the file (`x\\` + newline, EOF)
+    as nothing; LibCST's tokenizer rejects it. Drop it: no statement changes, no position moves."""
+    body = source.rstrip("\r\n")
+    if not body.endswith("\\") or body.endswith("\\\\"):
+        return source
+    return body[:-1] + source[len(body):]
 
 
 def _run_with_lines(self: FileAnalysis) -> FileModel:
