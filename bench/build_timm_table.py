@@ -4,15 +4,17 @@
 timm needs torchvision, which does not load on the project's torch, so this runs once in the
 torchvision venv of bench/build_torchvision_table.py and CI only reads what it wrote:
 
-    python3 -m venv /tmp/tvenv && /tmp/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 numpy
-    /tmp/tvenv/bin/pip install --no-deps timm==1.0.31 pyyaml huggingface_hub safetensors
-    PYTHONPATH=/work/main /tmp/tvenv/bin/python bench/build_timm_table.py
+    (bench/.venv-torchvision, as bench/build_torchvision_table.py makes it)
+    bench/.venv-torchvision/bin/pip install --no-deps timm==1.0.31 pyyaml huggingface_hub safetensors
+    PYTHONPATH=$PWD bench/.venv-torchvision/bin/python bench/build_timm_table.py
 
 Each model is built with `timm.create_model(name, pretrained=False)` inside
 `record_construction()` and traced by running it (the hooks method) on one 1x3xSxS input, in
 eval mode (drop-path and dropout off). A layer's construction chain is its frames in
 timm/models/*.py and timm/layers/*.py (not the generic `create_model` factories); the
-table's sources are the files those chains pass through. Writes tests/data/timm_runtime.json in the layout of the torchvision table.
+table's sources are the files those chains pass through. Writes tests/data/timm_runtime.json in the
+layout of the torchvision table (each layer's `weights`: still torch's default draw once
+`create_model` has run the model's init, or rewritten).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_torchvision_table import timed_verify, traced_sites, write  # noqa: E402
+from build_torchvision_table import DefaultDraws, timed_verify, traced_sites, write  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "data" / "timm_runtime.json"
@@ -37,14 +39,14 @@ MODELS = {
 }  # fmt: skip
 
 
-def build(name: str):
+def build(name: str, draws: DefaultDraws):
     import timm
     import torch
 
     from initlint.runtime import record_construction
 
     torch.manual_seed(0)
-    with record_construction():
+    with record_construction(), draws:
         model = timm.create_model(name, pretrained=False)
     return model.eval()
 
@@ -70,12 +72,13 @@ def main() -> int:
         "models": {},
     }
     for name, size in MODELS.items():
+        draws = DefaultDraws()
         try:
-            verified = timed_verify(lambda: build(name), torch.randn(1, 3, size, size), name)
+            verified = timed_verify(lambda: build(name, draws), torch.randn(1, 3, size, size), name)
         except Exception as error:  # a model this timm/torch pair cannot build or run: say so, go on
             print(f"{name}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
             continue
-        table["models"][name] = traced_sites(*verified, name, package, files)
+        table["models"][name] = traced_sites(*verified, name, package, files, draws.state)
     used = sorted({frame[0] for entry in table["models"].values() for site in entry["sites"] for frame in site["chain"]})
     table["sources"] = {rel: hashlib.sha256((package / rel).read_bytes()).hexdigest() for rel in used}
     write(table, OUT)

@@ -4,15 +4,20 @@
 torchvision 0.28+ does not load on the project's torch 2.13, so this runs in a separate venv
 and CI only reads what it wrote:
 
-    python3 -m venv /work/tvenv && /work/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 numpy
-    PYTHONPATH=/work/main /work/tvenv/bin/python bench/build_torchvision_table.py
+    python3 -m venv bench/.venv-torchvision
+    bench/.venv-torchvision/bin/pip install torch==2.14.1 torchvision==0.29.1 numpy
+    PYTHONPATH=$PWD bench/.venv-torchvision/bin/python bench/build_torchvision_table.py
 
 Each model is built (weights=None) inside `record_construction()` and traced by running it
 (the hooks method) on one 1x3x224x224 input, in training mode as built (so GoogLeNet's aux
 heads run too). Writes tests/data/torchvision_runtime.json: per model, the unique
 construction sites (chain of [file relative to the torchvision package, line] frames in
 torchvision/models/*.py, innermost first) with the layers built there, their traced
-activation and what their weights look like (torchvision runs its own init loops).
+activation, what their weights look like (`init`, `verdict`: verify's judgement from their
+statistics) and `weights`, the fact behind it: "default" when the weight is, bit for bit, what
+the layer's own `reset_parameters()` (torch's default init) last drew, "rewritten" when
+anything wrote it after that (an init loop, a tie to another weight), as seen once the model
+is built, i.e. after every re-init it runs (torchvision runs its own init loops).
 tests/test_runtime_agreement.py and bench/static_vs_runtime.py compare it with the
 static analysis of the same source files, whose sha256 the table records.
 
@@ -49,16 +54,73 @@ MODELS = (
 BUILD_KWARGS = {"googlenet": {"init_weights": True}}  # its default, said explicitly to silence the warning
 
 
-def build(name: str):
-    """The model, built with weights=None inside record_construction()."""
+def build(name: str, draws: "DefaultDraws"):
+    """The model, built with weights=None inside record_construction() and `draws`."""
     import torch
     import torchvision.models
 
     from initlint.runtime import record_construction
 
     torch.manual_seed(0)
-    with record_construction():
+    with record_construction(), draws:
         return getattr(torchvision.models, name)(weights=None, **BUILD_KWARGS.get(name, {}))
+
+
+class DefaultDraws:
+    """While active, each run of a Conv/Linear's own `reset_parameters()` (torch's default init:
+    kaiming_uniform_ with a=sqrt(5)) keeps a copy of the weight it drew, so that once the model is
+    built each layer's weight can be told, exactly, to be that draw or to have been written since.
+
+    Wraps `reset_parameters` of nn.Linear and _ConvNd, which every Conv/Linear (subclasses,
+    ConvTranspose, materialised Lazy* layers) runs from its constructor and which a model may
+    call again later (still the default)."""
+
+    def __init__(self) -> None:
+        import weakref
+
+        self.drawn: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # layer -> weight it drew
+        self._patched: list = []
+
+    def __enter__(self) -> "DefaultDraws":
+        from torch import nn
+
+        for cls in (nn.Linear, nn.modules.conv._ConvNd):
+            original = cls.__dict__["reset_parameters"]
+            self._patched.append((cls, original))
+            cls.reset_parameters = self._recording(original)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for cls, original in self._patched:
+            cls.reset_parameters = original
+        self._patched.clear()
+
+    def _recording(self, original):
+        import functools
+
+        import torch
+        from torch import nn
+
+        @functools.wraps(original)
+        def reset_parameters(module) -> None:
+            original(module)
+            weight = getattr(module, "weight", None)
+            usable = isinstance(weight, torch.Tensor) and not isinstance(weight, nn.parameter.UninitializedParameter)
+            if usable and not weight.is_meta:
+                self.drawn[module] = weight.detach().clone()
+
+        return reset_parameters
+
+    def state(self, module) -> str:
+        """default: the weight is the last default draw; rewritten: written since; unrecorded: never drawn here."""
+        import torch
+
+        drawn = self.drawn.get(module)
+        if drawn is None:
+            return "unrecorded"
+        weight = module.weight.detach()
+        same = weight.shape == drawn.shape and weight.dtype == drawn.dtype and torch.equal(weight, drawn)
+        return "default" if same else "rewritten"
 
 
 def models_chain(module, package: Path, sources=None) -> list[list]:
@@ -107,17 +169,22 @@ def timing_line(name: str, report, seconds: dict) -> str:
 def trace_model(name: str, package: Path) -> dict:
     import torch
 
-    return traced_sites(*timed_verify(lambda: build(name), torch.randn(*INPUT_SHAPE), name), name, package)
+    draws = DefaultDraws()
+    verified = timed_verify(lambda: build(name, draws), torch.randn(*INPUT_SHAPE), name)
+    return traced_sites(*verified, name, package, weights_state=draws.state)
 
 
-def traced_sites(model, report, seconds: dict, name: str, package: Path, sources=None) -> dict:
-    """The table entry of one verified model: its layers grouped by construction chain and verdict."""
+def traced_sites(model, report, seconds: dict, name: str, package: Path, sources=None, weights_state=None) -> dict:
+    """The table entry of one verified model: its layers grouped by construction chain, verdict and
+    (given `weights_state`, DefaultDraws.state) whether the weight is still the default draw."""
     print(timing_line(name, report, seconds), flush=True)
     modules = dict(model.named_modules())
     sites: dict[tuple, dict] = {}
     for row in report.layers:
-        chain = models_chain(modules[row.layer], package, sources)
-        key = (json.dumps(chain), row.layer_type, row.activation, row.activation_param, row.init, row.verdict)
+        module = modules[row.layer]
+        chain = models_chain(module, package, sources)
+        weights = weights_state(module) if weights_state is not None else None
+        key = (json.dumps(chain), row.layer_type, row.activation, row.activation_param, row.init, row.verdict, weights)
         site = sites.setdefault(
             key,
             {
@@ -127,6 +194,7 @@ def traced_sites(model, report, seconds: dict, name: str, package: Path, sources
                 "activation_param": row.activation_param,
                 "init": row.init,
                 "verdict": row.verdict,
+                **({} if weights is None else {"weights": weights}),
                 "layers": [],
             },
         )

@@ -4,16 +4,18 @@
 transformers runs on the project's torch, but CI must not install it, so this runs once in a
 separate venv and CI only reads what it wrote:
 
-    python3 -m venv /tmp/hfvenv && /tmp/hfvenv/bin/pip install torch==2.13.0 transformers==5.23.0
-    PYTHONPATH=/work/main /tmp/hfvenv/bin/python bench/build_transformers_table.py
+    python3 -m venv bench/.venv-transformers
+    bench/.venv-transformers/bin/pip install torch==2.13.0 transformers==5.23.0
+    PYTHONPATH=$PWD bench/.venv-transformers/bin/python bench/build_transformers_table.py
 
 Each model is built from a small config (random weights, nothing downloaded) inside
 `record_construction()` and traced by running it (the hooks method) on small inputs, in eval mode
 (in training mode LayerDrop skips whole layers at random). Writes
 tests/data/transformers_runtime.json in the layout of
 bench/build_torchvision_table.py's table (construction chains are frames in the models' own
-modeling_*.py files); tests/test_runtime_agreement.py and bench/static_vs_runtime.py compare
-it with the static analysis of those files, whose sha256 the table records.
+modeling_*.py files; each layer's `weights`: still torch's default draw once the constructor's
+`post_init()` has run `_init_weights`, or rewritten); tests/test_runtime_agreement.py and
+bench/static_vs_runtime.py compare it with the static analysis of those files, whose sha256 the table records.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_torchvision_table import timed_verify, traced_sites, write  # noqa: E402
+from build_torchvision_table import DefaultDraws, timed_verify, traced_sites, write  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "data" / "transformers_runtime.json"
@@ -105,13 +107,13 @@ def model_class(folder: str, class_name: str):
     return getattr(importlib.import_module(f"transformers.models.{folder}"), class_name)
 
 
-def build(model_class, config):
+def build(model_class, config, draws: DefaultDraws):
     import torch
 
     from initlint.runtime import record_construction
 
     torch.manual_seed(0)
-    with record_construction():
+    with record_construction(), draws:
         model = model_class(config)
     return model.eval()  # training mode would skip whole layers at random (wav2vec2's LayerDrop)
 
@@ -136,8 +138,9 @@ def main() -> int:
     for name, (folder, class_name, overrides, kind) in MODELS.items():
         cls = model_class(folder, class_name)
         config = cls.config_class(**overrides)
-        verified = timed_verify(lambda: build(cls, config), inputs(kind, config), name)
-        table["models"][name] = traced_sites(*verified, name, package, {sources[name]})
+        draws = DefaultDraws()
+        verified = timed_verify(lambda: build(cls, config, draws), inputs(kind, config), name)
+        table["models"][name] = traced_sites(*verified, name, package, {sources[name]}, draws.state)
     write(table, OUT)
     print(f"wrote {OUT.relative_to(REPO)} ({OUT.stat().st_size // 1024} KiB)")
     return 0
