@@ -14,10 +14,11 @@ heads run too). Writes tests/data/torchvision_runtime.json: per model, the uniqu
 construction sites (chain of [file relative to the torchvision package, line] frames in
 torchvision/models/*.py, innermost first) with the layers built there, their traced
 activation, what their weights look like (`init`, `verdict`: verify's judgement from their
-statistics) and `weights`, the fact behind it: "default" when the weight is, bit for bit, what
-the layer's own `reset_parameters()` (torch's default init) last drew, "rewritten" when
-anything wrote it after that (an init loop, a tie to another weight), as seen once the model
-is built, i.e. after every re-init it runs (torchvision runs its own init loops).
+statistics) and `weights`, the fact behind it (DefaultDraws): "default" when the weight is, bit
+for bit, what the layer's own `reset_parameters()` (torch's default init) last drew,
+"redrawn-default" when it was drawn again from that distribution, "rewritten" when anything
+else wrote it last (an init loop, a tie to another weight), as seen once the model is built,
+i.e. after every re-init it runs (torchvision runs its own init loops).
 tests/test_runtime_agreement.py and bench/static_vs_runtime.py compare it with the
 static analysis of the same source files, whose sha256 the table records.
 
@@ -68,18 +69,31 @@ def build(name: str, draws: "DefaultDraws"):
 
 class DefaultDraws:
     """While active, each run of a Conv/Linear's own `reset_parameters()` (torch's default init:
-    kaiming_uniform_ with a=sqrt(5)) keeps a copy of the weight it drew, so that once the model is
-    built each layer's weight can be told, exactly, to be that draw or to have been written since.
+    kaiming_uniform_ with a=sqrt(5)) keeps a copy of the weight it drew, and every in-place torch
+    call the build makes is remembered per tensor data (the last one wins), so that once the model
+    is built each layer's weight can be told, exactly:
+
+    - "default": it is, bit for bit, the last draw of its reset_parameters() (which a model may call
+      again later: still the default);
+    - "redrawn-default": written since, last by a `uniform_(-b, b)` with b = 1/sqrt(fan_in) over the
+      whole weight: torch's default distribution again (`kaiming_uniform_(w, a=math.sqrt(5))`, or
+      transformers' `init.uniform_(w, -k, k)` with k = 1/sqrt(in_features));
+    - "rewritten": anything else wrote it last (normal_, trunc_normal_, a kaiming or xavier init of
+      another bound, a copy, a tie to another weight); a parametrized weight (weight_norm) is
+      "default" while it computes to its draw up to rounding, else "rewritten";
+    - "unrecorded": it was never drawn while this was active.
 
     Wraps `reset_parameters` of nn.Linear and _ConvNd, which every Conv/Linear (subclasses,
-    ConvTranspose, materialised Lazy* layers) runs from its constructor and which a model may
-    call again later (still the default)."""
+    ConvTranspose, materialised Lazy* layers) runs from its constructor; the in-place calls are
+    seen by a TorchFunctionMode (nn.init's functions end in Tensor.uniform_, normal_, copy_...)."""
 
     def __init__(self) -> None:
         import weakref
 
         self.drawn: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # layer -> weight it drew
+        self.last_write: dict[int, tuple] = {}  # data_ptr -> (numel, function name, args, kwargs)
         self._patched: list = []
+        self._mode = None
 
     def __enter__(self) -> "DefaultDraws":
         from torch import nn
@@ -88,9 +102,12 @@ class DefaultDraws:
             original = cls.__dict__["reset_parameters"]
             self._patched.append((cls, original))
             cls.reset_parameters = self._recording(original)
+        self._mode = _InPlaceWrites(self.last_write)
+        self._mode.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
+        self._mode.__exit__(*exc)
         for cls, original in self._patched:
             cls.reset_parameters = original
         self._patched.clear()
@@ -112,15 +129,77 @@ class DefaultDraws:
         return reset_parameters
 
     def state(self, module) -> str:
-        """default: the weight is the last default draw; rewritten: written since; unrecorded: never drawn here."""
+        import math
+
         import torch
+        from torch import nn
+        from torch.nn.utils import parametrize
 
         drawn = self.drawn.get(module)
         if drawn is None:
             return "unrecorded"
         weight = module.weight.detach()
-        same = weight.shape == drawn.shape and weight.dtype == drawn.dtype and torch.equal(weight, drawn)
-        return "default" if same else "rewritten"
+        if parametrize.is_parametrized(module, "weight"):  # computed from other tensors (weight_norm's g * v/|v|)
+            same = weight.shape == drawn.shape and torch.allclose(weight, drawn, rtol=1e-5, atol=0.0)
+            return "default" if same else "rewritten"
+        if weight.shape == drawn.shape and weight.dtype == drawn.dtype and torch.equal(weight, drawn):
+            return "default"
+        numel, name, args, kwargs = self.last_write.get(weight.data_ptr(), (0, "", (), {}))
+        bound = _uniform_bound(name, args, kwargs, weight) if numel == weight.numel() else None
+        fan_in, _ = nn.init._calculate_fan_in_and_fan_out(weight)
+        if bound is not None and fan_in > 0 and math.isclose(bound, 1.0 / math.sqrt(fan_in), rel_tol=1e-6):
+            return "redrawn-default"
+        return "rewritten"
+
+
+def _uniform_bound(name: str, args: tuple, kwargs: dict, weight):
+    """b when the in-place call `name` draws the whole weight from U(-b, b), else None. nn.init's
+    own functions are seen whole (a TorchFunctionMode does not see the calls inside them)."""
+    import math
+
+    from torch import nn
+
+    def arg(position: int, *names: str, default=None):
+        for key in names:
+            if key in kwargs:
+                return kwargs[key]
+        return args[position] if len(args) > position else default
+
+    fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(weight)
+    if name == "uniform_":  # Tensor.uniform_(from, to) or nn.init.uniform_(w, a, b)
+        low, high = arg(0, "from", "a", default=0.0), arg(1, "to", "b", default=1.0)
+        return float(high) if math.isclose(-float(low), float(high), rel_tol=1e-9) else None
+    if name == "kaiming_uniform_":
+        a, mode = arg(0, "a", default=0.0), arg(1, "mode", default="fan_in")
+        nonlinearity = arg(2, "nonlinearity", default="leaky_relu")
+        fan = fan_in if mode == "fan_in" else fan_out
+        return math.sqrt(3.0) * nn.init.calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan > 0 else None
+    if name == "xavier_uniform_":
+        return float(arg(0, "gain", default=1.0)) * math.sqrt(6.0 / (fan_in + fan_out))
+    return None
+
+
+def _InPlaceWrites(last_write: dict):
+    """A TorchFunctionMode noting, per tensor data, the last in-place call on it (`x.uniform_(a, b)`)."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    class InPlaceWrites(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            result = func(*args, **kwargs)
+            name = getattr(func, "__name__", "") or ""
+            if name == "__set__":  # `param.data = other`: the data is other's, whose writes count
+                return result
+            target = args[0] if args else kwargs.get("tensor")  # nn.init's functions come with keywords only
+            if name.endswith("_") and not name.startswith("_") and isinstance(target, torch.Tensor):
+                if not target.is_meta and target.numel():
+                    plain = {k: v for k, v in kwargs.items() if isinstance(v, (int, float, str))}
+                    values = tuple(a if isinstance(a, (int, float, str)) else None for a in args[1:])
+                    last_write[target.data_ptr()] = (target.numel(), name, values, plain)
+            return result
+
+    return InPlaceWrites()
 
 
 def models_chain(module, package: Path, sources=None) -> list[list]:
