@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """How far the static analysis agrees with runtime traces of real models.
 
-    python bench/static_vs_runtime.py [TABLE.json ...]   # project venv: needs libcst, not torch
+    python bench/static_vs_runtime.py [--static MODULE:FUNCTION] [TABLE.json ...]   # project venv: libcst, no torch
 
 Reads the runtime tables (default: tests/data/torchvision_runtime.json from
 bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
 bench/build_transformers_table.py and tests/data/timm_runtime.json from
 bench/build_timm_table.py), fetches each package's source without importing it (pip
-download --no-deps of the pinned wheel into bench/.corpus/, then unzip), runs
-`initlint.analysis.analyze` on the table's model files and matches static rows to runtime
-layers: a static row matches a runtime layer when its file and line occur in the layer's
-construction chain.
+download --no-deps of the pinned wheel into bench/.corpus/, then its .py files unzipped),
+runs the static side on the package (`per_file`: `initlint.analysis.analyze` on each of the
+table's files alone; any `StaticSide` can stand in, e.g. a whole-program analysis of the
+package folder) and matches static rows to runtime layers: a static row matches a runtime
+layer when its file and line occur in the layer's construction chain.
 
 Per file:
 - construction sites: where a layer is built as seen from its class, i.e. the innermost frame
@@ -21,7 +22,19 @@ Per file:
   the chain's frames up to the site) claims an activation other than 'unknown'.
 - agreement: share of static claims (rows with a known activation that match runtime layers)
   equal to the runtime activation of every layer they match.
-tests/test_runtime_agreement.py asserts agreement == 100% per file and a coverage per table.
+
+Per traced layer (each runtime layer once, whatever files its chain passes through), its static
+row being the innermost row with a known activation among all its chain's frames:
+- coverage: share of layers whose row claims an activation; agreement: share of those claims
+  equal to the layer's runtime activation.
+- a default-init finding: a default-on IL1xx rule fires on the layer's row (the row says the
+  layer keeps the default init and its activation calls for another gain). It is right when
+  the layer keeps torch's default at run time (once the model is built, its weight is still its
+  default draw or was drawn again from U(+-1/sqrt(fan_in)): the table's `weights`) and the row's
+  activation is the runtime one.
+- precision: right findings / findings; recall: right findings / layers that keep the default
+  at run time and whose runtime activation one of those rules speaks for.
+tests/test_runtime_agreement.py asserts agreement == 100% per file and floors on the rest.
 """
 
 from __future__ import annotations
@@ -34,7 +47,7 @@ import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 TABLE = REPO / "tests" / "data" / "torchvision_runtime.json"
@@ -47,6 +60,19 @@ WHEEL_PLATFORM = ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.
 COVERAGE_TARGET = 0.90
 
 
+# The static side: (package folder, the table's files relative to it) -> FileModel per file, keyed by
+# those paths. `per_file` is today's one-file-at-a-time analysis; a whole-program analysis of the
+# package folder returns the same shape, and the comparison below reads nothing else.
+StaticSide = Callable[[Path, Sequence[str]], dict]
+
+
+def per_file(package_dir: Path, paths: Sequence[str]) -> dict:
+    """`initlint.analysis.analyze` on each file alone, named by its path relative to the package."""
+    from initlint.analysis import analyze
+
+    return {rel: analyze((package_dir / rel).read_text(encoding="utf-8"), rel) for rel in paths}
+
+
 class CorpusUnavailable(Exception):
     """A table's package source could not be downloaded (no network, no registry)."""
 
@@ -56,17 +82,21 @@ def load_table(path: Path = TABLE) -> dict:
 
 
 def package_source(table: dict) -> Path:
-    """The folder holding the table's source files for its package and version, checked against their sha256s."""
+    """The package folder (every .py file of the table's package and version, named as the package,
+    for a whole-program static side) holding the table's source files, checked against their sha256s."""
     package = table.get("package", "torchvision")
     version = table[package]
-    root = CORPUS / f"{package}-{version}-src"
-    if not all((root / rel).is_file() for rel in table["sources"]):
+    root = CORPUS / f"{package}-{version}-src" / package
+    complete = root / ".complete"
+    if not complete.is_file():
         wheel = _wheel(package, version)
         with zipfile.ZipFile(wheel) as archive:
-            for rel in table["sources"]:
-                target = root / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(f"{package}/{rel}"))
+            for member in archive.namelist():
+                if member.startswith(f"{package}/") and member.endswith(".py"):
+                    target = root / member[len(package) + 1 :]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read(member))
+        complete.write_text(wheel.name + "\n", encoding="utf-8")
     for rel, digest in table["sources"].items():
         actual = hashlib.sha256((root / rel).read_bytes()).hexdigest()
         if actual != digest:
@@ -154,16 +184,24 @@ def _known(row: Optional[object]) -> bool:
     return row is not None and getattr(row, "activation", "unknown") != "unknown"
 
 
-def compare(table: dict, source_root: Path) -> list[FileResult]:
-    from initlint.analysis import analyze
+def static_rows(table: dict, package_dir: Path, static_side: StaticSide = per_file) -> dict[str, object]:
+    """The static side's FileModel of each of the table's files (each file's rows: `.layers`)."""
+    models = static_side(package_dir, list(table["sources"]))
+    missing = [rel for rel in table["sources"] if rel not in models]
+    if missing:
+        raise RuntimeError(f"the static side gave no model for {', '.join(missing)}")
+    return models
+
+
+def compare(table: dict, source_root: Path, models: Optional[dict] = None) -> list[FileResult]:
+    """Per file: construction sites, coverage and agreement. `models`: static_rows() (default: per_file)."""
     from initlint.runtime.provenance import best_static_row
 
-    static: dict[str, list] = {}
+    models = static_rows(table, source_root) if models is None else models
+    static: dict[str, list] = {rel: list(models[rel].layers) for rel in table["sources"]}
     functions: dict[str, dict[int, tuple[str, bool]]] = {}
     for rel in table["sources"]:
-        text = (source_root / rel).read_text(encoding="utf-8")
-        static[rel] = list(analyze(text, rel).layers)
-        functions[rel] = enclosing_functions(text)
+        functions[rel] = enclosing_functions((source_root / rel).read_text(encoding="utf-8"))
 
     results = []
     for rel in table["sources"]:
@@ -221,23 +259,203 @@ def compare(table: dict, source_root: Path) -> list[FileResult]:
     return results
 
 
+@dataclass
+class TracedLayer:
+    """One runtime layer, and what the static side says about it."""
+
+    model: str
+    layer: str
+    chain: tuple  # ((path, line), ...), innermost first
+    activation: str  # at run time
+    activation_param: Optional[float]
+    keeps_default: bool  # at run time, once built: the weight is still torch's default draw
+    row: Optional[object]  # the static row speaking for it
+    finding: Optional[str]  # the IL1xx code its row draws
+
+    @property
+    def claimed(self) -> bool:
+        return _known(self.row)
+
+    @property
+    def agrees(self) -> bool:
+        return self.claimed and self.row.activation == self.activation
+
+    @property
+    def finding_right(self) -> bool:
+        return self.finding is not None and self.keeps_default and self.agrees
+
+    @property
+    def wants_finding(self) -> bool:
+        return self.keeps_default and needs_gain(self.activation, self.activation_param)
+
+
+def default_init_rules() -> list:
+    """The IL1xx rules on by default: a layer on torch's default init before an activation that wants another gain."""
+    from initlint.rules import DefaultInitRule, select_rules
+
+    return [rule for rule in select_rules() if isinstance(rule, DefaultInitRule)]
+
+
+def needs_gain(activation: str, param: Optional[float]) -> bool:
+    """Whether a default-init finding is due before this (runtime) activation: one of the rules speaks for it."""
+    from initlint import catalogue
+
+    families = {family for rule in default_init_rules() for family in rule.families}
+    return catalogue.FAMILY.get(activation) in families and catalogue.recommend(activation, param) is not None
+
+
+DEFAULT_WEIGHTS = ("default", "redrawn-default")
+
+
+def keeps_default(site: dict) -> bool:
+    """The table's fact: the weight is the last draw of the layer's own reset_parameters(), or was drawn
+    again from the same U(+-1/sqrt(fan_in)) (bench/build_torchvision_table.py's DefaultDraws)."""
+    if "weights" not in site:
+        raise KeyError("the runtime table predates the `weights` field: rebuild it with bench/build_*_table.py")
+    return site["weights"] in DEFAULT_WEIGHTS
+
+
+@dataclass
+class LayerResult:
+    layers: list[TracedLayer]
+
+    def count(self, test: Callable[[TracedLayer], bool]) -> int:
+        return sum(1 for layer in self.layers if test(layer))
+
+    @property
+    def coverage(self) -> float:
+        return self.count(lambda t: t.claimed) / len(self.layers) if self.layers else 1.0
+
+    @property
+    def agreement(self) -> float:
+        claims = self.count(lambda t: t.claimed)
+        return self.count(lambda t: t.agrees) / claims if claims else 1.0
+
+    @property
+    def findings(self) -> int:
+        return self.count(lambda t: t.finding is not None)
+
+    @property
+    def precision(self) -> float:
+        """1.0 without findings: none of them is wrong (the recall says what is missing)."""
+        return self.count(lambda t: t.finding_right) / self.findings if self.findings else 1.0
+
+    @property
+    def due(self) -> int:
+        return self.count(lambda t: t.wants_finding)
+
+    @property
+    def recall(self) -> float:
+        return self.count(lambda t: t.wants_finding and t.finding_right) / self.due if self.due else 1.0
+
+    def summary(self) -> str:
+        claims, agreeing = self.count(lambda t: t.claimed), self.count(lambda t: t.agrees)
+        right, found = self.count(lambda t: t.finding_right), self.count(lambda t: t.wants_finding and t.finding_right)
+        kept = self.count(lambda t: t.keeps_default)
+        return (
+            f"per layer: {len(self.layers)} layers ({kept} keep the default at run time); "
+            f"coverage {claims}/{len(self.layers)} = {self.coverage:.1%}, agreement {agreeing}/{claims} = "
+            f"{self.agreement:.1%}; default-init findings {self.findings}: precision {right}/{self.findings} = "
+            f"{self.precision:.1%}, recall {found}/{self.due} = {self.recall:.1%}"
+        )
+
+    def wrong_findings(self) -> list[str]:
+        return _grouped(
+            (t for t in self.layers if t.finding is not None and not t.finding_right),
+            lambda t: (
+                f"{_row_text(t.row)} {t.finding}: runtime {t.activation}, "
+                f"{'keeps the default' if t.keeps_default else 'weight rewritten after construction'}"
+            ),
+        )
+
+    def missed(self) -> list[str]:
+        return _grouped(
+            (t for t in self.layers if t.wants_finding and not t.finding_right),
+            lambda t: f"{_chain_text(t.chain)}: runtime {t.activation} on the default init; static {_row_text(t.row)}",
+        )
+
+
+def _grouped(layers, describe: Callable[[TracedLayer], str]) -> list[str]:
+    groups: dict[str, list[TracedLayer]] = {}
+    for layer in layers:
+        groups.setdefault(describe(layer), []).append(layer)
+    return [f"{text} (x{len(group)}, e.g. {group[0].model}:{group[0].layer})" for text, group in groups.items()]
+
+
+def _row_text(row: Optional[object]) -> str:
+    if row is None:
+        return "no row"
+    where = ".".join(part for part in (row.class_name, row.name) if part) or row.layer_type
+    return f"{row.path}:{row.line} {where} ({row.activation}, init {row.init})"
+
+
+def _chain_text(chain: tuple) -> str:
+    return " <- ".join(f"{path}:{line}" for path, line in chain[:3]) + (" <- ..." if len(chain) > 3 else "")
+
+
+def compare_layers(table: dict, models: dict) -> LayerResult:
+    """Each runtime layer once, against the static rows of `models` (static_rows(): any static side)."""
+    from initlint.runtime.provenance import best_static_row
+
+    rows: dict[str, list] = {}
+    file_of: dict[int, object] = {}
+    for file_model in models.values():
+        for row in file_model.layers:
+            rows.setdefault(row.path, []).append(row)
+            file_of[id(row)] = file_model
+    rules = default_init_rules()
+
+    def finding(row: Optional[object]) -> Optional[str]:
+        if row is None:
+            return None
+        return next((rule.code for rule in rules for _ in rule.check_layer(row, file_of[id(row)])), None)
+
+    layers = []
+    for model, entry in table["models"].items():
+        for site in entry["sites"]:
+            chain = tuple(tuple(frame) for frame in site["chain"])
+            row = best_static_row(chain, lambda path: rows.get(path, []))
+            code = finding(row)
+            for name in site["layers"]:
+                layers.append(
+                    TracedLayer(model, name, chain, site["activation"], site["activation_param"],
+                                keeps_default(site), row, code)  # fmt: skip
+                )
+    return LayerResult(layers)
+
+
+def static_side_named(spec: str) -> StaticSide:
+    """`module:function` (e.g. a whole-program entry), called as a StaticSide."""
+    import importlib
+
+    module, _, function = spec.partition(":")
+    if not function:
+        raise SystemExit(f"--static wants MODULE:FUNCTION, not {spec!r}")
+    return getattr(importlib.import_module(module), function)
+
+
 def main() -> int:
-    tables = [Path(arg) for arg in sys.argv[1:]] or list(TABLES)
+    args = sys.argv[1:]
+    static_side = per_file
+    if args[:1] == ["--static"] and len(args) > 1:
+        static_side, args = static_side_named(args[1]), args[2:]
+    tables = [Path(arg) for arg in args] or list(TABLES)
     for path in tables:
         print(f"== {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
-        status = compare_table(load_table(path))
+        status = compare_table(load_table(path), static_side)
         if status:
             return status
     return 0
 
 
-def compare_table(table: dict) -> int:
+def compare_table(table: dict, static_side: StaticSide = per_file) -> int:
     try:
         root = package_source(table)
     except CorpusUnavailable as error:
         print(f"cannot compare: {error}", file=sys.stderr)
         return 2
-    results = compare(table, root)
+    models = static_rows(table, root, static_side)
+    results = compare(table, root, models)
     for result in results:
         print(result.summary())
         for line in result.disagreements:
@@ -249,9 +467,20 @@ def compare_table(table: dict) -> int:
     claims = sum(r.claims for r in results)
     agreeing = sum(r.agreeing for r in results)
     print(
-        f"total: coverage {covered}/{sites} = {covered / max(sites, 1):.0%}, "
-        f"agreement {agreeing}/{claims} = {agreeing / max(claims, 1):.0%}"
+        f"per site: {sites} sites; coverage {covered}/{sites} = {covered / max(sites, 1):.1%}, "
+        f"agreement {agreeing}/{claims} = {agreeing / max(claims, 1):.1%}"
     )
+    per_layer = compare_layers(table, models)
+    states: dict[str, int] = {}
+    for entry in table["models"].values():
+        for site in entry["sites"]:
+            states[site["weights"]] = states.get(site["weights"], 0) + len(site["layers"])
+    print("runtime weights once built: " + ", ".join(f"{state} {n}" for state, n in sorted(states.items())))
+    for line in per_layer.wrong_findings():
+        print(f"  wrong finding: {line}")
+    for line in per_layer.missed():
+        print(f"  missed: {line}")
+    print(per_layer.summary())
     return 0
 
 
