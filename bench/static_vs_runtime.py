@@ -397,12 +397,8 @@ def compare_layers(table: dict, models: dict) -> LayerResult:
     """Each runtime layer once, against the static rows of `models` (static_rows(): any static side)."""
     from initlint.runtime.provenance import best_static_row
 
-    rows: dict[str, list] = {}
-    file_of: dict[int, object] = {}
-    for file_model in models.values():
-        for row in file_model.layers:
-            rows.setdefault(row.path, []).append(row)
-            file_of[id(row)] = file_model
+    rows = {rel: list(file_model.layers) for rel, file_model in models.items()}  # by the table's paths
+    file_of = {id(row): models[rel] for rel, file_rows in rows.items() for row in file_rows}
     rules = default_init_rules()
 
     def finding(row: Optional[object]) -> Optional[str]:
