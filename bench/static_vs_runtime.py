@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How far the static analysis agrees with runtime traces of real models.
 
-    python bench/static_vs_runtime.py [--static MODULE:FUNCTION] [TABLE.json ...]   # project venv: libcst, no torch
+    python bench/static_vs_runtime.py [--static per-file|program|MODULE:FUNCTION] [TABLE.json ...]  # no torch needed
 
 Reads the runtime tables (default: tests/data/torchvision_runtime.json from
 bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
@@ -71,6 +71,23 @@ def per_file(package_dir: Path, paths: Sequence[str]) -> dict:
     from initlint.analysis import analyze
 
     return {rel: analyze((package_dir / rel).read_text(encoding="utf-8"), rel) for rel in paths}
+
+
+def whole_program(package_dir: Path, paths: Sequence[str]) -> dict:
+    """`initlint.program.analyze_program` over the package's modules around the table's files: every
+    .py file of their folders and of the package's top folder (what their imports mostly reach),
+    linked together; each table file's model, by its path relative to the package."""
+    from initlint.program import analyze_program
+
+    folders = {package_dir} | {(package_dir / rel).parent for rel in paths}
+    files = sorted({str(file) for folder in folders for file in folder.glob("*.py")})
+    models, errors, _ = analyze_program({file: Path(file).read_text(encoding="utf-8") for file in files})
+    for file, error in errors.items():
+        print(f"  {file}: {error}", file=sys.stderr)
+    return {rel: models[str(package_dir / rel)] for rel in paths if str(package_dir / rel) in models}
+
+
+STATIC_SIDES = {"per-file": per_file, "program": whole_program}
 
 
 class CorpusUnavailable(Exception):
@@ -421,12 +438,14 @@ def compare_layers(table: dict, models: dict) -> LayerResult:
 
 
 def static_side_named(spec: str) -> StaticSide:
-    """`module:function` (e.g. a whole-program entry), called as a StaticSide."""
+    """`per-file`, `program`, or `module:function` called as a StaticSide."""
     import importlib
 
+    if spec in STATIC_SIDES:
+        return STATIC_SIDES[spec]
     module, _, function = spec.partition(":")
     if not function:
-        raise SystemExit(f"--static wants MODULE:FUNCTION, not {spec!r}")
+        raise SystemExit(f"--static wants {' or '.join(STATIC_SIDES)} or MODULE:FUNCTION, not {spec!r}")
     return getattr(importlib.import_module(module), function)
 
 
