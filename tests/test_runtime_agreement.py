@@ -174,5 +174,8 @@ def test_per_layer_measures_count_layers_and_take_any_static_side(tmp_path):
     assert [t.finding for t in result.layers] == ["IL101", "IL101", "IL101", None, None]
     assert any("weight rewritten" in line for line in result.wrong_findings())
     assert any("block.py:9" in line for line in result.missed())
+    # the whole-program side (initlint.program) gives the same rows for a file nothing else touches
+    program = svr.compare_layers(table, svr.static_rows(table, tmp_path, svr.whole_program))
+    assert [(t.finding, t.claimed) for t in program.layers] == [(t.finding, t.claimed) for t in result.layers]
     with pytest.raises(RuntimeError, match="no model for block.py"):
         svr.static_rows(table, tmp_path, lambda package_dir, paths: {})
