@@ -759,6 +759,7 @@ class FileAnalysis:
         self.contained: set[str] = set()  # class names some class of this file builds
         self.init_loops_over_unknown: list = []  # classes with init rules that build something unknown
         self.pending_lines: list = []  # (InitCall, node): calls whose line comes with the layers' positions
+        self.loader: Optional["ModuleLoader"] = None  # other modules of the program, read on demand
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.default_params: dict = {}  # activation evidence -> [class, param, default's qualified name]
@@ -1605,8 +1606,10 @@ class Context:
     """Interprets one function (an __init__, a forward, a helper) over the abstract values."""
 
     def __init__(self, fa: FileAnalysis, cls: Optional[ClassInfo], fn: cst.FunctionDef, depth: int,
-                 report_node: Optional[cst.CSTNode] = None, report_anchor=None):  # fmt: skip
-        self.fa = fa
+                 report_node: Optional[cst.CSTNode] = None, report_anchor=None,
+                 home: Optional[FileAnalysis] = None):  # fmt: skip
+        self.fa = fa  # the module whose code this is: its names, functions, classes
+        self.home = home or fa  # the file being analysed: its layers are reported there
         self.cls = cls
         self.fn = fn
         self.depth = depth
@@ -2179,7 +2182,7 @@ class Context:
 
     def inline_constructor_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
         """self._make_layer(...) inside __init__: its layers belong to this class, at their own lines."""
-        ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node)
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node, home=self.home)
         ctx.attrs = self.attrs
         ctx.in_init = True
         ctx.nesting = self.nesting
@@ -2276,9 +2279,14 @@ class Context:
             return self.conv_norm_activation(call)
         if q.startswith("func:"):
             return self.call_helper(q[5:], call)
+        found = self.home.loader.function(self.fa, q) if self.home.loader is not None else None
+        if found is not None:  # a factory of another module (timm's create_conv2d)
+            value = self.call_helper(found[1], call, module=found[0])
+            if not isinstance(value, UnknownV):
+                return value
         if self.cls is not None:
             self.cls.contains_unknown = True
-        if self.cls is not None:
+        if self.cls is not None and self.fa is self.home:
             self.fa.builds.append((self.cls.name, q, call))
         return UnknownV(f"`{short_code(call.func)}(...)`")
 
@@ -2379,13 +2387,15 @@ class Context:
                 flow = self.as_flow(self.apply_module(value, flow, f"next in {where}"))
         return flow
 
-    def call_helper(self, name: str, call: cst.Call) -> object:
-        fn = self.fa.functions.get(name)
+    def call_helper(self, name: str, call: cst.Call, module: Optional[FileAnalysis] = None) -> object:
+        """Inline a function of this module (or of `module`, another module of the program)."""
+        owner = module or self.fa
+        fn = owner.functions.get(name)
         if fn is None or self.depth >= MAX_INLINE_DEPTH:
             return UnknownV(f"{name}(...)")
-        if self.cls is not None:
+        if self.cls is not None and module is None:
             self.fa.functions_used_by_classes.add(name)
-        ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node or call)
+        ctx = Context(owner, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
         ctx.in_init = True
         ctx.nesting = self.nesting
         ctx.conditional = self.conditional
@@ -2429,15 +2439,16 @@ class Context:
         node = self.report_node or call
         class_name = self.cls.name if self.cls is not None else None
         key = (id(node), class_name, id(call))
-        if key in self.fa.sites_by_key:  # the same code run again (a method called twice, a loop)
-            return self.fa.sites_by_key[key]
+        home = self.home
+        if key in home.sites_by_key:  # the same code run again (a method called twice, a loop)
+            return home.sites_by_key[key]
         site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches)
-        self.fa.sites_by_key[key] = site
+        home.sites_by_key[key] = site
         if self.cls is not None:
             self.cls.sites.append(site)
         else:
             site.function = self.fn.name.value
-            self.fa.free_sites.append(site)
+            home.free_sites.append(site)
         return site
 
     # -- flows ----------------------------------------------------------------------------
@@ -2926,7 +2937,7 @@ class Context:
         return OPAQUE
 
     def inline_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
-        ctx = Context(self.fa, self.cls, fn, self.depth + 1)
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1, home=self.home)
         ctx.attrs = self.attrs
         ctx.in_init = False
         ctx.self_name = self.self_name
@@ -2935,7 +2946,7 @@ class Context:
         return ctx.returned()
 
     def inline_function(self, fn: cst.FunctionDef, call: cst.Call) -> object:
-        ctx = Context(self.fa, self.cls, fn, self.depth + 1)
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1, home=self.home)
         ctx.attrs = self.attrs
         ctx.in_init = False
         ctx.self_name = "<no self>"
@@ -3722,16 +3733,17 @@ def parse_by_statement(source: str, c_tree: Optional[ast.Module]) -> cst.Module:
     )
 
 
-def analyze(source: str, path: str) -> FileModel:
-    """Build the module model of one file. Raises SourceError when it does not parse."""
-    return analyze_with_tree(source, path)[0]
+def analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None) -> FileModel:
+    """Build the module model of one file. Raises SourceError when it does not parse.
+    With a loader, functions the file imports from other modules of the program are followed."""
+    return analyze_with_tree(source, path, loader)[0]
 
 
-def analyze_with_tree(source: str, path: str) -> tuple[FileModel, Optional[ast.Module]]:
+def analyze_with_tree(source: str, path: str, loader: Optional["ModuleLoader"] = None) -> tuple[FileModel, Optional[ast.Module]]:
     """analyze(), and CPython's tree of the source it parsed first (None if CPython could
     not build one), for the fixer to reuse."""
     with collector_paused():
-        return _analyze(source, path)
+        return _analyze(source, path, loader)
 
 
 @contextlib.contextmanager
@@ -3750,7 +3762,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _analyze(source: str, path: str) -> tuple[FileModel, Optional[ast.Module]]:
+def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None) -> tuple[FileModel, Optional[ast.Module]]:
     # CPython's parser first: LibCST accepts code CPython rejects (more than 200 nested
     # brackets) and takes tens of seconds on such nesting; CPython's costs ~6% of an analysis.
     c_tree = None
@@ -3776,12 +3788,82 @@ def _analyze(source: str, path: str) -> tuple[FileModel, Optional[ast.Module]]:
     try:
         fa = FileAnalysis(module, path, source)
         fa.c_tree = c_tree  # compute_spans reads statement lines from it instead of parsing again
+        fa.loader = loader
+        if loader is not None:
+            loader.consulted = {}
         model = _run_with_lines(fa)
+        if loader is not None:
+            model.consulted = dict(loader.consulted)
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None
     finally:
         _SHORT_CODES.reset(short_codes)
     return model, c_tree
+
+
+class ModuleLoader:
+    """Other modules of the program, parsed on demand (never imported) for the functions a file
+    calls from them. Remembers the last `capacity` modules it parsed, and the digest of every
+    module one analysis consulted (`consulted`), so that a cached result can be checked."""
+
+    def __init__(self, paths: Iterable[str], capacity: int = 64):
+        from .program.modules import ModuleIndex
+
+        self.index = ModuleIndex.of({path: None for path in paths})
+        self.capacity = capacity
+        self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
+        self.consulted: dict = {}  # path -> sha256 of the bytes read, for the current analysis
+
+    def function(self, importer: FileAnalysis, written: str) -> Optional[tuple[FileAnalysis, str]]:
+        """(module, name) of the program's function that `written` names in `importer`, or None."""
+        from .program.modules import absolute
+
+        name, is_package = self.index.names.get(importer.path, ("", False))
+        target = absolute(name, is_package, written)
+        near = importer.path
+        for _ in range(8):  # re-exports: `from .create_conv2d import create_conv2d` in __init__.py
+            found = self.index._split(target, near)
+            if found is None:
+                return None
+            path, attribute = found
+            module = self.module(path)
+            if module is None or "." in attribute:
+                return None
+            if attribute in module.functions:
+                return module, attribute
+            if attribute not in module.imports.names:
+                return None
+            there, there_package = self.index.names[path]
+            target = absolute(there, there_package, module.imports.names[attribute])
+            near = path
+        return None
+
+    def module(self, path: str) -> Optional[FileAnalysis]:
+        if path not in self.parsed:
+            self.parsed[path] = self._parse(path)
+            if len(self.parsed) > self.capacity:
+                del self.parsed[next(iter(self.parsed))]
+        module, digest = self.parsed[path]
+        if module is not None:
+            self.consulted[path] = digest
+        return module
+
+    @staticmethod
+    def _parse(path: str) -> tuple:
+        import hashlib
+
+        from . import sources
+
+        try:
+            source = sources.read(path)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                c_tree = compile(source.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            module = FileAnalysis(parse_by_statement(_without_final_continuation(source.text), c_tree), path, source.text)
+            module.collect()
+        except (sources.ReadError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
+            return None, ""
+        return module, hashlib.sha256(source.data).hexdigest()
 
 
 def _without_final_continuation(source: str) -> str:

@@ -212,15 +212,18 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
     misses: list[tuple[sources.Source, Optional[str]]] = []
     discovered = list(_discovered(run, config))
     context = _context_files(discovered, config, run)
+    digests: dict = {}  # path -> sha256 of its bytes now: what a cached model's consulted modules must match
+    read: list = []  # (path, source or None, model known by its stat or None, entry)
     for path, missing in discovered + [(path, None) for path in context]:
         if missing:
             results.append(FileResult(path, error=FileError(path, missing)))
             continue
         reported = path not in context
         if not reported and cache:
-            known = cache.model_by_stat(path)  # a module read only for what it tells the others
+            known, digest = cache.model_by_stat(path)  # a module read only for what it tells the others
             if known is not None:
-                program[path] = (None, known, True)
+                digests[path] = digest
+                read.append((path, None, known, digest))
                 continue
         try:
             source = sources.read(path, settings.max_file_size)
@@ -228,23 +231,35 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             if reported:
                 results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
             continue
+        digests[path] = _CacheIndex.entry_key(source.data)
         if not (PREFILTER.search(source.data) or PROGRAM_PREFILTER.search(source.data)):
             if reported:
                 results.append(FileResult(path))
             continue
-        entry = cache.entry_key(source.data) if cache else None
-        cached = cache.get(entry, path) if cache and entry else None
-        if cache and entry:
+        read.append((path, source, None, digests[path] if cache else None))
+    if workers:
+        workers.program = sorted(digests)
+    for path, source, known, entry in read:
+        reported = path not in context
+        cached = known if known is not None else (cache.get(entry, path) if cache and entry else None)
+        if cache and entry and source is not None:
             cache.note_stat(path, entry)
         if isinstance(cached, FileError):
             if reported:
                 results.append(FileResult(path, error=cached, cached=True))
-        elif cached is None:
-            misses.append((source, entry))
-            if workers and len(misses) == PARALLEL_THRESHOLD:
-                workers.start()  # enough work for them: let them import libcst meanwhile
-        else:
+            continue
+        if cached is not None and any(digests.get(other) != digest for other, digest in cached.consulted.items()):
+            cached = None  # a module whose code it followed has changed since
+        if cached is not None:
             program[path] = (source if reported else None, cached, True)
+            continue
+        source = source or _read_quietly(path, settings)
+        if source is None:
+            continue
+        misses.append((source, entry or (_CacheIndex.entry_key(source.data) if cache else None)))
+        if workers and len(misses) == PARALLEL_THRESHOLD:
+            workers.start()  # enough work for them: let them import libcst meanwhile
+    loader_paths = sorted(digests)
     total = len(results) + len(program) + len(misses)
     done = len(results) + len(program)
     if progress and done:
@@ -253,7 +268,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
     entries = {m[0].path: m for m in misses}
     if len(misses) < PARALLEL_THRESHOLD:
         workers = None  # a few files: forking costs more than it saves
-    for path, outcome in _analyse_all([m[0] for m in misses], settings, workers):
+    for path, outcome in _analyse_all([m[0] for m in misses], settings, workers, loader_paths):
         source, entry = entries[path]
         if path in context:
             source = None  # not reported: only its summary and layers count
@@ -272,6 +287,13 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
     if cache:
         cache.save()
     return results, program
+
+
+def _read_quietly(path: str, settings: Settings) -> Optional[sources.Source]:
+    try:
+        return sources.read(path, settings.max_file_size)
+    except sources.ReadError:
+        return None
 
 
 def _context_files(discovered: list, config: Config, run: Run) -> set:
@@ -310,7 +332,7 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
     from . import rules
 
     result = FileResult(source.path, cached=from_cache)
-    if not PREFILTER.search(source.data):
+    if not model.layers and not model.gain_calls:
         return result  # read for what it tells other modules only
     try:
         chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
@@ -341,7 +363,7 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
 def _fresh_findings(source: sources.Source, models: dict, settings: Settings) -> tuple:
     from . import analysis, program, rules
 
-    model = analysis.analyze(source.text, source.path)
+    model = analysis.analyze(source.text, source.path, analysis.ModuleLoader(models))
     program.link({**models, source.path: model})
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
     return model, suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
@@ -378,8 +400,7 @@ def inspect(run: Run) -> Iterator[FileResult]:
         if source is None:
             continue
         result = FileResult(path)
-        if PREFILTER.search(source.data):
-            result.rows = [layer.row() for layer in model.layers]
+        result.rows = [layer.row() for layer in model.layers]
         results.append(result)
     results.sort(key=lambda r: _sort_key(r.path))
     yield from results
@@ -400,17 +421,24 @@ def _sort_key(path: str) -> tuple:
 # --------------------------------------------------------------------------------------
 # Workers
 
-_worker_settings: Optional[Settings] = None
+_worker_settings: Optional[Settings] = None  # this worker process's run (set once by its initializer)
+_worker_loader = None
 
 
 def _analyse_all(
-    files: list, settings: Settings, workers: Optional["_Workers"]
+    files: list, settings: Settings, workers: Optional["_Workers"], program: list
 ) -> Iterator[tuple[str, object]]:
     """(path, FileModel or FileError) per source, in completion order; in this process without workers.
-    Each analysis reads the very bytes the parent read and hashed, never the file again."""
+    Each analysis reads the very bytes the parent read and hashed, never the file again; the
+    other modules whose functions it follows are read by the loader, and named in the model."""
+    if not files:
+        return
     if workers is None:
+        from .analysis import ModuleLoader
+
+        loader = ModuleLoader(program)
         for source in files:
-            yield source.path, analyse_source(source)
+            yield source.path, analyse_source(source, loader)
         return
     for source, outcome in workers.run(_analyse_in_worker, files):
         yield source.path, outcome.error if isinstance(outcome, FileResult) else outcome
@@ -443,6 +471,7 @@ class _Workers:
         self.jobs = jobs
         self.settings = settings
         self.pool = None
+        self.program: list = []  # the program's paths, for each worker's module loader
 
     def start(self) -> None:
         if self.pool is not None:
@@ -457,7 +486,7 @@ class _Workers:
             max_workers=self.jobs,
             mp_context=multiprocessing.get_context(method),
             initializer=_start_worker,
-            initargs=(self.settings,),
+            initargs=(self.settings, self.program),
         )
         for _ in range(self.jobs):  # the executor forks a worker per pending task
             self.pool.submit(_ready)
@@ -486,16 +515,18 @@ def _ready() -> None:
     """A first task per worker: it makes the executor start the process early."""
 
 
-def _start_worker(settings: Settings) -> None:
-    global _worker_settings
+def _start_worker(settings: Settings, program: list) -> None:
+    global _worker_settings, _worker_loader
     _worker_settings = settings
     from . import analysis, rules  # noqa: F401  (imported once per worker, before its first file)
+
+    _worker_loader = analysis.ModuleLoader(program)  # the worker's own: modules it parsed stay warm
 
     gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
 
 def _analyse_in_worker(source: sources.Source):
-    return analyse_source(source)
+    return analyse_source(source, _worker_loader)
 
 
 def _call_in_worker(fn, path: str) -> FileResult:
@@ -503,12 +534,12 @@ def _call_in_worker(fn, path: str) -> FileResult:
     return fn(path, _worker_settings)
 
 
-def analyse_source(source: sources.Source):
+def analyse_source(source: sources.Source, loader=None):
     """The file model of one decoded file, or the FileError of one that cannot be analysed."""
     from . import analysis
 
     try:
-        return analysis.analyze(source.text, source.path)
+        return analysis.analyze(source.text, source.path, loader)
     except analysis.SourceError as error:
         return FileError(source.path, error.message, error.line, error.column)
     except RecursionError:
@@ -766,19 +797,19 @@ class _CacheIndex:
         self.used.add(key)
         return found
 
-    def model_by_stat(self, path: str):
+    def model_by_stat(self, path: str) -> tuple:
         """The stored model of a file unchanged since it was last read (same mtime and size), as
         ruff trusts a file's stat; None if it may have changed. Only for modules the run does
         not report on: what is reported or fixed is always read."""
         try:
             info = os.stat(path)
         except OSError:
-            return None
+            return None, None
         known = self.stats.get(os.path.realpath(path))
         if not (isinstance(known, list) and len(known) == 3 and known[:2] == [info.st_mtime_ns, info.st_size]):
-            return None
+            return None, None
         found = self.get(known[2], path)
-        return found if not isinstance(found, FileError) else None
+        return (found, known[2]) if found is not None and not isinstance(found, FileError) else (None, None)
 
     def note_stat(self, path: str, digest: str) -> None:
         try:

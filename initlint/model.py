@@ -125,6 +125,7 @@ class FileModel:
     init_alias: Optional[str] = None  # how it spells torch.nn.init ("nn.init", "init"), if it can
     import_line: int = 0  # last line of the import block, where a missing import would go
     summary: Optional["ModuleSummary"] = None  # what other modules may read of this one
+    consulted: dict = field(default_factory=dict)  # path -> sha256 of other modules whose code it followed
 
     @property
     def layers(self) -> list[Layer]:
@@ -284,4 +285,5 @@ def file_model_from_json(data: dict) -> FileModel:
         init_alias=data["init_alias"],
         import_line=data["import_line"],
         summary=summary,
+        consulted=dict(data["consulted"]),
     )

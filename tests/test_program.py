@@ -314,3 +314,51 @@ def test_an_edit_reanalyses_only_that_module(tmp_path: Path) -> None:
     # pre-commit's run: one file named, the others taken by their stat from the cache
     third = _run([root / "pkg" / "net.py"], cache_dir=str(cache))
     assert set(third) == {"net.py"} and third["net.py"].cached
+
+
+FACTORY = """import torch.nn as nn
+
+
+def create_conv(cin, cout, k=3, **kwargs):
+    return _padded(cin, cout, k, **kwargs)
+
+
+def _padded(cin, cout, k, **kwargs):
+    return nn.Conv2d(cin, cout, k, padding=k // 2, **kwargs)
+"""
+
+USER = """import torch.nn as nn
+import torch.nn.functional as F
+
+from .layers import create_conv
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = create_conv(3, 8)
+
+    def forward(self, x):
+        return F.relu(self.conv(x))
+"""
+
+
+def test_a_factory_of_another_module_is_followed_and_its_edit_reanalyses_the_user(tmp_path: Path) -> None:
+    files = {"pkg/__init__.py": "", "pkg/layers/__init__.py": "from .conv import create_conv\n",
+             "pkg/layers/conv.py": FACTORY, "pkg/net.py": USER}  # fmt: skip
+    root = write_tree(tmp_path, files)
+    cache = str(tmp_path / "cache")
+    first = _run([root], cache_dir=cache)
+    [finding] = first["net.py"].findings
+    assert (finding.code, finding.line) == ("IL101", 10) and "Conv2d" not in first["conv.py"].findings
+    assert finding.fix is not None, "the fix goes after the factory call in the class"
+    # the factory now returns a Linear: net.py's bytes did not change, but what it followed did
+    (root / "pkg/layers/conv.py").write_text(FACTORY.replace("nn.Conv2d(cin, cout, k, padding=k // 2, **kwargs)",
+                                                             "nn.Linear(cin, cout)"), encoding="utf-8")  # fmt: skip
+    second = _run([root], cache_dir=cache)
+    assert not second["net.py"].cached
+    inspect = list(api.inspect(api.Run(paths=[str(root)], isolated=True)))
+    rows = [row for r in inspect for row in r.rows if row["class"] == "Net"]
+    assert [(row["layer_type"], row["activation"]) for row in rows] == [("Linear", "relu")]
+    third = _run([root], cache_dir=cache)
+    assert all(r.cached for name, r in third.items() if name in ("net.py", "conv.py"))
