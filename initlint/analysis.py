@@ -183,9 +183,11 @@ class ClassRefV:
 
 @dataclass
 class InstV:
-    """An instance of a class defined in this file."""
+    """An instance of a class defined in this file (or, with `module`, in another module of the program)."""
 
     cls: str
+    module: Optional["FileAnalysis"] = None
+    passed: dict = field(default_factory=dict)  # parameter -> value given at construction (other modules' classes)
 
 
 @dataclass
@@ -1042,6 +1044,33 @@ class FileAnalysis:
         cls.summary.done = True
         return cls.summary
 
+    def as_passed(self, summary: Summary, inst: "InstV") -> Summary:
+        """A summary of this module's class as another module's construction sees it: what a
+        constructor default decided is unknown where that call passes another value."""
+        if not self.default_params or not inst.passed:
+            return summary
+        replaced = []
+        for activation, param, evidence in summary.entry:
+            for key, (owner, name, default) in self.default_params.items():
+                given = inst.passed.get(name, inst.passed.get("*"))
+                if key in evidence and owner == inst.cls and given is not None and not (
+                        isinstance(given, ClassRefV) and given.qualname == default):  # fmt: skip
+                    activation, param, evidence = _passed_activation(given, name, inst.cls)
+                    break
+            replaced.append((activation, param, evidence))
+        if replaced == summary.entry:
+            return summary
+        old, new = summary.input_site, InputSite(summary.input_site.owner, replaced)
+
+        def mapped(sites: frozenset) -> frozenset:  # its input passed through stays its (new) input
+            return frozenset(new if s is old else s for s in sites)
+
+        return dataclasses.replace(
+            summary, entry=replaced, input_site=new, exits=mapped(summary.exits),
+            positions=[mapped(p) for p in summary.positions] if summary.positions is not None else None,
+            fields={k: (mapped(v), maybe) for k, (v, maybe) in summary.fields.items()} if summary.fields is not None else None,
+        )  # fmt: skip
+
     # -- the run --------------------------------------------------------------------------
 
     def run(self) -> FileModel:
@@ -1114,7 +1143,7 @@ class FileAnalysis:
             return [value.site]
         if isinstance(value, ChainV) and value.summary is not None:
             return [s for s in value.summary.exits if isinstance(s, Site)]
-        if isinstance(value, InstV) and value.cls in self.classes:
+        if isinstance(value, InstV) and value.module is None and value.cls in self.classes:
             return [s for s in self.summary(self.classes[value.cls]).exits if isinstance(s, Site)]
         return []
 
@@ -2279,16 +2308,37 @@ class Context:
             return self.conv_norm_activation(call)
         if q.startswith("func:"):
             return self.call_helper(q[5:], call)
-        found = self.home.loader.function(self.fa, q) if self.home.loader is not None else None
-        if found is not None:  # a factory of another module (timm's create_conv2d)
-            value = self.call_helper(found[1], call, module=found[0])
-            if not isinstance(value, UnknownV):
-                return value
-        if self.cls is not None:
-            self.cls.contains_unknown = True
+        found = self.home.loader.lookup(self.fa, q) if self.home.loader is not None else None
         if self.cls is not None and self.fa is self.home:
             self.fa.builds.append((self.cls.name, q, call))
+        if found is not None and found[0] == "function":  # a factory of another module (timm's create_conv2d)
+            value = self.call_helper(found[2], call, module=found[1])
+            if not isinstance(value, UnknownV):
+                return value
+        elif found is not None:  # a class of another module
+            return self.construct_foreign(found[1], found[1].classes[found[2]], call)
+        if self.cls is not None:
+            self.cls.contains_unknown = True
         return UnknownV(f"`{short_code(call.func)}(...)`")
+
+    def construct_foreign(self, module: "FileAnalysis", cls: ClassInfo, call: cst.Call) -> object:
+        """A class of another module: a layer subclass is a layer here; a module is followed
+        through its summary in its own module, with what this call passes kept beside it."""
+        base = module.layer_base(cls)
+        if base:
+            site = self.new_site(base, call)
+            site.local_class = cls.name
+            if "reset_parameters" in cls.methods:
+                site.subclass_init = f"{cls.name} (in {module.path}) overrides reset_parameters"
+            return LayerV(site)
+        found = module.method(cls, "__init__")
+        passed: dict = {}
+        if found is not None:
+            for param, value in self.call_args(found[1], call, skip_self=True).items():
+                passed[param] = value
+            if any(arg.star for arg in call.args):
+                passed["*"] = UnknownV("*args")
+        return InstV(cls.name, module, passed)
 
     def conv_norm_activation(self, call: cst.Call) -> object:
         """torchvision.ops.Conv2dNormActivation: Sequential(conv, norm, activation) with defaults."""
@@ -2501,12 +2551,16 @@ class Context:
                 return OPAQUE
             return self.apply_summary(value.summary, flow, "nn.Sequential")
         if isinstance(value, InstV):
-            cls = self.fa.classes.get(value.cls)
+            owner = value.module or self.fa
+            cls = owner.classes.get(value.cls)
             if cls is None:
                 self.consume(flow, "unknown", None, value.cls)
                 return OPAQUE
             cls.used_in_flow = True
-            return self.apply_summary(self.fa.summary(cls), flow, value.cls, extras)
+            summary = owner.summary(cls)
+            if value.module is not None:
+                summary = value.module.as_passed(summary, value)
+            return self.apply_summary(summary, flow, value.cls, extras)
         if value == NONE_V:
             return flow
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
@@ -2883,8 +2937,9 @@ class Context:
 
     def input_names(self, value: object) -> list:
         """The inputs of a module of this file: its forward's parameters after self, in order."""
-        cls = self.fa.classes.get(value.cls) if isinstance(value, InstV) else None
-        found = self.fa.method(cls, "forward") if cls is not None else None
+        owner = (value.module or self.fa) if isinstance(value, InstV) else self.fa
+        cls = owner.classes.get(value.cls) if isinstance(value, InstV) else None
+        found = owner.method(cls, "forward") if cls is not None else None
         return [p.name.value for p in _positional_params(found[1])[1:]] if found else []
 
     def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
@@ -3000,6 +3055,15 @@ class Context:
     def note_init_call(self, call: cst.Call) -> None:
         """Direct inits in __init__ / helpers: nn.init.x_(self.fc.weight), conv.weight.data.normal_()."""
         InitScanner.note_direct(self, call)
+
+
+def _passed_activation(given: object, name: str, cls: str) -> tuple:
+    """The outcome of a torch activation class a caller passes for a parameter (act_layer=nn.ReLU)."""
+    nn_name = torch_nn_name(given.qualname) if isinstance(given, ClassRefV) else None
+    if nn_name in catalogue.ACTIVATION_MODULES:
+        activation = catalogue.ACTIVATION_MODULES[nn_name][0]
+        return activation, catalogue.DEFAULT_PARAM.get(activation), f"{name}=nn.{nn_name} passed to {cls}"
+    return "unknown", None, f"{name}= passed to {cls}: {getattr(given, 'why', 'a value not known here')}"
 
 
 def _surely_tensor(value: object) -> bool:
@@ -3806,16 +3870,21 @@ class ModuleLoader:
     calls from them. Remembers the last `capacity` modules it parsed, and the digest of every
     module one analysis consulted (`consulted`), so that a cached result can be checked."""
 
-    def __init__(self, paths: Iterable[str], capacity: int = 64):
+    def __init__(self, paths: Iterable[str], capacity: int = 64, texts: Optional[dict] = None):
         from .program.modules import ModuleIndex
 
-        self.index = ModuleIndex.of({path: None for path in paths})
+        self.texts = texts or {}  # path -> source text given in memory (else read from disk)
+        self.index = ModuleIndex.of({path: None for path in [*paths, *self.texts]})
         self.capacity = capacity
         self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
         self.consulted: dict = {}  # path -> sha256 of the bytes read, for the current analysis
 
     def function(self, importer: FileAnalysis, written: str) -> Optional[tuple[FileAnalysis, str]]:
-        """(module, name) of the program's function that `written` names in `importer`, or None."""
+        found = self.lookup(importer, written)
+        return (found[1], found[2]) if found is not None and found[0] == "function" else None
+
+    def lookup(self, importer: FileAnalysis, written: str) -> Optional[tuple[str, FileAnalysis, str]]:
+        """("function" | "class", module, name) that `written` names in `importer`, or None."""
         from .program.modules import absolute
 
         name, is_package = self.index.names.get(importer.path, ("", False))
@@ -3830,7 +3899,9 @@ class ModuleLoader:
             if module is None or "." in attribute:
                 return None
             if attribute in module.functions:
-                return module, attribute
+                return "function", module, attribute
+            if attribute in module.classes and attribute not in module.variants:
+                return "class", module, attribute
             if attribute not in module.imports.names:
                 return None
             there, there_package = self.index.names[path]
@@ -3840,26 +3911,28 @@ class ModuleLoader:
 
     def module(self, path: str) -> Optional[FileAnalysis]:
         if path not in self.parsed:
-            self.parsed[path] = self._parse(path)
+            self.parsed[path] = self._parse(path, self.texts.get(path))
             if len(self.parsed) > self.capacity:
                 del self.parsed[next(iter(self.parsed))]
         module, digest = self.parsed[path]
         if module is not None:
+            module.loader = self  # its own imports are followed too
             self.consulted[path] = digest
         return module
 
     @staticmethod
-    def _parse(path: str) -> tuple:
+    def _parse(path: str, text: Optional[str]) -> tuple:
         import hashlib
 
         from . import sources
 
         try:
-            source = sources.read(path)
+            source = sources.read(path) if text is None else sources.from_bytes(path, text.encode("utf-8"))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 c_tree = compile(source.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
             module = FileAnalysis(parse_by_statement(_without_final_continuation(source.text), c_tree), path, source.text)
+            module.c_tree = c_tree
             module.collect()
         except (sources.ReadError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
             return None, ""

@@ -17,9 +17,10 @@ def analyze_program(sources: dict) -> tuple[dict, dict, LinkStats]:
     from .. import analysis
 
     models, errors = {}, {}
+    loader = analysis.ModuleLoader((), texts=sources)
     for path, text in sources.items():
         try:
-            models[path] = analysis.analyze(text, path)
+            models[path] = analysis.analyze(text, path, loader)
         except analysis.SourceError as error:
             errors[path] = error
     return models, errors, link(models)
