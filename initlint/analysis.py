@@ -2143,7 +2143,8 @@ class Context:
             for site in sites_in(right):
                 site.fix_reason = site.fix_reason or CONDITIONAL_VALUE
             if isinstance(left, ParamV) and left.default in (NONE_V, None):
-                return right
+                # `act_layer or nn.ReLU`: still the parameter, whose default is now the right side
+                return ParamV(left.name, right, left.owner) if isinstance(right, ClassRefV) else right
             if left == NONE_V:
                 return right
             return alternative(left, right)

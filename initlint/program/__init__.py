@@ -12,12 +12,13 @@ from .modules import ClassRef, ModuleIndex, module_name
 __all__ = ["ClassRef", "LinkStats", "ModuleIndex", "analyze_program", "link", "module_name"]
 
 
-def analyze_program(sources: dict) -> tuple[dict, dict, LinkStats]:
-    """path -> source text: (path -> FileModel, path -> SourceError, link stats), all files linked."""
+def analyze_program(sources: dict, readable: tuple = ()) -> tuple[dict, dict, LinkStats]:
+    """path -> source text: (path -> FileModel, path -> SourceError, link stats), all files linked.
+    `readable`: paths of other modules whose functions and classes may be followed (read from disk)."""
     from .. import analysis
 
     models, errors = {}, {}
-    loader = analysis.ModuleLoader((), texts=sources)
+    loader = analysis.ModuleLoader(readable, texts=sources)
     for path, text in sources.items():
         try:
             models[path] = analysis.analyze(text, path, loader)

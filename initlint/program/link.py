@@ -188,7 +188,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
                 continue  # the default applies there
             if passed is not None and _same_class(passed, default, index, use.path):
                 continue
-            shown = passed[1] if passed is not None and len(passed) > 1 else "*args"
+            shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
             layer.activation = "unknown"
             layer.activation_param = None
             layer.activation_evidence = (
