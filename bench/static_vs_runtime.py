@@ -81,7 +81,8 @@ def whole_program(package_dir: Path, paths: Sequence[str]) -> dict:
 
     folders = {package_dir} | {(package_dir / rel).parent for rel in paths}
     files = sorted({str(file) for folder in folders for file in folder.glob("*.py")})
-    models, errors, _ = analyze_program({file: Path(file).read_text(encoding="utf-8") for file in files})
+    readable = [str(file) for file in package_dir.rglob("*.py")]  # what the loader may follow: the whole package
+    models, errors, _ = analyze_program({file: Path(file).read_text(encoding="utf-8") for file in files}, readable)
     for file, error in errors.items():
         print(f"  {file}: {error}", file=sys.stderr)
     return {rel: models[str(package_dir / rel)] for rel in paths if str(package_dir / rel) in models}

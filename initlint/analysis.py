@@ -94,6 +94,7 @@ class Site:
     branches: tuple = ()  # the undecided branches it is built in, outermost first
     output_head: bool = False  # its activation's output is what a top-level model returns
     init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
+    module_path: str = ""  # the file whose analysis built it (another module's, when followed from here)
     open_output: Optional[str] = None  # the unused class whose output it is ("none" / a head); others may use it
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
@@ -762,6 +763,7 @@ class FileAnalysis:
         self.init_loops_over_unknown: list = []  # classes with init rules that build something unknown
         self.pending_lines: list = []  # (InitCall, node): calls whose line comes with the layers' positions
         self.loader: Optional["ModuleLoader"] = None  # other modules of the program, read on demand
+        self.followed: list = []  # [path, class, layer, activation, param, evidence]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.default_params: dict = {}  # activation evidence -> [class, param, default's qualified name]
@@ -1430,7 +1432,7 @@ class FileAnalysis:
 
     def _module_summary(self, spans: dict) -> ModuleSummary:
         """What other modules may read of this one (the program stage links them)."""
-        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names))
+        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed))
         class_lines = _class_lines(self.c_tree)
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
@@ -1687,6 +1689,9 @@ class Context:
             owner = self.cls.name
         elif self.depth == 0 and self.cls is None:
             owner = self.fn.name.value
+        if owner is not None and self.cls is not None and self.fa.loader is not None and self.fa.external_refs.get(owner):
+            # handed to code that builds it (build_model_with_cfg(Net, **kwargs)): its arguments are not seen
+            return ParamV(name, UnknownV(f"parameter {name}: {owner} is built by code it is handed to"), owner)
         passed = self.fa.param_candidates(owner, name) if owner else []
         if passed is None:
             return ParamV(name, UnknownV(f"parameter {name} (callers pass values not known here)"))
@@ -2493,7 +2498,8 @@ class Context:
         home = self.home
         if key in home.sites_by_key:  # the same code run again (a method called twice, a loop)
             return home.sites_by_key[key]
-        site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches)
+        site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches,
+                    module_path=home.path)  # fmt: skip
         home.sites_by_key[key] = site
         if self.cls is not None:
             self.cls.sites.append(site)
@@ -2515,6 +2521,9 @@ class Context:
     def consume(self, flow: Flow, activation: str, param: Optional[float], evidence: str) -> None:
         for site in flow.sites:
             site.record(activation, param, evidence)
+            if type(site) is Site and site.module_path != self.home.path:
+                # what follows another module's layer here: that module's analysis cannot see it
+                self.home.followed.append([site.module_path, site.class_name, site.name, activation, param, evidence])
 
     def apply_module(self, value: object, flow: Flow, evidence: str, extras: Optional[dict] = None) -> object:
         """Feed a flow through a module value; return the flow at its output (a TupleV when

@@ -177,6 +177,7 @@ class ModuleSummary:
     imports: dict = field(default_factory=dict)  # local name -> qualified as written ("..x.Y")
     classes: dict = field(default_factory=dict)  # name -> ClassFact
     builds: list = field(default_factory=list)  # BuildFact
+    followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence] of other modules' layers
 
 
 @dataclass
@@ -274,6 +275,7 @@ def file_model_from_json(data: dict) -> FileModel:
             classes={key: ClassFact(**{**fact, "rules": [rule(r) for r in fact["rules"]]})
                      for key, fact in raw["classes"].items()},  # fmt: skip
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],
+            followed=[list(item) for item in raw["followed"]],
         )
     return FileModel(
         path=data["path"],

@@ -52,6 +52,10 @@ def link(models: dict) -> LinkStats:
     summaries = {path: model.summary for path, model in models.items() if model.summary is not None}
     index = ModuleIndex.of(summaries)
     uses, stats = _uses(index)
+    followed: dict = {}  # (path, class, layer) -> {user path: [outcomes]}
+    for path, summary in summaries.items():
+        for where, cls, name, activation, param, evidence in summary.followed:
+            followed.setdefault((where, cls, name), {}).setdefault(path, []).append((activation, param, evidence))
     for path, model in models.items():
         for module in model.modules:
             ref = _class_ref(index, path, module.name)
@@ -63,7 +67,8 @@ def link(models: dict) -> LinkStats:
                 if layer.activation_defaults:
                     _link_activation(layer, index, uses, stats, path)
                 if layer.open_output:
-                    _link_output(layer, _class_ref(index, path, layer.open_output), uses, stats)
+                    _link_output(layer, _class_ref(index, path, layer.open_output), uses, stats,
+                                 followed.get((path, layer.class_name, layer.name), {}))  # fmt: skip
     return stats
 
 
@@ -156,13 +161,22 @@ def _link_init(layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict, stat
     stats.init_unknown += 1
 
 
-def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats) -> None:
-    """What a class returns is a model's output only if no class of the program builds it."""
+def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict) -> None:
+    """What a class returns is a model's output only if no class of the program builds it; where
+    classes of other modules build it, what follows is what their forwards do with it."""
     inside = [use for use in uses.get(ref, []) if use.container is not None] if ref is not None else []
     if not inside:
         return
     use = inside[0]
     layer.output_head = False
+    outcomes = {(a, p) for user in {u.path for u in inside} for a, p, _ in seen.get(user, [("unknown", None, "")])}
+    if layer.activation == "none" and len(outcomes) == 1 and "unknown" not in {a for a, _ in outcomes}:
+        (activation, param), = outcomes
+        evidence = next(e for user in seen.values() for a, p, e in user if (a, p) == (activation, param))
+        layer.activation, layer.activation_param = activation, param
+        layer.activation_evidence = f"{evidence} in {use.container.name} ({use.path}:{use.line})"
+        layer.related.append([use.path, use.line])
+        return
     if layer.activation == "none":
         layer.activation, layer.activation_param = "unknown", None
         layer.activation_evidence = (

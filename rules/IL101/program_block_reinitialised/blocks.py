@@ -9,7 +9,7 @@ class Mlp(nn.Module):
         super().__init__()
         self.fc1 = nn.Linear(dim, 4 * dim)  # expect: act=gelu init=explicit
         self.act = act_layer()
-        self.fc2 = nn.Linear(4 * dim, dim)  # expect: act=unknown init=explicit
+        self.fc2 = nn.Linear(4 * dim, dim)  # expect: act=none init=explicit
 
     def forward(self, x):
         return self.fc2(self.act(self.fc1(x)))
