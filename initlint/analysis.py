@@ -748,6 +748,7 @@ class FileAnalysis:
         self.functions_used_by_classes: set[str] = set()
         self.references: dict[str, int] = {}  # class name -> uncalled references (passed as value)
         self.external_refs: dict[str, int] = {}  # ... of those, passed into calls of code in other files
+        self.harmless_refs: dict[str, int] = {}  # ... of those, in super(X, self), repr(X) and the like
         self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
         self.calls_in: dict[int, list] = {}  # id(FunctionDef) -> the calls in its body (not in nested defs)
         self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
@@ -859,6 +860,10 @@ class FileAnalysis:
                 callee = func.value if type(func) is Name else None
                 if callee in ("isinstance", "issubclass", "type"):
                     continue
+                if callee in _HARMLESS_BUILTINS:  # super(Block, self): not the class handed anywhere
+                    for arg in node.args:
+                        if type(arg.value) is Name and arg.value.value in classes:
+                            self.harmless_refs[arg.value.value] = self.harmless_refs.get(arg.value.value, 0) + 1
                 if callee in classes or callee in functions:
                     self.call_sites.setdefault(callee, []).append((node, fn))
                 if callee in classes and not in_class:
@@ -1335,6 +1340,11 @@ class FileAnalysis:
         site.init_state, site.init_evidence = "default", "no init found for it in this file"
         site.init_open = True
 
+    def handed(self, name: str) -> bool:
+        """Is the class referenced as a value (model_cls = Net; build(Net, ...)), so that code not
+        seen here may build it with any arguments?"""
+        return self.references.get(name, 0) > self.harmless_refs.get(name, 0)
+
     def _may_be_standalone(self, cls: ClassInfo) -> bool:
         return bool(self.top_calls.get(cls.name))
 
@@ -1689,7 +1699,7 @@ class Context:
             owner = self.cls.name
         elif self.depth == 0 and self.cls is None:
             owner = self.fn.name.value
-        if owner is not None and self.cls is not None and self.fa.loader is not None and self.fa.external_refs.get(owner):
+        if owner is not None and self.cls is not None and self.fa.loader is not None and self.fa.handed(owner):
             # handed to code that builds it (build_model_with_cfg(Net, **kwargs)): its arguments are not seen
             return ParamV(name, UnknownV(f"parameter {name}: {owner} is built by code it is handed to"), owner)
         passed = self.fa.param_candidates(owner, name) if owner else []
