@@ -233,6 +233,39 @@ def test_fix_from_a_cache_hit_edits_the_file(tmp_path):
     assert check([root], cache_dir=cache)[0].findings == []
 
 
+def _edited_after_first_read(monkeypatch, target: Path, edited: str) -> None:
+    """An editor saves `target` right after this process first reads it, between the hash
+    and the analysis (workers, forked, inherit the hook but do not fire it)."""
+    parent, read, fired = os.getpid(), sources.read, []
+
+    def read_then_edit(path, *args, **kwargs):
+        source = read(path, *args, **kwargs)
+        if os.getpid() == parent and Path(path) == target and not fired:
+            fired.append(path)
+            target.write_text(edited)
+        return source
+
+    monkeypatch.setattr(sources, "read", read_then_edit)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_findings_are_cached_under_the_bytes_analysed_not_those_hashed_before_an_edit(tmp_path, monkeypatch, jobs):
+    files = {f"m{n}.py": LAYER_MODEL.format(n=n) for n in range(api.PARALLEL_THRESHOLD + 1)}
+    root = project(tmp_path / "p", files)
+    target = root / "m0.py"
+    original = target.read_text()
+    edited = original.replace("self.fc = nn.Linear(8, 4)", "self.fc = nn.Identity()")
+    cache = str(tmp_path / "cache")
+    _edited_after_first_read(monkeypatch, target, edited)
+    check([root], cache_dir=cache, jobs=jobs)
+    monkeypatch.undo()
+    assert target.read_text() == edited
+    target.write_text(original)  # the edit undone: the cache must not answer with the edit's findings
+    assert outcome(check([root], cache_dir=cache, jobs=jobs)) == outcome(check([root], use_cache=False, jobs=1))
+    target.write_text(edited)
+    assert outcome(check([root], cache_dir=cache, jobs=jobs)) == outcome(check([root], use_cache=False, jobs=1))
+
+
 def test_warm_run_imports_neither_libcst_nor_torch(tmp_path):
     root = project(tmp_path / "p", {f"m{n}.py": LAYER_MODEL.format(n=n) for n in range(3)})
     command = [sys.executable, "-X", "importtime", "-m", "initlint", "check", "--isolated", "--cache-dir", str(tmp_path / "c"), str(root)]
