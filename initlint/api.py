@@ -66,6 +66,10 @@ class Settings:
     fix_bias: str = "keep"
     max_file_size: int = sources.DEFAULT_MAX_FILE_BYTES
     cache_dir: Optional[str] = None
+    # the results must carry each fix's edits (JSON/SARIF print them): a file answered from
+    # the cache is then analysed again, as under fix and diff, so that no edit text ever
+    # comes from the cache; without, a cached finding's fix keeps its message, not its edits
+    fix_edits: bool = True
 
     def key(self) -> str:
         """Everything but the file that decides its findings and fix plans. The codes a
@@ -110,6 +114,7 @@ class Run:
     cache_dir: Optional[str] = None
     jobs: Optional[int] = None
     stdin_filename: Optional[str] = None
+    fix_edits: bool = True  # False: findings answered from the cache may carry fixes without edits
 
 
 def resolve(run: Run) -> tuple[Config, Settings]:
@@ -141,6 +146,7 @@ def resolve(run: Run) -> tuple[Config, Settings]:
         fix_bias=config.fix_bias,
         max_file_size=config.max_file_size,
         cache_dir=cache_dir,
+        fix_edits=run.fix_edits or run.fix or run.diff,
     )
     return config, settings
 
@@ -196,7 +202,13 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
     from . import program as program_stage
 
     models = {path: model for path, (_, model, _) in program.items()}
-    program_stage.link(models)
+    try:
+        program_stage.link(models)
+    except Exception:
+        if not cache or not any(cached for _, _, cached in program.values()):
+            raise
+        cache.forget()  # a model of a shape this version cannot link: the run again, uncached
+        return _check_files(run, config, settings, cache, workers, progress)
     for path, (source, model, from_cache) in program.items():
         if source is not None:
             results.append(_judge(source, model, from_cache, models, settings))
@@ -319,14 +331,20 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
             result.findings = findings
             return result
         writing = settings.fix or settings.diff
-        if writing and from_cache:
-            # what is written comes only from an analysis of these very bytes, never from the cache
+        if from_cache and (writing or settings.fix_edits):
+            # what is written or shown as an edit comes only from an analysis of these very
+            # bytes, never from the cache (a tampered index must not put code into a file)
             model, findings = _fresh_findings(source, models, settings)
+            from_cache = result.cached = False
         from . import fixer
 
         options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
         for unfixable in fixer.attach_fixes(findings, model, options, source.text):
             unfixable.finding.no_fix = unfixable.reason
+        if from_cache:
+            for finding in findings:
+                if finding.fix is not None:
+                    finding.fix.edits = []  # fixable (`[*]`), but no code from the cache
         if not writing or not any(f.fix for f in findings):
             result.findings = findings
             return result
@@ -334,6 +352,15 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
     except RecursionError:
         result.error = FileError(source.path, "too deeply nested to analyse")
     except Exception as error:  # a bug of ours: report it for this file, go on with the others
+        if from_cache:  # or a cached model this version cannot read: the bytes analysed again
+            fresh = analyse_source(source)
+            if isinstance(fresh, FileError):
+                result.error = fresh
+                return result
+            from . import program
+
+            program.link({**models, source.path: fresh})
+            return _judge(source, fresh, False, models, settings)
         result.error = _internal_error(source.path, error)
     return result
 
@@ -753,9 +780,11 @@ class _CacheIndex:
             return None
         try:
             if "error" in raw:
-                found = FileError(**{**raw["error"], "path": path})
+                found = _error_from_json(raw["error"], path)
             else:
                 found = file_model_from_json(raw["model"])
+                if not _well_typed(found):
+                    return None
                 found.path = path  # the same content may live in another file
                 for layer in found.layers:
                     layer.path = path
@@ -775,7 +804,8 @@ class _CacheIndex:
         except OSError:
             return None
         known = self.stats.get(os.path.realpath(path))
-        if not (isinstance(known, list) and len(known) == 3 and known[:2] == [info.st_mtime_ns, info.st_size]):
+        if not (isinstance(known, list) and len(known) == 3 and known[:2] == [info.st_mtime_ns, info.st_size]
+                and isinstance(known[2], str)):  # fmt: skip
             return None
         found = self.get(known[2], path)
         return found if not isinstance(found, FileError) else None
@@ -790,6 +820,11 @@ class _CacheIndex:
         if self.stats.get(key) != record:
             self.stats[key] = record
             self.added += 1
+
+    def forget(self) -> None:
+        """Every entry dropped (one of them was not what this version writes)."""
+        self.entries, self.stats, self.used = {}, {}, set()
+        self.added += 1
 
     def put(self, key: str, value: object) -> None:
         self.entries[key] = value
@@ -819,6 +854,70 @@ class _CacheIndex:
                 os.unlink(temp)
             except OSError:
                 pass
+
+
+def _error_from_json(raw: object, path: str) -> FileError:
+    if not isinstance(raw, dict):
+        raise TypeError("a cached error is an object")
+    error = FileError(path, raw["message"], raw.get("line"), raw.get("column"))
+    if not _well_typed(error):
+        raise TypeError("a cached error of another shape")
+    return error
+
+
+def _well_typed(value: object) -> bool:
+    """Every field of a dataclass tree holds what its annotation says (a cache index is data
+    from disk: a well-formed JSON file may still hold `"line": "1"`). Bare `list`/`dict`
+    fields may hold plain JSON values or dataclasses, which are checked in turn."""
+    import dataclasses
+    import typing
+
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+            continue
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            stack.extend(item.values())
+            continue
+        if not dataclasses.is_dataclass(item):
+            if item is not None and not isinstance(item, (str, int, float, bool)):
+                return False
+            continue
+        for name, hint in _hints(type(item)).items():
+            field_value = getattr(item, name)
+            if not _fits(field_value, hint, typing):
+                return False
+            stack.append(field_value)
+    return True
+
+
+def _hints(cls) -> dict:
+    import typing
+
+    return typing.get_type_hints(cls)
+
+
+def _fits(value: object, hint, typing) -> bool:
+    origin = typing.get_origin(hint)
+    if origin is Union:
+        return any(_fits(value, option, typing) for option in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin in (list, dict):
+        if not isinstance(value, origin):
+            return False
+        args = typing.get_args(hint)
+        items = value if origin is list else value.values()
+        return not args or all(_fits(item, args[-1], typing) for item in items)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint) if isinstance(hint, type) else True
 
 
 def prepare_cache_dir(folder: str) -> None:

@@ -147,6 +147,7 @@ def check_command(
         cache_dir=cache_dir,
         jobs=jobs,
         stdin_filename=stdin_filename,
+        fix_edits=output_format in ("json", "json-lines", "sarif"),  # the formats that print edits
     )
     out_stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))
