@@ -154,6 +154,29 @@ def test_unknown_codec_in_the_cookie(project):
     assert_one_error(done, "klingon.py:2:1: error: unknown encoding `klingon` in the coding cookie")
 
 
+NOT_TEXT_CODECS = ("base64", "rot13", "hex", "zlib", "bz2", "uu", "quopri", "punycode", "undefined")
+
+
+def test_a_cookie_naming_a_codec_that_is_not_text_is_one_error_per_file(project):
+    body = b"import torch.nn as nn\nfc = nn.Linear(2, 2)\n"
+    for codec in NOT_TEXT_CODECS:
+        (project / f"c_{codec}.py").write_bytes(b"#!/usr/bin/env python\n# -*- coding: " + codec.encode() + b" -*-\n" + body)
+    expected = {f"c_{codec}.py:2:1" for codec in NOT_TEXT_CODECS}
+    for args in (["check", "."], ["check", "--fix", "."], ["inspect", "."]):
+        done = initlint(project, *args)
+        assert {line.split(": error: ")[0] for line in done.errors} == expected, done.err
+        assert all("coding cookie" in line and "`" in line for line in done.errors), done.err
+        assert done.code == EXIT_ERROR
+        assert "Net.fc" in done.out or args[1] == "--fix", "the other files are still checked"
+    assert (project / "good.py").read_text() == GOOD_FIXED
+    for codec in NOT_TEXT_CODECS:
+        data = (project / f"c_{codec}.py").read_bytes()
+        for command in ("check", "inspect"):
+            done = initlint(project, command, "-", "--stdin-filename", "m.py", input=data)
+            assert [line.split(": error: ")[0] for line in done.errors] == ["m.py:2:1"], done.err
+            assert done.code == EXIT_ERROR
+
+
 def test_bom_is_checked_and_kept_by_the_fix(project):
     bom_file = b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode()
     (project / "good.py").write_bytes(bom_file)
