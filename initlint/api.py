@@ -849,11 +849,13 @@ class _CacheIndex:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(entries, handle, separators=(",", ":"))
             os.replace(temp, self.path)
-        except OSError:  # a read-only checkout, a full disk: findings still, just not cached
+        except BaseException as error:  # a read-only checkout, a full disk: findings still, just not cached
             try:
                 os.unlink(temp)
             except OSError:
                 pass
+            if not isinstance(error, OSError):
+                raise  # interrupted: no temp file left behind
 
 
 def _error_from_json(raw: object, path: str) -> FileError:
@@ -923,14 +925,33 @@ def _fits(value: object, hint, typing) -> bool:
 def prepare_cache_dir(folder: str) -> None:
     """A cache folder that git and backup tools leave alone, like ruff's."""
     os.makedirs(folder, exist_ok=True)
-    marker = os.path.join(folder, ".gitignore")
-    if not os.path.exists(marker):
-        with open(marker, "w", encoding="utf-8") as handle:
-            handle.write("# Created by initlint automatically.\n*\n")
-    tag = os.path.join(folder, "CACHEDIR.TAG")
-    if not os.path.exists(tag):
-        with open(tag, "w", encoding="utf-8") as handle:
-            handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# initlint cache: https://bford.info/cachedir/\n")
+    _write_marker(os.path.join(folder, ".gitignore"), "# Created by initlint automatically.\n*\n")
+    _write_marker(
+        os.path.join(folder, "CACHEDIR.TAG"),
+        "Signature: 8a477f597d28d172789f06886806bc55\n# initlint cache: https://bford.info/cachedir/\n",
+    )
+
+
+def _write_marker(path: str, text: str) -> None:
+    """Written whole or not at all (temp file, rename): a run cut short by a full disk must
+    not leave an empty .gitignore that later runs take for done."""
+    try:
+        if os.path.getsize(path) > 0:
+            return
+    except OSError:
+        pass
+    temp = f"{path}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
 
 
 def finding_to_json(finding: Finding) -> dict:

@@ -184,6 +184,45 @@ def test_cache_folder_is_marked_for_git_and_backup_tools(tmp_path):
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
 
+def test_a_cache_folder_left_with_an_empty_gitignore_gets_it_back(tmp_path):
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / ".gitignore").write_text("")  # what a run cut short by a full disk left on main
+    check([root], cache_dir=str(cache))
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_full_disk_leaves_no_partial_cache_file(tmp_path, monkeypatch):
+    import errno
+
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = tmp_path / "cache"
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(api.os, "fdopen", lambda fd, *a, **k: Full(real_fdopen(fd, *a, **k)))
+    [result] = check([root], cache_dir=str(cache))
+    assert len(result.findings) == 2  # the findings still, just not cached
+    assert sorted(p.name for p in cache.iterdir()) == []
+    monkeypatch.undo()
+    check([root], cache_dir=str(cache))
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert len(list(cache.glob("index-*.json"))) == 1 and not list(cache.glob("*.tmp"))
+
+
 def test_default_cache_folder_sits_beside_the_config_and_no_cache_writes_nothing(tmp_path):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1), "pyproject.toml": "[tool.initlint]\n"})
     env = {k: v for k, v in os.environ.items() if k != "INITLINT_CACHE_DIR"}

@@ -152,6 +152,31 @@ def test_malformed_config_exits_2(project):
     assert result.exit_code == 2 and "fix-mode" in result.output
 
 
+@pytest.mark.parametrize(
+    "setting, words",
+    [("max-file-size = -1", "`max-file-size` must be a number of bytes"),
+     ("exclude = [1, 2]", "`exclude` must be a list of strings"),
+     ("extend-exclude = [true]", "`extend-exclude` must be a list of strings"),
+     ("select = [[\"IL1\"]]", "`select` must be a list of strings"),
+     ('per-file-ignores = { "a.py" = [1] }', "per-file-ignores `a.py` must be a list of strings")],
+)  # fmt: skip
+def test_config_values_that_make_no_sense_exit_2_naming_the_file(project, setting, words):
+    (project / "pyproject.toml").write_text(f"[tool.initlint]\n{setting}\n")
+    result = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "src"], cwd=project,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(f"initlint: error: {project / 'pyproject.toml'}: ") and words in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_config_file_that_is_not_utf8_exits_2(project):
+    (project / "initlint.toml").write_bytes(b"select = ['IL1'] # caf\xe9\n")
+    result = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "--config", "initlint.toml", "src"],
+                            cwd=project, capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("initlint: error: initlint.toml: not valid TOML"), result.stderr
+
+
 def test_gitignore_and_default_excludes(project):
     subprocess.run(["git", "init", "-q", str(project)], check=True)
     (project / ".gitignore").write_text("generated/\n")
