@@ -7,6 +7,7 @@ or a file that could not be checked (it is named on stderr; the other files stil
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from typing import Optional
@@ -55,6 +56,35 @@ def _styler(enabled: bool):
 @click.version_option(__version__, "-V", "--version", prog_name="initlint", message="%(prog)s %(version)s")
 def main() -> None:
     """initlint: find Conv/Linear layers whose init ignores the activation that follows them."""
+    for stream in (sys.stdout, sys.stderr):
+        # an ASCII-only terminal, a file name that is not UTF-8: escaped, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _cannot_write(target: str, error: OSError) -> None:
+    """One line and exit 2 when the report cannot be written (a missing folder, a full disk,
+    a closed pipe); what is still buffered for stdout goes nowhere instead of a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+    try:
+        sys.stderr.write(f"initlint: error: cannot write the report to {target}: {error.strerror or error}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_ERROR)
+
+
+def _open_report(output_file: Optional[str]):
+    if not output_file:
+        return sys.stdout
+    try:
+        return open(output_file, "w", encoding="utf-8", errors="surrogateescape")
+    except OSError as error:
+        _cannot_write(output_file, error)
 
 
 def _selectors(values: tuple[str, ...]) -> list[str]:
@@ -149,7 +179,7 @@ def check_command(
         stdin_filename=stdin_filename,
         fix_edits=output_format in ("json", "json-lines", "sarif"),  # the formats that print edits
     )
-    out_stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
+    out_stream = _open_report(output_file)  # before the run: a report that cannot be written changes nothing
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))
     err_style = _styler(_colour_enabled(color, sys.stderr))
     progress = _progress_bar() if not silent and output_format in ("text", "concise", "full") else None
@@ -161,6 +191,34 @@ def check_command(
     finally:
         if progress:
             progress.close()
+
+    try:
+        _print_check(results, out_stream, style, err_style, diff, quiet, silent, fix_only, unsafe_fixes,
+                     output_format, statistics, show_fixes)  # fmt: skip
+        sys.stdout.flush()
+        out_stream.flush()
+        if output_file:
+            out_stream.close()
+    except OSError as error:
+        _cannot_write(output_file or "stdout", error)
+    findings = [f for r in results for f in r.findings]
+    fixed = [f for r in results for f in r.fixed]
+    errors = [r.error for r in results if r.error is not None]
+    diffs = [r.diff for r in results if r.diff]
+    if errors:
+        sys.exit(EXIT_ERROR)
+    if diff and diffs:
+        sys.exit(EXIT_FINDINGS)
+    if exit_non_zero_on_fix and fixed and not diff:
+        sys.exit(EXIT_FINDINGS)
+    if findings and not exit_zero and not fix_only:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _print_check(results, out_stream, style, err_style, diff, quiet, silent, fix_only, unsafe_fixes, output_format,
+                 statistics, show_fixes) -> None:  # fmt: skip
+    from . import report
 
     findings = [f for r in results for f in r.findings]
     fixed = [f for r in results for f in r.fixed]
@@ -196,18 +254,6 @@ def check_command(
         emit(f"Fixed {len(fixed)} error{'s' if len(fixed) != 1 else ''}.\n")
     if show_fixes and fixed and not silent and not diff:
         emit(_fixes_summary(fixed))
-    if output_file:
-        out_stream.close()
-
-    if errors:
-        sys.exit(EXIT_ERROR)
-    if diff and diffs:
-        sys.exit(EXIT_FINDINGS)
-    if exit_non_zero_on_fix and fixed and not diff:
-        sys.exit(EXIT_FINDINGS)
-    if findings and not exit_zero and not fix_only:
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_CLEAN)
 
 
 def _source_lines(findings) -> dict[str, list[str]]:
@@ -294,12 +340,16 @@ def inspect_command(
         sys.exit(EXIT_ERROR)
     rows = [row for r in results for row in r.rows]
     errors = [r.error for r in results if r.error is not None]
-    if errors:
-        sys.stderr.write(report.errors_text(errors, _styler(_colour_enabled(color, sys.stderr))))
-    if output_format == "json":
-        sys.stdout.write(report.inspect_json(rows))
-    else:
-        sys.stdout.write(report.inspect_text(rows, _styler(_colour_enabled(color, sys.stdout))))
+    try:
+        if errors:
+            sys.stderr.write(report.errors_text(errors, _styler(_colour_enabled(color, sys.stderr))))
+        if output_format == "json":
+            sys.stdout.write(report.inspect_json(rows))
+        else:
+            sys.stdout.write(report.inspect_text(rows, _styler(_colour_enabled(color, sys.stdout))))
+        sys.stdout.flush()
+    except OSError as error:
+        _cannot_write("stdout", error)
     sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
 
 

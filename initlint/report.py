@@ -171,7 +171,7 @@ def _uri(path: str) -> str:
     if os.path.isabs(path):
         return Path(path).as_uri()
     relative = os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
-    return quote(relative, safe="/")
+    return quote(os.fsencode(relative), safe="/")  # the name's own bytes, UTF-8 or not
 
 
 def sarif(findings: list[Finding], errors: list[FileError]) -> str:
