@@ -189,6 +189,10 @@ def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> It
     workers = _Workers(jobs, settings) if jobs > 1 else None
     try:
         results = _check_files(run, config, settings, cache, workers, progress)
+    except BaseException:  # interrupted (SIGINT, SIGTERM): the workers stop now, cleanly
+        if workers:
+            workers.stop()
+        raise
     finally:
         if workers:
             workers.close()
@@ -395,6 +399,10 @@ def inspect(run: Run) -> Iterator[FileResult]:
     workers = _Workers(jobs, settings) if jobs > 1 else None
     try:
         results, program = _analysed_program(run, config, settings, None, workers, None)
+    except BaseException:  # interrupted: the workers stop now
+        if workers:
+            workers.stop()
+        raise
     finally:
         if workers:
             workers.close()
@@ -454,6 +462,9 @@ def _map(fn, files: list[str], settings: Settings, jobs: Optional[int]) -> Itera
     try:
         for _, result in workers.run(partial(_call_in_worker, fn), files):
             yield result
+    except BaseException:
+        workers.stop()
+        raise
     finally:
         workers.close()
 
@@ -464,44 +475,88 @@ class _Workers:
 
     Files are handed out one per task: they take milliseconds to seconds, and one at a
     time, in the order given (largest first), keeps every core busy until the end. A worker
-    that dies (killed for memory, say) turns its files into errors instead of hanging."""
+    that dies (killed for memory, say) breaks the pool: the files it took down with it are
+    checked again one at a time in a fresh worker, and only the one that kills that worker
+    too becomes an error. Workers end with the parent, however it ends (_start_worker)."""
 
     def __init__(self, jobs: int, settings: Settings):
         self.jobs = jobs
         self.settings = settings
         self.pool = None
 
-    def start(self) -> None:
-        if self.pool is not None:
-            return
+    def _new_pool(self, jobs: int):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         # fork starts a worker in milliseconds without re-importing initlint; each worker
         # then imports libcst itself, in parallel with the others.
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.jobs,
+        return ProcessPoolExecutor(
+            max_workers=jobs,
             mp_context=multiprocessing.get_context(method),
             initializer=_start_worker,
-            initargs=(self.settings,),
+            initargs=(self.settings, os.getpid()),
         )
+
+    def start(self) -> None:
+        if self.pool is not None:
+            return
+        self.pool = self._new_pool(self.jobs)
         for _ in range(self.jobs):  # the executor forks a worker per pending task
             self.pool.submit(_ready)
 
-    def run(self, task, paths: list[str]) -> Iterator[tuple[str, object]]:
+    def run(self, task, items: list) -> Iterator[tuple[object, object]]:
+        """(item, task(item)) in completion order; items are paths or Sources."""
         from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
 
         self.start()
-        futures = {self.pool.submit(task, path): path for path in paths}
+        futures = {self.pool.submit(task, item): index for index, item in enumerate(items)}
+        lost = []
         for future in as_completed(futures):
-            item = futures[future]
+            index = futures[future]
             try:
-                yield item, future.result()
+                outcome = future.result()
             except BrokenProcessPool:
+                lost.append(index)
+                continue
+            yield items[index], outcome
+        if lost:
+            self.close()
+            yield from self._one_at_a_time(task, [items[index] for index in sorted(lost)])
+
+    def _one_at_a_time(self, task, items: list) -> Iterator[tuple[object, object]]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        for item in items:
+            if self.pool is None:
+                self.pool = self._new_pool(1)
+            try:
+                outcome = self.pool.submit(task, item).result()
+            except BrokenProcessPool:
+                self.close()
                 path = getattr(item, "path", item)
-                yield item, FileResult(path, error=FileError(path, "the worker process checking it died (out of memory?)"))
+                outcome = FileResult(path, error=FileError(path, "the worker process checking it died (out of memory?)"))
+            yield item, outcome
+
+    def stop(self) -> None:
+        """End the workers now (the run is interrupted): each gets SIGTERM, which stops it
+        cleanly, then SIGKILL if it lingers."""
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            try:
+                process.terminate()
+            except (OSError, ValueError):
+                pass
+        for process in processes:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join(1)
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -513,21 +568,69 @@ def _ready() -> None:
     """A first task per worker: it makes the executor start the process early."""
 
 
-def _start_worker(settings: Settings) -> None:
+class _Stopped(SystemExit):
+    """SIGTERM in a worker (from the parent, or because the parent died)."""
+
+
+def _stop_worker(signum, frame) -> None:
+    raise _Stopped(128 + signum)
+
+
+def _start_worker(settings: Settings, parent: int) -> None:
     global _worker_settings
     _worker_settings = settings
-    from . import analysis, rules  # noqa: F401  (imported once per worker, before its first file)
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, _stop_worker)
+    try:
+        _die_with(parent)
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="initlint-parent-watch").start()
+        from . import analysis, rules  # noqa: F401  (imported once per worker, before its first file)
+    except _Stopped as stopped:
+        os._exit(stopped.code)
 
     gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
 
+def _die_with(parent: int) -> None:
+    """On Linux the kernel sends SIGTERM the moment the parent dies, however it dies (SIGKILL too)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 15, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before that was in place
+        os._exit(143)
+
+
+def _watch_parent(parent: int) -> None:
+    """Elsewhere (and as a second guard): a worker whose parent is gone stops within a second."""
+    import signal
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _analyse_in_worker(source: sources.Source):
-    return analyse_source(source)
+    try:
+        return analyse_source(source)
+    except _Stopped as stopped:
+        os._exit(stopped.code)
 
 
 def _call_in_worker(fn, path: str) -> FileResult:
     assert _worker_settings is not None
-    return fn(path, _worker_settings)
+    try:
+        return fn(path, _worker_settings)
+    except _Stopped as stopped:
+        os._exit(stopped.code)
 
 
 def analyse_source(source: sources.Source):

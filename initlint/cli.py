@@ -2,13 +2,15 @@
 
 Exit codes, as ruff: 0 nothing left to report; 1 findings left, `--diff` would change
 something, or fixes were applied under `--exit-non-zero-on-fix`; 2 a usage or config error,
-or a file that could not be checked (it is named on stderr; the other files still are).
+or a file that could not be checked (it is named on stderr; the other files still are);
+130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
 from typing import Optional
 
@@ -17,6 +19,7 @@ import click
 from . import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal, as a shell reports it
 OUTPUT_FORMATS = ("text", "concise", "full", "json", "json-lines", "github", "sarif")
 
 
@@ -26,12 +29,40 @@ class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), "verify"]
 
+    def invoke(self, ctx: click.Context):
+        """SIGINT exits 130 and SIGTERM 143 (not 1, which means findings), after the `finally`
+        blocks on the way out have removed what was half written and stopped the workers."""
+        signal.signal(signal.SIGTERM, _terminated)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted(EXIT_SIGINT)
+        except _Terminated:
+            _interrupted(EXIT_SIGTERM)
+
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
         if name == "verify":
             from .runtime.command import verify_command
 
             return verify_command
         return super().get_command(ctx, name)
+
+
+def _terminated(signum, frame) -> None:
+    raise _Terminated()
+
+
+class _Terminated(SystemExit):
+    def __init__(self) -> None:
+        super().__init__(EXIT_SIGTERM)
+
+
+def _interrupted(code: int) -> None:
+    try:
+        sys.stderr.write("initlint: interrupted\n")
+    except (OSError, ValueError):
+        pass
+    sys.exit(code)
 
 
 def _colour_enabled(choice: str, stream) -> bool:
