@@ -737,7 +737,7 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
     from . import analysis, rules
 
     try:
-        file_model, tree = analysis.analyze_with_tree(source.text, source.path)
+        file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path)
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
@@ -790,12 +790,116 @@ def inspect_source(source: sources.Source) -> FileResult:
     if not PREFILTER.search(source.data):
         return result
     try:
-        file_model = analysis.analyze(source.text, source.path)
+        file_model = analysis.analyze(parse_view(source.text), source.path)
     except analysis.SourceError as error:
         result.error = FileError(source.path, error.message, error.line, error.column)
         return result
     result.rows = [layer.row() for layer in file_model.layers]
     return result
+
+
+# --------------------------------------------------------------------------------------
+# Bounded parsing
+
+# LibCST's parse costs about 20 us and 4 KB per token (a 360 KB list of floats: 7 s and
+# 180 MB; a 4.8 MB one took 126 s and 10.8 GB). Data literals cannot hold a layer, so in a
+# big file each large one is parsed as `...`; what is left is refused above a size whose
+# parse stays within seconds and a few hundred MB (measured in bench/speed.py's corpus: the
+# largest model file there is 0.2 MB).
+BOUNDED_PARSE_FROM = 256_000  # characters; smaller files are parsed as they are
+DATA_LITERAL_MIN = 16_000  # characters of one literal before it is set aside
+MAX_PARSED_CODE = 1_000_000  # characters of code besides the literals set aside
+
+
+def parse_view(text: str) -> str:
+    """`text` with every large data literal (numbers, strings, lists, dicts... of nothing
+    else) replaced by `...`, padded so that every line and every column after it stays
+    where it was: findings, noqa comments and fixes keep their positions. Raises
+    analysis.SourceError when the code left is over MAX_PARSED_CODE."""
+    if len(text) < BOUNDED_PARSE_FROM:
+        return text
+    import ast
+    import warnings
+
+    from .analysis import SourceError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<file>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text  # the analysis says what is wrong with it
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    ascii_only = text.isascii()
+    spans = []
+    stack: list = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.expr) and node.end_lineno is not None:
+            # at least as many bytes as characters: a cheap bound first
+            most = starts[node.end_lineno - 1] - starts[node.lineno - 1] + node.end_col_offset - node.col_offset
+            if most >= DATA_LITERAL_MIN and _pure_data(node):
+                start = _char_offset(text, starts, node.lineno, node.col_offset, ascii_only)
+                end = _char_offset(text, starts, node.end_lineno, node.end_col_offset, ascii_only)
+                if end - start >= DATA_LITERAL_MIN:
+                    spans.append((start, end))
+                    continue
+        stack.extend(ast.iter_child_nodes(node))
+    masked = sum(end - start for start, end in spans)
+    if len(text) - masked > MAX_PARSED_CODE:
+        raise SourceError(
+            f"{(len(text) - masked) / 1e6:.1f} MB of code besides data literals, over the "
+            f"{MAX_PARSED_CODE / 1e6:g} MB initlint parses in bounded time and memory; not checked (exclude it)"
+        )
+    if not spans:
+        return text
+    out, cursor = [], 0
+    for start, end in sorted(spans):
+        out.append(text[cursor:start])
+        piece = text[start:end]
+        breaks = [m.group() for m in re.finditer(r"\r\n|\r|\n", piece)]
+        # inside brackets line breaks and spaces are free: `(...)` keeps the literal's line
+        # breaks, and its `)` ends where the literal ended
+        if breaks:
+            last_line = len(piece) - piece.rfind(breaks[-1][-1]) - 1
+            out.append("(..." + "".join(breaks) + " " * (last_line - 1) + ")")
+        else:
+            out.append("(" + " " * (len(piece) - 5) + "...)")
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def _char_offset(text: str, starts: list[int], line: int, byte_column: int, ascii_only: bool) -> int:
+    """CPython's (line, UTF-8 byte column) as an offset into `text`."""
+    begin = starts[line - 1]
+    if ascii_only:
+        return begin + byte_column
+    chunk = text[begin : begin + byte_column]  # at least byte_column // 4 characters are in
+    return begin + len(chunk.encode("utf-8")[:byte_column].decode("utf-8", "ignore"))
+
+
+def _pure_data(node) -> bool:
+    """A literal of constants only: it cannot build, name or initialise a layer."""
+    import ast
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Constant):
+            continue
+        if isinstance(item, (ast.List, ast.Tuple, ast.Set)):
+            stack.extend(item.elts)
+        elif isinstance(item, ast.Dict):
+            if None in item.keys:
+                return False  # `**spread`
+            stack.extend(item.keys)
+            stack.extend(item.values)
+        elif isinstance(item, ast.UnaryOp) and isinstance(item.op, (ast.USub, ast.UAdd)):
+            stack.append(item.operand)
+        else:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------------------

@@ -219,6 +219,36 @@ def test_50_mb_generated_file_is_reported_not_parsed(project):
     assert excluded.code == EXIT_CLEAN and excluded.err == ""
 
 
+def _limited_memory() -> None:
+    import resource
+
+    limit = 1_500_000_000  # address space; a whole parse of this file peaks at 2.4 GB resident
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS")
+def test_a_big_data_literal_is_set_aside_not_parsed(project):
+    """A 4.8 MB one-line list of numbers under the 10 MB limit: checked, and fixed, in
+    bounded memory (the literal cannot hold a layer; the rest of the file is parsed)."""
+    numbers = ", ".join(f"{n * 0.000731:.6f}" for n in range(480_000))
+    data = GOOD.replace("class Net", f"WEIGHTS = [{numbers}]  # noqa-free data\nLABELS = {{'a': (1, -2.5, 'x')}}\n\n\nclass Net")
+    (project / "good.py").write_text(data)
+    done = initlint(project, "check", "--fix", ".", timeout=600, preexec_fn=_limited_memory)
+    assert done.code == EXIT_CLEAN, done.err
+    assert (project / "good.py").read_text() == data.replace("nn.Linear(4, 4)\n", "nn.Linear(4, 4)\n" + FIX_LINE)
+
+
+def test_code_beyond_the_parse_limit_is_refused_with_a_reason(project):
+    (project / "generated.py").write_text("import torch.nn as nn\nfc = nn.Linear(2, 2)\n" + "x = [a, b]\n" * 100_000)
+    done = initlint(project, "check", ".", timeout=120)
+    assert_one_error(
+        done,
+        "generated.py: error: 1.1 MB of code besides data literals, over the 1 MB initlint parses in bounded time "
+        "and memory; not checked (exclude it)",
+    )
+    assert GOOD_FINDING in done.out
+
+
 def test_max_file_size_from_the_config(project):
     (project / "pyproject.toml").write_text("[tool.initlint]\nmax-file-size = 100\n")
     done = initlint(project, "check", ".")
