@@ -372,7 +372,7 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
 def _fresh_findings(source: sources.Source, models: dict, settings: Settings) -> tuple:
     from . import analysis, program, rules
 
-    model = analysis.analyze(source.text, source.path)
+    model = analysis.analyze(parse_view(source.text), source.path)
     program.link({**models, source.path: model})
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
     return model, suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
@@ -638,7 +638,7 @@ def analyse_source(source: sources.Source):
     from . import analysis
 
     try:
-        return analysis.analyze(source.text, source.path)
+        return analysis.analyze(parse_view(source.text), source.path)
     except analysis.SourceError as error:
         return FileError(source.path, error.message, error.line, error.column)
     except RecursionError:
