@@ -52,9 +52,9 @@ def _terminated(signum, frame) -> None:
     raise _Terminated()
 
 
-class _Terminated(SystemExit):
-    def __init__(self) -> None:
-        super().__init__(EXIT_SIGTERM)
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is: `finally` blocks run on the way out. Not a
+    SystemExit, which user code run by `verify` may catch."""
 
 
 def _interrupted(code: int) -> None:

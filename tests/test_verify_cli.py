@@ -567,6 +567,17 @@ class Quitter(nn.Module):
     def __init__(self):
         super().__init__()
         os._exit(0)
+
+
+class Sleeper(nn.Module):
+    def __init__(self):
+        super().__init__()
+        import time
+        print("ready", file=sys.stderr, flush=True)
+        try:
+            time.sleep(60)
+        except SystemExit:  # user code that swallows SystemExit cannot hold SIGTERM up
+            pass
 '''
 
 
@@ -594,3 +605,20 @@ def test_bad_input_shapes_are_one_line_usage_errors(tmp_path, shape):
     done = verify_process(tmp_path, "noisy.py:Noisy", "--input-shape", shape)
     assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "--input-shape" in done.stderr, done.stderr
+
+
+def test_sigterm_during_verify_exits_143(tmp_path):
+    import signal
+
+    (tmp_path / "noisy.py").write_text(NOISY)
+    process = subprocess.Popen([sys.executable, "-m", "initlint", "verify", "noisy.py:Sleeper"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        for line in process.stderr:
+            if line.strip() == "ready":
+                break
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 143 and "Traceback" not in err and out == "", (process.returncode, err)

@@ -195,8 +195,10 @@ def _target_contained() -> Iterator[None]:
     python_stdout, sys.stdout = sys.stdout, sys.stderr
     exits = os._exit, posix._exit
     os._exit = posix._exit = _no_exit
+    ended = True
     try:
         yield
+        ended = False
     finally:
         os._exit, posix._exit = exits
         sys.stdout = python_stdout
@@ -204,6 +206,8 @@ def _target_contained() -> Iterator[None]:
         if saved is not None:
             os.dup2(saved, 1)
             os.close(saved)
+        if ended:  # no report follows (an error, SIGINT, SIGTERM): stdout stays closed to the target
+            _stdout_closed()
 
 
 def _format(error: BaseException) -> str:
