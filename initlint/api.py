@@ -971,8 +971,8 @@ class _CacheIndex:
                 entries = json.load(handle)
             if not isinstance(entries, dict):
                 entries = {}
-        except (OSError, ValueError):
-            entries = {}  # none yet, or damaged: start afresh
+        except (OSError, ValueError, RecursionError):
+            entries = {}  # none yet, or damaged (or nested past the JSON reader): start afresh
         return cls(settings.cache_dir, path, entries)
 
     @staticmethod

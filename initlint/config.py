@@ -172,6 +172,8 @@ def _read_toml(path: Path) -> dict:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: not UTF-8 ({error.reason})") from None
     except OSError as error:

@@ -378,6 +378,16 @@ def test_a_well_formed_but_unexpected_cache_entry_is_a_miss(tmp_path, change):
     assert all(r.cached for r in check([root], cache_dir=str(cache), fix_edits=False))  # rewritten
 
 
+@pytest.mark.parametrize("text", ["[" * 100_000, "{" * 100_000, '{"a": ' * 50_000 + "1" + "}" * 50_000, "\udcff"])
+def test_a_cache_index_nested_past_the_json_reader_is_a_miss(tmp_path, text):
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = tmp_path / "cache"
+    first = check([root], cache_dir=str(cache))
+    [index] = cache.glob("index-*.json")
+    index.write_text(text, errors="surrogateescape")
+    assert outcome(check([root], cache_dir=str(cache))) == outcome(first)
+
+
 @pytest.mark.parametrize("stat", [[0, 0, ["x"]], "oops", [1, 2], {"a": 1}])
 def test_a_well_formed_but_unexpected_stat_entry_is_a_miss(tmp_path, stat):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1), "b.py": "from a import Block1\nnet = Block1()\n"})

@@ -170,6 +170,14 @@ def test_config_values_that_make_no_sense_exit_2_naming_the_file(project, settin
     assert len(result.stderr.splitlines()) == 1
 
 
+def test_a_config_nested_past_the_toml_reader_exits_2(project):
+    (project / "pyproject.toml").write_text("[tool.initlint]\nselect = " + "[" * 100_000 + "\n")
+    result = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "src"], cwd=project,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
+    assert "pyproject.toml: not valid TOML" in result.stderr
+
+
 def test_a_config_file_that_is_not_utf8_exits_2(project):
     (project / "initlint.toml").write_bytes(b"select = ['IL1'] # caf\xe9\n")
     result = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "--config", "initlint.toml", "src"],
