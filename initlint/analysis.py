@@ -3948,13 +3948,16 @@ class ModuleLoader:
 
         try:
             source = sources.read(path) if text is None else sources.from_bytes(path, text.encode("utf-8"))
+            from .api import parse_view  # large data literals set aside, as for the files checked
+
+            code = parse_view(source.text)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                c_tree = compile(source.text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-            module = FileAnalysis(parse_by_statement(_without_final_continuation(source.text), c_tree), path, source.text)
+                c_tree = compile(code, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            module = FileAnalysis(parse_by_statement(_without_final_continuation(code), c_tree), path, code)
             module.c_tree = c_tree
             module.collect()
-        except (sources.ReadError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
+        except (sources.ReadError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
             return None, ""
         return module, hashlib.sha256(source.data).hexdigest()
 

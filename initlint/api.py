@@ -66,6 +66,10 @@ class Settings:
     fix_bias: str = "keep"
     max_file_size: int = sources.DEFAULT_MAX_FILE_BYTES
     cache_dir: Optional[str] = None
+    # the results must carry each fix's edits (JSON/SARIF print them): a file answered from
+    # the cache is then analysed again, as under fix and diff, so that no edit text ever
+    # comes from the cache; without, a cached finding's fix keeps its message, not its edits
+    fix_edits: bool = True
 
     def key(self) -> str:
         """Everything but the file that decides its findings and fix plans. The codes a
@@ -110,6 +114,7 @@ class Run:
     cache_dir: Optional[str] = None
     jobs: Optional[int] = None
     stdin_filename: Optional[str] = None
+    fix_edits: bool = True  # False: findings answered from the cache may carry fixes without edits
 
 
 def resolve(run: Run) -> tuple[Config, Settings]:
@@ -141,6 +146,7 @@ def resolve(run: Run) -> tuple[Config, Settings]:
         fix_bias=config.fix_bias,
         max_file_size=config.max_file_size,
         cache_dir=cache_dir,
+        fix_edits=run.fix_edits or run.fix or run.diff,
     )
     return config, settings
 
@@ -183,6 +189,10 @@ def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> It
     workers = _Workers(jobs, settings) if jobs > 1 else None
     try:
         results = _check_files(run, config, settings, cache, workers, progress)
+    except BaseException:  # interrupted (SIGINT, SIGTERM): the workers stop now, cleanly
+        if workers:
+            workers.stop()
+        raise
     finally:
         if workers:
             workers.close()
@@ -196,7 +206,13 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
     from . import program as program_stage
 
     models = {path: model for path, (_, model, _) in program.items()}
-    program_stage.link(models)
+    try:
+        program_stage.link(models)
+    except Exception:
+        if not cache or not any(cached for _, _, cached in program.values()):
+            raise
+        cache.forget()  # a model of a shape this version cannot link: the run again, uncached
+        return _check_files(run, config, settings, cache, workers, progress)
     for path, (source, model, from_cache) in program.items():
         if source is not None:
             results.append(_judge(source, model, from_cache, models, settings))
@@ -341,14 +357,20 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
             result.findings = findings
             return result
         writing = settings.fix or settings.diff
-        if writing and from_cache:
-            # what is written comes only from an analysis of these very bytes, never from the cache
+        if from_cache and (writing or settings.fix_edits):
+            # what is written or shown as an edit comes only from an analysis of these very
+            # bytes, never from the cache (a tampered index must not put code into a file)
             model, findings = _fresh_findings(source, models, settings)
+            from_cache = result.cached = False
         from . import fixer
 
         options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
         for unfixable in fixer.attach_fixes(findings, model, options, source.text):
             unfixable.finding.no_fix = unfixable.reason
+        if from_cache:
+            for finding in findings:
+                if finding.fix is not None:
+                    finding.fix.edits = []  # fixable (`[*]`), but no code from the cache
         if not writing or not any(f.fix for f in findings):
             result.findings = findings
             return result
@@ -356,6 +378,15 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
     except RecursionError:
         result.error = FileError(source.path, "too deeply nested to analyse")
     except Exception as error:  # a bug of ours: report it for this file, go on with the others
+        if from_cache:  # or a cached model this version cannot read: the bytes analysed again
+            fresh = analyse_source(source)
+            if isinstance(fresh, FileError):
+                result.error = fresh
+                return result
+            from . import program
+
+            program.link({**models, source.path: fresh})
+            return _judge(source, fresh, False, models, settings)
         result.error = _internal_error(source.path, error)
     return result
 
@@ -363,7 +394,7 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
 def _fresh_findings(source: sources.Source, models: dict, settings: Settings) -> tuple:
     from . import analysis, program, rules
 
-    model = analysis.analyze(source.text, source.path, analysis.ModuleLoader(models))
+    model = analysis.analyze(parse_view(source.text), source.path, analysis.ModuleLoader(models))
     program.link({**models, source.path: model})
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
     return model, suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
@@ -390,6 +421,10 @@ def inspect(run: Run) -> Iterator[FileResult]:
     workers = _Workers(jobs, settings) if jobs > 1 else None
     try:
         results, program = _analysed_program(run, config, settings, None, workers, None)
+    except BaseException:  # interrupted: the workers stop now
+        if workers:
+            workers.stop()
+        raise
     finally:
         if workers:
             workers.close()
@@ -455,6 +490,9 @@ def _map(fn, files: list[str], settings: Settings, jobs: Optional[int]) -> Itera
     try:
         for _, result in workers.run(partial(_call_in_worker, fn), files):
             yield result
+    except BaseException:
+        workers.stop()
+        raise
     finally:
         workers.close()
 
@@ -465,7 +503,9 @@ class _Workers:
 
     Files are handed out one per task: they take milliseconds to seconds, and one at a
     time, in the order given (largest first), keeps every core busy until the end. A worker
-    that dies (killed for memory, say) turns its files into errors instead of hanging."""
+    that dies (killed for memory, say) breaks the pool: the files it took down with it are
+    checked again one at a time in a fresh worker, and only the one that kills that worker
+    too becomes an error. Workers end with the parent, however it ends (_start_worker)."""
 
     def __init__(self, jobs: int, settings: Settings):
         self.jobs = jobs
@@ -473,37 +513,79 @@ class _Workers:
         self.pool = None
         self.program: list = []  # the program's paths, for each worker's module loader
 
-    def start(self) -> None:
-        if self.pool is not None:
-            return
+    def _new_pool(self, jobs: int):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         # fork starts a worker in milliseconds without re-importing initlint; each worker
         # then imports libcst itself, in parallel with the others.
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.jobs,
+        return ProcessPoolExecutor(
+            max_workers=jobs,
             mp_context=multiprocessing.get_context(method),
             initializer=_start_worker,
-            initargs=(self.settings, self.program),
+            initargs=(self.settings, os.getpid(), self.program),
         )
+
+    def start(self) -> None:
+        if self.pool is not None:
+            return
+        self.pool = self._new_pool(self.jobs)
         for _ in range(self.jobs):  # the executor forks a worker per pending task
             self.pool.submit(_ready)
 
-    def run(self, task, paths: list[str]) -> Iterator[tuple[str, object]]:
+    def run(self, task, items: list) -> Iterator[tuple[object, object]]:
+        """(item, task(item)) in completion order; items are paths or Sources."""
         from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
 
         self.start()
-        futures = {self.pool.submit(task, path): path for path in paths}
+        futures = {self.pool.submit(task, item): index for index, item in enumerate(items)}
+        lost = []
         for future in as_completed(futures):
-            item = futures[future]
+            index = futures[future]
             try:
-                yield item, future.result()
+                outcome = future.result()
             except BrokenProcessPool:
+                lost.append(index)
+                continue
+            yield items[index], outcome
+        if lost:
+            self.close()
+            yield from self._one_at_a_time(task, [items[index] for index in sorted(lost)])
+
+    def _one_at_a_time(self, task, items: list) -> Iterator[tuple[object, object]]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        for item in items:
+            if self.pool is None:
+                self.pool = self._new_pool(1)
+            try:
+                outcome = self.pool.submit(task, item).result()
+            except BrokenProcessPool:
+                self.close()
                 path = getattr(item, "path", item)
-                yield item, FileResult(path, error=FileError(path, "the worker process checking it died (out of memory?)"))
+                outcome = FileResult(path, error=FileError(path, "the worker process checking it died (out of memory?)"))
+            yield item, outcome
+
+    def stop(self) -> None:
+        """End the workers now (the run is interrupted): each gets SIGTERM, which stops it
+        cleanly, then SIGKILL if it lingers."""
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            try:
+                process.terminate()
+            except (OSError, ValueError):
+                pass
+        for process in processes:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join(1)
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -515,23 +597,71 @@ def _ready() -> None:
     """A first task per worker: it makes the executor start the process early."""
 
 
-def _start_worker(settings: Settings, program: list) -> None:
+class _Stopped(SystemExit):
+    """SIGTERM in a worker (from the parent, or because the parent died)."""
+
+
+def _stop_worker(signum, frame) -> None:
+    raise _Stopped(128 + signum)
+
+
+def _start_worker(settings: Settings, parent: int, program: list) -> None:
     global _worker_settings, _worker_loader
     _worker_settings = settings
-    from . import analysis, rules  # noqa: F401  (imported once per worker, before its first file)
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, _stop_worker)
+    try:
+        _die_with(parent)
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="initlint-parent-watch").start()
+        from . import analysis, rules  # noqa: F401  (imported once per worker, before its first file)
+    except _Stopped as stopped:
+        os._exit(stopped.code)
 
     _worker_loader = analysis.ModuleLoader(program)  # the worker's own: modules it parsed stay warm
 
     gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
 
+def _die_with(parent: int) -> None:
+    """On Linux the kernel sends SIGTERM the moment the parent dies, however it dies (SIGKILL too)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 15, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before that was in place
+        os._exit(143)
+
+
+def _watch_parent(parent: int) -> None:
+    """Elsewhere (and as a second guard): a worker whose parent is gone stops within a second."""
+    import signal
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _analyse_in_worker(source: sources.Source):
-    return analyse_source(source, _worker_loader)
+    try:
+        return analyse_source(source, _worker_loader)
+    except _Stopped as stopped:
+        os._exit(stopped.code)
 
 
 def _call_in_worker(fn, path: str) -> FileResult:
     assert _worker_settings is not None
-    return fn(path, _worker_settings)
+    try:
+        return fn(path, _worker_settings)
+    except _Stopped as stopped:
+        os._exit(stopped.code)
 
 
 def analyse_source(source: sources.Source, loader=None):
@@ -539,7 +669,7 @@ def analyse_source(source: sources.Source, loader=None):
     from . import analysis
 
     try:
-        return analysis.analyze(source.text, source.path, loader)
+        return analysis.analyze(parse_view(source.text), source.path, loader)
     except analysis.SourceError as error:
         return FileError(source.path, error.message, error.line, error.column)
     except RecursionError:
@@ -638,7 +768,7 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
     from . import analysis, rules
 
     try:
-        file_model, tree = analysis.analyze_with_tree(source.text, source.path)
+        file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path)
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
@@ -691,12 +821,116 @@ def inspect_source(source: sources.Source) -> FileResult:
     if not PREFILTER.search(source.data):
         return result
     try:
-        file_model = analysis.analyze(source.text, source.path)
+        file_model = analysis.analyze(parse_view(source.text), source.path)
     except analysis.SourceError as error:
         result.error = FileError(source.path, error.message, error.line, error.column)
         return result
     result.rows = [layer.row() for layer in file_model.layers]
     return result
+
+
+# --------------------------------------------------------------------------------------
+# Bounded parsing
+
+# LibCST's parse costs about 20 us and 4 KB per token (a 360 KB list of floats: 7 s and
+# 180 MB; a 4.8 MB one took 126 s and 10.8 GB). Data literals cannot hold a layer, so in a
+# big file each large one is parsed as `...`; what is left is refused above a size whose
+# parse stays within seconds and a few hundred MB (measured in bench/speed.py's corpus: the
+# largest model file there is 0.2 MB).
+BOUNDED_PARSE_FROM = 256_000  # characters; smaller files are parsed as they are
+DATA_LITERAL_MIN = 16_000  # characters of one literal before it is set aside
+MAX_PARSED_CODE = 1_000_000  # characters of code besides the literals set aside
+
+
+def parse_view(text: str) -> str:
+    """`text` with every large data literal (numbers, strings, lists, dicts... of nothing
+    else) replaced by `...`, padded so that every line and every column after it stays
+    where it was: findings, noqa comments and fixes keep their positions. Raises
+    analysis.SourceError when the code left is over MAX_PARSED_CODE."""
+    if len(text) < BOUNDED_PARSE_FROM:
+        return text
+    import ast
+    import warnings
+
+    from .analysis import SourceError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<file>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text  # the analysis says what is wrong with it
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    ascii_only = text.isascii()
+    spans = []
+    stack: list = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.expr) and node.end_lineno is not None:
+            # at least as many bytes as characters: a cheap bound first
+            most = starts[node.end_lineno - 1] - starts[node.lineno - 1] + node.end_col_offset - node.col_offset
+            if most >= DATA_LITERAL_MIN and _pure_data(node):
+                start = _char_offset(text, starts, node.lineno, node.col_offset, ascii_only)
+                end = _char_offset(text, starts, node.end_lineno, node.end_col_offset, ascii_only)
+                if end - start >= DATA_LITERAL_MIN:
+                    spans.append((start, end))
+                    continue
+        stack.extend(ast.iter_child_nodes(node))
+    masked = sum(end - start for start, end in spans)
+    if len(text) - masked > MAX_PARSED_CODE:
+        raise SourceError(
+            f"{(len(text) - masked) / 1e6:.1f} MB of code besides data literals, over the "
+            f"{MAX_PARSED_CODE / 1e6:g} MB initlint parses in bounded time and memory; not checked (exclude it)"
+        )
+    if not spans:
+        return text
+    out, cursor = [], 0
+    for start, end in sorted(spans):
+        out.append(text[cursor:start])
+        piece = text[start:end]
+        breaks = [m.group() for m in re.finditer(r"\r\n|\r|\n", piece)]
+        # inside brackets line breaks and spaces are free: `(...)` keeps the literal's line
+        # breaks, and its `)` ends where the literal ended
+        if breaks:
+            last_line = len(piece) - piece.rfind(breaks[-1][-1]) - 1
+            out.append("(..." + "".join(breaks) + " " * (last_line - 1) + ")")
+        else:
+            out.append("(" + " " * (len(piece) - 5) + "...)")
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def _char_offset(text: str, starts: list[int], line: int, byte_column: int, ascii_only: bool) -> int:
+    """CPython's (line, UTF-8 byte column) as an offset into `text`."""
+    begin = starts[line - 1]
+    if ascii_only:
+        return begin + byte_column
+    chunk = text[begin : begin + byte_column]  # at least byte_column // 4 characters are in
+    return begin + len(chunk.encode("utf-8")[:byte_column].decode("utf-8", "ignore"))
+
+
+def _pure_data(node) -> bool:
+    """A literal of constants only: it cannot build, name or initialise a layer."""
+    import ast
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Constant):
+            continue
+        if isinstance(item, (ast.List, ast.Tuple, ast.Set)):
+            stack.extend(item.elts)
+        elif isinstance(item, ast.Dict):
+            if None in item.keys:
+                return False  # `**spread`
+            stack.extend(item.keys)
+            stack.extend(item.values)
+        elif isinstance(item, ast.UnaryOp) and isinstance(item.op, (ast.USub, ast.UAdd)):
+            stack.append(item.operand)
+        else:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------------------
@@ -768,8 +1002,8 @@ class _CacheIndex:
                 entries = json.load(handle)
             if not isinstance(entries, dict):
                 entries = {}
-        except (OSError, ValueError):
-            entries = {}  # none yet, or damaged: start afresh
+        except (OSError, ValueError, RecursionError):
+            entries = {}  # none yet, or damaged (or nested past the JSON reader): start afresh
         return cls(settings.cache_dir, path, entries)
 
     @staticmethod
@@ -784,9 +1018,11 @@ class _CacheIndex:
             return None
         try:
             if "error" in raw:
-                found = FileError(**{**raw["error"], "path": path})
+                found = _error_from_json(raw["error"], path)
             else:
                 found = file_model_from_json(raw["model"])
+                if not _well_typed(found):
+                    return None
                 found.path = path  # the same content may live in another file
                 for layer in found.layers:
                     layer.path = path
@@ -806,7 +1042,8 @@ class _CacheIndex:
         except OSError:
             return None, None
         known = self.stats.get(os.path.realpath(path))
-        if not (isinstance(known, list) and len(known) == 3 and known[:2] == [info.st_mtime_ns, info.st_size]):
+        if not (isinstance(known, list) and len(known) == 3 and known[:2] == [info.st_mtime_ns, info.st_size]
+                and isinstance(known[2], str)):  # fmt: skip
             return None, None
         found = self.get(known[2], path)
         return (found, known[2]) if found is not None and not isinstance(found, FileError) else (None, None)
@@ -821,6 +1058,11 @@ class _CacheIndex:
         if self.stats.get(key) != record:
             self.stats[key] = record
             self.added += 1
+
+    def forget(self) -> None:
+        """Every entry dropped (one of them was not what this version writes)."""
+        self.entries, self.stats, self.used = {}, {}, set()
+        self.added += 1
 
     def put(self, key: str, value: object) -> None:
         self.entries[key] = value
@@ -845,24 +1087,109 @@ class _CacheIndex:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(entries, handle, separators=(",", ":"))
             os.replace(temp, self.path)
-        except OSError:  # a read-only checkout, a full disk: findings still, just not cached
+        except BaseException as error:  # a read-only checkout, a full disk: findings still, just not cached
             try:
                 os.unlink(temp)
             except OSError:
                 pass
+            if not isinstance(error, OSError):
+                raise  # interrupted: no temp file left behind
+
+
+def _error_from_json(raw: object, path: str) -> FileError:
+    if not isinstance(raw, dict):
+        raise TypeError("a cached error is an object")
+    error = FileError(path, raw["message"], raw.get("line"), raw.get("column"))
+    if not _well_typed(error):
+        raise TypeError("a cached error of another shape")
+    return error
+
+
+def _well_typed(value: object) -> bool:
+    """Every field of a dataclass tree holds what its annotation says (a cache index is data
+    from disk: a well-formed JSON file may still hold `"line": "1"`). Bare `list`/`dict`
+    fields may hold plain JSON values or dataclasses, which are checked in turn."""
+    import dataclasses
+    import typing
+
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+            continue
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            stack.extend(item.values())
+            continue
+        if not dataclasses.is_dataclass(item):
+            if item is not None and not isinstance(item, (str, int, float, bool)):
+                return False
+            continue
+        for name, hint in _hints(type(item)).items():
+            field_value = getattr(item, name)
+            if not _fits(field_value, hint, typing):
+                return False
+            stack.append(field_value)
+    return True
+
+
+def _hints(cls) -> dict:
+    import typing
+
+    return typing.get_type_hints(cls)
+
+
+def _fits(value: object, hint, typing) -> bool:
+    origin = typing.get_origin(hint)
+    if origin is Union:
+        return any(_fits(value, option, typing) for option in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin in (list, dict):
+        if not isinstance(value, origin):
+            return False
+        args = typing.get_args(hint)
+        items = value if origin is list else value.values()
+        return not args or all(_fits(item, args[-1], typing) for item in items)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint) if isinstance(hint, type) else True
 
 
 def prepare_cache_dir(folder: str) -> None:
     """A cache folder that git and backup tools leave alone, like ruff's."""
     os.makedirs(folder, exist_ok=True)
-    marker = os.path.join(folder, ".gitignore")
-    if not os.path.exists(marker):
-        with open(marker, "w", encoding="utf-8") as handle:
-            handle.write("# Created by initlint automatically.\n*\n")
-    tag = os.path.join(folder, "CACHEDIR.TAG")
-    if not os.path.exists(tag):
-        with open(tag, "w", encoding="utf-8") as handle:
-            handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# initlint cache: https://bford.info/cachedir/\n")
+    _write_marker(os.path.join(folder, ".gitignore"), "# Created by initlint automatically.\n*\n")
+    _write_marker(
+        os.path.join(folder, "CACHEDIR.TAG"),
+        "Signature: 8a477f597d28d172789f06886806bc55\n# initlint cache: https://bford.info/cachedir/\n",
+    )
+
+
+def _write_marker(path: str, text: str) -> None:
+    """Written whole or not at all (temp file, rename): a run cut short by a full disk must
+    not leave an empty .gitignore that later runs take for done."""
+    try:
+        if os.path.getsize(path) > 0:
+            return
+    except OSError:
+        pass
+    temp = f"{path}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
 
 
 def finding_to_json(finding: Finding) -> dict:

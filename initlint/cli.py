@@ -2,12 +2,15 @@
 
 Exit codes, as ruff: 0 nothing left to report; 1 findings left, `--diff` would change
 something, or fixes were applied under `--exit-non-zero-on-fix`; 2 a usage or config error,
-or a file that could not be checked (it is named on stderr; the other files still are).
+or a file that could not be checked (it is named on stderr; the other files still are);
+130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
+import io
 import os
+import signal
 import sys
 from typing import Optional
 
@@ -16,6 +19,7 @@ import click
 from . import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal, as a shell reports it
 OUTPUT_FORMATS = ("text", "concise", "full", "json", "json-lines", "github", "sarif")
 
 
@@ -25,12 +29,40 @@ class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), "verify"]
 
+    def invoke(self, ctx: click.Context):
+        """SIGINT exits 130 and SIGTERM 143 (not 1, which means findings), after the `finally`
+        blocks on the way out have removed what was half written and stopped the workers."""
+        signal.signal(signal.SIGTERM, _terminated)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted(EXIT_SIGINT)
+        except _Terminated:
+            _interrupted(EXIT_SIGTERM)
+
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
         if name == "verify":
             from .runtime.command import verify_command
 
             return verify_command
         return super().get_command(ctx, name)
+
+
+def _terminated(signum, frame) -> None:
+    raise _Terminated()
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is: `finally` blocks run on the way out. Not a
+    SystemExit, which user code run by `verify` may catch."""
+
+
+def _interrupted(code: int) -> None:
+    try:
+        sys.stderr.write("initlint: interrupted\n")
+    except (OSError, ValueError):
+        pass
+    sys.exit(code)
 
 
 def _colour_enabled(choice: str, stream) -> bool:
@@ -55,6 +87,35 @@ def _styler(enabled: bool):
 @click.version_option(__version__, "-V", "--version", prog_name="initlint", message="%(prog)s %(version)s")
 def main() -> None:
     """initlint: find Conv/Linear layers whose init ignores the activation that follows them."""
+    for stream in (sys.stdout, sys.stderr):
+        # an ASCII-only terminal, a file name that is not UTF-8: escaped, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _cannot_write(target: str, error: OSError) -> None:
+    """One line and exit 2 when the report cannot be written (a missing folder, a full disk,
+    a closed pipe); what is still buffered for stdout goes nowhere instead of a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+    try:
+        sys.stderr.write(f"initlint: error: cannot write the report to {target}: {error.strerror or error}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_ERROR)
+
+
+def _open_report(output_file: Optional[str]):
+    if not output_file:
+        return sys.stdout
+    try:
+        return open(output_file, "w", encoding="utf-8", errors="surrogateescape")
+    except OSError as error:
+        _cannot_write(output_file, error)
 
 
 def _selectors(values: tuple[str, ...]) -> list[str]:
@@ -147,8 +208,9 @@ def check_command(
         cache_dir=cache_dir,
         jobs=jobs,
         stdin_filename=stdin_filename,
+        fix_edits=output_format in ("json", "json-lines", "sarif"),  # the formats that print edits
     )
-    out_stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
+    out_stream = _open_report(output_file)  # before the run: a report that cannot be written changes nothing
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))
     err_style = _styler(_colour_enabled(color, sys.stderr))
     progress = _progress_bar() if not silent and output_format in ("text", "concise", "full") else None
@@ -160,6 +222,34 @@ def check_command(
     finally:
         if progress:
             progress.close()
+
+    try:
+        _print_check(results, out_stream, style, err_style, diff, quiet, silent, fix_only, unsafe_fixes,
+                     output_format, statistics, show_fixes)  # fmt: skip
+        sys.stdout.flush()
+        out_stream.flush()
+        if output_file:
+            out_stream.close()
+    except OSError as error:
+        _cannot_write(output_file or "stdout", error)
+    findings = [f for r in results for f in r.findings]
+    fixed = [f for r in results for f in r.fixed]
+    errors = [r.error for r in results if r.error is not None]
+    diffs = [r.diff for r in results if r.diff]
+    if errors:
+        sys.exit(EXIT_ERROR)
+    if diff and diffs:
+        sys.exit(EXIT_FINDINGS)
+    if exit_non_zero_on_fix and fixed and not diff:
+        sys.exit(EXIT_FINDINGS)
+    if findings and not exit_zero and not fix_only:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _print_check(results, out_stream, style, err_style, diff, quiet, silent, fix_only, unsafe_fixes, output_format,
+                 statistics, show_fixes) -> None:  # fmt: skip
+    from . import report
 
     findings = [f for r in results for f in r.findings]
     fixed = [f for r in results for f in r.fixed]
@@ -195,18 +285,6 @@ def check_command(
         emit(f"Fixed {len(fixed)} error{'s' if len(fixed) != 1 else ''}.\n")
     if show_fixes and fixed and not silent and not diff:
         emit(_fixes_summary(fixed))
-    if output_file:
-        out_stream.close()
-
-    if errors:
-        sys.exit(EXIT_ERROR)
-    if diff and diffs:
-        sys.exit(EXIT_FINDINGS)
-    if exit_non_zero_on_fix and fixed and not diff:
-        sys.exit(EXIT_FINDINGS)
-    if findings and not exit_zero and not fix_only:
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_CLEAN)
 
 
 def _source_lines(findings) -> dict[str, list[str]]:
@@ -293,12 +371,16 @@ def inspect_command(
         sys.exit(EXIT_ERROR)
     rows = [row for r in results for row in r.rows]
     errors = [r.error for r in results if r.error is not None]
-    if errors:
-        sys.stderr.write(report.errors_text(errors, _styler(_colour_enabled(color, sys.stderr))))
-    if output_format == "json":
-        sys.stdout.write(report.inspect_json(rows))
-    else:
-        sys.stdout.write(report.inspect_text(rows, _styler(_colour_enabled(color, sys.stdout))))
+    try:
+        if errors:
+            sys.stderr.write(report.errors_text(errors, _styler(_colour_enabled(color, sys.stderr))))
+        if output_format == "json":
+            sys.stdout.write(report.inspect_json(rows))
+        else:
+            sys.stdout.write(report.inspect_text(rows, _styler(_colour_enabled(color, sys.stdout))))
+        sys.stdout.flush()
+    except OSError as error:
+        _cannot_write("stdout", error)
     sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
 
 

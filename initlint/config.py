@@ -133,15 +133,27 @@ def from_table(table: dict, source: str, root: str) -> Config:
             raise ConfigError(f"{source}: `{key}` must be a {expected.__name__}, not {type(value).__name__}")
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ConfigError(f"{source}: `{key}` must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+        if expected is list:
+            _strings(value, f"{source}: `{key}`")
+        if key == "max-file-size" and value < 0:
+            raise ConfigError(f"{source}: `max-file-size` must be a number of bytes (0 for no limit), not {value}")
         if key in ("select", "extend-select", "ignore"):
             value = validate_selectors(value, f"{source}: `{key}`")
         if key in ("exclude", "extend-exclude"):
             value = [str(v) for v in value]
         if key == "per-file-ignores":
+            for pattern, codes in value.items():
+                _strings(codes if isinstance(codes, list) else [codes], f"{source}: per-file-ignores `{pattern}`")
             value = {str(k): validate_selectors(v if isinstance(v, list) else [v], f"{source}: per-file-ignores")
                      for k, v in value.items()}  # fmt: skip
         setattr(config, key.replace("-", "_"), value)
     return config
+
+
+def _strings(values: list, where: str) -> None:
+    for value in values:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a list of strings, not hold {value!r}")
 
 
 def _toml():
@@ -153,17 +165,26 @@ def _toml():
     return tomllib
 
 
-def load_file(path: Path) -> Optional[dict]:
-    """The [tool.initlint] table of a pyproject.toml, or None if it has none."""
+def _read_toml(path: Path) -> dict:
     tomllib = _toml()
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 ({error.reason})") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
-    table = data.get("tool", {}).get("initlint")
+
+
+def load_file(path: Path) -> Optional[dict]:
+    """The [tool.initlint] table of a pyproject.toml, or None if it has none."""
+    data = _read_toml(path)
+    tool = data.get("tool", {})
+    table = tool.get("initlint") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.initlint] must be a table")
     return table
@@ -190,8 +211,7 @@ def load(start: Path, explicit: Optional[str] = None, isolated: bool = False) ->
             table = {}
         elif table is None:
             # A standalone initlint.toml holds the table's keys at top level.
-            with open(path, "rb") as handle:
-                table = _toml().load(handle)
+            table = _read_toml(path)
         return from_table(table, str(path), str(path.resolve().parent))
     found = find(start)
     if found is None:

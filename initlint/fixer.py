@@ -64,6 +64,7 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
+import errno
 import io
 import os
 import re
@@ -989,8 +990,11 @@ def _is_read_only(path: str, st: os.stat_result) -> bool:
 
 def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None) -> None:
     """Replace the file at `path` (through symlinks) with `data`: temp file in the same
-    folder, fsync, os.replace; mode bits kept. Refuses (WriteRefused) a read-only file and,
-    when `expected` is given, a file whose bytes are no longer `expected`."""
+    folder, fsync, os.replace; mode bits, owner and extended attributes kept. Refuses
+    (WriteRefused) a read-only file and, when `expected` is given, a file whose bytes are
+    no longer `expected`. Where a rename cannot or must not replace the file (hard links,
+    a bind-mounted file, a folder where no file can be created), it is written in place
+    instead (_write_in_place), as black does, whole or not at all."""
     real = os.path.realpath(path)
     try:
         st = os.stat(real)
@@ -1002,10 +1006,18 @@ def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None) -> No
             with open(real, "rb") as handle:
                 if handle.read() != expected:
                     raise WriteRefused("the file changed on disk since it was read; not fixed")
-        folder, name = os.path.split(real)
-        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".initlint-tmp", dir=folder or ".")
     except OSError as error:
         raise WriteRefused(f"cannot write the fixed file: {error}") from None
+    if st.st_nlink > 1:
+        _write_in_place(real, data, expected)  # a new inode would cut the file from its other names
+        return
+    folder, name = os.path.split(real)
+    try:
+        # the name shortened: a 240-character file name leaves no room for a longer one
+        fd, temp = tempfile.mkstemp(prefix=f".{name[:64]}.", suffix=".initlint-tmp", dir=folder or ".")
+    except OSError:
+        _write_in_place(real, data, expected)  # a folder where no file can be created
+        return
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -1017,23 +1029,103 @@ def write_atomic(path: str, data: bytes, expected: Optional[bytes] = None) -> No
                 os.chown(temp, st.st_uid, st.st_gid)
             except OSError:
                 pass  # not permitted: the file becomes ours, as any editor would make it
-        if expected is not None:
+        in_place = not _copy_xattrs(real, temp)
+        if expected is not None and not in_place:
             # Last look: an editor may have saved while we wrote.
             now = os.stat(real)
             if (now.st_mtime_ns, now.st_size, now.st_ino) != (st.st_mtime_ns, st.st_size, st.st_ino):
                 with open(real, "rb") as handle:
                     if handle.read() != expected:
                         raise WriteRefused("the file changed on disk since it was read; not fixed")
-        os.replace(temp, real)
+        if not in_place:
+            try:
+                os.replace(temp, real)
+            except OSError as error:
+                if error.errno not in (errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES):
+                    raise
+                in_place = True  # a bind-mounted file cannot be renamed over
     except BaseException as error:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+        _unlink(temp)
         if isinstance(error, OSError):
             raise WriteRefused(f"cannot write the fixed file: {error}") from None
         raise
+    if in_place:
+        _unlink(temp)
+        _write_in_place(real, data, expected)
+        return
     _fsync_folder(os.path.dirname(real))
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _copy_xattrs(source: str, target: str) -> bool:
+    """The extended attributes (ACLs, labels, user.*) of `source` on `target`; False when
+    one cannot be carried over (then the file is written in place, and keeps them all)."""
+    if not hasattr(os, "listxattr"):
+        return True
+    try:
+        names = os.listxattr(source)
+    except OSError:
+        return True  # a file system without them
+    try:
+        for attribute in names:
+            os.setxattr(target, attribute, os.getxattr(source, attribute))
+    except OSError:
+        return False
+    return True
+
+
+# Room the disk must have beyond the bytes a fix adds before the file is written in place.
+IN_PLACE_MARGIN = 1 << 20
+
+
+def _write_in_place(real: str, data: bytes, expected: Optional[bytes]) -> None:
+    """Overwrite the file itself, keeping its inode, links, mode and attributes. Whole or
+    not at all as far as this process can make it: the disk is first asked for room, the
+    new bytes go in with one write (a fix only inserts, so they cover every old byte), and
+    on any failure or interruption before the fsync the original bytes are written back."""
+    try:
+        fd = os.open(real, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        raise WriteRefused(f"cannot write the fixed file: {error}") from None
+    try:
+        size = os.fstat(fd).st_size
+        current = os.pread(fd, size + 1, 0)
+        if expected is not None and current != expected:
+            raise WriteRefused("the file changed on disk since it was read; not fixed")
+        if len(data) > len(current) and hasattr(os, "fstatvfs"):
+            disk = os.fstatvfs(fd)
+            if disk.f_bavail * disk.f_frsize < len(data) - len(current) + IN_PLACE_MARGIN:
+                raise WriteRefused("cannot write the fixed file: no space left on the device; not fixed")
+        try:
+            if os.pwrite(fd, data, 0) != len(data):
+                raise OSError(errno.EIO, "the write was cut short")
+            if len(data) < len(current):
+                os.ftruncate(fd, len(data))
+            os.fsync(fd)
+        except BaseException as error:
+            _put_back(fd, current)
+            if isinstance(error, OSError):
+                raise WriteRefused(f"cannot write the fixed file: {error}; the original is kept") from None
+            raise
+    except OSError as error:
+        raise WriteRefused(f"cannot write the fixed file: {error}") from None
+    finally:
+        os.close(fd)
+
+
+def _put_back(fd: int, original: bytes) -> None:
+    try:
+        os.pwrite(fd, original, 0)
+        os.ftruncate(fd, len(original))
+        os.fsync(fd)
+    except OSError:
+        pass
 
 
 def _owner(path: str) -> tuple[int, int]:

@@ -61,7 +61,7 @@ def finding_json(finding: Finding) -> dict:
 
 
 def _fixable_mark(finding: Finding, unsafe: bool) -> str:
-    if finding.fix is None or not finding.fix.edits:
+    if finding.fix is None:  # answered from the cache, a fix has no edits: it still is one
         return ""
     if finding.fix.applicability == "safe" or unsafe:
         return "[*] "
@@ -102,7 +102,7 @@ def text(
         else:
             lines.append(f"Found {total} {noun}.")
         fixable = sum(1 for f in findings if _fixable_mark(f, unsafe))
-        hidden = sum(1 for f in findings if f.fix and f.fix.edits and f.fix.applicability == "unsafe" and not unsafe)
+        hidden = sum(1 for f in findings if f.fix and f.fix.applicability == "unsafe" and not unsafe)
         if fixable:
             lines.append(f"[*] {fixable} fixable with the `--fix` option.")
         if hidden:
@@ -116,7 +116,7 @@ def statistics(findings: list[Finding]) -> str:
     from .rules import RULES_BY_CODE
 
     counts = Counter(f.code for f in findings)
-    fixable = Counter(f.code for f in findings if f.fix is not None and f.fix.edits)
+    fixable = Counter(f.code for f in findings if f.fix is not None)
     rows = []
     for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
@@ -171,7 +171,7 @@ def _uri(path: str) -> str:
     if os.path.isabs(path):
         return Path(path).as_uri()
     relative = os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
-    return quote(relative, safe="/")
+    return quote(os.fsencode(relative), safe="/")  # the name's own bytes, UTF-8 or not
 
 
 def sarif(findings: list[Finding], errors: list[FileError]) -> str:

@@ -102,12 +102,24 @@ def decode(data: bytes) -> tuple[str, str, bool]:
         encoding = "utf-8"
     body = data[len(BOM) :] if bom else data
     try:
+        text_codec = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+    except LookupError:
+        text_codec = False
+    if not text_codec:  # base64, rot13, zlib...: bytes-to-bytes codecs Python refuses for source
+        raise ReadError(
+            f"the coding cookie names `{encoding}`, which is not a text encoding (Python cannot run this file)",
+            _cookie(body)[1] or 1, 1,
+        )  # fmt: skip
+    try:
         return body.decode(encoding), encoding, bom
     except UnicodeDecodeError as error:
         line = body[: error.start].count(b"\n") + 1
         column = error.start - (body.rfind(b"\n", 0, error.start) + 1) + 1
         hint = "" if bom or _cookie(body)[0] else " (declare the file's encoding with a PEP 263 coding cookie)"
         raise ReadError(f"not valid {encoding}: byte 0x{body[error.start]:02x} cannot be decoded{hint}", line, column) from None
+    except (UnicodeError, LookupError, ValueError) as error:  # punycode, undefined: no position to give
+        reason = " ".join(str(error).split())
+        raise ReadError(f"the `{encoding}` codec of the coding cookie cannot decode the file: {reason}", _cookie(body)[1] or 1, 1) from None
 
 
 def _too_big(size: int, max_bytes: int) -> ReadError:

@@ -56,6 +56,15 @@ def outcome(results) -> list:
     ]
 
 
+def without_edits(results) -> list:
+    """Results as a cache hit gives them when no edits are asked for: fixes without their code."""
+    for result in results:
+        for finding in result.findings:
+            if finding.fix:
+                finding.fix.edits = []
+    return results
+
+
 def check(paths, **options) -> list:
     return list(api.check(api.Run(paths=[str(p) for p in paths], isolated=True, **options)))
 
@@ -133,9 +142,12 @@ def test_warm_run_answers_from_the_cache_and_says_the_same(tmp_path):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1), "b.py": LAYER_MODEL.format(n=2)})
     cache = tmp_path / "cache"
     cold = check([root], cache_dir=str(cache))
-    warm = check([root], cache_dir=str(cache))
+    warm = check([root], cache_dir=str(cache), fix_edits=False)
     assert not any(r.cached for r in cold) and all(r.cached for r in warm)
-    assert outcome(warm) == outcome(cold) and sum(len(r.findings) for r in warm) == 4
+    assert outcome(warm) == outcome(without_edits(cold)) and sum(len(r.findings) for r in warm) == 4
+    assert sum(bool(f.fix) for r in warm for f in r.findings) == 4  # still fixable: `[*]`
+    # asked for the edits, the files with a fix are analysed again: the cache holds no code
+    assert outcome(check([root], cache_dir=str(cache))) == outcome(check([root], use_cache=False))
 
 
 def test_a_changed_file_is_analysed_again(tmp_path):
@@ -143,10 +155,10 @@ def test_a_changed_file_is_analysed_again(tmp_path):
     cache = tmp_path / "cache"
     check([root], cache_dir=str(cache))
     (root / "a.py").write_text(LAYER_MODEL.format(n=1).replace("torch.tanh(", "("))  # fc now followed by nothing
-    results = by_path(check([root], cache_dir=str(cache)))
+    results = by_path(check([root], cache_dir=str(cache), fix_edits=False))
     assert not results["a.py"].cached and results["b.py"].cached
     assert [f.code for f in results["a.py"].findings] == ["IL101"]
-    assert outcome([results["a.py"]]) == outcome(check([root / "a.py"], use_cache=False))
+    assert outcome([results["a.py"]]) == outcome(check([root / "a.py"], use_cache=False, fix_edits=False))
 
 
 def test_another_rule_selection_or_config_misses(tmp_path):
@@ -155,7 +167,7 @@ def test_another_rule_selection_or_config_misses(tmp_path):
     check([root], cache_dir=cache)
     [ignored] = check([root], cache_dir=cache, ignore=["IL103"])
     assert not ignored.cached and [f.code for f in ignored.findings] == ["IL101"]
-    [again] = check([root], cache_dir=cache, ignore=["IL103"])
+    [again] = check([root], cache_dir=cache, ignore=["IL103"], fix_edits=False)
     assert again.cached and [f.code for f in again.findings] == ["IL101"]
     # a config file that changes the fixes (fix-distribution) changes the key
     (root / "pyproject.toml").write_text('[tool.initlint]\nfix-distribution = "normal"\n')
@@ -170,6 +182,45 @@ def test_cache_folder_is_marked_for_git_and_backup_tools(tmp_path):
     check([root], cache_dir=str(cache))
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_a_cache_folder_left_with_an_empty_gitignore_gets_it_back(tmp_path):
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / ".gitignore").write_text("")  # what a run cut short by a full disk left on main
+    check([root], cache_dir=str(cache))
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_full_disk_leaves_no_partial_cache_file(tmp_path, monkeypatch):
+    import errno
+
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = tmp_path / "cache"
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(api.os, "fdopen", lambda fd, *a, **k: Full(real_fdopen(fd, *a, **k)))
+    [result] = check([root], cache_dir=str(cache))
+    assert len(result.findings) == 2  # the findings still, just not cached
+    assert sorted(p.name for p in cache.iterdir()) == []
+    monkeypatch.undo()
+    check([root], cache_dir=str(cache))
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert len(list(cache.glob("index-*.json"))) == 1 and not list(cache.glob("*.tmp"))
 
 
 def test_default_cache_folder_sits_beside_the_config_and_no_cache_writes_nothing(tmp_path):
@@ -223,14 +274,163 @@ def test_a_file_that_does_not_parse_is_cached_with_its_error(tmp_path):
     assert warm.cached and vars(warm.error) == vars(cold.error)
 
 
-def test_fix_from_a_cache_hit_edits_the_file(tmp_path):
+def test_fix_after_a_cache_hit_edits_the_file(tmp_path):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
     cache = str(tmp_path / "cache")
     check([root], cache_dir=cache)
     [fixed] = check([root], cache_dir=cache, fix=True)
-    assert fixed.cached and len(fixed.fixed) == 2 and not fixed.findings
+    assert len(fixed.fixed) == 2 and not fixed.findings
     assert "kaiming_uniform_" in (root / "a.py").read_text()
     assert check([root], cache_dir=cache)[0].findings == []
+
+
+INJECTED = '__import__("os").system("touch pwned")'
+
+
+def _tamper(index: Path) -> int:
+    """Put code into every fix plan of a cache index (the weight expression a fix would call)."""
+    entries = json.loads(index.read_text())
+    count = 0
+    for value in entries.values():
+        model = value.get("model") if isinstance(value, dict) else None
+        for module in model["modules"] if model else []:
+            for layer in module["layers"]:
+                if layer.get("fix"):
+                    layer["fix"]["weight"] = f"{INJECTED} or self.fc.weight"
+                    count += 1
+    index.write_text(json.dumps(entries))
+    return count
+
+
+def test_the_cache_holds_no_edit(tmp_path):
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = tmp_path / "cache"
+    check([root], cache_dir=str(cache))
+    [index] = cache.glob("index-*.json")
+    assert '"edits"' not in index.read_text() and '"content"' not in index.read_text()
+
+
+@pytest.mark.parametrize("options", [{"fix": True}, {"fix": True, "jobs": 2}, {"fix": True, "unsafe_fixes": True}])
+def test_code_put_into_the_cache_never_reaches_a_file(tmp_path, options):
+    files = {f"m{n}.py": LAYER_MODEL.format(n=n) for n in range(api.PARALLEL_THRESHOLD + 1)}
+    root = project(tmp_path / "p", files)
+    expected = project(tmp_path / "expected", files)
+    cache = tmp_path / "cache"
+    check([root], cache_dir=str(cache), **{k: v for k, v in options.items() if k != "fix"})
+    [index] = cache.glob("index-*.json")
+    assert _tamper(index) >= 2
+    fixed = check([root], cache_dir=str(cache), **options)
+    assert all(len(r.fixed) == 2 for r in fixed)
+    check([expected], use_cache=False, **options)
+    for name in files:
+        assert INJECTED not in (root / name).read_text()
+        assert (root / name).read_text() == (expected / name).read_text()
+
+
+def test_edits_shown_in_json_are_never_read_from_the_cache(tmp_path):
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = tmp_path / "cache"
+    command = [sys.executable, "-m", "initlint", "check", "--isolated", "--cache-dir", str(cache), str(root)]
+    cold = subprocess.run([*command, "--output-format", "json"], capture_output=True, text=True)
+    [index] = cache.glob("index-*.json")
+    _tamper(index)
+    for fmt in ("json", "json-lines", "sarif"):
+        warm = subprocess.run([*command, "--output-format", fmt], capture_output=True, text=True)
+        assert warm.returncode == 1 and "init" in warm.stdout and INJECTED.split("(")[0] not in warm.stdout
+    assert subprocess.run([*command, "--output-format", "json"], capture_output=True, text=True).stdout == cold.stdout
+    text = subprocess.run([*command, "--no-cache"], capture_output=True, text=True).stdout
+    assert subprocess.run(command, capture_output=True, text=True).stdout == text and "[*]" in text
+
+
+def _layer_field(entry: dict, name: str, value) -> dict:
+    entry = json.loads(json.dumps(entry))
+    for module in entry["model"]["modules"]:
+        module["layers"][0][name] = value
+    return entry
+
+
+def _summary_field(entry: dict, name: str, value) -> dict:
+    entry = json.loads(json.dumps(entry))
+    entry["model"]["summary"][name] = value
+    return entry
+
+
+@pytest.mark.parametrize(
+    "change",
+    [lambda e: "oops", lambda e: 5, lambda e: None, lambda e: True, lambda e: ["oops"], lambda e: [5], lambda e: {},
+     lambda e: {"error": "oops"}, lambda e: {"error": {"message": 5}}, lambda e: {"error": {"message": "m", "line": "1"}},
+     lambda e: {"x": 1}, lambda e: {"model": "oops"}, lambda e: {"model": {}},
+     lambda e: _layer_field(e, "line", "1"), lambda e: _layer_field(e, "name", 5), lambda e: _layer_field(e, "fix", "oops"),
+     lambda e: _layer_field(e, "activation_param", "x"), lambda e: _layer_field(e, "init_call", {"function": 1}),
+     lambda e: _summary_field(e, "imports", {"nn": 5}), lambda e: _summary_field(e, "classes", {"X": "oops"}),
+     lambda e: _summary_field(e, "builds", [{"callee": 5, "line": 1}])],
+)  # fmt: skip
+def test_a_well_formed_but_unexpected_cache_entry_is_a_miss(tmp_path, change):
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1), "b.py": "from a import Block1\nnet = Block1()\n"})
+    cache = tmp_path / "cache"
+    first = check([root], cache_dir=str(cache))
+    [index] = cache.glob("index-*.json")
+    entries = json.loads(index.read_text())
+    entries = {key: (change(value) if key != "#stat" else value) for key, value in entries.items()}
+    index.write_text(json.dumps(entries))
+    again = check([root], cache_dir=str(cache))
+    assert outcome(again) == outcome(first)
+    assert all(r.cached for r in check([root], cache_dir=str(cache), fix_edits=False))  # rewritten
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "{" * 100_000, '{"a": ' * 50_000 + "1" + "}" * 50_000, "\udcff"])
+def test_a_cache_index_nested_past_the_json_reader_is_a_miss(tmp_path, text):
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = tmp_path / "cache"
+    first = check([root], cache_dir=str(cache))
+    [index] = cache.glob("index-*.json")
+    index.write_text(text, errors="surrogateescape")
+    assert outcome(check([root], cache_dir=str(cache))) == outcome(first)
+
+
+@pytest.mark.parametrize("stat", [[0, 0, ["x"]], "oops", [1, 2], {"a": 1}])
+def test_a_well_formed_but_unexpected_stat_entry_is_a_miss(tmp_path, stat):
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1), "b.py": "from a import Block1\nnet = Block1()\n"})
+    cache = tmp_path / "cache"
+    first = check([root / "b.py"], cache_dir=str(cache))
+    [index] = cache.glob("index-*.json")
+    entries = json.loads(index.read_text())
+    entries["#stat"] = {key: stat for key in entries["#stat"]}
+    index.write_text(json.dumps(entries))
+    assert outcome(check([root / "b.py"], cache_dir=str(cache))) == outcome(first)
+
+
+def _edited_after_first_read(monkeypatch, target: Path, edited: str) -> None:
+    """An editor saves `target` right after this process first reads it, between the hash
+    and the analysis (workers, forked, inherit the hook but do not fire it)."""
+    parent, read, fired = os.getpid(), sources.read, []
+
+    def read_then_edit(path, *args, **kwargs):
+        source = read(path, *args, **kwargs)
+        if os.getpid() == parent and Path(path) == target and not fired:
+            fired.append(path)
+            target.write_text(edited)
+        return source
+
+    monkeypatch.setattr(sources, "read", read_then_edit)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_findings_are_cached_under_the_bytes_analysed_not_those_hashed_before_an_edit(tmp_path, monkeypatch, jobs):
+    files = {f"m{n}.py": LAYER_MODEL.format(n=n) for n in range(api.PARALLEL_THRESHOLD + 1)}
+    root = project(tmp_path / "p", files)
+    target = root / "m0.py"
+    original = target.read_text()
+    edited = original.replace("self.fc = nn.Linear(8, 4)", "self.fc = nn.Identity()")
+    cache = str(tmp_path / "cache")
+    _edited_after_first_read(monkeypatch, target, edited)
+    check([root], cache_dir=cache, jobs=jobs)
+    monkeypatch.undo()
+    assert target.read_text() == edited
+    target.write_text(original)  # the edit undone: the cache must not answer with the edit's findings
+    assert outcome(check([root], cache_dir=cache, jobs=jobs)) == outcome(check([root], use_cache=False, jobs=1))
+    target.write_text(edited)
+    assert outcome(check([root], cache_dir=cache, jobs=jobs)) == outcome(check([root], use_cache=False, jobs=1))
 
 
 def test_warm_run_imports_neither_libcst_nor_torch(tmp_path):
@@ -283,10 +483,14 @@ def test_parallel_cold_then_warm_equals_serial(many_files, tmp_path):
     cache = str(tmp_path / "cache")
     assert outcome(check([many_files], cache_dir=cache, jobs=2)) == outcome(serial)
     warm = check([many_files], cache_dir=cache, jobs=2)
-    assert outcome(warm) == outcome(serial)
-    # every file that needed the analysis is a hit now: with findings, without, or not parsing
+    assert outcome(warm) == outcome(serial)  # fixes with their edits: those files analysed again
+    # without fix edits (text output), every file that needed the analysis is a hit now:
+    # with findings, without, or not parsing
+    warm = check([many_files], cache_dir=cache, jobs=2, fix_edits=False)
+    assert outcome(warm) == outcome(without_edits(serial))
     analysed = [r for r in warm if api.PREFILTER.search(Path(r.path).read_bytes())]
     assert any(not r.findings and not r.error for r in analysed) and any(r.error for r in analysed)
+    assert any(f.fix for r in analysed for f in r.findings)
     assert all(r.cached for r in analysed)
 
 

@@ -151,3 +151,97 @@ def test_sigkill_during_fix_leaves_every_file_whole(corpus, jobs):
     _, err = finished.communicate(timeout=600)
     assert finished.returncode in (0, 1), err.decode()
     assert {name: (folder / name).read_bytes() for name in originals} == fixed
+
+
+# --------------------------------------------------------------------------------------
+# Where a rename cannot (or must not) replace the file: written in place, whole or not at all
+
+from initlint import fixer  # noqa: E402
+
+MODEL = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n\n    def forward(self, x):\n        return self.fc(x).relu()\n"
+FIXED = MODEL.replace("nn.Linear(4, 4)\n", 'nn.Linear(4, 4)\n        nn.init.kaiming_uniform_(self.fc.weight, nonlinearity="relu")\n')
+
+
+def fix(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "initlint", "check", "--isolated", "--no-cache", "--fix", *map(str, paths)],
+                          capture_output=True, text=True)  # fmt: skip
+
+
+def no_temp_files(folder: Path) -> None:
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".initlint-tmp")]
+
+
+def test_a_hard_linked_file_stays_linked(tmp_path):
+    (tmp_path / "a.py").write_text(MODEL)
+    os.link(tmp_path / "a.py", tmp_path / "b.py")
+    done = fix(tmp_path / "a.py")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "b.py").read_text() == FIXED and os.stat(tmp_path / "a.py").st_nlink == 2
+    no_temp_files(tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "setxattr"), reason="no extended attributes here")
+def test_extended_attributes_are_kept(tmp_path):
+    target = tmp_path / "a.py"
+    target.write_text(MODEL)
+    try:
+        os.setxattr(target, "user.initlint-test", b"kept")
+    except OSError:
+        pytest.skip("this file system has no user extended attributes")
+    assert fix(target).returncode == 0
+    assert target.read_text() == FIXED and os.getxattr(target, "user.initlint-test") == b"kept"
+
+
+def test_a_240_character_file_name(tmp_path):
+    target = tmp_path / ("m" * 237 + ".py")
+    target.write_text(MODEL)
+    done = fix(target)
+    assert done.returncode == 0, done.stderr
+    assert target.read_text() == FIXED
+    no_temp_files(tmp_path)
+
+
+@pytest.mark.skipif(sys.platform != "linux" or not shutil.which("unshare"), reason="mount namespaces")
+def test_a_bind_mounted_file_is_fixed_in_place(tmp_path):
+    (tmp_path / "source.py").write_text(MODEL)
+    (tmp_path / "mounted.py").write_text("")
+    script = f"mount --bind {tmp_path / 'source.py'} {tmp_path / 'mounted.py'} && {sys.executable} -m initlint check --isolated --no-cache --fix {tmp_path / 'mounted.py'}"
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    if "mount" in done.stderr and done.returncode != 0 and "initlint" not in done.stderr:
+        pytest.skip(f"no bind mounts here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "source.py").read_text() == FIXED
+    no_temp_files(tmp_path)
+
+
+def test_a_folder_where_no_file_can_be_created(tmp_path, monkeypatch):
+    target = tmp_path / "a.py"
+    target.write_text(MODEL)
+    mode = os.stat(target).st_mode
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")  # root ignores a folder's mode bits: as a user sees it
+
+    monkeypatch.setattr(fixer.tempfile, "mkstemp", refused)
+    fixer.write_atomic(str(target), FIXED.encode(), MODEL.encode())
+    assert target.read_text() == FIXED and os.stat(target).st_mode == mode
+
+
+def test_an_in_place_write_cut_short_puts_the_original_back(tmp_path, monkeypatch):
+    target = tmp_path / "a.py"
+    target.write_text(MODEL)
+    os.link(target, tmp_path / "b.py")
+    real_pwrite = os.pwrite
+    calls = []
+
+    def half_then_full_disk(fd, data, offset):
+        calls.append(len(data))
+        if len(calls) == 1:
+            real_pwrite(fd, data[: len(data) // 2], offset)
+            raise OSError(28, "No space left on device")
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(fixer.os, "pwrite", half_then_full_disk)
+    with pytest.raises(fixer.WriteRefused, match="No space left on device; the original is kept"):
+        fixer.write_atomic(str(target), FIXED.encode(), MODEL.encode())
+    assert target.read_text() == MODEL and (tmp_path / "b.py").read_text() == MODEL

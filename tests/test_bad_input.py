@@ -154,6 +154,29 @@ def test_unknown_codec_in_the_cookie(project):
     assert_one_error(done, "klingon.py:2:1: error: unknown encoding `klingon` in the coding cookie")
 
 
+NOT_TEXT_CODECS = ("base64", "rot13", "hex", "zlib", "bz2", "uu", "quopri", "punycode", "undefined")
+
+
+def test_a_cookie_naming_a_codec_that_is_not_text_is_one_error_per_file(project):
+    body = b"import torch.nn as nn\nfc = nn.Linear(2, 2)\n"
+    for codec in NOT_TEXT_CODECS:
+        (project / f"c_{codec}.py").write_bytes(b"#!/usr/bin/env python\n# -*- coding: " + codec.encode() + b" -*-\n" + body)
+    expected = {f"c_{codec}.py:2:1" for codec in NOT_TEXT_CODECS}
+    for args in (["check", "."], ["check", "--fix", "."], ["inspect", "."]):
+        done = initlint(project, *args)
+        assert {line.split(": error: ")[0] for line in done.errors} == expected, done.err
+        assert all("coding cookie" in line and "`" in line for line in done.errors), done.err
+        assert done.code == EXIT_ERROR
+        assert "Net.fc" in done.out or args[1] == "--fix", "the other files are still checked"
+    assert (project / "good.py").read_text() == GOOD_FIXED
+    for codec in NOT_TEXT_CODECS:
+        data = (project / f"c_{codec}.py").read_bytes()
+        for command in ("check", "inspect"):
+            done = initlint(project, command, "-", "--stdin-filename", "m.py", input=data)
+            assert [line.split(": error: ")[0] for line in done.errors] == ["m.py:2:1"], done.err
+            assert done.code == EXIT_ERROR
+
+
 def test_bom_is_checked_and_kept_by_the_fix(project):
     bom_file = b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode()
     (project / "good.py").write_bytes(bom_file)
@@ -194,6 +217,36 @@ def test_50_mb_generated_file_is_reported_not_parsed(project):
     assert (project / "good.py").read_text() == GOOD_FIXED
     excluded = initlint(project, "check", "--extend-exclude", "generated.py", ".")
     assert excluded.code == EXIT_CLEAN and excluded.err == ""
+
+
+def _limited_memory() -> None:
+    import resource
+
+    limit = 1_500_000_000  # address space; a whole parse of this file peaks at 2.4 GB resident
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS")
+def test_a_big_data_literal_is_set_aside_not_parsed(project):
+    """A 4.8 MB one-line list of numbers under the 10 MB limit: checked, and fixed, in
+    bounded memory (the literal cannot hold a layer; the rest of the file is parsed)."""
+    numbers = ", ".join(f"{n * 0.000731:.6f}" for n in range(480_000))
+    data = GOOD.replace("class Net", f"WEIGHTS = [{numbers}]  # noqa-free data\nLABELS = {{'a': (1, -2.5, 'x')}}\n\n\nclass Net")
+    (project / "good.py").write_text(data)
+    done = initlint(project, "check", "--fix", ".", timeout=600, preexec_fn=_limited_memory)
+    assert done.code == EXIT_CLEAN, done.err
+    assert (project / "good.py").read_text() == data.replace("nn.Linear(4, 4)\n", "nn.Linear(4, 4)\n" + FIX_LINE)
+
+
+def test_code_beyond_the_parse_limit_is_refused_with_a_reason(project):
+    (project / "generated.py").write_text("import torch.nn as nn\nfc = nn.Linear(2, 2)\n" + "x = [a, b]\n" * 100_000)
+    done = initlint(project, "check", ".", timeout=120)
+    assert_one_error(
+        done,
+        "generated.py: error: 1.1 MB of code besides data literals, over the 1 MB initlint parses in bounded time "
+        "and memory; not checked (exclude it)",
+    )
+    assert GOOD_FINDING in done.out
 
 
 def test_max_file_size_from_the_config(project):

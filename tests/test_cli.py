@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from click.testing import CliRunner
@@ -150,6 +151,39 @@ def test_malformed_config_exits_2(project):
     (project / "pyproject.toml").write_text('[tool.initlint]\nfix-mode = "sideways"\n')
     result = run(["check", "--no-cache", "src"], cwd=project)
     assert result.exit_code == 2 and "fix-mode" in result.output
+
+
+@pytest.mark.parametrize(
+    "setting, words",
+    [("max-file-size = -1", "`max-file-size` must be a number of bytes"),
+     ("exclude = [1, 2]", "`exclude` must be a list of strings"),
+     ("extend-exclude = [true]", "`extend-exclude` must be a list of strings"),
+     ("select = [[\"IL1\"]]", "`select` must be a list of strings"),
+     ('per-file-ignores = { "a.py" = [1] }', "per-file-ignores `a.py` must be a list of strings")],
+)  # fmt: skip
+def test_config_values_that_make_no_sense_exit_2_naming_the_file(project, setting, words):
+    (project / "pyproject.toml").write_text(f"[tool.initlint]\n{setting}\n")
+    result = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "src"], cwd=project,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(f"initlint: error: {project / 'pyproject.toml'}: ") and words in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_config_nested_past_the_toml_reader_exits_2(project):
+    (project / "pyproject.toml").write_text("[tool.initlint]\nselect = " + "[" * 100_000 + "\n")
+    result = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "src"], cwd=project,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-500:]
+    assert "pyproject.toml: not valid TOML" in result.stderr
+
+
+def test_a_config_file_that_is_not_utf8_exits_2(project):
+    (project / "initlint.toml").write_bytes(b"select = ['IL1'] # caf\xe9\n")
+    result = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "--config", "initlint.toml", "src"],
+                            cwd=project, capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("initlint: error: initlint.toml: not valid TOML"), result.stderr
 
 
 def test_gitignore_and_default_excludes(project):
@@ -294,3 +328,56 @@ def test_full_and_json_say_why_a_finding_has_no_autofix_also_from_the_cache(tmp_
         assert by_layer["gate"]["fix"] is None and "output head or a gate" in by_layer["gate"]["no_fix"]
         assert by_layer["body"]["fix"] is not None and by_layer["body"]["no_fix"] is None
     assert (tmp_path / ".initlint_cache").is_dir()
+
+
+# --------------------------------------------------------------------------------------
+# Output that cannot be written: one line, exit 2, never a traceback
+
+
+def _initlint(project: Path, *args: str, stdout=subprocess.PIPE, env: Optional[dict] = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "initlint", *args], cwd=project, stdout=stdout, stderr=subprocess.PIPE,
+                          env={**os.environ, **(env or {})})  # fmt: skip
+
+
+def _one_error_line(done: subprocess.CompletedProcess, words: str) -> None:
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2 and "Traceback" not in err and "Exception ignored" not in err, err
+    assert err.splitlines() == [err.splitlines()[0]] and err.startswith("initlint: error: ") and words in err, err
+
+
+def test_a_report_into_a_missing_folder_is_one_error_and_writes_nothing(project):
+    done = _initlint(project, "check", "--no-cache", "--fix", "-o", "missing/report.txt", "src")
+    _one_error_line(done, "missing/report.txt: No such file or directory")
+    assert (project / "src" / "mlp.py").read_text() == MLP, "nothing fixed when the report cannot be written"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_a_full_disk_is_one_error(project, fmt):
+    with open("/dev/full", "wb") as full:
+        _one_error_line(_initlint(project, "check", "--no-cache", "--output-format", fmt, "src", stdout=full), "No space left")
+        _one_error_line(_initlint(project, "inspect", "src", stdout=full), "No space left")
+    _one_error_line(_initlint(project, "check", "--no-cache", "-o", "/dev/full", "src"), "/dev/full: No space left")
+
+
+def test_an_ascii_only_stdout_gets_escapes_not_a_traceback(project):
+    os.rename(project / "src" / "mlp.py", project / "src" / "naïve_×.py")
+    done = _initlint(project, "check", "--no-cache", "--fix", "--show-fixes", "src", env={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert b"na\\xefve_\\xd7.py" in done.stdout and b"1 \\xd7 IL101" in done.stdout
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux")
+@pytest.mark.parametrize("fmt", ["text", "full", "json", "json-lines", "github", "sarif"])
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(project, fmt):
+    os.rename(project / "src" / "mlp.py", os.fsencode(project / "src") + b"/caf\xe9.py")
+    done = _initlint(project, "check", "--no-cache", "--output-format", fmt, "src")
+    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    if fmt == "sarif":
+        [result, *_] = json.loads(done.stdout)["runs"][0]["results"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/caf%E9.py"
+    elif fmt == "json":
+        assert json.loads(done.stdout)[0]["filename"].endswith("caf\udce9.py")
+    elif fmt == "json-lines":
+        assert [json.loads(line) for line in done.stdout.splitlines()]
+    else:
+        assert b"caf\\udce9.py" in done.stdout

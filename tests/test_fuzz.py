@@ -5,6 +5,7 @@ fixed layer `explicit`. A few hundred examples here; bench/fuzz.py runs the same
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import hypothesmith
@@ -20,7 +21,7 @@ from strategies import (
     model_files,
 )
 
-from initlint import analysis, api
+from initlint import analysis, api, sources
 
 FUZZ = settings(
     deadline=None,
@@ -182,3 +183,35 @@ def test_layer_in_a_conditional_expression_is_not_broken_by_the_fix(tmp_path):
     pytest.importorskip("torch")
     outcome = fix_properties(tmp_path / "model.py", CONDITIONAL_EXPRESSION.encode(), build=True)
     assert not outcome.problems, outcome.problems
+
+
+@settings(FUZZ, max_examples=15)
+@given(first=model_files(), second=model_files())
+def test_fix_under_a_concurrent_edit_never_poisons_the_cache(tmp_path_factory, first, second):
+    """An editor saves `second` between the run's hash of `first` and its analysis, under
+    --fix; `first` is then restored. The cache answers for `first` exactly as a fresh
+    analysis does, and a cached --fix writes what an uncached one writes."""
+    root = tmp_path_factory.mktemp("edit")
+    path, cache = root / "model.py", str(root / ".cache")
+    path.write_bytes(first.data)
+    parent, read, fired = os.getpid(), sources.read, []
+
+    def read_then_edit(name, *args, **kwargs):
+        source = read(name, *args, **kwargs)
+        if os.getpid() == parent and not fired:
+            fired.append(name)
+            path.write_bytes(second.data)
+        return source
+
+    run = lambda **options: list(api.check(api.Run(paths=[str(path)], isolated=True, jobs=1, **options)))  # noqa: E731
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sources, "read", read_then_edit)
+        run(cache_dir=cache, fix=True)
+    path.write_bytes(first.data)
+    seen = lambda results: [(r.error and r.error.message, [f.as_json() for f in r.findings]) for r in results]  # noqa: E731
+    assert seen(run(cache_dir=cache)) == seen(run(use_cache=False))
+    run(cache_dir=cache, fix=True)
+    cached_fix = path.read_bytes()
+    path.write_bytes(first.data)
+    run(use_cache=False, fix=True)
+    assert cached_fix == path.read_bytes()

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -538,3 +539,86 @@ def test_without_torch_verify_says_how_to_install_it(project, monkeypatch):
     result = run("vmodels.py:ReluMLP")
     assert result.exit_code == 2
     assert "verify needs torch: pip install 'initlint[runtime]'" in result.stderr and "Traceback" not in result.output
+
+
+# --- the target cannot corrupt the report -------------------------------------------------------
+
+NOISY = '''\
+import atexit, os, sys
+import torch.nn as nn
+
+print("imported")
+os.write(1, b"raw bytes on fd 1\\n")
+atexit.register(print, "at exit")
+
+
+class Noisy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        print("building", file=sys.stdout)
+        self.fc = nn.Linear(64, 64)
+
+    def forward(self, x):
+        print("forward")
+        return self.fc(x).relu()
+
+
+class Quitter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        os._exit(0)
+
+
+class Sleeper(nn.Module):
+    def __init__(self):
+        super().__init__()
+        import time
+        print("ready", file=sys.stderr, flush=True)
+        try:
+            time.sleep(60)
+        except SystemExit:  # user code that swallows SystemExit cannot hold SIGTERM up
+            pass
+'''
+
+
+def verify_process(tmp_path, *args):
+    (tmp_path / "noisy.py").write_text(NOISY)
+    return subprocess.run([sys.executable, "-m", "initlint", "verify", *args], cwd=tmp_path, capture_output=True, text=True)
+
+
+def test_json_stays_json_when_the_model_prints(tmp_path):
+    done = verify_process(tmp_path, "noisy.py:Noisy", "--input-shape", "4,64", "--output-format", "json")
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["layers"][0]["verdict"] == "default"
+    for line in ("imported", "raw bytes on fd 1", "building", "forward", "at exit"):
+        assert line in done.stderr
+
+
+def test_os_exit_in_the_target_is_an_error_not_a_verdict(tmp_path):
+    done = verify_process(tmp_path, "noisy.py:Quitter", "--output-format", "json")
+    assert done.returncode == 2 and done.stdout == "", (done.returncode, done.stdout)
+    assert "TARGET called os._exit(0)" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("shape", ["1,99999999999999", "99999999999999999999999", "1,,64", "1,-4", "", "4;64"])
+def test_bad_input_shapes_are_one_line_usage_errors(tmp_path, shape):
+    done = verify_process(tmp_path, "noisy.py:Noisy", "--input-shape", shape)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "--input-shape" in done.stderr, done.stderr
+
+
+def test_sigterm_during_verify_exits_143(tmp_path):
+    import signal
+
+    (tmp_path / "noisy.py").write_text(NOISY)
+    process = subprocess.Popen([sys.executable, "-m", "initlint", "verify", "noisy.py:Sleeper"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        for line in process.stderr:
+            if line.strip() == "ready":
+                break
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 143 and "Traceback" not in err and out == "", (process.returncode, err)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import json
+import math
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import click
 
 from .report import VerifyError
 
 EXIT_OK, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
+MAX_INPUT_VALUES = 1 << 28  # per --input-shape: more is a typo, and would ask the allocator for gigabytes
 
 HELP = """Build TARGET with torch, trace which activation follows each Conv/Linear, and check its weights.
 
@@ -111,27 +115,30 @@ def verify_command(
     try:
         from .run import verify
 
-        torch.manual_seed(seed)  # the same TARGET builds the same weights run after run
-        model = load_target(target, kwargs)
-        if eval_mode:
-            model.eval()
-        inputs = _example_inputs(example, shapes, model, seed)
-        report = verify(model, inputs, method=method, static=not no_static, compare_fixed=compare_fixed, seed=seed, target=target)
-        if plot:
-            report.plot(plot)
+        with _target_contained():
+            torch.manual_seed(seed)  # the same TARGET builds the same weights run after run
+            model = load_target(target, kwargs)
+            if eval_mode:
+                model.eval()
+            inputs = _example_inputs(example, shapes, model, seed)
+            report = verify(model, inputs, method=method, static=not no_static, compare_fixed=compare_fixed, seed=seed, target=target)
+            if plot:
+                report.plot(plot)
     except (TargetError, VerifyError) as error:
-        click.echo(f"initlint verify: error: {error}", err=True)
+        click.echo(f"initlint verify: error: {_one_line(error)}", err=True)
         if verbose and error.__cause__ is not None:
             click.echo(_format(error.__cause__), err=True)
         elif error.__cause__ is not None:
             click.echo("(run with --verbose for the traceback)", err=True)
+        _stdout_closed()
         sys.exit(EXIT_ERROR)
     except Exception as error:  # noqa: BLE001 - a bug of ours or an odd model: still no traceback unless asked
-        click.echo(f"initlint verify: error: {type(error).__name__}: {error}", err=True)
+        click.echo(f"initlint verify: error: {type(error).__name__}: {_one_line(error)}", err=True)
         if verbose:
             click.echo(_format(error), err=True)
         else:
             click.echo("(run with --verbose for the traceback)", err=True)
+        _stdout_closed()
         sys.exit(EXIT_ERROR)
 
     if output_format == "json":
@@ -140,7 +147,67 @@ def verify_command(
         click.echo(report.table())
         if plot:
             click.echo(f"plot: {plot}")
+    _stdout_closed()
     sys.exit(EXIT_OK if report.ok else EXIT_FLAGGED)
+
+
+def _stdout_closed() -> None:
+    """What the target still prints (atexit handlers, threads) goes to stderr, not after the report."""
+    sys.stdout.flush()
+    if _real_stdout():
+        os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+
+def _real_stdout() -> bool:
+    """sys.stdout writes to file descriptor 1 (not to a test's capture), and stderr has one."""
+    try:
+        return sys.stdout.fileno() == 1 and sys.stderr.fileno() == 2
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False
+
+
+def _one_line(error: BaseException) -> str:
+    """The first line of what an error says: torch appends a C++ backtrace to some."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+class _TargetExited(TargetError):
+    """The target called os._exit: that is not a verdict, and must not read as success."""
+
+
+def _no_exit(status: int = 0) -> None:
+    raise _TargetExited(f"TARGET called os._exit({status}) while it was imported, built or run; nothing was verified")
+
+
+@contextmanager
+def _target_contained() -> Iterator[None]:
+    """While user code runs: what it prints goes to stderr (stdout is the report's, JSON
+    must stay JSON), down to the file descriptor, so C extensions and subprocesses too; and
+    os._exit raises instead of ending the process with a status that reads as a verdict."""
+    import posix
+
+    sys.stdout.flush()
+    saved = os.dup(1) if _real_stdout() else None  # else (tests) Python-level redirection only
+    if saved is not None:
+        os.dup2(2, 1)
+    python_stdout, sys.stdout = sys.stdout, sys.stderr
+    exits = os._exit, posix._exit
+    os._exit = posix._exit = _no_exit
+    ended = True
+    try:
+        yield
+        ended = False
+    finally:
+        os._exit, posix._exit = exits
+        sys.stdout = python_stdout
+        sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+        if ended:  # no report follows (an error, SIGINT, SIGTERM): stdout stays closed to the target
+            _stdout_closed()
 
 
 def _format(error: BaseException) -> str:
@@ -160,12 +227,15 @@ def _parse_kwargs(text: Optional[str]) -> dict:
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
-    try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
-    except ValueError:
-        shape = ()
-    if not shape or any(size <= 0 for size in shape):
+    parts = [part.strip() for part in text.replace("x", ",").split(",")]
+    if not all(part.isdigit() and part.isascii() for part in parts) or any(int(part) <= 0 for part in parts):
         raise click.UsageError(f"--input-shape {text!r}: expected positive integers separated by commas, e.g. 1,3,224,224")
+    shape = tuple(int(part) for part in parts)
+    if math.prod(shape) > MAX_INPUT_VALUES:
+        raise click.UsageError(
+            f"--input-shape {text!r}: {math.prod(shape):,} values, over the {MAX_INPUT_VALUES:,} (1 GiB of float32) "
+            "one random input may hold"
+        )
     return shape
 
 
