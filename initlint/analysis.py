@@ -108,6 +108,7 @@ class InputSite:
 
     owner: str
     outcomes: list = field(default_factory=list)
+    feeds_layer: bool = False  # the module's input reaches a Conv/Linear of it
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -121,6 +122,7 @@ class ActivationOutput:
     model returns it (an output head, such as a generator's final Tanh)."""
 
     sites: frozenset
+    feeds_layer: bool = False  # it goes into another Conv/Linear: the activation is inside the model
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         """What comes after an activation does not change what follows the layers."""
@@ -129,6 +131,20 @@ class ActivationOutput:
 def activated(flow: "Flow") -> "Flow":
     sites = frozenset(s for s in flow.sites if isinstance(s, Site))
     return Flow(frozenset({ActivationOutput(sites)})) if sites else Flow()
+
+
+def head_part(*flows: "Flow") -> "Flow":
+    """The activation outputs among these flows. Rescaling (`scale * torch.tanh(x) + shift`), exp,
+    clamp or a torch.distributions object keep a model's output what it is, an output head, while
+    the layers' own flows meet no activation there."""
+    return Flow(frozenset(s for flow in flows for s in flow.sites if isinstance(s, ActivationOutput)))
+
+
+def feed_layer(flow: "Flow") -> None:
+    """The flow goes into a Conv/Linear: activations in it are inside the model, not heads."""
+    for site in flow.sites:
+        if isinstance(site, (ActivationOutput, InputSite)):
+            site.feeds_layer = True
 
 
 AnySite = Union[Site, InputSite]
@@ -1082,7 +1098,7 @@ class FileAnalysis:
                 continue
             used = is_used(cls)
             for site in summary.exits:
-                if isinstance(site, ActivationOutput) and not used:
+                if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
                     for head in site.sites:
                         head.output_head = True
                         head.open_output = cls.name
@@ -2471,6 +2487,7 @@ class Context:
             return Flow(frozenset({exit_site}))
         if isinstance(value, LayerV):
             self.consume(flow, "none", None, f"feeds another {value.site.layer_type} ({evidence})")
+            feed_layer(flow)
             return Flow(frozenset({value.site}))
         if isinstance(value, ActV):
             self.consume(flow, value.activation, value.param, f"{value.evidence} ({evidence})")
@@ -2519,6 +2536,8 @@ class Context:
             return OPAQUE
         inputs = [(summary.input_site, flow)] + [(summary.extra_inputs[name], extra) for name, extra in (extras or {}).items()]
         for site, given in inputs:
+            if site.feeds_layer:
+                feed_layer(given)
             for activation, param, evidence in list(site.outcomes):
                 self.consume(given, activation, param, f"{evidence}, first in {what}")
             if not site.outcomes and given.sites and site not in summary.exits:
@@ -2527,7 +2546,9 @@ class Context:
         own = {id(site) for site in summary.extra_inputs.values()} | {id(summary.input_site)}
 
         def through(sites: frozenset) -> Flow:
-            out = set(s for s in sites if id(s) not in own)
+            # an activation output leaves as this use's own: where it goes next is up to this caller
+            out = set(ActivationOutput(s.sites, s.feeds_layer) if isinstance(s, ActivationOutput) else s
+                      for s in sites if id(s) not in own)  # fmt: skip
             for site, given in inputs:
                 if site in sites:
                     out |= given.sites
@@ -2571,11 +2592,11 @@ class Context:
             op = short_code(node.operator).strip() or "op"
             self.consume(left, "none", None, f"`{op}` in forward")
             self.consume(right, "none", None, f"`{op}` in forward")
-            return OPAQUE
+            return head_part(left, right)
         if kind is cst.UnaryOperation:
             inner = self.as_flow(self.eval_flow(node.expression))
             self.consume(inner, "none", None, "negated in forward")
-            return OPAQUE
+            return head_part(inner)
         if kind is cst.Subscript:
             if self.is_attention_registry(node.value):  # ALL_ATTENTION_FUNCTIONS[impl]
                 return ATTENTION_KERNEL
@@ -2651,6 +2672,11 @@ class Context:
             return self.functional(fname, call, args)
         if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
             return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
+        if q is not None and q.startswith("torch.distributions."):  # Normal(mu, std): what a policy returns
+            flows = [self.as_flow(self.eval_flow(arg.value)) for arg in call.args]
+            for flow in flows:
+                self.consume(flow, "unknown", None, f"goes into `{short_code(func)}(...)`")
+            return head_part(*flows)
         idiom = self.transformers_call(call, q, args)
         if idiom is not None:
             return idiom
@@ -2894,7 +2920,7 @@ class Context:
         self.consume(receiver, "none", None, f".{method}() in forward")
         for arg in call.args:
             self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"argument of .{method}()")
-        return OPAQUE
+        return head_part(receiver) if method in catalogue.ELEMENTWISE_FUNCTIONS else OPAQUE
 
     def functional(self, fname: str, call: cst.Call, args: list) -> object:
         inputs = [self.as_flow(self.eval_flow(a.value)) for a in args]
@@ -2923,7 +2949,7 @@ class Context:
         for arg in call.args:
             if arg.keyword is not None:
                 self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"goes into torch `{fname}`")
-        return OPAQUE
+        return head_part(*inputs) if fname in catalogue.ELEMENTWISE_FUNCTIONS else OPAQUE
 
     def inline_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
         ctx = Context(self.fa, self.cls, fn, self.depth + 1)

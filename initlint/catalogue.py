@@ -190,6 +190,11 @@ FAMILY = {
     "unknown": "unknown",
 }
 
+# Bounded activations whose output, when the model returns it, is the model's output (a generator's
+# image, a policy's action or log-std): such a layer is an output head, its scale a choice. A
+# ReLU-like output returned by a top-level class is features for a model elsewhere.
+HEAD_FAMILIES = ("tanh", "sigmoid")
+
 DEFAULT_PARAM = {"leaky_relu": 0.01, "prelu": 0.25, "rrelu": (1.0 / 8 + 1.0 / 3) / 2, "elu": 1.0, "celu": 1.0}
 
 _DISPLAY = {
@@ -292,6 +297,17 @@ TRANSPARENT_FUNCTIONS = frozenset(
         "adaptive_max_pool2d", "adaptive_max_pool3d", "flatten", "reshape", "view", "permute",
         "transpose", "contiguous", "squeeze", "unsqueeze", "pad", "add", "add_", "clone",
         "mean", "view_as", "reshape_as", "movedim", "swapaxes", "unflatten", "float", "to",
+    }
+)  # fmt: skip
+
+# Elementwise functions and tensor methods after which an activation's output is still what it
+# was for the model: a rescaled or clamped Tanh that the model returns is an output head
+# (`torch.exp(log_std.clamp(-20, 2))`, `dist.rsample()`). Layers' own outputs meet no activation there.
+ELEMENTWISE_FUNCTIONS = frozenset(
+    {
+        "exp", "exp_", "log", "log_", "log1p", "expm1", "clamp", "clamp_", "clip", "clip_", "abs", "abs_",
+        "neg", "neg_", "sqrt", "rsqrt", "square", "pow", "pow_", "mul", "mul_", "div", "div_", "sub", "sub_",
+        "true_divide", "cat", "stack", "rsample", "sample",
     }
 )  # fmt: skip
 

@@ -349,11 +349,9 @@ def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optiona
         return f"{layer.layer_type}'s weight does not exist until the first forward; initialise it after that"
     if layer.activation in NEVER_FIX_ACTIVATIONS:
         return NEVER_FIX_ACTIVATIONS[layer.activation]
-    if layer.output_head and catalogue.FAMILY.get(layer.activation) == "tanh":
-        # A bounded activation whose output the model returns is an output layer (a generator's
-        # image, a policy's mean). A ReLU-like output returned by a top-level class is a block's
-        # features, used by a model in another file, so it is still fixed.
-        return "its activation's output is what the model returns (an output head): its init is a choice, not a fact"
+    if layer.output_head and catalogue.FAMILY.get(layer.activation) in catalogue.HEAD_FAMILIES:
+        act = catalogue.display_name(layer.activation, layer.activation_param)
+        return f"the model returns this {act}'s output (an output head): its init is a choice, not a fact"
     if catalogue.recommend(layer.activation, layer.activation_param) is None:
         return f"no recommended init for {layer.activation}"
     if plan is None:

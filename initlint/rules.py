@@ -69,11 +69,24 @@ class DefaultInitRule(Rule):
         act = catalogue.display_name(layer.activation, layer.activation_param)
         ratio = rec.gain / catalogue.DEFAULT_GAIN
         use = layer.recommended or "; ".join(rec.calls(f"{layer.name or 'layer'}.weight"))
+        if is_head(layer):
+            yield self.finding(
+                layer,
+                f"{_where(layer)} is an output head: it is followed by {act} ({layer.activation_evidence}), whose "
+                f"output the model returns, and keeps the default init, {ratio:.2f}x below {act}'s gain; "
+                f"if that small start is not a choice, use {use}",
+            )
+            return
         yield self.finding(
             layer,
             f"{_where(layer)} is followed by {act} ({layer.activation_evidence}) but keeps the default init, "
             f"{ratio:.2f}x too small in std for it; use {use}",
         )
+
+
+def is_head(layer: Layer) -> bool:
+    """A layer whose bounded activation's output is what the model returns (never autofixed)."""
+    return layer.output_head and catalogue.FAMILY.get(layer.activation) in catalogue.HEAD_FAMILIES
 
 
 class ReluDefaultInit(DefaultInitRule):
