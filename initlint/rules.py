@@ -114,11 +114,13 @@ class TanhDefaultInit(DefaultInitRule):
 
 
 class SigmoidDefaultInit(DefaultInitRule):
-    """A Conv/Linear followed by Sigmoid, Hardsigmoid or LogSigmoid left on the default init instead of gain 1."""
+    """A Conv/Linear followed by Sigmoid, Hardsigmoid or LogSigmoid left on the default init instead of gain 1. Off by default: mostly heads and gates."""
 
     code = "IL104"
     name = "sigmoid-default-init"
     families = ("sigmoid",)
+    # Never fixable, and in real code nearly always a head or a gate (issue 16's sample: none worth acting on).
+    enabled_by_default = False
 
 
 class SeluDefaultInit(DefaultInitRule):

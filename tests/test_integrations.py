@@ -356,6 +356,16 @@ def test_flake8_plugin_reports_what_check_reports_on_the_rule_book():
     assert flake8_findings(["examples/model.py"], ROOT) == default
 
 
+def test_flake8_keeps_il104_off_by_default_as_initlint_does(tmp_path):
+    gate = FLAGGED.replace("torch.tanh(", "torch.sigmoid(")
+    assert gate != FLAGGED
+    (tmp_path / "model.py").write_text(gate)
+    default = flake8_findings(["model.py"], tmp_path)
+    assert "IL104" not in {code for *_, code in default} and default == initlint_findings(["model.py"], tmp_path)
+    chosen = flake8_findings(["--extend-select", "IL104", "model.py"], tmp_path)
+    assert "IL104" in {code for *_, code in chosen}
+
+
 def test_flake8_columns_are_initlints(tmp_path):
     (tmp_path / "model.py").write_text(FLAGGED.replace("self.fc1 = nn.Linear", "self.fc1 =    nn.Linear"))
     done = sh([sys.executable, "-m", "flake8", "--isolated", "--select", "IL", "model.py"], tmp_path)
