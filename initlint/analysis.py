@@ -133,11 +133,12 @@ def activated(flow: "Flow") -> "Flow":
     return Flow(frozenset({ActivationOutput(sites)})) if sites else Flow()
 
 
-def head_part(*flows: "Flow") -> "Flow":
-    """The activation outputs among these flows. Rescaling (`scale * torch.tanh(x) + shift`), exp,
-    clamp or a torch.distributions object keep a model's output what it is, an output head, while
-    the layers' own flows meet no activation there."""
-    return Flow(frozenset(s for flow in flows for s in flow.sites if isinstance(s, ActivationOutput)))
+def head_part(flow: "Flow") -> "Flow":
+    """The activation outputs in a flow that is rescaled by constants (`scale * torch.tanh(x) + shift`,
+    exp, clamp): the model's output is still what it was, an output head, while the layers' own
+    flows meet no activation there. The caller checks that the other operands are constants: a
+    product of two tensors (`x * gate`) is not a rescale, and a gate's output is not the model's."""
+    return Flow(frozenset(s for s in flow.sites if isinstance(s, ActivationOutput)))
 
 
 def feed_layer(flow: "Flow") -> None:
@@ -2592,11 +2593,13 @@ class Context:
             op = short_code(node.operator).strip() or "op"
             self.consume(left, "none", None, f"`{op}` in forward")
             self.consume(right, "none", None, f"`{op}` in forward")
-            return head_part(left, right)
+            if self.is_constant(node.right):
+                return head_part(left)
+            return head_part(right) if self.is_constant(node.left) else OPAQUE
         if kind is cst.UnaryOperation:
             inner = self.as_flow(self.eval_flow(node.expression))
             self.consume(inner, "none", None, "negated in forward")
-            return head_part(inner)
+            return head_part(inner) if isinstance(node.operator, cst.Minus) else OPAQUE
         if kind is cst.Subscript:
             if self.is_attention_registry(node.value):  # ALL_ATTENTION_FUNCTIONS[impl]
                 return ATTENTION_KERNEL
@@ -2676,7 +2679,7 @@ class Context:
             flows = [self.as_flow(self.eval_flow(arg.value)) for arg in call.args]
             for flow in flows:
                 self.consume(flow, "unknown", None, f"goes into `{short_code(func)}(...)`")
-            return head_part(*flows)
+            return Flow(frozenset().union(*(head_part(flow).sites for flow in flows)))
         idiom = self.transformers_call(call, q, args)
         if idiom is not None:
             return idiom
@@ -2920,7 +2923,9 @@ class Context:
         self.consume(receiver, "none", None, f".{method}() in forward")
         for arg in call.args:
             self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"argument of .{method}()")
-        return head_part(receiver) if method in catalogue.ELEMENTWISE_FUNCTIONS else OPAQUE
+        if method in catalogue.ELEMENTWISE_FUNCTIONS and all(self.is_constant(arg.value) for arg in call.args):
+            return head_part(receiver)
+        return OPAQUE
 
     def functional(self, fname: str, call: cst.Call, args: list) -> object:
         inputs = [self.as_flow(self.eval_flow(a.value)) for a in args]
@@ -2949,7 +2954,22 @@ class Context:
         for arg in call.args:
             if arg.keyword is not None:
                 self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"goes into torch `{fname}`")
-        return head_part(*inputs) if fname in catalogue.ELEMENTWISE_FUNCTIONS else OPAQUE
+        if fname in catalogue.ELEMENTWISE_FUNCTIONS and all(self.is_constant(a.value) for a in call.args[1:]):
+            return head_part(first)
+        return OPAQUE
+
+    def is_constant(self, node: cst.BaseExpression) -> bool:
+        """An expression of literals, globals and attributes of self that are not modules
+        (`self.max_action`, `LOG_STD_MAX - LOG_STD_MIN`): no call, no local tensor."""
+        for part in _walk_nodes(node):
+            if isinstance(part, cst.Call):
+                return False
+            if isinstance(part, cst.Name) and part.value in self.env and part.value != self.self_name:
+                return False
+            if isinstance(part, cst.Attribute) and dotted(part.value) == self.self_name and isinstance(
+                    self.attrs.get(part.attr.value), (Flow, LayerV, ActV, TransparentV, ChainV, InstV)):  # fmt: skip
+                return False
+        return True
 
     def inline_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
         ctx = Context(self.fa, self.cls, fn, self.depth + 1)

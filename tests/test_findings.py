@@ -154,3 +154,27 @@ def test_a_blocks_tanh_is_judged_at_the_top_level_model():
     only_model = BLOCKS.split("class Returned")[0]
     assert not layers_of(only_model)[("Block", "fc")].output_head
     assert findings(only_model)[("Block", "fc", "IL103")].fix is not None
+
+
+GATES = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Gate(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.g = nn.Linear(8, 8)
+        self.t = nn.Linear(8, 8)
+
+    def forward(self, x, h):
+        h = (1 - torch.sigmoid(x)) * h
+        return x * torch.sigmoid(self.g(x)) + h * torch.tanh(self.t(x)).clamp(min=h)
+"""
+
+
+def test_a_gate_that_multiplies_a_signal_is_not_a_head():
+    layers = layers_of(GATES)
+    assert not layers[("Gate", "g")].output_head and not layers[("Gate", "t")].output_head
+    assert findings(GATES)[("Gate", "t", "IL103")].fix is not None
