@@ -1508,14 +1508,46 @@ class FileAnalysis:
                                  if any(key in evidence for _, _, evidence in site.outcomes)],  # fmt: skip
         )
         rec = catalogue.recommend(activation, param)
-        weight = site.weight or (f"{site.name}.weight" if site.name else "weight")
+        layer.weight = site.weight or self._weight_from_name(site)
+        layer.container = None if layer.weight else self._container_of(site)
         if rec is not None:
-            layer.recommended = "; ".join(rec.calls(weight, init_alias or "torch.nn.init"))
+            layer.recommended = catalogue.one_line(catalogue.init_code(
+                rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
         layer.fix = self._fix_plan(site, spans, lines)
         if layer.fix.reason is None and CONSTRUCTOR_DEFAULT.search(evidence):
             # Callers in other files may pass another activation than the default.
             layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
         return layer
+
+    def _weight_from_name(self, site: Site) -> Optional[str]:
+        """`self.features[0].weight` from the named_modules() name `features.0`, where every part
+        of the name is an attribute or an index (no `*`: one layer, not each of a loop's)."""
+        if site.class_name is None or not site.name or "*" in site.name:
+            return None
+        expr = "self"
+        for part in site.name.split("."):
+            if part.isdigit():
+                expr += f"[{part}]"
+            elif part.isidentifier():
+                expr += f".{part}"
+            else:
+                return None
+        return f"{expr}.weight"
+
+    def _container_of(self, site: Site) -> Optional[str]:
+        """`self.blocks` when the layer is named `blocks.*` and every element of that container
+        is this layer: a loop over it is then the init (for layer in self.blocks: ...)."""
+        cls = self.classes.get(site.class_name) if site.class_name else None
+        attr = site.name[: -len(".*")] if site.name and site.name.endswith(".*") else None
+        if cls is None or attr is None or not attr.isidentifier():
+            return None
+        holder = cls.attrs.get(attr)
+        if not isinstance(holder, ChainV):
+            return None
+        elements = list(_flatten(holder.items))
+        if elements and all(isinstance(e, LayerV) and e.site is site for e in elements):
+            return f"self.{attr}"
+        return None
 
     def _fix_plan(self, site: Site, spans: dict, lines: list) -> FixPlan:
         if catalogue.is_lazy(site.layer_type):

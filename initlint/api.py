@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator, Optional, Union
 
 from . import __version__, sources
 from .config import Config, ConfigError, apply_overrides, load as load_config
-from .model import Edit, FileError, Finding, Fix, file_model_from_json, file_model_to_json
+from .model import Edit, FileError, Finding, Fix, FixOptions, file_model_from_json, file_model_to_json
 
 # A file that mentions none of these cannot hold a layer site (the analysis only knows
 # Conv*/Linear classes by name) nor a gain name IL204 reads (`calculate_gain(...)`, a
@@ -610,7 +610,8 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
         file_model, tree = analysis.analyze_with_tree(source.text, source.path)
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
-    chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
+    options = FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
+    chosen = [rules.RULES_BY_CODE[code](options) for code in settings.codes]
     findings = rules.run_rules(file_model, chosen)
     findings = suppress(findings, source.text, _ignored_for(source.path, settings))
     if not findings:
@@ -618,7 +619,6 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
     from . import fixer  # only files with findings need it
 
     if any(f.code in fixer.FIXABLE_CODES for f in findings):
-        options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
         for unfixable in fixer.attach_fixes(findings, file_model, options, source.text, tree):
             unfixable.finding.no_fix = unfixable.reason
     return findings, None

@@ -156,6 +156,44 @@ class Recommendation:
         return lines
 
 
+def init_code(
+    rec: Recommendation,
+    weight: str,
+    init_module: str = "nn.init",
+    distribution: str = "uniform",
+    mode: str = "fan_in",
+    bias: str = "keep",
+    loop_over: Optional[str] = None,
+    unit: str = "    ",
+) -> list[str]:
+    """The statements that give a layer (or, with `loop_over`, every layer of a container, bound
+    to the name `weight` is read from) its init, as `--fix` inserts them and as messages show
+    them: one renderer, so the two cannot differ. Nested bodies are indented by `unit`."""
+    body = rec.calls(weight, init_module, distribution, mode)
+    if bias == "zeros" and weight.endswith(".weight"):
+        # whether the layer has a bias is not known statically: the guard asks at run time
+        module = weight[: -len(".weight")]
+        body += [f"if {module}.bias is not None:", f"{unit}{init_module}.zeros_({module}.bias)"]
+    if loop_over is None:
+        return body
+    variable = weight.split(".", 1)[0]
+    return [f"for {variable} in {loop_over}:"] + [unit + line for line in body]
+
+
+def one_line(lines: list[str]) -> str:
+    """Statements from `init_code` on one line, for a message: `for x in y: a; b`."""
+    out, comments = "", []
+    for line in lines:
+        text, _, comment = line.strip().partition("  # ")  # a comment would swallow what follows it
+        if comment:
+            comments.append(comment)
+        if not out:
+            out = text
+        else:
+            out += (" " if out.endswith(":") else "; ") + text
+    return out + "".join(f"  # {comment}" for comment in comments)
+
+
 def _short(x: float) -> str:
     return f"{x:.6g}"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar, Iterator, Optional
 
 from . import catalogue
-from .model import FileModel, Finding, Layer
+from .model import FileModel, Finding, FixOptions, Layer
 
 # Relative gain error an explicit init may have before it counts as wrong for its activation.
 GAIN_TOLERANCE = 0.10
@@ -22,6 +22,23 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     enabled_by_default: ClassVar[bool] = True
+
+    def __init__(self, options: object = None) -> None:
+        # fix-distribution / fix-mode / fix-bias: messages show the code `--fix` would insert
+        self.options = FixOptions.coerce(options)
+
+    def use(self, layer: Layer, file: FileModel) -> str:
+        """The init to write for this layer, rendered as `--fix` renders it (catalogue.init_code)."""
+        rec = catalogue.recommend(layer.activation, layer.activation_param)
+        if rec is None:
+            return "no init to recommend"
+        loop = (layer.fix.loop_over if layer.fix else None) or layer.container
+        weight = "layer.weight" if loop or not layer.weight else layer.weight
+        opts = self.options
+        code = catalogue.one_line(catalogue.init_code(
+            rec, weight, file.init_alias or "torch.nn.init", opts.distribution, opts.mode, opts.bias, loop))
+        # no single expression reaches the layer: say which layers the call is for
+        return code if loop or layer.weight else f"{code} for each layer built here"
 
     def check_layer(self, layer: Layer, file: FileModel) -> Iterator[Finding]:
         return iter(())
@@ -68,7 +85,7 @@ class DefaultInitRule(Rule):
             return
         act = catalogue.display_name(layer.activation, layer.activation_param)
         ratio = rec.gain / catalogue.DEFAULT_GAIN
-        use = layer.recommended or "; ".join(rec.calls(f"{layer.name or 'layer'}.weight"))
+        use = self.use(layer, file)
         if is_head(layer):
             yield self.finding(
                 layer,
@@ -181,7 +198,7 @@ class XavierBeforeRelu(Rule):
             layer,
             f"{_where(layer)} is initialised with `{call.text}` (line {call.line}) but is followed by {act}: "
             f"Xavier assumes a linear or tanh unit (gain {given:.3f}), {act} calls for gain {rec.gain:.3f}; "
-            f"use {layer.recommended}",
+            f"use {self.use(layer, file)}",
         )
 
 
@@ -205,7 +222,7 @@ class KaimingNonlinearityMismatch(Rule):
         yield self.finding(
             layer,
             f"{_where(layer)} is initialised with `{call.text}` (line {call.line}), gain {gain:.3f}, "
-            f"but is followed by {act}, which calls for gain {rec.gain:.3f}; use {layer.recommended}",
+            f"but is followed by {act}, which calls for gain {rec.gain:.3f}; use {self.use(layer, file)}",
         )
 
 
@@ -236,7 +253,7 @@ class LeakySlopeMismatch(Rule):
         yield self.finding(
             layer,
             f"{_where(layer)} is initialised with `{call.text}` (line {call.line}), slope a={call.a or 0:g}, "
-            f"but is followed by {act} with slope {slope:g}; use {layer.recommended}",
+            f"but is followed by {act} with slope {slope:g}; use {self.use(layer, file)}",
         )
 
 
@@ -302,8 +319,11 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
 RULES_BY_CODE = {cls.code: cls for cls in ALL_RULES}
 
 
-def select_rules(select: Optional[list[str]] = None, ignore: Optional[list[str]] = None) -> list[Rule]:
-    """Rules enabled by --select/--ignore (codes or prefixes, `ALL`), ruff-style."""
+def select_rules(
+    select: Optional[list[str]] = None, ignore: Optional[list[str]] = None, options: object = None
+) -> list[Rule]:
+    """Rules enabled by --select/--ignore (codes or prefixes, `ALL`), ruff-style; `options`: the
+    fix options their messages render (a FixOptions, a mapping or a config object)."""
 
     def matches(code: str, patterns: list[str]) -> bool:
         return any(p == "ALL" or code.startswith(p) for p in patterns)
@@ -312,7 +332,7 @@ def select_rules(select: Optional[list[str]] = None, ignore: Optional[list[str]]
     for cls in ALL_RULES:
         on = matches(cls.code, select) if select else cls.enabled_by_default
         if on and not (ignore and matches(cls.code, ignore)):
-            chosen.append(cls())
+            chosen.append(cls(options))
     return chosen
 
 

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from initlint import fixer
+from initlint import catalogue, fixer
 from initlint.analysis import analyze
 from initlint.rules import run_rules, select_rules
 
@@ -178,3 +178,133 @@ def test_a_gate_that_multiplies_a_signal_is_not_a_head():
     layers = layers_of(GATES)
     assert not layers[("Gate", "g")].output_head and not layers[("Gate", "t")].output_head
     assert findings(GATES)[("Gate", "t", "IL103")].fix is not None
+
+
+# -- messages that are Python, and no_fix reasons that fit the finding ---------------------
+
+from initlint.model import FixOptions  # noqa: E402
+
+
+def test_a_layer_named_with_a_star_gets_a_loop_over_its_container_not_a_wildcard():
+    source = """
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Stack(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList()
+            for _ in range(3):
+                self.blocks.append(nn.Linear(8, 8))
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = F.relu(block(x))
+            return x
+    """
+    finding = findings(source)[("Stack", "blocks.*", "IL101")]
+    assert "*" not in finding.message.split("; use ", 1)[1]
+    assert finding.message.endswith('use for layer in self.blocks: nn.init.kaiming_uniform_(layer.weight, nonlinearity="relu")')
+
+
+def test_a_container_with_other_modules_names_the_layers_built_here():
+    source = """
+    import torch.nn as nn
+
+    class Mlp(nn.Module):
+        def __init__(self):
+            super().__init__()
+            layers = []
+            for _ in range(3):
+                layers += [nn.Linear(8, 8), nn.ReLU()]
+            self.net = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.net(x)
+    """
+    [finding] = [f for key, f in findings(source).items() if key[2] == "IL101"]
+    use = finding.message.split("; use ", 1)[1]
+    assert "*" not in use
+    assert use == 'nn.init.kaiming_uniform_(layer.weight, nonlinearity="relu") for each layer built here'
+
+
+def test_a_layer_without_a_binding_is_named_by_its_attribute_path():
+    source = """
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.LazyConv2d(8, 3), nn.ReLU())
+
+        def forward(self, x):
+            return self.features(x)
+    """
+    finding = findings(source)[("Net", "features.0", "IL101")]
+    assert finding.message.endswith('use nn.init.kaiming_uniform_(self.features[0].weight, nonlinearity="relu")')
+    assert finding.fix is None and "LazyConv2d" in finding.no_fix
+
+
+OPTIONS = FixOptions("normal", "fan_out", "zeros")
+MLP = """
+import torch
+import torch.nn as nn
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.gate = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.gate(torch.relu(self.fc(x))).tanh().sum()
+"""
+
+
+def test_messages_render_the_configured_fix_options_as_the_fix_inserts_them():
+    source = textwrap.dedent(MLP)
+    model = analyze(source, "m.py")
+    found = run_rules(model, select_rules(None, None, OPTIONS))
+    fixer.attach_fixes(found, model, OPTIONS, source)
+    for finding in found:
+        use = finding.message.split("; use ", 1)[1]
+        inserted = [line for edit in finding.fix.edits for line in edit.content.splitlines()]
+        assert catalogue.one_line(inserted) == use
+        assert 'kaiming_normal_' in use and 'mode="fan_out"' in use and "zeros_(self." in use
+
+
+SUBCLASS = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Base(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return F.gelu(self.fc(x))
+
+class Head(Base):
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+
+@pytest.mark.parametrize(
+    "source, key, select, reason",
+    [
+        (SUBCLASS, ("Base", "fc", "IL106"), None, "this line also builds `Head.fc`, followed by no activation"),
+        (HEADS, ("Td3", "l1", "IL103"), None, "the model returns this Tanh's output (an output head)"),
+        (GATES.replace("torch.tanh(self.t(x))", "self.t(x)"), ("Gate", "g", "IL104"), ["IL104"],
+         "a layer followed by Sigmoid is an output head or a gate"),
+        (MLP.replace("nn.Linear(8, 8)\n        self.gate", "nn.LazyLinear(8)\n        self.gate"), ("Mlp", "fc", "IL101"),
+         None, "LazyLinear's weight does not exist until the first forward"),
+    ],
+)
+def test_each_no_fix_reason_speaks_of_the_findings_own_layer(source, key, select, reason):
+    finding = findings(source, select)[key]
+    assert finding.fix is None and finding.no_fix.startswith(reason)
+    act = finding.message.split(" by ", 1)[1].split(" ", 1)[0]
+    assert "no activation" not in finding.no_fix or key == ("Base", "fc", "IL106")
+    assert act in ("GELU", "Tanh", "Sigmoid", "ReLU")

@@ -40,7 +40,7 @@ def fix_path(path: Path, options: FixOptions, file_model: FileModel = None):
     data = path.read_bytes()
     text = fixer.decode_source(data).text
     file_model = file_model or analysis.analyze(text, str(path))
-    findings = run_rules(file_model, select_rules())
+    findings = run_rules(file_model, select_rules(None, None, options) + select_rules(["IL104"], None, options))
     unfixable = fixer.attach_fixes(findings, file_model, options, text)
     # Unsafe fixes too: whatever the fixer writes must give the right std.
     return fixer.fix_file(str(path), findings, data, unsafe=True), findings, unfixable
