@@ -128,7 +128,7 @@ class Recommendation:
     gain: float  # std = gain / sqrt(fan) under the kaiming scheme
     nonlinearity: str  # the name passed to kaiming_*_
     a: Optional[float]  # negative slope passed to kaiming_*_ (leaky family)
-    extra_scale: Optional[float]  # multiply after a 'linear' kaiming call (no torch name)
+    extra_scale: Optional[float]  # a gain torch has no name for: the std of a plain normal_ call, over sqrt(fan)
     always_normal: bool  # SELU: LeCun normal, whatever the configured distribution
     why: str  # where the number comes from, one line
 
@@ -143,6 +143,15 @@ class Recommendation:
         mode: str = "fan_in",
     ) -> list[str]:
         """Source lines (no indentation) that give `weight` this init."""
+        if self.extra_scale is not None:
+            # A gain torch has no name for: one normal_ call whose std names its parts, the gain
+            # (its origin in the comment) over sqrt(fan), the fan read off the weight as torch
+            # reads it (weight[0] is one output unit's fan_in weights, weight[:, 0] one input's
+            # fan_out ones, for Linear, ConvNd and ConvTransposeNd alike). Normal whatever
+            # fix-distribution says: a uniform_ call would need its bound twice, or a new name.
+            fan = f"{weight}[0].numel()" if mode == "fan_in" else f"{weight}[:, 0].numel()"
+            std = f"{self.extra_scale:.5f} / {fan} ** 0.5"
+            return [f"{init_module}.normal_({weight}, std={std})  # {self.why}, over sqrt({mode})"]
         dist = "normal" if self.always_normal else distribution
         args = [weight]
         if self.a is not None:

@@ -25,9 +25,9 @@ Choices, and why:
   (their weight is an `UninitializedParameter` until the first forward; a hook that
   re-inits after materialisation is more machinery than a linter should write into user
   code, so they are reported as unfixable instead).
-- Gains torch has no name for (GELU, SiLU, Mish, ELU...): `kaiming_*_(w, nonlinearity="linear")`
-  (std 1/sqrt(fan)) then `w.data.mul_(g)` with a comment naming the activation and the
-  formula of g, so the weight gets std g/sqrt(fan) and a reader sees where g comes from.
+- Gains torch has no name for (GELU, SiLU, Mish, ELU...): one `normal_(w, std=g / w[0].numel() ** 0.5)`
+  with a comment naming the activation and the formula of g (catalogue.Recommendation.calls;
+  rules/IL106/README.md says why this spelling).
 - Applicability: "safe", or "unsafe" when the fix rests on an assumption the file cannot
   prove: the plan carries an `unsafe_reason` (e.g. an activation that is a constructor
   parameter's default, which callers in other files may override), or the call goes after

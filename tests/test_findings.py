@@ -308,3 +308,28 @@ def test_each_no_fix_reason_speaks_of_the_findings_own_layer(source, key, select
     act = finding.message.split(" by ", 1)[1].split(" ", 1)[0]
     assert "no activation" not in finding.no_fix or key == ("Base", "fc", "IL106")
     assert act in ("GELU", "Tanh", "Sigmoid", "ReLU")
+
+
+def test_verify_fix_line_and_its_reinit_share_the_il106_spelling():
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+    from initlint.runtime.weights import reinit_as_fixed
+
+    class Mlp(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(256, 512)
+            self.out = torch.nn.Linear(512, 4)
+
+        def forward(self, x):
+            return self.out(torch.nn.functional.gelu(self.fc(x)))
+
+    model = Mlp()
+    [row] = [r for r in verify(model, torch.randn(2, 256)).layers if r.layer == "fc"]
+    assert row.fix == "nn.init.normal_(model.fc.weight, std=1.53353 / model.fc.weight[0].numel() ** 0.5)" \
+        "  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)"
+    torch.manual_seed(0)
+    reinit_as_fixed(model.fc.weight, "gelu", None)
+    got = model.fc.weight.detach().double().std().item()
+    assert abs(got / (catalogue.recommend("gelu").gain / 256**0.5) - 1) < 0.02
+    assert verify(model, torch.randn(2, 256)).layers[0].verdict == "ok"
