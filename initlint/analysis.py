@@ -95,6 +95,9 @@ class Site:
     output_head: bool = False  # its activation's output is what a top-level model returns
     init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
     open_output: Optional[str] = None  # the unused class whose output it is ("none" / a head); others may use it
+    norm: Optional[str] = None  # a norm its output goes through before any activation (conv -> BN -> ReLU)
+    feeds: set = field(default_factory=set)  # layers its output (after its activation) goes into
+    residual: bool = False  # its output is added to another signal (x + branch(x))
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -109,6 +112,7 @@ class InputSite:
     owner: str
     outcomes: list = field(default_factory=list)
     feeds_layer: bool = False  # the module's input reaches a Conv/Linear of it
+    first_layers: set = field(default_factory=set)  # those Conv/Linear sites
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -141,11 +145,35 @@ def head_part(flow: "Flow") -> "Flow":
     return Flow(frozenset(s for s in flow.sites if isinstance(s, ActivationOutput)))
 
 
-def feed_layer(flow: "Flow") -> None:
-    """The flow goes into a Conv/Linear: activations in it are inside the model, not heads."""
+def feed_layer(flow: "Flow", layers: Iterable["Site"]) -> None:
+    """The flow goes into these Conv/Linear layers: activations in it are inside the model, not
+    heads, and the layers it comes from compound with them (the chain an impact is counted on)."""
     for site in flow.sites:
         if isinstance(site, (ActivationOutput, InputSite)):
             site.feeds_layer = True
+        if isinstance(site, InputSite):
+            site.first_layers.update(layers)
+        for source in site.sites if isinstance(site, ActivationOutput) else [site] if isinstance(site, Site) else []:
+            source.feeds.update(layers)
+
+
+def note_norm(flow: "Flow", what: str) -> None:
+    """A norm on the flow: the layers it comes from (before any activation) are followed by a norm."""
+    name = what.rsplit(".", 1)[-1].split(" ", 1)[0]
+    if name in catalogue.NORM_MODULES or name in catalogue.NORM_FUNCTIONS:
+        for site in flow.sites:
+            if isinstance(site, Site) and site.norm is None:
+                site.norm = name
+
+
+def note_residual(*flows: "Flow") -> None:
+    """`x + branch(x)`: the layers whose output is added to another signal end a residual branch."""
+    carriers = [flow for flow in flows if flow.sites]
+    if len(carriers) > 1:
+        for flow in carriers:
+            for site in flow.sites:
+                if isinstance(site, Site):
+                    site.residual = True
 
 
 AnySite = Union[Site, InputSite]
@@ -1386,6 +1414,7 @@ class FileAnalysis:
         fm.init_alias = init_alias
         if self.import_end_stmt is not None and id(self.import_end_stmt) in spans:
             fm.import_line = _end_line(spans[id(self.import_end_stmt)])
+        chains = self._chains([site for _, site in all_sites])
         modules: dict[str, ModuleModel] = {}
         seen_positions: set = set()
         for class_name, site in all_sites:
@@ -1399,6 +1428,7 @@ class FileAnalysis:
             seen_positions.add(key)
             real_name = self.classes[class_name].node.name.value if class_name else None  # Block@2 -> Block
             layer = self._layer(site, real_name, line, col, end_line, end_col, spans, lines, init_alias)
+            self._impact(layer, site, chains.get(id(site), [site]))
             if class_name is None:
                 fm.free_layers.append(layer)
             else:
@@ -1518,6 +1548,48 @@ class FileAnalysis:
             # Callers in other files may pass another activation than the default.
             layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
         return layer
+
+    def _chains(self, sites: list) -> dict:
+        """id(site) -> the sites of its chain: layers linked output -> (activation) -> input with no
+        norm after the first of each link (union-find over the `feeds` links)."""
+        parent = {id(site): site for site in sites}
+        ids = {id(site) for site in sites}
+
+        def root(site: Site) -> Site:
+            while parent[id(site)] is not site:
+                parent[id(site)] = parent[id(parent[id(site)])]
+                site = parent[id(site)]
+            return site
+
+        for site in sites:
+            if site.norm is not None:
+                continue
+            for target in site.feeds:
+                if id(target) in ids:
+                    a, b = root(site), root(target)
+                    if a is not b:
+                        parent[id(a)] = b
+        groups: dict = {}
+        for site in sites:
+            groups.setdefault(id(root(site)), []).append(site)
+        return {id(site): groups[id(root(site))] for site in sites}
+
+    def _impact(self, layer: Layer, site: Site, chain: list) -> None:
+        """Norm after it, a residual branch, and the chain's impact on the forward signal."""
+        layer.norm_after = site.norm
+        layer.residual_branch = bool(site.feeds) and not site.residual and all(
+            target.residual and resolve_outcomes(target.outcomes)[0] == "none" for target in site.feeds)  # fmt: skip
+        layer.chain = len(chain)
+        if site.norm is not None or layer.residual_branch:
+            layer.impact = 1.0  # renormalised right away / added to a stream that keeps its scale
+            return
+        shrinks = []
+        for member in chain:
+            if member.norm is None:
+                activation, param, _ = resolve_outcomes(member.outcomes)
+                init = member.init_state or ("explicit" if member.explicit_init else "default")
+                shrinks.append(catalogue.shrink(activation, param, init))
+        layer.impact = catalogue.chain_impact(shrinks)
 
     def _weight_from_name(self, site: Site) -> Optional[str]:
         """`self.features[0].weight` from the named_modules() name `features.0`, where every part
@@ -2520,12 +2592,13 @@ class Context:
             return Flow(frozenset({exit_site}))
         if isinstance(value, LayerV):
             self.consume(flow, "none", None, f"feeds another {value.site.layer_type} ({evidence})")
-            feed_layer(flow)
+            feed_layer(flow, [value.site])
             return Flow(frozenset({value.site}))
         if isinstance(value, ActV):
             self.consume(flow, value.activation, value.param, f"{value.evidence} ({evidence})")
             return activated(flow)
         if isinstance(value, TransparentV):
+            note_norm(flow, value.what)
             return flow
         if isinstance(value, ChainV):
             if value.kind == "alt":
@@ -2570,7 +2643,7 @@ class Context:
         inputs = [(summary.input_site, flow)] + [(summary.extra_inputs[name], extra) for name, extra in (extras or {}).items()]
         for site, given in inputs:
             if site.feeds_layer:
-                feed_layer(given)
+                feed_layer(given, site.first_layers)
             for activation, param, evidence in list(site.outcomes):
                 self.consume(given, activation, param, f"{evidence}, first in {what}")
             if not site.outcomes and given.sites and site not in summary.exits:
@@ -2621,6 +2694,7 @@ class Context:
             left = self.as_flow(self.eval_flow(node.left))
             right = self.as_flow(self.eval_flow(node.right))
             if isinstance(node.operator, cst.Add):
+                note_residual(left, right)
                 return Flow(left.sites | right.sites)
             op = short_code(node.operator).strip() or "op"
             self.consume(left, "none", None, f"`{op}` in forward")
@@ -2950,6 +3024,7 @@ class Context:
             for arg in call.args:
                 extra = self.as_flow(self.eval_flow(arg.value))
                 if method in ("add", "add_"):
+                    note_residual(receiver, extra)
                     receiver = Flow(receiver.sites | extra.sites)
             return receiver
         self.consume(receiver, "none", None, f".{method}() in forward")
@@ -2973,7 +3048,9 @@ class Context:
                 self.consume(other, "none", None, f"argument of {fname}")
             return activated(first)
         if fname in catalogue.TRANSPARENT_FUNCTIONS:
+            note_norm(first, fname)
             if fname == "add":
+                note_residual(*inputs)
                 merged: set = set()
                 for flow in inputs:
                     merged |= flow.sites

@@ -64,6 +64,7 @@ class Settings:
     fix_distribution: str = "uniform"
     fix_mode: str = "fan_in"
     fix_bias: str = "keep"
+    min_impact: float = 1.0
     max_file_size: int = sources.DEFAULT_MAX_FILE_BYTES
     cache_dir: Optional[str] = None
 
@@ -71,7 +72,7 @@ class Settings:
         """Everything but the file that decides its findings and fix plans. The codes a
         path's per-file-ignores turn off are part of each entry's own key instead."""
         relevant = (__version__, self.codes, self.unsafe_fixes, self.fix_distribution, self.fix_mode,
-                    self.fix_bias, self.max_file_size)  # fmt: skip
+                    self.fix_bias, self.min_impact, self.max_file_size)  # fmt: skip
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def config_like(self) -> Config:
@@ -110,6 +111,7 @@ class Run:
     cache_dir: Optional[str] = None
     jobs: Optional[int] = None
     stdin_filename: Optional[str] = None
+    min_impact: Optional[float] = None  # overrides the config's `min-impact`
 
 
 def resolve(run: Run) -> tuple[Config, Settings]:
@@ -123,6 +125,7 @@ def resolve(run: Run) -> tuple[Config, Settings]:
         ignore=run.ignore,
         exclude=run.exclude,
         extend_exclude=run.extend_exclude,
+        min_impact=run.min_impact,
     )
     cache_dir = None
     if run.use_cache and not run.diff:
@@ -139,6 +142,7 @@ def resolve(run: Run) -> tuple[Config, Settings]:
         fix_distribution=config.fix_distribution,
         fix_mode=config.fix_mode,
         fix_bias=config.fix_bias,
+        min_impact=config.min_impact,
         max_file_size=config.max_file_size,
         cache_dir=cache_dir,
     )
@@ -612,7 +616,7 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
         return [], FileError(source.path, error.message, error.line, error.column)
     options = FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
     chosen = [rules.RULES_BY_CODE[code](options) for code in settings.codes]
-    findings = rules.run_rules(file_model, chosen)
+    findings = [f for f in rules.run_rules(file_model, chosen) if f.impact is None or f.impact >= settings.min_impact]
     findings = suppress(findings, source.text, _ignored_for(source.path, settings))
     if not findings:
         return findings, None
@@ -861,6 +865,8 @@ def finding_from_json(data: dict) -> Finding:
         class_name=data.get("class"),
         layer=data.get("layer"),
         no_fix=data.get("no_fix"),
+        impact=data.get("impact"),
+        severity=data.get("severity", "error"),
         fix=fix,
     )
 

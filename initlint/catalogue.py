@@ -334,6 +334,24 @@ TRANSPARENT_MODULES = frozenset(
         "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad2d",
     }
 )  # fmt: skip
+# The norms among them: after one, the forward signal no longer depends on the scale of the
+# weights before it (conv -> BatchNorm -> ReLU), only the early effective step size does.
+NORM_MODULES = frozenset(name for name in TRANSPARENT_MODULES if "Norm" in name and name != "LocalResponseNorm")
+NORM_FUNCTIONS = frozenset({"batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"})
+
+
+def shrink(activation: str, param: Optional[float], init: str) -> float:
+    """How many times too small a layer's std is for its activation: rec.gain / the default's
+    gain for a layer on the default init, 1 for any other (explicit, unknown, no recommendation)."""
+    rec = recommend(activation, param) if init == "default" else None
+    return max(1.0, rec.gain / DEFAULT_GAIN) if rec is not None else 1.0
+
+
+def chain_impact(shrinks: list[float]) -> float:
+    """The factor by which the forward signal's std shrinks over a chain of layers that compound
+    without a norm in between: each multiplies it by its own shrink (docs/why.md, "through depth")."""
+    return math.prod(shrinks)
+
 # Functions (torch.*, F.*) and tensor methods that are transparent in the same sense.
 TRANSPARENT_FUNCTIONS = frozenset(
     {

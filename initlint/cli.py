@@ -78,6 +78,12 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("--extend-exclude", multiple=True, metavar="PATTERN", help="Paths to leave out on top of the config's.")
 @click.option("-e", "--exit-zero", is_flag=True, help="Exit 0 even when findings are left.")
 @click.option(
+    "--min-impact",
+    type=click.FloatRange(min=0),
+    metavar="FACTOR",
+    help="Report IL1xx findings only where the signal's std shrinks at least FACTOR times (1: all; a layer a norm follows has 1).",
+)
+@click.option(
     "--output-format",
     type=click.Choice(OUTPUT_FORMATS),
     envvar="INITLINT_OUTPUT_FORMAT",
@@ -111,6 +117,7 @@ def check_command(
     exclude: tuple[str, ...],
     extend_exclude: tuple[str, ...],
     exit_zero: bool,
+    min_impact: Optional[float],
     output_format: str,
     output_file: Optional[str],
     statistics: bool,
@@ -147,6 +154,7 @@ def check_command(
         cache_dir=cache_dir,
         jobs=jobs,
         stdin_filename=stdin_filename,
+        min_impact=min_impact,
     )
     out_stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))

@@ -111,6 +111,10 @@ class Layer:
     open_output: Optional[str] = None  # "none" or a head only because no class of this file uses this class
     activation_defaults: list = field(default_factory=list)  # [class, param]: constructor defaults that chose the activation
     related: list = field(default_factory=list)  # [path, line]: where other files decided something about it
+    norm_after: Optional[str] = None  # a norm between it and its activation ("BatchNorm2d")
+    residual_branch: bool = False  # it and the layers it feeds end in a residual add (x + fc2(act(fc1(x))))
+    chain: int = 1  # layers in its chain: linked layer -> activation -> layer with no norm between
+    impact: float = 1.0  # how many times the chain's default inits shrink the forward signal's std (1: not at all)
     weight: Optional[str] = None  # Python for its weight where an init would go ("self.body[0].weight")
     container: Optional[str] = None  # a container every element of which is this layer ("self.blocks")
 
@@ -249,6 +253,8 @@ class Finding:
     layer: Optional[str] = None
     fix: Optional[Fix] = None
     no_fix: Optional[str] = None  # a fixable rule's finding without a fix: why not
+    impact: Optional[float] = None  # IL1xx: how many times its chain's default inits shrink the signal's std
+    severity: str = "error"  # "warning" where the signal does not compound (a norm follows, a residual branch)
 
     def as_json(self) -> dict:
         return {
@@ -263,6 +269,8 @@ class Finding:
             "layer": self.layer,
             "fix": asdict(self.fix) if self.fix else None,
             "no_fix": self.no_fix,
+            "impact": self.impact,
+            "severity": self.severity,
         }
 
 

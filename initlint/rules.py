@@ -94,11 +94,26 @@ class DefaultInitRule(Rule):
                 f"if that small start is not a choice, use {use}",
             )
             return
-        yield self.finding(
+        finding = self.finding(
             layer,
             f"{_where(layer)} is followed by {act} ({layer.activation_evidence}) but keeps the default init, "
-            f"{ratio:.2f}x too small in std for it; use {use}",
+            f"{ratio:.2f}x too small in std for it; {impact_note(layer)}; use {use}",
         )
+        finding.impact = layer.impact
+        if layer.norm_after or layer.residual_branch:
+            finding.severity = "warning"
+        yield finding
+
+
+def impact_note(layer: Layer) -> str:
+    """What the default init does to the forward signal, in the words of the message."""
+    if layer.norm_after:
+        return f"a {layer.norm_after} follows, so the forward signal does not depend on its scale (impact 1x)"
+    if layer.residual_branch:
+        return "it starts a residual branch added back to the stream, so nothing compounds (impact 1x)"
+    if layer.chain > 1:
+        return f"impact {layer.impact:.3g}x over a chain of {layer.chain} layers with no norm between"
+    return f"impact {layer.impact:.3g}x"
 
 
 def is_head(layer: Layer) -> bool:

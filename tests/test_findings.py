@@ -333,3 +333,135 @@ def test_verify_fix_line_and_its_reinit_share_the_il106_spelling():
     got = model.fc.weight.detach().double().std().item()
     assert abs(got / (catalogue.recommend("gelu").gain / 256**0.5) - 1) < 0.02
     assert verify(model, torch.randn(2, 256)).layers[0].verdict == "ok"
+
+
+# -- impact: norms, residual branches, chains ---------------------------------------------
+
+NORMED = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ConvBnRelu(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.bn = nn.BatchNorm2d(8)
+        self.plain = nn.Conv2d(8, 8, 3)
+
+    def forward(self, x):
+        return F.relu(self.plain(F.relu(self.bn(self.conv(x))))).mean()
+
+
+class PreNormFFN(nn.Module):
+    def __init__(self, d=16):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, 4 * d)
+        self.fc2 = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return x + self.fc2(F.gelu(self.fc1(self.norm(x))))
+
+
+class Deep(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(8, 8)
+        self.b = nn.Linear(8, 8)
+        self.c = nn.Linear(8, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(F.relu(self.c(F.relu(self.b(F.relu(self.a(x)))))))
+"""
+
+
+def test_a_layer_a_norm_follows_has_no_forward_impact_and_is_a_warning():
+    layer = layers_of(NORMED)[("ConvBnRelu", "conv")]
+    assert layer.norm_after == "BatchNorm2d" and layer.impact == 1.0
+    finding = findings(NORMED)[("ConvBnRelu", "conv", "IL101")]
+    assert "a BatchNorm2d follows, so the forward signal does not depend on its scale (impact 1x)" in finding.message
+    assert finding.severity == "warning" and finding.impact == 1.0
+    plain = findings(NORMED)[("ConvBnRelu", "plain", "IL101")]  # no norm between it and its ReLU
+    assert plain.severity == "error" and plain.impact == pytest.approx(6**0.5)
+
+
+def test_a_one_activation_residual_branch_does_not_compound():
+    layer = layers_of(NORMED)[("PreNormFFN", "fc1")]
+    assert layer.residual_branch and layer.norm_after is None and layer.impact == 1.0
+    finding = findings(NORMED)[("PreNormFFN", "fc1", "IL106")]
+    assert "residual branch" in finding.message and finding.severity == "warning"
+
+
+def test_a_chain_without_norms_compounds_its_shrinks():
+    layers = layers_of(NORMED)
+    assert {layers[("Deep", n)].chain for n in "abc"} == {4}  # a -> b -> c -> head
+    assert layers[("Deep", "a")].impact == pytest.approx(6**1.5)  # sqrt(6) per ReLU layer
+    assert "impact 14.7x over a chain of 4 layers with no norm between" in findings(NORMED)[("Deep", "b", "IL101")].message
+
+
+def test_min_impact_drops_findings_below_it_from_config_and_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from initlint import cli
+
+    (tmp_path / "m.py").write_text(textwrap.dedent(NORMED))
+    runner = CliRunner()
+
+    def codes(*args):
+        result = runner.invoke(cli.main, ["check", "--no-cache", "--output-format", "json", *args, str(tmp_path / "m.py")])
+        return sorted((row["class"], row["layer"]) for row in __import__("json").loads(result.output))
+
+    everything = codes("--isolated")
+    assert ("ConvBnRelu", "conv") in everything and ("PreNormFFN", "fc1") in everything
+    above = codes("--isolated", "--min-impact", "2")
+    assert ("ConvBnRelu", "conv") not in above and ("PreNormFFN", "fc1") not in above
+    assert ("ConvBnRelu", "plain") in above and ("Deep", "a") in above
+    assert ("ConvBnRelu", "plain") not in codes("--isolated", "--min-impact", "10")
+    (tmp_path / "pyproject.toml").write_text("[tool.initlint]\nmin-impact = 2\n")
+    assert codes() == above
+
+
+def test_sarif_and_github_carry_the_severity(tmp_path):
+    from initlint import report
+
+    found = list(findings(NORMED).values())
+    github = report.github(found, [])
+    assert "::warning " in github and "::error " in github
+    levels = {r["level"] for r in __import__("json").loads(report.sarif(found, []))["runs"][0]["results"]}
+    assert levels == {"warning", "error"}
+
+
+def test_static_impact_is_what_verify_measures_when_the_fix_is_applied(tmp_path):
+    """The chain's impact (catalogue.chain_impact) against `verify --compare-fixed`: the output std
+    with the flagged layers re-initialised over the output std as built."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    source = textwrap.dedent(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Deep(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Linear(512, 512, bias=False)
+                self.b = nn.Linear(512, 512, bias=False)
+                self.c = nn.Linear(512, 512, bias=False)
+                self.d = nn.Linear(512, 512, bias=False)
+
+            def forward(self, x):
+                return F.relu(self.d(F.relu(self.c(F.relu(self.b(F.relu(self.a(x))))))))
+        """
+    )
+    static = layers_of(source)[("Deep", "a")].impact
+    path = tmp_path / "deep.py"
+    path.write_text(source)
+    namespace: dict = {}
+    exec(compile(source, str(path), "exec"), namespace)
+    torch.manual_seed(0)
+    report = verify(namespace["Deep"](), torch.randn(256, 512), compare_fixed=True, static=False)
+    measured = report.fixed_signal[-1][1] / report.signal[-1][1]
+    assert static == pytest.approx(6**2) and measured == pytest.approx(static, rel=0.1)
