@@ -311,14 +311,11 @@ def _program_root(path: str, config_root: Optional[str]) -> str:
 
 def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
     """Rules, suppressions and fixes for one linked file model."""
-    from . import rules
-
     result = FileResult(source.path, cached=from_cache)
     if not PREFILTER.search(source.data):
         return result  # read for what it tells other modules only
     try:
-        chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
-        findings = suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
+        findings = _rule_findings(model, source, settings)
         if not any(f.code in _fixable_codes() for f in findings):
             result.findings = findings
             return result
@@ -328,8 +325,7 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
             model, findings = _fresh_findings(source, models, settings)
         from . import fixer
 
-        options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
-        for unfixable in fixer.attach_fixes(findings, model, options, source.text):
+        for unfixable in fixer.attach_fixes(findings, model, _fix_options(settings), source.text):
             unfixable.finding.no_fix = unfixable.reason
         if not writing or not any(f.fix for f in findings):
             result.findings = findings
@@ -343,12 +339,25 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
 
 
 def _fresh_findings(source: sources.Source, models: dict, settings: Settings) -> tuple:
-    from . import analysis, program, rules
+    from . import analysis, program
 
     model = analysis.analyze(source.text, source.path)
     program.link({**models, source.path: model})
-    chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
-    return model, suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
+    return model, _rule_findings(model, source, settings)
+
+
+def _fix_options(settings: Settings) -> FixOptions:
+    return FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
+
+
+def _rule_findings(model, source: sources.Source, settings: Settings) -> list[Finding]:
+    """The selected rules' findings (messages rendered with the fix options), those of IL1xx
+    below `min-impact` dropped, suppressions applied."""
+    from . import rules
+
+    chosen = [rules.RULES_BY_CODE[code](_fix_options(settings)) for code in settings.codes]
+    found = [f for f in rules.run_rules(model, chosen) if f.impact is None or f.impact >= settings.min_impact]
+    return suppress(found, source.text, _ignored_for(source.path, settings))
 
 
 def _fixable_codes() -> frozenset:
@@ -608,22 +617,19 @@ def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findin
 
 
 def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
-    from . import analysis, rules
+    from . import analysis
 
     try:
         file_model, tree = analysis.analyze_with_tree(source.text, source.path)
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
-    options = FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
-    chosen = [rules.RULES_BY_CODE[code](options) for code in settings.codes]
-    findings = [f for f in rules.run_rules(file_model, chosen) if f.impact is None or f.impact >= settings.min_impact]
-    findings = suppress(findings, source.text, _ignored_for(source.path, settings))
+    findings = _rule_findings(file_model, source, settings)
     if not findings:
         return findings, None
     from . import fixer  # only files with findings need it
 
     if any(f.code in fixer.FIXABLE_CODES for f in findings):
-        for unfixable in fixer.attach_fixes(findings, file_model, options, source.text, tree):
+        for unfixable in fixer.attach_fixes(findings, file_model, _fix_options(settings), source.text, tree):
             unfixable.finding.no_fix = unfixable.reason
     return findings, None
 
