@@ -97,7 +97,8 @@ class Site:
     open_output: Optional[str] = None  # the unused class whose output it is ("none" / a head); others may use it
     norm: Optional[str] = None  # a norm its output goes through before any activation (conv -> BN -> ReLU)
     feeds: set = field(default_factory=set)  # layers its output (after its activation) goes into
-    residual: bool = False  # its output is added to another signal (x + branch(x))
+    inputs: set = field(default_factory=set)  # what flows into it (sites, module inputs, activation outputs)
+    added_to: set = field(default_factory=set)  # what its output is added to (x + branch(x): x's)
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -149,6 +150,8 @@ def feed_layer(flow: "Flow", layers: Iterable["Site"]) -> None:
     """The flow goes into these Conv/Linear layers: activations in it are inside the model, not
     heads, and the layers it comes from compound with them (the chain an impact is counted on)."""
     for site in flow.sites:
+        for layer in layers:
+            layer.inputs.add(site)
         if isinstance(site, (ActivationOutput, InputSite)):
             site.feeds_layer = True
         if isinstance(site, InputSite):
@@ -167,13 +170,13 @@ def note_norm(flow: "Flow", what: str) -> None:
 
 
 def note_residual(*flows: "Flow") -> None:
-    """`x + branch(x)`: the layers whose output is added to another signal end a residual branch."""
-    carriers = [flow for flow in flows if flow.sites]
-    if len(carriers) > 1:
-        for flow in carriers:
-            for site in flow.sites:
-                if isinstance(site, Site):
-                    site.residual = True
+    """`x + branch(x)`: what each layer's output is added to, so a branch that starts from the
+    same signal it is added back to can be told from a sum of two signals (a U-Net's skip)."""
+    for flow in flows:
+        others = frozenset().union(*(other.sites for other in flows if other is not flow))
+        for site in flow.sites:
+            if isinstance(site, Site):
+                site.added_to |= others
 
 
 AnySite = Union[Site, InputSite]
@@ -1577,8 +1580,11 @@ class FileAnalysis:
     def _impact(self, layer: Layer, site: Site, chain: list) -> None:
         """Norm after it, a residual branch, and the chain's impact on the forward signal."""
         layer.norm_after = site.norm
-        layer.residual_branch = bool(site.feeds) and not site.residual and all(
-            target.residual and resolve_outcomes(target.outcomes)[0] == "none" for target in site.feeds)  # fmt: skip
+        # one activation: it -> activation -> the branch's last layer, whose output is added to
+        # the very signal this layer reads (x + fc2(act(fc1(norm(x))))), with no activation after
+        layer.residual_branch = bool(site.feeds) and all(
+            site.inputs & target.added_to and resolve_outcomes(target.outcomes)[0] == "none"
+            for target in site.feeds)  # fmt: skip
         layer.chain = len(chain)
         if site.norm is not None or layer.residual_branch:
             layer.impact = 1.0  # renormalised right away / added to a stream that keeps its scale

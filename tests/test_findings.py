@@ -465,3 +465,49 @@ def test_static_impact_is_what_verify_measures_when_the_fix_is_applied(tmp_path)
     report = verify(namespace["Deep"](), torch.randn(256, 512), compare_fixed=True, static=False)
     measured = report.fixed_signal[-1][1] / report.signal[-1][1]
     assert static == pytest.approx(6**2) and measured == pytest.approx(static, rel=0.1)
+
+
+TRANSFORMER = """
+import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    def __init__(self, d=16):
+        super().__init__()
+        self.fc1 = nn.Linear(d, 4 * d)
+        self.act = nn.GELU()
+        self.drop = nn.Dropout(0.1)
+        self.fc2 = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+
+class Block(nn.Module):
+    def __init__(self, d=16):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        return x + self.mlp(self.norm(x))
+
+
+class UNetUp(nn.Module):
+    def __init__(self, d=16):
+        super().__init__()
+        self.conv = nn.Conv2d(d, d, 3)
+        self.up = nn.ConvTranspose2d(d, d, 2)
+        self.out = nn.Conv2d(d, d, 3)
+
+    def forward(self, x, skip):
+        return self.out(self.up(self.conv(x).relu()) + skip)
+"""
+
+
+def test_a_residual_branch_across_classes_and_a_skip_sum_that_is_not_one():
+    layers = layers_of(TRANSFORMER)
+    assert layers[("Mlp", "fc1")].residual_branch  # Block adds Mlp's output back to Mlp's input
+    assert findings(TRANSFORMER)[("Mlp", "fc1", "IL106")].severity == "warning"
+    unet = layers[("UNetUp", "conv")]
+    assert not unet.residual_branch and unet.impact > 1  # up(...) + skip sums two signals
