@@ -169,7 +169,9 @@ def judge(
             "default",
             "default",
             expected,
-            f"{described}; {act} calls for std {expected:.3g} ({rec.why}), {expected / default_std:.2f}x more",
+            # the same per-layer factor the static findings compound into their impact
+            f"{described}; {act} calls for std {expected:.3g} ({rec.why}), "
+            f"{catalogue.shrink(activation, param, 'default'):.2f}x more",
         )
     if fits(fan_in):
         return Judgement("ok", "explicit", expected, f"std {stats.rms:.3g} fits {act} ({rec.why})")
