@@ -96,6 +96,10 @@ class Site:
     init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
     module_path: str = ""  # the file whose analysis built it (another module's, when followed from here)
     open_output: Optional[str] = None  # the unused class whose output it is ("none" / a head); others may use it
+    norm: Optional[str] = None  # a norm its output goes through before any activation (conv -> BN -> ReLU)
+    feeds: set = field(default_factory=set)  # layers its output (after its activation) goes into
+    inputs: set = field(default_factory=set)  # what flows into it (sites, module inputs, activation outputs)
+    added_to: set = field(default_factory=set)  # what its output is added to (x + branch(x): x's)
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -109,6 +113,8 @@ class InputSite:
 
     owner: str
     outcomes: list = field(default_factory=list)
+    feeds_layer: bool = False  # the module's input reaches a Conv/Linear of it
+    first_layers: set = field(default_factory=set)  # those Conv/Linear sites
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -122,6 +128,7 @@ class ActivationOutput:
     model returns it (an output head, such as a generator's final Tanh)."""
 
     sites: frozenset
+    feeds_layer: bool = False  # it goes into another Conv/Linear: the activation is inside the model
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         """What comes after an activation does not change what follows the layers."""
@@ -130,6 +137,47 @@ class ActivationOutput:
 def activated(flow: "Flow") -> "Flow":
     sites = frozenset(s for s in flow.sites if isinstance(s, Site))
     return Flow(frozenset({ActivationOutput(sites)})) if sites else Flow()
+
+
+def head_part(flow: "Flow") -> "Flow":
+    """The activation outputs in a flow that is rescaled by constants (`scale * torch.tanh(x) + shift`,
+    exp, clamp): the model's output is still what it was, an output head, while the layers' own
+    flows meet no activation there. The caller checks that the other operands are constants: a
+    product of two tensors (`x * gate`) is not a rescale, and a gate's output is not the model's."""
+    return Flow(frozenset(s for s in flow.sites if isinstance(s, ActivationOutput)))
+
+
+def feed_layer(flow: "Flow", layers: Iterable["Site"]) -> None:
+    """The flow goes into these Conv/Linear layers: activations in it are inside the model, not
+    heads, and the layers it comes from compound with them (the chain an impact is counted on)."""
+    for site in flow.sites:
+        for layer in layers:
+            layer.inputs.add(site)
+        if isinstance(site, (ActivationOutput, InputSite)):
+            site.feeds_layer = True
+        if isinstance(site, InputSite):
+            site.first_layers.update(layers)
+        for source in site.sites if isinstance(site, ActivationOutput) else [site] if isinstance(site, Site) else []:
+            source.feeds.update(layers)
+
+
+def note_norm(flow: "Flow", what: str) -> None:
+    """A norm on the flow: the layers it comes from (before any activation) are followed by a norm."""
+    name = what.rsplit(".", 1)[-1].split(" ", 1)[0]
+    if name in catalogue.NORM_MODULES or name in catalogue.NORM_FUNCTIONS:
+        for site in flow.sites:
+            if isinstance(site, Site) and site.norm is None:
+                site.norm = name
+
+
+def note_residual(*flows: "Flow") -> None:
+    """`x + branch(x)`: what each layer's output is added to, so a branch that starts from the
+    same signal it is added back to can be told from a sum of two signals (a U-Net's skip)."""
+    for flow in flows:
+        others = frozenset().union(*(other.sites for other in flows if other is not flow))
+        for site in flow.sites:
+            if isinstance(site, Site):
+                site.added_to |= others
 
 
 AnySite = Union[Site, InputSite]
@@ -1119,7 +1167,7 @@ class FileAnalysis:
                 continue
             used = is_used(cls)
             for site in summary.exits:
-                if isinstance(site, ActivationOutput) and not used:
+                if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
                     for head in site.sites:
                         head.output_head = True
                         head.open_output = cls.name
@@ -1411,6 +1459,7 @@ class FileAnalysis:
         fm.init_alias = init_alias
         if self.import_end_stmt is not None and id(self.import_end_stmt) in spans:
             fm.import_line = _end_line(spans[id(self.import_end_stmt)])
+        chains = self._chains([site for _, site in all_sites])
         modules: dict[str, ModuleModel] = {}
         seen_positions: set = set()
         for class_name, site in all_sites:
@@ -1424,6 +1473,7 @@ class FileAnalysis:
             seen_positions.add(key)
             real_name = self.classes[class_name].node.name.value if class_name else None  # Block@2 -> Block
             layer = self._layer(site, real_name, line, col, end_line, end_col, spans, lines, init_alias)
+            self._impact(layer, site, chains.get(id(site), [site]))
             if class_name is None:
                 fm.free_layers.append(layer)
             else:
@@ -1533,14 +1583,91 @@ class FileAnalysis:
                                  if any(key in evidence for _, _, evidence in site.outcomes)],  # fmt: skip
         )
         rec = catalogue.recommend(activation, param)
-        weight = site.weight or (f"{site.name}.weight" if site.name else "weight")
+        layer.weight = site.weight or self._weight_from_name(site)
+        layer.container = None if layer.weight else self._container_of(site)
         if rec is not None:
-            layer.recommended = "; ".join(rec.calls(weight, init_alias or "torch.nn.init"))
+            layer.recommended = catalogue.one_line(catalogue.init_code(
+                rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
         layer.fix = self._fix_plan(site, spans, lines)
         if layer.fix.reason is None and CONSTRUCTOR_DEFAULT.search(evidence):
             # Callers in other files may pass another activation than the default.
             layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
         return layer
+
+    def _chains(self, sites: list) -> dict:
+        """id(site) -> the sites of its chain: layers linked output -> (activation) -> input with no
+        norm after the first of each link (union-find over the `feeds` links)."""
+        parent = {id(site): site for site in sites}
+        ids = {id(site) for site in sites}
+
+        def root(site: Site) -> Site:
+            while parent[id(site)] is not site:
+                parent[id(site)] = parent[id(parent[id(site)])]
+                site = parent[id(site)]
+            return site
+
+        for site in sites:
+            if site.norm is not None:
+                continue
+            for target in site.feeds:
+                if id(target) in ids:
+                    a, b = root(site), root(target)
+                    if a is not b:
+                        parent[id(a)] = b
+        groups: dict = {}
+        for site in sites:
+            groups.setdefault(id(root(site)), []).append(site)
+        return {id(site): groups[id(root(site))] for site in sites}
+
+    def _impact(self, layer: Layer, site: Site, chain: list) -> None:
+        """Norm after it, a residual branch, and the chain's impact on the forward signal."""
+        layer.norm_after = site.norm
+        # one activation: it -> activation -> the branch's last layer, whose output is added to
+        # the very signal this layer reads (x + fc2(act(fc1(norm(x))))), with no activation after
+        layer.residual_branch = bool(site.feeds) and all(
+            site.inputs & target.added_to and resolve_outcomes(target.outcomes)[0] == "none"
+            for target in site.feeds)  # fmt: skip
+        layer.chain = len(chain)
+        if site.norm is not None or layer.residual_branch:
+            layer.impact = 1.0  # renormalised right away / added to a stream that keeps its scale
+            return
+        shrinks = []
+        for member in chain:
+            if member.norm is None:
+                activation, param, _ = resolve_outcomes(member.outcomes)
+                init = member.init_state or ("explicit" if member.explicit_init else "default")
+                shrinks.append(catalogue.shrink(activation, param, init))
+        layer.impact = catalogue.chain_impact(shrinks)
+
+    def _weight_from_name(self, site: Site) -> Optional[str]:
+        """`self.features[0].weight` from the named_modules() name `features.0`, where every part
+        of the name is an attribute or an index (no `*`: one layer, not each of a loop's)."""
+        if site.class_name is None or not site.name or "*" in site.name:
+            return None
+        expr = "self"
+        for part in site.name.split("."):
+            if part.isdigit():
+                expr += f"[{part}]"
+            elif part.isidentifier():
+                expr += f".{part}"
+            else:
+                return None
+        return f"{expr}.weight"
+
+    def _container_of(self, site: Site) -> Optional[str]:
+        """`self.blocks` when the layer is named `blocks.*` and every element of that container
+        is this layer: a loop over it is then the init (for layer in self.blocks: ...)."""
+        cls = self.classes.get(site.class_name) if site.class_name else None
+        attr = site.name[: -len(".*")] if site.name and site.name.endswith(".*") else None
+        if cls is None or attr is None or not attr.isidentifier():
+            return None
+        holder = cls.attrs.get(attr)
+        if not isinstance(holder, ChainV):
+            return None
+        elements = list(_flatten(holder.items))
+        if elements and all(isinstance(e, LayerV) and e.site is site for e in elements):
+            return f"self.{attr}"
+        return None
 
     def _fix_plan(self, site: Site, spans: dict, lines: list) -> FixPlan:
         if catalogue.is_lazy(site.layer_type):
@@ -2552,11 +2679,13 @@ class Context:
             return Flow(frozenset({exit_site}))
         if isinstance(value, LayerV):
             self.consume(flow, "none", None, f"feeds another {value.site.layer_type} ({evidence})")
+            feed_layer(flow, [value.site])
             return Flow(frozenset({value.site}))
         if isinstance(value, ActV):
             self.consume(flow, value.activation, value.param, f"{value.evidence} ({evidence})")
             return activated(flow)
         if isinstance(value, TransparentV):
+            note_norm(flow, value.what)
             return flow
         if isinstance(value, ChainV):
             if value.kind == "alt":
@@ -2604,6 +2733,8 @@ class Context:
             return OPAQUE
         inputs = [(summary.input_site, flow)] + [(summary.extra_inputs[name], extra) for name, extra in (extras or {}).items()]
         for site, given in inputs:
+            if site.feeds_layer:
+                feed_layer(given, site.first_layers)
             for activation, param, evidence in list(site.outcomes):
                 self.consume(given, activation, param, f"{evidence}, first in {what}")
             if not site.outcomes and given.sites and site not in summary.exits:
@@ -2612,7 +2743,9 @@ class Context:
         own = {id(site) for site in summary.extra_inputs.values()} | {id(summary.input_site)}
 
         def through(sites: frozenset) -> Flow:
-            out = set(s for s in sites if id(s) not in own)
+            # an activation output leaves as this use's own: where it goes next is up to this caller
+            out = set(ActivationOutput(s.sites, s.feeds_layer) if isinstance(s, ActivationOutput) else s
+                      for s in sites if id(s) not in own)  # fmt: skip
             for site, given in inputs:
                 if site in sites:
                     out |= given.sites
@@ -2652,15 +2785,18 @@ class Context:
             left = self.as_flow(self.eval_flow(node.left))
             right = self.as_flow(self.eval_flow(node.right))
             if isinstance(node.operator, cst.Add):
+                note_residual(left, right)
                 return Flow(left.sites | right.sites)
             op = short_code(node.operator).strip() or "op"
             self.consume(left, "none", None, f"`{op}` in forward")
             self.consume(right, "none", None, f"`{op}` in forward")
-            return OPAQUE
+            if self.is_constant(node.right):
+                return head_part(left)
+            return head_part(right) if self.is_constant(node.left) else OPAQUE
         if kind is cst.UnaryOperation:
             inner = self.as_flow(self.eval_flow(node.expression))
             self.consume(inner, "none", None, "negated in forward")
-            return OPAQUE
+            return head_part(inner) if isinstance(node.operator, cst.Minus) else OPAQUE
         if kind is cst.Subscript:
             if self.is_attention_registry(node.value):  # ALL_ATTENTION_FUNCTIONS[impl]
                 return ATTENTION_KERNEL
@@ -2736,6 +2872,11 @@ class Context:
             return self.functional(fname, call, args)
         if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
             return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
+        if q is not None and q.startswith("torch.distributions."):  # Normal(mu, std): what a policy returns
+            flows = [self.as_flow(self.eval_flow(arg.value)) for arg in call.args]
+            for flow in flows:
+                self.consume(flow, "unknown", None, f"goes into `{short_code(func)}(...)`")
+            return Flow(frozenset().union(*(head_part(flow).sites for flow in flows)))
         idiom = self.transformers_call(call, q, args)
         if idiom is not None:
             return idiom
@@ -2975,11 +3116,14 @@ class Context:
             for arg in call.args:
                 extra = self.as_flow(self.eval_flow(arg.value))
                 if method in ("add", "add_"):
+                    note_residual(receiver, extra)
                     receiver = Flow(receiver.sites | extra.sites)
             return receiver
         self.consume(receiver, "none", None, f".{method}() in forward")
         for arg in call.args:
             self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"argument of .{method}()")
+        if method in catalogue.ELEMENTWISE_FUNCTIONS and all(self.is_constant(arg.value) for arg in call.args):
+            return head_part(receiver)
         return OPAQUE
 
     def functional(self, fname: str, call: cst.Call, args: list) -> object:
@@ -2996,7 +3140,9 @@ class Context:
                 self.consume(other, "none", None, f"argument of {fname}")
             return activated(first)
         if fname in catalogue.TRANSPARENT_FUNCTIONS:
+            note_norm(first, fname)
             if fname == "add":
+                note_residual(*inputs)
                 merged: set = set()
                 for flow in inputs:
                     merged |= flow.sites
@@ -3009,7 +3155,22 @@ class Context:
         for arg in call.args:
             if arg.keyword is not None:
                 self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"goes into torch `{fname}`")
+        if fname in catalogue.ELEMENTWISE_FUNCTIONS and all(self.is_constant(a.value) for a in call.args[1:]):
+            return head_part(first)
         return OPAQUE
+
+    def is_constant(self, node: cst.BaseExpression) -> bool:
+        """An expression of literals, globals and attributes of self that are not modules
+        (`self.max_action`, `LOG_STD_MAX - LOG_STD_MIN`): no call, no local tensor."""
+        for part in _walk_nodes(node):
+            if isinstance(part, cst.Call):
+                return False
+            if isinstance(part, cst.Name) and part.value in self.env and part.value != self.self_name:
+                return False
+            if isinstance(part, cst.Attribute) and dotted(part.value) == self.self_name and isinstance(
+                    self.attrs.get(part.attr.value), (Flow, LayerV, ActV, TransparentV, ChainV, InstV)):  # fmt: skip
+                return False
+        return True
 
     def inline_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
         ctx = Context(self.fa, self.cls, fn, self.depth + 1, home=self.home)

@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator, Optional, Union
 
 from . import __version__, sources
 from .config import Config, ConfigError, apply_overrides, load as load_config
-from .model import Edit, FileError, Finding, Fix, file_model_from_json, file_model_to_json
+from .model import Edit, FileError, Finding, Fix, FixOptions, file_model_from_json, file_model_to_json
 
 # A file that mentions none of these cannot hold a layer site (the analysis only knows
 # Conv*/Linear classes by name) nor a gain name IL204 reads (`calculate_gain(...)`, a
@@ -64,6 +64,7 @@ class Settings:
     fix_distribution: str = "uniform"
     fix_mode: str = "fan_in"
     fix_bias: str = "keep"
+    min_impact: float = 1.0
     max_file_size: int = sources.DEFAULT_MAX_FILE_BYTES
     cache_dir: Optional[str] = None
     # the results must carry each fix's edits (JSON/SARIF print them): a file answered from
@@ -75,7 +76,7 @@ class Settings:
         """Everything but the file that decides its findings and fix plans. The codes a
         path's per-file-ignores turn off are part of each entry's own key instead."""
         relevant = (__version__, self.codes, self.unsafe_fixes, self.fix_distribution, self.fix_mode,
-                    self.fix_bias, self.max_file_size)  # fmt: skip
+                    self.fix_bias, self.min_impact, self.max_file_size)  # fmt: skip
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def config_like(self) -> Config:
@@ -115,6 +116,7 @@ class Run:
     jobs: Optional[int] = None
     stdin_filename: Optional[str] = None
     fix_edits: bool = True  # False: findings answered from the cache may carry fixes without edits
+    min_impact: Optional[float] = None  # overrides the config's `min-impact`
 
 
 def resolve(run: Run) -> tuple[Config, Settings]:
@@ -128,6 +130,7 @@ def resolve(run: Run) -> tuple[Config, Settings]:
         ignore=run.ignore,
         exclude=run.exclude,
         extend_exclude=run.extend_exclude,
+        min_impact=run.min_impact,
     )
     cache_dir = None
     if run.use_cache and not run.diff:
@@ -144,6 +147,7 @@ def resolve(run: Run) -> tuple[Config, Settings]:
         fix_distribution=config.fix_distribution,
         fix_mode=config.fix_mode,
         fix_bias=config.fix_bias,
+        min_impact=config.min_impact,
         max_file_size=config.max_file_size,
         cache_dir=cache_dir,
         fix_edits=run.fix_edits or run.fix or run.diff,
@@ -345,14 +349,11 @@ def _program_root(path: str, config_root: Optional[str]) -> str:
 
 def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
     """Rules, suppressions and fixes for one linked file model."""
-    from . import rules
-
     result = FileResult(source.path, cached=from_cache)
     if not model.layers and not model.gain_calls:
         return result  # read for what it tells other modules only
     try:
-        chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
-        findings = suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
+        findings = _rule_findings(model, source, settings)
         if not any(f.code in _fixable_codes() for f in findings):
             result.findings = findings
             return result
@@ -364,8 +365,7 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
             from_cache = result.cached = False
         from . import fixer
 
-        options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
-        for unfixable in fixer.attach_fixes(findings, model, options, source.text):
+        for unfixable in fixer.attach_fixes(findings, model, _fix_options(settings), source.text):
             unfixable.finding.no_fix = unfixable.reason
         if from_cache:
             for finding in findings:
@@ -392,12 +392,25 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
 
 
 def _fresh_findings(source: sources.Source, models: dict, settings: Settings) -> tuple:
-    from . import analysis, program, rules
+    from . import analysis, program
 
     model = analysis.analyze(parse_view(source.text), source.path, analysis.ModuleLoader(models))
     program.link({**models, source.path: model})
-    chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
-    return model, suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
+    return model, _rule_findings(model, source, settings)
+
+
+def _fix_options(settings: Settings) -> FixOptions:
+    return FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
+
+
+def _rule_findings(model, source: sources.Source, settings: Settings) -> list[Finding]:
+    """The selected rules' findings (messages rendered with the fix options), those of IL1xx
+    below `min-impact` dropped, suppressions applied."""
+    from . import rules
+
+    chosen = [rules.RULES_BY_CODE[code](_fix_options(settings)) for code in settings.codes]
+    found = [f for f in rules.run_rules(model, chosen) if f.impact is None or f.impact >= settings.min_impact]
+    return suppress(found, source.text, _ignored_for(source.path, settings))
 
 
 def _fixable_codes() -> frozenset:
@@ -765,22 +778,19 @@ def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findin
 
 
 def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
-    from . import analysis, rules
+    from . import analysis
 
     try:
         file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path)
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
-    chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
-    findings = rules.run_rules(file_model, chosen)
-    findings = suppress(findings, source.text, _ignored_for(source.path, settings))
+    findings = _rule_findings(file_model, source, settings)
     if not findings:
         return findings, None
     from . import fixer  # only files with findings need it
 
     if any(f.code in fixer.FIXABLE_CODES for f in findings):
-        options = fixer.FixOptions(settings.fix_distribution, settings.fix_mode, settings.fix_bias)
-        for unfixable in fixer.attach_fixes(findings, file_model, options, source.text, tree):
+        for unfixable in fixer.attach_fixes(findings, file_model, _fix_options(settings), source.text, tree):
             unfixable.finding.no_fix = unfixable.reason
     return findings, None
 
@@ -1219,6 +1229,8 @@ def finding_from_json(data: dict) -> Finding:
         class_name=data.get("class"),
         layer=data.get("layer"),
         no_fix=data.get("no_fix"),
+        impact=data.get("impact"),
+        severity=data.get("severity", "error"),
         fix=fix,
     )
 

@@ -128,7 +128,7 @@ class Recommendation:
     gain: float  # std = gain / sqrt(fan) under the kaiming scheme
     nonlinearity: str  # the name passed to kaiming_*_
     a: Optional[float]  # negative slope passed to kaiming_*_ (leaky family)
-    extra_scale: Optional[float]  # multiply after a 'linear' kaiming call (no torch name)
+    extra_scale: Optional[float]  # a gain torch has no name for: the std of a plain normal_ call, over sqrt(fan)
     always_normal: bool  # SELU: LeCun normal, whatever the configured distribution
     why: str  # where the number comes from, one line
 
@@ -143,6 +143,15 @@ class Recommendation:
         mode: str = "fan_in",
     ) -> list[str]:
         """Source lines (no indentation) that give `weight` this init."""
+        if self.extra_scale is not None:
+            # A gain torch has no name for: one normal_ call whose std names its parts, the gain
+            # (its origin in the comment) over sqrt(fan), the fan read off the weight as torch
+            # reads it (weight[0] is one output unit's fan_in weights, weight[:, 0] one input's
+            # fan_out ones, for Linear, ConvNd and ConvTransposeNd alike). Normal whatever
+            # fix-distribution says: a uniform_ call would need its bound twice, or a new name.
+            fan = f"{weight}[0].numel()" if mode == "fan_in" else f"{weight}[:, 0].numel()"
+            std = f"{self.extra_scale:.5f} / {fan} ** 0.5"
+            return [f"{init_module}.normal_({weight}, std={std})  # {self.why}, over sqrt({mode})"]
         dist = "normal" if self.always_normal else distribution
         args = [weight]
         if self.a is not None:
@@ -154,6 +163,44 @@ class Recommendation:
         if self.extra_scale is not None:
             lines.append(f"{weight}.data.mul_({self.extra_scale:.5f})  # {self.why}")
         return lines
+
+
+def init_code(
+    rec: Recommendation,
+    weight: str,
+    init_module: str = "nn.init",
+    distribution: str = "uniform",
+    mode: str = "fan_in",
+    bias: str = "keep",
+    loop_over: Optional[str] = None,
+    unit: str = "    ",
+) -> list[str]:
+    """The statements that give a layer (or, with `loop_over`, every layer of a container, bound
+    to the name `weight` is read from) its init, as `--fix` inserts them and as messages show
+    them: one renderer, so the two cannot differ. Nested bodies are indented by `unit`."""
+    body = rec.calls(weight, init_module, distribution, mode)
+    if bias == "zeros" and weight.endswith(".weight"):
+        # whether the layer has a bias is not known statically: the guard asks at run time
+        module = weight[: -len(".weight")]
+        body += [f"if {module}.bias is not None:", f"{unit}{init_module}.zeros_({module}.bias)"]
+    if loop_over is None:
+        return body
+    variable = weight.split(".", 1)[0]
+    return [f"for {variable} in {loop_over}:"] + [unit + line for line in body]
+
+
+def one_line(lines: list[str]) -> str:
+    """Statements from `init_code` on one line, for a message: `for x in y: a; b`."""
+    out, comments = "", []
+    for line in lines:
+        text, _, comment = line.strip().partition("  # ")  # a comment would swallow what follows it
+        if comment:
+            comments.append(comment)
+        if not out:
+            out = text
+        else:
+            out += (" " if out.endswith(":") else "; ") + text
+    return out + "".join(f"  # {comment}" for comment in comments)
 
 
 def _short(x: float) -> str:
@@ -189,6 +236,11 @@ FAMILY = {
     "none": "none",
     "unknown": "unknown",
 }
+
+# Bounded activations whose output, when the model returns it, is the model's output (a generator's
+# image, a policy's action or log-std): such a layer is an output head, its scale a choice. A
+# ReLU-like output returned by a top-level class is features for a model elsewhere.
+HEAD_FAMILIES = ("tanh", "sigmoid")
 
 DEFAULT_PARAM = {"leaky_relu": 0.01, "prelu": 0.25, "rrelu": (1.0 / 8 + 1.0 / 3) / 2, "elu": 1.0, "celu": 1.0}
 
@@ -282,6 +334,24 @@ TRANSPARENT_MODULES = frozenset(
         "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad2d",
     }
 )  # fmt: skip
+# The norms among them: after one, the forward signal no longer depends on the scale of the
+# weights before it (conv -> BatchNorm -> ReLU), only the early effective step size does.
+NORM_MODULES = frozenset(name for name in TRANSPARENT_MODULES if "Norm" in name and name != "LocalResponseNorm")
+NORM_FUNCTIONS = frozenset({"batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"})
+
+
+def shrink(activation: str, param: Optional[float], init: str) -> float:
+    """How many times too small a layer's std is for its activation: rec.gain / the default's
+    gain for a layer on the default init, 1 for any other (explicit, unknown, no recommendation)."""
+    rec = recommend(activation, param) if init == "default" else None
+    return max(1.0, rec.gain / DEFAULT_GAIN) if rec is not None else 1.0
+
+
+def chain_impact(shrinks: list[float]) -> float:
+    """The factor by which the forward signal's std shrinks over a chain of layers that compound
+    without a norm in between: each multiplies it by its own shrink (docs/why.md, "through depth")."""
+    return math.prod(shrinks)
+
 # Functions (torch.*, F.*) and tensor methods that are transparent in the same sense.
 TRANSPARENT_FUNCTIONS = frozenset(
     {
@@ -292,6 +362,17 @@ TRANSPARENT_FUNCTIONS = frozenset(
         "adaptive_max_pool2d", "adaptive_max_pool3d", "flatten", "reshape", "view", "permute",
         "transpose", "contiguous", "squeeze", "unsqueeze", "pad", "add", "add_", "clone",
         "mean", "view_as", "reshape_as", "movedim", "swapaxes", "unflatten", "float", "to",
+    }
+)  # fmt: skip
+
+# Elementwise functions and tensor methods after which an activation's output is still what it
+# was for the model: a rescaled or clamped Tanh that the model returns is an output head
+# (`torch.exp(log_std.clamp(-20, 2))`, `dist.rsample()`). Layers' own outputs meet no activation there.
+ELEMENTWISE_FUNCTIONS = frozenset(
+    {
+        "exp", "exp_", "log", "log_", "log1p", "expm1", "clamp", "clamp_", "clip", "clip_", "abs", "abs_",
+        "neg", "neg_", "sqrt", "rsqrt", "square", "pow", "pow_", "mul", "mul_", "div", "div_", "sub", "sub_",
+        "true_divide", "cat", "stack", "rsample", "sample",
     }
 )  # fmt: skip
 

@@ -139,6 +139,12 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("--extend-exclude", multiple=True, metavar="PATTERN", help="Paths to leave out on top of the config's.")
 @click.option("-e", "--exit-zero", is_flag=True, help="Exit 0 even when findings are left.")
 @click.option(
+    "--min-impact",
+    type=click.FloatRange(min=0),
+    metavar="FACTOR",
+    help="Report IL1xx findings only where the signal's std shrinks at least FACTOR times (1: all; a layer a norm follows has 1).",
+)
+@click.option(
     "--output-format",
     type=click.Choice(OUTPUT_FORMATS),
     envvar="INITLINT_OUTPUT_FORMAT",
@@ -172,6 +178,7 @@ def check_command(
     exclude: tuple[str, ...],
     extend_exclude: tuple[str, ...],
     exit_zero: bool,
+    min_impact: Optional[float],
     output_format: str,
     output_file: Optional[str],
     statistics: bool,
@@ -209,6 +216,7 @@ def check_command(
         jobs=jobs,
         stdin_filename=stdin_filename,
         fix_edits=output_format in ("json", "json-lines", "sarif"),  # the formats that print edits
+        min_impact=min_impact,
     )
     out_stream = _open_report(output_file)  # before the run: a report that cannot be written changes nothing
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))

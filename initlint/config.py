@@ -16,6 +16,7 @@ Paths in `exclude` and `per-file-ignores` are relative to the folder of that fil
     fix-distribution = "uniform"     # or "normal"
     fix-mode = "fan_in"              # or "fan_out"
     fix-bias = "keep"                # or "zeros"
+    min-impact = 1                   # report IL1xx findings whose chain shrinks the signal at least this much
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Config:
     fix_distribution: str = "uniform"
     fix_mode: str = "fan_in"
     fix_bias: str = "keep"
+    min_impact: float = 1.0  # 1: every finding (a layer followed by a norm has impact 1)
     root: Optional[str] = None  # folder of the pyproject.toml it came from
     source: Optional[str] = None  # that file, for messages
 
@@ -105,6 +107,7 @@ _KEYS = {
     "fix-distribution": str,
     "fix-mode": str,
     "fix-bias": str,
+    "min-impact": (int, float),
 }
 _CHOICES = {"fix-distribution": DISTRIBUTIONS, "fix-mode": MODES, "fix-bias": BIAS_CHOICES}
 
@@ -129,8 +132,11 @@ def from_table(table: dict, source: str, root: str) -> Config:
         if key not in _KEYS:
             raise ConfigError(f"{source}: unknown key `{key}` in [tool.initlint] (known: {', '.join(_KEYS)})")
         expected = _KEYS[key]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{source}: `{key}` must be a {expected.__name__}, not {type(value).__name__}")
+        if not isinstance(value, expected) or (expected in (int, (int, float)) and isinstance(value, bool)):
+            kind = "number" if isinstance(expected, tuple) else expected.__name__
+            raise ConfigError(f"{source}: `{key}` must be a {kind}, not {type(value).__name__}")
+        if key == "min-impact":
+            value = float(value)
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ConfigError(f"{source}: `{key}` must be one of {', '.join(_CHOICES[key])}, not {value!r}")
         if expected is list:
@@ -231,6 +237,8 @@ def apply_overrides(config: Config, **overrides: Any) -> Config:
         config.exclude = list(overrides["exclude"])
     if overrides.get("extend_exclude"):
         config.extend_exclude = [*config.extend_exclude, *overrides["extend_exclude"]]
+    if overrides.get("min_impact") is not None:
+        config.min_impact = float(overrides["min_impact"])
     return config
 
 

@@ -25,9 +25,9 @@ Choices, and why:
   (their weight is an `UninitializedParameter` until the first forward; a hook that
   re-inits after materialisation is more machinery than a linter should write into user
   code, so they are reported as unfixable instead).
-- Gains torch has no name for (GELU, SiLU, Mish, ELU...): `kaiming_*_(w, nonlinearity="linear")`
-  (std 1/sqrt(fan)) then `w.data.mul_(g)` with a comment naming the activation and the
-  formula of g, so the weight gets std g/sqrt(fan) and a reader sees where g comes from.
+- Gains torch has no name for (GELU, SiLU, Mish, ELU...): one `normal_(w, std=g / w[0].numel() ** 0.5)`
+  with a comment naming the activation and the formula of g (catalogue.Recommendation.calls;
+  rules/IL106/README.md says why this spelling).
 - Applicability: "safe", or "unsafe" when the fix rests on an assumption the file cannot
   prove: the plan carries an `unsafe_reason` (e.g. an activation that is a constructor
   parameter's default, which callers in other files may override), or the call goes after
@@ -77,7 +77,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Union
 
 from . import catalogue, sources
-from .model import BIAS_CHOICES, DISTRIBUTIONS, MODES, Edit, FileError, FileModel, Finding, Fix, FixPlan, Layer
+from .model import Edit, FileError, FileModel, Finding, Fix, FixOptions, FixPlan, Layer
 
 FIXABLE_CODES = frozenset({"IL101", "IL102", "IL103", "IL104", "IL105", "IL106"})
 # What follows these layers makes their right init a choice (or a guess), not a fact.
@@ -98,44 +98,6 @@ _BOM = sources.BOM
 
 # --------------------------------------------------------------------------------------
 # Options
-
-
-@dataclass(frozen=True)
-class FixOptions:
-    """`fix-distribution`, `fix-mode`, `fix-bias` from `[tool.initlint]`."""
-
-    distribution: str = "uniform"
-    mode: str = "fan_in"
-    bias: str = "keep"
-
-    def __post_init__(self) -> None:
-        for value, allowed, key in (
-            (self.distribution, DISTRIBUTIONS, "fix-distribution"),
-            (self.mode, MODES, "fix-mode"),
-            (self.bias, BIAS_CHOICES, "fix-bias"),
-        ):
-            if value not in allowed:
-                raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
-
-    @classmethod
-    def coerce(cls, options: Any) -> "FixOptions":
-        """Accept None, a FixOptions, a mapping (`fix-mode` or `fix_mode` keys) or a config
-        object with `fix_distribution` / `fix_mode` / `fix_bias` attributes."""
-        if options is None:
-            return cls()
-        if isinstance(options, cls):
-            return options
-        values = {}
-        for attr in ("distribution", "mode", "bias"):
-            for key in (f"fix-{attr}", f"fix_{attr}", attr):
-                if isinstance(options, dict):
-                    found = options.get(key)
-                else:
-                    found = getattr(options, key.replace("-", "_"), None)
-                if found is not None:
-                    values[attr] = found
-                    break
-        return cls(**values)
 
 
 # --------------------------------------------------------------------------------------
@@ -169,7 +131,9 @@ def attach_fixes(
     """
     opts = FixOptions.coerce(options)
     lines = split_lines(source) if source is not None else None
-    layers = {(layer.line, layer.column): layer for layer in file_model.layers}
+    at: dict[tuple[int, int], list[Layer]] = {}  # a subclass's layer shares its base's position
+    for layer in file_model.layers:
+        at.setdefault((layer.line, layer.column), []).append(layer)
     names = _Names(source, tree)
     indents = _simple_statement_indents(names.tree, lines) if names.tree is not None else {}
     unfixable: list[Unfixable] = []
@@ -177,9 +141,10 @@ def attach_fixes(
     for finding in findings:
         if finding.code not in FIXABLE_CODES:
             continue
-        layer = layers.get((finding.line, finding.column))
+        here = at.get((finding.line, finding.column), [])
+        layer = next((l for l in here if (l.class_name, l.name) == (finding.class_name, finding.layer)), None)
         plan = layer.fix if layer else None
-        reason = _why_not_fixable(layer, plan)
+        reason = _why_not_fixable(layer, plan) or _shared_with_another_use(layer, here)
         if reason is None and source is None and plan is not None and plan.loop_over:
             reason = "a loop fix needs the source, to give its variable a free name"
         module = None
@@ -350,11 +315,9 @@ def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optiona
         return f"{layer.layer_type}'s weight does not exist until the first forward; initialise it after that"
     if layer.activation in NEVER_FIX_ACTIVATIONS:
         return NEVER_FIX_ACTIVATIONS[layer.activation]
-    if layer.output_head and catalogue.FAMILY.get(layer.activation) == "tanh":
-        # A bounded activation whose output the model returns is an output layer (a generator's
-        # image, a policy's mean). A ReLU-like output returned by a top-level class is a block's
-        # features, used by a model in another file, so it is still fixed.
-        return "its activation's output is what the model returns (an output head): its init is a choice, not a fact"
+    if layer.output_head and catalogue.FAMILY.get(layer.activation) in catalogue.HEAD_FAMILIES:
+        act = catalogue.display_name(layer.activation, layer.activation_param)
+        return f"the model returns this {act}'s output (an output head): its init is a choice, not a fact"
     if catalogue.recommend(layer.activation, layer.activation_param) is None:
         return f"no recommended init for {layer.activation}"
     if plan is None:
@@ -365,6 +328,17 @@ def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optiona
         return "the analysis gave an incomplete fix plan"
     if plan.indent.strip(" \t"):
         return "the analysis gave an indentation that is not whitespace"
+    return None
+
+
+def _shared_with_another_use(layer: Optional[Layer], here: list[Layer]) -> Optional[str]:
+    """One statement builds this layer for several classes (a subclass keeps its base's
+    `__init__`): an init there reaches each of them, so it must suit each."""
+    for other in here:
+        if other is not layer and layer is not None and \
+                (other.activation, other.activation_param) != (layer.activation, layer.activation_param):  # fmt: skip
+            act = catalogue.display_name(other.activation, other.activation_param)
+            return f"this line also builds `{other.class_name}.{other.name}`, followed by {act}: one init here cannot suit both"
     return None
 
 
@@ -440,17 +414,8 @@ def _init_lines(layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions,
     rec = catalogue.recommend(layer.activation, layer.activation_param)
     assert rec is not None
     unit = _indent_unit(names.first_indent(), indent)
-    if plan.loop_over:
-        variable = _free_name(names.everywhere())
-        weight = f"{variable}.weight" if not plan.weight else plan.weight
-        body = rec.calls(weight, init_module, opts.distribution, opts.mode)
-        if opts.bias == "zeros":
-            body += _bias_lines(weight, init_module, unit)
-        return [f"for {variable} in {plan.loop_over}:"] + [unit + line for line in body]
-    lines = rec.calls(plan.weight, init_module, opts.distribution, opts.mode)
-    if opts.bias == "zeros":
-        lines += _bias_lines(plan.weight, init_module, unit)
-    return lines
+    weight = f"{_free_name(names.everywhere())}.weight" if plan.loop_over else plan.weight
+    return catalogue.init_code(rec, weight, init_module, opts.distribution, opts.mode, opts.bias, plan.loop_over, unit)
 
 
 def _simple_statement_indents(tree: ast.Module, lines: list[str]) -> dict[int, str]:
@@ -472,13 +437,6 @@ def _simple_statement_indents(tree: ast.Module, lines: list[str]) -> dict[int, s
             if end not in found or found[end][0] < depth:
                 found[end] = (depth, indent)
     return {line: indent for line, (_, indent) in found.items()}
-
-
-def _bias_lines(weight: str, init_module: str, unit: str) -> list[str]:
-    if not weight.endswith(".weight"):
-        return []  # no layer expression to reach the bias from
-    module = weight[: -len(".weight")]
-    return [f"if {module}.bias is not None:", f"{unit}{init_module}.zeros_({module}.bias)"]
 
 
 def _indent_unit(first_indent: str, indent: str) -> str:

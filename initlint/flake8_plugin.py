@@ -5,8 +5,8 @@ then runs it on every file it checks (`flake8 --select IL src/`, or alongside ot
 
 flake8 does not read pyproject.toml, so `[tool.initlint]` does not apply here: selection,
 per-file ignores and excludes come from flake8's own options and config (`.flake8`,
-`setup.cfg`, `tox.ini`). Rules off by default in initlint (IL301) are off by default here
-too; `--select`/`--extend-select IL301` turns them on. `# noqa: IL101` works as in flake8,
+`setup.cfg`, `tox.ini`). Rules off by default in initlint (IL104, IL301) are off by default here
+too; `--select`/`--extend-select IL104` turns them on. `# noqa: IL101` works as in flake8,
 and initlint's own suppressions (`# noqa` on the layer's last line, `# initlint: noqa`)
 are honoured as well, so both tools report the same lines.
 """

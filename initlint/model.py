@@ -7,12 +7,50 @@ ruff prints them.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 # What the fix options may be set to: the fixer and the config both read these.
 DISTRIBUTIONS = ("uniform", "normal")
 MODES = ("fan_in", "fan_out")
 BIAS_CHOICES = ("keep", "zeros")
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    """`fix-distribution`, `fix-mode`, `fix-bias` from `[tool.initlint]`."""
+
+    distribution: str = "uniform"
+    mode: str = "fan_in"
+    bias: str = "keep"
+
+    def __post_init__(self) -> None:
+        for value, allowed, key in (
+            (self.distribution, DISTRIBUTIONS, "fix-distribution"),
+            (self.mode, MODES, "fix-mode"),
+            (self.bias, BIAS_CHOICES, "fix-bias"),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+
+    @classmethod
+    def coerce(cls, options: Any) -> "FixOptions":
+        """Accept None, a FixOptions, a mapping (`fix-mode` or `fix_mode` keys) or a config
+        object with `fix_distribution` / `fix_mode` / `fix_bias` attributes."""
+        if options is None:
+            return cls()
+        if isinstance(options, cls):
+            return options
+        values = {}
+        for attr in ("distribution", "mode", "bias"):
+            for key in (f"fix-{attr}", f"fix_{attr}", attr):
+                if isinstance(options, dict):
+                    found = options.get(key)
+                else:
+                    found = getattr(options, key.replace("-", "_"), None)
+                if found is not None:
+                    values[attr] = found
+                    break
+        return cls(**values)
 
 
 @dataclass
@@ -73,6 +111,12 @@ class Layer:
     open_output: Optional[str] = None  # "none" or a head only because no class of this file uses this class
     activation_defaults: list = field(default_factory=list)  # [class, param]: constructor defaults that chose the activation
     related: list = field(default_factory=list)  # [path, line]: where other files decided something about it
+    norm_after: Optional[str] = None  # a norm between it and its activation ("BatchNorm2d")
+    residual_branch: bool = False  # it and the layers it feeds end in a residual add (x + fc2(act(fc1(x))))
+    chain: int = 1  # layers in its chain: linked layer -> activation -> layer with no norm between
+    impact: float = 1.0  # how many times the chain's default inits shrink the forward signal's std (1: not at all)
+    weight: Optional[str] = None  # Python for its weight where an init would go ("self.body[0].weight")
+    container: Optional[str] = None  # a container every element of which is this layer ("self.blocks")
 
     def row(self) -> dict:
         """The `inspect` JSON row."""
@@ -211,6 +255,8 @@ class Finding:
     layer: Optional[str] = None
     fix: Optional[Fix] = None
     no_fix: Optional[str] = None  # a fixable rule's finding without a fix: why not
+    impact: Optional[float] = None  # IL1xx: how many times its chain's default inits shrink the signal's std
+    severity: str = "error"  # "warning" where the signal does not compound (a norm follows, a residual branch)
 
     def as_json(self) -> dict:
         return {
@@ -225,6 +271,8 @@ class Finding:
             "layer": self.layer,
             "fix": asdict(self.fix) if self.fix else None,
             "no_fix": self.no_fix,
+            "impact": self.impact,
+            "severity": self.severity,
         }
 
 

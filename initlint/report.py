@@ -150,7 +150,8 @@ def github(findings: list[Finding], errors: list[FileError]) -> str:
             f"title={_escape_property(f'initlint ({f.code})')},file={_escape_property(f.path)},"
             f"line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column}"
         )
-        out.append(f"::error {props}::{_escape_data(f'{f.path}:{f.line}:{f.column}: {f.code} {f.message}')}")
+        command = "warning" if f.severity == "warning" else "error"
+        out.append(f"::{command} {props}::{_escape_data(f'{f.path}:{f.line}:{f.column}: {f.code} {f.message}')}")
     for e in errors:
         props = f"title={_escape_property('initlint (error)')},file={_escape_property(e.path)}"
         if e.line:
@@ -197,7 +198,7 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
         result = {
             "ruleId": f.code,
             "ruleIndex": index.get(f.code, 0),
-            "level": "error",
+            "level": "warning" if f.severity == "warning" else "error",
             "message": {"text": f.message},
             "locations": [
                 {

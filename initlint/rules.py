@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar, Iterator, Optional
 
 from . import catalogue
-from .model import FileModel, Finding, Layer
+from .model import FileModel, Finding, FixOptions, Layer
 
 # Relative gain error an explicit init may have before it counts as wrong for its activation.
 GAIN_TOLERANCE = 0.10
@@ -22,6 +22,23 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     enabled_by_default: ClassVar[bool] = True
+
+    def __init__(self, options: object = None) -> None:
+        # fix-distribution / fix-mode / fix-bias: messages show the code `--fix` would insert
+        self.options = FixOptions.coerce(options)
+
+    def use(self, layer: Layer, file: FileModel) -> str:
+        """The init to write for this layer, rendered as `--fix` renders it (catalogue.init_code)."""
+        rec = catalogue.recommend(layer.activation, layer.activation_param)
+        if rec is None:
+            return "no init to recommend"
+        loop = (layer.fix.loop_over if layer.fix else None) or layer.container
+        weight = "layer.weight" if loop or not layer.weight else layer.weight
+        opts = self.options
+        code = catalogue.one_line(catalogue.init_code(
+            rec, weight, file.init_alias or "torch.nn.init", opts.distribution, opts.mode, opts.bias, loop))
+        # no single expression reaches the layer: say which layers the call is for
+        return code if loop or layer.weight else f"{code} for each layer built here"
 
     def check_layer(self, layer: Layer, file: FileModel) -> Iterator[Finding]:
         return iter(())
@@ -68,12 +85,40 @@ class DefaultInitRule(Rule):
             return
         act = catalogue.display_name(layer.activation, layer.activation_param)
         ratio = rec.gain / catalogue.DEFAULT_GAIN
-        use = layer.recommended or "; ".join(rec.calls(f"{layer.name or 'layer'}.weight"))
-        yield self.finding(
+        use = self.use(layer, file)
+        if is_head(layer):
+            yield self.finding(
+                layer,
+                f"{_where(layer)} is an output head: it is followed by {act} ({layer.activation_evidence}), whose "
+                f"output the model returns, and keeps the default init, {ratio:.2f}x below {act}'s gain; "
+                f"if that small start is not a choice, use {use}",
+            )
+            return
+        finding = self.finding(
             layer,
             f"{_where(layer)} is followed by {act} ({layer.activation_evidence}) but keeps the default init, "
-            f"{ratio:.2f}x too small in std for it; use {use}",
+            f"{ratio:.2f}x too small in std for it; {impact_note(layer)}; use {use}",
         )
+        finding.impact = layer.impact
+        if layer.norm_after or layer.residual_branch:
+            finding.severity = "warning"
+        yield finding
+
+
+def impact_note(layer: Layer) -> str:
+    """What the default init does to the forward signal, in the words of the message."""
+    if layer.norm_after:
+        return f"a {layer.norm_after} follows, so the forward signal does not depend on its scale (impact 1x)"
+    if layer.residual_branch:
+        return "it starts a residual branch added back to the stream, so nothing compounds (impact 1x)"
+    if layer.chain > 1:
+        return f"impact {layer.impact:.3g}x over a chain of {layer.chain} layers with no norm between"
+    return f"impact {layer.impact:.3g}x"
+
+
+def is_head(layer: Layer) -> bool:
+    """A layer whose bounded activation's output is what the model returns (never autofixed)."""
+    return layer.output_head and catalogue.FAMILY.get(layer.activation) in catalogue.HEAD_FAMILIES
 
 
 class ReluDefaultInit(DefaultInitRule):
@@ -101,11 +146,13 @@ class TanhDefaultInit(DefaultInitRule):
 
 
 class SigmoidDefaultInit(DefaultInitRule):
-    """A Conv/Linear followed by Sigmoid, Hardsigmoid or LogSigmoid left on the default init instead of gain 1."""
+    """A Conv/Linear followed by Sigmoid, Hardsigmoid or LogSigmoid left on the default init instead of gain 1. Off by default: mostly heads and gates."""
 
     code = "IL104"
     name = "sigmoid-default-init"
     families = ("sigmoid",)
+    # Never fixable, and in real code nearly always a head or a gate (issue 16's sample: none worth acting on).
+    enabled_by_default = False
 
 
 class SeluDefaultInit(DefaultInitRule):
@@ -166,7 +213,7 @@ class XavierBeforeRelu(Rule):
             layer,
             f"{_where(layer)} is initialised with `{call.text}` (line {call.line}) but is followed by {act}: "
             f"Xavier assumes a linear or tanh unit (gain {given:.3f}), {act} calls for gain {rec.gain:.3f}; "
-            f"use {layer.recommended}",
+            f"use {self.use(layer, file)}",
         )
 
 
@@ -190,7 +237,7 @@ class KaimingNonlinearityMismatch(Rule):
         yield self.finding(
             layer,
             f"{_where(layer)} is initialised with `{call.text}` (line {call.line}), gain {gain:.3f}, "
-            f"but is followed by {act}, which calls for gain {rec.gain:.3f}; use {layer.recommended}",
+            f"but is followed by {act}, which calls for gain {rec.gain:.3f}; use {self.use(layer, file)}",
         )
 
 
@@ -221,7 +268,7 @@ class LeakySlopeMismatch(Rule):
         yield self.finding(
             layer,
             f"{_where(layer)} is initialised with `{call.text}` (line {call.line}), slope a={call.a or 0:g}, "
-            f"but is followed by {act} with slope {slope:g}; use {layer.recommended}",
+            f"but is followed by {act} with slope {slope:g}; use {self.use(layer, file)}",
         )
 
 
@@ -287,8 +334,11 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
 RULES_BY_CODE = {cls.code: cls for cls in ALL_RULES}
 
 
-def select_rules(select: Optional[list[str]] = None, ignore: Optional[list[str]] = None) -> list[Rule]:
-    """Rules enabled by --select/--ignore (codes or prefixes, `ALL`), ruff-style."""
+def select_rules(
+    select: Optional[list[str]] = None, ignore: Optional[list[str]] = None, options: object = None
+) -> list[Rule]:
+    """Rules enabled by --select/--ignore (codes or prefixes, `ALL`), ruff-style; `options`: the
+    fix options their messages render (a FixOptions, a mapping or a config object)."""
 
     def matches(code: str, patterns: list[str]) -> bool:
         return any(p == "ALL" or code.startswith(p) for p in patterns)
@@ -297,7 +347,7 @@ def select_rules(select: Optional[list[str]] = None, ignore: Optional[list[str]]
     for cls in ALL_RULES:
         on = matches(cls.code, select) if select else cls.enabled_by_default
         if on and not (ignore and matches(cls.code, ignore)):
-            chosen.append(cls())
+            chosen.append(cls(options))
     return chosen
 
 

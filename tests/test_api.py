@@ -33,10 +33,11 @@ class Block{n}(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(3, 8, 3)
         self.fc = nn.Linear(8, 4)
+        self.out = nn.Linear(4, 2)
 
     def forward(self, x):
         x = torch.relu(self.conv(x))
-        return torch.tanh(self.fc(x.mean((2, 3)))) * 2
+        return self.out(torch.tanh(self.fc(x.mean((2, 3)))))  # a Tanh the model returns would be a head
 """
 NO_LAYER = "import torch\n\n\ndef scale{n}(x):\n    return torch.relu(x) * {n}\n"
 

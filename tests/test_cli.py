@@ -317,13 +317,24 @@ GATED = textwrap.dedent(
 )
 
 
+def test_il104_is_off_by_default_like_il301(tmp_path):
+    (tmp_path / "model.py").write_text(GATED)
+    default = run(["check", "--isolated", "--no-cache", "model.py"], cwd=tmp_path)
+    assert "IL104" not in default.output and "IL101" in default.output
+    chosen = run(["check", "--isolated", "--no-cache", "--extend-select", "IL104", "model.py"], cwd=tmp_path)
+    assert "IL104" in chosen.output
+    listed = {row["code"]: row for row in json.loads(run(["rules", "--output-format", "json"], cwd=tmp_path).output)}
+    assert listed["IL104"]["default"] is False and listed["IL301"]["default"] is False
+    assert listed["IL103"]["default"] is True
+
+
 def test_full_and_json_say_why_a_finding_has_no_autofix_also_from_the_cache(tmp_path):
     (tmp_path / "model.py").write_text(GATED)
     for _ in range(2):  # the second run reads the findings back from the cache
-        full = run(["check", "--isolated", "--output-format", "full", "model.py"], cwd=tmp_path)
+        full = run(["check", "--isolated", "--extend-select", "IL104", "--output-format", "full", "model.py"], cwd=tmp_path)
         assert "= no autofix: a layer followed by Sigmoid is an output head or a gate" in full.output
         assert full.output.count("= no autofix") == 1  # the ReLU layer has a fix
-        rows = json.loads(run(["check", "--isolated", "--output-format", "json", "model.py"], cwd=tmp_path).output)
+        rows = json.loads(run(["check", "--isolated", "--extend-select", "IL104", "--output-format", "json", "model.py"], cwd=tmp_path).output)
         by_layer = {row["layer"]: row for row in rows}
         assert by_layer["gate"]["fix"] is None and "output head or a gate" in by_layer["gate"]["no_fix"]
         assert by_layer["body"]["fix"] is not None and by_layer["body"]["no_fix"] is None

@@ -40,7 +40,8 @@ def run(args, cwd):
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        return CliRunner().invoke(cli.main, ["check", "--no-cache", *args], catch_exceptions=False)
+        # IL104 (off by default) on: the sigmoid gate is these tests' finding without a fix
+        return CliRunner().invoke(cli.main, ["check", "--no-cache", "--extend-select", "IL104", *args], catch_exceptions=False)
     finally:
         os.chdir(old)
 

@@ -207,8 +207,8 @@ def test_options_accept_config_objects_and_reject_bad_values():
             "silu",
             None,
             [
-                'nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="linear")',
-                "self.fc1.weight.data.mul_(1.67653)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)",
+                "nn.init.normal_(self.fc1.weight, std=1.67653 / self.fc1.weight[0].numel() ** 0.5)"
+                "  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)",
             ],
         ),
     ],
@@ -335,7 +335,7 @@ def test_fixes_after_one_line_keep_source_order():
         import_line=1,
     )
     lines = inserted_lines(source, fixed(source, model))
-    assert [line.split("(")[0] for line in lines] == ["nn.init.kaiming_uniform_", "nn.init.kaiming_uniform_", "net[2].weight.data.mul_"]
+    assert [line.split("(")[0] for line in lines] == ["nn.init.kaiming_uniform_", "nn.init.normal_"]
     assert "net[0].weight" in lines[0] and "net[2].weight" in lines[1]
 
 

@@ -9,6 +9,7 @@ sqrt((kurtosis - 1) / (4 n)) (kurtosis 1.8 for uniform, 3 for normal); we allow 
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import importlib.util
 import math
@@ -40,7 +41,7 @@ def fix_path(path: Path, options: FixOptions, file_model: FileModel = None):
     data = path.read_bytes()
     text = fixer.decode_source(data).text
     file_model = file_model or analysis.analyze(text, str(path))
-    findings = run_rules(file_model, select_rules())
+    findings = run_rules(file_model, select_rules(None, None, options) + select_rules(["IL104"], None, options))
     unfixable = fixer.attach_fixes(findings, file_model, options, text)
     # Unsafe fixes too: whatever the fixer writes must give the right std.
     return fixer.fix_file(str(path), findings, data, unsafe=True), findings, unfixable
@@ -66,7 +67,7 @@ def check_weight(name: str, weight, activation: str, param, options: FixOptions)
     rec = catalogue.recommend(activation, param)
     fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(weight)
     expected = rec.std(fan_in if options.mode == "fan_in" else fan_out)
-    distribution = "normal" if rec.always_normal else options.distribution
+    distribution = "normal" if rec.always_normal or rec.extra_scale is not None else options.distribution
     tolerance = std_tolerance(weight.numel(), distribution)
     got = weight.detach().double().std().item()
     default = 1.0 / math.sqrt(3.0 * fan_in)
@@ -192,3 +193,30 @@ def test_only_fixes_after_an_init_routine_are_unsafe(tmp_path):
         unsafe = {f.class_name for f in findings if f.fix and f.fix.applicability == "unsafe"}
         expected = set(import_fixed(model_file).EXPECT) if model_file.stem == "init_routines" else set()
         assert unsafe == expected, model_file.name
+
+
+@pytest.mark.parametrize("mode", ["fan_in", "fan_out"])
+@pytest.mark.parametrize("activation", ["gelu", "silu", "mish", "hardswish", "elu", "softplus", "hardtanh", "softsign"])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: torch.nn.Linear(384, 512),
+        lambda: torch.nn.Conv2d(64, 48, 3),
+        lambda: torch.nn.ConvTranspose2d(64, 32, 4),
+        lambda: torch.nn.Conv1d(96, 96, 5, groups=96),
+    ],
+    ids=["linear", "conv2d", "conv_transpose2d", "depthwise1d"],
+)
+def test_the_one_call_for_gains_torch_has_no_name_for_gives_gain_over_sqrt_fan(build, activation, mode):
+    """IL106's spelling, run as written: one `nn.init.normal_` statement, no `.data`, and the
+    fan read off the weight (`w[0].numel()` / `w[:, 0].numel()`) is torch's fan_in / fan_out."""
+    rec = catalogue.recommend(activation)
+    [statement] = rec.calls("layer.weight", "nn.init", "uniform", mode)
+    assert ".data" not in statement and statement.startswith("nn.init.normal_(")
+    ast.parse(statement)  # one statement, parseable
+    layer = build()
+    exec(statement, {"nn": torch.nn, "layer": layer})
+    fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(layer.weight)
+    expected = rec.gain / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+    got = layer.weight.detach().double().std().item()
+    assert abs(got / expected - 1.0) <= std_tolerance(layer.weight.numel(), "normal"), (got, expected)

@@ -57,7 +57,8 @@ FLAGGED = textwrap.dedent(
 )
 FIX_LINE = '        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")'
 # a sigmoid gate: reported (IL104), never autofixed
-UNFIXABLE = FLAGGED.replace("return self.out(x)", "return torch.sigmoid(self.out(x))")
+# a Tanh the model returns: an output head, reported and never fixed
+UNFIXABLE = FLAGGED.replace("return self.out(x)", "return torch.tanh(self.out(x))")
 CLEAN = textwrap.dedent(
     """\
     import torch.nn as nn
@@ -235,9 +236,9 @@ def test_readme_pre_commit_snippet_runs_as_written(tmp_path, hook_source, pre_co
     fixed = (repo / "src" / "model.py").read_text()
     assert FIX_LINE in fixed
     second = pre_commit("run", "--all-files", "--color", "never", cwd=repo, home=pre_commit_home)
-    assert second.returncode == 1, "the sigmoid gate is left for a person"
+    assert second.returncode == 1, "the Tanh head is left for a person"
     assert "files were modified" not in second.stdout and (repo / "src" / "model.py").read_text() == fixed
-    assert re.findall(r"^src/model.py:\d+:20: (IL\d+) ", second.stdout, re.M) == ["IL104"], second.stdout
+    assert re.findall(r"^src/model.py:\d+:20: (IL\d+) ", second.stdout, re.M) == ["IL103"], second.stdout
 
 
 # --------------------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def test_readme_autofix_recipe_fails_and_shows_the_patch(tmp_path):
     assert "+" + FIX_LINE in done.stdout and "--- a/src/model.py" in done.stdout
     git("commit", "-q", "-am", "apply initlint fixes", cwd=repo)
     after = run_script(script, repo)
-    assert after.returncode == 0, after.stdout + after.stderr  # the unfixable IL104 is the gate's job
+    assert after.returncode == 0, after.stdout + after.stderr  # the unfixable IL103 head is the gate's job
 
 
 def workflow_jobs() -> dict:
@@ -354,6 +355,16 @@ def test_flake8_plugin_reports_what_check_reports_on_the_rule_book():
     default = initlint_findings(["examples/model.py"], ROOT)
     assert "IL301" not in {code for *_, code in default}
     assert flake8_findings(["examples/model.py"], ROOT) == default
+
+
+def test_flake8_keeps_il104_off_by_default_as_initlint_does(tmp_path):
+    gate = FLAGGED.replace("torch.tanh(", "torch.sigmoid(")
+    assert gate != FLAGGED
+    (tmp_path / "model.py").write_text(gate)
+    default = flake8_findings(["model.py"], tmp_path)
+    assert "IL104" not in {code for *_, code in default} and default == initlint_findings(["model.py"], tmp_path)
+    chosen = flake8_findings(["--extend-select", "IL104", "model.py"], tmp_path)
+    assert "IL104" in {code for *_, code in chosen}
 
 
 def test_flake8_columns_are_initlints(tmp_path):

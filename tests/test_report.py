@@ -45,7 +45,9 @@ MLP = textwrap.dedent(
 
 def initlint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "initlint", "check", "--no-cache", *args], cwd=cwd, capture_output=True, text=True
+        # IL104 (off by default) on: the sigmoid gate is these tests' finding without a fix
+        [sys.executable, "-m", "initlint", "check", "--no-cache", "--extend-select", "IL104", *args],
+        cwd=cwd, capture_output=True, text=True,
     )
 
 

@@ -31,8 +31,9 @@ SECTIONS = (
 NUMBER = re.compile(r"(?<![\w.])(\d\.\d{3,})(?![\d.]\d)")
 # A gain named in prose, and the first such number within a short stretch of the same line after it.
 GAIN_THEN_NUMBER = re.compile(r"\bgains?\b[^\n|]{0,40}?(?<![\w.])(\d\.\d{3,})(?![\d.]\d)", re.IGNORECASE)
-# `w.data.mul_(1.53353)  # GELU gain ...`: the scale an IL1xx fix writes, with the activation it names.
-SCALE_COMMENT = re.compile(r"\.mul_\((\d+\.\d+)\)\s+#\s+([A-Za-z0-9]+)(?:\(([\d.]+)\))?\s+gain")
+# `nn.init.normal_(w, std=1.53353 / w[0].numel() ** 0.5)  # GELU gain ...`: the gain an IL1xx fix
+# writes, with the activation it names.
+SCALE_COMMENT = re.compile(r"std=(\d+\.\d+) / [^#\n]*#\s+([A-Za-z0-9]+)(?:\(([\d.]+)\))?\s+gain")
 PARAMETRISED = re.compile(r"\b(LeakyReLU|PReLU|ELU|CELU)\((?:\w+=)?(\d+(?:\.\d+)?)\)|\ba=(\d+\.\d+)")
 
 

@@ -169,7 +169,9 @@ def judge(
             "default",
             "default",
             expected,
-            f"{described}; {act} calls for std {expected:.3g} ({rec.why}), {expected / default_std:.2f}x more",
+            # the same per-layer factor the static findings compound into their impact
+            f"{described}; {act} calls for std {expected:.3g} ({rec.why}), "
+            f"{catalogue.shrink(activation, param, 'default'):.2f}x more",
         )
     if fits(fan_in):
         return Judgement("ok", "explicit", expected, f"std {stats.rms:.3g} fits {act} ({rec.why})")
@@ -194,12 +196,13 @@ def fix_call(name: str, activation: str, param: Optional[float]) -> Optional[str
 
 @torch.no_grad()
 def reinit_as_fixed(weight: torch.Tensor, activation: str, param: Optional[float]) -> bool:
-    """Do what the inserted init calls do: kaiming with fan_in, then the extra scale. False without a recommendation."""
+    """Do what the inserted init calls do (fan_in). False without a recommendation."""
     rec = catalogue.recommend(activation, param)
     if rec is None:
         return False
+    if rec.extra_scale is not None:  # as Recommendation.calls writes it: normal_, std gain / sqrt(fan_in)
+        nn.init.normal_(weight, std=rec.extra_scale / weight[0].numel() ** 0.5)
+        return True
     init = nn.init.kaiming_normal_ if rec.always_normal else nn.init.kaiming_uniform_
     init(weight, a=rec.a or 0.0, mode="fan_in", nonlinearity=rec.nonlinearity)
-    if rec.extra_scale is not None:
-        weight.mul_(rec.extra_scale)
     return True

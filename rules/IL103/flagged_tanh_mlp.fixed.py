@@ -37,10 +37,8 @@ class PolicyTrunk(nn.Module):
             nn.Softsign(),
         )
         nn.init.kaiming_uniform_(self.trunk[0].weight, nonlinearity="tanh")
-        nn.init.kaiming_uniform_(self.trunk[3].weight, nonlinearity="linear")
-        self.trunk[3].weight.data.mul_(1.39204)  # Hardtanh gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
-        nn.init.kaiming_uniform_(self.trunk[5].weight, nonlinearity="linear")
-        self.trunk[5].weight.data.mul_(2.33753)  # Softsign gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.trunk[3].weight, std=1.39204 / self.trunk[3].weight[0].numel() ** 0.5)  # Hardtanh gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
+        nn.init.normal_(self.trunk[5].weight, std=2.33753 / self.trunk[5].weight[0].numel() ** 0.5)  # Softsign gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.logits = nn.Linear(hidden, num_actions)  # expect: act=none init=default layer=logits
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:

@@ -14,12 +14,10 @@ class SmoothMLP(nn.Module):
     def __init__(self, width: int = 32) -> None:
         super().__init__()
         self.fc_gelu = nn.Linear(width, width)  # expect: IL106 act=gelu init=default layer=fc_gelu
-        nn.init.kaiming_uniform_(self.fc_gelu.weight, nonlinearity="linear")
-        self.fc_gelu.weight.data.mul_(1.53353)  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc_gelu.weight, std=1.53353 / self.fc_gelu.weight[0].numel() ** 0.5)  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.gelu = nn.GELU()
         self.fc_silu = nn.Linear(width, width)  # expect: IL106 act=silu init=default layer=fc_silu
-        nn.init.kaiming_uniform_(self.fc_silu.weight, nonlinearity="linear")
-        self.fc_silu.weight.data.mul_(1.67653)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc_silu.weight, std=1.67653 / self.fc_silu.weight[0].numel() ** 0.5)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.silu = nn.SiLU(inplace=True)
         self.body = nn.Sequential(
             nn.Linear(width, width),  # expect: IL106 act=mish init=default layer=body.0
@@ -28,23 +26,17 @@ class SmoothMLP(nn.Module):
             nn.LayerNorm(width),
             nn.Hardswish(),
         )
-        nn.init.kaiming_uniform_(self.body[0].weight, nonlinearity="linear")
-        self.body[0].weight.data.mul_(1.48685)  # Mish gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
-        nn.init.kaiming_uniform_(self.body[2].weight, nonlinearity="linear")
-        self.body[2].weight.data.mul_(1.73666)  # Hardswish gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.body[0].weight, std=1.48685 / self.body[0].weight[0].numel() ** 0.5)  # Mish gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
+        nn.init.normal_(self.body[2].weight, std=1.73666 / self.body[2].weight[0].numel() ** 0.5)  # Hardswish gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.fc_elu = nn.Linear(width, width)  # expect: IL106 act=elu param=0.5 init=default layer=fc_elu
-        nn.init.kaiming_uniform_(self.fc_elu.weight, nonlinearity="linear")
-        self.fc_elu.weight.data.mul_(1.36559)  # ELU(0.5) gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc_elu.weight, std=1.36559 / self.fc_elu.weight[0].numel() ** 0.5)  # ELU(0.5) gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.fc_celu = nn.Linear(width, width)  # expect: IL106 act=celu param=1.0 init=default layer=fc_celu
-        nn.init.kaiming_uniform_(self.fc_celu.weight, nonlinearity="linear")
-        self.fc_celu.weight.data.mul_(1.24520)  # CELU(1) gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc_celu.weight, std=1.24520 / self.fc_celu.weight[0].numel() ** 0.5)  # CELU(1) gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.fc_softplus = nn.Linear(width, width)  # expect: IL106 act=softplus init=default layer=fc_softplus
-        nn.init.kaiming_uniform_(self.fc_softplus.weight, nonlinearity="linear")
-        self.fc_softplus.weight.data.mul_(1.04187)  # Softplus gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc_softplus.weight, std=1.04187 / self.fc_softplus.weight[0].numel() ** 0.5)  # Softplus gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.softplus = nn.Softplus()
         self.fc_tanh_gelu = nn.Linear(width, width)  # expect: IL106 act=gelu init=default layer=fc_tanh_gelu
-        nn.init.kaiming_uniform_(self.fc_tanh_gelu.weight, nonlinearity="linear")
-        self.fc_tanh_gelu.weight.data.mul_(1.53353)  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc_tanh_gelu.weight, std=1.53353 / self.fc_tanh_gelu.weight[0].numel() ** 0.5)  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.head = nn.Linear(width, 3)  # expect: act=none init=default layer=head
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -61,11 +53,10 @@ class SmoothMLP(nn.Module):
 class ConvSwishBlock(nn.Module):
     """A 1-d conv block (speech front-ends): Conv1d, BatchNorm1d, F.silu, then a pointwise conv."""
 
-    def __init__(self, channels: int = 8) -> None:
+    def __init__(self, channels: int = 32) -> None:
         super().__init__()
         self.depthwise = nn.Conv1d(channels, channels, kernel_size=5, padding=2, groups=channels)  # expect: IL106 act=silu init=default layer=depthwise type=Conv1d
-        nn.init.kaiming_uniform_(self.depthwise.weight, nonlinearity="linear")
-        self.depthwise.weight.data.mul_(1.67653)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.depthwise.weight, std=1.67653 / self.depthwise.weight[0].numel() ** 0.5)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.norm = nn.BatchNorm1d(channels)
         self.pointwise = nn.Conv1d(channels, channels, kernel_size=1)  # expect: act=none init=default layer=pointwise type=Conv1d
 
@@ -73,4 +64,4 @@ class ConvSwishBlock(nn.Module):
         return x + self.pointwise(F.silu(self.norm(self.depthwise(x))))
 
 
-EXAMPLE_INPUTS = {"SmoothMLP": ((2, 32),), "ConvSwishBlock": ((2, 8, 16),)}
+EXAMPLE_INPUTS = {"SmoothMLP": ((2, 32),), "ConvSwishBlock": ((2, 32, 16),)}

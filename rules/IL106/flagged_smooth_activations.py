@@ -45,7 +45,7 @@ class SmoothMLP(nn.Module):
 class ConvSwishBlock(nn.Module):
     """A 1-d conv block (speech front-ends): Conv1d, BatchNorm1d, F.silu, then a pointwise conv."""
 
-    def __init__(self, channels: int = 8) -> None:
+    def __init__(self, channels: int = 32) -> None:
         super().__init__()
         self.depthwise = nn.Conv1d(channels, channels, kernel_size=5, padding=2, groups=channels)  # expect: IL106 act=silu init=default layer=depthwise type=Conv1d
         self.norm = nn.BatchNorm1d(channels)
@@ -55,4 +55,4 @@ class ConvSwishBlock(nn.Module):
         return x + self.pointwise(F.silu(self.norm(self.depthwise(x))))
 
 
-EXAMPLE_INPUTS = {"SmoothMLP": ((2, 32),), "ConvSwishBlock": ((2, 8, 16),)}
+EXAMPLE_INPUTS = {"SmoothMLP": ((2, 32),), "ConvSwishBlock": ((2, 32, 16),)}

@@ -36,8 +36,7 @@ class SwiGLU(nn.Module):
     def __init__(self, dim: int = 32, hidden: int = 64) -> None:
         super().__init__()
         self.w1 = nn.Linear(dim, hidden, bias=False)  # expect: IL106 act=silu init=default layer=w1
-        nn.init.kaiming_uniform_(self.w1.weight, nonlinearity="linear")
-        self.w1.weight.data.mul_(1.67653)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.w1.weight, std=1.67653 / self.w1.weight[0].numel() ** 0.5)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.w3 = nn.Linear(dim, hidden, bias=False)  # expect: IL301 act=none init=default layer=w3
         self.w2 = nn.Linear(hidden, dim, bias=False)  # expect: IL301 act=none init=default layer=w2
 
