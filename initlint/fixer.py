@@ -375,8 +375,12 @@ def _placement(
     Right after the statement that builds the layer, unless the layer's class owns an init
     routine: then after the last statement of `__init__`, so the call runs after whatever
     the routine does (a routine that re-runs `reset_parameters()` would undo an earlier
-    one). The note says so; it makes the fix unsafe, since the call now overrides the
-    routine wherever the analysis misread what the routine covers."""
+    one), but before the first statement that loads or copies weights (an init after
+    `load_state_dict` would overwrite the checkpoint). No place when a `return` between the
+    layer and that point could skip the call, when the model runs more code after a load,
+    or when the layer is built inside a block. The note says so; it makes the fix unsafe,
+    since the call now overrides the routine wherever the analysis misread what the routine
+    covers."""
     # The statement ending on the anchor line decides the block, so its indentation wins
     # over the plan's (they only differ when the analysis miscounted).
     here = (plan.insert_after_line, indents.get(plan.insert_after_line, plan.indent), None, None)
@@ -388,15 +392,88 @@ def _placement(
     if init is None or plan.loop_over or not plan.weight.startswith(f"{_self_name(init)}."):
         # A local name may be rebound before the routine runs: the call cannot move there.
         return 0, "", f"{layer.class_name} has an init routine ({routines}) that may run after this layer is built", None
-    last = init.body[-1]
-    end = last.end_lineno or last.lineno
-    if isinstance(last, (ast.Return, ast.Raise)):
-        return 0, "", f"{layer.class_name}.__init__ ends with a {type(last).__name__.lower()}: no place after its init routine", None
+    body = init.body
+    at = next((i for i, stmt in enumerate(body) if _spans(stmt, plan.insert_after_line)), None)
+    if at is None or isinstance(body[at], _COMPOUND) or (body[at].end_lineno or body[at].lineno) != plan.insert_after_line:
+        # Built inside an `if`/loop of __init__: a call after the routine could run where it was not built.
+        return 0, "", f"{layer.class_name} has an init routine ({routines}) and builds this layer inside a block: no place after the routine that runs only where the layer exists", None
+    # The call must run after the routine and before anything that loads or copies weights,
+    # and no `return` may lie between the layer and the call.
+    closing = len(body) - 1 if isinstance(body[-1], ast.Return) and body[-1].value is None else len(body)
+    stop = next((i for i in range(at + 1, closing) if _loads_weights(body[i]) or _exit_line(body[i])), closing)
+    end = stop - 1
+    if stop < closing:
+        loads = _loads_weights(body[stop])
+        later = next((stmt for stmt in body[stop + int(loads is not None) : closing] if _runs_code_on_self(stmt, _self_name(init))), None)
+        if later is not None:
+            what = f"loads weights at line {loads}" if loads else f"may return early at line {_exit_line(body[stop])}"
+            return 0, "", (
+                f"{layer.class_name}.__init__ {what}, before it runs more code on the model "
+                f"(line {later.lineno}): no place after its init routine ({routines}) that "
+                + ("a load cannot follow" if loads else "every path reaches")
+            ), None
     note = f"it goes after {layer.class_name}'s init routine ({routines}); check that the routine leaves this layer alone"
-    if end <= plan.insert_after_line:
+    if end == at:
         return here[:3] + (note,)
+    last = body[end]
     text = lines[last.lineno - 1] if last.lineno <= len(lines) else ""
-    return end, re.match(r"[ \t]*", text).group(0), None, note
+    return last.end_lineno or last.lineno, re.match(r"[ \t]*", text).group(0), None, note
+
+
+# Calls that put stored values into parameters: an init that runs after them overwrites what
+# they loaded. A callee whose name contains "load" (torch.load, load_checkpoint,
+# load_pretrained...) counts, so a project's own loader is not missed.
+_WEIGHT_COPIES = frozenset({"copy_", "from_pretrained", "set_", "load_state_dict"})
+
+
+def _loads_weights(stmt: ast.stmt) -> Optional[int]:
+    """The line where running `stmt` may load or copy values into parameters, if it may."""
+    for node in _walk_same_function(stmt):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _WEIGHT_COPIES or "load" in name.lower():
+                return node.lineno
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                while isinstance(target, ast.Subscript):
+                    target = target.value
+                if isinstance(target, ast.Attribute) and target.attr in ("weight", "bias", "data"):
+                    return node.lineno  # self.fc.weight = nn.Parameter(torch.load(...)), w.data = ...
+    return None
+
+
+def _runs_code_on_self(stmt: ast.stmt, self_name: str) -> bool:
+    """Whether `stmt` calls a method of the model or hands the model to a function (an init
+    routine may be behind either)."""
+    for node in _walk_same_function(stmt):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
+                return True
+            if any(isinstance(arg, ast.Name) and arg.id == self_name for arg in node.args):
+                return True
+    return False
+
+
+def _exit_line(stmt: ast.stmt) -> Optional[int]:
+    """The line of a `return` inside `stmt` (not in a nested function), if any."""
+    for node in _walk_same_function(stmt):
+        if isinstance(node, ast.Return):
+            return node.lineno
+    return None
+
+
+def _walk_same_function(node: ast.AST) -> Iterable[ast.AST]:
+    """`node` and what it holds, without the bodies of nested functions, lambdas and classes."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        for child in ast.iter_child_nodes(item):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
 
 
 def _enclosing_init(tree: ast.Module, class_name: Optional[str], line: int) -> Optional[ast.FunctionDef]:
