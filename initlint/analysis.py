@@ -1621,6 +1621,7 @@ class Context:
         self.nesting = 0  # loops and undecided branches around the current statement (constructor code)
         self.conditional = 0  # undecided branches around the current statement
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
+        self.early_exits: list = []  # the attributes at each `return` of a constructor
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -1675,6 +1676,13 @@ class Context:
 
     def run_init(self) -> None:
         self.run_block(self.fn.body)
+        # An early `return` leaves the modules bound at that point: each is one of the values
+        # the attribute may hold (`self.fc = A; if small: return; self.fc = B`).
+        for early in self.early_exits:
+            for name, value in early.items():
+                current = self.attrs.get(name)
+                if current is not value:
+                    self.attrs[name] = value if current is None else alternative(current, value)
 
     def run_forward(self) -> frozenset:
         self.run_block(self.fn.body)
@@ -1692,15 +1700,21 @@ class Context:
             self.block_is_suite = True
             for small in block.body:
                 self.run_small(small, block)
+                if isinstance(small, _JUMPS):
+                    break
             self.block_is_suite = outer
             return
         for stmt in block.body:
             self.run_stmt(stmt)
+            if _jumps(stmt):
+                break  # what follows never runs: no layer, init or use there counts
 
     def run_stmt(self, stmt: cst.CSTNode) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.run_small(small, stmt)
+                if isinstance(small, _JUMPS):
+                    break
         elif isinstance(stmt, cst.If):
             self.run_if(stmt)
         elif isinstance(stmt, (cst.For, cst.While)):
@@ -1913,6 +1927,8 @@ class Context:
         elif isinstance(small, cst.Return):
             value = self.eval(small.value, small) if small.value is not None else OPAQUE
             self.returns.append(value)
+            if self.in_init and self.depth == 0 and self.report_node is None:
+                self.early_exits.append(dict(self.attrs))
 
     def assign(self, target: cst.BaseExpression, value: object, value_node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
@@ -3593,6 +3609,8 @@ def _flat_statements(body) -> Iterator[cst.CSTNode]:
         if isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
             for block in _blocks(stmt):
                 yield from _flat_statements(block)
+        if _jumps(stmt):
+            break
 
 
 def _iterates_modules(node: cst.BaseExpression) -> bool:
@@ -3603,7 +3621,23 @@ def _iterates_modules(node: cst.BaseExpression) -> bool:
 
 
 def _block_list(body: cst.BaseSuite) -> list:
-    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+    """The statements of a block that can run (none after a return, raise, break or continue)."""
+    if not isinstance(body, cst.IndentedBlock):
+        return []
+    out = []
+    for stmt in body.body:
+        out.append(stmt)
+        if _jumps(stmt):
+            break
+    return out
+
+
+_JUMPS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
+
+
+def _jumps(stmt: cst.CSTNode) -> bool:
+    """A statement line holding a return/raise/break/continue: the rest of its block is dead."""
+    return isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(small, _JUMPS) for small in stmt.body)
 
 
 def _walk_statements(body: cst.BaseSuite) -> Iterator[cst.CSTNode]:

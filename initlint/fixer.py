@@ -20,6 +20,10 @@ Choices, and why:
   would also re-initialise every other layer of that type, heads and covered layers
   included. A layer of such a class bound to a local name, or built in a helper method,
   cannot move there (the name may be rebound) and is reported unfixable.
+- A layer whose attribute (or local name) the same function also binds elsewhere
+  (`self.fc = ...` then `if wide: self.fc = ...`, a rebuild after an early `return`): every
+  live alternative gets its own fix, or none does and the finding stays. Code after a
+  return/raise/break/continue is never fixed (nor analysed).
 - Never fixed: layers followed by nothing, softmax or the sigmoid family (output heads and
   gates: their init is a choice, not a fact), `unknown` activations, and `Lazy*` layers
   (their weight is an `UninitializedParameter` until the first forward; a hook that
@@ -173,6 +177,7 @@ def attach_fixes(
     indents = _simple_statement_indents(names.tree, lines) if names.tree is not None else {}
     unfixable: list[Unfixable] = []
     import_edit: Optional[Edit] = None
+    fixed: list[tuple[Finding, int, str]] = []  # (finding, the line its init follows, what it initialises)
     for finding in findings:
         if finding.code not in FIXABLE_CODES:
             continue
@@ -183,6 +188,8 @@ def attach_fixes(
             reason = "a loop fix needs the source, to give its variable a free name"
         module = None
         anchor, indent, routine_note = 0, "", None
+        if reason is None and names.unreachable(plan.insert_after_line):
+            reason = "it is built in code that never runs (after a return, raise, break or continue)"
         if reason is None:
             assert layer is not None and plan is not None
             anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
@@ -213,7 +220,98 @@ def attach_fixes(
         if assumption:
             message += f" (unsafe: {assumption})"
         finding.fix = Fix(applicability="unsafe" if assumption else "safe", message=message, edits=edits)
+        fixed.append((finding, plan.insert_after_line, plan.loop_over or plan.weight))
+    if names.tree is not None:
+        unfixable += _drop_partial_alternatives(fixed, file_model, names)
     return unfixable
+
+
+def _drop_partial_alternatives(fixed: list[tuple[Finding, int, str]], file_model: FileModel, names: "_Names") -> list[Unfixable]:
+    """Take the fix off a layer whose attribute (or local name) the same function also binds
+    elsewhere to a layer this run neither fixes nor finds initialised: `self.fc = nn.Linear(...)`
+    then `if wide: self.fc = nn.Linear(...)`, or a rebuild after an early `return`. Fixing one
+    alternative would leave the other on the default while the finding goes away; every live
+    alternative is fixed, or none is. Repeated until nothing changes (a dropped fix uncovers
+    the alternatives that counted on it)."""
+    layers = file_model.layers
+    explicit_lines = {line for layer in layers if layer.init == "explicit" for line in range(layer.line, layer.end_line + 1)}
+    layer_lines = {line for layer in layers for line in range(layer.line, layer.end_line + 1)}
+    dropped: list[Unfixable] = []
+    live = {id(f): (f, line, weight) for f, line, weight in fixed}
+    changed = True
+    while changed:
+        changed = False
+        fixed_at: dict[tuple[int, str], set[int]] = {}  # (function, bound name) -> anchor lines with a fix
+        keyed = []
+        for finding, line, weight in live.values():
+            key = _binding_key(names, line, weight)
+            keyed.append((finding, line, key))
+            if key is not None:
+                fixed_at.setdefault(key, set()).add(line)
+        for finding, line, key in keyed:
+            if key is None:
+                continue
+            fn, bound = key
+            for stmt in names.bindings_in(fn, bound):
+                end = stmt.end_lineno or stmt.lineno
+                if end == line or end in fixed_at.get(key, ()) or names.unreachable(stmt.lineno):
+                    continue
+                span = range(stmt.lineno, end + 1)
+                if any(n in explicit_lines for n in span) and not any(n in layer_lines and n not in explicit_lines for n in span):
+                    continue  # an alternative with its own init
+                if _builds_nothing_with_weights(stmt, bound):
+                    continue
+                del live[id(finding)]
+                finding.fix = None
+                what = bound[len("<local>") :] if bound.startswith("<local>") else f"{fn.args.args[0].arg}.{bound}"
+                dropped.append(Unfixable(finding, (
+                    f"`{what}` is also bound at line {stmt.lineno}, to a layer this fix would not cover: "
+                    "every alternative must be fixed, or none"
+                )))
+                changed = True
+                break
+    return dropped
+
+
+def _binding_key(names: "_Names", line: int, weight: str) -> Optional[tuple[ast.AST, str]]:
+    """(the function the init goes in, the attribute of `self` or the local name the fixed
+    weight hangs from), or None when the fix is not in a function or has no such root."""
+    fn = names.function_at(line)
+    root = re.match(r"([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?", weight)
+    if fn is None or root is None:
+        return None
+    self_name = fn.args.args[0].arg if fn.args.args else None
+    if root.group(1) == self_name and root.group(2):
+        return fn, root.group(2)
+    return fn, "<local>" + root.group(1)
+
+
+# Modules with no weight to initialise: binding one of these is not an alternative layer.
+_WEIGHTLESS = frozenset(
+    {"Identity", "Dropout", "Flatten", "Unflatten", "Sequential", "ModuleList", "ModuleDict"}
+    | set(catalogue.ACTIVATION_MODULES) | set(catalogue.TRANSPARENT_MODULES)
+) - set(catalogue.LAYER_TYPES)
+
+
+def _builds_nothing_with_weights(stmt: ast.stmt, bound: str) -> bool:
+    """Whether the value `stmt` binds can hold no layer: no call at all (None, a constant, a
+    parameter passed in), or only calls of weightless torch.nn modules and methods of the
+    bound module itself (`self.fc = self.fc.to(device)`)."""
+    value = getattr(stmt, "value", None)
+    if value is None:
+        return True
+    name = bound[len("<local>") :] if bound.startswith("<local>") else None
+    for node in ast.walk(value):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        owner = ast.unparse(func.value) if isinstance(func, ast.Attribute) else ""
+        if owner.endswith(f".{bound}") or (name is not None and owner == name):
+            continue
+        if last not in _WEIGHTLESS:
+            return False
+    return True
 
 
 class _Names:
@@ -238,6 +336,49 @@ class _Names:
         self._children: dict[int, tuple[list[int], list[ast.AST]]] = {}
         self._scopes: dict[int, set[str]] = {}
         self._first_indent: Optional[str] = None
+        self._dead: Optional[list[tuple[int, int]]] = None
+
+    def unreachable(self, line: int) -> bool:
+        """Whether `line` is in a statement that follows a return/raise/break/continue in its block."""
+        if self._dead is None:
+            self._dead = []
+            for node in ast.walk(self.tree) if self.tree is not None else ():
+                for _, value in ast.iter_fields(node):
+                    if not (isinstance(value, list) and value and isinstance(value[0], ast.stmt)):
+                        continue
+                    for index, stmt in enumerate(value[:-1]):
+                        if isinstance(stmt, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+                            self._dead.append((_start_line(value[index + 1]), value[-1].end_lineno or value[-1].lineno))
+                            break
+        return any(start <= line <= end for start, end in self._dead)
+
+    def function_at(self, line: int) -> Optional[ast.AST]:
+        """The innermost function whose body holds `line`."""
+        found, node = None, self.tree
+        while node is not None:
+            node = self._child_at(node, line)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = node
+        return found
+
+    def bindings_in(self, fn: ast.AST, bound: str) -> list[ast.stmt]:
+        """Statements of `fn` (not of nested functions) that bind `self.<bound>`, or the local
+        name `<local>name`."""
+        self_name = fn.args.args[0].arg if fn.args.args else None
+        local = bound[len("<local>") :] if bound.startswith("<local>") else None
+        out = []
+        for node in _walk_same_function(fn):
+            if node is fn or not isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for item in ast.walk(target):
+                    if local is not None and isinstance(item, ast.Name) and item.id == local:
+                        out.append(node)
+                    elif local is None and isinstance(item, ast.Attribute) and item.attr == bound \
+                            and isinstance(item.value, ast.Name) and item.value.id == self_name:  # fmt: skip
+                        out.append(node)
+        return out
 
     def first_indent(self) -> str:
         """The file's first INDENT token ("" if none), tokenized once per file, not per fix."""

@@ -188,3 +188,87 @@ def test_a_closing_bare_return_keeps_the_call_before_it(tmp_path):
     result, _, _, path = fix_text(tmp_path, source)
     assert result.fixed and "nonlinearity=\"relu\")\n        return\n" in path.read_text()
     check_weight("fc", import_fixed(path).Net().fc.weight, "relu", None, FixOptions())
+
+
+# --------------------------------------------------------------------------------------
+# B. A layer bound on several paths: every live alternative fixed, or none
+
+
+SEVERAL_PATHS = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Rebuilt(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            if width < 4:
+                return
+            self.fc = nn.Linear(256, 256)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Wide(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            if width > 4:
+                self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Dead(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            return
+            self.fc = nn.Linear(256, 256)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+"""
+
+
+def test_every_live_alternative_is_fixed_on_every_path(tmp_path):
+    result, findings, unfixable, path = fix_text(tmp_path, SEVERAL_PATHS, unsafe=False)
+    assert sorted((f.class_name, f.line) for f in result.fixed) == [
+        ("Dead", 33), ("Rebuilt", 8), ("Rebuilt", 12), ("Wide", 21), ("Wide", 23)]  # fmt: skip
+    assert not unfixable and "never runs" not in path.read_text()
+    dead_class = path.read_text().split("class Dead")[1]
+    assert "        return\n        self.fc = nn.Linear(256, 256)\n\n    def forward" in dead_class, "the dead line got an init"
+    module = import_fixed(path)
+    for cls in (module.Rebuilt, module.Wide, module.Dead):
+        for width in (2, 8):
+            check_weight(f"{cls.__name__}(width={width}).fc", cls(width=width).fc.weight, "relu", None, FixOptions())
+    again, findings_again = refix(path, unsafe=False)
+    assert not again.changed and not [f for f in findings_again if f.code == "IL101"]
+
+
+@pytest.mark.parametrize(
+    "header, rebuild",
+    [
+        # a branch decided by the default (False here, True there): the other path is live too
+        ("def __init__(self, wide=False):", "        if wide:\n            self.fc = nn.Linear(256, 256)\n"),
+        ("def __init__(self, wide=True):", "        if wide:\n            self.fc = nn.Linear(256, 256)\n"),
+        ("def __init__(self, small=False):", "        if small:\n            return\n        self.fc = nn.Linear(256, 256)\n"),
+    ],
+)
+def test_no_fix_when_an_alternative_cannot_be_fixed(tmp_path, header, rebuild):
+    source = (
+        "import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    " + header + "\n"
+        "        super().__init__()\n        self.fc = nn.Linear(256, 256)\n        self.out = nn.Linear(256, 10)\n"
+        + rebuild + "\n    def forward(self, x):\n        return self.out(torch.relu(self.fc(x)))\n"
+    )
+    result, findings, unfixable, path = fix_text(tmp_path, source)
+    assert not result.changed
+    assert [f.code for f in findings] == ["IL101"], "the finding stays"
+    (reason,) = [u.reason for u in unfixable]
+    assert "`self.fc` is also bound at line" in reason and "every alternative must be fixed, or none" in reason

@@ -515,8 +515,9 @@ def test_safety_check_refuses_text_that_is_not_the_edit_result():
 
 
 def test_a_plan_that_would_break_the_file_is_refused_and_reported():
-    # line 11 opens `nn.Sequential(`: the insert would land inside the call
-    model = model_of([make_layer(9, 20, "fc1", "relu", FixPlan(11, "        ", "self.fc1.weight"))])
+    # line 11 opens `nn.Sequential(`: the insert would land inside the call (a local weight:
+    # `self.fc1.weight` would be dropped earlier, as line 11 does not bind self.fc1)
+    model = model_of([make_layer(9, 20, "fc1", "relu", FixPlan(11, "        ", "fc1.weight"))])
     findings = findings_of(model)
     attach_fixes(findings, model, None, NET)
     result = fix_source(NET, findings, "m.py")
