@@ -43,9 +43,12 @@ Choices, and why:
   variable gets a name used nowhere in the file, so it cannot shadow anything.
 - The init module is the file's own alias for `torch.nn.init`; else `<nn alias>.init`;
   else `torch.nn.init`, adding `import torch` after the import block (or after the module
-  docstring and `from __future__` imports) when the file lacks it. A spelling whose first
-  name is bound locally where the call goes (a parameter called `init`) is skipped; if the
-  file binds `torch` to something else, the layer is reported unfixable.
+  docstring and `from __future__` imports) when the file lacks it. Names are resolved over
+  the whole module, as ruff's F811 and mypy see them: a spelling whose first name is bound
+  locally where the call goes (a parameter called `init`) or rebound at module level (a
+  later `def init(model)`, `nn = None`) is skipped; if the file binds `torch` to something
+  else, or imports torch under `try` (optional torch must stay optional) and no guarded
+  name is provably bound there, the layer is reported unfixable.
 - The indentation is that of the innermost simple statement ending on the anchor line, as
   written in the source (tabs stay tabs); the plan's `indent` is used when no statement ends
   there (the safety check then has the last word).
@@ -326,10 +329,8 @@ class _Names:
             except (SyntaxError, ValueError):
                 pass
         self.module_level = _bound_in_scope(self.tree) if self.tree is not None else set()
-        self.torch_imported = self.tree is not None and any(
-            isinstance(stmt, ast.Import) and any(a.asname is None and a.name.split(".")[0] == "torch" for a in stmt.names)
-            for stmt in self.tree.body
-        )
+        self._bindings: Optional[dict[str, list[tuple[Optional[str], ast.AST]]]] = None
+        self._handled: Optional[set[int]] = None
         self._all: Optional[set[str]] = None
         # Per node: its children's start lines (sorted) and the children, and each scope's
         # bound names, computed once, so a file with many findings stays linear.
@@ -337,6 +338,68 @@ class _Names:
         self._scopes: dict[int, set[str]] = {}
         self._first_indent: Optional[str] = None
         self._dead: Optional[list[tuple[int, int]]] = None
+
+    def module_bindings(self) -> dict[str, list[tuple[Optional[str], ast.AST]]]:
+        """Every binding of a module-level name: (the module an import binds it to, or None
+        for any other binding; the node), from the module's own statements at any depth and
+        from `global` declarations in functions."""
+        if self._bindings is None:
+            self._bindings = _module_bindings(self.tree) if self.tree is not None else {}
+        return self._bindings
+
+    def means(self, spelling: str, qualname: str, line: int) -> bool:
+        """Whether `spelling` (a suffix of the dotted `qualname`, e.g. `nn.init` for
+        torch.nn.init) names `qualname` wherever code runs, as far as module-level bindings go."""
+        parts, full = spelling.split("."), qualname.split(".")
+        if full[len(full) - len(parts) + 1 :] != parts[1:]:
+            return False
+        head_module = ".".join(full[: len(full) - len(parts) + 1])
+        bindings = self.module_bindings().get(parts[0], [])
+        if not bindings:
+            return False
+        for bound_to, node in bindings:
+            if bound_to == head_module:
+                continue
+            is_none = isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is None
+            if is_none and id(node) in self.in_handlers() and self.reads_attribute_at(line, parts[0]):
+                continue  # `except ImportError: nn = None`, and the layer was just built with nn.X
+            return False
+        return True
+
+    def reads_attribute_at(self, line: int, name: str) -> bool:
+        """Whether the innermost simple statement ending on `line` reads `name.<attr>`."""
+        node: Optional[ast.AST] = self.tree
+        found = None
+        while node is not None:
+            node = self._child_at(node, line)
+            if isinstance(node, ast.stmt) and not isinstance(node, _COMPOUND) and (node.end_lineno or node.lineno) == line:
+                found = node
+        return found is not None and any(
+            isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name for n in ast.walk(found)
+        )
+
+    def in_handlers(self) -> set[int]:
+        """ids of the nodes inside `except` handlers."""
+        if self._handled is None:
+            self._handled = {
+                id(inner)
+                for node in (ast.walk(self.tree) if self.tree is not None else ())
+                if isinstance(node, ast.ExceptHandler)
+                for stmt in node.body
+                for inner in ast.walk(stmt)
+            }
+        return self._handled
+
+    def torch_guarded(self) -> bool:
+        """Whether the file imports torch inside a `try` (its handlers then run without it)."""
+        for node in ast.walk(self.tree) if self.tree is not None else ():
+            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                for inner in (n for stmt in node.body for n in ast.walk(stmt)):
+                    if isinstance(inner, ast.Import) and any(a.name.split(".")[0] == "torch" for a in inner.names):
+                        return True
+                    if isinstance(inner, ast.ImportFrom) and (inner.module or "").split(".")[0] == "torch" and not inner.level:
+                        return True
+        return False
 
     def unreachable(self, line: int) -> bool:
         """Whether `line` is in a statement that follows a return/raise/break/continue in its block."""
@@ -481,6 +544,63 @@ def _bound_in_scope(scope: ast.AST) -> set[str]:
             bound.add(node.rest)
         stack.extend(ast.iter_child_nodes(node))
     return bound
+
+
+def _module_bindings(tree: ast.Module) -> dict[str, list[tuple[Optional[str], ast.AST]]]:
+    """name -> [(the module an import binds it to, or None; the binding node)] at module level."""
+    out: dict[str, list[tuple[Optional[str], ast.AST]]] = {}
+    stack: list[ast.AST] = list(tree.body)
+    declared_global: list[ast.AST] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.setdefault(node.name, []).append((None, node))
+            stack.extend(node.decorator_list)
+            declared_global.append(node)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    out.setdefault(alias.asname, []).append((alias.name, node))
+                else:
+                    head = alias.name.split(".")[0]
+                    out.setdefault(head, []).append((head, node))
+            continue
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                module = f"{node.module}.{alias.name}" if node.module and not node.level else None
+                out.setdefault(alias.asname or alias.name, []).append((module, node))
+            continue
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            stack.extend(n for n in ast.walk(node) if isinstance(n, ast.NamedExpr))
+            continue
+        binder: Optional[str] = None
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            binder = node.id
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            binder = node.name
+        elif type(node).__name__ in ("MatchAs", "MatchStar") and getattr(node, "name", None):
+            binder = node.name
+        if binder is not None:
+            out.setdefault(binder, []).append((None, _statement_of(tree, node)))
+        stack.extend(ast.iter_child_nodes(node))
+    # `global x` in a function, then a binding of x there: the module's x changes.
+    for scope in declared_global:
+        names = {n for g in ast.walk(scope) if isinstance(g, ast.Global) for n in g.names}
+        for node in ast.walk(scope) if names else ():
+            if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, (ast.Store, ast.Del)):
+                out.setdefault(node.id, []).append((None, node))
+    return out
+
+
+def _statement_of(tree: ast.Module, target: ast.AST) -> ast.AST:
+    """The Assign holding a bound name, so `nn = None` can be told from other bindings."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(t is target for t in node.targets):
+            return node
+    return target
 
 
 def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optional[str]:
@@ -636,19 +756,30 @@ def _init_module(file_model: FileModel, names: _Names, line: int) -> tuple[Optio
     must be added; (None, reason) when no spelling is safe there.
 
     The file's alias for torch.nn.init comes first, then `<nn alias>.init` (torch.nn imports
-    init), then `torch.nn.init`; a spelling whose first name a local binding shadows at the
-    insertion point is skipped (e.g. a parameter called `init`)."""
+    init), then `torch.nn.init`. A spelling counts only if its first name means the same
+    thing wherever the call runs, as ruff's F811 and mypy see the module: not shadowed by a
+    local binding where the call goes (a parameter called `init`), and bound at module level
+    only by imports of the right module (a later `def init(model)` or `nn = None` rebinds
+    it). `nn = None` in an `except ImportError:` is allowed when the statement the call
+    follows itself reads `nn.`: the name is then provably the module there. A file that
+    imports torch under `try` never gets a new `import torch` (torch would become a hard
+    dependency)."""
     local = names.local_at(line) if names.tree is not None else set()
     candidates = [file_model.init_alias, f"{file_model.nn_alias}.init" if file_model.nn_alias else None]
     for spelling in candidates:
-        if spelling and spelling.split(".")[0] not in local:
+        if spelling and spelling.split(".")[0] not in local and names.means(spelling, "torch.nn.init", line):
             return spelling, None
     if "torch" in local:
         return None, "every spelling of torch.nn.init is shadowed by a local name where the init goes"
-    if names.torch_imported or (file_model.nn_alias or "").startswith("torch."):
+    if names.means("torch.nn.init", "torch.nn.init", line):
         return "torch.nn.init", None
     if "torch" in names.module_level:
-        return None, "the file binds the name `torch` to something else, so `import torch` cannot be added"
+        return None, "the file binds the name `torch` to something other than the torch module, so `import torch` cannot be added"
+    if names.torch_guarded():
+        return None, (
+            "the file imports torch under `try: ... except ImportError`, and no spelling of torch.nn.init is "
+            "provably bound where the init goes: adding `import torch` would make torch a hard dependency"
+        )
     return None, None
 
 

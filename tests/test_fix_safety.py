@@ -272,3 +272,67 @@ def test_no_fix_when_an_alternative_cannot_be_fixed(tmp_path, header, rebuild):
     assert [f.code for f in findings] == ["IL101"], "the finding stays"
     (reason,) = [u.reason for u in unfixable]
     assert "`self.fc` is also bound at line" in reason and "every alternative must be fixed, or none" in reason
+
+
+# --------------------------------------------------------------------------------------
+# C. Names as the whole module binds them
+
+
+NAME_CASES = {
+    # `init` is rebound by a later def: the fix spells nn.init
+    "init_def": (
+        "import torch\nimport torch.nn as nn\nfrom torch.nn import init\n",
+        "nn.Linear",
+        "\n\ndef init(model):\n    return model\n",
+        "nn.init.kaiming_uniform_(",
+    ),
+    # `nn = None` later in the module: the fix spells torch.nn.init
+    "nn_none": (
+        "import torch\nimport torch.nn as nn\nfrom torch.nn import Linear\n",
+        "Linear",
+        "\n\nnn = None\n",
+        "torch.nn.init.kaiming_uniform_(",
+    ),
+    # both rebound and no `import torch`: it is added and spelled out
+    "both_rebound": (
+        "from torch.nn import Linear, Module, init\n",
+        "Linear",
+        "\n\ninit = None\n",
+        "torch.nn.init.kaiming_uniform_(",
+    ),
+    # torch optional: the guarded name, provably bound where the layer was just built with it
+    "guarded": (
+        "try:\n    import torch\n    import torch.nn as nn\nexcept ImportError:\n    nn = None\n",
+        "nn.Linear",
+        "",
+        "nn.init.kaiming_uniform_(",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAME_CASES))
+def test_the_fix_spells_init_with_a_name_the_whole_module_leaves_alone(tmp_path, case):
+    header, linear, footer, expected = NAME_CASES[case]
+    base = "Module" if header.startswith("from torch.nn import Linear, Module") else "nn.Module"
+    source = (
+        f"{header}\n\nclass Net({base}):\n    def __init__(self):\n        super().__init__()\n"
+        f"        self.fc = {linear}(256, 256)\n\n    def forward(self, x):\n        return self.fc(x).relu()\n"
+        f"\n\nMODEL = Net()\n{footer}"
+    )
+    result, _, _, path = fix_text(tmp_path, source)
+    assert result.fixed, path.read_text()
+    inserted = [line.strip() for line in path.read_text().splitlines() if "kaiming_uniform_" in line]
+    assert inserted and inserted[0].startswith(expected), inserted
+    check_weight("fc", import_fixed(path).MODEL.fc.weight, "relu", None, FixOptions())
+
+
+def test_no_new_import_of_an_optional_torch(tmp_path):
+    source = (
+        "try:\n    from torch.nn import Linear, Module\nexcept ImportError:\n    Linear = Module = object\n\n\n"
+        "class Net(Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = Linear(256, 256)\n\n"
+        "    def forward(self, x):\n        return self.fc(x).relu()\n"
+    )
+    result, _, unfixable, path = fix_text(tmp_path, source)
+    assert not result.changed and "import torch" not in path.read_text()
+    (reason,) = [u.reason for u in unfixable]
+    assert "try: ... except ImportError" in reason and "hard dependency" in reason
