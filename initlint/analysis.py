@@ -26,6 +26,7 @@ import contextvars
 import dataclasses
 import functools
 import gc
+import keyword
 import re
 import typing
 import warnings
@@ -1491,7 +1492,8 @@ class FileAnalysis:
                                  if any(key in evidence for _, _, evidence in site.outcomes)],  # fmt: skip
         )
         rec = catalogue.recommend(activation, param)
-        weight = site.weight or (f"{site.name}.weight" if site.name else "weight")
+        # Messages show Python: a name that is not a dotted path of identifiers is spelled with getattr.
+        weight = site.weight or (f"{python_path(site.name)}.weight" if site.name and "*" not in site.name else "weight")
         if rec is not None:
             layer.recommended = "; ".join(rec.calls(weight, init_alias or "torch.nn.init"))
         layer.fix = self._fix_plan(site, spans, lines)
@@ -1967,7 +1969,7 @@ class Context:
         if self.report_node is not None:
             return
         if self.block_is_suite:
-            site.fix_reason = "built in a one-line compound statement"
+            site.fix_reason = ONE_LINE_COMPOUND
             return
         site.anchor = self.current_stmt
         site.weight = f"{local}.weight"
@@ -1988,7 +1990,9 @@ class Context:
                 elif expr is None and site.weight is None:
                     site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
                 elif self.block_is_suite:
-                    site.fix_reason = "built in a one-line compound statement"
+                    site.fix_reason = ONE_LINE_COMPOUND
+                    if expr is not None and site.weight is None:
+                        site.weight = f"{expr}.weight"  # for the message; the reason keeps it unfixed
         elif isinstance(value, ChainV) and value.kind == "alt":
             # `partial(nn.Conv2d, kernel_size=1) if use_conv else nn.Linear`: each option is self.<name>
             for _, option in value.items:
@@ -2006,10 +2010,12 @@ class Context:
                     child_expr = f"{expr}[{index}]" if index is not None and expr else None
                 else:
                     child = f"{name}.{key}" if key != "*" else f"{name}.*"
-                    child_expr = f"{expr}.{key}" if expr and key != "*" and key.isidentifier() else None
+                    child_expr = f"{expr}.{key}" if expr and key != "*" and _attribute_name(key) else None
                 if uncertain:
                     child_expr = None
                 if isinstance(inner, LayerV) and child_expr is None and inner.site.weight is None:
+                    if key not in (None, "*") and not _attribute_name(key):
+                        inner.site.fix_reason = inner.site.fix_reason or _not_an_attribute(key)
                     inner.site.fix_reason = inner.site.fix_reason or "built inline in a container built in a loop"
                 self.name_sites(inner, child, None, child_expr, uncertain)
                 if index is not None:
@@ -2025,7 +2031,9 @@ class Context:
             elif key is None:
                 self.name_sites(value, f"{attr}.{position}", None, f"{holder_expr}[{position}]")
             else:
-                expr = f"{holder_expr}.{key}" if key.isidentifier() else None
+                expr = f"{holder_expr}.{key}" if _attribute_name(key) else None
+                if expr is None and isinstance(value, LayerV) and value.site.weight is None:
+                    value.site.fix_reason = value.site.fix_reason or _not_an_attribute(key)
                 self.name_sites(value, f"{attr}.{key}", None, expr)
 
     def name_unplaced(self, key: str, inner: list, name: str) -> None:
@@ -3107,6 +3115,38 @@ def _flatten(items: list) -> Iterator[object]:
                 yield from _flatten(branch)
         else:
             yield value
+
+
+ONE_LINE_COMPOUND = (
+    "built in a one-line compound statement (`if c: self.x = ...`): no line can be inserted after it "
+    "in the same branch; put the assignment on its own line"
+)
+
+
+def _attribute_name(key: str) -> bool:
+    """Whether `<container>.<key>` is Python (an OrderedDict key such as `fc-a` or `class` is not)."""
+    return key.isidentifier() and not keyword.iskeyword(key)
+
+
+def _not_an_attribute(key: str) -> str:
+    return (
+        f"its key in the container, {key!r}, cannot follow a dot in Python (not an identifier, or a keyword), "
+        "so an inserted line cannot name it; rename the key, or bind the layer to a name before the container is built"
+    )
+
+
+def python_path(name: str) -> str:
+    """A dotted module name as an expression: `net.fc-a` -> `getattr(net, "fc-a")`."""
+    parts = name.split(".")
+    expr = parts[0] if _attribute_name(parts[0]) else f"getattr(self, {parts[0]!r})"
+    for part in parts[1:]:
+        if part.isdigit():
+            expr = f"{expr}[{part}]"
+        elif _attribute_name(part):
+            expr = f"{expr}.{part}"
+        else:
+            expr = f"getattr({expr}, {part!r})"
+    return expr
 
 
 # `nn.Linear(...) if c else nn.Identity()`, `given or nn.Linear(...)`: an init after the

@@ -625,7 +625,18 @@ def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optiona
         return "the analysis gave an incomplete fix plan"
     if plan.indent.strip(" \t"):
         return "the analysis gave an indentation that is not whitespace"
+    for expression in (plan.weight, plan.loop_over):
+        if expression and not _is_expression(expression):
+            return f"`{expression}` is not a Python expression, so no init line can name this layer"
     return None
+
+
+def _is_expression(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _placement(

@@ -336,3 +336,52 @@ def test_no_new_import_of_an_optional_torch(tmp_path):
     assert not result.changed and "import torch" not in path.read_text()
     (reason,) = [u.reason for u in unfixable]
     assert "try: ... except ImportError" in reason and "hard dependency" in reason
+
+
+# --------------------------------------------------------------------------------------
+# D. Messages show Python only; what cannot be written gets no fix, and says why
+
+UNWRITABLE = """\
+    import torch
+    import torch.nn as nn
+    from collections import OrderedDict
+
+
+    class OneLiner(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            if width > 4: self.fc = nn.Linear(64, 64)
+            else: self.fc = nn.Linear(64, 64)
+            self.out = nn.Linear(64, 10)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Keys(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(OrderedDict([
+                ("fc-a", nn.Linear(64, 64)),
+                ("act", nn.ReLU()),
+                ("class", nn.Linear(64, 64)),
+                ("act2", nn.ReLU()),
+                ("out", nn.Linear(64, 10)),
+            ]))
+
+        def forward(self, x):
+            return self.net(x)
+"""
+
+
+def test_unwritable_places_get_no_fix_and_a_reason_and_messages_are_python(tmp_path):
+    result, findings, unfixable, path = fix_text(tmp_path, UNWRITABLE)
+    assert result.error is None and not result.changed
+    reasons = {u.finding.line: u.reason for u in unfixable}
+    assert sorted(reasons) == [9, 10, 21, 23], reasons
+    assert "one-line compound statement" in reasons[9] and "one-line compound statement" in reasons[10]
+    assert "'fc-a'" in reasons[21] and "'class'" in reasons[23] and "cannot follow a dot" in reasons[23]
+    for finding in findings:
+        code = finding.message.rsplit("; use ", 1)[1]
+        ast_ok = compile(code, "<message>", "exec", 0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+        assert ast_ok.body, code
