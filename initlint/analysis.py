@@ -3306,12 +3306,9 @@ class InitScanner:
         value = ctx.eval_module(holder, bind_site=False) if not isinstance(holder, cst.Subscript) else None
         if isinstance(holder, cst.Subscript):
             base = ctx.eval_module(holder.value, bind_site=False)
-            index = holder.slice[0].slice if holder.slice else None
-            if isinstance(base, ChainV) and isinstance(index, cst.Index):
-                position = literal_number(index.value)
-                flat = [v for k, v in base.items if k not in ("<loop>", "<alt>")]
-                if position is not None and 0 <= int(position) < len(flat) and len(flat) == len(base.items):
-                    value = flat[int(position)]
+            if isinstance(base, ChainV):
+                # the element the fix names `self.model[0]`: every item up to it has a certain place
+                value = exact_element(base, holder)
         elif isinstance(holder, cst.Attribute) and not isinstance(value, LayerV):
             base = ctx.eval_module(holder.value, bind_site=False)
             if isinstance(base, ChainV):
