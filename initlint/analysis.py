@@ -3379,6 +3379,14 @@ class InitScanner:
                     if target is not None and name not in reached:
                         reached[name] = target
                         stack.append(target[1])
+                elif isinstance(func, cst.Name) and func.value in self.fa.functions and call.args \
+                        and call.args[0].keyword is None and dotted(call.args[0].value) == self_name:  # fmt: skip
+                    # initialize_weights(self): a function of this file that gets the model runs
+                    # on it as a method would (its first parameter is the model)
+                    function = self.fa.functions[func.value]
+                    if func.value not in reached and _positional_params(function):
+                        reached[func.value] = (self.cls, function)
+                        stack.append(function)
         return reached
 
     def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:

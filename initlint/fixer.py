@@ -19,7 +19,11 @@ Choices, and why:
   the routine's branches dispatch on type (`isinstance(m, nn.Conv2d)`), and a new branch
   would also re-initialise every other layer of that type, heads and covered layers
   included. A layer of such a class bound to a local name, or built in a helper method,
-  cannot move there (the name may be rebound) and is reported unfixable.
+  cannot move there (the name may be rebound) and is reported unfixable. A function that
+  `__init__` hands the model to after the layer (`init_weights(self)`, from any file) counts
+  as such a routine: an init before it could be overwritten (a dead fix).
+- A file that builds on the meta device or calls `to_empty()` gets no fix in `__init__`:
+  the weights are re-initialised after materialising, so the call would be dead.
 - A layer whose attribute (or local name) the same function also binds elsewhere
   (`self.fc = ...` then `if wide: self.fc = ...`, a rebuild after an early `return`): every
   live alternative gets its own fix, or none does and the finding stays. Code after a
@@ -181,6 +185,7 @@ def attach_fixes(
     unfixable: list[Unfixable] = []
     import_edit: Optional[Edit] = None
     fixed: list[tuple[Finding, int, str]] = []  # (finding, the line its init follows, what it initialises)
+    meta_line = _meta_device_line(names.tree)
     for finding in findings:
         if finding.code not in FIXABLE_CODES:
             continue
@@ -193,6 +198,12 @@ def attach_fixes(
         anchor, indent, routine_note = 0, "", None
         if reason is None and names.unreachable(plan.insert_after_line):
             reason = "it is built in code that never runs (after a return, raise, break or continue)"
+        if reason is None and meta_line:
+            reason = (
+                f"the file builds on the meta device or materialises with `to_empty()` (line {meta_line}): the weights "
+                "are initialised elsewhere (reset_parameters() after materialising), so an init in __init__ would be "
+                "overwritten; initialise in the routine that runs after `to_empty()`"
+            )
         if reason is None:
             assert layer is not None and plan is not None
             anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
@@ -657,10 +668,15 @@ def _placement(
     # over the plan's (they only differ when the analysis miscounted).
     here = (plan.insert_after_line, indents.get(plan.insert_after_line, plan.indent), None, None)
     module = next((m for m in file_model.modules if m.name == layer.class_name), None)
-    if module is None or not module.init_routines or names.tree is None or lines is None:
+    if module is None or names.tree is None or lines is None:
         return here
-    routines = ", ".join(dict.fromkeys(module.init_routines))
     init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
+    # A function the constructor hands the model to (`init_weights(self)` from another
+    # file) may initialise this layer after it is built, as a routine of the class would.
+    handed = _functions_given_self(init, plan.insert_after_line) if init is not None else []
+    if not module.init_routines and not handed:
+        return here
+    routines = ", ".join(dict.fromkeys([*module.init_routines, *handed]))
     if init is None or plan.loop_over or not plan.weight.startswith(f"{_self_name(init)}."):
         # A local name may be rebound before the routine runs: the call cannot move there.
         return 0, "", f"{layer.class_name} has an init routine ({routines}) that may run after this layer is built", None
@@ -746,6 +762,43 @@ def _walk_same_function(node: ast.AST) -> Iterable[ast.AST]:
         for child in ast.iter_child_nodes(item):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 stack.append(child)
+
+
+_BUILTINS_GIVEN_SELF = frozenset(
+    {"isinstance", "issubclass", "hasattr", "getattr", "setattr", "delattr", "super", "print", "id", "type", "len",
+     "repr", "str", "vars", "dir", "callable", "hash", "format"}
+)  # fmt: skip
+
+
+def _functions_given_self(init: ast.FunctionDef, after: int) -> list[str]:
+    """Names of functions that statements of `init` after line `after` call with the model
+    as an argument (`initialize_weights(self)`); builtins that only look at it excluded."""
+    self_name = _self_name(init)
+    found = []
+    for stmt in init.body:
+        if stmt.lineno <= after:
+            continue
+        for node in _walk_same_function(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in _BUILTINS_GIVEN_SELF:
+                if any(isinstance(arg, ast.Name) and arg.id == self_name for arg in node.args):
+                    found.append(node.func.id)
+    return found
+
+
+def _meta_device_line(tree: Optional[ast.Module]) -> int:
+    """The first line that builds on the meta device or materialises with `to_empty()`, or 0."""
+    found = []
+    for node in ast.walk(tree) if tree is not None else ():
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "to_empty":
+            found.append(node.lineno)
+            continue
+        values = [*node.args[:1]] if ast.unparse(node.func).endswith("device") else []
+        values += [k.value for k in node.keywords if k.arg == "device"]
+        if any(isinstance(v, ast.Constant) and v.value == "meta" for v in values):
+            found.append(node.lineno)
+    return min(found, default=0)
 
 
 def _enclosing_init(tree: ast.Module, class_name: Optional[str], line: int) -> Optional[ast.FunctionDef]:

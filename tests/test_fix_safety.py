@@ -385,3 +385,159 @@ def test_unwritable_places_get_no_fix_and_a_reason_and_messages_are_python(tmp_p
         code = finding.message.rsplit("; use ", 1)[1]
         ast_ok = compile(code, "<message>", "exec", 0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
         assert ast_ok.body, code
+
+
+# --------------------------------------------------------------------------------------
+# E. Idempotent on a block used twice; never a dead fix
+
+DOWN = """\
+    import torch.nn as nn
+
+    class Down(nn.Module):
+        def __init__(self, i, o, normalize=True):
+            super(Down, self).__init__()
+            layers = [nn.Conv2d(i, o, 4, 2, 1, bias=False)]
+            if normalize:
+                layers.append(nn.InstanceNorm2d(o))
+            layers.append(nn.LeakyReLU(0.2))
+            self.model = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.model(x)
+
+    class Gen(nn.Module):
+        def __init__(self):
+            super(Gen, self).__init__()
+            self.down1 = Down(3, 8, normalize=False)
+            self.down2 = Down(8, 16)
+
+        def forward(self, x):
+            return self.down2(self.down1(x))
+"""
+
+
+def test_a_block_used_twice_with_different_branches_is_fixed_once(tmp_path):
+    result, _, _, path = fix_text(tmp_path, DOWN.replace("(i, o, 4", "(i, o * 8, 4").replace("(o)", "(o * 8)").replace("Down(8, 16)", "Down(64, 16)"), unsafe=False)
+    assert len(result.fixed) == 1
+    once = path.read_bytes()
+    again, findings = refix(path, unsafe=False)
+    assert not again.changed and path.read_bytes() == once and not findings
+    gen = import_fixed(path).Gen()
+    for block in (gen.down1, gen.down2):
+        check_weight("model.0", block.model[0].weight, "leaky_relu", 0.2, FixOptions())
+
+
+REINIT_LATER = """\
+    import torch
+    import torch.nn as nn
+    from reinit_elsewhere import reset_all
+
+
+    def initialize_weights(model):
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0, 0.01)
+
+
+    def init_all(model):
+        for m in model.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+
+
+    class FreeFunction(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            initialize_weights(self)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class ResetAll(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            init_all(self)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Applied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            self.apply(init_all)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Imported(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            reset_all(self)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+"""
+
+
+def test_a_fix_goes_after_whatever_reinitialises_the_layer_later(tmp_path, monkeypatch):
+    (tmp_path / "reinit_elsewhere.py").write_text(
+        "def reset_all(model):\n    for m in model.modules():\n        if hasattr(m, 'reset_parameters'):\n"
+        "            m.reset_parameters()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result, findings, _, path = fix_text(tmp_path, REINIT_LATER)
+    # initialize_weights(self) is the effective init of FreeFunction.fc: no finding there
+    assert sorted(f.class_name for f in findings) == ["Applied", "Imported", "ResetAll"]
+    assert {f.fix.applicability for f in result.fixed} == {"unsafe"} and len(result.fixed) == 3
+    module = import_fixed(path)
+    for name in ("ResetAll", "Applied", "Imported"):
+        check_weight(f"{name}.fc", getattr(module, name)().fc.weight, "relu", None, FixOptions())
+    assert abs(module.FreeFunction().fc.weight.std().item() / 0.01 - 1) < 0.05
+    again, _ = refix(path)
+    assert not again.changed
+
+
+META = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    def build():
+        with torch.device("meta"):
+            model = Net()
+        model.to_empty(device="cpu")
+        for m in model.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+        return model
+"""
+
+
+def test_no_dead_fix_under_meta_device_construction(tmp_path):
+    result, findings, unfixable, path = fix_text(tmp_path, META)
+    assert not result.changed and [f.code for f in findings] == ["IL101"]
+    (reason,) = [u.reason for u in unfixable]
+    assert "meta device" in reason and "line 16" in reason
+    # what the finding says is what runs: reset_parameters() leaves the default
+    assert_default("fc", import_fixed(path).build().fc.weight)
