@@ -208,6 +208,8 @@ def attach_fixes(
             assert layer is not None and plan is not None
             anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
         if reason is None:
+            reason = _handed_to_an_init(names, plan)
+        if reason is None:
             module, reason = _init_module(file_model, names, anchor)
         if reason is None and module is None and source is None and not file_model.import_line:
             reason = "the import the fix needs can only be placed with the source at hand"
@@ -285,6 +287,32 @@ def _drop_partial_alternatives(fixed: list[tuple[Finding, int, str]], file_model
                 changed = True
                 break
     return dropped
+
+
+def _handed_to_an_init(names: "_Names", plan: FixPlan) -> Optional[str]:
+    """Why not, when a later statement of the same function hands the layer (or its weight)
+    to a function whose name says it initialises (`layer_init(self.fc)`, mmcv's
+    `xavier_init(conv)`, `init_weights(fc)`), which would overwrite a fix placed before it,
+    or be overwritten by one placed after it. Functions of any file: their body is not read."""
+    fn = names.function_at(plan.insert_after_line)
+    holder = plan.loop_over or (plan.weight[: -len(".weight")] if plan.weight.endswith(".weight") else plan.weight)
+    if fn is None or not holder:
+        return None
+    given = {holder, f"{holder}.weight", f"{holder}.weight.data"}
+    for stmt in fn.body:
+        for node in _walk_same_function(stmt):
+            if not isinstance(node, ast.Call) or node.lineno <= plan.insert_after_line:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if "init" not in name.lower() or name.startswith("__"):
+                continue
+            if any(ast.unparse(arg) in given for arg in [*node.args, *(k.value for k in node.keywords)]):
+                return (
+                    f"`{holder}` is handed to `{ast.unparse(func)}` at line {node.lineno}, which initialises it "
+                    "elsewhere: an init placed before that call would be overwritten"
+                )
+    return None
 
 
 def _binding_key(names: "_Names", line: int, weight: str) -> Optional[tuple[ast.AST, str]]:

@@ -541,3 +541,17 @@ def test_no_dead_fix_under_meta_device_construction(tmp_path):
     assert "meta device" in reason and "line 16" in reason
     # what the finding says is what runs: reset_parameters() leaves the default
     assert_default("fc", import_fixed(path).build().fc.weight)
+
+
+@pytest.mark.parametrize("call", ["layer_init(self.fc)", "xavier_init(self.fc, gain=1.0)", "normal_init(self.fc, std=0.01)"])
+def test_no_fix_before_a_function_that_initialises_the_layer(tmp_path, call):
+    source = (
+        "import torch\nimport torch.nn as nn\nfrom helpers import layer_init, normal_init, xavier_init\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        f"        self.fc = nn.Linear(256, 256)\n        {call}\n\n"
+        "    def forward(self, x):\n        return torch.relu(self.fc(x))\n"
+    )
+    result, findings, unfixable, _ = fix_text(tmp_path, source)
+    assert not result.changed and [f.code for f in findings] == ["IL101"]
+    (reason,) = [u.reason for u in unfixable]
+    assert "at line 10, which initialises it elsewhere" in reason, reason
