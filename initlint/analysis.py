@@ -85,6 +85,7 @@ class Site:
     outcomes: list = field(default_factory=list)  # (activation, param, evidence)
     anchor: Optional[cst.CSTNode] = None  # statement the fix goes after
     weight: Optional[str] = None  # expression of its weight at the anchor
+    loop_over: Optional[str] = None  # a container every element of which is this layer (ModuleList comprehension)
     fix_reason: Optional[str] = None
     explicit_init: Optional[InitCall] = None
     init_state: Optional[str] = None  # set when decided locally ("explicit"/"unknown")
@@ -1496,6 +1497,8 @@ class FileAnalysis:
         weight = site.weight or (f"{python_path(site.name)}.weight" if site.name and "*" not in site.name else "weight")
         if rec is not None:
             layer.recommended = "; ".join(rec.calls(weight, init_alias or "torch.nn.init"))
+            if site.loop_over and not site.weight:  # the loop the fix writes, on one line
+                layer.recommended = f"for layer in {site.loop_over}: " + "; ".join(rec.calls("layer.weight", init_alias or "torch.nn.init"))
         layer.fix = self._fix_plan(site, spans, lines)
         if layer.fix.reason is None and CONSTRUCTOR_DEFAULT.search(evidence):
             # Callers in other files may pass another activation than the default.
@@ -1505,7 +1508,7 @@ class FileAnalysis:
     def _fix_plan(self, site: Site, spans: dict, lines: list) -> FixPlan:
         if catalogue.is_lazy(site.layer_type):
             return FixPlan(reason="a Lazy layer has no weight until its first forward")
-        if site.fix_reason or site.anchor is None or not site.weight:
+        if site.fix_reason or site.anchor is None or not (site.weight or site.loop_over):
             return FixPlan(reason=site.fix_reason or "no statement binds this layer to a name")
         span = spans.get(id(site.anchor))
         if span is None:
@@ -1514,7 +1517,7 @@ class FileAnalysis:
         end_line = _end_line(span)
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         indent = text[: len(text) - len(text.lstrip(" \t"))]
-        return FixPlan(insert_after_line=end_line, indent=indent, weight=site.weight)
+        return FixPlan(insert_after_line=end_line, indent=indent, weight=site.weight or "", loop_over=site.loop_over)
 
     def _nn_alias(self) -> Optional[str]:
         for local, qual in self.imports.names.items():
@@ -1987,7 +1990,7 @@ class Context:
                     if site.anchor is None or value_node is site.node or site.weight is None:
                         site.anchor = self.current_stmt
                         site.weight = f"{expr}.weight"
-                elif expr is None and site.weight is None:
+                elif expr is None and site.weight is None and site.loop_over is None:
                     site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
                 elif self.block_is_suite:
                     site.fix_reason = ONE_LINE_COMPOUND
@@ -1998,6 +2001,12 @@ class Context:
             for _, option in value.items:
                 self.name_sites(option, name, value_node, expr, uncertain)
         elif isinstance(value, ChainV):
+            looped = _single_looped_site(value)
+            if looped is not None and expr is not None and not uncertain and self.report_node is None \
+                    and not self.block_is_suite and looped.anchor is None and looped.weight is None:  # fmt: skip
+                # nn.ModuleList([nn.Linear(d, d) for _ in range(n)]): one loop after the statement
+                looped.anchor = self.current_stmt
+                looped.loop_over = expr
             index: Optional[int] = 0
             for item in value.items:
                 key, inner = item
@@ -3121,6 +3130,16 @@ ONE_LINE_COMPOUND = (
     "built in a one-line compound statement (`if c: self.x = ...`): no line can be inserted after it "
     "in the same branch; put the assignment on its own line"
 )
+
+
+def _single_looped_site(chain: ChainV) -> Optional[Site]:
+    """The site of a container built by one comprehension whose every element is that layer."""
+    if len(chain.items) != 1 or chain.items[0][0] != "<loop>":
+        return None
+    inner = chain.items[0][1]
+    if len(inner) != 1 or inner[0][0] in ("<loop>", "<alt>") or not isinstance(inner[0][1], LayerV):
+        return None
+    return inner[0][1].site
 
 
 def _attribute_name(key: str) -> bool:

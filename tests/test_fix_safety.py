@@ -555,3 +555,34 @@ def test_no_fix_before_a_function_that_initialises_the_layer(tmp_path, call):
     assert not result.changed and [f.code for f in findings] == ["IL101"]
     (reason,) = [u.reason for u in unfixable]
     assert "at line 10, which initialises it elsewhere" in reason, reason
+
+
+# --------------------------------------------------------------------------------------
+# F. Reach: a loop after a ModuleList comprehension
+
+
+def test_a_module_list_comprehension_gets_a_loop_that_reaches_every_element(tmp_path):
+    source = """\
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Tower(nn.Module):
+        def __init__(self, d=256, n=3):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(d, d) for _ in range(n)])
+            self.head = nn.Linear(d, 1)
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = F.relu(layer(x))
+            return self.head(x)
+    """
+    result, _, _, path = fix_text(tmp_path, source, unsafe=False)
+    assert len(result.fixed) == 1 and "for layer_ in self.layers:" in path.read_text()
+    tower = import_fixed(path).Tower()
+    for index, layer in enumerate(tower.layers):
+        check_weight(f"layers.{index}", layer.weight, "relu", None, FixOptions())
+    assert_default("head", tower.head.weight)
+    again, findings = refix(path, unsafe=False)
+    assert not again.changed and not findings
