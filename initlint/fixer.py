@@ -11,7 +11,9 @@ Choices, and why:
   (`self.body[0].weight`, `self.net.fc1.weight` for OrderedDict names); after a local
   binding (`conv2d = nn.Conv2d(...)`); a ModuleList comprehension gets a loop (`loop_over`)
   or, where the analysis cannot say every element is the layer, no fix.
-- A class that owns an init routine (`_init_weights` via `self.apply`, `reset_parameters`,
+- A class whose init routines provably leave the layer alone (each only `isinstance(m, X)`
+  branches, no `else`, every X a torch.nn class the layer is not): right after the layer, safe.
+- A class that owns another init routine (`_init_weights` via `self.apply`, `reset_parameters`,
   a loop over `self.modules()`): the call goes after the LAST statement of `__init__`, so it
   runs after whatever the routine does (an unsafe fix, see below), not right after construction (a routine that
   re-runs `reset_parameters()` on every module would undo that; tests/fix_models/
@@ -704,6 +706,8 @@ def _placement(
     handed = _functions_given_self(init, plan.insert_after_line) if init is not None else []
     if not module.init_routines and not handed:
         return here
+    if not handed and init is not None and _routines_leave_alone(names.tree, init, module.init_routines, layer.layer_type):
+        return here  # every routine dispatches on types this layer is not: right after it, safe
     routines = ", ".join(dict.fromkeys([*module.init_routines, *handed]))
     if init is None or plan.loop_over or not plan.weight.startswith(f"{_self_name(init)}."):
         # A local name may be rebound before the routine runs: the call cannot move there.
@@ -790,6 +794,74 @@ def _walk_same_function(node: ast.AST) -> Iterable[ast.AST]:
         for child in ast.iter_child_nodes(item):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 stack.append(child)
+
+
+# torch.nn classes a layer of another type is never an instance of (so an `isinstance(m, X)`
+# branch on them provably leaves it alone).
+_OTHER_MODULES = frozenset(
+    {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+     "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "Embedding", "EmbeddingBag", "LSTM", "GRU", "RNN",
+     "LSTMCell", "GRUCell", "RNNCell", "MultiheadAttention", "PReLU", "Bilinear"}
+)  # fmt: skip
+
+
+def _routines_leave_alone(tree: ast.Module, init: ast.FunctionDef, routines: list[str], layer_type: str) -> bool:
+    """Whether every init routine of the class provably does nothing to a `layer_type` layer:
+    each is a method of the class (or a loop of `__init__` over `self.modules()`) whose body
+    is only `if isinstance(m, X): ...` / `elif isinstance(m, (X, Y)): ...` branches, no
+    `else`, every X a torch.nn class other than the layer's own (never a local class or a
+    base class, which a subclass could match). Anything else: not proven."""
+    others = (set(catalogue.LAYER_TYPES) | _OTHER_MODULES) - {layer_type, f"Lazy{layer_type}"}
+    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and init in n.body), None)
+    if cls is None:
+        return False
+    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    self_name = _self_name(init)
+    for routine in dict.fromkeys(routines):
+        if routine == init.name:
+            loops = [
+                n for n in _walk_same_function(init) if isinstance(n, ast.For)
+                and isinstance(n.iter, ast.Call) and ast.unparse(n.iter.func) == f"{self_name}.modules"
+            ]  # fmt: skip
+            if not loops or not all(isinstance(n.target, ast.Name) and _dispatches_away(n.body, n.target.id, others) for n in loops):
+                return False
+            continue
+        method = methods.get(routine)
+        params = [a.arg for a in method.args.args] if method is not None else []
+        if method is None or len(params) != 2 or not _dispatches_away(method.body, params[1], others):
+            return False
+        # the routine must reach the layers only through `self.apply(self.<routine>)`
+        applied = [
+            n for n in _walk_same_function(init) if isinstance(n, ast.Call)
+            and ast.unparse(n.func) == f"{self_name}.apply" and n.args and ast.unparse(n.args[0]) == f"{self_name}.{routine}"
+        ]  # fmt: skip
+        called = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and ast.unparse(n.func) == f"{self_name}.{routine}"]
+        if not applied or called:
+            return False
+    return True
+
+
+def _dispatches_away(body: list[ast.stmt], var: str, others: set[str]) -> bool:
+    """`body` is only isinstance(var, X) if/elif chains (a docstring, `pass`), no `else`, every X in `others`."""
+    for stmt in body:
+        if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+            continue
+        while isinstance(stmt, ast.If):
+            test = stmt.test
+            if not (isinstance(test, ast.Call) and ast.unparse(test.func) == "isinstance" and len(test.args) == 2
+                    and isinstance(test.args[0], ast.Name) and test.args[0].id == var):  # fmt: skip
+                return False
+            kinds = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+            if not all(isinstance(k, (ast.Attribute, ast.Name)) and ast.unparse(k).split(".")[-1] in others for k in kinds):
+                return False
+            if not stmt.orelse:
+                break
+            if len(stmt.orelse) != 1 or not isinstance(stmt.orelse[0], ast.If):
+                return False  # an `else:` reaches every other module
+            stmt = stmt.orelse[0]
+        else:
+            return False
+    return True
 
 
 _BUILTINS_GIVEN_SELF = frozenset(

@@ -80,6 +80,8 @@ ROUTINE_THEN_LOAD = """\
         def _init_weights(self, m):
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight)
+            elif hasattr(m, "reset_parameters"):
+                m.reset_parameters()
 
         def forward(self, x):
             return self.out(torch.relu(self.fc(x)))
@@ -128,6 +130,8 @@ def test_no_place_after_a_routine_that_runs_after_a_load(tmp_path, load):
         def _init_weights(self, m):
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight)
+            elif hasattr(m, "reset_parameters"):
+                m.reset_parameters()
 
         def forward(self, x):
             return torch.relu(self.fc(self.backbone(x)))
@@ -156,6 +160,8 @@ ROUTINE_THEN_RETURN = """\
         def _init_weights(self, m):
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight)
+            elif hasattr(m, "reset_parameters"):
+                m.reset_parameters()
 
         def forward(self, x):
             return self.out(torch.relu(self.fc(x)))
@@ -586,3 +592,51 @@ def test_a_module_list_comprehension_gets_a_loop_that_reaches_every_element(tmp_
     assert_default("head", tower.head.weight)
     again, findings = refix(path, unsafe=False)
     assert not again.changed and not findings
+
+
+# --------------------------------------------------------------------------------------
+# F. Reach: an init routine that provably leaves the layer alone
+
+ROUTINE_ELSEWHERE = """\
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.fc = nn.Linear(256, 256)
+            self.head = nn.Linear(256, 1)
+            self.apply(self._init_weights)
+
+        def _init_weights(self, m):
+            if isinstance(m, TYPES):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+
+        def forward(self, x):
+            x = F.relu(self.conv(x)).mean((2, 3)).repeat(1, 32)
+            return self.head(F.relu(self.fc(x)))
+"""
+
+
+@pytest.mark.parametrize(
+    "types, applicability, line",
+    [
+        ("nn.Conv2d", "safe", 9),  # the routine provably leaves Linear alone: right after the layer
+        ("(nn.Conv2d, nn.Linear)", None, 0),  # it touches Linear: explicit, no finding
+        ("(nn.Conv2d, nn.Embedding)", "safe", 9),
+        ("nn.modules.conv._ConvNd", "unsafe", 11),  # a base class: not proven, after the routine
+    ],
+)
+def test_a_routine_that_provably_leaves_the_layer_alone_keeps_the_fix_by_the_layer(tmp_path, types, applicability, line):
+    result, findings, _, path = fix_text(tmp_path, ROUTINE_ELSEWHERE.replace("TYPES", types))
+    fixes = [f.fix for f in findings if f.fix]
+    if applicability is None:
+        assert not fixes and not result.changed
+        return
+    (fix,) = fixes
+    assert fix.applicability == applicability and fix.edits[-1].line == line + 1
+    check_weight("fc", import_fixed(path).Net().fc.weight, "relu", None, FixOptions())
