@@ -187,7 +187,7 @@ def attach_fixes(
     unfixable: list[Unfixable] = []
     import_edit: Optional[Edit] = None
     fixed: list[tuple[Finding, int, str]] = []  # (finding, the line its init follows, what it initialises)
-    meta_line = _meta_device_line(names.tree)
+    meta_line: Optional[int] = None  # computed at the first layer that could get a fix
     for finding in findings:
         if finding.code not in FIXABLE_CODES:
             continue
@@ -200,6 +200,8 @@ def attach_fixes(
         anchor, indent, routine_note = 0, "", None
         if reason is None and names.unreachable(plan.insert_after_line):
             reason = "it is built in code that never runs (after a return, raise, break or continue)"
+        if reason is None and meta_line is None:
+            meta_line = _meta_device_line(names.tree)
         if reason is None and meta_line:
             reason = (
                 f"the file builds on the meta device or materialises with `to_empty()` (line {meta_line}): the weights "
@@ -239,7 +241,7 @@ def attach_fixes(
             message += f" (unsafe: {assumption})"
         finding.fix = Fix(applicability="unsafe" if assumption else "safe", message=message, edits=edits)
         fixed.append((finding, plan.insert_after_line, plan.loop_over or plan.weight))
-    if names.tree is not None:
+    if names.tree is not None and fixed:
         unfixable += _drop_partial_alternatives(fixed, file_model, names)
     return unfixable
 
