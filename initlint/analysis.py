@@ -1372,6 +1372,7 @@ class FileAnalysis:
         if self.import_end_stmt is not None and id(self.import_end_stmt) in spans:
             fm.import_line = _end_line(spans[id(self.import_end_stmt)])
         modules: dict[str, ModuleModel] = {}
+        containers = self._containment()
         seen_positions: set = set()
         for class_name, site in all_sites:
             span = spans.get(id(site.node))
@@ -1389,7 +1390,11 @@ class FileAnalysis:
             else:
                 cls = self.classes[class_name]
                 if class_name not in modules:
-                    modules[class_name] = ModuleModel(name=real_name, line=0, init_routines=list(cls.routines))
+                    holders = containers.get(class_name, ())
+                    modules[class_name] = ModuleModel(
+                        name=real_name, line=0, init_routines=list(cls.routines),
+                        contained_by={self.classes[h].node.name.value: list(self.classes[h].routines) for h in sorted(holders)},
+                    )  # fmt: skip
                 modules[class_name].layers.append(layer)
         fm.modules = list(modules.values())
         for name, node in self.gain_calls:

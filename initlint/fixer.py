@@ -24,6 +24,8 @@ Choices, and why:
   cannot move there (the name may be rebound) and is reported unfixable. A function that
   `__init__` hands the model to after the layer (`init_weights(self)`, from any file) counts
   as such a routine: an init before it could be overwritten (a dead fix).
+- A class of the file that builds this one and then runs an init routine (or hands itself
+  to a function) not proven to leave the layer alone: no fix, it could be overwritten there.
 - A file that builds on the meta device or calls `to_empty()` gets no fix in `__init__`:
   the weights are re-initialised after materialising, so the call would be dead.
 - A layer whose attribute (or local name) the same function also binds elsewhere
@@ -702,6 +704,19 @@ def _placement(
     module = next((m for m in file_model.modules if m.name == layer.class_name), None)
     if module is None or names.tree is None or lines is None:
         return here
+    for holder, holder_routines in module.contained_by.items():
+        # A class that builds this one and then runs an init routine (`self.apply(...)`) or
+        # hands itself to a function may re-initialise the layer after its own __init__.
+        holder_init = _class_init(names.tree, holder)
+        handed = _functions_given_self(holder_init, 0) if holder_init is not None else []
+        if not holder_routines and not handed:
+            continue
+        if holder_init is None or handed or not _routines_leave_alone(names.tree, holder_init, holder_routines, layer.layer_type):
+            routines = ", ".join(dict.fromkeys([*holder_routines, *handed]))
+            return 0, "", (
+                f"{holder} builds {layer.class_name} and runs an init routine ({routines}) that may re-initialise "
+                f"this layer afterwards: a fix in {layer.class_name} could be overwritten"
+            ), None
     init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
     # A function the constructor hands the model to (`init_weights(self)` from another
     # file) may initialise this layer after it is built, as a routine of the class would.
@@ -901,6 +916,16 @@ def _meta_device_line(tree: Optional[ast.Module]) -> int:
         if any(isinstance(v, ast.Constant) and v.value == "meta" for v in values):
             found.append(node.lineno)
     return min(found, default=0)
+
+
+def _class_init(tree: ast.Module, class_name: str) -> Optional[ast.FunctionDef]:
+    """The `__init__` of the (first) class called `class_name`, at any depth."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            for stmt in node.body:
+                if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__" and stmt.args.args:
+                    return stmt
+    return None
 
 
 def _enclosing_init(tree: ast.Module, class_name: Optional[str], line: int) -> Optional[ast.FunctionDef]:

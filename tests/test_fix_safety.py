@@ -640,3 +640,48 @@ def test_a_routine_that_provably_leaves_the_layer_alone_keeps_the_fix_by_the_lay
     (fix,) = fixes
     assert fix.applicability == applicability and fix.edits[-1].line == line + 1
     check_weight("fc", import_fixed(path).Net().fc.weight, "relu", None, FixOptions())
+
+
+PARENT_ROUTINE = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+
+        def forward(self, x):
+            return torch.relu(self.fc(x))
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+            self.head = nn.Linear(256, 1)
+            self.apply(self._init)
+
+        def _init(self, m):
+            BODY
+
+        def forward(self, x):
+            return self.head(self.block(x))
+"""
+
+
+def test_no_dead_fix_under_a_parents_routine(tmp_path):
+    resets = "if hasattr(m, 'reset_parameters'):\n                m.reset_parameters()"
+    result, findings, unfixable, path = fix_text(tmp_path, PARENT_ROUTINE.replace("BODY", resets))
+    assert not result.changed and [f.code for f in findings] == ["IL101"]
+    (reason,) = [u.reason for u in unfixable]
+    assert "Net builds Block and runs an init routine (_init)" in reason
+    assert_default("block.fc", import_fixed(path).Net().block.fc.weight)  # what runs: the default
+
+    convs_only = "if isinstance(m, nn.Conv2d):\n                nn.init.zeros_(m.weight)"
+    result, _, _, path = fix_text(tmp_path, PARENT_ROUTINE.replace("BODY", convs_only), name="convs.py", unsafe=False)
+    assert len(result.fixed) == 1
+    module = import_fixed(path)
+    check_weight("block.fc", module.Net().block.fc.weight, "relu", None, FixOptions())
+    check_weight("fc", module.Block().fc.weight, "relu", None, FixOptions())
