@@ -26,6 +26,7 @@ import contextvars
 import dataclasses
 import functools
 import gc
+import keyword
 import re
 import typing
 import warnings
@@ -84,6 +85,7 @@ class Site:
     outcomes: list = field(default_factory=list)  # (activation, param, evidence)
     anchor: Optional[cst.CSTNode] = None  # statement the fix goes after
     weight: Optional[str] = None  # expression of its weight at the anchor
+    loop_over: Optional[str] = None  # a container every element of which is this layer (ModuleList comprehension)
     fix_reason: Optional[str] = None
     explicit_init: Optional[InitCall] = None
     init_state: Optional[str] = None  # set when decided locally ("explicit"/"unknown")
@@ -1461,6 +1463,7 @@ class FileAnalysis:
             fm.import_line = _end_line(spans[id(self.import_end_stmt)])
         chains = self._chains([site for _, site in all_sites])
         modules: dict[str, ModuleModel] = {}
+        containers = self._containment()
         seen_positions: set = set()
         for class_name, site in all_sites:
             span = spans.get(id(site.node))
@@ -1479,7 +1482,11 @@ class FileAnalysis:
             else:
                 cls = self.classes[class_name]
                 if class_name not in modules:
-                    modules[class_name] = ModuleModel(name=real_name, line=0, init_routines=list(cls.routines))
+                    holders = containers.get(class_name, ())
+                    modules[class_name] = ModuleModel(
+                        name=real_name, line=0, init_routines=list(cls.routines),
+                        contained_by={self.classes[h].node.name.value: list(self.classes[h].routines) for h in sorted(holders)},
+                    )  # fmt: skip
                 modules[class_name].layers.append(layer)
         fm.modules = list(modules.values())
         for name, node in self.gain_calls:
@@ -1584,7 +1591,7 @@ class FileAnalysis:
         )
         rec = catalogue.recommend(activation, param)
         layer.weight = site.weight or self._weight_from_name(site)
-        layer.container = None if layer.weight else self._container_of(site)
+        layer.container = None if layer.weight else (site.loop_over or self._container_of(site))
         if rec is not None:
             layer.recommended = catalogue.one_line(catalogue.init_code(
                 rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
@@ -1644,15 +1651,7 @@ class FileAnalysis:
         of the name is an attribute or an index (no `*`: one layer, not each of a loop's)."""
         if site.class_name is None or not site.name or "*" in site.name:
             return None
-        expr = "self"
-        for part in site.name.split("."):
-            if part.isdigit():
-                expr += f"[{part}]"
-            elif part.isidentifier():
-                expr += f".{part}"
-            else:
-                return None
-        return f"{expr}.weight"
+        return f"{python_path('self.' + site.name)}.weight"  # a key such as `fc-a` spelled with getattr
 
     def _container_of(self, site: Site) -> Optional[str]:
         """`self.blocks` when the layer is named `blocks.*` and every element of that container
@@ -1672,7 +1671,7 @@ class FileAnalysis:
     def _fix_plan(self, site: Site, spans: dict, lines: list) -> FixPlan:
         if catalogue.is_lazy(site.layer_type):
             return FixPlan(reason="a Lazy layer has no weight until its first forward")
-        if site.fix_reason or site.anchor is None or not site.weight:
+        if site.fix_reason or site.anchor is None or not (site.weight or site.loop_over):
             return FixPlan(reason=site.fix_reason or "no statement binds this layer to a name")
         span = spans.get(id(site.anchor))
         if span is None:
@@ -1681,7 +1680,7 @@ class FileAnalysis:
         end_line = _end_line(span)
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         indent = text[: len(text) - len(text.lstrip(" \t"))]
-        return FixPlan(insert_after_line=end_line, indent=indent, weight=site.weight)
+        return FixPlan(insert_after_line=end_line, indent=indent, weight=site.weight or "", loop_over=site.loop_over)
 
     def _nn_alias(self) -> Optional[str]:
         for local, qual in self.imports.names.items():
@@ -1792,6 +1791,7 @@ class Context:
         self.nesting = 0  # loops and undecided branches around the current statement (constructor code)
         self.conditional = 0  # undecided branches around the current statement
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
+        self.early_exits: list = []  # the attributes at each `return` of a constructor
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -1849,6 +1849,13 @@ class Context:
 
     def run_init(self) -> None:
         self.run_block(self.fn.body)
+        # An early `return` leaves the modules bound at that point: each is one of the values
+        # the attribute may hold (`self.fc = A; if small: return; self.fc = B`).
+        for early in self.early_exits:
+            for name, value in early.items():
+                current = self.attrs.get(name)
+                if current is not value:
+                    self.attrs[name] = value if current is None else alternative(current, value)
 
     def run_forward(self) -> frozenset:
         self.run_block(self.fn.body)
@@ -1866,15 +1873,21 @@ class Context:
             self.block_is_suite = True
             for small in block.body:
                 self.run_small(small, block)
+                if isinstance(small, _JUMPS):
+                    break
             self.block_is_suite = outer
             return
         for stmt in block.body:
             self.run_stmt(stmt)
+            if _jumps(stmt):
+                break  # what follows never runs: no layer, init or use there counts
 
     def run_stmt(self, stmt: cst.CSTNode) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.run_small(small, stmt)
+                if isinstance(small, _JUMPS):
+                    break
         elif isinstance(stmt, cst.If):
             self.run_if(stmt)
         elif isinstance(stmt, (cst.For, cst.While)):
@@ -2087,6 +2100,8 @@ class Context:
         elif isinstance(small, cst.Return):
             value = self.eval(small.value, small) if small.value is not None else OPAQUE
             self.returns.append(value)
+            if self.in_init and self.depth == 0 and self.report_node is None:
+                self.early_exits.append(dict(self.attrs))
 
     def assign(self, target: cst.BaseExpression, value: object, value_node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
@@ -2125,7 +2140,7 @@ class Context:
         if self.report_node is not None:
             return
         if self.block_is_suite:
-            site.fix_reason = "built in a one-line compound statement"
+            site.fix_reason = ONE_LINE_COMPOUND
             return
         site.anchor = self.current_stmt
         site.weight = f"{local}.weight"
@@ -2143,15 +2158,23 @@ class Context:
                     if site.anchor is None or value_node is site.node or site.weight is None:
                         site.anchor = self.current_stmt
                         site.weight = f"{expr}.weight"
-                elif expr is None and site.weight is None:
+                elif expr is None and site.weight is None and site.loop_over is None:
                     site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
                 elif self.block_is_suite:
-                    site.fix_reason = "built in a one-line compound statement"
+                    site.fix_reason = ONE_LINE_COMPOUND
+                    if expr is not None and site.weight is None:
+                        site.weight = f"{expr}.weight"  # for the message; the reason keeps it unfixed
         elif isinstance(value, ChainV) and value.kind == "alt":
             # `partial(nn.Conv2d, kernel_size=1) if use_conv else nn.Linear`: each option is self.<name>
             for _, option in value.items:
                 self.name_sites(option, name, value_node, expr, uncertain)
         elif isinstance(value, ChainV):
+            looped = _single_looped_site(value)
+            if looped is not None and expr is not None and not uncertain and self.report_node is None \
+                    and not self.block_is_suite and looped.anchor is None and looped.weight is None:  # fmt: skip
+                # nn.ModuleList([nn.Linear(d, d) for _ in range(n)]): one loop after the statement
+                looped.anchor = self.current_stmt
+                looped.loop_over = expr
             index: Optional[int] = 0
             for item in value.items:
                 key, inner = item
@@ -2164,10 +2187,12 @@ class Context:
                     child_expr = f"{expr}[{index}]" if index is not None and expr else None
                 else:
                     child = f"{name}.{key}" if key != "*" else f"{name}.*"
-                    child_expr = f"{expr}.{key}" if expr and key != "*" and key.isidentifier() else None
+                    child_expr = f"{expr}.{key}" if expr and key != "*" and _attribute_name(key) else None
                 if uncertain:
                     child_expr = None
                 if isinstance(inner, LayerV) and child_expr is None and inner.site.weight is None:
+                    if key not in (None, "*") and not _attribute_name(key):
+                        inner.site.fix_reason = inner.site.fix_reason or _not_an_attribute(key)
                     inner.site.fix_reason = inner.site.fix_reason or "built inline in a container built in a loop"
                 self.name_sites(inner, child, None, child_expr, uncertain)
                 if index is not None:
@@ -2183,7 +2208,9 @@ class Context:
             elif key is None:
                 self.name_sites(value, f"{attr}.{position}", None, f"{holder_expr}[{position}]")
             else:
-                expr = f"{holder_expr}.{key}" if key.isidentifier() else None
+                expr = f"{holder_expr}.{key}" if _attribute_name(key) else None
+                if expr is None and isinstance(value, LayerV) and value.site.weight is None:
+                    value.site.fix_reason = value.site.fix_reason or _not_an_attribute(key)
                 self.name_sites(value, f"{attr}.{key}", None, expr)
 
     def name_unplaced(self, key: str, inner: list, name: str) -> None:
@@ -3349,6 +3376,48 @@ def _flatten(items: list) -> Iterator[object]:
             yield value
 
 
+ONE_LINE_COMPOUND = (
+    "built in a one-line compound statement (`if c: self.x = ...`): no line can be inserted after it "
+    "in the same branch; put the assignment on its own line"
+)
+
+
+def _single_looped_site(chain: ChainV) -> Optional[Site]:
+    """The site of a container built by one comprehension whose every element is that layer."""
+    if len(chain.items) != 1 or chain.items[0][0] != "<loop>":
+        return None
+    inner = chain.items[0][1]
+    if len(inner) != 1 or inner[0][0] in ("<loop>", "<alt>") or not isinstance(inner[0][1], LayerV):
+        return None
+    return inner[0][1].site
+
+
+def _attribute_name(key: str) -> bool:
+    """Whether `<container>.<key>` is Python (an OrderedDict key such as `fc-a` or `class` is not)."""
+    return key.isidentifier() and not keyword.iskeyword(key)
+
+
+def _not_an_attribute(key: str) -> str:
+    return (
+        f"its key in the container, {key!r}, cannot follow a dot in Python (not an identifier, or a keyword), "
+        "so an inserted line cannot name it; rename the key, or bind the layer to a name before the container is built"
+    )
+
+
+def python_path(name: str) -> str:
+    """A dotted module name as an expression: `net.fc-a` -> `getattr(net, "fc-a")`."""
+    parts = name.split(".")
+    expr = parts[0] if _attribute_name(parts[0]) else f"getattr(self, {parts[0]!r})"
+    for part in parts[1:]:
+        if part.isdigit():
+            expr = f"{expr}[{part}]"
+        elif _attribute_name(part):
+            expr = f"{expr}.{part}"
+        else:
+            expr = f"getattr({expr}, {part!r})"
+    return expr
+
+
 # `nn.Linear(...) if c else nn.Identity()`, `given or nn.Linear(...)`: an init after the
 # statement would fail (no .weight) or re-initialise the user's module when the other value
 # is taken, and the analysis cannot tell which one it is.
@@ -3506,12 +3575,9 @@ class InitScanner:
         value = ctx.eval_module(holder, bind_site=False) if not isinstance(holder, cst.Subscript) else None
         if isinstance(holder, cst.Subscript):
             base = ctx.eval_module(holder.value, bind_site=False)
-            index = holder.slice[0].slice if holder.slice else None
-            if isinstance(base, ChainV) and isinstance(index, cst.Index):
-                position = literal_number(index.value)
-                flat = [v for k, v in base.items if k not in ("<loop>", "<alt>")]
-                if position is not None and 0 <= int(position) < len(flat) and len(flat) == len(base.items):
-                    value = flat[int(position)]
+            if isinstance(base, ChainV):
+                # the element the fix names `self.model[0]`: every item up to it has a certain place
+                value = exact_element(base, holder)
         elif isinstance(holder, cst.Attribute) and not isinstance(value, LayerV):
             base = ctx.eval_module(holder.value, bind_site=False)
             if isinstance(base, ChainV):
@@ -3582,6 +3648,14 @@ class InitScanner:
                     if target is not None and name not in reached:
                         reached[name] = target
                         stack.append(target[1])
+                elif isinstance(func, cst.Name) and func.value in self.fa.functions and call.args \
+                        and call.args[0].keyword is None and dotted(call.args[0].value) == self_name:  # fmt: skip
+                    # initialize_weights(self): a function of this file that gets the model runs
+                    # on it as a method would (its first parameter is the model)
+                    function = self.fa.functions[func.value]
+                    if func.value not in reached and _positional_params(function):
+                        reached[func.value] = (self.cls, function)
+                        stack.append(function)
         return reached
 
     def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:
@@ -3849,6 +3923,8 @@ def _flat_statements(body) -> Iterator[cst.CSTNode]:
         if isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
             for block in _blocks(stmt):
                 yield from _flat_statements(block)
+        if _jumps(stmt):
+            break
 
 
 def _iterates_modules(node: cst.BaseExpression) -> bool:
@@ -3859,7 +3935,23 @@ def _iterates_modules(node: cst.BaseExpression) -> bool:
 
 
 def _block_list(body: cst.BaseSuite) -> list:
-    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+    """The statements of a block that can run (none after a return, raise, break or continue)."""
+    if not isinstance(body, cst.IndentedBlock):
+        return []
+    out = []
+    for stmt in body.body:
+        out.append(stmt)
+        if _jumps(stmt):
+            break
+    return out
+
+
+_JUMPS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
+
+
+def _jumps(stmt: cst.CSTNode) -> bool:
+    """A statement line holding a return/raise/break/continue: the rest of its block is dead."""
+    return isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(small, _JUMPS) for small in stmt.body)
 
 
 def _walk_statements(body: cst.BaseSuite) -> Iterator[cst.CSTNode]:

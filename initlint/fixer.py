@@ -11,7 +11,9 @@ Choices, and why:
   (`self.body[0].weight`, `self.net.fc1.weight` for OrderedDict names); after a local
   binding (`conv2d = nn.Conv2d(...)`); a ModuleList comprehension gets a loop (`loop_over`)
   or, where the analysis cannot say every element is the layer, no fix.
-- A class that owns an init routine (`_init_weights` via `self.apply`, `reset_parameters`,
+- A class whose init routines provably leave the layer alone (each only `isinstance(m, X)`
+  branches, no `else`, every X a torch.nn class the layer is not): right after the layer, safe.
+- A class that owns another init routine (`_init_weights` via `self.apply`, `reset_parameters`,
   a loop over `self.modules()`): the call goes after the LAST statement of `__init__`, so it
   runs after whatever the routine does (an unsafe fix, see below), not right after construction (a routine that
   re-runs `reset_parameters()` on every module would undo that; tests/fix_models/
@@ -19,7 +21,17 @@ Choices, and why:
   the routine's branches dispatch on type (`isinstance(m, nn.Conv2d)`), and a new branch
   would also re-initialise every other layer of that type, heads and covered layers
   included. A layer of such a class bound to a local name, or built in a helper method,
-  cannot move there (the name may be rebound) and is reported unfixable.
+  cannot move there (the name may be rebound) and is reported unfixable. A function that
+  `__init__` hands the model to after the layer (`init_weights(self)`, from any file) counts
+  as such a routine: an init before it could be overwritten (a dead fix).
+- A class of the file that builds this one and then runs an init routine (or hands itself
+  to a function) not proven to leave the layer alone: no fix, it could be overwritten there.
+- A file that builds on the meta device or calls `to_empty()` gets no fix in `__init__`:
+  the weights are re-initialised after materialising, so the call would be dead.
+- A layer whose attribute (or local name) the same function also binds elsewhere
+  (`self.fc = ...` then `if wide: self.fc = ...`, a rebuild after an early `return`): every
+  live alternative gets its own fix, or none does and the finding stays. Code after a
+  return/raise/break/continue is never fixed (nor analysed).
 - Never fixed: layers followed by nothing, softmax or the sigmoid family (output heads and
   gates: their init is a choice, not a fact), `unknown` activations, and `Lazy*` layers
   (their weight is an `UninitializedParameter` until the first forward; a hook that
@@ -39,9 +51,12 @@ Choices, and why:
   variable gets a name used nowhere in the file, so it cannot shadow anything.
 - The init module is the file's own alias for `torch.nn.init`; else `<nn alias>.init`;
   else `torch.nn.init`, adding `import torch` after the import block (or after the module
-  docstring and `from __future__` imports) when the file lacks it. A spelling whose first
-  name is bound locally where the call goes (a parameter called `init`) is skipped; if the
-  file binds `torch` to something else, the layer is reported unfixable.
+  docstring and `from __future__` imports) when the file lacks it. Names are resolved over
+  the whole module, as ruff's F811 and mypy see them: a spelling whose first name is bound
+  locally where the call goes (a parameter called `init`) or rebound at module level (a
+  later `def init(model)`, `nn = None`) is skipped; if the file binds `torch` to something
+  else, or imports torch under `try` (optional torch must stay optional) and no guarded
+  name is provably bound there, the layer is reported unfixable.
 - The indentation is that of the innermost simple statement ending on the anchor line, as
   written in the source (tabs stay tabs); the plan's `indent` is used when no statement ends
   there (the safety check then has the last word).
@@ -138,6 +153,8 @@ def attach_fixes(
     indents = _simple_statement_indents(names.tree, lines) if names.tree is not None else {}
     unfixable: list[Unfixable] = []
     import_edit: Optional[Edit] = None
+    fixed: list[tuple[Finding, int, str]] = []  # (finding, the line its init follows, what it initialises)
+    meta_line: Optional[int] = None  # computed at the first layer that could get a fix
     for finding in findings:
         if finding.code not in FIXABLE_CODES:
             continue
@@ -149,9 +166,21 @@ def attach_fixes(
             reason = "a loop fix needs the source, to give its variable a free name"
         module = None
         anchor, indent, routine_note = 0, "", None
+        if reason is None and names.unreachable(plan.insert_after_line):
+            reason = "it is built in code that never runs (after a return, raise, break or continue)"
+        if reason is None and meta_line is None:
+            meta_line = _meta_device_line(names.tree)
+        if reason is None and meta_line:
+            reason = (
+                f"the file builds on the meta device or materialises with `to_empty()` (line {meta_line}): the weights "
+                "are initialised elsewhere (reset_parameters() after materialising), so an init in __init__ would be "
+                "overwritten; initialise in the routine that runs after `to_empty()`"
+            )
         if reason is None:
             assert layer is not None and plan is not None
             anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
+        if reason is None:
+            reason = _handed_to_an_init(names, plan)
         if reason is None:
             module, reason = _init_module(file_model, names, anchor)
         if reason is None and module is None and source is None and not file_model.import_line:
@@ -179,7 +208,124 @@ def attach_fixes(
         if assumption:
             message += f" (unsafe: {assumption})"
         finding.fix = Fix(applicability="unsafe" if assumption else "safe", message=message, edits=edits)
+        fixed.append((finding, plan.insert_after_line, plan.loop_over or plan.weight))
+    if names.tree is not None and fixed:
+        unfixable += _drop_partial_alternatives(fixed, file_model, names)
     return unfixable
+
+
+def _drop_partial_alternatives(fixed: list[tuple[Finding, int, str]], file_model: FileModel, names: "_Names") -> list[Unfixable]:
+    """Take the fix off a layer whose attribute (or local name) the same function also binds
+    elsewhere to a layer this run neither fixes nor finds initialised: `self.fc = nn.Linear(...)`
+    then `if wide: self.fc = nn.Linear(...)`, or a rebuild after an early `return`. Fixing one
+    alternative would leave the other on the default while the finding goes away; every live
+    alternative is fixed, or none is. Repeated until nothing changes (a dropped fix uncovers
+    the alternatives that counted on it)."""
+    layers = file_model.layers
+    explicit_lines = {line for layer in layers if layer.init == "explicit" for line in range(layer.line, layer.end_line + 1)}
+    layer_lines = {line for layer in layers for line in range(layer.line, layer.end_line + 1)}
+    dropped: list[Unfixable] = []
+    live = {id(f): (f, line, weight) for f, line, weight in fixed}
+    changed = True
+    while changed:
+        changed = False
+        fixed_at: dict[tuple[int, str], set[int]] = {}  # (function, bound name) -> anchor lines with a fix
+        keyed = []
+        for finding, line, weight in live.values():
+            key = _binding_key(names, line, weight)
+            keyed.append((finding, line, key))
+            if key is not None:
+                fixed_at.setdefault(key, set()).add(line)
+        for finding, line, key in keyed:
+            if key is None:
+                continue
+            fn, bound = key
+            for stmt in names.bindings_in(fn, bound):
+                end = stmt.end_lineno or stmt.lineno
+                if end == line or end in fixed_at.get(key, ()) or names.unreachable(stmt.lineno):
+                    continue
+                span = range(stmt.lineno, end + 1)
+                if any(n in explicit_lines for n in span) and not any(n in layer_lines and n not in explicit_lines for n in span):
+                    continue  # an alternative with its own init
+                if _builds_nothing_with_weights(stmt, bound):
+                    continue
+                del live[id(finding)]
+                finding.fix = None
+                what = bound[len("<local>") :] if bound.startswith("<local>") else f"{fn.args.args[0].arg}.{bound}"
+                dropped.append(Unfixable(finding, (
+                    f"`{what}` is also bound at line {stmt.lineno}, to a layer this fix would not cover: "
+                    "every alternative must be fixed, or none"
+                )))
+                changed = True
+                break
+    return dropped
+
+
+def _handed_to_an_init(names: "_Names", plan: FixPlan) -> Optional[str]:
+    """Why not, when a later statement of the same function hands the layer (or its weight)
+    to a function whose name says it initialises (`layer_init(self.fc)`, mmcv's
+    `xavier_init(conv)`, `init_weights(fc)`), which would overwrite a fix placed before it,
+    or be overwritten by one placed after it. Functions of any file: their body is not read."""
+    fn = names.function_at(plan.insert_after_line)
+    holder = plan.loop_over or (plan.weight[: -len(".weight")] if plan.weight.endswith(".weight") else plan.weight)
+    if fn is None or not holder:
+        return None
+    given = {holder, f"{holder}.weight", f"{holder}.weight.data"}
+    for stmt in fn.body:
+        for node in _walk_same_function(stmt):
+            if not isinstance(node, ast.Call) or node.lineno <= plan.insert_after_line:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if "init" not in name.lower() or name.startswith("__"):
+                continue
+            if any(ast.unparse(arg) in given for arg in [*node.args, *(k.value for k in node.keywords)]):
+                return (
+                    f"`{holder}` is handed to `{ast.unparse(func)}` at line {node.lineno}, which initialises it "
+                    "elsewhere: an init placed before that call would be overwritten"
+                )
+    return None
+
+
+def _binding_key(names: "_Names", line: int, weight: str) -> Optional[tuple[ast.AST, str]]:
+    """(the function the init goes in, the attribute of `self` or the local name the fixed
+    weight hangs from), or None when the fix is not in a function or has no such root."""
+    fn = names.function_at(line)
+    root = re.match(r"([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?", weight)
+    if fn is None or root is None:
+        return None
+    self_name = fn.args.args[0].arg if fn.args.args else None
+    if root.group(1) == self_name and root.group(2):
+        return fn, root.group(2)
+    return fn, "<local>" + root.group(1)
+
+
+# Modules with no weight to initialise: binding one of these is not an alternative layer.
+_WEIGHTLESS = frozenset(
+    {"Identity", "Dropout", "Flatten", "Unflatten", "Sequential", "ModuleList", "ModuleDict"}
+    | set(catalogue.ACTIVATION_MODULES) | set(catalogue.TRANSPARENT_MODULES)
+) - set(catalogue.LAYER_TYPES)
+
+
+def _builds_nothing_with_weights(stmt: ast.stmt, bound: str) -> bool:
+    """Whether the value `stmt` binds can hold no layer: no call at all (None, a constant, a
+    parameter passed in), or only calls of weightless torch.nn modules and methods of the
+    bound module itself (`self.fc = self.fc.to(device)`)."""
+    value = getattr(stmt, "value", None)
+    if value is None:
+        return True
+    name = bound[len("<local>") :] if bound.startswith("<local>") else None
+    for node in ast.walk(value):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        owner = ast.unparse(func.value) if isinstance(func, ast.Attribute) else ""
+        if owner.endswith(f".{bound}") or (name is not None and owner == name):
+            continue
+        if last not in _WEIGHTLESS:
+            return False
+    return True
 
 
 class _Names:
@@ -194,16 +340,119 @@ class _Names:
             except (SyntaxError, ValueError):
                 pass
         self.module_level = _bound_in_scope(self.tree) if self.tree is not None else set()
-        self.torch_imported = self.tree is not None and any(
-            isinstance(stmt, ast.Import) and any(a.asname is None and a.name.split(".")[0] == "torch" for a in stmt.names)
-            for stmt in self.tree.body
-        )
+        self._bindings: Optional[dict[str, list[tuple[Optional[str], ast.AST]]]] = None
+        self._handled: Optional[set[int]] = None
         self._all: Optional[set[str]] = None
         # Per node: its children's start lines (sorted) and the children, and each scope's
         # bound names, computed once, so a file with many findings stays linear.
         self._children: dict[int, tuple[list[int], list[ast.AST]]] = {}
         self._scopes: dict[int, set[str]] = {}
         self._first_indent: Optional[str] = None
+        self._dead: Optional[list[tuple[int, int]]] = None
+
+    def module_bindings(self) -> dict[str, list[tuple[Optional[str], ast.AST]]]:
+        """Every binding of a module-level name: (the module an import binds it to, or None
+        for any other binding; the node), from the module's own statements at any depth and
+        from `global` declarations in functions."""
+        if self._bindings is None:
+            self._bindings = _module_bindings(self.tree) if self.tree is not None else {}
+        return self._bindings
+
+    def means(self, spelling: str, qualname: str, line: int) -> bool:
+        """Whether `spelling` (a suffix of the dotted `qualname`, e.g. `nn.init` for
+        torch.nn.init) names `qualname` wherever code runs, as far as module-level bindings go."""
+        parts, full = spelling.split("."), qualname.split(".")
+        if full[len(full) - len(parts) + 1 :] != parts[1:]:
+            return False
+        head_module = ".".join(full[: len(full) - len(parts) + 1])
+        bindings = self.module_bindings().get(parts[0], [])
+        if not bindings:
+            return False
+        for bound_to, node in bindings:
+            if bound_to == head_module:
+                continue
+            is_none = isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is None
+            if is_none and id(node) in self.in_handlers() and self.reads_attribute_at(line, parts[0]):
+                continue  # `except ImportError: nn = None`, and the layer was just built with nn.X
+            return False
+        return True
+
+    def reads_attribute_at(self, line: int, name: str) -> bool:
+        """Whether the innermost simple statement ending on `line` reads `name.<attr>`."""
+        node: Optional[ast.AST] = self.tree
+        found = None
+        while node is not None:
+            node = self._child_at(node, line)
+            if isinstance(node, ast.stmt) and not isinstance(node, _COMPOUND) and (node.end_lineno or node.lineno) == line:
+                found = node
+        return found is not None and any(
+            isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name for n in ast.walk(found)
+        )
+
+    def in_handlers(self) -> set[int]:
+        """ids of the nodes inside `except` handlers."""
+        if self._handled is None:
+            self._handled = {
+                id(inner)
+                for node in (ast.walk(self.tree) if self.tree is not None else ())
+                if isinstance(node, ast.ExceptHandler)
+                for stmt in node.body
+                for inner in ast.walk(stmt)
+            }
+        return self._handled
+
+    def torch_guarded(self) -> bool:
+        """Whether the file imports torch inside a `try` (its handlers then run without it)."""
+        for node in ast.walk(self.tree) if self.tree is not None else ():
+            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                for inner in (n for stmt in node.body for n in ast.walk(stmt)):
+                    if isinstance(inner, ast.Import) and any(a.name.split(".")[0] == "torch" for a in inner.names):
+                        return True
+                    if isinstance(inner, ast.ImportFrom) and (inner.module or "").split(".")[0] == "torch" and not inner.level:
+                        return True
+        return False
+
+    def unreachable(self, line: int) -> bool:
+        """Whether `line` is in a statement that follows a return/raise/break/continue in its block."""
+        if self._dead is None:
+            self._dead = []
+            for node in ast.walk(self.tree) if self.tree is not None else ():
+                for _, value in ast.iter_fields(node):
+                    if not (isinstance(value, list) and value and isinstance(value[0], ast.stmt)):
+                        continue
+                    for index, stmt in enumerate(value[:-1]):
+                        if isinstance(stmt, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+                            self._dead.append((_start_line(value[index + 1]), value[-1].end_lineno or value[-1].lineno))
+                            break
+        return any(start <= line <= end for start, end in self._dead)
+
+    def function_at(self, line: int) -> Optional[ast.AST]:
+        """The innermost function whose body holds `line`."""
+        found, node = None, self.tree
+        while node is not None:
+            node = self._child_at(node, line)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = node
+        return found
+
+    def bindings_in(self, fn: ast.AST, bound: str) -> list[ast.stmt]:
+        """Statements of `fn` (not of nested functions) that bind `self.<bound>`, or the local
+        name `<local>name`."""
+        self_name = fn.args.args[0].arg if fn.args.args else None
+        local = bound[len("<local>") :] if bound.startswith("<local>") else None
+        out = []
+        for node in _walk_same_function(fn):
+            if node is fn or not isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for item in ast.walk(target):
+                    if local is not None and isinstance(item, ast.Name) and item.id == local:
+                        out.append(node)
+                    elif local is None and isinstance(item, ast.Attribute) and item.attr == bound \
+                            and isinstance(item.value, ast.Name) and item.value.id == self_name:  # fmt: skip
+                        out.append(node)
+        return out
 
     def first_indent(self) -> str:
         """The file's first INDENT token ("" if none), tokenized once per file, not per fix."""
@@ -308,6 +557,63 @@ def _bound_in_scope(scope: ast.AST) -> set[str]:
     return bound
 
 
+def _module_bindings(tree: ast.Module) -> dict[str, list[tuple[Optional[str], ast.AST]]]:
+    """name -> [(the module an import binds it to, or None; the binding node)] at module level."""
+    out: dict[str, list[tuple[Optional[str], ast.AST]]] = {}
+    stack: list[ast.AST] = list(tree.body)
+    declared_global: list[ast.AST] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.setdefault(node.name, []).append((None, node))
+            stack.extend(node.decorator_list)
+            declared_global.append(node)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    out.setdefault(alias.asname, []).append((alias.name, node))
+                else:
+                    head = alias.name.split(".")[0]
+                    out.setdefault(head, []).append((head, node))
+            continue
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                module = f"{node.module}.{alias.name}" if node.module and not node.level else None
+                out.setdefault(alias.asname or alias.name, []).append((module, node))
+            continue
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            stack.extend(n for n in ast.walk(node) if isinstance(n, ast.NamedExpr))
+            continue
+        binder: Optional[str] = None
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            binder = node.id
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            binder = node.name
+        elif type(node).__name__ in ("MatchAs", "MatchStar") and getattr(node, "name", None):
+            binder = node.name
+        if binder is not None:
+            out.setdefault(binder, []).append((None, _statement_of(tree, node)))
+        stack.extend(ast.iter_child_nodes(node))
+    # `global x` in a function, then a binding of x there: the module's x changes.
+    for scope in declared_global:
+        names = {n for g in ast.walk(scope) if isinstance(g, ast.Global) for n in g.names}
+        for node in ast.walk(scope) if names else ():
+            if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, (ast.Store, ast.Del)):
+                out.setdefault(node.id, []).append((None, node))
+    return out
+
+
+def _statement_of(tree: ast.Module, target: ast.AST) -> ast.AST:
+    """The Assign holding a bound name, so `nn = None` can be told from other bindings."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(t is target for t in node.targets):
+            return node
+    return target
+
+
 def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optional[str]:
     if layer is None:
         return "no layer in the file model matches this finding"
@@ -328,6 +634,9 @@ def _why_not_fixable(layer: Optional[Layer], plan: Optional[FixPlan]) -> Optiona
         return "the analysis gave an incomplete fix plan"
     if plan.indent.strip(" \t"):
         return "the analysis gave an indentation that is not whitespace"
+    for expression in (plan.weight, plan.loop_over):
+        if expression and not _is_expression(expression):
+            return f"`{expression}` is not a Python expression, so no init line can name this layer"
     return None
 
 
@@ -342,6 +651,14 @@ def _shared_with_another_use(layer: Optional[Layer], here: list[Layer]) -> Optio
     return None
 
 
+def _is_expression(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 def _placement(
     layer: Layer, plan: FixPlan, file_model: FileModel, names: _Names, lines: Optional[list[str]], indents: dict[int, str]
 ) -> tuple[int, str, Optional[str], Optional[str]]:
@@ -350,28 +667,240 @@ def _placement(
     Right after the statement that builds the layer, unless the layer's class owns an init
     routine: then after the last statement of `__init__`, so the call runs after whatever
     the routine does (a routine that re-runs `reset_parameters()` would undo an earlier
-    one). The note says so; it makes the fix unsafe, since the call now overrides the
-    routine wherever the analysis misread what the routine covers."""
+    one), but before the first statement that loads or copies weights (an init after
+    `load_state_dict` would overwrite the checkpoint). No place when a `return` between the
+    layer and that point could skip the call, when the model runs more code after a load,
+    or when the layer is built inside a block. The note says so; it makes the fix unsafe,
+    since the call now overrides the routine wherever the analysis misread what the routine
+    covers."""
     # The statement ending on the anchor line decides the block, so its indentation wins
     # over the plan's (they only differ when the analysis miscounted).
     here = (plan.insert_after_line, indents.get(plan.insert_after_line, plan.indent), None, None)
     module = next((m for m in file_model.modules if m.name == layer.class_name), None)
-    if module is None or not module.init_routines or names.tree is None or lines is None:
+    if module is None or names.tree is None or lines is None:
         return here
-    routines = ", ".join(dict.fromkeys(module.init_routines))
+    for holder, holder_routines in module.contained_by.items():
+        # A class that builds this one and then runs an init routine (`self.apply(...)`) or
+        # hands itself to a function may re-initialise the layer after its own __init__.
+        holder_init = _class_init(names.tree, holder)
+        handed = _functions_given_self(holder_init, 0) if holder_init is not None else []
+        if not holder_routines and not handed:
+            continue
+        if holder_init is None or handed or not _routines_leave_alone(names.tree, holder_init, holder_routines, layer.layer_type):
+            routines = ", ".join(dict.fromkeys([*holder_routines, *handed]))
+            return 0, "", (
+                f"{holder} builds {layer.class_name} and runs an init routine ({routines}) that may re-initialise "
+                f"this layer afterwards: a fix in {layer.class_name} could be overwritten"
+            ), None
     init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
+    # A function the constructor hands the model to (`init_weights(self)` from another
+    # file) may initialise this layer after it is built, as a routine of the class would.
+    handed = _functions_given_self(init, plan.insert_after_line) if init is not None else []
+    if not module.init_routines and not handed:
+        return here
+    if not handed and init is not None and _routines_leave_alone(names.tree, init, module.init_routines, layer.layer_type):
+        return here  # every routine dispatches on types this layer is not: right after it, safe
+    routines = ", ".join(dict.fromkeys([*module.init_routines, *handed]))
     if init is None or plan.loop_over or not plan.weight.startswith(f"{_self_name(init)}."):
         # A local name may be rebound before the routine runs: the call cannot move there.
         return 0, "", f"{layer.class_name} has an init routine ({routines}) that may run after this layer is built", None
-    last = init.body[-1]
-    end = last.end_lineno or last.lineno
-    if isinstance(last, (ast.Return, ast.Raise)):
-        return 0, "", f"{layer.class_name}.__init__ ends with a {type(last).__name__.lower()}: no place after its init routine", None
+    body = init.body
+    at = next((i for i, stmt in enumerate(body) if _spans(stmt, plan.insert_after_line)), None)
+    if at is None or isinstance(body[at], _COMPOUND) or (body[at].end_lineno or body[at].lineno) != plan.insert_after_line:
+        # Built inside an `if`/loop of __init__: a call after the routine could run where it was not built.
+        return 0, "", f"{layer.class_name} has an init routine ({routines}) and builds this layer inside a block: no place after the routine that runs only where the layer exists", None
+    # The call must run after the routine and before anything that loads or copies weights,
+    # and no `return` may lie between the layer and the call.
+    closing = len(body) - 1 if isinstance(body[-1], ast.Return) and body[-1].value is None else len(body)
+    stop = next((i for i in range(at + 1, closing) if _loads_weights(body[i]) or _exit_line(body[i])), closing)
+    end = stop - 1
+    if stop < closing:
+        loads = _loads_weights(body[stop])
+        later = next((stmt for stmt in body[stop + int(loads is not None) : closing] if _runs_code_on_self(stmt, _self_name(init))), None)
+        if later is not None:
+            what = f"loads weights at line {loads}" if loads else f"may return early at line {_exit_line(body[stop])}"
+            return 0, "", (
+                f"{layer.class_name}.__init__ {what}, before it runs more code on the model "
+                f"(line {later.lineno}): no place after its init routine ({routines}) that "
+                + ("a load cannot follow" if loads else "every path reaches")
+            ), None
     note = f"it goes after {layer.class_name}'s init routine ({routines}); check that the routine leaves this layer alone"
-    if end <= plan.insert_after_line:
+    if end == at:
         return here[:3] + (note,)
+    last = body[end]
     text = lines[last.lineno - 1] if last.lineno <= len(lines) else ""
-    return end, re.match(r"[ \t]*", text).group(0), None, note
+    return last.end_lineno or last.lineno, re.match(r"[ \t]*", text).group(0), None, note
+
+
+# Calls that put stored values into parameters: an init that runs after them overwrites what
+# they loaded. A callee whose name contains "load" (torch.load, load_checkpoint,
+# load_pretrained...) counts, so a project's own loader is not missed.
+_WEIGHT_COPIES = frozenset({"copy_", "from_pretrained", "set_", "load_state_dict"})
+
+
+def _loads_weights(stmt: ast.stmt) -> Optional[int]:
+    """The line where running `stmt` may load or copy values into parameters, if it may."""
+    for node in _walk_same_function(stmt):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _WEIGHT_COPIES or "load" in name.lower():
+                return node.lineno
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                while isinstance(target, ast.Subscript):
+                    target = target.value
+                if isinstance(target, ast.Attribute) and target.attr in ("weight", "bias", "data"):
+                    return node.lineno  # self.fc.weight = nn.Parameter(torch.load(...)), w.data = ...
+    return None
+
+
+def _runs_code_on_self(stmt: ast.stmt, self_name: str) -> bool:
+    """Whether `stmt` calls a method of the model or hands the model to a function (an init
+    routine may be behind either)."""
+    for node in _walk_same_function(stmt):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
+                return True
+            if any(isinstance(arg, ast.Name) and arg.id == self_name for arg in node.args):
+                return True
+    return False
+
+
+def _exit_line(stmt: ast.stmt) -> Optional[int]:
+    """The line of a `return` inside `stmt` (not in a nested function), if any."""
+    for node in _walk_same_function(stmt):
+        if isinstance(node, ast.Return):
+            return node.lineno
+    return None
+
+
+def _walk_same_function(node: ast.AST) -> Iterable[ast.AST]:
+    """`node` and what it holds, without the bodies of nested functions, lambdas and classes."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        for child in ast.iter_child_nodes(item):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
+
+
+# torch.nn classes a layer of another type is never an instance of (so an `isinstance(m, X)`
+# branch on them provably leaves it alone).
+_OTHER_MODULES = frozenset(
+    {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+     "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "Embedding", "EmbeddingBag", "LSTM", "GRU", "RNN",
+     "LSTMCell", "GRUCell", "RNNCell", "MultiheadAttention", "PReLU", "Bilinear"}
+)  # fmt: skip
+
+
+def _routines_leave_alone(tree: ast.Module, init: ast.FunctionDef, routines: list[str], layer_type: str) -> bool:
+    """Whether every init routine of the class provably does nothing to a `layer_type` layer:
+    each is a method of the class (or a loop of `__init__` over `self.modules()`) whose body
+    is only `if isinstance(m, X): ...` / `elif isinstance(m, (X, Y)): ...` branches, no
+    `else`, every X a torch.nn class other than the layer's own (never a local class or a
+    base class, which a subclass could match). Anything else: not proven."""
+    others = (set(catalogue.LAYER_TYPES) | _OTHER_MODULES) - {layer_type, f"Lazy{layer_type}"}
+    cls = next((n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and init in n.body), None)
+    if cls is None:
+        return False
+    methods = {n.name: n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    self_name = _self_name(init)
+    for routine in dict.fromkeys(routines):
+        if routine == init.name:
+            loops = [
+                n for n in _walk_same_function(init) if isinstance(n, ast.For)
+                and isinstance(n.iter, ast.Call) and ast.unparse(n.iter.func) == f"{self_name}.modules"
+            ]  # fmt: skip
+            if not loops or not all(isinstance(n.target, ast.Name) and _dispatches_away(n.body, n.target.id, others) for n in loops):
+                return False
+            continue
+        method = methods.get(routine)
+        params = [a.arg for a in method.args.args] if method is not None else []
+        if method is None or len(params) != 2 or not _dispatches_away(method.body, params[1], others):
+            return False
+        # the routine must reach the layers only through `self.apply(self.<routine>)`
+        applied = [
+            n for n in _walk_same_function(init) if isinstance(n, ast.Call)
+            and ast.unparse(n.func) == f"{self_name}.apply" and n.args and ast.unparse(n.args[0]) == f"{self_name}.{routine}"
+        ]  # fmt: skip
+        called = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and ast.unparse(n.func) == f"{self_name}.{routine}"]
+        if not applied or called:
+            return False
+    return True
+
+
+def _dispatches_away(body: list[ast.stmt], var: str, others: set[str]) -> bool:
+    """`body` is only isinstance(var, X) if/elif chains (a docstring, `pass`), no `else`, every X in `others`."""
+    for stmt in body:
+        if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+            continue
+        while isinstance(stmt, ast.If):
+            test = stmt.test
+            if not (isinstance(test, ast.Call) and ast.unparse(test.func) == "isinstance" and len(test.args) == 2
+                    and isinstance(test.args[0], ast.Name) and test.args[0].id == var):  # fmt: skip
+                return False
+            kinds = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+            if not all(isinstance(k, (ast.Attribute, ast.Name)) and ast.unparse(k).split(".")[-1] in others for k in kinds):
+                return False
+            if not stmt.orelse:
+                break
+            if len(stmt.orelse) != 1 or not isinstance(stmt.orelse[0], ast.If):
+                return False  # an `else:` reaches every other module
+            stmt = stmt.orelse[0]
+        else:
+            return False
+    return True
+
+
+_BUILTINS_GIVEN_SELF = frozenset(
+    {"isinstance", "issubclass", "hasattr", "getattr", "setattr", "delattr", "super", "print", "id", "type", "len",
+     "repr", "str", "vars", "dir", "callable", "hash", "format"}
+)  # fmt: skip
+
+
+def _functions_given_self(init: ast.FunctionDef, after: int) -> list[str]:
+    """Names of functions that statements of `init` after line `after` call with the model
+    as an argument (`initialize_weights(self)`); builtins that only look at it excluded."""
+    self_name = _self_name(init)
+    found = []
+    for stmt in init.body:
+        if stmt.lineno <= after:
+            continue
+        for node in _walk_same_function(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in _BUILTINS_GIVEN_SELF:
+                if any(isinstance(arg, ast.Name) and arg.id == self_name for arg in node.args):
+                    found.append(node.func.id)
+    return found
+
+
+def _meta_device_line(tree: Optional[ast.Module]) -> int:
+    """The first line that builds on the meta device or materialises with `to_empty()`, or 0."""
+    found = []
+    for node in ast.walk(tree) if tree is not None else ():
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "to_empty":
+            found.append(node.lineno)
+            continue
+        values = [*node.args[:1]] if ast.unparse(node.func).endswith("device") else []
+        values += [k.value for k in node.keywords if k.arg == "device"]
+        if any(isinstance(v, ast.Constant) and v.value == "meta" for v in values):
+            found.append(node.lineno)
+    return min(found, default=0)
+
+
+def _class_init(tree: ast.Module, class_name: str) -> Optional[ast.FunctionDef]:
+    """The `__init__` of the (first) class called `class_name`, at any depth."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            for stmt in node.body:
+                if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__" and stmt.args.args:
+                    return stmt
+    return None
 
 
 def _enclosing_init(tree: ast.Module, class_name: Optional[str], line: int) -> Optional[ast.FunctionDef]:
@@ -393,19 +922,30 @@ def _init_module(file_model: FileModel, names: _Names, line: int) -> tuple[Optio
     must be added; (None, reason) when no spelling is safe there.
 
     The file's alias for torch.nn.init comes first, then `<nn alias>.init` (torch.nn imports
-    init), then `torch.nn.init`; a spelling whose first name a local binding shadows at the
-    insertion point is skipped (e.g. a parameter called `init`)."""
+    init), then `torch.nn.init`. A spelling counts only if its first name means the same
+    thing wherever the call runs, as ruff's F811 and mypy see the module: not shadowed by a
+    local binding where the call goes (a parameter called `init`), and bound at module level
+    only by imports of the right module (a later `def init(model)` or `nn = None` rebinds
+    it). `nn = None` in an `except ImportError:` is allowed when the statement the call
+    follows itself reads `nn.`: the name is then provably the module there. A file that
+    imports torch under `try` never gets a new `import torch` (torch would become a hard
+    dependency)."""
     local = names.local_at(line) if names.tree is not None else set()
     candidates = [file_model.init_alias, f"{file_model.nn_alias}.init" if file_model.nn_alias else None]
     for spelling in candidates:
-        if spelling and spelling.split(".")[0] not in local:
+        if spelling and spelling.split(".")[0] not in local and names.means(spelling, "torch.nn.init", line):
             return spelling, None
     if "torch" in local:
         return None, "every spelling of torch.nn.init is shadowed by a local name where the init goes"
-    if names.torch_imported or (file_model.nn_alias or "").startswith("torch."):
+    if names.means("torch.nn.init", "torch.nn.init", line):
         return "torch.nn.init", None
     if "torch" in names.module_level:
-        return None, "the file binds the name `torch` to something else, so `import torch` cannot be added"
+        return None, "the file binds the name `torch` to something other than the torch module, so `import torch` cannot be added"
+    if names.torch_guarded():
+        return None, (
+            "the file imports torch under `try: ... except ImportError`, and no spelling of torch.nn.init is "
+            "provably bound where the init goes: adding `import torch` would make torch a hard dependency"
+        )
     return None, None
 
 

@@ -155,6 +155,7 @@ class ModuleModel:
     line: int
     layers: list[Layer] = field(default_factory=list)
     init_routines: list[str] = field(default_factory=list)  # e.g. "_init_weights", "reset_parameters"
+    contained_by: dict[str, list[str]] = field(default_factory=dict)  # classes of the file that build it -> their init routines
 
 
 @dataclass
@@ -327,7 +328,8 @@ def file_model_from_json(data: dict) -> FileModel:
         )
     return FileModel(
         path=data["path"],
-        modules=[ModuleModel(m["name"], m["line"], [layer(x) for x in m["layers"]], list(m["init_routines"]))
+        modules=[ModuleModel(m["name"], m["line"], [layer(x) for x in m["layers"]], list(m["init_routines"]),
+                             {k: list(v) for k, v in m.get("contained_by", {}).items()})
                  for m in data["modules"]],  # fmt: skip
         free_layers=[layer(x) for x in data["free_layers"]],
         gain_calls=[GainCall(**g) for g in data["gain_calls"]],

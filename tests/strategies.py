@@ -199,6 +199,8 @@ def model_files(draw, conditional: bool = False) -> GeneratedModel:
     if import_style == "import_as" and draw(st.booleans()):
         header.remove("import torch")  # torch.tanh & co. then must not be used; see _activation_text
     header.append("import torch.nn.functional as F")
+    if conditional and draw(st.booleans()):
+        header.append("from torch.nn import init")  # rebound below, sometimes
     has_torch = "import torch" in header
     decorated = draw(st.booleans())
     if decorated:
@@ -217,6 +219,10 @@ def model_files(draw, conditional: bool = False) -> GeneratedModel:
         layers += class_layers
 
     logical = header + body
+    if conditional and draw(st.booleans()):
+        # Rebinding at module level, after the classes: a fix must not use the rebound name.
+        rebound = "nn" if nn == "nn" and draw(st.booleans()) else "init"
+        logical += ["", "", f"def {rebound}(module):", "@@return module"]
     if draw(st.booleans()):
         logical = ["# A comment before the code", "# second line"] + logical
 
@@ -285,7 +291,14 @@ def _module_class(
             statement = f"@@@@self.{attr} = {call}"
             if quirks[i] == "backslash":
                 statement = f"@@@@self.{attr} = \\\n@@@@@@{call}"
-            shape = draw(st.sampled_from(("plain", "if", "ifexp", "ifexp_none"))) if conditional else "plain"
+            shapes = ("plain", "if", "ifexp", "ifexp_none", "rebuild_if", "rebuild_after_return", "dead_after_return")
+            shape = draw(st.sampled_from(shapes)) if conditional else "plain"
+            if shape == "rebuild_if":  # bound, then bound again on one path (issue 18: both or neither fixed)
+                statement = f"{statement}\n@@@@if width > 4:\n@@@@@@self.{attr} = {_layer_call(kind, nn, 8, 8, 'plain')}"
+            elif shape == "rebuild_after_return":  # an early return, then a rebuild
+                statement = f"{statement}\n@@@@if width < 4:\n@@@@@@return\n@@@@self.{attr} = {_layer_call(kind, nn, 8, 8, 'plain')}"
+            elif shape == "dead_after_return":  # code after a `continue`: never built, never fixed
+                statement = f"{statement}\n@@@@for _ in range(1):\n@@@@@@continue\n@@@@@@self.{attr} = {_layer_call(kind, nn, 8, 8, 'plain')}"
             if shape == "if":  # built in one branch, something else in the other
                 other = f"{nn}.Identity()" if draw(st.booleans()) else _layer_call(kind, nn, 8, 8, "plain")
                 statement = f"@@@@if width > 4:\n@@{statement}\n@@@@else:\n@@@@@@self.{attr} = {other}"
@@ -318,7 +331,10 @@ def _module_class(
             f"@@@@@@@@{nn}.init.kaiming_normal_(m.weight, nonlinearity='relu')",
         ]
     elif init_style == "apply":
-        lines += ["@@@@self.apply(self._init_weights)", ""]
+        lines += ["@@@@self.apply(self._init_weights)"]
+        if conditional and draw(st.booleans()):  # a checkpoint load: a fix must go before it
+            lines += ["@@@@if width == 3:", "@@@@@@self.load_state_dict(self.state_dict())"]
+        lines += [""]
         lines += ["@@def _init_weights(self, module):", f"@@@@if isinstance(module, {nn}.Conv2d):", f"@@@@@@{nn}.init.zeros_(module.weight)"]
     elif init_style == "reset_parameters":
         lines += ["@@@@self.reset_parameters()", "", "@@def reset_parameters(self):"]
@@ -328,6 +344,52 @@ def _module_class(
         lines += ["@@@torch.no_grad()" if has_torch else "@@@staticmethod", "@@def helper(self):" if has_torch else "@@def helper():", "@@@@return 1", ""]
     lines += forward
     return lines, gen_layers
+
+
+@st.composite
+def block_caller_files(draw) -> GeneratedModel:
+    """A block class whose layers depend on its arguments (a norm or dropout only when a flag
+    says so), used by one or two model classes several times with different arguments: the
+    UNet/pix2pix `Down` block of issue 16, which once got one more init line per --fix."""
+    kind = draw(st.sampled_from(("Linear", "Conv2d")))
+    act = draw(st.sampled_from(("relu", "leaky_relu", "tanh", "gelu", "silu", "selu")))
+    act_module = ACTIVATIONS[act][0]
+    flags = draw(st.lists(st.sampled_from(("normalize", "dropout", "bias")), min_size=1, max_size=3, unique=True))
+    shape = draw(st.sampled_from(("list", "attributes", "list_norm_first")))
+    norm = "nn.LayerNorm(o)" if kind == "Linear" else "nn.BatchNorm2d(o)"
+    layer = "nn.Linear(i, o, bias=bias)" if kind == "Linear" else "nn.Conv2d(i, o, 3, padding=1, bias=bias)"
+    extra = {"normalize": norm, "dropout": "nn.Dropout(0.1)"}
+    params = ", ".join(f"{flag}={draw(st.booleans())}" for flag in flags)
+    if "bias" not in flags:
+        layer = layer.replace(", bias=bias", "")
+    lines = ["import torch", "import torch.nn as nn", "", "", "class Block(nn.Module):", f"@@def __init__(self, i, o, {params}):"]
+    lines.append("@@@@super(Block, self).__init__()" if draw(st.booleans()) else "@@@@super().__init__()")
+    if shape in ("list", "list_norm_first"):
+        lines.append(f"@@@@layers = [{layer}]")
+        for flag in flags:
+            if flag in extra:
+                lines += [f"@@@@if {flag}:", f"@@@@@@layers.append({extra[flag]})"]
+        lines.append(f"@@@@layers.append({act_module})")
+        lines.append("@@@@self.model = nn.Sequential(*layers)")
+        forward = ["@@def forward(self, x):", "@@@@return self.model(x)"]
+    else:
+        lines.append(f"@@@@self.layer = {layer}")
+        used = [flag for flag in flags if flag in extra]
+        for flag in used:
+            lines.append(f"@@@@self.{flag} = {extra[flag]} if {flag} else nn.Identity()")
+        lines.append(f"@@@@self.act = {act_module}")
+        forward = ["@@def forward(self, x):", "@@@@x = self.layer(x)"] + [f"@@@@x = self.{f}(x)" for f in used]
+        forward.append("@@@@return self.act(x)")
+    lines += [""] + forward
+    for index in range(draw(st.integers(1, 2))):
+        lines += ["", "", f"class Net{index}(nn.Module):", "@@def __init__(self, width=8):", "@@@@super().__init__()"]
+        count = draw(st.integers(2, 3))
+        for k in range(count):
+            chosen = [f"{flag}={draw(st.booleans())}" for flag in flags if draw(st.booleans())]
+            lines.append(f"@@@@self.block{k} = Block(8, 8{''.join(', ' + c for c in chosen)})")
+        lines += ["", "@@def forward(self, x):"] + [f"@@@@x = self.block{k}(x)" for k in range(count)] + ["@@@@return x"]
+    text = "\n".join(_render(line, "    ") for line in lines) + "\n"
+    return GeneratedModel(text.encode(), text, "\n", "    ", False, [])
 
 
 # --------------------------------------------------------------------------------------
@@ -373,6 +435,64 @@ def construction_failures(data: bytes) -> dict[str, str]:
     return failures
 
 
+def built_classes(data: bytes) -> dict:
+    """The generated model classes (NetN, HolderN.NetN) of a file, by the name the analysis gives them."""
+    import torch  # noqa: F401  (the generated code imports it too)
+
+    namespace: dict = {"__name__": "generated_model"}
+    exec(compile(data, "<generated>", "exec", dont_inherit=True), namespace)
+    classes = {}
+    for name, value in namespace.items():
+        if isinstance(value, type):
+            if name.startswith("Net"):
+                classes[name] = value
+            for inner, member in vars(value).items():
+                if isinstance(member, type) and inner.startswith("Net"):
+                    classes[inner] = member
+    return classes
+
+
+def mismeasured_layers(old: bytes, new: bytes, fixed: list) -> list[str]:
+    """Every fixed layer, built from the fixed file on both sides of `width > 4` (where that
+    path builds it), has the std its activation calls for: the fix ran and nothing
+    overwrote it. The sample std of n uniform draws has a relative sd of sqrt(0.8 / (4 n));
+    5 of those are allowed."""
+    import math
+
+    import torch
+
+    from initlint import analysis, catalogue, sources
+
+    layers = {(l.class_name, l.name, l.line): l for l in analysis.analyze(sources.decode(old)[0], "old.py").layers}
+    classes = built_classes(new)
+    fixed_keys = {(f.class_name, f.layer, f.line) for f in fixed}
+    problems = []
+    for finding in fixed:
+        layer = layers.get((finding.class_name, finding.layer, finding.line))
+        cls = classes.get(finding.class_name or "")
+        rec = catalogue.recommend(layer.activation, layer.activation_param) if layer else None
+        if layer is None or cls is None or rec is None or not layer.name or "*" in layer.name:
+            continue
+        if any(key[:2] == (finding.class_name, finding.layer) and key not in fixed_keys for key in layers):
+            continue  # another binding of the name (initialised its own way) may be the live one
+        for width in (2, 8):
+            try:
+                model = cls(width=width)
+                weight = model.get_submodule(layer.name).weight
+            except Exception:  # noqa: BLE001 - this path does not build it (or anything)
+                continue
+            fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
+            expected = rec.std(fan_in)
+            got = weight.detach().double().std().item()
+            tolerance = 5 * math.sqrt((3.0 if rec.always_normal else 1.8) - 1.0) / math.sqrt(4.0 * weight.numel())
+            if abs(got / expected - 1.0) > tolerance:
+                problems.append(
+                    f"fixed layer {finding.class_name}.{layer.name} (width={width}) has std {got:.4f}, "
+                    f"expected {expected:.4f} for {layer.activation}: the fix did not take effect"
+                )
+    return problems
+
+
 def fix_properties(path, data: bytes, build: bool = False) -> FixOutcome:
     """Write `data` (a valid file) to `path`, fix it as `initlint check --fix` does and check:
     no error; the new bytes decode, compile and differ from the old only by inserted init
@@ -414,6 +534,7 @@ def fix_properties(path, data: bytes, build: bool = False) -> FixOutcome:
         broken = {k: v for k, v in after.items() if k not in before}
         if broken:
             problems.append(f"the fixed code no longer builds: {broken}")
+        problems.extend(mismeasured_layers(data, new, first.fixed))
     rows = api.inspect_file(str(path), settings).rows
     for finding in first.fixed:
         # The fixed layer's row: same name, and its line moved by the lines inserted above it.

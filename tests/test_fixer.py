@@ -290,13 +290,14 @@ def test_a_class_without_an_init_routine_gets_the_call_after_construction():
 
 
 def test_an_init_after_a_routine_loop_follows_the_loop():
-    source = ROUTINE.replace("        self.reset_parameters()\n", "        for m in self.modules():\n            pass\n")
+    # (a loop that provably leaves Linear alone would not move the call: see test_fix_safety)
+    source = ROUTINE.replace("        self.reset_parameters()\n", "        for m in self.modules():\n            m.train()\n")
     model = routine_model(["__init__"])
     findings = findings_of(model)
     attach_fixes(findings, model, None, source)
     result = fix_source(source, findings, "m.py", unsafe=True)
     assert result.error is None
-    assert "            pass\n        nn.init.kaiming_uniform_(self.fc1.weight" in result.new_text
+    assert "            m.train()\n        nn.init.kaiming_uniform_(self.fc1.weight" in result.new_text
 
 
 def test_a_plan_resting_on_an_assumption_is_an_unsafe_fix():
@@ -515,8 +516,9 @@ def test_safety_check_refuses_text_that_is_not_the_edit_result():
 
 
 def test_a_plan_that_would_break_the_file_is_refused_and_reported():
-    # line 11 opens `nn.Sequential(`: the insert would land inside the call
-    model = model_of([make_layer(9, 20, "fc1", "relu", FixPlan(11, "        ", "self.fc1.weight"))])
+    # line 11 opens `nn.Sequential(`: the insert would land inside the call (a local weight:
+    # `self.fc1.weight` would be dropped earlier, as line 11 does not bind self.fc1)
+    model = model_of([make_layer(9, 20, "fc1", "relu", FixPlan(11, "        ", "fc1.weight"))])
     findings = findings_of(model)
     attach_fixes(findings, model, None, NET)
     result = fix_source(NET, findings, "m.py")

@@ -185,13 +185,15 @@ def test_sigmoid_head_is_not_fixed(tmp_path):
     assert [u.finding.code for u in unfixable] == ["IL104"]
 
 
-def test_only_fixes_after_an_init_routine_are_unsafe(tmp_path):
+def test_only_fixes_after_an_init_routine_that_may_touch_the_layer_are_unsafe(tmp_path):
     for model_file in MODEL_FILES:
         path = tmp_path / model_file.name
         shutil.copyfile(model_file, path)
         _, findings, _ = fix_path(path, FixOptions())
         unsafe = {f.class_name for f in findings if f.fix and f.fix.applicability == "unsafe"}
-        expected = set(import_fixed(model_file).EXPECT) if model_file.stem == "init_routines" else set()
+        # ResetAll's routine re-runs every default; the others dispatch on types their fixed
+        # layers are not, which provably leaves them alone: right after the layer, safe.
+        expected = {"ResetAll"} if model_file.stem == "init_routines" else set()
         assert unsafe == expected, model_file.name
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from strategies import (
     all_codes,
     assert_parsed_as_a_whole,
+    block_caller_files,
     cpython_accepts,
     fix_properties,
     insertion_problem,
@@ -97,6 +98,16 @@ def test_fix_of_generated_models_is_safe_idempotent_and_complete(tmp_path_factor
 def test_fix_of_conditionally_built_layers_is_safe_and_builds(tmp_path_factory, model):
     pytest.importorskip("torch")
     outcome = fix_properties(tmp_path_factory.mktemp("cond") / "model.py", model.data, build=True)
+    assert not outcome.problems, "\n".join(outcome.problems) + "\n--- file ---\n" + model.text
+
+
+@settings(FUZZ, max_examples=25)
+@given(model=block_caller_files())
+def test_a_block_used_by_several_callers_is_fixed_once(tmp_path_factory, model):
+    """Issue 16: a block whose layers depend on its arguments, built with different ones: a
+    second --fix changes nothing, the fixed file builds and every fixed layer measures right."""
+    pytest.importorskip("torch")
+    outcome = fix_properties(tmp_path_factory.mktemp("block") / "model.py", model.data, build=True)
     assert not outcome.problems, "\n".join(outcome.problems) + "\n--- file ---\n" + model.text
 
 

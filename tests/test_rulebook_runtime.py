@@ -277,13 +277,15 @@ def _check_module(path: Path, module, expectations: dict[int, Expectation]) -> l
 
     verified: set[int] = set()
     filename = module.__file__
-    for cls in classes:
-        if cls.__name__ not in inputs:
-            continue
+    # EXAMPLE_VARIANTS: more constructions of a class (keyword arguments), for layers only
+    # another path builds (a layer bound again after an early return or in a branch)
+    variants = getattr(module, "EXAMPLE_VARIANTS", {})
+    runs = [(cls, kwargs) for cls in classes if cls.__name__ in inputs for kwargs in [{}, *variants.get(cls.__name__, [])]]
+    for cls, kwargs in runs:
         torch.manual_seed(0)
         with ConstructionSites(filename) as built:
             try:
-                model = cls()
+                model = cls(**kwargs)
             except Exception as exc:  # noqa: BLE001 - report, do not hide
                 problems.append(f"{path.name}: {cls.__name__}() does not build with no arguments: {exc!r}")
                 continue
@@ -371,6 +373,56 @@ def test_fixed_files_build_and_run(path: Path) -> None:
                     model(*[torch.randn(*shape) for shape in shapes])
     finally:
         sys.modules.pop(module.__name__, None)
+
+
+FIXABLE = {"IL101", "IL102", "IL103", "IL105", "IL106"}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(RULES.glob("IL*/*.fixed.py")), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_fixed_layers_measure_their_target_std(path: Path) -> None:
+    """Every layer the fix initialised (annotated with a fixable code in the flagged file, and
+    `explicit` in the fixed one) has, once built on each path the file lists, the std its
+    activation calls for (default fix options: uniform, fan_in): the inserted call ran and
+    nothing after it overwrote it. 5 sigmas of the sample std's spread are allowed."""
+    from initlint import analysis
+
+    source = path.read_text(encoding="utf-8")
+    fixed_lines = {layer.line for layer in analysis.analyze(source, str(path)).layers if layer.init == "explicit"}
+    wanted = {
+        line: exp for line, exp in parse_expectations(source).items()
+        if "act" in exp.keys and FIXABLE & set(exp.codes) and line in fixed_lines
+    }  # fmt: skip
+    assert wanted, f"{path.name}: no layer with a fixable code is initialised in the fixed file"
+    module = load_example(path)
+    measured: set[int] = set()
+    try:
+        variants = getattr(module, "EXAMPLE_VARIANTS", {})
+        for cls in module_classes(module):
+            for kwargs in [{}, *variants.get(cls.__name__, [])]:
+                torch.manual_seed(0)
+                with ConstructionSites(module.__file__) as built:
+                    cls(**kwargs)
+                for sub, lines in built.sites.values():
+                    line = next((n for n in lines if n in wanted), None)
+                    if line is None or wanted[line].class_name not in (None, cls.__name__):
+                        continue
+                    exp = wanted[line]
+                    param = float(exp.keys["param"]) if "param" in exp.keys else None
+                    rec = catalogue.recommend(exp.keys["act"], param)
+                    weight = sub.weight.detach().double()
+                    fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
+                    expected = rec.std(fan_in)
+                    tolerance = 5 * math.sqrt(((3.0 if rec.always_normal else 1.8) - 1.0) / (4.0 * weight.numel()))
+                    got = weight.std().item()
+                    assert abs(got / expected - 1.0) <= tolerance, (
+                        f"{path.name}:{line} in {cls.__name__}({kwargs}): std {got:.4f}, expected {expected:.4f}"
+                    )
+                    measured.add(line)
+    finally:
+        sys.modules.pop(module.__name__, None)
+    assert measured == set(wanted), f"fixed layers never built: {sorted(set(wanted) - measured)}"
 
 
 def test_tracer_sees_what_follows() -> None:

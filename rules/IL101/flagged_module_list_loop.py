@@ -1,7 +1,9 @@
 """Layers kept in an nn.ModuleList and run in a forward loop.
 
-One construction site builds several layers, named `layers.*` / `blocks.*`. These are
-flagged but not autofixed: the fix would need a loop over the container.
+One construction site builds several layers, named `layers.*` / `blocks.*`. A ModuleList
+built by one comprehension, every element of which is the layer, gets a short loop after
+the statement (`for layer_ in self.layers: ...`, a name the file does not use). Layers
+appended one by one in a loop are flagged but not autofixed.
 """
 
 import torch

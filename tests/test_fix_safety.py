@@ -1,0 +1,687 @@
+"""Where `--fix` puts an init call, proven with torch: every fixed file is built and each
+fixed layer measured at its target std on every path (the arguments that pick the path are
+given per case), loaded weights stay loaded, and no fix lands where it cannot take effect.
+
+Issue 18 (fix safety on every path) and issue 16 (idempotent, never dead)."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from test_fixer_torch import check_weight, import_fixed  # noqa: E402
+
+from initlint import analysis, fixer  # noqa: E402
+from initlint.fixer import FixOptions  # noqa: E402
+from initlint.rules import run_rules, select_rules  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+
+
+def fix_text(tmp_path, source: str, name: str = "model.py", unsafe: bool = True):
+    """Fix `source` as `check --fix [--unsafe-fixes]` does; (result, findings, unfixable, path)."""
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    data = path.read_bytes()
+    text = data.decode()
+    file_model = analysis.analyze(text, str(path))
+    findings = run_rules(file_model, select_rules())
+    unfixable = fixer.attach_fixes(findings, file_model, None, text)
+    result = fixer.fix_file(str(path), findings, data, unsafe=unsafe)
+    assert result.error is None, result.error
+    return result, findings, unfixable, path
+
+
+def refix(path, unsafe: bool = True):
+    """A second --fix: (result, findings)."""
+    data = path.read_bytes()
+    text = data.decode()
+    file_model = analysis.analyze(text, str(path))
+    findings = run_rules(file_model, select_rules())
+    fixer.attach_fixes(findings, file_model, None, text)
+    return fixer.fix_file(str(path), findings, data, unsafe=unsafe), findings
+
+
+def default_std(weight) -> float:
+    fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
+    return 1.0 / math.sqrt(3.0 * fan_in)
+
+
+def assert_default(name: str, weight) -> None:
+    """Left alone: the default init's std (the fix did not touch it)."""
+    got, expected = weight.detach().double().std().item(), default_std(weight)
+    assert abs(got / expected - 1.0) < 0.15, f"{name}: std {got:.4f}, the default is {expected:.4f}"
+
+
+# --------------------------------------------------------------------------------------
+# A. After an init routine: before any weight load, and no early return in between
+
+ROUTINE_THEN_LOAD = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self, checkpoint=None):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            self.apply(self._init_weights)
+            if checkpoint is not None:
+                self.load_state_dict(checkpoint)
+
+        def _init_weights(self, m):
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight)
+            elif hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+"""
+
+
+def test_an_unsafe_fix_goes_before_a_checkpoint_load(tmp_path):
+    result, _, _, path = fix_text(tmp_path, ROUTINE_THEN_LOAD)
+    text = path.read_text()
+    assert result.fixed and text.index("kaiming_uniform_(self.fc.weight") < text.index("self.load_state_dict")
+    Net = import_fixed(path).Net
+    check_weight("fc", Net().fc.weight, "relu", None, FixOptions())
+    checkpoint = {k: torch.full_like(v, 0.125) for k, v in Net().state_dict().items()}
+    loaded = Net(checkpoint)
+    assert torch.equal(loaded.fc.weight, checkpoint["fc.weight"]), "the fix re-initialised loaded weights"
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        "self.load_state_dict(torch.load(path))",
+        "self.fc.weight.data.copy_(torch.load(path))",
+        "self.fc.weight = nn.Parameter(torch.load(path))",
+        "self.backbone = load_pretrained(self.backbone, path)",
+    ],
+)
+def test_no_place_after_a_routine_that_runs_after_a_load(tmp_path, load):
+    source = f"""\
+    import torch
+    import torch.nn as nn
+
+
+    def load_pretrained(module, path):
+        return module
+
+
+    class Net(nn.Module):
+        def __init__(self, path=None):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.backbone = nn.Identity()
+            if path is not None:
+                {load}
+            self.apply(self._init_weights)
+
+        def _init_weights(self, m):
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight)
+            elif hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+
+        def forward(self, x):
+            return torch.relu(self.fc(self.backbone(x)))
+    """
+    result, findings, unfixable, _ = fix_text(tmp_path, source)
+    assert not result.changed
+    (reason,) = [u.reason for u in unfixable]
+    assert "loads weights at line 15" in reason, reason
+
+
+ROUTINE_THEN_RETURN = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self, small=False):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            self.apply(self._init_weights)
+            if small:
+                return
+            self.extra = nn.Linear(10, 10)
+
+        def _init_weights(self, m):
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight)
+            elif hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+"""
+
+
+def test_an_unsafe_fix_goes_before_an_early_return(tmp_path):
+    result, _, _, path = fix_text(tmp_path, ROUTINE_THEN_RETURN)
+    assert result.fixed
+    Net = import_fixed(path).Net
+    for small in (False, True):
+        check_weight(f"fc (small={small})", Net(small=small).fc.weight, "relu", None, FixOptions())
+
+
+def test_no_place_when_a_return_comes_before_the_routine(tmp_path):
+    source = textwrap.dedent(ROUTINE_THEN_RETURN).replace(
+        "        self.apply(self._init_weights)\n        if small:\n            return\n",
+        "        if small:\n            return\n        self.apply(self._init_weights)\n",
+    )
+    result, _, unfixable, _ = fix_text(tmp_path, source)
+    assert not result.changed
+    (reason,) = [u.reason for u in unfixable]
+    assert "may return early at line 11" in reason, reason
+
+
+def test_a_closing_bare_return_keeps_the_call_before_it(tmp_path):
+    source = textwrap.dedent(ROUTINE_THEN_LOAD).replace(
+        "        if checkpoint is not None:\n            self.load_state_dict(checkpoint)\n", "        return\n"
+    )
+    result, _, _, path = fix_text(tmp_path, source)
+    assert result.fixed and "nonlinearity=\"relu\")\n        return\n" in path.read_text()
+    check_weight("fc", import_fixed(path).Net().fc.weight, "relu", None, FixOptions())
+
+
+# --------------------------------------------------------------------------------------
+# B. A layer bound on several paths: every live alternative fixed, or none
+
+
+SEVERAL_PATHS = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Rebuilt(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            if width < 4:
+                return
+            self.fc = nn.Linear(256, 256)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Wide(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            if width > 4:
+                self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Dead(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            return
+            self.fc = nn.Linear(256, 256)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+"""
+
+
+def test_every_live_alternative_is_fixed_on_every_path(tmp_path):
+    result, findings, unfixable, path = fix_text(tmp_path, SEVERAL_PATHS, unsafe=False)
+    assert sorted((f.class_name, f.line) for f in result.fixed) == [
+        ("Dead", 33), ("Rebuilt", 8), ("Rebuilt", 12), ("Wide", 21), ("Wide", 23)]  # fmt: skip
+    assert not unfixable and "never runs" not in path.read_text()
+    dead_class = path.read_text().split("class Dead")[1]
+    assert "        return\n        self.fc = nn.Linear(256, 256)\n\n    def forward" in dead_class, "the dead line got an init"
+    module = import_fixed(path)
+    for cls in (module.Rebuilt, module.Wide, module.Dead):
+        for width in (2, 8):
+            check_weight(f"{cls.__name__}(width={width}).fc", cls(width=width).fc.weight, "relu", None, FixOptions())
+    again, findings_again = refix(path, unsafe=False)
+    assert not again.changed and not [f for f in findings_again if f.code == "IL101"]
+
+
+@pytest.mark.parametrize(
+    "header, rebuild",
+    [
+        # a branch decided by the default (False here, True there): the other path is live too
+        ("def __init__(self, wide=False):", "        if wide:\n            self.fc = nn.Linear(256, 256)\n"),
+        ("def __init__(self, wide=True):", "        if wide:\n            self.fc = nn.Linear(256, 256)\n"),
+        ("def __init__(self, small=False):", "        if small:\n            return\n        self.fc = nn.Linear(256, 256)\n"),
+    ],
+)
+def test_no_fix_when_an_alternative_cannot_be_fixed(tmp_path, header, rebuild):
+    source = (
+        "import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    " + header + "\n"
+        "        super().__init__()\n        self.fc = nn.Linear(256, 256)\n        self.out = nn.Linear(256, 10)\n"
+        + rebuild + "\n    def forward(self, x):\n        return self.out(torch.relu(self.fc(x)))\n"
+    )
+    result, findings, unfixable, path = fix_text(tmp_path, source)
+    assert not result.changed
+    assert [f.code for f in findings] == ["IL101"], "the finding stays"
+    (reason,) = [u.reason for u in unfixable]
+    assert "`self.fc` is also bound at line" in reason and "every alternative must be fixed, or none" in reason
+
+
+# --------------------------------------------------------------------------------------
+# C. Names as the whole module binds them
+
+
+NAME_CASES = {
+    # `init` is rebound by a later def: the fix spells nn.init
+    "init_def": (
+        "import torch\nimport torch.nn as nn\nfrom torch.nn import init\n",
+        "nn.Linear",
+        "\n\ndef init(model):\n    return model\n",
+        "nn.init.kaiming_uniform_(",
+    ),
+    # `nn = None` later in the module: the fix spells torch.nn.init
+    "nn_none": (
+        "import torch\nimport torch.nn as nn\nfrom torch.nn import Linear\n",
+        "Linear",
+        "\n\nnn = None\n",
+        "torch.nn.init.kaiming_uniform_(",
+    ),
+    # both rebound and no `import torch`: it is added and spelled out
+    "both_rebound": (
+        "from torch.nn import Linear, Module, init\n",
+        "Linear",
+        "\n\ninit = None\n",
+        "torch.nn.init.kaiming_uniform_(",
+    ),
+    # torch optional: the guarded name, provably bound where the layer was just built with it
+    "guarded": (
+        "try:\n    import torch\n    import torch.nn as nn\nexcept ImportError:\n    nn = None\n",
+        "nn.Linear",
+        "",
+        "nn.init.kaiming_uniform_(",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAME_CASES))
+def test_the_fix_spells_init_with_a_name_the_whole_module_leaves_alone(tmp_path, case):
+    header, linear, footer, expected = NAME_CASES[case]
+    base = "Module" if header.startswith("from torch.nn import Linear, Module") else "nn.Module"
+    source = (
+        f"{header}\n\nclass Net({base}):\n    def __init__(self):\n        super().__init__()\n"
+        f"        self.fc = {linear}(256, 256)\n\n    def forward(self, x):\n        return self.fc(x).relu()\n"
+        f"\n\nMODEL = Net()\n{footer}"
+    )
+    result, _, _, path = fix_text(tmp_path, source)
+    assert result.fixed, path.read_text()
+    inserted = [line.strip() for line in path.read_text().splitlines() if "kaiming_uniform_" in line]
+    assert inserted and inserted[0].startswith(expected), inserted
+    check_weight("fc", import_fixed(path).MODEL.fc.weight, "relu", None, FixOptions())
+
+
+def test_no_new_import_of_an_optional_torch(tmp_path):
+    source = (
+        "try:\n    from torch.nn import Linear, Module\nexcept ImportError:\n    Linear = Module = object\n\n\n"
+        "class Net(Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = Linear(256, 256)\n\n"
+        "    def forward(self, x):\n        return self.fc(x).relu()\n"
+    )
+    result, _, unfixable, path = fix_text(tmp_path, source)
+    assert not result.changed and "import torch" not in path.read_text()
+    (reason,) = [u.reason for u in unfixable]
+    assert "try: ... except ImportError" in reason and "hard dependency" in reason
+
+
+# --------------------------------------------------------------------------------------
+# D. Messages show Python only; what cannot be written gets no fix, and says why
+
+UNWRITABLE = """\
+    import torch
+    import torch.nn as nn
+    from collections import OrderedDict
+
+
+    class OneLiner(nn.Module):
+        def __init__(self, width=8):
+            super().__init__()
+            if width > 4: self.fc = nn.Linear(64, 64)
+            else: self.fc = nn.Linear(64, 64)
+            self.out = nn.Linear(64, 10)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Keys(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(OrderedDict([
+                ("fc-a", nn.Linear(64, 64)),
+                ("act", nn.ReLU()),
+                ("class", nn.Linear(64, 64)),
+                ("act2", nn.ReLU()),
+                ("out", nn.Linear(64, 10)),
+            ]))
+
+        def forward(self, x):
+            return self.net(x)
+"""
+
+
+def test_unwritable_places_get_no_fix_and_a_reason_and_messages_are_python(tmp_path):
+    result, findings, unfixable, path = fix_text(tmp_path, UNWRITABLE)
+    assert result.error is None and not result.changed
+    reasons = {u.finding.line: u.reason for u in unfixable}
+    assert sorted(reasons) == [9, 10, 21, 23], reasons
+    assert "one-line compound statement" in reasons[9] and "one-line compound statement" in reasons[10]
+    assert "'fc-a'" in reasons[21] and "'class'" in reasons[23] and "cannot follow a dot" in reasons[23]
+    for finding in findings:
+        code = finding.message.rsplit("; use ", 1)[1]
+        ast_ok = compile(code, "<message>", "exec", 0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+        assert ast_ok.body, code
+
+
+# --------------------------------------------------------------------------------------
+# E. Idempotent on a block used twice; never a dead fix
+
+DOWN = """\
+    import torch.nn as nn
+
+    class Down(nn.Module):
+        def __init__(self, i, o, normalize=True):
+            super(Down, self).__init__()
+            layers = [nn.Conv2d(i, o, 4, 2, 1, bias=False)]
+            if normalize:
+                layers.append(nn.InstanceNorm2d(o))
+            layers.append(nn.LeakyReLU(0.2))
+            self.model = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.model(x)
+
+    class Gen(nn.Module):
+        def __init__(self):
+            super(Gen, self).__init__()
+            self.down1 = Down(3, 8, normalize=False)
+            self.down2 = Down(8, 16)
+
+        def forward(self, x):
+            return self.down2(self.down1(x))
+"""
+
+
+def test_a_block_used_twice_with_different_branches_is_fixed_once(tmp_path):
+    result, _, _, path = fix_text(tmp_path, DOWN.replace("(i, o, 4", "(i, o * 8, 4").replace("(o)", "(o * 8)").replace("Down(8, 16)", "Down(64, 16)"), unsafe=False)
+    assert len(result.fixed) == 1
+    once = path.read_bytes()
+    again, findings = refix(path, unsafe=False)
+    assert not again.changed and path.read_bytes() == once and not findings
+    gen = import_fixed(path).Gen()
+    for block in (gen.down1, gen.down2):
+        check_weight("model.0", block.model[0].weight, "leaky_relu", 0.2, FixOptions())
+
+
+REINIT_LATER = """\
+    import torch
+    import torch.nn as nn
+    from reinit_elsewhere import reset_all
+
+
+    def initialize_weights(model):
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0, 0.01)
+
+
+    def init_all(model):
+        for m in model.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+
+
+    class FreeFunction(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            initialize_weights(self)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class ResetAll(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            init_all(self)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Applied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            self.apply(init_all)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    class Imported(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+            reset_all(self)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+"""
+
+
+def test_a_fix_goes_after_whatever_reinitialises_the_layer_later(tmp_path, monkeypatch):
+    (tmp_path / "reinit_elsewhere.py").write_text(
+        "def reset_all(model):\n    for m in model.modules():\n        if hasattr(m, 'reset_parameters'):\n"
+        "            m.reset_parameters()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result, findings, _, path = fix_text(tmp_path, REINIT_LATER)
+    # initialize_weights(self) is the effective init of FreeFunction.fc: no finding there
+    assert sorted(f.class_name for f in findings) == ["Applied", "Imported", "ResetAll"]
+    assert {f.fix.applicability for f in result.fixed} == {"unsafe"} and len(result.fixed) == 3
+    module = import_fixed(path)
+    for name in ("ResetAll", "Applied", "Imported"):
+        check_weight(f"{name}.fc", getattr(module, name)().fc.weight, "relu", None, FixOptions())
+    assert abs(module.FreeFunction().fc.weight.std().item() / 0.01 - 1) < 0.05
+    again, _ = refix(path)
+    assert not again.changed
+
+
+META = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+            self.out = nn.Linear(256, 10)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc(x)))
+
+
+    def build():
+        with torch.device("meta"):
+            model = Net()
+        model.to_empty(device="cpu")
+        for m in model.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+        return model
+"""
+
+
+def test_no_dead_fix_under_meta_device_construction(tmp_path):
+    result, findings, unfixable, path = fix_text(tmp_path, META)
+    assert not result.changed and [f.code for f in findings] == ["IL101"]
+    (reason,) = [u.reason for u in unfixable]
+    assert "meta device" in reason and "line 16" in reason
+    # what the finding says is what runs: reset_parameters() leaves the default
+    assert_default("fc", import_fixed(path).build().fc.weight)
+
+
+@pytest.mark.parametrize("call", ["layer_init(self.fc)", "xavier_init(self.fc, gain=1.0)", "normal_init(self.fc, std=0.01)"])
+def test_no_fix_before_a_function_that_initialises_the_layer(tmp_path, call):
+    source = (
+        "import torch\nimport torch.nn as nn\nfrom helpers import layer_init, normal_init, xavier_init\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        f"        self.fc = nn.Linear(256, 256)\n        {call}\n\n"
+        "    def forward(self, x):\n        return torch.relu(self.fc(x))\n"
+    )
+    result, findings, unfixable, _ = fix_text(tmp_path, source)
+    assert not result.changed and [f.code for f in findings] == ["IL101"]
+    (reason,) = [u.reason for u in unfixable]
+    assert "at line 10, which initialises it elsewhere" in reason, reason
+
+
+# --------------------------------------------------------------------------------------
+# F. Reach: a loop after a ModuleList comprehension
+
+
+def test_a_module_list_comprehension_gets_a_loop_that_reaches_every_element(tmp_path):
+    source = """\
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Tower(nn.Module):
+        def __init__(self, d=256, n=3):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(d, d) for _ in range(n)])
+            self.head = nn.Linear(d, 1)
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = F.relu(layer(x))
+            return self.head(x)
+    """
+    result, _, _, path = fix_text(tmp_path, source, unsafe=False)
+    assert len(result.fixed) == 1 and "for layer_ in self.layers:" in path.read_text()
+    tower = import_fixed(path).Tower()
+    for index, layer in enumerate(tower.layers):
+        check_weight(f"layers.{index}", layer.weight, "relu", None, FixOptions())
+    assert_default("head", tower.head.weight)
+    again, findings = refix(path, unsafe=False)
+    assert not again.changed and not findings
+
+
+# --------------------------------------------------------------------------------------
+# F. Reach: an init routine that provably leaves the layer alone
+
+ROUTINE_ELSEWHERE = """\
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.fc = nn.Linear(256, 256)
+            self.head = nn.Linear(256, 1)
+            self.apply(self._init_weights)
+
+        def _init_weights(self, m):
+            if isinstance(m, TYPES):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+
+        def forward(self, x):
+            x = F.relu(self.conv(x)).mean((2, 3)).repeat(1, 32)
+            return self.head(F.relu(self.fc(x)))
+"""
+
+
+@pytest.mark.parametrize(
+    "types, applicability, line",
+    [
+        ("nn.Conv2d", "safe", 9),  # the routine provably leaves Linear alone: right after the layer
+        ("(nn.Conv2d, nn.Linear)", None, 0),  # it touches Linear: explicit, no finding
+        ("(nn.Conv2d, nn.Embedding)", "safe", 9),
+        ("nn.modules.conv._ConvNd", "unsafe", 11),  # a base class: not proven, after the routine
+    ],
+)
+def test_a_routine_that_provably_leaves_the_layer_alone_keeps_the_fix_by_the_layer(tmp_path, types, applicability, line):
+    result, findings, _, path = fix_text(tmp_path, ROUTINE_ELSEWHERE.replace("TYPES", types))
+    fixes = [f.fix for f in findings if f.fix]
+    if applicability is None:
+        assert not fixes and not result.changed
+        return
+    (fix,) = fixes
+    assert fix.applicability == applicability and fix.edits[-1].line == line + 1
+    check_weight("fc", import_fixed(path).Net().fc.weight, "relu", None, FixOptions())
+
+
+PARENT_ROUTINE = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(256, 256)
+
+        def forward(self, x):
+            return torch.relu(self.fc(x))
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+            self.head = nn.Linear(256, 1)
+            self.apply(self._init)
+
+        def _init(self, m):
+            BODY
+
+        def forward(self, x):
+            return self.head(self.block(x))
+"""
+
+
+def test_no_dead_fix_under_a_parents_routine(tmp_path):
+    resets = "if hasattr(m, 'reset_parameters'):\n                m.reset_parameters()"
+    result, findings, unfixable, path = fix_text(tmp_path, PARENT_ROUTINE.replace("BODY", resets))
+    assert not result.changed and [f.code for f in findings] == ["IL101"]
+    (reason,) = [u.reason for u in unfixable]
+    assert "Net builds Block and runs an init routine (_init)" in reason
+    assert_default("block.fc", import_fixed(path).Net().block.fc.weight)  # what runs: the default
+
+    convs_only = "if isinstance(m, nn.Conv2d):\n                nn.init.zeros_(m.weight)"
+    result, _, _, path = fix_text(tmp_path, PARENT_ROUTINE.replace("BODY", convs_only), name="convs.py", unsafe=False)
+    assert len(result.fixed) == 1
+    module = import_fixed(path)
+    check_weight("block.fc", module.Net().block.fc.weight, "relu", None, FixOptions())
+    check_weight("fc", module.Block().fc.weight, "relu", None, FixOptions())
