@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
-from . import __version__, sources
+from . import __version__, notebook, sources
 from .config import Config, ConfigError, apply_overrides, load as load_config
 from .model import Edit, FileError, Finding, Fix, file_model_from_json, file_model_to_json
 
@@ -551,6 +551,10 @@ def check_stdin(data: bytes, path: str, settings: Settings) -> FileResult:
         result = _check_source(source, settings, write=False, stdin=True)
     except Exception as error:
         return FileResult(path, error=_internal_error(path, error))
+    if notebook.is_notebook(path):
+        if settings.fix and result.fixed_source is None and result.error is None:
+            result.fixed_source = source.text  # nothing to fix: the notebook as it came
+        return result
     if settings.fix or settings.diff:
         from . import fixer
 
@@ -574,6 +578,8 @@ def _check_source(
     result = FileResult(source.path)
     if not PREFILTER.search(source.data):
         return result  # nothing to cache: the prefilter answers again next time
+    if notebook.is_notebook(source.path):
+        return _check_notebook(source, settings, write, stdin, computed)
     findings, error = findings_of(source, settings)
     if error is not None:
         if computed is not None:
@@ -593,6 +599,61 @@ def _check_source(
         result.findings = [f for f in findings if id(f) not in fixed_ids]
         return result
     return _apply_fixes(source, findings, settings, write, result)
+
+
+def _check_notebook(
+    source: sources.Source, settings: Settings, write: bool, stdin: bool, computed: Optional[list]
+) -> FileResult:
+    """The notebook's code cells checked as one text; findings and errors in cell positions."""
+    result = FileResult(source.path)
+    try:
+        nb = notebook.load(source.path, source.text, source.bom)
+    except notebook.NotebookError as error:
+        result.error = FileError(source.path, error.message, error.line, error.column)
+        if computed is not None:
+            computed.append(result.error)
+        return result
+    findings, error = findings_of(notebook_source(nb), settings)
+    if error is not None:
+        if error.line is not None:
+            cell, line = nb.locate(error.line)
+            error = FileError(source.path, error.message, line, error.column, cell=cell)
+        if computed is not None:
+            computed.append(error)
+        result.error = error
+        return result
+    findings = nb.to_cells(findings)
+    if computed is not None:
+        computed.append(list(findings))
+    if not (settings.fix or settings.diff) or not any(f.fix for f in findings):
+        result.findings = findings
+        return result
+    return _apply_notebook_fixes(source, nb, findings, settings, write and not stdin, result, stdin)
+
+
+def notebook_source(nb: "notebook.Notebook") -> sources.Source:
+    """The concatenated code cells as a Source the analysis reads."""
+    data = nb.text.encode("utf-8", "surrogatepass")
+    return sources.Source(nb.path, data, nb.text, "utf-8", False)
+
+
+def _apply_notebook_fixes(source: sources.Source, nb: "notebook.Notebook", findings: list[Finding], settings: Settings,
+                          write: bool, result: FileResult, stdin: bool = False) -> FileResult:  # fmt: skip
+    fixed = notebook.fix(nb, findings, settings.unsafe_fixes, write=write, data=source.data)
+    if fixed.error is not None:
+        result.error = fixed.error
+        result.findings = findings
+        return result
+    result.fixed = list(fixed.fixed)
+    fixed_ids = {id(f) for f in result.fixed}
+    result.findings = [f for f in findings if id(f) not in fixed_ids]
+    if settings.diff:
+        result.diff = fixed.diff()
+    elif stdin and fixed.new_data is not None:
+        result.fixed_source = fixed.new_data.decode("utf-8-sig")
+    elif stdin:
+        result.fixed_source = source.text
+    return result
 
 
 def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
@@ -627,6 +688,14 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
 def _apply_fixes(source: sources.Source, findings: list[Finding], settings: Settings, write: bool, result: FileResult) -> FileResult:
     from . import fixer
 
+    if notebook.is_notebook(source.path):
+        try:
+            nb = notebook.load(source.path, source.text, source.bom)
+        except notebook.NotebookError as error:
+            result.error = FileError(source.path, error.message, error.line, error.column)
+            return result
+        return _apply_notebook_fixes(source, nb, findings, settings, write, result)
+
     fixed = fixer.fix_file(source.path, findings, source.data, unsafe=settings.unsafe_fixes, write=write)
     if fixed.error is not None:
         result.error = fixed.error
@@ -659,12 +728,24 @@ def inspect_source(source: sources.Source) -> FileResult:
     result = FileResult(source.path)
     if not PREFILTER.search(source.data):
         return result
+    nb = None
+    if notebook.is_notebook(source.path):
+        try:
+            nb = notebook.load(source.path, source.text, source.bom)
+        except notebook.NotebookError as error:
+            result.error = FileError(source.path, error.message, error.line, error.column)
+            return result
+        source = notebook_source(nb)
     try:
         file_model = analysis.analyze(source.text, source.path)
     except analysis.SourceError as error:
-        result.error = FileError(source.path, error.message, error.line, error.column)
+        cell, line = nb.locate(error.line) if nb and error.line else (None, error.line)
+        result.error = FileError(source.path, error.message, line, error.column, cell=cell)
         return result
     result.rows = [layer.row() for layer in file_model.layers]
+    if nb is not None:
+        for row in result.rows:
+            row["cell"], row["line"] = nb.locate(row["line"])
     return result
 
 
@@ -862,6 +943,7 @@ def finding_from_json(data: dict) -> Finding:
         layer=data.get("layer"),
         no_fix=data.get("no_fix"),
         fix=fix,
+        cell=data.get("cell"),
     )
 
 

@@ -212,11 +212,18 @@ def check_command(
 def _source_lines(findings) -> dict[str, list[str]]:
     from . import sources
 
+    from . import notebook
+
     out = {}
     for path in {f.path for f in findings}:
         try:
-            out[path] = sources.read(path).text.splitlines()
-        except sources.ReadError:
+            source = sources.read(path)
+            if notebook.is_notebook(path):
+                for cell in notebook.load(path, source.text).cells:
+                    out[f"{path}:cell {cell.number}"] = cell.source.splitlines()
+            else:
+                out[path] = source.text.splitlines()
+        except (sources.ReadError, notebook.NotebookError):
             pass
     return out
 

@@ -80,10 +80,11 @@ def text(
 ) -> str:
     lines = []
     for finding in findings:
-        where = style(f"{finding.path}:{finding.line}:{finding.column}:", bold=True)
+        where = style(f"{finding.where}:", bold=True)
         lines.append(f"{where} {style(finding.code, fg='red', bold=True)} {_fixable_mark(finding, unsafe)}{finding.message}")
-        if full and sources and finding.path in sources:
-            source_lines = sources[finding.path]
+        key = finding.path if finding.cell is None else f"{finding.path}:cell {finding.cell}"
+        if full and sources and key in sources:
+            source_lines = sources[key]
             if 0 < finding.line <= len(source_lines):
                 code_line = source_lines[finding.line - 1].rstrip("\r\n")
                 lines.append(f"  {finding.line:>4} | {code_line}")
@@ -301,7 +302,8 @@ def inspect_text(rows: Iterable[dict], style: Style = plain) -> str:
         act = row["activation"]
         if row.get("activation_param") is not None:
             act = f"{act}({row['activation_param']:g})"
-        where = f"{row['path']}:{row['line']}:{row['column']}"
+        cell = f"cell {row['cell']}:" if row.get("cell") is not None else ""
+        where = f"{row['path']}:{cell}{row['line']}:{row['column']}"
         name = ".".join(part for part in (row.get("class"), row.get("layer")) if part) or "?"
         init_colour = {"default": "yellow", "explicit": "green"}.get(row["init"], None)
         out.append(
@@ -321,7 +323,7 @@ def errors_text(errors: Iterable[FileError], style: Style = plain) -> str:
     """`path:line:col: error: message`, one line each (what the file's error says)."""
     out = []
     for e in errors:
-        where = e.path if e.line is None else f"{e.path}:{e.line}:{e.column or 1}"
+        where = e.where
         message = " ".join(e.message.split())  # one line, whatever the exception said
         out.append(f"{style(where, bold=True)}: {style('error', fg='red', bold=True)}: {message}\n")
     return "".join(out)

@@ -26,7 +26,7 @@ DEFAULT_EXCLUDES = (
     ".tox", ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
     "site-packages", "venv",
 )  # fmt: skip
-PYTHON_SUFFIXES = (".py", ".pyi")
+PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks are checked by default, as ruff does
 BOM = b"\xef\xbb\xbf"
 # A Python file this large is generated, not written; parsing it would take minutes and gigabytes.
 DEFAULT_MAX_FILE_BYTES = 10_000_000  # the `max-file-size` default, in bytes
