@@ -40,6 +40,7 @@ def _fix_json(finding: Finding) -> Optional[dict]:
                 "content": edit.content,
                 "location": {"row": edit.line, "column": edit.column},
                 "end_location": {"row": edit.end_line, "column": edit.end_column},
+                **({"cell": edit.cell} if edit.cell is not None else {}),
             }
             for edit in finding.fix.edits
         ],
@@ -147,14 +148,13 @@ def github(findings: list[Finding], errors: list[FileError]) -> str:
     shows only the first ten per step."""
     out = []
     for f in findings:
-        props = (
-            f"title={_escape_property(f'initlint ({f.code})')},file={_escape_property(f.path)},"
-            f"line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column}"
-        )
-        out.append(f"::error {props}::{_escape_data(f'{f.path}:{f.line}:{f.column}: {f.code} {f.message}')}")
+        props = f"title={_escape_property(f'initlint ({f.code})')},file={_escape_property(f.path)}"
+        if f.cell is None:  # a notebook cell's lines are not the file's: the message names them
+            props += f",line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column}"
+        out.append(f"::error {props}::{_escape_data(f'{f.where}: {f.code} {f.message}')}")
     for e in errors:
         props = f"title={_escape_property('initlint (error)')},file={_escape_property(e.path)}"
-        if e.line:
+        if e.line and e.cell is None:
             props += f",line={e.line},col={e.column or 1}"
         out.append(f"::error {props}::{_escape_data(str(e))}")
     return "\n".join(out) + ("\n" if out else "")
@@ -214,7 +214,9 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
                 }
             ],
         }
-        if f.fix is not None and f.fix.edits:
+        if f.cell is not None:  # the region is the cell's lines, not the file's
+            result["properties"] = {"cell": f.cell}
+        elif f.fix is not None and f.fix.edits:
             result["fixes"] = [
                 {
                     "description": {"text": f.fix.message},
