@@ -16,7 +16,8 @@ import click
 from . import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-OUTPUT_FORMATS = ("text", "concise", "full", "json", "json-lines", "github", "sarif")
+OUTPUT_FORMATS = ("text", "concise", "full", "grouped", "json", "json-lines", "github", "sarif", "gitlab", "junit", "pylint", "rdjson", "azure")
+TEXT_FORMATS = ("text", "concise", "full", "grouped")
 
 
 class _Group(click.Group):
@@ -83,7 +84,7 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
     envvar="INITLINT_OUTPUT_FORMAT",
     default="text",
     show_default=True,
-    help="How to print findings (text = concise; full adds the source line).",
+    help="How to print findings (text = concise; full adds the source line; grouped lists them per file).",
 )
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file instead of stdout.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
@@ -151,7 +152,7 @@ def check_command(
     out_stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))
     err_style = _styler(_colour_enabled(color, sys.stderr))
-    progress = _progress_bar() if not silent and output_format in ("text", "concise", "full") else None
+    progress = _progress_bar() if not silent and output_format in TEXT_FORMATS else None
     try:
         results = list(api.check(run, progress))
     except ConfigError as error:
@@ -175,7 +176,7 @@ def check_command(
         sys.stderr.write(report.errors_text(errors, err_style))
     if diff:
         emit("".join(diffs))
-        if not quiet and not silent and output_format in ("text", "concise", "full"):
+        if not quiet and not silent and output_format in TEXT_FORMATS:
             count = len(fixed)
             sys.stderr.write(f"Would fix {count} error{'s' if count != 1 else ''}.\n" if count else "No errors would be fixed.\n")
     elif stdin_text is not None:
@@ -183,14 +184,17 @@ def check_command(
             sys.stdout.write(stdin_text)  # the fixed source, as ruff does with `-` and --fix
         if not fix_only and findings and not silent:
             sys.stderr.write(report.text(findings, [], err_style, unsafe=unsafe_fixes, show_summary=not quiet))
-    elif not fix_only or output_format not in ("text", "concise", "full"):
+    elif not fix_only or output_format not in TEXT_FORMATS:
         if statistics:
             emit(report.statistics(findings))
         elif output_format in ("text", "concise", "full"):
             texts = _source_lines(findings) if output_format == "full" else None
             emit(report.text(findings, errors, style, output_format == "full", texts, len(fixed), unsafe_fixes, not quiet))
+        elif output_format == "grouped":
+            emit(report.grouped(findings, errors, style, unsafe_fixes, len(fixed), not quiet))
         else:
-            emit(report.render(output_format, findings, errors))
+            texts = _source_lines(findings) if output_format == "rdjson" else None
+            emit(report.render(output_format, findings, errors, sources=texts))
     elif fix_only and not quiet:
         emit(f"Fixed {len(fixed)} error{'s' if len(fixed) != 1 else ''}.\n")
     if show_fixes and fixed and not silent and not diff:

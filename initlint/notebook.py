@@ -292,6 +292,12 @@ def _python_text(source: str) -> tuple[str, list[int]]:
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += "\n"
     replaced: list[int] = []
+    if not any(_MAGIC_LINE.match(line) for line in lines):
+        return "".join(lines), replaced  # plain Python (or a real syntax error): no parse needed here
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):  # a Python cell magic (%%time)
+        lines[first] = "pass" + lines[first][len(lines[first].rstrip("\r\n")) :]
+        replaced.append(first + 1)
     for _ in range(len(lines) + 1):
         try:
             with warnings.catch_warnings():
