@@ -157,6 +157,21 @@ def _discovered(run: Run, config: Config) -> Iterator[tuple[str, Optional[str]]]
         yield found.path, found.error
 
 
+def explain_files(run: Run) -> tuple[Config, list[sources.Discovered]]:
+    """The config of the run and every path discovery met: checked, skipped (with why) or
+    missing, for `--show-files`. Raises ConfigError."""
+    config, _ = resolve(run)
+    found = sources.discover(
+        run.paths,
+        exclude=config.excludes,
+        root=config.root,
+        force_exclude=run.force_exclude,
+        respect_gitignore=config.respect_gitignore,
+        explain=True,
+    )
+    return config, list(found)
+
+
 def files_of(run: Run, config: Config) -> tuple[list[str], list[FileResult]]:
     """(files to check, results for named paths that are not there)."""
     files, missing = [], []
@@ -948,6 +963,6 @@ def finding_from_json(data: dict) -> Finding:
 
 
 __all__ = [
-    "ConfigError", "FileResult", "Run", "Settings", "check", "check_file", "check_stdin", "finding_from_json",
+    "ConfigError", "FileResult", "Run", "Settings", "check", "check_file", "check_stdin", "explain_files", "finding_from_json",
     "finding_to_json", "inspect", "inspect_file", "noqa_codes", "prepare_cache_dir", "suppress",
 ]  # fmt: skip

@@ -98,6 +98,8 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-s", "--silent", is_flag=True, help="Print nothing; only the exit code tells.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text output (NO_COLOR, FORCE_COLOR honoured).")
+@click.option("--show-files", is_flag=True, help="List the files a run would check, and those it leaves out with why, then exit.")
+@click.option("--show-settings", is_flag=True, help="Print the settings a run would use (config file, rules, excludes, fix options), then exit.")
 def check_command(
     paths: tuple[str, ...],
     fix: bool,
@@ -125,6 +127,8 @@ def check_command(
     quiet: bool,
     silent: bool,
     color: str,
+    show_files: bool,
+    show_settings: bool,
 ) -> None:
     """Check PATHS (default: the current folder) and report, fix or diff."""
     from . import api, report
@@ -149,6 +153,14 @@ def check_command(
         jobs=jobs,
         stdin_filename=stdin_filename,
     )
+    if show_files or show_settings:
+        try:
+            text = _show_settings(run) if show_settings else _show_files(run)
+        except ConfigError as error:
+            click.echo(f"initlint: error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
+        click.echo(text, nl=False)
+        sys.exit(EXIT_CLEAN)
     out_stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))
     err_style = _styler(_colour_enabled(color, sys.stderr))
@@ -211,6 +223,61 @@ def check_command(
     if findings and not exit_zero and not fix_only:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _config_line(run, config) -> str:
+    from . import sources
+
+    if run.isolated:
+        return "config: none (--isolated): the defaults"
+    if config.source:
+        return f"config: {config.source}"
+    named = [run.stdin_filename] if run.paths == ["-"] and run.stdin_filename else run.paths
+    return f"config: none (no pyproject.toml with [tool.initlint] in {sources.project_root(named)} or above): the defaults"
+
+
+def _show_files(run) -> str:
+    """`checked: path`, `skipped: path (why)`, `missing: path (why)`, after the config used."""
+    from . import api, notebook
+
+    config, found = api.explain_files(run)
+    lines = [_config_line(run, config)]
+    for item in found:
+        if item.error:
+            lines.append(f"missing: {item.path} ({item.error})")
+        elif item.skipped:
+            lines.append(f"skipped: {item.path} ({item.skipped})")
+        else:
+            lines.append(f"checked: {item.path}" + (" (a notebook: its code cells)" if notebook.is_notebook(item.path) else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _show_settings(run) -> str:
+    """The resolved settings, TOML-like: what the config says and what the run makes of it."""
+    import json
+
+    from . import api
+
+    config, settings = api.resolve(run)
+    values = {
+        "root": config.root,
+        "select": config.select,
+        "extend-select": config.extend_select,
+        "ignore": config.ignore,
+        "rules": settings.codes,
+        "exclude": config.exclude,
+        "extend-exclude": config.extend_exclude,
+        "per-file-ignores": config.per_file_ignores,
+        "respect-gitignore": config.respect_gitignore,
+        "max-file-size": config.max_file_size,
+        "fix-distribution": config.fix_distribution,
+        "fix-mode": config.fix_mode,
+        "fix-bias": config.fix_bias,
+        "cache-dir": settings.cache_dir,
+    }
+    lines = [f"# {_config_line(run, config)}"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
 
 
 def _source_lines(findings) -> dict[str, list[str]]:
