@@ -40,6 +40,9 @@ PREFILTER = re.compile(rb"Linear|Conv|calculate_gain|kaiming|nonlinearity")
 # model that re-initialises what it builds, or passes an activation to a block. Such a file
 # is analysed for its summary only.
 PROGRAM_PREFILTER = re.compile(rb"apply\(|init|act|Act|import")
+# IL900 (unused `# noqa: IL...`) needs the files that have such a comment too.
+UNUSED_NOQA = "IL900"
+NOQA_PREFILTER = re.compile(rb"Linear|Conv|calculate_gain|kaiming|nonlinearity|[nN][oO][qQ][aA]")
 # Below this many files to analyse, forking workers costs more than it saves (pre-commit
 # passes one or two; a warm cache leaves none).
 PARALLEL_THRESHOLD = 8
@@ -243,7 +246,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             if reported:
                 results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
             continue
-        if not (PREFILTER.search(source.data) or PROGRAM_PREFILTER.search(source.data)):
+        if not (_prefilter(settings).search(source.data) or PROGRAM_PREFILTER.search(source.data)):
             if reported:
                 results.append(FileResult(path))
             continue
@@ -366,6 +369,76 @@ def _fixable_codes() -> frozenset:
     from .fixer import FIXABLE_CODES
 
     return FIXABLE_CODES
+
+
+@dataclass
+class NoqaResult:
+    path: str
+    added: int = 0  # lines given a `# noqa` (or more codes in theirs)
+    unplaced: list[Finding] = field(default_factory=list)  # no comment can go beside them
+    error: Optional[FileError] = None
+
+
+def add_noqa(run: Run) -> list[NoqaResult]:
+    """`--add-noqa`: a `# noqa: CODES` on the line of every finding the run reports (merged
+    into a `# noqa` already there), so that a codebase adopts initlint with every existing
+    finding recorded in place and only new code gated. Comments only change: checked, and
+    written atomically. Raises ConfigError."""
+    from dataclasses import replace
+
+    out = []
+    for result in check(replace(run, fix=False, diff=False)):
+        if result.error is not None:
+            out.append(NoqaResult(result.path, error=result.error))
+            continue
+        findings = [f for f in result.findings if f.code != UNUSED_NOQA]  # IL900's answer is removing codes
+        if findings:
+            out.append(_add_noqa_to(result.path, findings))
+    return out
+
+
+def _add_noqa_to(path: str, findings: list[Finding]) -> NoqaResult:
+    from . import fixer, noqa
+
+    result = NoqaResult(path)
+    try:
+        source = sources.read(path)
+    except sources.ReadError as error:
+        result.error = FileError(path, error.message, error.line, error.column)
+        return result
+    nb = None
+    text = source.text
+    if notebook.is_notebook(path):
+        try:
+            nb = notebook.load(path, source.text, source.bom)
+        except notebook.NotebookError as error:
+            result.error = FileError(path, error.message, error.line, error.column)
+            return result
+        text = nb.text
+        findings = nb.findings_from_cells(findings)
+    edits, unplaced = noqa.add_edits(text, findings)
+    result.unplaced = nb.to_cells(unplaced) if nb else unplaced
+    if not edits:
+        return result
+    try:
+        new_text = fixer.apply_edits(text, edits)
+        fixer.check_comment_edits(text, new_text)
+        if nb is not None:
+            written = notebook.apply_edits(nb, edits, new_text, write=True, data=source.data)
+            if written.error is not None:
+                result.error = written.error
+                return result
+        else:
+            decoded = fixer.DecodedSource(source.text, source.encoding, source.bom)
+            fixer.write_atomic(path, fixer._splice_bytes(source.data, decoded, text, edits), source.data)
+    except (fixer.UnsafeFix, ValueError, UnicodeEncodeError) as error:
+        result.error = FileError(path, f"internal error: `# noqa` not added, it failed the safety check: {error}")
+        return result
+    except fixer.WriteRefused as error:
+        result.error = FileError(path, str(error))
+        return result
+    result.added = len(edits)
+    return result
 
 
 def inspect(run: Run) -> Iterator[FileResult]:
@@ -583,6 +656,10 @@ def check_stdin(data: bytes, path: str, settings: Settings) -> FileResult:
     return result
 
 
+def _prefilter(settings: Settings) -> "re.Pattern[bytes]":
+    return NOQA_PREFILTER if UNUSED_NOQA in settings.codes else PREFILTER
+
+
 def _internal_error(path: str, error: BaseException) -> FileError:
     return FileError(path, f"internal error: {type(error).__name__}: {error} (please report it)")
 
@@ -591,7 +668,7 @@ def _check_source(
     source: sources.Source, settings: Settings, write: bool, stdin: bool = False, computed: Optional[list] = None
 ) -> FileResult:
     result = FileResult(source.path)
-    if not PREFILTER.search(source.data):
+    if not _prefilter(settings).search(source.data):
         return result  # nothing to cache: the prefilter answers again next time
     if notebook.is_notebook(source.path):
         return _check_notebook(source, settings, write, stdin, computed)
@@ -688,7 +765,14 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
         return [], FileError(source.path, error.message, error.line, error.column)
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
     findings = rules.run_rules(file_model, chosen)
-    findings = suppress(findings, source.text, _ignored_for(source.path, settings))
+    ignored = _ignored_for(source.path, settings)
+    used: Optional[set] = set() if UNUSED_NOQA in settings.codes else None
+    findings = suppress(findings, source.text, ignored, used)
+    if used is not None:  # IL900 reads what the noqa comments suppressed
+        from . import noqa
+
+        stale = noqa.unused(source.text, source.path, used, settings.codes, rules.RULES_BY_CODE)
+        findings = sorted(findings + suppress(stale, source.text, ignored), key=lambda f: (f.line, f.column, f.code))
     if not findings:
         return findings, None
     from . import fixer  # only files with findings need it
@@ -781,9 +865,10 @@ def _suppressed_by(codes: Optional[frozenset], code: str) -> bool:
     return codes is not None and (not codes or any(code.startswith(c) for c in codes))
 
 
-def suppress(findings: list[Finding], text: str, ignored: Iterable[str] = ()) -> list[Finding]:
+def suppress(findings: list[Finding], text: str, ignored: Iterable[str] = (), used: Optional[set] = None) -> list[Finding]:
     """Drop findings turned off by `# noqa` on the layer's first or last line, by a file-level
-    `# initlint: noqa[: CODES]`, or by per-file-ignores."""
+    `# initlint: noqa[: CODES]`, or by per-file-ignores. `used`, if given, receives
+    (line, code) for each finding a line's `# noqa` turned off (IL900 reads it)."""
     ignored = tuple(ignored)
     file_codes: Optional[frozenset] = None
     for match in FILE_NOQA.finditer(text):
@@ -796,9 +881,10 @@ def suppress(findings: list[Finding], text: str, ignored: Iterable[str] = ()) ->
         if any(finding.code.startswith(c) for c in ignored) or _suppressed_by(file_codes, finding.code):
             continue
         candidates = {finding.line, finding.end_line}
-        if any(
-            0 < n <= len(lines) and _suppressed_by(noqa_codes(lines[n - 1]), finding.code) for n in candidates
-        ):
+        by = [n for n in sorted(candidates) if 0 < n <= len(lines) and _suppressed_by(noqa_codes(lines[n - 1]), finding.code)]
+        if by:
+            if used is not None:
+                used.update((n, finding.code) for n in by)
             continue
         kept.append(finding)
     return kept
@@ -963,6 +1049,6 @@ def finding_from_json(data: dict) -> Finding:
 
 
 __all__ = [
-    "ConfigError", "FileResult", "Run", "Settings", "check", "check_file", "check_stdin", "explain_files", "finding_from_json",
+    "ConfigError", "FileResult", "NoqaResult", "Run", "Settings", "add_noqa", "check", "check_file", "check_stdin", "explain_files", "finding_from_json",
     "finding_to_json", "inspect", "inspect_file", "noqa_codes", "prepare_cache_dir", "suppress",
 ]  # fmt: skip

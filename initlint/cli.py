@@ -98,6 +98,7 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-s", "--silent", is_flag=True, help="Print nothing; only the exit code tells.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text output (NO_COLOR, FORCE_COLOR honoured).")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODES` to the line of every finding (merged with a noqa there), to adopt initlint and gate new code only.")
 @click.option("--show-files", is_flag=True, help="List the files a run would check, and those it leaves out with why, then exit.")
 @click.option("--show-settings", is_flag=True, help="Print the settings a run would use (config file, rules, excludes, fix options), then exit.")
 def check_command(
@@ -127,6 +128,7 @@ def check_command(
     quiet: bool,
     silent: bool,
     color: str,
+    add_noqa: bool,
     show_files: bool,
     show_settings: bool,
 ) -> None:
@@ -161,6 +163,10 @@ def check_command(
             sys.exit(EXIT_ERROR)
         click.echo(text, nl=False)
         sys.exit(EXIT_CLEAN)
+    if add_noqa:
+        if fix or diff or paths == ("-",):
+            raise click.UsageError("--add-noqa cannot be combined with --fix, --diff or stdin")
+        sys.exit(_add_noqa(run, silent, _styler(_colour_enabled(color, sys.stderr))))
     out_stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))
     err_style = _styler(_colour_enabled(color, sys.stderr))
@@ -223,6 +229,25 @@ def check_command(
     if findings and not exit_zero and not fix_only:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _add_noqa(run, silent: bool, err_style) -> int:
+    from . import api, report
+    from .config import ConfigError
+
+    try:
+        results = api.add_noqa(run)
+    except ConfigError as error:
+        click.echo(f"initlint: error: {error}", err=True)
+        return EXIT_ERROR
+    errors = [r.error for r in results if r.error is not None]
+    added = sum(r.added for r in results)
+    if not silent:
+        sys.stderr.write(report.errors_text(errors, err_style))
+        for finding in (f for r in results for f in r.unplaced):
+            sys.stderr.write(f"{finding.where}: warning: no `# noqa` can go on this line (inside a string or a `\\` continuation): {finding.code} left\n")
+        sys.stderr.write(f"Added {added} noqa directive{'s' if added != 1 else ''}.\n")
+    return EXIT_ERROR if errors else EXIT_CLEAN
 
 
 def _config_line(run, config) -> str:
@@ -412,7 +437,7 @@ def rules_command(output_format: str) -> None:
     def can_fix(cls) -> bool:
         # IL104's whole family (sigmoid heads and gates) is never autofixed.
         acts = [a for a, fam in catalogue.FAMILY.items() if fam in getattr(cls, "families", ())]
-        return cls.code in FIXABLE_CODES and any(a not in NEVER_FIX_ACTIVATIONS for a in acts)
+        return cls.fixable or cls.code in FIXABLE_CODES and any(a not in NEVER_FIX_ACTIVATIONS for a in acts)
 
     if output_format == "json":
         click.echo(json.dumps([

@@ -25,6 +25,7 @@ The API (the language server uses it for notebook documents):
     nb.to_cells(findings); nb.from_cells_edits(edits)
     result = notebook.fix(nb, findings, unsafe=False, write=False) -> NotebookFixResult
     result.new_sources {cell number: source}; result.new_data (bytes); result.diff()
+    notebook.apply_edits(nb, edits, new_text)       # any checked edits of nb.text (`--add-noqa`)
 """
 
 from __future__ import annotations
@@ -375,10 +376,24 @@ def fix(
         return result
     if not fixed_text.changed:
         return result
+    result = apply_edits(notebook, fixed_text.edits, fixed_text.new_text, write, data)
+    if result.error is None:
+        result.fixed = [original[id(f)] for f in fixed_text.fixed]
+    return result
+
+
+def apply_edits(
+    notebook: Notebook, edits: list[Edit], new_text: str, write: bool = False, data: Optional[bytes] = None
+) -> NotebookFixResult:
+    """Edits of the concatenated text (already checked to give `new_text`) written into the
+    cells: new cell sources, the notebook's new bytes (from a file), written with `write`."""
+    from . import fixer
+
+    result = NotebookFixResult(notebook.path, notebook.text, notebook.text)
     try:
-        new_sources = _cell_sources(notebook, fixed_text.edits)
+        new_sources = _cell_sources(notebook, edits)
         rebuilt = from_cells(notebook.path, _replaced_cells(notebook, new_sources), "python")
-        if rebuilt.text != fixed_text.new_text:
+        if rebuilt.text != new_text:
             raise ValueError("the fixed cells do not concatenate to the checked text")
         if notebook.json_text is not None:
             new_json = splice_sources(notebook.json_text, {notebook_cell(notebook, n).index: s for n, s in new_sources.items()})
@@ -386,16 +401,15 @@ def fix(
     except (ValueError, NotebookError) as error:
         result.error = FileError(notebook.path, f"internal error: the fix was not applied because it failed the safety check: {error}")
         return result
-    result.new_text = fixed_text.new_text
+    result.new_text = new_text
     result.old_sources = {n: notebook_cell(notebook, n).source for n in new_sources}
     result.new_sources = new_sources
-    result.fixed = [original[id(f)] for f in fixed_text.fixed]
     if write and result.new_data is not None:
         try:
             fixer.write_atomic(notebook.path, result.new_data, data)
         except fixer.WriteRefused as error:
             result.error = FileError(notebook.path, str(error))
-            result.new_sources, result.old_sources, result.fixed, result.new_data = {}, {}, [], None
+            result.new_sources, result.old_sources, result.new_data = {}, {}, None
             result.new_text = result.old_text
             return result
         result.written = True
@@ -413,10 +427,15 @@ def _cell_sources(notebook: Notebook, edits: list[Edit]) -> dict[int, str]:
 
     per_cell: dict[int, list[Edit]] = {}
     for edit in edits:
-        cell, line, column = notebook._edit_cell(edit.line, edit.column)
-        if (edit.end_line, edit.end_column) != (edit.line, edit.column):
-            raise ValueError("only insertions are written into notebooks")
-        per_cell.setdefault(cell, []).append(Edit(edit.content, line, column, line, column))
+        if (edit.end_line, edit.end_column) == (edit.line, edit.column):
+            cell, line, column = notebook._edit_cell(edit.line, edit.column)
+            per_cell.setdefault(cell, []).append(Edit(edit.content, line, column, line, column))
+            continue
+        cell, line = notebook.locate(edit.line)  # a replacement (a comment): within its cell
+        end_cell, end_line = notebook.locate(edit.end_line)
+        if end_cell != cell:
+            raise ValueError("an edit spans two cells")
+        per_cell.setdefault(cell, []).append(Edit(edit.content, line, edit.column, end_line, edit.end_column))
     out = {}
     for number, cell_edits in per_cell.items():
         source = notebook_cell(notebook, number).source

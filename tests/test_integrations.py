@@ -360,7 +360,7 @@ def test_flake8_plugin_reports_what_check_reports_on_the_rule_book():
         str(p.relative_to(ROOT)) for p in ROOT.glob("rules/*/flagged_*.py") if not p.name.endswith(".fixed.py")
     )
     files.append("examples/model.py")
-    expected = initlint_findings(["--select", "IL", *files], ROOT)
+    expected = initlint_findings(["--select", "IL", "--ignore", "IL900", *files], ROOT)  # flake8 does noqa itself
     assert len({code for *_, code in expected}) >= 8, "the rule book flags most rules"
     assert flake8_findings(["--select", "IL", *files], ROOT) == expected
     # without --select each tool keeps its defaults: IL301 (a choice, not a fact) stays off in both
