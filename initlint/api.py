@@ -723,6 +723,20 @@ def _check_notebook(
     return _apply_notebook_fixes(source, nb, findings, settings, write and not stdin, result, stdin)
 
 
+def check_cells(path: str, cells: list, settings: Settings) -> tuple["notebook.Notebook", list[Finding], Optional[FileError]]:
+    """A notebook an editor holds (`notebook.Cell`s, all of them, in order), checked as a file
+    would be: (the notebook, findings in cell positions with fix plans, or the error of a
+    cell that does not parse, in cell position). For the language server's notebook sync."""
+    nb = notebook.from_cells(path, cells)
+    findings, error = findings_of(notebook_source(nb), settings)
+    if error is not None:
+        if error.line is not None:
+            cell, line = nb.locate(error.line)
+            error = FileError(path, error.message, line, error.column, cell=cell)
+        return nb, [], error
+    return nb, nb.to_cells(findings), None
+
+
 def notebook_source(nb: "notebook.Notebook") -> sources.Source:
     """The concatenated code cells as a Source the analysis reads."""
     data = nb.text.encode("utf-8", "surrogatepass")
@@ -1049,6 +1063,6 @@ def finding_from_json(data: dict) -> Finding:
 
 
 __all__ = [
-    "ConfigError", "FileResult", "NoqaResult", "Run", "Settings", "add_noqa", "check", "check_file", "check_stdin", "explain_files", "finding_from_json",
+    "ConfigError", "FileResult", "NoqaResult", "Run", "Settings", "add_noqa", "check", "check_cells", "check_file", "check_stdin", "explain_files", "finding_from_json",
     "finding_to_json", "inspect", "inspect_file", "noqa_codes", "prepare_cache_dir", "suppress",
 ]  # fmt: skip

@@ -20,6 +20,7 @@ The API (the language server uses it for notebook documents):
 
     nb = notebook.load(path, json_text)            # from a file's JSON; raises NotebookError
     nb = notebook.from_cells(path, [Cell("code", src), Cell("markdown", md), ...])
+    nb, findings, error = api.check_cells(path, cells, settings)   # the same, analysed: cell positions
     nb.text                                       # the concatenated Python source
     nb.locate(line) -> (cell number, line in cell); nb.line_of(cell, line) -> concatenated line
     nb.to_cells(findings); nb.from_cells_edits(edits)

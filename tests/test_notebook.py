@@ -214,15 +214,20 @@ def test_the_api_round_trip_the_server_uses():
         Cell("markdown", "# model"),
         Cell("code", "class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n        self.act = nn.ReLU()\n\n    def forward(self, x):\n        return self.act(self.fc(x))\n"),
     ]  # fmt: skip
-    nb = notebook.from_cells("mem.ipynb", cells)
-    settings = api.Settings(codes=["IL101"])
-    findings, error = api.findings_of(api.notebook_source(nb), settings)
+    nb, findings, error = api.check_cells("mem.ipynb", cells, api.Settings(codes=["IL101"]))
     assert error is None
-    findings = nb.to_cells(findings)
     assert [(f.cell, f.line, f.column) for f in findings] == [(3, 4, 19)]
+    assert findings[0].fix.edits[0].cell == 3 and findings[0].fix.edits[0].line == 5
     result = notebook.fix(nb, findings)
     assert result.error is None and result.new_data is None and list(result.new_sources) == [3]
     assert result.new_sources[3].splitlines()[4] == '        nn.init.kaiming_uniform_(self.fc.weight, nonlinearity="relu")'
+
+
+def test_check_cells_reports_a_syntax_error_in_its_cell():
+    cells = [Cell("code", "import torch.nn as nn"), Cell("markdown", "x"), Cell("code", "fc = nn.Linear(2, 2\ny = 1")]
+    _, findings, error = api.check_cells("mem.ipynb", cells, api.Settings(codes=["IL101"]))
+    assert findings == [] and error.cell == 3 and error.line in (1, 2)
+    assert str(error).startswith("mem.ipynb:cell 3:")
 
 
 def test_stdin_notebook_prints_the_fixed_json(project):
