@@ -32,6 +32,7 @@ The API (the language server uses it for notebook documents):
 from __future__ import annotations
 
 import ast
+import bisect
 import json
 import re
 import warnings
@@ -94,6 +95,11 @@ class Notebook:
     json_text: Optional[str] = None  # the file's JSON, when read from one
     bom: bool = False
 
+    def __post_init__(self) -> None:
+        self._filled = [cell for cell in self.cells if cell.lines]  # cells that own lines, in order
+        self._starts = [cell.start for cell in self._filled]
+        self._by_number = {cell.number: cell for cell in self.cells}
+
     def locate(self, line: int) -> tuple[int, int]:
         """(cell number, line in cell) of a line of the concatenated text. A line past the
         end belongs to the last cell, one past its last line."""
@@ -104,17 +110,14 @@ class Notebook:
 
     def line_of(self, number: int, line: int) -> int:
         """The concatenated line of line `line` of cell `number`."""
-        for cell in self.cells:
-            if cell.number == number:
-                return cell.start + line - 1
-        raise ValueError(f"cell {number} is not a checked code cell")
+        if number not in self._by_number:
+            raise ValueError(f"cell {number} is not a checked code cell")
+        return self._by_number[number].start + line - 1
 
     def _cell_at(self, line: int) -> Optional[CodeCell]:
-        found = None
-        for cell in self.cells:
-            if cell.lines and cell.start <= line:
-                found = cell
-        return found
+        """The last non-empty cell starting at or before `line` (bisect: many findings, many cells)."""
+        at = bisect.bisect_right(self._starts, line) - 1
+        return self._filled[at] if at >= 0 else None
 
     def _edit_cell(self, line: int, column: int) -> tuple[int, int, int]:
         """(cell, line, column) of an insertion point: one at the start of a line goes at the
@@ -144,7 +147,8 @@ class Notebook:
         return out
 
     def _last_line(self, number: int) -> int:
-        return next((c.lines for c in self.cells if c.number == number), 1)
+        cell = self._by_number.get(number)
+        return cell.lines if cell else 1
 
     def _edit_to_cell(self, edit: Edit) -> Edit:
         cell, line, column = self._edit_cell(edit.line, edit.column)
@@ -418,7 +422,7 @@ def apply_edits(
 
 
 def notebook_cell(notebook: Notebook, number: int) -> CodeCell:
-    return next(c for c in notebook.cells if c.number == number)
+    return notebook._by_number[number]
 
 
 def _cell_sources(notebook: Notebook, edits: list[Edit]) -> dict[int, str]:
