@@ -242,7 +242,13 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
                 continue
         try:
             source = sources.read(path, settings.max_file_size)
+            if notebook.is_notebook(path):
+                source = NotebookSource.of(source)
         except sources.ReadError as error:
+            if reported:
+                results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
+            continue
+        except notebook.NotebookError as error:
             if reported:
                 results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
             continue
@@ -256,7 +262,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             cache.note_stat(path, entry)
         if isinstance(cached, FileError):
             if reported:
-                results.append(FileResult(path, error=cached, cached=True))
+                results.append(FileResult(path, error=_in_cells(source, cached), cached=True))
         elif cached is None:
             misses.append((source, entry))
             if workers and len(misses) == PARALLEL_THRESHOLD:
@@ -277,7 +283,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             source = None  # not reported: only its summary and layers count
         if isinstance(outcome, FileError):
             if source is not None:
-                results.append(FileResult(path, error=outcome))
+                results.append(FileResult(path, error=_in_cells(source, outcome)))
             if cache and entry and outcome.line is not None:
                 cache.put(entry, {"error": vars(outcome).copy()})  # a syntax error: a property of these bytes
         else:
@@ -324,16 +330,24 @@ def _program_root(path: str, config_root: Optional[str]) -> str:
 
 
 def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
-    """Rules, suppressions and fixes for one linked file model."""
+    """Rules, suppressions and fixes for one linked file model; a notebook's in cell positions."""
+    result = _judge_text(source, model, from_cache, models, settings)
+    if isinstance(source, NotebookSource):
+        result.findings = source.notebook.to_cells(result.findings)
+        result.fixed = source.notebook.to_cells(result.fixed)
+    return result
+
+
+def _judge_text(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
     from . import rules
 
     result = FileResult(source.path, cached=from_cache)
-    if not PREFILTER.search(source.data):
+    if not _prefilter(settings).search(source.data):
         return result  # read for what it tells other modules only
     try:
         chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
-        findings = suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
-        if not any(f.code in _fixable_codes() for f in findings):
+        findings = _suppressed(rules.run_rules(model, chosen), source, settings)
+        if not any(f.code in _fixable_codes() or f.fix for f in findings):
             result.findings = findings
             return result
         writing = settings.fix or settings.diff
@@ -348,6 +362,8 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
         if not writing or not any(f.fix for f in findings):
             result.findings = findings
             return result
+        if isinstance(source, NotebookSource):
+            return _apply_notebook_fixes(source.file, source.notebook, findings, settings, settings.fix, result)
         return _apply_fixes(source, findings, settings, settings.fix, result)
     except RecursionError:
         result.error = FileError(source.path, "too deeply nested to analyse")
@@ -362,7 +378,44 @@ def _fresh_findings(source: sources.Source, models: dict, settings: Settings) ->
     model = analysis.analyze(source.text, source.path)
     program.link({**models, source.path: model})
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
-    return model, suppress(rules.run_rules(model, chosen), source.text, _ignored_for(source.path, settings))
+    return model, _suppressed(rules.run_rules(model, chosen), source, settings)
+
+
+def _suppressed(findings: list[Finding], source: sources.Source, settings: Settings) -> list[Finding]:
+    """The findings noqa comments and per-file-ignores leave; with IL900, the noqa codes that
+    suppressed nothing (it needs what the others suppressed, so it runs here)."""
+    ignored = _ignored_for(source.path, settings)
+    used: Optional[set] = set() if UNUSED_NOQA in settings.codes else None
+    findings = suppress(findings, source.text, ignored, used)
+    if used is None:
+        return findings
+    from . import noqa, rules
+
+    stale = noqa.unused(source.text, source.path, used, settings.codes, rules.RULES_BY_CODE)
+    return sorted(findings + suppress(stale, source.text, ignored), key=lambda f: (f.line, f.column, f.code))
+
+
+@dataclass
+class NotebookSource(sources.Source):
+    """A notebook's code cells as the text the analysis reads (`text`, `data`), with the
+    notebook (its cell map) and the file as read (what a fix must find on disk)."""
+
+    notebook: Optional["notebook.Notebook"] = None
+    file: Optional[sources.Source] = None
+
+    @classmethod
+    def of(cls, file: sources.Source) -> "NotebookSource":
+        """Raises notebook.NotebookError."""
+        nb = notebook.load(file.path, file.text, file.bom)
+        return cls(file.path, nb.text.encode("utf-8", "surrogatepass"), nb.text, "utf-8", False, nb, file)
+
+
+def _in_cells(source: sources.Source, error: FileError) -> FileError:
+    """An analysis error of a notebook's text, in its cell."""
+    if not isinstance(source, NotebookSource) or error.line is None or error.cell is not None:
+        return error
+    cell, line = source.notebook.locate(error.line)
+    return FileError(error.path, error.message, line, error.column, cell=cell)
 
 
 def _fixable_codes() -> frozenset:
@@ -468,6 +521,9 @@ def inspect(run: Run) -> Iterator[FileResult]:
         result = FileResult(path)
         if PREFILTER.search(source.data):
             result.rows = [layer.row() for layer in model.layers]
+            if isinstance(source, NotebookSource):
+                for row in result.rows:
+                    row["cell"], row["line"] = source.notebook.locate(row["line"])
         results.append(result)
     results.sort(key=lambda r: _sort_key(r.path))
     yield from results
@@ -778,15 +834,7 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
-    findings = rules.run_rules(file_model, chosen)
-    ignored = _ignored_for(source.path, settings)
-    used: Optional[set] = set() if UNUSED_NOQA in settings.codes else None
-    findings = suppress(findings, source.text, ignored, used)
-    if used is not None:  # IL900 reads what the noqa comments suppressed
-        from . import noqa
-
-        stale = noqa.unused(source.text, source.path, used, settings.codes, rules.RULES_BY_CODE)
-        findings = sorted(findings + suppress(stale, source.text, ignored), key=lambda f: (f.line, f.column, f.code))
+    findings = _suppressed(rules.run_rules(file_model, chosen), source, settings)
     if not findings:
         return findings, None
     from . import fixer  # only files with findings need it
