@@ -261,3 +261,27 @@ def test_cached_findings_keep_the_cell(project):
     assert cold == warm and '"cell": 4' in warm
     fixed = subprocess.run([*args, "--fix"], cwd=project, capture_output=True, text=True)
     assert "nn.init.kaiming_uniform_" in cell_source(project / "magics.ipynb", 4), fixed.stderr
+
+
+def test_a_notebook_that_reinitialises_a_packages_model_counts_in_the_program(tmp_path):
+    """A training notebook is a script of the program: its `apply` re-initialises the Conv of
+    models.py (rules/IL101/program_gan_script, with the script as a notebook), also when
+    models.py is named alone as pre-commit names it."""
+    shutil.copy(ROOT / "rules" / "IL101" / "program_gan_script" / "models.py", tmp_path / "models.py")
+    nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python"}})
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Train"),
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport torch\nfrom models import Generator"),
+        nbformat.v4.new_code_cell('def weights_init_normal(m):\n    if m.__class__.__name__.find("Conv") != -1:\n'
+                                  "        torch.nn.init.normal_(m.weight.data, 0.0, 0.02)"),
+        nbformat.v4.new_code_cell("generator = Generator()\ngenerator.apply(weights_init_normal)"),
+    ]  # fmt: skip
+    nbformat.write(nb, str(tmp_path / "train.ipynb"))
+
+    def flagged(*args: str) -> list:
+        return [(r["location"]["row"], r["code"]) for r in json.loads(initlint("--output-format", "json", *args, cwd=tmp_path).stdout)]
+
+    assert flagged(".") == [(10, "IL101")]  # the fc only: the notebook re-initialises the conv
+    assert flagged("models.py") == [(10, "IL101")]
+    (tmp_path / "train.ipynb").unlink()
+    assert flagged(".") == [(10, "IL101"), (11, "IL101")]
