@@ -372,7 +372,10 @@ def notebook_pair(folder: Path, target_lines: int) -> tuple[Path, Path]:
         output = new_output("stream", name="stdout", text=f"CPU times: user {n} ms\n")
         cells.append(new_code_cell(f"%%time\n{body}", execution_count=n + 2, outputs=[output]))
     notebook = new_notebook(cells=cells, metadata={"language_info": {"name": "python"}})
-    nb_path, py_path = folder / "large.ipynb", folder / "large_as_py.py"
+    # each in a folder of its own: a file named alone is judged with the files around it
+    (folder / "notebook").mkdir(exist_ok=True)
+    (folder / "python").mkdir(exist_ok=True)
+    nb_path, py_path = folder / "notebook" / "large.ipynb", folder / "python" / "large_as_py.py"
     nbformat.write(notebook, str(nb_path))
     code = [head] + [f"pass\n{MODEL_CLASS.format(n=n).strip(chr(10))}" for n in range(count)]
     py_path.write_text("\n".join(code) + "\n", encoding="utf-8")
