@@ -17,3 +17,6 @@ class Kept(nn.Module):
         x = torch.relu(self.fc1(x))
         x = torch.tanh(self.fc2(x))
         return self.head(x)
+
+
+EXAMPLE_INPUTS = {"Kept": ((2, 16),)}

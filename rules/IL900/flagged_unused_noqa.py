@@ -21,3 +21,6 @@ class Adopted(nn.Module):
         x = F.relu(self.fc2(x))
         x = F.relu(self.fc3(x))
         return self.head(x) * self.scale
+
+
+EXAMPLE_INPUTS = {"Adopted": ((2, 16),)}
