@@ -108,6 +108,9 @@ def decode(data: bytes) -> tuple[str, str, bool]:
         column = error.start - (body.rfind(b"\n", 0, error.start) + 1) + 1
         hint = "" if bom or _cookie(body)[0] else " (declare the file's encoding with a PEP 263 coding cookie)"
         raise ReadError(f"not valid {encoding}: byte 0x{body[error.start]:02x} cannot be decoded{hint}", line, column) from None
+    except UnicodeError as error:  # a codec that decodes nothing (`coding: undefined`)
+        line = _cookie(body)[1] or None
+        raise ReadError(f"the `{encoding}` codec of the coding cookie cannot decode the file ({error})", line, 1 if line else None) from None
 
 
 def _too_big(size: int, max_bytes: int) -> ReadError:
