@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/speed.py                 # floor, cold, warm, one file, scaling
     .venv/bin/python bench/speed.py --torchfix      # also TorchFix (about ten minutes)
+    .venv/bin/python bench/speed.py --notebook-only # only the large-notebook rows
 
 The corpus is real model code, pinned: timm==1.0.31 (timm/models/**, timm/layers/**) and
 transformers==5.23.0 (transformers/models/**/modeling_*.py), fetched with
@@ -20,6 +21,8 @@ process, so this is an upper bound).
 - one file: one changed file named on the command line, as pre-commit runs it, against
   `python -c "import libcst"` (best of --repeat runs for both).
 - TorchFix: `torchfix` from its own venv (bench/.venv-torchfix/) over the same folders.
+- notebook: `initlint check` (and `--diff`) on a notebook of about 10k lines of model code, a
+  class per cell between markdown cells, against the same code as one .py file.
 The scaling table times `initlint.api.findings_of` (analysis + rules, in process) on a synthetic
 file of model classes at 1x/10x/100x (about 1k/10k/100k lines).
 """
@@ -67,6 +70,9 @@ ONE_FILE_VS_IMPORT_MAX = 1.3
 TORCHFIX_SLOWDOWN_MIN = 10.0
 PEAK_RSS_MAX_MB = 500.0
 SCALING_SPREAD_MAX = 1.5
+# A notebook costs its JSON, nbformat's validation and the cell map on top of the analysis.
+NOTEBOOK_LINES = 10_000
+NOTEBOOK_VS_PY_MAX = 1.3
 
 
 # --------------------------------------------------------------------------------------
@@ -346,6 +352,59 @@ def scaling_rows(folder: Path, repeat: int) -> list[tuple[str, int, float, int]]
 
 
 # --------------------------------------------------------------------------------------
+# A large notebook against the same code as a .py file
+
+
+def notebook_pair(folder: Path, target_lines: int) -> tuple[Path, Path]:
+    """A notebook of `target_lines` lines of model code, one class per code cell, each after
+    a markdown cell and starting with a line magic (what real notebooks hold), with outputs;
+    and a .py file of the same code (the magic lines as `pass`, as the concatenation reads)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    head = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F"
+    per_class = MODEL_CLASS.count("\n")
+    count = max(1, round((target_lines - 3) / per_class))
+    cells = [new_code_cell(head, execution_count=1)]
+    for n in range(count):
+        cells.append(new_markdown_cell(f"## Block {n}\n\nA residual block with a gated head."))
+        body = MODEL_CLASS.format(n=n).strip("\n")
+        output = new_output("stream", name="stdout", text=f"CPU times: user {n} ms\n")
+        cells.append(new_code_cell(f"%%time\n{body}", execution_count=n + 2, outputs=[output]))
+    notebook = new_notebook(cells=cells, metadata={"language_info": {"name": "python"}})
+    # each in a folder of its own: a file named alone is judged with the files around it
+    (folder / "notebook").mkdir(exist_ok=True)
+    (folder / "python").mkdir(exist_ok=True)
+    nb_path, py_path = folder / "notebook" / "large.ipynb", folder / "python" / "large_as_py.py"
+    nbformat.write(notebook, str(nb_path))
+    code = [head] + [f"pass\n{MODEL_CLASS.format(n=n).strip(chr(10))}" for n in range(count)]
+    py_path.write_text("\n".join(code) + "\n", encoding="utf-8")
+    return nb_path, py_path
+
+
+def notebook_rows(work: Path, repeat: int) -> list[tuple[str, int, Measure]]:
+    """`initlint check` and `check --diff` of the large notebook and of its .py twin, best of `repeat`."""
+    nb_path, py_path = notebook_pair(work, NOTEBOOK_LINES)
+    lines = py_path.read_text(encoding="utf-8").count("\n")
+    rows = []
+    for label, path, extra in (("notebook", nb_path, []), ("the same code as .py", py_path, []),
+                               ("notebook --diff", nb_path, ["--diff"]), ("the same code as .py --diff", py_path, ["--diff"])):  # fmt: skip
+        argv = [str(PROJECT_PYTHON), "-m", "initlint", "check", "--isolated", "--exit-zero", "-q", "--no-cache", *extra, str(path)]
+        rows.append((f"{label}: check {path.name}", lines, best_of(repeat, argv, cwd=work)))
+    return rows
+
+
+def print_notebook_targets(measure: Callable[[str], Measure]) -> None:
+    for what, notebook, as_py in (
+        ("notebook", measure("notebook: "), measure("the same code as .py: ")),
+        ("notebook --diff", measure("notebook --diff"), measure("the same code as .py --diff")),
+    ):
+        ratio = notebook.seconds / as_py.seconds
+        print(f"| {what} <= {NOTEBOOK_VS_PY_MAX}x the same code as .py | {ratio:.2f}x | "
+              f"{notebook.cpu_seconds / as_py.cpu_seconds:.2f}x | {verdict(ratio <= NOTEBOOK_VS_PY_MAX)} |")  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
 # Report
 
 
@@ -385,7 +444,10 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=None, help="initlint --jobs (default: one per core)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of the short figures; the best is kept")
     parser.add_argument("--no-scaling", action="store_true", help="skip the synthetic scaling table")
+    parser.add_argument("--notebook-only", action="store_true", help="only the large-notebook rows (no corpus needed)")
     args = parser.parse_args()
+    if args.notebook_only:
+        return notebook_main(args.repeat)
 
     root = corpus_root()
     files = corpus_files(root)
@@ -447,6 +509,9 @@ def main() -> int:
                 torchfix_pair = (f"TorchFix, every {args.torchfix_sample}th file", f"initlint cold, every {args.torchfix_sample}th file")
 
         scaling = [] if args.no_scaling else scaling_rows(work, args.repeat)
+
+        for name, n_lines, measured in notebook_rows(work, args.repeat):
+            record(name, (1, n_lines), measured)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -482,6 +547,8 @@ def main() -> int:
               f"{tf.cpu_seconds / ours.cpu_seconds:.1f}x | {verdict(tf.seconds / ours.seconds >= TORCHFIX_SLOWDOWN_MIN)} |")  # fmt: skip
     print(f"| peak RSS (initlint runs) < {PEAK_RSS_MAX_MB:.0f} MB | {peak:.0f} MB | | {verdict(peak < PEAK_RSS_MAX_MB)} |")
 
+    print_notebook_targets(measure)
+
     if scaling:
         per_line = [seconds / n_lines * 1e6 for _, n_lines, seconds, _ in scaling]
         spread = max(per_line) / min(per_line)
@@ -491,6 +558,27 @@ def main() -> int:
         for (scale, n_lines, seconds, findings), us in zip(scaling, per_line):
             print(f"| {scale} | {n_lines:,} | {seconds:.3f} | {us:.1f} | {findings} |")
         print(f"\ntime per line, max/min: {spread:.2f} (target <= {SCALING_SPREAD_MAX}): {verdict(spread <= SCALING_SPREAD_MAX)}")
+    print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
+
+
+def notebook_main(repeat: int) -> int:
+    print(f"machine: {machine()}")
+    print(f"load average before the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    compile_initlint()
+    work = Path(tempfile.mkdtemp(prefix="initlint-speed-"))
+    try:
+        rows = notebook_rows(work, repeat)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("| run | lines | wall s | CPU s | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|")
+    for name, n_lines, m in rows:
+        print(f"| {name} | {n_lines:,} | {m.seconds:.3f} | {m.cpu_seconds:.2f} | {m.peak_rss_mb:.0f} |")
+    print()
+    print("| target | wall | CPU | met (wall) |")
+    print("|---|---:|---:|:-:|")
+    print_notebook_targets(lambda prefix: next(m for name, _, m in rows if name.startswith(prefix)))
     print(f"load average after the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
-from . import __version__, sources
+from . import __version__, notebook, sources
 from .config import Config, ConfigError, apply_overrides, load as load_config
 from .model import Edit, FileError, Finding, Fix, FixOptions, file_model_from_json, file_model_to_json
 
@@ -40,6 +40,9 @@ PREFILTER = re.compile(rb"Linear|Conv|calculate_gain|kaiming|nonlinearity")
 # model that re-initialises what it builds, or passes an activation to a block. Such a file
 # is analysed for its summary only.
 PROGRAM_PREFILTER = re.compile(rb"apply\(|init|act|Act|import")
+# IL900 (unused `# noqa: IL...`) needs the files that have such a comment too.
+UNUSED_NOQA = "IL900"
+NOQA_PREFILTER = re.compile(rb"Linear|Conv|calculate_gain|kaiming|nonlinearity|[nN][oO][qQ][aA]")
 # Below this many files to analyse, forking workers costs more than it saves (pre-commit
 # passes one or two; a warm cache leaves none).
 PARALLEL_THRESHOLD = 8
@@ -167,6 +170,21 @@ def _discovered(run: Run, config: Config) -> Iterator[tuple[str, Optional[str]]]
         yield found.path, found.error
 
 
+def explain_files(run: Run) -> tuple[Config, list[sources.Discovered]]:
+    """The config of the run and every path discovery met: checked, skipped (with why) or
+    missing, for `--show-files`. Raises ConfigError."""
+    config, _ = resolve(run)
+    found = sources.discover(
+        run.paths,
+        exclude=config.excludes,
+        root=config.root,
+        force_exclude=run.force_exclude,
+        respect_gitignore=config.respect_gitignore,
+        explain=True,
+    )
+    return config, list(found)
+
+
 def files_of(run: Run, config: Config) -> tuple[list[str], list[FileResult]]:
     """(files to check, results for named paths that are not there)."""
     files, missing = [], []
@@ -247,12 +265,18 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
                 continue
         try:
             source = sources.read(path, settings.max_file_size)
+            if notebook.is_notebook(path):
+                source = NotebookSource.of(source)
         except sources.ReadError as error:
             if reported:
                 results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
             continue
+        except notebook.NotebookError as error:
+            if reported:
+                results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
+            continue
         digests[path] = _CacheIndex.entry_key(source.data)
-        if not (PREFILTER.search(source.data) or PROGRAM_PREFILTER.search(source.data)):
+        if not (_prefilter(settings).search(source.data) or PROGRAM_PREFILTER.search(source.data)):
             if reported:
                 results.append(FileResult(path))
             continue
@@ -266,7 +290,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             cache.note_stat(path, entry)
         if isinstance(cached, FileError):
             if reported:
-                results.append(FileResult(path, error=cached, cached=True))
+                results.append(FileResult(path, error=_in_cells(source, cached), cached=True))
             continue
         if cached is not None and any(digests.get(other) != digest for other, digest in cached.consulted.items()):
             cached = None  # a module whose code it followed has changed since
@@ -294,7 +318,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             source = None  # not reported: only its summary and layers count
         if isinstance(outcome, FileError):
             if source is not None:
-                results.append(FileResult(path, error=outcome))
+                results.append(FileResult(path, error=_in_cells(source, outcome)))
             if cache and entry and outcome.line is not None:
                 cache.put(entry, {"error": vars(outcome).copy()})  # a syntax error: a property of these bytes
         else:
@@ -348,13 +372,21 @@ def _program_root(path: str, config_root: Optional[str]) -> str:
 
 
 def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
-    """Rules, suppressions and fixes for one linked file model."""
+    """Rules, suppressions and fixes for one linked file model; a notebook's in cell positions."""
+    result = _judge_text(source, model, from_cache, models, settings)
+    if isinstance(source, NotebookSource):
+        result.findings = source.notebook.to_cells(result.findings)
+        result.fixed = source.notebook.to_cells(result.fixed)
+    return result
+
+
+def _judge_text(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
     result = FileResult(source.path, cached=from_cache)
-    if not model.layers and not model.gain_calls:
+    if not (model.layers or model.gain_calls or (UNUSED_NOQA in settings.codes and NOQA_PREFILTER.search(source.data))):
         return result  # read for what it tells other modules only
     try:
         findings = _rule_findings(model, source, settings)
-        if not any(f.code in _fixable_codes() for f in findings):
+        if not any(f.code in _fixable_codes() or f.fix for f in findings):
             result.findings = findings
             return result
         writing = settings.fix or settings.diff
@@ -374,6 +406,8 @@ def _judge(source: sources.Source, model, from_cache: bool, models: dict, settin
         if not writing or not any(f.fix for f in findings):
             result.findings = findings
             return result
+        if isinstance(source, NotebookSource):
+            return _apply_notebook_fixes(source.file, source.notebook, findings, settings, settings.fix, result)
         return _apply_fixes(source, findings, settings, settings.fix, result)
     except RecursionError:
         result.error = FileError(source.path, "too deeply nested to analyse")
@@ -405,18 +439,125 @@ def _fix_options(settings: Settings) -> FixOptions:
 
 def _rule_findings(model, source: sources.Source, settings: Settings) -> list[Finding]:
     """The selected rules' findings (messages rendered with the fix options), those of IL1xx
-    below `min-impact` dropped, suppressions applied."""
+    below `min-impact` dropped, suppressions applied (and with IL900, the unused noqa codes)."""
     from . import rules
 
     chosen = [rules.RULES_BY_CODE[code](_fix_options(settings)) for code in settings.codes]
     found = [f for f in rules.run_rules(model, chosen) if f.impact is None or f.impact >= settings.min_impact]
-    return suppress(found, source.text, _ignored_for(source.path, settings))
+    return _suppressed(found, source, settings)
+
+
+def _suppressed(findings: list[Finding], source: sources.Source, settings: Settings) -> list[Finding]:
+    """The findings noqa comments and per-file-ignores leave; with IL900, the noqa codes that
+    suppressed nothing (it needs what the others suppressed, so it runs here)."""
+    ignored = _ignored_for(source.path, settings)
+    used: Optional[set] = set() if UNUSED_NOQA in settings.codes else None
+    findings = suppress(findings, source.text, ignored, used)
+    if used is None:
+        return findings
+    from . import noqa, rules
+
+    stale = noqa.unused(source.text, source.path, used, settings.codes, rules.RULES_BY_CODE)
+    return sorted(findings + suppress(stale, source.text, ignored), key=lambda f: (f.line, f.column, f.code))
+
+
+@dataclass
+class NotebookSource(sources.Source):
+    """A notebook's code cells as the text the analysis reads (`text`, `data`), with the
+    notebook (its cell map) and the file as read (what a fix must find on disk)."""
+
+    notebook: Optional["notebook.Notebook"] = None
+    file: Optional[sources.Source] = None
+
+    @classmethod
+    def of(cls, file: sources.Source) -> "NotebookSource":
+        """Raises notebook.NotebookError."""
+        nb = notebook.load(file.path, file.text, file.bom)
+        return cls(file.path, nb.text.encode("utf-8", "surrogatepass"), nb.text, "utf-8", False, nb, file)
+
+
+def _in_cells(source: sources.Source, error: FileError) -> FileError:
+    """An analysis error of a notebook's text, in its cell."""
+    if not isinstance(source, NotebookSource) or error.line is None or error.cell is not None:
+        return error
+    cell, line = source.notebook.locate(error.line)
+    return FileError(error.path, error.message, line, error.column, cell=cell)
 
 
 def _fixable_codes() -> frozenset:
     from .fixer import FIXABLE_CODES
 
     return FIXABLE_CODES
+
+
+@dataclass
+class NoqaResult:
+    path: str
+    added: int = 0  # lines given a `# noqa` (or more codes in theirs)
+    unplaced: list[Finding] = field(default_factory=list)  # no comment can go beside them
+    error: Optional[FileError] = None
+
+
+def add_noqa(run: Run) -> list[NoqaResult]:
+    """`--add-noqa`: a `# noqa: CODES` on the line of every finding the run reports (merged
+    into a `# noqa` already there), so that a codebase adopts initlint with every existing
+    finding recorded in place and only new code gated. Comments only change: checked, and
+    written atomically. Raises ConfigError."""
+    from dataclasses import replace
+
+    out = []
+    for result in check(replace(run, fix=False, diff=False)):
+        if result.error is not None:
+            out.append(NoqaResult(result.path, error=result.error))
+            continue
+        findings = [f for f in result.findings if f.code != UNUSED_NOQA]  # IL900's answer is removing codes
+        if findings:
+            out.append(_add_noqa_to(result.path, findings))
+    return out
+
+
+def _add_noqa_to(path: str, findings: list[Finding]) -> NoqaResult:
+    from . import fixer, noqa
+
+    result = NoqaResult(path)
+    try:
+        source = sources.read(path)
+    except sources.ReadError as error:
+        result.error = FileError(path, error.message, error.line, error.column)
+        return result
+    nb = None
+    text = source.text
+    if notebook.is_notebook(path):
+        try:
+            nb = notebook.load(path, source.text, source.bom)
+        except notebook.NotebookError as error:
+            result.error = FileError(path, error.message, error.line, error.column)
+            return result
+        text = nb.text
+        findings = nb.findings_from_cells(findings)
+    edits, unplaced = noqa.add_edits(text, findings)
+    result.unplaced = nb.to_cells(unplaced) if nb else unplaced
+    if not edits:
+        return result
+    try:
+        new_text = fixer.apply_edits(text, edits)
+        fixer.check_comment_edits(text, new_text)
+        if nb is not None:
+            written = notebook.apply_edits(nb, edits, new_text, write=True, data=source.data)
+            if written.error is not None:
+                result.error = written.error
+                return result
+        else:
+            decoded = fixer.DecodedSource(source.text, source.encoding, source.bom)
+            fixer.write_atomic(path, fixer._splice_bytes(source.data, decoded, text, edits), source.data)
+    except (fixer.UnsafeFix, ValueError, UnicodeEncodeError) as error:
+        result.error = FileError(path, f"internal error: `# noqa` not added, it failed the safety check: {error}")
+        return result
+    except fixer.WriteRefused as error:
+        result.error = FileError(path, str(error))
+        return result
+    result.added = len(edits)
+    return result
 
 
 def inspect(run: Run) -> Iterator[FileResult]:
@@ -449,6 +590,9 @@ def inspect(run: Run) -> Iterator[FileResult]:
             continue
         result = FileResult(path)
         result.rows = [layer.row() for layer in model.layers]
+        if isinstance(source, NotebookSource):
+            for row in result.rows:
+                row["cell"], row["line"] = source.notebook.locate(row["line"])
         results.append(result)
     results.sort(key=lambda r: _sort_key(r.path))
     yield from results
@@ -725,6 +869,10 @@ def check_stdin(data: bytes, path: str, settings: Settings) -> FileResult:
         result = _check_source(source, settings, write=False, stdin=True)
     except Exception as error:
         return FileResult(path, error=_internal_error(path, error))
+    if notebook.is_notebook(path):
+        if settings.fix and result.fixed_source is None and result.error is None:
+            result.fixed_source = source.text  # nothing to fix: the notebook as it came
+        return result
     if settings.fix or settings.diff:
         from . import fixer
 
@@ -738,6 +886,10 @@ def check_stdin(data: bytes, path: str, settings: Settings) -> FileResult:
     return result
 
 
+def _prefilter(settings: Settings) -> "re.Pattern[bytes]":
+    return NOQA_PREFILTER if UNUSED_NOQA in settings.codes else PREFILTER
+
+
 def _internal_error(path: str, error: BaseException) -> FileError:
     return FileError(path, f"internal error: {type(error).__name__}: {error} (please report it)")
 
@@ -746,8 +898,10 @@ def _check_source(
     source: sources.Source, settings: Settings, write: bool, stdin: bool = False, computed: Optional[list] = None
 ) -> FileResult:
     result = FileResult(source.path)
-    if not PREFILTER.search(source.data):
+    if not _prefilter(settings).search(source.data):
         return result  # nothing to cache: the prefilter answers again next time
+    if notebook.is_notebook(source.path):
+        return _check_notebook(source, settings, write, stdin, computed)
     findings, error = findings_of(source, settings)
     if error is not None:
         if computed is not None:
@@ -767,6 +921,75 @@ def _check_source(
         result.findings = [f for f in findings if id(f) not in fixed_ids]
         return result
     return _apply_fixes(source, findings, settings, write, result)
+
+
+def _check_notebook(
+    source: sources.Source, settings: Settings, write: bool, stdin: bool, computed: Optional[list]
+) -> FileResult:
+    """The notebook's code cells checked as one text; findings and errors in cell positions."""
+    result = FileResult(source.path)
+    try:
+        nb = notebook.load(source.path, source.text, source.bom)
+    except notebook.NotebookError as error:
+        result.error = FileError(source.path, error.message, error.line, error.column)
+        if computed is not None:
+            computed.append(result.error)
+        return result
+    findings, error = findings_of(notebook_source(nb), settings)
+    if error is not None:
+        if error.line is not None:
+            cell, line = nb.locate(error.line)
+            error = FileError(source.path, error.message, line, error.column, cell=cell)
+        if computed is not None:
+            computed.append(error)
+        result.error = error
+        return result
+    findings = nb.to_cells(findings)
+    if computed is not None:
+        computed.append(list(findings))
+    if not (settings.fix or settings.diff) or not any(f.fix for f in findings):
+        result.findings = findings
+        return result
+    return _apply_notebook_fixes(source, nb, findings, settings, write and not stdin, result, stdin)
+
+
+def check_cells(path: str, cells: list, settings: Settings) -> tuple["notebook.Notebook", list[Finding], Optional[FileError]]:
+    """A notebook an editor holds (`notebook.Cell`s, all of them, in order), checked as a file
+    would be: (the notebook, findings in cell positions with fix plans, or the error of a
+    cell that does not parse, in cell position). For the language server's notebook sync."""
+    nb = notebook.from_cells(path, cells)
+    findings, error = findings_of(notebook_source(nb), settings)
+    if error is not None:
+        if error.line is not None:
+            cell, line = nb.locate(error.line)
+            error = FileError(path, error.message, line, error.column, cell=cell)
+        return nb, [], error
+    return nb, nb.to_cells(findings), None
+
+
+def notebook_source(nb: "notebook.Notebook") -> sources.Source:
+    """The concatenated code cells as a Source the analysis reads."""
+    data = nb.text.encode("utf-8", "surrogatepass")
+    return sources.Source(nb.path, data, nb.text, "utf-8", False)
+
+
+def _apply_notebook_fixes(source: sources.Source, nb: "notebook.Notebook", findings: list[Finding], settings: Settings,
+                          write: bool, result: FileResult, stdin: bool = False) -> FileResult:  # fmt: skip
+    fixed = notebook.fix(nb, findings, settings.unsafe_fixes, write=write, data=source.data)
+    if fixed.error is not None:
+        result.error = fixed.error
+        result.findings = findings
+        return result
+    result.fixed = list(fixed.fixed)
+    fixed_ids = {id(f) for f in result.fixed}
+    result.findings = [f for f in findings if id(f) not in fixed_ids]
+    if settings.diff:
+        result.diff = fixed.diff()
+    elif stdin and fixed.new_data is not None:
+        result.fixed_source = fixed.new_data.decode("utf-8-sig")
+    elif stdin:
+        result.fixed_source = source.text
+    return result
 
 
 def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
@@ -797,6 +1020,14 @@ def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Findi
 
 def _apply_fixes(source: sources.Source, findings: list[Finding], settings: Settings, write: bool, result: FileResult) -> FileResult:
     from . import fixer
+
+    if notebook.is_notebook(source.path):
+        try:
+            nb = notebook.load(source.path, source.text, source.bom)
+        except notebook.NotebookError as error:
+            result.error = FileError(source.path, error.message, error.line, error.column)
+            return result
+        return _apply_notebook_fixes(source, nb, findings, settings, write, result)
 
     fixed = fixer.fix_file(source.path, findings, source.data, unsafe=settings.unsafe_fixes, write=write)
     if fixed.error is not None:
@@ -830,12 +1061,24 @@ def inspect_source(source: sources.Source) -> FileResult:
     result = FileResult(source.path)
     if not PREFILTER.search(source.data):
         return result
+    nb = None
+    if notebook.is_notebook(source.path):
+        try:
+            nb = notebook.load(source.path, source.text, source.bom)
+        except notebook.NotebookError as error:
+            result.error = FileError(source.path, error.message, error.line, error.column)
+            return result
+        source = notebook_source(nb)
     try:
         file_model = analysis.analyze(parse_view(source.text), source.path)
     except analysis.SourceError as error:
-        result.error = FileError(source.path, error.message, error.line, error.column)
+        cell, line = nb.locate(error.line) if nb and error.line else (None, error.line)
+        result.error = FileError(source.path, error.message, line, error.column, cell=cell)
         return result
     result.rows = [layer.row() for layer in file_model.layers]
+    if nb is not None:
+        for row in result.rows:
+            row["cell"], row["line"] = nb.locate(row["line"])
     return result
 
 
@@ -960,9 +1203,10 @@ def _suppressed_by(codes: Optional[frozenset], code: str) -> bool:
     return codes is not None and (not codes or any(code.startswith(c) for c in codes))
 
 
-def suppress(findings: list[Finding], text: str, ignored: Iterable[str] = ()) -> list[Finding]:
+def suppress(findings: list[Finding], text: str, ignored: Iterable[str] = (), used: Optional[set] = None) -> list[Finding]:
     """Drop findings turned off by `# noqa` on the layer's first or last line, by a file-level
-    `# initlint: noqa[: CODES]`, or by per-file-ignores."""
+    `# initlint: noqa[: CODES]`, or by per-file-ignores. `used`, if given, receives
+    (line, code) for each finding a line's `# noqa` turned off (IL900 reads it)."""
     ignored = tuple(ignored)
     file_codes: Optional[frozenset] = None
     for match in FILE_NOQA.finditer(text):
@@ -975,9 +1219,10 @@ def suppress(findings: list[Finding], text: str, ignored: Iterable[str] = ()) ->
         if any(finding.code.startswith(c) for c in ignored) or _suppressed_by(file_codes, finding.code):
             continue
         candidates = {finding.line, finding.end_line}
-        if any(
-            0 < n <= len(lines) and _suppressed_by(noqa_codes(lines[n - 1]), finding.code) for n in candidates
-        ):
+        by = [n for n in sorted(candidates) if 0 < n <= len(lines) and _suppressed_by(noqa_codes(lines[n - 1]), finding.code)]
+        if by:
+            if used is not None:
+                used.update((n, finding.code) for n in by)
             continue
         kept.append(finding)
     return kept
@@ -1232,10 +1477,11 @@ def finding_from_json(data: dict) -> Finding:
         impact=data.get("impact"),
         severity=data.get("severity", "error"),
         fix=fix,
+        cell=data.get("cell"),
     )
 
 
 __all__ = [
-    "ConfigError", "FileResult", "Run", "Settings", "check", "check_file", "check_stdin", "finding_from_json",
+    "ConfigError", "FileResult", "NoqaResult", "Run", "Settings", "add_noqa", "check", "check_cells", "check_file", "check_stdin", "explain_files", "finding_from_json",
     "finding_to_json", "inspect", "inspect_file", "noqa_codes", "prepare_cache_dir", "suppress",
 ]  # fmt: skip

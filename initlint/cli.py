@@ -20,7 +20,8 @@ from . import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal, as a shell reports it
-OUTPUT_FORMATS = ("text", "concise", "full", "json", "json-lines", "github", "sarif")
+OUTPUT_FORMATS = ("text", "concise", "full", "grouped", "json", "json-lines", "github", "sarif", "gitlab", "junit", "pylint", "rdjson", "azure")
+TEXT_FORMATS = ("text", "concise", "full", "grouped")
 
 
 class _Group(click.Group):
@@ -150,7 +151,7 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
     envvar="INITLINT_OUTPUT_FORMAT",
     default="text",
     show_default=True,
-    help="How to print findings (text = concise; full adds the source line).",
+    help="How to print findings (text = concise; full adds the source line; grouped lists them per file).",
 )
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file instead of stdout.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
@@ -164,6 +165,9 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-s", "--silent", is_flag=True, help="Print nothing; only the exit code tells.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text output (NO_COLOR, FORCE_COLOR honoured).")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODES` to the line of every finding (merged with a noqa there), to adopt initlint and gate new code only.")
+@click.option("--show-files", is_flag=True, help="List the files a run would check, and those it leaves out with why, then exit.")
+@click.option("--show-settings", is_flag=True, help="Print the settings a run would use (config file, rules, excludes, fix options), then exit.")
 def check_command(
     paths: tuple[str, ...],
     fix: bool,
@@ -192,6 +196,9 @@ def check_command(
     quiet: bool,
     silent: bool,
     color: str,
+    add_noqa: bool,
+    show_files: bool,
+    show_settings: bool,
 ) -> None:
     """Check PATHS (default: the current folder) and report, fix or diff."""
     from . import api, report
@@ -218,10 +225,22 @@ def check_command(
         fix_edits=output_format in ("json", "json-lines", "sarif"),  # the formats that print edits
         min_impact=min_impact,
     )
+    if show_files or show_settings:
+        try:
+            text = _show_settings(run) if show_settings else _show_files(run)
+        except ConfigError as error:
+            click.echo(f"initlint: error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
+        click.echo(text, nl=False)
+        sys.exit(EXIT_CLEAN)
+    if add_noqa:
+        if fix or diff or paths == ("-",):
+            raise click.UsageError("--add-noqa cannot be combined with --fix, --diff or stdin")
+        sys.exit(_add_noqa(run, silent, _styler(_colour_enabled(color, sys.stderr))))
     out_stream = _open_report(output_file)  # before the run: a report that cannot be written changes nothing
     style = _styler(output_file is None and _colour_enabled(color, sys.stdout))
     err_style = _styler(_colour_enabled(color, sys.stderr))
-    progress = _progress_bar() if not silent and output_format in ("text", "concise", "full") else None
+    progress = _progress_bar() if not silent and output_format in TEXT_FORMATS else None
     try:
         results = list(api.check(run, progress))
     except ConfigError as error:
@@ -273,7 +292,7 @@ def _print_check(results, out_stream, style, err_style, diff, quiet, silent, fix
         sys.stderr.write(report.errors_text(errors, err_style))
     if diff:
         emit("".join(diffs))
-        if not quiet and not silent and output_format in ("text", "concise", "full"):
+        if not quiet and not silent and output_format in TEXT_FORMATS:
             count = len(fixed)
             sys.stderr.write(f"Would fix {count} error{'s' if count != 1 else ''}.\n" if count else "No errors would be fixed.\n")
     elif stdin_text is not None:
@@ -281,28 +300,112 @@ def _print_check(results, out_stream, style, err_style, diff, quiet, silent, fix
             sys.stdout.write(stdin_text)  # the fixed source, as ruff does with `-` and --fix
         if not fix_only and findings and not silent:
             sys.stderr.write(report.text(findings, [], err_style, unsafe=unsafe_fixes, show_summary=not quiet))
-    elif not fix_only or output_format not in ("text", "concise", "full"):
+    elif not fix_only or output_format not in TEXT_FORMATS:
         if statistics:
             emit(report.statistics(findings))
         elif output_format in ("text", "concise", "full"):
             texts = _source_lines(findings) if output_format == "full" else None
             emit(report.text(findings, errors, style, output_format == "full", texts, len(fixed), unsafe_fixes, not quiet))
+        elif output_format == "grouped":
+            emit(report.grouped(findings, errors, style, unsafe_fixes, len(fixed), not quiet))
         else:
-            emit(report.render(output_format, findings, errors))
+            texts = _source_lines(findings) if output_format == "rdjson" else None
+            emit(report.render(output_format, findings, errors, sources=texts))
     elif fix_only and not quiet:
         emit(f"Fixed {len(fixed)} error{'s' if len(fixed) != 1 else ''}.\n")
     if show_fixes and fixed and not silent and not diff:
         emit(_fixes_summary(fixed))
 
 
+def _add_noqa(run, silent: bool, err_style) -> int:
+    from . import api, report
+    from .config import ConfigError
+
+    try:
+        results = api.add_noqa(run)
+    except ConfigError as error:
+        click.echo(f"initlint: error: {error}", err=True)
+        return EXIT_ERROR
+    errors = [r.error for r in results if r.error is not None]
+    added = sum(r.added for r in results)
+    if not silent:
+        sys.stderr.write(report.errors_text(errors, err_style))
+        for finding in (f for r in results for f in r.unplaced):
+            sys.stderr.write(f"{finding.where}: warning: no `# noqa` can go on this line (inside a string or a `\\` continuation): {finding.code} left\n")
+        sys.stderr.write(f"Added {added} noqa directive{'s' if added != 1 else ''}.\n")
+    return EXIT_ERROR if errors else EXIT_CLEAN
+
+
+def _config_line(run, config) -> str:
+    from . import sources
+
+    if run.isolated:
+        return "config: none (--isolated): the defaults"
+    if config.source:
+        return f"config: {config.source}"
+    named = [run.stdin_filename] if run.paths == ["-"] and run.stdin_filename else run.paths
+    return f"config: none (no pyproject.toml with [tool.initlint] in {sources.project_root(named)} or above): the defaults"
+
+
+def _show_files(run) -> str:
+    """`checked: path`, `skipped: path (why)`, `missing: path (why)`, after the config used."""
+    from . import api, notebook
+
+    config, found = api.explain_files(run)
+    lines = [_config_line(run, config)]
+    for item in found:
+        if item.error:
+            lines.append(f"missing: {item.path} ({item.error})")
+        elif item.skipped:
+            lines.append(f"skipped: {item.path} ({item.skipped})")
+        else:
+            lines.append(f"checked: {item.path}" + (" (a notebook: its code cells)" if notebook.is_notebook(item.path) else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _show_settings(run) -> str:
+    """The resolved settings, TOML-like: what the config says and what the run makes of it."""
+    import json
+
+    from . import api
+
+    config, settings = api.resolve(run)
+    values = {
+        "root": config.root,
+        "select": config.select,
+        "extend-select": config.extend_select,
+        "ignore": config.ignore,
+        "rules": settings.codes,
+        "exclude": config.exclude,
+        "extend-exclude": config.extend_exclude,
+        "per-file-ignores": config.per_file_ignores,
+        "respect-gitignore": config.respect_gitignore,
+        "max-file-size": config.max_file_size,
+        "fix-distribution": config.fix_distribution,
+        "fix-mode": config.fix_mode,
+        "fix-bias": config.fix_bias,
+        "cache-dir": settings.cache_dir,
+    }
+    lines = [f"# {_config_line(run, config)}"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
 def _source_lines(findings) -> dict[str, list[str]]:
     from . import sources
+
+    from . import notebook
 
     out = {}
     for path in {f.path for f in findings}:
         try:
-            out[path] = sources.read(path).text.splitlines()
-        except sources.ReadError:
+            source = sources.read(path)
+            if notebook.is_notebook(path):
+                for cell in notebook.load(path, source.text).cells:
+                    out[f"{path}:cell {cell.number}"] = cell.source.splitlines()
+            else:
+                out[path] = source.text.splitlines()
+        except (sources.ReadError, notebook.NotebookError):
             pass
     return out
 
@@ -424,7 +527,7 @@ def rules_command(output_format: str) -> None:
     def can_fix(cls) -> bool:
         # IL104's whole family (sigmoid heads and gates) is never autofixed.
         acts = [a for a, fam in catalogue.FAMILY.items() if fam in getattr(cls, "families", ())]
-        return cls.code in FIXABLE_CODES and any(a not in NEVER_FIX_ACTIVATIONS for a in acts)
+        return cls.fixable or cls.code in FIXABLE_CODES and any(a not in NEVER_FIX_ACTIVATIONS for a in acts)
 
     if output_format == "json":
         click.echo(json.dumps([

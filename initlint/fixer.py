@@ -1351,9 +1351,49 @@ def _with_anchor_ending(lines: list[str], edit: Edit) -> Edit:
     return Edit(content, edit.line, edit.column, edit.end_line, edit.end_column)
 
 
+def is_comment_edit(edit: Edit) -> bool:
+    """An edit within one line that does not start a statement (a `# noqa` added, codes
+    merged into one or taken out): fix_source checks it changes comments only. Every other
+    edit inserts whole statements."""
+    return edit.line == edit.end_line and "\n" not in edit.content and "\r" not in edit.content
+
+
+def _code_tokens(text: str) -> list[tuple[int, str]]:
+    """The tokens of `text` but comments and blank-line breaks: equal lists mean that only
+    comments differ. Raises UnsafeFix when the text does not tokenize."""
+    try:
+        return [
+            (token.type, token.string)
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type not in (tokenize.COMMENT, tokenize.NL)
+        ]
+    except (tokenize.TokenError, SyntaxError) as error:
+        raise UnsafeFix(f"the text does not tokenize: {error}") from None
+
+
+def check_comment_edits(old: str, new: str) -> None:
+    """Raise UnsafeFix unless `new` differs from `old` in comments only."""
+    if _code_tokens(old) != _code_tokens(new):
+        raise UnsafeFix("an edit meant for a comment changes code")
+
+
+def _shift_columns(insertions: list[Edit], comment_edits: list[Edit]) -> list[Edit]:
+    """Insertion positions after the comment edits went in (columns on their line move)."""
+    out = []
+    for edit in insertions:
+        delta = sum(
+            len(c.content) - (c.end_column - c.column)
+            for c in comment_edits
+            if c.line == edit.line and c.end_line == c.line and c.end_column <= edit.column
+        )
+        out.append(Edit(edit.content, edit.line, edit.column + delta, edit.end_line, edit.end_column + delta) if delta else edit)
+    return out
+
+
 def fix_source(source: str, findings: Iterable[Finding], path: str = "-", unsafe: bool = False) -> FixResult:
     """Apply the applicable fixes of `findings` to `source` and check the result. On a
-    failed check the text is returned unchanged with an error."""
+    failed check the text is returned unchanged with an error. Comment edits (a `# noqa`
+    cleaned up) are checked to change comments only; inserted statements as check_fix says."""
     chosen = fixable(findings, unsafe)
     result = FixResult(path, source, source)
     if not chosen:
@@ -1361,7 +1401,14 @@ def fix_source(source: str, findings: Iterable[Finding], path: str = "-", unsafe
     try:
         edits = _collect_edits(source, chosen)
         new = apply_edits(source, edits)
-        check_fix(source, new, edits)
+        comments = [e for e in edits if is_comment_edit(e)]
+        insertions = [e for e in edits if not is_comment_edit(e)]
+        commented = source
+        if comments:
+            commented = apply_edits(source, comments)
+            check_comment_edits(source, commented)
+        if insertions:
+            check_fix(commented, new, _shift_columns(insertions, comments))
     except (UnsafeFix, ValueError) as error:
         result.error = FileError(path, f"internal error: the fix was not applied because it failed the safety check: {error}")
         return result
@@ -1444,17 +1491,15 @@ def _failed(result: FixResult, message: str) -> FixResult:
 
 
 def _splice_bytes(data: bytes, decoded: DecodedSource, text: str, edits: list[Edit]) -> bytes:
-    """Insert each edit's content, encoded alone, into the original bytes: everything else
-    stays byte for byte. Verified by decoding the result and compiling it."""
+    """Put each edit's content, encoded alone, into the original bytes in place of the span
+    it replaces (nothing, for an insertion): everything else stays byte for byte. Verified by decoding the result and compiling it."""
     prefix = len(_BOM) if decoded.bom else 0
     out, cursor = [], prefix
     for start, end, content in _edit_spans(text, edits):
-        if end != start:
-            raise UnsafeFix("only insertions are written")
         at = prefix + len(text[:start].encode(decoded.encoding))
         out.append(data[cursor:at])
         out.append(content.encode(decoded.encoding))
-        cursor = at
+        cursor = prefix + len(text[:end].encode(decoded.encoding))
     out.append(data[cursor:])
     new_bytes = data[:prefix] + b"".join(out)
     expected = apply_edits(text, edits)

@@ -49,7 +49,8 @@ class Plugin:
         # flake8 has already decoded the file (coding cookie, BOM); re-encoding as UTF-8
         # gives the analysis the same text flake8 sees.
         source = sources.Source(self.filename, data, "".join(self.lines), "utf-8", False)
-        settings = api.Settings(codes=[rule.code for rule in ALL_RULES])  # flake8's select/ignore decide
+        # flake8's select/ignore decide; its own noqa handling replaces IL900 (flake8-noqa does that job there)
+        settings = api.Settings(codes=[rule.code for rule in ALL_RULES if rule.code != "IL900"])
         findings, error = api.findings_of(source, settings)
         if error is not None:
             return  # flake8 reports the syntax error itself (E999)

@@ -234,6 +234,7 @@ class Edit:
     column: int
     end_line: int
     end_column: int
+    cell: Optional[int] = None  # in a notebook: the cell (1-based among all cells); lines are the cell's
 
 
 @dataclass
@@ -258,6 +259,13 @@ class Finding:
     no_fix: Optional[str] = None  # a fixable rule's finding without a fix: why not
     impact: Optional[float] = None  # IL1xx: how many times its chain's default inits shrink the signal's std
     severity: str = "error"  # "warning" where the signal does not compound (a norm follows, a residual branch)
+    cell: Optional[int] = None  # in a notebook: the cell (1-based among all cells); lines are the cell's
+
+    @property
+    def where(self) -> str:
+        """`path:line:col`, or `path:cell N:line:col` in a notebook, as ruff prints it."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
 
     def as_json(self) -> dict:
         return {
@@ -274,6 +282,7 @@ class Finding:
             "no_fix": self.no_fix,
             "impact": self.impact,
             "severity": self.severity,
+            "cell": self.cell,
         }
 
 
@@ -285,10 +294,15 @@ class FileError:
     message: str
     line: Optional[int] = None
     column: Optional[int] = None
+    cell: Optional[int] = None  # in a notebook: the cell the line is in
+
+    @property
+    def where(self) -> str:
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return self.path if self.line is None else f"{self.path}:{cell}{self.line}:{self.column or 1}"
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}:{self.column or 1}"
-        return f"{where}: error: {self.message}"
+        return f"{self.where}: error: {self.message}"
 
 
 # -- the cache's form of a file's model: JSON data, read back field by field --------------

@@ -1,4 +1,5 @@
-"""Findings out: text (concise or full), json, json-lines, github, sarif; and inspect tables.
+"""Findings out: text (concise, full, grouped), json, json-lines, github, sarif, gitlab, junit,
+pylint, rdjson, azure; and inspect tables.
 
 Every function takes plain data (findings, errors, rows) and returns a string; cli.py
 decides where it goes. Text output follows ruff: `path:line:col: CODE [*] message`,
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from . import __version__
 from .model import FileError, Finding
 
-FORMATS = ("text", "concise", "full", "json", "json-lines", "github", "sarif")
+FORMATS = ("text", "concise", "full", "grouped", "json", "json-lines", "github", "sarif", "gitlab", "junit", "pylint", "rdjson", "azure")
 HOMEPAGE = "https://github.com/initlint/initlint"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -40,6 +41,7 @@ def _fix_json(finding: Finding) -> Optional[dict]:
                 "content": edit.content,
                 "location": {"row": edit.line, "column": edit.column},
                 "end_location": {"row": edit.end_line, "column": edit.end_column},
+                **({"cell": edit.cell} if edit.cell is not None else {}),
             }
             for edit in finding.fix.edits
         ],
@@ -80,10 +82,11 @@ def text(
 ) -> str:
     lines = []
     for finding in findings:
-        where = style(f"{finding.path}:{finding.line}:{finding.column}:", bold=True)
+        where = style(f"{finding.where}:", bold=True)
         lines.append(f"{where} {style(finding.code, fg='red', bold=True)} {_fixable_mark(finding, unsafe)}{finding.message}")
-        if full and sources and finding.path in sources:
-            source_lines = sources[finding.path]
+        key = finding.path if finding.cell is None else f"{finding.path}:cell {finding.cell}"
+        if full and sources and key in sources:
+            source_lines = sources[key]
             if 0 < finding.line <= len(source_lines):
                 code_line = source_lines[finding.line - 1].rstrip("\r\n")
                 lines.append(f"  {finding.line:>4} | {code_line}")
@@ -146,15 +149,14 @@ def github(findings: list[Finding], errors: list[FileError]) -> str:
     shows only the first ten per step."""
     out = []
     for f in findings:
-        props = (
-            f"title={_escape_property(f'initlint ({f.code})')},file={_escape_property(f.path)},"
-            f"line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column}"
-        )
+        props = f"title={_escape_property(f'initlint ({f.code})')},file={_escape_property(f.path)}"
+        if f.cell is None:  # a notebook cell's lines are not the file's: the message names them
+            props += f",line={f.line},col={f.column},endLine={f.end_line},endColumn={f.end_column}"
         command = "warning" if f.severity == "warning" else "error"
-        out.append(f"::{command} {props}::{_escape_data(f'{f.path}:{f.line}:{f.column}: {f.code} {f.message}')}")
+        out.append(f"::{command} {props}::{_escape_data(f'{f.where}: {f.code} {f.message}')}")
     for e in errors:
         props = f"title={_escape_property('initlint (error)')},file={_escape_property(e.path)}"
-        if e.line:
+        if e.line and e.cell is None:
             props += f",line={e.line},col={e.column or 1}"
         out.append(f"::error {props}::{_escape_data(str(e))}")
     return "\n".join(out) + ("\n" if out else "")
@@ -176,7 +178,7 @@ def _uri(path: str) -> str:
 
 
 def sarif(findings: list[Finding], errors: list[FileError]) -> str:
-    from .rules import ALL_RULES, rule_doc
+    from .rules import ALL_RULES
 
     rules = []
     index = {}
@@ -187,8 +189,7 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
                 "id": cls.code,
                 "name": cls.name,
                 "shortDescription": {"text": cls.summary()},
-                "fullDescription": {"text": cls.summary()},
-                "help": {"text": rule_doc(cls.code)},
+                # the page itself is linked, not embedded: it made a log of 5 findings 107 KB
                 "helpUri": rule_url(cls.code),
                 "defaultConfiguration": {"level": "error" if cls.enabled_by_default else "note"},
             }
@@ -214,7 +215,9 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
                 }
             ],
         }
-        if f.fix is not None and f.fix.edits:
+        if f.cell is not None:  # the region is the cell's lines, not the file's
+            result["properties"] = {"cell": f.cell}
+        elif f.fix is not None and f.fix.edits:
             result["fixes"] = [
                 {
                     "description": {"text": f.fix.message},
@@ -267,6 +270,202 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
     return json.dumps(log, indent=2) + "\n"
 
 
+def grouped(findings: list[Finding], errors: list[FileError], style: Style = plain, unsafe: bool = False,
+            fixed_count: int = 0, show_summary: bool = True) -> str:  # fmt: skip
+    """ruff's `grouped`: the path once, then `line:col CODE message` per finding, aligned."""
+    lines: list[str] = []
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    for path, group in by_path.items():
+        lines.append(style(f"{path}:", bold=True, underline=True))
+        places = [f.where[len(f.path) + 1 :] for f in group]
+        width = max(len(p) for p in places)
+        for place, finding in zip(places, group):
+            lines.append(f"  {place:<{width}} {style(finding.code, fg='red', bold=True)} {_fixable_mark(finding, unsafe)}{finding.message}")
+        lines.append("")
+    summary = text([*findings], errors, style, fixed_count=fixed_count, unsafe=unsafe).splitlines()[len(findings) :]
+    if show_summary:
+        lines.extend(summary)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _display(path: str) -> str:
+    """A path as GitLab wants it: relative to the project folder when CI_PROJECT_DIR names one."""
+    root = os.environ.get("CI_PROJECT_DIR")
+    if root and path != "-":
+        relative = os.path.relpath(os.path.abspath(path), root)
+        if not relative.startswith(".."):
+            return relative.replace(os.sep, "/")
+    return path
+
+
+def gitlab(findings: list[Finding], errors: list[FileError]) -> str:
+    """GitLab Code Quality: a JSON array of issues (description, check_name, fingerprint,
+    severity, location with path and lines). The fingerprint leaves the line out, so an issue
+    keeps its identity when code above it moves; equal ones are numbered."""
+    import hashlib
+
+    from .rules import RULES_BY_CODE
+
+    issues = []
+    seen: Counter = Counter()
+    for f in findings:
+        path = _display(f.path)
+        what = f.where[len(f.path) :] if f.cell is not None else ""
+        key = f"{path}|{f.code}|{f.cell}|{f.class_name}|{f.layer}|{f.message}"
+        seen[key] += 1
+        fingerprint = hashlib.sha256(f"{key}|{seen[key]}".encode()).hexdigest()
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": f.code,
+                "description": f"{f.code} {RULES_BY_CODE[f.code].name if f.code in RULES_BY_CODE else ''}: "
+                f"{(what[1:] + ' ') if what else ''}{f.message}",
+                "categories": ["Bug Risk"],
+                "severity": "major",
+                "fingerprint": fingerprint,
+                "location": {"path": path, "lines": {"begin": f.line, "end": f.end_line}},
+            }
+        )
+    for e in errors:
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": "initlint-error",
+                "description": str(e),
+                "categories": ["Bug Risk"],
+                "severity": "blocker",
+                "fingerprint": hashlib.sha256(f"{_display(e.path)}|error|{e.message}".encode()).hexdigest(),
+                "location": {"path": _display(e.path), "lines": {"begin": e.line or 1}},
+            }
+        )
+    return json.dumps(issues, indent=2) + "\n"
+
+
+def junit(findings: list[Finding], errors: list[FileError]) -> str:
+    """JUnit XML as CI servers read it: a test suite per file, a failing test case per
+    finding (an erroring one per file that could not be checked); a clean run is one passing case."""
+    from xml.etree import ElementTree as ET
+
+    by_path: dict[str, list] = {}
+    for item in [*findings, *errors]:
+        by_path.setdefault(item.path, []).append(item)
+    failures, error_count = len(findings), len(errors)
+    root = ET.Element("testsuites", name="initlint", tests=str(max(1, failures + error_count)),
+                      failures=str(failures), errors=str(error_count))  # fmt: skip
+    if not by_path:
+        suite = ET.SubElement(root, "testsuite", name="initlint", tests="1", failures="0", errors="0")
+        ET.SubElement(suite, "testcase", name="No errors found", classname="initlint")
+    for path, items in by_path.items():
+        path_failures = sum(isinstance(i, Finding) for i in items)
+        suite = ET.SubElement(root, "testsuite", name=path, tests=str(len(items)), failures=str(path_failures),
+                              errors=str(len(items) - path_failures))  # fmt: skip
+        for item in items:
+            if isinstance(item, Finding):
+                case = ET.SubElement(suite, "testcase", name=f"initlint.{item.code}", classname=path,
+                                     file=path, line=str(item.line))  # fmt: skip
+                failure = ET.SubElement(case, "failure", message=item.message, type=item.code)
+                failure.text = f"{item.where}: {item.code} {item.message}"
+            else:
+                case = ET.SubElement(suite, "testcase", name="initlint.error", classname=path, file=path)
+                error = ET.SubElement(case, "error", message=item.message)
+                error.text = str(item)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def pylint(findings: list[Finding], errors: list[FileError]) -> str:
+    """pylint's parseable format, `path:line: [CODE(symbol), object] message`, which CI
+    plug-ins for pylint (Jenkins warnings-ng and others) read."""
+    from .rules import RULES_BY_CODE
+
+    out = []
+    for f in findings:
+        symbol = RULES_BY_CODE[f.code].name if f.code in RULES_BY_CODE else f.code
+        obj = ".".join(p for p in (f.class_name, f.layer) if p)
+        where = f"cell {f.cell}: " if f.cell is not None else ""
+        out.append(f"{f.path}:{f.line}: [{f.code}({symbol}), {obj}] {where}{f.message}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _utf8_column(line_text: Optional[str], column: int) -> int:
+    """A character column as a UTF-8 byte column (rdjson counts bytes)."""
+    if line_text is None:
+        return column
+    return len(line_text[: column - 1].encode("utf-8")) + 1
+
+
+def rdjson(findings: list[Finding], errors: list[FileError], sources: Optional[dict[str, list[str]]] = None) -> str:
+    """reviewdog's Diagnostic Format (rdjson): diagnostics with a location range (end
+    exclusive, columns in UTF-8 bytes), the rule code with its page, and suggested fixes."""
+    sources = sources or {}
+
+    def line_of(f: Finding, line: int) -> Optional[str]:
+        lines = sources.get(f.path if f.cell is None else f"{f.path}:cell {f.cell}")
+        return lines[line - 1] if lines and 0 < line <= len(lines) else None
+
+    diagnostics = []
+    for f in findings:
+        diagnostic: dict = {
+            "message": f.message if f.cell is None else f"cell {f.cell}: {f.message}",
+            "location": {
+                "path": f.path,
+                "range": {
+                    "start": {"line": f.line, "column": _utf8_column(line_of(f, f.line), f.column)},
+                    "end": {"line": f.end_line, "column": _utf8_column(line_of(f, f.end_line), f.end_column)},
+                },
+            },
+            "severity": "ERROR",
+            "code": {"value": f.code, "url": rule_url(f.code)},
+        }
+        if f.fix is not None and f.fix.edits and f.cell is None:
+            diagnostic["suggestions"] = [
+                {
+                    "range": {
+                        "start": {"line": e.line, "column": _utf8_column(line_of(f, e.line), e.column)},
+                        "end": {"line": e.end_line, "column": _utf8_column(line_of(f, e.end_line), e.end_column)},
+                    },
+                    "text": e.content,
+                }
+                for e in f.fix.edits
+            ]
+        diagnostics.append(diagnostic)
+    for e in errors:
+        location: dict = {"path": e.path}
+        if e.line and e.cell is None:
+            location["range"] = {"start": {"line": e.line, "column": e.column or 1}}
+        diagnostics.append({"message": e.message, "location": location, "severity": "ERROR", "code": {"value": "error"}})
+    result = {"source": {"name": "initlint", "url": HOMEPAGE}, "severity": "ERROR", "diagnostics": diagnostics}
+    return json.dumps(result, indent=2) + "\n"
+
+
+def _azure_property(value: str) -> str:
+    return value.replace("%", "%AZP25").replace(";", "%3B").replace("\r", "%0D").replace("\n", "%0A").replace("]", "%5D")
+
+
+def _azure_message(value: str) -> str:
+    return value.replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def azure(findings: list[Finding], errors: list[FileError]) -> str:
+    """Azure Pipelines logging commands (`##vso[task.logissue ...]`), one per finding."""
+    out = []
+    for f in findings:
+        props = f"type=error;sourcepath={_azure_property(f.path)};"
+        if f.cell is None:
+            props += f"linenumber={f.line};columnnumber={f.column};"
+        props += f"code={f.code};"
+        message = f.message if f.cell is None else f"{f.where[len(f.path) + 1 :]}: {f.message}"
+        out.append(f"##vso[task.logissue {props}]{_azure_message(message)}")
+    for e in errors:
+        props = f"type=error;sourcepath={_azure_property(e.path)};"
+        if e.line and e.cell is None:
+            props += f"linenumber={e.line};columnnumber={e.column or 1};"
+        out.append(f"##vso[task.logissue {props}]{_azure_message(e.message)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
 def render(
     fmt: str,
     findings: list[Finding],
@@ -278,6 +477,18 @@ def render(
 ) -> str:
     if fmt in ("text", "concise", "full"):
         return text(findings, errors, style, fmt == "full", sources, fixed_count, unsafe)
+    if fmt == "grouped":
+        return grouped(findings, errors, style, unsafe, fixed_count)
+    if fmt == "gitlab":
+        return gitlab(findings, errors)
+    if fmt == "junit":
+        return junit(findings, errors)
+    if fmt == "pylint":
+        return pylint(findings, errors)
+    if fmt == "rdjson":
+        return rdjson(findings, errors, sources)
+    if fmt == "azure":
+        return azure(findings, errors)
     if fmt == "json":
         return as_json(findings)
     if fmt == "json-lines":
@@ -302,7 +513,8 @@ def inspect_text(rows: Iterable[dict], style: Style = plain) -> str:
         act = row["activation"]
         if row.get("activation_param") is not None:
             act = f"{act}({row['activation_param']:g})"
-        where = f"{row['path']}:{row['line']}:{row['column']}"
+        cell = f"cell {row['cell']}:" if row.get("cell") is not None else ""
+        where = f"{row['path']}:{cell}{row['line']}:{row['column']}"
         name = ".".join(part for part in (row.get("class"), row.get("layer")) if part) or "?"
         init_colour = {"default": "yellow", "explicit": "green"}.get(row["init"], None)
         out.append(
@@ -322,7 +534,7 @@ def errors_text(errors: Iterable[FileError], style: Style = plain) -> str:
     """`path:line:col: error: message`, one line each (what the file's error says)."""
     out = []
     for e in errors:
-        where = e.path if e.line is None else f"{e.path}:{e.line}:{e.column or 1}"
+        where = e.where
         message = " ".join(e.message.split())  # one line, whatever the exception said
         out.append(f"{style(where, bold=True)}: {style('error', fg='red', bold=True)}: {message}\n")
     return "".join(out)

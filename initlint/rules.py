@@ -22,6 +22,7 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     enabled_by_default: ClassVar[bool] = True
+    fixable: ClassVar[bool] = False  # a fix of its own (the IL1xx family's come from fixer.FIXABLE_CODES)
 
     def __init__(self, options: object = None) -> None:
         # fix-distribution / fix-mode / fix-bias: messages show the code `--fix` would insert
@@ -313,6 +314,17 @@ class NoActivationDefaultInit(Rule):
         )
 
 
+class UnusedNoqa(Rule):
+    """A `# noqa` whose IL codes suppress nothing on its line, name no rule, or name a rule the run does not check (ruff's RUF100). Off by default."""
+
+    code = "IL900"
+    name = "unused-noqa"
+    enabled_by_default = False
+    # Not a rule of the model: it needs the comments and what the other rules' findings were
+    # suppressed by, so api._findings_of runs it after suppression (initlint/noqa.py).
+    fixable = True
+
+
 ALL_RULES: tuple[type[Rule], ...] = tuple(
     sorted(
         (
@@ -327,6 +339,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             LeakySlopeMismatch,
             UnsupportedGainName,
             NoActivationDefaultInit,
+            UnusedNoqa,
         ),
         key=lambda cls: cls.code,
     )

@@ -26,7 +26,7 @@ DEFAULT_EXCLUDES = (
     ".tox", ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
     "site-packages", "venv",
 )  # fmt: skip
-PYTHON_SUFFIXES = (".py", ".pyi")
+PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks are checked by default, as ruff does
 BOM = b"\xef\xbb\xbf"
 # A Python file this large is generated, not written; parsing it would take minutes and gigabytes.
 DEFAULT_MAX_FILE_BYTES = 10_000_000  # the `max-file-size` default, in bytes
@@ -304,25 +304,31 @@ def _git_root(start: str) -> Optional[str]:
 def matches_any(path: str, patterns: Iterable[str], root: Optional[str]) -> bool:
     """ruff-style exclude patterns: a bare name matches any path component; a pattern with
     a slash or glob matches the path relative to the config's folder (or its tail)."""
+    return matching_pattern(path, patterns, root) is not None
+
+
+def matching_pattern(path: str, patterns: Iterable[str], root: Optional[str]) -> Optional[str]:
+    """The first of `patterns` that excludes `path` (see matches_any), or None."""
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute, root).replace(os.sep, "/") if root else absolute
     parts = relative.split("/")
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
+    for given in patterns:
+        pattern = given.rstrip("/")
         if "/" not in pattern and not any(c in pattern for c in "*?["):
             if pattern in parts:
-                return True
+                return given
         elif fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(relative, pattern + "/*"):
-            return True
+            return given
         elif "/" not in pattern and any(fnmatch.fnmatchcase(part, pattern) for part in parts):
-            return True
-    return False
+            return given
+    return None
 
 
 @dataclass
 class Discovered:
     path: str
     error: Optional[str] = None  # a named path that does not exist, a symlink loop...
+    skipped: Optional[str] = None  # with explain=True: why this file or folder is not checked
 
 
 def discover(
@@ -331,8 +337,10 @@ def discover(
     root: Optional[str] = None,
     force_exclude: bool = False,
     respect_gitignore: bool = True,
+    explain: bool = False,
 ) -> Iterator[Discovered]:
-    """Every file a run checks, each once, in a stable (sorted) order per named path."""
+    """Every file a run checks, each once, in a stable (sorted) order per named path. With
+    `explain`, also what is left out and why (`skipped`), for `--show-files`."""
     exclude = tuple(exclude)
     seen: set[str] = set()
     gitignore = GitIgnore()
@@ -340,15 +348,20 @@ def discover(
         if not os.path.lexists(named):
             yield Discovered(named, "No such file or directory")
             continue
+        pattern = matching_pattern(named, exclude, root) if force_exclude else None
         if not os.path.isdir(named):
-            if force_exclude and matches_any(named, exclude, root):
+            if pattern is not None:
+                if explain:
+                    yield Discovered(named, skipped=f"matches the exclude pattern `{pattern}`, with --force-exclude")
                 continue
             key = os.path.realpath(named)
             if key not in seen:
                 seen.add(key)
                 yield Discovered(named)
             continue
-        if force_exclude and matches_any(named, exclude, root):
+        if pattern is not None:
+            if explain:
+                yield Discovered(named, skipped=f"matches the exclude pattern `{pattern}`, with --force-exclude")
             continue
         if respect_gitignore:
             top = _git_root(named)
@@ -359,10 +372,11 @@ def discover(
                     if folder == top:
                         break
                     folder = os.path.dirname(folder)
-        yield from _walk(named, exclude, root, gitignore if respect_gitignore else None, seen)
+        yield from _walk(named, exclude, root, gitignore if respect_gitignore else None, seen, explain)
 
 
-def _walk(top: str, exclude: tuple, root: Optional[str], gitignore: Optional[GitIgnore], seen: set) -> Iterator[Discovered]:
+def _walk(top: str, exclude: tuple, root: Optional[str], gitignore: Optional[GitIgnore], seen: set,
+          explain: bool = False) -> Iterator[Discovered]:  # fmt: skip
     visited_dirs: set[str] = set()
     stack = [top]
     while stack:
@@ -386,17 +400,19 @@ def _walk(top: str, exclude: tuple, root: Optional[str], gitignore: Optional[Git
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name in DEFAULT_EXCLUDES or matches_any(path, exclude, root):
-                    continue
-                if gitignore is not None and gitignore.ignored(os.path.abspath(path), True):
+                why = _why_left_out(path, entry.name, True, exclude, root, gitignore)
+                if why:
+                    if explain:
+                        yield Discovered(path + "/", skipped=why)
                     continue
                 subfolders.append(path)
                 continue
             if not entry.name.endswith(PYTHON_SUFFIXES):
                 continue
-            if matches_any(path, exclude, root):
-                continue
-            if gitignore is not None and gitignore.ignored(os.path.abspath(path), False):
+            why = _why_left_out(path, entry.name, False, exclude, root, gitignore)
+            if why:
+                if explain:
+                    yield Discovered(path, skipped=why)
                 continue
             try:
                 if not entry.is_file():
@@ -409,6 +425,18 @@ def _walk(top: str, exclude: tuple, root: Optional[str], gitignore: Optional[Git
             seen.add(key)
             yield Discovered(path)
         stack.extend(reversed(subfolders))
+
+
+def _why_left_out(path: str, name: str, is_dir: bool, exclude: tuple, root: Optional[str],
+                  gitignore: Optional[GitIgnore]) -> Optional[str]:  # fmt: skip
+    if is_dir and name in DEFAULT_EXCLUDES:
+        return "a default exclude: tool and environment folders, as ruff's"
+    pattern = matching_pattern(path, exclude, root)
+    if pattern is not None:
+        return f"matches the exclude pattern `{pattern}`"
+    if gitignore is not None and gitignore.ignored(os.path.abspath(path), is_dir):
+        return "ignored by a .gitignore; respect-gitignore = true"
+    return None
 
 
 def display_path(path: str) -> str:

@@ -75,7 +75,8 @@ def check(paths, **options) -> list:
 
 
 # The words the prefilter looks for, each with a spelling that keeps the code's shape.
-MASKED = {"Linear": "Lnear", "Conv": "Cnv", "calculate_gain": "calculate_gan", "kaiming": "kaimng", "nonlinearity": "nonlinerity"}
+MASKED = {"Linear": "Lnear", "Conv": "Cnv", "calculate_gain": "calculate_gan", "kaiming": "kaimng", "nonlinearity": "nonlinerity",
+          "noqa": "nqa"}  # fmt: skip  (noqa: what IL900, when selected, needs the prefilter to let through)
 
 
 def masked(text: str) -> str:
@@ -92,8 +93,15 @@ def test_every_layer_class_and_gain_call_passes_the_prefilter():
 @pytest.mark.parametrize("path", RULE_BOOK_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_rule_book_examples_without_the_prefilter_words_are_skipped_and_give_nothing(path):
     text = masked(path.read_text(encoding="utf-8"))
-    assert not api.PREFILTER.search(text.encode())
+    assert not api.NOQA_PREFILTER.search(text.encode())  # the wider of the two prefilters
     assert full_analysis(text, path.name) == []
+
+
+def test_a_file_with_only_a_noqa_passes_the_prefilter_when_il900_is_on(tmp_path):
+    path = tmp_path / "util.py"
+    path.write_text("import torch\n\nscale = 2.0  # noqa: IL101\n")
+    assert [f.code for r in check([path], use_cache=False) for f in r.findings] == []
+    assert [f.code for r in check([path], use_cache=False, extend_select=["IL900"]) for f in r.findings] == ["IL900"]
 
 
 def test_the_rule_book_exercises_the_prefilter_words():

@@ -581,3 +581,19 @@ def test_static_mode_never_imports_torch_nor_the_checked_module(project):
     assert imported and not [m for m in imported if m.split(".")[0] == "torch"]
     assert not (project / "IMPORTED").exists()
     assert FIX_LINE in (project / "side_effects_model.py").read_text()
+
+
+def test_a_codec_that_decodes_nothing_is_a_read_error_not_a_crash(tmp_path):
+    """`# coding: undefined` names a real codec that raises UnicodeError (not a decode error);
+    it used to escape as a traceback, also from a file the program stage reads as context."""
+    from initlint import sources
+
+    (tmp_path / "odd.py").write_bytes(b"# coding: undefined\nimport torch.nn as nn\nfc = nn.Linear(2, 2)\n")
+    with pytest.raises(sources.ReadError) as caught:
+        sources.read(str(tmp_path / "odd.py"))
+    assert caught.value.line == 1 and "undefined" in caught.value.message
+    (tmp_path / "model.py").write_text("import torch.nn as nn\nfc = nn.Linear(2, 2)\n")
+    alone = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "model.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert alone.returncode == 0 and "Traceback" not in alone.stderr, alone.stderr  # odd.py is only context here
+    both = subprocess.run([sys.executable, "-m", "initlint", "check", "--no-cache", "."], cwd=tmp_path, capture_output=True, text=True)
+    assert both.returncode == 2 and "odd.py:1:1: error: the `undefined` codec" in both.stderr

@@ -392,3 +392,56 @@ def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(project, fmt):
         assert [json.loads(line) for line in done.stdout.splitlines()]
     else:
         assert b"caf\\udce9.py" in done.stdout
+
+
+def test_show_files_says_what_is_checked_and_why_the_rest_is_not(tmp_path):
+    import shutil
+    import subprocess as sp
+
+    sp.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "pyproject.toml").write_text('[tool.initlint]\nexclude = ["legacy/"]\n')
+    (tmp_path / ".gitignore").write_text("generated.py\n")
+    for name in ("generated.py", "legacy/old.py", ".venv/lib.py", "src/model.py", "src/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    shutil.copy(Path(__file__).parent / "data" / "notebooks" / "magics.ipynb", tmp_path / "src" / "nb.ipynb")
+    done = sp.run([sys.executable, "-m", "initlint", "check", "--show-files"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"config: {tmp_path / 'pyproject.toml'}"
+    assert "checked: src/model.py" in lines and "checked: src/nb.ipynb (a notebook: its code cells)" in lines
+    assert "skipped: legacy/ (matches the exclude pattern `legacy/`)" in lines
+    assert "skipped: generated.py (ignored by a .gitignore; respect-gitignore = true)" in lines
+    assert any(line.startswith("skipped: .venv/ (a default exclude") for line in lines)
+    assert not any("notes.txt" in line for line in lines)
+    # the files it lists as checked are the ones a run reads
+    checked = sorted(line.split(": ", 1)[1].split(" (")[0] for line in lines if line.startswith("checked: "))
+    rows = sp.run([sys.executable, "-m", "initlint", "check", "--no-cache", "--select", "ALL", "--output-format", "json"],
+                  cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+    assert checked == ["src/model.py", "src/nb.ipynb"]
+    assert {os.path.relpath(r["filename"], tmp_path) for r in json.loads(rows.stdout)} == {"src/nb.ipynb"}
+    named = sp.run([sys.executable, "-m", "initlint", "check", "--show-files", "--force-exclude", "legacy/old.py", "gone.py"],
+                   cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+    assert named.stdout.splitlines()[1:] == [
+        "skipped: legacy/old.py (matches the exclude pattern `legacy/`, with --force-exclude)",
+        "missing: gone.py (No such file or directory)",
+    ]
+    isolated = sp.run([sys.executable, "-m", "initlint", "check", "--show-files", "--isolated", "legacy"],
+                      cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+    assert isolated.stdout.splitlines() == ["config: none (--isolated): the defaults", "checked: legacy/old.py"]
+
+
+def test_show_settings_prints_the_resolved_config(tmp_path):
+    import subprocess as sp
+
+    (tmp_path / "pyproject.toml").write_text('[tool.initlint]\nignore = ["IL104"]\nfix-bias = "zeros"\n')
+    done = sp.run([sys.executable, "-m", "initlint", "check", "--show-settings", "--extend-select", "IL301"],
+                  cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    settings = {k: json.loads(v) for k, v in (line.split(" = ", 1) for line in done.stdout.splitlines()[1:])}
+    assert done.stdout.splitlines()[0] == f"# config: {tmp_path / 'pyproject.toml'}"
+    assert settings["ignore"] == ["IL104"] and settings["fix-bias"] == "zeros"
+    assert "IL104" not in settings["rules"] and "IL301" in settings["rules"] and "IL101" in settings["rules"]
+    assert settings["root"] == str(tmp_path)
+    bare = sp.run([sys.executable, "-m", "initlint", "check", "--show-settings", "--isolated"], cwd=tmp_path, capture_output=True, text=True)
+    assert "# config: none (--isolated): the defaults" in bare.stdout and '"IL104"' in bare.stdout

@@ -285,3 +285,135 @@ def test_github_output_of_a_real_run_names_each_finding(tmp_path):
         ("50% model.py", "10", "21"),
     ]
     assert done.stdout.splitlines()[0].startswith("::error title=initlint (IL101),file=50%25 model.py,line=8,col=20,")
+
+
+# --------------------------------------------------------------------------------------
+# gitlab, junit, pylint, rdjson, azure, grouped: each read back as its consumer reads it
+
+
+def test_sarif_links_rule_pages_instead_of_embedding_them(project):
+    done = initlint("--output-format", "sarif", "src", cwd=project)
+    log = validate_sarif(done.stdout)
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]:
+        assert "help" not in rule and rule["helpUri"] == report.rule_url(rule["id"])
+        assert (ROOT / "rules" / rule["id"] / "README.md").is_file()  # the page the link names
+    assert len(done.stdout.encode()) < 20_000  # 5 findings with their fixes; it was 107 KB
+
+
+def test_gitlab_code_quality_has_the_fields_gitlab_requires(project, monkeypatch):
+    done = initlint("--output-format", "gitlab", "src", cwd=project)
+    assert done.returncode == 1
+    issues = json.loads(done.stdout)
+    assert len(issues) == 5
+    for issue in issues:  # GitLab's Code Quality report format: required fields and their types
+        assert isinstance(issue["description"], str) and issue["description"]
+        assert issue["check_name"].startswith("IL")
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert isinstance(issue["location"]["path"], str) and not issue["location"]["path"].startswith("/")
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+    assert len({i["fingerprint"] for i in issues}) == 5  # unique per issue
+    # the fingerprint survives code moving above the finding
+    model = project / "src" / "mlp.py"
+    model.write_text("# a new first line\n" + model.read_text())
+    moved = json.loads(initlint("--output-format", "gitlab", "src", cwd=project).stdout)
+    assert {i["fingerprint"] for i in moved} == {i["fingerprint"] for i in issues}
+    assert [i["location"]["lines"]["begin"] for i in moved if i["location"]["path"] == "src/mlp.py"][0] == 9
+    # in GitLab CI, paths relative to the project folder
+    nested = subprocess.run(
+        [sys.executable, "-m", "initlint", "check", "--no-cache", "--output-format", "gitlab", str(project / "src")],
+        cwd=project.parent, capture_output=True, text=True, env={**__import__("os").environ, "CI_PROJECT_DIR": str(project)},
+    )  # fmt: skip
+    assert {i["location"]["path"] for i in json.loads(nested.stdout)} == {"src/mlp.py", "src/bare model.py"}
+
+
+def test_junit_reads_back_with_the_stdlib_and_junitparser(project):
+    from xml.etree import ElementTree
+
+    from junitparser import Failure, JUnitXml
+
+    (project / "src" / "broken.py").write_text("import torch.nn as nn\nclass Broken(nn.Module:\n    fc = nn.Linear(2, 2)\n")
+    done = initlint("--output-format", "junit", "src", cwd=project)
+    assert done.returncode == 2
+    root = ElementTree.fromstring(done.stdout)
+    assert root.tag == "testsuites" and (root.get("failures"), root.get("errors")) == ("5", "1")
+    path = project / "report.xml"
+    path.write_text(done.stdout, encoding="utf-8")
+    xml = JUnitXml.fromfile(str(path))
+    cases = [(suite.name, case.name, [type(r).__name__ for r in case.result]) for suite in xml for case in suite]
+    assert ("src/broken.py", "initlint.error", ["Error"]) in cases
+    failed = [c for c in cases if c[2] == ["Failure"]]
+    assert len(failed) == 5 and {c[0] for c in failed} == {"src/mlp.py", "src/bare model.py"}
+    first = next(case for suite in xml for case in suite if case.result and isinstance(case.result[0], Failure))
+    assert first.result[0].type.startswith("IL") and "src/" in first.result[0].text
+    clean = project / "clean"
+    clean.mkdir()
+    (clean / "ok.py").write_text("x = 1\n")
+    ok = ElementTree.fromstring(initlint("--output-format", "junit", "clean", cwd=project).stdout)
+    assert [c.get("name") for c in ok.iter("testcase")] == ["No errors found"] and ok.get("failures") == "0"
+
+
+PYLINT_PARSEABLE = r"^(?P<path>.+?):(?P<line>\d+): \[(?P<code>[A-Z]+\d+)\((?P<symbol>[\w-]+)\), (?P<obj>[\w.]*)\] (?P<msg>.+)$"
+
+
+def test_pylint_format_is_pylints_parseable_template(project):
+    """pylint's `--output-format=parseable`: `{path}:{line}: [{msg_id}({symbol}), {obj}] {msg}`."""
+    import re
+
+    lines = initlint("--output-format", "pylint", "src", cwd=project).stdout.splitlines()
+    assert len(lines) == 5
+    parsed = [re.match(PYLINT_PARSEABLE, line).groupdict() for line in lines]
+    rows = json.loads(initlint("--output-format", "json", "src", cwd=project).stdout)
+    assert [(p["path"], int(p["line"]), p["code"], p["msg"]) for p in parsed] == [
+        (r["path"], r["location"]["row"], r["code"], r["message"]) for r in rows
+    ]
+    assert parsed[0]["symbol"] == "relu-default-init" and parsed[0]["obj"] == "Bare.fc"
+
+
+def test_rdjson_is_valid_and_its_suggestions_reproduce_the_fix(project):
+    schema = json.loads((ROOT / "tests" / "data" / "rdjson-schema.json").read_text(encoding="utf-8"))
+    (project / "src" / "ünï.py").write_text("# é\nimport torch.nn as nn\nclass A(nn.Module):\n    def __init__(self):\n"
+                                           "        super().__init__()\n        self.é = nn.Linear(2, 2); self.a = nn.ReLU()\n"
+                                           "    def forward(self, x):\n        return self.a(self.é(x))\n", encoding="utf-8")  # fmt: skip
+    done = initlint("--output-format", "rdjson", "src", cwd=project)
+    result = json.loads(done.stdout)
+    jsonschema.Draft4Validator(schema).validate(result)
+    diagnostics = result["diagnostics"]
+    assert len(diagnostics) == 6 and result["source"]["name"] == "initlint"
+    assert all(d["code"]["url"] == report.rule_url(d["code"]["value"]) for d in diagnostics)
+    wide = next(d for d in diagnostics if d["location"]["path"] == "src/ünï.py")
+    # columns in UTF-8 bytes: `self.é = ` is 9 characters and 10 bytes before `nn.Linear`
+    assert wide["location"]["range"]["start"] == {"line": 6, "column": 8 + 10 + 1}
+    relative = "src/mlp.py"
+    edits = [
+        (s["range"]["start"]["line"], s["range"]["start"]["column"], s["range"]["end"]["line"], s["range"]["end"]["column"], s["text"])
+        for d in diagnostics if d["location"]["path"] == relative for s in d.get("suggestions", [])
+    ]  # fmt: skip
+    assert apply_edits((project / relative).read_text(), edits) == fixed_by_cli(project, relative)
+
+
+def test_azure_logging_commands_parse_back(project):
+    import re
+
+    (project / "src" / "a;b].py").write_text(MLP)
+    lines = initlint("--output-format", "azure", "src", cwd=project).stdout.splitlines()
+    assert len(lines) == 8
+    unescape = lambda v: v.replace("%3B", ";").replace("%0D", "\r").replace("%0A", "\n").replace("%5D", "]").replace("%AZP25", "%")  # noqa: E731
+    rows = []
+    for line in lines:  # Azure's form: ##vso[area.action key=value;key=value;]message
+        match = re.fullmatch(r"##vso\[task\.logissue ((?:[a-z]+=[^;\]]*;)+)\](.*)", line)
+        assert match, line
+        props = dict(p.split("=", 1) for p in match.group(1).rstrip(";").split(";"))
+        rows.append((unescape(props["sourcepath"]), int(props["linenumber"]), props["code"], props["type"]))
+    assert ("src/a;b].py", 8, "IL101", "error") in rows
+
+
+def test_grouped_lists_findings_under_their_file(project):
+    out = initlint("--output-format", "grouped", "src", cwd=project).stdout
+    blocks = out.split("\n\n")
+    assert blocks[0].splitlines()[0] == "src/bare model.py:"
+    assert blocks[1].splitlines()[0] == "src/mlp.py:"
+    first = blocks[1].splitlines()[1]
+    assert first.startswith("  8:20") and first.split()[1:4] == ["IL101", "[*]", "`MLP.fc1`"]
+    widths = {line.index(" IL") for line in blocks[1].splitlines()[1:]}
+    assert len(widths) == 1  # the codes line up
+    assert "Found 5 errors." in blocks[2]

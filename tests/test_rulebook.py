@@ -27,7 +27,8 @@ from typing import Optional
 import pytest
 
 from initlint.analysis import analyze
-from initlint.api import noqa_codes, suppress
+from initlint.api import UNUSED_NOQA, Settings, findings_of, noqa_codes, suppress
+from initlint.sources import from_bytes
 from initlint.model import Layer
 from initlint.rules import RULES_BY_CODE, run_rules, select_rules
 
@@ -107,7 +108,12 @@ def check_model(path: Path, source: str, model, code: str) -> list[str]:
     by_line: dict[int, Counter] = {}
     for finding in findings:
         raw_by_line.setdefault(finding.line, Counter())[finding.code] += 1
-    for finding in suppress(findings, source):  # noqa comments applied exactly as `initlint check` does
+    reported = suppress(findings, source)  # noqa comments applied exactly as `initlint check` does
+    if path.parent.name == UNUSED_NOQA:  # it reads the comments after suppression: as `check` runs it
+        settings = Settings(codes=sorted(rule.code for rule in rules_for(path.parent.name)))
+        reported, error = findings_of(from_bytes(str(path), source.encode("utf-8")), settings)
+        assert error is None, error
+    for finding in reported:
         by_line.setdefault(finding.line, Counter())[finding.code] += 1
     for line in sorted(set(by_line) | {n for n, e in expectations.items() if e.codes}):
         want = Counter(expectations[line].codes) if line in expectations else Counter()
@@ -116,7 +122,7 @@ def check_model(path: Path, source: str, model, code: str) -> list[str]:
             messages = [f.message for f in findings if f.line == line]
             problems.append(f"{path.name}:{line}: expected findings {sorted(want.elements())}, got {sorted(got.elements())} {messages}")
     for line, exp in expectations.items():
-        if exp.noqa is not None and line not in raw_by_line:
+        if exp.noqa is not None and line not in raw_by_line and path.parent.name != UNUSED_NOQA:
             problems.append(f"{path.name}:{line}: `# noqa` on a line with no finding to suppress")
 
     layers: dict[int, list[Layer]] = {}

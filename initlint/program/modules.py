@@ -21,7 +21,7 @@ MAX_REEXPORTS = 8  # a chain of re-exports longer than this is left unresolved
 def module_name(path: str) -> tuple[str, bool]:
     """(dotted module name, whether the file is a package's `__init__.py`)."""
     folder, filename = os.path.split(os.path.abspath(path))
-    stem = filename.rsplit(".", 1)[0]
+    stem = filename.rsplit(".", 1)[0] if not filename.endswith(".ipynb") else filename.replace(".", "_")  # no import reaches a notebook
     is_package = stem == "__init__"
     parts = [] if is_package else [stem]
     while os.path.isfile(os.path.join(folder, "__init__.py")):
