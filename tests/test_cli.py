@@ -444,4 +444,6 @@ def test_show_settings_prints_the_resolved_config(tmp_path):
     assert "IL104" not in settings["rules"] and "IL301" in settings["rules"] and "IL101" in settings["rules"]
     assert settings["root"] == str(tmp_path)
     bare = sp.run([sys.executable, "-m", "initlint", "check", "--show-settings", "--isolated"], cwd=tmp_path, capture_output=True, text=True)
-    assert "# config: none (--isolated): the defaults" in bare.stdout and '"IL104"' in bare.stdout
+    default_rules = bare.stdout.split("\nrules = ", 1)[1].splitlines()[0]
+    assert "# config: none (--isolated): the defaults" in bare.stdout and '"IL101"' in default_rules
+    assert '"IL104"' not in default_rules, "IL104 is off by default, like IL301"
