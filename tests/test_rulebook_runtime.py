@@ -379,7 +379,8 @@ FIXABLE = {"IL101", "IL102", "IL103", "IL105", "IL106"}
 
 
 @pytest.mark.parametrize(
-    "path", sorted(RULES.glob("IL*/*.fixed.py")), ids=lambda p: f"{p.parent.name}/{p.name}"
+    # the init rules' folders: IL900's fixes remove noqa codes, they initialise nothing
+    "path", sorted(p for p in RULES.glob("IL1*/*.fixed.py")), ids=lambda p: f"{p.parent.name}/{p.name}"
 )
 def test_fixed_layers_measure_their_target_std(path: Path) -> None:
     """Every layer the fix initialised (annotated with a fixable code in the flagged file, and

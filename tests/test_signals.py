@@ -136,10 +136,10 @@ def test_a_worker_killed_takes_no_other_file_down(tmp_path, monkeypatch):
     (root / "killer.py").write_text(heavy_model(99, classes=1, layers=5))
     parent, analyse = os.getpid(), api.analyse_source
 
-    def killed_on_killer(source):
+    def killed_on_killer(source, loader=None):
         if os.getpid() != parent and source.path.endswith("killer.py"):
             os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer would
-        return analyse(source)
+        return analyse(source, loader)
 
     monkeypatch.setattr(api, "analyse_source", killed_on_killer)
     results = list(api.check(api.Run(paths=[str(root)], isolated=True, use_cache=False, jobs=2)))
