@@ -756,19 +756,23 @@ def _check_source(
     return _apply_fixes(source, findings, settings, write, result)
 
 
-def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
-    """Analysis, rules, suppressions and fix plans for one decoded file."""
+def findings_of(source: sources.Source, settings: Settings, reuse: Optional[dict] = None) -> tuple[list[Finding], Optional[FileError]]:
+    """Analysis, rules, suppressions and fix plans for one decoded file. `reuse`: the
+    parsed pieces of the previous version of this text (analysis.parse_by_statement)."""
     from . import analysis
 
     with analysis.collector_paused():
-        return _findings_of(source, settings)
+        return _findings_of(source, settings, reuse)
 
 
-def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
+def _findings_of(source: sources.Source, settings: Settings, reuse: Optional[dict] = None) -> tuple[list[Finding], Optional[FileError]]:
     from . import analysis, rules
 
     try:
-        file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path)
+        if reuse is None:  # a run's path, unchanged
+            file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path)
+        else:
+            file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path, reuse=reuse)
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
     chosen = [rules.RULES_BY_CODE[code]() for code in settings.codes]
