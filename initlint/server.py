@@ -18,25 +18,30 @@ Choices, and why:
   costs one analysis at a time per document, and a pause shows diagnostics after one run.
 - Warm: the parsed pieces of each document's last version are kept (analysis.parse_by_statement
   reuses the top-level statements that did not change), and the result of the last text is
-  kept, so a save, a re-opened or a re-linted file costs nothing. A document opened or saved
-  with the content of its file on disk also reads and fills the on-disk cache `initlint check`
-  uses (`.initlint_cache/`).
+  kept, so a save or a re-lint of an unchanged text costs nothing. All of it in memory: the
+  on-disk cache of `initlint check` holds file models for its program stage, and fixes are
+  always planned from a fresh analysis, which an editor's code actions need anyway.
 - Code actions come from the findings of the text they were computed on and carry its
   version, so a client applies them to that text or not at all. Each fix goes through the
   fixer's safety check (fixer.fix_source), as under `--fix`.
+- Notebooks through LSP's notebook document sync: the cells the editor holds are
+  concatenated as `initlint check` does for an .ipynb file (notebook.from_cells), findings go
+  to the cell they are in, and a fix replaces the text of the cells it changes (checked by
+  notebook.fix). An .ipynb opened as a plain text document (its JSON) gets its findings at its
+  first line, with their cells named, or one diagnostic where its JSON is invalid.
 - Nothing a document holds may stop the server: text that does not parse gives a
   diagnostic at the error; a bug of ours gives a diagnostic and a logged traceback.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import dataclasses
+import io
 import logging
-import os
 import re
 import tokenize
-import io
-import ast
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +52,11 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from . import __version__, api, sources
+
+try:  # .ipynb support (initlint/notebook.py, from the notebooks branch); without it: Python files only
+    from . import notebook
+except ImportError:  # pragma: no cover - only before that branch is merged
+    notebook = None  # type: ignore[assignment]
 from .config import ConfigError
 from .model import Edit, FileError, Finding
 
@@ -58,11 +68,22 @@ PYTHON_SUFFIXES = sources.PYTHON_SUFFIXES
 
 
 @dataclass
-class Outcome:
-    """What one analysis of one text gave."""
+class Snapshot:
+    """What one analysis reads: a text document's text, or a notebook document's cells."""
 
-    text: str
+    text: Optional[str]
     version: Optional[int]
+    cells: Optional[tuple] = None  # notebook documents: ((cell uri, notebook.Cell, cell version), ...)
+
+
+@dataclass
+class Outcome:
+    """What one analysis of one snapshot gave."""
+
+    text: str  # the Python text analysed (a notebook's concatenated cells)
+    version: Optional[int]
+    snapshot: Optional[Snapshot] = None
+    nb: Optional[notebook.Notebook] = None  # a notebook's map from the text to its cells
     memo: Optional[tuple] = None  # what decided the findings besides the text (settings, ignores)
     findings: list[Finding] = field(default_factory=list)
     error: Optional[FileError] = None  # the text does not parse, or a bug of ours
@@ -71,93 +92,157 @@ class Outcome:
 
 
 @dataclass
+class View:
+    """A document a request names, as analysed: a text document, or one cell of a notebook."""
+
+    uri: str
+    text: str
+    version: Optional[int]
+    findings: list  # (finding in this document's lines, the finding as analysed)
+    outcome: Outcome
+    cell: Optional[int] = None  # a notebook cell's number
+
+
+@dataclass
 class DocumentState:
     uri: str
     path: str
+    is_notebook: bool = False  # a notebook document (cells), not a text document
     pieces: dict = field(default_factory=dict)  # parse_by_statement's reuse of the last version
     outcome: Optional[Outcome] = None  # of the last analysis
     task: Optional[asyncio.Task] = None  # the running analysis loop, if any
-    on_disk: bool = False  # the next analysis may use the on-disk cache (open, save)
 
 
 class InitlintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("initlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        super().__init__(
+            "initlint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithCells(cells=[types.NotebookCellLanguage(language="python")], notebook="*")
+                ],
+                save=True,
+            )
+            if notebook is not None
+            else None,
+        )
         self.documents: dict[str, DocumentState] = {}
         self.analyser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="initlint-analysis")
-        self.disk_caches: dict[str, object] = {}  # cache index path -> api's cache index, opened once
         self.stopping = False
 
     # ----------------------------------------------------------------------------------
     # Scheduling
 
-    def lint(self, uri: str, on_disk: bool = False) -> None:
+    def lint(self, uri: str) -> None:
         """Analyse the document now, or, if an analysis of it is running, once more after it."""
         state = self.state(uri)
         if state is None:
             return
-        state.on_disk = state.on_disk or on_disk
         if state.task is None or state.task.done():
             state.task = asyncio.get_running_loop().create_task(self._lint_loop(state))
+            state.task.add_done_callback(_log_failure)
 
-    def state(self, uri: str) -> Optional[DocumentState]:
+    def state(self, uri: str, is_notebook: bool = False) -> Optional[DocumentState]:
         state = self.documents.get(uri)
         if state is None:
             path = to_fs_path(uri)
-            if path is None or not path.endswith(PYTHON_SUFFIXES):
+            suffixes = PYTHON_SUFFIXES if notebook is None else (*PYTHON_SUFFIXES, notebook.SUFFIX)
+            if path is None or not path.endswith(suffixes) or (is_notebook and notebook is None):
                 return None
-            state = self.documents[uri] = DocumentState(uri, path)
+            state = self.documents[uri] = DocumentState(uri, path, is_notebook)
         return state
+
+    def snapshot(self, state: DocumentState) -> Optional[Snapshot]:
+        """The document as the editor holds it now (None once closed)."""
+        if self.documents.get(state.uri) is not state:
+            return None
+        if not state.is_notebook:
+            document = self.workspace.text_documents.get(state.uri)
+            return None if document is None else Snapshot(document.source, document.version)
+        held = self.workspace.get_notebook_document(notebook_uri=state.uri)
+        if held is None:
+            return None
+        cells = []
+        for cell in held.cells:
+            document = self.workspace.text_documents.get(cell.document)
+            kind = "code" if cell.kind == types.NotebookCellKind.Code else "markdown"
+            language = (document.language_id if document is not None else None) or "python"
+            source = document.source if document is not None else ""
+            cells.append((cell.document, notebook.Cell(kind, source, language), document.version if document else None))
+        return Snapshot(None, held.version, tuple(cells))
 
     async def _lint_loop(self, state: DocumentState) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            document = self.workspace.text_documents.get(state.uri)
-            if document is None or self.documents.get(state.uri) is not state:
+            snapshot = self.snapshot(state)
+            if snapshot is None:
                 return  # closed meanwhile
-            text, version = document.source, document.version
-            on_disk, state.on_disk = state.on_disk, False
             try:
-                outcome = await loop.run_in_executor(self.analyser, analyse, state, text, version, on_disk, self.disk_caches)
+                outcome = await loop.run_in_executor(self.analyser, analyse, state, snapshot)
             except RuntimeError as error:
                 if self.stopping:
                     return
-                outcome = _failed(state, text, version, error)
+                outcome = _failed(state, snapshot, error)
             except Exception as error:  # a bug of ours outside the analysis proper
-                outcome = _failed(state, text, version, error)
+                outcome = _failed(state, snapshot, error)
             state.outcome = outcome
-            current = self.workspace.text_documents.get(state.uri)
-            if current is None or self.documents.get(state.uri) is not state:
+            current = self.snapshot(state)
+            if current is None:
                 return
-            if current.version == version and current.source == text:
+            if current == snapshot:
                 self.publish(state, outcome)
-                if any(cache.added for cache in self.disk_caches.values()):
-                    # Written after publishing, on the analysis thread, so no diagnostics wait for it.
-                    self.analyser.submit(save_disk_caches, self.disk_caches)
                 return
             # Changed while it ran: its diagnostics are outdated; go again on the newest text.
 
     async def fresh(self, uri: str) -> Optional[Outcome]:
-        """The outcome for the document's current text, analysing it first if needed."""
-        state = self.state(uri)
-        document = self.workspace.text_documents.get(uri)
-        if state is None or document is None:
+        """The outcome for the document's current content, analysing it first if needed."""
+        state = self.documents.get(uri)
+        if state is None:
             return None
         for _ in range(3):
-            if state.outcome is not None and state.outcome.text == document.source:
+            current = self.snapshot(state)
+            if current is None:
+                return None
+            if state.outcome is not None and state.outcome.snapshot == current:
                 return state.outcome
             self.lint(uri)
             if state.task is not None:
                 await asyncio.shield(state.task)
-            document = self.workspace.text_documents.get(uri)
-            if document is None:
-                return None
-        return state.outcome if state.outcome is not None and state.outcome.text == document.source else None
+        return None
 
     def publish(self, state: DocumentState, outcome: Outcome) -> None:
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=state.uri, diagnostics=self.diagnostics(outcome), version=outcome.version)
-        )
+        if outcome.snapshot is None or outcome.snapshot.cells is None:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=state.uri, diagnostics=self.diagnostics(outcome), version=outcome.version)
+            )
+            return
+        # A notebook: each cell is a text document of its own, with its own diagnostics.
+        per_cell: dict[int, list[types.Diagnostic]] = {number: [] for number in range(1, len(outcome.snapshot.cells) + 1)}
+        for number, diagnostic in self.cell_diagnostics(outcome):
+            per_cell.setdefault(number, []).append(diagnostic)
+        for number, diagnostics in per_cell.items():
+            uri, _, version = outcome.snapshot.cells[number - 1]
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    def cell_diagnostics(self, outcome: Outcome) -> list[tuple[int, types.Diagnostic]]:
+        """(cell number, diagnostic in that cell's coordinates) for a notebook document."""
+        assert outcome.snapshot is not None and outcome.snapshot.cells is not None
+        out = []
+        cell_texts = [cell.source for _, cell, _ in outcome.snapshot.cells]
+        if outcome.nb is None or outcome.config_error or outcome.error is not None and outcome.error.line is None:
+            first = outcome.nb.cells[0].number if outcome.nb is not None and outcome.nb.cells else 1
+            shown = Outcome(cell_texts[first - 1], None, config_error=outcome.config_error, error=outcome.error)
+            out.extend((first, d) for d in self.diagnostics(shown))
+        elif outcome.error is not None:
+            number, line = outcome.nb.locate(outcome.error.line)
+            error = FileError(outcome.error.path, outcome.error.message, line, outcome.error.column)
+            out.extend((number, d) for d in self.diagnostics(Outcome(cell_texts[number - 1], None, error=error)))
+        for finding in outcome.nb.to_cells(outcome.findings) if outcome.nb is not None else ():
+            local = dataclasses.replace(finding, cell=None)  # its lines are the cell's: ranges as in a file
+            out.extend((finding.cell, d) for d in self.diagnostics(Outcome(cell_texts[finding.cell - 1], None, findings=[local])))
+        return out
 
     # ----------------------------------------------------------------------------------
     # LSP shapes
@@ -197,9 +282,13 @@ class InitlintServer(LanguageServer):
                 message += f"\nno autofix: {finding.no_fix}"
             elif finding.fix is not None and finding.fix.applicability == "unsafe":
                 message += "\n(unsafe fix available)"
+            where = self.range(lines, finding)
+            if getattr(finding, "cell", None) is not None:  # an .ipynb's JSON as a text document: say the cell, at its top
+                message = f"cell {finding.cell}:{finding.line}:{finding.column}: {message}"
+                where = types.Range(types.Position(0, 0), types.Position(0, 0))
             out.append(
                 types.Diagnostic(
-                    range=self.range(lines, finding),
+                    range=where,
                     message=message,
                     severity=types.DiagnosticSeverity.Warning,
                     code=finding.code,
@@ -233,18 +322,20 @@ class InitlintServer(LanguageServer):
             new_text=edit.content,
         )
 
-    def workspace_edit(self, uri: str, version: Optional[int], edits: list[types.TextEdit]) -> types.WorkspaceEdit:
+    def workspace_edit(self, changes: dict[str, tuple[Optional[int], list[types.TextEdit]]]) -> types.WorkspaceEdit:
+        """{uri: (version the edits are for, edits)} as the client can take it: versioned where
+        it says it can (a client then refuses edits of a text that has changed since)."""
         capabilities = self.client_capabilities.workspace
-        versioned = bool(capabilities and capabilities.workspace_edit and capabilities.workspace_edit.document_changes)
-        if versioned:
+        if capabilities and capabilities.workspace_edit and capabilities.workspace_edit.document_changes:
             return types.WorkspaceEdit(
                 document_changes=[
                     types.TextDocumentEdit(
                         text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits
                     )
+                    for uri, (version, edits) in changes.items()
                 ]
             )
-        return types.WorkspaceEdit(changes={uri: edits})
+        return types.WorkspaceEdit(changes={uri: edits for uri, (_, edits) in changes.items()})
 
     def character(self, lines: list[str], position: types.Position) -> tuple[int, int]:
         """An LSP position as a 1-based line and 1-based column in characters."""
@@ -261,66 +352,109 @@ class InitlintServer(LanguageServer):
     # ----------------------------------------------------------------------------------
     # Requests
 
-    def code_actions(self, uri: str, outcome: Outcome, request: types.Range, only: Optional[list[str]]) -> list[types.CodeAction]:
+    async def view(self, uri: str) -> Optional["View"]:
+        """The requested document, analysed as it is now: a text document or a notebook's cell."""
+        held = self.workspace.get_notebook_document(cell_uri=uri)
+        if held is not None:
+            outcome = await self.fresh(held.uri)
+            if outcome is None or outcome.nb is None or outcome.snapshot is None or outcome.snapshot.cells is None:
+                return None
+            numbers = [n for n, (cell_uri, _, _) in enumerate(outcome.snapshot.cells, 1) if cell_uri == uri]
+            if not numbers:
+                return None
+            _, cell, version = outcome.snapshot.cells[numbers[0] - 1]
+            pairs = [(local, flat) for local, flat in zip(outcome.nb.to_cells(outcome.findings), outcome.findings) if local.cell == numbers[0]]
+            return View(uri, cell.source, version, pairs, outcome, numbers[0])
+        outcome = await self.fresh(uri)
+        if outcome is None or outcome.nb is not None:
+            return None  # not open, or an .ipynb's JSON: diagnostics only
+        return View(uri, outcome.text, outcome.version, [(f, f) for f in outcome.findings], outcome)
+
+    def fix_edits(self, view: "View", findings: list[Finding], unsafe: bool) -> tuple[dict, int]:
+        """({uri: (version, edits)}, fixes applied) for the fixes of `findings` (as analysed),
+        checked by the fixer as `--fix` checks them; ({}, 0) if none applies or the check fails."""
         from . import fixer
 
+        outcome = view.outcome
+        if outcome.nb is None:
+            fixed = fixer.fix_source(outcome.text, findings, to_fs_path(view.uri) or view.uri, unsafe)
+            if fixed.error is not None:
+                log.error("%s", fixed.error)
+            if fixed.error is not None or not fixed.edits:
+                return {}, 0
+            lines = _lines(outcome.text)
+            return {view.uri: (outcome.version, [self.text_edit(lines, e) for e in fixed.edits])}, len(fixed.fixed)
+        result = notebook.fix(outcome.nb, findings, unsafe)
+        if result.error is not None:
+            log.error("%s", result.error)
+        if result.error is not None or not result.new_sources:
+            return {}, 0
+        changes = {}
+        for number, new_source in result.new_sources.items():
+            uri, cell, version = outcome.snapshot.cells[number - 1]
+            lines = _lines(cell.source)
+            whole = types.Range(types.Position(0, 0), self.position(lines, len(lines) + 1, 1))
+            changes[uri] = (version, [types.TextEdit(range=whole, new_text=new_source)])
+        return changes, len(result.fixed)
+
+    def code_actions(self, view: "View", request: types.Range, only: Optional[list[str]]) -> list[types.CodeAction]:
         def wanted(kind: str) -> bool:
             return not only or any(kind == o or kind.startswith(o + ".") for o in only)
 
-        lines = _lines(outcome.text)
+        lines = _lines(view.text)
         first, last = request.start.line + 1, request.end.line + 1
-        here = [f for f in outcome.findings if f.line <= last and f.end_line >= first]
+        here = [(local, flat) for local, flat in view.findings if local.line <= last and local.end_line >= first]
         actions: list[types.CodeAction] = []
-        path = to_fs_path(uri) or uri
         if wanted(types.CodeActionKind.QuickFix):
-            for finding in here:
-                if finding.fix is not None and finding.fix.edits:
-                    fixed = fixer.fix_source(outcome.text, [finding], path, unsafe=True)
-                    if fixed.error is None and fixed.edits:
+            for local, flat in here:
+                diagnostic = types.Diagnostic(range=self.range(lines, local), message=local.message, code=local.code, source=SOURCE)
+                if flat.fix is not None and flat.fix.edits:
+                    changes, _ = self.fix_edits(view, [flat], unsafe=True)
+                    if changes:
                         actions.append(
                             types.CodeAction(
-                                title=f"{finding.code}: {finding.fix.message}",  # an unsafe fix's message says so
+                                title=f"{flat.code}: {flat.fix.message}",  # an unsafe fix's message says so
                                 kind=types.CodeActionKind.QuickFix,
-                                diagnostics=[self._diagnostic_of(lines, finding)],
-                                is_preferred=finding.fix.applicability == "safe",
-                                edit=self.workspace_edit(uri, outcome.version, [self.text_edit(lines, e) for e in fixed.edits]),
+                                diagnostics=[diagnostic],
+                                is_preferred=flat.fix.applicability == "safe",
+                                edit=self.workspace_edit(changes),
                             )
                         )
-                noqa = noqa_edit(outcome.text, finding)
+                noqa = noqa_edit(view.outcome.text, flat)
+                if noqa is not None and view.cell is not None:
+                    # The concatenated text's line, as a line of the cell (it is the same line).
+                    number, line = view.outcome.nb.locate(noqa.line)
+                    noqa = Edit(noqa.content, line, noqa.column, line, noqa.end_column) if number == view.cell else None
                 if noqa is not None:
                     actions.append(
                         types.CodeAction(
-                            title=f"{finding.code}: add `# noqa: {finding.code}` (disable for this line)",
+                            title=f"{flat.code}: add `# noqa: {flat.code}` (disable for this line)",
                             kind=types.CodeActionKind.QuickFix,
-                            diagnostics=[self._diagnostic_of(lines, finding)],
-                            edit=self.workspace_edit(uri, outcome.version, [self.text_edit(lines, noqa)]),
+                            diagnostics=[diagnostic],
+                            edit=self.workspace_edit({view.uri: (view.version, [self.text_edit(lines, noqa)])}),
                         )
                     )
-        if wanted(FIX_ALL_KIND):
-            fixed = fixer.fix_source(outcome.text, outcome.findings, path, unsafe=False)
-            if fixed.error is None and fixed.edits:
-                count = len(fixed.fixed)
+        # Editors ask for fix-all on save (`source.fixAll`; in a notebook, `notebook.source.fixAll`).
+        kind = f"notebook.{FIX_ALL_KIND}" if view.cell is not None and only and any(o.startswith("notebook.") for o in only) else FIX_ALL_KIND
+        if wanted(kind):
+            changes, count = self.fix_edits(view, [flat for _, flat in view.findings] if view.cell is None else view.outcome.findings, unsafe=False)
+            if changes:
+                where = "notebook" if view.cell is not None else "file"
                 actions.append(
                     types.CodeAction(
-                        title=f"initlint: apply {count} safe fix{'es' if count != 1 else ''} in this file",
-                        kind=FIX_ALL_KIND,
-                        edit=self.workspace_edit(uri, outcome.version, [self.text_edit(lines, e) for e in fixed.edits]),
+                        title=f"initlint: apply {count} safe fix{'es' if count != 1 else ''} in this {where}",
+                        kind=kind,
+                        edit=self.workspace_edit(changes),
                     )
                 )
-            elif fixed.error is not None:
-                log.error("%s", fixed.error)
         return actions
 
-    def _diagnostic_of(self, lines: list[str], finding: Finding) -> types.Diagnostic:
-        return types.Diagnostic(range=self.range(lines, finding), message=finding.message, code=finding.code, source=SOURCE)
-
-    def hover(self, outcome: Outcome, position: types.Position) -> Optional[types.Hover]:
+    def hover(self, view: "View", position: types.Position) -> Optional[types.Hover]:
         from .rules import rule_doc
 
-        lines = _lines(outcome.text)
-        line, column = self.character(lines, position)
-        at = (line, column)
-        hits = [f for f in outcome.findings if (f.line, f.column) <= at <= (f.end_line, f.end_column)]
+        lines = _lines(view.text)
+        at = self.character(lines, position)
+        hits = [local for local, _ in view.findings if (local.line, local.column) <= at <= (local.end_line, local.end_column)]
         if not hits:
             return None
         parts, shown = [], set()
@@ -346,17 +480,16 @@ class InitlintServer(LanguageServer):
             if state.task is not None:
                 state.task.cancel()
         self.analyser.shutdown(wait=True, cancel_futures=True)
-        save_disk_caches(self.disk_caches)  # the analysis thread is done: nothing else touches them
 
 
 # --------------------------------------------------------------------------------------
 # The analysis of one text (runs on the analysis thread)
 
 
-def analyse(state: DocumentState, text: str, version: Optional[int], on_disk: bool, disk_caches: dict) -> Outcome:
-    """Findings of `text` as `initlint check` would give them for the document's file."""
-    outcome = Outcome(text, version)
+def analyse(state: DocumentState, snapshot: Snapshot) -> Outcome:
+    """Findings of the snapshot as `initlint check` would give them for the document's file."""
     path = state.path
+    outcome = Outcome(snapshot.text or "", snapshot.version, snapshot)
     try:
         config, settings = api.resolve(api.Run(paths=[path]))
     except ConfigError as error:
@@ -365,69 +498,50 @@ def analyse(state: DocumentState, text: str, version: Optional[int], on_disk: bo
     if sources.matches_any(path, config.excludes, config.root):
         outcome.excluded = True
         return outcome
+    as_json = snapshot.cells is None and notebook is not None and notebook.is_notebook(path)
+    if notebook is not None and (snapshot.cells is not None or as_json):
+        try:
+            if snapshot.cells is not None:
+                outcome.nb = notebook.from_cells(path, [cell for _, cell, _ in snapshot.cells])
+                outcome.text = outcome.nb.text
+            else:
+                outcome.nb = notebook.load(path, snapshot.text or "")
+        except notebook.NotebookError as error:  # an .ipynb text document whose JSON is not a notebook
+            outcome.error = FileError(path, error.message, error.line, error.column)
+            return outcome
+    text = outcome.nb.text if outcome.nb is not None else outcome.text
     ignored = tuple(config.ignored_for(path))
     outcome.memo = (settings.key(), ignored, config.root)
     previous = state.outcome
-    if previous is not None and previous.text == text and previous.memo == outcome.memo:
+    if previous is not None and previous.text == outcome.text and previous.memo == outcome.memo:
         outcome.findings, outcome.error = previous.findings, previous.error
         return outcome
     data = text.encode("utf-8", "surrogatepass")
     if settings.max_file_size and len(data) > settings.max_file_size:
         outcome.error = FileError(path, f"file is over the max-file-size limit ({settings.max_file_size} bytes); not checked")
         return outcome
-    source = sources.Source(path, data, text, "utf-8", False)
-    cache = entry = None
-    if on_disk and settings.cache_dir:
-        cache, entry = _disk_entry(path, text, settings, list(ignored), disk_caches)
-        if cache is not None and entry is not None:
-            cached = cache.get(entry, path)
-            if isinstance(cached, FileError):
-                outcome.error = cached
-                return outcome
-            if cached is not None:
-                outcome.findings = cached
-                return outcome
     if not api.PREFILTER.search(data):
         return outcome
     try:
-        outcome.findings, outcome.error = api.findings_of(source, settings, state.pieces)
+        findings, error = api.findings_of(sources.Source(path, data, text, "utf-8", False), settings, state.pieces)
     except RecursionError:
-        outcome.error = FileError(path, "too deeply nested to analyse")
+        findings, error = [], FileError(path, "too deeply nested to analyse")
     except Exception as error:  # a bug of ours: say so on the document, keep serving
-        return _failed(state, text, version, error)
-    if cache is not None and entry is not None:
-        value = {"error": vars(outcome.error).copy()} if outcome.error else [api.finding_to_json(f) for f in outcome.findings]
-        cache.put(entry, value)
+        return _failed(state, snapshot, error)
+    if as_json and outcome.nb is not None:
+        findings = outcome.nb.to_cells(findings)
+        if error is not None and error.line is not None:
+            cell, line = outcome.nb.locate(error.line)
+            error = FileError(path, f"cell {cell}:{line}:{error.column or 1}: {error.message}")
+    outcome.findings, outcome.error = findings, error
     return outcome
 
 
-def _failed(state: DocumentState, text: str, version: Optional[int], error: BaseException) -> Outcome:
+def _failed(state: DocumentState, snapshot: Snapshot, error: BaseException) -> Outcome:
     log.error("analysis of %s failed", state.path, exc_info=error)
     state.pieces.clear()
     message = f"internal error: {type(error).__name__}: {error} (please report it)"
-    return Outcome(text, version, error=FileError(state.path, message))
-
-
-def save_disk_caches(disk_caches: dict) -> None:
-    for cache in list(disk_caches.values()):
-        if cache.added:
-            cache.save()
-            cache.added = 0
-
-
-def _disk_entry(path: str, text: str, settings, ignored: list, disk_caches: dict):
-    """The on-disk cache index and this file's key in it, when the file on disk holds `text`."""
-    try:
-        on_disk = sources.read(path, settings.max_file_size)
-    except sources.ReadError:
-        return None, None
-    if on_disk.text != text:
-        return None, None
-    probe = api._CacheIndex.open(settings)
-    if probe is None:
-        return None, None
-    cache = disk_caches.setdefault(probe.path, probe)
-    return cache, cache.entry_key(on_disk.data, ignored)
+    return Outcome(snapshot.text or "", snapshot.version, snapshot, error=FileError(state.path, message))
 
 
 # --------------------------------------------------------------------------------------
@@ -530,7 +644,7 @@ def make_server() -> InitlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: InitlintServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.lint(params.text_document.uri, on_disk=True)
+        ls.lint(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: InitlintServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -542,7 +656,7 @@ def make_server() -> InitlintServer:
         if uri.endswith("pyproject.toml"):
             relint_all(ls)
         else:
-            ls.lint(uri, on_disk=True)
+            ls.lint(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: InitlintServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -554,26 +668,49 @@ def make_server() -> InitlintServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND, f"notebook.{FIX_ALL_KIND}"]),
     )
     async def code_action(ls: InitlintServer, params: types.CodeActionParams) -> Optional[list[types.CodeAction]]:
-        outcome = await ls.fresh(params.text_document.uri)
-        if outcome is None:
-            return None
-        return ls.code_actions(params.text_document.uri, outcome, params.range, params.context.only)
+        view = await ls.view(params.text_document.uri)
+        return None if view is None else ls.code_actions(view, params.range, params.context.only)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: InitlintServer, params: types.HoverParams) -> Optional[types.Hover]:
-        outcome = await ls.fresh(params.text_document.uri)
-        if outcome is None:
-            return None
-        return ls.hover(outcome, params.position)
+        view = await ls.view(params.text_document.uri)
+        return None if view is None else ls.hover(view, params.position)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: InitlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        if ls.state(params.notebook_document.uri, is_notebook=True) is not None:
+            ls.lint(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: InitlintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.lint(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: InitlintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.lint(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: InitlintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        state = ls.documents.pop(params.notebook_document.uri, None)
+        if state is not None and state.task is not None:
+            state.task.cancel()
+        for cell in params.cell_text_documents:
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: InitlintServer, params: None) -> None:
         ls.stop_analyser()
 
     return server
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    """A lint loop that died of a bug of ours: said in the log; the next change starts another."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("linting a document failed", exc_info=task.exception())
 
 
 def relint_all(ls: InitlintServer) -> None:
