@@ -1,3 +1,3 @@
 """initlint: find Conv/Linear layers whose init does not match the activation that follows them."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

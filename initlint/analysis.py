@@ -4015,7 +4015,7 @@ def _no_check(self: cst.CSTNode) -> None:
     pass
 
 
-def parse_by_statement(source: str, c_tree: Optional[ast.Module]) -> cst.Module:
+def parse_by_statement(source: str, c_tree: Optional[ast.Module], reuse: Optional[dict] = None) -> cst.Module:
     """cst.parse_module(source), parsed one top-level statement at a time and joined.
 
     LibCST's parse of a whole file costs more per line the longer the file (1.7x per line
@@ -4023,7 +4023,12 @@ def parse_by_statement(source: str, c_tree: Optional[ast.Module]) -> cst.Module:
     flat. CPython's tree says where statements start. The joined module is the one a whole
     parse gives: each piece's trailing lines become the next statement's leading lines, as
     LibCST itself assigns them. Pieces that disagree on the file's indent or line ending
-    (None in the tree means "the module's default") fall back to the whole parse."""
+    (None in the tree means "the module's default") fall back to the whole parse.
+
+    `reuse` ({piece text: parsed piece}, from the previous parse of the same document) lets
+    an editor's re-parse after a small change parse only the statements that changed: LibCST
+    trees are immutable and position-free. It is replaced by this parse's pieces; each entry
+    serves one piece at most, so no node appears twice in a tree."""
     if c_tree is None:
         return cst.parse_module(source)  # CPython has not vouched for it: LibCST checks all
     if len(c_tree.body) < 2:
@@ -4046,8 +4051,14 @@ def parse_by_statement(source: str, c_tree: Optional[ast.Module]) -> cst.Module:
         starts.append(line)
     starts[0] = 1  # the first piece also holds the file's header
     bounds = [offsets[line - 1] for line in starts] + [len(source)]
+    texts = [source[a:b] for a, b in zip(bounds, bounds[1:])]
     with _parsed_nodes_unvalidated():
-        pieces = [cst.parse_module(source[a:b]) for a, b in zip(bounds, bounds[1:])]
+        if reuse is None:
+            pieces = [cst.parse_module(text) for text in texts]
+        else:
+            pieces = [reuse.pop(text) if text in reuse else cst.parse_module(text) for text in texts]
+            reuse.clear()
+            reuse.update(zip(texts, pieces))
     newlines = {p.default_newline for p in pieces[:-1]}
     newlines.add(pieces[-1].default_newline if _LINE_BREAK.search(source, bounds[-2]) else pieces[0].default_newline)
     indents = {p.default_indent for p in pieces if any(isinstance(s, cst.BaseCompoundStatement) for s in p.body)}
@@ -4076,11 +4087,12 @@ def analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None) -> 
     return analyze_with_tree(source, path, loader)[0]
 
 
-def analyze_with_tree(source: str, path: str, loader: Optional["ModuleLoader"] = None) -> tuple[FileModel, Optional[ast.Module]]:
+def analyze_with_tree(source: str, path: str, loader: Optional["ModuleLoader"] = None,
+                      reuse: Optional[dict] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
     """analyze(), and CPython's tree of the source it parsed first (None if CPython could
-    not build one), for the fixer to reuse."""
+    not build one), for the fixer to reuse. `reuse`: see parse_by_statement."""
     with collector_paused():
-        return _analyze(source, path, loader)
+        return _analyze(source, path, loader, reuse)
 
 
 @contextlib.contextmanager
@@ -4099,7 +4111,8 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None) -> tuple[FileModel, Optional[ast.Module]]:
+def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None,
+             reuse: Optional[dict] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
     # CPython's parser first: LibCST accepts code CPython rejects (more than 200 nested
     # brackets) and takes tens of seconds on such nesting; CPython's costs ~6% of an analysis.
     c_tree = None
@@ -4116,7 +4129,7 @@ def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None) ->
     except ValueError:
         pass  # LibCST's own verdict below
     try:
-        module = parse_by_statement(_without_final_continuation(source) if c_tree is not None else source, c_tree)
+        module = parse_by_statement(_without_final_continuation(source) if c_tree is not None else source, c_tree, reuse)
     except cst.ParserSyntaxError as exc:
         raise _syntax_error(source, exc) from None
     except RecursionError:

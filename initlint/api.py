@@ -992,19 +992,23 @@ def _apply_notebook_fixes(source: sources.Source, nb: "notebook.Notebook", findi
     return result
 
 
-def findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
-    """Analysis, rules, suppressions and fix plans for one decoded file."""
+def findings_of(source: sources.Source, settings: Settings, reuse: Optional[dict] = None) -> tuple[list[Finding], Optional[FileError]]:
+    """Analysis, rules, suppressions and fix plans for one decoded file. `reuse`: the
+    parsed pieces of the previous version of this text (analysis.parse_by_statement)."""
     from . import analysis
 
     with analysis.collector_paused():
-        return _findings_of(source, settings)
+        return _findings_of(source, settings, reuse)
 
 
-def _findings_of(source: sources.Source, settings: Settings) -> tuple[list[Finding], Optional[FileError]]:
+def _findings_of(source: sources.Source, settings: Settings, reuse: Optional[dict] = None) -> tuple[list[Finding], Optional[FileError]]:
     from . import analysis
 
     try:
-        file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path)
+        if reuse is None:  # a run's path, unchanged
+            file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path)
+        else:
+            file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path, reuse=reuse)
     except analysis.SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
     findings = _rule_findings(file_model, source, settings)

@@ -495,6 +495,23 @@ def inspect_command(
     sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
 
 
+@main.command("server")
+def server_command() -> None:
+    """Run the language server (LSP over stdin/stdout) for editors; needs `initlint[server]`."""
+    try:
+        from .server import main as serve
+    except ImportError as error:
+        if not (error.name or "").startswith(("pygls", "lsprotocol", "cattrs", "attrs")):
+            raise
+        click.echo(
+            f"initlint: error: `initlint server` needs pygls ({error.name} is not installed); "
+            "install initlint with its `server` extra, e.g. pip install 'initlint[server] @ <checkout or git URL>'",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
+    serve()
+
+
 @main.command("rule")
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Print every rule's page.")

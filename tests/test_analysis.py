@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -315,6 +316,56 @@ PIECES = {
 def test_statement_by_statement_parse_is_the_whole_file_parse(source):
     assert cst.parse_module(source).code == source
     assert_parsed_as_a_whole(source)
+
+
+def _parse_reusing(source: str, reuse: dict):
+    return analysis.parse_by_statement(source, ast.parse(source), reuse)
+
+
+@pytest.mark.parametrize("source", list(PIECES.values()), ids=list(PIECES))
+def test_a_parse_reusing_another_texts_pieces_is_the_whole_file_parse(source):
+    # The editor's case: the pieces of the previous version serve the next one (the
+    # language server); every PIECES text is parsed with every other's pieces at hand.
+    for previous in PIECES.values():
+        reuse: dict = {}
+        _parse_reusing(previous, reuse)
+        joined = _parse_reusing(source, reuse)
+        whole = cst.parse_module(source)
+        assert joined.deep_equals(whole) and joined.code == whole.code
+
+
+def test_reused_pieces_are_really_reused_and_never_twice_in_one_tree():
+    first = "import x\n\n\nclass A:\n    pass\n\n\nclass B:\n    pass\n"
+    reuse: dict = {}
+    old = _parse_reusing(first, reuse)
+    # B changes: A's piece is reused (its statement takes new leading lines, its body is the
+    # same object); the new B is parsed.
+    second = first.replace("class B:\n    pass", "class B:\n    y = 2")
+    new = _parse_reusing(second, reuse)
+    assert new.body[1].body is old.body[1].body and new.body[2].body is not old.body[2].body
+    # A statement written twice: one cached piece serves one of them, never both.
+    twice = second + "\n\nclass A:\n    pass\n"
+    tree = _parse_reusing(twice, reuse)
+    ids = [id(node) for node in tree.body]
+    assert len(set(ids)) == len(ids) and tree.deep_equals(cst.parse_module(twice))
+
+
+def test_findings_with_reused_pieces_are_the_findings_of_a_fresh_analysis():
+    from initlint import api, sources
+    from initlint.rules import ALL_RULES
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "model.py"
+    original = sources.read(str(path))
+    settings = api.Settings(codes=[rule.code for rule in ALL_RULES])
+    reuse: dict = {}
+    api.findings_of(original, settings, reuse)
+    edited_text = original.text.replace("F.relu(self.bn1", "F.gelu(self.bn1")
+    edited = sources.Source(str(path), edited_text.encode(), edited_text, "utf-8", False)
+    reused, _ = api.findings_of(edited, settings, reuse)
+    fresh, _ = api.findings_of(edited, settings)
+    assert [api.finding_to_json(f) for f in reused] == [api.finding_to_json(f) for f in fresh]
+    before = api.findings_of(original, settings)[0]
+    assert [(f.code, f.line) for f in fresh] != [(f.code, f.line) for f in before]  # the edit mattered
 
 
 def test_node_checks_are_back_after_a_parse():
