@@ -392,9 +392,7 @@ def _show_settings(run) -> str:
 
 
 def _source_lines(findings) -> dict[str, list[str]]:
-    from . import sources
-
-    from . import notebook
+    from . import notebook, sources
 
     out = {}
     for path in {f.path for f in findings}:
