@@ -334,9 +334,11 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
 
 
 def _read_quietly(path: str, settings: Settings) -> Optional[sources.Source]:
+    """A context file read again (its stored model is stale); a notebook as its code cells."""
     try:
-        return sources.read(path, settings.max_file_size)
-    except sources.ReadError:
+        source = sources.read(path, settings.max_file_size)
+        return NotebookSource.of(source) if notebook.is_notebook(path) else source
+    except (sources.ReadError, notebook.NotebookError):
         return None
 
 

@@ -285,3 +285,14 @@ def test_a_notebook_that_reinitialises_a_packages_model_counts_in_the_program(tm
     assert flagged("models.py") == [(10, "IL101")]
     (tmp_path / "train.ipynb").unlink()
     assert flagged(".") == [(10, "IL101"), (11, "IL101")]
+
+
+def test_a_context_notebook_read_again_is_read_as_its_cells(tmp_path):
+    """A module around a named file is read again when its stored model is stale (a module it
+    followed changed): a notebook must come back as its code cells, not as JSON text."""
+    shutil.copy(DATA / "magics.ipynb", tmp_path / "nb.ipynb")
+    source = api._read_quietly(str(tmp_path / "nb.ipynb"), api.Settings(codes=["IL101"]))
+    assert isinstance(source, api.NotebookSource)
+    assert source.text == notebook.load("nb.ipynb", (DATA / "magics.ipynb").read_text(encoding="utf-8")).text
+    (tmp_path / "bad.ipynb").write_text("{not json", encoding="utf-8")
+    assert api._read_quietly(str(tmp_path / "bad.ipynb"), api.Settings(codes=["IL101"])) is None
