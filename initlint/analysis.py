@@ -277,9 +277,13 @@ class RecordV:
 
 @dataclass
 class FunctionRefV:
-    """A function of this file named as a value (`attention_interface = eager_attention_forward`)."""
+    """A function of this file named as a value (`attention_interface = eager_attention_forward`),
+    or one defined inside the function being interpreted (`def block(...)` nested in __init__):
+    then `node` is its definition and `closure` the enclosing names it sees."""
 
     name: str
+    node: Optional[cst.FunctionDef] = None
+    closure: Optional[dict] = None
 
 
 @dataclass
@@ -1902,7 +1906,12 @@ class Context:
                 self.run_block(stmt.orelse.body)
             if stmt.finalbody:
                 self.run_block(stmt.finalbody.body)
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        elif isinstance(stmt, cst.FunctionDef):
+            # a nested helper (`def block(in_feat, out_feat): ... return layers`): inlined where it is
+            # called; a decorator may make it anything
+            name = stmt.name.value
+            self.env[name] = UnknownV(f"{name} (decorated)") if stmt.decorators else FunctionRefV(name, stmt, self.env)
+        elif isinstance(stmt, cst.ClassDef):
             return
 
     def run_if(self, stmt: cst.If) -> None:
@@ -2411,6 +2420,8 @@ class Context:
             return UnknownV(f"built by parameter {callee.name}")
         if isinstance(callee, ClassRefV):
             return self.construct(callee, call)
+        if isinstance(callee, FunctionRefV) and callee.node is not None:
+            return self.call_nested_helper(callee, call)
         if isinstance(callee, ChainV) and callee.kind == "alt":
             options = [self.call_module_value(v, call) for _, v in callee.items]
             value = options[0]
@@ -2628,6 +2639,29 @@ class Context:
             return UnknownV(f"{name}(...) returns nothing known")
         value = values[0]
         for other in values[1:]:
+            value = alternative(value, other)
+        return value
+
+    def call_nested_helper(self, ref: FunctionRefV, call: cst.Call) -> object:
+        """A helper defined in this function, called in constructor code: run with the names it
+        closes over, its layers reported at this call (like a helper of the file)."""
+        if self.depth >= MAX_INLINE_DEPTH:
+            return UnknownV(f"{ref.name}(...)")
+        fn = ref.node
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
+        ctx.in_init = True
+        ctx.nesting = self.nesting
+        ctx.conditional = self.conditional
+        ctx.branches = self.branches
+        ctx.attrs = self.attrs  # `self` is a name it closes over
+        ctx.self_name = self.self_name
+        ctx.env = dict(ref.closure or {})
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
+        ctx.run_block(fn.body)
+        if not ctx.returns:
+            return UnknownV(f"{ref.name}(...) returns nothing known")
+        value = ctx.returns[0]
+        for other in ctx.returns[1:]:
             value = alternative(value, other)
         return value
 
@@ -3035,7 +3069,7 @@ class Context:
             return OPAQUE
         if isinstance(callee, FunctionRefV):
             if self.depth < MAX_INLINE_DEPTH:
-                return self.inline_function(self.fa.functions[callee.name], call)
+                return self.inline_function(callee.node or self.fa.functions[callee.name], call, callee.closure)
             return self.unknown_call(call, callee.name)
         return self.merged([self.call_value(option, call) for _, option in callee.items])
 
@@ -3208,11 +3242,15 @@ class Context:
         ctx.run_block(fn.body)
         return ctx.returned()
 
-    def inline_function(self, fn: cst.FunctionDef, call: cst.Call) -> object:
+    def inline_function(self, fn: cst.FunctionDef, call: cst.Call, closure: Optional[dict] = None) -> object:
         ctx = Context(self.fa, self.cls, fn, self.depth + 1, home=self.home)
         ctx.attrs = self.attrs
         ctx.in_init = False
-        ctx.self_name = "<no self>"
+        if closure is not None:  # a function nested in this forward: it sees self and the names around it
+            ctx.env = dict(closure)
+            ctx.self_name = self.self_name
+        else:
+            ctx.self_name = "<no self>"
         self.bind_flow_args(ctx, fn, call, self_bound=False)
         ctx.run_block(fn.body)
         return ctx.returned()

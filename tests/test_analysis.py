@@ -662,3 +662,83 @@ def test_a_layer_built_from_a_class_chosen_at_run_time():
     assert conv1.fix.weight == "" and "class chosen at run time" in conv1.fix.reason
     explicit = rows(source.replace("INIT", 'nn.init.kaiming_uniform_(self.conv1.weight, nonlinearity="relu")'))
     assert explicit[("Block", "conv1")]["init"] == "explicit"
+
+
+def test_a_helper_nested_in_init_returning_a_list_of_layers():
+    """The PyTorch-GAN idiom: `def block(...)` inside __init__ returns a list that the model
+    splices into a Sequential; the helper sees the names around it (`slope`), and each call
+    builds its own layer, reported at that call."""
+    source = """
+        import torch.nn as nn
+
+        class Generator(nn.Module):
+            def __init__(self, latent_dim=16, slope=0.2):
+                super().__init__()
+
+                def block(in_feat, out_feat, normalize=True):
+                    layers = [nn.Linear(in_feat, out_feat)]
+                    if normalize:
+                        layers.append(nn.BatchNorm1d(out_feat, 0.8))
+                    layers.append(nn.LeakyReLU(slope, inplace=True))
+                    return layers
+
+                self.model = nn.Sequential(
+                    *block(latent_dim, 32, normalize=False),
+                    *block(32, 64),
+                    nn.Linear(64, 10),
+                    nn.Tanh(),
+                )
+
+            def forward(self, z):
+                return self.model(z)
+        """
+    model = analyze(textwrap.dedent(source), "m.py")
+    got = {(layer.name, layer.line): (layer.activation, layer.activation_param) for layer in model.layers}
+    assert got == {("model.0", 16): ("leaky_relu", 0.2), ("model.2", 17): ("leaky_relu", 0.2), ("model.5", 18): ("tanh", None)}
+    fixes = {layer.name: layer.fix.weight for layer in model.layers}
+    assert fixes["model.2"] == "self.model[2].weight"
+
+
+def test_a_function_nested_in_forward_is_inlined_with_what_it_closes_over():
+    got = rows(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.out = nn.Linear(4, 4)
+
+            def forward(self, x):
+                def hidden(h):
+                    return F.gelu(self.fc(h))
+                return self.out(hidden(x))
+        """
+    )
+    assert got[("Net", "fc")]["activation"] == "gelu"
+    assert got[("Net", "out")]["activation"] == "none"
+
+
+def test_a_decorated_nested_helper_is_not_inlined():
+    got = rows(
+        """
+        import functools
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+
+                @functools.lru_cache
+                def block(n):
+                    return [nn.Linear(n, n), nn.ReLU()]
+
+                self.body = nn.Sequential(*block(4))
+
+            def forward(self, x):
+                return self.body(x)
+        """
+    )
+    assert got == {}
