@@ -42,6 +42,10 @@ from .model import (BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitCall
                     ModuleSummary)
 
 MAX_INLINE_DEPTH = 4  # helper/method inlining depth; deeper calls are unknown
+MODULE_CODE = "__module__"  # the function name a script's top-level statements are run as
+# Module methods that return the module itself: `nn.Conv2d(...).to(device)` is still that layer.
+RETURNS_SELF = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval",
+                          "requires_grad_", "share_memory", "to_empty", "type"})  # fmt: skip
 INIT_FUNCTIONS = re.compile(
     r"^(kaiming|xavier|trunc_normal|normal|uniform|orthogonal|sparse|dirac|eye|constant|zeros?|ones|"
     r"lecun|variance_scaling|glorot|he)_?\w*_?$"
@@ -1036,6 +1040,11 @@ class FileAnalysis:
             current = self.local_base(current)
         return None
 
+    def forward_of(self, cls: ClassInfo) -> Optional[tuple[ClassInfo, cst.FunctionDef]]:
+        """What calling an instance runs: a `__call__` of its own (which replaces nn.Module's,
+        forward and hooks included), else its forward."""
+        return self.method(cls, "__call__") or self.method(cls, "forward")
+
     def derives_from(self, cls: ClassInfo, *transformers_classes: str) -> bool:
         """Whether the class, through this file's classes, derives from one of those transformers classes."""
         seen: set = set()
@@ -1083,7 +1092,7 @@ class FileAnalysis:
         input_site = InputSite(cls.name)
         cls.summary = Summary(entry=input_site.outcomes, exits=frozenset(), input_site=input_site, done=False)
         self.build_class(cls)
-        found = self.method(cls, "forward")
+        found = self.forward_of(cls)
         if found is None:
             input_site.record("unknown", None, f"{cls.name} has no forward in this file")
             cls.summary.done = True
@@ -1141,6 +1150,7 @@ class FileAnalysis:
         for cls in self.classes.values():
             if cls.layer_subclass is None:
                 self.summary(cls)
+        self._run_module_code()
         for name, fn in self.functions.items():
             if name not in self.functions_used_by_classes:
                 ctx = Context(self, None, fn, depth=0)
@@ -1151,6 +1161,17 @@ class FileAnalysis:
         self._link_bindings()
         self._decide_inits()
         return self._file_model()
+
+    def _run_module_code(self) -> None:
+        """A script's own statements (`model = nn.Sequential(...)`, `net.apply(init)`), run as
+        constructor code of a function named MODULE_CODE; what they call is theirs, as a class's."""
+        body = [stmt for stmt in self.module.body if not isinstance(stmt, (cst.ClassDef, cst.FunctionDef))]
+        if not any(isinstance(stmt, (cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.With, cst.Try))
+                   and not _only_imports(stmt) for stmt in body):  # fmt: skip
+            return
+        fn = cst.FunctionDef(name=cst.Name(MODULE_CODE), params=cst.Parameters(), body=cst.IndentedBlock(body=body))
+        ctx = Context(self, None, fn, depth=0)
+        ctx.run_block(fn.body)
 
     def _close_class_outputs(self) -> None:
         """A class's output sites that no flow in this file consumed.
@@ -2029,6 +2050,9 @@ class Context:
         return None
 
     def run_loop(self, stmt: Union[cst.For, cst.While]) -> None:
+        if self.cls is None and isinstance(stmt, cst.For) and _iterates_modules(stmt.iter) \
+                and isinstance(stmt.iter.func, cst.Attribute):  # fmt: skip
+            self.init_loop(stmt)
         before = dict(self.env)
         if isinstance(stmt, cst.For):
             self.bind_loop_target(stmt)
@@ -2049,6 +2073,19 @@ class Context:
         self.env = merge_envs(before, self.env)
         if stmt.orelse is not None:
             self.run_block(stmt.orelse.body)
+
+    def init_loop(self, stmt: cst.For) -> None:
+        """`for m in model.modules(): if isinstance(m, nn.Linear): nn.init...(m.weight)` in a
+        script or a free function: the isinstance branches decide the layers of `model`."""
+        receiver = self.eval_module(stmt.iter.func.value, bind_site=False)
+        target = stmt.target
+        if isinstance(target, cst.Tuple) and len(target.elements) == 2:  # for name, m in model.named_modules()
+            target = target.elements[1].value
+        if not isinstance(target, cst.Name):
+            return
+        branches = list(InitScanner(self.fa, None).branches(stmt.body, target.value))
+        where = f"init loop over {short_code(stmt.iter, 40)}"
+        self.apply_init_rules(sites_in(receiver), branches, where)
 
     def bind_loop_target(self, stmt: cst.For) -> None:
         """for layer in self.layers / for i, layer in enumerate(...) / for a, b in zip(...)."""
@@ -2115,6 +2152,8 @@ class Context:
     def assign(self, target: cst.BaseExpression, value: object, value_node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
             self.env[target.value] = value
+            if self.fn.name.value == MODULE_CODE and self.report_node is None and isinstance(value, (LayerV, ChainV)):
+                self.name_sites(value, target.value, value_node, target.value)  # model = nn.Sequential(...): model.0
             if isinstance(value, LayerV) and self.in_init_like() and value.site.anchor is None:
                 self.bind_site(value.site, target.value, value_node)
         elif isinstance(target, cst.Attribute) and dotted(target.value) == self.self_name:
@@ -2378,6 +2417,17 @@ class Context:
                         self.name_sites(value, key, None, f"{self.self_name}.{key}")
                 return NONE_V
         self.note_init_call(call)
+        if isinstance(func, cst.Attribute) and func.attr.value in RETURNS_SELF | {"apply"} \
+                and isinstance(func.value, (cst.Call, cst.Name, cst.Attribute, cst.Subscript)) \
+                and dotted(func.value) != self.self_name:  # fmt: skip
+            receiver = self.eval_module(func.value, bind_site=False)
+            if isinstance(receiver, (LayerV, ChainV, ActV, TransparentV, InstV)):
+                if func.attr.value == "apply" and call.args:
+                    self.apply_init_function(receiver, call.args[0].value)
+                return receiver
+            if self.cls is not None:
+                self.cls.contains_unknown = True
+            return UnknownV(f"`{short_code(call.func)}(...)`")
         if isinstance(func, cst.Attribute) and dotted(func.value) == self.self_name and self.cls is not None:
             found = self.fa.method(self.cls, func.attr.value)
             if found is not None and func.attr.value not in self.attrs and self.depth < MAX_INLINE_DEPTH:
@@ -2387,6 +2437,30 @@ class Context:
             return found
         callee = self.eval_module(func, bind_site=False)
         return self.call_module_value(callee, call)
+
+    def apply_init_function(self, value: object, fn_node: cst.BaseExpression) -> None:
+        """`<module>.apply(fn)` after building it (`nn.Sequential(...).apply(init)`, a script's
+        `model.apply(weights_init)`): fn's isinstance branches decide the layers they match; it
+        runs after any init before it."""
+        text = dotted(fn_node) or short_code(fn_node, 40)
+        found = self.fa.rules_of_apply(fn_node, self.cls)
+        branches = found[1] if found is not None else None
+        self.apply_init_rules(sites_in(value), branches, f"`.apply({text})`")
+
+    def apply_init_rules(self, sites: list, branches: Optional[list], where: str) -> None:
+        """Give each site the init of the first (types, call) branch that takes it; unknown when
+        the routine is not in this file or runs only under a condition not decided here."""
+        for site in sites:
+            if branches is None:
+                state, evidence, init = "unknown", f"{where} with a function not in this file", None
+            else:
+                match = next((call for types, call in branches if _type_matches(site, types)), None)
+                if match is None:
+                    continue
+                state, evidence, init = "explicit", where, match
+                if self.conditional and site.branches[: len(self.branches)] != self.branches:
+                    state, evidence, init = "unknown", f"{where} runs only under a condition not decided here", None
+            self.fa._apply_rule(site, (init, evidence, state))
 
     def inline_constructor_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
         """self._make_layer(...) inside __init__: its layers belong to this class, at their own lines."""
@@ -2624,7 +2698,7 @@ class Context:
         fn = owner.functions.get(name)
         if fn is None or self.depth >= MAX_INLINE_DEPTH:
             return UnknownV(f"{name}(...)")
-        if self.cls is not None and module is None:
+        if (self.cls is not None or self.fn.name.value == MODULE_CODE) and module is None:
             self.fa.functions_used_by_classes.add(name)
         ctx = Context(owner, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
         ctx.in_init = True
@@ -3161,7 +3235,7 @@ class Context:
         """The inputs of a module of this file: its forward's parameters after self, in order."""
         owner = (value.module or self.fa) if isinstance(value, InstV) else self.fa
         cls = owner.classes.get(value.cls) if isinstance(value, InstV) else None
-        found = owner.method(cls, "forward") if cls is not None else None
+        found = owner.forward_of(cls) if cls is not None else None
         return [p.name.value for p in _positional_params(found[1])[1:]] if found else []
 
     def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
@@ -3332,6 +3406,13 @@ def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
         q = imports.qualify(node.func) or dotted(node.func) or ""
         return q.endswith("OrderedDict") or q == "dict"
     return isinstance(node, cst.Dict)
+
+
+def _only_imports(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass)) or (
+            isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)))
+        for small in stmt.body)  # fmt: skip
 
 
 def _positional_params(fn: cst.FunctionDef) -> list:

@@ -742,3 +742,66 @@ def test_a_decorated_nested_helper_is_not_inlined():
         """
     )
     assert got == {}
+
+
+def test_module_level_models_in_scripts_and_their_inits():
+    """A script builds models in module code; `.apply(fn)` and a loop over `.modules()` there
+    initialise them (by the routine's isinstance branches), `.to(device)` keeps the layer."""
+    source = """
+        import torch
+        import torch.nn as nn
+
+        device = "cpu"
+
+        def weights_init(m):
+            if isinstance(m, nn.Conv2d):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        conv = nn.Conv2d(3, 8, 3).to(device)
+        head = nn.Sequential(nn.Conv2d(8, 8, 3), nn.ReLU(), nn.Linear(8, 8), nn.ReLU()).apply(weights_init)
+        other = nn.Sequential(nn.Linear(4, 4), nn.GELU())
+        other.apply(external_init)
+        net = nn.Sequential(nn.Linear(4, 4), nn.GELU()).cuda()
+        for name, m in net.named_modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+        """
+    got = {layer.name: (layer.activation, layer.init) for layer in analyze(textwrap.dedent(source), "m.py").layers}
+    assert got == {
+        "model.0": ("relu", "default"),
+        "model.2": ("unknown", "default"),
+        "conv": ("unknown", "default"),
+        "head.0": ("relu", "explicit"),
+        "head.2": ("relu", "default"),  # weights_init takes only Conv2d
+        "other.0": ("gelu", "unknown"),
+        "net.0": ("gelu", "explicit"),
+    }
+
+
+def test_a_module_that_defines_call_instead_of_forward():
+    got = rows(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4).double()
+
+            def __call__(self, x):
+                return F.silu(self.fc(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.block = Block()
+                self.out = nn.Linear(4, 2)
+
+            def forward(self, x):
+                return self.out(self.block(x))
+        """
+    )
+    assert got[("Block", "fc")]["activation"] == "silu"
+    assert got[("Net", "out")]["activation"] == "none"

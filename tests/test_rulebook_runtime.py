@@ -230,13 +230,18 @@ class ConstructionSites:
 # --------------------------------------------------------------------------- the test
 
 
-def load_example(path: Path):
+def load_example(path: Path, built: Optional["ConstructionSites"] = None):
+    """Import an example file; `built` records the layers its module-level code builds."""
     name = f"_rulebook_{path.parent.name}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, str(path))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        if built is None:
+            spec.loader.exec_module(module)
+        else:
+            with built:
+                spec.loader.exec_module(module)
     except BaseException:
         sys.modules.pop(name, None)
         raise
@@ -251,45 +256,64 @@ def module_classes(module) -> list[type]:
     ]
 
 
+def module_instances(module) -> dict[str, object]:
+    """Models a script builds in its module-level code (`model = nn.Sequential(...)`): the
+    module-level nn.Module instances that hold a Conv/Linear."""
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if isinstance(obj, torch.nn.Module) and any(type(m).__name__ in LAYER_TYPES for m in obj.modules())
+    }
+
+
 def run_example(path: Path) -> list[str]:
-    """Build and trace every class in one example file; return what disagrees."""
+    """Build and trace every class (and module-level model) in one example file; return what disagrees."""
     source = path.read_text(encoding="utf-8")
     expectations = {line: e for line, e in parse_expectations(source).items() if "act" in e.keys}
-    module = load_example(path)
+    torch.manual_seed(0)
+    at_import = ConstructionSites(str(path))
+    module = load_example(path, at_import)
     try:
-        return _check_module(path, module, expectations)
+        return _check_module(path, module, expectations, at_import)
     finally:
         sys.modules.pop(module.__name__, None)
 
 
-def _check_module(path: Path, module, expectations: dict[int, Expectation]) -> list[str]:
+def _check_module(path: Path, module, expectations: dict[int, Expectation], at_import: ConstructionSites) -> list[str]:
     problems: list[str] = []
     inputs = getattr(module, "EXAMPLE_INPUTS", None)
     if not isinstance(inputs, dict):
         return [f"{path.name}: no module-level EXAMPLE_INPUTS dict (see rules/README.md)"]
     classes = module_classes(module)
-    for cls in classes:
-        if cls.__name__ not in inputs:
-            problems.append(f"{path.name}: class {cls.__name__} is missing from EXAMPLE_INPUTS")
+    instances = module_instances(module)
+    for name in [c.__name__ for c in classes] + list(instances):
+        if name not in inputs:
+            problems.append(f"{path.name}: {name} is missing from EXAMPLE_INPUTS")
     for name in inputs:
-        if name not in {c.__name__ for c in classes}:
-            problems.append(f"{path.name}: EXAMPLE_INPUTS names {name}, which is not an nn.Module class of the file")
+        if name not in {c.__name__ for c in classes} and name not in instances:
+            problems.append(f"{path.name}: EXAMPLE_INPUTS names {name}, which is not an nn.Module class or model of the file")
 
     verified: set[int] = set()
     filename = module.__file__
     # EXAMPLE_VARIANTS: more constructions of a class (keyword arguments), for layers only
     # another path builds (a layer bound again after an early return or in a branch)
     variants = getattr(module, "EXAMPLE_VARIANTS", {})
-    runs = [(cls, kwargs) for cls in classes if cls.__name__ in inputs for kwargs in [{}, *variants.get(cls.__name__, [])]]
-    for cls, kwargs in runs:
-        torch.manual_seed(0)
-        with ConstructionSites(filename) as built:
-            try:
-                model = cls(**kwargs)
-            except Exception as exc:  # noqa: BLE001 - report, do not hide
-                problems.append(f"{path.name}: {cls.__name__}() does not build with no arguments: {exc!r}")
-                continue
-        shapes = inputs[cls.__name__]
+    runs = [(cls.__name__, cls, kwargs) for cls in classes if cls.__name__ in inputs
+            for kwargs in [{}, *variants.get(cls.__name__, [])]]  # fmt: skip
+    runs += [(name, instance, None) for name, instance in instances.items() if name in inputs]
+    for model_name, built_from, kwargs in runs:
+        if isinstance(built_from, torch.nn.Module):  # built by the script's own code, at import
+            model, built = built_from, at_import
+        else:
+            cls = built_from
+            torch.manual_seed(0)
+            with ConstructionSites(filename) as built:
+                try:
+                    model = cls(**kwargs)
+                except Exception as exc:  # noqa: BLE001 - report, do not hide
+                    problems.append(f"{path.name}: {cls.__name__}() does not build with no arguments: {exc!r}")
+                    continue
+        shapes = inputs[model_name]
         if shapes is None:
             continue
         tracer = ConsumerTracer()
@@ -305,7 +329,7 @@ def _check_module(path: Path, module, expectations: dict[int, Expectation]) -> l
             with torch.no_grad(), tracer:
                 model(*args)
         except Exception as exc:  # noqa: BLE001
-            problems.append(f"{path.name}: {cls.__name__} forward on {shapes} failed: {exc!r}")
+            problems.append(f"{path.name}: {model_name} forward on {shapes} failed: {exc!r}")
             continue
         finally:
             for handle in handles:
@@ -316,24 +340,24 @@ def _check_module(path: Path, module, expectations: dict[int, Expectation]) -> l
             if not annotated:
                 where = ", ".join(map(str, lines)) or "outside this file"
                 problems.append(
-                    f"{path.name}: a {type(sub).__name__} in {cls.__name__} (built at line {where}) has no `expect: act=` annotation"
+                    f"{path.name}: a {type(sub).__name__} in {model_name} (built at line {where}) has no `expect: act=` annotation"
                 )
                 continue
             exp = expectations[annotated[0]]
-            if exp.class_name not in (None, cls.__name__):
+            if exp.class_name not in (None, model_name):
                 continue  # checked when its own class is the model being run
             verified.add(exp.line)
             want = exp.keys["act"]
             if want == "unknown":
                 continue
             if key not in tracer.ran:
-                problems.append(f"{path.name}:{exp.line}: layer never ran in {cls.__name__}.forward")
+                problems.append(f"{path.name}:{exp.line}: layer never ran in {model_name}.forward")
                 continue
             seen = tracer.consumers.get(key) or [("none", None)]
             acts = sorted({a for a, _ in seen})
             if acts != [want]:
                 problems.append(
-                    f"{path.name}:{exp.line}: annotated act={want}, but at run time in {cls.__name__} the output goes to {acts}"
+                    f"{path.name}:{exp.line}: annotated act={want}, but at run time in {model_name} the output goes to {acts}"
                 )
                 continue
             if "param" in exp.keys:
