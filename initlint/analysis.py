@@ -2822,6 +2822,8 @@ class Context:
         if isinstance(value, TransparentV):
             note_norm(flow, value.what)
             return flow
+        if isinstance(value, ClassRefV) and self.function_as_module(value) is not None:
+            return self.apply_module(self.function_as_module(value), flow, evidence)
         if isinstance(value, ChainV):
             if value.kind == "alt":
                 merged: set = set()
@@ -2858,7 +2860,20 @@ class Context:
             return ActV(activation, None, f"nn.{nn_name}")
         if nn_name in catalogue.TRANSPARENT_MODULES:
             return TransparentV(nn_name)
-        return UnknownV(ref.qualname)
+        return self.function_as_module(ref) or UnknownV(ref.qualname)
+
+    @staticmethod
+    def function_as_module(ref: ClassRefV) -> Optional[object]:
+        """`self.act = F.relu` / `act=torch.tanh`: a torch function called on the signal alone."""
+        fname = functional_name(ref.qualname)
+        if fname in catalogue.ACTIVATION_FUNCTIONS:
+            activation, _ = catalogue.ACTIVATION_FUNCTIONS[fname]
+            if activation == "prelu":
+                return None  # needs its weight argument
+            return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), f"{_short_ref(ref)} called on it")
+        if fname in catalogue.TRANSPARENT_FUNCTIONS:
+            return TransparentV(_short_ref(ref))
+        return None
 
     def apply_summary(self, summary: Summary, flow: Flow, what: str, extras: Optional[dict] = None) -> object:
         if not summary.done:  # DlaTree holding a DlaTree: its own summary is not known yet
@@ -3020,7 +3035,8 @@ class Context:
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
                 isinstance(option, (ConsumerV, FunctionRefV)) for _, option in callee.items)):  # fmt: skip
             return self.call_value(callee, call)
-        if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
+        if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)) or (
+                isinstance(callee, ClassRefV) and self.function_as_module(callee) is not None):  # fmt: skip
             return self.apply_to_args(callee, call, short_code(func))
         if self.is_local_model_output(func):
             return self.model_output(func, call)

@@ -805,3 +805,46 @@ def test_a_module_that_defines_call_instead_of_forward():
     )
     assert got[("Block", "fc")]["activation"] == "silu"
     assert got[("Net", "out")]["activation"] == "none"
+
+
+@pytest.mark.parametrize(
+    "first,second,want",
+    [
+        ("nn.ReLU(inplace=True)", "F.relu", "relu"),
+        ("nn.ReLU()", "torch.relu", "relu"),
+        ("nn.LeakyReLU(0.2)", "nn.LeakyReLU(negative_slope=0.2)", "leaky_relu"),
+        ("nn.ReLU()", "nn.GELU()", "unknown"),
+        ("nn.LeakyReLU(0.2)", "nn.LeakyReLU(0.1)", "unknown"),
+        ("nn.ReLU()", "F.relu6", "unknown"),
+    ],
+)
+def test_branches_on_a_config_flag_agree_or_are_unknown(first, second, want):
+    """Every branch reaching the same activation is that activation; different ones are unknown."""
+    source = f"""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self, cfg):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.g = nn.Linear(4, 4)
+                if cfg.a:
+                    self.act = {first}
+                elif cfg.b:
+                    self.act = {second}
+                else:
+                    self.act = {first}
+
+            def forward(self, x):
+                x = self.act(self.fc(x))
+                if self.training:
+                    return self.act(self.g(x))
+                return self.act(self.g(x)) if x.dim() else self.act(self.g(x))
+        """
+    got = rows(source)
+    assert got[("Net", "fc")]["activation"] == want
+    assert got[("Net", "g")]["activation"] == want
+    if want == "unknown":
+        assert "different things" in got[("Net", "fc")]["activation_evidence"]
