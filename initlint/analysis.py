@@ -234,6 +234,7 @@ class ClassRefV:
 
     qualname: str  # "torch.nn.ReLU" or "local:Bottleneck"
     evidence: str = ""
+    bound: tuple = ()  # arguments bound by functools.partial(cls, ...), given before the call's own
 
 
 @dataclass
@@ -815,6 +816,8 @@ class FileAnalysis:
         self.param_exits: dict = {}  # (class, param) -> ParamExitSite
         self.bindings: list = []  # (module value, class, param): a module passed to a constructor
         self.tuple_types: set[str] = set()  # namedtuple classes of this file (and their aliases)
+        self.module_aliases: dict = {}  # top-level name -> the class expression it names (None: bound otherwise)
+        self.resolving: set[str] = set()  # aliases being evaluated (`A = B; B = A` ends as unknown)
         self.variants: dict[str, list] = {}  # class name -> keys of its other definitions (if/else)
         # Filled by run(): once every class is summarised (their `contains` complete), and once
         # the init scan has found every class's init rules.
@@ -845,6 +848,11 @@ class FileAnalysis:
                 elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
                     value = small.value
                     name = small.targets[0].target.value
+                    # `Linear = nn.Linear`, `Conv = partial(nn.Conv2d, bias=False)`: a name for a class;
+                    # bound twice (or under a condition), it may be either: not an alias
+                    alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
+                        isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
+                    self.module_aliases[name] = value if alias and name not in self.module_aliases else None
                     if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
                         self.tuple_types.add(name)
                     elif isinstance(value, cst.Name) and value.value in self.tuple_types:
@@ -924,6 +932,9 @@ class FileAnalysis:
                             self.harmless_refs[arg.value.value] = self.harmless_refs.get(arg.value.value, 0) + 1
                 if callee in classes or callee in functions:
                     self.call_sites.setdefault(callee, []).append((node, fn))
+                elif _partial_of(node) in classes or _partial_of(node) in functions:
+                    # partial(Block, act_layer=nn.GELU): what it binds is passed to every Block it builds
+                    self.call_sites.setdefault(_partial_of(node), []).append((node, fn))
                 if callee in classes and not in_class:
                     self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
                 text = dotted(func) or ""
@@ -995,6 +1006,8 @@ class FileAnalysis:
             node = None
             # **kwargs may carry anything; like a default, we take what is written
             positional = [a for a in call.args if a.keyword is None and not a.star]
+            if _partial_of(call) == callee:
+                positional = positional[1:]
             if param in names and names.index(param) < len(positional):
                 node = positional[names.index(param)].value
             for arg in call.args:
@@ -1039,6 +1052,22 @@ class FileAnalysis:
                 return current, current.methods[name]
             current = self.local_base(current)
         return None
+
+    def container_kind(self, cls: ClassInfo, depth: int = 0) -> Optional[str]:
+        """"Sequential" / "ModuleList" / "ModuleDict" for a local subclass of one (class Seq(nn.Sequential))."""
+        for base in cls.bases:
+            name = torch_nn_name(base)
+            if name in ("Sequential", "ModuleList", "ModuleDict"):
+                return name
+            if base.startswith("local:") and base[6:] in self.classes and depth < 5:
+                found = self.container_kind(self.classes[base[6:]], depth + 1)
+                if found:
+                    return found
+        return None
+
+    def sequential_substitute(self, cls: ClassInfo) -> bool:
+        """A subclass of nn.Sequential that keeps its forward: its modules run in the order registered."""
+        return self.container_kind(cls) == "Sequential" and self.forward_of(cls) is None
 
     def forward_of(self, cls: ClassInfo) -> Optional[tuple[ClassInfo, cst.FunctionDef]]:
         """What calling an instance runs: a `__call__` of its own (which replaces nn.Module's,
@@ -1093,6 +1122,14 @@ class FileAnalysis:
         cls.summary = Summary(entry=input_site.outcomes, exits=frozenset(), input_site=input_site, done=False)
         self.build_class(cls)
         found = self.forward_of(cls)
+        if found is None and self.sequential_substitute(cls):
+            init = self.method(cls, "__init__")
+            ctx = Context(self, cls, init[1] if init else _EMPTY_FUNCTION, depth=0)
+            ctx.attrs = cls.attrs
+            chain = ChainV(registered_modules(cls.attrs), "sequential")
+            ctx.summarise_chain(chain)
+            cls.summary = chain.summary
+            return cls.summary
         if found is None:
             input_site.record("unknown", None, f"{cls.name} has no forward in this file")
             cls.summary.done = True
@@ -2311,6 +2348,9 @@ class Context:
                 return ClassRefV(f"local:{node.value}")
             if node.value in self.fa.functions:
                 return ClassRefV(f"func:{node.value}")
+            alias = self.module_alias(node.value)
+            if alias is not None:
+                return alias
             q = self.fa.imports.qualify(node)
             instance = self.transformers_activation_instance(q)
             if instance is not None:
@@ -2384,6 +2424,32 @@ class Context:
             return ("<literal>", node)
         return UnknownV(f"`{short_code(node)}`")
 
+    def register_container_items(self, kind: str, call: cst.Call) -> None:
+        args = [a for a in call.args if not (a.keyword is None and not a.star and dotted(a.value) == self.self_name)]
+        chain = self.build_container(kind, call.with_changes(args=args))
+        if any(key in ("<loop>", "<alt>") for key, _ in chain.items):
+            self.attrs["<items>"] = chain  # positions not known statically
+            for site in sites_in(chain):
+                site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
+            return
+        for index, (key, item) in enumerate(chain.items):
+            name = key if key not in (None, "*") else str(index)
+            self.attrs[name] = item
+            expr = f"{self.self_name}[{index}]" if key is None else None
+            self.name_sites(item, name, None, expr)
+
+    def module_alias(self, name: str) -> Optional[object]:
+        """The class a top-level alias names (`Linear = nn.Linear`), else None."""
+        value = self.fa.module_aliases.get(name)
+        if value is None or name in self.fa.resolving:
+            return None
+        self.fa.resolving.add(name)
+        try:
+            found = self.eval_module(value, bind_site=False)
+        finally:
+            self.fa.resolving.discard(name)
+        return found if isinstance(found, ClassRefV) else None
+
     def eval_module_call(self, call: cst.Call) -> object:
         func = call.func
         # list building inside constructors: layers.append(x), layers.extend([...])
@@ -2417,6 +2483,10 @@ class Context:
                         self.name_sites(value, key, None, f"{self.self_name}.{key}")
                 return NONE_V
         self.note_init_call(call)
+        if self.cls is not None and _is_super_init(func, self.self_name) and self.fa.container_kind(self.cls):
+            # class ConvBNReLU(nn.Sequential): super().__init__(conv, norm, act) registers 0, 1, 2
+            self.register_container_items(self.fa.container_kind(self.cls), call)
+            return NONE_V
         if isinstance(func, cst.Attribute) and func.attr.value in RETURNS_SELF | {"apply"} \
                 and isinstance(func.value, (cst.Call, cst.Name, cst.Attribute, cst.Subscript)) \
                 and dotted(func.value) != self.self_name:  # fmt: skip
@@ -2514,6 +2584,7 @@ class Context:
 
     def construct(self, ref: ClassRefV, call: cst.Call) -> object:
         q = ref.qualname
+        given = _with_bound(call, ref.bound)  # what the callee receives; `call` is what is reported
         if q.startswith("local:"):
             name = q[6:]
             cls = self.fa.classes.get(name)
@@ -2525,11 +2596,14 @@ class Context:
                 if "reset_parameters" in cls.methods:
                     site.subclass_init = f"{name} overrides reset_parameters"
                 return LayerV(site)
+            kind = self.fa.container_kind(cls)
+            if kind is not None and self.fa.method(cls, "__init__") is None and self.fa.forward_of(cls) is None:
+                return self.build_container(kind, given)  # class Seq(nn.Sequential): pass
             if self.cls is not None:
                 self.cls.contains.add(name)
             found = self.fa.method(cls, "__init__")
             if found is not None:
-                for param, value in self.call_args(found[1], call, skip_self=True).items():
+                for param, value in self.call_args(found[1], given, skip_self=True).items():
                     if isinstance(value, (ChainV, LayerV, InstV)):
                         self.fa.bindings.append((value, name, param))
             return InstV(name)
@@ -2540,9 +2614,9 @@ class Context:
             if nn_name in catalogue.ACTIVATION_MODULES:
                 activation, param_spec = catalogue.ACTIVATION_MODULES[nn_name]
                 if nn_name == "RReLU":
-                    param = self.rrelu_param(call, 0)
+                    param = self.rrelu_param(given, 0)
                 else:
-                    param = self.activation_param(call, param_spec, activation)
+                    param = self.activation_param(given, param_spec, activation)
                 return ActV(activation, param, f"nn.{nn_name}")
             if nn_name in catalogue.TRANSPARENT_MODULES:
                 return TransparentV(f"nn.{nn_name}")
@@ -2555,23 +2629,27 @@ class Context:
             return UnknownV(f"nn.{nn_name}")
         if q.endswith("OrderedDict") or q == "dict" or q == "list":
             return self.eval_plain_container(call)
-        if q in ("functools.partial", "partial") and call.args:
-            # partial(nn.Conv2d, kernel_size=1): still that class when called
+        if q in ("functools.partial", "partial") and call.args and call.args[0].keyword is None and not call.args[0].star:
+            # partial(nn.Conv2d, kernel_size=1): still that class when called, with those arguments first
             inner = self.eval_module(call.args[0].value, bind_site=False)
-            return inner if isinstance(inner, ClassRefV) else UnknownV(f"`{short_code(call, 50)}`")
+            if isinstance(inner, ParamV) and isinstance(inner.default, ClassRefV) and self.param_override(inner.name) is None:
+                inner = inner.default
+            if isinstance(inner, ClassRefV):
+                return dataclasses.replace(inner, bound=tuple(call.args[1:]) + inner.bound)
+            return UnknownV(f"`{short_code(call, 50)}`")
         if q.endswith(("Conv2dNormActivation", "Conv3dNormActivation", "Conv1dNormActivation", "ConvNormActivation")):
             return self.conv_norm_activation(call)
         if q.startswith("func:"):
-            return self.call_helper(q[5:], call)
+            return self.call_helper(q[5:], call, given=given)
         found = self.home.loader.lookup(self.fa, q) if self.home.loader is not None else None
         if self.cls is not None and self.fa is self.home:
             self.fa.builds.append((self.cls.name, q, call))
         if found is not None and found[0] == "function":  # a factory of another module (timm's create_conv2d)
-            value = self.call_helper(found[2], call, module=found[1])
+            value = self.call_helper(found[2], call, module=found[1], given=given)
             if not isinstance(value, UnknownV):
                 return value
         elif found is not None:  # a class of another module
-            return self.construct_foreign(found[1], found[1].classes[found[2]], call)
+            return self.construct_foreign(found[1], found[1].classes[found[2]], given)
         if self.cls is not None:
             self.cls.contains_unknown = True
         return UnknownV(f"`{short_code(call.func)}(...)`")
@@ -2692,8 +2770,10 @@ class Context:
                 flow = self.as_flow(self.apply_module(value, flow, f"next in {where}"))
         return flow
 
-    def call_helper(self, name: str, call: cst.Call, module: Optional[FileAnalysis] = None) -> object:
-        """Inline a function of this module (or of `module`, another module of the program)."""
+    def call_helper(self, name: str, call: cst.Call, module: Optional[FileAnalysis] = None,
+                    given: Optional[cst.Call] = None) -> object:  # fmt: skip
+        """Inline a function of this module (or of `module`, another module of the program);
+        `given`: the arguments it receives when they differ from the call's (a partial)."""
         owner = module or self.fa
         fn = owner.functions.get(name)
         if fn is None or self.depth >= MAX_INLINE_DEPTH:
@@ -2706,7 +2786,7 @@ class Context:
         ctx.conditional = self.conditional
         ctx.branches = self.branches
         ctx.attrs = {}
-        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call))
         ctx.run_block(fn.body)
         values = [v for v in ctx.returns]
         if not values:
@@ -2918,7 +2998,8 @@ class Context:
                 return NONE_V
             if node.value in self.fa.functions:
                 return FunctionRefV(node.value)
-            return OPAQUE
+            alias = self.module_alias(node.value)  # `act = F.gelu` at the top of the file
+            return alias if alias is not None else OPAQUE
         if kind is cst.Attribute:
             if dotted(node.value) == self.self_name:
                 return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
@@ -3424,6 +3505,61 @@ def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
     return isinstance(node, cst.Dict)
 
 
+_EMPTY_FUNCTION = cst.FunctionDef(name=cst.Name("__init__"), params=cst.Parameters(), body=cst.IndentedBlock(body=[]))
+
+
+def _is_super_init(func: cst.BaseExpression, self_name: str) -> bool:
+    """super().__init__ / super(X, self).__init__ / nn.Sequential.__init__ (called with self)."""
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+        return False
+    inner = func.value
+    return (isinstance(inner, cst.Call) and dotted(inner.func) == "super") or (
+        (dotted(inner) or "").rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"))  # fmt: skip
+
+
+def registered_modules(attrs: dict) -> list:
+    """A module's submodules in the order they were registered (what nn.Sequential.forward runs):
+    every attribute that may hold a module; plain values (numbers, flags, classes) do not run."""
+    items: list = []
+    for key, value in attrs.items():
+        if key == "<items>" and isinstance(value, ChainV):
+            items.extend(value.items)
+        elif _may_be_module(value):
+            items.append((key, value))
+    return items
+
+
+def _may_be_module(value: object) -> bool:
+    if isinstance(value, ChainV) and value.kind == "alt":
+        return any(_may_be_module(option) for _, option in value.items)
+    return not (isinstance(value, (ParamV, ClassRefV, FunctionRefV)) or value == NONE_V
+                or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
+
+
+def _partial_of(call: cst.Call) -> Optional[str]:
+    """X of `partial(X, ...)` / `functools.partial(X, ...)` when X is a plain name."""
+    if dotted(call.func) in ("partial", "functools.partial") and call.args and type(call.args[0].value) is cst.Name \
+            and call.args[0].keyword is None and not call.args[0].star:  # fmt: skip
+        return call.args[0].value.value
+    return None
+
+
+def _with_bound(call: cst.Call, bound: tuple) -> cst.Call:
+    """The call a partial object makes: its bound positionals first, its bound keywords unless
+    the call passes them again (for reading arguments only: the node is not in the tree)."""
+    if not bound:
+        return call
+    def plain(args):
+        return [a for a in args if a.keyword is None and not a.star]
+    given = {a.keyword.value for a in call.args if a.keyword is not None}
+    keywords = [a for a in bound if a.keyword is not None and a.keyword.value not in given]
+    keywords += [a for a in call.args if a.keyword is not None]
+    stars = [a for a in (*bound, *call.args) if a.star == "*"]
+    double = [a for a in (*bound, *call.args) if a.star == "**"]
+    args = plain(bound) + plain(call.args) + stars + keywords + double
+    return cst.Call(func=call.func, args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
+
+
 def _only_imports(stmt: cst.CSTNode) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and all(
         isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass)) or (
@@ -3708,7 +3844,10 @@ class InitScanner:
     def sites_for(ctx: Context, holder: cst.BaseExpression) -> list:
         """self.fc / self.body[0] / self.net.fc1 / conv (a local) / a loop variable over layers -> sites."""
         value = ctx.eval_module(holder, bind_site=False) if not isinstance(holder, cst.Subscript) else None
-        if isinstance(holder, cst.Subscript):
+        if isinstance(holder, cst.Subscript) and dotted(holder.value) == ctx.self_name:
+            position = _literal_index(holder)  # self[0] in a subclass of nn.Sequential
+            value = ctx.attrs.get(str(position)) if position is not None and position >= 0 else None
+        elif isinstance(holder, cst.Subscript):
             base = ctx.eval_module(holder.value, bind_site=False)
             if isinstance(base, ChainV):
                 # the element the fix names `self.model[0]`: every item up to it has a certain place

@@ -848,3 +848,82 @@ def test_branches_on_a_config_flag_agree_or_are_unknown(first, second, want):
     assert got[("Net", "g")]["activation"] == want
     if want == "unknown":
         assert "different things" in got[("Net", "fc")]["activation_evidence"]
+
+
+def test_partial_keeps_its_bound_arguments_and_aliases_name_classes():
+    """partial(nn.LeakyReLU, negative_slope=0.2)() has slope 0.2 (not torch's 0.01); a call
+    may pass the slope again; `Linear = nn.Linear` and `NoBias = partial(...)` at the top of the
+    file are layers; partial(Block, act_layer=nn.GELU) passes GELU to Block."""
+    source = """
+        import functools
+        from functools import partial
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        Linear = nn.Linear
+        NoBias = functools.partial(nn.Linear, bias=False)
+        Leaky = partial(nn.LeakyReLU, negative_slope=0.2)
+        gelu = F.gelu
+
+        class Block(nn.Module):
+            def __init__(self, dim=4, act_layer=nn.ReLU):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+                self.act = act_layer()
+
+            def forward(self, x):
+                return self.act(self.fc(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Linear(4, 4)
+                self.act_a = Leaky()
+                self.b = NoBias(4, 4)
+                self.act_b = Leaky(negative_slope=0.1)
+                self.c = nn.Linear(4, 4)
+                self.blk = partial(Block, act_layer=nn.GELU)(4)
+
+            def forward(self, x):
+                x = self.act_b(self.b(self.act_a(self.a(x))))
+                return self.blk(gelu(self.c(x)))
+        """
+    got = {name: (row["activation"], row["activation_param"]) for (_, name), row in rows(source).items()}
+    assert got["a"] == ("leaky_relu", 0.2)
+    assert got["b"] == ("leaky_relu", 0.1)
+    assert got["c"] == ("gelu", None)
+    assert got["fc"][0] == "unknown"  # GELU through the partial, ReLU by default elsewhere
+
+
+def test_subclasses_of_sequential_without_a_forward_run_their_modules_in_order():
+    got = rows(
+        """
+        import torch.nn as nn
+
+        class Seq(nn.Sequential):
+            pass
+
+        class ConvBNAct(nn.Sequential):
+            def __init__(self, cin=3, cout=8, norm_layer=None):
+                super(ConvBNAct, self).__init__(nn.Conv2d(cin, cout, 3), nn.BatchNorm2d(cout), nn.SiLU())
+                self.out_channels = cout
+
+        class NormLast(nn.Sequential):
+            def __init__(self, norm_layer=None):
+                super().__init__(nn.Conv2d(3, 3, 1))
+                self.norm = norm_layer(3)
+                self.act = nn.ReLU()
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stem = ConvBNAct(3, 8)
+                self.body = Seq(nn.Linear(8, 8), nn.Tanh())
+
+            def forward(self, x):
+                return self.body(self.stem(x))
+        """
+    )
+    assert got[("ConvBNAct", "0")]["activation"] == "silu"
+    assert got[("Net", "body.0")]["activation"] == "tanh"
+    assert got[("NormLast", "0")]["activation"] == "unknown"  # a module built by a parameter comes first
