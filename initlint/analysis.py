@@ -106,6 +106,7 @@ class Site:
     feeds: set = field(default_factory=set)  # layers its output (after its activation) goes into
     inputs: set = field(default_factory=set)  # what flows into it (sites, module inputs, activation outputs)
     added_to: set = field(default_factory=set)  # what its output is added to (x + branch(x): x's)
+    split_by: Optional[str] = None  # `.chunk()` and the like divided its output into parts
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -1625,7 +1626,7 @@ class FileAnalysis:
         return ["unknown", short_code(node, 60)]
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
-        activation, param, evidence = resolve_outcomes(site.outcomes)
+        activation, param, evidence = resolve_outcomes(site.outcomes, site.split_by)
         init = site.init_state or ("explicit" if site.explicit_init else "default")
         init_evidence = site.init_evidence
         if site.explicit_init is not None and not init_evidence:
@@ -1811,7 +1812,7 @@ def _type_matches(site: "Site", types: frozenset) -> bool:
     return catalogue.init_types_match(site.layer_type, site.local_class, types)
 
 
-def resolve_outcomes(outcomes: list) -> tuple[str, Optional[float], str]:
+def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[str, Optional[float], str]:
     if not outcomes:
         return "unknown", None, "its output is not followed anywhere in this file"
     distinct = {}
@@ -1823,6 +1824,8 @@ def resolve_outcomes(outcomes: list) -> tuple[str, Optional[float], str]:
     if all(a == "unknown" for a, _ in distinct):
         return "unknown", None, next(iter(distinct.values()))
     names = sorted({catalogue.display_name(a, p) for a, p in distinct})
+    if split_by:  # GLU, GEGLU, SwiGLU: a gated half and an activated half; no gain is right for both
+        return "unknown", None, f"its output is split by {split_by} and the parts meet different ops: " + ", ".join(names)
     return "unknown", None, "followed by different things in different uses: " + ", ".join(names)
 
 
@@ -2203,6 +2206,11 @@ class Context:
             if isinstance(value, TupleV) and not starred and len(value.items) == len(target.elements):
                 for element, item in zip(target.elements, value.items):
                     self.assign(element.value, item, value_node)
+                return
+            if type(value) is Flow and value.sites:
+                # `a, b = h.chunk(2, -1)` / `q, k, v = qkv.unbind(0)`: each part holds the layer's values
+                for element in target.elements:
+                    self.assign(element.value, value, value_node)
                 return
             for element in target.elements:
                 if isinstance(element.value, cst.Name):
@@ -3344,6 +3352,11 @@ class Context:
                 param = self.activation_param(call, (spec[0], spec[1] - 1) if spec else None, activation)
             self.consume(receiver, activation, param, f".{method}() in forward")
             return activated(receiver)
+        if method in catalogue.SPLIT_FUNCTIONS:  # each part is followed on its own where it goes
+            self.note_split(receiver, f".{method}()")
+            for arg in call.args:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"argument of .{method}()")
+            return receiver
         if method in catalogue.TRANSPARENT_FUNCTIONS:
             for arg in call.args:
                 extra = self.as_flow(self.eval_flow(arg.value))
@@ -3358,6 +3371,12 @@ class Context:
             return head_part(receiver)
         return OPAQUE
 
+    @staticmethod
+    def note_split(flow: Flow, how: str) -> None:
+        for site in flow.sites:
+            if isinstance(site, Site):
+                site.split_by = site.split_by or how
+
     def functional(self, fname: str, call: cst.Call, args: list) -> object:
         inputs = [self.as_flow(self.eval_flow(a.value)) for a in args]
         first = inputs[0] if inputs else OPAQUE
@@ -3371,8 +3390,11 @@ class Context:
             for other in inputs[1:]:
                 self.consume(other, "none", None, f"argument of {fname}")
             return activated(first)
-        if fname in catalogue.TRANSPARENT_FUNCTIONS:
-            note_norm(first, fname)
+        if fname in catalogue.SPLIT_FUNCTIONS:
+            self.note_split(first, f"{_functional_prefix(call)}{fname}")
+        if fname in catalogue.TRANSPARENT_FUNCTIONS or fname in catalogue.SPLIT_FUNCTIONS:
+            if fname in catalogue.TRANSPARENT_FUNCTIONS:
+                note_norm(first, fname)
             if fname == "add":
                 note_residual(*inputs)
                 merged: set = set()

@@ -376,6 +376,12 @@ ELEMENTWISE_FUNCTIONS = frozenset(
     }
 )  # fmt: skip
 
+# Tensor methods / torch functions that divide a tensor into parts (`a, b = proj(x).chunk(2, -1)`):
+# the static analysis follows each part on its own, so a layer whose parts meet different ops
+# (GLU variants: `a * F.gelu(b)`) is unknown; the catalogue has no gain for a gated half.
+# Not transparent for the runtime tracer, which reports the split itself as the consumer.
+SPLIT_FUNCTIONS = frozenset({"chunk", "split", "unbind", "tensor_split", "split_with_sizes", "hsplit", "vsplit"})
+
 # Module classes (nn.X) that are activations, with the constructor argument that carries
 # their parameter (name, position).
 ACTIVATION_MODULES: dict[str, tuple[str, Optional[tuple[str, int]]]] = {

@@ -927,3 +927,38 @@ def test_subclasses_of_sequential_without_a_forward_run_their_modules_in_order()
     assert got[("ConvBNAct", "0")]["activation"] == "silu"
     assert got[("Net", "body.0")]["activation"] == "tanh"
     assert got[("NormLast", "0")]["activation"] == "unknown"  # a module built by a parameter comes first
+
+
+def test_the_parts_of_a_split_output_are_followed_on_their_own():
+    """GLU halves: a gate and an activated half are unknown (no gain for a gated unit); parts
+    that all meet one activation are that activation; q, k, v into matmuls stay none."""
+    got = rows(
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(4, 8)
+                self.both = nn.Linear(4, 8)
+                self.qkv = nn.Linear(4, 12)
+                self.parts = nn.Linear(4, 12)
+
+            def forward(self, x):
+                a, b = self.proj(x).chunk(2, dim=-1)
+                h = a * F.gelu(b)
+                c, d = torch.chunk(self.both(x), 2, -1)
+                h = h + F.silu(c) + F.silu(d)
+                q, k, v = self.qkv(x).unbind(-1)
+                att = (q @ k.transpose(-2, -1)) @ v
+                first, *rest = self.parts(x).split(4, dim=-1)
+                return h + att + F.relu(first) + torch.cat(rest, -1)
+        """
+    )
+    assert got[("Net", "proj")]["activation"] == "unknown"
+    assert "split by .chunk()" in got[("Net", "proj")]["activation_evidence"]
+    assert got[("Net", "both")]["activation"] == "silu"
+    assert got[("Net", "qkv")]["activation"] == "none"
+    assert got[("Net", "parts")]["activation"] == "unknown"  # ReLU for one part, a cat for the rest

@@ -103,7 +103,8 @@ def parse_expectations(source: str) -> dict[int, Expectation]:
 # --------------------------------------------------------------------------- tracing
 
 LAYER_TYPES = frozenset(catalogue.LAYER_TYPES)
-TRANSPARENT = frozenset(catalogue.TRANSPARENT_FUNCTIONS)
+# The parts of a split (`a, b = h.chunk(2, -1)`) are followed on their own, as the static analysis does.
+TRANSPARENT = frozenset(catalogue.TRANSPARENT_FUNCTIONS) | catalogue.SPLIT_FUNCTIONS
 _RUNTIME_ALIASES = {"log_sigmoid": "logsigmoid", "__iadd__": "add_", "__add__": "add", "__radd__": "add"}
 
 
