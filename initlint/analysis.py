@@ -3021,6 +3021,9 @@ class Context:
         if kind is cst.Call:
             return self.flow_call(node)
         if kind is cst.BinaryOperation:
+            written_out = self.written_out_activation(node)
+            if written_out is not None:
+                return written_out
             left = self.as_flow(self.eval_flow(node.left))
             right = self.as_flow(self.eval_flow(node.right))
             if isinstance(node.operator, cst.Add):
@@ -3069,6 +3072,9 @@ class Context:
         return OPAQUE
 
     def flow_call(self, call: cst.Call) -> object:
+        written_out = self.written_out_activation(call)
+        if written_out is not None:
+            return written_out
         func = call.func
         args = [a for a in call.args if a.keyword is None]
         # self.method(...) inlined; self.layer(x) applies a module
@@ -3137,6 +3143,69 @@ class Context:
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
         return self.unknown_call(call, short_code(func))
+
+    def written_out_activation(self, node: cst.BaseExpression) -> Optional[Flow]:
+        """An activation written in tensor arithmetic: `x * torch.sigmoid(x)` (SiLU),
+        `x * torch.tanh(F.softplus(x))` (Mish), `F.relu(x) ** 2` / `torch.square(torch.relu(x))`
+        (squared ReLU). Recorded as that activation on the operand's layers; else None.
+        SiLU and Mish name their operand twice: only a plain name is surely the same tensor."""
+        found = self.match_written_out(node)
+        if found is None:
+            return None
+        activation, operand = found
+        flow = self.as_flow(self.eval_flow(operand))
+        name = catalogue.display_name(activation)
+        self.consume(flow, activation, None, f"`{short_code(node, 60)}` in forward ({name} written out)")
+        return activated(flow)
+
+    def match_written_out(self, node: cst.BaseExpression) -> Optional[tuple[str, cst.BaseExpression]]:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+            for x, other in ((node.left, node.right), (node.right, node.left)):
+                if not isinstance(x, cst.Name):
+                    continue
+                outer = self.unary_op(other)
+                if outer is None or not (isinstance(outer[1], cst.Name) or outer[0] == "tanh"):
+                    continue
+                if outer[0] in ("sigmoid", "expit") and dotted(outer[1]) == x.value:
+                    return "silu", x
+                inner = self.unary_op(outer[1]) if outer[0] == "tanh" else None
+                if inner is not None and inner[0] == "softplus" and dotted(inner[1]) == x.value:
+                    return "mish", x
+            return None
+        squared = None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power) and literal_number(node.right) == 2:
+            squared = node.left
+        elif isinstance(node, cst.Call):
+            op = self.unary_op(node, allow_exponent=True)
+            if op is not None and (op[0] == "square" or (op[0] in ("pow", "pow_") and op[2] == 2)):
+                squared = op[1]
+        inner = self.unary_op(squared) if squared is not None else None
+        if inner is not None and inner[0] in ("relu", "relu_"):
+            return "squared_relu", inner[1]
+        return None
+
+    def unary_op(self, node: cst.BaseExpression, allow_exponent: bool = False) -> Optional[tuple]:
+        """(name, operand, exponent) for `torch.f(x)` / `F.f(x)` / `x.f()` with no other argument
+        that changes values (`inplace=` aside; `pow` takes its exponent when allowed)."""
+        if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+            return None
+        values = [a for a in node.args if not (a.keyword is not None and a.keyword.value == "inplace")]
+        func = node.func
+        q = self.fa.imports.qualify(func)
+        fname = functional_name(q)
+        if fname is not None:
+            operand, rest = (values[0].value, values[1:]) if values and values[0].keyword is None else (None, values)
+        elif isinstance(func, cst.Attribute) and q is None:
+            fname, operand, rest = func.attr.value, func.value, values
+        else:
+            return None
+        if operand is None:
+            return None
+        exponent = None
+        if allow_exponent and fname in ("pow", "pow_") and len(rest) == 1:
+            exponent = literal_number(rest[0].value)
+            rest = []
+        return (fname, operand, exponent) if not rest else None
 
     def transformers_call(self, call: cst.Call, q: Optional[str], args: list) -> Optional[object]:
         """A call of one of transformers' own helpers this analysis knows, in forward; else None."""

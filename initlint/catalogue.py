@@ -56,7 +56,7 @@ TORCH_GAIN_NAMES = frozenset(
 VOCABULARY = (
     "relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "selu", "celu", "gelu",
     "silu", "mish", "hardswish", "hardsigmoid", "tanh", "sigmoid", "softplus",
-    "softsign", "hardtanh", "logsigmoid", "softmax", "none", "unknown",
+    "softsign", "hardtanh", "logsigmoid", "squared_relu", "softmax", "none", "unknown",
 )  # fmt: skip
 
 
@@ -87,6 +87,9 @@ _FUNCTIONS: dict[str, Callable[[float], float]] = {
     "logsigmoid": lambda z: -_softplus(-z),
     "tanh": math.tanh,
     "relu": lambda z: max(z, 0.0),
+    # relu(z)^2 (Primer, nanoGPT-style MLPs), written out in tensor code: E[relu(z)^4] = 3/2,
+    # g = sqrt(2/3); homogeneous of degree 2, so its right gain depends on the input scale
+    "squared_relu": lambda z: max(z, 0.0) ** 2,
 }
 # Kinks of the piecewise activations, so the quadrature needs no smoothness across them.
 _BREAKPOINTS = (-3.0, -1.0, 0.0, 1.0, 3.0)
@@ -232,6 +235,7 @@ FAMILY = {
     "elu": "smooth",
     "celu": "smooth",
     "softplus": "smooth",
+    "squared_relu": "smooth",
     "softmax": "none",
     "none": "none",
     "unknown": "unknown",
@@ -249,6 +253,7 @@ _DISPLAY = {
     "elu": "ELU", "selu": "SELU", "celu": "CELU", "gelu": "GELU", "silu": "SiLU", "mish": "Mish",
     "hardswish": "Hardswish", "hardsigmoid": "Hardsigmoid", "tanh": "Tanh", "sigmoid": "Sigmoid",
     "softplus": "Softplus", "softsign": "Softsign", "hardtanh": "Hardtanh", "logsigmoid": "LogSigmoid",
+    "squared_relu": "SquaredReLU",
     "softmax": "Softmax", "none": "no activation", "unknown": "unknown",
 }  # fmt: skip
 
@@ -286,6 +291,12 @@ def recommend(activation: str, param: Optional[float] = None) -> Optional[Recomm
         why = f"{display_name(activation)} gain 1/sqrt(E[phi(z)^2]), z~N(0,1)"
         return Recommendation(activation, gain, "linear", None, gain, False, why)
     return None
+
+
+def he_is_defensible(activation: str) -> bool:
+    """Whether He's sqrt(2) is a defensible stand-in for the activation's own gain: the
+    ReLU-like smooth ones (ReLU far from zero), not squared ReLU (quadratic, gain sqrt(2/3))."""
+    return FAMILY.get(activation) == "smooth" and activation != "squared_relu"
 
 
 def gain_of_init(

@@ -962,3 +962,42 @@ def test_the_parts_of_a_split_output_are_followed_on_their_own():
     assert got[("Net", "both")]["activation"] == "silu"
     assert got[("Net", "qkv")]["activation"] == "none"
     assert got[("Net", "parts")]["activation"] == "unknown"  # ReLU for one part, a cat for the rest
+
+
+@pytest.mark.parametrize(
+    "expression,want",
+    [
+        ("h * torch.sigmoid(h)", "silu"),
+        ("torch.sigmoid(h) * h", "silu"),
+        ("h * h.sigmoid()", "silu"),
+        ("h * torch.tanh(F.softplus(h))", "mish"),
+        ("F.relu(h) ** 2", "squared_relu"),
+        ("torch.square(torch.relu(h))", "squared_relu"),
+        ("h.relu().pow(2)", "squared_relu"),
+        ("torch.relu(h).square()", "squared_relu"),
+        ("h * torch.sigmoid(1.702 * h)", "none"),  # the sigmoid GELU approximation: not catalogued
+        ("F.relu(h) ** 3", "relu"),  # the cube comes after the ReLU
+        ("h * torch.sigmoid(g)", "none"),  # gated by another tensor: a product
+        ("h * torch.tanh(F.softplus(h, beta=2))", "unknown"),
+    ],
+)
+def test_activations_written_out_in_tensor_arithmetic(expression, want):
+    got = rows(
+        f"""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+            def forward(self, x, g):
+                h = self.fc(x)
+                return {expression}
+        """
+    )[("Net", "fc")]
+    assert got["activation"] == want, got["activation_evidence"]
+    if want in ("silu", "mish", "squared_relu"):
+        assert "written out" in got["activation_evidence"]

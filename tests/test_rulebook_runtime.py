@@ -145,6 +145,17 @@ def classify(name: str, args, kwargs) -> tuple[str, Optional[float]]:
     return act, (float(param) if param is not None else None)
 
 
+# Activations written in tensor arithmetic (`x * torch.sigmoid(x)`), recognised by value: an
+# op's result that equals one of these applied to a layer's output is that activation, and the
+# ops that computed it (sigmoid, mul) are not separate consumers.
+WRITTEN_OUT = {
+    "silu": lambda z: torch.nn.functional.silu(z),
+    "mish": lambda z: torch.nn.functional.mish(z),
+    "squared_relu": lambda z: torch.relu(z) ** 2,
+}
+WRITTEN_OUT_DEPTH = 3  # ops from the layer's output to the result
+
+
 class ConsumerTracer(TorchFunctionMode):
     """Records which op first takes each Conv/Linear output, through transparent ops."""
 
@@ -153,12 +164,52 @@ class ConsumerTracer(TorchFunctionMode):
         self.tags: dict[int, tuple[object, frozenset]] = {}  # id(tensor) -> (tensor, layer keys)
         self.consumers: dict[int, list[tuple[str, Optional[float]]]] = defaultdict(list)
         self.ran: set[int] = set()
+        self.outputs: dict[int, object] = {}  # layer key -> a copy of its (last) output
+        # id(result) -> (result, {layer key: consumer indices that computed it}, depth)
+        self.derived: dict[int, tuple[object, dict, int]] = {}
+        self.written_out: dict[int, tuple[str, set]] = {}  # layer key -> (activation, absorbed indices)
 
     def mark(self, key: int, output) -> None:
         self.ran.add(key)
+        if isinstance(output, torch.Tensor):
+            self.outputs[key] = output.detach().clone()
         for t in tree_flatten(output)[0]:
             if isinstance(t, torch.Tensor):
                 self._add(t, frozenset({key}))
+
+    def seen_by(self, key: int) -> list:
+        """What consumed the layer's output, with a written-out activation as one consumer."""
+        found = self.consumers.get(key, [])
+        if key not in self.written_out:
+            return found
+        activation, absorbed = self.written_out[key]
+        return [c for i, c in enumerate(found) if i not in absorbed] + [(activation, None)]
+
+    def _derive(self, values, recorded: dict, outs: list) -> None:
+        """Follow the results of non-transparent ops a few steps, to see an activation written out."""
+        origin: dict = {key: set(indices) for key, indices in recorded.items()}
+        depth = 0
+        for t in values:
+            if isinstance(t, torch.Tensor):
+                tag = self.tags.get(id(t))
+                if tag is not None and tag[0] is t:
+                    continue  # a layer's output: what led to it is another layer's story
+                entry = self.derived.get(id(t))
+                if entry is not None and entry[0] is t:
+                    depth = max(depth, entry[2])
+                    for key, indices in entry[1].items():
+                        origin.setdefault(key, set()).update(indices)
+        if not origin or depth >= WRITTEN_OUT_DEPTH:
+            return
+        for out in outs:
+            for key, indices in origin.items():
+                z = self.outputs.get(key)
+                if z is None or out.shape != z.shape or not out.dtype.is_floating_point:
+                    continue
+                for activation, fn in WRITTEN_OUT.items():
+                    if torch.allclose(out.detach(), fn(z), rtol=1e-4, atol=1e-6):
+                        self.written_out[key] = (activation, indices)
+            self.derived[id(out)] = (out, origin, depth + 1)
 
     def _add(self, t, keys: frozenset) -> None:
         old = self.tags.get(id(t))
@@ -180,6 +231,9 @@ class ConsumerTracer(TorchFunctionMode):
         out = func(*args, **kwargs)
         keys = self._keys_of(tree_flatten((args, kwargs))[0])
         if not keys:
+            outs = [t for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor)]
+            if outs and self.derived:  # `torch.relu(z) ** 2`: the square takes the relu's result
+                self._derive(tree_flatten((args, kwargs))[0], {}, outs)
             return out
         outs = [t for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor)]
         if not outs:  # size(), dim(), .shape: reading metadata consumes nothing
@@ -190,12 +244,15 @@ class ConsumerTracer(TorchFunctionMode):
                 self._add(t, keys)
             return out
         act = classify(name, args, kwargs)
+        recorded: dict = {}
         for key in keys:
+            recorded[key] = {len(self.consumers[key])}
             self.consumers[key].append(act)
         for t in outs:  # an in-place activation returns its input: no longer the layer's output
             entry = self.tags.get(id(t))
             if entry is not None and entry[0] is t:
                 del self.tags[id(t)]
+        self._derive(tree_flatten((args, kwargs))[0], recorded, outs)
         return out
 
 
@@ -354,7 +411,7 @@ def _check_module(path: Path, module, expectations: dict[int, Expectation], at_i
             if key not in tracer.ran:
                 problems.append(f"{path.name}:{exp.line}: layer never ran in {model_name}.forward")
                 continue
-            seen = tracer.consumers.get(key) or [("none", None)]
+            seen = tracer.seen_by(key) or [("none", None)]
             acts = sorted({a for a, _ in seen})
             if acts != [want]:
                 problems.append(
@@ -501,3 +558,35 @@ def test_examples_model_builds_and_runs() -> None:
         assert out.shape[0] == 2
     finally:
         sys.modules.pop(module.__name__, None)
+
+
+def test_tracer_sees_activations_written_out() -> None:
+    """SiLU, Mish and squared ReLU written in tensor arithmetic are recognised by value; a
+    look-alike (the sigmoid GELU approximation) and a gate from another tensor are not."""
+    nn = torch.nn
+    F = torch.nn.functional
+
+    class Probe(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b, self.c, self.d, self.e = (nn.Linear(4, 4) for _ in range(5))
+
+        def forward(self, x):
+            a = self.a(x)
+            h = a * torch.sigmoid(a)
+            b = self.b(h)
+            h = b * torch.tanh(F.softplus(b))
+            h = F.relu(self.c(h)) ** 2
+            d = self.d(h)
+            h = d * torch.sigmoid(1.702 * d)
+            return h * torch.sigmoid(self.e(h))
+
+    model = Probe().eval()
+    tracer = ConsumerTracer()
+    for m in model.modules():
+        if type(m).__name__ in LAYER_TYPES:
+            m.register_forward_hook(lambda mod, i, o, key=id(m): tracer.mark(key, o))
+    with torch.no_grad(), tracer:
+        model(torch.randn(8, 4))
+    got = {n: sorted({a for a, _ in tracer.seen_by(id(m))}) for n, m in model.named_children()}
+    assert got == {"a": ["silu"], "b": ["mish"], "c": ["squared_relu"], "d": ["none"], "e": ["sigmoid"]}

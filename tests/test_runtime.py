@@ -717,3 +717,22 @@ def test_example_inputs_as_keywords(method):
     report = verify(KeywordInputs(), {"x": X16, "scale": 2.0}, method=method, static=False)
     assert [name for name, _ in report.signal] == ["fc"]
     assert report.layers[0].activation == "none"  # a product sits between the layer and tanh
+
+
+def test_squared_relu_has_its_own_second_moment_gain():
+    """relu(z)^2: E[relu(z)^4] = E[z^4] / 2 = 3/2, so g = sqrt(2/3), not ReLU's sqrt(2). The
+    quadrature agrees with the closed form and with torch: a layer on that gain, fed
+    relu(h)^2 of unit-variance h, gives unit-variance pre-activations."""
+    gain = catalogue.recommend("squared_relu").gain
+    assert gain == pytest.approx(math.sqrt(2 / 3), rel=1e-7)
+    assert catalogue.recommend("relu").gain == pytest.approx(math.sqrt(2))
+    generator = torch.Generator().manual_seed(0)
+    z = torch.randn(4_000_000, generator=generator, dtype=torch.float64)
+    assert float((torch.relu(z) ** 4).mean()) == pytest.approx(1.5, rel=0.01)
+    fan_in = 512
+    h = torch.randn(4096, fan_in, generator=generator, dtype=torch.float64)
+    weight = torch.empty(fan_in, fan_in, dtype=torch.float64)
+    nn.init.kaiming_uniform_(weight, nonlinearity="linear", generator=generator)
+    weight.mul_(gain)
+    out = (torch.relu(h) ** 2) @ weight.t()
+    assert float(out.var()) == pytest.approx(1.0, rel=0.05)

@@ -38,4 +38,4 @@ class Generator(nn.Module):
         return img.view(img.size(0), *IMG_SHAPE)
 
 
-EXAMPLE_INPUTS = {"Generator": ((4, LATENT_DIM),)}
+EXAMPLE_INPUTS = {"Generator": ((4, 16),)}
