@@ -9,7 +9,9 @@ From a layer's output the signal passes through what catalogue calls transparent
 dropout, pooling, reshapes, residual adds) to the first activation; any other consumer
 (matmul, a product with another branch, cat, attention, another layer) or the model output
 means "none"; consumers that disagree mean "unknown". Consumers whose result never reaches
-the model output (an `if x.sum() > 0` test, logging) are ignored.
+the model output (an `if x.sum() > 0` test, logging) are ignored. As in the static analysis,
+the parts of a split (`chunk`, `split`, `unbind`) are followed on their own, and SiLU, Mish and
+squared ReLU written in tensor arithmetic (`x * torch.sigmoid(x)`) count as those activations.
 """
 
 from __future__ import annotations
@@ -71,8 +73,35 @@ class Graph:
             self.layer_calls.setdefault(node.layer, []).append(node)
         return node
 
+    def written_out(self) -> None:
+        """Activations written in tensor arithmetic, as the static analysis reads them: N's
+        consumers `sigmoid(N)` and `N * that` are SiLU; `softplus(N)` -> `tanh` -> `N * that`
+        is Mish; `relu(N)` squared (`** 2`, `square`) is squared ReLU. The composite's last op
+        becomes the activation and the ops inside it stop being consumers of N."""
+        for node in self.nodes:
+            for first in list(node.consumers):
+                chain = [first]
+                while len(chain) < 3 and len(chain[-1].consumers) == 1:
+                    chain.append(chain[-1].consumers[0])
+                names = [step.label for step in chain]
+                last = None
+                if names[:2] == ["sigmoid()", "mul()"] and chain[1] in node.consumers:
+                    last, activation = chain[1], "silu"
+                elif names[:3] == ["softplus()", "tanh()", "mul()"] and chain[2] in node.consumers:
+                    last, activation = chain[2], "mish"
+                elif first.activation in ("relu",) and names[1:2] == ["square()"]:
+                    last, activation = chain[1], "squared_relu"
+                if last is None:
+                    continue
+                last.kind, last.activation, last.param = ACTIVATION, activation, None
+                last.label = f"{activation} written out"
+                node.consumers.remove(first)
+                if last not in node.consumers:
+                    node.consumers.append(last)
+
     def activations(self) -> dict[str, tuple[str, Optional[float], str]]:
         """layer name -> (activation, param, evidence) for every layer that was called."""
+        self.written_out()
         live: dict[Node, bool] = {}
         for node in reversed(self.nodes):
             live[node] = node.is_output or any(live[c] for c in node.consumers)
@@ -159,6 +188,13 @@ def _module_param(module: nn.Module, activation: str, spec: Optional[tuple[str, 
     return catalogue.DEFAULT_PARAM.get(activation)
 
 
+def op_label(name: str, args: tuple, value_of: Callable[[Any], Any]) -> str:
+    """How a node is labelled: `x ** 2` / `x.pow(2)` as `square()`, which written_out reads."""
+    if name in ("pow", "pow_") and len(args) > 1 and value_of(args[1]) == 2:
+        name = "square"
+    return f"{name}()"
+
+
 def function_name(func: Any) -> str:
     """torch's name for a function or tensor method, in catalogue's spelling (`__iadd__` -> `add_`)."""
     if isinstance(func, str):
@@ -177,6 +213,8 @@ def function_name(func: Any) -> str:
 def function_role(
     name: str, args: tuple, kwargs: dict, value_of: Callable[[Any], Any]
 ) -> tuple[str, Optional[str], Optional[float]]:
+    if name in catalogue.SPLIT_FUNCTIONS:  # each part is followed on its own, as the static analysis does
+        return TRANSPARENT, None, None
     if name in catalogue.ACTIVATION_FUNCTIONS:
         activation, spec = catalogue.ACTIVATION_FUNCTIONS[name]
         return ACTIVATION, activation, _function_param(activation, spec, args, kwargs, value_of)
@@ -281,11 +319,11 @@ def graph_from_fx(model: nn.Module) -> Graph:
             name = function_name(n.target)
             if name in _METADATA or (n.all_input_nodes and not inputs):
                 continue  # shape arithmetic, not signal
-            if name == "getitem" and inputs and inputs[0].tuple_output:
+            if name == "getitem" and inputs and (inputs[0].tuple_output or inputs[0].label.rstrip("()") in catalogue.SPLIT_FUNCTIONS):
                 node = Node(TRANSPARENT, f"{inputs[0].label}[{n.args[1]}]")
             else:
                 kind, activation, param = function_role(name, n.args, n.kwargs, value_of)
-                node = Node(kind, f"{name}()", activation, param)
+                node = Node(kind, op_label(name, n.args, value_of), activation, param)
             mutates = name.endswith("_") and not name.startswith("_")  # relu_, add_ (x += y is add_)
         node_of[n] = graph.add(node, inputs)
         if mutates and n.args and isinstance(n.args[0], fx.Node):
@@ -342,7 +380,7 @@ class _Recorder(TorchFunctionMode):
         try:
             name = function_name(func)
             kind, activation, param = function_role(name, args, kwargs, lambda v: v)
-            self.produced(self.graph.add(Node(kind, f"{name}()", activation, param), inputs), result)
+            self.produced(self.graph.add(Node(kind, op_label(name, args, lambda v: v), activation, param), inputs), result)
         finally:
             self.inside -= 1
         return result
