@@ -594,10 +594,12 @@ def _module_name(node: Union[cst.Attribute, cst.Name, cst.ImportFrom]) -> str:
 
 
 class Imports:
-    """Local names -> qualified names, from the file's own import statements."""
+    """Local names -> qualified names, from the file's own import statements. Relative imports
+    resolve to absolute names when the file's package is known (`package`), else stay relative."""
 
-    def __init__(self) -> None:
+    def __init__(self, package: Optional[list] = None) -> None:
         self.names: dict[str, str] = {}
+        self.package = package
 
     def add(self, stmt: cst.BaseSmallStatement) -> None:
         if isinstance(stmt, cst.Import):
@@ -610,6 +612,10 @@ class Imports:
                     self.names[top] = top
         elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
             base = _module_name(stmt)
+            if stmt.relative and self.package is not None and len(stmt.relative) <= len(self.package):
+                # `from ...modeling_utils import X` in transformers/models/bert/: transformers.modeling_utils.X
+                up = self.package[: len(self.package) - len(stmt.relative) + 1]
+                base = ".".join(up + ([dotted(stmt.module) or ""] if stmt.module else []))
             for alias in stmt.names:
                 name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name) or ""
                 local = alias.asname.name.value if alias.asname is not None else name
@@ -799,7 +805,7 @@ class FileAnalysis:
         self.source = source  # the text parsed (module.code would codegen it all again)
         self.c_tree: Optional[ast.Module] = None  # CPython's ast of the same source, when analyze made one
         self.path = path
-        self.imports = Imports()
+        self.imports = Imports(catalogue.package_of(path))
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, cst.FunctionDef] = {}
         self.free_sites: list[Site] = []
@@ -3215,7 +3221,7 @@ class Context:
                 return None
             activation = self.transformers_activation(self.subscript_key(func), f"`{short_code(func)}`")
             return self.apply_to_args(activation, call, short_code(func))
-        if not q or not (q.startswith("transformers.") or q.startswith("..")):
+        if not q or not q.startswith("transformers."):
             return None
         found = self.transformers_activation_call(call, q)  # get_activation("silu"): a module
         if found is not None:

@@ -15,8 +15,13 @@ from initlint import analysis
 from initlint.analysis import SourceError, analyze
 
 
-def rows(source: str) -> dict:
-    model = analyze(textwrap.dedent(source), "m.py")
+# A model file inside transformers' own package, so its relative imports (`from ...activations
+# import ACT2FN`) are transformers' own; the path plays no other part in the analysis.
+IN_TRANSFORMERS = "transformers/models/my_model/modeling_my_model.py"
+
+
+def rows(source: str, path: str = IN_TRANSFORMERS) -> dict:
+    model = analyze(textwrap.dedent(source), path)
     return {(layer.class_name, layer.name): layer.row() for layer in model.layers}
 
 
@@ -1001,3 +1006,29 @@ def test_activations_written_out_in_tensor_arithmetic(expression, want):
     assert got["activation"] == want, got["activation_evidence"]
     if want in ("silu", "mish", "squared_relu"):
         assert "written out" in got["activation_evidence"]
+
+
+def test_transformers_is_recognised_by_resolved_name_not_by_relative_spelling():
+    """`from ..activations import ACT2FN` is transformers' ACT2FN only in a file inside the
+    transformers package; in a project's own package it is the project's (unknown here)."""
+    source = """
+        import torch.nn as nn
+        from ..activations import ACT2FN
+
+        class Mlp(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.act = ACT2FN["relu"]
+
+            def forward(self, x):
+                return self.act(self.fc(x))
+        """
+    inside = rows(source, "site-packages/transformers/models/mlp/modeling_mlp.py")
+    assert inside[("Mlp", "fc")]["activation"] == "unknown"  # ..activations is transformers.models.activations
+    assert rows(source.replace("from ..activations", "from ...activations"),
+                "site-packages/transformers/models/mlp/modeling_mlp.py")[("Mlp", "fc")]["activation"] == "relu"
+    for own in ("myproject/models/mlp.py", "src/myproject/models/mlp.py", "mlp.py"):
+        got = rows(source.replace("from ..activations", "from ...activations"), own)[("Mlp", "fc")]
+        assert got["activation"] == "unknown", own
+    assert rows(source.replace("from ..activations", "from transformers.activations"), "mlp.py")[("Mlp", "fc")]["activation"] == "relu"
