@@ -2331,7 +2331,8 @@ class Context:
                 if isinstance(current, ChainV) and isinstance(value, ChainV):
                     current.items.extend(value.items)
                     return
-                if isinstance(current, Flow) or isinstance(value, Flow):
+                if isinstance(current, (Flow, TupleV)) or isinstance(value, (Flow, TupleV)):
+                    # x += h, or outputs += (h,): a tuple that grows in a loop holds each tensor added
                     self.env[target.value] = Flow(self.as_flow(current).sites | self.as_flow(value).sites)
                     return
             if isinstance(current, Flow) or isinstance(value, Flow):
@@ -2643,6 +2644,13 @@ class Context:
             return UnknownV(f"nn.{nn_name}")
         if q.endswith("OrderedDict") or q == "dict" or q == "list":
             return self.eval_plain_container(call)
+        if einops_name(q) is not None:  # einops.layers.torch.Rearrange("b c h w -> b (h w) c")
+            name = einops_name(q)
+            reduction = argument(given, "reduction", 1)
+            if name in catalogue.EINOPS_TRANSPARENT or (
+                    name in catalogue.EINOPS_REDUCTIONS and reduction is not None and self.string(reduction) == "mean"):  # fmt: skip
+                return TransparentV(f"einops {name}")
+            return UnknownV(f"einops {name}")
         if q in ("functools.partial", "partial") and call.args and call.args[0].keyword is None and not call.args[0].star:
             # partial(nn.Conv2d, kernel_size=1): still that class when called, with those arguments first
             inner = self.eval_module(call.args[0].value, bind_site=False)
@@ -3121,6 +3129,8 @@ class Context:
         fname = functional_name(q)
         if fname is not None:
             return self.functional(fname, call, args)
+        if einops_name(q) is not None and args:
+            return self.einops_call(einops_name(q), call, args)
         if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
             return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
         if q is not None and q.startswith("torch.distributions."):  # Normal(mu, std): what a policy returns
@@ -3149,6 +3159,16 @@ class Context:
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
         return self.unknown_call(call, short_code(func))
+
+    def einops_call(self, name: str, call: cst.Call, args: list) -> object:
+        """rearrange / repeat move values (transparent); reduce(..., "mean") pools; other
+        einops functions and reductions are ops like any other."""
+        first = self.as_flow(self.eval_flow(args[0].value))
+        if name in catalogue.EINOPS_TRANSPARENT or (
+                name in catalogue.EINOPS_REDUCTIONS and self.string(argument(call, "reduction", 2) or cst.Name("x")) == "mean"):  # fmt: skip
+            return first
+        self.consume(first, "none", None, f"goes into einops `{name}`")
+        return OPAQUE
 
     def written_out_activation(self, node: cst.BaseExpression) -> Optional[Flow]:
         """An activation written in tensor arithmetic: `x * torch.sigmoid(x)` (SiLU),
@@ -3631,6 +3651,14 @@ def _may_be_module(value: object) -> bool:
         return any(_may_be_module(option) for _, option in value.items)
     return not (isinstance(value, (ParamV, ClassRefV, FunctionRefV)) or value == NONE_V
                 or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
+
+
+def einops_name(qualname: Optional[str]) -> Optional[str]:
+    """rearrange / Rearrange / reduce ... for einops' own names (einops.X, einops.layers.torch.X)."""
+    if not qualname or not qualname.startswith("einops."):
+        return None
+    name = qualname.rsplit(".", 1)[-1]
+    return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS else None
 
 
 def _partial_of(call: cst.Call) -> Optional[str]:

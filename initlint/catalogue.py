@@ -343,6 +343,7 @@ TRANSPARENT_MODULES = frozenset(
         "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
         "LPPool1d", "LPPool2d", "Identity", "Flatten", "Unflatten", "ZeroPad2d", "ConstantPad1d",
         "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad2d",
+        "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
     }
 )  # fmt: skip
 # The norms among them: after one, the forward signal no longer depends on the scale of the
@@ -373,8 +374,13 @@ TRANSPARENT_FUNCTIONS = frozenset(
         "adaptive_max_pool2d", "adaptive_max_pool3d", "flatten", "reshape", "view", "permute",
         "transpose", "contiguous", "squeeze", "unsqueeze", "pad", "add", "add_", "clone",
         "mean", "view_as", "reshape_as", "movedim", "swapaxes", "unflatten", "float", "to",
+        "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
     }
 )  # fmt: skip
+# einops (read by resolved name, einops.X / einops.layers.torch.X): rearranging and repeating
+# move values; a mean reduction is a pooling. At run time they are torch's reshapes and means.
+EINOPS_TRANSPARENT = frozenset({"rearrange", "repeat", "Rearrange"})
+EINOPS_REDUCTIONS = frozenset({"reduce", "Reduce"})  # transparent when the reduction is "mean"
 
 # Elementwise functions and tensor methods after which an activation's output is still what it
 # was for the model: a rescaled or clamped Tanh that the model returns is an output head

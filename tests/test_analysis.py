@@ -1032,3 +1032,36 @@ def test_transformers_is_recognised_by_resolved_name_not_by_relative_spelling():
         got = rows(source.replace("from ..activations", "from ...activations"), own)[("Mlp", "fc")]
         assert got["activation"] == "unknown", own
     assert rows(source.replace("from ..activations", "from transformers.activations"), "mlp.py")[("Mlp", "fc")]["activation"] == "relu"
+
+
+def test_einops_and_upsampling_are_transparent_by_resolved_name():
+    source = """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from einops import rearrange, reduce
+        from einops.layers.torch import Rearrange, Reduce
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Conv2d(8, 8, 1)
+                self.b = nn.Conv2d(8, 8, 1)
+                self.c = nn.Conv2d(8, 8, 1)
+                self.d = nn.Conv2d(8, 8, 1)
+                self.e = nn.Conv2d(8, 8, 1)
+                self.up = nn.Upsample(scale_factor=2)
+                self.flat = Rearrange("b c h w -> b (h w) c")
+                self.summed = Reduce("b c h w -> b c", "sum")
+
+            def forward(self, x):
+                h = F.gelu(rearrange(self.a(x), "b c h w -> b h w c"))
+                h = F.gelu(reduce(self.b(h), "b c h w -> b c", "mean"))
+                h = F.gelu(reduce(self.c(h), "b c h w -> b c", "max"))
+                h = F.gelu(self.flat(self.up(self.d(h))))
+                return F.gelu(self.summed(F.interpolate(self.e(h), scale_factor=2)))
+        """
+    got = {name: row["activation"] for (_, name), row in rows(source).items()}
+    assert got == {"a": "gelu", "b": "gelu", "c": "none", "d": "gelu", "e": "unknown"}
+    # a local `rearrange` is not einops'
+    local = rows(source.replace("from einops import rearrange, reduce", "from mylib import rearrange, reduce"))
+    assert local[("Net", "a")]["activation"] == "unknown"
