@@ -1141,6 +1141,10 @@ class FileAnalysis:
             input_site.record("unknown", None, f"{cls.name} has no forward in this file")
             cls.summary.done = True
             return cls.summary
+        if self.only_normalises(cls, found[1]):  # a hand-written LayerNorm / RMSNorm: the signal passes
+            cls.summary.exits = frozenset({input_site})
+            cls.summary.done = True
+            return cls.summary
         # BertSelfOutput.forward(hidden_states, input_tensor): each input is followed on its own
         cls.summary.extra_inputs = {p.name.value: InputSite(f"{cls.name}({p.name.value})")
                                     for p in _positional_params(found[1])[2:]}  # fmt: skip
@@ -1184,6 +1188,43 @@ class FileAnalysis:
             positions=[mapped(p) for p in summary.positions] if summary.positions is not None else None,
             fields={k: (mapped(v), maybe) for k, (v, maybe) in summary.fields.items()} if summary.fields is not None else None,
         )  # fmt: skip
+
+    def only_normalises(self, cls: ClassInfo, fn: cst.FunctionDef) -> bool:
+        """Whether a module's forward only standardises its input, by structure (not by name):
+        it builds no layer, calls no module, and computes a statistic of its input (mean, var,
+        std) and scales by it (`/`, sqrt, rsqrt), or calls a functional norm; the rest is
+        elementwise arithmetic with its own parameters and reshapes. LayerNorm2d, RMSNorm,
+        ConvNeXt's channels-first LayerNorm. Gain-neutral, as nn.LayerNorm is."""
+        if cls.sites or cls.contains or len(_positional_params(fn)) != 2 or fn.params.kwonly_params:
+            return False
+        self_name = _positional_params(fn)[0].name.value
+        ops: set = set()
+        divides = False
+        for node in _walk_nodes(fn.body):
+            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef, cst.For, cst.While, cst.Yield)):
+                return False
+            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+                divides = True
+            if not isinstance(node, cst.Call):
+                continue
+            func = node.func
+            text = dotted(func) or ""
+            if text.startswith(self_name + ".") or text == self_name:
+                return False  # a submodule or method: more than normalising
+            q = self.imports.qualify(func)
+            if q is not None:
+                name = functional_name(q) if q.startswith("torch.") else None
+            elif isinstance(func, cst.Attribute):
+                name = func.attr.value  # a tensor method
+            else:
+                name = text if text in ("isinstance", "len") else None
+            if name is None or name not in catalogue.NORMALISING_OPS:
+                return False
+            ops.add(name)
+        if ops & catalogue.FUNCTIONAL_NORMS:
+            return True
+        return bool(ops & {"mean", "var", "std", "var_mean", "std_mean"}) and (
+            divides or bool(ops & {"sqrt", "rsqrt", "std"}))  # fmt: skip
 
     # -- the run --------------------------------------------------------------------------
 

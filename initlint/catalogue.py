@@ -377,6 +377,17 @@ TRANSPARENT_FUNCTIONS = frozenset(
         "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
     }
 )  # fmt: skip
+# What a hand-written norm module's forward may call (tensor methods, torch.* / F.*) and still be
+# a norm: statistics, scaling, elementwise arithmetic, dtype and shape changes. L2 normalisation
+# (F.normalize, x / x.norm()) is not here: it divides by sqrt(n) more than a standardisation.
+FUNCTIONAL_NORMS = frozenset({"layer_norm", "rms_norm", "group_norm", "batch_norm", "instance_norm"})
+NORMALISING_OPS = FUNCTIONAL_NORMS | frozenset(
+    {
+        "mean", "var", "std", "var_mean", "std_mean", "pow", "square", "sqrt", "rsqrt", "add", "sub", "mul",
+        "div", "clamp", "clamp_min", "float", "half", "bfloat16", "type_as", "to", "view", "reshape", "permute",
+        "contiguous", "unsqueeze", "squeeze", "expand_as", "flatten", "transpose", "size", "dim", "isinstance", "len",
+    }
+)  # fmt: skip
 # einops (read by resolved name, einops.X / einops.layers.torch.X): rearranging and repeating
 # move values; a mean reduction is a pooling. At run time they are torch's reshapes and means.
 EINOPS_TRANSPARENT = frozenset({"rearrange", "repeat", "Rearrange"})

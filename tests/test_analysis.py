@@ -1065,3 +1065,62 @@ def test_einops_and_upsampling_are_transparent_by_resolved_name():
     # a local `rearrange` is not einops'
     local = rows(source.replace("from einops import rearrange, reduce", "from mylib import rearrange, reduce"))
     assert local[("Net", "a")]["activation"] == "unknown"
+
+
+def test_hand_written_norms_are_transparent_by_structure_not_by_name():
+    """A module that only standardises its input (any name) passes the signal through; one
+    that does more (an L2 normalisation, a projection, a gate) does not."""
+    source = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Whatever(nn.Module):
+            def __init__(self, dim=8, eps=1e-6):
+                super().__init__()
+                self.eps = eps
+                self.weight = nn.Parameter(torch.ones(dim))
+
+            def forward(self, x):
+                dtype = x.dtype
+                x = x.float()
+                variance = x.pow(2).mean(-1, keepdim=True)
+                return self.weight * (x * torch.rsqrt(variance + self.eps)).to(dtype)
+
+        class Centered(nn.Module):
+            def forward(self, x):
+                return x - x.mean(-1, keepdim=True)
+
+        class L2Norm(nn.Module):
+            def forward(self, x):
+                return x / x.norm(dim=-1, keepdim=True)
+
+        class GatedNorm(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.gate = nn.Linear(8, 8)
+
+            def forward(self, x):
+                x = x / x.std(-1, keepdim=True)
+                return x * torch.sigmoid(self.gate(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Linear(8, 8)
+                self.b = nn.Linear(8, 8)
+                self.c = nn.Linear(8, 8)
+                self.d = nn.Linear(8, 8)
+                self.n1 = Whatever()
+                self.n2 = Centered()
+                self.n3 = L2Norm()
+                self.n4 = GatedNorm()
+
+            def forward(self, x):
+                h = F.relu(self.n1(self.a(x)))
+                h = F.relu(self.n2(self.b(h)))
+                h = F.relu(self.n3(self.c(h)))
+                return F.relu(self.n4(self.d(h)))
+        """
+    got = {name: row["activation"] for (cls, name), row in rows(source).items() if cls == "Net"}
+    assert got == {"a": "relu", "b": "none", "c": "none", "d": "none"}

@@ -153,7 +153,20 @@ WRITTEN_OUT = {
     "mish": lambda z: torch.nn.functional.mish(z),
     "squared_relu": lambda z: torch.relu(z) ** 2,
 }
-WRITTEN_OUT_DEPTH = 3  # ops from the layer's output to the result
+WRITTEN_OUT_DEPTH = 6  # ops from the layer's output to the result (a hand-written LayerNorm takes five)
+
+
+def standardised(z, out) -> bool:
+    """Whether `out` is `z` standardised along one dim (LayerNorm or RMSNorm style, a fresh
+    norm's weight 1 and bias 0): what a hand-written norm module computes, gain-neutral."""
+    for dim in range(z.dim()):
+        centred = z - z.mean(dim, keepdim=True)
+        for eps in (1e-5, 1e-6):
+            for candidate in (centred / torch.sqrt(centred.pow(2).mean(dim, keepdim=True) + eps),
+                              z * torch.rsqrt(z.pow(2).mean(dim, keepdim=True) + eps)):  # fmt: skip
+                if torch.allclose(out, candidate, rtol=1e-3, atol=1e-4):
+                    return True
+    return False
 
 
 class ConsumerTracer(TorchFunctionMode):
@@ -168,6 +181,7 @@ class ConsumerTracer(TorchFunctionMode):
         # id(result) -> (result, {layer key: consumer indices that computed it}, depth)
         self.derived: dict[int, tuple[object, dict, int]] = {}
         self.written_out: dict[int, tuple[str, set]] = {}  # layer key -> (activation, absorbed indices)
+        self.normalised: dict[int, set] = defaultdict(set)  # layer key -> consumer indices inside a norm
 
     def mark(self, key: int, output) -> None:
         self.ran.add(key)
@@ -179,11 +193,12 @@ class ConsumerTracer(TorchFunctionMode):
 
     def seen_by(self, key: int) -> list:
         """What consumed the layer's output, with a written-out activation as one consumer."""
-        found = self.consumers.get(key, [])
+        found = [c for i, c in enumerate(self.consumers.get(key, [])) if i not in self.normalised[key]]
         if key not in self.written_out:
             return found
         activation, absorbed = self.written_out[key]
-        return [c for i, c in enumerate(found) if i not in absorbed] + [(activation, None)]
+        return [c for i, c in enumerate(self.consumers.get(key, [])) if i not in absorbed | self.normalised[key]] + [
+            (activation, None)]
 
     def _derive(self, values, recorded: dict, outs: list) -> None:
         """Follow the results of non-transparent ops a few steps, to see an activation written out."""
@@ -209,6 +224,9 @@ class ConsumerTracer(TorchFunctionMode):
                 for activation, fn in WRITTEN_OUT.items():
                     if torch.allclose(out.detach(), fn(z), rtol=1e-4, atol=1e-6):
                         self.written_out[key] = (activation, indices)
+                if standardised(z, out.detach()):  # the ops of the norm are not consumers; what takes its result is
+                    self.normalised[key] |= indices
+                    self._add(out, frozenset({key}))
             self.derived[id(out)] = (out, origin, depth + 1)
 
     def _add(self, t, keys: frozenset) -> None:
