@@ -1256,7 +1256,13 @@ class FileAnalysis:
             return
         fn = cst.FunctionDef(name=cst.Name(MODULE_CODE), params=cst.Parameters(), body=cst.IndentedBlock(body=body))
         ctx = Context(self, None, fn, depth=0)
-        ctx.run_block(fn.body)
+        for stmt in body:
+            try:
+                ctx.run_stmt(stmt)
+            except RecursionError:
+                # `x = 1 + 1 + ...` a thousand deep: CPython compiles it; a script statement that deep
+                # builds no model we could follow, and the classes of the file are still analysed
+                continue
 
     def _close_class_outputs(self) -> None:
         """A class's output sites that no flow in this file consumed.
