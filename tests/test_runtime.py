@@ -766,3 +766,57 @@ def test_squared_relu_has_its_own_second_moment_gain():
     weight.mul_(gain)
     out = (torch.relu(h) ** 2) @ weight.t()
     assert float(out.var()) == pytest.approx(1.0, rel=0.05)
+
+
+class ChannelNorm(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels,), 2.0))  # as if trained: not the identity
+        self.bias = nn.Parameter(torch.full((channels,), 0.5))
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        return self.weight[:, None, None] * ((x - u) / torch.sqrt(s + 1e-6)) + self.bias[:, None, None]
+
+
+class RootMeanSquareNorm(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * self.weight
+
+
+class UnitLength(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return F.normalize(x, dim=-1) * self.weight
+
+
+class HandNormed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 1)
+        self.norm = ChannelNorm(8)
+        self.fc = nn.Linear(8, 16)
+        self.rms = RootMeanSquareNorm(16)
+        self.fc2 = nn.Linear(16, 16)
+        self.unit = UnitLength(16)
+
+    def forward(self, x):
+        h = F.gelu(self.norm(self.conv(x))).mean((2, 3))
+        h = F.silu(self.rms(self.fc(h)))
+        return F.relu(self.unit(self.fc2(h)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_hand_written_norms_are_transparent_when_they_standardise(method):
+    """Measured on probe inputs, not read from a name: a LayerNorm or RMSNorm written by hand
+    (with any weight and bias) passes the signal on; an L2 normalisation does not."""
+    got = {name: row.activation for name, row in traced(HandNormed(), method, torch.randn(2, 4, 5, 5)).items()}
+    assert got == {"conv": "gelu", "fc": "silu", "fc2": "none"}
