@@ -2718,7 +2718,7 @@ class Context:
             if not isinstance(value, UnknownV):
                 return value
         elif found is not None:  # a class of another module
-            return self.construct_foreign(found[1], found[1].classes[found[2]], given)
+            return self.construct_foreign(found[1], found[1].classes[found[2]], call)
         if self.cls is not None:
             self.cls.contains_unknown = True
         return UnknownV(f"`{short_code(call.func)}(...)`")
