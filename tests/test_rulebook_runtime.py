@@ -496,31 +496,34 @@ def test_fixed_layers_measure_their_target_std(path: Path) -> None:
         if "act" in exp.keys and FIXABLE & set(exp.codes) and line in fixed_lines
     }  # fmt: skip
     assert wanted, f"{path.name}: no layer with a fixable code is initialised in the fixed file"
-    module = load_example(path)
+    at_import = ConstructionSites(str(path))  # a script's module-level models, built (and fixed) at import
+    module = load_example(path, at_import)
     measured: set[int] = set()
     try:
         variants = getattr(module, "EXAMPLE_VARIANTS", {})
-        for cls in module_classes(module):
-            for kwargs in [{}, *variants.get(cls.__name__, [])]:
+        runs = [(None, None, at_import)] + [(cls, kwargs, None) for cls in module_classes(module)
+                                            for kwargs in [{}, *variants.get(cls.__name__, [])]]  # fmt: skip
+        for cls, kwargs, built in runs:
+            if cls is not None:
                 torch.manual_seed(0)
                 with ConstructionSites(module.__file__) as built:
                     cls(**kwargs)
-                for sub, lines in built.sites.values():
-                    line = next((n for n in lines if n in wanted), None)
-                    if line is None or wanted[line].class_name not in (None, cls.__name__):
-                        continue
-                    exp = wanted[line]
-                    param = float(exp.keys["param"]) if "param" in exp.keys else None
-                    rec = catalogue.recommend(exp.keys["act"], param)
-                    weight = sub.weight.detach().double()
-                    fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
-                    expected = rec.std(fan_in)
-                    tolerance = 5 * math.sqrt(((3.0 if rec.always_normal else 1.8) - 1.0) / (4.0 * weight.numel()))
-                    got = weight.std().item()
-                    assert abs(got / expected - 1.0) <= tolerance, (
-                        f"{path.name}:{line} in {cls.__name__}({kwargs}): std {got:.4f}, expected {expected:.4f}"
-                    )
-                    measured.add(line)
+            for sub, lines in built.sites.values():
+                line = next((n for n in lines if n in wanted), None)
+                if line is None or wanted[line].class_name not in (None, cls.__name__ if cls else None):
+                    continue
+                exp = wanted[line]
+                param = float(exp.keys["param"]) if "param" in exp.keys else None
+                rec = catalogue.recommend(exp.keys["act"], param)
+                weight = sub.weight.detach().double()
+                fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
+                expected = rec.std(fan_in)
+                tolerance = 5 * math.sqrt(((3.0 if rec.always_normal else 1.8) - 1.0) / (4.0 * weight.numel()))
+                got = weight.std().item()
+                assert abs(got / expected - 1.0) <= tolerance, (
+                    f"{path.name}:{line} in {cls.__name__ if cls else 'module code'}({kwargs}): std {got:.4f}, expected {expected:.4f}"
+                )
+                measured.add(line)
     finally:
         sys.modules.pop(module.__name__, None)
     assert measured == set(wanted), f"fixed layers never built: {sorted(set(wanted) - measured)}"

@@ -39,16 +39,13 @@ class NormedNet(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.conv = nn.Conv2d(3, 8, 3, padding=1)  # expect: IL106 act=gelu init=default layer=conv
-        nn.init.kaiming_uniform_(self.conv.weight, nonlinearity="linear")
-        self.conv.weight.data.mul_(1.53353)  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.conv.weight, std=1.53353 / self.conv.weight[0].numel() ** 0.5)  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.norm = ChannelNorm(8)
         self.fc = nn.Linear(8, 16)  # expect: IL106 act=silu init=default layer=fc
-        nn.init.kaiming_uniform_(self.fc.weight, nonlinearity="linear")
-        self.fc.weight.data.mul_(1.67653)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc.weight, std=1.67653 / self.fc.weight[0].numel() ** 0.5)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.rms = ScaleNorm(16)
         self.hidden = nn.Linear(16, 16)  # expect: IL106 act=gelu init=default layer=hidden
-        nn.init.kaiming_uniform_(self.hidden.weight, nonlinearity="linear")
-        self.hidden.weight.data.mul_(1.53353)  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.hidden.weight, std=1.53353 / self.hidden.weight[0].numel() ** 0.5)  # GELU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.head = nn.Linear(16, 2)  # expect: act=none init=default layer=head
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

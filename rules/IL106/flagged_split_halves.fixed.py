@@ -14,8 +14,7 @@ class DualPath(nn.Module):
     def __init__(self, channels: int = 8) -> None:
         super().__init__()
         self.conv = nn.Conv2d(channels, 2 * channels, 3, padding=1)  # expect: IL106 act=silu init=default layer=conv
-        nn.init.kaiming_uniform_(self.conv.weight, nonlinearity="linear")
-        self.conv.weight.data.mul_(1.67653)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.conv.weight, std=1.67653 / self.conv.weight[0].numel() ** 0.5)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.merge = nn.Conv2d(2 * channels, channels, 1)  # expect: act=none init=default layer=merge
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

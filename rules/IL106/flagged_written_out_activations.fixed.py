@@ -24,18 +24,14 @@ class WrittenOut(nn.Module):
     def __init__(self, dim: int = 16) -> None:
         super().__init__()
         self.fc1 = nn.Linear(dim, dim)  # expect: IL106 act=silu init=default layer=fc1
-        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="linear")
-        self.fc1.weight.data.mul_(1.67653)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc1.weight, std=1.67653 / self.fc1.weight[0].numel() ** 0.5)  # SiLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.fc2 = nn.Linear(dim, dim)  # expect: IL106 act=mish init=default layer=fc2
-        nn.init.kaiming_uniform_(self.fc2.weight, nonlinearity="linear")
-        self.fc2.weight.data.mul_(1.48685)  # Mish gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc2.weight, std=1.48685 / self.fc2.weight[0].numel() ** 0.5)  # Mish gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.mish = Mish()
         self.fc3 = nn.Linear(dim, dim)  # expect: IL106 act=squared_relu init=default layer=fc3
-        nn.init.kaiming_uniform_(self.fc3.weight, nonlinearity="linear")
-        self.fc3.weight.data.mul_(0.81650)  # SquaredReLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc3.weight, std=0.81650 / self.fc3.weight[0].numel() ** 0.5)  # SquaredReLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.fc4 = nn.Linear(dim, dim)  # expect: IL106 act=squared_relu init=default layer=fc4
-        nn.init.kaiming_uniform_(self.fc4.weight, nonlinearity="linear")
-        self.fc4.weight.data.mul_(0.81650)  # SquaredReLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1)
+        nn.init.normal_(self.fc4.weight, std=0.81650 / self.fc4.weight[0].numel() ** 0.5)  # SquaredReLU gain 1/sqrt(E[phi(z)^2]), z~N(0,1), over sqrt(fan_in)
         self.fc5 = nn.Linear(dim, dim)  # expect: act=none init=default layer=fc5
         self.head = nn.Linear(dim, 2)  # expect: act=none init=default layer=head
 
