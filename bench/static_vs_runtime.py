@@ -67,10 +67,11 @@ StaticSide = Callable[[Path, Sequence[str]], dict]
 
 
 def per_file(package_dir: Path, paths: Sequence[str]) -> dict:
-    """`initlint.analysis.analyze` on each file alone, named by its path relative to the package."""
+    """`initlint.analysis.analyze` on each file alone, keyed by its path relative to the package (and
+    analysed under the package's own name, as installed, so that its relative imports resolve)."""
     from initlint.analysis import analyze
 
-    return {rel: analyze((package_dir / rel).read_text(encoding="utf-8"), rel) for rel in paths}
+    return {rel: analyze((package_dir / rel).read_text(encoding="utf-8"), f"{package_dir.name}/{rel}") for rel in paths}
 
 
 def whole_program(package_dir: Path, paths: Sequence[str]) -> dict:

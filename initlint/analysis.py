@@ -42,6 +42,10 @@ from .model import (BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitCall
                     ModuleSummary)
 
 MAX_INLINE_DEPTH = 4  # helper/method inlining depth; deeper calls are unknown
+MODULE_CODE = "__module__"  # the function name a script's top-level statements are run as
+# Module methods that return the module itself: `nn.Conv2d(...).to(device)` is still that layer.
+RETURNS_SELF = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval",
+                          "requires_grad_", "share_memory", "to_empty", "type"})  # fmt: skip
 INIT_FUNCTIONS = re.compile(
     r"^(kaiming|xavier|trunc_normal|normal|uniform|orthogonal|sparse|dirac|eye|constant|zeros?|ones|"
     r"lecun|variance_scaling|glorot|he)_?\w*_?$"
@@ -102,6 +106,7 @@ class Site:
     feeds: set = field(default_factory=set)  # layers its output (after its activation) goes into
     inputs: set = field(default_factory=set)  # what flows into it (sites, module inputs, activation outputs)
     added_to: set = field(default_factory=set)  # what its output is added to (x + branch(x): x's)
+    split_by: Optional[str] = None  # `.chunk()` and the like divided its output into parts
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -230,6 +235,7 @@ class ClassRefV:
 
     qualname: str  # "torch.nn.ReLU" or "local:Bottleneck"
     evidence: str = ""
+    bound: tuple = ()  # arguments bound by functools.partial(cls, ...), given before the call's own
 
 
 @dataclass
@@ -277,9 +283,13 @@ class RecordV:
 
 @dataclass
 class FunctionRefV:
-    """A function of this file named as a value (`attention_interface = eager_attention_forward`)."""
+    """A function of this file named as a value (`attention_interface = eager_attention_forward`),
+    or one defined inside the function being interpreted (`def block(...)` nested in __init__):
+    then `node` is its definition and `closure` the enclosing names it sees."""
 
     name: str
+    node: Optional[cst.FunctionDef] = None
+    closure: Optional[dict] = None
 
 
 @dataclass
@@ -584,10 +594,12 @@ def _module_name(node: Union[cst.Attribute, cst.Name, cst.ImportFrom]) -> str:
 
 
 class Imports:
-    """Local names -> qualified names, from the file's own import statements."""
+    """Local names -> qualified names, from the file's own import statements. Relative imports
+    resolve to absolute names when the file's package is known (`package`), else stay relative."""
 
-    def __init__(self) -> None:
+    def __init__(self, package: Optional[list] = None) -> None:
         self.names: dict[str, str] = {}
+        self.package = package
 
     def add(self, stmt: cst.BaseSmallStatement) -> None:
         if isinstance(stmt, cst.Import):
@@ -600,6 +612,10 @@ class Imports:
                     self.names[top] = top
         elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
             base = _module_name(stmt)
+            if stmt.relative and self.package is not None and len(stmt.relative) <= len(self.package):
+                # `from ...modeling_utils import X` in transformers/models/bert/: transformers.modeling_utils.X
+                up = self.package[: len(self.package) - len(stmt.relative) + 1]
+                base = ".".join(up + ([dotted(stmt.module) or ""] if stmt.module else []))
             for alias in stmt.names:
                 name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name) or ""
                 local = alias.asname.name.value if alias.asname is not None else name
@@ -789,7 +805,7 @@ class FileAnalysis:
         self.source = source  # the text parsed (module.code would codegen it all again)
         self.c_tree: Optional[ast.Module] = None  # CPython's ast of the same source, when analyze made one
         self.path = path
-        self.imports = Imports()
+        self.imports = Imports(catalogue.package_of(path))
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, cst.FunctionDef] = {}
         self.free_sites: list[Site] = []
@@ -807,6 +823,8 @@ class FileAnalysis:
         self.param_exits: dict = {}  # (class, param) -> ParamExitSite
         self.bindings: list = []  # (module value, class, param): a module passed to a constructor
         self.tuple_types: set[str] = set()  # namedtuple classes of this file (and their aliases)
+        self.module_aliases: dict = {}  # top-level name -> the class expression it names (None: bound otherwise)
+        self.resolving: set[str] = set()  # aliases being evaluated (`A = B; B = A` ends as unknown)
         self.variants: dict[str, list] = {}  # class name -> keys of its other definitions (if/else)
         # Filled by run(): once every class is summarised (their `contains` complete), and once
         # the init scan has found every class's init rules.
@@ -837,6 +855,11 @@ class FileAnalysis:
                 elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
                     value = small.value
                     name = small.targets[0].target.value
+                    # `Linear = nn.Linear`, `Conv = partial(nn.Conv2d, bias=False)`: a name for a class;
+                    # bound twice (or under a condition), it may be either: not an alias
+                    alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
+                        isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
+                    self.module_aliases[name] = value if alias and name not in self.module_aliases else None
                     if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
                         self.tuple_types.add(name)
                     elif isinstance(value, cst.Name) and value.value in self.tuple_types:
@@ -916,6 +939,9 @@ class FileAnalysis:
                             self.harmless_refs[arg.value.value] = self.harmless_refs.get(arg.value.value, 0) + 1
                 if callee in classes or callee in functions:
                     self.call_sites.setdefault(callee, []).append((node, fn))
+                elif _partial_of(node) in classes or _partial_of(node) in functions:
+                    # partial(Block, act_layer=nn.GELU): what it binds is passed to every Block it builds
+                    self.call_sites.setdefault(_partial_of(node), []).append((node, fn))
                 if callee in classes and not in_class:
                     self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
                 text = dotted(func) or ""
@@ -987,6 +1013,8 @@ class FileAnalysis:
             node = None
             # **kwargs may carry anything; like a default, we take what is written
             positional = [a for a in call.args if a.keyword is None and not a.star]
+            if _partial_of(call) == callee:
+                positional = positional[1:]
             if param in names and names.index(param) < len(positional):
                 node = positional[names.index(param)].value
             for arg in call.args:
@@ -1031,6 +1059,27 @@ class FileAnalysis:
                 return current, current.methods[name]
             current = self.local_base(current)
         return None
+
+    def container_kind(self, cls: ClassInfo, depth: int = 0) -> Optional[str]:
+        """"Sequential" / "ModuleList" / "ModuleDict" for a local subclass of one (class Seq(nn.Sequential))."""
+        for base in cls.bases:
+            name = torch_nn_name(base)
+            if name in ("Sequential", "ModuleList", "ModuleDict"):
+                return name
+            if base.startswith("local:") and base[6:] in self.classes and depth < 5:
+                found = self.container_kind(self.classes[base[6:]], depth + 1)
+                if found:
+                    return found
+        return None
+
+    def sequential_substitute(self, cls: ClassInfo) -> bool:
+        """A subclass of nn.Sequential that keeps its forward: its modules run in the order registered."""
+        return self.container_kind(cls) == "Sequential" and self.forward_of(cls) is None
+
+    def forward_of(self, cls: ClassInfo) -> Optional[tuple[ClassInfo, cst.FunctionDef]]:
+        """What calling an instance runs: a `__call__` of its own (which replaces nn.Module's,
+        forward and hooks included), else its forward."""
+        return self.method(cls, "__call__") or self.method(cls, "forward")
 
     def derives_from(self, cls: ClassInfo, *transformers_classes: str) -> bool:
         """Whether the class, through this file's classes, derives from one of those transformers classes."""
@@ -1079,9 +1128,21 @@ class FileAnalysis:
         input_site = InputSite(cls.name)
         cls.summary = Summary(entry=input_site.outcomes, exits=frozenset(), input_site=input_site, done=False)
         self.build_class(cls)
-        found = self.method(cls, "forward")
+        found = self.forward_of(cls)
+        if found is None and self.sequential_substitute(cls):
+            init = self.method(cls, "__init__")
+            ctx = Context(self, cls, init[1] if init else _EMPTY_FUNCTION, depth=0)
+            ctx.attrs = cls.attrs
+            chain = ChainV(registered_modules(cls.attrs), "sequential")
+            ctx.summarise_chain(chain)
+            cls.summary = chain.summary
+            return cls.summary
         if found is None:
             input_site.record("unknown", None, f"{cls.name} has no forward in this file")
+            cls.summary.done = True
+            return cls.summary
+        if self.only_normalises(cls, found[1]):  # a hand-written LayerNorm / RMSNorm: the signal passes
+            cls.summary.exits = frozenset({input_site})
             cls.summary.done = True
             return cls.summary
         # BertSelfOutput.forward(hidden_states, input_tensor): each input is followed on its own
@@ -1128,6 +1189,43 @@ class FileAnalysis:
             fields={k: (mapped(v), maybe) for k, (v, maybe) in summary.fields.items()} if summary.fields is not None else None,
         )  # fmt: skip
 
+    def only_normalises(self, cls: ClassInfo, fn: cst.FunctionDef) -> bool:
+        """Whether a module's forward only standardises its input, by structure (not by name):
+        it builds no layer, calls no module, and computes a statistic of its input (mean, var,
+        std) and scales by it (`/`, sqrt, rsqrt), or calls a functional norm; the rest is
+        elementwise arithmetic with its own parameters and reshapes. LayerNorm2d, RMSNorm,
+        ConvNeXt's channels-first LayerNorm. Gain-neutral, as nn.LayerNorm is."""
+        if cls.sites or cls.contains or len(_positional_params(fn)) != 2 or fn.params.kwonly_params:
+            return False
+        self_name = _positional_params(fn)[0].name.value
+        ops: set = set()
+        divides = False
+        for node in _walk_nodes(fn.body):
+            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef, cst.For, cst.While, cst.Yield)):
+                return False
+            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+                divides = True
+            if not isinstance(node, cst.Call):
+                continue
+            func = node.func
+            text = dotted(func) or ""
+            if text.startswith(self_name + ".") or text == self_name:
+                return False  # a submodule or method: more than normalising
+            q = self.imports.qualify(func)
+            if q is not None:
+                name = functional_name(q) if q.startswith("torch.") else None
+            elif isinstance(func, cst.Attribute):
+                name = func.attr.value  # a tensor method
+            else:
+                name = text if text in ("isinstance", "len") else None
+            if name is None or name not in catalogue.NORMALISING_OPS:
+                return False
+            ops.add(name)
+        if ops & catalogue.FUNCTIONAL_NORMS:
+            return True
+        return bool(ops & {"mean", "var", "std", "var_mean", "std_mean"}) and (
+            divides or bool(ops & {"sqrt", "rsqrt", "std"}))  # fmt: skip
+
     # -- the run --------------------------------------------------------------------------
 
     def run(self) -> FileModel:
@@ -1137,6 +1235,7 @@ class FileAnalysis:
         for cls in self.classes.values():
             if cls.layer_subclass is None:
                 self.summary(cls)
+        self._run_module_code()
         for name, fn in self.functions.items():
             if name not in self.functions_used_by_classes:
                 ctx = Context(self, None, fn, depth=0)
@@ -1147,6 +1246,23 @@ class FileAnalysis:
         self._link_bindings()
         self._decide_inits()
         return self._file_model()
+
+    def _run_module_code(self) -> None:
+        """A script's own statements (`model = nn.Sequential(...)`, `net.apply(init)`), run as
+        constructor code of a function named MODULE_CODE; what they call is theirs, as a class's."""
+        body = [stmt for stmt in self.module.body if not isinstance(stmt, (cst.ClassDef, cst.FunctionDef))]
+        if not any(isinstance(stmt, (cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.With, cst.Try))
+                   and not _only_imports(stmt) for stmt in body):  # fmt: skip
+            return
+        fn = cst.FunctionDef(name=cst.Name(MODULE_CODE), params=cst.Parameters(), body=cst.IndentedBlock(body=body))
+        ctx = Context(self, None, fn, depth=0)
+        for stmt in body:
+            try:
+                ctx.run_stmt(stmt)
+            except RecursionError:
+                # `x = 1 + 1 + ...` a thousand deep: CPython compiles it; a script statement that deep
+                # builds no model we could follow, and the classes of the file are still analysed
+                continue
 
     def _close_class_outputs(self) -> None:
         """A class's output sites that no flow in this file consumed.
@@ -1563,7 +1679,7 @@ class FileAnalysis:
         return ["unknown", short_code(node, 60)]
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
-        activation, param, evidence = resolve_outcomes(site.outcomes)
+        activation, param, evidence = resolve_outcomes(site.outcomes, site.split_by)
         init = site.init_state or ("explicit" if site.explicit_init else "default")
         init_evidence = site.init_evidence
         if site.explicit_init is not None and not init_evidence:
@@ -1749,7 +1865,7 @@ def _type_matches(site: "Site", types: frozenset) -> bool:
     return catalogue.init_types_match(site.layer_type, site.local_class, types)
 
 
-def resolve_outcomes(outcomes: list) -> tuple[str, Optional[float], str]:
+def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[str, Optional[float], str]:
     if not outcomes:
         return "unknown", None, "its output is not followed anywhere in this file"
     distinct = {}
@@ -1761,6 +1877,8 @@ def resolve_outcomes(outcomes: list) -> tuple[str, Optional[float], str]:
     if all(a == "unknown" for a, _ in distinct):
         return "unknown", None, next(iter(distinct.values()))
     names = sorted({catalogue.display_name(a, p) for a, p in distinct})
+    if split_by:  # GLU, GEGLU, SwiGLU: a gated half and an activated half; no gain is right for both
+        return "unknown", None, f"its output is split by {split_by} and the parts meet different ops: " + ", ".join(names)
     return "unknown", None, "followed by different things in different uses: " + ", ".join(names)
 
 
@@ -1902,7 +2020,12 @@ class Context:
                 self.run_block(stmt.orelse.body)
             if stmt.finalbody:
                 self.run_block(stmt.finalbody.body)
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        elif isinstance(stmt, cst.FunctionDef):
+            # a nested helper (`def block(in_feat, out_feat): ... return layers`): inlined where it is
+            # called; a decorator may make it anything
+            name = stmt.name.value
+            self.env[name] = UnknownV(f"{name} (decorated)") if stmt.decorators else FunctionRefV(name, stmt, self.env)
+        elif isinstance(stmt, cst.ClassDef):
             return
 
     def run_if(self, stmt: cst.If) -> None:
@@ -2020,6 +2143,9 @@ class Context:
         return None
 
     def run_loop(self, stmt: Union[cst.For, cst.While]) -> None:
+        if self.cls is None and isinstance(stmt, cst.For) and _iterates_modules(stmt.iter) \
+                and isinstance(stmt.iter.func, cst.Attribute):  # fmt: skip
+            self.init_loop(stmt)
         before = dict(self.env)
         if isinstance(stmt, cst.For):
             self.bind_loop_target(stmt)
@@ -2040,6 +2166,19 @@ class Context:
         self.env = merge_envs(before, self.env)
         if stmt.orelse is not None:
             self.run_block(stmt.orelse.body)
+
+    def init_loop(self, stmt: cst.For) -> None:
+        """`for m in model.modules(): if isinstance(m, nn.Linear): nn.init...(m.weight)` in a
+        script or a free function: the isinstance branches decide the layers of `model`."""
+        receiver = self.eval_module(stmt.iter.func.value, bind_site=False)
+        target = stmt.target
+        if isinstance(target, cst.Tuple) and len(target.elements) == 2:  # for name, m in model.named_modules()
+            target = target.elements[1].value
+        if not isinstance(target, cst.Name):
+            return
+        branches = list(InitScanner(self.fa, None).branches(stmt.body, target.value))
+        where = f"init loop over {short_code(stmt.iter, 40)}"
+        self.apply_init_rules(sites_in(receiver), branches, where)
 
     def bind_loop_target(self, stmt: cst.For) -> None:
         """for layer in self.layers / for i, layer in enumerate(...) / for a, b in zip(...)."""
@@ -2106,6 +2245,8 @@ class Context:
     def assign(self, target: cst.BaseExpression, value: object, value_node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
             self.env[target.value] = value
+            if self.fn.name.value == MODULE_CODE and self.report_node is None and isinstance(value, (LayerV, ChainV)):
+                self.name_sites(value, target.value, value_node, target.value)  # model = nn.Sequential(...): model.0
             if isinstance(value, LayerV) and self.in_init_like() and value.site.anchor is None:
                 self.bind_site(value.site, target.value, value_node)
         elif isinstance(target, cst.Attribute) and dotted(target.value) == self.self_name:
@@ -2118,6 +2259,11 @@ class Context:
             if isinstance(value, TupleV) and not starred and len(value.items) == len(target.elements):
                 for element, item in zip(target.elements, value.items):
                     self.assign(element.value, item, value_node)
+                return
+            if type(value) is Flow and value.sites:
+                # `a, b = h.chunk(2, -1)` / `q, k, v = qkv.unbind(0)`: each part holds the layer's values
+                for element in target.elements:
+                    self.assign(element.value, value, value_node)
                 return
             for element in target.elements:
                 if isinstance(element.value, cst.Name):
@@ -2232,7 +2378,8 @@ class Context:
                 if isinstance(current, ChainV) and isinstance(value, ChainV):
                     current.items.extend(value.items)
                     return
-                if isinstance(current, Flow) or isinstance(value, Flow):
+                if isinstance(current, (Flow, TupleV)) or isinstance(value, (Flow, TupleV)):
+                    # x += h, or outputs += (h,): a tuple that grows in a loop holds each tensor added
                     self.env[target.value] = Flow(self.as_flow(current).sites | self.as_flow(value).sites)
                     return
             if isinstance(current, Flow) or isinstance(value, Flow):
@@ -2263,6 +2410,9 @@ class Context:
                 return ClassRefV(f"local:{node.value}")
             if node.value in self.fa.functions:
                 return ClassRefV(f"func:{node.value}")
+            alias = self.module_alias(node.value)
+            if alias is not None:
+                return alias
             q = self.fa.imports.qualify(node)
             instance = self.transformers_activation_instance(q)
             if instance is not None:
@@ -2336,6 +2486,32 @@ class Context:
             return ("<literal>", node)
         return UnknownV(f"`{short_code(node)}`")
 
+    def register_container_items(self, kind: str, call: cst.Call) -> None:
+        args = [a for a in call.args if not (a.keyword is None and not a.star and dotted(a.value) == self.self_name)]
+        chain = self.build_container(kind, call.with_changes(args=args))
+        if any(key in ("<loop>", "<alt>") for key, _ in chain.items):
+            self.attrs["<items>"] = chain  # positions not known statically
+            for site in sites_in(chain):
+                site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
+            return
+        for index, (key, item) in enumerate(chain.items):
+            name = key if key not in (None, "*") else str(index)
+            self.attrs[name] = item
+            expr = f"{self.self_name}[{index}]" if key is None else None
+            self.name_sites(item, name, None, expr)
+
+    def module_alias(self, name: str) -> Optional[object]:
+        """The class a top-level alias names (`Linear = nn.Linear`), else None."""
+        value = self.fa.module_aliases.get(name)
+        if value is None or name in self.fa.resolving:
+            return None
+        self.fa.resolving.add(name)
+        try:
+            found = self.eval_module(value, bind_site=False)
+        finally:
+            self.fa.resolving.discard(name)
+        return found if isinstance(found, ClassRefV) else None
+
     def eval_module_call(self, call: cst.Call) -> object:
         func = call.func
         # list building inside constructors: layers.append(x), layers.extend([...])
@@ -2369,6 +2545,21 @@ class Context:
                         self.name_sites(value, key, None, f"{self.self_name}.{key}")
                 return NONE_V
         self.note_init_call(call)
+        if self.cls is not None and _is_super_init(func, self.self_name) and self.fa.container_kind(self.cls):
+            # class ConvBNReLU(nn.Sequential): super().__init__(conv, norm, act) registers 0, 1, 2
+            self.register_container_items(self.fa.container_kind(self.cls), call)
+            return NONE_V
+        if isinstance(func, cst.Attribute) and func.attr.value in RETURNS_SELF | {"apply"} \
+                and isinstance(func.value, (cst.Call, cst.Name, cst.Attribute, cst.Subscript)) \
+                and dotted(func.value) != self.self_name:  # fmt: skip
+            receiver = self.eval_module(func.value, bind_site=False)
+            if isinstance(receiver, (LayerV, ChainV, ActV, TransparentV, InstV)):
+                if func.attr.value == "apply" and call.args:
+                    self.apply_init_function(receiver, call.args[0].value)
+                return receiver
+            if self.cls is not None:
+                self.cls.contains_unknown = True
+            return UnknownV(f"`{short_code(call.func)}(...)`")
         if isinstance(func, cst.Attribute) and dotted(func.value) == self.self_name and self.cls is not None:
             found = self.fa.method(self.cls, func.attr.value)
             if found is not None and func.attr.value not in self.attrs and self.depth < MAX_INLINE_DEPTH:
@@ -2378,6 +2569,30 @@ class Context:
             return found
         callee = self.eval_module(func, bind_site=False)
         return self.call_module_value(callee, call)
+
+    def apply_init_function(self, value: object, fn_node: cst.BaseExpression) -> None:
+        """`<module>.apply(fn)` after building it (`nn.Sequential(...).apply(init)`, a script's
+        `model.apply(weights_init)`): fn's isinstance branches decide the layers they match; it
+        runs after any init before it."""
+        text = dotted(fn_node) or short_code(fn_node, 40)
+        found = self.fa.rules_of_apply(fn_node, self.cls)
+        branches = found[1] if found is not None else None
+        self.apply_init_rules(sites_in(value), branches, f"`.apply({text})`")
+
+    def apply_init_rules(self, sites: list, branches: Optional[list], where: str) -> None:
+        """Give each site the init of the first (types, call) branch that takes it; unknown when
+        the routine is not in this file or runs only under a condition not decided here."""
+        for site in sites:
+            if branches is None:
+                state, evidence, init = "unknown", f"{where} with a function not in this file", None
+            else:
+                match = next((call for types, call in branches if _type_matches(site, types)), None)
+                if match is None:
+                    continue
+                state, evidence, init = "explicit", where, match
+                if self.conditional and site.branches[: len(self.branches)] != self.branches:
+                    state, evidence, init = "unknown", f"{where} runs only under a condition not decided here", None
+            self.fa._apply_rule(site, (init, evidence, state))
 
     def inline_constructor_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
         """self._make_layer(...) inside __init__: its layers belong to this class, at their own lines."""
@@ -2411,6 +2626,8 @@ class Context:
             return UnknownV(f"built by parameter {callee.name}")
         if isinstance(callee, ClassRefV):
             return self.construct(callee, call)
+        if isinstance(callee, FunctionRefV) and callee.node is not None:
+            return self.call_nested_helper(callee, call)
         if isinstance(callee, ChainV) and callee.kind == "alt":
             options = [self.call_module_value(v, call) for _, v in callee.items]
             value = options[0]
@@ -2429,6 +2646,7 @@ class Context:
 
     def construct(self, ref: ClassRefV, call: cst.Call) -> object:
         q = ref.qualname
+        given = _with_bound(call, ref.bound)  # what the callee receives; `call` is what is reported
         if q.startswith("local:"):
             name = q[6:]
             cls = self.fa.classes.get(name)
@@ -2440,11 +2658,14 @@ class Context:
                 if "reset_parameters" in cls.methods:
                     site.subclass_init = f"{name} overrides reset_parameters"
                 return LayerV(site)
+            kind = self.fa.container_kind(cls)
+            if kind is not None and self.fa.method(cls, "__init__") is None and self.fa.forward_of(cls) is None:
+                return self.build_container(kind, given)  # class Seq(nn.Sequential): pass
             if self.cls is not None:
                 self.cls.contains.add(name)
             found = self.fa.method(cls, "__init__")
             if found is not None:
-                for param, value in self.call_args(found[1], call, skip_self=True).items():
+                for param, value in self.call_args(found[1], given, skip_self=True).items():
                     if isinstance(value, (ChainV, LayerV, InstV)):
                         self.fa.bindings.append((value, name, param))
             return InstV(name)
@@ -2455,9 +2676,9 @@ class Context:
             if nn_name in catalogue.ACTIVATION_MODULES:
                 activation, param_spec = catalogue.ACTIVATION_MODULES[nn_name]
                 if nn_name == "RReLU":
-                    param = self.rrelu_param(call, 0)
+                    param = self.rrelu_param(given, 0)
                 else:
-                    param = self.activation_param(call, param_spec, activation)
+                    param = self.activation_param(given, param_spec, activation)
                 return ActV(activation, param, f"nn.{nn_name}")
             if nn_name in catalogue.TRANSPARENT_MODULES:
                 return TransparentV(f"nn.{nn_name}")
@@ -2470,19 +2691,30 @@ class Context:
             return UnknownV(f"nn.{nn_name}")
         if q.endswith("OrderedDict") or q == "dict" or q == "list":
             return self.eval_plain_container(call)
-        if q in ("functools.partial", "partial") and call.args:
-            # partial(nn.Conv2d, kernel_size=1): still that class when called
+        if einops_name(q) is not None:  # einops.layers.torch.Rearrange("b c h w -> b (h w) c")
+            name = einops_name(q)
+            reduction = argument(given, "reduction", 1)
+            if name in catalogue.EINOPS_TRANSPARENT or (
+                    name in catalogue.EINOPS_REDUCTIONS and reduction is not None and self.string(reduction) == "mean"):  # fmt: skip
+                return TransparentV(f"einops {name}")
+            return UnknownV(f"einops {name}")
+        if q in ("functools.partial", "partial") and call.args and call.args[0].keyword is None and not call.args[0].star:
+            # partial(nn.Conv2d, kernel_size=1): still that class when called, with those arguments first
             inner = self.eval_module(call.args[0].value, bind_site=False)
-            return inner if isinstance(inner, ClassRefV) else UnknownV(f"`{short_code(call, 50)}`")
+            if isinstance(inner, ParamV) and isinstance(inner.default, ClassRefV) and self.param_override(inner.name) is None:
+                inner = inner.default
+            if isinstance(inner, ClassRefV):
+                return dataclasses.replace(inner, bound=tuple(call.args[1:]) + inner.bound)
+            return UnknownV(f"`{short_code(call, 50)}`")
         if q.endswith(("Conv2dNormActivation", "Conv3dNormActivation", "Conv1dNormActivation", "ConvNormActivation")):
             return self.conv_norm_activation(call)
         if q.startswith("func:"):
-            return self.call_helper(q[5:], call)
+            return self.call_helper(q[5:], call, given=given)
         found = self.home.loader.lookup(self.fa, q) if self.home.loader is not None else None
         if self.cls is not None and self.fa is self.home:
             self.fa.builds.append((self.cls.name, q, call))
         if found is not None and found[0] == "function":  # a factory of another module (timm's create_conv2d)
-            value = self.call_helper(found[2], call, module=found[1])
+            value = self.call_helper(found[2], call, module=found[1], given=given)
             if not isinstance(value, UnknownV):
                 return value
         elif found is not None:  # a class of another module
@@ -2607,13 +2839,15 @@ class Context:
                 flow = self.as_flow(self.apply_module(value, flow, f"next in {where}"))
         return flow
 
-    def call_helper(self, name: str, call: cst.Call, module: Optional[FileAnalysis] = None) -> object:
-        """Inline a function of this module (or of `module`, another module of the program)."""
+    def call_helper(self, name: str, call: cst.Call, module: Optional[FileAnalysis] = None,
+                    given: Optional[cst.Call] = None) -> object:  # fmt: skip
+        """Inline a function of this module (or of `module`, another module of the program);
+        `given`: the arguments it receives when they differ from the call's (a partial)."""
         owner = module or self.fa
         fn = owner.functions.get(name)
         if fn is None or self.depth >= MAX_INLINE_DEPTH:
             return UnknownV(f"{name}(...)")
-        if self.cls is not None and module is None:
+        if (self.cls is not None or self.fn.name.value == MODULE_CODE) and module is None:
             self.fa.functions_used_by_classes.add(name)
         ctx = Context(owner, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
         ctx.in_init = True
@@ -2621,13 +2855,36 @@ class Context:
         ctx.conditional = self.conditional
         ctx.branches = self.branches
         ctx.attrs = {}
-        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call))
         ctx.run_block(fn.body)
         values = [v for v in ctx.returns]
         if not values:
             return UnknownV(f"{name}(...) returns nothing known")
         value = values[0]
         for other in values[1:]:
+            value = alternative(value, other)
+        return value
+
+    def call_nested_helper(self, ref: FunctionRefV, call: cst.Call) -> object:
+        """A helper defined in this function, called in constructor code: run with the names it
+        closes over, its layers reported at this call (like a helper of the file)."""
+        if self.depth >= MAX_INLINE_DEPTH:
+            return UnknownV(f"{ref.name}(...)")
+        fn = ref.node
+        ctx = Context(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
+        ctx.in_init = True
+        ctx.nesting = self.nesting
+        ctx.conditional = self.conditional
+        ctx.branches = self.branches
+        ctx.attrs = self.attrs  # `self` is a name it closes over
+        ctx.self_name = self.self_name
+        ctx.env = dict(ref.closure or {})
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
+        ctx.run_block(fn.body)
+        if not ctx.returns:
+            return UnknownV(f"{ref.name}(...) returns nothing known")
+        value = ctx.returns[0]
+        for other in ctx.returns[1:]:
             value = alternative(value, other)
         return value
 
@@ -2714,6 +2971,8 @@ class Context:
         if isinstance(value, TransparentV):
             note_norm(flow, value.what)
             return flow
+        if isinstance(value, ClassRefV) and self.function_as_module(value) is not None:
+            return self.apply_module(self.function_as_module(value), flow, evidence)
         if isinstance(value, ChainV):
             if value.kind == "alt":
                 merged: set = set()
@@ -2750,7 +3009,20 @@ class Context:
             return ActV(activation, None, f"nn.{nn_name}")
         if nn_name in catalogue.TRANSPARENT_MODULES:
             return TransparentV(nn_name)
-        return UnknownV(ref.qualname)
+        return self.function_as_module(ref) or UnknownV(ref.qualname)
+
+    @staticmethod
+    def function_as_module(ref: ClassRefV) -> Optional[object]:
+        """`self.act = F.relu` / `act=torch.tanh`: a torch function called on the signal alone."""
+        fname = functional_name(ref.qualname)
+        if fname in catalogue.ACTIVATION_FUNCTIONS:
+            activation, _ = catalogue.ACTIVATION_FUNCTIONS[fname]
+            if activation == "prelu":
+                return None  # needs its weight argument
+            return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), f"{_short_ref(ref)} called on it")
+        if fname in catalogue.TRANSPARENT_FUNCTIONS:
+            return TransparentV(_short_ref(ref))
+        return None
 
     def apply_summary(self, summary: Summary, flow: Flow, what: str, extras: Optional[dict] = None) -> object:
         if not summary.done:  # DlaTree holding a DlaTree: its own summary is not known yet
@@ -2795,7 +3067,8 @@ class Context:
                 return NONE_V
             if node.value in self.fa.functions:
                 return FunctionRefV(node.value)
-            return OPAQUE
+            alias = self.module_alias(node.value)  # `act = F.gelu` at the top of the file
+            return alias if alias is not None else OPAQUE
         if kind is cst.Attribute:
             if dotted(node.value) == self.self_name:
                 return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
@@ -2809,6 +3082,9 @@ class Context:
         if kind is cst.Call:
             return self.flow_call(node)
         if kind is cst.BinaryOperation:
+            written_out = self.written_out_activation(node)
+            if written_out is not None:
+                return written_out
             left = self.as_flow(self.eval_flow(node.left))
             right = self.as_flow(self.eval_flow(node.right))
             if isinstance(node.operator, cst.Add):
@@ -2857,6 +3133,9 @@ class Context:
         return OPAQUE
 
     def flow_call(self, call: cst.Call) -> object:
+        written_out = self.written_out_activation(call)
+        if written_out is not None:
+            return written_out
         func = call.func
         args = [a for a in call.args if a.keyword is None]
         # self.method(...) inlined; self.layer(x) applies a module
@@ -2897,6 +3176,8 @@ class Context:
         fname = functional_name(q)
         if fname is not None:
             return self.functional(fname, call, args)
+        if einops_name(q) is not None and args:
+            return self.einops_call(einops_name(q), call, args)
         if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
             return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
         if q is not None and q.startswith("torch.distributions."):  # Normal(mu, std): what a policy returns
@@ -2912,7 +3193,8 @@ class Context:
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
                 isinstance(option, (ConsumerV, FunctionRefV)) for _, option in callee.items)):  # fmt: skip
             return self.call_value(callee, call)
-        if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
+        if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)) or (
+                isinstance(callee, ClassRefV) and self.function_as_module(callee) is not None):  # fmt: skip
             return self.apply_to_args(callee, call, short_code(func))
         if self.is_local_model_output(func):
             return self.model_output(func, call)
@@ -2925,6 +3207,79 @@ class Context:
             return OPAQUE
         return self.unknown_call(call, short_code(func))
 
+    def einops_call(self, name: str, call: cst.Call, args: list) -> object:
+        """rearrange / repeat move values (transparent); reduce(..., "mean") pools; other
+        einops functions and reductions are ops like any other."""
+        first = self.as_flow(self.eval_flow(args[0].value))
+        if name in catalogue.EINOPS_TRANSPARENT or (
+                name in catalogue.EINOPS_REDUCTIONS and self.string(argument(call, "reduction", 2) or cst.Name("x")) == "mean"):  # fmt: skip
+            return first
+        self.consume(first, "none", None, f"goes into einops `{name}`")
+        return OPAQUE
+
+    def written_out_activation(self, node: cst.BaseExpression) -> Optional[Flow]:
+        """An activation written in tensor arithmetic: `x * torch.sigmoid(x)` (SiLU),
+        `x * torch.tanh(F.softplus(x))` (Mish), `F.relu(x) ** 2` / `torch.square(torch.relu(x))`
+        (squared ReLU). Recorded as that activation on the operand's layers; else None.
+        SiLU and Mish name their operand twice: only a plain name is surely the same tensor."""
+        found = self.match_written_out(node)
+        if found is None:
+            return None
+        activation, operand = found
+        flow = self.as_flow(self.eval_flow(operand))
+        name = catalogue.display_name(activation)
+        self.consume(flow, activation, None, f"`{short_code(node, 60)}` in forward ({name} written out)")
+        return activated(flow)
+
+    def match_written_out(self, node: cst.BaseExpression) -> Optional[tuple[str, cst.BaseExpression]]:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+            for x, other in ((node.left, node.right), (node.right, node.left)):
+                if not isinstance(x, cst.Name):
+                    continue
+                outer = self.unary_op(other)
+                if outer is None or not (isinstance(outer[1], cst.Name) or outer[0] == "tanh"):
+                    continue
+                if outer[0] in ("sigmoid", "expit") and dotted(outer[1]) == x.value:
+                    return "silu", x
+                inner = self.unary_op(outer[1]) if outer[0] == "tanh" else None
+                if inner is not None and inner[0] == "softplus" and dotted(inner[1]) == x.value:
+                    return "mish", x
+            return None
+        squared = None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power) and literal_number(node.right) == 2:
+            squared = node.left
+        elif isinstance(node, cst.Call):
+            op = self.unary_op(node, allow_exponent=True)
+            if op is not None and (op[0] == "square" or (op[0] in ("pow", "pow_") and op[2] == 2)):
+                squared = op[1]
+        inner = self.unary_op(squared) if squared is not None else None
+        if inner is not None and inner[0] in ("relu", "relu_"):
+            return "squared_relu", inner[1]
+        return None
+
+    def unary_op(self, node: cst.BaseExpression, allow_exponent: bool = False) -> Optional[tuple]:
+        """(name, operand, exponent) for `torch.f(x)` / `F.f(x)` / `x.f()` with no other argument
+        that changes values (`inplace=` aside; `pow` takes its exponent when allowed)."""
+        if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+            return None
+        values = [a for a in node.args if not (a.keyword is not None and a.keyword.value == "inplace")]
+        func = node.func
+        q = self.fa.imports.qualify(func)
+        fname = functional_name(q)
+        if fname is not None:
+            operand, rest = (values[0].value, values[1:]) if values and values[0].keyword is None else (None, values)
+        elif isinstance(func, cst.Attribute) and q is None:
+            fname, operand, rest = func.attr.value, func.value, values
+        else:
+            return None
+        if operand is None:
+            return None
+        exponent = None
+        if allow_exponent and fname in ("pow", "pow_") and len(rest) == 1:
+            exponent = literal_number(rest[0].value)
+            rest = []
+        return (fname, operand, exponent) if not rest else None
+
     def transformers_call(self, call: cst.Call, q: Optional[str], args: list) -> Optional[object]:
         """A call of one of transformers' own helpers this analysis knows, in forward; else None."""
         func = call.func
@@ -2933,7 +3288,7 @@ class Context:
                 return None
             activation = self.transformers_activation(self.subscript_key(func), f"`{short_code(func)}`")
             return self.apply_to_args(activation, call, short_code(func))
-        if not q or not (q.startswith("transformers.") or q.startswith("..")):
+        if not q or not q.startswith("transformers."):
             return None
         found = self.transformers_activation_call(call, q)  # get_activation("silu"): a module
         if found is not None:
@@ -3035,7 +3390,7 @@ class Context:
             return OPAQUE
         if isinstance(callee, FunctionRefV):
             if self.depth < MAX_INLINE_DEPTH:
-                return self.inline_function(self.fa.functions[callee.name], call)
+                return self.inline_function(callee.node or self.fa.functions[callee.name], call, callee.closure)
             return self.unknown_call(call, callee.name)
         return self.merged([self.call_value(option, call) for _, option in callee.items])
 
@@ -3127,7 +3482,7 @@ class Context:
         """The inputs of a module of this file: its forward's parameters after self, in order."""
         owner = (value.module or self.fa) if isinstance(value, InstV) else self.fa
         cls = owner.classes.get(value.cls) if isinstance(value, InstV) else None
-        found = owner.method(cls, "forward") if cls is not None else None
+        found = owner.forward_of(cls) if cls is not None else None
         return [p.name.value for p in _positional_params(found[1])[1:]] if found else []
 
     def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
@@ -3139,6 +3494,11 @@ class Context:
                 param = self.activation_param(call, (spec[0], spec[1] - 1) if spec else None, activation)
             self.consume(receiver, activation, param, f".{method}() in forward")
             return activated(receiver)
+        if method in catalogue.SPLIT_FUNCTIONS:  # each part is followed on its own where it goes
+            self.note_split(receiver, f".{method}()")
+            for arg in call.args:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"argument of .{method}()")
+            return receiver
         if method in catalogue.TRANSPARENT_FUNCTIONS:
             for arg in call.args:
                 extra = self.as_flow(self.eval_flow(arg.value))
@@ -3153,6 +3513,12 @@ class Context:
             return head_part(receiver)
         return OPAQUE
 
+    @staticmethod
+    def note_split(flow: Flow, how: str) -> None:
+        for site in flow.sites:
+            if isinstance(site, Site):
+                site.split_by = site.split_by or how
+
     def functional(self, fname: str, call: cst.Call, args: list) -> object:
         inputs = [self.as_flow(self.eval_flow(a.value)) for a in args]
         first = inputs[0] if inputs else OPAQUE
@@ -3166,8 +3532,11 @@ class Context:
             for other in inputs[1:]:
                 self.consume(other, "none", None, f"argument of {fname}")
             return activated(first)
-        if fname in catalogue.TRANSPARENT_FUNCTIONS:
-            note_norm(first, fname)
+        if fname in catalogue.SPLIT_FUNCTIONS:
+            self.note_split(first, f"{_functional_prefix(call)}{fname}")
+        if fname in catalogue.TRANSPARENT_FUNCTIONS or fname in catalogue.SPLIT_FUNCTIONS:
+            if fname in catalogue.TRANSPARENT_FUNCTIONS:
+                note_norm(first, fname)
             if fname == "add":
                 note_residual(*inputs)
                 merged: set = set()
@@ -3208,11 +3577,15 @@ class Context:
         ctx.run_block(fn.body)
         return ctx.returned()
 
-    def inline_function(self, fn: cst.FunctionDef, call: cst.Call) -> object:
+    def inline_function(self, fn: cst.FunctionDef, call: cst.Call, closure: Optional[dict] = None) -> object:
         ctx = Context(self.fa, self.cls, fn, self.depth + 1, home=self.home)
         ctx.attrs = self.attrs
         ctx.in_init = False
-        ctx.self_name = "<no self>"
+        if closure is not None:  # a function nested in this forward: it sees self and the names around it
+            ctx.env = dict(closure)
+            ctx.self_name = self.self_name
+        else:
+            ctx.self_name = "<no self>"
         self.bind_flow_args(ctx, fn, call, self_bound=False)
         ctx.run_block(fn.body)
         return ctx.returned()
@@ -3294,6 +3667,76 @@ def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
         q = imports.qualify(node.func) or dotted(node.func) or ""
         return q.endswith("OrderedDict") or q == "dict"
     return isinstance(node, cst.Dict)
+
+
+_EMPTY_FUNCTION = cst.FunctionDef(name=cst.Name("__init__"), params=cst.Parameters(), body=cst.IndentedBlock(body=[]))
+
+
+def _is_super_init(func: cst.BaseExpression, self_name: str) -> bool:
+    """super().__init__ / super(X, self).__init__ / nn.Sequential.__init__ (called with self)."""
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+        return False
+    inner = func.value
+    return (isinstance(inner, cst.Call) and dotted(inner.func) == "super") or (
+        (dotted(inner) or "").rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"))  # fmt: skip
+
+
+def registered_modules(attrs: dict) -> list:
+    """A module's submodules in the order they were registered (what nn.Sequential.forward runs):
+    every attribute that may hold a module; plain values (numbers, flags, classes) do not run."""
+    items: list = []
+    for key, value in attrs.items():
+        if key == "<items>" and isinstance(value, ChainV):
+            items.extend(value.items)
+        elif _may_be_module(value):
+            items.append((key, value))
+    return items
+
+
+def _may_be_module(value: object) -> bool:
+    if isinstance(value, ChainV) and value.kind == "alt":
+        return any(_may_be_module(option) for _, option in value.items)
+    return not (isinstance(value, (ParamV, ClassRefV, FunctionRefV)) or value == NONE_V
+                or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
+
+
+def einops_name(qualname: Optional[str]) -> Optional[str]:
+    """rearrange / Rearrange / reduce ... for einops' own names (einops.X, einops.layers.torch.X)."""
+    if not qualname or not qualname.startswith("einops."):
+        return None
+    name = qualname.rsplit(".", 1)[-1]
+    return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS else None
+
+
+def _partial_of(call: cst.Call) -> Optional[str]:
+    """X of `partial(X, ...)` / `functools.partial(X, ...)` when X is a plain name."""
+    if dotted(call.func) in ("partial", "functools.partial") and call.args and type(call.args[0].value) is cst.Name \
+            and call.args[0].keyword is None and not call.args[0].star:  # fmt: skip
+        return call.args[0].value.value
+    return None
+
+
+def _with_bound(call: cst.Call, bound: tuple) -> cst.Call:
+    """The call a partial object makes: its bound positionals first, its bound keywords unless
+    the call passes them again (for reading arguments only: the node is not in the tree)."""
+    if not bound:
+        return call
+    def plain(args):
+        return [a for a in args if a.keyword is None and not a.star]
+    given = {a.keyword.value for a in call.args if a.keyword is not None}
+    keywords = [a for a in bound if a.keyword is not None and a.keyword.value not in given]
+    keywords += [a for a in call.args if a.keyword is not None]
+    stars = [a for a in (*bound, *call.args) if a.star == "*"]
+    double = [a for a in (*bound, *call.args) if a.star == "**"]
+    args = plain(bound) + plain(call.args) + stars + keywords + double
+    return cst.Call(func=call.func, args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args])
+
+
+def _only_imports(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass)) or (
+            isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)))
+        for small in stmt.body)  # fmt: skip
 
 
 def _positional_params(fn: cst.FunctionDef) -> list:
@@ -3573,7 +4016,10 @@ class InitScanner:
     def sites_for(ctx: Context, holder: cst.BaseExpression) -> list:
         """self.fc / self.body[0] / self.net.fc1 / conv (a local) / a loop variable over layers -> sites."""
         value = ctx.eval_module(holder, bind_site=False) if not isinstance(holder, cst.Subscript) else None
-        if isinstance(holder, cst.Subscript):
+        if isinstance(holder, cst.Subscript) and dotted(holder.value) == ctx.self_name:
+            position = _literal_index(holder)  # self[0] in a subclass of nn.Sequential
+            value = ctx.attrs.get(str(position)) if position is not None and position >= 0 else None
+        elif isinstance(holder, cst.Subscript):
             base = ctx.eval_module(holder.value, bind_site=False)
             if isinstance(base, ChainV):
                 # the element the fix names `self.model[0]`: every item up to it has a certain place

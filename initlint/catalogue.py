@@ -56,7 +56,7 @@ TORCH_GAIN_NAMES = frozenset(
 VOCABULARY = (
     "relu", "relu6", "leaky_relu", "prelu", "rrelu", "elu", "selu", "celu", "gelu",
     "silu", "mish", "hardswish", "hardsigmoid", "tanh", "sigmoid", "softplus",
-    "softsign", "hardtanh", "logsigmoid", "softmax", "none", "unknown",
+    "softsign", "hardtanh", "logsigmoid", "squared_relu", "softmax", "none", "unknown",
 )  # fmt: skip
 
 
@@ -87,6 +87,9 @@ _FUNCTIONS: dict[str, Callable[[float], float]] = {
     "logsigmoid": lambda z: -_softplus(-z),
     "tanh": math.tanh,
     "relu": lambda z: max(z, 0.0),
+    # relu(z)^2 (Primer, nanoGPT-style MLPs), written out in tensor code: E[relu(z)^4] = 3/2,
+    # g = sqrt(2/3); homogeneous of degree 2, so its right gain depends on the input scale
+    "squared_relu": lambda z: max(z, 0.0) ** 2,
 }
 # Kinks of the piecewise activations, so the quadrature needs no smoothness across them.
 _BREAKPOINTS = (-3.0, -1.0, 0.0, 1.0, 3.0)
@@ -232,6 +235,7 @@ FAMILY = {
     "elu": "smooth",
     "celu": "smooth",
     "softplus": "smooth",
+    "squared_relu": "smooth",
     "softmax": "none",
     "none": "none",
     "unknown": "unknown",
@@ -249,6 +253,7 @@ _DISPLAY = {
     "elu": "ELU", "selu": "SELU", "celu": "CELU", "gelu": "GELU", "silu": "SiLU", "mish": "Mish",
     "hardswish": "Hardswish", "hardsigmoid": "Hardsigmoid", "tanh": "Tanh", "sigmoid": "Sigmoid",
     "softplus": "Softplus", "softsign": "Softsign", "hardtanh": "Hardtanh", "logsigmoid": "LogSigmoid",
+    "squared_relu": "SquaredReLU",
     "softmax": "Softmax", "none": "no activation", "unknown": "unknown",
 }  # fmt: skip
 
@@ -286,6 +291,12 @@ def recommend(activation: str, param: Optional[float] = None) -> Optional[Recomm
         why = f"{display_name(activation)} gain 1/sqrt(E[phi(z)^2]), z~N(0,1)"
         return Recommendation(activation, gain, "linear", None, gain, False, why)
     return None
+
+
+def he_is_defensible(activation: str) -> bool:
+    """Whether He's sqrt(2) is a defensible stand-in for the activation's own gain: the
+    ReLU-like smooth ones (ReLU far from zero), not squared ReLU (quadratic, gain sqrt(2/3))."""
+    return FAMILY.get(activation) == "smooth" and activation != "squared_relu"
 
 
 def gain_of_init(
@@ -332,6 +343,7 @@ TRANSPARENT_MODULES = frozenset(
         "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
         "LPPool1d", "LPPool2d", "Identity", "Flatten", "Unflatten", "ZeroPad2d", "ConstantPad1d",
         "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad2d",
+        "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
     }
 )  # fmt: skip
 # The norms among them: after one, the forward signal no longer depends on the scale of the
@@ -362,8 +374,24 @@ TRANSPARENT_FUNCTIONS = frozenset(
         "adaptive_max_pool2d", "adaptive_max_pool3d", "flatten", "reshape", "view", "permute",
         "transpose", "contiguous", "squeeze", "unsqueeze", "pad", "add", "add_", "clone",
         "mean", "view_as", "reshape_as", "movedim", "swapaxes", "unflatten", "float", "to",
+        "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
     }
 )  # fmt: skip
+# What a hand-written norm module's forward may call (tensor methods, torch.* / F.*) and still be
+# a norm: statistics, scaling, elementwise arithmetic, dtype and shape changes. L2 normalisation
+# (F.normalize, x / x.norm()) is not here: it divides by sqrt(n) more than a standardisation.
+FUNCTIONAL_NORMS = frozenset({"layer_norm", "rms_norm", "group_norm", "batch_norm", "instance_norm"})
+NORMALISING_OPS = FUNCTIONAL_NORMS | frozenset(
+    {
+        "mean", "var", "std", "var_mean", "std_mean", "pow", "square", "sqrt", "rsqrt", "add", "sub", "mul",
+        "div", "clamp", "clamp_min", "float", "half", "bfloat16", "type_as", "to", "view", "reshape", "permute",
+        "contiguous", "unsqueeze", "squeeze", "expand_as", "flatten", "transpose", "size", "dim", "isinstance", "len",
+    }
+)  # fmt: skip
+# einops (read by resolved name, einops.X / einops.layers.torch.X): rearranging and repeating
+# move values; a mean reduction is a pooling. At run time they are torch's reshapes and means.
+EINOPS_TRANSPARENT = frozenset({"rearrange", "repeat", "Rearrange"})
+EINOPS_REDUCTIONS = frozenset({"reduce", "Reduce"})  # transparent when the reduction is "mean"
 
 # Elementwise functions and tensor methods after which an activation's output is still what it
 # was for the model: a rescaled or clamped Tanh that the model returns is an output head
@@ -375,6 +403,12 @@ ELEMENTWISE_FUNCTIONS = frozenset(
         "true_divide", "cat", "stack", "rsample", "sample",
     }
 )  # fmt: skip
+
+# Tensor methods / torch functions that divide a tensor into parts (`a, b = proj(x).chunk(2, -1)`):
+# the static analysis follows each part on its own, so a layer whose parts meet different ops
+# (GLU variants: `a * F.gelu(b)`) is unknown; the catalogue has no gain for a gated half.
+# Not transparent for the runtime tracer, which reports the split itself as the consumer.
+SPLIT_FUNCTIONS = frozenset({"chunk", "split", "unbind", "tensor_split", "split_with_sizes", "hsplit", "vsplit"})
 
 # Module classes (nn.X) that are activations, with the constructor argument that carries
 # their parameter (name, position).
@@ -514,15 +548,23 @@ TRANSFORMERS_GET_ACTIVATION = "activations.get_activation"
 
 
 def is_transformers(qualname: Optional[str], name: str) -> bool:
-    """Whether a qualified name is transformers' `name` ('modeling_utils.X'): imported as
-    transformers.modeling_utils.X, transformers.X, or ...modeling_utils.X (a relative import
-    that climbs out of its package: how transformers' own model files spell it)."""
-    if not qualname:
+    """Whether a resolved qualified name is transformers' `name` ('modeling_utils.X'):
+    transformers.modeling_utils.X or transformers.X. Relative imports count only once resolved
+    against the file's own package (transformers' model files: see `package_of`): a project's
+    own `from ..activations import ACT2FN` is not transformers'."""
+    if not qualname or not qualname.startswith("transformers."):
         return False
-    if qualname.startswith("transformers."):
-        rest = qualname[len("transformers.") :]
-        return rest == name or rest == name.rsplit(".", 1)[-1]
-    return qualname.startswith("..") and qualname.lstrip(".") == name
+    rest = qualname[len("transformers.") :]
+    return rest == name or rest == name.rsplit(".", 1)[-1]
+
+
+def package_of(path: str, roots: tuple = ("transformers",)) -> Optional[list]:
+    """The package a file belongs to, as module parts, when it lies inside one of `roots`
+    (`.../transformers/models/bert/modeling_bert.py` -> ['transformers', 'models', 'bert']),
+    so that its relative imports resolve to absolute names; else None."""
+    parts = path.replace("\\", "/").split("/")
+    found = [i for i, part in enumerate(parts[:-1]) if part in roots]
+    return parts[found[-1] : -1] if found else None
 
 
 def is_transformers_output(qualname: Optional[str]) -> bool:

@@ -165,7 +165,7 @@ class SeluDefaultInit(DefaultInitRule):
 
 
 class SmoothDefaultInit(DefaultInitRule):
-    """A Conv/Linear followed by GELU, SiLU, Mish, Hardswish, ELU, CELU or Softplus left on the default init."""
+    """A Conv/Linear followed by GELU, SiLU, Mish, Hardswish, ELU, CELU, Softplus or squared ReLU left on the default init."""
 
     code = "IL106"
     name = "smooth-relu-default-init"
@@ -182,7 +182,7 @@ def _explicit_gain(layer: Layer) -> Optional[float]:
 
 
 def _gain_is_off(layer: Layer, gain: float, target: float) -> bool:
-    if catalogue.FAMILY.get(layer.activation) == "smooth":
+    if catalogue.he_is_defensible(layer.activation):
         # He init (sqrt(2)) is a defensible choice for ReLU-like smooth activations.
         low, high = math.sqrt(2.0), target
         low, high = min(low, high), max(low, high)

@@ -15,8 +15,13 @@ from initlint import analysis
 from initlint.analysis import SourceError, analyze
 
 
-def rows(source: str) -> dict:
-    model = analyze(textwrap.dedent(source), "m.py")
+# A model file inside transformers' own package, so its relative imports (`from ...activations
+# import ACT2FN`) are transformers' own; the path plays no other part in the analysis.
+IN_TRANSFORMERS = "transformers/models/my_model/modeling_my_model.py"
+
+
+def rows(source: str, path: str = IN_TRANSFORMERS) -> dict:
+    model = analyze(textwrap.dedent(source), path)
     return {(layer.class_name, layer.name): layer.row() for layer in model.layers}
 
 
@@ -662,3 +667,460 @@ def test_a_layer_built_from_a_class_chosen_at_run_time():
     assert conv1.fix.weight == "" and "class chosen at run time" in conv1.fix.reason
     explicit = rows(source.replace("INIT", 'nn.init.kaiming_uniform_(self.conv1.weight, nonlinearity="relu")'))
     assert explicit[("Block", "conv1")]["init"] == "explicit"
+
+
+def test_a_helper_nested_in_init_returning_a_list_of_layers():
+    """The PyTorch-GAN idiom: `def block(...)` inside __init__ returns a list that the model
+    splices into a Sequential; the helper sees the names around it (`slope`), and each call
+    builds its own layer, reported at that call."""
+    source = """
+        import torch.nn as nn
+
+        class Generator(nn.Module):
+            def __init__(self, latent_dim=16, slope=0.2):
+                super().__init__()
+
+                def block(in_feat, out_feat, normalize=True):
+                    layers = [nn.Linear(in_feat, out_feat)]
+                    if normalize:
+                        layers.append(nn.BatchNorm1d(out_feat, 0.8))
+                    layers.append(nn.LeakyReLU(slope, inplace=True))
+                    return layers
+
+                self.model = nn.Sequential(
+                    *block(latent_dim, 32, normalize=False),
+                    *block(32, 64),
+                    nn.Linear(64, 10),
+                    nn.Tanh(),
+                )
+
+            def forward(self, z):
+                return self.model(z)
+        """
+    model = analyze(textwrap.dedent(source), "m.py")
+    got = {(layer.name, layer.line): (layer.activation, layer.activation_param) for layer in model.layers}
+    assert got == {("model.0", 16): ("leaky_relu", 0.2), ("model.2", 17): ("leaky_relu", 0.2), ("model.5", 18): ("tanh", None)}
+    fixes = {layer.name: layer.fix.weight for layer in model.layers}
+    assert fixes["model.2"] == "self.model[2].weight"
+
+
+def test_a_function_nested_in_forward_is_inlined_with_what_it_closes_over():
+    got = rows(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.out = nn.Linear(4, 4)
+
+            def forward(self, x):
+                def hidden(h):
+                    return F.gelu(self.fc(h))
+                return self.out(hidden(x))
+        """
+    )
+    assert got[("Net", "fc")]["activation"] == "gelu"
+    assert got[("Net", "out")]["activation"] == "none"
+
+
+def test_a_decorated_nested_helper_is_not_inlined():
+    got = rows(
+        """
+        import functools
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+
+                @functools.lru_cache
+                def block(n):
+                    return [nn.Linear(n, n), nn.ReLU()]
+
+                self.body = nn.Sequential(*block(4))
+
+            def forward(self, x):
+                return self.body(x)
+        """
+    )
+    assert got == {}
+
+
+def test_module_level_models_in_scripts_and_their_inits():
+    """A script builds models in module code; `.apply(fn)` and a loop over `.modules()` there
+    initialise them (by the routine's isinstance branches), `.to(device)` keeps the layer."""
+    source = """
+        import torch
+        import torch.nn as nn
+
+        device = "cpu"
+
+        def weights_init(m):
+            if isinstance(m, nn.Conv2d):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        conv = nn.Conv2d(3, 8, 3).to(device)
+        head = nn.Sequential(nn.Conv2d(8, 8, 3), nn.ReLU(), nn.Linear(8, 8), nn.ReLU()).apply(weights_init)
+        other = nn.Sequential(nn.Linear(4, 4), nn.GELU())
+        other.apply(external_init)
+        net = nn.Sequential(nn.Linear(4, 4), nn.GELU()).cuda()
+        for name, m in net.named_modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+        """
+    got = {layer.name: (layer.activation, layer.init) for layer in analyze(textwrap.dedent(source), "m.py").layers}
+    assert got == {
+        "model.0": ("relu", "default"),
+        "model.2": ("unknown", "default"),
+        "conv": ("unknown", "default"),
+        "head.0": ("relu", "explicit"),
+        "head.2": ("relu", "default"),  # weights_init takes only Conv2d
+        "other.0": ("gelu", "unknown"),
+        "net.0": ("gelu", "explicit"),
+    }
+
+
+def test_a_module_that_defines_call_instead_of_forward():
+    got = rows(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4).double()
+
+            def __call__(self, x):
+                return F.silu(self.fc(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.block = Block()
+                self.out = nn.Linear(4, 2)
+
+            def forward(self, x):
+                return self.out(self.block(x))
+        """
+    )
+    assert got[("Block", "fc")]["activation"] == "silu"
+    assert got[("Net", "out")]["activation"] == "none"
+
+
+@pytest.mark.parametrize(
+    "first,second,want",
+    [
+        ("nn.ReLU(inplace=True)", "F.relu", "relu"),
+        ("nn.ReLU()", "torch.relu", "relu"),
+        ("nn.LeakyReLU(0.2)", "nn.LeakyReLU(negative_slope=0.2)", "leaky_relu"),
+        ("nn.ReLU()", "nn.GELU()", "unknown"),
+        ("nn.LeakyReLU(0.2)", "nn.LeakyReLU(0.1)", "unknown"),
+        ("nn.ReLU()", "F.relu6", "unknown"),
+    ],
+)
+def test_branches_on_a_config_flag_agree_or_are_unknown(first, second, want):
+    """Every branch reaching the same activation is that activation; different ones are unknown."""
+    source = f"""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self, cfg):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.g = nn.Linear(4, 4)
+                if cfg.a:
+                    self.act = {first}
+                elif cfg.b:
+                    self.act = {second}
+                else:
+                    self.act = {first}
+
+            def forward(self, x):
+                x = self.act(self.fc(x))
+                if self.training:
+                    return self.act(self.g(x))
+                return self.act(self.g(x)) if x.dim() else self.act(self.g(x))
+        """
+    got = rows(source)
+    assert got[("Net", "fc")]["activation"] == want
+    assert got[("Net", "g")]["activation"] == want
+    if want == "unknown":
+        assert "different things" in got[("Net", "fc")]["activation_evidence"]
+
+
+def test_partial_keeps_its_bound_arguments_and_aliases_name_classes():
+    """partial(nn.LeakyReLU, negative_slope=0.2)() has slope 0.2 (not torch's 0.01); a call
+    may pass the slope again; `Linear = nn.Linear` and `NoBias = partial(...)` at the top of the
+    file are layers; partial(Block, act_layer=nn.GELU) passes GELU to Block."""
+    source = """
+        import functools
+        from functools import partial
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        Linear = nn.Linear
+        NoBias = functools.partial(nn.Linear, bias=False)
+        Leaky = partial(nn.LeakyReLU, negative_slope=0.2)
+        gelu = F.gelu
+
+        class Block(nn.Module):
+            def __init__(self, dim=4, act_layer=nn.ReLU):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+                self.act = act_layer()
+
+            def forward(self, x):
+                return self.act(self.fc(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Linear(4, 4)
+                self.act_a = Leaky()
+                self.b = NoBias(4, 4)
+                self.act_b = Leaky(negative_slope=0.1)
+                self.c = nn.Linear(4, 4)
+                self.blk = partial(Block, act_layer=nn.GELU)(4)
+
+            def forward(self, x):
+                x = self.act_b(self.b(self.act_a(self.a(x))))
+                return self.blk(gelu(self.c(x)))
+        """
+    got = {name: (row["activation"], row["activation_param"]) for (_, name), row in rows(source).items()}
+    assert got["a"] == ("leaky_relu", 0.2)
+    assert got["b"] == ("leaky_relu", 0.1)
+    assert got["c"] == ("gelu", None)
+    assert got["fc"][0] == "unknown"  # GELU through the partial, ReLU by default elsewhere
+
+
+def test_subclasses_of_sequential_without_a_forward_run_their_modules_in_order():
+    got = rows(
+        """
+        import torch.nn as nn
+
+        class Seq(nn.Sequential):
+            pass
+
+        class ConvBNAct(nn.Sequential):
+            def __init__(self, cin=3, cout=8, norm_layer=None):
+                super(ConvBNAct, self).__init__(nn.Conv2d(cin, cout, 3), nn.BatchNorm2d(cout), nn.SiLU())
+                self.out_channels = cout
+
+        class NormLast(nn.Sequential):
+            def __init__(self, norm_layer=None):
+                super().__init__(nn.Conv2d(3, 3, 1))
+                self.norm = norm_layer(3)
+                self.act = nn.ReLU()
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stem = ConvBNAct(3, 8)
+                self.body = Seq(nn.Linear(8, 8), nn.Tanh())
+
+            def forward(self, x):
+                return self.body(self.stem(x))
+        """
+    )
+    assert got[("ConvBNAct", "0")]["activation"] == "silu"
+    assert got[("Net", "body.0")]["activation"] == "tanh"
+    assert got[("NormLast", "0")]["activation"] == "unknown"  # a module built by a parameter comes first
+
+
+def test_the_parts_of_a_split_output_are_followed_on_their_own():
+    """GLU halves: a gate and an activated half are unknown (no gain for a gated unit); parts
+    that all meet one activation are that activation; q, k, v into matmuls stay none."""
+    got = rows(
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(4, 8)
+                self.both = nn.Linear(4, 8)
+                self.qkv = nn.Linear(4, 12)
+                self.parts = nn.Linear(4, 12)
+
+            def forward(self, x):
+                a, b = self.proj(x).chunk(2, dim=-1)
+                h = a * F.gelu(b)
+                c, d = torch.chunk(self.both(x), 2, -1)
+                h = h + F.silu(c) + F.silu(d)
+                q, k, v = self.qkv(x).unbind(-1)
+                att = (q @ k.transpose(-2, -1)) @ v
+                first, *rest = self.parts(x).split(4, dim=-1)
+                return h + att + F.relu(first) + torch.cat(rest, -1)
+        """
+    )
+    assert got[("Net", "proj")]["activation"] == "unknown"
+    assert "split by .chunk()" in got[("Net", "proj")]["activation_evidence"]
+    assert got[("Net", "both")]["activation"] == "silu"
+    assert got[("Net", "qkv")]["activation"] == "none"
+    assert got[("Net", "parts")]["activation"] == "unknown"  # ReLU for one part, a cat for the rest
+
+
+@pytest.mark.parametrize(
+    "expression,want",
+    [
+        ("h * torch.sigmoid(h)", "silu"),
+        ("torch.sigmoid(h) * h", "silu"),
+        ("h * h.sigmoid()", "silu"),
+        ("h * torch.tanh(F.softplus(h))", "mish"),
+        ("F.relu(h) ** 2", "squared_relu"),
+        ("torch.square(torch.relu(h))", "squared_relu"),
+        ("h.relu().pow(2)", "squared_relu"),
+        ("torch.relu(h).square()", "squared_relu"),
+        ("h * torch.sigmoid(1.702 * h)", "none"),  # the sigmoid GELU approximation: not catalogued
+        ("F.relu(h) ** 3", "relu"),  # the cube comes after the ReLU
+        ("h * torch.sigmoid(g)", "none"),  # gated by another tensor: a product
+        ("h * torch.tanh(F.softplus(h, beta=2))", "unknown"),
+    ],
+)
+def test_activations_written_out_in_tensor_arithmetic(expression, want):
+    got = rows(
+        f"""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+            def forward(self, x, g):
+                h = self.fc(x)
+                return {expression}
+        """
+    )[("Net", "fc")]
+    assert got["activation"] == want, got["activation_evidence"]
+    if want in ("silu", "mish", "squared_relu"):
+        assert "written out" in got["activation_evidence"]
+
+
+def test_transformers_is_recognised_by_resolved_name_not_by_relative_spelling():
+    """`from ..activations import ACT2FN` is transformers' ACT2FN only in a file inside the
+    transformers package; in a project's own package it is the project's (unknown here)."""
+    source = """
+        import torch.nn as nn
+        from ..activations import ACT2FN
+
+        class Mlp(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.act = ACT2FN["relu"]
+
+            def forward(self, x):
+                return self.act(self.fc(x))
+        """
+    inside = rows(source, "site-packages/transformers/models/mlp/modeling_mlp.py")
+    assert inside[("Mlp", "fc")]["activation"] == "unknown"  # ..activations is transformers.models.activations
+    assert rows(source.replace("from ..activations", "from ...activations"),
+                "site-packages/transformers/models/mlp/modeling_mlp.py")[("Mlp", "fc")]["activation"] == "relu"
+    for own in ("myproject/models/mlp.py", "src/myproject/models/mlp.py", "mlp.py"):
+        got = rows(source.replace("from ..activations", "from ...activations"), own)[("Mlp", "fc")]
+        assert got["activation"] == "unknown", own
+    assert rows(source.replace("from ..activations", "from transformers.activations"), "mlp.py")[("Mlp", "fc")]["activation"] == "relu"
+
+
+def test_einops_and_upsampling_are_transparent_by_resolved_name():
+    source = """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from einops import rearrange, reduce
+        from einops.layers.torch import Rearrange, Reduce
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Conv2d(8, 8, 1)
+                self.b = nn.Conv2d(8, 8, 1)
+                self.c = nn.Conv2d(8, 8, 1)
+                self.d = nn.Conv2d(8, 8, 1)
+                self.e = nn.Conv2d(8, 8, 1)
+                self.up = nn.Upsample(scale_factor=2)
+                self.flat = Rearrange("b c h w -> b (h w) c")
+                self.summed = Reduce("b c h w -> b c", "sum")
+
+            def forward(self, x):
+                h = F.gelu(rearrange(self.a(x), "b c h w -> b h w c"))
+                h = F.gelu(reduce(self.b(h), "b c h w -> b c", "mean"))
+                h = F.gelu(reduce(self.c(h), "b c h w -> b c", "max"))
+                h = F.gelu(self.flat(self.up(self.d(h))))
+                return F.gelu(self.summed(F.interpolate(self.e(h), scale_factor=2)))
+        """
+    got = {name: row["activation"] for (_, name), row in rows(source).items()}
+    assert got == {"a": "gelu", "b": "gelu", "c": "none", "d": "gelu", "e": "unknown"}
+    # a local `rearrange` is not einops'
+    local = rows(source.replace("from einops import rearrange, reduce", "from mylib import rearrange, reduce"))
+    assert local[("Net", "a")]["activation"] == "unknown"
+
+
+def test_hand_written_norms_are_transparent_by_structure_not_by_name():
+    """A module that only standardises its input (any name) passes the signal through; one
+    that does more (an L2 normalisation, a projection, a gate) does not."""
+    source = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Whatever(nn.Module):
+            def __init__(self, dim=8, eps=1e-6):
+                super().__init__()
+                self.eps = eps
+                self.weight = nn.Parameter(torch.ones(dim))
+
+            def forward(self, x):
+                dtype = x.dtype
+                x = x.float()
+                variance = x.pow(2).mean(-1, keepdim=True)
+                return self.weight * (x * torch.rsqrt(variance + self.eps)).to(dtype)
+
+        class Centered(nn.Module):
+            def forward(self, x):
+                return x - x.mean(-1, keepdim=True)
+
+        class L2Norm(nn.Module):
+            def forward(self, x):
+                return x / x.norm(dim=-1, keepdim=True)
+
+        class GatedNorm(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.gate = nn.Linear(8, 8)
+
+            def forward(self, x):
+                x = x / x.std(-1, keepdim=True)
+                return x * torch.sigmoid(self.gate(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Linear(8, 8)
+                self.b = nn.Linear(8, 8)
+                self.c = nn.Linear(8, 8)
+                self.d = nn.Linear(8, 8)
+                self.n1 = Whatever()
+                self.n2 = Centered()
+                self.n3 = L2Norm()
+                self.n4 = GatedNorm()
+
+            def forward(self, x):
+                h = F.relu(self.n1(self.a(x)))
+                h = F.relu(self.n2(self.b(h)))
+                h = F.relu(self.n3(self.c(h)))
+                return F.relu(self.n4(self.d(h)))
+        """
+    got = {name: row["activation"] for (cls, name), row in rows(source).items() if cls == "Net"}
+    assert got == {"a": "relu", "b": "none", "c": "none", "d": "none"}

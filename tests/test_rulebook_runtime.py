@@ -103,7 +103,8 @@ def parse_expectations(source: str) -> dict[int, Expectation]:
 # --------------------------------------------------------------------------- tracing
 
 LAYER_TYPES = frozenset(catalogue.LAYER_TYPES)
-TRANSPARENT = frozenset(catalogue.TRANSPARENT_FUNCTIONS)
+# The parts of a split (`a, b = h.chunk(2, -1)`) are followed on their own, as the static analysis does.
+TRANSPARENT = frozenset(catalogue.TRANSPARENT_FUNCTIONS) | catalogue.SPLIT_FUNCTIONS
 _RUNTIME_ALIASES = {"log_sigmoid": "logsigmoid", "__iadd__": "add_", "__add__": "add", "__radd__": "add"}
 
 
@@ -144,6 +145,30 @@ def classify(name: str, args, kwargs) -> tuple[str, Optional[float]]:
     return act, (float(param) if param is not None else None)
 
 
+# Activations written in tensor arithmetic (`x * torch.sigmoid(x)`), recognised by value: an
+# op's result that equals one of these applied to a layer's output is that activation, and the
+# ops that computed it (sigmoid, mul) are not separate consumers.
+WRITTEN_OUT = {
+    "silu": lambda z: torch.nn.functional.silu(z),
+    "mish": lambda z: torch.nn.functional.mish(z),
+    "squared_relu": lambda z: torch.relu(z) ** 2,
+}
+WRITTEN_OUT_DEPTH = 6  # ops from the layer's output to the result (a hand-written LayerNorm takes five)
+
+
+def standardised(z, out) -> bool:
+    """Whether `out` is `z` standardised along one dim (LayerNorm or RMSNorm style, a fresh
+    norm's weight 1 and bias 0): what a hand-written norm module computes, gain-neutral."""
+    for dim in range(z.dim()):
+        centred = z - z.mean(dim, keepdim=True)
+        for eps in (1e-5, 1e-6):
+            for candidate in (centred / torch.sqrt(centred.pow(2).mean(dim, keepdim=True) + eps),
+                              z * torch.rsqrt(z.pow(2).mean(dim, keepdim=True) + eps)):  # fmt: skip
+                if torch.allclose(out, candidate, rtol=1e-3, atol=1e-4):
+                    return True
+    return False
+
+
 class ConsumerTracer(TorchFunctionMode):
     """Records which op first takes each Conv/Linear output, through transparent ops."""
 
@@ -152,12 +177,57 @@ class ConsumerTracer(TorchFunctionMode):
         self.tags: dict[int, tuple[object, frozenset]] = {}  # id(tensor) -> (tensor, layer keys)
         self.consumers: dict[int, list[tuple[str, Optional[float]]]] = defaultdict(list)
         self.ran: set[int] = set()
+        self.outputs: dict[int, object] = {}  # layer key -> a copy of its (last) output
+        # id(result) -> (result, {layer key: consumer indices that computed it}, depth)
+        self.derived: dict[int, tuple[object, dict, int]] = {}
+        self.written_out: dict[int, tuple[str, set]] = {}  # layer key -> (activation, absorbed indices)
+        self.normalised: dict[int, set] = defaultdict(set)  # layer key -> consumer indices inside a norm
 
     def mark(self, key: int, output) -> None:
         self.ran.add(key)
+        if isinstance(output, torch.Tensor):
+            self.outputs[key] = output.detach().clone()
         for t in tree_flatten(output)[0]:
             if isinstance(t, torch.Tensor):
                 self._add(t, frozenset({key}))
+
+    def seen_by(self, key: int) -> list:
+        """What consumed the layer's output, with a written-out activation as one consumer."""
+        found = [c for i, c in enumerate(self.consumers.get(key, [])) if i not in self.normalised[key]]
+        if key not in self.written_out:
+            return found
+        activation, absorbed = self.written_out[key]
+        return [c for i, c in enumerate(self.consumers.get(key, [])) if i not in absorbed | self.normalised[key]] + [
+            (activation, None)]
+
+    def _derive(self, values, recorded: dict, outs: list) -> None:
+        """Follow the results of non-transparent ops a few steps, to see an activation written out."""
+        origin: dict = {key: set(indices) for key, indices in recorded.items()}
+        depth = 0
+        for t in values:
+            if isinstance(t, torch.Tensor):
+                tag = self.tags.get(id(t))
+                if tag is not None and tag[0] is t:
+                    continue  # a layer's output: what led to it is another layer's story
+                entry = self.derived.get(id(t))
+                if entry is not None and entry[0] is t:
+                    depth = max(depth, entry[2])
+                    for key, indices in entry[1].items():
+                        origin.setdefault(key, set()).update(indices)
+        if not origin or depth >= WRITTEN_OUT_DEPTH:
+            return
+        for out in outs:
+            for key, indices in origin.items():
+                z = self.outputs.get(key)
+                if z is None or out.shape != z.shape or not out.dtype.is_floating_point:
+                    continue
+                for activation, fn in WRITTEN_OUT.items():
+                    if torch.allclose(out.detach(), fn(z), rtol=1e-4, atol=1e-6):
+                        self.written_out[key] = (activation, indices)
+                if standardised(z, out.detach()):  # the ops of the norm are not consumers; what takes its result is
+                    self.normalised[key] |= indices
+                    self._add(out, frozenset({key}))
+            self.derived[id(out)] = (out, origin, depth + 1)
 
     def _add(self, t, keys: frozenset) -> None:
         old = self.tags.get(id(t))
@@ -179,6 +249,9 @@ class ConsumerTracer(TorchFunctionMode):
         out = func(*args, **kwargs)
         keys = self._keys_of(tree_flatten((args, kwargs))[0])
         if not keys:
+            outs = [t for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor)]
+            if outs and self.derived:  # `torch.relu(z) ** 2`: the square takes the relu's result
+                self._derive(tree_flatten((args, kwargs))[0], {}, outs)
             return out
         outs = [t for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor)]
         if not outs:  # size(), dim(), .shape: reading metadata consumes nothing
@@ -189,12 +262,15 @@ class ConsumerTracer(TorchFunctionMode):
                 self._add(t, keys)
             return out
         act = classify(name, args, kwargs)
+        recorded: dict = {}
         for key in keys:
+            recorded[key] = {len(self.consumers[key])}
             self.consumers[key].append(act)
         for t in outs:  # an in-place activation returns its input: no longer the layer's output
             entry = self.tags.get(id(t))
             if entry is not None and entry[0] is t:
                 del self.tags[id(t)]
+        self._derive(tree_flatten((args, kwargs))[0], recorded, outs)
         return out
 
 
@@ -230,13 +306,18 @@ class ConstructionSites:
 # --------------------------------------------------------------------------- the test
 
 
-def load_example(path: Path):
+def load_example(path: Path, built: Optional["ConstructionSites"] = None):
+    """Import an example file; `built` records the layers its module-level code builds."""
     name = f"_rulebook_{path.parent.name}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, str(path))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        if built is None:
+            spec.loader.exec_module(module)
+        else:
+            with built:
+                spec.loader.exec_module(module)
     except BaseException:
         sys.modules.pop(name, None)
         raise
@@ -251,45 +332,64 @@ def module_classes(module) -> list[type]:
     ]
 
 
+def module_instances(module) -> dict[str, object]:
+    """Models a script builds in its module-level code (`model = nn.Sequential(...)`): the
+    module-level nn.Module instances that hold a Conv/Linear."""
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if isinstance(obj, torch.nn.Module) and any(type(m).__name__ in LAYER_TYPES for m in obj.modules())
+    }
+
+
 def run_example(path: Path) -> list[str]:
-    """Build and trace every class in one example file; return what disagrees."""
+    """Build and trace every class (and module-level model) in one example file; return what disagrees."""
     source = path.read_text(encoding="utf-8")
     expectations = {line: e for line, e in parse_expectations(source).items() if "act" in e.keys}
-    module = load_example(path)
+    torch.manual_seed(0)
+    at_import = ConstructionSites(str(path))
+    module = load_example(path, at_import)
     try:
-        return _check_module(path, module, expectations)
+        return _check_module(path, module, expectations, at_import)
     finally:
         sys.modules.pop(module.__name__, None)
 
 
-def _check_module(path: Path, module, expectations: dict[int, Expectation]) -> list[str]:
+def _check_module(path: Path, module, expectations: dict[int, Expectation], at_import: ConstructionSites) -> list[str]:
     problems: list[str] = []
     inputs = getattr(module, "EXAMPLE_INPUTS", None)
     if not isinstance(inputs, dict):
         return [f"{path.name}: no module-level EXAMPLE_INPUTS dict (see rules/README.md)"]
     classes = module_classes(module)
-    for cls in classes:
-        if cls.__name__ not in inputs:
-            problems.append(f"{path.name}: class {cls.__name__} is missing from EXAMPLE_INPUTS")
+    instances = module_instances(module)
+    for name in [c.__name__ for c in classes] + list(instances):
+        if name not in inputs:
+            problems.append(f"{path.name}: {name} is missing from EXAMPLE_INPUTS")
     for name in inputs:
-        if name not in {c.__name__ for c in classes}:
-            problems.append(f"{path.name}: EXAMPLE_INPUTS names {name}, which is not an nn.Module class of the file")
+        if name not in {c.__name__ for c in classes} and name not in instances:
+            problems.append(f"{path.name}: EXAMPLE_INPUTS names {name}, which is not an nn.Module class or model of the file")
 
     verified: set[int] = set()
     filename = module.__file__
     # EXAMPLE_VARIANTS: more constructions of a class (keyword arguments), for layers only
     # another path builds (a layer bound again after an early return or in a branch)
     variants = getattr(module, "EXAMPLE_VARIANTS", {})
-    runs = [(cls, kwargs) for cls in classes if cls.__name__ in inputs for kwargs in [{}, *variants.get(cls.__name__, [])]]
-    for cls, kwargs in runs:
-        torch.manual_seed(0)
-        with ConstructionSites(filename) as built:
-            try:
-                model = cls(**kwargs)
-            except Exception as exc:  # noqa: BLE001 - report, do not hide
-                problems.append(f"{path.name}: {cls.__name__}() does not build with no arguments: {exc!r}")
-                continue
-        shapes = inputs[cls.__name__]
+    runs = [(cls.__name__, cls, kwargs) for cls in classes if cls.__name__ in inputs
+            for kwargs in [{}, *variants.get(cls.__name__, [])]]  # fmt: skip
+    runs += [(name, instance, None) for name, instance in instances.items() if name in inputs]
+    for model_name, built_from, kwargs in runs:
+        if isinstance(built_from, torch.nn.Module):  # built by the script's own code, at import
+            model, built = built_from, at_import
+        else:
+            cls = built_from
+            torch.manual_seed(0)
+            with ConstructionSites(filename) as built:
+                try:
+                    model = cls(**kwargs)
+                except Exception as exc:  # noqa: BLE001 - report, do not hide
+                    problems.append(f"{path.name}: {cls.__name__}() does not build with no arguments: {exc!r}")
+                    continue
+        shapes = inputs[model_name]
         if shapes is None:
             continue
         tracer = ConsumerTracer()
@@ -305,7 +405,7 @@ def _check_module(path: Path, module, expectations: dict[int, Expectation]) -> l
             with torch.no_grad(), tracer:
                 model(*args)
         except Exception as exc:  # noqa: BLE001
-            problems.append(f"{path.name}: {cls.__name__} forward on {shapes} failed: {exc!r}")
+            problems.append(f"{path.name}: {model_name} forward on {shapes} failed: {exc!r}")
             continue
         finally:
             for handle in handles:
@@ -316,24 +416,24 @@ def _check_module(path: Path, module, expectations: dict[int, Expectation]) -> l
             if not annotated:
                 where = ", ".join(map(str, lines)) or "outside this file"
                 problems.append(
-                    f"{path.name}: a {type(sub).__name__} in {cls.__name__} (built at line {where}) has no `expect: act=` annotation"
+                    f"{path.name}: a {type(sub).__name__} in {model_name} (built at line {where}) has no `expect: act=` annotation"
                 )
                 continue
             exp = expectations[annotated[0]]
-            if exp.class_name not in (None, cls.__name__):
+            if exp.class_name not in (None, model_name):
                 continue  # checked when its own class is the model being run
             verified.add(exp.line)
             want = exp.keys["act"]
             if want == "unknown":
                 continue
             if key not in tracer.ran:
-                problems.append(f"{path.name}:{exp.line}: layer never ran in {cls.__name__}.forward")
+                problems.append(f"{path.name}:{exp.line}: layer never ran in {model_name}.forward")
                 continue
-            seen = tracer.consumers.get(key) or [("none", None)]
+            seen = tracer.seen_by(key) or [("none", None)]
             acts = sorted({a for a, _ in seen})
             if acts != [want]:
                 problems.append(
-                    f"{path.name}:{exp.line}: annotated act={want}, but at run time in {cls.__name__} the output goes to {acts}"
+                    f"{path.name}:{exp.line}: annotated act={want}, but at run time in {model_name} the output goes to {acts}"
                 )
                 continue
             if "param" in exp.keys:
@@ -396,31 +496,34 @@ def test_fixed_layers_measure_their_target_std(path: Path) -> None:
         if "act" in exp.keys and FIXABLE & set(exp.codes) and line in fixed_lines
     }  # fmt: skip
     assert wanted, f"{path.name}: no layer with a fixable code is initialised in the fixed file"
-    module = load_example(path)
+    at_import = ConstructionSites(str(path))  # a script's module-level models, built (and fixed) at import
+    module = load_example(path, at_import)
     measured: set[int] = set()
     try:
         variants = getattr(module, "EXAMPLE_VARIANTS", {})
-        for cls in module_classes(module):
-            for kwargs in [{}, *variants.get(cls.__name__, [])]:
+        runs = [(None, None, at_import)] + [(cls, kwargs, None) for cls in module_classes(module)
+                                            for kwargs in [{}, *variants.get(cls.__name__, [])]]  # fmt: skip
+        for cls, kwargs, built in runs:
+            if cls is not None:
                 torch.manual_seed(0)
                 with ConstructionSites(module.__file__) as built:
                     cls(**kwargs)
-                for sub, lines in built.sites.values():
-                    line = next((n for n in lines if n in wanted), None)
-                    if line is None or wanted[line].class_name not in (None, cls.__name__):
-                        continue
-                    exp = wanted[line]
-                    param = float(exp.keys["param"]) if "param" in exp.keys else None
-                    rec = catalogue.recommend(exp.keys["act"], param)
-                    weight = sub.weight.detach().double()
-                    fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
-                    expected = rec.std(fan_in)
-                    tolerance = 5 * math.sqrt(((3.0 if rec.always_normal else 1.8) - 1.0) / (4.0 * weight.numel()))
-                    got = weight.std().item()
-                    assert abs(got / expected - 1.0) <= tolerance, (
-                        f"{path.name}:{line} in {cls.__name__}({kwargs}): std {got:.4f}, expected {expected:.4f}"
-                    )
-                    measured.add(line)
+            for sub, lines in built.sites.values():
+                line = next((n for n in lines if n in wanted), None)
+                if line is None or wanted[line].class_name not in (None, cls.__name__ if cls else None):
+                    continue
+                exp = wanted[line]
+                param = float(exp.keys["param"]) if "param" in exp.keys else None
+                rec = catalogue.recommend(exp.keys["act"], param)
+                weight = sub.weight.detach().double()
+                fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
+                expected = rec.std(fan_in)
+                tolerance = 5 * math.sqrt(((3.0 if rec.always_normal else 1.8) - 1.0) / (4.0 * weight.numel()))
+                got = weight.std().item()
+                assert abs(got / expected - 1.0) <= tolerance, (
+                    f"{path.name}:{line} in {cls.__name__ if cls else 'module code'}({kwargs}): std {got:.4f}, expected {expected:.4f}"
+                )
+                measured.add(line)
     finally:
         sys.modules.pop(module.__name__, None)
     assert measured == set(wanted), f"fixed layers never built: {sorted(set(wanted) - measured)}"
@@ -476,3 +579,35 @@ def test_examples_model_builds_and_runs() -> None:
         assert out.shape[0] == 2
     finally:
         sys.modules.pop(module.__name__, None)
+
+
+def test_tracer_sees_activations_written_out() -> None:
+    """SiLU, Mish and squared ReLU written in tensor arithmetic are recognised by value; a
+    look-alike (the sigmoid GELU approximation) and a gate from another tensor are not."""
+    nn = torch.nn
+    F = torch.nn.functional
+
+    class Probe(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b, self.c, self.d, self.e = (nn.Linear(4, 4) for _ in range(5))
+
+        def forward(self, x):
+            a = self.a(x)
+            h = a * torch.sigmoid(a)
+            b = self.b(h)
+            h = b * torch.tanh(F.softplus(b))
+            h = F.relu(self.c(h)) ** 2
+            d = self.d(h)
+            h = d * torch.sigmoid(1.702 * d)
+            return h * torch.sigmoid(self.e(h))
+
+    model = Probe().eval()
+    tracer = ConsumerTracer()
+    for m in model.modules():
+        if type(m).__name__ in LAYER_TYPES:
+            m.register_forward_hook(lambda mod, i, o, key=id(m): tracer.mark(key, o))
+    with torch.no_grad(), tracer:
+        model(torch.randn(8, 4))
+    got = {n: sorted({a for a, _ in tracer.seen_by(id(m))}) for n, m in model.named_children()}
+    assert got == {"a": ["silu"], "b": ["mish"], "c": ["squared_relu"], "d": ["none"], "e": ["sigmoid"]}

@@ -143,7 +143,37 @@ def test_every_activation_of_the_vocabulary_is_exercised():
     seen = {act for act, _ in catalogue.ACTIVATION_MODULES.values()}
     seen |= {act for act, _ in catalogue.ACTIVATION_FUNCTIONS.values()}
     seen |= {"none", "unknown"}  # test_what_is_not_transparent, test_disagreeing_consumers
+    seen |= {"squared_relu"}  # no torch name: test_activations_written_out
     assert seen == set(catalogue.VOCABULARY)
+
+
+class WrittenOut(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c, self.d, self.e, self.f, self.g = (nn.Linear(16, 16) for _ in range(7))
+
+    def forward(self, x):
+        a = self.a(x)
+        h = a * torch.sigmoid(a)
+        b = self.b(h)
+        h = b * torch.tanh(F.softplus(b))
+        h = F.relu(self.c(h)) ** 2
+        h = torch.square(torch.relu(self.d(h)))
+        e = self.e(h)
+        h = e * torch.sigmoid(1.702 * e)
+        left, right = self.f(h).chunk(2, dim=-1)
+        h = torch.cat([F.silu(left), F.silu(right)], dim=-1)
+        gate, up = self.g(h).chunk(2, dim=-1)
+        return gate * F.gelu(up)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_activations_written_out(method):
+    """As the static analysis reads them: SiLU, Mish and squared ReLU written in tensor arithmetic,
+    and the parts of a split followed on their own (GLU halves that disagree are unknown)."""
+    got = {name: row.activation for name, row in traced(WrittenOut(), method).items()}
+    assert got == {"a": "silu", "b": "mish", "c": "squared_relu", "d": "squared_relu", "e": "none",
+                   "f": "silu", "g": "unknown"}  # fmt: skip
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -717,3 +747,76 @@ def test_example_inputs_as_keywords(method):
     report = verify(KeywordInputs(), {"x": X16, "scale": 2.0}, method=method, static=False)
     assert [name for name, _ in report.signal] == ["fc"]
     assert report.layers[0].activation == "none"  # a product sits between the layer and tanh
+
+
+def test_squared_relu_has_its_own_second_moment_gain():
+    """relu(z)^2: E[relu(z)^4] = E[z^4] / 2 = 3/2, so g = sqrt(2/3), not ReLU's sqrt(2). The
+    quadrature agrees with the closed form and with torch: a layer on that gain, fed
+    relu(h)^2 of unit-variance h, gives unit-variance pre-activations."""
+    gain = catalogue.recommend("squared_relu").gain
+    assert gain == pytest.approx(math.sqrt(2 / 3), rel=1e-7)
+    assert catalogue.recommend("relu").gain == pytest.approx(math.sqrt(2))
+    generator = torch.Generator().manual_seed(0)
+    z = torch.randn(4_000_000, generator=generator, dtype=torch.float64)
+    assert float((torch.relu(z) ** 4).mean()) == pytest.approx(1.5, rel=0.01)
+    fan_in = 512
+    h = torch.randn(4096, fan_in, generator=generator, dtype=torch.float64)
+    weight = torch.empty(fan_in, fan_in, dtype=torch.float64)
+    nn.init.kaiming_uniform_(weight, nonlinearity="linear", generator=generator)
+    weight.mul_(gain)
+    out = (torch.relu(h) ** 2) @ weight.t()
+    assert float(out.var()) == pytest.approx(1.0, rel=0.05)
+
+
+class ChannelNorm(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels,), 2.0))  # as if trained: not the identity
+        self.bias = nn.Parameter(torch.full((channels,), 0.5))
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        return self.weight[:, None, None] * ((x - u) / torch.sqrt(s + 1e-6)) + self.bias[:, None, None]
+
+
+class RootMeanSquareNorm(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * self.weight
+
+
+class UnitLength(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return F.normalize(x, dim=-1) * self.weight
+
+
+class HandNormed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 1)
+        self.norm = ChannelNorm(8)
+        self.fc = nn.Linear(8, 16)
+        self.rms = RootMeanSquareNorm(16)
+        self.fc2 = nn.Linear(16, 16)
+        self.unit = UnitLength(16)
+
+    def forward(self, x):
+        h = F.gelu(self.norm(self.conv(x))).mean((2, 3))
+        h = F.silu(self.rms(self.fc(h)))
+        return F.relu(self.unit(self.fc2(h)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_hand_written_norms_are_transparent_when_they_standardise(method):
+    """Measured on probe inputs, not read from a name: a LayerNorm or RMSNorm written by hand
+    (with any weight and bias) passes the signal on; an L2 normalisation does not."""
+    got = {name: row.activation for name, row in traced(HandNormed(), method, torch.randn(2, 4, 5, 5)).items()}
+    assert got == {"conv": "gelu", "fc": "silu", "fc2": "none"}

@@ -109,7 +109,10 @@ LAYER_FLOORS = {
     # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
     "torchvision": (1068 / 1396, 1.0, 1.0, 1.0, 0, 0),  # 7 findings, all right; 7 due
     "transformers": (311 / 506, 1.0, 1.0, 1.0, 0, 0),  # no finding, none due (4 layers keep the default, heads)
-    "timm": (370 / 1223, 1.0, 0.0, 0.0, 96, 62),  # 96 findings (Mlp.fc1, re-initialised by every model), 62 due
+    # 96 findings (Mlp.fc1, re-initialised by every model), 62 due. 362, not 370: coat's qkv is split by
+    # `.unbind(0)` and its parts meet a softmax, products and a module not known here, so it is unknown
+    # (the table, traced before splits were followed, counts the unbind as its consumer: none)
+    "timm": (362 / 1223, 1.0, 0.0, 0.0, 96, 62),
 }
 
 

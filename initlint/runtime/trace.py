@@ -9,7 +9,11 @@ From a layer's output the signal passes through what catalogue calls transparent
 dropout, pooling, reshapes, residual adds) to the first activation; any other consumer
 (matmul, a product with another branch, cat, attention, another layer) or the model output
 means "none"; consumers that disagree mean "unknown". Consumers whose result never reaches
-the model output (an `if x.sum() > 0` test, logging) are ignored.
+the model output (an `if x.sum() > 0` test, logging) are ignored. As in the static analysis,
+the parts of a split (`chunk`, `split`, `unbind`) are followed on their own, and SiLU, Mish and
+squared ReLU written in tensor arithmetic (`x * torch.sigmoid(x)`) count as those activations,
+and a hand-written LayerNorm / RMSNorm module is transparent once probe inputs show that it
+standardises (`standardising_modules`).
 """
 
 from __future__ import annotations
@@ -71,8 +75,35 @@ class Graph:
             self.layer_calls.setdefault(node.layer, []).append(node)
         return node
 
+    def written_out(self) -> None:
+        """Activations written in tensor arithmetic, as the static analysis reads them: N's
+        consumers `sigmoid(N)` and `N * that` are SiLU; `softplus(N)` -> `tanh` -> `N * that`
+        is Mish; `relu(N)` squared (`** 2`, `square`) is squared ReLU. The composite's last op
+        becomes the activation and the ops inside it stop being consumers of N."""
+        for node in self.nodes:
+            for first in list(node.consumers):
+                chain = [first]
+                while len(chain) < 3 and len(chain[-1].consumers) == 1:
+                    chain.append(chain[-1].consumers[0])
+                names = [step.label for step in chain]
+                last = None
+                if names[:2] == ["sigmoid()", "mul()"] and chain[1] in node.consumers:
+                    last, activation = chain[1], "silu"
+                elif names[:3] == ["softplus()", "tanh()", "mul()"] and chain[2] in node.consumers:
+                    last, activation = chain[2], "mish"
+                elif first.activation in ("relu",) and names[1:2] == ["square()"]:
+                    last, activation = chain[1], "squared_relu"
+                if last is None:
+                    continue
+                last.kind, last.activation, last.param = ACTIVATION, activation, None
+                last.label = f"{activation} written out"
+                node.consumers.remove(first)
+                if last not in node.consumers:
+                    node.consumers.append(last)
+
     def activations(self) -> dict[str, tuple[str, Optional[float], str]]:
         """layer name -> (activation, param, evidence) for every layer that was called."""
+        self.written_out()
         live: dict[Node, bool] = {}
         for node in reversed(self.nodes):
             live[node] = node.is_output or any(live[c] for c in node.consumers)
@@ -131,8 +162,11 @@ def _evidence(hits: dict[Node, dict[Outcome, Any]], node: Node, outcome: Outcome
 # --- what a module or a function is ----------------------------------------------------------
 
 
-def module_role(module: nn.Module) -> Optional[tuple[str, Optional[str], Optional[float]]]:
-    """(kind, activation, param) by class, the class's bases included; None when it is none of ours."""
+def module_role(module: nn.Module, norms: frozenset = frozenset()) -> Optional[tuple[str, Optional[str], Optional[float]]]:
+    """(kind, activation, param) by class, the class's bases included; None when it is none of ours.
+    `norms`: ids of the model's hand-written norm modules (`standardising_modules`), transparent."""
+    if id(module) in norms:
+        return TRANSPARENT, None, None
     if isinstance(module, LAYER_CLASSES):
         return LAYER, None, None
     if isinstance(module, nn.MultiheadAttention):
@@ -148,6 +182,47 @@ def module_role(module: nn.Module) -> Optional[tuple[str, Optional[str], Optiona
     return None
 
 
+def standardising_modules(model: nn.Module) -> frozenset:
+    """The modules of a model that standardise their input as a LayerNorm or RMSNorm does,
+    written by hand (the static analysis reads them by structure): childless modules with a 1-D
+    weight whose output, on probe inputs, is the input standardised along the weight's dim times
+    the weight (plus bias). Measured, never assumed from a name."""
+    found = set()
+    for module in model.modules():
+        if module_role(module) is None and not any(True for _ in module.children()) and _standardises(module):
+            found.add(id(module))
+    return frozenset(found)
+
+
+def _standardises(module: nn.Module) -> bool:
+    weight = getattr(module, "weight", None)
+    bias = getattr(module, "bias", None)
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 1 or not weight.dtype.is_floating_point:
+        return False
+    channels = weight.numel()
+    generator = torch.Generator().manual_seed(0)
+    for shape, dim in (((4, channels), 1), ((2, 3, channels), 2), ((2, channels, 3, 3), 1)):
+        x = torch.randn(*shape, generator=generator).to(weight.dtype)
+        try:
+            with torch.no_grad():
+                y = module.forward(x)
+        except Exception:  # noqa: BLE001 - not this layout (or not a norm)
+            continue
+        if not isinstance(y, torch.Tensor) or y.shape != x.shape:
+            continue
+        view = [1] * x.dim()
+        view[dim] = channels
+        w = weight.detach().reshape(view)
+        b = bias.detach().reshape(view) if isinstance(bias, torch.Tensor) and bias.shape == weight.shape else 0.0
+        centred = x - x.mean(dim, keepdim=True)
+        for eps in (1e-5, 1e-6):
+            layer = centred / torch.sqrt(centred.pow(2).mean(dim, keepdim=True) + eps)
+            rms = x * torch.rsqrt(x.pow(2).mean(dim, keepdim=True) + eps)
+            if any(torch.allclose(y, n * w + b, rtol=1e-3, atol=1e-4) for n in (layer, rms)):
+                return True
+    return False
+
+
 def _module_param(module: nn.Module, activation: str, spec: Optional[tuple[str, int]]) -> Optional[float]:
     if activation == "prelu" and isinstance(getattr(module, "weight", None), torch.Tensor):
         return float(module.weight.detach().float().mean())  # the slope it starts from
@@ -157,6 +232,13 @@ def _module_param(module: nn.Module, activation: str, spec: Optional[tuple[str, 
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return catalogue.DEFAULT_PARAM.get(activation)
+
+
+def op_label(name: str, args: tuple, value_of: Callable[[Any], Any]) -> str:
+    """How a node is labelled: `x ** 2` / `x.pow(2)` as `square()`, which written_out reads."""
+    if name in ("pow", "pow_") and len(args) > 1 and value_of(args[1]) == 2:
+        name = "square"
+    return f"{name}()"
 
 
 def function_name(func: Any) -> str:
@@ -177,6 +259,8 @@ def function_name(func: Any) -> str:
 def function_role(
     name: str, args: tuple, kwargs: dict, value_of: Callable[[Any], Any]
 ) -> tuple[str, Optional[str], Optional[float]]:
+    if name in catalogue.SPLIT_FUNCTIONS:  # each part is followed on its own, as the static analysis does
+        return TRANSPARENT, None, None
     if name in catalogue.ACTIVATION_FUNCTIONS:
         activation, spec = catalogue.ACTIVATION_FUNCTIONS[name]
         return ACTIVATION, activation, _function_param(activation, spec, args, kwargs, value_of)
@@ -213,8 +297,8 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _module_node(module: nn.Module, name: str, modules: dict[str, nn.Module]) -> Node:
-    role = module_role(module)
+def _module_node(module: nn.Module, name: str, modules: dict[str, nn.Module], norms: frozenset = frozenset()) -> Node:
+    role = module_role(module, norms)
     if role is None:
         return Node(OPAQUE, name)
     kind, activation, param = role
@@ -234,15 +318,20 @@ def _module_node(module: nn.Module, name: str, modules: dict[str, nn.Module]) ->
 class _Tracer(fx.Tracer):
     """Stops at our modules; goes into torch.nn containers that hold layers (fx would stop there)."""
 
+    def __init__(self, norms: frozenset = frozenset()) -> None:
+        super().__init__()
+        self.norms = norms
+
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        if module_role(m) is not None:
+        if module_role(m, self.norms) is not None:
             return True
         return super().is_leaf_module(m, qualname) and not any(isinstance(s, LAYER_CLASSES) for s in m.modules())
 
 
 def graph_from_fx(model: nn.Module) -> Graph:
     """Raises whatever torch.fx raises when it cannot trace the model."""
-    fx_graph = _Tracer().trace(model)
+    norms = standardising_modules(model)
+    fx_graph = _Tracer(norms).trace(model)
     modules = dict(model.named_modules())
     graph = Graph()
     node_of: dict[fx.Node, Node] = {}
@@ -275,17 +364,17 @@ def graph_from_fx(model: nn.Module) -> Graph:
         mutates = False
         if n.op == "call_module":
             module = modules[n.target]
-            node = _module_node(module, n.target, modules)
+            node = _module_node(module, n.target, modules, norms)
             mutates = bool(getattr(module, "inplace", False))
         else:
             name = function_name(n.target)
             if name in _METADATA or (n.all_input_nodes and not inputs):
                 continue  # shape arithmetic, not signal
-            if name == "getitem" and inputs and inputs[0].tuple_output:
+            if name == "getitem" and inputs and (inputs[0].tuple_output or inputs[0].label.rstrip("()") in catalogue.SPLIT_FUNCTIONS):
                 node = Node(TRANSPARENT, f"{inputs[0].label}[{n.args[1]}]")
             else:
                 kind, activation, param = function_role(name, n.args, n.kwargs, value_of)
-                node = Node(kind, f"{name}()", activation, param)
+                node = Node(kind, op_label(name, n.args, value_of), activation, param)
             mutates = name.endswith("_") and not name.startswith("_")  # relu_, add_ (x += y is add_)
         node_of[n] = graph.add(node, inputs)
         if mutates and n.args and isinstance(n.args[0], fx.Node):
@@ -342,7 +431,7 @@ class _Recorder(TorchFunctionMode):
         try:
             name = function_name(func)
             kind, activation, param = function_role(name, args, kwargs, lambda v: v)
-            self.produced(self.graph.add(Node(kind, f"{name}()", activation, param), inputs), result)
+            self.produced(self.graph.add(Node(kind, op_label(name, args, lambda v: v), activation, param), inputs), result)
         finally:
             self.inside -= 1
         return result
@@ -358,6 +447,7 @@ def graph_from_run(
     graph = Graph()
     recorder = _Recorder(graph)
     modules = dict(model.named_modules())
+    norms = standardising_modules(model)
     pending: list[Optional[list[Node]]] = []
     handles = []
 
@@ -374,7 +464,7 @@ def graph_from_run(
             if inputs is None:
                 return
             try:
-                node = graph.add(_module_node(module, name, modules), inputs)
+                node = graph.add(_module_node(module, name, modules, norms), inputs)
                 recorder.produced(node, output)
                 if on_layer_output is not None and node.kind == LAYER and isinstance(output, torch.Tensor):
                     on_layer_output(node.layer, output)
@@ -384,7 +474,7 @@ def graph_from_run(
         return after
 
     for name, module in modules.items():
-        if module_role(module) is not None:
+        if module_role(module, norms) is not None:
             handles.append(module.register_forward_pre_hook(before, with_kwargs=True))
             handles.append(module.register_forward_hook(after_for(name), with_kwargs=True))
     try:

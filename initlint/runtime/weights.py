@@ -137,7 +137,7 @@ def judge(
     expected = rec.std(fan_in)
     kurtosis = max(NORMAL_KURTOSIS, stats.kurtosis)
     low_gain, high_gain = rec.gain, rec.gain
-    if catalogue.FAMILY.get(activation) == "smooth":  # He's sqrt(2) is a defensible choice there
+    if catalogue.he_is_defensible(activation):  # He's sqrt(2) is a defensible choice there
         low_gain, high_gain = min(rec.gain, math.sqrt(2.0)), max(rec.gain, math.sqrt(2.0))
 
     def fits(fan: int) -> bool:
