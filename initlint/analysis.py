@@ -815,6 +815,7 @@ class FileAnalysis:
         self.references: dict[str, int] = {}  # class name -> uncalled references (passed as value)
         self.external_refs: dict[str, int] = {}  # ... of those, passed into calls of code in other files
         self.harmless_refs: dict[str, int] = {}  # ... of those, in super(X, self), repr(X) and the like
+        self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
         self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
         self.calls_in: dict[int, list] = {}  # id(FunctionDef) -> the calls in its body (not in nested defs)
         self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
@@ -951,6 +952,9 @@ class FileAnalysis:
                     and dotted(func.value.func) == "super")  # fmt: skip
                 for child in node.args:
                     stack.append((child, in_class, fn, not local, top))
+                    if local and type(child.value) is Name and child.value.value in classes:
+                        # _resnet(BasicBlock, ...), ResNet(block=BasicBlock): this file's own code builds it
+                        self.local_arg_refs[child.value.value] = self.local_arg_refs.get(child.value.value, 0) + 1
                 if callee not in classes:
                     stack.append((func, in_class, fn, ext, top))
                 continue
@@ -1509,7 +1513,9 @@ class FileAnalysis:
     def handed(self, name: str) -> bool:
         """Is the class referenced as a value (model_cls = Net; build(Net, ...)), so that code not
         seen here may build it with any arguments?"""
-        return self.references.get(name, 0) > self.harmless_refs.get(name, 0)
+        if self.external_refs.get(name):
+            return True
+        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + self.local_arg_refs.get(name, 0)
 
     def _may_be_standalone(self, cls: ClassInfo) -> bool:
         return bool(self.top_calls.get(cls.name))

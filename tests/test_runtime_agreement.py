@@ -26,42 +26,59 @@ sys.modules.setdefault("static_vs_runtime", svr)  # dataclasses look their modul
 _spec.loader.exec_module(svr)
 
 TABLES = {path.stem.split("_")[0]: svr.load_table(path) for path in svr.TABLES}
+
+# The program stage's figures, measured 2026-12-06 (BENCHMARKS.md), as floors and ceilings.
+PROGRAM_SITES = {"torchvision": 36 / 41, "transformers": 143 / 199, "timm": 17 / 134}
+PROGRAM_LAYER_FLOORS = {
+    # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
+    "torchvision": (1018 / 1396, 1.0, 1.0, 1.0, 0, 0),
+    "transformers": (308 / 506, 1.0, 1.0, 1.0, 0, 0),
+    # no wrong finding: Mlp.fc1 is re-initialised by the models that build it (the per-file side's 96)
+    "timm": (188 / 1223, 1.0, 1.0, 0.0, 0, 55),
+}
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # most of what is left depends on the config (`ACT2FN[config.hidden_act]`): unknown by design.
 # timm: its layers are mostly built by factories in other files (create_conv2d, ConvNormAct), which
 # a one-file analysis does not follow.
-COVERAGE_TARGETS = {"torchvision": svr.COVERAGE_TARGET, "transformers": 0.60, "timm": 0.20}
+# Both static sides are held to the tables: one file at a time (per_file), and the program stage
+# that `initlint check` runs (whole_program: the package's files linked, other modules followed).
+# The program side is more cautious where a block is built elsewhere with arguments not seen
+# (timm's build_model_with_cfg(cls, **kwargs)), so its coverage floors are its own.
+COVERAGE_TARGETS = {
+    "per-file": {"torchvision": svr.COVERAGE_TARGET, "transformers": 0.60, "timm": 0.20},
+    "program": {"torchvision": PROGRAM_SITES["torchvision"], "transformers": PROGRAM_SITES["transformers"],
+                "timm": PROGRAM_SITES["timm"]},
+}  # fmt: skip
 FILES = [(suite, path) for suite, table in TABLES.items() for path in table["sources"]]
+STATIC_SIDES = {"per-file": svr.per_file, "program": svr.whole_program}
 
 
-# What the floors below were measured with: one file at a time. svr.whole_program is the program stage.
-STATIC_SIDE = svr.per_file
-
-
-@pytest.fixture(scope="module")
-def static():
-    """suite -> (package folder, the static side's FileModel per table file)."""
+@pytest.fixture(scope="module", params=list(STATIC_SIDES))
+def static(request):
+    """(side, suite -> (package folder, the static side's FileModel per table file))."""
     out = {}
     for suite, table in TABLES.items():
         try:
             root = svr.package_source(table)
         except svr.CorpusUnavailable as error:
             pytest.skip(f"{suite}'s source is needed to compare with its runtime table: {error}")
-        out[suite] = (root, svr.static_rows(table, root, STATIC_SIDE))
-    return out
+        out[suite] = (root, svr.static_rows(table, root, STATIC_SIDES[request.param]))
+    return request.param, out
 
 
 @pytest.fixture(scope="module")
 def results(static):
-    return {
+    side, models_of = static
+    return side, {
         suite: {result.path: result for result in svr.compare(TABLES[suite], root, models)}
-        for suite, (root, models) in static.items()
+        for suite, (root, models) in models_of.items()
     }
 
 
 @pytest.fixture(scope="module")
 def layer_results(static):
-    return {suite: svr.compare_layers(TABLES[suite], models) for suite, (_, models) in static.items()}
+    side, models_of = static
+    return side, {suite: svr.compare_layers(TABLES[suite], models) for suite, (_, models) in models_of.items()}
 
 
 def test_tables_are_complete_and_small():
@@ -84,28 +101,30 @@ def test_tables_are_complete_and_small():
 
 @pytest.mark.parametrize("suite,path", FILES)
 def test_static_claims_agree_with_runtime(results, suite, path):
+    side, results = results
     result = results[suite][path]
-    if suite == "torchvision":  # each of its files holds claims; some other files hold only unknowns
+    if suite == "torchvision" and side == "per-file":  # each of its files holds claims; some others only unknowns
         assert result.claims > 0, result.summary()
     assert not result.disagreements, result.summary() + "\n" + "\n".join(result.disagreements)
 
 
 @pytest.mark.parametrize("suite", list(TABLES))
 def test_static_covers_construction_sites(results, suite):
+    side, results = results
     sites = [site for result in results[suite].values() for site in result.sites]
     covered = [site for site in sites if svr._known(site.claim)]
     report = "\n".join(
         [result.summary() for result in results[suite].values()]
         + [f"{path} {line}" for path, result in results[suite].items() for line in result.uncovered]
     )
-    assert len(covered) / len(sites) >= COVERAGE_TARGETS[suite], report
+    assert len(covered) / len(sites) >= COVERAGE_TARGETS[side][suite] - 1e-9, report
 
 
 # Per traced layer, measured 2026-12-06 with the one-file-at-a-time analysis (BENCHMARKS.md): floors
 # and ceilings at today's figures, so that they cannot regress; raise them as the analysis improves.
 # Issue 15's goals: coverage >= 95% torchvision, >= 90% transformers, >= 85% timm; agreement 100%;
 # default-init findings precision >= 98% and recall >= 90% in every suite.
-LAYER_FLOORS = {
+LAYER_FLOORS = {"per-file": {
     # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
     "torchvision": (1068 / 1396, 1.0, 1.0, 1.0, 0, 0),  # 7 findings, all right; 7 due
     "transformers": (311 / 506, 1.0, 1.0, 1.0, 0, 0),  # no finding, none due (4 layers keep the default, heads)
@@ -113,14 +132,15 @@ LAYER_FLOORS = {
     # `.unbind(0)` and its parts meet a softmax, products and a module not known here, so it is unknown
     # (the table, traced before splits were followed, counts the unbind as its consumer: none)
     "timm": (362 / 1223, 1.0, 0.0, 0.0, 96, 62),
-}
+}, "program": PROGRAM_LAYER_FLOORS}
 
 
 @pytest.mark.parametrize("suite", list(TABLES))
 def test_default_init_findings_per_layer(layer_results, suite):
+    side, layer_results = layer_results
     result = layer_results[suite]
     report = "\n".join([result.summary()] + result.wrong_findings() + result.missed())
-    coverage, agreement, precision, recall, most_wrong, most_missed = LAYER_FLOORS[suite]
+    coverage, agreement, precision, recall, most_wrong, most_missed = LAYER_FLOORS[side][suite]
     assert result.coverage >= coverage - 1e-9, report
     assert result.agreement >= agreement - 1e-9, report
     assert result.precision >= precision - 1e-9, report
