@@ -978,19 +978,9 @@ def notebook_source(nb: "notebook.Notebook") -> sources.Source:
 def _apply_notebook_fixes(source: sources.Source, nb: "notebook.Notebook", findings: list[Finding], settings: Settings,
                           write: bool, result: FileResult, stdin: bool = False) -> FileResult:  # fmt: skip
     fixed = notebook.fix(nb, findings, settings.unsafe_fixes, write=write, data=source.data)
-    if fixed.error is not None:
-        result.error = fixed.error
-        result.findings = findings
-        return result
-    result.fixed = list(fixed.fixed)
-    fixed_ids = {id(f) for f in result.fixed}
-    result.findings = [f for f in findings if id(f) not in fixed_ids]
-    if settings.diff:
-        result.diff = fixed.diff()
-    elif stdin and fixed.new_data is not None:
-        result.fixed_source = fixed.new_data.decode("utf-8-sig")
-    elif stdin:
-        result.fixed_source = source.text
+    if _took_fixes(result, fixed, findings, settings) and stdin and not settings.diff:
+        # stdin under --fix prints the notebook as fixed (unchanged when nothing was)
+        result.fixed_source = fixed.new_data.decode("utf-8-sig") if fixed.new_data is not None else source.text
     return result
 
 
@@ -1036,16 +1026,22 @@ def _apply_fixes(source: sources.Source, findings: list[Finding], settings: Sett
         return _apply_notebook_fixes(source, nb, findings, settings, write, result)
 
     fixed = fixer.fix_file(source.path, findings, source.data, unsafe=settings.unsafe_fixes, write=write)
+    _took_fixes(result, fixed, findings, settings)
+    return result
+
+
+def _took_fixes(result: FileResult, fixed, findings: list[Finding], settings: Settings) -> bool:
+    """What a fix run (of a file or a notebook) leaves in the result; False when it failed."""
     if fixed.error is not None:
         result.error = fixed.error
         result.findings = findings
-        return result
+        return False
     result.fixed = list(fixed.fixed)
     fixed_ids = {id(f) for f in result.fixed}
     result.findings = [f for f in findings if id(f) not in fixed_ids]
     if settings.diff:
         result.diff = fixed.diff()
-    return result
+    return True
 
 
 def inspect_file(path: str, settings: Settings) -> FileResult:
