@@ -134,7 +134,7 @@ def tagged_clone(tmp_path_factory) -> Path:
     """A clone of this checkout's HEAD with the release tag the README names."""
     clone = tmp_path_factory.mktemp("git") / "initlint"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    subprocess.run(["git", "-C", str(clone), "tag", f"v{__version__}"], check=True)
+    subprocess.run(["git", "-C", str(clone), "tag", "-f", f"v{__version__}"], check=True)
     return clone
 
 
