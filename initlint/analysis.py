@@ -2719,11 +2719,13 @@ class Context:
         found = self.home.loader.lookup(self.fa, q) if self.home.loader is not None else None
         if self.cls is not None and self.fa is self.home:
             self.fa.builds.append((self.cls.name, q, call))
-        if found is not None and found[0] == "function":  # a factory of another module (timm's create_conv2d)
+        if found is not None and found[0] == "function" and self.cls is not None:
+            # a factory of another module (timm's create_conv2d), where a class builds its layers;
+            # free functions (timm's hundred `resnet18()`-style registrations) are not followed there
             value = self.call_helper(found[2], call, module=found[1], given=given)
             if not isinstance(value, UnknownV):
                 return value
-        elif found is not None:  # a class of another module
+        elif found is not None and found[0] == "class":  # a class of another module
             return self.construct_foreign(found[1], found[1].classes[found[2]], call)
         if self.cls is not None:
             self.cls.contains_unknown = True

@@ -16,6 +16,7 @@ but the time.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -1392,7 +1393,9 @@ def _well_typed(value: object) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=None)
 def _hints(cls) -> dict:
+    """A dataclass's field types, evaluated once per class (its annotations are strings)."""
     import typing
 
     return typing.get_type_hints(cls)

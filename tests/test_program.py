@@ -368,3 +368,16 @@ def test_a_factory_of_another_module_is_followed_and_its_edit_reanalyses_the_use
     assert [(row["layer_type"], row["activation"]) for row in rows] == [("Linear", "relu")]
     third = _run([root], cache_dir=cache, fix_edits=False)  # as text output: no edit asked of the cache
     assert all(r.cached for name, r in third.items() if name in ("net.py", "conv.py"))
+
+
+def test_a_free_function_calling_another_modules_function_is_analysed(tmp_path: Path) -> None:
+    """Free functions (timm's `resnet18()` registrations) do not follow other modules' functions;
+    classes do. Neither path may fail."""
+    user = USER + "\n\ndef make(pretrained=False):\n    conv = create_conv(3, 8)\n    return Net()\n"
+    files = {"pkg/__init__.py": "", "pkg/layers/__init__.py": "from .conv import create_conv\n",
+             "pkg/layers/conv.py": FACTORY, "pkg/net.py": user}  # fmt: skip
+    root = write_tree(tmp_path, files)
+    models, errors, _ = analyze_program({str(root / name): text for name, text in files.items()})
+    assert not errors
+    rows = [(layer.class_name, layer.activation) for layer in models[str(root / "pkg/net.py")].layers]
+    assert rows == [("Net", "relu")]
