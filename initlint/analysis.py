@@ -4619,35 +4619,19 @@ class ModuleLoader:
         self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
         self.consulted: dict = {}  # path -> sha256 of the bytes read, for the current analysis
 
-    def function(self, importer: FileAnalysis, written: str) -> Optional[tuple[FileAnalysis, str]]:
-        found = self.lookup(importer, written)
-        return (found[1], found[2]) if found is not None and found[0] == "function" else None
-
     def lookup(self, importer: FileAnalysis, written: str) -> Optional[tuple[str, FileAnalysis, str]]:
         """("function" | "class", module, name) that `written` names in `importer`, or None."""
-        from .program.modules import absolute
 
-        name, is_package = self.index.names.get(importer.path, ("", False))
-        target = absolute(name, is_package, written)
-        near = importer.path
-        for _ in range(8):  # re-exports: `from .create_conv2d import create_conv2d` in __init__.py
-            found = self.index._split(target, near)
-            if found is None:
-                return None
-            path, attribute = found
+        def members(path: str) -> Optional[tuple]:
             module = self.module(path)
-            if module is None or "." in attribute:
+            if module is None:
                 return None
-            if attribute in module.functions:
-                return "function", module, attribute
-            if attribute in module.classes and attribute not in module.variants:
-                return "class", module, attribute
-            if attribute not in module.imports.names:
-                return None
-            there, there_package = self.index.names[path]
-            target = absolute(there, there_package, module.imports.names[attribute])
-            near = path
-        return None
+            kinds = {name: "class" for name in module.classes if name not in module.variants}
+            kinds.update(dict.fromkeys(module.functions, "function"))
+            return kinds, module.imports.names
+
+        found = self.index.follow(importer.path, written, members, dotted=False)
+        return (found[2], self.module(found[0]), found[1]) if found is not None else None
 
     def module(self, path: str) -> Optional[FileAnalysis]:
         if path not in self.parsed:

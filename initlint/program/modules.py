@@ -96,28 +96,43 @@ class ModuleIndex:
             name = written[6:]
             summary = self.summaries.get(importer_path)
             return ClassRef(importer_path, name) if summary is not None and name in summary.classes else None
+
+        def members(path: str) -> tuple:
+            summary: ModuleSummary = self.summaries[path]
+            return dict.fromkeys(summary.classes, "class"), summary.imports
+
+        found = self.follow(importer_path, written, members)
+        return ClassRef(found[0], found[1]) if found is not None else None
+
+    def follow(self, importer_path: str, written: str, members, dotted: bool = True) -> Optional[tuple[str, str, str]]:
+        """(path, name, kind) of what `written` (as the importer's imports qualify it) names,
+        following re-exports (`from .mlp import Mlp` in a package's `__init__.py`).
+        `members(path)`: (name -> kind, local name -> import as written there) of a module, or
+        None when it cannot be read. `dotted`: also follow `module.Name` through an import."""
         importer, is_package = self.names.get(importer_path, ("", False))
         target = absolute(importer, is_package, written)
         near = importer_path
         for _ in range(MAX_REEXPORTS):
-            found = self._split(target, near)
+            found = self.split(target, near)
             if found is None:
                 return None
             path, attribute = found
-            summary: ModuleSummary = self.summaries[path]
+            known = members(path)
             head, _, rest = attribute.partition(".")
-            if not rest and head in summary.classes:
-                return ClassRef(path, head)
-            if head not in summary.imports:
+            if known is None or (rest and not dotted):
+                return None
+            kinds, imports = known
+            if not rest and head in kinds:
+                return path, head, kinds[head]
+            if head not in imports:
                 return None
             # re-exported: follow the import that binds the name there
             module, is_package = self.names[path]
-            written_there = summary.imports[head] + (f".{rest}" if rest else "")
-            target = absolute(module, is_package, written_there)
+            target = absolute(module, is_package, imports[head] + (f".{rest}" if rest else ""))
             near = path
         return None
 
-    def _split(self, dotted_name: str, near: str) -> Optional[tuple[str, str]]:
+    def split(self, dotted_name: str, near: str) -> Optional[tuple[str, str]]:
         """`pkg.mod.Class` -> (path of pkg.mod, "Class"), longest module prefix first."""
         parts = dotted_name.split(".")
         for cut in range(len(parts) - 1, 0, -1):
