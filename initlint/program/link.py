@@ -200,7 +200,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
                 passed = use.args.get(str(position.index(param)))
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
-            if passed is not None and _same_class(passed, default, index, use.path):
+            if passed is not None and _same_class(passed, default):
                 continue
             shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
             layer.activation = "unknown"
@@ -212,7 +212,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             return
 
 
-def _same_class(passed: list, default: str, index: ModuleIndex, path: str) -> bool:
+def _same_class(passed: list, default: str) -> bool:
     if passed[0] != "class":
         return False
     if passed[1] == default:
