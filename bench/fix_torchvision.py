@@ -132,7 +132,8 @@ def fix_all(files: list[Path], unsafe: bool = False) -> dict:
     import ast
 
     from initlint import catalogue, fixer
-    from initlint.analysis import SourceError, analyze
+    from initlint.semantics.file import analyze
+    from initlint.syntax.parse import SourceError
     from initlint.rules import run_rules, select_rules
 
     options = fixer.FixOptions()

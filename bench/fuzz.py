@@ -5,7 +5,7 @@
 
 Rounds alternate three generators until the time is up:
 - `grammar`: hypothesmith.from_grammar() programs (with and without a layer preamble) through
-  analysis.analyze: a model or a SourceError, never another exception, and no SourceError
+  semantics.file.analyze: a model or a SourceError, never another exception, and no SourceError
   for code CPython compiles;
 - `cst`: hypothesmith.from_node() programs through api.check_file / inspect_file: no internal
   error, no error at all for code CPython compiles;
@@ -37,7 +37,9 @@ sys.path.insert(0, str(HERE.parent))
 import hypothesmith  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 
-from initlint import analysis, api  # noqa: E402
+from initlint import api  # noqa: E402
+from initlint.semantics.file import analyze  # noqa: E402
+from initlint.syntax.parse import SourceError  # noqa: E402
 from strategies import all_codes, fix_properties, model_files  # noqa: E402
 from test_fuzz import LAYER_PREAMBLE, cpython_accepts  # noqa: E402
 
@@ -75,10 +77,10 @@ class Run:
         for text in (source, LAYER_PREAMBLE + source):
             self.counts["grammar.programs"] += 1
             try:
-                model = analysis.analyze(text, "fuzz.py")
+                model = analyze(text, "fuzz.py")
                 self.counts["grammar.analysed"] += 1
                 self.counts["grammar.layers"] += len(model.layers)
-            except analysis.SourceError as error:
+            except SourceError as error:
                 self.counts["grammar.source_errors"] += 1
                 if cpython_accepts(text):
                     self.fail("grammar", text.encode("utf-8", "surrogatepass"), f"valid code reported as a syntax error: {error.message}")

@@ -8,7 +8,7 @@ bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
 bench/build_transformers_table.py and tests/data/timm_runtime.json from
 bench/build_timm_table.py), fetches each package's source without importing it (pip
 download --no-deps of the pinned wheel into bench/.corpus/, then its .py files unzipped),
-runs the static side on the package (`per_file`: `initlint.analysis.analyze` on each of the
+runs the static side on the package (`per_file`: `initlint.semantics.file.analyze` on each of the
 table's files alone; any `StaticSide` can stand in, e.g. a whole-program analysis of the
 package folder) and matches static rows to runtime layers: a static row matches a runtime
 layer when its file and line occur in the layer's construction chain.
@@ -67,9 +67,9 @@ StaticSide = Callable[[Path, Sequence[str]], dict]
 
 
 def per_file(package_dir: Path, paths: Sequence[str]) -> dict:
-    """`initlint.analysis.analyze` on each file alone, keyed by its path relative to the package (and
+    """`initlint.semantics.file.analyze` on each file alone, keyed by its path relative to the package (and
     analysed under the package's own name, as installed, so that its relative imports resolve)."""
-    from initlint.analysis import analyze
+    from initlint.semantics.file import analyze
 
     return {rel: analyze((package_dir / rel).read_text(encoding="utf-8"), f"{package_dir.name}/{rel}") for rel in paths}
 

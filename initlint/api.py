@@ -429,9 +429,11 @@ def _judge_text(source: sources.Source, model, from_cache: bool, models: dict, s
 
 
 def _fresh_findings(source: sources.Source, models: dict, settings: Settings) -> tuple:
-    from . import analysis, program
+    from . import program
+    from .program.loader import ModuleLoader
+    from .semantics.file import analyze
 
-    model = analysis.analyze(parse_view(source.text), source.path, analysis.ModuleLoader(models))
+    model = analyze(parse_view(source.text), source.path, ModuleLoader(models))
     program.link({**models, source.path: model})
     return model, _rule_findings(model, source, settings)
 
@@ -629,7 +631,7 @@ def _analyse_all(
     if not files:
         return
     if workers is None:
-        from .analysis import ModuleLoader
+        from .program.loader import ModuleLoader
 
         loader = ModuleLoader(program)
         for source in files:
@@ -776,11 +778,12 @@ def _start_worker(settings: Settings, parent: int, program: list) -> None:
     try:
         _die_with(parent)
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="initlint-parent-watch").start()
-        from . import analysis, rules  # noqa: F401  (imported once per worker, before its first file)
+        from . import rules  # noqa: F401  (imported once per worker, before its first file)
+        from .program.loader import ModuleLoader
     except _Stopped as stopped:
         os._exit(stopped.code)
 
-    _worker_loader = analysis.ModuleLoader(program)  # the worker's own: modules it parsed stay warm
+    _worker_loader = ModuleLoader(program)  # the worker's own: modules it parsed stay warm
 
     gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
@@ -826,11 +829,12 @@ def _call_in_worker(fn, path: str) -> FileResult:
 
 def analyse_source(source: sources.Source, loader=None):
     """The file model of one decoded file, or the FileError of one that cannot be analysed."""
-    from . import analysis
+    from .semantics.file import analyze
+    from .syntax.parse import SourceError
 
     try:
-        return analysis.analyze(parse_view(source.text), source.path, loader)
-    except analysis.SourceError as error:
+        return analyze(parse_view(source.text), source.path, loader)
+    except SourceError as error:
         return FileError(source.path, error.message, error.line, error.column)
     except RecursionError:
         return FileError(source.path, "too deeply nested to analyse")
@@ -987,22 +991,23 @@ def _apply_notebook_fixes(source: sources.Source, nb: "notebook.Notebook", findi
 
 def findings_of(source: sources.Source, settings: Settings, reuse: Optional[dict] = None) -> tuple[list[Finding], Optional[FileError]]:
     """Analysis, rules, suppressions and fix plans for one decoded file. `reuse`: the
-    parsed pieces of the previous version of this text (analysis.parse_by_statement)."""
-    from . import analysis
+    parsed pieces of the previous version of this text (syntax.parse.parse_by_statement)."""
+    from .syntax.parse import collector_paused
 
-    with analysis.collector_paused():
+    with collector_paused():
         return _findings_of(source, settings, reuse)
 
 
 def _findings_of(source: sources.Source, settings: Settings, reuse: Optional[dict] = None) -> tuple[list[Finding], Optional[FileError]]:
-    from . import analysis
+    from .semantics.file import analyze_with_tree
+    from .syntax.parse import SourceError
 
     try:
         if reuse is None:  # a run's path, unchanged
-            file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path)
+            file_model, tree = analyze_with_tree(parse_view(source.text), source.path)
         else:
-            file_model, tree = analysis.analyze_with_tree(parse_view(source.text), source.path, reuse=reuse)
-    except analysis.SourceError as error:
+            file_model, tree = analyze_with_tree(parse_view(source.text), source.path, reuse=reuse)
+    except SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
     findings = _rule_findings(file_model, source, settings)
     if not findings:
@@ -1059,7 +1064,8 @@ def inspect_file(path: str, settings: Settings) -> FileResult:
 
 
 def inspect_source(source: sources.Source) -> FileResult:
-    from . import analysis
+    from .semantics.file import analyze
+    from .syntax.parse import SourceError
 
     result = FileResult(source.path)
     if not PREFILTER.search(source.data):
@@ -1073,8 +1079,8 @@ def inspect_source(source: sources.Source) -> FileResult:
             return result
         source = notebook_source(nb)
     try:
-        file_model = analysis.analyze(parse_view(source.text), source.path)
-    except analysis.SourceError as error:
+        file_model = analyze(parse_view(source.text), source.path)
+    except SourceError as error:
         cell, line = nb.locate(error.line) if nb and error.line else (None, error.line)
         result.error = FileError(source.path, error.message, line, error.column, cell=cell)
         return result
@@ -1102,13 +1108,13 @@ def parse_view(text: str) -> str:
     """`text` with every large data literal (numbers, strings, lists, dicts... of nothing
     else) replaced by `...`, padded so that every line and every column after it stays
     where it was: findings, noqa comments and fixes keep their positions. Raises
-    analysis.SourceError when the code left is over MAX_PARSED_CODE."""
+    syntax.parse.SourceError when the code left is over MAX_PARSED_CODE."""
     if len(text) < BOUNDED_PARSE_FROM:
         return text
     import ast
     import warnings
 
-    from .analysis import SourceError
+    from .syntax.parse import SourceError
 
     try:
         with warnings.catch_warnings():

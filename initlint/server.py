@@ -16,7 +16,7 @@ Choices, and why:
   document; changes that arrive while one runs are folded into one more run on the newest
   text, and diagnostics of a text that is already outdated are never published. Typing thus
   costs one analysis at a time per document, and a pause shows diagnostics after one run.
-- Warm: the parsed pieces of each document's last version are kept (analysis.parse_by_statement
+- Warm: the parsed pieces of each document's last version are kept (syntax.parse.parse_by_statement
   reuses the top-level statements that did not change), and the result of the last text is
   kept, so a save or a re-lint of an unchanged text costs nothing. All of it in memory: the
   on-disk cache of `initlint check` holds file models for its program stage, and fixes are
@@ -714,7 +714,8 @@ def relint_all(ls: InitlintServer) -> None:
 
 
 def _warm_up() -> None:
-    from . import analysis, fixer, rules  # noqa: F401  (libcst and the rest, imported once)
+    from . import fixer, rules  # noqa: F401  (libcst and the rest, imported once)
+    from .semantics import file  # noqa: F401
 
 
 def main() -> None:

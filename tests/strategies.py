@@ -461,9 +461,10 @@ def mismeasured_layers(old: bytes, new: bytes, fixed: list) -> list[str]:
 
     import torch
 
-    from initlint import analysis, catalogue, sources
+    from initlint import catalogue, sources
+    from initlint.semantics.file import analyze
 
-    layers = {(l.class_name, l.name, l.line): l for l in analysis.analyze(sources.decode(old)[0], "old.py").layers}
+    layers = {(l.class_name, l.name, l.line): l for l in analyze(sources.decode(old)[0], "old.py").layers}
     classes = built_classes(new)
     fixed_keys = {(f.class_name, f.layer, f.line) for f in fixed}
     problems = []
@@ -561,10 +562,10 @@ def cpython_accepts(source: str) -> bool:
 
 
 def assert_parsed_as_a_whole(source: str) -> None:
-    """analysis.parse_by_statement gives the very tree (and code) of a whole-file LibCST parse."""
+    """syntax.parse.parse_by_statement gives the very tree (and code) of a whole-file LibCST parse."""
     import libcst
 
-    from initlint import analysis
+    from initlint.syntax.parse import parse_by_statement
 
     if not cpython_accepts(source):
         return
@@ -575,7 +576,7 @@ def assert_parsed_as_a_whole(source: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tree = compile(source, "<fuzz>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    joined = analysis.parse_by_statement(source, tree)
+    joined = parse_by_statement(source, tree)
     assert joined.deep_equals(whole)
     assert (joined.default_indent, joined.default_newline, joined.has_trailing_newline) == (
         whole.default_indent, whole.default_newline, whole.has_trailing_newline)  # fmt: skip

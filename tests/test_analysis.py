@@ -11,8 +11,8 @@ import libcst as cst
 import pytest
 from strategies import assert_parsed_as_a_whole
 
-from initlint import analysis
-from initlint.analysis import SourceError, analyze
+from initlint.semantics.file import analyze
+from initlint.syntax.parse import SourceError, parse_by_statement
 
 
 # A model file inside transformers' own package, so its relative imports (`from ...activations
@@ -324,7 +324,7 @@ def test_statement_by_statement_parse_is_the_whole_file_parse(source):
 
 
 def _parse_reusing(source: str, reuse: dict):
-    return analysis.parse_by_statement(source, ast.parse(source), reuse)
+    return parse_by_statement(source, ast.parse(source), reuse)
 
 
 @pytest.mark.parametrize("source", list(PIECES.values()), ids=list(PIECES))
@@ -374,7 +374,7 @@ def test_findings_with_reused_pieces_are_the_findings_of_a_fresh_analysis():
 
 
 def test_node_checks_are_back_after_a_parse():
-    analysis.parse_by_statement("import x\ny = 1\n", ast.parse("import x\ny = 1\n"))
+    parse_by_statement("import x\ny = 1\n", ast.parse("import x\ny = 1\n"))
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")  # LibCST refuses an empty name when a tree is built by hand
 

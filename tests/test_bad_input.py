@@ -519,7 +519,7 @@ def test_file_changed_while_the_fix_is_written_is_not_replaced(tmp_path, monkeyp
 
 
 def api_analysis():
-    from initlint import analysis
+    from initlint.semantics import file as analysis
 
     return analysis
 

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from initlint import catalogue, fixer
-from initlint.analysis import analyze
+from initlint.semantics.file import analyze
 from initlint.rules import run_rules, select_rules
 
 

@@ -15,7 +15,8 @@ torch = pytest.importorskip("torch")
 
 from test_fixer_torch import check_weight, import_fixed  # noqa: E402
 
-from initlint import analysis, fixer  # noqa: E402
+from initlint import fixer  # noqa: E402
+from initlint.semantics.file import analyze  # noqa: E402
 from initlint.fixer import FixOptions  # noqa: E402
 from initlint.rules import run_rules, select_rules  # noqa: E402
 
@@ -31,7 +32,7 @@ def fix_text(tmp_path, source: str, name: str = "model.py", unsafe: bool = True)
     path.write_text(textwrap.dedent(source))
     data = path.read_bytes()
     text = data.decode()
-    file_model = analysis.analyze(text, str(path))
+    file_model = analyze(text, str(path))
     findings = run_rules(file_model, select_rules())
     unfixable = fixer.attach_fixes(findings, file_model, None, text)
     result = fixer.fix_file(str(path), findings, data, unsafe=unsafe)
@@ -43,7 +44,7 @@ def refix(path, unsafe: bool = True):
     """A second --fix: (result, findings)."""
     data = path.read_bytes()
     text = data.decode()
-    file_model = analysis.analyze(text, str(path))
+    file_model = analyze(text, str(path))
     findings = run_rules(file_model, select_rules())
     fixer.attach_fixes(findings, file_model, None, text)
     return fixer.fix_file(str(path), findings, data, unsafe=unsafe), findings

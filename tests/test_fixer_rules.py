@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-analysis = pytest.importorskip("initlint.analysis")
+analyze = pytest.importorskip("initlint.semantics.file").analyze
 
 from initlint import fixer  # noqa: E402
 from initlint.rules import run_rules, select_rules  # noqa: E402
@@ -49,7 +49,7 @@ def fix_once(path: Path, code: str):
         findings, error = api.findings_of(sources.from_bytes(str(path), data), api.Settings(codes=codes))
         assert error is None, error
         return fixer.fix_file(str(path), findings, data), findings, []
-    file_model = analysis.analyze(text, str(path))
+    file_model = analyze(text, str(path))
     rules = {rule.code: rule for rule in select_rules(None) + select_rules([code])}
     findings = run_rules(file_model, list(rules.values()))
     unfixable = fixer.attach_fixes(findings, file_model, None, text)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 torch = pytest.importorskip("torch")
-analysis = pytest.importorskip("initlint.analysis")
+analyze = pytest.importorskip("initlint.semantics.file").analyze
 
 from initlint import catalogue, fixer  # noqa: E402
 from initlint.fixer import FixOptions  # noqa: E402
@@ -40,7 +40,7 @@ SIGMAS = 5
 def fix_path(path: Path, options: FixOptions, file_model: FileModel = None):
     data = path.read_bytes()
     text = fixer.decode_source(data).text
-    file_model = file_model or analysis.analyze(text, str(path))
+    file_model = file_model or analyze(text, str(path))
     findings = run_rules(file_model, select_rules(None, None, options) + select_rules(["IL104"], None, options))
     unfixable = fixer.attach_fixes(findings, file_model, options, text)
     # Unsafe fixes too: whatever the fixer writes must give the right std.
@@ -142,7 +142,7 @@ def test_loop_fix_over_a_module_list(tmp_path, option_name):
     path = tmp_path / "module_list.py"
     shutil.copyfile(MODELS / "module_list.py", path)
     text = path.read_text()
-    file_model = analysis.analyze(text, str(path))
+    file_model = analyze(text, str(path))
     (blocks,) = [layer for layer in file_model.layers if layer.name == "blocks.*"]
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "self.blocks = " in row)
     blocks.fix = FixPlan(insert_after_line=line, indent="        ", loop_over="self.blocks")

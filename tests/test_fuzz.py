@@ -22,7 +22,9 @@ from strategies import (
     model_files,
 )
 
-from initlint import analysis, api, sources
+from initlint import api, sources
+from initlint.semantics.file import analyze
+from initlint.syntax.parse import SourceError
 
 FUZZ = settings(
     deadline=None,
@@ -42,8 +44,8 @@ def assert_analysis_survives(source: str) -> None:
     """analyze() returns a model or raises SourceError; nothing else, and no SourceError for
     code CPython compiles."""
     try:
-        model = analysis.analyze(source, "fuzz.py")
-    except analysis.SourceError as error:
+        model = analyze(source, "fuzz.py")
+    except SourceError as error:
         assert not cpython_accepts(source), f"valid code reported as a syntax error: {error.message}"
         return
     for layer in model.layers:

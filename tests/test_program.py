@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from initlint import api, catalogue
-from initlint.analysis import analyze
+from initlint.semantics.file import analyze
 from initlint.program import analyze_program
 from test_rulebook import check_model, parse_expectations
 

@@ -183,13 +183,13 @@ FIXED_EXAMPLES = ("IL101", "IL102", "IL103", "IL105", "IL106")
 def test_use_instead_shows_what_fix_writes_for_the_example(code):
     """The first python block of "Use instead" is `initlint check --fix` applied to the first
     python block of "Example": regenerate the page when the fixer's output changes."""
-    analysis = pytest.importorskip("initlint.analysis")
+    analyze = pytest.importorskip("initlint.semantics.file").analyze
     from initlint import fixer
 
     page = sections(read(page_path(code)))
     source = python_blocks(page["Example"])[0]
     shown = python_blocks(page["Use instead"])[0]
-    file_model = analysis.analyze(source, "model.py")
+    file_model = analyze(source, "model.py")
     findings = rules.run_rules(file_model, rules.select_rules(None))
     fixer.attach_fixes(findings, file_model, None, source)
     result = fixer.fix_source(source, findings, "model.py")

@@ -26,7 +26,7 @@ from typing import Optional
 
 import pytest
 
-from initlint.analysis import analyze
+from initlint.semantics.file import analyze
 from initlint.api import UNUSED_NOQA, Settings, findings_of, noqa_codes, suppress
 from initlint.sources import from_bytes
 from initlint.model import Layer

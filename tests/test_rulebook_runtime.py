@@ -487,10 +487,10 @@ def test_fixed_layers_measure_their_target_std(path: Path) -> None:
     `explicit` in the fixed one) has, once built on each path the file lists, the std its
     activation calls for (default fix options: uniform, fan_in): the inserted call ran and
     nothing after it overwrote it. 5 sigmas of the sample std's spread are allowed."""
-    from initlint import analysis
+    from initlint.semantics.file import analyze
 
     source = path.read_text(encoding="utf-8")
-    fixed_lines = {layer.line for layer in analysis.analyze(source, str(path)).layers if layer.init == "explicit"}
+    fixed_lines = {layer.line for layer in analyze(source, str(path)).layers if layer.init == "explicit"}
     wanted = {
         line: exp for line, exp in parse_expectations(source).items()
         if "act" in exp.keys and FIXABLE & set(exp.codes) and line in fixed_lines

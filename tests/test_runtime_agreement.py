@@ -168,7 +168,7 @@ class Block(nn.Module):
 def test_per_layer_measures_count_layers_and_take_any_static_side(tmp_path):
     """The per-layer figures on a hand-made table, with a static side of our own (the shape a
     whole-program analysis returns: package folder -> FileModel per file)."""
-    from initlint.analysis import analyze
+    from initlint.semantics.file import analyze
 
     (tmp_path / "block.py").write_text(BLOCK, encoding="utf-8")
     asked = []

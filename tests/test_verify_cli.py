@@ -457,12 +457,13 @@ def _example_shapes(path: Path) -> dict:
 
 def _fix(path: Path, code) -> list:
     """`initlint check --fix --unsafe-fixes` on one file, through the fixer's own functions."""
-    from initlint import analysis, fixer
+    from initlint import fixer
+    from initlint.semantics.file import analyze
     from initlint.rules import run_rules, select_rules
 
     data = path.read_bytes()
     text = fixer.decode_source(data).text
-    file_model = analysis.analyze(text, str(path))
+    file_model = analyze(text, str(path))
     findings = run_rules(file_model, select_rules(None) + (select_rules([code]) if code else []))
     fixer.attach_fixes(findings, file_model, None, text)
     result = fixer.fix_file(str(path), findings, data, unsafe=True)

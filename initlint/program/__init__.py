@@ -15,13 +15,15 @@ __all__ = ["ClassRef", "LinkStats", "ModuleIndex", "analyze_program", "link", "m
 def analyze_program(sources: dict, readable: tuple = ()) -> tuple[dict, dict, LinkStats]:
     """path -> source text: (path -> FileModel, path -> SourceError, link stats), all files linked.
     `readable`: paths of other modules whose functions and classes may be followed (read from disk)."""
-    from .. import analysis
+    from ..semantics.file import analyze
+    from ..syntax.parse import SourceError
+    from .loader import ModuleLoader
 
     models, errors = {}, {}
-    loader = analysis.ModuleLoader(readable, texts=sources)
+    loader = ModuleLoader(readable, texts=sources)
     for path, text in sources.items():
         try:
-            models[path] = analysis.analyze(text, path, loader)
-        except analysis.SourceError as error:
+            models[path] = analyze(text, path, loader)
+        except SourceError as error:
             errors[path] = error
     return models, errors, link(models)

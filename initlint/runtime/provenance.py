@@ -119,7 +119,7 @@ def frame_text(frame: Frame) -> str:
 
 
 class StaticIndex:
-    """`initlint.analysis.analyze` of each file a layer was built in, parsed once per file."""
+    """`initlint.semantics.file.analyze` of each file a layer was built in, parsed once per file."""
 
     def __init__(self) -> None:
         self._layers: dict[str, list[Layer]] = {}
@@ -132,7 +132,7 @@ class StaticIndex:
 
     def _analyze(self, path: str) -> list[Layer]:
         try:
-            from initlint.analysis import analyze
+            from initlint.semantics.file import analyze
         except ImportError as error:
             self.problem = f"static analysis unavailable ({error})"
             return []

@@ -1,0 +1,143 @@
+"""What the analysis knows of torchvision, einops and transformers beyond catalogue.py's tables:
+recognition keyed by resolved qualified names."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from .. import catalogue
+from ..semantics.values import ActV, ChainV, ConsumerV, LayerV, OPAQUE, RecordV, TransparentV, UnknownV
+from ..syntax.nodes import argument, dotted, short_code
+
+
+ATTENTION_KERNEL = ConsumerV("an attention kernel of transformers' ALL_ATTENTION_FUNCTIONS")
+
+
+def einops_name(qualname: Optional[str]) -> Optional[str]:
+    """rearrange / Rearrange / reduce ... for einops' own names (einops.X, einops.layers.torch.X)."""
+    if not qualname or not qualname.startswith("einops."):
+        return None
+    name = qualname.rsplit(".", 1)[-1]
+    return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS else None
+
+
+class KnownLibraries:
+    """Idioms of torchvision, einops and transformers recognised by resolved name inside the
+    interpreter. Composed into `Context`."""
+
+    def conv_norm_activation(self, call: cst.Call) -> object:
+        """torchvision.ops.Conv2dNormActivation: Sequential(conv, norm, activation) with defaults."""
+        kind = "Conv2d"
+        for dims in ("1", "3"):
+            if f"Conv{dims}dNormActivation" in (dotted(call.func) or ""):
+                kind = f"Conv{dims}d"
+        site = self.new_site(kind, call)
+        site.fix_reason = "built inside torchvision's Conv2dNormActivation"
+        items: list = [(None, LayerV(site))]
+        norm = argument(call, "norm_layer", 6)
+        if norm is None:
+            items.append((None, TransparentV("nn.BatchNorm2d (default)")))
+        elif not (isinstance(norm, cst.Name) and norm.value == "None"):
+            norm_value = self.eval_module(norm, bind_site=False)
+            items.append((None, self.transparent_if_norm(norm_value, norm)))
+        act = argument(call, "activation_layer", 7)
+        if act is None:
+            items.append((None, ActV("relu", None, "Conv2dNormActivation default activation_layer nn.ReLU")))
+        elif not (isinstance(act, cst.Name) and act.value == "None"):
+            act_value = self.eval_module(act, bind_site=False)
+            fake = cst.Call(func=cst.Name("x"))
+            items.append((None, self.call_module_value(act_value, fake)))
+        chain = ChainV(items, "sequential")
+        self.summarise_chain(chain)
+        return chain
+
+    def einops_call(self, name: str, call: cst.Call, args: list) -> object:
+        """rearrange / repeat move values (transparent); reduce(..., "mean") pools; other
+        einops functions and reductions are ops like any other."""
+        first = self.as_flow(self.eval_flow(args[0].value))
+        if name in catalogue.EINOPS_TRANSPARENT or (
+                name in catalogue.EINOPS_REDUCTIONS and self.string(argument(call, "reduction", 2) or cst.Name("x")) == "mean"):  # fmt: skip
+            return first
+        self.consume(first, "none", None, f"goes into einops `{name}`")
+        return OPAQUE
+
+    def transformers_call(self, call: cst.Call, q: Optional[str], args: list) -> Optional[object]:
+        """A call of one of transformers' own helpers this analysis knows, in forward; else None."""
+        func = call.func
+        if isinstance(func, cst.Subscript):  # ACT2FN["relu"](x)
+            if not catalogue.is_transformers(self.fa.imports.qualify(func.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
+                return None
+            activation = self.transformers_activation(self.subscript_key(func), f"`{short_code(func)}`")
+            return self.apply_to_args(activation, call, short_code(func))
+        if not q or not q.startswith("transformers."):
+            return None
+        found = self.transformers_activation_call(call, q)  # get_activation("silu"): a module
+        if found is not None:
+            return found
+        instance = self.transformers_activation_instance(q)  # gelu(x)
+        if instance is not None:
+            return self.apply_to_args(instance, call, short_code(func))
+        if catalogue.is_transformers_output(q):  # BaseModelOutput(last_hidden_state=x, ...)
+            return self.model_output(func, call)
+        if any(catalogue.is_transformers(q, name) for name in catalogue.TRANSFORMERS_SHAPE_READERS):
+            for arg in call.args:  # create_causal_mask(config, inputs_embeds, ...): shapes only
+                self.eval_flow(arg.value)
+            return OPAQUE
+        if catalogue.is_transformers(q, catalogue.TRANSFORMERS_SLICING) and args:
+            # slice_logits_to_keep(hidden_states, n): the last n positions, a slice
+            for arg in call.args[1:]:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, "argument of slice_logits_to_keep")
+            return self.as_flow(self.eval_flow(args[0].value))
+        if catalogue.is_transformers(q, catalogue.TRANSFORMERS_CHUNKING) and call.args:
+            # apply_chunking_to_forward(self.ff_chunk, size, dim, x): self.ff_chunk(x), chunk by chunk
+            try:
+                return self.flow_call(cst.Call(func=call.args[0].value, args=call.args[3:]))
+            except cst.CSTValidationError:  # an argument list no call could have
+                return self.unknown_call(call, short_code(func))
+        return None
+
+    def transformers_activation(self, key: Optional[str], what: str) -> object:
+        """ACT2FN["gelu"] / get_activation("gelu"): the activation when the key is known here."""
+        if key is None:
+            return UnknownV(what)
+        if key in catalogue.TRANSFORMERS_IDENTITY_ACTIVATIONS:
+            return TransparentV(what)
+        if key in catalogue.TRANSFORMERS_ACT2FN:
+            activation, param = catalogue.TRANSFORMERS_ACT2FN[key]
+            return ActV(activation, param, f"transformers' {what}")
+        return UnknownV(f"{what} (transformers writes {key!r} out in tensor arithmetic, not a catalogued activation)")
+
+    def transformers_activation_call(self, call: cst.Call, qualname: Optional[str]) -> Optional[object]:
+        """get_activation("silu"), or an instance transformers.activations exports (`gelu`): else None."""
+        if catalogue.is_transformers(qualname, catalogue.TRANSFORMERS_GET_ACTIVATION):
+            key = argument(call, "activation_string", 0)
+            return self.transformers_activation(self.string(key) if key is not None else None, f"`{short_code(call)}`")
+        return None
+
+    def transformers_activation_instance(self, qualname: Optional[str]) -> Optional[object]:
+        name = (qualname or "").rsplit(".", 1)[-1]
+        key = catalogue.TRANSFORMERS_ACTIVATION_INSTANCES.get(name)
+        if key is None or not catalogue.is_transformers(qualname, f"activations.{name}"):
+            return None
+        return self.transformers_activation(key, f"`{name}`")
+
+    def is_local_model_output(self, func: cst.BaseExpression) -> bool:
+        """A ModelOutput class of this file (`class MyOutput(ModelOutput)`); transformers' own
+        are found by transformers_call."""
+        cls = self.fa.classes.get(func.value) if isinstance(func, cst.Name) else None
+        return cls is not None and self.fa.derives_from(cls, *catalogue.TRANSFORMERS_OUTPUT_BASES)
+
+    def model_output(self, func: cst.BaseExpression, call: cst.Call) -> RecordV:
+        """BaseModelOutput(last_hidden_state=x, ...): each field holds what was passed for it."""
+        fields: dict = {}
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, "passed with *")
+                continue
+            fields[arg.keyword.value if arg.keyword is not None else f"#{i}"] = self.eval_flow(arg.value)
+        return RecordV(f"`{short_code(func)}`", fields)
+
+    def is_attention_registry(self, node: cst.BaseExpression) -> bool:
+        return catalogue.is_transformers(self.fa.imports.qualify(node), catalogue.TRANSFORMERS_ATTENTION_REGISTRY)

@@ -1,0 +1,72 @@
+"""The program stage's reader of other modules: parsed on demand, never imported."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from ..semantics.file import FileAnalysis
+from ..syntax.parse import SourceError, _without_final_continuation, parse_by_statement
+from .modules import ModuleIndex
+
+
+class ModuleLoader:
+    """Other modules of the program, parsed on demand (never imported) for the functions a file
+    calls from them. Remembers the last `capacity` modules it parsed, and the digest of every
+    module one analysis consulted (`consulted`), so that a cached result can be checked."""
+
+    def __init__(self, paths: Iterable[str], capacity: int = 64, texts: Optional[dict] = None):
+        self.texts = texts or {}  # path -> source text given in memory (else read from disk)
+        self.index = ModuleIndex.of({path: None for path in [*paths, *self.texts]})
+        self.capacity = capacity
+        self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
+        self.consulted: dict = {}  # path -> sha256 of the bytes read, for the current analysis
+
+    def lookup(self, importer: FileAnalysis, written: str) -> Optional[tuple[str, FileAnalysis, str]]:
+        """("function" | "class", module, name) that `written` names in `importer`, or None."""
+
+        def members(path: str) -> Optional[tuple]:
+            module = self.module(path)
+            if module is None:
+                return None
+            kinds = {name: "class" for name in module.classes if name not in module.variants}
+            kinds.update(dict.fromkeys(module.functions, "function"))
+            return kinds, module.imports.names
+
+        found = self.index.follow(importer.path, written, members, dotted=False)
+        return (found[2], self.module(found[0]), found[1]) if found is not None else None
+
+    def module(self, path: str) -> Optional[FileAnalysis]:
+        if path not in self.parsed:
+            self.parsed[path] = self._parse(path, self.texts.get(path))
+            if len(self.parsed) > self.capacity:
+                del self.parsed[next(iter(self.parsed))]
+        module, digest = self.parsed[path]
+        if module is not None:
+            module.loader = self  # its own imports are followed too
+            self.consulted[path] = digest
+        return module
+
+    @staticmethod
+    def _parse(path: str, text: Optional[str]) -> tuple:
+        import hashlib
+
+        from .. import sources
+
+        try:
+            source = sources.read(path) if text is None else sources.from_bytes(path, text.encode("utf-8"))
+            from ..api import parse_view  # large data literals set aside, as for the files checked
+
+            code = parse_view(source.text)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                c_tree = compile(code, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            module = FileAnalysis(parse_by_statement(_without_final_continuation(code), c_tree), path, code)
+            module.c_tree = c_tree
+            module.collect()
+        except (sources.ReadError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
+            return None, ""
+        return module, hashlib.sha256(source.data).hexdigest()

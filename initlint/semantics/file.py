@@ -1,0 +1,1204 @@
+"""One file's analysis: its classes, the interpreter run over each, the inits decided, and the
+`FileModel` with its `ModuleSummary` (`analyze`, `analyze_with_tree`).
+
+For every Conv/Linear layer built in a file this works out
+- where it is built (the call in the class, or the helper call that returns it),
+- its name as `named_modules()` would give it, relative to its class,
+- which activation follows it, by abstract interpretation of `forward` (and of
+  `nn.Sequential` chains, lists built in loops, helper factories, sub-module classes),
+- whether something initialises it explicitly (direct `nn.init` calls, `.data.normal_()`,
+  init loops over `self.modules()`, `self.apply(fn)`, `post_init()` + `_init_weights`).
+
+No process-global state: per-analysis data lives on the `FileAnalysis` and a context variable."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+import typing
+import warnings
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+
+from .. import catalogue
+from ..model import BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer, ModuleModel, ModuleSummary
+from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
+                            _partial_of, _positional_params, _walk_nodes, argument, child_nodes, dotted, literal_number,
+                            literal_string, python_path, short_code)
+from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
+from ..syntax.positions import compute_spans
+from .imports import Imports, functional_name, torch_nn_name
+from .inits import InitRule, InitScanner
+from .interpret import Context
+from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, RecordV, Site,
+                     Summary, TupleV, _flatten, _surely_tensor, _type_matches, registered_modules)
+
+if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
+    from ..program.loader import ModuleLoader
+
+
+CONSTRUCTOR_DEFAULT = re.compile(r"\b\w+ default\b")  # evidence such as "act_layer default nn.GELU"
+
+
+# Builtins that take a class without building it elsewhere (super(Block, self), repr(Block)).
+_HARMLESS_BUILTINS = frozenset({"super", "print", "repr", "str", "getattr", "hasattr", "setattr", "id", "len", "type",
+                                "callable", "vars", "dir"})  # fmt: skip
+
+
+@dataclass
+class ClassInfo:
+    node: cst.ClassDef
+    name: str
+    bases: list  # qualified names or "local:X"
+    methods: dict  # name -> FunctionDef
+    sites: list = field(default_factory=list)
+    attrs: dict = field(default_factory=dict)  # self.attr -> value (after __init__)
+    summary: Optional[Summary] = None
+    analysing: bool = False
+    contains: set = field(default_factory=set)  # classes instantiated in its tree
+    contains_unknown: bool = False  # builds something whose class is not known
+    init_rules: list = field(default_factory=list)  # InitRule: what an init routine of the class covers
+    own_init_rules_done: bool = False
+    routines: list = field(default_factory=list)
+    used_in_flow: bool = False
+    layer_subclass: Optional[str] = None  # base layer type when it subclasses nn.Linear/ConvNd
+
+
+class FileAnalysis:
+    def __init__(self, module: cst.Module, path: str, source: Optional[str] = None):
+        self.module = module
+        self.source = source  # the text parsed (module.code would codegen it all again)
+        self.c_tree: Optional[ast.Module] = None  # CPython's ast of the same source, when analyze made one
+        self.path = path
+        self.imports = Imports(catalogue.package_of(path))
+        self.classes: dict[str, ClassInfo] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.free_sites: list[Site] = []
+        self.gain_calls: list[tuple] = []  # (name, node)
+        self.import_end_stmt: Optional[cst.CSTNode] = None
+        self.functions_used_by_classes: set[str] = set()
+        self.references: dict[str, int] = {}  # class name -> uncalled references (passed as value)
+        self.external_refs: dict[str, int] = {}  # ... of those, passed into calls of code in other files
+        self.harmless_refs: dict[str, int] = {}  # ... of those, in super(X, self), repr(X) and the like
+        self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
+        self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
+        self.calls_in: dict[int, list] = {}  # id(FunctionDef) -> the calls in its body (not in nested defs)
+        self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
+        self.sites_by_key: dict = {}
+        self.call_sites: dict[str, list] = {}  # callee -> [(call, enclosing FunctionDef or None)]
+        self.param_exits: dict = {}  # (class, param) -> ParamExitSite
+        self.bindings: list = []  # (module value, class, param): a module passed to a constructor
+        self.tuple_types: set[str] = set()  # namedtuple classes of this file (and their aliases)
+        self.module_aliases: dict = {}  # top-level name -> the class expression it names (None: bound otherwise)
+        self.resolving: set[str] = set()  # aliases being evaluated (`A = B; B = A` ends as unknown)
+        self.variants: dict[str, list] = {}  # class name -> keys of its other definitions (if/else)
+        # Filled by run(): once every class is summarised (their `contains` complete), and once
+        # the init scan has found every class's init rules.
+        self.contained: set[str] = set()  # class names some class of this file builds
+        self.init_loops_over_unknown: list = []  # classes with init rules that build something unknown
+        self.pending_lines: list = []  # (InitCall, node): calls whose line comes with the layers' positions
+        self.loader: Optional["ModuleLoader"] = None  # other modules of the program, read on demand
+        self.followed: list = []  # [path, class, layer, activation, param, evidence]: other modules' layers seen here
+        # For the module summary (what other modules read of this one)
+        self.builds: list = []  # (class name or None, qualified callee as written, call node)
+        self.default_params: dict = {}  # activation evidence -> [class, param, default's qualified name]
+        self.script_builds: dict = {}  # qualified callee -> [function passed to .apply(...)] in module code
+
+    # -- collection -----------------------------------------------------------------------
+
+    def collect(self) -> None:
+        for stmt in self.module.body:
+            self._collect_stmt(stmt, top=True)
+        self._scan_references(self.module)
+
+    def _collect_stmt(self, stmt: cst.CSTNode, top: bool) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    self.imports.add(small)
+                    if top:
+                        self.import_end_stmt = stmt
+                elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    value = small.value
+                    name = small.targets[0].target.value
+                    # `Linear = nn.Linear`, `Conv = partial(nn.Conv2d, bias=False)`: a name for a class;
+                    # bound twice (or under a condition), it may be either: not an alias
+                    alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
+                        isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
+                    self.module_aliases[name] = value if alias and name not in self.module_aliases else None
+                    if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
+                        self.tuple_types.add(name)
+                    elif isinstance(value, cst.Name) and value.value in self.tuple_types:
+                        self.tuple_types.add(name)
+        elif isinstance(stmt, cst.ClassDef):
+            self._collect_class(stmt)
+        elif isinstance(stmt, cst.FunctionDef):
+            self.functions.setdefault(stmt.name.value, stmt)
+        elif isinstance(stmt, (cst.If, cst.Try)):
+            for block in _blocks(stmt):
+                for inner in block:
+                    self._collect_stmt(inner, top=False)
+
+    def _collect_class(self, node: cst.ClassDef) -> None:
+        if any((dotted(arg.value) or "").rsplit(".", 1)[-1] == "NamedTuple" for arg in node.bases):
+            self.tuple_types.add(node.name.value)
+            return
+        methods = {}
+        for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+            if isinstance(stmt, cst.FunctionDef):
+                methods[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.ClassDef):
+                self._collect_class(stmt)
+        bases = []
+        for arg in node.bases:
+            q = self.imports.qualify(arg.value)
+            text = dotted(arg.value)
+            bases.append(q or (f"local:{text}" if text else "?"))
+        name = node.name.value
+        if name not in self.classes:
+            self.classes[name] = ClassInfo(node, name, bases, methods)
+        else:
+            # `if available: class Block(Fast) else: class Block(nn.Module)`: analyse both; uses of
+            # the name may mean either
+            key = f"{name}@{len(self.variants.get(name, [])) + 2}"
+            self.variants.setdefault(name, []).append(key)
+            self.classes[key] = ClassInfo(node, key, bases, methods)
+
+    def _scan_references(self, root: cst.CSTNode) -> None:
+        """Count how each local class is referenced outside classes' own flows.
+
+        `external_refs` counts references passed into code of other files
+        (`build_model_with_cfg(ResNet, block=Bottleneck)`): what builds it there is not seen.
+        """
+        stack: list = [(stmt, False, None, False, i) for i, stmt in enumerate(root.body)]
+        holder = self.call_holder
+        classes, functions = self.classes, self.functions
+        # exact type checks: these node classes have no subclasses, and `isinstance` against
+        # LibCST classes pays ABCMeta's Python-level check on every miss
+        Annotation, FunctionDef, Call, Name, ClassDef, Attribute = (
+            cst.Annotation, cst.FunctionDef, cst.Call, cst.Name, cst.ClassDef, cst.Attribute)  # fmt: skip
+        while stack:
+            node, in_class, fn, ext, top = stack.pop()
+            kind = type(node)
+            if kind is Name:
+                value = node.value
+                if value in classes:
+                    self.references[value] = self.references.get(value, 0) + 1
+                    if ext:
+                        self.external_refs[value] = self.external_refs.get(value, 0) + 1
+                continue  # a Name has no child nodes
+            if kind is Attribute:
+                stack.append((node.value, in_class, fn, ext, top))
+                continue
+            if kind is Call:
+                holder[id(node)] = top
+                if fn is not None:
+                    self.calls_in.setdefault(id(fn), []).append(node)
+                self._note_gain_name(node)
+                func = node.func
+                callee = func.value if type(func) is Name else None
+                if callee in ("isinstance", "issubclass", "type"):
+                    continue
+                if callee in _HARMLESS_BUILTINS:  # super(Block, self): not the class handed anywhere
+                    for arg in node.args:
+                        if type(arg.value) is Name and arg.value.value in classes:
+                            self.harmless_refs[arg.value.value] = self.harmless_refs.get(arg.value.value, 0) + 1
+                if callee in classes or callee in functions:
+                    self.call_sites.setdefault(callee, []).append((node, fn))
+                elif _partial_of(node) in classes or _partial_of(node) in functions:
+                    # partial(Block, act_layer=nn.GELU): what it binds is passed to every Block it builds
+                    self.call_sites.setdefault(_partial_of(node), []).append((node, fn))
+                if callee in classes and not in_class:
+                    self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
+                text = dotted(func) or ""
+                local = callee in classes or callee in functions or callee in _HARMLESS_BUILTINS \
+                    or text.startswith("self.") or (
+                    type(func) is Attribute and type(func.value) is Call
+                    and dotted(func.value.func) == "super")  # fmt: skip
+                for child in node.args:
+                    stack.append((child, in_class, fn, not local, top))
+                    if local and type(child.value) is Name and child.value.value in classes:
+                        # _resnet(BasicBlock, ...), ResNet(block=BasicBlock): this file's own code builds it
+                        self.local_arg_refs[child.value.value] = self.local_arg_refs.get(child.value.value, 0) + 1
+                if callee not in classes:
+                    stack.append((func, in_class, fn, ext, top))
+                continue
+            if kind is Annotation:
+                continue
+            if kind is FunctionDef:
+                member = type(top) is tuple and len(top) == 2 and node is root.body[top[0]].body.body[top[1]]
+                for child in child_nodes(node):
+                    if member and child is node.body and type(child) is cst.IndentedBlock:
+                        # a method of a top-level class: positions are generated per statement of its body
+                        stack.append((child, in_class, node, ext, (top[0], top[1], None)))
+                    else:
+                        stack.append((child, in_class, node, ext, top))
+                continue
+            if type(top) is tuple and len(top) == 3 and top[2] is None:  # that method's body
+                for k, child in enumerate(child_nodes(node)):
+                    stack.append((child, in_class, fn, ext, (top[0], top[1], k)))
+                continue
+            if kind is ClassDef:
+                if isinstance(top, int) and node is root.body[top] and isinstance(node.body, cst.IndentedBlock):
+                    # a top-level class: its statements are what positions are generated for
+                    for j, child in enumerate(node.body.body):
+                        stack.append((child, True, fn, ext, (top, j)))
+                    continue
+                for child in child_nodes(node.body):
+                    stack.append((child, True, fn, ext, top))
+                continue
+            for child in child_nodes(node):
+                stack.append((child, in_class, fn, ext, top))
+
+    def _note_gain_name(self, call: cst.Call) -> None:
+        """calculate_gain("x") / kaiming_*_(w, nonlinearity="x") anywhere in the file, run or not."""
+        text = dotted(call.func) or ""
+        name_node = None
+        if text.endswith("calculate_gain") and call.args:
+            name_node = argument(call, "nonlinearity", 0)
+        elif text.rsplit(".", 1)[-1] in ("kaiming_uniform_", "kaiming_normal_", "kaiming_uniform", "kaiming_normal"):
+            name_node = argument(call, "nonlinearity", 3)
+        name = literal_string(name_node)
+        if name is not None:
+            self.gain_calls.append((name, call))
+
+    def param_candidates(self, callee: str, param: str, depth: int = 0) -> Optional[list]:
+        """Values passed for `param` at this file's calls of `callee` (a class or function).
+
+        None when some call passes something we cannot evaluate; [] when no call passes it.
+        """
+        target = self.classes.get(callee)
+        fn = self.method(target, "__init__")[1] if target is not None and self.method(target, "__init__") else None
+        if target is None:
+            fn = self.functions.get(callee)
+        if fn is None or depth > 3:
+            return None
+        params = _positional_params(fn)
+        if target is not None and params:
+            params = params[1:]
+        names = [p.name.value for p in params]
+        values: list = []
+        for call, enclosing in self.call_sites.get(callee, []):
+            node = None
+            # **kwargs may carry anything; like a default, we take what is written
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if _partial_of(call) == callee:
+                positional = positional[1:]
+            if param in names and names.index(param) < len(positional):
+                node = positional[names.index(param)].value
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == param:
+                    node = arg.value
+            if node is None:
+                continue
+            value = self.static_value(node, enclosing, depth)
+            if value is None:
+                return None
+            values.extend(value)
+        return values
+
+    def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int) -> Optional[list]:
+        """What a simple argument expression can be: class references, None, a caller's parameter."""
+        if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
+                isinstance(node, cst.Name) and node.value in ("True", "False")):  # fmt: skip
+            return [("<literal>", node)]
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return [NONE_V]
+            if enclosing is not None and node.value in {p.name.value for p in _all_params(enclosing)}:
+                owner = enclosing.name.value
+                if owner in self.functions and self.functions[owner] is enclosing:
+                    return self.param_candidates(owner, node.value, depth + 1)
+                return None
+            if node.value in self.classes:
+                return [ClassRefV(f"local:{node.value}")]
+        q = self.imports.qualify(node)
+        if q:
+            return [ClassRefV(q)]
+        return None
+
+    # -- class model ----------------------------------------------------------------------
+
+    def method(self, cls: ClassInfo, name: str) -> Optional[tuple[ClassInfo, cst.FunctionDef]]:
+        seen = set()
+        current: Optional[ClassInfo] = cls
+        while current is not None and current.name not in seen:
+            seen.add(current.name)
+            if name in current.methods:
+                return current, current.methods[name]
+            current = self.local_base(current)
+        return None
+
+    def container_kind(self, cls: ClassInfo, depth: int = 0) -> Optional[str]:
+        """"Sequential" / "ModuleList" / "ModuleDict" for a local subclass of one (class Seq(nn.Sequential))."""
+        for base in cls.bases:
+            name = torch_nn_name(base)
+            if name in ("Sequential", "ModuleList", "ModuleDict"):
+                return name
+            if base.startswith("local:") and base[6:] in self.classes and depth < 5:
+                found = self.container_kind(self.classes[base[6:]], depth + 1)
+                if found:
+                    return found
+        return None
+
+    def sequential_substitute(self, cls: ClassInfo) -> bool:
+        """A subclass of nn.Sequential that keeps its forward: its modules run in the order registered."""
+        return self.container_kind(cls) == "Sequential" and self.forward_of(cls) is None
+
+    def forward_of(self, cls: ClassInfo) -> Optional[tuple[ClassInfo, cst.FunctionDef]]:
+        """What calling an instance runs: a `__call__` of its own (which replaces nn.Module's,
+        forward and hooks included), else its forward."""
+        return self.method(cls, "__call__") or self.method(cls, "forward")
+
+    def derives_from(self, cls: ClassInfo, *transformers_classes: str) -> bool:
+        """Whether the class, through this file's classes, derives from one of those transformers classes."""
+        seen: set = set()
+        current: Optional[ClassInfo] = cls
+        while current is not None and current.name not in seen:
+            seen.add(current.name)
+            if any(catalogue.is_transformers(base, name) for base in current.bases for name in transformers_classes):
+                return True
+            current = self.local_base(current)
+        return False
+
+    def local_base(self, cls: ClassInfo) -> Optional[ClassInfo]:
+        for base in cls.bases:
+            if base.startswith("local:") and base[6:] in self.classes:
+                return self.classes[base[6:]]
+        return None
+
+    def layer_base(self, cls: ClassInfo, depth: int = 0) -> Optional[str]:
+        """The torch layer type a local class derives from (class MyLinear(nn.Linear))."""
+        for base in cls.bases:
+            name = torch_nn_name(base)
+            if name in catalogue.LAYER_TYPES:
+                return name
+            if base.startswith("local:") and base[6:] in self.classes and depth < 5:
+                found = self.layer_base(self.classes[base[6:]], depth + 1)
+                if found:
+                    return found
+        return None
+
+    def build_class(self, cls: ClassInfo) -> None:
+        if cls.attrs or cls.analysing:
+            return
+        cls.analysing = True
+        found = self.method(cls, "__init__")
+        if found is not None:
+            ctx = Context(self, cls, found[1], depth=0)
+            ctx.bind_params(found[1], self_bound=True)
+            ctx.run_init()
+            cls.attrs = ctx.attrs
+        cls.analysing = False
+
+    def summary(self, cls: ClassInfo) -> Summary:
+        if cls.summary is not None:
+            return cls.summary
+        input_site = InputSite(cls.name)
+        cls.summary = Summary(entry=input_site.outcomes, exits=frozenset(), input_site=input_site, done=False)
+        self.build_class(cls)
+        found = self.forward_of(cls)
+        if found is None and self.sequential_substitute(cls):
+            init = self.method(cls, "__init__")
+            ctx = Context(self, cls, init[1] if init else _EMPTY_FUNCTION, depth=0)
+            ctx.attrs = cls.attrs
+            chain = ChainV(registered_modules(cls.attrs), "sequential")
+            ctx.summarise_chain(chain)
+            cls.summary = chain.summary
+            return cls.summary
+        if found is None:
+            input_site.record("unknown", None, f"{cls.name} has no forward in this file")
+            cls.summary.done = True
+            return cls.summary
+        if self.only_normalises(cls, found[1]):  # a hand-written LayerNorm / RMSNorm: the signal passes
+            cls.summary.exits = frozenset({input_site})
+            cls.summary.done = True
+            return cls.summary
+        # BertSelfOutput.forward(hidden_states, input_tensor): each input is followed on its own
+        cls.summary.extra_inputs = {p.name.value: InputSite(f"{cls.name}({p.name.value})")
+                                    for p in _positional_params(found[1])[2:]}  # fmt: skip
+        ctx = Context(self, cls, found[1], depth=0)
+        ctx.attrs = cls.attrs
+        ctx.bind_params(found[1], self_bound=True, input_site=input_site, extra_inputs=cls.summary.extra_inputs)
+        exits = ctx.run_forward()
+        cls.summary.exits = exits
+        shape = ctx.returned()
+        if isinstance(shape, TupleV):  # forward returns (a, b): callers may unpack it
+            cls.summary.positions = [ctx.as_flow(item).sites for item in shape.items]
+        elif isinstance(shape, RecordV):  # forward returns a ModelOutput: callers read its fields
+            cls.summary.fields = {name: (ctx.as_flow(value).sites, not _surely_tensor(value))
+                                  for name, value in shape.fields.items()}  # fmt: skip
+        cls.summary.done = True
+        return cls.summary
+
+    def as_passed(self, summary: Summary, inst: "InstV") -> Summary:
+        """A summary of this module's class as another module's construction sees it: what a
+        constructor default decided is unknown where that call passes another value."""
+        if not self.default_params or not inst.passed:
+            return summary
+        replaced = []
+        for activation, param, evidence in summary.entry:
+            for key, (owner, name, default) in self.default_params.items():
+                given = inst.passed.get(name, inst.passed.get("*"))
+                if key in evidence and owner == inst.cls and given is not None and not (
+                        isinstance(given, ClassRefV) and given.qualname == default):  # fmt: skip
+                    activation, param, evidence = _passed_activation(given, name, inst.cls)
+                    break
+            replaced.append((activation, param, evidence))
+        if replaced == summary.entry:
+            return summary
+        old, new = summary.input_site, InputSite(summary.input_site.owner, replaced)
+
+        def mapped(sites: frozenset) -> frozenset:  # its input passed through stays its (new) input
+            return frozenset(new if s is old else s for s in sites)
+
+        return dataclasses.replace(
+            summary, entry=replaced, input_site=new, exits=mapped(summary.exits),
+            positions=[mapped(p) for p in summary.positions] if summary.positions is not None else None,
+            fields={k: (mapped(v), maybe) for k, (v, maybe) in summary.fields.items()} if summary.fields is not None else None,
+        )  # fmt: skip
+
+    def only_normalises(self, cls: ClassInfo, fn: cst.FunctionDef) -> bool:
+        """Whether a module's forward only standardises its input, by structure (not by name):
+        it builds no layer, calls no module, and computes a statistic of its input (mean, var,
+        std) and scales by it (`/`, sqrt, rsqrt), or calls a functional norm; the rest is
+        elementwise arithmetic with its own parameters and reshapes. LayerNorm2d, RMSNorm,
+        ConvNeXt's channels-first LayerNorm. Gain-neutral, as nn.LayerNorm is."""
+        if cls.sites or cls.contains or len(_positional_params(fn)) != 2 or fn.params.kwonly_params:
+            return False
+        self_name = _positional_params(fn)[0].name.value
+        ops: set = set()
+        divides = False
+        for node in _walk_nodes(fn.body):
+            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef, cst.For, cst.While, cst.Yield)):
+                return False
+            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+                divides = True
+            if not isinstance(node, cst.Call):
+                continue
+            func = node.func
+            text = dotted(func) or ""
+            if text.startswith(self_name + ".") or text == self_name:
+                return False  # a submodule or method: more than normalising
+            q = self.imports.qualify(func)
+            if q is not None:
+                name = functional_name(q) if q.startswith("torch.") else None
+            elif isinstance(func, cst.Attribute):
+                name = func.attr.value  # a tensor method
+            else:
+                name = text if text in ("isinstance", "len") else None
+            if name is None or name not in catalogue.NORMALISING_OPS:
+                return False
+            ops.add(name)
+        if ops & catalogue.FUNCTIONAL_NORMS:
+            return True
+        return bool(ops & {"mean", "var", "std", "var_mean", "std_mean"}) and (
+            divides or bool(ops & {"sqrt", "rsqrt", "std"}))  # fmt: skip
+
+    # -- the run --------------------------------------------------------------------------
+
+    def run(self) -> FileModel:
+        self.collect()
+        for cls in self.classes.values():
+            cls.layer_subclass = self.layer_base(cls)
+        for cls in self.classes.values():
+            if cls.layer_subclass is None:
+                self.summary(cls)
+        self._run_module_code()
+        for name, fn in self.functions.items():
+            if name not in self.functions_used_by_classes:
+                ctx = Context(self, None, fn, depth=0)
+                ctx.bind_params(fn, self_bound=False)
+                ctx.run_free_function()
+        self.contained = set().union(*(c.contains for c in self.classes.values()))
+        self._close_class_outputs()
+        self._link_bindings()
+        self._decide_inits()
+        return self._file_model()
+
+    def _run_module_code(self) -> None:
+        """A script's own statements (`model = nn.Sequential(...)`, `net.apply(init)`), run as
+        constructor code of a function named MODULE_CODE; what they call is theirs, as a class's."""
+        body = [stmt for stmt in self.module.body if not isinstance(stmt, (cst.ClassDef, cst.FunctionDef))]
+        if not any(isinstance(stmt, (cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.With, cst.Try))
+                   and not _only_imports(stmt) for stmt in body):  # fmt: skip
+            return
+        fn = cst.FunctionDef(name=cst.Name(MODULE_CODE), params=cst.Parameters(), body=cst.IndentedBlock(body=body))
+        ctx = Context(self, None, fn, depth=0)
+        for stmt in body:
+            try:
+                ctx.run_stmt(stmt)
+            except RecursionError:
+                # `x = 1 + 1 + ...` a thousand deep: CPython compiles it; a script statement that deep
+                # builds no model we could follow, and the classes of the file are still analysed
+                continue
+
+    def _close_class_outputs(self) -> None:
+        """A class's output sites that no flow in this file consumed.
+
+        The top-level models (classes nothing here uses) go first: what a submodule returns to
+        them and they return in turn is the model's output, "none". What is left is returned
+        to a caller this file does not show.
+        """
+        # every definition of a name shares its uses
+        flowing = {c.node.name.value for c in self.classes.values() if c.used_in_flow}
+
+        def is_used(cls: ClassInfo) -> bool:
+            name = cls.node.name.value
+            return bool(name in flowing or self.references.get(name) or self._built_by_a_class(name))
+
+        ordered = sorted(self.classes.values(), key=is_used)
+        for cls in ordered:
+            summary = cls.summary
+            if summary is None:
+                continue
+            used = is_used(cls)
+            for site in summary.exits:
+                if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
+                    for head in site.sites:
+                        head.output_head = True
+                        head.open_output = cls.name
+                if not isinstance(site, Site) or site.outcomes:
+                    continue
+                shown = cls.node.name.value
+                if used:
+                    site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
+                else:
+                    site.record("none", None, f"returned as the output of {shown}.forward")
+                    site.open_output = cls.name
+
+    def _built_by_a_class(self, name: str) -> bool:
+        return name in self.contained
+
+    def _link_bindings(self) -> None:
+        """A module passed to a constructor (downsample=...) is followed by what follows it there."""
+        for value, cls_name, param in self.bindings:
+            exit_site = self.param_exits.get((cls_name, param))
+            if exit_site is None:
+                continue
+            for site in self._exits_of(value):
+                for activation, act_param, evidence in exit_site.outcomes:
+                    site.record(activation, act_param, f"{evidence}, as {param}= of {cls_name}")
+
+    def _exits_of(self, value: object) -> list:
+        if isinstance(value, LayerV):
+            return [value.site]
+        if isinstance(value, ChainV) and value.summary is not None:
+            return [s for s in value.summary.exits if isinstance(s, Site)]
+        if isinstance(value, InstV) and value.module is None and value.cls in self.classes:
+            return [s for s in self.summary(self.classes[value.cls]).exits if isinstance(s, Site)]
+        return []
+
+    # -- init -----------------------------------------------------------------------------
+
+    def _decide_inits(self) -> None:
+        # Init rules a class applies to its whole tree (init loops, apply(fn), post_init).
+        for cls in self.classes.values():
+            InitScanner(self, cls).scan()
+        self._scan_outside_apply()
+        containers = self._containment()
+        self.init_loops_over_unknown = [c for c in self.classes.values() if c.contains_unknown and c.init_rules]
+        for cls in self.classes.values():
+            for site in cls.sites:
+                self._decide_site_init(site, cls, containers)
+        built_for = self._functions_built_for_classes()
+        for site in self.free_sites:
+            if site.init_state is None and site.explicit_init is None:
+                owners = built_for.get(site.function, [])
+                rules = [r for r in (self._covering_rule(self.classes[o], site) for o in owners) if r is not None]
+                if rules and len(rules) == len(owners):
+                    self._apply_rule(site, rules[0])
+                elif rules:
+                    site.init_state, site.init_evidence = "unknown", "covered by a class's init loop in some uses"
+                else:
+                    site.init_state, site.init_evidence = "default", "no init found for it in this file"
+                    site.init_open = True
+
+    def rules_of_apply(self, fn_node: cst.BaseExpression, cls: Optional[ClassInfo]):
+        """The function passed to .apply(...) and its (types, init call) branches; None if not in this file."""
+        text = dotted(fn_node) or ""
+        target: Optional[cst.FunctionDef] = None
+        self_bound = False
+        if text.startswith("self.") and cls is not None:
+            found = self.method(cls, text[5:])
+            target, self_bound = (found[1], True) if found else (None, False)
+        elif text in self.functions:
+            target = self.functions[text]
+        elif isinstance(fn_node, cst.Call) and dotted(fn_node.func) in ("partial", "functools.partial") and fn_node.args:
+            inner = dotted(fn_node.args[0].value) or ""
+            target = self.functions.get(inner)
+        if target is None:
+            return None
+        params = _positional_params(target)
+        if self_bound or (params and params[0].name.value == "self"):
+            params = params[1:]
+        var = params[0].name.value if params else "m"
+        scanner = InitScanner(self, cls) if cls is not None else InitScanner(self, None)
+        return target, list(scanner.branches(target.body, var))
+
+    def _scan_outside_apply(self) -> None:
+        """`net = Net(); net.apply(weights_init)` in free functions and module code (the DCGAN idiom).
+
+        It counts for a class when every construction of it outside classes is followed by an
+        apply with a function of this file, and no class here builds it (else: unknown).
+        """
+        covered: dict[str, list] = {}
+        bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
+        for body in bodies:
+            built: dict[str, str] = {}
+            for stmt in _flat_statements(body):
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    continue
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                        target = small.targets[0].target.value
+                        cls_name, applied = self._constructed_class(small.value)
+                        if cls_name is not None:
+                            built[target] = cls_name
+                            if applied is not None:
+                                covered.setdefault(cls_name, []).append(applied)
+                            elif cls_name.startswith("ext:"):
+                                covered.setdefault(cls_name, [])  # built here, with no init (yet)
+                        else:
+                            built.pop(target, None)
+                    value = small.value if isinstance(small, cst.Expr) else None
+                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.args:
+                        receiver = dotted(value.func.value)
+                        if value.func.attr.value == "apply" and receiver in built:
+                            covered.setdefault(built[receiver], []).append(value.args[0].value)
+                        elif isinstance(value.func.value, cst.Call):
+                            cls_name, applied = self._constructed_class(value)
+                            if cls_name is not None and applied is not None:
+                                covered.setdefault(cls_name, []).append(applied)
+        for cls_name in [name for name in covered if name.startswith("ext:")]:
+            # read now, so that their calls get lines with the layers' positions
+            found = [(fn_node, self.rules_of_apply(fn_node, None)) for fn_node in covered.pop(cls_name)]
+            self.script_builds.setdefault(cls_name[4:], []).extend(found)
+        for cls_name, fns in covered.items():
+            cls = self.classes[cls_name]
+            constructions = self.top_calls.get(cls_name, 0)
+            complete = len(fns) >= constructions and not self._built_by_a_class(cls_name)
+            for fn_node in fns:
+                found = self.rules_of_apply(fn_node, None)
+                text = dotted(fn_node) or short_code(fn_node, 40)
+                if found is None:
+                    cls.init_rules.append(InitRule(None, None, f"`.apply({text})` with a function not in this file", "unknown"))
+                    continue
+                target, branches = found
+                state = "explicit" if complete else "unknown"
+                where = f"`.apply({text})` on {cls_name}(...)" + ("" if complete else " in some of its uses")
+                for types, call in branches:
+                    cls.init_rules.append(InitRule(types, call, where, state))
+                cls.routines.append(target.name.value)
+
+    def _constructed_class(self, node: cst.BaseExpression) -> tuple:
+        """Net(...), Net(...).to(device), Net(...).apply(fn): (class name, fn passed to apply or None)."""
+        applied = None
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            if node.func.attr.value == "apply" and node.args:
+                applied = node.args[0].value
+            elif node.func.attr.value not in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
+                return None, None
+            node = node.func.value
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.classes:
+            return node.func.value, applied
+        if isinstance(node, cst.Call):
+            q = self.imports.qualify(node.func)
+            if q and not q.startswith(("torch.", "builtins.")):
+                return f"ext:{q}", applied  # a class of another module, perhaps: the program stage resolves it
+        return None, None
+
+    def _functions_built_for_classes(self) -> dict:
+        """free function -> classes whose constructor receives what it builds: Net(make_layers(...))."""
+        out: dict = {}
+        for cls_name in self.classes:
+            for call, _ in self.call_sites.get(cls_name, []):
+                for arg in call.args:
+                    value = arg.value
+                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+                        if value.func.value in self.functions:
+                            out.setdefault(value.func.value, []).append(cls_name)
+        return out
+
+    def _containment(self) -> dict:
+        """class name -> set of classes that (may) contain it, transitively."""
+        contained_in: dict[str, set] = {name: set() for name in self.classes}
+        for cls in self.classes.values():
+            stack, seen = [*cls.contains, *(v for c in cls.contains for v in self.variants.get(c, ()))], set()
+            while stack:
+                inner = stack.pop()
+                if inner in seen or inner not in self.classes:
+                    continue
+                seen.add(inner)
+                contained_in[inner].add(cls.name)
+                stack.extend(self.classes[inner].contains)
+                stack.extend(self.variants.get(inner, ()))
+        return contained_in
+
+    def _decide_site_init(self, site: Site, cls: ClassInfo, containers: dict) -> None:
+        if site.explicit_init is not None or site.init_state is not None:
+            return
+        if site.subclass_init:
+            site.init_state, site.init_evidence = "explicit", site.subclass_init
+            return
+        rule = self._covering_rule(cls, site)
+        if rule is not None:
+            self._apply_rule(site, rule)
+            return
+        holders = containers.get(cls.name, set())
+        covering_any = [r for r in (self._covering_rule(self.classes[h], site) for h in holders) if r is not None]
+        roots = [h for h in holders if not containers.get(h)]
+        covering = [self._covering_rule(self.classes[h], site) for h in roots]
+        if roots and all(r is not None for r in covering) and not self._may_be_standalone(cls):
+            self._apply_rule(site, covering[0])
+            return
+        if covering_any and not roots:
+            self._apply_rule(site, covering_any[0])
+            return
+        if covering_any:
+            site.init_state = "unknown"
+            site.init_evidence = "initialised by an init loop of a containing class in some uses only"
+            return
+        # a class passed around as a value (block=Bottleneck) may be built by a class whose
+        # contents we cannot see, and so may anything it contains
+        passed = any(self.references.get(name) for name in holders | {cls.name})
+        maybe = [c for c in self.init_loops_over_unknown if c.name != cls.name] if passed else []
+        if maybe:
+            site.init_state = "unknown"
+            site.init_evidence = f"{maybe[0].name} may contain it (built from a parameter) and runs an init loop"
+            return
+        handed = [name for name in sorted(holders | {cls.name}) if self.external_refs.get(name)]
+        if handed:
+            site.init_state = "unknown"
+            site.init_evidence = f"{handed[0]} is passed to code in another file, which may initialise it"
+            return
+        site.init_state, site.init_evidence = "default", "no init found for it in this file"
+        site.init_open = True
+
+    def handed(self, name: str) -> bool:
+        """Is the class referenced as a value (model_cls = Net; build(Net, ...)), so that code not
+        seen here may build it with any arguments?"""
+        if self.external_refs.get(name):
+            return True
+        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + self.local_arg_refs.get(name, 0)
+
+    def _may_be_standalone(self, cls: ClassInfo) -> bool:
+        return bool(self.top_calls.get(cls.name))
+
+    def _covering_rule(self, cls: ClassInfo, site: Site):
+        """The first init rule of `cls` that reaches `site` (a site of cls itself or of a class it contains)."""
+        own = site in cls.sites
+        for rule in cls.init_rules:
+            if rule.types is not None and not _type_matches(site, rule.types):
+                continue
+            if rule.prefix is None:
+                return (rule.call, rule.evidence, rule.state)
+            if own and site.name and (site.name == rule.prefix or site.name.startswith(rule.prefix + ".")):
+                return (rule.call, rule.evidence, rule.state)
+            if not own or not site.name:
+                return (None, f"{rule.evidence}, which may or may not reach it", "unknown")
+        return None
+
+    def _apply_rule(self, site: Site, rule) -> None:
+        call, evidence, state = rule
+        if call is not None and call.undecided:
+            state, evidence, call = "unknown", f"{evidence}: `{call.text}`, {call.undecided}", None
+        site.init_state, site.init_evidence = state, evidence
+        site.explicit_init = call if state == "explicit" else None
+
+    # -- output ---------------------------------------------------------------------------
+
+    def _file_model(self) -> FileModel:
+        all_sites = [(cls.name, s) for cls in self.classes.values() for s in cls.sites]
+        all_sites += [(None, s) for s in self.free_sites]
+        nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
+        nodes += [node for _, node in self.gain_calls]
+        nodes += [call for _, _, call in self.builds]
+        pending = self.pending_lines
+        nodes += [node for _, node in pending]
+        holders = dict(self.call_holder)
+        method_bodies: dict = {}  # (class index, method index) -> id(statement of its body) -> index
+        for _, site in all_sites:  # a fix anchor is a statement in the code that builds its layer
+            if site.anchor is not None and id(site.node) in holders:
+                place = holders[id(site.node)]
+                if type(place) is tuple and len(place) == 3:
+                    # in the same method, not always in the same statement of it
+                    body = method_bodies.get(place[:2])
+                    if body is None:
+                        fn = self.module.body[place[0]].body.body[place[1]]
+                        body = method_bodies[place[:2]] = {id(stmt): k for k, stmt in enumerate(fn.body.body)}
+                    k = body.get(id(site.anchor))
+                    place = place[:2] if k is None else (place[0], place[1], k)
+                holders[id(site.anchor)] = place
+        if self.import_end_stmt is not None:
+            nodes.append(self.import_end_stmt)
+            for index, stmt in enumerate(self.module.body):
+                if stmt is self.import_end_stmt:
+                    holders[id(stmt)] = index
+        spans = compute_spans(self.module, nodes, holders, self.source, self.c_tree)
+        for info, node in pending:
+            span = spans.get(id(node))
+            if span:
+                info.line = span[0][0]
+        text = self.source if self.source is not None else self.module.code
+        lines = text.splitlines() if any(s.anchor is not None for _, s in all_sites) else []
+        init_alias = self._init_alias()
+        fm = FileModel(path=self.path)
+        fm.nn_alias = self._nn_alias()
+        fm.init_alias = init_alias
+        if self.import_end_stmt is not None and id(self.import_end_stmt) in spans:
+            fm.import_line = _end_line(spans[id(self.import_end_stmt)])
+        chains = self._chains([site for _, site in all_sites])
+        modules: dict[str, ModuleModel] = {}
+        containers = self._containment()
+        seen_positions: set = set()
+        for class_name, site in all_sites:
+            span = spans.get(id(site.node))
+            if span is None:
+                continue
+            (line, col), (end_line, end_col) = span
+            key = (line, col, site.name, class_name)
+            if key in seen_positions:
+                continue
+            seen_positions.add(key)
+            real_name = self.classes[class_name].node.name.value if class_name else None  # Block@2 -> Block
+            layer = self._layer(site, real_name, line, col, end_line, end_col, spans, lines, init_alias)
+            self._impact(layer, site, chains.get(id(site), [site]))
+            if class_name is None:
+                fm.free_layers.append(layer)
+            else:
+                cls = self.classes[class_name]
+                if class_name not in modules:
+                    holders = containers.get(class_name, ())
+                    modules[class_name] = ModuleModel(
+                        name=real_name, line=0, init_routines=list(cls.routines),
+                        contained_by={self.classes[h].node.name.value: list(self.classes[h].routines) for h in sorted(holders)},
+                    )  # fmt: skip
+                modules[class_name].layers.append(layer)
+        fm.modules = list(modules.values())
+        for name, node in self.gain_calls:
+            span = spans.get(id(node))
+            if span:
+                (line, col), (end_line, end_col) = span
+                fm.gain_calls.append(GainCall(name, line, col + 1, end_line, end_col + 1))
+        fm.summary = self._module_summary(spans)
+        return fm
+
+    def _module_summary(self, spans: dict) -> ModuleSummary:
+        """What other modules may read of this one (the program stage links them)."""
+        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed))
+        class_lines = _class_lines(self.c_tree)
+        for key, cls in self.classes.items():
+            init = self.method(cls, "__init__")
+            params = [p.name.value for p in _positional_params(init[1])[1:]] if init else []
+            if init:
+                params += [p.name.value for p in init[1].params.kwonly_params]
+            rules = [_rule_fact(rule) for rule in cls.init_rules]
+            summary.classes[key] = ClassFact(
+                name=cls.node.name.value, line=class_lines.get(cls.node.name.value, 0), bases=list(cls.bases),
+                params=params, contains=sorted(cls.contains), rules=rules,
+                standalone=bool(self.top_calls.get(cls.node.name.value)),
+            )  # fmt: skip
+        for inside, callee, call in self.builds:
+            span = spans.get(id(call))
+            line = span[0][0] if span else 0
+            summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside))
+        for callee, fns in self.script_builds.items():
+            applied = []
+            for fn_node, found in fns:
+                text = dotted(fn_node) or short_code(fn_node, 40)
+                if found is None:
+                    applied.append(InitRuleFact(None, "unknown", f"`.apply({text})` with a function not in {self.path}"))
+                    continue
+                for types, call in found[1]:
+                    fact = InitRuleFact(sorted(types) if types is not None else None, "explicit",
+                                        f"`.apply({text})` in {self.path}", call.line if call else 0, call)  # fmt: skip
+                    if call is not None and call.undecided:
+                        fact.state = "unknown"
+                    applied.append(fact)
+            summary.builds.append(BuildFact(callee, 0, {}, None, applied))
+        return summary
+
+    def _arg_facts(self, call: cst.Call, inside: Optional[str]) -> dict:
+        """Each argument of a construction, as far as another module needs to read it."""
+        init = self.method(self.classes[inside], "__init__") if inside in self.classes else None
+        own_params = {p.name.value for p in _all_params(init[1])} if init else set()
+        out: dict = {}
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                out["*"] = ["unknown", "*args"]
+                continue
+            key = arg.keyword.value if arg.keyword is not None else str(position)
+            position += arg.keyword is None
+            out[key] = self._arg_fact(arg.value, own_params)
+        return out
+
+    def _arg_fact(self, node: cst.BaseExpression, own_params: set) -> list:
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return ["none"]
+            if node.value in own_params:
+                return ["param", node.value]
+            if node.value in self.classes:
+                return ["class", f"local:{node.value}"]
+        if literal_number(node) is not None or literal_string(node) is not None:
+            return ["literal", short_code(node, 60)]
+        q = self.imports.qualify(node)
+        if q:
+            return ["class", q]
+        return ["unknown", short_code(node, 60)]
+
+    def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
+        activation, param, evidence = resolve_outcomes(site.outcomes, site.split_by)
+        init = site.init_state or ("explicit" if site.explicit_init else "default")
+        init_evidence = site.init_evidence
+        if site.explicit_init is not None and not init_evidence:
+            init_evidence = f"{site.explicit_init.text} (line {site.explicit_init.line})"
+        layer = Layer(
+            path=self.path,
+            line=line,
+            column=col + 1,
+            end_line=end_line,
+            end_column=end_col + 1,
+            class_name=class_name,
+            name=site.name,
+            layer_type=site.layer_type,
+            activation=activation,
+            activation_param=param,
+            activation_evidence=evidence,
+            init=init,
+            init_evidence=init_evidence,
+            init_call=site.explicit_init,
+            output_head=site.output_head,
+            init_open=site.init_open,
+            open_output=site.open_output,
+            activation_defaults=[fact for key, fact in self.default_params.items()
+                                 if any(key in evidence for _, _, evidence in site.outcomes)],  # fmt: skip
+        )
+        rec = catalogue.recommend(activation, param)
+        layer.weight = site.weight or self._weight_from_name(site)
+        layer.container = None if layer.weight else (site.loop_over or self._container_of(site))
+        if rec is not None:
+            layer.recommended = catalogue.one_line(catalogue.init_code(
+                rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
+        layer.fix = self._fix_plan(site, spans, lines)
+        if layer.fix.reason is None and CONSTRUCTOR_DEFAULT.search(evidence):
+            # Callers in other files may pass another activation than the default.
+            layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
+        return layer
+
+    def _chains(self, sites: list) -> dict:
+        """id(site) -> the sites of its chain: layers linked output -> (activation) -> input with no
+        norm after the first of each link (union-find over the `feeds` links)."""
+        parent = {id(site): site for site in sites}
+        ids = {id(site) for site in sites}
+
+        def root(site: Site) -> Site:
+            while parent[id(site)] is not site:
+                parent[id(site)] = parent[id(parent[id(site)])]
+                site = parent[id(site)]
+            return site
+
+        for site in sites:
+            if site.norm is not None:
+                continue
+            for target in site.feeds:
+                if id(target) in ids:
+                    a, b = root(site), root(target)
+                    if a is not b:
+                        parent[id(a)] = b
+        groups: dict = {}
+        for site in sites:
+            groups.setdefault(id(root(site)), []).append(site)
+        return {id(site): groups[id(root(site))] for site in sites}
+
+    def _impact(self, layer: Layer, site: Site, chain: list) -> None:
+        """Norm after it, a residual branch, and the chain's impact on the forward signal."""
+        layer.norm_after = site.norm
+        # one activation: it -> activation -> the branch's last layer, whose output is added to
+        # the very signal this layer reads (x + fc2(act(fc1(norm(x))))), with no activation after
+        layer.residual_branch = bool(site.feeds) and all(
+            site.inputs & target.added_to and resolve_outcomes(target.outcomes)[0] == "none"
+            for target in site.feeds)  # fmt: skip
+        layer.chain = len(chain)
+        if site.norm is not None or layer.residual_branch:
+            layer.impact = 1.0  # renormalised right away / added to a stream that keeps its scale
+            return
+        shrinks = []
+        for member in chain:
+            if member.norm is None:
+                activation, param, _ = resolve_outcomes(member.outcomes)
+                init = member.init_state or ("explicit" if member.explicit_init else "default")
+                shrinks.append(catalogue.shrink(activation, param, init))
+        layer.impact = catalogue.chain_impact(shrinks)
+
+    def _weight_from_name(self, site: Site) -> Optional[str]:
+        """`self.features[0].weight` from the named_modules() name `features.0`, where every part
+        of the name is an attribute or an index (no `*`: one layer, not each of a loop's)."""
+        if site.class_name is None or not site.name or "*" in site.name:
+            return None
+        return f"{python_path('self.' + site.name)}.weight"  # a key such as `fc-a` spelled with getattr
+
+    def _container_of(self, site: Site) -> Optional[str]:
+        """`self.blocks` when the layer is named `blocks.*` and every element of that container
+        is this layer: a loop over it is then the init (for layer in self.blocks: ...)."""
+        cls = self.classes.get(site.class_name) if site.class_name else None
+        attr = site.name[: -len(".*")] if site.name and site.name.endswith(".*") else None
+        if cls is None or attr is None or not attr.isidentifier():
+            return None
+        holder = cls.attrs.get(attr)
+        if not isinstance(holder, ChainV):
+            return None
+        elements = list(_flatten(holder.items))
+        if elements and all(isinstance(e, LayerV) and e.site is site for e in elements):
+            return f"self.{attr}"
+        return None
+
+    def _fix_plan(self, site: Site, spans: dict, lines: list) -> FixPlan:
+        if catalogue.is_lazy(site.layer_type):
+            return FixPlan(reason="a Lazy layer has no weight until its first forward")
+        if site.fix_reason or site.anchor is None or not (site.weight or site.loop_over):
+            return FixPlan(reason=site.fix_reason or "no statement binds this layer to a name")
+        span = spans.get(id(site.anchor))
+        if span is None:
+            return FixPlan(reason="no position for its statement")
+        (line, _), _ = span
+        end_line = _end_line(span)
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        indent = text[: len(text) - len(text.lstrip(" \t"))]
+        return FixPlan(insert_after_line=end_line, indent=indent, weight=site.weight or "", loop_over=site.loop_over)
+
+    def _nn_alias(self) -> Optional[str]:
+        for local, qual in self.imports.names.items():
+            if qual == "torch.nn":
+                return local
+        if self.imports.names.get("torch") == "torch":
+            return "torch.nn"
+        return None
+
+    def _init_alias(self) -> Optional[str]:
+        for local, qual in self.imports.names.items():
+            if qual == "torch.nn.init":
+                return local
+        nn = self._nn_alias()
+        return f"{nn}.init" if nn else None
+
+
+def _class_lines(tree: Optional[ast.Module]) -> dict:
+    """Top-level class name -> line, from CPython's tree (no LibCST positions needed)."""
+    lines: dict = {}
+    stack = list(tree.body) if tree is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            lines.setdefault(node.name, node.lineno)
+        elif isinstance(node, (ast.If, ast.Try)):
+            stack.extend(node.body + node.orelse + getattr(node, "finalbody", []))
+    return lines
+
+
+def _rule_fact(rule: "InitRule") -> InitRuleFact:
+    call = rule.call
+    state = "unknown" if call is not None and call.undecided else rule.state
+    types = sorted(rule.types) if rule.types is not None else None
+    return InitRuleFact(types, state, rule.evidence, call.line if call else 0, call, rule.prefix is not None)
+
+
+def _end_line(span) -> int:
+    (_, _), (end_line, end_col) = span
+    return end_line - 1 if end_col == 0 else end_line
+
+
+def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[str, Optional[float], str]:
+    if not outcomes:
+        return "unknown", None, "its output is not followed anywhere in this file"
+    distinct = {}
+    for activation, param, evidence in outcomes:
+        distinct.setdefault((activation, None if param is None else round(param, 6)), evidence)
+    if len(distinct) == 1:
+        (activation, param), evidence = next(iter(distinct.items()))
+        return activation, param, evidence
+    if all(a == "unknown" for a, _ in distinct):
+        return "unknown", None, next(iter(distinct.values()))
+    names = sorted({catalogue.display_name(a, p) for a, p in distinct})
+    if split_by:  # GLU, GEGLU, SwiGLU: a gated half and an activated half; no gain is right for both
+        return "unknown", None, f"its output is split by {split_by} and the parts meet different ops: " + ", ".join(names)
+    return "unknown", None, "followed by different things in different uses: " + ", ".join(names)
+
+
+def _passed_activation(given: object, name: str, cls: str) -> tuple:
+    """The outcome of a torch activation class a caller passes for a parameter (act_layer=nn.ReLU)."""
+    nn_name = torch_nn_name(given.qualname) if isinstance(given, ClassRefV) else None
+    if nn_name in catalogue.ACTIVATION_MODULES:
+        activation = catalogue.ACTIVATION_MODULES[nn_name][0]
+        return activation, catalogue.DEFAULT_PARAM.get(activation), f"{name}=nn.{nn_name} passed to {cls}"
+    return "unknown", None, f"{name}= passed to {cls}: {getattr(given, 'why', 'a value not known here')}"
+
+
+def analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None) -> FileModel:
+    """Build the module model of one file. Raises SourceError when it does not parse.
+    With a loader, functions the file imports from other modules of the program are followed."""
+    return analyze_with_tree(source, path, loader)[0]
+
+
+def analyze_with_tree(source: str, path: str, loader: Optional["ModuleLoader"] = None,
+                      reuse: Optional[dict] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
+    """analyze(), and CPython's tree of the source it parsed first (None if CPython could
+    not build one), for the fixer to reuse. `reuse`: see parse_by_statement."""
+    with collector_paused():
+        return _analyze(source, path, loader, reuse)
+
+
+def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None,
+             reuse: Optional[dict] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
+    # CPython's parser first: LibCST accepts code CPython rejects (more than 200 nested
+    # brackets) and takes tens of seconds on such nesting; CPython's costs ~6% of an analysis.
+    c_tree = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes & co.: not ours to report
+            c_tree = compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        raise SourceError(f"SyntaxError: {error.msg}", error.lineno, error.offset) from None
+    except (RecursionError, MemoryError):
+        # CPython's parser gave up on the nesting: LibCST's native parser would overflow
+        # its stack (a segfault past ~8000 levels) or take minutes.
+        raise SourceError("too deeply nested to parse") from None
+    except ValueError:
+        pass  # LibCST's own verdict below
+    try:
+        module = parse_by_statement(_without_final_continuation(source) if c_tree is not None else source, c_tree, reuse)
+    except cst.ParserSyntaxError as exc:
+        raise _syntax_error(source, exc) from None
+    except RecursionError:
+        raise SourceError("too deeply nested to parse") from None
+    short_codes = _SHORT_CODES.set({})  # it holds nodes of this tree: gone with the analysis
+    try:
+        fa = FileAnalysis(module, path, source)
+        fa.c_tree = c_tree  # compute_spans reads statement lines from it instead of parsing again
+        fa.loader = loader
+        if loader is not None:
+            loader.consulted = {}
+        model = _run_with_lines(fa)
+        if loader is not None:
+            model.consulted = dict(loader.consulted)
+    except RecursionError:
+        raise SourceError("too deeply nested to analyse") from None
+    finally:
+        _SHORT_CODES.reset(short_codes)
+    return model, c_tree
+
+
+def _run_with_lines(self: FileAnalysis) -> FileModel:
+    """Run, then name the line of each explicit init call in its evidence (the lines came with
+    the layers' positions, in the same pass)."""
+    model = self.run()
+    if self.pending_lines:
+        for layer in model.layers:
+            if layer.init_call is not None and layer.init_evidence.endswith("`") and layer.init_call.line > 0:
+                layer.init_evidence = f"{layer.init_evidence} (line {layer.init_call.line})"
+    return model

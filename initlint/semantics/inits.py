@@ -1,0 +1,459 @@
+"""How a class initialises its layers: direct init calls, init loops, `apply(fn)`, `post_init()`."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+import libcst as cst
+
+from ..model import InitCall
+from ..syntax.nodes import (_block_list, _literal_index, _positional_params, _walk_calls, _walk_nodes, _walk_statements,
+                            argument, dotted, literal_number, literal_string, short_code)
+from .imports import init_function_name, torch_nn_name
+from .values import ChainV, LayerV, exact_element
+
+if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
+    from .file import ClassInfo, FileAnalysis
+    from .interpret import Context
+
+
+INPLACE_INIT_METHODS = frozenset(
+    {"normal_", "uniform_", "zero_", "fill_", "copy_", "mul_", "div_", "trunc_normal_", "orthogonal_",
+     "clamp_", "set_", "data_", "kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_"}
+)  # fmt: skip
+
+
+class InitScanner:
+    """Finds how a class initialises layers: per layer (direct calls) and for its whole tree."""
+
+    def __init__(self, fa: FileAnalysis, cls: ClassInfo):
+        self.fa = fa
+        self.cls = cls
+
+    @staticmethod
+    def init_call_of(fa: FileAnalysis, call: cst.Call, ctx: Optional["Context"] = None) -> Optional[tuple[str, cst.BaseExpression, InitCall]]:
+        """If `call` initialises a weight, (function, weight expression, InitCall)."""
+        func = call.func
+        text = dotted(func)
+        q = fa.imports.qualify(func)
+        # w.data.normal_(...), w.normal_(...), w.data.copy_(...): a tensor method, not an imported function
+        if isinstance(func, cst.Attribute) and func.attr.value in INPLACE_INIT_METHODS and q is None:
+            target = func.value
+            if isinstance(target, cst.Attribute) and target.attr.value == "data":
+                target = target.value
+            return func.attr.value, target, InitScanner._describe(fa, func.attr.value, call, ctx)
+        name = init_function_name(q, text)
+        if name is not None and call.args:
+            weight = call.args[0].value
+            return name, weight, InitScanner._describe(fa, name, call, ctx)
+        return None
+
+    @staticmethod
+    def _describe(fa: FileAnalysis, name: str, call: cst.Call, ctx: Optional["Context"] = None) -> InitCall:
+        """What an init call does to the gain; `undecided` says which argument cannot be read."""
+        info = InitCall(function=name, text=short_code(call, 80), line=0)
+        number = ctx.number if ctx is not None else literal_number
+        string = ctx.string if ctx is not None else literal_string
+
+        def read(node, reader, what):
+            if node is None:
+                return None
+            value = reader(node)
+            if value is None:
+                info.undecided = info.undecided or f"its {what} `{short_code(node, 40)}` is not known statically"
+            return value
+
+        if name.startswith("kaiming_"):
+            info.nonlinearity = read(argument(call, "nonlinearity", 3), string, "nonlinearity")
+            info.a = read(argument(call, "a", 1), number, "slope a")
+            info.mode = literal_string(argument(call, "mode", 2))
+        gain = argument(call, "gain", 1) if name.startswith(("xavier_", "orthogonal_")) else None
+        if isinstance(gain, cst.Call) and (dotted(gain.func) or "").endswith("calculate_gain") and gain.args:
+            info.gain_name = read(argument(gain, "nonlinearity", 0), string, "gain name")
+            info.gain_param = read(argument(gain, "param", 1), number, "gain parameter")
+        elif gain is not None:
+            info.gain = read(gain, number, "gain")
+        return info
+
+    @staticmethod
+    def note_direct(ctx: Context, call: cst.Call) -> None:
+        fa = ctx.fa
+        found = InitScanner.init_call_of(fa, call, ctx)
+        if found is None:
+            return
+        function, weight, info = found
+        info.line = -1
+        target = weight
+        if not (isinstance(target, cst.Attribute) and target.attr.value == "weight"):
+            return
+        holder = target.value
+        sites = InitScanner.sites_for(ctx, holder)
+        for site in sites:
+            if info.undecided and site.init_state != "explicit":
+                site.explicit_init = None
+                site.init_state = "unknown"
+                site.init_evidence = f"`{info.text}`: {info.undecided}"
+                continue
+            # Undecided unless it runs whenever the layer is built: in the branch that builds
+            # it, or in one around that.
+            runs_with_site = site.branches[: len(ctx.branches)] == ctx.branches
+            if ctx.conditional and not runs_with_site and site.init_state != "explicit":
+                site.explicit_init = None
+                site.init_state = "unknown"
+                site.init_evidence = f"`{info.text}` runs only under a condition not decided here"
+                continue
+            site.explicit_init = info
+            site.init_state = "explicit"
+            site.init_evidence = f"`{info.text}`"
+        if sites:
+            ctx.fa.pending_lines.append((info, call))
+
+    @staticmethod
+    def sites_for(ctx: Context, holder: cst.BaseExpression) -> list:
+        """self.fc / self.body[0] / self.net.fc1 / conv (a local) / a loop variable over layers -> sites."""
+        value = ctx.eval_module(holder, bind_site=False) if not isinstance(holder, cst.Subscript) else None
+        if isinstance(holder, cst.Subscript) and dotted(holder.value) == ctx.self_name:
+            position = _literal_index(holder)  # self[0] in a subclass of nn.Sequential
+            value = ctx.attrs.get(str(position)) if position is not None and position >= 0 else None
+        elif isinstance(holder, cst.Subscript):
+            base = ctx.eval_module(holder.value, bind_site=False)
+            if isinstance(base, ChainV):
+                # the element the fix names `self.model[0]`: every item up to it has a certain place
+                value = exact_element(base, holder)
+        elif isinstance(holder, cst.Attribute) and not isinstance(value, LayerV):
+            base = ctx.eval_module(holder.value, bind_site=False)
+            if isinstance(base, ChainV):
+                for key, item in base.items:
+                    if key == holder.attr.value:
+                        value = item
+        if isinstance(value, LayerV):
+            return [value.site]
+        if isinstance(value, ChainV) and value.kind == "alt":
+            # for layer in [self.a, self.b]: init(layer.weight); or `make_conv(...)` where
+            # make_conv is nn.Conv2d or a module of this file: when the init runs, it is a layer's
+            return [v.site for _, v in value.items if isinstance(v, LayerV)]
+        return []
+
+    def scan(self) -> None:
+        """Tree-wide init rules of this class: init loops, self.apply(fn), post_init().
+
+        Only routines that construction runs count as done: __init__ and the methods it calls
+        (its own or inherited, transitively). A routine nobody here calls (a public
+        `init_weights()` a user may or may not call) makes what it covers `unknown`.
+        """
+        cls = self.cls
+        reached = self.reached_from_init()
+        for name, (owner, fn) in reached.items():
+            for node in _walk_statements(fn.body):
+                self.scan_statement(node, fn, name, "explicit")
+        for name, fn in cls.methods.items():
+            if name not in reached:
+                for node in _walk_statements(fn.body):
+                    self.scan_statement(node, fn, name, "unknown")
+                self.direct_inits_not_run(fn, name)
+
+    def direct_inits_not_run(self, fn: cst.FunctionDef, method: str) -> None:
+        """`nn.init.x_(self.fc.weight)` in a method construction does not run (reinit(), a public
+        reset_parameters()): whoever calls it is not known here, so those layers are unknown."""
+        self_name = fn.params.params[0].name.value if fn.params.params else "self"
+        by_name = {site.name: site for site in self.cls.sites if site.name}
+        if not by_name:
+            return
+        for call in self.fa.calls_in.get(id(fn), ()):
+            found = InitScanner.init_call_of(self.fa, call)
+            if found is None:
+                continue
+            weight = found[1]
+            if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight"):
+                continue
+            name = _self_path(weight.value, self_name)
+            site = by_name.get(name) if name else None
+            if site is not None and site.init_state is None and site.explicit_init is None:
+                site.init_state = "unknown"
+                site.init_evidence = f"`{short_code(call, 60)}` in {self.cls.name}.{method}(), which building the model does not run"
+
+    def reached_from_init(self) -> dict:
+        """Methods that running the constructor calls: name -> (class, FunctionDef)."""
+        found = self.fa.method(self.cls, "__init__")
+        if found is None:
+            return {}
+        reached = {"__init__": found}
+        stack = [found[1]]
+        while stack:
+            fn = stack.pop()
+            self_name = fn.params.params[0].name.value if fn.params.params else "self"
+            for call in self.fa.calls_in.get(id(fn), ()):
+                func = call.func
+                if isinstance(func, cst.Attribute) and dotted(func.value) == self_name:
+                    name = func.attr.value
+                    target = self.fa.method(self.cls, name)
+                    if target is not None and name not in reached:
+                        reached[name] = target
+                        stack.append(target[1])
+                elif isinstance(func, cst.Name) and func.value in self.fa.functions and call.args \
+                        and call.args[0].keyword is None and dotted(call.args[0].value) == self_name:  # fmt: skip
+                    # initialize_weights(self): a function of this file that gets the model runs
+                    # on it as a method would (its first parameter is the model)
+                    function = self.fa.functions[func.value]
+                    if func.value not in reached and _positional_params(function):
+                        reached[func.value] = (self.cls, function)
+                        stack.append(function)
+        return reached
+
+    def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:
+        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix))
+
+    def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str, state: str) -> None:
+        cls = self.cls
+        self_name = fn.params.params[0].name.value if fn.params.params else "self"
+        if isinstance(stmt, cst.For) and _iterates_modules(stmt.iter):
+            receiver = dotted(stmt.iter.func.value) if isinstance(stmt.iter.func, cst.Attribute) else None
+            prefix = receiver[len(self_name) + 1 :] if receiver and receiver.startswith(self_name + ".") else None
+            if receiver != self_name and prefix is None:
+                return  # a loop over something else's modules
+            var = stmt.target.value if isinstance(stmt.target, cst.Name) else None
+            if var is None and isinstance(stmt.target, cst.Tuple) and len(stmt.target.elements) == 2:
+                second = stmt.target.elements[1].value
+                var = second.value if isinstance(second, cst.Name) else None
+            if var:
+                for types, call in self.branches(stmt.body, var):
+                    where = f"{receiver}.{stmt.iter.func.attr.value}()"
+                    self.add_rule(types, call, f"init loop over {where} in {cls.name}.{method}", state, prefix)
+                cls.routines.append(method)
+            return
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                call = small.value if isinstance(small, cst.Expr) else None
+                if not isinstance(call, cst.Call):
+                    continue
+                text = dotted(call.func) or ""
+                if text.endswith(".apply") and call.args:
+                    receiver = text[: -len(".apply")]
+                    if receiver == self_name:
+                        self.apply_rule(call.args[0].value, method, state, None)
+                    elif receiver.startswith(self_name + "."):
+                        self.apply_rule(call.args[0].value, method, state, receiver[len(self_name) + 1 :])
+                elif text in (f"{self_name}.post_init", f"{self_name}.init_weights") or text.endswith(".post_init"):
+                    self.post_init_rule(method, state)
+
+    def apply_rule(self, fn_node: cst.BaseExpression, method: str, state: str, prefix: Optional[str]) -> None:
+        cls = self.cls
+        text = dotted(fn_node) or short_code(fn_node, 40)
+        where = f"self.{prefix}.apply({text})" if prefix else f"self.apply({text})"
+        rules = self.fa.rules_of_apply(fn_node, cls)
+        if rules is None:
+            self.add_rule(None, None, f"{where} with a function not in this file", "unknown", prefix)
+            cls.routines.append(text or "apply")
+            return
+        target, found = rules
+        for types, call in found:
+            self.add_rule(types, call, f"{where} in {cls.name}.{method}", state, prefix)
+        if _calls_super(target, target.name.value):
+            self.add_rule(None, None, f"{where} calls super().{target.name.value}, not in this file", "unknown", prefix)
+        cls.routines.append(target.name.value)
+
+    def post_init_rule(self, method: str, state: str) -> None:
+        """transformers: post_init() applies the model's _init_weights to every submodule."""
+        found = self.fa.method(self.cls, "_init_weights")
+        if found is None:
+            self.add_rule(None, None, "post_init() with an _init_weights not in this file", "unknown")
+            return
+        fn = found[1]
+        params = [p for p in fn.params.params if p.name.value != "self"]
+        var = params[0].name.value if params else "module"
+        for types, call in self.branches(fn.body, var):
+            self.add_rule(types, call, f"post_init() -> {found[0].name}._init_weights", state)
+        if _calls_super(fn, "_init_weights"):
+            # transformers' PreTrainedModel._init_weights initialises Linear/Conv itself, out of sight
+            self.add_rule(None, None, f"post_init() -> {found[0].name}._init_weights -> super()._init_weights, not in this file", "unknown")
+        self.cls.routines.append("_init_weights")
+
+    def branches(self, body: cst.BaseSuite, var: str, names: Optional[set] = None) -> Iterator[tuple]:
+        """(layer types, init call) for each isinstance branch that initialises `var.weight`.
+
+        `names` are variables holding the class name of `var` (classname = m.__class__.__name__).
+        """
+        if names is None:
+            names = set(_class_name_vars(body, var))
+        for stmt in _block_list(body):
+            if isinstance(stmt, cst.If):
+                yield from self.if_chain(stmt, var, names)
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                # for m in self.modules(): _weight_init(m)  -- a helper of this file does the branching
+                for small in stmt.body:
+                    helper = self.helper_taking(small.value, var) if isinstance(small, cst.Expr) else None
+                    if helper is not None:
+                        fn, param = helper
+                        self.inlined += 1
+                        yield from self.branches(fn.body, param)
+                        self.inlined -= 1
+
+    inlined = 0  # helper depth while reading init branches
+
+    def helper_taking(self, node: cst.BaseExpression, var: str) -> Optional[tuple]:
+        """`helper(var, ...)` / `self.helper(var)` with a helper of this file: (FunctionDef, its parameter)."""
+        if not isinstance(node, cst.Call) or not node.args or dotted(node.args[0].value) != var or self.inlined > 2:
+            return None
+        text = dotted(node.func) or ""
+        fn, skip = self.fa.functions.get(text), 0
+        if fn is None and text.startswith("self.") and self.cls is not None:
+            found = self.fa.method(self.cls, text[5:])
+            fn, skip = (found[1], 1) if found else (None, 0)
+        if fn is None:
+            return None
+        params = _positional_params(fn)[skip:]
+        return (fn, params[0].name.value) if params else None
+
+    def if_chain(self, stmt: cst.If, var: str, names: set) -> Iterator:
+        current: Optional[cst.CSTNode] = stmt
+        while isinstance(current, cst.If):
+            types = self.isinstance_types(current.test, var, names)
+            if types is not None:
+                call = self.weight_init_in(current.body, var)
+                if call is not None:
+                    yield types, call
+            else:
+                # a nested if (e.g. `if m.bias is not None`) inside: look deeper for isinstance
+                yield from self.branches(current.body, var, names)
+            current = current.orelse
+
+    def isinstance_types(self, test: cst.BaseExpression, var: str, names: set = frozenset()) -> Optional[frozenset]:
+        if isinstance(test, cst.BooleanOperation):
+            left = self.isinstance_types(test.left, var, names)
+            right = self.isinstance_types(test.right, var, names)
+            if isinstance(test.operator, cst.Or):
+                return left | right if left is not None and right is not None else None
+            return left or right
+        if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2:
+            if dotted(test.args[0].value) != var:
+                return None
+            kinds = test.args[1].value
+            nodes = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+            return frozenset(self.type_name(node) for node in nodes)
+        if isinstance(test, cst.Call) and dotted(test.func) == "hasattr" and len(test.args) == 2:
+            if dotted(test.args[0].value) == var and literal_string(test.args[1].value) == "weight":
+                return frozenset({"Module"})
+            return None
+        # classname.find("Conv") != -1 / classname.startswith("Conv")
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith":
+            if _is_class_name(test.func.value, var, names) and test.args:
+                prefix = literal_string(test.args[0].value)
+                return frozenset({f"^{prefix}"}) if prefix else None
+            return None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            left, right, op = test.left, comp.comparator, comp.operator
+            if isinstance(left, cst.Call) and isinstance(left.func, cst.Attribute) and left.func.attr.value == "find":
+                if _is_class_name(left.func.value, var, names) and left.args:
+                    needle = literal_string(left.args[0].value)
+                    bound = literal_number(right)
+                    found = (isinstance(op, cst.NotEqual) and bound == -1) or (
+                        isinstance(op, cst.GreaterThan) and bound == -1) or (
+                        isinstance(op, cst.GreaterThanEqual) and bound == 0)  # fmt: skip
+                    return frozenset({f"~{needle}"}) if needle and found else None
+                return None
+            if isinstance(op, cst.In) and _is_class_name(right, var, names):
+                needle = literal_string(left)
+                return frozenset({f"~{needle}"}) if needle else None
+            if isinstance(op, (cst.Equal, cst.Is)) and _is_class_name(left, var, names):
+                exact = literal_string(right)
+                return frozenset({exact}) if exact else None
+            if isinstance(left, cst.Call) and dotted(left.func) == "type" and left.args:
+                if dotted(left.args[0].value) != var:
+                    return None
+                if isinstance(op, (cst.Equal, cst.Is)):
+                    return frozenset({self.type_name(right)})
+                if isinstance(op, cst.In) and isinstance(right, (cst.Tuple, cst.List)):
+                    return frozenset(self.type_name(e.value) for e in right.elements)
+        return None
+
+    def type_name(self, node: cst.CSTNode) -> str:
+        """nn.Conv2d -> Conv2d; a local subclass of a layer type -> that layer type."""
+        text = dotted(node) or ""
+        q = self.fa.imports.qualify(node) or ""
+        name = torch_nn_name(q) or text.rsplit(".", 1)[-1]
+        local = self.fa.classes.get(text)
+        if local is not None and local.layer_subclass:
+            return f"={local.name}"  # only that subclass, which the site records as its base type
+        return name
+
+    def weight_init_in(self, body: cst.BaseSuite, var: str) -> Optional[InitCall]:
+        for node in _walk_calls(body):
+            found = InitScanner.init_call_of(self.fa, node)
+            if found is None:
+                helper = self.helper_taking(node, var)
+                if helper is not None:  # if isinstance(m, nn.Linear): init_layer(m)
+                    self.inlined += 1
+                    inner = self.weight_init_in(helper[0].body, helper[1])
+                    self.inlined -= 1
+                    if inner is not None:
+                        return inner
+                continue
+            function, weight, info = found
+            if dotted(weight) in (f"{var}.weight", f"{var}.weight.data"):
+                info.line = -1
+                self.fa.pending_lines.append((info, node))
+                return info
+        return None
+
+
+@dataclass
+class InitRule:
+    """Layers an init routine reaches: by type (None: every module), below `prefix` if set."""
+
+    types: Optional[frozenset]
+    call: Optional[InitCall]
+    evidence: str
+    state: str  # "explicit" | "unknown"
+    prefix: Optional[str] = None  # self.<prefix>.apply(fn) / self.<prefix>.modules(): that subtree only
+
+
+def _calls_super(fn: cst.FunctionDef, name: str) -> bool:
+    """Does fn call super().<name>(...) (an init routine continued in a base class)?"""
+    for call in _walk_calls(fn.body):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == name and isinstance(func.value, cst.Call):
+            if dotted(func.value.func) == "super":
+                return True
+    return False
+
+
+def _self_path(node: cst.BaseExpression, self_name: str) -> Optional[str]:
+    """self.net.fc1 -> "net.fc1"; self.body[0] -> "body.0"; else None."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        base = _self_path(node.value, self_name)
+        index = literal_number(node.slice[0].slice.value)
+        return f"{base}.{int(index)}" if base and index is not None and index >= 0 else None
+    text = dotted(node)
+    if text and text.startswith(self_name + "."):
+        return text[len(self_name) + 1 :]
+    return None
+
+
+def _class_name_vars(body: cst.CSTNode, var: str) -> Iterator[str]:
+    """`classname = m.__class__.__name__` (or type(m).__name__) anywhere in an init function."""
+    for node in _walk_nodes(body):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            if _is_class_name(node.value, var, set()):
+                yield node.targets[0].target.value
+
+
+def _is_class_name(node: cst.CSTNode, var: str, names: set) -> bool:
+    if isinstance(node, cst.Name) and node.value in names:
+        return True
+    text = dotted(node)
+    if text == f"{var}.__class__.__name__":
+        return True
+    if isinstance(node, cst.Attribute) and node.attr.value == "__name__" and isinstance(node.value, cst.Call):
+        inner = node.value
+        return dotted(inner.func) == "type" and bool(inner.args) and dotted(inner.args[0].value) == var
+    return False
+
+
+def _iterates_modules(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Call):
+        text = dotted(node.func) or ""
+        return text.endswith((".modules", ".named_modules", ".children", ".named_children"))
+    return False

@@ -1,0 +1,535 @@
+"""The interpreter of one function body (an __init__, a forward, a helper) over the abstract
+values: statements, branches, loops and assignments here; what constructors build, what forward
+does to tensors, calls into readable code and library idioms in the classes `Context` is
+composed of."""
+
+from __future__ import annotations
+
+import typing
+from typing import Optional, Union
+
+import libcst as cst
+
+from ..library.known import KnownLibraries
+from ..syntax.nodes import (_JUMPS, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, dotted,
+                            literal_number, short_code)
+from .inits import InitScanner, _iterates_modules
+from .interpret_calls import CallInterpreter
+from .interpret_forward import ForwardInterpreter
+from .interpret_init import ConstructorInterpreter
+from .values import (ChainV, ClassRefV, Flow, FunctionRefV, InputSite, LayerV, MODULE_CODE, NONE_V, ONE_LINE_COMPOUND,
+                     OPAQUE, ParamV, Site, TupleV, UnknownV, _single_looped_site, alternative, list_element, merge_envs,
+                     sites_in)
+
+if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
+    from .file import ClassInfo, FileAnalysis
+
+
+class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, KnownLibraries):
+    """Interprets one function (an __init__, a forward, a helper) over the abstract values."""
+
+    def __init__(self, fa: FileAnalysis, cls: Optional[ClassInfo], fn: cst.FunctionDef, depth: int,
+                 report_node: Optional[cst.CSTNode] = None, report_anchor=None,
+                 home: Optional[FileAnalysis] = None):  # fmt: skip
+        self.fa = fa  # the module whose code this is: its names, functions, classes
+        self.home = home or fa  # the file being analysed: its layers are reported there
+        self.cls = cls
+        self.fn = fn
+        self.depth = depth
+        self.env: dict[str, object] = {}
+        self.attrs: dict[str, object] = {} if cls is None else cls.attrs
+        self.report_node = report_node  # when inlined: where its layers are reported
+        self.returns: list = []
+        self.self_name = "self"
+        self.current_stmt: Optional[cst.CSTNode] = None
+        self.in_init = fn.name.value == "__init__"
+        self.block_is_suite = False
+        self.nesting = 0  # loops and undecided branches around the current statement (constructor code)
+        self.conditional = 0  # undecided branches around the current statement
+        self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
+        self.early_exits: list = []  # the attributes at each `return` of a constructor
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def bind_params(self, fn: cst.FunctionDef, self_bound: bool, input_site: Optional[InputSite] = None,
+                    args: Optional[dict] = None, extra_inputs: Optional[dict] = None) -> None:  # fmt: skip
+        params = _positional_params(fn)
+        if self_bound and params:
+            self.self_name = params[0].name.value
+            params = params[1:]
+        all_params = params + list(fn.params.kwonly_params)
+        for i, p in enumerate(all_params):
+            name = p.name.value
+            if args is not None and name in args:
+                self.env[name] = args[name]
+            elif input_site is not None and i == 0 and p in params:
+                self.env[name] = Flow(frozenset({input_site}))
+            elif extra_inputs and name in extra_inputs:
+                self.env[name] = Flow(frozenset({extra_inputs[name]}))
+            elif input_site is not None:
+                self.env[name] = OPAQUE
+            else:
+                default = self.eval_module(p.default, bind_site=False) if p.default is not None else None
+                self.env[name] = self.param_value(name, default)
+        for star in (fn.params.star_arg, fn.params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.env[star.name.value] = UnknownV(f"*{star.name.value}")
+
+    def param_value(self, name: str, default: object) -> object:
+        """A parameter of a constructor or top-level helper: its default, unless calls here pass others."""
+        owner = None
+        if self.depth == 0 and self.cls is not None and self.in_init:
+            owner = self.cls.name
+        elif self.depth == 0 and self.cls is None:
+            owner = self.fn.name.value
+        if owner is not None and self.cls is not None and self.fa.loader is not None and self.fa.handed(owner):
+            # handed to code that builds it (build_model_with_cfg(Net, **kwargs)): its arguments are not seen
+            return ParamV(name, UnknownV(f"parameter {name}: {owner} is built by code it is handed to"), owner)
+        passed = self.fa.param_candidates(owner, name) if owner else []
+        if passed is None:
+            return ParamV(name, UnknownV(f"parameter {name} (callers pass values not known here)"))
+        if not passed:
+            return ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), owner)
+        values = list(passed)
+        if default is not None:  # built from other files too, where the default applies
+            values.append(default)
+        value = values[0]
+        for other in values[1:]:
+            if not (isinstance(other, ClassRefV) and isinstance(value, ClassRefV) and other.qualname == value.qualname):
+                value = alternative(value, other)
+        if isinstance(value, ClassRefV) or value == NONE_V:
+            return ParamV(name, value, owner)
+        return value
+
+    # -- statements -----------------------------------------------------------------------
+
+    def run_init(self) -> None:
+        self.run_block(self.fn.body)
+        # An early `return` leaves the modules bound at that point: each is one of the values
+        # the attribute may hold (`self.fc = A; if small: return; self.fc = B`).
+        for early in self.early_exits:
+            for name, value in early.items():
+                current = self.attrs.get(name)
+                if current is not value:
+                    self.attrs[name] = value if current is None else alternative(current, value)
+
+    def run_forward(self) -> frozenset:
+        self.run_block(self.fn.body)
+        exits: set = set()
+        for value in self.returns:
+            exits |= self.as_flow(value).sites
+        return frozenset(exits)
+
+    def run_free_function(self) -> None:
+        self.run_block(self.fn.body)
+
+    def run_block(self, block: cst.BaseSuite) -> None:
+        if isinstance(block, cst.SimpleStatementSuite):
+            outer = self.block_is_suite
+            self.block_is_suite = True
+            for small in block.body:
+                self.run_small(small, block)
+                if isinstance(small, _JUMPS):
+                    break
+            self.block_is_suite = outer
+            return
+        for stmt in block.body:
+            self.run_stmt(stmt)
+            if _jumps(stmt):
+                break  # what follows never runs: no layer, init or use there counts
+
+    def run_stmt(self, stmt: cst.CSTNode) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.run_small(small, stmt)
+                if isinstance(small, _JUMPS):
+                    break
+        elif isinstance(stmt, cst.If):
+            self.run_if(stmt)
+        elif isinstance(stmt, (cst.For, cst.While)):
+            self.run_loop(stmt)
+        elif isinstance(stmt, cst.With):
+            self.run_block(stmt.body)
+        elif isinstance(stmt, cst.Try):
+            self.run_block(stmt.body)
+            for handler in stmt.handlers:
+                self.run_block(handler.body)
+            if stmt.orelse:
+                self.run_block(stmt.orelse.body)
+            if stmt.finalbody:
+                self.run_block(stmt.finalbody.body)
+        elif isinstance(stmt, cst.FunctionDef):
+            # a nested helper (`def block(in_feat, out_feat): ... return layers`): inlined where it is
+            # called; a decorator may make it anything
+            name = stmt.name.value
+            self.env[name] = UnknownV(f"{name} (decorated)") if stmt.decorators else FunctionRefV(name, stmt, self.env)
+        elif isinstance(stmt, cst.ClassDef):
+            return
+
+    def run_if(self, stmt: cst.If) -> None:
+        taken = self.static_condition(stmt.test)
+        if taken is True:
+            self.run_block(stmt.body)
+            return
+        if taken is False:
+            if isinstance(stmt.orelse, cst.If):
+                self.run_if(stmt.orelse)
+            elif stmt.orelse is not None:
+                self.run_block(stmt.orelse.body)
+            return
+        before = dict(self.env)
+        attrs_before = dict(self.attrs)
+        marks = self.chain_marks()
+        self.nesting += 1
+        self.conditional += 1
+        outer = self.branches
+        self.branches = outer + ((id(stmt), "body"),)
+        self.run_block(stmt.body)
+        body_added = self.take_added(marks)
+        after_body = self.env
+        attrs_after_body = dict(self.attrs)
+        self.env = dict(before)
+        # in place: inlined helpers and the class share this dict
+        self.attrs.clear()
+        self.attrs.update(attrs_before)
+        self.branches = outer + ((id(stmt), "else"),)
+        if isinstance(stmt.orelse, cst.If):
+            self.run_if(stmt.orelse)
+        elif stmt.orelse is not None:
+            self.run_block(stmt.orelse.body)
+        self.branches = outer
+        self.nesting -= 1
+        self.conditional -= 1
+        else_added = self.take_added(marks)
+        for chain, _ in marks:
+            added, other = body_added.get(id(chain), []), else_added.get(id(chain), [])
+            if added or other:
+                chain.items.append(("<alt>", [added, other]))
+        self.env = merge_envs(after_body, self.env)
+        # `if act: self.act = ACT2FN[name] else: self.act = None`: either branch's module
+        for name, value in attrs_after_body.items():
+            other = self.attrs.get(name)
+            if other is not value:
+                self.attrs[name] = value if other is None else alternative(value, other)
+
+    def chain_marks(self) -> list:
+        """Containers being built, with their current length (constructor code only)."""
+        if not self.in_init and self.cls is not None:
+            return []
+        seen, marks = set(), []
+        for value in list(self.env.values()) + list(self.attrs.values()):
+            if isinstance(value, ChainV) and value.kind in ("list", "sequential") and id(value) not in seen:
+                seen.add(id(value))
+                marks.append((value, len(value.items)))
+        return marks
+
+    def take_added(self, marks: list) -> dict:
+        """Cut what a branch or loop body appended to each container, to put it back structured."""
+        added = {}
+        for chain, length in marks:
+            if len(chain.items) > length:
+                added[id(chain)] = chain.items[length:]
+                del chain.items[length:]
+        return added
+
+    def static_condition(self, test: cst.BaseExpression) -> Optional[bool]:
+        """Branches decided by a parameter's default that no call here overrides:
+        `if norm_layer is None:`, `if init_weights:`, `if not zero_init:`."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.static_condition(test.expression)
+            return None if inner is None else not inner
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                value = self.held_value(test.left)
+                if value is None:
+                    return None
+                is_none = value == NONE_V
+                if isinstance(comp.operator, cst.Is):
+                    return is_none
+                if isinstance(comp.operator, cst.IsNot):
+                    return not is_none
+            return None
+        if isinstance(test, (cst.Name, cst.Attribute)):
+            value = self.held_value(test)
+            if value == NONE_V:
+                return False
+            if isinstance(value, tuple) and value and value[0] == "<literal>":
+                literal = value[1]
+                if isinstance(literal, cst.Name):
+                    return literal.value == "True"
+                number = literal_number(literal)
+                if number is not None:
+                    return bool(number)
+        return None
+
+    def held_value(self, node: cst.BaseExpression) -> Optional[object]:
+        """What a local name certainly holds here (its default, a class, a literal), else None.
+
+        Not self attributes: forward's `if self.downsample is not None` is about a module that
+        callers this file does not show may pass.
+        """
+        if not isinstance(node, cst.Name):
+            return None
+        value = self.env.get(node.value)
+        if isinstance(value, ParamV):
+            value = value.default
+        if value == NONE_V or isinstance(value, ClassRefV):
+            return value
+        if isinstance(value, tuple) and value and value[0] == "<literal>":
+            return value
+        return None
+
+    def run_loop(self, stmt: Union[cst.For, cst.While]) -> None:
+        if self.cls is None and isinstance(stmt, cst.For) and _iterates_modules(stmt.iter) \
+                and isinstance(stmt.iter.func, cst.Attribute):  # fmt: skip
+            self.init_loop(stmt)
+        before = dict(self.env)
+        if isinstance(stmt, cst.For):
+            self.bind_loop_target(stmt)
+        marks = self.chain_marks()
+        self.nesting += 1
+        self.run_block(stmt.body)
+        self.nesting -= 1
+        if marks:  # constructor code: containers filled in a loop; one pass, wrapped as a loop
+            added_by_chain = self.take_added(marks)
+            for chain, _ in marks:
+                if id(chain) in added_by_chain:
+                    chain.items.append(("<loop>", added_by_chain[id(chain)]))
+            self.env = merge_envs(before, self.env)
+            return
+        if isinstance(stmt, cst.For):
+            self.bind_loop_target(stmt)
+        self.run_block(stmt.body)  # a second pass: what one iteration feeds the next
+        self.env = merge_envs(before, self.env)
+        if stmt.orelse is not None:
+            self.run_block(stmt.orelse.body)
+
+    def init_loop(self, stmt: cst.For) -> None:
+        """`for m in model.modules(): if isinstance(m, nn.Linear): nn.init...(m.weight)` in a
+        script or a free function: the isinstance branches decide the layers of `model`."""
+        receiver = self.eval_module(stmt.iter.func.value, bind_site=False)
+        target = stmt.target
+        if isinstance(target, cst.Tuple) and len(target.elements) == 2:  # for name, m in model.named_modules()
+            target = target.elements[1].value
+        if not isinstance(target, cst.Name):
+            return
+        branches = list(InitScanner(self.fa, None).branches(stmt.body, target.value))
+        where = f"init loop over {short_code(stmt.iter, 40)}"
+        self.apply_init_rules(sites_in(receiver), branches, where)
+
+    def bind_loop_target(self, stmt: cst.For) -> None:
+        """for layer in self.layers / for i, layer in enumerate(...) / for a, b in zip(...)."""
+        target, iterable = stmt.target, stmt.iter
+        pairs: list = [(target, iterable)]
+        func = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
+        if func in ("enumerate", "zip", "reversed") and iterable.args:
+            args = [a.value for a in iterable.args if a.keyword is None]
+            if func == "reversed":
+                pairs = [(target, args[0])]
+            elif func == "enumerate" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                pairs = [(target.elements[0].value, None), (target.elements[1].value, args[0])]
+            elif func == "zip" and isinstance(target, cst.Tuple) and len(target.elements) == len(args):
+                pairs = [(element.value, arg) for element, arg in zip(target.elements, args)]
+            else:
+                pairs = [(target, None)]
+        for name_node, source in pairs:
+            element: object = UnknownV("loop element")
+            if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and not source.args \
+                    and source.func.attr.value == "values":  # fmt: skip
+                source = source.func.value  # for layer in self.heads.values(): a ModuleDict's modules
+            if isinstance(source, cst.Subscript) and len(source.slice) == 1 \
+                    and isinstance(source.slice[0].slice, cst.Slice):  # fmt: skip
+                source = source.value  # for layer in self.layers[:n]: some of the list's modules
+            if source is not None and self.plain_iterable(source):
+                element = list_element(self.eval_module(source, bind_site=False))
+            if isinstance(name_node, cst.Name):
+                self.env[name_node.value] = element
+            else:
+                for name in _names_in(name_node):
+                    self.env[name] = UnknownV("loop element")
+
+    def plain_iterable(self, node: cst.BaseExpression) -> bool:
+        """An iterable that evaluating has no side effect on the model: a name, self.x, a literal list."""
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return all(not isinstance(e, cst.StarredElement) and self.plain_iterable_item(e.value) for e in node.elements)
+        return self.plain_iterable_item(node)
+
+    def plain_iterable_item(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Name):
+            return True
+        if isinstance(node, cst.Attribute):
+            return self.plain_iterable_item(node.value)
+        return isinstance(node, cst.Subscript) and self.plain_iterable_item(node.value) and not self.in_init
+
+    def run_small(self, small: cst.BaseSmallStatement, stmt: cst.CSTNode) -> None:
+        self.current_stmt = stmt
+        if isinstance(small, cst.Assign):
+            value = self.eval(small.value, small)
+            for target in small.targets:
+                self.assign(target.target, value, small.value)
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            self.assign(small.target, self.eval(small.value, small), small.value)
+        elif isinstance(small, cst.AugAssign):
+            self.aug_assign(small)
+        elif isinstance(small, cst.Expr):
+            self.eval(small.value, small)
+        elif isinstance(small, cst.Return):
+            value = self.eval(small.value, small) if small.value is not None else OPAQUE
+            self.returns.append(value)
+            if self.in_init and self.depth == 0 and self.report_node is None:
+                self.early_exits.append(dict(self.attrs))
+
+    def assign(self, target: cst.BaseExpression, value: object, value_node: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = value
+            if self.fn.name.value == MODULE_CODE and self.report_node is None and isinstance(value, (LayerV, ChainV)):
+                self.name_sites(value, target.value, value_node, target.value)  # model = nn.Sequential(...): model.0
+            if isinstance(value, LayerV) and self.in_init_like() and value.site.anchor is None:
+                self.bind_site(value.site, target.value, value_node)
+        elif isinstance(target, cst.Attribute) and dotted(target.value) == self.self_name:
+            attr = target.attr.value
+            self.attrs[attr] = value
+            if self.cls is not None:
+                self.name_sites(value, attr, value_node, f"{self.self_name}.{attr}")
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            if isinstance(value, TupleV) and not starred and len(value.items) == len(target.elements):
+                for element, item in zip(target.elements, value.items):
+                    self.assign(element.value, item, value_node)
+                return
+            if type(value) is Flow and value.sites:
+                # `a, b = h.chunk(2, -1)` / `q, k, v = qkv.unbind(0)`: each part holds the layer's values
+                for element in target.elements:
+                    self.assign(element.value, value, value_node)
+                return
+            for element in target.elements:
+                if isinstance(element.value, cst.Name):
+                    self.env[element.value.value] = UnknownV("unpacked")
+        elif isinstance(target, cst.Subscript):
+            base = dotted(target.value)
+            if base and base.startswith(f"{self.self_name}."):
+                # self.blocks[k] = Block(...) / self.layers["x"] = ...: a container filled by key
+                holder = self.attrs.get(base.split(".", 1)[1])
+                if isinstance(holder, ChainV):
+                    holder.items.append(("*", value))
+                    if self.cls is not None:
+                        self.name_sites(value, base.split(".", 1)[1] + ".*", None, None)
+
+    def in_init_like(self) -> bool:
+        return self.in_init or self.cls is None or self.report_node is not None or True
+
+    def bind_site(self, site: Site, local: str, value_node: cst.CSTNode) -> None:
+        """A layer bound to a local name: the fix goes right after that statement."""
+        if self.report_node is not None:
+            return
+        if self.block_is_suite:
+            site.fix_reason = ONE_LINE_COMPOUND
+            return
+        site.anchor = self.current_stmt
+        site.weight = f"{local}.weight"
+
+    def name_sites(self, value: object, name: str, value_node: Optional[cst.CSTNode], expr: Optional[str],
+                   uncertain: bool = False) -> None:  # fmt: skip
+        """Give the layers inside a module assigned to self.<name> their named_modules() names."""
+        if isinstance(value, LayerV):
+            site = value.site
+            if site.class_name is None and self.cls is not None:
+                site.class_name = self.cls.name
+            if site.name is None:
+                site.name = name
+                if expr is not None and self.report_node is None and not self.block_is_suite:
+                    if site.anchor is None or value_node is site.node or site.weight is None:
+                        site.anchor = self.current_stmt
+                        site.weight = f"{expr}.weight"
+                elif expr is None and site.weight is None and site.loop_over is None:
+                    site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
+                elif self.block_is_suite:
+                    site.fix_reason = ONE_LINE_COMPOUND
+                    if expr is not None and site.weight is None:
+                        site.weight = f"{expr}.weight"  # for the message; the reason keeps it unfixed
+        elif isinstance(value, ChainV) and value.kind == "alt":
+            # `partial(nn.Conv2d, kernel_size=1) if use_conv else nn.Linear`: each option is self.<name>
+            for _, option in value.items:
+                self.name_sites(option, name, value_node, expr, uncertain)
+        elif isinstance(value, ChainV):
+            looped = _single_looped_site(value)
+            if looped is not None and expr is not None and not uncertain and self.report_node is None \
+                    and not self.block_is_suite and looped.anchor is None and looped.weight is None:  # fmt: skip
+                # nn.ModuleList([nn.Linear(d, d) for _ in range(n)]): one loop after the statement
+                looped.anchor = self.current_stmt
+                looped.loop_over = expr
+            index: Optional[int] = 0
+            for item in value.items:
+                key, inner = item
+                if key in ("<loop>", "<alt>"):
+                    self.name_unplaced(key, inner, name)
+                    index = None
+                    continue
+                if key is None:
+                    child = f"{name}.{index}" if index is not None else f"{name}.*"
+                    child_expr = f"{expr}[{index}]" if index is not None and expr else None
+                else:
+                    child = f"{name}.{key}" if key != "*" else f"{name}.*"
+                    child_expr = f"{expr}.{key}" if expr and key != "*" and _attribute_name(key) else None
+                if uncertain:
+                    child_expr = None
+                if isinstance(inner, LayerV) and child_expr is None and inner.site.weight is None:
+                    if key not in (None, "*") and not _attribute_name(key):
+                        inner.site.fix_reason = inner.site.fix_reason or _not_an_attribute(key)
+                    inner.site.fix_reason = inner.site.fix_reason or "built inline in a container built in a loop"
+                self.name_sites(inner, child, None, child_expr, uncertain)
+                if index is not None:
+                    index += 1
+
+    def name_added(self, holder: ChainV, start: int, holder_expr: str) -> None:
+        """self.blocks.append(layer): named blocks.<i> where the index is certain, else blocks.*."""
+        attr = holder_expr.split(".", 1)[1]
+        placed = self.nesting == 0 and all(k not in ("<loop>", "<alt>") for k, _ in holder.items[:start])
+        for position, (key, value) in enumerate(holder.items[start:], start):
+            if not placed or key == "*":
+                self.name_sites(value, f"{attr}.*", None, None, True)
+            elif key is None:
+                self.name_sites(value, f"{attr}.{position}", None, f"{holder_expr}[{position}]")
+            else:
+                expr = f"{holder_expr}.{key}" if _attribute_name(key) else None
+                if expr is None and isinstance(value, LayerV) and value.site.weight is None:
+                    value.site.fix_reason = value.site.fix_reason or _not_an_attribute(key)
+                self.name_sites(value, f"{attr}.{key}", None, expr)
+
+    def name_unplaced(self, key: str, inner: list, name: str) -> None:
+        """Items added in a loop or a branch: their index is not known statically (`name.*`)."""
+        for branch in [inner] if key == "<loop>" else inner:
+            for branch_key, element in branch:
+                if branch_key in ("<loop>", "<alt>"):
+                    self.name_unplaced(branch_key, element, name)
+                else:
+                    child = f"{name}.{branch_key}" if branch_key not in (None, "*") else f"{name}.*"
+                    self.name_sites(element, child, None, None, True)
+
+    def aug_assign(self, small: cst.AugAssign) -> None:
+        target = small.target
+        value = self.eval(small.value, small)
+        if isinstance(target, cst.Name):
+            current = self.env.get(target.value)
+            if isinstance(small.operator, cst.AddAssign):
+                if isinstance(current, ChainV) and isinstance(value, ChainV):
+                    current.items.extend(value.items)
+                    return
+                if isinstance(current, (Flow, TupleV)) or isinstance(value, (Flow, TupleV)):
+                    # x += h, or outputs += (h,): a tuple that grows in a loop holds each tensor added
+                    self.env[target.value] = Flow(self.as_flow(current).sites | self.as_flow(value).sites)
+                    return
+            if isinstance(current, Flow) or isinstance(value, Flow):
+                self.consume(self.as_flow(current), "none", None, f"`{short_code(small)}`")
+                self.consume(self.as_flow(value), "none", None, f"`{short_code(small)}`")
+                self.env[target.value] = OPAQUE
+
+    # -- expressions: modules (in __init__) and flows (in forward) ----------------------------
+
+    def eval(self, node: Optional[cst.BaseExpression], stmt: cst.CSTNode) -> object:
+        if node is None:
+            return OPAQUE
+        if self.in_init or self.cls is None:
+            return self.eval_module(node)
+        return self.eval_flow(node)

@@ -1,0 +1,164 @@
+"""Calls the interpreter follows into readable code (helpers, methods, free functions)."""
+
+from __future__ import annotations
+
+import typing
+from typing import Optional
+
+import libcst as cst
+
+from ..syntax.nodes import _positional_params, short_code
+from .inits import InitScanner
+from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InstV, LayerV, MAX_INLINE_DEPTH, MODULE_CODE,
+                     MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, TransparentV, TupleV, UnknownV, alternative)
+
+if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
+    from .file import FileAnalysis
+    from .interpret import Context
+
+
+class CallInterpreter:
+    """Calls into code the interpreter can read: helpers, nested helpers, methods, free functions
+    (inlined up to MAX_INLINE_DEPTH), with arguments bound. Composed into `Context`."""
+
+    def call_helper(self, name: str, call: cst.Call, module: Optional[FileAnalysis] = None,
+                    given: Optional[cst.Call] = None) -> object:  # fmt: skip
+        """Inline a function of this module (or of `module`, another module of the program);
+        `given`: the arguments it receives when they differ from the call's (a partial)."""
+        owner = module or self.fa
+        fn = owner.functions.get(name)
+        if fn is None or self.depth >= MAX_INLINE_DEPTH:
+            return UnknownV(f"{name}(...)")
+        if (self.cls is not None or self.fn.name.value == MODULE_CODE) and module is None:
+            self.fa.functions_used_by_classes.add(name)
+        ctx = type(self)(owner, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
+        ctx.in_init = True
+        ctx.nesting = self.nesting
+        ctx.conditional = self.conditional
+        ctx.branches = self.branches
+        ctx.attrs = {}
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call))
+        ctx.run_block(fn.body)
+        values = [v for v in ctx.returns]
+        if not values:
+            return UnknownV(f"{name}(...) returns nothing known")
+        value = values[0]
+        for other in values[1:]:
+            value = alternative(value, other)
+        return value
+
+    def call_nested_helper(self, ref: FunctionRefV, call: cst.Call) -> object:
+        """A helper defined in this function, called in constructor code: run with the names it
+        closes over, its layers reported at this call (like a helper of the file)."""
+        if self.depth >= MAX_INLINE_DEPTH:
+            return UnknownV(f"{ref.name}(...)")
+        fn = ref.node
+        ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
+        ctx.in_init = True
+        ctx.nesting = self.nesting
+        ctx.conditional = self.conditional
+        ctx.branches = self.branches
+        ctx.attrs = self.attrs  # `self` is a name it closes over
+        ctx.self_name = self.self_name
+        ctx.env = dict(ref.closure or {})
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
+        ctx.run_block(fn.body)
+        if not ctx.returns:
+            return UnknownV(f"{ref.name}(...) returns nothing known")
+        value = ctx.returns[0]
+        for other in ctx.returns[1:]:
+            value = alternative(value, other)
+        return value
+
+    def call_args(self, fn: cst.FunctionDef, call: cst.Call, skip_self: bool = False) -> dict:
+        params = _positional_params(fn)
+        if skip_self and params:
+            params = params[1:]
+        names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
+        bound: dict = {}
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if any(a.star for a in call.args):
+            return {}
+        for param_name, arg in zip(names, positional):
+            bound[param_name] = self.arg_value(arg.value)
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in names:
+                bound[arg.keyword.value] = self.arg_value(arg.value)
+        return bound
+
+    def arg_value(self, node: cst.BaseExpression) -> object:
+        value = self.eval_module(node, bind_site=False) if self.in_init or self.cls is None else UnknownV("arg")
+        if isinstance(value, (ClassRefV, ActV, ParamV, TransparentV, ChainV, LayerV, InstV)) or value == NONE_V:
+            return value
+        if isinstance(value, tuple) and value and value[0] == "<literal>":
+            return value
+        return UnknownV(short_code(node))
+
+    def inline_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
+        ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, home=self.home)
+        ctx.attrs = self.attrs
+        ctx.in_init = False
+        ctx.self_name = self.self_name
+        self.bind_flow_args(ctx, fn, call, self_bound=True)
+        ctx.run_block(fn.body)
+        return ctx.returned()
+
+    def inline_function(self, fn: cst.FunctionDef, call: cst.Call, closure: Optional[dict] = None) -> object:
+        ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, home=self.home)
+        ctx.attrs = self.attrs
+        ctx.in_init = False
+        if closure is not None:  # a function nested in this forward: it sees self and the names around it
+            ctx.env = dict(closure)
+            ctx.self_name = self.self_name
+        else:
+            ctx.self_name = "<no self>"
+        self.bind_flow_args(ctx, fn, call, self_bound=False)
+        ctx.run_block(fn.body)
+        return ctx.returned()
+
+    def returned(self) -> object:
+        """What an inlined forward helper returns: a tuple kept as a tuple when every return is
+        one of the same length (`x, aux2, aux1 = self._forward(x)`), else one flow."""
+        return self.merged(self.returns)
+
+    def merged(self, values: list) -> object:
+        """One value for several (the returns of a function, the results of alternative callees):
+        records field by field, tuples of one length position by position, else one flow."""
+        if values and all(isinstance(v, RecordV) for v in values):
+            names = list(dict.fromkeys(name for v in values for name in v.fields))
+            fields = {}
+            for name in names:
+                given = [v.fields.get(name, NONE_V) for v in values]
+                sure = all(isinstance(g, Flow) and not isinstance(g, MaybeNone) for g in given)
+                fields[name] = (Flow if sure else MaybeNone)(frozenset().union(*(self.as_flow(g).sites for g in given)))
+            return RecordV(values[0].what, fields)
+        if values and all(isinstance(v, TupleV) and len(v.items) == len(values[0].items) for v in values):
+            return TupleV([Flow(frozenset().union(*(self.as_flow(v.items[i]).sites for v in values)))
+                           for i in range(len(values[0].items))])  # fmt: skip
+        merged: set = set()
+        for value in values:
+            merged |= self.as_flow(value).sites
+        return Flow(frozenset(merged))
+
+    def bind_flow_args(self, ctx: "Context", fn: cst.FunctionDef, call: cst.Call, self_bound: bool) -> None:
+        params = _positional_params(fn)
+        if self_bound and params:
+            ctx.self_name = params[0].name.value
+            params = params[1:]
+        names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
+        for name in names:
+            ctx.env[name] = OPAQUE
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        for name, arg in zip(names, positional):
+            ctx.env[name] = self.eval_flow(arg.value)
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in names:
+                ctx.env[arg.keyword.value] = self.eval_flow(arg.value)
+            elif arg.star:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, "passed with *")
+
+    # -- init calls seen in constructor-like code ----------------------------------------
+
+    def note_init_call(self, call: cst.Call) -> None:
+        """Direct inits in __init__ / helpers: nn.init.x_(self.fc.weight), conv.weight.data.normal_()."""
+        InitScanner.note_direct(self, call)

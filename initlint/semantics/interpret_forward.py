@@ -1,0 +1,589 @@
+"""Forward interpretation: what happens to each layer's output."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from .. import catalogue
+from ..library.known import ATTENTION_KERNEL, einops_name
+from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _positional_params, _walk_nodes,
+                            argument, dotted, literal_number, literal_string, short_code)
+from .imports import functional_name, torch_nn_name
+from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV, InputSite, InstV, LayerV,
+                     MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, Site, Summary, TransparentV, TupleV,
+                     UnknownV, _short_ref, _surely_tensor, activated, alternative, feed_layer, head_part, list_element,
+                     note_norm, note_residual)
+
+
+class ForwardInterpreter:
+    """What forward does to tensors: flows through calls, activations (library, functional, written
+    out), tensor methods, records and containers. Composed into `Context`."""
+
+    def new_site(self, layer_type: str, call: cst.Call) -> Site:
+        node = self.report_node or call
+        class_name = self.cls.name if self.cls is not None else None
+        key = (id(node), class_name, id(call))
+        home = self.home
+        if key in home.sites_by_key:  # the same code run again (a method called twice, a loop)
+            return home.sites_by_key[key]
+        site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches,
+                    module_path=home.path)  # fmt: skip
+        home.sites_by_key[key] = site
+        if self.cls is not None:
+            self.cls.sites.append(site)
+        else:
+            site.function = self.fn.name.value
+            home.free_sites.append(site)
+        return site
+
+    # -- flows ----------------------------------------------------------------------------
+
+    def as_flow(self, value: object) -> Flow:
+        if isinstance(value, (TupleV, RecordV)):  # a tuple used whole: each element goes where it goes
+            sites: frozenset = frozenset()
+            for item in value.items if isinstance(value, TupleV) else value.fields.values():
+                sites |= self.as_flow(item).sites
+            return Flow(sites)
+        return value if isinstance(value, Flow) else OPAQUE
+
+    def consume(self, flow: Flow, activation: str, param: Optional[float], evidence: str) -> None:
+        for site in flow.sites:
+            site.record(activation, param, evidence)
+            if type(site) is Site and site.module_path != self.home.path:
+                # what follows another module's layer here: that module's analysis cannot see it
+                self.home.followed.append([site.module_path, site.class_name, site.name, activation, param, evidence])
+
+    def apply_module(self, value: object, flow: Flow, evidence: str, extras: Optional[dict] = None) -> object:
+        """Feed a flow through a module value; return the flow at its output (a TupleV when
+        the module is a class of this file whose forward returns a tuple). `extras`: flows
+        for the other inputs of a class of this file, by parameter name."""
+        flow = self.as_flow(flow)
+        if isinstance(value, ParamV):
+            default = value.default
+            if isinstance(default, ClassRefV):
+                return self.apply_module(self.construct_for_flow(default), flow, f"{value.name} default")
+            self.consume(flow, "unknown", None, f"goes into module from parameter {value.name}")
+            if self.cls is None:
+                return OPAQUE
+            key = (self.cls.name, value.name)
+            exit_site = self.fa.param_exits.setdefault(key, InputSite(f"{self.cls.name}({value.name}=...)"))
+            return Flow(frozenset({exit_site}))
+        if isinstance(value, LayerV):
+            self.consume(flow, "none", None, f"feeds another {value.site.layer_type} ({evidence})")
+            feed_layer(flow, [value.site])
+            return Flow(frozenset({value.site}))
+        if isinstance(value, ActV):
+            self.consume(flow, value.activation, value.param, f"{value.evidence} ({evidence})")
+            return activated(flow)
+        if isinstance(value, TransparentV):
+            note_norm(flow, value.what)
+            return flow
+        if isinstance(value, ClassRefV) and self.function_as_module(value) is not None:
+            return self.apply_module(self.function_as_module(value), flow, evidence)
+        if isinstance(value, ChainV):
+            if value.kind == "alt":
+                merged: set = set()
+                for _, option in value.items:
+                    merged |= self.as_flow(self.apply_module(option, flow, evidence)).sites
+                return Flow(frozenset(merged))
+            if value.summary is None:
+                self.summarise_chain(value) if value.kind == "sequential" else None
+            if value.summary is None:
+                self.consume(flow, "unknown", None, "a container called as a module")
+                return OPAQUE
+            return self.apply_summary(value.summary, flow, "nn.Sequential")
+        if isinstance(value, InstV):
+            owner = value.module or self.fa
+            cls = owner.classes.get(value.cls)
+            if cls is None:
+                self.consume(flow, "unknown", None, value.cls)
+                return OPAQUE
+            cls.used_in_flow = True
+            summary = owner.summary(cls)
+            if value.module is not None:
+                summary = value.module.as_passed(summary, value)
+            return self.apply_summary(summary, flow, value.cls, extras)
+        if value == NONE_V:
+            return flow
+        why = value.why if isinstance(value, UnknownV) else "a module not known here"
+        self.consume(flow, "unknown", None, f"goes into {why}")
+        return OPAQUE
+
+    def construct_for_flow(self, ref: ClassRefV) -> object:
+        nn_name = torch_nn_name(ref.qualname)
+        if nn_name in catalogue.ACTIVATION_MODULES:
+            activation, _ = catalogue.ACTIVATION_MODULES[nn_name]
+            return ActV(activation, None, f"nn.{nn_name}")
+        if nn_name in catalogue.TRANSPARENT_MODULES:
+            return TransparentV(nn_name)
+        return self.function_as_module(ref) or UnknownV(ref.qualname)
+
+    @staticmethod
+    def function_as_module(ref: ClassRefV) -> Optional[object]:
+        """`self.act = F.relu` / `act=torch.tanh`: a torch function called on the signal alone."""
+        fname = functional_name(ref.qualname)
+        if fname in catalogue.ACTIVATION_FUNCTIONS:
+            activation, _ = catalogue.ACTIVATION_FUNCTIONS[fname]
+            if activation == "prelu":
+                return None  # needs its weight argument
+            return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), f"{_short_ref(ref)} called on it")
+        if fname in catalogue.TRANSPARENT_FUNCTIONS:
+            return TransparentV(_short_ref(ref))
+        return None
+
+    def apply_summary(self, summary: Summary, flow: Flow, what: str, extras: Optional[dict] = None) -> object:
+        if not summary.done:  # DlaTree holding a DlaTree: its own summary is not known yet
+            self.consume(flow, "unknown", None, f"goes into {what}, which contains itself")
+            for extra in (extras or {}).values():
+                self.consume(extra, "unknown", None, f"goes into {what}, which contains itself")
+            return OPAQUE
+        inputs = [(summary.input_site, flow)] + [(summary.extra_inputs[name], extra) for name, extra in (extras or {}).items()]
+        for site, given in inputs:
+            if site.feeds_layer:
+                feed_layer(given, site.first_layers)
+            for activation, param, evidence in list(site.outcomes):
+                self.consume(given, activation, param, f"{evidence}, first in {what}")
+            if not site.outcomes and given.sites and site not in summary.exits:
+                # The module never touches its input in a way we saw, nor returns it: unknown, not none.
+                self.consume(given, "unknown", None, f"{what} does not use its input visibly")
+        own = {id(site) for site in summary.extra_inputs.values()} | {id(summary.input_site)}
+
+        def through(sites: frozenset) -> Flow:
+            # an activation output leaves as this use's own: where it goes next is up to this caller
+            out = set(ActivationOutput(s.sites, s.feeds_layer) if isinstance(s, ActivationOutput) else s
+                      for s in sites if id(s) not in own)  # fmt: skip
+            for site, given in inputs:
+                if site in sites:
+                    out |= given.sites
+            return Flow(frozenset(out))
+
+        if summary.positions is not None:
+            return TupleV([through(sites) for sites in summary.positions])
+        if summary.fields is not None:
+            return RecordV(what, {name: (MaybeNone if maybe else Flow)(through(sites).sites)
+                                  for name, (sites, maybe) in summary.fields.items()})  # fmt: skip
+        return through(summary.exits)
+
+    def eval_flow(self, node: cst.BaseExpression) -> object:
+        """Evaluate an expression in forward: tensors are flows, self.x are module values."""
+        kind = type(node)  # exact types: these node classes have no subclasses (see dotted)
+        if kind is cst.Name:
+            if node.value in self.env:
+                return self.env[node.value]
+            if node.value == "None":
+                return NONE_V
+            if node.value in self.fa.functions:
+                return FunctionRefV(node.value)
+            alias = self.module_alias(node.value)  # `act = F.gelu` at the top of the file
+            return alias if alias is not None else OPAQUE
+        if kind is cst.Attribute:
+            if dotted(node.value) == self.self_name:
+                return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
+            base = self.eval_flow(node.value)
+            if isinstance(base, RecordV):  # outputs.last_hidden_state; a field not given is None
+                return base.fields.get(node.attr.value, NONE_V)
+            if isinstance(base, Flow) and base.sites:
+                # x.shape, x.T, x.mT ...: T is a transpose (transparent), the rest are not tensors
+                return base if node.attr.value in ("T", "mT", "data") else OPAQUE
+            return OPAQUE
+        if kind is cst.Call:
+            return self.flow_call(node)
+        if kind is cst.BinaryOperation:
+            written_out = self.written_out_activation(node)
+            if written_out is not None:
+                return written_out
+            left = self.as_flow(self.eval_flow(node.left))
+            right = self.as_flow(self.eval_flow(node.right))
+            if isinstance(node.operator, cst.Add):
+                note_residual(left, right)
+                return Flow(left.sites | right.sites)
+            op = short_code(node.operator).strip() or "op"
+            self.consume(left, "none", None, f"`{op}` in forward")
+            self.consume(right, "none", None, f"`{op}` in forward")
+            if self.is_constant(node.right):
+                return head_part(left)
+            return head_part(right) if self.is_constant(node.left) else OPAQUE
+        if kind is cst.UnaryOperation:
+            inner = self.as_flow(self.eval_flow(node.expression))
+            self.consume(inner, "none", None, "negated in forward")
+            return head_part(inner) if isinstance(node.operator, cst.Minus) else OPAQUE
+        if kind is cst.Subscript:
+            if self.is_attention_registry(node.value):  # ALL_ATTENTION_FUNCTIONS[impl]
+                return ATTENTION_KERNEL
+            base = self.eval_flow(node.value)
+            if isinstance(base, ChainV):
+                return list_element(base)
+            if isinstance(base, RecordV):
+                stop = _literal_prefix_stop(node)
+                if stop is not None:  # sequence_output, pooled_output = outputs[:2]
+                    return TupleV([self.record_item(base, j) for j in range(stop)])
+                return self.record_item(base, _literal_index(node))
+            if isinstance(base, TupleV):
+                index = _literal_index(node)
+                if index is not None and -len(base.items) <= index < len(base.items):
+                    return base.items[index]
+                return self.as_flow(base)
+            if isinstance(base, Flow) and base.sites:
+                return base  # slicing keeps which layer produced the values
+            return OPAQUE
+        if kind is cst.Tuple or kind is cst.List:
+            return TupleV([self.eval_flow(element.value) for element in node.elements])
+        if kind is cst.IfExp:
+            body = self.eval_flow(node.body)
+            orelse = self.eval_flow(node.orelse)
+            if isinstance(body, Flow) or isinstance(orelse, Flow):
+                sure = not any(v == NONE_V or isinstance(v, MaybeNone) for v in (body, orelse))
+                return (Flow if sure else MaybeNone)(self.as_flow(body).sites | self.as_flow(orelse).sites)
+            return alternative(body, orelse)
+        if kind is cst.Comparison or kind is cst.BooleanOperation:
+            return OPAQUE
+        return OPAQUE
+
+    def flow_call(self, call: cst.Call) -> object:
+        written_out = self.written_out_activation(call)
+        if written_out is not None:
+            return written_out
+        func = call.func
+        args = [a for a in call.args if a.keyword is None]
+        # self.method(...) inlined; self.layer(x) applies a module
+        if isinstance(func, cst.Attribute) and dotted(func.value) == self.self_name:
+            attr = func.attr.value
+            if attr in self.attrs:
+                value = self.attrs[attr]
+                return self.apply_to_args(value, call, f"self.{attr}")
+            if self.cls is not None:
+                found = self.fa.method(self.cls, attr)
+                if found is not None and self.depth < MAX_INLINE_DEPTH:
+                    return self.inline_method(found[1], call)
+                if attr == "loss_function" and self.fa.derives_from(self.cls, catalogue.TRANSFORMERS_PRETRAINED):
+                    return self.call_value(ConsumerV("the loss `self.loss_function` of transformers' PreTrainedModel"), call)
+            return self.unknown_call(call, f"self.{attr}")
+        # ALL_ATTENTION_FUNCTIONS.get_interface(impl, eager_attention_forward): a kernel, or the default
+        if isinstance(func, cst.Attribute) and func.attr.value in ("get_interface", "get") \
+                and self.is_attention_registry(func.value):  # fmt: skip
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            default = self.eval_flow(positional[1].value) if len(positional) > 1 else NONE_V
+            return ATTENTION_KERNEL if default in (NONE_V, OPAQUE) else alternative(ATTENTION_KERNEL, default)
+        # tensor methods: x.relu(), x.view(...), x.mean()
+        if isinstance(func, cst.Attribute):
+            q = self.fa.imports.qualify(func)
+            if q is None and isinstance(func.value, cst.Name) and func.value.value not in self.env:
+                return self.unknown_call(call, short_code(func))  # a module or class not imported here
+            if q is None or not q.startswith("torch"):
+                receiver = self.eval_flow(func.value)
+                if isinstance(receiver, Flow):
+                    return self.tensor_method(receiver, func.attr.value, call)
+                if isinstance(receiver, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
+                    if func.attr.value == "forward":
+                        return self.apply_to_args(receiver, call, short_code(func.value))
+                for arg in call.args:
+                    self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"`{short_code(func)}`")
+                return OPAQUE
+        q = self.fa.imports.qualify(func)
+        fname = functional_name(q)
+        if fname is not None:
+            return self.functional(fname, call, args)
+        if einops_name(q) is not None and args:
+            return self.einops_call(einops_name(q), call, args)
+        if torch_nn_name(q) in catalogue.LOSS_MODULES:  # loss_fct = CrossEntropyLoss()
+            return ConsumerV(f"the loss nn.{torch_nn_name(q)}")
+        if q is not None and q.startswith("torch.distributions."):  # Normal(mu, std): what a policy returns
+            flows = [self.as_flow(self.eval_flow(arg.value)) for arg in call.args]
+            for flow in flows:
+                self.consume(flow, "unknown", None, f"goes into `{short_code(func)}(...)`")
+            return Flow(frozenset().union(*(head_part(flow).sites for flow in flows)))
+        idiom = self.transformers_call(call, q, args)
+        if idiom is not None:
+            return idiom
+        # a local module value called: act(x), layer(x), block(x)
+        callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call)) else None
+        if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
+                isinstance(option, (ConsumerV, FunctionRefV)) for _, option in callee.items)):  # fmt: skip
+            return self.call_value(callee, call)
+        if isinstance(callee, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)) or (
+                isinstance(callee, ClassRefV) and self.function_as_module(callee) is not None):  # fmt: skip
+            return self.apply_to_args(callee, call, short_code(func))
+        if self.is_local_model_output(func):
+            return self.model_output(func, call)
+        if isinstance(func, cst.Name) and func.value in self.fa.tuple_types:
+            # a namedtuple of this file packs its arguments: GoogLeNetOutputs(x, aux2, aux1)
+            return TupleV([self.eval_flow(arg.value) for arg in call.args])
+        if isinstance(func, cst.Name) and func.value in self.fa.functions and self.depth < MAX_INLINE_DEPTH:
+            return self.inline_function(self.fa.functions[func.value], call)
+        if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
+            return OPAQUE
+        return self.unknown_call(call, short_code(func))
+
+    def written_out_activation(self, node: cst.BaseExpression) -> Optional[Flow]:
+        """An activation written in tensor arithmetic: `x * torch.sigmoid(x)` (SiLU),
+        `x * torch.tanh(F.softplus(x))` (Mish), `F.relu(x) ** 2` / `torch.square(torch.relu(x))`
+        (squared ReLU). Recorded as that activation on the operand's layers; else None.
+        SiLU and Mish name their operand twice: only a plain name is surely the same tensor."""
+        found = self.match_written_out(node)
+        if found is None:
+            return None
+        activation, operand = found
+        flow = self.as_flow(self.eval_flow(operand))
+        name = catalogue.display_name(activation)
+        self.consume(flow, activation, None, f"`{short_code(node, 60)}` in forward ({name} written out)")
+        return activated(flow)
+
+    def match_written_out(self, node: cst.BaseExpression) -> Optional[tuple[str, cst.BaseExpression]]:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+            for x, other in ((node.left, node.right), (node.right, node.left)):
+                if not isinstance(x, cst.Name):
+                    continue
+                outer = self.unary_op(other)
+                if outer is None or not (isinstance(outer[1], cst.Name) or outer[0] == "tanh"):
+                    continue
+                if outer[0] in ("sigmoid", "expit") and dotted(outer[1]) == x.value:
+                    return "silu", x
+                inner = self.unary_op(outer[1]) if outer[0] == "tanh" else None
+                if inner is not None and inner[0] == "softplus" and dotted(inner[1]) == x.value:
+                    return "mish", x
+            return None
+        squared = None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power) and literal_number(node.right) == 2:
+            squared = node.left
+        elif isinstance(node, cst.Call):
+            op = self.unary_op(node, allow_exponent=True)
+            if op is not None and (op[0] == "square" or (op[0] in ("pow", "pow_") and op[2] == 2)):
+                squared = op[1]
+        inner = self.unary_op(squared) if squared is not None else None
+        if inner is not None and inner[0] in ("relu", "relu_"):
+            return "squared_relu", inner[1]
+        return None
+
+    def unary_op(self, node: cst.BaseExpression, allow_exponent: bool = False) -> Optional[tuple]:
+        """(name, operand, exponent) for `torch.f(x)` / `F.f(x)` / `x.f()` with no other argument
+        that changes values (`inplace=` aside; `pow` takes its exponent when allowed)."""
+        if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+            return None
+        values = [a for a in node.args if not (a.keyword is not None and a.keyword.value == "inplace")]
+        func = node.func
+        q = self.fa.imports.qualify(func)
+        fname = functional_name(q)
+        if fname is not None:
+            operand, rest = (values[0].value, values[1:]) if values and values[0].keyword is None else (None, values)
+        elif isinstance(func, cst.Attribute) and q is None:
+            fname, operand, rest = func.attr.value, func.value, values
+        else:
+            return None
+        if operand is None:
+            return None
+        exponent = None
+        if allow_exponent and fname in ("pow", "pow_") and len(rest) == 1:
+            exponent = literal_number(rest[0].value)
+            rest = []
+        return (fname, operand, exponent) if not rest else None
+
+    def subscript_key(self, node: cst.Subscript) -> Optional[str]:
+        """The string key of `d[key]` (a literal, or a parameter's literal default), else None."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        return self.string(node.slice[0].slice.value)
+
+    def record_item(self, record: RecordV, index: Optional[int]) -> object:
+        """outputs[k]: a ModelOutput indexes the fields that are not None, so the k-th field
+        given is known only when every field before it surely holds a tensor. Otherwise any
+        field from the k-th on may be the one read: each is followed by something unknown."""
+        values = list(record.fields.values())
+        if index is None or index < 0:
+            candidates = values
+        else:
+            candidates = [v for j, v in enumerate(values) if j >= index
+                          and sum(1 for before in values[:j] if _surely_tensor(before)) <= index]  # fmt: skip
+            if len(candidates) == 1 and _surely_tensor(candidates[0]) and candidates[0] is values[index]:
+                return candidates[0]
+        for value in candidates:
+            self.consume(self.as_flow(value), "unknown", None, f"read by position from {record.what}")
+        return OPAQUE
+
+    def call_value(self, callee: object, call: cst.Call) -> object:
+        """Call a loss / kernel (its tensor inputs meet no activation), a function of this file
+        (inlined), or one of several of those (`attention_interface`): each option is run."""
+        if isinstance(callee, ConsumerV):
+            for arg in call.args:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"goes into {callee.what}")
+            return OPAQUE
+        if isinstance(callee, FunctionRefV):
+            if self.depth < MAX_INLINE_DEPTH:
+                return self.inline_function(callee.node or self.fa.functions[callee.name], call, callee.closure)
+            return self.unknown_call(call, callee.name)
+        return self.merged([self.call_value(option, call) for _, option in callee.items])
+
+    def number(self, node: cst.BaseExpression) -> Optional[float]:
+        """A number written here, or held by a parameter / self attribute with a literal value."""
+        value = literal_number(node)
+        if value is not None:
+            return value
+        held: object = None
+        if isinstance(node, cst.Name):
+            held = self.env.get(node.value)
+        elif isinstance(node, cst.Attribute) and dotted(node.value) == self.self_name:
+            held = self.attrs.get(node.attr.value)
+        if isinstance(held, ParamV):
+            held = held.default
+        if isinstance(held, tuple) and held and held[0] == "<literal>":
+            return literal_number(held[1])
+        return None
+
+    def string(self, node: cst.BaseExpression) -> Optional[str]:
+        """A string written here, or held by a parameter / self attribute with a literal value."""
+        value = literal_string(node)
+        if value is not None:
+            return value
+        held: object = None
+        if isinstance(node, cst.Name):
+            held = self.env.get(node.value)
+        elif isinstance(node, cst.Attribute) and dotted(node.value) == self.self_name:
+            held = self.attrs.get(node.attr.value)
+        if isinstance(held, ParamV):
+            held = held.default
+        if isinstance(held, tuple) and held and held[0] == "<literal>":
+            return literal_string(held[1])
+        return None
+
+    def activation_param(self, call: cst.Call, spec: Optional[tuple], activation: str) -> Optional[float]:
+        """The slope / alpha / init of an activation: as passed, torch's default when not passed,
+        None when passed but not known statically."""
+        if spec is None:
+            return None
+        node = argument(call, *spec)
+        if node is None:
+            return catalogue.DEFAULT_PARAM.get(activation)
+        return self.number(node)
+
+    def rrelu_param(self, call: cst.Call, first: int) -> Optional[float]:
+        """RReLU's slope is drawn from U(lower, upper); its mean is what the gain uses."""
+        lower_node, upper_node = argument(call, "lower", first), argument(call, "upper", first + 1)
+        lower = 1 / 8 if lower_node is None else self.number(lower_node)
+        upper = 1 / 3 if upper_node is None else self.number(upper_node)
+        return None if lower is None or upper is None else (lower + upper) / 2
+
+    def unknown_call(self, call: cst.Call, what: str) -> object:
+        for arg in call.args:
+            self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into `{what}(...)`")
+        return OPAQUE
+
+    def apply_to_args(self, value: object, call: cst.Call, what: str) -> object:
+        if isinstance(value, ConsumerV):
+            return self.call_value(value, call)
+        args = [a for a in call.args if a.keyword is None and not a.star]
+        names = self.input_names(value)
+        if not args and names:  # self.self_attn(hidden_states=x, ...): forward's input by name
+            args = [a for a in call.args if a.keyword is not None and a.keyword.value == names[0]][:1]
+        if not args:
+            for arg in call.args:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into {what}")
+            return OPAQUE
+        first = self.as_flow(self.eval_flow(args[0].value))
+        extras: dict = {}
+        positional = 0
+        for extra in call.args:
+            if extra is args[0]:
+                continue
+            name = extra.keyword.value if extra.keyword is not None else None
+            if extra.keyword is None and not extra.star:
+                positional += 1
+                name = names[positional] if positional < len(names) else None
+            flow = self.as_flow(self.eval_flow(extra.value))
+            if name is not None and name in names[1:] and name not in extras:
+                extras[name] = flow
+            else:
+                self.consume(flow, "unknown", None, f"extra input of {what}")
+        if isinstance(value, ActV):
+            return self.apply_module(ActV(value.activation, value.param, f"{what} = {value.evidence}"), first, "forward")
+        return self.apply_module(value, first, f"{what} in forward", extras)
+
+    def input_names(self, value: object) -> list:
+        """The inputs of a module of this file: its forward's parameters after self, in order."""
+        owner = (value.module or self.fa) if isinstance(value, InstV) else self.fa
+        cls = owner.classes.get(value.cls) if isinstance(value, InstV) else None
+        found = owner.forward_of(cls) if cls is not None else None
+        return [p.name.value for p in _positional_params(found[1])[1:]] if found else []
+
+    def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
+        if method in catalogue.ACTIVATION_FUNCTIONS:
+            activation, spec = catalogue.ACTIVATION_FUNCTIONS[method]
+            if activation == "rrelu":
+                param = self.rrelu_param(call, 0)
+            else:
+                param = self.activation_param(call, (spec[0], spec[1] - 1) if spec else None, activation)
+            self.consume(receiver, activation, param, f".{method}() in forward")
+            return activated(receiver)
+        if method in catalogue.SPLIT_FUNCTIONS:  # each part is followed on its own where it goes
+            self.note_split(receiver, f".{method}()")
+            for arg in call.args:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"argument of .{method}()")
+            return receiver
+        if method in catalogue.TRANSPARENT_FUNCTIONS:
+            for arg in call.args:
+                extra = self.as_flow(self.eval_flow(arg.value))
+                if method in ("add", "add_"):
+                    note_residual(receiver, extra)
+                    receiver = Flow(receiver.sites | extra.sites)
+            return receiver
+        self.consume(receiver, "none", None, f".{method}() in forward")
+        for arg in call.args:
+            self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"argument of .{method}()")
+        if method in catalogue.ELEMENTWISE_FUNCTIONS and all(self.is_constant(arg.value) for arg in call.args):
+            return head_part(receiver)
+        return OPAQUE
+
+    @staticmethod
+    def note_split(flow: Flow, how: str) -> None:
+        for site in flow.sites:
+            if isinstance(site, Site):
+                site.split_by = site.split_by or how
+
+    def functional(self, fname: str, call: cst.Call, args: list) -> object:
+        inputs = [self.as_flow(self.eval_flow(a.value)) for a in args]
+        first = inputs[0] if inputs else OPAQUE
+        if fname in catalogue.ACTIVATION_FUNCTIONS:
+            activation, spec = catalogue.ACTIVATION_FUNCTIONS[fname]
+            if activation == "rrelu":
+                param = self.rrelu_param(call, 1)
+            else:
+                param = self.activation_param(call, spec, activation)
+            self.consume(first, activation, param, f"{_functional_prefix(call)}{fname} in forward")
+            for other in inputs[1:]:
+                self.consume(other, "none", None, f"argument of {fname}")
+            return activated(first)
+        if fname in catalogue.SPLIT_FUNCTIONS:
+            self.note_split(first, f"{_functional_prefix(call)}{fname}")
+        if fname in catalogue.TRANSPARENT_FUNCTIONS or fname in catalogue.SPLIT_FUNCTIONS:
+            if fname in catalogue.TRANSPARENT_FUNCTIONS:
+                note_norm(first, fname)
+            if fname == "add":
+                note_residual(*inputs)
+                merged: set = set()
+                for flow in inputs:
+                    merged |= flow.sites
+                return Flow(frozenset(merged))
+            for other in inputs[1:]:
+                self.consume(other, "none", None, f"argument of {fname}")
+            return first
+        for flow in inputs:
+            self.consume(flow, "none", None, f"goes into torch `{fname}`")
+        for arg in call.args:
+            if arg.keyword is not None:
+                self.consume(self.as_flow(self.eval_flow(arg.value)), "none", None, f"goes into torch `{fname}`")
+        if fname in catalogue.ELEMENTWISE_FUNCTIONS and all(self.is_constant(a.value) for a in call.args[1:]):
+            return head_part(first)
+        return OPAQUE
+
+    def is_constant(self, node: cst.BaseExpression) -> bool:
+        """An expression of literals, globals and attributes of self that are not modules
+        (`self.max_action`, `LOG_STD_MAX - LOG_STD_MIN`): no call, no local tensor."""
+        for part in _walk_nodes(node):
+            if isinstance(part, cst.Call):
+                return False
+            if isinstance(part, cst.Name) and part.value in self.env and part.value != self.self_name:
+                return False
+            if isinstance(part, cst.Attribute) and dotted(part.value) == self.self_name and isinstance(
+                    self.attrs.get(part.attr.value), (Flow, LayerV, ActV, TransparentV, ChainV, InstV)):  # fmt: skip
+                return False
+        return True

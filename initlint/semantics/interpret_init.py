@@ -1,0 +1,457 @@
+"""Constructor interpretation: the module values an `__init__` builds."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Optional
+
+import libcst as cst
+
+from .. import catalogue
+from ..library.known import einops_name
+from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _with_bound, argument, dotted, literal_number,
+                            literal_string, short_code)
+from .imports import Imports, torch_nn_name
+from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV,
+                     InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary, TransparentV, UnknownV,
+                     _short_ref, _type_matches, alternative, exact_element, list_element, sites_in)
+
+if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
+    from .file import ClassInfo, FileAnalysis
+
+
+# Module methods that return the module itself: `nn.Conv2d(...).to(device)` is still that layer.
+RETURNS_SELF = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval",
+                          "requires_grad_", "share_memory", "to_empty", "type"})  # fmt: skip
+
+
+def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
+    if isinstance(node, cst.Call):
+        q = imports.qualify(node.func) or dotted(node.func) or ""
+        return q.endswith("OrderedDict") or q == "dict"
+    return isinstance(node, cst.Dict)
+
+
+class ConstructorInterpreter:
+    """What a constructor builds: module values, containers, constructions of classes (this file's
+    and other modules'), init functions it runs. Composed into `Context`."""
+
+    def eval_module(self, node: cst.BaseExpression, bind_site: bool = True) -> object:
+        """Evaluate an expression that builds modules (constructor / helper code)."""
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return NONE_V
+            if node.value in ("True", "False"):
+                return ("<literal>", node)
+            if node.value in self.env:
+                value = self.env[node.value]
+                return value
+            if node.value in self.fa.classes:
+                return ClassRefV(f"local:{node.value}")
+            if node.value in self.fa.functions:
+                return ClassRefV(f"func:{node.value}")
+            alias = self.module_alias(node.value)
+            if alias is not None:
+                return alias
+            q = self.fa.imports.qualify(node)
+            instance = self.transformers_activation_instance(q)
+            if instance is not None:
+                return instance
+            return ClassRefV(q) if q else UnknownV(node.value)
+        if isinstance(node, cst.Attribute):
+            base = dotted(node.value)
+            if base == self.self_name:
+                return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
+            q = self.fa.imports.qualify(node)
+            if q:
+                return ClassRefV(q)
+            return UnknownV(short_code(node))
+        if isinstance(node, (cst.Call, cst.BinaryOperation)) and literal_number(node) is not None:
+            return ("<literal>", node)  # np.sqrt(2), 1 / 3: a number, e.g. a gain's default
+        if isinstance(node, cst.Call):
+            return self.eval_module_call(node)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            items = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    inner = self.eval_module(element.value)
+                    items.extend(inner.items if isinstance(inner, ChainV) else [(None, inner)])
+                else:
+                    items.append((None, self.eval_module(element.value)))
+            return ChainV(items, "list")
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            saved = dict(self.env)
+            for comp in _comp_fors(node.for_in):
+                for name in _names_in(comp.target):
+                    self.env[name] = UnknownV("comprehension variable")
+            element = self.eval_module(node.elt)
+            self.env = saved
+            return ChainV([("<loop>", [(None, element)])], "list")
+        if isinstance(node, cst.IfExp):
+            taken = self.static_condition(node.test)
+            if taken is not None:
+                return self.eval_module(node.body if taken else node.orelse)
+            body = self.eval_module(node.body)
+            orelse = self.eval_module(node.orelse)
+            for site in sites_in(body) + sites_in(orelse):
+                site.fix_reason = site.fix_reason or CONDITIONAL_VALUE
+            return alternative(body, orelse)
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            left = self.eval_module(node.left)
+            right = self.eval_module(node.right)
+            for site in sites_in(right):
+                site.fix_reason = site.fix_reason or CONDITIONAL_VALUE
+            if isinstance(left, ParamV) and left.default in (NONE_V, None):
+                # `act_layer or nn.ReLU`: still the parameter, whose default is now the right side
+                return ParamV(left.name, right, left.owner) if isinstance(right, ClassRefV) else right
+            if left == NONE_V:
+                return right
+            return alternative(left, right)
+        if isinstance(node, cst.Subscript):
+            if catalogue.is_transformers(self.fa.imports.qualify(node.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
+                return self.transformers_activation(self.subscript_key(node), f"`{short_code(node)}`")
+            base = self.eval_module(node.value)
+            if not isinstance(base, ChainV):
+                return UnknownV(f"`{short_code(node)}`")
+            exact = exact_element(base, node)
+            return exact if exact is not None else list_element(base)
+        if isinstance(node, cst.Dict):
+            items = []
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    key = literal_string(element.key)
+                    items.append((key or "*", self.eval_module(element.value)))
+            return ChainV(items, "list")
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+            return ("<literal>", node)
+        return UnknownV(f"`{short_code(node)}`")
+
+    def register_container_items(self, kind: str, call: cst.Call) -> None:
+        args = [a for a in call.args if not (a.keyword is None and not a.star and dotted(a.value) == self.self_name)]
+        chain = self.build_container(kind, call.with_changes(args=args))
+        if any(key in ("<loop>", "<alt>") for key, _ in chain.items):
+            self.attrs["<items>"] = chain  # positions not known statically
+            for site in sites_in(chain):
+                site.fix_reason = site.fix_reason or "built inline in a container filled in a loop"
+            return
+        for index, (key, item) in enumerate(chain.items):
+            name = key if key not in (None, "*") else str(index)
+            self.attrs[name] = item
+            expr = f"{self.self_name}[{index}]" if key is None else None
+            self.name_sites(item, name, None, expr)
+
+    def module_alias(self, name: str) -> Optional[object]:
+        """The class a top-level alias names (`Linear = nn.Linear`), else None."""
+        value = self.fa.module_aliases.get(name)
+        if value is None or name in self.fa.resolving:
+            return None
+        self.fa.resolving.add(name)
+        try:
+            found = self.eval_module(value, bind_site=False)
+        finally:
+            self.fa.resolving.discard(name)
+        return found if isinstance(found, ClassRefV) else None
+
+    def eval_module_call(self, call: cst.Call) -> object:
+        func = call.func
+        # list building inside constructors: layers.append(x), layers.extend([...])
+        if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend", "insert", "add_module"):
+            holder_name = dotted(func.value)
+            holder = self.env.get(holder_name) if holder_name in self.env else None
+            if holder is None and holder_name and holder_name.startswith(f"{self.self_name}."):
+                holder = self.attrs.get(holder_name.split(".", 1)[1])
+            if isinstance(holder, ChainV):
+                start = len(holder.items)
+                if func.attr.value == "append" and call.args:
+                    holder.items.append((None, self.eval_module(call.args[0].value)))
+                elif func.attr.value == "extend" and call.args:
+                    inner = self.eval_module(call.args[0].value)
+                    holder.items.extend(inner.items if isinstance(inner, ChainV) else [(None, inner)])
+                elif func.attr.value == "add_module" and len(call.args) >= 2:
+                    key = literal_string(call.args[0].value) or "*"
+                    value = self.eval_module(call.args[1].value)
+                    holder.items.append((key, value))
+                else:
+                    holder.items.append(("*", UnknownV("inserted")))
+                if holder_name and holder_name.startswith(f"{self.self_name}.") and self.cls is not None:
+                    self.name_added(holder, start, holder_name)
+                return NONE_V
+            if holder_name == self.self_name and func.attr.value == "add_module" and len(call.args) >= 2:
+                key = literal_string(call.args[0].value)
+                value = self.eval_module(call.args[1].value)
+                if key:
+                    self.attrs[key] = value
+                    if self.cls is not None:
+                        self.name_sites(value, key, None, f"{self.self_name}.{key}")
+                return NONE_V
+        self.note_init_call(call)
+        if self.cls is not None and _is_super_init(func, self.self_name) and self.fa.container_kind(self.cls):
+            # class ConvBNReLU(nn.Sequential): super().__init__(conv, norm, act) registers 0, 1, 2
+            self.register_container_items(self.fa.container_kind(self.cls), call)
+            return NONE_V
+        if isinstance(func, cst.Attribute) and func.attr.value in RETURNS_SELF | {"apply"} \
+                and isinstance(func.value, (cst.Call, cst.Name, cst.Attribute, cst.Subscript)) \
+                and dotted(func.value) != self.self_name:  # fmt: skip
+            receiver = self.eval_module(func.value, bind_site=False)
+            if isinstance(receiver, (LayerV, ChainV, ActV, TransparentV, InstV)):
+                if func.attr.value == "apply" and call.args:
+                    self.apply_init_function(receiver, call.args[0].value)
+                return receiver
+            if self.cls is not None:
+                self.cls.contains_unknown = True
+            return UnknownV(f"`{short_code(call.func)}(...)`")
+        if isinstance(func, cst.Attribute) and dotted(func.value) == self.self_name and self.cls is not None:
+            found = self.fa.method(self.cls, func.attr.value)
+            if found is not None and func.attr.value not in self.attrs and self.depth < MAX_INLINE_DEPTH:
+                return self.inline_constructor_method(found[1], call)
+        found = self.transformers_activation_call(call, self.fa.imports.qualify(func))
+        if found is not None:
+            return found
+        callee = self.eval_module(func, bind_site=False)
+        return self.call_module_value(callee, call)
+
+    def apply_init_function(self, value: object, fn_node: cst.BaseExpression) -> None:
+        """`<module>.apply(fn)` after building it (`nn.Sequential(...).apply(init)`, a script's
+        `model.apply(weights_init)`): fn's isinstance branches decide the layers they match; it
+        runs after any init before it."""
+        text = dotted(fn_node) or short_code(fn_node, 40)
+        found = self.fa.rules_of_apply(fn_node, self.cls)
+        branches = found[1] if found is not None else None
+        self.apply_init_rules(sites_in(value), branches, f"`.apply({text})`")
+
+    def apply_init_rules(self, sites: list, branches: Optional[list], where: str) -> None:
+        """Give each site the init of the first (types, call) branch that takes it; unknown when
+        the routine is not in this file or runs only under a condition not decided here."""
+        for site in sites:
+            if branches is None:
+                state, evidence, init = "unknown", f"{where} with a function not in this file", None
+            else:
+                match = next((call for types, call in branches if _type_matches(site, types)), None)
+                if match is None:
+                    continue
+                state, evidence, init = "explicit", where, match
+                if self.conditional and site.branches[: len(self.branches)] != self.branches:
+                    state, evidence, init = "unknown", f"{where} runs only under a condition not decided here", None
+            self.fa._apply_rule(site, (init, evidence, state))
+
+    def inline_constructor_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
+        """self._make_layer(...) inside __init__: its layers belong to this class, at their own lines."""
+        ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node, home=self.home)
+        ctx.attrs = self.attrs
+        ctx.in_init = True
+        ctx.nesting = self.nesting
+        ctx.conditional = self.conditional
+        ctx.branches = self.branches
+        ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
+        ctx.run_block(fn.body)
+        if not ctx.returns:
+            return NONE_V
+        value = ctx.returns[0]
+        for other in ctx.returns[1:]:
+            value = alternative(value, other)
+        return value
+
+    def call_module_value(self, callee: object, call: cst.Call) -> object:
+        if isinstance(callee, ParamV):
+            default = callee.default
+            if isinstance(default, ClassRefV):
+                overridden = self.param_override(callee.name)
+                value = self.call_module_value(overridden or default, call)
+                if isinstance(value, ActV) and overridden is None:
+                    value = ActV(value.activation, value.param, f"{callee.name} default {_short_ref(default)}")
+                    if callee.owner is not None and self.fa.classes.get(callee.owner) is not None:
+                        # callers in other modules may pass another class: the program stage looks
+                        self.fa.default_params[value.evidence] = [callee.owner, callee.name, default.qualname]
+                return value
+            return UnknownV(f"built by parameter {callee.name}")
+        if isinstance(callee, ClassRefV):
+            return self.construct(callee, call)
+        if isinstance(callee, FunctionRefV) and callee.node is not None:
+            return self.call_nested_helper(callee, call)
+        if isinstance(callee, ChainV) and callee.kind == "alt":
+            options = [self.call_module_value(v, call) for _, v in callee.items]
+            value = options[0]
+            for other in options[1:]:
+                value = alternative(value, other)
+            if not all(isinstance(option, LayerV) for option in options):
+                for site in sites_in(value):  # `make_conv_cls = nn.Conv2d if c else CausalConv`
+                    site.fix_reason = site.fix_reason or CONDITIONAL_CLASS
+            return value
+        if isinstance(callee, UnknownV) and self.cls is not None:
+            self.cls.contains_unknown = True
+        return UnknownV(f"`{short_code(call.func)}(...)`")
+
+    def param_override(self, name: str) -> Optional[object]:
+        return None
+
+    def construct(self, ref: ClassRefV, call: cst.Call) -> object:
+        q = ref.qualname
+        given = _with_bound(call, ref.bound)  # what the callee receives; `call` is what is reported
+        if q.startswith("local:"):
+            name = q[6:]
+            cls = self.fa.classes.get(name)
+            if cls is None:
+                return UnknownV(name)
+            if cls.layer_subclass:
+                site = self.new_site(cls.layer_subclass, call)
+                site.local_class = name
+                if "reset_parameters" in cls.methods:
+                    site.subclass_init = f"{name} overrides reset_parameters"
+                return LayerV(site)
+            kind = self.fa.container_kind(cls)
+            if kind is not None and self.fa.method(cls, "__init__") is None and self.fa.forward_of(cls) is None:
+                return self.build_container(kind, given)  # class Seq(nn.Sequential): pass
+            if self.cls is not None:
+                self.cls.contains.add(name)
+            found = self.fa.method(cls, "__init__")
+            if found is not None:
+                for param, value in self.call_args(found[1], given, skip_self=True).items():
+                    if isinstance(value, (ChainV, LayerV, InstV)):
+                        self.fa.bindings.append((value, name, param))
+            return InstV(name)
+        nn_name = torch_nn_name(q)
+        if nn_name is not None:
+            if nn_name in catalogue.LAYER_TYPES:
+                return LayerV(self.new_site(nn_name, call))
+            if nn_name in catalogue.ACTIVATION_MODULES:
+                activation, param_spec = catalogue.ACTIVATION_MODULES[nn_name]
+                if nn_name == "RReLU":
+                    param = self.rrelu_param(given, 0)
+                else:
+                    param = self.activation_param(given, param_spec, activation)
+                return ActV(activation, param, f"nn.{nn_name}")
+            if nn_name in catalogue.TRANSPARENT_MODULES:
+                return TransparentV(f"nn.{nn_name}")
+            if nn_name in catalogue.LOSS_MODULES:
+                return ConsumerV(f"the loss nn.{nn_name}")
+            if nn_name in ("Sequential", "ModuleList", "ModuleDict"):
+                return self.build_container(nn_name, call)
+            if self.cls is not None:
+                self.cls.contains_unknown = self.cls.contains_unknown or nn_name not in ("Parameter",)
+            return UnknownV(f"nn.{nn_name}")
+        if q.endswith("OrderedDict") or q == "dict" or q == "list":
+            return self.eval_plain_container(call)
+        if einops_name(q) is not None:  # einops.layers.torch.Rearrange("b c h w -> b (h w) c")
+            name = einops_name(q)
+            reduction = argument(given, "reduction", 1)
+            if name in catalogue.EINOPS_TRANSPARENT or (
+                    name in catalogue.EINOPS_REDUCTIONS and reduction is not None and self.string(reduction) == "mean"):  # fmt: skip
+                return TransparentV(f"einops {name}")
+            return UnknownV(f"einops {name}")
+        if q in ("functools.partial", "partial") and call.args and call.args[0].keyword is None and not call.args[0].star:
+            # partial(nn.Conv2d, kernel_size=1): still that class when called, with those arguments first
+            inner = self.eval_module(call.args[0].value, bind_site=False)
+            if isinstance(inner, ParamV) and isinstance(inner.default, ClassRefV) and self.param_override(inner.name) is None:
+                inner = inner.default
+            if isinstance(inner, ClassRefV):
+                return dataclasses.replace(inner, bound=tuple(call.args[1:]) + inner.bound)
+            return UnknownV(f"`{short_code(call, 50)}`")
+        if q.endswith(("Conv2dNormActivation", "Conv3dNormActivation", "Conv1dNormActivation", "ConvNormActivation")):
+            return self.conv_norm_activation(call)
+        if q.startswith("func:"):
+            return self.call_helper(q[5:], call, given=given)
+        found = self.home.loader.lookup(self.fa, q) if self.home.loader is not None else None
+        if self.cls is not None and self.fa is self.home:
+            self.fa.builds.append((self.cls.name, q, call))
+        if found is not None and found[0] == "function" and self.cls is not None:
+            # a factory of another module (timm's create_conv2d), where a class builds its layers;
+            # free functions (timm's hundred `resnet18()`-style registrations) are not followed there
+            value = self.call_helper(found[2], call, module=found[1], given=given)
+            if not isinstance(value, UnknownV):
+                return value
+        elif found is not None and found[0] == "class":  # a class of another module
+            return self.construct_foreign(found[1], found[1].classes[found[2]], call)
+        if self.cls is not None:
+            self.cls.contains_unknown = True
+        return UnknownV(f"`{short_code(call.func)}(...)`")
+
+    def construct_foreign(self, module: "FileAnalysis", cls: ClassInfo, call: cst.Call) -> object:
+        """A class of another module: a layer subclass is a layer here; a module is followed
+        through its summary in its own module, with what this call passes kept beside it."""
+        base = module.layer_base(cls)
+        if base:
+            site = self.new_site(base, call)
+            site.local_class = cls.name
+            if "reset_parameters" in cls.methods:
+                site.subclass_init = f"{cls.name} (in {module.path}) overrides reset_parameters"
+            return LayerV(site)
+        found = module.method(cls, "__init__")
+        passed: dict = {}
+        if found is not None:
+            for param, value in self.call_args(found[1], call, skip_self=True).items():
+                passed[param] = value
+            if any(arg.star for arg in call.args):
+                passed["*"] = UnknownV("*args")
+        return InstV(cls.name, module, passed)
+
+    def transparent_if_norm(self, value: object, node: cst.CSTNode) -> object:
+        if isinstance(value, ParamV) and isinstance(value.default, ClassRefV):
+            value = value.default
+        if isinstance(value, ClassRefV) and torch_nn_name(value.qualname) in catalogue.TRANSPARENT_MODULES:
+            return TransparentV(value.qualname)
+        return UnknownV(short_code(node))
+
+    def eval_plain_container(self, call: cst.Call) -> object:
+        if not call.args:
+            return ChainV([], "list")
+        inner = self.eval_module(call.args[0].value)
+        if isinstance(inner, ChainV):
+            items = []
+            for key, value in inner.items:
+                # OrderedDict([("fc1", nn.Linear(...)), ...]): pairs come as 2-item lists
+                if isinstance(value, ChainV) and len(value.items) == 2 and value.kind == "list":
+                    (_, k), (_, v) = value.items
+                    name = literal_string(k[1]) if isinstance(k, tuple) and k and k[0] == "<literal>" else None
+                    items.append((name or "*", v))
+                else:
+                    items.append((key, value))
+            return ChainV(items, "list")
+        return inner
+
+    def build_container(self, kind: str, call: cst.Call) -> object:
+        items: list = []
+        for arg in call.args:
+            if arg.keyword is not None:
+                continue
+            value = self.eval_module(arg.value)
+            if arg.star == "*":
+                items.extend(value.items if isinstance(value, ChainV) else [("*", value)])
+            elif kind == "Sequential" and isinstance(value, ChainV) and value.kind == "list" and len(call.args) == 1 \
+                    and _is_ordered_dict(arg.value, self.fa.imports):  # fmt: skip
+                items.extend(value.items)
+            elif kind in ("ModuleList", "ModuleDict") and isinstance(value, ChainV):
+                items.extend(value.items)
+            else:
+                items.append((None, value))
+        chain = ChainV(items, "sequential" if kind == "Sequential" else "list")
+        if kind == "Sequential":
+            self.summarise_chain(chain)
+        else:
+            self.flow_list_elements(chain)
+        return chain
+
+    def summarise_chain(self, chain: ChainV) -> None:
+        """Run a Sequential's own flow once: item i feeds item i+1."""
+        input_site = InputSite("nn.Sequential")
+        flow = Flow(frozenset({input_site}))
+        flow = self.flow_items(chain.items, flow, "nn.Sequential")
+        chain.summary = Summary(entry=input_site.outcomes, exits=flow.sites, input_site=input_site)
+
+    def flow_list_elements(self, chain: ChainV) -> None:
+        """Lists (ModuleList) are not chained; nested Sequentials in them already ran their own flow."""
+
+    def flow_items(self, items: list, flow: Flow, where: str) -> Flow:
+        for key, value in items:
+            if key == "<loop>":
+                once = self.flow_items(value, flow, where)
+                twice = self.flow_items(value, once, where)
+                flow = Flow(flow.sites | once.sites | twice.sites)
+            elif key == "<alt>":
+                merged: set = set()
+                for branch in value:
+                    merged |= self.flow_items(branch, flow, where).sites
+                flow = Flow(frozenset(merged))
+            else:
+                flow = self.as_flow(self.apply_module(value, flow, f"next in {where}"))
+        return flow

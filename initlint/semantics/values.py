@@ -1,0 +1,419 @@
+"""The abstract values the interpreter computes.
+
+A tensor is a `Flow`: the set of layer sites whose output reaches it through transparent ops
+only. Calling an activation on a flow records that activation for every site in it; any other
+op records "none"; an op we cannot see records "unknown". A site that ends up with disagreeing
+outcomes is unknown: the analysis never guesses. Modules are `LayerV`, `ActV`, `ChainV`... ;
+`merge_envs` and `alternative` join what the branches of an `if` bind."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Optional, Union
+
+import libcst as cst
+
+from .. import catalogue
+from ..model import InitCall
+from ..syntax.nodes import literal_number
+from .imports import torch_nn_name
+
+if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
+    from .file import FileAnalysis
+
+
+MAX_INLINE_DEPTH = 4  # helper/method inlining depth; deeper calls are unknown
+
+
+MODULE_CODE = "__module__"  # the function name a script's top-level statements are run as
+
+
+@dataclass(eq=False)
+class Site:
+    """One place a Conv/Linear layer is built (per class that builds it)."""
+
+    layer_type: str
+    node: cst.CSTNode  # the expression reported (layer call, or the helper call in the class)
+    class_name: Optional[str]
+    name: Optional[str] = None
+    outcomes: list = field(default_factory=list)  # (activation, param, evidence)
+    anchor: Optional[cst.CSTNode] = None  # statement the fix goes after
+    weight: Optional[str] = None  # expression of its weight at the anchor
+    loop_over: Optional[str] = None  # a container every element of which is this layer (ModuleList comprehension)
+    fix_reason: Optional[str] = None
+    explicit_init: Optional[InitCall] = None
+    init_state: Optional[str] = None  # set when decided locally ("explicit"/"unknown")
+    init_evidence: str = ""
+    subclass_init: Optional[str] = None  # a layer subclass in this file with its own reset_parameters
+    function: Optional[str] = None  # the free function that builds it (class-less layers)
+    local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
+    branches: tuple = ()  # the undecided branches it is built in, outermost first
+    output_head: bool = False  # its activation's output is what a top-level model returns
+    init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
+    module_path: str = ""  # the file whose analysis built it (another module's, when followed from here)
+    open_output: Optional[str] = None  # the unused class whose output it is ("none" / a head); others may use it
+    norm: Optional[str] = None  # a norm its output goes through before any activation (conv -> BN -> ReLU)
+    feeds: set = field(default_factory=set)  # layers its output (after its activation) goes into
+    inputs: set = field(default_factory=set)  # what flows into it (sites, module inputs, activation outputs)
+    added_to: set = field(default_factory=set)  # what its output is added to (x + branch(x): x's)
+    split_by: Optional[str] = None  # `.chunk()` and the like divided its output into parts
+
+    def record(self, activation: str, param: Optional[float], evidence: str) -> None:
+        outcome = (activation, param, evidence)
+        if outcome not in self.outcomes:  # the same use seen again (loops run twice)
+            self.outcomes.append(outcome)
+
+
+@dataclass(eq=False)
+class InputSite:
+    """The input of a module, so its effect on whatever feeds it can be summarised."""
+
+    owner: str
+    outcomes: list = field(default_factory=list)
+    feeds_layer: bool = False  # the module's input reaches a Conv/Linear of it
+    first_layers: set = field(default_factory=set)  # those Conv/Linear sites
+
+    def record(self, activation: str, param: Optional[float], evidence: str) -> None:
+        outcome = (activation, param, evidence)
+        if outcome not in self.outcomes:  # the same use seen again (loops run twice)
+            self.outcomes.append(outcome)
+
+
+@dataclass(eq=False)
+class ActivationOutput:
+    """The output of an activation applied to some layers: followed only to see whether the
+    model returns it (an output head, such as a generator's final Tanh)."""
+
+    sites: frozenset
+    feeds_layer: bool = False  # it goes into another Conv/Linear: the activation is inside the model
+
+    def record(self, activation: str, param: Optional[float], evidence: str) -> None:
+        """What comes after an activation does not change what follows the layers."""
+
+
+def activated(flow: "Flow") -> "Flow":
+    sites = frozenset(s for s in flow.sites if isinstance(s, Site))
+    return Flow(frozenset({ActivationOutput(sites)})) if sites else Flow()
+
+
+def head_part(flow: "Flow") -> "Flow":
+    """The activation outputs in a flow that is rescaled by constants (`scale * torch.tanh(x) + shift`,
+    exp, clamp): the model's output is still what it was, an output head, while the layers' own
+    flows meet no activation there. The caller checks that the other operands are constants: a
+    product of two tensors (`x * gate`) is not a rescale, and a gate's output is not the model's."""
+    return Flow(frozenset(s for s in flow.sites if isinstance(s, ActivationOutput)))
+
+
+def feed_layer(flow: "Flow", layers: Iterable["Site"]) -> None:
+    """The flow goes into these Conv/Linear layers: activations in it are inside the model, not
+    heads, and the layers it comes from compound with them (the chain an impact is counted on)."""
+    for site in flow.sites:
+        for layer in layers:
+            layer.inputs.add(site)
+        if isinstance(site, (ActivationOutput, InputSite)):
+            site.feeds_layer = True
+        if isinstance(site, InputSite):
+            site.first_layers.update(layers)
+        for source in site.sites if isinstance(site, ActivationOutput) else [site] if isinstance(site, Site) else []:
+            source.feeds.update(layers)
+
+
+def note_norm(flow: "Flow", what: str) -> None:
+    """A norm on the flow: the layers it comes from (before any activation) are followed by a norm."""
+    name = what.rsplit(".", 1)[-1].split(" ", 1)[0]
+    if name in catalogue.NORM_MODULES or name in catalogue.NORM_FUNCTIONS:
+        for site in flow.sites:
+            if isinstance(site, Site) and site.norm is None:
+                site.norm = name
+
+
+def note_residual(*flows: "Flow") -> None:
+    """`x + branch(x)`: what each layer's output is added to, so a branch that starts from the
+    same signal it is added back to can be told from a sum of two signals (a U-Net's skip)."""
+    for flow in flows:
+        others = frozenset().union(*(other.sites for other in flows if other is not flow))
+        for site in flow.sites:
+            if isinstance(site, Site):
+                site.added_to |= others
+
+
+AnySite = Union[Site, InputSite]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A tensor: the sites whose output reaches it through transparent ops only."""
+
+    sites: frozenset = frozenset()
+
+
+OPAQUE = Flow()
+
+
+@dataclass(frozen=True)
+class MaybeNone(Flow):
+    """A tensor on some paths and None on others (`x if c else None`): for ModelOutput indexing."""
+
+
+@dataclass
+class TupleV:
+    """A tuple or list of tensors in forward: `return mu, logvar`, `a, b = x, self.fc(x)`."""
+
+    items: list
+
+
+@dataclass
+class LayerV:
+    site: Site
+
+
+@dataclass
+class ActV:
+    activation: str
+    param: Optional[float]
+    evidence: str
+
+
+@dataclass
+class TransparentV:
+    what: str
+
+
+@dataclass
+class ClassRefV:
+    """A class or factory not yet called: nn.ReLU, Bottleneck, a layer class."""
+
+    qualname: str  # "torch.nn.ReLU" or "local:Bottleneck"
+    evidence: str = ""
+    bound: tuple = ()  # arguments bound by functools.partial(cls, ...), given before the call's own
+
+
+@dataclass
+class InstV:
+    """An instance of a class defined in this file (or, with `module`, in another module of the program)."""
+
+    cls: str
+    module: Optional["FileAnalysis"] = None
+    passed: dict = field(default_factory=dict)  # parameter -> value given at construction (other modules' classes)
+
+
+@dataclass
+class ChainV:
+    """nn.Sequential (or a list of modules): items in order, with loops and alternatives.
+
+    items: list of (name, value) | ("<loop>", [items]) | ("<alt>", [[items], ...])
+    """
+
+    items: list
+    kind: str = "sequential"  # "sequential" | "list" (ModuleList / python list: not chained)
+    summary: Optional["Summary"] = None
+
+
+@dataclass
+class ParamV:
+    name: str
+    default: object
+    owner: Optional[str] = None  # the class (or free function) whose constructor takes it
+
+
+@dataclass
+class ConsumerV:
+    """A callable whose tensor inputs meet no activation: a loss, an attention kernel."""
+
+    what: str
+
+
+@dataclass
+class RecordV:
+    """A transformers ModelOutput in forward (a dataclass of tensors): its fields in the order given."""
+
+    what: str
+    fields: dict  # name -> value
+
+
+@dataclass
+class FunctionRefV:
+    """A function of this file named as a value (`attention_interface = eager_attention_forward`),
+    or one defined inside the function being interpreted (`def block(...)` nested in __init__):
+    then `node` is its definition and `closure` the enclosing names it sees."""
+
+    name: str
+    node: Optional[cst.FunctionDef] = None
+    closure: Optional[dict] = None
+
+
+@dataclass
+class UnknownV:
+    why: str
+
+
+NONE_V = "<None>"
+
+
+Value = object
+
+
+@dataclass
+class Summary:
+    """What a module does to its input (entry outcomes) and which sites reach its output."""
+
+    entry: list  # outcomes recorded on its input
+    exits: frozenset  # sites pending at its output (may include its InputSite: passthrough)
+    input_site: Optional[InputSite] = None
+    done: bool = True  # False while its forward is being interpreted (a module that contains itself)
+    positions: Optional[list] = None  # when forward returns a tuple: the sites at each position
+    fields: Optional[dict] = None  # when forward returns a ModelOutput: the sites of each field
+    extra_inputs: dict = field(default_factory=dict)  # forward's other parameters -> their InputSites
+
+
+def _type_matches(site: "Site", types: frozenset) -> bool:
+    """Does an isinstance / class-name test of an init routine take this layer?"""
+    return catalogue.init_types_match(site.layer_type, site.local_class, types)
+
+
+def _surely_tensor(value: object) -> bool:
+    """A layer's output on every path (not None on some)."""
+    return isinstance(value, Flow) and bool(value.sites) and not isinstance(value, MaybeNone)
+
+
+def _short_ref(ref: ClassRefV) -> str:
+    name = torch_nn_name(ref.qualname)
+    return f"nn.{name}" if name else ref.qualname.replace("local:", "")
+
+
+def registered_modules(attrs: dict) -> list:
+    """A module's submodules in the order they were registered (what nn.Sequential.forward runs):
+    every attribute that may hold a module; plain values (numbers, flags, classes) do not run."""
+    items: list = []
+    for key, value in attrs.items():
+        if key == "<items>" and isinstance(value, ChainV):
+            items.extend(value.items)
+        elif _may_be_module(value):
+            items.append((key, value))
+    return items
+
+
+def _may_be_module(value: object) -> bool:
+    if isinstance(value, ChainV) and value.kind == "alt":
+        return any(_may_be_module(option) for _, option in value.items)
+    return not (isinstance(value, (ParamV, ClassRefV, FunctionRefV)) or value == NONE_V
+                or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
+
+
+def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
+    """chain[2] when every item before it has a certain place."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    position = literal_number(node.slice[0].slice.value)
+    if position is None or position < 0 or position != int(position):
+        return None
+    items = chain.items
+    if int(position) >= len(items) or any(k in ("<loop>", "<alt>") for k, _ in items[: int(position) + 1]):
+        return None
+    return items[int(position)][1]
+
+
+def list_element(value: object) -> object:
+    """The element of a module list, for `for layer in self.layers` and `self.layers[i]`."""
+    if isinstance(value, ChainV):
+        flat = list(_flatten(value.items))
+        if not flat:
+            return UnknownV("empty container")
+        element = flat[0]
+        for other in flat[1:]:
+            element = alternative(element, other)
+        return element
+    if isinstance(value, ParamV):
+        return UnknownV(f"element of parameter {value.name}")
+    return UnknownV("element of something not known")
+
+
+def _flatten(items: list) -> Iterator[object]:
+    for key, value in items:
+        if key == "<loop>":
+            yield from _flatten(value)
+        elif key == "<alt>":
+            for branch in value:
+                yield from _flatten(branch)
+        else:
+            yield value
+
+
+ONE_LINE_COMPOUND = (
+    "built in a one-line compound statement (`if c: self.x = ...`): no line can be inserted after it "
+    "in the same branch; put the assignment on its own line"
+)
+
+
+def _single_looped_site(chain: ChainV) -> Optional[Site]:
+    """The site of a container built by one comprehension whose every element is that layer."""
+    if len(chain.items) != 1 or chain.items[0][0] != "<loop>":
+        return None
+    inner = chain.items[0][1]
+    if len(inner) != 1 or inner[0][0] in ("<loop>", "<alt>") or not isinstance(inner[0][1], LayerV):
+        return None
+    return inner[0][1].site
+
+
+# `nn.Linear(...) if c else nn.Identity()`, `given or nn.Linear(...)`: an init after the
+# statement would fail (no .weight) or re-initialise the user's module when the other value
+# is taken, and the analysis cannot tell which one it is.
+CONDITIONAL_VALUE = "built in a conditional expression: the statement may bind another value, so an init after it could fail"
+
+
+CONDITIONAL_CLASS = "built from a class chosen at run time that may not be a layer: an init of its weight could fail"
+
+
+def sites_in(value: object) -> list:
+    """Every layer site inside a module value (chains, alternatives, loops)."""
+    out, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, LayerV):
+            out.append(item.site)
+        elif isinstance(item, ChainV):
+            stack.extend(item.items)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return out
+
+
+def alternative(a: object, b: object) -> object:
+    if a is b:
+        return a
+    if a == NONE_V:
+        return b
+    if b == NONE_V:
+        return a
+    if isinstance(a, ActV) and isinstance(b, ActV) and (a.activation, a.param) == (b.activation, b.param):
+        return a
+    if isinstance(a, TransparentV) and isinstance(b, TransparentV):
+        return a
+    options = []
+    for v in (a, b):
+        if isinstance(v, ChainV) and v.kind == "alt":
+            options.extend(v.items)
+        else:
+            options.append((None, v))
+    return ChainV(options, "alt")
+
+
+def merge_envs(a: dict, b: dict) -> dict:
+    merged = dict(b)
+    for key, value in a.items():
+        other = b.get(key)
+        if other is value:
+            continue
+        if isinstance(value, Flow) or isinstance(other, Flow):
+            sure = isinstance(value, Flow) and isinstance(other, Flow) and not isinstance(value, MaybeNone) \
+                and not isinstance(other, MaybeNone)  # fmt: skip
+            merged[key] = (Flow if sure else MaybeNone)(
+                (value.sites if isinstance(value, Flow) else frozenset())
+                | (other.sites if isinstance(other, Flow) else frozenset())
+            )
+        elif other is None:
+            merged[key] = value
+        else:
+            merged[key] = alternative(value, other)
+    return merged
