@@ -1124,3 +1124,75 @@ def test_hand_written_norms_are_transparent_by_structure_not_by_name():
         """
     got = {name: row["activation"] for (cls, name), row in rows(source).items() if cls == "Net"}
     assert got == {"a": "relu", "b": "none", "c": "none", "d": "none"}
+
+
+def test_modules_added_to_a_container_after_it_is_built_are_followed():
+    """torchvision's DenseNet: `self.features.add_module("transition%d" % i, trans)` in a loop after
+    `nn.Sequential(...)` was built, and a ModuleDict subclass filled by `self.add_module(name, layer)`
+    whose forward runs `for name, layer in self.items()` on a list it appends to."""
+    source = textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Layer(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.norm = nn.BatchNorm2d(c)
+                self.conv = nn.Conv2d(c, 8, 1)
+
+            def forward(self, input):
+                if isinstance(input, torch.Tensor):
+                    prev = [input]
+                else:
+                    prev = input
+                return self.conv(F.relu(self.norm(torch.cat(prev, 1))))
+
+
+        class Block(nn.ModuleDict):
+            def __init__(self, n, c):
+                super().__init__()
+                for i in range(n):
+                    self.add_module("layer%d" % (i + 1), Layer(c + i * 8))
+
+            def forward(self, init):
+                features = [init]
+                for name, layer in self.items():
+                    features.append(layer(features))
+                return torch.cat(features, 1)
+
+
+        class Transition(nn.Sequential):
+            def __init__(self, c):
+                super().__init__()
+                self.norm = nn.BatchNorm2d(c)
+                self.relu = nn.ReLU()
+                self.conv = nn.Conv2d(c, c, 1)
+
+
+        class Net(nn.Module):
+            def __init__(self, n=2):
+                super().__init__()
+                self.features = nn.Sequential(nn.Conv2d(3, 8, 3))
+                for i in range(n):
+                    self.features.add_module("trans%d" % (i + 1), Transition(8))
+                self.head = nn.Linear(8, 10)
+
+            def forward(self, x):
+                return self.head(F.relu(self.features(x)).mean((2, 3)))
+
+
+        class DenseNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stem = nn.Conv2d(3, 8, 3)
+                self.block = Block(2, 8)
+
+            def forward(self, x):
+                return self.block(self.stem(x)).mean((2, 3))
+        ''')
+    model = analyze(source, "m.py")
+    got = {(layer.class_name, layer.name): (layer.activation, layer.activation_evidence) for layer in model.layers}
+    assert got[("Transition", "conv")][0] == "relu", got[("Transition", "conv")]
+    assert got[("Layer", "conv")][0] == "none" and "cat" in got[("Layer", "conv")][1]

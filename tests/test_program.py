@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import runpy
 import shutil
+import textwrap
 import sys
 from pathlib import Path
 
@@ -381,3 +382,186 @@ def test_a_free_function_calling_another_modules_function_is_analysed(tmp_path: 
     assert not errors
     rows = [(layer.class_name, layer.activation) for layer in models[str(root / "pkg/net.py")].layers]
     assert rows == [("Net", "relu")]
+
+
+# --------------------------------------------------------------------------- config objects
+
+CONFIG = '''
+class NetConfig:
+    hidden_act: str = "relu"
+    norm: str = "group"
+    width = 8
+
+    def __init__(self, act2="tanh", sometimes="relu", **kwargs):
+        self.act2 = act2
+        if kwargs:
+            self.sometimes = sometimes
+'''
+
+CONFIG_MODEL = '''
+import torch.nn as nn
+from .configuration import NetConfig
+
+ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+class Conv(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.conv = nn.Conv1d(config.width, config.width, 3)
+        if isinstance(config.hidden_act, str):
+            self.act = ACTS[config.hidden_act]()
+        else:
+            self.act = config.hidden_act
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+
+class LayerNormConv(Conv):
+    pass
+
+
+class Second(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.fc2 = nn.Linear(8, 8)
+        self.act = ACTS[config.act2]()
+        self.other = ACTS[config.sometimes]()
+
+    def forward(self, x):
+        return self.other(self.fc2(self.act(self.fc(x))))
+
+
+class Encoder(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        if config.norm == "group":
+            layers = [Conv(config)] + [Conv(config) for _ in range(2)]
+        else:
+            layers = [LayerNormConv(config)]
+        self.layers = nn.ModuleList(layers)
+        self.second = Second(config)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.second(x)
+
+
+class Model(nn.Module):
+    def __init__(self, config: NetConfig):
+        super().__init__()
+        self.encoder = Encoder(config)
+        self.head = nn.Linear(8, 2)
+        INIT
+
+    def forward(self, x):
+        return self.head(self.encoder(x))
+'''
+
+
+def _config_rows(tmp_path: Path, init: str = "") -> dict:
+    files = {"pkg/__init__.py": "", "pkg/configuration.py": CONFIG,
+             "pkg/modeling.py": CONFIG_MODEL.replace("INIT", init or "pass")}  # fmt: skip
+    root = write_tree(tmp_path, files)
+    models, errors, _ = analyze_program({str(root / n): t for n, t in files.items()})
+    assert not errors
+    return {(layer.class_name, layer.name): layer for layer in models[str(root / "pkg/modeling.py")].layers}
+
+
+def test_a_config_default_picks_the_activation_through_unannotated_constructors(tmp_path: Path) -> None:
+    """`config: NetConfig` at the top, `config` passed down untyped: `ACTS[config.hidden_act]` is
+    the class default's ReLU (an `isinstance(..., str)` test decided by it), `config.act2` the
+    `__init__` parameter's default Tanh; an attribute set only under a branch is not known."""
+    rows = _config_rows(tmp_path)
+    conv = rows[("Conv", "conv")]
+    assert conv.activation == "relu" and 'config.hidden_act being "relu" by default' in conv.activation_evidence
+    assert "NetConfig.hidden_act in configuration.py" in conv.activation_evidence
+    assert rows[("Second", "fc")].activation == "tanh"
+    assert rows[("Second", "fc2")].activation == "unknown", "self.sometimes is set only under a branch"
+    # another config picks another activation: no init call is written for this one
+    assert conv.fix.weight == "" and "config.hidden_act" in conv.fix.reason
+
+
+def test_a_branch_a_config_default_decides_still_builds_its_classes(tmp_path: Path) -> None:
+    """`if config.norm == "group": [Conv] + [Conv ...] else: [LayerNormConv]`: the default takes the
+    first branch, but LayerNormConv is still built by Model in other configs, so Model's init
+    loop reaches it; and a list joined with `+` keeps its classes contained."""
+    loop = "for m in self.modules():\n            if isinstance(m, nn.Conv1d):\n                nn.init.kaiming_normal_(m.weight)"
+    rows = _config_rows(tmp_path, loop)
+    assert rows[("Conv", "conv")].init == "explicit"
+    assert rows[("LayerNormConv", "conv")].init == "explicit"
+    plain = _config_rows(tmp_path)
+    assert plain[("LayerNormConv", "conv")].init == "default"
+
+
+def test_a_local_name_for_a_class_that_is_only_called_keeps_its_callers_arguments(tmp_path: Path) -> None:
+    """torchvision's MobileNetV2: `if block is None: block = InvertedResidual` then `block(...)`:
+    InvertedResidual's parameters are what those calls pass, not unknown."""
+    source = '''
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, d, norm_layer=None):
+        super().__init__()
+        if norm_layer is None:
+            norm_layer = nn.BatchNorm1d
+        self.fc = nn.Linear(d, d)
+        self.norm = norm_layer(d)
+        self.act = nn.ReLU6()
+
+    def forward(self, x):
+        return self.act(self.norm(self.fc(x)))
+
+
+class Net(nn.Module):
+    def __init__(self, block=None, norm_layer=None):
+        super().__init__()
+        if block is None:
+            block = Block
+        if norm_layer is None:
+            norm_layer = nn.BatchNorm1d
+        self.blocks = nn.Sequential(*[block(8, norm_layer=norm_layer) for _ in range(3)])
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+'''
+    root = write_tree(tmp_path, {"net.py": source, "other.py": "import net\n"})
+    models, _, _ = analyze_program({str(root / "net.py"): source, str(root / "other.py"): "import net\n"})
+    fc = next(layer for layer in models[str(root / "net.py")].layers if layer.name == "fc")
+    assert fc.activation == "relu6", fc.activation_evidence
+    passed_on = source.replace("block = Block\n", "block = Block\n        register(block)\n")
+    models, _, _ = analyze_program({str(root / "net.py"): passed_on, str(root / "other.py"): "import net\n"})
+    fc = next(layer for layer in models[str(root / "net.py")].layers if layer.name == "fc")
+    assert fc.activation == "unknown", "handed to code not seen here: its arguments are not known"
+
+
+def test_an_activation_registry_of_another_module_is_read(tmp_path: Path) -> None:
+    """`from .acts import ACT_LAYERS` then `ACT_LAYERS[act]()`: the dict is read in its own module
+    (its names qualified by that module's imports); a key it lacks is not known."""
+    acts = "import torch.nn as nn\n\nACT_LAYERS = {'relu': nn.ReLU, 'tanh': nn.Tanh}\n"
+    net = textwrap.dedent('''
+        import torch.nn as nn
+        from .acts import ACT_LAYERS
+
+
+        class Net(nn.Module):
+            def __init__(self, act="tanh", other="gelu"):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.act = ACT_LAYERS[act]()
+                self.fc2 = nn.Linear(8, 8)
+                self.act2 = ACT_LAYERS[other]()
+
+            def forward(self, x):
+                return self.act2(self.fc2(self.act(self.fc(x))))
+        ''')
+    files = {"pkg/__init__.py": "", "pkg/acts.py": acts, "pkg/net.py": net}
+    root = write_tree(tmp_path, files)
+    models, _, _ = analyze_program({str(root / n): t for n, t in files.items()})
+    got = {layer.name: layer.activation for layer in models[str(root / "pkg/net.py")].layers}
+    assert got == {"fc": "tanh", "fc2": "unknown"}

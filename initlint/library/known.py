@@ -69,7 +69,7 @@ class KnownLibraries:
         if isinstance(func, cst.Subscript):  # ACT2FN["relu"](x)
             if not catalogue.is_transformers(self.fa.imports.qualify(func.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
                 return None
-            activation = self.transformers_activation(self.subscript_key(func), f"`{short_code(func)}`")
+            activation = self.transformers_activation(self.subscript_key(func), f"`{short_code(func)}`", func)
             return self.apply_to_args(activation, call, short_code(func))
         if not q or not q.startswith("transformers."):
             return None
@@ -98,22 +98,27 @@ class KnownLibraries:
                 return self.unknown_call(call, short_code(func))
         return None
 
-    def transformers_activation(self, key: Optional[str], what: str) -> object:
-        """ACT2FN["gelu"] / get_activation("gelu"): the activation when the key is known here."""
+    def transformers_activation(self, key: Optional[str], what: str, key_node: Optional[cst.CSTNode] = None) -> object:
+        """ACT2FN["gelu"] / get_activation("gelu"): the activation when the key is known here
+        (`key_node`: the key's expression, when it may be a config default)."""
+        chosen_by = None
+        if key_node is not None and self.key_evidence(key_node):
+            what += self.key_evidence(key_node)
+            chosen_by = f"`{short_code(self.key_expression(key_node))}`"
         if key is None:
             return UnknownV(what)
         if key in catalogue.TRANSFORMERS_IDENTITY_ACTIVATIONS:
             return TransparentV(what)
         if key in catalogue.TRANSFORMERS_ACT2FN:
             activation, param = catalogue.TRANSFORMERS_ACT2FN[key]
-            return ActV(activation, param, f"transformers' {what}")
+            return ActV(activation, param, f"transformers' {what}", chosen_by)
         return UnknownV(f"{what} (transformers writes {key!r} out in tensor arithmetic, not a catalogued activation)")
 
     def transformers_activation_call(self, call: cst.Call, qualname: Optional[str]) -> Optional[object]:
         """get_activation("silu"), or an instance transformers.activations exports (`gelu`): else None."""
         if catalogue.is_transformers(qualname, catalogue.TRANSFORMERS_GET_ACTIVATION):
             key = argument(call, "activation_string", 0)
-            return self.transformers_activation(self.string(key) if key is not None else None, f"`{short_code(call)}`")
+            return self.transformers_activation(self.string(key) if key is not None else None, f"`{short_code(call)}`", key)
         return None
 
     def transformers_activation_instance(self, qualname: Optional[str]) -> Optional[object]:

@@ -34,6 +34,7 @@ class ModuleLoader:
                 return None
             kinds = {name: "class" for name in module.classes if name not in module.variants}
             kinds.update(dict.fromkeys(module.functions, "function"))
+            kinds.update((name, "registry") for name, value in module.registries.items() if value is not None)
             return kinds, module.imports.names
 
         found = self.index.follow(importer.path, written, members, dotted=False)

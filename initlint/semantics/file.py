@@ -33,7 +33,7 @@ from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
 from .inits import InitRule, InitScanner
 from .interpret import Context
-from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, RecordV, Site,
+from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV, RecordV, Site,
                      Summary, TupleV, _flatten, _surely_tensor, _type_matches, registered_modules)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -95,6 +95,8 @@ class FileAnalysis:
         self.module_aliases: dict = {}  # top-level name -> the class expression it names (None: bound otherwise)
         self.resolving: set[str] = set()  # aliases being evaluated (`A = B; B = A` ends as unknown)
         self.variants: dict[str, list] = {}  # class name -> keys of its other definitions (if/else)
+        self.registries: dict = {}  # top-level name -> its {"key": class} literal (None: bound otherwise)
+        self.object_cache: dict = {}  # ("object", annotation as written) -> ObjectV or None
         # Filled by run(): once every class is summarised (their `contains` complete), and once
         # the init scan has found every class's init rules.
         self.contained: set[str] = set()  # class names some class of this file builds
@@ -129,6 +131,10 @@ class FileAnalysis:
                     alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
                         isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
                     self.module_aliases[name] = value if alias and name not in self.module_aliases else None
+                    # ACT_LAYERS = {"relu": nn.ReLU, ...}: a registry, when bound once at the top
+                    registry = top and isinstance(value, cst.Dict) and all(
+                        isinstance(e, cst.DictElement) and literal_string(e.key) is not None for e in value.elements)
+                    self.registries[name] = value if registry and name not in self.registries else None
                     if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
                         self.tuple_types.add(name)
                     elif isinstance(value, cst.Name) and value.value in self.tuple_types:
@@ -176,6 +182,7 @@ class FileAnalysis:
         stack: list = [(stmt, False, None, False, i) for i, stmt in enumerate(root.body)]
         holder = self.call_holder
         classes, functions = self.classes, self.functions
+        aliases: list = []  # (function, local name, class): `block = InvertedResidual`
         # exact type checks: these node classes have no subclasses, and `isinstance` against
         # LibCST classes pays ABCMeta's Python-level check on every miss
         Annotation, FunctionDef, Call, Name, ClassDef, Attribute = (
@@ -250,8 +257,32 @@ class FileAnalysis:
                 for child in child_nodes(node.body):
                     stack.append((child, True, fn, ext, top))
                 continue
+            if kind is cst.Assign and fn is not None and len(node.targets) == 1 and type(node.targets[0].target) is Name \
+                    and type(node.value) is Name and node.value.value in classes:  # fmt: skip
+                aliases.append((fn, node.targets[0].target.value, node.value.value))
             for child in child_nodes(node):
                 stack.append((child, in_class, fn, ext, top))
+        for fn, alias, cls_name in aliases:
+            self._note_class_alias(fn, alias, cls_name)
+
+    def _note_class_alias(self, fn: cst.FunctionDef, alias: str, cls_name: str) -> None:
+        """`block = InvertedResidual` in a function that then only calls `block(...)` (and tests
+        `block is None`): those calls build the class here, with arguments seen here."""
+        calls, other_uses = [], 0
+        tested = {id(c.left) for c in _walk_nodes(fn.body) if isinstance(c, cst.Comparison)
+                  and all(isinstance(t.operator, (cst.Is, cst.IsNot)) for t in c.comparisons)}  # fmt: skip
+        for node in _walk_nodes(fn):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == alias:
+                calls.append(node)
+            elif isinstance(node, cst.Assign):
+                other_uses -= sum(1 for t in node.targets if isinstance(t.target, cst.Name) and t.target.value == alias)
+            elif isinstance(node, cst.Param) and node.name.value == alias:
+                other_uses -= 1
+            if isinstance(node, cst.Name) and node.value == alias and id(node) not in tested:
+                other_uses += 1
+        if calls and other_uses == len(calls):  # every other mention is a call's callee
+            self.local_arg_refs[cls_name] = self.local_arg_refs.get(cls_name, 0) + 1
+            self.call_sites.setdefault(cls_name, []).extend((call, fn) for call in calls)
 
     def _note_gain_name(self, call: cst.Call) -> None:
         """calculate_gain("x") / kaiming_*_(w, nonlinearity="x") anywhere in the file, run or not."""
@@ -300,6 +331,117 @@ class FileAnalysis:
             values.extend(value)
         return values
 
+    def init_owner(self, fn: cst.FunctionDef) -> Optional[str]:
+        """The class of this file whose `__init__` `fn` is."""
+        if fn.name.value != "__init__":
+            return None
+        for name, cls in self.classes.items():
+            if cls.methods.get("__init__") is fn:
+                return name
+        return None
+
+    def annotated_object(self, annotation: Optional[cst.Annotation]) -> Optional[ObjectV]:
+        """`config: BertConfig`: an instance of that class with its literal defaults, when the
+        annotation names a class (of this file or of the program) that has some."""
+        if annotation is None or not isinstance(annotation.annotation, (cst.Name, cst.Attribute)):
+            return None
+        written = dotted(annotation.annotation)
+        if not written:
+            return None
+        key = ("object", written)
+        if key not in self.object_cache:
+            self.object_cache[key] = self._object_of(written, self.imports.qualify(annotation.annotation))
+        return self.object_cache[key]
+
+    def _object_of(self, written: str, qualified: Optional[str]) -> Optional[ObjectV]:
+        if written in self.classes:
+            module, cls = self, self.classes[written]
+        elif self.loader is not None and qualified:
+            found = self.loader.lookup(self, qualified)
+            if found is None or found[0] != "class" or found[1] is None:
+                return None
+            module, cls = found[1], found[1].classes.get(found[2])
+            if cls is None:
+                return None
+        else:
+            return None
+        fields: dict = {}
+        chain, current, seen = [], cls, set()
+        while current is not None and current.name not in seen and len(chain) < 8:
+            seen.add(current.name)
+            chain.append(current)
+            current = module.local_base(current)
+        for info in reversed(chain):  # a subclass's defaults override its bases'
+            fields.update(module.literal_fields(info))
+        if not fields:
+            return None
+        return ObjectV(f"{module.path}:{cls.name}", fields)
+
+    def literal_fields(self, cls: ClassInfo) -> dict:
+        """The attributes a class gives a literal default: class-level (`x: str = "gelu"`, `x = 3`)
+        or set once in `__init__` from a parameter's literal default or a literal. An attribute
+        any other statement of the class assigns (a branch, another method) is left out: its
+        value is not certain."""
+        out: dict = {}
+        assigned: dict = {}
+        for stmt in cls.node.body.body if isinstance(cls.node.body, cst.IndentedBlock) else ():
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                target, value = None, None
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    target, value = small.target.value, small.value
+                elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    target, value = small.targets[0].target.value, small.value
+                if target is not None and value is not None:
+                    out[target] = (self.literal_value(value), f"{cls.name}.{target} in {self.where(value)}")
+        init = cls.methods.get("__init__")
+        defaults = {}
+        if init is not None:
+            for p in _all_params(init)[1:] + list(init.params.kwonly_params):
+                if p.default is not None:
+                    defaults[p.name.value] = p.default
+        for fn in cls.methods.values():
+            for node in _walk_nodes(fn.body):
+                if not isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                    continue
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                            and target.value.value == "self":  # fmt: skip
+                        assigned.setdefault(target.attr.value, []).append((node, fn is init))
+        for attr, writes in assigned.items():
+            node, in_init = writes[0]
+            value = node.value if len(writes) == 1 and in_init and not isinstance(node, cst.AugAssign) else None
+            if value is not None and self._top_level_of(init, node):
+                if isinstance(value, cst.Name) and value.value in defaults:
+                    value = defaults[value.value]
+                out[attr] = (self.literal_value(value), f"{cls.name}.{attr} in {self.where(value)}")
+            else:
+                out[attr] = (None, "")
+        return {k: v for k, v in out.items() if v[0] is not None}
+
+    @staticmethod
+    def _top_level_of(fn: Optional[cst.FunctionDef], node: cst.CSTNode) -> bool:
+        if fn is None or not isinstance(fn.body, cst.IndentedBlock):
+            return False
+        return any(isinstance(s, cst.SimpleStatementLine) and node in s.body for s in fn.body.body)
+
+    @staticmethod
+    def literal_value(node: Optional[cst.BaseExpression]) -> Optional[object]:
+        if node is None:
+            return None
+        if isinstance(node, cst.Name):
+            if node.value == "None":
+                return NONE_V
+            return ("<literal>", node) if node.value in ("True", "False") else None
+        if literal_number(node) is not None or literal_string(node) is not None:
+            return ("<literal>", node)
+        return None
+
+    def where(self, node: cst.CSTNode) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
     def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int) -> Optional[list]:
         """What a simple argument expression can be: class references, None, a caller's parameter."""
         if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
@@ -308,13 +450,29 @@ class FileAnalysis:
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return [NONE_V]
-            if enclosing is not None and node.value in {p.name.value for p in _all_params(enclosing)}:
+            params = {p.name.value: p for p in _all_params(enclosing)} if enclosing is not None else {}
+            if node.value in params:
+                typed = self.annotated_object(params[node.value].annotation)
+                if typed is not None:
+                    return [typed]
                 owner = enclosing.name.value
                 if owner in self.functions and self.functions[owner] is enclosing:
                     return self.param_candidates(owner, node.value, depth + 1)
+                holder = self.init_owner(enclosing)
+                if holder is not None:  # BertIntermediate(config) in BertLayer.__init__: what BertLayer gets
+                    return self.param_candidates(holder, node.value, depth + 1)
                 return None
             if node.value in self.classes:
                 return [ClassRefV(f"local:{node.value}")]
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and enclosing is not None:
+            # activation=config.hidden_act, config being a parameter: each config's default
+            holders = self.static_value(node.value, enclosing, depth)
+            if holders is not None and holders and all(isinstance(h, ObjectV) for h in holders):
+                found = [h.fields.get(node.attr.value) for h in holders]
+                if all(f is not None for f in found):
+                    return [f[0] for f in found]
+            if holders is not None and any(isinstance(h, ObjectV) for h in holders):
+                return None
         q = self.imports.qualify(node)
         if q:
             return [ClassRefV(q)]

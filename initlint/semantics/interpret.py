@@ -5,6 +5,7 @@ composed of."""
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from typing import Optional, Union
 
@@ -12,14 +13,14 @@ import libcst as cst
 
 from ..library.known import KnownLibraries
 from ..syntax.nodes import (_JUMPS, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, dotted,
-                            literal_number, short_code)
+                            literal_number, literal_string, short_code)
 from .inits import InitScanner, _iterates_modules
 from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter
-from .values import (ChainV, ClassRefV, Flow, FunctionRefV, InputSite, LayerV, MODULE_CODE, NONE_V, ONE_LINE_COMPOUND,
-                     OPAQUE, ParamV, Site, TupleV, UnknownV, _single_looped_site, alternative, list_element, merge_envs,
-                     sites_in)
+from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InputSite, LayerV, MODULE_CODE, NONE_V, ONE_LINE_COMPOUND,
+                     OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site, _surely_tensor, alternative,
+                     list_element, merge_envs, registered_modules, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -48,6 +49,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.conditional = 0  # undecided branches around the current statement
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
         self.early_exits: list = []  # the attributes at each `return` of a constructor
+        self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -70,6 +72,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 self.env[name] = OPAQUE
             else:
                 default = self.eval_module(p.default, bind_site=False) if p.default is not None else None
+                if default is None:  # `config: BertConfig`: that class's defaults
+                    default = self.fa.annotated_object(p.annotation)
                 self.env[name] = self.param_value(name, default)
         for star in (fn.params.star_arg, fn.params.star_kwarg):
             if isinstance(star, cst.Param):
@@ -83,7 +87,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         elif self.depth == 0 and self.cls is None:
             owner = self.fn.name.value
         if owner is not None and self.cls is not None and self.fa.loader is not None and self.fa.handed(owner):
-            # handed to code that builds it (build_model_with_cfg(Net, **kwargs)): its arguments are not seen
+            # handed to code that builds it (build_model_with_cfg(Net, **kwargs)): its arguments are not
+            # seen, but a parameter annotated with a config class gets one of those, read at its defaults
+            if isinstance(default, ObjectV):
+                return ParamV(name, default, owner)
             return ParamV(name, UnknownV(f"parameter {name}: {owner} is built by code it is handed to"), owner)
         passed = self.fa.param_candidates(owner, name) if owner else []
         if passed is None:
@@ -167,15 +174,23 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return
 
     def run_if(self, stmt: cst.If) -> None:
+        reads = self.object_reads
         taken = self.static_condition(stmt.test)
-        if taken is True:
-            self.run_block(stmt.body)
+        if taken is not None and self.object_reads != reads:
+            # decided by a config default: another config takes the other branch, so what it
+            # builds is still part of the program (contained, initialised), though not bound here
+            self.run_discarded(stmt.orelse if taken else stmt.body)
+            env, attrs = dict(self.env), dict(self.attrs)
+            self.run_taken(stmt, taken)
+            chooser = short_code(stmt.test)
+            for bound, before in ((self.env, env), (self.attrs, attrs)):
+                for name, value in bound.items():
+                    if value is not before.get(name) and isinstance(value, ActV) and not value.chosen_by:
+                        bound[name] = dataclasses.replace(
+                            value, evidence=f"{value.evidence}, `{chooser}` by default", chosen_by=f"`{chooser}`")
             return
-        if taken is False:
-            if isinstance(stmt.orelse, cst.If):
-                self.run_if(stmt.orelse)
-            elif stmt.orelse is not None:
-                self.run_block(stmt.orelse.body)
+        if taken is not None:
+            self.run_taken(stmt, taken)
             return
         before = dict(self.env)
         attrs_before = dict(self.attrs)
@@ -212,6 +227,32 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if other is not value:
                 self.attrs[name] = value if other is None else alternative(value, other)
 
+    def run_taken(self, stmt: cst.If, taken: bool) -> None:
+        if taken:
+            self.run_block(stmt.body)
+        elif isinstance(stmt.orelse, cst.If):
+            self.run_if(stmt.orelse)
+        elif stmt.orelse is not None:
+            self.run_block(stmt.orelse.body)
+
+    def run_discarded(self, branch: Optional[cst.CSTNode]) -> None:
+        if branch is None:
+            return
+        env, attrs, marks, exits = dict(self.env), dict(self.attrs), self.chain_marks(), len(self.early_exits)
+        self.nesting += 1
+        self.conditional += 1
+        if isinstance(branch, cst.If):
+            self.run_if(branch)
+        else:
+            self.run_block(branch.body if isinstance(branch, cst.Else) else branch)
+        self.nesting -= 1
+        self.conditional -= 1
+        self.take_added(marks)
+        del self.early_exits[exits:]
+        self.env = env
+        self.attrs.clear()  # in place: inlined helpers and the class share this dict
+        self.attrs.update(attrs)
+
     def chain_marks(self) -> list:
         """Containers being built, with their current length (constructor code only)."""
         if not self.in_init and self.cls is not None:
@@ -238,6 +279,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             inner = self.static_condition(test.expression)
             return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            left = self.static_condition(test.left)
+            is_and = isinstance(test.operator, cst.And)
+            if left is not None and left != is_and:  # False and ..., True or ...
+                return left
+            right = self.static_condition(test.right)
+            return right if left is not None else (right if right is not None and right != is_and else None)
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "hasattr":
+            return True if self.object_field(test) is not None else None
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             comp = test.comparisons[0]
             if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
@@ -249,6 +299,26 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     return is_none
                 if isinstance(comp.operator, cst.IsNot):
                     return not is_none
+            if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and isinstance(test.left, cst.Attribute):
+                # `config.hidden_act == "relu"`: a config default against a literal
+                value, other = self.object_field(test.left), comp.comparator
+                if isinstance(value, tuple) and value and value[0] == "<literal>":
+                    left, right = self.literal_key(value[1]), self.literal_key(other)
+                    if left is not None and right is not None:
+                        return (left == right) == isinstance(comp.operator, cst.Equal)
+            return None
+        if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2 \
+                and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value in self.env \
+                and self.fa.imports.qualify(test.args[1].value) == "torch.Tensor":  # fmt: skip
+            # forward's `isinstance(input, Tensor)`: a list of tensors is not one
+            held = self.env[test.args[0].value.value]
+            return False if isinstance(held, TupleV) else (True if _surely_tensor(held) else None)
+        if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2 \
+                and dotted(test.args[1].value) in ("str", "int", "float", "bool"):  # fmt: skip
+            value = self.held_value(test.args[0].value)
+            if isinstance(value, tuple) and value and value[0] == "<literal>":
+                kind = "str" if literal_string(value[1]) is not None else "number"
+                return (kind == "str") == (dotted(test.args[1].value) == "str")
             return None
         if isinstance(test, (cst.Name, cst.Attribute)):
             value = self.held_value(test)
@@ -261,7 +331,19 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 number = literal_number(literal)
                 if number is not None:
                     return bool(number)
+                text = literal_string(literal)
+                if text is not None:
+                    return bool(text)
         return None
+
+    @staticmethod
+    def literal_key(node: cst.BaseExpression) -> Optional[object]:
+        """A string or number literal as a comparable Python value."""
+        text = literal_string(node)
+        if text is not None:
+            return ("str", text)
+        number = literal_number(node)
+        return ("number", number) if number is not None else None
 
     def held_value(self, node: cst.BaseExpression) -> Optional[object]:
         """What a local name certainly holds here (its default, a class, a literal), else None.
@@ -269,6 +351,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         Not self attributes: forward's `if self.downsample is not None` is about a module that
         callers this file does not show may pass.
         """
+        if isinstance(node, cst.Attribute):
+            return self.object_field(node)
         if not isinstance(node, cst.Name):
             return None
         value = self.env.get(node.value)
@@ -333,6 +417,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 pairs = [(element.value, arg) for element, arg in zip(target.elements, args)]
             else:
                 pairs = [(target, None)]
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and not iterable.args \
+                and iterable.func.attr.value == "items" and isinstance(target, cst.Tuple) \
+                and len(target.elements) == 2:  # fmt: skip
+            # for name, layer in self.items(): a ModuleDict's (name, module) pairs
+            pairs = [(target.elements[0].value, None), (target.elements[1].value, iterable.func.value)]
         for name_node, source in pairs:
             element: object = UnknownV("loop element")
             if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and not source.args \
@@ -341,7 +430,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if isinstance(source, cst.Subscript) and len(source.slice) == 1 \
                     and isinstance(source.slice[0].slice, cst.Slice):  # fmt: skip
                 source = source.value  # for layer in self.layers[:n]: some of the list's modules
-            if source is not None and self.plain_iterable(source):
+            if isinstance(source, cst.Name) and source.value == self.self_name and self.cls is not None \
+                    and self.fa.container_kind(self.cls):  # fmt: skip
+                # for layer in self: a container class's own modules, in order
+                element = list_element(ChainV(registered_modules(self.attrs), "list"))
+            elif source is not None and self.plain_iterable(source):
                 element = list_element(self.eval_module(source, bind_site=False))
             if isinstance(name_node, cst.Name):
                 self.env[name_node.value] = element

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
 import libcst as cst
@@ -11,7 +12,7 @@ from ..library.known import ATTENTION_KERNEL, einops_name
 from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _positional_params, _walk_nodes,
                             argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
-from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV, InputSite, InstV, LayerV,
+from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV, InputSite, InstV, LayerV, ObjectV,
                      MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, Site, Summary, TransparentV, TupleV,
                      UnknownV, _short_ref, _surely_tensor, activated, alternative, feed_layer, head_part, list_element,
                      note_norm, note_residual)
@@ -76,6 +77,12 @@ class ForwardInterpreter:
             return Flow(frozenset({value.site}))
         if isinstance(value, ActV):
             self.consume(flow, value.activation, value.param, f"{value.evidence} ({evidence})")
+            if value.chosen_by:
+                for site in flow.sites:
+                    if type(site) is Site:
+                        site.fix_reason = site.fix_reason or (
+                            f"the activation is chosen by {value.chosen_by} under the config's defaults, "
+                            "and other configs choose others")
             return activated(flow)
         if isinstance(value, TransparentV):
             note_norm(flow, value.what)
@@ -275,6 +282,13 @@ class ForwardInterpreter:
                 receiver = self.eval_flow(func.value)
                 if isinstance(receiver, Flow):
                     return self.tensor_method(receiver, func.attr.value, call)
+                if isinstance(receiver, TupleV) and isinstance(func.value, cst.Name) \
+                        and func.attr.value in ("append", "extend") and len(call.args) == 1:  # fmt: skip
+                    # features.append(new): the list grows (a local list, rebound to its new contents)
+                    added = self.eval_flow(call.args[0].value)
+                    more = added.items if func.attr.value == "extend" and isinstance(added, TupleV) else [added]
+                    self.env[func.value.value] = TupleV([*receiver.items, *more])
+                    return NONE_V
                 if isinstance(receiver, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
                     if func.attr.value == "forward":
                         return self.apply_to_args(receiver, call, short_code(func.value))
@@ -424,6 +438,8 @@ class ForwardInterpreter:
             held = self.env.get(node.value)
         elif isinstance(node, cst.Attribute) and dotted(node.value) == self.self_name:
             held = self.attrs.get(node.attr.value)
+        if held is None:
+            held = self.object_field(node)
         if isinstance(held, ParamV):
             held = held.default
         if isinstance(held, tuple) and held and held[0] == "<literal>":
@@ -440,11 +456,66 @@ class ForwardInterpreter:
             held = self.env.get(node.value)
         elif isinstance(node, cst.Attribute) and dotted(node.value) == self.self_name:
             held = self.attrs.get(node.attr.value)
+        if held is None:
+            held = self.object_field(node)
         if isinstance(held, ParamV):
             held = held.default
         if isinstance(held, tuple) and held and held[0] == "<literal>":
             return literal_string(held[1])
         return None
+
+    def object_field(self, node: cst.BaseExpression) -> Optional[object]:
+        """`config.hidden_act` / `self.config.hidden_act` / `getattr(config, "hidden_act", None)`,
+        the object built with its defaults: the attribute's literal default, else None."""
+        node = self.getattr_as_attribute(node)
+        if not isinstance(node, cst.Attribute):
+            return None
+        base = node.value
+        held: object = None
+        if isinstance(base, cst.Name):
+            held = self.env.get(base.value)
+        elif isinstance(base, cst.Attribute) and dotted(base.value) == self.self_name:
+            held = self.attrs.get(base.attr.value)
+        if isinstance(held, ParamV):
+            held = held.default
+        if not isinstance(held, ObjectV):
+            return None
+        found = held.fields.get(node.attr.value)
+        if found is None:
+            return None
+        self.object_reads += 1
+        return found[0]
+
+    @staticmethod
+    def getattr_as_attribute(node: cst.BaseExpression) -> cst.BaseExpression:
+        """`getattr(config, "x", ...)` read as `config.x` (a declared attribute wins over the
+        fallback; an undeclared one is not known here: a base class may set it)."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("getattr", "hasattr") \
+                and len(node.args) in (2, 3) and isinstance(node.args[0].value, (cst.Name, cst.Attribute)):  # fmt: skip
+            attr = literal_string(node.args[1].value)
+            if attr is not None and attr.isidentifier():
+                return cst.Attribute(value=node.args[0].value, attr=cst.Name(attr))
+        return node
+
+    @staticmethod
+    def key_expression(node: cst.BaseExpression) -> cst.BaseExpression:
+        """`config.hidden_act` of `ACT2FN[config.hidden_act]`; the node itself otherwise."""
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            return node.slice[0].slice.value
+        return node
+
+    def key_evidence(self, node: Optional[cst.BaseExpression]) -> str:
+        """Where a key read from an object's defaults comes from: ', config.hidden_act being
+        "gelu" by default (BertConfig.hidden_act in configuration_bert.py)', else ''."""
+        node = self.getattr_as_attribute(self.key_expression(node)) if node is not None else None
+        if not isinstance(node, cst.Attribute) or self.object_field(node) is None:
+            return ""
+        base = node.value
+        held = self.env.get(base.value) if isinstance(base, cst.Name) else self.attrs.get(getattr(base, "attr", cst.Name("_")).value)
+        held = held.default if isinstance(held, ParamV) else held
+        value, where = held.fields[node.attr.value]
+        shown = short_code(value[1]) if isinstance(value, tuple) else "None"
+        return f", {short_code(node)} being {shown} by default ({where})"
 
     def activation_param(self, call: cst.Call, spec: Optional[tuple], activation: str) -> Optional[float]:
         """The slope / alpha / init of an activation: as passed, torch's default when not passed,
@@ -495,7 +566,7 @@ class ForwardInterpreter:
             else:
                 self.consume(flow, "unknown", None, f"extra input of {what}")
         if isinstance(value, ActV):
-            return self.apply_module(ActV(value.activation, value.param, f"{what} = {value.evidence}"), first, "forward")
+            return self.apply_module(dataclasses.replace(value, evidence=f"{what} = {value.evidence}"), first, "forward")
         return self.apply_module(value, first, f"{what} in forward", extras)
 
     def input_names(self, value: object) -> list:

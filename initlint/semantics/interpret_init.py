@@ -14,7 +14,7 @@ from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _with_bound, 
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV,
-                     InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary, TransparentV, UnknownV,
+                     InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary, TransparentV, UnknownV, _may_be_module,
                      _short_ref, _type_matches, alternative, exact_element, list_element, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -70,6 +70,10 @@ class ConstructorInterpreter:
         if isinstance(node, (cst.Call, cst.BinaryOperation)) and literal_number(node) is not None:
             return ("<literal>", node)  # np.sqrt(2), 1 / 3: a number, e.g. a gain's default
         if isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Name) and node.func.value == "getattr":
+                field_value = self.object_field(node)
+                if field_value is not None:
+                    return field_value
             return self.eval_module_call(node)
         if isinstance(node, (cst.List, cst.Tuple)):
             items = []
@@ -88,10 +92,21 @@ class ConstructorInterpreter:
             element = self.eval_module(node.elt)
             self.env = saved
             return ChainV([("<loop>", [(None, element)])], "list")
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            # `[GroupNormConv(...)] + [Conv(...) for ...]`: one list after the other
+            left, right = self.eval_module(node.left), self.eval_module(node.right)
+            if isinstance(left, ChainV) and isinstance(right, ChainV) and left.kind == right.kind == "list":
+                return ChainV([*left.items, *right.items], "list")
+            return UnknownV(f"`{short_code(node)}`")
         if isinstance(node, cst.IfExp):
+            reads = self.object_reads
             taken = self.static_condition(node.test)
             if taken is not None:
-                return self.eval_module(node.body if taken else node.orelse)
+                value = self.eval_module(node.body if taken else node.orelse)
+                if self.object_reads != reads and isinstance(value, ActV) and not value.chosen_by:
+                    chooser = f"`{short_code(node.test)}`"
+                    value = dataclasses.replace(value, evidence=f"{value.evidence}, {chooser} by default", chosen_by=chooser)
+                return value
             body = self.eval_module(node.body)
             orelse = self.eval_module(node.orelse)
             for site in sites_in(body) + sites_in(orelse):
@@ -110,7 +125,13 @@ class ConstructorInterpreter:
             return alternative(left, right)
         if isinstance(node, cst.Subscript):
             if catalogue.is_transformers(self.fa.imports.qualify(node.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
-                return self.transformers_activation(self.subscript_key(node), f"`{short_code(node)}`")
+                return self.transformers_activation(self.subscript_key(node), f"`{short_code(node)}`", node)
+            if isinstance(node.value, cst.Name) and node.value.value not in self.env \
+                    and self.fa.registries.get(node.value.value) is not None:  # fmt: skip
+                return self.registry_entry(self.fa.registries[node.value.value], node)
+            foreign = self.foreign_registry(node.value)
+            if foreign is not None:
+                return self.registry_entry(foreign[1], node, foreign[0])
             base = self.eval_module(node.value)
             if not isinstance(base, ChainV):
                 return UnknownV(f"`{short_code(node)}`")
@@ -126,6 +147,33 @@ class ConstructorInterpreter:
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             return ("<literal>", node)
         return UnknownV(f"`{short_code(node)}`")
+
+    def registry_entry(self, registry: cst.Dict, node: cst.Subscript, module: Optional[FileAnalysis] = None) -> object:
+        """`ACT_LAYERS[config.hidden_act]`: the class the key names, when the key is known here
+        (`module`: the module the registry is written in, when it is another)."""
+        key = self.subscript_key(node)
+        entries = {literal_string(e.key): e.value for e in registry.elements if isinstance(e, cst.DictElement)}
+        if key is None or key not in entries:
+            return UnknownV(f"`{short_code(node)}`")
+        if module is None:
+            return self.eval_module(entries[key], bind_site=False)
+        q = module.imports.qualify(entries[key])  # a torch class named in that module
+        return ClassRefV(q) if q and torch_nn_name(q) else UnknownV(f"`{short_code(node)}`")
+
+    def foreign_registry(self, node: cst.BaseExpression) -> Optional[tuple]:
+        """(module, dict literal) of a registry another module of the program defines
+        (`from .acts import ACT_LAYERS`), else None."""
+        if self.fa.loader is None or not isinstance(node, (cst.Name, cst.Attribute)):
+            return None
+        if isinstance(node, cst.Name) and node.value in self.env:
+            return None
+        q = self.fa.imports.qualify(node)
+        if not q or q.split(".", 1)[0] == "torch":
+            return None
+        found = self.fa.loader.lookup(self.fa, q)
+        if found is None or found[0] != "registry" or found[1] is None:
+            return None
+        return found[1], found[1].registries[found[2]]
 
     def register_container_items(self, kind: str, call: cst.Call) -> None:
         args = [a for a in call.args if not (a.keyword is None and not a.star and dotted(a.value) == self.self_name)]
@@ -154,6 +202,15 @@ class ConstructorInterpreter:
         return found if isinstance(found, ClassRefV) else None
 
     def eval_module_call(self, call: cst.Call) -> object:
+        value = self._eval_module_call(call)
+        func = call.func
+        if type(func) is cst.Subscript and isinstance(value, ActV) and not value.chosen_by and self.key_evidence(func):
+            # ACT_LAYERS[config.hidden_act](): the activation that config default picks
+            chooser = f"`{short_code(self.key_expression(func))}`"
+            value = dataclasses.replace(value, evidence=f"{value.evidence}{self.key_evidence(func)}", chosen_by=chooser)
+        return value
+
+    def _eval_module_call(self, call: cst.Call) -> object:
         func = call.func
         # list building inside constructors: layers.append(x), layers.extend([...])
         if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend", "insert", "add_module"):
@@ -163,6 +220,7 @@ class ConstructorInterpreter:
                 holder = self.attrs.get(holder_name.split(".", 1)[1])
             if isinstance(holder, ChainV):
                 start = len(holder.items)
+                holder.summary = None  # a Sequential summarised when built runs its new items too
                 if func.attr.value == "append" and call.args:
                     holder.items.append((None, self.eval_module(call.args[0].value)))
                 elif func.attr.value == "extend" and call.args:
@@ -184,6 +242,9 @@ class ConstructorInterpreter:
                     self.attrs[key] = value
                     if self.cls is not None:
                         self.name_sites(value, key, None, f"{self.self_name}.{key}")
+                elif _may_be_module(value):
+                    # add_module("layer%d" % i, layer) in a loop: registered in order, name not known
+                    self.attrs[f"<added {len(self.attrs)}>"] = value
                 return NONE_V
         self.note_init_call(call)
         if self.cls is not None and _is_super_init(func, self.self_name) and self.fa.container_kind(self.cls):

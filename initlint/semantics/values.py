@@ -173,6 +173,7 @@ class ActV:
     activation: str
     param: Optional[float]
     evidence: str
+    chosen_by: Optional[str] = None  # a config default that picked it (`config.hidden_act`): other configs pick others
 
 
 @dataclass
@@ -246,6 +247,15 @@ class FunctionRefV:
 @dataclass
 class UnknownV:
     why: str
+
+
+@dataclass(eq=False)
+class ObjectV:
+    """An instance of a plain data class (a model's config) as built with its defaults: the
+    attributes whose default is a literal, each with where it is written (`hidden_act: str = "gelu"`)."""
+
+    qualname: str
+    fields: dict  # attribute -> (("<literal>", node) | NONE_V, "Class.attr in file.py")
 
 
 NONE_V = "<None>"
