@@ -1196,3 +1196,38 @@ def test_modules_added_to_a_container_after_it_is_built_are_followed():
     got = {(layer.class_name, layer.name): (layer.activation, layer.activation_evidence) for layer in model.layers}
     assert got[("Transition", "conv")][0] == "relu", got[("Transition", "conv")]
     assert got[("Layer", "conv")][0] == "none" and "cat" in got[("Layer", "conv")][1]
+
+
+def test_a_script_s_command_line_options_are_read_at_their_defaults():
+    """`args = parser.parse_args()` at the top of a script: `MLP(16, args.act)` passes the option's
+    default; the activation it picks is named with where the default is, and has no fix."""
+    source = textwrap.dedent('''
+        import argparse
+
+        import torch.nn as nn
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--act", type=str, default="relu")
+        parser.add_argument("--hidden-size", dest="hidden", type=int, default=16)
+        args = parser.parse_args()
+
+
+        class MLP(nn.Module):
+            def __init__(self, d, act):
+                super().__init__()
+                self.fc1 = nn.Linear(d, d)
+                self.act = nn.ReLU() if act == "relu" else nn.Tanh()
+                self.fc2 = nn.Linear(d, 1)
+
+            def forward(self, x):
+                return self.fc2(self.act(self.fc1(x)))
+
+
+        mlp = MLP(args.hidden, args.act)
+        ''')
+    fc1 = next(layer for layer in analyze(source, "train.py").layers if layer.name == "fc1")
+    assert fc1.activation == "relu" and "the default of --act in train.py" in fc1.activation_evidence
+    assert fc1.fix.weight == "" and "one init call cannot suit both" in fc1.fix.reason
+    changed = source.replace('parse_args()', 'parse_args(["--act", "tanh"])')
+    fc1 = next(layer for layer in analyze(changed, "train.py").layers if layer.name == "fc1")
+    assert fc1.activation == "unknown", "options given on the command line are not the defaults"

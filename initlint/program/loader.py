@@ -35,6 +35,7 @@ class ModuleLoader:
             kinds = {name: "class" for name in module.classes if name not in module.variants}
             kinds.update(dict.fromkeys(module.functions, "function"))
             kinds.update((name, "registry") for name, value in module.registries.items() if value is not None)
+            kinds.update(dict.fromkeys(module.module_objects, "object"))
             return kinds, module.imports.names
 
         found = self.index.follow(importer.path, written, members, dotted=False)

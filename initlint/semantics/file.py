@@ -95,6 +95,8 @@ class FileAnalysis:
         self.module_aliases: dict = {}  # top-level name -> the class expression it names (None: bound otherwise)
         self.resolving: set[str] = set()  # aliases being evaluated (`A = B; B = A` ends as unknown)
         self.variants: dict[str, list] = {}  # class name -> keys of its other definitions (if/else)
+        self.module_bindings: dict = {}  # top-level name -> the expression bound once to it (None: bound otherwise)
+        self.module_objects: dict = {}  # top-level name -> ObjectV (`args = parser.parse_args()`)
         self.registries: dict = {}  # top-level name -> its {"key": class} literal (None: bound otherwise)
         self.object_cache: dict = {}  # ("object", annotation as written) -> ObjectV or None
         # Filled by run(): once every class is summarised (their `contains` complete), and once
@@ -115,6 +117,43 @@ class FileAnalysis:
         for stmt in self.module.body:
             self._collect_stmt(stmt, top=True)
         self._scan_references(self.module)
+        self._collect_argument_parsers()
+
+    def _collect_argument_parsers(self) -> None:
+        """`args = parser.parse_args()` with `parser = argparse.ArgumentParser()` at the top of
+        the file: a namespace of the options' literal defaults (`add_argument("--act",
+        default="relu")` -> args.act), what the script runs with unless told otherwise."""
+        parsers = {name for name, value in self.module_bindings.items() if isinstance(value, cst.Call)
+                   and self.imports.qualify(value.func) == "argparse.ArgumentParser"}  # fmt: skip
+        if not parsers:
+            return
+        fields: dict = {}
+        for node in _walk_nodes(self.module):
+            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value == "add_argument" and dotted(node.func.value) in parsers):  # fmt: skip
+                continue
+            flags = [literal_string(a.value) for a in node.args if a.keyword is None]
+            dest = literal_string(argument(node, "dest", None))
+            if dest is None:
+                longs = [f for f in flags if f and f.startswith("--")]
+                dest = (longs or [f for f in flags if f])[0].lstrip("-").replace("-", "_") if any(flags) else None
+            if not dest or not dest.isidentifier():
+                continue
+            action = literal_string(argument(node, "action", None))
+            default = argument(node, "default", None)
+            if action in ("store_true", "store_false") and default is None:
+                default = cst.Name("False" if action == "store_true" else "True")
+            value = NONE_V if default is None else self.literal_value(default)
+            where = f"the default of {next((f for f in flags if f), dest)} in {self.where(node)}"
+            fields[dest] = (value, where) if dest not in fields else (None, "")
+        fields = {k: v for k, v in fields.items() if v[0] is not None}
+        for name, value in self.module_bindings.items():
+            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                    and value.func.attr.value == "parse_args" and dotted(value.func.value) in parsers):  # fmt: skip
+                continue
+            if not value.args or (len(value.args) == 1 and isinstance(value.args[0].value, cst.List)
+                                  and not value.args[0].value.elements):  # parse_args() or parse_args([]): the defaults
+                self.module_objects[name] = ObjectV("argparse.Namespace", fields)
 
     def _collect_stmt(self, stmt: cst.CSTNode, top: bool) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -131,6 +170,7 @@ class FileAnalysis:
                     alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
                         isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
                     self.module_aliases[name] = value if alias and name not in self.module_aliases else None
+                    self.module_bindings[name] = value if top and name not in self.module_bindings else None
                     # ACT_LAYERS = {"relu": nn.ReLU, ...}: a registry, when bound once at the top
                     registry = top and isinstance(value, cst.Dict) and all(
                         isinstance(e, cst.DictElement) and literal_string(e.key) is not None for e in value.elements)
@@ -464,13 +504,18 @@ class FileAnalysis:
                 return None
             if node.value in self.classes:
                 return [ClassRefV(f"local:{node.value}")]
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and enclosing is not None:
-            # activation=config.hidden_act, config being a parameter: each config's default
-            holders = self.static_value(node.value, enclosing, depth)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            # activation=config.hidden_act, config being a parameter (or args, a parsed namespace): each default
+            params = {p.name.value for p in _all_params(enclosing)} if enclosing is not None else set()
+            if node.value.value in params:
+                holders = self.static_value(node.value, enclosing, depth)
+            else:
+                holders = [self.module_objects[node.value.value]] if node.value.value in self.module_objects else None
             if holders is not None and holders and all(isinstance(h, ObjectV) for h in holders):
                 found = [h.fields.get(node.attr.value) for h in holders]
                 if all(f is not None for f in found):
-                    return [f[0] for f in found]
+                    # a literal with where it comes from: a choice made by that default
+                    return [(*f[0], f"`{short_code(node)}`: {f[1]}") if isinstance(f[0], tuple) else f[0] for f in found]
             if holders is not None and any(isinstance(h, ObjectV) for h in holders):
                 return None
         q = self.imports.qualify(node)

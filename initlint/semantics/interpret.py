@@ -50,6 +50,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
         self.early_exits: list = []  # the attributes at each `return` of a constructor
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
+        self.object_sources: list = []  # what those defaults were read as, for the evidence
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -182,12 +183,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.run_discarded(stmt.orelse if taken else stmt.body)
             env, attrs = dict(self.env), dict(self.attrs)
             self.run_taken(stmt, taken)
-            chooser = short_code(stmt.test)
+            chooser = f"`{short_code(stmt.test)}`"
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
                     if value is not before.get(name) and isinstance(value, ActV) and not value.chosen_by:
-                        bound[name] = dataclasses.replace(
-                            value, evidence=f"{value.evidence}, `{chooser}` by default", chosen_by=f"`{chooser}`")
+                        bound[name] = self.chosen(value, chooser)
             return
         if taken is not None:
             self.run_taken(stmt, taken)
@@ -226,6 +226,12 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             other = self.attrs.get(name)
             if other is not value:
                 self.attrs[name] = value if other is None else alternative(value, other)
+
+    def chosen(self, value: ActV, chooser: str) -> ActV:
+        """An activation a condition on config defaults picked: said in its evidence, and kept
+        (`chosen_by`) so that no fix is written for it."""
+        source = f" ({self.object_sources[-1]})" if self.object_sources else ""
+        return dataclasses.replace(value, evidence=f"{value.evidence}, {chooser} by default{source}", chosen_by=chooser)
 
     def run_taken(self, stmt: cst.If, taken: bool) -> None:
         if taken:
@@ -299,9 +305,12 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     return is_none
                 if isinstance(comp.operator, cst.IsNot):
                     return not is_none
-            if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and isinstance(test.left, cst.Attribute):
-                # `config.hidden_act == "relu"`: a config default against a literal
-                value, other = self.object_field(test.left), comp.comparator
+            if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and isinstance(test.left, (cst.Attribute, cst.Name)):
+                # `config.hidden_act == "relu"` (or `act == "relu"`, act passed config.hidden_act): a
+                # config default against a literal
+                value, other = self.held_value(test.left), comp.comparator
+                if isinstance(test.left, cst.Name) and not (isinstance(value, tuple) and len(value) == 3):
+                    value = None  # a parameter's own default: callers not seen here may pass others
                 if isinstance(value, tuple) and value and value[0] == "<literal>":
                     left, right = self.literal_key(value[1]), self.literal_key(other)
                     if left is not None and right is not None:
@@ -361,6 +370,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if value == NONE_V or isinstance(value, ClassRefV):
             return value
         if isinstance(value, tuple) and value and value[0] == "<literal>":
+            if len(value) == 3:  # a config default passed in: what it decides is chosen by it
+                self.object_reads += 1
+                self.object_sources.append(f"`{node.value}` being {value[2]}")
             return value
         return None
 

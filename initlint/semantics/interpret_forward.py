@@ -81,8 +81,8 @@ class ForwardInterpreter:
                 for site in flow.sites:
                     if type(site) is Site:
                         site.fix_reason = site.fix_reason or (
-                            f"the activation is chosen by {value.chosen_by} under the config's defaults, "
-                            "and other configs choose others")
+                            f"the activation is chosen by {value.chosen_by} at its default; another config or "
+                            "command line chooses another, and one init call cannot suit both")
             return activated(flow)
         if isinstance(value, TransparentV):
             note_norm(flow, value.what)
@@ -470,20 +470,14 @@ class ForwardInterpreter:
         node = self.getattr_as_attribute(node)
         if not isinstance(node, cst.Attribute):
             return None
-        base = node.value
-        held: object = None
-        if isinstance(base, cst.Name):
-            held = self.env.get(base.value)
-        elif isinstance(base, cst.Attribute) and dotted(base.value) == self.self_name:
-            held = self.attrs.get(base.attr.value)
-        if isinstance(held, ParamV):
-            held = held.default
-        if not isinstance(held, ObjectV):
+        held = self.object_holder(node.value)
+        if held is None:
             return None
         found = held.fields.get(node.attr.value)
         if found is None:
             return None
         self.object_reads += 1
+        self.object_sources.append(found[1])
         return found[0]
 
     @staticmethod
@@ -504,16 +498,30 @@ class ForwardInterpreter:
             return node.slice[0].slice.value
         return node
 
+    def object_holder(self, base: cst.BaseExpression) -> Optional[ObjectV]:
+        """The object `config` / `self.config` / a module-level `args` holds, else None."""
+        held: object = None
+        if isinstance(base, cst.Name):
+            held = self.env.get(base.value) if base.value in self.env else self.fa.module_objects.get(base.value)
+            if held is None and base.value not in self.env and self.fa.loader is not None:
+                # `from options import args`: the namespace that module parses
+                q = self.fa.imports.qualify(base)
+                found = self.fa.loader.lookup(self.fa, q) if q else None
+                if found is not None and found[0] == "object" and found[1] is not None:
+                    held = found[1].module_objects.get(found[2])
+        elif isinstance(base, cst.Attribute) and dotted(base.value) == self.self_name:
+            held = self.attrs.get(base.attr.value)
+        if isinstance(held, ParamV):
+            held = held.default
+        return held if isinstance(held, ObjectV) else None
+
     def key_evidence(self, node: Optional[cst.BaseExpression]) -> str:
         """Where a key read from an object's defaults comes from: ', config.hidden_act being
         "gelu" by default (BertConfig.hidden_act in configuration_bert.py)', else ''."""
         node = self.getattr_as_attribute(self.key_expression(node)) if node is not None else None
         if not isinstance(node, cst.Attribute) or self.object_field(node) is None:
             return ""
-        base = node.value
-        held = self.env.get(base.value) if isinstance(base, cst.Name) else self.attrs.get(getattr(base, "attr", cst.Name("_")).value)
-        held = held.default if isinstance(held, ParamV) else held
-        value, where = held.fields[node.attr.value]
+        value, where = self.object_holder(node.value).fields[node.attr.value]
         shown = short_code(value[1]) if isinstance(value, tuple) else "None"
         return f", {short_code(node)} being {shown} by default ({where})"
 

@@ -104,8 +104,7 @@ class ConstructorInterpreter:
             if taken is not None:
                 value = self.eval_module(node.body if taken else node.orelse)
                 if self.object_reads != reads and isinstance(value, ActV) and not value.chosen_by:
-                    chooser = f"`{short_code(node.test)}`"
-                    value = dataclasses.replace(value, evidence=f"{value.evidence}, {chooser} by default", chosen_by=chooser)
+                    value = self.chosen(value, f"`{short_code(node.test)}`")
                 return value
             body = self.eval_module(node.body)
             orelse = self.eval_module(node.orelse)
