@@ -67,11 +67,17 @@ StaticSide = Callable[[Path, Sequence[str]], dict]
 
 
 def per_file(package_dir: Path, paths: Sequence[str]) -> dict:
-    """`initlint.semantics.file.analyze` on each file alone, keyed by its path relative to the package (and
-    analysed under the package's own name, as installed, so that its relative imports resolve)."""
+    """`initlint.semantics.file.analyze` on each file alone, keyed by its path relative to the package
+    (and analysed under the module name its package's `__init__.py` files give it, as installed, so
+    that its relative imports resolve)."""
     from initlint.semantics.file import analyze
 
-    return {rel: analyze((package_dir / rel).read_text(encoding="utf-8"), f"{package_dir.name}/{rel}") for rel in paths}
+    def module(rel: str) -> str:
+        parts = [package_dir.name, *Path(rel).with_suffix("").parts]
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    return {rel: analyze((package_dir / rel).read_text(encoding="utf-8"), f"{package_dir.name}/{rel}", module=module(rel))
+            for rel in paths}  # fmt: skip
 
 
 def whole_program(package_dir: Path, paths: Sequence[str]) -> dict:

@@ -26,10 +26,12 @@ import sys
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Union
 
 from . import __version__, notebook, sources
 from .config import Config, ConfigError, apply_overrides, load as load_config
+if TYPE_CHECKING:
+    from .program.environment import Environment
 from .model import Edit, FileError, Finding, Fix, FixOptions, file_model_from_json, file_model_to_json
 
 # A file that mentions none of these cannot hold a layer site (the analysis only knows
@@ -53,6 +55,7 @@ CACHE_DIR_NAME = ".initlint_cache"
 # A cache index keeps at most this many entries; the ones this run did not use go first.
 CACHE_MAX_ENTRIES = 50_000
 STAT_KEY = "#stat"  # the index's entry of file stats (digests are hex: no clash)
+INSTALLED_KEY = "#installed"  # installed modules: `dist==version/path` -> digest of their bytes
 
 
 @dataclass
@@ -75,12 +78,15 @@ class Settings:
     # the cache is then analysed again, as under fix and diff, so that no edit text ever
     # comes from the cache; without, a cached finding's fix keeps its message, not its edits
     fix_edits: bool = True
+    # where imports that leave the program are read from (stubs, installed packages); None: nowhere
+    environment: Optional["Environment"] = None  # program/environment.py
 
     def key(self) -> str:
         """Everything but the file that decides its findings and fix plans. The codes a
         path's per-file-ignores turn off are part of each entry's own key instead."""
+        roots = list(self.environment.roots) if self.environment is not None else None
         relevant = (__version__, self.codes, self.unsafe_fixes, self.fix_distribution, self.fix_mode,
-                    self.fix_bias, self.min_impact, self.max_file_size)  # fmt: skip
+                    self.fix_bias, self.min_impact, self.max_file_size, roots)  # fmt: skip
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def config_like(self) -> Config:
@@ -156,6 +162,12 @@ def resolve(run: Run) -> tuple[Config, Settings]:
         cache_dir=cache_dir,
         fix_edits=run.fix_edits or run.fix or run.diff,
     )
+    from .program.environment import InterpreterError, of_interpreter
+
+    try:
+        settings.environment = of_interpreter(config.python, cache_dir)
+    except InterpreterError as error:
+        raise ConfigError(f"{config.source or 'config'}: {error}") from None
     return config, settings
 
 
@@ -225,12 +237,12 @@ def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> It
 def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
                  workers: Optional["_Workers"], progress) -> list[FileResult]:  # fmt: skip
     """The program's files analysed (cache, workers), linked, then judged and fixed file by file."""
-    results, program = _analysed_program(run, config, settings, cache, workers, progress)
+    results, program, installed = _analysed_program(run, config, settings, cache, workers, progress)
     from . import program as program_stage
 
     models = {path: model for path, (_, model, _) in program.items()}
     try:
-        program_stage.link(models)
+        program_stage.link(models, installed)
     except Exception:
         if not cache or not any(cached for _, _, cached in program.values()):
             raise
@@ -238,14 +250,15 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
         return _check_files(run, config, settings, cache, workers, progress)
     for path, (source, model, from_cache) in program.items():
         if source is not None:
-            results.append(_judge(source, model, from_cache, models, settings))
+            results.append(_judge(source, model, from_cache, models, settings, installed))
     results.sort(key=lambda r: _sort_key(r.path))
     return results
 
 
 def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
-                      workers: Optional["_Workers"], progress) -> tuple[list, dict]:  # fmt: skip
-    """(results already final: unreadable, skipped, failed files; path -> (source, model, cached))."""
+                      workers: Optional["_Workers"], progress) -> tuple[list, dict, frozenset]:  # fmt: skip
+    """(results already final: unreadable, skipped, failed files; path -> (source, model, cached);
+    the paths among those that are installed modules or stubs)."""
     results: list[FileResult] = []
     program: dict = {}
     misses: list[tuple[sources.Source, Optional[str]]] = []
@@ -293,7 +306,8 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             if reported:
                 results.append(FileResult(path, error=_in_cells(source, cached), cached=True))
             continue
-        if cached is not None and any(digests.get(other) != digest for other, digest in cached.consulted.items()):
+        if cached is not None and any((digests[other] if other in digests else _installed_digest(other, settings, cache, digests))
+                                      != digest for other, digest in cached.consulted.items()):  # fmt: skip
             cached = None  # a module whose code it followed has changed since
         if cached is not None:
             program[path] = (source if reported else None, cached, True)
@@ -329,9 +343,70 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
         done += 1
         if progress:
             progress(done, total)
+    installed = _add_installed(program, settings, cache, digests)
     if cache:
         cache.save()
-    return results, program
+    return results, program, installed
+
+
+MAX_INSTALLED = 256  # installed modules one run reads for the program; more are left unread
+
+
+def _add_installed(program: dict, settings: Settings, cache: Optional["_CacheIndex"], digests: dict) -> frozenset:
+    """The installed modules (and stubs) whose classes and functions the program followed, as
+    context: analysed for what they tell the program, never reported. Their own imports are
+    followed in turn. Cached per package version (`timm==1.0.31`): not even read when known."""
+    environment = settings.environment
+    if environment is None:
+        return frozenset()
+    loader = None
+    done: set = set()
+    while len(done) < MAX_INSTALLED:
+        wanted = sorted({other for _, model, _ in program.values() for other in model.consulted
+                         if other not in program and other not in done and environment.is_installed(other)})  # fmt: skip
+        if not wanted:
+            break
+        for path in wanted[: MAX_INSTALLED - len(done)]:
+            done.add(path)
+            key = environment.package_key(path)
+            known = cache.installed(path, key) if cache and key else None
+            if known is not None:
+                program[path], digests[path] = (None, known[0], True), known[1]
+                continue
+            source = _read_quietly(path, settings)
+            if source is None:
+                continue
+            digests[path] = _CacheIndex.entry_key(source.data)
+            if loader is None:
+                from .program.loader import ModuleLoader
+
+                loader = ModuleLoader(sorted(digests), environment=environment)
+            outcome = analyse_source(source, loader)
+            if isinstance(outcome, FileError):
+                continue
+            if cache and key:
+                cache.put_installed(key, digests[path], outcome)
+            program[path] = (None, outcome, False)
+    return frozenset(path for path in done if path in program)
+
+
+def _installed_digest(path: str, settings: Settings, cache: Optional["_CacheIndex"], digests: dict) -> Optional[str]:
+    """The digest of an installed module a cached model consulted: by its package version when
+    the cache knows it (not read), else of its bytes now."""
+    if path not in digests:
+        environment = settings.environment
+        key = environment.package_key(path) if environment is not None and environment.is_installed(path) else None
+        if key is None and (environment is None or not environment.is_installed(path)):
+            return None
+        known = cache.installed_digest(key) if cache and key else None
+        if known is None:
+            try:
+                with open(path, "rb") as handle:
+                    known = _CacheIndex.entry_key(handle.read())
+            except OSError:
+                known = None
+        digests[path] = known
+    return digests[path]
 
 
 def _read_quietly(path: str, settings: Settings) -> Optional[sources.Source]:
@@ -374,16 +449,18 @@ def _program_root(path: str, config_root: Optional[str]) -> str:
     return folder
 
 
-def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
+def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings,
+           installed: frozenset = frozenset()) -> FileResult:  # fmt: skip
     """Rules, suppressions and fixes for one linked file model; a notebook's in cell positions."""
-    result = _judge_text(source, model, from_cache, models, settings)
+    result = _judge_text(source, model, from_cache, models, settings, installed)
     if isinstance(source, NotebookSource):
         result.findings = source.notebook.to_cells(result.findings)
         result.fixed = source.notebook.to_cells(result.fixed)
     return result
 
 
-def _judge_text(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings) -> FileResult:
+def _judge_text(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings,
+                installed: frozenset = frozenset()) -> FileResult:  # fmt: skip
     result = FileResult(source.path, cached=from_cache)
     if not (model.layers or model.gain_calls or (UNUSED_NOQA in settings.codes and NOQA_PREFILTER.search(source.data))):
         return result  # read for what it tells other modules only
@@ -396,7 +473,7 @@ def _judge_text(source: sources.Source, model, from_cache: bool, models: dict, s
         if from_cache and (writing or settings.fix_edits):
             # what is written or shown as an edit comes only from an analysis of these very
             # bytes, never from the cache (a tampered index must not put code into a file)
-            model, findings = _fresh_findings(source, models, settings)
+            model, findings = _fresh_findings(source, models, settings, installed)
             from_cache = result.cached = False
         from . import fixer
 
@@ -422,19 +499,19 @@ def _judge_text(source: sources.Source, model, from_cache: bool, models: dict, s
                 return result
             from . import program
 
-            program.link({**models, source.path: fresh})
-            return _judge(source, fresh, False, models, settings)
+            program.link({**models, source.path: fresh}, installed)
+            return _judge(source, fresh, False, models, settings, installed)
         result.error = _internal_error(source.path, error)
     return result
 
 
-def _fresh_findings(source: sources.Source, models: dict, settings: Settings) -> tuple:
+def _fresh_findings(source: sources.Source, models: dict, settings: Settings, installed: frozenset = frozenset()) -> tuple:
     from . import program
     from .program.loader import ModuleLoader
     from .semantics.file import analyze
 
-    model = analyze(parse_view(source.text), source.path, ModuleLoader(models))
-    program.link({**models, source.path: model})
+    model = analyze(parse_view(source.text), source.path, ModuleLoader(models, environment=settings.environment))
+    program.link({**models, source.path: model}, installed)
     return model, _rule_findings(model, source, settings)
 
 
@@ -579,7 +656,7 @@ def inspect(run: Run) -> Iterator[FileResult]:
     jobs = run.jobs or _cores()
     workers = _Workers(jobs, settings) if jobs > 1 else None
     try:
-        results, program = _analysed_program(run, config, settings, None, workers, None)
+        results, program, installed = _analysed_program(run, config, settings, None, workers, None)
     except BaseException:  # interrupted: the workers stop now
         if workers:
             workers.stop()
@@ -589,7 +666,8 @@ def inspect(run: Run) -> Iterator[FileResult]:
             workers.close()
     from . import program as program_stage
 
-    program_stage.link({path: model for path, (_, model, _) in program.items()})
+    models = {path: model for path, (_, model, _) in program.items()}
+    program_stage.link(models, installed)
     for path, (source, model, _) in program.items():
         if source is None:
             continue
@@ -633,7 +711,7 @@ def _analyse_all(
     if workers is None:
         from .program.loader import ModuleLoader
 
-        loader = ModuleLoader(program)
+        loader = ModuleLoader(program, environment=settings.environment)
         for source in files:
             yield source.path, analyse_source(source, loader)
         return
@@ -783,7 +861,7 @@ def _start_worker(settings: Settings, parent: int, program: list) -> None:
     except _Stopped as stopped:
         os._exit(stopped.code)
 
-    _worker_loader = ModuleLoader(program)  # the worker's own: modules it parsed stay warm
+    _worker_loader = ModuleLoader(program, environment=settings.environment)  # the worker's own: modules it parsed stay warm
 
     gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
@@ -1312,6 +1390,29 @@ class _CacheIndex:
         found = self.get(known[2], path)
         return (found, known[2]) if found is not None and not isinstance(found, FileError) else (None, None)
 
+    def installed_digest(self, key: str) -> Optional[str]:
+        """The digest of an installed module's bytes, by its package version and path (`package_key`)."""
+        known = self.entries.get(INSTALLED_KEY)
+        found = known.get(key) if isinstance(known, dict) else None
+        return found if isinstance(found, str) else None
+
+    def installed(self, path: str, key: str) -> Optional[tuple]:
+        """(file model, digest) of an installed module known by its package version; None if not."""
+        digest = self.installed_digest(key)
+        found = self.get(digest, path) if digest else None
+        if found is None or isinstance(found, FileError):
+            return None
+        self.used.add(INSTALLED_KEY)
+        return found, digest
+
+    def put_installed(self, key: str, digest: str, model) -> None:
+        known = self.entries.get(INSTALLED_KEY)
+        if not isinstance(known, dict):
+            known = self.entries[INSTALLED_KEY] = {}
+        known[key] = digest
+        self.put(digest, {"model": file_model_to_json(model)})
+        self.used.add(INSTALLED_KEY)
+
     def note_stat(self, path: str, digest: str) -> None:
         try:
             info = os.stat(path)
@@ -1489,6 +1590,7 @@ def finding_from_json(data: dict) -> Finding:
         severity=data.get("severity", "error"),
         fix=fix,
         cell=data.get("cell"),
+        related=[[r["path"], r["line"]] for r in data.get("related", [])],
     )
 
 

@@ -550,21 +550,12 @@ TRANSFORMERS_GET_ACTIVATION = "activations.get_activation"
 def is_transformers(qualname: Optional[str], name: str) -> bool:
     """Whether a resolved qualified name is transformers' `name` ('modeling_utils.X'):
     transformers.modeling_utils.X or transformers.X. Relative imports count only once resolved
-    against the file's own package (transformers' model files: see `package_of`): a project's
-    own `from ..activations import ACT2FN` is not transformers'."""
+    against the file's own package, as its `__init__.py` files name it: a project's own
+    `from ..activations import ACT2FN` is not transformers'."""
     if not qualname or not qualname.startswith("transformers."):
         return False
     rest = qualname[len("transformers.") :]
     return rest == name or rest == name.rsplit(".", 1)[-1]
-
-
-def package_of(path: str, roots: tuple = ("transformers",)) -> Optional[list]:
-    """The package a file belongs to, as module parts, when it lies inside one of `roots`
-    (`.../transformers/models/bert/modeling_bert.py` -> ['transformers', 'models', 'bert']),
-    so that its relative imports resolve to absolute names; else None."""
-    parts = path.replace("\\", "/").split("/")
-    found = [i for i, part in enumerate(parts[:-1]) if part in roots]
-    return parts[found[-1] : -1] if found else None
 
 
 def is_transformers_output(qualname: Optional[str]) -> bool:

@@ -17,6 +17,7 @@ Paths in `exclude` and `per-file-ignores` are relative to the folder of that fil
     fix-mode = "fan_in"              # or "fan_out"
     fix-bias = "keep"                # or "zeros"
     min-impact = 1                   # report IL1xx findings whose chain shrinks the signal at least this much
+    python = ".venv/bin/python"      # whose installed packages imports are read from (default: initlint's own)
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Config:
     fix_mode: str = "fan_in"
     fix_bias: str = "keep"
     min_impact: float = 1.0  # 1: every finding (a layer followed by a norm has impact 1)
+    python: Optional[str] = None  # the interpreter whose sys.path installed packages are read from
     root: Optional[str] = None  # folder of the pyproject.toml it came from
     source: Optional[str] = None  # that file, for messages
 
@@ -108,6 +110,7 @@ _KEYS = {
     "fix-mode": str,
     "fix-bias": str,
     "min-impact": (int, float),
+    "python": str,
 }
 _CHOICES = {"fix-distribution": DISTRIBUTIONS, "fix-mode": MODES, "fix-bias": BIAS_CHOICES}
 
@@ -145,6 +148,8 @@ def from_table(table: dict, source: str, root: str) -> Config:
             raise ConfigError(f"{source}: `max-file-size` must be a number of bytes (0 for no limit), not {value}")
         if key in ("select", "extend-select", "ignore"):
             value = validate_selectors(value, f"{source}: `{key}`")
+        if key == "python":  # relative to the config's folder, as pyright's venvPath
+            value = os.path.normpath(os.path.join(root, os.path.expanduser(value)))
         if key in ("exclude", "extend-exclude"):
             value = [str(v) for v in value]
         if key == "per-file-ignores":

@@ -117,6 +117,10 @@ class Layer:
     impact: float = 1.0  # how many times the chain's default inits shrink the forward signal's std (1: not at all)
     weight: Optional[str] = None  # Python for its weight where an init would go ("self.body[0].weight")
     container: Optional[str] = None  # a container every element of which is this layer ("self.blocks")
+    # The program stage: [activation, param, evidence] as its own file decided them (kept so that
+    # linking again starts from there), and whether it is judged at its uses instead of here.
+    built_activation: Optional[list] = None
+    moved: bool = False
 
     def row(self) -> dict:
         """The `inspect` JSON row."""
@@ -174,8 +178,8 @@ class FileModel:
 
     @property
     def layers(self) -> list[Layer]:
-        out = [layer for module in self.modules for layer in module.layers]
-        out.extend(self.free_layers)
+        out = [layer for module in self.modules for layer in module.layers if not layer.moved]
+        out.extend(layer for layer in self.free_layers if not layer.moved)
         out.sort(key=lambda layer: (layer.line, layer.column))
         return out
 
@@ -201,6 +205,8 @@ class BuildFact:
     args: dict = field(default_factory=dict)  # parameter name or position ("0") -> ArgFact-like list
     inside: Optional[str] = None  # the class whose code builds it; None: module code or a free function
     applied: list = field(default_factory=list)  # InitRuleFact of `.apply(fn)` run on what was built
+    attr: Optional[str] = None  # `self.attr = Callee(...)`: the name it has in its container
+    span: list = field(default_factory=list)  # [column, end_line, end_column] of the call (line is `line`)
 
 
 @dataclass
@@ -260,6 +266,7 @@ class Finding:
     impact: Optional[float] = None  # IL1xx: how many times its chain's default inits shrink the signal's std
     severity: str = "error"  # "warning" where the signal does not compound (a norm follows, a residual branch)
     cell: Optional[int] = None  # in a notebook: the cell (1-based among all cells); lines are the cell's
+    related: list = field(default_factory=list)  # [path, line]: where else its reading was decided (the layer's own line in an installed package)
 
     @property
     def where(self) -> str:
@@ -283,6 +290,7 @@ class Finding:
             "impact": self.impact,
             "severity": self.severity,
             "cell": self.cell,
+            "related": [{"path": path, "line": line} for path, line in self.related],
         }
 
 

@@ -215,6 +215,11 @@ def sarif(findings: list[Finding], errors: list[FileError]) -> str:
                 }
             ],
         }
+        if f.related:
+            result["relatedLocations"] = [
+                {"id": i, "physicalLocation": {"artifactLocation": {"uri": _uri(path)}, "region": {"startLine": line}}}
+                for i, (path, line) in enumerate(f.related) if line and line > 0
+            ]
         if f.cell is not None:  # the region is the cell's lines, not the file's
             result["properties"] = {"cell": f.cell}
         elif f.fix is not None and f.fix.edits:

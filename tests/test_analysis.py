@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import textwrap
 from pathlib import Path
+from typing import Optional
 
 import libcst as cst
 import pytest
@@ -18,10 +19,11 @@ from initlint.syntax.parse import SourceError, parse_by_statement
 # A model file inside transformers' own package, so its relative imports (`from ...activations
 # import ACT2FN`) are transformers' own; the path plays no other part in the analysis.
 IN_TRANSFORMERS = "transformers/models/my_model/modeling_my_model.py"
+MODULE_OF = {IN_TRANSFORMERS: "transformers.models.my_model.modeling_my_model"}  # as its __init__.py files would name it
 
 
-def rows(source: str, path: str = IN_TRANSFORMERS) -> dict:
-    model = analyze(textwrap.dedent(source), path)
+def rows(source: str, path: str = IN_TRANSFORMERS, module: Optional[str] = None) -> dict:
+    model = analyze(textwrap.dedent(source), path, module=module or MODULE_OF.get(path))
     return {(layer.class_name, layer.name): layer.row() for layer in model.layers}
 
 
@@ -1008,12 +1010,13 @@ def test_activations_written_out_in_tensor_arithmetic(expression, want):
         assert "written out" in got["activation_evidence"]
 
 
-def test_transformers_is_recognised_by_resolved_name_not_by_relative_spelling():
-    """`from ..activations import ACT2FN` is transformers' ACT2FN only in a file inside the
-    transformers package; in a project's own package it is the project's (unknown here)."""
-    source = """
+def test_transformers_is_recognised_by_resolved_name_not_by_relative_spelling(tmp_path: Path):
+    """`from ...activations import ACT2FN` is transformers' ACT2FN only in a module of the
+    transformers package (as its `__init__.py` files name it); in a project's own package, or
+    in a folder that is merely called `transformers`, it is the project's (unknown here)."""
+    source = textwrap.dedent("""
         import torch.nn as nn
-        from ..activations import ACT2FN
+        from ...activations import ACT2FN
 
         class Mlp(nn.Module):
             def __init__(self):
@@ -1023,15 +1026,29 @@ def test_transformers_is_recognised_by_resolved_name_not_by_relative_spelling():
 
             def forward(self, x):
                 return self.act(self.fc(x))
-        """
-    inside = rows(source, "site-packages/transformers/models/mlp/modeling_mlp.py")
-    assert inside[("Mlp", "fc")]["activation"] == "unknown"  # ..activations is transformers.models.activations
-    assert rows(source.replace("from ..activations", "from ...activations"),
-                "site-packages/transformers/models/mlp/modeling_mlp.py")[("Mlp", "fc")]["activation"] == "relu"
-    for own in ("myproject/models/mlp.py", "src/myproject/models/mlp.py", "mlp.py"):
-        got = rows(source.replace("from ..activations", "from ...activations"), own)[("Mlp", "fc")]
-        assert got["activation"] == "unknown", own
-    assert rows(source.replace("from ..activations", "from transformers.activations"), "mlp.py")[("Mlp", "fc")]["activation"] == "relu"
+        """)
+
+    def module_at(*parts: str, packages: bool = True) -> str:
+        folder = tmp_path.joinpath(*parts[:-1])
+        folder.mkdir(parents=True, exist_ok=True)
+        if packages:
+            for depth in range(2, len(parts)):
+                (tmp_path.joinpath(*parts[:depth]) / "__init__.py").touch()
+        path = folder / parts[-1]
+        path.write_text(source)
+        return str(path)
+
+    def fc(path: str, text: str = source) -> dict:
+        model = analyze(text, path)
+        return {(layer.class_name, layer.name): layer.row() for layer in model.layers}[("Mlp", "fc")]
+
+    inside = module_at("site", "transformers", "models", "mlp", "modeling_mlp.py")
+    assert fc(inside)["activation"] == "relu"
+    assert fc(inside, source.replace("from ...activations", "from ..activations"))["activation"] == "unknown"  # transformers.models.activations
+    assert fc(module_at("proj", "myproject", "models", "mlp", "mlp.py"))["activation"] == "unknown"
+    assert fc(module_at("loose", "transformers", "models", "mlp", "modeling_mlp.py", packages=False))["activation"] == "unknown"
+    absolute = source.replace("from ...activations", "from transformers.activations")
+    assert fc(str(tmp_path / "mlp.py"), absolute)["activation"] == "relu"
 
 
 def test_einops_and_upsampling_are_transparent_by_resolved_name():

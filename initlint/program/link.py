@@ -15,11 +15,12 @@ updates the layers in place; each change names the other module's line as eviden
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import catalogue
-from ..model import FileModel, InitRuleFact, Layer
+from ..model import FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
@@ -34,6 +35,9 @@ class Use:
     line: int
     args: dict = field(default_factory=dict)
     applied: list = field(default_factory=list)  # InitRuleFact of `.apply(fn)` on what was built
+    attr: Optional[str] = None  # the name it is bound to in its container (`self.mlp = Mlp()`)
+    span: list = field(default_factory=list)  # [column, end_line, end_column] of the construction
+    callee: str = ""  # as written there
 
 
 @dataclass
@@ -47,11 +51,24 @@ class LinkStats:
     unresolved_builds: int = 0
 
 
-def link(models: dict) -> LinkStats:
-    """Update every layer of `models` (path -> FileModel) with what other modules decide."""
+def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
+    """Update every layer of `models` (path -> FileModel) with what other modules decide.
+    `installed`: paths of installed packages' modules (and stubs) among them, read for what
+    they tell the program: their layers are reported where the checked code builds them."""
     summaries = {path: model.summary for path, model in models.items() if model.summary is not None}
     index = ModuleIndex.of(summaries)
     uses, stats = _uses(index)
+    # installed modules are linked on copies: linking again (a file analysed afresh) starts from them as built
+    models = {path: _copied(model) if path in installed else model for path, model in models.items()}
+    for model in models.values():
+        for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
+            layer.moved = False
+            if layer.activation_defaults and layer.built_activation is None:
+                layer.built_activation = [layer.activation, layer.activation_param, layer.activation_evidence]
+            elif layer.activation_defaults:
+                layer.activation, layer.activation_param, layer.activation_evidence = layer.built_activation
+    as_built = {id(layer): copy.copy(layer) for path in installed for layer in models[path].layers}
+    disagreeing: list = []  # (module, layer, class): its uses pass different activations
     followed: dict = {}  # (path, class, layer) -> {user path: [outcomes]}
     for path, summary in summaries.items():
         for where, cls, name, activation, param, evidence in summary.followed:
@@ -64,12 +81,169 @@ def link(models: dict) -> LinkStats:
             for layer in module.layers:
                 if layer.init == "default" and layer.init_open:
                     _link_init(layer, ref, index, uses, stats)
-                if layer.activation_defaults:
-                    _link_activation(layer, index, uses, stats, path)
+                if layer.activation_defaults and _link_activation(layer, index, uses, stats, path) and path not in installed:
+                    disagreeing.append((module, layer, ref))
                 if layer.open_output:
                     _link_output(layer, _class_ref(index, path, layer.open_output), uses, stats,
                                  followed.get((path, layer.class_name, layer.name), {}))  # fmt: skip
+    for path in sorted(installed):
+        if path in models:
+            _project_installed(models, path, installed, index, uses, as_built)
+    for module, layer, ref in disagreeing:
+        _project_to_uses(models, layer, ref, index, uses)
     return stats
+
+
+def _copied(model: FileModel) -> FileModel:
+    return copy.copy(model) if not model.modules else FileModel(
+        model.path, [ModuleModel(m.name, m.line, [copy.copy(l) for l in m.layers], m.init_routines, m.contained_by)
+                     for m in model.modules],
+        [copy.copy(l) for l in model.free_layers], model.gain_calls, model.nn_alias, model.init_alias,
+        model.import_line, model.summary, model.consulted)  # fmt: skip
+
+
+def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict) -> None:
+    """A block whose uses pass different activations: its layer is judged at each use site
+    (`self.stem = ConvAct(act_layer=nn.SiLU)` -> `stem.conv` there), with its own line related,
+    and no longer where it is built. Not when a use's arguments are not known (a construction
+    inside its own module, which its analysis has merged)."""
+    found = uses.get(ref, [])
+    if not found or any(use.path == ref.path and not use.args and not use.span for use in found):
+        return
+    for use in found:
+        target = models.get(use.path)
+        if target is None:
+            return
+    projected_all = []
+    for use in found:
+        projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
+        projected.activation, projected.activation_param, projected.activation_evidence = layer.built_activation
+        _activation_for_use(projected, layer.activation_defaults, use, index)
+        projected.related = [[layer.path, layer.line]]
+        projected.fix = FixPlan(reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
+        _recommend(projected)
+        projected_all.append((use, projected))
+    if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2:
+        return  # every use agrees: judged where it is built
+    for use, projected in projected_all:
+        _place(models[use.path], projected)
+    layer.moved = True
+
+
+def _project_installed(models: dict, path: str, installed: frozenset, index: ModuleIndex, uses: dict,
+                       as_built: dict) -> None:  # fmt: skip
+    """Each layer of an installed module's class, as a layer of the checked code that builds that
+    class (`self.mlp = Mlp(...)` -> `mlp.fc1` at that line), judged for that use: the activation
+    the call passes (else the default), the init its own chain of containers runs. The layer's
+    own line is a related location; nothing is ever fixed inside an installed package."""
+    for module in models[path].modules:
+        ref = _class_ref(index, path, module.name)
+        if ref is None:
+            continue
+        for use, names, direct in _checked_uses(ref, installed, uses):
+            target = models.get(use.path)
+            if target is None:
+                continue
+            for layer in module.layers:
+                projected = _projected(layer, use, names)
+                built = as_built.get(id(layer))
+                if direct and built is not None and built.activation_defaults:  # judged again for this call
+                    projected.activation, projected.activation_param = built.activation, built.activation_param
+                    projected.activation_evidence = built.activation_evidence
+                    _activation_for_use(projected, built.activation_defaults, use, index)
+                if direct and built is not None and built.init == "default" and built.init_open:
+                    projected.init, projected.init_evidence, projected.init_call = "default", built.init_evidence, None
+                    projected.related = projected.related[:1]
+                    _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses))
+                if projected.init == "default":
+                    projected.init_evidence = f"no init runs on it in {layer.path} nor in what builds it here"
+                projected.init_open = False
+                _recommend(projected)
+                _place(target, projected)
+
+
+def _recommend(layer: Layer) -> None:
+    rec = catalogue.recommend(layer.activation, layer.activation_param)
+    weight = f"self.{layer.name}.weight" if layer.class_name and "()" not in (layer.name or "") else "layer.weight"
+    layer.recommended = catalogue.one_line(catalogue.init_code(rec, weight, "torch.nn.init")) if rec else None
+
+
+def _checked_uses(ref: ClassRef, installed: frozenset, uses: dict) -> list:
+    """(use in checked code, attribute path from there down to `ref`, whether that use builds
+    `ref` itself): up through the installed containers that build it."""
+    out: list = []
+    stack: list = [(ref, [], frozenset({ref}))]
+    while stack and len(out) <= MAX_CHAINS:
+        current, names, seen = stack.pop()
+        for use in uses.get(current, []):
+            name = use.attr or (use.callee.rsplit(".", 1)[-1] + "()" if use.callee else current.name)
+            if use.path not in installed:
+                out.append((use, [name, *names], current == ref))
+            elif use.container is not None and use.container not in seen:
+                stack.append((use.container, [name, *names], seen | {use.container}))
+    return out
+
+
+def _projected(layer: Layer, use: Use, names: list) -> Layer:
+    moved = copy.copy(layer)
+    column, end_line, end_column = use.span if len(use.span) == 3 else (1, use.line, 1)
+    moved.path, moved.line, moved.column, moved.end_line, moved.end_column = use.path, use.line, column, end_line, end_column
+    moved.class_name = use.container.name if use.container is not None else None
+    moved.name = ".".join([*names, layer.name or layer.layer_type])
+    moved.related = [[layer.path, layer.line], *[list(r) for r in layer.related]]
+    moved.fix = FixPlan(reason=f"built inside an installed package ({layer.path}:{layer.line})")
+    moved.weight, moved.container, moved.open_output, moved.activation_defaults = None, None, None, []
+    return moved
+
+
+def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex) -> None:
+    """What this construction passes replaces the constructor default that chose the activation."""
+    for class_name, param, default in defaults:
+        summary = index.summaries.get(layer.related[0][0]) if layer.related else None
+        fact = summary.classes.get(class_name) if summary is not None else None
+        passed = use.args.get(param)
+        if passed is None and fact is not None and param in fact.params:
+            passed = use.args.get(str(fact.params.index(param)))
+        if passed is None and "*" not in use.args:
+            continue  # the default applies to this use
+        if passed is not None and _same_class(passed, default):
+            continue
+        torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
+        if torch_name in catalogue.ACTIVATION_MODULES:
+            activation = catalogue.ACTIVATION_MODULES[torch_name][0]
+            layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
+            layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name} ({use.path}:{use.line})"
+        else:
+            shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
+            layer.activation, layer.activation_param = "unknown", None
+            layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
+        return
+
+
+def _use_chains(use: Use, index: ModuleIndex, uses: dict) -> Optional[list]:
+    """The init rules along each way up from one construction: its container's own rules, then
+    those of whatever builds the container (or the `.apply` module code runs on what it built)."""
+    if use.container is None:
+        return [[(rule, f"module code of {use.path}", use.path) for rule in use.applied]]
+    fact = index.summaries[use.container.path].classes.get(use.container.name)
+    own = [(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
+    above = _chains(use.container, index, uses)
+    return None if above is None else [own + rules for rules in above]
+
+
+def _place(model: FileModel, layer: Layer) -> None:
+    """Add a layer judged at a use to that file's model (once: linking again replaces it)."""
+    same = (layer.class_name, layer.name, layer.line, layer.column)
+    for layers in [model.free_layers, *(m.layers for m in model.modules)]:
+        layers[:] = [x for x in layers if not (x.fix is not None and x.fix.reason and (x.class_name, x.name, x.line, x.column) == same)]
+    if layer.class_name is None:
+        model.free_layers.append(layer)
+        return
+    for module in model.modules:
+        if module.name == layer.class_name:
+            module.layers.append(layer)
+            return
+    model.modules.append(ModuleModel(layer.class_name, layer.line, [layer]))
 
 
 def _class_ref(index: ModuleIndex, path: str, name: str) -> Optional[ClassRef]:
@@ -95,7 +269,8 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                 continue
             stats.resolved_builds += 1
             container = ClassRef(path, build.inside) if build.inside is not None else None
-            uses.setdefault(target, []).append(Use(container, path, build.line, build.args, build.applied))
+            uses.setdefault(target, []).append(Use(container, path, build.line, build.args, build.applied,
+                                                   build.attr, build.span, build.callee))  # fmt: skip
     return uses, stats
 
 
@@ -134,10 +309,12 @@ def _covering(rules: list, layer: Layer) -> Optional[tuple[InitRuleFact, str, st
     return None
 
 
-def _link_init(layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict, stats: LinkStats) -> None:
-    chains = _chains(ref, index, uses)
+def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: dict, stats: LinkStats,
+               chains: Optional[list] = None) -> None:  # fmt: skip
+    chains = _chains(ref, index, uses) if ref is not None else chains
     if chains is None:
-        layer.init, layer.init_evidence = "unknown", f"{ref.name} is built in more ways than the analysis follows"
+        name = ref.name if ref is not None else layer.class_name
+        layer.init, layer.init_evidence = "unknown", f"{name} is built in more ways than the analysis follows"
         stats.init_unknown += 1
         return
     covered = [v for v in (_covering(rules, layer) for rules in chains) if v is not None]
@@ -185,8 +362,9 @@ def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkS
         stats.activation_unknown += 1
 
 
-def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str) -> None:
-    """A constructor default decided the activation: do callers elsewhere pass another class?"""
+def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str) -> bool:
+    """A constructor default decided the activation: do callers elsewhere pass another class?
+    True when one does (the activation is then unknown where the layer is built)."""
     for class_name, param, default in layer.activation_defaults:
         ref = _class_ref(index, path, class_name)
         if ref is None:
@@ -209,7 +387,8 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
                 f"{layer.activation_evidence}, but {use.path}:{use.line} passes {param}={shown}")
             layer.related.append([use.path, use.line])
             stats.activation_unknown += 1
-            return
+            return True
+    return False
 
 
 def _same_class(passed: list, default: str) -> bool:

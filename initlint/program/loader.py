@@ -18,9 +18,10 @@ class ModuleLoader:
     calls from them. Remembers the last `capacity` modules it parsed, and the digest of every
     module one analysis consulted (`consulted`), so that a cached result can be checked."""
 
-    def __init__(self, paths: Iterable[str], capacity: int = 64, texts: Optional[dict] = None):
+    def __init__(self, paths: Iterable[str], capacity: int = 64, texts: Optional[dict] = None, environment=None):
         self.texts = texts or {}  # path -> source text given in memory (else read from disk)
-        self.index = ModuleIndex.of({path: None for path in [*paths, *self.texts]})
+        # environment: stubs and installed packages (program/environment.py), read after the program's modules
+        self.index = ModuleIndex.of({path: None for path in [*paths, *self.texts]}, environment)
         self.capacity = capacity
         self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
         self.consulted: dict = {}  # path -> sha256 of the bytes read, for the current analysis
@@ -43,7 +44,7 @@ class ModuleLoader:
 
     def module(self, path: str) -> Optional[FileAnalysis]:
         if path not in self.parsed:
-            self.parsed[path] = self._parse(path, self.texts.get(path))
+            self.parsed[path] = self._parse(path, self.texts.get(path), package_of(path, None, self))
             if len(self.parsed) > self.capacity:
                 del self.parsed[next(iter(self.parsed))]
         module, digest = self.parsed[path]
@@ -53,7 +54,7 @@ class ModuleLoader:
         return module
 
     @staticmethod
-    def _parse(path: str, text: Optional[str]) -> tuple:
+    def _parse(path: str, text: Optional[str], package: list) -> tuple:
         import hashlib
 
         from .. import sources
@@ -66,9 +67,21 @@ class ModuleLoader:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 c_tree = compile(code, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-            module = FileAnalysis(parse_by_statement(_without_final_continuation(code), c_tree), path, code)
+            module = FileAnalysis(parse_by_statement(_without_final_continuation(code), c_tree), path, code, package)
             module.c_tree = c_tree
             module.collect()
         except (sources.ReadError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
             return None, ""
         return module, hashlib.sha256(source.data).hexdigest()
+
+
+def package_of(path: str, module: Optional[str], loader: Optional[ModuleLoader]) -> list:
+    """The package a file's relative imports resolve against: given, known to the loader's
+    index (an installed module is named where it was found), else from `__init__.py` files."""
+    from .modules import module_name, package_parts
+
+    if module is not None:
+        return package_parts(module, path.endswith("__init__.py"))
+    if loader is not None and path in loader.index.names:
+        return package_parts(*loader.index.names[path])
+    return package_parts(*module_name(path))

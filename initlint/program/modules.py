@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import ModuleSummary
+from .environment import Environment
 
 MAX_REEXPORTS = 8  # a chain of re-exports longer than this is left unresolved
 
@@ -30,6 +31,12 @@ def module_name(path: str) -> tuple[str, bool]:
         if not package:
             break
     return ".".join(parts), is_package
+
+
+def package_parts(name: str, is_package: bool) -> list:
+    """The package of module `name`, as parts (`pkg.sub.mod` -> ['pkg', 'sub'])."""
+    parts = name.split(".") if name else []
+    return parts if is_package else parts[:-1]
 
 
 def absolute(importer: str, is_package: bool, name: str) -> str:
@@ -62,10 +69,11 @@ class ModuleIndex:
     names: dict = field(default_factory=dict)  # path -> (module name, is package)
     by_name: dict = field(default_factory=dict)  # module name -> [paths]
     by_suffix: dict = field(default_factory=dict)  # "sub.mod" for .../sub/mod.py: namespace packages, src roots
+    environment: Optional[Environment] = None  # stubs and installed packages, after the program's own modules
 
     @classmethod
-    def of(cls, summaries: dict) -> "ModuleIndex":
-        index = cls()
+    def of(cls, summaries: dict, environment: Optional[Environment] = None) -> "ModuleIndex":
+        index = cls(environment=environment)
         for path, summary in summaries.items():
             index.summaries[path] = summary
             name, is_package = module_name(path)
@@ -83,12 +91,21 @@ class ModuleIndex:
         """The file of module `name`; among several (two scripts' `models.py`), the one beside `near`."""
         paths = self.by_name.get(name) or self.by_suffix.get(name)
         if not paths:
-            return None
+            return self.installed_path(name)
         if len(paths) == 1:
             return paths[0]
         here = os.path.dirname(os.path.abspath(near))
         beside = [p for p in paths if os.path.dirname(os.path.abspath(p)) == here]
         return beside[0] if len(beside) == 1 else None
+
+    def installed_path(self, name: str) -> Optional[str]:
+        """Module `name` from the environment (a stub, else installed source), named as found."""
+        if self.environment is None:
+            return None
+        path = self.environment.find(name)
+        if path is not None and path not in self.names:
+            self.names[path] = (name, os.path.basename(path) == "__init__.py")
+        return path
 
     def resolve_class(self, importer_path: str, written: str) -> Optional[ClassRef]:
         """The program's class that `written` (as the importer's imports qualify it) names, or None."""
@@ -97,8 +114,10 @@ class ModuleIndex:
             summary = self.summaries.get(importer_path)
             return ClassRef(importer_path, name) if summary is not None and name in summary.classes else None
 
-        def members(path: str) -> tuple:
-            summary: ModuleSummary = self.summaries[path]
+        def members(path: str) -> Optional[tuple]:
+            summary: Optional[ModuleSummary] = self.summaries.get(path)
+            if summary is None:
+                return None
             return dict.fromkeys(summary.classes, "class"), summary.imports
 
         found = self.follow(importer_path, written, members)

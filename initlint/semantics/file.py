@@ -68,12 +68,12 @@ class ClassInfo:
 
 
 class FileAnalysis:
-    def __init__(self, module: cst.Module, path: str, source: Optional[str] = None):
+    def __init__(self, module: cst.Module, path: str, source: Optional[str] = None, package: Optional[list] = None):
         self.module = module
         self.source = source  # the text parsed (module.code would codegen it all again)
         self.c_tree: Optional[ast.Module] = None  # CPython's ast of the same source, when analyze made one
         self.path = path
-        self.imports = Imports(catalogue.package_of(path))
+        self.imports = Imports(package)  # the package as the program names it (its __init__.py files)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, cst.FunctionDef] = {}
         self.free_sites: list[Site] = []
@@ -105,6 +105,7 @@ class FileAnalysis:
         self.init_loops_over_unknown: list = []  # classes with init rules that build something unknown
         self.pending_lines: list = []  # (InitCall, node): calls whose line comes with the layers' positions
         self.loader: Optional["ModuleLoader"] = None  # other modules of the program, read on demand
+        self.stubs_only: Optional["ModuleLoader"] = None  # without a loader: initlint's library stubs
         self.followed: list = []  # [path, class, layer, activation, param, evidence]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
@@ -534,6 +535,40 @@ class FileAnalysis:
                 return current, current.methods[name]
             current = self.local_base(current)
         return None
+
+    def inherited(self, cls: ClassInfo, name: str, depth: int = 0) -> Optional[tuple["FileAnalysis", ClassInfo, cst.FunctionDef]]:
+        """Method `name` of a base class another module defines (a library's, read from its stub
+        or installed source): (that module, its class, the method); None if not found there."""
+        seen: set = set()
+        current: Optional[ClassInfo] = cls
+        while current is not None and current.name not in seen and depth < 4:
+            seen.add(current.name)
+            for base in current.bases:
+                if base.startswith("local:"):
+                    continue
+                found = self.library().lookup(self, base)
+                if found is None or found[0] != "class" or found[1] is None:
+                    continue
+                module, owner = found[1], found[1].classes[found[2]]
+                method = module.method(owner, name)
+                if method is not None:
+                    return module, method[0], method[1]
+                deeper = module.inherited(owner, name, depth + 1)
+                if deeper is not None:
+                    return deeper
+            current = self.local_base(current)
+        return None
+
+    def library(self) -> "ModuleLoader":
+        """The program's loader; without one (a file analysed alone), initlint's stubs only."""
+        if self.loader is not None:
+            return self.loader
+        if self.stubs_only is None:  # not `loader`: a file alone follows no other module's code
+            from ..program.environment import Environment
+            from ..program.loader import ModuleLoader
+
+            self.stubs_only = ModuleLoader((), environment=Environment())
+        return self.stubs_only
 
     def container_kind(self, cls: ClassInfo, depth: int = 0) -> Optional[str]:
         """"Sequential" / "ModuleList" / "ModuleDict" for a local subclass of one (class Seq(nn.Sequential))."""
@@ -1105,10 +1140,13 @@ class FileAnalysis:
                 params=params, contains=sorted(cls.contains), rules=rules,
                 standalone=bool(self.top_calls.get(cls.node.name.value)),
             )  # fmt: skip
+        attrs = _self_assigned_calls(self.classes.values()) if self.builds else {}
         for inside, callee, call in self.builds:
             span = spans.get(id(call))
             line = span[0][0] if span else 0
-            summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside))
+            where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
+            summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside,
+                                            attr=attrs.get(id(call)), span=where))  # fmt: skip
         for callee, fns in self.script_builds.items():
             applied = []
             for fn_node, found in fns:
@@ -1342,22 +1380,25 @@ def _passed_activation(given: object, name: str, cls: str) -> tuple:
     return "unknown", None, f"{name}= passed to {cls}: {getattr(given, 'why', 'a value not known here')}"
 
 
-def analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None) -> FileModel:
+def analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None, module: Optional[str] = None) -> FileModel:
     """Build the module model of one file. Raises SourceError when it does not parse.
-    With a loader, functions the file imports from other modules of the program are followed."""
-    return analyze_with_tree(source, path, loader)[0]
+    With a loader, functions the file imports from other modules of the program are followed.
+    `module`: the file's dotted module name (`pkg.sub.mod`, `pkg.sub` for its `__init__.py`),
+    which its relative imports resolve against; by default as the `__init__.py` files around
+    `path` on disk name it."""
+    return analyze_with_tree(source, path, loader, module=module)[0]
 
 
 def analyze_with_tree(source: str, path: str, loader: Optional["ModuleLoader"] = None,
-                      reuse: Optional[dict] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
+                      reuse: Optional[dict] = None, module: Optional[str] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
     """analyze(), and CPython's tree of the source it parsed first (None if CPython could
     not build one), for the fixer to reuse. `reuse`: see parse_by_statement."""
     with collector_paused():
-        return _analyze(source, path, loader, reuse)
+        return _analyze(source, path, loader, reuse, module)
 
 
 def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None,
-             reuse: Optional[dict] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
+             reuse: Optional[dict] = None, module_name: Optional[str] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
     # CPython's parser first: LibCST accepts code CPython rejects (more than 200 nested
     # brackets) and takes tens of seconds on such nesting; CPython's costs ~6% of an analysis.
     c_tree = None
@@ -1381,7 +1422,9 @@ def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None,
         raise SourceError("too deeply nested to parse") from None
     short_codes = _SHORT_CODES.set({})  # it holds nodes of this tree: gone with the analysis
     try:
-        fa = FileAnalysis(module, path, source)
+        from ..program.loader import package_of  # a cycle at import time
+
+        fa = FileAnalysis(module, path, source, package_of(path, module_name, loader))
         fa.c_tree = c_tree  # compute_spans reads statement lines from it instead of parsing again
         fa.loader = loader
         if loader is not None:
@@ -1394,6 +1437,32 @@ def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None,
     finally:
         _SHORT_CODES.reset(short_codes)
     return model, c_tree
+
+
+def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
+    """id(call) -> attribute, for each `self.attr = Call(...)` in the classes' methods: the
+    name a built module has in its container (`self.mlp = Mlp()` -> "mlp")."""
+    out: dict = {}
+    for cls in classes:
+        for stmt in cls.node.body.body:
+            if not isinstance(stmt, cst.FunctionDef) or not stmt.params.params:
+                continue
+            self_name = stmt.params.params[0].name.value
+            for node in _walk_assigns(stmt.body):
+                target = node.targets[0].target if isinstance(node, cst.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
+                if isinstance(node.value, cst.Call) and isinstance(target, cst.Attribute) and dotted(target.value) == self_name:
+                    out[id(node.value)] = target.attr.value
+    return out
+
+
+def _walk_assigns(body: cst.CSTNode) -> typing.Iterator:
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Assign, cst.AnnAssign)):
+            yield node
+        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            stack.extend(node.children)
 
 
 def _run_with_lines(self: FileAnalysis) -> FileModel:

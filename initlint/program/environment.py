@@ -1,0 +1,179 @@
+"""The user's environment: where imports that leave the checked program are read from.
+
+Like mypy's module finder, a name is looked up in a fixed order: the program's own modules
+(modules.py), then initlint's library stubs (`initlint/library/stubs`: Python in torch terms
+for what a library's own source cannot tell), then the installed packages on the `sys.path`
+of the user's interpreter (`python = ".venv/bin/python"` in `[tool.initlint]`, like
+pyright's venv; else the interpreter running initlint). Installed modules are read as
+source, never imported, and only when an analysis asks for a name they define.
+
+An interpreter is asked once for its `sys.path` (a subprocess); the answer is kept in the
+cache folder by the interpreter's path and mtime. Everything here is plain data: an
+`Environment` is passed to worker processes as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Optional
+
+STUBS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "library", "stubs")
+# What the analysis knows natively (torch) or never needs (the standard library): not read.
+NEVER_READ = frozenset({"torch", *getattr(sys, "stdlib_module_names", ())})
+SYS_PATH_PROBE = "import json, sys; print(json.dumps(sys.path))"
+INTERPRETERS_FILE = "interpreters.json"  # in the cache folder: interpreter -> its sys.path
+
+
+class InterpreterError(Exception):
+    """The configured interpreter cannot be asked for its sys.path (message names it)."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Folders searched for modules the program does not define, in order; stubs first."""
+
+    roots: tuple = ()  # installed-package folders (site-packages, editable installs)
+    stubs: str = STUBS
+
+    def find(self, name: str) -> Optional[str]:
+        """The file of module `name` (a stub first, else installed source), or None."""
+        parts = name.split(".")
+        if not parts or parts[0] in NEVER_READ or not all(p.isidentifier() for p in parts):
+            return None
+        for root in (self.stubs, *self.roots):
+            found = _module_file(root, parts)
+            if found is not None:
+                return found
+        return None
+
+    def is_installed(self, path: str) -> bool:
+        """Whether a file lies in a stub or installed-package folder (never reported, never fixed)."""
+        absolute = os.path.abspath(path)
+        return any(absolute.startswith(os.path.join(root, "")) for root in (self.stubs, *self.roots))
+
+    def is_stub(self, path: str) -> bool:
+        return os.path.abspath(path).startswith(os.path.join(self.stubs, ""))
+
+    def package_key(self, path: str) -> Optional[str]:
+        """`timm==1.0.31/timm/layers/mlp.py` for a file of an installed distribution (named by its
+        dist-info), `initlint-stubs==<version>/...` for a stub; None when no dist-info names it.
+        What its analysis is kept by in the cache: the same in any environment, never re-read."""
+        absolute = os.path.abspath(path)
+        for root in (self.stubs, *self.roots):
+            if absolute.startswith(os.path.join(root, "")):
+                relative = os.path.relpath(absolute, root)
+                if root == self.stubs:
+                    from .. import __version__
+
+                    version: Optional[str] = f"initlint-stubs=={__version__}"
+                else:
+                    top = relative.split(os.sep)[0]
+                    version = _distributions(root).get(top[:-3] if top.endswith(".py") else top)
+                return f"{version}/{relative.replace(os.sep, '/')}" if version else None
+        return None
+
+
+def _module_file(root: str, parts: list) -> Optional[str]:
+    base = os.path.join(root, *parts)
+    for candidate in (os.path.join(base, "__init__.py"), base + ".py"):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def _distributions(root: str) -> dict:
+    """Top-level name -> `dist==version`, from the `*.dist-info` folders of one site folder."""
+    out: dict = {}
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return out
+    for entry in names:
+        match = re.match(r"(.+?)-([^-]+)\.dist-info$", entry)
+        if match is None:
+            continue
+        dist, version = match.groups()
+        tops = [dist.replace("-", "_").lower(), dist.replace("-", "_")]
+        try:
+            with open(os.path.join(root, entry, "top_level.txt"), encoding="utf-8") as handle:
+                tops += [line.strip() for line in handle if line.strip()]
+        except OSError:
+            pass
+        for top in tops:
+            out.setdefault(top, f"{dist}=={version}")
+    return out
+
+
+def site_folders(sys_path: list) -> tuple:
+    """The folders of a `sys.path` that hold installed packages: absolute, existing, not the
+    standard library's (nor the current folder `''`, which is the program's own)."""
+    import sysconfig
+
+    stdlib = {os.path.realpath(p) for key in ("stdlib", "platstdlib") if (p := sysconfig.get_path(key))}
+    out = []
+    for entry in sys_path:
+        if not entry or not os.path.isabs(entry) or not os.path.isdir(entry):
+            continue
+        real = os.path.realpath(entry)
+        if real in stdlib or os.path.basename(real) == "lib-dynload" or real in out:
+            continue
+        out.append(real)
+    return tuple(out)
+
+
+def of_interpreter(python: Optional[str], cache_dir: Optional[str] = None) -> Environment:
+    """The environment of interpreter `python` (asked once per path and mtime, the answer kept
+    in `cache_dir`); None: the interpreter running initlint. Raises InterpreterError."""
+    if python is None:  # not its first entry: the folder of the script or `-m` run (the user's project)
+        return Environment(site_folders(sys.path[1:]))
+    try:
+        stamp = os.stat(python).st_mtime_ns
+    except OSError as error:
+        raise InterpreterError(f"`python = {python!r}`: {error.strerror or error}") from None
+    key = f"{os.path.abspath(python)}:{stamp}"
+    known = _read_known(cache_dir)
+    if isinstance(known.get(key), list):
+        return Environment(site_folders(known[key][1:]))
+    import subprocess
+
+    try:
+        done = subprocess.run([python, "-I", "-c", SYS_PATH_PROBE], capture_output=True, text=True, timeout=30)
+        answer = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError) as error:
+        raise InterpreterError(f"`python = {python!r}`: cannot run it: {error}") from None
+    if not isinstance(answer, list) or not all(isinstance(p, str) for p in answer):
+        detail = done.stderr.strip().splitlines()[-1:] if done.stderr else []
+        raise InterpreterError(f"`python = {python!r}` did not report its sys.path{': ' + detail[0] if detail else ''}")
+    if cache_dir:
+        known[key] = answer
+        _write_known(cache_dir, known)
+    return Environment(site_folders(answer[1:]))  # `-c`: its first entry is the current folder
+
+
+def _read_known(cache_dir: Optional[str]) -> dict:
+    if not cache_dir:
+        return {}
+    try:
+        with open(os.path.join(cache_dir, INTERPRETERS_FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError, RecursionError):
+        return {}
+
+
+def _write_known(cache_dir: str, known: dict) -> None:
+    temp = os.path.join(cache_dir, f".{INTERPRETERS_FILE}-{os.getpid()}.tmp")
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump(known, handle)
+        os.replace(temp, os.path.join(cache_dir, INTERPRETERS_FILE))
+    except OSError:  # a read-only checkout: asked again next time
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
