@@ -8,7 +8,8 @@ from typing import Optional
 import libcst as cst
 
 from .. import catalogue
-from ..semantics.values import ActV, ChainV, ConsumerV, LayerV, OPAQUE, RecordV, TransparentV, UnknownV
+from ..semantics.imports import torch_nn_name
+from ..semantics.values import ActV, ChainV, ClassRefV, ConsumerV, LayerV, OPAQUE, RecordV, TransparentV, UnknownV
 from ..syntax.nodes import argument, dotted, short_code
 
 
@@ -26,6 +27,35 @@ def einops_name(qualname: Optional[str]) -> Optional[str]:
 class KnownLibraries:
     """Idioms of torchvision, einops and transformers recognised by resolved name inside the
     interpreter. Composed into `Context`."""
+
+    def library_hook(self, found: Optional[tuple], q: str, call: cst.Call) -> Optional[object]:
+        """What a library's hook (library/hooks) says this call returns, keyed by the name the
+        called function has where it is defined; None: no hook, or it declined."""
+        from . import hooks
+
+        resolved = q
+        if found is not None and found[0] == "function" and found[1] is not None:
+            module = self.home.loader.index.names.get(found[1].path)
+            resolved = f"{module[0]}.{found[2]}" if module else q
+        hook = hooks.hook_for(resolved)
+        if hook is None:
+            return None
+        positional = [self.string(arg.value) for arg in call.args if arg.keyword is None and not arg.star]
+        keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
+        answer = hook(positional, keywords)
+        if answer is None:
+            return None
+        kind, what = answer
+        evidence = f"`{short_code(call, 50)}` ({resolved})"
+        if kind == "class":
+            return ClassRefV(what, evidence)
+        if kind == "instance":
+            nn_name = torch_nn_name(what)
+            if nn_name in catalogue.ACTIVATION_MODULES:
+                activation = catalogue.ACTIVATION_MODULES[nn_name][0]
+                return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
+            return self.construct_for_flow(ClassRefV(what, evidence))
+        return UnknownV(f"{evidence}: {what}")
 
     def conv_norm_activation(self, call: cst.Call) -> object:
         """torchvision.ops.Conv2dNormActivation: Sequential(conv, norm, activation) with defaults."""

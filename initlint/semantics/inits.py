@@ -1,4 +1,5 @@
-"""How a class initialises its layers: direct init calls, init loops, `apply(fn)`, `post_init()`."""
+"""How a class initialises its layers: direct init calls, init loops, `apply(fn)`, and what methods it
+inherits from other modules run (transformers' `post_init()`, read from initlint's stub)."""
 
 from __future__ import annotations
 
@@ -146,8 +147,9 @@ class InitScanner:
         cls = self.cls
         reached = self.reached_from_init()
         for name, (owner, fn) in reached.items():
+            label = name if self.fa.classes.get(owner.name) is owner else f"{name} (inherited from {owner.name})"
             for node in _walk_statements(fn.body):
-                self.scan_statement(node, fn, name, "explicit")
+                self.scan_statement(node, fn, label, "explicit")
         for name, fn in cls.methods.items():
             if name not in reached:
                 for node in _walk_statements(fn.body):
@@ -180,18 +182,26 @@ class InitScanner:
         if found is None:
             return {}
         reached = {"__init__": found}
-        stack = [found[1]]
+        stack = [(found[1], self.fa)]
         while stack:
-            fn = stack.pop()
+            fn, owner = stack.pop()
             self_name = fn.params.params[0].name.value if fn.params.params else "self"
-            for call in self.fa.calls_in.get(id(fn), ()):
+            for call in owner.calls_in.get(id(fn), ()):
                 func = call.func
                 if isinstance(func, cst.Attribute) and dotted(func.value) == self_name:
                     name = func.attr.value
+                    if name in reached:
+                        continue
                     target = self.fa.method(self.cls, name)
-                    if target is not None and name not in reached:
+                    if target is not None:
                         reached[name] = target
-                        stack.append(target[1])
+                        stack.append((target[1], self.fa))
+                        continue
+                    # inherited from a library's class (its stub: transformers' post_init)
+                    inherited = self.fa.inherited(self.cls, name)
+                    if inherited is not None:
+                        reached[name] = (inherited[1], inherited[2])
+                        stack.append((inherited[2], inherited[0]))
                 elif isinstance(func, cst.Name) and func.value in self.fa.functions and call.args \
                         and call.args[0].keyword is None and dotted(call.args[0].value) == self_name:  # fmt: skip
                     # initialize_weights(self): a function of this file that gets the model runs
@@ -199,7 +209,7 @@ class InitScanner:
                     function = self.fa.functions[func.value]
                     if func.value not in reached and _positional_params(function):
                         reached[func.value] = (self.cls, function)
-                        stack.append(function)
+                        stack.append((function, self.fa))
         return reached
 
     def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:
@@ -235,8 +245,6 @@ class InitScanner:
                         self.apply_rule(call.args[0].value, method, state, None)
                     elif receiver.startswith(self_name + "."):
                         self.apply_rule(call.args[0].value, method, state, receiver[len(self_name) + 1 :])
-                elif text in (f"{self_name}.post_init", f"{self_name}.init_weights") or text.endswith(".post_init"):
-                    self.post_init_rule(method, state)
 
     def apply_rule(self, fn_node: cst.BaseExpression, method: str, state: str, prefix: Optional[str]) -> None:
         cls = self.cls
@@ -253,22 +261,6 @@ class InitScanner:
         if _calls_super(target, target.name.value):
             self.add_rule(None, None, f"{where} calls super().{target.name.value}, not in this file", "unknown", prefix)
         cls.routines.append(target.name.value)
-
-    def post_init_rule(self, method: str, state: str) -> None:
-        """transformers: post_init() applies the model's _init_weights to every submodule."""
-        found = self.fa.method(self.cls, "_init_weights")
-        if found is None:
-            self.add_rule(None, None, "post_init() with an _init_weights not in this file", "unknown")
-            return
-        fn = found[1]
-        params = [p for p in fn.params.params if p.name.value != "self"]
-        var = params[0].name.value if params else "module"
-        for types, call in self.branches(fn.body, var):
-            self.add_rule(types, call, f"post_init() -> {found[0].name}._init_weights", state)
-        if _calls_super(fn, "_init_weights"):
-            # transformers' PreTrainedModel._init_weights initialises Linear/Conv itself, out of sight
-            self.add_rule(None, None, f"post_init() -> {found[0].name}._init_weights -> super()._init_weights, not in this file", "unknown")
-        self.cls.routines.append("_init_weights")
 
     def branches(self, body: cst.BaseSuite, var: str, names: Optional[set] = None) -> Iterator[tuple]:
         """(layer types, init call) for each isinstance branch that initialises `var.weight`.

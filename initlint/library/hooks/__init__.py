@@ -1,0 +1,25 @@
+"""Hooks: what a library call returns, where a string argument chooses it, keyed by the resolved
+qualified name of the function (where it is defined, re-exports followed), as mypy plugins and
+astroid's inference tips are. A package's hooks are imported only when a file calls into that
+package. A hook gets the call's arguments as literal strings (None where not known here) and
+returns ("class" | "instance", torch class), ("unknown", why), or None to decline (the analysis
+then reads the library's source, if it can).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable, Optional
+
+# top-level package -> the module of this package holding its hooks
+PACKAGES = {"timm": "timm"}
+
+
+def hook_for(qualname: Optional[str]) -> Optional[Callable]:
+    if not qualname:
+        return None
+    top = qualname.split(".", 1)[0]
+    if top not in PACKAGES:
+        return None
+    module = importlib.import_module(f"{__name__}.{PACKAGES[top]}")
+    return module.HOOKS.get(qualname)

@@ -1,0 +1,192 @@
+"""Library knowledge out of the interpreter (initlint/library): stubs read in place of a
+library's module, hooks keyed by the resolved name of what a file calls. Nothing here is
+recognised by how a name is spelled in the file."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from initlint import rules
+from initlint.semantics.file import analyze
+from initlint.program import analyze_program
+from initlint.program.environment import STUBS, Environment
+
+PRETRAINED = """\
+import torch.nn as nn
+from transformers import PreTrainedModel
+
+
+class MyPreTrainedModel(PreTrainedModel):
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+
+
+class MyModel(MyPreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.fc = nn.Linear(8, 8)
+        self.out = nn.Linear(8, 2)
+        self.post_init()
+
+    def forward(self, x):
+        return self.out(self.fc(x).relu())
+"""
+
+
+def layers(source: str, path: str = "model.py") -> dict:
+    return {layer.name: layer for layer in analyze(source, path).layers}
+
+
+def default_init_findings(source: str) -> list:
+    chosen = [rule() for rule in rules.ALL_RULES]
+    return [f for f in rules.run_rules(analyze(source, "model.py"), chosen) if "default init" in f.message]
+
+
+def test_the_stub_states_what_post_init_does() -> None:
+    """transformers' PreTrainedModel.post_init() runs `_init_weights` on every submodule (through
+    init_weights -> initialize_weights -> smart_apply); the stub says so, and the subclass's own
+    `_init_weights` re-initialises its Linears: no default-init finding."""
+    found = layers(PRETRAINED)
+    assert {name: layer.init for name, layer in found.items()} == {"fc": "explicit", "out": "explicit"}
+    assert "post_init (inherited from PreTrainedModel)" in found["fc"].init_evidence
+    assert not default_init_findings(PRETRAINED)
+    assert (Path(STUBS) / "transformers" / "modeling_utils.py").is_file()
+
+
+def test_post_init_is_not_recognised_by_its_name() -> None:
+    """A base class of another library (not stubbed, not installed) whose `post_init` nobody can
+    read: the layers keep torch's default init; a project's own `post_init` doing something else
+    is read as what it does."""
+    other = PRETRAINED.replace("from transformers import PreTrainedModel", "from mylib import PreTrainedModel")
+    assert {name: layer.init for name, layer in layers(other).items()} == {"fc": "default", "out": "default"}
+    own = PRETRAINED.replace("from transformers import PreTrainedModel\n", textwrap.dedent("""
+
+        class PreTrainedModel(nn.Module):
+            def post_init(self):
+                self.ready = True
+        """))
+    assert {name: layer.init for name, layer in layers(own).items()} == {"fc": "default", "out": "default"}
+
+
+def test_a_stub_is_served_before_installed_source(tmp_path: Path) -> None:
+    """An installed transformers whose modeling_utils the analysis cannot follow (here: a
+    post_init that does nothing it can read) is not read: the stub answers for that module."""
+    site = tmp_path / "site"
+    (site / "transformers").mkdir(parents=True)
+    (site / "transformers" / "__init__.py").write_text("from .modeling_utils import PreTrainedModel\n")
+    (site / "transformers" / "modeling_utils.py").write_text(
+        "from torch import nn\n\n\nclass PreTrainedModel(nn.Module):\n    def post_init(self):\n        pass\n")
+    environment = Environment((str(site),))
+    assert environment.find("transformers.modeling_utils") == str(Path(STUBS) / "transformers" / "modeling_utils.py")
+    models, _, _ = analyze_program({"model.py": PRETRAINED}, environment=environment)
+    assert {layer.name: layer.init for layer in models["model.py"].layers} == {"fc": "explicit", "out": "explicit"}
+
+
+ACT2FN_USER = """\
+import torch.nn as nn
+from ..activations import ACT2FN
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = ACT2FN["gelu"]
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+"""
+
+
+def _package(root: Path, files: dict) -> dict:
+    out = {}
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        out[str(path)] = text
+    return out
+
+
+def test_a_users_own_act2fn_is_not_transformers(tmp_path: Path) -> None:
+    """The user's `from ..activations import ACT2FN`, in their own package, is their registry
+    (here mapping "gelu" to ReLU), never transformers' ACT2FN."""
+    sources = _package(tmp_path, {
+        "myproject/__init__.py": "",
+        "myproject/activations.py": "import torch.nn as nn\n\nACT2FN = {\"gelu\": nn.ReLU()}\n",
+        "myproject/models/__init__.py": "",
+        "myproject/models/block.py": ACT2FN_USER,
+    })  # fmt: skip
+    models, errors, _ = analyze_program(sources)
+    assert not errors
+    (fc,) = models[str(tmp_path / "myproject/models/block.py")].layers
+    assert fc.activation != "gelu" and "transformers" not in fc.activation_evidence
+
+
+def test_transformers_act2fn_resolves_by_its_real_name(tmp_path: Path) -> None:
+    """The same file inside an installed transformers (its `__init__.py` files make it
+    transformers.models.block): `..activations` is transformers.activations, and ACT2FN["gelu"]
+    is GELU."""
+    site = tmp_path / "site"
+    sources = _package(site, {
+        "transformers/__init__.py": "",
+        "transformers/activations.py": "ACT2FN = ClassInstantier(ACT2CLS)\n",
+        "transformers/models/__init__.py": "",
+        "transformers/models/block.py": ACT2FN_USER,
+    })  # fmt: skip
+    block = str(site / "transformers/models/block.py")
+    assert layers(sources[block], block)["fc"].activation == "gelu"
+    user = ACT2FN_USER.replace("from ..activations import ACT2FN", "from transformers.activations import ACT2FN")
+    assert layers(user)["fc"].activation == "gelu"
+
+
+TIMM_MODEL = """\
+import torch.nn as nn
+from timm.layers import create_act_layer, get_act_layer
+
+
+class Net(nn.Module):
+    def __init__(self, act="hardswish"):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = get_act_layer(act)()
+        self.fc2 = nn.Linear(8, 8)
+        self.act2 = create_act_layer("silu")
+        self.fc3 = nn.Linear(8, 8)
+        self.act3 = create_act_layer("quick_gelu")
+
+    def forward(self, x):
+        return self.act3(self.fc3(self.act2(self.fc2(self.act(self.fc(x))))))
+"""
+
+
+def _timm(tmp_path: Path) -> Environment:
+    site = tmp_path / "site"
+    _package(site, {
+        "timm/__init__.py": "",
+        "timm/layers/__init__.py": "from .create_act import get_act_layer, create_act_layer\n",
+        "timm/layers/create_act.py": "def get_act_layer(name='relu'):\n    return _ACT_LAYER_DEFAULT[name]\n\n\n"
+                                     "def create_act_layer(name, inplace=None, **kwargs):\n    return get_act_layer(name)(**kwargs)\n",
+    })  # fmt: skip
+    return Environment((str(site),))
+
+
+def test_timm_activation_registry_by_resolved_name(tmp_path: Path) -> None:
+    """`timm.layers.get_act_layer` is a re-export: the hook is keyed by where the function is
+    defined (timm.layers.create_act.get_act_layer), found through the installed package."""
+    models, _, _ = analyze_program({"model.py": TIMM_MODEL}, environment=_timm(tmp_path))
+    got = {layer.name: layer.activation for layer in models["model.py"].layers}
+    assert got == {"fc": "hardswish", "fc2": "silu", "fc3": "unknown"}
+    assert "quick_gelu" in models["model.py"].layers[2].activation_evidence
+
+
+def test_without_resolving_the_name_no_hook_answers(tmp_path: Path) -> None:
+    """Without the installed package the re-exported name cannot be resolved, and a project's
+    own `get_act_layer` of the same spelling is not timm's."""
+    models, _, _ = analyze_program({"model.py": TIMM_MODEL})
+    assert {layer.activation for layer in models["model.py"].layers} == {"unknown"}
+    own = TIMM_MODEL.replace("from timm.layers import", "from mylayers import")
+    models, _, _ = analyze_program({"model.py": own}, environment=_timm(tmp_path))
+    assert {layer.activation for layer in models["model.py"].layers} == {"unknown"}
