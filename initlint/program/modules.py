@@ -70,6 +70,7 @@ class ModuleIndex:
     by_name: dict = field(default_factory=dict)  # module name -> [paths]
     by_suffix: dict = field(default_factory=dict)  # "sub.mod" for .../sub/mod.py: namespace packages, src roots
     environment: Optional[Environment] = None  # stubs and installed packages, after the program's own modules
+    not_installed: set = field(default_factory=set)  # module names the environment does not have
 
     @classmethod
     def of(cls, summaries: dict, environment: Optional[Environment] = None) -> "ModuleIndex":
@@ -100,10 +101,12 @@ class ModuleIndex:
 
     def installed_path(self, name: str) -> Optional[str]:
         """Module `name` from the environment (a stub, else installed source), named as found."""
-        if self.environment is None:
+        if self.environment is None or name in self.not_installed:
             return None
         path = self.environment.find(name)
-        if path is not None and path not in self.names:
+        if path is None:
+            self.not_installed.add(name)  # asked again for every name a file qualifies this way
+        elif path not in self.names:
             self.names[path] = (name, os.path.basename(path) == "__init__.py")
         return path
 
