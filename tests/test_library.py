@@ -190,3 +190,51 @@ def test_without_resolving_the_name_no_hook_answers(tmp_path: Path) -> None:
     own = TIMM_MODEL.replace("from timm.layers import", "from mylayers import")
     models, _, _ = analyze_program({"model.py": own}, environment=_timm(tmp_path))
     assert {layer.activation for layer in models["model.py"].layers} == {"unknown"}
+
+
+NAMED_APPLY = """\
+from functools import partial
+
+import torch.nn as nn
+from timm.models import named_apply
+
+
+def _init_weights(module, name=None, scale=1.0):
+    if isinstance(module, nn.Linear):
+        nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.out = nn.Linear(8, 2)
+        named_apply(partial(_init_weights, scale=0.5), self)
+
+    def forward(self, x):
+        return self.out(self.fc(x).relu())
+"""
+
+
+def test_the_timm_named_apply_stub(tmp_path: Path) -> None:
+    """timm's named_apply(fn, module) recurses over named_children, which the analysis does not
+    follow; its stub says what it amounts to, `module.apply(fn)`. timm's own package files
+    (`timm/models/__init__.py` re-exporting it) are still read from the installed source."""
+    site = tmp_path / "site"
+    _package(site, {
+        "timm/__init__.py": "",
+        "timm/models/__init__.py": "from ._manipulate import named_apply\n",
+        "timm/models/_manipulate.py": "def named_apply(fn, module, name='', depth_first=True, include_root=False):\n"
+                                      "    for child_name, child in module.named_children():\n"
+                                      "        named_apply(fn=fn, module=child, name=child_name, include_root=True)\n"
+                                      "    if include_root:\n        fn(module=module, name=name)\n    return module\n",
+    })  # fmt: skip
+    environment = Environment((str(site),))
+    assert environment.find("timm.models") == str(site / "timm" / "models" / "__init__.py")
+    assert environment.find("timm.models._manipulate").startswith(STUBS)
+    models, _, _ = analyze_program({"model.py": NAMED_APPLY}, environment=environment)
+    found = {layer.name: layer for layer in models["model.py"].layers}
+    assert {name: layer.init for name, layer in found.items()} == {"fc": "explicit", "out": "explicit"}
+    own = NAMED_APPLY.replace("from timm.models import named_apply\n", "from mylib import named_apply\n")
+    models, _, _ = analyze_program({"model.py": own}, environment=environment)
+    assert {layer.init for layer in models["model.py"].layers} == {"default"}

@@ -239,12 +239,45 @@ class InitScanner:
                 if not isinstance(call, cst.Call):
                     continue
                 text = dotted(call.func) or ""
-                if text.endswith(".apply") and call.args:
-                    receiver = text[: -len(".apply")]
-                    if receiver == self_name:
-                        self.apply_rule(call.args[0].value, method, state, None)
-                    elif receiver.startswith(self_name + "."):
-                        self.apply_rule(call.args[0].value, method, state, receiver[len(self_name) + 1 :])
+                applied = self.applies_through(call) if not text.endswith(".apply") else None
+                if applied is not None:  # named_apply(fn, self): a library function that runs module.apply(fn)
+                    fn_node, receiver = applied
+                elif text.endswith(".apply") and call.args:
+                    fn_node, receiver = call.args[0].value, text[: -len(".apply")]
+                else:
+                    continue
+                if receiver == self_name:
+                    self.apply_rule(fn_node, method, state, None)
+                elif receiver.startswith(self_name + "."):
+                    self.apply_rule(fn_node, method, state, receiver[len(self_name) + 1 :])
+
+    def applies_through(self, call: cst.Call) -> Optional[tuple]:
+        """(function passed, module it runs on as written) when `call` calls a function of another
+        module (a library's, read from its stub) whose body is `module.apply(fn)` on two of its
+        parameters: timm's `named_apply(fn, self)`. None otherwise."""
+        q = self.fa.imports.qualify(call.func)
+        found = self.fa.library().lookup(self.fa, q) if q else None
+        if found is None or found[0] != "function" or found[1] is None:
+            return None
+        fn = found[1].functions[found[2]]
+        params = [p.name.value for p in _positional_params(fn)]
+        body = [stmt for stmt in _block_list(fn.body) if isinstance(stmt, cst.SimpleStatementLine)]
+        for small in (small for stmt in body for small in stmt.body):
+            inner = small.value if isinstance(small, cst.Expr) else None
+            if not (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value == "apply"
+                    and len(inner.args) == 1 and dotted(inner.func.value) in params and dotted(inner.args[0].value) in params):  # fmt: skip
+                continue
+            passed = {}
+            for position, arg in enumerate(call.args):
+                if arg.star:
+                    return None
+                key = arg.keyword.value if arg.keyword is not None else (params[position] if position < len(params) else None)
+                passed[key] = arg.value
+            fn_arg, module_arg = passed.get(dotted(inner.args[0].value)), passed.get(dotted(inner.func.value))
+            if fn_arg is None or module_arg is None or dotted(module_arg) is None:
+                return None
+            return fn_arg, dotted(module_arg)
+        return None
 
     def apply_rule(self, fn_node: cst.BaseExpression, method: str, state: str, prefix: Optional[str]) -> None:
         cls = self.cls
