@@ -565,3 +565,43 @@ def test_an_activation_registry_of_another_module_is_read(tmp_path: Path) -> Non
     models, _, _ = analyze_program({str(root / n): t for n, t in files.items()})
     got = {layer.name: layer.activation for layer in models[str(root / "pkg/net.py")].layers}
     assert got == {"fc": "tanh", "fc2": "unknown"}
+
+
+def test_a_registry_helper_of_another_module_is_followed_with_the_key_it_is_given(tmp_path: Path) -> None:
+    """diffusers' `get_activation(act_fn)`: `act_fn = act_fn.lower()`, then `if act_fn in ACT2CLS:
+    return ACT2CLS[act_fn]()`: with the caller's "SWISH" the activation is SiLU; with a key the
+    registry lacks, the raise is the only way out, and nothing is claimed."""
+    acts = textwrap.dedent('''
+        import torch.nn as nn
+
+        ACT2CLS = {"swish": nn.SiLU, "silu": nn.SiLU, "relu": nn.ReLU}
+
+
+        def get_activation(act_fn):
+            act_fn = act_fn.lower()
+            if act_fn in ACT2CLS:
+                return ACT2CLS[act_fn]()
+            else:
+                raise ValueError(act_fn)
+        ''')
+    block = textwrap.dedent('''
+        import torch.nn as nn
+        from .activations import get_activation
+
+
+        class Block(nn.Module):
+            def __init__(self, c, non_linearity="SWISH"):
+                super().__init__()
+                self.norm = nn.GroupNorm(4, c)
+                self.conv = nn.Conv2d(c, c, 3, padding=1)
+                self.nonlinearity = get_activation(non_linearity)
+
+            def forward(self, x):
+                return self.nonlinearity(self.conv(self.nonlinearity(self.norm(x))))
+        ''')
+    for key, want in (("SWISH", "silu"), ("tanh", "unknown")):
+        files = {"pkg/__init__.py": "", "pkg/activations.py": acts, "pkg/block.py": block.replace("SWISH", key)}
+        root = write_tree(tmp_path / key, files)
+        models, _, _ = analyze_program({str(root / n): t for n, t in files.items()})
+        conv = next(layer for layer in models[str(root / "pkg/block.py")].layers if layer.name == "conv")
+        assert conv.activation == want, (key, conv.activation_evidence)

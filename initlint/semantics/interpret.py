@@ -305,6 +305,17 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     return is_none
                 if isinstance(comp.operator, cst.IsNot):
                     return not is_none
+            if isinstance(comp.operator, (cst.In, cst.NotIn)) and isinstance(comp.comparator, cst.Name):
+                # `if act_fn in ACT2CLS:` with the key and the registry known here
+                registry = self.fa.registries.get(comp.comparator.value) if comp.comparator.value not in self.env else None
+                if registry is None:
+                    foreign = self.foreign_registry(comp.comparator)
+                    registry = foreign[1] if foreign is not None else None
+                key = self.string(test.left) if registry is not None else None
+                if key is not None:
+                    keys = {literal_string(e.key) for e in registry.elements if isinstance(e, cst.DictElement)}
+                    return (key in keys) == isinstance(comp.operator, cst.In)
+                return None
             if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and isinstance(test.left, (cst.Attribute, cst.Name)):
                 # `config.hidden_act == "relu"` (or `act == "relu"`, act passed config.hidden_act): a
                 # config default against a literal

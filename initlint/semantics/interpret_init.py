@@ -33,6 +33,9 @@ def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
     return isinstance(node, cst.Dict)
 
 
+STRING_CASE_METHODS = frozenset({"lower", "upper", "casefold", "strip"})
+
+
 class ConstructorInterpreter:
     """What a constructor builds: module values, containers, constructions of classes (this file's
     and other modules'), init functions it runs. Composed into `Context`."""
@@ -74,6 +77,14 @@ class ConstructorInterpreter:
                 field_value = self.object_field(node)
                 if field_value is not None:
                     return field_value
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in STRING_CASE_METHODS and not node.args:
+                # act_fn = act_fn.lower(): the literal, changed as the method does
+                held = self.eval_module(node.func.value, bind_site=False)
+                held = held.default if isinstance(held, ParamV) else held
+                text = literal_string(held[1]) if isinstance(held, tuple) and held and held[0] == "<literal>" else None
+                if text is not None:
+                    changed = cst.SimpleString(repr(getattr(text, node.func.attr.value)()))
+                    return ("<literal>", changed, *held[2:])
             return self.eval_module_call(node)
         if isinstance(node, (cst.List, cst.Tuple)):
             items = []
