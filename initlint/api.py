@@ -1465,7 +1465,9 @@ def finding_to_json(finding: Finding) -> dict:
             "applicability": finding.fix.applicability,
             "message": finding.fix.message,
             "edits": [vars(edit).copy() for edit in finding.fix.edits],
+            "site": finding.fix.site,
         }
+    data["site"] = finding.site
     return data
 
 
@@ -1473,7 +1475,7 @@ def finding_from_json(data: dict) -> Finding:
     fix = None
     if data.get("fix"):
         raw = data["fix"]
-        fix = Fix(raw["applicability"], raw["message"], [Edit(**edit) for edit in raw["edits"]])
+        fix = Fix(raw["applicability"], raw["message"], [Edit(**edit) for edit in raw["edits"]], raw.get("site"))
     return Finding(
         code=data["code"],
         message=data["message"],
@@ -1489,6 +1491,7 @@ def finding_from_json(data: dict) -> Finding:
         severity=data.get("severity", "error"),
         fix=fix,
         cell=data.get("cell"),
+        site=data.get("site"),
     )
 
 

@@ -117,6 +117,9 @@ class Layer:
     impact: float = 1.0  # how many times the chain's default inits shrink the forward signal's std (1: not at all)
     weight: Optional[str] = None  # Python for its weight where an init would go ("self.body[0].weight")
     container: Optional[str] = None  # a container every element of which is this layer ("self.blocks")
+    # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
+    # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.
+    site: str = ""
 
     def row(self) -> dict:
         """The `inspect` JSON row."""
@@ -242,6 +245,7 @@ class Fix:
     applicability: str  # "safe" | "unsafe"
     message: str
     edits: list[Edit] = field(default_factory=list)
+    site: Optional[str] = None  # the layer site it fixes (Layer.site)
 
 
 @dataclass
@@ -260,6 +264,7 @@ class Finding:
     impact: Optional[float] = None  # IL1xx: how many times its chain's default inits shrink the signal's std
     severity: str = "error"  # "warning" where the signal does not compound (a norm follows, a residual branch)
     cell: Optional[int] = None  # in a notebook: the cell (1-based among all cells); lines are the cell's
+    site: Optional[str] = None  # the layer site it is about (Layer.site): what its fix is joined by
 
     @property
     def where(self) -> str:
@@ -278,7 +283,7 @@ class Finding:
             "end_column": self.end_column,
             "class": self.class_name,
             "layer": self.layer,
-            "fix": asdict(self.fix) if self.fix else None,
+            "fix": {k: v for k, v in asdict(self.fix).items() if k != "site"} if self.fix else None,  # output as before
             "no_fix": self.no_fix,
             "impact": self.impact,
             "severity": self.severity,
@@ -324,6 +329,8 @@ def file_model_from_json(data: dict) -> FileModel:
         raw = dict(raw)
         raw["init_call"] = call(raw.get("init_call"))
         raw["fix"] = FixPlan(**raw["fix"]) if raw.get("fix") is not None else None
+        if not raw.get("site"):
+            raise KeyError("site")  # written by a version without site ids: a cache miss
         return Layer(**raw)
 
     def rule(raw):

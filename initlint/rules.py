@@ -58,6 +58,7 @@ class Rule:
             end_column=layer.end_column,
             class_name=layer.class_name,
             layer=layer.name,
+            site=layer.site,
         )
 
     @classmethod

@@ -1069,6 +1069,7 @@ class FileAnalysis:
             seen_positions.add(key)
             real_name = self.classes[class_name].node.name.value if class_name else None  # Block@2 -> Block
             layer = self._layer(site, real_name, line, col, end_line, end_col, spans, lines, init_alias)
+            layer.site = f"{class_name or site.function or MODULE_CODE}/{site.name or ''}/{site.layer_type}"
             self._impact(layer, site, chains.get(id(site), [site]))
             if class_name is None:
                 fm.free_layers.append(layer)
@@ -1082,6 +1083,7 @@ class FileAnalysis:
                     )  # fmt: skip
                 modules[class_name].layers.append(layer)
         fm.modules = list(modules.values())
+        _name_sites(fm)
         for name, node in self.gain_calls:
             span = spans.get(id(node))
             if span:
@@ -1289,6 +1291,16 @@ class FileAnalysis:
                 return local
         nn = self._nn_alias()
         return f"{nn}.init" if nn else None
+
+
+def _name_sites(fm: FileModel) -> None:
+    """Make each layer's site id unique in the file: the k-th repeat of an id (a layer built in
+    both branches of an `if`) gets `#k`, counted in the order the analysis met them, not by line."""
+    seen: dict = {}
+    for layer in [*(layer for module in fm.modules for layer in module.layers), *fm.free_layers]:
+        count = seen[layer.site] = seen.get(layer.site, 0) + 1
+        if count > 1:
+            layer.site = f"{layer.site}#{count - 1}"
 
 
 def _class_lines(tree: Optional[ast.Module]) -> dict:
