@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 import typing
 import warnings
 from dataclasses import dataclass, field
@@ -33,14 +32,12 @@ from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
 from .inits import InitRule, InitScanner
 from .interpret import Context
-from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV, RecordV, Site,
-                     Summary, TupleV, _flatten, _surely_tensor, _type_matches, registered_modules)
+from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
+                     RecordV, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
+                     registered_modules)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from ..program.loader import ModuleLoader
-
-
-CONSTRUCTOR_DEFAULT = re.compile(r"\b\w+ default\b")  # evidence such as "act_layer default nn.GELU"
 
 
 # Builtins that take a class without building it elsewhere (super(Block, self), repr(Block)).
@@ -784,7 +781,7 @@ class FileAnalysis:
                 continue
             for site in self._exits_of(value):
                 for activation, act_param, evidence in exit_site.outcomes:
-                    site.record(activation, act_param, f"{evidence}, as {param}= of {cls_name}")
+                    site.record(activation, act_param, derived(f"{evidence}, as {param}= of {cls_name}", evidence))
 
     def _exits_of(self, value: object) -> list:
         if isinstance(value, LayerV):
@@ -1163,6 +1160,8 @@ class FileAnalysis:
         init_evidence = site.init_evidence
         if site.explicit_init is not None and not init_evidence:
             init_evidence = f"{site.explicit_init.text} (line {site.explicit_init.line})"
+        # the constructor defaults any use's activation rests on (typed evidence, never its wording)
+        assumed = list(dict.fromkeys(fact for _, _, e in site.outcomes for fact in getattr(e, "defaults", ())))
         layer = Layer(
             path=self.path,
             line=line,
@@ -1174,7 +1173,7 @@ class FileAnalysis:
             layer_type=site.layer_type,
             activation=activation,
             activation_param=param,
-            activation_evidence=evidence,
+            activation_evidence=str(evidence),  # plain data from here on
             init=init,
             init_evidence=init_evidence,
             init_call=site.explicit_init,
@@ -1191,7 +1190,7 @@ class FileAnalysis:
             layer.recommended = catalogue.one_line(catalogue.init_code(
                 rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
         layer.fix = self._fix_plan(site, spans, lines)
-        if layer.fix.reason is None and CONSTRUCTOR_DEFAULT.search(evidence):
+        if layer.fix.reason is None and assumed:
             # Callers in other files may pass another activation than the default.
             layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
         return layer
