@@ -89,3 +89,33 @@ class Block(nn.Module):
 '''
     assert fixes(source) == {("Block", "fc"): ("IL101", "unsafe")}
 
+
+def test_each_class_is_named_for_its_own_default():
+    """Two classes whose defaults read alike ("act_layer default nn.GELU"): each layer names its
+    own class's parameter for the program stage (text as the key gave both the last class)."""
+    source = '''import torch
+from torch import nn
+
+
+class Mlp(nn.Module):
+    def __init__(self, act_layer=nn.GELU):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 4)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc1(x))
+
+
+class GatedMlp(nn.Module):
+    def __init__(self, act_layer=nn.GELU):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 4)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc1(x))
+'''
+    defaults = {layer.class_name: layer.activation_defaults for layer in analyze(source, "m.py").layers}
+    assert defaults == {"Mlp": [["Mlp", "act_layer", "torch.nn.GELU"]],
+                        "GatedMlp": [["GatedMlp", "act_layer", "torch.nn.GELU"]]}

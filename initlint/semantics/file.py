@@ -105,7 +105,7 @@ class FileAnalysis:
         self.followed: list = []  # [path, class, layer, activation, param, evidence]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
-        self.default_params: dict = {}  # activation evidence -> [class, param, default's qualified name]
+        self.default_params = False  # a constructor default of a class of this module chose an activation
         self.script_builds: dict = {}  # qualified callee -> [function passed to .apply(...)] in module code
 
     # -- collection -----------------------------------------------------------------------
@@ -641,11 +641,11 @@ class FileAnalysis:
             return summary
         replaced = []
         for activation, param, evidence in summary.entry:
-            for key, (owner, name, default) in self.default_params.items():
-                given = inst.passed.get(name, inst.passed.get("*"))
-                if key in evidence and owner == inst.cls and given is not None and not (
-                        isinstance(given, ClassRefV) and given.qualname == default):  # fmt: skip
-                    activation, param, evidence = _passed_activation(given, name, inst.cls)
+            for fact in getattr(evidence, "defaults", ()):
+                given = inst.passed.get(fact.param, inst.passed.get("*"))
+                if fact.path == self.path and fact.owner == inst.cls and given is not None and not (
+                        isinstance(given, ClassRefV) and given.qualname == fact.default):  # fmt: skip
+                    activation, param, evidence = _passed_activation(given, fact.param, inst.cls)
                     break
             replaced.append((activation, param, evidence))
         if replaced == summary.entry:
@@ -1180,8 +1180,7 @@ class FileAnalysis:
             output_head=site.output_head,
             init_open=site.init_open,
             open_output=site.open_output,
-            activation_defaults=[fact for key, fact in self.default_params.items()
-                                 if any(key in evidence for _, _, evidence in site.outcomes)],  # fmt: skip
+            activation_defaults=[[fact.owner, fact.param, fact.default] for fact in assumed if fact.path == self.path],
         )
         rec = catalogue.recommend(activation, param)
         layer.weight = site.weight or self._weight_from_name(site)

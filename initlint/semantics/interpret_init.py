@@ -325,10 +325,9 @@ class ConstructorInterpreter:
                     # (for a class of this module) and the fix is unsafe
                     ours = callee.owner is not None and self.fa.classes.get(callee.owner) is not None
                     fact = ConstructorDefault(callee.owner, callee.name, default.qualname, self.fa.path if ours else None)
+                    self.fa.default_params = self.fa.default_params or ours
                     value = ActV(value.activation, value.param,
                                  Evidence.assuming(f"{callee.name} default {_short_ref(default)}", (fact,)))  # fmt: skip
-                    if ours:
-                        self.fa.default_params[value.evidence] = [callee.owner, callee.name, default.qualname]
                 return value
             return UnknownV(f"built by parameter {callee.name}")
         if isinstance(callee, ClassRefV):
