@@ -1566,7 +1566,9 @@ def finding_to_json(finding: Finding) -> dict:
             "applicability": finding.fix.applicability,
             "message": finding.fix.message,
             "edits": [vars(edit).copy() for edit in finding.fix.edits],
+            "site": finding.fix.site,
         }
+    data["site"] = finding.site
     return data
 
 
@@ -1574,7 +1576,7 @@ def finding_from_json(data: dict) -> Finding:
     fix = None
     if data.get("fix"):
         raw = data["fix"]
-        fix = Fix(raw["applicability"], raw["message"], [Edit(**edit) for edit in raw["edits"]])
+        fix = Fix(raw["applicability"], raw["message"], [Edit(**edit) for edit in raw["edits"]], raw.get("site"))
     return Finding(
         code=data["code"],
         message=data["message"],
@@ -1591,6 +1593,7 @@ def finding_from_json(data: dict) -> Finding:
         fix=fix,
         cell=data.get("cell"),
         related=[[r["path"], r["line"]] for r in data.get("related", [])],
+        site=data.get("site"),
     )
 
 

@@ -147,8 +147,10 @@ def attach_fixes(
     opts = FixOptions.coerce(options)
     lines = split_lines(source) if source is not None else None
     at: dict[tuple[int, int], list[Layer]] = {}  # a subclass's layer shares its base's position
+    by_site: dict[str, Layer] = {}  # a finding is joined to its layer by site id, never by position
     for layer in file_model.layers:
         at.setdefault((layer.line, layer.column), []).append(layer)
+        by_site[layer.site] = layer
     names = _Names(source, tree)
     indents = _simple_statement_indents(names.tree, lines) if names.tree is not None else {}
     unfixable: list[Unfixable] = []
@@ -158,8 +160,8 @@ def attach_fixes(
     for finding in findings:
         if finding.code not in FIXABLE_CODES:
             continue
-        here = at.get((finding.line, finding.column), [])
-        layer = next((l for l in here if (l.class_name, l.name) == (finding.class_name, finding.layer)), None)
+        layer = by_site.get(finding.site) if finding.site else None
+        here = at.get((layer.line, layer.column), []) if layer is not None else []
         plan = layer.fix if layer else None
         reason = _why_not_fixable(layer, plan) or _shared_with_another_use(layer, here)
         if reason is None and source is None and plan is not None and plan.loop_over:
@@ -207,7 +209,8 @@ def attach_fixes(
         assumption = getattr(plan, "unsafe_reason", None) or routine_note
         if assumption:
             message += f" (unsafe: {assumption})"
-        finding.fix = Fix(applicability="unsafe" if assumption else "safe", message=message, edits=edits)
+        finding.fix = Fix(applicability="unsafe" if assumption else "safe", message=message, edits=edits,
+                          site=layer.site)  # fmt: skip
         fixed.append((finding, plan.insert_after_line, plan.loop_over or plan.weight))
     if names.tree is not None and fixed:
         unfixable += _drop_partial_alternatives(fixed, file_model, names)

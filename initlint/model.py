@@ -121,6 +121,9 @@ class Layer:
     # linking again starts from there), and whether it is judged at its uses instead of here.
     built_activation: Optional[list] = None
     moved: bool = False
+    # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
+    # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.
+    site: str = ""
 
     def row(self) -> dict:
         """The `inspect` JSON row."""
@@ -248,6 +251,7 @@ class Fix:
     applicability: str  # "safe" | "unsafe"
     message: str
     edits: list[Edit] = field(default_factory=list)
+    site: Optional[str] = None  # the layer site it fixes (Layer.site)
 
 
 @dataclass
@@ -267,6 +271,7 @@ class Finding:
     severity: str = "error"  # "warning" where the signal does not compound (a norm follows, a residual branch)
     cell: Optional[int] = None  # in a notebook: the cell (1-based among all cells); lines are the cell's
     related: list = field(default_factory=list)  # [path, line]: where else its reading was decided (the layer's own line in an installed package)
+    site: Optional[str] = None  # the layer site it is about (Layer.site): what its fix is joined by
 
     @property
     def where(self) -> str:
@@ -285,7 +290,7 @@ class Finding:
             "end_column": self.end_column,
             "class": self.class_name,
             "layer": self.layer,
-            "fix": asdict(self.fix) if self.fix else None,
+            "fix": {k: v for k, v in asdict(self.fix).items() if k != "site"} if self.fix else None,  # output as before
             "no_fix": self.no_fix,
             "impact": self.impact,
             "severity": self.severity,
@@ -332,6 +337,8 @@ def file_model_from_json(data: dict) -> FileModel:
         raw = dict(raw)
         raw["init_call"] = call(raw.get("init_call"))
         raw["fix"] = FixPlan(**raw["fix"]) if raw.get("fix") is not None else None
+        if not raw.get("site"):
+            raise KeyError("site")  # written by a version without site ids: a cache miss
         return Layer(**raw)
 
     def rule(raw):

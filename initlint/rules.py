@@ -59,6 +59,7 @@ class Rule:
             class_name=layer.class_name,
             layer=layer.name,
             related=[list(r) for r in dict.fromkeys(map(tuple, layer.related))],
+            site=layer.site,
         )
 
     @classmethod

@@ -57,6 +57,7 @@ def make_layer(line, column, name, activation, plan, layer_type="Linear", param=
         init="default",
         init_evidence="no init",
         fix=plan,
+        site=f"{class_name}/{name}/{layer_type}",
     )
 
 
@@ -318,7 +319,7 @@ def test_a_plan_resting_on_an_assumption_is_an_unsafe_fix():
 def test_findings_no_rule_makes_for_heads_and_unknowns_are_not_fixed_either(activation, reason):
     """Such findings come from elsewhere (IL301 for heads, a future rule): still no guess."""
     model = model_of([make_layer(9, 20, "fc1", activation, FixPlan(9, "        ", "self.fc1.weight"))])
-    finding = Finding("IL101", "m", "m.py", 9, 20, 9, 25, "Net", "fc1")
+    finding = Finding("IL101", "m", "m.py", 9, 20, 9, 25, "Net", "fc1", site="Net/fc1/Linear")
     unfixable = attach_fixes([finding], model, None, NET)
     assert finding.fix is None and len(unfixable) == 1 and reason in unfixable[0].reason
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 import typing
 import warnings
 from dataclasses import dataclass, field
@@ -33,14 +32,12 @@ from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
 from .inits import InitRule, InitScanner
 from .interpret import Context
-from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV, RecordV, Site,
-                     Summary, TupleV, _flatten, _surely_tensor, _type_matches, registered_modules)
+from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
+                     RecordV, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
+                     registered_modules)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from ..program.loader import ModuleLoader
-
-
-CONSTRUCTOR_DEFAULT = re.compile(r"\b\w+ default\b")  # evidence such as "act_layer default nn.GELU"
 
 
 # Builtins that take a class without building it elsewhere (super(Block, self), repr(Block)).
@@ -109,7 +106,7 @@ class FileAnalysis:
         self.followed: list = []  # [path, class, layer, activation, param, evidence]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
-        self.default_params: dict = {}  # activation evidence -> [class, param, default's qualified name]
+        self.default_params = False  # a constructor default of a class of this module chose an activation
         self.script_builds: dict = {}  # qualified callee -> [function passed to .apply(...)] in module code
 
     # -- collection -----------------------------------------------------------------------
@@ -679,11 +676,11 @@ class FileAnalysis:
             return summary
         replaced = []
         for activation, param, evidence in summary.entry:
-            for key, (owner, name, default) in self.default_params.items():
-                given = inst.passed.get(name, inst.passed.get("*"))
-                if key in evidence and owner == inst.cls and given is not None and not (
-                        isinstance(given, ClassRefV) and given.qualname == default):  # fmt: skip
-                    activation, param, evidence = _passed_activation(given, name, inst.cls)
+            for fact in getattr(evidence, "defaults", ()):
+                given = inst.passed.get(fact.param, inst.passed.get("*"))
+                if fact.path == self.path and fact.owner == inst.cls and given is not None and not (
+                        isinstance(given, ClassRefV) and given.qualname == fact.default):  # fmt: skip
+                    activation, param, evidence = _passed_activation(given, fact.param, inst.cls)
                     break
             replaced.append((activation, param, evidence))
         if replaced == summary.entry:
@@ -819,7 +816,7 @@ class FileAnalysis:
                 continue
             for site in self._exits_of(value):
                 for activation, act_param, evidence in exit_site.outcomes:
-                    site.record(activation, act_param, f"{evidence}, as {param}= of {cls_name}")
+                    site.record(activation, act_param, derived(f"{evidence}, as {param}= of {cls_name}", evidence))
 
     def _exits_of(self, value: object) -> list:
         if isinstance(value, LayerV):
@@ -1104,6 +1101,7 @@ class FileAnalysis:
             seen_positions.add(key)
             real_name = self.classes[class_name].node.name.value if class_name else None  # Block@2 -> Block
             layer = self._layer(site, real_name, line, col, end_line, end_col, spans, lines, init_alias)
+            layer.site = f"{class_name or site.function or MODULE_CODE}/{site.name or ''}/{site.layer_type}"
             self._impact(layer, site, chains.get(id(site), [site]))
             if class_name is None:
                 fm.free_layers.append(layer)
@@ -1117,6 +1115,7 @@ class FileAnalysis:
                     )  # fmt: skip
                 modules[class_name].layers.append(layer)
         fm.modules = list(modules.values())
+        _name_sites(fm)
         for name, node in self.gain_calls:
             span = spans.get(id(node))
             if span:
@@ -1199,6 +1198,8 @@ class FileAnalysis:
         init_evidence = site.init_evidence
         if site.explicit_init is not None and not init_evidence:
             init_evidence = f"{site.explicit_init.text} (line {site.explicit_init.line})"
+        # the constructor defaults any use's activation rests on (typed evidence, never its wording)
+        assumed = list(dict.fromkeys(fact for _, _, e in site.outcomes for fact in getattr(e, "defaults", ())))
         layer = Layer(
             path=self.path,
             line=line,
@@ -1210,15 +1211,14 @@ class FileAnalysis:
             layer_type=site.layer_type,
             activation=activation,
             activation_param=param,
-            activation_evidence=evidence,
+            activation_evidence=str(evidence),  # plain data from here on
             init=init,
             init_evidence=init_evidence,
             init_call=site.explicit_init,
             output_head=site.output_head,
             init_open=site.init_open,
             open_output=site.open_output,
-            activation_defaults=[fact for key, fact in self.default_params.items()
-                                 if any(key in evidence for _, _, evidence in site.outcomes)],  # fmt: skip
+            activation_defaults=[[fact.owner, fact.param, fact.default] for fact in assumed if fact.path == self.path],
         )
         rec = catalogue.recommend(activation, param)
         layer.weight = site.weight or self._weight_from_name(site)
@@ -1227,7 +1227,7 @@ class FileAnalysis:
             layer.recommended = catalogue.one_line(catalogue.init_code(
                 rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
         layer.fix = self._fix_plan(site, spans, lines)
-        if layer.fix.reason is None and CONSTRUCTOR_DEFAULT.search(evidence):
+        if layer.fix.reason is None and assumed:
             # Callers in other files may pass another activation than the default.
             layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
         return layer
@@ -1327,6 +1327,16 @@ class FileAnalysis:
                 return local
         nn = self._nn_alias()
         return f"{nn}.init" if nn else None
+
+
+def _name_sites(fm: FileModel) -> None:
+    """Make each layer's site id unique in the file: the k-th repeat of an id (a layer built in
+    both branches of an `if`) gets `#k`, counted in the order the analysis met them, not by line."""
+    seen: dict = {}
+    for layer in [*(layer for module in fm.modules for layer in module.layers), *fm.free_layers]:
+        count = seen[layer.site] = seen.get(layer.site, 0) + 1
+        if count > 1:
+            layer.site = f"{layer.site}#{count - 1}"
 
 
 def _class_lines(tree: Optional[ast.Module]) -> dict:

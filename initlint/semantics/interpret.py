@@ -18,9 +18,9 @@ from .inits import InitScanner, _iterates_modules
 from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter
-from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InputSite, LayerV, MODULE_CODE, NONE_V, ONE_LINE_COMPOUND,
-                     OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site, _surely_tensor, alternative,
-                     list_element, merge_envs, registered_modules, sites_in)
+from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InputSite, LayerV, MODULE_CODE, NONE_V,
+                     ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site,
+                     _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -231,7 +231,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         """An activation a condition on config defaults picked: said in its evidence, and kept
         (`chosen_by`) so that no fix is written for it."""
         source = f" ({self.object_sources[-1]})" if self.object_sources else ""
-        return dataclasses.replace(value, evidence=f"{value.evidence}, {chooser} by default{source}", chosen_by=chooser)
+        evidence = derived(f"{value.evidence}, {chooser} by default{source}", value.evidence)
+        return dataclasses.replace(value, evidence=evidence, chosen_by=chooser)
 
     def run_taken(self, stmt: cst.If, taken: bool) -> None:
         if taken:

@@ -12,10 +12,10 @@ from ..library.known import ATTENTION_KERNEL, einops_name
 from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _positional_params, _walk_nodes,
                             argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
-from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV, InputSite, InstV, LayerV, ObjectV,
-                     MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, Site, Summary, TransparentV, TupleV,
-                     UnknownV, _short_ref, _surely_tensor, activated, alternative, feed_layer, head_part, list_element,
-                     note_norm, note_residual)
+from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
+                     FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
+                     ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, _short_ref, _surely_tensor,
+                     activated, alternative, derived, feed_layer, head_part, list_element, note_norm, note_residual)
 
 
 class ForwardInterpreter:
@@ -64,7 +64,9 @@ class ForwardInterpreter:
         if isinstance(value, ParamV):
             default = value.default
             if isinstance(default, ClassRefV):
-                return self.apply_module(self.construct_for_flow(default), flow, f"{value.name} default")
+                fact = ConstructorDefault(value.owner, value.name, default.qualname)
+                evidence = Evidence.assuming(f"{value.name} default", (fact,))
+                return self.apply_module(self.construct_for_flow(default), flow, evidence)
             self.consume(flow, "unknown", None, f"goes into module from parameter {value.name}")
             if self.cls is None:
                 return OPAQUE
@@ -72,11 +74,12 @@ class ForwardInterpreter:
             exit_site = self.fa.param_exits.setdefault(key, InputSite(f"{self.cls.name}({value.name}=...)"))
             return Flow(frozenset({exit_site}))
         if isinstance(value, LayerV):
-            self.consume(flow, "none", None, f"feeds another {value.site.layer_type} ({evidence})")
+            self.consume(flow, "none", None, derived(f"feeds another {value.site.layer_type} ({evidence})", evidence))
             feed_layer(flow, [value.site])
             return Flow(frozenset({value.site}))
         if isinstance(value, ActV):
-            self.consume(flow, value.activation, value.param, f"{value.evidence} ({evidence})")
+            evidence = derived(f"{value.evidence} ({evidence})", value.evidence, evidence)
+            self.consume(flow, value.activation, value.param, evidence)
             if value.chosen_by:
                 for site in flow.sites:
                     if type(site) is Site:
@@ -151,7 +154,7 @@ class ForwardInterpreter:
             if site.feeds_layer:
                 feed_layer(given, site.first_layers)
             for activation, param, evidence in list(site.outcomes):
-                self.consume(given, activation, param, f"{evidence}, first in {what}")
+                self.consume(given, activation, param, derived(f"{evidence}, first in {what}", evidence))
             if not site.outcomes and given.sites and site not in summary.exits:
                 # The module never touches its input in a way we saw, nor returns it: unknown, not none.
                 self.consume(given, "unknown", None, f"{what} does not use its input visibly")
@@ -574,7 +577,8 @@ class ForwardInterpreter:
             else:
                 self.consume(flow, "unknown", None, f"extra input of {what}")
         if isinstance(value, ActV):
-            return self.apply_module(dataclasses.replace(value, evidence=f"{what} = {value.evidence}"), first, "forward")
+            evidence = derived(f"{what} = {value.evidence}", value.evidence)
+            return self.apply_module(dataclasses.replace(value, evidence=evidence), first, "forward")
         return self.apply_module(value, first, f"{what} in forward", extras)
 
     def input_names(self, value: object) -> list:

@@ -13,9 +13,10 @@ from ..library.known import einops_name
 from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
-from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV,
-                     InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary, TransparentV, UnknownV, _may_be_module,
-                     _short_ref, _type_matches, alternative, exact_element, list_element, sites_in)
+from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
+                     Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary,
+                     TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
+                     exact_element, list_element, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -217,7 +218,8 @@ class ConstructorInterpreter:
         if type(func) is cst.Subscript and isinstance(value, ActV) and not value.chosen_by and self.key_evidence(func):
             # ACT_LAYERS[config.hidden_act](): the activation that config default picks
             chooser = f"`{short_code(self.key_expression(func))}`"
-            value = dataclasses.replace(value, evidence=f"{value.evidence}{self.key_evidence(func)}", chosen_by=chooser)
+            evidence = derived(f"{value.evidence}{self.key_evidence(func)}", value.evidence)
+            value = dataclasses.replace(value, evidence=evidence, chosen_by=chooser)
         return value
 
     def _eval_module_call(self, call: cst.Call) -> object:
@@ -330,10 +332,13 @@ class ConstructorInterpreter:
                 overridden = self.param_override(callee.name)
                 value = self.call_module_value(overridden or default, call)
                 if isinstance(value, ActV) and overridden is None:
-                    value = ActV(value.activation, value.param, f"{callee.name} default {_short_ref(default)}")
-                    if callee.owner is not None and self.fa.classes.get(callee.owner) is not None:
-                        # callers in other modules may pass another class: the program stage looks
-                        self.fa.default_params[value.evidence] = [callee.owner, callee.name, default.qualname]
+                    # callers in other modules may pass another class: the program stage looks
+                    # (for a class of this module) and the fix is unsafe
+                    ours = callee.owner is not None and self.fa.classes.get(callee.owner) is not None
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, self.fa.path if ours else None)
+                    self.fa.default_params = self.fa.default_params or ours
+                    value = ActV(value.activation, value.param,
+                                 Evidence.assuming(f"{callee.name} default {_short_ref(default)}", (fact,)))  # fmt: skip
                 return value
             return UnknownV(f"built by parameter {callee.name}")
         if isinstance(callee, ClassRefV):

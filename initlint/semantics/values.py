@@ -168,6 +168,38 @@ class LayerV:
     site: Site
 
 
+@dataclass(frozen=True)
+class ConstructorDefault:
+    """A constructor parameter whose default chose an activation (`act_layer=nn.GELU`): callers
+    elsewhere may pass another. `path`: the module that defines `owner`, when it is one of its
+    classes (the program stage then looks for such callers)."""
+
+    owner: Optional[str]
+    param: str
+    default: str  # the default's qualified name
+    path: Optional[str] = None
+
+
+class Evidence(str):
+    """Evidence text that says by type what it rests on, so that nothing reads its wording:
+    `defaults`, the constructor defaults that chose the activation. Text built from it keeps
+    them (`derived`)."""
+
+    defaults: tuple = ()
+
+    @classmethod
+    def assuming(cls, text: str, defaults: tuple) -> "Evidence":
+        made = cls(text)
+        made.defaults = defaults
+        return made
+
+
+def derived(text: str, *sources: str) -> str:
+    """Evidence `text` built from `sources`: it rests on what they rest on."""
+    defaults = tuple(fact for source in sources for fact in getattr(source, "defaults", ()))
+    return Evidence.assuming(text, defaults) if defaults else text
+
+
 @dataclass
 class ActV:
     activation: str
