@@ -605,3 +605,16 @@ def test_a_registry_helper_of_another_module_is_followed_with_the_key_it_is_give
         models, _, _ = analyze_program({str(root / n): t for n, t in files.items()})
         conv = next(layer for layer in models[str(root / "pkg/block.py")].layers if layer.name == "conv")
         assert conv.activation == want, (key, conv.activation_evidence)
+
+
+def test_the_link_does_not_depend_on_the_order_files_arrive_in() -> None:
+    """Workers finish in any order: a message naming one of several callers names the same one."""
+    case = ROOT / "rules" / "IL101" / "program_activation_from_caller"
+    files = sorted(case.glob("*.py"))  # net.py and net.fixed.py both pass act_layer=nn.Tanh
+
+    def rows(order: list) -> list:
+        models, _, _ = analyze_program({str(p): p.read_text(encoding="utf-8") for p in order})
+        return sorted((Path(path).name, layer.line, layer.activation_evidence)
+                      for path, model in models.items() for layer in model.layers)  # fmt: skip
+
+    assert rows(files) == rows(list(reversed(files)))

@@ -55,11 +55,12 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     """Update every layer of `models` (path -> FileModel) with what other modules decide.
     `installed`: paths of installed packages' modules (and stubs) among them, read for what
     they tell the program: their layers are reported where the checked code builds them."""
-    summaries = {path: model.summary for path, model in models.items() if model.summary is not None}
+    # by path: which user an evidence names must not depend on the order workers finished in
+    summaries = {path: model.summary for path, model in sorted(models.items()) if model.summary is not None}
     index = ModuleIndex.of(summaries)
     uses, stats = _uses(index)
     # installed modules are linked on copies: linking again (a file analysed afresh) starts from them as built
-    models = {path: _copied(model) if path in installed else model for path, model in models.items()}
+    models = {path: _copied(model) if path in installed else model for path, model in sorted(models.items())}
     for model in models.values():
         for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
             layer.moved = False
