@@ -611,3 +611,68 @@ def test_tracer_sees_activations_written_out() -> None:
         model(torch.randn(8, 4))
     got = {n: sorted({a for a, _ in tracer.seen_by(id(m))}) for n, m in model.named_children()}
     assert got == {"a": ["silu"], "b": ["mish"], "c": ["squared_relu"], "d": ["none"], "e": ["sigmoid"]}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in RULES.glob("IL1*/*.fixed.py")), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_layers_the_fix_leaves_keep_their_init(path: Path) -> None:
+    """Every layer on torch's default in the flagged file that got no safe fix (heads, layers a
+    helper's fix must not reach, unsafe fixes not applied) measures torch's default std in the
+    fixed file, 1/sqrt(3 fan_in): no inserted call reached a layer it was not written for (a
+    loop, a helper's line, a routine's branch). 5 sigmas, as above."""
+    from initlint import analysis, fixer
+    from initlint.rules import run_rules, select_rules
+
+    flagged = path.with_name(path.name.replace(".fixed.py", ".py"))
+    before = flagged.read_text(encoding="utf-8")
+    model = analysis.analyze(before, str(flagged))
+    rules = {rule.code: rule for rule in select_rules(None) + select_rules([path.parent.name])}
+    findings = run_rules(model, list(rules.values()))
+    fixer.attach_fixes(findings, model, None, before)
+    fixed = {(f.line, f.column) for f in fixer.fixable(findings)}
+    left_lines = {layer.line for layer in model.layers if layer.init == "default" and (layer.line, layer.column) not in fixed}
+
+    def keyed(text: str) -> dict[int, tuple[str, int]]:
+        """line -> (its text, how many lines before it have that text): the fix only inserts lines"""
+        seen: dict[str, int] = {}
+        keys = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            seen[line.strip()] = seen.get(line.strip(), 0) + 1
+            keys[number] = (line.strip(), seen[line.strip()])
+        return keys
+
+    left = {keyed(before)[line] for line in left_lines}
+    source = path.read_text(encoding="utf-8")
+    keys = keyed(source)
+    wanted = {line: exp for line, exp in parse_expectations(source).items() if "act" in exp.keys and keys[line] in left}
+    if not wanted:
+        pytest.skip("every layer of this file is initialised")
+    at_import = ConstructionSites(str(path))
+    module = load_example(path, at_import)
+    try:
+        variants = getattr(module, "EXAMPLE_VARIANTS", {})
+        runs = [(None, None, at_import)] + [(cls, kwargs, None) for cls in module_classes(module)
+                                            for kwargs in [{}, *variants.get(cls.__name__, [])]]  # fmt: skip
+        for cls, kwargs, built in runs:
+            if cls is not None:
+                torch.manual_seed(0)
+                with ConstructionSites(module.__file__) as built:
+                    cls(**kwargs)
+            for sub, lines in built.sites.values():
+                line = next((n for n in lines if n in wanted), None)
+                if line is None or wanted[line].class_name not in (None, cls.__name__ if cls else None):
+                    continue
+                if not type(sub).__module__.startswith("torch.nn"):
+                    continue  # a layer subclass of the file: its own reset_parameters may differ
+                weight = sub.weight.detach().double()
+                fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
+                expected = 1.0 / math.sqrt(3.0 * fan_in)
+                tolerance = 5 * math.sqrt((1.8 - 1.0) / (4.0 * weight.numel()))
+                got = weight.std().item()
+                assert abs(got / expected - 1.0) <= tolerance, (
+                    f"{path.name}:{line} in {cls.__name__ if cls else 'module code'}({kwargs}): std {got:.4f}, "
+                    f"torch's default {expected:.4f}: an inserted init reached a layer it was not written for"
+                )
+    finally:
+        sys.modules.pop(module.__name__, None)
