@@ -676,3 +676,38 @@ def test_layers_the_fix_leaves_keep_their_init(path: Path) -> None:
                 )
     finally:
         sys.modules.pop(module.__name__, None)
+
+
+def test_a_module_level_helpers_fix_is_unsafe_and_reaches_its_layers(tmp_path: Path) -> None:
+    """`make_layers` (module-level) gets its init after `conv = nn.Conv2d(...)` only with
+    --unsafe-fixes; then every conv it builds measures He's std, and a second fix changes nothing."""
+    from initlint import analysis, fixer
+    from initlint.rules import run_rules, select_rules
+
+    work = tmp_path / "helpers.py"
+    work.write_bytes((RULES / "IL101" / "flagged_layer_helpers.py").read_bytes())
+
+    def fix(unsafe: bool):
+        text = work.read_text(encoding="utf-8")
+        model = analysis.analyze(text, str(work))
+        findings = run_rules(model, select_rules(None))
+        fixer.attach_fixes(findings, model, None, text)
+        return fixer.fix_file(str(work), findings, work.read_bytes(), unsafe=unsafe), findings
+
+    _, findings = fix(False)
+    helper = next(f for f in findings if f.layer == "features.*")
+    assert helper.fix is not None and helper.fix.applicability == "unsafe" and "make_layers" in helper.fix.message
+    first, _ = fix(True)
+    assert '            nn.init.kaiming_uniform_(conv.weight, nonlinearity="relu")\n' in first.new_text
+    again, _ = fix(True)
+    assert not again.changed, again.diff()
+    module = load_example(work)
+    try:
+        torch.manual_seed(0)
+        convs = [m for m in module.Features().features if isinstance(m, torch.nn.Conv2d)]
+        assert len(convs) == 2
+        for conv in convs:
+            fan_in = conv.weight[0].numel()
+            assert abs(conv.weight.std().item() / math.sqrt(2.0 / fan_in) - 1.0) < 0.15
+    finally:
+        sys.modules.pop(module.__name__, None)
