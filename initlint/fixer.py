@@ -167,7 +167,7 @@ def attach_fixes(
         if reason is None and source is None and plan is not None and plan.loop_over:
             reason = "a loop fix needs the source, to give its variable a free name"
         module = None
-        anchor, indent, routine_note = 0, "", None
+        anchor, indent, routine_note, inside = 0, "", None, None
         if reason is None and names.unreachable(plan.insert_after_line):
             reason = "it is built in code that never runs (after a return, raise, break or continue)"
         if reason is None and meta_line is None:
@@ -180,7 +180,11 @@ def attach_fixes(
             )
         if reason is None:
             assert layer is not None and plan is not None
-            anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
+            inside = _into_routine(layer, plan, file_model, names, lines)
+            if inside is not None:
+                anchor, indent = inside.anchor, inside.indent
+            else:
+                anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
         if reason is None:
             reason = _handed_to_an_init(names, plan)
         if reason is None:
@@ -198,11 +202,11 @@ def attach_fixes(
                 import_edit = _insert_after(lines, import_anchor, ["import torch"], "")
             edits.append(import_edit)
             module = "torch.nn.init"
-        statements = _init_lines(layer, plan, module, opts, indent, names)
+        statements = _init_lines(layer, plan, module, opts, indent, names, inside)
         edits.append(_insert_after(lines, anchor, statements, indent))
         act = catalogue.display_name(layer.activation, layer.activation_param)
         target = f"`{plan.weight}`" if not plan.loop_over else f"each layer in `{plan.loop_over}`"
-        message = f"Initialise {target} for {act}"
+        message = f"Initialise {target} for {act}" + (f" in `{inside.routine}`" if inside else "")
         # A plan that rests on an assumption the file cannot prove (an activation taken from a
         # constructor parameter's default, which callers elsewhere may override; a routine
         # the analysis may have misread) is unsafe.
@@ -735,6 +739,107 @@ def _placement(
     return last.end_lineno or last.lineno, re.match(r"[ \t]*", text).group(0), None, note
 
 
+@dataclass
+class _Routine:
+    """An init that goes at the end of the class's own init routine, so it runs after whatever
+    the routine does, every time the routine runs (again under meta-device loading, or from a
+    user's `reset_parameters()`)."""
+
+    routine: str
+    anchor: int  # the routine body's last line
+    indent: str  # its body's indentation
+    weight: str  # the weight as the routine names it
+    when: Optional[str] = None  # `module is self.fc1`: only this layer, in a routine over every module
+
+
+def _into_routine(layer: Layer, plan: FixPlan, file_model: FileModel, names: _Names, lines: Optional[list[str]]) -> Optional[_Routine]:
+    """Where the layer's class keeps its init in one routine that `__init__` runs after building
+    the layer, the fix goes at the end of that routine, written as the routine is written:
+
+    - `self.apply(self._init_weights)`, a method over every module (`_init_weights(self, m)`):
+      `if m is self.fc1: <init>(m.weight)`, a branch that takes this layer and no other, so
+      every other layer (a head, a layer of the same type) keeps what the routine gives it;
+    - a method `__init__` calls with no arguments (`self.reset_parameters()`) that re-initialises
+      weights: `<init>(self.fc1.weight)` as its last line.
+
+    Only when the routine is proven to run after the layer is bound (both top-level statements of
+    `__init__`, the layer's binding first), ends without a `return`, is the only routine
+    of the class, and no class of the file that builds this one runs a routine of its own."""
+    module = next((m for m in file_model.modules if m.name == layer.class_name), None)
+    if module is None or names.tree is None or lines is None or plan.loop_over or any(module.contained_by.values()):
+        return None
+    init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
+    if init is None or not plan.weight.startswith(f"{_self_name(init)}.") or not plan.weight.endswith(".weight"):
+        return None
+    if _functions_given_self(init, 0):
+        return None
+    self_name = _self_name(init)
+    holder = plan.weight[: -len(".weight")]
+    body = init.body
+    at = next((i for i, stmt in enumerate(body) if _spans(stmt, plan.insert_after_line)), None)
+    if at is None or isinstance(body[at], _COMPOUND) or (body[at].end_lineno or body[at].lineno) != plan.insert_after_line:
+        return None
+    cls = next((n for n in ast.walk(names.tree) if isinstance(n, ast.ClassDef) and init in n.body), None)
+    methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)} if cls is not None else {}
+    runs: list[tuple[int, str, bool]] = []  # (statement index in __init__, method, over every module)
+    for index, stmt in enumerate(body):
+        for node in _walk_same_function(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            func = ast.unparse(node.func)
+            if func == f"{self_name}.apply" and len(node.args) == 1 and not node.keywords:
+                target = ast.unparse(node.args[0])
+                runs.append((index, target[len(self_name) + 1 :] if target.startswith(f"{self_name}.") else "", True))
+            elif func.startswith(f"{self_name}.") and func.count(".") == 1 and func[len(self_name) + 1 :] in methods \
+                    and _touches_weights(methods[func[len(self_name) + 1 :]]):  # fmt: skip
+                runs.append((index, func[len(self_name) + 1 :], bool(node.args or node.keywords)))
+    routines = set(module.init_routines) | {name for _, name, _ in runs}
+    if len(runs) != 1 or len(routines) != 1:
+        return None
+    if set(module.init_routines) == routines and _routines_leave_alone(names.tree, init, module.init_routines, layer.layer_type):
+        return None  # the routine leaves this layer alone: right after the layer, safe
+    index, name, over_modules = runs[0]
+    method = methods.get(name)
+    stmt = body[index]
+    if method is None or index <= at or isinstance(stmt, _COMPOUND) or _exit_line_anywhere(method):
+        return None
+    if any(_loads_weights(between) or _exit_line(between) for between in body[at + 1 : index]):
+        return None  # the routine runs after a load (an init there would overwrite it) or not at all
+    called = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and ast.unparse(n.func).endswith(f".{name}") and n not in _walk_same_function(stmt)]
+    if any(n.lineno <= plan.insert_after_line for n in called if _spans(init, n.lineno)):
+        return None  # run again before the layer exists
+    params = [a.arg for a in method.args.args]
+    if over_modules and len(params) != 2 or not over_modules and len(params) != 1:
+        return None
+    last = method.body[-1]
+    first = method.body[0]
+    text = lines[first.lineno - 1] if first.lineno <= len(lines) else ""
+    indent = re.match(r"[ \t]*", text).group(0)
+    own = params[0] + holder[len(self_name) :]  # self.fc1 as the routine's `self` spells it
+    if over_modules:
+        return _Routine(name, last.end_lineno or last.lineno, indent, f"{params[1]}.weight", f"{params[1]} is {own}")
+    return _Routine(name, last.end_lineno or last.lineno, indent, f"{own}.weight")
+
+
+def _touches_weights(method: ast.FunctionDef) -> bool:
+    """Whether a method may (re-)initialise parameters: it calls `reset_parameters`, `apply`, an
+    init function, or writes into a tensor's data."""
+    for node in _walk_same_function(method):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if "reset_parameters" in name or name == "apply" or "init" in name.lower() or name.endswith("_") and name[:1] != "_":
+                return True
+        elif isinstance(node, ast.Attribute) and node.attr == "data":
+            return True
+    return False
+
+
+def _exit_line_anywhere(fn: ast.FunctionDef) -> bool:
+    """A `return` in the routine's own body would skip a line appended at its end."""
+    return any(isinstance(n, ast.Return) for stmt in fn.body for n in _walk_same_function(stmt))
+
+
 # Calls that put stored values into parameters: an init that runs after them overwrites what
 # they loaded. A callee whose name contains "load" (torch.load, load_checkpoint,
 # load_pretrained...) counts, so a project's own loader is not missed.
@@ -952,11 +1057,15 @@ def _init_module(file_model: FileModel, names: _Names, line: int) -> tuple[Optio
     return None, None
 
 
-def _init_lines(layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, indent: str, names: _Names) -> list[str]:
+def _init_lines(
+    layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, indent: str, names: _Names, inside: Optional["_Routine"] = None
+) -> list[str]:
     """The inserted statements, without the anchor's indentation (nested bodies indented)."""
     rec = catalogue.recommend(layer.activation, layer.activation_param)
     assert rec is not None
     unit = _indent_unit(names.first_indent(), indent)
+    if inside is not None:
+        return catalogue.init_code(rec, inside.weight, init_module, opts.distribution, opts.mode, opts.bias, None, unit, inside.when)
     weight = f"{_free_name(names.everywhere())}.weight" if plan.loop_over else plan.weight
     return catalogue.init_code(rec, weight, init_module, opts.distribution, opts.mode, opts.bias, plan.loop_over, unit)
 
