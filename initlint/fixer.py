@@ -172,19 +172,19 @@ def attach_fixes(
             reason = "it is built in code that never runs (after a return, raise, break or continue)"
         if reason is None and meta_line is None:
             meta_line = _meta_device_line(names.tree)
-        if reason is None and meta_line:
-            reason = (
-                f"the file builds on the meta device or materialises with `to_empty()` (line {meta_line}): the weights "
-                "are initialised elsewhere (reset_parameters() after materialising), so an init in __init__ would be "
-                "overwritten; initialise in the routine that runs after `to_empty()`"
-            )
+        survive = None  # why init must live in a routine to survive (meta-device loading)
         if reason is None:
             assert layer is not None and plan is not None
-            inside = _into_routine(layer, plan, file_model, names, lines)
+            survive, inside = _survival_routine(layer, plan, file_model, names, lines, meta_line)
+            if inside is not None and meta_line and survive:
+                routine_note = survive  # in the routine, but when it runs is the materialising code's
+            inside = inside or (None if survive else _into_routine(layer, plan, file_model, names, lines))
             if inside is not None:
                 anchor, indent = inside.anchor, inside.indent
             else:
                 anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
+            if inside is None and survive and reason is None:
+                routine_note = survive
         if reason is None:
             reason = _handed_to_an_init(names, plan)
         if reason is None:
@@ -819,6 +819,117 @@ def _into_routine(layer: Layer, plan: FixPlan, file_model: FileModel, names: _Na
     if over_modules:
         return _Routine(name, last.end_lineno or last.lineno, indent, f"{params[1]}.weight", f"{params[1]} is {own}")
     return _Routine(name, last.end_lineno or last.lineno, indent, f"{own}.weight")
+
+
+def _survival_routine(
+    layer: Layer, plan: FixPlan, file_model: FileModel, names: _Names, lines: Optional[list[str]], meta_line: int
+) -> tuple[Optional[str], Optional[_Routine]]:
+    """(why the init must live in a routine, the routine it goes in) where an init in `__init__`
+    does not survive: a model deriving from transformers' PreTrainedModel (resolved base class;
+    loading builds it on the meta device and runs `_init_weights` for what the checkpoint
+    lacks) or a file that builds on the meta device / calls `to_empty()` (materialising runs
+    `reset_parameters()`). (None, None) elsewhere; (why, None) when no routine can hold it: the
+    caller then places it right after the layer as an unsafe fix that says why."""
+    if names.tree is None or lines is None or plan.loop_over or not plan.weight.startswith("self.") or not plan.weight.endswith(".weight"):
+        return None, None
+    summary = file_model.summary
+    classes = {fact.name: fact for fact in summary.classes.values()} if summary is not None else {}
+    module = next((m for m in file_model.modules if m.name == layer.class_name), None)
+    path = plan.weight[len("self.") : -len(".weight")]
+    holders = [layer.class_name, *(module.contained_by if module is not None else ())]
+    pretrained = [h for h in holders if _derives_from_pretrained(h, classes)]
+    if pretrained:
+        why = (
+            f"{pretrained[0]} derives from transformers' PreTrainedModel: loading builds it on the meta device and runs "
+            "`_init_weights` for what the checkpoint lacks, so an init in __init__ is discarded"
+        )
+        # transformers runs `_init_weights` on the modules that hold parameters themselves (the
+        # leaves) with `self` the model: only a layer the model class holds directly can be told
+        # apart there, by identity; a sibling model class sharing the routine may lack it
+        owner = _routine_owner(layer.class_name, "_init_weights", classes, names.tree) if layer.class_name in pretrained else None
+        routine = _method(names.tree, owner, "_init_weights") if owner else None
+        ran = module is not None and "_init_weights" in module.init_routines
+        if routine is None or not ran or len(routine.args.args) != 2 or _exit_line_anywhere(routine) or not path.isidentifier():
+            where = "a layer of a block inside it cannot be told apart in `_init_weights`" if routine is not None or owner else \
+                "define `_init_weights` (run by post_init)"
+            return f"{why}; {where}: initialise it there by hand", None
+        model, var = routine.args.args[0].arg, routine.args.args[1].arg
+        return why, _end_of(routine, lines, f"{var}.weight", f'{var} is getattr({model}, "{path}", None)')
+    if not meta_line:
+        return None, None
+    why = (
+        f"the file builds on the meta device or materialises with `to_empty()` (line {meta_line}): the weights are "
+        "initialised again after materialising (`reset_parameters()`), so an init in __init__ is discarded"
+    )
+    init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
+    at = next((s for s in init.body if _spans(s, plan.insert_after_line)), None) if init is not None else None
+    if at is None or isinstance(at, _COMPOUND) or (at.end_lineno or at.lineno) != plan.insert_after_line:
+        return why + "; initialise it in the class's `reset_parameters`", None
+    for name in ("reset_parameters", "_init_weights", "init_weights"):
+        routine = _method(names.tree, layer.class_name, name)
+        if routine is None or _exit_line_anywhere(routine) or len(routine.args.args) not in (1, 2):
+            continue
+        early = [n for n in _walk_same_function(init) if isinstance(n, ast.Call) and ast.unparse(n.func).endswith(f".{name}")
+                 and n.lineno <= plan.insert_after_line]  # fmt: skip
+        if early:
+            continue  # run before the layer exists
+        params = [a.arg for a in routine.args.args]
+        own = params[0] + plan.weight[len("self") : -len(".weight")]
+        # whether it runs after the layers' own reset depends on the materialising code (a loop
+        # over `modules()` resets each layer after its parent): the fix stays unsafe
+        order = (
+            f"the file builds on the meta device (line {meta_line}): the init goes in `{name}`, which "
+            "takes effect only if materialising runs it after each layer's own reset"
+        )
+        if len(params) == 1:
+            return order, _end_of(routine, lines, f"{own}.weight", None)
+        return order, _end_of(routine, lines, f"{params[1]}.weight", f"{params[1]} is {own}")
+    return why + "; define `reset_parameters` and initialise it there", None
+
+
+def _derives_from_pretrained(class_name: Optional[str], classes: dict, seen: Optional[set] = None) -> bool:
+    """Whether a class of the file derives from transformers' PreTrainedModel, by its bases' resolved
+    names (`transformers.PreTrainedModel`, through the file's own classes), never by spelling."""
+    seen = seen if seen is not None else set()
+    fact = classes.get(class_name)
+    if fact is None or class_name in seen:
+        return False
+    seen.add(class_name)
+    for base in fact.bases:
+        if catalogue.is_transformers(base, catalogue.TRANSFORMERS_PRETRAINED):
+            return True
+        if base.startswith("local:") and _derives_from_pretrained(base[len("local:") :], classes, seen):
+            return True
+    return False
+
+
+def _routine_owner(class_name: str, routine: str, classes: dict, tree: ast.Module, seen: Optional[set] = None) -> Optional[str]:
+    """The class of this file, `class_name` or one of its bases, whose `routine` it runs."""
+    seen = seen if seen is not None else set()
+    if class_name in seen or class_name not in classes:
+        return None
+    seen.add(class_name)
+    if _method(tree, class_name, routine) is not None:
+        return class_name
+    for base in classes[class_name].bases:
+        if base.startswith("local:"):
+            found = _routine_owner(base[len("local:") :], routine, classes, tree, seen)
+            if found:
+                return found
+    return None
+
+
+def _method(tree: ast.Module, class_name: Optional[str], name: str) -> Optional[ast.FunctionDef]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == name and s.args.args), None)
+    return None
+
+
+def _end_of(routine: ast.FunctionDef, lines: list[str], weight: str, when: Optional[str]) -> _Routine:
+    first, last = routine.body[0], routine.body[-1]
+    text = lines[first.lineno - 1] if first.lineno <= len(lines) else ""
+    return _Routine(routine.name, last.end_lineno or last.lineno, re.match(r"[ \t]*", text).group(0), weight, when)
 
 
 def _touches_weights(method: ast.FunctionDef) -> bool:

@@ -549,12 +549,35 @@ META = """\
 
 
 def test_no_dead_fix_under_meta_device_construction(tmp_path):
-    result, findings, unfixable, path = fix_text(tmp_path, META)
-    assert not result.changed and [f.code for f in findings] == ["IL101"]
-    (reason,) = [u.reason for u in unfixable]
-    assert "meta device" in reason and "line 16" in reason
-    # what the finding says is what runs: reset_parameters() leaves the default
+    """No routine to hold the init: the fix right after the layer is unsafe and says why; the
+    safe run leaves the file alone, and what runs is the default (reset_parameters())."""
+    result, findings, unfixable, path = fix_text(tmp_path, META, unsafe=False)
+    assert not result.changed and [f.code for f in findings] == ["IL101"] and not unfixable
+    (fix,) = [f.fix for f in findings]
+    assert fix.applicability == "unsafe" and "meta device" in fix.message and "line 16" in fix.message
+    assert "define `reset_parameters`" in fix.message
     assert_default("fc", import_fixed(path).build().fc.weight)
+
+
+def test_under_meta_device_construction_the_fix_goes_in_reset_parameters(tmp_path):
+    """A class with its own reset_parameters: the init goes at its end (unsafe: whether it takes
+    effect depends on the materialising code running it after each layer's own reset, as this
+    one does: children first)."""
+    source = textwrap.dedent(META).replace(
+        "    def forward(self, x):\n",
+        "    def reset_parameters(self):\n        nn.init.zeros_(self.out.bias)\n\n    def forward(self, x):\n",
+    ).replace(
+        "    for m in model.modules():\n        if hasattr(m, \"reset_parameters\"):\n            m.reset_parameters()\n",
+        "    for m in reversed(list(model.modules())):  # each layer before the model that holds it\n"
+        "        if hasattr(m, \"reset_parameters\"):\n            m.reset_parameters()\n",
+    )
+    result, findings, _, path = fix_text(tmp_path, source)
+    (fix,) = [f.fix for f in findings]
+    assert fix.applicability == "unsafe" and "in `reset_parameters`" in fix.message
+    assert '        nn.init.zeros_(self.out.bias)\n        nn.init.kaiming_uniform_(self.fc.weight, nonlinearity="relu")\n' in path.read_text()
+    check_weight("fc", import_fixed(path).build().fc.weight, "relu", None, FixOptions())
+    again, _ = refix(path)
+    assert not again.changed
 
 
 @pytest.mark.parametrize("call", ["layer_init(self.fc)", "xavier_init(self.fc, gain=1.0)", "normal_init(self.fc, std=0.01)"])
