@@ -621,12 +621,13 @@ def test_layers_the_fix_leaves_keep_their_init(path: Path) -> None:
     helper's fix must not reach, unsafe fixes not applied) measures torch's default std in the
     fixed file, 1/sqrt(3 fan_in): no inserted call reached a layer it was not written for (a
     loop, a helper's line, a routine's branch). 5 sigmas, as above."""
-    from initlint import analysis, fixer
+    from initlint import fixer
+    from initlint.semantics.file import analyze
     from initlint.rules import run_rules, select_rules
 
     flagged = path.with_name(path.name.replace(".fixed.py", ".py"))
     before = flagged.read_text(encoding="utf-8")
-    model = analysis.analyze(before, str(flagged))
+    model = analyze(before, str(flagged))
     rules = {rule.code: rule for rule in select_rules(None) + select_rules([path.parent.name])}
     findings = run_rules(model, list(rules.values()))
     fixer.attach_fixes(findings, model, None, before)
@@ -681,7 +682,8 @@ def test_layers_the_fix_leaves_keep_their_init(path: Path) -> None:
 def test_a_module_level_helpers_fix_is_unsafe_and_reaches_its_layers(tmp_path: Path) -> None:
     """`make_layers` (module-level) gets its init after `conv = nn.Conv2d(...)` only with
     --unsafe-fixes; then every conv it builds measures He's std, and a second fix changes nothing."""
-    from initlint import analysis, fixer
+    from initlint import fixer
+    from initlint.semantics.file import analyze
     from initlint.rules import run_rules, select_rules
 
     work = tmp_path / "helpers.py"
@@ -689,7 +691,7 @@ def test_a_module_level_helpers_fix_is_unsafe_and_reaches_its_layers(tmp_path: P
 
     def fix(unsafe: bool):
         text = work.read_text(encoding="utf-8")
-        model = analysis.analyze(text, str(work))
+        model = analyze(text, str(work))
         findings = run_rules(model, select_rules(None))
         fixer.attach_fixes(findings, model, None, text)
         return fixer.fix_file(str(work), findings, work.read_bytes(), unsafe=unsafe), findings
