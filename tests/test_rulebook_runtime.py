@@ -306,8 +306,20 @@ class ConstructionSites:
 # --------------------------------------------------------------------------- the test
 
 
+def missing_requirements(path: Path) -> list[str]:
+    """The packages an example names in `EXAMPLE_REQUIRES` (besides torch) that are not installed."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "EXAMPLE_REQUIRES" for t in node.targets):
+            return [name for name in ast.literal_eval(node.value) if importlib.util.find_spec(name) is None]
+    return []
+
+
 def load_example(path: Path, built: Optional["ConstructionSites"] = None):
-    """Import an example file; `built` records the layers its module-level code builds."""
+    """Import an example file; `built` records the layers its module-level code builds. An example
+    that needs a package not installed here (EXAMPLE_REQUIRES, e.g. transformers) is skipped."""
+    missing = missing_requirements(path)
+    if missing:
+        pytest.skip(f"{path.name} needs {', '.join(missing)}, not installed here")
     name = f"_rulebook_{path.parent.name}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, str(path))
     module = importlib.util.module_from_spec(spec)
@@ -711,5 +723,67 @@ def test_a_module_level_helpers_fix_is_unsafe_and_reaches_its_layers(tmp_path: P
         for conv in convs:
             fan_in = conv.weight[0].numel()
             assert abs(conv.weight.std().item() / math.sqrt(2.0 / fan_in) - 1.0) < 0.15
+    finally:
+        sys.modules.pop(module.__name__, None)
+
+
+def test_a_pretrained_models_fix_survives_loading(tmp_path: Path) -> None:
+    """The fix in `_init_weights` is what transformers runs when loading: a checkpoint's weights
+    stay as saved (the init there is guarded), and a weight the checkpoint lacks gets the init
+    the activation calls for, where an init in __init__ would have been discarded (meta device)."""
+    pytest.importorskip("transformers")
+    safetensors = pytest.importorskip("safetensors.torch")
+    module = load_example(RULES / "IL101" / "flagged_pretrained_model.fixed.py")
+    try:
+        torch.manual_seed(0)
+        model = module.TinyForClassification()
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.fill_(0.125)
+        model.save_pretrained(tmp_path)
+        loaded = module.TinyForClassification.from_pretrained(tmp_path)
+        assert all(bool((p == 0.125).all()) for p in loaded.parameters()), "loading re-initialised saved weights"
+        weights = safetensors.load_file(str(tmp_path / "model.safetensors"))
+        del weights["hidden.weight"]
+        safetensors.save_file(weights, str(tmp_path / "model.safetensors"), metadata={"format": "pt"})
+        missing = module.TinyForClassification.from_pretrained(tmp_path)
+        fan_in = missing.hidden.weight.shape[1]
+        assert abs(missing.hidden.weight.std().item() / math.sqrt(2.0 / fan_in) - 1.0) < 0.1
+        assert bool((missing.out.weight == 0.125).all()) and bool((missing.block.up.weight == 0.125).all())
+    finally:
+        sys.modules.pop(module.__name__, None)
+
+
+def test_meta_device_fixes_are_unsafe_and_only_the_routine_one_survives(tmp_path: Path) -> None:
+    """rules/IL101/flagged_meta_device.py with --unsafe-fixes: the init at the end of
+    `reset_parameters` survives materialising (children reset first, then the model's routine);
+    the one right after the layer (no routine to hold it) is discarded, which is why both are
+    unsafe and the second says so. A second fix changes nothing."""
+    from initlint import fixer
+    from initlint.rules import run_rules, select_rules
+    from initlint.semantics.file import analyze
+
+    work = tmp_path / "meta.py"
+    work.write_bytes((RULES / "IL101" / "flagged_meta_device.py").read_bytes())
+
+    def fix():
+        text = work.read_text(encoding="utf-8")
+        findings = run_rules(model := analyze(text, str(work)), select_rules(None))
+        fixer.attach_fixes(findings, model, None, text)
+        return fixer.fix_file(str(work), findings, work.read_bytes(), unsafe=True), findings
+
+    first, findings = fix()
+    fixes = {f.class_name: f.fix for f in findings}
+    assert {f.applicability for f in fixes.values()} == {"unsafe"}
+    assert "in `reset_parameters`" in fixes["WithReset"].message and "define `reset_parameters`" in fixes["WithoutRoutine"].message
+    again, _ = fix()
+    assert not again.changed, again.diff()
+    module = load_example(work)
+    try:
+        torch.manual_seed(0)
+        fc = module.materialise(module.WithReset).fc.weight
+        assert abs(fc.std().item() / math.sqrt(2.0 / fc.shape[1]) - 1.0) < 0.1
+        fc = module.materialise(module.WithoutRoutine).fc.weight
+        assert abs(fc.std().item() / math.sqrt(1.0 / (3 * fc.shape[1])) - 1.0) < 0.1, "the init in __init__ was not discarded?"
     finally:
         sys.modules.pop(module.__name__, None)
