@@ -716,3 +716,51 @@ def test_no_dead_fix_under_a_parents_routine(tmp_path):
     module = import_fixed(path)
     check_weight("block.fc", module.Net().block.fc.weight, "relu", None, FixOptions())
     check_weight("fc", module.Block().fc.weight, "relu", None, FixOptions())
+
+
+PRETRAINED = """\
+    import torch
+    import torch.nn as nn
+    from BASE_IMPORT
+
+
+    class TinyPreTrained(BASE):
+        def _init_weights(self, module):
+            if isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+
+
+    class Tiny(TinyPreTrained):
+        def __init__(self, config=None):
+            super().__init__(config)
+            self.hidden = nn.Linear(64, 64)
+            self.out = nn.Linear(64, 2)
+            self.post_init()
+
+        def forward(self, x):
+            return self.out(torch.relu(self.hidden(x)))
+"""
+
+
+@pytest.mark.parametrize(
+    "base_import, base, in_routine",
+    [
+        ("transformers import PreTrainedModel", "PreTrainedModel", True),
+        ("transformers import PreTrainedModel as Base", "Base", True),
+        ("transformers.modeling_utils import PreTrainedModel", "PreTrainedModel", True),
+        ("mylib import PreTrainedModel", "PreTrainedModel", False),  # the name alone is not transformers'
+    ],
+)
+def test_a_pretrained_model_is_known_by_its_resolved_base(tmp_path, base_import, base, in_routine):
+    """transformers' PreTrainedModel (however it is imported) keeps its init in `_init_weights`,
+    where a loaded model gets it: the fix goes there as a branch for the one layer. A class of
+    another library with the same name is not: what its `post_init()` runs is not known, so the
+    call goes after it, an unsafe fix, and never into `_init_weights`."""
+    source = PRETRAINED.replace("BASE_IMPORT", base_import).replace("(BASE)", f"({base})")
+    result, findings, _, path = fix_text(tmp_path, source, unsafe=False)
+    (fix,) = [f.fix for f in findings if f.fix]
+    text = path.read_text()
+    branch = '        if module is getattr(self, "hidden", None):\n            nn.init.kaiming_uniform_(module.weight, nonlinearity="relu")\n'
+    assert (branch in text) == in_routine and fix.applicability == ("safe" if in_routine else "unsafe")
+    again, _ = refix(path, unsafe=False)
+    assert not again.changed
