@@ -10,24 +10,44 @@ Choices, and why:
   plan says: after `self.x = ...`; after a `nn.Sequential(...)` literal, indexing the child
   (`self.body[0].weight`, `self.net.fc1.weight` for OrderedDict names); after a local
   binding (`conv2d = nn.Conv2d(...)`); a ModuleList comprehension gets a loop (`loop_over`)
-  or, where the analysis cannot say every element is the layer, no fix.
+  or, where the analysis cannot say every element is the layer, no fix; a layer appended in a
+  loop or a branch (`layers.append(nn.Linear(...))`), right after the append, as `layers[-1]`;
+  a layer a helper builds and activates, in the helper right after it binds the layer (one
+  line for every call: every call's layer must share the activation; a module-level helper's
+  fix is unsafe, other modules may call it).
 - A class whose init routines provably leave the layer alone (each only `isinstance(m, X)`
   branches, no `else`, every X a torch.nn class the layer is not): right after the layer, safe.
-- A class that owns another init routine (`_init_weights` via `self.apply`, `reset_parameters`,
-  a loop over `self.modules()`): the call goes after the LAST statement of `__init__`, so it
-  runs after whatever the routine does (an unsafe fix, see below), not right after construction (a routine that
-  re-runs `reset_parameters()` on every module would undo that; tests/fix_models/
-  init_routines.py proves it with torch). It is not added as a branch inside the routine:
-  the routine's branches dispatch on type (`isinstance(m, nn.Conv2d)`), and a new branch
-  would also re-initialise every other layer of that type, heads and covered layers
-  included. A layer of such a class bound to a local name, or built in a helper method,
-  cannot move there (the name may be rebound) and is reported unfixable. A function that
-  `__init__` hands the model to after the layer (`init_weights(self)`, from any file) counts
-  as such a routine: an init before it could be overwritten (a dead fix).
+- A class whose one init routine `__init__` runs after the layer may touch it: the call goes at
+  the END of that routine, written the way the routine is written but for this layer alone:
+  `if m is self.fc1: <init>(m.weight)` in an `_init_weights(self, m)` applied with `self.apply`
+  (a branch on the type, `elif isinstance(m, nn.Linear)`, would also re-initialise the head and
+  every other Linear), a line in `reset_parameters()` (or any method `__init__` calls that
+  re-initialises weights: an init right after the layer would be undone there, a dead fix).
+  There it runs after whatever the routine does, every time the routine runs. Safe, when the
+  routine is proven to run after the layer is bound, ends without a `return`, runs after no
+  weight load, and is the class's only routine (`_into_routine`); the analysis reads the
+  `m is self.fc1` branch back, so a second --fix changes nothing.
+- Otherwise, a class that owns another init routine (a loop over `self.modules()`, several
+  routines, one that may return early): the call goes after the LAST statement of `__init__`,
+  so it runs after whatever the routine does (an unsafe fix, see below), not right after
+  construction (a routine that re-runs `reset_parameters()` on every module would undo that;
+  tests/fix_models/init_routines.py proves it with torch). A layer of such a class bound to a
+  local name, or built in a helper method, cannot move there (the name may be rebound) and is
+  reported unfixable. A function that `__init__` hands the model to after the layer
+  (`init_weights(self)`, from any file) counts as such a routine: an init before it could be
+  overwritten (a dead fix).
+- Where init must live in a routine to survive (`_survival_routine`): a class deriving from
+  transformers' PreTrainedModel (by the resolved base, through the file's classes) is built on
+  the meta device when loaded, and `_init_weights` runs on the leaves (with `self` the model)
+  for what the checkpoint lacks: a layer the model class holds gets `if module is
+  getattr(self, "fc", None):` at the end of `_init_weights` (a sibling model class sharing the
+  routine may lack the attribute), safe; transformers guards the init there so a loaded weight
+  is never overwritten. A file that builds on the meta device or calls `to_empty()`: at the end
+  of the class's `reset_parameters` (or `_init_weights`), unsafe, since only the materialising
+  code decides whether it runs after each layer's own reset. With no such routine: right after
+  the layer, unsafe, the reason saying where to put it.
 - A class of the file that builds this one and then runs an init routine (or hands itself
   to a function) not proven to leave the layer alone: no fix, it could be overwritten there.
-- A file that builds on the meta device or calls `to_empty()` gets no fix in `__init__`:
-  the weights are re-initialised after materialising, so the call would be dead.
 - A layer whose attribute (or local name) the same function also binds elsewhere
   (`self.fc = ...` then `if wide: self.fc = ...`, a rebuild after an early `return`): every
   live alternative gets its own fix, or none does and the finding stays. Code after a
