@@ -812,7 +812,8 @@ def _into_routine(layer: Layer, plan: FixPlan, file_model: FileModel, names: _Na
                 runs.append((index, target[len(self_name) + 1 :] if target.startswith(f"{self_name}.") else "", True))
             elif func.startswith(f"{self_name}.") and func.count(".") == 1 and func[len(self_name) + 1 :] in methods \
                     and _touches_weights(methods[func[len(self_name) + 1 :]]):  # fmt: skip
-                runs.append((index, func[len(self_name) + 1 :], bool(node.args or node.keywords)))
+                # with arguments it is no init routine this fix can end (`self._make_layer(64)`)
+                runs.append((index, func[len(self_name) + 1 :] if not (node.args or node.keywords) else "", False))
     routines = set(module.init_routines) | {name for _, name, _ in runs}
     if len(runs) != 1 or len(routines) != 1:
         return None
@@ -850,19 +851,23 @@ def _survival_routine(
     lacks) or a file that builds on the meta device / calls `to_empty()` (materialising runs
     `reset_parameters()`). (None, None) elsewhere; (why, None) when no routine can hold it: the
     caller then places it right after the layer as an unsafe fix that says why."""
-    if names.tree is None or lines is None or plan.loop_over or not plan.weight.startswith("self.") or not plan.weight.endswith(".weight"):
-        return None, None
     summary = file_model.summary
     classes = {fact.name: fact for fact in summary.classes.values()} if summary is not None else {}
     module = next((m for m in file_model.modules if m.name == layer.class_name), None)
-    path = plan.weight[len("self.") : -len(".weight")]
     holders = [layer.class_name, *(module.contained_by if module is not None else ())]
-    pretrained = [h for h in holders if _derives_from_pretrained(h, classes)]
+    pretrained = [h for h in holders if h is not None and _derives_from_pretrained(h, classes)]
+    if not pretrained and not meta_line:
+        return None, None
+    nameable = names.tree is not None and lines is not None and not plan.loop_over \
+        and plan.weight.startswith("self.") and plan.weight.endswith(".weight")  # fmt: skip
+    path = plan.weight[len("self.") : -len(".weight")] if nameable else ""
     if pretrained:
         why = (
             f"{pretrained[0]} derives from transformers' PreTrainedModel: loading builds it on the meta device and runs "
             "`_init_weights` for what the checkpoint lacks, so an init in __init__ is discarded"
         )
+        if not nameable:
+            return f"{why}; no line in `_init_weights` can name this layer", None
         # transformers runs `_init_weights` on the modules that hold parameters themselves (the
         # leaves) with `self` the model: only a layer the model class holds directly can be told
         # apart there, by identity; a sibling model class sharing the routine may lack it
@@ -875,12 +880,12 @@ def _survival_routine(
             return f"{why}; {where}: initialise it there by hand", None
         model, var = routine.args.args[0].arg, routine.args.args[1].arg
         return why, _end_of(routine, lines, f"{var}.weight", f'{var} is getattr({model}, "{path}", None)')
-    if not meta_line:
-        return None, None
     why = (
         f"the file builds on the meta device or materialises with `to_empty()` (line {meta_line}): the weights are "
         "initialised again after materialising (`reset_parameters()`), so an init in __init__ is discarded"
     )
+    if not nameable:
+        return f"{why}; initialise it in a routine that runs after materialising", None
     init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
     at = next((s for s in init.body if _spans(s, plan.insert_after_line)), None) if init is not None else None
     if at is None or isinstance(at, _COMPOUND) or (at.end_lineno or at.lineno) != plan.insert_after_line:

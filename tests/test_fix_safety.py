@@ -764,3 +764,18 @@ def test_a_pretrained_model_is_known_by_its_resolved_base(tmp_path, base_import,
     assert (branch in text) == in_routine and fix.applicability == ("safe" if in_routine else "unsafe")
     again, _ = refix(path, unsafe=False)
     assert not again.changed
+
+
+def test_under_meta_device_construction_a_fix_no_routine_can_name_is_unsafe(tmp_path):
+    """A layer appended in a loop (`layers[-1]`) of a file that builds on the meta device: no
+    routine can name it, and an init beside it is discarded when the model is materialised, so
+    the fix is unsafe and says why (it was a safe, dead fix)."""
+    source = textwrap.dedent(META).replace(
+        "        self.fc = nn.Linear(256, 256)\n",
+        "        layers = []\n        for _ in range(2):\n            layers.append(nn.Linear(256, 256))\n"
+        "            layers.append(nn.ReLU())\n        self.body = nn.Sequential(*layers)\n        self.fc = nn.Linear(256, 256)\n",
+    ).replace("torch.relu(self.fc(x))", "torch.relu(self.fc(self.body(x)))")
+    result, findings, _, _ = fix_text(tmp_path, source, unsafe=False)
+    body = next(f for f in findings if f.layer == "body.*")
+    assert not result.changed and body.fix is not None and body.fix.applicability == "unsafe"
+    assert "meta device" in body.fix.message and "`layers[-1].weight`" in body.fix.message
