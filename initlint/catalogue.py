@@ -177,6 +177,7 @@ def init_code(
     bias: str = "keep",
     loop_over: Optional[str] = None,
     unit: str = "    ",
+    when: Optional[str] = None,
 ) -> list[str]:
     """The statements that give a layer (or, with `loop_over`, every layer of a container, bound
     to the name `weight` is read from) its init, as `--fix` inserts them and as messages show
@@ -186,6 +187,8 @@ def init_code(
         # whether the layer has a bias is not known statically: the guard asks at run time
         module = weight[: -len(".weight")]
         body += [f"if {module}.bias is not None:", f"{unit}{init_module}.zeros_({module}.bias)"]
+    if when is not None:  # a branch of an init routine: `if module is self.fc1:`
+        return [f"if {when}:"] + [unit + line for line in body]
     if loop_over is None:
         return body
     variable = weight.split(".", 1)[0]

@@ -10,24 +10,44 @@ Choices, and why:
   plan says: after `self.x = ...`; after a `nn.Sequential(...)` literal, indexing the child
   (`self.body[0].weight`, `self.net.fc1.weight` for OrderedDict names); after a local
   binding (`conv2d = nn.Conv2d(...)`); a ModuleList comprehension gets a loop (`loop_over`)
-  or, where the analysis cannot say every element is the layer, no fix.
+  or, where the analysis cannot say every element is the layer, no fix; a layer appended in a
+  loop or a branch (`layers.append(nn.Linear(...))`), right after the append, as `layers[-1]`;
+  a layer a helper builds and activates, in the helper right after it binds the layer (one
+  line for every call: every call's layer must share the activation; a module-level helper's
+  fix is unsafe, other modules may call it).
 - A class whose init routines provably leave the layer alone (each only `isinstance(m, X)`
   branches, no `else`, every X a torch.nn class the layer is not): right after the layer, safe.
-- A class that owns another init routine (`_init_weights` via `self.apply`, `reset_parameters`,
-  a loop over `self.modules()`): the call goes after the LAST statement of `__init__`, so it
-  runs after whatever the routine does (an unsafe fix, see below), not right after construction (a routine that
-  re-runs `reset_parameters()` on every module would undo that; tests/fix_models/
-  init_routines.py proves it with torch). It is not added as a branch inside the routine:
-  the routine's branches dispatch on type (`isinstance(m, nn.Conv2d)`), and a new branch
-  would also re-initialise every other layer of that type, heads and covered layers
-  included. A layer of such a class bound to a local name, or built in a helper method,
-  cannot move there (the name may be rebound) and is reported unfixable. A function that
-  `__init__` hands the model to after the layer (`init_weights(self)`, from any file) counts
-  as such a routine: an init before it could be overwritten (a dead fix).
+- A class whose one init routine `__init__` runs after the layer may touch it: the call goes at
+  the END of that routine, written the way the routine is written but for this layer alone:
+  `if m is self.fc1: <init>(m.weight)` in an `_init_weights(self, m)` applied with `self.apply`
+  (a branch on the type, `elif isinstance(m, nn.Linear)`, would also re-initialise the head and
+  every other Linear), a line in `reset_parameters()` (or any method `__init__` calls that
+  re-initialises weights: an init right after the layer would be undone there, a dead fix).
+  There it runs after whatever the routine does, every time the routine runs. Safe, when the
+  routine is proven to run after the layer is bound, ends without a `return`, runs after no
+  weight load, and is the class's only routine (`_into_routine`); the analysis reads the
+  `m is self.fc1` branch back, so a second --fix changes nothing.
+- Otherwise, a class that owns another init routine (a loop over `self.modules()`, several
+  routines, one that may return early): the call goes after the LAST statement of `__init__`,
+  so it runs after whatever the routine does (an unsafe fix, see below), not right after
+  construction (a routine that re-runs `reset_parameters()` on every module would undo that;
+  tests/fix_models/init_routines.py proves it with torch). A layer of such a class bound to a
+  local name, or built in a helper method, cannot move there (the name may be rebound) and is
+  reported unfixable. A function that `__init__` hands the model to after the layer
+  (`init_weights(self)`, from any file) counts as such a routine: an init before it could be
+  overwritten (a dead fix).
+- Where init must live in a routine to survive (`_survival_routine`): a class deriving from
+  transformers' PreTrainedModel (by the resolved base, through the file's classes) is built on
+  the meta device when loaded, and `_init_weights` runs on the leaves (with `self` the model)
+  for what the checkpoint lacks: a layer the model class holds gets `if module is
+  getattr(self, "fc", None):` at the end of `_init_weights` (a sibling model class sharing the
+  routine may lack the attribute), safe; transformers guards the init there so a loaded weight
+  is never overwritten. A file that builds on the meta device or calls `to_empty()`: at the end
+  of the class's `reset_parameters` (or `_init_weights`), unsafe, since only the materialising
+  code decides whether it runs after each layer's own reset. With no such routine: right after
+  the layer, unsafe, the reason saying where to put it.
 - A class of the file that builds this one and then runs an init routine (or hands itself
   to a function) not proven to leave the layer alone: no fix, it could be overwritten there.
-- A file that builds on the meta device or calls `to_empty()` gets no fix in `__init__`:
-  the weights are re-initialised after materialising, so the call would be dead.
 - A layer whose attribute (or local name) the same function also binds elsewhere
   (`self.fc = ...` then `if wide: self.fc = ...`, a rebuild after an early `return`): every
   live alternative gets its own fix, or none does and the finding stays. Code after a
@@ -167,20 +187,24 @@ def attach_fixes(
         if reason is None and source is None and plan is not None and plan.loop_over:
             reason = "a loop fix needs the source, to give its variable a free name"
         module = None
-        anchor, indent, routine_note = 0, "", None
+        anchor, indent, routine_note, inside = 0, "", None, None
         if reason is None and names.unreachable(plan.insert_after_line):
             reason = "it is built in code that never runs (after a return, raise, break or continue)"
         if reason is None and meta_line is None:
             meta_line = _meta_device_line(names.tree)
-        if reason is None and meta_line:
-            reason = (
-                f"the file builds on the meta device or materialises with `to_empty()` (line {meta_line}): the weights "
-                "are initialised elsewhere (reset_parameters() after materialising), so an init in __init__ would be "
-                "overwritten; initialise in the routine that runs after `to_empty()`"
-            )
+        survive = None  # why init must live in a routine to survive (meta-device loading)
         if reason is None:
             assert layer is not None and plan is not None
-            anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
+            survive, inside = _survival_routine(layer, plan, file_model, names, lines, meta_line)
+            if inside is not None and meta_line and survive:
+                routine_note = survive  # in the routine, but when it runs is the materialising code's
+            inside = inside or (None if survive else _into_routine(layer, plan, file_model, names, lines))
+            if inside is not None:
+                anchor, indent = inside.anchor, inside.indent
+            else:
+                anchor, indent, reason, routine_note = _placement(layer, plan, file_model, names, lines, indents)
+            if inside is None and survive and reason is None:
+                routine_note = survive
         if reason is None:
             reason = _handed_to_an_init(names, plan)
         if reason is None:
@@ -198,11 +222,11 @@ def attach_fixes(
                 import_edit = _insert_after(lines, import_anchor, ["import torch"], "")
             edits.append(import_edit)
             module = "torch.nn.init"
-        statements = _init_lines(layer, plan, module, opts, indent, names)
+        statements = _init_lines(layer, plan, module, opts, indent, names, inside)
         edits.append(_insert_after(lines, anchor, statements, indent))
         act = catalogue.display_name(layer.activation, layer.activation_param)
         target = f"`{plan.weight}`" if not plan.loop_over else f"each layer in `{plan.loop_over}`"
-        message = f"Initialise {target} for {act}"
+        message = f"Initialise {target} for {act}" + (f" in `{inside.routine}`" if inside else "")
         # A plan that rests on an assumption the file cannot prove (an activation taken from a
         # constructor parameter's default, which callers elsewhere may override; a routine
         # the analysis may have misread) is unsafe.
@@ -735,6 +759,223 @@ def _placement(
     return last.end_lineno or last.lineno, re.match(r"[ \t]*", text).group(0), None, note
 
 
+@dataclass
+class _Routine:
+    """An init that goes at the end of the class's own init routine, so it runs after whatever
+    the routine does, every time the routine runs (again under meta-device loading, or from a
+    user's `reset_parameters()`)."""
+
+    routine: str
+    anchor: int  # the routine body's last line
+    indent: str  # its body's indentation
+    weight: str  # the weight as the routine names it
+    when: Optional[str] = None  # `module is self.fc1`: only this layer, in a routine over every module
+
+
+def _into_routine(layer: Layer, plan: FixPlan, file_model: FileModel, names: _Names, lines: Optional[list[str]]) -> Optional[_Routine]:
+    """Where the layer's class keeps its init in one routine that `__init__` runs after building
+    the layer, the fix goes at the end of that routine, written as the routine is written:
+
+    - `self.apply(self._init_weights)`, a method over every module (`_init_weights(self, m)`):
+      `if m is self.fc1: <init>(m.weight)`, a branch that takes this layer and no other, so
+      every other layer (a head, a layer of the same type) keeps what the routine gives it;
+    - a method `__init__` calls with no arguments (`self.reset_parameters()`) that re-initialises
+      weights: `<init>(self.fc1.weight)` as its last line.
+
+    Only when the routine is proven to run after the layer is bound (both top-level statements of
+    `__init__`, the layer's binding first), ends without a `return`, is the only routine
+    of the class, and no class of the file that builds this one runs a routine of its own."""
+    module = next((m for m in file_model.modules if m.name == layer.class_name), None)
+    if module is None or names.tree is None or lines is None or plan.loop_over or any(module.contained_by.values()):
+        return None
+    init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
+    if init is None or not plan.weight.startswith(f"{_self_name(init)}.") or not plan.weight.endswith(".weight"):
+        return None
+    if _functions_given_self(init, 0):
+        return None
+    self_name = _self_name(init)
+    holder = plan.weight[: -len(".weight")]
+    body = init.body
+    at = next((i for i, stmt in enumerate(body) if _spans(stmt, plan.insert_after_line)), None)
+    if at is None or isinstance(body[at], _COMPOUND) or (body[at].end_lineno or body[at].lineno) != plan.insert_after_line:
+        return None
+    cls = next((n for n in ast.walk(names.tree) if isinstance(n, ast.ClassDef) and init in n.body), None)
+    methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)} if cls is not None else {}
+    runs: list[tuple[int, str, bool]] = []  # (statement index in __init__, method, over every module)
+    for index, stmt in enumerate(body):
+        for node in _walk_same_function(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            func = ast.unparse(node.func)
+            if func == f"{self_name}.apply" and len(node.args) == 1 and not node.keywords:
+                target = ast.unparse(node.args[0])
+                runs.append((index, target[len(self_name) + 1 :] if target.startswith(f"{self_name}.") else "", True))
+            elif func.startswith(f"{self_name}.") and func.count(".") == 1 and func[len(self_name) + 1 :] in methods \
+                    and _touches_weights(methods[func[len(self_name) + 1 :]]):  # fmt: skip
+                # with arguments it is no init routine this fix can end (`self._make_layer(64)`)
+                runs.append((index, func[len(self_name) + 1 :] if not (node.args or node.keywords) else "", False))
+    routines = set(module.init_routines) | {name for _, name, _ in runs}
+    if len(runs) != 1 or len(routines) != 1:
+        return None
+    if set(module.init_routines) == routines and _routines_leave_alone(names.tree, init, module.init_routines, layer.layer_type):
+        return None  # the routine leaves this layer alone: right after the layer, safe
+    index, name, over_modules = runs[0]
+    method = methods.get(name)
+    stmt = body[index]
+    if method is None or index <= at or isinstance(stmt, _COMPOUND) or _exit_line_anywhere(method):
+        return None
+    if any(_loads_weights(between) or _exit_line(between) for between in body[at + 1 : index]):
+        return None  # the routine runs after a load (an init there would overwrite it) or not at all
+    called = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and ast.unparse(n.func).endswith(f".{name}") and n not in _walk_same_function(stmt)]
+    if any(n.lineno <= plan.insert_after_line for n in called if _spans(init, n.lineno)):
+        return None  # run again before the layer exists
+    params = [a.arg for a in method.args.args]
+    if over_modules and len(params) != 2 or not over_modules and len(params) != 1:
+        return None
+    last = method.body[-1]
+    first = method.body[0]
+    text = lines[first.lineno - 1] if first.lineno <= len(lines) else ""
+    indent = re.match(r"[ \t]*", text).group(0)
+    own = params[0] + holder[len(self_name) :]  # self.fc1 as the routine's `self` spells it
+    if over_modules:
+        return _Routine(name, last.end_lineno or last.lineno, indent, f"{params[1]}.weight", f"{params[1]} is {own}")
+    return _Routine(name, last.end_lineno or last.lineno, indent, f"{own}.weight")
+
+
+def _survival_routine(
+    layer: Layer, plan: FixPlan, file_model: FileModel, names: _Names, lines: Optional[list[str]], meta_line: int
+) -> tuple[Optional[str], Optional[_Routine]]:
+    """(why the init must live in a routine, the routine it goes in) where an init in `__init__`
+    does not survive: a model deriving from transformers' PreTrainedModel (resolved base class;
+    loading builds it on the meta device and runs `_init_weights` for what the checkpoint
+    lacks) or a file that builds on the meta device / calls `to_empty()` (materialising runs
+    `reset_parameters()`). (None, None) elsewhere; (why, None) when no routine can hold it: the
+    caller then places it right after the layer as an unsafe fix that says why."""
+    summary = file_model.summary
+    classes = {fact.name: fact for fact in summary.classes.values()} if summary is not None else {}
+    module = next((m for m in file_model.modules if m.name == layer.class_name), None)
+    holders = [layer.class_name, *(module.contained_by if module is not None else ())]
+    pretrained = [h for h in holders if h is not None and _derives_from_pretrained(h, classes)]
+    if not pretrained and not meta_line:
+        return None, None
+    nameable = names.tree is not None and lines is not None and not plan.loop_over \
+        and plan.weight.startswith("self.") and plan.weight.endswith(".weight")  # fmt: skip
+    path = plan.weight[len("self.") : -len(".weight")] if nameable else ""
+    if pretrained:
+        why = (
+            f"{pretrained[0]} derives from transformers' PreTrainedModel: loading builds it on the meta device and runs "
+            "`_init_weights` for what the checkpoint lacks, so an init in __init__ is discarded"
+        )
+        if not nameable:
+            return f"{why}; no line in `_init_weights` can name this layer", None
+        # transformers runs `_init_weights` on the modules that hold parameters themselves (the
+        # leaves) with `self` the model: only a layer the model class holds directly can be told
+        # apart there, by identity; a sibling model class sharing the routine may lack it
+        owner = _routine_owner(layer.class_name, "_init_weights", classes, names.tree) if layer.class_name in pretrained else None
+        routine = _method(names.tree, owner, "_init_weights") if owner else None
+        ran = module is not None and "_init_weights" in module.init_routines
+        if routine is None or not ran or len(routine.args.args) != 2 or _exit_line_anywhere(routine) or not path.isidentifier():
+            where = "a layer of a block inside it cannot be told apart in `_init_weights`" if routine is not None or owner else \
+                "define `_init_weights` (run by post_init)"
+            return f"{why}; {where}: initialise it there by hand", None
+        model, var = routine.args.args[0].arg, routine.args.args[1].arg
+        return why, _end_of(routine, lines, f"{var}.weight", f'{var} is getattr({model}, "{path}", None)')
+    why = (
+        f"the file builds on the meta device or materialises with `to_empty()` (line {meta_line}): the weights are "
+        "initialised again after materialising (`reset_parameters()`), so an init in __init__ is discarded"
+    )
+    if not nameable:
+        return f"{why}; initialise it in a routine that runs after materialising", None
+    init = _enclosing_init(names.tree, layer.class_name, plan.insert_after_line)
+    at = next((s for s in init.body if _spans(s, plan.insert_after_line)), None) if init is not None else None
+    if at is None or isinstance(at, _COMPOUND) or (at.end_lineno or at.lineno) != plan.insert_after_line:
+        return why + "; initialise it in the class's `reset_parameters`", None
+    for name in ("reset_parameters", "_init_weights", "init_weights"):
+        routine = _method(names.tree, layer.class_name, name)
+        if routine is None or _exit_line_anywhere(routine) or len(routine.args.args) not in (1, 2):
+            continue
+        early = [n for n in _walk_same_function(init) if isinstance(n, ast.Call) and ast.unparse(n.func).endswith(f".{name}")
+                 and n.lineno <= plan.insert_after_line]  # fmt: skip
+        if early:
+            continue  # run before the layer exists
+        params = [a.arg for a in routine.args.args]
+        own = params[0] + plan.weight[len("self") : -len(".weight")]
+        # whether it runs after the layers' own reset depends on the materialising code (a loop
+        # over `modules()` resets each layer after its parent): the fix stays unsafe
+        order = (
+            f"the file builds on the meta device (line {meta_line}): the init goes in `{name}`, which "
+            "takes effect only if materialising runs it after each layer's own reset"
+        )
+        if len(params) == 1:
+            return order, _end_of(routine, lines, f"{own}.weight", None)
+        return order, _end_of(routine, lines, f"{params[1]}.weight", f"{params[1]} is {own}")
+    return why + "; define `reset_parameters` and initialise it there", None
+
+
+def _derives_from_pretrained(class_name: Optional[str], classes: dict, seen: Optional[set] = None) -> bool:
+    """Whether a class of the file derives from transformers' PreTrainedModel, by its bases' resolved
+    names (`transformers.PreTrainedModel`, through the file's own classes), never by spelling."""
+    seen = seen if seen is not None else set()
+    fact = classes.get(class_name)
+    if fact is None or class_name in seen:
+        return False
+    seen.add(class_name)
+    for base in fact.bases:
+        if catalogue.is_transformers(base, catalogue.TRANSFORMERS_PRETRAINED):
+            return True
+        if base.startswith("local:") and _derives_from_pretrained(base[len("local:") :], classes, seen):
+            return True
+    return False
+
+
+def _routine_owner(class_name: str, routine: str, classes: dict, tree: ast.Module, seen: Optional[set] = None) -> Optional[str]:
+    """The class of this file, `class_name` or one of its bases, whose `routine` it runs."""
+    seen = seen if seen is not None else set()
+    if class_name in seen or class_name not in classes:
+        return None
+    seen.add(class_name)
+    if _method(tree, class_name, routine) is not None:
+        return class_name
+    for base in classes[class_name].bases:
+        if base.startswith("local:"):
+            found = _routine_owner(base[len("local:") :], routine, classes, tree, seen)
+            if found:
+                return found
+    return None
+
+
+def _method(tree: ast.Module, class_name: Optional[str], name: str) -> Optional[ast.FunctionDef]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == name and s.args.args), None)
+    return None
+
+
+def _end_of(routine: ast.FunctionDef, lines: list[str], weight: str, when: Optional[str]) -> _Routine:
+    first, last = routine.body[0], routine.body[-1]
+    text = lines[first.lineno - 1] if first.lineno <= len(lines) else ""
+    return _Routine(routine.name, last.end_lineno or last.lineno, re.match(r"[ \t]*", text).group(0), weight, when)
+
+
+def _touches_weights(method: ast.FunctionDef) -> bool:
+    """Whether a method may (re-)initialise parameters: it calls `reset_parameters`, `apply`, an
+    init function, or writes into a tensor's data."""
+    for node in _walk_same_function(method):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if "reset_parameters" in name or name == "apply" or "init" in name.lower() or name.endswith("_") and name[:1] != "_":
+                return True
+        elif isinstance(node, ast.Attribute) and node.attr == "data":
+            return True
+    return False
+
+
+def _exit_line_anywhere(fn: ast.FunctionDef) -> bool:
+    """A `return` in the routine's own body would skip a line appended at its end."""
+    return any(isinstance(n, ast.Return) for stmt in fn.body for n in _walk_same_function(stmt))
+
+
 # Calls that put stored values into parameters: an init that runs after them overwrites what
 # they loaded. A callee whose name contains "load" (torch.load, load_checkpoint,
 # load_pretrained...) counts, so a project's own loader is not missed.
@@ -952,11 +1193,15 @@ def _init_module(file_model: FileModel, names: _Names, line: int) -> tuple[Optio
     return None, None
 
 
-def _init_lines(layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, indent: str, names: _Names) -> list[str]:
+def _init_lines(
+    layer: Layer, plan: FixPlan, init_module: str, opts: FixOptions, indent: str, names: _Names, inside: Optional["_Routine"] = None
+) -> list[str]:
     """The inserted statements, without the anchor's indentation (nested bodies indented)."""
     rec = catalogue.recommend(layer.activation, layer.activation_param)
     assert rec is not None
     unit = _indent_unit(names.first_indent(), indent)
+    if inside is not None:
+        return catalogue.init_code(rec, inside.weight, init_module, opts.distribution, opts.mode, opts.bias, None, unit, inside.when)
     weight = f"{_free_name(names.everywhere())}.weight" if plan.loop_over else plan.weight
     return catalogue.init_code(rec, weight, init_module, opts.distribution, opts.mode, opts.bias, plan.loop_over, unit)
 

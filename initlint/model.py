@@ -83,6 +83,7 @@ class FixPlan:
     loop_over: Optional[str] = None  # container to loop over (ModuleList built inline)
     reason: Optional[str] = None  # why it cannot be fixed, when it cannot
     unsafe_reason: Optional[str] = None  # an assumption the fix rests on that the file cannot prove
+    in_function: Optional[str] = None  # the helper the init goes in (its layers are reported at each call)
 
 
 @dataclass

@@ -38,6 +38,9 @@ class Rule:
         opts = self.options
         code = catalogue.one_line(catalogue.init_code(
             rec, weight, file.init_alias or "torch.nn.init", opts.distribution, opts.mode, opts.bias, loop))
+        plan = layer.fix
+        if plan is not None and plan.in_function and plan.reason is None and not loop:
+            return f"{code} in `{plan.in_function}`, after line {plan.insert_after_line}"
         # no single expression reaches the layer: say which layers the call is for
         return code if loop or layer.weight else f"{code} for each layer built here"
 

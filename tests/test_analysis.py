@@ -702,8 +702,11 @@ def test_a_helper_nested_in_init_returning_a_list_of_layers():
     model = analyze(textwrap.dedent(source), "m.py")
     got = {(layer.name, layer.line): (layer.activation, layer.activation_param) for layer in model.layers}
     assert got == {("model.0", 16): ("leaky_relu", 0.2), ("model.2", 17): ("leaky_relu", 0.2), ("model.5", 18): ("tanh", None)}
-    fixes = {layer.name: layer.fix.weight for layer in model.layers}
-    assert fixes["model.2"] == "self.model[2].weight"
+    # the helper binds its layer (`layers = [nn.Linear(...)]`) and applies its activation: one
+    # init there, right after the binding, reaches the layer of every call
+    fixes = {layer.name: (layer.fix.weight, layer.fix.insert_after_line) for layer in model.layers}
+    assert fixes["model.0"] == fixes["model.2"] == ("layers[0].weight", 9)
+    assert fixes["model.5"] == ("self.model[5].weight", 20)
 
 
 def test_a_function_nested_in_forward_is_inlined_with_what_it_closes_over():

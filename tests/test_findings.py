@@ -204,7 +204,12 @@ def test_a_layer_named_with_a_star_gets_a_loop_over_its_container_not_a_wildcard
     """
     finding = findings(source)[("Stack", "blocks.*", "IL101")]
     assert "*" not in finding.message.split("; use ", 1)[1]
-    assert finding.message.endswith('use for layer in self.blocks: nn.init.kaiming_uniform_(layer.weight, nonlinearity="relu")')
+    # appended in a loop: the line right after the append names it, once per element
+    assert finding.message.endswith('use nn.init.kaiming_uniform_(self.blocks[-1].weight, nonlinearity="relu")')
+    loop = findings(source.replace("self.blocks = nn.ModuleList()\n", "self.blocks = nn.ModuleList([nn.Linear(8, 8) for _ in range(3)])\n")
+                    .replace("for _ in range(3):\n                self.blocks.append(nn.Linear(8, 8))\n", ""))
+    assert loop[("Stack", "blocks.*", "IL101")].message.endswith(
+        'use for layer in self.blocks: nn.init.kaiming_uniform_(layer.weight, nonlinearity="relu")')
 
 
 def test_a_container_with_other_modules_names_the_layers_built_here():

@@ -89,10 +89,15 @@ ROUTINE_THEN_LOAD = """\
 """
 
 
-def test_an_unsafe_fix_goes_before_a_checkpoint_load(tmp_path):
+def test_a_fix_in_the_routine_runs_before_a_checkpoint_load(tmp_path):
+    """The routine touches every Linear (`reset_parameters()`): the init goes at its end, as a
+    branch for this layer alone, so it runs where the routine runs, before the load."""
     result, _, _, path = fix_text(tmp_path, ROUTINE_THEN_LOAD)
     text = path.read_text()
-    assert result.fixed and text.index("kaiming_uniform_(self.fc.weight") < text.index("self.load_state_dict")
+    assert result.fixed and (
+        "            m.reset_parameters()\n        if m is self.fc:\n"
+        "            nn.init.kaiming_uniform_(m.weight, nonlinearity=\"relu\")\n"
+    ) in text
     Net = import_fixed(path).Net
     check_weight("fc", Net().fc.weight, "relu", None, FixOptions())
     checkpoint = {k: torch.full_like(v, 0.125) for k, v in Net().state_dict().items()}
@@ -191,6 +196,8 @@ def test_no_place_when_a_return_comes_before_the_routine(tmp_path):
 def test_a_closing_bare_return_keeps_the_call_before_it(tmp_path):
     source = textwrap.dedent(ROUTINE_THEN_LOAD).replace(
         "        if checkpoint is not None:\n            self.load_state_dict(checkpoint)\n", "        return\n"
+    ).replace(  # a routine that may return early: no line appended to it is sure to run
+        "    def _init_weights(self, m):\n", "    def _init_weights(self, m):\n        if m is self:\n            return\n"
     )
     result, _, _, path = fix_text(tmp_path, source)
     assert result.fixed and "nonlinearity=\"relu\")\n        return\n" in path.read_text()
@@ -542,12 +549,35 @@ META = """\
 
 
 def test_no_dead_fix_under_meta_device_construction(tmp_path):
-    result, findings, unfixable, path = fix_text(tmp_path, META)
-    assert not result.changed and [f.code for f in findings] == ["IL101"]
-    (reason,) = [u.reason for u in unfixable]
-    assert "meta device" in reason and "line 16" in reason
-    # what the finding says is what runs: reset_parameters() leaves the default
+    """No routine to hold the init: the fix right after the layer is unsafe and says why; the
+    safe run leaves the file alone, and what runs is the default (reset_parameters())."""
+    result, findings, unfixable, path = fix_text(tmp_path, META, unsafe=False)
+    assert not result.changed and [f.code for f in findings] == ["IL101"] and not unfixable
+    (fix,) = [f.fix for f in findings]
+    assert fix.applicability == "unsafe" and "meta device" in fix.message and "line 16" in fix.message
+    assert "define `reset_parameters`" in fix.message
     assert_default("fc", import_fixed(path).build().fc.weight)
+
+
+def test_under_meta_device_construction_the_fix_goes_in_reset_parameters(tmp_path):
+    """A class with its own reset_parameters: the init goes at its end (unsafe: whether it takes
+    effect depends on the materialising code running it after each layer's own reset, as this
+    one does: children first)."""
+    source = textwrap.dedent(META).replace(
+        "    def forward(self, x):\n",
+        "    def reset_parameters(self):\n        nn.init.zeros_(self.out.bias)\n\n    def forward(self, x):\n",
+    ).replace(
+        "    for m in model.modules():\n        if hasattr(m, \"reset_parameters\"):\n            m.reset_parameters()\n",
+        "    for m in reversed(list(model.modules())):  # each layer before the model that holds it\n"
+        "        if hasattr(m, \"reset_parameters\"):\n            m.reset_parameters()\n",
+    )
+    result, findings, _, path = fix_text(tmp_path, source)
+    (fix,) = [f.fix for f in findings]
+    assert fix.applicability == "unsafe" and "in `reset_parameters`" in fix.message
+    assert '        nn.init.zeros_(self.out.bias)\n        nn.init.kaiming_uniform_(self.fc.weight, nonlinearity="relu")\n' in path.read_text()
+    check_weight("fc", import_fixed(path).build().fc.weight, "relu", None, FixOptions())
+    again, _ = refix(path)
+    assert not again.changed
 
 
 @pytest.mark.parametrize("call", ["layer_init(self.fc)", "xavier_init(self.fc, gain=1.0)", "normal_init(self.fc, std=0.01)"])
@@ -629,7 +659,7 @@ ROUTINE_ELSEWHERE = """\
         ("nn.Conv2d", "safe", 9),  # the routine provably leaves Linear alone: right after the layer
         ("(nn.Conv2d, nn.Linear)", None, 0),  # it touches Linear: explicit, no finding
         ("(nn.Conv2d, nn.Embedding)", "safe", 9),
-        ("nn.modules.conv._ConvNd", "unsafe", 11),  # a base class: not proven, after the routine
+        ("nn.modules.conv._ConvNd", "safe", 17),  # a base class: not proven; a branch for this layer ends the routine
     ],
 )
 def test_a_routine_that_provably_leaves_the_layer_alone_keeps_the_fix_by_the_layer(tmp_path, types, applicability, line):
@@ -686,3 +716,65 @@ def test_no_dead_fix_under_a_parents_routine(tmp_path):
     module = import_fixed(path)
     check_weight("block.fc", module.Net().block.fc.weight, "relu", None, FixOptions())
     check_weight("fc", module.Block().fc.weight, "relu", None, FixOptions())
+
+
+PRETRAINED = """\
+    import torch
+    import torch.nn as nn
+    from BASE_IMPORT
+
+
+    class TinyPreTrained(BASE):
+        def _init_weights(self, module):
+            if isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+
+
+    class Tiny(TinyPreTrained):
+        def __init__(self, config=None):
+            super().__init__(config)
+            self.hidden = nn.Linear(64, 64)
+            self.out = nn.Linear(64, 2)
+            self.post_init()
+
+        def forward(self, x):
+            return self.out(torch.relu(self.hidden(x)))
+"""
+
+
+@pytest.mark.parametrize(
+    "base_import, base, in_routine",
+    [
+        ("transformers import PreTrainedModel", "PreTrainedModel", True),
+        ("transformers import PreTrainedModel as Base", "Base", True),
+        ("transformers.modeling_utils import PreTrainedModel", "PreTrainedModel", True),
+        ("mylib import PreTrainedModel", "PreTrainedModel", False),  # the name alone is not transformers'
+    ],
+)
+def test_a_pretrained_model_is_known_by_its_resolved_base(tmp_path, base_import, base, in_routine):
+    """transformers' PreTrainedModel (however it is imported) keeps its init in `_init_weights`,
+    where a loaded model gets it: the fix goes there as a branch for the one layer. A class of
+    another library with the same name is not: the fix never goes into its `_init_weights`."""
+    source = PRETRAINED.replace("BASE_IMPORT", base_import).replace("(BASE)", f"({base})")
+    result, findings, _, path = fix_text(tmp_path, source, unsafe=False)
+    (fix,) = [f.fix for f in findings if f.fix]
+    text = path.read_text()
+    branch = '        if module is getattr(self, "hidden", None):\n            nn.init.kaiming_uniform_(module.weight, nonlinearity="relu")\n'
+    assert (branch in text) == in_routine and (fix.applicability == "safe" or not in_routine)
+    again, _ = refix(path, unsafe=False)
+    assert not again.changed
+
+
+def test_under_meta_device_construction_a_fix_no_routine_can_name_is_unsafe(tmp_path):
+    """A layer appended in a loop (`layers[-1]`) of a file that builds on the meta device: no
+    routine can name it, and an init beside it is discarded when the model is materialised, so
+    the fix is unsafe and says why (it was a safe, dead fix)."""
+    source = textwrap.dedent(META).replace(
+        "        self.fc = nn.Linear(256, 256)\n",
+        "        layers = []\n        for _ in range(2):\n            layers.append(nn.Linear(256, 256))\n"
+        "            layers.append(nn.ReLU())\n        self.body = nn.Sequential(*layers)\n        self.fc = nn.Linear(256, 256)\n",
+    ).replace("torch.relu(self.fc(x))", "torch.relu(self.fc(self.body(x)))")
+    result, findings, _, _ = fix_text(tmp_path, source, unsafe=False)
+    body = next(f for f in findings if f.layer == "body.*")
+    assert not result.changed and body.fix is not None and body.fix.applicability == "unsafe"
+    assert "meta device" in body.fix.message and "`layers[-1].weight`" in body.fix.message

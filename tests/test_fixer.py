@@ -265,27 +265,45 @@ def routine_model(routines):
     return FileModel("m.py", [ModuleModel("Net", 4, layers, init_routines=routines)], nn_alias="nn", init_alias="nn.init", import_line=1)
 
 
-def test_a_class_with_an_init_routine_gets_the_call_after_it():
+def test_a_class_with_an_init_routine_gets_the_call_at_the_end_of_it():
+    """`self.reset_parameters()` after the layer: the init goes at the end of the routine, where
+    it runs after whatever the routine does, every time it runs (safe)."""
     model = routine_model(["reset_parameters"])
     findings = findings_of(model)
     unfixable = attach_fixes(findings, model, None, ROUTINE)
     (fc1,) = [f for f in findings if f.fix]
-    assert fc1.fix.applicability == "unsafe" and "check that the routine leaves this layer alone" in fc1.fix.message
-    assert not fix_source(ROUTINE, findings, "m.py").changed, "an unsafe fix needs --unsafe-fixes"
-    result = fix_source(ROUTINE, findings, "m.py", unsafe=True)
+    assert fc1.fix.applicability == "safe" and "in `reset_parameters`" in fc1.fix.message
+    result = fix_source(ROUTINE, findings, "m.py")
     assert result.error is None
-    tail = '        self.reset_parameters()\n        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")\n'
-    assert tail in result.new_text
-    # `conv` is a local name: the call cannot move past the routine, so no fix.
+    tail = '                m.reset_parameters()\n        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")\n'
+    assert result.new_text.endswith(tail)
+    # `conv` is a local name: the routine cannot name it, so no fix.
     assert [(u.finding.layer, "init routine (reset_parameters)" in u.reason) for u in unfixable] == [("convs.0", True)]
 
 
+def test_a_routine_that_may_return_early_gets_the_call_after_it():
+    """A `return` in the routine could skip a line appended to it: the call goes after the
+    routine's call in `__init__` instead, an unsafe fix."""
+    source = ROUTINE.replace("        for m in self.modules():\n", "        if not self.training:\n            return\n        for m in self.modules():\n")
+    model = routine_model(["reset_parameters"])
+    findings = findings_of(model)
+    attach_fixes(findings, model, None, source)
+    (fc1,) = [f for f in findings if f.fix]
+    assert fc1.fix.applicability == "unsafe" and "check that the routine leaves this layer alone" in fc1.fix.message
+    assert not fix_source(source, findings, "m.py").changed, "an unsafe fix needs --unsafe-fixes"
+    result = fix_source(source, findings, "m.py", unsafe=True)
+    assert result.error is None
+    tail = '        self.reset_parameters()\n        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")\n'
+    assert tail in result.new_text
+
+
 def test_a_class_without_an_init_routine_gets_the_call_after_construction():
+    source = ROUTINE.replace("        self.reset_parameters()\n", "")
     model = routine_model([])
     findings = findings_of(model)
-    attach_fixes(findings, model, None, ROUTINE)
+    attach_fixes(findings, model, None, source)
     assert {f.fix.applicability for f in findings if f.fix} == {"safe"}
-    new = fixed(ROUTINE, model)
+    new = fixed(source, model)
     assert '        self.fc1 = nn.Linear(64, 64)\n        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")\n' in new
     assert '        conv = nn.Conv2d(3, 8, 3)\n        nn.init.kaiming_uniform_(conv.weight, nonlinearity="relu")\n' in new
 

@@ -191,10 +191,12 @@ def test_only_fixes_after_an_init_routine_that_may_touch_the_layer_are_unsafe(tm
         shutil.copyfile(model_file, path)
         _, findings, _ = fix_path(path, FixOptions())
         unsafe = {f.class_name for f in findings if f.fix and f.fix.applicability == "unsafe"}
-        # ResetAll's routine re-runs every default; the others dispatch on types their fixed
-        # layers are not, which provably leaves them alone: right after the layer, safe.
-        expected = {"ResetAll"} if model_file.stem == "init_routines" else set()
-        assert unsafe == expected, model_file.name
+        # ResetAll's routine re-runs every default: the init goes at the end of that routine,
+        # after what it does, safe; the others dispatch on types their fixed layers are not,
+        # which provably leaves them alone: right after the layer, safe.
+        assert unsafe == set(), model_file.name
+    routines = (tmp_path / "init_routines.py").read_text()
+    assert '                m.reset_parameters()\n        nn.init.kaiming_uniform_(self.fc.weight, nonlinearity="relu")\n' in routines
 
 
 @pytest.mark.parametrize("mode", ["fan_in", "fan_out"])

@@ -306,8 +306,20 @@ class ConstructionSites:
 # --------------------------------------------------------------------------- the test
 
 
+def missing_requirements(path: Path) -> list[str]:
+    """The packages an example names in `EXAMPLE_REQUIRES` (besides torch) that are not installed."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "EXAMPLE_REQUIRES" for t in node.targets):
+            return [name for name in ast.literal_eval(node.value) if importlib.util.find_spec(name) is None]
+    return []
+
+
 def load_example(path: Path, built: Optional["ConstructionSites"] = None):
-    """Import an example file; `built` records the layers its module-level code builds."""
+    """Import an example file; `built` records the layers its module-level code builds. An example
+    that needs a package not installed here (EXAMPLE_REQUIRES, e.g. transformers) is skipped."""
+    missing = missing_requirements(path)
+    if missing:
+        pytest.skip(f"{path.name} needs {', '.join(missing)}, not installed here")
     name = f"_rulebook_{path.parent.name}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, str(path))
     module = importlib.util.module_from_spec(spec)
@@ -611,3 +623,167 @@ def test_tracer_sees_activations_written_out() -> None:
         model(torch.randn(8, 4))
     got = {n: sorted({a for a, _ in tracer.seen_by(id(m))}) for n, m in model.named_children()}
     assert got == {"a": ["silu"], "b": ["mish"], "c": ["squared_relu"], "d": ["none"], "e": ["sigmoid"]}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in RULES.glob("IL1*/*.fixed.py")), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_layers_the_fix_leaves_keep_their_init(path: Path) -> None:
+    """Every layer on torch's default in the flagged file that got no safe fix (heads, layers a
+    helper's fix must not reach, unsafe fixes not applied) measures torch's default std in the
+    fixed file, 1/sqrt(3 fan_in): no inserted call reached a layer it was not written for (a
+    loop, a helper's line, a routine's branch). 5 sigmas, as above."""
+    from initlint import fixer
+    from initlint.semantics.file import analyze
+    from initlint.rules import run_rules, select_rules
+
+    flagged = path.with_name(path.name.replace(".fixed.py", ".py"))
+    before = flagged.read_text(encoding="utf-8")
+    model = analyze(before, str(flagged))
+    rules = {rule.code: rule for rule in select_rules(None) + select_rules([path.parent.name])}
+    findings = run_rules(model, list(rules.values()))
+    fixer.attach_fixes(findings, model, None, before)
+    fixed = {(f.line, f.column) for f in fixer.fixable(findings)}
+    left_lines = {layer.line for layer in model.layers if layer.init == "default" and (layer.line, layer.column) not in fixed}
+
+    def keyed(text: str) -> dict[int, tuple[str, int]]:
+        """line -> (its text, how many lines before it have that text): the fix only inserts lines"""
+        seen: dict[str, int] = {}
+        keys = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            seen[line.strip()] = seen.get(line.strip(), 0) + 1
+            keys[number] = (line.strip(), seen[line.strip()])
+        return keys
+
+    left = {keyed(before)[line] for line in left_lines}
+    source = path.read_text(encoding="utf-8")
+    keys = keyed(source)
+    wanted = {line: exp for line, exp in parse_expectations(source).items() if "act" in exp.keys and keys[line] in left}
+    if not wanted:
+        pytest.skip("every layer of this file is initialised")
+    at_import = ConstructionSites(str(path))
+    module = load_example(path, at_import)
+    try:
+        variants = getattr(module, "EXAMPLE_VARIANTS", {})
+        runs = [(None, None, at_import)] + [(cls, kwargs, None) for cls in module_classes(module)
+                                            for kwargs in [{}, *variants.get(cls.__name__, [])]]  # fmt: skip
+        for cls, kwargs, built in runs:
+            if cls is not None:
+                torch.manual_seed(0)
+                with ConstructionSites(module.__file__) as built:
+                    cls(**kwargs)
+            for sub, lines in built.sites.values():
+                line = next((n for n in lines if n in wanted), None)
+                if line is None or wanted[line].class_name not in (None, cls.__name__ if cls else None):
+                    continue
+                if not type(sub).__module__.startswith("torch.nn"):
+                    continue  # a layer subclass of the file: its own reset_parameters may differ
+                weight = sub.weight.detach().double()
+                fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(weight)
+                expected = 1.0 / math.sqrt(3.0 * fan_in)
+                tolerance = 5 * math.sqrt((1.8 - 1.0) / (4.0 * weight.numel()))
+                got = weight.std().item()
+                assert abs(got / expected - 1.0) <= tolerance, (
+                    f"{path.name}:{line} in {cls.__name__ if cls else 'module code'}({kwargs}): std {got:.4f}, "
+                    f"torch's default {expected:.4f}: an inserted init reached a layer it was not written for"
+                )
+    finally:
+        sys.modules.pop(module.__name__, None)
+
+
+def test_a_module_level_helpers_fix_is_unsafe_and_reaches_its_layers(tmp_path: Path) -> None:
+    """`make_layers` (module-level) gets its init after `conv = nn.Conv2d(...)` only with
+    --unsafe-fixes; then every conv it builds measures He's std, and a second fix changes nothing."""
+    from initlint import fixer
+    from initlint.semantics.file import analyze
+    from initlint.rules import run_rules, select_rules
+
+    work = tmp_path / "helpers.py"
+    work.write_bytes((RULES / "IL101" / "flagged_layer_helpers.py").read_bytes())
+
+    def fix(unsafe: bool):
+        text = work.read_text(encoding="utf-8")
+        model = analyze(text, str(work))
+        findings = run_rules(model, select_rules(None))
+        fixer.attach_fixes(findings, model, None, text)
+        return fixer.fix_file(str(work), findings, work.read_bytes(), unsafe=unsafe), findings
+
+    _, findings = fix(False)
+    helper = next(f for f in findings if f.layer == "features.*")
+    assert helper.fix is not None and helper.fix.applicability == "unsafe" and "make_layers" in helper.fix.message
+    first, _ = fix(True)
+    assert '            nn.init.kaiming_uniform_(conv.weight, nonlinearity="relu")\n' in first.new_text
+    again, _ = fix(True)
+    assert not again.changed, again.diff()
+    module = load_example(work)
+    try:
+        torch.manual_seed(0)
+        convs = [m for m in module.Features().features if isinstance(m, torch.nn.Conv2d)]
+        assert len(convs) == 2
+        for conv in convs:
+            fan_in = conv.weight[0].numel()
+            assert abs(conv.weight.std().item() / math.sqrt(2.0 / fan_in) - 1.0) < 0.15
+    finally:
+        sys.modules.pop(module.__name__, None)
+
+
+def test_a_pretrained_models_fix_survives_loading(tmp_path: Path) -> None:
+    """The fix in `_init_weights` is what transformers runs when loading: a checkpoint's weights
+    stay as saved (the init there is guarded), and a weight the checkpoint lacks gets the init
+    the activation calls for, where an init in __init__ would have been discarded (meta device)."""
+    pytest.importorskip("transformers")
+    safetensors = pytest.importorskip("safetensors.torch")
+    module = load_example(RULES / "IL101" / "flagged_pretrained_model.fixed.py")
+    try:
+        torch.manual_seed(0)
+        model = module.TinyForClassification()
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.fill_(0.125)
+        model.save_pretrained(tmp_path)
+        loaded = module.TinyForClassification.from_pretrained(tmp_path)
+        assert all(bool((p == 0.125).all()) for p in loaded.parameters()), "loading re-initialised saved weights"
+        weights = safetensors.load_file(str(tmp_path / "model.safetensors"))
+        del weights["hidden.weight"]
+        safetensors.save_file(weights, str(tmp_path / "model.safetensors"), metadata={"format": "pt"})
+        missing = module.TinyForClassification.from_pretrained(tmp_path)
+        fan_in = missing.hidden.weight.shape[1]
+        assert abs(missing.hidden.weight.std().item() / math.sqrt(2.0 / fan_in) - 1.0) < 0.1
+        assert bool((missing.out.weight == 0.125).all()) and bool((missing.block.up.weight == 0.125).all())
+    finally:
+        sys.modules.pop(module.__name__, None)
+
+
+def test_meta_device_fixes_are_unsafe_and_only_the_routine_one_survives(tmp_path: Path) -> None:
+    """rules/IL101/flagged_meta_device.py with --unsafe-fixes: the init at the end of
+    `reset_parameters` survives materialising (children reset first, then the model's routine);
+    the one right after the layer (no routine to hold it) is discarded, which is why both are
+    unsafe and the second says so. A second fix changes nothing."""
+    from initlint import fixer
+    from initlint.rules import run_rules, select_rules
+    from initlint.semantics.file import analyze
+
+    work = tmp_path / "meta.py"
+    work.write_bytes((RULES / "IL101" / "flagged_meta_device.py").read_bytes())
+
+    def fix():
+        text = work.read_text(encoding="utf-8")
+        findings = run_rules(model := analyze(text, str(work)), select_rules(None))
+        fixer.attach_fixes(findings, model, None, text)
+        return fixer.fix_file(str(work), findings, work.read_bytes(), unsafe=True), findings
+
+    first, findings = fix()
+    fixes = {f.class_name: f.fix for f in findings}
+    assert {f.applicability for f in fixes.values()} == {"unsafe"}
+    assert "in `reset_parameters`" in fixes["WithReset"].message and "define `reset_parameters`" in fixes["WithoutRoutine"].message
+    again, _ = fix()
+    assert not again.changed, again.diff()
+    module = load_example(work)
+    try:
+        torch.manual_seed(0)
+        fc = module.materialise(module.WithReset).fc.weight
+        assert abs(fc.std().item() / math.sqrt(2.0 / fc.shape[1]) - 1.0) < 0.1
+        fc = module.materialise(module.WithoutRoutine).fc.weight
+        assert abs(fc.std().item() / math.sqrt(1.0 / (3 * fc.shape[1])) - 1.0) < 0.1, "the init in __init__ was not discarded?"
+    finally:
+        sys.modules.pop(module.__name__, None)

@@ -1027,6 +1027,10 @@ class FileAnalysis:
         """The first init rule of `cls` that reaches `site` (a site of cls itself or of a class it contains)."""
         own = site in cls.sites
         for rule in cls.init_rules:
+            if rule.types is not None and any(t.startswith("@") for t in rule.types):
+                if own and site.name is not None and f"@{site.name}" in rule.types and rule.prefix is None:
+                    return (rule.call, rule.evidence, rule.state)
+                continue  # `m is self.fc1`: that layer of this class only
             if rule.types is not None and not _type_matches(site, rule.types):
                 continue
             if rule.prefix is None:
@@ -1055,6 +1059,12 @@ class FileAnalysis:
         pending = self.pending_lines
         nodes += [node for _, node in pending]
         holders = dict(self.call_holder)
+        self.helper_uses = {}  # id(helper anchor) -> the sites one init there would reach
+        for _, site in all_sites:
+            if site.helper_anchor is not None and id(site.helper_node) in holders:
+                nodes.append(site.helper_anchor)
+                holders[id(site.helper_anchor)] = holders[id(site.helper_node)]
+                self.helper_uses.setdefault(id(site.helper_anchor), []).append(site)
         method_bodies: dict = {}  # (class index, method index) -> id(statement of its body) -> index
         for _, site in all_sites:  # a fix anchor is a statement in the code that builds its layer
             if site.anchor is not None and id(site.node) in holders:
@@ -1221,12 +1231,14 @@ class FileAnalysis:
             activation_defaults=[[fact.owner, fact.param, fact.default] for fact in assumed if fact.path == self.path],
         )
         rec = catalogue.recommend(activation, param)
+        layer.fix = self._fix_plan(site, spans, lines)
         layer.weight = site.weight or self._weight_from_name(site)
+        if layer.fix.in_function and layer.fix.reason is None:
+            layer.weight = layer.fix.weight  # the helper's name for it, where the init goes
         layer.container = None if layer.weight else (site.loop_over or self._container_of(site))
         if rec is not None:
             layer.recommended = catalogue.one_line(catalogue.init_code(
                 rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
-        layer.fix = self._fix_plan(site, spans, lines)
         if layer.fix.reason is None and assumed:
             # Callers in other files may pass another activation than the default.
             layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
@@ -1302,16 +1314,48 @@ class FileAnalysis:
     def _fix_plan(self, site: Site, spans: dict, lines: list) -> FixPlan:
         if catalogue.is_lazy(site.layer_type):
             return FixPlan(reason="a Lazy layer has no weight until its first forward")
+        helper = self._helper_plan(site, spans, lines)
+        at_call = not site.fix_reason and site.anchor is not None and bool(site.weight or site.loop_over)
+        if helper is not None and (not at_call or (helper.reason is None and helper.unsafe_reason is None)):
+            return helper  # a safe fix at the call beats an unsafe one in a module-level helper
         if site.fix_reason or site.anchor is None or not (site.weight or site.loop_over):
             return FixPlan(reason=site.fix_reason or "no statement binds this layer to a name")
-        span = spans.get(id(site.anchor))
+        return self._plan_after(site.anchor, site.weight or "", site.loop_over, spans, lines)
+
+    def _plan_after(self, anchor: cst.CSTNode, weight: str, loop_over: Optional[str], spans: dict, lines: list) -> FixPlan:
+        span = spans.get(id(anchor))
         if span is None:
             return FixPlan(reason="no position for its statement")
         (line, _), _ = span
         end_line = _end_line(span)
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         indent = text[: len(text) - len(text.lstrip(" \t"))]
-        return FixPlan(insert_after_line=end_line, indent=indent, weight=site.weight or "", loop_over=site.loop_over)
+        return FixPlan(insert_after_line=end_line, indent=indent, weight=weight, loop_over=loop_over)
+
+    def _helper_plan(self, site: Site, spans: dict, lines: list) -> Optional[FixPlan]:
+        """In the helper that builds the layer, right after it binds it: one init there reaches the
+        layer of every call, so every call's layer must be followed by the same activation and none
+        may be an output head. None when the helper binds no name for it."""
+        if site.helper_anchor is None:
+            return None
+        uses = self.helper_uses.get(id(site.helper_anchor), [site])
+        acts = {resolve_outcomes(use.outcomes, use.split_by)[:2] for use in uses}
+        heads = [use for use in uses if use.output_head and catalogue.FAMILY.get(next(iter(acts))[0]) in catalogue.HEAD_FAMILIES]
+        if len(acts) > 1 or heads:
+            what = " and ".join(sorted(catalogue.display_name(a, p) for a, p in acts))
+            return FixPlan(reason=(
+                f"`{site.helper}` builds this layer for {len(uses)} uses, followed by {what}"
+                + (" (one is an output head)" if heads else "")
+                + ": one init in the helper would reach each; initialise each use after its call"
+            ))
+        plan = self._plan_after(site.helper_anchor, site.helper_weight or "", None, spans, lines)
+        plan.in_function = site.helper
+        if plan.reason is None and site.helper_shared:
+            plan.unsafe_reason = (
+                f"`{site.helper}` is a module-level function, which other modules may call for layers "
+                "followed by another activation"
+            )
+        return plan
 
     def _nn_alias(self) -> Optional[str]:
         for local, qual in self.imports.names.items():

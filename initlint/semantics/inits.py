@@ -367,6 +367,16 @@ class InitScanner:
                 prefix = literal_string(test.args[0].value)
                 return frozenset({f"^{prefix}"}) if prefix else None
             return None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is) \
+                and dotted(test.left) == var:  # fmt: skip
+            # `if m is self.fc1:` / `if m is getattr(self, "fc1", None):` (initlint's own fix in a
+            # routine): that one layer of the class
+            other = test.comparisons[0].comparator
+            if (dotted(other) or "").startswith("self."):
+                return frozenset({"@" + dotted(other)[len("self.") :]})
+            if isinstance(other, cst.Call) and dotted(other.func) == "getattr" and len(other.args) >= 2 \
+                    and dotted(other.args[0].value) == "self" and literal_string(other.args[1].value):  # fmt: skip
+                return frozenset({"@" + literal_string(other.args[1].value)})
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             comp = test.comparisons[0]
             left, right, op = test.left, comp.comparator, comp.operator

@@ -504,6 +504,13 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 self.name_sites(value, target.value, value_node, target.value)  # model = nn.Sequential(...): model.0
             if isinstance(value, LayerV) and self.in_init_like() and value.site.anchor is None:
                 self.bind_site(value.site, target.value, value_node)
+            if isinstance(value_node, cst.List) and isinstance(value, ChainV) and self.report_node is not None:
+                # `layers = [nn.Linear(...), ...]` in a helper: each layer is `layers[i]` right after
+                for index, element in enumerate(value_node.elements):
+                    if isinstance(element, cst.StarredElement) or index >= len(value.items):
+                        break
+                    if isinstance(value.items[index][1], LayerV):
+                        self.place_in_helper(value.items[index][1].site, f"{target.value}[{index}].weight", element.value)
         elif isinstance(target, cst.Attribute) and dotted(target.value) == self.self_name:
             attr = target.attr.value
             self.attrs[attr] = value
@@ -539,12 +546,38 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
     def bind_site(self, site: Site, local: str, value_node: cst.CSTNode) -> None:
         """A layer bound to a local name: the fix goes right after that statement."""
         if self.report_node is not None:
+            self.place_in_helper(site, f"{local}.weight", value_node)
             return
         if self.block_is_suite:
             site.fix_reason = ONE_LINE_COMPOUND
             return
         site.anchor = self.current_stmt
         site.weight = f"{local}.weight"
+
+    def place_in_helper(self, site: Site, weight: str, node: cst.CSTNode) -> None:
+        """A helper of this file (its layers reported at each call) binds the layer in the statement
+        being run: an init right after it would reach the layer of every call."""
+        if self.report_node is None or self.block_is_suite or self.fa is not self.home or site.helper_anchor is not None:
+            return
+        site.helper_anchor, site.helper_weight, site.helper_node = self.current_stmt, weight, node
+        site.helper = self.fn.name.value
+        site.helper_shared = self.fa.functions.get(site.helper) is self.fn
+
+    def bind_appended(self, value: object, holder_name: Optional[str], call: cst.Call) -> None:
+        """`layers.append(nn.Conv2d(...))` on a line of its own, in a loop, a branch or a helper
+        (where its place in the container is not certain): the init goes right after it, naming
+        the layer `layers[-1]` (no edit of the user's line, only an insertion)."""
+        stmt = self.current_stmt
+        if not isinstance(value, LayerV) or not holder_name or self.block_is_suite:
+            return
+        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+                and isinstance(stmt.body[0], cst.Expr) and stmt.body[0].value is call):  # fmt: skip
+            return
+        weight = f"{holder_name}[-1].weight"
+        if self.report_node is not None:
+            self.place_in_helper(value.site, weight, call)
+        elif self.nesting > 0 and value.site.anchor is None:
+            value.site.anchor, value.site.weight = stmt, weight
 
     def name_sites(self, value: object, name: str, value_node: Optional[cst.CSTNode], expr: Optional[str],
                    uncertain: bool = False) -> None:  # fmt: skip

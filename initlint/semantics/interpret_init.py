@@ -235,6 +235,7 @@ class ConstructorInterpreter:
                 holder.summary = None  # a Sequential summarised when built runs its new items too
                 if func.attr.value == "append" and call.args:
                     holder.items.append((None, self.eval_module(call.args[0].value)))
+                    self.bind_appended(holder.items[-1][1], holder_name, call)
                 elif func.attr.value == "extend" and call.args:
                     inner = self.eval_module(call.args[0].value)
                     holder.items.extend(inner.items if isinstance(inner, ChainV) else [(None, inner)])

@@ -58,6 +58,13 @@ class Site:
     inputs: set = field(default_factory=set)  # what flows into it (sites, module inputs, activation outputs)
     added_to: set = field(default_factory=set)  # what its output is added to (x + branch(x): x's)
     split_by: Optional[str] = None  # `.chunk()` and the like divided its output into parts
+    # Built in a helper of this file (reported at each call): where the helper binds it, so one
+    # init there covers every call (`conv2d = nn.Conv2d(...)`, `layers.append(...)` -> layers[-1])
+    helper_anchor: Optional[cst.CSTNode] = None
+    helper_weight: Optional[str] = None
+    helper_node: Optional[cst.CSTNode] = None  # a call in the anchor statement (for its position)
+    helper: Optional[str] = None  # the helper's name
+    helper_shared: bool = False  # a module-level function: other modules may call it too
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -348,9 +355,11 @@ def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
     if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
         return None
     position = literal_number(node.slice[0].slice.value)
-    if position is None or position < 0 or position != int(position):
+    if position is None or position < -1 or position != int(position):
         return None
     items = chain.items
+    if position == -1:  # layers[-1] right after `layers.append(...)`
+        return items[-1][1] if items and items[-1][0] is None else None
     if int(position) >= len(items) or any(k in ("<loop>", "<alt>") for k, _ in items[: int(position) + 1]):
         return None
     return items[int(position)][1]

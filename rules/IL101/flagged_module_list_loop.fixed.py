@@ -2,8 +2,9 @@
 
 One construction site builds several layers, named `layers.*` / `blocks.*`. A ModuleList
 built by one comprehension, every element of which is the layer, gets a short loop after
-the statement (`for layer_ in self.layers: ...`, a name the file does not use). Layers
-appended one by one in a loop are flagged but not autofixed.
+the statement (`for layer_ in self.layers: ...`, a name the file does not use). A layer
+appended in a loop gets its init right after the append, as `self.blocks[-1]`: the line
+that binds it, run once per element.
 """
 
 import torch
@@ -34,6 +35,7 @@ class ResidualStack(nn.Module):
         self.blocks = nn.ModuleList()
         for _ in range(depth):
             self.blocks.append(nn.Linear(width, width))  # expect: IL101 act=relu init=default layer=blocks.*
+            nn.init.kaiming_uniform_(self.blocks[-1].weight, nonlinearity="relu")
         self.proj = nn.Linear(width, width)  # expect: act=none init=default layer=proj
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

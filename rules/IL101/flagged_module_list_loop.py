@@ -2,8 +2,9 @@
 
 One construction site builds several layers, named `layers.*` / `blocks.*`. A ModuleList
 built by one comprehension, every element of which is the layer, gets a short loop after
-the statement (`for layer_ in self.layers: ...`, a name the file does not use). Layers
-appended one by one in a loop are flagged but not autofixed.
+the statement (`for layer_ in self.layers: ...`, a name the file does not use). A layer
+appended in a loop gets its init right after the append, as `self.blocks[-1]`: the line
+that binds it, run once per element.
 """
 
 import torch

@@ -3,7 +3,10 @@ model splices its results into one Sequential (`*block(...)`).
 
 Each `block(...)` call builds a Linear followed by LeakyReLU(0.2) (with a BatchNorm1d in
 between when `normalize` is true, which is transparent); the layers are reported at the
-call that builds them. The last Linear feeds the output Tanh.
+call that builds them. The helper applies the activation itself, so every call's Linear is
+followed by the same LeakyReLU(0.2): the fix goes in the helper, right after the line that
+binds the layer (`layers[0]`), and reaches each call. The last Linear feeds the output Tanh
+(a head: not fixed).
 """
 
 import torch
@@ -19,6 +22,7 @@ class Generator(nn.Module):
 
         def block(in_feat, out_feat, normalize=True):
             layers = [nn.Linear(in_feat, out_feat)]
+            nn.init.kaiming_uniform_(layers[0].weight, a=0.2, nonlinearity="leaky_relu")
             if normalize:
                 layers.append(nn.BatchNorm1d(out_feat, 0.8))
             layers.append(nn.LeakyReLU(0.2, inplace=True))
@@ -30,8 +34,6 @@ class Generator(nn.Module):
             nn.Linear(64, 64),  # expect: IL103 act=tanh init=default layer=model.5
             nn.Tanh(),
         )
-        nn.init.kaiming_uniform_(self.model[0].weight, a=0.2, nonlinearity="leaky_relu")
-        nn.init.kaiming_uniform_(self.model[2].weight, a=0.2, nonlinearity="leaky_relu")
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         img = self.model(z)

@@ -3,7 +3,10 @@ model splices its results into one Sequential (`*block(...)`).
 
 Each `block(...)` call builds a Linear followed by LeakyReLU(0.2) (with a BatchNorm1d in
 between when `normalize` is true, which is transparent); the layers are reported at the
-call that builds them. The last Linear feeds the output Tanh.
+call that builds them. The helper applies the activation itself, so every call's Linear is
+followed by the same LeakyReLU(0.2): the fix goes in the helper, right after the line that
+binds the layer (`layers[0]`), and reaches each call. The last Linear feeds the output Tanh
+(a head: not fixed).
 """
 
 import torch
