@@ -57,6 +57,7 @@ CACHE_MAX_ENTRIES = 50_000
 STAT_KEY = "#stat"  # the index's entry of file stats (digests are hex: no clash)
 INSTALLED_KEY = "#installed"  # installed modules: `dist==version/path` -> digest of their bytes
 JUDGED_KEY = "#judged"  # the index's entry of each path's last judgement
+CODE_KEY = "#code"  # the index's entry of code digests (program.modules.code_digest) by content digest
 
 
 @dataclass
@@ -345,6 +346,15 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
         read.append((path, source, None, digests[path] if cache else None))
     if workers:
         workers.program = sorted(digests)
+    texts = {path: source.text for path, source, _, _ in read if source is not None}
+
+    def now_of(other: str) -> Optional[str]:
+        return digests[other] if other in digests else _installed_digest(other, settings, cache, digests)
+
+    def text_of(path: str) -> Optional[str]:
+        found = texts.get(path) or _read_quietly(path, settings)
+        return found if isinstance(found, str) or found is None else found.text
+
     for path, source, known, entry in read:
         reported = path not in context
         cached = known if known is not None else (cache.stored(entry, path) if cache and entry else None)
@@ -354,7 +364,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             if reported:
                 results.append(FileResult(path, error=_in_cells(source, cached), cached=True))
             continue
-        if cached is not None and not cache.fresh(cached.digest, lambda other: digests[other] if other in digests else _installed_digest(other, settings, cache, digests)):
+        if cached is not None and not cache.fresh(cached.digest, now_of, text_of):
             cached = None  # a module whose code it followed has changed since
         if cached is not None:
             program[path] = (source if reported else None, cached, True)
@@ -1395,6 +1405,9 @@ class _CacheIndex:
         self.stats: dict = files if isinstance(files, dict) else {}  # realpath -> [mtime_ns, size, digest]
         judged = entries.get(JUDGED_KEY)
         self.judgements: dict = judged if isinstance(judged, dict) else {}
+        codes = entries.get(CODE_KEY)
+        self.codes: dict = codes if isinstance(codes, dict) else {}  # digest of bytes -> modules.code_digest
+        self.used_codes: set = set()
         self.now: dict = {}  # path -> digest of the model this run uses for it
 
     @classmethod
@@ -1443,10 +1456,33 @@ class _CacheIndex:
         self.used.add(key)
         return found
 
-    def fresh(self, key: str, now_of: Callable[[str], Optional[str]]) -> bool:
-        """The stored model still holds: each module it consulted has the same digest now."""
+    def fresh(self, key: str, now_of: Callable[[str], Optional[str]], text_of: Callable[[str], Optional[str]]) -> bool:
+        """The stored model still holds: each module it consulted has the same bytes now, or
+        the same code (`modules.code_digest`: only blank or comment lines changed)."""
         raw = self._meta(key)
-        return raw is not None and all(now_of(other) == digest for other, digest in raw.get("consulted", {}).items())
+        if raw is None:
+            return False
+        for other, recorded in raw.get("consulted", {}).items():
+            now = now_of(other)
+            data_digest, _, code = recorded.partition(":")
+            if now == data_digest:
+                continue
+            if now is None or not code or self._code_digest(now, other, text_of) != code:
+                return False
+        return True
+
+    def _code_digest(self, digest: str, path: str, text_of: Callable[[str], Optional[str]]) -> Optional[str]:
+        known = self.codes.get(digest)
+        if not isinstance(known, str):
+            text = text_of(path)
+            if text is None:
+                return None
+            from .program.modules import code_digest
+
+            known = self.codes[digest] = code_digest(text)
+            self.added += 1
+        self.used_codes.add(digest)
+        return known
 
     def get(self, key: str, path: str):
         """The file model (or the analysis error) stored for this content, given this path;
@@ -1570,7 +1606,7 @@ class _CacheIndex:
 
     def forget(self) -> None:
         """Every entry dropped (one of them was not what this version writes)."""
-        self.entries, self.stats, self.judgements, self.used, self.written = {}, {}, {}, set(), {}
+        self.entries, self.stats, self.judgements, self.codes, self.used, self.written = {}, {}, {}, {}, set(), {}
         self.added += 1
 
     def put(self, key: str, value: dict) -> None:
@@ -1591,7 +1627,10 @@ class _CacheIndex:
         entries = self.entries
         entries[STAT_KEY] = self.stats
         entries[JUDGED_KEY] = self.judgements
-        self.used.update((STAT_KEY, JUDGED_KEY))
+        if len(self.codes) > CACHE_MAX_ENTRIES:
+            self.codes = {key: value for key, value in self.codes.items() if key in self.used_codes}
+        entries[CODE_KEY] = self.codes
+        self.used.update((STAT_KEY, JUDGED_KEY, CODE_KEY))
         dropped = []
         if len(entries) > CACHE_MAX_ENTRIES:
             unused = [key for key in entries if key not in self.used]

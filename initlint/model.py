@@ -174,7 +174,7 @@ class FileModel:
     init_alias: Optional[str] = None  # how it spells torch.nn.init ("nn.init", "init"), if it can
     import_line: int = 0  # last line of the import block, where a missing import would go
     summary: Optional["ModuleSummary"] = None  # what other modules may read of this one
-    consulted: dict = field(default_factory=dict)  # path -> sha256 of other modules whose code it followed
+    consulted: dict = field(default_factory=dict)  # path -> program.modules.consulted_digest of other modules whose code it followed
 
     @property
     def layers(self) -> list[Layer]:

@@ -24,7 +24,7 @@ class ModuleLoader:
         self.index = ModuleIndex.of({path: None for path in [*paths, *self.texts]}, environment)
         self.capacity = capacity
         self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
-        self.consulted: dict = {}  # path -> sha256 of the bytes read, for the current analysis
+        self.consulted: dict = {}  # path -> modules.consulted_digest of what was read, for the current analysis
 
     def lookup(self, importer: FileAnalysis, written: str) -> Optional[tuple[str, FileAnalysis, str]]:
         """("function" | "class", module, name) that `written` names in `importer`, or None."""
@@ -55,9 +55,8 @@ class ModuleLoader:
 
     @staticmethod
     def _parse(path: str, text: Optional[str], package: list) -> tuple:
-        import hashlib
-
         from .. import sources
+        from .modules import consulted_digest
 
         try:
             source = sources.read(path) if text is None else sources.from_bytes(path, text.encode("utf-8"))
@@ -72,7 +71,7 @@ class ModuleLoader:
             module.collect()
         except (sources.ReadError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
             return None, ""
-        return module, hashlib.sha256(source.data).hexdigest()
+        return module, consulted_digest(source.data, source.text)
 
 
 def package_of(path: str, module: Optional[str], loader: Optional[ModuleLoader]) -> list:
