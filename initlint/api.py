@@ -262,7 +262,7 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
             return _check_files(run, config, settings, cache, workers, progress)
         for path, (source, model, from_cache) in program.items():
             if source is not None and path not in judged:
-                result = _judge(source, model, from_cache, models, settings, installed)
+                result = _judge(_Held.whole(source), model, from_cache, models, settings, installed)
                 if key and not isinstance(source, NotebookSource):
                     cache.note_judged(path, key, result, settings)
                 results.append(result)
@@ -270,6 +270,26 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
         cache.save()
     results.sort(key=lambda r: _sort_key(r.path))
     return results
+
+
+class _Held:
+    """A file the parent keeps until it is judged: its bytes, its text decoded again when read
+    (the very text the analysis read). A run over many files holds half the memory."""
+
+    __slots__ = ("path", "data", "encoding", "bom")
+
+    def __init__(self, source: sources.Source):
+        self.path, self.data, self.encoding, self.bom = source.path, source.data, source.encoding, source.bom
+
+    @property
+    def text(self) -> str:
+        return sources.decode(self.data)[0]
+
+    @staticmethod
+    def whole(source) -> sources.Source:
+        if not isinstance(source, _Held):
+            return source
+        return sources.Source(source.path, source.data, source.text, source.encoding, source.bom)
 
 
 @dataclass
@@ -315,6 +335,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
     context = _context_files(discovered, config, run)
     digests: dict = {}  # path -> sha256 of its bytes now: what a cached model's consulted modules must match
     read: list = []  # (path, source or None, model known by its stat or None, entry)
+    unknown = 0  # files the cache does not know: work for the workers
     for path, missing in discovered + [(path, None) for path in context]:
         if missing:
             results.append(FileResult(path, error=FileError(path, missing)))
@@ -328,8 +349,7 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
                 continue
         try:
             source = sources.read(path, settings.max_file_size)
-            if notebook.is_notebook(path):
-                source = NotebookSource.of(source)
+            source = NotebookSource.of(source) if notebook.is_notebook(path) else _Held(source)
         except sources.ReadError as error:
             if reported:
                 results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
@@ -344,16 +364,18 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
                 results.append(FileResult(path))
             continue
         read.append((path, source, None, digests[path] if cache else None))
-    if workers:
-        workers.program = sorted(digests)
-    texts = {path: source.text for path, source, _, _ in read if source is not None}
+        if workers and not (cache and cache.stored(digests[path], path)):
+            unknown += 1
+            if unknown == PARALLEL_THRESHOLD:
+                workers.start()  # forked now, before this process holds every file it reads
+    held = {path: source for path, source, _, _ in read if source is not None}
 
     def now_of(other: str) -> Optional[str]:
         return digests[other] if other in digests else _installed_digest(other, settings, cache, digests)
 
     def text_of(path: str) -> Optional[str]:
-        found = texts.get(path) or _read_quietly(path, settings)
-        return found if isinstance(found, str) or found is None else found.text
+        found = held.get(path) or _read_quietly(path, settings)
+        return found.text if found is not None else None
 
     for path, source, known, entry in read:
         reported = path not in context
@@ -374,8 +396,6 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
         if source is None:
             continue
         misses.append((source, entry or (_CacheIndex.entry_key(source.data) if cache else None)))
-        if workers and len(misses) == PARALLEL_THRESHOLD:
-            workers.start()  # enough work for them: let them import libcst meanwhile
     loader_paths = sorted(digests)
     total = len(results) + len(program) + len(misses)
     done = len(results) + len(program)
@@ -756,7 +776,7 @@ def _sort_key(path: str) -> tuple:
 # Workers
 
 _worker_settings: Optional[Settings] = None  # this worker process's run (set once by its initializer)
-_worker_loader = None
+_worker_loader: Optional[tuple] = None  # (the program's paths, its ModuleLoader) in this worker
 
 
 def _analyse_all(
@@ -774,7 +794,7 @@ def _analyse_all(
         for source in files:
             yield source.path, analyse_source(source, loader)
         return
-    for source, outcome in workers.run(_analyse_in_worker, files):
+    for source, outcome in workers.run(partial(_analyse_in_worker, program=tuple(program)), files):
         yield source.path, outcome.error if isinstance(outcome, FileResult) else outcome
 
 
@@ -810,7 +830,6 @@ class _Workers:
         self.jobs = jobs
         self.settings = settings
         self.pool = None
-        self.program: list = []  # the program's paths, for each worker's module loader
 
     def _new_pool(self, jobs: int):
         import multiprocessing
@@ -823,7 +842,7 @@ class _Workers:
             max_workers=jobs,
             mp_context=multiprocessing.get_context(method),
             initializer=_start_worker,
-            initargs=(self.settings, os.getpid(), self.program),
+            initargs=(self.settings, os.getpid()),
         )
 
     def start(self) -> None:
@@ -904,8 +923,8 @@ def _stop_worker(signum, frame) -> None:
     raise _Stopped(128 + signum)
 
 
-def _start_worker(settings: Settings, parent: int, program: list) -> None:
-    global _worker_settings, _worker_loader
+def _start_worker(settings: Settings, parent: int) -> None:
+    global _worker_settings
     _worker_settings = settings
     import signal
     import threading
@@ -916,11 +935,9 @@ def _start_worker(settings: Settings, parent: int, program: list) -> None:
         _die_with(parent)
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="initlint-parent-watch").start()
         from . import rules  # noqa: F401  (imported once per worker, before its first file)
-        from .program.loader import ModuleLoader
+        from .program import loader  # noqa: F401
     except _Stopped as stopped:
         os._exit(stopped.code)
-
-    _worker_loader = ModuleLoader(program, environment=settings.environment)  # the worker's own: modules it parsed stay warm
 
     gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
@@ -949,9 +966,14 @@ def _watch_parent(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _analyse_in_worker(source: sources.Source):
+def _analyse_in_worker(source: sources.Source, program: tuple = ()):
+    global _worker_loader
     try:
-        return analyse_source(source, _worker_loader)
+        if _worker_loader is None or _worker_loader[0] != program:
+            from .program.loader import ModuleLoader
+
+            _worker_loader = (program, ModuleLoader(program, environment=_worker_settings.environment if _worker_settings else None))  # the worker's own: modules it parsed stay warm
+        return analyse_source(source, _worker_loader[1])
     except _Stopped as stopped:
         os._exit(stopped.code)
 
