@@ -15,7 +15,7 @@ from .modules import ModuleIndex
 
 class ModuleLoader:
     """Other modules of the program, parsed on demand (never imported) for the functions a file
-    calls from them. Remembers the last `capacity` modules it parsed, and the digest of every
+    calls from them. Remembers the `capacity` modules it used last, and the digest of every
     module one analysis consulted (`consulted`), so that a cached result can be checked."""
 
     def __init__(self, paths: Iterable[str], capacity: int = 64, texts: Optional[dict] = None, environment=None):
@@ -43,7 +43,9 @@ class ModuleLoader:
         return (found[2], self.module(found[0]), found[1]) if found is not None else None
 
     def module(self, path: str) -> Optional[FileAnalysis]:
-        if path not in self.parsed:
+        if path in self.parsed:
+            self.parsed[path] = self.parsed.pop(path)  # the most recently used go last
+        else:
             self.parsed[path] = self._parse(path, self.texts.get(path), package_of(path, None, self))
             if len(self.parsed) > self.capacity:
                 del self.parsed[next(iter(self.parsed))]
