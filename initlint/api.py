@@ -243,7 +243,7 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
     A file whose bytes, settings and program (every module's path and summary hash) are those
     of its last judgement gets that judgement's findings back without its model being read."""
     results, program, installed = _analysed_program(run, config, settings, cache, workers, progress)
-    key = cache.program_key(program) if cache else None
+    key = cache.program_key(program, settings) if cache else None
     judged = {path: cache.judged(path, key, settings) for path, (source, _, cached) in program.items()
               if key and cached and source is not None and not isinstance(source, NotebookSource)}  # fmt: skip
     judged = {path: result for path, result in judged.items() if result is not None}
@@ -1578,10 +1578,11 @@ class _CacheIndex:
             self.stats[key] = record
             self.added += 1
 
-    def program_key(self, program: dict) -> Optional[str]:
-        """One digest of every module of the program, by path and summary hash: what linking
-        any file of it reads besides the file's own model."""
-        parts = []
+    def program_key(self, program: dict, settings: Settings) -> Optional[str]:
+        """One digest of every module of the program, by path and summary hash (what linking
+        any file of it reads besides the file's own model), and of the per-file-ignores (the
+        one setting that decides findings and is not in the index's own key)."""
+        parts: list = [[settings.per_file_ignores, settings.root]]
         for path in sorted(program):
             raw = self._meta(self.now.get(path, ""))
             if raw is None or "summary" not in raw:

@@ -253,6 +253,22 @@ def test_same_content_in_two_files_gives_each_its_own_path(tmp_path):
             assert result.findings and all(f.path == result.path for f in result.findings)
 
 
+def test_a_changed_per_file_ignore_is_seen_by_a_warm_run(tmp_path):
+    """The findings a warm run gives back were judged under the same per-file-ignores."""
+    root = project(tmp_path / "p", {"m.py": LAYER_MODEL.format(n=1), "pyproject.toml": "[tool.initlint]\n"})
+    cache = str(tmp_path / "cache")
+
+    def run() -> list:
+        return list(api.check(api.Run(paths=[str(root)], cache_dir=cache, fix_edits=False)))
+
+    assert [len(r.findings) for r in run()] == [2]
+    assert [(len(r.findings), r.cached) for r in run()] == [(2, True)]
+    (root / "pyproject.toml").write_text('[tool.initlint]\nper-file-ignores = { "m.py" = ["IL1"] }\n')
+    assert [len(r.findings) for r in run()] == [0]
+    (root / "pyproject.toml").write_text("[tool.initlint]\n")
+    assert [len(r.findings) for r in run()] == [2]
+
+
 def test_per_file_ignores_apply_to_each_path_of_shared_content(tmp_path):
     text = LAYER_MODEL.format(n=1)
     root = project(tmp_path / "p", {"src/m.py": text, "legacy/m.py": text,
