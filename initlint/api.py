@@ -56,6 +56,8 @@ CACHE_DIR_NAME = ".initlint_cache"
 CACHE_MAX_ENTRIES = 50_000
 STAT_KEY = "#stat"  # the index's entry of file stats (digests are hex: no clash)
 INSTALLED_KEY = "#installed"  # installed modules: `dist==version/path` -> digest of their bytes
+JUDGED_KEY = "#judged"  # the index's entry of each path's last judgement
+CODE_KEY = "#code"  # the index's entry of code digests (program.modules.code_digest) by content digest
 
 
 @dataclass
@@ -236,23 +238,90 @@ def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> It
 
 def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
                  workers: Optional["_Workers"], progress) -> list[FileResult]:  # fmt: skip
-    """The program's files analysed (cache, workers), linked, then judged and fixed file by file."""
-    results, program, installed = _analysed_program(run, config, settings, cache, workers, progress)
-    from . import program as program_stage
+    """The program's files analysed (cache, workers), linked, then judged and fixed file by file.
 
-    models = {path: model for path, (_, model, _) in program.items()}
-    try:
-        program_stage.link(models, installed)
-    except Exception:
-        if not cache or not any(cached for _, _, cached in program.values()):
-            raise
-        cache.forget()  # a model of a shape this version cannot link: the run again, uncached
-        return _check_files(run, config, settings, cache, workers, progress)
-    for path, (source, model, from_cache) in program.items():
-        if source is not None:
-            results.append(_judge(source, model, from_cache, models, settings, installed))
+    A file whose bytes, settings and program (every module's path and summary hash) are those
+    of its last judgement gets that judgement's findings back without its model being read."""
+    results, program, installed = _analysed_program(run, config, settings, cache, workers, progress)
+    key = cache.program_key(program, settings) if cache else None
+    judged = {path: cache.judged(path, key, settings) for path, (source, _, cached) in program.items()
+              if key and cached and source is not None and not isinstance(source, NotebookSource)}  # fmt: skip
+    judged = {path: result for path, result in judged.items() if result is not None}
+    results.extend(judged.values())
+    if len(judged) < sum(1 for source, _, _ in program.values() if source is not None):
+        from . import program as program_stage
+
+        program = _loaded(program, cache, settings)
+        models = {path: model for path, (_, model, _) in program.items()}
+        try:
+            program_stage.link(models, installed)
+        except Exception:
+            if not cache or not any(cached for _, _, cached in program.values()):
+                raise
+            cache.forget()  # a model of a shape this version cannot link: the run again, uncached
+            return _check_files(run, config, settings, cache, workers, progress)
+        for path, (source, model, from_cache) in program.items():
+            if source is not None and path not in judged:
+                result = _judge(_Held.whole(source), model, from_cache, models, settings, installed)
+                if key and not isinstance(source, NotebookSource):
+                    cache.note_judged(path, key, result, settings)
+                results.append(result)
+    if cache:
+        cache.save()
     results.sort(key=lambda r: _sort_key(r.path))
     return results
+
+
+class _Held:
+    """A file the parent keeps until it is judged: its bytes, its text decoded again when read
+    (the very text the analysis read). A run over many files holds half the memory."""
+
+    __slots__ = ("path", "data", "encoding", "bom")
+
+    def __init__(self, source: sources.Source):
+        self.path, self.data, self.encoding, self.bom = source.path, source.data, source.encoding, source.bom
+
+    @property
+    def text(self) -> str:
+        return sources.decode(self.data)[0]
+
+    @staticmethod
+    def whole(source) -> sources.Source:
+        if not isinstance(source, _Held):
+            return source
+        return sources.Source(source.path, source.data, source.text, source.encoding, source.bom)
+
+
+@dataclass
+class _Stored:
+    """A file model the cache holds, read only if the file must be linked or judged again."""
+
+    digest: str
+    consulted: dict = field(default_factory=dict)  # as the model's: the modules its analysis followed
+
+
+def _loaded(program: dict, cache: Optional["_CacheIndex"], settings: Settings) -> dict:
+    """The program with every stored model read (one the cache cannot give back is analysed again)."""
+    out: dict = {}
+    loader = None
+    for path, (source, model, from_cache) in program.items():
+        if isinstance(model, _Stored):
+            model = cache.get(model.digest, path) if cache else None
+            if model is None or isinstance(model, FileError):
+                text = source or _read_quietly(path, settings)
+                if text is None:
+                    continue
+                if loader is None:
+                    from .program.loader import ModuleLoader
+
+                    loader = ModuleLoader(sorted(program), environment=settings.environment)
+                model, from_cache = analyse_source(text, loader), False
+                if isinstance(model, FileError):
+                    continue
+                if cache and path in cache.now:
+                    cache.put(cache.now[path], {"model": file_model_to_json(model)})
+        out[path] = (source, model, from_cache)
+    return out
 
 
 def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
@@ -266,21 +335,21 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
     context = _context_files(discovered, config, run)
     digests: dict = {}  # path -> sha256 of its bytes now: what a cached model's consulted modules must match
     read: list = []  # (path, source or None, model known by its stat or None, entry)
+    unknown = 0  # files the cache does not know: work for the workers
     for path, missing in discovered + [(path, None) for path in context]:
         if missing:
             results.append(FileResult(path, error=FileError(path, missing)))
             continue
         reported = path not in context
         if not reported and cache:
-            known, digest = cache.model_by_stat(path)  # a module read only for what it tells the others
-            if known is not None:
+            digest = cache.model_by_stat(path)  # a module read only for what it tells the others
+            if digest is not None:
                 digests[path] = digest
-                read.append((path, None, known, digest))
+                read.append((path, None, _Stored(digest), digest))
                 continue
         try:
             source = sources.read(path, settings.max_file_size)
-            if notebook.is_notebook(path):
-                source = NotebookSource.of(source)
+            source = NotebookSource.of(source) if notebook.is_notebook(path) else _Held(source)
         except sources.ReadError as error:
             if reported:
                 results.append(FileResult(path, error=FileError(path, error.message, error.line, error.column)))
@@ -295,29 +364,38 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
                 results.append(FileResult(path))
             continue
         read.append((path, source, None, digests[path] if cache else None))
-    if workers:
-        workers.program = sorted(digests)
+        if workers and not (cache and cache.stored(digests[path], path)):
+            unknown += 1
+            if unknown == PARALLEL_THRESHOLD:
+                workers.start()  # forked now, before this process holds every file it reads
+    held = {path: source for path, source, _, _ in read if source is not None}
+
+    def now_of(other: str) -> Optional[str]:
+        return digests[other] if other in digests else _installed_digest(other, settings, cache, digests)
+
+    def text_of(path: str) -> Optional[str]:
+        found = held.get(path) or _read_quietly(path, settings)
+        return found.text if found is not None else None
+
     for path, source, known, entry in read:
         reported = path not in context
-        cached = known if known is not None else (cache.get(entry, path) if cache and entry else None)
+        cached = known if known is not None else (cache.stored(entry, path) if cache and entry else None)
         if cache and entry and source is not None:
             cache.note_stat(path, entry)
         if isinstance(cached, FileError):
             if reported:
                 results.append(FileResult(path, error=_in_cells(source, cached), cached=True))
             continue
-        if cached is not None and any((digests[other] if other in digests else _installed_digest(other, settings, cache, digests))
-                                      != digest for other, digest in cached.consulted.items()):  # fmt: skip
+        if cached is not None and not cache.fresh(cached.digest, now_of, text_of):
             cached = None  # a module whose code it followed has changed since
         if cached is not None:
             program[path] = (source if reported else None, cached, True)
+            cache.now[path] = cached.digest
             continue
         source = source or _read_quietly(path, settings)
         if source is None:
             continue
         misses.append((source, entry or (_CacheIndex.entry_key(source.data) if cache else None)))
-        if workers and len(misses) == PARALLEL_THRESHOLD:
-            workers.start()  # enough work for them: let them import libcst meanwhile
     loader_paths = sorted(digests)
     total = len(results) + len(program) + len(misses)
     done = len(results) + len(program)
@@ -339,13 +417,12 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
         else:
             if cache and entry:
                 cache.put(entry, {"model": file_model_to_json(outcome)})  # before the program stage changes it
+                cache.now[path] = entry
             program[path] = (source, outcome, False)
         done += 1
         if progress:
             progress(done, total)
     installed = _add_installed(program, settings, cache, digests)
-    if cache:
-        cache.save()
     return results, program, installed
 
 
@@ -372,6 +449,7 @@ def _add_installed(program: dict, settings: Settings, cache: Optional["_CacheInd
             known = cache.installed(path, key) if cache and key else None
             if known is not None:
                 program[path], digests[path] = (None, known[0], True), known[1]
+                cache.now[path] = known[1]
                 continue
             source = _read_quietly(path, settings)
             if source is None:
@@ -386,6 +464,7 @@ def _add_installed(program: dict, settings: Settings, cache: Optional["_CacheInd
                 continue
             if cache and key:
                 cache.put_installed(key, digests[path], outcome)
+                cache.now[path] = digests[path]
             program[path] = (None, outcome, False)
     return frozenset(path for path in done if path in program)
 
@@ -697,7 +776,7 @@ def _sort_key(path: str) -> tuple:
 # Workers
 
 _worker_settings: Optional[Settings] = None  # this worker process's run (set once by its initializer)
-_worker_loader = None
+_worker_loader: Optional[tuple] = None  # (the program's paths, its ModuleLoader) in this worker
 
 
 def _analyse_all(
@@ -715,7 +794,7 @@ def _analyse_all(
         for source in files:
             yield source.path, analyse_source(source, loader)
         return
-    for source, outcome in workers.run(_analyse_in_worker, files):
+    for source, outcome in workers.run(partial(_analyse_in_worker, program=tuple(program)), files):
         yield source.path, outcome.error if isinstance(outcome, FileResult) else outcome
 
 
@@ -751,7 +830,6 @@ class _Workers:
         self.jobs = jobs
         self.settings = settings
         self.pool = None
-        self.program: list = []  # the program's paths, for each worker's module loader
 
     def _new_pool(self, jobs: int):
         import multiprocessing
@@ -764,7 +842,7 @@ class _Workers:
             max_workers=jobs,
             mp_context=multiprocessing.get_context(method),
             initializer=_start_worker,
-            initargs=(self.settings, os.getpid(), self.program),
+            initargs=(self.settings, os.getpid()),
         )
 
     def start(self) -> None:
@@ -845,8 +923,8 @@ def _stop_worker(signum, frame) -> None:
     raise _Stopped(128 + signum)
 
 
-def _start_worker(settings: Settings, parent: int, program: list) -> None:
-    global _worker_settings, _worker_loader
+def _start_worker(settings: Settings, parent: int) -> None:
+    global _worker_settings
     _worker_settings = settings
     import signal
     import threading
@@ -857,11 +935,9 @@ def _start_worker(settings: Settings, parent: int, program: list) -> None:
         _die_with(parent)
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="initlint-parent-watch").start()
         from . import rules  # noqa: F401  (imported once per worker, before its first file)
-        from .program.loader import ModuleLoader
+        from .program import loader  # noqa: F401
     except _Stopped as stopped:
         os._exit(stopped.code)
-
-    _worker_loader = ModuleLoader(program, environment=settings.environment)  # the worker's own: modules it parsed stay warm
 
     gc.freeze()  # what is imported lives as long as the worker: no collection need walk it
 
@@ -890,9 +966,14 @@ def _watch_parent(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _analyse_in_worker(source: sources.Source):
+def _analyse_in_worker(source: sources.Source, program: tuple = ()):
+    global _worker_loader
     try:
-        return analyse_source(source, _worker_loader)
+        if _worker_loader is None or _worker_loader[0] != program:
+            from .program.loader import ModuleLoader
+
+            _worker_loader = (program, ModuleLoader(program, environment=_worker_settings.environment if _worker_settings else None))  # the worker's own: modules it parsed stay warm
+        return analyse_source(source, _worker_loader[1])
     except _Stopped as stopped:
         os._exit(stopped.code)
 
@@ -1316,8 +1397,8 @@ def suppress(findings: list[Finding], text: str, ignored: Iterable[str] = (), us
 
 
 # --------------------------------------------------------------------------------------
-# Cache: one index file per settings key, {content digest + ignored codes: findings},
-# read once at the start of a run and written once (atomically) at its end.
+# Cache: per settings key, a small index read whole at the start of a run and the file
+# models one file each, read on demand; both written (atomically) at the run's end.
 
 
 def _ignored_for(path: str, settings: Settings) -> list[str]:
@@ -1325,14 +1406,31 @@ def _ignored_for(path: str, settings: Settings) -> list[str]:
 
 
 class _CacheIndex:
+    """The cache of one settings key, in two parts, so that a run reads only what it needs.
+
+    `index-<key>.json`, read whole at the start of a run: the files' stats (realpath ->
+    [mtime_ns, size, digest]); per content digest, its analysis error, or its model's summary
+    hash and the modules it consulted (path -> their interface hash then); per path, its last
+    judgement (digest, program key, findings without edits). `models-<key>/<digest>.json`: the
+    file models, each read only when its file must be linked or judged again. A warm run reads
+    the index alone; a one-file run, the index and the models of the file's program."""
+
     def __init__(self, folder: str, path: str, entries: dict):
         self.folder = folder
         self.path = path
+        self.models = os.path.join(folder, "models-" + os.path.basename(path)[len("index-"):-len(".json")])
         self.entries = entries
         self.used: set = set()
         self.added = 0
+        self.written: dict = {}  # digest -> its model as JSON text, written by save()
         files = entries.get(STAT_KEY)
         self.stats: dict = files if isinstance(files, dict) else {}  # realpath -> [mtime_ns, size, digest]
+        judged = entries.get(JUDGED_KEY)
+        self.judgements: dict = judged if isinstance(judged, dict) else {}
+        codes = entries.get(CODE_KEY)
+        self.codes: dict = codes if isinstance(codes, dict) else {}  # digest of bytes -> modules.code_digest
+        self.used_codes: set = set()
+        self.now: dict = {}  # path -> digest of the model this run uses for it
 
     @classmethod
     def open(cls, settings: Settings) -> Optional["_CacheIndex"]:
@@ -1352,43 +1450,99 @@ class _CacheIndex:
     def entry_key(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
-    def get(self, key: str, path: str):
-        """The file model (or the analysis error) stored for this content, given this path;
-        None when there is none or the entry is not what this version writes."""
+    def _meta(self, key: str) -> Optional[dict]:
         raw = self.entries.get(key)
-        if not isinstance(raw, dict):
+        if not isinstance(raw, dict) or key.startswith("#"):
             return None
-        try:
-            if "error" in raw:
-                found = _error_from_json(raw["error"], path)
-            else:
-                found = file_model_from_json(raw["model"])
-                if not _well_typed(found):
-                    return None
-                found.path = path  # the same content may live in another file
-                for layer in found.layers:
-                    layer.path = path
-                if found.summary is not None:
-                    found.summary.path = path
-        except (KeyError, TypeError, ValueError, AttributeError):
+        if "error" in raw:
+            return raw
+        consulted = raw.get("consulted")
+        if not (isinstance(raw.get("summary"), str) and isinstance(consulted, dict)
+                and all(isinstance(value, str) for value in consulted.values())):  # fmt: skip
             return None
+        return raw
+
+    def stored(self, key: str, path: str) -> Union["_Stored", FileError, None]:
+        """What the index knows of this content without reading its model: the analysis error
+        (given this path), a `_Stored` model, or None."""
+        raw = self._meta(key)
+        if raw is None:
+            return None
+        if "error" in raw:
+            try:
+                found: object = _error_from_json(raw["error"], path)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None
+        else:
+            found = _Stored(key, dict(raw["consulted"]))
         self.used.add(key)
         return found
 
-    def model_by_stat(self, path: str) -> tuple:
-        """The stored model of a file unchanged since it was last read (same mtime and size), as
-        ruff trusts a file's stat; None if it may have changed. Only for modules the run does
-        not report on: what is reported or fixed is always read."""
+    def fresh(self, key: str, now_of: Callable[[str], Optional[str]], text_of: Callable[[str], Optional[str]]) -> bool:
+        """The stored model still holds: each module it consulted has the same bytes now, or
+        the same code (`modules.code_digest`: only blank or comment lines changed)."""
+        raw = self._meta(key)
+        if raw is None:
+            return False
+        for other, recorded in raw.get("consulted", {}).items():
+            now = now_of(other)
+            data_digest, _, code = recorded.partition(":")
+            if now == data_digest:
+                continue
+            if now is None or not code or self._code_digest(now, other, text_of) != code:
+                return False
+        return True
+
+    def _code_digest(self, digest: str, path: str, text_of: Callable[[str], Optional[str]]) -> Optional[str]:
+        known = self.codes.get(digest)
+        if not isinstance(known, str):
+            text = text_of(path)
+            if text is None:
+                return None
+            from .program.modules import code_digest
+
+            known = self.codes[digest] = code_digest(text)
+            self.added += 1
+        self.used_codes.add(digest)
+        return known
+
+    def get(self, key: str, path: str):
+        """The file model (or the analysis error) stored for this content, given this path;
+        None when there is none or the entry is not what this version writes."""
+        found = self.stored(key, path)
+        if not isinstance(found, _Stored):
+            return found
+        try:
+            text = self.written.get(key)
+            if text is None:
+                with open(os.path.join(self.models, f"{key}.json"), encoding="utf-8") as handle:
+                    text = handle.read()
+            raw = json.loads(text)
+            found = file_model_from_json(raw["model"])
+            if not _well_typed(found):
+                return None
+            found.path = path  # the same content may live in another file
+            for layer in found.layers:
+                layer.path = path
+            if found.summary is not None:
+                found.summary.path = path
+        except (OSError, KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            return None
+        return found
+
+    def model_by_stat(self, path: str) -> Optional[str]:
+        """The digest of a file unchanged since it was last read (same mtime and size), as
+        ruff trusts a file's stat, when a model of it is stored; None if it may have changed.
+        Only for modules the run does not report on: what is reported or fixed is always read."""
         try:
             info = os.stat(path)
         except OSError:
-            return None, None
+            return None
         known = self.stats.get(os.path.realpath(path))
         if not (isinstance(known, list) and len(known) == 3 and known[:2] == [info.st_mtime_ns, info.st_size]
                 and isinstance(known[2], str)):  # fmt: skip
-            return None, None
-        found = self.get(known[2], path)
-        return (found, known[2]) if found is not None and not isinstance(found, FileError) else (None, None)
+            return None
+        return known[2] if isinstance(self.stored(known[2], path), _Stored) else None
 
     def installed_digest(self, key: str) -> Optional[str]:
         """The digest of an installed module's bytes, by its package version and path (`package_key`)."""
@@ -1424,12 +1578,68 @@ class _CacheIndex:
             self.stats[key] = record
             self.added += 1
 
+    def program_key(self, program: dict, settings: Settings) -> Optional[str]:
+        """One digest of every module of the program, by path and summary hash (what linking
+        any file of it reads besides the file's own model), and of the per-file-ignores (the
+        one setting that decides findings and is not in the index's own key)."""
+        parts: list = [[settings.per_file_ignores, settings.root]]
+        for path in sorted(program):
+            raw = self._meta(self.now.get(path, ""))
+            if raw is None or "summary" not in raw:
+                return None
+            parts.append([path, raw["summary"]])
+        return hashlib.sha256(json.dumps(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def judged(self, path: str, key: str, settings: Settings) -> Optional[FileResult]:
+        """The findings of this file's last judgement, if its content and program are the same
+        (and, when fixes or their edits are wanted, none is fixable: edits never come from here)."""
+        record = self.judgements.get(path)
+        if not (isinstance(record, list) and len(record) == 4 and record[:2] == [self.now.get(path), key]
+                and isinstance(record[2], bool) and isinstance(record[3], list)):  # fmt: skip
+            return None
+        if record[2] and (settings.fix or settings.diff or settings.fix_edits):
+            return None
+        try:
+            findings = [finding_from_json({**data, "path": path}) for data in record[3]]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if not _well_typed(findings):
+            return None
+        for finding in findings:
+            if finding.fix is not None:
+                finding.fix.edits = []  # fixable (`[*]`), but no code from the cache
+        return FileResult(path, findings=findings, cached=True)
+
+    def note_judged(self, path: str, key: str, result: FileResult, settings: Settings) -> None:
+        """Keep a judgement that the next run with the same program may give back."""
+        digest = self.now.get(path)
+        if digest is None or result.error is not None or result.fixed or settings.fix or settings.diff:
+            return
+        findings = []
+        for finding in result.findings:
+            data = finding_to_json(finding)
+            if data.get("fix"):
+                del data["fix"]["edits"]  # no code is ever taken from the cache
+            findings.append(data)
+        fixable = any(f.fix is not None or f.code in _fixable_codes() for f in result.findings)
+        record = [digest, key, fixable, findings]
+        if self.judgements.get(path) != record:
+            self.judgements[path] = record
+            self.added += 1
+
     def forget(self) -> None:
         """Every entry dropped (one of them was not what this version writes)."""
-        self.entries, self.stats, self.used = {}, {}, set()
+        self.entries, self.stats, self.judgements, self.codes, self.used, self.written = {}, {}, {}, {}, set(), {}
         self.added += 1
 
-    def put(self, key: str, value: object) -> None:
+    def put(self, key: str, value: dict) -> None:
+        """An analysis error, or a model (as JSON data), for this content."""
+        if "model" in value:
+            model = value["model"]
+            summary = {k: v for k, v in (model.get("summary") or {}).items() if k != "path"}
+            self.written[key] = json.dumps(value, separators=(",", ":"))
+            value = {"summary": hashlib.sha256(json.dumps(summary, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest(),
+                     "consulted": dict(model.get("consulted", {}))}  # fmt: skip
         self.entries[key] = value
         self.used.add(key)
         self.added += 1
@@ -1439,26 +1649,51 @@ class _CacheIndex:
             return  # a warm run writes nothing
         entries = self.entries
         entries[STAT_KEY] = self.stats
-        self.used.add(STAT_KEY)
+        entries[JUDGED_KEY] = self.judgements
+        if len(self.codes) > CACHE_MAX_ENTRIES:
+            self.codes = {key: value for key, value in self.codes.items() if key in self.used_codes}
+        entries[CODE_KEY] = self.codes
+        self.used.update((STAT_KEY, JUDGED_KEY, CODE_KEY))
+        dropped = []
         if len(entries) > CACHE_MAX_ENTRIES:
             unused = [key for key in entries if key not in self.used]
             for key in unused[: len(entries) - CACHE_MAX_ENTRIES]:
                 del entries[key]
-        # a name of this process's own (no tempfile: its import costs pre-commit's one-file run)
-        temp = os.path.join(self.folder, f".index-{os.getpid()}-{os.urandom(4).hex()}.tmp")
+                dropped.append(key)
         try:
             prepare_cache_dir(self.folder)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entries, handle, separators=(",", ":"))
-            os.replace(temp, self.path)
-        except BaseException as error:  # a read-only checkout, a full disk: findings still, just not cached
+            if self.written:
+                os.makedirs(self.models, exist_ok=True)
+            for key, text in self.written.items():  # the models first: an index entry without its model is a miss
+                _write_atomically(os.path.join(self.models, f"{key}.json"), text)
+            _write_atomically(self.path, json.dumps(entries, separators=(",", ":")))
+        except OSError:  # a read-only checkout, a full disk: findings still, just not cached
             try:
-                os.unlink(temp)
+                os.rmdir(self.models)  # only if empty
             except OSError:
                 pass
-            if not isinstance(error, OSError):
-                raise  # interrupted: no temp file left behind
+            return
+        for key in dropped:
+            try:
+                os.unlink(os.path.join(self.models, f"{key}.json"))
+            except OSError:
+                pass
+
+
+def _write_atomically(path: str, text: str) -> None:
+    # a name of this process's own (no tempfile: its import costs pre-commit's one-file run)
+    temp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}-{os.getpid()}-{os.urandom(4).hex()}.tmp")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
 
 
 def _error_from_json(raw: object, path: str) -> FileError:
@@ -1576,7 +1811,7 @@ def finding_from_json(data: dict) -> Finding:
     fix = None
     if data.get("fix"):
         raw = data["fix"]
-        fix = Fix(raw["applicability"], raw["message"], [Edit(**edit) for edit in raw["edits"]], raw.get("site"))
+        fix = Fix(raw["applicability"], raw["message"], [Edit(**edit) for edit in raw.get("edits", [])], raw.get("site"))
     return Finding(
         code=data["code"],
         message=data["message"],

@@ -6,7 +6,8 @@ ruff prints them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import functools
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Optional
 
 # What the fix options may be set to: the fixer and the config both read these.
@@ -178,7 +179,7 @@ class FileModel:
     init_alias: Optional[str] = None  # how it spells torch.nn.init ("nn.init", "init"), if it can
     import_line: int = 0  # last line of the import block, where a missing import would go
     summary: Optional["ModuleSummary"] = None  # what other modules may read of this one
-    consulted: dict = field(default_factory=dict)  # path -> sha256 of other modules whose code it followed
+    consulted: dict = field(default_factory=dict)  # path -> program.modules.consulted_digest of other modules whose code it followed
 
     @property
     def layers(self) -> list[Layer]:
@@ -323,7 +324,23 @@ class FileError:
 
 
 def file_model_to_json(model: FileModel) -> dict:
-    return asdict(model)
+    """`asdict(model)`, without its deep copy of every value (a run stores hundreds of models)."""
+    return _plain(model)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+
+
+@functools.lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple:
+    return tuple(f.name for f in fields(cls))  # raises for anything but a dataclass
 
 
 def file_model_from_json(data: dict) -> FileModel:

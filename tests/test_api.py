@@ -253,6 +253,22 @@ def test_same_content_in_two_files_gives_each_its_own_path(tmp_path):
             assert result.findings and all(f.path == result.path for f in result.findings)
 
 
+def test_a_changed_per_file_ignore_is_seen_by_a_warm_run(tmp_path):
+    """The findings a warm run gives back were judged under the same per-file-ignores."""
+    root = project(tmp_path / "p", {"m.py": LAYER_MODEL.format(n=1), "pyproject.toml": "[tool.initlint]\n"})
+    cache = str(tmp_path / "cache")
+
+    def run() -> list:
+        return list(api.check(api.Run(paths=[str(root)], cache_dir=cache, fix_edits=False)))
+
+    assert [len(r.findings) for r in run()] == [2]
+    assert [(len(r.findings), r.cached) for r in run()] == [(2, True)]
+    (root / "pyproject.toml").write_text('[tool.initlint]\nper-file-ignores = { "m.py" = ["IL1"] }\n')
+    assert [len(r.findings) for r in run()] == [0]
+    (root / "pyproject.toml").write_text("[tool.initlint]\n")
+    assert [len(r.findings) for r in run()] == [2]
+
+
 def test_per_file_ignores_apply_to_each_path_of_shared_content(tmp_path):
     text = LAYER_MODEL.format(n=1)
     root = project(tmp_path / "p", {"src/m.py": text, "legacy/m.py": text,
@@ -296,17 +312,28 @@ def test_fix_after_a_cache_hit_edits_the_file(tmp_path):
 INJECTED = '__import__("os").system("touch pwned")'
 
 
+def _stored_models(index: Path) -> list[Path]:
+    """The model files beside a cache index (one per content digest)."""
+    return sorted((index.parent / ("models-" + index.stem[len("index-"):])).glob("*.json"))
+
+
 def _tamper(index: Path) -> int:
-    """Put code into every fix plan of a cache index (the weight expression a fix would call)."""
-    entries = json.loads(index.read_text())
+    """Put code into every fix plan the cache holds (the weight expression a fix would call),
+    and into every finding of the index's stored judgements."""
     count = 0
-    for value in entries.values():
-        model = value.get("model") if isinstance(value, dict) else None
-        for module in model["modules"] if model else []:
+    for stored in _stored_models(index):
+        value = json.loads(stored.read_text())
+        for module in value["model"]["modules"]:
             for layer in module["layers"]:
                 if layer.get("fix"):
                     layer["fix"]["weight"] = f"{INJECTED} or self.fc.weight"
                     count += 1
+        stored.write_text(json.dumps(value))
+    entries = json.loads(index.read_text())
+    for record in entries.get("#judged", {}).values():
+        for finding in record[3]:
+            if finding.get("fix"):
+                finding["fix"]["edits"] = [{"line": 1, "column": 0, "end_line": 1, "end_column": 0, "content": INJECTED}]
     index.write_text(json.dumps(entries))
     return count
 
@@ -316,7 +343,8 @@ def test_the_cache_holds_no_edit(tmp_path):
     cache = tmp_path / "cache"
     check([root], cache_dir=str(cache))
     [index] = cache.glob("index-*.json")
-    assert '"edits"' not in index.read_text() and '"content"' not in index.read_text()
+    for stored in [index, *_stored_models(index)]:
+        assert '"edits"' not in stored.read_text() and '"content"' not in stored.read_text()
 
 
 @pytest.mark.parametrize("options", [{"fix": True}, {"fix": True, "jobs": 2}, {"fix": True, "unsafe_fixes": True}])
@@ -380,7 +408,16 @@ def test_a_well_formed_but_unexpected_cache_entry_is_a_miss(tmp_path, change):
     first = check([root], cache_dir=str(cache))
     [index] = cache.glob("index-*.json")
     entries = json.loads(index.read_text())
-    entries = {key: (change(value) if key != "#stat" else value) for key, value in entries.items()}
+    models = {stored.stem: stored for stored in _stored_models(index)}
+    for key, value in list(entries.items()):
+        if key.startswith("#"):
+            continue
+        if key in models:  # an entry as one piece: the index's part and its model file's
+            value = {**value, "model": json.loads(models[key].read_text())["model"]}
+        changed = change(value)
+        if isinstance(changed, dict) and "model" in changed and key in models:
+            models[key].write_text(json.dumps({"model": changed.pop("model")}))
+        entries[key] = changed
     index.write_text(json.dumps(entries))
     again = check([root], cache_dir=str(cache))
     assert outcome(again) == outcome(first)

@@ -618,3 +618,57 @@ def test_the_link_does_not_depend_on_the_order_files_arrive_in() -> None:
                       for path, model in models.items() for layer in model.layers)  # fmt: skip
 
     assert rows(files) == rows(list(reversed(files)))
+
+
+def _analysed_by(monkeypatch, paths: list, **options) -> tuple[set, dict]:
+    """(names of the files this run analysed, results by name); in this process (jobs=1)."""
+    analysed: set = set()
+    real = api.analyse_source
+
+    def counting(source, loader=None):
+        analysed.add(Path(source.path).name)
+        return real(source, loader)
+
+    monkeypatch.setattr(api, "analyse_source", counting)
+    results = _run(paths, jobs=1, **options)
+    monkeypatch.undo()
+    return analysed, results
+
+
+def _outcome(results: dict) -> dict:
+    return {name: [(f.code, f.line, f.message) for f in r.findings] for name, r in results.items()}
+
+
+def test_which_modules_an_edit_reanalyses(tmp_path: Path, monkeypatch) -> None:
+    """A result is fresh while its bytes and the code of every module it followed are the same:
+    a comment in a block's module re-analyses that module alone; a changed constructor default
+    re-analyses it and the module that builds the block (which followed its code), not the others."""
+    files = {"pkg/__init__.py": "", "pkg/mlp.py": BLOCK, "pkg/net.py": MODEL.format(imp="from .mlp import Mlp", act=""),
+             "pkg/other.py": BLOCK.replace("Mlp", "Other")}  # fmt: skip
+    root = write_tree(tmp_path, files)
+    cache = str(tmp_path / "cache")
+    mlp = root / "pkg" / "mlp.py"
+    analysed, _ = _analysed_by(monkeypatch, [root], cache_dir=cache)
+    assert analysed == {"mlp.py", "net.py", "other.py"}
+    assert _analysed_by(monkeypatch, [root], cache_dir=cache)[0] == set()
+
+    def edit(text: str) -> tuple[set, dict]:
+        mlp.write_text(text, encoding="utf-8")
+        analysed, results = _analysed_by(monkeypatch, [root], cache_dir=cache, fix_edits=False)
+        assert _outcome(results) == _outcome(_run([root], use_cache=False)), "the same as a run without the cache"
+        return analysed, results
+
+    # comments and blank lines, some of them moving the code below them: only mlp.py again
+    commented = BLOCK.replace("class Mlp", "# a block\n\n# of two layers\nclass Mlp").replace(
+        "    def forward", "    # the forward pass\n    def forward")  # fmt: skip
+    assert edit(commented)[0] == {"mlp.py"}
+    # the constructor's default activation: mlp.py and net.py (it builds Mlp), not other.py
+    analysed, results = edit(commented.replace("act_layer=nn.ReLU", "act_layer=nn.Tanh"))
+    assert analysed == {"mlp.py", "net.py"}
+    # a forward that does the same to its input, written otherwise: net.py follows Mlp's
+    # forward from its code, so it is analysed again too (judging it by the block's summary
+    # hash alone is left to do)
+    rewritten = commented.replace("        return self.fc2(self.act(self.fc1(x)))",
+                                  "        h = self.fc1(x)\n        return self.fc2(self.act(h))")  # fmt: skip
+    assert edit(rewritten.replace("act_layer=nn.ReLU", "act_layer=nn.Tanh"))[0] == {"mlp.py", "net.py"}
+    assert _analysed_by(monkeypatch, [root], cache_dir=cache)[0] == set()

@@ -15,7 +15,7 @@ from .modules import ModuleIndex
 
 class ModuleLoader:
     """Other modules of the program, parsed on demand (never imported) for the functions a file
-    calls from them. Remembers the last `capacity` modules it parsed, and the digest of every
+    calls from them. Remembers the `capacity` modules it used last, and the digest of every
     module one analysis consulted (`consulted`), so that a cached result can be checked."""
 
     def __init__(self, paths: Iterable[str], capacity: int = 64, texts: Optional[dict] = None, environment=None):
@@ -24,7 +24,7 @@ class ModuleLoader:
         self.index = ModuleIndex.of({path: None for path in [*paths, *self.texts]}, environment)
         self.capacity = capacity
         self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
-        self.consulted: dict = {}  # path -> sha256 of the bytes read, for the current analysis
+        self.consulted: dict = {}  # path -> modules.consulted_digest of what was read, for the current analysis
 
     def lookup(self, importer: FileAnalysis, written: str) -> Optional[tuple[str, FileAnalysis, str]]:
         """("function" | "class", module, name) that `written` names in `importer`, or None."""
@@ -43,7 +43,9 @@ class ModuleLoader:
         return (found[2], self.module(found[0]), found[1]) if found is not None else None
 
     def module(self, path: str) -> Optional[FileAnalysis]:
-        if path not in self.parsed:
+        if path in self.parsed:
+            self.parsed[path] = self.parsed.pop(path)  # the most recently used go last
+        else:
             self.parsed[path] = self._parse(path, self.texts.get(path), package_of(path, None, self))
             if len(self.parsed) > self.capacity:
                 del self.parsed[next(iter(self.parsed))]
@@ -55,9 +57,8 @@ class ModuleLoader:
 
     @staticmethod
     def _parse(path: str, text: Optional[str], package: list) -> tuple:
-        import hashlib
-
         from .. import sources
+        from .modules import consulted_digest
 
         try:
             source = sources.read(path) if text is None else sources.from_bytes(path, text.encode("utf-8"))
@@ -72,7 +73,7 @@ class ModuleLoader:
             module.collect()
         except (sources.ReadError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
             return None, ""
-        return module, hashlib.sha256(source.data).hexdigest()
+        return module, consulted_digest(source.data, source.text)
 
 
 def package_of(path: str, module: Optional[str], loader: Optional[ModuleLoader]) -> list:

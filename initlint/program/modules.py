@@ -19,6 +19,45 @@ from .environment import Environment
 MAX_REEXPORTS = 8  # a chain of re-exports longer than this is left unresolved
 
 
+def consulted_digest(data: bytes, text: str) -> str:
+    """What an analysis that followed another module's code records of it (`FileModel.consulted`):
+    `<sha256 of its bytes>:<code_digest of its text>`. A stored model stays fresh while each
+    module it consulted has the same bytes, or else the same code digest."""
+    import hashlib
+
+    return f"{hashlib.sha256(data).hexdigest()}:{code_digest(text)}"
+
+
+def code_digest(text: str) -> str:
+    """sha256 of the module's lines without its blank lines and comment lines outside brackets.
+
+    Nothing another module's analysis reads of this one comes from those lines: it reads
+    expressions and statements (whose evidence text is their code, brackets included), never
+    this module's positions. So a comment edited or added re-analyses none of its importers.
+    Code that does not tokenize counts whole."""
+    import hashlib
+    import io
+    import tokenize
+
+    lines = io.StringIO(text).readlines()
+    keep: set = set()
+    depth = 0
+    skipped = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth = max(0, depth - 1)
+            if token.type in skipped or (depth == 0 and token.type in (tokenize.COMMENT, tokenize.NL)):
+                continue
+            keep.update(range(token.start[0], token.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    code = "".join(lines[number - 1] for number in sorted(keep) if 0 < number <= len(lines))
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def module_name(path: str) -> tuple[str, bool]:
     """(dotted module name, whether the file is a package's `__init__.py`)."""
     folder, filename = os.path.split(os.path.abspath(path))
