@@ -7,6 +7,7 @@ Issue 18 (fix safety on every path) and issue 16 (idempotent, never dead)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 import textwrap
 
 import pytest
@@ -686,3 +687,122 @@ def test_no_dead_fix_under_a_parents_routine(tmp_path):
     module = import_fixed(path)
     check_weight("block.fc", module.Net().block.fc.weight, "relu", None, FixOptions())
     check_weight("fc", module.Block().fc.weight, "relu", None, FixOptions())
+
+
+MLP_BLOCK = """
+class {name}(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.up = nn.Linear(d, d)
+        self.act = nn.ReLU()
+        self.down = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.down(self.act(self.up(x)))
+"""
+MINI_TRANSFORMERS = {
+    "transformers/__init__.py": "",
+    "transformers/modeling_utils.py": """import torch.nn as nn
+
+
+class PreTrainedModel(nn.Module):
+    def post_init(self):
+        self.apply(self._init_weights)
+
+    def _init_weights(self, module):
+        if isinstance(module, (nn.Linear, nn.Conv2d)):
+            nn.init.normal_(module.weight, std=0.02)
+""",
+    "transformers/models/__init__.py": "",
+    "transformers/models/llama/__init__.py": "",
+    "transformers/models/llama/modeling_llama.py": "import torch.nn as nn\n\nfrom ...modeling_utils import PreTrainedModel\n"
+    + MLP_BLOCK.format(name="LlamaMLP")
+    + """
+
+class LlamaPreTrainedModel(PreTrainedModel):
+    pass
+
+
+class LlamaModel(LlamaPreTrainedModel):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = LlamaMLP(d)
+        self.post_init()
+
+    def forward(self, x):
+        return self.mlp(x)
+""",
+    "transformers/models/doge/__init__.py": "",
+    # a modular file: a template the converter turns into modeling_doge.py, where DogeModel's
+    # __init__ (LlamaModel's, renamed) builds DogeMLP and then runs post_init()
+    "transformers/models/doge/modular_doge.py": "import torch.nn as nn\n\n"
+    "from ..llama.modeling_llama import LlamaModel, LlamaPreTrainedModel\n"
+    + MLP_BLOCK.format(name="DogeMLP")
+    + """
+
+class DogePreTrainedModel(LlamaPreTrainedModel):
+    pass
+
+
+class DogeModel(LlamaModel):
+    pass
+""",
+}
+
+
+def _check_tree(root, paths) -> dict:
+    from initlint import api
+
+    run = api.Run(paths=[str(root / p) for p in paths], fix=True, isolated=True, use_cache=False, jobs=1)
+    return {Path(r.path).relative_to(root).as_posix(): r for r in api.check(run)}
+
+
+def test_no_fix_in_a_block_that_transformers_builds_inside_its_pretrained_model(tmp_path):
+    """The fix bench over transformers (bench/fix_libraries.py) found 18 such fixes, all in
+    modular_*.py files, every one overwritten by `_init_weights` in the model built from the
+    generated code (DogeAttention.dt_proj: std 0.02 instead of softplus's gain over sqrt(fan))."""
+    from test_program import write_tree
+
+    root = write_tree(tmp_path, MINI_TRANSFORMERS)
+    results = _check_tree(root, ["transformers"])
+    modular = results["transformers/models/doge/modular_doge.py"]
+    assert not modular.fixed and not modular.findings, [f.message for f in modular.fixed + modular.findings]
+    assert (root / "transformers/models/doge/modular_doge.py").read_text() == MINI_TRANSFORMERS["transformers/models/doge/modular_doge.py"]
+    from initlint.program import analyze_program
+
+    models, _, _ = analyze_program({str(p): p.read_text() for p in root.rglob("*.py")})
+    up = next(l for l in models[str(root / "transformers/models/doge/modular_doge.py")].layers if l.name == "up")
+    assert up.init == "unknown" and "post_init() of DogePreTrainedModel" in up.init_evidence
+
+    # What the generated file runs: DogeModel builds DogeMLP, then post_init() re-draws it.
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(root))
+    try:
+        modeling_llama = importlib.import_module("transformers.models.llama.modeling_llama")
+        block = MLP_BLOCK.format(name="DogeMLP").replace(
+            "self.up = nn.Linear(d, d)", 'self.up = nn.Linear(d, d)\n        nn.init.kaiming_uniform_(self.up.weight, nonlinearity="relu")')
+        namespace = {"nn": torch.nn}
+        exec(block, namespace)
+        modeling_llama.LlamaMLP = namespace["DogeMLP"]  # the generated DogeModel.__init__ builds it
+        weight = modeling_llama.LlamaModel(64).mlp.up.weight
+        assert abs(weight.std().item() - 0.02) < 0.002, "an init written in the block would be dead"
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m == "transformers" or m.startswith("transformers.")]:
+            del sys.modules[name]
+
+
+def test_a_project_block_of_a_pretrained_model_file_gets_no_fix_but_others_do(tmp_path):
+    """The same in a project: transformers installed (not in the program), a block of the
+    model file that no class of the program builds is built by the PreTrainedModel's users."""
+    model = ("import torch.nn as nn\nfrom transformers import PreTrainedModel\n" + MLP_BLOCK.format(name="Block")
+             + "\n\nclass Model(PreTrainedModel):\n    pass\n")  # fmt: skip
+    plain = "import torch.nn as nn\n" + MLP_BLOCK.format(name="Block")
+    from test_program import write_tree
+
+    root = write_tree(tmp_path, {"proj/model.py": model, "other/plain.py": plain})
+    results = _check_tree(root, ["proj", "other"])
+    assert not results["proj/model.py"].fixed
+    assert [f.layer for f in results["other/plain.py"].fixed] == ["up"], "a plain project's block keeps its fix"
