@@ -806,3 +806,55 @@ def test_a_project_block_of_a_pretrained_model_file_gets_no_fix_but_others_do(tm
     results = _check_tree(root, ["proj", "other"])
     assert not results["proj/model.py"].fixed
     assert [f.layer for f in results["other/plain.py"].fixed] == ["up"], "a plain project's block keeps its fix"
+
+
+LIST_IN_PARTS = """
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(4 * dim, dim)
+
+    def forward(self, x):
+        return x + self.fc2(self.act(self.fc1(x)))
+
+
+class Net(nn.Module):
+    def __init__(self, dims=(8, 16), depths=(1, 2)):
+        super().__init__()
+        stages = []
+        for i, (dim, depth) in enumerate(zip(dims, depths)):
+            layers = (
+                ([nn.Linear(dims[i - 1], dim)] if i > 0 else [])
+                + [Block(dim) for _ in range(depth)]
+            )
+            stages.append(nn.Sequential(*layers))
+        self.stages = nn.Sequential(*stages)
+        self.init_weights()
+
+    def init_weights(self):
+        self.apply(self._init_weights)
+
+    def _init_weights(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.trunc_normal_(m.weight, std=0.02)
+
+    def forward(self, x):
+        return self.stages(x)
+"""
+
+
+def test_no_dead_fix_in_a_block_built_in_a_list_of_parts(tmp_path):
+    """timm's csatv2 builds its stages as `[downsample] + [Block(...) for _ in ...]`; the fix
+    bench found the fix in Block overwritten by the model's `apply(_init_weights)`."""
+    result, findings, unfixable, path = fix_text(tmp_path, LIST_IN_PARTS, unsafe=False)
+    assert not result.fixed, [f.message for f in result.fixed]
+    assert not [f for f in findings if f.class_name == "Block"]
+    net = import_fixed(path).Net()
+    for name, param in net.named_parameters():
+        if name.endswith("weight"):
+            assert abs(param.std().item() - 0.02) < 0.004, name  # what runs: the model's routine
