@@ -746,6 +746,18 @@ class DogePreTrainedModel(LlamaPreTrainedModel):
 
 class DogeModel(LlamaModel):
     pass
+
+
+class DogeAudioEncoder(DogePreTrainedModel):
+    # a sub-model: the model that builds it (`_from_config`, not in sight) runs post_init()
+    def __init__(self, d=8):
+        super().__init__()
+        self.conv = nn.Conv2d(1, d, 3)
+        self.act = nn.ReLU()
+        self.out = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.out(self.act(self.conv(x)).mean((2, 3)))
 """,
 }
 
