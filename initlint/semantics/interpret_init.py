@@ -105,19 +105,11 @@ class ConstructorInterpreter:
             self.env = saved
             return ChainV([("<loop>", [(None, element)])], "list")
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-            # `[GroupNormConv(...)] + [Conv(...) for ...]`: one list after the other; a part
-            # that is one list or another (`([down] if i > 0 else []) + ...`) leaves the
-            # positions after it unknown
-            parts = []
-            for side in (self.eval_module(node.left), self.eval_module(node.right)):
-                if isinstance(side, ChainV) and side.kind == "list":
-                    parts.extend(side.items)
-                elif isinstance(side, ChainV) and side.kind == "alt" and all(
-                        isinstance(v, ChainV) and v.kind == "list" for _, v in side.items):  # fmt: skip
-                    parts.append(("<alt>", [v.items for _, v in side.items]))
-                else:
-                    return UnknownV(f"`{short_code(node)}`")
-            return ChainV(parts, "list")
+            # `[GroupNormConv(...)] + [Conv(...) for ...]`: one list after the other
+            left, right = self.eval_module(node.left), self.eval_module(node.right)
+            if isinstance(left, ChainV) and isinstance(right, ChainV) and left.kind == right.kind == "list":
+                return ChainV([*left.items, *right.items], "list")
+            return UnknownV(f"`{short_code(node)}`")
         if isinstance(node, cst.IfExp):
             reads = self.object_reads
             taken = self.static_condition(node.test)
