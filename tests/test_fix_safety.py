@@ -870,3 +870,34 @@ def test_no_dead_fix_in_a_block_built_in_a_list_of_parts(tmp_path):
     for name, param in net.named_parameters():
         if name.endswith("weight"):
             assert abs(param.std().item() - 0.02) < 0.004, name  # what runs: the model's routine
+
+
+INSERTED_FIRST = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, d=32):
+        super().__init__()
+        extra = nn.ModuleList([
+            nn.Sequential(nn.Conv2d(d, d, 1), nn.ReLU(), nn.Conv2d(d, d, 3, padding=1), nn.ReLU()),
+        ])
+        extra.insert(0, nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(d, d, 3, padding=1), nn.ReLU()))
+        self.extra = extra
+
+    def forward(self, x):
+        for block in self.extra:
+            x = block(x)
+        return x
+"""
+
+
+def test_an_item_inserted_before_the_layers_moves_their_positions(tmp_path):
+    """torchvision's SSD (`extra.insert(0, ...)` after the blocks were built): the fix named
+    `self.extra[0][0]`, a MaxPool2d once the insert ran, and the fixed model did not build."""
+    result, findings, unfixable, path = fix_text(tmp_path, INSERTED_FIRST, unsafe=False)
+    net = import_fixed(path).Net()
+    fixed = {f.layer for f in result.fixed}
+    assert fixed == {"extra.0.1", "extra.1.0", "extra.1.2"}, fixed
+    for name in fixed:
+        check_weight(name, net.get_submodule(name).weight, "relu", None, FixOptions())
