@@ -901,3 +901,27 @@ def test_an_item_inserted_before_the_layers_moves_their_positions(tmp_path):
     assert fixed == {"extra.0.1", "extra.1.0", "extra.1.2"}, fixed
     for name in fixed:
         check_weight(name, net.get_submodule(name).weight, "relu", None, FixOptions())
+
+
+STARRED_SLICE = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, backbone, d=32):
+        super().__init__()
+        fc = nn.Sequential(nn.Conv2d(d, d, 3, padding=1), nn.ReLU())
+        self.extra = nn.Sequential(*backbone[1:-1], fc)
+
+    def forward(self, x):
+        return self.extra(x)
+"""
+
+
+def test_a_starred_slice_leaves_the_positions_after_it_unknown(tmp_path):
+    """torchvision's SSD: `nn.Sequential(*backbone[a:b], fc)` was read as two items and the fix
+    named `self.extra[1][0]`; the slice holds any number of modules."""
+    result, findings, unfixable, path = fix_text(tmp_path, STARRED_SLICE, unsafe=False)
+    backbone = [torch.nn.Identity(), torch.nn.Conv2d(32, 32, 1), torch.nn.ReLU(), torch.nn.Identity()]
+    net = import_fixed(path).Net(backbone)  # builds: no fix names a position that is not there
+    assert not result.fixed, [f.message for f in result.fixed]

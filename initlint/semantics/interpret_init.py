@@ -513,7 +513,8 @@ class ConstructorInterpreter:
                 continue
             value = self.eval_module(arg.value)
             if arg.star == "*":
-                items.extend(value.items if isinstance(value, ChainV) else [("*", value)])
+                # `*backbone[a:b]`: some number of items, so the positions after it are not known
+                items.extend(value.items if isinstance(value, ChainV) else [("<loop>", [("*", value)])])
             elif kind == "Sequential" and isinstance(value, ChainV) and value.kind == "list" and len(call.args) == 1 \
                     and _is_ordered_dict(arg.value, self.fa.imports):  # fmt: skip
                 items.extend(value.items)
