@@ -7,6 +7,7 @@ Issue 18 (fix safety on every path) and issue 16 (idempotent, never dead)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 import textwrap
 
 import pytest
@@ -778,3 +779,241 @@ def test_under_meta_device_construction_a_fix_no_routine_can_name_is_unsafe(tmp_
     body = next(f for f in findings if f.layer == "body.*")
     assert not result.changed and body.fix is not None and body.fix.applicability == "unsafe"
     assert "meta device" in body.fix.message and "`layers[-1].weight`" in body.fix.message
+
+
+MLP_BLOCK = """
+class {name}(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.up = nn.Linear(d, d)
+        self.act = nn.ReLU()
+        self.down = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.down(self.act(self.up(x)))
+"""
+MINI_TRANSFORMERS = {
+    "transformers/__init__.py": "",
+    "transformers/modeling_utils.py": """import torch.nn as nn
+
+
+class PreTrainedModel(nn.Module):
+    def post_init(self):
+        self.apply(self._init_weights)
+
+    def _init_weights(self, module):
+        if isinstance(module, (nn.Linear, nn.Conv2d)):
+            nn.init.normal_(module.weight, std=0.02)
+""",
+    "transformers/models/__init__.py": "",
+    "transformers/models/llama/__init__.py": "",
+    "transformers/models/llama/modeling_llama.py": "import torch.nn as nn\n\nfrom ...modeling_utils import PreTrainedModel\n"
+    + MLP_BLOCK.format(name="LlamaMLP")
+    + """
+
+class LlamaPreTrainedModel(PreTrainedModel):
+    pass
+
+
+class LlamaModel(LlamaPreTrainedModel):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = LlamaMLP(d)
+        self.post_init()
+
+    def forward(self, x):
+        return self.mlp(x)
+""",
+    "transformers/models/doge/__init__.py": "",
+    # a modular file: a template the converter turns into modeling_doge.py, where DogeModel's
+    # __init__ (LlamaModel's, renamed) builds DogeMLP and then runs post_init()
+    "transformers/models/doge/modular_doge.py": "import torch.nn as nn\n\n"
+    "from ..llama.modeling_llama import LlamaModel, LlamaPreTrainedModel\n"
+    + MLP_BLOCK.format(name="DogeMLP")
+    + """
+
+class DogePreTrainedModel(LlamaPreTrainedModel):
+    pass
+
+
+class DogeModel(LlamaModel):
+    pass
+
+
+class DogeAudioEncoder(DogePreTrainedModel):
+    # a sub-model: the model that builds it (`_from_config`, not in sight) runs post_init()
+    def __init__(self, d=8):
+        super().__init__()
+        self.conv = nn.Conv2d(1, d, 3)
+        self.act = nn.ReLU()
+        self.out = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.out(self.act(self.conv(x)).mean((2, 3)))
+""",
+}
+
+
+def _check_tree(root, paths) -> dict:
+    from initlint import api
+
+    run = api.Run(paths=[str(root / p) for p in paths], fix=True, isolated=True, use_cache=False, jobs=1)
+    return {Path(r.path).relative_to(root).as_posix(): r for r in api.check(run)}
+
+
+def test_no_fix_in_a_block_that_transformers_builds_inside_its_pretrained_model(tmp_path):
+    """The fix bench over transformers (bench/fix_libraries.py) found 18 such fixes, all in
+    modular_*.py files, every one overwritten by `_init_weights` in the model built from the
+    generated code (DogeAttention.dt_proj: std 0.02 instead of softplus's gain over sqrt(fan))."""
+    from test_program import write_tree
+
+    root = write_tree(tmp_path, MINI_TRANSFORMERS)
+    results = _check_tree(root, ["transformers"])
+    modular = results["transformers/models/doge/modular_doge.py"]
+    assert not modular.fixed and not modular.findings, [f.message for f in modular.fixed + modular.findings]
+    assert (root / "transformers/models/doge/modular_doge.py").read_text() == MINI_TRANSFORMERS["transformers/models/doge/modular_doge.py"]
+    from initlint.program import analyze_program
+
+    models, _, _ = analyze_program({str(p): p.read_text() for p in root.rglob("*.py")})
+    up = next(l for l in models[str(root / "transformers/models/doge/modular_doge.py")].layers if l.name == "up")
+    assert up.init == "unknown" and "post_init() of DogePreTrainedModel" in up.init_evidence
+
+    # What the generated file runs: DogeModel builds DogeMLP, then post_init() re-draws it.
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(root))
+    try:
+        modeling_llama = importlib.import_module("transformers.models.llama.modeling_llama")
+        block = MLP_BLOCK.format(name="DogeMLP").replace(
+            "self.up = nn.Linear(d, d)", 'self.up = nn.Linear(d, d)\n        nn.init.kaiming_uniform_(self.up.weight, nonlinearity="relu")')
+        namespace = {"nn": torch.nn}
+        exec(block, namespace)
+        modeling_llama.LlamaMLP = namespace["DogeMLP"]  # the generated DogeModel.__init__ builds it
+        weight = modeling_llama.LlamaModel(64).mlp.up.weight
+        assert abs(weight.std().item() - 0.02) < 0.002, "an init written in the block would be dead"
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m == "transformers" or m.startswith("transformers.")]:
+            del sys.modules[name]
+
+
+def test_a_project_block_of_a_pretrained_model_file_gets_no_fix_but_others_do(tmp_path):
+    """The same in a project: transformers installed (not in the program), a block of the
+    model file that no class of the program builds is built by the PreTrainedModel's users."""
+    model = ("import torch.nn as nn\nfrom transformers import PreTrainedModel\n" + MLP_BLOCK.format(name="Block")
+             + "\n\nclass Model(PreTrainedModel):\n    pass\n")  # fmt: skip
+    plain = "import torch.nn as nn\n" + MLP_BLOCK.format(name="Block")
+    from test_program import write_tree
+
+    root = write_tree(tmp_path, {"proj/model.py": model, "other/plain.py": plain})
+    results = _check_tree(root, ["proj", "other"])
+    assert not results["proj/model.py"].fixed
+    assert [f.layer for f in results["other/plain.py"].fixed] == ["up"], "a plain project's block keeps its fix"
+
+
+LIST_IN_PARTS = """
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(4 * dim, dim)
+
+    def forward(self, x):
+        return x + self.fc2(self.act(self.fc1(x)))
+
+
+class Net(nn.Module):
+    def __init__(self, dims=(8, 16), depths=(1, 2)):
+        super().__init__()
+        stages = []
+        for i, (dim, depth) in enumerate(zip(dims, depths)):
+            layers = (
+                ([nn.Linear(dims[i - 1], dim)] if i > 0 else [])
+                + [Block(dim) for _ in range(depth)]
+            )
+            stages.append(nn.Sequential(*layers))
+        self.stages = nn.Sequential(*stages)
+        self.init_weights()
+
+    def init_weights(self):
+        self.apply(self._init_weights)
+
+    def _init_weights(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.trunc_normal_(m.weight, std=0.02)
+
+    def forward(self, x):
+        return self.stages(x)
+"""
+
+
+def test_no_dead_fix_in_a_block_built_in_a_list_of_parts(tmp_path):
+    """timm's csatv2 builds its stages as `[downsample] + [Block(...) for _ in ...]`; the fix
+    bench found the fix in Block overwritten by the model's `apply(_init_weights)`."""
+    result, findings, unfixable, path = fix_text(tmp_path, LIST_IN_PARTS, unsafe=False)
+    assert not result.fixed, [f.message for f in result.fixed]
+    assert not [f for f in findings if f.class_name == "Block"]
+    net = import_fixed(path).Net()
+    for name, param in net.named_parameters():
+        if name.endswith("weight"):
+            assert abs(param.std().item() - 0.02) < 0.004, name  # what runs: the model's routine
+
+
+INSERTED_FIRST = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, d=32):
+        super().__init__()
+        extra = nn.ModuleList([
+            nn.Sequential(nn.Conv2d(d, d, 1), nn.ReLU(), nn.Conv2d(d, d, 3, padding=1), nn.ReLU()),
+        ])
+        extra.insert(0, nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(d, d, 3, padding=1), nn.ReLU()))
+        self.extra = extra
+
+    def forward(self, x):
+        for block in self.extra:
+            x = block(x)
+        return x
+"""
+
+
+def test_an_item_inserted_before_the_layers_moves_their_positions(tmp_path):
+    """torchvision's SSD (`extra.insert(0, ...)` after the blocks were built): the fix named
+    `self.extra[0][0]`, a MaxPool2d once the insert ran, and the fixed model did not build."""
+    result, findings, unfixable, path = fix_text(tmp_path, INSERTED_FIRST, unsafe=False)
+    net = import_fixed(path).Net()
+    fixed = {f.layer for f in result.fixed}
+    assert fixed == {"extra.0.1", "extra.1.0", "extra.1.2"}, fixed
+    for name in fixed:
+        check_weight(name, net.get_submodule(name).weight, "relu", None, FixOptions())
+
+
+STARRED_SLICE = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, backbone, d=32):
+        super().__init__()
+        fc = nn.Sequential(nn.Conv2d(d, d, 3, padding=1), nn.ReLU())
+        self.extra = nn.Sequential(*backbone[1:-1], fc)
+
+    def forward(self, x):
+        return self.extra(x)
+"""
+
+
+def test_a_starred_slice_leaves_the_positions_after_it_unknown(tmp_path):
+    """torchvision's SSD: `nn.Sequential(*backbone[a:b], fc)` was read as two items and the fix
+    named `self.extra[1][0]`; the slice holds any number of modules."""
+    result, findings, unfixable, path = fix_text(tmp_path, STARRED_SLICE, unsafe=False)
+    backbone = [torch.nn.Identity(), torch.nn.Conv2d(32, 32, 1), torch.nn.ReLU(), torch.nn.Identity()]
+    net = import_fixed(path).Net(backbone)  # builds: no fix names a position that is not there
+    assert not result.fixed, [f.message for f in result.fixed]

@@ -21,7 +21,7 @@ from typing import Optional
 
 from .. import catalogue
 from ..model import FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
-from .modules import ClassRef, ModuleIndex
+from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
 
@@ -275,12 +275,14 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
     return uses, stats
 
 
-def _chains(ref: ClassRef, index: ModuleIndex, uses: dict) -> Optional[list]:
+def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[dict] = None) -> Optional[list]:
     """Each way the program builds `ref`, up to a root: the init rules along it, and where.
 
     A root is module code that builds it (with what `.apply` it runs), or a class nothing in
-    the program builds (a model its users build). The class's own rules are not included:
-    its file's analysis has read them. None: too many ways to follow."""
+    the program builds (a model its users build; in a transformers model file, a
+    PreTrainedModel builds it: see `_post_init_rules`). The class's own rules are not
+    included: its file's analysis has read them. None: too many ways to follow."""
+    pretrained = {} if pretrained is None else pretrained  # path -> its PreTrainedModel class, or None
     chains: list = []
     stack: list = [(ref, [], frozenset({ref}))]
     while stack:
@@ -290,7 +292,9 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict) -> Optional[list]:
         fact = summary.classes.get(current.name)
         if current != ref and fact is not None:
             rules = rules + [(rule, f"{current.name} in {current.path}", current.path) for rule in fact.rules]
-        if not found or (fact is not None and fact.standalone):
+        if not found:
+            chains.append(_post_init_rules(index, current, pretrained) + rules)
+        elif fact is not None and fact.standalone:
             chains.append(rules)
         for use in found:
             if use.container is None:
@@ -300,6 +304,41 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict) -> Optional[list]:
             if len(chains) > MAX_CHAINS:
                 return None
     return chains
+
+
+def _post_init_rules(index: ModuleIndex, root: ClassRef, pretrained: dict) -> list:
+    """transformers builds every module of a model file inside a PreTrainedModel, whose
+    `post_init()` (or, loading, `from_pretrained`) runs `_init_weights` over all of them: the
+    base one re-draws every Linear and Conv. A class of such a file that nothing in the program
+    builds is built that way all the same: by the code transformers generates from a
+    `modular_*.py` file (where `DogeModel(MixtralModel)` inherits the `__init__` that builds the
+    blocks), or by a model the program does not show. That routine is the fallback of such a
+    chain (the first rule: any routine the chain shows runs later); what it does: unknown."""
+    if root.path not in pretrained:
+        pretrained[root.path] = next(
+            (name for name in index.summaries[root.path].classes if _is_pretrained(index, ClassRef(root.path, name))), None)
+    holder = pretrained[root.path]
+    fact = index.summaries[root.path].classes.get(root.name)
+    if holder is None or (fact is not None and fact.rules and _is_pretrained(index, root)):
+        return []  # a PreTrainedModel whose own post_init() is in sight: its file's analysis read it
+    why = f"_init_weights (run by post_init() of {holder}: transformers builds every module of a model file inside one)"
+    return [(InitRuleFact(None, "unknown", why), f"{holder} in {root.path}", root.path)]
+
+
+def _is_pretrained(index: ModuleIndex, ref: ClassRef, depth: int = 0) -> bool:
+    """Whether the class derives from transformers' PreTrainedModel, through the program's classes."""
+    summary = index.summaries.get(ref.path)
+    fact = summary.classes.get(ref.name) if summary is not None else None
+    if fact is None or depth > 8:
+        return False
+    module, is_package = index.names.get(ref.path, ("", False))
+    for base in fact.bases:
+        if catalogue.is_transformers(absolute(module, is_package, base), catalogue.TRANSFORMERS_PRETRAINED):
+            return True
+        target = index.resolve_class(ref.path, base)
+        if target is not None and target != ref and _is_pretrained(index, target, depth + 1):
+            return True
+    return False
 
 
 def _covering(rules: list, layer: Layer) -> Optional[tuple[InitRuleFact, str, str]]:

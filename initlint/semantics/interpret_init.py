@@ -222,6 +222,22 @@ class ConstructorInterpreter:
             value = dataclasses.replace(value, evidence=evidence, chosen_by=chooser)
         return value
 
+    def insert_item(self, holder: ChainV, holder_name: Optional[str], call: cst.Call) -> object:
+        """`extra.insert(0, block)`: the items from that position on move up by one. Where the
+        position is not known, or the container's items are already named (`self.x.insert`),
+        no item's position is."""
+        at = literal_number(call.args[0].value)
+        value = self.eval_module(call.args[1].value)
+        if holder_name and holder_name.startswith(f"{self.self_name}."):
+            for site in sites_in(holder) + sites_in(value):
+                site.fix_reason = site.fix_reason or "an item inserted into its container after it was named moves it"
+        elif (at is not None and at == int(at) and 0 <= at <= len(holder.items) and self.nesting == 0
+              and all(key not in ("<loop>", "<alt>") for key, _ in holder.items[: int(at)])):  # fmt: skip
+            holder.items.insert(int(at), (None, value))
+            return NONE_V
+        holder.items.insert(0, ("<alt>", [[(None, value)], []]))  # somewhere: no position after it is known
+        return NONE_V
+
     def _eval_module_call(self, call: cst.Call) -> object:
         func = call.func
         # list building inside constructors: layers.append(x), layers.extend([...])
@@ -243,6 +259,8 @@ class ConstructorInterpreter:
                     key = literal_string(call.args[0].value) or "*"
                     value = self.eval_module(call.args[1].value)
                     holder.items.append((key, value))
+                elif func.attr.value == "insert" and len(call.args) >= 2:
+                    return self.insert_item(holder, holder_name, call)
                 else:
                     holder.items.append(("*", UnknownV("inserted")))
                 if holder_name and holder_name.startswith(f"{self.self_name}.") and self.cls is not None:
@@ -496,7 +514,8 @@ class ConstructorInterpreter:
                 continue
             value = self.eval_module(arg.value)
             if arg.star == "*":
-                items.extend(value.items if isinstance(value, ChainV) else [("*", value)])
+                # `*backbone[a:b]`: some number of items, so the positions after it are not known
+                items.extend(value.items if isinstance(value, ChainV) else [("<loop>", [("*", value)])])
             elif kind == "Sequential" and isinstance(value, ChainV) and value.kind == "list" and len(call.args) == 1 \
                     and _is_ordered_dict(arg.value, self.fa.imports):  # fmt: skip
                 items.extend(value.items)
