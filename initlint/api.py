@@ -1168,6 +1168,9 @@ def _findings_of(source: sources.Source, settings: Settings, reuse: Optional[dic
             file_model, tree = analyze_with_tree(parse_view(source.text), source.path, reuse=reuse)
     except SourceError as error:
         return [], FileError(source.path, error.message, error.line, error.column)
+    from .program.link import link
+
+    link({source.path: file_model})  # as `check` judges a file that is a program alone (flake8, the editor)
     findings = _rule_findings(file_model, source, settings)
     if not findings:
         return findings, None

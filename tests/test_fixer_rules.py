@@ -18,6 +18,7 @@ import pytest
 analyze = pytest.importorskip("initlint.semantics.file").analyze
 
 from initlint import fixer  # noqa: E402
+from initlint.program.link import link  # noqa: E402
 from initlint.rules import run_rules, select_rules  # noqa: E402
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -50,6 +51,7 @@ def fix_once(path: Path, code: str):
         assert error is None, error
         return fixer.fix_file(str(path), findings, data), findings, []
     file_model = analyze(text, str(path))
+    link({str(path): file_model})  # as `initlint check` judges a file that is a program alone
     rules = {rule.code: rule for rule in select_rules(None) + select_rules([code])}
     findings = run_rules(file_model, list(rules.values()))
     unfixable = fixer.attach_fixes(findings, file_model, None, text)

@@ -26,6 +26,7 @@ from typing import Optional
 
 import pytest
 
+from initlint.program.link import link
 from initlint.semantics.file import analyze
 from initlint.api import UNUSED_NOQA, Settings, findings_of, noqa_codes, suppress
 from initlint.sources import from_bytes
@@ -94,8 +95,11 @@ def row_value_matches(key: str, want: str, row: dict) -> bool:
 
 
 def check_example(path: Path) -> list[str]:
+    """The example judged as `initlint check` judges a file that is a program alone (linked)."""
     source = path.read_text(encoding="utf-8")
-    return check_model(path, source, analyze(source, str(path)), path.parent.name)
+    model = analyze(source, str(path))
+    link({str(path): model})
+    return check_model(path, source, model, path.parent.name)
 
 
 def check_model(path: Path, source: str, model, code: str) -> list[str]:

@@ -7,9 +7,10 @@ the init of a layer the model class holds goes in `_init_weights`, as a branch f
 alone (`if module is getattr(self, "hidden", None):`: a sibling model class sharing the routine
 may lack the attribute). transformers guards torch's init functions there, so a weight loaded
 from the checkpoint is never overwritten. A layer of a plain block inside the model cannot be
-told apart in `_init_weights` (no fix); a model class with no `_init_weights` of its own gets
-an unsafe fix right after the layer, which says why. A class named like a PreTrainedModel but not deriving from one is a plain
-module.
+told apart in `_init_weights` (no fix). A class nothing in the file builds (`NoPostInit`, which
+never calls post_init(), and the lookalike below) is `unknown`: transformers builds the modules of
+a model file inside one of its PreTrainedModels, whose post_init() may re-draw them. Alone in a
+file, a class named like a PreTrainedModel but not deriving from one is a plain module.
 
 Needs transformers (EXAMPLE_REQUIRES): the runtime tests skip it where it is not installed.
 """
@@ -74,8 +75,8 @@ class NoPostInit(PreTrainedModel):
 
     def __init__(self, config: TinyConfig = None) -> None:
         super().__init__(config or TinyConfig())
-        self.hidden = nn.Linear(self.config.width, self.config.width)  # expect: IL101 act=relu init=default layer=hidden
-        self.out = nn.Linear(self.config.width, 2)  # expect: act=none init=default layer=out
+        self.hidden = nn.Linear(self.config.width, self.config.width)  # expect: act=relu init=unknown layer=hidden
+        self.out = nn.Linear(self.config.width, 2)  # expect: act=none init=unknown layer=out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(torch.relu(self.hidden(x)))
@@ -84,9 +85,8 @@ class NoPostInit(PreTrainedModel):
 class PreTrainedModelLookalike(nn.Module):
     def __init__(self, width: int = 64) -> None:
         super().__init__()
-        self.hidden = nn.Linear(width, width)  # expect: IL101 act=relu init=default layer=hidden
-        nn.init.kaiming_uniform_(self.hidden.weight, nonlinearity="relu")
-        self.out = nn.Linear(width, 2)  # expect: act=none init=default layer=out
+        self.hidden = nn.Linear(width, width)  # expect: act=relu init=unknown layer=hidden
+        self.out = nn.Linear(width, 2)  # expect: act=none init=unknown layer=out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(torch.relu(self.hidden(x)))
