@@ -128,6 +128,7 @@ class Layer:
     # linking again starts from there), and whether it is judged at its uses instead of here.
     built_activation: Optional[list] = None
     moved: bool = False
+    at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
     # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.
     site: str = ""

@@ -226,6 +226,7 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
     moved.class_name = use.container.name if use.container is not None else None
     moved.name = ".".join([*names, layer.name or layer.layer_type])
     moved.site = f"{moved.class_name or ''}/{moved.name}/{layer.layer_type}@{use.line}"  # one per use: findings join fixes by it
+    moved.at_use = True
     moved.related = [[layer.path, layer.line], *[list(r) for r in layer.related]]
     moved.fix = FixPlan(reason=f"built inside an installed package ({layer.path}:{layer.line})")
     moved.weight, moved.container, moved.open_output, moved.activation_defaults = None, None, None, []
@@ -271,7 +272,7 @@ def _place(model: FileModel, layer: Layer) -> None:
     """Add a layer judged at a use to that file's model (once: linking again replaces it)."""
     same = (layer.class_name, layer.name, layer.line, layer.column)
     for layers in [model.free_layers, *(m.layers for m in model.modules)]:
-        layers[:] = [x for x in layers if not (x.fix is not None and x.fix.reason and (x.class_name, x.name, x.line, x.column) == same)]
+        layers[:] = [x for x in layers if not (x.at_use and (x.class_name, x.name, x.line, x.column) == same)]
     if layer.class_name is None:
         model.free_layers.append(layer)
         return
