@@ -702,6 +702,8 @@ def _placement(
     covers."""
     # The statement ending on the anchor line decides the block, so its indentation wins
     # over the plan's (they only differ when the analysis miscounted).
+    if plan.insert_after_line not in indents and not plan.indent and lines is not None and names.tree is not None:
+        return 0, "", f"no statement ends on line {plan.insert_after_line}, where the layer is built", None
     here = (plan.insert_after_line, indents.get(plan.insert_after_line, plan.indent), None, None)
     module = next((m for m in file_model.modules if m.name == layer.class_name), None)
     if module is None or names.tree is None or lines is None:

@@ -70,6 +70,11 @@ class InitCall:
     undecided: Optional[str] = None  # set when an argument that decides the gain cannot be read statically
 
 
+# The unsafe reason of a block's fix whose activation rests on a constructor default: a use that
+# is judged with its own arguments (the program stage) no longer rests on it.
+DEFAULT_ACTIVATION_ASSUMED = "the activation is a constructor parameter's default"
+
+
 @dataclass
 class FixPlan:
     """Where and how an init call for this layer can be inserted, as the analysis saw it.
@@ -123,6 +128,7 @@ class Layer:
     # linking again starts from there), and whether it is judged at its uses instead of here.
     built_activation: Optional[list] = None
     moved: bool = False
+    at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
     # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.
     site: str = ""
@@ -223,6 +229,9 @@ class ClassFact:
     contains: list = field(default_factory=list)  # this module's classes it builds
     rules: list = field(default_factory=list)  # InitRuleFact: what its init routines reach in its tree
     standalone: bool = False  # built by module code or a free function of its own module
+    # init calls its __init__ makes on a layer of another module's block, by attribute path
+    # (`nn.init.kaiming_uniform_(self.stem.conv.weight, ...)` -> "stem.conv": [evidence, line])
+    path_inits: dict = field(default_factory=dict)
 
 
 @dataclass

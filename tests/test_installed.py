@@ -216,7 +216,8 @@ def test_uses_that_disagree_are_judged_at_each_use_site() -> None:
     a, b = models["a.py"].layers, models["b.py"].layers
     assert [(l.name, l.line, l.activation) for l in a] == [("stem.conv", 8, "silu")]
     assert [(l.name, l.line, l.activation) for l in b] == [("stem.conv", 8, "relu")]
-    assert a[0].related == [["block.py", 7]] and a[0].fix.reason
+    # fixed at each use, right after the statement that builds it there
+    assert a[0].related == [["block.py", 7]] and a[0].fix.reason is None and a[0].fix.weight == "self.stem.conv.weight"
     # both passing the same class: they agree, and the block's own line keeps the layer
     sources["b.py"] = user.format(name="B", args=", act_layer=nn.SiLU")
     models, _, _ = analyze_program(sources)

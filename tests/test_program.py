@@ -182,10 +182,9 @@ def test_fixed_program_has_the_std_it_should(tmp_path: Path) -> None:
         model, _, sites = _run_program(work)
         measured = 0
         for sub in model.modules():
-            for site in sites.get(id(sub), [])[:1]:
-                layer = fixed_lines.get(site)
-                if layer is None:
-                    continue
+            # its construction chain, innermost first: a layer judged at a use is fixed at that use's line
+            for site in [s for s in sites.get(id(sub), []) if s in fixed_lines][:1]:
+                layer = fixed_lines[site]
                 rec = catalogue.recommend(layer.activation, layer.activation_param)
                 fan_in = sub.weight[0].numel()
                 target = rec.std(fan_in)

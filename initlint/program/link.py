@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import catalogue
-from ..model import FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
+from ..model import DEFAULT_ACTIVATION_ASSUMED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
@@ -121,7 +121,9 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         projected.activation, projected.activation_param, projected.activation_evidence = layer.built_activation
         _activation_for_use(projected, layer.activation_defaults, use, index)
         projected.related = [[layer.path, layer.line]]
-        projected.fix = FixPlan(reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
+        _init_at_use(projected, use, index)
+        projected.fix = _fix_at_use(layer, use) or FixPlan(
+            reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
         _recommend(projected)
         projected_all.append((use, projected))
     if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2:
@@ -129,6 +131,36 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     for use, projected in projected_all:
         _place(models[use.path], projected)
     layer.moved = True
+
+
+def _init_at_use(projected: Layer, use: Use, index: ModuleIndex) -> None:
+    """`nn.init.kaiming_uniform_(self.stem.conv.weight, ...)` in the container's __init__, after
+    `self.stem = ConvAct(...)`: this use's layer is initialised there (a fix written before)."""
+    if use.container is None or not use.attr:
+        return
+    fact = index.summaries[use.container.path].classes.get(use.container.name)
+    found = fact.path_inits.get(projected.name) if fact is not None else None
+    if found is None:
+        return
+    text, line = found
+    projected.init, projected.init_evidence, projected.init_open = "explicit", f"`{text}` in {use.container.name}", False
+    projected.init_call = None
+    if line:
+        projected.related.append([use.path, line])
+
+
+def _fix_at_use(layer: Layer, use: Use) -> Optional[FixPlan]:
+    """`self.stem = ConvAct(..., act_layer=nn.Tanh)`: the init of this use's layer right after
+    that statement (`self.stem.conv.weight`), when the block could fix it in its own code (its
+    weight is its own attribute path) and the use binds it to an attribute of a class. The fixer
+    checks the place as for any layer of that class (its routines, loads, early returns)."""
+    own = layer.fix
+    if use.container is None or not use.attr or not (layer.weight or "").startswith("self.") or own is None \
+            or own.reason or own.unsafe_reason not in (None, DEFAULT_ACTIVATION_ASSUMED) or own.loop_over \
+            or own.in_function:  # fmt: skip
+        return None
+    end_line = use.span[1] if len(use.span) == 3 else use.line
+    return FixPlan(insert_after_line=end_line, indent="", weight=f"self.{use.attr}.{layer.weight[len('self.'):]}")
 
 
 def _project_installed(models: dict, path: str, installed: frozenset, index: ModuleIndex, uses: dict,
@@ -156,6 +188,8 @@ def _project_installed(models: dict, path: str, installed: frozenset, index: Mod
                     projected.init, projected.init_evidence, projected.init_call = "default", built.init_evidence, None
                     projected.related = projected.related[:1]
                     _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses))
+                if direct:
+                    _init_at_use(projected, use, index)
                 if projected.init == "default":
                     projected.init_evidence = f"no init runs on it in {layer.path} nor in what builds it here"
                 projected.init_open = False
@@ -191,6 +225,8 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
     moved.path, moved.line, moved.column, moved.end_line, moved.end_column = use.path, use.line, column, end_line, end_column
     moved.class_name = use.container.name if use.container is not None else None
     moved.name = ".".join([*names, layer.name or layer.layer_type])
+    moved.site = f"{moved.class_name or ''}/{moved.name}/{layer.layer_type}@{use.line}"  # one per use: findings join fixes by it
+    moved.at_use = True
     moved.related = [[layer.path, layer.line], *[list(r) for r in layer.related]]
     moved.fix = FixPlan(reason=f"built inside an installed package ({layer.path}:{layer.line})")
     moved.weight, moved.container, moved.open_output, moved.activation_defaults = None, None, None, []
@@ -236,7 +272,7 @@ def _place(model: FileModel, layer: Layer) -> None:
     """Add a layer judged at a use to that file's model (once: linking again replaces it)."""
     same = (layer.class_name, layer.name, layer.line, layer.column)
     for layers in [model.free_layers, *(m.layers for m in model.modules)]:
-        layers[:] = [x for x in layers if not (x.fix is not None and x.fix.reason and (x.class_name, x.name, x.line, x.column) == same)]
+        layers[:] = [x for x in layers if not (x.at_use and (x.class_name, x.name, x.line, x.column) == same)]
     if layer.class_name is None:
         model.free_layers.append(layer)
         return

@@ -23,7 +23,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import catalogue
-from ..model import BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer, ModuleModel, ModuleSummary
+from ..model import DEFAULT_ACTIVATION_ASSUMED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer, ModuleModel, ModuleSummary
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _walk_nodes, argument, child_nodes, dotted, literal_number,
                             literal_string, python_path, short_code)
@@ -94,6 +94,7 @@ class FileAnalysis:
         self.variants: dict[str, list] = {}  # class name -> keys of its other definitions (if/else)
         self.module_bindings: dict = {}  # top-level name -> the expression bound once to it (None: bound otherwise)
         self.module_objects: dict = {}  # top-level name -> ObjectV (`args = parser.parse_args()`)
+        self.path_inits: dict = {}  # class -> {attribute path into another module's block: (init text, call)}
         self.registries: dict = {}  # top-level name -> its {"key": class} literal (None: bound otherwise)
         self.object_cache: dict = {}  # ("object", annotation as written) -> ObjectV or None
         # Filled by run(): once every class is summarised (their `contains` complete), and once
@@ -1058,6 +1059,7 @@ class FileAnalysis:
         nodes += [call for _, _, call in self.builds]
         pending = self.pending_lines
         nodes += [node for _, node in pending]
+        nodes += [call for inits in self.path_inits.values() for _, call in inits.values()]
         holders = dict(self.call_holder)
         self.helper_uses = {}  # id(helper anchor) -> the sites one init there would reach
         for _, site in all_sites:
@@ -1144,10 +1146,12 @@ class FileAnalysis:
             if init:
                 params += [p.name.value for p in init[1].params.kwonly_params]
             rules = [_rule_fact(rule) for rule in cls.init_rules]
+            path_inits = {path: [text, spans[id(call)][0][0] if id(call) in spans else 0]
+                          for path, (text, call) in self.path_inits.get(key, {}).items()}  # fmt: skip
             summary.classes[key] = ClassFact(
                 name=cls.node.name.value, line=class_lines.get(cls.node.name.value, 0), bases=list(cls.bases),
                 params=params, contains=sorted(cls.contains), rules=rules,
-                standalone=bool(self.top_calls.get(cls.node.name.value)),
+                standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits,
             )  # fmt: skip
         attrs = _self_assigned_calls(self.classes.values()) if self.builds else {}
         for inside, callee, call in self.builds:
@@ -1241,7 +1245,7 @@ class FileAnalysis:
                 rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
         if layer.fix.reason is None and assumed:
             # Callers in other files may pass another activation than the default.
-            layer.fix.unsafe_reason = "the activation is a constructor parameter's default"
+            layer.fix.unsafe_reason = DEFAULT_ACTIVATION_ASSUMED
         return layer
 
     def _chains(self, sites: list) -> dict:

@@ -110,6 +110,11 @@ class InitScanner:
             site.init_evidence = f"`{info.text}`"
         if sites:
             ctx.fa.pending_lines.append((info, call))
+        elif ctx.cls is not None and ctx.in_init and not ctx.conditional and ctx.depth == 0:
+            # a layer of another module's block (self.stem.conv): the program stage reads it there
+            path = _self_path(holder, ctx.self_name)
+            if path and "." in path:
+                ctx.fa.path_inits.setdefault(ctx.cls.name, {})[path] = (info.text, call)
 
     @staticmethod
     def sites_for(ctx: Context, holder: cst.BaseExpression) -> list:
