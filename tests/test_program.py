@@ -671,3 +671,10 @@ def test_which_modules_an_edit_reanalyses(tmp_path: Path, monkeypatch) -> None:
                                   "        h = self.fc1(x)\n        return self.fc2(self.act(h))")  # fmt: skip
     assert edit(rewritten.replace("act_layer=nn.ReLU", "act_layer=nn.Tanh"))[0] == {"mlp.py", "net.py"}
     assert _analysed_by(monkeypatch, [root], cache_dir=cache)[0] == set()
+
+
+def test_a_per_use_finding_names_the_weight_its_fix_writes() -> None:
+    case = ROOT / "rules" / "IL101" / "program_block_fixed_per_use"
+    findings = [f for r in api.check(api.Run(paths=[str(case)], use_cache=False, isolated=True)) for f in r.findings]
+    stem = next(f for f in findings if f.layer == "stem.conv")
+    assert "self.stem.conv.weight" in stem.message and stem.fix is not None and stem.fix.applicability == "safe"

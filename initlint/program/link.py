@@ -124,6 +124,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         _init_at_use(projected, use, index)
         projected.fix = _fix_at_use(layer, use) or FixPlan(
             reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
+        projected.weight = projected.fix.weight or None  # what the message names, as the fix does
         _recommend(projected)
         projected_all.append((use, projected))
     if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2:
