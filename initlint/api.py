@@ -1783,18 +1783,7 @@ def _write_marker(path: str, text: str) -> None:
             return
     except OSError:
         pass
-    temp = f"{path}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    _write_atomically(path, text)
 
 
 def finding_to_json(finding: Finding) -> dict:

@@ -432,28 +432,18 @@ class ForwardInterpreter:
         return self.merged([self.call_value(option, call) for _, option in callee.items])
 
     def number(self, node: cst.BaseExpression) -> Optional[float]:
-        """A number written here, or held by a parameter / self attribute with a literal value."""
+        """A number written here, or held by a parameter / self attribute / config default."""
         value = literal_number(node)
-        if value is not None:
-            return value
-        held: object = None
-        if isinstance(node, cst.Name):
-            held = self.env.get(node.value)
-        elif isinstance(node, cst.Attribute) and dotted(node.value) == self.self_name:
-            held = self.attrs.get(node.attr.value)
-        if held is None:
-            held = self.object_field(node)
-        if isinstance(held, ParamV):
-            held = held.default
-        if isinstance(held, tuple) and held and held[0] == "<literal>":
-            return literal_number(held[1])
-        return None
+        return value if value is not None else self.held_literal(node, literal_number)
 
     def string(self, node: cst.BaseExpression) -> Optional[str]:
-        """A string written here, or held by a parameter / self attribute with a literal value."""
+        """A string written here, or held by a parameter / self attribute / config default."""
         value = literal_string(node)
-        if value is not None:
-            return value
+        return value if value is not None else self.held_literal(node, literal_string)
+
+    def held_literal(self, node: cst.BaseExpression, read) -> Optional[object]:
+        """`read` (literal_number / literal_string) of the literal a name, a self attribute or a
+        config attribute holds, else None."""
         held: object = None
         if isinstance(node, cst.Name):
             held = self.env.get(node.value)
@@ -464,7 +454,7 @@ class ForwardInterpreter:
         if isinstance(held, ParamV):
             held = held.default
         if isinstance(held, tuple) and held and held[0] == "<literal>":
-            return literal_string(held[1])
+            return read(held[1])
         return None
 
     def object_field(self, node: cst.BaseExpression) -> Optional[object]:
