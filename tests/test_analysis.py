@@ -1251,3 +1251,42 @@ def test_a_script_s_command_line_options_are_read_at_their_defaults():
     changed = source.replace('parse_args()', 'parse_args(["--act", "tanh"])')
     fc1 = next(layer for layer in analyze(changed, "train.py").layers if layer.name == "fc1")
     assert fc1.activation == "unknown", "options given on the command line are not the defaults"
+
+
+def test_an_init_function_handed_over_with_the_model_makes_its_layers_unknown():
+    """timm's vitamin: `def init_weights(self): named_apply(partial(_init_conv, scheme=s), self)`, with
+    timm's own recursive named_apply: the conv init may run on the block's convs (a parent's init
+    calls `init_weights`), so they are `unknown`, and no fix is written that it would overwrite."""
+    source = textwrap.dedent('''
+        from functools import partial
+
+        import torch.nn as nn
+
+
+        def named_apply(fn, module, name=""):
+            for child_name, child in module.named_children():
+                named_apply(fn, child, name + "." + child_name)
+            fn(module=module, name=name)
+
+
+        def _init_conv(module, name, scheme=""):
+            if isinstance(module, nn.Conv2d):
+                nn.init.normal_(module.weight, 0, 0.02)
+
+
+        class Block(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 1)
+                self.act = nn.GELU()
+                self.fc = nn.Linear(c, c)
+
+            def init_weights(self, scheme=""):
+                named_apply(partial(_init_conv, scheme=scheme), self)
+
+            def forward(self, x):
+                return self.fc(self.act(self.conv(x)).mean((2, 3))).relu()
+        ''')
+    got = {layer.name: layer for layer in analyze(source, "m.py").layers}
+    assert got["conv"].init == "unknown" and "_init_conv" in got["conv"].init_evidence
+    assert got["fc"].init == "default", "the init function covers Conv2d only"

@@ -250,11 +250,29 @@ class InitScanner:
                 elif text.endswith(".apply") and call.args:
                     fn_node, receiver = call.args[0].value, text[: -len(".apply")]
                 else:
+                    self.handed_with_an_init(call, method, self_name)
                     continue
                 if receiver == self_name:
                     self.apply_rule(fn_node, method, state, None)
                 elif receiver.startswith(self_name + "."):
                     self.apply_rule(fn_node, method, state, receiver[len(self_name) + 1 :])
+
+    def handed_with_an_init(self, call: cst.Call, method: str, self_name: str) -> None:
+        """`named_apply(partial(_init_conv, scheme=scheme), self)` with a function the analysis
+        cannot read as `module.apply(fn)` (timm's own, recursive): an init function of this file
+        handed over with the model may run on what it covers, so that is `unknown`."""
+        values = [arg.value for arg in call.args]
+        if not any(dotted(v) == self_name for v in values):
+            return
+        for value in values:
+            rules = self.fa.rules_of_apply(value, self.cls) if dotted(value) != self_name else None
+            if rules is None or not rules[1]:
+                continue
+            text = short_code(call, 60)
+            for types, _ in rules[1]:
+                self.add_rule(types, None, f"`{text}` in {self.cls.name}.{method} may run {rules[0].name.value} on it", "unknown")
+            self.cls.routines.append(method)
+            return
 
     def applies_through(self, call: cst.Call) -> Optional[tuple]:
         """(function passed, module it runs on as written) when `call` calls a function of another
