@@ -678,3 +678,19 @@ def test_a_per_use_finding_names_the_weight_its_fix_writes() -> None:
     findings = [f for r in api.check(api.Run(paths=[str(case)], use_cache=False, isolated=True)) for f in r.findings]
     stem = next(f for f in findings if f.layer == "stem.conv")
     assert "self.stem.conv.weight" in stem.message and stem.fix is not None and stem.fix.applicability == "safe"
+
+
+def test_an_init_function_of_another_module_run_on_a_container(tmp_path: Path) -> None:
+    """`he_init(extra)` imported from the program's own `inits.py`: the layers it loops over are explicit."""
+    inits = ("import torch.nn as nn\n\n\ndef he_init(block):\n    for layer in block.modules():\n"
+             "        if isinstance(layer, nn.Conv2d):\n            nn.init.kaiming_normal_(layer.weight, nonlinearity=\"relu\")\n")
+    net = ("import torch.nn as nn\nfrom inits import he_init\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+           "        super().__init__()\n        extra = nn.Sequential(nn.Conv2d(3, 8, 1), nn.ReLU())\n        INIT\n"
+           "        self.extra = extra\n\n    def forward(self, x):\n        return self.extra(x)\n")
+    for init, expected in (("he_init(extra)", "explicit"), ("pass", "default")):
+        files = {"inits.py": inits, "net.py": net.replace("INIT", init)}
+        root = write_tree(tmp_path, files)
+        models, errors, _ = analyze_program({str(root / n): t for n, t in files.items()})
+        assert not errors
+        conv = next(layer for layer in models[str(root / "net.py")].layers if layer.name == "extra.0")
+        assert conv.init == expected, conv.init_evidence
