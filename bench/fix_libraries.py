@@ -181,7 +181,7 @@ def timm_models() -> dict:
     from build_timm_table import MODELS
 
     more = {"csatv2": 256, "convnextv2_atto": 224, "efficientvit_m0": 224, "fastvit_t8": 256, "mobilevitv2_050": 256,
-            "lcnet_050": 224, "repvit_m1": 224, "hgnetv2_b0": 224, "tiny_vit_5m_224": 224}  # fmt: skip
+            "lcnet_050": 224, "repvit_m1": 224, "hgnetv2_b0": 224, "tiny_vit_5m_224": 224, "vitamin_small_224": 224}  # fmt: skip
     return {**MODELS, **more}
 
 

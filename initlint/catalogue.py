@@ -196,16 +196,27 @@ def init_code(
 
 
 def one_line(lines: list[str]) -> str:
-    """Statements from `init_code` on one line, for a message: `for x in y: a; b`."""
-    out, comments = "", []
+    """Statements from `init_code` on one line, for a message: `for x in y: a; b`. Valid Python:
+    an `if` after the first statement cannot share the line, so `if c:` over one statement `b`
+    becomes the expression statement `b if c else None`."""
+    out, comments, rows = "", [], []
     for line in lines:
         text, _, comment = line.strip().partition("  # ")  # a comment would swallow what follows it
         if comment:
             comments.append(comment)
+        rows.append((len(line) - len(line.lstrip()), text))
+    index = 0
+    while index < len(rows):
+        indent, text = rows[index]
+        body = rows[index + 1 : index + 2]
+        if out and text.startswith("if ") and text.endswith(":") and body and body[0][0] > indent \
+                and not body[0][1].endswith(":") and all(other <= indent for other, _ in rows[index + 2 :]):  # fmt: skip
+            text, index = f"{body[0][1]} if {text[3:-1]} else None", index + 1
         if not out:
             out = text
         else:
             out += (" " if out.endswith(":") else "; ") + text
+        index += 1
     return out + "".join(f"  # {comment}" for comment in comments)
 
 

@@ -1290,3 +1290,36 @@ def test_an_init_function_handed_over_with_the_model_makes_its_layers_unknown():
     got = {layer.name: layer for layer in analyze(source, "m.py").layers}
     assert got["conv"].init == "unknown" and "_init_conv" in got["conv"].init_evidence
     assert got["fc"].init == "default", "the init function covers Conv2d only"
+
+
+def test_a_file_function_running_an_init_loop_on_a_container_passed_to_it():
+    # torchvision's SSD: `_xavier_init(extra)` on a local container later assigned to self
+    source = """
+        import torch
+        import torch.nn as nn
+
+        def _xavier_init(conv: nn.Module):
+            for layer in conv.modules():
+                if isinstance(layer, nn.Conv2d):
+                    torch.nn.init.xavier_uniform_(layer.weight)
+                    if layer.bias is not None:
+                        torch.nn.init.constant_(layer.bias, 0.0)
+
+        class Extra(nn.Module):
+            def __init__(self):
+                super().__init__()
+                extra = nn.ModuleList([nn.Sequential(nn.Conv2d(4, 4, 1), nn.ReLU(inplace=True))])
+                CALL
+                self.extra = extra
+                self.other = nn.Conv2d(4, 4, 1)
+
+            def forward(self, x):
+                for block in self.extra:
+                    x = block(x)
+                return torch.relu(self.other(x))
+        """
+    got = rows(source.replace("CALL", "_xavier_init(extra)"), path="ssd.py")
+    assert got[("Extra", "extra.0.0")]["init"] == "explicit"
+    assert got[("Extra", "extra.0.0")]["init_evidence"] == "init loop over conv.modules() in _xavier_init()"
+    assert got[("Extra", "other")]["init"] == "default"  # not passed to it
+    assert rows(source.replace("CALL", "pass"), path="ssd.py")[("Extra", "extra.0.0")]["init"] == "default"

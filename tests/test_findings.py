@@ -4,6 +4,7 @@ and an impact figure that knows about norms."""
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
@@ -516,3 +517,25 @@ def test_a_residual_branch_across_classes_and_a_skip_sum_that_is_not_one():
     assert findings(TRANSFORMER)[("Mlp", "fc1", "IL106")].severity == "warning"
     unet = layers[("UNetUp", "conv")]
     assert not unet.residual_branch and unet.impact > 1  # up(...) + skip sums two signals
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "selu", "gelu", "silu"])
+@pytest.mark.parametrize("where", [{}, {"loop_over": "self.blocks"}, {"when": "module is self.fc"}])
+@pytest.mark.parametrize("bias", ["keep", "zeros"])
+def test_one_line_messages_are_valid_python(activation, where, bias):
+    rec = catalogue.recommend(activation, 0.2 if activation == "leaky_relu" else None)
+    weight = "layer.weight" if "loop_over" in where else "self.fc.weight"
+    lines = catalogue.init_code(rec, weight, "torch.nn.init", "normal", "fan_in", bias, **where)
+    text = catalogue.one_line(lines)
+    ast.parse(text)  # `a; if c: b` is not Python
+    # the same statements as the lines, in order
+    assert [ast.dump(node) for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call)] == \
+        [ast.dump(node) for node in ast.walk(ast.parse("\n".join(lines))) if isinstance(node, ast.Call)]
+
+
+def test_a_bias_guard_after_the_init_is_a_conditional_expression():
+    lines = catalogue.init_code(catalogue.recommend("relu", None), "self.fc.weight", "nn.init", bias="zeros")
+    assert catalogue.one_line(lines) == (
+        'nn.init.kaiming_uniform_(self.fc.weight, nonlinearity="relu"); '
+        "nn.init.zeros_(self.fc.bias) if self.fc.bias is not None else None"
+    )

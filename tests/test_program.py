@@ -678,3 +678,72 @@ def test_a_per_use_finding_names_the_weight_its_fix_writes() -> None:
     findings = [f for r in api.check(api.Run(paths=[str(case)], use_cache=False, isolated=True)) for f in r.findings]
     stem = next(f for f in findings if f.layer == "stem.conv")
     assert "self.stem.conv.weight" in stem.message and stem.fix is not None and stem.fix.applicability == "safe"
+
+
+def test_an_init_function_of_another_module_run_on_a_container(tmp_path: Path) -> None:
+    """`he_init(extra)` imported from the program's own `inits.py`: the layers it loops over are explicit."""
+    inits = ("import torch.nn as nn\n\n\ndef he_init(block):\n    for layer in block.modules():\n"
+             "        if isinstance(layer, nn.Conv2d):\n            nn.init.kaiming_normal_(layer.weight, nonlinearity=\"relu\")\n")
+    net = ("import torch.nn as nn\nfrom inits import he_init\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+           "        super().__init__()\n        extra = nn.Sequential(nn.Conv2d(3, 8, 1), nn.ReLU())\n        INIT\n"
+           "        self.extra = extra\n\n    def forward(self, x):\n        return self.extra(x)\n")
+    for init, expected in (("he_init(extra)", "explicit"), ("pass", "default")):
+        files = {"inits.py": inits, "net.py": net.replace("INIT", init)}
+        root = write_tree(tmp_path, files)
+        models, errors, _ = analyze_program({str(root / n): t for n, t in files.items()})
+        assert not errors
+        conv = next(layer for layer in models[str(root / "net.py")].layers if layer.name == "extra.0")
+        assert conv.init == expected, conv.init_evidence
+
+
+NAMED_APPLY = """import torch.nn as nn
+
+
+def named_apply(fn, module, name="", depth_first=True, include_root=False):
+    if not depth_first and include_root:
+        fn(module=module, name=name)
+    for child_name, child_module in module.named_children():
+        child_name = ".".join((name, child_name)) if name else child_name
+        named_apply(fn=fn, module=child_module, name=child_name, depth_first=depth_first, include_root=True)
+    if depth_first and include_root:
+        fn(module=module, name=name)
+    return module
+"""
+
+BLOCK_WITH_INIT = """import torch.nn as nn
+from functools import partial
+
+from manipulate import named_apply
+
+
+def _init_conv(module, name, scheme=""):
+    if isinstance(module, nn.Conv2d):
+        nn.init.normal_(module.weight, 0, 0.1)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+        self.act = nn.GELU()
+        RUN
+
+    def init_weights(self, scheme=""):
+        named_apply(partial(_init_conv, scheme=scheme), self)
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+"""
+
+
+@pytest.mark.parametrize("run, expected", [("self.init_weights()", "explicit"), ("pass", "unknown")])
+def test_timm_named_apply_read_from_its_source(tmp_path: Path, run: str, expected: str) -> None:
+    """timm's own `named_apply` (a recursion over `named_children()`, not the stub's `module.apply(fn)`):
+    an init routine through it counts, run by the constructor or not (timm's ViT calls every
+    module's `init_weights()`: vitamin's MbConvLNBlock, whose fix was dead)."""
+    files = {"manipulate.py": NAMED_APPLY, "block.py": BLOCK_WITH_INIT.replace("RUN", run)}
+    root = write_tree(tmp_path, files)
+    models, errors, _ = analyze_program({str(root / n): t for n, t in files.items()})
+    assert not errors
+    conv = next(layer for layer in models[str(root / "block.py")].layers if layer.name == "conv")
+    assert conv.init == expected, conv.init_evidence

@@ -284,23 +284,19 @@ class InitScanner:
             return None
         fn = found[1].functions[found[2]]
         params = [p.name.value for p in _positional_params(fn)]
-        body = [stmt for stmt in _block_list(fn.body) if isinstance(stmt, cst.SimpleStatementLine)]
-        for small in (small for stmt in body for small in stmt.body):
-            inner = small.value if isinstance(small, cst.Expr) else None
-            if not (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value == "apply"
-                    and len(inner.args) == 1 and dotted(inner.func.value) in params and dotted(inner.args[0].value) in params):  # fmt: skip
-                continue
-            passed = {}
-            for position, arg in enumerate(call.args):
-                if arg.star:
-                    return None
-                key = arg.keyword.value if arg.keyword is not None else (params[position] if position < len(params) else None)
-                passed[key] = arg.value
-            fn_arg, module_arg = passed.get(dotted(inner.args[0].value)), passed.get(dotted(inner.func.value))
-            if fn_arg is None or module_arg is None or dotted(module_arg) is None:
+        roles = _apply_roles(fn, params)
+        if roles is None:
+            return None
+        passed = {}
+        for position, arg in enumerate(call.args):
+            if arg.star:
                 return None
-            return fn_arg, dotted(module_arg)
-        return None
+            key = arg.keyword.value if arg.keyword is not None else (params[position] if position < len(params) else None)
+            passed[key] = arg.value
+        fn_arg, module_arg = passed.get(roles[0]), passed.get(roles[1])
+        if fn_arg is None or module_arg is None or dotted(module_arg) is None:
+            return None
+        return fn_arg, dotted(module_arg)
 
     def apply_rule(self, fn_node: cst.BaseExpression, method: str, state: str, prefix: Optional[str]) -> None:
         cls = self.cls
@@ -508,6 +504,29 @@ def _is_class_name(node: cst.CSTNode, var: str, names: set) -> bool:
         inner = node.value
         return dotted(inner.func) == "type" and bool(inner.args) and dotted(inner.args[0].value) == var
     return False
+
+
+def _apply_roles(fn: cst.FunctionDef, params: list) -> Optional[tuple]:
+    """(function parameter, module parameter) when `fn` runs the one on every submodule of the
+    other: `module.apply(fn)` in its body (a stub's spelling), or timm's own `named_apply`, a loop
+    over `module.named_children()` that recurses into itself and calls `fn(module=...)`."""
+    body = [stmt for stmt in _block_list(fn.body) if isinstance(stmt, cst.SimpleStatementLine)]
+    for small in (small for stmt in body for small in stmt.body):
+        inner = small.value if isinstance(small, cst.Expr) else None
+        if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value == "apply" \
+                and len(inner.args) == 1 and dotted(inner.func.value) in params and dotted(inner.args[0].value) in params:  # fmt: skip
+            return dotted(inner.args[0].value), dotted(inner.func.value)
+    loops = [stmt for stmt in _block_list(fn.body) if isinstance(stmt, cst.For) and isinstance(stmt.iter, cst.Call)
+             and isinstance(stmt.iter.func, cst.Attribute) and stmt.iter.func.attr.value in ("children", "named_children")
+             and dotted(stmt.iter.func.value) in params]  # fmt: skip
+    called = {dotted(call.func) for call in _walk_calls(fn.body)}
+    for loop in loops:
+        module = dotted(loop.iter.func.value)
+        recurses = any(dotted(call.func) == fn.name.value for call in _walk_calls(loop.body))
+        applied = [name for name in params if name != module and name in called]
+        if recurses and len(applied) == 1:
+            return applied[0], module
+    return None
 
 
 def _iterates_modules(node: cst.BaseExpression) -> bool:

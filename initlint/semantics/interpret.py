@@ -389,7 +389,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         return None
 
     def run_loop(self, stmt: Union[cst.For, cst.While]) -> None:
-        if self.cls is None and isinstance(stmt, cst.For) and _iterates_modules(stmt.iter) \
+        # a script, a free function, or a function of the program inlined into a constructor
+        # (`_xavier_init(extra)`: a loop over the modules of the container passed to it)
+        free = self.cls is None or self.fa.functions.get(self.fn.name.value) is self.fn
+        if free and isinstance(stmt, cst.For) and _iterates_modules(stmt.iter) \
                 and isinstance(stmt.iter.func, cst.Attribute):  # fmt: skip
             self.init_loop(stmt)
         before = dict(self.env)
@@ -424,6 +427,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return
         branches = list(InitScanner(self.fa, None).branches(stmt.body, target.value))
         where = f"init loop over {short_code(stmt.iter, 40)}"
+        if self.cls is not None:  # a function the constructor calls: say which
+            where += f" in {self.fn.name.value}()"
         self.apply_init_rules(sites_in(receiver), branches, where)
 
     def bind_loop_target(self, stmt: cst.For) -> None:

@@ -2,7 +2,8 @@
 
 timm's `trunc_normal_` helper inside `_init_weights` run by `self.apply(...)`, an init loop
 over `self.named_modules()` that hands each module to a helper function, and a
-`reset_parameters()` method that `__init__` calls (torch's own convention for layers).
+`reset_parameters()` method that `__init__` calls (torch's own convention for layers), and a
+function that runs an init loop over the modules of the container passed to it (torchvision's SSD).
 """
 
 import math
@@ -66,4 +67,30 @@ class ResetMlp(nn.Module):
         return self.out(torch.relu(self.fc(x)))
 
 
-EXAMPLE_INPUTS = {"ViTMlp": ((2, 32),), "ConvNet": ((2, 3, 6, 6),), "ResetMlp": ((2, 16),)}
+def he_init(block: nn.Module) -> None:
+    for layer in block.modules():
+        if isinstance(layer, nn.Conv2d):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+
+
+class ExtraBlocks(nn.Module):
+    def __init__(self, channels: int = 8) -> None:
+        super().__init__()
+        extra = nn.ModuleList(
+            [
+                nn.Sequential(
+                    nn.Conv2d(3, channels, 1),  # expect: act=relu init=explicit
+                    nn.ReLU(inplace=True),
+                ),
+            ]
+        )
+        he_init(extra)
+        self.extra = extra
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.extra:
+            x = block(x)
+        return x
+
+
+EXAMPLE_INPUTS = {"ViTMlp": ((2, 32),), "ConvNet": ((2, 3, 6, 6),), "ResetMlp": ((2, 16),), "ExtraBlocks": ((2, 3, 6, 6),)}
