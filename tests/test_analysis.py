@@ -1323,3 +1323,10 @@ def test_a_file_function_running_an_init_loop_on_a_container_passed_to_it():
     assert got[("Extra", "extra.0.0")]["init_evidence"] == "init loop over conv.modules() in _xavier_init()"
     assert got[("Extra", "other")]["init"] == "default"  # not passed to it
     assert rows(source.replace("CALL", "pass"), path="ssd.py")[("Extra", "extra.0.0")]["init"] == "default"
+
+
+@pytest.mark.parametrize("source", ["A\n\n #\r0", "a = 1\r\n\r\n# c\nb = 2\n", "x = 1\n\n#\ry = 2\r"])
+def test_mixed_line_breaks_parse_by_statement_as_a_whole(source):
+    """A lone \\r among \\n (found by the grammar fuzzer): the pieces would not join into the whole parse."""
+    tree, whole = parse_by_statement(source, ast.parse(source)), cst.parse_module(source)
+    assert tree.code == whole.code and tree.deep_equals(whole)

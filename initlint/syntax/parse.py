@@ -58,6 +58,18 @@ def _no_check(self: cst.CSTNode) -> None:
     pass
 
 
+def _mixed_line_breaks(source: str) -> bool:
+    """More than one of \n, \r\n and a lone \r in the text."""
+    if "\r" not in source:
+        return False
+    kinds = ("\r\n" in source) + bool(_LONE_CR.search(source)) + bool(_LONE_LF.search(source))
+    return kinds > 1
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_LF = re.compile(r"(?<!\r)\n")
+
+
 def parse_by_statement(source: str, c_tree: Optional[ast.Module], reuse: Optional[dict] = None) -> cst.Module:
     """cst.parse_module(source), parsed one top-level statement at a time and joined.
 
@@ -74,7 +86,9 @@ def parse_by_statement(source: str, c_tree: Optional[ast.Module], reuse: Optiona
     serves one piece at most, so no node appears twice in a tree."""
     if c_tree is None:
         return cst.parse_module(source)  # CPython has not vouched for it: LibCST checks all
-    if len(c_tree.body) < 2:
+    if len(c_tree.body) < 2 or _mixed_line_breaks(source):
+        # mixed line breaks (a lone \r among \n): LibCST gives a piece's trailing lines to its
+        # footer differently from the whole parse, so the pieces would not join into it
         with _parsed_nodes_unvalidated():
             return cst.parse_module(source)
     body = c_tree.body
