@@ -59,11 +59,16 @@ class _Terminated(BaseException):
 
 
 def _interrupted(code: int) -> None:
-    try:
-        sys.stderr.write("initlint: interrupted\n")
-    except (OSError, ValueError):
-        pass
-    sys.exit(code)
+    """The `finally` blocks have run (workers stopped, half-written files removed): leave now,
+    without the interpreter's exit hooks, where the process pool's wake-up of a manager thread
+    whose pipe is already closed would print a traceback."""
+    for stream, text in ((sys.stdout, ""), (sys.stderr, "initlint: interrupted\n")):
+        try:
+            stream.write(text)
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _colour_enabled(choice: str, stream) -> bool:
