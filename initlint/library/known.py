@@ -131,10 +131,9 @@ class KnownLibraries:
     def transformers_activation(self, key: Optional[str], what: str, key_node: Optional[cst.CSTNode] = None) -> object:
         """ACT2FN["gelu"] / get_activation("gelu"): the activation when the key is known here
         (`key_node`: the key's expression, when it may be a config default)."""
-        chosen_by = None
-        if key_node is not None and self.key_evidence(key_node):
-            what += self.key_evidence(key_node)
-            chosen_by = f"`{short_code(self.key_expression(key_node))}`"
+        where = self.key_evidence(key_node) if key_node is not None else ""
+        what += where
+        chosen_by = f"`{short_code(self.key_expression(key_node))}`" if where else None
         if key is None:
             return UnknownV(what)
         if key in catalogue.TRANSFORMERS_IDENTITY_ACTIVATIONS:

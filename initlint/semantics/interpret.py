@@ -17,7 +17,7 @@ from ..syntax.nodes import (_JUMPS, _attribute_name, _jumps, _names_in, _not_an_
 from .inits import InitScanner, _iterates_modules
 from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
-from .interpret_init import ConstructorInterpreter
+from .interpret_init import ConstructorInterpreter, registry_items
 from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InputSite, LayerV, MODULE_CODE, NONE_V,
                      ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site,
                      _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in)
@@ -50,7 +50,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
         self.early_exits: list = []  # the attributes at each `return` of a constructor
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
-        self.object_sources: list = []  # what those defaults were read as, for the evidence
+        self.last_object_source: Optional[str] = None  # what the last default read was, for the evidence
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
     def chosen(self, value: ActV, chooser: str) -> ActV:
         """An activation a condition on config defaults picked: said in its evidence, and kept
         (`chosen_by`) so that no fix is written for it."""
-        source = f" ({self.object_sources[-1]})" if self.object_sources else ""
+        source = f" ({self.last_object_source})" if self.last_object_source else ""
         evidence = derived(f"{value.evidence}, {chooser} by default{source}", value.evidence)
         return dataclasses.replace(value, evidence=evidence, chosen_by=chooser)
 
@@ -308,14 +308,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     return not is_none
             if isinstance(comp.operator, (cst.In, cst.NotIn)) and isinstance(comp.comparator, cst.Name):
                 # `if act_fn in ACT2CLS:` with the key and the registry known here
-                registry = self.fa.registries.get(comp.comparator.value) if comp.comparator.value not in self.env else None
-                if registry is None:
-                    foreign = self.foreign_registry(comp.comparator)
-                    registry = foreign[1] if foreign is not None else None
+                registry = self.registry_of(comp.comparator)
                 key = self.string(test.left) if registry is not None else None
                 if key is not None:
-                    keys = {literal_string(e.key) for e in registry.elements if isinstance(e, cst.DictElement)}
-                    return (key in keys) == isinstance(comp.operator, cst.In)
+                    return (key in registry_items(registry[1])) == isinstance(comp.operator, cst.In)
                 return None
             if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and isinstance(test.left, (cst.Attribute, cst.Name)):
                 # `config.hidden_act == "relu"` (or `act == "relu"`, act passed config.hidden_act): a
@@ -384,7 +380,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if isinstance(value, tuple) and value and value[0] == "<literal>":
             if len(value) == 3:  # a config default passed in: what it decides is chosen by it
                 self.object_reads += 1
-                self.object_sources.append(f"`{node.value}` being {value[2]}")
+                self.last_object_source = f"`{node.value}` being {value[2]}"
             return value
         return None
 

@@ -470,7 +470,7 @@ class ForwardInterpreter:
         if found is None:
             return None
         self.object_reads += 1
-        self.object_sources.append(found[1])
+        self.last_object_source = found[1]
         return found[0]
 
     @staticmethod
@@ -512,9 +512,10 @@ class ForwardInterpreter:
         """Where a key read from an object's defaults comes from: ', config.hidden_act being
         "gelu" by default (BertConfig.hidden_act in configuration_bert.py)', else ''."""
         node = self.getattr_as_attribute(self.key_expression(node)) if node is not None else None
-        if not isinstance(node, cst.Attribute) or self.object_field(node) is None:
-            return ""
-        value, where = self.object_holder(node.value).fields[node.attr.value]
+        holder = self.object_holder(node.value) if isinstance(node, cst.Attribute) else None
+        if holder is None or node.attr.value not in holder.fields:
+            return ""  # read without counting as a read: evidence decides no branch
+        value, where = holder.fields[node.attr.value]
         shown = short_code(value[1]) if isinstance(value, tuple) else "None"
         return f", {short_code(node)} being {shown} by default ({where})"
 

@@ -37,6 +37,11 @@ def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
 STRING_CASE_METHODS = frozenset({"lower", "upper", "casefold", "strip"})
 
 
+def registry_items(registry: cst.Dict) -> dict:
+    """A registry's `{"key": value}` literal: key -> the value's expression."""
+    return {literal_string(e.key): e.value for e in registry.elements if isinstance(e, cst.DictElement)}
+
+
 class ConstructorInterpreter:
     """What a constructor builds: module values, containers, constructions of classes (this file's
     and other modules'), init functions it runs. Composed into `Context`."""
@@ -137,12 +142,9 @@ class ConstructorInterpreter:
         if isinstance(node, cst.Subscript):
             if catalogue.is_transformers(self.fa.imports.qualify(node.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
                 return self.transformers_activation(self.subscript_key(node), f"`{short_code(node)}`", node)
-            if isinstance(node.value, cst.Name) and node.value.value not in self.env \
-                    and self.fa.registries.get(node.value.value) is not None:  # fmt: skip
-                return self.registry_entry(self.fa.registries[node.value.value], node)
-            foreign = self.foreign_registry(node.value)
-            if foreign is not None:
-                return self.registry_entry(foreign[1], node, foreign[0])
+            registry = self.registry_of(node.value)
+            if registry is not None:
+                return self.registry_entry(registry[1], node, registry[0])
             base = self.eval_module(node.value)
             if not isinstance(base, ChainV):
                 return UnknownV(f"`{short_code(node)}`")
@@ -163,7 +165,7 @@ class ConstructorInterpreter:
         """`ACT_LAYERS[config.hidden_act]`: the class the key names, when the key is known here
         (`module`: the module the registry is written in, when it is another)."""
         key = self.subscript_key(node)
-        entries = {literal_string(e.key): e.value for e in registry.elements if isinstance(e, cst.DictElement)}
+        entries = registry_items(registry)
         if key is None or key not in entries:
             return UnknownV(f"`{short_code(node)}`")
         if module is None:
@@ -171,12 +173,14 @@ class ConstructorInterpreter:
         q = module.imports.qualify(entries[key])  # a torch class named in that module
         return ClassRefV(q) if q and torch_nn_name(q) else UnknownV(f"`{short_code(node)}`")
 
-    def foreign_registry(self, node: cst.BaseExpression) -> Optional[tuple]:
-        """(module, dict literal) of a registry another module of the program defines
-        (`from .acts import ACT_LAYERS`), else None."""
-        if self.fa.loader is None or not isinstance(node, (cst.Name, cst.Attribute)):
-            return None
+    def registry_of(self, node: cst.BaseExpression) -> Optional[tuple]:
+        """(None, dict literal) of a registry of this module, (module, dict literal) of one another
+        module of the program defines (`from .acts import ACT_LAYERS`), else None."""
         if isinstance(node, cst.Name) and node.value in self.env:
+            return None
+        if isinstance(node, cst.Name) and self.fa.registries.get(node.value) is not None:
+            return None, self.fa.registries[node.value]
+        if self.fa.loader is None or not isinstance(node, (cst.Name, cst.Attribute)):
             return None
         q = self.fa.imports.qualify(node)
         if not q or q.split(".", 1)[0] == "torch":
@@ -215,11 +219,11 @@ class ConstructorInterpreter:
     def eval_module_call(self, call: cst.Call) -> object:
         value = self._eval_module_call(call)
         func = call.func
-        if type(func) is cst.Subscript and isinstance(value, ActV) and not value.chosen_by and self.key_evidence(func):
+        where = self.key_evidence(func) if type(func) is cst.Subscript and isinstance(value, ActV) and not value.chosen_by else ""
+        if where:
             # ACT_LAYERS[config.hidden_act](): the activation that config default picks
             chooser = f"`{short_code(self.key_expression(func))}`"
-            evidence = derived(f"{value.evidence}{self.key_evidence(func)}", value.evidence)
-            value = dataclasses.replace(value, evidence=evidence, chosen_by=chooser)
+            value = dataclasses.replace(value, evidence=derived(f"{value.evidence}{where}", value.evidence), chosen_by=chooser)
         return value
 
     def insert_item(self, holder: ChainV, holder_name: Optional[str], call: cst.Call) -> object:
