@@ -240,3 +240,101 @@ def test_the_timm_named_apply_stub(tmp_path: Path) -> None:
     # not the stub's: a function not read here, handed the init function and the model, may run it
     assert {layer.init for layer in models["model.py"].layers} == {"unknown"}
     assert all("may run" in layer.init_evidence for layer in models["model.py"].layers)
+
+
+FORMAT = """\
+def nchw_to(x, fmt):
+    if fmt == "NHWC":
+        x = x.permute(0, 2, 3, 1)
+    elif fmt == "NLC":
+        x = x.flatten(2).transpose(1, 2)
+    return x
+
+
+def scaled(x, other):
+    return x @ other
+"""
+
+PATCHES = """\
+import torch.nn as nn
+from fmt import nchw_to, scaled
+
+
+class Patches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Conv2d(3, 8, 4, stride=4)
+        self.mix = nn.Linear(8, 8)
+        self.act = nn.GELU()
+
+    def forward(self, x):
+        x = self.act(nchw_to(self.proj(x), "NLC"))
+        return self.act(scaled(self.mix(x), x))
+"""
+
+
+def test_a_function_of_another_module_is_followed_in_forward() -> None:
+    """timm's `nchw_to(x, fmt)` in another module: its reshapes are transparent, so the conv's
+    output meets the GELU after it; a matmul in such a function is an op like any other."""
+    models, _, _ = analyze_program({"model.py": PATCHES, "fmt.py": FORMAT})
+    got = {layer.name: (layer.activation, layer.activation_evidence) for layer in models["model.py"].layers}
+    assert got["proj"][0] == "gelu"
+    assert got["mix"][0] == "none" and "@" in got["mix"][1]
+
+
+NORMS = """\
+import torch
+import torch.nn as nn
+from timm.layers import get_norm_act_layer, get_norm_layer
+
+
+class Block(nn.Module):
+    def __init__(self, dims=(8, 8)):
+        super().__init__()
+        norm_act = get_norm_act_layer(nn.BatchNorm2d, nn.SiLU)
+        self.conv1 = nn.Conv2d(8, 8, 3)
+        self.bn1 = norm_act(8)
+        self.conv2 = nn.Conv2d(8, 8, 1)
+        self.bn2 = norm_act(8, apply_act=False)
+        self.conv3 = nn.Conv2d(8, 8, 1)
+        self.bn3 = get_norm_layer("batchnorm2d")(8)
+        self.conv4 = nn.Conv2d(8, 8, 1)
+        self.bn4 = get_norm_layer(nn.GroupNorm)(2, 8)
+        self.conv5 = nn.Conv2d(8, 8, 1)
+        self.bn5 = get_norm_act_layer("batchnorm")(8)
+        self.conv6 = nn.Conv2d(8, 8, 1)
+        self.bn6 = norm_act(8, **self.kwargs)
+
+    def forward(self, x):
+        x = self.bn2(self.conv2(self.bn1(self.conv1(x))))
+        x = torch.tanh(self.bn3(self.conv3(x)))
+        x = torch.relu(self.bn4(self.conv4(x)))
+        x = self.bn5(self.conv5(x))
+        return self.bn6(self.conv6(x))
+"""
+
+
+def _timm_norms(tmp_path: Path) -> Environment:
+    site = tmp_path / "site"
+    _package(site, {
+        "timm/__init__.py": "",
+        "timm/layers/__init__.py": "from .create_norm import get_norm_layer\nfrom .create_norm_act import get_norm_act_layer\n",
+        "timm/layers/create_norm.py": "def get_norm_layer(norm_layer):\n    return _NORM_MAP[norm_layer]\n",
+        "timm/layers/create_norm_act.py": "def get_norm_act_layer(norm_layer, act_layer=None):\n    return _MAP[norm_layer]\n",
+        "timm/layers/norm_act.py": "import torch.nn as nn\n\n\nclass BatchNormAct2d(nn.BatchNorm2d):\n    pass\n",
+    })  # fmt: skip
+    return Environment((str(site),))
+
+
+def test_timm_norm_factories_by_resolved_name(tmp_path: Path) -> None:
+    """timm's get_norm_layer returns the class passed or the one a string names (a norm: the
+    signal passes); get_norm_act_layer returns BatchNormAct2d with `act_layer` bound to its
+    argument: the norm, then that activation, none with `apply_act=False` or without an
+    act_layer; `**kwargs` at the construction may pass another."""
+    models, _, _ = analyze_program({"model.py": NORMS}, environment=_timm_norms(tmp_path))
+    got = {layer.name: layer.activation for layer in models["model.py"].layers}
+    assert got == {"conv1": "silu", "conv2": "none", "conv3": "tanh", "conv4": "relu", "conv5": "none",
+                   "conv6": "unknown"}  # fmt: skip
+    evidence = {layer.name: layer.activation_evidence for layer in models["model.py"].layers}
+    assert "nn.SiLU, the act_layer of `norm_act(8, act_layer=nn.SiLU)` (timm.layers.norm_act.BatchNormAct2d)" in evidence["conv1"]
+    assert "**self.kwargs" in evidence["conv6"]

@@ -220,6 +220,42 @@ def test_transparent_paths(method):
     assert "bn" in found["conv"].activation_evidence
 
 
+class BatchNormAct(nn.BatchNorm2d):
+    """timm's BatchNormAct2d: a BatchNorm2d subclass whose forward then applies its act module."""
+
+    def __init__(self, channels, apply_act=True):
+        super().__init__(channels)
+        self.act = nn.SiLU() if apply_act else nn.Identity()
+
+    def forward(self, x):
+        x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps)
+        return self.act(x)
+
+
+class NormActPath(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 3, padding=1)
+        self.bn1 = BatchNormAct(4)
+        self.conv2 = nn.Conv2d(4, 4, 1)
+        self.bn2 = BatchNormAct(4, apply_act=False)
+        self.conv3 = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        x = torch.relu(self.bn2(self.conv2(self.bn1(self.conv1(x)))))
+        return self.conv3(x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_norm_subclass_that_applies_an_activation_is_not_transparent(method):
+    """A subclass of a torch norm is not gain-neutral when its forward runs an activation module
+    of its own: its insides are traced (the functional norm, then the activation)."""
+    found = traced(NormActPath(), method, torch.randn(2, 3, 8, 8))
+    assert found["conv1"].activation == "silu"
+    assert found["conv2"].activation == "relu"  # bn2 applies no activation: a norm, then the ReLU
+    assert found["conv3"].activation == "none"
+
+
 class NotTransparent(nn.Module):
     def __init__(self):
         super().__init__()

@@ -9,7 +9,8 @@ import libcst as cst
 
 from .. import catalogue
 from ..semantics.imports import torch_nn_name
-from ..semantics.values import ActV, ChainV, ClassRefV, ConsumerV, LayerV, OPAQUE, RecordV, TransparentV, UnknownV
+from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, LayerV, NONE_V, OPAQUE, ParamV, RecordV, TransparentV,
+                                UnknownV, derived)
 from ..syntax.nodes import argument, dotted, short_code
 
 
@@ -34,19 +35,33 @@ class KnownLibraries:
         from . import hooks
 
         resolved = q
-        if found is not None and found[0] == "function" and found[1] is not None:
+        if found is not None and found[0] in ("function", "class") and found[1] is not None:
             module = self.home.loader.index.names.get(found[1].path)
             resolved = f"{module[0]}.{found[2]}" if module else q
         hook = hooks.hook_for(resolved)
         if hook is None:
             return None
-        positional = [self.string(arg.value) for arg in call.args if arg.keyword is None and not arg.star]
+        plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
+        positional = [self.string(arg.value) for arg in plain]
         keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
-        answer = hook(positional, keywords)
+        classes = {**{i: self.class_named(arg.value) for i, arg in enumerate(plain)},
+                   **{arg.keyword.value: self.class_named(arg.value) for arg in call.args if arg.keyword is not None}}
+        answer = hook(positional, keywords, {k: v for k, v in classes.items() if v is not None})
         if answer is None:
             return None
-        kind, what = answer
+        kind, what = answer[:2]
         evidence = f"`{short_code(call, 50)}` ({resolved})"
+        if kind == "argument":  # returns what is passed for that parameter (get_norm_layer(nn.LayerNorm))
+            node = argument(call, answer[2], what)
+            return self.eval_module(node, bind_site=False) if node is not None else None
+        if kind == "bind":  # that class with these keywords bound to the call's arguments (or defaults)
+            tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+            bound = tuple(cst.Arg(keyword=cst.Name(param), equal=tight,
+                                  value=argument(call, param, position) or cst.parse_expression(default))
+                          for param, (position, default) in answer[2].items())  # fmt: skip
+            return ClassRefV(what, evidence, bound)
+        if kind == "norm_act":
+            return self.norm_activation(call, what, *answer[2:], evidence)
         if kind == "class":
             return ClassRefV(what, evidence)
         if kind == "instance":
@@ -56,6 +71,72 @@ class KnownLibraries:
                 return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
             return self.construct_for_flow(ClassRefV(what, evidence))
         return UnknownV(f"{evidence}: {what}")
+
+    def class_named(self, node: cst.BaseExpression) -> Optional[str]:
+        """The qualified name of the class an argument names (`nn.BatchNorm2d`, a parameter's
+        default class, `partial(cls, ...)`'s class), for a hook; None otherwise. Names only: a
+        call is not evaluated twice."""
+        if not isinstance(node, (cst.Name, cst.Attribute)):
+            return None
+        value = self.eval_module(node, bind_site=False)
+        if isinstance(value, ParamV) and isinstance(value.default, ClassRefV) and self.param_override(value.name) is None:
+            value = value.default
+        return value.qualname if isinstance(value, ClassRefV) and not value.qualname.startswith(("local:", "func:")) else None
+
+    def norm_activation(self, call: cst.Call, norm: str, apply_at: int, act_at: int, default_act: str,
+                        evidence: str) -> object:  # fmt: skip
+        """A norm whose forward then applies an activation module (timm's BatchNormAct2d): the norm
+        (gain-neutral), then `act_layer` (the class default when not passed), unless
+        `apply_act=False` or `act_layer=None`."""
+        items: list = [(None, TransparentV(f"{norm.rsplit('.', 1)[-1]} of {evidence}"))]
+        apply_node = argument(call, "apply_act", apply_at)
+        literal = {"True": True, "False": False}.get(apply_node.value) if isinstance(apply_node, cst.Name) else None
+        applies = True if apply_node is None else literal if literal is not None else self.static_condition(apply_node)
+        act_node = argument(call, "act_layer", act_at)
+        hidden = self.star_may_pass(call, ("apply_act", "act_layer", "act_kwargs", "drop_layer"))
+        if hidden:
+            items.append((None, UnknownV(f"{hidden} of {evidence} may pass its act_layer")))
+        elif applies is None:
+            items.append((None, UnknownV(f"apply_act={short_code(apply_node)} of {evidence}")))
+        elif applies and not (act_node is not None and self.eval_module(act_node, bind_site=False) == NONE_V):
+            if act_node is None:
+                act_value: object = ClassRefV(default_act)
+                shown = f"default act_layer nn.{default_act.rsplit('.', 1)[-1]} of {evidence}"
+            else:
+                act_value, shown = self.eval_module(act_node, bind_site=False), f"act_layer of {evidence}"
+            name = self.string(act_node) if act_node is not None else None
+            if name is not None:  # act_layer="silu": create_act_layer's registry
+                from .hooks import timm
+
+                chosen = timm.get_act_layer([name], {})
+                act_value = ClassRefV(chosen[1]) if chosen[0] == "class" else UnknownV(chosen[1])
+            if isinstance(act_value, ParamV):
+                # a block's own act_layer: timm's builders pass it in `**kwargs` from code not read as a
+                # constructor (EfficientNetBuilder._make_block), so its default is not known to hold
+                act_value = UnknownV(f"act_layer from parameter {act_value.name} of {act_value.owner or 'its caller'}")
+            made = act_value if isinstance(act_value, UnknownV) else self.call_module_value(act_value, cst.Call(func=cst.Name("act_layer")))
+            if isinstance(made, ActV):
+                made = ActV(made.activation, made.param, shown if act_node is None else derived(
+                    f"{made.evidence}, the act_layer of {evidence}", made.evidence), made.chosen_by)
+            items.append((None, made))
+        if self.cls is not None and any(isinstance(v, UnknownV) for _, v in items):
+            self.cls.contains_unknown = True
+        chain = ChainV(items, "sequential")
+        self.summarise_chain(chain)
+        return chain
+
+    def star_may_pass(self, call: cst.Call, names: tuple) -> Optional[str]:
+        """`**kwargs` of a call that may pass one of `names`, shown; None when every `**` is a dict
+        of this function with other keys only (timm's `**dd`: device and dtype)."""
+        for arg in call.args:
+            if arg.star == "*":
+                return f"`*{short_code(arg.value)}`"
+            if arg.star == "**":
+                value = self.eval_module(arg.value, bind_site=False)
+                keys = [key for key, _ in value.items] if isinstance(value, ChainV) and value.kind == "list" else ["*"]
+                if "*" in keys or any(key in names for key in keys):
+                    return f"`**{short_code(arg.value)}`"
+        return None
 
     def conv_norm_activation(self, call: cst.Call) -> object:
         """torchvision.ops.Conv2dNormActivation: Sequential(conv, norm, activation) with defaults."""

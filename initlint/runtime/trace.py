@@ -171,6 +171,8 @@ def module_role(module: nn.Module, norms: frozenset = frozenset()) -> Optional[t
         return LAYER, None, None
     if isinstance(module, nn.MultiheadAttention):
         return ATTENTION, None, None
+    if _norm_with_activation(module, norms):
+        return None  # its insides are traced: the norm (a functional call) and then its activation module
     for cls in type(module).__mro__:
         if cls is nn.Module:
             break
@@ -180,6 +182,17 @@ def module_role(module: nn.Module, norms: frozenset = frozenset()) -> Optional[t
         if cls.__name__ in catalogue.TRANSPARENT_MODULES:
             return TRANSPARENT, None, None
     return None
+
+
+def _norm_with_activation(module: nn.Module, norms: frozenset) -> bool:
+    """A subclass of a torch norm with a forward of its own that holds an activation module
+    (timm's BatchNormAct2d: the norm, then `self.act`): not gain-neutral, whatever its base."""
+    torch_base = next((cls for cls in type(module).__mro__ if cls.__module__.startswith("torch.nn")
+                       and cls.__name__ in catalogue.NORM_MODULES), None)  # fmt: skip
+    if torch_base is None or type(module).forward is torch_base.forward:
+        return False
+    return any(module_role(child, norms) is not None and module_role(child, norms)[0] == ACTIVATION
+               for child in module.children())  # fmt: skip
 
 
 def standardising_modules(model: nn.Module) -> frozenset:

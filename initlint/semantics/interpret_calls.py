@@ -103,8 +103,11 @@ class CallInterpreter:
         ctx.run_block(fn.body)
         return ctx.returned()
 
-    def inline_function(self, fn: cst.FunctionDef, call: cst.Call, closure: Optional[dict] = None) -> object:
-        ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, home=self.home)
+    def inline_function(self, fn: cst.FunctionDef, call: cst.Call, closure: Optional[dict] = None,
+                        module: Optional[FileAnalysis] = None) -> object:  # fmt: skip
+        """A free function called in forward, run on the flows passed to it (`module`: the other
+        module of the program that defines it; its names are read there)."""
+        ctx = type(self)(module or self.fa, self.cls, fn, self.depth + 1, home=self.home)
         ctx.attrs = self.attrs
         ctx.in_init = False
         if closure is not None:  # a function nested in this forward: it sees self and the names around it

@@ -331,6 +331,10 @@ class ForwardInterpreter:
             return self.inline_function(self.fa.functions[func.value], call)
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
+        found = self.home.loader.lookup(self.fa, q) if q and self.home.loader is not None else None
+        if found is not None and found[0] == "function" and found[1] is not None and self.depth < MAX_INLINE_DEPTH:
+            # a function of another module of the program (timm's nchw_to): run on these flows there
+            return self.inline_function(found[1].functions[found[2]], call, module=found[1])
         return self.unknown_call(call, short_code(func))
 
     def written_out_activation(self, node: cst.BaseExpression) -> Optional[Flow]:

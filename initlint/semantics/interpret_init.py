@@ -463,7 +463,7 @@ class ConstructorInterpreter:
             if not isinstance(value, UnknownV):
                 return value
         elif found is not None and found[0] == "class":  # a class of another module
-            return self.construct_foreign(found[1], found[1].classes[found[2]], call)
+            return self.construct_foreign(found[1], found[1].classes[found[2]], given)
         if self.cls is not None:
             self.cls.contains_unknown = True
         return UnknownV(f"`{short_code(call.func)}(...)`")

@@ -1,6 +1,13 @@
-"""timm's activation registry (timm/layers/create_act.py, timm 1.0.31): `get_act_layer("silu")`
-returns a class, `create_act_layer("silu")` an instance; a string key chooses it. What each key
-gives on torch >= 1.9 (where timm picks torch's own modules over its fallbacks)."""
+"""timm's factories (timm 1.0.31), by what they return given their arguments.
+
+- the activation registry (timm/layers/create_act.py): `get_act_layer("silu")` returns a class,
+  `create_act_layer("silu")` an instance; a string key chooses it. What each key gives on
+  torch >= 1.9 (where timm picks torch's own modules over its fallbacks).
+- the norm registry (timm/layers/create_norm.py): `get_norm_layer(x)` returns x itself for a
+  class (or partial), the class a string names, None for None.
+- norm + activation modules (timm/layers/norm_act.py): `BatchNormAct2d(...)` and its kin are the
+  norm, then `act_layer` (made by create_act_layer), unless `apply_act=False` or `act_layer=None`;
+  `get_norm_act_layer(norm, act)` (create_norm_act.py) is that class with `act_layer=act` bound."""
 
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ ACT_LAYERS = {
 WRITTEN_OUT = {"quick_gelu": "x * sigmoid(1.702 x)", "hard_mish": "0.5 x clamp(x + 2, 0, 2)"}
 
 
-def _chosen(positional: list, keywords: dict) -> Optional[tuple]:
+def _chosen(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
     name = keywords.get("name", positional[0] if positional else "relu")  # get_act_layer's default
     if name is None:
         return None  # not a string known here: a class passed through, or a parameter
@@ -30,16 +37,72 @@ def _chosen(positional: list, keywords: dict) -> Optional[tuple]:
     return ("unknown", f"{name!r} is not a key of timm's activation registry")
 
 
-def get_act_layer(positional: list, keywords: dict) -> Optional[tuple]:
+def get_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
     return _chosen(positional, keywords)
 
 
-def create_act_layer(positional: list, keywords: dict) -> Optional[tuple]:
+def create_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
     found = _chosen(positional, keywords)
     return ("instance", found[1]) if found is not None and found[0] == "class" else found
+
+
+NORM = "timm.layers.norm"
+NORM_LAYERS = {
+    "batchnorm": "torch.nn.BatchNorm2d", "batchnorm2d": "torch.nn.BatchNorm2d", "batchnorm1d": "torch.nn.BatchNorm1d",
+    "groupnorm": f"{NORM}.GroupNorm", "groupnorm1": f"{NORM}.GroupNorm1", "layernorm": f"{NORM}.LayerNorm",
+    "layernorm2d": f"{NORM}.LayerNorm2d", "rmsnorm": f"{NORM}.RmsNorm", "rmsnorm2d": f"{NORM}.RmsNorm2d",
+}  # fmt: skip
+
+
+def get_norm_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
+    name = keywords.get("norm_layer", positional[0] if positional else None)
+    if name is None:  # a class, a partial or None: returned as passed (partial keywords rebound, same class)
+        return ("argument", 0, "norm_layer")
+    key = name.replace("_", "").lower()
+    if key in NORM_LAYERS:
+        return ("class", NORM_LAYERS[key])
+    return ("unknown", f"{name!r}: not a norm of timm's registry known here")
+
+
+NORM_ACT = "timm.layers.norm_act"
+# class -> (the torch norm it subclasses, position of apply_act, position of act_layer), from its __init__
+NORM_ACT_LAYERS = {
+    f"{NORM_ACT}.BatchNormAct2d": ("BatchNorm2d", 5, 6), f"{NORM_ACT}.GroupNormAct": ("GroupNorm", 5, 6),
+    f"{NORM_ACT}.GroupNorm1Act": ("GroupNorm", 3, 4), f"{NORM_ACT}.LayerNormAct": ("LayerNorm", 3, 4),
+    f"{NORM_ACT}.LayerNormAct2d": ("LayerNorm", 3, 4),
+}  # fmt: skip
+# get_norm_act_layer's string keys and the norm classes it maps by lower-cased class name
+NORM_ACT_KEYS = {"batchnorm": "BatchNormAct2d", "batchnorm2d": "BatchNormAct2d", "groupnorm": "GroupNormAct",
+                 "groupnorm1": "GroupNorm1Act", "layernorm": "LayerNormAct", "layernorm2d": "LayerNormAct2d"}  # fmt: skip
+
+
+def norm_act(positional: list, keywords: dict, classes: Optional[dict] = None, qualname: str = "") -> Optional[tuple]:
+    norm, apply_at, act_at = NORM_ACT_LAYERS[qualname]
+    return ("norm_act", f"torch.nn.{norm}", apply_at, act_at, "torch.nn.ReLU")
+
+
+def get_norm_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
+    name = keywords.get("norm_layer", positional[0] if positional else None)
+    given = (classes or {}).get("norm_layer", (classes or {}).get(0))
+    if name is not None:
+        key = name.replace("_", "").lower().split("-")[0]
+    elif given is not None:
+        if given in NORM_ACT_LAYERS:
+            return ("bind", given, {"act_layer": (1, "None")})
+        key = given.rsplit(".", 1)[-1].lower()
+    else:
+        return None  # not a string nor a class known here
+    if key not in NORM_ACT_KEYS:
+        return ("unknown", f"no norm + activation module of timm known here for {name or given}")
+    # act_layer is bound to what the call passes (None: no activation), for the classes that take it
+    return ("bind", f"{NORM_ACT}.{NORM_ACT_KEYS[key]}", {"act_layer": (1, "None")})
 
 
 HOOKS = {
     "timm.layers.create_act.get_act_layer": get_act_layer,
     "timm.layers.create_act.create_act_layer": create_act_layer,
+    "timm.layers.create_norm.get_norm_layer": get_norm_layer,
+    "timm.layers.create_norm_act.get_norm_act_layer": get_norm_act_layer,
+    **{name: (lambda positional, keywords, classes=None, name=name: norm_act(positional, keywords, classes, name))
+       for name in NORM_ACT_LAYERS},
 }
