@@ -1,9 +1,13 @@
 """Hooks: what a library call returns, where a string argument chooses it, keyed by the resolved
 qualified name of the function (where it is defined, re-exports followed), as mypy plugins and
 astroid's inference tips are. A package's hooks are imported only when a file calls into that
-package. A hook gets the call's arguments as literal strings (None where not known here) and
-returns ("class" | "instance", torch class), ("unknown", why), or None to decline (the analysis
-then reads the library's source, if it can).
+package. A hook gets the call's arguments as literal strings (None where not known here) and the
+qualified names of the classes they name (by position or keyword), and returns ("class" |
+"instance", class), ("argument", position, name): what is passed there, ("bind", class,
+{param: (position, default)}): that class with those keywords bound to the call's arguments,
+("norm_act", torch norm, apply_act position, act_layer position, default act class): the norm
+then its activation, ("unknown", why), or None to decline (the analysis then reads the
+library's source, if it can).
 """
 
 from __future__ import annotations
