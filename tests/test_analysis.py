@@ -225,6 +225,37 @@ def test_tuples_keep_their_elements_apart():
     assert got[("Enc", "b")]["activation"] == "none"
 
 
+def test_a_helper_returning_a_tuple_of_modules_is_unpacked_by_position():
+    """timm's `global_pool, fc = create_classifier(...)`: the helper returns a tuple of modules,
+    each bound where it stands (which return runs is decided by the default it is called with)."""
+    got = rows(
+        """
+        import torch
+        import torch.nn as nn
+
+        def make_head(features, classes, drop=None):
+            pool = nn.AdaptiveAvgPool2d(1)
+            fc = nn.Linear(features, classes)
+            if drop is not None:
+                return pool, nn.Dropout(drop), fc
+            return pool, fc
+
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                pool, self.fc = make_head(8, 8)
+                self.pool = pool
+                self.out = nn.Linear(8, 2)
+
+            def forward(self, x):
+                return self.out(torch.relu(self.fc(self.pool(x).flatten(1))))
+        """,
+        "model.py",
+    )
+    assert got[("Head", "fc")]["activation"] == "relu"
+    assert got[("Head", "out")]["activation"] == "none"
+
+
 def test_a_module_that_contains_itself_is_unknown_not_endless():
     got = rows(
         """

@@ -338,3 +338,36 @@ def test_timm_norm_factories_by_resolved_name(tmp_path: Path) -> None:
     evidence = {layer.name: layer.activation_evidence for layer in models["model.py"].layers}
     assert "nn.SiLU, the act_layer of `norm_act(8, act_layer=nn.SiLU)` (timm.layers.norm_act.BatchNormAct2d)" in evidence["conv1"]
     assert "**self.kwargs" in evidence["conv6"]
+
+
+DENSE = """\
+import torch.nn as nn
+from timm.layers import BatchNormAct2d
+
+
+class DenseLayer(nn.Module):
+    def __init__(self, chs, norm_layer=BatchNormAct2d):
+        super().__init__()
+        self.conv = nn.Conv2d(chs, chs, 1)
+        self.norm = norm_layer(chs)
+        self.out = nn.Conv2d(chs, chs, 1)
+
+    def forward(self, x):
+        return self.out(self.norm(self.conv(x)))
+"""
+
+
+def test_a_norm_act_class_as_a_constructor_default_rests_on_that_default(tmp_path: Path) -> None:
+    """`norm_layer=BatchNormAct2d`: the norm, then its default act_layer (ReLU). That activation
+    rests on the default as an `act_layer=nn.ReLU` would: a caller in another module that passes
+    another norm_layer makes it unknown."""
+    env = _timm_norms(tmp_path)
+    (tmp_path / "site" / "timm" / "layers" / "__init__.py").write_text("from .norm_act import BatchNormAct2d\n")
+    models, _, _ = analyze_program({"dense.py": DENSE}, environment=env)
+    conv = next(layer for layer in models["dense.py"].layers if layer.name == "conv")
+    assert conv.activation == "relu" and "norm_layer default" in conv.activation_evidence
+    user = "import torch.nn as nn\nfrom dense import DenseLayer\n\n\nclass Net(nn.Module):\n" \
+           "    def __init__(self):\n        super().__init__()\n        self.layer = DenseLayer(8, norm_layer=nn.GroupNorm)\n"
+    models, _, _ = analyze_program({"dense.py": DENSE, "net.py": user}, environment=env)
+    conv = next(layer for layer in models["dense.py"].layers if layer.name == "conv")
+    assert conv.activation == "unknown" and "norm_layer=" in conv.activation_evidence

@@ -523,6 +523,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 for element, item in zip(target.elements, value.items):
                     self.assign(element.value, item, value_node)
                 return
+            parts = None if starred else self.unpacked_modules(value, len(target.elements))
+            if parts is not None:  # `global_pool, fc = create_classifier(...)`: a helper's tuple of modules
+                for element, item in zip(target.elements, parts):
+                    self.assign(element.value, item, value_node)
+                return
             if type(value) is Flow and value.sites:
                 # `a, b = h.chunk(2, -1)` / `q, k, v = qkv.unbind(0)`: each part holds the layer's values
                 for element in target.elements:
@@ -540,6 +545,19 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     holder.items.append(("*", value))
                     if self.cls is not None:
                         self.name_sites(value, base.split(".", 1)[1] + ".*", None, None)
+
+    @staticmethod
+    def unpacked_modules(value: object, count: int) -> Optional[list]:
+        """The items of a tuple of modules built in constructor code, by position, when each of its
+        possible values holds `count` items at known places; None otherwise."""
+        options = [option for _, option in value.items] if isinstance(value, ChainV) and value.kind == "alt" else [value]
+        if not all(isinstance(option, ChainV) and option.kind == "list" and len(option.items) == count
+                   and all(key not in ("<loop>", "<alt>") for key, _ in option.items) for option in options):  # fmt: skip
+            return None
+        parts = [item for _, item in options[0].items]
+        for option in options[1:]:
+            parts = [alternative(part, item) for part, (_, item) in zip(parts, option.items)]
+        return parts
 
     def in_init_like(self) -> bool:
         return self.in_init or self.cls is None or self.report_node is not None or True

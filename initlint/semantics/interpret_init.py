@@ -362,6 +362,17 @@ class ConstructorInterpreter:
                     self.fa.default_params = self.fa.default_params or ours
                     value = ActV(value.activation, value.param,
                                  Evidence.assuming(f"{callee.name} default {_short_ref(default)}", (fact,)))  # fmt: skip
+                elif isinstance(value, ChainV) and value.kind == "sequential" and overridden is None \
+                        and any(isinstance(item, ActV) for _, item in value.items):  # fmt: skip
+                    # a norm that then applies an activation (timm's BatchNormAct2d as norm_layer's default):
+                    # the activation rests on that default as well
+                    ours = callee.owner is not None and self.fa.classes.get(callee.owner) is not None
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, self.fa.path if ours else None)
+                    self.fa.default_params = self.fa.default_params or ours
+                    value = ChainV([(key, ActV(item.activation, item.param, Evidence.assuming(
+                        f"{item.evidence}, {callee.name} default {_short_ref(default)}", (fact,)), item.chosen_by)
+                        if isinstance(item, ActV) else item) for key, item in value.items], "sequential")
+                    self.summarise_chain(value)
                 return value
             return UnknownV(f"built by parameter {callee.name}")
         if isinstance(callee, ClassRefV):
