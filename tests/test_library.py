@@ -335,6 +335,7 @@ def test_timm_norm_factories_by_resolved_name(tmp_path: Path) -> None:
     got = {layer.name: layer.activation for layer in models["model.py"].layers}
     assert got == {"conv1": "silu", "conv2": "none", "conv3": "tanh", "conv4": "relu", "conv5": "none",
                    "conv6": "unknown"}  # fmt: skip
+    assert {layer.name: layer.norm_after for layer in models["model.py"].layers}["conv1"] == "BatchNorm2d"
     evidence = {layer.name: layer.activation_evidence for layer in models["model.py"].layers}
     assert "nn.SiLU, the act_layer of `norm_act(8, act_layer=nn.SiLU)` (timm.layers.norm_act.BatchNormAct2d)" in evidence["conv1"]
     assert "**self.kwargs" in evidence["conv6"]

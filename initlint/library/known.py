@@ -88,7 +88,7 @@ class KnownLibraries:
         """A norm whose forward then applies an activation module (timm's BatchNormAct2d): the norm
         (gain-neutral), then `act_layer` (the class default when not passed), unless
         `apply_act=False` or `act_layer=None`."""
-        items: list = [(None, TransparentV(f"{norm.rsplit('.', 1)[-1]} of {evidence}"))]
+        items: list = [(None, TransparentV(f"nn.{norm.rsplit('.', 1)[-1]}"))]  # a norm: what follows layers notes it
         apply_node = argument(call, "apply_act", apply_at)
         literal = {"True": True, "False": False}.get(apply_node.value) if isinstance(apply_node, cst.Name) else None
         applies = True if apply_node is None else literal if literal is not None else self.static_condition(apply_node)

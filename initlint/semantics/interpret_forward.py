@@ -331,9 +331,11 @@ class ForwardInterpreter:
             return self.inline_function(self.fa.functions[func.value], call)
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
-        found = self.home.loader.lookup(self.fa, q) if q and self.home.loader is not None else None
+        # a function of another module of the program or an installed package (timm's nchw_to), run on
+        # these flows there, as the runtime trace sees its tensor ops; torch's own are the catalogue's
+        found = self.home.loader.lookup(self.fa, q) if q and q.split(".", 1)[0] != "torch" \
+            and self.home.loader is not None else None  # fmt: skip
         if found is not None and found[0] == "function" and found[1] is not None and self.depth < MAX_INLINE_DEPTH:
-            # a function of another module of the program (timm's nchw_to): run on these flows there
             return self.inline_function(found[1].functions[found[2]], call, module=found[1])
         return self.unknown_call(call, short_code(func))
 
