@@ -256,6 +256,25 @@ def test_a_helper_returning_a_tuple_of_modules_is_unpacked_by_position():
     assert got[("Head", "out")]["activation"] == "none"
 
 
+def test_a_norm_first_in_a_sequential_is_noted_for_the_layer_that_feeds_it():
+    """`self.post = nn.Sequential(nn.BatchNorm2d(8), nn.ReLU())` after a conv: the norm stands
+    between the conv and its ReLU, as it would written inline."""
+    source = """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.post = nn.Sequential(nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, x):
+        return self.post(self.conv(x))
+"""
+    (conv,) = analyze(source, "model.py").layers
+    assert (conv.activation, conv.norm_after) == ("relu", "BatchNorm2d")
+
+
 def test_a_module_that_contains_itself_is_unknown_not_endless():
     got = rows(
         """

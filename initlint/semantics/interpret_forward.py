@@ -153,6 +153,8 @@ class ForwardInterpreter:
         for site, given in inputs:
             if site.feeds_layer:
                 feed_layer(given, site.first_layers)
+            if site.norm is not None:  # its input meets a norm first: so do the layers that feed it
+                note_norm(given, site.norm)
             for activation, param, evidence in list(site.outcomes):
                 self.consume(given, activation, param, derived(f"{evidence}, first in {what}", evidence))
             if not site.outcomes and given.sites and site not in summary.exits:

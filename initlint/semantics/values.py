@@ -80,6 +80,7 @@ class InputSite:
     outcomes: list = field(default_factory=list)
     feeds_layer: bool = False  # the module's input reaches a Conv/Linear of it
     first_layers: set = field(default_factory=set)  # those Conv/Linear sites
+    norm: Optional[str] = None  # a norm its input goes through before any activation (a Sequential's BatchNorm)
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -131,7 +132,7 @@ def note_norm(flow: "Flow", what: str) -> None:
     name = what.rsplit(".", 1)[-1].split(" ", 1)[0]
     if name in catalogue.NORM_MODULES or name in catalogue.NORM_FUNCTIONS:
         for site in flow.sites:
-            if isinstance(site, Site) and site.norm is None:
+            if isinstance(site, (Site, InputSite)) and site.norm is None:
                 site.norm = name
 
 
