@@ -747,3 +747,67 @@ def test_timm_named_apply_read_from_its_source(tmp_path: Path, run: str, expecte
     assert not errors
     conv = next(layer for layer in models[str(root / "block.py")].layers if layer.name == "conv")
     assert conv.init == expected, conv.init_evidence
+
+
+CANDIDATE_FACTORY = '''import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Conv2dSame(nn.Conv2d):
+    def forward(self, x):
+        return F.conv2d(F.pad(x, (1, 1, 1, 1)), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+def padding_value(padding):
+    dynamic = False
+    if isinstance(padding, str):
+        padding, dynamic = 0, True
+    return padding, dynamic
+
+
+def create_conv2d(in_chs, out_chs, kernel_size, **kwargs):
+    padding, is_dynamic = padding_value(kwargs.pop("padding", ""))
+    if is_dynamic:
+        return Conv2dSame(in_chs, out_chs, kernel_size, **kwargs)
+    return nn.Conv2d(in_chs, out_chs, kernel_size, padding=padding, **kwargs)
+
+
+def conv_nd(dims, *args, **kwargs):
+    if dims == 1:
+        return nn.Conv1d(*args, **kwargs)
+    elif dims == 2:
+        return nn.Conv2d(*args, **kwargs)
+    return nn.Conv3d(*args, **kwargs)
+'''
+
+CANDIDATE_USER = '''import torch.nn as nn
+
+from factory import conv_nd, create_conv2d
+
+
+class Net(nn.Module):
+    def __init__(self, dims=2):
+        super().__init__()
+        self.conv = create_conv2d(3, 8, 3, padding="same")
+        self.act = nn.SiLU()
+        self.conv2 = conv_nd(dims, 8, 8, 1)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+
+    def forward(self, x):
+        return self.conv2(self.act(self.conv(x))).relu()
+'''
+
+
+def test_a_factory_returning_one_of_several_classes_is_one_row_known_where_they_agree() -> None:
+    """timm's create_conv2d_pad returns Conv2dSame or nn.Conv2d by padding: both are Conv2d,
+    followed by the same SiLU and taken by the same init loop. `conv_nd(dims, ...)` may build a
+    Conv1d, Conv2d or Conv3d: the loop over Conv2d initialises only one of them, so the init of
+    that one row is unknown (not the default the first candidate would say)."""
+    models, _, _ = analyze_program({"factory.py": CANDIDATE_FACTORY, "net.py": CANDIDATE_USER})
+    got = {layer.name: layer for layer in models["net.py"].layers}
+    assert sorted(got) == ["conv", "conv2"]
+    assert (got["conv"].activation, got["conv"].init) == ("silu", "explicit")
+    assert (got["conv2"].activation, got["conv2"].init) == ("relu", "unknown")
+    assert "Conv1d default" in got["conv2"].init_evidence and "Conv2d explicit" in got["conv2"].init_evidence

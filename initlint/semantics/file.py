@@ -1101,18 +1101,22 @@ class FileAnalysis:
         chains = self._chains([site for _, site in all_sites])
         modules: dict[str, ModuleModel] = {}
         containers = self._containment()
-        seen_positions: set = set()
+        seen_positions: dict = {}
         for class_name, site in all_sites:
             span = spans.get(id(site.node))
             if span is None:
                 continue
             (line, col), (end_line, end_col) = span
             key = (line, col, site.name, class_name)
-            if key in seen_positions:
-                continue
-            seen_positions.add(key)
             real_name = self.classes[class_name].node.name.value if class_name else None  # Block@2 -> Block
+            if key in seen_positions:
+                # another class the same call may build (a factory's `Conv2dSame` or `nn.Conv2d`, a
+                # `conv_nd(dims, ...)`): one row, known only where every candidate agrees
+                other = self._layer(site, real_name, line, col, end_line, end_col, spans, lines, init_alias)
+                _merge_candidate(seen_positions[key], other)
+                continue
             layer = self._layer(site, real_name, line, col, end_line, end_col, spans, lines, init_alias)
+            seen_positions[key] = layer
             layer.site = f"{class_name or site.function or MODULE_CODE}/{site.name or ''}/{site.layer_type}"
             self._impact(layer, site, chains.get(id(site), [site]))
             if class_name is None:
@@ -1385,6 +1389,24 @@ def _name_sites(fm: FileModel) -> None:
         count = seen[layer.site] = seen.get(layer.site, 0) + 1
         if count > 1:
             layer.site = f"{layer.site}#{count - 1}"
+
+
+def _merge_candidate(kept: Layer, other: Layer) -> None:
+    """`kept` is the row of a call that may build `other`'s class instead: what they disagree on
+    (the activation, the init) is unknown there."""
+    if (other.activation, other.activation_param) != (kept.activation, kept.activation_param):
+        if not kept.activation_evidence.startswith(CANDIDATES):
+            kept.activation_evidence = f"{CANDIDATES}: {kept.layer_type} {kept.activation} ({kept.activation_evidence})"
+        kept.activation, kept.activation_param = "unknown", None
+        kept.activation_evidence += f"; {other.layer_type} {other.activation} ({other.activation_evidence})"
+    if (other.init, other.init_call) != (kept.init, kept.init_call) or kept.init_evidence.startswith(CANDIDATES):
+        if not kept.init_evidence.startswith(CANDIDATES):
+            kept.init_evidence = f"{CANDIDATES}: {kept.layer_type} {kept.init} ({kept.init_evidence})"
+        kept.init, kept.init_call, kept.init_open = "unknown", None, False
+        kept.init_evidence += f"; {other.layer_type} {other.init} ({other.init_evidence})"
+
+
+CANDIDATES = "built as one of several classes, which disagree"
 
 
 def _class_lines(tree: Optional[ast.Module]) -> dict:
