@@ -99,31 +99,38 @@ class KnownLibraries:
         elif applies is None:
             items.append((None, UnknownV(f"apply_act={short_code(apply_node)} of {evidence}")))
         elif applies and not (act_node is not None and self.eval_module(act_node, bind_site=False) == NONE_V):
-            if act_node is None:
-                act_value: object = ClassRefV(default_act)
-                shown = f"default act_layer nn.{default_act.rsplit('.', 1)[-1]} of {evidence}"
-            else:
-                act_value, shown = self.eval_module(act_node, bind_site=False), f"act_layer of {evidence}"
-            name = self.string(act_node) if act_node is not None else None
-            if name is not None:  # act_layer="silu": create_act_layer's registry
-                from .hooks import timm
-
-                chosen = timm.get_act_layer([name], {})
-                act_value = ClassRefV(chosen[1]) if chosen[0] == "class" else UnknownV(chosen[1])
-            if isinstance(act_value, ParamV):
-                # a block's own act_layer: timm's builders pass it in `**kwargs` from code not read as a
-                # constructor (EfficientNetBuilder._make_block), so its default is not known to hold
-                act_value = UnknownV(f"act_layer from parameter {act_value.name} of {act_value.owner or 'its caller'}")
-            made = act_value if isinstance(act_value, UnknownV) else self.call_module_value(act_value, cst.Call(func=cst.Name("act_layer")))
-            if isinstance(made, ActV):
-                made = ActV(made.activation, made.param, shown if act_node is None else derived(
-                    f"{made.evidence}, the act_layer of {evidence}", made.evidence), made.chosen_by)
-            items.append((None, made))
+            items.append((None, self.norm_act_activation(act_node, default_act, evidence)))
         if self.cls is not None and any(isinstance(v, UnknownV) for _, v in items):
             self.cls.contains_unknown = True
         chain = ChainV(items, "sequential")
         self.summarise_chain(chain)
         return chain
+
+    def norm_act_activation(self, act_node: Optional[cst.BaseExpression], default_act: str, evidence: str) -> object:
+        """The activation module a norm+act module makes of its `act_layer` (create_act_layer: a
+        class, or a string of timm's registry), the class's default when not passed."""
+        if act_node is None:
+            made = self.call_module_value(ClassRefV(default_act), cst.Call(func=cst.Name("act_layer")))
+            shown = f"default act_layer nn.{default_act.rsplit('.', 1)[-1]} of {evidence}"
+            return ActV(made.activation, made.param, shown) if isinstance(made, ActV) else made
+        value = self.eval_module(act_node, bind_site=False)
+        if isinstance(value, ParamV):
+            # a block's own act_layer: timm's builders pass it in `**kwargs` from code not read as a
+            # constructor (EfficientNetBuilder._make_block), so its default is not known to hold
+            return UnknownV(f"act_layer from parameter {value.name} of {value.owner or 'its caller'}")
+        name = self.string(act_node)
+        if name is not None:  # act_layer="silu": create_act_layer's registry
+            from .hooks import timm
+
+            chosen = timm.get_act_layer([name], {})
+            value = ClassRefV(chosen[1]) if chosen[0] == "class" else UnknownV(chosen[1])
+        if isinstance(value, UnknownV):
+            return value
+        made = self.call_module_value(value, cst.Call(func=cst.Name("act_layer")))
+        if isinstance(made, ActV):
+            evidence = derived(f"{made.evidence}, the act_layer of {evidence}", made.evidence)
+            return ActV(made.activation, made.param, evidence, made.chosen_by)
+        return made
 
     def star_may_pass(self, call: cst.Call, names: tuple) -> Optional[str]:
         """`**kwargs` of a call that may pass one of `names`, shown; None when every `**` is a dict
