@@ -74,14 +74,16 @@ class KnownLibraries:
 
     def class_named(self, node: cst.BaseExpression) -> Optional[str]:
         """The qualified name of the class an argument names (`nn.BatchNorm2d`, a parameter's
-        default class, `partial(cls, ...)`'s class), for a hook; None otherwise. Names only: a
-        call is not evaluated twice."""
+        default class), for a hook; None otherwise (a partial's bound keywords would be lost).
+        Names only: a call is not evaluated twice."""
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return None
         value = self.eval_module(node, bind_site=False)
         if isinstance(value, ParamV) and isinstance(value.default, ClassRefV) and self.param_override(value.name) is None:
             value = value.default
-        return value.qualname if isinstance(value, ClassRefV) and not value.qualname.startswith(("local:", "func:")) else None
+        if not isinstance(value, ClassRefV) or value.bound or value.qualname.startswith(("local:", "func:")):
+            return None
+        return value.qualname
 
     def norm_activation(self, call: cst.Call, norm: str, apply_at: int, act_at: int, default_act: str,
                         evidence: str) -> object:  # fmt: skip

@@ -87,9 +87,10 @@ def get_norm_act_layer(positional: list, keywords: dict, classes: Optional[dict]
     if name is not None:
         key = name.replace("_", "").lower().split("-")[0]
     elif given is not None:
-        if given in NORM_ACT_LAYERS:
-            return ("bind", given, {"act_layer": (1, "None")})
-        key = given.rsplit(".", 1)[-1].lower()
+        own = f"{NORM_ACT}.{given.rsplit('.', 1)[-1]}"
+        if given.startswith("timm.") and own in NORM_ACT_LAYERS:  # already a norm+act class (re-exports too)
+            return ("bind", own, {"act_layer": (1, "None")})
+        key = given.rsplit(".", 1)[-1].lower()  # timm maps any other class by its lower-cased name
     else:
         return None  # not a string nor a class known here
     if key not in NORM_ACT_KEYS:
