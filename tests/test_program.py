@@ -811,3 +811,61 @@ def test_a_factory_returning_one_of_several_classes_is_one_row_known_where_they_
     assert (got["conv"].activation, got["conv"].init) == ("silu", "explicit")
     assert (got["conv2"].activation, got["conv2"].init) == ("relu", "unknown")
     assert "Conv1d default" in got["conv2"].init_evidence and "Conv2d explicit" in got["conv2"].init_evidence
+
+
+NORM_CLASSES = '''import torch.nn as nn
+import torch.nn.functional as F
+
+from fast import is_fast_norm
+
+
+class LayerNorm2d(nn.LayerNorm):
+    def __init__(self, num_channels, eps=1e-6):
+        super().__init__(num_channels, eps=eps)
+        self._fast_norm = is_fast_norm()
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        if self._fast_norm:
+            x = fast_layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        else:
+            x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class NormAct(nn.BatchNorm2d):
+    def __init__(self, c):
+        super().__init__(c)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias))
+'''
+
+NORM_USER = '''import torch.nn as nn
+
+from norms import LayerNorm2d, NormAct
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.norm = LayerNorm2d(8)
+        self.act = nn.GELU()
+        self.conv2 = nn.Conv2d(8, 8, 3)
+        self.norm2 = NormAct(8)
+
+    def forward(self, x):
+        return self.norm2(self.conv2(self.act(self.norm(self.conv(x)))))
+'''
+
+
+def test_a_torch_norm_subclass_of_another_module_is_a_norm_unless_its_forward_runs_a_module() -> None:
+    """timm's LayerNorm2d(nn.LayerNorm) calls a function not read here (`fast_layer_norm`): by its
+    class it is a norm, as the runtime trace takes it. A norm subclass whose forward runs a
+    module of its own (an activation) is followed through its forward instead."""
+    models, _, _ = analyze_program({"norms.py": NORM_CLASSES, "net.py": NORM_USER,
+                                    "fast.py": "def is_fast_norm():\n    return _USE\n"})  # fmt: skip
+    got = {layer.name: (layer.activation, layer.norm_after) for layer in models["net.py"].layers}
+    assert got == {"conv": ("gelu", "LayerNorm"), "conv2": ("relu", "batch_norm")}

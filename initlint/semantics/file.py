@@ -618,6 +618,24 @@ class FileAnalysis:
                     return found
         return None
 
+    def norm_base(self, cls: ClassInfo) -> Optional[str]:
+        """The torch norm a class of this module derives from when its forward calls no module or
+        method of its own (timm's LayerNorm2d, GroupNorm, LayerNormFp32; not BatchNormAct2d, whose
+        forward runs its activation): gain-neutral whatever its forward spells, as the runtime
+        trace takes it by its class."""
+        found, current, seen = None, cls, set()
+        while current is not None and found is None and current.name not in seen:
+            seen.add(current.name)
+            found = next((torch_nn_name(b) for b in current.bases if torch_nn_name(b) in catalogue.NORM_MODULES), None)
+            current = self.local_base(current)
+        forward = self.forward_of(cls) if found else None
+        if forward is None:
+            return found
+        self_name = _positional_params(forward[1])[0].name.value if _positional_params(forward[1]) else "self"
+        calls_own = any(isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                        and dotted(node.func.value) == self_name for node in _walk_nodes(forward[1].body))  # fmt: skip
+        return None if calls_own else found
+
     def build_class(self, cls: ClassInfo) -> None:
         if cls.attrs or cls.analysing:
             return

@@ -489,6 +489,9 @@ class ConstructorInterpreter:
             if "reset_parameters" in cls.methods:
                 site.subclass_init = f"{cls.name} (in {module.path}) overrides reset_parameters"
             return LayerV(site)
+        norm = module.norm_base(cls)
+        if norm:  # timm's LayerNorm2d(nn.LayerNorm): a norm, as the runtime trace takes it by its class
+            return TransparentV(f"nn.{norm}")
         found = module.method(cls, "__init__")
         passed: dict = {}
         if found is not None:
