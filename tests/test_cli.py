@@ -91,6 +91,18 @@ def test_clean_file_passes(project):
     assert result.output.strip() == "All checks passed!"
 
 
+def test_the_collector_is_frozen_only_when_the_process_ends_with_the_run(project):
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert run(["check", "--no-cache", "src"], cwd=project).exit_code == 1
+    assert gc.get_freeze_count() == frozen  # a caller passing args (the test runner) keeps collecting
+    probe = "import gc, sys\nfrom initlint import cli\ntry:\n    cli.main()\nexcept SystemExit:\n    pass\nprint(gc.get_freeze_count() > 0)"
+    done = subprocess.run([sys.executable, "-c", probe, "check", "--no-cache", "-q", "src"], cwd=project,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "True", done.stderr
+
+
 def test_exit_zero_select_ignore(project):
     assert run(["check", "--no-cache", "--exit-zero", "src"], cwd=project).exit_code == 0
     only_tanh = run(["check", "--no-cache", "--select", "IL103", "src"], cwd=project)
