@@ -382,7 +382,9 @@ class _Names:
         for any other binding; the node), from the module's own statements at any depth and
         from `global` declarations in functions."""
         if self._bindings is None:
-            self._bindings = _module_bindings(self.tree) if self.tree is not None else {}
+            # no `global` in the text: no function can rebind a module-level name
+            declares = self.source is None or "global" in self.source
+            self._bindings = _module_bindings(self.tree, declares) if self.tree is not None else {}
         return self._bindings
 
     def means(self, spelling: str, qualname: str, line: int) -> bool:
@@ -443,8 +445,13 @@ class _Names:
         """Whether `line` is in a statement that follows a return/raise/break/continue in its block."""
         if self._dead is None:
             self._dead = []
-            for node in ast.walk(self.tree) if self.tree is not None else ():
+            # statement lists hang only off statements, handlers and match cases: expressions are not walked
+            stack: list = [self.tree] if self.tree is not None else []
+            while stack:
+                node = stack.pop()
                 for _, value in ast.iter_fields(node):
+                    if isinstance(value, list):
+                        stack.extend(v for v in value if isinstance(v, _HOLDS_STATEMENTS))
                     if not (isinstance(value, list) and value and isinstance(value[0], ast.stmt)):
                         continue
                     for index, stmt in enumerate(value[:-1]):
@@ -584,7 +591,7 @@ def _bound_in_scope(scope: ast.AST) -> set[str]:
     return bound
 
 
-def _module_bindings(tree: ast.Module) -> dict[str, list[tuple[Optional[str], ast.AST]]]:
+def _module_bindings(tree: ast.Module, may_declare_global: bool = True) -> dict[str, list[tuple[Optional[str], ast.AST]]]:
     """name -> [(the module an import binds it to, or None; the binding node)] at module level."""
     out: dict[str, list[tuple[Optional[str], ast.AST]]] = {}
     stack: list[ast.AST] = list(tree.body)
@@ -625,7 +632,7 @@ def _module_bindings(tree: ast.Module) -> dict[str, list[tuple[Optional[str], as
             out.setdefault(binder, []).append((None, _statement_of(tree, node)))
         stack.extend(ast.iter_child_nodes(node))
     # `global x` in a function, then a binding of x there: the module's x changes.
-    for scope in declared_global:
+    for scope in declared_global if may_declare_global else ():
         names = {n for g in ast.walk(scope) if isinstance(g, ast.Global) for n in g.names}
         for node in ast.walk(scope) if names else ():
             if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -1132,11 +1139,23 @@ def _meta_device_line(tree: Optional[ast.Module]) -> int:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "to_empty":
             found.append(node.lineno)
             continue
-        values = [*node.args[:1]] if ast.unparse(node.func).endswith("device") else []
+        values = [*node.args[:1]] if _spelled_ending(node.func, "device") else []
         values += [k.value for k in node.keywords if k.arg == "device"]
         if any(isinstance(v, ast.Constant) and v.value == "meta" for v in values):
             found.append(node.lineno)
     return min(found, default=0)
+
+
+def _spelled_ending(node: ast.expr, suffix: str) -> bool:
+    """ast.unparse(node).endswith(suffix), without unparsing a plain name or attribute."""
+    if isinstance(node, ast.Name):
+        return node.id.endswith(suffix)
+    if isinstance(node, ast.Attribute):
+        return node.attr.endswith(suffix)
+    return ast.unparse(node).endswith(suffix)
+
+
+_HOLDS_STATEMENTS = (ast.stmt, ast.excepthandler, getattr(ast, "match_case", ast.stmt))
 
 
 def _class_init(tree: ast.Module, class_name: str) -> Optional[ast.FunctionDef]:
