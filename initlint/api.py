@@ -260,16 +260,38 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
                 raise
             cache.forget()  # a model of a shape this version cannot link: the run again, uncached
             return _check_files(run, config, settings, cache, workers, progress)
-        for path, (source, model, from_cache) in program.items():
-            if source is not None and path not in judged:
-                result = _judge(_Held.whole(source), model, from_cache, models, settings, installed)
-                if key and not isinstance(source, NotebookSource):
-                    cache.note_judged(path, key, result, settings)
-                results.append(result)
+        pending = [(path, source, model, from_cache) for path, (source, model, from_cache) in program.items()
+                   if source is not None and path not in judged]  # fmt: skip
+        for path, source, result in _judged_all(pending, models, settings, installed, workers):
+            if key and not isinstance(source, NotebookSource):
+                cache.note_judged(path, key, result, settings)
+            results.append(result)
     if cache:
         cache.save()
     results.sort(key=lambda r: _sort_key(r.path))
     return results
+
+
+def _judged_all(pending: list, models: dict, settings: Settings, installed: frozenset,
+                workers: Optional["_Workers"]) -> Iterator[tuple[str, object, FileResult]]:  # fmt: skip
+    """(path, source, its judgement) per linked file. Where the workers already run (a cold run),
+    the files analysed now are judged there too, largest first: rules and fix plans (a file's
+    CPython tree parsed again) are per file, and the parent would do them one after another.
+    A file from the cache (which may need a fresh analysis against the whole program) or a
+    notebook is judged here."""
+    remote = [(source, model) for _, source, model, from_cache in pending
+              if not from_cache and isinstance(source, _Held) and (model.layers or model.gain_calls)]  # fmt: skip
+    if workers is None or workers.pool is None or len(remote) < PARALLEL_THRESHOLD:
+        remote = []
+    remote.sort(key=lambda item: -len(item[0].data))
+    sent = {id(source) for source, _ in remote}
+    # handed out first: the workers judge while this process does the rest
+    judged = workers.run(partial(_judge_in_worker, installed=installed), remote) if workers and remote else iter(())
+    for path, source, model, from_cache in pending:
+        if id(source) not in sent:
+            yield path, source, _judge(_Held.whole(source), model, from_cache, models, settings, installed)
+    for (source, _), outcome in judged:
+        yield source.path, source, outcome
 
 
 class _Held:
@@ -853,12 +875,16 @@ class _Workers:
             self.pool.submit(_ready)
 
     def run(self, task, items: list) -> Iterator[tuple[object, object]]:
-        """(item, task(item)) in completion order; items are paths or Sources."""
+        """(item, task(item)) in completion order; items are paths, Sources or (Source, model).
+        Every item is handed out now; the results come as they are iterated."""
+        self.start()
+        futures = {self.pool.submit(task, item): index for index, item in enumerate(items)}
+        return self._completed(task, items, futures)
+
+    def _completed(self, task, items: list, futures: dict) -> Iterator[tuple[object, object]]:
         from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
 
-        self.start()
-        futures = {self.pool.submit(task, item): index for index, item in enumerate(items)}
         lost = []
         for future in as_completed(futures):
             index = futures[future]
@@ -882,7 +908,7 @@ class _Workers:
                 outcome = self.pool.submit(task, item).result()
             except BrokenProcessPool:
                 self.close()
-                path = getattr(item, "path", item)
+                path = getattr(item[0] if isinstance(item, tuple) else item, "path", item)
                 outcome = FileResult(path, error=FileError(path, "the worker process checking it died (out of memory?)"))
             yield item, outcome
 
@@ -974,6 +1000,14 @@ def _analyse_in_worker(source: sources.Source, program: tuple = ()):
 
             _worker_loader = (program, ModuleLoader(program, environment=_worker_settings.environment if _worker_settings else None))  # the worker's own: modules it parsed stay warm
         return analyse_source(source, _worker_loader[1])
+    except _Stopped as stopped:
+        os._exit(stopped.code)
+
+
+def _judge_in_worker(item: tuple, installed: frozenset = frozenset()) -> FileResult:
+    source, model = item
+    try:
+        return _judge(_Held.whole(source), model, False, {}, _worker_settings, installed)
     except _Stopped as stopped:
         os._exit(stopped.code)
 
