@@ -55,6 +55,15 @@ class ModuleLoader:
             self.consulted[path] = digest
         return module
 
+    def trees_of(self, path: str, code: str) -> Optional[tuple]:
+        """(LibCST module, CPython tree) of `path` if this loader already parsed these very
+        bytes (`code`, as the analysis reads them): one parse per file per worker, whether
+        the file was first followed by another's analysis or is analysed itself."""
+        module = self.parsed.get(path, (None, ""))[0]
+        if module is None or module.source != code or module.c_tree is None:
+            return None
+        return module.module, module.c_tree
+
     @staticmethod
     def _parse(path: str, text: Optional[str], package: list) -> tuple:
         from .. import sources

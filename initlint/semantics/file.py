@@ -1497,6 +1497,31 @@ def analyze_with_tree(source: str, path: str, loader: Optional["ModuleLoader"] =
 
 def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None,
              reuse: Optional[dict] = None, module_name: Optional[str] = None) -> tuple[FileModel, Optional[ast.Module]]:  # fmt: skip
+    known = loader.trees_of(path, source) if loader is not None and reuse is None else None
+    if known is not None:  # the loader parsed these bytes for another module's analysis
+        module, c_tree = known
+    else:
+        module, c_tree = _parse(source, path, reuse)
+    short_codes = _SHORT_CODES.set({})  # it holds nodes of this tree: gone with the analysis
+    try:
+        from ..program.loader import package_of  # a cycle at import time
+
+        fa = FileAnalysis(module, path, source, package_of(path, module_name, loader))
+        fa.c_tree = c_tree  # compute_spans reads statement lines from it instead of parsing again
+        fa.loader = loader
+        if loader is not None:
+            loader.consulted = {}
+        model = _run_with_lines(fa)
+        if loader is not None:
+            model.consulted = dict(loader.consulted)
+    except RecursionError:
+        raise SourceError("too deeply nested to analyse") from None
+    finally:
+        _SHORT_CODES.reset(short_codes)
+    return model, c_tree
+
+
+def _parse(source: str, path: str, reuse: Optional[dict]) -> tuple[cst.Module, Optional[ast.Module]]:
     # CPython's parser first: LibCST accepts code CPython rejects (more than 200 nested
     # brackets) and takes tens of seconds on such nesting; CPython's costs ~6% of an analysis.
     c_tree = None
@@ -1518,23 +1543,7 @@ def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None,
         raise _syntax_error(source, exc) from None
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
-    short_codes = _SHORT_CODES.set({})  # it holds nodes of this tree: gone with the analysis
-    try:
-        from ..program.loader import package_of  # a cycle at import time
-
-        fa = FileAnalysis(module, path, source, package_of(path, module_name, loader))
-        fa.c_tree = c_tree  # compute_spans reads statement lines from it instead of parsing again
-        fa.loader = loader
-        if loader is not None:
-            loader.consulted = {}
-        model = _run_with_lines(fa)
-        if loader is not None:
-            model.consulted = dict(loader.consulted)
-    except RecursionError:
-        raise SourceError("too deeply nested to analyse") from None
-    finally:
-        _SHORT_CODES.reset(short_codes)
-    return model, c_tree
+    return module, c_tree
 
 
 def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
