@@ -869,3 +869,41 @@ def test_a_torch_norm_subclass_of_another_module_is_a_norm_unless_its_forward_ru
                                     "fast.py": "def is_fast_norm():\n    return _USE\n"})  # fmt: skip
     got = {layer.name: (layer.activation, layer.norm_after) for layer in models["net.py"].layers}
     assert got == {"conv": ("gelu", "LayerNorm"), "conv2": ("relu", "batch_norm")}
+
+
+def test_a_module_the_loader_parsed_is_not_parsed_again_for_its_own_analysis(tmp_path: Path, monkeypatch) -> None:
+    from initlint.program.loader import ModuleLoader
+    from initlint.semantics import file as file_stage
+
+    blocks = tmp_path / "blocks.py"
+    blocks.write_text(textwrap.dedent("""\
+        import torch.nn as nn
+
+        def make(width):
+            return nn.Linear(width, width)
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = make(8)
+
+            def forward(self, x):
+                return self.fc(x).relu()
+        """))
+    model = tmp_path / "model.py"
+    model.write_text("import torch.nn as nn\nfrom blocks import make\n\nclass Net(nn.Module):\n"
+                     "    def __init__(self):\n        super().__init__()\n        self.head = make(4)\n\n"
+                     "    def forward(self, x):\n        return self.head(x).tanh()\n")  # fmt: skip
+    alone = analyze(blocks.read_text(), str(blocks))
+    parses = []
+    real_parse = file_stage._parse
+    monkeypatch.setattr(file_stage, "_parse", lambda *a: parses.append(a[1]) or real_parse(*a))
+    loader = ModuleLoader([str(blocks), str(model)])
+    analyze(model.read_text(), str(model), loader)
+    assert str(blocks) in loader.consulted  # followed: the loader parsed it
+    shared = analyze(blocks.read_text(), str(blocks), loader)
+    assert parses == [str(model)]  # blocks.py: the loader's trees, not a second parse
+    assert shared.layers == alone.layers and shared.summary == alone.summary
+    blocks.write_text(blocks.read_text() + "\n# changed\n")
+    analyze(blocks.read_text(), str(blocks), loader)  # other bytes than the loader read: parsed
+    assert parses == [str(model), str(blocks)]
