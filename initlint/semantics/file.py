@@ -1569,7 +1569,7 @@ def _walk_assigns(body: cst.CSTNode) -> typing.Iterator:
         if isinstance(node, (cst.Assign, cst.AnnAssign)):
             yield node
         elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))  # not `.children`: a visitor over every whitespace node
 
 
 def _run_with_lines(self: FileAnalysis) -> FileModel:
