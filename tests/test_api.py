@@ -517,6 +517,20 @@ def test_parallel_check_equals_serial_check(many_files):
     assert outcome(parallel) == outcome(serial)
 
 
+def test_parallel_fix_writes_what_serial_fix_writes(many_files, tmp_path):
+    # in a cold run with workers, the workers judge and fix the files they analysed
+    serial_root, parallel_root = tmp_path / "serial", tmp_path / "parallel"
+    shutil.copytree(many_files, serial_root)
+    shutil.copytree(many_files, parallel_root)
+    serial = check([serial_root], use_cache=False, jobs=1, fix=True)
+    parallel = check([parallel_root], use_cache=False, jobs=2, fix=True)
+    assert sum(len(r.fixed) for r in serial) > 10
+    relative = lambda results, root: [(Path(r.path).relative_to(root), len(r.fixed), len(r.findings)) for r in results]  # noqa: E731
+    assert relative(parallel, parallel_root) == relative(serial, serial_root)
+    for path in sorted(serial_root.rglob("*.py")):
+        assert (parallel_root / path.relative_to(serial_root)).read_bytes() == path.read_bytes()
+
+
 def test_parallel_inspect_equals_serial_inspect(many_files):
     run = lambda jobs: list(api.inspect(api.Run(paths=[str(many_files)], isolated=True, jobs=jobs)))  # noqa: E731
     serial = run(1)
