@@ -496,6 +496,120 @@ def test_a_branch_a_config_default_decides_still_builds_its_classes(tmp_path: Pa
     assert plain[("LayerNormConv", "conv")].init == "default"
 
 
+DERIVED_CONFIG = '''
+class NetConfig:
+    feed_forward_proj: str = "relu"
+    hidden_act: str = "gelu"
+    other_act = "tanh"
+
+    def __post_init__(self, **kwargs):
+        act_info = self.feed_forward_proj.split("-")
+        self.dense_act_fn = act_info[-1]
+        self.is_gated_act = act_info[0] == "gated"
+        if self.feed_forward_proj == "gated-gelu":
+            self.dense_act_fn = "gelu_new"
+        if self.hidden_act == "gelu":
+            self.hidden_act = "tanh"
+        if kwargs.pop("legacy", False):
+            self.other_act = "relu"
+'''
+
+DERIVED_MODEL = '''
+import torch.nn as nn
+from .configuration import NetConfig
+
+ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
+
+
+class Dense(nn.Module):
+    def __init__(self, config: NetConfig):
+        super().__init__()
+        self.wi = nn.Linear(8, 8)
+        self.wh = nn.Linear(8, 8)
+        self.wo = nn.Linear(8, 8)
+        self.act = ACTS[config.dense_act_fn]()
+        self.hidden = ACTS[config.hidden_act]()
+        self.other = ACTS[config.other_act]()
+
+    def forward(self, x):
+        return self.other(self.wo(self.hidden(self.wh(self.act(self.wi(x))))))
+'''
+
+
+def test_a_config_attribute_is_what_the_config_code_sets(tmp_path: Path) -> None:
+    """T5Config's `__post_init__`: `dense_act_fn` derived from `feed_forward_proj`'s default by
+    `split("-")[-1]` (a branch its default does not take leaves it); Gemma's: a class default that a
+    branch rewrites when it holds "gelu"; a branch on what `**kwargs` holds is not decided: unknown."""
+    files = {"pkg/__init__.py": "", "pkg/configuration.py": DERIVED_CONFIG, "pkg/modeling.py": DERIVED_MODEL}
+    root = write_tree(tmp_path, files)
+    models, errors, _ = analyze_program({str(root / n): t for n, t in files.items()})
+    assert not errors
+    rows = {layer.name: layer for layer in models[str(root / "pkg/modeling.py")].layers}
+    assert rows["wi"].activation == "relu", rows["wi"].activation_evidence
+    assert 'config.dense_act_fn being "relu" by default' in rows["wi"].activation_evidence
+    assert rows["wh"].activation == "tanh", rows["wh"].activation_evidence
+    assert rows["wo"].activation == "unknown", "set under a branch on **kwargs: not known"
+    gated = DERIVED_CONFIG.replace('feed_forward_proj: str = "relu"', 'feed_forward_proj: str = "gated-gelu"')
+    models, _, _ = analyze_program({**{str(root / n): t for n, t in files.items()}, str(root / "pkg/configuration.py"): gated})
+    rows = {layer.name: layer for layer in models[str(root / "pkg/modeling.py")].layers}
+    assert rows["wi"].activation == "unknown", "gelu_new is not a key of this registry"
+
+
+def test_a_class_chosen_by_a_condition_keeps_its_callers_arguments(tmp_path: Path) -> None:
+    """transformers' ResNetStage: `layer = Bottleneck if config.layer_type == ... else Basic`, then
+    `layer(..., activation=config.hidden_act)`: the classes are built here with those arguments (not
+    handed to unseen code), and every call passing the config's "relu" makes `ACTS[activation]` ReLU."""
+    source = '''
+import torch.nn as nn
+from .configuration import NetConfig
+
+ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+class Shortcut(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.conv = nn.Conv1d(d, d, 1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class Basic(nn.Module):
+    def __init__(self, d, activation="relu"):
+        super().__init__()
+        self.shortcut = Shortcut(d)
+        self.activation = ACTS[activation]()
+
+    def forward(self, x):
+        return self.activation(x + self.shortcut(x))
+
+
+class Bottleneck(Basic):
+    pass
+
+
+class Stage(nn.Module):
+    def __init__(self, config: NetConfig):
+        super().__init__()
+        layer = Bottleneck if config.layer_type == "bottleneck" else Basic
+        self.layers = nn.Sequential(*[layer(8, activation=config.hidden_act) for _ in range(2)])
+
+    def forward(self, x):
+        return self.layers(x)
+'''
+    config = 'class NetConfig:\n    layer_type: str = "basic"\n    hidden_act: str = "HIDDEN"\n'
+    for hidden, expected in (("relu", "relu"), ("tanh", "unknown")):
+        files = {"pkg/__init__.py": "", "pkg/configuration.py": config.replace("HIDDEN", hidden), "pkg/modeling.py": source}
+        root = write_tree(tmp_path, files)
+        models, errors, _ = analyze_program({str(root / n): t for n, t in files.items()})
+        assert not errors
+        conv = next(layer for layer in models[str(root / "pkg/modeling.py")].layers if layer.class_name == "Shortcut")
+        assert conv.activation == expected, conv.activation_evidence
+        if expected == "relu":
+            assert "config.hidden_act" in conv.activation_evidence and conv.fix.weight == ""
+
+
 def test_a_local_name_for_a_class_that_is_only_called_keeps_its_callers_arguments(tmp_path: Path) -> None:
     """torchvision's MobileNetV2: `if block is None: block = InvertedResidual` then `block(...)`:
     InvertedResidual's parameters are what those calls pass, not unknown."""

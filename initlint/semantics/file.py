@@ -32,6 +32,7 @@ from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
 from .inits import InitRule, InitScanner
 from .interpret import Context
+from .fields import as_literal, object_fields
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      RecordV, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
@@ -62,6 +63,15 @@ class ClassInfo:
     routines: list = field(default_factory=list)
     used_in_flow: bool = False
     layer_subclass: Optional[str] = None  # base layer type when it subclasses nn.Linear/ConvNd
+
+
+def _alias_options(value: cst.BaseExpression) -> list:
+    """The names an alias's value may be: `A`, or each branch of `A if c else B`."""
+    if type(value) is cst.Name:
+        return [value.value]
+    if type(value) is cst.IfExp:
+        return _alias_options(value.body) + _alias_options(value.orelse)
+    return []
 
 
 class FileAnalysis:
@@ -296,9 +306,11 @@ class FileAnalysis:
                 for child in child_nodes(node.body):
                     stack.append((child, True, fn, ext, top))
                 continue
-            if kind is cst.Assign and fn is not None and len(node.targets) == 1 and type(node.targets[0].target) is Name \
-                    and type(node.value) is Name and node.value.value in classes:  # fmt: skip
-                aliases.append((fn, node.targets[0].target.value, node.value.value))
+            if kind is cst.Assign and fn is not None and len(node.targets) == 1 and type(node.targets[0].target) is Name:
+                # `block = InvertedResidual`, `layer = BottleNeck if c else Basic`: each class the alias may name
+                for option in _alias_options(node.value):
+                    if option in classes:
+                        aliases.append((fn, node.targets[0].target.value, option))
             for child in child_nodes(node):
                 stack.append((child, in_class, fn, ext, top))
         for fn, alias, cls_name in aliases:
@@ -404,67 +416,17 @@ class FileAnalysis:
                 return None
         else:
             return None
-        fields: dict = {}
         chain, current, seen = [], cls, set()
         while current is not None and current.name not in seen and len(chain) < 8:
             seen.add(current.name)
             chain.append(current)
             current = module.local_base(current)
-        for info in reversed(chain):  # a subclass's defaults override its bases'
-            fields.update(module.literal_fields(info))
+        where = module.where(cls.node)
+        fields = {attr: (literal, f"{cls.name}.{attr} in {where}") for attr, value in object_fields(chain).items()
+                  if (literal := as_literal(value)) is not None}  # fmt: skip
         if not fields:
             return None
         return ObjectV(f"{module.path}:{cls.name}", fields)
-
-    def literal_fields(self, cls: ClassInfo) -> dict:
-        """The attributes a class gives a literal default: class-level (`x: str = "gelu"`, `x = 3`)
-        or set once in `__init__` from a parameter's literal default or a literal. An attribute
-        any other statement of the class assigns (a branch, another method) is left out: its
-        value is not certain."""
-        out: dict = {}
-        assigned: dict = {}
-        for stmt in cls.node.body.body if isinstance(cls.node.body, cst.IndentedBlock) else ():
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            for small in stmt.body:
-                target, value = None, None
-                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    target, value = small.target.value, small.value
-                elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
-                    target, value = small.targets[0].target.value, small.value
-                if target is not None and value is not None:
-                    out[target] = (self.literal_value(value), f"{cls.name}.{target} in {self.where(value)}")
-        init = cls.methods.get("__init__")
-        defaults = {}
-        if init is not None:
-            for p in _all_params(init)[1:] + list(init.params.kwonly_params):
-                if p.default is not None:
-                    defaults[p.name.value] = p.default
-        for fn in cls.methods.values():
-            for node in _walk_nodes(fn.body):
-                if not isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-                    continue
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                for target in targets:
-                    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
-                            and target.value.value == "self":  # fmt: skip
-                        assigned.setdefault(target.attr.value, []).append((node, fn is init))
-        for attr, writes in assigned.items():
-            node, in_init = writes[0]
-            value = node.value if len(writes) == 1 and in_init and not isinstance(node, cst.AugAssign) else None
-            if value is not None and self._top_level_of(init, node):
-                if isinstance(value, cst.Name) and value.value in defaults:
-                    value = defaults[value.value]
-                out[attr] = (self.literal_value(value), f"{cls.name}.{attr} in {self.where(value)}")
-            else:
-                out[attr] = (None, "")
-        return {k: v for k, v in out.items() if v[0] is not None}
-
-    @staticmethod
-    def _top_level_of(fn: Optional[cst.FunctionDef], node: cst.CSTNode) -> bool:
-        if fn is None or not isinstance(fn.body, cst.IndentedBlock):
-            return False
-        return any(isinstance(s, cst.SimpleStatementLine) and node in s.body for s in fn.body.body)
 
     @staticmethod
     def literal_value(node: Optional[cst.BaseExpression]) -> Optional[object]:

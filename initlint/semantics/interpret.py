@@ -101,6 +101,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         values = list(passed)
         if default is not None:  # built from other files too, where the default applies
             values.append(default)
+        if all(isinstance(v, tuple) and v and v[0] == "<literal>" for v in values) \
+                and len({short_code(v[1]) for v in values}) == 1:  # fmt: skip
+            # every call passes the same literal (`activation=config.hidden_act`, "relu" by default)
+            return next((v for v in values if len(v) == 3), values[0])
         value = values[0]
         for other in values[1:]:
             if not (isinstance(other, ClassRefV) and isinstance(value, ClassRefV) and other.qualname == value.qualname):

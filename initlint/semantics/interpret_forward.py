@@ -520,6 +520,9 @@ class ForwardInterpreter:
         """Where a key read from an object's defaults comes from: ', config.hidden_act being
         "gelu" by default (BertConfig.hidden_act in configuration_bert.py)', else ''."""
         node = self.getattr_as_attribute(self.key_expression(node)) if node is not None else None
+        held = self.env.get(node.value) if isinstance(node, cst.Name) else None
+        if isinstance(held, tuple) and len(held) == 3 and held[0] == "<literal>":  # a config default its callers pass
+            return f", {node.value} being {short_code(held[1])} ({held[2]})"
         holder = self.object_holder(node.value) if isinstance(node, cst.Attribute) else None
         if holder is None or node.attr.value not in holder.fields:
             return ""  # read without counting as a read: evidence decides no branch
