@@ -23,6 +23,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import catalogue
+from ..library.hooks import reads_classes_only
 from ..model import DEFAULT_ACTIVATION_ASSUMED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer, ModuleModel, ModuleSummary
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _walk_nodes, argument, child_nodes, dotted, literal_number,
@@ -258,7 +259,9 @@ class FileAnalysis:
                 callee = func.value if type(func) is Name else None
                 if callee in ("isinstance", "issubclass", "type"):
                     continue
-                if callee in _HARMLESS_BUILTINS:  # super(Block, self): not the class handed anywhere
+                harmless = callee in _HARMLESS_BUILTINS or (
+                    callee not in classes and callee not in functions and reads_classes_only(self.imports.qualify(func)))
+                if harmless:  # super(Block, self), OutputRecorder(Block, index=0): not the class handed anywhere
                     for arg in node.args:
                         if type(arg.value) is Name and arg.value.value in classes:
                             self.harmless_refs[arg.value.value] = self.harmless_refs.get(arg.value.value, 0) + 1
@@ -270,7 +273,7 @@ class FileAnalysis:
                 if callee in classes and not in_class:
                     self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
                 text = dotted(func) or ""
-                local = callee in classes or callee in functions or callee in _HARMLESS_BUILTINS \
+                local = callee in classes or callee in functions or harmless \
                     or text.startswith("self.") or (
                     type(func) is Attribute and type(func.value) is Call
                     and dotted(func.value.func) == "super")  # fmt: skip
@@ -445,6 +448,9 @@ class FileAnalysis:
 
     def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int) -> Optional[list]:
         """What a simple argument expression can be: class references, None, a caller's parameter."""
+        if isinstance(node, cst.IfExp):  # `downsample=PatchMerging if i < n - 1 else None`: either
+            body, orelse = self.static_value(node.body, enclosing, depth), self.static_value(node.orelse, enclosing, depth)
+            return None if body is None or orelse is None else body + orelse
         if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
                 isinstance(node, cst.Name) and node.value in ("True", "False")):  # fmt: skip
             return [("<literal>", node)]

@@ -9,13 +9,13 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import ATTENTION_KERNEL, einops_name
-from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _positional_params, _walk_nodes,
-                            argument, dotted, literal_number, literal_string, short_code)
+from ..syntax.nodes import (_comp_fors, _functional_prefix, _literal_index, _literal_prefix_stop, _names_in,
+                            _positional_params, _walk_nodes, argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
 from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
                      ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, _short_ref, _surely_tensor,
-                     activated, alternative, derived, feed_layer, head_part, list_element, note_norm, note_residual)
+                     activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm, note_residual)
 
 
 class ForwardInterpreter:
@@ -225,8 +225,14 @@ class ForwardInterpreter:
             if self.is_attention_registry(node.value):  # ALL_ATTENTION_FUNCTIONS[impl]
                 return ATTENTION_KERNEL
             base = self.eval_flow(node.value)
-            if isinstance(base, ChainV):
-                return list_element(base)
+            if isinstance(base, ChainV):  # self.layer[1]: the items that may be in that place
+                options = elements_at(base, node) if base.kind != "alt" else None
+                if not options:
+                    return list_element(base)
+                element = options[0]
+                for other in options[1:]:
+                    element = alternative(element, other)
+                return element
             if isinstance(base, RecordV):
                 stop = _literal_prefix_stop(node)
                 if stop is not None:  # sequence_output, pooled_output = outputs[:2]
@@ -242,6 +248,15 @@ class ForwardInterpreter:
             return OPAQUE
         if kind is cst.Tuple or kind is cst.List:
             return TupleV([self.eval_flow(element.value) for element in node.elements])
+        if kind is cst.ListComp or kind is cst.GeneratorExp:  # [x[:, r::2] for r in range(2)]: its elements
+            saved = dict(self.env)
+            for comp in _comp_fors(node.for_in):
+                self.eval_flow(comp.iter)
+                for name in _names_in(comp.target):
+                    self.env[name] = OPAQUE
+            element = self.eval_flow(node.elt)
+            self.env = saved
+            return TupleV([element])
         if kind is cst.IfExp:
             body = self.eval_flow(node.body)
             orelse = self.eval_flow(node.orelse)
@@ -317,7 +332,7 @@ class ForwardInterpreter:
         if idiom is not None:
             return idiom
         # a local module value called: act(x), layer(x), block(x)
-        callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call)) else None
+        callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call, cst.Subscript)) else None
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
                 isinstance(option, (ConsumerV, FunctionRefV)) for _, option in callee.items)):  # fmt: skip
             return self.call_value(callee, call)
@@ -555,6 +570,11 @@ class ForwardInterpreter:
     def apply_to_args(self, value: object, call: cst.Call, what: str) -> object:
         if isinstance(value, ConsumerV):
             return self.call_value(value, call)
+        if isinstance(value, ChainV) and value.kind == "alt":
+            # one of several modules: those whose forward cannot take these arguments are not it
+            callable_here = [option for _, option in value.items if self.accepts(option, call) is not False]
+            if len(callable_here) == 1:
+                value = callable_here[0]
         args = [a for a in call.args if a.keyword is None and not a.star]
         names = self.input_names(value)
         if not args and names:  # self.self_attn(hidden_states=x, ...): forward's input by name
@@ -582,6 +602,27 @@ class ForwardInterpreter:
             evidence = derived(f"{what} = {value.evidence}", value.evidence)
             return self.apply_module(dataclasses.replace(value, evidence=evidence), first, "forward")
         return self.apply_module(value, first, f"{what} in forward", extras)
+
+    def accepts(self, value: object, call: cst.Call) -> Optional[bool]:
+        """Whether a module of the program can be called with these arguments (a keyword its
+        forward does not name, without **kwargs, is a TypeError at run time); None: not known."""
+        if not isinstance(value, InstV):
+            return None
+        owner = value.module or self.fa
+        cls = owner.classes.get(value.cls)
+        found = owner.forward_of(cls) if cls is not None else None
+        if found is None:
+            return None
+        params = found[1].params
+        if isinstance(params.star_kwarg, cst.Param):
+            return True
+        names = {p.name.value for p in _positional_params(found[1])[1:]} | {p.name.value for p in params.kwonly_params}
+        positional = sum(1 for arg in call.args if arg.keyword is None and not arg.star)  # `*a`, `**k` may be empty
+        if positional > len(_positional_params(found[1])) - 1 and not isinstance(params.star_arg, cst.Param):
+            return False
+        if not all(arg.keyword.value in names for arg in call.args if arg.keyword is not None):
+            return False
+        return None if any(arg.star for arg in call.args) else True
 
     def input_names(self, value: object) -> list:
         """The inputs of a module of this file: its forward's parameters after self, in order."""

@@ -366,6 +366,36 @@ def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
     return items[int(position)][1]
 
 
+def elements_at(chain: ChainV, node: cst.Subscript, most: int = 64) -> Optional[list]:
+    """The items `chain[i]` may be, over the layouts its conditional items allow (`if decoder:
+    layers.append(Cross)` between two certain items: `layers[1]` is Cross or the next); None where
+    that is not known (not a literal index, a loop's items before it, too many layouts)."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    position = literal_number(node.slice[0].slice.value)
+    if position is None or position != int(position):
+        return None
+    layouts: list = [[]]
+    for key, value in chain.items:
+        if key == "<loop>":
+            return None
+        if key == "<alt>":
+            options = [[v for _, v in branch] if all(k not in ("<loop>", "<alt>") for k, _ in branch) else None
+                       for branch in value]  # fmt: skip
+            if any(option is None for option in options):
+                return None
+            layouts = [layout + option for layout in layouts for option in options]
+            if len(layouts) > most:
+                return None
+        else:
+            layouts = [layout + [value] for layout in layouts]
+    found: list = []
+    for layout in layouts:
+        if -len(layout) <= int(position) < len(layout) and not any(layout[int(position)] is f for f in found):
+            found.append(layout[int(position)])
+    return found or None
+
+
 def list_element(value: object) -> object:
     """The element of a module list, for `for layer in self.layers` and `self.layers[i]`."""
     if isinstance(value, ChainV):

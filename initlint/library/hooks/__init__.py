@@ -16,14 +16,21 @@ import importlib
 from typing import Callable, Optional
 
 # top-level package -> the module of this package holding its hooks
-PACKAGES = {"timm": "timm"}
+PACKAGES = {"timm": "timm", "transformers": "transformers"}
+
+
+def _package(qualname: Optional[str]):
+    top = qualname.split(".", 1)[0] if qualname else None
+    return importlib.import_module(f"{__name__}.{PACKAGES[top]}") if top in PACKAGES else None
 
 
 def hook_for(qualname: Optional[str]) -> Optional[Callable]:
-    if not qualname:
-        return None
-    top = qualname.split(".", 1)[0]
-    if top not in PACKAGES:
-        return None
-    module = importlib.import_module(f"{__name__}.{PACKAGES[top]}")
-    return module.HOOKS.get(qualname)
+    module = _package(qualname)
+    return module.HOOKS.get(qualname) if module is not None else None
+
+
+def reads_classes_only(qualname: Optional[str]) -> bool:
+    """A library callable that takes classes only to compare types with them (transformers'
+    `OutputRecorder(SwinStage, index=0)`): a class passed to it is not built anywhere unseen."""
+    module = _package(qualname)
+    return module is not None and qualname in getattr(module, "READS_CLASSES", ())
