@@ -235,7 +235,11 @@ def compare(table: dict, source_root: Path, models: Optional[dict] = None) -> li
         for model, entry in table["models"].items():
             for runtime in entry["sites"]:
                 chain = [tuple(frame) for frame in runtime["chain"]]
-                here = [i for i, (path, _) in enumerate(chain) if path == rel]
+                # a frame in the layer's own class (a Conv2d subclass's `super().__init__`) builds the
+                # layer itself; its site is where a class builds that subclass
+                own = f"{runtime.get('layer_type')}."
+                here = [i for i, (path, line_no) in enumerate(chain)
+                        if path == rel and not functions[rel].get(line_no, ("", False))[0].startswith(own)]  # fmt: skip
                 if not here:
                     continue
                 site_index = next((i for i in here if functions[rel].get(chain[i][1], ("", False))[1]), here[0])

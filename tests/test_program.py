@@ -610,6 +610,113 @@ class Stage(nn.Module):
             assert "config.hidden_act" in conv.activation_evidence and conv.fix.weight == ""
 
 
+BLOCKS_BY_POSITION = '''
+import torch
+import torch.nn as nn
+from transformers.utils.output_capturing import OutputRecorder
+
+
+class Merge(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.norm = nn.LayerNorm(4 * d)
+        self.reduction = nn.Linear(4 * d, 2 * d)
+
+    def forward(self, x):
+        x = torch.cat([x[:, r::2] for r in range(2)], dim=-1)
+        return self.reduction(self.norm(x))
+
+
+class SelfPart(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.o = nn.Linear(d, d)
+
+    def forward(self, x, mask=None):
+        return x + self.o(x)
+
+
+class CrossPart(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.k = nn.Linear(d, d)
+        self.o = nn.Linear(d, d)
+
+    def forward(self, x, key_value_states=None):
+        return x + self.o(torch.matmul(x, self.k(key_value_states)))
+
+
+class FeedForward(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.wi = nn.Linear(d, d)
+        self.wo = nn.Linear(d, d)
+
+    def forward(self, x):
+        return x + self.wo(torch.relu(self.wi(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, d, decoder=False):
+        super().__init__()
+        self.layer = nn.ModuleList()
+        self.layer.append(SelfPart(d))
+        if decoder:
+            self.layer.append(CrossPart(d))
+        self.layer.append(FeedForward(d))
+
+    def forward(self, x, enc=None):
+        x = self.layer[0](x, mask=None)
+        if enc is not None:
+            x = self.layer[1](x, key_value_states=enc)
+        return self.layer[-1](x)
+
+
+class Stage(nn.Module):
+    def __init__(self, d, downsample):
+        super().__init__()
+        self.block = Block(d)
+        self.downsample = downsample(d) if downsample is not None else None
+
+    def forward(self, x):
+        x = self.block(x)
+        if self.downsample is not None:
+            x = self.downsample(x)
+        return x
+
+
+class Net(nn.Module):
+    recorders = {"hidden_states": OutputRecorder(Stage, index=0)}
+
+    def __init__(self):
+        super().__init__()
+        self.stages = nn.ModuleList([Stage(8, Merge if i < 2 else None) for i in range(3)])
+        self.decoder = Block(8, decoder=True)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        for stage in self.stages:
+            x = stage(x)
+        return self.head(self.decoder(x, enc=x))
+'''
+
+
+def test_blocks_called_by_position_and_passed_as_classes_are_followed(tmp_path: Path) -> None:
+    """T5Block's `self.layer[1](x, key_value_states=enc)` over a ModuleList with a conditional
+    append (position 1 is CrossPart or FeedForward, and FeedForward's forward takes no
+    key_value_states), SwinStage's `downsample=PatchMerging if i < 2 else None` with
+    `OutputRecorder(Stage)` (reads the class, builds nothing), and PatchMerging's
+    `torch.cat([x[:, r::2] for r in ...])`: every block's output is followed to what the caller
+    does with it, not "returned to a caller not known here"."""
+    root = write_tree(tmp_path, {"net.py": BLOCKS_BY_POSITION})
+    models, errors, _ = analyze_program({str(root / "net.py"): BLOCKS_BY_POSITION})
+    assert not errors
+    rows = {(layer.class_name, layer.name): layer for layer in models[str(root / "net.py")].layers}
+    assert rows[("FeedForward", "wi")].activation == "relu"
+    for key in (("FeedForward", "wo"), ("SelfPart", "o"), ("CrossPart", "o"), ("CrossPart", "k"), ("Merge", "reduction")):
+        assert rows[key].activation == "none", (key, rows[key].activation_evidence)
+
+
 def test_a_local_name_for_a_class_that_is_only_called_keeps_its_callers_arguments(tmp_path: Path) -> None:
     """torchvision's MobileNetV2: `if block is None: block = InvertedResidual` then `block(...)`:
     InvertedResidual's parameters are what those calls pass, not unknown."""
