@@ -95,6 +95,49 @@ _FUNCTIONS: dict[str, Callable[[float], float]] = {
 _BREAKPOINTS = (-3.0, -1.0, 0.0, 1.0, 3.0)
 
 
+# An activation written out in tensor arithmetic (`0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`,
+# `x * torch.sigmoid(x)`): an elementwise expression of one tensor is the activation whose values it has
+# at these points, computed by each side from its own reading of the arithmetic (the static interpreter
+# from the expression, the runtime tracer from the traced ops). GELU's tanh approximation is within
+# 5e-4 of GELU, and torch calls both `gelu`; `x * sigmoid(1.702 x)` is 0.02 off, so it is none of these.
+SAMPLE_POINTS = tuple(i / 4 for i in range(-24, 25))
+_WRITTEN_OUT_TOLERANCE = 1.5e-3
+_WRITTEN_OUT = ("relu", "gelu", "silu", "mish", "squared_relu", "hardswish", "tanh", "sigmoid", "softplus",
+                "softsign", "hardtanh", "logsigmoid")  # fmt: skip
+
+
+def identify_elementwise(values) -> Optional[str]:
+    """The catalogued activation whose values at SAMPLE_POINTS these are, else None."""
+    values = list(values)
+    if len(values) != len(SAMPLE_POINTS):
+        return None
+    for name in _WRITTEN_OUT:
+        fn = _FUNCTIONS.get(name) or _sigmoid
+        try:
+            if all(abs(float(v) - fn(z)) <= _WRITTEN_OUT_TOLERANCE * max(1.0, abs(fn(z)))
+                   for z, v in zip(SAMPLE_POINTS, values)):  # fmt: skip
+                return name
+        except (TypeError, ValueError, OverflowError):
+            return None
+    return None
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+# torch's elementwise functions and tensor methods as functions of floats, for replaying an
+# expression at SAMPLE_POINTS statically (the runtime replays torch's own ops): name -> (function, arity)
+SCALAR_FUNCTIONS: dict[str, tuple[Callable, int]] = {
+    "tanh": (math.tanh, 1), "erf": (math.erf, 1), "sigmoid": (_sigmoid, 1), "exp": (math.exp, 1),
+    "sqrt": (math.sqrt, 1), "rsqrt": (lambda z: 1.0 / math.sqrt(z), 1), "log": (math.log, 1),
+    "log1p": (math.log1p, 1), "expm1": (math.expm1, 1), "abs": (abs, 1), "neg": (lambda z: -z, 1),
+    "square": (lambda z: z * z, 1), "relu": (lambda z: max(z, 0.0), 1), "softplus": (_softplus, 1),
+    "pow": (lambda z, p: z**p, 2), "mul": (lambda a, b: a * b, 2), "add": (lambda a, b: a + b, 2),
+    "sub": (lambda a, b: a - b, 2), "div": (lambda a, b: a / b, 2), "float": (float, 1),
+}  # fmt: skip
+
+
 def second_moment(fn: Callable[[float], float]) -> float:
     """E[fn(z)^2] for z ~ N(0,1), by composite Simpson on [-12, 12] split at the kinks."""
     edges = (-12.0, *_BREAKPOINTS, 12.0)

@@ -53,6 +53,15 @@ class Node:
     tuple_output: bool = False  # fx: getitem on it unpacks (attention returns (out, weights))
     consumers: list[Node] = field(default_factory=list)
     is_output: bool = False
+    # (callable, args, kwargs) with the graph's tensors as `_Input`s: what the op computes, replayed
+    # on sample values to read an activation written out (`written_out`); None for modules and for
+    # ops with a tensor of the model's own (a weight) among their arguments
+    op: Optional[tuple] = None
+
+
+@dataclass(frozen=True, eq=False)
+class _Input:
+    node: "Node"
 
 
 Outcome = tuple  # (activation, param)
@@ -100,6 +109,42 @@ class Graph:
                 node.consumers.remove(first)
                 if last not in node.consumers:
                     node.consumers.append(last)
+        self.replayed()
+
+    def replayed(self) -> None:
+        """Activations written out in other arithmetic (`0.5 * x * (1 + tanh(c * (x + 0.044715 * x ** 3)))`):
+        the ops that compute from N alone (every tensor they take is N or one of them), replayed on
+        catalogue.SAMPLE_POINTS in N's place; the last whose values are a catalogued activation's
+        (catalogue.identify_elementwise), with nothing inside it used elsewhere, becomes that activation."""
+        order = {id(node): index for index, node in enumerate(self.nodes)}
+        for node in self.nodes:
+            if not node.consumers:
+                continue
+            sample = torch.tensor(catalogue.SAMPLE_POINTS, dtype=torch.float64)
+            values: dict[int, Any] = {id(node): sample}
+            pending = sorted(node.consumers, key=lambda n: order[id(n)])
+            members: list[Node] = []
+            while pending and len(members) < 24:
+                candidate = pending.pop(0)
+                if id(candidate) in values or candidate.op is None:
+                    continue
+                result = _replay(candidate.op, values)
+                if result is None:
+                    continue
+                values[id(candidate)] = result
+                members.append(candidate)
+                pending = sorted(set(pending) | set(candidate.consumers), key=lambda n: order[id(n)])
+            for last in reversed(members):
+                inside = _ancestry(last, set(members), node)
+                if len(inside) < 2 or not all(set(m.consumers) <= inside for m in inside if m is not last):
+                    continue
+                activation = catalogue.identify_elementwise(values[id(last)].tolist())
+                if activation is None:
+                    continue
+                last.kind, last.activation, last.param = ACTIVATION, activation, None
+                last.label = f"{activation} written out"
+                node.consumers[:] = [c for c in node.consumers if c not in inside] + [last]
+                break
 
     def activations(self) -> dict[str, tuple[str, Optional[float], str]]:
         """layer name -> (activation, param, evidence) for every layer that was called."""
@@ -136,6 +181,62 @@ class Graph:
                 evidence = "; ".join(f"{act}: {path}" for (act, _), path in outcomes.items())
                 result[name] = ("unknown", None, f"consumers disagree ({evidence})")
         return result
+
+
+def _replay(op: tuple, values: dict) -> Optional[Any]:
+    """The op's output on the sample values, when every node it reads has one and the output
+    is shaped as the sample (elementwise); else None."""
+    func, args, kwargs = op
+    read: set = set()
+
+    def value(arg: Any) -> Any:
+        if isinstance(arg, _Input):
+            if id(arg.node) not in values:
+                raise LookupError
+            read.add(id(arg.node))
+            return values[id(arg.node)].clone()  # an in-place op must not change another node's value
+        if isinstance(arg, (list, tuple)):
+            return type(arg)(value(a) for a in arg)
+        return arg
+
+    try:
+        with torch.no_grad():
+            out = func(*[value(a) for a in args], **{k: value(v) for k, v in kwargs.items()})
+    except Exception:  # noqa: BLE001 - not replayable on a 1-D sample: not elementwise
+        return None
+    sample_shape = (len(catalogue.SAMPLE_POINTS),)
+    if not isinstance(out, torch.Tensor) or out.shape != sample_shape or not out.dtype.is_floating_point or not read:
+        return None
+    return out.to(torch.float64)
+
+
+def _ancestry(last: Node, members: set, start: Node) -> set:
+    """The replayed nodes `last` is computed from (itself included), back to the start node."""
+    inside: set = set()
+    stack = [last]
+    while stack:
+        current = stack.pop()
+        if current in inside:
+            continue
+        inside.add(current)
+        stack.extend(n for n in _op_inputs(current) if n is not start and n in members)
+    return inside
+
+
+def _op_inputs(node: Node) -> list:
+    found: list = []
+
+    def walk(arg: Any) -> None:
+        if isinstance(arg, _Input):
+            found.append(arg.node)
+        elif isinstance(arg, (list, tuple)):
+            for a in arg:
+                walk(a)
+
+    if node.op is not None:
+        for arg in (*node.op[1], *node.op[2].values()):
+            walk(arg)
+    return found
 
 
 def _rounded(param: Optional[float]) -> Optional[float]:
@@ -387,12 +488,37 @@ def graph_from_fx(model: nn.Module) -> Graph:
                 node = Node(TRANSPARENT, f"{inputs[0].label}[{n.args[1]}]")
             else:
                 kind, activation, param = function_role(name, n.args, n.kwargs, value_of)
-                node = Node(kind, op_label(name, n.args, value_of), activation, param)
+                node = Node(kind, op_label(name, n.args, value_of), activation, param, op=_fx_op(n, node_of, latest))
             mutates = name.endswith("_") and not name.startswith("_")  # relu_, add_ (x += y is add_)
         node_of[n] = graph.add(node, inputs)
         if mutates and n.args and isinstance(n.args[0], fx.Node):
             newer[latest(n.args[0])] = n
     return graph
+
+
+def _fx_op(n: fx.Node, node_of: dict, latest: Callable) -> Optional[tuple]:
+    """An fx call as a replayable op (see `Node.op`); None when it reads a node outside the graph."""
+
+    def template(arg: Any) -> Any:
+        if isinstance(arg, fx.Node):
+            if latest(arg) not in node_of:
+                raise LookupError
+            return _Input(node_of[latest(arg)])
+        if isinstance(arg, (list, tuple)):
+            return type(arg)(template(a) for a in arg)
+        return arg
+
+    if n.op == "call_function":
+        func = n.target
+    elif n.op == "call_method":
+        method = n.target
+        func = lambda receiver, *rest, **kw: getattr(receiver, method)(*rest, **kw)  # noqa: E731
+    else:
+        return None
+    try:
+        return func, template(n.args), {key: template(value) for key, value in n.kwargs.items()}
+    except LookupError:
+        return None
 
 
 # --- a hooked run ------------------------------------------------------------------------------
@@ -444,10 +570,32 @@ class _Recorder(TorchFunctionMode):
         try:
             name = function_name(func)
             kind, activation, param = function_role(name, args, kwargs, lambda v: v)
-            self.produced(self.graph.add(Node(kind, op_label(name, args, lambda v: v), activation, param), inputs), result)
+            node = Node(kind, op_label(name, args, lambda v: v), activation, param, op=self.replayable(func, args, kwargs))
+            self.produced(self.graph.add(node, inputs), result)
         finally:
             self.inside -= 1
         return result
+
+    def replayable(self, func, args: tuple, kwargs: dict) -> Optional[tuple]:
+        """The op with the graph's tensors as `_Input`s and one-element tensors as constants; None
+        when it takes another tensor (a weight, a mask): then it is not a function of its inputs alone."""
+
+        def template(obj: Any) -> Any:
+            if isinstance(obj, torch.Tensor):
+                node = self.producer.get(obj)
+                if node is not None:
+                    return _Input(node)
+                if obj.numel() == 1:
+                    return obj.detach().clone()
+                raise LookupError
+            if isinstance(obj, (list, tuple)):
+                return type(obj)(template(item) for item in obj)
+            return obj
+
+        try:
+            return func, template(args), {key: template(value) for key, value in kwargs.items()}
+        except (LookupError, TypeError):
+            return None
 
 
 def graph_from_run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Optional
 
 import libcst as cst
@@ -383,7 +384,7 @@ class ForwardInterpreter:
                 inner = self.unary_op(outer[1]) if outer[0] == "tanh" else None
                 if inner is not None and inner[0] == "softplus" and dotted(inner[1]) == x.value:
                     return "mish", x
-            return None
+            return self.replayed(node)
         squared = None
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power) and literal_number(node.right) == 2:
             squared = node.left
@@ -394,7 +395,69 @@ class ForwardInterpreter:
         inner = self.unary_op(squared) if squared is not None else None
         if inner is not None and inner[0] in ("relu", "relu_"):
             return "squared_relu", inner[1]
-        return None
+        return self.replayed(node)
+
+    def replayed(self, node: cst.BaseExpression) -> Optional[tuple[str, cst.BaseExpression]]:
+        """An elementwise expression of one tensor name that computes a catalogued activation, read
+        by replaying it at catalogue.SAMPLE_POINTS (the runtime tracer replays the traced ops alike):
+        `0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))`
+        is GELU. (activation, the name) or None."""
+        if not isinstance(node, (cst.BinaryOperation, cst.Call)):
+            return None
+        names: set = set()
+        try:
+            fn = self.scalar_function(node, names)
+            if fn is None or len(names) != 1:
+                return None
+            activation = catalogue.identify_elementwise(fn(z) for z in catalogue.SAMPLE_POINTS)
+        except (ArithmeticError, ValueError, TypeError, RecursionError):
+            return None
+        return (activation, cst.Name(names.pop())) if activation is not None else None
+
+    def scalar_function(self, node: cst.BaseExpression, names: set):
+        """`node` as a function of one float standing for the tensor names it reads (collected in
+        `names`), over constants and torch's elementwise ops; None where it is anything else."""
+        kind = type(node)
+        if kind is cst.Name and isinstance(self.env.get(node.value), Flow):
+            names.add(node.value)
+            return lambda z: z
+        if kind is cst.BinaryOperation:
+            left, right = self.scalar_function(node.left, names), self.scalar_function(node.right, names)
+            op = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
+                  cst.Power: "pow"}.get(type(node.operator))  # fmt: skip
+            if left is None or right is None or op is None:
+                return None
+            combine = catalogue.SCALAR_FUNCTIONS[op][0]
+            return lambda z: combine(left(z), right(z))
+        if kind is cst.UnaryOperation and isinstance(node.operator, (cst.Minus, cst.Plus)):
+            inner = self.scalar_function(node.expression, names)
+            sign = -1.0 if isinstance(node.operator, cst.Minus) else 1.0
+            return None if inner is None else (lambda z: sign * inner(z))
+        if kind is cst.Call and not any(arg.star or (arg.keyword is not None) for arg in node.args):
+            func = node.func
+            q = self.fa.imports.qualify(func)
+            operands = [arg.value for arg in node.args]
+            if q is not None and q.startswith("math."):
+                constant = literal_number(node) if q == "math.sqrt" else None
+                if constant is None and q[5:] in catalogue.SCALAR_FUNCTIONS and len(operands) == 1:
+                    inner = self.scalar_function(operands[0], set())
+                    constant = catalogue.SCALAR_FUNCTIONS[q[5:]][0](inner(0.0)) if inner is not None else None
+                return None if constant is None else (lambda z: constant)
+            fname = functional_name(q)
+            if fname is None and isinstance(func, cst.Attribute) and q is None:  # x.pow(3), x.tanh()
+                fname, operands = func.attr.value, [func.value, *operands]
+            spec = catalogue.SCALAR_FUNCTIONS.get(fname or "")
+            if spec is None or len(operands) != spec[1]:
+                return None
+            parts = [self.scalar_function(operand, names) for operand in operands]
+            if any(part is None for part in parts):
+                return None
+            return lambda z: spec[0](*(part(z) for part in parts))
+        if kind is cst.Attribute and dotted(node) in ("math.pi", "math.e") and self.fa.imports.qualify(node) in ("math.pi", "math.e"):
+            constant = math.pi if node.attr.value == "pi" else math.e
+            return lambda z: constant
+        constant = self.number(node) if kind in (cst.Integer, cst.Float, cst.Name, cst.Attribute) else None
+        return None if constant is None else (lambda z: constant)
 
     def unary_op(self, node: cst.BaseExpression, allow_exponent: bool = False) -> Optional[tuple]:
         """(name, operand, exponent) for `torch.f(x)` / `F.f(x)` / `x.f()` with no other argument
