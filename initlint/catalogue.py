@@ -584,26 +584,6 @@ TRANSFORMERS_SHAPE_READERS = tuple(
 )  # fmt: skip
 
 
-# transformers.activations.ACT2FN keys whose module calls a torch activation (so the runtime
-# sees that activation): key -> (activation, param). Keys written out in Python arithmetic
-# (gelu_new, quick_gelu, relu2, ...) are not here: the runtime sees products, not an activation.
-TRANSFORMERS_ACT2FN = {
-    "gelu": ("gelu", None), "gelu_pytorch_tanh": ("gelu", None), "gelu_10": ("gelu", None),
-    "hardswish": ("hardswish", None), "leaky_relu": ("leaky_relu", 0.01), "mish": ("mish", None),
-    "relu": ("relu", None), "relu6": ("relu6", None), "sigmoid": ("sigmoid", None), "silu": ("silu", None),
-    "swish": ("silu", None), "tanh": ("tanh", None), "prelu": ("prelu", 0.25), "sqrtsoftplus": ("softplus", None),
-}  # fmt: skip
-TRANSFORMERS_IDENTITY_ACTIVATIONS = frozenset({"linear"})
-# Module-level instances transformers.activations exports: name -> its ACT2FN key.
-TRANSFORMERS_ACTIVATION_INSTANCES = {
-    "gelu_python": "gelu_python", "gelu_new": "gelu_new", "gelu": "gelu", "gelu_fast": "gelu_fast",
-    "gelu_pytorch_tanh": "gelu_pytorch_tanh", "quick_gelu": "quick_gelu", "silu": "silu", "mish": "mish",
-    "linear_act": "linear",
-}  # fmt: skip
-TRANSFORMERS_ACT2FN_NAME = "activations.ACT2FN"
-TRANSFORMERS_GET_ACTIVATION = "activations.get_activation"
-
-
 def is_transformers(qualname: Optional[str], name: str) -> bool:
     """Whether a resolved qualified name is transformers' `name` ('modeling_utils.X'):
     transformers.modeling_utils.X or transformers.X. Relative imports count only once resolved

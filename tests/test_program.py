@@ -717,6 +717,83 @@ def test_blocks_called_by_position_and_passed_as_classes_are_followed(tmp_path: 
         assert rows[key].activation == "none", (key, rows[key].activation_evidence)
 
 
+ACTIVATIONS = '''
+import math
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+
+class NewGELUActivation(nn.Module):
+    def forward(self, input):
+        return 0.5 * input * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (input + 0.044715 * torch.pow(input, 3.0))))
+
+
+class QuickGELUActivation(nn.Module):
+    def forward(self, input):
+        return input * torch.sigmoid(1.702 * input)
+
+
+class ClassInstantier(OrderedDict):
+    def __getitem__(self, key):
+        return super().__getitem__(key)()
+
+
+ACT2FN = ClassInstantier({"gelu_new": NewGELUActivation, "quick_gelu": QuickGELUActivation, "relu": nn.ReLU})
+
+
+def get_activation(activation_string):
+    return ACT2FN[activation_string]
+
+
+gelu_new = get_activation("gelu_new")
+'''
+
+ACT2FN_MODEL = '''
+import torch.nn as nn
+from transformers.activations import ACT2FN, gelu_new, get_activation
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.b = nn.Linear(4, 4)
+        self.c = nn.Linear(4, 4)
+        self.d = nn.Linear(4, 4)
+        self.e = nn.Linear(4, 4)
+        self.act_a = ACT2FN["gelu_new"]
+        self.act_b = get_activation("gelu_new")
+        self.act_c = ACT2FN["quick_gelu"]
+        self.act_d = ACT2FN["relu"]
+
+    def forward(self, x):
+        x = self.act_a(self.a(x))
+        x = self.act_b(self.b(x))
+        x = self.act_c(self.c(x))
+        x = self.act_d(self.d(x))
+        return gelu_new(self.e(x))
+'''
+
+
+def test_transformers_activations_are_hooked_by_key_and_read_from_its_source(tmp_path: Path) -> None:
+    """ACT2FN / get_activation / the exported instances, keyed by their resolved names (library/hooks):
+    "gelu_new" is transformers' NewGELUActivation, whose forward writes GELU's tanh form out: read from
+    its source, it is GELU (what the runtime tracer reads the same arithmetic as); "quick_gelu"'s
+    `x * sigmoid(1.702 x)` is no catalogued activation: unknown, with the reason."""
+    files = {"transformers/__init__.py": "", "transformers/activations.py": ACTIVATIONS, "app/model.py": ACT2FN_MODEL}
+    root = write_tree(tmp_path, files)
+    models, errors, _ = analyze_program({str(root / "app/model.py"): ACT2FN_MODEL},
+                                        [str(root / "transformers/__init__.py"), str(root / "transformers/activations.py")])
+    assert not errors
+    rows = {layer.name: layer for layer in models[str(root / "app/model.py")].layers}
+    assert {name: row.activation for name, row in rows.items()} == {
+        "a": "gelu", "b": "gelu", "c": "unknown", "d": "relu", "e": "gelu"}, {n: r.activation_evidence for n, r in rows.items()}
+    assert "NewGELUActivation" in rows["a"].activation_evidence and "GELU written out" in rows["a"].activation_evidence
+    assert "QuickGELUActivation" in rows["c"].activation_evidence
+
+
 def test_a_local_name_for_a_class_that_is_only_called_keeps_its_callers_arguments(tmp_path: Path) -> None:
     """torchvision's MobileNetV2: `if block is None: block = InvertedResidual` then `block(...)`:
     InvertedResidual's parameters are what those calls pass, not unknown."""

@@ -8,9 +8,10 @@ from typing import Optional
 import libcst as cst
 
 from .. import catalogue
+from . import hooks
 from ..semantics.imports import torch_nn_name
-from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, LayerV, NONE_V, OPAQUE, ParamV, RecordV, TransparentV,
-                                UnknownV, derived)
+from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, InputSite, LayerV, NONE_V, OPAQUE, ParamV, RecordV,
+                                TransparentV, UnknownV, derived)
 from ..syntax.nodes import argument, dotted, short_code
 
 
@@ -32,8 +33,6 @@ class KnownLibraries:
     def library_hook(self, found: Optional[tuple], q: str, call: cst.Call) -> Optional[object]:
         """What a library's hook (library/hooks) says this call returns, keyed by the name the
         called function has where it is defined; None: no hook, or it declined."""
-        from . import hooks
-
         resolved = q
         if found is not None and found[0] in ("function", "class") and found[1] is not None:
             module = self.home.loader.index.names.get(found[1].path)
@@ -187,16 +186,14 @@ class KnownLibraries:
         """A call of one of transformers' own helpers this analysis knows, in forward; else None."""
         func = call.func
         if isinstance(func, cst.Subscript):  # ACT2FN["relu"](x)
-            if not catalogue.is_transformers(self.fa.imports.qualify(func.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
-                return None
-            activation = self.transformers_activation(self.subscript_key(func), f"`{short_code(func)}`", func)
-            return self.apply_to_args(activation, call, short_code(func))
+            activation = self.registry_hook(func)
+            return None if activation is None else self.apply_to_args(activation, call, short_code(func))
         if not q or not q.startswith("transformers."):
             return None
-        found = self.transformers_activation_call(call, q)  # get_activation("silu"): a module
+        found = self.activation_call_hook(call)  # get_activation("silu"): a module
         if found is not None:
             return found
-        instance = self.transformers_activation_instance(q)  # gelu(x)
+        instance = self.library_instance(self.resolved_name(func))  # gelu(x)
         if instance is not None:
             return self.apply_to_args(instance, call, short_code(func))
         if catalogue.is_transformers_output(q):  # BaseModelOutput(last_hidden_state=x, ...)
@@ -218,34 +215,90 @@ class KnownLibraries:
                 return self.unknown_call(call, short_code(func))
         return None
 
-    def transformers_activation(self, key: Optional[str], what: str, key_node: Optional[cst.CSTNode] = None) -> object:
-        """ACT2FN["gelu"] / get_activation("gelu"): the activation when the key is known here
-        (`key_node`: the key's expression, when it may be a config default)."""
+    def resolved_name(self, node: cst.BaseExpression) -> Optional[str]:
+        """The qualified name of what `node` names where it is defined (re-exports followed through
+        the program's modules, as library_hook keys hooks), else as the imports spell it."""
+        q = self.fa.imports.qualify(node)
+        loader = self.home.loader
+        if not q or loader is None or q.split(".", 1)[0] not in hooks.PACKAGES:
+            return q  # only a package with hooks is asked about
+        found = loader.lookup(self.fa, q)
+        module = loader.index.names.get(found[1].path) if found is not None and found[1] is not None else None
+        return f"{module[0]}.{found[2]}" if module else q
+
+    def registry_hook(self, node: cst.Subscript) -> Optional[object]:
+        """`ACT2FN[key]`: a library registry its hook answers for (library/hooks), else None."""
+        hook = hooks.hook_for(self.resolved_name(node.value))
+        if hook is None:
+            return None
+        return self.hooked_activation(hook, self.subscript_key(node), f"`{short_code(node)}`", node,
+                                      self.resolved_name(node.value))
+
+    def activation_call_hook(self, call: cst.Call) -> Optional[object]:
+        """`get_activation("silu")`: the module instance a library's activation factory returns, when
+        its hook answers with an instance for the string passed (its first argument); else None."""
+        if not isinstance(call.func, (cst.Name, cst.Attribute)) or len(call.args) != 1 or call.args[0].star:
+            return None
+        hook = hooks.hook_for(self.resolved_name(call.func))
+        key_node = call.args[0].value
+        key = self.string(key_node)
+        answer = hook([key], {}, {}) if hook is not None and key is not None else None
+        if answer is None or answer[0] not in ("instance", "unknown"):
+            return None
+        return self.hooked_activation(hook, key, f"`{short_code(call)}`", key_node, self.resolved_name(call.func))
+
+    def library_instance(self, qualname: Optional[str]) -> Optional[object]:
+        """A module-level activation instance a library exports (transformers' `gelu`), else None."""
+        found = hooks.instance_hook(qualname)
+        if found is None:
+            return None
+        hook, key = found
+        return self.hooked_activation(hook, key, f"`{qualname.rsplit('.', 1)[-1]}`", None, qualname)
+
+    def hooked_activation(self, hook, key: Optional[str], what: str, key_node: Optional[cst.CSTNode] = None,
+                          qualname: str = "") -> object:
+        """The module a hooked registry gives for `key`: an activation (chosen by the config default
+        the key comes from, when it does), a transparent module, or unknown with the reason."""
         where = self.key_evidence(key_node) if key_node is not None else ""
         what += where
         chosen_by = f"`{short_code(self.key_expression(key_node))}`" if where else None
-        if key is None:
+        library = f"{qualname.split('.', 1)[0]}'"  # transformers' `ACT2FN[...]`
+        answer = hook([key], {}, {}) if key is not None else None
+        if answer is None:
             return UnknownV(what)
-        if key in catalogue.TRANSFORMERS_IDENTITY_ACTIVATIONS:
+        kind, target = answer[:2]
+        if kind == "unknown":
+            return UnknownV(f"{what} ({target})")
+        nn_name = torch_nn_name(target)
+        if nn_name in catalogue.ACTIVATION_MODULES:
+            activation = catalogue.ACTIVATION_MODULES[nn_name][0]
+            return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), f"{library} {what}", chosen_by)
+        if nn_name in catalogue.TRANSPARENT_MODULES:
             return TransparentV(what)
-        if key in catalogue.TRANSFORMERS_ACT2FN:
-            activation, param = catalogue.TRANSFORMERS_ACT2FN[key]
-            return ActV(activation, param, f"transformers' {what}", chosen_by)
-        return UnknownV(f"{what} (transformers writes {key!r} out in tensor arithmetic, not a catalogued activation)")
+        found = self.class_activation(target)
+        if isinstance(found, ActV):
+            evidence = f"{library} {what}: {target.rsplit('.', 1)[-1]}, {found.evidence}"
+            return ActV(found.activation, found.param, evidence, chosen_by)
+        return UnknownV(f"{what} ({target}: {found})")
 
-    def transformers_activation_call(self, call: cst.Call, qualname: Optional[str]) -> Optional[object]:
-        """get_activation("silu"), or an instance transformers.activations exports (`gelu`): else None."""
-        if catalogue.is_transformers(qualname, catalogue.TRANSFORMERS_GET_ACTIVATION):
-            key = argument(call, "activation_string", 0)
-            return self.transformers_activation(self.string(key) if key is not None else None, f"`{short_code(call)}`", key)
-        return None
-
-    def transformers_activation_instance(self, qualname: Optional[str]) -> Optional[object]:
-        name = (qualname or "").rsplit(".", 1)[-1]
-        key = catalogue.TRANSFORMERS_ACTIVATION_INSTANCES.get(name)
-        if key is None or not catalogue.is_transformers(qualname, f"activations.{name}"):
-            return None
-        return self.transformers_activation(key, f"`{name}`")
+    def class_activation(self, qualname: str) -> object:
+        """A library module class whose forward applies one catalogued activation to its input
+        and returns that (transformers' NewGELUActivation writes GELU's tanh form out): that
+        activation, read from the class's source; else why not, as a string."""
+        loader = self.home.loader
+        found = loader.lookup(self.fa, qualname) if loader is not None else None
+        if found is None or found[0] != "class" or found[1] is None:
+            return "its source is not read here"
+        module, cls = found[1], found[1].classes[found[2]]
+        summary = module.summary(cls)
+        outcomes = {(activation, param) for activation, param, _ in summary.input_site.outcomes}
+        if not summary.done or summary.positions is not None or summary.fields is not None or len(outcomes) != 1 \
+                or any(isinstance(site, InputSite) for site in summary.exits):  # fmt: skip
+            return "its forward is not one catalogued activation of its input"
+        ((activation, param),) = outcomes
+        if activation in ("none", "unknown"):
+            return "its forward is not one catalogued activation of its input"
+        return ActV(activation, param, summary.input_site.outcomes[0][2])
 
     def is_local_model_output(self, func: cst.BaseExpression) -> bool:
         """A ModelOutput class of this file (`class MyOutput(ModelOutput)`); transformers' own

@@ -64,7 +64,7 @@ class ConstructorInterpreter:
             if alias is not None:
                 return alias
             q = self.fa.imports.qualify(node)
-            instance = self.transformers_activation_instance(q)
+            instance = self.library_instance(self.resolved_name(node)) if q else None
             if instance is not None:
                 return instance
             return ClassRefV(q) if q else UnknownV(node.value)
@@ -140,8 +140,9 @@ class ConstructorInterpreter:
                 return right
             return alternative(left, right)
         if isinstance(node, cst.Subscript):
-            if catalogue.is_transformers(self.fa.imports.qualify(node.value), catalogue.TRANSFORMERS_ACT2FN_NAME):
-                return self.transformers_activation(self.subscript_key(node), f"`{short_code(node)}`", node)
+            hooked = self.registry_hook(node)  # ACT2FN[config.hidden_act]
+            if hooked is not None:
+                return hooked
             registry = self.registry_of(node.value)
             if registry is not None:
                 return self.registry_entry(registry[1], node, registry[0])
@@ -301,7 +302,7 @@ class ConstructorInterpreter:
             found = self.fa.method(self.cls, func.attr.value)
             if found is not None and func.attr.value not in self.attrs and self.depth < MAX_INLINE_DEPTH:
                 return self.inline_constructor_method(found[1], call)
-        found = self.transformers_activation_call(call, self.fa.imports.qualify(func))
+        found = self.activation_call_hook(call)  # get_activation("gelu")
         if found is not None:
             return found
         callee = self.eval_module(func, bind_site=False)

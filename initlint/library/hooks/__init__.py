@@ -7,7 +7,8 @@ qualified names of the classes they name (by position or keyword), and returns (
 {param: (position, default)}): that class with those keywords bound to the call's arguments,
 ("norm_act", torch norm, apply_act position, act_layer position, default act class): the norm
 then its activation, ("unknown", why), or None to decline (the analysis then reads the
-library's source, if it can).
+library's source, if it can). A class not torch's is the library's own, read from its source. A
+registry subscripted (`ACT2FN[key]`) is hooked as a call with the key.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ def _package(qualname: Optional[str]):
 def hook_for(qualname: Optional[str]) -> Optional[Callable]:
     module = _package(qualname)
     return module.HOOKS.get(qualname) if module is not None else None
+
+
+def instance_hook(qualname: Optional[str]) -> Optional[tuple]:
+    """A module-level instance a library exports (transformers' `gelu_new = get_activation("gelu_new")`):
+    (the hook of the call that built it, the string it was given), else None."""
+    module = _package(qualname)
+    found = getattr(module, "INSTANCES", {}).get(qualname) if module is not None else None
+    return (module.HOOKS[found[0]], found[1]) if found is not None else None
 
 
 def reads_classes_only(qualname: Optional[str]) -> bool:
