@@ -1040,11 +1040,19 @@ def test_the_parts_of_a_split_output_are_followed_on_their_own():
         ("F.relu(h) ** 3", "relu"),  # the cube comes after the ReLU
         ("h * torch.sigmoid(g)", "none"),  # gated by another tensor: a product
         ("h * torch.tanh(F.softplus(h, beta=2))", "unknown"),
+        # GELU's tanh form as transformers writes it (gelu_new, gelu_fast), and the erf form
+        ("0.5 * h * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * torch.pow(h, 3.0))))", "gelu"),
+        ("h * 0.5 * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * h.pow(3))))", "gelu"),
+        ("0.5 * h * (1.0 + torch.tanh(h * 0.7978845608 * (1.0 + 0.044715 * h * h)))", "gelu"),
+        ("h * 0.5 * (1.0 + torch.erf(h / math.sqrt(2.0)))", "gelu"),
+        ("0.5 * h * (1.0 + torch.tanh(0.5 * (h + 0.044715 * torch.pow(h, 3.0))))", "none"),  # other constants
+        ("0.5 * h * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (g + 0.044715 * torch.pow(h, 3.0))))", "none"),
     ],
 )
 def test_activations_written_out_in_tensor_arithmetic(expression, want):
     got = rows(
         f"""
+        import math
         import torch
         import torch.nn as nn
         import torch.nn.functional as F
@@ -1060,7 +1068,7 @@ def test_activations_written_out_in_tensor_arithmetic(expression, want):
         """
     )[("Net", "fc")]
     assert got["activation"] == want, got["activation_evidence"]
-    if want in ("silu", "mish", "squared_relu"):
+    if want in ("silu", "mish", "squared_relu", "gelu"):
         assert "written out" in got["activation_evidence"]
 
 

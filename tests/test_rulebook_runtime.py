@@ -152,8 +152,11 @@ WRITTEN_OUT = {
     "silu": lambda z: torch.nn.functional.silu(z),
     "mish": lambda z: torch.nn.functional.mish(z),
     "squared_relu": lambda z: torch.relu(z) ** 2,
+    # GELU's tanh form (`0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`): torch calls it gelu too
+    "gelu": lambda z: torch.nn.functional.gelu(z, approximate="tanh"),
 }
-WRITTEN_OUT_DEPTH = 6  # ops from the layer's output to the result (a hand-written LayerNorm takes five)
+# ops from the layer's output to the result (a hand-written LayerNorm takes five, GELU's tanh form seven)
+WRITTEN_OUT_DEPTH = 8
 
 
 def standardised(z, out) -> bool:
@@ -181,6 +184,9 @@ class ConsumerTracer(TorchFunctionMode):
         # id(result) -> (result, {layer key: consumer indices that computed it}, depth)
         self.derived: dict[int, tuple[object, dict, int]] = {}
         self.written_out: dict[int, tuple[str, set]] = {}  # layer key -> (activation, absorbed indices)
+        # id(result) -> (result, origin, depth) of a transparent op that also takes a derived value
+        # (`x + 0.044715 * x ** 3`): the layer's output again, and still part of what is written out
+        self.carried: dict[int, tuple[object, dict, int]] = {}
         self.normalised: dict[int, set] = defaultdict(set)  # layer key -> consumer indices inside a norm
 
     def mark(self, key: int, output) -> None:
@@ -208,6 +214,11 @@ class ConsumerTracer(TorchFunctionMode):
             if isinstance(t, torch.Tensor):
                 tag = self.tags.get(id(t))
                 if tag is not None and tag[0] is t:
+                    carried = self.carried.get(id(t))
+                    if carried is not None and carried[0] is t:
+                        depth = max(depth, carried[2])
+                        for key, indices in carried[1].items():
+                            origin.setdefault(key, set()).update(indices)
                     continue  # a layer's output: what led to it is another layer's story
                 entry = self.derived.get(id(t))
                 if entry is not None and entry[0] is t:
@@ -260,6 +271,16 @@ class ConsumerTracer(TorchFunctionMode):
         if name in TRANSPARENT:
             for t in outs:
                 self._add(t, keys)
+            derived = [self.derived[id(t)] for t in tree_flatten((args, kwargs))[0]  # not a layer's output's own
+                       if isinstance(t, torch.Tensor) and id(t) in self.derived and self.derived[id(t)][0] is t
+                       and not (id(t) in self.tags and self.tags[id(t)][0] is t)]  # fmt: skip
+            if derived:
+                origin: dict = {}
+                for _, entry_origin, _ in derived:
+                    for key, indices in entry_origin.items():
+                        origin.setdefault(key, set()).update(indices)
+                for t in outs:
+                    self.carried[id(t)] = (t, origin, max(depth for *_, depth in derived) + 1)
             return out
         act = classify(name, args, kwargs)
         recorded: dict = {}
@@ -594,7 +615,7 @@ def test_examples_model_builds_and_runs() -> None:
 
 
 def test_tracer_sees_activations_written_out() -> None:
-    """SiLU, Mish and squared ReLU written in tensor arithmetic are recognised by value; a
+    """SiLU, Mish, squared ReLU and GELU's tanh form written in tensor arithmetic are recognised by value; a
     look-alike (the sigmoid GELU approximation) and a gate from another tensor are not."""
     nn = torch.nn
     F = torch.nn.functional
@@ -602,9 +623,11 @@ def test_tracer_sees_activations_written_out() -> None:
     class Probe(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.a, self.b, self.c, self.d, self.e = (nn.Linear(4, 4) for _ in range(5))
+            self.a, self.b, self.c, self.d, self.e, self.f = (nn.Linear(4, 4) for _ in range(6))
 
         def forward(self, x):
+            f = self.f(x)
+            x = 0.5 * f * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (f + 0.044715 * torch.pow(f, 3.0))))
             a = self.a(x)
             h = a * torch.sigmoid(a)
             b = self.b(h)
@@ -622,7 +645,7 @@ def test_tracer_sees_activations_written_out() -> None:
     with torch.no_grad(), tracer:
         model(torch.randn(8, 4))
     got = {n: sorted({a for a, _ in tracer.seen_by(id(m))}) for n, m in model.named_children()}
-    assert got == {"a": ["silu"], "b": ["mish"], "c": ["squared_relu"], "d": ["none"], "e": ["sigmoid"]}
+    assert got == {"a": ["silu"], "b": ["mish"], "c": ["squared_relu"], "d": ["none"], "e": ["sigmoid"], "f": ["gelu"]}
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,12 @@
 
 `x * torch.sigmoid(x)` is SiLU (Swish), `x * torch.tanh(F.softplus(x))` is Mish, and
 `F.relu(x) ** 2` / `torch.square(torch.relu(x))` is squared ReLU (Primer), which has its own
-gain sqrt(2/3) (E[relu(z)^4] = 3/2), not ReLU's sqrt(2). `x * torch.sigmoid(1.702 * x)` (the
-sigmoid approximation of GELU) is none of these: its layer is not flagged.
+gain sqrt(2/3) (E[relu(z)^4] = 3/2), not ReLU's sqrt(2), and GELU's tanh form (transformers'
+`gelu_new`) is GELU. `x * torch.sigmoid(1.702 * x)` (the sigmoid approximation of GELU) is none
+of these: its layer is not flagged.
 """
+
+import math
 
 import torch
 import torch.nn as nn
@@ -20,6 +23,10 @@ class Mish(nn.Module):
         return x * torch.tanh(F.softplus(x))
 
 
+def gelu_new(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
 class WrittenOut(nn.Module):
     def __init__(self, dim: int = 16) -> None:
         super().__init__()
@@ -29,6 +36,7 @@ class WrittenOut(nn.Module):
         self.fc3 = nn.Linear(dim, dim)  # expect: IL106 act=squared_relu init=default layer=fc3
         self.fc4 = nn.Linear(dim, dim)  # expect: IL106 act=squared_relu init=default layer=fc4
         self.fc5 = nn.Linear(dim, dim)  # expect: act=none init=default layer=fc5
+        self.fc6 = nn.Linear(dim, dim)  # expect: IL106 act=gelu init=default layer=fc6
         self.head = nn.Linear(dim, 2)  # expect: act=none init=default layer=head
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -37,7 +45,8 @@ class WrittenOut(nn.Module):
         h = F.relu(self.fc3(h)) ** 2
         h = torch.square(torch.relu(self.fc4(h)))
         g = self.fc5(h)
-        return self.head(g * torch.sigmoid(1.702 * g))
+        h = gelu_new(self.fc6(g * torch.sigmoid(1.702 * g)))
+        return self.head(h)
 
 
 EXAMPLE_INPUTS = {"Mish": None, "WrittenOut": ((2, 16),)}
