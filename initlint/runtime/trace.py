@@ -11,7 +11,9 @@ dropout, pooling, reshapes, residual adds) to the first activation; any other co
 means "none"; consumers that disagree mean "unknown". Consumers whose result never reaches
 the model output (an `if x.sum() > 0` test, logging) are ignored. As in the static analysis,
 the parts of a split (`chunk`, `split`, `unbind`) are followed on their own, and SiLU, Mish and
-squared ReLU written in tensor arithmetic (`x * torch.sigmoid(x)`) count as those activations,
+squared ReLU written in tensor arithmetic (`x * torch.sigmoid(x)`) count as those activations, as
+does any other elementwise arithmetic of one tensor whose values are a catalogued activation's
+(GELU's tanh form; the traced ops replayed at catalogue.SAMPLE_POINTS, `Graph.replayed`),
 and a hand-written LayerNorm / RMSNorm module is transparent once probe inputs show that it
 standardises (`standardising_modules`).
 """
