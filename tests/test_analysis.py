@@ -1389,3 +1389,31 @@ def test_mixed_line_breaks_parse_by_statement_as_a_whole(source):
     """A lone \\r among \\n (found by the grammar fuzzer): the pieces would not join into the whole parse."""
     tree, whole = parse_by_statement(source, ast.parse(source)), cst.parse_module(source)
     assert tree.code == whole.code and tree.deep_equals(whole)
+
+
+def test_a_loop_over_one_of_two_module_lists_follows_the_elements_of_either():
+    """ConvNextStage: `self.down = nn.ModuleList([norm, conv]) if c else nn.ModuleList()`, then
+    `for layer in self.down:`: each element of either list (the empty one has none), not the
+    lists themselves called as modules."""
+    got = rows(
+        """
+        import torch.nn as nn
+
+        class Stage(nn.Module):
+            def __init__(self, cin, cout):
+                super().__init__()
+                if cin != cout:
+                    self.down = nn.ModuleList([nn.BatchNorm2d(cin), nn.Conv2d(cin, cout, 2, 2)])
+                else:
+                    self.down = nn.ModuleList()
+                self.body = nn.Conv2d(cout, cout, 3)
+                self.act = nn.ReLU()
+
+            def forward(self, x):
+                for layer in self.down:
+                    x = layer(x)
+                return self.act(self.body(x))
+        """
+    )
+    assert got[("Stage", "down.1")]["activation"] == "none", got[("Stage", "down.1")]["activation_evidence"]
+    assert got[("Stage", "body")]["activation"] == "relu"

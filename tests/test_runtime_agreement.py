@@ -36,7 +36,7 @@ TABLES = {path.stem.split("_")[0]: svr.load_table(path) for path in svr.TABLES}
 # table was rebuilt then: the tracer took BatchNormAct2d (a BatchNorm2d subclass) for a plain norm and
 # missed the activation its forward applies, so 260 layers it called 'none' are relu, silu, relu6...;
 # one more layer keeps the default before a ReLU, which nothing flags (55 -> 56 missed).
-PROGRAM_SITES = {"torchvision": 39 / 41, "transformers": 190 / 199, "timm": 19 / 134}
+PROGRAM_SITES = {"torchvision": 39 / 41, "transformers": 192 / 199, "timm": 19 / 134}
 PROGRAM_LAYER_FLOORS = {
     # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
     "torchvision": (1068 / 1396, 1.0, 1.0, 1.0, 0, 0),
@@ -44,7 +44,8 @@ PROGRAM_LAYER_FLOORS = {
     # 415 (was 385): what a config's `__post_init__` sets (T5's dense_act_fn), blocks called by
     # position (T5Block's `self.layer[1]`) and passed as classes (Swin's downsample=PatchMerging),
     # gelu_new read from NewGELUActivation's arithmetic (the table, rebuilt, traces it as gelu)
-    "transformers": (415 / 506, 1.0, 1.0, 1.0, 0, 0),
+    # 422: a loop over one of two ModuleLists (ConvNextStage's downsampling_layer)
+    "transformers": (422 / 506, 1.0, 1.0, 1.0, 0, 0),
     # no wrong finding: Mlp.fc1 is re-initialised by the models that build it (the per-file side's 96)
     "timm": (207 / 1223, 1.0, 1.0, 0.0, 0, 56),
 }
@@ -58,7 +59,7 @@ PROGRAM_LAYER_FLOORS = {
 # The program side is more cautious where a block is built elsewhere with arguments not seen
 # (timm's build_model_with_cfg(cls, **kwargs)), so its coverage floors are its own.
 COVERAGE_TARGETS = {
-    "per-file": {"torchvision": svr.COVERAGE_TARGET, "transformers": 150 / 199, "timm": 0.20},
+    "per-file": {"torchvision": svr.COVERAGE_TARGET, "transformers": 152 / 199, "timm": 0.20},
     "program": {"torchvision": PROGRAM_SITES["torchvision"], "transformers": PROGRAM_SITES["transformers"],
                 "timm": PROGRAM_SITES["timm"]},
 }  # fmt: skip
@@ -140,7 +141,7 @@ def test_static_covers_construction_sites(results, suite):
 LAYER_FLOORS = {"per-file": {
     # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
     "torchvision": (1068 / 1396, 1.0, 1.0, 1.0, 0, 0),  # 7 findings, all right; 7 due
-    "transformers": (325 / 506, 1.0, 1.0, 1.0, 0, 0),  # no finding, none due (4 layers keep the default, heads)
+    "transformers": (332 / 506, 1.0, 1.0, 1.0, 0, 0),  # no finding, none due (4 layers keep the default, heads)
     # 96 findings (Mlp.fc1, re-initialised by every model), 62 due. 362, not 370: coat's qkv is split by
     # `.unbind(0)` and its parts meet a softmax, products and a module not known here, so it is unknown
     # (the table, traced before splits were followed, counts the unbind as its consumer: none)

@@ -419,6 +419,8 @@ class ForwardInterpreter:
         `names`), over constants and torch's elementwise ops; None where it is anything else."""
         kind = type(node)
         if kind is cst.Name and isinstance(self.env.get(node.value), Flow):
+            if names and node.value not in names:
+                return None  # a second tensor: not a function of one
             names.add(node.value)
             return lambda z: z
         if kind is cst.BinaryOperation:

@@ -398,6 +398,17 @@ def elements_at(chain: ChainV, node: cst.Subscript, most: int = 64) -> Optional[
 
 def list_element(value: object) -> object:
     """The element of a module list, for `for layer in self.layers` and `self.layers[i]`."""
+    if isinstance(value, ChainV) and value.kind == "alt":
+        # `ModuleList([norm, conv]) if downsample else ModuleList()`: an element of either list
+        lists = [option for _, option in value.items]
+        if all(isinstance(option, ChainV) and option.kind != "alt" for option in lists):
+            elements = [list_element(option) for option in lists if list(_flatten(option.items))]
+            if not elements:
+                return UnknownV("empty container")
+            element = elements[0]
+            for other in elements[1:]:
+                element = alternative(element, other)
+            return element
     if isinstance(value, ChainV):
         flat = list(_flatten(value.items))
         if not flat:
