@@ -1417,3 +1417,46 @@ def test_a_loop_over_one_of_two_module_lists_follows_the_elements_of_either():
     )
     assert got[("Stage", "down.1")]["activation"] == "none", got[("Stage", "down.1")]["activation_evidence"]
     assert got[("Stage", "body")]["activation"] == "relu"
+
+
+def test_config_fields_are_what_its_code_sets_at_its_defaults():
+    """semantics.fields: class defaults, then `__init__` / `__post_init__` over constants; a base's
+    `__init__` reached through `super().__init__(..., **kwargs)` (the caller's own **kwargs, empty at
+    its defaults) with what it passes; a loop, a branch on what is not known, a splat of something
+    else: not known (left out)."""
+    import libcst as cst
+
+    from initlint.semantics.fields import object_fields
+    from initlint.semantics.file import FileAnalysis
+
+    source = textwrap.dedent(
+        """
+        class Base:
+            def __init__(self, act="relu", depth=2, **kw):
+                self.act = act
+                self.depth = depth
+                if kw.get("x"):
+                    self.other = 1
+
+        class Child(Base):
+            kind = "gated-gelu"
+            def __init__(self, width=3, **kwargs):
+                super().__init__(depth=width + 1, **kwargs)
+                self.width = width
+                self.parts = self.kind.split("-")
+                self.gated = self.parts[0] == "gated"
+                self.dense_act = self.parts[-1] if not self.gated else "gelu_new"
+                for i in range(3):
+                    self.looped = i
+
+        class Other(Base):
+            def __init__(self, **kwargs):
+                super().__init__(**dict(kwargs))
+        """
+    )
+    fa = FileAnalysis(cst.parse_module(source), "configs.py")
+    fa.collect()
+    child = object_fields([fa.classes["Child"], fa.classes["Base"]])
+    assert child == {"kind": "gated-gelu", "depth": 4, "act": "relu", "width": 3, "parts": ["gated", "gelu"],
+                     "gated": True, "dense_act": "gelu_new"}  # fmt: skip
+    assert object_fields([fa.classes["Other"], fa.classes["Base"]]) == {}

@@ -153,6 +153,7 @@ class _Run:
     def __init__(self, chain: list, depth: int = 0):
         self.chain = chain  # the class and its local bases, subclass first: what super() reaches
         self.depth = depth
+        self.stars: frozenset = frozenset()  # the running method's *args / **kwargs
 
     def block(self, statements, env: dict, attrs: dict) -> None:
         for statement in statements:
@@ -234,10 +235,13 @@ class _Run:
         if found is None or self.depth > 4:
             return
         run = _Run(self.chain[found[0] :], self.depth + 1)
-        run.method(found[1], attrs, call, env)
+        run.method(found[1], attrs, call, env, self.stars)
 
-    def method(self, fn: cst.FunctionDef, attrs: dict, call: Optional[cst.Call] = None, caller_env: Optional[dict] = None) -> None:
+    def method(self, fn: cst.FunctionDef, attrs: dict, call: Optional[cst.Call] = None,
+               caller_env: Optional[dict] = None, caller_stars: frozenset = frozenset()) -> None:
         env: dict = {}
+        # `*args` / `**kwargs` of a method run at its defaults hold nothing: passed on, they pass nothing
+        self.stars = frozenset(p.name.value for p in (fn.params.star_arg, fn.params.star_kwarg) if isinstance(p, cst.Param))
         params = _all_params(fn)[1:] + list(fn.params.kwonly_params)
         for p in params:
             env[p.name.value] = constant(p.default, {}, {}) if p.default is not None else UNKNOWN
@@ -248,7 +252,7 @@ class _Run:
             for arg in call.args:
                 if arg.keyword is not None:
                     env[arg.keyword.value] = constant(arg.value, caller_env or {}, attrs)
-            if any(a.star for a in call.args):
+            if any(a.star and not (isinstance(a.value, cst.Name) and a.value.value in caller_stars) for a in call.args):
                 env = {name: UNKNOWN for name in env}
         try:
             self.block(fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [], env, attrs)
