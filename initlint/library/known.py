@@ -240,9 +240,11 @@ class KnownLibraries:
         if not isinstance(call.func, (cst.Name, cst.Attribute)) or len(call.args) != 1 or call.args[0].star:
             return None
         hook = hooks.hook_for(self.resolved_name(call.func))
+        if hook is None:
+            return None
         key_node = call.args[0].value
         key = self.string(key_node)
-        answer = hook([key], {}, {}) if hook is not None and key is not None else None
+        answer = hook([key], {}, {}) if key is not None else None
         if answer is None or answer[0] not in ("instance", "unknown"):
             return None
         return self.hooked_activation(hook, key, f"`{short_code(call)}`", key_node, self.resolved_name(call.func))
