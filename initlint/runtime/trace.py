@@ -119,10 +119,10 @@ class Graph:
         catalogue.SAMPLE_POINTS in N's place; the last whose values are a catalogued activation's
         (catalogue.identify_elementwise), with nothing inside it used elsewhere, becomes that activation."""
         order = {id(node): index for index, node in enumerate(self.nodes)}
+        sample = torch.tensor(catalogue.SAMPLE_POINTS, dtype=torch.float64)
         for node in self.nodes:
             if not node.consumers:
                 continue
-            sample = torch.tensor(catalogue.SAMPLE_POINTS, dtype=torch.float64)
             values: dict[int, Any] = {id(node): sample}
             pending = sorted(node.consumers, key=lambda n: order[id(n)])
             members: list[Node] = []

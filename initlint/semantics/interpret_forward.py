@@ -16,7 +16,8 @@ from .imports import functional_name, torch_nn_name
 from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
                      ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, _short_ref, _surely_tensor,
-                     activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm, note_residual)
+                     activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm,
+                     note_residual)
 
 
 class ForwardInterpreter:
