@@ -422,6 +422,15 @@ ELEMENTWISE_FUNCTIONS = frozenset(
 # the static analysis follows each part on its own, so a layer whose parts meet different ops
 # (GLU variants: `a * F.gelu(b)`) is unknown; the catalogue has no gain for a gated half.
 # Not transparent for the runtime tracer, which reports the split itself as the consumer.
+# Functions that call the callable they are given on the rest of their arguments, as far as the
+# values go (activation checkpointing recomputes the same forward): (position of the callable,
+# positions after it that are the runner's own, keywords that are the runner's own).
+_CHECKPOINT_OWN = frozenset({"use_reentrant", "preserve_rng_state", "context_fn", "determinism_check", "debug"})
+CALLING_FUNCTIONS = {
+    "torch.utils.checkpoint.checkpoint": (0, 0, _CHECKPOINT_OWN),
+    "torch.utils.checkpoint.checkpoint_sequential": (0, 1, _CHECKPOINT_OWN),
+}
+
 SPLIT_FUNCTIONS = frozenset({"chunk", "split", "unbind", "tensor_split", "split_with_sizes", "hsplit", "vsplit"})
 
 # Module classes (nn.X) that are activations, with the constructor argument that carries

@@ -301,6 +301,9 @@ class ForwardInterpreter:
                     self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"`{short_code(func)}`")
                 return OPAQUE
         q = self.fa.imports.qualify(func)
+        if q in catalogue.CALLING_FUNCTIONS and len(args) > catalogue.CALLING_FUNCTIONS[q][0] \
+                and not any(a.star for a in call.args[:catalogue.CALLING_FUNCTIONS[q][0] + 1]):  # fmt: skip
+            return self.flow_call(self.called_through(call, catalogue.CALLING_FUNCTIONS[q]))
         fname = functional_name(q)
         if fname is not None:
             return self.functional(fname, call, args)
@@ -340,6 +343,16 @@ class ForwardInterpreter:
         if found is not None and found[0] == "function" and found[1] is not None and self.depth < MAX_INLINE_DEPTH:
             return self.inline_function(found[1].functions[found[2]], call, module=found[1])
         return self.unknown_call(call, short_code(func))
+
+    @staticmethod
+    def called_through(call: cst.Call, how: tuple) -> cst.Call:
+        """`checkpoint(fn, *args, use_reentrant=False)` as the call it runs, `fn(*args)`:
+        `how` is (the position of the callable, positions skipped after it, the keywords the
+        runner keeps for itself)."""
+        at, skipped, own = how
+        positional = [a for a in call.args if a.keyword is None]
+        rest = positional[at + 1 + skipped:] + [a for a in call.args if a.keyword is not None and a.keyword.value not in own]
+        return cst.Call(func=positional[at].value, args=rest)
 
     def written_out_activation(self, node: cst.BaseExpression) -> Optional[Flow]:
         """An activation written in tensor arithmetic: `x * torch.sigmoid(x)` (SiLU),

@@ -16,7 +16,7 @@ from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
-                     exact_element, list_element, sites_in)
+                     exact_element, last_iteration, list_element, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -563,6 +563,10 @@ class ConstructorInterpreter:
             if key == "<loop>":
                 once = self.flow_items(value, flow, where)
                 twice = self.flow_items(value, once, where)
+                last = last_iteration(value)
+                if last is not None:  # what leaves the loop is what its final iteration gives
+                    twice = self.flow_items(last, Flow(flow.sites | once.sites | twice.sites), where)
+                    once = Flow()
                 flow = Flow(flow.sites | once.sites | twice.sites)
             elif key == "<alt>":
                 merged: set = set()

@@ -381,6 +381,29 @@ def list_element(value: object) -> object:
     return UnknownV("element of something not known")
 
 
+class NotLast(list):
+    """The branches of an `<alt>` whose `if` holds on every iteration of the loop around it but
+    the last (`if i != len(blocks) - 1:`): the loop's final iteration takes the else branch."""
+
+
+def last_iteration(items: list) -> Optional[list]:
+    """A loop body's items as its final iteration runs them (NotLast alternatives take their
+    else branch; nested loops keep theirs); None when that is every iteration."""
+    out: list = []
+    changed = False
+    for key, value in items:
+        if key == "<alt>" and isinstance(value, NotLast):
+            out.extend(last_iteration(value[1]) or value[1])
+            changed = True
+        elif key == "<alt>":
+            branches = [last_iteration(branch) for branch in value]
+            changed = changed or any(b is not None for b in branches)
+            out.append((key, [b if b is not None else branch for b, branch in zip(branches, value)]))
+        else:
+            out.append((key, value))
+    return out if changed else None
+
+
 def _flatten(items: list) -> Iterator[object]:
     for key, value in items:
         if key == "<loop>":
