@@ -533,6 +533,9 @@ LOSS_MODULES = frozenset(
 # torch.matmul does) and the base class whose `loss_function` is a loss.
 TRANSFORMERS_ATTENTION_REGISTRY = "modeling_utils.ALL_ATTENTION_FUNCTIONS"
 TRANSFORMERS_PRETRAINED = "modeling_utils.PreTrainedModel"
+# `_can_record_outputs = {"hidden_states": OutputRecorder(SwinStage, index=0)}`: hooks on the
+# instances the model built; the class is named, not built with other arguments
+TRANSFORMERS_OUTPUT_RECORDER = "utils.output_capturing.OutputRecorder"
 # ModelOutput: a dataclass of tensors (transformers.modeling_outputs.* are its subclasses).
 TRANSFORMERS_OUTPUT_BASES = ("utils.ModelOutput", "utils.generic.ModelOutput", "modeling_outputs.ModelOutput")
 TRANSFORMERS_OUTPUTS_MODULE = "modeling_outputs"

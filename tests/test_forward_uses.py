@@ -10,6 +10,7 @@ import textwrap
 
 import pytest
 
+from initlint.program import analyze_program
 from initlint.semantics.file import analyze
 
 torch = pytest.importorskip("torch")
@@ -144,3 +145,240 @@ def test_every_iteration_but_the_last_is_read_in_its_usual_spellings(condition):
 def test_a_condition_that_does_hold_on_the_last_iteration_is_not_taken_for_one():
     source = DENSE.replace("if i != len(blocks) - 1:", "if i != len(blocks) - 2:")
     assert static_rows(source)[("Transition", "conv")].activation == "unknown"
+
+
+GROUPS = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Group(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return F.gelu(self.fc(x))
+
+
+class Encoder(nn.Module):
+    def __init__(self, layers=4, groups=2):
+        super().__init__()
+        self.layers, self.groups = layers, groups
+        self.embed = nn.Linear(8, 8)
+        self.group = nn.ModuleList([Group() for _ in range(groups)])
+
+    def forward(self, x):
+        x = self.embed(x)
+        for i in range(self.layers):
+            x = self.group[int(i / (self.layers / self.groups))](x)
+        return x
+"""
+
+
+def test_a_module_list_indexed_by_a_computed_index_is_called_like_its_elements():
+    check(GROUPS, "Encoder", torch.randn(2, 8), {("Encoder", "embed"): "none", ("Group", "fc"): "gelu"})
+
+
+STAGE = """
+import torch
+import torch.nn as nn
+
+
+class Norm(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return self.weight[:, None, None] * (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True)
+
+
+class Layer(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.dw = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
+        self.pw = nn.Conv2d(dim, dim, 1)
+
+    def forward(self, x):
+        return x + self.pw(torch.relu(self.dw(x)))
+
+
+class Stage(nn.Module):
+    def __init__(self, cin, cout, depth=2):
+        super().__init__()
+        if cin != cout:
+            self.down = nn.ModuleList([Norm(cin), nn.Conv2d(cin, cout, 1)])
+        else:
+            self.down = nn.ModuleList()
+        self.layers = nn.ModuleList([Layer(cout) for _ in range(depth)])
+
+    def forward(self, x):
+        for layer in self.down:
+            x = layer(x)
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stages = nn.Sequential(Stage(3, 8), Stage(8, 8), Stage(8, 16))
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.head(self.stages(x).mean((2, 3)))
+"""
+
+
+def test_a_loop_over_a_module_list_that_may_be_empty_runs_the_elements_of_the_other():
+    check(STAGE, "Net", torch.randn(1, 3, 8, 8), {("Layer", "pw"): "none", ("Stage", "down.1"): "none"})
+
+
+MERGING = """
+import torch
+import torch.nn as nn
+
+
+class Merging(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(4 * dim)
+        self.reduction = nn.Linear(4 * dim, 2 * dim)
+
+    def forward(self, x):
+        x = torch.cat([x[:, i::4] for i in range(4)], dim=-1)
+        return self.reduction(self.norm(x))
+
+
+class Stage(nn.Module):
+    def __init__(self, dim, downsample):
+        super().__init__()
+        self.mlp = nn.Linear(dim, dim)
+        self.downsample = downsample(dim=dim) if downsample is not None else None
+
+    def forward(self, x):
+        x = x + self.mlp(x)
+        if self.downsample is not None:
+            x = self.downsample(x)
+        return x, x
+
+
+class Encoder(nn.Module):
+    def __init__(self, stages=3):
+        super().__init__()
+        self.stages = nn.ModuleList(
+            [Stage(8 * 2**i, downsample=Merging if i < stages - 1 else None) for i in range(stages)])
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x, return_tuple=False):
+        for stage in self.stages:
+            x, _ = stage(x)
+        if return_tuple:
+            return tuple(v for v in [x, None] if v is not None)
+        return self.head(x)
+"""
+
+
+def test_a_class_passed_or_none_by_a_conditional_expression_and_list_comprehensions_in_forward():
+    check(MERGING, "Encoder", torch.randn(1, 16, 8), {
+        ("Stage", "mlp"): "none",  # into Merging's comprehension of slices and torch.cat, or the head
+        ("Merging", "reduction"): "none",
+    })  # fmt: skip
+
+
+def test_none_passed_by_some_callers_leaves_is_none_tests_on_the_parameter_undecided():
+    source = MERGING.replace(
+        "self.downsample = downsample(dim=dim) if downsample is not None else None",
+        "self.downsample = downsample(dim=dim) if downsample is not None else nn.ReLU()")
+    assert static_rows(source)[("Stage", "mlp")].activation == "unknown"  # ReLU in the last stage only
+
+
+REUSED = """
+import torch.nn as nn
+
+
+class Layer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return x + self.fc(x)
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.ModuleList([Layer() for _ in range(2)])
+
+    def forward(self, x):
+        for layer in self.layer:
+            x = layer(x)
+        return x
+
+
+class Model(nn.Module):
+    def __init__(self, steps=0):
+        super().__init__()
+        self.encoder = Encoder()
+        self.steps = steps
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        x = self.encoder(x)
+        if self.steps > 1:
+            layers = [self.encoder.layer[-1] for _ in range(self.steps)]
+            for layer in layers[1:]:
+                x = layer(x)
+        return self.head(x)
+"""
+
+
+def test_a_submodule_s_own_module_list_read_through_it_in_forward():
+    check(REUSED, "Model", torch.randn(2, 8), {("Layer", "fc"): "none"})
+
+
+def test_a_class_named_in_transformers_output_recorder_is_not_handed_to_other_code(tmp_path):
+    package = tmp_path / "transformers" / "models" / "my_model"
+    package.mkdir(parents=True)
+    for folder in (tmp_path / "transformers", package.parent, package):
+        (folder / "__init__.py").write_text("")
+    source = """
+    import torch.nn as nn
+    from ...modeling_utils import PreTrainedModel
+    from ...utils.output_capturing import OutputRecorder
+
+
+    class Stage(nn.Module):
+        def __init__(self, dim, downsample):
+            super().__init__()
+            self.fc = nn.Linear(dim, dim)
+            self.downsample = downsample() if downsample is not None else None
+
+        def forward(self, x):
+            x = self.fc(x)
+            if self.downsample is not None:
+                x = self.downsample(x)
+            return x
+
+
+    class Model(PreTrainedModel):
+        _can_record_outputs = {"hidden_states": OutputRecorder(Stage, index=0)}
+
+        def __init__(self, config):
+            super().__init__(config)
+            self.stages = nn.ModuleList([Stage(8, nn.ReLU) for i in range(3)])
+
+        def forward(self, x):
+            for stage in self.stages:
+                x = stage(x)
+            return x
+    """
+    path = str(package / "modeling_my_model.py")
+    models, errors, _ = analyze_program({path: textwrap.dedent(source)})
+    fc = next(layer for layer in models[path].layers if layer.name == "fc")
+    # ReLU where the stage downsamples, the model's output where `self.downsample is None` (not
+    # decided in forward); nothing unknown from "built by code it is handed to"
+    assert fc.activation_evidence == "followed by different things in different uses: ReLU, no activation"

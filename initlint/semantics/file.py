@@ -248,7 +248,12 @@ class FileAnalysis:
                 callee = func.value if type(func) is Name else None
                 if callee in ("isinstance", "issubclass", "type"):
                     continue
-                if callee in _HARMLESS_BUILTINS:  # super(Block, self): not the class handed anywhere
+                # super(Block, self), transformers' OutputRecorder(Block) (hooks on what the model
+                # built): not the class handed anywhere
+                harmless = callee in _HARMLESS_BUILTINS or (
+                    callee is not None and callee.endswith("Recorder") and catalogue.is_transformers(
+                        self.imports.qualify(func), catalogue.TRANSFORMERS_OUTPUT_RECORDER))  # fmt: skip
+                if harmless:
                     for arg in node.args:
                         if type(arg.value) is Name and arg.value.value in classes:
                             self.harmless_refs[arg.value.value] = self.harmless_refs.get(arg.value.value, 0) + 1
@@ -260,7 +265,7 @@ class FileAnalysis:
                 if callee in classes and not in_class:
                     self.top_calls[callee] = self.top_calls.get(callee, 0) + 1
                 text = dotted(func) or ""
-                local = callee in classes or callee in functions or callee in _HARMLESS_BUILTINS \
+                local = callee in classes or callee in functions or harmless \
                     or text.startswith("self.") or (
                     type(func) is Attribute and type(func.value) is Call
                     and dotted(func.value.func) == "super")  # fmt: skip
@@ -483,6 +488,10 @@ class FileAnalysis:
 
     def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int) -> Optional[list]:
         """What a simple argument expression can be: class references, None, a caller's parameter."""
+        if isinstance(node, cst.IfExp):  # `Merging if i < n - 1 else None`: either
+            body = self.static_value(node.body, enclosing, depth)
+            orelse = self.static_value(node.orelse, enclosing, depth) if body is not None else None
+            return None if orelse is None else body + orelse
         if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
                 isinstance(node, cst.Name) and node.value in ("True", "False")):  # fmt: skip
             return [("<literal>", node)]

@@ -107,7 +107,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if not (isinstance(other, ClassRefV) and isinstance(value, ClassRefV) and other.qualname == value.qualname):
                 value = alternative(value, other)
         if isinstance(value, ClassRefV) or value == NONE_V:
-            return ParamV(name, value, owner)
+            return ParamV(name, value, owner, or_none=value != NONE_V and NONE_V in values)
         return value
 
     # -- statements -----------------------------------------------------------------------
@@ -399,6 +399,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if not isinstance(node, cst.Name):
             return None
         value = self.env.get(node.value)
+        if isinstance(value, ParamV) and value.or_none:
+            return None
         if isinstance(value, ParamV):
             value = value.default
         if value == NONE_V or isinstance(value, ClassRefV):

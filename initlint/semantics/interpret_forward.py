@@ -9,7 +9,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import ATTENTION_KERNEL, einops_name
-from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _positional_params, _walk_nodes,
+from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _names_in, _positional_params, _walk_nodes,
                             argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
 from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
@@ -196,6 +196,15 @@ class ForwardInterpreter:
             base = self.eval_flow(node.value)
             if isinstance(base, RecordV):  # outputs.last_hidden_state; a field not given is None
                 return base.fields.get(node.attr.value, NONE_V)
+            if isinstance(base, InstV):  # self.encoder.layer: a submodule's own module, as it built it
+                owner = base.module or self.fa
+                cls = owner.classes.get(base.cls)
+                if cls is not None and not base.passed:
+                    owner.build_class(cls)
+                    held = cls.attrs.get(node.attr.value)
+                    if isinstance(held, (LayerV, InstV, ChainV)):
+                        return held
+                return OPAQUE
             if isinstance(base, Flow) and base.sites:
                 # x.shape, x.T, x.mT ...: T is a transpose (transparent), the rest are not tensors
                 return base if node.attr.value in ("T", "mT", "data") else OPAQUE
@@ -242,6 +251,8 @@ class ForwardInterpreter:
             return OPAQUE
         if kind is cst.Tuple or kind is cst.List:
             return TupleV([self.eval_flow(element.value) for element in node.elements])
+        if kind is cst.ListComp or kind is cst.GeneratorExp:
+            return self.comprehension(node)
         if kind is cst.IfExp:
             body = self.eval_flow(node.body)
             orelse = self.eval_flow(node.orelse)
@@ -252,6 +263,31 @@ class ForwardInterpreter:
         if kind is cst.Comparison or kind is cst.BooleanOperation:
             return OPAQUE
         return OPAQUE
+
+    def comprehension(self, node: cst.BaseComp) -> object:
+        """`[x[:, i::2] for i in range(2)]`, `(blk(x) for blk in self.blocks)`: a list of what its
+        element is over every iteration, as one flow (its names do not leak out)."""
+        saved = dict(self.env)
+        clause = node.for_in
+        while clause is not None:
+            source = self.eval_flow(clause.iter)
+            if isinstance(source, ChainV):
+                element = list_element(source)
+            elif isinstance(source, (Flow, TupleV)):
+                element = self.as_flow(source)  # a tensor's slices, or a list's tensors: one of them
+            else:
+                element = OPAQUE
+            if isinstance(clause.target, cst.Name):
+                self.env[clause.target.value] = element
+            else:
+                for name in _names_in(clause.target):
+                    self.env[name] = OPAQUE if isinstance(element, Flow) and not element.sites else UnknownV("loop element")
+            clause = clause.inner_for_in
+        value = self.eval_flow(node.elt)
+        self.env = saved
+        if isinstance(value, (LayerV, InstV, ChainV)):  # [self.layers[-1] for _ in range(n)]: modules
+            return ChainV([("<loop>", [(None, value)])], "list")
+        return self.as_flow(value)
 
     def flow_call(self, call: cst.Call) -> object:
         written_out = self.written_out_activation(call)
@@ -319,8 +355,8 @@ class ForwardInterpreter:
         idiom = self.transformers_call(call, q, args)
         if idiom is not None:
             return idiom
-        # a local module value called: act(x), layer(x), block(x)
-        callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call)) else None
+        # a local module value called: act(x), layer(x), block(x), self.blocks[i](x)
+        callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call, cst.Subscript)) else None
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
                 isinstance(option, (ConsumerV, FunctionRefV)) for _, option in callee.items)):  # fmt: skip
             return self.call_value(callee, call)
@@ -336,6 +372,10 @@ class ForwardInterpreter:
             return self.inline_function(self.fa.functions[func.value], call)
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
+        if isinstance(func, cst.Name) and func.value in ("tuple", "list") and func.value not in self.env \
+                and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:  # fmt: skip
+            held = self.eval_flow(call.args[0].value)  # the same tensors in another sequence
+            return held if isinstance(held, TupleV) else self.as_flow(held)
         # a function of another module of the program or an installed package (timm's nchw_to), run on
         # these flows there, as the runtime trace sees its tensor ops; torch's own are the catalogue's
         found = self.home.loader.lookup(self.fa, q) if q and q.split(".", 1)[0] != "torch" \

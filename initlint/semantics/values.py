@@ -256,6 +256,7 @@ class ParamV:
     name: str
     default: object
     owner: Optional[str] = None  # the class (or free function) whose constructor takes it
+    or_none: bool = False  # some call passes None instead of the default: `is None` tests stay undecided
 
 
 @dataclass
@@ -366,12 +367,26 @@ def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
     return items[int(position)][1]
 
 
+EMPTY = "empty container"
+
+
 def list_element(value: object) -> object:
     """The element of a module list, for `for layer in self.layers` and `self.layers[i]`."""
+    if isinstance(value, ChainV) and value.kind == "alt":
+        # one of several containers (`nn.ModuleList([norm, conv]) if c else nn.ModuleList()`): an
+        # element of one that has any (a loop over an empty one does not run)
+        options = [list_element(option) for _, option in value.items if option != NONE_V]
+        found = [option for option in options if not (isinstance(option, UnknownV) and option.why == EMPTY)]
+        if not found:
+            return options[0] if options else UnknownV(EMPTY)
+        element = found[0]
+        for other in found[1:]:
+            element = alternative(element, other)
+        return element
     if isinstance(value, ChainV):
         flat = list(_flatten(value.items))
         if not flat:
-            return UnknownV("empty container")
+            return UnknownV(EMPTY)
         element = flat[0]
         for other in flat[1:]:
             element = alternative(element, other)
