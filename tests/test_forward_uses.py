@@ -382,3 +382,55 @@ def test_a_class_named_in_transformers_output_recorder_is_not_handed_to_other_co
     # ReLU where the stage downsamples, the model's output where `self.downsample is None` (not
     # decided in forward); nothing unknown from "built by code it is handed to"
     assert fc.activation_evidence == "followed by different things in different uses: ReLU, no activation"
+
+
+WEIGHT_NORMED = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(8, 8)
+        self.conv = nn.Conv1d(8, 8, 3, padding=1)
+        weight_norm = nn.utils.weight_norm
+        if hasattr(nn.utils.parametrizations, "weight_norm"):
+            weight_norm = nn.utils.parametrizations.weight_norm
+        self.conv = weight_norm(self.conv, name="weight", dim=2)
+        self.act = nn.GELU()
+
+    def forward(self, x):
+        return self.act(self.conv(self.proj(x).transpose(1, 2)))
+"""
+
+
+def test_what_goes_into_a_weight_normed_layer_feeds_a_layer():
+    # the reparametrised layer's own output is not followed: torch runs the reparametrisation around it
+    check(WEIGHT_NORMED, "Net", torch.randn(2, 5, 8), {("Net", "proj"): "none", ("Net", "conv"): "unknown"})
+
+
+def test_timm_checkpoint_helpers_run_the_modules_they_are_given():
+    source = """
+    import torch.nn as nn
+    from ._manipulate import checkpoint, checkpoint_seq
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Linear(8, 8)
+            self.blocks = nn.Sequential(nn.ReLU(), nn.Linear(8, 8), nn.Tanh())
+            self.head = nn.Linear(8, 2)
+            self.grad_checkpointing = False
+
+        def forward(self, x):
+            x = self.stem(x)
+            if self.grad_checkpointing:
+                x = checkpoint_seq(self.blocks, x, every=2)
+            else:
+                x = self.blocks(x)
+            return checkpoint(self.head, x, use_reentrant=False)
+    """
+    model = analyze(textwrap.dedent(source), "timm/models/net.py", module="timm.models.net")
+    got = {layer.name: layer.activation for layer in model.layers}
+    assert got == {"stem": "relu", "blocks.1": "tanh", "head": "none"}

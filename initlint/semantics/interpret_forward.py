@@ -115,6 +115,9 @@ class ForwardInterpreter:
             if value.module is not None:
                 summary = value.module.as_passed(summary, value)
             return self.apply_summary(summary, flow, value.cls, extras)
+        if isinstance(value, ConsumerV):  # a loss, a reparametrised layer: its input meets no activation
+            self.consume(flow, "none", None, f"goes into {value.what}")
+            return OPAQUE
         if value == NONE_V:
             return flow
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
@@ -387,11 +390,11 @@ class ForwardInterpreter:
     @staticmethod
     def called_through(call: cst.Call, how: tuple) -> cst.Call:
         """`checkpoint(fn, *args, use_reentrant=False)` as the call it runs, `fn(*args)`:
-        `how` is (the position of the callable, positions skipped after it, the keywords the
-        runner keeps for itself)."""
-        at, skipped, own = how
+        `how`: catalogue.CALLING_FUNCTIONS's entry."""
+        at, skipped, taken, own = how
         positional = [a for a in call.args if a.keyword is None]
-        rest = positional[at + 1 + skipped:] + [a for a in call.args if a.keyword is not None and a.keyword.value not in own]
+        given = positional[at + 1 + skipped:]
+        rest = given[:taken] + [a for a in call.args if a.keyword is not None and a.keyword.value not in own]
         return cst.Call(func=positional[at].value, args=rest)
 
     def written_out_activation(self, node: cst.BaseExpression) -> Optional[Flow]:

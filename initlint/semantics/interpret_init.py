@@ -420,6 +420,13 @@ class ConstructorInterpreter:
                     if isinstance(value, (ChainV, LayerV, InstV)):
                         self.fa.bindings.append((value, name, param))
             return InstV(name)
+        if q in catalogue.REPARAMETRISING and given.args and given.args[0].keyword is None:
+            # weight_norm(self.conv): the same layer, its weight recomputed on each call; what
+            # goes in feeds a layer, what comes out is not followed (the runtime sees the
+            # reparametrisation's own ops around it)
+            inner = self.eval_module(given.args[0].value, bind_site=False)
+            if isinstance(inner, LayerV):
+                return ConsumerV(f"{inner.site.layer_type} reparametrised by `{q.rsplit('.', 1)[-1]}`")
         nn_name = torch_nn_name(q)
         if nn_name is not None:
             if nn_name in catalogue.LAYER_TYPES:
