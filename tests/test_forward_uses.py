@@ -434,3 +434,31 @@ def test_timm_checkpoint_helpers_run_the_modules_they_are_given():
     model = analyze(textwrap.dedent(source), "timm/models/net.py", module="timm.models.net")
     got = {layer.name: layer.activation for layer in model.layers}
     assert got == {"stem": "relu", "blocks.1": "tanh", "head": "none"}
+
+
+NAMED_HEAD = """
+from collections import OrderedDict
+
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3)
+        self.head = nn.Sequential(OrderedDict([
+            ("pool", nn.AdaptiveAvgPool2d(1)),
+            ("flatten", nn.Flatten(1)),
+            ("act", nn.Tanh()),
+            ("fc", nn.Linear(8, 2)),
+        ]))
+
+    def forward(self, x):
+        x = self.head.pool(self.stem(x))
+        x = self.head.act(self.head.flatten(x))
+        return self.head.fc(x)
+"""
+
+
+def test_a_sequential_s_named_modules_called_one_by_one():
+    check(NAMED_HEAD, "Net", torch.randn(1, 3, 8, 8), {("Net", "stem"): "tanh", ("Net", "head.fc"): "none"})

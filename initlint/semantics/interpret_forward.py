@@ -199,6 +199,9 @@ class ForwardInterpreter:
             base = self.eval_flow(node.value)
             if isinstance(base, RecordV):  # outputs.last_hidden_state; a field not given is None
                 return base.fields.get(node.attr.value, NONE_V)
+            if isinstance(base, ChainV) and base.kind == "sequential":  # self.head.fc of Sequential(OrderedDict(...))
+                named = [value for key, value in base.items if key == node.attr.value]
+                return named[0] if len(named) == 1 else OPAQUE
             if isinstance(base, InstV):  # self.encoder.layer: a submodule's own module, as it built it
                 owner = base.module or self.fa
                 cls = owner.classes.get(base.cls)
@@ -336,6 +339,9 @@ class ForwardInterpreter:
                 if isinstance(receiver, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
                     if func.attr.value == "forward":
                         return self.apply_to_args(receiver, call, short_code(func.value))
+                    member = self.eval_flow(func)  # self.head.global_pool(x): a named submodule of it
+                    if isinstance(member, (LayerV, ActV, TransparentV, ChainV, InstV)):
+                        return self.apply_to_args(member, call, short_code(func))
                 for arg in call.args:
                     self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"`{short_code(func)}`")
                 return OPAQUE
