@@ -462,3 +462,48 @@ class Net(nn.Module):
 
 def test_a_sequential_s_named_modules_called_one_by_one():
     check(NAMED_HEAD, "Net", torch.randn(1, 3, 8, 8), {("Net", "stem"): "tanh", ("Net", "head.fc"): "none"})
+
+
+SHARED = """
+import torch.nn as nn
+
+
+class PosEnc(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.proj = nn.Conv1d(dim, dim, 3, padding=1, groups=dim)
+
+    def forward(self, x):
+        return x + self.proj(x.transpose(1, 2)).transpose(1, 2)
+
+
+class Block(nn.Module):
+    def __init__(self, dim, shared_cpe=None):
+        super().__init__()
+        self.cpe = shared_cpe
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        if self.cpe is not None:
+            x = self.cpe(x)
+        return x + self.fc(x)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Linear(4, 8)
+        self.cpe = PosEnc(8)
+        self.blocks = nn.ModuleList([Block(8, shared_cpe=self.cpe) for _ in range(2)])
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        x = self.embed(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+"""
+
+
+def test_a_module_built_once_and_handed_to_each_block():
+    check(SHARED, "Net", torch.randn(2, 5, 4), {("Block", "fc"): "none", ("PosEnc", "proj"): "none"})
