@@ -383,8 +383,8 @@ class ForwardInterpreter:
             return OPAQUE
         if isinstance(func, cst.Name) and func.value in ("tuple", "list") and func.value not in self.env \
                 and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:  # fmt: skip
-            held = self.eval_flow(call.args[0].value)  # the same tensors in another sequence
-            return held if isinstance(held, TupleV) else self.as_flow(held)
+            held = self.eval_flow(call.args[0].value)  # the same tensors (or modules) in another sequence
+            return held if isinstance(held, (TupleV, ChainV)) else self.as_flow(held)
         # a function of another module of the program or an installed package (timm's nchw_to), run on
         # these flows there, as the runtime trace sees its tensor ops; torch's own are the catalogue's
         found = self.home.loader.lookup(self.fa, q) if q and q.split(".", 1)[0] != "torch" \
