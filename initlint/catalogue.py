@@ -418,10 +418,6 @@ ELEMENTWISE_FUNCTIONS = frozenset(
     }
 )  # fmt: skip
 
-# Tensor methods / torch functions that divide a tensor into parts (`a, b = proj(x).chunk(2, -1)`):
-# the static analysis follows each part on its own, so a layer whose parts meet different ops
-# (GLU variants: `a * F.gelu(b)`) is unknown; the catalogue has no gain for a gated half.
-# Not transparent for the runtime tracer, which reports the split itself as the consumer.
 # Functions that call the callable they are given on the rest of their arguments, as far as the
 # values go (activation checkpointing recomputes the same forward), by resolved name: (position
 # of the callable, positions after it that are the runner's own, how many positional arguments
@@ -442,6 +438,10 @@ REPARAMETRISING = frozenset({
     "torch.nn.utils.parametrizations.spectral_norm", "torch.nn.utils.parametrizations.orthogonal",
 })  # fmt: skip
 
+# Tensor methods / torch functions that divide a tensor into parts (`a, b = proj(x).chunk(2, -1)`):
+# the static analysis follows each part on its own, so a layer whose parts meet different ops
+# (GLU variants: `a * F.gelu(b)`) is unknown; the catalogue has no gain for a gated half.
+# Not transparent for the runtime tracer, which reports the split itself as the consumer.
 SPLIT_FUNCTIONS = frozenset({"chunk", "split", "unbind", "tensor_split", "split_with_sizes", "hsplit", "vsplit"})
 
 # Module classes (nn.X) that are activations, with the constructor argument that carries

@@ -377,7 +377,7 @@ def test_a_class_named_in_transformers_output_recorder_is_not_handed_to_other_co
             return x
     """
     path = str(package / "modeling_my_model.py")
-    models, errors, _ = analyze_program({path: textwrap.dedent(source)})
+    models, _, _ = analyze_program({path: textwrap.dedent(source)})
     fc = next(layer for layer in models[path].layers if layer.name == "fc")
     # ReLU where the stage downsamples, the model's output where `self.downsample is None` (not
     # decided in forward); nothing unknown from "built by code it is handed to"

@@ -9,8 +9,8 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import ATTENTION_KERNEL, einops_name
-from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _names_in, _positional_params, _walk_nodes,
-                            argument, dotted, literal_number, literal_string, short_code)
+from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _names_in, _positional_params,
+                            _walk_nodes, argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
 from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
@@ -283,11 +283,9 @@ class ForwardInterpreter:
                 element = self.as_flow(source)  # a tensor's slices, or a list's tensors: one of them
             else:
                 element = OPAQUE
-            if isinstance(clause.target, cst.Name):
-                self.env[clause.target.value] = element
-            else:
-                for name in _names_in(clause.target):
-                    self.env[name] = OPAQUE if isinstance(element, Flow) and not element.sites else UnknownV("loop element")
+            for name in _names_in(clause.target):  # `for a, b in pairs`: parts of the same tensors
+                self.env[name] = element if isinstance(clause.target, cst.Name) or isinstance(element, Flow) \
+                    else UnknownV("loop element")  # fmt: skip
             clause = clause.inner_for_in
         value = self.eval_flow(node.elt)
         self.env = saved
