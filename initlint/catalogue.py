@@ -461,6 +461,26 @@ ELEMENTWISE_FUNCTIONS = frozenset(
     }
 )  # fmt: skip
 
+# Functions that call the callable they are given on the rest of their arguments, as far as the
+# values go (activation checkpointing recomputes the same forward), by resolved name: (position
+# of the callable, positions after it that are the runner's own, how many positional arguments
+# after those the callable gets (None: all), keywords that are the runner's own).
+_CHECKPOINT_OWN = frozenset({"use_reentrant", "preserve_rng_state", "context_fn", "determinism_check", "debug"})
+CALLING_FUNCTIONS = {
+    "torch.utils.checkpoint.checkpoint": (0, 0, None, _CHECKPOINT_OWN),
+    "torch.utils.checkpoint.checkpoint_sequential": (0, 1, 1, _CHECKPOINT_OWN),
+    # timm/models/_manipulate.py: checkpoint() is torch's with use_reentrant decided; checkpoint_seq
+    # (functions, x, every, flatten, skip_last, ...) runs `functions` on x in segments
+    "timm.models._manipulate.checkpoint": (0, 0, None, _CHECKPOINT_OWN),
+    "timm.models._manipulate.checkpoint_seq": (0, 0, 1, _CHECKPOINT_OWN | {"every", "flatten", "skip_last"}),
+}
+
+# Functions that return the layer they are given with its weight reparametrised.
+REPARAMETRISING = frozenset({
+    "torch.nn.utils.weight_norm", "torch.nn.utils.spectral_norm", "torch.nn.utils.parametrizations.weight_norm",
+    "torch.nn.utils.parametrizations.spectral_norm", "torch.nn.utils.parametrizations.orthogonal",
+})  # fmt: skip
+
 # Tensor methods / torch functions that divide a tensor into parts (`a, b = proj(x).chunk(2, -1)`):
 # the static analysis follows each part on its own, so a layer whose parts meet different ops
 # (GLU variants: `a * F.gelu(b)`) is unknown; the catalogue has no gain for a gated half.

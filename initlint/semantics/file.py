@@ -448,9 +448,10 @@ class FileAnalysis:
 
     def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int) -> Optional[list]:
         """What a simple argument expression can be: class references, None, a caller's parameter."""
-        if isinstance(node, cst.IfExp):  # `downsample=PatchMerging if i < n - 1 else None`: either
-            body, orelse = self.static_value(node.body, enclosing, depth), self.static_value(node.orelse, enclosing, depth)
-            return None if body is None or orelse is None else body + orelse
+        if isinstance(node, cst.IfExp):  # `Merging if i < n - 1 else None`: either
+            body = self.static_value(node.body, enclosing, depth)
+            orelse = self.static_value(node.orelse, enclosing, depth) if body is not None else None
+            return None if orelse is None else body + orelse
         if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
                 isinstance(node, cst.Name) and node.value in ("True", "False")):  # fmt: skip
             return [("<literal>", node)]
@@ -471,6 +472,16 @@ class FileAnalysis:
                 return None
             if node.value in self.classes:
                 return [ClassRefV(f"local:{node.value}")]
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and enclosing is not None \
+                and _positional_params(enclosing) and node.value.value == _positional_params(enclosing)[0].name.value \
+                and self.init_owner(enclosing) is not None:  # fmt: skip
+            # shared_cpe=self.cpe1: a module the constructor built once and hands to each block
+            built = [a.value for a in _walk_assigns(enclosing.body) if isinstance(a, cst.Assign) and any(
+                isinstance(t.target, cst.Attribute) and dotted(t.target) == dotted(node) for t in a.targets)]  # fmt: skip
+            cls = built[0].func.value if len(built) == 1 and isinstance(built[0], cst.Call) \
+                and isinstance(built[0].func, cst.Name) else None  # fmt: skip
+            if cls in self.classes and self.classes[cls].layer_subclass is None:
+                return [InstV(cls)]
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
             # activation=config.hidden_act, config being a parameter (or args, a parsed namespace): each default
             params = {p.name.value for p in _all_params(enclosing)} if enclosing is not None else set()

@@ -19,7 +19,7 @@ from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
 from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InputSite, LayerV, MODULE_CODE, NONE_V,
-                     ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site,
+                     NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site,
                      _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -51,6 +51,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.early_exits: list = []  # the attributes at each `return` of a constructor
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
         self.last_object_source: Optional[str] = None  # what the last default read was, for the evidence
+        self.loops: list = []  # (index name, the loop's length as written) of each `for` around, innermost last
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -110,7 +111,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if not (isinstance(other, ClassRefV) and isinstance(value, ClassRefV) and other.qualname == value.qualname):
                 value = alternative(value, other)
         if isinstance(value, ClassRefV) or value == NONE_V:
-            return ParamV(name, value, owner)
+            return ParamV(name, value, owner, or_none=value != NONE_V and NONE_V in values)
         return value
 
     # -- statements -----------------------------------------------------------------------
@@ -220,16 +221,41 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.nesting -= 1
         self.conditional -= 1
         else_added = self.take_added(marks)
+        not_last = self.not_last(stmt.test)
         for chain, _ in marks:
             added, other = body_added.get(id(chain), []), else_added.get(id(chain), [])
             if added or other:
-                chain.items.append(("<alt>", [added, other]))
+                chain.items.append(("<alt>", NotLast([added, other]) if not_last else [added, other]))
         self.env = merge_envs(after_body, self.env)
         # `if act: self.act = ACT2FN[name] else: self.act = None`: either branch's module
         for name, value in attrs_after_body.items():
             other = self.attrs.get(name)
             if other is not value:
                 self.attrs[name] = value if other is None else alternative(value, other)
+
+    def not_last(self, test: cst.BaseExpression) -> bool:
+        """`i != len(blocks) - 1`, `i < n - 1`, `i + 1 < len(blocks)` in `for i, b in
+        enumerate(blocks)` / `for i in range(n)`: true on every iteration but the last."""
+        if not self.loops or not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return False
+        index, length = self.loops[-1]
+        comp = test.comparisons[0]
+        left, right, op = test.left, comp.comparator, comp.operator
+        if isinstance(op, cst.LessThan):
+            pairs = [(left, right)]
+        elif isinstance(op, cst.GreaterThan):
+            pairs = [(right, left)]
+        elif isinstance(op, cst.NotEqual):
+            pairs = [(left, right), (right, left)]
+        else:
+            return False
+
+        def shifted(node: cst.BaseExpression, operator: type, base: str) -> bool:  # `base - 1`, `base + 1`
+            return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, operator) \
+                and literal_number(node.right) == 1 and _code(node.left) == base  # fmt: skip
+
+        return any((_code(small) == index and shifted(big, cst.Subtract, length))
+                   or (shifted(small, cst.Add, index) and _code(big) == length) for small, big in pairs)  # fmt: skip
 
     def chosen(self, value: ActV, chooser: str) -> ActV:
         """An activation a condition on config defaults picked: said in its evidence, and kept
@@ -377,6 +403,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if not isinstance(node, cst.Name):
             return None
         value = self.env.get(node.value)
+        if isinstance(value, ParamV) and value.or_none:
+            return None
         if isinstance(value, ParamV):
             value = value.default
         if value == NONE_V or isinstance(value, ClassRefV):
@@ -400,7 +428,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.bind_loop_target(stmt)
         marks = self.chain_marks()
         self.nesting += 1
+        self.loops.append(_index_and_length(stmt))
         self.run_block(stmt.body)
+        self.loops.pop()
         self.nesting -= 1
         if marks:  # constructor code: containers filled in a loop; one pass, wrapped as a loop
             added_by_chain = self.take_added(marks)
@@ -706,3 +736,24 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if self.in_init or self.cls is None:
             return self.eval_module(node)
         return self.eval_flow(node)
+
+
+def _code(node: cst.CSTNode) -> str:
+    return "".join(cst.Module([]).code_for_node(node).split())
+
+
+def _index_and_length(stmt: Union[cst.For, cst.While]) -> tuple:
+    """`for i, b in enumerate(blocks)` -> ("i", "len(blocks)"); `for i in range(n)` -> ("i", "n");
+    (None, None) when the loop has no such index."""
+    if not isinstance(stmt, cst.For) or not isinstance(stmt.iter, cst.Call):
+        return None, None
+    func, args = dotted(stmt.iter.func), stmt.iter.args
+    if any(a.keyword is not None or a.star for a in args):
+        return None, None
+    target = stmt.target
+    if func == "enumerate" and len(args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2 \
+            and isinstance(target.elements[0].value, cst.Name):  # fmt: skip
+        return target.elements[0].value.value, f"len({_code(args[0].value)})"
+    if func == "range" and len(args) in (1, 2) and isinstance(target, cst.Name):  # its last index: stop - 1
+        return target.value, _code(args[-1].value)
+    return None, None

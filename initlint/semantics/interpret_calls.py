@@ -151,14 +151,38 @@ class CallInterpreter:
         names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
         for name in names:
             ctx.env[name] = OPAQUE
-        positional = [a for a in call.args if a.keyword is None and not a.star]
-        for name, arg in zip(names, positional):
-            ctx.env[name] = self.eval_flow(arg.value)
+        values = self.positional_values(call)
+        star = fn.params.star_arg
+        if values is not None:  # every `*seq` a tuple or list of known length: bound in order
+            for name, value in zip([p.name.value for p in params], values):
+                ctx.env[name] = value
+            if isinstance(star, cst.Param):  # def closure(*inputs): the rest, as a tuple
+                ctx.env[star.name.value] = TupleV(values[len(params):])
+        else:
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            for name, arg in zip(names, positional):
+                ctx.env[name] = self.eval_flow(arg.value)
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value in names:
                 ctx.env[arg.keyword.value] = self.eval_flow(arg.value)
-            elif arg.star:
+            elif arg.star and (values is None or arg.star == "**"):
                 self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, "passed with *")
+
+    def positional_values(self, call: cst.Call) -> Optional[list]:
+        """The positional arguments' values in order, a `*seq` spread when it holds a tuple or
+        list of known length (`closure(*inputs)`); None when one does not."""
+        values: list = []
+        for arg in call.args:
+            if arg.keyword is not None or arg.star == "**":
+                continue
+            value = self.eval_flow(arg.value)
+            if arg.star != "*":
+                values.append(value)
+            elif isinstance(value, TupleV):
+                values.extend(value.items)
+            else:
+                return None
+        return values
 
     # -- init calls seen in constructor-like code ----------------------------------------
 

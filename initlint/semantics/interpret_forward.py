@@ -10,7 +10,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import ATTENTION_KERNEL, einops_name
-from ..syntax.nodes import (_comp_fors, _functional_prefix, _literal_index, _literal_prefix_stop, _names_in,
+from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _names_in,
                             _positional_params, _walk_nodes, argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
 from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
@@ -117,6 +117,9 @@ class ForwardInterpreter:
             if value.module is not None:
                 summary = value.module.as_passed(summary, value)
             return self.apply_summary(summary, flow, value.cls, extras)
+        if isinstance(value, ConsumerV):  # a loss, a reparametrised layer: its input meets no activation
+            self.consume(flow, "none", None, f"goes into {value.what}")
+            return OPAQUE
         if value == NONE_V:
             return flow
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
@@ -198,6 +201,18 @@ class ForwardInterpreter:
             base = self.eval_flow(node.value)
             if isinstance(base, RecordV):  # outputs.last_hidden_state; a field not given is None
                 return base.fields.get(node.attr.value, NONE_V)
+            if isinstance(base, ChainV) and base.kind == "sequential":  # self.head.fc of Sequential(OrderedDict(...))
+                named = [value for key, value in base.items if key == node.attr.value]
+                return named[0] if len(named) == 1 else OPAQUE
+            if isinstance(base, InstV):  # self.encoder.layer: a submodule's own module, as it built it
+                owner = base.module or self.fa
+                cls = owner.classes.get(base.cls)
+                if cls is not None and not base.passed:
+                    owner.build_class(cls)
+                    held = cls.attrs.get(node.attr.value)
+                    if isinstance(held, (LayerV, InstV, ChainV)):
+                        return held
+                return OPAQUE
             if isinstance(base, Flow) and base.sites:
                 # x.shape, x.T, x.mT ...: T is a transpose (transparent), the rest are not tensors
                 return base if node.attr.value in ("T", "mT", "data") else OPAQUE
@@ -250,15 +265,8 @@ class ForwardInterpreter:
             return OPAQUE
         if kind is cst.Tuple or kind is cst.List:
             return TupleV([self.eval_flow(element.value) for element in node.elements])
-        if kind is cst.ListComp or kind is cst.GeneratorExp:  # [x[:, r::2] for r in range(2)]: its elements
-            saved = dict(self.env)
-            for comp in _comp_fors(node.for_in):
-                self.eval_flow(comp.iter)
-                for name in _names_in(comp.target):
-                    self.env[name] = OPAQUE
-            element = self.eval_flow(node.elt)
-            self.env = saved
-            return TupleV([element])
+        if kind is cst.ListComp or kind is cst.GeneratorExp:
+            return self.comprehension(node)
         if kind is cst.IfExp:
             body = self.eval_flow(node.body)
             orelse = self.eval_flow(node.orelse)
@@ -269,6 +277,29 @@ class ForwardInterpreter:
         if kind is cst.Comparison or kind is cst.BooleanOperation:
             return OPAQUE
         return OPAQUE
+
+    def comprehension(self, node: cst.BaseComp) -> object:
+        """`[x[:, i::2] for i in range(2)]`, `(blk(x) for blk in self.blocks)`: a list of what its
+        element is over every iteration, as one flow (its names do not leak out)."""
+        saved = dict(self.env)
+        clause = node.for_in
+        while clause is not None:
+            source = self.eval_flow(clause.iter)
+            if isinstance(source, ChainV):
+                element = list_element(source)
+            elif isinstance(source, (Flow, TupleV)):
+                element = self.as_flow(source)  # a tensor's slices, or a list's tensors: one of them
+            else:
+                element = OPAQUE
+            for name in _names_in(clause.target):  # `for a, b in pairs`: parts of the same tensors
+                self.env[name] = element if isinstance(clause.target, cst.Name) or isinstance(element, Flow) \
+                    else UnknownV("loop element")  # fmt: skip
+            clause = clause.inner_for_in
+        value = self.eval_flow(node.elt)
+        self.env = saved
+        if isinstance(value, (LayerV, InstV, ChainV)):  # [self.layers[-1] for _ in range(n)]: modules
+            return ChainV([("<loop>", [(None, value)])], "list")
+        return self.as_flow(value)
 
     def flow_call(self, call: cst.Call) -> object:
         written_out = self.written_out_activation(call)
@@ -314,10 +345,16 @@ class ForwardInterpreter:
                 if isinstance(receiver, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
                     if func.attr.value == "forward":
                         return self.apply_to_args(receiver, call, short_code(func.value))
+                    member = self.eval_flow(func)  # self.head.global_pool(x): a named submodule of it
+                    if isinstance(member, (LayerV, ActV, TransparentV, ChainV, InstV)):
+                        return self.apply_to_args(member, call, short_code(func))
                 for arg in call.args:
                     self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"`{short_code(func)}`")
                 return OPAQUE
         q = self.fa.imports.qualify(func)
+        if q in catalogue.CALLING_FUNCTIONS and len(args) > catalogue.CALLING_FUNCTIONS[q][0] \
+                and not any(a.star for a in call.args[:catalogue.CALLING_FUNCTIONS[q][0] + 1]):  # fmt: skip
+            return self.flow_call(self.called_through(call, catalogue.CALLING_FUNCTIONS[q]))
         fname = functional_name(q)
         if fname is not None:
             return self.functional(fname, call, args)
@@ -333,7 +370,7 @@ class ForwardInterpreter:
         idiom = self.transformers_call(call, q, args)
         if idiom is not None:
             return idiom
-        # a local module value called: act(x), layer(x), block(x)
+        # a local module value called: act(x), layer(x), block(x), self.blocks[i](x)
         callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call, cst.Subscript)) else None
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
                 isinstance(option, (ConsumerV, FunctionRefV)) for _, option in callee.items)):  # fmt: skip
@@ -350,6 +387,10 @@ class ForwardInterpreter:
             return self.inline_function(self.fa.functions[func.value], call)
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
+        if isinstance(func, cst.Name) and func.value in ("tuple", "list") and func.value not in self.env \
+                and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:  # fmt: skip
+            held = self.eval_flow(call.args[0].value)  # the same tensors (or modules) in another sequence
+            return held if isinstance(held, (TupleV, ChainV)) else self.as_flow(held)
         # a function of another module of the program or an installed package (timm's nchw_to), run on
         # these flows there, as the runtime trace sees its tensor ops; torch's own are the catalogue's
         found = self.home.loader.lookup(self.fa, q) if q and q.split(".", 1)[0] != "torch" \
@@ -357,6 +398,16 @@ class ForwardInterpreter:
         if found is not None and found[0] == "function" and found[1] is not None and self.depth < MAX_INLINE_DEPTH:
             return self.inline_function(found[1].functions[found[2]], call, module=found[1])
         return self.unknown_call(call, short_code(func))
+
+    @staticmethod
+    def called_through(call: cst.Call, how: tuple) -> cst.Call:
+        """`checkpoint(fn, *args, use_reentrant=False)` as the call it runs, `fn(*args)`:
+        `how`: catalogue.CALLING_FUNCTIONS's entry."""
+        at, skipped, taken, own = how
+        positional = [a for a in call.args if a.keyword is None]
+        given = positional[at + 1 + skipped:]
+        rest = given[:taken] + [a for a in call.args if a.keyword is not None and a.keyword.value not in own]
+        return cst.Call(func=positional[at].value, args=rest)
 
     def written_out_activation(self, node: cst.BaseExpression) -> Optional[Flow]:
         """An activation written in tensor arithmetic: `x * torch.sigmoid(x)` (SiLU),

@@ -16,7 +16,7 @@ from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
-                     exact_element, list_element, sites_in)
+                     exact_element, last_iteration, list_element, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -421,6 +421,13 @@ class ConstructorInterpreter:
                     if isinstance(value, (ChainV, LayerV, InstV)):
                         self.fa.bindings.append((value, name, param))
             return InstV(name)
+        if q in catalogue.REPARAMETRISING and given.args and given.args[0].keyword is None:
+            # weight_norm(self.conv): the same layer, its weight recomputed on each call; what
+            # goes in feeds a layer, what comes out is not followed (the runtime sees the
+            # reparametrisation's own ops around it)
+            inner = self.eval_module(given.args[0].value, bind_site=False)
+            if isinstance(inner, LayerV):
+                return ConsumerV(f"{inner.site.layer_type} reparametrised by `{q.rsplit('.', 1)[-1]}`")
         nn_name = torch_nn_name(q)
         if nn_name is not None:
             if nn_name in catalogue.LAYER_TYPES:
@@ -564,6 +571,10 @@ class ConstructorInterpreter:
             if key == "<loop>":
                 once = self.flow_items(value, flow, where)
                 twice = self.flow_items(value, once, where)
+                last = last_iteration(value)
+                if last is not None:  # what leaves the loop is what its final iteration gives
+                    twice = self.flow_items(last, Flow(flow.sites | once.sites | twice.sites), where)
+                    once = Flow()
                 flow = Flow(flow.sites | once.sites | twice.sites)
             elif key == "<alt>":
                 merged: set = set()

@@ -256,6 +256,7 @@ class ParamV:
     name: str
     default: object
     owner: Optional[str] = None  # the class (or free function) whose constructor takes it
+    or_none: bool = False  # some call passes None instead of the default: `is None` tests stay undecided
 
 
 @dataclass
@@ -396,23 +397,26 @@ def elements_at(chain: ChainV, node: cst.Subscript, most: int = 64) -> Optional[
     return found or None
 
 
+EMPTY = "empty container"
+
+
 def list_element(value: object) -> object:
     """The element of a module list, for `for layer in self.layers` and `self.layers[i]`."""
     if isinstance(value, ChainV) and value.kind == "alt":
-        # `ModuleList([norm, conv]) if downsample else ModuleList()`: an element of either list
-        lists = [option for _, option in value.items]
-        if all(isinstance(option, ChainV) and option.kind != "alt" for option in lists):
-            elements = [list_element(option) for option in lists if list(_flatten(option.items))]
-            if not elements:
-                return UnknownV("empty container")
-            element = elements[0]
-            for other in elements[1:]:
-                element = alternative(element, other)
-            return element
+        # one of several containers (`nn.ModuleList([norm, conv]) if c else nn.ModuleList()`): an
+        # element of one that has any (a loop over an empty one does not run)
+        options = [list_element(option) for _, option in value.items if option != NONE_V]
+        found = [option for option in options if not (isinstance(option, UnknownV) and option.why == EMPTY)]
+        if not found:
+            return options[0] if options else UnknownV(EMPTY)
+        element = found[0]
+        for other in found[1:]:
+            element = alternative(element, other)
+        return element
     if isinstance(value, ChainV):
         flat = list(_flatten(value.items))
         if not flat:
-            return UnknownV("empty container")
+            return UnknownV(EMPTY)
         element = flat[0]
         for other in flat[1:]:
             element = alternative(element, other)
@@ -420,6 +424,29 @@ def list_element(value: object) -> object:
     if isinstance(value, ParamV):
         return UnknownV(f"element of parameter {value.name}")
     return UnknownV("element of something not known")
+
+
+class NotLast(list):
+    """The branches of an `<alt>` whose `if` holds on every iteration of the loop around it but
+    the last (`if i != len(blocks) - 1:`): the loop's final iteration takes the else branch."""
+
+
+def last_iteration(items: list) -> Optional[list]:
+    """A loop body's items as its final iteration runs them (NotLast alternatives take their
+    else branch; nested loops keep theirs); None when that is every iteration."""
+    out: list = []
+    changed = False
+    for key, value in items:
+        if key == "<alt>" and isinstance(value, NotLast):
+            out.extend(last_iteration(value[1]) or value[1])
+            changed = True
+        elif key == "<alt>":
+            branches = [last_iteration(branch) for branch in value]
+            changed = changed or any(b is not None for b in branches)
+            out.append((key, [b if b is not None else branch for b, branch in zip(branches, value)]))
+        else:
+            out.append((key, value))
+    return out if changed else None
 
 
 def _flatten(items: list) -> Iterator[object]:

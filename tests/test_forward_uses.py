@@ -1,0 +1,509 @@
+"""A block's layers are followed by the same thing in every use, seen through the idioms real
+models write between blocks (feature lists and `torch.cat`, activation checkpointing, a loop
+that adds a module on every iteration but the last, module lists indexed or chosen per
+config...). Each case is also built and traced with torch: every static claim must be the
+activation the runtime sees after each layer it stands for."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from initlint.program import analyze_program
+from initlint.semantics.file import analyze
+
+torch = pytest.importorskip("torch")
+from initlint.runtime import verify  # noqa: E402
+
+
+def static_rows(source: str) -> dict:
+    model = analyze(textwrap.dedent(source), "model.py")
+    return {(layer.class_name, layer.name): layer for layer in model.layers}
+
+
+def runtime_rows(source: str, top: str, example) -> dict:
+    """(class holding the layer, its attribute) -> {runtime activations of those layers}."""
+    namespace: dict = {"__name__": "traced_case"}
+    exec(compile(textwrap.dedent(source), "model.py", "exec"), namespace)
+    model = namespace[top]().eval()
+    report = verify(model, example, method="hooks", static=False)
+    modules = dict(model.named_modules())
+    out: dict = {}
+    for row in report.layers:
+        parent, _, attr = row.layer.rpartition(".")
+        owner = type(modules[parent]).__name__ if parent else top
+        out.setdefault((owner, attr), set()).add(row.activation)
+    return out
+
+
+def check(source: str, top: str, example, want: dict) -> None:
+    """`want`: (class, layer) -> the static activation; every known static claim is checked against
+    the runtime of the layers it stands for (as the runtime tables are)."""
+    rows = static_rows(source)
+    got = {key: rows[key].activation for key in want}
+    assert got == want, {key: rows[key].activation_evidence for key in want}
+    with torch.no_grad():
+        traced = runtime_rows(source, top, example)
+    for (owner, name), layer in rows.items():
+        if layer.activation != "unknown" and (owner, name.rsplit(".", 1)[-1]) in traced:
+            assert traced[(owner, name.rsplit(".", 1)[-1])] == {layer.activation}, (owner, name)
+
+
+DENSE = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.utils.checkpoint as cp
+
+
+class Dense(nn.Module):
+    def __init__(self, cin, growth=4, memory_efficient=False):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, growth, 1)
+        self.conv2 = nn.Conv2d(growth, growth, 3, padding=1)
+        self.memory_efficient = memory_efficient
+
+    def bottleneck(self, inputs):
+        return self.conv1(F.relu(self.norm(torch.cat(inputs, 1))))
+
+    def checkpointed(self, inputs):
+        def closure(*xs):
+            return self.bottleneck(xs)
+
+        return cp.checkpoint(closure, *inputs, use_reentrant=False)
+
+    def forward(self, x):
+        if isinstance(x, torch.Tensor):
+            prev = [x]
+        else:
+            prev = x
+        if self.memory_efficient:
+            out = self.checkpointed(prev)
+        else:
+            out = self.bottleneck(prev)
+        return self.conv2(F.relu(out))
+
+
+class Block(nn.ModuleDict):
+    def __init__(self, n, cin, growth=4):
+        super().__init__()
+        for i in range(n):
+            self.add_module("dense%d" % i, Dense(cin + i * growth, growth))
+
+    def forward(self, x):
+        features = [x]
+        for name, layer in self.items():
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+class Transition(nn.Sequential):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(cin)
+        self.relu = nn.ReLU()
+        self.conv = nn.Conv2d(cin, cout, 1)
+        self.pool = nn.AvgPool2d(2)
+
+
+class Net(nn.Module):
+    def __init__(self, blocks=(2, 2, 2)):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1))
+        width = 8
+        for i, n in enumerate(blocks):
+            self.features.add_module("block%d" % i, Block(n, width))
+            width = width + n * 4
+            if i != len(blocks) - 1:
+                self.features.add_module("transition%d" % i, Transition(width, width // 2))
+                width = width // 2
+        self.features.add_module("norm", nn.BatchNorm2d(width))
+        self.classifier = nn.Linear(width, 10)
+
+    def forward(self, x):
+        out = F.relu(self.features(x))
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(out, 1), 1))
+"""
+
+
+def test_feature_lists_checkpointing_and_a_module_added_on_every_iteration_but_the_last():
+    check(DENSE, "Net", torch.randn(1, 3, 8, 8), {
+        ("Dense", "conv1"): "relu",
+        ("Dense", "conv2"): "none",  # into the next layer's torch.cat, also through cp.checkpoint
+        ("Transition", "conv"): "none",  # never the last module: F.relu after the loop is not its
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("condition", ["i < len(blocks) - 1", "i + 1 != len(blocks)", "len(blocks) - 1 > i"])
+def test_every_iteration_but_the_last_is_read_in_its_usual_spellings(condition):
+    source = DENSE.replace("if i != len(blocks) - 1:", f"if {condition}:")
+    assert static_rows(source)[("Transition", "conv")].activation == "none"
+
+
+def test_a_condition_that_does_hold_on_the_last_iteration_is_not_taken_for_one():
+    source = DENSE.replace("if i != len(blocks) - 1:", "if i != len(blocks) - 2:")
+    assert static_rows(source)[("Transition", "conv")].activation == "unknown"
+
+
+GROUPS = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Group(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return F.gelu(self.fc(x))
+
+
+class Encoder(nn.Module):
+    def __init__(self, layers=4, groups=2):
+        super().__init__()
+        self.layers, self.groups = layers, groups
+        self.embed = nn.Linear(8, 8)
+        self.group = nn.ModuleList([Group() for _ in range(groups)])
+
+    def forward(self, x):
+        x = self.embed(x)
+        for i in range(self.layers):
+            x = self.group[int(i / (self.layers / self.groups))](x)
+        return x
+"""
+
+
+def test_a_module_list_indexed_by_a_computed_index_is_called_like_its_elements():
+    check(GROUPS, "Encoder", torch.randn(2, 8), {("Encoder", "embed"): "none", ("Group", "fc"): "gelu"})
+
+
+STAGE = """
+import torch
+import torch.nn as nn
+
+
+class Norm(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return self.weight[:, None, None] * (x - x.mean(1, keepdim=True)) / x.std(1, keepdim=True)
+
+
+class Layer(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.dw = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
+        self.pw = nn.Conv2d(dim, dim, 1)
+
+    def forward(self, x):
+        return x + self.pw(torch.relu(self.dw(x)))
+
+
+class Stage(nn.Module):
+    def __init__(self, cin, cout, depth=2):
+        super().__init__()
+        if cin != cout:
+            self.down = nn.ModuleList([Norm(cin), nn.Conv2d(cin, cout, 1)])
+        else:
+            self.down = nn.ModuleList()
+        self.layers = nn.ModuleList([Layer(cout) for _ in range(depth)])
+
+    def forward(self, x):
+        for layer in self.down:
+            x = layer(x)
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stages = nn.Sequential(Stage(3, 8), Stage(8, 8), Stage(8, 16))
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.head(self.stages(x).mean((2, 3)))
+"""
+
+
+def test_a_loop_over_a_module_list_that_may_be_empty_runs_the_elements_of_the_other():
+    check(STAGE, "Net", torch.randn(1, 3, 8, 8), {("Layer", "pw"): "none", ("Stage", "down.1"): "none"})
+
+
+MERGING = """
+import torch
+import torch.nn as nn
+
+
+class Merging(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(4 * dim)
+        self.reduction = nn.Linear(4 * dim, 2 * dim)
+
+    def forward(self, x):
+        x = torch.cat([x[:, i::4] for i in range(4)], dim=-1)
+        return self.reduction(self.norm(x))
+
+
+class Stage(nn.Module):
+    def __init__(self, dim, downsample):
+        super().__init__()
+        self.mlp = nn.Linear(dim, dim)
+        self.downsample = downsample(dim=dim) if downsample is not None else None
+
+    def forward(self, x):
+        x = x + self.mlp(x)
+        if self.downsample is not None:
+            x = self.downsample(x)
+        return x, x
+
+
+class Encoder(nn.Module):
+    def __init__(self, stages=3):
+        super().__init__()
+        self.stages = nn.ModuleList(
+            [Stage(8 * 2**i, downsample=Merging if i < stages - 1 else None) for i in range(stages)])
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x, return_tuple=False):
+        for stage in self.stages:
+            x, _ = stage(x)
+        if return_tuple:
+            return tuple(v for v in [x, None] if v is not None)
+        return self.head(x)
+"""
+
+
+def test_a_class_passed_or_none_by_a_conditional_expression_and_list_comprehensions_in_forward():
+    check(MERGING, "Encoder", torch.randn(1, 16, 8), {
+        ("Stage", "mlp"): "none",  # into Merging's comprehension of slices and torch.cat, or the head
+        ("Merging", "reduction"): "none",
+    })  # fmt: skip
+
+
+def test_none_passed_by_some_callers_leaves_is_none_tests_on_the_parameter_undecided():
+    source = MERGING.replace(
+        "self.downsample = downsample(dim=dim) if downsample is not None else None",
+        "self.downsample = downsample(dim=dim) if downsample is not None else nn.ReLU()")
+    assert static_rows(source)[("Stage", "mlp")].activation == "unknown"  # ReLU in the last stage only
+
+
+REUSED = """
+import torch.nn as nn
+
+
+class Layer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return x + self.fc(x)
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.ModuleList([Layer() for _ in range(2)])
+
+    def forward(self, x):
+        for layer in self.layer:
+            x = layer(x)
+        return x
+
+
+class Model(nn.Module):
+    def __init__(self, steps=0):
+        super().__init__()
+        self.encoder = Encoder()
+        self.steps = steps
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        x = self.encoder(x)
+        if self.steps > 1:
+            layers = [self.encoder.layer[-1] for _ in range(self.steps)]
+            for layer in layers[1:]:
+                x = layer(x)
+        return self.head(x)
+"""
+
+
+def test_a_submodule_s_own_module_list_read_through_it_in_forward():
+    check(REUSED, "Model", torch.randn(2, 8), {("Layer", "fc"): "none"})
+
+
+def test_a_class_named_in_transformers_output_recorder_is_not_handed_to_other_code(tmp_path):
+    package = tmp_path / "transformers" / "models" / "my_model"
+    package.mkdir(parents=True)
+    for folder in (tmp_path / "transformers", package.parent, package):
+        (folder / "__init__.py").write_text("")
+    source = """
+    import torch.nn as nn
+    from ...modeling_utils import PreTrainedModel
+    from ...utils.output_capturing import OutputRecorder
+
+
+    class Stage(nn.Module):
+        def __init__(self, dim, downsample):
+            super().__init__()
+            self.fc = nn.Linear(dim, dim)
+            self.downsample = downsample() if downsample is not None else None
+
+        def forward(self, x):
+            x = self.fc(x)
+            if self.downsample is not None:
+                x = self.downsample(x)
+            return x
+
+
+    class Model(PreTrainedModel):
+        _can_record_outputs = {"hidden_states": OutputRecorder(Stage, index=0)}
+
+        def __init__(self, config):
+            super().__init__(config)
+            self.stages = nn.ModuleList([Stage(8, nn.ReLU) for i in range(3)])
+
+        def forward(self, x):
+            for stage in self.stages:
+                x = stage(x)
+            return x
+    """
+    path = str(package / "modeling_my_model.py")
+    models, _, _ = analyze_program({path: textwrap.dedent(source)})
+    fc = next(layer for layer in models[path].layers if layer.name == "fc")
+    # ReLU where the stage downsamples, the model's output where `self.downsample is None` (not
+    # decided in forward); nothing unknown from "built by code it is handed to"
+    assert fc.activation_evidence == "followed by different things in different uses: ReLU, no activation"
+
+
+WEIGHT_NORMED = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(8, 8)
+        self.conv = nn.Conv1d(8, 8, 3, padding=1)
+        weight_norm = nn.utils.weight_norm
+        if hasattr(nn.utils.parametrizations, "weight_norm"):
+            weight_norm = nn.utils.parametrizations.weight_norm
+        self.conv = weight_norm(self.conv, name="weight", dim=2)
+        self.act = nn.GELU()
+
+    def forward(self, x):
+        return self.act(self.conv(self.proj(x).transpose(1, 2)))
+"""
+
+
+def test_what_goes_into_a_weight_normed_layer_feeds_a_layer():
+    # the reparametrised layer's own output is not followed: torch runs the reparametrisation around it
+    check(WEIGHT_NORMED, "Net", torch.randn(2, 5, 8), {("Net", "proj"): "none", ("Net", "conv"): "unknown"})
+
+
+def test_timm_checkpoint_helpers_run_the_modules_they_are_given():
+    source = """
+    import torch.nn as nn
+    from ._manipulate import checkpoint, checkpoint_seq
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Linear(8, 8)
+            self.blocks = nn.Sequential(nn.ReLU(), nn.Linear(8, 8), nn.Tanh())
+            self.head = nn.Linear(8, 2)
+            self.grad_checkpointing = False
+
+        def forward(self, x):
+            x = self.stem(x)
+            if self.grad_checkpointing:
+                x = checkpoint_seq(self.blocks, x, every=2)
+            else:
+                x = self.blocks(x)
+            return checkpoint(self.head, x, use_reentrant=False)
+    """
+    model = analyze(textwrap.dedent(source), "timm/models/net.py", module="timm.models.net")
+    got = {layer.name: layer.activation for layer in model.layers}
+    assert got == {"stem": "relu", "blocks.1": "tanh", "head": "none"}
+
+
+NAMED_HEAD = """
+from collections import OrderedDict
+
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3)
+        self.head = nn.Sequential(OrderedDict([
+            ("pool", nn.AdaptiveAvgPool2d(1)),
+            ("flatten", nn.Flatten(1)),
+            ("act", nn.Tanh()),
+            ("fc", nn.Linear(8, 2)),
+        ]))
+
+    def forward(self, x):
+        x = self.head.pool(self.stem(x))
+        x = self.head.act(self.head.flatten(x))
+        return self.head.fc(x)
+"""
+
+
+def test_a_sequential_s_named_modules_called_one_by_one():
+    check(NAMED_HEAD, "Net", torch.randn(1, 3, 8, 8), {("Net", "stem"): "tanh", ("Net", "head.fc"): "none"})
+
+
+SHARED = """
+import torch.nn as nn
+
+
+class PosEnc(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.proj = nn.Conv1d(dim, dim, 3, padding=1, groups=dim)
+
+    def forward(self, x):
+        return x + self.proj(x.transpose(1, 2)).transpose(1, 2)
+
+
+class Block(nn.Module):
+    def __init__(self, dim, shared_cpe=None):
+        super().__init__()
+        self.cpe = shared_cpe
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        if self.cpe is not None:
+            x = self.cpe(x)
+        return x + self.fc(x)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Linear(4, 8)
+        self.cpe = PosEnc(8)
+        self.blocks = nn.ModuleList([Block(8, shared_cpe=self.cpe) for _ in range(2)])
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        x = self.embed(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+"""
+
+
+def test_a_module_built_once_and_handed_to_each_block():
+    check(SHARED, "Net", torch.randn(2, 5, 4), {("Block", "fc"): "none", ("PosEnc", "proj"): "none"})
