@@ -16,6 +16,7 @@ but the time.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -86,7 +87,7 @@ class Settings:
     def key(self) -> str:
         """Everything but the file that decides its findings and fix plans. The codes a
         path's per-file-ignores turn off are part of each entry's own key instead."""
-        roots = list(self.environment.roots) if self.environment is not None else None
+        roots = [list(self.environment.roots), list(self.environment.first_party)] if self.environment is not None else None
         relevant = (__version__, self.codes, self.unsafe_fixes, self.fix_distribution, self.fix_mode,
                     self.fix_bias, self.min_impact, self.max_file_size, roots)  # fmt: skip
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
@@ -167,7 +168,7 @@ def resolve(run: Run) -> tuple[Config, Settings]:
     from .program.environment import InterpreterError, of_interpreter
 
     try:
-        settings.environment = of_interpreter(config.python, cache_dir)
+        settings.environment = dataclasses.replace(of_interpreter(config.python, cache_dir), first_party=config.first_party())
     except InterpreterError as error:
         raise ConfigError(f"{config.source or 'config'}: {error}") from None
     return config, settings
@@ -211,7 +212,17 @@ def files_of(run: Run, config: Config) -> tuple[list[str], list[FileResult]]:
     return files, missing
 
 
-def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> Iterator[FileResult]:
+@dataclass
+class RunStats:
+    """Which files a run analysed and judged again (`check(run, stats=RunStats())`): what an
+    edit cost, readable by tests without timing."""
+
+    analysed: list = field(default_factory=list)  # parsed and interpreted (not answered from the cache)
+    judged: list = field(default_factory=list)  # rules run on the linked model (not the last judgement given back)
+
+
+def check(run: Run, progress: Optional[Callable[[int, int], None]] = None,
+          stats: Optional[RunStats] = None) -> Iterator[FileResult]:  # fmt: skip
     """Check (and fix) every file of the run; results sorted by path. Raises ConfigError.
 
     The parent reads and hashes every file; cache hits and files the prefilter clears are
@@ -225,7 +236,7 @@ def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> It
     jobs = run.jobs or _cores()
     workers = _Workers(jobs, settings) if jobs > 1 else None
     try:
-        results = _check_files(run, config, settings, cache, workers, progress)
+        results = _check_files(run, config, settings, cache, workers, progress, stats)
     except BaseException:  # interrupted (SIGINT, SIGTERM): the workers stop now, cleanly
         if workers:
             workers.stop()
@@ -237,21 +248,21 @@ def check(run: Run, progress: Optional[Callable[[int, int], None]] = None) -> It
 
 
 def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
-                 workers: Optional["_Workers"], progress) -> list[FileResult]:  # fmt: skip
+                 workers: Optional["_Workers"], progress, stats: Optional[RunStats] = None) -> list[FileResult]:  # fmt: skip
     """The program's files analysed (cache, workers), linked, then judged and fixed file by file.
 
-    A file whose bytes, settings and program (every module's path and summary hash) are those
-    of its last judgement gets that judgement's findings back without its model being read."""
-    results, program, installed = _analysed_program(run, config, settings, cache, workers, progress)
-    key = cache.program_key(program, settings) if cache else None
-    judged = {path: cache.judged(path, key, settings) for path, (source, _, cached) in program.items()
-              if key and cached and source is not None and not isinstance(source, NotebookSource)}  # fmt: skip
+    A file whose bytes, settings and linked modules (their paths and linked digests:
+    `_CacheIndex.program_keys`) are those of its last judgement gets that judgement's findings back without its model being read."""
+    results, program, installed = _analysed_program(run, config, settings, cache, workers, progress, stats)
+    keys = cache.program_keys(program, settings) if cache else {}
+    judged = {path: cache.judged(path, keys[path], settings) for path, (source, _, cached) in program.items()
+              if path in keys and cached and source is not None and not isinstance(source, NotebookSource)}  # fmt: skip
     judged = {path: result for path, result in judged.items() if result is not None}
     results.extend(judged.values())
     if len(judged) < sum(1 for source, _, _ in program.values() if source is not None):
         from . import program as program_stage
 
-        program = _loaded(program, cache, settings)
+        program = _loaded(program, cache, settings, stats)
         models = {path: model for path, (_, model, _) in program.items()}
         try:
             program_stage.link(models, installed)
@@ -259,12 +270,14 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
             if not cache or not any(cached for _, _, cached in program.values()):
                 raise
             cache.forget()  # a model of a shape this version cannot link: the run again, uncached
-            return _check_files(run, config, settings, cache, workers, progress)
+            return _check_files(run, config, settings, cache, workers, progress, stats)
         pending = [(path, source, model, from_cache) for path, (source, model, from_cache) in program.items()
                    if source is not None and path not in judged]  # fmt: skip
         for path, source, result in _judged_all(pending, models, settings, installed, workers):
-            if key and not isinstance(source, NotebookSource):
-                cache.note_judged(path, key, result, settings)
+            if stats is not None:
+                stats.judged.append(path)
+            if path in keys and not isinstance(source, NotebookSource):
+                cache.note_judged(path, keys[path], result, settings)
             results.append(result)
     if cache:
         cache.save()
@@ -322,7 +335,7 @@ class _Stored:
     consulted: dict = field(default_factory=dict)  # as the model's: the modules its analysis followed
 
 
-def _loaded(program: dict, cache: Optional["_CacheIndex"], settings: Settings) -> dict:
+def _loaded(program: dict, cache: Optional["_CacheIndex"], settings: Settings, stats: Optional[RunStats] = None) -> dict:
     """The program with every stored model read (one the cache cannot give back is analysed again)."""
     out: dict = {}
     loader = None
@@ -338,6 +351,8 @@ def _loaded(program: dict, cache: Optional["_CacheIndex"], settings: Settings) -
 
                     loader = ModuleLoader(sorted(program), environment=settings.environment)
                 model, from_cache = analyse_source(text, loader), False
+                if stats is not None:
+                    stats.analysed.append(path)
                 if isinstance(model, FileError):
                     continue
                 if cache and path in cache.now:
@@ -347,7 +362,7 @@ def _loaded(program: dict, cache: Optional["_CacheIndex"], settings: Settings) -
 
 
 def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optional["_CacheIndex"],
-                      workers: Optional["_Workers"], progress) -> tuple[list, dict, frozenset]:  # fmt: skip
+                      workers: Optional["_Workers"], progress, stats: Optional[RunStats] = None) -> tuple[list, dict, frozenset]:  # fmt: skip
     """(results already final: unreadable, skipped, failed files; path -> (source, model, cached);
     the paths among those that are installed modules or stubs)."""
     results: list[FileResult] = []
@@ -399,6 +414,19 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
         found = held.get(path) or _read_quietly(path, settings)
         return found.text if found is not None else None
 
+    loader_paths = sorted(digests)
+    index_now: list = []
+
+    def split_now(target: str, near: str) -> str:
+        """The module path `target`'s longest prefix names in the program as it is now."""
+        if not index_now:
+            from .program.modules import ModuleIndex
+
+            index_now.append(ModuleIndex.of(dict.fromkeys(loader_paths), settings.environment))
+        found = index_now[0].split(target, near)
+        return found[0] if found is not None else ""
+
+    candidates: dict = {}  # path -> (source, stored model, entry): fresh unless what it consulted changed
     for path, source, known, entry in read:
         reported = path not in context
         cached = known if known is not None else (cache.stored(entry, path) if cache and entry else None)
@@ -408,53 +436,97 @@ def _analysed_program(run: Run, config: Config, settings: Settings, cache: Optio
             if reported:
                 results.append(FileResult(path, error=_in_cells(source, cached), cached=True))
             continue
-        if cached is not None and not cache.fresh(cached.digest, now_of, text_of):
-            cached = None  # a module whose code it followed has changed since
         if cached is not None:
-            program[path] = (source if reported else None, cached, True)
-            cache.now[path] = cached.digest
+            candidates[path] = (source, cached, entry)
             continue
         source = source or _read_quietly(path, settings)
         if source is None:
             continue
         misses.append((source, entry or (_CacheIndex.entry_key(source.data) if cache else None)))
-    loader_paths = sorted(digests)
-    total = len(results) + len(program) + len(misses)
-    done = len(results) + len(program)
-    if progress and done:
-        progress(done, total)
-    misses.sort(key=lambda m: -len(m[0].data))
-    entries = {m[0].path: m for m in misses}
-    if len(misses) < PARALLEL_THRESHOLD:
-        workers = None  # a few files: forking costs more than it saves
-    for path, outcome in _analyse_all([m[0] for m in misses], settings, workers, loader_paths):
-        source, entry = entries[path]
-        if path in context:
-            source = None  # not reported: only its summary and layers count
-        if isinstance(outcome, FileError):
+    total = len(results) + len(candidates) + len(misses)
+    done = len(results)
+    # Stored models decided in dependency order, as mypy does: one is fresh once every module it
+    # consulted is settled with the interface it read then; the modules analysed again (waves)
+    # give their new interfaces first. What is left undecided is a cycle of modules none of
+    # which changed: fresh.
+    redone: dict = {m[0].path: None for m in misses}  # path -> its interface once analysed again ("" if it failed)
+    undecided = set(candidates)
+    while True:  # each round settles a model, analyses a wave, or ends the cycles left
+        settled = False
+        for path in sorted(undecided):
+            source, cached, entry = candidates[path]
+            verdict = cache.verdict(cached.digest, now_of, text_of, split_now, redone, undecided, path)
+            if verdict is None:
+                continue
+            undecided.discard(path)
+            settled = True
+            if verdict:
+                program[path] = (source if path not in context else None, cached, True)
+                cache.now[path] = cached.digest
+                done += 1
+                continue
+            source = source or _read_quietly(path, settings)
             if source is not None:
-                results.append(FileResult(path, error=_in_cells(source, outcome)))
-            if cache and entry and outcome.line is not None:
-                cache.put(entry, {"error": vars(outcome).copy()})  # a syntax error: a property of these bytes
-        else:
-            if cache and entry:
-                cache.put(entry, {"model": file_model_to_json(outcome)})  # before the program stage changes it
-                cache.now[path] = entry
-            program[path] = (source, outcome, False)
-        done += 1
-        if progress:
+                misses.append((source, entry or _CacheIndex.entry_key(source.data)))
+                redone[path] = None
+        if progress and done:
             progress(done, total)
-    installed = _add_installed(program, settings, cache, digests)
+        if not misses and not settled:
+            if not undecided:
+                break
+            for path in sorted(undecided):  # a cycle none of whose modules changed
+                source, cached, _ = candidates[path]
+                if cache.verdict(cached.digest, now_of, text_of, split_now, redone, set(), path):
+                    program[path] = (source if path not in context else None, cached, True)
+                    cache.now[path] = cached.digest
+                    done += 1
+                else:
+                    source = source or _read_quietly(path, settings)
+                    if source is not None:
+                        misses.append((source, candidates[path][2] or _CacheIndex.entry_key(source.data)))
+                        redone[path] = None
+            undecided = set()
+        misses.sort(key=lambda m: -len(m[0].data))
+        entries = {m[0].path: m for m in misses}
+        for path, outcome in _analyse_all([m[0] for m in misses], settings,
+                                          workers if len(misses) >= PARALLEL_THRESHOLD else None, loader_paths):  # fmt: skip
+            source, entry = entries[path]
+            if stats is not None:
+                stats.analysed.append(path)
+            redone[path] = getattr(outcome, "interface", "")
+            if path in context:
+                source = None  # not reported: only its summary and layers count
+            if isinstance(outcome, FileError):
+                if source is not None:
+                    results.append(FileResult(path, error=_in_cells(source, outcome)))
+                if cache and entry and outcome.line is not None:
+                    cache.put(entry, {"error": vars(outcome).copy()})  # a syntax error: a property of these bytes
+            else:
+                if cache and entry:
+                    cache.put(entry, {"model": file_model_to_json(outcome)})  # before the program stage changes it
+                    cache.now[path] = entry
+                program[path] = (source, outcome, False)
+            done += 1
+            if progress:
+                progress(done, total)
+        misses = []
+        if not undecided:
+            break
+    installed = _add_installed(program, settings, cache, digests, stats,
+                               lambda digest, path: bool(cache.verdict(digest, now_of, text_of, split_now, {}, set(), path)))  # fmt: skip
     return results, program, installed
 
 
 MAX_INSTALLED = 256  # installed modules one run reads for the program; more are left unread
 
 
-def _add_installed(program: dict, settings: Settings, cache: Optional["_CacheIndex"], digests: dict) -> frozenset:
+def _add_installed(program: dict, settings: Settings, cache: Optional["_CacheIndex"], digests: dict,
+                   stats: Optional[RunStats] = None, fresh: Callable[[str, str], bool] = lambda digest, path: False) -> frozenset:  # fmt: skip
     """The installed modules (and stubs) whose classes and functions the program followed, as
     context: analysed for what they tell the program, never reported. Their own imports are
-    followed in turn. Cached per package version (`timm==1.0.31`): not even read when known."""
+    followed in turn. Cached per package version (`timm==1.0.31`): not even read when known.
+    The project's own modules under a first-party root (`src`) that the run does not check are
+    context too, cached by their bytes as checked files are (`fresh(digest, path)`)."""
     environment = settings.environment
     if environment is None:
         return frozenset()
@@ -462,7 +534,7 @@ def _add_installed(program: dict, settings: Settings, cache: Optional["_CacheInd
     done: set = set()
     while len(done) < MAX_INSTALLED:
         wanted = sorted({other for _, model, _ in program.values() for other in model.consulted
-                         if other not in program and other not in done and environment.is_installed(other)})  # fmt: skip
+                         if other not in program and other not in done and environment.is_context(other)})  # fmt: skip
         if not wanted:
             break
         for path in wanted[: MAX_INSTALLED - len(done)]:
@@ -477,15 +549,26 @@ def _add_installed(program: dict, settings: Settings, cache: Optional["_CacheInd
             if source is None:
                 continue
             digests[path] = _CacheIndex.entry_key(source.data)
+            first_party = key is None and environment.is_first_party(path)
+            stored = cache.stored(digests[path], path) if cache and first_party else None
+            if isinstance(stored, _Stored) and fresh(stored.digest, path):
+                program[path] = (None, stored, True)
+                cache.now[path] = stored.digest
+                continue
             if loader is None:
                 from .program.loader import ModuleLoader
 
                 loader = ModuleLoader(sorted(digests), environment=environment)
             outcome = analyse_source(source, loader)
+            if stats is not None:
+                stats.analysed.append(path)
             if isinstance(outcome, FileError):
                 continue
             if cache and key:
                 cache.put_installed(key, digests[path], outcome)
+                cache.now[path] = digests[path]
+            elif cache and first_party:
+                cache.put(digests[path], {"model": file_model_to_json(outcome)})
                 cache.now[path] = digests[path]
             program[path] = (None, outcome, False)
     return frozenset(path for path in done if path in program)
@@ -497,7 +580,7 @@ def _installed_digest(path: str, settings: Settings, cache: Optional["_CacheInde
     if path not in digests:
         environment = settings.environment
         key = environment.package_key(path) if environment is not None and environment.is_installed(path) else None
-        if key is None and (environment is None or not environment.is_installed(path)):
+        if key is None and (environment is None or not environment.is_context(path)):
             return None
         known = cache.installed_digest(key) if cache and key else None
         if known is None:
@@ -1442,6 +1525,19 @@ def _ignored_for(path: str, settings: Settings) -> list[str]:
     return settings.config_like().ignored_for(path) if settings.per_file_ignores else []
 
 
+def _linked_digest(model: dict, text: str) -> str:
+    """The hash of what the program stage reads of a module (its summary and its layers, with
+    their positions: another module's finding cites them) and not of what only decides whether
+    the model is fresh: a module whose model is unchanged leaves the others' judgements as they
+    were. `text`: the model's JSON as stored, whose last fields (`FileModel.consulted`,
+    `interface`, `unresolved`) are those left out; its own path too (the same bytes in another
+    file link alike). Sliced, not serialised again: the parent stores every model of a cold run."""
+    cut = text.rfind(',"consulted":')
+    body = text[:cut] if cut >= 0 else text
+    body = body.replace('"path":' + json.dumps(model.get("path", "")), '"path":""')
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class _CacheIndex:
     """The cache of one settings key, in two parts, so that a run reads only what it needs.
 
@@ -1468,6 +1564,7 @@ class _CacheIndex:
         self.codes: dict = codes if isinstance(codes, dict) else {}  # digest of bytes -> modules.code_digest
         self.used_codes: set = set()
         self.now: dict = {}  # path -> digest of the model this run uses for it
+        self.previous: dict = {}  # digest -> the interface its model had before this run stored another
 
     @classmethod
     def open(cls, settings: Settings) -> Optional["_CacheIndex"]:
@@ -1493,9 +1590,12 @@ class _CacheIndex:
             return None
         if "error" in raw:
             return raw
-        consulted = raw.get("consulted")
+        consulted, unresolved = raw.get("consulted"), raw.get("unresolved", [])
         if not (isinstance(raw.get("summary"), str) and isinstance(consulted, dict)
-                and all(isinstance(value, str) for value in consulted.values())):  # fmt: skip
+                and all(isinstance(value, str) for value in consulted.values())
+                and isinstance(unresolved, list) and all(isinstance(item, list) and len(item) == 3
+                                                         and all(isinstance(part, str) for part in item)
+                                                         for item in unresolved)):  # fmt: skip
             return None
         return raw
 
@@ -1515,20 +1615,63 @@ class _CacheIndex:
         self.used.add(key)
         return found
 
-    def fresh(self, key: str, now_of: Callable[[str], Optional[str]], text_of: Callable[[str], Optional[str]]) -> bool:
-        """The stored model still holds: each module it consulted has the same bytes now, or
-        the same code (`modules.code_digest`: only blank or comment lines changed)."""
+    def verdict(self, key: str, now_of: Callable[[str], Optional[str]], text_of: Callable[[str], Optional[str]],
+                split_now: Callable[[str, str], str], redone: dict, undecided: set, path: str = "") -> Optional[bool]:  # fmt: skip
+        """Whether the stored model still holds: each module it consulted has the interface it
+        read then (what its analysis could read of it: `semantics/interface.py`; the same bytes,
+        or the same code but blank and comment lines, have it too), and each import it followed
+        in vain still leads where it did. None while that depends on a module not settled yet
+        (`undecided`) or analysed again this run and not done (`redone`: path -> its interface now).
+        `path`: the file's own (never waited on; where its failed lookups were made from)."""
         raw = self._meta(key)
         if raw is None:
             return False
+        waiting = False
+        moved: dict = {}
         for other, recorded in raw.get("consulted", {}).items():
-            now = now_of(other)
             data_digest, _, code = recorded.partition(":")
-            if now == data_digest:
+            if other in redone:  # analysed again this run: the interface it has now
+                if redone[other] is None:
+                    waiting = True
+                    continue
+                if not redone[other] or self._interface(data_digest, before=True) != redone[other]:
+                    return False
+            elif other in undecided and other != path:
+                waiting = True
                 continue
-            if now is None or not code or self._code_digest(now, other, text_of) != code:
+            now = now_of(other)
+            if now == data_digest or other in redone:
+                if now != data_digest and now is not None:
+                    moved[other] = f"{now}:{self.codes.get(now, '')}"
+                continue
+            if now is None:
                 return False
+            if code and self._code_digest(now, other, text_of) == code:
+                continue
+            before, after = self._interface(data_digest, before=True), self._interface(now)
+            if before is None or before != after:
+                return False
+            moved[other] = f"{now}:{self.codes.get(now, '')}"
+        for target, near, found in raw.get("unresolved", []):
+            if split_now(target, near or path) != found:
+                return False  # a module added (or gone) under a name its analysis looked for
+        if waiting:
+            return None
+        if moved:  # the next run compares with these modules' present bytes
+            raw["consulted"] = {**raw["consulted"], **moved}
+            self.added += 1
         return True
+
+    def _interface(self, digest: str, before: bool = False) -> Optional[str]:
+        """The interface of the model stored for these bytes (`before`: as it was when the run began)."""
+        if before and digest in self.previous:
+            return self.previous[digest]
+        raw = self._meta(digest)
+        found = raw.get("interface") if raw is not None else None
+        if not (isinstance(found, str) and found):
+            return None
+        self.used.add(digest)
+        return found
 
     def _code_digest(self, digest: str, path: str, text_of: Callable[[str], Optional[str]]) -> Optional[str]:
         known = self.codes.get(digest)
@@ -1615,17 +1758,53 @@ class _CacheIndex:
             self.stats[key] = record
             self.added += 1
 
-    def program_key(self, program: dict, settings: Settings) -> Optional[str]:
-        """One digest of every module of the program, by path and summary hash (what linking
-        any file of it reads besides the file's own model), and of the per-file-ignores (the
-        one setting that decides findings and is not in the index's own key)."""
-        parts: list = [[settings.per_file_ignores, settings.root]]
+    def program_keys(self, program: dict, settings: Settings) -> dict:
+        """Per path, one digest of the modules linked with it, by path and linked digest (what
+        the program stage reads of them besides the file's own model), and of the
+        per-file-ignores (the one setting that decides findings and is not in the index's own
+        key). Linked: connected through imports or followed code, either way; the program stage
+        relates modules only along those (a block, its builders, their scripts), so a module
+        edited elsewhere leaves this file's judgement as it was. A path whose component has a
+        module the index does not know gets no key."""
+        from .program.modules import ModuleIndex, absolute
+
+        index = ModuleIndex.of(dict.fromkeys(program))
+        parent = {path: path for path in program}
+
+        def root(path: str) -> str:
+            while parent[path] != path:
+                parent[path] = parent[parent[path]]
+                path = parent[path]
+            return path
+
+        metas = {path: self._meta(self.now.get(path, "")) for path in program}
+        for path, raw in metas.items():
+            if raw is None:
+                continue
+            name, is_package = index.names[path]
+            others = {*raw.get("consulted", {}), *raw.get("followed", [])}
+            for written in raw.get("links", []):
+                target = absolute(name, is_package, written) if isinstance(written, str) else ""
+                found = index.module_path(target, path) or (index.split(target, path) or ("",))[0] if target else None
+                others.add(found)
+            for other in others:
+                if other in parent:
+                    parent[root(other)] = root(path)
+        components: dict = {}
         for path in sorted(program):
-            raw = self._meta(self.now.get(path, ""))
-            if raw is None or "summary" not in raw:
-                return None
-            parts.append([path, raw["summary"]])
-        return hashlib.sha256(json.dumps(parts).encode("utf-8", "surrogatepass")).hexdigest()
+            components.setdefault(root(path), []).append(path)
+        keys: dict = {}
+        for members in components.values():
+            parts: list = [[settings.per_file_ignores, settings.root]]
+            for path in members:
+                raw = metas[path]
+                if raw is None or "summary" not in raw:
+                    break
+                parts.append([path, raw["summary"]])
+            else:
+                key = hashlib.sha256(json.dumps(parts).encode("utf-8", "surrogatepass")).hexdigest()
+                keys.update(dict.fromkeys(members, key))
+        return keys
 
     def judged(self, path: str, key: str, settings: Settings) -> Optional[FileResult]:
         """The findings of this file's last judgement, if its content and program are the same
@@ -1673,10 +1852,18 @@ class _CacheIndex:
         """An analysis error, or a model (as JSON data), for this content."""
         if "model" in value:
             model = value["model"]
-            summary = {k: v for k, v in (model.get("summary") or {}).items() if k != "path"}
+            old = self.entries.get(key)
+            if isinstance(old, dict) and key not in self.previous:
+                self.previous[key] = old.get("interface")  # the same bytes analysed again: what they consulted changed
             self.written[key] = json.dumps(value, separators=(",", ":"))
-            value = {"summary": hashlib.sha256(json.dumps(summary, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest(),
-                     "consulted": dict(model.get("consulted", {}))}  # fmt: skip
+            from .program.environment import NEVER_READ
+
+            summary = model.get("summary") or {}
+            value = {"summary": _linked_digest(model, self.written[key]), "consulted": dict(model.get("consulted", {})),
+                     "interface": model.get("interface", ""), "unresolved": list(model.get("unresolved", [])),
+                     "links": sorted({name for name in summary.get("imports", {}).values()  # imports as written, but
+                                      if name.split(".", 1)[0] not in NEVER_READ}),  # torch's and the standard library's
+                     "followed": sorted({f[0] for f in summary.get("followed", []) if f})}  # fmt: skip
         self.entries[key] = value
         self.used.add(key)
         self.added += 1

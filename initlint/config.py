@@ -18,6 +18,7 @@ Paths in `exclude` and `per-file-ignores` are relative to the folder of that fil
     fix-bias = "keep"                # or "zeros"
     min-impact = 1                   # report IL1xx findings whose chain shrinks the signal at least this much
     python = ".venv/bin/python"      # whose installed packages imports are read from (default: initlint's own)
+    src = ["src", "lib"]             # first-party roots absolute imports resolve against (default: the root and src/)
 """
 
 from __future__ import annotations
@@ -56,12 +57,22 @@ class Config:
     fix_bias: str = "keep"
     min_impact: float = 1.0  # 1: every finding (a layer followed by a norm has impact 1)
     python: Optional[str] = None  # the interpreter whose sys.path installed packages are read from
+    src: Optional[list[str]] = None  # first-party roots (absolute folders); None: the root and its src/ if present
     root: Optional[str] = None  # folder of the pyproject.toml it came from
     source: Optional[str] = None  # that file, for messages
 
     @property
     def excludes(self) -> list[str]:
         return [*self.exclude, *self.extend_exclude]
+
+    def first_party(self) -> tuple:
+        """The folders absolute imports of the project resolve against, in order (ruff's `src`)."""
+        if self.src is not None:
+            return tuple(self.src)
+        if self.root is None:
+            return ()
+        src = os.path.join(self.root, "src")
+        return (self.root, src) if os.path.isdir(src) else (self.root,)
 
     def rule_codes(self) -> list[str]:
         """The codes this config enables, in order."""
@@ -111,6 +122,7 @@ _KEYS = {
     "fix-bias": str,
     "min-impact": (int, float),
     "python": str,
+    "src": list,
 }
 _CHOICES = {"fix-distribution": DISTRIBUTIONS, "fix-mode": MODES, "fix-bias": BIAS_CHOICES}
 
@@ -152,6 +164,11 @@ def from_table(table: dict, source: str, root: str) -> Config:
             value = os.path.normpath(os.path.join(root, os.path.expanduser(value)))
         if key in ("exclude", "extend-exclude"):
             value = [str(v) for v in value]
+        if key == "src":  # relative to the config's folder, as ruff's
+            value = [os.path.normpath(os.path.join(root, os.path.expanduser(v))) for v in value]
+            for folder in value:
+                if not os.path.isdir(folder):
+                    raise ConfigError(f"{source}: `src` names {folder!r}, which is not a folder")
         if key == "per-file-ignores":
             for pattern, codes in value.items():
                 _strings(codes if isinstance(codes, list) else [codes], f"{source}: per-file-ignores `{pattern}`")

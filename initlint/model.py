@@ -185,7 +185,14 @@ class FileModel:
     init_alias: Optional[str] = None  # how it spells torch.nn.init ("nn.init", "init"), if it can
     import_line: int = 0  # last line of the import block, where a missing import would go
     summary: Optional["ModuleSummary"] = None  # what other modules may read of this one
+    # the last fields only decide whether a stored model is fresh (api._linked_digest leaves them out)
     consulted: dict = field(default_factory=dict)  # path -> program.modules.consulted_digest of other modules whose code it followed
+    # what other modules' analyses read of this one, hashed (semantics/interface.py): a module
+    # that consulted it is analysed again only when this changes
+    interface: str = ""
+    # imports its analysis followed in vain: [target, importer path, the module path the target's
+    # longest prefix named then or ""]; a module added since under that name makes it stale
+    unresolved: list = field(default_factory=list)
 
     @property
     def layers(self) -> list[Layer]:
@@ -394,4 +401,6 @@ def file_model_from_json(data: dict) -> FileModel:
         import_line=data["import_line"],
         summary=summary,
         consulted=dict(data["consulted"]),
+        interface=str(data.get("interface", "")),
+        unresolved=[list(item) for item in data.get("unresolved", [])],
     )

@@ -31,7 +31,7 @@ def analyze_program(sources: dict, readable: tuple = (), environment=None) -> tu
     installed: set = set()
     while environment is not None and len(installed) < 256:
         wanted = {p for m in list(models.values()) for p in m.consulted
-                  if p not in models and p not in installed and environment.is_installed(p)}  # fmt: skip
+                  if p not in models and p not in installed and environment.is_context(p)}  # fmt: skip
         if not wanted:
             break
         for path in sorted(wanted):

@@ -38,13 +38,16 @@ class Environment:
 
     roots: tuple = ()  # installed-package folders (site-packages, editable installs)
     stubs: str = STUBS
+    # the project's own roots (`src = [...]`, ruff's): modules there that the run does not
+    # check are read as the project's, before stubs and installed packages
+    first_party: tuple = ()
 
     def find(self, name: str) -> Optional[str]:
-        """The file of module `name` (a stub first, else installed source), or None."""
+        """The file of module `name` (the project's own first, then a stub, else installed source), or None."""
         parts = name.split(".")
         if not parts or parts[0] in NEVER_READ or not all(p.isidentifier() for p in parts):
             return None
-        for root in (self.stubs, *self.roots):
+        for root in (*self.first_party, self.stubs, *self.roots):
             found = _module_file(root, parts)
             if found is not None:
                 return found
@@ -54,6 +57,27 @@ class Environment:
         """Whether a file lies in a stub or installed-package folder (never reported, never fixed)."""
         absolute = os.path.abspath(path)
         return any(absolute.startswith(os.path.join(root, "")) for root in (self.stubs, *self.roots))
+
+    def is_first_party(self, path: str) -> bool:
+        absolute = os.path.abspath(path)
+        return any(absolute.startswith(os.path.join(root, "")) for root in self.first_party)
+
+    def is_context(self, path: str) -> bool:
+        """A module the program reads but the run does not check (never reported, never fixed):
+        installed, a stub, or the project's own under a first-party root. For files outside the run."""
+        return self.is_installed(path) or self.is_first_party(path)
+
+    def first_party_name(self, path: str) -> Optional[str]:
+        """`ns.sub.mod` for `<root>/ns/sub/mod.py` under the longest first-party root, or None."""
+        absolute = os.path.abspath(path)
+        roots = [root for root in self.first_party if absolute.startswith(os.path.join(root, ""))]
+        if not roots:
+            return None
+        parts = os.path.relpath(absolute, max(roots, key=len)).split(os.sep)
+        parts[-1] = parts[-1].rsplit(".", 1)[0]
+        if parts[-1] == "__init__":
+            parts.pop()
+        return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
 
     def is_stub(self, path: str) -> bool:
         return os.path.abspath(path).startswith(os.path.join(self.stubs, ""))

@@ -10,6 +10,7 @@ import libcst as cst
 
 from ..semantics.file import FileAnalysis
 from ..syntax.parse import SourceError, _without_final_continuation, parse_by_statement
+from .environment import NEVER_READ
 from .modules import ModuleIndex
 
 
@@ -25,6 +26,7 @@ class ModuleLoader:
         self.capacity = capacity
         self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
         self.consulted: dict = {}  # path -> modules.consulted_digest of what was read, for the current analysis
+        self.unresolved: set = set()  # (target, importer path, path its longest prefix named or ""): lookups that failed
 
     def lookup(self, importer: FileAnalysis, written: str) -> Optional[tuple[str, FileAnalysis, str]]:
         """("function" | "class", module, name) that `written` names in `importer`, or None."""
@@ -39,7 +41,10 @@ class ModuleLoader:
             kinds.update(dict.fromkeys(module.module_objects, "object"))
             return kinds, module.imports.names
 
-        found = self.index.follow(importer.path, written, members, dotted=False)
+        tried: list = []
+        found = self.index.follow(importer.path, written, members, dotted=False, tried=tried)
+        if found is None:  # a module added later under one of these names makes the result stale
+            self.unresolved.update(step for step in tried if step[2] or step[0].split(".", 1)[0] not in NEVER_READ)
         return (found[2], self.module(found[0]), found[1]) if found is not None else None
 
     def module(self, path: str) -> Optional[FileAnalysis]:

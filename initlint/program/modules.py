@@ -117,8 +117,13 @@ class ModuleIndex:
         for path, summary in summaries.items():
             index.summaries[path] = summary
             name, is_package = module_name(path)
-            index.names[path] = (name, is_package)
             index.by_name.setdefault(name, []).append(path)
+            rooted = environment.first_party_name(path) if environment is not None else None
+            if rooted and rooted != name and "." in rooted:
+                index.by_name.setdefault(rooted, []).append(path)  # its name under a first-party root
+                if not os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(path)), "__init__.py")):
+                    name = rooted  # in a namespace package: its relative imports resolve in it
+            index.names[path] = (name, is_package)
             parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
             parts[-1] = parts[-1].rsplit(".", 1)[0]
             if parts[-1] == "__init__":
@@ -165,16 +170,20 @@ class ModuleIndex:
         found = self.follow(importer_path, written, members)
         return ClassRef(found[0], found[1]) if found is not None else None
 
-    def follow(self, importer_path: str, written: str, members, dotted: bool = True) -> Optional[tuple[str, str, str]]:
+    def follow(self, importer_path: str, written: str, members, dotted: bool = True,
+               tried: Optional[list] = None) -> Optional[tuple[str, str, str]]:  # fmt: skip
         """(path, name, kind) of what `written` (as the importer's imports qualify it) names,
         following re-exports (`from .mlp import Mlp` in a package's `__init__.py`).
         `members(path)`: (name -> kind, local name -> import as written there) of a module, or
-        None when it cannot be read. `dotted`: also follow `module.Name` through an import."""
+        None when it cannot be read. `dotted`: also follow `module.Name` through an import.
+        `tried`: gets (target, near, the module path it split at or "") for each step."""
         importer, is_package = self.names.get(importer_path, ("", False))
         target = absolute(importer, is_package, written)
         near = importer_path
         for _ in range(MAX_REEXPORTS):
             found = self.split(target, near)
+            if tried is not None:
+                tried.append((target, near, found[0] if found is not None else ""))
             if found is None:
                 return None
             path, attribute = found

@@ -120,6 +120,7 @@ class FileAnalysis:
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.default_params = False  # a constructor default of a class of this module chose an activation
         self.script_builds: dict = {}  # qualified callee -> [function passed to .apply(...)] in module code
+        self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
 
     # -- collection -----------------------------------------------------------------------
 
@@ -740,6 +741,10 @@ class FileAnalysis:
         for cls in self.classes.values():
             if cls.layer_subclass is None:
                 self.summary(cls)
+        if self.loader is not None:  # read by other modules' analyses: before this file's own judgement marks the sites
+            from .interface import forward_facts
+
+            self.forward_facts = forward_facts(self)
         self._run_module_code()
         for name, fn in self.functions.items():
             if name not in self.functions_used_by_classes:
@@ -1489,10 +1494,15 @@ def _analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None,
         fa.c_tree = c_tree  # compute_spans reads statement lines from it instead of parsing again
         fa.loader = loader
         if loader is not None:
-            loader.consulted = {}
+            loader.consulted, loader.unresolved = {}, set()
         model = _run_with_lines(fa)
         if loader is not None:
+            from .interface import code_shape, interface_digest
+
             model.consulted = dict(loader.consulted)
+            # the file's own path as "": the same bytes elsewhere looked from there
+            model.unresolved = sorted([target, "" if near == path else near, found] for target, near, found in loader.unresolved)
+            model.interface = interface_digest(code_shape(c_tree, source), fa.forward_facts)
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None
     finally:
