@@ -30,6 +30,7 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
+from .handed import built_by_handing, built_only_by_free_code, handed_uses, passed_values
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
@@ -81,6 +82,8 @@ class FileAnalysis:
         self.external_refs: dict[str, int] = {}  # ... of those, passed into calls of code in other files
         self.harmless_refs: dict[str, int] = {}  # ... of those, in super(X, self), repr(X) and the like
         self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
+        self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
+        self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
         self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
         self.calls_in: dict[int, list] = {}  # id(FunctionDef) -> the calls in its body (not in nested defs)
         self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
@@ -266,6 +269,8 @@ class FileAnalysis:
                     and dotted(func.value.func) == "super")  # fmt: skip
                 for child in node.args:
                     stack.append((child, in_class, fn, not local, top))
+                    if type(child.value) is Name and child.value.value in classes and callee not in _HARMLESS_BUILTINS:
+                        self.class_args.setdefault(child.value.value, []).append((node, fn, child))
                     if local and type(child.value) is Name and child.value.value in classes:
                         # _resnet(BasicBlock, ...), ResNet(block=BasicBlock): this file's own code builds it
                         self.local_arg_refs[child.value.value] = self.local_arg_refs.get(child.value.value, 0) + 1
@@ -368,6 +373,12 @@ class FileAnalysis:
             if value is None:
                 return None
             values.extend(value)
+        if target is not None:  # built by a function it is handed to: what reaches that construction
+            for use in handed_uses(self, callee):
+                value = passed_values(self, use, param, names, depth)
+                if value is None:
+                    return None
+                values.extend(value)
         return values
 
     def init_owner(self, fn: cst.FunctionDef) -> Optional[str]:
@@ -802,6 +813,8 @@ class FileAnalysis:
 
         def is_used(cls: ClassInfo) -> bool:
             name = cls.node.name.value
+            if built_only_by_free_code(self, name):  # a model its registered entry points build
+                return name in flowing or self._built_by_a_class(name)
             return bool(name in flowing or self.references.get(name) or self._built_by_a_class(name))
 
         ordered = sorted(self.classes.values(), key=is_used)
@@ -1024,7 +1037,7 @@ class FileAnalysis:
             site.init_state = "unknown"
             site.init_evidence = f"{maybe[0].name} may contain it (built from a parameter) and runs an init loop"
             return
-        handed = [name for name in sorted(holders | {cls.name}) if self.external_refs.get(name)]
+        handed = [name for name in sorted(holders | {cls.name}) if self.passed_away(name)]
         if handed:
             site.init_state = "unknown"
             site.init_evidence = f"{handed[0]} is passed to code in another file, which may initialise it"
@@ -1035,9 +1048,16 @@ class FileAnalysis:
     def handed(self, name: str) -> bool:
         """Is the class referenced as a value (model_cls = Net; build(Net, ...)), so that code not
         seen here may build it with any arguments?"""
-        if self.external_refs.get(name):
+        if self.passed_away(name):
             return True
-        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + self.local_arg_refs.get(name, 0)
+        built_here = self.local_arg_refs.get(name, 0) + built_by_handing(self, name, external=True)
+        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here
+
+    def passed_away(self, name: str) -> int:
+        """References passing the class into code of other files, but for those that build it
+        (`build_model_with_cfg(ResNet, ...)`, read from timm's stub): those are uses seen here."""
+        count = self.external_refs.get(name, 0)
+        return count - built_by_handing(self, name, external=True) if count else 0
 
     def _may_be_standalone(self, cls: ClassInfo) -> bool:
         return bool(self.top_calls.get(cls.name))

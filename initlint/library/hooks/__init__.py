@@ -8,6 +8,10 @@ qualified names of the classes they name (by position or keyword), and returns (
 ("norm_act", torch norm, apply_act position, act_layer position, default act class): the norm
 then its activation, ("unknown", why), or None to decline (the analysis then reads the
 library's source, if it can).
+
+A package's hooks module may also name its registry decorators (`ENTRY_POINTS`): a function so
+decorated is a root of the program, called by the library with its defaults and no other
+arguments (timm's `create_model(name)` calls the `@register_model` function of that name).
 """
 
 from __future__ import annotations
@@ -27,3 +31,15 @@ def hook_for(qualname: Optional[str]) -> Optional[Callable]:
         return None
     module = importlib.import_module(f"{__name__}.{PACKAGES[top]}")
     return module.HOOKS.get(qualname)
+
+
+def is_entry_point(decorator: Optional[str]) -> bool:
+    """Whether `decorator` (resolved where it is defined) registers the functions it decorates as
+    entry points the library calls with their defaults. A project's own registry is not guessed at."""
+    if not decorator:
+        return False
+    top = decorator.split(".", 1)[0]
+    if top not in PACKAGES:
+        return False
+    module = importlib.import_module(f"{__name__}.{PACKAGES[top]}")
+    return decorator in getattr(module, "ENTRY_POINTS", ())

@@ -1,0 +1,398 @@
+"""A class of this module handed to a function that builds it: a use of that class, with the
+arguments that reach the construction.
+
+`build_model_with_cfg(ResNet, variant, pretrained, **kwargs)` (timm), `def build(cls, **kw):
+return cls(**kw)`: the function's parameter is called, so the class is built there, with the
+call's keywords that land in the function's `**kwargs`. Those are followed back (bounded) through
+`**dict(model_args, **kwargs)`, dicts bound once in the caller, and the `**kwargs` of the
+enclosing function, up to its callers in this module or, for a function a library's registry
+decorator registers (timm's `@register_model`, library/hooks), up to the entry point itself: the
+library calls it with its defaults and nothing in `**kwargs`. What cannot be followed is unknown.
+
+A function of another module is read as the loader finds it; a library stub that defines it
+(library/stubs) is read instead, even where the program holds that library's source.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Optional
+
+import libcst as cst
+
+from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, dotted
+from .values import NONE_V
+
+if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
+    from .file import FileAnalysis
+
+MAX_DEPTH = 6  # `**kwargs` followed through at most this many functions
+
+
+@dataclass
+class HandedUse:
+    """One construction of a class of this module inside a function it is handed to."""
+
+    outer: cst.Call  # the call in this module that hands the class over
+    enclosing: Optional[cst.FunctionDef]  # the function holding that call (None: module code)
+    builder: cst.FunctionDef  # the function that builds it
+    builder_name: str  # resolved where it is defined (`timm.models._builder.build_model_with_cfg`)
+    param: str  # the builder's parameter that holds the class
+    inner: cst.Call  # the builder's call of that parameter
+
+
+def handed_uses(fa: "FileAnalysis", cls_name: str) -> list:
+    """Every construction of `cls_name` in a function this module hands it to."""
+    cache = fa.handed_cache
+    if cls_name not in cache:
+        cache[cls_name] = [use for outer, enclosing, arg in fa.class_args.get(cls_name, [])
+                           for use in _uses_of(fa, outer, enclosing, arg)]  # fmt: skip
+    return cache[cls_name]
+
+
+def built_by_handing(fa: "FileAnalysis", cls_name: str, external: bool) -> int:
+    """How many of the class's references hand it to a function that builds it (of another
+    module with `external`, else of this one)."""
+    outers = {id(use.outer) for use in handed_uses(fa, cls_name)}
+    return sum(1 for outer, _, _ in fa.class_args.get(cls_name, [])
+               if id(outer) in outers and _is_external(fa, outer) == external)  # fmt: skip
+
+
+def built_only_by_free_code(fa: "FileAnalysis", cls_name: str) -> bool:
+    """Every reference to the class hands it to a builder, from free functions or module code:
+    nothing in this module contains it (a top-level model, as timm's registered models are)."""
+    uses = handed_uses(fa, cls_name)
+    if not uses:
+        return False
+    outers = {id(use.outer) for use in uses}
+    args = fa.class_args.get(cls_name, [])
+    return all(id(outer) in outers and fa.init_owner(enclosing) is None and not _in_class(fa, enclosing)
+               for outer, enclosing, _ in args) and fa.references.get(cls_name, 0) == len(args)  # fmt: skip
+
+
+def _in_class(fa: "FileAnalysis", fn: Optional[cst.FunctionDef]) -> bool:
+    return fn is not None and fa.functions.get(fn.name.value) is not fn
+
+
+def _is_external(fa: "FileAnalysis", outer: cst.Call) -> bool:
+    return not (isinstance(outer.func, cst.Name) and outer.func.value in fa.functions)
+
+
+def _uses_of(fa: "FileAnalysis", outer: cst.Call, enclosing, arg: cst.Arg) -> list:
+    found = _builder(fa, outer)
+    if found is None:
+        return []
+    builder, name = found
+    params = _positional_params(builder)
+    if arg.keyword is not None:
+        param = arg.keyword.value if arg.keyword.value in {p.name.value for p in _all_params(builder)} else None
+    else:
+        positional = [a for a in outer.args if a.keyword is None and not a.star]
+        if any(a.star for a in outer.args[: outer.args.index(arg)]):
+            return []  # after a *args: its position is not known
+        at = next(i for i, a in enumerate(positional) if a is arg)
+        param = params[at].name.value if at < len(params) else None
+    if param is None or _rebound(builder, param):
+        return []
+    return [HandedUse(outer, enclosing, builder, name, param, call) for call in _walk_nodes(builder.body)
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == param]  # fmt: skip
+
+
+def _rebound(fn: cst.FunctionDef, name: str) -> bool:
+    for node in _walk_nodes(fn.body):
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return True
+    return False
+
+
+def _builder(fa: "FileAnalysis", outer: cst.Call) -> Optional[tuple[cst.FunctionDef, str]]:
+    """The function `outer` calls (this module's, a stub's, another module's), resolved."""
+    func = outer.func
+    if isinstance(func, cst.Name) and func.value in fa.functions:
+        return fa.functions[func.value], func.value
+    qualified = fa.imports.qualify(func)
+    if not qualified:
+        return None
+    loader = fa.library()
+    found = loader.lookup(fa, qualified)
+    if found is None or found[0] != "function" or found[1] is None:
+        return None
+    module, name = found[1], found[2]
+    known = loader.index.names.get(module.path)
+    resolved = f"{known[0]}.{name}" if known else qualified
+    stub = _stub_function(fa, resolved)
+    if stub is not None:
+        return stub, resolved
+    fn = module.functions.get(name)
+    return (fn, resolved) if fn is not None else None
+
+
+def _stub_function(fa: "FileAnalysis", resolved: str) -> Optional[cst.FunctionDef]:
+    from ..program.environment import Environment
+
+    module_name, _, name = resolved.rpartition(".")
+    environment = Environment()
+    path = environment.find(module_name) if module_name else None
+    if path is None or not environment.is_stub(path):
+        return None
+    loader = fa.stubs_only
+    if loader is None:
+        from ..program.loader import ModuleLoader
+
+        fa.stubs_only = loader = ModuleLoader((), environment=environment)
+    module = loader.module(path)
+    return module.functions.get(name) if module is not None else None
+
+
+# -- the arguments that reach the construction ----------------------------------------------
+
+
+def passed_values(fa: "FileAnalysis", use: HandedUse, param: str, names: list, depth: int) -> Optional[list]:
+    """What `use` passes to the class's parameter `param` (`names`: its positional parameters):
+    [] when it passes nothing there, None when that is not known."""
+    inner = use.inner
+    if not _branch_taken(fa, use):
+        return []
+    positional = [a for a in inner.args if a.keyword is None and not a.star]
+    node = positional[names.index(param)].value if param in names and names.index(param) < len(positional) else None
+    for arg in inner.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            node = arg.value
+    if node is not None:
+        return _builder_value(fa, use, node, depth)
+    if any(arg.star == "*" for arg in inner.args):
+        return None
+    star_kwarg = use.builder.params.star_kwarg
+    kwargs_name = star_kwarg.name.value if isinstance(star_kwarg, cst.Param) else None
+    for arg in reversed(inner.args):
+        if arg.star != "**":
+            continue
+        if not (isinstance(arg.value, cst.Name) and arg.value.value == kwargs_name) or _mutated(use.builder, kwargs_name):
+            return None
+        return _call_kwargs(fa, use.outer, use.builder, use.enclosing, param, depth)
+    return []
+
+
+def _builder_value(fa: "FileAnalysis", use: HandedUse, node: cst.BaseExpression, depth: int) -> Optional[list]:
+    """A value the builder passes on: one of its parameters, as the handing call gives it."""
+    if not isinstance(node, cst.Name):
+        return None
+    given = _argument_for(use.outer, use.builder, node.value)
+    if given is not None:
+        return fa.static_value(given, use.enclosing, depth)
+    default = next((p.default for p in _all_params(use.builder) if p.name.value == node.value), None)
+    if isinstance(default, cst.Name) and default.value == "None":
+        return [NONE_V]
+    return None
+
+
+def _argument_for(call: cst.Call, fn: cst.FunctionDef, param: str) -> Optional[cst.BaseExpression]:
+    names = [p.name.value for p in _positional_params(fn)]
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if param in names and names.index(param) < len(positional):
+        return positional[names.index(param)].value
+    return next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param), None)
+
+
+def _branch_taken(fa: "FileAnalysis", use: HandedUse) -> bool:
+    """False when the builder's call sits under `if p is None` / `if p is not None` (p one of its
+    parameters) and the handing call decides that test the other way."""
+    for test, positive in _conditions(use.builder.body, use.inner):
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)
+                and isinstance(test.comparisons[0].comparator, cst.Name)
+                and test.comparisons[0].comparator.value == "None"
+                and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))):  # fmt: skip
+            continue
+        given = _argument_for(use.outer, use.builder, test.left.value)
+        if given is None:
+            default = next((p.default for p in _all_params(use.builder) if p.name.value == test.left.value), None)
+            is_none = True if isinstance(default, cst.Name) and default.value == "None" else None
+        else:
+            is_none = True if isinstance(given, cst.Name) and given.value == "None" else None
+            if is_none is None and fa.literal_value(given) is not None:
+                is_none = False
+            if is_none is None and (values := fa.static_value(given, use.enclosing, MAX_DEPTH)):
+                is_none = True if all(v == NONE_V for v in values) else (False if NONE_V not in values else None)
+        if is_none is None:
+            continue
+        holds = is_none if isinstance(test.comparisons[0].operator, cst.Is) else not is_none
+        if holds != positive:
+            return False
+    return True
+
+
+def _conditions(body: cst.CSTNode, target: cst.CSTNode) -> list:
+    """(test, whether it holds) of each `if` around `target` in `body`."""
+    out: list = []
+
+    def visit(node: cst.CSTNode, around: list) -> bool:
+        if node is target:
+            out.extend(around)
+            return True
+        if isinstance(node, cst.If):
+            if visit(node.body, [*around, (node.test, True)]):
+                return True
+            if node.orelse is not None:
+                return visit(node.orelse, [*around, (node.test, False)])
+            return False
+        return any(visit(child, around) for child in node.children)
+
+    visit(body, [])
+    return out
+
+
+def _mutated(fn: cst.FunctionDef, name: str) -> bool:
+    """Whether `name` (a dict) may change in `fn` before it is passed on: assigned into, a
+    method that adds keys called on it, or passed to a call (which may do either)."""
+    for node in _walk_nodes(fn.body):
+        if isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) \
+                    and node.func.value.value == name and node.func.attr.value not in ("pop", "get", "items", "keys", "values"):  # fmt: skip
+                return True
+            if any(isinstance(a.value, cst.Name) and a.value.value == name and not a.star for a in node.args):
+                return True
+        elif isinstance(node, (cst.Assign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if any(isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value == name for t in targets):
+                return True
+    return False
+
+
+def _call_kwargs(fa: "FileAnalysis", call: cst.Call, fn: cst.FunctionDef, enclosing, param: str, depth: int) -> Optional[list]:
+    """What `call` puts into `fn`'s **kwargs under `param`: [] nothing, None not known."""
+    if param in {p.name.value for p in _all_params(fn)}:
+        return []  # a named parameter of fn takes it: never in its **kwargs
+    node = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param), None)
+    if node is not None:
+        return fa.static_value(node, enclosing, depth)
+    if any(a.star == "*" for a in call.args):
+        return None
+    for arg in reversed(call.args):
+        if arg.star == "**":
+            found = star_values(fa, arg.value, enclosing, param, depth)
+            if found != []:
+                return found
+    return []
+
+
+def star_values(fa: "FileAnalysis", node: cst.BaseExpression, enclosing, param: str, depth: int) -> Optional[list]:
+    """The values key `param` of the mapping `node` (expanded with `**`) may have: [] when it
+    surely has no such key, None when that is not known."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(node, cst.Dict):
+        for element in reversed(node.elements):
+            if isinstance(element, cst.StarredDictElement):
+                found = star_values(fa, element.value, enclosing, param, depth + 1)
+            else:
+                key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
+                if not isinstance(key, str):
+                    return None
+                found = fa.static_value(element.value, enclosing, depth) if key == param else []
+            if found != []:
+                return found
+        return []
+    if isinstance(node, cst.Call) and dotted(node.func) == "dict" and "dict" not in fa.functions:
+        for arg in reversed(node.args):
+            if arg.keyword is not None:
+                found = fa.static_value(arg.value, enclosing, depth) if arg.keyword.value == param else []
+            elif arg.star == "*":
+                return None
+            else:
+                found = star_values(fa, arg.value, enclosing, param, depth + 1)
+            if found != []:
+                return found
+        return []
+    if not isinstance(node, cst.Name):
+        return None
+    name = node.value
+    if enclosing is not None:
+        star_kwarg = enclosing.params.star_kwarg
+        if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == name:
+            return None if _mutated(enclosing, name) else _kwargs_of(fa, enclosing, param, depth + 1)
+        bound = _bound_once(enclosing, name)
+        if bound is not None:
+            return star_values(fa, bound, enclosing, param, depth + 1)
+        if any(p.name.value == name for p in _all_params(enclosing)):
+            return None
+    value = fa.module_bindings.get(name)
+    if isinstance(value, (cst.Dict, cst.Call)) and not (enclosing is not None and _bound_once(enclosing, name, any_binding=True)):
+        return star_values(fa, value, None, param, depth + 1)
+    return None
+
+
+def _bound_once(fn: cst.FunctionDef, name: str, any_binding: bool = False):
+    """The expression a local name is bound to once in `fn` and never changed (else None)."""
+    found = []
+    for node in _walk_nodes(fn.body):
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, cst.Name) and target.value == name:
+                    found.append(node)
+                elif any(isinstance(n, cst.Name) and n.value == name for n in _walk_nodes(target)):
+                    found.append(None)  # unpacked, or bound in a tuple: not one expression
+        elif isinstance(node, (cst.For, cst.CompFor, cst.WithItem, cst.NamedExpr)):
+            target = getattr(node, "target", None) or getattr(node, "asname", None)
+            if target is not None and any(isinstance(n, cst.Name) and n.value == name for n in _walk_nodes(target)):
+                found.append(None)
+    if any_binding:
+        return found or None
+    if len(found) != 1 or found[0] is None or isinstance(found[0], cst.AugAssign) or _mutated(fn, name):
+        return None
+    return found[0].value
+
+
+def _kwargs_of(fa: "FileAnalysis", fn: cst.FunctionDef, param: str, depth: int) -> Optional[list]:
+    """What `fn`'s **kwargs holds under `param`, over its callers in this module; nothing for an
+    entry point a library's registry calls with its defaults."""
+    if param in {p.name.value for p in _all_params(fn)}:
+        return []
+    if is_entry_point(fa, fn):
+        return []
+    name = fn.name.value
+    if fa.functions.get(name) is not fn:
+        return None  # a method or a nested function: its callers are not followed
+    callers = fa.call_sites.get(name, [])
+    if not callers or depth > MAX_DEPTH:
+        return None
+    values: list = []
+    for call, enclosing in callers:
+        if not (isinstance(call.func, cst.Name) and call.func.value == name):
+            return None  # partial(fn, ...): called elsewhere, with what is not seen
+        found = _call_kwargs(fa, call, fn, enclosing, param, depth)
+        if found is None:
+            return None
+        values.extend(found)
+    return values
+
+
+def is_entry_point(fa: "FileAnalysis", fn: cst.FunctionDef) -> bool:
+    """Whether a decorator of `fn` is a library registry's (library/hooks `ENTRY_POINTS`),
+    resolved where it is defined: the library calls `fn` with its defaults."""
+    from ..library import hooks
+
+    for decorator in fn.decorators:
+        qualified = fa.imports.qualify(decorator.decorator)
+        if not qualified:
+            continue
+        loader = fa.library()
+        found = loader.lookup(fa, qualified)
+        resolved = qualified
+        if found is not None and found[1] is not None:
+            known = loader.index.names.get(found[1].path)
+            resolved = f"{known[0]}.{found[2]}" if known else qualified
+        if hooks.is_entry_point(resolved):
+            return True
+    return False
+
+
+def entry_point_note(fa: "FileAnalysis", cls_name: str) -> Optional[str]:
+    """`built by resnet18() and 40 more registered entry points (timm.models._registry.register_model)`, for evidence."""
+    for use in handed_uses(fa, cls_name):
+        if use.enclosing is not None and is_entry_point(fa, use.enclosing):
+            return f"{use.enclosing.name.value}()"
+    return None
