@@ -379,3 +379,84 @@ def test_a_norm_act_class_as_a_constructor_default_rests_on_that_default(tmp_pat
     models, _, _ = analyze_program({"dense.py": DENSE, "net.py": user}, environment=env)
     conv = next(layer for layer in models["dense.py"].layers if layer.name == "conv")
     assert conv.activation == "unknown" and "norm_layer=" in conv.activation_evidence
+
+
+TIMM_ENTRY = """\
+import torch.nn as nn
+from timm.models import build_model_with_cfg, register_model
+
+
+class Net(nn.Module):
+    def __init__(self, depth, act_layer, num_classes=10):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = act_layer()
+        self.head = nn.Linear(8, num_classes)
+
+    def forward(self, x):
+        return self.head(self.act(self.fc(x)))
+
+
+def _create_net(variant, pretrained=False, **kwargs):
+    return build_model_with_cfg(Net, variant, pretrained, feature_cfg=dict(flatten_sequential=True), **kwargs)
+
+
+@register_model
+def net_relu(pretrained=False, **kwargs):
+    model_args = dict(depth=2, act_layer=nn.ReLU)
+    return _create_net("net_relu", pretrained=pretrained, **dict(model_args, **kwargs))
+
+
+@register_model
+def net_relu_deep(pretrained=False, **kwargs):
+    return _create_net("net_relu_deep", pretrained=pretrained, **dict(dict(depth=4, act_layer=nn.ReLU), **kwargs))
+"""
+
+
+def _timm_builder(tmp_path: Path) -> Environment:
+    """timm's builder as installed: its kwargs bookkeeping (pop, a helper that fills some in)
+    hides the construction; its registry decorator."""
+    site = tmp_path / "site"
+    _package(site, {
+        "timm/__init__.py": "",
+        "timm/models/__init__.py": "from ._builder import build_model_with_cfg\nfrom ._registry import register_model\n",
+        "timm/models/_builder.py": "def build_model_with_cfg(model_cls, variant, pretrained, model_cfg=None, feature_cfg=None, **kwargs):\n"
+                                   "    pruned = kwargs.pop('pruned', False)\n    _update_default_model_kwargs(kwargs)\n"
+                                   "    if model_cfg is None:\n        model = model_cls(**kwargs)\n"
+                                   "    else:\n        model = model_cls(cfg=model_cfg, **kwargs)\n    return model\n",
+        "timm/models/_registry.py": "_model_entrypoints = {}\n\n\ndef register_model(fn):\n"
+                                    "    _model_entrypoints[fn.__name__] = fn\n    return fn\n",
+    })  # fmt: skip
+    return Environment((str(site),))
+
+
+def test_a_timm_registered_entry_point_builds_its_model(tmp_path: Path) -> None:
+    """`@register_model` functions are what `timm.create_model(name)` calls, with their defaults:
+    the class they build through `build_model_with_cfg` (read from its stub) gets the arguments
+    of `model_args`, so the layers keep the default init (nothing else initialises them) and
+    are followed by the ReLU every entry point passes, named in the evidence."""
+    models, _, _ = analyze_program({"model.py": TIMM_ENTRY}, environment=_timm_builder(tmp_path))
+    found = {layer.name: layer for layer in models["model.py"].layers}
+    assert {name: (layer.activation, layer.init) for name, layer in found.items()} == {
+        "fc": ("relu", "default"), "head": ("none", "default")}
+    assert "by the registered entry point net_relu" in found["fc"].activation_evidence
+    chosen = [rule() for rule in rules.ALL_RULES]
+    assert [f.code for f in rules.run_rules(models["model.py"], chosen) if f.layer == "fc"] == ["IL101"]
+
+
+def test_an_entry_point_passing_other_classes_leaves_the_activation_unknown(tmp_path: Path) -> None:
+    """Entry points that pass different act_layers: each is a use; the merged value is unknown."""
+    source = TIMM_ENTRY.replace("dict(depth=4, act_layer=nn.ReLU)", "dict(depth=4, act_layer=nn.Tanh)")
+    models, _, _ = analyze_program({"model.py": source}, environment=_timm_builder(tmp_path))
+    assert {layer.name: layer.activation for layer in models["model.py"].layers}["fc"] == "unknown"
+
+
+def test_a_projects_own_registry_is_not_an_entry_point(tmp_path: Path) -> None:
+    """The same code with a registry of the project's own: what calls its functions, and with
+    what in **kwargs, is not guessed; the construction is still seen (no init elsewhere)."""
+    own = TIMM_ENTRY.replace("from timm.models import build_model_with_cfg, register_model",
+                             "from timm.models import build_model_with_cfg\nfrom registry import register_model")
+    models, _, _ = analyze_program({"model.py": own, "registry.py": "def register_model(fn):\n    return fn\n"},
+                                   environment=_timm_builder(tmp_path))  # fmt: skip
+    found = {layer.name: layer for layer in models["model.py"].layers}
+    assert found["fc"].activation == "unknown" and found["fc"].init == "default"

@@ -269,8 +269,11 @@ class FileAnalysis:
                     and dotted(func.value.func) == "super")  # fmt: skip
                 for child in node.args:
                     stack.append((child, in_class, fn, not local, top))
-                    if type(child.value) is Name and child.value.value in classes and callee not in _HARMLESS_BUILTINS:
-                        self.class_args.setdefault(child.value.value, []).append((node, fn, child))
+                    # build(Net, ...), build(A if c else B, ...): a function that may build the class (handed.py)
+                    options = [child.value.body, child.value.orelse] if type(child.value) is cst.IfExp else [child.value]
+                    for option in options:
+                        if type(option) is Name and option.value in classes and callee not in _HARMLESS_BUILTINS:
+                            self.class_args.setdefault(option.value, []).append((node, fn, child))
                     if local and type(child.value) is Name and child.value.value in classes:
                         # _resnet(BasicBlock, ...), ResNet(block=BasicBlock): this file's own code builds it
                         self.local_arg_refs[child.value.value] = self.local_arg_refs.get(child.value.value, 0) + 1
@@ -897,6 +900,9 @@ class FileAnalysis:
         elif isinstance(fn_node, cst.Call) and dotted(fn_node.func) in ("partial", "functools.partial") and fn_node.args:
             inner = dotted(fn_node.args[0].value) or ""
             target = self.functions.get(inner)
+            if inner.startswith("self.") and cls is not None:  # partial(self._init_weights, needs_reset=False)
+                found = self.method(cls, inner[5:])
+                target, self_bound = (found[1], True) if found else (None, False)
         if target is None:
             return None
         params = _positional_params(target)
@@ -1230,15 +1236,16 @@ class FileAnalysis:
                 continue
             key = arg.keyword.value if arg.keyword is not None else str(position)
             position += arg.keyword is None
-            out[key] = self._arg_fact(arg.value, own_params)
+            out[key] = self._arg_fact(arg.value, own_params, inside)
         return out
 
-    def _arg_fact(self, node: cst.BaseExpression, own_params: set) -> list:
+    def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None) -> list:
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return ["none"]
             if node.value in own_params:
-                return ["param", node.value]
+                passed = self._passed_class(inside, node.value) if inside is not None else None
+                return ["class", passed] if passed else ["param", node.value]
             if node.value in self.classes:
                 return ["class", f"local:{node.value}"]
         if literal_number(node) is not None or literal_string(node) is not None:
@@ -1247,6 +1254,21 @@ class FileAnalysis:
         if q:
             return ["class", q]
         return ["unknown", short_code(node, 60)]
+
+    def _passed_class(self, owner: str, param: str) -> Optional[str]:
+        """The one class every construction of `owner` this module shows passes for `param`
+        (its default too, where it has one): what `owner` passes on to the blocks it builds."""
+        if self.passed_away(owner):
+            return None
+        values = self.param_candidates(owner, param)
+        if not values:
+            return None
+        init = self.method(self.classes[owner], "__init__")
+        default = next((p.default for p in _all_params(init[1]) if p.name.value == param), None) if init else None
+        if default is not None:
+            values = values + (self.static_value(default, init[1], 0) or [None])
+        names = {v.qualname if isinstance(v, ClassRefV) else None for v in values}
+        return names.pop() if len(names) == 1 and None not in names else None
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
         activation, param, evidence = resolve_outcomes(site.outcomes, site.split_by)

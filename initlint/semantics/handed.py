@@ -15,6 +15,7 @@ A function of another module is read as the loader finds it; a library stub that
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from dataclasses import dataclass
 from typing import Optional
@@ -22,7 +23,7 @@ from typing import Optional
 import libcst as cst
 
 from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, dotted
-from .values import NONE_V
+from .values import NONE_V, ClassRefV
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import FileAnalysis
@@ -252,7 +253,8 @@ def _mutated(fn: cst.FunctionDef, name: str) -> bool:
             if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) \
                     and node.func.value.value == name and node.func.attr.value not in ("pop", "get", "items", "keys", "values"):  # fmt: skip
                 return True
-            if any(isinstance(a.value, cst.Name) and a.value.value == name and not a.star for a in node.args):
+            copies = dotted(node.func) == "dict"  # dict(model_args, **kwargs): a new dict, read only
+            if not copies and any(isinstance(a.value, cst.Name) and a.value.value == name and not a.star for a in node.args):
                 return True
         elif isinstance(node, (cst.Assign, cst.AugAssign)):
             targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
@@ -267,7 +269,7 @@ def _call_kwargs(fa: "FileAnalysis", call: cst.Call, fn: cst.FunctionDef, enclos
         return []  # a named parameter of fn takes it: never in its **kwargs
     node = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param), None)
     if node is not None:
-        return fa.static_value(node, enclosing, depth)
+        return _tagged(fa, fa.static_value(node, enclosing, depth), enclosing)
     if any(a.star == "*" for a in call.args):
         return None
     for arg in reversed(call.args):
@@ -291,14 +293,14 @@ def star_values(fa: "FileAnalysis", node: cst.BaseExpression, enclosing, param: 
                 key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
                 if not isinstance(key, str):
                     return None
-                found = fa.static_value(element.value, enclosing, depth) if key == param else []
+                found = _tagged(fa, fa.static_value(element.value, enclosing, depth), enclosing) if key == param else []
             if found != []:
                 return found
         return []
     if isinstance(node, cst.Call) and dotted(node.func) == "dict" and "dict" not in fa.functions:
         for arg in reversed(node.args):
             if arg.keyword is not None:
-                found = fa.static_value(arg.value, enclosing, depth) if arg.keyword.value == param else []
+                found = _tagged(fa, fa.static_value(arg.value, enclosing, depth), enclosing) if arg.keyword.value == param else []
             elif arg.star == "*":
                 return None
             else:
@@ -322,6 +324,17 @@ def star_values(fa: "FileAnalysis", node: cst.BaseExpression, enclosing, param: 
     if isinstance(value, (cst.Dict, cst.Call)) and not (enclosing is not None and _bound_once(enclosing, name, any_binding=True)):
         return star_values(fa, value, None, param, depth + 1)
     return None
+
+
+def _tagged(fa: "FileAnalysis", values: Optional[list], enclosing) -> Optional[list]:
+    """Classes passed from `enclosing` name it in their evidence (a registered entry point as such)."""
+    if not values or enclosing is None:
+        return values
+    where = fa.path.replace("\\", "/").rsplit("/", 1)[-1]
+    origin = f"by {enclosing.name.value}() in {where}"
+    if is_entry_point(fa, enclosing):
+        origin = f"by the registered entry point {enclosing.name.value}() in {where}"
+    return [dataclasses.replace(v, passed_by=origin) if isinstance(v, ClassRefV) and not v.passed_by else v for v in values]
 
 
 def _bound_once(fn: cst.FunctionDef, name: str, any_binding: bool = False):
