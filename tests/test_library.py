@@ -460,3 +460,23 @@ def test_a_projects_own_registry_is_not_an_entry_point(tmp_path: Path) -> None:
                                    environment=_timm_builder(tmp_path))  # fmt: skip
     found = {layer.name: layer for layer in models["model.py"].layers}
     assert found["fc"].activation == "unknown" and found["fc"].init == "default"
+
+
+def test_a_class_of_another_module_handed_to_the_builder_is_a_use(tmp_path: Path) -> None:
+    """deit.py hands vision_transformer's class to build_model_with_cfg (through a local name):
+    that is a use of the class, with what its entry point passes, which the program stage
+    judges the class's constructor defaults against."""
+    net = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self, act_layer=nn.ReLU):\n"
+           "        super().__init__()\n        self.fc = nn.Linear(8, 8)\n        self.act = act_layer()\n"
+           "        self.head = nn.Linear(8, 2)\n\n    def forward(self, x):\n        return self.head(self.act(self.fc(x)))\n")
+    variants = ("import torch.nn as nn\nfrom timm.models import build_model_with_cfg, register_model\nfrom net import Net\n\n\n"
+                "def _create(variant, pretrained=False, **kwargs):\n    model_cls = Net\n"
+                "    return build_model_with_cfg(model_cls, variant, pretrained, **kwargs)\n\n\n"
+                "@register_model\ndef net_tanh(pretrained=False, **kwargs):\n"
+                "    return _create('net_tanh', pretrained, **dict(dict(act_layer=nn.Tanh), **kwargs))\n")
+    environment = _timm_builder(tmp_path)
+    models, _, _ = analyze_program({"net.py": net}, environment=environment)
+    assert {layer.name: layer.activation for layer in models["net.py"].layers}["fc"] == "relu"
+    models, _, _ = analyze_program({"net.py": net, "variants.py": variants}, environment=environment)
+    fc = {layer.name: layer for layer in models["net.py"].layers}["fc"]
+    assert fc.activation == "unknown" and "variants.py:8 passes act_layer=torch.nn.Tanh" in fc.activation_evidence

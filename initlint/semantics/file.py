@@ -30,7 +30,7 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import built_by_handing, built_only_by_free_code, handed_uses, passed_values
+from .handed import built_by_handing, built_only_by_free_code, handed_builds, handed_uses, passed_values
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
@@ -84,6 +84,8 @@ class FileAnalysis:
         self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
         self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
         self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
+        self.imported_args: dict = {}  # imported name -> [(call, enclosing, Arg)]: another module's class handed over?
+        self.alias_args: list = []  # (call, enclosing, Arg, name) passing a local name: a class bound to it?
         self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
         self.calls_in: dict[int, list] = {}  # id(FunctionDef) -> the calls in its body (not in nested defs)
         self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
@@ -274,6 +276,10 @@ class FileAnalysis:
                     for option in options:
                         if type(option) is Name and option.value in classes and callee not in _HARMLESS_BUILTINS:
                             self.class_args.setdefault(option.value, []).append((node, fn, child))
+                        elif type(option) is Name and option.value in self.imports.names and callee not in classes:
+                            self.imported_args.setdefault(option.value, []).append((node, fn, child))
+                        elif type(option) is Name and fn is not None and callee not in classes:
+                            self.alias_args.append((node, fn, child, option.value))  # model_cls = A if c else B; build(model_cls)
                     if local and type(child.value) is Name and child.value.value in classes:
                         # _resnet(BasicBlock, ...), ResNet(block=BasicBlock): this file's own code builds it
                         self.local_arg_refs[child.value.value] = self.local_arg_refs.get(child.value.value, 0) + 1
@@ -1056,7 +1062,8 @@ class FileAnalysis:
         seen here may build it with any arguments?"""
         if self.passed_away(name):
             return True
-        built_here = self.local_arg_refs.get(name, 0) + built_by_handing(self, name, external=True)
+        built_here = self.local_arg_refs.get(name, 0) + built_by_handing(self, name, external=True) \
+            + built_by_handing(self, name, external=True, alias=True) + built_by_handing(self, name, external=False, alias=True)
         return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here
 
     def passed_away(self, name: str) -> int:
@@ -1101,6 +1108,8 @@ class FileAnalysis:
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
+        nodes += [call for records in self.imported_args.values() for call, _, _ in records]
+        nodes += [call for call, _, _, _ in self.alias_args]
         pending = self.pending_lines
         nodes += [node for _, node in pending]
         nodes += [call for inits in self.path_inits.values() for _, call in inits.values()]
@@ -1208,6 +1217,7 @@ class FileAnalysis:
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
             summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
+        summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         for callee, fns in self.script_builds.items():
             applied = []
             for fn_node, found in fns:

@@ -47,17 +47,33 @@ def handed_uses(fa: "FileAnalysis", cls_name: str) -> list:
     """Every construction of `cls_name` in a function this module hands it to."""
     cache = fa.handed_cache
     if cls_name not in cache:
-        cache[cls_name] = [use for outer, enclosing, arg in fa.class_args.get(cls_name, [])
+        cache[cls_name] = [use for outer, enclosing, arg in [*fa.class_args.get(cls_name, []), *_aliased(fa).get(cls_name, [])]
                            for use in _uses_of(fa, outer, enclosing, arg)]  # fmt: skip
     return cache[cls_name]
 
 
-def built_by_handing(fa: "FileAnalysis", cls_name: str, external: bool) -> int:
+def built_by_handing(fa: "FileAnalysis", cls_name: str, external: bool, alias: bool = False) -> int:
     """How many of the class's references hand it to a function that builds it (of another
-    module with `external`, else of this one)."""
+    module with `external`, else of this one); with `alias`, those made through a local name
+    bound once to it (`model_cls = A if distilled else B`: the reference is in that binding)."""
     outers = {id(use.outer) for use in handed_uses(fa, cls_name)}
-    return sum(1 for outer, _, _ in fa.class_args.get(cls_name, [])
-               if id(outer) in outers and _is_external(fa, outer) == external)  # fmt: skip
+    records = _aliased(fa).get(cls_name, []) if alias else fa.class_args.get(cls_name, [])
+    return sum(1 for outer, _, _ in records if id(outer) in outers and _is_external(fa, outer) == external)
+
+
+def _aliased(fa: "FileAnalysis") -> dict:
+    """name -> [(call, enclosing, Arg)]: a local name handed to a call, bound once in the
+    enclosing function to a class of this module or an imported one (or a choice of them)."""
+    if "<aliases>" not in fa.handed_cache:
+        found: dict = {}
+        for outer, enclosing, arg, name in fa.alias_args:
+            bound = _bound_once(enclosing, name, kept=False)  # a class, not a dict: passing it changes nothing
+            options = [bound.body, bound.orelse] if isinstance(bound, cst.IfExp) else [bound]
+            for option in options:
+                if isinstance(option, cst.Name) and (option.value in fa.classes or option.value in fa.imports.names):
+                    found.setdefault(option.value, []).append((outer, enclosing, arg))
+        fa.handed_cache["<aliases>"] = found
+    return fa.handed_cache["<aliases>"]
 
 
 def built_only_by_free_code(fa: "FileAnalysis", cls_name: str) -> bool:
@@ -67,7 +83,7 @@ def built_only_by_free_code(fa: "FileAnalysis", cls_name: str) -> bool:
     if not uses:
         return False
     outers = {id(use.outer) for use in uses}
-    args = fa.class_args.get(cls_name, [])
+    args = [*fa.class_args.get(cls_name, []), *_aliased(fa).get(cls_name, [])]
     return all(id(outer) in outers and fa.init_owner(enclosing) is None and not _in_class(fa, enclosing)
                for outer, enclosing, _ in args) and fa.references.get(cls_name, 0) == len(args)  # fmt: skip
 
@@ -96,8 +112,9 @@ def _uses_of(fa: "FileAnalysis", outer: cst.Call, enclosing, arg: cst.Arg) -> li
         param = params[at].name.value if at < len(params) else None
     if param is None or _rebound(builder, param):
         return []
-    return [HandedUse(outer, enclosing, builder, name, param, call) for call in _walk_nodes(builder.body)
+    uses = [HandedUse(outer, enclosing, builder, name, param, call) for call in _walk_nodes(builder.body)
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == param]  # fmt: skip
+    return [use for use in uses if _branch_taken(fa, use)]
 
 
 def _rebound(fn: cst.FunctionDef, name: str) -> bool:
@@ -148,6 +165,66 @@ def _stub_function(fa: "FileAnalysis", resolved: str) -> Optional[cst.FunctionDe
     return module.functions.get(name) if module is not None else None
 
 
+def handed_builds(fa: "FileAnalysis", spans: dict) -> list:
+    """`BuildFact`s of another module's classes this module hands to a function that builds them
+    (deit.py: `build_model_with_cfg(VisionTransformer, ...)`): a use the program stage judges, with
+    the arguments that reach the construction (one per parameter; unknown where not followed)."""
+    from ..model import BuildFact
+
+    out = []
+    imported = {name: [*records] for name, records in fa.imported_args.items()}
+    for name, records in _aliased(fa).items():
+        if name in fa.imports.names and name not in fa.classes:
+            imported.setdefault(name, []).extend(records)
+    for name, records in sorted(imported.items()):
+        qualified = fa.imports.names[name]
+        found = fa.library().lookup(fa, qualified)
+        if found is None or found[0] != "class" or found[1] is None:
+            continue
+        module, cls = found[1], found[1].classes[found[2]]
+        init = module.method(cls, "__init__")
+        if init is None:
+            continue
+        names = [p.name.value for p in _positional_params(init[1])[1:]]
+        params = names + [p.name.value for p in init[1].params.kwonly_params]
+        for outer, enclosing, arg in records:
+            for use in _uses_of(fa, outer, enclosing, arg):
+                args = {}
+                for param in params:
+                    fact = _arg_fact(passed_values(fa, use, param, names, 0), use)
+                    if fact is not None:
+                        args[param] = fact
+                span = spans.get(id(outer))
+                line = span[0][0] if span else 0
+                where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
+                out.append(BuildFact(qualified, line, args, None, span=where))
+    return out
+
+
+def _arg_fact(values: Optional[list], use: HandedUse) -> Optional[list]:
+    """A value for `BuildFact.args`: None where nothing is passed."""
+    from ..syntax.nodes import short_code
+
+    if values == []:
+        return None
+    through = f"through {use.builder_name.rsplit('.', 1)[-1]}(...)"
+    if values is None:
+        return ["unknown", f"(not followed {through})"]
+    shown = set()
+    for value in values:
+        if isinstance(value, ClassRefV):
+            shown.add(("class", value.qualname))
+        elif value == NONE_V:
+            shown.add(("none",))
+        elif isinstance(value, tuple) and value and value[0] == "<literal>":
+            shown.add(("literal", short_code(value[1], 60)))
+        else:
+            shown.add(("unknown", f"(a value not followed {through})"))
+    if len(shown) == 1:
+        return list(shown.pop())
+    return ["unknown", f"(values that differ between the calls {through})"]
+
+
 # -- the arguments that reach the construction ----------------------------------------------
 
 
@@ -155,8 +232,6 @@ def passed_values(fa: "FileAnalysis", use: HandedUse, param: str, names: list, d
     """What `use` passes to the class's parameter `param` (`names`: its positional parameters):
     [] when it passes nothing there, None when that is not known."""
     inner = use.inner
-    if not _branch_taken(fa, use):
-        return []
     positional = [a for a in inner.args if a.keyword is None and not a.star]
     node = positional[names.index(param)].value if param in names and names.index(param) < len(positional) else None
     for arg in inner.args:
@@ -337,7 +412,7 @@ def _tagged(fa: "FileAnalysis", values: Optional[list], enclosing) -> Optional[l
     return [dataclasses.replace(v, passed_by=origin) if isinstance(v, ClassRefV) and not v.passed_by else v for v in values]
 
 
-def _bound_once(fn: cst.FunctionDef, name: str, any_binding: bool = False):
+def _bound_once(fn: cst.FunctionDef, name: str, any_binding: bool = False, kept: bool = True):
     """The expression a local name is bound to once in `fn` and never changed (else None)."""
     found = []
     for node in _walk_nodes(fn.body):
@@ -354,7 +429,7 @@ def _bound_once(fn: cst.FunctionDef, name: str, any_binding: bool = False):
                 found.append(None)
     if any_binding:
         return found or None
-    if len(found) != 1 or found[0] is None or isinstance(found[0], cst.AugAssign) or _mutated(fn, name):
+    if len(found) != 1 or found[0] is None or isinstance(found[0], cst.AugAssign) or (kept and _mutated(fn, name)):
         return None
     return found[0].value
 
