@@ -67,7 +67,7 @@ def _aliased(fa: "FileAnalysis") -> dict:
     if "<aliases>" not in fa.handed_cache:
         found: dict = {}
         for outer, enclosing, arg, name in fa.alias_args:
-            bound = _bound_once(enclosing, name, kept=False)  # a class, not a dict: passing it changes nothing
+            bound = _bound_once(fa, enclosing, name, kept=False)  # a class, not a dict: passing it changes nothing
             options = [bound.body, bound.orelse] if isinstance(bound, cst.IfExp) else [bound]
             for option in options:
                 if isinstance(option, cst.Name) and (option.value in fa.classes or option.value in fa.imports.names):
@@ -246,7 +246,7 @@ def passed_values(fa: "FileAnalysis", use: HandedUse, param: str, names: list, d
     for arg in reversed(inner.args):
         if arg.star != "**":
             continue
-        if not (isinstance(arg.value, cst.Name) and arg.value.value == kwargs_name) or _mutated(use.builder, kwargs_name):
+        if not (isinstance(arg.value, cst.Name) and arg.value.value == kwargs_name) or _mutated(fa, use.builder, kwargs_name):
             return None
         return _call_kwargs(fa, use.outer, use.builder, use.enclosing, param, depth)
     return []
@@ -320,22 +320,47 @@ def _conditions(body: cst.CSTNode, target: cst.CSTNode) -> list:
     return out
 
 
-def _mutated(fn: cst.FunctionDef, name: str) -> bool:
+def _mutated(fa: "FileAnalysis", fn: cst.FunctionDef, name: str) -> bool:
     """Whether `name` (a dict) may change in `fn` before it is passed on: assigned into, a
     method that adds keys called on it, or passed to a call (which may do either)."""
+    return name in _function_index(fa, fn)[1]
+
+
+def _function_index(fa: "FileAnalysis", fn: cst.FunctionDef) -> tuple:
+    """One walk of `fn`: (name -> its bindings, None for one not a plain `name = expr`; names
+    that may change as dicts), kept for this analysis by the node's identity (the node with it)."""
+    cache = fa.handed_cache.setdefault("<function index>", {})
+    found = cache.get(id(fn))
+    if found is not None and found[0] is fn:
+        return found[1]
+    bindings: dict = {}
+    mutated: set = set()
     for node in _walk_nodes(fn.body):
         if isinstance(node, cst.Call):
-            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) \
-                    and node.func.value.value == name and node.func.attr.value not in ("pop", "get", "items", "keys", "values"):  # fmt: skip
-                return True
-            copies = dotted(node.func) == "dict"  # dict(model_args, **kwargs): a new dict, read only
-            if not copies and any(isinstance(a.value, cst.Name) and a.value.value == name and not a.star for a in node.args):
-                return True
-        elif isinstance(node, (cst.Assign, cst.AugAssign)):
+            func = node.func
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                    and func.attr.value not in ("pop", "get", "items", "keys", "values"):  # fmt: skip
+                mutated.add(func.value.value)
+            if dotted(func) != "dict":  # dict(model_args, **kwargs): a new dict, read only
+                mutated.update(a.value.value for a in node.args if isinstance(a.value, cst.Name) and not a.star)
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
             targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            if any(isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value == name for t in targets):
-                return True
-    return False
+            for target in targets:
+                if isinstance(target, cst.Name):
+                    bindings.setdefault(target.value, []).append(node)
+                    continue
+                if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                    mutated.add(target.value.value)
+                for inner in _walk_nodes(target) if isinstance(target, (cst.Tuple, cst.List)) else ():
+                    if isinstance(inner, cst.Name):
+                        bindings.setdefault(inner.value, []).append(None)  # unpacked: not one expression
+        elif isinstance(node, (cst.For, cst.CompFor, cst.WithItem, cst.NamedExpr)):
+            target = getattr(node, "target", None) or getattr(node, "asname", None)
+            for inner in _walk_nodes(target) if target is not None else ():
+                if isinstance(inner, cst.Name):
+                    bindings.setdefault(inner.value, []).append(None)
+    cache[id(fn)] = (fn, (bindings, mutated))
+    return bindings, mutated
 
 
 def _call_kwargs(fa: "FileAnalysis", call: cst.Call, fn: cst.FunctionDef, enclosing, param: str, depth: int) -> Optional[list]:
@@ -389,14 +414,14 @@ def star_values(fa: "FileAnalysis", node: cst.BaseExpression, enclosing, param: 
     if enclosing is not None:
         star_kwarg = enclosing.params.star_kwarg
         if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == name:
-            return None if _mutated(enclosing, name) else _kwargs_of(fa, enclosing, param, depth + 1)
-        bound = _bound_once(enclosing, name)
+            return None if _mutated(fa, enclosing, name) else _kwargs_of(fa, enclosing, param, depth + 1)
+        bound = _bound_once(fa, enclosing, name)
         if bound is not None:
             return star_values(fa, bound, enclosing, param, depth + 1)
         if any(p.name.value == name for p in _all_params(enclosing)):
             return None
     value = fa.module_bindings.get(name)
-    if isinstance(value, (cst.Dict, cst.Call)) and not (enclosing is not None and _bound_once(enclosing, name, any_binding=True)):
+    if isinstance(value, (cst.Dict, cst.Call)) and not (enclosing is not None and _bound_once(fa, enclosing, name, any_binding=True)):
         return star_values(fa, value, None, param, depth + 1)
     return None
 
@@ -412,24 +437,13 @@ def _tagged(fa: "FileAnalysis", values: Optional[list], enclosing) -> Optional[l
     return [dataclasses.replace(v, passed_by=origin) if isinstance(v, ClassRefV) and not v.passed_by else v for v in values]
 
 
-def _bound_once(fn: cst.FunctionDef, name: str, any_binding: bool = False, kept: bool = True):
+def _bound_once(fa: "FileAnalysis", fn: cst.FunctionDef, name: str, any_binding: bool = False, kept: bool = True):
     """The expression a local name is bound to once in `fn` and never changed (else None)."""
-    found = []
-    for node in _walk_nodes(fn.body):
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, cst.Name) and target.value == name:
-                    found.append(node)
-                elif any(isinstance(n, cst.Name) and n.value == name for n in _walk_nodes(target)):
-                    found.append(None)  # unpacked, or bound in a tuple: not one expression
-        elif isinstance(node, (cst.For, cst.CompFor, cst.WithItem, cst.NamedExpr)):
-            target = getattr(node, "target", None) or getattr(node, "asname", None)
-            if target is not None and any(isinstance(n, cst.Name) and n.value == name for n in _walk_nodes(target)):
-                found.append(None)
+    bindings, mutated = _function_index(fa, fn)
+    found = bindings.get(name, [])
     if any_binding:
         return found or None
-    if len(found) != 1 or found[0] is None or isinstance(found[0], cst.AugAssign) or (kept and _mutated(fn, name)):
+    if len(found) != 1 or found[0] is None or isinstance(found[0], cst.AugAssign) or (kept and name in mutated):
         return None
     return found[0].value
 
