@@ -480,3 +480,18 @@ def test_a_class_of_another_module_handed_to_the_builder_is_a_use(tmp_path: Path
     models, _, _ = analyze_program({"net.py": net, "variants.py": variants}, environment=environment)
     fc = {layer.name: layer for layer in models["net.py"].layers}["fc"]
     assert fc.activation == "unknown" and "variants.py:8 passes act_layer=torch.nn.Tanh" in fc.activation_evidence
+
+
+def test_a_model_handed_to_a_function_not_read_here_while_built(tmp_path: Path) -> None:
+    """timm's MobileNetV3 runs `efficientnet_init_weights(self)` (an init over named_modules()
+    through a chosen init_fn): a function of another module handed the model while it is built
+    may initialise any layer, so none is judged `default` there (no finding that may be wrong)."""
+    model = TIMM_ENTRY.replace("        self.head = nn.Linear(8, num_classes)\n",
+                               "        self.head = nn.Linear(8, num_classes)\n        init_everything(self)\n")
+    model = model.replace("import torch.nn as nn\n", "import torch.nn as nn\nfrom weights import init_everything\n")
+    weights = "def init_everything(model, init_fn=None):\n    init_fn = init_fn or print\n" \
+              "    for n, m in model.named_modules():\n        init_fn(m, n)\n"
+    models, _, _ = analyze_program({"model.py": model, "weights.py": weights}, environment=_timm_builder(tmp_path))
+    found = {layer.name: layer for layer in models["model.py"].layers}
+    assert {name: layer.init for name, layer in found.items()} == {"fc": "unknown", "head": "unknown"}
+    assert "init_everything(self)" in found["fc"].init_evidence

@@ -251,6 +251,8 @@ class InitScanner:
                     fn_node, receiver = call.args[0].value, text[: -len(".apply")]
                 else:
                     self.handed_with_an_init(call, method, self_name)
+                    if state == "explicit":
+                        self.handed_the_model(call, method, self_name)
                     continue
                 if receiver == self_name:
                     self.apply_rule(fn_node, method, state, None)
@@ -273,6 +275,22 @@ class InitScanner:
                 self.add_rule(types, None, f"`{text}` in {self.cls.name}.{method} may run {rules[0].name.value} on it", "unknown")
             self.cls.routines.append(method)
             return
+
+    def handed_the_model(self, call: cst.Call, method: str, self_name: str) -> None:
+        """`efficientnet_init_weights(self)` while building: a function of another module handed
+        the model may initialise any of its layers (timm's runs an init over named_modules()), so
+        what it covers is `unknown`. A function of this file is followed (reached_from_init)."""
+        func = call.func
+        if isinstance(func, cst.Name) and (func.value in self.fa.functions or func.value in _NOT_INITS):
+            return
+        if isinstance(func, cst.Attribute) and dotted(func.value) in (self_name, None):
+            return  # a method of the model (followed where it is its own), or super().__init__(...)
+        if not any(arg.keyword is None and not arg.star and dotted(arg.value) == self_name for arg in call.args):
+            return
+        text = short_code(call, 60)
+        self.add_rule(None, None, f"`{text}` in {self.cls.name}.{method}, a function not read here handed the model,"
+                                  " may initialise it", "unknown")  # fmt: skip
+        self.cls.routines.append(method)
 
     def applies_through(self, call: cst.Call) -> Optional[tuple]:
         """(function passed, module it runs on as written) when `call` calls a function of another
@@ -451,6 +469,11 @@ class InitScanner:
                 self.fa.pending_lines.append((info, node))
                 return info
         return None
+
+
+# Builtins that take the model without touching its weights.
+_NOT_INITS = frozenset({"print", "repr", "str", "id", "len", "type", "isinstance", "hasattr", "getattr", "setattr",
+                        "vars", "dir", "super"})  # fmt: skip
 
 
 @dataclass
