@@ -495,3 +495,20 @@ def test_a_model_handed_to_a_function_not_read_here_while_built(tmp_path: Path) 
     found = {layer.name: layer for layer in models["model.py"].layers}
     assert {name: layer.init for name, layer in found.items()} == {"fc": "unknown", "head": "unknown"}
     assert "init_everything(self)" in found["fc"].init_evidence
+
+
+def test_a_model_built_by_handing_then_changed_is_not_judged_default() -> None:
+    """`model = build(Net, ...)` then `model.apply(...)` with a function not read here: the
+    construction is seen, but what runs on the model afterwards may re-initialise it."""
+    source = ("import torch.nn as nn\nfrom weights import init_fn\n\n\n"
+              "class Net(nn.Module):\n    def __init__(self, act_layer):\n        super().__init__()\n"
+              "        self.fc = nn.Linear(8, 8)\n        self.act = act_layer()\n\n"
+              "    def forward(self, x):\n        return self.act(self.fc(x))\n\n\n"
+              "def build(cls, **kwargs):\n    return cls(**kwargs)\n\n\n"
+              "def tiny():\n    model = build(Net, act_layer=nn.ReLU)\n    model.name = 'tiny'\n    return model\n")  # fmt: skip
+    models, _, _ = analyze_program({"model.py": source})
+    fc = models["model.py"].layers[0]
+    assert (fc.activation, fc.init) == ("relu", "default")
+    changed = source.replace("    model.name = 'tiny'\n", "    model.apply(init_fn)\n")
+    models, _, _ = analyze_program({"model.py": changed})
+    assert models["model.py"].layers[0].init == "unknown"

@@ -30,7 +30,8 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import built_by_handing, built_only_by_free_code, handed_builds, handed_uses, passed_values
+from .handed import (built_by_handing, built_only_by_free_code, handed_builds, handed_uses, passed_values,
+                     touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
@@ -1070,7 +1071,8 @@ class FileAnalysis:
         """References passing the class into code of other files, but for those that build it
         (`build_model_with_cfg(ResNet, ...)`, read from timm's stub): those are uses seen here."""
         count = self.external_refs.get(name, 0)
-        return count - built_by_handing(self, name, external=True) if count else 0
+        count = count - built_by_handing(self, name, external=True) if count else 0
+        return count + touched_after_handing(self, name) if name in self.class_args or self.alias_args else count
 
     def _may_be_standalone(self, cls: ClassInfo) -> bool:
         return bool(self.top_calls.get(cls.name))

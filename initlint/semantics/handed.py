@@ -54,11 +54,69 @@ def handed_uses(fa: "FileAnalysis", cls_name: str) -> list:
 
 def built_by_handing(fa: "FileAnalysis", cls_name: str, external: bool, alias: bool = False) -> int:
     """How many of the class's references hand it to a function that builds it (of another
-    module with `external`, else of this one); with `alias`, those made through a local name
-    bound once to it (`model_cls = A if distilled else B`: the reference is in that binding)."""
-    outers = {id(use.outer) for use in handed_uses(fa, cls_name)}
+    module with `external`, else of this one), the model built there going back untouched to
+    whoever called for it; with `alias`, those made through a local name bound once to it
+    (`model_cls = A if distilled else B`: the reference is in that binding)."""
+    outers = {id(use.outer) for use in handed_uses(fa, cls_name) if _returned_untouched(fa, use.outer, use.enclosing, 0)}
     records = _aliased(fa).get(cls_name, []) if alias else fa.class_args.get(cls_name, [])
     return sum(1 for outer, _, _ in records if id(outer) in outers and _is_external(fa, outer) == external)
+
+
+def touched_after_handing(fa: "FileAnalysis", cls_name: str) -> int:
+    """References handing the class to a function of this module that builds it, or through a
+    local name, where the model built is not returned untouched (`model.apply(init)` after)."""
+    uses = handed_uses(fa, cls_name)
+    touched = {id(use.outer) for use in uses if not _returned_untouched(fa, use.outer, use.enclosing, 0)}
+    direct = [(outer, False) for outer, _, _ in fa.class_args.get(cls_name, [])]
+    aliased = [(outer, True) for outer, _, _ in _aliased(fa).get(cls_name, [])]
+    return sum(1 for outer, alias in direct + aliased if id(outer) in touched and (alias or not _is_external(fa, outer)))
+
+
+def _returned_untouched(fa: "FileAnalysis", call: cst.Call, fn: Optional[cst.FunctionDef], depth: int) -> bool:
+    """Whether what `call` returns leaves `fn` as its return value, nothing done to it on the way
+    but setting attributes (`model.default_cfg = cfg`), and so on up through the callers of `fn`
+    in this module: no init runs on the model after it is built (`model.apply(init)` would).
+    A function no code here calls is as its caller leaves it (a registered entry point: as the
+    library does, which runs none)."""
+    if fn is None or depth > MAX_DEPTH:
+        return False
+    key = ("<untouched>", id(call))
+    if key in fa.handed_cache:
+        return fa.handed_cache[key]
+    fa.handed_cache[key] = False  # a cycle of calls: not followed
+    statement = next((s for s in _walk_nodes(fn.body) if isinstance(s, (cst.Return, cst.Assign))
+                      and (s.value is call)), None)  # fmt: skip
+    ok = False
+    if isinstance(statement, cst.Return):
+        ok = True
+    elif isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0].target, cst.Name):
+        name = statement.targets[0].target.value
+        ok = _only_returned(fn, name, statement)
+    if ok and fa.functions.get(fn.name.value) is fn and not is_entry_point(fa, fn):
+        for caller, enclosing in fa.call_sites.get(fn.name.value, []):
+            if not _returned_untouched(fa, caller, enclosing, depth + 1):
+                ok = False
+                break
+    elif ok and fa.functions.get(fn.name.value) is not fn:
+        ok = False  # a method or nested function: what its callers do is not followed
+    fa.handed_cache[key] = ok
+    return ok
+
+
+def _only_returned(fn: cst.FunctionDef, name: str, binding: cst.Assign) -> bool:
+    """Every other mention of `name` in `fn` returns it or sets one of its attributes."""
+    allowed: set = {id(binding.targets[0].target)}
+    for node in _walk_nodes(fn.body):
+        if isinstance(node, cst.Return) and isinstance(node.value, cst.Name) and node.value.value == name:
+            allowed.add(id(node.value))
+        elif isinstance(node, cst.Assign) and node is not binding:
+            for target in node.targets:
+                if isinstance(target.target, cst.Attribute) and isinstance(target.target.value, cst.Name) \
+                        and target.target.value.value == name:  # fmt: skip
+                    allowed.add(id(target.target.value))
+                elif isinstance(target.target, cst.Name) and target.target.value == name:
+                    return False  # bound again
+    return all(id(node) in allowed for node in _walk_nodes(fn.body) if isinstance(node, cst.Name) and node.value == name)
 
 
 def _aliased(fa: "FileAnalysis") -> dict:
