@@ -440,6 +440,7 @@ def test_a_timm_registered_entry_point_builds_its_model(tmp_path: Path) -> None:
     assert {name: (layer.activation, layer.init) for name, layer in found.items()} == {
         "fc": ("relu", "default"), "head": ("none", "default")}
     assert "by the registered entry point net_relu" in found["fc"].activation_evidence
+    assert "from net_relu() and 1 more registered entry points, which run none" in found["fc"].init_evidence
     chosen = [rule() for rule in rules.ALL_RULES]
     assert [f.code for f in rules.run_rules(models["model.py"], chosen) if f.layer == "fc"] == ["IL101"]
 

@@ -30,8 +30,8 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import (built_by_handing, built_only_by_free_code, handed_builds, handed_uses, passed_values,
-                     touched_after_handing)
+from .handed import (built_by_handing, built_only_by_free_code, entry_point_note, handed_builds, handed_uses,
+                     passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
@@ -1056,6 +1056,9 @@ class FileAnalysis:
             site.init_evidence = f"{handed[0]} is passed to code in another file, which may initialise it"
             return
         site.init_state, site.init_evidence = "default", "no init found for it in this file"
+        built = next((n for n in (entry_point_note(self, h) for h in sorted(holders | {cls.name})) if n), None)
+        if built is not None:  # GhostNet: what timm.create_model runs adds none
+            site.init_evidence = f"no init found for it in this file; {built}, which run none"
         site.init_open = True
 
     def handed(self, name: str) -> bool:

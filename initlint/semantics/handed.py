@@ -551,8 +551,23 @@ def is_entry_point(fa: "FileAnalysis", fn: cst.FunctionDef) -> bool:
 
 
 def entry_point_note(fa: "FileAnalysis", cls_name: str) -> Optional[str]:
-    """`built by resnet18() and 40 more registered entry points (timm.models._registry.register_model)`, for evidence."""
+    """How the class is built when only its registered entry points build it, for evidence:
+    `build_model_with_cfg(...) from ghostnet_100() and 8 more registered entry points`."""
+    found: list = []
+    builder = ""
     for use in handed_uses(fa, cls_name):
-        if use.enclosing is not None and is_entry_point(fa, use.enclosing):
-            return f"{use.enclosing.name.value}()"
-    return None
+        builder = use.builder_name.rsplit(".", 1)[-1]
+        stack, seen = [(use.enclosing, 0)], set()
+        while stack:
+            fn, depth = stack.pop()
+            if fn is None or id(fn) in seen or depth > MAX_DEPTH:
+                continue
+            seen.add(id(fn))
+            if is_entry_point(fa, fn):
+                found.append(fn.name.value)
+            elif fa.functions.get(fn.name.value) is fn:
+                stack.extend((enclosing, depth + 1) for _, enclosing in fa.call_sites.get(fn.name.value, []))
+    if not found:
+        return None
+    more = f" and {len(found) - 1} more registered entry points" if len(found) > 1 else " (a registered entry point)"
+    return f"built by {builder}(...) from {found[0]}(){more}"
