@@ -496,6 +496,11 @@ def test_a_model_handed_to_a_function_not_read_here_while_built(tmp_path: Path) 
     found = {layer.name: layer for layer in models["model.py"].layers}
     assert {name: layer.init for name, layer in found.items()} == {"fc": "unknown", "head": "unknown"}
     assert "init_everything(self)" in found["fc"].init_evidence
+    # torchvision's _log_api_usage_once(self) only reads dunder attributes: no init runs there
+    logged = model.replace("init_everything(self)", "log_usage(self)").replace("import init_everything", "import log_usage")
+    weights += "\n\ndef log_usage(obj):\n    name = obj.__class__.__name__\n    if isinstance(obj, type):\n        print(name)\n"
+    models, _, _ = analyze_program({"model.py": logged, "weights.py": weights}, environment=_timm_builder(tmp_path))
+    assert {layer.name: layer.init for layer in models["model.py"].layers} == {"fc": "default", "head": "default"}
 
 
 def test_a_model_built_by_handing_then_changed_is_not_judged_default() -> None:

@@ -285,12 +285,37 @@ class InitScanner:
             return
         if isinstance(func, cst.Attribute) and dotted(func.value) in (self_name, None):
             return  # a method of the model (followed where it is its own), or super().__init__(...)
-        if not any(arg.keyword is None and not arg.star and dotted(arg.value) == self_name for arg in call.args):
+        at = next((i for i, arg in enumerate(call.args) if arg.keyword is None and not arg.star
+                   and dotted(arg.value) == self_name), None)  # fmt: skip
+        if at is None or not self.may_touch_weights(call, at):
             return
         text = short_code(call, 60)
         self.add_rule(None, None, f"`{text}` in {self.cls.name}.{method}, a function not read here handed the model,"
                                   " may initialise it", "unknown")  # fmt: skip
         self.cls.routines.append(method)
+
+    def may_touch_weights(self, call: cst.Call, at: int) -> bool:
+        """Whether the function `call` runs may change the weights of the model it gets as
+        argument `at`: yes unless its body is read and only reads the model's dunder attributes
+        or hands it to builtins that look at it (torchvision's `_log_api_usage_once(self)`)."""
+        q = self.fa.imports.qualify(call.func)
+        found = self.fa.library().lookup(self.fa, q) if q else None
+        if found is None or found[0] != "function" or found[1] is None or found[2] not in found[1].functions:
+            return True
+        fn = found[1].functions[found[2]]
+        params = _positional_params(fn)
+        if at >= len(params) or any(arg.star for arg in call.args[:at]):
+            return True
+        name = params[at].name.value
+        allowed: set = set()
+        for node in _walk_nodes(fn.body):
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == name \
+                    and node.attr.value.startswith("__"):  # fmt: skip
+                allowed.add(id(node.value))  # obj.__module__, obj.__class__.__name__
+            elif isinstance(node, cst.Call) and dotted(node.func) in ("isinstance", "type", "id", "len", "repr", "str", "print"):
+                allowed.update(id(a.value) for a in node.args if isinstance(a.value, cst.Name) and a.value.value == name)
+        return any(isinstance(node, cst.Name) and node.value == name and id(node) not in allowed
+                   for node in _walk_nodes(fn.body))  # fmt: skip
 
     def applies_through(self, call: cst.Call) -> Optional[tuple]:
         """(function passed, module it runs on as written) when `call` calls a function of another
