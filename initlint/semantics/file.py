@@ -87,6 +87,7 @@ class FileAnalysis:
         self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
         self.imported_args: dict = {}  # imported name -> [(call, enclosing, Arg)]: another module's class handed over?
         self.alias_args: list = []  # (call, enclosing, Arg, name) passing a local name: a class bound to it?
+        self.class_bindings: set = set()  # (id(FunctionDef), name) bound there to a class name (or a choice of them)
         self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
         self.calls_in: dict[int, list] = {}  # id(FunctionDef) -> the calls in its body (not in nested defs)
         self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
@@ -314,6 +315,11 @@ class FileAnalysis:
             if kind is cst.Assign and fn is not None and len(node.targets) == 1 and type(node.targets[0].target) is Name \
                     and type(node.value) is Name and node.value.value in classes:  # fmt: skip
                 aliases.append((fn, node.targets[0].target.value, node.value.value))
+            if kind is cst.Assign and fn is not None and len(node.targets) == 1 and type(node.targets[0].target) is Name:
+                value = node.value  # model_cls = A if distilled else B: a name that may hand a class over
+                options = [value.body, value.orelse] if type(value) is cst.IfExp else [value]
+                if any(type(o) is Name and (o.value in classes or o.value in self.imports.names) for o in options):
+                    self.class_bindings.add((id(fn), node.targets[0].target.value))
             for child in child_nodes(node):
                 stack.append((child, in_class, fn, ext, top))
         for fn, alias, cls_name in aliases:
@@ -1075,7 +1081,7 @@ class FileAnalysis:
         (`build_model_with_cfg(ResNet, ...)`, read from timm's stub): those are uses seen here."""
         count = self.external_refs.get(name, 0)
         count = count - built_by_handing(self, name, external=True) if count else 0
-        return count + touched_after_handing(self, name) if name in self.class_args or self.alias_args else count
+        return count + touched_after_handing(self, name) if name in self.class_args or self.class_bindings else count
 
     def _may_be_standalone(self, cls: ClassInfo) -> bool:
         return bool(self.top_calls.get(cls.name))

@@ -125,6 +125,8 @@ def _aliased(fa: "FileAnalysis") -> dict:
     if "<aliases>" not in fa.handed_cache:
         found: dict = {}
         for outer, enclosing, arg, name in fa.alias_args:
+            if (id(enclosing), name) not in fa.class_bindings:
+                continue
             bound = _bound_once(fa, enclosing, name, kept=False)  # a class, not a dict: passing it changes nothing
             options = [bound.body, bound.orelse] if isinstance(bound, cst.IfExp) else [bound]
             for option in options:
@@ -511,6 +513,14 @@ def _kwargs_of(fa: "FileAnalysis", fn: cst.FunctionDef, param: str, depth: int) 
     entry point a library's registry calls with its defaults."""
     if param in {p.name.value for p in _all_params(fn)}:
         return []
+    key = ("<kwargs>", id(fn), param)
+    if key not in fa.handed_cache:
+        fa.handed_cache[key] = None  # asked again while computing it (calls in a cycle): not known
+        fa.handed_cache[key] = _callers_kwargs(fa, fn, param, depth)
+    return fa.handed_cache[key]
+
+
+def _callers_kwargs(fa: "FileAnalysis", fn: cst.FunctionDef, param: str, depth: int) -> Optional[list]:
     if is_entry_point(fa, fn):
         return []
     name = fn.name.value
@@ -533,6 +543,13 @@ def _kwargs_of(fa: "FileAnalysis", fn: cst.FunctionDef, param: str, depth: int) 
 def is_entry_point(fa: "FileAnalysis", fn: cst.FunctionDef) -> bool:
     """Whether a decorator of `fn` is a library registry's (library/hooks `ENTRY_POINTS`),
     resolved where it is defined: the library calls `fn` with its defaults."""
+    key = ("<entry point>", id(fn))
+    if key not in fa.handed_cache:
+        fa.handed_cache[key] = (fn, _registered(fa, fn))
+    return fa.handed_cache[key][1]
+
+
+def _registered(fa: "FileAnalysis", fn: cst.FunctionDef) -> bool:
     from ..library import hooks
 
     for decorator in fn.decorators:
