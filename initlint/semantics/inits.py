@@ -290,18 +290,20 @@ class InitScanner:
         if at is None or not self.may_touch_weights(call, at):
             return
         text = short_code(call, 60)
-        self.add_rule(None, None, f"`{text}` in {self.cls.name}.{method}, a function not read here handed the model,"
+        self.add_rule(None, None, f"`{text}` in {self.cls.name}.{method}, another module's function handed the model"
                                   " may initialise it", "unknown")  # fmt: skip
         self.cls.routines.append(method)
 
     def may_touch_weights(self, call: cst.Call, at: int) -> bool:
         """Whether the function `call` runs may change the weights of the model it gets as
-        argument `at`: yes unless its body is read and only reads the model's dunder attributes
-        or hands it to builtins that look at it (torchvision's `_log_api_usage_once(self)`)."""
+        argument `at`, read where the program has it: yes unless its body only reads the model's
+        dunder attributes or hands it to builtins that look at it (torchvision's
+        `_log_api_usage_once(self)`). A function no module in reach defines is not followed."""
         q = self.fa.imports.qualify(call.func)
         found = self.fa.library().lookup(self.fa, q) if q else None
         if found is None or found[0] != "function" or found[1] is None or found[2] not in found[1].functions:
-            return True
+            # not found (a file analysed alone reads no other module): taken as before, as no init
+            return False
         fn = found[1].functions[found[2]]
         params = _positional_params(fn)
         if at >= len(params) or any(arg.star for arg in call.args[:at]):
