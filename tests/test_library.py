@@ -501,6 +501,12 @@ def test_a_model_handed_to_a_function_not_read_here_while_built(tmp_path: Path) 
     weights += "\n\ndef log_usage(obj):\n    name = obj.__class__.__name__\n    if isinstance(obj, type):\n        print(name)\n"
     models, _, _ = analyze_program({"model.py": logged, "weights.py": weights}, environment=_timm_builder(tmp_path))
     assert {layer.name: layer.init for layer in models["model.py"].layers} == {"fc": "default", "head": "default"}
+    # one that only draws torch's default again (reset_parameters() over model.modules()) neither
+    redraws = weights + "\n\ndef reset_all(model):\n    for m in model.modules():\n" \
+                        "        if hasattr(m, 'reset_parameters'):\n            m.reset_parameters()\n"
+    reset = logged.replace("log_usage", "reset_all")
+    models, _, _ = analyze_program({"model.py": reset, "weights.py": redraws}, environment=_timm_builder(tmp_path))
+    assert {layer.name: layer.init for layer in models["model.py"].layers} == {"fc": "default", "head": "default"}
 
 
 def test_a_model_built_by_handing_then_changed_is_not_judged_default() -> None:

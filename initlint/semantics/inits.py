@@ -308,16 +308,28 @@ class InitScanner:
         params = _positional_params(fn)
         if at >= len(params) or any(arg.star for arg in call.args[:at]):
             return True
-        name = params[at].name.value
+        names = {params[at].name.value}
         allowed: set = set()
         for node in _walk_nodes(fn.body):
-            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == name \
+            if isinstance(node, cst.For) and isinstance(node.iter, cst.Call) and isinstance(node.iter.func, cst.Attribute) \
+                    and dotted(node.iter.func.value) in names and node.iter.func.attr.value in _MODULE_WALKS:  # fmt: skip
+                # for m in model.modules(): ... what the loop does with each module is read the same way
+                allowed.add(id(node.iter.func.value))
+                target = node.target.elements[-1].value if isinstance(node.target, cst.Tuple) else node.target
+                if isinstance(target, cst.Name):
+                    names.add(target.value)
+                    allowed.add(id(target))
+        for node in _walk_nodes(fn.body):
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in names \
                     and node.attr.value.startswith("__"):  # fmt: skip
                 allowed.add(id(node.value))  # obj.__module__, obj.__class__.__name__
-            elif isinstance(node, cst.Call) and dotted(node.func) in ("isinstance", "type", "id", "len", "repr", "str", "print"):
-                allowed.update(id(a.value) for a in node.args if isinstance(a.value, cst.Name) and a.value.value == name)
-        return any(isinstance(node, cst.Name) and node.value == name and id(node) not in allowed
-                   for node in _walk_nodes(fn.body))  # fmt: skip
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "reset_parameters" \
+                    and isinstance(node.func.value, cst.Name) and node.func.value.value in names:  # fmt: skip
+                allowed.add(id(node.func.value))  # torch's default drawn again: still the default
+            elif isinstance(node, cst.Call) and dotted(node.func) in ("isinstance", "hasattr", "type", "id", "len", "repr", "str", "print"):
+                allowed.update(id(a.value) for a in node.args if isinstance(a.value, cst.Name) and a.value.value in names)
+        return any(isinstance(node, cst.Name) and node.value in names and id(node) not in allowed
+                   for node in _walk_nodes(fn.body) if not (isinstance(node, cst.Name) and node is fn.name))  # fmt: skip
 
     def applies_through(self, call: cst.Call) -> Optional[tuple]:
         """(function passed, module it runs on as written) when `call` calls a function of another
@@ -498,6 +510,7 @@ class InitScanner:
         return None
 
 
+_MODULE_WALKS = frozenset({"modules", "named_modules", "children", "named_children"})
 # Builtins that take the model without touching its weights.
 _NOT_INITS = frozenset({"print", "repr", "str", "id", "len", "type", "isinstance", "hasattr", "getattr", "setattr",
                         "vars", "dir", "super"})  # fmt: skip
