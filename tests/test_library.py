@@ -379,3 +379,148 @@ def test_a_norm_act_class_as_a_constructor_default_rests_on_that_default(tmp_pat
     models, _, _ = analyze_program({"dense.py": DENSE, "net.py": user}, environment=env)
     conv = next(layer for layer in models["dense.py"].layers if layer.name == "conv")
     assert conv.activation == "unknown" and "norm_layer=" in conv.activation_evidence
+
+
+TIMM_ENTRY = """\
+import torch.nn as nn
+from timm.models import build_model_with_cfg, register_model
+
+
+class Net(nn.Module):
+    def __init__(self, depth, act_layer, num_classes=10):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = act_layer()
+        self.head = nn.Linear(8, num_classes)
+
+    def forward(self, x):
+        return self.head(self.act(self.fc(x)))
+
+
+def _create_net(variant, pretrained=False, **kwargs):
+    return build_model_with_cfg(Net, variant, pretrained, feature_cfg=dict(flatten_sequential=True), **kwargs)
+
+
+@register_model
+def net_relu(pretrained=False, **kwargs):
+    model_args = dict(depth=2, act_layer=nn.ReLU)
+    return _create_net("net_relu", pretrained=pretrained, **dict(model_args, **kwargs))
+
+
+@register_model
+def net_relu_deep(pretrained=False, **kwargs):
+    return _create_net("net_relu_deep", pretrained=pretrained, **dict(dict(depth=4, act_layer=nn.ReLU), **kwargs))
+"""
+
+
+def _timm_builder(tmp_path: Path) -> Environment:
+    """timm's builder as installed: its kwargs bookkeeping (pop, a helper that fills some in)
+    hides the construction; its registry decorator."""
+    site = tmp_path / "site"
+    _package(site, {
+        "timm/__init__.py": "",
+        "timm/models/__init__.py": "from ._builder import build_model_with_cfg\nfrom ._registry import register_model\n",
+        "timm/models/_builder.py": "def build_model_with_cfg(model_cls, variant, pretrained, model_cfg=None, feature_cfg=None, **kwargs):\n"
+                                   "    pruned = kwargs.pop('pruned', False)\n    _update_default_model_kwargs(kwargs)\n"
+                                   "    if model_cfg is None:\n        model = model_cls(**kwargs)\n"
+                                   "    else:\n        model = model_cls(cfg=model_cfg, **kwargs)\n    return model\n",
+        "timm/models/_registry.py": "_model_entrypoints = {}\n\n\ndef register_model(fn):\n"
+                                    "    _model_entrypoints[fn.__name__] = fn\n    return fn\n",
+    })  # fmt: skip
+    return Environment((str(site),))
+
+
+def test_a_timm_registered_entry_point_builds_its_model(tmp_path: Path) -> None:
+    """`@register_model` functions are what `timm.create_model(name)` calls, with their defaults:
+    the class they build through `build_model_with_cfg` (read from its stub) gets the arguments
+    of `model_args`, so the layers keep the default init (nothing else initialises them) and
+    are followed by the ReLU every entry point passes, named in the evidence."""
+    models, _, _ = analyze_program({"model.py": TIMM_ENTRY}, environment=_timm_builder(tmp_path))
+    found = {layer.name: layer for layer in models["model.py"].layers}
+    assert {name: (layer.activation, layer.init) for name, layer in found.items()} == {
+        "fc": ("relu", "default"), "head": ("none", "default")}
+    assert "by the registered entry point net_relu" in found["fc"].activation_evidence
+    assert "from net_relu() and 1 more registered entry points, which run none" in found["fc"].init_evidence
+    chosen = [rule() for rule in rules.ALL_RULES]
+    assert [f.code for f in rules.run_rules(models["model.py"], chosen) if f.layer == "fc"] == ["IL101"]
+
+
+def test_an_entry_point_passing_other_classes_leaves_the_activation_unknown(tmp_path: Path) -> None:
+    """Entry points that pass different act_layers: each is a use; the merged value is unknown."""
+    source = TIMM_ENTRY.replace("dict(depth=4, act_layer=nn.ReLU)", "dict(depth=4, act_layer=nn.Tanh)")
+    models, _, _ = analyze_program({"model.py": source}, environment=_timm_builder(tmp_path))
+    assert {layer.name: layer.activation for layer in models["model.py"].layers}["fc"] == "unknown"
+
+
+def test_a_projects_own_registry_is_not_an_entry_point(tmp_path: Path) -> None:
+    """The same code with a registry of the project's own: what calls its functions, and with
+    what in **kwargs, is not guessed; the construction is still seen (no init elsewhere)."""
+    own = TIMM_ENTRY.replace("from timm.models import build_model_with_cfg, register_model",
+                             "from timm.models import build_model_with_cfg\nfrom registry import register_model")
+    models, _, _ = analyze_program({"model.py": own, "registry.py": "def register_model(fn):\n    return fn\n"},
+                                   environment=_timm_builder(tmp_path))  # fmt: skip
+    found = {layer.name: layer for layer in models["model.py"].layers}
+    assert found["fc"].activation == "unknown" and found["fc"].init == "default"
+
+
+def test_a_class_of_another_module_handed_to_the_builder_is_a_use(tmp_path: Path) -> None:
+    """deit.py hands vision_transformer's class to build_model_with_cfg (through a local name):
+    that is a use of the class, with what its entry point passes, which the program stage
+    judges the class's constructor defaults against."""
+    net = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self, act_layer=nn.ReLU):\n"
+           "        super().__init__()\n        self.fc = nn.Linear(8, 8)\n        self.act = act_layer()\n"
+           "        self.head = nn.Linear(8, 2)\n\n    def forward(self, x):\n        return self.head(self.act(self.fc(x)))\n")
+    variants = ("import torch.nn as nn\nfrom timm.models import build_model_with_cfg, register_model\nfrom net import Net\n\n\n"
+                "def _create(variant, pretrained=False, **kwargs):\n    model_cls = Net\n"
+                "    return build_model_with_cfg(model_cls, variant, pretrained, **kwargs)\n\n\n"
+                "@register_model\ndef net_tanh(pretrained=False, **kwargs):\n"
+                "    return _create('net_tanh', pretrained, **dict(dict(act_layer=nn.Tanh), **kwargs))\n")
+    environment = _timm_builder(tmp_path)
+    models, _, _ = analyze_program({"net.py": net}, environment=environment)
+    assert {layer.name: layer.activation for layer in models["net.py"].layers}["fc"] == "relu"
+    models, _, _ = analyze_program({"net.py": net, "variants.py": variants}, environment=environment)
+    fc = {layer.name: layer for layer in models["net.py"].layers}["fc"]
+    assert fc.activation == "unknown" and "variants.py:8 passes act_layer=torch.nn.Tanh" in fc.activation_evidence
+
+
+def test_a_model_handed_to_a_function_not_read_here_while_built(tmp_path: Path) -> None:
+    """timm's MobileNetV3 runs `efficientnet_init_weights(self)` (an init over named_modules()
+    through a chosen init_fn): a function of another module handed the model while it is built
+    may initialise any layer, so none is judged `default` there (no finding that may be wrong)."""
+    model = TIMM_ENTRY.replace("        self.head = nn.Linear(8, num_classes)\n",
+                               "        self.head = nn.Linear(8, num_classes)\n        init_everything(self)\n")
+    model = model.replace("import torch.nn as nn\n", "import torch.nn as nn\nfrom weights import init_everything\n")
+    weights = "def init_everything(model, init_fn=None):\n    init_fn = init_fn or print\n" \
+              "    for n, m in model.named_modules():\n        init_fn(m, n)\n"
+    models, _, _ = analyze_program({"model.py": model, "weights.py": weights}, environment=_timm_builder(tmp_path))
+    found = {layer.name: layer for layer in models["model.py"].layers}
+    assert {name: layer.init for name, layer in found.items()} == {"fc": "unknown", "head": "unknown"}
+    assert "init_everything(self)" in found["fc"].init_evidence
+    # torchvision's _log_api_usage_once(self) only reads dunder attributes: no init runs there
+    logged = model.replace("init_everything(self)", "log_usage(self)").replace("import init_everything", "import log_usage")
+    weights += "\n\ndef log_usage(obj):\n    name = obj.__class__.__name__\n    if isinstance(obj, type):\n        print(name)\n"
+    models, _, _ = analyze_program({"model.py": logged, "weights.py": weights}, environment=_timm_builder(tmp_path))
+    assert {layer.name: layer.init for layer in models["model.py"].layers} == {"fc": "default", "head": "default"}
+    # one that only draws torch's default again (reset_parameters() over model.modules()) neither
+    redraws = weights + "\n\ndef reset_all(model):\n    for m in model.modules():\n" \
+                        "        if hasattr(m, 'reset_parameters'):\n            m.reset_parameters()\n"
+    reset = logged.replace("log_usage", "reset_all")
+    models, _, _ = analyze_program({"model.py": reset, "weights.py": redraws}, environment=_timm_builder(tmp_path))
+    assert {layer.name: layer.init for layer in models["model.py"].layers} == {"fc": "default", "head": "default"}
+
+
+def test_a_model_built_by_handing_then_changed_is_not_judged_default() -> None:
+    """`model = build(Net, ...)` then `model.apply(...)` with a function not read here: the
+    construction is seen, but what runs on the model afterwards may re-initialise it."""
+    source = ("import torch.nn as nn\nfrom weights import init_fn\n\n\n"
+              "class Net(nn.Module):\n    def __init__(self, act_layer):\n        super().__init__()\n"
+              "        self.fc = nn.Linear(8, 8)\n        self.act = act_layer()\n\n"
+              "    def forward(self, x):\n        return self.act(self.fc(x))\n\n\n"
+              "def build(cls, **kwargs):\n    return cls(**kwargs)\n\n\n"
+              "def tiny():\n    model = build(Net, act_layer=nn.ReLU)\n    model.name = 'tiny'\n    return model\n")  # fmt: skip
+    models, _, _ = analyze_program({"model.py": source})
+    fc = models["model.py"].layers[0]
+    assert (fc.activation, fc.init) == ("relu", "default")
+    changed = source.replace("    model.name = 'tiny'\n", "    model.apply(init_fn)\n")
+    models, _, _ = analyze_program({"model.py": changed})
+    assert models["model.py"].layers[0].init == "unknown"

@@ -31,6 +31,8 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
+from .handed import (built_by_handing, built_only_by_free_code, entry_point_note, handed_builds, handed_uses,
+                     passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .fields import as_literal, object_fields
@@ -92,6 +94,11 @@ class FileAnalysis:
         self.external_refs: dict[str, int] = {}  # ... of those, passed into calls of code in other files
         self.harmless_refs: dict[str, int] = {}  # ... of those, in super(X, self), repr(X) and the like
         self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
+        self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
+        self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
+        self.imported_args: dict = {}  # imported name -> [(call, enclosing, Arg)]: another module's class handed over?
+        self.alias_args: list = []  # (call, enclosing, Arg, name) passing a local name: a class bound to it?
+        self.class_bindings: set = set()  # (id(FunctionDef), name) bound there to a class name (or a choice of them)
         self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
         self.calls_in: dict[int, list] = {}  # id(FunctionDef) -> the calls in its body (not in nested defs)
         self.top_calls: dict[str, int] = {}  # class name -> calls outside any class
@@ -280,6 +287,15 @@ class FileAnalysis:
                     and dotted(func.value.func) == "super")  # fmt: skip
                 for child in node.args:
                     stack.append((child, in_class, fn, not local, top))
+                    # build(Net, ...), build(A if c else B, ...): a function that may build the class (handed.py)
+                    options = [child.value.body, child.value.orelse] if type(child.value) is cst.IfExp else [child.value]
+                    for option in options:
+                        if type(option) is Name and option.value in classes and callee not in _HARMLESS_BUILTINS:
+                            self.class_args.setdefault(option.value, []).append((node, fn, child))
+                        elif type(option) is Name and option.value in self.imports.names and callee not in classes:
+                            self.imported_args.setdefault(option.value, []).append((node, fn, child))
+                        elif type(option) is Name and fn is not None and callee not in classes:
+                            self.alias_args.append((node, fn, child, option.value))  # model_cls = A if c else B; build(model_cls)
                     if local and type(child.value) is Name and child.value.value in classes:
                         # _resnet(BasicBlock, ...), ResNet(block=BasicBlock): this file's own code builds it
                         self.local_arg_refs[child.value.value] = self.local_arg_refs.get(child.value.value, 0) + 1
@@ -315,6 +331,11 @@ class FileAnalysis:
                 for option in _alias_options(node.value):
                     if option in classes:
                         aliases.append((fn, node.targets[0].target.value, option))
+            if kind is cst.Assign and fn is not None and len(node.targets) == 1 and type(node.targets[0].target) is Name:
+                value = node.value  # model_cls = A if distilled else B: a name that may hand a class over
+                options = [value.body, value.orelse] if type(value) is cst.IfExp else [value]
+                if any(type(o) is Name and (o.value in classes or o.value in self.imports.names) for o in options):
+                    self.class_bindings.add((id(fn), node.targets[0].target.value))
             for child in child_nodes(node):
                 stack.append((child, in_class, fn, ext, top))
         for fn, alias, cls_name in aliases:
@@ -384,6 +405,12 @@ class FileAnalysis:
             if value is None:
                 return None
             values.extend(value)
+        if target is not None:  # built by a function it is handed to: what reaches that construction
+            for use in handed_uses(self, callee):
+                value = passed_values(self, use, param, names, depth)
+                if value is None:
+                    return None
+                values.extend(value)
         return values
 
     def init_owner(self, fn: cst.FunctionDef) -> Optional[str]:
@@ -786,6 +813,8 @@ class FileAnalysis:
 
         def is_used(cls: ClassInfo) -> bool:
             name = cls.node.name.value
+            if built_only_by_free_code(self, name):  # a model its registered entry points build
+                return name in flowing or self._built_by_a_class(name)
             return bool(name in flowing or self.references.get(name) or self._built_by_a_class(name))
 
         ordered = sorted(self.classes.values(), key=is_used)
@@ -868,6 +897,9 @@ class FileAnalysis:
         elif isinstance(fn_node, cst.Call) and dotted(fn_node.func) in ("partial", "functools.partial") and fn_node.args:
             inner = dotted(fn_node.args[0].value) or ""
             target = self.functions.get(inner)
+            if inner.startswith("self.") and cls is not None:  # partial(self._init_weights, needs_reset=False)
+                found = self.method(cls, inner[5:])
+                target, self_bound = (found[1], True) if found else (None, False)
         if target is None:
             return None
         params = _positional_params(target)
@@ -1008,20 +1040,32 @@ class FileAnalysis:
             site.init_state = "unknown"
             site.init_evidence = f"{maybe[0].name} may contain it (built from a parameter) and runs an init loop"
             return
-        handed = [name for name in sorted(holders | {cls.name}) if self.external_refs.get(name)]
+        handed = [name for name in sorted(holders | {cls.name}) if self.passed_away(name)]
         if handed:
             site.init_state = "unknown"
             site.init_evidence = f"{handed[0]} is passed to code in another file, which may initialise it"
             return
         site.init_state, site.init_evidence = "default", "no init found for it in this file"
+        built = next((n for n in (entry_point_note(self, h) for h in sorted(holders | {cls.name})) if n), None)
+        if built is not None:  # GhostNet: what timm.create_model runs adds none
+            site.init_evidence = f"no init found for it in this file; {built}, which run none"
         site.init_open = True
 
     def handed(self, name: str) -> bool:
         """Is the class referenced as a value (model_cls = Net; build(Net, ...)), so that code not
         seen here may build it with any arguments?"""
-        if self.external_refs.get(name):
+        if self.passed_away(name):
             return True
-        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + self.local_arg_refs.get(name, 0)
+        built_here = self.local_arg_refs.get(name, 0) + built_by_handing(self, name, external=True) \
+            + built_by_handing(self, name, external=True, alias=True) + built_by_handing(self, name, external=False, alias=True)
+        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here
+
+    def passed_away(self, name: str) -> int:
+        """References passing the class into code of other files, but for those that build it
+        (`build_model_with_cfg(ResNet, ...)`, read from timm's stub): those are uses seen here."""
+        count = self.external_refs.get(name, 0)
+        count = count - built_by_handing(self, name, external=True) if count else 0
+        return count + touched_after_handing(self, name) if name in self.class_args or self.class_bindings else count
 
     def _may_be_standalone(self, cls: ClassInfo) -> bool:
         return bool(self.top_calls.get(cls.name))
@@ -1059,6 +1103,8 @@ class FileAnalysis:
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
+        nodes += [call for records in self.imported_args.values() for call, _, _ in records]
+        nodes += [call for call, _, _, _ in self.alias_args]
         pending = self.pending_lines
         nodes += [node for _, node in pending]
         nodes += [call for inits in self.path_inits.values() for _, call in inits.values()]
@@ -1166,6 +1212,7 @@ class FileAnalysis:
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
             summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
+        summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         for callee, fns in self.script_builds.items():
             applied = []
             for fn_node, found in fns:
@@ -1194,15 +1241,16 @@ class FileAnalysis:
                 continue
             key = arg.keyword.value if arg.keyword is not None else str(position)
             position += arg.keyword is None
-            out[key] = self._arg_fact(arg.value, own_params)
+            out[key] = self._arg_fact(arg.value, own_params, inside)
         return out
 
-    def _arg_fact(self, node: cst.BaseExpression, own_params: set) -> list:
+    def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None) -> list:
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return ["none"]
             if node.value in own_params:
-                return ["param", node.value]
+                passed = self._passed_class(inside, node.value) if inside is not None else None
+                return ["class", passed] if passed else ["param", node.value]
             if node.value in self.classes:
                 return ["class", f"local:{node.value}"]
         if literal_number(node) is not None or literal_string(node) is not None:
@@ -1211,6 +1259,21 @@ class FileAnalysis:
         if q:
             return ["class", q]
         return ["unknown", short_code(node, 60)]
+
+    def _passed_class(self, owner: str, param: str) -> Optional[str]:
+        """The one class every construction of `owner` this module shows passes for `param`
+        (its default too, where it has one): what `owner` passes on to the blocks it builds."""
+        if self.passed_away(owner):
+            return None
+        values = self.param_candidates(owner, param)
+        if not values:
+            return None
+        init = self.method(self.classes[owner], "__init__")
+        default = next((p.default for p in _all_params(init[1]) if p.name.value == param), None) if init else None
+        if default is not None:
+            values = values + (self.static_value(default, init[1], 0) or [None])
+        names = {v.qualname if isinstance(v, ClassRefV) else None for v in values}
+        return names.pop() if len(names) == 1 and None not in names else None
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
         activation, param, evidence = resolve_outcomes(site.outcomes, site.split_by)

@@ -251,6 +251,8 @@ class InitScanner:
                     fn_node, receiver = call.args[0].value, text[: -len(".apply")]
                 else:
                     self.handed_with_an_init(call, method, self_name)
+                    if state == "explicit":
+                        self.handed_the_model(call, method, self_name)
                     continue
                 if receiver == self_name:
                     self.apply_rule(fn_node, method, state, None)
@@ -273,6 +275,61 @@ class InitScanner:
                 self.add_rule(types, None, f"`{text}` in {self.cls.name}.{method} may run {rules[0].name.value} on it", "unknown")
             self.cls.routines.append(method)
             return
+
+    def handed_the_model(self, call: cst.Call, method: str, self_name: str) -> None:
+        """`efficientnet_init_weights(self)` while building: a function of another module handed
+        the model may initialise any of its layers (timm's runs an init over named_modules()), so
+        what it covers is `unknown`. A function of this file is followed (reached_from_init)."""
+        func = call.func
+        if isinstance(func, cst.Name) and (func.value in self.fa.functions or func.value in _NOT_INITS):
+            return
+        if isinstance(func, cst.Attribute) and dotted(func.value) in (self_name, None):
+            return  # a method of the model (followed where it is its own), or super().__init__(...)
+        at = next((i for i, arg in enumerate(call.args) if arg.keyword is None and not arg.star
+                   and dotted(arg.value) == self_name), None)  # fmt: skip
+        if at is None or not self.may_touch_weights(call, at):
+            return
+        text = short_code(call, 60)
+        self.add_rule(None, None, f"`{text}` in {self.cls.name}.{method}, another module's function handed the model"
+                                  " may initialise it", "unknown")  # fmt: skip
+        self.cls.routines.append(method)
+
+    def may_touch_weights(self, call: cst.Call, at: int) -> bool:
+        """Whether the function `call` runs may change the weights of the model it gets as
+        argument `at`, read where the program has it: yes unless its body only reads the model's
+        dunder attributes or hands it to builtins that look at it (torchvision's
+        `_log_api_usage_once(self)`). A function no module in reach defines is not followed."""
+        q = self.fa.imports.qualify(call.func)
+        found = self.fa.library().lookup(self.fa, q) if q else None
+        if found is None or found[0] != "function" or found[1] is None or found[2] not in found[1].functions:
+            # not found (a file analysed alone reads no other module): taken as before, as no init
+            return False
+        fn = found[1].functions[found[2]]
+        params = _positional_params(fn)
+        if at >= len(params) or any(arg.star for arg in call.args[:at]):
+            return True
+        names = {params[at].name.value}
+        allowed: set = set()
+        for node in _walk_nodes(fn.body):
+            if isinstance(node, cst.For) and isinstance(node.iter, cst.Call) and isinstance(node.iter.func, cst.Attribute) \
+                    and dotted(node.iter.func.value) in names and node.iter.func.attr.value in _MODULE_WALKS:  # fmt: skip
+                # for m in model.modules(): ... what the loop does with each module is read the same way
+                allowed.add(id(node.iter.func.value))
+                target = node.target.elements[-1].value if isinstance(node.target, cst.Tuple) else node.target
+                if isinstance(target, cst.Name):
+                    names.add(target.value)
+                    allowed.add(id(target))
+        for node in _walk_nodes(fn.body):
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in names \
+                    and node.attr.value.startswith("__"):  # fmt: skip
+                allowed.add(id(node.value))  # obj.__module__, obj.__class__.__name__
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "reset_parameters" \
+                    and isinstance(node.func.value, cst.Name) and node.func.value.value in names:  # fmt: skip
+                allowed.add(id(node.func.value))  # torch's default drawn again: still the default
+            elif isinstance(node, cst.Call) and dotted(node.func) in ("isinstance", "hasattr", "type", "id", "len", "repr", "str", "print"):
+                allowed.update(id(a.value) for a in node.args if isinstance(a.value, cst.Name) and a.value.value in names)
+        return any(isinstance(node, cst.Name) and node.value in names and id(node) not in allowed
+                   for node in _walk_nodes(fn.body) if not (isinstance(node, cst.Name) and node is fn.name))  # fmt: skip
 
     def applies_through(self, call: cst.Call) -> Optional[tuple]:
         """(function passed, module it runs on as written) when `call` calls a function of another
@@ -451,6 +508,12 @@ class InitScanner:
                 self.fa.pending_lines.append((info, node))
                 return info
         return None
+
+
+_MODULE_WALKS = frozenset({"modules", "named_modules", "children", "named_children"})
+# Builtins that take the model without touching its weights.
+_NOT_INITS = frozenset({"print", "repr", "str", "id", "len", "type", "isinstance", "hasattr", "getattr", "setattr",
+                        "vars", "dir", "super"})  # fmt: skip
 
 
 @dataclass

@@ -362,7 +362,9 @@ class ConstructorInterpreter:
                     fact = ConstructorDefault(callee.owner, callee.name, default.qualname, self.fa.path if ours else None)
                     self.fa.default_params = self.fa.default_params or ours
                     value = ActV(value.activation, value.param,
-                                 Evidence.assuming(f"{callee.name} default {_short_ref(default)}", (fact,)))  # fmt: skip
+                                 Evidence.assuming(f"{callee.name}={_short_ref(default)} passed {default.passed_by}"
+                                                   if default.passed_by else f"{callee.name} default {_short_ref(default)}",
+                                                   (fact,)))  # fmt: skip
                 elif isinstance(value, ChainV) and value.kind == "sequential" and overridden is None \
                         and any(isinstance(item, ActV) for _, item in value.items):  # fmt: skip
                     # a norm that then applies an activation (timm's BatchNormAct2d as norm_layer's default):

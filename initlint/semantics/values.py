@@ -228,6 +228,7 @@ class ClassRefV:
     qualname: str  # "torch.nn.ReLU" or "local:Bottleneck"
     evidence: str = ""
     bound: tuple = ()  # arguments bound by functools.partial(cls, ...), given before the call's own
+    passed_by: str = ""  # where a constructor's callers passed it ("by tiny() in net.py"), for evidence
 
 
 @dataclass

@@ -9,6 +9,10 @@ qualified names of the classes they name (by position or keyword), and returns (
 then its activation, ("unknown", why), or None to decline (the analysis then reads the
 library's source, if it can). A class not torch's is the library's own, read from its source. A
 registry subscripted (`ACT2FN[key]`) is hooked as a call with the key.
+
+A package's hooks module may also name its registry decorators (`ENTRY_POINTS`): a function so
+decorated is a root of the program, called by the library with its defaults and no other
+arguments (timm's `create_model(name)` calls the `@register_model` function of that name).
 """
 
 from __future__ import annotations
@@ -43,3 +47,10 @@ def reads_classes_only(qualname: Optional[str]) -> bool:
     `OutputRecorder(SwinStage, index=0)`): a class passed to it is not built anywhere unseen."""
     module = _package(qualname)
     return module is not None and qualname in getattr(module, "READS_CLASSES", ())
+
+
+def is_entry_point(decorator: Optional[str]) -> bool:
+    """Whether `decorator` (resolved where it is defined) registers the functions it decorates as
+    entry points the library calls with their defaults. A project's own registry is not guessed at."""
+    module = _package(decorator)
+    return module is not None and decorator in getattr(module, "ENTRY_POINTS", ())

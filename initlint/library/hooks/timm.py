@@ -107,3 +107,8 @@ HOOKS = {
     **{name: (lambda positional, keywords, classes=None, name=name: norm_act(positional, keywords, classes, name))
        for name in NORM_ACT_LAYERS},
 }
+
+# timm 1.0.31, timm/models/_registry.py: `@register_model` files the function under its name;
+# `timm.create_model(name)` calls it as `fn(pretrained=..., pretrained_cfg=None,
+# pretrained_cfg_overlay=None)`: its own defaults, no model arguments in **kwargs.
+ENTRY_POINTS = frozenset({"timm.models._registry.register_model"})

@@ -1,0 +1,590 @@
+"""A class of this module handed to a function that builds it: a use of that class, with the
+arguments that reach the construction.
+
+`build_model_with_cfg(ResNet, variant, pretrained, **kwargs)` (timm), `def build(cls, **kw):
+return cls(**kw)`: the function's parameter is called, so the class is built there, with the
+call's keywords that land in the function's `**kwargs`. Those are followed back (bounded) through
+`**dict(model_args, **kwargs)`, dicts bound once in the caller, and the `**kwargs` of the
+enclosing function, up to its callers in this module or, for a function a library's registry
+decorator registers (timm's `@register_model`, library/hooks), up to the entry point itself: the
+library calls it with its defaults and nothing in `**kwargs`. What cannot be followed is unknown.
+
+A function of another module is read as the loader finds it; a library stub that defines it
+(library/stubs) is read instead, even where the program holds that library's source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from typing import Optional
+
+import libcst as cst
+
+from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, dotted
+from .values import NONE_V, ClassRefV
+
+if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
+    from .file import FileAnalysis
+
+MAX_DEPTH = 6  # `**kwargs` followed through at most this many functions
+
+
+@dataclass
+class HandedUse:
+    """One construction of a class of this module inside a function it is handed to."""
+
+    outer: cst.Call  # the call in this module that hands the class over
+    enclosing: Optional[cst.FunctionDef]  # the function holding that call (None: module code)
+    builder: cst.FunctionDef  # the function that builds it
+    builder_name: str  # resolved where it is defined (`timm.models._builder.build_model_with_cfg`)
+    param: str  # the builder's parameter that holds the class
+    inner: cst.Call  # the builder's call of that parameter
+
+
+def handed_uses(fa: "FileAnalysis", cls_name: str) -> list:
+    """Every construction of `cls_name` in a function this module hands it to."""
+    cache = fa.handed_cache
+    if cls_name not in cache:
+        cache[cls_name] = [use for outer, enclosing, arg in [*fa.class_args.get(cls_name, []), *_aliased(fa).get(cls_name, [])]
+                           for use in _uses_of(fa, outer, enclosing, arg)]  # fmt: skip
+    return cache[cls_name]
+
+
+def built_by_handing(fa: "FileAnalysis", cls_name: str, external: bool, alias: bool = False) -> int:
+    """How many of the class's references hand it to a function that builds it (of another
+    module with `external`, else of this one), the model built there going back untouched to
+    whoever called for it; with `alias`, those made through a local name bound once to it
+    (`model_cls = A if distilled else B`: the reference is in that binding)."""
+    outers = {id(use.outer) for use in handed_uses(fa, cls_name) if _returned_untouched(fa, use.outer, use.enclosing, 0)}
+    records = _aliased(fa).get(cls_name, []) if alias else fa.class_args.get(cls_name, [])
+    return sum(1 for outer, _, _ in records if id(outer) in outers and _is_external(fa, outer) == external)
+
+
+def touched_after_handing(fa: "FileAnalysis", cls_name: str) -> int:
+    """References handing the class to a function of this module that builds it, or through a
+    local name, where the model built is not returned untouched (`model.apply(init)` after)."""
+    uses = handed_uses(fa, cls_name)
+    touched = {id(use.outer) for use in uses if not _returned_untouched(fa, use.outer, use.enclosing, 0)}
+    direct = [(outer, False) for outer, _, _ in fa.class_args.get(cls_name, [])]
+    aliased = [(outer, True) for outer, _, _ in _aliased(fa).get(cls_name, [])]
+    return sum(1 for outer, alias in direct + aliased if id(outer) in touched and (alias or not _is_external(fa, outer)))
+
+
+def _returned_untouched(fa: "FileAnalysis", call: cst.Call, fn: Optional[cst.FunctionDef], depth: int) -> bool:
+    """Whether what `call` returns leaves `fn` as its return value, nothing done to it on the way
+    but setting attributes (`model.default_cfg = cfg`), and so on up through the callers of `fn`
+    in this module: no init runs on the model after it is built (`model.apply(init)` would).
+    A function no code here calls is as its caller leaves it (a registered entry point: as the
+    library does, which runs none)."""
+    if fn is None or depth > MAX_DEPTH:
+        return False
+    key = ("<untouched>", id(call))
+    if key in fa.handed_cache:
+        return fa.handed_cache[key]
+    fa.handed_cache[key] = False  # a cycle of calls: not followed
+    statement = next((s for s in _walk_nodes(fn.body) if isinstance(s, (cst.Return, cst.Assign))
+                      and (s.value is call)), None)  # fmt: skip
+    ok = False
+    if isinstance(statement, cst.Return):
+        ok = True
+    elif isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0].target, cst.Name):
+        name = statement.targets[0].target.value
+        ok = _only_returned(fn, name, statement)
+    if ok and fa.functions.get(fn.name.value) is fn and not is_entry_point(fa, fn):
+        for caller, enclosing in fa.call_sites.get(fn.name.value, []):
+            if not _returned_untouched(fa, caller, enclosing, depth + 1):
+                ok = False
+                break
+    elif ok and fa.functions.get(fn.name.value) is not fn:
+        ok = False  # a method or nested function: what its callers do is not followed
+    fa.handed_cache[key] = ok
+    return ok
+
+
+def _only_returned(fn: cst.FunctionDef, name: str, binding: cst.Assign) -> bool:
+    """Every other mention of `name` in `fn` returns it or sets one of its attributes."""
+    allowed: set = {id(binding.targets[0].target)}
+    for node in _walk_nodes(fn.body):
+        if isinstance(node, cst.Return) and isinstance(node.value, cst.Name) and node.value.value == name:
+            allowed.add(id(node.value))
+        elif isinstance(node, cst.Assign) and node is not binding:
+            for target in node.targets:
+                if isinstance(target.target, cst.Attribute) and isinstance(target.target.value, cst.Name) \
+                        and target.target.value.value == name:  # fmt: skip
+                    allowed.add(id(target.target.value))
+                elif isinstance(target.target, cst.Name) and target.target.value == name:
+                    return False  # bound again
+    return all(id(node) in allowed for node in _walk_nodes(fn.body) if isinstance(node, cst.Name) and node.value == name)
+
+
+def _aliased(fa: "FileAnalysis") -> dict:
+    """name -> [(call, enclosing, Arg)]: a local name handed to a call, bound once in the
+    enclosing function to a class of this module or an imported one (or a choice of them)."""
+    if "<aliases>" not in fa.handed_cache:
+        found: dict = {}
+        for outer, enclosing, arg, name in fa.alias_args:
+            if (id(enclosing), name) not in fa.class_bindings:
+                continue
+            bound = _bound_once(fa, enclosing, name, kept=False)  # a class, not a dict: passing it changes nothing
+            options = [bound.body, bound.orelse] if isinstance(bound, cst.IfExp) else [bound]
+            for option in options:
+                if isinstance(option, cst.Name) and (option.value in fa.classes or option.value in fa.imports.names):
+                    found.setdefault(option.value, []).append((outer, enclosing, arg))
+        fa.handed_cache["<aliases>"] = found
+    return fa.handed_cache["<aliases>"]
+
+
+def built_only_by_free_code(fa: "FileAnalysis", cls_name: str) -> bool:
+    """Every reference to the class hands it to a builder, from free functions or module code:
+    nothing in this module contains it (a top-level model, as timm's registered models are)."""
+    uses = handed_uses(fa, cls_name)
+    if not uses:
+        return False
+    outers = {id(use.outer) for use in uses}
+    args = [*fa.class_args.get(cls_name, []), *_aliased(fa).get(cls_name, [])]
+    return all(id(outer) in outers and fa.init_owner(enclosing) is None and not _in_class(fa, enclosing)
+               for outer, enclosing, _ in args) and fa.references.get(cls_name, 0) == len(args)  # fmt: skip
+
+
+def _in_class(fa: "FileAnalysis", fn: Optional[cst.FunctionDef]) -> bool:
+    return fn is not None and fa.functions.get(fn.name.value) is not fn
+
+
+def _is_external(fa: "FileAnalysis", outer: cst.Call) -> bool:
+    return not (isinstance(outer.func, cst.Name) and outer.func.value in fa.functions)
+
+
+def _uses_of(fa: "FileAnalysis", outer: cst.Call, enclosing, arg: cst.Arg) -> list:
+    found = _builder(fa, outer)
+    if found is None:
+        return []
+    builder, name = found
+    params = _positional_params(builder)
+    if arg.keyword is not None:
+        param = arg.keyword.value if arg.keyword.value in {p.name.value for p in _all_params(builder)} else None
+    else:
+        positional = [a for a in outer.args if a.keyword is None and not a.star]
+        if any(a.star for a in outer.args[: outer.args.index(arg)]):
+            return []  # after a *args: its position is not known
+        at = next(i for i, a in enumerate(positional) if a is arg)
+        param = params[at].name.value if at < len(params) else None
+    if param is None or _rebound(builder, param):
+        return []
+    uses = [HandedUse(outer, enclosing, builder, name, param, call) for call in _walk_nodes(builder.body)
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == param]  # fmt: skip
+    return [use for use in uses if _branch_taken(fa, use)]
+
+
+def _rebound(fn: cst.FunctionDef, name: str) -> bool:
+    for node in _walk_nodes(fn.body):
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return True
+    return False
+
+
+def _builder(fa: "FileAnalysis", outer: cst.Call) -> Optional[tuple[cst.FunctionDef, str]]:
+    """The function `outer` calls (this module's, a stub's, another module's), resolved."""
+    func = outer.func
+    if isinstance(func, cst.Name) and func.value in fa.functions:
+        return fa.functions[func.value], func.value
+    qualified = fa.imports.qualify(func)
+    if not qualified:
+        return None
+    loader = fa.library()
+    found = loader.lookup(fa, qualified)
+    if found is None or found[0] != "function" or found[1] is None:
+        return None
+    module, name = found[1], found[2]
+    known = loader.index.names.get(module.path)
+    resolved = f"{known[0]}.{name}" if known else qualified
+    stub = _stub_function(fa, resolved)
+    if stub is not None:
+        return stub, resolved
+    fn = module.functions.get(name)
+    return (fn, resolved) if fn is not None else None
+
+
+def _stub_function(fa: "FileAnalysis", resolved: str) -> Optional[cst.FunctionDef]:
+    from ..program.environment import Environment
+
+    module_name, _, name = resolved.rpartition(".")
+    environment = Environment()
+    path = environment.find(module_name) if module_name else None
+    if path is None or not environment.is_stub(path):
+        return None
+    loader = fa.stubs_only
+    if loader is None:
+        from ..program.loader import ModuleLoader
+
+        fa.stubs_only = loader = ModuleLoader((), environment=environment)
+    module = loader.module(path)
+    return module.functions.get(name) if module is not None else None
+
+
+def handed_builds(fa: "FileAnalysis", spans: dict) -> list:
+    """`BuildFact`s of another module's classes this module hands to a function that builds them
+    (deit.py: `build_model_with_cfg(VisionTransformer, ...)`): a use the program stage judges, with
+    the arguments that reach the construction (one per parameter; unknown where not followed)."""
+    from ..model import BuildFact
+
+    out = []
+    imported = {name: [*records] for name, records in fa.imported_args.items()}
+    for name, records in _aliased(fa).items():
+        if name in fa.imports.names and name not in fa.classes:
+            imported.setdefault(name, []).extend(records)
+    for name, records in sorted(imported.items()):
+        qualified = fa.imports.names[name]
+        found = fa.library().lookup(fa, qualified)
+        if found is None or found[0] != "class" or found[1] is None:
+            continue
+        module, cls = found[1], found[1].classes[found[2]]
+        init = module.method(cls, "__init__")
+        if init is None:
+            continue
+        names = [p.name.value for p in _positional_params(init[1])[1:]]
+        params = names + [p.name.value for p in init[1].params.kwonly_params]
+        for outer, enclosing, arg in records:
+            for use in _uses_of(fa, outer, enclosing, arg):
+                args = {}
+                for param in params:
+                    fact = _arg_fact(passed_values(fa, use, param, names, 0), use)
+                    if fact is not None:
+                        args[param] = fact
+                span = spans.get(id(outer))
+                line = span[0][0] if span else 0
+                where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
+                out.append(BuildFact(qualified, line, args, None, span=where))
+    return out
+
+
+def _arg_fact(values: Optional[list], use: HandedUse) -> Optional[list]:
+    """A value for `BuildFact.args`: None where nothing is passed."""
+    from ..syntax.nodes import short_code
+
+    if values == []:
+        return None
+    through = f"through {use.builder_name.rsplit('.', 1)[-1]}(...)"
+    if values is None:
+        return ["unknown", f"(not followed {through})"]
+    shown = set()
+    for value in values:
+        if isinstance(value, ClassRefV):
+            shown.add(("class", value.qualname))
+        elif value == NONE_V:
+            shown.add(("none",))
+        elif isinstance(value, tuple) and value and value[0] == "<literal>":
+            shown.add(("literal", short_code(value[1], 60)))
+        else:
+            shown.add(("unknown", f"(a value not followed {through})"))
+    if len(shown) == 1:
+        return list(shown.pop())
+    return ["unknown", f"(values that differ between the calls {through})"]
+
+
+# -- the arguments that reach the construction ----------------------------------------------
+
+
+def passed_values(fa: "FileAnalysis", use: HandedUse, param: str, names: list, depth: int) -> Optional[list]:
+    """What `use` passes to the class's parameter `param` (`names`: its positional parameters):
+    [] when it passes nothing there, None when that is not known."""
+    inner = use.inner
+    positional = [a for a in inner.args if a.keyword is None and not a.star]
+    node = positional[names.index(param)].value if param in names and names.index(param) < len(positional) else None
+    for arg in inner.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            node = arg.value
+    if node is not None:
+        return _builder_value(fa, use, node, depth)
+    if any(arg.star == "*" for arg in inner.args):
+        return None
+    star_kwarg = use.builder.params.star_kwarg
+    kwargs_name = star_kwarg.name.value if isinstance(star_kwarg, cst.Param) else None
+    for arg in reversed(inner.args):
+        if arg.star != "**":
+            continue
+        if not (isinstance(arg.value, cst.Name) and arg.value.value == kwargs_name) or _mutated(fa, use.builder, kwargs_name):
+            return None
+        return _call_kwargs(fa, use.outer, use.builder, use.enclosing, param, depth)
+    return []
+
+
+def _builder_value(fa: "FileAnalysis", use: HandedUse, node: cst.BaseExpression, depth: int) -> Optional[list]:
+    """A value the builder passes on: one of its parameters, as the handing call gives it."""
+    if not isinstance(node, cst.Name):
+        return None
+    given = _argument_for(use.outer, use.builder, node.value)
+    if given is not None:
+        return fa.static_value(given, use.enclosing, depth)
+    default = next((p.default for p in _all_params(use.builder) if p.name.value == node.value), None)
+    if isinstance(default, cst.Name) and default.value == "None":
+        return [NONE_V]
+    return None
+
+
+def _argument_for(call: cst.Call, fn: cst.FunctionDef, param: str) -> Optional[cst.BaseExpression]:
+    names = [p.name.value for p in _positional_params(fn)]
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if param in names and names.index(param) < len(positional):
+        return positional[names.index(param)].value
+    return next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param), None)
+
+
+def _branch_taken(fa: "FileAnalysis", use: HandedUse) -> bool:
+    """False when the builder's call sits under `if p is None` / `if p is not None` (p one of its
+    parameters) and the handing call decides that test the other way."""
+    for test, positive in _conditions(use.builder.body, use.inner):
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)
+                and isinstance(test.comparisons[0].comparator, cst.Name)
+                and test.comparisons[0].comparator.value == "None"
+                and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))):  # fmt: skip
+            continue
+        given = _argument_for(use.outer, use.builder, test.left.value)
+        if given is None:
+            default = next((p.default for p in _all_params(use.builder) if p.name.value == test.left.value), None)
+            is_none = True if isinstance(default, cst.Name) and default.value == "None" else None
+        else:
+            is_none = True if isinstance(given, cst.Name) and given.value == "None" else None
+            if is_none is None and fa.literal_value(given) is not None:
+                is_none = False
+            if is_none is None and (values := fa.static_value(given, use.enclosing, MAX_DEPTH)):
+                is_none = True if all(v == NONE_V for v in values) else (False if NONE_V not in values else None)
+        if is_none is None:
+            continue
+        holds = is_none if isinstance(test.comparisons[0].operator, cst.Is) else not is_none
+        if holds != positive:
+            return False
+    return True
+
+
+def _conditions(body: cst.CSTNode, target: cst.CSTNode) -> list:
+    """(test, whether it holds) of each `if` around `target` in `body`."""
+    out: list = []
+
+    def visit(node: cst.CSTNode, around: list) -> bool:
+        if node is target:
+            out.extend(around)
+            return True
+        if isinstance(node, cst.If):
+            if visit(node.body, [*around, (node.test, True)]):
+                return True
+            if node.orelse is not None:
+                return visit(node.orelse, [*around, (node.test, False)])
+            return False
+        return any(visit(child, around) for child in node.children)
+
+    visit(body, [])
+    return out
+
+
+def _mutated(fa: "FileAnalysis", fn: cst.FunctionDef, name: str) -> bool:
+    """Whether `name` (a dict) may change in `fn` before it is passed on: assigned into, a
+    method that adds keys called on it, or passed to a call (which may do either)."""
+    return name in _function_index(fa, fn)[1]
+
+
+def _function_index(fa: "FileAnalysis", fn: cst.FunctionDef) -> tuple:
+    """One walk of `fn`: (name -> its bindings, None for one not a plain `name = expr`; names
+    that may change as dicts), kept for this analysis by the node's identity (the node with it)."""
+    cache = fa.handed_cache.setdefault("<function index>", {})
+    found = cache.get(id(fn))
+    if found is not None and found[0] is fn:
+        return found[1]
+    bindings: dict = {}
+    mutated: set = set()
+    for node in _walk_nodes(fn.body):
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                    and func.attr.value not in ("pop", "get", "items", "keys", "values"):  # fmt: skip
+                mutated.add(func.value.value)
+            if dotted(func) != "dict":  # dict(model_args, **kwargs): a new dict, read only
+                mutated.update(a.value.value for a in node.args if isinstance(a.value, cst.Name) and not a.star)
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, cst.Name):
+                    bindings.setdefault(target.value, []).append(node)
+                    continue
+                if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                    mutated.add(target.value.value)
+                for inner in _walk_nodes(target) if isinstance(target, (cst.Tuple, cst.List)) else ():
+                    if isinstance(inner, cst.Name):
+                        bindings.setdefault(inner.value, []).append(None)  # unpacked: not one expression
+        elif isinstance(node, (cst.For, cst.CompFor, cst.WithItem, cst.NamedExpr)):
+            target = getattr(node, "target", None) or getattr(node, "asname", None)
+            for inner in _walk_nodes(target) if target is not None else ():
+                if isinstance(inner, cst.Name):
+                    bindings.setdefault(inner.value, []).append(None)
+    cache[id(fn)] = (fn, (bindings, mutated))
+    return bindings, mutated
+
+
+def _call_kwargs(fa: "FileAnalysis", call: cst.Call, fn: cst.FunctionDef, enclosing, param: str, depth: int) -> Optional[list]:
+    """What `call` puts into `fn`'s **kwargs under `param`: [] nothing, None not known."""
+    if param in {p.name.value for p in _all_params(fn)}:
+        return []  # a named parameter of fn takes it: never in its **kwargs
+    node = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == param), None)
+    if node is not None:
+        return _tagged(fa, fa.static_value(node, enclosing, depth), enclosing)
+    if any(a.star == "*" for a in call.args):
+        return None
+    for arg in reversed(call.args):
+        if arg.star == "**":
+            found = star_values(fa, arg.value, enclosing, param, depth)
+            if found != []:
+                return found
+    return []
+
+
+def star_values(fa: "FileAnalysis", node: cst.BaseExpression, enclosing, param: str, depth: int) -> Optional[list]:
+    """The values key `param` of the mapping `node` (expanded with `**`) may have: [] when it
+    surely has no such key, None when that is not known."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(node, cst.Dict):
+        for element in reversed(node.elements):
+            if isinstance(element, cst.StarredDictElement):
+                found = star_values(fa, element.value, enclosing, param, depth + 1)
+            else:
+                key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
+                if not isinstance(key, str):
+                    return None
+                found = _tagged(fa, fa.static_value(element.value, enclosing, depth), enclosing) if key == param else []
+            if found != []:
+                return found
+        return []
+    if isinstance(node, cst.Call) and dotted(node.func) == "dict" and "dict" not in fa.functions:
+        for arg in reversed(node.args):
+            if arg.keyword is not None:
+                found = _tagged(fa, fa.static_value(arg.value, enclosing, depth), enclosing) if arg.keyword.value == param else []
+            elif arg.star == "*":
+                return None
+            else:
+                found = star_values(fa, arg.value, enclosing, param, depth + 1)
+            if found != []:
+                return found
+        return []
+    if not isinstance(node, cst.Name):
+        return None
+    name = node.value
+    if enclosing is not None:
+        star_kwarg = enclosing.params.star_kwarg
+        if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == name:
+            return None if _mutated(fa, enclosing, name) else _kwargs_of(fa, enclosing, param, depth + 1)
+        bound = _bound_once(fa, enclosing, name)
+        if bound is not None:
+            return star_values(fa, bound, enclosing, param, depth + 1)
+        if any(p.name.value == name for p in _all_params(enclosing)):
+            return None
+    value = fa.module_bindings.get(name)
+    if isinstance(value, (cst.Dict, cst.Call)) and not (enclosing is not None and _bound_once(fa, enclosing, name, any_binding=True)):
+        return star_values(fa, value, None, param, depth + 1)
+    return None
+
+
+def _tagged(fa: "FileAnalysis", values: Optional[list], enclosing) -> Optional[list]:
+    """Classes passed from `enclosing` name it in their evidence (a registered entry point as such)."""
+    if not values or enclosing is None:
+        return values
+    where = fa.path.replace("\\", "/").rsplit("/", 1)[-1]
+    origin = f"by {enclosing.name.value}() in {where}"
+    if is_entry_point(fa, enclosing):
+        origin = f"by the registered entry point {enclosing.name.value}() in {where}"
+    return [dataclasses.replace(v, passed_by=origin) if isinstance(v, ClassRefV) and not v.passed_by else v for v in values]
+
+
+def _bound_once(fa: "FileAnalysis", fn: cst.FunctionDef, name: str, any_binding: bool = False, kept: bool = True):
+    """The expression a local name is bound to once in `fn` and never changed (else None)."""
+    bindings, mutated = _function_index(fa, fn)
+    found = bindings.get(name, [])
+    if any_binding:
+        return found or None
+    if len(found) != 1 or found[0] is None or isinstance(found[0], cst.AugAssign) or (kept and name in mutated):
+        return None
+    return found[0].value
+
+
+def _kwargs_of(fa: "FileAnalysis", fn: cst.FunctionDef, param: str, depth: int) -> Optional[list]:
+    """What `fn`'s **kwargs holds under `param`, over its callers in this module; nothing for an
+    entry point a library's registry calls with its defaults."""
+    if param in {p.name.value for p in _all_params(fn)}:
+        return []
+    key = ("<kwargs>", id(fn), param)
+    if key not in fa.handed_cache:
+        fa.handed_cache[key] = None  # asked again while computing it (calls in a cycle): not known
+        fa.handed_cache[key] = _callers_kwargs(fa, fn, param, depth)
+    return fa.handed_cache[key]
+
+
+def _callers_kwargs(fa: "FileAnalysis", fn: cst.FunctionDef, param: str, depth: int) -> Optional[list]:
+    if is_entry_point(fa, fn):
+        return []
+    name = fn.name.value
+    if fa.functions.get(name) is not fn:
+        return None  # a method or a nested function: its callers are not followed
+    callers = fa.call_sites.get(name, [])
+    if not callers or depth > MAX_DEPTH:
+        return None
+    values: list = []
+    for call, enclosing in callers:
+        if not (isinstance(call.func, cst.Name) and call.func.value == name):
+            return None  # partial(fn, ...): called elsewhere, with what is not seen
+        found = _call_kwargs(fa, call, fn, enclosing, param, depth)
+        if found is None:
+            return None
+        values.extend(found)
+    return values
+
+
+def is_entry_point(fa: "FileAnalysis", fn: cst.FunctionDef) -> bool:
+    """Whether a decorator of `fn` is a library registry's (library/hooks `ENTRY_POINTS`),
+    resolved where it is defined: the library calls `fn` with its defaults."""
+    key = ("<entry point>", id(fn))
+    if key not in fa.handed_cache:
+        fa.handed_cache[key] = (fn, _registered(fa, fn))
+    return fa.handed_cache[key][1]
+
+
+def _registered(fa: "FileAnalysis", fn: cst.FunctionDef) -> bool:
+    from ..library import hooks
+
+    for decorator in fn.decorators:
+        qualified = fa.imports.qualify(decorator.decorator)
+        if not qualified:
+            continue
+        loader = fa.library()
+        found = loader.lookup(fa, qualified)
+        resolved = qualified
+        if found is not None and found[1] is not None:
+            known = loader.index.names.get(found[1].path)
+            resolved = f"{known[0]}.{found[2]}" if known else qualified
+        if hooks.is_entry_point(resolved):
+            return True
+    return False
+
+
+def entry_point_note(fa: "FileAnalysis", cls_name: str) -> Optional[str]:
+    """How the class is built when only its registered entry points build it, for evidence:
+    `build_model_with_cfg(...) from ghostnet_100() and 8 more registered entry points`."""
+    found: list = []
+    builder = ""
+    for use in handed_uses(fa, cls_name):
+        builder = use.builder_name.rsplit(".", 1)[-1]
+        stack, seen = [(use.enclosing, 0)], set()
+        while stack:
+            fn, depth = stack.pop()
+            if fn is None or id(fn) in seen or depth > MAX_DEPTH:
+                continue
+            seen.add(id(fn))
+            if is_entry_point(fa, fn):
+                found.append(fn.name.value)
+            elif fa.functions.get(fn.name.value) is fn:
+                stack.extend((enclosing, depth + 1) for _, enclosing in fa.call_sites.get(fn.name.value, []))
+    if not found:
+        return None
+    more = f" and {len(found) - 1} more registered entry points" if len(found) > 1 else " (a registered entry point)"
+    return f"built by {builder}(...) from {found[0]}(){more}"
