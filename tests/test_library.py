@@ -445,6 +445,24 @@ def test_a_timm_registered_entry_point_builds_its_model(tmp_path: Path) -> None:
     assert [f.code for f in rules.run_rules(models["model.py"], chosen) if f.layer == "fc"] == ["IL101"]
 
 
+def test_a_key_stored_into_kwargs_before_they_are_passed_on_is_that_value(tmp_path: Path) -> None:
+    """timm's `_create_densenet` does `kwargs['growth_rate'] = growth_rate` before handing kwargs to
+    the builder: that store sets one key (the others still come from the entry points); a store
+    under a key not written out, or under a condition, leaves kwargs unknown."""
+    source = TIMM_ENTRY.replace(
+        "def _create_net(variant, pretrained=False, **kwargs):\n",
+        "def _create_net(variant, pretrained=False, **kwargs):\n    kwargs['depth'] = 3\n")
+    models, _, _ = analyze_program({"model.py": source}, environment=_timm_builder(tmp_path))
+    assert {layer.name: layer.activation for layer in models["model.py"].layers}["fc"] == "relu"
+    stored = source.replace("    kwargs['depth'] = 3\n", "    kwargs['act_layer'] = nn.Tanh\n")
+    models, _, _ = analyze_program({"model.py": stored}, environment=_timm_builder(tmp_path))
+    assert {layer.name: layer.activation for layer in models["model.py"].layers}["fc"] == "tanh"
+    for unknown in ("    kwargs[variant] = 3\n", "    if pretrained:\n        kwargs['depth'] = 3\n"):
+        models, _, _ = analyze_program({"model.py": source.replace("    kwargs['depth'] = 3\n", unknown)},
+                                       environment=_timm_builder(tmp_path))  # fmt: skip
+        assert {layer.name: layer.activation for layer in models["model.py"].layers}["fc"] == "unknown"
+
+
 def test_an_entry_point_passing_other_classes_leaves_the_activation_unknown(tmp_path: Path) -> None:
     """Entry points that pass different act_layers: each is a use; the merged value is unknown."""
     source = TIMM_ENTRY.replace("dict(depth=4, act_layer=nn.ReLU)", "dict(depth=4, act_layer=nn.Tanh)")

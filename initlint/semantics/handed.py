@@ -388,13 +388,17 @@ def _mutated(fa: "FileAnalysis", fn: cst.FunctionDef, name: str) -> bool:
 
 def _function_index(fa: "FileAnalysis", fn: cst.FunctionDef) -> tuple:
     """One walk of `fn`: (name -> its bindings, None for one not a plain `name = expr`; names
-    that may change as dicts), kept for this analysis by the node's identity (the node with it)."""
+    that may change as dicts; name -> {key: value} of the `name["key"] = value` statements in fn's
+    own body, which set that key and no other), kept for this analysis by the node's identity."""
     cache = fa.handed_cache.setdefault("<function index>", {})
     found = cache.get(id(fn))
     if found is not None and found[0] is fn:
         return found[1]
     bindings: dict = {}
     mutated: set = set()
+    keyed: dict = {}
+    top_level = {id(line) for statement in fn.body.body if isinstance(statement, cst.SimpleStatementLine)
+                 for line in statement.body}  # fmt: skip
     for node in _walk_nodes(fn.body):
         if isinstance(node, cst.Call):
             func = node.func
@@ -410,7 +414,11 @@ def _function_index(fa: "FileAnalysis", fn: cst.FunctionDef) -> tuple:
                     bindings.setdefault(target.value, []).append(node)
                     continue
                 if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-                    mutated.add(target.value.value)
+                    key = _literal_key(target)
+                    if key is not None and id(node) in top_level and isinstance(node, cst.Assign):
+                        keyed.setdefault(target.value.value, {})[key] = node.value  # kwargs["depth"] = depth
+                    else:
+                        mutated.add(target.value.value)
                 for inner in _walk_nodes(target) if isinstance(target, (cst.Tuple, cst.List)) else ():
                     if isinstance(inner, cst.Name):
                         bindings.setdefault(inner.value, []).append(None)  # unpacked: not one expression
@@ -419,8 +427,16 @@ def _function_index(fa: "FileAnalysis", fn: cst.FunctionDef) -> tuple:
             for inner in _walk_nodes(target) if target is not None else ():
                 if isinstance(inner, cst.Name):
                     bindings.setdefault(inner.value, []).append(None)
-    cache[id(fn)] = (fn, (bindings, mutated))
-    return bindings, mutated
+    cache[id(fn)] = (fn, (bindings, mutated, keyed))
+    return bindings, mutated, keyed
+
+
+def _literal_key(target: cst.Subscript) -> Optional[str]:
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return None
+    key = target.slice[0].slice.value
+    value = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+    return value if isinstance(value, str) else None
 
 
 def _call_kwargs(fa: "FileAnalysis", call: cst.Call, fn: cst.FunctionDef, enclosing, param: str, depth: int) -> Optional[list]:
@@ -474,7 +490,12 @@ def star_values(fa: "FileAnalysis", node: cst.BaseExpression, enclosing, param: 
     if enclosing is not None:
         star_kwarg = enclosing.params.star_kwarg
         if isinstance(star_kwarg, cst.Param) and star_kwarg.name.value == name:
-            return None if _mutated(fa, enclosing, name) else _kwargs_of(fa, enclosing, param, depth + 1)
+            if _mutated(fa, enclosing, name):
+                return None
+            stored = _function_index(fa, enclosing)[2].get(name, {})
+            if param in stored:  # timm's `kwargs['growth_rate'] = growth_rate` before passing kwargs on
+                return _tagged(fa, fa.static_value(stored[param], enclosing, depth), enclosing)
+            return _kwargs_of(fa, enclosing, param, depth + 1)
         bound = _bound_once(fa, enclosing, name)
         if bound is not None:
             return star_values(fa, bound, enclosing, param, depth + 1)
@@ -499,7 +520,7 @@ def _tagged(fa: "FileAnalysis", values: Optional[list], enclosing) -> Optional[l
 
 def _bound_once(fa: "FileAnalysis", fn: cst.FunctionDef, name: str, any_binding: bool = False, kept: bool = True):
     """The expression a local name is bound to once in `fn` and never changed (else None)."""
-    bindings, mutated = _function_index(fa, fn)
+    bindings, mutated, _ = _function_index(fa, fn)
     found = bindings.get(name, [])
     if any_binding:
         return found or None
