@@ -10,7 +10,7 @@ import libcst as cst
 from ..syntax.nodes import _positional_params, short_code
 from .inits import InitScanner
 from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InstV, LayerV, MAX_INLINE_DEPTH, MODULE_CODE,
-                     MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, TransparentV, TupleV, UnknownV, alternative)
+                     MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, TransparentV, TupleV, UnknownV, one_of)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import FileAnalysis
@@ -42,10 +42,7 @@ class CallInterpreter:
         values = [v for v in ctx.returns]
         if not values:
             return UnknownV(f"{name}(...) returns nothing known")
-        value = values[0]
-        for other in values[1:]:
-            value = alternative(value, other)
-        return value
+        return one_of(values)
 
     def call_nested_helper(self, ref: FunctionRefV, call: cst.Call) -> object:
         """A helper defined in this function, called in constructor code: run with the names it
@@ -65,10 +62,7 @@ class CallInterpreter:
         ctx.run_block(fn.body)
         if not ctx.returns:
             return UnknownV(f"{ref.name}(...) returns nothing known")
-        value = ctx.returns[0]
-        for other in ctx.returns[1:]:
-            value = alternative(value, other)
-        return value
+        return one_of(ctx.returns)
 
     def call_args(self, fn: cst.FunctionDef, call: cst.Call, skip_self: bool = False) -> dict:
         params = _positional_params(fn)

@@ -17,7 +17,7 @@ from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefau
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
                      ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, _short_ref, _surely_tensor,
                      activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm,
-                     note_residual)
+                     note_residual, one_of)
 
 
 class ForwardInterpreter:
@@ -246,10 +246,7 @@ class ForwardInterpreter:
                 options = elements_at(base, node) if base.kind != "alt" else None
                 if not options:
                     return list_element(base)
-                element = options[0]
-                for other in options[1:]:
-                    element = alternative(element, other)
-                return element
+                return one_of(options)
             if isinstance(base, RecordV):
                 stop = _literal_prefix_stop(node)
                 if stop is not None:  # sequence_output, pooled_output = outputs[:2]

@@ -16,7 +16,7 @@ from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
-                     exact_element, last_iteration, list_element, sites_in)
+                     exact_element, last_iteration, list_element, one_of, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -344,10 +344,7 @@ class ConstructorInterpreter:
         ctx.run_block(fn.body)
         if not ctx.returns:
             return NONE_V
-        value = ctx.returns[0]
-        for other in ctx.returns[1:]:
-            value = alternative(value, other)
-        return value
+        return one_of(ctx.returns)
 
     def call_module_value(self, callee: object, call: cst.Call) -> object:
         if isinstance(callee, ParamV):
@@ -384,9 +381,7 @@ class ConstructorInterpreter:
             return self.call_nested_helper(callee, call)
         if isinstance(callee, ChainV) and callee.kind == "alt":
             options = [self.call_module_value(v, call) for _, v in callee.items]
-            value = options[0]
-            for other in options[1:]:
-                value = alternative(value, other)
+            value = one_of(options)
             if not all(isinstance(option, LayerV) for option in options):
                 for site in sites_in(value):  # `make_conv_cls = nn.Conv2d if c else CausalConv`
                     site.fix_reason = site.fix_reason or CONDITIONAL_CLASS

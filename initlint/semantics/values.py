@@ -410,18 +410,12 @@ def list_element(value: object) -> object:
         found = [option for option in options if not (isinstance(option, UnknownV) and option.why == EMPTY)]
         if not found:
             return options[0] if options else UnknownV(EMPTY)
-        element = found[0]
-        for other in found[1:]:
-            element = alternative(element, other)
-        return element
+        return one_of(found)
     if isinstance(value, ChainV):
         flat = list(_flatten(value.items))
         if not flat:
             return UnknownV(EMPTY)
-        element = flat[0]
-        for other in flat[1:]:
-            element = alternative(element, other)
-        return element
+        return one_of(flat)
     if isinstance(value, ParamV):
         return UnknownV(f"element of parameter {value.name}")
     return UnknownV("element of something not known")
@@ -518,6 +512,14 @@ def alternative(a: object, b: object) -> object:
         else:
             options.append((None, v))
     return ChainV(options, "alt")
+
+
+def one_of(values: list) -> object:
+    """What may be any of `values` (at least one): their alternatives, merged where alike."""
+    value = values[0]
+    for other in values[1:]:
+        value = alternative(value, other)
+    return value
 
 
 def merge_envs(a: dict, b: dict) -> dict:
