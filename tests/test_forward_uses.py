@@ -507,3 +507,36 @@ class Net(nn.Module):
 
 def test_a_module_built_once_and_handed_to_each_block():
     check(SHARED, "Net", torch.randn(2, 5, 4), {("Block", "fc"): "none", ("PosEnc", "proj"): "none"})
+
+
+NONE_PASSED = """
+import torch
+import torch.nn as nn
+
+
+class ConvLayer(nn.Module):
+    def __init__(self, channels, activation="relu"):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.act = nn.ReLU() if activation is not None else nn.Identity()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = ConvLayer(3)
+        self.last = ConvLayer(3, activation=None)
+
+    def forward(self, x):
+        return self.last(self.first(x))
+"""
+
+
+def test_a_none_one_call_passes_beside_the_default_string_keeps_the_is_none_test_open():
+    # the default "relu" and a passed None used to join into "relu" alone: `activation is not None`
+    # was decided, and the last conv (followed by nothing at run time) was judged ReLU
+    check(NONE_PASSED, "Block", torch.randn(1, 3, 8, 8), {("ConvLayer", "conv"): "unknown"})
+    assert static_rows(NONE_PASSED)[("ConvLayer", "conv")].activation_evidence.endswith("ReLU, no activation")

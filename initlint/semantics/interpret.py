@@ -112,6 +112,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 value = alternative(value, other)
         if isinstance(value, ClassRefV) or value == NONE_V:
             return ParamV(name, value, owner, or_none=value != NONE_V and NONE_V in values)
+        if NONE_V in values and isinstance(value, tuple):  # `alternative` drops the None a call passes
+            return ParamV(name, value, owner, or_none=True)
         return value
 
     # -- statements -----------------------------------------------------------------------
