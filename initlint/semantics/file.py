@@ -14,6 +14,7 @@ No process-global state: per-analysis data lives on the `FileAnalysis` and a con
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import typing
 import warnings
@@ -37,7 +38,7 @@ from .inits import InitRule, InitScanner
 from .interpret import Context
 from .fields import as_literal, object_fields
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
-                     RecordV, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
+                     ParamV, RecordV, UnknownV, alternative, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -781,8 +782,90 @@ class FileAnalysis:
         self.contained = set().union(*(c.contains for c in self.classes.values()))
         self._close_class_outputs()
         self._link_bindings()
+        self.per_use = self._per_use_outcomes()
         self._decide_inits()
         return self._file_model()
+
+    def _per_use_outcomes(self) -> dict:
+        """id(site) -> [(call, container, (activation, param, evidence))]: a class this file builds
+        several times with different arguments, whose layer meets different things in different
+        uses, judged for each construction in a class of the file: its `__init__` and `forward`
+        run again with that call's arguments (the defaults for the rest) on fresh sites, nothing
+        of it kept but what follows each layer there. A layer its forward returns is left to the
+        caller (unknown for that use); so are calls whose arguments are not known."""
+        found: dict = {}
+        for key, cls in self.classes.items():
+            mixed = [site for site in cls.sites
+                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith(DIFFERENT_USES)]  # fmt: skip
+            calls = self.call_sites.get(key, []) if key == cls.name else []
+            init, forward = self.method(cls, "__init__"), self.forward_of(cls)
+            if not mixed or len(calls) < 2 or cls.contains or init is None \
+                    or forward is None or forward[0] is not cls or self.handed(key):  # fmt: skip
+                continue
+            for call, enclosing in calls:
+                container = self._method_owner(enclosing)
+                if container is None or _partial_of(call) == key:
+                    continue
+                outcomes = self._outcomes_for_call(cls, init[1], call, enclosing)
+                for site in mixed:
+                    found.setdefault(id(site), []).append((call, container, outcomes.get(site.name)))
+        return found
+
+    def _method_owner(self, fn: Optional[cst.FunctionDef]) -> Optional[str]:
+        for name, cls in self.classes.items():
+            if fn is not None and any(method is fn for method in cls.methods.values()):
+                return name
+        return None
+
+    def _outcomes_for_call(self, cls: ClassInfo, init: cst.FunctionDef, call: cst.Call,
+                           enclosing: Optional[cst.FunctionDef]) -> dict:  # fmt: skip
+        """Layer name -> what follows it in `cls`'s own forward when built by this call."""
+        params = _positional_params(init)[1:]
+        names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
+        passed: dict = {}
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if any(a.star for a in call.args) or len(positional) > len(params):
+            return {}
+        for index, arg in enumerate(positional):
+            passed[names[index]] = arg.value
+        for arg in call.args:
+            if arg.keyword is not None:
+                passed[arg.keyword.value] = arg.value
+        saved = {name: copy.copy(value) for name, value in vars(self).items() if isinstance(value, (list, dict, set))}
+        try:
+            self.sites_by_key = {}
+            shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
+                                         init_rules=[], routines=[])  # fmt: skip
+            ctx = Context(self, shadow, init, depth=0)
+            args: dict = {}
+            for p in [*params, *init.params.kwonly_params]:
+                name = p.name.value
+                if name in passed:
+                    values = self.static_value(passed[name], enclosing, 0)
+                    if not values:  # channels and the like: unknown, and what rests on them is unknown
+                        args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
+                        continue
+                    value = values[0]
+                    for other in values[1:]:
+                        value = alternative(value, other)
+                    args[name] = value
+                else:
+                    default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
+                    default = default if default is not None else self.annotated_object(p.annotation)
+                    args[name] = ParamV(name, default if default is not None else UnknownV(f"parameter {name}"),
+                                        cls.name)  # fmt: skip
+            ctx.bind_params(init, self_bound=True, args=args)
+            ctx.run_init()
+            shadow.attrs = ctx.attrs
+            summary = self.summary(shadow)
+            leaving = {id(site) for site in summary.exits}
+            return {site.name: resolve_outcomes(site.outcomes, site.split_by) if site.outcomes and id(site) not in leaving
+                    else ("unknown", None, "returned to the code that builds it here") for site in shadow.sites}  # fmt: skip
+        except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
+            return {}
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
 
     def _run_module_code(self) -> None:
         """A script's own statements (`model = nn.Sequential(...)`, `net.apply(init)`), run as
@@ -1107,6 +1190,7 @@ class FileAnalysis:
         nodes += [call for call, _, _, _ in self.alias_args]
         pending = self.pending_lines
         nodes += [node for _, node in pending]
+        nodes += [call for uses in self.per_use.values() for call, _, _ in uses]
         nodes += [call for inits in self.path_inits.values() for _, call in inits.values()]
         holders = dict(self.call_holder)
         self.helper_uses = {}  # id(helper anchor) -> the sites one init there would reach
@@ -1178,6 +1262,16 @@ class FileAnalysis:
                         contained_by={self.classes[h].node.name.value: list(self.classes[h].routines) for h in sorted(holders)},
                     )  # fmt: skip
                 modules[class_name].layers.append(layer)
+            for use in self._rows_at_uses(layer, site, spans):
+                holder = self.classes[use.class_name]
+                if use.class_name not in modules:
+                    holders = containers.get(use.class_name, ())
+                    modules[use.class_name] = ModuleModel(
+                        name=holder.node.name.value, line=0, init_routines=list(holder.routines),
+                        contained_by={self.classes[h].node.name.value: list(self.classes[h].routines) for h in sorted(holders)},
+                    )  # fmt: skip
+                use.class_name = holder.node.name.value
+                modules[holder.name].layers.append(use)
         fm.modules = list(modules.values())
         _name_sites(fm)
         for name, node in self.gain_calls:
@@ -1187,6 +1281,38 @@ class FileAnalysis:
                 fm.gain_calls.append(GainCall(name, line, col + 1, end_line, end_col + 1))
         fm.summary = self._module_summary(spans)
         return fm
+
+    def _rows_at_uses(self, layer: Layer, site: Site, spans: dict) -> list:
+        """The layer as judged at each construction of its class here (`_per_use_outcomes`), when
+        those differ: a row at the call, its own line related, no fix offered there."""
+        uses = self.per_use.get(id(site), [])
+        if layer.class_name is None or len({outcome[:2] for _, _, outcome in uses if outcome is not None}) < 2:
+            return []
+        rows = []
+        for call, container, outcome in uses:
+            span = spans.get(id(call))
+            if span is None:
+                continue
+            (line, col), (end_line, end_col) = span
+            row = copy.copy(layer)
+            row.line, row.column, row.end_line, row.end_column = line, col + 1, end_line, end_col + 1
+            row.class_name = container
+            row.name = f"{layer.class_name}().{layer.name or layer.layer_type}"
+            row.site = f"{container}/{row.name}/{layer.layer_type}@{line}"  # one per use
+            row.at_use = True
+            row.activation, row.activation_param, evidence = outcome or (
+                "unknown", None, f"the arguments this call passes to {layer.class_name} are not known here")
+            row.activation_evidence = f"{evidence}, as built here" if row.activation != "unknown" else evidence
+            row.related = [[layer.path, layer.line], *[list(r) for r in layer.related]]
+            row.fix = FixPlan(reason=f"{layer.class_name} is built with different arguments: each use decides "
+                                     f"({layer.path}:{layer.line})")  # fmt: skip
+            row.weight, row.container, row.open_output, row.activation_defaults = None, None, None, []
+            row.output_head = False
+            rec = catalogue.recommend(row.activation, row.activation_param)
+            weight = f"self.{row.name}.weight"
+            row.recommended = catalogue.one_line(catalogue.init_code(rec, weight, "torch.nn.init")) if rec else None
+            rows.append(row)
+        return rows
 
     def _module_summary(self, spans: dict) -> ModuleSummary:
         """What other modules may read of this one (the program stage links them)."""
@@ -1513,7 +1639,10 @@ def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[st
     names = sorted({catalogue.display_name(a, p) for a, p in distinct})
     if split_by:  # GLU, GEGLU, SwiGLU: a gated half and an activated half; no gain is right for both
         return "unknown", None, f"its output is split by {split_by} and the parts meet different ops: " + ", ".join(names)
-    return "unknown", None, "followed by different things in different uses: " + ", ".join(names)
+    return "unknown", None, DIFFERENT_USES + ", ".join(names)
+
+
+DIFFERENT_USES = "followed by different things in different uses: "
 
 
 def _passed_activation(given: object, name: str, cls: str) -> tuple:
