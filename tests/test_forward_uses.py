@@ -540,3 +540,48 @@ def test_a_none_one_call_passes_beside_the_default_string_keeps_the_is_none_test
     # was decided, and the last conv (followed by nothing at run time) was judged ReLU
     check(NONE_PASSED, "Block", torch.randn(1, 3, 8, 8), {("ConvLayer", "conv"): "unknown"})
     assert static_rows(NONE_PASSED)[("ConvLayer", "conv")].activation_evidence.endswith("ReLU, no activation")
+
+
+BUILT_TWICE = """
+import torch
+import torch.nn as nn
+
+
+class ConvLayer(nn.Module):
+    def __init__(self, channels, activation=nn.ReLU):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.act = activation()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = ConvLayer(3)
+        self.second = ConvLayer(3, activation=nn.Tanh)
+        self.head = nn.Linear(12, 2)
+
+    def forward(self, x):
+        return self.head(self.second(self.first(x)).flatten(1))
+"""
+
+
+def test_a_block_built_twice_in_its_own_file_with_different_arguments_is_judged_at_each_construction():
+    model = analyze(textwrap.dedent(BUILT_TWICE), "model.py")
+    conv = next(layer for layer in model.layers if layer.name == "conv")
+    assert conv.activation == "unknown"  # where it is built: it stands for both uses
+    lines = textwrap.dedent(BUILT_TWICE).splitlines()
+    at_use = {lines[layer.line - 1].split("=")[0].strip(): layer for layer in model.layers if layer.at_use}
+    assert {name: layer.activation for name, layer in at_use.items()} == {"self.first": "relu", "self.second": "tanh"}
+    assert all(layer.related[0] == ["model.py", conv.line] and layer.fix.reason for layer in at_use.values())
+    # what runs agrees, layer by layer
+    namespace: dict = {"__name__": "traced_case"}
+    exec(compile(textwrap.dedent(BUILT_TWICE), "model.py", "exec"), namespace)
+    with torch.no_grad():
+        report = verify(namespace["Block"]().eval(), torch.randn(1, 3, 2, 2), method="hooks", static=False)
+    runtime = {row.layer: row.activation for row in report.layers}
+    assert runtime["first.conv"] == at_use["self.first"].activation
+    assert runtime["second.conv"] == at_use["self.second"].activation
