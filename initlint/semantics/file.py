@@ -797,7 +797,7 @@ class FileAnalysis:
         for key, cls in self.classes.items():
             mixed = [site for site in cls.sites
                      if resolve_outcomes(site.outcomes, site.split_by)[2].startswith(DIFFERENT_USES)]  # fmt: skip
-            calls = self.call_sites.get(key, []) if key == cls.name else []
+            calls = list(self.call_sites.get(key, [])) if key == cls.name else []
             init, forward = self.method(cls, "__init__"), self.forward_of(cls)
             if not mixed or len(calls) < 2 or cls.contains or init is None \
                     or forward is None or forward[0] is not cls or self.handed(key):  # fmt: skip
@@ -831,9 +831,9 @@ class FileAnalysis:
         for arg in call.args:
             if arg.keyword is not None:
                 passed[arg.keyword.value] = arg.value
-        saved = {name: copy.copy(value) for name, value in vars(self).items() if isinstance(value, (list, dict, set))}
+        saved = _snapshot(vars(self))
         try:
-            self.sites_by_key = {}
+            self.sites_by_key.clear()
             shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
                                          init_rules=[], routines=[])  # fmt: skip
             ctx = Context(self, shadow, init, depth=0)
@@ -864,8 +864,7 @@ class FileAnalysis:
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
             return {}
         finally:
-            for name, value in saved.items():
-                setattr(self, name, value)
+            _restore(saved)
 
     def _run_module_code(self) -> None:
         """A script's own statements (`model = nn.Sequential(...)`, `net.apply(init)`), run as
@@ -1570,6 +1569,28 @@ class FileAnalysis:
                 return local
         nn = self._nn_alias()
         return f"{nn}.init" if nn else None
+
+
+def _snapshot(state: dict) -> list:
+    """The contents of the containers `state` holds, two levels deep, to be put back in place
+    (whatever else refers to them sees them as they were)."""
+    saved, stack = [], [(value, 1) for value in state.values()]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, (list, dict, set)):
+            saved.append((value, copy.copy(value)))
+            if level < 2:
+                stack.extend((inner, level + 1) for inner in (value.values() if isinstance(value, dict) else value))
+    return saved
+
+
+def _restore(saved: list) -> None:
+    for container, contents in saved:
+        if isinstance(container, list):
+            container[:] = contents
+        else:
+            container.clear()
+            container.update(contents)
 
 
 def _name_sites(fm: FileModel) -> None:
