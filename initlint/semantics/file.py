@@ -38,7 +38,7 @@ from .inits import InitRule, InitScanner
 from .interpret import Context
 from .fields import as_literal, object_fields
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
-                     ParamV, RecordV, UnknownV, alternative, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
+                     ParamV, RecordV, UnknownV, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -845,10 +845,7 @@ class FileAnalysis:
                     if not values:  # channels and the like: unknown, and what rests on them is unknown
                         args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
                         continue
-                    value = values[0]
-                    for other in values[1:]:
-                        value = alternative(value, other)
-                    args[name] = value
+                    args[name] = one_of(values)
                 else:
                     default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
                     default = default if default is not None else self.annotated_object(p.annotation)
