@@ -1065,14 +1065,22 @@ def _die_with(parent: int) -> None:
         os._exit(143)
 
 
+ORPHAN_GRACE = 3.0  # seconds an orphaned worker has to stop cleanly (finally blocks, temp files)
+
+
 def _watch_parent(parent: int) -> None:
-    """Elsewhere (and as a second guard): a worker whose parent is gone stops within a second."""
+    """Elsewhere (and as a second guard): a worker whose parent is gone gets SIGTERM within a
+    second, and ends ORPHAN_GRACE seconds later if that did not stop it."""
     import signal
     import time
 
     while os.getppid() == parent:
         time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGTERM)
+    # concurrent.futures catches BaseException around a task and around sending its result (a
+    # write that blocks for good once the parent is gone): the SIGTERM may be swallowed there
+    time.sleep(ORPHAN_GRACE)
+    os._exit(143)
 
 
 def _analyse_in_worker(source: sources.Source, program: tuple = ()):

@@ -146,3 +146,29 @@ def test_a_worker_killed_takes_no_other_file_down(tmp_path, monkeypatch):
     errors = {Path(r.path).name: r.error.message for r in results if r.error}
     assert errors == {"killer.py": "the worker process checking it died (out of memory?)"}
     assert all(len(r.findings) == 5 for r in results if not r.error)
+
+
+def test_an_orphaned_worker_ends_even_where_its_sigterm_is_swallowed():
+    """concurrent.futures catches BaseException around a task and around sending its result, so
+    the SIGTERM that should stop a worker whose parent died can be swallowed there (seen under
+    load: workers outlived a SIGKILLed run); the parent watch then ends the worker itself."""
+    from initlint import api
+
+    worker = (
+        "import os, signal, threading, time\n"
+        "from initlint import api\n"
+        "signal.signal(signal.SIGTERM, lambda *args: None)  # swallowed, as around a task\n"
+        "threading.Thread(target=api._watch_parent, args=(os.getppid(),), daemon=True).start()\n"
+        "print(os.getpid(), flush=True)\n"
+        "while True:\n    time.sleep(0.1)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; subprocess.Popen([sys.executable, '-c', sys.argv[1]]).wait()", worker],
+        stdout=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    pid = int(parent.stdout.readline())
+    try:
+        parent.kill()
+        parent.wait()
+        assert all_gone({pid}, within=api.ORPHAN_GRACE + 5), "an orphaned worker lived on"
+    finally:
+        end({pid})
