@@ -1460,3 +1460,20 @@ def test_config_fields_are_what_its_code_sets_at_its_defaults():
     assert child == {"kind": "gated-gelu", "depth": 4, "act": "relu", "width": 3, "parts": ["gated", "gelu"],
                      "gated": True, "dense_act": "gelu_new"}  # fmt: skip
     assert object_fields([fa.classes["Other"], fa.classes["Base"]]) == {}
+
+
+def test_paths_merged_again_do_not_multiply_what_a_value_may_be() -> None:
+    """transformers' integrations/hqq.py ran out of memory: each merge of two paths copied every
+    alternative of both, so merging a value with what it already was doubled it (2**n after n
+    merges). The same value reached twice is one alternative, and past MAX_ALTERNATIVES a value
+    is unknown."""
+    from initlint.semantics.values import MAX_ALTERNATIVES, ChainV, ClassRefV, UnknownV, alternative
+
+    value = alternative(ClassRefV("torch.nn.ReLU"), ClassRefV("torch.nn.Tanh"))
+    for _ in range(16):
+        value = alternative(value, ChainV(list(value.items), "alt"))
+    assert isinstance(value, ChainV) and len(value.items) == 2
+    many = ClassRefV("torch.nn.ReLU")
+    for _ in range(MAX_ALTERNATIVES):
+        many = alternative(many, ClassRefV("torch.nn.GELU"))
+    assert isinstance(many, UnknownV) and "alternatives" in many.why

@@ -494,6 +494,9 @@ def sites_in(value: object) -> list:
     return out
 
 
+MAX_ALTERNATIVES = 64  # what a value may be, over branches and calls; past it: unknown
+
+
 def alternative(a: object, b: object) -> object:
     if a is b:
         return a
@@ -505,12 +508,16 @@ def alternative(a: object, b: object) -> object:
         return a
     if isinstance(a, TransparentV) and isinstance(b, TransparentV):
         return a
-    options = []
+    options: list = []
+    seen: set = set()
     for v in (a, b):
-        if isinstance(v, ChainV) and v.kind == "alt":
-            options.extend(v.items)
-        else:
-            options.append((None, v))
+        for key, item in v.items if isinstance(v, ChainV) and v.kind == "alt" else [(None, v)]:
+            if key is None and id(item) in seen:
+                continue  # the same value reached on two paths: merging paths again must not double it
+            seen.add(id(item))
+            options.append((key, item))
+    if len(options) > MAX_ALTERNATIVES:
+        return UnknownV(f"more than {MAX_ALTERNATIVES} alternatives")
     return ChainV(options, "alt")
 
 
