@@ -501,6 +501,23 @@ def test_a_class_of_another_module_handed_to_the_builder_is_a_use(tmp_path: Path
     assert fc.activation == "unknown" and "variants.py:8 passes act_layer=torch.nn.Tanh" in fc.activation_evidence
 
 
+def test_a_class_chosen_by_nested_conditionals_is_handed_over(tmp_path: Path) -> None:
+    """`model_cls = (A if x else B) if y else (C if z else A)`: each branch names a class, so the
+    builder's call is a use of them, as with one conditional."""
+    net = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self, act_layer=nn.ReLU):\n"
+           "        super().__init__()\n        self.fc = nn.Linear(8, 8)\n        self.act = act_layer()\n"
+           "        self.head = nn.Linear(8, 2)\n\n    def forward(self, x):\n        return self.head(self.act(self.fc(x)))\n")
+    variants = ("import torch.nn as nn\nfrom timm.models import build_model_with_cfg, register_model\nfrom net import Net\n\n\n"
+                "def _create(variant, pretrained=False, **kwargs):\n"
+                "    model_cls = (Net if pretrained else Net) if variant else (Net if kwargs else Net)\n"
+                "    return build_model_with_cfg(model_cls, variant, pretrained, **kwargs)\n\n\n"
+                "@register_model\ndef net_tanh(pretrained=False, **kwargs):\n"
+                "    return _create('net_tanh', pretrained, **dict(dict(act_layer=nn.Tanh), **kwargs))\n")
+    models, _, _ = analyze_program({"net.py": net, "variants.py": variants}, environment=_timm_builder(tmp_path))
+    fc = {layer.name: layer for layer in models["net.py"].layers}["fc"]
+    assert fc.activation == "unknown" and "passes act_layer=torch.nn.Tanh" in fc.activation_evidence
+
+
 def test_a_model_handed_to_a_function_not_read_here_while_built(tmp_path: Path) -> None:
     """timm's MobileNetV3 runs `efficientnet_init_weights(self)` (an init over named_modules()
     through a chosen init_fn): a function of another module handed the model while it is built

@@ -28,7 +28,7 @@ from ..library.hooks import reads_classes_only
 from ..model import DEFAULT_ACTIVATION_ASSUMED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer, ModuleModel, ModuleSummary
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _walk_nodes, argument, child_nodes, dotted, literal_number,
-                            literal_string, python_path, short_code)
+                            literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
@@ -67,15 +67,6 @@ class ClassInfo:
     routines: list = field(default_factory=list)
     used_in_flow: bool = False
     layer_subclass: Optional[str] = None  # base layer type when it subclasses nn.Linear/ConvNd
-
-
-def _alias_options(value: cst.BaseExpression) -> list:
-    """The names an alias's value may be: `A`, or each branch of `A if c else B`."""
-    if type(value) is cst.Name:
-        return [value.value]
-    if type(value) is cst.IfExp:
-        return _alias_options(value.body) + _alias_options(value.orelse)
-    return []
 
 
 class FileAnalysis:
@@ -329,13 +320,12 @@ class FileAnalysis:
                 continue
             if kind is cst.Assign and fn is not None and len(node.targets) == 1 and type(node.targets[0].target) is Name:
                 # `block = InvertedResidual`, `layer = BottleNeck if c else Basic`: each class the alias may name
-                for option in _alias_options(node.value):
+                options = name_options(node.value)
+                for option in options:
                     if option in classes:
                         aliases.append((fn, node.targets[0].target.value, option))
-            if kind is cst.Assign and fn is not None and len(node.targets) == 1 and type(node.targets[0].target) is Name:
-                value = node.value  # model_cls = A if distilled else B: a name that may hand a class over
-                options = [value.body, value.orelse] if type(value) is cst.IfExp else [value]
-                if any(type(o) is Name and (o.value in classes or o.value in self.imports.names) for o in options):
+                # model_cls = A if distilled else B: a name that may hand a class over
+                if any(option in classes or option in self.imports.names for option in options):
                     self.class_bindings.add((id(fn), node.targets[0].target.value))
             for child in child_nodes(node):
                 stack.append((child, in_class, fn, ext, top))

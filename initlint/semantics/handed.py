@@ -22,7 +22,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, dotted
+from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, dotted, name_options
 from .values import NONE_V, ClassRefV
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -128,10 +128,9 @@ def _aliased(fa: "FileAnalysis") -> dict:
             if (id(enclosing), name) not in fa.class_bindings:
                 continue
             bound = _bound_once(fa, enclosing, name, kept=False)  # a class, not a dict: passing it changes nothing
-            options = [bound.body, bound.orelse] if isinstance(bound, cst.IfExp) else [bound]
-            for option in options:
-                if isinstance(option, cst.Name) and (option.value in fa.classes or option.value in fa.imports.names):
-                    found.setdefault(option.value, []).append((outer, enclosing, arg))
+            for option in name_options(bound) if bound is not None else []:
+                if option in fa.classes or option in fa.imports.names:
+                    found.setdefault(option, []).append((outer, enclosing, arg))
         fa.handed_cache["<aliases>"] = found
     return fa.handed_cache["<aliases>"]
 

@@ -400,3 +400,12 @@ def _walk_calls(body: cst.CSTNode) -> Iterator[cst.Call]:
         if isinstance(node, cst.Call):
             yield node
         stack.extend(reversed(child_nodes(node)))
+
+
+def name_options(value: cst.BaseExpression) -> list:
+    """The names a value may be: `A`, or each branch of `A if c else B` (nested too)."""
+    if type(value) is cst.Name:
+        return [value.value]
+    if type(value) is cst.IfExp:
+        return name_options(value.body) + name_options(value.orelse)
+    return []
