@@ -225,6 +225,9 @@ class BuildFact:
     applied: list = field(default_factory=list)  # InitRuleFact of `.apply(fn)` run on what was built
     attr: Optional[str] = None  # `self.attr = Callee(...)`: the name it has in its container
     span: list = field(default_factory=list)  # [column, end_line, end_column] of the call (line is `line`)
+    # built by a method of a plain object (a builder) the analysis does not run as a class's code:
+    # a use for the arguments it passes, not a root of the program for the inits it gets
+    unrun: bool = False
 
 
 @dataclass

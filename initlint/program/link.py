@@ -38,6 +38,7 @@ class Use:
     attr: Optional[str] = None  # the name it is bound to in its container (`self.mlp = Mlp()`)
     span: list = field(default_factory=list)  # [column, end_line, end_column] of the construction
     callee: str = ""  # as written there
+    unrun: bool = False  # in a builder object's method: read for its arguments only (BuildFact.unrun)
 
 
 @dataclass
@@ -58,7 +59,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     # by path: which user an evidence names must not depend on the order workers finished in
     summaries = {path: model.summary for path, model in sorted(models.items()) if model.summary is not None}
     index = ModuleIndex.of(summaries)
-    uses, stats = _uses(index)
+    every_use, stats = _uses(index)
+    uses = _without_unrun(every_use)
     # installed modules are linked on copies: linking again (a file analysed afresh) starts from them as built
     models = {path: _copied(model) if path in installed else model for path, model in sorted(models.items())}
     for model in models.values():
@@ -82,7 +84,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             for layer in module.layers:
                 if layer.init == "default" and layer.init_open:
                     _link_init(layer, ref, index, uses, stats)
-                if layer.activation_defaults and _link_activation(layer, index, uses, stats, path) and path not in installed:
+                if layer.activation_defaults and _link_activation(layer, index, every_use, stats, path) and path not in installed:
                     disagreeing.append((module, layer, ref))
                 if layer.open_output:
                     _link_output(layer, _class_ref(index, path, layer.open_output), uses, stats,
@@ -308,8 +310,13 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             stats.resolved_builds += 1
             container = ClassRef(path, build.inside) if build.inside is not None else None
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, build.applied,
-                                                   build.attr, build.span, build.callee))  # fmt: skip
+                                                   build.attr, build.span, build.callee, build.unrun))  # fmt: skip
     return uses, stats
+
+
+def _without_unrun(uses: dict) -> dict:
+    """The uses that place a class in the program's containment (a builder's do not)."""
+    return {ref: [use for use in found if not use.unrun] for ref, found in uses.items()}
 
 
 def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[dict] = None) -> Optional[list]:

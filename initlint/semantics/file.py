@@ -37,6 +37,7 @@ from .handed import (built_by_handing, built_only_by_free_code, entry_point_note
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .fields import as_literal, object_fields
+from .pure import ClassObj, ParamObj, keyword_dicts
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
@@ -391,6 +392,10 @@ class FileAnalysis:
                 if arg.keyword is not None and arg.keyword.value == param:
                     node = arg.value
             if node is None:
+                unpacked = self.unpacked_values(call, enclosing, param)
+                if unpacked is None:
+                    return None
+                values.extend(unpacked)
                 continue
             value = self.static_value(node, enclosing, depth)
             if value is None:
@@ -402,6 +407,42 @@ class FileAnalysis:
                 if value is None:
                     return None
                 values.extend(value)
+        return values
+
+    def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[list]:
+        """What `Block(**ba)` passes for `param` each time it runs, `ba` a dict the enclosing
+        function fills (decoded from strings, keys popped and set: `pure.keyword_dicts`); []
+        when no run passes it. The enclosing function's own `**kwargs` passed on are what its
+        callers write (taken as written, like a default). None: not known."""
+        stars = [arg for arg in call.args if arg.star == "**"]
+        if not stars:
+            return []
+        own = enclosing.params.star_kwarg if enclosing is not None else None
+        if len(stars) == 1 and isinstance(own, cst.Param) and isinstance(stars[0].value, cst.Name) \
+                and stars[0].value.value == own.name.value:  # fmt: skip
+            return []
+        if enclosing is None or len(stars) != 1:
+            return None
+        records = keyword_dicts(self, enclosing).get(id(call))
+        if records is None:
+            return None
+        values: list = []
+        for record in records:
+            if not isinstance(record, dict):
+                return None
+            if param not in record:
+                continue
+            held = record[param]
+            if isinstance(held, ParamObj):  # `ba["act_layer"] = act_layer`: as if passed by keyword
+                passed = self.static_value(cst.Name(held.name), enclosing, 0)
+                if passed is None:
+                    return None
+                values.extend(passed)
+                continue
+            value = _as_analysis_value(held)
+            if value is None:
+                return None
+            values.append(value)
         return values
 
     def init_owner(self, fn: cst.FunctionDef) -> Optional[str]:
@@ -1325,6 +1366,7 @@ class FileAnalysis:
             summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
+        summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
         for callee, fns in self.script_builds.items():
             applied = []
             for fn_node, found in fns:
@@ -1340,6 +1382,32 @@ class FileAnalysis:
                     applied.append(fact)
             summary.builds.append(BuildFact(callee, 0, {}, None, applied))
         return summary
+
+    def _builder_builds(self, spans: dict) -> list:
+        """Constructions of other modules' classes in the methods of a plain class (no base: a
+        builder object, never run as a module's code), one `BuildFact` per run with what its
+        `**` dict holds then (`pure.keyword_dicts`; a dict not known passes anything)."""
+        out = []
+        for cls in self.classes.values():
+            if cls.node.bases:
+                continue
+            for method in cls.methods.values():
+                records = keyword_dicts(self, method)
+                for call in self.calls_in.get(id(method), []):
+                    callee = self.imports.qualify(call.func)
+                    if callee is None or callee.startswith(("torch.", "builtins.")) or id(call) not in spans:
+                        continue
+                    span = spans[id(call)]
+                    where = [span[0][1] + 1, span[1][0], span[1][1] + 1]
+                    written = self._arg_facts(call, None)
+                    runs = records.get(id(call)) if any(a.star == "**" for a in call.args) else [{}]
+                    for record in runs if runs else [None]:
+                        args = dict(written)
+                        if isinstance(record, dict):
+                            args.pop("*", None) if not any(a.star == "*" for a in call.args) else None
+                            args.update({key: _held_fact(value) for key, value in record.items() if isinstance(key, str)})
+                        out.append(BuildFact(callee, span[0][0], args, None, span=where, unrun=True))
+        return out
 
     def _arg_facts(self, call: cst.Call, inside: Optional[str]) -> dict:
         """Each argument of a construction, as far as another module needs to read it."""
@@ -1660,6 +1728,25 @@ def _passed_activation(given: object, name: str, cls: str) -> tuple:
         activation = catalogue.ACTIVATION_MODULES[nn_name][0]
         return activation, catalogue.DEFAULT_PARAM.get(activation), f"{name}=nn.{nn_name} passed to {cls}"
     return "unknown", None, f"{name}= passed to {cls}: {getattr(given, 'why', 'a value not known here')}"
+
+
+def _held_fact(value: object) -> list:
+    """A value `pure` computed, as `BuildFact.args` holds it."""
+    if value is None:
+        return ["none"]
+    if isinstance(value, ClassObj) and not value.qualname.startswith("builtins."):
+        return ["class", value.qualname]
+    if isinstance(value, ParamObj):
+        return ["param", value.name]
+    literal = as_literal(value)
+    return ["literal", short_code(literal[1], 60)] if isinstance(literal, tuple) else ["unknown", "a value not known here"]
+
+
+def _as_analysis_value(value: object) -> Optional[object]:
+    """A value `pure` computed, in the analysis's form; None where it has none."""
+    if isinstance(value, ClassObj):
+        return ClassRefV(value.qualname) if not value.qualname.startswith("builtins.") else None
+    return as_literal(value)
 
 
 def analyze(source: str, path: str, loader: Optional["ModuleLoader"] = None, module: Optional[str] = None) -> FileModel:
