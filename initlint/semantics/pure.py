@@ -172,7 +172,8 @@ class Probe:
         if isinstance(node, cst.UnaryOperation):
             inner = self.expr(node.expression, env)
             if isinstance(node.operator, cst.Not):
-                return UNKNOWN if inner is UNKNOWN else not _truth(inner)
+                truth = _truth(inner)
+                return UNKNOWN if truth is UNKNOWN else not truth
             if inner is UNKNOWN or not isinstance(inner, (int, float)):
                 return UNKNOWN
             return -inner if isinstance(node.operator, cst.Minus) else inner if isinstance(node.operator, cst.Plus) else UNKNOWN
@@ -261,7 +262,7 @@ class Probe:
         part = node.slice[0].slice
         if isinstance(part, cst.Index):
             index = self.expr(part.value, env)
-            if base is UNKNOWN or index is UNKNOWN or not isinstance(base, (str, list, tuple, dict)):
+            if base is UNKNOWN or not _plain(index) or not isinstance(base, (str, list, tuple, dict)):
                 return UNKNOWN
             try:
                 return base[index]
@@ -379,8 +380,17 @@ class Probe:
                 self.taint([receiver], {})
             self.taint(args, kwargs)
             return UNKNOWN
-        if isinstance(receiver, str) and not all(_plain(a) for a in args):
-            return UNKNOWN
+        if not all(_plain(a) for a in args) or not all(_plain(v) for v in kwargs.values()):
+            if isinstance(receiver, str) or name in ("get", "index", "count", "find"):
+                return UNKNOWN
+            if name in ("append", "insert") and _plain(args[:-1]):
+                receiver.append(args[-1]) if name == "append" else receiver.insert(args[0], args[-1])
+                return None
+            if isinstance(receiver, dict) and name in ("setdefault", "pop") and args and _plain(args[0]):
+                pass  # a known key: the value may be anything
+            else:  # what it changes is not known: the container is not either
+                self.tainted.add(id(receiver))
+                return UNKNOWN
         try:
             result = getattr(receiver, name)(*args, **kwargs)
         except Exception:  # noqa: BLE001 - Python raises there (a missing key, a bad index)
@@ -403,8 +413,9 @@ class Probe:
     def run_function(self, fn: cst.FunctionDef, args: list, kwargs: dict, params: Optional[dict] = None) -> object:
         """Run a module function on these arguments; `params` binds names directly (a probe's own
         parameters: UNKNOWN)."""
-        if self.depth >= MAX_CALL_DEPTH:
-            raise _Budget()
+        if self.depth >= MAX_CALL_DEPTH:  # deeper (or recursive) calls: what they return is not known
+            self.taint(args, kwargs)
+            return UNKNOWN
         env: dict = {}
         if params is not None:
             env.update(params)
@@ -540,7 +551,8 @@ class Probe:
         _, names = _assigned(statement)
         for name in names:
             env[name] = UNKNOWN
-        self.taint(list(env.values()), {})  # an earlier iteration may have changed them
+        # an earlier iteration may have changed what the region changes in place
+        self.taint([env[name] for name in _changed_in_place(statement) if name in env], {})
         for part in _children(statement):
             local = env
             try:
@@ -643,6 +655,29 @@ def _copy(value: object, memo: Optional[dict] = None) -> object:
     return copy.deepcopy(value, memo)
 
 
+def _changed_in_place(statement: cst.CSTNode) -> set:
+    """Names whose value a statement may change in place: a subscript assigned, a method
+    called on it, handed to a call (not unpacked: `f(**dd)` gets a copy)."""
+    from ..syntax.nodes import _walk_nodes
+
+    names: set = set()
+    for node in _walk_nodes(statement):
+        if isinstance(node, (cst.Assign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                while isinstance(target, (cst.Subscript, cst.Attribute)):
+                    target = target.value
+                if isinstance(target, cst.Name):
+                    names.add(target.value)
+        elif isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+                names.add(node.func.value.value)
+            for arg in node.args:
+                if not arg.star and isinstance(arg.value, cst.Name):
+                    names.add(arg.value.value)
+    return names
+
+
 def _same(a: object, b: object) -> bool:
     try:
         return type(a) is type(b) and bool(a == b)
@@ -671,9 +706,12 @@ def _truth(value: object) -> object:
         return UNKNOWN
 
 
+_OPERANDS = (int, float, str, list, tuple)  # bool is an int
+
+
 def _binary(operator: cst.BaseBinaryOp, left: object, right: object) -> object:
-    if left is UNKNOWN or right is UNKNOWN or not _plain(left) or not _plain(right):
-        return UNKNOWN
+    if not (isinstance(left, _OPERANDS) and isinstance(right, _OPERANDS) and _plain(left) and _plain(right)):
+        return UNKNOWN  # a class, a constant of a library (math.pi): not computed here
     ops = {cst.Add: lambda a, b: a + b, cst.Subtract: lambda a, b: a - b, cst.Multiply: lambda a, b: a * b,
            cst.Divide: lambda a, b: a / b, cst.FloorDivide: lambda a, b: a // b, cst.Modulo: lambda a, b: a % b,
            cst.Power: lambda a, b: a ** b}  # fmt: skip
@@ -714,7 +752,9 @@ def keyword_dicts(fa, fn: cst.FunctionDef) -> dict:
         try:
             probe.run_function(fn, [], {}, params=params)
             out = {target: probe.records.get(target, []) for target in targets}
-        except (_Budget, _Dead, RecursionError):
+        except _Dead:  # every path raises at some point: the runs before it are all there are
+            out = {target: probe.records.get(target, []) for target in targets}
+        except (_Budget, RecursionError):
             out = {}
     fa.object_cache[key] = out
     return out

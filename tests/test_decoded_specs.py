@@ -1,0 +1,287 @@
+"""Blocks built from decoded architecture strings (timm's EfficientNet / MobileNetV3 builder and the
+hand-written models that copy it): `Block(**ba)`, `ba` decoded from `"ir_k3_e6_c24_nsw"` by plain
+Python, a class picked by the decoded block type, in a builder object's method.
+
+What `ba` holds each time the construction runs is followed (initlint.semantics.pure): a block's
+activation chosen by its constructor default is claimed only when every run passes that default,
+and is unknown when a run passes another class or something not known (a `**` dict is never
+taken for passing nothing)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from initlint.program import analyze_program
+from initlint.semantics.fields import UNKNOWN
+from initlint.semantics.file import FileAnalysis, analyze
+from initlint.semantics.pure import ClassObj, ParamObj, keyword_dicts
+
+BLOCKS = '''\
+import torch.nn as nn
+
+
+class DepthwiseSeparable(nn.Module):
+    def __init__(self, in_chs, out_chs, kernel_size=3, act_layer=nn.ReLU):
+        super().__init__()
+        self.conv_dw = nn.Conv2d(in_chs, in_chs, kernel_size, padding=kernel_size // 2, groups=in_chs)
+        self.bn1 = nn.BatchNorm2d(in_chs)
+        self.act = act_layer()
+        self.conv_pw = nn.Conv2d(in_chs, out_chs, 1)
+        self.bn2 = nn.BatchNorm2d(out_chs)
+
+    def forward(self, x):
+        return self.bn2(self.conv_pw(self.act(self.bn1(self.conv_dw(x)))))
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, in_chs, out_chs, kernel_size=3, exp_ratio=6.0, act_layer=nn.ReLU):
+        super().__init__()
+        mid = int(in_chs * exp_ratio)
+        self.conv_pw = nn.Conv2d(in_chs, mid, 1)
+        self.bn1 = nn.BatchNorm2d(mid)
+        self.act1 = act_layer()
+        self.conv_dw = nn.Conv2d(mid, mid, kernel_size, padding=kernel_size // 2, groups=mid)
+        self.bn2 = nn.BatchNorm2d(mid)
+        self.act2 = act_layer()
+        self.conv_pwl = nn.Conv2d(mid, out_chs, 1)
+        self.bn3 = nn.BatchNorm2d(out_chs)
+
+    def forward(self, x):
+        x = self.act1(self.bn1(self.conv_pw(x)))
+        x = self.act2(self.bn2(self.conv_dw(x)))
+        return self.bn3(self.conv_pwl(x))
+'''
+
+DECODE = '''\
+_ACTS = {"re": nn.ReLU, "sw": nn.SiLU}
+
+
+def _decode_block_str(block_str):
+    ops = block_str.split("_")
+    block_type = ops[0]
+    options = {}
+    for op in ops[1:]:
+        if op.startswith("n"):
+            options["n"] = _ACTS[op[1:]]
+        else:
+            key, value = re.split(r"(\\d.*)", op)[:2]
+            options[key] = value
+    args = dict(block_type=block_type, out_chs=int(options["c"]), kernel_size=int(options["k"]),
+                act_layer=options["n"] if "n" in options else None)
+    if block_type == "ir":
+        args["exp_ratio"] = float(options["e"])
+    return args
+
+
+def decode_arch_def(arch_def):
+    return [[_decode_block_str(s) for s in stage] for stage in arch_def]
+'''
+
+BUILDER = '''\
+import re
+
+import torch.nn as nn
+
+from .blocks import DepthwiseSeparable, InvertedResidual
+
+''' + DECODE + '''
+
+class Builder:
+    def __init__(self, act_layer):
+        self.act_layer = act_layer
+        self.in_chs = None
+
+    def _make_block(self, ba):
+        bt = ba.pop("block_type")
+        ba["in_chs"] = self.in_chs
+        ba["act_layer"] = ba["act_layer"] if ba["act_layer"] is not None else self.act_layer
+        if bt == "ds":
+            block = DepthwiseSeparable(**ba)
+        elif bt == "ir":
+            block = InvertedResidual(**ba)
+        else:
+            raise ValueError(bt)
+        self.in_chs = ba["out_chs"]
+        return block
+
+    def __call__(self, in_chs, block_args):
+        self.in_chs = in_chs
+        stages = []
+        for stack in block_args:
+            stages.append(nn.Sequential(*[self._make_block(ba) for ba in stack]))
+        return stages
+'''
+
+MODEL = '''\
+import torch.nn as nn
+
+from .builder import Builder, decode_arch_def
+
+
+class Net(nn.Module):
+    def __init__(self, block_args, act_layer=nn.ReLU, num_classes=10):
+        super().__init__()
+        self.conv_stem = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.act1 = act_layer()
+        builder = Builder(act_layer=act_layer)
+        self.blocks = nn.Sequential(*builder(16, block_args))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(builder.in_chs, num_classes)
+
+    def forward(self, x):
+        x = self.blocks(self.act1(self.bn1(self.conv_stem(x))))
+        return self.classifier(self.pool(x).flatten(1))
+
+
+def net_small():
+    arch_def = [["ds_k3_c16"], ["ir_k3_e6_c24_{act}"], ["ir_k5_e6_c40_{act}"]]
+    return Net(decode_arch_def(arch_def), act_layer=nn.ReLU)
+'''
+
+
+def _package(tmp_path: Path, act: str) -> dict:
+    package = tmp_path / "effy"
+    package.mkdir()
+    files = {"__init__.py": "", "blocks.py": BLOCKS, "builder.py": BUILDER, "model.py": MODEL.replace("{act}", act)}
+    for name, text in files.items():
+        (package / name).write_text(text, encoding="utf-8")
+    return {str(package / name): text for name, text in files.items()}
+
+
+def _rows(models: dict, file: str) -> dict:
+    model = next(m for path, m in models.items() if path.endswith(file))
+    return {f"{layer.class_name}.{layer.name}": layer for layer in model.layers}
+
+
+def test_a_builder_object_passing_a_decoded_class_leaves_the_block_default_unknown(tmp_path: Path) -> None:
+    """`InvertedResidual(**ba)` in the builder, `ba["act_layer"]` decoded from `nsw` (SiLU): the
+    block's ReLU default is not what runs. It used to be claimed (and flagged) as ReLU: the
+    builder's constructions were not uses, and a `**` dict was taken for passing nothing."""
+    sources = _package(tmp_path, "nsw")
+    models, errors, _ = analyze_program(sources, tuple(sources))
+    assert not errors
+    rows = _rows(models, "blocks.py")
+    for name in ("InvertedResidual.conv_pw", "InvertedResidual.conv_dw"):
+        assert rows[name].activation == "unknown", rows[name]
+        assert "builder.py" in rows[name].activation_evidence
+    # the `ds` block gets the builder's own act_layer, a parameter of its object: not followed, unknown
+    assert rows["DepthwiseSeparable.conv_dw"].activation == "unknown"
+    # the builder's constructions are uses (for their arguments, not as roots for inits); `ba` is
+    # a parameter of `_make_block`, what it holds is not known there
+    builder = next(m for path, m in models.items() if path.endswith("builder.py"))
+    built = {b.callee.rsplit(".", 1)[-1]: b for b in builder.summary.builds}
+    assert built["InvertedResidual"].unrun and "*" in built["InvertedResidual"].args
+    assert rows["InvertedResidual.conv_pw"].init == "default"  # as before: nothing in the program re-initialises it
+
+
+def test_what_runs_there_is_silu(tmp_path: Path) -> None:
+    """The reason for the unknown above, measured: the built model's InvertedResidual applies SiLU."""
+    torch = pytest.importorskip("torch")
+    _package(tmp_path, "nsw")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        model = importlib.import_module("effy.model").net_small()
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n == "effy" or n.startswith("effy.")]:
+            del sys.modules[name]
+    assert isinstance(model.blocks[1][0].act1, torch.nn.SiLU)
+    assert isinstance(model.blocks[0][0].act, torch.nn.ReLU)
+
+
+def _file_analysis(source: str) -> FileAnalysis:
+    fa = FileAnalysis(cst.parse_module(source), "one.py", source)
+    fa.collect()
+    return fa
+
+
+def test_keyword_dicts_follow_decoded_strings_per_run() -> None:
+    """Each run of a construction, with what its `**` dict holds: strings split and parsed, a key
+    popped, the class picked by the decoded block type, a parameter named where it lands."""
+    source = "import re\nimport torch.nn as nn\n" + BLOCKS.split("\n", 1)[1] + "\n" + DECODE + textwrap.dedent('''
+        ARCH = [["ds_k3_c16"], ["ir_k3_e6_c24_nsw", "ir_k5_e6_c24"]]
+
+
+        def build(act_layer, in_chs=16):
+            blocks = []
+            for stage in decode_arch_def(ARCH):
+                for ba in stage:
+                    bt = ba.pop("block_type")
+                    ba["in_chs"] = in_chs
+                    ba["act_layer"] = ba["act_layer"] or act_layer
+                    if bt == "ds":
+                        blocks.append(DepthwiseSeparable(**ba))
+                    else:
+                        blocks.append(InvertedResidual(**ba))
+                    in_chs = ba["out_chs"]
+            return blocks
+        ''')
+    fa = _file_analysis(source)
+    found = keyword_dicts(fa, fa.functions["build"])
+    calls = {call.func.value: id(call) for call in fa.calls_in[id(fa.functions["build"])]
+             if isinstance(call.func, cst.Name) and call.func.value in ("DepthwiseSeparable", "InvertedResidual")}
+    ds, ir = found[calls["DepthwiseSeparable"]], found[calls["InvertedResidual"]]
+    assert ds == [{"out_chs": 16, "kernel_size": 3, "act_layer": ParamObj("act_layer"), "in_chs": ParamObj("in_chs")}]
+    assert [(r["act_layer"], r["in_chs"], r["kernel_size"], r["exp_ratio"]) for r in ir] == [
+        (ClassObj("torch.nn.SiLU"), 16, 3, 6.0), (ParamObj("act_layer"), 24, 5, 6.0)]
+
+
+@pytest.mark.parametrize("body,why", [
+    ('ba = {"act_layer": nn.SiLU}\nif flag:\n    ba["act_layer"] = nn.ReLU\nreturn Block(**ba)', "changed on one branch only"),
+    ('ba = {"act_layer": nn.SiLU}\nconfigure(ba)\nreturn Block(**ba)', "handed to code not run here"),
+    ('ba = {"act_layer": nn.SiLU}\nfor _ in range(flag):\n    Block(**ba)\n    ba["act_layer"] = nn.ReLU', "changed by an earlier iteration"),
+    ('ba = dict(flag)\nreturn Block(**ba)', "built from a parameter"),
+])  # fmt: skip
+def test_keyword_dicts_never_guess(body: str, why: str) -> None:
+    source = "import torch.nn as nn\nfrom lib import Block, configure\n\n\ndef build(flag):\n" + textwrap.indent(body, "    ") + "\n"
+    fa = _file_analysis(source)
+    found = keyword_dicts(fa, fa.functions["build"])
+    (records,) = found.values()
+    assert records and all(r is UNKNOWN or r.get("act_layer") is UNKNOWN for r in records), (why, records)
+
+
+def test_one_file_decoded_blocks_are_judged_by_what_each_run_passes() -> None:
+    """In one file: the `nsw` blocks pass SiLU, so InvertedResidual's ReLU default is not claimed
+    (it used to be: `InvertedResidual(**ba)` was read as passing nothing); the `ds` block gets the
+    model's own act_layer, read as if passed by keyword."""
+    source = "import re\nimport torch.nn as nn\n" + BLOCKS.split("\n", 1)[1] + "\n" + DECODE + textwrap.dedent('''
+        ARCH_DEF = ["ds_k3_c16", "ir_k3_e6_c24_nsw", "ir_k5_e6_c40_nsw"]
+
+
+        class Net(nn.Module):
+            def __init__(self, act_layer=nn.ReLU):
+                super().__init__()
+                blocks = []
+                in_chs = 16
+                for block_str in ARCH_DEF:
+                    ba = _decode_block_str(block_str)
+                    bt = ba.pop("block_type")
+                    ba["in_chs"] = in_chs
+                    ba["act_layer"] = ba["act_layer"] if ba["act_layer"] is not None else act_layer
+                    if bt == "ds":
+                        blocks.append(DepthwiseSeparable(**ba))
+                    else:
+                        blocks.append(InvertedResidual(**ba))
+                    in_chs = ba["out_chs"]
+                self.blocks = nn.Sequential(*blocks)
+
+            def forward(self, x):
+                return self.blocks(x)
+        ''')
+    rows = {f"{layer.class_name}.{layer.name}": layer for layer in analyze(source, "one.py").layers}
+    assert rows["InvertedResidual.conv_pw"].activation != "relu", rows["InvertedResidual.conv_pw"]
+    assert rows["InvertedResidual.conv_dw"].activation != "relu"
+    assert rows["DepthwiseSeparable.conv_dw"].activation == "relu"  # Net's act_layer, ReLU, as `act_layer=act_layer`
+    # the same model with the architecture a parameter its callers pass: nothing decoded, unknown
+    unknown = source.replace("def __init__(self, act_layer=nn.ReLU)", "def __init__(self, arch, act_layer=nn.ReLU)")
+    unknown = unknown.replace("for block_str in ARCH_DEF:", "for block_str in arch:")
+    rows = {f"{layer.class_name}.{layer.name}": layer for layer in analyze(unknown, "one.py").layers}
+    assert rows["InvertedResidual.conv_pw"].activation == "unknown"
+    assert rows["DepthwiseSeparable.conv_dw"].activation == "unknown"
