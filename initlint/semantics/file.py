@@ -412,16 +412,16 @@ class FileAnalysis:
     def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[list]:
         """What `Block(**ba)` passes for `param` each time it runs, `ba` a dict the enclosing
         function fills (decoded from strings, keys popped and set: `pure.keyword_dicts`); []
-        when no run passes it. The enclosing function's own `**kwargs` passed on are what its
-        callers write (taken as written, like a default). None: not known."""
+        when no run passes it. The enclosing function's own `**kwargs` passed on hold what its
+        callers write (taken as written, like a default: nothing). None: not known."""
         stars = [arg for arg in call.args if arg.star == "**"]
         if not stars:
             return []
         own = enclosing.params.star_kwarg if enclosing is not None else None
-        if len(stars) == 1 and isinstance(own, cst.Param) and isinstance(stars[0].value, cst.Name) \
-                and stars[0].value.value == own.name.value:  # fmt: skip
+        if all(isinstance(own, cst.Param) and isinstance(star.value, cst.Name) and star.value.value == own.name.value
+               for star in stars):  # fmt: skip
             return []
-        if enclosing is None or len(stars) != 1:
+        if enclosing is None:
             return None
         records = keyword_dicts(self, enclosing).get(id(call))
         if records is None:
@@ -433,11 +433,9 @@ class FileAnalysis:
             if param not in record:
                 continue
             held = record[param]
-            if isinstance(held, ParamObj):  # `ba["act_layer"] = act_layer`: as if passed by keyword
-                passed = self.static_value(cst.Name(held.name), enclosing, 0)
-                if passed is None:
-                    return None
-                values.extend(passed)
+            if isinstance(held, ParamObj):  # `ba["act_layer"] = act_layer`: as if passed by keyword,
+                # and where that is not known here, as the enclosing function's **kwargs: as written
+                values.extend(self.static_value(cst.Name(held.name), enclosing, 0) or [])
                 continue
             value = _as_analysis_value(held)
             if value is None:

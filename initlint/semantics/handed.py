@@ -128,11 +128,22 @@ def _aliased(fa: "FileAnalysis") -> dict:
             if (id(enclosing), name) not in fa.class_bindings:
                 continue
             bound = _bound_once(fa, enclosing, name, kept=False)  # a class, not a dict: passing it changes nothing
-            for option in name_options(bound) if bound is not None else []:
+            for option in name_options(bound) if bound is not None else _each_class_bound(fa, enclosing, name):
                 if option in fa.classes or option in fa.imports.names:
                     found.setdefault(option, []).append((outer, enclosing, arg))
         fa.handed_cache["<aliases>"] = found
     return fa.handed_cache["<aliases>"]
+
+
+def _each_class_bound(fa: "FileAnalysis", fn: cst.FunctionDef, name: str) -> list:
+    """`model_cls = EfficientNet; if features_only: model_cls = EfficientNetFeatures`: a name
+    bound several times, each time to a class: each may be what the call gets."""
+    bindings = _bound_once(fa, fn, name, any_binding=True) or []
+    options = [name_options(b.value) if isinstance(b, cst.Assign) else [] for b in bindings]
+    if not options or any(not names or any(n not in fa.classes and n not in fa.imports.names for n in names)
+                          for names in options):  # fmt: skip
+        return []
+    return [n for names in options for n in names]
 
 
 def built_only_by_free_code(fa: "FileAnalysis", cls_name: str) -> bool:

@@ -77,6 +77,8 @@ _BUILTINS = {
     "min": min, "sum": sum, "sorted": sorted, "list": list, "tuple": tuple, "dict": dict, "range": range,
     "enumerate": enumerate, "zip": zip, "reversed": reversed, "any": any, "all": all, "set": set,
 }  # fmt: skip
+# builtins that only hold what they are given: their items need not be known
+_HOLDING = frozenset({"dict", "list", "tuple", "enumerate", "zip", "reversed", "len"})
 # standard-library functions of plain values, by qualified name
 _LIBRARY = {
     "re.split": re.split, "re.match": lambda *a: _matched(re.match(*a)), "re.fullmatch": lambda *a: _matched(re.fullmatch(*a)),
@@ -118,6 +120,7 @@ class Probe:
         self.steps = 0
         self.depth = 0
         self.tainted: set = set()  # ids of containers handed to code not run here
+        self.own_kwargs: Optional[str] = None  # the probed function's **kwargs
 
     # -- names ----------------------------------------------------------------------------
 
@@ -229,7 +232,15 @@ class Probe:
             return self.comprehension(node, env)
         if isinstance(node, cst.Call):
             return self.call(node, env)
+        self.unrun(node)  # a lambda and the like: what runs in it, and when, is not known
         return UNKNOWN
+
+    def unrun(self, node: cst.CSTNode) -> None:
+        from ..syntax.nodes import _walk_nodes
+
+        for part in _walk_nodes(node):
+            if isinstance(part, cst.Call) and id(part) in self.targets:
+                self.records.setdefault(id(part), []).append(UNKNOWN)
 
     def comparison(self, node: cst.Comparison, env: dict) -> object:
         left = self.expr(node.left, env)
@@ -279,6 +290,7 @@ class Probe:
     def comprehension(self, node, env: dict) -> object:
         results: list = []
         local = dict(env)
+        unknown = []
 
         def run(clause: Optional[cst.CompFor]) -> None:
             if clause is None:
@@ -288,21 +300,22 @@ class Probe:
                     results.append(self.expr(node.elt, local))
                 return
             iterable = self.expr(clause.iter, local)
-            if iterable is UNKNOWN or not isinstance(iterable, (list, tuple, str, dict, range, set)):
-                raise _Unknowable()
-            for item in list(iterable):
+            known = iterable is not UNKNOWN and isinstance(iterable, (list, tuple, str, dict, range, set)) \
+                and id(iterable) not in self.tainted  # fmt: skip
+            for item in list(iterable) if known else [UNKNOWN]:
                 self.tick()
-                if not self.bind(clause.target, item, local):
-                    raise _Unknowable()
+                if not known or not self.bind(clause.target, item, local):
+                    # how many times, and over what, is not known: the element runs once over unknowns
+                    self.bind(clause.target, UNKNOWN, local)
+                    unknown.append(clause)
                 tests = [_truth(self.expr(cond.test, local)) for cond in clause.ifs]
                 if any(t is UNKNOWN for t in tests):
-                    raise _Unknowable()
-                if all(tests):
+                    unknown.append(clause)
+                if unknown or all(tests):
                     run(clause.inner_for_in)
 
-        try:
-            run(node.for_in)
-        except _Unknowable:
+        run(node.for_in)
+        if unknown:
             return UNKNOWN
         if isinstance(node, cst.DictComp):
             return UNKNOWN if any(k is UNKNOWN for k, _ in results) else dict(results)
@@ -324,8 +337,8 @@ class Probe:
         starred: list = []
         for arg in node.args:
             value = self.expr(arg.value, env)
-            if arg.star == "**":
-                starred.append(value)
+            if arg.star == "**" and not (self.depth == 1 and isinstance(arg.value, cst.Name) and arg.value.value == self.own_kwargs):
+                starred.append(value)  # the probed function's own **kwargs passed on: taken as written (nothing)
             if arg.star == "*":
                 if isinstance(value, (list, tuple)):
                     args.extend(value)
@@ -341,7 +354,12 @@ class Probe:
             else:
                 args.append(value)
         if id(node) in self.targets:
-            record = starred[0] if len(starred) == 1 and isinstance(starred[0], dict) and id(starred[0]) not in self.tainted else UNKNOWN
+            record: object = {}
+            for value in starred:  # `**skwargs, **dd`: their keys together
+                if not isinstance(value, dict) or id(value) in self.tainted:
+                    record = UNKNOWN
+                    break
+                record.update(value)
             found = self.records.setdefault(id(node), [])
             if len(found) >= MAX_RECORDS:
                 raise _Budget()
@@ -357,7 +375,10 @@ class Probe:
             name = callee.qualname
             short = name[len("builtins."):] if name.startswith("builtins.") else None
             function = _BUILTINS.get(short) if short is not None else _LIBRARY.get(name)
-            if function is not None and known and all(_plain(a) for a in args) and all(_plain(v) for v in kwargs.values()):
+            holding = short in _HOLDING and all(isinstance(a, (list, tuple, dict, str, range)) and id(a) not in self.tainted
+                                                for a in args)  # fmt: skip
+            if function is not None and known and (holding or all(_plain(a) for a in args) and all(
+                    _plain(v) for v in kwargs.values())):  # fmt: skip
                 try:
                     result = function(*args, **kwargs)
                 except Exception:  # noqa: BLE001 - Python raises there
@@ -629,10 +650,6 @@ class Probe:
         return True  # an attribute: not a local
 
 
-class _Unknowable(Exception):
-    pass
-
-
 def _children(statement: cst.CSTNode) -> list:
     """The statement lists inside a compound statement, in order."""
     parts: list = []
@@ -734,14 +751,13 @@ def _binary(operator: cst.BaseBinaryOp, left: object, right: object) -> object:
 
 
 def keyword_dicts(fa, fn: cst.FunctionDef) -> dict:
-    """id(call) -> [what its `**` dict holds at each execution, or UNKNOWN] for the calls in `fn`
-    with one `**` argument, `fn` run with its parameters as `ParamObj` (what its callers pass). A
+    """id(call) -> [what its `**` dicts hold together at each execution, or UNKNOWN] for the calls
+    in `fn` with `**` arguments, `fn` run with its parameters as `ParamObj` (what its callers pass). A
     call missing from the answer: its executions are not known (the probe gave up)."""
     key = ("keyword dicts", id(fn))
     if key in fa.object_cache:
         return fa.object_cache[key]
-    targets = {id(call) for call in fa.calls_in.get(id(fn), [])
-               if sum(1 for a in call.args if a.star == "**") == 1}  # fmt: skip
+    targets = {id(call) for call in fa.calls_in.get(id(fn), []) if any(a.star == "**" for a in call.args)}
     out: dict = {}
     if targets:
         probe = Probe(fa, targets)
@@ -749,6 +765,8 @@ def keyword_dicts(fa, fn: cst.FunctionDef) -> dict:
         for star in (fn.params.star_arg, fn.params.star_kwarg):
             if isinstance(star, cst.Param):
                 params[star.name.value] = UNKNOWN
+        if isinstance(fn.params.star_kwarg, cst.Param):
+            probe.own_kwargs = fn.params.star_kwarg.name.value
         try:
             probe.run_function(fn, [], {}, params=params)
             out = {target: probe.records.get(target, []) for target in targets}
