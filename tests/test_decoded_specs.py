@@ -285,3 +285,28 @@ def test_one_file_decoded_blocks_are_judged_by_what_each_run_passes() -> None:
     rows = {f"{layer.class_name}.{layer.name}": layer for layer in analyze(unknown, "one.py").layers}
     assert rows["InvertedResidual.conv_pw"].activation == "unknown"
     assert rows["DepthwiseSeparable.conv_dw"].activation == "unknown"
+
+
+def test_a_model_class_name_bound_twice_is_handed_over_as_each_class(tmp_path: Path) -> None:
+    """timm's `_create_effnet`: `model_cls = EfficientNet`, then `model_cls = EfficientNetFeatures`
+    under `features_only`, then `build_model_with_cfg(model_cls, ...)`, all in the model's module:
+    both classes are built there with what the entry point passes (Tanh reaches `fc`), and Net is
+    the model its entry points return: `head` gives the output. It used to be neither."""
+    from test_library import _timm_builder
+
+    net = ("import torch.nn as nn\nfrom timm.models import build_model_with_cfg, register_model\n\n\n"
+           "class Net(nn.Module):\n    def __init__(self, act_layer=nn.ReLU):\n"
+           "        super().__init__()\n        self.fc = nn.Linear(8, 8)\n        self.act = act_layer()\n"
+           "        self.head = nn.Linear(8, 2)\n\n    def forward(self, x):\n        return self.head(self.act(self.fc(x)))\n\n\n"
+           "class NetFeatures(Net):\n    pass\n\n\n"
+           "def _create(variant, pretrained=False, **kwargs):\n"
+           "    model_cls = Net\n"
+           "    if kwargs.pop('features_only', False):\n"
+           "        model_cls = NetFeatures\n"
+           "    return build_model_with_cfg(model_cls, variant, pretrained, **kwargs)\n\n\n"
+           "@register_model\ndef net_tanh(pretrained=False, **kwargs):\n"
+           "    return _create('net_tanh', pretrained, **dict(dict(act_layer=nn.Tanh), **kwargs))\n")  # fmt: skip
+    models, _, _ = analyze_program({"net.py": net}, environment=_timm_builder(tmp_path))
+    rows = {(layer.class_name, layer.name): layer for layer in models["net.py"].layers}
+    assert rows["Net", "fc"].activation != "relu" and "Tanh" in rows["Net", "fc"].activation_evidence
+    assert rows["Net", "head"].activation == "none" and "output" in rows["Net", "head"].activation_evidence
