@@ -310,3 +310,25 @@ def test_a_model_class_name_bound_twice_is_handed_over_as_each_class(tmp_path: P
     rows = {(layer.class_name, layer.name): layer for layer in models["net.py"].layers}
     assert rows["Net", "fc"].activation != "relu" and "Tanh" in rows["Net", "fc"].activation_evidence
     assert rows["Net", "head"].activation == "none" and "output" in rows["Net", "head"].activation_evidence
+
+
+def test_a_dict_unpacked_into_another_modules_block_passes_its_keys_only(tmp_path: Path) -> None:
+    """`Mlp(dim, **dd)` with `dd = {"device": device, "dtype": dtype}` (timm's factory kwargs on
+    every construction): the block's activation default still applies there; a dict holding
+    `act_layer` passes it. A `**` dict used to be read as passing anything (unknown)."""
+    mlp = ("import torch.nn as nn\n\n\nclass Mlp(nn.Module):\n"
+           "    def __init__(self, dim, act_layer=nn.GELU, device=None, dtype=None):\n        super().__init__()\n"
+           "        self.fc1 = nn.Linear(dim, dim, device=device, dtype=dtype)\n        self.act = act_layer()\n"
+           "        self.fc2 = nn.Linear(dim, dim, device=device, dtype=dtype)\n\n"
+           "    def forward(self, x):\n        return self.fc2(self.act(self.fc1(x)))\n")  # fmt: skip
+    block = ("import torch.nn as nn\nfrom mlp import Mlp\n\n\nclass Block(nn.Module):\n"
+             "    def __init__(self, dim, device=None, dtype=None):\n        super().__init__()\n"
+             "        dd = {'device': device, 'dtype': dtype}\n        self.norm = nn.LayerNorm(dim, **dd)\n"
+             "        self.mlp = Mlp(dim, **dd)\n\n    def forward(self, x):\n        return x + self.mlp(self.norm(x))\n")  # fmt: skip
+    models, _, _ = analyze_program({"mlp.py": mlp, "block.py": block})
+    fc1 = {layer.name: layer for layer in models["mlp.py"].layers}["fc1"]
+    assert fc1.activation == "gelu", fc1
+    silu = block.replace("self.mlp = Mlp(dim, **dd)", "cfg = dict(act_layer=nn.SiLU, **dd)\n        self.mlp = Mlp(dim, **cfg)")
+    models, _, _ = analyze_program({"mlp.py": mlp, "block.py": silu})
+    fc1 = {layer.name: layer for layer in models["mlp.py"].layers}["fc1"]
+    assert fc1.activation != "gelu" and "act_layer=torch.nn.SiLU" in fc1.activation_evidence, fc1

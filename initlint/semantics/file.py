@@ -1387,7 +1387,7 @@ class FileAnalysis:
         `**` dict holds then (`pure.keyword_dicts`; a dict not known passes anything)."""
         out = []
         for cls in self.classes.values():
-            if cls.node.bases:
+            if any(base != "builtins.object" and base != "local:object" for base in cls.bases):
                 continue
             for method in cls.methods.values():
                 records = keyword_dicts(self, method)
@@ -1420,7 +1420,50 @@ class FileAnalysis:
             key = arg.keyword.value if arg.keyword is not None else str(position)
             position += arg.keyword is None
             out[key] = self._arg_fact(arg.value, own_params, inside)
+        if "*" in out and all(arg.star != "*" for arg in call.args) and inside is not None:
+            unpacked = self._unpacked_facts(call, init[1] if init else None, own_params, inside)
+            if unpacked is not None:  # `Mlp(..., **dd)`: the keys its dicts hold on every run, and no other
+                del out["*"]
+                out.update({key: fact for key, fact in unpacked.items() if key not in out})
         return out
+
+    def _unpacked_facts(self, call: cst.Call, init: Optional[cst.FunctionDef], own_params: set, inside: str) -> Optional[dict]:
+        """What a construction's `**` dicts pass on every run (`pure.keyword_dicts`), as `_arg_fact`
+        reads a keyword: a key that some runs pass and others do not, or with different values,
+        is unknown. None: not known (a dict not followed, the function's own **kwargs)."""
+        fn = self._enclosing_of(call)
+        own = fn.params.star_kwarg if fn is not None else None
+        if fn is None or any(isinstance(own, cst.Param) and isinstance(a.value, cst.Name) and a.value.value == own.name.value
+                             for a in call.args if a.star == "**"):  # fmt: skip
+            return None
+        records = keyword_dicts(self, fn).get(id(call))
+        if not records or not all(isinstance(record, dict) for record in records):
+            return None
+        facts: dict = {}
+        for key in {key for record in records for key in record}:
+            seen = []
+            for record in records:
+                if key not in record:
+                    seen.append(["unknown", f"{key} passed on some runs only"])
+                    continue
+                held = record[key]
+                if isinstance(held, ParamObj):  # as `act_layer=act_layer` written in the constructor would read
+                    fact = self._arg_fact(cst.Name(held.name), own_params, inside) if fn is init else ["param", held.name]
+                else:
+                    fact = _held_fact(held)
+                seen.append(fact)
+            facts[key] = seen[0] if all(fact == seen[0] for fact in seen) else ["unknown", f"{key} differs between runs"]
+        return facts
+
+    def _enclosing_of(self, call: cst.Call) -> Optional[cst.FunctionDef]:
+        """The function whose own body holds the call (a class method or a free function)."""
+        index = self.object_cache.get("<enclosing>")
+        if index is None:
+            index = self.object_cache["<enclosing>"] = {}
+            for fn in [*self.functions.values(), *(m for c in self.classes.values() for m in c.methods.values())]:
+                for inner in self.calls_in.get(id(fn), []):
+                    index[id(inner)] = fn
+        return index.get(id(call))
 
     def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None) -> list:
         if isinstance(node, cst.Name):

@@ -774,5 +774,7 @@ def keyword_dicts(fa, fn: cst.FunctionDef) -> dict:
             out = {target: probe.records.get(target, []) for target in targets}
         except (_Budget, RecursionError):
             out = {}
+        except Exception:  # noqa: BLE001 - Python this probe does not model: nothing known, never a crash
+            out = {}
     fa.object_cache[key] = out
     return out
