@@ -332,3 +332,80 @@ def test_a_dict_unpacked_into_another_modules_block_passes_its_keys_only(tmp_pat
     models, _, _ = analyze_program({"mlp.py": mlp, "block.py": silu})
     fc1 = {layer.name: layer for layer in models["mlp.py"].layers}["fc1"]
     assert fc1.activation != "gelu" and "act_layer=torch.nn.SiLU" in fc1.activation_evidence, fc1
+
+
+DECODE_MODULE = '''\
+import re
+
+import torch.nn as nn
+
+_ACTS = {"re": nn.ReLU, "sw": nn.SiLU}
+
+
+def _decode_block_str(block_str):
+    ops = block_str.split("_")
+    options = {}
+    for op in ops[1:]:
+        if op.startswith("n"):
+            options["n"] = _ACTS[op[1:]]
+        else:
+            key, value = re.split(r"(\\d.*)", op)[:2]
+            options[key] = value
+    return dict(block_type=ops[0], out_chs=int(options["c"]), act_layer=options.get("n"))
+
+
+def decode_arch_def(arch_def):
+    return [[_decode_block_str(s) for s in stage] for stage in arch_def]
+'''
+
+DECODING_MODEL = '''\
+import torch.nn as nn
+
+from .blocks import DepthwiseSeparable, InvertedResidual
+from .decode import decode_arch_def
+
+ARCH_DEF = [["ds_k3_c16"], ["ir_k3_e6_c24_nsw", "ir_k5_e6_c24_nsw"]]
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        blocks = []
+        in_chs = 16
+        for stage in decode_arch_def(ARCH_DEF):
+            for ba in stage:
+                bt = ba.pop("block_type")
+                act_layer = ba.pop("act_layer") or nn.ReLU
+                if bt == "ds":
+                    blocks.append(DepthwiseSeparable(in_chs, act_layer=act_layer, **ba))
+                else:
+                    blocks.append(InvertedResidual(in_chs, act_layer=act_layer, **ba))
+                in_chs = ba["out_chs"]
+        self.blocks = nn.Sequential(*blocks)
+
+    def forward(self, x):
+        return self.blocks(x)
+'''
+
+
+def test_specs_decoded_by_another_modules_function_give_each_block_its_class(tmp_path: Path) -> None:
+    """The architecture decoded by a function of another module (read, never imported), each
+    block's class picked by its decoded type and its activation by its decoded `n` option: the
+    `ds` block gets ReLU (no `n`: `or nn.ReLU`), which is its default, so it is claimed; the `ir`
+    blocks get SiLU, not their ReLU default. `act_layer=act_layer`, a local, was not followed."""
+    package = tmp_path / "pk"
+    package.mkdir()
+    files = {"__init__.py": "", "blocks.py": BLOCKS, "decode.py": DECODE_MODULE, "model.py": DECODING_MODEL}
+    for name, text in files.items():
+        (package / name).write_text(text, encoding="utf-8")
+    sources = {str(package / name): text for name, text in files.items()}
+    models, errors, _ = analyze_program(sources, tuple(sources))
+    assert not errors
+    rows = _rows(models, "blocks.py")
+    assert rows["DepthwiseSeparable.conv_dw"].activation == "relu", rows["DepthwiseSeparable.conv_dw"]
+    assert rows["InvertedResidual.conv_pw"].activation == "unknown"
+    assert "passes act_layer=torch.nn.SiLU" in rows["InvertedResidual.conv_pw"].activation_evidence
+    model = next(m for path, m in models.items() if path.endswith("model.py"))
+    built = {b.callee.rsplit(".", 1)[-1]: b.args for b in model.summary.builds}
+    assert built["InvertedResidual"]["act_layer"] == ["class", "torch.nn.SiLU"]
+    assert built["InvertedResidual"]["out_chs"] == ["literal", "24"]

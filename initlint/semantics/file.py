@@ -1424,7 +1424,7 @@ class FileAnalysis:
             unpacked = self._unpacked_facts(call, init[1] if init else None, own_params, inside)
             if unpacked is not None:  # `Mlp(..., **dd)`: the keys its dicts hold on every run, and no other
                 del out["*"]
-                out.update({key: fact for key, fact in unpacked.items() if key not in out})
+                out.update({key: fact for key, fact in unpacked.items() if key not in out or out[key][0] == "unknown"})
         return out
 
     def _unpacked_facts(self, call: cst.Call, init: Optional[cst.FunctionDef], own_params: set, inside: str) -> Optional[dict]:

@@ -113,9 +113,10 @@ def _plain(value: object) -> bool:
 class Probe:
     """One run of a function body; `records`: id(call) -> [the `**` dict at each execution (or UNKNOWN)]."""
 
-    def __init__(self, fa, targets: set):
+    def __init__(self, fa, targets: set, foreign: bool = False):
         self.fa = fa
         self.targets = targets
+        self.foreign = foreign  # another module's function run for the probe: its `local:` names mean nothing there
         self.records: dict = {}
         self.steps = 0
         self.depth = 0
@@ -127,7 +128,7 @@ class Probe:
     def module_value(self, name: str) -> object:
         fa = self.fa
         if name in fa.classes:
-            return ClassObj(f"local:{name}")
+            return UNKNOWN if self.foreign else ClassObj(f"local:{name}")
         if name in fa.functions:
             return _FunctionObj(fa.functions[name])
         bound = fa.module_bindings.get(name)
@@ -353,8 +354,9 @@ class Probe:
                 kwargs[arg.keyword.value] = value
             else:
                 args.append(value)
-        if id(node) in self.targets:
-            record: object = {}
+        if id(node) in self.targets:  # its keywords, those written and those its ** dicts hold
+            record: object = {arg.keyword.value: kwargs[arg.keyword.value] for arg in node.args
+                              if arg.keyword is not None and arg.keyword.value in kwargs}  # fmt: skip
             for value in starred:  # `**skwargs, **dd`: their keys together
                 if not isinstance(value, dict) or id(value) in self.tainted:
                     record = UNKNOWN
@@ -367,6 +369,9 @@ class Probe:
         if receiver is not None:
             return self.method_call(func.attr.value, receiver, args, kwargs, known, node)
         if isinstance(callee, _FunctionObj):
+            if not known or self.fa.functions.get(callee.node.name.value) is not callee.node:  # another module's
+                self.taint(args, kwargs)
+                return UNKNOWN
             if not known:
                 self.taint(args, kwargs)
                 return UNKNOWN
@@ -387,12 +392,33 @@ class Probe:
                         hasattr(result, "__next__")):  # fmt: skip
                     result = list(result)
                 return result
+            found = self.foreign_function(name) if function is None and short is None else None
+            if found is not None and known:  # `decode_arch_def(...)` imported from the builder's module
+                return self.run_foreign(found[0], found[1], args, kwargs)
             if short == "isinstance" and len(args) == 2 and _plain(args[0]):
                 kinds = args[1] if isinstance(args[1], tuple) else (args[1],)
                 if all(isinstance(k, ClassObj) and k.qualname[len("builtins."):] in _TYPES for k in kinds):
                     return isinstance(args[0], tuple(_TYPES[k.qualname[len("builtins."):]] for k in kinds))
         self.taint(args, kwargs)
         return UNKNOWN
+
+    def foreign_function(self, qualname: str) -> Optional[tuple]:
+        """(module, function) another module of the program defines under this name, read by the loader."""
+        loader = getattr(self.fa, "loader", None)
+        if loader is None or qualname.startswith(("torch.", "local:")):
+            return None
+        found = loader.lookup(self.fa, qualname)
+        if found is None or found[0] != "function" or found[1] is None or found[2] not in found[1].functions:
+            return None
+        return found[1], found[1].functions[found[2]]
+
+    def run_foreign(self, module, fn: cst.FunctionDef, args: list, kwargs: dict) -> object:
+        inner = Probe(module, set(), foreign=True)
+        inner.steps, inner.depth, inner.tainted = self.steps, self.depth, self.tainted
+        try:
+            return inner.run_function(fn, args, kwargs)
+        finally:
+            self.steps = inner.steps
 
     def method_call(self, name: str, receiver: object, args: list, kwargs: dict, known: bool, node: cst.Call) -> object:
         allowed = next((methods for kind, methods in _PURE_METHODS.items() if isinstance(receiver, kind)), set())
