@@ -4,9 +4,10 @@
 hand-written models that copy it): `ba` comes from a module function that splits a string
 (`"ir_r2_k3_s2_e6_c24_nsw"`), a dict is filled, a key popped, a class picked by what was
 decoded. Each is pure Python over constants, which this module runs: the function holding the
-construction, with the module's functions it calls (evaluated over the arguments they get), its
-constants, loops unrolled over known sequences, branches decided where the test is known and
-both run where it is not. Each time the construction runs, what its `**` dict holds is recorded.
+construction, with the functions it calls (its module's, or another module's the loader reads),
+evaluated over the arguments they get, its constants, loops unrolled over known sequences, branches
+decided where the test is known and both run where it is not. Each time the construction runs, its
+keywords (written, and what its `**` dicts hold) are recorded.
 
 What it cannot tell is `UNKNOWN`, never a guess: a parameter of the function (its callers pass
 it), an attribute, a call of code not read here, a container handed to such a call (it may be
@@ -369,10 +370,7 @@ class Probe:
         if receiver is not None:
             return self.method_call(func.attr.value, receiver, args, kwargs, known, node)
         if isinstance(callee, _FunctionObj):
-            if not known or self.fa.functions.get(callee.node.name.value) is not callee.node:  # another module's
-                self.taint(args, kwargs)
-                return UNKNOWN
-            if not known:
+            if not known or self.fa.functions.get(callee.node.name.value) is not callee.node:  # or another module's
                 self.taint(args, kwargs)
                 return UNKNOWN
             return self.run_function(callee.node, args, kwargs)
