@@ -1440,7 +1440,7 @@ class FileAnalysis:
         if not records or not all(isinstance(record, dict) for record in records):
             return None
         facts: dict = {}
-        for key in {key for record in records for key in record}:
+        for key in {key for record in records for key in record if isinstance(key, str)}:
             seen = []
             for record in records:
                 if key not in record:
