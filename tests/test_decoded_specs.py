@@ -409,3 +409,21 @@ def test_specs_decoded_by_another_modules_function_give_each_block_its_class(tmp
     built = {b.callee.rsplit(".", 1)[-1]: b.args for b in model.summary.builds}
     assert built["InvertedResidual"]["act_layer"] == ["class", "torch.nn.SiLU"]
     assert built["InvertedResidual"]["out_chs"] == ["literal", "24"]
+
+
+def test_a_block_a_builder_also_builds_stays_unknown_where_it_is_defined(tmp_path: Path) -> None:
+    """A block built with different activations by two classes (judged at each, per use) and
+    also by a builder object: the builder's instances have no use to be judged at, so the block
+    is not moved to the classes' uses (which would leave the builder's instances without a row)."""
+    sources = _package(tmp_path, "nsw")
+    extra = tmp_path / "effy" / "heads.py"
+    extra.write_text("import torch.nn as nn\n\nfrom .blocks import InvertedResidual\n\n\n"
+                     "class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                     "        self.b = InvertedResidual(8, 8, act_layer=nn.Tanh)\n\n    def forward(self, x):\n        return self.b(x)\n\n\n"
+                     "class B(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                     "        self.b = InvertedResidual(8, 8, act_layer=nn.GELU)\n\n    def forward(self, x):\n        return self.b(x)\n",
+                     encoding="utf-8")  # fmt: skip
+    sources[str(extra)] = extra.read_text(encoding="utf-8")
+    models, errors, _ = analyze_program(sources, tuple(sources))
+    rows = _rows(models, "blocks.py")
+    assert rows["InvertedResidual.conv_pw"].activation == "unknown" and not rows["InvertedResidual.conv_pw"].moved

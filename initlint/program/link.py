@@ -93,7 +93,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         if path in models:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
-        _project_to_uses(models, layer, ref, index, uses)
+        if not any(use.unrun for use in every_use.get(ref, [])):  # a builder's instances have no use to be judged at
+            _project_to_uses(models, layer, ref, index, uses)
     return stats
 
 
