@@ -241,6 +241,10 @@ class ClassFact:
     path_inits: dict = field(default_factory=dict)
 
 
+# a `followed` outcome: the layer's output leaves the class named in its evidence, returned to that class's users
+RETURNED = "<returned>"
+
+
 @dataclass
 class ModuleSummary:
     """What one module says to the others: plain data, cached with the file's model."""

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import catalogue
-from ..model import DEFAULT_ACTIVATION_ASSUMED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
+from ..model import DEFAULT_ACTIVATION_ASSUMED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
+MAX_RETURN_DEPTH = 6  # classes a returned layer's output is followed up through
 
 
 @dataclass
@@ -70,6 +71,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 layer.activation, layer.activation_param, layer.activation_evidence = layer.built_activation
     as_built = {id(layer): copy.copy(layer) for path in installed for layer in models[path].layers}
     disagreeing: list = []  # (module, layer, class): its uses pass different activations
+    apart: list = []  # (layer, class, [(use, outcomes)]): what its class returns meets different things
     followed: dict = {}  # (path, class, layer) -> {user path: [outcomes]}
     for path, summary in summaries.items():
         for where, cls, name, activation, param, evidence in summary.followed:
@@ -84,14 +86,19 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     _link_init(layer, ref, index, uses, stats)
                 if layer.activation_defaults and _link_activation(layer, index, uses, stats, path) and path not in installed:
                     disagreeing.append((module, layer, ref))
-                if layer.open_output:
-                    _link_output(layer, _class_ref(index, path, layer.open_output), uses, stats,
-                                 followed.get((path, layer.class_name, layer.name), {}))  # fmt: skip
+                if layer.open_output and not layer.moved:
+                    owner = _class_ref(index, path, layer.open_output)
+                    per_use = _link_output(layer, owner, uses, stats, followed.get((path, layer.class_name, layer.name), {}))
+                    if per_use and path not in installed:
+                        apart.append((layer, owner, per_use))
     for path in sorted(installed):
         if path in models:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
         _project_to_uses(models, layer, ref, index, uses)
+    for layer, ref, per_use in apart:
+        if not layer.moved:
+            _project_outputs(models, layer, ref, per_use, index)
     return stats
 
 
@@ -415,28 +422,97 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     stats.init_unknown += 1
 
 
-def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict) -> None:
+def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict) -> Optional[list]:
     """What a class returns is a model's output only if no class of the program builds it; where
-    classes of other modules build it, what follows is what their forwards do with it."""
+    classes of other modules build it, what follows is what their forwards do with it. Returns
+    [(use, outcomes)] when the uses meet different things: the layer is then judged at each."""
     inside = [use for use in uses.get(ref, []) if use.container is not None] if ref is not None else []
     if not inside:
-        return
-    use = inside[0]
+        return None
     layer.output_head = False
-    outcomes = {(a, p) for user in {u.path for u in inside} for a, p, _ in seen.get(user, [("unknown", None, "")])}
-    if layer.activation == "none" and len(outcomes) == 1 and "unknown" not in {a for a, _ in outcomes}:
+    if layer.activation != "none":
+        return None
+    per_use = [(use, _use_outcomes(use, uses, seen, 0, frozenset({ref}))) for use in inside]
+    outcomes = {(a, p) for _, found in per_use for a, p, _ in (found or [("unknown", None, "")])}
+    if len(outcomes) == 1 and "unknown" not in {a for a, _ in outcomes}:
         (activation, param), = outcomes
-        evidence = next(e for user in seen.values() for a, p, e in user if (a, p) == (activation, param))
+        use, found = per_use[0]
+        evidence = next(e for a, p, e in found if (a, p) == (activation, param))
         layer.activation, layer.activation_param = activation, param
         layer.activation_evidence = f"{evidence} in {use.container.name} ({use.path}:{use.line})"
         layer.related.append([use.path, use.line])
-        return
-    if layer.activation == "none":
-        layer.activation, layer.activation_param = "unknown", None
+        return None
+    lost = next(((use, found) for use, found in per_use if found is None), None)
+    use = (lost or per_use[0])[0]
+    layer.activation, layer.activation_param = "unknown", None
+    if lost is not None:
         layer.activation_evidence = (
             f"returned by {ref.name}.forward into {use.container.name} ({use.path}:{use.line}), not followed there yet")
-        layer.related.append([use.path, use.line])
-        stats.activation_unknown += 1
+    else:
+        shown = ", ".join(sorted({a for a, _ in outcomes}))
+        layer.activation_evidence = f"returned by {ref.name}.forward into classes that apply different things to it: {shown}"
+    layer.related.append([use.path, use.line])
+    stats.activation_unknown += 1
+    return per_use
+
+
+def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozenset) -> Optional[set]:
+    """What follows, at one construction inside a class, the output the built class returns: what
+    the builder's file recorded of the layer; where that class returns it on (`x = x + self.mlp(x);
+    return x`), what follows at the constructions of that class, up to a class no class builds
+    (the model: its output, no activation). None: not known."""
+    recorded = [r for r in seen.get(use.path, []) if r[0] != RETURNED or r[2] == use.container.name]
+    if not recorded:
+        return None  # that file followed it nowhere, or only out of its other classes
+    found: set = set()
+    for activation, param, evidence in recorded:
+        if activation != RETURNED:
+            found.add((activation, param, evidence))
+            continue
+        holder = use.container
+        if holder in visited or depth >= MAX_RETURN_DEPTH:
+            return None
+        above = [u for u in uses.get(holder, []) if u.container is not None]
+        if not above:
+            # a model: built by no class (by module code or free functions, whose own use of its
+            # output their files recorded, if any): what it returns is the model's output
+            found.update(r for u in uses.get(holder, []) for r in seen.get(u.path, []) if r[0] != RETURNED)
+            found.add(("none", None, f"returned as the output of {holder.name}.forward, which no class builds"))
+            continue
+        for outer in above:
+            more = _use_outcomes(outer, uses, seen, depth + 1, visited | {holder})
+            if more is None:
+                return None
+            found |= more
+    return found
+
+
+def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, index: ModuleIndex) -> None:
+    """A returned layer whose uses meet different things: judged at each use (`self.mlp = Mlp()`
+    -> `mlp.fc2` there), with its own line related, and no longer where it is built."""
+    decided = [found for _, found in per_use if found is not None and len({(a, p) for a, p, _ in found}) == 1
+               and next(iter(found))[0] != "unknown"]  # fmt: skip
+    if not decided or any(use.path not in models for use, _ in per_use):
+        return  # no use knows more than the layer's own row says
+    for use, found in per_use:
+        projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
+        kinds = {(a, p) for a, p, _ in found} if found is not None else set()
+        if len(kinds) == 1 and "unknown" not in {a for a, _ in kinds}:
+            (projected.activation, projected.activation_param), = kinds
+            evidence = next(e for *_, e in found)
+            projected.activation_evidence = f"returned by {ref.name}.forward: {evidence} in {use.container.name}"
+        else:
+            projected.activation, projected.activation_param = "unknown", None
+            projected.activation_evidence = layer.activation_evidence
+        projected.output_head = False
+        projected.related = [[layer.path, layer.line]]
+        _init_at_use(projected, use, index)
+        projected.fix = _fix_at_use(layer, use) or FixPlan(
+            reason=f"{ref.name} returns it into classes that apply different things to it: each use decides ({layer.path}:{layer.line})")
+        projected.weight = projected.fix.weight or None
+        _recommend(projected)
+        _place(models[use.path], projected)
+    layer.moved = True
 
 
 def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str) -> bool:

@@ -25,7 +25,8 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.hooks import reads_classes_only
-from ..model import DEFAULT_ACTIVATION_ASSUMED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer, ModuleModel, ModuleSummary
+from ..model import (DEFAULT_ACTIVATION_ASSUMED, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
+                     ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _walk_nodes, argument, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
@@ -893,6 +894,9 @@ class FileAnalysis:
                 continue
             used = is_used(cls)
             for site in summary.exits:
+                if type(site) is Site and site.module_path != self.path:
+                    # another module's layer this class returns: what follows is up to this class's users
+                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, cls.name])
                 if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
                     for head in site.sites:
                         head.output_head = True

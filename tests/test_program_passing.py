@@ -1,0 +1,138 @@
+"""Multi-file patterns the program stage follows across modules: a block's returned layer
+followed through the classes that return it on, judged at each use where uses differ; an
+activation class passed down through several constructors; class aliases between modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from initlint.program import analyze_program
+
+MLP = """import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    def __init__(self, d=8, act_layer=nn.GELU):
+        super().__init__()
+        self.fc1 = nn.Linear(d, d)
+        self.act = act_layer()
+        self.fc2 = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+"""
+
+POOL = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Pool(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.proj = nn.Linear(d, d)
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        x = self.proj(x)
+        x = x + self.mlp(x)
+        return x
+"""
+
+NET = """import torch.nn as nn
+
+from mlp import Mlp
+from pool import Pool
+
+
+class Net(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+        self.pool = Pool(d)
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 2)
+
+    def forward(self, x):
+        x = x + self.mlp(x)
+        x = self.pool(x)
+        return self.head({use})
+"""
+
+
+def _program(tmp_path: Path, files: dict) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / n): t for n, t in files.items()})
+    assert not errors
+    return {Path(path).name: model for path, model in models.items()}
+
+
+def _row(models: dict, file: str, name: str):
+    return next(layer for layer in models[file].layers if layer.name == name)
+
+
+def test_a_returned_layer_is_followed_through_a_block_that_returns_it_on(tmp_path: Path) -> None:
+    """Pool returns `x + self.mlp(x)`: what follows Mlp.fc2 there is what Net does with Pool's output."""
+    models = _program(tmp_path, {"mlp.py": MLP, "pool.py": POOL, "net.py": NET.format(use="self.norm(x)")})
+    fc2 = _row(models, "mlp.py", "fc2")
+    assert fc2.activation == "none", fc2.activation_evidence
+
+
+def test_a_returned_layer_is_unknown_where_a_user_does_not_follow_it(tmp_path: Path) -> None:
+    """Net hands Pool's output to a function nothing reads: unknown, never a guess."""
+    net = NET.format(use="opaque(self.norm(x))").replace("import torch.nn as nn", "import torch.nn as nn\nfrom somewhere import opaque")
+    models = _program(tmp_path, {"mlp.py": MLP, "pool.py": POOL, "net.py": net})
+    assert _row(models, "mlp.py", "fc2").activation == "unknown"
+    assert not [layer for model in models.values() for layer in model.layers if layer.at_use], "no use knows more"
+
+
+GATE = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Gate(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+        self.gate = nn.Sigmoid()
+
+    def forward(self, x):
+        return x * self.gate(self.mlp(x))
+"""
+
+BLOCKS = """import torch.nn as nn
+
+from gate import Gate
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        return x + self.mlp(self.norm(x))
+
+
+class Net(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.blocks = nn.Sequential(Block(d), Block(d))
+        self.gate = Gate(d)
+
+    def forward(self, x):
+        return self.gate(self.blocks(x))
+"""
+
+
+def test_a_returned_layer_meeting_different_things_is_judged_at_each_use(tmp_path: Path) -> None:
+    models = _program(tmp_path, {"mlp.py": MLP, "gate.py": GATE, "net.py": BLOCKS})
+    assert all(layer.name != "fc2" for layer in models["mlp.py"].layers), "judged at its uses instead"
+    gated, plain = _row(models, "gate.py", "mlp.fc2"), _row(models, "net.py", "mlp.fc2")
+    assert (gated.activation, gated.line) == ("sigmoid", 9)
+    assert (plain.activation, plain.line) == ("none", 11)
+    assert gated.at_use and [str(tmp_path / "mlp.py"), 9] in gated.related
