@@ -254,6 +254,7 @@ class ModuleSummary:
     classes: dict = field(default_factory=dict)  # name -> ClassFact
     builds: list = field(default_factory=list)  # BuildFact
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence] of other modules' layers
+    aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
 
 
 @dataclass
@@ -392,6 +393,7 @@ def file_model_from_json(data: dict) -> FileModel:
                      for key, fact in raw["classes"].items()},  # fmt: skip
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],
             followed=[list(item) for item in raw["followed"]],
+            aliases=dict(raw.get("aliases", {})),
         )
     return FileModel(
         path=data["path"],

@@ -136,3 +136,57 @@ def test_a_returned_layer_meeting_different_things_is_judged_at_each_use(tmp_pat
     assert (gated.activation, gated.line) == ("sigmoid", 9)
     assert (plain.activation, plain.line) == ("none", 11)
     assert gated.at_use and [str(tmp_path / "mlp.py"), 9] in gated.related
+
+
+SE = """import torch.nn as nn
+
+
+class SEModule(nn.Module):
+    def __init__(self, channels, act_layer=nn.ReLU, gate_layer=nn.Sigmoid):
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, channels // 4, 1)
+        self.act = act_layer()
+        self.fc2 = nn.Conv2d(channels // 4, channels, 1)
+        self.gate = gate_layer()
+
+    def forward(self, x):
+        s = x.mean((2, 3), keepdim=True)
+        return x * self.gate(self.fc2(self.act(self.fc1(s))))
+
+
+SqueezeExcite = SEModule
+"""
+
+SE_NET = """import torch.nn as nn
+
+from se import SqueezeExcite
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.se = SqueezeExcite(8, act_layer=nn.SiLU)
+
+    def forward(self, x):
+        return self.se(self.conv(x))
+"""
+
+
+def test_a_class_built_under_a_module_alias_is_a_use_the_program_sees(tmp_path: Path) -> None:
+    """`SqueezeExcite = SEModule`: built under that name elsewhere, a construction the program
+    resolves (not a class handed to code not seen), whose SiLU makes the default unknown."""
+    models = _program(tmp_path, {"se.py": SE, "net.py": SE_NET})
+    fc1, fc2 = _row(models, "se.py", "fc1"), _row(models, "se.py", "fc2")
+    assert fc2.activation == "sigmoid", fc2.activation_evidence
+    assert fc1.activation == "unknown" and "net.py:10 passes act_layer=torch.nn.SiLU" in fc1.activation_evidence
+    assert _row(models, "net.py", "conv").activation == "none"
+
+
+def test_an_alias_the_module_itself_calls_keeps_its_calls_unseen(tmp_path: Path) -> None:
+    """`SqueezeExcite(8, gate_layer=nn.Tanh)` in the module itself: the alias's calls are not
+    its class's call sites here, so the class's parameters stay open (never the default)."""
+    se = SE + "\n\nclass Other(nn.Module):\n    def __init__(self):\n        super().__init__()\n" \
+              "        self.se = SqueezeExcite(8, gate_layer=nn.Tanh)\n\n    def forward(self, x):\n        return self.se(x)\n"
+    models = _program(tmp_path, {"se.py": se, "net.py": SE_NET})
+    assert _row(models, "se.py", "fc2").activation != "sigmoid"

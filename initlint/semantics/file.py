@@ -1131,7 +1131,25 @@ class FileAnalysis:
             return True
         built_here = self.local_arg_refs.get(name, 0) + built_by_handing(self, name, external=True) \
             + built_by_handing(self, name, external=True, alias=True) + built_by_handing(self, name, external=False, alias=True)
+        if self.loader is not None:  # the program resolves the other modules' constructions under an alias
+            built_here += sum(1 for cls in self.class_aliases(unused=True).values() if cls == name)
         return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here
+
+    def class_aliases(self, unused: bool = False) -> dict:
+        """alias -> class: `SqueezeExcite = SEModule` at the top of the module (with `unused`, only
+        aliases nothing else in this module mentions: the class is built under them elsewhere only)."""
+        key = ("<class aliases>", unused)
+        if key not in self.handed_cache:
+            found = {alias: value.value for alias, value in self.module_aliases.items()
+                     if isinstance(value, cst.Name) and value.value in self.classes}  # fmt: skip
+            if unused and found:
+                mentions: dict = {}
+                for node in _walk_nodes(self.module):
+                    if isinstance(node, cst.Name) and node.value in found:
+                        mentions[node.value] = mentions.get(node.value, 0) + 1
+                found = {alias: cls for alias, cls in found.items() if mentions.get(alias) == 1}
+            self.handed_cache[key] = found
+        return self.handed_cache[key]
 
     def passed_away(self, name: str) -> int:
         """References passing the class into code of other files, but for those that build it
@@ -1306,7 +1324,8 @@ class FileAnalysis:
 
     def _module_summary(self, spans: dict) -> ModuleSummary:
         """What other modules may read of this one (the program stage links them)."""
-        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed))
+        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
+                                aliases=dict(self.class_aliases()))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
