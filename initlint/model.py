@@ -241,7 +241,7 @@ class ClassFact:
     path_inits: dict = field(default_factory=dict)
 
 
-# a `followed` outcome: the layer's output leaves the class named in its evidence, returned to that class's users
+# a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users
 RETURNED = "<returned>"
 
 
@@ -253,7 +253,7 @@ class ModuleSummary:
     imports: dict = field(default_factory=dict)  # local name -> qualified as written ("..x.Y")
     classes: dict = field(default_factory=dict)  # name -> ClassFact
     builds: list = field(default_factory=list)  # BuildFact
-    followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence] of other modules' layers
+    followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
     aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
 
 

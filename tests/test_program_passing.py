@@ -190,3 +190,36 @@ def test_an_alias_the_module_itself_calls_keeps_its_calls_unseen(tmp_path: Path)
               "        self.se = SqueezeExcite(8, gate_layer=nn.Tanh)\n\n    def forward(self, x):\n        return self.se(x)\n"
     models = _program(tmp_path, {"se.py": se, "net.py": SE_NET})
     assert _row(models, "se.py", "fc2").activation != "sigmoid"
+
+
+TWO_USERS = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Gated(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        return x * self.mlp(x).sigmoid()
+
+
+class Residual(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 2)
+
+    def forward(self, x):
+        return self.head(self.norm(x + self.mlp(x)))
+"""
+
+
+def test_what_follows_a_returned_layer_is_read_per_class_of_the_builders_file(tmp_path: Path) -> None:
+    """Two classes of one file build Mlp: each use is judged by what that class does with it."""
+    models = _program(tmp_path, {"mlp.py": MLP, "users.py": TWO_USERS})
+    rows = {layer.class_name: layer.activation for layer in models["users.py"].layers if layer.name == "mlp.fc2"}
+    assert rows == {"Gated": "sigmoid", "Residual": "none"}

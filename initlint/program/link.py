@@ -72,10 +72,11 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     as_built = {id(layer): copy.copy(layer) for path in installed for layer in models[path].layers}
     disagreeing: list = []  # (module, layer, class): its uses pass different activations
     apart: list = []  # (layer, class, [(use, outcomes)]): what its class returns meets different things
-    followed: dict = {}  # (path, class, layer) -> {user path: [outcomes]}
+    followed: dict = {}  # (path, class, layer) -> {user path: [(activation, param, evidence, by class)]}
     for path, summary in summaries.items():
-        for where, cls, name, activation, param, evidence in summary.followed:
-            followed.setdefault((where, cls, name), {}).setdefault(path, []).append((activation, param, evidence))
+        for where, cls, name, activation, param, evidence, *by in summary.followed:
+            followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
+                (activation, param, evidence, by[0] if by else None))
     for path, model in models.items():
         for module in model.modules:
             ref = _class_ref(index, path, module.name)
@@ -461,11 +462,11 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
     the builder's file recorded of the layer; where that class returns it on (`x = x + self.mlp(x);
     return x`), what follows at the constructions of that class, up to a class no class builds
     (the model: its output, no activation). None: not known."""
-    recorded = [r for r in seen.get(use.path, []) if r[0] != RETURNED or r[2] == use.container.name]
+    recorded = [r for r in seen.get(use.path, []) if r[3] == use.container.name]
     if not recorded:
-        return None  # that file followed it nowhere, or only out of its other classes
+        return None  # the builder's code followed it nowhere
     found: set = set()
-    for activation, param, evidence in recorded:
+    for activation, param, evidence, _ in recorded:
         if activation != RETURNED:
             found.add((activation, param, evidence))
             continue
@@ -476,7 +477,7 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
         if not above:
             # a model: built by no class (by module code or free functions, whose own use of its
             # output their files recorded, if any): what it returns is the model's output
-            found.update(r for u in uses.get(holder, []) for r in seen.get(u.path, []) if r[0] != RETURNED)
+            found.update(r[:3] for u in uses.get(holder, []) for r in seen.get(u.path, []) if r[3] is None)
             found.add(("none", None, f"returned as the output of {holder.name}.forward, which no class builds"))
             continue
         for outer in above:

@@ -115,7 +115,7 @@ class FileAnalysis:
         self.pending_lines: list = []  # (InitCall, node): calls whose line comes with the layers' positions
         self.loader: Optional["ModuleLoader"] = None  # other modules of the program, read on demand
         self.stubs_only: Optional["ModuleLoader"] = None  # without a loader: initlint's library stubs
-        self.followed: list = []  # [path, class, layer, activation, param, evidence]: other modules' layers seen here
+        self.followed: list = []  # [path, class, layer, activation, param, evidence, by class]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.default_params = False  # a constructor default of a class of this module chose an activation
@@ -896,7 +896,7 @@ class FileAnalysis:
             for site in summary.exits:
                 if type(site) is Site and site.module_path != self.path:
                     # another module's layer this class returns: what follows is up to this class's users
-                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, cls.name])
+                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, cls.name, cls.name])
                 if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
                     for head in site.sites:
                         head.output_head = True
