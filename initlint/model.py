@@ -239,6 +239,8 @@ class ClassFact:
     # init calls its __init__ makes on a layer of another module's block, by attribute path
     # (`nn.init.kaiming_uniform_(self.stem.conv.weight, ...)` -> "stem.conv": [evidence, line])
     path_inits: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)  # __init__'s parameter -> its default, as BuildFact.args has values
+    built_here: bool = False  # its own module mentions it (builds it, hands it on): constructions links cannot list
 
 
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users

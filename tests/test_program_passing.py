@@ -223,3 +223,73 @@ def test_what_follows_a_returned_layer_is_read_per_class_of_the_builders_file(tm
     models = _program(tmp_path, {"mlp.py": MLP, "users.py": TWO_USERS})
     rows = {layer.class_name: layer.activation for layer in models["users.py"].layers if layer.name == "mlp.fc2"}
     assert rows == {"Gated": "sigmoid", "Residual": "none"}
+
+
+BLOCKS_PASSING = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, act_layer=nn.GELU):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.mlp = Mlp(d, act_layer=act_layer)
+
+    def forward(self, x):
+        return x + self.mlp(self.norm(x))
+
+
+class Gate(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d, act_layer=nn.ReLU)
+
+    def forward(self, x):
+        return x * self.mlp(x).sigmoid()
+"""
+
+NET_PASSING = """import torch.nn as nn
+
+from blocks import Block, Gate
+
+
+class Net(nn.Module):
+    def __init__(self, d=8, act_layer=nn.SiLU):
+        super().__init__()
+        {bind}self.block = Block(d, act_layer=act_layer)
+        self.gate = Gate(d)
+        self.head = nn.Linear(d, 2)
+
+    def forward(self, x):
+        return self.head(self.gate(self.block(x)))
+{more}"""
+
+
+def _passing(tmp_path: Path, bind: str = "", more: str = "", script: str = "") -> dict:
+    files = {"mlp.py": MLP, "blocks.py": BLOCKS_PASSING, "net.py": NET_PASSING.format(bind=bind, more=more)}
+    if script:
+        files["main.py"] = script
+    models = _program(tmp_path, files)
+    return {(layer.class_name, layer.name): layer for layer in models["blocks.py"].layers}
+
+
+def test_an_activation_passed_down_through_constructors_of_several_modules(tmp_path: Path) -> None:
+    """Net(act_layer=nn.SiLU) -> Block(act_layer=act_layer) -> Mlp(act_layer=act_layer): SiLU
+    at Block's use of Mlp; Gate's use passes ReLU; each judged at its use."""
+    rows = _passing(tmp_path)
+    block, gate = rows[("Block", "mlp.fc1")], rows[("Block", "mlp.fc2")]
+    assert (block.activation, rows[("Gate", "mlp.fc1")].activation) == ("silu", "relu"), block.activation_evidence
+    assert "act_layer of Block, act_layer of Net" in block.activation_evidence
+    assert (gate.activation, rows[("Gate", "mlp.fc2")].activation) == ("none", "sigmoid")
+
+
+def test_a_passed_activation_is_unknown_where_it_cannot_be_followed(tmp_path: Path) -> None:
+    """Bound again in the constructor, built by the module's own code with other arguments, or
+    built by a script: what reaches Block is not known here; never Net's default."""
+    rebound = _passing(tmp_path, bind="act_layer = nn.Tanh if d > 4 else act_layer\n        ")
+    assert rebound[("Block", "mlp.fc1")].activation == "unknown"
+    own = _passing(tmp_path, more="\n\ndef small():\n    return Net(4, act_layer=nn.Tanh)\n")
+    assert own[("Block", "mlp.fc1")].activation == "unknown"
+    scripted = _passing(tmp_path, script="import torch.nn as nn\nfrom net import Net\n\nmodel = Net(act_layer=nn.Tanh)\n")
+    assert scripted[("Block", "mlp.fc1")].activation == "unknown"

@@ -25,6 +25,7 @@ from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
 MAX_RETURN_DEPTH = 6  # classes a returned layer's output is followed up through
+MAX_PASSING_DEPTH = 6  # constructors a parameter passed down (`act_layer=act_layer`) is followed up through
 
 
 @dataclass
@@ -127,7 +128,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     for use in found:
         projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
         projected.activation, projected.activation_param, projected.activation_evidence = layer.built_activation
-        _activation_for_use(projected, layer.activation_defaults, use, index)
+        _activation_for_use(projected, layer.activation_defaults, use, index, uses)
         projected.related = [[layer.path, layer.line]]
         _init_at_use(projected, use, index)
         projected.fix = _fix_at_use(layer, use) or FixPlan(
@@ -192,7 +193,7 @@ def _project_installed(models: dict, path: str, installed: frozenset, index: Mod
                 if direct and built is not None and built.activation_defaults:  # judged again for this call
                     projected.activation, projected.activation_param = built.activation, built.activation_param
                     projected.activation_evidence = built.activation_evidence
-                    _activation_for_use(projected, built.activation_defaults, use, index)
+                    _activation_for_use(projected, built.activation_defaults, use, index, uses)
                 if direct and built is not None and built.init == "default" and built.init_open:
                     projected.init, projected.init_evidence, projected.init_call = "default", built.init_evidence, None
                     projected.related = projected.related[:1]
@@ -242,7 +243,7 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
     return moved
 
 
-def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex) -> None:
+def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> None:
     """What this construction passes replaces the constructor default that chose the activation."""
     for class_name, param, default in defaults:
         summary = index.summaries.get(layer.related[0][0]) if layer.related else None
@@ -250,6 +251,7 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         passed = use.args.get(param)
         if passed is None and fact is not None and param in fact.params:
             passed = use.args.get(str(fact.params.index(param)))
+        passed = _resolved(passed, use, index, uses)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
         if passed is not None and _same_class(passed, default):
@@ -258,12 +260,49 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         if torch_name in catalogue.ACTIVATION_MODULES:
             activation = catalogue.ACTIVATION_MODULES[torch_name][0]
             layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
-            layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name} ({use.path}:{use.line})"
+            through = f" through {passed[2]}" if len(passed) > 2 else ""
+            layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
         else:
             shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
             layer.activation, layer.activation_param = "unknown", None
             layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
         return
+
+
+def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:
+    """What a construction passes, where it passes a parameter of the class that builds it
+    (`Mlp(act_layer=act_layer)` in Block): what every construction of that class passes there
+    (its default where one passes nothing), followed up the same way (bounded); a class nothing
+    in the program builds, nor its own module names, is built with its defaults. What cannot be
+    followed is unknown, as are values that differ between the constructions."""
+    if passed is None or passed[0] != "param" or use.container is None:
+        return passed
+    name, holder = passed[1], use.container
+    fact = index.summaries[holder.path].classes.get(holder.name)
+    unknown = ["unknown", f"{name} of {holder.name} (not followed to what its constructions pass)"]
+    if fact is None or name not in fact.params or depth >= MAX_PASSING_DEPTH:
+        return unknown
+    found = uses.get(holder, [])
+    if not found and fact.built_here:
+        return unknown  # built in its own module in ways its summary does not list
+    values = [] if found else [fact.defaults.get(name)]
+    for outer in found:
+        if not outer.span or fact.built_here and outer.path == holder.path:
+            return unknown  # a construction whose arguments are not listed (its own module's)
+        arg = outer.args.get(name)
+        if arg is None:
+            arg = outer.args.get(str(fact.params.index(name)))
+        if arg is None:
+            if "*" in outer.args:
+                return unknown
+            values.append(fact.defaults.get(name))
+            continue
+        values.append(_resolved(arg, outer, index, uses, depth + 1))
+    if any(value is None or value[0] in ("unknown", "param") for value in values):
+        return unknown
+    if len({tuple(value[:2]) for value in values}) > 1:
+        return ["unknown", f"{name} of {holder.name} (values that differ between its constructions)"]
+    return [*values[0][:2], f"{name} of {holder.name}" + (f", {values[0][2]}" if len(values[0]) > 2 else "")]
 
 
 def _use_chains(use: Use, index: ModuleIndex, uses: dict) -> Optional[list]:
@@ -530,6 +569,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             passed = use.args.get(param)
             if passed is None and param in position:
                 passed = use.args.get(str(position.index(param)))
+            passed = _resolved(passed, use, index, uses)
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
             if passed is not None and _same_class(passed, default):

@@ -33,7 +33,7 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import (built_by_handing, built_only_by_free_code, entry_point_note, handed_builds, handed_uses,
+from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_point_note, handed_builds, handed_uses,
                      passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
@@ -1333,12 +1333,15 @@ class FileAnalysis:
             if init:
                 params += [p.name.value for p in init[1].params.kwonly_params]
             rules = [_rule_fact(rule) for rule in cls.init_rules]
+            defaults = {p.name.value: self._arg_fact(p.default, set()) for p in _all_params(init[1])
+                        if p.default is not None} if init else {}  # fmt: skip
             path_inits = {path: [text, spans[id(call)][0][0] if id(call) in spans else 0]
                           for path, (text, call) in self.path_inits.get(key, {}).items()}  # fmt: skip
             summary.classes[key] = ClassFact(
                 name=cls.node.name.value, line=class_lines.get(cls.node.name.value, 0), bases=list(cls.bases),
                 params=params, contains=sorted(cls.contains), rules=rules,
-                standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits,
+                standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits, defaults=defaults,
+                built_here=self._mentioned(cls.node.name.value),
             )  # fmt: skip
         attrs = _self_assigned_calls(self.classes.values()) if self.builds else {}
         for inside, callee, call in self.builds:
@@ -1368,6 +1371,14 @@ class FileAnalysis:
         """Each argument of a construction, as far as another module needs to read it."""
         init = self.method(self.classes[inside], "__init__") if inside in self.classes else None
         own_params = {p.name.value for p in _all_params(init[1])} if init else set()
+        # a parameter as the call sees it: in the constructor's own code, never bound again there
+        # (`act_layer = get_act_layer(act_layer)`), and not a helper method's parameter of that name
+        opaque = set()
+        if own_params and not self._directly_in(init[1], call):
+            opaque, own_params = own_params, set()
+        elif own_params:
+            opaque = {name for name in own_params if _rebound(init[1], name)}
+            own_params = own_params - opaque
         out: dict = {}
         position = 0
         for arg in call.args:
@@ -1376,13 +1387,39 @@ class FileAnalysis:
                 continue
             key = arg.keyword.value if arg.keyword is not None else str(position)
             position += arg.keyword is None
-            out[key] = self._arg_fact(arg.value, own_params, inside)
+            out[key] = self._arg_fact(arg.value, own_params, inside, opaque)
         return out
 
-    def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None) -> list:
+    def _mentioned(self, name: str) -> bool:
+        """Whether this module's code names the class (builds it, hands it on, derives from it)."""
+        if self.references.get(name, 0) > self.harmless_refs.get(name, 0) or self.call_sites.get(name):
+            return True
+        return any(name in {(dotted(base.value) or "").rsplit(".", 1)[-1] for base in other.node.bases}
+                   for other in self.classes.values())  # fmt: skip
+
+    def _directly_in(self, fn: cst.FunctionDef, call: cst.Call) -> bool:
+        """Whether `call` is in `fn`'s own code (not in a function or lambda nested in it)."""
+        key = ("<own calls>", id(fn))
+        if key not in self.handed_cache:
+            own: set = set()
+            stack: list = [fn.body]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                    continue
+                if isinstance(node, cst.Call):
+                    own.add(id(node))
+                stack.extend(node.children)
+            self.handed_cache[key] = (fn, own)
+        return id(call) in self.handed_cache[key][1]
+
+    def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None,
+                  opaque: frozenset = frozenset()) -> list:  # fmt: skip
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return ["none"]
+            if node.value in opaque:
+                return ["unknown", f"{node.value} (as the constructor has it there)"]
             if node.value in own_params:
                 passed = self._passed_class(inside, node.value) if inside is not None else None
                 return ["class", passed] if passed else ["param", node.value]
