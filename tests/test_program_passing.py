@@ -293,3 +293,16 @@ def test_a_passed_activation_is_unknown_where_it_cannot_be_followed(tmp_path: Pa
     assert own[("Block", "mlp.fc1")].activation == "unknown"
     scripted = _passing(tmp_path, script="import torch.nn as nn\nfrom net import Net\n\nmodel = Net(act_layer=nn.Tanh)\n")
     assert scripted[("Block", "mlp.fc1")].activation == "unknown"
+
+
+def test_rows_judged_at_one_call_are_matched_to_runtime_layers_by_name(tmp_path: Path) -> None:
+    """`self.mlp = Mlp(...)`: mlp.fc1 and mlp.fc2 both sit at that call; a traced layer's chain
+    reaches it for either, and its name tells which row is its (`initlint verify`, the benches)."""
+    from initlint.runtime.provenance import best_static_row
+
+    _passing(tmp_path)
+    models, _, _ = analyze_program({str(p): p.read_text(encoding="utf-8") for p in tmp_path.glob("*.py")})
+    rows = lambda path: models[path].layers if path in models else []  # noqa: E731
+    chain = ((str(tmp_path / "mlp.py"), 9), (str(tmp_path / "blocks.py"), 10), (str(tmp_path / "net.py"), 9))
+    assert best_static_row(chain, rows, "block.mlp.fc2").activation == "none"
+    assert best_static_row(((str(tmp_path / "mlp.py"), 7), *chain[1:]), rows, "block.mlp.fc1").activation == "silu"

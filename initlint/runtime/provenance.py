@@ -142,10 +142,11 @@ class StaticIndex:
         except Exception:  # noqa: BLE001 - a file the analysis cannot read simply gives no cross-check
             return []
 
-    def match(self, chain: tuple[Frame, ...]) -> Optional[Layer]:
-        """The static row for a layer: the innermost frame whose line a row covers, preferring rows
-        that claim an activation (the helper's own `nn.Conv2d` line may say unknown, its caller not)."""
-        return best_static_row(chain, self.layers_in)
+    def match(self, chain: tuple[Frame, ...], name: Optional[str] = None) -> Optional[Layer]:
+        """The static row for a layer (`name`: its qualified name in the model): the innermost frame
+        whose line a row covers, preferring rows that claim an activation (the helper's own
+        `nn.Conv2d` line may say unknown, its caller not)."""
+        return best_static_row(chain, self.layers_in, name)
 
 
 def best_static_row(chain: Any, layers_in: Any, name: Optional[str] = None) -> Optional[Layer]:
