@@ -306,3 +306,51 @@ def test_rows_judged_at_one_call_are_matched_to_runtime_layers_by_name(tmp_path:
     chain = ((str(tmp_path / "mlp.py"), 9), (str(tmp_path / "blocks.py"), 10), (str(tmp_path / "net.py"), 9))
     assert best_static_row(chain, rows, "block.mlp.fc2").activation == "none"
     assert best_static_row(((str(tmp_path / "mlp.py"), 7), *chain[1:]), rows, "block.mlp.fc1").activation == "silu"
+
+
+DEFAULT_CLASS = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, d, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class Other(nn.Module):
+    def __init__(self, d, act_layer=nn.ReLU):
+        super().__init__()
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.proj(x)
+
+
+class Net(nn.Module):
+    def __init__(self, block_fn=Block):
+        super().__init__()
+        self.blocks = nn.Sequential(*[block_fn(8, act_layer=nn.Tanh) for _ in range(2)])
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+"""
+
+
+def test_a_class_as_a_constructor_default_is_built_by_the_calls_of_that_parameter(tmp_path: Path) -> None:
+    """`block_fn=Block`, then `block_fn(8, act_layer=nn.Tanh)`: Block is built with Tanh there
+    (and with its default where other modules build it), never ReLU alone as its default said."""
+    from initlint.semantics.file import analyze
+
+    models = _program(tmp_path, {"net.py": DEFAULT_CLASS})
+    fc = _row(models, "net.py", "fc")
+    assert fc.activation == "unknown" and "Tanh" in fc.activation_evidence, fc.activation_evidence
+    alone = next(layer for layer in analyze(DEFAULT_CLASS, str(tmp_path / "net.py")).layers if layer.name == "fc")
+    assert alone.activation == "unknown" and "Tanh" in alone.activation_evidence, alone.activation_evidence
+    other = DEFAULT_CLASS + "\n\ndef small():\n    return Net(block_fn=Other)\n"
+    models = _program(tmp_path, {"net.py": other})
+    assert _row(models, "net.py", "fc").activation == "unknown", "a caller passes another class: not only Block"

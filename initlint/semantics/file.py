@@ -128,7 +128,27 @@ class FileAnalysis:
         for stmt in self.module.body:
             self._collect_stmt(stmt, top=True)
         self._scan_references(self.module)
+        self._note_default_classes()
         self._collect_argument_parsers()
+
+    def _note_default_classes(self) -> None:
+        """`def __init__(self, block_fn=Block)` whose body only calls `block_fn(...)`: those calls
+        build Block, with arguments seen here, when no caller passes another class for it (the
+        callers this module shows, and the entry points of code it is handed to, agree)."""
+        found = []
+        for fn in [*self.functions.values(), *(m for cls in self.classes.values() for m in cls.methods.values())]:
+            for param in _all_params(fn):
+                if isinstance(param.default, cst.Name) and param.default.value in self.classes:
+                    found.append((fn, param.name.value, param.default.value))
+        for fn, param, cls_name in found:
+            owner = self.init_owner(fn) or (fn.name.value if self.functions.get(fn.name.value) is fn else None)
+            if owner is None or self.passed_away(owner):
+                continue
+            values = self.param_candidates(owner, param)
+            if values is None or any(not (isinstance(v, ClassRefV) and v.qualname == f"local:{cls_name}") for v in values):
+                continue
+            self.handed_cache.clear()  # what was read before these calls were known is read again
+            self._note_class_alias(fn, param, cls_name)
 
     def _collect_argument_parsers(self) -> None:
         """`args = parser.parse_args()` with `parser = argparse.ArgumentParser()` at the top of
