@@ -354,3 +354,44 @@ def test_a_class_as_a_constructor_default_is_built_by_the_calls_of_that_paramete
     other = DEFAULT_CLASS + "\n\ndef small():\n    return Net(block_fn=Other)\n"
     models = _program(tmp_path, {"net.py": other})
     assert _row(models, "net.py", "fc").activation == "unknown", "a caller passes another class: not only Block"
+
+
+CONV_ACT = """import torch.nn as nn
+
+
+class ConvAct(nn.Module):
+    def __init__(self, cin, cout, act_layer=nn.ReLU):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+"""
+
+KWARGS_NET = """import torch.nn as nn
+
+from layers import ConvAct
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        ckwargs = dict(act_layer=nn.SiLU){more}
+        self.stem = ConvAct(3, 8, **ckwargs)
+        self.body = ConvAct(8, 8)
+
+    def forward(self, x):
+        return self.body(self.stem(x))
+"""
+
+
+def test_arguments_passed_through_a_local_dict_reach_the_block(tmp_path: Path) -> None:
+    """`ckwargs = dict(act_layer=nn.SiLU)`, `ConvAct(3, 8, **ckwargs)`: SiLU at that use."""
+    models = _program(tmp_path, {"layers.py": CONV_ACT, "net.py": KWARGS_NET.format(more="")})
+    rows = {layer.name: layer.activation for layer in models["net.py"].layers}
+    assert (rows["stem.conv"], rows["body.conv"]) == ("silu", "relu"), rows
+    changed = KWARGS_NET.format(more="\n        ckwargs['act_layer'] = nn.Tanh")
+    models = _program(tmp_path, {"layers.py": CONV_ACT, "net.py": changed})
+    rows = {layer.name: layer.activation for layer in models["net.py"].layers}
+    assert rows["stem.conv"] == "unknown", "a key set after the dict is built: not read here"

@@ -1402,6 +1402,12 @@ class FileAnalysis:
         out: dict = {}
         position = 0
         for arg in call.args:
+            if arg.star == "**" and init is not None and self._directly_in(init[1], call):
+                # `ckwargs = dict(act_layer=act_layer, ...)`, then `ConvNormAct(..., **ckwargs)`
+                keyed = self._dict_nodes(arg.value, init[1], 0)
+                if keyed is not None:
+                    out.update((key, self._arg_fact(value, own_params, inside, opaque)) for key, value in keyed.items())
+                    continue
             if arg.star:
                 out["*"] = ["unknown", "*args"]
                 continue
@@ -1409,6 +1415,45 @@ class FileAnalysis:
             position += arg.keyword is None
             out[key] = self._arg_fact(arg.value, own_params, inside, opaque)
         return out
+
+    def _dict_nodes(self, node: cst.BaseExpression, fn: cst.FunctionDef, depth: int) -> Optional[dict]:
+        """key -> value expression of a mapping expanded with `**` in `fn`: a dict display or a
+        `dict(...)` call, or a local name bound once to one and never changed; None when its
+        keys are not all known."""
+        from .handed import _bound_once, _function_index
+
+        if depth > 4:
+            return None
+        if isinstance(node, cst.Name):
+            bound = _bound_once(self, fn, node.value)
+            if bound is None or _function_index(self, fn)[2].get(node.value):
+                return None  # `ckwargs["x"] = ...` somewhere in fn: its keys at the call are not read here
+            return self._dict_nodes(bound, fn, depth + 1)
+        out: dict = {}
+        if isinstance(node, cst.Dict):
+            for element in node.elements:
+                if isinstance(element, cst.StarredDictElement):
+                    inner = self._dict_nodes(element.value, fn, depth + 1)
+                    if inner is None:
+                        return None
+                    out.update(inner)
+                    continue
+                key = literal_string(element.key)
+                if key is None:
+                    return None
+                out[key] = element.value
+            return out
+        if isinstance(node, cst.Call) and dotted(node.func) == "dict" and "dict" not in self.functions:
+            for arg in node.args:
+                if arg.keyword is not None:
+                    out[arg.keyword.value] = arg.value
+                    continue
+                inner = self._dict_nodes(arg.value, fn, depth + 1) if arg.star in ("", "**") else None
+                if inner is None:
+                    return None
+                out.update(inner)
+            return out
+        return None
 
     def _mentioned(self, name: str) -> bool:
         """Whether this module's code names the class (builds it, hands it on, derives from it)."""
