@@ -244,6 +244,7 @@ class ClassFact:
 
 
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users
+# (its evidence says so where that class's file takes it for a model: nothing there uses it)
 RETURNED = "<returned>"
 
 

@@ -395,3 +395,30 @@ def test_arguments_passed_through_a_local_dict_reach_the_block(tmp_path: Path) -
     models = _program(tmp_path, {"layers.py": CONV_ACT, "net.py": changed})
     rows = {layer.name: layer.activation for layer in models["net.py"].layers}
     assert rows["stem.conv"] == "unknown", "a key set after the dict is built: not read here"
+
+
+def test_a_returned_layer_is_the_output_only_of_a_model_nothing_uses(tmp_path: Path) -> None:
+    """Wrapper returns Mlp's output; its module hands it on (a registry of classes, built by code
+    not seen): not the model's output, and nothing the program lists says what follows."""
+    wrapper = '''import torch
+import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Wrapper(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        return self.mlp(x)
+
+
+BLOCKS = {"wrapper": Wrapper}
+'''
+    models = _program(tmp_path, {"mlp.py": MLP, "wrapper.py": wrapper})
+    assert _row(models, "mlp.py", "fc2").activation == "unknown"
+    alone = wrapper.split("\n\nBLOCKS")[0] + "\n"
+    models = _program(tmp_path, {"mlp.py": MLP, "wrapper.py": alone})
+    assert _row(models, "mlp.py", "fc2").activation == "none", "the model's output"

@@ -499,8 +499,8 @@ def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkS
 def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozenset) -> Optional[set]:
     """What follows, at one construction inside a class, the output the built class returns: what
     the builder's file recorded of the layer; where that class returns it on (`x = x + self.mlp(x);
-    return x`), what follows at the constructions of that class, up to a class no class builds
-    (the model: its output, no activation). None: not known."""
+    return x`), what follows at the constructions of that class, up to the model (whose file
+    records its output as such). None: not known."""
     recorded = [r for r in seen.get(use.path, []) if r[3] == use.container.name]
     if not recorded:
         return None  # the builder's code followed it nowhere
@@ -513,12 +513,14 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
         if holder in visited or depth >= MAX_RETURN_DEPTH:
             return None
         above = [u for u in uses.get(holder, []) if u.container is not None]
-        if not above:
-            # a model: built by no class (by module code or free functions, whose own use of its
-            # output their files recorded, if any): what it returns is the model's output
+        if not above and evidence:
+            # a model (nothing in its file uses it) no class builds: its output, unless the module
+            # code or functions that build it (a script, an entry point) apply something to it
             found.update(r[:3] for u in uses.get(holder, []) for r in seen.get(u.path, []) if r[3] is None)
-            found.add(("none", None, f"returned as the output of {holder.name}.forward, which no class builds"))
+            found.add(("none", None, evidence))
             continue
+        if not above:
+            return None  # used by code whose use of its output is not listed
         for outer in above:
             more = _use_outcomes(outer, uses, seen, depth + 1, visited | {holder})
             if more is None:

@@ -915,8 +915,10 @@ class FileAnalysis:
             used = is_used(cls)
             for site in summary.exits:
                 if type(site) is Site and site.module_path != self.path:
-                    # another module's layer this class returns: what follows is up to this class's users
-                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, cls.name, cls.name])
+                    # another module's layer this class returns: what follows is up to this class's
+                    # users, or, for a model nothing here uses, the model's output
+                    model = "" if used else f"returned as the output of {cls.node.name.value}.forward"
+                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, model, cls.name])
                 if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
                     for head in site.sites:
                         head.output_head = True
