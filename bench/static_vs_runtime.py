@@ -220,7 +220,7 @@ def static_rows(table: dict, package_dir: Path, static_side: StaticSide = per_fi
 
 def compare(table: dict, source_root: Path, models: Optional[dict] = None) -> list[FileResult]:
     """Per file: construction sites, coverage and agreement. `models`: static_rows() (default: per_file)."""
-    from initlint.runtime.provenance import best_static_row
+    from initlint.runtime.provenance import best_static_row, names_layer
 
     models = static_rows(table, source_root) if models is None else models
     static: dict[str, list] = {rel: list(models[rel].layers) for rel in table["sources"]}
@@ -245,14 +245,18 @@ def compare(table: dict, source_root: Path, models: Optional[dict] = None) -> li
                 site_index = next((i for i in here if functions[rel].get(chain[i][1], ("", False))[1]), here[0])
                 line = chain[site_index][1]
                 site = sites.setdefault(line, Site(line, functions[rel].get(line, ("<module>", False))[0]))
-                site.claim = best_static_row(chain[: site_index + 1], lambda path: static.get(path, []))
+                named = runtime["layers"][0] if runtime["layers"] else None
+                site.claim = best_static_row(chain[: site_index + 1], lambda path: static.get(path, []), named)
                 layers = [(model, name, runtime["activation"]) for name in runtime["layers"]]
                 site.layers.extend(layers)
                 for path, line_no in chain:
                     if path != rel:
                         continue
-                    for row in static[rel]:
-                        if row.line == line_no and row.activation != "unknown":
+                    on_line = [row for row in static[rel] if row.line == line_no]
+                    if len(on_line) > 1 and named:  # several rows at one call: the one naming this layer
+                        on_line = [row for row in on_line if names_layer(row, named)] or on_line
+                    for row in on_line:
+                        if row.activation != "unknown":
                             matched.setdefault(id(row), (row, []))[1].extend(layers)
 
         disagreements = []
@@ -439,7 +443,7 @@ def compare_layers(table: dict, models: dict) -> LayerResult:
     for model, entry in table["models"].items():
         for site in entry["sites"]:
             chain = tuple(tuple(frame) for frame in site["chain"])
-            row = best_static_row(chain, lambda path: rows.get(path, []))
+            row = best_static_row(chain, lambda path: rows.get(path, []), site["layers"][0] if site["layers"] else None)
             code = finding(row)
             for name in site["layers"]:
                 layers.append(

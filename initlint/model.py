@@ -242,6 +242,13 @@ class ClassFact:
     # init calls its __init__ makes on a layer of another module's block, by attribute path
     # (`nn.init.kaiming_uniform_(self.stem.conv.weight, ...)` -> "stem.conv": [evidence, line])
     path_inits: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)  # __init__'s parameter -> its default, as BuildFact.args has values
+    built_here: bool = False  # its own module mentions it (builds it, hands it on): constructions links cannot list
+
+
+# a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users
+# (its evidence says so where that class's file takes it for a model: nothing there uses it)
+RETURNED = "<returned>"
 
 
 @dataclass
@@ -252,7 +259,8 @@ class ModuleSummary:
     imports: dict = field(default_factory=dict)  # local name -> qualified as written ("..x.Y")
     classes: dict = field(default_factory=dict)  # name -> ClassFact
     builds: list = field(default_factory=list)  # BuildFact
-    followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence] of other modules' layers
+    followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
+    aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
 
 
 @dataclass
@@ -391,6 +399,7 @@ def file_model_from_json(data: dict) -> FileModel:
                      for key, fact in raw["classes"].items()},  # fmt: skip
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],
             followed=[list(item) for item in raw["followed"]],
+            aliases=dict(raw.get("aliases", {})),
         )
     return FileModel(
         path=data["path"],

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import catalogue
-from ..model import DEFAULT_ACTIVATION_ASSUMED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
+from ..model import DEFAULT_ACTIVATION_ASSUMED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
+MAX_RETURN_DEPTH = 6  # classes a returned layer's output is followed up through
+MAX_PASSING_DEPTH = 6  # constructors a parameter passed down (`act_layer=act_layer`) is followed up through
 
 
 @dataclass
@@ -72,10 +74,12 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 layer.activation, layer.activation_param, layer.activation_evidence = layer.built_activation
     as_built = {id(layer): copy.copy(layer) for path in installed for layer in models[path].layers}
     disagreeing: list = []  # (module, layer, class): its uses pass different activations
-    followed: dict = {}  # (path, class, layer) -> {user path: [outcomes]}
+    apart: list = []  # (layer, class, [(use, outcomes)]): what its class returns meets different things
+    followed: dict = {}  # (path, class, layer) -> {user path: [(activation, param, evidence, by class)]}
     for path, summary in summaries.items():
-        for where, cls, name, activation, param, evidence in summary.followed:
-            followed.setdefault((where, cls, name), {}).setdefault(path, []).append((activation, param, evidence))
+        for where, cls, name, activation, param, evidence, *by in summary.followed:
+            followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
+                (activation, param, evidence, by[0] if by else None))
     for path, model in models.items():
         for module in model.modules:
             ref = _class_ref(index, path, module.name)
@@ -86,15 +90,20 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     _link_init(layer, ref, index, uses, stats)
                 if layer.activation_defaults and _link_activation(layer, index, every_use, stats, path) and path not in installed:
                     disagreeing.append((module, layer, ref))
-                if layer.open_output:
-                    _link_output(layer, _class_ref(index, path, layer.open_output), uses, stats,
-                                 followed.get((path, layer.class_name, layer.name), {}))  # fmt: skip
+                if layer.open_output and not layer.moved:
+                    owner = _class_ref(index, path, layer.open_output)
+                    per_use = _link_output(layer, owner, uses, stats, followed.get((path, layer.class_name, layer.name), {}))
+                    if per_use and path not in installed:
+                        apart.append((layer, owner, per_use))
     for path in sorted(installed):
         if path in models:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
         if not any(use.unrun for use in every_use.get(ref, [])):  # a builder's instances have no use to be judged at
             _project_to_uses(models, layer, ref, index, uses)
+    for layer, ref, per_use in apart:
+        if not layer.moved:
+            _project_outputs(models, layer, ref, per_use, index)
     return stats
 
 
@@ -122,7 +131,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     for use in found:
         projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
         projected.activation, projected.activation_param, projected.activation_evidence = layer.built_activation
-        _activation_for_use(projected, layer.activation_defaults, use, index)
+        _activation_for_use(projected, layer.activation_defaults, use, index, uses)
         projected.related = [[layer.path, layer.line]]
         _init_at_use(projected, use, index)
         projected.fix = _fix_at_use(layer, use) or FixPlan(
@@ -187,7 +196,7 @@ def _project_installed(models: dict, path: str, installed: frozenset, index: Mod
                 if direct and built is not None and built.activation_defaults:  # judged again for this call
                     projected.activation, projected.activation_param = built.activation, built.activation_param
                     projected.activation_evidence = built.activation_evidence
-                    _activation_for_use(projected, built.activation_defaults, use, index)
+                    _activation_for_use(projected, built.activation_defaults, use, index, uses)
                 if direct and built is not None and built.init == "default" and built.init_open:
                     projected.init, projected.init_evidence, projected.init_call = "default", built.init_evidence, None
                     projected.related = projected.related[:1]
@@ -237,7 +246,7 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
     return moved
 
 
-def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex) -> None:
+def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> None:
     """What this construction passes replaces the constructor default that chose the activation."""
     for class_name, param, default in defaults:
         summary = index.summaries.get(layer.related[0][0]) if layer.related else None
@@ -245,6 +254,7 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         passed = use.args.get(param)
         if passed is None and fact is not None and param in fact.params:
             passed = use.args.get(str(fact.params.index(param)))
+        passed = _resolved(passed, use, index, uses)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
         if passed is not None and _same_class(passed, default):
@@ -253,12 +263,49 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         if torch_name in catalogue.ACTIVATION_MODULES:
             activation = catalogue.ACTIVATION_MODULES[torch_name][0]
             layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
-            layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name} ({use.path}:{use.line})"
+            through = f" through {passed[2]}" if len(passed) > 2 else ""
+            layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
         else:
             shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
             layer.activation, layer.activation_param = "unknown", None
             layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
         return
+
+
+def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:
+    """What a construction passes, where it passes a parameter of the class that builds it
+    (`Mlp(act_layer=act_layer)` in Block): what every construction of that class passes there
+    (its default where one passes nothing), followed up the same way (bounded); a class nothing
+    in the program builds, nor its own module names, is built with its defaults. What cannot be
+    followed is unknown, as are values that differ between the constructions."""
+    if passed is None or passed[0] != "param" or use.container is None:
+        return passed
+    name, holder = passed[1], use.container
+    fact = index.summaries[holder.path].classes.get(holder.name)
+    unknown = ["unknown", f"{name} of {holder.name} (not followed to what its constructions pass)"]
+    if fact is None or name not in fact.params or depth >= MAX_PASSING_DEPTH:
+        return unknown
+    found = uses.get(holder, [])
+    if not found and fact.built_here:
+        return unknown  # built in its own module in ways its summary does not list
+    values = [] if found else [fact.defaults.get(name)]
+    for outer in found:
+        if not outer.span or fact.built_here and outer.path == holder.path:
+            return unknown  # a construction whose arguments are not listed (its own module's)
+        arg = outer.args.get(name)
+        if arg is None:
+            arg = outer.args.get(str(fact.params.index(name)))
+        if arg is None:
+            if "*" in outer.args:
+                return unknown
+            values.append(fact.defaults.get(name))
+            continue
+        values.append(_resolved(arg, outer, index, uses, depth + 1))
+    if any(value is None or value[0] in ("unknown", "param") for value in values):
+        return unknown
+    if len({tuple(value[:2]) for value in values}) > 1:
+        return ["unknown", f"{name} of {holder.name} (values that differ between its constructions)"]
+    return [*values[0][:2], f"{name} of {holder.name}" + (f", {values[0][2]}" if len(values[0]) > 2 else "")]
 
 
 def _use_chains(use: Use, index: ModuleIndex, uses: dict) -> Optional[list]:
@@ -423,28 +470,99 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     stats.init_unknown += 1
 
 
-def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict) -> None:
+def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict) -> Optional[list]:
     """What a class returns is a model's output only if no class of the program builds it; where
-    classes of other modules build it, what follows is what their forwards do with it."""
+    classes of other modules build it, what follows is what their forwards do with it. Returns
+    [(use, outcomes)] when the uses meet different things: the layer is then judged at each."""
     inside = [use for use in uses.get(ref, []) if use.container is not None] if ref is not None else []
     if not inside:
-        return
-    use = inside[0]
+        return None
     layer.output_head = False
-    outcomes = {(a, p) for user in {u.path for u in inside} for a, p, _ in seen.get(user, [("unknown", None, "")])}
-    if layer.activation == "none" and len(outcomes) == 1 and "unknown" not in {a for a, _ in outcomes}:
+    if layer.activation != "none":
+        return None
+    per_use = [(use, _use_outcomes(use, uses, seen, 0, frozenset({ref}))) for use in inside]
+    outcomes = {(a, p) for _, found in per_use for a, p, _ in (found or [("unknown", None, "")])}
+    if len(outcomes) == 1 and "unknown" not in {a for a, _ in outcomes}:
         (activation, param), = outcomes
-        evidence = next(e for user in seen.values() for a, p, e in user if (a, p) == (activation, param))
+        use, found = per_use[0]
+        evidence = next(e for a, p, e in found if (a, p) == (activation, param))
         layer.activation, layer.activation_param = activation, param
         layer.activation_evidence = f"{evidence} in {use.container.name} ({use.path}:{use.line})"
         layer.related.append([use.path, use.line])
-        return
-    if layer.activation == "none":
-        layer.activation, layer.activation_param = "unknown", None
+        return None
+    lost = next(((use, found) for use, found in per_use if found is None), None)
+    use = (lost or per_use[0])[0]
+    layer.activation, layer.activation_param = "unknown", None
+    if lost is not None:
         layer.activation_evidence = (
             f"returned by {ref.name}.forward into {use.container.name} ({use.path}:{use.line}), not followed there yet")
-        layer.related.append([use.path, use.line])
-        stats.activation_unknown += 1
+    else:
+        shown = ", ".join(sorted({a for a, _ in outcomes}))
+        layer.activation_evidence = f"returned by {ref.name}.forward into classes that apply different things to it: {shown}"
+    layer.related.append([use.path, use.line])
+    stats.activation_unknown += 1
+    return per_use
+
+
+def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozenset) -> Optional[set]:
+    """What follows, at one construction inside a class, the output the built class returns: what
+    the builder's file recorded of the layer; where that class returns it on (`x = x + self.mlp(x);
+    return x`), what follows at the constructions of that class, up to the model (whose file
+    records its output as such). None: not known."""
+    recorded = [r for r in seen.get(use.path, []) if r[3] == use.container.name]
+    if not recorded:
+        return None  # the builder's code followed it nowhere
+    found: set = set()
+    for activation, param, evidence, _ in recorded:
+        if activation != RETURNED:
+            found.add((activation, param, evidence))
+            continue
+        holder = use.container
+        if holder in visited or depth >= MAX_RETURN_DEPTH:
+            return None
+        above = [u for u in uses.get(holder, []) if u.container is not None]
+        if not above and evidence:
+            # a model (nothing in its file uses it) no class builds: its output, unless the module
+            # code or functions that build it (a script, an entry point) apply something to it
+            found.update(r[:3] for u in uses.get(holder, []) for r in seen.get(u.path, []) if r[3] is None)
+            found.add(("none", None, evidence))
+            continue
+        if not above:
+            return None  # used by code whose use of its output is not listed
+        for outer in above:
+            more = _use_outcomes(outer, uses, seen, depth + 1, visited | {holder})
+            if more is None:
+                return None
+            found |= more
+    return found
+
+
+def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, index: ModuleIndex) -> None:
+    """A returned layer whose uses meet different things: judged at each use (`self.mlp = Mlp()`
+    -> `mlp.fc2` there), with its own line related, and no longer where it is built."""
+    decided = [found for _, found in per_use if found is not None and len({(a, p) for a, p, _ in found}) == 1
+               and next(iter(found))[0] != "unknown"]  # fmt: skip
+    if not decided or any(use.path not in models for use, _ in per_use):
+        return  # no use knows more than the layer's own row says
+    for use, found in per_use:
+        projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
+        kinds = {(a, p) for a, p, _ in found} if found is not None else set()
+        if len(kinds) == 1 and "unknown" not in {a for a, _ in kinds}:
+            (projected.activation, projected.activation_param), = kinds
+            evidence = next(e for *_, e in found)
+            projected.activation_evidence = f"returned by {ref.name}.forward: {evidence} in {use.container.name}"
+        else:
+            projected.activation, projected.activation_param = "unknown", None
+            projected.activation_evidence = layer.activation_evidence
+        projected.output_head = False
+        projected.related = [[layer.path, layer.line]]
+        _init_at_use(projected, use, index)
+        projected.fix = _fix_at_use(layer, use) or FixPlan(
+            reason=f"{ref.name} returns it into classes that apply different things to it: each use decides ({layer.path}:{layer.line})")
+        projected.weight = projected.fix.weight or None
+        _recommend(projected)
+        _place(models[use.path], projected)
+    layer.moved = True
 
 
 def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str) -> bool:
@@ -461,6 +579,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             passed = use.args.get(param)
             if passed is None and param in position:
                 passed = use.args.get(str(position.index(param)))
+            passed = _resolved(passed, use, index, uses)
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
             if passed is not None and _same_class(passed, default):

@@ -35,7 +35,8 @@ class ModuleLoader:
             module = self.module(path)
             if module is None:
                 return None
-            kinds = {name: "class" for name in module.classes if name not in module.variants}
+            kinds = dict.fromkeys(module.class_aliases(), "class")  # `SqueezeExcite = SEModule`
+            kinds.update({name: "class" for name in module.classes if name not in module.variants})
             kinds.update(dict.fromkeys(module.functions, "function"))
             kinds.update((name, "registry") for name, value in module.registries.items() if value is not None)
             kinds.update(dict.fromkeys(module.module_objects, "object"))
@@ -45,7 +46,13 @@ class ModuleLoader:
         found = self.index.follow(importer.path, written, members, dotted=False, tried=tried)
         if found is None:  # a module added later under one of these names makes the result stale
             self.unresolved.update(step for step in tried if step[2] or step[0].split(".", 1)[0] not in NEVER_READ)
-        return (found[2], self.module(found[0]), found[1]) if found is not None else None
+        if found is None:
+            return None
+        module = self.module(found[0])
+        name = found[1]
+        if found[2] == "class" and module is not None and name not in module.classes:
+            name = module.class_aliases()[name]
+        return found[2], module, name
 
     def module(self, path: str) -> Optional[FileAnalysis]:
         if path in self.parsed:

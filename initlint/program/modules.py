@@ -165,10 +165,13 @@ class ModuleIndex:
             summary: Optional[ModuleSummary] = self.summaries.get(path)
             if summary is None:
                 return None
-            return dict.fromkeys(summary.classes, "class"), summary.imports
+            return {**dict.fromkeys(summary.aliases, "class"), **dict.fromkeys(summary.classes, "class")}, summary.imports
 
         found = self.follow(importer_path, written, members)
-        return ClassRef(found[0], found[1]) if found is not None else None
+        if found is None:
+            return None
+        name = found[1] if found[1] in self.summaries[found[0]].classes else self.summaries[found[0]].aliases[found[1]]
+        return ClassRef(found[0], name)
 
     def follow(self, importer_path: str, written: str, members, dotted: bool = True,
                tried: Optional[list] = None) -> Optional[tuple[str, str, str]]:  # fmt: skip

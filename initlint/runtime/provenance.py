@@ -142,23 +142,27 @@ class StaticIndex:
         except Exception:  # noqa: BLE001 - a file the analysis cannot read simply gives no cross-check
             return []
 
-    def match(self, chain: tuple[Frame, ...]) -> Optional[Layer]:
-        """The static row for a layer: the innermost frame whose line a row covers, preferring rows
-        that claim an activation (the helper's own `nn.Conv2d` line may say unknown, its caller not)."""
-        return best_static_row(chain, self.layers_in)
+    def match(self, chain: tuple[Frame, ...], name: Optional[str] = None) -> Optional[Layer]:
+        """The static row for a layer (`name`: its qualified name in the model): the innermost frame
+        whose line a row covers, preferring rows that claim an activation (the helper's own
+        `nn.Conv2d` line may say unknown, its caller not)."""
+        return best_static_row(chain, self.layers_in, name)
 
 
-def best_static_row(chain: Any, layers_in: Any) -> Optional[Layer]:
+def best_static_row(chain: Any, layers_in: Any, name: Optional[str] = None) -> Optional[Layer]:
     """Shared by `verify` and the torchvision cross-check: a static row matches a layer when its
     file and line occur in the layer's construction chain (the line where the call starts, as
     Python 3.11+ reports it; a row's line span is the fallback for older Pythons). Of two rows
-    on one line, the one starting at the call's column."""
+    on one line, the one starting at the call's column; of several at one call (a block's layers
+    judged where it is built: `mlp.fc1`, `mlp.fc2`), those whose name ends the layer's `name`."""
     for covers in (lambda row, line: row.line == line, lambda row, line: row.line <= line <= row.end_line):
         fallback = None
         for path, line, *column in chain:
             rows = [row for row in layers_in(path) if covers(row, line)]
             if len(rows) > 1 and column and column[0]:
                 rows = [row for row in rows if row.column == column[0]] or rows
+            if len(rows) > 1 and name:
+                rows = [row for row in rows if names_layer(row, name)] or rows
             for row in rows:
                 if row.activation != "unknown":
                     return row
@@ -166,3 +170,9 @@ def best_static_row(chain: Any, layers_in: Any) -> Optional[Layer]:
         if fallback is not None:
             return fallback
     return None
+
+
+def names_layer(row: Layer, name: str) -> bool:
+    """Whether the row's attribute path ends the runtime layer's qualified name (`mlp.fc2` of
+    `blocks.0.mlp.fc2`)."""
+    return bool(row.name) and (name == row.name or name.endswith("." + row.name))

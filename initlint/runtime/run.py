@@ -195,7 +195,7 @@ def _rows(
         if not isinstance(module, LAYER_CLASSES) or not isinstance(weight, torch.Tensor):
             continue
         chain = construction_sites(module)
-        static_row = index.match(chain) if index is not None and chain else None
+        static_row = index.match(chain, name) if index is not None and chain else None
         if graph is None:
             activation, param, evidence = _static_activation(static_row, chain)
         else:

@@ -25,14 +25,15 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.hooks import reads_classes_only
-from ..model import DEFAULT_ACTIVATION_ASSUMED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer, ModuleModel, ModuleSummary
+from ..model import (DEFAULT_ACTIVATION_ASSUMED, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
+                     ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _walk_nodes, argument, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import (built_by_handing, built_only_by_free_code, entry_point_note, handed_builds, handed_uses,
+from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_point_note, handed_builds, handed_uses,
                      passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
@@ -115,7 +116,7 @@ class FileAnalysis:
         self.pending_lines: list = []  # (InitCall, node): calls whose line comes with the layers' positions
         self.loader: Optional["ModuleLoader"] = None  # other modules of the program, read on demand
         self.stubs_only: Optional["ModuleLoader"] = None  # without a loader: initlint's library stubs
-        self.followed: list = []  # [path, class, layer, activation, param, evidence]: other modules' layers seen here
+        self.followed: list = []  # [path, class, layer, activation, param, evidence, by class]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.default_params = False  # a constructor default of a class of this module chose an activation
@@ -128,7 +129,27 @@ class FileAnalysis:
         for stmt in self.module.body:
             self._collect_stmt(stmt, top=True)
         self._scan_references(self.module)
+        self._note_default_classes()
         self._collect_argument_parsers()
+
+    def _note_default_classes(self) -> None:
+        """`def __init__(self, block_fn=Block)` whose body only calls `block_fn(...)`: those calls
+        build Block, with arguments seen here, when no caller passes another class for it (the
+        callers this module shows, and the entry points of code it is handed to, agree)."""
+        found = []
+        for fn in [*self.functions.values(), *(m for cls in self.classes.values() for m in cls.methods.values())]:
+            for param in _all_params(fn):
+                if isinstance(param.default, cst.Name) and param.default.value in self.classes:
+                    found.append((fn, param.name.value, param.default.value))
+        for fn, param, cls_name in found:
+            owner = self.init_owner(fn) or (fn.name.value if self.functions.get(fn.name.value) is fn else None)
+            if owner is None or self.passed_away(owner):
+                continue
+            values = self.param_candidates(owner, param)
+            if values is None or any(not (isinstance(v, ClassRefV) and v.qualname == f"local:{cls_name}") for v in values):
+                continue
+            self.handed_cache.clear()  # what was read before these calls were known is read again
+            self._note_class_alias(fn, param, cls_name)
 
     def _collect_argument_parsers(self) -> None:
         """`args = parser.parse_args()` with `parser = argparse.ArgumentParser()` at the top of
@@ -932,6 +953,11 @@ class FileAnalysis:
                 continue
             used = is_used(cls)
             for site in summary.exits:
+                if type(site) is Site and site.module_path != self.path:
+                    # another module's layer this class returns: what follows is up to this class's
+                    # users, or, for a model nothing here uses, the model's output
+                    model = "" if used else f"returned as the output of {cls.node.name.value}.forward"
+                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, model, cls.name])
                 if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
                     for head in site.sites:
                         head.output_head = True
@@ -1166,7 +1192,25 @@ class FileAnalysis:
             return True
         built_here = self.local_arg_refs.get(name, 0) + built_by_handing(self, name, external=True) \
             + built_by_handing(self, name, external=True, alias=True) + built_by_handing(self, name, external=False, alias=True)
+        if self.loader is not None:  # the program resolves the other modules' constructions under an alias
+            built_here += sum(1 for cls in self.class_aliases(unused=True).values() if cls == name)
         return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here
+
+    def class_aliases(self, unused: bool = False) -> dict:
+        """alias -> class: `SqueezeExcite = SEModule` at the top of the module (with `unused`, only
+        aliases nothing else in this module mentions: the class is built under them elsewhere only)."""
+        key = ("<class aliases>", unused)
+        if key not in self.handed_cache:
+            found = {alias: value.value for alias, value in self.module_aliases.items()
+                     if isinstance(value, cst.Name) and value.value in self.classes}  # fmt: skip
+            if unused and found:
+                mentions: dict = {}
+                for node in _walk_nodes(self.module):
+                    if isinstance(node, cst.Name) and node.value in found:
+                        mentions[node.value] = mentions.get(node.value, 0) + 1
+                found = {alias: cls for alias, cls in found.items() if mentions.get(alias) == 1}
+            self.handed_cache[key] = found
+        return self.handed_cache[key]
 
     def passed_away(self, name: str) -> int:
         """References passing the class into code of other files, but for those that build it
@@ -1341,7 +1385,8 @@ class FileAnalysis:
 
     def _module_summary(self, spans: dict) -> ModuleSummary:
         """What other modules may read of this one (the program stage links them)."""
-        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed))
+        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
+                                aliases=dict(self.class_aliases()))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
@@ -1349,12 +1394,15 @@ class FileAnalysis:
             if init:
                 params += [p.name.value for p in init[1].params.kwonly_params]
             rules = [_rule_fact(rule) for rule in cls.init_rules]
+            defaults = {p.name.value: self._arg_fact(p.default, set()) for p in _all_params(init[1])
+                        if p.default is not None} if init else {}  # fmt: skip
             path_inits = {path: [text, spans[id(call)][0][0] if id(call) in spans else 0]
                           for path, (text, call) in self.path_inits.get(key, {}).items()}  # fmt: skip
             summary.classes[key] = ClassFact(
                 name=cls.node.name.value, line=class_lines.get(cls.node.name.value, 0), bases=list(cls.bases),
                 params=params, contains=sorted(cls.contains), rules=rules,
-                standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits,
+                standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits, defaults=defaults,
+                built_here=self._mentioned(cls.node.name.value),
             )  # fmt: skip
         attrs = _self_assigned_calls(self.classes.values()) if self.builds else {}
         for inside, callee, call in self.builds:
@@ -1411,23 +1459,38 @@ class FileAnalysis:
         """Each argument of a construction, as far as another module needs to read it."""
         init = self.method(self.classes[inside], "__init__") if inside in self.classes else None
         own_params = {p.name.value for p in _all_params(init[1])} if init else set()
+        # a parameter as the call sees it: in the constructor's own code, never bound again there
+        # (`act_layer = get_act_layer(act_layer)`), and not a helper method's parameter of that name
+        opaque = set()
+        if own_params and not self._directly_in(init[1], call):
+            opaque, own_params = own_params, set()
+        elif own_params:
+            opaque = {name for name in own_params if _rebound(init[1], name)}
+            own_params = own_params - opaque
         out: dict = {}
         position = 0
         for arg in call.args:
+            if arg.star == "**" and init is not None and self._directly_in(init[1], call):
+                # `ckwargs = dict(act_layer=act_layer, ...)`, then `ConvNormAct(..., **ckwargs)`
+                keyed = self._dict_nodes(arg.value, init[1], 0)
+                if keyed is not None:
+                    out.update((key, self._arg_fact(value, own_params, inside, opaque)) for key, value in keyed.items())
+                    continue
             if arg.star:
                 out["*"] = ["unknown", "*args"]
                 continue
             key = arg.keyword.value if arg.keyword is not None else str(position)
             position += arg.keyword is None
-            out[key] = self._arg_fact(arg.value, own_params, inside)
+            out[key] = self._arg_fact(arg.value, own_params, inside, opaque)
         if "*" in out and all(arg.star != "*" for arg in call.args) and inside is not None:
-            unpacked = self._unpacked_facts(call, init[1] if init else None, own_params, inside)
+            unpacked = self._unpacked_facts(call, init[1] if init else None, own_params, inside, opaque)
             if unpacked is not None:  # `Mlp(..., **dd)`: the keys its dicts hold on every run, and no other
                 del out["*"]
                 out.update({key: fact for key, fact in unpacked.items() if key not in out or out[key][0] == "unknown"})
         return out
 
-    def _unpacked_facts(self, call: cst.Call, init: Optional[cst.FunctionDef], own_params: set, inside: str) -> Optional[dict]:
+    def _unpacked_facts(self, call: cst.Call, init: Optional[cst.FunctionDef], own_params: set, inside: str,
+                        opaque: frozenset = frozenset()) -> Optional[dict]:  # fmt: skip
         """What a construction's `**` dicts pass on every run (`pure.keyword_dicts`), as `_arg_fact`
         reads a keyword: a key that some runs pass and others do not, or with different values,
         is unknown. None: not known (a dict not followed, the function's own **kwargs)."""
@@ -1448,7 +1511,7 @@ class FileAnalysis:
                     continue
                 held = record[key]
                 if isinstance(held, ParamObj):  # as `act_layer=act_layer` written in the constructor would read
-                    fact = self._arg_fact(cst.Name(held.name), own_params, inside) if fn is init else ["param", held.name]
+                    fact = self._arg_fact(cst.Name(held.name), own_params, inside, opaque) if fn is init else ["param", held.name]
                 else:
                     fact = _held_fact(held)
                 seen.append(fact)
@@ -1465,10 +1528,75 @@ class FileAnalysis:
                     index[id(inner)] = fn
         return index.get(id(call))
 
-    def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None) -> list:
+    def _dict_nodes(self, node: cst.BaseExpression, fn: cst.FunctionDef, depth: int) -> Optional[dict]:
+        """key -> value expression of a mapping expanded with `**` in `fn`: a dict display or a
+        `dict(...)` call, or a local name bound once to one and never changed; None when its
+        keys are not all known."""
+        from .handed import _bound_once, _function_index
+
+        if depth > 4:
+            return None
+        if isinstance(node, cst.Name):
+            bound = _bound_once(self, fn, node.value)
+            if bound is None or _function_index(self, fn)[2].get(node.value):
+                return None  # `ckwargs["x"] = ...` somewhere in fn: its keys at the call are not read here
+            return self._dict_nodes(bound, fn, depth + 1)
+        out: dict = {}
+        if isinstance(node, cst.Dict):
+            for element in node.elements:
+                if isinstance(element, cst.StarredDictElement):
+                    inner = self._dict_nodes(element.value, fn, depth + 1)
+                    if inner is None:
+                        return None
+                    out.update(inner)
+                    continue
+                key = literal_string(element.key)
+                if key is None:
+                    return None
+                out[key] = element.value
+            return out
+        if isinstance(node, cst.Call) and dotted(node.func) == "dict" and "dict" not in self.functions:
+            for arg in node.args:
+                if arg.keyword is not None:
+                    out[arg.keyword.value] = arg.value
+                    continue
+                inner = self._dict_nodes(arg.value, fn, depth + 1) if arg.star in ("", "**") else None
+                if inner is None:
+                    return None
+                out.update(inner)
+            return out
+        return None
+
+    def _mentioned(self, name: str) -> bool:
+        """Whether this module's code names the class (builds it, hands it on, derives from it)."""
+        if self.references.get(name, 0) > self.harmless_refs.get(name, 0) or self.call_sites.get(name):
+            return True
+        return any(name in {(dotted(base.value) or "").rsplit(".", 1)[-1] for base in other.node.bases}
+                   for other in self.classes.values())  # fmt: skip
+
+    def _directly_in(self, fn: cst.FunctionDef, call: cst.Call) -> bool:
+        """Whether `call` is in `fn`'s own code (not in a function or lambda nested in it)."""
+        key = ("<own calls>", id(fn))
+        if key not in self.handed_cache:
+            own: set = set()
+            stack: list = [fn.body]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                    continue
+                if isinstance(node, cst.Call):
+                    own.add(id(node))
+                stack.extend(node.children)
+            self.handed_cache[key] = (fn, own)
+        return id(call) in self.handed_cache[key][1]
+
+    def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None,
+                  opaque: frozenset = frozenset()) -> list:  # fmt: skip
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return ["none"]
+            if node.value in opaque:
+                return ["unknown", f"{node.value} (as the constructor has it there)"]
             if node.value in own_params:
                 passed = self._passed_class(inside, node.value) if inside is not None else None
                 return ["class", passed] if passed else ["param", node.value]

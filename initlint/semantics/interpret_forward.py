@@ -56,7 +56,8 @@ class ForwardInterpreter:
             site.record(activation, param, evidence)
             if type(site) is Site and site.module_path != self.home.path:
                 # what follows another module's layer here: that module's analysis cannot see it
-                self.home.followed.append([site.module_path, site.class_name, site.name, activation, param, evidence])
+                by = self.cls.name if self.cls is not None else None  # whose code it is in: judged per use
+                self.home.followed.append([site.module_path, site.class_name, site.name, activation, param, evidence, by])
 
     def apply_module(self, value: object, flow: Flow, evidence: str, extras: Optional[dict] = None) -> object:
         """Feed a flow through a module value; return the flow at its output (a TupleV when

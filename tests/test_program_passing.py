@@ -1,0 +1,431 @@
+"""Multi-file patterns the program stage follows across modules: a block's returned layer
+followed through the classes that return it on, judged at each use where uses differ; an
+activation class passed down through several constructors; class aliases between modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from initlint.program import analyze_program
+
+MLP = """import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    def __init__(self, d=8, act_layer=nn.GELU):
+        super().__init__()
+        self.fc1 = nn.Linear(d, d)
+        self.act = act_layer()
+        self.fc2 = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+"""
+
+POOL = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Pool(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.proj = nn.Linear(d, d)
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        x = self.proj(x)
+        x = x + self.mlp(x)
+        return x
+"""
+
+NET = """import torch.nn as nn
+
+from mlp import Mlp
+from pool import Pool
+
+
+class Net(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+        self.pool = Pool(d)
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 2)
+
+    def forward(self, x):
+        x = x + self.mlp(x)
+        x = self.pool(x)
+        return self.head({use})
+"""
+
+
+def _program(tmp_path: Path, files: dict) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / n): t for n, t in files.items()})
+    assert not errors
+    return {Path(path).name: model for path, model in models.items()}
+
+
+def _row(models: dict, file: str, name: str):
+    return next(layer for layer in models[file].layers if layer.name == name)
+
+
+def test_a_returned_layer_is_followed_through_a_block_that_returns_it_on(tmp_path: Path) -> None:
+    """Pool returns `x + self.mlp(x)`: what follows Mlp.fc2 there is what Net does with Pool's output."""
+    models = _program(tmp_path, {"mlp.py": MLP, "pool.py": POOL, "net.py": NET.format(use="self.norm(x)")})
+    fc2 = _row(models, "mlp.py", "fc2")
+    assert fc2.activation == "none", fc2.activation_evidence
+
+
+def test_a_returned_layer_is_unknown_where_a_user_does_not_follow_it(tmp_path: Path) -> None:
+    """Net hands Pool's output to a function nothing reads: unknown, never a guess."""
+    net = NET.format(use="opaque(self.norm(x))").replace("import torch.nn as nn", "import torch.nn as nn\nfrom somewhere import opaque")
+    models = _program(tmp_path, {"mlp.py": MLP, "pool.py": POOL, "net.py": net})
+    assert _row(models, "mlp.py", "fc2").activation == "unknown"
+    assert not [layer for model in models.values() for layer in model.layers if layer.at_use], "no use knows more"
+
+
+GATE = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Gate(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+        self.gate = nn.Sigmoid()
+
+    def forward(self, x):
+        return x * self.gate(self.mlp(x))
+"""
+
+BLOCKS = """import torch.nn as nn
+
+from gate import Gate
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        return x + self.mlp(self.norm(x))
+
+
+class Net(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.blocks = nn.Sequential(Block(d), Block(d))
+        self.gate = Gate(d)
+
+    def forward(self, x):
+        return self.gate(self.blocks(x))
+"""
+
+
+def test_a_returned_layer_meeting_different_things_is_judged_at_each_use(tmp_path: Path) -> None:
+    models = _program(tmp_path, {"mlp.py": MLP, "gate.py": GATE, "net.py": BLOCKS})
+    assert all(layer.name != "fc2" for layer in models["mlp.py"].layers), "judged at its uses instead"
+    gated, plain = _row(models, "gate.py", "mlp.fc2"), _row(models, "net.py", "mlp.fc2")
+    assert (gated.activation, gated.line) == ("sigmoid", 9)
+    assert (plain.activation, plain.line) == ("none", 11)
+    assert gated.at_use and [str(tmp_path / "mlp.py"), 9] in gated.related
+
+
+SE = """import torch.nn as nn
+
+
+class SEModule(nn.Module):
+    def __init__(self, channels, act_layer=nn.ReLU, gate_layer=nn.Sigmoid):
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, channels // 4, 1)
+        self.act = act_layer()
+        self.fc2 = nn.Conv2d(channels // 4, channels, 1)
+        self.gate = gate_layer()
+
+    def forward(self, x):
+        s = x.mean((2, 3), keepdim=True)
+        return x * self.gate(self.fc2(self.act(self.fc1(s))))
+
+
+SqueezeExcite = SEModule
+"""
+
+SE_NET = """import torch.nn as nn
+
+from se import SqueezeExcite
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.se = SqueezeExcite(8, act_layer=nn.SiLU)
+
+    def forward(self, x):
+        return self.se(self.conv(x))
+"""
+
+
+def test_a_class_built_under_a_module_alias_is_a_use_the_program_sees(tmp_path: Path) -> None:
+    """`SqueezeExcite = SEModule`: built under that name elsewhere, a construction the program
+    resolves (not a class handed to code not seen), whose SiLU makes the default unknown."""
+    models = _program(tmp_path, {"se.py": SE, "net.py": SE_NET})
+    fc1, fc2 = _row(models, "se.py", "fc1"), _row(models, "se.py", "fc2")
+    assert fc2.activation == "sigmoid", fc2.activation_evidence
+    assert fc1.activation == "unknown" and "net.py:10 passes act_layer=torch.nn.SiLU" in fc1.activation_evidence
+    assert _row(models, "net.py", "conv").activation == "none"
+
+
+def test_an_alias_the_module_itself_calls_keeps_its_calls_unseen(tmp_path: Path) -> None:
+    """`SqueezeExcite(8, gate_layer=nn.Tanh)` in the module itself: the alias's calls are not
+    its class's call sites here, so the class's parameters stay open (never the default)."""
+    se = SE + "\n\nclass Other(nn.Module):\n    def __init__(self):\n        super().__init__()\n" \
+              "        self.se = SqueezeExcite(8, gate_layer=nn.Tanh)\n\n    def forward(self, x):\n        return self.se(x)\n"
+    models = _program(tmp_path, {"se.py": se, "net.py": SE_NET})
+    assert _row(models, "se.py", "fc2").activation != "sigmoid"
+
+
+TWO_USERS = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Gated(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        return x * self.mlp(x).sigmoid()
+
+
+class Residual(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 2)
+
+    def forward(self, x):
+        return self.head(self.norm(x + self.mlp(x)))
+"""
+
+
+def test_what_follows_a_returned_layer_is_read_per_class_of_the_builders_file(tmp_path: Path) -> None:
+    """Two classes of one file build Mlp: each use is judged by what that class does with it."""
+    models = _program(tmp_path, {"mlp.py": MLP, "users.py": TWO_USERS})
+    rows = {layer.class_name: layer.activation for layer in models["users.py"].layers if layer.name == "mlp.fc2"}
+    assert rows == {"Gated": "sigmoid", "Residual": "none"}
+
+
+BLOCKS_PASSING = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, act_layer=nn.GELU):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.mlp = Mlp(d, act_layer=act_layer)
+
+    def forward(self, x):
+        return x + self.mlp(self.norm(x))
+
+
+class Gate(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d, act_layer=nn.ReLU)
+
+    def forward(self, x):
+        return x * self.mlp(x).sigmoid()
+"""
+
+NET_PASSING = """import torch.nn as nn
+
+from blocks import Block, Gate
+
+
+class Net(nn.Module):
+    def __init__(self, d=8, act_layer=nn.SiLU):
+        super().__init__()
+        {bind}self.block = Block(d, act_layer=act_layer)
+        self.gate = Gate(d)
+        self.head = nn.Linear(d, 2)
+
+    def forward(self, x):
+        return self.head(self.gate(self.block(x)))
+{more}"""
+
+
+def _passing(tmp_path: Path, bind: str = "", more: str = "", script: str = "") -> dict:
+    files = {"mlp.py": MLP, "blocks.py": BLOCKS_PASSING, "net.py": NET_PASSING.format(bind=bind, more=more)}
+    if script:
+        files["main.py"] = script
+    models = _program(tmp_path, files)
+    return {(layer.class_name, layer.name): layer for layer in models["blocks.py"].layers}
+
+
+def test_an_activation_passed_down_through_constructors_of_several_modules(tmp_path: Path) -> None:
+    """Net(act_layer=nn.SiLU) -> Block(act_layer=act_layer) -> Mlp(act_layer=act_layer): SiLU
+    at Block's use of Mlp; Gate's use passes ReLU; each judged at its use."""
+    rows = _passing(tmp_path)
+    block, gate = rows[("Block", "mlp.fc1")], rows[("Block", "mlp.fc2")]
+    assert (block.activation, rows[("Gate", "mlp.fc1")].activation) == ("silu", "relu"), block.activation_evidence
+    assert "act_layer of Block, act_layer of Net" in block.activation_evidence
+    assert (gate.activation, rows[("Gate", "mlp.fc2")].activation) == ("none", "sigmoid")
+
+
+def test_a_passed_activation_is_unknown_where_it_cannot_be_followed(tmp_path: Path) -> None:
+    """Bound again in the constructor, built by the module's own code with other arguments, or
+    built by a script: what reaches Block is not known here; never Net's default."""
+    rebound = _passing(tmp_path, bind="act_layer = nn.Tanh if d > 4 else act_layer\n        ")
+    assert rebound[("Block", "mlp.fc1")].activation == "unknown"
+    own = _passing(tmp_path, more="\n\ndef small():\n    return Net(4, act_layer=nn.Tanh)\n")
+    assert own[("Block", "mlp.fc1")].activation == "unknown"
+    scripted = _passing(tmp_path, script="import torch.nn as nn\nfrom net import Net\n\nmodel = Net(act_layer=nn.Tanh)\n")
+    assert scripted[("Block", "mlp.fc1")].activation == "unknown"
+
+
+def test_rows_judged_at_one_call_are_matched_to_runtime_layers_by_name(tmp_path: Path) -> None:
+    """`self.mlp = Mlp(...)`: mlp.fc1 and mlp.fc2 both sit at that call; a traced layer's chain
+    reaches it for either, and its name tells which row is its (`initlint verify`, the benches)."""
+    from initlint.runtime.provenance import best_static_row
+
+    _passing(tmp_path)
+    models, _, _ = analyze_program({str(p): p.read_text(encoding="utf-8") for p in tmp_path.glob("*.py")})
+    rows = lambda path: models[path].layers if path in models else []  # noqa: E731
+    chain = ((str(tmp_path / "mlp.py"), 9), (str(tmp_path / "blocks.py"), 10), (str(tmp_path / "net.py"), 9))
+    assert best_static_row(chain, rows, "block.mlp.fc2").activation == "none"
+    assert best_static_row(((str(tmp_path / "mlp.py"), 7), *chain[1:]), rows, "block.mlp.fc1").activation == "silu"
+
+
+DEFAULT_CLASS = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, d, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class Other(nn.Module):
+    def __init__(self, d, act_layer=nn.ReLU):
+        super().__init__()
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.proj(x)
+
+
+class Net(nn.Module):
+    def __init__(self, block_fn=Block):
+        super().__init__()
+        self.blocks = nn.Sequential(*[block_fn(8, act_layer=nn.Tanh) for _ in range(2)])
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+"""
+
+
+def test_a_class_as_a_constructor_default_is_built_by_the_calls_of_that_parameter(tmp_path: Path) -> None:
+    """`block_fn=Block`, then `block_fn(8, act_layer=nn.Tanh)`: Block is built with Tanh there
+    (and with its default where other modules build it), never ReLU alone as its default said."""
+    from initlint.semantics.file import analyze
+
+    models = _program(tmp_path, {"net.py": DEFAULT_CLASS})
+    fc = _row(models, "net.py", "fc")
+    assert fc.activation == "unknown" and "Tanh" in fc.activation_evidence, fc.activation_evidence
+    alone = next(layer for layer in analyze(DEFAULT_CLASS, str(tmp_path / "net.py")).layers if layer.name == "fc")
+    assert alone.activation == "unknown" and "Tanh" in alone.activation_evidence, alone.activation_evidence
+    other = DEFAULT_CLASS + "\n\ndef small():\n    return Net(block_fn=Other)\n"
+    models = _program(tmp_path, {"net.py": other})
+    assert _row(models, "net.py", "fc").activation == "unknown", "a caller passes another class: not only Block"
+
+
+CONV_ACT = """import torch.nn as nn
+
+
+class ConvAct(nn.Module):
+    def __init__(self, cin, cout, act_layer=nn.ReLU):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+"""
+
+KWARGS_NET = """import torch.nn as nn
+
+from layers import ConvAct
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        ckwargs = dict(act_layer=nn.SiLU){more}
+        self.stem = ConvAct(3, 8, **ckwargs)
+        self.body = ConvAct(8, 8)
+
+    def forward(self, x):
+        return self.body(self.stem(x))
+"""
+
+
+def test_arguments_passed_through_a_local_dict_reach_the_block(tmp_path: Path) -> None:
+    """`ckwargs = dict(act_layer=nn.SiLU)`, `ConvAct(3, 8, **ckwargs)`: SiLU at that use."""
+    models = _program(tmp_path, {"layers.py": CONV_ACT, "net.py": KWARGS_NET.format(more="")})
+    rows = {layer.name: layer.activation for layer in models["net.py"].layers}
+    assert (rows["stem.conv"], rows["body.conv"]) == ("silu", "relu"), rows
+    # a key set after the dict is built: what the constructor's code holds at the call (semantics/pure.py)
+    changed = KWARGS_NET.format(more="\n        ckwargs['act_layer'] = nn.Tanh")
+    models = _program(tmp_path, {"layers.py": CONV_ACT, "net.py": changed})
+    rows = {layer.name: layer.activation for layer in models["net.py"].layers}
+    assert rows["stem.conv"] == "tanh"
+    # set from code not read here: unknown
+    unread = KWARGS_NET.format(more="\n        ckwargs['act_layer'] = pick_activation()").replace(
+        "from layers import ConvAct", "from layers import ConvAct\nfrom elsewhere import pick_activation")
+    models = _program(tmp_path, {"layers.py": CONV_ACT, "net.py": unread})
+    rows = {layer.name: layer.activation for layer in models["net.py"].layers}
+    assert rows["stem.conv"] == "unknown", "a key set by code not read here"
+
+
+def test_a_returned_layer_is_the_output_only_of_a_model_nothing_uses(tmp_path: Path) -> None:
+    """Wrapper returns Mlp's output; its module hands it on (a registry of classes, built by code
+    not seen): not the model's output, and nothing the program lists says what follows."""
+    wrapper = '''import torch
+import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Wrapper(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d)
+
+    def forward(self, x):
+        return self.mlp(x)
+
+
+BLOCKS = {"wrapper": Wrapper}
+'''
+    models = _program(tmp_path, {"mlp.py": MLP, "wrapper.py": wrapper})
+    assert _row(models, "mlp.py", "fc2").activation == "unknown"
+    alone = wrapper.split("\n\nBLOCKS")[0] + "\n"
+    models = _program(tmp_path, {"mlp.py": MLP, "wrapper.py": alone})
+    assert _row(models, "mlp.py", "fc2").activation == "none", "the model's output"
