@@ -9,6 +9,8 @@ from typing import Iterable, Optional
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from .nodes import child_nodes
+
 
 class _SpansDone(Exception):
     """Every wanted node of the statement being generated has its span: the rest is not needed."""
@@ -100,7 +102,15 @@ def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Opt
                     if len(place) == 3:
                         held_by[place[:2]] = held_by.get(place[:2], 0) + 1
             spans: dict = {}
+            mapper = _CallMapper(source, nodes, holders)
             for index in sorted(whole):
+                ast_index = starts.ast_index[index]
+                stmt = module.body[index]
+                width = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+                mapped = mapper.spans(stmt, tree.body[ast_index:ast_index + width], starts[index], mapper.by_top.get(index, ()))
+                if mapped is not None:
+                    spans.update(mapped)
+                    continue
                 state = _PositionState(module, wanted, line=starts[index], column=0, expected=held_by[index])
                 try:
                     module.body[index]._codegen(state)
@@ -114,6 +124,13 @@ def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Opt
                     return compute_spans(module, nodes)
                 indent = cls.body.indent if cls.body.indent is not None else module.default_indent
                 for j in sorted(wanted_members):
+                    member = cls.body.body[j]
+                    width = len(member.body) if isinstance(member, cst.SimpleStatementLine) else 1
+                    first = inner.ast_index[j]
+                    mapped = mapper.spans(member, ast_cls.body[first:first + width], inner[j], mapper.by_member.get((index, j), ()))
+                    if mapped is not None:
+                        spans.update(mapped)
+                        continue
                     state = _PositionState(module, wanted, line=inner[j], column=0, expected=held_by[(index, j)])
                     state.increase_indent(indent)
                     try:
@@ -134,6 +151,14 @@ def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Opt
                 class_indent = cls.body.indent if cls.body.indent is not None else module.default_indent
                 fn_indent = fn.body.indent if fn.body.indent is not None else module.default_indent
                 for k in sorted(wanted_statements):
+                    inner_stmt = fn.body.body[k]
+                    width = len(inner_stmt.body) if isinstance(inner_stmt, cst.SimpleStatementLine) else 1
+                    first = body_starts.ast_index[k]
+                    mapped = mapper.spans(inner_stmt, ast_fn.body[first:first + width], body_starts[k],
+                                          mapper.by_place.get((index, j, k), ()))  # fmt: skip
+                    if mapped is not None:
+                        spans.update(mapped)
+                        continue
                     state = _PositionState(module, wanted, line=body_starts[k], column=0,
                                            expected=held_by[(index, j, k)])  # fmt: skip
                     state.increase_indent(class_indent)
@@ -150,6 +175,167 @@ def compute_spans(module: cst.Module, nodes: Iterable[cst.CSTNode], holders: Opt
     for stmt in module.body:
         stmt._codegen(state)
     return dict(state.spans)
+
+
+class _CallMapper:
+    """Spans of wanted calls (and of a wanted statement line that is the statement itself) read
+    from CPython's tree of the same statement, without generating its code: the k-th call of the
+    LibCST statement in source order is the k-th call of the ast statement by position. Where
+    anything does not line up (a parenthesised call, an f-string, whose positions CPython 3.11
+    gets wrong, a lone carriage return, which the codegen does not count as a line, calls that
+    differ in callee or argument count), None: the statement is generated as before."""
+
+    def __init__(self, source: str, nodes: list, holders: dict):
+        self.usable = "\r" not in source
+        self.lines = None if source.isascii() else source.split("\n")
+        self.wanted = {id(n) for n in nodes}
+        # the wanted nodes by the top-level statement, class member and statement holding them
+        self.by_top: dict = {}
+        self.by_member: dict = {}
+        self.by_place: dict = {}
+        for node in nodes:
+            place = holders[id(node)]
+            self.by_place.setdefault(place, []).append(node)
+            if type(place) is tuple:
+                self.by_top.setdefault(place[0], []).append(node)
+                self.by_member.setdefault(place[:2], []).append(node)
+            else:
+                self.by_top.setdefault(place, []).append(node)
+
+    def spans(self, stmt: cst.CSTNode, ast_stmts: list, first_line: int, mine) -> Optional[dict]:
+        """The spans of `mine`, the wanted nodes in `stmt`, whose ast is `ast_stmts`; or None."""
+        if not self.usable or not ast_stmts or not mine:
+            return None
+        out: dict = {}
+        calls = []
+        for node in mine:
+            kind = type(node)
+            if kind is cst.Call and not node.lpar:
+                calls.append(node)
+            elif node is stmt and kind is cst.SimpleStatementLine:
+                # its codegen starts with its leading lines, column 0, and ends past its newline
+                out[id(node)] = ((first_line, 0), (ast_stmts[-1].end_lineno + 1, 0))
+            else:
+                return None
+        if not calls:
+            return out if _calls_in_source_order(stmt, self.wanted, len(out)) is not None else None
+        ast_calls = _ast_calls(ast_stmts)
+        if ast_calls is None:
+            return None
+        ordered = _calls_in_source_order(stmt, self.wanted, len({id(n) for n in mine}))
+        if ordered is None or len(ordered) != len(ast_calls):
+            return None
+        ast_calls.sort(key=lambda c: (c.lineno, c.col_offset, -c.end_lineno, -c.end_col_offset))
+        rank = {id(call): k for k, call in enumerate(ordered)}
+        for call, twin in zip(ordered, ast_calls):
+            if len(call.args) != len(twin.args) + len(twin.keywords) or _dotted(call.func) != _ast_dotted(twin.func):
+                return None
+        for call in calls:
+            k = rank.get(id(call))
+            if k is None:
+                return None
+            twin = ast_calls[k]
+            out[id(call)] = ((twin.lineno, self._column(twin.lineno, twin.col_offset)),
+                             (twin.end_lineno, self._column(twin.end_lineno, twin.end_col_offset)))  # fmt: skip
+        return out
+
+    def _column(self, line: int, byte_column: int) -> int:
+        """CPython counts UTF-8 bytes, LibCST's codegen characters."""
+        if self.lines is None:
+            return byte_column
+        text = self.lines[line - 1]
+        return byte_column if text.isascii() else len(text.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
+
+
+# Node types whose fields are not in source order (decorators, annotations and handlers' types
+# come before the bodies they are listed after); the others' fields are.
+_SOURCE_ORDER = {
+    cst.FunctionDef: ("decorators", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "bases", "keywords", "body"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+}
+
+
+_AST_FIELDS: dict = {}
+
+
+def _ast_calls(statements: list) -> Optional[list]:
+    """The ast.Call nodes under the statements, in no order; None if they hold an f-string."""
+    out = []
+    stack = list(statements)
+    fields_of = _AST_FIELDS
+    node_type = ast.AST
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Call:
+            out.append(node)
+        elif kind is ast.JoinedStr:
+            return None
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in ("ctx", "type_comment"))
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, node_type))
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return out
+
+
+def _calls_in_source_order(stmt: cst.CSTNode, wanted: set, held: int) -> Optional[list]:
+    """The calls in `stmt`, in source order; None if it holds more than its `held` wanted nodes
+    (a node another statement was said to hold: the codegen records it on the way, which the
+    mapping would not)."""
+    out: list = []
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        if id(node) in wanted:
+            held -= 1
+            if held < 0:
+                return None
+        kind = type(node)
+        if kind is cst.Call:
+            out.append(node)
+        fields = _SOURCE_ORDER.get(kind)
+        if fields is None:
+            children = child_nodes(node)
+        else:
+            children = []
+            for name in fields:
+                value = getattr(node, name)
+                if isinstance(value, cst.CSTNode):
+                    children.append(value)
+                elif isinstance(value, (tuple, list)):
+                    children.extend(v for v in value if isinstance(v, cst.CSTNode))
+        stack.extend(reversed(children))
+    return out
+
+
+def _dotted(node: cst.CSTNode) -> Optional[str]:
+    kind = type(node)
+    if kind is cst.Name:
+        return node.value
+    if kind is cst.Attribute:
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def _ast_dotted(node: ast.AST) -> Optional[str]:
+    kind = type(node)
+    if kind is ast.Name:
+        return node.id
+    if kind is ast.Attribute:
+        base = _ast_dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
 
 
 def _c_parse(source: str):
