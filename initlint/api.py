@@ -1863,7 +1863,7 @@ class _CacheIndex:
             old = self.entries.get(key)
             if isinstance(old, dict) and key not in self.previous:
                 self.previous[key] = old.get("interface")  # the same bytes analysed again: what they consulted changed
-            self.written[key] = json.dumps(value, separators=(",", ":"))
+            self.written[key] = json.dumps(value, separators=(",", ":"), check_circular=False)  # plain data: a tree
             from .program.environment import NEVER_READ
 
             summary = model.get("summary") or {}
@@ -1898,7 +1898,8 @@ class _CacheIndex:
                 os.makedirs(self.models, exist_ok=True)
             for key, text in self.written.items():  # the models first: an index entry without its model is a miss
                 _write_atomically(os.path.join(self.models, f"{key}.json"), text)
-            _write_atomically(self.path, json.dumps(entries, separators=(",", ":")))
+            # plain data, a tree: the check for cycles (a dict of every container's id) was half the encoding
+            _write_atomically(self.path, json.dumps(entries, separators=(",", ":"), check_circular=False))
         except OSError:  # a read-only checkout, a full disk: findings still, just not cached
             try:
                 os.rmdir(self.models)  # only if empty
