@@ -229,7 +229,7 @@ def test_a_full_disk_leaves_no_partial_cache_file(tmp_path, monkeypatch):
     monkeypatch.undo()
     check([root], cache_dir=str(cache))
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert len(list(cache.glob("index-*.json"))) == 1 and not list(cache.glob("*.tmp"))
+    assert len(list(cache.glob("index-*.txt"))) == 1 and not list(cache.glob("*.tmp"))
 
 
 def test_default_cache_folder_sits_beside_the_config_and_no_cache_writes_nothing(tmp_path):
@@ -283,11 +283,11 @@ def test_a_damaged_cache_index_is_ignored_and_rewritten(tmp_path):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
     cache = tmp_path / "cache"
     first = check([root], cache_dir=str(cache))
-    [index] = cache.glob("index-*.json")
+    [index] = cache.glob("index-*.txt")
     index.write_text("{not json")
     again = check([root], cache_dir=str(cache))
     assert outcome(again) == outcome(first) and not again[0].cached
-    assert json.loads(index.read_text())
+    assert api.read_index(str(index))
 
 
 def test_a_file_that_does_not_parse_is_cached_with_its_error(tmp_path):
@@ -329,12 +329,12 @@ def _tamper(index: Path) -> int:
                     layer["fix"]["weight"] = f"{INJECTED} or self.fc.weight"
                     count += 1
         stored.write_text(json.dumps(value))
-    entries = json.loads(index.read_text())
+    entries = api.read_index(str(index))
     for record in entries.get("#judged", {}).values():
         for finding in record[3]:
             if finding.get("fix"):
                 finding["fix"]["edits"] = [{"line": 1, "column": 0, "end_line": 1, "end_column": 0, "content": INJECTED}]
-    index.write_text(json.dumps(entries))
+    api.write_index(str(index), entries)
     return count
 
 
@@ -342,7 +342,7 @@ def test_the_cache_holds_no_edit(tmp_path):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
     cache = tmp_path / "cache"
     check([root], cache_dir=str(cache))
-    [index] = cache.glob("index-*.json")
+    [index] = cache.glob("index-*.txt")
     for stored in [index, *_stored_models(index)]:
         assert '"edits"' not in stored.read_text() and '"content"' not in stored.read_text()
 
@@ -354,7 +354,7 @@ def test_code_put_into_the_cache_never_reaches_a_file(tmp_path, options):
     expected = project(tmp_path / "expected", files)
     cache = tmp_path / "cache"
     check([root], cache_dir=str(cache), **{k: v for k, v in options.items() if k != "fix"})
-    [index] = cache.glob("index-*.json")
+    [index] = cache.glob("index-*.txt")
     assert _tamper(index) >= 2
     fixed = check([root], cache_dir=str(cache), **options)
     assert all(len(r.fixed) == 2 for r in fixed)
@@ -369,7 +369,7 @@ def test_edits_shown_in_json_are_never_read_from_the_cache(tmp_path):
     cache = tmp_path / "cache"
     command = [sys.executable, "-m", "initlint", "check", "--isolated", "--cache-dir", str(cache), str(root)]
     cold = subprocess.run([*command, "--output-format", "json"], capture_output=True, text=True)
-    [index] = cache.glob("index-*.json")
+    [index] = cache.glob("index-*.txt")
     _tamper(index)
     for fmt in ("json", "json-lines", "sarif"):
         warm = subprocess.run([*command, "--output-format", fmt], capture_output=True, text=True)
@@ -406,8 +406,8 @@ def test_a_well_formed_but_unexpected_cache_entry_is_a_miss(tmp_path, change):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1), "b.py": "from a import Block1\nnet = Block1()\n"})
     cache = tmp_path / "cache"
     first = check([root], cache_dir=str(cache))
-    [index] = cache.glob("index-*.json")
-    entries = json.loads(index.read_text())
+    [index] = cache.glob("index-*.txt")
+    entries = api.read_index(str(index))
     models = {stored.stem: stored for stored in _stored_models(index)}
     for key, value in list(entries.items()):
         if key.startswith("#"):
@@ -418,18 +418,22 @@ def test_a_well_formed_but_unexpected_cache_entry_is_a_miss(tmp_path, change):
         if isinstance(changed, dict) and "model" in changed and key in models:
             models[key].write_text(json.dumps({"model": changed.pop("model")}))
         entries[key] = changed
-    index.write_text(json.dumps(entries))
+    api.write_index(str(index), entries)
     again = check([root], cache_dir=str(cache))
     assert outcome(again) == outcome(first)
     assert all(r.cached for r in check([root], cache_dir=str(cache), fix_edits=False))  # rewritten
 
 
 @pytest.mark.parametrize("text", ["[" * 100_000, "{" * 100_000, '{"a": ' * 50_000 + "1" + "}" * 50_000, "\udcff"])
-def test_a_cache_index_nested_past_the_json_reader_is_a_miss(tmp_path, text):
+@pytest.mark.parametrize("where", ["the whole index", "every entry"])
+def test_a_cache_index_nested_past_the_json_reader_is_a_miss(tmp_path, text, where):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
     cache = tmp_path / "cache"
     first = check([root], cache_dir=str(cache))
-    [index] = cache.glob("index-*.json")
+    [index] = cache.glob("index-*.txt")
+    if where == "every entry":
+        lines = index.read_text().splitlines()
+        text = "\n".join([lines[0], *(line.partition("\t")[0] + "\t" + text for line in lines[1:])])
     index.write_text(text, errors="surrogateescape")
     assert outcome(check([root], cache_dir=str(cache))) == outcome(first)
 
@@ -439,10 +443,10 @@ def test_a_well_formed_but_unexpected_stat_entry_is_a_miss(tmp_path, stat):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1), "b.py": "from a import Block1\nnet = Block1()\n"})
     cache = tmp_path / "cache"
     first = check([root / "b.py"], cache_dir=str(cache))
-    [index] = cache.glob("index-*.json")
-    entries = json.loads(index.read_text())
+    [index] = cache.glob("index-*.txt")
+    entries = api.read_index(str(index))
     entries["#stat"] = {key: stat for key in entries["#stat"]}
-    index.write_text(json.dumps(entries))
+    api.write_index(str(index), entries)
     assert outcome(check([root / "b.py"], cache_dir=str(cache))) == outcome(first)
 
 
