@@ -141,3 +141,33 @@ def test_spans_agree_on_grammar_generated_programs(source):
         except (cst.ParserSyntaxError, RecursionError, SyntaxError, ValueError):
             return
         assert mapped == reference
+
+
+def test_calls_beside_f_strings_are_read_from_cpythons_tree(monkeypatch):
+    source = (
+        "class A:\n    def __init__(self):\n"
+        "        self.u = g(f\"{h(1)}x{h(2)!r}\", nn.Linear(1, 1), f'{k(3)}' 'y' f\"{h(4):>{w(5)}}\")\n"
+        "        name = getattr(self, f\"{kind}_é{h(6)}\"); self.v = nn.Linear(2, 2)\n"
+    )
+    c_tree = ast.parse(source)
+    module = parse_by_statement(source, c_tree)
+    nodes, holders = [], {}
+
+    def outside_f_strings(node, place) -> None:
+        if isinstance(node, cst.FormattedString):
+            return
+        if isinstance(node, cst.Call):
+            nodes.append(node)
+            holders[id(node)] = place
+        for child in child_nodes(node):
+            outside_f_strings(child, place)
+
+    method = module.body[0].body.body[0]
+    for k, stmt in enumerate(method.body.body):
+        outside_f_strings(stmt, (0, 0, k))
+    reference = positions.compute_spans(module, nodes)
+    generated = []
+    original = positions._PositionState.__init__
+    monkeypatch.setattr(positions._PositionState, "__init__", lambda self, *a, **k: (generated.append(1), original(self, *a, **k))[1])
+    assert positions.compute_spans(module, nodes, holders, source, c_tree) == reference
+    assert len(reference) == 4 and generated == []

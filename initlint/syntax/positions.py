@@ -181,8 +181,8 @@ class _CallMapper:
     """Spans of wanted calls (and of a wanted statement line that is the statement itself) read
     from CPython's tree of the same statement, without generating its code: the k-th call of the
     LibCST statement in source order is the k-th call of the ast statement by position. Where
-    anything does not line up (a parenthesised call, an f-string, whose positions CPython 3.11
-    gets wrong, a lone carriage return, which the codegen does not count as a line, calls that
+    anything does not line up (a parenthesised call, a call in an f-string, whose positions
+    CPython 3.11 gets wrong, a lone carriage return, which the codegen does not count as a line, calls that
     differ in callee or argument count), None: the statement is generated as before."""
 
     def __init__(self, source: str, nodes: list, holders: dict):
@@ -220,8 +220,6 @@ class _CallMapper:
         if not calls:
             return out if _calls_in_source_order(stmt, self.wanted, len(out)) is not None else None
         ast_calls = _ast_calls(ast_stmts)
-        if ast_calls is None:
-            return None
         ordered = _calls_in_source_order(stmt, self.wanted, len({id(n) for n in mine}))
         if ordered is None or len(ordered) != len(ast_calls):
             return None
@@ -263,8 +261,9 @@ _SOURCE_ORDER = {
 _AST_FIELDS: dict = {}
 
 
-def _ast_calls(statements: list) -> Optional[list]:
-    """The ast.Call nodes under the statements, in no order; None if they hold an f-string."""
+def _ast_calls(statements: list) -> list:
+    """The ast.Call nodes under the statements, in no order, but those in f-strings (whose
+    positions CPython 3.11 gets wrong: `_calls_in_source_order` leaves them out too)."""
     out = []
     stack = list(statements)
     fields_of = _AST_FIELDS
@@ -275,7 +274,7 @@ def _ast_calls(statements: list) -> Optional[list]:
         if kind is ast.Call:
             out.append(node)
         elif kind is ast.JoinedStr:
-            return None
+            continue
         fields = fields_of.get(kind)
         if fields is None:
             fields = fields_of[kind] = tuple(f for f in kind._fields if f not in ("ctx", "type_comment"))
@@ -293,16 +292,17 @@ def _calls_in_source_order(stmt: cst.CSTNode, wanted: set, held: int) -> Optiona
     (a node another statement was said to hold: the codegen records it on the way, which the
     mapping would not)."""
     out: list = []
-    stack = [stmt]
+    stack = [(stmt, False)]
     while stack:
-        node = stack.pop()
+        node, in_fstring = stack.pop()
         if id(node) in wanted:
             held -= 1
             if held < 0:
                 return None
         kind = type(node)
-        if kind is cst.Call:
+        if kind is cst.Call and not in_fstring:
             out.append(node)
+        in_fstring = in_fstring or kind is cst.FormattedString
         fields = _SOURCE_ORDER.get(kind)
         if fields is None:
             children = child_nodes(node)
@@ -314,7 +314,7 @@ def _calls_in_source_order(stmt: cst.CSTNode, wanted: set, held: int) -> Optiona
                     children.append(value)
                 elif isinstance(value, (tuple, list)):
                     children.extend(v for v in value if isinstance(v, cst.CSTNode))
-        stack.extend(reversed(children))
+        stack.extend((child, in_fstring) for child in reversed(children))
     return out
 
 
