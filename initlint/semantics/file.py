@@ -40,7 +40,7 @@ from .interpret import Context
 from .fields import as_literal, object_fields
 from .pure import ClassObj, ParamObj, keyword_dicts
 from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
-                     ParamV, RecordV, UnknownV, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
+                     ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -69,6 +69,9 @@ class ClassInfo:
     routines: list = field(default_factory=list)
     used_in_flow: bool = False
     layer_subclass: Optional[str] = None  # base layer type when it subclasses nn.Linear/ConvNd
+    # per-use runs only (`_outcomes_for_call`): attributes its constructor may leave otherwise than
+    # `attrs` says (set in a loop or an undecided branch); the others are what that call builds
+    unsettled: Optional[set] = None
 
 
 class FileAnalysis:
@@ -99,6 +102,8 @@ class FileAnalysis:
         self.sites_by_key: dict = {}
         self.call_sites: dict[str, list] = {}  # callee -> [(call, enclosing FunctionDef or None)]
         self.param_exits: dict = {}  # (class, param) -> ParamExitSite
+        self.use_probes: dict = {}  # id(construction call of a class of this file) -> its UseProbe
+        self.constructions: dict = {}  # class key -> id() of each call that builds it in code run here
         self.bindings: list = []  # (module value, class, param): a module passed to a constructor
         self.tuple_types: set[str] = set()  # namedtuple classes of this file (and their aliases)
         self.module_aliases: dict = {}  # top-level name -> the class expression it names (None: bound otherwise)
@@ -833,6 +838,7 @@ class FileAnalysis:
         self._close_class_outputs()
         self._link_bindings()
         self.per_use = self._per_use_outcomes()
+        self._settle_agreeing_uses()
         self._decide_inits()
         return self._file_model()
 
@@ -844,6 +850,8 @@ class FileAnalysis:
         of it kept but what follows each layer there. A layer its forward returns is left to the
         caller (unknown for that use); so are calls whose arguments are not known."""
         found: dict = {}
+        self.per_use_complete: set = set()  # id(site): every construction of its class here was judged
+        self.per_use_reasons: dict = {}  # id(site) -> why no fix, from a use (an activation a config default chose)
         for key, cls in self.classes.items():
             mixed = [site for site in cls.sites
                      if resolve_outcomes(site.outcomes, site.split_by)[2].startswith(DIFFERENT_USES)]  # fmt: skip
@@ -852,14 +860,37 @@ class FileAnalysis:
             if not mixed or len(calls) < 2 or cls.contains or init is None \
                     or forward is None or forward[0] is not cls or self.handed(key):  # fmt: skip
                 continue
+            judged = set()
             for call, enclosing in calls:
                 container = self._method_owner(enclosing)
                 if container is None or _partial_of(call) == key:
                     continue
                 outcomes = self._outcomes_for_call(cls, init[1], call, enclosing)
+                judged.add(id(call))
                 for site in mixed:
-                    found.setdefault(id(site), []).append((call, container, outcomes.get(site.name)))
+                    outcome, reason = outcomes.get(site.name, (None, None))
+                    found.setdefault(id(site), []).append((call, container, outcome))
+                    if reason:
+                        self.per_use_reasons.setdefault(id(site), reason)
+            if self.constructions.get(key, set()) <= judged:
+                self.per_use_complete.update(id(site) for site in mixed)
         return found
+
+    def _settle_agreeing_uses(self) -> None:
+        """A layer every construction here judges alike (each known, the same activation) is
+        judged where it is built, as if the uses had not been merged."""
+        for cls in self.classes.values():
+            for site in cls.sites:
+                uses = self.per_use.get(id(site), [])
+                if id(site) not in self.per_use_complete or not uses or any(o is None for _, _, o in uses):
+                    continue
+                agreed = {outcome[:2] for _, _, outcome in uses}
+                if len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
+                    continue
+                activation, param, evidence = uses[0][2]
+                site.outcomes = [(activation, param, derived(f"{evidence}, at each of its {len(uses)} constructions here",
+                                                             evidence))]  # fmt: skip
+                site.fix_reason = site.fix_reason or self.per_use_reasons.get(id(site))
 
     def _method_owner(self, fn: Optional[cst.FunctionDef]) -> Optional[str]:
         for name, cls in self.classes.items():
@@ -869,7 +900,9 @@ class FileAnalysis:
 
     def _outcomes_for_call(self, cls: ClassInfo, init: cst.FunctionDef, call: cst.Call,
                            enclosing: Optional[cst.FunctionDef]) -> dict:  # fmt: skip
-        """Layer name -> what follows it in `cls`'s own forward when built by this call."""
+        """Layer name -> (what follows it when built by this call, why no fix: a config default
+        chose it): in `cls`'s own forward, and for a layer it returns, after this construction
+        in the forward that applies it (its `UseProbe`)."""
         params = _positional_params(init)[1:]
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
@@ -885,7 +918,7 @@ class FileAnalysis:
         try:
             self.sites_by_key.clear()
             shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
-                                         init_rules=[], routines=[])  # fmt: skip
+                                         init_rules=[], routines=[], unsettled=set())  # fmt: skip
             ctx = Context(self, shadow, init, depth=0)
             args: dict = {}
             for p in [*params, *init.params.kwonly_params]:
@@ -904,10 +937,22 @@ class FileAnalysis:
             ctx.bind_params(init, self_bound=True, args=args)
             ctx.run_init()
             shadow.attrs = ctx.attrs
+            if ctx.early_exits:  # `if small: return`: each attribute is one of several values
+                shadow.unsettled.update(shadow.attrs)
             summary = self.summary(shadow)
             leaving = {id(site) for site in summary.exits}
-            return {site.name: resolve_outcomes(site.outcomes, site.split_by) if site.outcomes and id(site) not in leaving
-                    else ("unknown", None, "returned to the code that builds it here") for site in shadow.sites}  # fmt: skip
+            # a layer the block returns meets, at this use, what follows this construction's output
+            probe = self.use_probes.get(id(call))
+            after = [(a, p, derived(f"{e}, after {cls.node.name.value}", e)) for a, p, e in probe.outcomes] if probe else []
+            found = {}
+            for site in shadow.sites:
+                outcomes = site.outcomes + after if id(site) in leaving else site.outcomes
+                if outcomes and (after or id(site) not in leaving):
+                    reason = site.fix_reason or (probe.fix_reason if id(site) in leaving else None)
+                    found[site.name] = (resolve_outcomes(outcomes, site.split_by), reason)
+                else:
+                    found[site.name] = (("unknown", None, "returned to the code that builds it here"), None)
+            return found
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
             return {}
         finally:
@@ -962,14 +1007,15 @@ class FileAnalysis:
                     for head in site.sites:
                         head.output_head = True
                         head.open_output = cls.name
-                if not isinstance(site, Site) or site.outcomes:
+                if not isinstance(site, (Site, UseProbe)) or site.outcomes:
                     continue
                 shown = cls.node.name.value
                 if used:
                     site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
                 else:
                     site.record("none", None, f"returned as the output of {shown}.forward")
-                    site.open_output = cls.name
+                    if isinstance(site, Site):
+                        site.open_output = cls.name
 
     def _built_by_a_class(self, name: str) -> bool:
         return name in self.contained

@@ -21,7 +21,7 @@ import json
 import typing
 from typing import Optional
 
-from .values import ActivationOutput, InputSite, Site, Summary
+from .values import ActivationOutput, InputSite, Site, Summary, UseProbe
 
 if typing.TYPE_CHECKING:
     from .file import FileAnalysis
@@ -120,7 +120,7 @@ def _site_facts(site: Site) -> list:
 
 
 def _keys(sites: typing.Iterable) -> list:
-    return sorted((site_key(s) for s in sites), key=_sort_key)
+    return sorted((site_key(s) for s in sites if not isinstance(s, UseProbe)), key=_sort_key)
 
 
 def _sort_key(value: object) -> str:

@@ -18,7 +18,7 @@ from .inits import InitScanner, _iterates_modules
 from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
-from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InputSite, LayerV, MODULE_CODE, NONE_V,
+from .values import (ActV, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
                      NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site,
                      _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in)
 
@@ -47,6 +47,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.block_is_suite = False
         self.nesting = 0  # loops and undecided branches around the current statement (constructor code)
         self.conditional = 0  # undecided branches around the current statement
+        self.tries = 0  # `try` statements around it
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
         self.early_exits: list = []  # the attributes at each `return` of a constructor
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
@@ -166,6 +167,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         elif isinstance(stmt, cst.With):
             self.run_block(stmt.body)
         elif isinstance(stmt, cst.Try):
+            self.tries += 1  # a handler may run after part of the body: what either binds is not settled
             self.run_block(stmt.body)
             for handler in stmt.handlers:
                 self.run_block(handler.body)
@@ -173,6 +175,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 self.run_block(stmt.orelse.body)
             if stmt.finalbody:
                 self.run_block(stmt.finalbody.body)
+            self.tries -= 1
         elif isinstance(stmt, cst.FunctionDef):
             # a nested helper (`def block(in_feat, out_feat): ... return layers`): inlined where it is
             # called; a decorator may make it anything
@@ -278,6 +281,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if branch is None:
             return
         env, attrs, marks, exits = dict(self.env), dict(self.attrs), self.chain_marks(), len(self.early_exits)
+        unsettled = set(self.cls.unsettled) if self.cls is not None and self.cls.unsettled is not None else None
         self.nesting += 1
         self.conditional += 1
         if isinstance(branch, cst.If):
@@ -291,6 +295,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.env = env
         self.attrs.clear()  # in place: inlined helpers and the class share this dict
         self.attrs.update(attrs)
+        if unsettled is not None:  # what the branch bound is undone, so is what it unsettled
+            self.cls.unsettled.clear()
+            self.cls.unsettled.update(unsettled)
 
     def chain_marks(self) -> list:
         """Containers being built, with their current length (constructor code only)."""
@@ -394,6 +401,19 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         number = literal_number(node)
         return ("number", number) if number is not None else None
 
+    def settled_attribute(self, node: cst.Attribute) -> Optional[object]:
+        """In a forward run for one construction (`FileAnalysis._outcomes_for_call`), `self.x` as
+        that call's constructor surely left it: None, or a module it built (never a parameter's
+        value, which callers not seen here may pass); else None (not known)."""
+        cls = self.cls
+        if cls is None or cls.unsettled is None or self.in_init or dotted(node.value) != self.self_name:
+            return None
+        name = node.attr.value
+        if name not in cls.attrs or name in cls.unsettled:
+            return None
+        value = cls.attrs[name]
+        return value if value == NONE_V or _surely_module(value) else None
+
     def held_value(self, node: cst.BaseExpression) -> Optional[object]:
         """What a local name certainly holds here (its default, a class, a literal), else None.
 
@@ -401,7 +421,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         callers this file does not show may pass.
         """
         if isinstance(node, cst.Attribute):
-            return self.object_field(node)
+            settled = self.settled_attribute(node)
+            return settled if settled is not None else self.object_field(node)
         if not isinstance(node, cst.Name):
             return None
         value = self.env.get(node.value)
@@ -551,6 +572,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         elif isinstance(target, cst.Attribute) and dotted(target.value) == self.self_name:
             attr = target.attr.value
             self.attrs[attr] = value
+            if self.cls is not None and self.cls.unsettled is not None and (self.nesting or self.tries):
+                self.cls.unsettled.add(attr)
             if self.cls is not None:
                 self.name_sites(value, attr, value_node, f"{self.self_name}.{attr}")
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -738,6 +761,13 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if self.in_init or self.cls is None:
             return self.eval_module(node)
         return self.eval_flow(node)
+
+
+def _surely_module(value: object) -> bool:
+    """A module the constructor built, on every path that reaches here."""
+    if isinstance(value, ChainV) and value.kind == "alt":
+        return all(_surely_module(option) for _, option in value.items)
+    return isinstance(value, (LayerV, ActV, InstV, TransparentV, ChainV, ConsumerV))
 
 
 def _code(node: cst.CSTNode) -> str:

@@ -35,6 +35,7 @@ class CallInterpreter:
         ctx.in_init = True
         ctx.nesting = self.nesting
         ctx.conditional = self.conditional
+        ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call))
@@ -54,6 +55,7 @@ class CallInterpreter:
         ctx.in_init = True
         ctx.nesting = self.nesting
         ctx.conditional = self.conditional
+        ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.attrs = self.attrs  # `self` is a name it closes over
         ctx.self_name = self.self_name

@@ -15,7 +15,7 @@ from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_
 from .imports import functional_name, torch_nn_name
 from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
-                     ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, _short_ref, _surely_tensor,
+                     ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, UseProbe, _short_ref, _surely_tensor,
                      activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm,
                      note_residual, one_of)
 
@@ -85,7 +85,7 @@ class ForwardInterpreter:
             self.consume(flow, value.activation, value.param, evidence)
             if value.chosen_by:
                 for site in flow.sites:
-                    if type(site) is Site:
+                    if type(site) in (Site, UseProbe):
                         site.fix_reason = site.fix_reason or (
                             f"the activation is chosen by {value.chosen_by} at its default; another config or "
                             "command line chooses another, and one init call cannot suit both")
@@ -117,7 +117,8 @@ class ForwardInterpreter:
             summary = owner.summary(cls)
             if value.module is not None:
                 summary = value.module.as_passed(summary, value)
-            return self.apply_summary(summary, flow, value.cls, extras)
+            out = self.apply_summary(summary, flow, value.cls, extras)
+            return self.probed(out, value) if value.module is None and value.call is not None else out
         if isinstance(value, ConsumerV):  # a loss, a reparametrised layer: its input meets no activation
             self.consume(flow, "none", None, f"goes into {value.what}")
             return OPAQUE
@@ -126,6 +127,15 @@ class ForwardInterpreter:
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
         self.consume(flow, "unknown", None, f"goes into {why}")
         return OPAQUE
+
+    def probed(self, out: object, inst: InstV) -> object:
+        """The output of one construction of a class of this file, with that construction's
+        `UseProbe` riding along where a layer of it leaves (not in a per-use run itself)."""
+        if type(out) not in (Flow, MaybeNone) or self.cls is not None and self.cls.unsettled is not None \
+                or not any(type(site) is Site for site in out.sites):  # fmt: skip
+            return out
+        probe = self.fa.use_probes.setdefault(id(inst.call), UseProbe(inst.cls))
+        return type(out)(out.sites | {probe})
 
     def construct_for_flow(self, ref: ClassRefV) -> object:
         nn_name = torch_nn_name(ref.qualname)

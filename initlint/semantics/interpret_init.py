@@ -339,6 +339,7 @@ class ConstructorInterpreter:
         ctx.in_init = True
         ctx.nesting = self.nesting
         ctx.conditional = self.conditional
+        ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)
@@ -417,7 +418,8 @@ class ConstructorInterpreter:
                 for param, value in self.call_args(found[1], given, skip_self=True).items():
                     if isinstance(value, (ChainV, LayerV, InstV)):
                         self.fa.bindings.append((value, name, param))
-            return InstV(name)
+            self.fa.constructions.setdefault(name, set()).add(id(call))
+            return InstV(name, call=call)
         if q in catalogue.REPARAMETRISING and given.args and given.args[0].keyword is None:
             # weight_norm(self.conv): the same layer, its weight recomputed on each call; what
             # goes in feeds a layer, what comes out is not followed (the runtime sees the

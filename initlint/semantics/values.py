@@ -89,6 +89,23 @@ class InputSite:
 
 
 @dataclass(eq=False)
+class UseProbe:
+    """The output of one construction of a class of this file (`self.reduce = ConvLayer(...,
+    act=False)`), where a forward applies it: rides in the flow it returns, so that whatever
+    follows that output records here too. What a layer the block returns meets at that use
+    (`FileAnalysis._outcomes_for_call`). Not a site: no row, no interface fact."""
+
+    owner: str
+    outcomes: list = field(default_factory=list)
+    fix_reason: Optional[str] = None  # as a Site's: an activation a config default chose there
+
+    def record(self, activation: str, param: Optional[float], evidence: str) -> None:
+        outcome = (activation, param, evidence)
+        if outcome not in self.outcomes:
+            self.outcomes.append(outcome)
+
+
+@dataclass(eq=False)
 class ActivationOutput:
     """The output of an activation applied to some layers: followed only to see whether the
     model returns it (an output head, such as a generator's final Tanh)."""
@@ -117,6 +134,8 @@ def feed_layer(flow: "Flow", layers: Iterable["Site"]) -> None:
     """The flow goes into these Conv/Linear layers: activations in it are inside the model, not
     heads, and the layers it comes from compound with them (the chain an impact is counted on)."""
     for site in flow.sites:
+        if isinstance(site, UseProbe):
+            continue
         for layer in layers:
             layer.inputs.add(site)
         if isinstance(site, (ActivationOutput, InputSite)):
@@ -140,7 +159,7 @@ def note_residual(*flows: "Flow") -> None:
     """`x + branch(x)`: what each layer's output is added to, so a branch that starts from the
     same signal it is added back to can be told from a sum of two signals (a U-Net's skip)."""
     for flow in flows:
-        others = frozenset().union(*(other.sites for other in flows if other is not flow))
+        others = frozenset(s for other in flows if other is not flow for s in other.sites if not isinstance(s, UseProbe))
         for site in flow.sites:
             if isinstance(site, Site):
                 site.added_to |= others
@@ -238,6 +257,7 @@ class InstV:
     cls: str
     module: Optional["FileAnalysis"] = None
     passed: dict = field(default_factory=dict)  # parameter -> value given at construction (other modules' classes)
+    call: Optional[cst.Call] = field(default=None, compare=False, repr=False)  # the construction, for its `UseProbe`
 
 
 @dataclass
