@@ -585,3 +585,174 @@ def test_a_block_built_twice_in_its_own_file_with_different_arguments_is_judged_
     runtime = {row.layer: row.activation for row in report.layers}
     assert runtime["first.conv"] == at_use["self.first"].activation
     assert runtime["second.conv"] == at_use["self.second"].activation
+
+
+def at_use_rows(source: str) -> dict:
+    """The rows of a block judged at each construction: the attribute it is bound to -> row."""
+    model = analyze(textwrap.dedent(source), "model.py")
+    lines = textwrap.dedent(source).splitlines()
+    return {lines[layer.line - 1].split("=")[0].strip(): layer for layer in model.layers if layer.at_use}
+
+
+def traced_layers(source: str, top: str, example) -> dict:
+    """`named_modules()` path of each traced layer -> its runtime activation."""
+    namespace: dict = {"__name__": "traced_case"}
+    exec(compile(textwrap.dedent(source), "model.py", "exec"), namespace)
+    with torch.no_grad():
+        report = verify(namespace[top]().eval(), example, method="hooks", static=False)
+    return {row.layer: row.activation for row in report.layers}
+
+
+RETURNS_ITS_LAYER = """
+import torch
+import torch.nn as nn
+
+
+class ConvLayer(nn.Module):
+    def __init__(self, cin, cout, use_activation=True):
+        super().__init__()
+        self.convolution = nn.Conv2d(cin, cout, 1)
+        self.normalization = nn.BatchNorm2d(cout)
+        if use_activation:
+            self.activation = nn.ReLU6()
+        else:
+            self.activation = None
+
+    def forward(self, x):
+        x = self.normalization(self.convolution(x))
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.expand = ConvLayer(channels, 4 * channels)
+        self.reduce = ConvLayer(4 * channels, channels, use_activation=False)
+
+    def forward(self, x):
+        residual = x
+        x = self.reduce(self.expand(x))
+        return residual + x
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([InvertedResidual(4) for _ in range(2)])
+        self.last = ConvLayer(4, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.last(x).mean((2, 3)))
+"""
+
+
+def test_a_block_that_returns_its_layer_is_judged_by_what_follows_that_construction():
+    # each use decides `self.activation is not None` from what that call built; where the block
+    # returns its conv (use_activation=False), what follows is what the container and the model do
+    # with that construction's output: the residual sum, then the next block's first conv
+    rows = at_use_rows(RETURNS_ITS_LAYER)
+    assert {name: row.activation for name, row in rows.items()} == {
+        "self.expand": "relu6", "self.reduce": "none", "self.last": "relu6"}, {
+        name: row.activation_evidence for name, row in rows.items()}  # fmt: skip
+    assert all(row.fix.reason for row in rows.values())  # a row at a use never carries a fix there
+    conv = static_rows(RETURNS_ITS_LAYER)[("ConvLayer", "convolution")]
+    assert conv.activation == "unknown"  # where it is built: it stands for every use
+    runtime = traced_layers(RETURNS_ITS_LAYER, "Net", torch.randn(1, 4, 4, 4))
+    for path, activation in runtime.items():
+        if path.endswith(".convolution"):
+            attribute = "self." + path.split(".")[-2]
+            assert rows[attribute].activation == activation, path
+
+
+def test_what_follows_a_returned_layer_differs_between_two_applications_of_one_construction():
+    # the same construction applied twice, once before a ReLU and once as the model's output: unknown
+    source = RETURNS_ITS_LAYER.replace(
+        "return residual + x",
+        "return torch.relu(residual + x) + self.reduce(residual)")
+    assert at_use_rows(source)["self.reduce"].activation == "unknown"
+
+
+def test_an_attribute_set_under_a_condition_the_use_does_not_decide_keeps_the_none_test_open():
+    source = RETURNS_ITS_LAYER.replace("if use_activation:", "if use_activation and cin > 2:")
+    rows = at_use_rows(source)
+    assert rows["self.expand"].activation == "unknown"  # `cin > 2` is not known: ReLU6 or nothing
+    assert rows["self.reduce"].activation == "none"  # decided False whatever cin is
+    # set in a loop, which may not run: not settled by the construction either, so no use claims it
+    decided = "        if use_activation:\n            self.activation = nn.ReLU6()\n        else:\n            self.activation = None\n"
+    looped = "        self.activation = None\n        for _ in range(int(use_activation)):\n            self.activation = nn.ReLU6()\n"
+    assert decided in RETURNS_ITS_LAYER
+    model = analyze(textwrap.dedent(RETURNS_ITS_LAYER.replace(decided, looped)), "model.py")
+    assert {layer.activation for layer in model.layers if "convolution" in layer.name} == {"unknown"}
+
+
+AGREEING_USES = """
+import torch
+import torch.nn as nn
+
+
+class ConvLayer(nn.Module):
+    def __init__(self, cin, cout, activation="relu"):
+        super().__init__()
+        self.convolution = nn.Conv2d(cin, cout, 3, padding=1)
+        self.normalization = nn.BatchNorm2d(cout)
+        self.activation = nn.ReLU() if activation is not None else nn.Identity()
+
+    def forward(self, x):
+        return self.activation(self.normalization(self.convolution(x)))
+
+
+class BasicLayer(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.layer = nn.Sequential(ConvLayer(channels, channels), ConvLayer(channels, channels, activation=None))
+        self.activation = nn.ReLU()
+
+    def forward(self, x):
+        return self.activation(x + self.layer(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvLayer(3, 4)
+        self.blocks = nn.Sequential(BasicLayer(4), BasicLayer(4))
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x)).mean((2, 3)))
+"""
+
+
+def test_a_layer_every_construction_judges_alike_is_judged_where_it_is_built():
+    # the last conv of a BasicLayer (`activation=None`) returns its output, which meets the
+    # container's ReLU after the residual sum: ReLU at every use, so ReLU where it is built
+    check(AGREEING_USES, "Net", torch.randn(1, 3, 4, 4), {("ConvLayer", "convolution"): "relu"})
+    model = analyze(textwrap.dedent(AGREEING_USES), "model.py")
+    assert not [layer for layer in model.layers if layer.at_use]
+    conv = next(layer for layer in model.layers if layer.name == "convolution")
+    assert "at each of its 3 constructions here" in conv.activation_evidence
+    assert conv.fix is not None and conv.fix.reason is None  # every use agrees: the fix is where it is built
+
+
+def test_uses_agree_only_when_every_construction_is_judged():
+    # a construction in module code is not judged per use: the layer stays unknown where it is built
+    source = AGREEING_USES + "\n\nextra = ConvLayer(3, 3, activation=None)\n"
+    assert static_rows(source)[("ConvLayer", "convolution")].activation == "unknown"
+
+
+def test_construction_probes_stay_out_of_the_interface():
+    import libcst
+
+    from initlint.semantics.file import FileAnalysis
+    from initlint.semantics.interface import forward_facts
+
+    source = textwrap.dedent(RETURNS_ITS_LAYER)
+    fa = FileAnalysis(libcst.parse_module(source), "model.py", source)
+    fa.run()
+    assert fa.use_probes  # the forward of InvertedResidual applied its constructions
+    assert "UseProbe" not in repr(forward_facts(fa))
