@@ -596,6 +596,8 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
 
 
 def _same_class(passed: list, default: str) -> bool:
+    if passed[0] == "literal":  # `use_activation=True`, the default written out
+        return passed[1] == default
     if passed[0] != "class":
         return False
     if passed[1] == default:

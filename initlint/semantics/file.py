@@ -1648,7 +1648,8 @@ class FileAnalysis:
                 return ["class", passed] if passed else ["param", node.value]
             if node.value in self.classes:
                 return ["class", f"local:{node.value}"]
-        if literal_number(node) is not None or literal_string(node) is not None:
+        if literal_number(node) is not None or literal_string(node) is not None \
+                or isinstance(node, cst.Name) and node.value in ("True", "False"):  # fmt: skip
             return ["literal", short_code(node, 60)]
         q = self.imports.qualify(node)
         if q:

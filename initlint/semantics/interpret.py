@@ -18,7 +18,7 @@ from .inits import InitScanner, _iterates_modules
 from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
-from .values import (ActV, ChainV, ClassRefV, ConsumerV, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
+from .values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
                      NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site,
                      _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in)
 
@@ -51,6 +51,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
         self.early_exits: list = []  # the attributes at each `return` of a constructor
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
+        self.default_reads: list = []  # (class, parameter, default) of constructor defaults a condition read
         self.last_object_source: Optional[str] = None  # what the last default read was, for the evidence
         self.loops: list = []  # (index name, the loop's length as written) of each `for` around, innermost last
 
@@ -185,7 +186,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return
 
     def run_if(self, stmt: cst.If) -> None:
-        reads = self.object_reads
+        reads, defaults = self.object_reads, len(self.default_reads)
         taken = self.static_condition(stmt.test)
         if taken is not None and self.object_reads != reads:
             # decided by a config default: another config takes the other branch, so what it
@@ -198,6 +199,18 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 for name, value in bound.items():
                     if value is not before.get(name) and isinstance(value, ActV) and not value.chosen_by:
                         bound[name] = self.chosen(value, chooser)
+            return
+        if taken is not None and len(self.default_reads) > defaults:
+            # decided by a constructor parameter's default (`if use_activation:`): an activation it
+            # picks rests on that default, which callers in other modules may not pass
+            env, attrs = dict(self.env), dict(self.attrs)
+            self.run_taken(stmt, taken)
+            facts = tuple(self.default_fact(*read) for read in self.default_reads[defaults:])
+            for bound, before in ((self.env, env), (self.attrs, attrs)):
+                for name, value in bound.items():
+                    if value is not before.get(name) and isinstance(value, ActV):
+                        bound[name] = dataclasses.replace(value, evidence=Evidence.assuming(
+                            value.evidence, tuple(getattr(value.evidence, "defaults", ())) + facts))
             return
         if taken is not None:
             self.run_taken(stmt, taken)
@@ -261,6 +274,17 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
 
         return any((_code(small) == index and shifted(big, cst.Subtract, length))
                    or (shifted(small, cst.Add, index) and _code(big) == length) for small, big in pairs)  # fmt: skip
+
+    def default_fact(self, owner: str, param: str, default: object) -> ConstructorDefault:
+        ours = self.fa.classes.get(owner) is not None
+        self.fa.default_params = self.fa.default_params or ours
+        if isinstance(default, ClassRefV):
+            shown = default.qualname
+        elif isinstance(default, tuple) and default and default[0] == "<literal>":
+            shown = short_code(default[1])
+        else:
+            shown = "None" if default == NONE_V else str(default)
+        return ConstructorDefault(owner, param, shown, self.fa.path if ours else None)
 
     def chosen(self, value: ActV, chooser: str) -> ActV:
         """An activation a condition on config defaults picked: said in its evidence, and kept
@@ -429,6 +453,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if isinstance(value, ParamV) and value.or_none:
             return None
         if isinstance(value, ParamV):
+            if value.owner is not None and self.in_init:
+                self.default_reads.append((value.owner, value.name, value.default))
             value = value.default
         if value == NONE_V or isinstance(value, ClassRefV):
             return value
