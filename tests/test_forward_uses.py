@@ -780,3 +780,20 @@ def test_a_flag_default_that_picks_the_activation_is_checked_against_callers_in_
     runtime = traced_layers(RETURNS_ITS_LAYER, "Net", torch.randn(1, 4, 4, 4))
     assert {a for path, a in runtime.items() if path.endswith("reduce.convolution")} == {"none"}
     assert {a for path, a in runtime.items() if path.endswith(("expand.convolution", "last.convolution"))} == {"relu6"}
+
+
+def test_a_conditional_expression_the_use_does_not_decide_keeps_the_none_test_open():
+    # `nn.ReLU6() if ... else None` with a condition not known at that use is ReLU6 or None
+    decided = "        if use_activation:\n            self.activation = nn.ReLU6()\n        else:\n            self.activation = None\n"
+    open_value = "        self.activation = nn.ReLU6() if use_activation and cin > 2 else None\n"
+    rows = at_use_rows(RETURNS_ITS_LAYER.replace(decided, open_value))
+    assert rows["self.expand"].activation == "unknown", rows["self.expand"].activation_evidence
+    rows = at_use_rows(RETURNS_ITS_LAYER.replace(decided, "        self.activation = nn.ReLU6() if use_activation else None\n"))
+    assert (rows["self.expand"].activation, rows["self.reduce"].activation) == ("relu6", "none")
+
+
+def test_attributes_bound_by_a_computed_name_are_not_settled_by_a_construction():
+    decided = "        if use_activation:\n            self.activation = nn.ReLU6()\n        else:\n            self.activation = None\n"
+    by_name = decided + "        setattr(self, 'activ' + 'ation', nn.ReLU6())\n"
+    model = analyze(textwrap.dedent(RETURNS_ITS_LAYER.replace(decided, by_name)), "model.py")
+    assert "none" not in {layer.activation for layer in model.layers if "convolution" in layer.name}

@@ -907,7 +907,7 @@ class FileAnalysis:
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
         positional = [a for a in call.args if a.keyword is None and not a.star]
-        if any(a.star for a in call.args) or len(positional) > len(params):
+        if any(a.star for a in call.args) or len(positional) > len(params) or _sets_attributes_by_name(cls):
             return {}
         for index, arg in enumerate(positional):
             passed[names[index]] = arg.value
@@ -1840,6 +1840,20 @@ class FileAnalysis:
                 return local
         nn = self._nn_alias()
         return f"{nn}.init" if nn else None
+
+
+def _sets_attributes_by_name(cls: ClassInfo) -> bool:
+    """A method of the class binds attributes by a computed name (`setattr(self, ...)`,
+    `self.add_module(...)`, `self.__dict__`): what `self.x` holds may not be what `attrs` says,
+    so no construction of it is judged on its own."""
+    for fn in cls.methods.values():
+        for node in _walk_nodes(fn.body):
+            if isinstance(node, cst.Call) and (dotted(node.func) == "setattr" or isinstance(node.func, cst.Attribute)
+                                               and node.func.attr.value in ("add_module", "register_module", "__setattr__")):
+                return True  # fmt: skip
+            if isinstance(node, cst.Attribute) and node.attr.value == "__dict__":
+                return True
+    return False
 
 
 def _snapshot(state: dict) -> list:

@@ -48,6 +48,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.nesting = 0  # loops and undecided branches around the current statement (constructor code)
         self.conditional = 0  # undecided branches around the current statement
         self.tries = 0  # `try` statements around it
+        self.undecided_values = 0  # conditional expressions left open so far (`A if c else None`)
+        self.value_mark = 0  # undecided_values when the current statement's value began
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
         self.early_exits: list = []  # the attributes at each `return` of a constructor
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
@@ -205,12 +207,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             # picks rests on that default, which callers in other modules may not pass
             env, attrs = dict(self.env), dict(self.attrs)
             self.run_taken(stmt, taken)
-            facts = tuple(self.default_fact(*read) for read in self.default_reads[defaults:])
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
                     if value is not before.get(name) and isinstance(value, ActV):
-                        bound[name] = dataclasses.replace(value, evidence=Evidence.assuming(
-                            value.evidence, tuple(getattr(value.evidence, "defaults", ())) + facts))
+                        bound[name] = self.assuming_defaults(value, self.default_reads[defaults:])
             return
         if taken is not None:
             self.run_taken(stmt, taken)
@@ -274,6 +274,12 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
 
         return any((_code(small) == index and shifted(big, cst.Subtract, length))
                    or (shifted(small, cst.Add, index) and _code(big) == length) for small, big in pairs)  # fmt: skip
+
+    def assuming_defaults(self, value: ActV, reads: list) -> ActV:
+        """The activation, its evidence resting on the constructor defaults `reads` (typed)."""
+        facts = tuple(self.default_fact(*read) for read in reads)
+        return dataclasses.replace(value, evidence=Evidence.assuming(
+            value.evidence, tuple(getattr(value.evidence, "defaults", ())) + facts))
 
     def default_fact(self, owner: str, param: str, default: object) -> ConstructorDefault:
         ours = self.fa.classes.get(owner) is not None
@@ -565,6 +571,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
 
     def run_small(self, small: cst.BaseSmallStatement, stmt: cst.CSTNode) -> None:
         self.current_stmt = stmt
+        self.value_mark = self.undecided_values
         if isinstance(small, cst.Assign):
             value = self.eval(small.value, small)
             for target in small.targets:
@@ -598,7 +605,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         elif isinstance(target, cst.Attribute) and dotted(target.value) == self.self_name:
             attr = target.attr.value
             self.attrs[attr] = value
-            if self.cls is not None and self.cls.unsettled is not None and (self.nesting or self.tries):
+            if self.cls is not None and self.cls.unsettled is not None \
+                    and (self.nesting or self.tries or self.undecided_values != self.value_mark):  # fmt: skip
                 self.cls.unsettled.add(attr)
             if self.cls is not None:
                 self.name_sites(value, attr, value_node, f"{self.self_name}.{attr}")

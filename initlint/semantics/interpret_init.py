@@ -116,13 +116,16 @@ class ConstructorInterpreter:
                 return ChainV([*left.items, *right.items], "list")
             return UnknownV(f"`{short_code(node)}`")
         if isinstance(node, cst.IfExp):
-            reads = self.object_reads
+            reads, defaults = self.object_reads, len(self.default_reads)
             taken = self.static_condition(node.test)
             if taken is not None:
                 value = self.eval_module(node.body if taken else node.orelse)
                 if self.object_reads != reads and isinstance(value, ActV) and not value.chosen_by:
                     value = self.chosen(value, f"`{short_code(node.test)}`")
+                elif len(self.default_reads) > defaults and isinstance(value, ActV):  # `nn.ReLU() if act else None`
+                    value = self.assuming_defaults(value, self.default_reads[defaults:])
                 return value
+            self.undecided_values += 1  # `A if c else None` is A or None: not one module
             body = self.eval_module(node.body)
             orelse = self.eval_module(node.orelse)
             for site in sites_in(body) + sites_in(orelse):
