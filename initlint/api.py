@@ -694,7 +694,10 @@ def _fresh_findings(source: sources.Source, models: dict, settings: Settings, in
     from .program.loader import ModuleLoader
     from .semantics.file import analyze
 
-    model = analyze(parse_view(source.text), source.path, ModuleLoader(models, environment=settings.environment))
+    # the loader the file's first analysis had: the program's own modules; installed ones (and
+    # stubs) come from the environment, in its order, or the analysis would differ from that one
+    program_paths = sorted(path for path in models if path not in installed)
+    model = analyze(parse_view(source.text), source.path, ModuleLoader(program_paths, environment=settings.environment))
     program.link({**models, source.path: model}, installed)
     return model, _rule_findings(model, source, settings)
 

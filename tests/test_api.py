@@ -159,6 +159,72 @@ def test_warm_run_answers_from_the_cache_and_says_the_same(tmp_path):
     assert outcome(check([root], cache_dir=str(cache))) == outcome(check([root], use_cache=False))
 
 
+# a.py's model builds on transformers' PreTrainedModel (initlint's stub is read for it, as an
+# installed module); b.py imports it by a relative import that leads nowhere (it is no package)
+STUB_USER = """import torch.nn as nn
+from transformers.modeling_utils import PreTrainedModel
+
+
+class APre(PreTrainedModel):
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            module.weight.data.normal_(0.0, 0.02)
+
+
+class AModel(APre):
+    def __init__(self, config):
+        super().__init__(config)
+        self.fc = nn.Linear(8, 8)
+        self.post_init()
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+RELATIVE_USER = """import torch.nn as nn
+
+from ...modeling_utils import PreTrainedModel
+
+
+class BPre(PreTrainedModel):
+    def _init_weights(self, module):
+        super()._init_weights(module)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = nn.ReLU()
+        self.fc2 = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc(x)))
+
+
+class Model(BPre):
+    def __init__(self, config):
+        super().__init__(config)
+        self.block = Block()
+        self.post_init()
+
+    def forward(self, x):
+        return self.block(x)
+"""
+
+
+def test_a_file_analysed_again_for_its_edits_reads_the_program_as_its_first_analysis_did(tmp_path):
+    """Asked for edits (JSON output), a warm run analyses a fixable file again. That analysis saw
+    the installed modules the run had read (a stub) as modules of the program, which its first
+    analysis had not: its findings were lost, and that judgement was cached for the next runs."""
+    root = project(tmp_path / "p", {"a.py": STUB_USER, "b.py": RELATIVE_USER})
+    cache = str(tmp_path / "cache")
+    cold = check([root], cache_dir=cache)
+    assert sum(len(r.findings) for r in cold) == 1
+    warm = check([root], cache_dir=cache)  # with edits
+    assert outcome(warm) == outcome(cold)
+    assert outcome(check([root], cache_dir=cache, fix_edits=False)) == outcome(without_edits(cold))
+
+
 def test_a_changed_file_is_analysed_again(tmp_path):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1), "b.py": LAYER_MODEL.format(n=2)})
     cache = tmp_path / "cache"
