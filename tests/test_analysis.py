@@ -1477,3 +1477,56 @@ def test_paths_merged_again_do_not_multiply_what_a_value_may_be() -> None:
     for _ in range(MAX_ALTERNATIVES):
         many = alternative(many, ClassRefV("torch.nn.GELU"))
     assert isinstance(many, UnknownV) and "alternatives" in many.why
+
+
+PASSED_ON = """
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class Net(nn.Module):
+    def __init__(self, act_layer={default}):
+        super().__init__(){rebind}
+        self.a = Block(act_layer=act_layer)
+        self.b = Block(act_layer=nn.ReLU)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.b(self.a(x)))
+"""
+
+
+@pytest.mark.parametrize("default, rebind, built", [
+    ("nn.Tanh", "", "tanh"),  # the container's own default is what it passes
+    ("None", "\n        act_layer = act_layer or nn.Tanh", "tanh"),
+    ("None", "\n        if act_layer is None:\n            act_layer = nn.Tanh", "tanh"),
+    ("None", "\n        act_layer = pick(act_layer)", "unknown"),  # bound again to what code not read returns
+])
+def test_a_parameter_passed_on_holds_the_containers_default_and_what_fills_it(default, rebind, built) -> None:
+    """`Net(act_layer=nn.Tanh)` building `Block(act_layer=act_layer)`: the block's layer meets Tanh
+    there (nothing here builds Net with another), not the block's own default ReLU; so with
+    `act_layer = act_layer or nn.Tanh`; a parameter bound again to anything else is not followed.
+    torch builds the model to check what the claim says."""
+    import torch.nn as nn
+
+    source = PASSED_ON.format(default=default, rebind=rebind)
+    layers = analyze(source, "net.py").layers
+    assert [layer.activation for layer in layers if layer.class_name == "Block"] == ["unknown"], "uses differ"
+    at_uses = {layer.line: layer.activation for layer in layers if layer.at_use}
+    line = 18 + bool(rebind) + rebind.count("if ")
+    assert at_uses == ({line: built, line + 1: "relu"} if built != "unknown" else {})
+    if built != "unknown":
+        namespace: dict = {}
+        exec(compile(source, "net.py", "exec"), namespace)
+        net = namespace["Net"]()
+        built_here = {"tanh": nn.Tanh, "relu": nn.ReLU}
+        assert type(net.a.act) is built_here[built] and type(net.b.act) is nn.ReLU

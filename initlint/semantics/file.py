@@ -547,13 +547,33 @@ class FileAnalysis:
                 typed = self.annotated_object(params[node.value].annotation)
                 if typed is not None:
                     return [typed]
+                filled = _default_filled(enclosing, node.value)
+                if filled is False:  # bound again to something else: what callers pass is not what it holds
+                    return None
                 owner = enclosing.name.value
-                if owner in self.functions and self.functions[owner] is enclosing:
-                    return self.param_candidates(owner, node.value, depth + 1)
-                holder = self.init_owner(enclosing)
-                if holder is not None:  # BertIntermediate(config) in BertLayer.__init__: what BertLayer gets
-                    return self.param_candidates(holder, node.value, depth + 1)
-                return None
+                if not (owner in self.functions and self.functions[owner] is enclosing):
+                    owner = self.init_owner(enclosing)  # BertIntermediate(config) in BertLayer.__init__: what BertLayer gets
+                if owner is None or depth > 3 or (self.loader is not None and self.handed(owner)):
+                    return None
+                passed = self.param_candidates(owner, node.value, depth + 1)
+                if passed is None:
+                    return None
+                default = params[node.value].default
+                if default is not None:  # what it holds where it is built with its default (other modules, none here)
+                    held = self.static_value(default, None, depth + 1)
+                    if held is None:
+                        return None
+                    passed = passed + [v for v in held if v not in passed]
+                if filled is None:
+                    return passed
+                # `act = act or nn.Tanh`, `if act is None: act = nn.Tanh`: None is replaced by that value
+                kind, fallback = filled
+                if kind == "or" and any(not (v == NONE_V or isinstance(v, (ClassRefV, InstV))) for v in passed):
+                    return None  # a literal that may be falsy: not followed
+                if NONE_V not in passed:
+                    return passed
+                instead = self.static_value(fallback, enclosing, depth + 1)
+                return None if instead is None else [v for v in passed if v != NONE_V] + instead
             if node.value in self.classes:
                 return [ClassRefV(f"local:{node.value}")]
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and enclosing is not None \
@@ -1929,6 +1949,49 @@ def _rule_fact(rule: "InitRule") -> InitRuleFact:
 def _end_line(span) -> int:
     (_, _), (end_line, end_col) = span
     return end_line - 1 if end_col == 0 else end_line
+
+
+def _default_filled(fn: cst.FunctionDef, name: str):
+    """How the function binds its parameter `name` again: None (never), ("or", expr) for
+    `name = name or expr`, ("none", expr) for `if name is None: name = expr` (either a top-level
+    statement of its body, the only binding), else False (bound to something else)."""
+    found, filling = None, None
+    for stmt in _flat_statements(fn.body.body):
+        if stmt is filling:
+            continue
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+        if isinstance(stmt, cst.If) and stmt in fn.body.body and stmt.orelse is None \
+                and isinstance(stmt.test, cst.Comparison) and isinstance(stmt.test.left, cst.Name) \
+                and stmt.test.left.value == name and len(stmt.test.comparisons) == 1 \
+                and isinstance(stmt.test.comparisons[0].operator, cst.Is) \
+                and isinstance(stmt.test.comparisons[0].comparator, cst.Name) \
+                and stmt.test.comparisons[0].comparator.value == "None" \
+                and isinstance(stmt.body, cst.IndentedBlock) and len(stmt.body.body) == 1:  # fmt: skip
+            inner = stmt.body.body[0]
+            assign = inner.body[0] if isinstance(inner, cst.SimpleStatementLine) and len(inner.body) == 1 else None
+            if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
+                    and assign.targets[0].target.value == name and found is None:  # fmt: skip
+                found, filling = ("none", assign.value), inner
+                continue
+        if isinstance(stmt, cst.If):
+            continue  # its body's statements come next
+        if isinstance(small, cst.Assign) and stmt in fn.body.body and len(small.targets) == 1 \
+                and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name \
+                and isinstance(small.value, cst.BooleanOperation) and isinstance(small.value.operator, cst.Or) \
+                and isinstance(small.value.left, cst.Name) and small.value.left.value == name and found is None:  # fmt: skip
+            found = ("or", small.value.right)
+            continue
+        for node in _walk_nodes(stmt):
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.With, cst.NamedExpr)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
+                    [getattr(node, "target", None)] + [i.asname.name for i in getattr(node, "items", []) if i.asname]  # fmt: skip
+                if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                    return False
+            if isinstance(node, cst.Assign) and any(isinstance(t.target, (cst.Tuple, cst.List)) and any(
+                    isinstance(e.value, cst.Name) and e.value.value == name for e in t.target.elements)
+                    for t in node.targets):  # fmt: skip
+                return False
+    return found
 
 
 def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[str, Optional[float], str]:
