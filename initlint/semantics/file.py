@@ -435,6 +435,25 @@ class FileAnalysis:
                 values.extend(value)
         return values
 
+    def _default_applies(self, owner: str, param: str) -> bool:
+        """Whether some construction of `owner` leaves `param` at its default: a call here that
+        does not pass it, or no call here at all (it is built elsewhere, or it is the model)."""
+        calls = self.call_sites.get(owner, [])
+        target = self.classes.get(owner)
+        fn = self.method(target, "__init__")[1] if target is not None and self.method(target, "__init__") else self.functions.get(owner)
+        if not calls or fn is None:
+            return True
+        names = [p.name.value for p in _positional_params(fn)][1 if target is not None else 0:]
+        for call, _ in calls:
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            if _partial_of(call) == owner:
+                positional = positional[1:]
+            passes = any(a.keyword is not None and a.keyword.value == param for a in call.args) or any(a.star for a in call.args) \
+                or (param in names and names.index(param) < len(positional))  # fmt: skip
+            if not passes:
+                return True
+        return False
+
     def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[list]:
         """What `Block(**ba)` passes for `param` each time it runs, `ba` a dict the enclosing
         function fills (decoded from strings, keys popped and set: `pure.keyword_dicts`); []
@@ -553,13 +572,13 @@ class FileAnalysis:
                 owner = enclosing.name.value
                 if not (owner in self.functions and self.functions[owner] is enclosing):
                     owner = self.init_owner(enclosing)  # BertIntermediate(config) in BertLayer.__init__: what BertLayer gets
-                if owner is None or depth > 3 or (self.loader is not None and self.handed(owner)):
+                if owner is None:
                     return None
                 passed = self.param_candidates(owner, node.value, depth + 1)
                 if passed is None:
                     return None
                 default = params[node.value].default
-                if default is not None:  # what it holds where it is built with its default (other modules, none here)
+                if default is not None and self._default_applies(owner, node.value):
                     held = self.static_value(default, None, depth + 1)
                     if held is None:
                         return None
