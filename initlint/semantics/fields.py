@@ -33,19 +33,29 @@ def constant(node: Optional[cst.BaseExpression], env: dict, attrs: dict) -> obje
         return UNKNOWN
 
 
-def _constant(node, env: dict, attrs: dict) -> object:
-    if node is None:
-        return UNKNOWN
-    if isinstance(node, cst.SimpleString):
+LITERAL_NAMES = {"True": True, "False": False, "None": None}
+
+
+def literal_constant(node) -> object:
+    """The value a literal string, number, True, False or None is; UNKNOWN for anything else."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
         value = literal_string(node)
         return UNKNOWN if value is None else value
     if isinstance(node, (cst.Integer, cst.Float)):
         value = literal_number(node)
         return UNKNOWN if value is None else (int(value) if isinstance(node, cst.Integer) else value)
+    if isinstance(node, cst.Name) and node.value in LITERAL_NAMES:
+        return LITERAL_NAMES[node.value]
+    return UNKNOWN
+
+
+def _constant(node, env: dict, attrs: dict) -> object:
+    if node is None:
+        return UNKNOWN
     if isinstance(node, cst.Name):
-        if node.value in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[node.value]
-        return env.get(node.value, UNKNOWN)
+        return LITERAL_NAMES[node.value] if node.value in LITERAL_NAMES else env.get(node.value, UNKNOWN)
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        return literal_constant(node)
     if isinstance(node, cst.Attribute):
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             return attrs.get(node.attr.value, UNKNOWN)

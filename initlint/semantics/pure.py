@@ -24,8 +24,8 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _all_params, literal_number, literal_string
-from .fields import UNKNOWN
+from ..syntax.nodes import _all_params
+from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
 
 MAX_STEPS = 20000  # statements and expressions run in one probe; past it, nothing is known
 MAX_CALL_DEPTH = 8  # module functions run inside one another
@@ -154,15 +154,11 @@ class Probe:
         self.tick()
         if node is None:
             return UNKNOWN
-        if isinstance(node, cst.SimpleString) or isinstance(node, cst.ConcatenatedString):
-            value = literal_string(node)
-            return UNKNOWN if value is None else value
-        if isinstance(node, (cst.Integer, cst.Float)):
-            value = literal_number(node)
-            return UNKNOWN if value is None else (int(value) if isinstance(node, cst.Integer) else value)
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+            return literal_constant(node)
         if isinstance(node, cst.Name):
-            if node.value in ("True", "False", "None"):
-                return {"True": True, "False": False, "None": None}[node.value]
+            if node.value in LITERAL_NAMES:
+                return LITERAL_NAMES[node.value]
             if node.value in env:
                 value = env[node.value]
                 return UNKNOWN if id(value) in self.tainted else value

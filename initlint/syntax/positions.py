@@ -9,7 +9,7 @@ from typing import Iterable, Optional
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from .nodes import child_nodes
+from .nodes import child_nodes, dotted
 
 
 class _SpansDone(Exception):
@@ -226,7 +226,7 @@ class _CallMapper:
         ast_calls.sort(key=lambda c: (c.lineno, c.col_offset, -c.end_lineno, -c.end_col_offset))
         rank = {id(call): k for k, call in enumerate(ordered)}
         for call, twin in zip(ordered, ast_calls):
-            if len(call.args) != len(twin.args) + len(twin.keywords) or _dotted(call.func) != _ast_dotted(twin.func):
+            if len(call.args) != len(twin.args) + len(twin.keywords) or dotted(call.func) != _ast_dotted(twin.func):
                 return None
         for call in calls:
             k = rank.get(id(call))
@@ -318,17 +318,8 @@ def _calls_in_source_order(stmt: cst.CSTNode, wanted: set, held: int) -> Optiona
     return out
 
 
-def _dotted(node: cst.CSTNode) -> Optional[str]:
-    kind = type(node)
-    if kind is cst.Name:
-        return node.value
-    if kind is cst.Attribute:
-        base = _dotted(node.value)
-        return None if base is None else f"{base}.{node.attr.value}"
-    return None
-
-
 def _ast_dotted(node: ast.AST) -> Optional[str]:
+    """`nodes.dotted` on CPython's tree."""
     kind = type(node)
     if kind is ast.Name:
         return node.id
