@@ -374,7 +374,7 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
     the program builds (a model its users build; in a transformers model file, a
     PreTrainedModel builds it: see `_post_init_rules`). The class's own rules are not
     included: its file's analysis has read them. None: too many ways to follow."""
-    pretrained = {} if pretrained is None else pretrained  # path -> its PreTrainedModel class, or None
+    pretrained = index.pretrained if pretrained is None else pretrained  # path -> its PreTrainedModel class, or None
     chains: list = []
     stack: list = [(ref, [], frozenset({ref}))]
     while stack:

@@ -110,6 +110,7 @@ class ModuleIndex:
     by_suffix: dict = field(default_factory=dict)  # "sub.mod" for .../sub/mod.py: namespace packages, src roots
     environment: Optional[Environment] = None  # stubs and installed packages, after the program's own modules
     not_installed: set = field(default_factory=set)  # module names the environment does not have
+    pretrained: dict = field(default_factory=dict)  # path -> its transformers PreTrainedModel class or None (link's memo)
 
     @classmethod
     def of(cls, summaries: dict, environment: Optional[Environment] = None) -> "ModuleIndex":
