@@ -407,16 +407,8 @@ class FileAnalysis:
         names = [p.name.value for p in params]
         values: list = []
         for call, enclosing in self.call_sites.get(callee, []):
-            node = None
             # **kwargs may carry anything; like a default, we take what is written
-            positional = [a for a in call.args if a.keyword is None and not a.star]
-            if _partial_of(call) == callee:
-                positional = positional[1:]
-            if param in names and names.index(param) < len(positional):
-                node = positional[names.index(param)].value
-            for arg in call.args:
-                if arg.keyword is not None and arg.keyword.value == param:
-                    node = arg.value
+            node = _argument_for(call, names, param, callee)
             if node is None:
                 unpacked = self.unpacked_values(call, enclosing, param)
                 if unpacked is None:
@@ -444,15 +436,8 @@ class FileAnalysis:
         if not calls or fn is None:
             return True
         names = [p.name.value for p in _positional_params(fn)][1 if target is not None else 0:]
-        for call, _ in calls:
-            positional = [a for a in call.args if a.keyword is None and not a.star]
-            if _partial_of(call) == owner:
-                positional = positional[1:]
-            passes = any(a.keyword is not None and a.keyword.value == param for a in call.args) or any(a.star for a in call.args) \
-                or (param in names and names.index(param) < len(positional))  # fmt: skip
-            if not passes:
-                return True
-        return False
+        return any(_argument_for(call, names, param, owner) is None and not any(a.star for a in call.args)
+                   for call, _ in calls)  # fmt: skip
 
     def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[list]:
         """What `Block(**ba)` passes for `param` each time it runs, `ba` a dict the enclosing
@@ -1968,6 +1953,19 @@ def _rule_fact(rule: "InitRule") -> InitRuleFact:
 def _end_line(span) -> int:
     (_, _), (end_line, end_col) = span
     return end_line - 1 if end_col == 0 else end_line
+
+
+def _argument_for(call: cst.Call, names: list, param: str, callee: str) -> Optional[cst.BaseExpression]:
+    """What a call of `callee` writes for its parameter `param` (by position among `names`, or by
+    keyword), else None; `partial(callee, ...)`'s first argument is the callee itself."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if _partial_of(call) == callee:
+        positional = positional[1:]
+    node = positional[names.index(param)].value if param in names and names.index(param) < len(positional) else None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            node = arg.value
+    return node
 
 
 def _default_filled(fn: cst.FunctionDef, name: str):
