@@ -128,6 +128,13 @@ class Layer:
     # linking again starts from there), and whether it is judged at its uses instead of here.
     built_activation: Optional[list] = None
     moved: bool = False
+    # Its class judged at each of its constructions in its own file: what it meets when built with the
+    # constructor defaults, [activation, param, evidence, [[class, param, default], ...] that chose it],
+    # from which the program judges other files' constructions; and, where this file's constructions
+    # all agreed with this row (no rows of their own), each of them: [container, line, column,
+    # end_line, end_column, attribute or None], to be judged apart if another file's disagrees.
+    as_defaults: Optional[list] = None
+    agreed_uses: list = field(default_factory=list)
     at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
     # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.

@@ -379,9 +379,9 @@ def test_a_class_named_in_transformers_output_recorder_is_not_handed_to_other_co
     path = str(package / "modeling_my_model.py")
     models, _, _ = analyze_program({path: textwrap.dedent(source)})
     fc = next(layer for layer in models[path].layers if layer.name == "fc")
-    # ReLU where the stage downsamples, the model's output where `self.downsample is None` (not
-    # decided in forward); nothing unknown from "built by code it is handed to"
-    assert fc.activation_evidence == "followed by different things in different uses: ReLU, no activation"
+    # the one construction passes nn.ReLU: its forward's `self.downsample is not None` holds there;
+    # nothing unknown from "built by code it is handed to"
+    assert (fc.activation, fc.activation_evidence) == ("relu", "self.downsample = nn.ReLU (forward), at its one construction here")
 
 
 WEIGHT_NORMED = """

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from initlint.program import analyze_program
 
 MLP = """import torch.nn as nn
@@ -343,14 +345,14 @@ class Net(nn.Module):
 
 def test_a_class_as_a_constructor_default_is_built_by_the_calls_of_that_parameter(tmp_path: Path) -> None:
     """`block_fn=Block`, then `block_fn(8, act_layer=nn.Tanh)`: Block is built with Tanh there
-    (and with its default where other modules build it), never ReLU alone as its default said."""
+    (the one construction the program makes), never ReLU alone as its default said."""
     from initlint.semantics.file import analyze
 
     models = _program(tmp_path, {"net.py": DEFAULT_CLASS})
     fc = _row(models, "net.py", "fc")
-    assert fc.activation == "unknown" and "Tanh" in fc.activation_evidence, fc.activation_evidence
+    assert fc.activation == "tanh" and "one construction" in fc.activation_evidence, fc.activation_evidence
     alone = next(layer for layer in analyze(DEFAULT_CLASS, str(tmp_path / "net.py")).layers if layer.name == "fc")
-    assert alone.activation == "unknown" and "Tanh" in alone.activation_evidence, alone.activation_evidence
+    assert alone.activation == "tanh", alone.activation_evidence
     other = DEFAULT_CLASS + "\n\ndef small():\n    return Net(block_fn=Other)\n"
     models = _program(tmp_path, {"net.py": other})
     assert _row(models, "net.py", "fc").activation == "unknown", "a caller passes another class: not only Block"
@@ -429,3 +431,86 @@ BLOCKS = {"wrapper": Wrapper}
     alone = wrapper.split("\n\nBLOCKS")[0] + "\n"
     models = _program(tmp_path, {"mlp.py": MLP, "wrapper.py": alone})
     assert _row(models, "mlp.py", "fc2").activation == "none", "the model's output"
+
+
+OWN_USES = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+{blocks}
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        for block in {names}:
+            x = block(x)
+        return self.head(x)
+"""
+
+OTHER_USE = """import torch.nn as nn
+from blocks import Block
+
+
+class Other(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = Block(act_layer=nn.SiLU)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.c(x))
+"""
+
+
+@pytest.mark.parametrize("acts", [["Tanh", "ReLU"], ["Tanh", "Tanh"], ["Tanh"]])
+def test_a_block_judged_per_construction_in_its_file_is_judged_at_other_files_constructions(
+        tmp_path: Path, acts: list) -> None:  # fmt: skip
+    """Block built in its own file (with arguments that differ, that agree, or once) and in
+    another file with `act_layer=nn.SiLU`: each construction is judged where it is, and the
+    claims are the activations torch runs after each layer."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    names = [f"b{k}" for k in range(len(acts))]
+    blocks = "\n".join(f"        self.{n} = Block(act_layer=nn.{a})" for n, a in zip(names, acts))
+    files = {"blocks.py": OWN_USES.format(blocks=blocks, names="[" + ", ".join(f"self.{n}" for n in names) + "]"),
+             "other.py": OTHER_USE}  # fmt: skip
+    models = _program(tmp_path, files)
+    own = next(l for m in models["blocks.py"].modules for l in m.layers if (l.class_name, l.name) == ("Block", "fc"))
+    assert own.activation == "unknown", own.activation_evidence  # SiLU in other.py, Tanh here
+    other = [l for l in models["other.py"].layers if l.at_use]
+    assert [(l.name, l.activation, l.related[0]) for l in other] == [("c.fc", "silu", [str(tmp_path / "blocks.py"), 7])]
+    here = [l for l in models["blocks.py"].layers if l.at_use]
+    assert [(l.class_name, l.activation) for l in here] == [("Net", a.lower()) for a in acts], [l.activation_evidence for l in here]
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import importlib
+
+        importlib.invalidate_caches()
+        for module in ("blocks", "other"):
+            sys.modules.pop(module, None)
+        built = {"Net": importlib.import_module("blocks").Net(), "Other": importlib.import_module("other").Other()}
+    finally:
+        sys.path.remove(str(tmp_path))
+        for module in ("blocks", "other"):
+            sys.modules.pop(module, None)
+    traced = {}
+    for top, model in built.items():
+        with torch.no_grad():
+            for row in verify(model.eval(), torch.randn(2, 8), method="hooks", static=False).layers:
+                traced[(top, row.layer)] = row.activation
+    assert traced[("Other", "c.fc")] == "silu"
+    assert [traced[("Net", f"{n}.fc")] for n in names] == [a.lower() for a in acts]

@@ -68,12 +68,13 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     for model in models.values():
         for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
             layer.moved = False
-            if layer.activation_defaults and layer.built_activation is None:
+            if (layer.activation_defaults or layer.as_defaults) and layer.built_activation is None:
                 layer.built_activation = [layer.activation, layer.activation_param, layer.activation_evidence]
-            elif layer.activation_defaults:
+            elif layer.activation_defaults or layer.as_defaults:
                 layer.activation, layer.activation_param, layer.activation_evidence = layer.built_activation
     as_built = {id(layer): copy.copy(layer) for path in installed for layer in models[path].layers}
     disagreeing: list = []  # (module, layer, class): its uses pass different activations
+    judged_here: list = []  # (layer, class): its own file judged it per construction; other files' uses too
     apart: list = []  # (layer, class, [(use, outcomes)]): what its class returns meets different things
     followed: dict = {}  # (path, class, layer) -> {user path: [(activation, param, evidence, by class)]}
     for path, summary in summaries.items():
@@ -88,7 +89,11 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             for layer in module.layers:
                 if layer.init == "default" and layer.init_open:
                     _link_init(layer, ref, index, uses, stats)
-                if layer.activation_defaults and _link_activation(layer, index, every_use, stats, path) and path not in installed:
+                if layer.as_defaults is not None:
+                    if path not in installed:
+                        judged_here.append((layer, ref))
+                elif layer.activation_defaults and _link_activation(layer, index, every_use, stats, path) \
+                        and path not in installed:  # fmt: skip
                     disagreeing.append((module, layer, ref))
                 if layer.open_output and not layer.moved:
                     owner = _class_ref(index, path, layer.open_output)
@@ -101,6 +106,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     for module, layer, ref in disagreeing:
         if not any(use.unrun for use in every_use.get(ref, [])):  # a builder's instances have no use to be judged at
             _project_to_uses(models, layer, ref, index, uses)
+    for layer, ref in judged_here:
+        _judge_other_files_uses(models, layer, ref, index, uses)
     for layer, ref, per_use in apart:
         if not layer.moved:
             _project_outputs(models, layer, ref, per_use, index)
@@ -127,23 +134,57 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         target = models.get(use.path)
         if target is None:
             return
-    projected_all = []
-    for use in found:
-        projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
-        projected.activation, projected.activation_param, projected.activation_evidence = layer.built_activation
-        _activation_for_use(projected, layer.activation_defaults, use, index, uses)
-        projected.related = [[layer.path, layer.line]]
-        _init_at_use(projected, use, index)
-        projected.fix = _fix_at_use(layer, use) or FixPlan(
-            reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
-        projected.weight = projected.fix.weight or None  # what the message names, as the fix does
-        _recommend(projected)
-        projected_all.append((use, projected))
+    projected_all = [(use, _judged_at(layer, ref, use, layer.built_activation, layer.activation_defaults, index, uses))
+                     for use in found]  # fmt: skip
     if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2:
         return  # every use agrees: judged where it is built
     for use, projected in projected_all:
         _place(models[use.path], projected)
     layer.moved = True
+
+
+def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: list, index: ModuleIndex,
+               uses: dict) -> Layer:  # fmt: skip
+    """The layer of `ref` as one construction builds it: `start` ([activation, param, evidence]) with
+    what that call passes for the constructor parameters in `defaults` put in."""
+    projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
+    projected.activation, projected.activation_param, projected.activation_evidence = start[:3]
+    _activation_for_use(projected, defaults, use, index, uses)
+    projected.related = [[layer.path, layer.line]]
+    _init_at_use(projected, use, index)
+    projected.fix = _fix_at_use(layer, use) or FixPlan(
+        reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
+    projected.weight = projected.fix.weight or None  # what the message names, as the fix does
+    _recommend(projected)
+    return projected
+
+
+def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict) -> None:
+    """A class its own file judged at each of its constructions there (`Layer.as_defaults`): the
+    constructions other files make are judged alike, from what the layer meets built with the
+    defaults and what each passes for the parameters that chose that. Where the file's own
+    constructions all agreed (one row where it is built) and another file's do not, the row there
+    becomes unknown and each construction gets its own row."""
+    others = [use for use in uses.get(ref, []) if use.path != ref.path]
+    if not others or any(use.path not in models for use in others):
+        return
+    activation, param, evidence, defaults = layer.as_defaults
+    judged = [(use, _judged_at(layer, ref, use, [activation, param, evidence], defaults, index, uses)) for use in others]
+    if layer.agreed_uses:
+        differ = next((use for use, p in judged
+                       if (p.activation, p.activation_param) != (layer.activation, layer.activation_param)), None)  # fmt: skip
+        if differ is None:
+            return  # every construction in the program agrees: judged where it is built
+        as_judged = [layer.activation, layer.activation_param, f"{layer.activation_evidence}, as built here"]
+        for container, line, column, end_line, end_column, attr in layer.agreed_uses:
+            own = Use(ClassRef(ref.path, container), ref.path, line, attr=attr, span=[column, end_line, end_column])
+            judged.append((own, _judged_at(layer, ref, own, as_judged, [], index, uses)))
+        layer.activation_evidence = f"{layer.activation_evidence}, but {differ.path}:{differ.line} builds it otherwise"
+        layer.activation, layer.activation_param = "unknown", None
+        layer.related.append([differ.path, differ.line])
+        layer.moved = True
+    for use, projected in judged:
+        _place(models[use.path], projected)
 
 
 def _init_at_use(projected: Layer, use: Use, index: ModuleIndex) -> None:

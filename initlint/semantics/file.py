@@ -876,12 +876,13 @@ class FileAnalysis:
         found: dict = {}
         self.per_use_complete: set = set()  # id(site): every construction of its class here was judged
         self.per_use_reasons: dict = {}  # id(site) -> why no fix, from a use (an activation a config default chose)
+        self.per_use_defaults: dict = {}  # id(site) -> what it meets built with the defaults: other files' uses start there
         for key, cls in self.classes.items():
             mixed = [site for site in cls.sites
                      if resolve_outcomes(site.outcomes, site.split_by)[2].startswith(DIFFERENT_USES)]  # fmt: skip
             calls = list(self.call_sites.get(key, [])) if key == cls.name else []
             init, forward = self.method(cls, "__init__"), self.forward_of(cls)
-            if not mixed or len(calls) < 2 or cls.contains or init is None \
+            if not mixed or not calls or cls.contains or init is None \
                     or forward is None or forward[0] is not cls or self.handed(key):  # fmt: skip
                 continue
             judged = set()
@@ -898,11 +899,16 @@ class FileAnalysis:
                         self.per_use_reasons.setdefault(id(site), reason)
             if self.constructions.get(key, set()) <= judged:
                 self.per_use_complete.update(id(site) for site in mixed)
+            if judged:
+                as_built = self._outcomes_for_call(cls, init[1], cst.Call(func=cst.Name(cls.node.name.value)), None)
+                for site in mixed:
+                    self.per_use_defaults[id(site)] = as_built.get(site.name, (None, None))[0]
         return found
 
     def _settle_agreeing_uses(self) -> None:
         """A layer every construction here judges alike (each known, the same activation) is
         judged where it is built, as if the uses had not been merged."""
+        self.per_use_agreed: set = set()  # id(site): settled so; other files' uses may still differ
         for cls in self.classes.values():
             for site in cls.sites:
                 uses = self.per_use.get(id(site), [])
@@ -912,8 +918,9 @@ class FileAnalysis:
                 if len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
                     continue
                 activation, param, evidence = uses[0][2]
-                site.outcomes = [(activation, param, derived(f"{evidence}, at each of its {len(uses)} constructions here",
-                                                             evidence))]  # fmt: skip
+                self.per_use_agreed.add(id(site))
+                where = f"at each of its {len(uses)} constructions here" if len(uses) > 1 else "at its one construction here"
+                site.outcomes = [(activation, param, derived(f"{evidence}, {where}", evidence))]
                 site.fix_reason = site.fix_reason or self.per_use_reasons.get(id(site))
 
     def _method_owner(self, fn: Optional[cst.FunctionDef]) -> Optional[str]:
@@ -1373,6 +1380,7 @@ class FileAnalysis:
         modules: dict[str, ModuleModel] = {}
         containers = self._containment()
         seen_positions: dict = {}
+        attrs = None  # id(call) -> `self.attr = Call()`'s attribute, read once when needed
         for class_name, site in all_sites:
             span = spans.get(id(site.node))
             if span is None:
@@ -1401,7 +1409,20 @@ class FileAnalysis:
                         contained_by={self.classes[h].node.name.value: list(self.classes[h].routines) for h in sorted(holders)},
                     )  # fmt: skip
                 modules[class_name].layers.append(layer)
-            for use in self._rows_at_uses(layer, site, spans):
+            rows_at_uses = self._rows_at_uses(layer, site, spans)
+            as_built = self.per_use_defaults.get(id(site))
+            if as_built is not None and (rows_at_uses or id(site) in self.per_use_agreed):
+                facts = dict.fromkeys(getattr(as_built[2], "defaults", ()))
+                layer.as_defaults = [*as_built[:2], str(as_built[2]),
+                                     [[f.owner, f.param, f.default] for f in facts if f.path == self.path]]
+                if not rows_at_uses:
+                    attrs = attrs if attrs is not None else _self_assigned_calls(self.classes.values())
+                    for call, container, _ in self.per_use.get(id(site), []):
+                        if id(call) in spans:
+                            (use_line, use_col), (use_end, use_end_col) = spans[id(call)]
+                            layer.agreed_uses.append([self.classes[container].node.name.value, use_line, use_col + 1,
+                                                      use_end, use_end_col + 1, attrs.get(id(call))])  # fmt: skip
+            for use in rows_at_uses:
                 holder = self.classes[use.class_name]
                 if use.class_name not in modules:
                     holders = containers.get(use.class_name, ())
