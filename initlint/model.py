@@ -134,7 +134,7 @@ class Layer:
     # all agreed with this row (no rows of their own), each of them: [container, line, column,
     # end_line, end_column, attribute or None], to be judged apart if another file's disagrees.
     as_defaults: Optional[list] = None
-    agreed_uses: list = field(default_factory=list)
+    agreed_uses: Optional[list] = None  # None, not a factory: models cached before it was added read as None
     at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
     # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.

@@ -797,3 +797,31 @@ def test_attributes_bound_by_a_computed_name_are_not_settled_by_a_construction()
     by_name = decided + "        setattr(self, 'activ' + 'ation', nn.ReLU6())\n"
     model = analyze(textwrap.dedent(RETURNS_ITS_LAYER.replace(decided, by_name)), "model.py")
     assert "none" not in {layer.activation for layer in model.layers if "convolution" in layer.name}
+
+
+TRY_EXCEPT = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.proj = nn.Linear(8, 8)
+        try:
+            self.act = nn.ReLU()
+            self.act2 = nn.ReLU()
+        except ImportError:
+            self.act = nn.Tanh()
+            self.act2 = nn.ReLU(inplace=True)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.act2(self.proj(self.act(self.fc(x)))))
+"""
+
+
+def test_an_except_handler_binds_an_alternative_to_the_try_body_not_a_replacement():
+    """The handler runs instead of the rest of the body: Tanh there is one possibility, never the
+    only one (torch runs ReLU); where both bind the same activation it is known."""
+    check(TRY_EXCEPT, "Net", torch.randn(2, 8), {("Net", "fc"): "unknown", ("Net", "proj"): "relu"})

@@ -1420,6 +1420,7 @@ class FileAnalysis:
                     for call, container, _ in self.per_use.get(id(site), []):
                         if id(call) in spans:
                             (use_line, use_col), (use_end, use_end_col) = spans[id(call)]
+                            layer.agreed_uses = layer.agreed_uses or []
                             layer.agreed_uses.append([self.classes[container].node.name.value, use_line, use_col + 1,
                                                       use_end, use_end_col + 1, attrs.get(id(call))])  # fmt: skip
             for use in rows_at_uses:

@@ -172,8 +172,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         elif isinstance(stmt, cst.Try):
             self.tries += 1  # a handler may run after part of the body: what either binds is not settled
             self.run_block(stmt.body)
-            for handler in stmt.handlers:
-                self.run_block(handler.body)
+            if stmt.handlers:
+                self.run_handlers(stmt.handlers)
             if stmt.orelse:
                 self.run_block(stmt.orelse.body)
             if stmt.finalbody:
@@ -186,6 +186,31 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.env[name] = UnknownV(f"{name} (decorated)") if stmt.decorators else FunctionRefV(name, stmt, self.env)
         elif isinstance(stmt, cst.ClassDef):
             return
+
+    def run_handlers(self, handlers: typing.Sequence[cst.ExceptHandler]) -> None:
+        """`except` bodies run instead of the rest of the `try` body, not after all of it: what a
+        handler binds is one alternative, what the body bound the other."""
+        after_body, attrs_after_body = dict(self.env), dict(self.attrs)
+        outcomes = []
+        self.nesting += 1
+        self.conditional += 1
+        for handler in handlers:
+            self.env = dict(after_body)
+            self.attrs.clear()  # in place: inlined helpers and the class share this dict
+            self.attrs.update(attrs_after_body)
+            self.run_block(handler.body)
+            outcomes.append((self.env, dict(self.attrs)))
+        self.nesting -= 1
+        self.conditional -= 1
+        self.env = dict(after_body)
+        self.attrs.clear()
+        self.attrs.update(attrs_after_body)
+        for env, attrs in outcomes:
+            self.env = merge_envs(self.env, env)
+            for name, value in attrs.items():
+                kept = self.attrs.get(name)
+                if kept is not value:
+                    self.attrs[name] = value if kept is None else alternative(kept, value)
 
     def run_if(self, stmt: cst.If) -> None:
         reads, defaults = self.object_reads, len(self.default_reads)
