@@ -514,3 +514,90 @@ def test_a_block_judged_per_construction_in_its_file_is_judged_at_other_files_co
                 traced[(top, row.layer)] = row.activation
     assert traced[("Other", "c.fc")] == "silu"
     assert [traced[("Net", f"{n}.fc")] for n in names] == [a.lower() for a in acts]
+
+
+ACT_BY_KEY = """import torch.nn as nn
+
+ACTS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh}
+
+
+def get_act(name):
+    return ACTS[name]()
+"""
+
+RES_BLOCKS = """import torch.nn as nn
+
+from acts import ACTS, get_act
+
+
+class Keyed(nn.Module):
+    def __init__(self, c=8, act="relu"):
+        super().__init__()
+        self.fc = nn.Linear(c, c)
+        self.act = ACTS[act]()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class ByHelper(nn.Module):
+    def __init__(self, c=8, act="relu"):
+        super().__init__()
+        self.fc = nn.Linear(c, c)
+        self.act = get_act(act)
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class ByClass(nn.Module):
+    def __init__(self, c=8, act=nn.ReLU):
+        super().__init__()
+        self.fc = nn.Linear(c, c)
+        self.act = act()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+"""
+
+TRAIN_SCRIPT = """import torch.nn as nn
+from blocks import ByClass, ByHelper, Keyed
+
+keyed = Keyed(act="tanh")
+helped = ByHelper(8, "tanh").to("cpu")
+classed = ByClass(act=nn.Tanh)
+"""
+
+
+def test_a_script_passing_another_activation_than_the_default_is_seen(tmp_path: Path) -> None:
+    """A training script builds each block with Tanh (a registry key, a key through a helper of
+    another module, a class): the default's ReLU is no longer claimed. torch runs Tanh there."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    files = {"acts.py": ACT_BY_KEY, "blocks.py": RES_BLOCKS, "train.py": TRAIN_SCRIPT}
+    models = _program(tmp_path, files)
+    rows = {l.class_name: l for l in models["blocks.py"].layers}
+    for name in ("Keyed", "ByHelper", "ByClass"):
+        assert rows[name].activation == "unknown" and "train.py" in rows[name].activation_evidence, \
+            (name, rows[name].activation_evidence)  # fmt: skip
+    alone = _program(tmp_path, {"acts.py": ACT_BY_KEY, "blocks.py": RES_BLOCKS})  # built with the defaults
+    assert {l.class_name: l.activation for l in alone["blocks.py"].layers} == dict.fromkeys(rows, "relu")
+    namespace: dict = {}
+    exec(compile(ACT_BY_KEY, "acts.py", "exec"), namespace)
+    import sys
+    import types
+
+    acts = types.ModuleType("acts")
+    acts.__dict__.update(namespace)
+    sys.modules["acts"] = acts
+    try:
+        blocks: dict = {}
+        exec(compile(RES_BLOCKS, "blocks.py", "exec"), blocks)
+        built = [blocks["Keyed"](act="tanh"), blocks["ByHelper"](8, "tanh"), blocks["ByClass"](act=torch.nn.Tanh)]
+    finally:
+        del sys.modules["acts"]
+    for model in built:
+        with torch.no_grad():
+            traced = verify(model.eval(), torch.randn(2, 8), method="hooks", static=False).layers
+        assert [(row.layer, row.activation) for row in traced] == [("fc", "tanh")]

@@ -626,8 +626,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             if passed is not None and _same_class(passed, default):
                 continue
             shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
-            layer.activation = "unknown"
-            layer.activation_param = None
+            layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
             layer.activation_evidence = (
                 f"{layer.activation_evidence}, but {use.path}:{use.line} passes {param}={shown}")
             layer.related.append([use.path, use.line])

@@ -125,7 +125,9 @@ class FileAnalysis:
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.default_params = False  # a constructor default of a class of this module chose an activation
-        self.script_builds: dict = {}  # qualified callee -> [function passed to .apply(...)] in module code
+        # constructions of other modules' classes by module code or free functions:
+        # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
+        self.script_builds: list = []
         self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
 
     # -- collection -----------------------------------------------------------------------
@@ -1127,37 +1129,41 @@ class FileAnalysis:
         apply with a function of this file, and no class here builds it (else: unknown).
         """
         covered: dict[str, list] = {}
+        ext: list = []  # [qualified callee, construction call, [functions .apply(...) runs on it]]
         bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
         for body in bodies:
-            built: dict[str, str] = {}
+            built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
             for stmt in _flat_statements(body):
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     continue
                 for small in stmt.body:
                     if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
                         target = small.targets[0].target.value
-                        cls_name, applied = self._constructed_class(small.value)
-                        if cls_name is not None:
+                        cls_name, applied, call = self._constructed_class(small.value)
+                        if cls_name is not None and cls_name.startswith("ext:"):
+                            built[target] = [cls_name[4:], call, [applied] if applied is not None else []]
+                            ext.append(built[target])
+                        elif cls_name is not None:
                             built[target] = cls_name
                             if applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
-                            elif cls_name.startswith("ext:"):
-                                covered.setdefault(cls_name, [])  # built here, with no init (yet)
                         else:
                             built.pop(target, None)
                     value = small.value if isinstance(small, cst.Expr) else None
                     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.args:
                         receiver = dotted(value.func.value)
                         if value.func.attr.value == "apply" and receiver in built:
-                            covered.setdefault(built[receiver], []).append(value.args[0].value)
+                            held = built[receiver]
+                            (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(value.args[0].value)
                         elif isinstance(value.func.value, cst.Call):
-                            cls_name, applied = self._constructed_class(value)
-                            if cls_name is not None and applied is not None:
+                            cls_name, applied, call = self._constructed_class(value)
+                            if cls_name is not None and cls_name.startswith("ext:"):
+                                ext.append([cls_name[4:], call, [applied] if applied is not None else []])
+                            elif cls_name is not None and applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
-        for cls_name in [name for name in covered if name.startswith("ext:")]:
+        for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
-            found = [(fn_node, self.rules_of_apply(fn_node, None)) for fn_node in covered.pop(cls_name)]
-            self.script_builds.setdefault(cls_name[4:], []).extend(found)
+            self.script_builds.append((callee, call, [(fn_node, self.rules_of_apply(fn_node, None)) for fn_node in fns]))
         for cls_name, fns in covered.items():
             cls = self.classes[cls_name]
             constructions = self.top_calls.get(cls_name, 0)
@@ -1176,21 +1182,22 @@ class FileAnalysis:
                 cls.routines.append(target.name.value)
 
     def _constructed_class(self, node: cst.BaseExpression) -> tuple:
-        """Net(...), Net(...).to(device), Net(...).apply(fn): (class name, fn passed to apply or None)."""
+        """Net(...), Net(...).to(device), Net(...).apply(fn): (class name, fn passed to apply or
+        None, the construction call)."""
         applied = None
         while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
             if node.func.attr.value == "apply" and node.args:
                 applied = node.args[0].value
             elif node.func.attr.value not in ("to", "cuda", "cpu", "float", "double", "half", "train", "eval"):
-                return None, None
+                return None, None, None
             node = node.func.value
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.classes:
-            return node.func.value, applied
+            return node.func.value, applied, node
         if isinstance(node, cst.Call):
             q = self.imports.qualify(node.func)
             if q and not q.startswith(("torch.", "builtins.")):
-                return f"ext:{q}", applied  # a class of another module, perhaps: the program stage resolves it
-        return None, None
+                return f"ext:{q}", applied, node  # a class of another module, perhaps: the program stage resolves it
+        return None, None, None
 
     def _functions_built_for_classes(self) -> dict:
         """free function -> classes whose constructor receives what it builds: Net(make_layers(...))."""
@@ -1332,6 +1339,7 @@ class FileAnalysis:
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
+        nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for records in self.imported_args.values() for call, _, _ in records]
         nodes += [call for call, _, _, _ in self.alias_args]
         pending = self.pending_lines
@@ -1505,7 +1513,7 @@ class FileAnalysis:
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
-        for callee, fns in self.script_builds.items():
+        for callee, call, fns in self.script_builds:
             applied = []
             for fn_node, found in fns:
                 text = dotted(fn_node) or short_code(fn_node, 40)
@@ -1518,7 +1526,10 @@ class FileAnalysis:
                     if call is not None and call.undecided:
                         fact.state = "unknown"
                     applied.append(fact)
-            summary.builds.append(BuildFact(callee, 0, {}, None, applied))
+            span = spans.get(id(call))
+            where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
+            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, self._arg_facts(call, None) if span else {},
+                                            None, applied, span=where))  # fmt: skip
         return summary
 
     def _builder_builds(self, spans: dict) -> list:

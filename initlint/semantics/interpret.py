@@ -307,15 +307,23 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             value.evidence, tuple(getattr(value.evidence, "defaults", ())) + facts))
 
     def default_fact(self, owner: str, param: str, default: object) -> ConstructorDefault:
-        ours = self.fa.classes.get(owner) is not None
-        self.fa.default_params = self.fa.default_params or ours
+        holder = self.default_holder(owner)
         if isinstance(default, ClassRefV):
             shown = default.qualname
         elif isinstance(default, tuple) and default and default[0] == "<literal>":
             shown = short_code(default[1])
         else:
             shown = "None" if default == NONE_V else str(default)
-        return ConstructorDefault(owner, param, shown, self.fa.path if ours else None)
+        return ConstructorDefault(owner, param, shown, holder.path if holder is not None else None)
+
+    def default_holder(self, owner: Optional[str]) -> Optional["FileAnalysis"]:
+        """The module of the program whose class `owner` is, when its constructor default chose an
+        activation (marked there): the module whose code runs, else the file analysed (a helper of
+        another module, inlined where that file's class calls it, runs on that class's parameters)."""
+        holder = next((fa for fa in (self.fa, self.home) if owner is not None and fa.classes.get(owner) is not None), None)
+        if holder is not None:
+            holder.default_params = True
+        return holder
 
     def chosen(self, value: ActV, chooser: str) -> ActV:
         """An activation a condition on config defaults picked: said in its evidence, and kept

@@ -148,7 +148,14 @@ class ConstructorInterpreter:
                 return hooked
             registry = self.registry_of(node.value)
             if registry is not None:
-                return self.registry_entry(registry[1], node, registry[0])
+                entry = self.registry_entry(registry[1], node, registry[0])
+                key = node.slice[0].slice.value if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else None
+                held = self.env.get(key.value) if isinstance(key, cst.Name) else None
+                if isinstance(held, ParamV) and held.owner is not None and isinstance(entry, ClassRefV):
+                    # `ACTS[act]` with `act="relu"` by default: still the parameter, whose default now
+                    # names the class, so that callers passing another key are followed
+                    return ParamV(held.name, entry, held.owner, held.or_none)
+                return entry
             base = self.eval_module(node.value)
             if not isinstance(base, ChainV):
                 return UnknownV(f"`{short_code(node)}`")
@@ -359,9 +366,8 @@ class ConstructorInterpreter:
                 if isinstance(value, ActV) and overridden is None:
                     # callers in other modules may pass another class: the program stage looks
                     # (for a class of this module) and the fix is unsafe
-                    ours = callee.owner is not None and self.fa.classes.get(callee.owner) is not None
-                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, self.fa.path if ours else None)
-                    self.fa.default_params = self.fa.default_params or ours
+                    holder = self.default_holder(callee.owner)
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
                     value = ActV(value.activation, value.param,
                                  Evidence.assuming(f"{callee.name}={_short_ref(default)} passed {default.passed_by}"
                                                    if default.passed_by else f"{callee.name} default {_short_ref(default)}",
@@ -370,9 +376,8 @@ class ConstructorInterpreter:
                         and any(isinstance(item, ActV) for _, item in value.items):  # fmt: skip
                     # a norm that then applies an activation (timm's BatchNormAct2d as norm_layer's default):
                     # the activation rests on that default as well
-                    ours = callee.owner is not None and self.fa.classes.get(callee.owner) is not None
-                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, self.fa.path if ours else None)
-                    self.fa.default_params = self.fa.default_params or ours
+                    holder = self.default_holder(callee.owner)
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
                     value = ChainV([(key, ActV(item.activation, item.param, Evidence.assuming(
                         f"{item.evidence}, {callee.name} default {_short_ref(default)}", (fact,)), item.chosen_by)
                         if isinstance(item, ActV) else item) for key, item in value.items], "sequential")
