@@ -601,3 +601,74 @@ def test_a_script_passing_another_activation_than_the_default_is_seen(tmp_path: 
         with torch.no_grad():
             traced = verify(model.eval(), torch.randn(2, 8), method="hooks", static=False).layers
         assert [(row.layer, row.activation) for row in traced] == [("fc", "tanh")]
+
+
+INITS_MODULE = """import torch.nn as nn
+
+
+def init_weights(m):
+    if isinstance(m, nn.Linear):
+        nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        nn.init.zeros_(m.bias)
+"""
+
+APPLYING_NET = """import torch.nn as nn
+
+from inits import init_weights
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 64, 3)
+        self.act = nn.ReLU()
+        self.fc = nn.Linear(64, 256)
+        self.act2 = nn.ReLU()
+        self.head = nn.Linear(256, 2)
+        {apply}
+
+    def forward(self, x):
+        x = self.act(self.conv(x)).mean((2, 3))
+        return self.head(self.act2(self.fc(x)))
+"""
+
+APPLYING_SCRIPT = """from inits import init_weights
+from net import Net
+
+model = Net()
+model.apply(init_weights)
+"""
+
+
+@pytest.mark.parametrize("where", ["class", "script"])
+def test_an_init_function_imported_from_another_module_is_read_there(tmp_path: Path, where: str) -> None:
+    """`self.apply(init_weights)` / a script's `model.apply(init_weights)`, the function in another
+    module: what it initialises (Linear) is explicit, what it leaves (the conv) keeps the default,
+    as torch shows once the model is built."""
+    torch = pytest.importorskip("torch")
+    net = APPLYING_NET.format(apply="self.apply(init_weights)" if where == "class" else "")
+    files = {"inits.py": INITS_MODULE, "net.py": net}
+    if where == "script":
+        files["train.py"] = APPLYING_SCRIPT
+    models = _program(tmp_path, files)
+    inits = {l.name: (l.init, l.activation) for l in models["net.py"].layers}
+    assert inits == {"conv": ("default", "relu"), "fc": ("explicit", "relu"), "head": ("explicit", "none")}, \
+        {l.name: l.init_evidence for l in models["net.py"].layers}  # fmt: skip
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for module in ("inits", "net", "train"):
+            sys.modules.pop(module, None)
+        import importlib
+
+        importlib.invalidate_caches()
+        model = importlib.import_module("train").model if where == "script" \
+            else importlib.import_module("net").Net()  # fmt: skip
+    finally:
+        sys.path.remove(str(tmp_path))
+        for module in ("inits", "net", "train"):
+            sys.modules.pop(module, None)
+    default_std = lambda fan_in: (1 / (3 * fan_in)) ** 0.5  # noqa: E731  kaiming_uniform_(a=sqrt(5))
+    assert abs(model.conv.weight.std().item() / default_std(27) - 1) < 0.1
+    assert abs(model.fc.weight.std().item() / (2 / 64) ** 0.5 - 1) < 0.1  # kaiming_normal_ for ReLU, fan_in 64

@@ -1113,13 +1113,20 @@ class FileAnalysis:
             if inner.startswith("self.") and cls is not None:  # partial(self._init_weights, needs_reset=False)
                 found = self.method(cls, inner[5:])
                 target, self_bound = (found[1], True) if found else (None, False)
+        home: FileAnalysis = self
+        if target is None and self.loader is not None and isinstance(fn_node, (cst.Name, cst.Attribute)):
+            # `from utils import weights_init`: read in its module, whose imports name its calls
+            q = self.imports.qualify(fn_node)
+            found = self.loader.lookup(self, q) if q and q.split(".", 1)[0] not in ("torch", "builtins") else None
+            if found is not None and found[0] == "function" and found[1] is not None:
+                home, target, cls = found[1], found[1].functions.get(found[2]), None
         if target is None:
             return None
         params = _positional_params(target)
         if self_bound or (params and params[0].name.value == "self"):
             params = params[1:]
         var = params[0].name.value if params else "m"
-        scanner = InitScanner(self, cls) if cls is not None else InitScanner(self, None)
+        scanner = InitScanner(home, cls)
         return target, list(scanner.branches(target.body, var))
 
     def _scan_outside_apply(self) -> None:
@@ -1513,7 +1520,7 @@ class FileAnalysis:
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
-        for callee, call, fns in self.script_builds:
+        for callee, construction, fns in self.script_builds:
             applied = []
             for fn_node, found in fns:
                 text = dotted(fn_node) or short_code(fn_node, 40)
@@ -1526,10 +1533,10 @@ class FileAnalysis:
                     if call is not None and call.undecided:
                         fact.state = "unknown"
                     applied.append(fact)
-            span = spans.get(id(call))
+            span = spans.get(id(construction))
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
-            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, self._arg_facts(call, None) if span else {},
-                                            None, applied, span=where))  # fmt: skip
+            args = self._arg_facts(construction, None) if span else {}
+            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, None, applied, span=where))
         return summary
 
     def _builder_builds(self, spans: dict) -> list:
