@@ -268,6 +268,7 @@ class ModuleSummary:
     builds: list = field(default_factory=list)  # BuildFact
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
     aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
+    functions: Optional[dict] = None  # top-level function -> its parameter names, in order (None: cached before)
 
 
 @dataclass

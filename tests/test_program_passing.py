@@ -672,3 +672,60 @@ def test_an_init_function_imported_from_another_module_is_read_there(tmp_path: P
     default_std = lambda fan_in: (1 / (3 * fan_in)) ** 0.5  # noqa: E731  kaiming_uniform_(a=sqrt(5))
     assert abs(model.conv.weight.std().item() / default_std(27) - 1) < 0.1
     assert abs(model.fc.weight.std().item() / (2 / 64) ** 0.5 - 1) < 0.1  # kaiming_normal_ for ReLU, fan_in 64
+
+
+FACTORIES = """import torch.nn as nn
+
+
+def make_mlp(dims, act=nn.ReLU):
+    layers = []
+    for i in range(len(dims) - 1):
+        layers.append(nn.Linear(dims[i], dims[i + 1]))
+        layers.append(act())
+    return nn.Sequential(*layers)
+
+
+def conv_block(cin, cout, act=nn.ReLU):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), act())
+"""
+
+POLICY = """import torch.nn as nn
+
+from factories import conv_block, make_mlp
+
+
+class Policy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(conv_block(3, 16, act=nn.Tanh), conv_block(16, 16))
+        self.mlp = make_mlp([16, 64, 64], act=nn.Tanh)
+        self.out = nn.Linear(64, 4)
+
+    def forward(self, x):
+        x = self.features(x).mean((2, 3))
+        return self.out(self.mlp(x))
+"""
+
+
+def test_a_factory_function_s_default_activation_is_not_claimed_where_callers_pass_another(tmp_path: Path) -> None:
+    """make_mlp / conv_block take `act=nn.ReLU` and another module passes nn.Tanh: the factory's own
+    rows no longer say ReLU (each call is judged where it is made, as torch runs it)."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    models = _program(tmp_path, {"factories.py": FACTORIES, "policy.py": POLICY})
+    own = {l.layer_type: l for l in models["factories.py"].layers}
+    assert {t: l.activation for t, l in own.items()} == {"Linear": "unknown", "Conv2d": "unknown"}
+    assert "policy.py:10 passes act=torch.nn.Tanh" in own["Linear"].activation_evidence
+    rows = {l.name: l.activation for l in models["policy.py"].layers}
+    assert rows == {"features.0.0": "tanh", "features.1.0": "relu", "mlp.*": "tanh", "out": "none"}
+    alone = _program(tmp_path, {"factories.py": FACTORIES})  # nothing passes another class: the default holds
+    assert {l.layer_type: l.activation for l in alone["factories.py"].layers} == {"Linear": "relu", "Conv2d": "relu"}
+    namespace: dict = {}
+    exec(compile(FACTORIES, "factories.py", "exec"), namespace)
+    model = torch.nn.Module()
+    model.features = torch.nn.Sequential(namespace["conv_block"](3, 16, act=torch.nn.Tanh), namespace["conv_block"](16, 16))
+    with torch.no_grad():
+        traced = {row.layer: row.activation for row in verify(model.features.eval(), torch.randn(1, 3, 8, 8),
+                                                               method="hooks", static=False).layers}  # fmt: skip
+    assert traced == {"0.0": "tanh", "1.0": "relu"}

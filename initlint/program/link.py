@@ -82,6 +82,9 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
                 (activation, param, evidence, by[0] if by else None))
     for path, model in models.items():
+        for layer in model.free_layers:
+            if layer.activation_defaults and path not in installed:
+                _link_activation(layer, index, every_use, stats, path)
         for module in model.modules:
             ref = _class_ref(index, path, module.name)
             if ref is None:
@@ -394,6 +397,11 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
         for build in summary.builds:
             target = index.resolve_class(path, build.callee)
             if target is None:
+                # a factory function's calls are its uses too (keyed by its module and name)
+                target = index.resolve_function(path, build.callee)
+                if target is not None:
+                    uses.setdefault(target, []).append(Use(ClassRef(path, build.inside) if build.inside else None, path,
+                                                           build.line, build.args, [], build.attr, build.span, build.callee))  # fmt: skip
                 stats.unresolved_builds += 1
                 continue
             stats.resolved_builds += 1
@@ -609,11 +617,14 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
 def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str) -> bool:
     """A constructor default decided the activation: do callers elsewhere pass another class?
     True when one does (the activation is then unknown where the layer is built)."""
-    for class_name, param, default in layer.activation_defaults:
-        ref = _class_ref(index, path, class_name)
-        if ref is None:
+    for owner, param, default in layer.activation_defaults:
+        summary = index.summaries[path]
+        if owner in summary.classes:
+            ref, position = ClassRef(path, owner), summary.classes[owner].params
+        elif owner in (summary.functions or {}) and layer.class_name is None:
+            ref, position = ClassRef(path, owner), summary.functions[owner]  # a factory function's default
+        else:
             continue
-        position = index.summaries[path].classes[class_name].params
         for use in uses.get(ref, []):
             if use.path == path:
                 continue  # this file's own callers: its analysis has merged them

@@ -174,6 +174,18 @@ class ModuleIndex:
         name = found[1] if found[1] in self.summaries[found[0]].classes else self.summaries[found[0]].aliases[found[1]]
         return ClassRef(found[0], name)
 
+    def resolve_function(self, importer_path: str, written: str) -> Optional[ClassRef]:
+        """The program's top-level function that `written` names (its module's path and name), or None."""
+
+        def members(path: str) -> Optional[tuple]:
+            summary: Optional[ModuleSummary] = self.summaries.get(path)
+            if summary is None:
+                return None
+            return dict.fromkeys(summary.functions or (), "function"), summary.imports
+
+        found = self.follow(importer_path, written, members) if not written.startswith("local:") else None
+        return ClassRef(found[0], found[1]) if found is not None else None
+
     def follow(self, importer_path: str, written: str, members, dotted: bool = True,
                tried: Optional[list] = None) -> Optional[tuple[str, str, str]]:  # fmt: skip
         """(path, name, kind) of what `written` (as the importer's imports qualify it) names,

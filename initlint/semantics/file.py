@@ -1494,6 +1494,7 @@ class FileAnalysis:
         """What other modules may read of this one (the program stage links them)."""
         summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
                                 aliases=dict(self.class_aliases()))  # fmt: skip
+        summary.functions = {name: [p.name.value for p in _all_params(fn)] for name, fn in self.functions.items()}
         class_lines = _class_lines(self.c_tree)
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")

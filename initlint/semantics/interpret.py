@@ -318,9 +318,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
 
     def default_holder(self, owner: Optional[str]) -> Optional["FileAnalysis"]:
         """The module of the program whose class `owner` is, when its constructor default chose an
-        activation (marked there): the module whose code runs, else the file analysed (a helper of
+        activation (marked there), or whose factory function `owner` is: the module whose code runs, else the file analysed (a helper of
         another module, inlined where that file's class calls it, runs on that class's parameters)."""
-        holder = next((fa for fa in (self.fa, self.home) if owner is not None and fa.classes.get(owner) is not None), None)
+        holder = next((fa for fa in (self.fa, self.home) if owner is not None
+                       and (fa.classes.get(owner) is not None or fa.functions.get(owner) is not None)), None)  # fmt: skip
         if holder is not None:
             holder.default_params = True
         return holder
