@@ -287,14 +287,16 @@ def test_an_activation_passed_down_through_constructors_of_several_modules(tmp_p
 
 
 def test_a_passed_activation_is_unknown_where_it_cannot_be_followed(tmp_path: Path) -> None:
-    """Bound again in the constructor, built by the module's own code with other arguments, or
-    built by a script: what reaches Block is not known here; never Net's default."""
+    """Bound again in the constructor, or built by the module's own code with other arguments:
+    what reaches Block is not known here; never Net's default. A script that builds Net with
+    Tanh (the program's only construction of it) passes Tanh down."""
     rebound = _passing(tmp_path, bind="act_layer = nn.Tanh if d > 4 else act_layer\n        ")
     assert rebound[("Block", "mlp.fc1")].activation == "unknown"
     own = _passing(tmp_path, more="\n\ndef small():\n    return Net(4, act_layer=nn.Tanh)\n")
     assert own[("Block", "mlp.fc1")].activation == "unknown"
     scripted = _passing(tmp_path, script="import torch.nn as nn\nfrom net import Net\n\nmodel = Net(act_layer=nn.Tanh)\n")
-    assert scripted[("Block", "mlp.fc1")].activation == "unknown"
+    assert scripted[("Block", "mlp.fc1")].activation == "tanh", scripted[("Block", "mlp.fc1")].activation_evidence
+    assert "main.py:4" in scripted[("Block", "mlp.fc1")].activation_evidence
 
 
 def test_rows_judged_at_one_call_are_matched_to_runtime_layers_by_name(tmp_path: Path) -> None:

@@ -344,7 +344,10 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
                 return unknown
             values.append(fact.defaults.get(name))
             continue
-        values.append(_resolved(arg, outer, index, uses, depth + 1))
+        value = _resolved(arg, outer, index, uses, depth + 1)
+        if outer.container is None and value is not None and value[0] == "class" and len(value) == 2:
+            value = [*value, f"by {outer.path}:{outer.line}"]  # a script's construction: where it is said
+        values.append(value)
     if any(value is None or value[0] in ("unknown", "param") for value in values):
         return unknown
     if len({tuple(value[:2]) for value in values}) > 1:
