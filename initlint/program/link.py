@@ -142,7 +142,8 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2:
         return  # every use agrees: judged where it is built
     for use, projected in projected_all:
-        _place(models[use.path], projected)
+        if use.line:
+            _place(models[use.path], projected)
     layer.moved = True
 
 
@@ -247,7 +248,15 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
 
 
 def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> None:
-    """What this construction passes replaces the constructor default that chose the activation."""
+    """What this construction passes replaces the constructor default that chose the activation.
+    The activation may rest on several defaults (`act_layer=nn.ReLU`, `apply_act=True`, the
+    `norm_layer` a norm+act class is made of): a use that passes another value for one activation
+    class only is judged with that class; one that passes anything else is unknown there."""
+    if not use.line and not use.span:  # a construction listed for its inits only (a function's `x = Block()`)
+        layer.activation, layer.activation_param = "unknown", None
+        layer.activation_evidence = f"the arguments {use.path} passes to it are not listed"
+        return
+    overridden = []
     for class_name, param, default in defaults:
         summary = index.summaries.get(layer.related[0][0]) if layer.related else None
         fact = summary.classes.get(class_name) if summary is not None else None
@@ -259,17 +268,21 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
             continue  # the default applies to this use
         if passed is not None and _same_class(passed, default):
             continue
-        torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
-        if torch_name in catalogue.ACTIVATION_MODULES:
-            activation = catalogue.ACTIVATION_MODULES[torch_name][0]
-            layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
-            through = f" through {passed[2]}" if len(passed) > 2 else ""
-            layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
-        else:
-            shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
-            layer.activation, layer.activation_param = "unknown", None
-            layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
+        overridden.append((class_name, param, default, passed))
+    if not overridden:
         return
+    class_name, param, default, passed = overridden[0]
+    torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
+    replaces_activation = default.startswith("torch.nn.") and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES
+    if len(overridden) == 1 and replaces_activation and torch_name in catalogue.ACTIVATION_MODULES:
+        activation = catalogue.ACTIVATION_MODULES[torch_name][0]
+        layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
+        through = f" through {passed[2]}" if len(passed) > 2 else ""
+        layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
+        return
+    shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
+    layer.activation, layer.activation_param = "unknown", None
+    layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
 
 
 def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:

@@ -1,0 +1,126 @@
+"""Conv-norm-act blocks of another module whose conv a factory builds, judged at each construction
+(the program stage): the activation rests on every constructor default that decided it (the
+activation class, the flag that applies it, the flag whose branch builds the norm+act), and a use
+that passes anything but another activation class is unknown there. Each case is also built and
+traced with torch: what the static side claims is what runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from initlint.program import analyze_program
+
+FACTORY = """import torch.nn as nn
+
+
+def create_conv_pad(cin, cout, kernel_size, **kwargs):
+    padding = kwargs.pop("padding", kernel_size // 2)
+    return nn.Conv2d(cin, cout, kernel_size, padding=padding, **kwargs)
+
+
+def create_conv(cin, cout, kernel_size, **kwargs):
+    return create_conv_pad(cin, cout, kernel_size, **kwargs)
+"""
+
+CONV_ACT = """import torch.nn as nn
+
+from factory import create_conv
+
+
+class ConvAct(nn.Module):
+    def __init__(self, cin, cout, kernel_size=3, act_layer=nn.ReLU, apply_act=True):
+        super().__init__()
+        self.conv = create_conv(cin, cout, kernel_size)
+        self.bn = nn.BatchNorm2d(cout)
+        self.act = act_layer() if apply_act else nn.Identity()
+
+    def forward(self, x):
+        x = self.conv(x)
+        x = self.bn(x)
+        return self.act(x)
+"""
+
+CONV_NORM_ACT = """import torch.nn as nn
+
+from factory import create_conv
+
+
+class ConvNormAct(nn.Module):
+    def __init__(self, cin, cout, kernel_size=3, act_layer=nn.ReLU, apply_norm=True):
+        super().__init__()
+        self.conv = create_conv(cin, cout, kernel_size)
+        if apply_norm:
+            self.post = nn.Sequential(nn.BatchNorm2d(cout), act_layer())
+        else:
+            self.post = nn.Identity()
+
+    def forward(self, x):
+        return self.post(self.conv(x))
+"""
+
+NET = """import torch
+import torch.nn as nn
+
+from {module} import {block}
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = {block}(3, 8, act_layer=nn.SiLU)
+        self.body = {block}(8, 8)
+        self.last = {block}(8, 8, act_layer=nn.SiLU, {flag}=False)
+
+    def forward(self, x):
+        return torch.flatten(self.last(self.body(self.stem(x))), 1)
+"""
+
+
+def _program(tmp_path: Path, files: dict) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / n): t for n, t in files.items()})
+    assert not errors
+    return {Path(path).name: model for path, model in models.items()}
+
+
+def _traced(tmp_path: Path) -> dict:
+    """Net built from the files with torch and traced: layer path -> runtime activation."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import net  # noqa: PLC0415 - the case's own module, from tmp_path
+
+        with torch.no_grad():
+            report = verify(net.Net().eval(), torch.randn(1, 3, 8, 8), method="hooks", static=False)
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+    return {row.layer: row.activation for row in report.layers}
+
+
+@pytest.mark.parametrize("module,block,text,flag", [
+    ("blocks", "ConvAct", CONV_ACT, "apply_act"),
+    ("norm_blocks", "ConvNormAct", CONV_NORM_ACT, "apply_norm"),
+])  # fmt: skip
+def test_a_factory_made_conv_is_judged_at_each_construction_of_its_block(tmp_path, module, block, text, flag):
+    """stem passes SiLU, body nothing (ReLU), last SiLU with the activation turned off: at `last`
+    the activation class is not what follows the conv (unknown there, never SiLU)."""
+    files = {"factory.py": FACTORY, f"{module}.py": text, "net.py": NET.format(module=module, block=block, flag=flag)}
+    models = _program(tmp_path, files)
+    rows = {layer.name: layer for layer in models["net.py"].layers if layer.at_use}
+    assert {name: row.activation for name, row in rows.items()} == {
+        "stem.conv": "silu", "body.conv": "relu", "last.conv": "unknown"}, {n: r.activation_evidence for n, r in rows.items()}
+    assert all(row.related[0][1] == 9 for row in rows.values()), "the conv's own line in the block is related"
+    assert not [layer for layer in models[f"{module}.py"].layers if layer.name == "conv"], "judged at its uses instead"
+    runtime = _traced(tmp_path)
+    for name, row in rows.items():
+        assert row.activation in ("unknown", runtime[name]), (name, row.activation, runtime[name])
+    assert runtime["last.conv"] == "none"
