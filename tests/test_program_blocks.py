@@ -124,3 +124,31 @@ def test_a_factory_made_conv_is_judged_at_each_construction_of_its_block(tmp_pat
     for name, row in rows.items():
         assert row.activation in ("unknown", runtime[name]), (name, row.activation, runtime[name])
     assert runtime["last.conv"] == "none"
+
+
+STAR_NET = """import torch
+import torch.nn as nn
+
+from blocks import *
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvAct(3, 8, act_layer=nn.SiLU)
+        self.body = ConvAct(8, 8)
+
+    def forward(self, x):
+        return torch.flatten(self.body(self.stem(x)), 1)
+"""
+
+
+def test_a_block_built_under_a_star_import_is_a_use_the_program_sees(tmp_path):
+    """`from blocks import *`: Net's constructions of ConvAct are uses (SiLU at stem), not a class
+    nothing builds, whose conv the default ReLU would follow everywhere."""
+    models = _program(tmp_path, {"factory.py": FACTORY, "blocks.py": CONV_ACT, "net.py": STAR_NET})
+    rows = {layer.name: layer.activation for layer in models["net.py"].layers if layer.at_use}
+    assert rows == {"stem.conv": "silu", "body.conv": "relu"}, rows
+    assert not [layer for layer in models["blocks.py"].layers if layer.name == "conv"]
+    runtime = _traced(tmp_path)
+    assert {name: runtime[name] for name in rows} == rows

@@ -133,9 +133,29 @@ class FileAnalysis:
     def collect(self) -> None:
         for stmt in self.module.body:
             self._collect_stmt(stmt, top=True)
+        self._name_star_imports()
         self._scan_references(self.module)
         self._note_default_classes()
         self._collect_argument_parsers()
+
+    def _name_star_imports(self) -> None:
+        """`from .blocks import *`: the public classes and functions that module of the program
+        defines are named as its own (an EfficientNet builder's `InvertedResidual(**ba)` is then
+        a construction the program lists). Only with the program's loader; else they stay unknown."""
+        if self.loader is None or not self.imports.stars:
+            return
+        from ..program.modules import absolute  # a cycle at import time
+
+        importer, is_package = self.loader.index.names.get(self.path, ("", False))
+        for written in self.imports.stars:
+            name = absolute(importer, is_package, written)
+            path = self.loader.index.module_path(name, self.path)
+            module = self.loader.module(path) if path is not None and path != self.path else None
+            if module is None:
+                continue
+            for member in [*module.classes, *module.functions, *module.class_aliases()]:
+                if member.isidentifier() and not member.startswith("_") and member not in self.imports.names:
+                    self.imports.names[member] = f"{name}.{member}"
 
     def _note_default_classes(self) -> None:
         """`def __init__(self, block_fn=Block)` whose body only calls `block_fn(...)`: those calls

@@ -31,6 +31,7 @@ class Imports:
     def __init__(self, package: Optional[list] = None) -> None:
         self.names: dict[str, str] = {}
         self.package = package
+        self.stars: list[str] = []  # `from X import *`: X qualified (its names are read with the program)
 
     def add(self, stmt: cst.BaseSmallStatement) -> None:
         if isinstance(stmt, cst.Import):
@@ -41,12 +42,15 @@ class Imports:
                 else:
                     top = full.split(".")[0]
                     self.names[top] = top
-        elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
+        elif isinstance(stmt, cst.ImportFrom):
             base = _module_name(stmt)
             if stmt.relative and self.package is not None and len(stmt.relative) <= len(self.package):
                 # `from ...modeling_utils import X` in transformers/models/bert/: transformers.modeling_utils.X
                 up = self.package[: len(self.package) - len(stmt.relative) + 1]
                 base = ".".join(up + ([dotted(stmt.module) or ""] if stmt.module else []))
+            if isinstance(stmt.names, cst.ImportStar):
+                self.stars.append(base)
+                return
             for alias in stmt.names:
                 name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name) or ""
                 local = alias.asname.name.value if alias.asname is not None else name
