@@ -61,6 +61,35 @@ class ConvNormAct(nn.Module):
         return self.post(self.conv(x))
 """
 
+NORM_ACT = """import torch.nn as nn
+
+
+class BatchNormAct(nn.BatchNorm2d):
+    def __init__(self, num_features, act_layer=nn.ReLU, apply_act=True):
+        super().__init__(num_features)
+        self.act = act_layer() if apply_act else nn.Identity()
+
+    def forward(self, x):
+        x = super().forward(x)
+        return self.act(x)
+"""
+
+CONV_BN_ACT = """import torch.nn as nn
+
+from factory import create_conv
+from norm_act import BatchNormAct
+
+
+class ConvBnAct(nn.Module):
+    def __init__(self, cin, cout, kernel_size=3, act_layer=nn.ReLU, apply_act=True):
+        super().__init__()
+        self.conv = create_conv(cin, cout, kernel_size)
+        self.bn = BatchNormAct(cout, act_layer=act_layer, apply_act=apply_act)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+"""
+
 NET = """import torch
 import torch.nn as nn
 
@@ -109,16 +138,21 @@ def _traced(tmp_path: Path) -> dict:
 @pytest.mark.parametrize("module,block,text,flag", [
     ("blocks", "ConvAct", CONV_ACT, "apply_act"),
     ("norm_blocks", "ConvNormAct", CONV_NORM_ACT, "apply_norm"),
+    # the activation applied by a norm+act class of a third module, to which the block passes its
+    # own act_layer and apply_act at their defaults (its forward: `super().forward(x)`, then act)
+    ("bn_blocks", "ConvBnAct", CONV_BN_ACT, "apply_act"),
 ])  # fmt: skip
 def test_a_factory_made_conv_is_judged_at_each_construction_of_its_block(tmp_path, module, block, text, flag):
     """stem passes SiLU, body nothing (ReLU), last SiLU with the activation turned off: at `last`
     the activation class is not what follows the conv (unknown there, never SiLU)."""
-    files = {"factory.py": FACTORY, f"{module}.py": text, "net.py": NET.format(module=module, block=block, flag=flag)}
+    files = {"factory.py": FACTORY, "norm_act.py": NORM_ACT, f"{module}.py": text,
+             "net.py": NET.format(module=module, block=block, flag=flag)}  # fmt: skip
     models = _program(tmp_path, files)
     rows = {layer.name: layer for layer in models["net.py"].layers if layer.at_use}
     assert {name: row.activation for name, row in rows.items()} == {
         "stem.conv": "silu", "body.conv": "relu", "last.conv": "unknown"}, {n: r.activation_evidence for n, r in rows.items()}
-    assert all(row.related[0][1] == 9 for row in rows.values()), "the conv's own line in the block is related"
+    conv_line = next(i for i, line in enumerate(text.splitlines(), 1) if "self.conv = " in line)
+    assert all(row.related[0][1] == conv_line for row in rows.values()), "the conv's own line in the block is related"
     assert not [layer for layer in models[f"{module}.py"].layers if layer.name == "conv"], "judged at its uses instead"
     runtime = _traced(tmp_path)
     for name, row in rows.items():
@@ -152,3 +186,36 @@ def test_a_block_built_under_a_star_import_is_a_use_the_program_sees(tmp_path):
     assert not [layer for layer in models["blocks.py"].layers if layer.name == "conv"]
     runtime = _traced(tmp_path)
     assert {name: runtime[name] for name in rows} == rows
+
+
+BN_ACT_NET = """import torch
+import torch.nn as nn
+
+
+class BatchNormAct(nn.BatchNorm2d):
+    def __init__(self, num_features):
+        super().__init__(num_features)
+        self.act = nn.Tanh()
+
+    def forward(self, x):
+        return self.act(super().forward(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.bn = BatchNormAct(8)
+
+    def forward(self, x):
+        return torch.flatten(self.bn(self.conv(x)), 1)
+"""
+
+
+def test_super_forward_of_a_norm_subclass_is_the_norm_then_its_own_activation(tmp_path):
+    """`super().forward(x)` in a BatchNorm2d subclass normalises x (gain-neutral); its argument
+    is not the input of a tensor method that ends the chain (it was claimed `none`)."""
+    models = _program(tmp_path, {"net.py": BN_ACT_NET})
+    conv = next(layer for layer in models["net.py"].layers if layer.name == "conv")
+    assert (conv.activation, conv.norm_after) == ("tanh", "BatchNorm2d"), conv.activation_evidence
+    assert _traced(tmp_path)["conv"] == "tanh"

@@ -39,7 +39,7 @@ from .inits import InitRule, InitScanner
 from .interpret import Context
 from .fields import as_literal, object_fields
 from .pure import ClassObj, ParamObj, keyword_dicts
-from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
+from .values import (ActivationOutput, ChainV, ClassRefV, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
 
@@ -795,21 +795,35 @@ class FileAnalysis:
         cls.summary.done = True
         return cls.summary
 
-    def as_passed(self, summary: Summary, inst: "InstV") -> Summary:
+    def as_passed(self, summary: Summary, inst: "InstV", assumed: Optional[dict] = None) -> Summary:
         """A summary of this module's class as another module's construction sees it: what a
-        constructor default decided is unknown where that call passes another value."""
+        constructor default decided is unknown where that call passes another value. `assumed`:
+        parameter -> the caller's own `ConstructorDefault` whose default class it passes
+        (`BatchNormAct(c, act_layer=act_layer)` in a block whose act_layer defaults to nn.ReLU):
+        what follows then rests on that default too."""
         if not self.default_params or not inst.passed:
             return summary
+        assumed = assumed or {}
         replaced = []
         for activation, param, evidence in summary.entry:
+            resting = []  # the caller's defaults this outcome now rests on
             for fact in getattr(evidence, "defaults", ()):
                 given = inst.passed.get(fact.param, inst.passed.get("*"))
-                if fact.path == self.path and fact.owner == inst.cls and given is not None and not (
-                        isinstance(given, ClassRefV) and given.qualname == fact.default):  # fmt: skip
+                if fact.path != self.path or fact.owner != inst.cls or given is None:
+                    continue
+                same = (isinstance(given, ClassRefV) and given.qualname == fact.default) or (
+                    isinstance(given, tuple) and given[:1] == ("<literal>",) and short_code(given[1]) == fact.default)
+                if not same:
                     activation, param, evidence = _passed_activation(given, fact.param, inst.cls)
+                    resting = []
                     break
+                if fact.param in assumed:
+                    resting.append(assumed[fact.param])
+            if resting:
+                evidence = Evidence.assuming(evidence, (*getattr(evidence, "defaults", ()), *resting))
             replaced.append((activation, param, evidence))
-        if replaced == summary.entry:
+        if all(new is old for new, old in zip((e for *_, e in replaced), (e for *_, e in summary.entry))) \
+                and [r[:2] for r in replaced] == [r[:2] for r in summary.entry]:  # fmt: skip
             return summary
         old, new = summary.input_site, InputSite(summary.input_site.owner, replaced)
 
