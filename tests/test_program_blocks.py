@@ -113,7 +113,7 @@ def _program(tmp_path: Path, files: dict) -> dict:
         (tmp_path / name).write_text(text, encoding="utf-8")
     models, errors, _ = analyze_program({str(tmp_path / n): t for n, t in files.items()})
     assert not errors
-    return {Path(path).name: model for path, model in models.items()}
+    return {str(Path(path).relative_to(tmp_path)): model for path, model in models.items()}
 
 
 def _traced(tmp_path: Path) -> dict:
@@ -219,3 +219,100 @@ def test_super_forward_of_a_norm_subclass_is_the_norm_then_its_own_activation(tm
     conv = next(layer for layer in models["net.py"].layers if layer.name == "conv")
     assert (conv.activation, conv.norm_after) == ("tanh", "BatchNorm2d"), conv.activation_evidence
     assert _traced(tmp_path)["conv"] == "tanh"
+
+
+# A small package laid out as timm's: its activation registry, norm+act classes and factories are
+# read through initlint's timm hooks (keyed by these module names), and it builds and runs.
+MINI_TIMM = {
+    "timm/__init__.py": "",
+    "timm/layers/__init__.py": "from .conv_bn_act import ConvNormAct\n",
+    "timm/layers/create_act.py": """import torch.nn as nn
+
+_ACT_LAYERS = dict(relu=nn.ReLU, swish=nn.SiLU, silu=nn.SiLU, tanh=nn.Tanh)
+
+
+def get_act_layer(name="relu"):
+    return _ACT_LAYERS[name] if isinstance(name, str) else name
+""",
+    "timm/layers/norm_act.py": """import torch.nn as nn
+
+from .create_act import get_act_layer
+
+
+class BatchNormAct2d(nn.BatchNorm2d):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 apply_act=True, act_layer=nn.ReLU):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
+        act_layer = get_act_layer(act_layer)
+        self.act = act_layer() if apply_act and act_layer is not None else nn.Identity()
+
+    def forward(self, x):
+        return self.act(super().forward(x))
+""",
+    "timm/layers/create_norm_act.py": """from functools import partial
+
+from .norm_act import BatchNormAct2d
+
+
+def get_norm_act_layer(norm_layer, act_layer=None):
+    return partial(BatchNormAct2d, act_layer=act_layer)
+""",
+    "timm/layers/create_conv2d.py": FACTORY.replace("def create_conv(", "def create_conv2d("),
+    "timm/layers/conv_bn_act.py": """import torch.nn as nn
+
+from .create_conv2d import create_conv2d
+from .create_norm_act import get_norm_act_layer
+
+
+class ConvNormAct(nn.Module):
+    def __init__(self, in_channels, out_channels, kernel_size=1, apply_act=True, norm_layer=nn.BatchNorm2d,
+                 act_layer=nn.ReLU):
+        super().__init__()
+        self.conv = create_conv2d(in_channels, out_channels, kernel_size)
+        norm_act_layer = get_norm_act_layer(norm_layer, act_layer)
+        self.bn = norm_act_layer(out_channels, apply_act=apply_act)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+""",
+}
+
+REGISTRY_NET = """import torch
+import torch.nn as nn
+
+from timm.layers import ConvNormAct
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, act_layer="swish"):
+        super().__init__()
+        self.conv_exp = ConvNormAct(cin, cout, act_layer=act_layer)
+
+    def forward(self, x):
+        return self.conv_exp(x)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = Block(3, 8, act_layer="swish")
+        self.second = Block(8, 8, act_layer="swish")
+        self.head = ConvNormAct(8, 8, act_layer="tanh")
+        self.last = ConvNormAct(8, 8, act_layer="relu", apply_act=False)
+
+    def forward(self, x):
+        return torch.flatten(self.last(self.head(self.second(self.first(x)))), 1)
+"""
+
+
+def test_a_name_passed_for_an_activation_read_through_timms_registry(tmp_path):
+    """`act_layer="swish"`, what every construction of Block passes on to ConvNormAct, is SiLU in
+    timm's registry; "tanh" passed directly is Tanh; with apply_act=False, unknown."""
+    for name in MINI_TIMM:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    models = _program(tmp_path, {**MINI_TIMM, "net.py": REGISTRY_NET})
+    rows = {layer.name: layer.activation for layer in models["net.py"].layers if layer.at_use}
+    assert rows == {"conv_exp.conv": "silu", "head.conv": "tanh", "last.conv": "unknown"}, rows
+    runtime = _traced(tmp_path)
+    assert runtime["first.conv_exp.conv"] == runtime["second.conv_exp.conv"] == "silu"
+    assert (runtime["head.conv"], runtime["last.conv"]) == ("tanh", "none")

@@ -3,6 +3,8 @@ recognition keyed by resolved qualified names."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Optional
 
 import libcst as cst
@@ -96,11 +98,11 @@ class KnownLibraries:
         (gain-neutral), then `act_layer` (the class default when not passed), unless
         `apply_act=False` or `act_layer=None`."""
         items: list = [(None, TransparentV(f"nn.{norm.rsplit('.', 1)[-1]}"))]  # a norm: what follows layers notes it
+        reads = len(self.default_reads)
         apply_node = argument(call, "apply_act", apply_at)
         literal = {"True": True, "False": False}.get(apply_node.value) if isinstance(apply_node, cst.Name) else None
         applies = True if apply_node is None else literal if literal is not None else self.static_condition(apply_node)
         act_node = argument(call, "act_layer", act_at)
-        reads = len(self.default_reads)
         hidden = self.star_may_pass(call, ("apply_act", "act_layer", "act_kwargs", "drop_layer"))
         if hidden:
             items.append((None, UnknownV(f"{hidden} of {evidence} may pass its act_layer")))
@@ -130,7 +132,10 @@ class KnownLibraries:
             # constructions pass (the program stage reads them, each use judged with its own)
             made = self.call_module_value(value, cst.Call(func=cst.Name("act_layer")))
             if isinstance(made, ActV):
-                evidence = derived(f"{made.evidence}, the act_layer of {evidence}", made.evidence)
+                # timm's create_act_layer reads a name passed for it from its registry
+                facts = tuple(dataclasses.replace(fact, registry="timm") if (fact.owner, fact.param) == (value.owner, value.name)
+                              else fact for fact in getattr(made.evidence, "defaults", ()))  # fmt: skip
+                evidence = Evidence.assuming(f"{made.evidence}, the act_layer of {evidence}", facts)
                 return ActV(made.activation, made.param, evidence, made.chosen_by)
             return made
         if isinstance(value, ParamV):

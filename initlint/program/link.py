@@ -15,6 +15,7 @@ updates the layers in place; each change names the other module's line as eviden
 
 from __future__ import annotations
 
+import ast
 import copy
 from dataclasses import dataclass, field
 from typing import Optional
@@ -257,13 +258,13 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         layer.activation_evidence = f"the arguments {use.path} passes to it are not listed"
         return
     overridden = []
-    for class_name, param, default in defaults:
+    for class_name, param, default, registry in _per_parameter(defaults):
         summary = index.summaries.get(layer.related[0][0]) if layer.related else None
         fact = summary.classes.get(class_name) if summary is not None else None
         passed = use.args.get(param)
         if passed is None and fact is not None and param in fact.params:
             passed = use.args.get(str(fact.params.index(param)))
-        passed = _resolved(passed, use, index, uses)
+        passed = _from_registry(_resolved(passed, use, index, uses), registry)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
         if passed is not None and _same_class(passed, default):
@@ -581,7 +582,7 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
 def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str) -> bool:
     """A constructor default decided the activation: do callers elsewhere pass another class?
     True when one does (the activation is then unknown where the layer is built)."""
-    for class_name, param, default in layer.activation_defaults:
+    for class_name, param, default, registry in _per_parameter(layer.activation_defaults):
         ref = _class_ref(index, path, class_name)
         if ref is None:
             continue
@@ -592,7 +593,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             passed = use.args.get(param)
             if passed is None and param in position:
                 passed = use.args.get(str(position.index(param)))
-            passed = _resolved(passed, use, index, uses)
+            passed = _from_registry(_resolved(passed, use, index, uses), registry)
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
             if passed is not None and _same_class(passed, default):
@@ -606,6 +607,34 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             stats.activation_unknown += 1
             return True
     return False
+
+
+def _per_parameter(defaults: list) -> list:
+    """(class, parameter, default, [registry]) once per parameter: read through a registry
+    wherever one of the readings that rest on it says so."""
+    out: dict = {}
+    for class_name, param, default, *registry in defaults:
+        if (class_name, param) not in out or registry:
+            out[(class_name, param)] = (class_name, param, default, registry)
+    return list(out.values())
+
+
+def _from_registry(passed: Optional[list], registry: list) -> Optional[list]:
+    """A name passed for a parameter read through a library's activation registry (timm's
+    `act_layer="swish"`): the class the registry gives, with what it went through."""
+    if not registry or passed is None or passed[0] != "literal":
+        return passed
+    from ..library.hooks import timm  # keyed by the resolved name the fact recorded
+
+    try:
+        name = ast.literal_eval(passed[1]) if registry[0] == "timm" else None
+    except (ValueError, SyntaxError):
+        name = None
+    name = name if isinstance(name, str) else None
+    chosen = timm.get_act_layer([name], {}) if name is not None else None
+    if chosen is None or chosen[0] != "class":
+        return ["unknown", f"{passed[1]} (not a name of {registry[0]}'s activation registry known here)"]
+    return ["class", chosen[1], f"{passed[1]} in {registry[0]}'s activation registry" + (f", {passed[2]}" if len(passed) > 2 else "")]
 
 
 def _same_class(passed: list, default: str) -> bool:

@@ -1703,7 +1703,7 @@ class FileAnalysis:
                 return ["unknown", f"{node.value} (as the constructor has it there)"]
             if node.value in own_params:
                 passed = self._passed_class(inside, node.value) if inside is not None else None
-                return ["class", passed] if passed else ["param", node.value]
+                return passed or ["param", node.value]
             if node.value in self.classes:
                 return ["class", f"local:{node.value}"]
         if literal_number(node) is not None or literal_string(node) is not None \
@@ -1714,9 +1714,10 @@ class FileAnalysis:
             return ["class", q]
         return ["unknown", short_code(node, 60)]
 
-    def _passed_class(self, owner: str, param: str) -> Optional[str]:
-        """The one class every construction of `owner` this module shows passes for `param`
-        (its default too, where it has one): what `owner` passes on to the blocks it builds."""
+    def _passed_class(self, owner: str, param: str) -> Optional[list]:
+        """The one class (or string: timm's `act_layer="swish"`) every construction of `owner` this
+        module shows passes for `param` (its default too, where it has one), as `BuildFact.args`
+        holds it: what `owner` passes on to the blocks it builds."""
         if self.passed_away(owner):
             return None
         values = self.param_candidates(owner, param)
@@ -1726,8 +1727,10 @@ class FileAnalysis:
         default = next((p.default for p in _all_params(init[1]) if p.name.value == param), None) if init else None
         if default is not None:
             values = values + (self.static_value(default, init[1], 0) or [None])
-        names = {v.qualname if isinstance(v, ClassRefV) else None for v in values}
-        return names.pop() if len(names) == 1 and None not in names else None
+        names = {("class", v.qualname) if isinstance(v, ClassRefV) else
+                 ("literal", short_code(v[1], 60)) if isinstance(v, tuple) and v[:1] == ("<literal>",)
+                 and isinstance(v[1], cst.SimpleString) else None for v in values}  # fmt: skip
+        return list(names.pop()) if len(names) == 1 and None not in names else None
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
         activation, param, evidence = resolve_outcomes(site.outcomes, site.split_by)
@@ -1755,7 +1758,8 @@ class FileAnalysis:
             output_head=site.output_head,
             init_open=site.init_open,
             open_output=site.open_output,
-            activation_defaults=[[fact.owner, fact.param, fact.default] for fact in assumed if fact.path == self.path],
+            activation_defaults=[[fact.owner, fact.param, fact.default, *([fact.registry] if fact.registry else [])]
+                                 for fact in assumed if fact.path == self.path],
         )
         rec = catalogue.recommend(activation, param)
         layer.fix = self._fix_plan(site, spans, lines)
