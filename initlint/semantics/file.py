@@ -139,23 +139,30 @@ class FileAnalysis:
         self._collect_argument_parsers()
 
     def _name_star_imports(self) -> None:
-        """`from .blocks import *`: the public classes and functions that module of the program
-        defines are named as its own (an EfficientNet builder's `InvertedResidual(**ba)` is then
-        a construction the program lists). Only with the program's loader; else they stay unknown."""
+        """`from .blocks import *`: a name this file uses and does not bind is looked up in the
+        program's star-imported modules (their public classes and functions), read when a name
+        first needs them: an EfficientNet builder's `InvertedResidual(**ba)` is then a construction
+        the program lists. Only with the program's loader; else such names stay unknown."""
         if self.loader is None or not self.imports.stars:
             return
         from ..program.modules import absolute  # a cycle at import time
 
         importer, is_package = self.loader.index.names.get(self.path, ("", False))
-        for written in self.imports.stars:
-            name = absolute(importer, is_package, written)
-            path = self.loader.index.module_path(name, self.path)
-            module = self.loader.module(path) if path is not None and path != self.path else None
-            if module is None:
-                continue
-            for member in [*module.classes, *module.functions, *module.class_aliases()]:
-                if member.isidentifier() and not member.startswith("_") and member not in self.imports.names:
-                    self.imports.names[member] = f"{name}.{member}"
+        loader, own = self.loader, self.path
+        stars = [absolute(importer, is_package, written) for written in self.imports.stars]
+
+        def lookup(name: str) -> Optional[str]:
+            if name.startswith("_"):
+                return None
+            for base in stars:
+                path = loader.index.module_path(base, own)
+                module = loader.module(path) if path is not None and path != own else None
+                if module is not None and (name in module.classes or name in module.functions
+                                           or name in module.class_aliases()):  # fmt: skip
+                    return f"{base}.{name}"
+            return None
+
+        self.imports.star_lookup = lookup
 
     def _note_default_classes(self) -> None:
         """`def __init__(self, block_fn=Block)` whose body only calls `block_fn(...)`: those calls

@@ -3,8 +3,9 @@ torch.nn.init names whatever the spelling."""
 
 from __future__ import annotations
 
+import builtins
 import re
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import libcst as cst
 
@@ -32,6 +33,9 @@ class Imports:
         self.names: dict[str, str] = {}
         self.package = package
         self.stars: list[str] = []  # `from X import *`: X qualified (its names are read with the program)
+        # with the program: a name not bound here -> the star-imported module's name for it, or None
+        self.star_lookup: Optional[Callable[[str], Optional[str]]] = None
+        self.star_misses: set = set()
 
     def add(self, stmt: cst.BaseSmallStatement) -> None:
         if isinstance(stmt, cst.Import):
@@ -61,6 +65,13 @@ class Imports:
         if text is None:
             return None
         head, _, rest = text.partition(".")
+        if head not in self.names and self.star_lookup is not None and head not in self.star_misses \
+                and not hasattr(builtins, head):  # fmt: skip
+            found = self.star_lookup(head)  # each star-imported module read once, when a name needs it
+            if found is None:
+                self.star_misses.add(head)
+            else:
+                self.names[head] = found
         if head in self.names:
             base = self.names[head]
             return f"{base}.{rest}" if rest else base
