@@ -3,6 +3,8 @@ recognition keyed by resolved qualified names."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Optional
 
 import libcst as cst
@@ -10,8 +12,8 @@ import libcst as cst
 from .. import catalogue
 from . import hooks
 from ..semantics.imports import torch_nn_name
-from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, InputSite, LayerV, NONE_V, OPAQUE, ParamV, RecordV,
-                                TransparentV, UnknownV, derived)
+from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, Evidence, InputSite, LayerV, NONE_V, OPAQUE, ParamV,
+                                RecordV, TransparentV, UnknownV, derived)
 from ..syntax.nodes import argument, dotted, short_code
 
 
@@ -41,6 +43,7 @@ class KnownLibraries:
         if hook is None:
             return None
         plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
+        reads = len(self.default_reads)
         positional = [self.string(arg.value) for arg in plain]
         keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
         classes = {**{i: self.class_named(arg.value) for i, arg in enumerate(plain)},
@@ -58,7 +61,10 @@ class KnownLibraries:
             bound = tuple(cst.Arg(keyword=cst.Name(param), equal=tight,
                                   value=argument(call, param, position) or cst.parse_expression(default))
                           for param, (position, default) in answer[2].items())  # fmt: skip
-            return ClassRefV(what, evidence, bound)
+            # a parameter's default class it was given (`get_norm_act_layer(norm_layer, act_layer)`):
+            # what the made class applies rests on that default too
+            facts = tuple(self.default_fact(*read) for read in self.default_reads[reads:])
+            return ClassRefV(what, Evidence.assuming(evidence, facts) if facts else evidence, bound)
         if kind == "norm_act":
             return self.norm_activation(call, what, *answer[2:], evidence)
         if kind == "class":
@@ -79,6 +85,8 @@ class KnownLibraries:
             return None
         value = self.eval_module(node, bind_site=False)
         if isinstance(value, ParamV) and isinstance(value.default, ClassRefV) and self.param_override(value.name) is None:
+            if value.owner is not None and self.in_init:
+                self.default_reads.append((value.owner, value.name, value.default))
             value = value.default
         if not isinstance(value, ClassRefV) or value.bound or value.qualname.startswith(("local:", "func:")):
             return None
@@ -90,6 +98,7 @@ class KnownLibraries:
         (gain-neutral), then `act_layer` (the class default when not passed), unless
         `apply_act=False` or `act_layer=None`."""
         items: list = [(None, TransparentV(f"nn.{norm.rsplit('.', 1)[-1]}"))]  # a norm: what follows layers notes it
+        reads = len(self.default_reads)
         apply_node = argument(call, "apply_act", apply_at)
         literal = {"True": True, "False": False}.get(apply_node.value) if isinstance(apply_node, cst.Name) else None
         applies = True if apply_node is None else literal if literal is not None else self.static_condition(apply_node)
@@ -100,7 +109,10 @@ class KnownLibraries:
         elif applies is None:
             items.append((None, UnknownV(f"apply_act={short_code(apply_node)} of {evidence}")))
         elif applies and not (act_node is not None and self.eval_module(act_node, bind_site=False) == NONE_V):
-            items.append((None, self.norm_act_activation(act_node, default_act, evidence)))
+            made = self.norm_act_activation(act_node, default_act, evidence)
+            if isinstance(made, ActV) and len(self.default_reads) > reads:  # `apply_act=apply_act` at its default
+                made = self.assuming_defaults(made, self.default_reads[reads:])
+            items.append((None, made))
         if self.cls is not None and any(isinstance(v, UnknownV) for _, v in items):
             self.cls.contains_unknown = True
         chain = ChainV(items, "sequential")
@@ -115,9 +127,20 @@ class KnownLibraries:
             shown = f"default act_layer nn.{default_act.rsplit('.', 1)[-1]} of {evidence}"
             return ActV(made.activation, made.param, shown) if isinstance(made, ActV) else made
         value = self.eval_module(act_node, bind_site=False)
+        if isinstance(value, ParamV) and isinstance(value.default, ClassRefV) and self.fa.loader is not None:
+            # a block's own act_layer at its default: that default rests on what the program's
+            # constructions pass (the program stage reads them, each use judged with its own)
+            made = self.call_module_value(value, cst.Call(func=cst.Name("act_layer")))
+            if isinstance(made, ActV):
+                # timm's create_act_layer reads a name passed for it from its registry
+                facts = tuple(dataclasses.replace(fact, registry="timm") if (fact.owner, fact.param) == (value.owner, value.name)
+                              else fact for fact in getattr(made.evidence, "defaults", ()))  # fmt: skip
+                evidence = Evidence.assuming(f"{made.evidence}, the act_layer of {evidence}", facts)
+                return ActV(made.activation, made.param, evidence, made.chosen_by)
+            return made
         if isinstance(value, ParamV):
-            # a block's own act_layer: timm's builders pass it in `**kwargs` from code not read as a
-            # constructor (EfficientNetBuilder._make_block), so its default is not known to hold
+            # a block's own act_layer read alone: timm's builders pass it in `**kwargs` from code not
+            # read as a constructor (EfficientNetBuilder._make_block), so its default is not known to hold
             return UnknownV(f"act_layer from parameter {value.name} of {value.owner or 'its caller'}")
         name = self.string(act_node)
         if name is not None:  # act_layer="silu": create_act_layer's registry

@@ -15,6 +15,7 @@ updates the layers in place; each change names the other module's line as eviden
 
 from __future__ import annotations
 
+import ast
 import copy
 from dataclasses import dataclass, field
 from typing import Optional
@@ -142,7 +143,8 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2:
         return  # every use agrees: judged where it is built
     for use, projected in projected_all:
-        _place(models[use.path], projected)
+        if use.line:
+            _place(models[use.path], projected)
     layer.moved = True
 
 
@@ -291,29 +293,41 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
 
 
 def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> None:
-    """What this construction passes replaces the constructor default that chose the activation."""
-    for class_name, param, default in defaults:
+    """What this construction passes replaces the constructor default that chose the activation.
+    The activation may rest on several defaults (`act_layer=nn.ReLU`, `apply_act=True`, the
+    `norm_layer` a norm+act class is made of): a use that passes another value for one activation
+    class only is judged with that class; one that passes anything else is unknown there."""
+    if not use.line and not use.span:  # a construction listed for its inits only (a function's `x = Block()`)
+        layer.activation, layer.activation_param = "unknown", None
+        layer.activation_evidence = f"the arguments {use.path} passes to it are not listed"
+        return
+    overridden = []
+    for class_name, param, default, registry in _per_parameter(defaults):
         summary = index.summaries.get(layer.related[0][0]) if layer.related else None
         fact = summary.classes.get(class_name) if summary is not None else None
         passed = use.args.get(param)
         if passed is None and fact is not None and param in fact.params:
             passed = use.args.get(str(fact.params.index(param)))
-        passed = _resolved(passed, use, index, uses)
+        passed = _from_registry(_resolved(passed, use, index, uses), registry)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
         if passed is not None and _same_class(passed, default):
             continue
-        torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
-        if torch_name in catalogue.ACTIVATION_MODULES:
-            activation = catalogue.ACTIVATION_MODULES[torch_name][0]
-            layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
-            through = f" through {passed[2]}" if len(passed) > 2 else ""
-            layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
-        else:
-            shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
-            layer.activation, layer.activation_param = "unknown", None
-            layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
+        overridden.append((class_name, param, default, passed))
+    if not overridden:
         return
+    class_name, param, default, passed = overridden[0]
+    torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
+    replaces_activation = default.startswith("torch.nn.") and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES
+    if len(overridden) == 1 and replaces_activation and torch_name in catalogue.ACTIVATION_MODULES:
+        activation = catalogue.ACTIVATION_MODULES[torch_name][0]
+        layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
+        through = f" through {passed[2]}" if len(passed) > 2 else ""
+        layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
+        return
+    shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
+    layer.activation, layer.activation_param = "unknown", None
+    layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
 
 
 def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:
@@ -620,7 +634,7 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
 def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str) -> bool:
     """A constructor default decided the activation: do callers elsewhere pass another class?
     True when one does (the activation is then unknown where the layer is built)."""
-    for owner, param, default in layer.activation_defaults:
+    for owner, param, default, registry in _per_parameter(layer.activation_defaults):
         summary = index.summaries[path]
         if owner in summary.classes:
             ref, position = ClassRef(path, owner), summary.classes[owner].params
@@ -634,7 +648,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             passed = use.args.get(param)
             if passed is None and param in position:
                 passed = use.args.get(str(position.index(param)))
-            passed = _resolved(passed, use, index, uses)
+            passed = _from_registry(_resolved(passed, use, index, uses), registry)
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
             if passed is not None and _same_class(passed, default):
@@ -647,6 +661,34 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             stats.activation_unknown += 1
             return True
     return False
+
+
+def _per_parameter(defaults: list) -> list:
+    """(class, parameter, default, [registry]) once per parameter: read through a registry
+    wherever one of the readings that rest on it says so."""
+    out: dict = {}
+    for class_name, param, default, *registry in defaults:
+        if (class_name, param) not in out or registry:
+            out[(class_name, param)] = (class_name, param, default, registry)
+    return list(out.values())
+
+
+def _from_registry(passed: Optional[list], registry: list) -> Optional[list]:
+    """A name passed for a parameter read through a library's activation registry (timm's
+    `act_layer="swish"`): the class the registry gives, with what it went through."""
+    if not registry or passed is None or passed[0] != "literal":
+        return passed
+    from ..library.hooks import timm  # keyed by the resolved name the fact recorded
+
+    try:
+        name = ast.literal_eval(passed[1]) if registry[0] == "timm" else None
+    except (ValueError, SyntaxError):
+        name = None
+    name = name if isinstance(name, str) else None
+    chosen = timm.get_act_layer([name], {}) if name is not None else None
+    if chosen is None or chosen[0] != "class":
+        return ["unknown", f"{passed[1]} (not a name of {registry[0]}'s activation registry known here)"]
+    return ["class", chosen[1], f"{passed[1]} in {registry[0]}'s activation registry" + (f", {passed[2]}" if len(passed) > 2 else "")]
 
 
 def _same_class(passed: list, default: str) -> bool:

@@ -39,7 +39,7 @@ from .inits import InitRule, InitScanner
 from .interpret import Context
 from .fields import as_literal, object_fields
 from .pure import ClassObj, ParamObj, keyword_dicts
-from .values import (ActivationOutput, ChainV, ClassRefV, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
+from .values import (ActivationOutput, ChainV, ClassRefV, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
 
@@ -135,9 +135,36 @@ class FileAnalysis:
     def collect(self) -> None:
         for stmt in self.module.body:
             self._collect_stmt(stmt, top=True)
+        self._name_star_imports()
         self._scan_references(self.module)
         self._note_default_classes()
         self._collect_argument_parsers()
+
+    def _name_star_imports(self) -> None:
+        """`from .blocks import *`: a name this file uses and does not bind is looked up in the
+        program's star-imported modules (their public classes and functions), read when a name
+        first needs them: an EfficientNet builder's `InvertedResidual(**ba)` is then a construction
+        the program lists. Only with the program's loader; else such names stay unknown."""
+        if self.loader is None or not self.imports.stars:
+            return
+        from ..program.modules import absolute  # a cycle at import time
+
+        importer, is_package = self.loader.index.names.get(self.path, ("", False))
+        loader, own = self.loader, self.path
+        stars = [absolute(importer, is_package, written) for written in self.imports.stars]
+
+        def lookup(name: str) -> Optional[str]:
+            if name.startswith("_"):
+                return None
+            for base in stars:
+                path = loader.index.module_path(base, own)
+                module = loader.module(path) if path is not None and path != own else None
+                if module is not None and (name in module.classes or name in module.functions
+                                           or name in module.class_aliases()):  # fmt: skip
+                    return f"{base}.{name}"
+            return None
+
+        self.imports.star_lookup = lookup
 
     def _note_default_classes(self) -> None:
         """`def __init__(self, block_fn=Block)` whose body only calls `block_fn(...)`: those calls
@@ -777,21 +804,35 @@ class FileAnalysis:
         cls.summary.done = True
         return cls.summary
 
-    def as_passed(self, summary: Summary, inst: "InstV") -> Summary:
+    def as_passed(self, summary: Summary, inst: "InstV", assumed: Optional[dict] = None) -> Summary:
         """A summary of this module's class as another module's construction sees it: what a
-        constructor default decided is unknown where that call passes another value."""
+        constructor default decided is unknown where that call passes another value. `assumed`:
+        parameter -> the caller's own `ConstructorDefault` whose default class it passes
+        (`BatchNormAct(c, act_layer=act_layer)` in a block whose act_layer defaults to nn.ReLU):
+        what follows then rests on that default too."""
         if not self.default_params or not inst.passed:
             return summary
+        assumed = assumed or {}
         replaced = []
         for activation, param, evidence in summary.entry:
+            resting = []  # the caller's defaults this outcome now rests on
             for fact in getattr(evidence, "defaults", ()):
                 given = inst.passed.get(fact.param, inst.passed.get("*"))
-                if fact.path == self.path and fact.owner == inst.cls and given is not None and not (
-                        isinstance(given, ClassRefV) and given.qualname == fact.default):  # fmt: skip
+                if fact.path != self.path or fact.owner != inst.cls or given is None:
+                    continue
+                same = (isinstance(given, ClassRefV) and given.qualname == fact.default) or (
+                    isinstance(given, tuple) and given[:1] == ("<literal>",) and short_code(given[1]) == fact.default)
+                if not same:
                     activation, param, evidence = _passed_activation(given, fact.param, inst.cls)
+                    resting = []
                     break
+                if fact.param in assumed:
+                    resting.append(assumed[fact.param])
+            if resting:
+                evidence = Evidence.assuming(evidence, (*getattr(evidence, "defaults", ()), *resting))
             replaced.append((activation, param, evidence))
-        if replaced == summary.entry:
+        if all(new is old for new, old in zip((e for *_, e in replaced), (e for *_, e in summary.entry))) \
+                and [r[:2] for r in replaced] == [r[:2] for r in summary.entry]:  # fmt: skip
             return summary
         old, new = summary.input_site, InputSite(summary.input_site.owner, replaced)
 
@@ -1710,7 +1751,7 @@ class FileAnalysis:
                 return ["unknown", f"{node.value} (as the constructor has it there)"]
             if node.value in own_params:
                 passed = self._passed_class(inside, node.value) if inside is not None else None
-                return ["class", passed] if passed else ["param", node.value]
+                return passed or ["param", node.value]
             if node.value in self.classes:
                 return ["class", f"local:{node.value}"]
         if literal_number(node) is not None or literal_string(node) is not None \
@@ -1721,9 +1762,10 @@ class FileAnalysis:
             return ["class", q]
         return ["unknown", short_code(node, 60)]
 
-    def _passed_class(self, owner: str, param: str) -> Optional[str]:
-        """The one class every construction of `owner` this module shows passes for `param`
-        (its default too, where it has one): what `owner` passes on to the blocks it builds."""
+    def _passed_class(self, owner: str, param: str) -> Optional[list]:
+        """The one class (or string: timm's `act_layer="swish"`) every construction of `owner` this
+        module shows passes for `param` (its default too, where it has one), as `BuildFact.args`
+        holds it: what `owner` passes on to the blocks it builds."""
         if self.passed_away(owner):
             return None
         values = self.param_candidates(owner, param)
@@ -1733,8 +1775,10 @@ class FileAnalysis:
         default = next((p.default for p in _all_params(init[1]) if p.name.value == param), None) if init else None
         if default is not None:
             values = values + (self.static_value(default, init[1], 0) or [None])
-        names = {v.qualname if isinstance(v, ClassRefV) else None for v in values}
-        return names.pop() if len(names) == 1 and None not in names else None
+        names = {("class", v.qualname) if isinstance(v, ClassRefV) else
+                 ("literal", short_code(v[1], 60)) if isinstance(v, tuple) and v[:1] == ("<literal>",)
+                 and isinstance(v[1], cst.SimpleString) else None for v in values}  # fmt: skip
+        return list(names.pop()) if len(names) == 1 and None not in names else None
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
         activation, param, evidence = resolve_outcomes(site.outcomes, site.split_by)
@@ -1762,7 +1806,8 @@ class FileAnalysis:
             output_head=site.output_head,
             init_open=site.init_open,
             open_output=site.open_output,
-            activation_defaults=[[fact.owner, fact.param, fact.default] for fact in assumed if fact.path == self.path],
+            activation_defaults=[[fact.owner, fact.param, fact.default, *([fact.registry] if fact.registry else [])]
+                                 for fact in assumed if fact.path == self.path],
         )
         rec = catalogue.recommend(activation, param)
         layer.fix = self._fix_plan(site, spans, lines)

@@ -3,8 +3,9 @@ torch.nn.init names whatever the spelling."""
 
 from __future__ import annotations
 
+import builtins
 import re
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import libcst as cst
 
@@ -31,6 +32,10 @@ class Imports:
     def __init__(self, package: Optional[list] = None) -> None:
         self.names: dict[str, str] = {}
         self.package = package
+        self.stars: list[str] = []  # `from X import *`: X qualified (its names are read with the program)
+        # with the program: a name not bound here -> the star-imported module's name for it, or None
+        self.star_lookup: Optional[Callable[[str], Optional[str]]] = None
+        self.star_misses: set = set()
 
     def add(self, stmt: cst.BaseSmallStatement) -> None:
         if isinstance(stmt, cst.Import):
@@ -41,12 +46,15 @@ class Imports:
                 else:
                     top = full.split(".")[0]
                     self.names[top] = top
-        elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
+        elif isinstance(stmt, cst.ImportFrom):
             base = _module_name(stmt)
             if stmt.relative and self.package is not None and len(stmt.relative) <= len(self.package):
                 # `from ...modeling_utils import X` in transformers/models/bert/: transformers.modeling_utils.X
                 up = self.package[: len(self.package) - len(stmt.relative) + 1]
                 base = ".".join(up + ([dotted(stmt.module) or ""] if stmt.module else []))
+            if isinstance(stmt.names, cst.ImportStar):
+                self.stars.append(base)
+                return
             for alias in stmt.names:
                 name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name) or ""
                 local = alias.asname.name.value if alias.asname is not None else name
@@ -57,6 +65,13 @@ class Imports:
         if text is None:
             return None
         head, _, rest = text.partition(".")
+        if head not in self.names and self.star_lookup is not None and head not in self.star_misses \
+                and not hasattr(builtins, head):  # fmt: skip
+            found = self.star_lookup(head)  # each star-imported module read once, when a name needs it
+            if found is None:
+                self.star_misses.add(head)
+            else:
+                self.names[head] = found
         if head in self.names:
             base = self.names[head]
             return f"{base}.{rest}" if rest else base

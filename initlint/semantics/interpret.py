@@ -234,7 +234,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.run_taken(stmt, taken)
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
-                    if value is not before.get(name) and isinstance(value, ActV):
+                    if value is not before.get(name) and isinstance(value, (ActV, ChainV)):
                         bound[name] = self.assuming_defaults(value, self.default_reads[defaults:])
             return
         if taken is not None:
@@ -300,11 +300,20 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         return any((_code(small) == index and shifted(big, cst.Subtract, length))
                    or (shifted(small, cst.Add, index) and _code(big) == length) for small, big in pairs)  # fmt: skip
 
-    def assuming_defaults(self, value: ActV, reads: list) -> ActV:
+    def assuming_defaults(self, value: object, reads: list) -> object:
         """The activation, its evidence resting on the constructor defaults `reads` (typed)."""
-        facts = tuple(self.default_fact(*read) for read in reads)
-        return dataclasses.replace(value, evidence=Evidence.assuming(
-            value.evidence, tuple(getattr(value.evidence, "defaults", ())) + facts))
+        return self.resting_on(value, tuple(self.default_fact(*read) for read in reads))
+
+    def resting_on(self, value: object, facts: tuple) -> object:
+        """An activation (or a norm+act chain's) whose evidence rests on `facts` as well."""
+        if isinstance(value, ActV):
+            return dataclasses.replace(value, evidence=Evidence.assuming(
+                value.evidence, tuple(getattr(value.evidence, "defaults", ())) + facts))
+        if isinstance(value, ChainV) and value.kind == "sequential" and any(isinstance(v, ActV) for _, v in value.items):
+            chain = ChainV([(key, self.resting_on(item, facts)) for key, item in value.items], "sequential")
+            self.summarise_chain(chain)
+            return chain
+        return value
 
     def default_fact(self, owner: str, param: str, default: object) -> ConstructorDefault:
         holder = self.default_holder(owner)

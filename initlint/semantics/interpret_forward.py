@@ -116,7 +116,8 @@ class ForwardInterpreter:
             cls.used_in_flow = True
             summary = owner.summary(cls)
             if value.module is not None:
-                summary = value.module.as_passed(summary, value)
+                passed, assumed = self.defaults_passed(value.passed)
+                summary = value.module.as_passed(summary, dataclasses.replace(value, passed=passed), assumed)
             out = self.apply_summary(summary, flow, value.cls, extras)
             return self.probed(out, value) if value.module is None and value.call is not None else out
         if isinstance(value, ConsumerV):  # a loss, a reparametrised layer: its input meets no activation
@@ -127,6 +128,17 @@ class ForwardInterpreter:
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
         self.consume(flow, "unknown", None, f"goes into {why}")
         return OPAQUE
+
+    def defaults_passed(self, passed: dict) -> tuple[dict, dict]:
+        """What a construction passes, a parameter of this class at its default class read as that
+        class (`act_layer=act_layer`, nn.ReLU), with the `ConstructorDefault` each rests on."""
+        out, assumed = dict(passed), {}
+        for key, value in passed.items():
+            literal = isinstance(value, ParamV) and isinstance(value.default, tuple) and value.default[:1] == ("<literal>",)
+            if isinstance(value, ParamV) and (isinstance(value.default, ClassRefV) or literal) and value.owner is not None \
+                    and self.param_override(value.name) is None:  # fmt: skip
+                out[key], assumed[key] = value.default, self.default_fact(value.owner, value.name, value.default)
+        return out, assumed
 
     def probed(self, out: object, inst: InstV) -> object:
         """The output of one construction of a class of this file, with that construction's
@@ -334,6 +346,10 @@ class ForwardInterpreter:
             positional = [a for a in call.args if a.keyword is None and not a.star]
             default = self.eval_flow(positional[1].value) if len(positional) > 1 else NONE_V
             return ATTENTION_KERNEL if default in (NONE_V, OPAQUE) else alternative(ATTENTION_KERNEL, default)
+        # `super().forward(x)` in a module subclass: what its base class does to x, not a tensor method
+        if isinstance(func, cst.Attribute) and func.attr.value in ("forward", "__call__") \
+                and isinstance(func.value, cst.Call) and dotted(func.value.func) == "super":  # fmt: skip
+            return self.apply_to_args(self.base_module(), call, "super().forward")
         # tensor methods: x.relu(), x.view(...), x.mean()
         if isinstance(func, cst.Attribute):
             q = self.fa.imports.qualify(func)
@@ -691,6 +707,14 @@ class ForwardInterpreter:
         for arg in call.args:
             self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, f"goes into `{what}(...)`")
         return OPAQUE
+
+    def base_module(self) -> object:
+        """The module a class's `super().forward` runs: a torch base class's (a norm: gain-neutral,
+        an activation); any other base's forward is not read here (unknown)."""
+        bases = self.cls.bases if self.cls is not None else []
+        if len(bases) == 1 and torch_nn_name(bases[0]) is not None:
+            return self.construct_for_flow(ClassRefV(bases[0]))
+        return UnknownV("the forward of its base class")
 
     def apply_to_args(self, value: object, call: cst.Call, what: str) -> object:
         if isinstance(value, ConsumerV):

@@ -478,8 +478,9 @@ class ConstructorInterpreter:
             return self.call_helper(q[5:], call, given=given)
         found = self.home.loader.lookup(self.fa, q) if self.home.loader is not None else None
         hooked = self.library_hook(found, q, given)
-        if hooked is not None:
-            return hooked
+        if hooked is not None:  # a class a hook made of a parameter's default: what it applies rests on it
+            facts = getattr(ref.evidence, "defaults", ())
+            return self.resting_on(hooked, facts) if facts else hooked
         if self.cls is not None and self.fa is self.home:
             self.fa.builds.append((self.cls.name, q, call))
         if found is not None and found[0] == "function" and self.cls is not None:

@@ -205,6 +205,7 @@ class ConstructorDefault:
     param: str
     default: str  # the default's qualified name
     path: Optional[str] = None
+    registry: str = ""  # "timm": the parameter is read through timm's activation registry (a name passed is a class)
 
 
 class Evidence(str):
