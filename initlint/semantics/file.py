@@ -1126,8 +1126,18 @@ class FileAnalysis:
         if self_bound or (params and params[0].name.value == "self"):
             params = params[1:]
         var = params[0].name.value if params else "m"
-        scanner = InitScanner(home, cls)
-        return target, list(scanner.branches(target.body, var))
+        pending = len(home.pending_lines)
+        branches = list(InitScanner(home, cls).branches(target.body, var))
+        if home is not self:  # its calls' lines are read in its own module, now: nothing else places them there
+            found_calls = home.pending_lines[pending:]
+            del home.pending_lines[pending:]
+            holder = next((k for k, stmt in enumerate(home.module.body) if stmt is target), None)
+            spans = compute_spans(home.module, [node for _, node in found_calls],
+                                  {id(node): holder for _, node in found_calls} if holder is not None else None,
+                                  home.source, home.c_tree)  # fmt: skip
+            for info, node in found_calls:
+                info.line, info.path = (spans[id(node)][0][0] if id(node) in spans else 0), home.path
+        return target, branches
 
     def _scan_outside_apply(self) -> None:
         """`net = Net(); net.apply(weights_init)` in free functions and module code (the DCGAN idiom).
