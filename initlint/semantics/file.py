@@ -1434,14 +1434,15 @@ class FileAnalysis:
                         contained_by={self.classes[h].node.name.value: list(self.classes[h].routines) for h in sorted(holders)},
                     )  # fmt: skip
                 modules[class_name].layers.append(layer)
-            rows_at_uses = self._rows_at_uses(layer, site, spans)
+            if attrs is None and id(site) in self.per_use:
+                attrs = _self_assigned_calls(self.classes.values())
+            rows_at_uses = self._rows_at_uses(layer, site, spans, attrs or {})
             as_built = self.per_use_defaults.get(id(site))
             if as_built is not None and (rows_at_uses or id(site) in self.per_use_agreed):
                 facts = dict.fromkeys(getattr(as_built[2], "defaults", ()))
                 layer.as_defaults = [*as_built[:2], str(as_built[2]),
                                      [[f.owner, f.param, f.default] for f in facts if f.path == self.path]]
                 if not rows_at_uses:
-                    attrs = attrs if attrs is not None else _self_assigned_calls(self.classes.values())
                     for call, container, _ in self.per_use.get(id(site), []):
                         if id(call) in spans:
                             (use_line, use_col), (use_end, use_end_col) = spans[id(call)]
@@ -1468,9 +1469,10 @@ class FileAnalysis:
         fm.summary = self._module_summary(spans)
         return fm
 
-    def _rows_at_uses(self, layer: Layer, site: Site, spans: dict) -> list:
+    def _rows_at_uses(self, layer: Layer, site: Site, spans: dict, attrs: dict) -> list:
         """The layer as judged at each construction of its class here (`_per_use_outcomes`), when
-        those differ: a row at the call, its own line related, no fix offered there."""
+        those differ: a row at the call (named by the attribute it is bound to, `attrs`), its own
+        line related, no fix offered there."""
         uses = self.per_use.get(id(site), [])
         if layer.class_name is None or len({outcome[:2] for _, _, outcome in uses if outcome is not None}) < 2:
             return []
@@ -1483,7 +1485,7 @@ class FileAnalysis:
             row = copy.copy(layer)
             row.line, row.column, row.end_line, row.end_column = line, col + 1, end_line, end_col + 1
             row.class_name = container
-            row.name = f"{layer.class_name}().{layer.name or layer.layer_type}"
+            row.name = f"{attrs.get(id(call)) or layer.class_name + '()'}.{layer.name or layer.layer_type}"
             row.site = f"{container}/{row.name}/{layer.layer_type}@{line}"  # one per use
             row.at_use = True
             row.activation, row.activation_param, evidence = outcome or (
