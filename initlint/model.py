@@ -68,6 +68,11 @@ class InitCall:
     mode: Optional[str] = None  # kaiming's mode=
     gain: Optional[float] = None  # a numeric gain= of xavier & co (gain=math.sqrt(2)), when written as a number
     undecided: Optional[str] = None  # set when an argument that decides the gain cannot be read statically
+    path: Optional[str] = None  # the module it is written in, when not the layer's (a routine imported from there)
+
+    def where(self, layer_path: str) -> str:
+        """`line 12`, or `inits.py:12` for a call written in another module than the layer's."""
+        return f"line {self.line}" if self.path in (None, layer_path) else f"{self.path}:{self.line}"
 
 
 # The unsafe reason of a block's fix whose activation rests on a constructor default: a use that

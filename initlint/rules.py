@@ -217,7 +217,7 @@ class XavierBeforeRelu(Rule):
         act = catalogue.display_name(layer.activation, layer.activation_param)
         yield self.finding(
             layer,
-            f"{_where(layer)} is initialised with `{call.text}` (line {call.line}) but is followed by {act}: "
+            f"{_where(layer)} is initialised with `{call.text}` ({call.where(layer.path)}) but is followed by {act}: "
             f"Xavier assumes a linear or tanh unit (gain {given:.3f}), {act} calls for gain {rec.gain:.3f}; "
             f"use {self.use(layer, file)}",
         )
@@ -242,7 +242,7 @@ class KaimingNonlinearityMismatch(Rule):
         act = catalogue.display_name(layer.activation, layer.activation_param)
         yield self.finding(
             layer,
-            f"{_where(layer)} is initialised with `{call.text}` (line {call.line}), gain {gain:.3f}, "
+            f"{_where(layer)} is initialised with `{call.text}` ({call.where(layer.path)}), gain {gain:.3f}, "
             f"but is followed by {act}, which calls for gain {rec.gain:.3f}; use {self.use(layer, file)}",
         )
 
@@ -273,7 +273,7 @@ class LeakySlopeMismatch(Rule):
         act = catalogue.display_name(layer.activation, layer.activation_param)
         yield self.finding(
             layer,
-            f"{_where(layer)} is initialised with `{call.text}` (line {call.line}), slope a={call.a or 0:g}, "
+            f"{_where(layer)} is initialised with `{call.text}` ({call.where(layer.path)}), slope a={call.a or 0:g}, "
             f"but is followed by {act} with slope {slope:g}; use {self.use(layer, file)}",
         )
 

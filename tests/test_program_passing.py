@@ -731,3 +731,69 @@ def test_a_factory_function_s_default_activation_is_not_claimed_where_callers_pa
         traced = {row.layer: row.activation for row in verify(model.features.eval(), torch.randn(1, 3, 8, 8),
                                                                method="hooks", static=False).layers}  # fmt: skip
     assert traced == {"0.0": "tanh", "1.0": "relu"}
+
+
+INSTANCES = """import torch.nn as nn
+
+ACT2FN = {"gelu": nn.GELU(), "relu": nn.ReLU(), "tanh": nn.Tanh()}
+"""
+
+KEYED_MLP = """import torch.nn as nn
+
+from activations import ACT2FN
+
+
+class MLP(nn.Module):
+    def __init__(self, d=16, hidden_act="tanh"):
+        super().__init__()
+        self.fc1 = nn.Linear(d, 4 * d)
+        self.act = ACT2FN[hidden_act]
+        self.fc2 = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = MLP(hidden_act="relu")
+        self.b = MLP(hidden_act="{second}")
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.head(self.b(self.a(x)))
+"""
+
+
+@pytest.mark.parametrize("second", ["relu", "gelu"])
+def test_a_registry_of_instances_in_another_module_read_with_the_keys_constructions_pass(
+        tmp_path: Path, second: str) -> None:  # fmt: skip
+    """The project's own ACT2FN (instances, another module; not transformers'): each construction's
+    key picks its entry; torch runs the same."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    models = _program(tmp_path, {"activations.py": INSTANCES, "mlp.py": KEYED_MLP.replace("{second}", second)})
+    rows = {(l.class_name, l.name): l.activation for l in models["mlp.py"].layers}
+    if second == "relu":
+        assert rows[("MLP", "fc1")] == "relu"  # both constructions agree
+    else:
+        assert (rows[("MLP", "fc1")], rows[("Net", "a.fc1")], rows[("Net", "b.fc1")]) == ("unknown", "relu", "gelu"), rows
+    namespace: dict = {}
+    exec(compile(INSTANCES, "activations.py", "exec"), namespace)
+    import sys
+    import types
+
+    module = types.ModuleType("activations")
+    module.__dict__.update(namespace)
+    sys.modules["activations"] = module
+    try:
+        code: dict = {}
+        exec(compile(KEYED_MLP.replace("{second}", second), "mlp.py", "exec"), code)
+        net = code["Net"]().eval()
+    finally:
+        del sys.modules["activations"]
+    with torch.no_grad():
+        traced = {row.layer: row.activation for row in verify(net, torch.randn(2, 16), method="hooks", static=False).layers}
+    assert (traced["a.fc1"], traced["b.fc1"]) == ("relu", second)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -526,6 +527,8 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
         layer.init = "explicit"
         layer.init_evidence = f"{rule.evidence} ({where})"
         layer.init_call = rule.call
+        if rule.call is not None and rule.call.path is None and rule_path != layer.path:
+            layer.init_call = dataclasses.replace(rule.call, path=rule_path)  # its line is that module's
         layer.init_open = False
         stats.init_explicit += 1
         return

@@ -1167,8 +1167,18 @@ class FileAnalysis:
         if self_bound or (params and params[0].name.value == "self"):
             params = params[1:]
         var = params[0].name.value if params else "m"
-        scanner = InitScanner(home, cls)
-        return target, list(scanner.branches(target.body, var))
+        pending = len(home.pending_lines)
+        branches = list(InitScanner(home, cls).branches(target.body, var))
+        if home is not self:  # its calls' lines are read in its own module, now: nothing else places them there
+            found_calls = home.pending_lines[pending:]
+            del home.pending_lines[pending:]
+            holder = next((k for k, stmt in enumerate(home.module.body) if stmt is target), None)
+            spans = compute_spans(home.module, [node for _, node in found_calls],
+                                  {id(node): holder for _, node in found_calls} if holder is not None else None,
+                                  home.source, home.c_tree)  # fmt: skip
+            for info, node in found_calls:
+                info.line, info.path = (spans[id(node)][0][0] if id(node) in spans else 0), home.path
+        return target, branches
 
     def _scan_outside_apply(self) -> None:
         """`net = Net(); net.apply(weights_init)` in free functions and module code (the DCGAN idiom).
@@ -1465,14 +1475,15 @@ class FileAnalysis:
                         contained_by={self.classes[h].node.name.value: list(self.classes[h].routines) for h in sorted(holders)},
                     )  # fmt: skip
                 modules[class_name].layers.append(layer)
-            rows_at_uses = self._rows_at_uses(layer, site, spans)
+            if attrs is None and id(site) in self.per_use:
+                attrs = _self_assigned_calls(self.classes.values())
+            rows_at_uses = self._rows_at_uses(layer, site, spans, attrs or {})
             as_built = self.per_use_defaults.get(id(site))
             if as_built is not None and (rows_at_uses or id(site) in self.per_use_agreed):
                 facts = dict.fromkeys(getattr(as_built[2], "defaults", ()))
                 layer.as_defaults = [*as_built[:2], str(as_built[2]),
                                      [[f.owner, f.param, f.default] for f in facts if f.path == self.path]]
                 if not rows_at_uses:
-                    attrs = attrs if attrs is not None else _self_assigned_calls(self.classes.values())
                     for call, container, _ in self.per_use.get(id(site), []):
                         if id(call) in spans:
                             (use_line, use_col), (use_end, use_end_col) = spans[id(call)]
@@ -1499,9 +1510,10 @@ class FileAnalysis:
         fm.summary = self._module_summary(spans)
         return fm
 
-    def _rows_at_uses(self, layer: Layer, site: Site, spans: dict) -> list:
+    def _rows_at_uses(self, layer: Layer, site: Site, spans: dict, attrs: dict) -> list:
         """The layer as judged at each construction of its class here (`_per_use_outcomes`), when
-        those differ: a row at the call, its own line related, no fix offered there."""
+        those differ: a row at the call (named by the attribute it is bound to, `attrs`), its own
+        line related, no fix offered there."""
         uses = self.per_use.get(id(site), [])
         if layer.class_name is None or len({outcome[:2] for _, _, outcome in uses if outcome is not None}) < 2:
             return []
@@ -1514,7 +1526,7 @@ class FileAnalysis:
             row = copy.copy(layer)
             row.line, row.column, row.end_line, row.end_column = line, col + 1, end_line, end_col + 1
             row.class_name = container
-            row.name = f"{layer.class_name}().{layer.name or layer.layer_type}"
+            row.name = f"{attrs.get(id(call)) or layer.class_name + '()'}.{layer.name or layer.layer_type}"
             row.site = f"{container}/{row.name}/{layer.layer_type}@{line}"  # one per use
             row.at_use = True
             row.activation, row.activation_param, evidence = outcome or (

@@ -155,6 +155,8 @@ class ConstructorInterpreter:
                     # `ACTS[act]` with `act="relu"` by default: still the parameter, whose default now
                     # names the class, so that callers passing another key are followed
                     return ParamV(held.name, entry, held.owner, held.or_none)
+                if isinstance(held, ParamV) and held.owner is not None and isinstance(entry, ActV) and self.in_init:
+                    return self.assuming_defaults(entry, [(held.owner, held.name, held.default)])  # an instance's key
                 return entry
             base = self.eval_module(node.value)
             if not isinstance(base, ChainV):
@@ -177,12 +179,45 @@ class ConstructorInterpreter:
         (`module`: the module the registry is written in, when it is another)."""
         key = self.subscript_key(node)
         entries = registry_items(registry)
+        if key is None:  # a parameter this file's constructions pass several literals for: each entry
+            keys = self.literal_options(node.slice[0].slice.value) if len(node.slice) == 1 \
+                and isinstance(node.slice[0].slice, cst.Index) else None  # fmt: skip
+            if keys and all(k in entries for k in keys):
+                options = [self.registry_entry(registry, node.with_deep_changes(node.slice[0].slice, value=cst.SimpleString(repr(k))),
+                                               module) for k in keys]  # fmt: skip
+                merged = options[0]
+                for option in options[1:]:
+                    merged = alternative(merged, option)
+                return merged
         if key is None or key not in entries:
             return UnknownV(f"`{short_code(node)}`")
         if module is None:
             return self.eval_module(entries[key], bind_site=False)
-        q = module.imports.qualify(entries[key])  # a torch class named in that module
+        entry = entries[key]
+        if isinstance(entry, cst.Call) and not entry.args:  # `"relu": nn.ReLU()`: an instance, made there
+            q = module.imports.qualify(entry.func)
+            name = torch_nn_name(q) if q else None
+            if name in catalogue.ACTIVATION_MODULES:
+                activation = catalogue.ACTIVATION_MODULES[name][0]
+                return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), f"{short_code(node)} = nn.{name}() in {module.path}")
+            return UnknownV(f"`{short_code(node)}`")
+        q = module.imports.qualify(entry)  # a torch class named in that module
         return ClassRefV(q) if q and torch_nn_name(q) else UnknownV(f"`{short_code(node)}`")
+
+    def literal_options(self, node: cst.BaseExpression) -> Optional[list]:
+        """The strings a name holds when it is one of several literals (a parameter its
+        constructions here pass different strings for), else None."""
+        held = self.env.get(node.value) if isinstance(node, cst.Name) else None
+        if not isinstance(held, ChainV) or held.kind != "alt":
+            return None
+        out = []
+        for _, item in held.items:
+            item = item.default if isinstance(item, ParamV) else item
+            text = literal_string(item[1]) if isinstance(item, tuple) and item and item[0] == "<literal>" else None
+            if text is None:
+                return None
+            out.append(text)
+        return out
 
     def registry_of(self, node: cst.BaseExpression) -> Optional[tuple]:
         """(None, dict literal) of a registry of this module, (module, dict literal) of one another
