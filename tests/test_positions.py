@@ -171,3 +171,14 @@ def test_calls_beside_f_strings_are_read_from_cpythons_tree(monkeypatch):
     monkeypatch.setattr(positions._PositionState, "__init__", lambda self, *a, **k: (generated.append(1), original(self, *a, **k))[1])
     assert positions.compute_spans(module, nodes, holders, source, c_tree) == reference
     assert len(reference) == 4 and generated == []
+
+
+@pytest.mark.parametrize("source", ["#\r0", "x = f(1)\ry = g(2)\n", "# a\r\nz = h(3)\rw = k(4)\r"])
+def test_a_lone_carriage_return_ends_a_line_as_cpython_says(source):
+    """Found by Hypothesis: the generated spans counted only LF, CPython's tree counts a lone CR too."""
+    for kinds in [(cst.Call,), (cst.Call, cst.SimpleStatementLine)]:
+        reference, mapped, _ = _both_ways(source, kinds)
+        assert mapped == reference
+    calls = sorted(node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call))
+    reference, _, _ = _both_ways(source, (cst.Call,))
+    assert sorted(start[0] for start, _ in reference.values()) == calls

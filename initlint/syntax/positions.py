@@ -33,6 +33,8 @@ class _PositionState(CodegenState):
         self.spans: dict = {}
 
     def _advance(self, value: str) -> None:
+        if "\r" in value:  # a lone CR ends a line for CPython and editors, as CRLF does
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
         newlines = value.count("\n")
         if newlines:
             self.line += newlines
