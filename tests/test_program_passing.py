@@ -797,3 +797,70 @@ def test_a_registry_of_instances_in_another_module_read_with_the_keys_constructi
     with torch.no_grad():
         traced = {row.layer: row.activation for row in verify(net, torch.randn(2, 16), method="hooks", static=False).layers}
     assert (traced["a.fc1"], traced["b.fc1"]) == ("relu", second)
+
+
+BASE_MODEL = """import torch.nn as nn
+
+
+class BaseModel(nn.Module):
+    def _init_weights(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def post_init(self):
+        self.apply(self._init_weights)
+"""
+
+DERIVED_MODEL = """import torch.nn as nn
+import torch.nn.functional as F
+
+from base import BaseModel
+
+
+class FeedForward(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.w1 = nn.Linear(d, 4 * d)
+        self.conv = nn.Conv1d(4 * d, 4 * d, 3, padding=1)
+
+    def forward(self, x):
+        x = F.relu(self.w1(x))
+        return F.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)
+
+
+class Model(BaseModel):
+    def __init__(self, d=32):
+        super().__init__()
+        self.ff = FeedForward(d)
+        self.head = nn.Linear(4 * d, 10)
+        self.post_init()
+
+    def forward(self, x):
+        return self.head(self.ff(x))
+"""
+
+
+def test_an_init_method_inherited_from_a_base_class_of_another_module_is_read_there(tmp_path: Path) -> None:
+    """`self.post_init()` -> `self.apply(self._init_weights)`, both in a base class of another
+    module: the Linear layers are drawn there (std 0.02), the conv keeps torch's default."""
+    torch = pytest.importorskip("torch")
+    models = _program(tmp_path, {"base.py": BASE_MODEL, "model.py": DERIVED_MODEL})
+    inits = {l.name: l.init for l in models["model.py"].layers}
+    assert inits == {"w1": "explicit", "conv": "default", "head": "explicit"}, \
+        {l.name: l.init_evidence for l in models["model.py"].layers}  # fmt: skip
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for name in ("base", "model"):
+            sys.modules.pop(name, None)
+        import importlib
+
+        importlib.invalidate_caches()
+        model = importlib.import_module("model").Model()
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("base", "model"):
+            sys.modules.pop(name, None)
+    assert abs(model.ff.w1.weight.std().item() / 0.02 - 1) < 0.1
+    assert abs(model.ff.conv.weight.std().item() / (1 / (3 * 128 * 3)) ** 0.5 - 1) < 0.1  # the default

@@ -1143,9 +1143,13 @@ class FileAnalysis:
         text = dotted(fn_node) or ""
         target: Optional[cst.FunctionDef] = None
         self_bound = False
+        home: FileAnalysis = self
         if text.startswith("self.") and cls is not None:
             found = self.method(cls, text[5:])
             target, self_bound = (found[1], True) if found else (None, False)
+            inherited = self.inherited(cls, text[5:]) if found is None and self.loader is not None else None
+            if inherited is not None:  # `_init_weights` of a base class another module defines
+                home, cls, target, self_bound = inherited[0], inherited[1], inherited[2], True
         elif text in self.functions:
             target = self.functions[text]
         elif isinstance(fn_node, cst.Call) and dotted(fn_node.func) in ("partial", "functools.partial") and fn_node.args:
@@ -1154,7 +1158,6 @@ class FileAnalysis:
             if inner.startswith("self.") and cls is not None:  # partial(self._init_weights, needs_reset=False)
                 found = self.method(cls, inner[5:])
                 target, self_bound = (found[1], True) if found else (None, False)
-        home: FileAnalysis = self
         if target is None and self.loader is not None and isinstance(fn_node, (cst.Name, cst.Attribute)):
             # `from utils import weights_init`: read in its module, whose imports name its calls
             q = self.imports.qualify(fn_node)
