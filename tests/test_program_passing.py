@@ -864,3 +864,34 @@ def test_an_init_method_inherited_from_a_base_class_of_another_module_is_read_th
             sys.modules.pop(name, None)
     assert abs(model.ff.w1.weight.std().item() / 0.02 - 1) < 0.1
     assert abs(model.ff.conv.weight.std().item() / (1 / (3 * 128 * 3)) ** 0.5 - 1) < 0.1  # the default
+
+
+BUILT_IN_A_FUNCTION = """import torch.nn as nn
+
+from net import Net
+
+
+def make_model(kind):
+    if kind == "small":
+        return Net(act_layer=nn.Tanh)
+    return [Net(nn.SiLU)][0]
+"""
+
+
+def test_constructions_returned_by_a_function_of_another_module_pass_their_arguments(tmp_path: Path) -> None:
+    """`return Net(act_layer=nn.Tanh)` in a builder function of another module: the default's
+    ReLU is not claimed; each construction is judged where it is made, as torch builds it."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    net = MLP.replace("class Mlp", "class Net").replace("d=8, act_layer=nn.GELU", "act_layer=nn.ReLU, d=8")
+    models = _program(tmp_path, {"net.py": net, "build.py": BUILT_IN_A_FUNCTION})
+    assert not any(l.activation == "relu" for l in models["net.py"].layers)
+    rows = sorted((l.line, l.name, l.activation) for l in models["build.py"].layers)
+    assert rows == [(8, "Net().fc1", "tanh"), (9, "Net().fc1", "silu")], rows
+    namespace: dict = {}
+    exec(compile(net, "net.py", "exec"), namespace)
+    for act, want in ((torch.nn.Tanh, "tanh"), (torch.nn.SiLU, "silu")):
+        with torch.no_grad():
+            traced = verify(namespace["Net"](act).eval(), torch.randn(2, 8), method="hooks", static=False).layers
+        assert {row.layer: row.activation for row in traced}["fc1"] == want

@@ -1222,6 +1222,15 @@ class FileAnalysis:
                                 ext.append([cls_name[4:], call, [applied] if applied is not None else []])
                             elif cls_name is not None and applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
+                    # anywhere else (`return Net(act_layer=nn.Tanh)`, `[Net(nn.SiLU)]`): a construction
+                    # whose arguments count, with no init run on it here
+                    listed = {id(entry[1]) for entry in ext}
+                    for node in _walk_nodes(small):
+                        if isinstance(node, cst.Call):
+                            cls_name, _, call = self._constructed_class(node)
+                            if cls_name is not None and cls_name.startswith("ext:") and id(call) not in listed:
+                                ext.append([cls_name[4:], call, []])
+                                listed.add(id(call))
         for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
             self.script_builds.append((callee, call, [(fn_node, self.rules_of_apply(fn_node, None)) for fn_node in fns]))
