@@ -1738,7 +1738,7 @@ class FileAnalysis:
                     continue
                 if isinstance(node, cst.Call):
                     own.add(id(node))
-                stack.extend(node.children)
+                stack.extend(child_nodes(node))  # not `.children`: a visitor over every whitespace node
             self.handed_cache[key] = (fn, own)
         return id(call) in self.handed_cache[key][1]
 

@@ -199,7 +199,7 @@ def bound_names(node: cst.CSTNode, wide: bool = True) -> frozenset:
     kinds = _BINDING_WIDE if wide else _BINDING
     names = set()
     for sub in _walk_nodes(node):
-        if not isinstance(sub, kinds):
+        if type(sub) not in kinds:  # exact types (none has subclasses): isinstance pays ABCMeta's check
             continue
         if type(sub) is cst.Assign:
             targets = [t.target for t in sub.targets]
@@ -214,8 +214,8 @@ def bound_names(node: cst.CSTNode, wide: bool = True) -> frozenset:
     return found
 
 
-_BINDING = (cst.Assign, cst.AugAssign, cst.AnnAssign)
-_BINDING_WIDE = (*_BINDING, cst.For, cst.With, cst.NamedExpr)
+_BINDING = frozenset({cst.Assign, cst.AugAssign, cst.AnnAssign})
+_BINDING_WIDE = _BINDING | {cst.For, cst.With, cst.NamedExpr}
 
 
 def short_code(node: cst.CSTNode, limit: int = 90) -> str:
@@ -384,7 +384,7 @@ def _flat_statements(body) -> Iterator[cst.CSTNode]:
     """Statements of a body, entering if/try/with/for blocks (not functions or classes)."""
     for stmt in body:
         yield stmt
-        if isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+        if type(stmt) in _COMPOUND:  # exact types (none has subclasses): isinstance pays ABCMeta's check
             for block in _blocks(stmt):
                 yield from _flat_statements(block)
         if _jumps(stmt):
@@ -403,12 +403,14 @@ def _block_list(body: cst.BaseSuite) -> list:
     return out
 
 
+_COMPOUND = frozenset({cst.If, cst.Try, cst.With, cst.For, cst.While})
 _JUMPS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
+_JUMP_TYPES = frozenset(_JUMPS)
 
 
 def _jumps(stmt: cst.CSTNode) -> bool:
     """A statement line holding a return/raise/break/continue: the rest of its block is dead."""
-    return isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(small, _JUMPS) for small in stmt.body)
+    return type(stmt) is cst.SimpleStatementLine and any(type(small) in _JUMP_TYPES for small in stmt.body)
 
 
 def _walk_statements(body: cst.BaseSuite) -> Iterator[cst.CSTNode]:
