@@ -128,7 +128,7 @@ def _write_code(path: str, codes: dict) -> None:
         with open(temp, "wb") as handle:
             marshal.dump(codes, handle)
         os.replace(temp, path)
-    except OSError:  # a read-only install: compiled again next time
+    except (OSError, ValueError):  # a read-only install, a full disk: compiled again next time
         try:
             os.unlink(temp)
         except OSError:
