@@ -8,12 +8,13 @@ or a file that could not be checked (it is named on stderr; the other files stil
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
 import signal
 import sys
-from typing import Optional
+from typing import Iterator, Optional
 
 import click
 
@@ -46,12 +47,15 @@ class _Group(click.Group):
         """As the process's entry point (`args` None: the console script, `python -m initlint`),
         the objects left at the end are frozen: the interpreter's last collection at exit then
         does not walk the trees and models the run kept (tens of ms for one file, more for a
-        repository). A caller that passes `args` (click's test runner) keeps its collector."""
-        try:
+        repository); and the code dataclasses writes is kept compiled (`dataclass_code_kept`).
+        A caller that passes `args` (click's test runner) keeps its collector and dataclasses."""
+        if args is not None:
             return super().main(args, *rest, **kwargs)
+        try:
+            with dataclass_code_kept(_dataclass_code_file()):
+                return super().main(args, *rest, **kwargs)
         finally:
-            if args is None:
-                gc.freeze()
+            gc.freeze()
 
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
         if name == "verify":
@@ -59,6 +63,76 @@ class _Group(click.Group):
 
             return verify_command
         return super().get_command(ctx, name)
+
+
+MAX_KEPT_CODE = 20_000  # texts kept at most: libcst and initlint write about 1,300
+
+
+def _dataclass_code_file() -> Optional[str]:
+    """Where the compiled dataclass code is kept: beside initlint's own byte-code, as Python
+    keeps it (not where Python writes no byte-code, or keeps it elsewhere)."""
+    if sys.implementation.cache_tag is None or getattr(sys, "pycache_prefix", None):
+        return None
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    return os.path.join(folder, f"dataclasses.{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal")
+
+
+@contextlib.contextmanager
+def dataclass_code_kept(path: Optional[str], write: Optional[bool] = None) -> Iterator[None]:
+    """dataclasses writes each class's methods (`__init__`, `__eq__`, ...) as source text and
+    compiles it on every import: two fifths of `import libcst`, a sixth of a one-file run.
+    Within this block the code objects compiled from those texts are read from `path` (a
+    marshal file of text -> code) and new ones added to it at the end (`write`: unless Python
+    writes no byte-code). Keyed by the text itself, compiled as dataclasses compiles it: an
+    entry cannot go stale, and a missing or damaged file is only a slower start."""
+    import dataclasses
+    import marshal
+
+    if path is None or "exec" in vars(dataclasses):
+        yield
+        return
+    try:
+        with open(path, "rb") as handle:
+            codes = marshal.load(handle)
+        if not isinstance(codes, dict):
+            codes = {}
+    except (OSError, EOFError, ValueError, TypeError):
+        codes = {}
+    added = []
+
+    def kept_exec(text, globals=None, locals=None):
+        code = codes.get(text) if isinstance(text, str) else None
+        if code is None and isinstance(text, str):
+            # exec(text) compiles it so: no future flags of ours (dataclasses has none)
+            code = compile(text, "<string>", "exec", dont_inherit=True)
+            if len(codes) < MAX_KEPT_CODE:
+                codes[text] = code
+                added.append(text)
+        return exec(code if code is not None else text, globals, locals)
+
+    dataclasses.exec = kept_exec  # dataclasses calls exec by its module-global name
+    try:
+        yield
+    finally:
+        del dataclasses.exec
+        if added and (not sys.dont_write_bytecode if write is None else write):
+            _write_code(path, codes)
+
+
+def _write_code(path: str, codes: dict) -> None:
+    import marshal
+
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temp, "wb") as handle:
+            marshal.dump(codes, handle)
+        os.replace(temp, path)
+    except (OSError, ValueError):  # a read-only install, a full disk: compiled again next time
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
 
 
 def _terminated(signum, frame) -> None:

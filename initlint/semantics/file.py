@@ -28,7 +28,7 @@ from ..library.hooks import reads_classes_only
 from ..model import (DEFAULT_ACTIVATION_ASSUMED, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
-                            _partial_of, _positional_params, _walk_nodes, argument, child_nodes, dotted, literal_number,
+                            _partial_of, _positional_params, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
@@ -1762,7 +1762,7 @@ class FileAnalysis:
                     continue
                 if isinstance(node, cst.Call):
                     own.add(id(node))
-                stack.extend(node.children)
+                stack.extend(child_nodes(node))  # not `.children`: a visitor over every whitespace node
             self.handed_cache[key] = (fn, own)
         return id(call) in self.handed_cache[key][1]
 
@@ -2108,16 +2108,8 @@ def _default_filled(fn: cst.FunctionDef, name: str):
                 and isinstance(small.value.left, cst.Name) and small.value.left.value == name and found is None:  # fmt: skip
             found = ("or", small.value.right)
             continue
-        for node in _walk_nodes(stmt):
-            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.With, cst.NamedExpr)):
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
-                    [getattr(node, "target", None)] + [i.asname.name for i in getattr(node, "items", []) if i.asname]  # fmt: skip
-                if any(isinstance(t, cst.Name) and t.value == name for t in targets):
-                    return False
-            if isinstance(node, cst.Assign) and any(isinstance(t.target, (cst.Tuple, cst.List)) and any(
-                    isinstance(e.value, cst.Name) and e.value.value == name for e in t.target.elements)
-                    for t in node.targets):  # fmt: skip
-                return False
+        if name in bound_names(stmt):
+            return False
     return found
 
 

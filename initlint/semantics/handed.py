@@ -22,7 +22,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, dotted, name_options
+from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, dotted, name_options
 from .values import NONE_V, ClassRefV
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -188,12 +188,7 @@ def _uses_of(fa: "FileAnalysis", outer: cst.Call, enclosing, arg: cst.Arg) -> li
 
 
 def _rebound(fn: cst.FunctionDef, name: str) -> bool:
-    for node in _walk_nodes(fn.body):
-        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
-                return True
-    return False
+    return name in bound_names(fn.body, wide=False)
 
 
 def _builder(fa: "FileAnalysis", outer: cst.Call) -> Optional[tuple[cst.FunctionDef, str]]:

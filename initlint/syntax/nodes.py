@@ -181,9 +181,41 @@ class _PrefixState(CodegenState):
             self.next_check = self.size + self.limit
 
 
-# (id(node), limit) -> (node, text) for the file being analysed: one dict per analysis (a
-# context variable, so that analyses in threads or nested calls never share one)
+# (id(node), limit) -> (node, text) for the file being analysed, and (id(node), kind) ->
+# (node, names) for `bound_names`: one dict per analysis (a context variable, so that
+# analyses in threads or nested calls never share one)
 _SHORT_CODES: contextvars.ContextVar = contextvars.ContextVar("initlint_short_codes", default=None)
+
+
+def bound_names(node: cst.CSTNode, wide: bool = True) -> frozenset:
+    """The names an assignment anywhere in the node binds: `x = ...`, `x += ...`, `x: T = ...`;
+    `wide`: also `for x in`, `with ... as x`, `x := ...` and `a, x = ...` (one level). Walked
+    once per node and analysis: a function's parameters are each asked about."""
+    key = (id(node), wide)
+    cache = _SHORT_CODES.get()
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    kinds = _BINDING_WIDE if wide else _BINDING
+    names = set()
+    for sub in _walk_nodes(node):
+        if type(sub) not in kinds:  # exact types (none has subclasses): isinstance pays ABCMeta's check
+            continue
+        if type(sub) is cst.Assign:
+            targets = [t.target for t in sub.targets]
+            if wide:
+                targets.extend(e.value for t in sub.targets if isinstance(t.target, (cst.Tuple, cst.List)) for e in t.target.elements)
+        else:
+            targets = [getattr(sub, "target", None)] + [i.asname.name for i in getattr(sub, "items", []) if i.asname]
+        names.update(t.value for t in targets if isinstance(t, cst.Name))
+    found = frozenset(names)
+    if cache is not None:
+        cache[key] = (node, found)  # the node is kept so that its id is not reused
+    return found
+
+
+_BINDING = frozenset({cst.Assign, cst.AugAssign, cst.AnnAssign})
+_BINDING_WIDE = _BINDING | {cst.For, cst.With, cst.NamedExpr}
 
 
 def short_code(node: cst.CSTNode, limit: int = 90) -> str:
@@ -352,7 +384,7 @@ def _flat_statements(body) -> Iterator[cst.CSTNode]:
     """Statements of a body, entering if/try/with/for blocks (not functions or classes)."""
     for stmt in body:
         yield stmt
-        if isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+        if type(stmt) in _COMPOUND:  # exact types (none has subclasses): isinstance pays ABCMeta's check
             for block in _blocks(stmt):
                 yield from _flat_statements(block)
         if _jumps(stmt):
@@ -371,12 +403,14 @@ def _block_list(body: cst.BaseSuite) -> list:
     return out
 
 
+_COMPOUND = frozenset({cst.If, cst.Try, cst.With, cst.For, cst.While})
 _JUMPS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
+_JUMP_TYPES = frozenset(_JUMPS)
 
 
 def _jumps(stmt: cst.CSTNode) -> bool:
     """A statement line holding a return/raise/break/continue: the rest of its block is dead."""
-    return isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(small, _JUMPS) for small in stmt.body)
+    return type(stmt) is cst.SimpleStatementLine and any(type(small) in _JUMP_TYPES for small in stmt.body)
 
 
 def _walk_statements(body: cst.BaseSuite) -> Iterator[cst.CSTNode]:
