@@ -465,8 +465,24 @@ class FileAnalysis:
         if not calls or fn is None:
             return True
         names = [p.name.value for p in _positional_params(fn)][1 if target is not None else 0:]
-        return any(_argument_for(call, names, param, owner) is None and not any(a.star for a in call.args)
-                   for call, _ in calls)  # fmt: skip
+        return any(_argument_for(call, names, param, owner) is None and not any(a.star == "*" for a in call.args)
+                   and self.unpacked_presence(call, enclosing, param) in ("none", "some")
+                   for call, enclosing in calls)  # fmt: skip
+
+    def unpacked_presence(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[str]:
+        """Whether the `**` dicts of a call pass `param` on every run ("all"), on none ("none";
+        also where the call has none, or passes on its function's own **kwargs, taken as written
+        as `unpacked_values` takes them), on some only ("some"). None: not known."""
+        stars = [arg for arg in call.args if arg.star == "**"]
+        own = enclosing.params.star_kwarg if enclosing is not None else None
+        if all(isinstance(own, cst.Param) and isinstance(star.value, cst.Name) and star.value.value == own.name.value
+               for star in stars):  # fmt: skip
+            return "none"
+        records = keyword_dicts(self, enclosing).get(id(call)) if enclosing is not None else None
+        if not records or not all(isinstance(record, dict) for record in records):
+            return None
+        holding = sum(1 for record in records if param in record)
+        return "all" if holding == len(records) else "none" if not holding else "some"
 
     def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[list]:
         """What `Block(**ba)` passes for `param` each time it runs, `ba` a dict the enclosing
@@ -981,8 +997,9 @@ class FileAnalysis:
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
         positional = [a for a in call.args if a.keyword is None and not a.star]
-        if any(a.star for a in call.args) or len(positional) > len(params) or _sets_attributes_by_name(cls):
+        if any(a.star == "*" for a in call.args) or len(positional) > len(params) or _sets_attributes_by_name(cls):
             return {}
+        unpacked = any(a.star == "**" for a in call.args)  # `GhostModule(..., **dd)`: what its dicts hold on each run
         for index, arg in enumerate(positional):
             passed[names[index]] = arg.value
         for arg in call.args:
@@ -1003,6 +1020,11 @@ class FileAnalysis:
                         args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
                         continue
                     args[name] = one_of(values)
+                elif unpacked and self.unpacked_presence(call, enclosing, name) != "none":
+                    presence = self.unpacked_presence(call, enclosing, name)
+                    values = self.unpacked_values(call, enclosing, name) if presence == "all" else None
+                    args[name] = one_of(values) if values else UnknownV(
+                        f"parameter {name} (this call's ** dicts may pass a value not known here)")
                 else:
                     default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
                     default = default if default is not None else self.annotated_object(p.annotation)

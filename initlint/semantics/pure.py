@@ -52,6 +52,12 @@ class _FunctionObj:
     node: cst.FunctionDef
 
 
+class _MaybeKeys(dict):
+    """A dict two branches left apart: a key only one of them set, or set to different values,
+    holds UNKNOWN (read: perhaps passed, with a value not known). Which keys it has is not known:
+    nothing iterates it, counts it or copies it."""
+
+
 class _Budget(Exception):
     """The probe ran out of steps or depth: nothing it saw is kept."""
 
@@ -299,7 +305,7 @@ class Probe:
                 return
             iterable = self.expr(clause.iter, local)
             known = iterable is not UNKNOWN and isinstance(iterable, (list, tuple, str, dict, range, set)) \
-                and id(iterable) not in self.tainted  # fmt: skip
+                and id(iterable) not in self.tainted and not isinstance(iterable, _MaybeKeys)  # fmt: skip
             for item in list(iterable) if known else [UNKNOWN]:
                 self.tick()
                 if not known or not self.bind(clause.target, item, local):
@@ -343,7 +349,7 @@ class Probe:
                 else:
                     known = False
             elif arg.star == "**":
-                if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                if isinstance(value, dict) and all(isinstance(k, str) for k in value) and not isinstance(value, _MaybeKeys):
                     kwargs.update(value)
                 else:
                     known = False
@@ -375,7 +381,7 @@ class Probe:
             short = name[len("builtins."):] if name.startswith("builtins.") else None
             function = _BUILTINS.get(short) if short is not None else _LIBRARY.get(name)
             holding = short in _HOLDING and all(isinstance(a, (list, tuple, dict, str, range)) and id(a) not in self.tainted
-                                                for a in args)  # fmt: skip
+                                                and not isinstance(a, _MaybeKeys) for a in args)  # fmt: skip
             if function is not None and known and (holding or all(_plain(a) for a in args) and all(
                     _plain(v) for v in kwargs.values())):  # fmt: skip
                 try:
@@ -416,6 +422,8 @@ class Probe:
 
     def method_call(self, name: str, receiver: object, args: list, kwargs: dict, known: bool, node: cst.Call) -> object:
         allowed = next((methods for kind, methods in _PURE_METHODS.items() if isinstance(receiver, kind)), set())
+        if isinstance(receiver, _MaybeKeys) and name in ("copy", "items", "keys", "values"):
+            return UNKNOWN  # which keys it holds is not known
         if receiver is UNKNOWN or name not in allowed or not known or id(receiver) in self.tainted:
             if receiver is not UNKNOWN:
                 self.taint([receiver], {})
@@ -553,9 +561,21 @@ class Probe:
         merged = outcomes[0]
         for other_env in outcomes[1:]:  # UNKNOWN inside a value stays unknown: equal values may be kept
             merged = {key: merged[key] if key in merged and key in other_env and _same(merged[key], other_env[key])
-                      else UNKNOWN for key in merged.keys() | other_env.keys()}  # fmt: skip
+                      else self.merged_dict(key, merged, other_env) for key in merged.keys() | other_env.keys()}  # fmt: skip
         env.clear()
         env.update(merged)
+
+    def merged_dict(self, key: str, one: dict, other: dict) -> object:
+        """A local dict each branch changed (`kw = dict(**dd)`, then `if v2: kw["mode"] = "attn"`):
+        key by key, what both hold alike, UNKNOWN for the rest (`_MaybeKeys`). Only a dict no other
+        name or container refers to in either branch: a shared one would be changed apart."""
+        a, b = one.get(key, UNKNOWN), other.get(key, UNKNOWN)
+        if not (isinstance(a, dict) and isinstance(b, dict)) or id(a) in self.tainted or id(b) in self.tainted:
+            return UNKNOWN
+        for value, env in ((a, one), (b, other)):
+            if sum(1 for held in _containers(env.values()) if held is value) != 1:
+                return UNKNOWN
+        return _MaybeKeys({k: a[k] if k in a and k in b and _same(a[k], b[k]) else UNKNOWN for k in a.keys() | b.keys()})
 
     def fork(self, env: dict) -> dict:
         """A copy of the locals for one branch (containers too: a branch's changes stay its
@@ -565,7 +585,8 @@ class Probe:
 
     def loop(self, statement: cst.For, env: dict) -> None:
         iterable = self.expr(statement.iter, env)
-        if iterable is UNKNOWN or not isinstance(iterable, (list, tuple, str, dict, set)) or id(iterable) in self.tainted:
+        if iterable is UNKNOWN or not isinstance(iterable, (list, tuple, str, dict, set)) or id(iterable) in self.tainted \
+                or isinstance(iterable, _MaybeKeys):  # fmt: skip
             self.unknown_region(statement, env)
             return
         broke = False
