@@ -938,7 +938,7 @@ class FileAnalysis:
         self.per_use_defaults: dict = {}  # id(site) -> what it meets built with the defaults: other files' uses start there
         for key, cls in self.classes.items():
             mixed = [site for site in cls.sites
-                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith(DIFFERENT_USES)]  # fmt: skip
+                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith((DIFFERENT_USES, SPLIT_APART))]  # fmt: skip
             calls = list(self.call_sites.get(key, [])) if key == cls.name else []
             init, forward = self.method(cls, "__init__"), self.forward_of(cls)
             if not mixed or not calls or cls.contains or init is None \
@@ -2132,11 +2132,12 @@ def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[st
         return "unknown", None, next(iter(distinct.values()))
     names = sorted({catalogue.display_name(a, p) for a, p in distinct})
     if split_by:  # GLU, GEGLU, SwiGLU: a gated half and an activated half; no gain is right for both
-        return "unknown", None, f"its output is split by {split_by} and the parts meet different ops: " + ", ".join(names)
+        return "unknown", None, f"{SPLIT_APART}{split_by} and the parts meet different ops: " + ", ".join(names)
     return "unknown", None, DIFFERENT_USES + ", ".join(names)
 
 
 DIFFERENT_USES = "followed by different things in different uses: "
+SPLIT_APART = "its output is split by "  # in some use: each construction may still meet one thing
 
 
 def _passed_activation(given: object, name: str, cls: str) -> tuple:
