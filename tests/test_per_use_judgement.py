@@ -119,3 +119,71 @@ def test_a_block_built_with_dicts_of_device_and_dtype_is_judged_at_each_construc
         if ".ghost" in path:
             _, _, ghost, seq, index = path.split(".")
             assert at_use[(f"self.{ghost}", f"GhostModule().{seq}.{index}")].activation == activation, path
+
+
+SPLIT_IN_ONE_USE = """
+import torch
+import torch.nn as nn
+
+
+class LinearNorm(nn.Module):
+    def __init__(self, cin, cout, bn_weight_init=1.0):
+        super().__init__()
+        self.linear = nn.Linear(cin, cout, bias=False)
+        self.bn = nn.BatchNorm1d(cout)
+
+    def forward(self, x):
+        return self.bn(self.linear(x))
+
+
+class Gated(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.proj = LinearNorm(dim, 2 * dim)
+
+    def forward(self, x):
+        a, b = self.proj(x).split([4, 4], dim=1)
+        return a * torch.sigmoid(b)
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.ln1 = LinearNorm(dim, dim)
+        self.act = nn.Hardswish()
+        self.ln2 = LinearNorm(dim, dim, bn_weight_init=0.0)
+
+    def forward(self, x):
+        return self.ln2(self.act(self.ln1(x)))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gated = Gated(4)
+        self.mlp = Mlp(4)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.head(self.mlp(self.gated(x)))
+"""
+
+
+def test_a_use_that_splits_the_layer_s_output_leaves_the_other_uses_judged_at_their_constructions() -> None:
+    source = textwrap.dedent(SPLIT_IN_ONE_USE)
+    model = analyze(source, "model.py")
+    own = next(row for row in model.layers if row.name == "linear" and not row.at_use)
+    assert own.activation == "unknown"  # where it is built: it stands for every use
+    lines = source.splitlines()
+    at_use = {lines[row.line - 1].split("=")[0].strip(): row for row in model.layers if row.at_use}
+    assert at_use["self.ln1"].activation == "hardswish", at_use["self.ln1"].activation_evidence
+    assert at_use["self.proj"].activation == "unknown"  # a gate and its gated half: no gain suits both
+    namespace: dict = {"__name__": "traced_case"}
+    exec(compile(source, "model.py", "exec"), namespace)
+    with torch.no_grad():
+        report = verify(namespace["Net"]().eval(), torch.randn(3, 4), method="hooks", static=False)
+    runtime = {row.layer: row.activation for row in report.layers}
+    for path, activation in runtime.items():
+        if path.endswith(".linear"):
+            row = at_use["self." + path.split(".")[-2]]
+            assert row.activation in ("unknown", activation), path
