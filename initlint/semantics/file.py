@@ -465,18 +465,17 @@ class FileAnalysis:
         if not calls or fn is None:
             return True
         names = [p.name.value for p in _positional_params(fn)][1 if target is not None else 0:]
+        # a call's own **kwargs passed on is not known to leave it out (unlike a dict it builds)
         return any(_argument_for(call, names, param, owner) is None and not any(a.star == "*" for a in call.args)
-                   and self.unpacked_presence(call, enclosing, param) in ("none", "some")
+                   and (not any(a.star for a in call.args) or not _passes_own_kwargs(call, enclosing)
+                        and self.unpacked_presence(call, enclosing, param) in ("none", "some"))
                    for call, enclosing in calls)  # fmt: skip
 
     def unpacked_presence(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[str]:
         """Whether the `**` dicts of a call pass `param` on every run ("all"), on none ("none";
         also where the call has none, or passes on its function's own **kwargs, taken as written
         as `unpacked_values` takes them), on some only ("some"). None: not known."""
-        stars = [arg for arg in call.args if arg.star == "**"]
-        own = enclosing.params.star_kwarg if enclosing is not None else None
-        if all(isinstance(own, cst.Param) and isinstance(star.value, cst.Name) and star.value.value == own.name.value
-               for star in stars):  # fmt: skip
+        if _passes_own_kwargs(call, enclosing):
             return "none"
         records = keyword_dicts(self, enclosing).get(id(call)) if enclosing is not None else None
         if not records or not all(isinstance(record, dict) for record in records):
@@ -1972,6 +1971,13 @@ class FileAnalysis:
                 return local
         nn = self._nn_alias()
         return f"{nn}.init" if nn else None
+
+
+def _passes_own_kwargs(call: cst.Call, enclosing: Optional[cst.FunctionDef]) -> bool:
+    """Every `**` of the call is its function's own `**kwargs` passed on (or it has none)."""
+    own = enclosing.params.star_kwarg if enclosing is not None else None
+    return all(isinstance(own, cst.Param) and isinstance(arg.value, cst.Name) and arg.value.value == own.name.value
+               for arg in call.args if arg.star == "**")  # fmt: skip
 
 
 def _sets_attributes_by_name(cls: ClassInfo) -> bool:
