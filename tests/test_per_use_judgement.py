@@ -187,3 +187,163 @@ def test_a_use_that_splits_the_layer_s_output_leaves_the_other_uses_judged_at_th
         if path.endswith(".linear"):
             row = at_use["self." + path.split(".")[-2]]
             assert row.activation in ("unknown", activation), path
+
+
+def test_a_row_judged_at_a_use_speaks_only_for_the_layer_it_names() -> None:
+    """Two layers of one block, one judged at the call that builds the block (`SE().fc1`), the other
+    where it is built (unknown there): a traced `fc2` whose chain passes that call is the other row's."""
+    from initlint.model import Layer
+    from initlint.runtime.provenance import best_static_row
+
+    def row(path, line, name, activation, at_use=False):
+        return Layer(path, line, 1, line, 2, "Net", name, "Conv2d", activation, None, "", "default", "", at_use=at_use)
+
+    rows = {"se.py": [row("se.py", 7, "fc1", "unknown"), row("se.py", 9, "fc2", "unknown")],
+            "net.py": [row("net.py", 20, "SE().fc1", "relu", at_use=True)]}
+    layers_in = lambda path: rows.get(path, [])  # noqa: E731
+    assert best_static_row((("se.py", 9), ("net.py", 20)), layers_in, "blocks.0.se.fc2").name == "fc2"
+    assert best_static_row((("se.py", 7), ("net.py", 20)), layers_in, "blocks.0.se.fc1").activation == "relu"
+    assert best_static_row((("se.py", 7), ("net.py", 20)), layers_in, "fc1").activation == "relu"  # a model built so
+
+
+SE_SITE = {
+    "timm/__init__.py": "",
+    "timm/layers/__init__.py": "from .create_act import get_act_layer, create_act_layer\n",
+    "timm/layers/create_act.py": textwrap.dedent('''\
+        import torch.nn as nn
+
+
+        def get_act_layer(name="relu"):
+            if not isinstance(name, str):
+                return name
+            return {"relu": nn.ReLU, "sigmoid": nn.Sigmoid}[name]
+
+
+        def create_act_layer(name, inplace=None, **kwargs):
+            act_layer = get_act_layer(name)
+            if inplace is None:
+                return act_layer(**kwargs)
+            try:
+                return act_layer(inplace=inplace, **kwargs)
+            except TypeError:
+                return act_layer(**kwargs)
+        '''),
+}
+
+SE_BLOCKS = """
+import torch.nn as nn
+from timm.layers import create_act_layer
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self, chs, act_layer=nn.ReLU, gate_layer=nn.Sigmoid, force_act_layer=None):
+        super().__init__()
+        act_layer = force_act_layer or act_layer
+        self.conv_reduce = nn.Conv2d(chs, chs // 2, 1)
+        self.act1 = create_act_layer(act_layer, inplace=True)
+        self.conv_expand = nn.Conv2d(chs // 2, chs, 1)
+        self.gate = create_act_layer(gate_layer)
+
+    def forward(self, x):
+        s = self.conv_expand(self.act1(self.conv_reduce(x.mean((2, 3), keepdim=True))))
+        return x * self.gate(s)
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, chs, act_layer=nn.ReLU, se_layer=None):
+        super().__init__()
+        self.conv = nn.Conv2d(chs, chs, 3, padding=1)
+        self.act = act_layer()
+        self.se = se_layer(chs, act_layer=act_layer) if se_layer else nn.Identity()
+
+    def forward(self, x):
+        return self.se(self.act(self.conv(x)))
+"""
+
+SE_GHOST = """
+from functools import partial
+
+import torch.nn as nn
+from blocks import SqueezeExcite
+
+_SE = partial(SqueezeExcite, gate_layer=nn.Hardsigmoid)
+
+
+class GhostNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.se = _SE(8)
+        self.se2 = SqueezeExcite(8, act_layer=nn.SiLU, force_act_layer=nn.ReLU)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.se2(self.se(self.stem(x))).mean((2, 3)))
+"""
+
+SE_EFFICIENT = """
+import torch.nn as nn
+from blocks import InvertedResidual, SqueezeExcite
+
+
+class EffNet(nn.Module):
+    def __init__(self, se_layer=None):
+        super().__init__()
+        se_layer = se_layer or SqueezeExcite
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.block = InvertedResidual(8, act_layer=nn.SiLU, se_layer=se_layer)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.block(self.stem(x)).mean((2, 3)))
+"""
+
+
+def test_a_class_handed_on_as_a_value_is_judged_at_the_uses_that_are_known(tmp_path, monkeypatch) -> None:
+    """SqueezeExcite's activation is its `act_layer` default unless `force_act_layer` is passed (both
+    read through timm's create_act_layer, given a class); efficient.py hands the class on as a value
+    to a block that builds it with act_layer=nn.SiLU, so no row claims the default where it is
+    built; ghost.py's constructions, whose arguments are known (a partial's bound gate included),
+    are judged each."""
+    from initlint.program import analyze_program
+    from initlint.program.environment import Environment
+
+    site = tmp_path / "site"
+    for name, text in SE_SITE.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    project = {"blocks.py": SE_BLOCKS, "ghost.py": SE_GHOST, "efficient.py": SE_EFFICIENT}
+    sources = {}
+    for name, text in project.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+        sources[str(tmp_path / name)] = textwrap.dedent(text)
+    models, _, _ = analyze_program(sources, environment=Environment((str(site),)))
+    rows = [row for model in models.values() for row in model.layers]
+    claims = {(row.path.rsplit("/", 1)[-1], row.class_name, row.name): row.activation for row in rows
+              if "conv_" in (row.name or "") and row.activation != "unknown"}  # fmt: skip
+    assert claims == {
+        ("ghost.py", "GhostNet", "se.conv_reduce"): "relu", ("ghost.py", "GhostNet", "se.conv_expand"): "hardsigmoid",
+        ("ghost.py", "GhostNet", "se2.conv_reduce"): "relu", ("ghost.py", "GhostNet", "se2.conv_expand"): "sigmoid",
+    }, claims  # fmt: skip
+    # what runs agrees, in both models
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    import sys
+
+    ours = ("timm", "timm.layers", "timm.layers.create_act", "blocks", "ghost", "efficient")
+    for name in ours:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    runtime = {}
+    try:
+        for module, top in (("ghost", "GhostNet"), ("efficient", "EffNet")):
+            net = getattr(importlib.import_module(module), top)().eval()
+            with torch.no_grad():
+                report = verify(net, torch.randn(1, 3, 4, 4), method="hooks", static=False)
+            runtime.update({(f"{module}.py", top, row.layer): row.activation for row in report.layers})
+    finally:
+        for name in ours:  # the test's own modules, not left for other tests to import
+            sys.modules.pop(name, None)
+    for key, activation in claims.items():
+        assert runtime[key] == activation, key
+    assert runtime[("efficient.py", "EffNet", "block.se.conv_reduce")] == "silu"  # never claimed: relu would be wrong

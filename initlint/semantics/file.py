@@ -33,8 +33,8 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_point_note, handed_builds, handed_uses,
-                     passed_values, touched_after_handing)
+from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_point_note, handed_builds,
+                     handed_to_builders, handed_uses, passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .fields import as_literal, object_fields
@@ -89,6 +89,9 @@ class FileAnalysis:
         self.functions_used_by_classes: set[str] = set()
         self.references: dict[str, int] = {}  # class name -> uncalled references (passed as value)
         self.external_refs: dict[str, int] = {}  # ... of those, passed into calls of code in other files
+        # imported names: every mention, and those that call it, read an attribute of it or import it;
+        # the rest hand it on as a value (`se_layer = se_layer or SqueezeExcite`, `partial(SqueezeExcite)`)
+        self.imported_mentions: dict[str, list] = {}  # name -> [mentions, calls, attribute roots, imports]
         self.harmless_refs: dict[str, int] = {}  # ... of those, in super(X, self), repr(X) and the like
         self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
         self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
@@ -124,6 +127,7 @@ class FileAnalysis:
         self.followed: list = []  # [path, class, layer, activation, param, evidence, by class]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
+        self.bound_args: dict = {}  # id(call of a partial object in builds) -> the arguments the partial binds
         self.default_params = False  # a constructor default of a class of this module chose an activation
         # constructions of other modules' classes by module code or free functions:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
@@ -289,6 +293,7 @@ class FileAnalysis:
         holder = self.call_holder
         classes, functions = self.classes, self.functions
         aliases: list = []  # (function, local name, class): `block = InvertedResidual`
+        imported, mentions = self.imports.names, self.imported_mentions
         # exact type checks: these node classes have no subclasses, and `isinstance` against
         # LibCST classes pays ABCMeta's Python-level check on every miss
         Annotation, FunctionDef, Call, Name, ClassDef, Attribute = (
@@ -302,11 +307,21 @@ class FileAnalysis:
                     self.references[value] = self.references.get(value, 0) + 1
                     if ext:
                         self.external_refs[value] = self.external_refs.get(value, 0) + 1
+                elif value in imported:
+                    mentions.setdefault(value, [0, 0, 0, 0])[0] += 1
                 continue  # a Name has no child nodes
             if kind is Attribute:
+                if type(node.value) is Name and node.value.value in imported:
+                    mentions.setdefault(node.value.value, [0, 0, 0, 0])[2] += 1
                 stack.append((node.value, in_class, fn, ext, top))
                 continue
+            if kind is cst.ImportAlias:
+                for part in (node.name, node.asname.name if node.asname is not None else None):
+                    if type(part) is Name and part.value in imported:
+                        mentions.setdefault(part.value, [0, 0, 0, 0])[3] += 1
             if kind is Call:
+                if type(node.func) is Name and node.func.value in imported:
+                    mentions.setdefault(node.func.value, [0, 0, 0, 0])[1] += 1
                 holder[id(node)] = top
                 if fn is not None:
                     self.calls_in.setdefault(id(fn), []).append(node)
@@ -1557,6 +1572,10 @@ class FileAnalysis:
         summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
                                 aliases=dict(self.class_aliases()))  # fmt: skip
         summary.functions = {name: [p.name.value for p in _all_params(fn)] for name, fn in self.functions.items()}
+        summary.handed_on = sorted(self.imports.names[name] for name, (mentions, calls, roots, imports)
+                                   in self.imported_mentions.items()
+                                   if mentions > calls + roots + imports
+                                   and mentions > calls + roots + imports + handed_to_builders(self, name))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
@@ -1579,7 +1598,7 @@ class FileAnalysis:
             span = spans.get(id(call))
             line = span[0][0] if span else 0
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
-            summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside,
+            summary.builds.append(BuildFact(callee, line, self._bound_facts(self._arg_facts(call, inside), call), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
@@ -1627,6 +1646,16 @@ class FileAnalysis:
                             args.update({key: _held_fact(value) for key, value in record.items() if isinstance(key, str)})
                         out.append(BuildFact(callee, span[0][0], args, None, span=where, unrun=True))
         return out
+
+    def _bound_facts(self, facts: dict, call: cst.Call) -> dict:
+        """A partial object's call: the keywords it binds, unless the call passes them again; a
+        bound positional or `**` shifts or hides what the call passes (not known)."""
+        bound = self.bound_args.get(id(call), ())
+        if any(arg.keyword is None for arg in bound):
+            return {**facts, "*": ["unknown", "arguments a partial object binds"]}
+        for arg in bound:
+            facts.setdefault(arg.keyword.value, self._arg_fact(arg.value, set()))
+        return facts
 
     def _arg_facts(self, call: cst.Call, inside: Optional[str]) -> dict:
         """Each argument of a construction, as far as another module needs to read it."""
