@@ -347,3 +347,17 @@ def test_a_class_handed_on_as_a_value_is_judged_at_the_uses_that_are_known(tmp_p
     for key, activation in claims.items():
         assert runtime[key] == activation, key
     assert runtime[("efficient.py", "EffNet", "block.se.conv_reduce")] == "silu"  # never claimed: relu would be wrong
+
+
+def test_a_dict_made_after_a_tainted_one_is_freed_is_not_taken_for_tainted() -> None:
+    """The probe knows tainted containers by id: a freed one's id, taken by a dict made later, made
+    that dict's keys unknown at random (per-use judgement of ghostnet's blocks came and went)."""
+    from initlint.semantics.pure import Probe
+
+    probe = Probe(_file_analysis("x = 1\n"), set())
+    for _ in range(50):
+        handed = {"act_layer": None}
+        probe.taint([handed], {})
+        del handed
+        fresh = {"act_layer": None}
+        assert id(fresh) not in probe.tainted

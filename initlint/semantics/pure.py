@@ -127,7 +127,9 @@ class Probe:
         self.records: dict = {}
         self.steps = 0
         self.depth = 0
-        self.tainted: set = set()  # ids of containers handed to code not run here
+        # containers handed to code not run here, by id; kept alive, so that no container made
+        # later takes the id of a freed one (and passes for tainted)
+        self.tainted: dict = {}
         self.own_kwargs: Optional[str] = None  # the probed function's **kwargs
 
     # -- names ----------------------------------------------------------------------------
@@ -438,7 +440,7 @@ class Probe:
             if isinstance(receiver, dict) and name in ("setdefault", "pop") and args and _plain(args[0]):
                 pass  # a known key: the value may be anything
             else:  # what it changes is not known: the container is not either
-                self.tainted.add(id(receiver))
+                self.tainted[id(receiver)] = receiver
                 return UNKNOWN
         try:
             result = getattr(receiver, name)(*args, **kwargs)
@@ -454,7 +456,7 @@ class Probe:
         while stack:
             value = stack.pop()
             if isinstance(value, (list, dict, set)) and id(value) not in self.tainted:
-                self.tainted.add(id(value))
+                self.tainted[id(value)] = value
                 stack.extend(value.values() if isinstance(value, dict) else value)
 
     # -- statements -----------------------------------------------------------------------
@@ -686,7 +688,7 @@ class Probe:
             elif isinstance(holder, list) and isinstance(key, int) and -len(holder) <= key < len(holder):
                 holder[key] = value
             elif isinstance(holder, (dict, list)):
-                self.tainted.add(id(holder))
+                self.tainted[id(holder)] = holder
             return True
         return True  # an attribute: not a local
 
