@@ -220,7 +220,7 @@ def static_rows(table: dict, package_dir: Path, static_side: StaticSide = per_fi
 
 def compare(table: dict, source_root: Path, models: Optional[dict] = None) -> list[FileResult]:
     """Per file: construction sites, coverage and agreement. `models`: static_rows() (default: per_file)."""
-    from initlint.runtime.provenance import best_static_row, names_layer
+    from initlint.runtime.provenance import best_static_row, rows_naming
 
     models = static_rows(table, source_root) if models is None else models
     static: dict[str, list] = {rel: list(models[rel].layers) for rel in table["sources"]}
@@ -253,8 +253,8 @@ def compare(table: dict, source_root: Path, models: Optional[dict] = None) -> li
                     if path != rel:
                         continue
                     on_line = [row for row in static[rel] if row.line == line_no]
-                    if len(on_line) > 1 and named:  # several rows at one call: the one naming this layer
-                        on_line = [row for row in on_line if names_layer(row, named)] or on_line
+                    if named:  # several rows at one call: the one naming this layer
+                        on_line = rows_naming(on_line, named)
                     for row in on_line:
                         if row.activation != "unknown":
                             matched.setdefault(id(row), (row, []))[1].extend(layers)

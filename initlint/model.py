@@ -274,6 +274,9 @@ class ModuleSummary:
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
     aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
     functions: Optional[dict] = None  # top-level function -> its parameter names, in order (None: cached before)
+    # imported names it hands on as values (`se_layer = se_layer or SqueezeExcite`, `partial(SqueezeExcite)`),
+    # as its imports spell them: a class so handed on is built by code with arguments links cannot list
+    handed_on: list = field(default_factory=list)
 
 
 @dataclass
@@ -413,6 +416,7 @@ def file_model_from_json(data: dict) -> FileModel:
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],
             followed=[list(item) for item in raw["followed"]],
             aliases=dict(raw.get("aliases", {})),
+            handed_on=list(raw.get("handed_on", [])),
         )
     return FileModel(
         path=data["path"],

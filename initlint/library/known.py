@@ -56,6 +56,11 @@ class KnownLibraries:
         if kind == "argument":  # returns what is passed for that parameter (get_norm_layer(nn.LayerNorm))
             node = argument(call, answer[2], what)
             return self.eval_module(node, bind_site=False) if node is not None else None
+        if kind == "call_argument":  # builds what is passed for that parameter with the call's other keywords
+            node = argument(call, answer[2], what)
+            rest = [arg for arg in call.args if arg.star or arg.keyword is not None and arg.keyword.value != answer[2]]
+            built = cst.Call(func=cst.Name(answer[2]), args=rest)
+            return self.call_module_value(self.eval_module(node, bind_site=False), built) if node is not None else None
         if kind == "bind":  # that class with these keywords bound to the call's arguments (or defaults)
             tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
             bound = tuple(cst.Arg(keyword=cst.Name(param), equal=tight,

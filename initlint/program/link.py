@@ -75,6 +75,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             elif layer.activation_defaults or layer.as_defaults:
                 layer.activation, layer.activation_param, layer.activation_evidence = layer.built_activation
     as_built = {id(layer): copy.copy(layer) for path in installed for layer in models[path].layers}
+    handed = _handed_on(index)
     disagreeing: list = []  # (module, layer, class): its uses pass different activations
     judged_here: list = []  # (layer, class): its own file judged it per construction; other files' uses too
     apart: list = []  # (layer, class, [(use, outcomes)]): what its class returns meets different things
@@ -97,7 +98,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 if layer.as_defaults is not None:
                     if path not in installed:
                         judged_here.append((layer, ref))
-                elif layer.activation_defaults and _link_activation(layer, index, every_use, stats, path) \
+                elif layer.activation_defaults and _link_activation(layer, index, every_use, stats, path, handed) \
                         and path not in installed:  # fmt: skip
                     disagreeing.append((module, layer, ref))
                 if layer.open_output and not layer.moved:
@@ -110,7 +111,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
         if not any(use.unrun for use in every_use.get(ref, [])):  # a builder's instances have no use to be judged at
-            _project_to_uses(models, layer, ref, index, uses)
+            _project_to_uses(models, layer, ref, index, uses, handed)
     for layer, ref in judged_here:
         _judge_other_files_uses(models, layer, ref, index, uses)
     for layer, ref, per_use in apart:
@@ -127,11 +128,13 @@ def _copied(model: FileModel) -> FileModel:
         model.import_line, model.summary, model.consulted)  # fmt: skip
 
 
-def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict) -> None:
+def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict,
+                     handed: Optional[dict] = None) -> None:  # fmt: skip
     """A block whose uses pass different activations: its layer is judged at each use site
     (`self.stem = ConvAct(act_layer=nn.SiLU)` -> `stem.conv` there), with its own line related,
     and no longer where it is built. Not when a use's arguments are not known (a construction
-    inside its own module, which its analysis has merged)."""
+    inside its own module, which its analysis has merged). A class another module hands on as a
+    value is built there in ways not listed: its listed uses are judged each, even where they agree."""
     found = uses.get(ref, [])
     if not found or any(use.path == ref.path and not use.args and not use.span for use in found):
         return
@@ -141,7 +144,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
             return
     projected_all = [(use, _judged_at(layer, ref, use, layer.built_activation, layer.activation_defaults, index, uses))
                      for use in found]  # fmt: skip
-    if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2:
+    if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}):
         return  # every use agrees: judged where it is built
     for use, projected in projected_all:
         if use.line:
@@ -634,9 +637,32 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
     layer.moved = True
 
 
-def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str) -> bool:
+def _handed_on(index: ModuleIndex) -> dict:
+    """ClassRef -> the first module (by path) that hands that class on as a value, to code that
+    builds it with arguments not listed (`se_layer = se_layer or SqueezeExcite`, then a builder's
+    `se_layer(chs, act_layer=act_layer)`)."""
+    out: dict = {}
+    for path, summary in index.summaries.items():
+        for name in summary.handed_on:
+            target = index.resolve_class(path, name)
+            if target is not None and target.path != path:
+                out.setdefault(target, path)
+    return out
+
+
+def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats, path: str,
+                     handed: Optional[dict] = None) -> bool:  # fmt: skip
     """A constructor default decided the activation: do callers elsewhere pass another class?
-    True when one does (the activation is then unknown where the layer is built)."""
+    True when one does, or when a module hands the class on as a value (the activation is then
+    unknown where the layer is built)."""
+    for owner, *_ in layer.activation_defaults:
+        ref = _class_ref(index, path, owner)
+        if ref is not None and ref in (handed or {}):
+            layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
+            layer.activation_evidence = (f"{layer.activation_evidence}, but {handed[ref]} hands {owner} on as "
+                                         "a value, to code that may build it with another")  # fmt: skip
+            stats.activation_unknown += 1
+            return True
     for owner, param, default, registry in _per_parameter(layer.activation_defaults):
         summary = index.summaries[path]
         if owner in summary.classes:

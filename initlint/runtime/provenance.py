@@ -161,8 +161,8 @@ def best_static_row(chain: Any, layers_in: Any, name: Optional[str] = None) -> O
             rows = [row for row in layers_in(path) if covers(row, line)]
             if len(rows) > 1 and column and column[0]:
                 rows = [row for row in rows if row.column == column[0]] or rows
-            if len(rows) > 1 and name:
-                rows = [row for row in rows if names_layer(row, name)] or rows
+            if name:
+                rows = rows_naming(rows, name)
             for row in rows:
                 if row.activation != "unknown":
                     return row
@@ -174,5 +174,19 @@ def best_static_row(chain: Any, layers_in: Any, name: Optional[str] = None) -> O
 
 def names_layer(row: Layer, name: str) -> bool:
     """Whether the row's attribute path ends the runtime layer's qualified name (`mlp.fc2` of
-    `blocks.0.mlp.fc2`)."""
-    return bool(row.name) and (name == row.name or name.endswith("." + row.name))
+    `blocks.0.mlp.fc2`); `SE().fc2`, a block judged at a call that binds it to no attribute,
+    stands for the `fc2` of whatever holds that block (`blocks.0.se.fc2`, or `fc2` of a model built so)."""
+    if not row.name:
+        return False
+    path = row.name.rsplit("().", 1)[-1] if "()." in row.name else row.name
+    return name == path or name.endswith("." + path)
+
+
+def rows_naming(rows: list, name: str) -> list:
+    """Of the rows at one call, those that speak for the runtime layer `name`: the ones naming it,
+    else (several rows, none naming it) all of them. A block's layer judged at its use speaks only
+    for the layer it names: another layer of that block is judged where it is built."""
+    rows = [row for row in rows if not row.at_use or names_layer(row, name)]
+    if len(rows) > 1:
+        rows = [row for row in rows if names_layer(row, name)] or rows
+    return rows

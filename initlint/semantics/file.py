@@ -33,8 +33,8 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_point_note, handed_builds, handed_uses,
-                     passed_values, touched_after_handing)
+from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_point_note, handed_builds,
+                     handed_to_builders, handed_uses, passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .fields import as_literal, object_fields
@@ -89,6 +89,9 @@ class FileAnalysis:
         self.functions_used_by_classes: set[str] = set()
         self.references: dict[str, int] = {}  # class name -> uncalled references (passed as value)
         self.external_refs: dict[str, int] = {}  # ... of those, passed into calls of code in other files
+        # imported names: every mention, and those that call it, read an attribute of it or import it;
+        # the rest hand it on as a value (`se_layer = se_layer or SqueezeExcite`, `partial(SqueezeExcite)`)
+        self.imported_mentions: dict[str, list] = {}  # name -> [mentions, calls, attribute roots, imports]
         self.harmless_refs: dict[str, int] = {}  # ... of those, in super(X, self), repr(X) and the like
         self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
         self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
@@ -124,6 +127,7 @@ class FileAnalysis:
         self.followed: list = []  # [path, class, layer, activation, param, evidence, by class]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
+        self.bound_args: dict = {}  # id(call of a partial object in builds) -> the arguments the partial binds
         self.default_params = False  # a constructor default of a class of this module chose an activation
         # constructions of other modules' classes by module code or free functions:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
@@ -289,6 +293,7 @@ class FileAnalysis:
         holder = self.call_holder
         classes, functions = self.classes, self.functions
         aliases: list = []  # (function, local name, class): `block = InvertedResidual`
+        imported, mentions = self.imports.names, self.imported_mentions
         # exact type checks: these node classes have no subclasses, and `isinstance` against
         # LibCST classes pays ABCMeta's Python-level check on every miss
         Annotation, FunctionDef, Call, Name, ClassDef, Attribute = (
@@ -302,11 +307,21 @@ class FileAnalysis:
                     self.references[value] = self.references.get(value, 0) + 1
                     if ext:
                         self.external_refs[value] = self.external_refs.get(value, 0) + 1
+                elif value in imported:
+                    mentions.setdefault(value, [0, 0, 0, 0])[0] += 1
                 continue  # a Name has no child nodes
             if kind is Attribute:
+                if type(node.value) is Name and node.value.value in imported:
+                    mentions.setdefault(node.value.value, [0, 0, 0, 0])[2] += 1
                 stack.append((node.value, in_class, fn, ext, top))
                 continue
+            if kind is cst.ImportAlias:
+                for part in (node.name, node.asname.name if node.asname is not None else None):
+                    if type(part) is Name and part.value in imported:
+                        mentions.setdefault(part.value, [0, 0, 0, 0])[3] += 1
             if kind is Call:
+                if type(node.func) is Name and node.func.value in imported:
+                    mentions.setdefault(node.func.value, [0, 0, 0, 0])[1] += 1
                 holder[id(node)] = top
                 if fn is not None:
                     self.calls_in.setdefault(id(fn), []).append(node)
@@ -465,8 +480,23 @@ class FileAnalysis:
         if not calls or fn is None:
             return True
         names = [p.name.value for p in _positional_params(fn)][1 if target is not None else 0:]
-        return any(_argument_for(call, names, param, owner) is None and not any(a.star for a in call.args)
-                   for call, _ in calls)  # fmt: skip
+        # a call's own **kwargs passed on is not known to leave it out (unlike a dict it builds)
+        return any(_argument_for(call, names, param, owner) is None and not any(a.star == "*" for a in call.args)
+                   and (not any(a.star for a in call.args) or not _passes_own_kwargs(call, enclosing)
+                        and self.unpacked_presence(call, enclosing, param) in ("none", "some"))
+                   for call, enclosing in calls)  # fmt: skip
+
+    def unpacked_presence(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[str]:
+        """Whether the `**` dicts of a call pass `param` on every run ("all"), on none ("none";
+        also where the call has none, or passes on its function's own **kwargs, taken as written
+        as `unpacked_values` takes them), on some only ("some"). None: not known."""
+        if _passes_own_kwargs(call, enclosing):
+            return "none"
+        records = keyword_dicts(self, enclosing).get(id(call)) if enclosing is not None else None
+        if not records or not all(isinstance(record, dict) for record in records):
+            return None
+        holding = sum(1 for record in records if param in record)
+        return "all" if holding == len(records) else "none" if not holding else "some"
 
     def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[list]:
         """What `Block(**ba)` passes for `param` each time it runs, `ba` a dict the enclosing
@@ -922,7 +952,7 @@ class FileAnalysis:
         self.per_use_defaults: dict = {}  # id(site) -> what it meets built with the defaults: other files' uses start there
         for key, cls in self.classes.items():
             mixed = [site for site in cls.sites
-                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith(DIFFERENT_USES)]  # fmt: skip
+                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith((DIFFERENT_USES, SPLIT_APART))]  # fmt: skip
             calls = list(self.call_sites.get(key, [])) if key == cls.name else []
             init, forward = self.method(cls, "__init__"), self.forward_of(cls)
             if not mixed or not calls or cls.contains or init is None \
@@ -981,8 +1011,9 @@ class FileAnalysis:
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
         positional = [a for a in call.args if a.keyword is None and not a.star]
-        if any(a.star for a in call.args) or len(positional) > len(params) or _sets_attributes_by_name(cls):
+        if any(a.star == "*" for a in call.args) or len(positional) > len(params) or _sets_attributes_by_name(cls):
             return {}
+        unpacked = any(a.star == "**" for a in call.args)  # `GhostModule(..., **dd)`: what its dicts hold on each run
         for index, arg in enumerate(positional):
             passed[names[index]] = arg.value
         for arg in call.args:
@@ -1003,6 +1034,11 @@ class FileAnalysis:
                         args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
                         continue
                     args[name] = one_of(values)
+                elif unpacked and self.unpacked_presence(call, enclosing, name) != "none":
+                    presence = self.unpacked_presence(call, enclosing, name)
+                    values = self.unpacked_values(call, enclosing, name) if presence == "all" else None
+                    args[name] = one_of(values) if values else UnknownV(
+                        f"parameter {name} (this call's ** dicts may pass a value not known here)")
                 else:
                     default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
                     default = default if default is not None else self.annotated_object(p.annotation)
@@ -1560,6 +1596,10 @@ class FileAnalysis:
         summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
                                 aliases=dict(self.class_aliases()))  # fmt: skip
         summary.functions = {name: [p.name.value for p in _all_params(fn)] for name, fn in self.functions.items()}
+        summary.handed_on = sorted(self.imports.names[name] for name, (mentions, calls, roots, imports)
+                                   in self.imported_mentions.items()
+                                   if mentions > calls + roots + imports
+                                   and mentions > calls + roots + imports + handed_to_builders(self, name))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
@@ -1582,7 +1622,7 @@ class FileAnalysis:
             span = spans.get(id(call))
             line = span[0][0] if span else 0
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
-            summary.builds.append(BuildFact(callee, line, self._arg_facts(call, inside), inside,
+            summary.builds.append(BuildFact(callee, line, self._bound_facts(self._arg_facts(call, inside), call), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
@@ -1630,6 +1670,16 @@ class FileAnalysis:
                             args.update({key: _held_fact(value) for key, value in record.items() if isinstance(key, str)})
                         out.append(BuildFact(callee, span[0][0], args, None, span=where, unrun=True))
         return out
+
+    def _bound_facts(self, facts: dict, call: cst.Call) -> dict:
+        """A partial object's call: the keywords it binds, unless the call passes them again; a
+        bound positional or `**` shifts or hides what the call passes (not known)."""
+        bound = self.bound_args.get(id(call), ())
+        if any(arg.keyword is None for arg in bound):
+            return {**facts, "*": ["unknown", "arguments a partial object binds"]}
+        for arg in bound:
+            facts.setdefault(arg.keyword.value, self._arg_fact(arg.value, set()))
+        return facts
 
     def _arg_facts(self, call: cst.Call, inside: Optional[str]) -> dict:
         """Each argument of a construction, as far as another module needs to read it."""
@@ -1976,6 +2026,13 @@ class FileAnalysis:
         return f"{nn}.init" if nn else None
 
 
+def _passes_own_kwargs(call: cst.Call, enclosing: Optional[cst.FunctionDef]) -> bool:
+    """Every `**` of the call is its function's own `**kwargs` passed on (or it has none)."""
+    own = enclosing.params.star_kwarg if enclosing is not None else None
+    return all(isinstance(own, cst.Param) and isinstance(arg.value, cst.Name) and arg.value.value == own.name.value
+               for arg in call.args if arg.star == "**")  # fmt: skip
+
+
 def _sets_attributes_by_name(cls: ClassInfo) -> bool:
     """A method of the class binds attributes by a computed name (`setattr(self, ...)`,
     `self.add_module(...)`, `self.__dict__`): what `self.x` holds may not be what `attrs` says,
@@ -2126,11 +2183,12 @@ def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[st
         return "unknown", None, next(iter(distinct.values()))
     names = sorted({catalogue.display_name(a, p) for a, p in distinct})
     if split_by:  # GLU, GEGLU, SwiGLU: a gated half and an activated half; no gain is right for both
-        return "unknown", None, f"its output is split by {split_by} and the parts meet different ops: " + ", ".join(names)
+        return "unknown", None, f"{SPLIT_APART}{split_by} and the parts meet different ops: " + ", ".join(names)
     return "unknown", None, DIFFERENT_USES + ", ".join(names)
 
 
 DIFFERENT_USES = "followed by different things in different uses: "
+SPLIT_APART = "its output is split by "  # in some use: each construction may still meet one thing
 
 
 def _passed_activation(given: object, name: str, cls: str) -> tuple:

@@ -62,6 +62,14 @@ def built_by_handing(fa: "FileAnalysis", cls_name: str, external: bool, alias: b
     return sum(1 for outer, _, _ in records if id(outer) in outers and _is_external(fa, outer) == external)
 
 
+def handed_to_builders(fa: "FileAnalysis", name: str) -> int:
+    """How many references of an imported class hand it to a function that builds it, directly or
+    through a local name (`model_cls = Net; build_model_with_cfg(model_cls, ...)`): uses that
+    `handed_builds` lists for the program stage."""
+    records = [*fa.imported_args.get(name, []), *(_aliased(fa).get(name, []) if name not in fa.classes else [])]
+    return sum(1 for outer, enclosing, arg in records if _uses_of(fa, outer, enclosing, arg))
+
+
 def touched_after_handing(fa: "FileAnalysis", cls_name: str) -> int:
     """References handing the class to a function of this module that builds it, or through a
     local name, where the model built is not returned untouched (`model.apply(init)` after)."""

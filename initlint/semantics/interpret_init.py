@@ -137,7 +137,10 @@ class ConstructorInterpreter:
             for site in sites_in(right):
                 site.fix_reason = site.fix_reason or CONDITIONAL_VALUE
             if isinstance(left, ParamV) and left.default in (NONE_V, None):
-                # `act_layer or nn.ReLU`: still the parameter, whose default is now the right side
+                # `act_layer or nn.ReLU`: still the parameter, whose default is now the right side;
+                # `force_act_layer or act_layer`: the right parameter, resting on the left's None too
+                if isinstance(right, ParamV) and isinstance(right.default, ClassRefV) and left.owner is not None:
+                    return dataclasses.replace(right, also=((left.owner, left.name, NONE_V), *left.also, *right.also))
                 return ParamV(left.name, right, left.owner) if isinstance(right, ClassRefV) else right
             if left == NONE_V:
                 return right
@@ -403,10 +406,12 @@ class ConstructorInterpreter:
                     # (for a class of this module) and the fix is unsafe
                     holder = self.default_holder(callee.owner)
                     fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
+                    # a parameter that overrides it (`force_act_layer or act_layer`) first: a use passing it decides
+                    facts = (*(self.default_fact(*read) for read in callee.also), fact)
                     value = ActV(value.activation, value.param,
                                  Evidence.assuming(f"{callee.name}={_short_ref(default)} passed {default.passed_by}"
                                                    if default.passed_by else f"{callee.name} default {_short_ref(default)}",
-                                                   (fact,)))  # fmt: skip
+                                                   facts))  # fmt: skip
                 elif isinstance(value, ChainV) and value.kind == "sequential" and overridden is None \
                         and any(isinstance(item, ActV) for _, item in value.items):  # fmt: skip
                     # a norm that then applies an activation (timm's BatchNormAct2d as norm_layer's default):
@@ -518,6 +523,8 @@ class ConstructorInterpreter:
             return self.resting_on(hooked, facts) if facts else hooked
         if self.cls is not None and self.fa is self.home:
             self.fa.builds.append((self.cls.name, q, call))
+            if ref.bound:  # `_SE_LAYER = partial(SqueezeExcite, gate_layer=...)`: what it binds is passed too
+                self.fa.bound_args[id(call)] = ref.bound
         if found is not None and found[0] == "function" and self.cls is not None:
             # a factory of another module (timm's create_conv2d), where a class builds its layers;
             # free functions (timm's hundred `resnet18()`-style registrations) are not followed there

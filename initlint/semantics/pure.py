@@ -52,6 +52,12 @@ class _FunctionObj:
     node: cst.FunctionDef
 
 
+class _MaybeKeys(dict):
+    """A dict two branches left apart: a key only one of them set, or set to different values,
+    holds UNKNOWN (read: perhaps passed, with a value not known). Which keys it has is not known:
+    nothing iterates it, counts it or copies it."""
+
+
 class _Budget(Exception):
     """The probe ran out of steps or depth: nothing it saw is kept."""
 
@@ -121,7 +127,9 @@ class Probe:
         self.records: dict = {}
         self.steps = 0
         self.depth = 0
-        self.tainted: set = set()  # ids of containers handed to code not run here
+        # containers handed to code not run here, by id; kept alive, so that no container made
+        # later takes the id of a freed one (and passes for tainted)
+        self.tainted: dict = {}
         self.own_kwargs: Optional[str] = None  # the probed function's **kwargs
 
     # -- names ----------------------------------------------------------------------------
@@ -299,7 +307,7 @@ class Probe:
                 return
             iterable = self.expr(clause.iter, local)
             known = iterable is not UNKNOWN and isinstance(iterable, (list, tuple, str, dict, range, set)) \
-                and id(iterable) not in self.tainted  # fmt: skip
+                and id(iterable) not in self.tainted and not isinstance(iterable, _MaybeKeys)  # fmt: skip
             for item in list(iterable) if known else [UNKNOWN]:
                 self.tick()
                 if not known or not self.bind(clause.target, item, local):
@@ -343,7 +351,7 @@ class Probe:
                 else:
                     known = False
             elif arg.star == "**":
-                if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                if isinstance(value, dict) and all(isinstance(k, str) for k in value) and not isinstance(value, _MaybeKeys):
                     kwargs.update(value)
                 else:
                     known = False
@@ -375,7 +383,7 @@ class Probe:
             short = name[len("builtins."):] if name.startswith("builtins.") else None
             function = _BUILTINS.get(short) if short is not None else _LIBRARY.get(name)
             holding = short in _HOLDING and all(isinstance(a, (list, tuple, dict, str, range)) and id(a) not in self.tainted
-                                                for a in args)  # fmt: skip
+                                                and not isinstance(a, _MaybeKeys) for a in args)  # fmt: skip
             if function is not None and known and (holding or all(_plain(a) for a in args) and all(
                     _plain(v) for v in kwargs.values())):  # fmt: skip
                 try:
@@ -416,6 +424,8 @@ class Probe:
 
     def method_call(self, name: str, receiver: object, args: list, kwargs: dict, known: bool, node: cst.Call) -> object:
         allowed = next((methods for kind, methods in _PURE_METHODS.items() if isinstance(receiver, kind)), set())
+        if isinstance(receiver, _MaybeKeys) and name in ("copy", "items", "keys", "values"):
+            return UNKNOWN  # which keys it holds is not known
         if receiver is UNKNOWN or name not in allowed or not known or id(receiver) in self.tainted:
             if receiver is not UNKNOWN:
                 self.taint([receiver], {})
@@ -430,7 +440,7 @@ class Probe:
             if isinstance(receiver, dict) and name in ("setdefault", "pop") and args and _plain(args[0]):
                 pass  # a known key: the value may be anything
             else:  # what it changes is not known: the container is not either
-                self.tainted.add(id(receiver))
+                self.tainted[id(receiver)] = receiver
                 return UNKNOWN
         try:
             result = getattr(receiver, name)(*args, **kwargs)
@@ -446,7 +456,7 @@ class Probe:
         while stack:
             value = stack.pop()
             if isinstance(value, (list, dict, set)) and id(value) not in self.tainted:
-                self.tainted.add(id(value))
+                self.tainted[id(value)] = value
                 stack.extend(value.values() if isinstance(value, dict) else value)
 
     # -- statements -----------------------------------------------------------------------
@@ -553,9 +563,21 @@ class Probe:
         merged = outcomes[0]
         for other_env in outcomes[1:]:  # UNKNOWN inside a value stays unknown: equal values may be kept
             merged = {key: merged[key] if key in merged and key in other_env and _same(merged[key], other_env[key])
-                      else UNKNOWN for key in merged.keys() | other_env.keys()}  # fmt: skip
+                      else self.merged_dict(key, merged, other_env) for key in merged.keys() | other_env.keys()}  # fmt: skip
         env.clear()
         env.update(merged)
+
+    def merged_dict(self, key: str, one: dict, other: dict) -> object:
+        """A local dict each branch changed (`kw = dict(**dd)`, then `if v2: kw["mode"] = "attn"`):
+        key by key, what both hold alike, UNKNOWN for the rest (`_MaybeKeys`). Only a dict no other
+        name or container refers to in either branch: a shared one would be changed apart."""
+        a, b = one.get(key, UNKNOWN), other.get(key, UNKNOWN)
+        if not (isinstance(a, dict) and isinstance(b, dict)) or id(a) in self.tainted or id(b) in self.tainted:
+            return UNKNOWN
+        for value, env in ((a, one), (b, other)):
+            if sum(1 for held in _containers(env.values()) if held is value) != 1:
+                return UNKNOWN
+        return _MaybeKeys({k: a[k] if k in a and k in b and _same(a[k], b[k]) else UNKNOWN for k in a.keys() | b.keys()})
 
     def fork(self, env: dict) -> dict:
         """A copy of the locals for one branch (containers too: a branch's changes stay its
@@ -565,7 +587,8 @@ class Probe:
 
     def loop(self, statement: cst.For, env: dict) -> None:
         iterable = self.expr(statement.iter, env)
-        if iterable is UNKNOWN or not isinstance(iterable, (list, tuple, str, dict, set)) or id(iterable) in self.tainted:
+        if iterable is UNKNOWN or not isinstance(iterable, (list, tuple, str, dict, set)) or id(iterable) in self.tainted \
+                or isinstance(iterable, _MaybeKeys):  # fmt: skip
             self.unknown_region(statement, env)
             return
         broke = False
@@ -665,7 +688,7 @@ class Probe:
             elif isinstance(holder, list) and isinstance(key, int) and -len(holder) <= key < len(holder):
                 holder[key] = value
             elif isinstance(holder, (dict, list)):
-                self.tainted.add(id(holder))
+                self.tainted[id(holder)] = holder
             return True
         return True  # an attribute: not a local
 

@@ -279,6 +279,9 @@ class ParamV:
     default: object
     owner: Optional[str] = None  # the class (or free function) whose constructor takes it
     or_none: bool = False  # some call passes None instead of the default: `is None` tests stay undecided
+    # (owner, parameter, default) of other parameters whose defaults this value also rests on
+    # (`force_act_layer or act_layer`: force_act_layer's None)
+    also: tuple = ()
 
 
 @dataclass

@@ -3,7 +3,9 @@ qualified name of the function (where it is defined, re-exports followed), as my
 astroid's inference tips are. A package's hooks are imported only when a file calls into that
 package. A hook gets the call's arguments as literal strings (None where not known here) and the
 qualified names of the classes they name (by position or keyword), and returns ("class" |
-"instance", class), ("argument", position, name): what is passed there, ("bind", class,
+"instance", class), ("argument", position, name): what is passed there, ("call_argument",
+position, name): an instance of what is passed there, built with the call's other keywords (timm's
+`create_act_layer(nn.ReLU, inplace=True)`), ("bind", class,
 {param: (position, default)}): that class with those keywords bound to the call's arguments,
 ("norm_act", torch norm, apply_act position, act_layer position, default act class): the norm
 then its activation, ("unknown", why), or None to decline (the analysis then reads the

@@ -25,6 +25,13 @@ ACT_LAYERS = {
 WRITTEN_OUT = {"quick_gelu": "x * sigmoid(1.702 x)", "hard_mish": "0.5 x clamp(x + 2, 0, 2)"}
 
 
+def _passes_class(positional: list, keywords: dict, classes: Optional[dict]) -> bool:
+    """`name`, the first argument, names a class (not a string of the registry)."""
+    if "name" in keywords:
+        return keywords["name"] is None and "name" in (classes or {})
+    return bool(positional) and positional[0] is None and 0 in (classes or {})
+
+
 def _chosen(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
     name = keywords.get("name", positional[0] if positional else "relu")  # get_act_layer's default
     if name is None:
@@ -38,10 +45,14 @@ def _chosen(positional: list, keywords: dict, classes: Optional[dict] = None) ->
 
 
 def get_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
+    if _passes_class(positional, keywords, classes):
+        return ("argument", 0, "name")  # a class is returned as passed
     return _chosen(positional, keywords)
 
 
 def create_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
+    if _passes_class(positional, keywords, classes):
+        return ("call_argument", 0, "name")  # a class passed is built (with inplace= where it takes it)
     found = _chosen(positional, keywords)
     return ("instance", found[1]) if found is not None and found[0] == "class" else found
 
