@@ -106,8 +106,8 @@ def test_a_block_built_with_dicts_of_device_and_dtype_is_judged_at_each_construc
     lines = textwrap.dedent(GHOST).splitlines()
     at_use = {(lines[row.line - 1].split("=")[0].strip(), row.name): row for row in model.layers if row.at_use}
     assert {key: row.activation for key, row in at_use.items()} == {
-        ("self.ghost1", "GhostModule().primary.0"): "relu", ("self.ghost1", "GhostModule().cheap.0"): "relu",
-        ("self.ghost2", "GhostModule().primary.0"): "none", ("self.ghost2", "GhostModule().cheap.0"): "none",
+        ("self.ghost1", "ghost1.primary.0"): "relu", ("self.ghost1", "ghost1.cheap.0"): "relu",
+        ("self.ghost2", "ghost2.primary.0"): "none", ("self.ghost2", "ghost2.cheap.0"): "none",
     }, {key: row.activation_evidence for key, row in at_use.items()}  # fmt: skip
     assert all(row.fix.reason and row.related[0][0] == "model.py" for row in at_use.values())
     namespace: dict = {"__name__": "traced_case"}
@@ -118,7 +118,7 @@ def test_a_block_built_with_dicts_of_device_and_dtype_is_judged_at_each_construc
     for path, activation in runtime.items():
         if ".ghost" in path:
             _, _, ghost, seq, index = path.split(".")
-            assert at_use[(f"self.{ghost}", f"GhostModule().{seq}.{index}")].activation == activation, path
+            assert at_use[(f"self.{ghost}", f"{ghost}.{seq}.{index}")].activation == activation, path
 
 
 SPLIT_IN_ONE_USE = """

@@ -86,8 +86,9 @@ PROGRAM_LAYER_FLOORS = {
     # (their stem and mlp uses stay unknown: act_layer is 'hard_swish' or 'silu' by variant);
     # 413, recall 41/56: SqueezeExcite judged at ghostnet's constructions (create_act_layer of a
     # class, `force_act_layer or act_layer`, the partial's bound gate), the class handed on as a value
-    # by efficientnet.py and others keeping no default claim where it is built
-    "timm": (413 / 1223, 1.0, 1.0, 41 / 56, 0, 15),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # by efficientnet.py and others keeping no default claim where it is built; 428 merged with
+    # factory3 (ConvNormAct's conv judged per construction of its block, rexnet's 'swish')
+    "timm": (428 / 1223, 1.0, 1.0, 41 / 56, 0, 15),  # 339 before the rebinding fix: see PROGRAM_SITES
 }
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # one file at a time covers less (what other modules decide is not read); the program side leaves
