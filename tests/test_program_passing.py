@@ -4,6 +4,9 @@ activation class passed down through several constructors; class aliases between
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,6 +75,23 @@ def _program(tmp_path: Path, files: dict) -> dict:
 
 def _row(models: dict, file: str, name: str):
     return next(layer for layer in models[file].layers if layer.name == name)
+
+
+@contextlib.contextmanager
+def _importable(tmp_path: Path):
+    """The modules `_program` wrote, importable by name while the block runs (torch builds what
+    they define), forgotten after: `with _importable(tmp_path) as load: load("net").Net()`."""
+    names = [path.stem for path in tmp_path.glob("*.py")]
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    for name in names:
+        sys.modules.pop(name, None)
+    try:
+        yield importlib.import_module
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in names:
+            sys.modules.pop(name, None)
 
 
 def test_a_returned_layer_is_followed_through_a_block_that_returns_it_on(tmp_path: Path) -> None:
@@ -495,20 +515,8 @@ def test_a_block_judged_per_construction_in_its_file_is_judged_at_other_files_co
     assert [(l.name, l.activation, l.related[0]) for l in other] == [("c.fc", "silu", [str(tmp_path / "blocks.py"), 7])]
     here = [l for l in models["blocks.py"].layers if l.at_use]
     assert [(l.class_name, l.activation) for l in here] == [("Net", a.lower()) for a in acts], [l.activation_evidence for l in here]
-    import sys
-
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import importlib
-
-        importlib.invalidate_caches()
-        for module in ("blocks", "other"):
-            sys.modules.pop(module, None)
-        built = {"Net": importlib.import_module("blocks").Net(), "Other": importlib.import_module("other").Other()}
-    finally:
-        sys.path.remove(str(tmp_path))
-        for module in ("blocks", "other"):
-            sys.modules.pop(module, None)
+    with _importable(tmp_path) as load:
+        built = {"Net": load("blocks").Net(), "Other": load("other").Other()}
     traced = {}
     for top, model in built.items():
         with torch.no_grad():
@@ -585,20 +593,9 @@ def test_a_script_passing_another_activation_than_the_default_is_seen(tmp_path: 
             (name, rows[name].activation_evidence)  # fmt: skip
     alone = _program(tmp_path, {"acts.py": ACT_BY_KEY, "blocks.py": RES_BLOCKS})  # built with the defaults
     assert {l.class_name: l.activation for l in alone["blocks.py"].layers} == dict.fromkeys(rows, "relu")
-    namespace: dict = {}
-    exec(compile(ACT_BY_KEY, "acts.py", "exec"), namespace)
-    import sys
-    import types
-
-    acts = types.ModuleType("acts")
-    acts.__dict__.update(namespace)
-    sys.modules["acts"] = acts
-    try:
-        blocks: dict = {}
-        exec(compile(RES_BLOCKS, "blocks.py", "exec"), blocks)
-        built = [blocks["Keyed"](act="tanh"), blocks["ByHelper"](8, "tanh"), blocks["ByClass"](act=torch.nn.Tanh)]
-    finally:
-        del sys.modules["acts"]
+    with _importable(tmp_path) as load:
+        blocks = load("blocks")
+        built = [blocks.Keyed(act="tanh"), blocks.ByHelper(8, "tanh"), blocks.ByClass(act=torch.nn.Tanh)]
     for model in built:
         with torch.no_grad():
             traced = verify(model.eval(), torch.randn(2, 8), method="hooks", static=False).layers
@@ -656,21 +653,8 @@ def test_an_init_function_imported_from_another_module_is_read_there(tmp_path: P
     inits = {l.name: (l.init, l.activation) for l in models["net.py"].layers}
     assert inits == {"conv": ("default", "relu"), "fc": ("explicit", "relu"), "head": ("explicit", "none")}, \
         {l.name: l.init_evidence for l in models["net.py"].layers}  # fmt: skip
-    import sys
-
-    sys.path.insert(0, str(tmp_path))
-    try:
-        for module in ("inits", "net", "train"):
-            sys.modules.pop(module, None)
-        import importlib
-
-        importlib.invalidate_caches()
-        model = importlib.import_module("train").model if where == "script" \
-            else importlib.import_module("net").Net()  # fmt: skip
-    finally:
-        sys.path.remove(str(tmp_path))
-        for module in ("inits", "net", "train"):
-            sys.modules.pop(module, None)
+    with _importable(tmp_path) as load:
+        model = load("train").model if where == "script" else load("net").Net()
     default_std = lambda fan_in: (1 / (3 * fan_in)) ** 0.5  # noqa: E731  kaiming_uniform_(a=sqrt(5))
     assert abs(model.conv.weight.std().item() / default_std(27) - 1) < 0.1
     assert abs(model.fc.weight.std().item() / (2 / 64) ** 0.5 - 1) < 0.1  # kaiming_normal_ for ReLU, fan_in 64
@@ -780,20 +764,8 @@ def test_a_registry_of_instances_in_another_module_read_with_the_keys_constructi
         assert rows[("MLP", "fc1")] == "relu"  # both constructions agree
     else:
         assert (rows[("MLP", "fc1")], rows[("Net", "a.fc1")], rows[("Net", "b.fc1")]) == ("unknown", "relu", "gelu"), rows
-    namespace: dict = {}
-    exec(compile(INSTANCES, "activations.py", "exec"), namespace)
-    import sys
-    import types
-
-    module = types.ModuleType("activations")
-    module.__dict__.update(namespace)
-    sys.modules["activations"] = module
-    try:
-        code: dict = {}
-        exec(compile(KEYED_MLP.replace("{second}", second), "mlp.py", "exec"), code)
-        net = code["Net"]().eval()
-    finally:
-        del sys.modules["activations"]
+    with _importable(tmp_path) as load:
+        net = load("mlp").Net().eval()
     with torch.no_grad():
         traced = {row.layer: row.activation for row in verify(net, torch.randn(2, 16), method="hooks", static=False).layers}
     assert (traced["a.fc1"], traced["b.fc1"]) == ("relu", second)
@@ -848,20 +820,8 @@ def test_an_init_method_inherited_from_a_base_class_of_another_module_is_read_th
     inits = {l.name: l.init for l in models["model.py"].layers}
     assert inits == {"w1": "explicit", "conv": "default", "head": "explicit"}, \
         {l.name: l.init_evidence for l in models["model.py"].layers}  # fmt: skip
-    import sys
-
-    sys.path.insert(0, str(tmp_path))
-    try:
-        for name in ("base", "model"):
-            sys.modules.pop(name, None)
-        import importlib
-
-        importlib.invalidate_caches()
-        model = importlib.import_module("model").Model()
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in ("base", "model"):
-            sys.modules.pop(name, None)
+    with _importable(tmp_path) as load:
+        model = load("model").Model()
     assert abs(model.ff.w1.weight.std().item() / 0.02 - 1) < 0.1
     assert abs(model.ff.conv.weight.std().item() / (1 / (3 * 128 * 3)) ** 0.5 - 1) < 0.1  # the default
 
