@@ -78,6 +78,7 @@ class InitCall:
 # The unsafe reason of a block's fix whose activation rests on a constructor default: a use that
 # is judged with its own arguments (the program stage) no longer rests on it.
 DEFAULT_ACTIVATION_ASSUMED = "the activation is a constructor parameter's default"
+PROGRAM_CONSTRUCTIONS_AGREE = "the activation is what every construction in the program passes, not the class's default"
 
 
 @dataclass

@@ -498,7 +498,8 @@ def test_a_class_of_another_module_handed_to_the_builder_is_a_use(tmp_path: Path
     assert {layer.name: layer.activation for layer in models["net.py"].layers}["fc"] == "relu"
     models, _, _ = analyze_program({"net.py": net, "variants.py": variants}, environment=environment)
     fc = {layer.name: layer for layer in models["net.py"].layers}["fc"]
-    assert fc.activation == "unknown" and "variants.py:8 passes act_layer=torch.nn.Tanh" in fc.activation_evidence
+    # the program's only construction passes Tanh: judged where the layer is built
+    assert fc.activation == "tanh" and "variants.py:8)" in fc.activation_evidence, fc.activation_evidence
 
 
 def test_a_class_chosen_by_nested_conditionals_is_handed_over(tmp_path: Path) -> None:
@@ -515,7 +516,7 @@ def test_a_class_chosen_by_nested_conditionals_is_handed_over(tmp_path: Path) ->
                 "    return _create('net_tanh', pretrained, **dict(dict(act_layer=nn.Tanh), **kwargs))\n")
     models, _, _ = analyze_program({"net.py": net, "variants.py": variants}, environment=_timm_builder(tmp_path))
     fc = {layer.name: layer for layer in models["net.py"].layers}["fc"]
-    assert fc.activation == "unknown" and "passes act_layer=torch.nn.Tanh" in fc.activation_evidence
+    assert fc.activation == "tanh" and "act_layer=nn.Tanh passed to Net" in fc.activation_evidence, fc.activation_evidence
 
 
 def test_a_model_handed_to_a_function_not_read_here_while_built(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ import pytest
 
 from initlint import api, catalogue
 from initlint.semantics.file import analyze
+from initlint.model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE
 from initlint.program import analyze_program
 from test_rulebook import check_model, parse_expectations
 
@@ -195,6 +196,27 @@ def test_fixed_program_has_the_std_it_should(tmp_path: Path) -> None:
         assert measured, case
 
 
+def test_a_block_every_construction_agrees_on_is_fixed_where_it_is_built_as_an_unsafe_fix(tmp_path: Path) -> None:
+    """ConvAct's default says ReLU, both constructions in the program pass Tanh: the unsafe fix
+    goes into ConvAct itself, and the program built with torch draws both convs for Tanh."""
+    pytest.importorskip("torch")
+    work = tmp_path / "case"
+    shutil.copytree(ROOT / "rules" / "IL101" / "program_activation_from_caller", work,
+                    ignore=shutil.ignore_patterns("*.fixed.py", "__pycache__"))  # fmt: skip
+    safe = {Path(r.path).name: r for r in api.check(api.Run(paths=[str(work)], isolated=True, use_cache=False, fix=True))}
+    assert not safe["layers.py"].fixed, "the fix rests on the program's constructions: not applied as safe"
+    results = api.check(api.Run(paths=[str(work)], isolated=True, use_cache=False, fix=True, unsafe_fixes=True))
+    assert {Path(r.path).name for r in results if r.fixed} == {"layers.py"}
+    assert "kaiming_uniform_(self.conv.weight" in (work / "layers.py").read_text(encoding="utf-8")
+    model, _, _ = _run_program(work)
+    expected = catalogue.recommend("tanh", None)
+    for conv in (model.stem.conv, model.body.conv):
+        target = expected.std(conv.weight[0].numel())
+        assert abs(float(conv.weight.detach().std()) - target) < 0.1 * target
+    again = api.check(api.Run(paths=[str(work)], isolated=True, use_cache=False, fix=True, unsafe_fixes=True))
+    assert not any(r.fixed for r in again)
+
+
 # --------------------------------------------------------------------------- modules and runs
 
 
@@ -263,17 +285,29 @@ def test_imports_resolve_across_layouts(tmp_path: Path, layout: dict, imp: str) 
     assert "Net" in fc1.init_evidence and fc1.related
 
 
-def test_a_caller_passing_another_activation_makes_it_unknown(tmp_path: Path) -> None:
+def test_a_caller_passing_another_activation_decides_it_where_every_use_agrees(tmp_path: Path) -> None:
+    """The issue's rule: judged where the layer is built when every use in the program agrees, per
+    use otherwise. The fix where it is built rests on the program's constructions: unsafe."""
     files = {"mlp.py": BLOCK, "net.py": MODEL.format(imp="from mlp import Mlp", act=", act_layer=nn.GELU")}
     root = write_tree(tmp_path, files)
     models, _, _ = analyze_program({str(root / n): t for n, t in files.items()})
     fc1 = next(layer for layer in models[str(root / "mlp.py")].layers if layer.name == "fc1")
-    assert fc1.activation == "unknown" and "act_layer=torch.nn.GELU" in fc1.activation_evidence
+    assert fc1.activation == "gelu" and "net.py:" in fc1.activation_evidence, fc1.activation_evidence
+    assert "only construction" in fc1.activation_evidence and [str(root / "net.py"), 9] in fc1.related
+    assert fc1.fix.unsafe_reason == PROGRAM_CONSTRUCTIONS_AGREE
+    other = "import torch.nn as nn\nfrom mlp import Mlp\n\nplain = Mlp(8)\n"
+    apart = {**files, "other.py": other}
+    write_tree(tmp_path, apart)
+    models, _, _ = analyze_program({str(root / n): t for n, t in apart.items()})
+    assert not any(layer.name == "fc1" for layer in models[str(root / "mlp.py")].layers), "judged at each use"
+    at_uses = {layer.name: layer.activation for name in ("net.py", "other.py") for layer in models[str(root / name)].layers}
+    assert at_uses == {"mlp.fc1": "gelu", "Mlp().fc1": "relu"}, at_uses
     same = {"mlp.py": BLOCK, "net.py": MODEL.format(imp="from mlp import Mlp", act=", act_layer=nn.ReLU")}
     write_tree(tmp_path, same)
     models, _, _ = analyze_program({str(root / n): t for n, t in same.items()})
     fc1 = next(layer for layer in models[str(root / "mlp.py")].layers if layer.name == "fc1")
     assert fc1.activation == "relu", "a caller passing the default's own class changes nothing"
+    assert fc1.fix.unsafe_reason == DEFAULT_ACTIVATION_ASSUMED
 
 
 def test_unrelated_files_do_not_link(tmp_path: Path) -> None:

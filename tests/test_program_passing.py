@@ -197,11 +197,12 @@ class Net(nn.Module):
 
 def test_a_class_built_under_a_module_alias_is_a_use_the_program_sees(tmp_path: Path) -> None:
     """`SqueezeExcite = SEModule`: built under that name elsewhere, a construction the program
-    resolves (not a class handed to code not seen), whose SiLU makes the default unknown."""
+    resolves (not a class handed to code not seen), whose SiLU replaces the default's ReLU: the
+    program's only construction, so judged where the layer is built."""
     models = _program(tmp_path, {"se.py": SE, "net.py": SE_NET})
     fc1, fc2 = _row(models, "se.py", "fc1"), _row(models, "se.py", "fc2")
     assert fc2.activation == "sigmoid", fc2.activation_evidence
-    assert fc1.activation == "unknown" and "net.py:10 passes act_layer=torch.nn.SiLU" in fc1.activation_evidence
+    assert fc1.activation == "silu" and "net.py:10" in fc1.activation_evidence, fc1.activation_evidence
     assert _row(models, "net.py", "conv").activation == "none"
 
 
@@ -589,8 +590,9 @@ def test_a_script_passing_another_activation_than_the_default_is_seen(tmp_path: 
     models = _program(tmp_path, files)
     rows = {l.class_name: l for l in models["blocks.py"].layers}
     for name in ("Keyed", "ByHelper", "ByClass"):
-        assert rows[name].activation == "unknown" and "train.py" in rows[name].activation_evidence, \
+        assert rows[name].activation != "relu" and "train.py" in rows[name].activation_evidence, \
             (name, rows[name].activation_evidence)  # fmt: skip
+    assert rows["ByClass"].activation == "tanh", "the program's only construction passes nn.Tanh"
     alone = _program(tmp_path, {"acts.py": ACT_BY_KEY, "blocks.py": RES_BLOCKS})  # built with the defaults
     assert {l.class_name: l.activation for l in alone["blocks.py"].layers} == dict.fromkeys(rows, "relu")
     with _importable(tmp_path) as load:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import catalogue
-from ..model import DEFAULT_ACTIVATION_ASSUMED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
+from ..model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
@@ -145,11 +145,34 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     projected_all = [(use, _judged_at(layer, ref, use, layer.built_activation, layer.activation_defaults, index, uses))
                      for use in found]  # fmt: skip
     if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}):
-        return  # every use agrees: judged where it is built
+        _claim_where_built(layer, projected_all)
+        return
     for use, projected in projected_all:
         if use.line:
             _place(models[use.path], projected)
     layer.moved = True
+
+
+def _claim_where_built(layer: Layer, projected_all: list) -> None:
+    """Every construction in the program passes what makes the same activation: the layer is
+    judged where it is built, with that activation (the issue's rule). Its fix there holds for
+    these constructions only, not for the class's default: unsafe, with the uses as evidence."""
+    agreed = projected_all[0][1]
+    if agreed.activation == "unknown":
+        layer.activation_evidence = f"{layer.activation_evidence} ({agreed.activation_evidence})"
+        return
+    layer.activation, layer.activation_param = agreed.activation, agreed.activation_param
+    count = len(projected_all)
+    every = "the program's only construction" if count == 1 else f"each of the program's {count} constructions"
+    layer.activation_evidence = f"{agreed.activation_evidence}: {every}, not the default"
+    for use, _ in projected_all:
+        if [use.path, use.line] not in layer.related:
+            layer.related.append([use.path, use.line])
+    if layer.fix is not None and layer.fix.reason is None:
+        layer.fix.unsafe_reason = PROGRAM_CONSTRUCTIONS_AGREE
+    rec = catalogue.recommend(layer.activation, layer.activation_param)
+    layer.recommended = catalogue.one_line(catalogue.init_code(
+        rec, layer.weight or "layer.weight", "torch.nn.init", loop_over=layer.container)) if rec else None
 
 
 def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: list, index: ModuleIndex,
