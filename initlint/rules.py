@@ -75,6 +75,8 @@ def _where(layer: Layer) -> str:
         return f"`{layer.class_name}.{layer.name}`"
     if layer.class_name:
         return f"{layer.layer_type} in `{layer.class_name}`"
+    if layer.at_use and layer.name:
+        return f"`{layer.name}`"  # a block built by module code: `Mlp().fc1`
     return f"`{layer.layer_type}`"
 
 

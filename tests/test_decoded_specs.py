@@ -331,7 +331,7 @@ def test_a_dict_unpacked_into_another_modules_block_passes_its_keys_only(tmp_pat
     silu = block.replace("self.mlp = Mlp(dim, **dd)", "cfg = dict(act_layer=nn.SiLU, **dd)\n        self.mlp = Mlp(dim, **cfg)")
     models, _, _ = analyze_program({"mlp.py": mlp, "block.py": silu})
     fc1 = {layer.name: layer for layer in models["mlp.py"].layers}["fc1"]
-    assert fc1.activation != "gelu" and "act_layer=torch.nn.SiLU" in fc1.activation_evidence, fc1
+    assert fc1.activation == "silu" and "act_layer=nn.SiLU passed to Mlp (block.py:11)" in fc1.activation_evidence, fc1
 
 
 DECODE_MODULE = '''\
@@ -403,8 +403,9 @@ def test_specs_decoded_by_another_modules_function_give_each_block_its_class(tmp
     assert not errors
     rows = _rows(models, "blocks.py")
     assert rows["DepthwiseSeparable.conv_dw"].activation == "relu", rows["DepthwiseSeparable.conv_dw"]
-    assert rows["InvertedResidual.conv_pw"].activation == "unknown"
-    assert "passes act_layer=torch.nn.SiLU" in rows["InvertedResidual.conv_pw"].activation_evidence
+    # every construction in the program passes SiLU: judged where it is built, not with its default
+    assert rows["InvertedResidual.conv_pw"].activation == "silu"
+    assert "act_layer=nn.SiLU passed to InvertedResidual" in rows["InvertedResidual.conv_pw"].activation_evidence
     model = next(m for path, m in models.items() if path.endswith("model.py"))
     built = {b.callee.rsplit(".", 1)[-1]: b.args for b in model.summary.builds}
     assert built["InvertedResidual"]["act_layer"] == ["class", "torch.nn.SiLU"]

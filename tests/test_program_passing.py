@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import math
 import sys
 from pathlib import Path
 
 import pytest
 
+from initlint import api
 from initlint.program import analyze_program
 
 MLP = """import torch.nn as nn
@@ -857,3 +859,58 @@ def test_constructions_returned_by_a_function_of_another_module_pass_their_argum
         with torch.no_grad():
             traced = verify(namespace["Net"](act).eval(), torch.randn(2, 8), method="hooks", static=False).layers
         assert {row.layer: row.activation for row in traced}["fc1"] == want
+
+
+BLOCK_BY_KEYWORD = """import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    def __init__(self, d=8, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc1 = nn.Linear(d, d)
+        self.act = act_layer()
+        self.fc2 = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+"""
+
+REINITIALISING_NET = """import torch.nn as nn
+from mlp import Mlp
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mlp = Mlp(8, act_layer=nn.GELU)
+        self.apply(self._init)
+
+    def _init(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def forward(self, x):
+        return self.mlp(x)
+"""
+
+
+def test_a_block_judged_at_each_use_gets_the_init_of_that_use(tmp_path: Path) -> None:
+    """Net builds Mlp with GELU and re-initialises it; a script builds it with the default and
+    does not. Each use's row carries the init that runs along its own way up: Net's is explicit,
+    the script's keeps the default (a finding there), as torch shows; before, both were
+    `unknown` ("in 1 of the 2 ways the program builds it") and the script's layer was missed."""
+    torch = pytest.importorskip("torch")
+    files = {"mlp.py": BLOCK_BY_KEYWORD, "net.py": REINITIALISING_NET, "train.py": "from mlp import Mlp\n\nplain = Mlp(8)\n"}
+    models = _program(tmp_path, files)
+    in_net, in_script = _row(models, "net.py", "mlp.fc1"), _row(models, "train.py", "Mlp().fc1")
+    assert (in_net.activation, in_net.init) == ("gelu", "explicit"), in_net.init_evidence
+    assert (in_script.activation, in_script.init) == ("relu", "default"), in_script.init_evidence
+    assert "train.py:3" in in_script.init_evidence
+    findings = [f for r in api.check(api.Run(paths=[str(tmp_path)], isolated=True, use_cache=False)) for f in r.findings]
+    assert [(Path(f.path).name, f.line, f.code) for f in findings] == [("train.py", 3, "IL101")]
+    with _importable(tmp_path) as load:
+        torch.manual_seed(0)
+        net, plain = load("net").Net(), load("train").plain
+    assert abs(float(net.mlp.fc1.weight.detach().std()) - 0.02) < 0.005  # re-initialised by Net
+    default_std = 1 / math.sqrt(3 * 8)
+    assert abs(float(plain.fc1.weight.detach().std()) - default_std) < 0.25 * default_std  # torch's default kept

@@ -80,6 +80,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     judged_here: list = []  # (layer, class): its own file judged it per construction; other files' uses too
     apart: list = []  # (layer, class, [(use, outcomes)]): what its class returns meets different things
     followed: dict = {}  # (path, class, layer) -> {user path: [(activation, param, evidence, by class)]}
+    built_init: dict = {}  # id(layer) -> its init evidence as built, where its file left the init open
     for path, summary in summaries.items():
         for where, cls, name, activation, param, evidence, *by in summary.followed:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
@@ -94,6 +95,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 continue
             for layer in module.layers:
                 if layer.init == "default" and layer.init_open:
+                    built_init[id(layer)] = layer.init_evidence
                     _link_init(layer, ref, index, uses, stats)
                 if layer.as_defaults is not None:
                     if path not in installed:
@@ -111,9 +113,9 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
         if not any(use.unrun for use in every_use.get(ref, [])):  # a builder's instances have no use to be judged at
-            _project_to_uses(models, layer, ref, index, uses, handed)
+            _project_to_uses(models, layer, ref, index, uses, handed, built_init.get(id(layer)))
     for layer, ref in judged_here:
-        _judge_other_files_uses(models, layer, ref, index, uses)
+        _judge_other_files_uses(models, layer, ref, index, uses, built_init.get(id(layer)))
     for layer, ref, per_use in apart:
         if not layer.moved:
             _project_outputs(models, layer, ref, per_use, index)
@@ -129,7 +131,7 @@ def _copied(model: FileModel) -> FileModel:
 
 
 def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict,
-                     handed: Optional[dict] = None) -> None:  # fmt: skip
+                     handed: Optional[dict] = None, built_init: Optional[str] = None) -> None:  # fmt: skip
     """A block whose uses pass different activations: its layer is judged at each use site
     (`self.stem = ConvAct(act_layer=nn.SiLU)` -> `stem.conv` there), with its own line related,
     and no longer where it is built. Not when a use's arguments are not known (a construction
@@ -142,8 +144,8 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         target = models.get(use.path)
         if target is None:
             return
-    projected_all = [(use, _judged_at(layer, ref, use, layer.built_activation, layer.activation_defaults, index, uses))
-                     for use in found]  # fmt: skip
+    projected_all = [(use, _judged_at(layer, ref, use, layer.built_activation, layer.activation_defaults, index, uses,
+                                      built_init)) for use in found]  # fmt: skip
     if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}):
         _claim_where_built(layer, projected_all)
         return
@@ -176,13 +178,21 @@ def _claim_where_built(layer: Layer, projected_all: list) -> None:
 
 
 def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: list, index: ModuleIndex,
-               uses: dict) -> Layer:  # fmt: skip
+               uses: dict, built_init: Optional[str] = None) -> Layer:  # fmt: skip
     """The layer of `ref` as one construction builds it: `start` ([activation, param, evidence]) with
-    what that call passes for the constructor parameters in `defaults` put in."""
+    what that call passes for the constructor parameters in `defaults` put in. Where its own file
+    left the init open (`built_init`, the evidence as built), the init is what runs along this
+    construction's own ways up (its container's routines, what builds that), not all the program's."""
     projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
     projected.activation, projected.activation_param, projected.activation_evidence = start[:3]
     _activation_for_use(projected, defaults, use, index, uses)
     projected.related = [[layer.path, layer.line]]
+    if built_init is not None:
+        projected.init, projected.init_evidence, projected.init_call, projected.init_open = "default", built_init, None, True
+        _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses))
+        projected.init_open = False
+        if projected.init == "default":
+            projected.init_evidence = f"no init runs on it in {layer.path} nor in what builds it at {use.path}:{use.line}"
     _init_at_use(projected, use, index)
     projected.fix = _fix_at_use(layer, use) or FixPlan(
         reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
@@ -191,7 +201,8 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     return projected
 
 
-def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict) -> None:
+def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict,
+                            built_init: Optional[str] = None) -> None:  # fmt: skip
     """A class its own file judged at each of its constructions there (`Layer.as_defaults`): the
     constructions other files make are judged alike, from what the layer meets built with the
     defaults and what each passes for the parameters that chose that. Where the file's own
@@ -201,7 +212,8 @@ def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: Mo
     if not others or any(use.path not in models for use in others):
         return
     activation, param, evidence, defaults = layer.as_defaults
-    judged = [(use, _judged_at(layer, ref, use, [activation, param, evidence], defaults, index, uses)) for use in others]
+    judged = [(use, _judged_at(layer, ref, use, [activation, param, evidence], defaults, index, uses, built_init))
+              for use in others]  # fmt: skip
     if layer.agreed_uses:
         differ = next((use for use, p in judged
                        if (p.activation, p.activation_param) != (layer.activation, layer.activation_param)), None)  # fmt: skip
@@ -210,7 +222,7 @@ def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: Mo
         as_judged = [layer.activation, layer.activation_param, f"{layer.activation_evidence}, as built here"]
         for container, line, column, end_line, end_column, attr in layer.agreed_uses:
             own = Use(ClassRef(ref.path, container), ref.path, line, attr=attr, span=[column, end_line, end_column])
-            judged.append((own, _judged_at(layer, ref, own, as_judged, [], index, uses)))
+            judged.append((own, _judged_at(layer, ref, own, as_judged, [], index, uses, built_init)))
         layer.activation_evidence = f"{layer.activation_evidence}, but {differ.path}:{differ.line} builds it otherwise"
         layer.activation, layer.activation_param = "unknown", None
         layer.related.append([differ.path, differ.line])
