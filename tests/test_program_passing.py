@@ -914,3 +914,22 @@ def test_a_block_judged_at_each_use_gets_the_init_of_that_use(tmp_path: Path) ->
     assert abs(float(net.mlp.fc1.weight.detach().std()) - 0.02) < 0.005  # re-initialised by Net
     default_std = 1 / math.sqrt(3 * 8)
     assert abs(float(plain.fc1.weight.detach().std()) - default_std) < 0.25 * default_std  # torch's default kept
+
+
+def test_a_block_whose_init_differs_by_use_is_judged_at_each_use(tmp_path: Path) -> None:
+    """Every construction leaves Mlp's ReLU, but Net re-initialises its Mlp and the script's does
+    not: unknown where Mlp is built ("in 1 of the 2 ways"), so the script's layer went unflagged.
+    Now each use is judged: Net's explicit, the script's default (IL101 there)."""
+    net = REINITIALISING_NET.replace("Mlp(8, act_layer=nn.GELU)", "Mlp(8)")
+    files = {"mlp.py": BLOCK_BY_KEYWORD, "net.py": net, "train.py": "from mlp import Mlp\n\nplain = Mlp(8)\n"}
+    models = _program(tmp_path, files)
+    assert not models["mlp.py"].layers, "judged at each use, not where it is built"
+    rows = {(name, layer.name): (layer.activation, layer.init) for name in ("net.py", "train.py")
+            for layer in models[name].layers}  # fmt: skip
+    assert rows == {("net.py", "mlp.fc1"): ("relu", "explicit"), ("net.py", "mlp.fc2"): ("none", "explicit"),
+                    ("train.py", "Mlp().fc1"): ("relu", "default"), ("train.py", "Mlp().fc2"): ("none", "default")}
+    findings = [f for r in api.check(api.Run(paths=[str(tmp_path)], isolated=True, use_cache=False)) for f in r.findings]
+    assert [(Path(f.path).name, f.line, f.code) for f in findings] == [("train.py", 3, "IL101")]
+    (tmp_path / "alone").mkdir()
+    alone = _program(tmp_path / "alone", {"mlp.py": BLOCK_BY_KEYWORD, "net.py": net})  # Net's the only way
+    assert {layer.name: layer.init for layer in alone["mlp.py"].layers} == {"fc1": "explicit", "fc2": "explicit"}

@@ -81,6 +81,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     apart: list = []  # (layer, class, [(use, outcomes)]): what its class returns meets different things
     followed: dict = {}  # (path, class, layer) -> {user path: [(activation, param, evidence, by class)]}
     built_init: dict = {}  # id(layer) -> its init evidence as built, where its file left the init open
+    init_apart: list = []  # (layer, class): what re-initialises it differs between the ways it is built
     for path, summary in summaries.items():
         for where, cls, name, activation, param, evidence, *by in summary.followed:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
@@ -96,7 +97,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             for layer in module.layers:
                 if layer.init == "default" and layer.init_open:
                     built_init[id(layer)] = layer.init_evidence
-                    _link_init(layer, ref, index, uses, stats)
+                    if _link_init(layer, ref, index, uses, stats) and path not in installed:
+                        init_apart.append((layer, ref))
                 if layer.as_defaults is not None:
                     if path not in installed:
                         judged_here.append((layer, ref))
@@ -119,6 +121,10 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     for layer, ref, per_use in apart:
         if not layer.moved:
             _project_outputs(models, layer, ref, per_use, index)
+    for layer, ref in init_apart:
+        if not layer.moved and layer.activation != "unknown" and layer.as_defaults is None \
+                and not any(use.unrun for use in every_use.get(ref, [])):  # fmt: skip
+            _project_to_uses(models, layer, ref, index, uses, built_init=built_init[id(layer)], by_init=True)
     return stats
 
 
@@ -131,22 +137,28 @@ def _copied(model: FileModel) -> FileModel:
 
 
 def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict,
-                     handed: Optional[dict] = None, built_init: Optional[str] = None) -> None:  # fmt: skip
+                     handed: Optional[dict] = None, built_init: Optional[str] = None, by_init: bool = False) -> None:  # fmt: skip
     """A block whose uses pass different activations: its layer is judged at each use site
     (`self.stem = ConvAct(act_layer=nn.SiLU)` -> `stem.conv` there), with its own line related,
     and no longer where it is built. Not when a use's arguments are not known (a construction
     inside its own module, which its analysis has merged). A class another module hands on as a
-    value is built there in ways not listed: its listed uses are judged each, even where they agree."""
+    value is built there in ways not listed: its listed uses are judged each, even where they agree.
+    `by_init`: the activation is settled, what re-initialises the layer differs by use (a model
+    re-initialises its block, a script's construction does not): judged at each use where they differ."""
     found = uses.get(ref, [])
     if not found or any(use.path == ref.path and not use.args and not use.span for use in found):
         return
     for use in found:
         target = models.get(use.path)
-        if target is None:
+        if target is None or (by_init and not use.line):
             return
-    projected_all = [(use, _judged_at(layer, ref, use, layer.built_activation, layer.activation_defaults, index, uses,
-                                      built_init)) for use in found]  # fmt: skip
-    if len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}):
+    start = layer.built_activation or [layer.activation, layer.activation_param, layer.activation_evidence]
+    defaults = layer.activation_defaults
+    projected_all = [(use, _judged_at(layer, ref, use, start, defaults, index, uses, built_init)) for use in found]
+    if by_init:
+        if len({(p.activation, p.activation_param, p.init) for _, p in projected_all}) < 2:
+            return  # every use agrees: judged where it is built
+    elif len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}):
         _claim_where_built(layer, projected_all)
         return
     for use, projected in projected_all:
@@ -547,16 +559,18 @@ def _covering(rules: list, layer: Layer) -> Optional[tuple[InitRuleFact, str, st
 
 
 def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: dict, stats: LinkStats,
-               chains: Optional[list] = None) -> None:  # fmt: skip
+               chains: Optional[list] = None) -> bool:  # fmt: skip
+    """The effective init along every way up the program builds the layer. True when those ways
+    disagree (some re-initialise it, others do not, or not alike): unknown where it is built."""
     chains = _chains(ref, index, uses) if ref is not None else chains
     if chains is None:
         name = ref.name if ref is not None else layer.class_name
         layer.init, layer.init_evidence = "unknown", f"{name} is built in more ways than the analysis follows"
         stats.init_unknown += 1
-        return
+        return False
     covered = [v for v in (_covering(rules, layer) for rules in chains) if v is not None]
     if not covered:
-        return
+        return False
     rule, where, rule_path = covered[0]
     if rule.line:
         layer.related.append([rule_path, rule.line])
@@ -569,12 +583,13 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
             layer.init_call = dataclasses.replace(rule.call, path=rule_path)  # its line is that module's
         layer.init_open = False
         stats.init_explicit += 1
-        return
+        return False
     layer.init = "unknown"
     some = "" if len(covered) == len(chains) else f" in {len(covered)} of the {len(chains)} ways the program builds it"
     layer.init_evidence = f"{rule.evidence} ({where}) may re-initialise it{some}"
     layer.init_open = False
     stats.init_unknown += 1
+    return len(chains) > 1
 
 
 def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict) -> Optional[list]:
