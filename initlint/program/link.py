@@ -122,7 +122,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         if not layer.moved:
             _project_outputs(models, layer, ref, per_use, index)
     for layer, ref in init_apart:
-        if not layer.moved and layer.activation != "unknown" and layer.as_defaults is None \
+        # a class handed on as a value is also built in ways not listed: no use would hold those
+        if not layer.moved and layer.activation != "unknown" and layer.as_defaults is None and ref not in handed \
                 and not any(use.unrun for use in every_use.get(ref, [])):  # fmt: skip
             _project_to_uses(models, layer, ref, index, uses, built_init=built_init[id(layer)], by_init=True)
     return stats
@@ -152,8 +153,10 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         target = models.get(use.path)
         if target is None or (by_init and not use.line):
             return
-    start = layer.built_activation or [layer.activation, layer.activation_param, layer.activation_evidence]
-    defaults = layer.activation_defaults
+    if by_init:  # the activation is settled for every use (none passes another): kept as it is
+        start, defaults = [layer.activation, layer.activation_param, layer.activation_evidence], []
+    else:
+        start, defaults = layer.built_activation, layer.activation_defaults
     projected_all = [(use, _judged_at(layer, ref, use, start, defaults, index, uses, built_init)) for use in found]
     if by_init:
         if len({(p.activation, p.activation_param, p.init) for _, p in projected_all}) < 2:
