@@ -122,8 +122,10 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         if not layer.moved:
             _project_outputs(models, layer, ref, per_use, index)
     for layer, ref in init_apart:
-        # a class handed on as a value is also built in ways not listed: no use would hold those
-        if not layer.moved and layer.activation != "unknown" and layer.as_defaults is None and ref not in handed \
+        # a class handed on as a value is also built in ways not listed: no use would hold those;
+        # an activation no init is recommended for (none, softmax) has nothing to find at a use
+        if not layer.moved and catalogue.recommend(layer.activation, layer.activation_param) is not None \
+                and layer.as_defaults is None and ref not in handed \
                 and not any(use.unrun for use in every_use.get(ref, [])):  # fmt: skip
             _project_to_uses(models, layer, ref, index, uses, built_init=built_init[id(layer)], by_init=True)
     return stats
