@@ -1530,3 +1530,52 @@ def test_a_parameter_passed_on_holds_the_containers_default_and_what_fills_it(de
         net = namespace["Net"]()
         built_here = {"tanh": nn.Tanh, "relu": nn.ReLU}
         assert type(net.a.act) is built_here[built] and type(net.b.act) is nn.ReLU
+
+
+NANOGPT_LIKE = '''
+import torch
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    def __init__(self, d=64):
+        super().__init__()
+        self.c_fc = nn.Linear(d, 4 * d)
+        self.c_proj = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return self.c_proj(torch.relu(self.c_fc(x)))
+
+
+class GPT(nn.Module):
+    def __init__(self, d=64, n=2):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(10, d), h=nn.ModuleList([MLP(d) for _ in range(n)])))
+        self.apply(self._init_weights)
+
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, idx):
+        x = self.transformer.wte(idx)
+        for block in self.transformer.h:
+            x = x + block(x)
+        return x
+'''
+
+
+def test_a_parents_apply_reaches_blocks_held_in_a_module_dict_built_from_dict_keywords() -> None:
+    """nanoGPT: `nn.ModuleDict(dict(wte=..., h=nn.ModuleList([Block(...) ...])))` then
+    `self.apply(self._init_weights)`. The builtin `dict(...)`'s keywords were not read, so the
+    blocks were not contained and `c_fc` was flagged for keeping the default; torch re-initialises it."""
+    torch = pytest.importorskip("torch")
+    model = analyze(NANOGPT_LIKE, "gpt.py")
+    c_fc = next(layer for m in model.modules if m.name == "MLP" for layer in m.layers if layer.name == "c_fc")
+    assert (c_fc.activation, c_fc.init) == ("relu", "explicit"), c_fc.init_evidence
+    namespace: dict = {}
+    exec(compile(NANOGPT_LIKE, "gpt.py", "exec"), namespace)
+    torch.manual_seed(0)
+    built = namespace["GPT"]()
+    for block in built.transformer.h:
+        assert abs(float(block.c_fc.weight.detach().std()) - 0.02) < 0.002  # not the default's ~0.072

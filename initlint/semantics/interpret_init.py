@@ -64,6 +64,8 @@ class ConstructorInterpreter:
             if alias is not None:
                 return alias
             q = self.fa.imports.qualify(node)
+            if q is None and node.value in ("dict", "list"):
+                return ClassRefV(node.value)  # the builtin: `nn.ModuleDict(dict(h=nn.ModuleList(...)))` (nanoGPT)
             instance = self.library_instance(self.resolved_name(node)) if q else None
             if instance is not None:
                 return instance
@@ -567,6 +569,12 @@ class ConstructorInterpreter:
         return UnknownV(short_code(node))
 
     def eval_plain_container(self, call: cst.Call) -> object:
+        keywords = [arg for arg in call.args if arg.keyword is not None]
+        if keywords and not any(arg.star for arg in call.args):
+            # dict(wte=nn.Embedding(...), h=nn.ModuleList([...])): each keyword one named item
+            positional = self.eval_plain_container(call.with_changes(args=[a for a in call.args if a.keyword is None]))
+            items = list(positional.items) if isinstance(positional, ChainV) else [(None, positional)]
+            return ChainV(items + [(arg.keyword.value, self.eval_module(arg.value)) for arg in keywords], "list")
         if not call.args:
             return ChainV([], "list")
         inner = self.eval_module(call.args[0].value)
