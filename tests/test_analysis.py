@@ -4,6 +4,7 @@ from where routines run, and the patterns real code has that a fixture would not
 from __future__ import annotations
 
 import ast
+import math
 import textwrap
 from pathlib import Path
 from typing import Optional
@@ -1579,3 +1580,52 @@ def test_a_parents_apply_reaches_blocks_held_in_a_module_dict_built_from_dict_ke
     built = namespace["GPT"]()
     for block in built.transformer.h:
         assert abs(float(block.c_fc.weight.detach().std()) - 0.02) < 0.002  # not the default's ~0.072
+
+
+APPLY_BEFORE_A_LAYER = '''
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, d=16):
+        super().__init__()
+        self.a = nn.Linear(d, d)
+        self.apply(self._init_weights)
+        self.adapter = nn.Linear(d, d)
+        self._late_init()
+        self.late = nn.Linear(d, d)
+
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def _late_init(self):
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+
+    def forward(self, x):
+        return torch.relu(self.late(torch.relu(self.adapter(torch.relu(self.a(x))))))
+'''
+
+
+def test_an_init_routine_does_not_reach_a_layer_built_after_it_ran() -> None:
+    """`self.apply(fn)` (or a method that loops over `self.modules()`) runs on the modules that
+    exist then: a layer a later statement of `__init__` builds keeps torch's default. It was
+    claimed re-initialised by the routine. The effective init is the last one that runs."""
+    torch = pytest.importorskip("torch")
+    model = analyze(APPLY_BEFORE_A_LAYER, "net.py")
+    rows = {layer.name: (layer.init, layer.init_evidence) for layer in model.layers}
+    assert rows["a"][0] == "explicit" and "_late_init" in rows["a"][1], rows["a"]  # the last routine that ran on it
+    assert rows["adapter"][0] == "explicit" and "_late_init" in rows["adapter"][1], rows["adapter"]
+    assert rows["late"][0] == "default", rows["late"]
+    namespace: dict = {}
+    exec(compile(APPLY_BEFORE_A_LAYER, "net.py", "exec"), namespace)
+    torch.manual_seed(0)
+    built = namespace["Net"]()
+    he = math.sqrt(2 / 16)
+    assert abs(float(built.a.weight.detach().std()) - he) < 0.25 * he
+    assert abs(float(built.adapter.weight.detach().std()) - he) < 0.25 * he
+    default = 1 / math.sqrt(3 * 16)
+    assert abs(float(built.late.weight.detach().std()) - default) < 0.25 * default

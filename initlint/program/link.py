@@ -161,8 +161,10 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         start, defaults = layer.built_activation, layer.activation_defaults
     projected_all = [(use, _judged_at(layer, ref, use, start, defaults, index, uses, built_init)) for use in found]
     if by_init:
-        if len({(p.activation, p.activation_param, p.init) for _, p in projected_all}) < 2:
-            return  # every use agrees: judged where it is built
+        # every use agrees, down to what re-initialises it: judged where it is built (two uses
+        # each with an init of their own are judged each, so each init's call can be judged)
+        if len({(p.activation, p.activation_param, p.init, p.init_evidence) for _, p in projected_all}) < 2:
+            return
     elif len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}):
         _claim_where_built(layer, projected_all)
         return

@@ -65,6 +65,7 @@ class ClassInfo:
     contains: set = field(default_factory=set)  # classes instantiated in its tree
     contains_unknown: bool = False  # builds something whose class is not known
     init_rules: list = field(default_factory=list)  # InitRule: what an init routine of the class covers
+    init_order: dict = field(default_factory=dict)  # id(node) -> top-level statement of its own __init__
     own_init_rules_done: bool = False
     routines: list = field(default_factory=list)
     used_in_flow: bool = False
@@ -1413,22 +1414,33 @@ class FileAnalysis:
         return bool(self.top_calls.get(cls.name))
 
     def _covering_rule(self, cls: ClassInfo, site: Site):
-        """The first init rule of `cls` that reaches `site` (a site of cls itself or of a class it contains)."""
+        """The init rule of `cls` that decides `site` (a site of cls itself or of a class it
+        contains): the last routine that runs on it where each one's place in `__init__` is known
+        (the effective init), else the first that reaches it."""
+        found = list(self._reaching_rules(cls, site))
+        if found and all(rule.runs_at is not None for rule, _ in found):
+            last = max(rule.runs_at for rule, _ in found)
+            return next(result for rule, result in found if rule.runs_at == last)  # its first branch that matches
+        return found[0][1] if found else None
+
+    def _reaching_rules(self, cls: ClassInfo, site: Site):
         own = site in cls.sites
+        built_at = cls.init_order.get(id(site.node)) if own else None
         for rule in cls.init_rules:
+            if built_at is not None and rule.runs_at is not None and built_at > rule.runs_at:
+                continue  # built by a later statement of __init__: not there yet when the routine ran
             if rule.types is not None and any(t.startswith("@") for t in rule.types):
                 if own and site.name is not None and f"@{site.name}" in rule.types and rule.prefix is None:
-                    return (rule.call, rule.evidence, rule.state)
+                    yield rule, (rule.call, rule.evidence, rule.state)
                 continue  # `m is self.fc1`: that layer of this class only
             if rule.types is not None and not _type_matches(site, rule.types):
                 continue
             if rule.prefix is None:
-                return (rule.call, rule.evidence, rule.state)
-            if own and site.name and (site.name == rule.prefix or site.name.startswith(rule.prefix + ".")):
-                return (rule.call, rule.evidence, rule.state)
-            if not own or not site.name:
-                return (None, f"{rule.evidence}, which may or may not reach it", "unknown")
-        return None
+                yield rule, (rule.call, rule.evidence, rule.state)
+            elif own and site.name and (site.name == rule.prefix or site.name.startswith(rule.prefix + ".")):
+                yield rule, (rule.call, rule.evidence, rule.state)
+            elif not own or not site.name:
+                yield rule, (None, f"{rule.evidence}, which may or may not reach it", "unknown")
 
     def _apply_rule(self, site: Site, rule) -> None:
         call, evidence, state = rule

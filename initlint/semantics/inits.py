@@ -32,6 +32,7 @@ class InitScanner:
     def __init__(self, fa: FileAnalysis, cls: ClassInfo):
         self.fa = fa
         self.cls = cls
+        self.position: Optional[int] = None  # the statement of `__init__` the rule being scanned runs at
 
     @staticmethod
     def init_call_of(fa: FileAnalysis, call: cst.Call, ctx: Optional["Context"] = None) -> Optional[tuple[str, cst.BaseExpression, InitCall]]:
@@ -151,10 +152,16 @@ class InitScanner:
         """
         cls = self.cls
         reached = self.reached_from_init()
+        own_init = self.fa.method(cls, "__init__")
+        if own_init is not None and own_init[0] is cls:
+            cls.init_order = _top_level_order(own_init[1])
+        entry = _entry_statements(own_init[1], reached, cls.init_order) if cls.init_order else {}
         for name, (owner, fn) in reached.items():
             label = name if self.fa.classes.get(owner.name) is owner else f"{name} (inherited from {owner.name})"
             for node in _walk_statements(fn.body):
+                self.position = cls.init_order.get(id(node)) if name == "__init__" else entry.get(name)
                 self.scan_statement(node, fn, label, "explicit")
+        self.position = None
         for name, fn in cls.methods.items():
             if name not in reached:
                 for node in _walk_statements(fn.body):
@@ -218,7 +225,7 @@ class InitScanner:
         return reached
 
     def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:
-        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix))
+        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix, self.position))
 
     def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str, state: str) -> None:
         cls = self.cls
@@ -525,6 +532,34 @@ class InitRule:
     evidence: str
     state: str  # "explicit" | "unknown"
     prefix: Optional[str] = None  # self.<prefix>.apply(fn) / self.<prefix>.modules(): that subtree only
+    # the top-level statement of the class's own `__init__` it runs at: a layer that a later
+    # statement builds is not there yet when it runs (None: not known, taken to reach it)
+    runs_at: Optional[int] = None
+
+
+def _top_level_order(fn: cst.FunctionDef) -> dict:
+    """id(node) -> index of the top-level statement of `fn` that holds it."""
+    order: dict = {}
+    for index, stmt in enumerate(_block_list(fn.body)):
+        order[id(stmt)] = index
+        for node in _walk_nodes(stmt):
+            order[id(node)] = index
+    return order
+
+
+def _entry_statements(init: cst.FunctionDef, reached: dict, order: dict) -> dict:
+    """method or function name -> the first top-level statement of `__init__` that calls it
+    directly (`self._init_weights()`, `initialize_weights(self)`); one reached only through
+    another is not placed (its rules are taken to reach every layer, as before)."""
+    self_name = init.params.params[0].name.value if init.params.params else "self"
+    entry: dict = {}
+    for call in _walk_calls(init.body):
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) and dotted(func.value) == self_name else (
+            func.value if isinstance(func, cst.Name) else None)  # fmt: skip
+        if name in reached and name != "__init__" and id(call) in order and name not in entry:
+            entry[name] = order[id(call)]
+    return entry
 
 
 def _calls_super(fn: cst.FunctionDef, name: str) -> bool:
