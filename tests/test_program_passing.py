@@ -933,3 +933,78 @@ def test_a_block_whose_init_differs_by_use_is_judged_at_each_use(tmp_path: Path)
     (tmp_path / "alone").mkdir()
     alone = _program(tmp_path / "alone", {"mlp.py": BLOCK_BY_KEYWORD, "net.py": net})  # Net's the only way
     assert {layer.name: layer.init for layer in alone["mlp.py"].layers} == {"fc1": "explicit", "fc2": "explicit"}
+
+
+SE_BLOCK = """import torch
+import torch.nn as nn
+
+
+class SEModule(nn.Module):
+    def __init__(self, c=8):
+        super().__init__()
+        self.fc1 = nn.Conv2d(c, c, 1)
+
+    def forward(self, x):
+        return torch.relu(self.fc1(x))
+"""
+
+MADE_BY_VALUE = """import torch.nn as nn
+from se import SEModule
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, c=8):
+        super().__init__()
+        self.se = SEModule(c)
+
+    def forward(self, x):
+        return self.se(x)
+
+
+class Bottleneck(BasicBlock):
+    pass
+
+
+class Model(nn.Module):
+    def __init__(self, v2=False):
+        super().__init__()
+        self.layer1 = self._make_layer(Bottleneck if v2 else BasicBlock, 2)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+
+    def _make_layer(self, block, n):
+        layers = []
+        for i in range(n):
+            layers.append(block(8))
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layer1(x)
+
+
+class Plain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.se = SEModule(8)
+
+    def forward(self, x):
+        return self.se(x)
+"""
+
+
+def test_a_use_inside_a_class_built_through_a_value_is_not_judged_without_its_container_s_init(tmp_path: Path) -> None:
+    """timm's TResNet: `self._make_layer(Bottleneck if v2 else BasicBlock, ...)` builds the block
+    through a value (Bottleneck: no listed use), and TResNet's init loop re-initialises its SEModule. Plain builds
+    SEModule and initialises nothing. Judged at each use, BasicBlock's use would be taken for a
+    root that nothing re-initialises (a wrong finding); the layer stays where it is built."""
+    torch = pytest.importorskip("torch")
+    models = _program(tmp_path, {"se.py": SE_BLOCK, "models.py": MADE_BY_VALUE})
+    findings = [f for r in api.check(api.Run(paths=[str(tmp_path)], isolated=True, use_cache=False)) for f in r.findings]
+    assert not any(f.line == 8 and Path(f.path).name == "models.py" for f in findings), [f.message for f in findings]
+    assert _row(models, "se.py", "fc1").init == "unknown"
+    with _importable(tmp_path) as load:
+        torch.manual_seed(0)
+        built = load("models").Model()
+    he = math.sqrt(2 / 8)
+    assert abs(float(built.layer1[0].se.fc1.weight.detach().std()) - he) < 0.4 * he  # re-initialised by Model's loop

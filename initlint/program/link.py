@@ -153,7 +153,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         return
     for use in found:
         target = models.get(use.path)
-        if target is None or (by_init and not use.line):
+        if target is None or (by_init and (not use.line or _built_in_ways_not_listed(use, index, uses))):
             return
     if by_init:  # the activation is settled for every use (none passes another): kept as it is
         start, defaults = [layer.activation, layer.activation_param, layer.activation_evidence], []
@@ -172,6 +172,24 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         if use.line:
             _place(models[use.path], projected)
     layer.moved = True
+
+
+def _built_in_ways_not_listed(use: Use, index: ModuleIndex, uses: dict) -> bool:
+    """Whether a class on the way up from `use` is built in ways the links cannot list: its own
+    module builds it through a value (`self._make_layer(BasicBlock, ...)`) and no use of it is
+    listed, so what re-initialises it there (TResNet's init loop) is not on any chain."""
+    stack, seen = [use.container], set()
+    while stack:
+        current = stack.pop()
+        if current is None or current in seen:
+            continue
+        seen.add(current)
+        found = uses.get(current, [])
+        fact = index.summaries[current.path].classes.get(current.name)
+        if not found and fact is not None and fact.built_here and not fact.standalone:
+            return True
+        stack.extend(u.container for u in found)
+    return False
 
 
 def _claim_where_built(layer: Layer, projected_all: list) -> None:
