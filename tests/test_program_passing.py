@@ -1008,3 +1008,19 @@ def test_a_use_inside_a_class_built_through_a_value_is_not_judged_without_its_co
         built = load("models").Model()
     he = math.sqrt(2 / 8)
     assert abs(float(built.layer1[0].se.fc1.weight.detach().std()) - he) < 0.4 * he  # re-initialised by Model's loop
+
+
+def test_a_use_judged_for_its_activation_keeps_the_program_s_init_where_its_container_is_built_through_a_value(tmp_path: Path) -> None:
+    """As above, with Plain passing another activation: SEModule is judged at each use for its
+    activation, and the use in a block built through a value keeps the init the program judged
+    (`unknown`), never the default its own (incomplete) chain would say."""
+    se = SE_BLOCK.replace("def __init__(self, c=8):", "def __init__(self, c=8, act_layer=nn.ReLU):").replace(
+        "        self.fc1 = nn.Conv2d(c, c, 1)\n", "        self.fc1 = nn.Conv2d(c, c, 1)\n        self.act = act_layer()\n").replace(
+        "return torch.relu(self.fc1(x))", "return self.act(self.fc1(x))")  # fmt: skip
+    models_py = MADE_BY_VALUE.replace("self.se = SEModule(8)", "self.se = SEModule(8, act_layer=nn.Tanh)")
+    models = _program(tmp_path, {"se.py": se, "models.py": models_py})
+    rows = {(layer.line, layer.activation): layer.init for layer in models["models.py"].layers}
+    assert rows.get((8, "relu")) == "unknown", rows
+    assert rows.get((39, "tanh")) == "default", rows
+    findings = [f for r in api.check(api.Run(paths=[str(tmp_path)], isolated=True, use_cache=False)) for f in r.findings]
+    assert not any(f.line == 8 and Path(f.path).name == "models.py" for f in findings), [f.message for f in findings]

@@ -224,7 +224,7 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     projected.activation, projected.activation_param, projected.activation_evidence = start[:3]
     _activation_for_use(projected, defaults, use, index, uses)
     projected.related = [[layer.path, layer.line]]
-    if built_init is not None:
+    if built_init is not None and not _built_in_ways_not_listed(use, index, uses):  # else: as the program judged it
         projected.init, projected.init_evidence, projected.init_call, projected.init_open = "default", built_init, None, True
         _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses))
         projected.init_open = False
