@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import catalogue
+from ..library import hooks
 from ..model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
@@ -364,7 +365,8 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         passed = use.args.get(param)
         if passed is None and fact is not None and param in fact.params:
             passed = use.args.get(str(fact.params.index(param)))
-        passed = _from_registry(_resolved(passed, use, index, uses), registry)
+        passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
+        default = _registry_default(default, registry, index)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
         if passed is not None and _same_class(passed, default):
@@ -732,10 +734,10 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             passed = use.args.get(param)
             if passed is None and param in position:
                 passed = use.args.get(str(position.index(param)))
-            passed = _from_registry(_resolved(passed, use, index, uses), registry)
+            passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
-            if passed is not None and _same_class(passed, default):
+            if passed is not None and _same_class(passed, _registry_default(default, registry, index)):
                 continue
             shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
             layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
@@ -757,22 +759,47 @@ def _per_parameter(defaults: list) -> list:
     return list(out.values())
 
 
-def _from_registry(passed: Optional[list], registry: list) -> Optional[list]:
-    """A name passed for a parameter read through a library's activation registry (timm's
-    `act_layer="swish"`): the class the registry gives, with what it went through."""
+def _registry_table(registry: list, index: ModuleIndex) -> Optional[tuple]:
+    """(key -> [kind, class or why], whether keys are lower-cased first, how evidence names it) of
+    the table a parameter is read through: [path, name] of a registry in a program module's
+    summary, or [module, name] of a library's (library/hooks), keyed by its resolved name."""
+    if len(registry) != 1 or not isinstance(registry[0], list) or len(registry[0]) != 2:
+        return None
+    where, name = registry[0]
+    summary = index.summaries.get(where)
+    if summary is not None:
+        table = summary.registries.get(name)
+        return (table, False, f"{name} in {where}") if table is not None else None
+    found = hooks.registry_table(f"{where}.{name}")
+    return (*found, f"{where}.{name}") if found is not None else None
+
+
+def _from_registry(passed: Optional[list], registry: list, index: ModuleIndex) -> Optional[list]:
+    """A key passed for a parameter read through a registry (`Net(act="tanh")` where Net builds
+    `ACTS[act]()`, timm's `act_layer="swish"`): the class that table gives, with what it went
+    through; unknown, with the key, where the table does not give a class for it."""
     if not registry or passed is None or passed[0] != "literal":
         return passed
-    from ..library.hooks import timm  # keyed by the resolved name the fact recorded
-
+    table = _registry_table(registry, index)
     try:
-        name = ast.literal_eval(passed[1]) if registry[0] == "timm" else None
+        key = ast.literal_eval(passed[1])
     except (ValueError, SyntaxError):
-        name = None
-    name = name if isinstance(name, str) else None
-    chosen = timm.get_act_layer([name], {}) if name is not None else None
-    if chosen is None or chosen[0] != "class":
-        return ["unknown", f"{passed[1]} (not a name of {registry[0]}'s activation registry known here)"]
-    return ["class", chosen[1], f"{passed[1]} in {registry[0]}'s activation registry" + (f", {passed[2]}" if len(passed) > 2 else "")]
+        key = None
+    if table is None or not isinstance(key, str):
+        return ["unknown", f"{passed[1]} (read through a registry not known here)"]
+    entries, lowered, shown = table
+    entry = entries.get(key.lower() if lowered else key)
+    if entry is None:
+        return ["unknown", f"{passed[1]} (not a key of {shown})"]
+    if entry[0] not in ("class", "instance"):
+        return ["unknown", f"{passed[1]} ({entry[1]}, in {shown})"]
+    return ["class", entry[1], f"{passed[1]}, a key of {shown}" + (f", {passed[2]}" if len(passed) > 2 else "")]
+
+
+def _registry_default(default: str, registry: list, index: ModuleIndex) -> str:
+    """The class a default key gives (`act="relu"` read through a dict of instances), else as recorded."""
+    found = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"') else None
+    return found[1] if found is not None and found[0] == "class" else default
 
 
 def _same_class(passed: list, default: str) -> bool:
