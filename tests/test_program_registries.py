@@ -1,0 +1,182 @@
+"""Activation registries across modules: a key a caller passes (`Net(act="tanh")`) is read
+through the key -> class table of the registry its parameter is read through, one mechanism for a
+project's own (a dict of classes or of instances, a helper of another module) and a library's
+(timm's get_act_layer, from initlint's library knowledge). The claims are checked against what
+torch builds and runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from initlint import api
+from initlint.program import analyze_program
+from test_program_passing import _importable, _program
+
+NET = """import torch.nn as nn
+
+{imports}
+
+
+class Net(nn.Module):
+    def __init__(self, act="relu"):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = {act}
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(self.act(self.fc(x)))
+"""
+
+ACTS = 'ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh}\n'
+INSTANCES = 'ACT2FN = {"relu": nn.ReLU(), "tanh": nn.Tanh()}\n'
+HELPER = f"import torch.nn as nn\n\n{ACTS}\n\ndef get_act(name):\n    return ACTS[name]()\n\n\ndef get_act_class(name):\n    return ACTS[name]\n"
+
+# (layers.py, acts.py or None, the registry the evidence names)
+FORMS = {
+    "dict of classes": (NET.format(imports=ACTS, act="ACTS[act]()"), None, "ACTS"),
+    "helper of a third module": (NET.format(imports="from acts import get_act", act="get_act(act)"), HELPER, "ACTS"),
+    "helper returning the class": (NET.format(imports="from acts import get_act_class", act="get_act_class(act)()"),
+                                   HELPER, "ACTS"),
+    "dict of instances": (NET.format(imports=INSTANCES, act="ACT2FN[act]"), None, "ACT2FN"),
+    "dict of instances of another module": (NET.format(imports="from acts import ACT2FN", act="ACT2FN[act]"),
+                                            f"import torch.nn as nn\n\n{INSTANCES}", "ACT2FN"),
+}  # fmt: skip
+
+
+def _files(form: str, script: str) -> dict:
+    layers, acts, _ = FORMS[form]
+    return {"layers.py": layers, **({"acts.py": acts} if acts else {}), "train.py": script}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_key_a_script_passes_is_the_class_the_registry_gives(tmp_path: Path, form: str) -> None:
+    """`model = Net(act="tanh")`: the row at that use is Tanh, its evidence names the key and the
+    registry, a default-init finding says so there, and the layer's own line claims no ReLU."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    models = _program(tmp_path, _files(form, 'from layers import Net\n\nmodel = Net(act="tanh")\n'))
+    assert not [l for l in models["layers.py"].layers if l.name == "fc" and l.activation != "unknown"]
+    fc = {l.name: l for l in models["train.py"].layers}["Net().fc"]
+    assert (fc.activation, fc.line, fc.at_use) == ("tanh", 3, True), fc.activation_evidence
+    registry = FORMS[form][2]
+    assert '"tanh"' in fc.activation_evidence and registry in fc.activation_evidence, fc.activation_evidence
+    assert fc.related[0][0] == str(tmp_path / "layers.py")
+    found = [(f.code, f.line) for r in api.check(api.Run(paths=[str(tmp_path)], use_cache=False, isolated=True))
+             if Path(r.path).name == "train.py" for f in r.findings]  # fmt: skip
+    assert ("IL103", 3) in found, found  # Tanh after a default init: the tanh rule
+    with _importable(tmp_path) as load:
+        built = load("train").model
+    with torch.no_grad():
+        traced = {row.layer: row.activation for row in verify(built.eval(), torch.randn(2, 8), method="hooks", static=False).layers}
+    assert traced["fc"] == "tanh"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_the_default_key_passed_or_not_keeps_the_row_where_it_is_built(tmp_path: Path, form: str) -> None:
+    """Every use builds it with "relu" (written out, or the default): one row, where it is built."""
+    models = _program(tmp_path, _files(form, 'from layers import Net\n\na = Net(act="relu")\nb = Net()\n'))
+    assert not [l for l in models["train.py"].layers if l.name.endswith(".fc") and l.activation != "relu"]
+    fc = [l for l in [*models["layers.py"].layers, *models["train.py"].layers] if l.name.endswith("fc")]
+    assert {l.activation for l in fc} == {"relu"}, [(l.name, l.activation_evidence) for l in fc]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_key_not_in_the_table_or_computed_at_run_time_is_unknown(tmp_path: Path, form: str) -> None:
+    """`Net(act="gelu")`: no class is claimed, and the reason names the key; `Net(act=sys.argv[1])`:
+    unknown as well. Nothing claims the default's ReLU."""
+    models = _program(tmp_path, _files(form, 'from layers import Net\n\nmodel = Net(act="gelu")\n'))
+    rows = [l for m in models.values() for l in m.layers if (l.name or "").endswith("fc")]
+    assert [l.activation for l in rows] == ["unknown"], [(l.name, l.activation) for l in rows]
+    assert '"gelu"' in rows[0].activation_evidence and "not a key of" in rows[0].activation_evidence, rows[0].activation_evidence
+    assert FORMS[form][2] in rows[0].activation_evidence
+    models = _program(tmp_path, _files(form, "import sys\n\nfrom layers import Net\n\nmodel = Net(act=sys.argv[1])\n"))
+    rows = [l for m in models.values() for l in m.layers if (l.name or "").endswith("fc")]
+    assert [l.activation for l in rows] == ["unknown"] and "sys.argv[1]" in rows[0].activation_evidence
+
+
+def test_a_block_passing_the_key_on_is_followed_to_what_its_builders_pass(tmp_path: Path) -> None:
+    """`Model(act="tanh")` in a script, Model building `Net(act=act)`: the key reaches the table
+    through the constructor that passes it on, and the layer is Tanh at Model's use of Net."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    model = ("import torch.nn as nn\n\nfrom layers import Net\n\n\nclass Model(nn.Module):\n"
+             "    def __init__(self, act=\"relu\"):\n        super().__init__()\n        self.net = Net(act=act)\n\n"
+             "    def forward(self, x):\n        return self.net(x)\n")  # fmt: skip
+    files = {"layers.py": FORMS["helper of a third module"][0], "acts.py": HELPER, "model.py": model,
+             "train.py": 'from model import Model\n\nmodel = Model(act="tanh")\n'}  # fmt: skip
+    models = _program(tmp_path, files)
+    fc = {l.name: l for l in models["model.py"].layers}["net.fc"]
+    assert fc.activation == "tanh" and '"tanh"' in fc.activation_evidence, fc.activation_evidence
+    with _importable(tmp_path) as load:
+        built = load("train").model
+    with torch.no_grad():
+        traced = {row.layer: row.activation for row in verify(built.eval(), torch.randn(2, 8), method="hooks", static=False).layers}
+    assert traced["net.fc"] == "tanh"
+
+
+# A library's registry through the same table: timm's get_act_layer, keyed by its resolved name
+# (a module laid out as timm's; initlint's knowledge of timm gives the table, not this source).
+MINI_TIMM = {
+    "timm/__init__.py": "",
+    "timm/layers/__init__.py": "",
+    "timm/layers/create_act.py": "import torch.nn as nn\n\n_ACT_LAYERS = dict(relu=nn.ReLU, swish=nn.SiLU, tanh=nn.Tanh)\n\n\n"
+                                 "def get_act_layer(name=\"relu\"):\n"
+                                 "    return _ACT_LAYERS[name.lower()] if isinstance(name, str) else name\n",
+}  # fmt: skip
+TIMM_NET = """import torch.nn as nn
+
+from timm.layers.create_act import get_act_layer
+
+
+class Net(nn.Module):
+    def __init__(self, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = get_act_layer(act_layer)()
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(self.act(self.fc(x)))
+"""
+
+
+def test_a_key_of_a_library_registry_passed_by_a_script(tmp_path: Path) -> None:
+    """`Net(act_layer="Swish")` where Net reads its act_layer through timm's get_act_layer: SiLU
+    at that use, named by timm's table (which lower-cases the key, as timm does); a key timm does
+    not have is unknown, with the key."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    for name, text in {**MINI_TIMM, "net.py": TIMM_NET, "train.py": 'from net import Net\n\nmodel = Net(act_layer="Swish")\n'}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    sources = {str(p): p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.py")}
+    models, errors, _ = analyze_program(sources)
+    assert not errors
+    fc = {l.name: l for l in models[str(tmp_path / "train.py")].layers}["Net().fc"]
+    assert fc.activation == "silu" and "timm.layers.create_act.get_act_layer" in fc.activation_evidence, fc.activation_evidence
+    assert not [l for l in models[str(tmp_path / "net.py")].layers if l.name == "fc"]
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import train  # noqa: PLC0415 - the case's own script, from tmp_path
+
+        with torch.no_grad():
+            traced = {row.layer: row.activation for row in
+                      verify(train.model.eval(), torch.randn(2, 8), method="hooks", static=False).layers}  # fmt: skip
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+    assert traced["fc"] == "silu"
+    sources[str(tmp_path / "train.py")] = 'from net import Net\n\nmodel = Net(act_layer="sine")\n'
+    models, _, _ = analyze_program(sources)
+    rows = [l for m in models.values() for l in m.layers if (l.name or "").endswith("fc")]
+    assert [l.activation for l in rows] == ["unknown"] and "'sine'" not in rows[0].activation_evidence \
+        and '"sine" (not a key of timm.layers.create_act.get_act_layer)' in rows[0].activation_evidence, rows[0].activation_evidence
