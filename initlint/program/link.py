@@ -203,7 +203,7 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     construction's own ways up (its container's routines, what builds that), not all the program's."""
     projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
     projected.activation, projected.activation_param, projected.activation_evidence = start[:3]
-    _activation_for_use(projected, defaults, use, index, uses)
+    passed_on = _activation_for_use(projected, defaults, use, index, uses)
     projected.related = [[layer.path, layer.line]]
     if built_init is not None:
         projected.init, projected.init_evidence, projected.init_call, projected.init_open = "default", built_init, None, True
@@ -214,6 +214,9 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     _init_at_use(projected, use, index)
     projected.fix = _fix_at_use(layer, use) or FixPlan(
         reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
+    if passed_on is not None and projected.fix.reason is None:
+        # `Block(act=act)`: what this use passes is what the container's own callers pass
+        projected.fix.unsafe_reason = f"the activation is what {use.container.name}'s constructions pass for {passed_on}"
     projected.weight = projected.fix.weight or None  # what the message names, as the fix does
     _recommend(projected)
     return projected
@@ -349,22 +352,25 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
     return moved
 
 
-def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> None:
+def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> Optional[str]:
     """What this construction passes replaces the constructor default that chose the activation.
     The activation may rest on several defaults (`act_layer=nn.ReLU`, `apply_act=True`, the
     `norm_layer` a norm+act class is made of): a use that passes another value for one activation
-    class only is judged with that class; one that passes anything else is unknown there."""
+    class only is judged with that class; one that passes anything else is unknown there. Returns
+    the container's parameter the use passes on, where that decided it (`Block(act=act)`)."""
     if not use.line and not use.span:  # a construction listed for its inits only (a function's `x = Block()`)
         layer.activation, layer.activation_param = "unknown", None
         layer.activation_evidence = f"the arguments {use.path} passes to it are not listed"
         return
-    overridden = []
+    overridden: list = []
+    passed_on = None
     for class_name, param, default, registry in _per_parameter(defaults):
         summary = index.summaries.get(layer.related[0][0]) if layer.related else None
         fact = summary.classes.get(class_name) if summary is not None else None
         passed = use.args.get(param)
         if passed is None and fact is not None and param in fact.params:
             passed = use.args.get(str(fact.params.index(param)))
+        raw = passed
         passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
         default = _registry_default(default, registry, index)
         if passed is None and "*" not in use.args:
@@ -372,8 +378,9 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         if passed is not None and _same_class(passed, default):
             continue
         overridden.append((class_name, param, default, passed))
+        passed_on = raw[1] if raw is not None and raw[0] == "param" and len(overridden) == 1 else passed_on
     if not overridden:
-        return
+        return None
     class_name, param, default, passed = overridden[0]
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
     replaces_activation = default.startswith("torch.nn.") and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES
@@ -382,10 +389,11 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
         through = f" through {passed[2]}" if len(passed) > 2 else ""
         layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
-        return
+        return passed_on
     shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
     layer.activation, layer.activation_param = "unknown", None
     layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
+    return None
 
 
 def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:
@@ -417,7 +425,7 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
             values.append(fact.defaults.get(name))
             continue
         value = _resolved(arg, outer, index, uses, depth + 1)
-        if outer.container is None and value is not None and value[0] == "class" and len(value) == 2:
+        if outer.container is None and value is not None and value[0] in ("class", "literal") and len(value) == 2:
             value = [*value, f"by {outer.path}:{outer.line}"]  # a script's construction: where it is said
         values.append(value)
     if any(value is None or value[0] in ("unknown", "param") for value in values):
