@@ -184,3 +184,32 @@ def test_a_key_of_a_library_registry_passed_by_a_script(tmp_path: Path) -> None:
     rows = [l for m in models.values() for l in m.layers if (l.name or "").endswith("fc")]
     assert [l.activation for l in rows] == ["unknown"] and "'sine'" not in rows[0].activation_evidence \
         and '"sine" (not a key of timm.layers.create_act.get_act_layer)' in rows[0].activation_evidence, rows[0].activation_evidence
+
+
+TRANSFORMERS_NET = """import torch.nn as nn
+from transformers.activations import ACT2FN
+
+
+class Net(nn.Module):
+    def __init__(self, act="gelu"):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = ACT2FN[act]
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(self.act(self.fc(x)))
+"""
+
+
+def test_a_key_of_transformers_act2fn_passed_by_a_script(tmp_path: Path) -> None:
+    """`ACT2FN[act]` with `act="gelu"` by default, built by a script with `act="relu"`: ReLU there
+    (transformers' table, from initlint's knowledge of it), and GELU is claimed nowhere. It used to
+    stay GELU where the layer is built: the default's key was read, the caller's never."""
+    models = _program(tmp_path, {"layers.py": TRANSFORMERS_NET, "train.py": 'from layers import Net\n\nmodel = Net(act="relu")\n'})
+    rows = [(l.name, l.activation) for m in models.values() for l in m.layers if (l.name or "").endswith("fc")]
+    assert rows == [("Net().fc", "relu")], rows
+    fc = {l.name: l for l in models["train.py"].layers}["Net().fc"]
+    assert "transformers.activations.ACT2FN" in fc.activation_evidence, fc.activation_evidence
+    alone = _program(tmp_path, {"layers.py": TRANSFORMERS_NET, "train.py": "from layers import Net\n\nmodel = Net()\n"})
+    assert [(l.name, l.activation) for l in alone["layers.py"].layers if l.name == "fc"] == [("fc", "gelu")]

@@ -264,11 +264,18 @@ class KnownLibraries:
 
     def registry_hook(self, node: cst.Subscript) -> Optional[object]:
         """`ACT2FN[key]`: a library registry its hook answers for (library/hooks), else None."""
-        hook = hooks.hook_for(self.resolved_name(node.value))
+        qualname = self.resolved_name(node.value)
+        hook = hooks.hook_for(qualname)
         if hook is None:
             return None
-        return self.hooked_activation(hook, self.subscript_key(node), f"`{short_code(node)}`", node,
-                                      self.resolved_name(node.value))
+        found = self.hooked_activation(hook, self.subscript_key(node), f"`{short_code(node)}`", node, qualname)
+        key = node.slice[0].slice.value if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else None
+        held = self.env.get(key.value) if isinstance(key, cst.Name) else None
+        if isinstance(held, ParamV) and held.owner is not None and self.in_init and isinstance(found, ActV) \
+                and hooks.registry_table(qualname) is not None:  # fmt: skip
+            # `ACT2FN[act]` with `act="gelu"` by default: a caller's key is read in the library's table
+            return self.assuming_defaults(found, [(held.owner, held.name, held.default, tuple(qualname.rsplit(".", 1)))])
+        return found
 
     def activation_call_hook(self, call: cst.Call) -> Optional[object]:
         """`get_activation("silu")`: the module instance a library's activation factory returns, when
