@@ -52,28 +52,56 @@ def _files(form: str, script: str) -> dict:
     return {"layers.py": layers, **({"acts.py": acts} if acts else {}), "train.py": script}
 
 
-@pytest.mark.parametrize("form", FORMS)
-def test_a_key_a_script_passes_is_the_class_the_registry_gives(tmp_path: Path, form: str) -> None:
-    """`model = Net(act="tanh")`: the row at that use is Tanh, its evidence names the key and the
-    registry, a default-init finding says so there, and the layer's own line claims no ReLU."""
-    torch = pytest.importorskip("torch")
+def _fc_rows(models: dict) -> list:
+    """Every row, in any file, of a layer named `fc` or ending in `.fc`."""
+    return [l for m in models.values() for l in m.layers if l.name == "fc" or (l.name or "").endswith(".fc")]
+
+
+def _traced(built) -> dict:
+    import torch
+
     from initlint.runtime import verify
 
+    with torch.no_grad():
+        return {row.layer: row.activation for row in verify(built.eval(), torch.randn(2, 8), method="hooks", static=False).layers}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_key_a_script_passes_is_the_class_the_registry_gives(tmp_path: Path, form: str) -> None:
+    """`model = Net(act="tanh")`, the program's only construction: the layer is Tanh (where it is
+    built, every construction agreeing), its evidence names the key, the registry and the use, a
+    default-init finding says so, and no row claims the default's ReLU."""
+    pytest.importorskip("torch")
     models = _program(tmp_path, _files(form, 'from layers import Net\n\nmodel = Net(act="tanh")\n'))
-    assert not [l for l in models["layers.py"].layers if l.name == "fc" and l.activation != "unknown"]
-    fc = {l.name: l for l in models["train.py"].layers}["Net().fc"]
-    assert (fc.activation, fc.line, fc.at_use) == ("tanh", 3, True), fc.activation_evidence
+    rows = _fc_rows(models)
+    assert [(Path(l.path).name, l.activation) for l in rows] == [("layers.py", "tanh")], \
+        [(l.path, l.name, l.activation_evidence) for l in rows]  # fmt: skip
+    fc = rows[0]
     registry = FORMS[form][2]
     assert '"tanh"' in fc.activation_evidence and registry in fc.activation_evidence, fc.activation_evidence
-    assert fc.related[0][0] == str(tmp_path / "layers.py")
+    assert [str(tmp_path / "train.py"), 3] in fc.related
+    assert fc.fix.unsafe_reason, "a fix for Tanh in Net holds for this construction only"
     found = [(f.code, f.line) for r in api.check(api.Run(paths=[str(tmp_path)], use_cache=False, isolated=True))
-             if Path(r.path).name == "train.py" for f in r.findings]  # fmt: skip
-    assert ("IL103", 3) in found, found  # Tanh after a default init: the tanh rule
+             if Path(r.path).name == "layers.py" for f in r.findings]  # fmt: skip
+    assert ("IL103", fc.line) in found, found  # Tanh after a default init: the tanh rule
     with _importable(tmp_path) as load:
-        built = load("train").model
-    with torch.no_grad():
-        traced = {row.layer: row.activation for row in verify(built.eval(), torch.randn(2, 8), method="hooks", static=False).layers}
-    assert traced["fc"] == "tanh"
+        assert _traced(load("train").model)["fc"] == "tanh"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_keys_that_differ_between_uses_are_judged_at_each(tmp_path: Path, form: str) -> None:
+    """`a = Net(act="tanh")`, `b = Net(act="relu")`: each construction's row, named by its use, is
+    what its key gives there; none where the layer is built."""
+    pytest.importorskip("torch")
+    models = _program(tmp_path, _files(form, 'from layers import Net\n\na = Net(act="tanh")\nb = Net(act="relu")\n'))
+    rows = _fc_rows(models)
+    assert sorted((Path(l.path).name, l.line, l.name, l.activation) for l in rows) == [
+        ("train.py", 3, "Net().fc", "tanh"), ("train.py", 4, "Net().fc", "relu")], [(l.path, l.name) for l in rows]
+    tanh = next(l for l in rows if l.activation == "tanh")
+    assert '"tanh"' in tanh.activation_evidence and FORMS[form][2] in tanh.activation_evidence, tanh.activation_evidence
+    with _importable(tmp_path) as load:
+        train = load("train")
+        assert (_traced(train.a)["fc"], _traced(train.b)["fc"]) == ("tanh", "relu")
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -100,28 +128,25 @@ def test_a_key_not_in_the_table_or_computed_at_run_time_is_unknown(tmp_path: Pat
 
 
 def test_a_block_passing_the_key_on_is_followed_to_what_its_builders_pass(tmp_path: Path) -> None:
-    """`Model(act="tanh")` in a script, Model building `Net(act=act)`: the key reaches the table
-    through the constructor that passes it on, and the layer is Tanh at Model's use of Net; a fix
-    there rests on what Model's callers pass, so it is unsafe."""
-    torch = pytest.importorskip("torch")
-    from initlint.runtime import verify
-
+    """`Model(act="tanh")` in a script, Model building `Net(act=act)`, and the script's own
+    `Net()`: the key reaches the table through the constructor that passes it on, so the layer is
+    Tanh at Model's use of Net and ReLU at the script's; a fix after `self.net = Net(act=act)`
+    would hold only for what Model's callers pass, so it is unsafe."""
+    pytest.importorskip("torch")
     model = ("import torch.nn as nn\n\nfrom layers import Net\n\n\nclass Model(nn.Module):\n"
              "    def __init__(self, act=\"relu\"):\n        super().__init__()\n        self.net = Net(act=act)\n\n"
              "    def forward(self, x):\n        return self.net(x)\n")  # fmt: skip
     files = {"layers.py": FORMS["helper of a third module"][0], "acts.py": HELPER, "model.py": model,
-             "train.py": 'from model import Model\n\nmodel = Model(act="tanh")\n'}  # fmt: skip
+             "train.py": 'from layers import Net\nfrom model import Model\n\nmodel = Model(act="tanh")\nplain = Net()\n'}  # fmt: skip
     models = _program(tmp_path, files)
-    fc = {l.name: l for l in models["model.py"].layers}["net.fc"]
-    assert fc.activation == "tanh" and '"tanh"' in fc.activation_evidence and "train.py:3" in fc.activation_evidence, \
-        fc.activation_evidence  # fmt: skip
-    # a fix after `self.net = Net(act=act)` would hold only for what Model's callers pass: unsafe
+    rows = {(Path(l.path).name, l.name): l for l in _fc_rows(models)}
+    assert {key: l.activation for key, l in rows.items()} == {("model.py", "net.fc"): "tanh", ("train.py", "Net().fc"): "relu"}
+    fc = rows["model.py", "net.fc"]
+    assert '"tanh"' in fc.activation_evidence and "train.py:4" in fc.activation_evidence, fc.activation_evidence
     assert fc.fix.weight == "self.net.fc.weight" and "Model's constructions pass for act" in fc.fix.unsafe_reason
     with _importable(tmp_path) as load:
-        built = load("train").model
-    with torch.no_grad():
-        traced = {row.layer: row.activation for row in verify(built.eval(), torch.randn(2, 8), method="hooks", static=False).layers}
-    assert traced["net.fc"] == "tanh"
+        train = load("train")
+        assert (_traced(train.model)["net.fc"], _traced(train.plain)["fc"]) == ("tanh", "relu")
 
 
 # A library's registry through the same table: timm's get_act_layer, keyed by its resolved name
@@ -152,7 +177,7 @@ class Net(nn.Module):
 
 def test_a_key_of_a_library_registry_passed_by_a_script(tmp_path: Path) -> None:
     """`Net(act_layer="Swish")` where Net reads its act_layer through timm's get_act_layer: SiLU
-    at that use, named by timm's table (which lower-cases the key, as timm does); a key timm does
+    for that construction, named by timm's table (which lower-cases the key, as timm does); a key timm does
     not have is unknown, with the key."""
     torch = pytest.importorskip("torch")
     from initlint.runtime import verify
@@ -163,9 +188,9 @@ def test_a_key_of_a_library_registry_passed_by_a_script(tmp_path: Path) -> None:
     sources = {str(p): p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.py")}
     models, errors, _ = analyze_program(sources)
     assert not errors
-    fc = {l.name: l for l in models[str(tmp_path / "train.py")].layers}["Net().fc"]
-    assert fc.activation == "silu" and "timm.layers.create_act.get_act_layer" in fc.activation_evidence, fc.activation_evidence
-    assert not [l for l in models[str(tmp_path / "net.py")].layers if l.name == "fc"]
+    rows = _fc_rows(models)
+    assert [(Path(l.path).name, l.activation) for l in rows] == [("net.py", "silu")], [l.activation_evidence for l in rows]
+    assert "timm.layers.create_act.get_act_layer" in rows[0].activation_evidence, rows[0].activation_evidence
     saved_path, saved_modules = list(sys.path), set(sys.modules)
     sys.path.insert(0, str(tmp_path))
     try:
@@ -203,13 +228,12 @@ class Net(nn.Module):
 
 
 def test_a_key_of_transformers_act2fn_passed_by_a_script(tmp_path: Path) -> None:
-    """`ACT2FN[act]` with `act="gelu"` by default, built by a script with `act="relu"`: ReLU there
+    """`ACT2FN[act]` with `act="gelu"` by default, built by a script with `act="relu"`: ReLU
     (transformers' table, from initlint's knowledge of it), and GELU is claimed nowhere. It used to
     stay GELU where the layer is built: the default's key was read, the caller's never."""
     models = _program(tmp_path, {"layers.py": TRANSFORMERS_NET, "train.py": 'from layers import Net\n\nmodel = Net(act="relu")\n'})
-    rows = [(l.name, l.activation) for m in models.values() for l in m.layers if (l.name or "").endswith("fc")]
-    assert rows == [("Net().fc", "relu")], rows
-    fc = {l.name: l for l in models["train.py"].layers}["Net().fc"]
-    assert "transformers.activations.ACT2FN" in fc.activation_evidence, fc.activation_evidence
+    rows = _fc_rows(models)
+    assert [(Path(l.path).name, l.activation) for l in rows] == [("layers.py", "relu")], [l.activation_evidence for l in rows]
+    assert "transformers.activations.ACT2FN" in rows[0].activation_evidence, rows[0].activation_evidence
     alone = _program(tmp_path, {"layers.py": TRANSFORMERS_NET, "train.py": "from layers import Net\n\nmodel = Net()\n"})
     assert [(l.name, l.activation) for l in alone["layers.py"].layers if l.name == "fc"] == [("fc", "gelu")]
