@@ -88,8 +88,8 @@ PROGRAM_LAYER_FLOORS = {
     # class, `force_act_layer or act_layer`, the partial's bound gate), the class handed on as a value
     # by efficientnet.py and others keeping no default claim where it is built; 428 merged with
     # factory3 (ConvNormAct's conv judged per construction of its block, rexnet's 'swish'); 435, 49 sites
-    # (branch registry): a block every use of which passes another activation than its default is
-    # judged at each use (a key read through its registry's table, a project's or timm's, alike)
+    # (branch registry): a key passed for a parameter timm's create_act_layer reads (ghostnet's
+    # `SqueezeExcite(..., gate_layer='hard_sigmoid')`) is the class timm's registry table gives
     "timm": (435 / 1223, 1.0, 1.0, 41 / 56, 0, 15),  # 339 before the rebinding fix: see PROGRAM_SITES
 }
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
