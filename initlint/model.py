@@ -278,6 +278,11 @@ class ModuleSummary:
     # imported names it hands on as values (`se_layer = se_layer or SqueezeExcite`, `partial(SqueezeExcite)`),
     # as its imports spell them: a class so handed on is built by code with arguments links cannot list
     handed_on: list = field(default_factory=list)
+    # activation registries bound once at its top (`ACTS = {"relu": nn.ReLU, ...}`, a dict of instances):
+    # name -> {key: [kind, what]}, kind "class" / "instance" (built without arguments) with the class
+    # qualified as its imports spell it ("local:X" for its own), or "unknown" with why. A library's
+    # tables (timm's get_act_layer) have the same shape, from library/hooks (`hooks.registry_table`)
+    registries: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -418,6 +423,8 @@ def file_model_from_json(data: dict) -> FileModel:
             followed=[list(item) for item in raw["followed"]],
             aliases=dict(raw.get("aliases", {})),
             handed_on=list(raw.get("handed_on", [])),
+            registries={name: {key: list(entry) for key, entry in table.items()}
+                        for name, table in raw.get("registries", {}).items()},  # fmt: skip
         )
     return FileModel(
         path=data["path"],

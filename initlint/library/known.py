@@ -55,12 +55,13 @@ class KnownLibraries:
         evidence = f"`{short_code(call, 50)}` ({resolved})"
         if kind == "argument":  # returns what is passed for that parameter (get_norm_layer(nn.LayerNorm))
             node = argument(call, answer[2], what)
-            return self.eval_module(node, bind_site=False) if node is not None else None
+            return self.read_through(self.eval_module(node, bind_site=False), answer[3:]) if node is not None else None
         if kind == "call_argument":  # builds what is passed for that parameter with the call's other keywords
             node = argument(call, answer[2], what)
             rest = [arg for arg in call.args if arg.star or arg.keyword is not None and arg.keyword.value != answer[2]]
             built = cst.Call(func=cst.Name(answer[2]), args=rest)
-            return self.call_module_value(self.eval_module(node, bind_site=False), built) if node is not None else None
+            return self.call_module_value(self.read_through(self.eval_module(node, bind_site=False), answer[3:]),
+                                          built) if node is not None else None  # fmt: skip
         if kind == "bind":  # that class with these keywords bound to the call's arguments (or defaults)
             tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
             bound = tuple(cst.Arg(keyword=cst.Name(param), equal=tight,
@@ -82,6 +83,14 @@ class KnownLibraries:
             return self.construct_for_flow(ClassRefV(what, evidence))
         return UnknownV(f"{evidence}: {what}")
 
+    @staticmethod
+    def read_through(value: object, registry: tuple) -> object:
+        """A constructor parameter a library reads a key of through its registry (`registry`: the
+        hook's qualified name for it, or empty): a caller's key is the class that table gives."""
+        if registry and isinstance(value, ParamV):
+            return dataclasses.replace(value, registry=tuple(registry[0].rsplit(".", 1)))
+        return value
+
     def class_named(self, node: cst.BaseExpression) -> Optional[str]:
         """The qualified name of the class an argument names (`nn.BatchNorm2d`, a parameter's
         default class), for a hook; None otherwise (a partial's bound keywords would be lost).
@@ -97,7 +106,7 @@ class KnownLibraries:
             return None
         return value.qualname
 
-    def norm_activation(self, call: cst.Call, norm: str, apply_at: int, act_at: int, default_act: str,
+    def norm_activation(self, call: cst.Call, norm: str, apply_at: int, act_at: int, default_act: str, registry: str,
                         evidence: str) -> object:  # fmt: skip
         """A norm whose forward then applies an activation module (timm's BatchNormAct2d): the norm
         (gain-neutral), then `act_layer` (the class default when not passed), unless
@@ -114,7 +123,7 @@ class KnownLibraries:
         elif applies is None:
             items.append((None, UnknownV(f"apply_act={short_code(apply_node)} of {evidence}")))
         elif applies and not (act_node is not None and self.eval_module(act_node, bind_site=False) == NONE_V):
-            made = self.norm_act_activation(act_node, default_act, evidence)
+            made = self.norm_act_activation(act_node, default_act, registry, evidence)
             if isinstance(made, ActV) and len(self.default_reads) > reads:  # `apply_act=apply_act` at its default
                 made = self.assuming_defaults(made, self.default_reads[reads:])
             items.append((None, made))
@@ -124,9 +133,10 @@ class KnownLibraries:
         self.summarise_chain(chain)
         return chain
 
-    def norm_act_activation(self, act_node: Optional[cst.BaseExpression], default_act: str, evidence: str) -> object:
-        """The activation module a norm+act module makes of its `act_layer` (create_act_layer: a
-        class, or a string of timm's registry), the class's default when not passed."""
+    def norm_act_activation(self, act_node: Optional[cst.BaseExpression], default_act: str, registry: str,
+                            evidence: str) -> object:  # fmt: skip
+        """The activation module a norm+act module makes of its `act_layer` (a class, or a key of
+        `registry`, its library's activation registry), the class's default when not passed."""
         if act_node is None:
             made = self.call_module_value(ClassRefV(default_act), cst.Call(func=cst.Name("act_layer")))
             shown = f"default act_layer nn.{default_act.rsplit('.', 1)[-1]} of {evidence}"
@@ -135,12 +145,10 @@ class KnownLibraries:
         if isinstance(value, ParamV) and isinstance(value.default, ClassRefV) and self.fa.loader is not None:
             # a block's own act_layer at its default: that default rests on what the program's
             # constructions pass (the program stage reads them, each use judged with its own)
-            made = self.call_module_value(value, cst.Call(func=cst.Name("act_layer")))
+            made = self.call_module_value(self.read_through(value, (registry,)), cst.Call(func=cst.Name("act_layer")))
             if isinstance(made, ActV):
-                # timm's create_act_layer reads a name passed for it from its registry
-                facts = tuple(dataclasses.replace(fact, registry="timm") if (fact.owner, fact.param) == (value.owner, value.name)
-                              else fact for fact in getattr(made.evidence, "defaults", ()))  # fmt: skip
-                evidence = Evidence.assuming(f"{made.evidence}, the act_layer of {evidence}", facts)
+                evidence = Evidence.assuming(f"{made.evidence}, the act_layer of {evidence}",
+                                             tuple(getattr(made.evidence, "defaults", ())))  # fmt: skip
                 return ActV(made.activation, made.param, evidence, made.chosen_by)
             return made
         if isinstance(value, ParamV):
@@ -148,10 +156,10 @@ class KnownLibraries:
             # read as a constructor (EfficientNetBuilder._make_block), so its default is not known to hold
             return UnknownV(f"act_layer from parameter {value.name} of {value.owner or 'its caller'}")
         name = self.string(act_node)
-        if name is not None:  # act_layer="silu": create_act_layer's registry
-            from .hooks import timm
-
-            chosen = timm.get_act_layer([name], {})
+        table = hooks.registry_table(registry) if name is not None else None
+        if table is not None:  # act_layer="silu": a key of the library's registry
+            entries, lowered = table
+            chosen = entries.get(name.lower() if lowered else name, ["unknown", f"{name!r} is not a key of {registry}"])
             value = ClassRefV(chosen[1]) if chosen[0] == "class" else UnknownV(chosen[1])
         if isinstance(value, UnknownV):
             return value
@@ -256,11 +264,18 @@ class KnownLibraries:
 
     def registry_hook(self, node: cst.Subscript) -> Optional[object]:
         """`ACT2FN[key]`: a library registry its hook answers for (library/hooks), else None."""
-        hook = hooks.hook_for(self.resolved_name(node.value))
+        qualname = self.resolved_name(node.value)
+        hook = hooks.hook_for(qualname)
         if hook is None:
             return None
-        return self.hooked_activation(hook, self.subscript_key(node), f"`{short_code(node)}`", node,
-                                      self.resolved_name(node.value))
+        found = self.hooked_activation(hook, self.subscript_key(node), f"`{short_code(node)}`", node, qualname)
+        key = node.slice[0].slice.value if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else None
+        held = self.env.get(key.value) if isinstance(key, cst.Name) else None
+        if isinstance(held, ParamV) and held.owner is not None and self.in_init and isinstance(found, ActV) \
+                and hooks.registry_table(qualname) is not None:  # fmt: skip
+            # `ACT2FN[act]` with `act="gelu"` by default: a caller's key is read in the library's table
+            return self.assuming_defaults(found, [(held.owner, held.name, held.default, tuple(qualname.rsplit(".", 1)))])
+        return found
 
     def activation_call_hook(self, call: cst.Call) -> Optional[object]:
         """`get_activation("silu")`: the module instance a library's activation factory returns, when

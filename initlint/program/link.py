@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import catalogue
+from ..library import hooks
 from ..model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
@@ -222,7 +223,7 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     construction's own ways up (its container's routines, what builds that), not all the program's."""
     projected = _projected(layer, use, [use.attr or f"{ref.name}()"])
     projected.activation, projected.activation_param, projected.activation_evidence = start[:3]
-    _activation_for_use(projected, defaults, use, index, uses)
+    passed_on = _activation_for_use(projected, defaults, use, index, uses)
     projected.related = [[layer.path, layer.line]]
     if built_init is not None and not _built_in_ways_not_listed(use, index, uses):  # else: as the program judged it
         projected.init, projected.init_evidence, projected.init_call, projected.init_open = "default", built_init, None, True
@@ -233,6 +234,9 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     _init_at_use(projected, use, index)
     projected.fix = _fix_at_use(layer, use) or FixPlan(
         reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
+    if passed_on is not None and projected.fix.reason is None:
+        # `Block(act=act)`: what this use passes is what the container's own callers pass
+        projected.fix.unsafe_reason = f"the activation is what {use.container.name}'s constructions pass for {passed_on}"
     projected.weight = projected.fix.weight or None  # what the message names, as the fix does
     _recommend(projected)
     return projected
@@ -368,30 +372,35 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
     return moved
 
 
-def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> None:
+def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> Optional[str]:
     """What this construction passes replaces the constructor default that chose the activation.
     The activation may rest on several defaults (`act_layer=nn.ReLU`, `apply_act=True`, the
     `norm_layer` a norm+act class is made of): a use that passes another value for one activation
-    class only is judged with that class; one that passes anything else is unknown there."""
+    class only is judged with that class; one that passes anything else is unknown there. Returns
+    the container's parameter the use passes on, where that decided it (`Block(act=act)`)."""
     if not use.line and not use.span:  # a construction listed for its inits only (a function's `x = Block()`)
         layer.activation, layer.activation_param = "unknown", None
         layer.activation_evidence = f"the arguments {use.path} passes to it are not listed"
         return
-    overridden = []
+    overridden: list = []
+    passed_on = None
     for class_name, param, default, registry in _per_parameter(defaults):
         summary = index.summaries.get(layer.related[0][0]) if layer.related else None
         fact = summary.classes.get(class_name) if summary is not None else None
         passed = use.args.get(param)
         if passed is None and fact is not None and param in fact.params:
             passed = use.args.get(str(fact.params.index(param)))
-        passed = _from_registry(_resolved(passed, use, index, uses), registry)
+        raw = passed
+        passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
+        default = _registry_default(default, registry, index)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
         if passed is not None and _same_class(passed, default):
             continue
         overridden.append((class_name, param, default, passed))
+        passed_on = raw[1] if raw is not None and raw[0] == "param" and len(overridden) == 1 else passed_on
     if not overridden:
-        return
+        return None
     class_name, param, default, passed = overridden[0]
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
     replaces_activation = default.startswith("torch.nn.") and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES
@@ -400,10 +409,11 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
         through = f" through {passed[2]}" if len(passed) > 2 else ""
         layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
-        return
+        return passed_on
     shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
     layer.activation, layer.activation_param = "unknown", None
     layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
+    return None
 
 
 def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:
@@ -435,7 +445,7 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
             values.append(fact.defaults.get(name))
             continue
         value = _resolved(arg, outer, index, uses, depth + 1)
-        if outer.container is None and value is not None and value[0] == "class" and len(value) == 2:
+        if outer.container is None and value is not None and value[0] in ("class", "literal") and len(value) == 2:
             value = [*value, f"by {outer.path}:{outer.line}"]  # a script's construction: where it is said
         values.append(value)
     if any(value is None or value[0] in ("unknown", "param") for value in values):
@@ -752,10 +762,10 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             passed = use.args.get(param)
             if passed is None and param in position:
                 passed = use.args.get(str(position.index(param)))
-            passed = _from_registry(_resolved(passed, use, index, uses), registry)
+            passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
-            if passed is not None and _same_class(passed, default):
+            if passed is not None and _same_class(passed, _registry_default(default, registry, index)):
                 continue
             shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
             layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
@@ -777,22 +787,47 @@ def _per_parameter(defaults: list) -> list:
     return list(out.values())
 
 
-def _from_registry(passed: Optional[list], registry: list) -> Optional[list]:
-    """A name passed for a parameter read through a library's activation registry (timm's
-    `act_layer="swish"`): the class the registry gives, with what it went through."""
+def _registry_table(registry: list, index: ModuleIndex) -> Optional[tuple]:
+    """(key -> [kind, class or why], whether keys are lower-cased first, how evidence names it) of
+    the table a parameter is read through: [path, name] of a registry in a program module's
+    summary, or [module, name] of a library's (library/hooks), keyed by its resolved name."""
+    if len(registry) != 1 or not isinstance(registry[0], list) or len(registry[0]) != 2:
+        return None
+    where, name = registry[0]
+    summary = index.summaries.get(where)
+    if summary is not None:
+        table = summary.registries.get(name)
+        return (table, False, f"{name} in {where}") if table is not None else None
+    found = hooks.registry_table(f"{where}.{name}")
+    return (*found, f"{where}.{name}") if found is not None else None
+
+
+def _from_registry(passed: Optional[list], registry: list, index: ModuleIndex) -> Optional[list]:
+    """A key passed for a parameter read through a registry (`Net(act="tanh")` where Net builds
+    `ACTS[act]()`, timm's `act_layer="swish"`): the class that table gives, with what it went
+    through; unknown, with the key, where the table does not give a class for it."""
     if not registry or passed is None or passed[0] != "literal":
         return passed
-    from ..library.hooks import timm  # keyed by the resolved name the fact recorded
-
+    table = _registry_table(registry, index)
     try:
-        name = ast.literal_eval(passed[1]) if registry[0] == "timm" else None
+        key = ast.literal_eval(passed[1])
     except (ValueError, SyntaxError):
-        name = None
-    name = name if isinstance(name, str) else None
-    chosen = timm.get_act_layer([name], {}) if name is not None else None
-    if chosen is None or chosen[0] != "class":
-        return ["unknown", f"{passed[1]} (not a name of {registry[0]}'s activation registry known here)"]
-    return ["class", chosen[1], f"{passed[1]} in {registry[0]}'s activation registry" + (f", {passed[2]}" if len(passed) > 2 else "")]
+        key = None
+    if table is None or not isinstance(key, str):
+        return ["unknown", f"{passed[1]} (read through a registry not known here)"]
+    entries, lowered, shown = table
+    entry = entries.get(key.lower() if lowered else key)
+    if entry is None:
+        return ["unknown", f"{passed[1]} (not a key of {shown})"]
+    if entry[0] not in ("class", "instance"):
+        return ["unknown", f"{passed[1]} ({entry[1]}, in {shown})"]
+    return ["class", entry[1], f"{passed[1]}, a key of {shown}" + (f", {passed[2]}" if len(passed) > 2 else "")]
+
+
+def _registry_default(default: str, registry: list, index: ModuleIndex) -> str:
+    """The class a default key gives (`act="relu"` read through a dict of instances), else as recorded."""
+    found = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"') else None
+    return found[1] if found is not None and found[0] == "class" else default
 
 
 def _same_class(passed: list, default: str) -> bool:

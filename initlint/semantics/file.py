@@ -37,6 +37,7 @@ from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_
                      handed_to_builders, handed_uses, passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
+from .interpret_init import registry_table
 from .fields import as_literal, object_fields
 from .pure import ClassObj, ParamObj, keyword_dicts
 from .values import (ActivationOutput, ChainV, ClassRefV, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
@@ -1542,7 +1543,8 @@ class FileAnalysis:
             if as_built is not None and (rows_at_uses or id(site) in self.per_use_agreed):
                 facts = dict.fromkeys(getattr(as_built[2], "defaults", ()))
                 layer.as_defaults = [*as_built[:2], str(as_built[2]),
-                                     [[f.owner, f.param, f.default] for f in facts if f.path == self.path]]
+                                     [[f.owner, f.param, f.default, *([list(f.registry)] if f.registry else [])]
+                                      for f in facts if f.path == self.path]]  # fmt: skip
                 if not rows_at_uses:
                     for call, container, _ in self.per_use.get(id(site), []):
                         if id(call) in spans:
@@ -1608,6 +1610,8 @@ class FileAnalysis:
         summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
                                 aliases=dict(self.class_aliases()))  # fmt: skip
         summary.functions = {name: [p.name.value for p in _all_params(fn)] for name, fn in self.functions.items()}
+        summary.registries = {name: registry_table(value, self.imports, self.classes)
+                               for name, value in self.registries.items() if value is not None}  # fmt: skip
         summary.handed_on = sorted(self.imports.names[name] for name, (mentions, calls, roots, imports)
                                    in self.imported_mentions.items()
                                    if mentions > calls + roots + imports
@@ -1892,7 +1896,7 @@ class FileAnalysis:
             output_head=site.output_head,
             init_open=site.init_open,
             open_output=site.open_output,
-            activation_defaults=[[fact.owner, fact.param, fact.default, *([fact.registry] if fact.registry else [])]
+            activation_defaults=[[fact.owner, fact.param, fact.default, *([list(fact.registry)] if fact.registry else [])]
                                  for fact in assumed if fact.path == self.path],
         )
         rec = catalogue.recommend(activation, param)

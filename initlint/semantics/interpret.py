@@ -315,7 +315,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return chain
         return value
 
-    def default_fact(self, owner: str, param: str, default: object) -> ConstructorDefault:
+    def default_fact(self, owner: str, param: str, default: object, registry: tuple = ()) -> ConstructorDefault:
         holder = self.default_holder(owner)
         if isinstance(default, ClassRefV):
             shown = default.qualname
@@ -323,7 +323,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             shown = short_code(default[1])
         else:
             shown = "None" if default == NONE_V else str(default)
-        return ConstructorDefault(owner, param, shown, holder.path if holder is not None else None)
+        return ConstructorDefault(owner, param, shown, holder.path if holder is not None else None, registry)
 
     def default_holder(self, owner: Optional[str]) -> Optional["FileAnalysis"]:
         """The module of the program whose class `owner` is, when its constructor default chose an

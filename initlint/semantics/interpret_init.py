@@ -42,6 +42,22 @@ def registry_items(registry: cst.Dict) -> dict:
     return {literal_string(e.key): e.value for e in registry.elements if isinstance(e, cst.DictElement)}
 
 
+def registry_table(registry: cst.Dict, imports: Imports, own_classes: typing.Container) -> dict:
+    """A registry as plain data for the module summary (`ModuleSummary.registries`): key -> ["class"
+    | "instance", the class as `imports` qualify it ("local:X" for one of `own_classes`)], or
+    ["unknown", why] for a value that is neither a class nor one built without arguments."""
+    table: dict = {}
+    for key, value in registry_items(registry).items():
+        made = isinstance(value, cst.Call) and not value.args
+        named = value.func if made else value
+        if isinstance(named, cst.Name) and named.value in own_classes:
+            table[key] = ["instance" if made else "class", f"local:{named.value}"]
+            continue
+        q = imports.qualify(named) if isinstance(named, (cst.Name, cst.Attribute)) else None
+        table[key] = ["instance" if made else "class", q] if q else ["unknown", f"`{short_code(value, 60)}`"]
+    return table
+
+
 class ConstructorInterpreter:
     """What a constructor builds: module values, containers, constructions of classes (this file's
     and other modules'), init functions it runs. Composed into `Context`."""
@@ -156,12 +172,14 @@ class ConstructorInterpreter:
                 entry = self.registry_entry(registry[1], node, registry[0])
                 key = node.slice[0].slice.value if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else None
                 held = self.env.get(key.value) if isinstance(key, cst.Name) else None
+                # the table a key passed by a caller is read in (the program stage looks it up there)
+                table = ((registry[0] if registry[0] is not None else self.fa).path, registry[2])
                 if isinstance(held, ParamV) and held.owner is not None and isinstance(entry, ClassRefV):
                     # `ACTS[act]` with `act="relu"` by default: still the parameter, whose default now
                     # names the class, so that callers passing another key are followed
-                    return ParamV(held.name, entry, held.owner, held.or_none)
+                    return ParamV(held.name, entry, held.owner, held.or_none, registry=table)
                 if isinstance(held, ParamV) and held.owner is not None and isinstance(entry, ActV) and self.in_init:
-                    return self.assuming_defaults(entry, [(held.owner, held.name, held.default)])  # an instance's key
+                    return self.assuming_defaults(entry, [(held.owner, held.name, held.default, table)])  # an instance's key
                 return entry
             base = self.eval_module(node.value)
             if not isinstance(base, ChainV):
@@ -225,12 +243,12 @@ class ConstructorInterpreter:
         return out
 
     def registry_of(self, node: cst.BaseExpression) -> Optional[tuple]:
-        """(None, dict literal) of a registry of this module, (module, dict literal) of one another
-        module of the program defines (`from .acts import ACT_LAYERS`), else None."""
+        """(None, dict literal, name) of a registry of this module, (module, dict literal, name) of one
+        another module of the program defines (`from .acts import ACT_LAYERS`), else None."""
         if isinstance(node, cst.Name) and node.value in self.env:
             return None
         if isinstance(node, cst.Name) and self.fa.registries.get(node.value) is not None:
-            return None, self.fa.registries[node.value]
+            return None, self.fa.registries[node.value], node.value
         if self.fa.loader is None or not isinstance(node, (cst.Name, cst.Attribute)):
             return None
         q = self.fa.imports.qualify(node)
@@ -239,7 +257,7 @@ class ConstructorInterpreter:
         found = self.fa.loader.lookup(self.fa, q)
         if found is None or found[0] != "registry" or found[1] is None:
             return None
-        return found[1], found[1].registries[found[2]]
+        return found[1], found[1].registries[found[2]], found[2]
 
     def register_container_items(self, kind: str, call: cst.Call) -> None:
         args = [a for a in call.args if not (a.keyword is None and not a.star and dotted(a.value) == self.self_name)]
@@ -407,7 +425,8 @@ class ConstructorInterpreter:
                     # callers in other modules may pass another class: the program stage looks
                     # (for a class of this module) and the fix is unsafe
                     holder = self.default_holder(callee.owner)
-                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None,
+                                              callee.registry)  # fmt: skip
                     # a parameter that overrides it (`force_act_layer or act_layer`) first: a use passing it decides
                     facts = (*(self.default_fact(*read) for read in callee.also), fact)
                     value = ActV(value.activation, value.param,

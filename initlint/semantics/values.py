@@ -205,7 +205,10 @@ class ConstructorDefault:
     param: str
     default: str  # the default's qualified name
     path: Optional[str] = None
-    registry: str = ""  # "timm": the parameter is read through timm's activation registry (a name passed is a class)
+    # (where, name) of the key -> class table the parameter is read through (a key passed is the class
+    # it gives there): a program module's path and a registry of its summary, or a library's module
+    # and function (`timm.layers.create_act`, `get_act_layer`), whose table library/hooks serves
+    registry: tuple = ()
 
 
 class Evidence(str):
@@ -282,6 +285,7 @@ class ParamV:
     # (owner, parameter, default) of other parameters whose defaults this value also rests on
     # (`force_act_layer or act_layer`: force_act_layer's None)
     also: tuple = ()
+    registry: tuple = ()  # read through a registry (`ACTS[act]`): its ConstructorDefault.registry
 
 
 @dataclass

@@ -7,10 +7,17 @@ qualified names of the classes they name (by position or keyword), and returns (
 position, name): an instance of what is passed there, built with the call's other keywords (timm's
 `create_act_layer(nn.ReLU, inplace=True)`), ("bind", class,
 {param: (position, default)}): that class with those keywords bound to the call's arguments,
-("norm_act", torch norm, apply_act position, act_layer position, default act class): the norm
-then its activation, ("unknown", why), or None to decline (the analysis then reads the
-library's source, if it can). A class not torch's is the library's own, read from its source. A
-registry subscripted (`ACT2FN[key]`) is hooked as a call with the key.
+("norm_act", torch norm, apply_act position, act_layer position, default act class, the registry
+its act_layer is read through (a qualified name `registry_table` knows)): the norm then its
+activation, ("unknown", why), or None to decline (the analysis then reads the library's source,
+if it can). A class not torch's is the library's own, read from its source. A
+registry subscripted (`ACT2FN[key]`) is hooked as a call with the key. ("argument" and
+"call_argument" answers may name, after the parameter, the registry a string passed there is read
+through.)
+
+A package's `REGISTRIES` are its key -> class tables in the shape of a project's own
+(`ModuleSummary.registries`), keyed by the resolved name of what reads a key (timm's
+`get_act_layer`): the program stage reads a key a caller passes through them (`registry_table`).
 
 A package's hooks module may also name its registry decorators (`ENTRY_POINTS`): a function so
 decorated is a root of the program, called by the library with its defaults and no other
@@ -56,3 +63,10 @@ def is_entry_point(decorator: Optional[str]) -> bool:
     entry points the library calls with their defaults. A project's own registry is not guessed at."""
     module = _package(decorator)
     return module is not None and decorator in getattr(module, "ENTRY_POINTS", ())
+
+
+def registry_table(qualname: Optional[str]) -> Optional[tuple]:
+    """(key -> [kind, class or why], whether a key is lower-cased before it is looked up) of a library
+    registry known by the resolved name of what reads the key, else None."""
+    module = _package(qualname)
+    return getattr(module, "REGISTRIES", {}).get(qualname) if module is not None else None

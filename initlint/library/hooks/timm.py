@@ -25,6 +25,13 @@ ACT_LAYERS = {
 WRITTEN_OUT = {"quick_gelu": "x * sigmoid(1.702 x)", "hard_mish": "0.5 x clamp(x + 2, 0, 2)"}
 
 
+ACT_REGISTRY = "timm.layers.create_act.get_act_layer"
+# get_act_layer's table as the program stage reads a key passed for a parameter (name.lower() first)
+ACT_TABLE = {**{key: ["class", target] for key, target in ACT_LAYERS.items()},
+             **{key: ["unknown", f"timm's {key} is {written}, not a catalogued activation"]
+                for key, written in WRITTEN_OUT.items()}}  # fmt: skip
+
+
 def _passes_class(positional: list, keywords: dict, classes: Optional[dict]) -> bool:
     """`name`, the first argument, names a class (not a string of the registry)."""
     if "name" in keywords:
@@ -46,13 +53,13 @@ def _chosen(positional: list, keywords: dict, classes: Optional[dict] = None) ->
 
 def get_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
     if _passes_class(positional, keywords, classes):
-        return ("argument", 0, "name")  # a class is returned as passed
+        return ("argument", 0, "name", ACT_REGISTRY)  # a class is returned as passed
     return _chosen(positional, keywords)
 
 
 def create_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
     if _passes_class(positional, keywords, classes):
-        return ("call_argument", 0, "name")  # a class passed is built (with inplace= where it takes it)
+        return ("call_argument", 0, "name", ACT_REGISTRY)  # a class passed is built (with inplace= where it takes it)
     found = _chosen(positional, keywords)
     return ("instance", found[1]) if found is not None and found[0] == "class" else found
 
@@ -89,7 +96,7 @@ NORM_ACT_KEYS = {"batchnorm": "BatchNormAct2d", "batchnorm2d": "BatchNormAct2d",
 
 def norm_act(positional: list, keywords: dict, classes: Optional[dict] = None, qualname: str = "") -> Optional[tuple]:
     norm, apply_at, act_at = NORM_ACT_LAYERS[qualname]
-    return ("norm_act", f"torch.nn.{norm}", apply_at, act_at, "torch.nn.ReLU")
+    return ("norm_act", f"torch.nn.{norm}", apply_at, act_at, "torch.nn.ReLU", ACT_REGISTRY)
 
 
 def get_norm_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
@@ -118,6 +125,8 @@ HOOKS = {
     **{name: (lambda positional, keywords, classes=None, name=name: norm_act(positional, keywords, classes, name))
        for name in NORM_ACT_LAYERS},
 }
+
+REGISTRIES = {ACT_REGISTRY: (ACT_TABLE, True)}
 
 # timm 1.0.31, timm/models/_registry.py: `@register_model` files the function under its name;
 # `timm.create_model(name)` calls it as `fn(pretrained=..., pretrained_cfg=None,

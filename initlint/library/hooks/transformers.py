@@ -58,3 +58,8 @@ def act2fn(positional: list, keywords: dict, classes: Optional[dict] = None) -> 
 READS_CLASSES = frozenset({"transformers.utils.output_capturing.OutputRecorder"})
 
 HOOKS = {_OWN + "ACT2FN": act2fn, _OWN + "get_activation": act2fn}
+
+# ACT2FN as the program stage reads a key a caller passes (`Net(act="relu")` where Net builds `ACT2FN[act]`)
+REGISTRIES = {_OWN + "ACT2FN": ({**{key: ["instance", target] for key, target in ACT2CLS.items()},
+                                 **{key: ["unknown", f"{built} writes the activation out in Python arithmetic"]
+                                    for key, built in WITH_ARGUMENTS.items()}}, False)}  # fmt: skip
