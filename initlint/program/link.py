@@ -400,9 +400,12 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
     if fact is None or name not in fact.params or depth >= MAX_PASSING_DEPTH:
         return unknown
     found = uses.get(holder, [])
-    if not found and fact.built_here:
+    if len(passed) > 2:  # what its own module's constructions pass, each of them seen there
+        found, values = [outer for outer in found if outer.path != holder.path], [passed[2]]
+    elif not found and fact.built_here:
         return unknown  # built in its own module in ways its summary does not list
-    values = [] if found else [fact.defaults.get(name)]
+    else:
+        values = [] if found else [fact.defaults.get(name)]
     for outer in found:
         if not outer.span or fact.built_here and outer.path == holder.path:
             return unknown  # a construction whose arguments are not listed (its own module's)

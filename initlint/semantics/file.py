@@ -1824,8 +1824,10 @@ class FileAnalysis:
             if node.value in opaque:
                 return ["unknown", f"{node.value} (as the constructor has it there)"]
             if node.value in own_params:
+                # what every construction this module shows passes, beside the name: the program adds
+                # what other modules' constructions pass (link._resolved)
                 passed = self._passed_class(inside, node.value) if inside is not None else None
-                return passed or ["param", node.value]
+                return ["param", node.value, passed] if passed else ["param", node.value]
             if node.value in self.classes:
                 return ["class", f"local:{node.value}"]
         if literal_number(node) is not None or literal_string(node) is not None \
@@ -1843,7 +1845,11 @@ class FileAnalysis:
         if self.passed_away(owner):
             return None
         values = self.param_candidates(owner, param)
-        if not values:
+        # none passes it: the default, where this module shows every construction of a class of its own
+        # (`build_model_with_cfg(RexNet, ...)` from entry points that pass no act_layer)
+        everywhere_default = values == [] and owner in self.classes and not self.handed(owner) \
+            and bool(self.call_sites.get(owner) or handed_uses(self, owner))  # fmt: skip
+        if not values and not everywhere_default:
             return None
         init = self.method(self.classes[owner], "__init__")
         default = next((p.default for p in _all_params(init[1]) if p.name.value == param), None) if init else None
