@@ -42,3 +42,60 @@ def test_what_a_module_passes_its_own_class_is_not_all_the_program_passes(tmp_pa
     assert rows[("Block", "mlp.fc1")].activation == "unknown", rows[("Block", "mlp.fc1")].activation_evidence
     with _importable(tmp_path) as load:
         assert {_traced(load("net").small(), "block.mlp.fc1", 4), _traced(load("main").model, "block.mlp.fc1")} == {"silu", "tanh"}
+
+
+HANDS_ON = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, mlp_layer=Mlp):
+        super().__init__()
+        self.mlp = mlp_layer(d, act_layer=nn.ReLU)
+
+    def forward(self, x):
+        return self.mlp(x)
+
+
+class Gate(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d, act_layer=nn.Tanh)
+
+    def forward(self, x):
+        return self.mlp(x)
+
+
+BLOCKS = {"block": Block, "gate": Gate}  # built by code not shown, with any arguments
+"""
+
+
+def test_a_class_handed_on_as_a_value_keeps_a_row_for_the_constructions_not_listed(tmp_path: Path) -> None:
+    """blocks.py builds Mlp by name in Gate (a use judged there: tanh) and hands it on as Block's
+    `mlp_layer` default, built there with ReLU; Block is itself handed on, so that construction is
+    not listed and has no row of its own: Mlp's row stays, unknown, and a traced Block layer's
+    chain finds it (no layer without a row)."""
+    from initlint.runtime.provenance import best_static_row
+    from test_program_passing import MLP, _program
+
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": HANDS_ON})
+    own = {layer.name: layer for layer in models["mlp.py"].layers}
+    assert own["fc1"].activation == "unknown" and "hands Mlp on as a value" in own["fc1"].activation_evidence
+    assert {(l.name, l.activation) for l in models["blocks.py"].layers if l.at_use} >= {("mlp.fc1", "tanh")}
+    rows = lambda path: models[Path(path).name].layers  # noqa: E731
+    chain = ((str(tmp_path / "mlp.py"), 7), (str(tmp_path / "blocks.py"), 9))
+    assert best_static_row(chain, rows, "mlp.fc1") is own["fc1"]
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc1") == "relu"
+        assert _traced(load("blocks").Gate(), "mlp.fc1") == "tanh"
+
+
+def test_calls_of_a_star_imported_class_are_not_handing_it_on(tmp_path: Path) -> None:
+    """`from blocks import *` then `ConvAct(...)` twice: both are calls (the name resolved on sight,
+    before its first call is counted), so net.py does not hand ConvAct on as a value."""
+    from test_program_blocks import CONV_ACT, FACTORY, STAR_NET
+    from test_program_passing import _program
+
+    models = _program(tmp_path, {"factory.py": FACTORY, "blocks.py": CONV_ACT, "net.py": STAR_NET})
+    assert models["net.py"].summary.handed_on == []

@@ -120,7 +120,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         _judge_other_files_uses(models, layer, ref, index, uses, built_init.get(id(layer)))
     for layer, ref, per_use in apart:
         if not layer.moved:
-            _project_outputs(models, layer, ref, per_use, index)
+            _project_outputs(models, layer, ref, per_use, index, handed)
     for layer, ref in init_apart:
         # a class handed on as a value is also built in ways not listed: no use would hold those;
         # an activation no init is recommended for (none, softmax) has nothing to find at a use
@@ -169,7 +169,8 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     for use, projected in projected_all:
         if use.line:
             _place(models[use.path], projected)
-    layer.moved = True
+    # a class handed on as a value is also built where no use is listed: its own row (unknown) stays for those
+    layer.moved = ref not in (handed or {})
 
 
 def _claim_where_built(layer: Layer, projected_all: list) -> None:
@@ -667,9 +668,11 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
     return found
 
 
-def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, index: ModuleIndex) -> None:
+def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, index: ModuleIndex,
+                     handed: Optional[dict] = None) -> None:  # fmt: skip
     """A returned layer whose uses meet different things: judged at each use (`self.mlp = Mlp()`
-    -> `mlp.fc2` there), with its own line related, and no longer where it is built."""
+    -> `mlp.fc2` there), with its own line related, and no longer where it is built (but for a
+    class handed on as a value: its own row, unknown, speaks for the constructions not listed)."""
     decided = [found for _, found in per_use if found is not None and len({(a, p) for a, p, _ in found}) == 1
                and next(iter(found))[0] != "unknown"]  # fmt: skip
     if not decided or any(use.path not in models for use, _ in per_use):
@@ -692,7 +695,7 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
         projected.weight = projected.fix.weight or None
         _recommend(projected)
         _place(models[use.path], projected)
-    layer.moved = True
+    layer.moved = ref not in (handed or {})
 
 
 def _handed_on(index: ModuleIndex) -> dict:

@@ -294,6 +294,9 @@ class FileAnalysis:
         classes, functions = self.classes, self.functions
         aliases: list = []  # (function, local name, class): `block = InvertedResidual`
         imported, mentions = self.imports.names, self.imported_mentions
+        # a star-imported name enters `imported` when first resolved: a called one is resolved before its
+        # call is counted (a call counted short made `from blocks import *` hand the class on)
+        star = (lambda name: self.imports.qualify(name) is not None) if self.imports.star_lookup is not None else None
         # exact type checks: these node classes have no subclasses, and `isinstance` against
         # LibCST classes pays ABCMeta's Python-level check on every miss
         Annotation, FunctionDef, Call, Name, ClassDef, Attribute = (
@@ -320,6 +323,9 @@ class FileAnalysis:
                     if type(part) is Name and part.value in imported:
                         mentions.setdefault(part.value, [0, 0, 0, 0])[3] += 1
             if kind is Call:
+                if star is not None and type(node.func) is Name and node.func.value not in imported \
+                        and node.func.value not in functions:  # fmt: skip
+                    star(node.func)
                 if type(node.func) is Name and node.func.value in imported:
                     mentions.setdefault(node.func.value, [0, 0, 0, 0])[1] += 1
                 holder[id(node)] = top
