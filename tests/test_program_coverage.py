@@ -3,20 +3,23 @@ program passes: each claim checked against torch building the same modules."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
+from initlint.program import analyze_program
+
 from test_program_passing import _importable, _passing
 
 
-def _traced(model, name: str, width: int = 8) -> str:
+def _traced(model, name: str, width: int = 8, *spatial: int) -> str:
     """The runtime activation of layer `name` of a built model (initlint verify's trace)."""
     torch = pytest.importorskip("torch")
     from initlint.runtime import verify
 
     with torch.no_grad():
-        layers = verify(model.eval(), torch.randn(2, width), method="hooks", static=False).layers
+        layers = verify(model.eval(), torch.randn(2, width, *spatial), method="hooks", static=False).layers
     return {row.layer: row.activation for row in layers}[name]
 
 
@@ -99,3 +102,85 @@ def test_calls_of_a_star_imported_class_are_not_handing_it_on(tmp_path: Path) ->
 
     models = _program(tmp_path, {"factory.py": FACTORY, "blocks.py": CONV_ACT, "net.py": STAR_NET})
     assert models["net.py"].summary.handed_on == []
+
+
+# a small timm, importable: what the hooks say of timm's names, written out in torch
+TIMM = {
+    "timm/__init__.py": "",
+    "timm/layers/__init__.py": "from .norm_act import BatchNormAct2d\nfrom .create_norm_act import get_norm_act_layer\n",
+    "timm/layers/create_act.py": "import torch.nn as nn\n\n_ACTS = dict(relu=nn.ReLU, silu=nn.SiLU)\n\n\n"
+                                 "def get_act_layer(name):\n    return _ACTS[name] if isinstance(name, str) else name\n",
+    "timm/layers/norm_act.py": "import torch.nn as nn\n\nfrom .create_act import get_act_layer\n\n\n"
+                               "class BatchNormAct2d(nn.BatchNorm2d):\n"
+                               "    def __init__(self, num_features, apply_act=True, act_layer=nn.ReLU):\n"
+                               "        super().__init__(num_features)\n"
+                               "        self.act = get_act_layer(act_layer)() if apply_act and act_layer else nn.Identity()\n\n"
+                               "    def forward(self, x):\n        return self.act(super().forward(x))\n",
+    "timm/layers/create_norm_act.py": "from functools import partial\n\nfrom .norm_act import BatchNormAct2d\n\n\n"
+                                      "def get_norm_act_layer(norm_layer, act_layer=None):\n"
+                                      "    return partial(BatchNormAct2d, act_layer=act_layer)\n",
+}
+
+DENSE = """import torch.nn as nn
+from timm.layers import BatchNormAct2d, get_norm_act_layer
+
+
+class DenseLayer(nn.Module):
+    def __init__(self, chs, norm_layer=BatchNormAct2d):
+        super().__init__()
+        self.norm1 = norm_layer(chs)
+        self.conv1 = nn.Conv2d(chs, chs, 1)
+        self.norm2 = norm_layer(chs)
+        self.conv2 = nn.Conv2d(chs, chs, 1)
+
+    def forward(self, x):
+        return self.conv2(self.norm2(self.conv1(self.norm1(x))))
+
+
+class DenseNet(nn.Module):
+    def __init__(self, chs=8, act_layer="silu", norm_layer="batchnorm2d"):
+        super().__init__()
+        norm_layer = get_norm_act_layer(norm_layer, act_layer=act_layer)
+        self.layer = DenseLayer(chs, norm_layer=norm_layer)
+        self.head = nn.Conv2d(chs, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.layer(x))
+
+
+def densenet():
+    return DenseNet()
+"""
+
+
+def test_a_norm_a_library_factory_makes_of_constructor_defaults_reaches_the_blocks(tmp_path: Path) -> None:
+    """DenseNet binds `norm_layer = get_norm_act_layer(norm_layer, act_layer=act_layer)` and passes it
+    to DenseLayer: with its defaults ("batchnorm2d", "silu", all its module passes) conv1 meets
+    BatchNormAct2d's SiLU, not the ReLU of DenseLayer's own default; another module building
+    DenseNet(act_layer="relu") leaves it unknown."""
+    from initlint.program.environment import Environment
+    from test_program_passing import _program
+
+    site = tmp_path / "site"
+    for name, text in TIMM.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+    program = tmp_path / "program"
+    program.mkdir()
+    models, errors, _ = analyze_program({str(program / "dense.py"): DENSE}, environment=Environment((str(site),)))
+    assert not errors
+    conv1 = next(layer for layer in models[str(program / "dense.py")].layers if layer.name == "conv1")
+    assert conv1.activation == "silu", conv1.activation_evidence
+    other = {str(program / "dense.py"): DENSE, str(program / "main.py"): 'from dense import DenseNet\n\nmodel = DenseNet(act_layer="relu")\n'}
+    models, _, _ = analyze_program(other, environment=Environment((str(site),)))
+    conv1 = next(layer for layer in models[str(program / "dense.py")].layers if layer.name == "conv1")
+    assert conv1.activation == "unknown", conv1.activation_evidence
+    (program / "dense.py").write_text(DENSE, encoding="utf-8")
+    sys.path.insert(0, str(site))
+    try:
+        with _importable(program) as load:
+            assert _traced(load("dense").densenet(), "layer.conv1", 8, 4, 4) == "silu"
+    finally:
+        sys.path.remove(str(site))
+        for name in [n for n in sys.modules if n == "timm" or n.startswith("timm.")]:
+            del sys.modules[name]

@@ -102,6 +102,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 if layer.as_defaults is not None:
                     if path not in installed:
                         judged_here.append((layer, ref))
+                    if layer.activation_defaults:  # what its file's constructions pass rests on defaults too
+                        _link_activation(layer, index, every_use, stats, path, handed)
                 elif layer.activation_defaults and _link_activation(layer, index, every_use, stats, path, handed) \
                         and path not in installed:  # fmt: skip
                     disagreeing.append((module, layer, ref))
