@@ -184,3 +184,23 @@ def test_a_norm_a_library_factory_makes_of_constructor_defaults_reaches_the_bloc
         sys.path.remove(str(site))
         for name in [n for n in sys.modules if n == "timm" or n.startswith("timm.")]:
             del sys.modules[name]
+
+
+def test_what_follows_a_handed_on_class_s_output_is_not_claimed_from_its_listed_uses(tmp_path: Path) -> None:
+    """Gate (listed) adds Mlp's output to a residual into a Linear: no activation after fc2 there. Block (handed
+    on, its construction through `mlp_layer` not listed) applies a sigmoid to it: Mlp's own row
+    for fc2 is unknown, never the listed use's "none", which torch shows wrong for Block."""
+    from initlint.runtime.provenance import best_static_row
+    from test_program_passing import MLP, _program
+
+    blocks = HANDS_ON.replace("return self.mlp(x)\n\n\nclass Gate", "return self.mlp(x).sigmoid()\n\n\nclass Gate")
+    blocks = blocks.replace("return self.mlp(x)\n\n\nBLOCKS", "return self.head(x + self.mlp(x))\n\n\nBLOCKS")
+    blocks = blocks.replace("act_layer=nn.Tanh)\n", "act_layer=nn.Tanh)\n        self.head = nn.Linear(d, d)\n")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": blocks})
+    own = {layer.name: layer for layer in models["mlp.py"].layers}
+    assert own["fc2"].activation == "unknown", own["fc2"].activation_evidence
+    rows = lambda path: models[Path(path).name].layers  # noqa: E731
+    chain = ((str(tmp_path / "mlp.py"), 9), (str(tmp_path / "blocks.py"), 9))
+    assert best_static_row(chain, rows, "mlp.fc2").activation == "unknown"
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc2") == "sigmoid"

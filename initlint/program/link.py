@@ -109,7 +109,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     disagreeing.append((module, layer, ref))
                 if layer.open_output and not layer.moved:
                     owner = _class_ref(index, path, layer.open_output)
-                    per_use = _link_output(layer, owner, uses, stats, followed.get((path, layer.class_name, layer.name), {}))
+                    per_use = _link_output(layer, owner, uses, stats, followed.get((path, layer.class_name, layer.name), {}),
+                                           handed)  # fmt: skip
                     if per_use and path not in installed:
                         apart.append((layer, owner, per_use))
     for path in sorted(installed):
@@ -603,17 +604,27 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     return len(chains) > 1
 
 
-def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict) -> Optional[list]:
+def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict,
+                 handed: Optional[dict] = None) -> Optional[list]:  # fmt: skip
     """What a class returns is a model's output only if no class of the program builds it; where
     classes of other modules build it, what follows is what their forwards do with it. Returns
-    [(use, outcomes)] when the uses meet different things: the layer is then judged at each."""
+    [(use, outcomes)] when the uses meet different things: the layer is then judged at each. A
+    class another module hands on as a value is also built where no use is listed: unknown where
+    it is built, each listed use judged."""
     inside = [use for use in uses.get(ref, []) if use.container is not None] if ref is not None else []
-    if not inside:
+    by = (handed or {}).get(ref) if ref is not None else None
+    if not inside and by is None:
         return None
     layer.output_head = False
     if layer.activation != "none":
         return None
     per_use = [(use, _use_outcomes(use, uses, seen, 0, frozenset({ref}))) for use in inside]
+    if by is not None:
+        layer.activation, layer.activation_param = "unknown", None
+        layer.activation_evidence = (f"returned by {ref.name}.forward, and {by} hands {ref.name} on as a value, "
+                                     "to code that may apply anything to it")  # fmt: skip
+        stats.activation_unknown += 1
+        return per_use or None
     outcomes = {(a, p) for _, found in per_use for a, p, _ in (found or [("unknown", None, "")])}
     if len(outcomes) == 1 and "unknown" not in {a for a, _ in outcomes}:
         (activation, param), = outcomes
