@@ -233,7 +233,9 @@ class BuildFact:
 
     callee: str  # qualified as the file's imports spell it ("..layers.Mlp", "timm.layers.Mlp", "local:X")
     line: int
-    args: dict = field(default_factory=dict)  # parameter name or position ("0") -> ArgFact-like list
+    # parameter name or position ("0") -> ArgFact-like list; ["param", name, value]: a parameter of the
+    # building class passed on, with what every construction its own module shows passes for it
+    args: dict = field(default_factory=dict)
     inside: Optional[str] = None  # the class whose code builds it; None: module code or a free function
     applied: list = field(default_factory=list)  # InitRuleFact of `.apply(fn)` run on what was built
     attr: Optional[str] = None  # `self.attr = Callee(...)`: the name it has in its container

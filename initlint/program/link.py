@@ -103,12 +103,15 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 if layer.as_defaults is not None:
                     if path not in installed:
                         judged_here.append((layer, ref))
+                    if layer.activation_defaults:  # what its file's constructions pass rests on defaults too
+                        _link_activation(layer, index, every_use, stats, path, handed)
                 elif layer.activation_defaults and _link_activation(layer, index, every_use, stats, path, handed) \
                         and path not in installed:  # fmt: skip
                     disagreeing.append((module, layer, ref))
                 if layer.open_output and not layer.moved:
                     owner = _class_ref(index, path, layer.open_output)
-                    per_use = _link_output(layer, owner, uses, stats, followed.get((path, layer.class_name, layer.name), {}))
+                    per_use = _link_output(layer, owner, uses, stats, followed.get((path, layer.class_name, layer.name), {}),
+                                           handed)  # fmt: skip
                     if per_use and path not in installed:
                         apart.append((layer, owner, per_use))
     for path in sorted(installed):
@@ -121,7 +124,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         _judge_other_files_uses(models, layer, ref, index, uses, built_init.get(id(layer)))
     for layer, ref, per_use in apart:
         if not layer.moved:
-            _project_outputs(models, layer, ref, per_use, index)
+            _project_outputs(models, layer, ref, per_use, index, handed)
     for layer, ref in init_apart:
         # a class handed on as a value is also built in ways not listed: no use would hold those;
         # an activation no init is recommended for (none, softmax) has nothing to find at a use
@@ -172,7 +175,8 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     for use, projected in projected_all:
         if use.line:
             _place(models[use.path], projected)
-    layer.moved = True
+    # a class handed on as a value is also built where no use is listed: its own row (unknown) stays for those
+    layer.moved = ref not in (handed or {})
 
 
 def _built_in_ways_not_listed(use: Use, index: ModuleIndex, uses: dict) -> bool:
@@ -430,9 +434,12 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
     if fact is None or name not in fact.params or depth >= MAX_PASSING_DEPTH:
         return unknown
     found = uses.get(holder, [])
-    if not found and fact.built_here:
+    if len(passed) > 2:  # what its own module's constructions pass, each of them seen there
+        found, values = [outer for outer in found if outer.path != holder.path], [passed[2]]
+    elif not found and fact.built_here:
         return unknown  # built in its own module in ways its summary does not list
-    values = [] if found else [fact.defaults.get(name)]
+    else:
+        values = [] if found else [fact.defaults.get(name)]
     for outer in found:
         if not outer.span or fact.built_here and outer.path == holder.path:
             return unknown  # a construction whose arguments are not listed (its own module's)
@@ -627,17 +634,27 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     return len(chains) > 1
 
 
-def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict) -> Optional[list]:
+def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict,
+                 handed: Optional[dict] = None) -> Optional[list]:  # fmt: skip
     """What a class returns is a model's output only if no class of the program builds it; where
     classes of other modules build it, what follows is what their forwards do with it. Returns
-    [(use, outcomes)] when the uses meet different things: the layer is then judged at each."""
+    [(use, outcomes)] when the uses meet different things: the layer is then judged at each. A
+    class another module hands on as a value is also built where no use is listed: unknown where
+    it is built, each listed use judged."""
     inside = [use for use in uses.get(ref, []) if use.container is not None] if ref is not None else []
-    if not inside:
+    by = (handed or {}).get(ref) if ref is not None else None
+    if not inside and by is None:
         return None
     layer.output_head = False
     if layer.activation != "none":
         return None
     per_use = [(use, _use_outcomes(use, uses, seen, 0, frozenset({ref}))) for use in inside]
+    if by is not None:
+        layer.activation, layer.activation_param = "unknown", None
+        layer.activation_evidence = (f"returned by {ref.name}.forward, and {by} hands {ref.name} on as a value, "
+                                     "to code that may apply anything to it")  # fmt: skip
+        stats.activation_unknown += 1
+        return per_use or None
     outcomes = {(a, p) for _, found in per_use for a, p, _ in (found or [("unknown", None, "")])}
     if len(outcomes) == 1 and "unknown" not in {a for a, _ in outcomes}:
         (activation, param), = outcomes
@@ -694,9 +711,11 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
     return found
 
 
-def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, index: ModuleIndex) -> None:
+def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, index: ModuleIndex,
+                     handed: Optional[dict] = None) -> None:  # fmt: skip
     """A returned layer whose uses meet different things: judged at each use (`self.mlp = Mlp()`
-    -> `mlp.fc2` there), with its own line related, and no longer where it is built."""
+    -> `mlp.fc2` there), with its own line related, and no longer where it is built (but for a
+    class handed on as a value: its own row, unknown, speaks for the constructions not listed)."""
     decided = [found for _, found in per_use if found is not None and len({(a, p) for a, p, _ in found}) == 1
                and next(iter(found))[0] != "unknown"]  # fmt: skip
     if not decided or any(use.path not in models for use, _ in per_use):
@@ -719,7 +738,7 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
         projected.weight = projected.fix.weight or None
         _recommend(projected)
         _place(models[use.path], projected)
-    layer.moved = True
+    layer.moved = ref not in (handed or {})
 
 
 def _handed_on(index: ModuleIndex) -> dict:

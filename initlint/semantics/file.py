@@ -40,7 +40,7 @@ from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
 from .pure import ClassObj, ParamObj, keyword_dicts
-from .values import (ActivationOutput, ChainV, ClassRefV, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
+from .values import (ActivationOutput, ChainV, ClassRefV, ConstructorDefault, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
 
@@ -296,6 +296,9 @@ class FileAnalysis:
         classes, functions = self.classes, self.functions
         aliases: list = []  # (function, local name, class): `block = InvertedResidual`
         imported, mentions = self.imports.names, self.imported_mentions
+        # a star-imported name enters `imported` when first resolved: a called one is resolved before its
+        # call is counted (a call counted short made `from blocks import *` hand the class on)
+        star = (lambda name: self.imports.qualify(name) is not None) if self.imports.star_lookup is not None else None
         # exact type checks: these node classes have no subclasses, and `isinstance` against
         # LibCST classes pays ABCMeta's Python-level check on every miss
         Annotation, FunctionDef, Call, Name, ClassDef, Attribute = (
@@ -322,6 +325,9 @@ class FileAnalysis:
                     if type(part) is Name and part.value in imported:
                         mentions.setdefault(part.value, [0, 0, 0, 0])[3] += 1
             if kind is Call:
+                if star is not None and type(node.func) is Name and node.func.value not in imported \
+                        and node.func.value not in functions:  # fmt: skip
+                    star(node.func)
                 if type(node.func) is Name and node.func.value in imported:
                     mentions.setdefault(node.func.value, [0, 0, 0, 0])[1] += 1
                 holder[id(node)] = top
@@ -595,8 +601,10 @@ class FileAnalysis:
     def where(self, node: cst.CSTNode) -> str:
         return self.path.replace("\\", "/").rsplit("/", 1)[-1]
 
-    def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int) -> Optional[list]:
-        """What a simple argument expression can be: class references, None, a caller's parameter."""
+    def static_value(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef], depth: int,
+                     as_passed: bool = False) -> Optional[list]:  # fmt: skip
+        """What a simple argument expression can be: class references, None, a caller's parameter
+        (with `as_passed`, a parameter is what callers pass, however the function binds it again)."""
         if isinstance(node, cst.IfExp):  # `Merging if i < n - 1 else None`: either
             body = self.static_value(node.body, enclosing, depth)
             orelse = self.static_value(node.orelse, enclosing, depth) if body is not None else None
@@ -612,9 +620,9 @@ class FileAnalysis:
                 typed = self.annotated_object(params[node.value].annotation)
                 if typed is not None:
                     return [typed]
-                filled = _default_filled(enclosing, node.value)
+                filled = None if as_passed else _default_filled(enclosing, node.value)
                 if filled is False:  # bound again to something else: what callers pass is not what it holds
-                    return None
+                    return self._made_by_hook(node.value, enclosing, depth)
                 owner = enclosing.name.value
                 if not (owner in self.functions and self.functions[owner] is enclosing):
                     owner = self.init_owner(enclosing)  # BertIntermediate(config) in BertLayer.__init__: what BertLayer gets
@@ -669,6 +677,55 @@ class FileAnalysis:
         if q:
             return [ClassRefV(q)]
         return None
+
+    def _made_by_hook(self, name: str, fn: cst.FunctionDef, depth: int) -> Optional[list]:
+        """A parameter bound again, before any other mention, by the first statement of `fn` that names
+        it, to a call a library hook answers from literal arguments (`norm_layer =
+        get_norm_act_layer(norm_layer, act_layer=act_layer)`, each argument one string or None over
+        what callers pass): the class the hook makes, its bound keywords those literals."""
+        from ..library import hooks  # keyed by the resolved name, as interpretation reads it
+
+        call = _rebinding_call(fn, name)
+        if call is None or depth > 3 or self.loader is None:
+            return None
+        written = self.imports.qualify(call.func)
+        found = self.loader.lookup(self, written) if written else None
+        resolved = written
+        if found is not None and found[0] == "function" and found[1] is not None:
+            module = self.loader.index.names.get(found[1].path)
+            resolved = f"{module[0]}.{found[2]}" if module else written
+        hook = hooks.hook_for(resolved)
+        if hook is None:
+            return None
+        owner = self.init_owner(fn) or (fn.name.value if self.functions.get(fn.name.value) is fn else None)
+        params = {p.name.value: p for p in _all_params(fn)}
+        nodes: dict = {}  # position or keyword -> the one literal node (or None) it holds
+        facts: list = []  # the parameters' defaults it rests on: the program looks for other modules passing others
+        for position, arg in enumerate(call.args):
+            if arg.star or arg.keyword is None and position != len(nodes):
+                return None
+            held = self.static_value(arg.value, fn, depth + 1, as_passed=True) or []
+            texts = {_literal_text(v) for v in held}
+            if len(texts) != 1 or None in texts:
+                return None  # not known, or not one string (or None) on every run
+            if isinstance(arg.value, cst.Name) and arg.value.value in params:
+                default = params[arg.value.value].default
+                shown = [_literal_text(v) for v in self.static_value(default, None, depth + 1) or []] if default else []
+                if owner is None or shown != list(texts):
+                    return None  # what callers here pass instead of the default: other modules' callers pass nothing
+                facts.append(ConstructorDefault(owner, arg.value.value, shown[0], self.path))
+            nodes[arg.keyword.value if arg.keyword is not None else position] = cst.Name("None") if held[0] == NONE_V else held[0][1]
+        strings = {key: literal_string(node) if not isinstance(node, cst.Name) else None for key, node in nodes.items()}
+        answer = hook([strings[key] for key in sorted(k for k in strings if isinstance(k, int))],
+                      {key: value for key, value in strings.items() if isinstance(key, str)}, {})  # fmt: skip
+        if answer is None or answer[0] != "bind":
+            return None
+        tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+        bound = tuple(cst.Arg(keyword=cst.Name(param), equal=tight,
+                              value=nodes.get(param, nodes.get(position)) or cst.parse_expression(default))
+                      for param, (position, default) in answer[2].items())  # fmt: skip
+        evidence = Evidence.assuming(f"`{short_code(call, 50)}` ({resolved}) with {owner}'s defaults", tuple(facts))
+        return [ClassRefV(answer[1], evidence, bound)]
 
     # -- class model ----------------------------------------------------------------------
 
@@ -1840,8 +1897,10 @@ class FileAnalysis:
             if node.value in opaque:
                 return ["unknown", f"{node.value} (as the constructor has it there)"]
             if node.value in own_params:
+                # what every construction this module shows passes, beside the name: the program adds
+                # what other modules' constructions pass (link._resolved)
                 passed = self._passed_class(inside, node.value) if inside is not None else None
-                return passed or ["param", node.value]
+                return ["param", node.value, passed] if passed else ["param", node.value]
             if node.value in self.classes:
                 return ["class", f"local:{node.value}"]
         if literal_number(node) is not None or literal_string(node) is not None \
@@ -1859,7 +1918,11 @@ class FileAnalysis:
         if self.passed_away(owner):
             return None
         values = self.param_candidates(owner, param)
-        if not values:
+        # none passes it: the default, where this module shows every construction of a class of its own
+        # (`build_model_with_cfg(RexNet, ...)` from entry points that pass no act_layer)
+        everywhere_default = values == [] and owner in self.classes and not self.handed(owner) \
+            and bool(self.call_sites.get(owner) or handed_uses(self, owner))  # fmt: skip
+        if not values and not everywhere_default:
             return None
         init = self.method(self.classes[owner], "__init__")
         default = next((p.default for p in _all_params(init[1]) if p.name.value == param), None) if init else None
@@ -2149,6 +2212,31 @@ def _argument_for(call: cst.Call, names: list, param: str, callee: str) -> Optio
         if arg.keyword is not None and arg.keyword.value == param:
             node = arg.value
     return node
+
+
+def _literal_text(value: object) -> Optional[str]:
+    """A string literal's code (or "None") as `static_value` holds it; None for anything else."""
+    if value == NONE_V:
+        return "None"
+    literal = isinstance(value, tuple) and value[:1] == ("<literal>",) and literal_string(value[1]) is not None
+    return short_code(value[1]) if literal else None
+
+
+def _rebinding_call(fn: cst.FunctionDef, name: str) -> Optional[cst.Call]:
+    """The call `fn` binds its parameter `name` to again, when that top-level statement of its body is
+    the first to name it and nothing else binds it (`norm_layer = get_norm_act_layer(norm_layer, ...)`)."""
+    found = None
+    for stmt in fn.body.body:
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+        if found is None and isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name \
+                and isinstance(small.value, cst.Call):  # fmt: skip
+            found = small.value
+            continue
+        if name in bound_names(stmt) or found is None and any(
+                isinstance(n, cst.Name) and n.value == name for n in _walk_nodes(stmt)):  # fmt: skip
+            return None
+    return found
 
 
 def _default_filled(fn: cst.FunctionDef, name: str):

@@ -1,0 +1,206 @@
+"""Multi-file patterns where what a layer meets is decided by what every construction in the
+program passes: each claim checked against torch building the same modules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from initlint.program import analyze_program
+
+from test_program_passing import _importable, _passing
+
+
+def _traced(model, name: str, width: int = 8, *spatial: int) -> str:
+    """The runtime activation of layer `name` of a built model (initlint verify's trace)."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    with torch.no_grad():
+        layers = verify(model.eval(), torch.randn(2, width, *spatial), method="hooks", static=False).layers
+    return {row.layer: row.activation for row in layers}[name]
+
+
+def test_a_parameter_passed_on_by_a_class_its_own_module_builds_at_its_default(tmp_path: Path) -> None:
+    """`Net(act_layer=nn.SiLU)` passes act_layer on to Block (another module); its module builds
+    Net only in `small()`, which passes none: SiLU reaches Block's Mlp, as torch builds it. A
+    construction in another module passing Tanh makes it unknown: values differ."""
+    rows = _passing(tmp_path, more="\n\ndef small():\n    return Net(4)\n")
+    fc1 = rows[("Block", "mlp.fc1")]
+    assert fc1.activation == "silu", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").small(), "block.mlp.fc1", 4) == "silu"
+    other = _passing(tmp_path, more="\n\ndef small():\n    return Net(4)\n",
+                     script="import torch.nn as nn\nfrom net import Net\n\nmodel = Net(act_layer=nn.Tanh)\n")  # fmt: skip
+    assert other[("Block", "mlp.fc1")].activation == "unknown", other[("Block", "mlp.fc1")].activation_evidence
+
+
+def test_what_a_module_passes_its_own_class_is_not_all_the_program_passes(tmp_path: Path) -> None:
+    """net.py builds Net only as `Net(4, act_layer=nn.SiLU)`; a script builds `Net(act_layer=nn.Tanh)`:
+    Block's Mlp meets SiLU in one model and Tanh in the other, so neither is claimed."""
+    script = "import torch.nn as nn\nfrom net import Net\n\nmodel = Net(act_layer=nn.Tanh)\n"
+    rows = _passing(tmp_path, more="\n\ndef small():\n    return Net(4, act_layer=nn.SiLU)\n", script=script)
+    assert rows[("Block", "mlp.fc1")].activation == "unknown", rows[("Block", "mlp.fc1")].activation_evidence
+    with _importable(tmp_path) as load:
+        assert {_traced(load("net").small(), "block.mlp.fc1", 4), _traced(load("main").model, "block.mlp.fc1")} == {"silu", "tanh"}
+
+
+HANDS_ON = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, mlp_layer=Mlp):
+        super().__init__()
+        self.mlp = mlp_layer(d, act_layer=nn.ReLU)
+
+    def forward(self, x):
+        return self.mlp(x)
+
+
+class Gate(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.mlp = Mlp(d, act_layer=nn.Tanh)
+
+    def forward(self, x):
+        return self.mlp(x)
+
+
+BLOCKS = {"block": Block, "gate": Gate}  # built by code not shown, with any arguments
+"""
+
+
+def test_a_class_handed_on_as_a_value_keeps_a_row_for_the_constructions_not_listed(tmp_path: Path) -> None:
+    """blocks.py builds Mlp by name in Gate (a use judged there: tanh) and hands it on as Block's
+    `mlp_layer` default, built there with ReLU; Block is itself handed on, so that construction is
+    not listed and has no row of its own: Mlp's row stays, unknown, and a traced Block layer's
+    chain finds it (no layer without a row)."""
+    from initlint.runtime.provenance import best_static_row
+    from test_program_passing import MLP, _program
+
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": HANDS_ON})
+    own = {layer.name: layer for layer in models["mlp.py"].layers}
+    assert own["fc1"].activation == "unknown" and "hands Mlp on as a value" in own["fc1"].activation_evidence
+    assert {(l.name, l.activation) for l in models["blocks.py"].layers if l.at_use} >= {("mlp.fc1", "tanh")}
+    rows = lambda path: models[Path(path).name].layers  # noqa: E731
+    chain = ((str(tmp_path / "mlp.py"), 7), (str(tmp_path / "blocks.py"), 9))
+    assert best_static_row(chain, rows, "mlp.fc1") is own["fc1"]
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc1") == "relu"
+        assert _traced(load("blocks").Gate(), "mlp.fc1") == "tanh"
+
+
+def test_calls_of_a_star_imported_class_are_not_handing_it_on(tmp_path: Path) -> None:
+    """`from blocks import *` then `ConvAct(...)` twice: both are calls (the name resolved on sight,
+    before its first call is counted), so net.py does not hand ConvAct on as a value."""
+    from test_program_blocks import CONV_ACT, FACTORY, STAR_NET
+    from test_program_passing import _program
+
+    models = _program(tmp_path, {"factory.py": FACTORY, "blocks.py": CONV_ACT, "net.py": STAR_NET})
+    assert models["net.py"].summary.handed_on == []
+
+
+# a small timm, importable: what the hooks say of timm's names, written out in torch
+TIMM = {
+    "timm/__init__.py": "",
+    "timm/layers/__init__.py": "from .norm_act import BatchNormAct2d\nfrom .create_norm_act import get_norm_act_layer\n",
+    "timm/layers/create_act.py": "import torch.nn as nn\n\n_ACTS = dict(relu=nn.ReLU, silu=nn.SiLU)\n\n\n"
+                                 "def get_act_layer(name):\n    return _ACTS[name] if isinstance(name, str) else name\n",
+    "timm/layers/norm_act.py": "import torch.nn as nn\n\nfrom .create_act import get_act_layer\n\n\n"
+                               "class BatchNormAct2d(nn.BatchNorm2d):\n"
+                               "    def __init__(self, num_features, apply_act=True, act_layer=nn.ReLU):\n"
+                               "        super().__init__(num_features)\n"
+                               "        self.act = get_act_layer(act_layer)() if apply_act and act_layer else nn.Identity()\n\n"
+                               "    def forward(self, x):\n        return self.act(super().forward(x))\n",
+    "timm/layers/create_norm_act.py": "from functools import partial\n\nfrom .norm_act import BatchNormAct2d\n\n\n"
+                                      "def get_norm_act_layer(norm_layer, act_layer=None):\n"
+                                      "    return partial(BatchNormAct2d, act_layer=act_layer)\n",
+}
+
+DENSE = """import torch.nn as nn
+from timm.layers import BatchNormAct2d, get_norm_act_layer
+
+
+class DenseLayer(nn.Module):
+    def __init__(self, chs, norm_layer=BatchNormAct2d):
+        super().__init__()
+        self.norm1 = norm_layer(chs)
+        self.conv1 = nn.Conv2d(chs, chs, 1)
+        self.norm2 = norm_layer(chs)
+        self.conv2 = nn.Conv2d(chs, chs, 1)
+
+    def forward(self, x):
+        return self.conv2(self.norm2(self.conv1(self.norm1(x))))
+
+
+class DenseNet(nn.Module):
+    def __init__(self, chs=8, act_layer="silu", norm_layer="batchnorm2d"):
+        super().__init__()
+        norm_layer = get_norm_act_layer(norm_layer, act_layer=act_layer)
+        self.layer = DenseLayer(chs, norm_layer=norm_layer)
+        self.head = nn.Conv2d(chs, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.layer(x))
+
+
+def densenet():
+    return DenseNet()
+"""
+
+
+def test_a_norm_a_library_factory_makes_of_constructor_defaults_reaches_the_blocks(tmp_path: Path) -> None:
+    """DenseNet binds `norm_layer = get_norm_act_layer(norm_layer, act_layer=act_layer)` and passes it
+    to DenseLayer: with its defaults ("batchnorm2d", "silu", all its module passes) conv1 meets
+    BatchNormAct2d's SiLU, not the ReLU of DenseLayer's own default; another module building
+    DenseNet(act_layer="relu") leaves it unknown."""
+    from initlint.program.environment import Environment
+    from test_program_passing import _program
+
+    site = tmp_path / "site"
+    for name, text in TIMM.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+    program = tmp_path / "program"
+    program.mkdir()
+    models, errors, _ = analyze_program({str(program / "dense.py"): DENSE}, environment=Environment((str(site),)))
+    assert not errors
+    conv1 = next(layer for layer in models[str(program / "dense.py")].layers if layer.name == "conv1")
+    assert conv1.activation == "silu", conv1.activation_evidence
+    other = {str(program / "dense.py"): DENSE, str(program / "main.py"): 'from dense import DenseNet\n\nmodel = DenseNet(act_layer="relu")\n'}
+    models, _, _ = analyze_program(other, environment=Environment((str(site),)))
+    conv1 = next(layer for layer in models[str(program / "dense.py")].layers if layer.name == "conv1")
+    assert conv1.activation == "unknown", conv1.activation_evidence
+    (program / "dense.py").write_text(DENSE, encoding="utf-8")
+    sys.path.insert(0, str(site))
+    try:
+        with _importable(program) as load:
+            assert _traced(load("dense").densenet(), "layer.conv1", 8, 4, 4) == "silu"
+    finally:
+        sys.path.remove(str(site))
+        for name in [n for n in sys.modules if n == "timm" or n.startswith("timm.")]:
+            del sys.modules[name]
+
+
+def test_what_follows_a_handed_on_class_s_output_is_not_claimed_from_its_listed_uses(tmp_path: Path) -> None:
+    """Gate (listed) adds Mlp's output to a residual into a Linear: no activation after fc2 there. Block (handed
+    on, its construction through `mlp_layer` not listed) applies a sigmoid to it: Mlp's own row
+    for fc2 is unknown, never the listed use's "none", which torch shows wrong for Block."""
+    from initlint.runtime.provenance import best_static_row
+    from test_program_passing import MLP, _program
+
+    blocks = HANDS_ON.replace("return self.mlp(x)\n\n\nclass Gate", "return self.mlp(x).sigmoid()\n\n\nclass Gate")
+    blocks = blocks.replace("return self.mlp(x)\n\n\nBLOCKS", "return self.head(x + self.mlp(x))\n\n\nBLOCKS")
+    blocks = blocks.replace("act_layer=nn.Tanh)\n", "act_layer=nn.Tanh)\n        self.head = nn.Linear(d, d)\n")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": blocks})
+    own = {layer.name: layer for layer in models["mlp.py"].layers}
+    assert own["fc2"].activation == "unknown", own["fc2"].activation_evidence
+    rows = lambda path: models[Path(path).name].layers  # noqa: E731
+    chain = ((str(tmp_path / "mlp.py"), 9), (str(tmp_path / "blocks.py"), 9))
+    assert best_static_row(chain, rows, "mlp.fc2").activation == "unknown"
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc2") == "sigmoid"
