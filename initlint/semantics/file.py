@@ -1034,8 +1034,7 @@ class FileAnalysis:
                         args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
                         continue
                     args[name] = one_of(values)
-                elif unpacked and self.unpacked_presence(call, enclosing, name) != "none":
-                    presence = self.unpacked_presence(call, enclosing, name)
+                elif unpacked and (presence := self.unpacked_presence(call, enclosing, name)) != "none":
                     values = self.unpacked_values(call, enclosing, name) if presence == "all" else None
                     args[name] = one_of(values) if values else UnknownV(
                         f"parameter {name} (this call's ** dicts may pass a value not known here)")
