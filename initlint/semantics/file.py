@@ -476,7 +476,8 @@ class FileAnalysis:
         does not pass it, or no call here at all (it is built elsewhere, or it is the model)."""
         calls = self.call_sites.get(owner, [])
         target = self.classes.get(owner)
-        fn = self.method(target, "__init__")[1] if target is not None and self.method(target, "__init__") else self.functions.get(owner)
+        found = self.method(target, "__init__") if target is not None else None
+        fn = found[1] if found else self.functions.get(owner)
         if not calls or fn is None:
             return True
         names = [p.name.value for p in _positional_params(fn)][1 if target is not None else 0:]
