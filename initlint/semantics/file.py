@@ -1227,6 +1227,7 @@ class FileAnalysis:
         """
         covered: dict[str, list] = {}
         ext: list = []  # [qualified callee, construction call, [functions .apply(...) runs on it]]
+        listed: set = set()  # id() of the construction calls in `ext`
         bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
         for body in bodies:
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
@@ -1240,6 +1241,7 @@ class FileAnalysis:
                         if cls_name is not None and cls_name.startswith("ext:"):
                             built[target] = [cls_name[4:], call, [applied] if applied is not None else []]
                             ext.append(built[target])
+                            listed.add(id(call))
                         elif cls_name is not None:
                             built[target] = cls_name
                             if applied is not None:
@@ -1256,11 +1258,11 @@ class FileAnalysis:
                             cls_name, applied, call = self._constructed_class(value)
                             if cls_name is not None and cls_name.startswith("ext:"):
                                 ext.append([cls_name[4:], call, [applied] if applied is not None else []])
+                                listed.add(id(call))
                             elif cls_name is not None and applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
                     # anywhere else (`return Net(act_layer=nn.Tanh)`, `[Net(nn.SiLU)]`): a construction
                     # whose arguments count, with no init run on it here
-                    listed = {id(entry[1]) for entry in ext}
                     for node in _walk_nodes(small):
                         if isinstance(node, cst.Call):
                             cls_name, _, call = self._constructed_class(node)
