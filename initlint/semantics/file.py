@@ -133,6 +133,8 @@ class FileAnalysis:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
         self.script_builds: list = []
         self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
+        # (id(routine), class name, parameter) -> its branches, for other modules' `.apply` (`routine_branches`)
+        self.served_routines: dict = {}
 
     # -- collection -----------------------------------------------------------------------
 
@@ -1206,18 +1208,28 @@ class FileAnalysis:
         if self_bound or (params and params[0].name.value == "self"):
             params = params[1:]
         var = params[0].name.value if params else "m"
-        pending = len(home.pending_lines)
-        branches = list(InitScanner(home, cls).branches(target.body, var))
-        if home is not self:  # its calls' lines are read in its own module, now: nothing else places them there
-            found_calls = home.pending_lines[pending:]
-            del home.pending_lines[pending:]
-            holder = next((k for k, stmt in enumerate(home.module.body) if stmt is target), None)
-            spans = compute_spans(home.module, [node for _, node in found_calls],
+        if home is not self:
+            return target, home.routine_branches(cls, target, var)
+        return target, list(InitScanner(home, cls).branches(target.body, var))
+
+    def routine_branches(self, cls: Optional[ClassInfo], target: cst.FunctionDef, var: str) -> list:
+        """(types, init call) branches of an init routine of this module that another module's
+        `.apply(...)` runs, with their lines read here (nothing else places them): read once per
+        loaded module and served to every `.apply` site and every file that runs it."""
+        key = (id(target), cls.name if cls is not None else None, var)
+        if key not in self.served_routines:
+            pending = len(self.pending_lines)
+            branches = list(InitScanner(self, cls).branches(target.body, var))
+            found_calls = self.pending_lines[pending:]
+            del self.pending_lines[pending:]
+            holder = next((k for k, stmt in enumerate(self.module.body) if stmt is target), None)
+            spans = compute_spans(self.module, [node for _, node in found_calls],
                                   {id(node): holder for _, node in found_calls} if holder is not None else None,
-                                  home.source, home.c_tree)  # fmt: skip
+                                  self.source, self.c_tree)  # fmt: skip
             for info, node in found_calls:
-                info.line, info.path = (spans[id(node)][0][0] if id(node) in spans else 0), home.path
-        return target, branches
+                info.line, info.path = (spans[id(node)][0][0] if id(node) in spans else 0), self.path
+            self.served_routines[key] = branches
+        return self.served_routines[key]
 
     def _scan_outside_apply(self) -> None:
         """`net = Net(); net.apply(weights_init)` in free functions and module code (the DCGAN idiom).
