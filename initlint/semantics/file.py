@@ -135,6 +135,7 @@ class FileAnalysis:
         self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
         # (id(routine), class name, parameter) -> its branches, for other modules' `.apply` (`routine_branches`)
         self.served_routines: dict = {}
+        self.refilled: dict = {}  # (function, parameter) -> `_default_filled` of them, read once
 
     # -- collection -----------------------------------------------------------------------
 
@@ -613,7 +614,10 @@ class FileAnalysis:
                 typed = self.annotated_object(params[node.value].annotation)
                 if typed is not None:
                     return [typed]
-                filled = _default_filled(enclosing, node.value)
+                key = (enclosing, node.value)  # the node itself: identity, and kept alive with its key
+                if key not in self.refilled:
+                    self.refilled[key] = _default_filled(enclosing, node.value)
+                filled = self.refilled[key]
                 if filled is False:  # bound again to something else: what callers pass is not what it holds
                     return None
                 owner = enclosing.name.value
