@@ -261,11 +261,13 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
     results.extend(judged.values())
     if len(judged) < sum(1 for source, _, _ in program.values() if source is not None):
         from . import program as program_stage
+        from .syntax.parse import collector_paused
 
         program = _loaded(program, cache, settings, stats)
         models = {path: model for path, (_, model, _) in program.items()}
         try:
-            program_stage.link(models, installed)
+            with collector_paused():  # it makes no cycles to speak of; a collection would walk every model
+                program_stage.link(models, installed)
         except Exception:
             if not cache or not any(cached for _, _, cached in program.values()):
                 raise
@@ -635,8 +637,13 @@ def _program_root(path: str, config_root: Optional[str]) -> str:
 
 def _judge(source: sources.Source, model, from_cache: bool, models: dict, settings: Settings,
            installed: frozenset = frozenset()) -> FileResult:  # fmt: skip
-    """Rules, suppressions and fixes for one linked file model; a notebook's in cell positions."""
-    result = _judge_text(source, model, from_cache, models, settings, installed)
+    """Rules, suppressions and fixes for one linked file model; a notebook's in cell positions.
+    The collector paused, as for the analysis: a collection while the fixer reads the file's
+    tree would walk every tree and model the process keeps."""
+    from .syntax.parse import collector_paused
+
+    with collector_paused():
+        result = _judge_text(source, model, from_cache, models, settings, installed)
     if isinstance(source, NotebookSource):
         result.findings = source.notebook.to_cells(result.findings)
         result.fixed = source.notebook.to_cells(result.fixed)

@@ -664,6 +664,58 @@ def test_an_init_function_imported_from_another_module_is_read_there(tmp_path: P
     assert abs(model.fc.weight.std().item() / (2 / 64) ** 0.5 - 1) < 0.1  # kaiming_normal_ for ReLU, fan_in 64
 
 
+HEAD_APPLYING = """import torch.nn as nn
+
+from inits import init_weights
+
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.apply(init_weights)
+        self.fc.apply(init_weights)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+SCRIPT_APPLYING_TWICE = """from inits import init_weights
+from head import Head
+from net import Net
+
+model = Net()
+model.apply(init_weights)
+head = Head()
+head.apply(init_weights)
+"""
+
+
+def test_an_imported_init_routine_is_read_once_for_every_site_that_applies_it(tmp_path: Path, monkeypatch) -> None:
+    """Four `.apply(init_weights)` sites in three files, the routine in a fourth: its module reads
+    it (its branches, and its calls' lines there) once, and every site gets the same answer."""
+    from initlint.semantics.inits import InitScanner
+
+    reads: list = []
+    branches = InitScanner.branches
+
+    def counted(self, body, var, names=None):
+        if names is None and self.inlined == 0:
+            reads.append(Path(self.fa.path).name)
+        yield from branches(self, body, var, names)
+
+    monkeypatch.setattr(InitScanner, "branches", counted)
+    files = {"inits.py": INITS_MODULE, "net.py": APPLYING_NET.format(apply="self.apply(init_weights)"),
+             "head.py": HEAD_APPLYING, "train.py": SCRIPT_APPLYING_TWICE}  # fmt: skip
+    models = _program(tmp_path, files)
+    assert reads.count("inits.py") == 1, reads
+    for file, name in [("net.py", "fc"), ("net.py", "head"), ("head.py", "fc")]:
+        layer = _row(models, file, name)
+        assert layer.init == "explicit", layer.init_evidence
+        assert (Path(layer.init_call.path).name, layer.init_call.line) == ("inits.py", 6)
+    assert _row(models, "net.py", "conv").init == "default"
+
+
 FACTORIES = """import torch.nn as nn
 
 

@@ -135,6 +135,9 @@ class FileAnalysis:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
         self.script_builds: list = []
         self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
+        # (id(routine), class name, parameter) -> its branches, for other modules' `.apply` (`routine_branches`)
+        self.served_routines: dict = {}
+        self.refilled: dict = {}  # (function, parameter) -> `_default_filled` of them, read once
 
     # -- collection -----------------------------------------------------------------------
 
@@ -484,7 +487,8 @@ class FileAnalysis:
         does not pass it, or no call here at all (it is built elsewhere, or it is the model)."""
         calls = self.call_sites.get(owner, [])
         target = self.classes.get(owner)
-        fn = self.method(target, "__init__")[1] if target is not None and self.method(target, "__init__") else self.functions.get(owner)
+        found = self.method(target, "__init__") if target is not None else None
+        fn = found[1] if found else self.functions.get(owner)
         if not calls or fn is None:
             return True
         names = [p.name.value for p in _positional_params(fn)][1 if target is not None else 0:]
@@ -620,7 +624,10 @@ class FileAnalysis:
                 typed = self.annotated_object(params[node.value].annotation)
                 if typed is not None:
                     return [typed]
-                filled = None if as_passed else _default_filled(enclosing, node.value)
+                key = (enclosing, node.value)  # the node itself: identity, and kept alive with its key
+                if not as_passed and key not in self.refilled:
+                    self.refilled[key] = _default_filled(enclosing, node.value)
+                filled = None if as_passed else self.refilled[key]
                 if filled is False:  # bound again to something else: what callers pass is not what it holds
                     return self._made_by_hook(node.value, enclosing, depth)
                 owner = enclosing.name.value
@@ -1093,8 +1100,7 @@ class FileAnalysis:
                         args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
                         continue
                     args[name] = one_of(values)
-                elif unpacked and self.unpacked_presence(call, enclosing, name) != "none":
-                    presence = self.unpacked_presence(call, enclosing, name)
+                elif unpacked and (presence := self.unpacked_presence(call, enclosing, name)) != "none":
                     values = self.unpacked_values(call, enclosing, name) if presence == "all" else None
                     args[name] = one_of(values) if values else UnknownV(
                         f"parameter {name} (this call's ** dicts may pass a value not known here)")
@@ -1265,18 +1271,28 @@ class FileAnalysis:
         if self_bound or (params and params[0].name.value == "self"):
             params = params[1:]
         var = params[0].name.value if params else "m"
-        pending = len(home.pending_lines)
-        branches = list(InitScanner(home, cls).branches(target.body, var))
-        if home is not self:  # its calls' lines are read in its own module, now: nothing else places them there
-            found_calls = home.pending_lines[pending:]
-            del home.pending_lines[pending:]
-            holder = next((k for k, stmt in enumerate(home.module.body) if stmt is target), None)
-            spans = compute_spans(home.module, [node for _, node in found_calls],
+        if home is not self:
+            return target, home.routine_branches(cls, target, var)
+        return target, list(InitScanner(home, cls).branches(target.body, var))
+
+    def routine_branches(self, cls: Optional[ClassInfo], target: cst.FunctionDef, var: str) -> list:
+        """(types, init call) branches of an init routine of this module that another module's
+        `.apply(...)` runs, with their lines read here (nothing else places them): read once per
+        loaded module and served to every `.apply` site and every file that runs it."""
+        key = (id(target), cls.name if cls is not None else None, var)
+        if key not in self.served_routines:
+            pending = len(self.pending_lines)
+            branches = list(InitScanner(self, cls).branches(target.body, var))
+            found_calls = self.pending_lines[pending:]
+            del self.pending_lines[pending:]
+            holder = next((k for k, stmt in enumerate(self.module.body) if stmt is target), None)
+            spans = compute_spans(self.module, [node for _, node in found_calls],
                                   {id(node): holder for _, node in found_calls} if holder is not None else None,
-                                  home.source, home.c_tree)  # fmt: skip
+                                  self.source, self.c_tree)  # fmt: skip
             for info, node in found_calls:
-                info.line, info.path = (spans[id(node)][0][0] if id(node) in spans else 0), home.path
-        return target, branches
+                info.line, info.path = (spans[id(node)][0][0] if id(node) in spans else 0), self.path
+            self.served_routines[key] = branches
+        return self.served_routines[key]
 
     def _scan_outside_apply(self) -> None:
         """`net = Net(); net.apply(weights_init)` in free functions and module code (the DCGAN idiom).
@@ -1286,6 +1302,7 @@ class FileAnalysis:
         """
         covered: dict[str, list] = {}
         ext: list = []  # [qualified callee, construction call, [functions .apply(...) runs on it]]
+        listed: set = set()  # id() of the construction calls in `ext`
         bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
         for body in bodies:
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
@@ -1299,6 +1316,7 @@ class FileAnalysis:
                         if cls_name is not None and cls_name.startswith("ext:"):
                             built[target] = [cls_name[4:], call, [applied] if applied is not None else []]
                             ext.append(built[target])
+                            listed.add(id(call))
                         elif cls_name is not None:
                             built[target] = cls_name
                             if applied is not None:
@@ -1315,11 +1333,11 @@ class FileAnalysis:
                             cls_name, applied, call = self._constructed_class(value)
                             if cls_name is not None and cls_name.startswith("ext:"):
                                 ext.append([cls_name[4:], call, [applied] if applied is not None else []])
+                                listed.add(id(call))
                             elif cls_name is not None and applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
                     # anywhere else (`return Net(act_layer=nn.Tanh)`, `[Net(nn.SiLU)]`): a construction
                     # whose arguments count, with no init run on it here
-                    listed = {id(entry[1]) for entry in ext}
                     for node in _walk_nodes(small):
                         if isinstance(node, cst.Call):
                             cls_name, _, call = self._constructed_class(node)

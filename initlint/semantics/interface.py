@@ -46,6 +46,34 @@ def code_shape(tree: Optional[ast.Module], source: str) -> list:
         return text
 
 
+def _dump(node: object) -> str:
+    """`ast.dump(node)`, the same text (digests stay as they were), without its per-node
+    layout work (indentation, line breaks) that a one-line dump never uses."""
+    kind = type(node)
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        if kind is list:
+            return "[" + ", ".join([_dump(item) for item in node]) + "]"
+        if not isinstance(node, ast.AST):
+            return repr(node)
+        fields = _FIELDS[kind] = tuple((name, getattr(kind, name, ...) is None) for name in kind._fields)
+        if not fields:  # Load(), Add(), ...: one text per type
+            _FIELDS[kind] = f"{kind.__name__}()"
+    if type(fields) is str:
+        return fields
+    parts = []
+    for name, optional in fields:
+        value = getattr(node, name, _MISSING)
+        if value is _MISSING or (value is None and optional):
+            continue
+        parts.append(f"{name}={repr(value) if type(value) is str else _dump(value)}")
+    return f"{kind.__name__}({', '.join(parts)})"
+
+
+_MISSING = object()
+_FIELDS: dict = {}  # AST node type -> ((field, whether None is left out), ...), or the text of a type without fields
+
+
 def _body_shape(body: list, in_class: bool) -> list:
     definitions: dict = {}
     statements: list = []
@@ -53,18 +81,18 @@ def _body_shape(body: list, in_class: bool) -> list:
         if index == 0 and _is_docstring(stmt):
             continue
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            decorators = [ast.dump(d) for d in stmt.decorator_list]
+            decorators = [_dump(d) for d in stmt.decorator_list]
             if in_class and stmt.name in FORWARD_METHODS:
-                definitions[stmt.name] = ["forward", ast.dump(stmt.args), decorators]
+                definitions[stmt.name] = ["forward", _dump(stmt.args), decorators]
             else:
                 stripped = copy.copy(stmt)
                 stripped.body = [s for i, s in enumerate(stmt.body) if not (i == 0 and _is_docstring(s))]
-                definitions[stmt.name] = ["def", ast.dump(stripped)]
+                definitions[stmt.name] = ["def", _dump(stripped)]
         elif isinstance(stmt, ast.ClassDef):
-            definitions[stmt.name] = ["class", [ast.dump(b) for b in stmt.bases], [ast.dump(k) for k in stmt.keywords],
-                                      [ast.dump(d) for d in stmt.decorator_list], _body_shape(stmt.body, True)]  # fmt: skip
+            definitions[stmt.name] = ["class", [_dump(b) for b in stmt.bases], [_dump(k) for k in stmt.keywords],
+                                      [_dump(d) for d in stmt.decorator_list], _body_shape(stmt.body, True)]  # fmt: skip
         else:
-            statements.append(ast.dump(stmt))
+            statements.append(_dump(stmt))
     return [sorted(definitions.items()), statements]
 
 
