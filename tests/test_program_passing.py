@@ -913,19 +913,7 @@ def test_constructions_returned_by_a_function_of_another_module_pass_their_argum
         assert {row.layer: row.activation for row in traced}["fc1"] == want
 
 
-BLOCK_BY_KEYWORD = """import torch.nn as nn
-
-
-class Mlp(nn.Module):
-    def __init__(self, d=8, act_layer=nn.ReLU):
-        super().__init__()
-        self.fc1 = nn.Linear(d, d)
-        self.act = act_layer()
-        self.fc2 = nn.Linear(d, d)
-
-    def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
-"""
+BLOCK_BY_KEYWORD = MLP.replace("act_layer=nn.GELU", "act_layer=nn.ReLU")  # ReLU by default
 
 REINITIALISING_NET = """import torch.nn as nn
 from mlp import Mlp
