@@ -14,6 +14,7 @@ import pytest
 
 from initlint import api
 from initlint.program import analyze_program
+from test_program import MODEL
 
 MLP = """import torch.nn as nn
 
@@ -915,23 +916,7 @@ def test_constructions_returned_by_a_function_of_another_module_pass_their_argum
 
 BLOCK_BY_KEYWORD = MLP.replace("act_layer=nn.GELU", "act_layer=nn.ReLU")  # ReLU by default
 
-REINITIALISING_NET = """import torch.nn as nn
-from mlp import Mlp
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.mlp = Mlp(8, act_layer=nn.GELU)
-        self.apply(self._init)
-
-    def _init(self, m):
-        if isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, std=0.02)
-
-    def forward(self, x):
-        return self.mlp(x)
-"""
+REINITIALISING_NET = MODEL.format(imp="from mlp import Mlp", act=", act_layer=nn.GELU")  # re-initialises its Mlp
 
 
 def test_a_block_judged_at_each_use_gets_the_init_of_that_use(tmp_path: Path) -> None:
