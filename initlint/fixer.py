@@ -46,6 +46,9 @@ Choices, and why:
   of the class's `reset_parameters` (or `_init_weights`), unsafe, since only the materialising
   code decides whether it runs after each layer's own reset. With no such routine: right after
   the layer, unsafe, the reason saying where to put it.
+- A layer that a top-level statement of `__init__` builds after every call of a method of the
+  model (`self.apply(...)`, `self.x.apply(...)`, a loop over `self.modules()`) and every function
+  handed the model: the routines ran before it existed, so right after it, safe.
 - A class of the file that builds this one and then runs an init routine (or hands itself
   to a function) not proven to leave the layer alone: no fix, it could be overwritten there.
 - A layer whose attribute (or local name) the same function also binds elsewhere
@@ -736,6 +739,9 @@ def _placement(
         return here
     if not handed and init is not None and _routines_leave_alone(names.tree, init, module.init_routines, layer.layer_type):
         return here  # every routine dispatches on types this layer is not: right after it, safe
+    if not handed and init is not None and "reset_parameters" not in module.init_routines \
+            and _last_code_on_self_before(init, plan.insert_after_line):  # fmt: skip
+        return here  # the routines ran before this layer existed (`self.apply(...)`, then the layer): safe
     routines = ", ".join(dict.fromkeys([*module.init_routines, *handed]))
     if init is None or plan.loop_over or not plan.weight.startswith(f"{_self_name(init)}."):
         # A local name may be rebound before the routine runs: the call cannot move there.
@@ -1020,6 +1026,30 @@ def _runs_code_on_self(stmt: ast.stmt, self_name: str) -> bool:
             if any(isinstance(arg, ast.Name) and arg.id == self_name for arg in node.args):
                 return True
     return False
+
+
+def _last_code_on_self_before(init: ast.FunctionDef, line: int) -> bool:
+    """Whether the statement of `__init__` ending on `line` is at its top level and no statement
+    after it calls a method of the model (`self.apply`, `self.x.apply`, `self.modules()`, a routine)
+    or hands the model to a function: every init routine then ran before the layer was built."""
+    body = init.body
+    at = next((i for i, stmt in enumerate(body) if _spans(stmt, line)), None)
+    if at is None or isinstance(body[at], _COMPOUND) or (body[at].end_lineno or body[at].lineno) != line:
+        return False
+    self_name = _self_name(init)
+    for stmt in body[at + 1 :]:
+        for node in _walk_same_function(stmt):
+            if isinstance(node, ast.Call) and (_rooted_at(node.func, self_name)
+                                               or any(_rooted_at(arg, self_name) for arg in node.args)):  # fmt: skip
+                return False
+    return True
+
+
+def _rooted_at(node: ast.AST, name: str) -> bool:
+    """`self`, `self.x`, `self.x.apply`: an expression that starts at the name `name`."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def _exit_line(stmt: ast.stmt) -> Optional[int]:

@@ -1017,3 +1017,51 @@ def test_a_starred_slice_leaves_the_positions_after_it_unknown(tmp_path):
     backbone = [torch.nn.Identity(), torch.nn.Conv2d(32, 32, 1), torch.nn.ReLU(), torch.nn.Identity()]
     net = import_fixed(path).Net(backbone)  # builds: no fix names a position that is not there
     assert not result.fixed, [f.message for f in result.fixed]
+
+
+ROUTINE_THEN_LAYER = """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, d=64):
+        super().__init__()
+        self.body = nn.Linear(d, d)
+        self.apply(self._init_weights)
+        self.adapter = nn.Linear(d, d)
+
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, x):
+        return torch.relu(self.adapter(self.body(x)))
+"""
+
+
+def test_a_layer_built_after_the_routine_ran_is_fixed_right_after_it_as_a_safe_fix(tmp_path):
+    """`self.apply(...)` then `self.adapter = nn.Linear(...)`: the routine never sees the adapter,
+    so its fix goes right after it and is safe (it was unsafe, "check that the routine leaves this
+    layer alone"). torch: the adapter at ReLU's std, the body still the routine's 0.02."""
+    result, findings, _, path = fix_text(tmp_path, ROUTINE_THEN_LAYER, unsafe=False)
+    assert [f.code for f in findings] == ["IL101"] and findings[0].fix.applicability == "safe"
+    assert result.fixed and (
+        "        self.adapter = nn.Linear(d, d)\n"
+        "        nn.init.kaiming_uniform_(self.adapter.weight, nonlinearity=\"relu\")\n") in path.read_text()
+    torch.manual_seed(0)
+    net = import_fixed(path).Net()
+    check_weight("adapter", net.adapter.weight, "relu", None, FixOptions())
+    assert abs(float(net.body.weight.detach().std()) - 0.02) < 0.003
+    again, _ = refix(path, unsafe=True)
+    assert not again.fixed
+
+
+def test_a_layer_followed_by_code_on_the_model_keeps_the_unsafe_placement(tmp_path):
+    """The same, with `self.extra.apply(...)` after the adapter: a routine may run after it, so the
+    fix is not taken for safe."""
+    source = ROUTINE_THEN_LAYER.replace(
+        "        self.adapter = nn.Linear(d, d)\n",
+        "        self.adapter = nn.Linear(d, d)\n        self.extra = nn.Identity()\n        self.extra.apply(self._init_weights)\n")
+    _, findings, _, _ = fix_text(tmp_path, source, unsafe=False)
+    assert all(f.fix is None or f.fix.applicability == "unsafe" for f in findings if f.code == "IL101")

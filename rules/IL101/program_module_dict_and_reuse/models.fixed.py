@@ -16,6 +16,7 @@ class GPT(nn.Module):
         self.transformer = nn.ModuleDict(dict(h=blocks))
         self.apply(self._init_weights)
         self.adapter = nn.Linear(d, d)  # expect: IL101 act=relu init=default
+        nn.init.kaiming_uniform_(self.adapter.weight, nonlinearity="relu")
 
     def _init_weights(self, module):
         if isinstance(module, nn.Linear):
