@@ -269,10 +269,8 @@ class KnownLibraries:
         if hook is None:
             return None
         found = self.hooked_activation(hook, self.subscript_key(node), f"`{short_code(node)}`", node, qualname)
-        key = node.slice[0].slice.value if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else None
-        held = self.env.get(key.value) if isinstance(key, cst.Name) else None
-        if isinstance(held, ParamV) and held.owner is not None and self.in_init and isinstance(found, ActV) \
-                and hooks.registry_table(qualname) is not None:  # fmt: skip
+        held = self.key_parameter(node)
+        if held is not None and self.in_init and isinstance(found, ActV) and hooks.registry_table(qualname) is not None:
             # `ACT2FN[act]` with `act="gelu"` by default: a caller's key is read in the library's table
             return self.assuming_defaults(found, [(held.owner, held.name, held.default, tuple(qualname.rsplit(".", 1)))])
         return found

@@ -655,6 +655,12 @@ class ForwardInterpreter:
             return node.slice[0].slice.value
         return node
 
+    def key_parameter(self, node: cst.Subscript) -> Optional[ParamV]:
+        """The constructor parameter a registry's key is (`ACTS[act]`, `ACT2FN[act]`), else None."""
+        key = self.key_expression(node)
+        held = self.env.get(key.value) if isinstance(key, cst.Name) else None
+        return held if isinstance(held, ParamV) and held.owner is not None else None
+
     def object_holder(self, base: cst.BaseExpression) -> Optional[ObjectV]:
         """The object `config` / `self.config` / a module-level `args` holds, else None."""
         held: object = None

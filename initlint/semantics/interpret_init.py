@@ -170,15 +170,14 @@ class ConstructorInterpreter:
             registry = self.registry_of(node.value)
             if registry is not None:
                 entry = self.registry_entry(registry[1], node, registry[0])
-                key = node.slice[0].slice.value if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else None
-                held = self.env.get(key.value) if isinstance(key, cst.Name) else None
+                held = self.key_parameter(node)
                 # the table a key passed by a caller is read in (the program stage looks it up there)
                 table = ((registry[0] if registry[0] is not None else self.fa).path, registry[2])
-                if isinstance(held, ParamV) and held.owner is not None and isinstance(entry, ClassRefV):
+                if held is not None and isinstance(entry, ClassRefV):
                     # `ACTS[act]` with `act="relu"` by default: still the parameter, whose default now
                     # names the class, so that callers passing another key are followed
                     return ParamV(held.name, entry, held.owner, held.or_none, registry=table)
-                if isinstance(held, ParamV) and held.owner is not None and isinstance(entry, ActV) and self.in_init:
+                if held is not None and isinstance(entry, ActV) and self.in_init:
                     return self.assuming_defaults(entry, [(held.owner, held.name, held.default, table)])  # an instance's key
                 return entry
             base = self.eval_module(node.value)
@@ -203,8 +202,8 @@ class ConstructorInterpreter:
         key = self.subscript_key(node)
         entries = registry_items(registry)
         if key is None:  # a parameter this file's constructions pass several literals for: each entry
-            keys = self.literal_options(node.slice[0].slice.value) if len(node.slice) == 1 \
-                and isinstance(node.slice[0].slice, cst.Index) else None  # fmt: skip
+            expression = self.key_expression(node)
+            keys = self.literal_options(expression) if expression is not node else None
             if keys and all(k in entries for k in keys):
                 options = [self.registry_entry(registry, node.with_deep_changes(node.slice[0].slice, value=cst.SimpleString(repr(k))),
                                                module) for k in keys]  # fmt: skip
