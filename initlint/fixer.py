@@ -747,8 +747,8 @@ def _placement(
         # A local name may be rebound before the routine runs: the call cannot move there.
         return 0, "", f"{layer.class_name} has an init routine ({routines}) that may run after this layer is built", None
     body = init.body
-    at = next((i for i, stmt in enumerate(body) if _spans(stmt, plan.insert_after_line)), None)
-    if at is None or isinstance(body[at], _COMPOUND) or (body[at].end_lineno or body[at].lineno) != plan.insert_after_line:
+    at = _top_statement_ending_at(init, plan.insert_after_line)
+    if at is None:
         # Built inside an `if`/loop of __init__: a call after the routine could run where it was not built.
         return 0, "", f"{layer.class_name} has an init routine ({routines}) and builds this layer inside a block: no place after the routine that runs only where the layer exists", None
     # The call must run after the routine and before anything that loads or copies weights,
@@ -1032,17 +1032,26 @@ def _last_code_on_self_before(init: ast.FunctionDef, line: int) -> bool:
     """Whether the statement of `__init__` ending on `line` is at its top level and no statement
     after it calls a method of the model (`self.apply`, `self.x.apply`, `self.modules()`, a routine)
     or hands the model to a function: every init routine then ran before the layer was built."""
-    body = init.body
-    at = next((i for i, stmt in enumerate(body) if _spans(stmt, line)), None)
-    if at is None or isinstance(body[at], _COMPOUND) or (body[at].end_lineno or body[at].lineno) != line:
+    at = _top_statement_ending_at(init, line)
+    if at is None:
         return False
     self_name = _self_name(init)
-    for stmt in body[at + 1 :]:
+    for stmt in init.body[at + 1 :]:
         for node in _walk_same_function(stmt):
             if isinstance(node, ast.Call) and (_rooted_at(node.func, self_name)
                                                or any(_rooted_at(arg, self_name) for arg in node.args)):  # fmt: skip
                 return False
     return True
+
+
+def _top_statement_ending_at(init: ast.FunctionDef, line: int) -> Optional[int]:
+    """The index of the simple top-level statement of `init` that ends on `line`, else None (the
+    line is inside an `if`/loop, or no statement ends there)."""
+    body = init.body
+    at = next((i for i, stmt in enumerate(body) if _spans(stmt, line)), None)
+    if at is None or isinstance(body[at], _COMPOUND) or (body[at].end_lineno or body[at].lineno) != line:
+        return None
+    return at
 
 
 def _rooted_at(node: ast.AST, name: str) -> bool:
