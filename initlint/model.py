@@ -128,6 +128,9 @@ class Layer:
     residual_branch: bool = False  # it and the layers it feeds end in a residual add (x + fc2(act(fc1(x))))
     chain: int = 1  # layers in its chain: linked layer -> activation -> layer with no norm between
     impact: float = 1.0  # how many times the chain's default inits shrink the forward signal's std (1: not at all)
+    # the other chain members' part of `impact` (None: a norm or residual add makes it 1): a row judged
+    # again at a use, with another activation or init, has its impact from it (rules.impact_of)
+    chain_others: Optional[float] = None
     weight: Optional[str] = None  # Python for its weight where an init would go ("self.body[0].weight")
     container: Optional[str] = None  # a container every element of which is this layer ("self.blocks")
     # The program stage: [activation, param, evidence] as its own file decided them (kept so that

@@ -107,10 +107,18 @@ class DefaultInitRule(Rule):
             f"{_where(layer)} is followed by {act} ({layer.activation_evidence}) but keeps the default init, "
             f"{ratio:.2f}x too small in std for it; {impact_note(layer)}; use {use}",
         )
-        finding.impact = layer.impact
+        finding.impact = impact_of(layer)
         if layer.norm_after or layer.residual_branch:
             finding.severity = "warning"
         yield finding
+
+
+def impact_of(layer: Layer) -> float:
+    """The chain's impact with the layer as judged now: a row judged again at a use (another
+    activation or init than its own file gave it) keeps the other members' part."""
+    if layer.chain_others is None:
+        return layer.impact
+    return layer.chain_others * catalogue.shrink(layer.activation, layer.activation_param, layer.init)
 
 
 def impact_note(layer: Layer) -> str:
@@ -120,8 +128,8 @@ def impact_note(layer: Layer) -> str:
     if layer.residual_branch:
         return "it starts a residual branch added back to the stream, so nothing compounds (impact 1x)"
     if layer.chain > 1:
-        return f"impact {layer.impact:.3g}x over a chain of {layer.chain} layers with no norm between"
-    return f"impact {layer.impact:.3g}x"
+        return f"impact {impact_of(layer):.3g}x over a chain of {layer.chain} layers with no norm between"
+    return f"impact {impact_of(layer):.3g}x"
 
 
 def is_head(layer: Layer) -> bool:

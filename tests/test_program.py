@@ -15,6 +15,7 @@ carry `expect:` comments as the single-file examples do (rules/README.md). Check
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import runpy
 import shutil
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from initlint import api, catalogue
+from initlint import api, catalogue, rules
 from initlint.semantics.file import analyze
 from initlint.model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE
 from initlint.program import analyze_program
@@ -215,6 +216,68 @@ def test_a_block_every_construction_agrees_on_is_fixed_where_it_is_built_as_an_u
         assert abs(float(conv.weight.detach().std()) - target) < 0.1 * target
     again = api.check(api.Run(paths=[str(work)], isolated=True, use_cache=False, fix=True, unsafe_fixes=True))
     assert not any(r.fixed for r in again)
+
+
+SCRIPT_IN_CLASS_FILE = """import torch
+import torch.nn as nn
+
+ACTS = {{"relu": nn.ReLU, "tanh": nn.Tanh}}
+
+
+class Net(nn.Module):
+    def __init__(self, act="relu"):
+        super().__init__()
+        self.fc1 = nn.Linear(64, 64)
+        self.act = ACTS[act]()
+        self.fc2 = nn.Linear(64, 2)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+def main():
+    model = Net(act="tanh")
+{more}    return model
+"""
+
+
+def test_a_script_in_the_classs_own_file_decides_the_activation_its_constructions_agree_on(tmp_path: Path) -> None:
+    """`model = Net(act="tanh")` in the file's own main() is the only construction: Net.fc1 is
+    judged with Tanh where it is built (before: unknown, "ReLU, Tanh"), an unsafe fix as in the
+    program; applied, torch builds main()'s model with fc1 at Tanh's std and Tanh after it."""
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "net.py"
+    path.write_text(SCRIPT_IN_CLASS_FILE.format(more=""), encoding="utf-8")
+    layer = next(l for m in analyze(path.read_text(encoding="utf-8"), str(path)).modules for l in m.layers
+                 if l.name == "fc1")  # fmt: skip
+    assert (layer.activation, layer.init) == ("tanh", "default"), layer.activation_evidence
+    assert layer.fix.reason is None and layer.fix.unsafe_reason == PROGRAM_CONSTRUCTIONS_AGREE
+    run = api.Run(paths=[str(path)], isolated=True, use_cache=False, fix=True)
+    assert not any(r.fixed for r in api.check(run)), "unsafe: a new caller keeping the default would differ"
+    fixed = api.check(dataclasses.replace(run, unsafe_fixes=True))
+    assert [bool(r.fixed) for r in fixed] == [True]
+    namespace = runpy.run_path(str(path))
+    torch.manual_seed(0)
+    model = namespace["main"]()
+    assert isinstance(model.act, torch.nn.Tanh)
+    target = catalogue.recommend("tanh", None).std(64)
+    assert abs(float(model.fc1.weight.detach().std()) - target) < 0.1 * target
+    assert not any(r.fixed for r in api.check(dataclasses.replace(run, unsafe_fixes=True)))
+
+
+def test_a_scripts_constructions_in_the_classs_own_file_that_differ_are_judged_each_by_its_name() -> None:
+    """main() builds Net twice, with Tanh and with the default ReLU: a row at each, named by the
+    script's variable, whose message gives the init for that name and the impact of that use."""
+    source = SCRIPT_IN_CLASS_FILE.format(more="    other = Net()\n    print(other)\n")
+    model = analyze(source, "net.py")
+    rows = {l.name: l for l in model.free_layers if l.at_use}
+    assert {name: (l.activation, l.init) for name, l in rows.items()} == {
+        "model.fc1": ("tanh", "default"), "other.fc1": ("relu", "default")}
+    findings = {f.code: f for f in rules.run_rules(model, rules.select_rules(None, None))}
+    assert set(findings) == {"IL101", "IL103"}
+    assert 'kaiming_uniform_(model.fc1.weight, nonlinearity="tanh")' in findings["IL103"].message
+    tanh = catalogue.recommend("tanh", None).gain / catalogue.DEFAULT_GAIN
+    assert findings["IL103"].impact == pytest.approx(tanh), "the impact of this use, not of the unknown row"
 
 
 # --------------------------------------------------------------------------- modules and runs

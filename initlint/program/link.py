@@ -266,7 +266,8 @@ def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: Mo
             return  # every construction in the program agrees: judged where it is built
         as_judged = [layer.activation, layer.activation_param, f"{layer.activation_evidence}, as built here"]
         for container, line, column, end_line, end_column, attr in layer.agreed_uses:
-            own = Use(ClassRef(ref.path, container), ref.path, line, attr=attr, span=[column, end_line, end_column])
+            own = Use(ClassRef(ref.path, container) if container else None, ref.path, line, attr=attr,
+                      span=[column, end_line, end_column])  # fmt: skip
             judged.append((own, _judged_at(layer, ref, own, as_judged, [], index, uses, built_init)))
         layer.activation_evidence = f"{layer.activation_evidence}, but {differ.path}:{differ.line} builds it otherwise"
         layer.activation, layer.activation_param = "unknown", None

@@ -25,7 +25,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.hooks import reads_classes_only
-from ..model import (DEFAULT_ACTIVATION_ASSUMED, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
+from ..model import (DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
@@ -1027,7 +1027,7 @@ class FileAnalysis:
             judged = set()
             for call, enclosing in calls:
                 container = self._method_owner(enclosing)
-                if container is None or _partial_of(call) == key:
+                if _partial_of(call) == key or (container is None and not self._runs_as_code(enclosing)):
                     continue
                 outcomes = self._outcomes_for_call(cls, init[1], call, enclosing)
                 judged.add(id(call))
@@ -1048,6 +1048,7 @@ class FileAnalysis:
         """A layer every construction here judges alike (each known, the same activation) is
         judged where it is built, as if the uses had not been merged."""
         self.per_use_agreed: set = set()  # id(site): settled so; other files' uses may still differ
+        self.agreed_by_code: set = set()  # id(site): settled by what a script passes, not by a class
         for cls in self.classes.values():
             for site in cls.sites:
                 uses = self.per_use.get(id(site), [])
@@ -1058,9 +1059,15 @@ class FileAnalysis:
                     continue
                 activation, param, evidence = uses[0][2]
                 self.per_use_agreed.add(id(site))
+                if any(container is None for _, container, _ in uses):
+                    self.agreed_by_code.add(id(site))
                 where = f"at each of its {len(uses)} constructions here" if len(uses) > 1 else "at its one construction here"
                 site.outcomes = [(activation, param, derived(f"{evidence}, {where}", evidence))]
                 site.fix_reason = site.fix_reason or self.per_use_reasons.get(id(site))
+
+    def _runs_as_code(self, fn: Optional[cst.FunctionDef]) -> bool:
+        """A free function of this file or its module code: a script's `model = Net(act="tanh")`."""
+        return fn is None or self.functions.get(fn.name.value) is fn or fn.name.value == MODULE_CODE
 
     def _method_owner(self, fn: Optional[cst.FunctionDef]) -> Optional[str]:
         for name, cls in self.classes.items():
@@ -1625,9 +1632,13 @@ class FileAnalysis:
                         if id(call) in spans:
                             (use_line, use_col), (use_end, use_end_col) = spans[id(call)]
                             layer.agreed_uses = layer.agreed_uses or []
-                            layer.agreed_uses.append([self.classes[container].node.name.value, use_line, use_col + 1,
-                                                      use_end, use_end_col + 1, attrs.get(id(call))])  # fmt: skip
+                            owner = self.classes[container].node.name.value if container else None
+                            layer.agreed_uses.append([owner, use_line, use_col + 1, use_end, use_end_col + 1,
+                                                      attrs.get(id(call))])  # fmt: skip
             for use in rows_at_uses:
+                if use.class_name is None:  # built by module code or a free function
+                    fm.free_layers.append(use)
+                    continue
                 holder = self.classes[use.class_name]
                 if use.class_name not in modules:
                     holders = containers.get(use.class_name, ())
@@ -1663,8 +1674,10 @@ class FileAnalysis:
             row = copy.copy(layer)
             row.line, row.column, row.end_line, row.end_column = line, col + 1, end_line, end_col + 1
             row.class_name = container
+            if container is None and id(call) not in attrs:
+                attrs.update(_code_assigned_calls(self.module, self.functions.values()))
             row.name = f"{attrs.get(id(call)) or layer.class_name + '()'}.{layer.name or layer.layer_type}"
-            row.site = f"{container}/{row.name}/{layer.layer_type}@{line}"  # one per use
+            row.site = f"{container or MODULE_CODE}/{row.name}/{layer.layer_type}@{line}"  # one per use
             row.at_use = True
             row.activation, row.activation_param, evidence = outcome or (
                 "unknown", None, f"the arguments this call passes to {layer.class_name} are not known here")
@@ -1672,11 +1685,14 @@ class FileAnalysis:
             row.related = [[layer.path, layer.line], *[list(r) for r in layer.related]]
             row.fix = FixPlan(reason=f"{layer.class_name} is built with different arguments: each use decides "
                                      f"({layer.path}:{layer.line})")  # fmt: skip
-            row.weight, row.container, row.open_output, row.activation_defaults = None, None, None, []
+            row.container, row.open_output, row.activation_defaults = None, None, []
             row.output_head = False
+            bound = attrs.get(id(call)) and "*" not in row.name
+            # what the message names: the layer's path from the container (`self.a.fc1`) or the script's name
+            row.weight = python_path(f"self.{row.name}" if container else row.name) + ".weight" if bound else None
             rec = catalogue.recommend(row.activation, row.activation_param)
-            weight = f"self.{row.name}.weight"
-            row.recommended = catalogue.one_line(catalogue.init_code(rec, weight, "torch.nn.init")) if rec else None
+            row.recommended = catalogue.one_line(catalogue.init_code(
+                rec, row.weight or "layer.weight", "torch.nn.init")) if rec else None  # fmt: skip
             rows.append(row)
         return rows
 
@@ -1992,6 +2008,9 @@ class FileAnalysis:
         if layer.fix.reason is None and assumed:
             # Callers in other files may pass another activation than the default.
             layer.fix.unsafe_reason = DEFAULT_ACTIVATION_ASSUMED
+        elif layer.fix.reason is None and id(site) in self.agreed_by_code:
+            # a script's `Net(act="tanh")`: a new caller keeping the default would differ
+            layer.fix.unsafe_reason = PROGRAM_CONSTRUCTIONS_AGREE
         return layer
 
     def _chains(self, sites: list) -> dict:
@@ -2031,13 +2050,17 @@ class FileAnalysis:
         if site.norm is not None or layer.residual_branch:
             layer.impact = 1.0  # renormalised right away / added to a stream that keeps its scale
             return
-        shrinks = []
+        shrinks, own = [], 1.0
         for member in chain:
             if member.norm is None:
                 activation, param, _ = resolve_outcomes(member.outcomes)
                 init = member.init_state or ("explicit" if member.explicit_init else "default")
-                shrinks.append(catalogue.shrink(activation, param, init))
-        layer.impact = catalogue.chain_impact(shrinks)
+                if member is site:
+                    own = catalogue.shrink(activation, param, init)
+                else:
+                    shrinks.append(catalogue.shrink(activation, param, init))
+        layer.chain_others = catalogue.chain_impact(shrinks)
+        layer.impact = layer.chain_others * own
 
     def _weight_from_name(self, site: Site) -> Optional[str]:
         """`self.features[0].weight` from the named_modules() name `features.0`, where every part
@@ -2427,6 +2450,18 @@ def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
                 target = node.targets[0].target if isinstance(node, cst.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
                 if isinstance(node.value, cst.Call) and isinstance(target, cst.Attribute) and dotted(target.value) == self_name:
                     out[id(node.value)] = target.attr.value
+    return out
+
+
+def _code_assigned_calls(module: cst.Module, functions: typing.Iterable[cst.FunctionDef]) -> dict:
+    """id(call) -> name, for each `name = Call(...)` in module code and free functions: what a
+    script calls the model it builds (`model = Net(act="tanh")` -> "model")."""
+    out: dict = {}
+    for body in [module, *(fn.body for fn in functions)]:
+        for node in _walk_assigns(body):
+            target = node.targets[0].target if isinstance(node, cst.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
+            if isinstance(node.value, cst.Call) and isinstance(target, cst.Name):
+                out[id(node.value)] = target.value
     return out
 
 
