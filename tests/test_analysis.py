@@ -1629,3 +1629,49 @@ def test_an_init_routine_does_not_reach_a_layer_built_after_it_ran() -> None:
     assert abs(float(built.adapter.weight.detach().std()) - he) < 0.25 * he
     default = 1 / math.sqrt(3 * 16)
     assert abs(float(built.late.weight.detach().std()) - default) < 0.25 * default
+
+
+GAN_GENERATOR = """
+import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim=16, img_shape=(1, 4, 4)):
+        super(Generator, self).__init__()
+        self.img_shape = img_shape
+        self.model = nn.Sequential(
+            nn.Linear(latent_dim, 32),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(32, 16),
+            nn.Tanh(),
+        )
+
+    def forward(self, z):
+        img = self.model(z)
+        img = img.view(img.size(0), *self.img_shape)
+        return img
+"""
+
+
+def test_super_with_the_class_named_does_not_hide_that_the_model_returns_its_tanh(tmp_path: Path):
+    """PyTorch-GAN's `super(Generator, self).__init__()` names the class without using it: the
+    Generator is still the top-level model, whose output its Tanh gives (an output head, no fix),
+    as torch shows: the model's output is the Tanh's, reshaped."""
+    torch = pytest.importorskip("torch")
+    model = analyze(GAN_GENERATOR, "gan.py")
+    last = next(layer for layer in model.layers if layer.name == "model.2")
+    assert (last.activation, last.output_head) == ("tanh", True)
+    path = tmp_path / "gan.py"
+    path.write_text(GAN_GENERATOR, encoding="utf-8")
+    from initlint import api
+
+    list(api.check(api.Run(paths=[str(path)], isolated=True, use_cache=False, fix=True, unsafe_fixes=True)))
+    fixed = path.read_text(encoding="utf-8")
+    assert "self.model[0].weight" in fixed and "self.model[2]" not in fixed, "the hidden layer fixed, the head not"
+    namespace: dict = {}
+    exec(compile(GAN_GENERATOR, str(path), "exec"), namespace)
+    generator, seen = namespace["Generator"](), []
+    generator.model[3].register_forward_hook(lambda module, args, out: seen.append(out))
+    out = generator(torch.randn(2, 16))
+    assert isinstance(generator.model[3], torch.nn.Tanh) and torch.equal(out, seen[0].view(2, 1, 4, 4))

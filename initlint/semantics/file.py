@@ -1171,7 +1171,9 @@ class FileAnalysis:
             name = cls.node.name.value
             if built_only_by_free_code(self, name):  # a model its registered entry points build
                 return name in flowing or self._built_by_a_class(name)
-            return bool(name in flowing or self.references.get(name) or self._built_by_a_class(name))
+            # `super(Generator, self)` names the class without using it: the model is still the top
+            handed = self.references.get(name, 0) > self.harmless_refs.get(name, 0)
+            return bool(name in flowing or handed or self._built_by_a_class(name))
 
         ordered = sorted(self.classes.values(), key=is_used)
         for cls in ordered:
