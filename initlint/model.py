@@ -288,6 +288,9 @@ class ModuleSummary:
     # qualified as its imports spell it ("local:X" for its own), or "unknown" with why. A library's
     # tables (timm's get_act_layer) have the same shape, from library/hooks (`hooks.registry_table`)
     registries: dict = field(default_factory=dict)
+    # `model = build_model(cfg); model.apply(init)` in its module code or free functions: an init
+    # routine run on a model the analysis does not follow (InitRuleFact, line: the construction's)
+    blind_applies: list = field(default_factory=list)
 
 
 @dataclass
@@ -430,6 +433,9 @@ def file_model_from_json(data: dict) -> FileModel:
             handed_on=list(raw.get("handed_on", [])),
             registries={name: {key: list(entry) for key, entry in table.items()}
                         for name, table in raw.get("registries", {}).items()},  # fmt: skip
+            functions={name: list(params) for name, params in raw["functions"].items()}
+            if raw.get("functions") is not None else None,  # fmt: skip
+            blind_applies=[rule(r) for r in raw.get("blind_applies", [])],
         )
     return FileModel(
         path=data["path"],

@@ -50,6 +50,20 @@ def test_program_case_matches_its_expectations(case: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_file_model_read_back_from_the_cache_is_the_one_written(case: Path) -> None:
+    """The cache's JSON form keeps all a module tells the program: a summary read back without its
+    factories' parameters (`functions`) linked a warm run otherwise than a cold one."""
+    import json
+
+    from initlint.model import file_model_from_json, file_model_to_json
+
+    sources = {str(p): p.read_text(encoding="utf-8") for p in case_files(case)}
+    models, _, _ = analyze_program(sources)
+    for path, model in models.items():
+        assert file_model_from_json(json.loads(json.dumps(file_model_to_json(model)))) == model, path
+
+
 def test_each_case_needs_the_program() -> None:
     """Analysed one file at a time, every case says something else: the cases test the link."""
     for case in CASES:
@@ -278,6 +292,98 @@ def test_a_scripts_constructions_in_the_classs_own_file_that_differ_are_judged_e
     assert 'kaiming_uniform_(model.fc1.weight, nonlinearity="tanh")' in findings["IL103"].message
     tanh = catalogue.recommend("tanh", None).gain / catalogue.DEFAULT_GAIN
     assert findings["IL103"].impact == pytest.approx(tanh), "the impact of this use, not of the unknown row"
+
+
+FACTORY_PROJECT = {
+    "models/__init__.py": """from .cnn import ConvNet
+from .mlp import MLPNet
+
+MODELS = {"cnn": ConvNet, "mlp": MLPNet}
+
+
+def build_model(name, **kwargs):
+    return MODELS[name](**kwargs)
+""",
+    "models/cnn.py": """import torch.nn as nn
+
+
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 32, 3, padding=1)
+        self.act = nn.ReLU()
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc(self.act(self.conv(x)).mean((2, 3)))
+""",
+    "models/mlp.py": """import torch.nn as nn
+
+
+class MLPNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 64)
+        self.act = nn.ReLU()
+        self.fc2 = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+""",
+    "utils.py": """import torch.nn as nn
+
+
+def init_weights(m):
+    if isinstance(m, nn.Conv2d):
+        nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+""",
+    "train.py": """import sys
+
+from models import build_model
+from utils import init_weights
+
+
+def main(name):
+    model = build_model(name)
+    model.apply(init_weights)
+    return model
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
+""",
+}
+
+
+def test_an_init_applied_to_a_model_a_factory_builds_makes_the_layers_it_may_reach_unknown(tmp_path: Path) -> None:
+    """`model = build_model(name); model.apply(init_weights)`: the factory is not followed, so the
+    routine may reach any Conv2d of the modules the script imports, and it runs last. Before, the
+    conv kept "default" and got an IL101 that torch shows wrong (its weight is rewritten); the
+    Linear layers, which the routine leaves alone, keep their findings."""
+    torch = pytest.importorskip("torch")
+    root = write_tree(tmp_path, FACTORY_PROJECT)
+    results = list(api.check(api.Run(paths=[str(root)], isolated=True, use_cache=False)))
+    found = {(Path(f.path).name, f.layer) for r in results for f in r.findings}
+    assert found == {("mlp.py", "fc1")}, found
+    sources = {str(p): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.py"))}
+    models, _, _ = analyze_program(sources)
+    conv = next(l for l in models[str(root / "models" / "cnn.py")].layers if l.name == "conv")
+    assert conv.init == "unknown" and "build_model" in conv.init_evidence
+    assert [str(root / "train.py"), 8] in conv.related
+    saved = list(sys.path)
+    sys.path.insert(0, str(root))
+    try:
+        namespace = runpy.run_path(str(root / "train.py"))
+        torch.manual_seed(0)
+        built = namespace["build_model"]("cnn")
+        torch.manual_seed(0)
+        trained = namespace["main"]("cnn")
+    finally:
+        sys.path[:] = saved
+        for name in [n for n in sys.modules if n == "models" or n.startswith("models.") or n == "utils"]:
+            del sys.modules[name]
+    assert not torch.equal(built.conv.weight, trained.conv.weight), "the routine rewrites the conv"
+    assert torch.equal(built.fc.weight, trained.fc.weight), "and leaves the Linear on the default"
 
 
 # --------------------------------------------------------------------------- modules and runs

@@ -132,7 +132,43 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 and layer.as_defaults is None and ref not in handed \
                 and not any(use.unrun for use in every_use.get(ref, [])):  # fmt: skip
             _project_to_uses(models, layer, ref, index, uses, built_init=built_init[id(layer)], by_init=True)
+    _reach_of_blind_applies(models, index, installed)
     return stats
+
+
+def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozenset) -> None:
+    """`model = build_model(cfg); model.apply(init)`: the model is not followed, so the routine
+    may re-initialise any layer of its types in the modules the script's imports reach, and it
+    runs last: the effective init there is unknown, never the default or the class's own."""
+    for path, summary in index.summaries.items():
+        rules = list(summary.blind_applies)
+        for fact in summary.builds:
+            # `model = build_model(cfg)` of another module: a function, or a class of a library,
+            # not a class of the program; only a module of the program (or none found) may build its classes
+            if fact.inside is not None or not fact.applied or index.resolve_class(path, fact.callee) is not None:
+                continue
+            module, is_package = index.names.get(path, ("", False))
+            home = index.split(absolute(module, is_package, fact.callee), path)
+            if home is not None and (home[0] in installed or home[0] not in index.summaries):
+                continue
+            rules += [dataclasses.replace(rule, state="unknown", line=fact.line, call=None, evidence=(
+                f"{rule.evidence.split(' in ')[0]} on the model `{fact.callee.rsplit('.', 1)[-1]}(...)` "
+                f"builds in {path}")) for rule in fact.applied]  # fmt: skip
+        if not rules:
+            continue
+        for target in sorted(index.reached_by_imports(path)):
+            if target in installed or target not in models:
+                continue
+            model = models[target]
+            for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
+                rule = next((r for r in rules if layer.init in ("default", "explicit") and (
+                    r.types is None or catalogue.init_types_match(layer.layer_type, None, r.types))), None)  # fmt: skip
+                if rule is None:
+                    continue
+                layer.init, layer.init_call, layer.init_open = "unknown", None, False
+                layer.init_evidence = f"{rule.evidence} (line {rule.line}) may re-initialise it"
+                if [path, rule.line] not in layer.related:
+                    layer.related.append([path, rule.line])
 
 
 def _copied(model: FileModel) -> FileModel:

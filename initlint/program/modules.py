@@ -218,6 +218,24 @@ class ModuleIndex:
             near = path
         return None
 
+    def reached_by_imports(self, start: str) -> set:
+        """The program's modules `start` imports, and theirs, transitively (itself included)."""
+        seen, stack = {start}, [start]
+        while stack:
+            path = stack.pop()
+            summary = self.summaries.get(path)
+            if summary is None:
+                continue
+            module, is_package = self.names.get(path, ("", False))
+            for written in summary.imports.values():
+                target = absolute(module, is_package, written)
+                found = self.module_path(target, path)
+                found = found if found is not None else (self.split(target, path) or (None,))[0]
+                if found is not None and found not in seen and found in self.summaries:
+                    seen.add(found)
+                    stack.append(found)
+        return seen
+
     def split(self, dotted_name: str, near: str) -> Optional[tuple[str, str]]:
         """`pkg.mod.Class` -> (path of pkg.mod, "Class"), longest module prefix first."""
         parts = dotted_name.split(".")

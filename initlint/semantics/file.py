@@ -134,6 +134,9 @@ class FileAnalysis:
         # constructions of other modules' classes by module code or free functions:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
         self.script_builds: list = []
+        # [(function node, construction call)]: `.apply(fn)` on a model built by a call not followed
+        # (`model = build_model(cfg)`): it may re-initialise any layer the script's imports reach
+        self.blind_applies: list = []
         self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
         # (id(routine), class name, parameter) -> its branches, for other modules' `.apply` (`routine_branches`)
         self.served_routines: dict = {}
@@ -1330,6 +1333,10 @@ class FileAnalysis:
                             built[target] = cls_name
                             if applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
+                        elif isinstance(small.value, cst.Call):
+                            built[target] = small.value  # `model = build_model(cfg)`: a model not followed
+                            if applied is not None:
+                                self.blind_applies.append((applied, small.value))
                         else:
                             built.pop(target, None)
                     value = small.value if isinstance(small, cst.Expr) else None
@@ -1337,7 +1344,10 @@ class FileAnalysis:
                         receiver = dotted(value.func.value)
                         if value.func.attr.value == "apply" and receiver in built:
                             held = built[receiver]
-                            (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(value.args[0].value)
+                            if isinstance(held, cst.Call):
+                                self.blind_applies.append((value.args[0].value, held))
+                            else:
+                                (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(value.args[0].value)
                         elif isinstance(value.func.value, cst.Call):
                             cls_name, applied, call = self._constructed_class(value)
                             if cls_name is not None and cls_name.startswith("ext:"):
@@ -1543,6 +1553,7 @@ class FileAnalysis:
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
         nodes += [call for _, call, _ in self.script_builds]
+        nodes += [call for _, call in self.blind_applies]
         nodes += [call for records in self.imported_args.values() for call, _, _ in records]
         nodes += [call for call, _, _, _ in self.alias_args]
         pending = self.pending_lines
@@ -1735,6 +1746,15 @@ class FileAnalysis:
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
+        for fn_node, construction in self.blind_applies:
+            found = self.rules_of_apply(fn_node, None)
+            span = spans.get(id(construction))
+            text = dotted(fn_node) or short_code(fn_node, 40)
+            for types, call in found[1] if found is not None and span is not None else ():
+                summary.blind_applies.append(InitRuleFact(
+                    sorted(types) if types is not None else None, "unknown",
+                    f"`.apply({text})` on the model `{short_code(construction, 40)}` builds in {self.path}",
+                    span[0][0], call))  # fmt: skip
         for callee, construction, fns in self.script_builds:
             applied = []
             for fn_node, found in fns:
