@@ -238,6 +238,13 @@ def init_code(
     return [f"for {variable} in {loop_over}:"] + [unit + line for line in body]
 
 
+def recommended_line(activation: str, param: Optional[float], weight: str, init_module: str = "torch.nn.init",
+                     loop_over: Optional[str] = None) -> Optional[str]:  # fmt: skip
+    """What `inspect` shows a layer should get (`Layer.recommended`): its activation's init on one line."""
+    rec = recommend(activation, param)
+    return one_line(init_code(rec, weight, init_module, loop_over=loop_over)) if rec is not None else None
+
+
 def one_line(lines: list[str]) -> str:
     """Statements from `init_code` on one line, for a message: `for x in y: a; b`. Valid Python:
     an `if` after the first statement cannot share the line, so `if c:` over one statement `b`

@@ -1015,16 +1015,20 @@ def _loads_weights(stmt: ast.stmt) -> Optional[int]:
     return None
 
 
-def _runs_code_on_self(stmt: ast.stmt, self_name: str) -> bool:
+def _runs_code_on_self(stmt: ast.stmt, self_name: str, submodules: bool = False) -> bool:
     """Whether `stmt` calls a method of the model or hands the model to a function (an init
-    routine may be behind either)."""
+    routine may be behind either); with `submodules`, of a module it holds too (`self.x.apply`,
+    `f(self.x)`)."""
     for node in _walk_same_function(stmt):
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
-                return True
-            if any(isinstance(arg, ast.Name) and arg.id == self_name for arg in node.args):
-                return True
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if submodules and (_rooted_at(func, self_name) or any(_rooted_at(arg, self_name) for arg in node.args)):
+            return True
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
+            return True
+        if any(isinstance(arg, ast.Name) and arg.id == self_name for arg in node.args):
+            return True
     return False
 
 
@@ -1036,12 +1040,7 @@ def _last_code_on_self_before(init: ast.FunctionDef, line: int) -> bool:
     if at is None:
         return False
     self_name = _self_name(init)
-    for stmt in init.body[at + 1 :]:
-        for node in _walk_same_function(stmt):
-            if isinstance(node, ast.Call) and (_rooted_at(node.func, self_name)
-                                               or any(_rooted_at(arg, self_name) for arg in node.args)):  # fmt: skip
-                return False
-    return True
+    return not any(_runs_code_on_self(stmt, self_name, submodules=True) for stmt in init.body[at + 1 :])
 
 
 def _top_statement_ending_at(init: ast.FunctionDef, line: int) -> Optional[int]:

@@ -250,9 +250,8 @@ def _claim_where_built(layer: Layer, projected_all: list) -> None:
             layer.related.append([use.path, use.line])
     if layer.fix is not None and layer.fix.reason is None:
         layer.fix.unsafe_reason = PROGRAM_CONSTRUCTIONS_AGREE
-    rec = catalogue.recommend(layer.activation, layer.activation_param)
-    layer.recommended = catalogue.one_line(catalogue.init_code(
-        rec, layer.weight or "layer.weight", "torch.nn.init", loop_over=layer.container)) if rec else None
+    layer.recommended = catalogue.recommended_line(layer.activation, layer.activation_param,
+                                                   layer.weight or "layer.weight", loop_over=layer.container)
 
 
 def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: list, index: ModuleIndex,
@@ -378,9 +377,8 @@ def _project_installed(models: dict, path: str, installed: frozenset, index: Mod
 
 
 def _recommend(layer: Layer) -> None:
-    rec = catalogue.recommend(layer.activation, layer.activation_param)
     weight = f"self.{layer.name}.weight" if layer.class_name and "()" not in (layer.name or "") else "layer.weight"
-    layer.recommended = catalogue.one_line(catalogue.init_code(rec, weight, "torch.nn.init")) if rec else None
+    layer.recommended = catalogue.recommended_line(layer.activation, layer.activation_param, weight)
 
 
 def _checked_uses(ref: ClassRef, installed: frozenset, uses: dict) -> list:

@@ -1315,6 +1315,14 @@ class FileAnalysis:
         covered: dict[str, list] = {}
         ext: list = []  # [qualified callee, construction call, [functions .apply(...) runs on it]]
         listed: set = set()  # id() of the construction calls in `ext`
+
+        def listed_once(callee: str, call: cst.Call, fns: list) -> list:
+            entry = [callee, call, fns]
+            if id(call) not in listed:
+                ext.append(entry)
+                listed.add(id(call))
+            return entry
+
         bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
         for body in bodies:
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
@@ -1326,9 +1334,7 @@ class FileAnalysis:
                         target = small.targets[0].target.value
                         cls_name, applied, call = self._constructed_class(small.value)
                         if cls_name is not None and cls_name.startswith("ext:"):
-                            built[target] = [cls_name[4:], call, [applied] if applied is not None else []]
-                            ext.append(built[target])
-                            listed.add(id(call))
+                            built[target] = listed_once(cls_name[4:], call, [applied] if applied is not None else [])
                         elif cls_name is not None:
                             built[target] = cls_name
                             if applied is not None:
@@ -1351,8 +1357,7 @@ class FileAnalysis:
                         elif isinstance(value.func.value, cst.Call):
                             cls_name, applied, call = self._constructed_class(value)
                             if cls_name is not None and cls_name.startswith("ext:"):
-                                ext.append([cls_name[4:], call, [applied] if applied is not None else []])
-                                listed.add(id(call))
+                                listed_once(cls_name[4:], call, [applied] if applied is not None else [])
                             elif cls_name is not None and applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
                     # anywhere else (`return Net(act_layer=nn.Tanh)`, `[Net(nn.SiLU)]`): a construction
@@ -1360,9 +1365,8 @@ class FileAnalysis:
                     for node in _walk_nodes(small):
                         if isinstance(node, cst.Call):
                             cls_name, _, call = self._constructed_class(node)
-                            if cls_name is not None and cls_name.startswith("ext:") and id(call) not in listed:
-                                ext.append([cls_name[4:], call, []])
-                                listed.add(id(call))
+                            if cls_name is not None and cls_name.startswith("ext:"):
+                                listed_once(cls_name[4:], call, [])
         for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
             self.script_builds.append((callee, call, [(fn_node, self.rules_of_apply(fn_node, None)) for fn_node in fns]))
@@ -1703,9 +1707,7 @@ class FileAnalysis:
             bound = attrs.get(id(call)) and "*" not in row.name
             # what the message names: the layer's path from the container (`self.a.fc1`) or the script's name
             row.weight = python_path(f"self.{row.name}" if container else row.name) + ".weight" if bound else None
-            rec = catalogue.recommend(row.activation, row.activation_param)
-            row.recommended = catalogue.one_line(catalogue.init_code(
-                rec, row.weight or "layer.weight", "torch.nn.init")) if rec else None  # fmt: skip
+            row.recommended = catalogue.recommended_line(row.activation, row.activation_param, row.weight or "layer.weight")
             rows.append(row)
         return rows
 
@@ -2018,15 +2020,13 @@ class FileAnalysis:
             activation_defaults=[[fact.owner, fact.param, fact.default, *([list(fact.registry)] if fact.registry else [])]
                                  for fact in assumed if fact.path == self.path],
         )
-        rec = catalogue.recommend(activation, param)
         layer.fix = self._fix_plan(site, spans, lines)
         layer.weight = site.weight or self._weight_from_name(site)
         if layer.fix.in_function and layer.fix.reason is None:
             layer.weight = layer.fix.weight  # the helper's name for it, where the init goes
         layer.container = None if layer.weight else (site.loop_over or self._container_of(site))
-        if rec is not None:
-            layer.recommended = catalogue.one_line(catalogue.init_code(
-                rec, layer.weight or "layer.weight", init_alias or "torch.nn.init", loop_over=layer.container))
+        layer.recommended = catalogue.recommended_line(activation, param, layer.weight or "layer.weight",
+                                                       init_alias or "torch.nn.init", layer.container)  # fmt: skip
         if layer.fix.reason is None and assumed:
             # Callers in other files may pass another activation than the default.
             layer.fix.unsafe_reason = DEFAULT_ACTIVATION_ASSUMED
