@@ -228,6 +228,9 @@ class InitRuleFact:
     line: int = 0
     call: Optional[InitCall] = None
     partial: bool = False  # below a sub-path only (self.head.apply(fn)): may or may not reach a block
+    # what a script's `model.to_empty()` undoes below: "all" (every weight uninitialised after it), or
+    # "explicit" (then each module's reset_parameters() runs again: back on the default, an init of __init__ gone)
+    wipes: str = ""
 
 
 @dataclass

@@ -386,6 +386,78 @@ def test_an_init_applied_to_a_model_a_factory_builds_makes_the_layers_it_may_rea
     assert torch.equal(built.fc.weight, trained.fc.weight), "and leaves the Linear on the default"
 
 
+META_MODEL = """import torch
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    def __init__(self, d=64):
+        super().__init__()
+        self.fc1 = nn.Linear(d, 4 * d)
+        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")
+        self.fc2 = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+"""
+
+META_SCRIPT = """import torch
+{imp}
+
+with torch.device("meta"):
+    model = MLP()
+model.to_empty(device="cpu")
+"""
+
+
+RESET_LOOP = """for m in model.modules():
+    if hasattr(m, "reset_parameters"):
+        m.reset_parameters()
+"""
+
+
+@pytest.mark.parametrize("layout", ["one file", "two files"])
+@pytest.mark.parametrize("reset", [False, True], ids=["to_empty", "to_empty then reset loop"])
+def test_a_model_a_script_materialises_with_to_empty_holds_no_init_its_construction_drew(tmp_path: Path,
+                                                                                        layout: str, reset: bool) -> None:
+    """Built on the meta device and materialised with `to_empty()`: every weight is uninitialised
+    memory, the fc1 init of `__init__` included (it ran on the meta device). Before, fc1 was
+    "explicit" and fc2 "default"; torch shows neither holds. With the loop that runs each module's
+    `reset_parameters()` after it (the FSDP idiom), fc2 is on the default again (its IL101 stays)
+    and fc1's init of `__init__` is still gone."""
+    torch = pytest.importorskip("torch")
+    script = META_SCRIPT + (RESET_LOOP if reset else "")
+    if layout == "one file":
+        files = {"one.py": META_MODEL + "\n" + script.format(imp="")}
+    else:
+        files = {"model.py": META_MODEL, "train.py": script.format(imp="from model import MLP")}
+    root = write_tree(tmp_path, files)
+    sources = {str(root / name): text for name, text in files.items()}
+    models, _, _ = analyze_program(sources)
+    layers = {l.name: l for l in models[str(root / next(iter(files)))].layers}
+    assert {name: l.init for name, l in layers.items()} == {"fc1": "unknown", "fc2": "default" if reset else "unknown"}
+    assert "to_empty" in layers["fc1"].init_evidence
+    script = str(root / list(files)[-1])
+    saved = list(sys.path)
+    sys.path.insert(0, str(root))
+    try:
+        torch.manual_seed(0)
+        built = runpy.run_path(str(root / list(files)[0]))["MLP"]() if layout == "two files" else None
+        namespace = runpy.run_path(script)
+    finally:
+        sys.path[:] = saved
+        sys.modules.pop("model", None)
+    if built is None:
+        torch.manual_seed(0)
+        built = namespace["MLP"]()
+    materialised = namespace["model"]
+    for name in ("fc1", "fc2"):  # what the same seed draws on the cpu is not what to_empty leaves
+        assert not torch.equal(getattr(built, name).weight, getattr(materialised, name).weight), name
+    if reset:  # on the default again: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), std 1/sqrt(3 fan_in)
+        weight = materialised.fc2.weight.detach()
+        assert weight.abs().max() <= 1 / math.sqrt(256) and abs(float(weight.std()) * math.sqrt(3 * 256) - 1) < 0.05
+
+
 # --------------------------------------------------------------------------- modules and runs
 
 

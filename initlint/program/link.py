@@ -133,7 +133,45 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 and not any(use.unrun for use in every_use.get(ref, [])):  # fmt: skip
             _project_to_uses(models, layer, ref, index, uses, built_init=built_init[id(layer)], by_init=True)
     _reach_of_blind_applies(models, index, installed)
+    _materialised_empty(models, index, every_use, installed)
     return stats
+
+
+def _materialised_empty(models: dict, index: ModuleIndex, uses: dict, installed: frozenset) -> None:
+    """A script's `model.to_empty(...)` on a class of the program: the weights of that class and of
+    every class it holds are uninitialised memory after it, whatever their construction drew."""
+    held_by: dict = {}  # ClassRef -> the classes built in its code
+    for ref, found in uses.items():
+        for use in found:
+            if use.container is not None:
+                held_by.setdefault(use.container, set()).add(ref)
+    for path, summary in index.summaries.items():
+        for fact in summary.builds:
+            wipe = next((rule for rule in fact.applied if rule.wipes), None)
+            root = index.resolve_class(path, fact.callee) if wipe is not None else None
+            if root is None:
+                continue
+            stack, seen = [root], {root}
+            while stack:
+                ref = stack.pop()
+                for inner in held_by.get(ref, ()):
+                    if inner not in seen:
+                        seen.add(inner)
+                        stack.append(inner)
+            for ref in seen:
+                model = models.get(ref.path)
+                if model is None or ref.path in installed:
+                    continue
+                for module in model.modules:
+                    if _class_ref(index, ref.path, module.name) != ref:
+                        continue
+                    for layer in module.layers:
+                        if wipe.wipes == "explicit" and layer.init != "explicit":
+                            continue  # each layer's own reset_parameters(): the default stays what it was
+                        layer.init, layer.init_call, layer.init_open = "unknown", None, False
+                        layer.init_evidence = wipe.evidence
+                        if [path, wipe.line] not in layer.related:
+                            layer.related.append([path, wipe.line])
 
 
 def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozenset) -> None:
@@ -162,7 +200,8 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
             model = models[target]
             for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
                 rule = next((r for r in rules if layer.init in ("default", "explicit") and (
-                    r.types is None or catalogue.init_types_match(layer.layer_type, None, r.types))), None)  # fmt: skip
+                    r.types is None or catalogue.init_types_match(layer.layer_type, None, r.types))
+                    and (r.wipes != "explicit" or layer.init == "explicit")), None)  # fmt: skip
                 if rule is None:
                     continue
                 layer.init, layer.init_call, layer.init_open = "unknown", None, False
@@ -551,7 +590,9 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                 continue
             stats.resolved_builds += 1
             container = ClassRef(path, build.inside) if build.inside is not None else None
-            uses.setdefault(target, []).append(Use(container, path, build.line, build.args, build.applied,
+            # what to_empty() undoes is settled after linking (_materialised_empty), not as a routine along the way
+            applied = [rule for rule in build.applied if not rule.wipes]
+            uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun))  # fmt: skip
     return uses, stats
 

@@ -137,6 +137,7 @@ class FileAnalysis:
         # [(function node, construction call)]: `.apply(fn)` on a model built by a call not followed
         # (`model = build_model(cfg)`): it may re-initialise any layer the script's imports reach
         self.blind_applies: list = []
+        self.emptied: dict = {}  # class name -> the `model.to_empty(...)` call a script runs on it
         self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
         # (id(routine), class name, parameter) -> its branches, for other modules' `.apply` (`routine_branches`)
         self.served_routines: dict = {}
@@ -1238,6 +1239,8 @@ class FileAnalysis:
         for cls in self.classes.values():
             for site in cls.sites:
                 self._decide_site_init(site, cls, containers)
+        for name, call in self.emptied.items():
+            self._materialised_empty(name, call, containers)
         built_for = self._functions_built_for_classes()
         for site in self.free_sites:
             if site.init_state is None and site.explicit_init is None:
@@ -1250,6 +1253,23 @@ class FileAnalysis:
                 else:
                     site.init_state, site.init_evidence = "default", "no init found for it in this file"
                     site.init_open = True
+
+    def _materialised_empty(self, name: str, call: cst.Call, containers: dict) -> None:
+        """`model.to_empty(device=...)` in a script: the weights of the model and of all it holds are
+        uninitialised memory after it, whatever its construction drew (on the meta device, nothing):
+        what runs after it decides, which this file does not follow."""
+        inner = {name} | {other for other, holders in containers.items() if name in holders}
+        for cls_name in inner:
+            for site in self.classes[cls_name].sites:
+                if call is _RESET_AFTER_EMPTY:  # each layer's own default again: an init of __init__ is gone
+                    if site.explicit_init is not None or site.init_state == "explicit":
+                        site.explicit_init, site.init_state, site.init_open = None, "unknown", False
+                        site.init_evidence = (f"{name} is materialised with `to_empty()` and each module's "
+                                              f"reset_parameters() runs again: its init in __init__ is undone")  # fmt: skip
+                    continue
+                site.explicit_init, site.init_state, site.init_open = None, "unknown", False
+                site.init_evidence = (f"`{short_code(call, 40)}` in this file materialises {name} uninitialised: "
+                                      f"what runs after it decides")  # fmt: skip
 
     def rules_of_apply(self, fn_node: cst.BaseExpression, cls: Optional[ClassInfo]):
         """The function passed to .apply(...) and its (types, init call) branches; None if not in this file."""
@@ -1327,6 +1347,13 @@ class FileAnalysis:
         for body in bodies:
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
             for stmt in _flat_statements(body):
+                reset = _reset_loop_over(stmt)
+                if reset is not None and reset in built:
+                    held = built[reset]  # `for m in model.modules(): m.reset_parameters()`: each layer's own again
+                    if isinstance(held, list):
+                        held[2] = [fn if not _is_to_empty(fn) else _RESET_AFTER_EMPTY for fn in held[2]]
+                    elif isinstance(held, str) and held in self.emptied:
+                        self.emptied[held] = _RESET_AFTER_EMPTY
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     continue
                 for small in stmt.body:
@@ -1346,9 +1373,16 @@ class FileAnalysis:
                         else:
                             built.pop(target, None)
                     value = small.value if isinstance(small, cst.Expr) else None
-                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.args:
+                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and (
+                            value.args or value.func.attr.value == "to_empty"):  # fmt: skip
                         receiver = dotted(value.func.value)
-                        if value.func.attr.value == "apply" and receiver in built:
+                        if value.func.attr.value == "to_empty" and receiver in built:
+                            held = built[receiver]  # storage allocated again, uninitialised: every weight
+                            if isinstance(held, list):
+                                held[2].append(value)
+                            elif isinstance(held, str):
+                                self.emptied.setdefault(held, value)
+                        elif value.func.attr.value == "apply" and receiver in built:
                             held = built[receiver]
                             if isinstance(held, cst.Call):
                                 self.blind_applies.append((value.args[0].value, held))
@@ -1369,7 +1403,8 @@ class FileAnalysis:
                                 listed_once(cls_name[4:], call, [])
         for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
-            self.script_builds.append((callee, call, [(fn_node, self.rules_of_apply(fn_node, None)) for fn_node in fns]))
+            self.script_builds.append((callee, call, [(fn_node, None if _is_to_empty(fn_node) or fn_node is _RESET_AFTER_EMPTY
+                                                       else self.rules_of_apply(fn_node, None)) for fn_node in fns]))  # fmt: skip
         for cls_name, fns in covered.items():
             cls = self.classes[cls_name]
             constructions = self.top_calls.get(cls_name, 0)
@@ -1558,6 +1593,7 @@ class FileAnalysis:
         nodes += [call for _, _, call in self.builds]
         nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for _, call in self.blind_applies]
+        nodes += [fn for _, _, fns in self.script_builds for fn, _ in fns if _is_to_empty(fn)]
         nodes += [call for records in self.imported_args.values() for call, _, _ in records]
         nodes += [call for call, _, _, _ in self.alias_args]
         pending = self.pending_lines
@@ -1760,6 +1796,18 @@ class FileAnalysis:
         for callee, construction, fns in self.script_builds:
             applied = []
             for fn_node, found in fns:
+                if fn_node is _RESET_AFTER_EMPTY:
+                    applied.append(InitRuleFact(None, "unknown", f"materialised with `to_empty()` in {self.path}, and each "
+                                                f"module's reset_parameters() runs again: an init of __init__ is undone",
+                                                spans[id(construction)][0][0] if id(construction) in spans else 0,
+                                                wipes="explicit"))  # fmt: skip
+                    continue
+                if _is_to_empty(fn_node):
+                    span = spans.get(id(fn_node))
+                    applied.append(InitRuleFact(None, "unknown", f"`{short_code(fn_node, 40)}` in {self.path} materialises "
+                                                f"it uninitialised: what runs after it decides",
+                                                span[0][0] if span else 0, wipes="all"))  # fmt: skip
+                    continue
                 text = dotted(fn_node) or short_code(fn_node, 40)
                 if found is None:
                     applied.append(InitRuleFact(None, "unknown", f"`.apply({text})` with a function not in {self.path}"))
@@ -2473,6 +2521,32 @@ def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
                 if isinstance(node.value, cst.Call) and isinstance(target, cst.Attribute) and dotted(target.value) == self_name:
                     out[id(node.value)] = target.attr.value
     return out
+
+
+# `to_empty()` followed by a loop that runs every module's reset_parameters(): each layer is back on
+# its own default, and an init its class's __init__ drew (on the meta device) is gone
+_RESET_AFTER_EMPTY = cst.Name("reset_parameters")
+
+
+def _reset_loop_over(stmt: cst.CSTNode) -> Optional[str]:
+    """`for m in model.modules(): ... m.reset_parameters()`: the name of the model it resets."""
+    if not isinstance(stmt, cst.For) or not isinstance(stmt.target, cst.Name):
+        return None
+    source = stmt.iter
+    while isinstance(source, cst.Call) and dotted(source.func) in ("reversed", "list", "tuple") and len(source.args) == 1:
+        source = source.args[0].value  # reversed(list(model.modules())): children first
+    if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and source.func.attr.value == "modules"):
+        return None
+    var = stmt.target.value
+    for node in _walk_nodes(stmt.body):
+        if isinstance(node, cst.Call) and dotted(node.func) == f"{var}.reset_parameters":
+            return dotted(source.func.value)
+    return None
+
+
+def _is_to_empty(node: cst.CSTNode) -> bool:
+    """`model.to_empty(device=...)`, as a script runs it on a model it built."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "to_empty"
 
 
 def _code_assigned_calls(module: cst.Module, functions: typing.Iterable[cst.FunctionDef]) -> dict:
