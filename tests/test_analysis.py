@@ -1675,3 +1675,53 @@ def test_super_with_the_class_named_does_not_hide_that_the_model_returns_its_tan
     generator.model[3].register_forward_hook(lambda module, args, out: seen.append(out))
     out = generator(torch.randn(2, 16))
     assert isinstance(generator.model[3], torch.nn.Tanh) and torch.equal(out, seen[0].view(2, 1, 4, 4))
+
+
+SCRIPT_RUNS_METHOD = """
+import torch
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    def __init__(self, d=64):
+        super().__init__()
+        self.fc1 = nn.Linear(d, 4 * d)
+        self.fc2 = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+    def init_weights(self):
+        nn.init.kaiming_uniform_(self.fc1.weight, nonlinearity="relu")
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.zeros_(m.bias)
+
+
+def main():
+    model = MLP()
+    model.init_weights()
+{more}    return model
+"""
+
+
+@pytest.mark.parametrize("every", [True, False], ids=["every construction", "one of two"])
+def test_a_method_the_script_runs_on_every_model_it_builds_is_a_routine_of_its_construction(every: bool):
+    """`model = MLP(); model.init_weights()`: what the method draws is the layer's init (before:
+    unknown, "which building the model does not run"), torch measures fc1 at ReLU's std; a second
+    construction that does not run it leaves it unknown."""
+    torch = pytest.importorskip("torch")
+    source = SCRIPT_RUNS_METHOD.format(more="" if every else "    other = MLP()\n    print(other)\n")
+    layers = {layer.name: layer for layer in analyze(source, "mlp.py").layers}
+    if not every:
+        assert layers["fc1"].init == "unknown"
+        return
+    assert (layers["fc1"].init, layers["fc2"].init) == ("explicit", "default")
+    assert "init_weights" in layers["fc1"].init_evidence and layers["fc1"].init_call.line == 16
+    namespace: dict = {}
+    exec(compile(source, "mlp.py", "exec"), namespace)
+    torch.manual_seed(0)
+    model = namespace["main"]()
+    std = float(model.fc1.weight.detach().std())
+    assert abs(std * math.sqrt(64 / 2) - 1) < 0.05, "kaiming for ReLU: sqrt(2 / fan_in)"
+    assert abs(float(model.fc2.weight.detach().std()) * math.sqrt(3 * 256) - 1) < 0.05, "fc2 on the default"

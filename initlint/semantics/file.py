@@ -138,6 +138,7 @@ class FileAnalysis:
         # (`model = build_model(cfg)`): it may re-initialise any layer the script's imports reach
         self.blind_applies: list = []
         self.emptied: dict = {}  # class name -> the `model.to_empty(...)` call a script runs on it
+        self.script_runs: dict = {}  # class name -> methods a script runs on every construction of it
         self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
         # (id(routine), class name, parameter) -> its branches, for other modules' `.apply` (`routine_branches`)
         self.served_routines: dict = {}
@@ -1231,6 +1232,7 @@ class FileAnalysis:
 
     def _decide_inits(self) -> None:
         # Init rules a class applies to its whole tree (init loops, apply(fn), post_init).
+        self.script_runs = self._script_method_runs()
         for cls in self.classes.values():
             InitScanner(self, cls).scan()
         self._scan_outside_apply()
@@ -1253,6 +1255,36 @@ class FileAnalysis:
                 else:
                     site.init_state, site.init_evidence = "default", "no init found for it in this file"
                     site.init_open = True
+
+    def _script_method_runs(self) -> dict:
+        """class name -> its methods that module code and free functions run on every construction
+        of it here (`model = Net(); model.init_weights()`), when no class of the file builds it: run
+        once it is built, they are routines of its construction, after all of `__init__`."""
+        found: dict = {}  # class name -> [the methods each construction runs]
+        bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
+        for body in bodies:
+            built: dict = {}  # variable -> (class name, the methods run on it)
+            for stmt in _flat_statements(body):
+                for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                        name = small.targets[0].target.value
+                        cls_name = self._constructed_class(small.value)[0]
+                        if cls_name in self.classes:
+                            built[name] = (cls_name, set())
+                            found.setdefault(cls_name, []).append(built[name][1])
+                        else:
+                            built.pop(name, None)
+                    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) \
+                            and isinstance(small.value.func, cst.Attribute) and dotted(small.value.func.value) in built:  # fmt: skip
+                        cls_name, methods = built[dotted(small.value.func.value)]
+                        if small.value.func.attr.value in self.classes[cls_name].methods:
+                            methods.add(small.value.func.attr.value)
+        runs: dict = {}
+        for cls_name, each in found.items():
+            every = set.intersection(*each) - {"forward", "__init__", "__call__"}
+            if every and len(each) >= self.top_calls.get(cls_name, 0) and not self._built_by_a_class(cls_name):
+                runs[cls_name] = every
+        return runs
 
     def _materialised_empty(self, name: str, call: cst.Call, containers: dict) -> None:
         """`model.to_empty(device=...)` in a script: the weights of the model and of all it holds are

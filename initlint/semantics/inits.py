@@ -156,8 +156,15 @@ class InitScanner:
         if own_init is not None and own_init[0] is cls:
             cls.init_order = _top_level_order(own_init[1])
         entry = _entry_statements(own_init[1], reached, cls.init_order) if cls.init_order else {}
+        scripted = self.fa.script_runs.get(cls.name, set())
+        for name in scripted & set(reached):  # run by the script once built: after all of __init__
+            entry[name] = len(_block_list(own_init[1].body)) if own_init is not None else None
         for name, (owner, fn) in reached.items():
             label = name if self.fa.classes.get(owner.name) is owner else f"{name} (inherited from {owner.name})"
+            if name in scripted:
+                label = f"{label}, which the script runs on every {cls.node.name.value} it builds"
+                if self.fa.classes.get(owner.name) is owner:
+                    self.direct_inits_run_by_script(fn, name)
             for node in _walk_statements(fn.body):
                 self.position = cls.init_order.get(id(node)) if name == "__init__" else entry.get(name)
                 self.scan_statement(node, fn, label, "explicit")
@@ -188,6 +195,31 @@ class InitScanner:
                 site.init_state = "unknown"
                 site.init_evidence = f"`{short_code(call, 60)}` in {self.cls.name}.{method}(), which building the model does not run"
 
+    def direct_inits_run_by_script(self, fn: cst.FunctionDef, method: str) -> None:
+        """`nn.init.x_(self.fc.weight)` in a method the script runs on every model it builds
+        (`model.init_weights()`): explicit where the statement always runs, unknown under a branch."""
+        self_name = fn.params.params[0].name.value if fn.params.params else "self"
+        by_name = {site.name: site for site in self.cls.sites if site.name}
+        unconditional = {id(node) for stmt in _block_list(fn.body) if isinstance(stmt, cst.SimpleStatementLine)
+                         for small in stmt.body if isinstance(small, cst.Expr) for node in [small.value]}  # fmt: skip
+        for call in self.fa.calls_in.get(id(fn), ()):
+            found = InitScanner.init_call_of(self.fa, call)
+            weight = found[1] if found is not None else None
+            if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight"):
+                continue
+            name = _self_path(weight.value, self_name)
+            site = by_name.get(name) if name else None
+            if site is None:
+                continue
+            info = found[2]
+            where = f"in {self.cls.name}.{method}(), which the script runs on every {self.cls.node.name.value} it builds"
+            if info.undecided or id(call) not in unconditional:
+                site.explicit_init, site.init_state = None, "unknown"
+                site.init_evidence = f"`{info.text}` {where}: " + (info.undecided or "under a condition not decided here")
+                continue
+            site.explicit_init, site.init_state, site.init_evidence = info, "explicit", f"`{info.text}` {where}"
+            self.fa.pending_lines.append((info, call))
+
     def reached_from_init(self) -> dict:
         """Methods that running the constructor calls: name -> (class, FunctionDef)."""
         found = self.fa.method(self.cls, "__init__")
@@ -195,6 +227,11 @@ class InitScanner:
             return {}
         reached = {"__init__": found}
         stack = [(found[1], self.fa)]
+        for name in sorted(self.fa.script_runs.get(self.cls.name, ())):  # `model.init_weights()` after building it
+            target = self.fa.method(self.cls, name)
+            if target is not None and name not in reached:
+                reached[name] = target
+                stack.append((target[1], self.fa))
         while stack:
             fn, owner = stack.pop()
             self_name = fn.params.params[0].name.value if fn.params.params else "self"
