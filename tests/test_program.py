@@ -458,6 +458,32 @@ def test_a_model_a_script_materialises_with_to_empty_holds_no_init_its_construct
         assert weight.abs().max() <= 1 / math.sqrt(256) and abs(float(weight.std()) * math.sqrt(3 * 256) - 1) < 0.05
 
 
+def test_a_construction_in_the_classs_own_module_code_keeps_another_modules_from_deciding_alone(tmp_path: Path) -> None:
+    """`def net(): return Net()` builds Net with its default ReLU; main.py builds it with Tanh.
+    Before, main.py's was taken for the program's only construction and Net.conv claimed Tanh;
+    torch shows the ReLU model. Now the class's row is unknown and main.py's use has its own."""
+    torch = pytest.importorskip("torch")
+    files = {
+        "net.py": "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self, act_layer=nn.ReLU):\n"
+                  "        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3)\n        self.act = act_layer()\n\n"
+                  "    def forward(self, x):\n        return self.act(self.conv(x)).mean()\n\n\ndef net():\n    return Net()\n",
+        "main.py": "import torch.nn as nn\nfrom net import Net\n\nmodel = Net(act_layer=nn.Tanh)\n",
+    }
+    root = write_tree(tmp_path, files)
+    models, _, _ = analyze_program({str(root / name): text for name, text in files.items()})
+    (conv,) = [l for l in models[str(root / "net.py")].layers if l.name == "conv"]
+    assert conv.activation == "unknown", conv.activation_evidence
+    (use,) = [l for l in models[str(root / "main.py")].free_layers if l.at_use]
+    assert (use.activation, use.line) == ("tanh", 4)
+    saved = list(sys.path)
+    sys.path.insert(0, str(root))
+    try:
+        built = runpy.run_path(str(root / "net.py"))["net"]()
+    finally:
+        sys.path[:] = saved
+    assert isinstance(built.act, torch.nn.ReLU), "net() builds the ReLU model the old claim left out"
+
+
 # --------------------------------------------------------------------------- modules and runs
 
 

@@ -244,14 +244,23 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         # each with an init of their own are judged each, so each init's call can be judged)
         if len({(p.activation, p.activation_param, p.init, p.init_evidence) for _, p in projected_all}) < 2:
             return
-    elif len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}):
+    fact = index.summaries[ref.path].classes.get(ref.name)
+    # `def net(): return Net()` in its own module: a construction with arguments the links do not list
+    unlisted = fact is not None and fact.standalone and not any(u.path == ref.path and u.container is None for u in found)
+    if not by_init and len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 \
+            and ref not in (handed or {}) and not unlisted:  # fmt: skip
         _claim_where_built(layer, projected_all)
         return
     for use, projected in projected_all:
         if use.line:
             _place(models[use.path], projected)
+    if unlisted and not by_init:
+        layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
+        layer.activation_evidence = f"{layer.activation_evidence}; code of {ref.path} builds {ref.name} too"
+        if [found[0].path, found[0].line] not in layer.related:
+            layer.related.append([found[0].path, found[0].line])
     # a class handed on as a value is also built where no use is listed: its own row (unknown) stays for those
-    layer.moved = ref not in (handed or {})
+    layer.moved = ref not in (handed or {}) and not unlisted
 
 
 def _built_in_ways_not_listed(use: Use, index: ModuleIndex, uses: dict) -> bool:
