@@ -14,7 +14,8 @@ from . import hooks
 from ..semantics.imports import torch_nn_name
 from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, Evidence, InputSite, LayerV, NONE_V, OPAQUE, ParamV,
                                 RecordV, TransparentV, UnknownV, derived)
-from ..syntax.nodes import argument, dotted, short_code
+from ..semantics.values import one_of
+from ..syntax.nodes import argument, dotted, literal_string, short_code
 
 
 ATTENTION_KERNEL = ConsumerV("an attention kernel of transformers' ALL_ATTENTION_FUNCTIONS")
@@ -26,6 +27,11 @@ def einops_name(qualname: Optional[str]) -> Optional[str]:
         return None
     name = qualname.rsplit(".", 1)[-1]
     return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS else None
+
+
+def _literal(value: object) -> Optional[str]:
+    """The string a `("<literal>", node)` value holds, else None."""
+    return literal_string(value[1]) if isinstance(value, tuple) and len(value) > 1 and value[0] == "<literal>" else None
 
 
 class KnownLibraries:
@@ -43,6 +49,9 @@ class KnownLibraries:
         if hook is None:
             return None
         plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
+        each = self.hook_per_option(hook, call, plain, resolved)
+        if each is not None:
+            return each
         reads = len(self.default_reads)
         positional = [self.string(arg.value) for arg in plain]
         keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
@@ -82,6 +91,57 @@ class KnownLibraries:
                 return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
             return self.construct_for_flow(ClassRefV(what, evidence))
         return UnknownV(f"{evidence}: {what}")
+
+    def hook_per_option(self, hook, call: cst.Call, plain: list, resolved: str) -> Optional[object]:
+        """A call whose one argument may hold one of several strings or classes (`get_norm_layer(norm_layer)`,
+        `norm_layer` being "groupnorm" at one construction and `nn.BatchNorm2d` at the others): the
+        hook asked for each, what it returns for each one of the values. None where no argument holds
+        such a choice, or the hook's answer for one of them is not a class, an argument or unknown."""
+        slots = [(i, arg) for i, arg in enumerate(plain)] + [(arg.keyword.value, arg) for arg in call.args
+                                                             if arg.keyword is not None]  # fmt: skip
+        chosen = None
+        for slot, arg in slots:
+            if not isinstance(arg.value, (cst.Name, cst.Attribute)):
+                continue
+            value = self.eval_module(arg.value, bind_site=False)
+            if isinstance(value, ChainV) and value.kind == "alt":
+                if chosen is not None:
+                    return None  # two choices: their combinations are not followed
+                chosen = (slot, arg, value)
+        if chosen is None:
+            return None
+        slot, arg, value = chosen
+        options = [item for _, item in value.items]
+        if not all(isinstance(o, ClassRefV) and not o.bound and not o.qualname.startswith(("local:", "func:"))
+                   or _literal(o) is not None for o in options):  # fmt: skip
+            return None
+        positional = [None if a is arg else self.string(a.value) for a in plain]
+        keywords = {a.keyword.value: None if a is arg else self.string(a.value) for a in call.args if a.keyword is not None}
+        classes = {**{i: self.class_named(a.value) for i, a in enumerate(plain) if a is not arg},
+                   **{a.keyword.value: self.class_named(a.value) for a in call.args if a.keyword is not None and a is not arg}}
+        made = []
+        for option in options:
+            text = _literal(option)
+            if isinstance(slot, int):
+                positional[slot] = text
+            else:
+                keywords[slot] = text
+            known = {k: v for k, v in classes.items() if v is not None}
+            if text is None:
+                known[slot] = option.qualname
+            answer = hook(positional, keywords, known)
+            evidence = f"`{short_code(call, 50)}` ({resolved})"
+            if answer is None:
+                return None
+            if answer[0] == "class":
+                made.append(ClassRefV(answer[1], evidence))
+            elif answer[0] == "argument" and (answer[1] == slot or answer[2] == slot) and text is None:
+                made.append(option)
+            elif answer[0] == "unknown":
+                made.append(UnknownV(f"{evidence}: {answer[1]}"))
+            else:
+                return None
+        return one_of(made)
 
     @staticmethod
     def read_through(value: object, registry: tuple) -> object:
