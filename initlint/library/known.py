@@ -13,7 +13,7 @@ from .. import catalogue
 from . import hooks
 from ..semantics.imports import torch_nn_name
 from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, Evidence, InputSite, LayerV, NONE_V, OPAQUE, ParamV,
-                                RecordV, TransparentV, UnknownV, derived)
+                                RecordV, RepeaterV, TransparentV, UnknownV, derived)
 from ..semantics.values import one_of
 from ..syntax.nodes import argument, dotted, literal_string, short_code
 
@@ -60,7 +60,7 @@ class KnownLibraries:
         answer = hook(positional, keywords, {k: v for k, v in classes.items() if v is not None})
         if answer is None:
             return None
-        kind, what = answer[:2]
+        kind, what = (*answer, None)[:2]
         evidence = f"`{short_code(call, 50)}` ({resolved})"
         if kind == "argument":  # returns what is passed for that parameter (get_norm_layer(nn.LayerNorm))
             node = argument(call, answer[2], what)
@@ -82,6 +82,8 @@ class KnownLibraries:
             return ClassRefV(what, Evidence.assuming(evidence, facts) if facts else evidence, bound)
         if kind == "norm_act":
             return self.norm_activation(call, what, *answer[2:], evidence)
+        if kind == "repeater":
+            return RepeaterV(evidence)
         if kind == "class":
             return ClassRefV(what, evidence)
         if kind == "instance":

@@ -315,6 +315,14 @@ class FunctionRefV:
 
 
 @dataclass
+class RepeaterV:
+    """A function a library call returned that makes a tuple of its one argument: the argument's own
+    items where it is a sequence, else that argument repeated (timm's `to_ntuple(n)`, library/hooks)."""
+
+    evidence: str
+
+
+@dataclass
 class UnknownV:
     why: str
 
