@@ -26,8 +26,8 @@ TIMM = {
                                  "def get_act_layer(name):\n    return _ACTS[name] if isinstance(name, str) else name\n",
     "timm/layers/norm.py": "import torch.nn as nn\nimport torch.nn.functional as F\n\n\n"
                            "class GroupNorm(nn.GroupNorm):\n"
-                           "    def __init__(self, num_channels, num_groups=4):\n"
-                           "        super().__init__(num_groups, num_channels)\n\n"
+                           "    def __init__(self, num_channels, num_groups=4, **kwargs):\n"
+                           "        super().__init__(num_groups, num_channels, **kwargs)\n\n"
                            "    def forward(self, x):\n"
                            "        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)\n",
     "timm/layers/create_norm.py": "import torch.nn as nn\n\nfrom .norm import GroupNorm\n\n"
@@ -114,3 +114,140 @@ def test_a_norm_key_the_registry_does_not_know_stays_unknown(tmp_path: Path) -> 
     with _timm_program(tmp_path, {"net.py": STEM.format(key="weirdnorm")}) as (models, _):
         conv = _rows(models["net.py"])[("Net", "stem.0")]
         assert conv.activation == "unknown", conv.activation_evidence
+
+
+RESNET = """from functools import partial
+
+import torch
+import torch.nn as nn
+from timm.layers import get_act_layer, get_norm_layer, to_ntuple
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None, act_layer=nn.ReLU, norm_layer=nn.BatchNorm2d,
+                 attn_layer=None, drop_block=None, device=None, dtype=None):
+        dd = {'device': device, 'dtype': dtype}
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=False, **dd)
+        self.bn1 = norm_layer(planes, **dd)
+        self.drop_block = drop_block() if drop_block is not None else nn.Identity()
+        self.act1 = act_layer(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False, **dd)
+        self.bn2 = norm_layer(planes, **dd)
+        self.se = attn_layer() if attn_layer is not None else nn.Identity()
+        self.act2 = act_layer(inplace=True)
+        self.downsample = downsample
+
+    def forward(self, x):
+        shortcut = x
+        x = self.act1(self.drop_block(self.bn1(self.conv1(x))))
+        x = self.se(self.bn2(self.conv2(x)))
+        if self.downsample is not None:
+            shortcut = self.downsample(shortcut)
+        x += shortcut
+        return self.act2(x)
+
+
+class Gate(nn.Module):
+    def forward(self, x):
+        return torch.tanh(x)
+
+
+def drop_blocks(drop_prob=0.):
+    return [None, partial(nn.Dropout, p=drop_prob) if drop_prob else None]
+
+
+def make_blocks(block_fns, channels, inplanes, drop_block_rate=0., device=None, dtype=None, **kwargs):
+    dd = {'device': device, 'dtype': dtype}
+    stages = []
+    for stage_idx, (block_fn, planes, db) in enumerate(zip(block_fns, channels, drop_blocks(drop_block_rate))):
+        downsample = None
+        if inplanes != planes * block_fn.expansion:
+            downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, **dd), nn.BatchNorm2d(planes, **dd))
+        block_kwargs = dict(drop_block=db, **kwargs)
+        blocks = []
+        for block_idx in range(2):
+            blocks.append(block_fn(inplanes, planes, 1, downsample if block_idx == 0 else None, **block_kwargs, **dd))
+            inplanes = planes * block_fn.expansion
+        stages.append((f"layer{stage_idx + 1}", nn.Sequential(*blocks)))
+    return stages
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, channels=(8, 16), act_layer=nn.ReLU, norm_layer=nn.BatchNorm2d, block_args=None,
+                 device=None, dtype=None):
+        super().__init__()
+        dd = {'device': device, 'dtype': dtype}
+        block_args = block_args or dict()
+        act_layer = get_act_layer(act_layer)
+        norm_layer = get_norm_layer(norm_layer)
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False, **dd)
+        self.bn1 = norm_layer(8, **dd)
+        self.act1 = act_layer(inplace=True)
+        block_fns = to_ntuple(len(channels))(block)
+        stages = make_blocks(block_fns, channels, 8, act_layer=act_layer, norm_layer=norm_layer, **block_args, **dd)
+        for stage in stages:
+            self.add_module(*stage)
+        self.fc = nn.Linear(channels[-1] * block_fns[-1].expansion, 10)
+
+    def forward(self, x):
+        x = self.act1(self.bn1(self.conv1(x)))
+        x = self.layer2(self.layer1(x))
+        return self.fc(x.mean((2, 3)))
+
+
+def resnet():
+    return ResNet(block=BasicBlock)
+
+
+def resnet_gn():
+    return ResNet(block=[BasicBlock, BasicBlock], norm_layer='groupnorm')
+"""
+SE = "\n\ndef resnet_se():\n    return ResNet(block=BasicBlock, block_args=dict(attn_layer=Gate))\n"
+
+
+def _at_use(model) -> dict:
+    return {layer.name: layer for layer in model.layers if layer.at_use}
+
+
+def test_blocks_a_model_is_given_are_judged_where_its_builder_builds_them(tmp_path: Path) -> None:
+    """ResNet is given BasicBlock (alone, or as a list of one class per stage), makes one class per stage of
+    it with timm's `to_ntuple`, and `make_blocks` builds `block_fn(...)` in a loop over `zip(...)`, with
+    ResNet's act_layer and norm_layer in `**block_kwargs`: that construction is judged with them (a row
+    at it), ReLU after both convs as torch builds them. BasicBlock's own row claims nothing: a model
+    handing it on elsewhere could build it otherwise."""
+    with _timm_program(tmp_path, {"resnet.py": RESNET}) as (models, load):
+        rows = _at_use(models["resnet.py"])
+        for name in ("BasicBlock().conv1", "BasicBlock().conv2"):
+            assert rows[name].activation == "relu", rows[name].activation_evidence
+        assert _rows(models["resnet.py"])[("BasicBlock", "conv1")].activation == "unknown"
+        for build in (load("resnet").resnet, load("resnet").resnet_gn):
+            for name in ("layer1.0.conv1", "layer2.1.conv2"):
+                assert _traced(build(), name, 3, 4, 4) == "relu"
+
+
+def test_what_a_model_s_callers_leave_unknown_stays_unknown_at_the_block_s_use(tmp_path: Path) -> None:
+    """resnet_se passes `block_args=dict(attn_layer=Gate)`, which ResNet hands on as `**block_args`: its
+    keys are not followed, so any BasicBlock parameter ResNet does not pass by name may be set there;
+    conv2 meets what `attn_layer` makes (a tanh gate in torch) and is unknown; conv1 meets only what
+    the keywords written out decide (a key passed twice is a TypeError): still ReLU."""
+    with _timm_program(tmp_path, {"resnet.py": RESNET + SE}) as (models, load):
+        rows = _at_use(models["resnet.py"])
+        conv2 = rows.get("BasicBlock().conv2")  # no row where nothing is known at the use
+        assert conv2 is None or conv2.activation == "unknown", conv2.activation_evidence
+        assert _rows(models["resnet.py"])[("BasicBlock", "conv2")].activation == "unknown"
+        assert rows["BasicBlock().conv1"].activation == "relu", rows["BasicBlock().conv1"].activation_evidence
+        assert _traced(load("resnet").resnet_se(), "layer1.0.conv2", 3, 4, 4) == "tanh"
+        assert _traced(load("resnet").resnet_se(), "layer1.0.conv1", 3, 4, 4) == "relu"
+
+
+def test_a_model_built_elsewhere_with_another_activation_reaches_the_block_s_use(tmp_path: Path) -> None:
+    """The row at make_blocks' construction rests on ResNet's act_layer default: a script building
+    `ResNet(BasicBlock, act_layer=nn.ELU)` makes it not ReLU there (torch: ELU in that model)."""
+    script = "import torch.nn as nn\nfrom resnet import ResNet, BasicBlock\n\nmodel = ResNet(BasicBlock, act_layer=nn.ELU)\n"
+    with _timm_program(tmp_path, {"resnet.py": RESNET, "main.py": script}) as (models, load):
+        row = _at_use(models["resnet.py"])["BasicBlock().conv1"]
+        assert row.activation != "relu", row.activation_evidence
+        assert _traced(load("main").model, "layer1.0.conv1", 3, 4, 4) == "elu"
