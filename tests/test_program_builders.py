@@ -251,3 +251,56 @@ def test_a_model_built_elsewhere_with_another_activation_reaches_the_block_s_use
         row = _at_use(models["resnet.py"])["BasicBlock().conv1"]
         assert row.activation != "relu", row.activation_evidence
         assert _traced(load("main").model, "layer1.0.conv1", 3, 4, 4) == "elu"
+
+
+NORM_BLOCK = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, c, act_layer=nn.ReLU, norm_layer=nn.BatchNorm2d):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.bn = norm_layer(c)
+        self.act = act_layer(inplace=True)
+
+    def forward(self, x):
+        return self.act(self.bn(self.conv(x)))
+"""
+
+NORM_NET = """import torch.nn as nn
+from blocks import Block
+
+
+class NormTanh(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(c)
+        self.act = nn.Tanh()
+
+    def forward(self, x):
+        return self.act(self.bn(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(8, norm_layer={norm})
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.block(x))
+"""
+
+
+@pytest.mark.parametrize("norm, expected", [("nn.InstanceNorm2d", "relu"), ("NormTanh", "unknown")])
+def test_what_follows_a_norm_parameter_rests_on_its_default(tmp_path: Path, norm: str, expected: str) -> None:
+    """Block's conv goes through `norm_layer(c)` (nn.BatchNorm2d by default) into ReLU. Net passes
+    another torch norm: gain-neutral as well, still ReLU; Net passes a norm that applies Tanh: the
+    conv meets Tanh there (torch), so Block's row claims nothing (it claimed ReLU before)."""
+    from test_program_passing import _program
+
+    models = _program(tmp_path, {"blocks.py": NORM_BLOCK, "net.py": NORM_NET.format(norm=norm)})
+    conv = _rows(models["blocks.py"])[("Block", "conv")]
+    assert conv.activation == expected, conv.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").Net(), "block.conv", 8, 4, 4) == ("relu" if expected == "relu" else "tanh")

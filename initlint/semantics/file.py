@@ -2053,6 +2053,8 @@ class FileAnalysis:
             init_evidence = f"{site.explicit_init.text} (line {site.explicit_init.line})"
         # the constructor defaults any use's activation rests on (typed evidence, never its wording)
         assumed = list(dict.fromkeys(fact for _, _, e in site.outcomes for fact in getattr(e, "defaults", ())))
+        if activation != "unknown":  # a norm parameter's default between it and what it meets
+            assumed = list(dict.fromkeys([*assumed, *site.through_defaults]))
         layer = Layer(
             path=self.path,
             line=line,

@@ -442,6 +442,13 @@ class ConstructorInterpreter:
                         f"{item.evidence}, {callee.name} default {_short_ref(default)}", (fact,)), item.chosen_by)
                         if isinstance(item, ActV) else item) for key, item in value.items], "sequential")
                     self.summarise_chain(value)
+                elif isinstance(value, TransparentV) and overridden is None and self.fa.loader is not None \
+                        and torch_nn_name(default.qualname) in catalogue.NORM_MODULES:  # fmt: skip
+                    # `self.bn1 = norm_layer(c)` at nn.BatchNorm2d: gain-neutral for any torch norm a
+                    # construction passes instead, not for another class (a norm + activation)
+                    holder = self.default_holder(callee.owner)
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
+                    value = dataclasses.replace(value, defaults=(fact,))
                 return value
             return UnknownV(f"built by parameter {callee.name}")
         if isinstance(callee, ClassRefV):
