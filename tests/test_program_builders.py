@@ -45,11 +45,11 @@ TIMM = {
 
 
 @contextlib.contextmanager
-def _timm_program(tmp_path: Path, files: dict):
+def _timm_program(tmp_path: Path, files: dict, timm: dict = TIMM):
     """The program's files under tmp_path/program, the small timm installed under tmp_path/site:
     (path -> FileModel, a loader of the program's modules by name, the small timm importable)."""
     site, program = tmp_path / "site", tmp_path / "program"
-    for name, text in TIMM.items():
+    for name, text in timm.items():
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text, encoding="utf-8")
     program.mkdir(exist_ok=True)
@@ -304,3 +304,34 @@ def test_what_follows_a_norm_parameter_rests_on_its_default(tmp_path: Path, norm
     assert conv.activation == expected, conv.activation_evidence
     with _importable(tmp_path) as load:
         assert _traced(load("net").Net(), "block.conv", 8, 4, 4) == ("relu" if expected == "relu" else "tanh")
+
+
+NORM_KWARGS = """import torch.nn as nn
+from timm.layers import BatchNormAct2d
+
+
+class Block(nn.Module):
+    def __init__(self, c=8, norm_kwargs=None):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 1)
+        self.bn = BatchNormAct2d(c, **{**(norm_kwargs or {})})
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+def block_tanh():
+    return Block(norm_kwargs=dict(act_layer=nn.Tanh))
+"""
+
+
+def test_a_dict_display_unpacking_a_dict_not_known_may_pass_any_key(tmp_path: Path) -> None:
+    """`BatchNormAct2d(c, **{**(norm_kwargs or {})})`: the dict holds whatever the block's callers pass
+    in norm_kwargs (block_tanh: act_layer=nn.Tanh, tanh in torch), never no key at all: the conv's
+    activation is unknown, not BatchNormAct2d's default ReLU."""
+    from test_program_coverage import TIMM as NORM_ACT_TIMM
+
+    with _timm_program(tmp_path, {"block.py": NORM_KWARGS}, NORM_ACT_TIMM) as (models, load):
+        conv = _rows(models["block.py"])[("Block", "conv")]
+        assert conv.activation == "unknown", conv.activation_evidence
+        assert _traced(load("block").block_tanh(), "conv", 8, 4, 4) == "tanh"

@@ -191,6 +191,12 @@ class ConstructorInterpreter:
                 if isinstance(element, cst.DictElement):
                     key = literal_string(element.key)
                     items.append((key or "*", self.eval_module(element.value)))
+                elif isinstance(element, cst.StarredDictElement):  # `{**dd, **(kwargs or {})}`: its keys, or any
+                    held = self.eval_module(element.value, bind_site=False)
+                    if isinstance(held, ChainV) and held.kind == "list" and all(k is not None for k, _ in held.items):
+                        items.extend((k if k not in ("<loop>", "<alt>") else "*", item) for k, item in held.items)
+                    else:
+                        items.append(("*", UnknownV(f"`**{short_code(element.value)}`")))
             return ChainV(items, "list")
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             return ("<literal>", node)
