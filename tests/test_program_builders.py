@@ -335,3 +335,43 @@ def test_a_dict_display_unpacking_a_dict_not_known_may_pass_any_key(tmp_path: Pa
         conv = _rows(models["block.py"])[("Block", "conv")]
         assert conv.activation == "unknown", conv.activation_evidence
         assert _traced(load("block").block_tanh(), "conv", 8, 4, 4) == "tanh"
+
+
+DENSE_STEM = """import torch.nn as nn
+from timm.layers import get_norm_act_layer
+
+
+class DenseNet(nn.Module):
+    def __init__(self, chs=8, act_layer="relu", norm_layer="batchnorm2d"):
+        super().__init__()
+        norm_layer = get_norm_act_layer(norm_layer, act_layer=act_layer)
+        self.stem = nn.Sequential(nn.Conv2d(3, chs, 3, padding=1), norm_layer(chs))
+        self.head = nn.Conv2d(chs, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.stem(x))
+
+
+def densenet():
+    return DenseNet()
+"""
+
+
+@pytest.mark.parametrize("script, expected", [("", "relu"), ('model = DenseNet(act_layer="silu")\n', "not relu")])
+def test_a_model_s_own_act_key_at_its_default_reaches_its_norm_act(tmp_path: Path, script: str, expected: str) -> None:
+    """DenseNet makes its norm with `get_norm_act_layer(norm_layer, act_layer=act_layer)` and uses it in its own
+    stem: the norm+act applies the class timm's registry gives for act_layer's default key "relu" (ReLU, as
+    torch builds it); a script passing "silu" makes that default not hold (SiLU in its model)."""
+    from test_program_coverage import TIMM as NORM_ACT_TIMM
+
+    files = {"dense.py": DENSE_STEM}
+    if script:
+        files["main.py"] = "from dense import DenseNet\n\n" + script
+    with _timm_program(tmp_path, files, NORM_ACT_TIMM) as (models, load):
+        conv = _rows(models["dense.py"])[("DenseNet", "stem.0")]
+        if expected == "relu":
+            assert conv.activation == "relu", conv.activation_evidence
+            assert _traced(load("dense").densenet(), "stem.0", 3, 4, 4) == "relu"
+        else:
+            assert conv.activation != "relu", conv.activation_evidence
+            assert _traced(load("main").model, "stem.0", 3, 4, 4) == "silu"

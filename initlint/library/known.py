@@ -12,7 +12,7 @@ import libcst as cst
 from .. import catalogue
 from . import hooks
 from ..semantics.imports import torch_nn_name
-from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, Evidence, InputSite, LayerV, NONE_V, OPAQUE, ParamV,
+from ..semantics.values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, InputSite, LayerV, NONE_V, OPAQUE, ParamV,
                                 RecordV, RepeaterV, TransparentV, UnknownV, derived)
 from ..semantics.values import one_of
 from ..syntax.nodes import argument, dotted, literal_string, short_code
@@ -213,6 +213,9 @@ class KnownLibraries:
                                              tuple(getattr(made.evidence, "defaults", ())))  # fmt: skip
                 return ActV(made.activation, made.param, evidence, made.chosen_by)
             return made
+        keyed = self.key_at_default(value, registry, evidence) if isinstance(value, ParamV) else None
+        if keyed is not None:
+            return keyed
         if isinstance(value, ParamV):
             # a block's own act_layer read alone: timm's builders pass it in `**kwargs` from code not
             # read as a constructor (EfficientNetBuilder._make_block), so its default is not known to hold
@@ -230,6 +233,27 @@ class KnownLibraries:
             evidence = derived(f"{made.evidence}, the act_layer of {evidence}", made.evidence)
             return ActV(made.activation, made.param, evidence, made.chosen_by)
         return made
+
+    def key_at_default(self, value: ParamV, registry: str, evidence: str) -> Optional[ActV]:
+        """A constructor's own act_layer at its default key (DenseNet's `act_layer='relu'`, passed to
+        timm's norm+act): the class the registry gives for it, resting on that default (the program
+        looks at what other modules pass). None where that is not so."""
+        key = _literal(value.default)
+        table = hooks.registry_table(registry) if key is not None else None
+        if table is None or value.owner is None or not self.in_init or self.fa.loader is None:
+            return None
+        entries, lowered = table
+        chosen = entries.get(key.lower() if lowered else key)
+        if chosen is None or chosen[0] != "class":
+            return None
+        made = self.call_module_value(ClassRefV(chosen[1]), cst.Call(func=cst.Name("act_layer")))
+        if not isinstance(made, ActV):
+            return None
+        holder = self.default_holder(value.owner)
+        fact = ConstructorDefault(value.owner, value.name, short_code(value.default[1]), holder.path if holder else None,
+                                  tuple(registry.rsplit(".", 1)))  # fmt: skip
+        return ActV(made.activation, made.param, Evidence.assuming(
+            f"{value.name} default {key!r} (nn.{chosen[1].rsplit('.', 1)[-1]}), the act_layer of {evidence}", (fact,)))
 
     def star_may_pass(self, call: cst.Call, names: tuple) -> Optional[str]:
         """`**kwargs` of a call that may pass one of `names`, shown; None when every `**` is a dict
