@@ -1029,6 +1029,7 @@ class FileAnalysis:
         of it kept but what follows each layer there. A layer its forward returns is left to the
         caller (unknown for that use); so are calls whose arguments are not known."""
         self.value_built_sites: set = set()
+        self.value_build_calls: set = set()
         found: dict = self._value_built_outcomes()
         self.per_use_complete: set = set()  # id(site): every construction of its class here was judged
         self.per_use_reasons: dict = {}  # id(site) -> why no fix, from a use (an activation a config default chose)
@@ -1073,6 +1074,7 @@ class FileAnalysis:
             if init is None or forward is None or forward[0] is not cls:
                 continue
             for call, container, args in builds.values():
+                self.value_build_calls.add(id(call))
                 outcomes = self._outcomes_for_call(cls, init[1], call, None, given=args)
                 for site in cls.sites:
                     outcome = outcomes.get(site.name, (None, None))[0]
@@ -1724,6 +1726,8 @@ class FileAnalysis:
         those differ: a row at the call (named by the attribute it is bound to, `attrs`), its own
         line related, no fix offered there."""
         uses = self.per_use.get(id(site), [])
+        if layer.activation != "unknown":  # its own row claims: constructions through a value add no row
+            uses = [use for use in uses if id(use[0]) not in self.value_build_calls]
         distinct = {outcome[:2] for _, _, outcome in uses if outcome is not None}
         # built through a value (its own row unknown: other constructions not seen): each judged use speaks for itself
         through_value = id(site) in self.value_built_sites and layer.activation == "unknown" \
