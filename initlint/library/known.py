@@ -12,9 +12,8 @@ import libcst as cst
 from .. import catalogue
 from . import hooks
 from ..semantics.imports import torch_nn_name
-from ..semantics.values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, InputSite, LayerV, NONE_V, OPAQUE, ParamV,
-                                RecordV, RepeaterV, TransparentV, UnknownV, derived)
-from ..semantics.values import one_of
+from ..semantics.values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, InputSite, LayerV,
+                                NONE_V, OPAQUE, ParamV, RecordV, RepeaterV, TransparentV, UnknownV, derived, one_of)
 from ..syntax.nodes import argument, dotted, literal_string, short_code
 
 

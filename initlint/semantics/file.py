@@ -1760,7 +1760,7 @@ class FileAnalysis:
                 # the program looks at what other modules pass the container
                 row.activation_defaults = [[f.owner, f.param, f.default, *([list(f.registry)] if f.registry else [])]
                                            for f in dict.fromkeys(getattr(outcome[2], "defaults", ()))
-                                           if f.owner != layer.class_name]  # fmt: skip
+                                           if f.owner != layer.class_name and f.path == self.path]  # fmt: skip
             row.output_head = False
             bound = attrs.get(id(call)) and "*" not in row.name
             # what the message names: the layer's path from the container (`self.a.fc1`) or the script's name

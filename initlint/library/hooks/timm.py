@@ -120,7 +120,8 @@ def get_norm_act_layer(positional: list, keywords: dict, classes: Optional[dict]
 
 
 def ntuple(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
-    # timm/layers/helpers.py: `_ntuple(n)` returns `parse(x)`: tuple(x) for an iterable but a str, else x repeated n times
+    # timm/layers/helpers.py: `_ntuple(n)` returns `parse(x)`: tuple(x) for an iterable but a str,
+    # else x repeated n times
     return ("repeater",)
 
 
