@@ -12,9 +12,9 @@ import libcst as cst
 from .. import catalogue
 from . import hooks
 from ..semantics.imports import torch_nn_name
-from ..semantics.values import (ActV, ChainV, ClassRefV, ConsumerV, Evidence, InputSite, LayerV, NONE_V, OPAQUE, ParamV,
-                                RecordV, TransparentV, UnknownV, derived)
-from ..syntax.nodes import argument, dotted, short_code
+from ..semantics.values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, InputSite, LayerV,
+                                NONE_V, OPAQUE, ParamV, RecordV, RepeaterV, TransparentV, UnknownV, derived, one_of)
+from ..syntax.nodes import argument, dotted, literal_string, short_code
 
 
 ATTENTION_KERNEL = ConsumerV("an attention kernel of transformers' ALL_ATTENTION_FUNCTIONS")
@@ -26,6 +26,11 @@ def einops_name(qualname: Optional[str]) -> Optional[str]:
         return None
     name = qualname.rsplit(".", 1)[-1]
     return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS else None
+
+
+def _literal(value: object) -> Optional[str]:
+    """The string a `("<literal>", node)` value holds, else None."""
+    return literal_string(value[1]) if isinstance(value, tuple) and len(value) > 1 and value[0] == "<literal>" else None
 
 
 class KnownLibraries:
@@ -43,6 +48,9 @@ class KnownLibraries:
         if hook is None:
             return None
         plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
+        each = self.hook_per_option(hook, call, plain, resolved)
+        if each is not None:
+            return each
         reads = len(self.default_reads)
         positional = [self.string(arg.value) for arg in plain]
         keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
@@ -51,7 +59,7 @@ class KnownLibraries:
         answer = hook(positional, keywords, {k: v for k, v in classes.items() if v is not None})
         if answer is None:
             return None
-        kind, what = answer[:2]
+        kind, what = (*answer, None)[:2]
         evidence = f"`{short_code(call, 50)}` ({resolved})"
         if kind == "argument":  # returns what is passed for that parameter (get_norm_layer(nn.LayerNorm))
             node = argument(call, answer[2], what)
@@ -73,6 +81,8 @@ class KnownLibraries:
             return ClassRefV(what, Evidence.assuming(evidence, facts) if facts else evidence, bound)
         if kind == "norm_act":
             return self.norm_activation(call, what, *answer[2:], evidence)
+        if kind == "repeater":
+            return RepeaterV(evidence)
         if kind == "class":
             return ClassRefV(what, evidence)
         if kind == "instance":
@@ -82,6 +92,57 @@ class KnownLibraries:
                 return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
             return self.construct_for_flow(ClassRefV(what, evidence))
         return UnknownV(f"{evidence}: {what}")
+
+    def hook_per_option(self, hook, call: cst.Call, plain: list, resolved: str) -> Optional[object]:
+        """A call whose one argument may hold one of several strings or classes (`get_norm_layer(norm_layer)`,
+        `norm_layer` being "groupnorm" at one construction and `nn.BatchNorm2d` at the others): the
+        hook asked for each, what it returns for each one of the values. None where no argument holds
+        such a choice, or the hook's answer for one of them is not a class, an argument or unknown."""
+        slots = [(i, arg) for i, arg in enumerate(plain)] + [(arg.keyword.value, arg) for arg in call.args
+                                                             if arg.keyword is not None]  # fmt: skip
+        chosen = None
+        for slot, arg in slots:
+            if not isinstance(arg.value, (cst.Name, cst.Attribute)):
+                continue
+            value = self.eval_module(arg.value, bind_site=False)
+            if isinstance(value, ChainV) and value.kind == "alt":
+                if chosen is not None:
+                    return None  # two choices: their combinations are not followed
+                chosen = (slot, arg, value)
+        if chosen is None:
+            return None
+        slot, arg, value = chosen
+        options = [item for _, item in value.items]
+        if not all(isinstance(o, ClassRefV) and not o.bound and not o.qualname.startswith(("local:", "func:"))
+                   or _literal(o) is not None for o in options):  # fmt: skip
+            return None
+        positional = [None if a is arg else self.string(a.value) for a in plain]
+        keywords = {a.keyword.value: None if a is arg else self.string(a.value) for a in call.args if a.keyword is not None}
+        classes = {**{i: self.class_named(a.value) for i, a in enumerate(plain) if a is not arg},
+                   **{a.keyword.value: self.class_named(a.value) for a in call.args if a.keyword is not None and a is not arg}}
+        made = []
+        for option in options:
+            text = _literal(option)
+            if isinstance(slot, int):
+                positional[slot] = text
+            else:
+                keywords[slot] = text
+            known = {k: v for k, v in classes.items() if v is not None}
+            if text is None:
+                known[slot] = option.qualname
+            answer = hook(positional, keywords, known)
+            evidence = f"`{short_code(call, 50)}` ({resolved})"
+            if answer is None:
+                return None
+            if answer[0] == "class":
+                made.append(ClassRefV(answer[1], evidence))
+            elif answer[0] == "argument" and (answer[1] == slot or answer[2] == slot) and text is None:
+                made.append(option)
+            elif answer[0] == "unknown":
+                made.append(UnknownV(f"{evidence}: {answer[1]}"))
+            else:
+                return None
+        return one_of(made)
 
     @staticmethod
     def read_through(value: object, registry: tuple) -> object:
@@ -151,6 +212,9 @@ class KnownLibraries:
                                              tuple(getattr(made.evidence, "defaults", ())))  # fmt: skip
                 return ActV(made.activation, made.param, evidence, made.chosen_by)
             return made
+        keyed = self.key_at_default(value, registry, evidence) if isinstance(value, ParamV) else None
+        if keyed is not None:
+            return keyed
         if isinstance(value, ParamV):
             # a block's own act_layer read alone: timm's builders pass it in `**kwargs` from code not
             # read as a constructor (EfficientNetBuilder._make_block), so its default is not known to hold
@@ -168,6 +232,27 @@ class KnownLibraries:
             evidence = derived(f"{made.evidence}, the act_layer of {evidence}", made.evidence)
             return ActV(made.activation, made.param, evidence, made.chosen_by)
         return made
+
+    def key_at_default(self, value: ParamV, registry: str, evidence: str) -> Optional[ActV]:
+        """A constructor's own act_layer at its default key (DenseNet's `act_layer='relu'`, passed to
+        timm's norm+act): the class the registry gives for it, resting on that default (the program
+        looks at what other modules pass). None where that is not so."""
+        key = _literal(value.default)
+        table = hooks.registry_table(registry) if key is not None else None
+        if table is None or value.owner is None or not self.in_init or self.fa.loader is None:
+            return None
+        entries, lowered = table
+        chosen = entries.get(key.lower() if lowered else key)
+        if chosen is None or chosen[0] != "class":
+            return None
+        made = self.call_module_value(ClassRefV(chosen[1]), cst.Call(func=cst.Name("act_layer")))
+        if not isinstance(made, ActV):
+            return None
+        holder = self.default_holder(value.owner)
+        fact = ConstructorDefault(value.owner, value.name, short_code(value.default[1]), holder.path if holder else None,
+                                  tuple(registry.rsplit(".", 1)))  # fmt: skip
+        return ActV(made.activation, made.param, Evidence.assuming(
+            f"{value.name} default {key!r} (nn.{chosen[1].rsplit('.', 1)[-1]}), the act_layer of {evidence}", (fact,)))
 
     def star_may_pass(self, call: cst.Call, names: tuple) -> Optional[str]:
         """`**kwargs` of a call that may pass one of `names`, shown; None when every `**` is a dict

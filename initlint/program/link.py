@@ -943,4 +943,6 @@ def _same_class(passed: list, default: str) -> bool:
         return True
     torch_passed = passed[1].rsplit(".", 1)[-1] if passed[1].startswith("torch.nn.") else None
     torch_default = default.rsplit(".", 1)[-1] if default.startswith("torch.nn.") else None
+    if torch_passed in catalogue.NORM_MODULES and torch_default in catalogue.NORM_MODULES:
+        return True  # a torch norm for a torch norm (`norm_layer=nn.GroupNorm`): gain-neutral either way
     return torch_passed is not None and torch_passed == torch_default

@@ -38,6 +38,7 @@ class ModuleLoader:
             kinds = dict.fromkeys(module.class_aliases(), "class")  # `SqueezeExcite = SEModule`
             kinds.update({name: "class" for name in module.classes if name not in module.variants})
             kinds.update(dict.fromkeys(module.functions, "function"))
+            kinds.update(dict.fromkeys(module.function_aliases(), "function"))  # `to_ntuple = _ntuple`
             kinds.update((name, "registry") for name, value in module.registries.items() if value is not None)
             kinds.update(dict.fromkeys(module.module_objects, "object"))
             return kinds, module.imports.names
@@ -52,6 +53,8 @@ class ModuleLoader:
         name = found[1]
         if found[2] == "class" and module is not None and name not in module.classes:
             name = module.class_aliases()[name]
+        elif found[2] == "function" and module is not None and name not in module.functions:
+            name = module.function_aliases()[name]
         return found[2], module, name
 
     def module(self, path: str) -> Optional[FileAnalysis]:

@@ -109,6 +109,10 @@ class FileAnalysis:
         self.param_exits: dict = {}  # (class, param) -> ParamExitSite
         self.use_probes: dict = {}  # id(construction call of a class of this file) -> its UseProbe
         self.constructions: dict = {}  # class key -> id() of each call that builds it in code run here
+        # class key -> {id(call): (call, container class, parameter -> value)}: constructions through a
+        # value (`block_fn(...)`, block_fn a class a constructor was given), with what the constructor passed
+        self.value_builds: dict = {}
+        self.judging_use = False  # a construction being judged again (`_outcomes_for_call`): not recorded
         self.bindings: list = []  # (module value, class, param): a module passed to a constructor
         self.tuple_types: set[str] = set()  # namedtuple classes of this file (and their aliases)
         self.module_aliases: dict = {}  # top-level name -> the class expression it names (None: bound otherwise)
@@ -621,6 +625,15 @@ class FileAnalysis:
         if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
                 isinstance(node, cst.Name) and node.value in ("True", "False")):  # fmt: skip
             return [("<literal>", node)]
+        if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
+            # `block=[BasicBlock, BasicBlock, Bottleneck]`: a sequence of classes, one per stage
+            items = []
+            for element in node.elements:
+                held = None if isinstance(element, cst.StarredElement) else self.static_value(element.value, enclosing, depth)
+                if not held or not all(isinstance(v, ClassRefV) for v in held):
+                    return None
+                items.append((None, one_of(held)))
+            return [ChainV(items, "list")]
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return [NONE_V]
@@ -1017,7 +1030,9 @@ class FileAnalysis:
         run again with that call's arguments (the defaults for the rest) on fresh sites, nothing
         of it kept but what follows each layer there. A layer its forward returns is left to the
         caller (unknown for that use); so are calls whose arguments are not known."""
-        found: dict = {}
+        self.value_built_sites: set = set()
+        self.value_build_calls: set = set()
+        found: dict = self._value_built_outcomes()
         self.per_use_complete: set = set()  # id(site): every construction of its class here was judged
         self.per_use_reasons: dict = {}  # id(site) -> why no fix, from a use (an activation a config default chose)
         self.per_use_defaults: dict = {}  # id(site) -> what it meets built with the defaults: other files' uses start there
@@ -1047,6 +1062,26 @@ class FileAnalysis:
                 as_built = self._outcomes_for_call(cls, init[1], cst.Call(func=cst.Name(cls.node.name.value)), None)
                 for site in mixed:
                     self.per_use_defaults[id(site)] = as_built.get(site.name, (None, None))[0]
+        return found
+
+    def _value_built_outcomes(self) -> dict:
+        """id(site) -> [(call, container, outcome)] for a class built through a value its container's
+        constructor was given (timm's `block_fn(...)` in `make_blocks`, `block` a class the models pass):
+        each such construction judged with the arguments the constructor ran it with. Its own row
+        stays as it is: the class may be built elsewhere with others."""
+        found: dict = {}
+        for key, builds in self.value_builds.items():
+            cls = self.classes.get(key)
+            init, forward = (self.method(cls, "__init__"), self.forward_of(cls)) if cls is not None else (None, None)
+            if init is None or forward is None or forward[0] is not cls:
+                continue
+            for call, container, args in builds.values():
+                self.value_build_calls.add(id(call))
+                outcomes = self._outcomes_for_call(cls, init[1], call, None, given=args)
+                for site in cls.sites:
+                    outcome = outcomes.get(site.name, (None, None))[0]
+                    found.setdefault(id(site), []).append((call, container, outcome))
+        self.value_built_sites = set(found)
         return found
 
     def _settle_agreeing_uses(self) -> None:
@@ -1081,7 +1116,7 @@ class FileAnalysis:
         return None
 
     def _outcomes_for_call(self, cls: ClassInfo, init: cst.FunctionDef, call: cst.Call,
-                           enclosing: Optional[cst.FunctionDef]) -> dict:  # fmt: skip
+                           enclosing: Optional[cst.FunctionDef], given: Optional[dict] = None) -> dict:  # fmt: skip
         """Layer name -> (what follows it when built by this call, why no fix: a config default
         chose it): in `cls`'s own forward, and for a layer it returns, after this construction
         in the forward that applies it (its `UseProbe`)."""
@@ -1091,13 +1126,16 @@ class FileAnalysis:
         positional = [a for a in call.args if a.keyword is None and not a.star]
         if any(a.star == "*" for a in call.args) or len(positional) > len(params) or _sets_attributes_by_name(cls):
             return {}
-        unpacked = any(a.star == "**" for a in call.args)  # `GhostModule(..., **dd)`: what its dicts hold on each run
+        if given is not None:  # the values the interpreter ran the call with: no node of it read again
+            positional = []
+        unpacked = given is None and any(a.star == "**" for a in call.args)  # `GhostModule(..., **dd)`: what its dicts hold on each run
         for index, arg in enumerate(positional):
             passed[names[index]] = arg.value
-        for arg in call.args:
+        for arg in call.args if given is None else ():
             if arg.keyword is not None:
                 passed[arg.keyword.value] = arg.value
         saved = _snapshot(vars(self))
+        self.judging_use = True
         try:
             self.sites_by_key.clear()
             shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
@@ -1106,7 +1144,9 @@ class FileAnalysis:
             args: dict = {}
             for p in [*params, *init.params.kwonly_params]:
                 name = p.name.value
-                if name in passed:
+                if given is not None and name in given:
+                    args[name] = given[name]
+                elif name in passed:
                     values = self.static_value(passed[name], enclosing, 0)
                     if not values:  # channels and the like: unknown, and what rests on them is unknown
                         args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
@@ -1144,6 +1184,7 @@ class FileAnalysis:
             return {}
         finally:
             _restore(saved)
+            self.judging_use = False
 
     def _run_module_code(self) -> None:
         """A script's own statements (`model = nn.Sequential(...)`, `net.apply(init)`), run as
@@ -1569,6 +1610,11 @@ class FileAnalysis:
             self.handed_cache[key] = found
         return self.handed_cache[key]
 
+    def function_aliases(self) -> dict:
+        """alias -> function: `to_ntuple = _ntuple` at the top of the module."""
+        return {alias: value.value for alias, value in self.module_aliases.items()
+                if isinstance(value, cst.Name) and value.value in self.functions}  # fmt: skip
+
     def passed_away(self, name: str) -> int:
         """References passing the class into code of other files, but for those that build it
         (`build_model_with_cfg(ResNet, ...)`, read from timm's stub): those are uses seen here."""
@@ -1748,7 +1794,13 @@ class FileAnalysis:
         those differ: a row at the call (named by the attribute it is bound to, `attrs`), its own
         line related, no fix offered there."""
         uses = self.per_use.get(id(site), [])
-        if layer.class_name is None or len({outcome[:2] for _, _, outcome in uses if outcome is not None}) < 2:
+        if layer.activation != "unknown":  # its own row claims: constructions through a value add no row
+            uses = [use for use in uses if id(use[0]) not in self.value_build_calls]
+        distinct = {outcome[:2] for _, _, outcome in uses if outcome is not None}
+        # built through a value (its own row unknown: other constructions not seen): each judged use speaks for itself
+        through_value = id(site) in self.value_built_sites and layer.activation == "unknown" \
+            and any(activation != "unknown" for activation, _ in distinct)  # fmt: skip
+        if layer.class_name is None or (len(distinct) < 2 and not through_value):
             return []
         rows = []
         for call, container, outcome in uses:
@@ -1771,6 +1823,12 @@ class FileAnalysis:
             row.fix = FixPlan(reason=f"{layer.class_name} is built with different arguments: each use decides "
                                      f"({layer.path}:{layer.line})")  # fmt: skip
             row.container, row.open_output, row.activation_defaults = None, None, []
+            if through_value and outcome is not None:
+                # what the container was given decides it (`act_layer` passed on at the model's default):
+                # the program looks at what other modules pass the container
+                row.activation_defaults = [[f.owner, f.param, f.default, *([list(f.registry)] if f.registry else [])]
+                                           for f in dict.fromkeys(getattr(outcome[2], "defaults", ()))
+                                           if f.owner != layer.class_name and f.path == self.path]  # fmt: skip
             row.output_head = False
             bound = attrs.get(id(call)) and "*" not in row.name
             # what the message names: the layer's path from the container (`self.a.fc1`) or the script's name
@@ -2079,6 +2137,8 @@ class FileAnalysis:
             init_evidence = f"{site.explicit_init.text} (line {site.explicit_init.line})"
         # the constructor defaults any use's activation rests on (typed evidence, never its wording)
         assumed = list(dict.fromkeys(fact for _, _, e in site.outcomes for fact in getattr(e, "defaults", ())))
+        if activation != "unknown":  # a norm parameter's default between it and what it meets
+            assumed = list(dict.fromkeys([*assumed, *site.through_defaults]))
         layer = Layer(
             path=self.path,
             line=line,

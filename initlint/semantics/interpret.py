@@ -56,6 +56,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.default_reads: list = []  # (class, parameter, default) of constructor defaults a condition read
         self.last_object_source: Optional[str] = None  # what the last default read was, for the evidence
         self.loops: list = []  # (index name, the loop's length as written) of each `for` around, innermost last
+        self.loop_sources: dict = {}  # id(call) -> the element of what a module function a loop runs over returned
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -83,7 +84,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 self.env[name] = self.param_value(name, default)
         for star in (fn.params.star_arg, fn.params.star_kwarg):
             if isinstance(star, cst.Param):
-                self.env[star.name.value] = UnknownV(f"*{star.name.value}")
+                held = args.get(star.name.value) if args is not None and star is fn.params.star_kwarg else None
+                self.env[star.name.value] = held if held is not None else UnknownV(f"*{star.name.value}")
 
     def param_value(self, name: str, default: object) -> object:
         """A parameter of a constructor or top-level helper: its default, unless calls here pass others."""
@@ -110,6 +112,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 and len({short_code(v[1]) for v in values}) == 1:  # fmt: skip
             # every call passes the same literal (`activation=config.hidden_act`, "relu" by default)
             return next((v for v in values if len(v) == 3), values[0])
+        seen: set = set()  # one class passed by a hundred entry points is one value, not a hundred
+        values = [v for v in values if not isinstance(v, ClassRefV) or v.bound
+                  or (v.qualname not in seen and not seen.add(v.qualname))]  # fmt: skip
         value = values[0]
         for other in values[1:]:
             if not (isinstance(other, ClassRefV) and isinstance(value, ClassRefV) and other.qualname == value.qualname):
@@ -562,18 +567,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
     def bind_loop_target(self, stmt: cst.For) -> None:
         """for layer in self.layers / for i, layer in enumerate(...) / for a, b in zip(...)."""
         target, iterable = stmt.target, stmt.iter
-        pairs: list = [(target, iterable)]
-        func = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
-        if func in ("enumerate", "zip", "reversed") and iterable.args:
-            args = [a.value for a in iterable.args if a.keyword is None]
-            if func == "reversed":
-                pairs = [(target, args[0])]
-            elif func == "enumerate" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
-                pairs = [(target.elements[0].value, None), (target.elements[1].value, args[0])]
-            elif func == "zip" and isinstance(target, cst.Tuple) and len(target.elements) == len(args):
-                pairs = [(element.value, arg) for element, arg in zip(target.elements, args)]
-            else:
-                pairs = [(target, None)]
+        pairs = _loop_pairs(target, iterable)
         if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and not iterable.args \
                 and iterable.func.attr.value == "items" and isinstance(target, cst.Tuple) \
                 and len(target.elements) == 2:  # fmt: skip
@@ -593,6 +587,12 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 element = list_element(ChainV(registered_modules(self.attrs), "list"))
             elif source is not None and self.plain_iterable(source):
                 element = list_element(self.eval_module(source, bind_site=False))
+            elif isinstance(source, cst.Call) and isinstance(source.func, cst.Name) and self.in_init \
+                    and source.func.value in self.fa.functions and source.func.value not in self.env:  # fmt: skip
+                # `zip(..., drop_blocks(rate))`: a function of this module, run once for the loop (both passes read it)
+                if id(source) not in self.loop_sources:
+                    self.loop_sources[id(source)] = list_element(self.eval_module(source, bind_site=False))
+                element = self.loop_sources[id(source)]
             if isinstance(name_node, cst.Name):
                 self.env[name_node.value] = element
             else:
@@ -849,6 +849,23 @@ def _surely_module(value: object) -> bool:
 
 def _code(node: cst.CSTNode) -> str:
     return "".join(cst.Module([]).code_for_node(node).split())
+
+
+def _loop_pairs(target: cst.BaseExpression, iterable: Optional[cst.BaseExpression]) -> list:
+    """(target, the iterable whose elements it takes, or None) of a `for` loop, through `enumerate`,
+    `zip` and `reversed` (`for i, (block_fn, planes) in enumerate(zip(block_fns, channels))`)."""
+    func = dotted(iterable.func) if isinstance(iterable, cst.Call) else None
+    if func not in ("enumerate", "zip", "reversed") or not iterable.args:
+        return [(target, iterable)]
+    args = [a.value for a in iterable.args if a.keyword is None and not a.star]
+    if func == "reversed" and len(args) == 1:
+        return _loop_pairs(target, args[0])
+    if func == "enumerate" and len(args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+        return [(target.elements[0].value, None), *_loop_pairs(target.elements[1].value, args[0])]
+    if func == "zip" and len(args) == len(iterable.args) and isinstance(target, (cst.Tuple, cst.List)) \
+            and len(target.elements) == len(args) and not any(isinstance(e, cst.StarredElement) for e in target.elements):  # fmt: skip
+        return [pair for element, arg in zip(target.elements, args) for pair in _loop_pairs(element.value, arg)]
+    return [(target, None)]
 
 
 def _index_and_length(stmt: Union[cst.For, cst.While]) -> tuple:

@@ -38,7 +38,7 @@ class CallInterpreter:
         ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.attrs = {}
-        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call))
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call, own_kwargs=True))
         ctx.run_block(fn.body)
         values = [v for v in ctx.returns]
         if not values:
@@ -60,27 +60,65 @@ class CallInterpreter:
         ctx.attrs = self.attrs  # `self` is a name it closes over
         ctx.self_name = self.self_name
         ctx.env = dict(ref.closure or {})
-        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call))
+        ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call, own_kwargs=True))
         ctx.run_block(fn.body)
         if not ctx.returns:
             return UnknownV(f"{ref.name}(...) returns nothing known")
         return one_of(ctx.returns)
 
-    def call_args(self, fn: cst.FunctionDef, call: cst.Call, skip_self: bool = False) -> dict:
+    def call_args(self, fn: cst.FunctionDef, call: cst.Call, skip_self: bool = False, own_kwargs: bool = False) -> dict:
         params = _positional_params(fn)
         if skip_self and params:
             params = params[1:]
         names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
         bound: dict = {}
         positional = [a for a in call.args if a.keyword is None and not a.star]
-        if any(a.star for a in call.args):
-            return {}
+        if any(a.star == "*" for a in call.args) or (self.cls is None and any(a.star for a in call.args)):
+            return {}  # a script's or free function's own calls: their ** dicts are not read
         for param_name, arg in zip(names, positional):
             bound[param_name] = self.arg_value(arg.value)
+        extra: list = []  # what lands in the function's own **kwargs
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value in names:
                 bound[arg.keyword.value] = self.arg_value(arg.value)
-        return bound
+            elif arg.keyword is not None:
+                extra.append((arg.keyword.value, self.arg_value(arg.value)))
+        stars = [arg for arg in call.args if arg.star == "**"]
+        if not stars:
+            return {**bound, **(self.own_kwargs(fn, extra) if own_kwargs else {})}
+        # `f(x, **dd)`: a key passed twice is a TypeError, so a keyword written here is what f gets;
+        # the dicts' keys where they are known, anything for the rest where they are not
+        unknown = None
+        for star in stars:
+            held = self.eval_module(star.value, bind_site=False)
+            keys = held.items if isinstance(held, ChainV) and held.kind == "list" else [("*", None)]
+            for key, item in keys:
+                if key in (None, "*", "<loop>", "<alt>"):
+                    unknown = unknown or f"**{short_code(star.value)}"
+                elif key in names and key not in bound:
+                    bound[key] = self.passed_value(item, key)
+                elif key not in names:
+                    extra.append((key, self.passed_value(item, key)))
+        if unknown is not None:
+            for name in names[len(positional):]:
+                bound.setdefault(name, UnknownV(f"parameter {name} (`{unknown}` may pass it)"))
+            extra.append(("*", UnknownV(f"what `{unknown}` holds")))
+        return {**bound, **(self.own_kwargs(fn, extra) if own_kwargs else {})}
+
+    @staticmethod
+    def own_kwargs(fn: cst.FunctionDef, extra: list) -> dict:
+        """The function's `**kwargs` as the dict of the keywords it does not name (none passed: {})."""
+        star = fn.params.star_kwarg
+        return {star.name.value: ChainV(extra, "list")} if isinstance(star, cst.Param) else {}
+
+    @staticmethod
+    def passed_value(value: object, key: str) -> object:
+        """A value a `**` dict holds, as `arg_value` keeps an argument's."""
+        if isinstance(value, (ClassRefV, ActV, ParamV, TransparentV, ChainV, LayerV, InstV)) or value == NONE_V:
+            return value
+        if isinstance(value, tuple) and value and value[0] == "<literal>":
+            return value
+        return UnknownV(f"{key} in a ** dict")
 
     def arg_value(self, node: cst.BaseExpression) -> object:
         value = self.eval_module(node, bind_site=False) if self.in_init or self.cls is None else UnknownV("arg")

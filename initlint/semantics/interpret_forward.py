@@ -92,6 +92,10 @@ class ForwardInterpreter:
             return activated(flow)
         if isinstance(value, TransparentV):
             note_norm(flow, value.what)
+            if value.defaults:
+                for site in flow.sites:
+                    if type(site) is Site:
+                        site.through_defaults = tuple(dict.fromkeys((*site.through_defaults, *value.defaults)))
             return flow
         if isinstance(value, ClassRefV) and self.function_as_module(value) is not None:
             return self.apply_module(self.function_as_module(value), flow, evidence)

@@ -14,7 +14,7 @@ from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _with_bound, 
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
-                     Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, Summary,
+                     Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
                      exact_element, last_iteration, list_element, one_of, sites_in)
 
@@ -191,6 +191,12 @@ class ConstructorInterpreter:
                 if isinstance(element, cst.DictElement):
                     key = literal_string(element.key)
                     items.append((key or "*", self.eval_module(element.value)))
+                elif isinstance(element, cst.StarredDictElement):  # `{**dd, **(kwargs or {})}`: its keys, or any
+                    held = self.eval_module(element.value, bind_site=False)
+                    if isinstance(held, ChainV) and held.kind == "list" and all(k is not None for k, _ in held.items):
+                        items.extend((k if k not in ("<loop>", "<alt>") else "*", item) for k, item in held.items)
+                    else:
+                        items.append(("*", UnknownV(f"`**{short_code(element.value)}`")))
             return ChainV(items, "list")
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             return ("<literal>", node)
@@ -442,12 +448,21 @@ class ConstructorInterpreter:
                         f"{item.evidence}, {callee.name} default {_short_ref(default)}", (fact,)), item.chosen_by)
                         if isinstance(item, ActV) else item) for key, item in value.items], "sequential")
                     self.summarise_chain(value)
+                elif isinstance(value, TransparentV) and overridden is None and self.fa.loader is not None \
+                        and torch_nn_name(default.qualname) in catalogue.NORM_MODULES:  # fmt: skip
+                    # `self.bn1 = norm_layer(c)` at nn.BatchNorm2d: gain-neutral for any torch norm a
+                    # construction passes instead, not for another class (a norm + activation)
+                    holder = self.default_holder(callee.owner)
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
+                    value = dataclasses.replace(value, defaults=(fact,))
                 return value
             return UnknownV(f"built by parameter {callee.name}")
         if isinstance(callee, ClassRefV):
             return self.construct(callee, call)
         if isinstance(callee, FunctionRefV) and callee.node is not None:
             return self.call_nested_helper(callee, call)
+        if isinstance(callee, RepeaterV):
+            return self.repeated(callee, call)
         if isinstance(callee, ChainV) and callee.kind == "alt":
             options = [self.call_module_value(v, call) for _, v in callee.items]
             value = one_of(options)
@@ -461,6 +476,42 @@ class ConstructorInterpreter:
 
     def param_override(self, name: str) -> Optional[object]:
         return None
+
+    def built_through_value(self, call: cst.Call, name: str) -> bool:
+        """A construction in a constructor's code (or a function it runs) whose callee is a value it
+        holds, not the class named (`block_fn(...)`, block_fn one of the classes it was given)."""
+        return self.cls is not None and self.in_init and self.fa is self.home and not self.fa.judging_use \
+            and self.report_node is not None and not (isinstance(call.func, cst.Name) and call.func.value == name) \
+            and not (isinstance(call.func, cst.Name) and self.fa.module_aliases.get(call.func.value) is not None)  # fmt: skip
+
+    def note_value_build(self, name: str, call: cst.Call, passed: dict) -> None:
+        """Keep what this construction passes; run again (a loop's second pass), each parameter is
+        either value."""
+        builds = self.fa.value_builds.setdefault(name, {})
+        if id(call) in builds:
+            before = builds[id(call)][2]
+            passed = {param: alternative(before[param], value) if param in before else value
+                      for param, value in passed.items()}  # fmt: skip
+            passed.update({param: value for param, value in before.items() if param not in passed})
+        builds[id(call)] = (call, self.cls.name, passed)
+
+    def repeated(self, callee: RepeaterV, call: cst.Call) -> object:
+        """`to_ntuple(n)(block)`: a class (or one of several) repeated, one per item; a list's own items."""
+        if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return UnknownV(f"`{short_code(call)}`")
+        value = self.eval_module(call.args[0].value, bind_site=False)
+        if isinstance(value, ParamV):  # the classes the constructions here pass (a class is never a sequence)
+            value = value.default
+        options = [item for _, item in value.items] if isinstance(value, ChainV) and value.kind == "alt" else [value]
+        made = []
+        for option in options:
+            if isinstance(option, ClassRefV):
+                made.append(ChainV([("<loop>", [(None, option)])], "list"))
+            elif isinstance(option, ChainV) and option.kind == "list":
+                made.append(option)  # already a sequence: its own items
+            else:
+                return UnknownV(f"`{short_code(call)}` ({callee.evidence})")
+        return made[0] if len(made) == 1 else ChainV([(None, option) for option in made], "alt")
 
     def construct(self, ref: ClassRefV, call: cst.Call) -> object:
         q = ref.qualname
@@ -483,9 +534,12 @@ class ConstructorInterpreter:
                 self.cls.contains.add(name)
             found = self.fa.method(cls, "__init__")
             if found is not None:
-                for param, value in self.call_args(found[1], given, skip_self=True).items():
+                passed = self.call_args(found[1], given, skip_self=True)
+                for param, value in passed.items():
                     if isinstance(value, (ChainV, LayerV, InstV)):
                         self.fa.bindings.append((value, name, param))
+                if self.built_through_value(call, name) and not any(a.star == "*" for a in given.args):
+                    self.note_value_build(name, call, passed)
             self.fa.constructions.setdefault(name, set()).add(id(call))
             return InstV(name, call=call)
         if q in catalogue.REPARAMETRISING and given.args and given.args[0].keyword is None:
@@ -588,6 +642,9 @@ class ConstructorInterpreter:
 
     def eval_plain_container(self, call: cst.Call) -> object:
         keywords = [arg for arg in call.args if arg.keyword is not None]
+        if any(arg.star == "**" for arg in call.args) and not any(arg.star == "*" for arg in call.args) \
+                and dotted(call.func) == "dict":  # fmt: skip
+            return self.merged_dict(call)
         if keywords and not any(arg.star for arg in call.args):
             # dict(wte=nn.Embedding(...), h=nn.ModuleList([...])): each keyword one named item
             positional = self.eval_plain_container(call.with_changes(args=[a for a in call.args if a.keyword is None]))
@@ -608,6 +665,21 @@ class ConstructorInterpreter:
                     items.append((key, value))
             return ChainV(items, "list")
         return inner
+
+    def merged_dict(self, call: cst.Call) -> object:
+        """`dict(drop_block=db, **kwargs)`: the keywords, then each `**` dict's keys (a dict whose keys
+        are not all known adds "*": anything); a positional dict first, its keys overridden."""
+        items: list = []
+        for arg in call.args:
+            if arg.keyword is not None:
+                items.append((arg.keyword.value, self.eval_module(arg.value, bind_site=False)))
+                continue
+            held = self.eval_module(arg.value, bind_site=False)
+            if isinstance(held, ChainV) and held.kind == "list" and all(key is not None for key, _ in held.items):
+                items.extend((key if key not in ("<loop>", "<alt>") else "*", item) for key, item in held.items)
+            else:
+                items.append(("*", UnknownV(f"`{short_code(arg.value)}`")))
+        return ChainV(items, "list")
 
     def build_container(self, kind: str, call: cst.Call) -> object:
         items: list = []

@@ -58,6 +58,7 @@ class Site:
     inputs: set = field(default_factory=set)  # what flows into it (sites, module inputs, activation outputs)
     added_to: set = field(default_factory=set)  # what its output is added to (x + branch(x): x's)
     split_by: Optional[str] = None  # `.chunk()` and the like divided its output into parts
+    through_defaults: tuple = ()  # ConstructorDefaults of the norms its output went through (a norm parameter's default)
     # Built in a helper of this file (reported at each call): where the helper binds it, so one
     # init there covers every call (`conv2d = nn.Conv2d(...)`, `layers.append(...)` -> layers[-1])
     helper_anchor: Optional[cst.CSTNode] = None
@@ -242,6 +243,9 @@ class ActV:
 @dataclass
 class TransparentV:
     what: str
+    # the constructor defaults that made it this module (`norm_layer=nn.BatchNorm2d` built by the
+    # block's own code): what follows a layer through it rests on them too
+    defaults: tuple = ()
 
 
 @dataclass
@@ -312,6 +316,14 @@ class FunctionRefV:
     name: str
     node: Optional[cst.FunctionDef] = None
     closure: Optional[dict] = None
+
+
+@dataclass
+class RepeaterV:
+    """A function a library call returned that makes a tuple of its one argument: the argument's own
+    items where it is a sequence, else that argument repeated (timm's `to_ntuple(n)`, library/hooks)."""
+
+    evidence: str
 
 
 @dataclass

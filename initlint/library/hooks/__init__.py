@@ -9,7 +9,8 @@ position, name): an instance of what is passed there, built with the call's othe
 {param: (position, default)}): that class with those keywords bound to the call's arguments,
 ("norm_act", torch norm, apply_act position, act_layer position, default act class, the registry
 its act_layer is read through (a qualified name `registry_table` knows)): the norm then its
-activation, ("unknown", why), or None to decline (the analysis then reads the library's source,
+activation, ("repeater",): a function making a tuple of its one argument (its items, or it
+repeated), ("unknown", why), or None to decline (the analysis then reads the library's source,
 if it can). A class not torch's is the library's own, read from its source. A
 registry subscripted (`ACT2FN[key]`) is hooked as a call with the key. ("argument" and
 "call_argument" answers may name, after the parameter, the registry a string passed there is read

@@ -7,7 +7,9 @@
   class (or partial), the class a string names, None for None.
 - norm + activation modules (timm/layers/norm_act.py): `BatchNormAct2d(...)` and its kin are the
   norm, then `act_layer` (made by create_act_layer), unless `apply_act=False` or `act_layer=None`;
-  `get_norm_act_layer(norm, act)` (create_norm_act.py) is that class with `act_layer=act` bound."""
+  `get_norm_act_layer(norm, act)` (create_norm_act.py) is that class with `act_layer=act` bound.
+- `to_ntuple(n)` (helpers.py) returns a function making a tuple of its argument: its items for a
+  sequence, else the argument repeated (`to_ntuple(len(channels))(block)`: one block class per stage)."""
 
 from __future__ import annotations
 
@@ -117,7 +119,15 @@ def get_norm_act_layer(positional: list, keywords: dict, classes: Optional[dict]
     return ("bind", f"{NORM_ACT}.{NORM_ACT_KEYS[key]}", {"act_layer": (1, "None")})
 
 
+def ntuple(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
+    # timm/layers/helpers.py: `_ntuple(n)` returns `parse(x)`: tuple(x) for an iterable but a str,
+    # else x repeated n times
+    return ("repeater",)
+
+
 HOOKS = {
+    "timm.layers.helpers._ntuple": ntuple,
+    "timm.layers.helpers.to_ntuple": ntuple,
     "timm.layers.create_act.get_act_layer": get_act_layer,
     "timm.layers.create_act.create_act_layer": create_act_layer,
     "timm.layers.create_norm.get_norm_layer": get_norm_layer,
