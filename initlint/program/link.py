@@ -118,8 +118,9 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         if path in models:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
-        if not any(use.unrun for use in every_use.get(ref, [])):  # a builder's instances have no use to be judged at
-            _project_to_uses(models, layer, ref, index, uses, handed, built_init.get(id(layer)))
+        # a builder's instances have no use to be judged at: its own row stays for them, the listed uses are judged each
+        unlisted = any(use.unrun for use in every_use.get(ref, []))
+        _project_to_uses(models, layer, ref, index, uses, handed, built_init.get(id(layer)), unlisted=unlisted)
     for layer, ref in judged_here:
         _judge_other_files_uses(models, layer, ref, index, uses, built_init.get(id(layer)))
     for layer, ref, per_use in apart:
@@ -180,14 +181,17 @@ def _copied(model: FileModel) -> FileModel:
 
 
 def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict,
-                     handed: Optional[dict] = None, built_init: Optional[str] = None, by_init: bool = False) -> None:  # fmt: skip
+                     handed: Optional[dict] = None, built_init: Optional[str] = None, by_init: bool = False,
+                     unlisted: bool = False) -> None:  # fmt: skip
     """A block whose uses pass different activations: its layer is judged at each use site
     (`self.stem = ConvAct(act_layer=nn.SiLU)` -> `stem.conv` there), with its own line related,
     and no longer where it is built. Not when a use's arguments are not known (a construction
     inside its own module, which its analysis has merged). A class another module hands on as a
     value is built there in ways not listed: its listed uses are judged each, even where they agree.
     `by_init`: the activation is settled, what re-initialises the layer differs by use (a model
-    re-initialises its block, a script's construction does not): judged at each use where they differ."""
+    re-initialises its block, a script's construction does not): judged at each use where they differ.
+    `unlisted`: a builder object's method also builds it (`InvertedResidual(**ba)` in timm's
+    EfficientNetBuilder), with arguments no use lists: as for a class handed on, its own row stays."""
     found = uses.get(ref, [])
     if not found or any(use.path == ref.path and not use.args and not use.span for use in found):
         return
@@ -205,14 +209,16 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         # each with an init of their own are judged each, so each init's call can be judged)
         if len({(p.activation, p.activation_param, p.init, p.init_evidence) for _, p in projected_all}) < 2:
             return
-    elif len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}):
+    elif len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 and ref not in (handed or {}) \
+            and not unlisted:  # fmt: skip
         _claim_where_built(layer, projected_all)
         return
     for use, projected in projected_all:
         if use.line:
             _place(models[use.path], projected)
-    # a class handed on as a value is also built where no use is listed: its own row (unknown) stays for those
-    layer.moved = ref not in (handed or {})
+    # a class handed on as a value (or built by a builder) is also built where no use is listed: its own row
+    # (unknown) stays for those
+    layer.moved = ref not in (handed or {}) and not unlisted
 
 
 def _built_in_ways_not_listed(use: Use, index: ModuleIndex, uses: dict) -> bool:
