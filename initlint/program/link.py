@@ -44,6 +44,7 @@ class Use:
     span: list = field(default_factory=list)  # [column, end_line, end_column] of the construction
     callee: str = ""  # as written there
     unrun: bool = False  # in a builder object's method: read for its arguments only (BuildFact.unrun)
+    entry: Optional[str] = None  # reached by this entry point's run (BuildFact.entry): judged once per entry point
 
 
 @dataclass
@@ -126,6 +127,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     for layer, ref, per_use in apart:
         if not layer.moved:
             _project_outputs(models, layer, ref, per_use, index, handed)
+    _judge_at_entry_points(models, index, every_use, uses, built_init, installed)
     for layer, ref in init_apart:
         # a class handed on as a value is also built in ways not listed: no use would hold those;
         # an activation no init is recommended for (none, softmax) has nothing to find at a use
@@ -170,6 +172,48 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
                 layer.init_evidence = f"{rule.evidence} (line {rule.line}) may re-initialise it"
                 if [path, rule.line] not in layer.related:
                     layer.related.append([path, rule.line])
+
+
+def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, uses: dict, built_init: dict,
+                           installed: frozenset) -> None:  # fmt: skip
+    """A block an entry point's run builds through a builder object (`BuildFact.entry`:
+    efficientnet_b0() -> EfficientNetBuilder -> `InvertedResidual(**ba)`): each layer whose activation
+    rests on constructor defaults is judged once per entry point, at its call that led there, with
+    what each construction that run reaches passes: the activation where they all agree, else
+    unknown with what they meet. Its own row stays (other ways of building it, other entry points)."""
+    for ref, found in every_use.items():
+        at_entries: dict = {}
+        for use in found:
+            if use.entry and use.line and use.path in models and use.path not in installed:
+                at_entries.setdefault((use.path, use.entry, use.line, tuple(use.span)), []).append(use)
+        module = next((m for m in models[ref.path].modules if m.name == ref.name), None) if ref.path in models else None
+        if not at_entries or module is None:
+            continue
+        for layer in [x for x in module.layers if not x.at_use]:
+            if layer.as_defaults is not None:
+                start, defaults = layer.as_defaults[:3], layer.as_defaults[3]
+            elif layer.activation_defaults and layer.built_activation is not None:
+                start, defaults = layer.built_activation, layer.activation_defaults
+            else:
+                continue  # what it meets rests on no argument: its own row says it for every construction
+            for (path, entry, _, _), group in sorted(at_entries.items(), key=lambda item: item[0][:3]):
+                judged = [_judged_at(layer, ref, use, start, defaults, index, uses, built_init.get(id(layer)), True)
+                          for use in group]  # fmt: skip
+                row = judged[0]
+                met = sorted({(p.activation, p.activation_param) for p in judged}, key=str)
+                count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
+                if len(met) == 1:
+                    row.activation_evidence = f"{row.activation_evidence}, {count} {entry}() reaches"
+                else:
+                    shown = ", ".join(sorted({p.activation for p in judged}))
+                    row.activation, row.activation_param = "unknown", None
+                    row.activation_evidence = (f"the {len(group)} constructions {entry}() reaches meet different "
+                                               f"things: {shown}")  # fmt: skip
+                if len({(p.init, p.init_evidence) for p in judged}) > 1:
+                    row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
+                row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
+                _recommend(row)
+                _place(models[path], row)
 
 
 def _copied(model: FileModel) -> FileModel:
@@ -261,7 +305,7 @@ def _claim_where_built(layer: Layer, projected_all: list) -> None:
 
 
 def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: list, index: ModuleIndex,
-               uses: dict, built_init: Optional[str] = None) -> Layer:  # fmt: skip
+               uses: dict, built_init: Optional[str] = None, whole_way: bool = False) -> Layer:  # fmt: skip
     """The layer of `ref` as one construction builds it: `start` ([activation, param, evidence]) with
     what that call passes for the constructor parameters in `defaults` put in. Where its own file
     left the init open (`built_init`, the evidence as built), the init is what runs along this
@@ -270,7 +314,8 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     projected.activation, projected.activation_param, projected.activation_evidence = start[:3]
     passed_on = _activation_for_use(projected, defaults, use, index, uses)
     projected.related = [[layer.path, layer.line]]
-    if built_init is not None and not _built_in_ways_not_listed(use, index, uses):  # else: as the program judged it
+    # else: as the program judged it; an entry point's run is the whole way that builds it (`whole_way`)
+    if built_init is not None and (whole_way or not _built_in_ways_not_listed(use, index, uses)):
         projected.init, projected.init_evidence, projected.init_call, projected.init_open = "default", built_init, None, True
         _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses))
         projected.init_open = False
@@ -558,7 +603,8 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             stats.resolved_builds += 1
             container = ClassRef(path, build.inside) if build.inside is not None else None
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, build.applied,
-                                                   build.attr, build.span, build.callee, build.unrun))  # fmt: skip
+                                                   build.attr, build.span, build.callee, build.unrun,
+                                                   getattr(build, "entry", None)))  # fmt: skip
     return uses, stats
 
 

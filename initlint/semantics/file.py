@@ -40,6 +40,7 @@ from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
 from .pure import ClassObj, ParamObj, keyword_dicts
+from .entries import entry_build_facts, entry_builds
 from .values import (ActivationOutput, ChainV, ClassRefV, ConstructorDefault, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
@@ -129,6 +130,7 @@ class FileAnalysis:
         self.followed: list = []  # [path, class, layer, activation, param, evidence, by class]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
+        self.entry_builds: list = []  # (entry point name, entries.Construction): what entry points build
         self.bound_args: dict = {}  # id(call of a partial object in builds) -> the arguments the partial binds
         self.default_params = False  # a constructor default of a class of this module chose an activation
         # constructions of other modules' classes by module code or free functions:
@@ -1584,6 +1586,8 @@ class FileAnalysis:
                     k = body.get(id(site.anchor))
                     place = place[:2] if k is None else (place[0], place[1], k)
                 holders[id(site.anchor)] = place
+        self.entry_builds = entry_builds(self)  # what entry points build through a builder object
+        nodes += [construction.top for _, construction in self.entry_builds]
         if self.import_end_stmt is not None:
             nodes.append(self.import_end_stmt)
             for index, stmt in enumerate(self.module.body):
@@ -1757,6 +1761,7 @@ class FileAnalysis:
                     sorted(types) if types is not None else None, "unknown",
                     f"`.apply({text})` on the model `{short_code(construction, 40)}` builds in {self.path}",
                     span[0][0], call))  # fmt: skip
+        summary.builds.extend(entry_build_facts(self.entry_builds, spans))  # and what each entry point passes there
         for callee, construction, fns in self.script_builds:
             applied = []
             for fn_node, found in fns:
