@@ -28,14 +28,18 @@ from typing import Optional
 import libcst as cst
 
 from ..syntax.nodes import _all_params
-from .fields import UNKNOWN
-from .pure import ClassObj, ParamObj, Probe, _Break, _Budget, _Continue, _Dead, _MaybeKeys, _plain, _Return, _same, _truth
+from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
+from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys,
+                   _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
 
 MAX_STEPS = 60000  # statements and expressions one entry point's run may take; past it, nothing is known
 MAX_REGION_NESTING = 3  # regions of unknown extent inside one another: deeper, the run is not complete
 _MISSING = object()
 # builtins that read their arguments and change none of them: a value not known stays followed after
 _READS_ONLY = {"builtins.str": str, "builtins.repr": repr, "builtins.len": len}
+_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
+_MUTATING = frozenset({"append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", "update",
+                       "setdefault", "popitem", "add", "discard"})
 # torch norms a partial object may bind keywords to (eps, momentum): no keyword of theirs chooses an activation
 _TORCH_NORMS = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
                           "InstanceNorm2d", "InstanceNorm3d", "SyncBatchNorm"})  # fmt: skip
@@ -120,7 +124,20 @@ class Run:
     top: Optional[cst.Call] = None
     resolved: dict = field(default_factory=dict)  # (module path, name) -> what `EntryProbe.resolve` found
     nesting: int = 0
+    undecided: int = 0  # undecided branches and regions the run is inside
+    changed: dict = field(default_factory=dict)  # id(statement) -> pure._changed_in_place of it (the trees outlive the run)
+    instances: list = field(default_factory=list)
     complete: bool = True
+
+    def mutating(self, container: object) -> None:
+        """A container changed in place. Objects are not copied for a branch (their writes are
+        undone through the journal, a container they hold is not): one an object holds, changed
+        where the run may or may not go, is not known from there (read as UNKNOWN, also by the
+        other branch)."""
+        if self.undecided and id(container) not in self.tainted and any(
+                held is container for held in _containers([i.attrs for i in self.instances])):  # fmt: skip
+            self.drop(container)
+            self.tainted[id(container)] = container
 
     def write(self, instance: Instance, attr: str, value: object) -> None:
         self.journal.append((instance, attr, instance.attrs.get(attr, _MISSING)))
@@ -210,13 +227,40 @@ class EntryProbe(Probe):
     # -- expressions ----------------------------------------------------------------------
 
     def expr(self, node: Optional[cst.BaseExpression], env: dict) -> object:
-        if isinstance(node, cst.Attribute):
+        kind = type(node)  # exact types: LibCST's classes pay ABCMeta's check on every isinstance miss
+        if kind is cst.Name:
+            self.tick()
+            name = node.value
+            if name in LITERAL_NAMES:
+                return LITERAL_NAMES[name]
+            if name in env:
+                value = env[name]
+                return UNKNOWN if id(value) in self.run.tainted else value
+            if name in _BUILTINS or name in _TYPES or name == "isinstance":
+                return ClassObj(f"builtins.{name}")
+            return self.module_value(name)
+        if kind is cst.Call:
+            self.tick()
+            return self.call(node, env)
+        if kind is cst.Subscript:
+            self.tick()
+            return self.subscript(node, env)
+        if kind is cst.Comparison:
+            self.tick()
+            return self.comparison(node, env)
+        if kind is cst.BinaryOperation:
+            self.tick()
+            return _binary(node.operator, self.expr(node.left, env), self.expr(node.right, env))
+        if kind in _LITERALS:
+            self.tick()
+            return literal_constant(node)
+        if kind is cst.Attribute:
             qualified = self.fa.imports.qualify(node)
             if qualified is None or isinstance(node.value, cst.Name) and node.value.value in env:
                 self.tick()
                 holder = self.expr(node.value, env)
                 return self.member(holder, node.attr.value) if isinstance(holder, Instance) else UNKNOWN
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             self.tick()
             test = _truth(self.expr(node.test, env))
             if test is not UNKNOWN:
@@ -226,7 +270,7 @@ class EntryProbe(Probe):
                 return body
             self.run.drop(body), self.run.drop(orelse)
             return UNKNOWN
-        if isinstance(node, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             self.tick()
             left = self.expr(node.left, env)
             truth = _truth(left)
@@ -237,7 +281,7 @@ class EntryProbe(Probe):
             if isinstance(node.operator, cst.And):
                 return self.expr(node.right, env) if truth else left
             return left if truth else self.expr(node.right, env)
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if kind in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             mark = len(self.run.journal)
             value = super().expr(node, env)
             if value is UNKNOWN:  # run once over what is not known: what it set may be otherwise
@@ -245,19 +289,34 @@ class EntryProbe(Probe):
             return value
         return super().expr(node, env)
 
+    def small(self, small: cst.BaseSmallStatement, env: dict) -> None:
+        kind = type(small)
+        if kind is cst.Assign:
+            value = self.expr(small.value, env)
+            for target in small.targets:
+                self.bind(target.target, value, env)
+            return
+        if kind is cst.Expr:
+            self.expr(small.value, env)
+            return
+        super().small(small, env)
+
     def maybe(self, evaluate) -> object:
         """What may run or not: its writes are undone, then unknown."""
         mark = len(self.run.journal)
+        self.run.undecided += 1
         try:
             return evaluate()
         except (_Dead, _Return, _Break, _Continue):
             return UNKNOWN
         finally:
+            self.run.undecided -= 1
             self.run.unsettle(self.run.rollback(mark))
 
     def member(self, instance: Instance, name: str) -> object:
         if name in instance.attrs:
-            return instance.attrs[name]
+            value = instance.attrs[name]
+            return UNKNOWN if id(value) in self.run.tainted else value
         found = instance.module.method(instance.info, name)
         if found is not None and not found[1].decorators:  # a property or a static method: not followed
             return BoundMethod(instance, instance.module, found[1])
@@ -275,6 +334,8 @@ class EntryProbe(Probe):
             holder = self.expr(target.value, env)
             if not isinstance(holder, (dict, list)):
                 self.run.drop(value)
+            else:
+                self.run.mutating(holder)
         return super().bind(target, value, env)
 
     def taint(self, args: list, kwargs: dict) -> None:
@@ -452,6 +513,7 @@ class EntryProbe(Probe):
             self.taint(args, kwargs)  # its own code, not run here, may keep or change what it is given
             return UNKNOWN
         instance = Instance(qualname, module, info, plain)
+        self.run.instances.append(instance)
         init = module.method(info, "__init__")
         if init is None:
             return instance
@@ -475,18 +537,25 @@ class EntryProbe(Probe):
             return
         # both may run: each on its own copy of the locals, objects' writes undone between them, then unknown
         outcomes, returned, written = [], [], set()
-        for body in (statement.body.body, other):
-            local = self.fork(env)
-            mark = len(self.run.journal)
-            try:
-                self.block(body, local)
-                outcomes.append(local)
-            except _Dead:
-                pass
-            except _Return as done:
-                returned.append(done.value)
-            finally:
-                written |= self.run.rollback(mark)
+        changed = self.run.changed.get(id(statement))
+        if changed is None:
+            changed = self.run.changed[id(statement)] = _changed_in_place(statement)
+        self.run.undecided += 1
+        try:
+            for body in (statement.body.body, other):
+                local = self.fork_changing(env, changed)
+                mark = len(self.run.journal)
+                try:
+                    self.block(body, local)
+                    outcomes.append(local)
+                except _Dead:
+                    pass
+                except _Return as done:
+                    returned.append(done.value)
+                finally:
+                    written |= self.run.rollback(mark)
+        finally:
+            self.run.undecided -= 1
         self.run.unsettle(written)
         if returned:
             for value in returned:
@@ -505,12 +574,29 @@ class EntryProbe(Probe):
         env.clear()
         env.update(merged)
 
+    def fork_changing(self, env: dict, changed: set) -> dict:
+        """pure's fork, copying only what the branch may change in place (the names it changes, and
+        every name sharing a container with them, copied together): a decoded architecture held
+        by a name the branch leaves alone is shared, not copied for each branch."""
+        reach = {id(c) for c in _containers([env[name] for name in changed if name in env])}
+        if not reach:
+            return dict(env)
+        names = [name for name, value in env.items()
+                 if name in changed or any(id(c) in reach for c in _containers([value]))]  # fmt: skip
+        return {**env, **self.fork({name: env[name] for name in names})}
+
+    def method_call(self, name: str, receiver: object, args: list, kwargs: dict, known: bool, node: cst.Call) -> object:
+        if name in _MUTATING and isinstance(receiver, (list, dict, set)):
+            self.run.mutating(receiver)
+        return super().method_call(name, receiver, args, kwargs, known, node)
+
     def unknown_region(self, statement: cst.CSTNode, env: dict) -> None:
         """Run once with its writes undone and made unknown, then again from there (what an earlier
         time through it set is read as unknown), its writes unknown after."""
         from .fields import _assigned
 
         self.run.nesting += 1
+        self.run.undecided += 1
         try:
             if self.run.nesting > MAX_REGION_NESTING:
                 self.run.complete = False
@@ -527,6 +613,7 @@ class EntryProbe(Probe):
                 self.run.unsettle(self.run.rollback(mark))
         finally:
             self.run.nesting -= 1
+            self.run.undecided -= 1
 
 
 def _star_imported(fa, loader, name: str) -> Optional[str]:

@@ -470,7 +470,7 @@ class FileAnalysis:
             # **kwargs may carry anything; like a default, we take what is written
             node = _argument_for(call, names, param, callee)
             if node is None:
-                unpacked = self.unpacked_values(call, enclosing, param)
+                unpacked = self.unpacked_values(call, enclosing, param, depth)
                 if unpacked is None:
                     return None
                 values.extend(unpacked)
@@ -515,7 +515,8 @@ class FileAnalysis:
         holding = sum(1 for record in records if param in record)
         return "all" if holding == len(records) else "none" if not holding else "some"
 
-    def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[list]:
+    def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str,
+                        depth: int = 0) -> Optional[list]:  # fmt: skip
         """What `Block(**ba)` passes for `param` each time it runs, `ba` a dict the enclosing
         function fills (decoded from strings, keys popped and set: `pure.keyword_dicts`); []
         when no run passes it. The enclosing function's own `**kwargs` passed on hold what its
@@ -541,7 +542,7 @@ class FileAnalysis:
             held = record[param]
             if isinstance(held, ParamObj):  # `ba["act_layer"] = act_layer`: as if passed by keyword,
                 # and where that is not known here, as the enclosing function's **kwargs: as written
-                values.extend(self.static_value(cst.Name(held.name), enclosing, 0) or [])
+                values.extend(self.static_value(cst.Name(held.name), enclosing, depth) or [])  # bounded: callers' callers
                 continue
             value = _as_analysis_value(held)
             if value is None:
