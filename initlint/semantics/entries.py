@@ -33,8 +33,10 @@ from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place
                    _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
 
 MAX_STEPS = 60000  # statements and expressions one entry point's run may take; past it, nothing is known
+MAX_DEPTH = 16  # functions run inside one another: an entry point, its model's __init__, the factories it calls
 MAX_REGION_NESTING = 3  # regions of unknown extent inside one another: deeper, the run is not complete
 _MISSING = object()
+_NESTED = object()  # a function or class defined (or a lambda) in code the run goes through: not run here
 # builtins that read their arguments and change none of them: a value not known stays followed after
 _READS_ONLY = {"builtins.str": str, "builtins.repr": repr, "builtins.len": len}
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
@@ -94,6 +96,17 @@ class BoundMethod(FnObj):
     def __init__(self, instance: Instance, module, node: cst.FunctionDef):
         super().__init__(module, node)
         self.instance = instance
+
+
+class Closure(FnObj):
+    """A function (or lambda) defined inside one the run goes through (timm's
+    `get_condconv_initializer` returns one): run with the names of the function it was defined in."""
+
+    __slots__ = ("env",)
+
+    def __init__(self, module, node, env: dict):
+        super().__init__(module, node)
+        self.env = env
 
 
 @dataclass
@@ -254,6 +267,8 @@ class EntryProbe(Probe):
         if kind in _LITERALS:
             self.tick()
             return literal_constant(node)
+        if kind is cst.Lambda:
+            return Closure(self.fa, node, env)
         if kind is cst.Attribute:
             qualified = self.fa.imports.qualify(node)
             if qualified is None or isinstance(node.value, cst.Name) and node.value.value in env:
@@ -301,6 +316,23 @@ class EntryProbe(Probe):
             return
         super().small(small, env)
 
+    def statement(self, statement: cst.CSTNode, env: dict) -> None:
+        if type(statement) is cst.FunctionDef and not statement.decorators:  # a closure over this function's names
+            env[statement.name.value] = Closure(self.fa, statement, env)
+            return
+        if type(statement) in (cst.FunctionDef, cst.ClassDef):
+            env[statement.name.value] = _NESTED
+            return
+        super().statement(statement, env)
+
+    max_depth = MAX_DEPTH
+
+    def run_function(self, fn: cst.FunctionDef, args: list, kwargs: dict, params: Optional[dict] = None,
+                     outer: Optional[dict] = None) -> object:  # fmt: skip
+        if self.run.depth >= MAX_DEPTH and self.run.building:
+            self.run.complete = False  # code past the depth the run follows may build blocks unseen
+        return super().run_function(fn, args, kwargs, params, outer)
+
     def maybe(self, evaluate) -> object:
         """What may run or not: its writes are undone, then unknown."""
         mark = len(self.run.journal)
@@ -320,6 +352,12 @@ class EntryProbe(Probe):
         found = instance.module.method(instance.info, name)
         if found is not None and not found[1].decorators:  # a property or a static method: not followed
             return BoundMethod(instance, instance.module, found[1])
+        if found is None:  # `block_cls = InvertedResidual` in the class body
+            for statement in instance.info.node.body.body:
+                if type(statement) is cst.SimpleStatementLine and any(
+                        type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name
+                                                          for t in small.targets) for small in statement.body):  # fmt: skip
+                    return self.probe_for(instance.module).expr(statement.body[0].value, {})
         return UNKNOWN
 
     def bind(self, target: cst.BaseExpression, value: object, env: dict) -> bool:
@@ -359,6 +397,10 @@ class EntryProbe(Probe):
 
     def _call(self, node: cst.Call, env: dict) -> object:
         func = node.func
+        if type(func) is cst.Attribute and type(func.value) is cst.Call and type(func.value.func) is cst.Name \
+                and func.value.func.value == "super" and self.run.building and any(
+                not base.startswith("torch.") for base in self.run.building[-1].info.bases):  # fmt: skip
+            self.run.complete = False  # a base class's code, not run here, may build blocks unseen
         if isinstance(func, cst.Attribute) and self.fa.imports.qualify(func) is None:
             if not isinstance(func.value, (cst.Name, cst.Attribute)):
                 return super().call(node, env)
@@ -379,6 +421,8 @@ class EntryProbe(Probe):
                 except Exception:  # noqa: BLE001 - Python raises there
                     raise _Dead() from None
             return UNKNOWN
+        if callee is _NESTED and self.run.building:
+            self.run.complete = False  # a function defined in code run here, not run itself: it may build blocks unseen
         if not isinstance(callee, (ClassObj, PartialObj, FnObj, Instance)) or (
                 isinstance(callee, ClassObj) and self.resolve(callee.qualname) is None):  # fmt: skip
             return super().call(node, env)
@@ -420,6 +464,24 @@ class EntryProbe(Probe):
             callee = bound
         if isinstance(callee, BoundMethod):
             return self.run_in(callee.module, callee.node, [callee.instance, *args], kwargs, known)
+        if isinstance(callee, Closure):
+            if not known:
+                self.taint(args, kwargs)
+                return UNKNOWN
+            probe = self.probe_for(callee.module)
+            if type(callee.node) is cst.Lambda:  # its parameters bound (simple ones only), its expression evaluated
+                params = callee.node.params
+                names = [p.name.value for p in params.params]
+                if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None \
+                        or params.kwonly_params or params.posonly_params or any(p.default for p in params.params) \
+                        or len(args) > len(names) or set(kwargs) - set(names[len(args):]) \
+                        or len(args) + len(kwargs) != len(names):  # fmt: skip
+                    self.taint(args, kwargs)
+                    if self.run.building:
+                        self.run.complete = False  # a lambda not run here may build blocks unseen
+                    return UNKNOWN
+                return probe.expr(callee.node.body, {**callee.env, **dict(zip(names, args)), **kwargs})
+            return probe.run_function(callee.node, list(args), dict(kwargs), outer=callee.env)
         if isinstance(callee, FnObj):
             return self.run_in(callee.module, callee.node, args, kwargs, known)
         if not isinstance(callee, ClassObj):
@@ -493,11 +555,16 @@ class EntryProbe(Probe):
             return UNKNOWN
         positional = [a if isinstance(a, str) else None for a in args]
         keywords = {k: v if isinstance(v, str) else None for k, v in kwargs.items()}
-        classes = {**{i: a.qualname for i, a in enumerate(args) if isinstance(a, ClassObj)},
-                   **{k: v.qualname for k, v in kwargs.items() if isinstance(v, ClassObj)}}  # fmt: skip
+        named = {**dict(enumerate(args)), **kwargs}  # a class, or a partial object of one (timm maps it by its class)
+        classes = {key: (value.func if isinstance(value, PartialObj) else value).qualname for key, value in named.items()
+                   if isinstance(value, ClassObj) or isinstance(value, PartialObj) and isinstance(value.func, ClassObj)}
         answer = hook(positional, keywords, classes)
         if answer is not None and answer[0] == "class":
             return ClassObj(answer[1])
+        if answer is not None and answer[0] == "bind":  # that class with these keywords bound (get_norm_act_layer)
+            bound = {param: args[position] if position < len(args) else kwargs.get(param, None if default == "None" else UNKNOWN)
+                     for param, (position, default) in answer[2].items()}  # fmt: skip
+            return PartialObj(ClassObj(answer[1]), (), bound)
         if answer is not None and answer[0] == "argument":  # returns what it is given (a class passed through)
             position, name = answer[1], answer[2]
             return args[position] if position < len(args) else kwargs.get(name, UNKNOWN)
@@ -724,7 +791,9 @@ def entry_constructions(fa, fn: cst.FunctionDef) -> list:
         return []
     if not run.complete:
         return []
-    return [c for c in run.constructions if c.qualname not in run.handed_away and c.top is not None]
+    away = run.handed_away  # a module handed away (`getattr(blocks, name)`) hands away its classes
+    return [c for c in run.constructions if c.top is not None
+            and not any(c.qualname == name or c.qualname.startswith(name + ".") for name in away)]
 
 
 def held_fact(value: object) -> list:

@@ -465,13 +465,14 @@ class Probe:
 
     # -- statements -----------------------------------------------------------------------
 
-    def run_function(self, fn: cst.FunctionDef, args: list, kwargs: dict, params: Optional[dict] = None) -> object:
+    def run_function(self, fn: cst.FunctionDef, args: list, kwargs: dict, params: Optional[dict] = None,
+                     outer: Optional[dict] = None) -> object:  # fmt: skip
         """Run a module function on these arguments; `params` binds names directly (a probe's own
-        parameters: UNKNOWN)."""
-        if self.depth >= MAX_CALL_DEPTH:  # deeper (or recursive) calls: what they return is not known
+        parameters: UNKNOWN); `outer`: the names a nested function sees of the one it is defined in."""
+        if self.depth >= getattr(self, "max_depth", MAX_CALL_DEPTH):  # deeper (or recursive) calls: not known
             self.taint(args, kwargs)
             return UNKNOWN
-        env: dict = {}
+        env: dict = dict(outer) if outer else {}
         if params is not None:
             env.update(params)
         else:
