@@ -268,3 +268,21 @@ def test_a_row_at_a_use_speaks_for_the_layers_built_on_its_own_line() -> None:
     assert found is rows[1]
     relative = [("layers.py", 140), ("blocks.py", 292), ("builder.py", 408), ("model.py", 30)]  # the bench's paths
     assert best_static_row(relative, lambda path: rows if path == "model.py" else [], "blocks.1.0.conv_pw") is rows[0]
+
+
+def test_a_block_handed_to_code_not_run_gets_no_row_at_the_entry_point(tmp_path: Path) -> None:
+    """Net hands InvertedResidual to a function the program does not hold, which may build it with
+    anything: the entry points' runs do not list all its constructions, so they say nothing of it
+    (the block built through the builder keeps its own unknown row); DepthwiseSeparable, never
+    handed away, is still judged there."""
+    sources, environment, model = _entry_package(tmp_path, extra_import="from elsewhere import register\n"
+                                                                        "from .blocks import InvertedResidual")  # fmt: skip
+    model = model.replace("        builder = Builder(act_layer=act_layer)\n",
+                          "        register(InvertedResidual)\n        builder = Builder(act_layer=act_layer)\n")
+    (tmp_path / "effy" / "model.py").write_text(model, encoding="utf-8")
+    sources[str(tmp_path / "effy" / "model.py")] = model
+    models, errors, _ = analyze_program(sources, tuple(sources), environment=environment)
+    assert not errors
+    rows = _entry_rows(models, model, "net_silu")
+    assert not [name for name in rows if name.startswith("InvertedResidual()")], rows
+    assert rows["DepthwiseSeparable().conv_dw"].activation == "silu"

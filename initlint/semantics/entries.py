@@ -15,7 +15,7 @@ what it gets on that run (`Construction`); the program stage judges each block's
 per entry point, where every construction it reaches agrees.
 
 What is not known is UNKNOWN, never a guess: an attribute an undecided branch, a loop over what
-is not known or a `try` may set is unknown after it (`_Journal`), and a block class that reaches
+is not known or a `try` may set is unknown after it (the run's journal), and a block class that reaches
 code not run here, or a value this run no longer follows, may be built there: its constructions
 are not all listed (`Run.handed_away`), and the entry point says nothing of it. A run over its
 budget says nothing at all."""
@@ -39,6 +39,7 @@ _MISSING = object()
 _NESTED = object()  # a function or class defined (or a lambda) in code the run goes through: not run here
 # builtins that read their arguments and change none of them: a value not known stays followed after
 _READS_ONLY = {"builtins.str": str, "builtins.repr": repr, "builtins.len": len}
+_READING_BUILTINS = frozenset({"isinstance", "issubclass", "getattr", "hasattr", "print", "repr", "type", "id", "hash"})
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 _MUTATING = frozenset({"append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", "update",
                        "setdefault", "popitem", "add", "discard"})
@@ -658,9 +659,10 @@ class EntryProbe(Probe):
         return super().method_call(name, receiver, args, kwargs, known, node)
 
     def unknown_region(self, statement: cst.CSTNode, env: dict) -> None:
-        """Run once with its writes undone and made unknown, then again from there (what an earlier
-        time through it set is read as unknown), its writes unknown after."""
-        from .fields import _assigned
+        """pure's region (a loop over what is not known, a while, a try), run twice: with its writes
+        undone and made unknown, then again from there (what an earlier time through set is read as
+        unknown); what its names held dropped (no longer followed), its writes unknown after."""
+        from .pure import _children
 
         self.run.nesting += 1
         self.run.undecided += 1
@@ -668,19 +670,63 @@ class EntryProbe(Probe):
             if self.run.nesting > MAX_REGION_NESTING:
                 self.run.complete = False
                 raise _Budget()
-            # pure's region makes every name it finds in a target unknown: `self` of `self.x = ...` too
-            named = _assigned(statement)[1] - _local_targets(statement)
-            kept = {name: env[name] for name in named if name in env}
-            for name in _assigned(statement)[1] - named:
-                self.run.drop(env.get(name))
+            names = _local_targets(statement)
+            changed = [env[name] for name in _changed_in_place(statement) if name in env]
             for _ in range(2):
+                for name in names:
+                    self.run.drop(env.get(name))
+                    env[name] = UNKNOWN
+                Probe.taint(self, changed, {})  # changed in place by an earlier time through: not a hand-off
                 mark = len(self.run.journal)
-                super().unknown_region(statement, env)
-                env.update(kept)
+                for part in _children(statement):
+                    try:
+                        self.block(part, env)
+                    except (_Dead, _Break, _Continue, _Return):
+                        pass
                 self.run.unsettle(self.run.rollback(mark))
+            for name in names:
+                self.run.drop(env.get(name))
+                env[name] = UNKNOWN
+            Probe.taint(self, list(env.values()), {})
         finally:
             self.run.nesting -= 1
             self.run.undecided -= 1
+
+
+def _may_construct(fa, qualname: str, depth: int = 0, seen: Optional[set] = None) -> bool:
+    """Whether the program function `qualname` names may build a class when called (by code this
+    run does not see): a call in it, or in the functions it calls (bounded), of a class of the
+    program, or of anything not a function the program or the standard library names. A class
+    handed away is `handed_away`'s business; torch's and library names build nothing of the program."""
+    seen = set() if seen is None else seen
+    if qualname in seen or qualname.startswith(("torch.", "builtins.", "math.", "re.", "functools.")):
+        return False
+    seen.add(qualname)
+    loader = fa.library()
+    found = loader.lookup(fa, qualname)
+    if found is None or found[1] is None or found[0] != "function":
+        return False  # a class (handed_away lists it) or what the program does not hold (no program class in reach)
+    module, fn = found[1], found[1].functions.get(found[2])
+    if fn is None or depth > 3:
+        return True
+    for call in module.calls_in.get(id(fn), []):
+        func, kind = call.func, type(call.func)
+        if kind is cst.Name and func.value in module.functions:
+            if _may_construct(module, f"{_qualified(module, func.value)}", depth + 1, seen):
+                return True
+            continue
+        if kind is cst.Name and func.value in module.classes:
+            return True
+        if kind is cst.Name and (func.value in _BUILTINS or func.value in _READING_BUILTINS):
+            continue
+        written = module.imports.qualify(func) if kind in (cst.Name, cst.Attribute) else None
+        if written is None:
+            return True  # a parameter, a local, a method of a value, a call's result: it may be a class
+        if _may_construct(module, written, depth + 1, seen):
+            return True
+        if (found := loader.lookup(module, written)) is not None and found[0] == "class":
+            return True
+    return False
 
 
 def _star_imported(fa, loader, name: str) -> Optional[str]:
@@ -789,8 +835,8 @@ def entry_constructions(fa, fn: cst.FunctionDef) -> list:
         return []
     except Exception:  # noqa: BLE001 - Python this run does not model: nothing known, never a crash
         return []
-    if not run.complete:
-        return []
+    if not run.complete or any(_may_construct(fa, name) for name in run.handed_away):
+        return []  # a function handed to code not run may build blocks there, unseen
     away = run.handed_away  # a module handed away (`getattr(blocks, name)`) hands away its classes
     return [c for c in run.constructions if c.top is not None
             and not any(c.qualname == name or c.qualname.startswith(name + ".") for name in away)]
