@@ -229,12 +229,17 @@ class EntryProbe(Probe):
         bound = fa.module_bindings.get(name)
         if bound is not None:
             key = ("entry run", name)  # not pure's cache: its values name local classes otherwise
-            if key not in fa.object_cache:
-                fa.object_cache[key] = UNKNOWN  # a cycle of names: unknown
-                fa.object_cache[key] = self.expr(bound, {})
-            from .pure import _copy
+            if key in fa.object_cache:
+                from .pure import _copy
 
-            return _copy(fa.object_cache[key])
+                return _copy(fa.object_cache[key])
+            fa.object_cache[key] = UNKNOWN  # a cycle of names: unknown
+            value = self.expr(bound, {})
+            if any(isinstance(held, Instance) for held in _values_in(value)):
+                del fa.object_cache[key]  # an object this run may change: built again by the next
+            else:
+                fa.object_cache[key] = value
+            return value
         qualified = fa.imports.qualify(cst.Name(name)) or _star_imported(fa, self.run.root.library(), name)
         return ClassObj(qualified) if qualified else UNKNOWN
 
@@ -409,6 +414,9 @@ class EntryProbe(Probe):
             if not isinstance(receiver, Instance):
                 return super().call(node, env)
             callee = self.member(receiver, func.attr.value)
+            if callee is UNKNOWN and self.run.building and func.attr.value not in receiver.attrs and any(
+                    not base.startswith(("torch.", "builtins.object", "local:object")) for base in receiver.info.bases):
+                self.run.complete = False  # a method of a base class not read here may build blocks unseen
         else:
             callee = self.expr(func, env)
         if isinstance(callee, ClassObj) and callee.qualname == "builtins.isinstance" and len(node.args) == 2:
@@ -773,6 +781,24 @@ def _local_targets(statement: cst.CSTNode) -> set:
         elif isinstance(part, cst.ExceptHandler) and part.name is not None:
             bound(part.name.name)
     return names
+
+
+def _values_in(value: object) -> list:
+    """`value` and what its containers and partial objects hold, once each."""
+    out, stack, seen = [], [value], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        out.append(current)
+        if isinstance(current, (list, tuple, set)):
+            stack.extend(current)
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, PartialObj):
+            stack.extend([current.func, *current.args, *current.kwargs.values()])
+    return out
 
 
 def _class_isinstance(args: list) -> object:
