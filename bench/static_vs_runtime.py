@@ -220,7 +220,7 @@ def static_rows(table: dict, package_dir: Path, static_side: StaticSide = per_fi
 
 def compare(table: dict, source_root: Path, models: Optional[dict] = None) -> list[FileResult]:
     """Per file: construction sites, coverage and agreement. `models`: static_rows() (default: per_file)."""
-    from initlint.runtime.provenance import best_static_row, rows_naming
+    from initlint.runtime.provenance import best_static_row, built_on_chain, rows_naming
 
     models = static_rows(table, source_root) if models is None else models
     static: dict[str, list] = {rel: list(models[rel].layers) for rel in table["sources"]}
@@ -252,7 +252,7 @@ def compare(table: dict, source_root: Path, models: Optional[dict] = None) -> li
                 for path, line_no in chain:
                     if path != rel:
                         continue
-                    on_line = [row for row in static[rel] if row.line == line_no]
+                    on_line = [row for row in static[rel] if row.line == line_no and built_on_chain(row, chain)]
                     if named:  # several rows at one call: the one naming this layer
                         on_line = rows_naming(on_line, named)
                     for row in on_line:

@@ -249,6 +249,9 @@ class BuildFact:
     # built by a method of a plain object (a builder) the analysis does not run as a class's code:
     # a use for the arguments it passes, not a root of the program for the inits it gets
     unrun: bool = False
+    # reached by this entry point's run (semantics/entries.py), `inside` the model it was building:
+    # its blocks are judged once per entry point, at `line` (the entry point's call that led there)
+    entry: Optional[str] = None
 
 
 @dataclass

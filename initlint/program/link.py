@@ -44,6 +44,7 @@ class Use:
     span: list = field(default_factory=list)  # [column, end_line, end_column] of the construction
     callee: str = ""  # as written there
     unrun: bool = False  # in a builder object's method: read for its arguments only (BuildFact.unrun)
+    entry: Optional[str] = None  # reached by this entry point's run (BuildFact.entry): judged once per entry point
 
 
 @dataclass
@@ -118,13 +119,15 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         if path in models:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
-        if not any(use.unrun for use in every_use.get(ref, [])):  # a builder's instances have no use to be judged at
-            _project_to_uses(models, layer, ref, index, uses, handed, built_init.get(id(layer)))
+        # a builder's instances have no use to be judged at: its own row stays for them, the listed uses are judged each
+        unlisted = any(use.unrun for use in every_use.get(ref, []))
+        _project_to_uses(models, layer, ref, index, uses, handed, built_init.get(id(layer)), unlisted=unlisted)
     for layer, ref in judged_here:
         _judge_other_files_uses(models, layer, ref, index, uses, built_init.get(id(layer)))
     for layer, ref, per_use in apart:
         if not layer.moved:
             _project_outputs(models, layer, ref, per_use, index, handed)
+    _judge_at_entry_points(models, index, every_use, uses, built_init, installed)
     for layer, ref in init_apart:
         # a class handed on as a value is also built in ways not listed: no use would hold those;
         # an activation no init is recommended for (none, softmax) has nothing to find at a use
@@ -210,6 +213,48 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
                     layer.related.append([path, rule.line])
 
 
+def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, uses: dict, built_init: dict,
+                           installed: frozenset) -> None:  # fmt: skip
+    """A block an entry point's run builds through a builder object (`BuildFact.entry`:
+    efficientnet_b0() -> EfficientNetBuilder -> `InvertedResidual(**ba)`): each layer whose activation
+    rests on constructor defaults is judged once per entry point, at its call that led there, with
+    what each construction that run reaches passes: the activation where they all agree, else
+    unknown with what they meet. Its own row stays (other ways of building it, other entry points)."""
+    for ref, found in every_use.items():
+        at_entries: dict = {}
+        for use in found:
+            if use.entry and use.line and use.path in models and use.path not in installed:
+                at_entries.setdefault((use.path, use.entry, use.line, tuple(use.span)), []).append(use)
+        module = next((m for m in models[ref.path].modules if m.name == ref.name), None) if ref.path in models else None
+        if not at_entries or module is None:
+            continue
+        for layer in [x for x in module.layers if not x.at_use]:
+            if layer.as_defaults is not None:
+                start, defaults = layer.as_defaults[:3], layer.as_defaults[3]
+            elif layer.activation_defaults and layer.built_activation is not None:
+                start, defaults = layer.built_activation, layer.activation_defaults
+            else:
+                continue  # what it meets rests on no argument: its own row says it for every construction
+            for (path, entry, _, _), group in sorted(at_entries.items(), key=lambda item: item[0][:3]):
+                judged = [_judged_at(layer, ref, use, start, defaults, index, uses, built_init.get(id(layer)), True)
+                          for use in group]  # fmt: skip
+                row = judged[0]
+                met = sorted({(p.activation, p.activation_param) for p in judged}, key=str)
+                count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
+                if len(met) == 1:
+                    row.activation_evidence = f"{row.activation_evidence}, {count} {entry}() reaches"
+                else:
+                    shown = ", ".join(sorted({p.activation for p in judged}))
+                    row.activation, row.activation_param = "unknown", None
+                    row.activation_evidence = (f"the {len(group)} constructions {entry}() reaches meet different "
+                                               f"things: {shown}")  # fmt: skip
+                if len({(p.init, p.init_evidence) for p in judged}) > 1:
+                    row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
+                row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
+                _recommend(row)
+                _place(models[path], row)
+
+
 def _copied(model: FileModel) -> FileModel:
     return copy.copy(model) if not model.modules else FileModel(
         model.path, [ModuleModel(m.name, m.line, [copy.copy(l) for l in m.layers], m.init_routines, m.contained_by)
@@ -219,14 +264,17 @@ def _copied(model: FileModel) -> FileModel:
 
 
 def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict,
-                     handed: Optional[dict] = None, built_init: Optional[str] = None, by_init: bool = False) -> None:  # fmt: skip
+                     handed: Optional[dict] = None, built_init: Optional[str] = None, by_init: bool = False,
+                     unlisted: bool = False) -> None:  # fmt: skip
     """A block whose uses pass different activations: its layer is judged at each use site
     (`self.stem = ConvAct(act_layer=nn.SiLU)` -> `stem.conv` there), with its own line related,
     and no longer where it is built. Not when a use's arguments are not known (a construction
     inside its own module, which its analysis has merged). A class another module hands on as a
     value is built there in ways not listed: its listed uses are judged each, even where they agree.
     `by_init`: the activation is settled, what re-initialises the layer differs by use (a model
-    re-initialises its block, a script's construction does not): judged at each use where they differ."""
+    re-initialises its block, a script's construction does not): judged at each use where they differ.
+    `unlisted`: a builder object's method also builds it (`InvertedResidual(**ba)` in timm's
+    EfficientNetBuilder), with arguments no use lists: as for a class handed on, its own row stays."""
     found = uses.get(ref, [])
     if not found or any(use.path == ref.path and not use.args and not use.span for use in found):
         return
@@ -246,21 +294,22 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
             return
     fact = index.summaries[ref.path].classes.get(ref.name)
     # `def net(): return Net()` in its own module: a construction with arguments the links do not list
-    unlisted = fact is not None and fact.standalone and not any(u.path == ref.path and u.container is None for u in found)
+    own_code = fact is not None and fact.standalone and not any(u.path == ref.path and u.container is None for u in found)
     if not by_init and len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 \
-            and ref not in (handed or {}) and not unlisted:  # fmt: skip
+            and ref not in (handed or {}) and not unlisted and not own_code:  # fmt: skip
         _claim_where_built(layer, projected_all)
         return
     for use, projected in projected_all:
         if use.line:
             _place(models[use.path], projected)
-    if unlisted and not by_init:
+    if own_code and not by_init:
         layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
         layer.activation_evidence = f"{layer.activation_evidence}; code of {ref.path} builds {ref.name} too"
         if [found[0].path, found[0].line] not in layer.related:
             layer.related.append([found[0].path, found[0].line])
-    # a class handed on as a value is also built where no use is listed: its own row (unknown) stays for those
-    layer.moved = ref not in (handed or {}) and not unlisted
+    # a class handed on as a value (or built by a builder) is also built where no use is listed: its own row
+    # (unknown) stays for those
+    layer.moved = ref not in (handed or {}) and not unlisted and not own_code
 
 
 def _built_in_ways_not_listed(use: Use, index: ModuleIndex, uses: dict) -> bool:
@@ -303,7 +352,7 @@ def _claim_where_built(layer: Layer, projected_all: list) -> None:
 
 
 def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: list, index: ModuleIndex,
-               uses: dict, built_init: Optional[str] = None) -> Layer:  # fmt: skip
+               uses: dict, built_init: Optional[str] = None, whole_way: bool = False) -> Layer:  # fmt: skip
     """The layer of `ref` as one construction builds it: `start` ([activation, param, evidence]) with
     what that call passes for the constructor parameters in `defaults` put in. Where its own file
     left the init open (`built_init`, the evidence as built), the init is what runs along this
@@ -312,7 +361,8 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     projected.activation, projected.activation_param, projected.activation_evidence = start[:3]
     passed_on = _activation_for_use(projected, defaults, use, index, uses)
     projected.related = [[layer.path, layer.line]]
-    if built_init is not None and not _built_in_ways_not_listed(use, index, uses):  # else: as the program judged it
+    # else: as the program judged it; an entry point's run is the whole way that builds it (`whole_way`)
+    if built_init is not None and (whole_way or not _built_in_ways_not_listed(use, index, uses)):
         projected.init, projected.init_evidence, projected.init_call, projected.init_open = "default", built_init, None, True
         _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses))
         projected.init_open = False
@@ -602,7 +652,8 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             # what to_empty() undoes is settled after linking (_materialised_empty), not as a routine along the way
             applied = [rule for rule in build.applied if not rule.wipes]
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
-                                                   build.attr, build.span, build.callee, build.unrun))  # fmt: skip
+                                                   build.attr, build.span, build.callee, build.unrun,
+                                                   getattr(build, "entry", None)))  # fmt: skip
     return uses, stats
 
 

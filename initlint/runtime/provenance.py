@@ -161,6 +161,7 @@ def best_static_row(chain: Any, layers_in: Any, name: Optional[str] = None) -> O
             rows = [row for row in layers_in(path) if covers(row, line)]
             if len(rows) > 1 and column and column[0]:
                 rows = [row for row in rows if row.column == column[0]] or rows
+            rows = [row for row in rows if built_on_chain(row, chain)]
             if name:
                 rows = rows_naming(rows, name)
             for row in rows:
@@ -170,6 +171,18 @@ def best_static_row(chain: Any, layers_in: Any, name: Optional[str] = None) -> O
         if fallback is not None:
             return fallback
     return None
+
+
+def built_on_chain(row: Layer, chain: Any) -> bool:
+    """A row judged at a use of a block speaks for the layers its block builds where its own
+    construction line says (`related[0]`): at one entry point's call, InvertedResidual's `conv_pw`
+    and DepthwiseSeparableConv's are two rows, each for the layers built on its own line."""
+    if not row.at_use or not row.related:
+        return True
+    path, line = row.related[0][0], row.related[0][1]
+    own = os.path.normpath(path)
+    return any(frame_line == line and (own == os.path.normpath(frame_path) or own.endswith(os.sep + os.path.normpath(frame_path)))
+               for frame_path, frame_line, *_ in chain)  # fmt: skip
 
 
 def names_layer(row: Layer, name: str) -> bool:

@@ -40,6 +40,7 @@ from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
 from .pure import ClassObj, ParamObj, keyword_dicts
+from .entries import entry_build_facts, entry_builds
 from .values import (ActivationOutput, ChainV, ClassRefV, ConstructorDefault, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
@@ -133,6 +134,7 @@ class FileAnalysis:
         self.followed: list = []  # [path, class, layer, activation, param, evidence, by class]: other modules' layers seen here
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
+        self.entry_builds: list = []  # (entry point name, entries.Construction): what entry points build
         self.bound_args: dict = {}  # id(call of a partial object in builds) -> the arguments the partial binds
         self.default_params = False  # a constructor default of a class of this module chose an activation
         # constructions of other modules' classes by module code or free functions:
@@ -474,7 +476,7 @@ class FileAnalysis:
             # **kwargs may carry anything; like a default, we take what is written
             node = _argument_for(call, names, param, callee)
             if node is None:
-                unpacked = self.unpacked_values(call, enclosing, param)
+                unpacked = self.unpacked_values(call, enclosing, param, depth)
                 if unpacked is None:
                     return None
                 values.extend(unpacked)
@@ -519,7 +521,8 @@ class FileAnalysis:
         holding = sum(1 for record in records if param in record)
         return "all" if holding == len(records) else "none" if not holding else "some"
 
-    def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str) -> Optional[list]:
+    def unpacked_values(self, call: cst.Call, enclosing: Optional[cst.FunctionDef], param: str,
+                        depth: int = 0) -> Optional[list]:  # fmt: skip
         """What `Block(**ba)` passes for `param` each time it runs, `ba` a dict the enclosing
         function fills (decoded from strings, keys popped and set: `pure.keyword_dicts`); []
         when no run passes it. The enclosing function's own `**kwargs` passed on hold what its
@@ -545,7 +548,7 @@ class FileAnalysis:
             held = record[param]
             if isinstance(held, ParamObj):  # `ba["act_layer"] = act_layer`: as if passed by keyword,
                 # and where that is not known here, as the enclosing function's **kwargs: as written
-                values.extend(self.static_value(cst.Name(held.name), enclosing, 0) or [])
+                values.extend(self.static_value(cst.Name(held.name), enclosing, depth) or [])  # bounded: callers' callers
                 continue
             value = _as_analysis_value(held)
             if value is None:
@@ -1698,6 +1701,8 @@ class FileAnalysis:
                     k = body.get(id(site.anchor))
                     place = place[:2] if k is None else (place[0], place[1], k)
                 holders[id(site.anchor)] = place
+        self.entry_builds = entry_builds(self)  # what entry points build through a builder object
+        nodes += [construction.top for _, construction in self.entry_builds]
         if self.import_end_stmt is not None:
             nodes.append(self.import_end_stmt)
             for index, stmt in enumerate(self.module.body):
@@ -1883,6 +1888,7 @@ class FileAnalysis:
                     sorted(types) if types is not None else None, "unknown",
                     f"`.apply({text})` on the model `{short_code(construction, 40)}` builds in {self.path}",
                     span[0][0], call))  # fmt: skip
+        summary.builds.extend(entry_build_facts(self.entry_builds, spans))  # and what each entry point passes there
         for callee, construction, fns in self.script_builds:
             applied = []
             for fn_node, found in fns:

@@ -253,7 +253,8 @@ class Probe:
         for target in node.comparisons:
             right = self.expr(target.comparator, env)
             op = type(target.operator)
-            if op in (cst.Is, cst.IsNot) and (left is None or right is None) and _plain(left) and _plain(right):
+            singletons = left is None or right is None or isinstance(left, bool) and isinstance(right, bool)
+            if op in (cst.Is, cst.IsNot) and singletons and _plain(left) and _plain(right):  # `skip is False`
                 ok = (left is right) == (op is cst.Is)
             elif left is UNKNOWN or right is UNKNOWN or not _plain(left) or not _plain(right):
                 return UNKNOWN
@@ -439,6 +440,9 @@ class Probe:
                 return None
             if isinstance(receiver, dict) and name in ("setdefault", "pop") and args and _plain(args[0]):
                 pass  # a known key: the value may be anything
+            elif isinstance(receiver, dict) and name == "update" and len(args) == 1 and not kwargs \
+                    and type(args[0]) is dict and all(_plain(key) for key in args[0]):  # fmt: skip
+                pass  # known keys, each value as it is (perhaps not known)
             else:  # what it changes is not known: the container is not either
                 self.tainted[id(receiver)] = receiver
                 return UNKNOWN
@@ -461,13 +465,14 @@ class Probe:
 
     # -- statements -----------------------------------------------------------------------
 
-    def run_function(self, fn: cst.FunctionDef, args: list, kwargs: dict, params: Optional[dict] = None) -> object:
+    def run_function(self, fn: cst.FunctionDef, args: list, kwargs: dict, params: Optional[dict] = None,
+                     outer: Optional[dict] = None) -> object:  # fmt: skip
         """Run a module function on these arguments; `params` binds names directly (a probe's own
-        parameters: UNKNOWN)."""
-        if self.depth >= MAX_CALL_DEPTH:  # deeper (or recursive) calls: what they return is not known
+        parameters: UNKNOWN); `outer`: the names a nested function sees of the one it is defined in."""
+        if self.depth >= getattr(self, "max_depth", MAX_CALL_DEPTH):  # deeper (or recursive) calls: not known
             self.taint(args, kwargs)
             return UNKNOWN
-        env: dict = {}
+        env: dict = dict(outer) if outer else {}
         if params is not None:
             env.update(params)
         else:

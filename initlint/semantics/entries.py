@@ -1,0 +1,928 @@
+"""What an entry point builds, run over its defaults: the blocks a builder object makes for it.
+
+timm's EfficientNet / MobileNetV3 family builds its blocks in a builder object's method
+(`InvertedResidual(**ba)` in `EfficientNetBuilder._make_block`), `ba` decoded from the
+architecture strings and the activation each model function chooses
+(`_gen_efficientnet(..., act_layer=resolve_act_layer(kwargs, 'swish'))`). No one construction
+of the block says what it gets: each entry point does. An entry point (a function a library
+registry decorator marks, called with its defaults: library/hooks `ENTRY_POINTS`; or a function
+of no parameters) is run here as Python would run it, over constants (`pure.Probe`), with
+objects: the model class its builder function builds (`build_model_with_cfg(EfficientNet, ...)`,
+read from the stub) runs its `__init__`, a plain class (the builder object) is built and its
+methods run, a library function is answered by its hook (`get_act_layer("swish")` -> nn.SiLU),
+`functools.partial` binds. A block of another module built there is a construction recorded with
+what it gets on that run (`Construction`); the program stage judges each block's layers once
+per entry point, where every construction it reaches agrees.
+
+What is not known is UNKNOWN, never a guess: an attribute an undecided branch, a loop over what
+is not known or a `try` may set is unknown after it (the run's journal), and a block class that reaches
+code not run here, or a value this run no longer follows, may be built there: its constructions
+are not all listed (`Run.handed_away`), and the entry point says nothing of it. A run over its
+budget says nothing at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+
+from ..syntax.nodes import _all_params
+from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
+from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys,
+                   _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
+
+MAX_STEPS = 60000  # statements and expressions one entry point's run may take; past it, nothing is known
+MAX_DEPTH = 16  # functions run inside one another: an entry point, its model's __init__, the factories it calls
+MAX_REGION_NESTING = 3  # regions of unknown extent inside one another: deeper, the run is not complete
+_MISSING = object()
+_NESTED = object()  # a function or class defined (or a lambda) in code the run goes through: not run here
+# builtins that read their arguments and change none of them: a value not known stays followed after
+_READS_ONLY = {"builtins.str": str, "builtins.repr": repr, "builtins.len": len}
+_READING_BUILTINS = frozenset({"isinstance", "issubclass", "getattr", "hasattr", "print", "repr", "type", "id", "hash"})
+_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
+_MUTATING = frozenset({"append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", "update",
+                       "setdefault", "popitem", "add", "discard"})
+# torch norms a partial object may bind keywords to (eps, momentum): no keyword of theirs chooses an activation
+_TORCH_NORMS = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+                          "InstanceNorm2d", "InstanceNorm3d", "SyncBatchNorm"})  # fmt: skip
+
+
+class Instance:
+    """An object the run built (the model, a builder object) with its attributes. One object:
+    branches change it through the journal, never a copy of it."""
+
+    __slots__ = ("qualname", "module", "info", "attrs", "plain")
+
+    def __init__(self, qualname: str, module, info, plain: bool):
+        self.qualname, self.module, self.info, self.attrs, self.plain = qualname, module, info, {}, plain
+
+    def __deepcopy__(self, memo: dict) -> "Instance":
+        return self
+
+    def __repr__(self) -> str:
+        return f"<{self.qualname} object>"
+
+
+@dataclass
+class PartialObj:
+    """`functools.partial(func, *args, **kwargs)`."""
+
+    func: object
+    args: tuple
+    kwargs: dict
+
+
+class FnObj:
+    """A function of a module of the program, run in that module."""
+
+    __slots__ = ("module", "node")
+
+    def __init__(self, module, node: cst.FunctionDef):
+        self.module, self.node = module, node
+
+    def __deepcopy__(self, memo: dict) -> "FnObj":
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FnObj) and other.node is self.node
+
+    def __hash__(self) -> int:
+        return id(self.node)
+
+
+class BoundMethod(FnObj):
+    __slots__ = ("instance",)
+
+    def __init__(self, instance: Instance, module, node: cst.FunctionDef):
+        super().__init__(module, node)
+        self.instance = instance
+
+
+class Closure(FnObj):
+    """A function (or lambda) defined inside one the run goes through (timm's
+    `get_condconv_initializer` returns one): run with the names of the function it was defined in."""
+
+    __slots__ = ("env",)
+
+    def __init__(self, module, node, env: dict):
+        super().__init__(module, node)
+        self.env = env
+
+
+@dataclass
+class Construction:
+    """A class of another module built on the run: its class, what it got (None: not known),
+    the model class being built then (its name in the entry point's module), and the entry
+    point's call the construction happened under."""
+
+    qualname: str
+    args: list
+    kwargs: Optional[dict]
+    container: str
+    top: cst.Call
+
+
+@dataclass
+class Run:
+    """One entry point's run, shared by the probes of every module it enters."""
+
+    root: object  # the entry point's FileAnalysis
+    steps: int = 0
+    depth: int = 0
+    tainted: dict = field(default_factory=dict)
+    journal: list = field(default_factory=list)  # (instance, attribute, value before), in order of writes
+    constructions: list = field(default_factory=list)
+    building: list = field(default_factory=list)  # the root module's model instances whose __init__ runs
+    handed_away: set = field(default_factory=set)  # classes that reached values this run no longer follows
+    top: Optional[cst.Call] = None
+    resolved: dict = field(default_factory=dict)  # (module path, name) -> what `EntryProbe.resolve` found
+    nesting: int = 0
+    undecided: int = 0  # undecided branches and regions the run is inside
+    changed: dict = field(default_factory=dict)  # id(statement) -> pure._changed_in_place of it (the trees outlive the run)
+    instances: list = field(default_factory=list)
+    complete: bool = True
+
+    def mutating(self, container: object) -> None:
+        """A container changed in place. Objects are not copied for a branch (their writes are
+        undone through the journal, a container they hold is not): one an object holds, changed
+        where the run may or may not go, is not known from there (read as UNKNOWN, also by the
+        other branch)."""
+        if self.undecided and id(container) not in self.tainted and any(
+                held is container for held in _containers([i.attrs for i in self.instances])):  # fmt: skip
+            self.drop(container)
+            self.tainted[id(container)] = container
+
+    def write(self, instance: Instance, attr: str, value: object) -> None:
+        self.journal.append((instance, attr, instance.attrs.get(attr, _MISSING)))
+        instance.attrs[attr] = value
+
+    def rollback(self, mark: int) -> set:
+        """Undo the writes since `mark`; the (instance, attribute) pairs they wrote."""
+        written = set()
+        while len(self.journal) > mark:
+            instance, attr, before = self.journal.pop()
+            written.add((instance, attr))
+            if before is _MISSING:
+                instance.attrs.pop(attr, None)
+            else:
+                instance.attrs[attr] = before
+        return written
+
+    def unsettle(self, written: set) -> None:
+        """Attributes some path may have set, others not: unknown from here."""
+        for instance, attr in written:
+            self.drop(instance.attrs.get(attr))
+            self.write(instance, attr, UNKNOWN)
+
+    def drop(self, value: object, seen: Optional[set] = None) -> None:
+        """A value this run stops following (handed to code not run, merged into UNKNOWN): the
+        classes in it may be built where this run does not see."""
+        seen = set() if seen is None else seen
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, ClassObj) and not value.qualname.startswith(("builtins.", "torch.")):
+            self.handed_away.add(value.qualname)
+        elif isinstance(value, PartialObj):
+            for part in (value.func, *value.args, *value.kwargs.values()):
+                self.drop(part, seen)
+        elif isinstance(value, (list, tuple, set)):
+            for part in value:
+                self.drop(part, seen)
+        elif isinstance(value, dict):
+            for part in value.values():
+                self.drop(part, seen)
+        elif isinstance(value, Instance):
+            for part in list(value.attrs.values()):
+                self.drop(part, seen)
+
+
+class EntryProbe(Probe):
+    """`pure.Probe` with objects, partial objects, hooks and other modules' code, for one module;
+    the state of the run is shared (`Run`)."""
+
+    def __init__(self, fa, run: Run):  # not Probe.__init__: steps, depth and taints are the run's
+        self.fa, self.run, self.targets, self.foreign, self.records, self.own_kwargs = fa, run, set(), False, {}, None
+
+    steps = property(lambda self: self.run.steps, lambda self, value: setattr(self.run, "steps", value))
+    depth = property(lambda self: self.run.depth, lambda self, value: setattr(self.run, "depth", value))
+    tainted = property(lambda self: self.run.tainted, lambda self, value: None)
+
+    def tick(self) -> None:
+        self.run.steps += 1
+        if self.run.steps > MAX_STEPS:
+            raise _Budget()
+
+    def probe_for(self, module) -> "EntryProbe":
+        return self if module is self.fa else EntryProbe(module, self.run)
+
+    # -- names ----------------------------------------------------------------------------
+
+    def module_value(self, name: str) -> object:
+        fa = self.fa
+        if name in fa.classes:
+            qualified = _qualified(fa, name)
+            return ClassObj(qualified) if qualified else UNKNOWN
+        if name in fa.functions:
+            return FnObj(fa, fa.functions[name])
+        bound = fa.module_bindings.get(name)
+        if bound is not None:
+            key = ("entry run", name)  # not pure's cache: its values name local classes otherwise
+            if key in fa.object_cache:
+                from .pure import _copy
+
+                return _copy(fa.object_cache[key])
+            fa.object_cache[key] = UNKNOWN  # a cycle of names: unknown
+            value = self.expr(bound, {})
+            if any(isinstance(held, Instance) for held in _values_in(value)):
+                del fa.object_cache[key]  # an object this run may change: built again by the next
+            else:
+                fa.object_cache[key] = value
+            return value
+        qualified = fa.imports.qualify(cst.Name(name)) or _star_imported(fa, self.run.root.library(), name)
+        return ClassObj(qualified) if qualified else UNKNOWN
+
+    # -- expressions ----------------------------------------------------------------------
+
+    def expr(self, node: Optional[cst.BaseExpression], env: dict) -> object:
+        kind = type(node)  # exact types: LibCST's classes pay ABCMeta's check on every isinstance miss
+        if kind is cst.Name:
+            self.tick()
+            name = node.value
+            if name in LITERAL_NAMES:
+                return LITERAL_NAMES[name]
+            if name in env:
+                value = env[name]
+                return UNKNOWN if id(value) in self.run.tainted else value
+            if name in _BUILTINS or name in _TYPES or name == "isinstance":
+                return ClassObj(f"builtins.{name}")
+            return self.module_value(name)
+        if kind is cst.Call:
+            self.tick()
+            return self.call(node, env)
+        if kind is cst.Subscript:
+            self.tick()
+            return self.subscript(node, env)
+        if kind is cst.Comparison:
+            self.tick()
+            return self.comparison(node, env)
+        if kind is cst.BinaryOperation:
+            self.tick()
+            return _binary(node.operator, self.expr(node.left, env), self.expr(node.right, env))
+        if kind in _LITERALS:
+            self.tick()
+            return literal_constant(node)
+        if kind is cst.Lambda:
+            return Closure(self.fa, node, env)
+        if kind is cst.Attribute:
+            qualified = self.fa.imports.qualify(node)
+            if qualified is None or isinstance(node.value, cst.Name) and node.value.value in env:
+                self.tick()
+                holder = self.expr(node.value, env)
+                return self.member(holder, node.attr.value) if isinstance(holder, Instance) else UNKNOWN
+        if kind is cst.IfExp:
+            self.tick()
+            test = _truth(self.expr(node.test, env))
+            if test is not UNKNOWN:
+                return self.expr(node.body if test else node.orelse, env)
+            body, orelse = self.maybe(lambda: self.expr(node.body, env)), self.maybe(lambda: self.expr(node.orelse, env))
+            if _same(body, orelse):
+                return body
+            self.run.drop(body), self.run.drop(orelse)
+            return UNKNOWN
+        if kind is cst.BooleanOperation:
+            self.tick()
+            left = self.expr(node.left, env)
+            truth = _truth(left)
+            if truth is UNKNOWN:
+                self.run.drop(left)
+                self.run.drop(self.maybe(lambda: self.expr(node.right, env)))
+                return UNKNOWN
+            if isinstance(node.operator, cst.And):
+                return self.expr(node.right, env) if truth else left
+            return left if truth else self.expr(node.right, env)
+        if kind in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
+            mark = len(self.run.journal)
+            value = super().expr(node, env)
+            if value is UNKNOWN:  # run once over what is not known: what it set may be otherwise
+                self.run.unsettle(self.run.rollback(mark))
+            return value
+        return super().expr(node, env)
+
+    def small(self, small: cst.BaseSmallStatement, env: dict) -> None:
+        kind = type(small)
+        if kind is cst.Assign:
+            value = self.expr(small.value, env)
+            for target in small.targets:
+                self.bind(target.target, value, env)
+            return
+        if kind is cst.Expr:
+            self.expr(small.value, env)
+            return
+        super().small(small, env)
+
+    def statement(self, statement: cst.CSTNode, env: dict) -> None:
+        if type(statement) is cst.FunctionDef and not statement.decorators:  # a closure over this function's names
+            env[statement.name.value] = Closure(self.fa, statement, env)
+            return
+        if type(statement) in (cst.FunctionDef, cst.ClassDef):
+            env[statement.name.value] = _NESTED
+            return
+        super().statement(statement, env)
+
+    max_depth = MAX_DEPTH
+
+    def run_function(self, fn: cst.FunctionDef, args: list, kwargs: dict, params: Optional[dict] = None,
+                     outer: Optional[dict] = None) -> object:  # fmt: skip
+        if self.run.depth >= MAX_DEPTH and self.run.building:
+            self.run.complete = False  # code past the depth the run follows may build blocks unseen
+        return super().run_function(fn, args, kwargs, params, outer)
+
+    def maybe(self, evaluate) -> object:
+        """What may run or not: its writes are undone, then unknown."""
+        mark = len(self.run.journal)
+        self.run.undecided += 1
+        try:
+            return evaluate()
+        except (_Dead, _Return, _Break, _Continue):
+            return UNKNOWN
+        finally:
+            self.run.undecided -= 1
+            self.run.unsettle(self.run.rollback(mark))
+
+    def member(self, instance: Instance, name: str) -> object:
+        if name in instance.attrs:
+            value = instance.attrs[name]
+            return UNKNOWN if id(value) in self.run.tainted else value
+        found = instance.module.method(instance.info, name)
+        if found is not None and not found[1].decorators:  # a property or a static method: not followed
+            return BoundMethod(instance, instance.module, found[1])
+        if found is None:  # `block_cls = InvertedResidual` in the class body
+            for statement in instance.info.node.body.body:
+                if type(statement) is cst.SimpleStatementLine and any(
+                        type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name
+                                                          for t in small.targets) for small in statement.body):  # fmt: skip
+                    return self.probe_for(instance.module).expr(statement.body[0].value, {})
+        return UNKNOWN
+
+    def bind(self, target: cst.BaseExpression, value: object, env: dict) -> bool:
+        if isinstance(target, cst.Attribute):
+            holder = self.expr(target.value, env)
+            if isinstance(holder, Instance):
+                self.run.write(holder, target.attr.value, value)
+            else:
+                self.run.drop(value)
+            return True
+        if isinstance(target, cst.Subscript):
+            holder = self.expr(target.value, env)
+            if not isinstance(holder, (dict, list)):
+                self.run.drop(value)
+            else:
+                self.run.mutating(holder)
+        return super().bind(target, value, env)
+
+    def taint(self, args: list, kwargs: dict) -> None:
+        for value in [*args, *kwargs.values()]:
+            self.run.drop(value)
+            if isinstance(value, Instance):  # code not run may set its attributes
+                self.run.unsettle({(value, attr) for attr in value.attrs})
+        super().taint(args, kwargs)
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def call(self, node: cst.Call, env: dict) -> object:
+        outermost = self.run.top is None and self.fa is self.run.root and self.run.depth == 1
+        if outermost:
+            self.run.top = node
+        try:
+            return self._call(node, env)
+        finally:
+            if outermost:
+                self.run.top = None
+
+    def _call(self, node: cst.Call, env: dict) -> object:
+        func = node.func
+        if type(func) is cst.Attribute and type(func.value) is cst.Call and type(func.value.func) is cst.Name \
+                and func.value.func.value == "super" and self.run.building and any(
+                not base.startswith("torch.") for base in self.run.building[-1].info.bases):  # fmt: skip
+            self.run.complete = False  # a base class's code, not run here, may build blocks unseen
+        if isinstance(func, cst.Attribute) and self.fa.imports.qualify(func) is None:
+            if not isinstance(func.value, (cst.Name, cst.Attribute)):
+                return super().call(node, env)
+            receiver = self.expr(func.value, env)  # a name or an attribute read: nothing runs twice
+            if not isinstance(receiver, Instance):
+                return super().call(node, env)
+            callee = self.member(receiver, func.attr.value)
+            if callee is UNKNOWN and self.run.building and func.attr.value not in receiver.attrs and any(
+                    not base.startswith(("torch.", "builtins.object", "local:object")) for base in receiver.info.bases):
+                self.run.complete = False  # a method of a base class not read here may build blocks unseen
+        else:
+            callee = self.expr(func, env)
+        if isinstance(callee, ClassObj) and callee.qualname == "builtins.isinstance" and len(node.args) == 2:
+            args, kwargs, known = self.arguments(node, env)
+            return _class_isinstance(args) if known and len(args) == 2 else UNKNOWN
+        if isinstance(callee, ClassObj) and callee.qualname in _READS_ONLY:  # str(ba) in a log line: changes nothing
+            args, kwargs, known = self.arguments(node, env)
+            if known and len(args) == 1 and not kwargs and _plain(args[0]) and isinstance(args[0], (str, int, float, list, tuple)):
+                try:
+                    return _READS_ONLY[callee.qualname](*args)
+                except Exception:  # noqa: BLE001 - Python raises there
+                    raise _Dead() from None
+            return UNKNOWN
+        if callee is _NESTED and self.run.building:
+            self.run.complete = False  # a function defined in code run here, not run itself: it may build blocks unseen
+        if not isinstance(callee, (ClassObj, PartialObj, FnObj, Instance)) or (
+                isinstance(callee, ClassObj) and self.resolve(callee.qualname) is None):  # fmt: skip
+            return super().call(node, env)
+        args, kwargs, known = self.arguments(node, env)
+        return self.call_value(callee, args, kwargs, known)
+
+    def arguments(self, node: cst.Call, env: dict) -> tuple:
+        args: list = []
+        kwargs: dict = {}
+        known = True
+        for arg in node.args:
+            value = self.expr(arg.value, env)
+            if arg.star == "*":
+                if isinstance(value, (list, tuple)) and id(value) not in self.run.tainted:
+                    args.extend(value)
+                else:
+                    known = False
+                    self.run.drop(value)
+            elif arg.star == "**":
+                if isinstance(value, dict) and all(isinstance(k, str) for k in value) and id(value) not in self.run.tainted:
+                    kwargs.update(value)  # a _MaybeKeys' keys: each perhaps passed, its value UNKNOWN where not alike
+                else:
+                    known = False
+                    self.run.drop(value)
+            elif arg.keyword is not None:
+                kwargs[arg.keyword.value] = value
+            else:
+                args.append(value)
+        return args, kwargs, known
+
+    def call_value(self, callee: object, args: list, kwargs: dict, known: bool) -> object:
+        if isinstance(callee, PartialObj):
+            return self.call_value(callee.func, [*callee.args, *args], {**callee.kwargs, **kwargs}, known)
+        if isinstance(callee, Instance):
+            bound = self.member(callee, "__call__")
+            if not isinstance(bound, BoundMethod):
+                self.taint([callee, *args], kwargs)
+                return UNKNOWN
+            callee = bound
+        if isinstance(callee, BoundMethod):
+            return self.run_in(callee.module, callee.node, [callee.instance, *args], kwargs, known)
+        if isinstance(callee, Closure):
+            if not known:
+                self.taint(args, kwargs)
+                return UNKNOWN
+            probe = self.probe_for(callee.module)
+            if type(callee.node) is cst.Lambda:  # its parameters bound (simple ones only), its expression evaluated
+                params = callee.node.params
+                names = [p.name.value for p in params.params]
+                if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None \
+                        or params.kwonly_params or params.posonly_params or any(p.default for p in params.params) \
+                        or len(args) > len(names) or set(kwargs) - set(names[len(args):]) \
+                        or len(args) + len(kwargs) != len(names):  # fmt: skip
+                    self.taint(args, kwargs)
+                    if self.run.building:
+                        self.run.complete = False  # a lambda not run here may build blocks unseen
+                    return UNKNOWN
+                return probe.expr(callee.node.body, {**callee.env, **dict(zip(names, args)), **kwargs})
+            return probe.run_function(callee.node, list(args), dict(kwargs), outer=callee.env)
+        if isinstance(callee, FnObj):
+            return self.run_in(callee.module, callee.node, args, kwargs, known)
+        if not isinstance(callee, ClassObj):
+            self.taint(args, kwargs)
+            return UNKNOWN
+        found = self.resolve(callee.qualname)
+        kind = found[0] if found else None
+        if kind == "partial":
+            if not known or not args:
+                self.taint(args, kwargs)
+                return UNKNOWN
+            return PartialObj(args[0], tuple(args[1:]), dict(kwargs))
+        if kind == "hook":
+            return self.hooked(found[1], args, kwargs, known)
+        if kind == "function":
+            return self.run_in(found[1], found[2], args, kwargs, known)
+        if kind == "class":
+            return self.construct(callee.qualname, found[1], found[2], args, kwargs, known)
+        self.taint(args, kwargs)
+        return UNKNOWN
+
+    def run_in(self, module, fn: cst.FunctionDef, args: list, kwargs: dict, known: bool) -> object:
+        if not known:
+            self.taint(args, kwargs)
+            return UNKNOWN
+        return self.probe_for(module).run_function(fn, list(args), dict(kwargs))
+
+    def resolve(self, qualname: str) -> Optional[tuple]:
+        """("partial",) | ("hook", hook) | ("function", module, node) | ("class", module, info) for a
+        name the run may call; None: not followed here (pure's own builtins, or code not read)."""
+        key = (self.fa.path, qualname)
+        if key not in self.run.resolved:
+            self.run.resolved[key] = self._resolve(qualname)
+        return self.run.resolved[key]
+
+    def _resolve(self, qualname: str) -> Optional[tuple]:
+        if qualname == "functools.partial":
+            return ("partial",)
+        if qualname.startswith(("builtins.", "torch.")) or qualname in ("re.split", "math.ceil", "math.floor"):
+            return None
+        from ..library import hooks
+        from .handed import _stub_function
+
+        loader = self.run.root.library()  # the program's, also inside a stub (whose own loader reads stubs only)
+        found = loader.lookup(self.fa, qualname)
+        resolved = qualname
+        if found is not None and found[1] is not None:
+            known = loader.index.names.get(found[1].path)
+            resolved = f"{known[0]}.{found[2]}" if known else qualname
+        hook = hooks.hook_for(resolved)
+        if hook is not None:
+            return ("hook", hook)
+        if found is None or found[1] is None:
+            return None
+        if found[1].path == self.run.root.path:  # the entry point's own module: its analysis, not the loader's copy
+            found = (found[0], self.run.root, found[2])
+        if found[0] == "function":
+            stub = _stub_function(self.fa, resolved)  # a builder a stub defines: read there
+            if stub is not None:
+                return ("function", _stub_module(self.fa, resolved), stub)
+            fn = found[1].functions.get(found[2])
+            return ("function", found[1], fn) if fn is not None else None
+        if found[0] == "class" and found[2] in found[1].classes:
+            return ("class", found[1], found[1].classes[found[2]])
+        return None
+
+    def hooked(self, hook, args: list, kwargs: dict, known: bool) -> object:
+        """A library function its hook answers from the strings and classes it is given."""
+        if not known:
+            self.taint(args, kwargs)
+            return UNKNOWN
+        positional = [a if isinstance(a, str) else None for a in args]
+        keywords = {k: v if isinstance(v, str) else None for k, v in kwargs.items()}
+        named = {**dict(enumerate(args)), **kwargs}  # a class, or a partial object of one (timm maps it by its class)
+        classes = {key: (value.func if isinstance(value, PartialObj) else value).qualname for key, value in named.items()
+                   if isinstance(value, ClassObj) or isinstance(value, PartialObj) and isinstance(value.func, ClassObj)}
+        answer = hook(positional, keywords, classes)
+        if answer is not None and answer[0] == "class":
+            return ClassObj(answer[1])
+        if answer is not None and answer[0] == "bind":  # that class with these keywords bound (get_norm_act_layer)
+            bound = {param: args[position] if position < len(args) else kwargs.get(param, None if default == "None" else UNKNOWN)
+                     for param, (position, default) in answer[2].items()}  # fmt: skip
+            return PartialObj(ClassObj(answer[1]), (), bound)
+        if answer is not None and answer[0] == "argument":  # returns what it is given (a class passed through)
+            position, name = answer[1], answer[2]
+            return args[position] if position < len(args) else kwargs.get(name, UNKNOWN)
+        self.taint(args, kwargs)
+        return UNKNOWN
+
+    def construct(self, qualname: str, module, info, args: list, kwargs: dict, known: bool) -> object:
+        plain = all(base in ("builtins.object", "local:object") for base in info.bases)
+        if self.run.building and module is not self.run.root and not plain:  # a block of another module
+            self.run.constructions.append(Construction(qualname, list(args), dict(kwargs) if known else None,
+                                                       self.run.building[-1].info.name, self.run.top))  # fmt: skip
+        if not plain and module is not self.run.root:
+            self.taint(args, kwargs)  # its own code, not run here, may keep or change what it is given
+            return UNKNOWN
+        instance = Instance(qualname, module, info, plain)
+        self.run.instances.append(instance)
+        init = module.method(info, "__init__")
+        if init is None:
+            return instance
+        if not plain:
+            self.run.building.append(instance)
+        try:
+            self.run_in(module, init[1], [instance, *args], kwargs, known)
+        finally:
+            if not plain:
+                self.run.building.pop()
+        return instance
+
+    # -- statements -----------------------------------------------------------------------
+
+    def branch(self, statement: cst.If, env: dict) -> None:
+        test = _truth(self.expr(statement.test, env))
+        orelse = statement.orelse
+        other = (orelse.body.body if isinstance(orelse, cst.Else) else [orelse]) if orelse is not None else []
+        if test is not UNKNOWN:
+            self.block(statement.body.body if test else other, env)
+            return
+        # both may run: each on its own copy of the locals, objects' writes undone between them, then unknown
+        outcomes, returned, written = [], [], set()
+        changed = self.run.changed.get(id(statement))
+        if changed is None:
+            changed = self.run.changed[id(statement)] = _changed_in_place(statement)
+        self.run.undecided += 1
+        try:
+            for body in (statement.body.body, other):
+                local = self.fork_changing(env, changed)
+                mark = len(self.run.journal)
+                try:
+                    self.block(body, local)
+                    outcomes.append(local)
+                except _Dead:
+                    pass
+                except _Return as done:
+                    returned.append(done.value)
+                finally:
+                    written |= self.run.rollback(mark)
+        finally:
+            self.run.undecided -= 1
+        self.run.unsettle(written)
+        if returned:
+            for value in returned:
+                self.run.drop(value)
+            raise _Return(UNKNOWN)
+        if not outcomes:
+            raise _Dead()
+        merged = outcomes[0]
+        for other_env in outcomes[1:]:
+            for key in merged.keys() | other_env.keys():
+                a, b = merged.get(key, UNKNOWN), other_env.get(key, UNKNOWN)
+                if not _same(a, b) or isinstance(a, _MaybeKeys):
+                    self.run.drop(a), self.run.drop(b)
+            merged = {key: merged[key] if key in merged and key in other_env and _same(merged[key], other_env[key])
+                      else self.merged_dict(key, merged, other_env) for key in merged.keys() | other_env.keys()}  # fmt: skip
+        env.clear()
+        env.update(merged)
+
+    def fork_changing(self, env: dict, changed: set) -> dict:
+        """pure's fork, copying only what the branch may change in place (the names it changes, and
+        every name sharing a container with them, copied together): a decoded architecture held
+        by a name the branch leaves alone is shared, not copied for each branch."""
+        reach = {id(c) for c in _containers([env[name] for name in changed if name in env])}
+        if not reach:
+            return dict(env)
+        names = [name for name, value in env.items()
+                 if name in changed or any(id(c) in reach for c in _containers([value]))]  # fmt: skip
+        return {**env, **self.fork({name: env[name] for name in names})}
+
+    def method_call(self, name: str, receiver: object, args: list, kwargs: dict, known: bool, node: cst.Call) -> object:
+        if name in _MUTATING and isinstance(receiver, (list, dict, set)):
+            self.run.mutating(receiver)
+        return super().method_call(name, receiver, args, kwargs, known, node)
+
+    def unknown_region(self, statement: cst.CSTNode, env: dict) -> None:
+        """pure's region (a loop over what is not known, a while, a try), run twice: with its writes
+        undone and made unknown, then again from there (what an earlier time through set is read as
+        unknown); what its names held dropped (no longer followed), its writes unknown after."""
+        from .pure import _children
+
+        self.run.nesting += 1
+        self.run.undecided += 1
+        try:
+            if self.run.nesting > MAX_REGION_NESTING:
+                self.run.complete = False
+                raise _Budget()
+            names = _local_targets(statement)
+            changed = [env[name] for name in _changed_in_place(statement) if name in env]
+            for _ in range(2):
+                for name in names:
+                    self.run.drop(env.get(name))
+                    env[name] = UNKNOWN
+                Probe.taint(self, changed, {})  # changed in place by an earlier time through: not a hand-off
+                mark = len(self.run.journal)
+                for part in _children(statement):
+                    try:
+                        self.block(part, env)
+                    except (_Dead, _Break, _Continue, _Return):
+                        pass
+                self.run.unsettle(self.run.rollback(mark))
+            for name in names:
+                self.run.drop(env.get(name))
+                env[name] = UNKNOWN
+            Probe.taint(self, list(env.values()), {})
+        finally:
+            self.run.nesting -= 1
+            self.run.undecided -= 1
+
+
+def _may_construct(fa, qualname: str, depth: int = 0, seen: Optional[set] = None) -> bool:
+    """Whether the program function `qualname` names may build a class when called (by code this
+    run does not see): a call in it, or in the functions it calls (bounded), of a class of the
+    program, or of anything not a function the program or the standard library names. A class
+    handed away is `handed_away`'s business; torch's and library names build nothing of the program."""
+    seen = set() if seen is None else seen
+    if qualname in seen or qualname.startswith(("torch.", "builtins.", "math.", "re.", "functools.")):
+        return False
+    seen.add(qualname)
+    loader = fa.library()
+    found = loader.lookup(fa, qualname)
+    if found is None or found[1] is None or found[0] != "function":
+        return False  # a class (handed_away lists it) or what the program does not hold (no program class in reach)
+    module, fn = found[1], found[1].functions.get(found[2])
+    if fn is None or depth > 3:
+        return True
+    for call in module.calls_in.get(id(fn), []):
+        func, kind = call.func, type(call.func)
+        if kind is cst.Name and func.value in module.functions:
+            if _may_construct(module, f"{_qualified(module, func.value)}", depth + 1, seen):
+                return True
+            continue
+        if kind is cst.Name and func.value in module.classes:
+            return True
+        if kind is cst.Name and (func.value in _BUILTINS or func.value in _READING_BUILTINS):
+            continue
+        written = module.imports.qualify(func) if kind in (cst.Name, cst.Attribute) else None
+        if written is None:
+            return True  # a parameter, a local, a method of a value, a call's result: it may be a class
+        if _may_construct(module, written, depth + 1, seen):
+            return True
+        if (found := loader.lookup(module, written)) is not None and found[0] == "class":
+            return True
+    return False
+
+
+def _star_imported(fa, loader, name: str) -> Optional[str]:
+    """`from ._efficientnet_blocks import *` in a module the loader read (its own analysis names
+    these when it runs with the loader; a module only followed does not): the public class or
+    function of that name one of its star-imported modules defines."""
+    if name.startswith("_") or not fa.imports.stars or fa.path not in loader.index.names:
+        return None
+    from ..program.modules import absolute
+
+    importer, is_package = loader.index.names[fa.path]
+    for written in fa.imports.stars:
+        base = absolute(importer, is_package, written)
+        path = loader.index.module_path(base, fa.path)
+        module = loader.module(path) if path is not None and path != fa.path else None
+        if module is not None and (name in module.classes or name in module.functions or name in module.class_aliases()):
+            return f"{base}.{name}"
+    return None
+
+
+def _local_targets(statement: cst.CSTNode) -> set:
+    """The local names a statement binds anywhere inside it (not the `self` of `self.x = ...`)."""
+    from ..syntax.nodes import _walk_nodes
+
+    names: set = set()
+
+    def bound(target: Optional[cst.BaseExpression]) -> None:
+        if isinstance(target, cst.Name):
+            names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                bound(element.value)
+        elif isinstance(target, cst.StarredElement):
+            bound(target.value)
+
+    for part in _walk_nodes(statement):
+        if isinstance(part, cst.Assign):
+            for target in part.targets:
+                bound(target.target)
+        elif isinstance(part, (cst.AnnAssign, cst.AugAssign, cst.For)):
+            bound(part.target)
+        elif isinstance(part, cst.WithItem) and part.asname is not None:
+            bound(part.asname.name)
+        elif isinstance(part, cst.ExceptHandler) and part.name is not None:
+            bound(part.name.name)
+    return names
+
+
+def _values_in(value: object) -> list:
+    """`value` and what its containers and partial objects hold, once each."""
+    out, stack, seen = [], [value], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        out.append(current)
+        if isinstance(current, (list, tuple, set)):
+            stack.extend(current)
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, PartialObj):
+            stack.extend([current.func, *current.args, *current.kwargs.values()])
+    return out
+
+
+def _class_isinstance(args: list) -> object:
+    """`isinstance(x, kinds)` where x is a class or function the code names, or a partial object:
+    never an instance of a module, a string, a number... (get_attn's `isinstance(attn_type,
+    nn.Module)` on SqueezeExcite); UNKNOWN for anything else."""
+    value, kinds = args
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    if not kinds or not all(isinstance(kind, ClassObj) for kind in kinds):
+        return UNKNOWN
+    names = {kind.qualname for kind in kinds}
+    if isinstance(value, (ClassObj, FnObj)):
+        return UNKNOWN if names & {"builtins.type", "builtins.object"} else False
+    if isinstance(value, PartialObj):
+        return True if names & {"functools.partial", "builtins.object"} else False
+    return UNKNOWN
+
+
+def _qualified(fa, name: str) -> Optional[str]:
+    """The module name of `fa`'s own `name`, as the program's index names the module."""
+    loader = fa.library()
+    known = loader.index.names.get(fa.path)
+    return f"{known[0]}.{name}" if known else None
+
+
+def _stub_module(fa, resolved: str):
+    from ..program.environment import Environment
+
+    path = Environment().find(resolved.rpartition(".")[0])
+    return fa.stubs_only.module(path)
+
+
+def entry_points(fa) -> list:
+    """The functions of `fa` run as entry points: those a library registry decorator marks
+    (called with their defaults) and those without parameters (one run, whoever calls them)."""
+    from .handed import is_entry_point
+
+    out = []
+    for fn in fa.functions.values():
+        if not fn.body.body or fn.asynchronous is not None:
+            continue
+        if is_entry_point(fa, fn) or not [*_all_params(fn), *fn.params.kwonly_params] and fn.params.star_arg is None \
+                and fn.params.star_kwarg is None:  # fmt: skip
+            out.append(fn)
+    return out
+
+
+def entry_constructions(fa, fn: cst.FunctionDef) -> list:
+    """The constructions of other modules' blocks `fn`'s run reaches while it builds a model of
+    `fa`, those of classes handed away dropped; [] where the run did not complete."""
+    if fa.loader is None:
+        return []
+    run = Run(root=fa)
+    probe = EntryProbe(fa, run)
+    try:
+        probe.run_function(fn, [], {})
+    except _Dead:
+        pass  # every path raises at some point: the constructions before it are all there are
+    except (_Budget, RecursionError):
+        return []
+    except Exception:  # noqa: BLE001 - Python this run does not model: nothing known, never a crash
+        return []
+    if not run.complete or any(_may_construct(fa, name) for name in run.handed_away):
+        return []  # a function handed to code not run may build blocks there, unseen
+    away = run.handed_away  # a module handed away (`getattr(blocks, name)`) hands away its classes
+    return [c for c in run.constructions if c.top is not None
+            and not any(c.qualname == name or c.qualname.startswith(name + ".") for name in away)]
+
+
+def held_fact(value: object) -> list:
+    """A value the run computed, as `BuildFact.args` holds it."""
+    from .file import _held_fact
+
+    if isinstance(value, PartialObj):
+        func = value.func
+        if isinstance(func, ClassObj) and func.qualname.startswith("torch.nn.") and not value.args \
+                and func.qualname.rsplit(".", 1)[-1] in _TORCH_NORMS:  # fmt: skip
+            return ["class", func.qualname]
+        return ["unknown", "a partial object"]
+    if value is UNKNOWN or isinstance(value, (Instance, FnObj, ParamObj, dict, list, tuple, set)):
+        return ["unknown", "a value not known at this entry point"]
+    return _held_fact(value)
+
+
+def entry_builds(fa) -> list:
+    """(entry point name, `Construction`) for each block of another module an entry point of `fa`
+    builds through a builder object; only in a module whose classes build one (an imported plain
+    class: EfficientNetBuilder), the runs being whole-program Python."""
+    if fa.loader is None or not _builds_a_builder_object(fa):
+        return []
+    return [(fn.name.value, construction) for fn in entry_points(fa) for construction in entry_constructions(fa, fn)]
+
+
+def _builds_a_builder_object(fa) -> bool:
+    loader = fa.library()
+    for inside, callee, _ in fa.builds:
+        found = loader.lookup(fa, callee) if inside is not None and callee else None
+        if found is not None and found[0] == "class" and found[1] is not None and found[2] in found[1].classes:
+            info = found[1].classes[found[2]]
+            if all(base in ("builtins.object", "local:object") for base in info.bases):
+                return True
+    return False
+
+
+def entry_build_facts(entries: list, spans: dict) -> list:
+    """`BuildFact`s of the constructions entry points reach: uses for their arguments (not roots
+    for inits: `unrun`), named by the entry point, at its call that led there; once each."""
+    from ..model import BuildFact
+
+    out, seen = [], set()
+    for name, construction in entries:
+        span = spans.get(id(construction.top))
+        if not span:
+            continue
+        args = {str(i): held_fact(value) for i, value in enumerate(construction.args)}
+        if construction.kwargs is None:
+            args["*"] = ["unknown", "what this run passes is not known"]
+        else:
+            args.update({key: held_fact(value) for key, value in construction.kwargs.items()})
+        key = (name, construction.qualname, construction.container, span[0], repr(sorted(args.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        where = [span[0][1] + 1, span[1][0], span[1][1] + 1]
+        out.append(BuildFact(construction.qualname, span[0][0], args, construction.container, span=where, unrun=True,
+                             entry=name))  # fmt: skip
+    return out
