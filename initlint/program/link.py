@@ -653,7 +653,7 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             applied = [rule for rule in build.applied if not rule.wipes]
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
-                                                   getattr(build, "entry", None)))  # fmt: skip
+                                                   build.entry))  # fmt: skip
     return uses, stats
 
 
