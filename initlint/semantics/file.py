@@ -33,8 +33,8 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_point_note, handed_builds,
-                     handed_to_builders, handed_uses, passed_values, touched_after_handing)
+from .handed import (_rebound, built_by_handing, built_defaults, built_only_by_free_code, default_builds,
+                     entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .interpret_init import registry_table
@@ -1672,6 +1672,7 @@ class FileAnalysis:
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
+        nodes += [call for _, _, call in default_builds(self)]
         nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for _, call in self.blind_applies]
         nodes += [fn for _, _, fns in self.script_builds for fn, _ in fns if _is_to_empty(fn)]
@@ -1852,7 +1853,8 @@ class FileAnalysis:
         summary.handed_on = sorted(self.imports.names[name] for name, (mentions, calls, roots, imports)
                                    in self.imported_mentions.items()
                                    if mentions > calls + roots + imports
-                                   and mentions > calls + roots + imports + handed_to_builders(self, name))  # fmt: skip
+                                   and mentions > calls + roots + imports + handed_to_builders(self, name)
+                                   + built_defaults(self, name))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
@@ -1870,12 +1872,21 @@ class FileAnalysis:
                 standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits, defaults=defaults,
                 built_here=self._mentioned(cls.node.name.value),
             )  # fmt: skip
-        attrs = _self_assigned_calls(self.classes.values()) if self.builds else {}
+        attrs = _self_assigned_calls(self.classes.values()) if self.builds or default_builds(self) else {}
         for inside, callee, call in self.builds:
             span = spans.get(id(call))
             line = span[0][0] if span else 0
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
             summary.builds.append(BuildFact(callee, line, self._bound_facts(self._arg_facts(call, inside), call), inside,
+                                            attr=attrs.get(id(call)), span=where))  # fmt: skip
+        listed = {(callee, id(call)) for _, callee, call in self.builds}
+        for inside, default, call in default_builds(self):  # `mlp_layer=Mlp`, then `mlp_layer(...)`
+            callee = self.imports.names[default.value]
+            span = spans.get(id(call))
+            if (callee, id(call)) in listed or span is None:
+                continue
+            where = [span[0][1] + 1, span[1][0], span[1][1] + 1]
+            summary.builds.append(BuildFact(callee, span[0][0], self._arg_facts(call, inside), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder

@@ -22,7 +22,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, dotted, name_options
+from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, child_nodes, dotted, name_options
 from .values import NONE_V, ClassRefV
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -622,3 +622,66 @@ def entry_point_note(fa: "FileAnalysis", cls_name: str) -> Optional[str]:
         return None
     more = f" and {len(found) - 1} more registered entry points" if len(found) > 1 else " (a registered entry point)"
     return f"built by {builder}(...) from {found[0]}(){more}"
+
+
+def default_builds(fa: "FileAnalysis") -> list:
+    """(class, qualified default, call) for each call of a constructor parameter whose default is
+    an imported name (`mlp_layer: Type[nn.Module] = Mlp`, then `self.mlp = mlp_layer(...)`), where
+    the parameter is only ever called in that constructor's own code: a construction of the default,
+    listed with that call's arguments, whatever callers may pass instead (their classes are their
+    own mentions). Kept for this analysis."""
+    if "<default builds>" not in fa.handed_cache:
+        found = []
+        for cls in fa.classes.values():
+            init = fa.method(cls, "__init__")
+            if init is None or init[1] is not cls.methods.get("__init__"):
+                continue  # an inherited constructor: listed where it is defined
+            fn = init[1]
+            for param in _all_params(fn):
+                default = param.default
+                if not (isinstance(default, cst.Name) and default.value in fa.imports.names
+                        and default.value not in fa.classes and _imported_class(fa, default.value)):  # fmt: skip
+                    continue
+                calls = _only_called(fa, fn, param.name.value)
+                found.extend((cls.name, default, call) for call in calls or ())
+        fa.handed_cache["<default builds>"] = found
+    return fa.handed_cache["<default builds>"]
+
+
+def _imported_class(fa: "FileAnalysis", name: str) -> bool:
+    """Whether an imported name is a class of a module the program's loader reads."""
+    if fa.loader is None or name in fa.functions:
+        return False
+    found = fa.loader.lookup(fa, fa.imports.names[name])
+    return found is not None and found[0] == "class" and found[1] is not None
+
+
+def built_defaults(fa: "FileAnalysis", name: str) -> int:
+    """How many mentions of an imported class are constructor defaults `default_builds` lists."""
+    return len({id(default) for _, default, _ in default_builds(fa) if default.value == name})
+
+
+def _only_called(fa: "FileAnalysis", fn: cst.FunctionDef, name: str) -> Optional[list]:
+    """The calls `name(...)` in `fn`'s own code, when every other mention of it is one of them
+    and it is never bound again there (None otherwise, or when it is never called)."""
+    if _rebound(fn, name):
+        return None
+    calls, mentions = [], 0
+    stack: list = [fn.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            mentions += node.value == name
+            continue
+        if isinstance(node, cst.Attribute):  # `self.name`: another thing of that name
+            stack.append(node.value)
+            continue
+        if isinstance(node, cst.Arg):  # `f(name=...)`: the keyword is not a mention
+            stack.append(node.value)
+            continue
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+            if not fa._directly_in(fn, node):
+                return None  # in a nested function or lambda: called when, with what, is not seen
+            calls.append(node)
+        stack.extend(child_nodes(node))
+    return calls if calls and mentions == len(calls) else None
