@@ -152,6 +152,53 @@ def test_a_use_through_a_constructor_default_gets_its_own_row(tmp_path: Path) ->
         assert _traced(load("blocks").Gate(), "mlp.fc1") == "tanh"
 
 
+BUILDS_PARAM = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, act_layer=nn.ReLU, mlp_layer=None):
+        super().__init__()
+        self.mlp = mlp_layer(d, act_layer=act_layer)
+
+    def forward(self, x):
+        return self.mlp(x)
+"""
+
+HANDS_TO_BLOCK = """import torch.nn as nn
+
+from blocks import Block
+from mlp import Mlp
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(act_layer=nn.Tanh, mlp_layer=Mlp)
+
+    def forward(self, x):
+        return self.block(x)
+"""
+
+
+def test_a_class_passed_to_a_constructor_that_only_builds_that_parameter_is_a_listed_use(tmp_path: Path) -> None:
+    """net.py passes Mlp to Block's `mlp_layer`, which Block only calls: a construction of Mlp inside
+    Block, with Block's `act_layer`, which Net passes as Tanh: Mlp's fc1 meets Tanh, as torch builds
+    it (main: net.py hands Mlp on, unknown). Where Block keeps the class as well, what builds it
+    is not seen: unknown."""
+    from test_program_passing import MLP, _program
+
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": BUILDS_PARAM, "net.py": HANDS_TO_BLOCK})
+    assert models["net.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").Net(), "block.mlp.fc1") == "tanh"
+    keeps = BUILDS_PARAM.replace("        self.mlp = mlp_layer(", "        self.kind = mlp_layer\n        self.mlp = mlp_layer(")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": keeps, "net.py": HANDS_TO_BLOCK})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
+
+
 def test_calls_of_a_star_imported_class_are_not_handing_it_on(tmp_path: Path) -> None:
     """`from blocks import *` then `ConvAct(...)` twice: both are calls (the name resolved on sight,
     before its first call is counted), so net.py does not hand ConvAct on as a value."""

@@ -642,8 +642,7 @@ def default_builds(fa: "FileAnalysis") -> list:
                 if not (isinstance(default, cst.Name) and default.value in fa.imports.names
                         and default.value not in fa.classes and _imported_class(fa, default.value)):  # fmt: skip
                     continue
-                calls = _only_called(fa, fn, param.name.value)
-                found.extend((cls.name, default, call) for call in calls or ())
+                found.extend((cls.name, default, call) for call in called_params(fa, fn).get(param.name.value, ()))
         fa.handed_cache["<default builds>"] = found
     return fa.handed_cache["<default builds>"]
 
@@ -657,31 +656,72 @@ def _imported_class(fa: "FileAnalysis", name: str) -> bool:
 
 
 def built_defaults(fa: "FileAnalysis", name: str) -> int:
-    """How many mentions of an imported class are constructor defaults `default_builds` lists."""
-    return len({id(default) for _, default, _ in default_builds(fa) if default.value == name})
+    """How many mentions of an imported class are constructor defaults `default_builds` lists, or
+    arguments to a class's constructor the program stage judges (`class_hands`)."""
+    hands = sum(1 for handed, *_ in class_hands(fa) if handed == name)
+    return len({id(default) for _, default, _ in default_builds(fa) if default.value == name}) + hands
 
 
-def _only_called(fa: "FileAnalysis", fn: cst.FunctionDef, name: str) -> Optional[list]:
-    """The calls `name(...)` in `fn`'s own code, when every other mention of it is one of them
-    and it is never bound again there (None otherwise, or when it is never called)."""
-    if _rebound(fn, name):
-        return None
-    calls, mentions = [], 0
-    stack: list = [fn.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            mentions += node.value == name
-            continue
-        if isinstance(node, cst.Attribute):  # `self.name`: another thing of that name
-            stack.append(node.value)
-            continue
-        if isinstance(node, cst.Arg):  # `f(name=...)`: the keyword is not a mention
-            stack.append(node.value)
-            continue
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
-            if not fa._directly_in(fn, node):
-                return None  # in a nested function or lambda: called when, with what, is not seen
-            calls.append(node)
-        stack.extend(child_nodes(node))
-    return calls if calls and mentions == len(calls) else None
+def called_params(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
+    """parameter -> the calls `param(...)` in `fn`'s own code, for each parameter that is only ever
+    called there (every mention one of those calls, never bound again): where what it holds is built."""
+    key = ("<called params>", id(fn))
+    if key not in fa.handed_cache:
+        names = {p.name.value for p in _all_params(fn)}
+        calls: dict = {}
+        other: set = set()
+        stack: list = [fn.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Name):
+                if node.value in names:
+                    other.add(node.value)  # a mention not called (a call's own `func` is not walked)
+                continue
+            if isinstance(node, cst.Attribute):  # `self.name`: another thing of that name
+                stack.append(node.value)
+                continue
+            if isinstance(node, cst.Arg):  # `f(name=...)`: the keyword is not a mention
+                stack.append(node.value)
+                continue
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in names:
+                if fa._directly_in(fn, node):
+                    calls.setdefault(node.func.value, []).append(node)
+                else:
+                    other.add(node.func.value)  # in a nested function or lambda: when, with what, not seen
+                stack.extend(node.args)
+                continue
+            stack.extend(child_nodes(node))
+        found = {name: found for name, found in calls.items() if name not in other and not _rebound(fn, name)}
+        fa.handed_cache[key] = (fn, found)
+    return fa.handed_cache[key][1]
+
+
+def class_hands(fa: "FileAnalysis") -> list:
+    """(imported name, the callee as the imports qualify it, parameter or position, call) for each
+    imported class passed as it is to a constructor of a class (this module's or another's):
+    `Block(mlp_layer=Mlp)`. The program stage lists it as built where that constructor only calls
+    the parameter (`ClassFact.built_params`); elsewhere it is handed on."""
+    if "<class hands>" not in fa.handed_cache:
+        found = []
+        records = [(name, call, arg) for name, calls in fa.imported_args.items() for call, _, arg in calls]
+        for name, call, arg in [*records, *fa.local_class_args]:
+            func = call.func
+            if not (isinstance(arg.value, cst.Name) and arg.value.value == name and isinstance(func, cst.Name)) \
+                    or name in fa.classes or not _imported_class(fa, name):  # fmt: skip
+                continue
+            if func.value in fa.classes:
+                callee = f"local:{func.value}"
+            elif func.value in fa.imports.names and _imported_class(fa, func.value):
+                callee = fa.imports.names[func.value]
+            else:
+                continue
+            if arg.keyword is not None:
+                key = arg.keyword.value
+            else:
+                before = call.args[: call.args.index(arg)]
+                if arg.star or any(a.star or a.keyword is not None for a in before):
+                    continue
+                key = str(len(before))
+            found.append((name, callee, key, call))
+        fa.handed_cache["<class hands>"] = found
+    return fa.handed_cache["<class hands>"]
