@@ -199,6 +199,28 @@ def test_a_class_passed_to_a_constructor_that_only_builds_that_parameter_is_a_li
     assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
 
 
+def test_a_constructor_default_passed_on_to_a_constructor_that_builds_it_is_a_listed_use(tmp_path: Path) -> None:
+    """Net's `mlp_layer=Mlp` default goes on to Block's `mlp_layer`, which Block only calls: Mlp is
+    built inside Block with Net's Tanh, as torch builds it (main: net.py hands Mlp on, unknown); a
+    caller passing another class for Net's `mlp_layer` mentions that class itself. Passed on to a
+    constructor through a `*args` as well, which parameter it fills is not known: unknown."""
+    from test_program_passing import MLP, _program
+
+    net = HANDS_TO_BLOCK.replace("def __init__(self):", "def __init__(self, mlp_layer=Mlp):")
+    net = net.replace("mlp_layer=Mlp)\n", "mlp_layer=mlp_layer)\n")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": BUILDS_PARAM, "net.py": net})
+    assert models["net.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").Net(), "block.mlp.fc1") == "tanh"
+    starred = net.replace("self.block = Block(act_layer=nn.Tanh, mlp_layer=mlp_layer)",
+                          "self.block = Block(*[8, nn.Tanh], mlp_layer)")  # fmt: skip
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": BUILDS_PARAM, "net.py": starred})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
+
+
 def test_calls_of_a_star_imported_class_are_not_handing_it_on(tmp_path: Path) -> None:
     """`from blocks import *` then `ConvAct(...)` twice: both are calls (the name resolved on sight,
     before its first call is counted), so net.py does not hand ConvAct on as a value."""

@@ -1676,7 +1676,7 @@ class FileAnalysis:
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
         nodes += [call for _, _, call in default_builds(self)]
-        nodes += [call for _, call, _ in self.local_class_args]
+        nodes += [call for _, _, _, call, _ in class_hands(self)]
         nodes += [call for cls in self.classes.values() for calls in self._built_params(cls).values() for call in calls]
         nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for _, call in self.blind_applies]
@@ -1862,9 +1862,8 @@ class FileAnalysis:
                                    + built_defaults(self, name))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
         attrs = _self_assigned_calls(self.classes.values())
-        for name, callee, key, call in class_hands(self):
-            if id(call) in spans:
-                summary.hands.append([self.imports.names[name], callee, key, spans[id(call)][0][0]])
+        for name, callee, key, call, _ in class_hands(self):
+            summary.hands.append([self.imports.names[name], callee, key, spans[id(call)][0][0] if id(call) in spans else 0])
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
             params = [p.name.value for p in _positional_params(init[1])[1:]] if init else []

@@ -625,26 +625,36 @@ def entry_point_note(fa: "FileAnalysis", cls_name: str) -> Optional[str]:
 
 
 def default_builds(fa: "FileAnalysis") -> list:
-    """(class, qualified default, call) for each call of a constructor parameter whose default is
-    an imported name (`mlp_layer: Type[nn.Module] = Mlp`, then `self.mlp = mlp_layer(...)`), where
-    the parameter is only ever called in that constructor's own code: a construction of the default,
-    listed with that call's arguments, whatever callers may pass instead (their classes are their
-    own mentions). Kept for this analysis."""
-    if "<default builds>" not in fa.handed_cache:
+    """(class, default, call) for each call of a constructor parameter whose default is an imported
+    class (`mlp_layer: Type[nn.Module] = Mlp`, then `self.mlp = mlp_layer(...)`), where the
+    parameter is only called or passed to a class's constructor in that constructor's own code
+    (`param_uses`): a construction of the default, listed with that call's arguments, whatever
+    callers may pass instead (their classes are their own mentions)."""
+    return [(cls, default, call) for cls, default, fn in _defaults(fa)
+            for call in param_uses(fa, fn).get(_param_of(fn, default), ([], []))[0]]  # fmt: skip
+
+
+def _defaults(fa: "FileAnalysis") -> list:
+    """(class, default Name, __init__) for each constructor parameter of this module's classes whose
+    default names an imported class and that `param_uses` lists. Kept for this analysis."""
+    if "<defaults>" not in fa.handed_cache:
         found = []
         for cls in fa.classes.values():
-            init = fa.method(cls, "__init__")
-            if init is None or init[1] is not cls.methods.get("__init__"):
+            fn = cls.methods.get("__init__")
+            if fn is None:
                 continue  # an inherited constructor: listed where it is defined
-            fn = init[1]
+            uses = param_uses(fa, fn)
             for param in _all_params(fn):
                 default = param.default
-                if not (isinstance(default, cst.Name) and default.value in fa.imports.names
-                        and default.value not in fa.classes and _imported_class(fa, default.value)):  # fmt: skip
-                    continue
-                found.extend((cls.name, default, call) for call in called_params(fa, fn).get(param.name.value, ()))
-        fa.handed_cache["<default builds>"] = found
-    return fa.handed_cache["<default builds>"]
+                if isinstance(default, cst.Name) and param.name.value in uses and default.value in fa.imports.names \
+                        and default.value not in fa.classes and _imported_class(fa, default.value):  # fmt: skip
+                    found.append((cls.name, default, fn))
+        fa.handed_cache["<defaults>"] = found
+    return fa.handed_cache["<defaults>"]
+
+
+def _param_of(fn: cst.FunctionDef, default: cst.CSTNode) -> str:
+    return next(p.name.value for p in _all_params(fn) if p.default is default)
 
 
 def _imported_class(fa: "FileAnalysis", name: str) -> bool:
@@ -658,24 +668,32 @@ def _imported_class(fa: "FileAnalysis", name: str) -> bool:
 def built_defaults(fa: "FileAnalysis", name: str) -> int:
     """How many mentions of an imported class are constructor defaults `default_builds` lists, or
     arguments to a class's constructor the program stage judges (`class_hands`)."""
-    hands = sum(1 for handed, *_ in class_hands(fa) if handed == name)
-    return len({id(default) for _, default, _ in default_builds(fa) if default.value == name}) + hands
+    hands = sum(1 for handed, _, _, _, arg in class_hands(fa) if handed == name and arg.value.value == name)
+    return sum(1 for _, default, _ in _defaults(fa) if default.value == name) + hands
 
 
 def called_params(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
     """parameter -> the calls `param(...)` in `fn`'s own code, for each parameter that is only ever
     called there (every mention one of those calls, never bound again): where what it holds is built."""
-    key = ("<called params>", id(fn))
+    return {name: calls for name, (calls, passes) in param_uses(fa, fn).items() if calls and not passes}
+
+
+def param_uses(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
+    """parameter -> (its calls `param(...)`, its passes [(call, Arg)] to a class's constructor:
+    `Block(mlp_layer=mlp_layer)`), for each parameter of `fn` mentioned only so in `fn`'s own code
+    and never bound again there."""
+    key = ("<param uses>", id(fn))
     if key not in fa.handed_cache:
         names = {p.name.value for p in _all_params(fn)}
         calls: dict = {}
+        passes: dict = {}
         other: set = set()
         stack: list = [fn.body]
         while stack:
             node = stack.pop()
             if isinstance(node, cst.Name):
                 if node.value in names:
-                    other.add(node.value)  # a mention not called (a call's own `func` is not walked)
+                    other.add(node.value)  # a mention neither called nor passed to a constructor
                 continue
             if isinstance(node, cst.Attribute):  # `self.name`: another thing of that name
                 stack.append(node.value)
@@ -683,24 +701,49 @@ def called_params(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
             if isinstance(node, cst.Arg):  # `f(name=...)`: the keyword is not a mention
                 stack.append(node.value)
                 continue
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in names:
-                if fa._directly_in(fn, node):
-                    calls.setdefault(node.func.value, []).append(node)
-                else:
-                    other.add(node.func.value)  # in a nested function or lambda: when, with what, not seen
-                stack.extend(node.args)
-                continue
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                func = node.func.value
+                direct = fa._directly_in(fn, node)
+                if func in names:
+                    if direct:
+                        calls.setdefault(func, []).append(node)
+                    else:
+                        other.add(func)  # in a nested function or lambda: when, with what, not seen
+                    stack.extend(node.args)
+                    continue
+                if direct and (func in fa.classes or (func in fa.imports.names and _imported_class(fa, func))):
+                    for arg in node.args:
+                        if isinstance(arg.value, cst.Name) and arg.value.value in names:
+                            if _hand_key(node, arg) is None:
+                                other.add(arg.value.value)  # `*args` around: which parameter it fills is not known
+                            else:
+                                passes.setdefault(arg.value.value, []).append((node, arg))
+                        else:
+                            stack.append(arg)
+                    continue
             stack.extend(child_nodes(node))
-        found = {name: found for name, found in calls.items() if name not in other and not _rebound(fn, name)}
+        found = {name: (calls.get(name, []), passes.get(name, [])) for name in {*calls, *passes}
+                 if name not in other and not _rebound(fn, name)}  # fmt: skip
         fa.handed_cache[key] = (fn, found)
     return fa.handed_cache[key][1]
 
 
+def _hand_key(call: cst.Call, arg: cst.Arg) -> Optional[str]:
+    """The parameter an argument fills, by keyword or position (None after a `*` or a keyword)."""
+    if arg.keyword is not None:
+        return arg.keyword.value
+    before = call.args[: call.args.index(arg)]
+    if arg.star or any(a.star or a.keyword is not None for a in before):
+        return None
+    return str(len(before))
+
+
 def class_hands(fa: "FileAnalysis") -> list:
-    """(imported name, the callee as the imports qualify it, parameter or position, call) for each
-    imported class passed as it is to a constructor of a class (this module's or another's):
-    `Block(mlp_layer=Mlp)`. The program stage lists it as built where that constructor only calls
-    the parameter (`ClassFact.built_params`); elsewhere it is handed on."""
+    """(imported name, the callee as the imports qualify it, parameter or position, call, Arg) for
+    each imported class passed as it is to a constructor of a class (this module's or another's),
+    `Block(mlp_layer=Mlp)`, or as a constructor parameter's default passed on (`_defaults`). The
+    program stage lists it as built where that constructor only calls the parameter
+    (`ClassFact.built_params`); elsewhere it is handed on."""
     if "<class hands>" not in fa.handed_cache:
         found = []
         records = [(name, call, arg) for name, calls in fa.imported_args.items() for call, _, arg in calls]
@@ -715,13 +758,15 @@ def class_hands(fa: "FileAnalysis") -> list:
                 callee = fa.imports.names[func.value]
             else:
                 continue
-            if arg.keyword is not None:
-                key = arg.keyword.value
-            else:
-                before = call.args[: call.args.index(arg)]
-                if arg.star or any(a.star or a.keyword is not None for a in before):
-                    continue
-                key = str(len(before))
-            found.append((name, callee, key, call))
+            key = _hand_key(call, arg)
+            if key is not None:
+                found.append((name, callee, key, call, arg))
+        for _, default, fn in _defaults(fa):  # `def __init__(self, mlp_layer=Mlp)`, then `Block(mlp_layer=mlp_layer)`
+            for call, arg in param_uses(fa, fn)[_param_of(fn, default)][1]:
+                callee = call.func.value
+                callee = f"local:{callee}" if callee in fa.classes else fa.imports.names[callee]
+                key = _hand_key(call, arg)
+                if key is not None:
+                    found.append((default.value, callee, key, call, arg))
         fa.handed_cache["<class hands>"] = found
     return fa.handed_cache["<class hands>"]
