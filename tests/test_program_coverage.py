@@ -221,6 +221,50 @@ def test_a_constructor_default_passed_on_to_a_constructor_that_builds_it_is_a_li
     assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
 
 
+ALIASED = """from functools import partial
+
+import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, mlp_layer=None):
+        super().__init__()
+        mlp_layer = mlp_layer or partial(Mlp, act_layer=nn.Tanh)
+        self.mlp = mlp_layer(d)
+
+    def forward(self, x):
+        return self.mlp(x)
+"""
+
+
+def test_a_local_name_bound_to_a_class_and_only_called_is_a_listed_use(tmp_path: Path) -> None:
+    """`mlp_layer = mlp_layer or partial(Mlp, act_layer=nn.Tanh)`, then only `mlp_layer(d)`: a
+    construction of Mlp with the keywords the partial binds, Tanh, as torch builds it (main: blocks.py
+    hands Mlp on, unknown). A caller passing its own `partial(Mlp, act_layer=nn.ReLU)` hands Mlp
+    on itself: unknown; so is a name also kept as an attribute."""
+    from test_program_passing import MLP, _program
+
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": ALIASED})
+    assert models["blocks.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc1") == "tanh"
+    net = "from functools import partial\n\nimport torch.nn as nn\n\nfrom blocks import Block\nfrom mlp import Mlp\n\n" \
+          "model = Block(mlp_layer=partial(Mlp, act_layer=nn.ReLU))\n"  # fmt: skip
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": ALIASED, "net.py": net})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").model, "mlp.fc1") == "relu"
+    keeps = ALIASED.replace("        self.mlp = mlp_layer(d)", "        self.kind = mlp_layer\n        self.mlp = mlp_layer(d)")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": keeps})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
+
+
 def test_calls_of_a_star_imported_class_are_not_handing_it_on(tmp_path: Path) -> None:
     """`from blocks import *` then `ConvAct(...)` twice: both are calls (the name resolved on sight,
     before its first call is counted), so net.py does not hand ConvAct on as a value."""

@@ -33,8 +33,8 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import (_rebound, built_by_handing, built_defaults, built_only_by_free_code, called_params, class_hands,
-                     default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, touched_after_handing)
+from .handed import (_rebound, alias_builds, built_by_handing, built_defaults, built_only_by_free_code, called_params,
+                     class_hands, default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .interpret_init import registry_table
@@ -1676,6 +1676,7 @@ class FileAnalysis:
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
         nodes += [call for _, _, call in default_builds(self)]
+        nodes += [call for _, _, _, call in alias_builds(self)]
         nodes += [call for _, _, _, call, _ in class_hands(self)]
         nodes += [call for cls in self.classes.values() for calls in self._built_params(cls).values() for call in calls]
         nodes += [call for _, call, _ in self.script_builds]
@@ -1893,12 +1894,24 @@ class FileAnalysis:
         listed = {(callee, id(call)) for _, callee, call in self.builds}
         for inside, default, call in default_builds(self):  # `mlp_layer=Mlp`, then `mlp_layer(...)`
             callee = self.imports.names[default.value]
-            span = spans.get(id(call))
-            if (callee, id(call)) in listed or span is None:
+            span = spans.get(id(call))  # none (not expected): a use whose arguments are not listed, never one dropped
+            if (callee, id(call)) in listed:
                 continue
-            where = [span[0][1] + 1, span[1][0], span[1][1] + 1]
-            summary.builds.append(BuildFact(callee, span[0][0], self._arg_facts(call, inside), inside,
+            where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
+            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, self._arg_facts(call, inside), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
+        for inside, option, keywords, call in alias_builds(self):  # `mlp_layer = partial(Mlp, ...)`, then `mlp_layer(...)`
+            callee = self.imports.names[option.value]
+            span = spans.get(id(call))
+            if (callee, id(call)) in listed:
+                continue
+            listed.add((callee, id(call)))
+            args = self._arg_facts(call, inside)
+            for keyword in keywords:  # what the partial binds, unless the call passes it again
+                args.setdefault(keyword.keyword.value, self._arg_fact(keyword.value, set()))
+            where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
+            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, inside, attr=attrs.get(id(call)),
+                                            span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
         for fn_node, construction in self.blind_applies:

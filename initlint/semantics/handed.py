@@ -669,7 +669,8 @@ def built_defaults(fa: "FileAnalysis", name: str) -> int:
     """How many mentions of an imported class are constructor defaults `default_builds` lists, or
     arguments to a class's constructor the program stage judges (`class_hands`)."""
     hands = sum(1 for handed, _, _, _, arg in class_hands(fa) if handed == name and arg.value.value == name)
-    return sum(1 for _, default, _ in _defaults(fa) if default.value == name) + hands
+    aliased = len({id(option) for _, option, _, _ in alias_builds(fa) if option.value == name})
+    return sum(1 for _, default, _ in _defaults(fa) if default.value == name) + hands + aliased
 
 
 def called_params(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
@@ -770,3 +771,97 @@ def class_hands(fa: "FileAnalysis") -> list:
                     found.append((default.value, callee, key, call, arg))
         fa.handed_cache["<class hands>"] = found
     return fa.handed_cache["<class hands>"]
+
+
+def alias_builds(fa: "FileAnalysis") -> list:
+    """(class, imported class Name, keywords a partial binds, call) for each call of a local name of
+    a constructor that every binding sets to imported classes, as they are, chosen
+    (`A if c else B`), defaulted (`se_layer = se_layer or SqueezeExcite`) or partially applied
+    (`partial(Mlp, use_conv=True)`), and that is only ever called there: a construction of each,
+    listed with that call's arguments. Kept for this analysis."""
+    if "<alias builds>" not in fa.handed_cache:
+        found = []
+        for cls in fa.classes.values():
+            fn = cls.methods.get("__init__")
+            if fn is None:
+                continue
+            bindings = _function_index(fa, fn)[0]
+            for name, bound in bindings.items():
+                options = _class_options(fa, name, bound)
+                if not options:
+                    continue
+                calls = _alias_calls(fa, fn, name, bound)
+                found.extend((cls.name, option, keywords, call) for call in calls or () for option, keywords in options)
+        fa.handed_cache["<alias builds>"] = found
+    return fa.handed_cache["<alias builds>"]
+
+
+def _class_options(fa: "FileAnalysis", name: str, bound: list) -> Optional[list]:
+    """[(imported class Name, bound keyword Args)] every binding of `name` may give; None if one is
+    anything else."""
+    options: list = []
+    for binding in bound:
+        if not (isinstance(binding, cst.Assign) and len(binding.targets) == 1
+                and isinstance(binding.targets[0].target, cst.Name)):  # fmt: skip
+            return None
+        found = _value_options(fa, name, binding.value, (), partial_ok=True)
+        if found is None:
+            return None
+        options.extend(found)
+    return options
+
+
+def _value_options(fa: "FileAnalysis", name: str, node: cst.BaseExpression, keywords: tuple,
+                   partial_ok: bool) -> Optional[list]:  # fmt: skip
+    if isinstance(node, cst.Name):
+        if node.value in fa.imports.names and node.value not in fa.classes and _imported_class(fa, node.value):
+            return [(node, keywords)]
+        return None
+    if isinstance(node, cst.IfExp):
+        body = _value_options(fa, name, node.body, keywords, partial_ok)
+        orelse = _value_options(fa, name, node.orelse, keywords, partial_ok)
+        return body + orelse if body is not None and orelse is not None else None
+    if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or) \
+            and isinstance(node.left, cst.Name) and node.left.value == name:  # fmt: skip
+        return _value_options(fa, name, node.right, keywords, partial_ok)  # what callers pass is their own mention
+    if isinstance(node, cst.Call) and partial_ok and node.args and fa.imports.qualify(node.func) == "functools.partial":
+        first, rest = node.args[0], node.args[1:]
+        if first.keyword is not None or first.star or any(arg.keyword is None or arg.star for arg in rest):
+            return None  # a bound positional shifts what the call passes: not listed
+        return _value_options(fa, name, first.value, tuple(rest), partial_ok=False)
+    return None
+
+
+def _alias_calls(fa: "FileAnalysis", fn: cst.FunctionDef, name: str, bound: list) -> Optional[list]:
+    """The calls `name(...)` in `fn`'s own code when every other mention of `name` is a binding's
+    target or the `name` of a `name or X` it is bound to (None otherwise, or when never called)."""
+    allowed = set()
+    for binding in bound:
+        allowed.add(id(binding.targets[0].target))
+        for node in _walk_nodes(binding.value):
+            if isinstance(node, cst.BooleanOperation) and isinstance(node.left, cst.Name) and node.left.value == name:
+                allowed.add(id(node.left))
+    calls, stack = [], [fn.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            if node.value == name and id(node) not in allowed:
+                return None
+            continue
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)
+            continue
+        if isinstance(node, cst.Arg):
+            stack.append(node.value)
+            continue
+        if isinstance(node, cst.AssignTarget):
+            stack.append(node.target)
+            continue
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+            if not fa._directly_in(fn, node):
+                return None
+            calls.append(node)
+            stack.extend(node.args)
+            continue
+        stack.extend(child_nodes(node))
+    return calls or None
