@@ -289,11 +289,12 @@ class ModuleSummary:
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
     aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
     functions: Optional[dict] = None  # top-level function -> its parameter names, in order (None: cached before)
-    # imported names it hands on as values (`se_layer = se_layer or SqueezeExcite`, `partial(SqueezeExcite)`),
-    # as its imports spell them: a class so handed on is built by code with arguments links cannot list
+    # imported names it hands on as values (`se_layer = se_layer or SqueezeExcite` given to a builder object,
+    # `partial(SqueezeExcite)` in a table), as its imports spell them: a class so handed on is built by code
+    # with arguments links cannot list (constructions it can list are `builds` and `hands`)
     handed_on: list = field(default_factory=list)
-    # imported classes it passes to a class's constructor (`Block(mlp_layer=Mlp)`): [class, callee, parameter
-    # or position, line], as its imports spell them; a use where the callee only calls that parameter
+    # imported classes it passes to a class's constructor (`Block(mlp_layer=Mlp)`): [class, callee, keyword,
+    # line], as its imports spell them; a use where the callee only calls that parameter
     # (`ClassFact.built_params`), else the class is handed on
     hands: list = field(default_factory=list)
     # activation registries bound once at its top (`ACTS = {"relu": nn.ReLU, ...}`, a dict of instances):

@@ -202,8 +202,8 @@ def test_a_class_passed_to_a_constructor_that_only_builds_that_parameter_is_a_li
 def test_a_constructor_default_passed_on_to_a_constructor_that_builds_it_is_a_listed_use(tmp_path: Path) -> None:
     """Net's `mlp_layer=Mlp` default goes on to Block's `mlp_layer`, which Block only calls: Mlp is
     built inside Block with Net's Tanh, as torch builds it (main: net.py hands Mlp on, unknown); a
-    caller passing another class for Net's `mlp_layer` mentions that class itself. Passed on to a
-    constructor through a `*args` as well, which parameter it fills is not known: unknown."""
+    caller passing another class for Net's `mlp_layer` mentions that class itself. Passed on by
+    position, which parameter it fills is not kept: unknown."""
     from test_program_passing import MLP, _program
 
     net = HANDS_TO_BLOCK.replace("def __init__(self):", "def __init__(self, mlp_layer=Mlp):")

@@ -676,8 +676,7 @@ def _hand_uses(index: ModuleIndex, path: str, hand: list) -> Optional[tuple]:
     fact = index.summaries[holder.path].classes.get(holder.name)
     if fact is None:
         return None
-    param = fact.params[int(key)] if key.isdigit() and int(key) < len(fact.params) else key
-    calls = fact.built_params.get(param)
+    calls = fact.built_params.get(key)
     if not calls:
         return None
     return target, [Use(holder, holder.path, line, args, [], attr, span, written) for line, args, attr, span in calls]

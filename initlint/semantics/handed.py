@@ -716,7 +716,7 @@ def param_uses(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
                     for arg in node.args:
                         if isinstance(arg.value, cst.Name) and arg.value.value in names:
                             if _hand_key(node, arg) is None:
-                                other.add(arg.value.value)  # `*args` around: which parameter it fills is not known
+                                other.add(arg.value.value)  # positional: which parameter it fills is not kept
                             else:
                                 passes.setdefault(arg.value.value, []).append((node, arg))
                         else:
@@ -730,13 +730,9 @@ def param_uses(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
 
 
 def _hand_key(call: cst.Call, arg: cst.Arg) -> Optional[str]:
-    """The parameter an argument fills, by keyword or position (None after a `*` or a keyword)."""
-    if arg.keyword is not None:
-        return arg.keyword.value
-    before = call.args[: call.args.index(arg)]
-    if arg.star or any(a.star or a.keyword is not None for a in before):
-        return None
-    return str(len(before))
+    """The parameter an argument fills, by keyword (None for a positional one: which parameter it
+    fills depends on the callee's positional parameters and `*args`, not kept)."""
+    return arg.keyword.value if arg.keyword is not None and not arg.star else None
 
 
 def class_hands(fa: "FileAnalysis") -> list:
