@@ -712,7 +712,8 @@ def param_uses(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
                         other.add(func)  # in a nested function or lambda: when, with what, not seen
                     stack.extend(node.args)
                     continue
-                if direct and (func in fa.classes or (func in fa.imports.names and _imported_class(fa, func))):
+                handed = [arg for arg in node.args if isinstance(arg.value, cst.Name) and arg.value.value in names]
+                if direct and handed and (func in fa.classes or (func in fa.imports.names and _imported_class(fa, func))):
                     for arg in node.args:
                         if isinstance(arg.value, cst.Name) and arg.value.value in names:
                             if _hand_key(node, arg) is None:
@@ -747,7 +748,8 @@ def class_hands(fa: "FileAnalysis") -> list:
         for name, call, arg in [*records, *fa.local_class_args]:
             func = call.func
             if not (isinstance(arg.value, cst.Name) and arg.value.value == name and isinstance(func, cst.Name)) \
-                    or name in fa.classes or not _imported_class(fa, name):  # fmt: skip
+                    or _hand_key(call, arg) is None or name in fa.classes \
+                    or not (func.value in fa.classes or func.value in fa.imports.names) or not _imported_class(fa, name):  # fmt: skip
                 continue
             if func.value in fa.classes:
                 callee = f"local:{func.value}"
