@@ -265,6 +265,27 @@ def test_a_local_name_bound_to_a_class_and_only_called_is_a_listed_use(tmp_path:
     assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
 
 
+def test_a_partial_constructor_default_is_listed_with_the_keywords_it_binds(tmp_path: Path) -> None:
+    """`mlp_layer=partial(Mlp, act_layer=nn.Tanh)`, only called: Mlp built with Tanh, as torch builds
+    it (main: unknown). The same default passed on to another class's constructor would reach it
+    without the partial's keywords: not listed, unknown."""
+    from test_program_passing import MLP, _program
+
+    blocks = ALIASED.replace("def __init__(self, d=8, mlp_layer=None):", "def __init__(self, d=8, mlp_layer=partial(Mlp, act_layer=nn.Tanh)):")
+    blocks = blocks.replace("        mlp_layer = mlp_layer or partial(Mlp, act_layer=nn.Tanh)\n", "")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": blocks})
+    assert models["blocks.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc1") == "tanh"
+    net = HANDS_TO_BLOCK.replace("def __init__(self):", "def __init__(self, mlp_layer=partial(Mlp, act_layer=nn.Tanh)):")
+    net = "from functools import partial\n\n" + net.replace("mlp_layer=Mlp)\n", "mlp_layer=mlp_layer)\n")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": BUILDS_PARAM, "net.py": net})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
+
+
 def test_calls_of_a_star_imported_class_are_not_handing_it_on(tmp_path: Path) -> None:
     """`from blocks import *` then `ConvAct(...)` twice: both are calls (the name resolved on sight,
     before its first call is counted), so net.py does not hand ConvAct on as a value."""

@@ -1675,7 +1675,7 @@ class FileAnalysis:
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
-        nodes += [call for _, _, call in default_builds(self)]
+        nodes += [call for _, _, _, call in default_builds(self)]
         nodes += [call for _, _, _, call in alias_builds(self)]
         nodes += [call for _, _, _, call, _ in class_hands(self)]
         nodes += [call for cls in self.classes.values() for calls in self._built_params(cls).values() for call in calls]
@@ -1892,17 +1892,10 @@ class FileAnalysis:
             summary.builds.append(BuildFact(callee, line, self._bound_facts(self._arg_facts(call, inside), call), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
         listed = {(callee, id(call)) for _, callee, call in self.builds}
-        for inside, default, call in default_builds(self):  # `mlp_layer=Mlp`, then `mlp_layer(...)`
-            callee = self.imports.names[default.value]
-            span = spans.get(id(call))  # none (not expected): a use whose arguments are not listed, never one dropped
-            if (callee, id(call)) in listed:
-                continue
-            where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
-            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, self._arg_facts(call, inside), inside,
-                                            attr=attrs.get(id(call)), span=where))  # fmt: skip
-        for inside, option, keywords, call in alias_builds(self):  # `mlp_layer = partial(Mlp, ...)`, then `mlp_layer(...)`
+        # `mlp_layer=Mlp` then `mlp_layer(...)`; `mlp_layer = partial(Mlp, ...)` then `mlp_layer(...)`
+        for inside, option, keywords, call in [*default_builds(self), *alias_builds(self)]:
             callee = self.imports.names[option.value]
-            span = spans.get(id(call))
+            span = spans.get(id(call))  # none (not expected): a use whose arguments are not listed, never one dropped
             if (callee, id(call)) in listed:
                 continue
             listed.add((callee, id(call)))

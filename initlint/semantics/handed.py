@@ -625,18 +625,21 @@ def entry_point_note(fa: "FileAnalysis", cls_name: str) -> Optional[str]:
 
 
 def default_builds(fa: "FileAnalysis") -> list:
-    """(class, default, call) for each call of a constructor parameter whose default is an imported
-    class (`mlp_layer: Type[nn.Module] = Mlp`, then `self.mlp = mlp_layer(...)`), where the
+    """(class, imported class Name, keywords a partial binds, call) for each call of a constructor
+    parameter whose default is an imported class (`mlp_layer: Type[nn.Module] = Mlp`, or
+    `partial(PatchEmbed, strict_img_size=False)`; then `self.mlp = mlp_layer(...)`), where the
     parameter is only called or passed to a class's constructor in that constructor's own code
     (`param_uses`): a construction of the default, listed with that call's arguments, whatever
     callers may pass instead (their classes are their own mentions)."""
-    return [(cls, default, call) for cls, default, fn in _defaults(fa)
-            for call in param_uses(fa, fn).get(_param_of(fn, default), ([], []))[0]]  # fmt: skip
+    return [(cls, option, keywords, call) for cls, param, option, keywords, fn in _defaults(fa)
+            for call in param_uses(fa, fn)[param][0]]  # fmt: skip
 
 
 def _defaults(fa: "FileAnalysis") -> list:
-    """(class, default Name, __init__) for each constructor parameter of this module's classes whose
-    default names an imported class and that `param_uses` lists. Kept for this analysis."""
+    """(class, parameter, imported class Name, keywords a partial binds, __init__) for each option
+    of a constructor parameter's default that names imported classes, for the parameters
+    `param_uses` lists (a partial's keywords are not passed on with the class: one passed on to a
+    constructor is not listed). Kept for this analysis."""
     if "<defaults>" not in fa.handed_cache:
         found = []
         for cls in fa.classes.values():
@@ -645,16 +648,14 @@ def _defaults(fa: "FileAnalysis") -> list:
                 continue  # an inherited constructor: listed where it is defined
             uses = param_uses(fa, fn)
             for param in _all_params(fn):
-                default = param.default
-                if isinstance(default, cst.Name) and param.name.value in uses and default.value in fa.imports.names \
-                        and default.value not in fa.classes and _imported_class(fa, default.value):  # fmt: skip
-                    found.append((cls.name, default, fn))
+                name = param.name.value
+                if param.default is None or name not in uses:
+                    continue
+                options = _value_options(fa, name, param.default, (), partial_ok=True)
+                if options and not (uses[name][1] and any(keywords for _, keywords in options)):
+                    found.extend((cls.name, name, option, keywords, fn) for option, keywords in options)
         fa.handed_cache["<defaults>"] = found
     return fa.handed_cache["<defaults>"]
-
-
-def _param_of(fn: cst.FunctionDef, default: cst.CSTNode) -> str:
-    return next(p.name.value for p in _all_params(fn) if p.default is default)
 
 
 def _imported_class(fa: "FileAnalysis", name: str) -> bool:
@@ -670,7 +671,8 @@ def built_defaults(fa: "FileAnalysis", name: str) -> int:
     arguments to a class's constructor the program stage judges (`class_hands`)."""
     hands = sum(1 for handed, _, _, _, arg in class_hands(fa) if handed == name and arg.value.value == name)
     aliased = len({id(option) for _, option, _, _ in alias_builds(fa) if option.value == name})
-    return sum(1 for _, default, _ in _defaults(fa) if default.value == name) + hands + aliased
+    defaults = len({id(option) for _, _, option, _, _ in _defaults(fa) if option.value == name})
+    return defaults + hands + aliased
 
 
 def called_params(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
@@ -760,8 +762,8 @@ def class_hands(fa: "FileAnalysis") -> list:
             key = _hand_key(call, arg)
             if key is not None:
                 found.append((name, callee, key, call, arg))
-        for _, default, fn in _defaults(fa):  # `def __init__(self, mlp_layer=Mlp)`, then `Block(mlp_layer=mlp_layer)`
-            for call, arg in param_uses(fa, fn)[_param_of(fn, default)][1]:
+        for _, param, default, _, fn in _defaults(fa):  # `def __init__(self, mlp_layer=Mlp)`, then `Block(mlp_layer=mlp_layer)`
+            for call, arg in param_uses(fa, fn)[param][1]:
                 callee = call.func.value
                 callee = f"local:{callee}" if callee in fa.classes else fa.imports.names[callee]
                 key = _hand_key(call, arg)
