@@ -268,6 +268,9 @@ class ClassFact:
     path_inits: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)  # __init__'s parameter -> its default, as BuildFact.args has values
     built_here: bool = False  # its own module mentions it (builds it, hands it on): constructions links cannot list
+    # __init__'s parameters it only ever calls (`self.mlp = mlp_layer(...)`): parameter -> [line, args, attr, span]
+    # per call, args as BuildFact.args has them: where a class handed to that parameter is built, and how
+    built_params: dict = field(default_factory=dict)
 
 
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users
@@ -286,9 +289,14 @@ class ModuleSummary:
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
     aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
     functions: Optional[dict] = None  # top-level function -> its parameter names, in order (None: cached before)
-    # imported names it hands on as values (`se_layer = se_layer or SqueezeExcite`, `partial(SqueezeExcite)`),
-    # as its imports spell them: a class so handed on is built by code with arguments links cannot list
+    # imported names it hands on as values (`se_layer = se_layer or SqueezeExcite` given to a builder object,
+    # `partial(SqueezeExcite)` in a table), as its imports spell them: a class so handed on is built by code
+    # with arguments links cannot list (constructions it can list are `builds` and `hands`)
     handed_on: list = field(default_factory=list)
+    # imported classes it passes to a class's constructor (`Block(mlp_layer=Mlp)`): [class, callee, keyword,
+    # line], as its imports spell them; a use where the callee only calls that parameter
+    # (`ClassFact.built_params`), else the class is handed on
+    hands: list = field(default_factory=list)
     # activation registries bound once at its top (`ACTS = {"relu": nn.ReLU, ...}`, a dict of instances):
     # name -> {key: [kind, what]}, kind "class" / "instance" (built without arguments) with the class
     # qualified as its imports spell it ("local:X" for its own), or "unknown" with why. A library's
@@ -437,6 +445,7 @@ def file_model_from_json(data: dict) -> FileModel:
             followed=[list(item) for item in raw["followed"]],
             aliases=dict(raw.get("aliases", {})),
             handed_on=list(raw.get("handed_on", [])),
+            hands=[list(hand) for hand in raw.get("hands", [])],
             registries={name: {key: list(entry) for key, entry in table.items()}
                         for name, table in raw.get("registries", {}).items()},  # fmt: skip
             functions={name: list(params) for name, params in raw["functions"].items()}

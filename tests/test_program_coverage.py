@@ -55,6 +55,7 @@ from mlp import Mlp
 class Block(nn.Module):
     def __init__(self, d=8, mlp_layer=Mlp):
         super().__init__()
+        self.mlp_layer = mlp_layer  # kept: what else builds it, and how, is not seen
         self.mlp = mlp_layer(d, act_layer=nn.ReLU)
 
     def forward(self, x):
@@ -76,9 +77,8 @@ BLOCKS = {"block": Block, "gate": Gate}  # built by code not shown, with any arg
 
 def test_a_class_handed_on_as_a_value_keeps_a_row_for_the_constructions_not_listed(tmp_path: Path) -> None:
     """blocks.py builds Mlp by name in Gate (a use judged there: tanh) and hands it on as Block's
-    `mlp_layer` default, built there with ReLU; Block is itself handed on, so that construction is
-    not listed and has no row of its own: Mlp's row stays, unknown, and a traced Block layer's
-    chain finds it (no layer without a row)."""
+    `mlp_layer` default, which Block keeps as an attribute (built by code not seen, with anything):
+    Mlp's row stays, unknown, and a traced Block layer's chain finds it (no layer without a row)."""
     from initlint.runtime.provenance import best_static_row
     from test_program_passing import MLP, _program
 
@@ -87,11 +87,203 @@ def test_a_class_handed_on_as_a_value_keeps_a_row_for_the_constructions_not_list
     assert own["fc1"].activation == "unknown" and "hands Mlp on as a value" in own["fc1"].activation_evidence
     assert {(l.name, l.activation) for l in models["blocks.py"].layers if l.at_use} >= {("mlp.fc1", "tanh")}
     rows = lambda path: models[Path(path).name].layers  # noqa: E731
-    chain = ((str(tmp_path / "mlp.py"), 7), (str(tmp_path / "blocks.py"), 9))
+    chain = ((str(tmp_path / "mlp.py"), 7), (str(tmp_path / "blocks.py"), 10))
     assert best_static_row(chain, rows, "mlp.fc1") is own["fc1"]
     with _importable(tmp_path) as load:
         assert _traced(load("blocks").Block(), "mlp.fc1") == "relu"
         assert _traced(load("blocks").Gate(), "mlp.fc1") == "tanh"
+
+
+DEFAULT_BUILT = """import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, act_layer=nn.SiLU, mlp_layer=Mlp):
+        super().__init__()
+        self.mlp = mlp_layer(d, act_layer=act_layer)
+
+    def forward(self, x):
+        return self.mlp(x)
+"""
+
+
+def test_a_constructor_default_class_that_is_only_built_is_a_listed_use(tmp_path: Path) -> None:
+    """Block's `mlp_layer=Mlp` default is only called in its constructor: a construction of Mlp
+    listed with what it passes (Block's `act_layer`), not a class handed on to unseen code. net.py
+    builds `Block(act_layer=nn.Tanh)`, the program's only construction: Mlp's fc1 meets Tanh, as
+    torch builds it; a second module building `Block()` (SiLU) makes it unknown: values differ."""
+    from test_program_passing import MLP, _program
+
+    net = "import torch.nn as nn\n\nfrom blocks import Block\n\nmodel = Block(act_layer=nn.Tanh)\n"
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": DEFAULT_BUILT, "net.py": net})
+    assert models["blocks.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").model, "mlp.fc1") == "tanh"
+    (tmp_path / "other.py").write_text("from blocks import Block\n\nmodel = Block()\n", encoding="utf-8")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": DEFAULT_BUILT, "net.py": net,
+                                 "other.py": "from blocks import Block\n\nmodel = Block()\n"})  # fmt: skip
+    own = [layer for layer in models["mlp.py"].layers if layer.name == "fc1"]
+    assert all(layer.activation == "unknown" for layer in own), [layer.activation_evidence for layer in own]
+    with _importable(tmp_path) as load:
+        assert _traced(load("other").model, "mlp.fc1") == "silu"
+
+
+def test_a_use_through_a_constructor_default_gets_its_own_row(tmp_path: Path) -> None:
+    """blocks.py builds Mlp by name in Gate (tanh) and through Block's `mlp_layer` default (ReLU):
+    both are listed uses, each judged where it is; a traced Block layer's chain finds the ReLU row
+    at Block's construction, as torch builds it (main: Mlp's own row, unknown)."""
+    from initlint.runtime.provenance import best_static_row
+    from test_program_passing import MLP, _program
+
+    blocks = HANDS_ON.replace("        self.mlp_layer = mlp_layer  # kept: what else builds it, and how, is not seen\n", "")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": blocks})
+    assert "mlp.Mlp" not in models["blocks.py"].summary.handed_on
+    at_use = {(l.line, l.activation) for l in models["blocks.py"].layers if l.at_use and l.name == "mlp.fc1"}
+    assert at_use == {(9, "relu"), (18, "tanh")}, at_use
+    rows = lambda path: models[Path(path).name].layers  # noqa: E731
+    chain = ((str(tmp_path / "mlp.py"), 7), (str(tmp_path / "blocks.py"), 9))
+    assert best_static_row(chain, rows, "mlp.fc1").activation == "relu"
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc1") == "relu"
+        assert _traced(load("blocks").Gate(), "mlp.fc1") == "tanh"
+
+
+BUILDS_PARAM = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, act_layer=nn.ReLU, mlp_layer=None):
+        super().__init__()
+        self.mlp = mlp_layer(d, act_layer=act_layer)
+
+    def forward(self, x):
+        return self.mlp(x)
+"""
+
+HANDS_TO_BLOCK = """import torch.nn as nn
+
+from blocks import Block
+from mlp import Mlp
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(act_layer=nn.Tanh, mlp_layer=Mlp)
+
+    def forward(self, x):
+        return self.block(x)
+"""
+
+
+def test_a_class_passed_to_a_constructor_that_only_builds_that_parameter_is_a_listed_use(tmp_path: Path) -> None:
+    """net.py passes Mlp to Block's `mlp_layer`, which Block only calls: a construction of Mlp inside
+    Block, with Block's `act_layer`, which Net passes as Tanh: Mlp's fc1 meets Tanh, as torch builds
+    it (main: net.py hands Mlp on, unknown). Where Block keeps the class as well, what builds it
+    is not seen: unknown."""
+    from test_program_passing import MLP, _program
+
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": BUILDS_PARAM, "net.py": HANDS_TO_BLOCK})
+    assert models["net.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").Net(), "block.mlp.fc1") == "tanh"
+    keeps = BUILDS_PARAM.replace("        self.mlp = mlp_layer(", "        self.kind = mlp_layer\n        self.mlp = mlp_layer(")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": keeps, "net.py": HANDS_TO_BLOCK})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
+
+
+def test_a_constructor_default_passed_on_to_a_constructor_that_builds_it_is_a_listed_use(tmp_path: Path) -> None:
+    """Net's `mlp_layer=Mlp` default goes on to Block's `mlp_layer`, which Block only calls: Mlp is
+    built inside Block with Net's Tanh, as torch builds it (main: net.py hands Mlp on, unknown); a
+    caller passing another class for Net's `mlp_layer` mentions that class itself. Passed on by
+    position, which parameter it fills is not kept: unknown."""
+    from test_program_passing import MLP, _program
+
+    net = HANDS_TO_BLOCK.replace("def __init__(self):", "def __init__(self, mlp_layer=Mlp):")
+    net = net.replace("mlp_layer=Mlp)\n", "mlp_layer=mlp_layer)\n")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": BUILDS_PARAM, "net.py": net})
+    assert models["net.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").Net(), "block.mlp.fc1") == "tanh"
+    starred = net.replace("self.block = Block(act_layer=nn.Tanh, mlp_layer=mlp_layer)",
+                          "self.block = Block(*[8, nn.Tanh], mlp_layer)")  # fmt: skip
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": BUILDS_PARAM, "net.py": starred})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
+
+
+ALIASED = """from functools import partial
+
+import torch.nn as nn
+
+from mlp import Mlp
+
+
+class Block(nn.Module):
+    def __init__(self, d=8, mlp_layer=None):
+        super().__init__()
+        mlp_layer = mlp_layer or partial(Mlp, act_layer=nn.Tanh)
+        self.mlp = mlp_layer(d)
+
+    def forward(self, x):
+        return self.mlp(x)
+"""
+
+
+def test_a_local_name_bound_to_a_class_and_only_called_is_a_listed_use(tmp_path: Path) -> None:
+    """`mlp_layer = mlp_layer or partial(Mlp, act_layer=nn.Tanh)`, then only `mlp_layer(d)`: a
+    construction of Mlp with the keywords the partial binds, Tanh, as torch builds it (main: blocks.py
+    hands Mlp on, unknown). A caller passing its own `partial(Mlp, act_layer=nn.ReLU)` hands Mlp
+    on itself: unknown; so is a name also kept as an attribute."""
+    from test_program_passing import MLP, _program
+
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": ALIASED})
+    assert models["blocks.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc1") == "tanh"
+    net = "from functools import partial\n\nimport torch.nn as nn\n\nfrom blocks import Block\nfrom mlp import Mlp\n\n" \
+          "model = Block(mlp_layer=partial(Mlp, act_layer=nn.ReLU))\n"  # fmt: skip
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": ALIASED, "net.py": net})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").model, "mlp.fc1") == "relu"
+    keeps = ALIASED.replace("        self.mlp = mlp_layer(d)", "        self.kind = mlp_layer\n        self.mlp = mlp_layer(d)")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": keeps})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
+
+
+def test_a_partial_constructor_default_is_listed_with_the_keywords_it_binds(tmp_path: Path) -> None:
+    """`mlp_layer=partial(Mlp, act_layer=nn.Tanh)`, only called: Mlp built with Tanh, as torch builds
+    it (main: unknown). The same default passed on to another class's constructor would reach it
+    without the partial's keywords: not listed, unknown."""
+    from test_program_passing import MLP, _program
+
+    blocks = ALIASED.replace("def __init__(self, d=8, mlp_layer=None):", "def __init__(self, d=8, mlp_layer=partial(Mlp, act_layer=nn.Tanh)):")
+    blocks = blocks.replace("        mlp_layer = mlp_layer or partial(Mlp, act_layer=nn.Tanh)\n", "")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": blocks})
+    assert models["blocks.py"].summary.handed_on == []
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "tanh", fc1.activation_evidence
+    with _importable(tmp_path) as load:
+        assert _traced(load("blocks").Block(), "mlp.fc1") == "tanh"
+    net = HANDS_TO_BLOCK.replace("def __init__(self):", "def __init__(self, mlp_layer=partial(Mlp, act_layer=nn.Tanh)):")
+    net = "from functools import partial\n\n" + net.replace("mlp_layer=Mlp)\n", "mlp_layer=mlp_layer)\n")
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": BUILDS_PARAM, "net.py": net})
+    fc1 = next(layer for layer in models["mlp.py"].layers if layer.name == "fc1")
+    assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
 
 
 def test_calls_of_a_star_imported_class_are_not_handing_it_on(tmp_path: Path) -> None:
@@ -188,7 +380,7 @@ def test_a_norm_a_library_factory_makes_of_constructor_defaults_reaches_the_bloc
 
 def test_what_follows_a_handed_on_class_s_output_is_not_claimed_from_its_listed_uses(tmp_path: Path) -> None:
     """Gate (listed) adds Mlp's output to a residual into a Linear: no activation after fc2 there. Block (handed
-    on, its construction through `mlp_layer` not listed) applies a sigmoid to it: Mlp's own row
+    on as its attribute `mlp_layer`, so its constructions are not all listed) applies a sigmoid to it: Mlp's own row
     for fc2 is unknown, never the listed use's "none", which torch shows wrong for Block."""
     from initlint.runtime.provenance import best_static_row
     from test_program_passing import MLP, _program
@@ -200,7 +392,7 @@ def test_what_follows_a_handed_on_class_s_output_is_not_claimed_from_its_listed_
     own = {layer.name: layer for layer in models["mlp.py"].layers}
     assert own["fc2"].activation == "unknown", own["fc2"].activation_evidence
     rows = lambda path: models[Path(path).name].layers  # noqa: E731
-    chain = ((str(tmp_path / "mlp.py"), 9), (str(tmp_path / "blocks.py"), 9))
+    chain = ((str(tmp_path / "mlp.py"), 9), (str(tmp_path / "blocks.py"), 10))
     assert best_static_row(chain, rows, "mlp.fc2").activation == "unknown"
     with _importable(tmp_path) as load:
         assert _traced(load("blocks").Block(), "mlp.fc2") == "sigmoid"

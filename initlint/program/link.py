@@ -654,7 +654,32 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
                                                    build.entry))  # fmt: skip
+    for path, summary in index.summaries.items():
+        for hand in summary.hands:
+            found = _hand_uses(index, path, hand)
+            if found is not None:
+                target, listed = found
+                known = {(use.container, use.line) for use in uses.get(target, [])}
+                uses.setdefault(target, []).extend(use for use in listed if (use.container, use.line) not in known)
     return uses, stats
+
+
+def _hand_uses(index: ModuleIndex, path: str, hand: list) -> Optional[tuple]:
+    """`Block(mlp_layer=Mlp)` in `path`: (Mlp, its uses) where Block's constructor only calls that
+    parameter (each call a construction inside Block, with that call's arguments), None where it
+    does not (then `path` hands Mlp on). Not for a class of Block's own module: that module's
+    analysis merges what its own constructions pass, and this one it does not see."""
+    written, callee, key, _ = hand
+    target, holder = index.resolve_class(path, written), index.resolve_class(path, callee)
+    if target is None or holder is None or target.path == holder.path:
+        return None
+    fact = index.summaries[holder.path].classes.get(holder.name)
+    if fact is None:
+        return None
+    calls = fact.built_params.get(key)
+    if not calls:
+        return None
+    return target, [Use(holder, holder.path, line, args, [], attr, span, written) for line, args, attr, span in calls]
 
 
 def _without_unrun(uses: dict) -> dict:
@@ -883,7 +908,8 @@ def _handed_on(index: ModuleIndex) -> dict:
     `se_layer(chs, act_layer=act_layer)`)."""
     out: dict = {}
     for path, summary in index.summaries.items():
-        for name in summary.handed_on:
+        names = [*summary.handed_on, *(hand[0] for hand in summary.hands if _hand_uses(index, path, hand) is None)]
+        for name in names:
             target = index.resolve_class(path, name)
             if target is not None and target.path != path:
                 out.setdefault(target, path)

@@ -33,8 +33,8 @@ from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks,
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
-from .handed import (_rebound, built_by_handing, built_only_by_free_code, entry_point_note, handed_builds,
-                     handed_to_builders, handed_uses, passed_values, touched_after_handing)
+from .handed import (_rebound, alias_builds, built_by_handing, built_defaults, built_only_by_free_code, called_params,
+                     class_hands, default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .interpret_init import registry_table
@@ -100,6 +100,7 @@ class FileAnalysis:
         self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
         self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
         self.imported_args: dict = {}  # imported name -> [(call, enclosing, Arg)]: another module's class handed over?
+        self.local_class_args: list = []  # (imported name, call of a class of this module, Arg)
         self.alias_args: list = []  # (call, enclosing, Arg, name) passing a local name: a class bound to it?
         self.class_bindings: set = set()  # (id(FunctionDef), name) bound there to a class name (or a choice of them)
         self.call_holder: dict[int, int] = {}  # id(call) -> index of the top-level statement holding it
@@ -379,6 +380,8 @@ class FileAnalysis:
                             self.class_args.setdefault(option.value, []).append((node, fn, child))
                         elif type(option) is Name and option.value in self.imports.names and callee not in classes:
                             self.imported_args.setdefault(option.value, []).append((node, fn, child))
+                        elif type(option) is Name and option.value in self.imports.names and option is child.value:
+                            self.local_class_args.append((option.value, node, child))  # Block(mlp_layer=Mlp)
                         elif type(option) is Name and fn is not None and callee not in classes:
                             self.alias_args.append((node, fn, child, option.value))  # model_cls = A if c else B; build(model_cls)
                     if local and type(child.value) is Name and child.value.value in classes:
@@ -1672,6 +1675,10 @@ class FileAnalysis:
         nodes = [s.node for _, s in all_sites] + [s.anchor for _, s in all_sites if s.anchor is not None]
         nodes += [node for _, node in self.gain_calls]
         nodes += [call for _, _, call in self.builds]
+        nodes += [call for _, _, _, call in default_builds(self)]
+        nodes += [call for _, _, _, call in alias_builds(self)]
+        nodes += [call for _, _, _, call, _ in class_hands(self)]
+        nodes += [call for cls in self.classes.values() for calls in self._built_params(cls).values() for call in calls]
         nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for _, call in self.blind_applies]
         nodes += [fn for _, _, fns in self.script_builds for fn, _ in fns if _is_to_empty(fn)]
@@ -1852,8 +1859,12 @@ class FileAnalysis:
         summary.handed_on = sorted(self.imports.names[name] for name, (mentions, calls, roots, imports)
                                    in self.imported_mentions.items()
                                    if mentions > calls + roots + imports
-                                   and mentions > calls + roots + imports + handed_to_builders(self, name))  # fmt: skip
+                                   and mentions > calls + roots + imports + handed_to_builders(self, name)
+                                   + built_defaults(self, name))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
+        attrs = _self_assigned_calls(self.classes.values())
+        for name, callee, key, call, _ in class_hands(self):
+            summary.hands.append([self.imports.names[name], callee, key, spans[id(call)][0][0] if id(call) in spans else 0])
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
             params = [p.name.value for p in _positional_params(init[1])[1:]] if init else []
@@ -1869,14 +1880,31 @@ class FileAnalysis:
                 params=params, contains=sorted(cls.contains), rules=rules,
                 standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits, defaults=defaults,
                 built_here=self._mentioned(cls.node.name.value),
+                built_params={param: [[spans[id(call)][0][0], self._arg_facts(call, key), attrs.get(id(call)),
+                                       [spans[id(call)][0][1] + 1, spans[id(call)][1][0], spans[id(call)][1][1] + 1]]
+                                      for call in calls if id(call) in spans]
+                              for param, calls in self._built_params(cls).items()},
             )  # fmt: skip
-        attrs = _self_assigned_calls(self.classes.values()) if self.builds else {}
         for inside, callee, call in self.builds:
             span = spans.get(id(call))
             line = span[0][0] if span else 0
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
             summary.builds.append(BuildFact(callee, line, self._bound_facts(self._arg_facts(call, inside), call), inside,
                                             attr=attrs.get(id(call)), span=where))  # fmt: skip
+        listed = {(callee, id(call)) for _, callee, call in self.builds}
+        # `mlp_layer=Mlp` then `mlp_layer(...)`; `mlp_layer = partial(Mlp, ...)` then `mlp_layer(...)`
+        for inside, option, keywords, call in [*default_builds(self), *alias_builds(self)]:
+            callee = self.imports.names[option.value]
+            span = spans.get(id(call))  # none (not expected): a use whose arguments are not listed, never one dropped
+            if (callee, id(call)) in listed:
+                continue
+            listed.add((callee, id(call)))
+            args = self._arg_facts(call, inside)
+            for keyword in keywords:  # what the partial binds, unless the call passes it again
+                args.setdefault(keyword.keyword.value, self._arg_fact(keyword.value, set()))
+            where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
+            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, inside, attr=attrs.get(id(call)),
+                                            span=where))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
         for fn_node, construction in self.blind_applies:
@@ -2067,6 +2095,11 @@ class FileAnalysis:
                 out.update(inner)
             return out
         return None
+
+    def _built_params(self, cls: ClassInfo) -> dict:
+        """The parameters of the class's own `__init__` it only calls (handed.called_params)."""
+        init = cls.methods.get("__init__")
+        return called_params(self, init) if init is not None else {}
 
     def _mentioned(self, name: str) -> bool:
         """Whether this module's code names the class (builds it, hands it on, derives from it)."""

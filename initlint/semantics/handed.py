@@ -22,7 +22,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, dotted, name_options
+from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, child_nodes, dotted, name_options
 from .values import NONE_V, ClassRefV
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -622,3 +622,246 @@ def entry_point_note(fa: "FileAnalysis", cls_name: str) -> Optional[str]:
         return None
     more = f" and {len(found) - 1} more registered entry points" if len(found) > 1 else " (a registered entry point)"
     return f"built by {builder}(...) from {found[0]}(){more}"
+
+
+def default_builds(fa: "FileAnalysis") -> list:
+    """(class, imported class Name, keywords a partial binds, call) for each call of a constructor
+    parameter whose default is an imported class (`mlp_layer: Type[nn.Module] = Mlp`, or
+    `partial(PatchEmbed, strict_img_size=False)`; then `self.mlp = mlp_layer(...)`), where the
+    parameter is only called or passed to a class's constructor in that constructor's own code
+    (`param_uses`): a construction of the default, listed with that call's arguments, whatever
+    callers may pass instead (their classes are their own mentions)."""
+    return [(cls, option, keywords, call) for cls, param, option, keywords, fn in _defaults(fa)
+            for call in param_uses(fa, fn)[param][0]]  # fmt: skip
+
+
+def _defaults(fa: "FileAnalysis") -> list:
+    """(class, parameter, imported class Name, keywords a partial binds, __init__) for each option
+    of a constructor parameter's default that names imported classes, for the parameters
+    `param_uses` lists (a partial's keywords are not passed on with the class: one passed on to a
+    constructor is not listed). Kept for this analysis."""
+    if "<defaults>" not in fa.handed_cache:
+        found = []
+        for cls in fa.classes.values():
+            fn = cls.methods.get("__init__")
+            if fn is None:
+                continue  # an inherited constructor: listed where it is defined
+            uses = param_uses(fa, fn)
+            for param in _all_params(fn):
+                name = param.name.value
+                if param.default is None or name not in uses:
+                    continue
+                options = _value_options(fa, name, param.default, (), partial_ok=True)
+                if options and not (uses[name][1] and any(keywords for _, keywords in options)):
+                    found.extend((cls.name, name, option, keywords, fn) for option, keywords in options)
+        fa.handed_cache["<defaults>"] = found
+    return fa.handed_cache["<defaults>"]
+
+
+def _imported_class(fa: "FileAnalysis", name: str) -> bool:
+    """Whether an imported name is a class of a module the program's loader reads."""
+    if fa.loader is None or name in fa.functions:
+        return False
+    found = fa.loader.lookup(fa, fa.imports.names[name])
+    return found is not None and found[0] == "class" and found[1] is not None
+
+
+def built_defaults(fa: "FileAnalysis", name: str) -> int:
+    """How many mentions of an imported class are constructor defaults `default_builds` lists, or
+    arguments to a class's constructor the program stage judges (`class_hands`)."""
+    hands = sum(1 for handed, _, _, _, arg in class_hands(fa) if handed == name and arg.value.value == name)
+    aliased = len({id(option) for _, option, _, _ in alias_builds(fa) if option.value == name})
+    defaults = len({id(option) for _, _, option, _, _ in _defaults(fa) if option.value == name})
+    return defaults + hands + aliased
+
+
+def called_params(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
+    """parameter -> the calls `param(...)` in `fn`'s own code, for each parameter that is only ever
+    called there (every mention one of those calls, never bound again): where what it holds is built."""
+    return {name: calls for name, (calls, passes) in param_uses(fa, fn).items() if calls and not passes}
+
+
+def param_uses(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
+    """parameter -> (its calls `param(...)`, its passes [(call, Arg)] to a class's constructor:
+    `Block(mlp_layer=mlp_layer)`), for each parameter of `fn` mentioned only so in `fn`'s own code
+    and never bound again there."""
+    key = ("<param uses>", id(fn))
+    if key not in fa.handed_cache:
+        names = {p.name.value for p in _all_params(fn)}
+        calls: dict = {}
+        passes: dict = {}
+        other: set = set()
+        stack: list = [fn.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Name):
+                if node.value in names:
+                    other.add(node.value)  # a mention neither called nor passed to a constructor
+                continue
+            if isinstance(node, cst.Attribute):  # `self.name`: another thing of that name
+                stack.append(node.value)
+                continue
+            if isinstance(node, cst.Arg):  # `f(name=...)`: the keyword is not a mention
+                stack.append(node.value)
+                continue
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                func = node.func.value
+                direct = fa._directly_in(fn, node)
+                if func in names:
+                    if direct:
+                        calls.setdefault(func, []).append(node)
+                    else:
+                        other.add(func)  # in a nested function or lambda: when, with what, not seen
+                    stack.extend(node.args)
+                    continue
+                handed = [arg for arg in node.args if isinstance(arg.value, cst.Name) and arg.value.value in names]
+                if direct and handed and (func in fa.classes or (func in fa.imports.names and _imported_class(fa, func))):
+                    for arg in node.args:
+                        if isinstance(arg.value, cst.Name) and arg.value.value in names:
+                            if _hand_key(node, arg) is None:
+                                other.add(arg.value.value)  # positional: which parameter it fills is not kept
+                            else:
+                                passes.setdefault(arg.value.value, []).append((node, arg))
+                        else:
+                            stack.append(arg)
+                    continue
+            stack.extend(child_nodes(node))
+        found = {name: (calls.get(name, []), passes.get(name, [])) for name in {*calls, *passes}
+                 if name not in other and not _rebound(fn, name)}  # fmt: skip
+        fa.handed_cache[key] = (fn, found)
+    return fa.handed_cache[key][1]
+
+
+def _hand_key(call: cst.Call, arg: cst.Arg) -> Optional[str]:
+    """The parameter an argument fills, by keyword (None for a positional one: which parameter it
+    fills depends on the callee's positional parameters and `*args`, not kept)."""
+    return arg.keyword.value if arg.keyword is not None and not arg.star else None
+
+
+def class_hands(fa: "FileAnalysis") -> list:
+    """(imported name, the callee as the imports qualify it, parameter or position, call, Arg) for
+    each imported class passed as it is to a constructor of a class (this module's or another's),
+    `Block(mlp_layer=Mlp)`, or as a constructor parameter's default passed on (`_defaults`). The
+    program stage lists it as built where that constructor only calls the parameter
+    (`ClassFact.built_params`); elsewhere it is handed on."""
+    if "<class hands>" not in fa.handed_cache:
+        found = []
+        records = [(name, call, arg) for name, calls in fa.imported_args.items() for call, _, arg in calls]
+        for name, call, arg in [*records, *fa.local_class_args]:
+            func = call.func
+            if not (isinstance(arg.value, cst.Name) and arg.value.value == name and isinstance(func, cst.Name)) \
+                    or _hand_key(call, arg) is None or name in fa.classes \
+                    or not (func.value in fa.classes or func.value in fa.imports.names) or not _imported_class(fa, name):  # fmt: skip
+                continue
+            if func.value in fa.classes:
+                callee = f"local:{func.value}"
+            elif func.value in fa.imports.names and _imported_class(fa, func.value):
+                callee = fa.imports.names[func.value]
+            else:
+                continue
+            key = _hand_key(call, arg)
+            if key is not None:
+                found.append((name, callee, key, call, arg))
+        for _, param, default, _, fn in _defaults(fa):  # `def __init__(self, mlp_layer=Mlp)`, then `Block(mlp_layer=mlp_layer)`
+            for call, arg in param_uses(fa, fn)[param][1]:
+                callee = call.func.value
+                callee = f"local:{callee}" if callee in fa.classes else fa.imports.names[callee]
+                key = _hand_key(call, arg)
+                if key is not None:
+                    found.append((default.value, callee, key, call, arg))
+        fa.handed_cache["<class hands>"] = found
+    return fa.handed_cache["<class hands>"]
+
+
+def alias_builds(fa: "FileAnalysis") -> list:
+    """(class, imported class Name, keywords a partial binds, call) for each call of a local name of
+    a constructor that every binding sets to imported classes, as they are, chosen
+    (`A if c else B`), defaulted (`se_layer = se_layer or SqueezeExcite`) or partially applied
+    (`partial(Mlp, use_conv=True)`), and that is only ever called there: a construction of each,
+    listed with that call's arguments. Kept for this analysis."""
+    if "<alias builds>" not in fa.handed_cache:
+        found = []
+        for cls in fa.classes.values():
+            fn = cls.methods.get("__init__")
+            if fn is None:
+                continue
+            bindings = _function_index(fa, fn)[0]
+            for name, bound in bindings.items():
+                options = _class_options(fa, name, bound)
+                if not options:
+                    continue
+                calls = _alias_calls(fa, fn, name, bound)
+                found.extend((cls.name, option, keywords, call) for call in calls or () for option, keywords in options)
+        fa.handed_cache["<alias builds>"] = found
+    return fa.handed_cache["<alias builds>"]
+
+
+def _class_options(fa: "FileAnalysis", name: str, bound: list) -> Optional[list]:
+    """[(imported class Name, bound keyword Args)] every binding of `name` may give; None if one is
+    anything else."""
+    options: list = []
+    for binding in bound:
+        if not (isinstance(binding, cst.Assign) and len(binding.targets) == 1
+                and isinstance(binding.targets[0].target, cst.Name)):  # fmt: skip
+            return None
+        found = _value_options(fa, name, binding.value, (), partial_ok=True)
+        if found is None:
+            return None
+        options.extend(found)
+    return options
+
+
+def _value_options(fa: "FileAnalysis", name: str, node: cst.BaseExpression, keywords: tuple,
+                   partial_ok: bool) -> Optional[list]:  # fmt: skip
+    if isinstance(node, cst.Name):
+        if node.value in fa.imports.names and node.value not in fa.classes and _imported_class(fa, node.value):
+            return [(node, keywords)]
+        return None
+    if isinstance(node, cst.IfExp):
+        body = _value_options(fa, name, node.body, keywords, partial_ok)
+        orelse = _value_options(fa, name, node.orelse, keywords, partial_ok)
+        return body + orelse if body is not None and orelse is not None else None
+    if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or) \
+            and isinstance(node.left, cst.Name) and node.left.value == name:  # fmt: skip
+        return _value_options(fa, name, node.right, keywords, partial_ok)  # what callers pass is their own mention
+    if isinstance(node, cst.Call) and partial_ok and node.args and fa.imports.qualify(node.func) == "functools.partial":
+        first, rest = node.args[0], node.args[1:]
+        if first.keyword is not None or first.star or any(arg.keyword is None or arg.star for arg in rest):
+            return None  # a bound positional shifts what the call passes: not listed
+        return _value_options(fa, name, first.value, tuple(rest), partial_ok=False)
+    return None
+
+
+def _alias_calls(fa: "FileAnalysis", fn: cst.FunctionDef, name: str, bound: list) -> Optional[list]:
+    """The calls `name(...)` in `fn`'s own code when every other mention of `name` is a binding's
+    target or the `name` of a `name or X` it is bound to (None otherwise, or when never called)."""
+    allowed = set()
+    for binding in bound:
+        allowed.add(id(binding.targets[0].target))
+        for node in _walk_nodes(binding.value):
+            if isinstance(node, cst.BooleanOperation) and isinstance(node.left, cst.Name) and node.left.value == name:
+                allowed.add(id(node.left))
+    calls, stack = [], [fn.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            if node.value == name and id(node) not in allowed:
+                return None
+            continue
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)
+            continue
+        if isinstance(node, cst.Arg):
+            stack.append(node.value)
+            continue
+        if isinstance(node, cst.AssignTarget):
+            stack.append(node.target)
+            continue
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+            if not fa._directly_in(fn, node):
+                return None
+            calls.append(node)
+            stack.extend(node.args)
+            continue
+        stack.extend(child_nodes(node))
+    return calls or None
