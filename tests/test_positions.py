@@ -182,3 +182,12 @@ def test_a_lone_carriage_return_ends_a_line_as_cpython_says(source):
     calls = sorted(node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call))
     reference, _, _ = _both_ways(source, (cst.Call,))
     assert sorted(start[0] for start, _ in reference.values()) == calls
+
+
+@pytest.mark.parametrize("source", ["A\\\n\n", "x = f(1)\\\n\n", "x = f(1)  # a path C:\\\ny = g(2)\n"])
+def test_a_statement_continued_by_a_backslash_ends_where_its_continuation_does(source):
+    """`A\\` then a blank line: the statement goes on to the next line (hypothesmith found it); a
+    backslash that ends a comment continues nothing."""
+    for kinds in [(cst.Call,), (cst.Call, cst.SimpleStatementLine)]:
+        reference, mapped, _ = _both_ways(source, kinds)
+        assert mapped == reference

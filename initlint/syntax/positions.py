@@ -190,6 +190,10 @@ class _CallMapper:
     def __init__(self, source: str, nodes: list, holders: dict):
         self.usable = "\r" not in source
         self.lines = None if source.isascii() else source.split("\n")
+        # lines ending in a backslash: a statement there goes on to the next line (`A\` then a blank line);
+        # where a `#` on that line may make it a comment's, the statements are generated instead
+        self.continued = {i + 1 for i, line in enumerate(source.split("\n")) if line.endswith("\\")} if "\\\n" in source else set()
+        self.usable = self.usable and not any("#" in line for line in source.split("\n") if line.endswith("\\"))
         self.wanted = {id(n) for n in nodes}
         # the wanted nodes by the top-level statement, class member and statement holding them
         self.by_top: dict = {}
@@ -216,7 +220,10 @@ class _CallMapper:
                 calls.append(node)
             elif node is stmt and kind is cst.SimpleStatementLine:
                 # its codegen starts with its leading lines, column 0, and ends past its newline
-                out[id(node)] = ((first_line, 0), (ast_stmts[-1].end_lineno + 1, 0))
+                last = ast_stmts[-1].end_lineno
+                while last in self.continued:
+                    last += 1
+                out[id(node)] = ((first_line, 0), (last + 1, 0))
             else:
                 return None
         if not calls:
