@@ -192,11 +192,7 @@ class ConstructorInterpreter:
                     key = literal_string(element.key)
                     items.append((key or "*", self.eval_module(element.value)))
                 elif isinstance(element, cst.StarredDictElement):  # `{**dd, **(kwargs or {})}`: its keys, or any
-                    held = self.eval_module(element.value, bind_site=False)
-                    if isinstance(held, ChainV) and held.kind == "list" and all(k is not None for k, _ in held.items):
-                        items.extend((k if k not in ("<loop>", "<alt>") else "*", item) for k, item in held.items)
-                    else:
-                        items.append(("*", UnknownV(f"`**{short_code(element.value)}`")))
+                    items.extend(self.spread(element.value, f"`**{short_code(element.value)}`"))
             return ChainV(items, "list")
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             return ("<literal>", node)
@@ -674,12 +670,16 @@ class ConstructorInterpreter:
             if arg.keyword is not None:
                 items.append((arg.keyword.value, self.eval_module(arg.value, bind_site=False)))
                 continue
-            held = self.eval_module(arg.value, bind_site=False)
-            if isinstance(held, ChainV) and held.kind == "list" and all(key is not None for key, _ in held.items):
-                items.extend((key if key not in ("<loop>", "<alt>") else "*", item) for key, item in held.items)
-            else:
-                items.append(("*", UnknownV(f"`{short_code(arg.value)}`")))
+            items.extend(self.spread(arg.value, f"`{short_code(arg.value)}`"))
         return ChainV(items, "list")
+
+    def spread(self, node: cst.BaseExpression, shown: str) -> list:
+        """The named items `**node` or `*node` adds to a container: those of a container known by
+        key, else one item that may be anything."""
+        held = self.eval_module(node, bind_site=False)
+        if isinstance(held, ChainV) and held.kind == "list" and all(key is not None for key, _ in held.items):
+            return [(key if key not in ("<loop>", "<alt>") else "*", item) for key, item in held.items]
+        return [("*", UnknownV(shown))]
 
     def build_container(self, kind: str, call: cst.Call) -> object:
         items: list = []
