@@ -231,6 +231,8 @@ class InitRuleFact:
     # what a script's `model.to_empty()` undoes below: "all" (every weight uninitialised after it), or
     # "explicit" (then each module's reset_parameters() runs again: back on the default, an init of __init__ gone)
     wipes: str = ""
+    # the code that runs it as another module's evidence names it ("`.apply(init)`", no path)
+    routine: str = ""
 
 
 @dataclass

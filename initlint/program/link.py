@@ -171,10 +171,7 @@ def _materialised_empty(models: dict, index: ModuleIndex, uses: dict, installed:
                     for layer in module.layers:
                         if wipe.wipes == "explicit" and layer.init != "explicit":
                             continue  # each layer's own reset_parameters(): the default stays what it was
-                        layer.init, layer.init_call, layer.init_open = "unknown", None, False
-                        layer.init_evidence = wipe.evidence
-                        if [path, wipe.line] not in layer.related:
-                            layer.related.append([path, wipe.line])
+                        _init_unknown(layer, wipe.evidence, path, wipe.line)
 
 
 def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozenset) -> None:
@@ -193,7 +190,7 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
             if home is not None and (home[0] in installed or home[0] not in index.summaries):
                 continue
             rules += [dataclasses.replace(rule, state="unknown", line=fact.line, call=None, evidence=(
-                f"{rule.evidence.split(' in ')[0]} on the model `{fact.callee.rsplit('.', 1)[-1]}(...)` "
+                f"{rule.routine or rule.evidence} on the model `{fact.callee.rsplit('.', 1)[-1]}(...)` "
                 f"builds in {path}")) for rule in fact.applied]  # fmt: skip
         if not rules:
             continue
@@ -207,10 +204,19 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
                     and (r.wipes != "explicit" or layer.init == "explicit")), None)  # fmt: skip
                 if rule is None:
                     continue
-                layer.init, layer.init_call, layer.init_open = "unknown", None, False
-                layer.init_evidence = f"{rule.evidence} (line {rule.line}) may re-initialise it"
-                if [path, rule.line] not in layer.related:
-                    layer.related.append([path, rule.line])
+                _init_unknown(layer, f"{rule.evidence} (line {rule.line}) may re-initialise it", path, rule.line)
+
+
+def _relate(layer: Layer, path: str, line: int) -> None:
+    """Name another place that decided something about the layer, once."""
+    if [path, line] not in layer.related:
+        layer.related.append([path, line])
+
+
+def _init_unknown(layer: Layer, evidence: str, path: str, line: int) -> None:
+    """Code elsewhere may rewrite the layer's weights after its class's own init: unknown, and where."""
+    layer.init, layer.init_call, layer.init_open, layer.init_evidence = "unknown", None, False, evidence
+    _relate(layer, path, line)
 
 
 def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, uses: dict, built_init: dict,
@@ -225,7 +231,8 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
         for use in found:
             if use.entry and use.line and use.path in models and use.path not in installed:
                 at_entries.setdefault((use.path, use.entry, use.line, tuple(use.span)), []).append(use)
-        module = next((m for m in models[ref.path].modules if m.name == ref.name), None) if ref.path in models else None
+        module = next((m for m in models[ref.path].modules if _class_ref(index, ref.path, m.name) == ref), None) \
+            if ref.path in models else None  # fmt: skip
         if not at_entries or module is None:
             continue
         for layer in [x for x in module.layers if not x.at_use]:
@@ -305,8 +312,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     if own_code and not by_init:
         layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
         layer.activation_evidence = f"{layer.activation_evidence}; code of {ref.path} builds {ref.name} too"
-        if [found[0].path, found[0].line] not in layer.related:
-            layer.related.append([found[0].path, found[0].line])
+        _relate(layer, found[0].path, found[0].line)
     # a class handed on as a value (or built by a builder) is also built where no use is listed: its own row
     # (unknown) stays for those
     layer.moved = ref not in (handed or {}) and not unlisted and not own_code
@@ -343,8 +349,7 @@ def _claim_where_built(layer: Layer, projected_all: list) -> None:
     every = "the program's only construction" if count == 1 else f"each of the program's {count} constructions"
     layer.activation_evidence = f"{agreed.activation_evidence}: {every}, not the default"
     for use, _ in projected_all:
-        if [use.path, use.line] not in layer.related:
-            layer.related.append([use.path, use.line])
+        _relate(layer, use.path, use.line)
     if layer.fix is not None and layer.fix.reason is None:
         layer.fix.unsafe_reason = PROGRAM_CONSTRUCTIONS_AGREE
     layer.recommended = catalogue.recommended_line(layer.activation, layer.activation_param,
@@ -404,7 +409,7 @@ def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: Mo
             judged.append((own, _judged_at(layer, ref, own, as_judged, [], index, uses, built_init)))
         layer.activation_evidence = f"{layer.activation_evidence}, but {differ.path}:{differ.line} builds it otherwise"
         layer.activation, layer.activation_param = "unknown", None
-        layer.related.append([differ.path, differ.line])
+        _relate(layer, differ.path, differ.line)
         layer.moved = True
     for use, projected in judged:
         _place(models[use.path], projected)
@@ -423,7 +428,7 @@ def _init_at_use(projected: Layer, use: Use, index: ModuleIndex) -> None:
     projected.init, projected.init_evidence, projected.init_open = "explicit", f"`{text}` in {use.container.name}", False
     projected.init_call = None
     if line:
-        projected.related.append([use.path, line])
+        _relate(projected, use.path, line)
 
 
 def _fix_at_use(layer: Layer, use: Use) -> Optional[FixPlan]:
@@ -776,7 +781,7 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
         return False
     rule, where, rule_path = covered[0]
     if rule.line:
-        layer.related.append([rule_path, rule.line])
+        _relate(layer, rule_path, rule.line)
     decided = rule.state == "explicit" and not rule.partial
     if decided and len(covered) == len(chains) and all(v[0].state == "explicit" and not v[0].partial for v in covered):
         layer.init = "explicit"
@@ -823,7 +828,7 @@ def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkS
         evidence = next(e for a, p, e in found if (a, p) == (activation, param))
         layer.activation, layer.activation_param = activation, param
         layer.activation_evidence = f"{evidence} in {use.container.name} ({use.path}:{use.line})"
-        layer.related.append([use.path, use.line])
+        _relate(layer, use.path, use.line)
         return None
     lost = next(((use, found) for use, found in per_use if found is None), None)
     use = (lost or per_use[0])[0]
@@ -834,7 +839,7 @@ def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkS
     else:
         shown = ", ".join(sorted({a for a, _ in outcomes}))
         layer.activation_evidence = f"returned by {ref.name}.forward into classes that apply different things to it: {shown}"
-    layer.related.append([use.path, use.line])
+    _relate(layer, use.path, use.line)
     stats.activation_unknown += 1
     return per_use
 
@@ -952,7 +957,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
             layer.activation_evidence = (
                 f"{layer.activation_evidence}, but {use.path}:{use.line} passes {param}={shown}")
-            layer.related.append([use.path, use.line])
+            _relate(layer, use.path, use.line)
             stats.activation_unknown += 1
             return True
     return False

@@ -1308,13 +1308,12 @@ class FileAnalysis:
         of it here (`model = Net(); model.init_weights()`), when no class of the file builds it: run
         once it is built, they are routines of its construction, after all of `__init__`."""
         found: dict = {}  # class name -> [the methods each construction runs]
-        bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
-        for body in bodies:
+        for statements in self._script_bodies():
             built: dict = {}  # variable -> (class name, the methods run on it)
-            for stmt in _flat_statements(body):
+            for stmt in statements:
                 for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
-                    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
-                        name = small.targets[0].target.value
+                    name = _bound_name(small)
+                    if name is not None:
                         cls_name = self._constructed_class(small.value)[0]
                         if cls_name in self.classes:
                             built[name] = (cls_name, set())
@@ -1332,6 +1331,14 @@ class FileAnalysis:
             if every and len(each) >= self.top_calls.get(cls_name, 0) and not self._built_by_a_class(cls_name):
                 runs[cls_name] = every
         return runs
+
+    def _script_bodies(self) -> typing.Iterator[list]:
+        """The statements of module code, then of each free function: what runs outside classes
+        and builds models (each body tracks its own variables)."""
+        yield _flat_statements(self.module.body)
+        for fn in self.functions.values():
+            if isinstance(fn.body, cst.IndentedBlock):
+                yield _flat_statements(fn.body.body)
 
     def _materialised_empty(self, name: str, call: cst.Call, containers: dict) -> None:
         """`model.to_empty(device=...)` in a script: the weights of the model and of all it holds are
@@ -1422,10 +1429,9 @@ class FileAnalysis:
                 listed.add(id(call))
             return entry
 
-        bodies = [self.module.body] + [fn.body.body for fn in self.functions.values() if isinstance(fn.body, cst.IndentedBlock)]
-        for body in bodies:
+        for statements in self._script_bodies():
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
-            for stmt in _flat_statements(body):
+            for stmt in statements:
                 reset = _reset_loop_over(stmt)
                 if reset is not None and reset in built:
                     held = built[reset]  # `for m in model.modules(): m.reset_parameters()`: each layer's own again
@@ -1436,8 +1442,8 @@ class FileAnalysis:
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     continue
                 for small in stmt.body:
-                    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
-                        target = small.targets[0].target.value
+                    target = _bound_name(small)
+                    if target is not None:
                         cls_name, applied, call = self._constructed_class(small.value)
                         if cls_name is not None and cls_name.startswith("ext:"):
                             built[target] = listed_once(cls_name[4:], call, [applied] if applied is not None else [])
@@ -1924,21 +1930,24 @@ class FileAnalysis:
                     applied.append(InitRuleFact(None, "unknown", f"materialised with `to_empty()` in {self.path}, and each "
                                                 f"module's reset_parameters() runs again: an init of __init__ is undone",
                                                 spans[id(construction)][0][0] if id(construction) in spans else 0,
-                                                wipes="explicit"))  # fmt: skip
+                                                wipes="explicit", routine="`to_empty()` then `reset_parameters()`"))  # fmt: skip
                     continue
                 if _is_to_empty(fn_node):
                     span = spans.get(id(fn_node))
                     applied.append(InitRuleFact(None, "unknown", f"`{short_code(fn_node, 40)}` in {self.path} materialises "
                                                 f"it uninitialised: what runs after it decides",
-                                                span[0][0] if span else 0, wipes="all"))  # fmt: skip
+                                                span[0][0] if span else 0, wipes="all",
+                                                routine=f"`{short_code(fn_node, 40)}`"))  # fmt: skip
                     continue
                 text = dotted(fn_node) or short_code(fn_node, 40)
                 if found is None:
-                    applied.append(InitRuleFact(None, "unknown", f"`.apply({text})` with a function not in {self.path}"))
+                    applied.append(InitRuleFact(None, "unknown", f"`.apply({text})` with a function not in {self.path}",
+                                                routine=f"`.apply({text})`"))
                     continue
                 for types, call in found[1]:
                     fact = InitRuleFact(sorted(types) if types is not None else None, "explicit",
-                                        f"`.apply({text})` in {self.path}", call.line if call else 0, call)  # fmt: skip
+                                        f"`.apply({text})` in {self.path}", call.line if call else 0, call,
+                                        routine=f"`.apply({text})`")  # fmt: skip
                     if call is not None and call.undecided:
                         fact.state = "unknown"
                     applied.append(fact)
@@ -2644,13 +2653,10 @@ def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
     out: dict = {}
     for cls in classes:
         for stmt in cls.node.body.body:
-            if not isinstance(stmt, cst.FunctionDef) or not stmt.params.params:
-                continue
-            self_name = stmt.params.params[0].name.value
-            for node in _walk_assigns(stmt.body):
-                target = node.targets[0].target if isinstance(node, cst.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
-                if isinstance(node.value, cst.Call) and isinstance(target, cst.Attribute) and dotted(target.value) == self_name:
-                    out[id(node.value)] = target.attr.value
+            if isinstance(stmt, cst.FunctionDef) and stmt.params.params:
+                self_name = stmt.params.params[0].name.value
+                out.update(_assigned_calls(stmt.body, lambda target: target.attr.value if isinstance(
+                    target, cst.Attribute) and dotted(target.value) == self_name else None))  # fmt: skip
     return out
 
 
@@ -2685,11 +2691,26 @@ def _code_assigned_calls(module: cst.Module, functions: typing.Iterable[cst.Func
     script calls the model it builds (`model = Net(act="tanh")` -> "model")."""
     out: dict = {}
     for body in [module, *(fn.body for fn in functions)]:
-        for node in _walk_assigns(body):
-            target = node.targets[0].target if isinstance(node, cst.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
-            if isinstance(node.value, cst.Call) and isinstance(target, cst.Name):
-                out[id(node.value)] = target.value
+        out.update(_assigned_calls(body, lambda target: target.value if isinstance(target, cst.Name) else None))
     return out
+
+
+def _assigned_calls(body: cst.CSTNode, name_of: typing.Callable) -> dict:
+    """id(call) -> name, for each `target = Call(...)` in `body` whose target `name_of` names."""
+    out: dict = {}
+    for node in _walk_assigns(body):
+        target = node.targets[0].target if isinstance(node, cst.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
+        name = name_of(target) if isinstance(node.value, cst.Call) and target is not None else None
+        if name is not None:
+            out[id(node.value)] = name
+    return out
+
+
+def _bound_name(small: cst.BaseSmallStatement) -> Optional[str]:
+    """`name = value`: the one plain name it binds; None for anything else."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+        return small.targets[0].target.value
+    return None
 
 
 def _walk_assigns(body: cst.CSTNode) -> typing.Iterator:
