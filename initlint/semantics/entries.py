@@ -605,11 +605,8 @@ class EntryProbe(Probe):
     # -- statements -----------------------------------------------------------------------
 
     def branch(self, statement: cst.If, env: dict) -> None:
-        test = _truth(self.expr(statement.test, env))
-        orelse = statement.orelse
-        other = (orelse.body.body if isinstance(orelse, cst.Else) else [orelse]) if orelse is not None else []
-        if test is not UNKNOWN:
-            self.block(statement.body.body if test else other, env)
+        sides = self.decided_branch(statement, env)
+        if sides is None:
             return
         # both may run: each on its own copy of the locals, objects' writes undone between them, then unknown
         outcomes, returned, written = [], [], set()
@@ -618,7 +615,7 @@ class EntryProbe(Probe):
             changed = self.run.changed[id(statement)] = _changed_in_place(statement)
         self.run.undecided += 1
         try:
-            for body in (statement.body.body, other):
+            for body in sides:
                 local = self.fork_changing(env, changed)
                 mark = len(self.run.journal)
                 try:

@@ -539,17 +539,25 @@ class Probe:
         else:
             self.unknown_region(statement, env)
 
-    def branch(self, statement: cst.If, env: dict) -> None:
+    def decided_branch(self, statement: cst.If, env: dict) -> Optional[list]:
+        """Run the side the test decides and return None; an undecided test runs nothing and
+        returns both sides' statements, for the caller's way of running both."""
         test = _truth(self.expr(statement.test, env))
         orelse = statement.orelse
         other = (orelse.body.body if isinstance(orelse, cst.Else) else [orelse]) if orelse is not None else []
         if test is not UNKNOWN:
             self.block(statement.body.body if test else other, env)
+            return None
+        return [statement.body.body, other]
+
+    def branch(self, statement: cst.If, env: dict) -> None:
+        sides = self.decided_branch(statement, env)
+        if sides is None:
             return
         # both may run: each on its own copy, then what they agree on
         outcomes = []
         returned = []
-        for body in (statement.body.body, other):
+        for body in sides:
             local = self.fork(env)
             try:
                 self.block(body, local)
