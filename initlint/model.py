@@ -273,6 +273,10 @@ class ClassFact:
     # __init__'s parameters it only ever calls (`self.mlp = mlp_layer(...)`): parameter -> [line, args, attr, span]
     # per call, args as BuildFact.args has them: where a class handed to that parameter is built, and how
     built_params: dict = field(default_factory=dict)
+    # the module's free functions whose returns are every construction of it by module code and free
+    # functions (`def build_generator(): return Generator()`): their calls elsewhere are all the ways
+    # it is built outside classes, each with what the caller runs on the result
+    made_by: list = field(default_factory=list)
 
 
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users
@@ -307,6 +311,9 @@ class ModuleSummary:
     # `model = build_model(cfg); model.apply(init)` in its module code or free functions: an init
     # routine run on a model the analysis does not follow (InitRuleFact, line: the construction's)
     blind_applies: list = field(default_factory=list)
+    # free function -> [the class of this module every return of it builds, that construction's args
+    # (BuildFact.args; one return, else unknown)]: its calls are constructions of that class
+    factories: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -453,6 +460,7 @@ def file_model_from_json(data: dict) -> FileModel:
             functions={name: list(params) for name, params in raw["functions"].items()}
             if raw.get("functions") is not None else None,  # fmt: skip
             blind_applies=[rule(r) for r in raw.get("blind_applies", [])],
+            factories={name: list(entry) for name, entry in raw.get("factories", {}).items()},
         )
     return FileModel(
         path=data["path"],

@@ -45,6 +45,7 @@ class Use:
     callee: str = ""  # as written there
     unrun: bool = False  # in a builder object's method: read for its arguments only (BuildFact.unrun)
     entry: Optional[str] = None  # reached by this entry point's run (BuildFact.entry): judged once per entry point
+    via: Optional[str] = None  # a call of this factory of the class's module, which returns what it builds
 
 
 @dataclass
@@ -151,7 +152,7 @@ def _materialised_empty(models: dict, index: ModuleIndex, uses: dict, installed:
     for path, summary in index.summaries.items():
         for fact in summary.builds:
             wipe = next((rule for rule in fact.applied if rule.wipes), None)
-            root = index.resolve_class(path, fact.callee) if wipe is not None else None
+            root = _built_class(index, path, fact.callee) if wipe is not None else None
             if root is None:
                 continue
             stack, seen = [root], {root}
@@ -183,7 +184,7 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
         for fact in summary.builds:
             # `model = build_model(cfg)` of another module: a function, or a class of a library,
             # not a class of the program; only a module of the program (or none found) may build its classes
-            if fact.inside is not None or not fact.applied or index.resolve_class(path, fact.callee) is not None:
+            if fact.inside is not None or not fact.applied or _built_class(index, path, fact.callee) is not None:
                 continue
             module, is_package = index.names.get(path, ("", False))
             home = index.split(absolute(module, is_package, fact.callee), path)
@@ -301,7 +302,8 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
             return
     fact = index.summaries[ref.path].classes.get(ref.name)
     # `def net(): return Net()` in its own module: a construction with arguments the links do not list
-    own_code = fact is not None and fact.standalone and not any(u.path == ref.path and u.container is None for u in found)
+    own_code = fact is not None and fact.standalone and not any(u.path == ref.path and u.container is None for u in found) \
+        and not _made_by_listed_factories(fact, found)  # fmt: skip
     if not by_init and len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 \
             and ref not in (handed or {}) and not unlisted and not own_code:  # fmt: skip
         _claim_where_built(layer, projected_all)
@@ -650,6 +652,14 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                 if target is not None:
                     uses.setdefault(target, []).append(Use(ClassRef(path, build.inside) if build.inside else None, path,
                                                            build.line, build.args, [], build.attr, build.span, build.callee))  # fmt: skip
+                    made = _factory_made(index, target)
+                    if made is not None:  # `g = build_generator(); g.apply(init)`: a Generator built here
+                        uses.setdefault(made[0], []).append(Use(
+                            ClassRef(path, build.inside) if build.inside else None, path, build.line, made[1],
+                            [rule for rule in build.applied if not rule.wipes], build.attr, build.span, build.callee,
+                            build.unrun, build.entry, via=target.name))  # fmt: skip
+                        stats.resolved_builds += 1
+                        continue
                 stats.unresolved_builds += 1
                 continue
             stats.resolved_builds += 1
@@ -667,6 +677,29 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                 known = {(use.container, use.line) for use in uses.get(target, [])}
                 uses.setdefault(target, []).extend(use for use in listed if (use.container, use.line) not in known)
     return uses, stats
+
+
+def _built_class(index: ModuleIndex, path: str, callee: str) -> Optional[ClassRef]:
+    """The program's class a call builds: the class it names, or the one a factory it names returns."""
+    found = index.resolve_class(path, callee)
+    if found is None:
+        function = index.resolve_function(path, callee)
+        made = _factory_made(index, function) if function is not None else None
+        found = made[0] if made is not None else None
+    return found
+
+
+def _factory_made(index: ModuleIndex, function: ClassRef) -> Optional[tuple]:
+    """(the class, the args it is built with) that every return of a program function builds
+    (`ModuleSummary.factories`), or None."""
+    entry = index.summaries[function.path].factories.get(function.name)
+    return (ClassRef(function.path, entry[0]), entry[1]) if entry else None
+
+
+def _made_by_listed_factories(fact, found: list) -> bool:
+    """Every construction of the class by its own module's code is the return of a factory whose
+    calls the program lists (`found` holds them): those calls, not that code, are its roots."""
+    return bool(fact.made_by) and set(fact.made_by) <= {use.via for use in found if use.via}
 
 
 def _hand_uses(index: ModuleIndex, path: str, hand: list) -> Optional[tuple]:
@@ -711,7 +744,7 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
             rules = rules + [(rule, f"{current.name} in {current.path}", current.path) for rule in fact.rules]
         if not found:
             chains.append(_post_init_rules(index, current, pretrained) + rules)
-        elif fact is not None and fact.standalone:
+        elif fact is not None and fact.standalone and not _made_by_listed_factories(fact, found):
             chains.append(rules)
         for use in found:
             if use.container is None:
@@ -780,8 +813,8 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     if not covered:
         return False
     rule, where, rule_path = covered[0]
-    if rule.line:
-        _relate(layer, rule_path, rule.line)
+    if rule.line:  # the routine's line, in the module that defines it (a script may apply another's)
+        _relate(layer, rule.call.path if rule.call is not None and rule.call.path else rule_path, rule.line)
     decided = rule.state == "explicit" and not rule.partial
     if decided and len(covered) == len(chains) and all(v[0].state == "explicit" and not v[0].partial for v in covered):
         layer.init = "explicit"

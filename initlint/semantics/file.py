@@ -1332,6 +1332,37 @@ class FileAnalysis:
                 runs[cls_name] = every
         return runs
 
+    def _factories(self) -> dict:
+        """free function -> (class of this module, args, constructions) where every `return` of it
+        builds that class (`return Generator().to(device)`) and this module never calls it: its
+        callers elsewhere hold the model it builds."""
+        out: dict = {}
+        called: Optional[set] = None
+        for name, fn in self.functions.items():
+            smalls = fn.body.body if isinstance(fn.body, cst.SimpleStatementSuite) else [
+                small for stmt in _flat_statements(fn.body.body) if isinstance(stmt, cst.SimpleStatementLine)
+                for small in stmt.body]  # fmt: skip
+            values = [small.value for small in smalls if isinstance(small, cst.Return)]
+            built = [self._constructed_class(value) if value is not None else (None, None, None) for value in values]
+            classes = {cls_name for cls_name, applied, _ in built if applied is None}
+            if not built or len(classes) != 1 or None in classes or next(iter(classes)) not in self.classes:
+                continue
+            if called is None:  # read once, only in a module that has such a function
+                called = {node.func.value for node in _walk_nodes(self.module)
+                          if isinstance(node, cst.Call) and isinstance(node.func, cst.Name)}  # fmt: skip
+            if name in called:
+                continue
+            calls = [call for _, _, call in built]
+            args = self._arg_facts(calls[0], None) if len(calls) == 1 else {"*": ["unknown", "one of several returns"]}
+            out[name] = (next(iter(classes)), args, len(calls))
+        return out
+
+    def _made_by(self, cls_name: str, factories: dict) -> list:
+        """The factories whose returns are all of the class's constructions outside classes, or []."""
+        names = sorted(name for name, (built, _, _) in factories.items() if built == cls_name)
+        count = sum(factories[name][2] for name in names)
+        return names if names and count == self.top_calls.get(cls_name, 0) else []
+
     def _script_bodies(self) -> typing.Iterator[list]:
         """The statements of module code, then of each free function: what runs outside classes
         and builds models (each body tracks its own variables)."""
@@ -1869,6 +1900,8 @@ class FileAnalysis:
                                    + built_defaults(self, name))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
         attrs = _self_assigned_calls(self.classes.values())
+        factories = self._factories()
+        summary.factories = {name: [cls_name, args] for name, (cls_name, args, _) in factories.items()}
         for name, callee, key, call, _ in class_hands(self):
             summary.hands.append([self.imports.names[name], callee, key, spans[id(call)][0][0] if id(call) in spans else 0])
         for key, cls in self.classes.items():
@@ -1890,6 +1923,7 @@ class FileAnalysis:
                                        [spans[id(call)][0][1] + 1, spans[id(call)][1][0], spans[id(call)][1][1] + 1]]
                                       for call in calls if id(call) in spans]
                               for param, calls in self._built_params(cls).items()},
+                made_by=self._made_by(cls.node.name.value, factories),
             )  # fmt: skip
         for inside, callee, call in self.builds:
             span = spans.get(id(call))
