@@ -240,3 +240,23 @@ def test_linking_again_gives_the_same_layers() -> None:
     link(models)
     link(models)
     assert rows() == first
+
+
+def _requires(site: Path, version: str, *needed: str) -> None:
+    (site / f"fakelib-{version}.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fakelib\n" + "".join(f"Requires-Dist: {n}\n" for n in needed) + "\nbody\n")
+
+
+def test_a_package_that_reaches_no_torch_through_its_requirements_is_never_read(setup) -> None:
+    """A distribution whose requirements reach no torch (numpy's case) cannot build a torch module:
+    it is not read, as the standard library is not. One that requires torch, or requires a
+    distribution that does (here `midlib`), is read as before."""
+    root, site, proj = setup
+    read = sorted((f.layer, f.code) for r in check(proj) for f in r.findings)
+    assert read, "the installed Mlp is followed"
+    _requires(site, "1.2", "numpy>=1.0", "pyyaml; extra == 'yaml'")
+    assert not [f for r in check(proj) for f in r.findings]
+    (site / "midlib-2.0.dist-info").mkdir()
+    (site / "midlib-2.0.dist-info" / "METADATA").write_text("Name: midlib\nRequires-Dist: torch (>=2.0)\n")
+    _requires(site, "1.2", "numpy", "midlib[extra]>=2; python_version>'3.8'")
+    assert sorted((f.layer, f.code) for r in check(proj) for f in r.findings) == read

@@ -41,17 +41,24 @@ class Environment:
     # the project's own roots (`src = [...]`, ruff's): modules there that the run does not
     # check are read as the project's, before stubs and installed packages
     first_party: tuple = ()
+    # top-level packages of installed distributions that require no torch, even through what they
+    # require (numpy): their code cannot build a torch module, so it is not read, as the standard library
+    torch_free: frozenset = frozenset()
 
     def find(self, name: str) -> Optional[str]:
         """The file of module `name` (the project's own first, then a stub, else installed source), or None."""
         parts = name.split(".")
-        if not parts or parts[0] in NEVER_READ or not all(p.isidentifier() for p in parts):
+        if not parts or self.never_read(parts[0]) or not all(p.isidentifier() for p in parts):
             return None
         for root in (*self.first_party, self.stubs, *self.roots):
             found = _module_file(root, parts)
             if found is not None:
                 return found
         return None
+
+    def never_read(self, top: str) -> bool:
+        """Whether modules under this top-level name are never read: torch's, the standard library's, a torch-free package's."""
+        return top in NEVER_READ or top in self.torch_free
 
     def is_installed(self, path: str) -> bool:
         """Whether a file lies in a stub or installed-package folder (never reported, never fixed)."""
@@ -132,6 +139,61 @@ def _distributions(root: str) -> dict:
     return out
 
 
+def _torch_free(roots: tuple) -> frozenset:
+    """The top-level names of the installed distributions (their dist-info's `Requires-Dist`, any
+    extra) that reach no torch through what they require; a name some other distribution also
+    provides, or one that reaches torch, is left out (read as before)."""
+    requires: dict = {}  # normalised distribution name -> the names it requires
+    tops: dict = {}  # normalised distribution name -> its top-level names
+    for root in roots:
+        try:
+            entries = os.listdir(root)
+        except OSError:
+            continue
+        for entry in entries:
+            match = re.match(r"(.+?)-[^-]+\.dist-info$", entry)
+            if match is None:
+                continue
+            dist = _normalised(match.group(1))
+            names = {match.group(1).replace("-", "_"), match.group(1).replace("-", "_").lower()}
+            try:
+                with open(os.path.join(root, entry, "top_level.txt"), encoding="utf-8") as handle:
+                    names |= {line.strip() for line in handle if line.strip()}
+            except OSError:
+                pass
+            needed = set()
+            try:
+                with open(os.path.join(root, entry, "METADATA"), encoding="utf-8", errors="replace") as handle:
+                    for line in handle:
+                        if line.startswith("Requires-Dist:"):
+                            needed.add(_normalised(re.split(r"[\s;<>=!~\[(]", line[len("Requires-Dist:"):].strip())[0]))
+                        elif not line.strip():
+                            break  # the headers end at the first blank line
+            except OSError:
+                names = set()  # what it requires is not known: read it
+            requires[dist], tops[dist] = needed, tops.get(dist, set()) | names
+    reaches = {"torch"}
+    changed = True
+    while changed:  # what reaches torch through what it requires
+        changed = False
+        for dist, needed in requires.items():
+            if dist not in reaches and needed & reaches:
+                reaches.add(dist)
+                changed = True
+    torch_side = {name for dist in reaches for name in tops.get(dist, ())}
+    return frozenset(name for dist, names in tops.items() if dist not in reaches and names
+                     for name in names if name not in torch_side and name.isidentifier())  # fmt: skip
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def installed(roots: tuple) -> Environment:
+    """The environment of these installed-package folders, with what of them never needs reading."""
+    return Environment(roots, torch_free=_torch_free(roots))
+
+
 def site_folders(sys_path: list) -> tuple:
     """The folders of a `sys.path` that hold installed packages: absolute, existing, not the
     standard library's (nor the current folder `''`, which is the program's own)."""
@@ -153,7 +215,7 @@ def of_interpreter(python: Optional[str], cache_dir: Optional[str] = None) -> En
     """The environment of interpreter `python` (asked once per path and mtime, the answer kept
     in `cache_dir`); None: the interpreter running initlint. Raises InterpreterError."""
     if python is None:  # not its first entry: the folder of the script or `-m` run (the user's project)
-        return Environment(site_folders(sys.path[1:]))
+        return installed(site_folders(sys.path[1:]))
     try:
         stamp = os.stat(python).st_mtime_ns
     except OSError as error:
@@ -161,7 +223,7 @@ def of_interpreter(python: Optional[str], cache_dir: Optional[str] = None) -> En
     key = f"{os.path.abspath(python)}:{stamp}"
     known = _read_known(cache_dir)
     if isinstance(known.get(key), list):
-        return Environment(site_folders(known[key][1:]))
+        return installed(site_folders(known[key][1:]))
     import subprocess
 
     try:
@@ -175,7 +237,7 @@ def of_interpreter(python: Optional[str], cache_dir: Optional[str] = None) -> En
     if cache_dir:
         known[key] = answer
         _write_known(cache_dir, known)
-    return Environment(site_folders(answer[1:]))  # `-c`: its first entry is the current folder
+    return installed(site_folders(answer[1:]))  # `-c`: its first entry is the current folder
 
 
 def _read_known(cache_dir: Optional[str]) -> dict:

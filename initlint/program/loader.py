@@ -46,7 +46,8 @@ class ModuleLoader:
         tried: list = []
         found = self.index.follow(importer.path, written, members, dotted=False, tried=tried)
         if found is None:  # a module added later under one of these names makes the result stale
-            self.unresolved.update(step for step in tried if step[2] or step[0].split(".", 1)[0] not in NEVER_READ)
+            never_read = self.index.environment.never_read if self.index.environment is not None else NEVER_READ.__contains__
+            self.unresolved.update(step for step in tried if step[2] or not never_read(step[0].split(".", 1)[0]))
         if found is None:
             return None
         module = self.module(found[0])
