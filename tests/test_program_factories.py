@@ -128,3 +128,16 @@ def test_to_empty_on_what_a_factory_returns_leaves_its_init_unknown(tmp_path: Pa
     assert rows[("Generator", "fc1")].init == "unknown", rows[("Generator", "fc1")].init_evidence
     assert rows[("Critic", "fc1")].init == "default", "to_empty() reaches only what the factory builds"
     assert isinstance(_run(root, "train.py")["generator"].fc1.weight, torch.Tensor)
+
+
+def test_a_class_module_code_hands_to_another_modules_function_is_no_crash(tmp_path: Path) -> None:
+    """`model = build(Net)` in module code, `build` in another module (cleanrl's `Model=QNetwork`):
+    the analysis crashed with an internal error on every such file."""
+    net = MODELS.replace("def build_generator():", "def build(cls):\n    return cls()\n\n\ndef build_generator():")
+    root = write_tree(tmp_path, {"models.py": net, "train.py": "from models import Critic, build\n\nmodel = build(Critic)\n"})
+    results = list(api.check(api.Run(paths=[str(root)], isolated=True, use_cache=False)))
+    assert not [r.error for r in results if r.error is not None]
+    script = write_tree(tmp_path / "two", {"helpers.py": "def build(cls):\n    return cls()\n", "a.py": MODELS + "\n\nmodel = build(Critic)\n"})
+    (script / "a.py").write_text((script / "a.py").read_text().replace("import torch.nn as nn", "import torch.nn as nn\nfrom helpers import build"))
+    results = list(api.check(api.Run(paths=[str(script)], isolated=True, use_cache=False)))
+    assert not [r.error for r in results if r.error is not None], [r.error.message for r in results if r.error]

@@ -559,9 +559,9 @@ class FileAnalysis:
             values.append(value)
         return values
 
-    def init_owner(self, fn: cst.FunctionDef) -> Optional[str]:
-        """The class of this file whose `__init__` `fn` is."""
-        if fn.name.value != "__init__":
+    def init_owner(self, fn: Optional[cst.FunctionDef]) -> Optional[str]:
+        """The class of this file whose `__init__` `fn` is (None: module code)."""
+        if fn is None or fn.name.value != "__init__":
             return None
         for name, cls in self.classes.items():
             if cls.methods.get("__init__") is fn:
