@@ -1065,3 +1065,54 @@ def test_a_layer_followed_by_code_on_the_model_keeps_the_unsafe_placement(tmp_pa
         "        self.adapter = nn.Linear(d, d)\n        self.extra = nn.Identity()\n        self.extra.apply(self._init_weights)\n")
     _, findings, _, _ = fix_text(tmp_path, source, unsafe=False)
     assert all(f.fix is None or f.fix.applicability == "unsafe" for f in findings if f.code == "IL101")
+
+
+WEIGHT_WRITES = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def layer_init_normed(layer, norm_dim, scale=1.0):
+    with torch.no_grad():
+        layer.weight.data *= scale / layer.weight.norm(dim=norm_dim, p=2, keepdim=True)
+    return layer
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.normed = layer_init_normed(nn.Linear(64, 64), norm_dim=1, scale=0.5)
+        self.halved = nn.Linear(64, 64)
+        with torch.no_grad():
+            self.halved.weight /= 2
+        self.drawn = nn.Linear(64, 64)
+        self.drawn.weight.data = torch.randn(64, 64) * 0.01
+        self.looped = nn.Linear(64, 64)
+        for m in [self.looped]:
+            m.weight.data *= 3.0
+        self.plain = nn.Linear(64, 64)
+
+    def forward(self, x):
+        for layer in (self.normed, self.halved, self.drawn, self.looped, self.plain):
+            x = F.relu(layer(x))
+        return x
+"""
+
+
+def test_a_weight_rewritten_by_assignment_is_not_the_default_and_gets_no_fix(tmp_path):
+    """cleanrl's `layer.weight.data *= scale / norm` (and `/=`, `.data = ...`) rewrites the weight:
+    it was taken for the default, so --fix inserted a kaiming call that erased the user's scaling."""
+    result, findings, _, path = fix_text(tmp_path, WEIGHT_WRITES)
+    rows = {layer.name: layer for layer in analyze(WEIGHT_WRITES, "model.py").layers}
+    assert {name: rows[name].init for name in ("normed", "halved", "drawn", "plain")} == {
+        "normed": "explicit", "halved": "explicit", "drawn": "explicit", "plain": "default"}
+    assert rows["looped"].init != "default", rows["looped"].init_evidence
+    assert {f.layer for f in findings} == {"plain"}
+    net = import_fixed(path).Net()
+    bound = 1 / 64**0.5  # torch's default draw: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), std bound/sqrt(3)
+    assert torch.allclose(net.normed.weight.norm(dim=1), torch.full((64,), 0.5)), "the scaling survived the fix"
+    assert net.halved.weight.abs().max() <= bound / 2 + 1e-6
+    assert abs(net.drawn.weight.std().item() - 0.01) < 0.002
+    assert net.looped.weight.abs().max() > bound, "tripled: no longer the default draw"
+    check_weight("plain", net.plain.weight, "relu", None, FixOptions())

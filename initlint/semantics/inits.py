@@ -81,13 +81,39 @@ class InitScanner:
 
     @staticmethod
     def note_direct(ctx: Context, call: cst.Call) -> None:
-        fa = ctx.fa
-        found = InitScanner.init_call_of(fa, call, ctx)
-        if found is None:
-            return
-        function, weight, info = found
+        found = InitScanner.init_call_of(ctx.fa, call, ctx)
+        if found is not None:
+            InitScanner._note_weight(ctx, found[1], found[2], call)
+
+    @staticmethod
+    def weight_writes(small: cst.CSTNode) -> list:
+        """`layer.weight.data *= scale / norm`, `layer.weight.data = w`, `layer.weight = nn.Parameter(w)`:
+        the weight is rewritten, as an in-place tensor method would (`mul_`, `copy_`). [(weight, InitCall)]."""
+        if isinstance(small, cst.AugAssign):
+            targets = [small.target]
+            function = {cst.MultiplyAssign: "mul_", cst.DivideAssign: "div_"}.get(type(small.operator), "add_")
+        elif isinstance(small, cst.Assign):
+            targets, function = [t.target for t in small.targets], "copy_"
+        else:
+            return []
+        out = []
+        for target in targets:
+            if isinstance(target, cst.Attribute) and target.attr.value == "data":
+                target = target.value
+            if isinstance(target, cst.Attribute) and target.attr.value == "weight":
+                out.append((target, InitCall(function=function, text=short_code(small, 80), line=0)))
+        return out
+
+    @staticmethod
+    def note_weight_write(ctx: Context, small: cst.BaseSmallStatement) -> None:
+        for target, info in InitScanner.weight_writes(small):
+            InitScanner._note_weight(ctx, target, info, small)
+
+    @staticmethod
+    def _note_weight(ctx: Context, target: cst.BaseExpression, info: InitCall, node: cst.CSTNode) -> None:
+        """An init of `target` (a weight) seen in constructor-like code: the sites it reaches."""
         info.line = -1
-        target = weight
+        call = node
         if not (isinstance(target, cst.Attribute) and target.attr.value == "weight"):
             return
         holder = target.value
@@ -182,18 +208,17 @@ class InitScanner:
         by_name = {site.name: site for site in self.cls.sites if site.name}
         if not by_name:
             return
-        for call in self.fa.calls_in.get(id(fn), ()):
-            found = InitScanner.init_call_of(self.fa, call)
-            if found is None:
-                continue
-            weight = found[1]
+        writes = [(found[1], call) for call in self.fa.calls_in.get(id(fn), ())
+                  if (found := InitScanner.init_call_of(self.fa, call)) is not None]
+        writes += [(weight, node) for node in _walk_nodes(fn.body) for weight, _ in InitScanner.weight_writes(node)]
+        for weight, node in writes:
             if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight"):
                 continue
             name = _self_path(weight.value, self_name)
             site = by_name.get(name) if name else None
             if site is not None and site.init_state is None and site.explicit_init is None:
                 site.init_state = "unknown"
-                site.init_evidence = f"`{short_code(call, 60)}` in {self.cls.name}.{method}(), which building the model does not run"
+                site.init_evidence = f"`{short_code(node, 60)}` in {self.cls.name}.{method}(), which building the model does not run"
 
     def direct_inits_run_by_script(self, fn: cst.FunctionDef, method: str) -> None:
         """`nn.init.x_(self.fc.weight)` in a method the script runs on every model it builds
@@ -551,6 +576,12 @@ class InitScanner:
                 info.line = -1
                 self.fa.pending_lines.append((info, node))
                 return info
+        for node in _walk_nodes(body):  # `m.weight.data *= 0.1`: a write, not a call
+            for weight, info in InitScanner.weight_writes(node):
+                if dotted(weight) == f"{var}.weight":
+                    info.line = -1
+                    self.fa.pending_lines.append((info, node))
+                    return info
         return None
 
 

@@ -619,10 +619,14 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             value = self.eval(small.value, small)
             for target in small.targets:
                 self.assign(target.target, value, small.value)
+            if self.in_init or self.cls is None:  # constructor-like code: a weight written there is its init
+                InitScanner.note_weight_write(self, small)
         elif isinstance(small, cst.AnnAssign) and small.value is not None:
             self.assign(small.target, self.eval(small.value, small), small.value)
         elif isinstance(small, cst.AugAssign):
             self.aug_assign(small)
+            if self.in_init or self.cls is None:  # constructor-like code: a weight written there is its init
+                InitScanner.note_weight_write(self, small)
         elif isinstance(small, cst.Expr):
             self.eval(small.value, small)
         elif isinstance(small, cst.Return):
