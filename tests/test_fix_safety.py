@@ -1092,9 +1092,11 @@ class Net(nn.Module):
         for m in [self.looped]:
             m.weight.data *= 3.0
         self.plain = nn.Linear(64, 64)
+        self.kept = nn.Linear(64, 64)
+        self.kept.weight.data = self.kept.weight.data.float().contiguous()  # the same values: no init
 
     def forward(self, x):
-        for layer in (self.normed, self.halved, self.drawn, self.looped, self.plain):
+        for layer in (self.normed, self.halved, self.drawn, self.looped, self.plain, self.kept):
             x = F.relu(layer(x))
         return x
 """
@@ -1105,10 +1107,10 @@ def test_a_weight_rewritten_by_assignment_is_not_the_default_and_gets_no_fix(tmp
     it was taken for the default, so --fix inserted a kaiming call that erased the user's scaling."""
     result, findings, _, path = fix_text(tmp_path, WEIGHT_WRITES)
     rows = {layer.name: layer for layer in analyze(WEIGHT_WRITES, "model.py").layers}
-    assert {name: rows[name].init for name in ("normed", "halved", "drawn", "plain")} == {
-        "normed": "explicit", "halved": "explicit", "drawn": "explicit", "plain": "default"}
+    assert {name: rows[name].init for name in ("normed", "halved", "drawn", "plain", "kept")} == {
+        "normed": "explicit", "halved": "explicit", "drawn": "explicit", "plain": "default", "kept": "default"}
     assert rows["looped"].init != "default", rows["looped"].init_evidence
-    assert {f.layer for f in findings} == {"plain"}
+    assert {f.layer for f in findings} == {"plain", "kept"}, "a dtype conversion keeps the default's values"
     net = import_fixed(path).Net()
     bound = 1 / 64**0.5  # torch's default draw: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), std bound/sqrt(3)
     assert torch.allclose(net.normed.weight.norm(dim=1), torch.full((64,), 0.5)), "the scaling survived the fix"

@@ -100,7 +100,8 @@ class InitScanner:
         for target in targets:
             if isinstance(target, cst.Attribute) and target.attr.value == "data":
                 target = target.value
-            if isinstance(target, cst.Attribute) and target.attr.value == "weight":
+            if isinstance(target, cst.Attribute) and target.attr.value == "weight" \
+                    and not (isinstance(small, cst.Assign) and _same_values(small.value, target)):  # fmt: skip
                 out.append((target, InitCall(function=function, text=short_code(small, 80), line=0)))
         return out
 
@@ -583,6 +584,25 @@ class InitScanner:
                     self.fa.pending_lines.append((info, node))
                     return info
         return None
+
+
+# methods that give a tensor's values unchanged (another dtype, device or memory): no init
+_SAME_VALUES = frozenset({"half", "float", "double", "bfloat16", "to", "cuda", "cpu", "contiguous", "clone", "detach",
+                          "data", "type"})  # fmt: skip
+
+
+def _same_values(value: cst.BaseExpression, weight: cst.Attribute) -> bool:
+    """`l.weight.data = l.weight.data.half()`: the weight's own values again (convert_module_to_f16)."""
+    own = dotted(weight)
+    while True:
+        if dotted(value) in (own, f"{own}.data"):
+            return True
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _SAME_VALUES:
+            value = value.func.value
+        elif isinstance(value, cst.Attribute) and value.attr.value == "data":
+            value = value.value
+        else:
+            return False
 
 
 _MODULE_WALKS = frozenset({"modules", "named_modules", "children", "named_children"})
