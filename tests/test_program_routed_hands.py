@@ -115,3 +115,27 @@ def test_a_subclass_or_a_rebound_route_hands_the_default_on(tmp_path: Path) -> N
     models = _program(tmp_path, {"mlp.py": MLP, "cait.py": rebound, "gate.py": GATE})
     (fc1,) = _fc1(models)
     assert fc1.activation == "unknown" and "hands Mlp on as a value" in fc1.activation_evidence, fc1.activation_evidence
+
+
+def test_a_use_of_a_class_handed_on_elsewhere_says_its_own_reason(tmp_path: Path) -> None:
+    """blocks.py hands Mlp on (Block keeps it); Head's use feeds Mlp's output to a Linear (none, as
+    torch builds it), Probe's passes it to a function not followed: Probe's row is unknown for that reason,
+    not because blocks.py hands Mlp on (main: the class's own row's words, which name no use)."""
+    from test_program_coverage import HANDS_ON
+
+    probe = ("import torch.nn as nn\n\nfrom helpers import opaque\nfrom mlp import Mlp\n\n\nclass Probe(nn.Module):\n"
+             "    def __init__(self, d=8):\n        super().__init__()\n        self.mlp = Mlp(d)\n\n"
+             "    def forward(self, x):\n        return opaque(self.mlp(x))\n\n\nclass Head(nn.Module):\n"
+             "    def __init__(self, d=8):\n        super().__init__()\n        self.mlp = Mlp(d)\n        self.out = nn.Linear(d, 2)\n\n"
+             "    def forward(self, x):\n        return self.out(self.mlp(x))\n")  # fmt: skip
+    models = _program(tmp_path, {"mlp.py": MLP, "blocks.py": HANDS_ON, "probe.py": probe})
+    own = next(layer for layer in models["mlp.py"].layers if layer.name == "fc2")
+    assert own.activation == "unknown" and "hands Mlp on as a value" in own.activation_evidence, own.activation_evidence
+    at_probe = next(layer for layer in models["probe.py"].layers if layer.at_use and layer.name == "mlp.fc2")
+    assert at_probe.activation == "unknown", at_probe.activation_evidence
+    assert "into Probe" in at_probe.activation_evidence and "hands" not in at_probe.activation_evidence, at_probe.activation_evidence
+    at_head = next(layer for layer in models["probe.py"].layers if layer.at_use and layer.name == "mlp.fc2" and layer.line != at_probe.line)
+    assert at_head.activation == "none", at_head.activation_evidence
+    (tmp_path / "helpers.py").write_text("def opaque(x):\n    return x\n", encoding="utf-8")
+    with _importable(tmp_path) as load:
+        assert _traced(load("probe").Head(), "mlp.fc2") == "none"

@@ -914,7 +914,7 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
             projected.activation_evidence = f"returned by {ref.name}.forward: {evidence} in {use.container.name}"
         else:
             projected.activation, projected.activation_param = "unknown", None
-            projected.activation_evidence = layer.activation_evidence
+            projected.activation_evidence = _use_output_reason(ref, use, found)
         projected.output_head = False
         projected.related = [[layer.path, layer.line]]
         _init_at_use(projected, use, index)
@@ -924,6 +924,18 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
         _recommend(projected)
         _place(models[use.path], projected)
     layer.moved = ref not in (handed or {})
+
+
+def _use_output_reason(ref: ClassRef, use: Use, found: Optional[set]) -> str:
+    """Why a returned layer is unknown at one use: that use's own reason, not the class's row's
+    (a module handing the class on elsewhere says nothing of this use)."""
+    where = f"{use.container.name} ({use.path}:{use.line})"
+    if found is None:
+        return f"returned by {ref.name}.forward into {where}, not followed there yet"
+    shown = ", ".join(sorted({a for a, _, _ in found}))
+    why = sorted(e for a, _, e in found if a == "unknown" and e)
+    return f"returned by {ref.name}.forward into {where}, where it meets {shown}" + (
+        f" ({why[0]})" if why else "")
 
 
 def _handed_on(index: ModuleIndex, uses: Optional[dict] = None) -> dict:
