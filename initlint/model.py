@@ -301,7 +301,9 @@ class ModuleSummary:
     handed_on: list = field(default_factory=list)
     # imported classes it passes to a class's constructor (`Block(mlp_layer=Mlp)`): [class, callee, keyword,
     # line], as its imports spell them; a use where the callee only calls that parameter
-    # (`ClassFact.built_params`), else the class is handed on
+    # (`ClassFact.built_params`), else the class is handed on. A fifth item, [class, route, parameter]:
+    # a default passed through a call of another parameter whose default is the callee
+    # (`block_layers(mlp_block=mlp_block)`), which holds where no construction of that class passes `route`
     hands: list = field(default_factory=list)
     # activation registries bound once at its top (`ACTS = {"relu": nn.ReLU, ...}`, a dict of instances):
     # name -> {key: [kind, what]}, kind "class" / "instance" (built without arguments) with the class

@@ -78,7 +78,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             elif layer.activation_defaults or layer.as_defaults:
                 layer.activation, layer.activation_param, layer.activation_evidence = layer.built_activation
     as_built = {id(layer): copy.copy(layer) for path in installed for layer in models[path].layers}
-    handed = _handed_on(index)
+    handed = _handed_on(index, every_use)
     disagreeing: list = []  # (module, layer, class): its uses pass different activations
     judged_here: list = []  # (layer, class): its own file judged it per construction; other files' uses too
     apart: list = []  # (layer, class, [(use, outcomes)]): what its class returns meets different things
@@ -669,13 +669,15 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
                                                    build.entry))  # fmt: skip
-    for path, summary in index.summaries.items():
-        for hand in summary.hands:
-            found = _hand_uses(index, path, hand)
-            if found is not None:
-                target, listed = found
-                known = {(use.container, use.line) for use in uses.get(target, [])}
-                uses.setdefault(target, []).extend(use for use in listed if (use.container, use.line) not in known)
+    # a routed hand rests on what every construction of its class passes: those listed first
+    hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
+                   key=lambda item: len(item[1]) > 4)  # fmt: skip
+    for path, hand in hands:
+        found = _hand_uses(index, path, hand, uses)
+        if found is not None:
+            target, listed = found
+            known = {(use.container, use.line) for use in uses.get(target, [])}
+            uses.setdefault(target, []).extend(use for use in listed if (use.container, use.line) not in known)
     return uses, stats
 
 
@@ -702,14 +704,18 @@ def _made_by_listed_factories(fact, found: list) -> bool:
     return bool(fact.made_by) and set(fact.made_by) <= {use.via for use in found if use.via}
 
 
-def _hand_uses(index: ModuleIndex, path: str, hand: list) -> Optional[tuple]:
+def _hand_uses(index: ModuleIndex, path: str, hand: list, uses: Optional[dict] = None) -> Optional[tuple]:
     """`Block(mlp_layer=Mlp)` in `path`: (Mlp, its uses) where Block's constructor only calls that
     parameter (each call a construction inside Block, with that call's arguments), None where it
     does not (then `path` hands Mlp on). Not for a class of Block's own module: that module's
-    analysis merges what its own constructions pass, and this one it does not see."""
-    written, callee, key, _ = hand
+    analysis merges what its own constructions pass, and this one it does not see. A routed hand
+    (`block_layers(mlp_block=mlp_block)`, `_routed_elsewhere`) holds where no construction sends
+    the class elsewhere."""
+    written, callee, key, _, *route = hand
     target, holder = index.resolve_class(path, written), index.resolve_class(path, callee)
     if target is None or holder is None or target.path == holder.path:
+        return None
+    if route and _routed_elsewhere(index, path, route[0], uses or {}):
         return None
     fact = index.summaries[holder.path].classes.get(holder.name)
     if fact is None:
@@ -718,6 +724,24 @@ def _hand_uses(index: ModuleIndex, path: str, hand: list) -> Optional[tuple]:
     if not calls:
         return None
     return target, [Use(holder, holder.path, line, args, [], attr, span, written) for line, args, attr, span in calls]
+
+
+def _routed_elsewhere(index: ModuleIndex, path: str, route: list, uses: dict) -> bool:
+    """`Cait(block_layers=LayerScaleBlock, mlp_block=Mlp)` calling `block_layers(mlp_block=mlp_block)`:
+    whether Mlp may reach a class other than LayerScaleBlock, where a construction of Cait passes
+    `block_layers` (or may, through `**`) without passing `mlp_block`, or a class derives from Cait
+    (its `super().__init__` passes what it likes)."""
+    name, through, own = route
+    outer = ClassRef(path, name)
+    fact = index.summaries[path].classes.get(name)
+    if fact is None:
+        return True
+    for use in uses.get(outer, []):
+        given = {fact.params[int(key)] if key.isdigit() and int(key) < len(fact.params) else key for key in use.args}
+        if (through in given or "*" in given) and own not in given:
+            return True
+    return any(index.resolve_class(where, base) == outer for where, summary in index.summaries.items()
+               for cls in summary.classes.values() for base in cls.bases)  # fmt: skip
 
 
 def _without_unrun(uses: dict) -> dict:
@@ -928,7 +952,7 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
             projected.activation_evidence = f"returned by {ref.name}.forward: {evidence} in {use.container.name}"
         else:
             projected.activation, projected.activation_param = "unknown", None
-            projected.activation_evidence = layer.activation_evidence
+            projected.activation_evidence = _use_output_reason(ref, use, found)
         projected.output_head = False
         projected.related = [[layer.path, layer.line]]
         _init_at_use(projected, use, index)
@@ -940,13 +964,25 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
     layer.moved = ref not in (handed or {})
 
 
-def _handed_on(index: ModuleIndex) -> dict:
+def _use_output_reason(ref: ClassRef, use: Use, found: Optional[set]) -> str:
+    """Why a returned layer is unknown at one use: that use's own reason, not the class's row's
+    (a module handing the class on elsewhere says nothing of this use)."""
+    where = f"{use.container.name} ({use.path}:{use.line})"
+    if found is None:
+        return f"returned by {ref.name}.forward into {where}, not followed there yet"
+    shown = ", ".join(sorted({a for a, _, _ in found}))
+    why = sorted(e for a, _, e in found if a == "unknown" and e)
+    return f"returned by {ref.name}.forward into {where}, where it meets {shown}" + (
+        f" ({why[0]})" if why else "")
+
+
+def _handed_on(index: ModuleIndex, uses: Optional[dict] = None) -> dict:
     """ClassRef -> the first module (by path) that hands that class on as a value, to code that
     builds it with arguments not listed (`se_layer = se_layer or SqueezeExcite`, then a builder's
     `se_layer(chs, act_layer=act_layer)`)."""
     out: dict = {}
     for path, summary in index.summaries.items():
-        names = [*summary.handed_on, *(hand[0] for hand in summary.hands if _hand_uses(index, path, hand) is None)]
+        names = [*summary.handed_on, *(hand[0] for hand in summary.hands if _hand_uses(index, path, hand, uses) is None)]
         for name in names:
             target = index.resolve_class(path, name)
             if target is not None and target.path != path:

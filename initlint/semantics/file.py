@@ -34,7 +34,8 @@ from ..syntax.parse import SourceError, _syntax_error, _without_final_continuati
 from ..syntax.positions import compute_spans
 from .imports import Imports, functional_name, torch_nn_name
 from .handed import (_rebound, alias_builds, built_by_handing, built_defaults, built_only_by_free_code, called_params,
-                     class_hands, default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, touched_after_handing)
+                     class_hands, default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, routed_hands,
+                     touched_after_handing)
 from .inits import InitRule, InitScanner
 from .interpret import Context
 from .interpret_init import registry_table
@@ -1715,6 +1716,7 @@ class FileAnalysis:
         nodes += [call for _, _, _, call in default_builds(self)]
         nodes += [call for _, _, _, call in alias_builds(self)]
         nodes += [call for _, _, _, call, _ in class_hands(self)]
+        nodes += [call for _, _, _, call, _, _ in routed_hands(self)]
         nodes += [call for cls in self.classes.values() for calls in self._built_params(cls).values() for call in calls]
         nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for _, call in self.blind_applies]
@@ -1904,6 +1906,8 @@ class FileAnalysis:
         summary.factories = {name: [cls_name, args] for name, (cls_name, args, _) in factories.items()}
         for name, callee, key, call, _ in class_hands(self):
             summary.hands.append([self.imports.names[name], callee, key, spans[id(call)][0][0] if id(call) in spans else 0])
+        for name, callee, key, call, _, route in routed_hands(self):  # `block_layers(mlp_block=mlp_block)`
+            summary.hands.append([self.imports.names[name], callee, key, spans[id(call)][0][0] if id(call) in spans else 0, route])
         for key, cls in self.classes.items():
             init = self.method(cls, "__init__")
             params = [p.name.value for p in _positional_params(init[1])[1:]] if init else []

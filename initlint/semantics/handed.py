@@ -712,7 +712,14 @@ def param_uses(fa: "FileAnalysis", fn: cst.FunctionDef) -> dict:
                         calls.setdefault(func, []).append(node)
                     else:
                         other.add(func)  # in a nested function or lambda: when, with what, not seen
-                    stack.extend(node.args)
+                    # `block_layers(mlp_block=mlp_block)`, block_layers defaulting to a class: a pass to it
+                    routed = direct and param_default_class(fa, fn, func) is not None
+                    for arg in node.args:
+                        if routed and isinstance(arg.value, cst.Name) and arg.value.value in names \
+                                and arg.value.value != func and _hand_key(node, arg) is not None:  # fmt: skip
+                            passes.setdefault(arg.value.value, []).append((node, arg))
+                        else:
+                            stack.append(arg)
                     continue
                 handed = [arg for arg in node.args if isinstance(arg.value, cst.Name) and arg.value.value in names]
                 if direct and handed and (func in fa.classes or (func in fa.imports.names and _imported_class(fa, func))):
@@ -765,12 +772,48 @@ def class_hands(fa: "FileAnalysis") -> list:
         for _, param, default, _, fn in _defaults(fa):  # `def __init__(self, mlp_layer=Mlp)`, then `Block(mlp_layer=mlp_layer)`
             for call, arg in param_uses(fa, fn)[param][1]:
                 callee = call.func.value
+                if param_default_class(fa, fn, callee) is not None:
+                    continue  # `block_layers(mlp_block=mlp_block)`: a parameter's class, `routed_hands`
                 callee = f"local:{callee}" if callee in fa.classes else fa.imports.names[callee]
                 key = _hand_key(call, arg)
                 if key is not None:
                     found.append((default.value, callee, key, call, arg))
         fa.handed_cache["<class hands>"] = found
     return fa.handed_cache["<class hands>"]
+
+
+def param_default_class(fa: "FileAnalysis", fn: cst.FunctionDef, name: str) -> Optional[str]:
+    """The class a parameter of `fn` defaults to, as the imports qualify it (`local:X` for one of
+    this module: `block_layers=LayerScaleBlock`), where `fn` never binds it again; None for any
+    other default, or none."""
+    default = next((p.default for p in _all_params(fn) if p.name.value == name), None)
+    if not isinstance(default, cst.Name) or _rebound(fn, name):
+        return None
+    if default.value in fa.classes:
+        return f"local:{default.value}"
+    if default.value in fa.imports.names and _imported_class(fa, default.value):
+        return fa.imports.names[default.value]
+    return None
+
+
+def routed_hands(fa: "FileAnalysis") -> list:
+    """(imported name, the class its route defaults to, parameter, call, Arg, [class, route, parameter])
+    for each constructor parameter's imported class default passed by keyword to a call of another
+    parameter whose default is a class (`Cait(block_layers=LayerScaleBlock, mlp_block=Mlp)`, then
+    `block_layers(mlp_block=mlp_block)`): a hand to that default class, which the program stage lists
+    where that class only calls the parameter and no construction of `class` passes another `route`
+    (that class would get it) without passing `parameter` too."""
+    if "<routed hands>" not in fa.handed_cache:
+        found = []
+        for cls, param, default, _, fn in _defaults(fa):
+            for call, arg in param_uses(fa, fn)[param][1]:
+                route = call.func.value
+                callee = param_default_class(fa, fn, route)
+                key = _hand_key(call, arg)
+                if callee is not None and key is not None:
+                    found.append((default.value, callee, key, call, arg, [cls, route, param]))
+        fa.handed_cache["<routed hands>"] = found
+    return fa.handed_cache["<routed hands>"]
 
 
 def alias_builds(fa: "FileAnalysis") -> list:
