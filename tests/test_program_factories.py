@@ -141,3 +141,36 @@ def test_a_class_module_code_hands_to_another_modules_function_is_no_crash(tmp_p
     (script / "a.py").write_text((script / "a.py").read_text().replace("import torch.nn as nn", "import torch.nn as nn\nfrom helpers import build"))
     results = list(api.check(api.Run(paths=[str(script)], isolated=True, use_cache=False)))
     assert not [r.error for r in results if r.error is not None], [r.error.message for r in results if r.error]
+
+
+PASSING = """import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 8)
+        self.act = act_layer()
+        self.fc2 = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+def build(act_layer=nn.ReLU):
+    return Net(act_layer=act_layer)
+"""
+
+
+@pytest.mark.parametrize("call, expected", [("build(nn.Tanh)", "tanh"), ("build(act_layer=nn.Tanh)", "tanh"),
+                                            ("build()", "relu")])  # fmt: skip
+def test_what_a_call_passes_a_factory_reaches_the_class_it_returns(tmp_path: Path, call: str, expected: str) -> None:
+    """`model = build(nn.Tanh)` where `build(act_layer)` returns `Net(act_layer=act_layer)`: Net's
+    fc1 meets Tanh. Before, the factory's call was no construction of Net, and the default's ReLU
+    was claimed (with a fix for the wrong gain)."""
+    pytest.importorskip("torch")
+    root = write_tree(tmp_path, {"models.py": PASSING, "train.py": f"import torch.nn as nn\nfrom models import build\n\nmodel = {call}\n"})
+    fc1 = _rows(root)[("Net", "fc1")]
+    assert fc1.activation == expected, fc1.activation_evidence
+    act = type(_run(root, "train.py")["model"].act).__name__.lower()
+    assert act == expected

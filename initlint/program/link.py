@@ -655,7 +655,8 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                     made = _factory_made(index, target)
                     if made is not None:  # `g = build_generator(); g.apply(init)`: a Generator built here
                         uses.setdefault(made[0], []).append(Use(
-                            ClassRef(path, build.inside) if build.inside else None, path, build.line, made[1],
+                            ClassRef(path, build.inside) if build.inside else None, path, build.line,
+                            _through_factory(made[1], index.summaries[target.path].functions or {}, target.name, build.args),
                             [rule for rule in build.applied if not rule.wipes], build.attr, build.span, build.callee,
                             build.unrun, build.entry, via=target.name))  # fmt: skip
                         stats.resolved_builds += 1
@@ -696,6 +697,22 @@ def _factory_made(index: ModuleIndex, function: ClassRef) -> Optional[tuple]:
     (`ModuleSummary.factories`), or None."""
     entry = index.summaries[function.path].factories.get(function.name)
     return (ClassRef(function.path, entry[0]), entry[1]) if entry else None
+
+
+def _through_factory(made: dict, functions: dict, name: str, passed: dict) -> dict:
+    """What a factory's construction passes, its own parameters (`["factory_param", name, default]`)
+    replaced by what this call of it passes, else that parameter's default."""
+    params = functions.get(name, [])
+    out = {}
+    for key, value in made.items():
+        if value and value[0] == "factory_param":
+            position = str(params.index(value[1])) if value[1] in params else None
+            given = passed.get(value[1], passed.get(position)) if position is not None else passed.get(value[1])
+            if given is None and "*" in passed:
+                given = ["unknown", f"what this call passes for {value[1]}"]
+            value = given or value[2] or ["unknown", f"{name}({value[1]}) without a default"]
+        out[key] = value
+    return out
 
 
 def _made_by_listed_factories(fact, found: list) -> bool:

@@ -1355,6 +1355,15 @@ class FileAnalysis:
                 continue
             calls = [call for _, _, call in built]
             args = self._arg_facts(calls[0], None) if len(calls) == 1 else {"*": ["unknown", "one of several returns"]}
+            if len(calls) == 1:  # `return Net(act_layer=act_layer)`: what each call of the factory passes it
+                params = {p.name.value: p for p in _all_params(fn)}
+                for arg in calls[0].args:
+                    if arg.star or not isinstance(arg.value, cst.Name) or arg.value.value not in params:
+                        continue
+                    key = arg.keyword.value if arg.keyword is not None else str(calls[0].args.index(arg))
+                    default = params[arg.value.value].default
+                    args[key] = ["factory_param", arg.value.value,
+                                 self._arg_fact(default, set()) if default is not None else None]
             out[name] = (next(iter(classes)), args, len(calls))
         return out
 
