@@ -276,6 +276,9 @@ class ClassFact:
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users
 # (its evidence says so where that class's file takes it for a model: nothing there uses it)
 RETURNED = "<returned>"
+# the default of a constructor parameter that has none (`Stem(act_layer)`), in `Layer.as_defaults`:
+# whatever class a construction passes is what it builds there
+REQUIRED = "<required>"
 
 
 @dataclass

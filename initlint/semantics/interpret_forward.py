@@ -130,7 +130,11 @@ class ForwardInterpreter:
         if value == NONE_V:
             return flow
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
-        self.consume(flow, "unknown", None, f"goes into {why}")
+        evidence = f"goes into {why}"
+        if isinstance(value, UnknownV) and value.open_params:
+            evidence = Evidence(evidence)
+            evidence.open_params = value.open_params
+        self.consume(flow, "unknown", None, evidence)
         return OPAQUE
 
     def defaults_passed(self, passed: dict) -> tuple[dict, dict]:
