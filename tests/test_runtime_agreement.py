@@ -104,8 +104,11 @@ PROGRAM_LAYER_FLOORS = {
     # with branch effnet: 503, recall 42/56, ghostnet's ConvBnAct judged at its use (ReLU, default init: found);
     # 602 with the blocks EfficientNetBuilder makes judged once per entry point (efficientnet_b0's
     # InvertedResidual: SiLU through resolve_act_layer(kwargs, 'swish'); mobilenetv2's ReLU6,
-    # mnasnet's ReLU; mobilenetv3's mixed ReLU / hard-swish blocks stay unknown); 666 with both merged
-    "timm": (666 / 1223, 1.0, 1.0, 42 / 56, 0, 14),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # mnasnet's ReLU; mobilenetv3's mixed ReLU / hard-swish blocks stay unknown); 666 with both merged;
+    # 680, recall 56/56 (branch levit): levit's LevitMlp.ln1 and stem convs judged once per entry point
+    # (levit_128s: act_layer 'hard_swish', the model's default, through get_act_layer: Hardswish), their
+    # LinearNorm / ConvNorm keeping torch's default init
+    "timm": (680 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
 }
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # one file at a time covers less (what other modules decide is not read); the program side leaves

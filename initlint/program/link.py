@@ -102,7 +102,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     if _link_init(layer, ref, index, uses, stats) and path not in installed:
                         init_apart.append((layer, ref))
                 if layer.as_defaults is not None:
-                    if path not in installed:
+                    if path not in installed and not _open_at_use(layer, ref):  # those: at entry points only
                         judged_here.append((layer, ref))
                     if layer.activation_defaults:  # what its file's constructions pass rests on defaults too
                         _link_activation(layer, index, every_use, stats, path, handed)

@@ -360,12 +360,15 @@ class EntryProbe(Probe):
         found = instance.module.method(instance.info, name)
         if found is not None and not found[1].decorators:  # a property or a static method: not followed
             return BoundMethod(instance, instance.module, found[1])
-        if found is None:  # `block_cls = InvertedResidual` in the class body
-            for statement in instance.info.node.body.body:
+        info, seen = instance.info, set()
+        while found is None and info is not None and info.name not in seen:  # `block_cls = InvertedResidual` in a class body
+            seen.add(info.name)
+            for statement in info.node.body.body:
                 if type(statement) is cst.SimpleStatementLine and any(
                         type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name
                                                           for t in small.targets) for small in statement.body):  # fmt: skip
                     return self.probe_for(instance.module).expr(statement.body[0].value, {})
+            info = instance.module.local_base(info)
         return UNKNOWN
 
     def bind(self, target: cst.BaseExpression, value: object, env: dict) -> bool:
@@ -412,7 +415,7 @@ class EntryProbe(Probe):
             base = self.base_init(owner, func.attr.value)
             if base is not None:
                 return self.run_base_init(base, owner[2], node, env)
-            if not _bases_read(owner[0], owner[1], ("torch.",)):
+            if any(not name.startswith("torch.") for name in owner[1].bases):
                 self.run.complete = False  # a base class's code, not run here, may build blocks unseen
         if isinstance(func, cst.Attribute) and self.fa.imports.qualify(func) is None:
             if not isinstance(func.value, (cst.Name, cst.Attribute)):
@@ -459,6 +462,8 @@ class EntryProbe(Probe):
     def run_base_init(self, base: tuple, instance: object, node: cst.Call, env: dict) -> object:
         module, info, init = base
         args, kwargs, known = self.arguments(node, env)
+        if not known:
+            self.run.complete = False  # the base's __init__ is not run over what is not known: its blocks unseen
         self.run.owners.append((module, info, instance))
         try:
             self.run_in(module, init, [instance, *args], kwargs, known)
@@ -838,7 +843,8 @@ def _bases_read(module, info, outside: tuple, depth: int = 0) -> bool:
         if base.startswith(outside):
             continue
         inner = module.classes.get(base[len("local:"):]) if base.startswith("local:") and depth < 8 else None
-        if inner is None or not _bases_read(module, inner, outside, depth + 1):
+        # one base of its module: its methods and class attributes are looked up there (`method`, `member`)
+        if inner is None or len(info.bases) > 1 or not _bases_read(module, inner, outside, depth + 1):
             return False
     return True
 
