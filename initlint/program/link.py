@@ -263,7 +263,7 @@ def _open_at_use(layer: Layer, ref: ClassRef) -> bool:
     """A row its own file judged at a use inside `ref` (`self.ln1 = LinearNorm(...)` in LevitMlp),
     left unknown only by what `ref`'s own callers pass it (`Layer.as_defaults` naming `ref`'s
     parameters): each entry point's run judges it with what it passes."""
-    return layer.path == ref.path and layer.as_defaults is not None and bool(layer.as_defaults[3]) \
+    return layer.at_use and layer.path == ref.path and layer.as_defaults is not None and bool(layer.as_defaults[3]) \
         and all(fact[0] == ref.name for fact in layer.as_defaults[3])  # fmt: skip
 
 
