@@ -142,6 +142,8 @@ class Layer:
     # from which the program judges other files' constructions; and, where this file's constructions
     # all agreed with this row (no rows of their own), each of them: [container, line, column,
     # end_line, end_column, attribute or None], to be judged apart if another file's disagrees.
+    # On a row at a use left unknown only by what the container's callers pass (values not known in
+    # the file), the start and those container parameters, judged at each entry point (REQUIRED: no default).
     as_defaults: Optional[list] = None
     agreed_uses: Optional[list] = None  # None, not a factory: models cached before it was added read as None
     at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
@@ -282,6 +284,9 @@ class ClassFact:
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users
 # (its evidence says so where that class's file takes it for a model: nothing there uses it)
 RETURNED = "<returned>"
+# the default of a constructor parameter that has none (`Stem(act_layer)`), in `Layer.as_defaults`:
+# whatever class a construction passes is what it builds there
+REQUIRED = "<required>"
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import Optional
 
 from .. import catalogue
 from ..library import hooks
-from ..model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
+from ..model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
@@ -103,7 +103,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     if _link_init(layer, ref, index, uses, stats) and path not in installed:
                         init_apart.append((layer, ref))
                 if layer.as_defaults is not None:
-                    if path not in installed:
+                    if path not in installed and not _open_at_use(layer, ref):  # those: at entry points only
                         judged_here.append((layer, ref))
                     if layer.activation_defaults:  # what its file's constructions pass rests on defaults too
                         _link_activation(layer, index, every_use, stats, path, handed)
@@ -236,7 +236,7 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
             if ref.path in models else None  # fmt: skip
         if not at_entries or module is None:
             continue
-        for layer in [x for x in module.layers if not x.at_use]:
+        for layer in [x for x in module.layers if not x.at_use or _open_at_use(x, ref)]:
             if layer.as_defaults is not None:
                 start, defaults = layer.as_defaults[:3], layer.as_defaults[3]
             elif layer.activation_defaults and layer.built_activation is not None:
@@ -244,6 +244,10 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
             else:
                 continue  # what it meets rests on no argument: its own row says it for every construction
             for (path, entry, _, _), group in sorted(at_entries.items(), key=lambda item: item[0][:3]):
+                if not defaults and path == ref.path:
+                    continue  # a class of the entry point's own module whose row rests on no argument: said there
+                if layer.at_use and not _inner_built(layer, ref, models[ref.path], every_use, entry):
+                    continue  # that run builds another class there (`ConvNorm if use_conv else LinearNorm`)
                 judged = [_judged_at(layer, ref, use, start, defaults, index, uses, built_init.get(id(layer)), True)
                           for use in group]  # fmt: skip
                 row = judged[0]
@@ -261,6 +265,22 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                 row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
                 _recommend(row)
                 _place(models[path], row)
+
+
+def _open_at_use(layer: Layer, ref: ClassRef) -> bool:
+    """A row its own file judged at a use inside `ref` (`self.ln1 = LinearNorm(...)` in LevitMlp),
+    left unknown only by what `ref`'s own callers pass it (`Layer.as_defaults` naming `ref`'s
+    parameters): each entry point's run judges it with what it passes."""
+    return layer.at_use and layer.path == ref.path and layer.as_defaults is not None and bool(layer.as_defaults[3]) \
+        and all(fact[0] == ref.name for fact in layer.as_defaults[3])  # fmt: skip
+
+
+def _inner_built(layer: Layer, ref: ClassRef, model: FileModel, every_use: dict, entry: str) -> bool:
+    """Whether the entry point's run builds, inside `ref`, the class whose own row the use row copies."""
+    inner = next((m.name for m in model.modules for x in m.layers
+                  if not x.at_use and layer.related and [x.path, x.line] == layer.related[0]), None)  # fmt: skip
+    return inner is not None and any(use.entry == entry and use.container == ref
+                                     for use in every_use.get(ClassRef(ref.path, inner), []))  # fmt: skip
 
 
 def _copied(model: FileModel) -> FileModel:
@@ -547,7 +567,8 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         return None
     class_name, param, default, passed = overridden[0]
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
-    replaces_activation = default.startswith("torch.nn.") and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES
+    replaces_activation = default == REQUIRED or default.startswith("torch.nn.") \
+        and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES  # fmt: skip
     if len(overridden) == 1 and replaces_activation and torch_name in catalogue.ACTIVATION_MODULES:
         activation = catalogue.ACTIVATION_MODULES[torch_name][0]
         layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)

@@ -142,6 +142,8 @@ class Run:
     changed: dict = field(default_factory=dict)  # id(statement) -> pure._changed_in_place of it (the trees outlive the run)
     instances: list = field(default_factory=list)
     complete: bool = True
+    own: bool = False  # also list the root module's own classes built (their layers rest on what the run passes)
+    owners: list = field(default_factory=list)  # (module, class info, instance) whose __init__ runs, innermost last
 
     def mutating(self, container: object) -> None:
         """A container changed in place. Objects are not copied for a branch (their writes are
@@ -358,12 +360,15 @@ class EntryProbe(Probe):
         found = instance.module.method(instance.info, name)
         if found is not None and not found[1].decorators:  # a property or a static method: not followed
             return BoundMethod(instance, instance.module, found[1])
-        if found is None:  # `block_cls = InvertedResidual` in the class body
-            for statement in instance.info.node.body.body:
+        info, seen = instance.info, set()
+        while found is None and info is not None and info.name not in seen:  # `block_cls = InvertedResidual` in a class body
+            seen.add(info.name)
+            for statement in info.node.body.body:
                 if type(statement) is cst.SimpleStatementLine and any(
                         type(small) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name
                                                           for t in small.targets) for small in statement.body):  # fmt: skip
                     return self.probe_for(instance.module).expr(statement.body[0].value, {})
+            info = instance.module.local_base(info)
         return UNKNOWN
 
     def bind(self, target: cst.BaseExpression, value: object, env: dict) -> bool:
@@ -404,9 +409,14 @@ class EntryProbe(Probe):
     def _call(self, node: cst.Call, env: dict) -> object:
         func = node.func
         if type(func) is cst.Attribute and type(func.value) is cst.Call and type(func.value.func) is cst.Name \
-                and func.value.func.value == "super" and self.run.building and any(
-                not base.startswith("torch.") for base in self.run.building[-1].info.bases):  # fmt: skip
-            self.run.complete = False  # a base class's code, not run here, may build blocks unseen
+                and func.value.func.value == "super" and self.run.building:  # fmt: skip
+            building = self.run.building[-1]
+            owner = self.run.owners[-1] if self.run.owners else (building.module, building.info, building)
+            base = self.base_init(owner, func.attr.value)
+            if base is not None:
+                return self.run_base_init(base, owner[2], node, env)
+            if any(not name.startswith("torch.") for name in owner[1].bases):
+                self.run.complete = False  # a base class's code, not run here, may build blocks unseen
         if isinstance(func, cst.Attribute) and self.fa.imports.qualify(func) is None:
             if not isinstance(func.value, (cst.Name, cst.Attribute)):
                 return super().call(node, env)
@@ -414,8 +424,8 @@ class EntryProbe(Probe):
             if not isinstance(receiver, Instance):
                 return super().call(node, env)
             callee = self.member(receiver, func.attr.value)
-            if callee is UNKNOWN and self.run.building and func.attr.value not in receiver.attrs and any(
-                    not base.startswith(("torch.", "builtins.object", "local:object")) for base in receiver.info.bases):
+            if callee is UNKNOWN and self.run.building and func.attr.value not in receiver.attrs \
+                    and not _bases_read(receiver.module, receiver.info, ("torch.", "builtins.object", "local:object")):
                 self.run.complete = False  # a method of a base class not read here may build blocks unseen
         else:
             callee = self.expr(func, env)
@@ -437,6 +447,29 @@ class EntryProbe(Probe):
             return super().call(node, env)
         args, kwargs, known = self.arguments(node, env)
         return self.call_value(callee, args, kwargs, known)
+
+    def base_init(self, owner: tuple, method: str) -> Optional[tuple]:
+        """(module, class info, __init__) of the one base class, of the owner's own module, whose
+        `__init__` a `super().__init__(...)` in the owner's code runs (LevitDistilled's Levit)."""
+        module, info, _ = owner
+        bases = info.bases
+        if method != "__init__" or len(bases) != 1 or not bases[0].startswith("local:"):
+            return None
+        base = module.classes.get(bases[0][len("local:"):])
+        init = module.method(base, "__init__") if base is not None else None
+        return (module, *init) if init is not None else None
+
+    def run_base_init(self, base: tuple, instance: object, node: cst.Call, env: dict) -> object:
+        module, info, init = base
+        args, kwargs, known = self.arguments(node, env)
+        if not known:
+            self.run.complete = False  # the base's __init__ is not run over what is not known: its blocks unseen
+        self.run.owners.append((module, info, instance))
+        try:
+            self.run_in(module, init, [instance, *args], kwargs, known)
+        finally:
+            self.run.owners.pop()
+        return None
 
     def arguments(self, node: cst.Call, env: dict) -> tuple:
         args: list = []
@@ -582,7 +615,7 @@ class EntryProbe(Probe):
 
     def construct(self, qualname: str, module, info, args: list, kwargs: dict, known: bool) -> object:
         plain = all(base in ("builtins.object", "local:object") for base in info.bases)
-        if self.run.building and module is not self.run.root and not plain:  # a block of another module
+        if self.run.building and not plain and (module is not self.run.root or self.run.own):  # a block
             self.run.constructions.append(Construction(qualname, list(args), dict(kwargs) if known else None,
                                                        self.run.building[-1].info.name, self.run.top))  # fmt: skip
         if not plain and module is not self.run.root:
@@ -595,9 +628,11 @@ class EntryProbe(Probe):
             return instance
         if not plain:
             self.run.building.append(instance)
+        self.run.owners.append((module, info, instance))
         try:
             self.run_in(module, init[1], [instance, *args], kwargs, known)
         finally:
+            self.run.owners.pop()
             if not plain:
                 self.run.building.pop()
         return instance
@@ -798,6 +833,19 @@ def _values_in(value: object) -> list:
     return out
 
 
+def _bases_read(module, info, outside: tuple, depth: int = 0) -> bool:
+    """Whether every base class of `info` is torch's (`outside`) or, up to those, a class of its
+    own module, whose code the run reads (LevitDistilled's Levit, an nn.Module)."""
+    for base in info.bases:
+        if base.startswith(outside):
+            continue
+        inner = module.classes.get(base[len("local:"):]) if base.startswith("local:") and depth < 8 else None
+        # one base of its module: its methods and class attributes are looked up there (`method`, `member`)
+        if inner is None or len(info.bases) > 1 or not _bases_read(module, inner, outside, depth + 1):
+            return False
+    return True
+
+
 def _class_isinstance(args: list) -> object:
     """`isinstance(x, kinds)` where x is a class or function the code names, or a partial object:
     never an instance of a module, a string, a number... (get_attn's `isinstance(attn_type,
@@ -843,12 +891,12 @@ def entry_points(fa) -> list:
     return out
 
 
-def entry_constructions(fa, fn: cst.FunctionDef) -> list:
+def entry_constructions(fa, fn: cst.FunctionDef, own: bool = False) -> list:
     """The constructions of other modules' blocks `fn`'s run reaches while it builds a model of
     `fa`, those of classes handed away dropped; [] where the run did not complete."""
     if fa.loader is None:
         return []
-    run = Run(root=fa)
+    run = Run(root=fa, own=own)
     probe = EntryProbe(fa, run)
     try:
         probe.run_function(fn, [], {})
@@ -883,10 +931,19 @@ def held_fact(value: object) -> list:
 def entry_builds(fa) -> list:
     """(entry point name, `Construction`) for each block of another module an entry point of `fa`
     builds through a builder object; only in a module whose classes build one (an imported plain
-    class: EfficientNetBuilder), the runs being whole-program Python."""
-    if fa.loader is None or not _builds_a_builder_object(fa):
+    class: EfficientNetBuilder), the runs being whole-program Python. In a module where a layer
+    judged at a use rests on what its container's callers pass, not known there (levit's
+    `self.act = act_layer()`, the model's `act_layer` a string each model function may set), the
+    constructions of its own classes too."""
+    own = fa.loader is not None and _rests_on_open_params(fa)
+    if fa.loader is None or not own and not _builds_a_builder_object(fa):
         return []
-    return [(fn.name.value, construction) for fn in entry_points(fa) for construction in entry_constructions(fa, fn)]
+    return [(fn.name.value, construction) for fn in entry_points(fa) for construction in entry_constructions(fa, fn, own)]
+
+
+def _rests_on_open_params(fa) -> bool:
+    return any(outcome is not None and getattr(outcome[2], "open_params", ())
+               for uses in fa.per_use.values() for _, _, outcome in uses)  # fmt: skip
 
 
 def _builds_a_builder_object(fa) -> bool:

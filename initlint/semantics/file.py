@@ -28,7 +28,7 @@ from ..library.hooks import reads_classes_only
 from ..model import (DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
-                            _partial_of, _positional_params, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
+                            _partial_of, _positional_params, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
@@ -1879,6 +1879,7 @@ class FileAnalysis:
             row.activation, row.activation_param, evidence = outcome or (
                 "unknown", None, f"the arguments this call passes to {layer.class_name} are not known here")
             row.activation_evidence = f"{evidence}, as built here" if row.activation != "unknown" else evidence
+            row.as_defaults = _open_at_use(row.activation, evidence, container, self.path)
             row.related = [[layer.path, layer.line], *[list(r) for r in layer.related]]
             row.fix = FixPlan(reason=f"{layer.class_name} is built with different arguments: each use decides "
                                      f"({layer.path}:{layer.line})")  # fmt: skip
@@ -2580,6 +2581,8 @@ def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[st
         distinct.setdefault((activation, None if param is None else round(param, 6)), evidence)
     if len(distinct) == 1:
         (activation, param), evidence = next(iter(distinct.items()))
+        if getattr(evidence, "open_params", ()) and any(str(other) != str(evidence) for _, _, other in outcomes):
+            evidence = str(evidence)  # another unknown besides what the open parameters decide
         return activation, param, evidence
     if all(a == "unknown" for a, _ in distinct):
         return "unknown", None, next(iter(distinct.values()))
@@ -2694,6 +2697,22 @@ def _parse(source: str, path: str, reuse: Optional[dict]) -> tuple[cst.Module, O
     return module, c_tree
 
 
+def _open_at_use(activation: str, evidence: str, container: Optional[str], path: str) -> Optional[list]:
+    """A row at a use left unknown only by what the container's own callers pass it, not known
+    here (`self.act = act_layer()`, the model's arguments read at run time): `Layer.as_defaults`
+    with that start, unknown, and those parameters, which each entry point's run may know."""
+    facts = list(dict.fromkeys(getattr(evidence, "open_params", ())))
+    if activation != "unknown" or not facts or any(f.owner != container or f.path != path for f in facts):
+        return None
+    start = ["unknown", None, str(evidence)]
+    nn_name = facts[0].default.rsplit(".", 1)[-1] if len(facts) == 1 and facts[0].default.startswith("torch.nn.") else None
+    if nn_name in catalogue.ACTIVATION_MODULES:  # built with the default class: that activation (one without a parameter)
+        default = catalogue.ACTIVATION_MODULES[nn_name][0]
+        if catalogue.DEFAULT_PARAM.get(default) is None:
+            start = [default, None, f"{facts[0].param} default nn.{nn_name} ({evidence})"]
+    return [*start, [[f.owner, f.param, f.default] for f in facts]]
+
+
 def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
     """id(call) -> attribute, for each `self.attr = Call(...)` in the classes' methods: the
     name a built module has in its container (`self.mlp = Mlp()` -> "mlp")."""
@@ -2704,6 +2723,10 @@ def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
                 self_name = stmt.params.params[0].name.value
                 out.update(_assigned_calls(stmt.body, lambda target: target.attr.value if isinstance(
                     target, cst.Attribute) and dotted(target.value) == self_name else None))  # fmt: skip
+                for node in _walk_calls(stmt.body):  # `self.add_module("conv1", ConvNorm(...))`: named so too
+                    if dotted(node.func) == f"{self_name}.add_module" and len(node.args) == 2 \
+                            and isinstance(node.args[1].value, cst.Call) and literal_string(node.args[0].value):  # fmt: skip
+                        out[id(node.args[1].value)] = literal_string(node.args[0].value)
     return out
 
 

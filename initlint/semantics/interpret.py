@@ -19,7 +19,7 @@ from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
 from .values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
-                     NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, Site, TupleV, UnknownV, _single_looped_site,
+                     NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, REQUIRED, Site, TupleV, UnknownV, _single_looped_site,
                      _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -102,7 +102,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return ParamV(name, UnknownV(f"parameter {name}: {owner} is built by code it is handed to"), owner)
         passed = self.fa.param_candidates(owner, name) if owner else []
         if passed is None:
-            return ParamV(name, UnknownV(f"parameter {name} (callers pass values not known here)"))
+            return ParamV(name, UnknownV(f"parameter {name} (callers pass values not known here)",
+                                         self.open_param(owner, name, default)))
         if not passed:
             return ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), owner)
         values = list(passed)
@@ -319,6 +320,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.summarise_chain(chain)
             return chain
         return value
+
+    def open_param(self, owner: Optional[str], param: str, default: object) -> tuple:
+        """(`ConstructorDefault`,) for a parameter of a constructor of this file whose callers pass
+        values not known here, where what it holds is a class or nothing (REQUIRED): what an entry
+        point's run passes for it may decide what it builds. () otherwise."""
+        if self.cls is None or owner != self.cls.name or not (default is None or isinstance(default, ClassRefV)):
+            return ()
+        shown = default.qualname if isinstance(default, ClassRefV) else REQUIRED
+        return (ConstructorDefault(owner, param, shown, self.fa.path),)
 
     def default_fact(self, owner: str, param: str, default: object, registry: tuple = ()) -> ConstructorDefault:
         holder = self.default_holder(owner)

@@ -49,6 +49,11 @@ class ForwardInterpreter:
             for item in value.items if isinstance(value, TupleV) else value.fields.values():
                 sites |= self.as_flow(item).sites
             return Flow(sites)
+        if isinstance(value, ChainV) and value.kind == "alt" and value.items \
+                and all(isinstance(item, (TupleV, RecordV, Flow)) for _, item in value.items):  # fmt: skip
+            # a list the paths leave with different items (`out.append(conv(x))` in a loop): used whole,
+            # each item of each goes where it goes
+            return Flow(frozenset().union(*(self.as_flow(item).sites for _, item in value.items)))
         return value if isinstance(value, Flow) else OPAQUE
 
     def consume(self, flow: Flow, activation: str, param: Optional[float], evidence: str) -> None:
@@ -130,7 +135,11 @@ class ForwardInterpreter:
         if value == NONE_V:
             return flow
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
-        self.consume(flow, "unknown", None, f"goes into {why}")
+        evidence = f"goes into {why}"
+        if isinstance(value, UnknownV) and value.open_params:
+            evidence = Evidence(evidence)
+            evidence.open_params = value.open_params
+        self.consume(flow, "unknown", None, evidence)
         return OPAQUE
 
     def defaults_passed(self, passed: dict) -> tuple[dict, dict]:

@@ -452,7 +452,7 @@ class ConstructorInterpreter:
                     fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
                     value = dataclasses.replace(value, defaults=(fact,))
                 return value
-            return UnknownV(f"built by parameter {callee.name}")
+            return UnknownV(f"built by parameter {callee.name}", default.open_params if isinstance(default, UnknownV) else ())
         if isinstance(callee, ClassRefV):
             return self.construct(callee, call)
         if isinstance(callee, FunctionRefV) and callee.node is not None:

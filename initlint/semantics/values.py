@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Optional, Union
 import libcst as cst
 
 from .. import catalogue
-from ..model import InitCall
+from ..model import REQUIRED, InitCall  # noqa: F401 - REQUIRED re-exported for the interpreter
 from ..syntax.nodes import literal_number
 from .imports import torch_nn_name
 
@@ -214,10 +214,13 @@ class ConstructorDefault:
 
 class Evidence(str):
     """Evidence text that says by type what it rests on, so that nothing reads its wording:
-    `defaults`, the constructor defaults that chose the activation. Text built from it keeps
+    `defaults`, the constructor defaults that chose the activation; `open_params`, for an
+    unknown outcome, the constructor parameters whose values (not known here) decide it, as
+    `ConstructorDefault`s (an entry point's run may know them). Text built from it keeps
     them (`derived`)."""
 
     defaults: tuple = ()
+    open_params: tuple = ()
 
     @classmethod
     def assuming(cls, text: str, defaults: tuple) -> "Evidence":
@@ -229,7 +232,12 @@ class Evidence(str):
 def derived(text: str, *sources: str) -> str:
     """Evidence `text` built from `sources`: it rests on what they rest on."""
     defaults = tuple(fact for source in sources for fact in getattr(source, "defaults", ()))
-    return Evidence.assuming(text, defaults) if defaults else text
+    open_params = tuple(fact for source in sources for fact in getattr(source, "open_params", ()))
+    if not open_params:
+        return Evidence.assuming(text, defaults) if defaults else text
+    made = Evidence.assuming(text, defaults)
+    made.open_params = open_params
+    return made
 
 
 @dataclass
@@ -329,6 +337,10 @@ class RepeaterV:
 @dataclass
 class UnknownV:
     why: str
+    # a module built by a constructor parameter whose callers pass values not known here: that
+    # parameter (`ConstructorDefault`; default REQUIRED where it has none), which an entry point's run may know
+    open_params: tuple = ()
+
 
 
 @dataclass(eq=False)
