@@ -1,0 +1,131 @@
+"""A module's own classes judged at each entry point that builds them (semantics/entry_uses.py).
+
+timm's `resnet18()` / `seresnext26d_32x4d()` build one `ResNet`, whose `make_blocks` builds the block
+class each passes through a value, with what the entry point chose (`block_args`, `stem_type`...).
+Judged for all entry points at once, such a layer meets different things; each entry point's run
+knows what it passes: the layer is judged there, a row at the entry point's call. Each claim is
+checked against torch building the same models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from initlint.program import analyze_program
+from test_program_passing import _importable
+
+NET = """import torch.nn as nn
+
+
+class Basic(nn.Module):
+    def __init__(self, c, act_layer=nn.ReLU):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+
+def make_blocks(block_fn, depth, c, **kwargs):
+    return [block_fn(c, **kwargs) for _ in range(depth)]
+
+
+class Net(nn.Module):
+    def __init__(self, block, depth=2, c=8, stem_act=True, block_args=None):
+        super().__init__()
+        block_args = block_args or {}
+        self.stem = nn.Conv2d(3, c, 3, padding=1)
+        self.act = nn.ReLU() if stem_act else nn.Identity()
+        self.blocks = nn.Sequential(*make_blocks(block, depth, c, **block_args))
+        self.head = nn.Conv2d(c, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.blocks(self.act(self.stem(x))))
+
+
+def _create(**kwargs):
+    return Net(**kwargs)
+
+
+def small():
+    model_args = dict(block=Basic)
+    return _create(**model_args)
+
+
+def gated():
+    model_args = dict(block=Basic, stem_act=False, block_args=dict(act_layer=nn.Tanh))
+    return _create(**model_args)
+"""
+
+
+def _rows(tmp_path: Path, text: str = NET) -> list:
+    path = tmp_path / "net.py"
+    path.write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(path): text})
+    assert not errors
+    return models[str(path)].layers
+
+
+def _line(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def _traced(model, name: str) -> str:
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    with torch.no_grad():
+        layers = verify(model.eval(), torch.randn(2, 3, 6, 6), method="hooks", static=False).layers
+    return {row.layer: row.activation for row in layers}[name]
+
+
+def test_a_block_built_through_a_value_is_judged_at_each_entry_point(tmp_path: Path) -> None:
+    """Basic is handed to Net as a value and built in `make_blocks` with `**block_args`: its own row
+    is unknown (Tanh in gated(), ReLU in small()). Before, no row said more; now each entry point's
+    call has one, for the layers built under it."""
+    layers = _rows(tmp_path)
+    own = next(layer for layer in layers if layer.name == "conv" and not layer.at_use)
+    assert own.activation == "unknown"
+    at = {layer.line: layer for layer in layers if layer.at_use and layer.name == "Basic().conv"}
+    small, gated = at[_line(NET, "return _create(**model_args)")], at[_line(NET, "return _create(**model_args)") + 5]
+    assert (small.activation, gated.activation) == ("relu", "tanh"), (small.activation_evidence, gated.activation_evidence)
+    assert "small()" in small.activation_evidence and small.related[0][1] == own.line
+    assert small.fix is None or small.fix.reason  # each entry point decides: no edit there
+    with _importable(tmp_path) as load:
+        net = load("net")
+        assert (_traced(net.small(), "blocks.0.conv"), _traced(net.gated(), "blocks.1.conv")) == ("relu", "tanh")
+
+
+def test_an_entry_point_that_judges_a_claimed_layer_otherwise_makes_it_unknown(tmp_path: Path) -> None:
+    """Net.stem meets ReLU with Net's default `stem_act=True`; gated() passes False through
+    `_create(**model_args)`, a hand-off the callers' check did not follow: before, `relu` was claimed
+    where the stem is built, wrong for gated(). Now it is unknown there, relu at small()'s call
+    and no activation (it feeds Basic's conv) at gated()'s."""
+    layers = _rows(tmp_path)
+    own = next(layer for layer in layers if layer.name == "stem")
+    assert own.activation == "unknown", own.activation_evidence
+    at = {layer.line: layer.activation for layer in layers if layer.at_use and layer.name == "Net().stem"}
+    first = _line(NET, "return _create(**model_args)")
+    assert at == {first: "relu", first + 5: "none"}
+    with _importable(tmp_path) as load:
+        net = load("net")
+        assert (_traced(net.small(), "stem"), _traced(net.gated(), "stem")) == ("relu", "none")
+
+
+def test_an_entry_point_whose_constructions_differ_says_nothing(tmp_path: Path) -> None:
+    """One call of an entry point building Basic with ReLU and with Tanh: no row for Basic's conv at
+    that call (it would speak for both); the stems, ReLU in both models, have one."""
+    text = NET + """
+
+def _both():
+    return [Net(block=Basic), Net(block=Basic, block_args=dict(act_layer=nn.Tanh))]
+
+
+def mixed():
+    return _both()
+"""
+    layers = _rows(tmp_path, text)
+    at = {layer.name: layer.activation for layer in layers if layer.at_use and layer.line == _line(text, "return _both()")}
+    assert at == {"Net().stem": "relu"}
