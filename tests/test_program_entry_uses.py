@@ -129,3 +129,197 @@ def mixed():
     layers = _rows(tmp_path, text)
     at = {layer.name: layer.activation for layer in layers if layer.at_use and layer.line == _line(text, "return _both()")}
     assert at == {"Net().stem": "relu"}
+
+
+DOWNSAMPLE = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, c_in, c, downsample=None, act_layer=nn.ReLU, norm_layer=nn.BatchNorm2d):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c, 3, padding=1, bias=False)
+        self.bn = norm_layer(c)
+        self.act = act_layer()
+        self.downsample = downsample
+
+    def forward(self, x):
+        shortcut = x if self.downsample is None else self.downsample(x)
+        return self.act(self.bn(self.conv(x)) + shortcut)
+
+
+def downsample_conv(c_in, c, norm_layer=None):
+    norm_layer = norm_layer or nn.BatchNorm2d
+    return nn.Sequential(nn.Conv2d(c_in, c, 1, bias=False), norm_layer(c))
+
+
+def make_blocks(widths, c_in, **kwargs):
+    blocks = []
+    for c in widths:
+        downsample = downsample_conv(c_in, c, norm_layer=kwargs.get('norm_layer')) if c != c_in else None
+        blocks.append(Block(c_in, c, downsample, **kwargs))
+        c_in = c
+    return blocks
+
+
+class Net(nn.Module):
+    def __init__(self, widths=(8, 16), norm_layer=nn.BatchNorm2d):
+        super().__init__()
+        self.blocks = nn.Sequential(*make_blocks(widths, 3, norm_layer=norm_layer))
+        self.head = nn.Conv2d(widths[-1], 4, 1)
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+"""
+
+
+def test_a_key_read_from_a_helper_s_kwargs_is_what_the_call_passed(tmp_path: Path) -> None:
+    """timm's make_blocks hands `kwargs.get('norm_layer')` to downsample_conv, whose
+    `norm_layer or nn.BatchNorm2d` builds the norm after the downsample conv. Before, `.get` on
+    that dict was not read: `goes into norm_layer(...)`, unknown. Now the norm is Net's
+    BatchNorm2d, and the conv meets the block's ReLU after the residual add, as in torch."""
+    layers = _rows(tmp_path, DOWNSAMPLE)
+    # reported where Net's code calls the helper that builds it
+    down = next(layer for layer in layers if layer.line == _line(DOWNSAMPLE, "self.blocks = nn.Sequential(*make_blocks("))
+    assert down.activation == "relu", down.activation_evidence
+    assert ["Net", "norm_layer", "torch.nn.BatchNorm2d"] in down.activation_defaults  # a caller passing another is looked at
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").Net(), "blocks.1.downsample.0") == "relu"
+
+
+GATES = """import torch.nn as nn
+
+
+class SE(nn.Module):
+    def __init__(self, c, rd=4):
+        super().__init__()
+        self.fc1 = nn.Conv2d(c, rd, 1)
+        self.act = nn.ReLU()
+        self.fc2 = nn.Conv2d(rd, c, 1)
+        self.gate = nn.Sigmoid()
+
+    def forward(self, x):
+        x_se = self.fc2(self.act(self.fc1(x.mean((2, 3), keepdim=True))))
+        return x * self.gate(x_se)
+
+
+class Squash(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.act = nn.Tanh()
+
+    def forward(self, x):
+        return self.act(x)
+"""
+
+ATTN = """import torch
+
+from gates import SE, Squash
+
+
+def get_attn(attn_type):
+    if isinstance(attn_type, torch.nn.Module):
+        return attn_type
+    module_cls = None
+    if attn_type:
+        if isinstance(attn_type, str):
+            attn_type = attn_type.lower()
+            if attn_type == 'se':
+                module_cls = SE
+            elif attn_type == 'tanh':
+                module_cls = Squash
+            else:
+                assert False, attn_type
+        else:
+            module_cls = attn_type
+    return module_cls
+
+
+def create_attn(attn_type, channels, **kwargs):
+    module_cls = get_attn(attn_type)
+    if module_cls is not None:
+        return module_cls(channels, **kwargs)
+    return None
+"""
+
+ATTN_NET = """import torch.nn as nn
+
+from attn import create_attn
+
+
+class Block(nn.Module):
+    def __init__(self, c, attn_layer=None):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.se = create_attn(attn_layer, c)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        x = self.conv(x)
+        if self.se is not None:
+            x = self.se(x)
+        return self.act(x)
+
+
+def make_blocks(block_fn, depth, c, **kwargs):
+    return [block_fn(c, **kwargs) for _ in range(depth)]
+
+
+class Net(nn.Module):
+    def __init__(self, block, depth=2, c=8, block_args=None):
+        super().__init__()
+        block_args = block_args or {}
+        self.blocks = nn.Sequential(*make_blocks(block, depth, c, **block_args))
+        self.head = nn.Conv2d(c, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+
+
+def _create(**kwargs):
+    return Net(**kwargs)
+
+
+def plain():
+    model_args = dict(block=Block)
+    return _create(**model_args)
+
+
+def squeezed():
+    model_args = dict(block=Block, block_args=dict(attn_layer='se'))
+    return _create(**model_args)
+
+
+def squashed():
+    model_args = dict(block=Block, block_args=dict(attn_layer='tanh'))
+    return _create(**model_args)
+"""
+
+
+def test_a_factory_deciding_by_a_string_an_entry_point_passes_is_followed(tmp_path: Path) -> None:
+    """timm's `create_attn(attn_layer, c)` picks its class by comparing a string
+    (`attn_type == 'se'`) after `isinstance(attn_type, torch.nn.Module)`: with the string one entry
+    point's run passes (`block_args=dict(attn_layer='se')`, seresnext26d_32x4d), both tests are
+    decided, and the block's conv meets the SE module (no activation: it feeds the squeeze, then
+    `x * gate`) there, Tanh where 'tanh' is passed, ReLU where nothing is. As torch builds them."""
+    sources = {"gates.py": GATES, "attn.py": ATTN, "net.py": ATTN_NET}
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in sources.items()})
+    assert not errors
+    layers = models[str(tmp_path / "net.py")].layers
+    at = {layer.line: layer.activation for layer in layers if layer.at_use and layer.name == "Block().conv"}
+    calls = [i for i, line in enumerate(ATTN_NET.splitlines(), 1) if "return _create(**model_args)" in line]
+    assert [at.get(line) for line in calls] == ["relu", "none", "tanh"], at
+    with _importable(tmp_path) as load:
+        net = load("net")
+        traced = [_traced_width(build(), "blocks.0.conv", 8) for build in (net.plain, net.squeezed, net.squashed)]
+        assert traced == ["relu", "none", "tanh"]
+
+
+def _traced_width(model, name: str, width: int) -> str:
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    with torch.no_grad():
+        layers = verify(model.eval(), torch.randn(2, width, 6, 6), method="hooks", static=False).layers
+    return {row.layer: row.activation for row in layers}[name]

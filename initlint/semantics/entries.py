@@ -887,6 +887,19 @@ def entry_constructions(fa, fn: cst.FunctionDef, own: bool = False) -> list:
     dropped; [] where the run did not complete."""
     if fa.loader is None:
         return []
+    key = ("<entry run>", id(fn))  # one run per entry point, for the builder's blocks and the module's own
+    if key not in fa.handed_cache:
+        fa.handed_cache[key] = (fn, _entry_run(fa, fn))
+    run = fa.handed_cache[key][1]
+    if run is None:
+        return []
+    away = run.handed_away  # a module handed away (`getattr(blocks, name)`) hands away its classes
+    return [c for c in (run.own if own else run.constructions) if c.top is not None
+            and not any(c.qualname == name or c.qualname.startswith(name + ".") for name in away)]
+
+
+def _entry_run(fa, fn: cst.FunctionDef) -> Optional[Run]:
+    """`fn` run over its defaults; None where the run did not complete."""
     run = Run(root=fa)
     probe = EntryProbe(fa, run)
     try:
@@ -894,14 +907,13 @@ def entry_constructions(fa, fn: cst.FunctionDef, own: bool = False) -> list:
     except _Dead:
         pass  # every path raises at some point: the constructions before it are all there are
     except (_Budget, RecursionError):
-        return []
+        return None
     except Exception:  # noqa: BLE001 - Python this run does not model: nothing known, never a crash
-        return []
+        return None
     if not run.complete or any(_may_construct(fa, name) for name in run.handed_away):
-        return []  # a function handed to code not run may build blocks there, unseen
-    away = run.handed_away  # a module handed away (`getattr(blocks, name)`) hands away its classes
-    return [c for c in (run.own if own else run.constructions) if c.top is not None
-            and not any(c.qualname == name or c.qualname.startswith(name + ".") for name in away)]
+        return None  # a function handed to code not run may build blocks there, unseen
+    run.journal, run.instances, run.tainted, run.resolved, run.changed = [], [], {}, {}, {}  # kept: what it built
+    return run
 
 
 def held_fact(value: object) -> list:

@@ -104,8 +104,12 @@ def _judged(fa, key: str, construction, judged: dict) -> Optional[dict]:
         # the model's own output is what the entry point returns: nothing of the model follows it
         returned = [("none", None, f"returned as the output of {cls.node.name.value}.forward")] \
             if construction.outermost else None  # fmt: skip
-        outcomes = fa._outcomes_for_call(cls, init[1], call or cst.Call(func=cst.Name(cls.node.name.value)), None,
-                                         given=args, returned=returned)  # fmt: skip
+        fa.judging_entry = True  # the values given are what one run passed: a string test on them is decided
+        try:
+            outcomes = fa._outcomes_for_call(cls, init[1], call or cst.Call(func=cst.Name(cls.node.name.value)), None,
+                                             given=args, returned=returned)  # fmt: skip
+        finally:
+            fa.judging_entry = False
         judged[text] = {name: found[0] for name, found in outcomes.items()} if outcomes else None
     return judged[text]
 
