@@ -323,3 +323,27 @@ def _traced_width(model, name: str, width: int) -> str:
     with torch.no_grad():
         layers = verify(model.eval(), torch.randn(2, width, 6, 6), method="hooks", static=False).layers
     return {row.layer: row.activation for row in layers}[name]
+
+
+def test_rows_naming_other_layers_of_one_call_do_not_speak_for_a_layer_built_under_it() -> None:
+    """ResNet's make_blocks call builds the downsample convs (a helper's, rows `downsample.0` and
+    `downsample.1` there, ReLU) and, through a value, each block's conv3 (SE-gated in
+    seresnext26d_32x4d: no activation, judged at the entry point's call). A traced conv3 whose chain
+    passes that call is the entry point's row, not a downsample row (before: the first known row at
+    the call, a wrong match)."""
+    from initlint.model import Layer
+    from initlint.runtime.provenance import best_static_row
+
+    def row(line, name, activation, at_use=False, related=()):
+        made = Layer("resnet.py", line, 1, line, 2, "ResNet", name, "Conv2d", activation, None, "", "explicit", "",
+                     at_use=at_use)  # fmt: skip
+        made.related = [list(r) for r in related]
+        return made
+
+    rows = [row(243, "conv3", "unknown"), row(596, "downsample.0", "relu"), row(596, "downsample.1", "relu"),
+            row(1988, "Bottleneck().conv3", "none", at_use=True, related=[("resnet.py", 243)])]
+    layers_in = lambda path: [r for r in rows if path == "resnet.py"]  # noqa: E731
+    chain = (("resnet.py", 243), ("resnet.py", 432), ("resnet.py", 596), ("resnet.py", 1988))
+    assert best_static_row(chain, layers_in, "layer1.0.conv3").activation == "none"
+    down = (("resnet.py", 343), ("resnet.py", 596), ("resnet.py", 1988))
+    assert best_static_row(down, layers_in, "layer1.0.downsample.1").name == "downsample.1"

@@ -75,7 +75,10 @@ TABLES = {path.stem.split("_")[0]: svr.load_table(path) for path in svr.TABLES}
 # DenseNet's stem (its act_layer at the default key 'relu', passed to timm's norm+act)
 # 52 (branch effnet): ghostnet's ConvBnAct(prev_chs, out_chs, 1) judged at its use though a builder
 # object also builds the class; 57 with both merged
-PROGRAM_SITES = {"torchvision": 41 / 41, "transformers": 197 / 199, "timm": 57 / 134}
+# 58 (branch resnorm): a module's own classes judged at each entry point that builds them (resnet18's
+# BasicBlock.conv2, resnet50d's Bottleneck.conv3, convnext_atto's ConvNeXtBlock.conv_dw), ResNet's
+# downsample through make_blocks' `kwargs.get('norm_layer')`
+PROGRAM_SITES = {"torchvision": 41 / 41, "transformers": 197 / 199, "timm": 58 / 134}
 PROGRAM_LAYER_FLOORS = {
     # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
     "torchvision": (1396 / 1396, 1.0, 1.0, 1.0, 0, 0),
@@ -104,8 +107,10 @@ PROGRAM_LAYER_FLOORS = {
     # with branch effnet: 503, recall 42/56, ghostnet's ConvBnAct judged at its use (ReLU, default init: found);
     # 602 with the blocks EfficientNetBuilder makes judged once per entry point (efficientnet_b0's
     # InvertedResidual: SiLU through resolve_act_layer(kwargs, 'swish'); mobilenetv2's ReLU6,
-    # mnasnet's ReLU; mobilenetv3's mixed ReLU / hard-swish blocks stay unknown); 666 with both merged
-    "timm": (666 / 1223, 1.0, 1.0, 42 / 56, 0, 14),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # mnasnet's ReLU; mobilenetv3's mixed ReLU / hard-swish blocks stay unknown); 666 with both merged;
+    # 721 (branch resnorm): resnet.py's and convnext.py's own classes judged at each entry point's call
+    # (seresnext26d_32x4d's conv3 meets the SE module create_attn('se') picks), ResNet's downsample convs
+    "timm": (721 / 1223, 1.0, 1.0, 42 / 56, 0, 14),  # 339 before the rebinding fix: see PROGRAM_SITES
 }
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # one file at a time covers less (what other modules decide is not read); the program side leaves
