@@ -347,3 +347,20 @@ def test_rows_naming_other_layers_of_one_call_do_not_speak_for_a_layer_built_und
     assert best_static_row(chain, layers_in, "layer1.0.conv3").activation == "none"
     down = (("resnet.py", 343), ("resnet.py", 596), ("resnet.py", 1988))
     assert best_static_row(down, layers_in, "layer1.0.downsample.1").name == "downsample.1"
+
+
+def test_what_a_judged_model_follows_into_its_blocks_stays_with_that_run(tmp_path: Path) -> None:
+    """Basic built by name in `_create(block=Basic, ...)` (not handed on): its own row claimed ReLU,
+    wrong for gated(), which passes Tanh through `block_args`. gated()'s run judges it Tanh: unknown
+    where it is built. Judging Net at each entry point follows Basic's output into the next block's
+    conv; that run's reading must not land on Basic's own row (it did: 'ReLU, no activation')."""
+    text = NET.replace("model_args = dict(block=Basic)\n    return _create(**model_args)", "return _create(block=Basic)")
+    text = text.replace("model_args = dict(block=Basic, stem_act=False, block_args=dict(act_layer=nn.Tanh))\n"
+                        "    return _create(**model_args)", "return _create(block=Basic, block_args=dict(act_layer=nn.Tanh))")
+    layers = _rows(tmp_path, text)
+    own = next(layer for layer in layers if layer.name == "conv" and not layer.at_use)
+    assert own.activation == "unknown" and own.activation_evidence.endswith("ReLU, Tanh"), own.activation_evidence
+    at = {layer.line: layer.activation for layer in layers if layer.at_use and layer.name == "Basic().conv"}
+    assert sorted(at.values()) == ["relu", "tanh"]
+    with _importable(tmp_path) as load:
+        assert _traced(load("net").gated(), "blocks.0.conv") == "tanh"

@@ -33,7 +33,7 @@ def entry_outcomes(fa) -> dict:
     one call of the entry point) makes it meet, where they all agree. A site whose own outcome is
     known and an entry point judges otherwise is not one thing: its outcomes get that entry
     point's too (unknown where built, judged at each entry point)."""
-    from .entries import entry_constructions, entry_points
+    from .entries import entry_points
     from .file import resolve_outcomes
 
     if fa.loader is None or not any(cls.sites for cls in fa.classes.values()):
@@ -41,7 +41,32 @@ def entry_outcomes(fa) -> dict:
     judged: dict = {}  # (class key, call, arguments as text) -> {site name: outcome} or None
     found: dict = {}
     sites = {id(site): site for cls in fa.classes.values() for site in cls.sites}
-    for fn in entry_points(fa):
+    # a judged forward follows flows into the classes it holds, whose sites are this file's own:
+    # what it records there holds for that one run, not for the class's row
+    kept = [(site, _state(site)) for site in [*sites.values(), *fa.free_sites]]
+    try:
+        _judge_entry_points(fa, entry_points(fa), judged, found)
+    finally:
+        for site, state in kept:
+            vars(site).clear()
+            vars(site).update(state)
+    for site_id, uses in found.items():
+        site = sites[site_id]
+        own = resolve_outcomes(site.outcomes, site.split_by)
+        for _, _, entry, (activation, param, evidence), _ in uses:
+            if own[0] != "unknown" and (activation, param) != own[:2]:
+                site.outcomes.append((activation, param, derived(f"{evidence}, as {entry}() builds it", evidence)))
+    return found
+
+
+def _state(site) -> dict:
+    return {key: value.copy() if isinstance(value, (list, set, dict)) else value for key, value in vars(site).items()}
+
+
+def _judge_entry_points(fa, functions: list, judged: dict, found: dict) -> None:
+    from .entries import entry_constructions
+
+    for fn in functions:
         # (id(call of the entry point), id(site)) -> [outcome or None, ...]: each construction under that call
         per_site: dict = {}
         tops: dict = {}
@@ -60,13 +85,6 @@ def entry_outcomes(fa) -> dict:
                 continue  # a row at that call speaks for every layer built under it
             top, container = tops[top_id]
             found.setdefault(site_id, []).append((top, container, fn.name.value, outcomes[0], len(outcomes)))
-    for site_id, uses in found.items():
-        site = sites[site_id]
-        own = resolve_outcomes(site.outcomes, site.split_by)
-        for _, _, entry, (activation, param, evidence), _ in uses:
-            if own[0] != "unknown" and (activation, param) != own[:2]:
-                site.outcomes.append((activation, param, derived(f"{evidence}, as {entry}() builds it", evidence)))
-    return found
 
 
 def _local_class(fa, qualname: str) -> Optional[str]:
