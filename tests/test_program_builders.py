@@ -209,7 +209,9 @@ SE = "\n\ndef resnet_se():\n    return ResNet(block=BasicBlock, block_args=dict(
 
 
 def _at_use(model) -> dict:
-    return {layer.name: layer for layer in model.layers if layer.at_use}
+    """The rows at make_blocks' `block_fn(...)` (entry points' calls have rows of their own)."""
+    line = next(i for i, text in enumerate(RESNET.splitlines(), 1) if "blocks.append(block_fn(" in text)
+    return {layer.name: layer for layer in model.layers if layer.at_use and layer.line == line}
 
 
 def test_blocks_a_model_is_given_are_judged_where_its_builder_builds_them(tmp_path: Path) -> None:
@@ -232,8 +234,12 @@ def test_what_a_model_s_callers_leave_unknown_stays_unknown_at_the_block_s_use(t
     """resnet_se passes `block_args=dict(attn_layer=Gate)`, which ResNet hands on as `**block_args`: its
     keys are not followed, so any BasicBlock parameter ResNet does not pass by name may be set there;
     conv2 meets what `attn_layer` makes (a tanh gate in torch) and is unknown; conv1 meets only what
-    the keywords written out decide (a key passed twice is a TypeError): still ReLU."""
+    the keywords written out decide (a key passed twice is a TypeError): still ReLU. resnet_se()'s own
+    run knows the gate: at its call, conv2 meets Tanh (semantics/entry_uses.py)."""
     with _timm_program(tmp_path, {"resnet.py": RESNET + SE}) as (models, load):
+        entry_line = next(i for i, line in enumerate((RESNET + SE).splitlines(), 1) if "return ResNet(block=BasicBlock, block_args" in line)
+        at_entry = {layer.name: layer for layer in models["resnet.py"].layers if layer.at_use and layer.line == entry_line}
+        assert at_entry["BasicBlock().conv2"].activation == "tanh", at_entry["BasicBlock().conv2"].activation_evidence
         rows = _at_use(models["resnet.py"])
         conv2 = rows.get("BasicBlock().conv2")  # no row where nothing is known at the use
         assert conv2 is None or conv2.activation == "unknown", conv2.activation_evidence

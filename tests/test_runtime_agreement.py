@@ -76,7 +76,10 @@ TABLES = {path.stem.split("_")[0]: svr.load_table(path) for path in svr.TABLES}
 # 52 (branch effnet): ghostnet's ConvBnAct(prev_chs, out_chs, 1) judged at its use though a builder
 # object also builds the class; 57 with both merged
 # 58 (branch levit): coat's ConvRelPosEnc.conv_list, its outputs appended to a list in a loop, then torch.cat
-PROGRAM_SITES = {"torchvision": 41 / 41, "transformers": 197 / 199, "timm": 58 / 134}
+# 58 (branch resnorm): a module's own classes judged at each entry point that builds them (resnet18's
+# BasicBlock.conv2, resnet50d's Bottleneck.conv3, convnext_atto's ConvNeXtBlock.conv_dw), ResNet's
+# downsample through make_blocks' `kwargs.get('norm_layer')`; 59 with both merged
+PROGRAM_SITES = {"torchvision": 41 / 41, "transformers": 197 / 199, "timm": 59 / 134}
 PROGRAM_LAYER_FLOORS = {
     # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
     "torchvision": (1396 / 1396, 1.0, 1.0, 1.0, 0, 0),
@@ -109,7 +112,10 @@ PROGRAM_LAYER_FLOORS = {
     # 680, recall 56/56 (branch levit): levit's LevitMlp.ln1 and stem convs judged once per entry point
     # (levit_128s: act_layer 'hard_swish', the model's default, through get_act_layer: Hardswish), their
     # LinearNorm / ConvNorm keeping torch's default init; 692 with coat's conv_list (a list filled in a loop)
-    "timm": (692 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # 721 (branch resnorm): resnet.py's and convnext.py's own classes judged at each entry point's call
+    # (seresnext26d_32x4d's conv3 meets the SE module create_attn('se') picks), ResNet's downsample convs;
+    # 747 with both merged
+    "timm": (747 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
 }
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # one file at a time covers less (what other modules decide is not read); the program side leaves

@@ -197,9 +197,16 @@ def names_layer(row: Layer, name: str) -> bool:
 
 def rows_naming(rows: list, name: str) -> list:
     """Of the rows at one call, those that speak for the runtime layer `name`: the ones naming it,
-    else (several rows, none naming it) all of them. A block's layer judged at its use speaks only
-    for the layer it names: another layer of that block is judged where it is built."""
+    else (several rows, none naming it) those whose path names no one layer (none, a wildcard). A
+    block's layer judged at its use speaks only for the layer it names: another layer of that block is
+    judged where it is built; a row whose path is written out (`downsample.1`, built by a helper at
+    ResNet's make_blocks call) does not speak for another layer built under the same call (a block's
+    `conv3`, built there through a value)."""
     rows = [row for row in rows if not row.at_use or names_layer(row, name)]
     if len(rows) > 1:
-        rows = [row for row in rows if names_layer(row, name)] or rows
+        rows = [row for row in rows if names_layer(row, name)] or [row for row in rows if not _written_path(row.name)]
     return rows
+
+
+def _written_path(path: Optional[str]) -> bool:
+    return bool(path) and "*" not in path and "()" not in path and "#" not in path

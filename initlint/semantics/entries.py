@@ -73,6 +73,24 @@ class PartialObj:
     kwargs: dict
 
 
+@dataclass
+class RepeaterObj:
+    """What timm's `to_ntuple(n)` returns (library/hooks: "repeater"): a function making a tuple of
+    its one argument, its items for a list or tuple, else it repeated n times (a class, a string)."""
+
+    count: int
+
+    def made(self, args: list, kwargs: dict, known: bool) -> object:
+        if len(args) != 1 or kwargs:
+            return UNKNOWN
+        value = args[0]
+        if isinstance(value, (list, tuple)):
+            return tuple(value)
+        if value is None or isinstance(value, (str, int, float, ClassObj, PartialObj)):
+            return tuple([value] * self.count)
+        return UNKNOWN
+
+
 class FnObj:
     """A function of a module of the program, run in that module."""
 
@@ -121,6 +139,8 @@ class Construction:
     kwargs: Optional[dict]
     container: str
     top: cst.Call
+    node: Optional[cst.Call] = None  # the call that built it (own classes only), in whichever module it is
+    outermost: bool = False  # the model the entry point builds (nothing of the run holds it)
 
 
 @dataclass
@@ -133,6 +153,7 @@ class Run:
     tainted: dict = field(default_factory=dict)
     journal: list = field(default_factory=list)  # (instance, attribute, value before), in order of writes
     constructions: list = field(default_factory=list)
+    own: list = field(default_factory=list)  # Construction of the entry point's own module's classes (the model too)
     building: list = field(default_factory=list)  # the root module's model instances whose __init__ runs
     handed_away: set = field(default_factory=set)  # classes that reached values this run no longer follows
     top: Optional[cst.Call] = None
@@ -142,8 +163,10 @@ class Run:
     changed: dict = field(default_factory=dict)  # id(statement) -> pure._changed_in_place of it (the trees outlive the run)
     instances: list = field(default_factory=list)
     complete: bool = True
-    own: bool = False  # also list the root module's own classes built (their layers rest on what the run passes)
+    # also list the root module's own classes built among the blocks (their layers rest on what the run passes)
+    own_blocks: bool = False
     owners: list = field(default_factory=list)  # (module, class info, instance) whose __init__ runs, innermost last
+    calling: Optional[cst.Call] = None  # the call being made, when its callee is a class
 
     def mutating(self, container: object) -> None:
         """A container changed in place. Objects are not copied for a branch (their writes are
@@ -442,10 +465,11 @@ class EntryProbe(Probe):
             return UNKNOWN
         if callee is _NESTED and self.run.building:
             self.run.complete = False  # a function defined in code run here, not run itself: it may build blocks unseen
-        if not isinstance(callee, (ClassObj, PartialObj, FnObj, Instance)) or (
+        if not isinstance(callee, (ClassObj, PartialObj, FnObj, Instance, RepeaterObj)) or (
                 isinstance(callee, ClassObj) and self.resolve(callee.qualname) is None):  # fmt: skip
             return super().call(node, env)
         args, kwargs, known = self.arguments(node, env)
+        self.run.calling = node  # for a construction of the root module's class (`Construction.node`)
         return self.call_value(callee, args, kwargs, known)
 
     def base_init(self, owner: tuple, method: str) -> Optional[tuple]:
@@ -496,6 +520,8 @@ class EntryProbe(Probe):
         return args, kwargs, known
 
     def call_value(self, callee: object, args: list, kwargs: dict, known: bool) -> object:
+        if isinstance(callee, RepeaterObj):
+            return callee.made(args, kwargs, known) if known else UNKNOWN
         if isinstance(callee, PartialObj):
             return self.call_value(callee.func, [*callee.args, *args], {**callee.kwargs, **kwargs}, known)
         if isinstance(callee, Instance):
@@ -601,6 +627,10 @@ class EntryProbe(Probe):
         classes = {key: (value.func if isinstance(value, PartialObj) else value).qualname for key, value in named.items()
                    if isinstance(value, ClassObj) or isinstance(value, PartialObj) and isinstance(value.func, ClassObj)}
         answer = hook(positional, keywords, classes)
+        if answer is not None and answer[0] == "repeater":  # to_ntuple(n): a function making an n-tuple
+            count = args[0] if len(args) == 1 and not kwargs and type(args[0]) is int else None
+            if count is not None:
+                return RepeaterObj(count)
         if answer is not None and answer[0] == "class":
             return ClassObj(answer[1])
         if answer is not None and answer[0] == "bind":  # that class with these keywords bound (get_norm_act_layer)
@@ -615,12 +645,17 @@ class EntryProbe(Probe):
 
     def construct(self, qualname: str, module, info, args: list, kwargs: dict, known: bool) -> object:
         plain = all(base in ("builtins.object", "local:object") for base in info.bases)
-        if self.run.building and not plain and (module is not self.run.root or self.run.own):  # a block
+        if self.run.building and not plain and (module is not self.run.root or self.run.own_blocks):  # a block
             self.run.constructions.append(Construction(qualname, list(args), dict(kwargs) if known else None,
                                                        self.run.building[-1].info.name, self.run.top))  # fmt: skip
         if not plain and module is not self.run.root:
             self.taint(args, kwargs)  # its own code, not run here, may keep or change what it is given
             return UNKNOWN
+        if not plain and self.run.top is not None:  # judged with these arguments at the entry point's call
+            model = self.run.building[0].info.name if self.run.building else info.name
+            self.run.own.append(Construction(qualname, list(args), dict(kwargs) if known else None, model, self.run.top,
+                                             self.run.calling, not self.run.building))  # fmt: skip
+        self.run.calling = None
         instance = Instance(qualname, module, info, plain)
         self.run.instances.append(instance)
         init = module.method(info, "__init__")
@@ -885,32 +920,46 @@ def entry_points(fa) -> list:
     for fn in fa.functions.values():
         if not fn.body.body or fn.asynchronous is not None:
             continue
-        if is_entry_point(fa, fn) or not [*_all_params(fn), *fn.params.kwonly_params] and fn.params.star_arg is None \
-                and fn.params.star_kwarg is None:  # fmt: skip
+        # no parameters: `star_arg` is a sentinel, not None, where there is no `*args`
+        if is_entry_point(fa, fn) or not [*_all_params(fn), *fn.params.kwonly_params] \
+                and not isinstance(fn.params.star_arg, cst.Param) and fn.params.star_kwarg is None:  # fmt: skip
             out.append(fn)
     return out
 
 
 def entry_constructions(fa, fn: cst.FunctionDef, own: bool = False) -> list:
     """The constructions of other modules' blocks `fn`'s run reaches while it builds a model of
-    `fa`, those of classes handed away dropped; [] where the run did not complete."""
+    `fa` (with `own`: of `fa`'s own classes, the model's included), those of classes handed away
+    dropped; [] where the run did not complete."""
     if fa.loader is None:
         return []
-    run = Run(root=fa, own=own)
+    key = ("<entry run>", id(fn))  # one run per entry point, for the builder's blocks and the module's own
+    if key not in fa.handed_cache:
+        fa.handed_cache[key] = (fn, _entry_run(fa, fn))
+    run = fa.handed_cache[key][1]
+    if run is None:
+        return []
+    away = run.handed_away  # a module handed away (`getattr(blocks, name)`) hands away its classes
+    return [c for c in (run.own if own else run.constructions) if c.top is not None
+            and not any(c.qualname == name or c.qualname.startswith(name + ".") for name in away)]
+
+
+def _entry_run(fa, fn: cst.FunctionDef) -> Optional[Run]:
+    """`fn` run over its defaults; None where the run did not complete."""
+    run = Run(root=fa, own_blocks=_rests_on_open_params(fa))
     probe = EntryProbe(fa, run)
     try:
         probe.run_function(fn, [], {})
     except _Dead:
         pass  # every path raises at some point: the constructions before it are all there are
     except (_Budget, RecursionError):
-        return []
+        return None
     except Exception:  # noqa: BLE001 - Python this run does not model: nothing known, never a crash
-        return []
+        return None
     if not run.complete or any(_may_construct(fa, name) for name in run.handed_away):
-        return []  # a function handed to code not run may build blocks there, unseen
-    away = run.handed_away  # a module handed away (`getattr(blocks, name)`) hands away its classes
-    return [c for c in run.constructions if c.top is not None
-            and not any(c.qualname == name or c.qualname.startswith(name + ".") for name in away)]
+        return None  # a function handed to code not run may build blocks there, unseen
+    run.journal, run.instances, run.tainted, run.resolved, run.changed = [], [], {}, {}, {}  # kept: what it built
+    return run
 
 
 def held_fact(value: object) -> list:
@@ -938,7 +987,7 @@ def entry_builds(fa) -> list:
     own = fa.loader is not None and _rests_on_open_params(fa)
     if fa.loader is None or not own and not _builds_a_builder_object(fa):
         return []
-    return [(fn.name.value, construction) for fn in entry_points(fa) for construction in entry_constructions(fa, fn, own)]
+    return [(fn.name.value, construction) for fn in entry_points(fa) for construction in entry_constructions(fa, fn)]
 
 
 def _rests_on_open_params(fa) -> bool:

@@ -42,6 +42,7 @@ from .interpret_init import registry_table
 from .fields import as_literal, object_fields
 from .pure import ClassObj, ParamObj, keyword_dicts
 from .entries import entry_build_facts, entry_builds
+from .entry_uses import entry_outcomes, entry_rows
 from .values import (ActivationOutput, ChainV, ClassRefV, ConstructorDefault, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
                      registered_modules)
@@ -137,6 +138,7 @@ class FileAnalysis:
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.entry_builds: list = []  # (entry point name, entries.Construction): what entry points build
+        self.entry_uses: dict = {}  # id(site) -> its judgement at each entry point's call (entry_uses.py)
         self.bound_args: dict = {}  # id(call of a partial object in builds) -> the arguments the partial binds
         self.default_params = False  # a constructor default of a class of this module chose an activation
         # constructions of other modules' classes by module code or free functions:
@@ -1027,6 +1029,7 @@ class FileAnalysis:
         self._link_bindings()
         self.per_use = self._per_use_outcomes()
         self._settle_agreeing_uses()
+        self.entry_uses = entry_outcomes(self)  # the module's own classes judged at each entry point
         self._decide_inits()
         return self._file_model()
 
@@ -1123,10 +1126,12 @@ class FileAnalysis:
         return None
 
     def _outcomes_for_call(self, cls: ClassInfo, init: cst.FunctionDef, call: cst.Call,
-                           enclosing: Optional[cst.FunctionDef], given: Optional[dict] = None) -> dict:  # fmt: skip
+                           enclosing: Optional[cst.FunctionDef], given: Optional[dict] = None,
+                           returned: Optional[list] = None) -> dict:  # fmt: skip
         """Layer name -> (what follows it when built by this call, why no fix: a config default
         chose it): in `cls`'s own forward, and for a layer it returns, after this construction
-        in the forward that applies it (its `UseProbe`)."""
+        in the forward that applies it (its `UseProbe`), or `returned` (the model an entry point
+        builds: its output is the model's)."""
         params = _positional_params(init)[1:]
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
@@ -1178,11 +1183,12 @@ class FileAnalysis:
             # a layer the block returns meets, at this use, what follows this construction's output
             probe = self.use_probes.get(id(call))
             after = [(a, p, derived(f"{e}, after {cls.node.name.value}", e)) for a, p, e in probe.outcomes] if probe else []
+            after = after or list(returned or [])
             found = {}
             for site in shadow.sites:
                 outcomes = site.outcomes + after if id(site) in leaving else site.outcomes
                 if outcomes and (after or id(site) not in leaving):
-                    reason = site.fix_reason or (probe.fix_reason if id(site) in leaving else None)
+                    reason = site.fix_reason or (probe.fix_reason if probe and id(site) in leaving else None)
                     found[site.name] = (resolve_outcomes(outcomes, site.split_by), reason)
                 else:
                     found[site.name] = (("unknown", None, "returned to the code that builds it here"), None)
@@ -1735,6 +1741,7 @@ class FileAnalysis:
         pending = self.pending_lines
         nodes += [node for _, node in pending]
         nodes += [call for uses in self.per_use.values() for call, _, _ in uses]
+        nodes += [use[0] for uses in self.entry_uses.values() for use in uses]
         nodes += [call for inits in self.path_inits.values() for _, call in inits.values()]
         holders = dict(self.call_holder)
         self.helper_uses = {}  # id(helper anchor) -> the sites one init there would reach
@@ -1826,7 +1833,7 @@ class FileAnalysis:
                             owner = self.classes[container].node.name.value if container else None
                             layer.agreed_uses.append([owner, use_line, use_col + 1, use_end, use_end_col + 1,
                                                       attrs.get(id(call))])  # fmt: skip
-            for use in rows_at_uses:
+            for use in rows_at_uses + entry_rows(self, layer, site, spans, self.entry_uses):
                 if use.class_name is None:  # built by module code or a free function
                     fm.free_layers.append(use)
                     continue

@@ -444,8 +444,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 # `config.hidden_act == "relu"` (or `act == "relu"`, act passed config.hidden_act): a
                 # config default against a literal
                 value, other = self.held_value(test.left), comp.comparator
-                if isinstance(test.left, cst.Name) and not (isinstance(value, tuple) and len(value) == 3):
+                if isinstance(test.left, cst.Name) and not (isinstance(value, tuple) and len(value) == 3) \
+                        and not (getattr(self.home, "judging_entry", False) and not isinstance(self.env.get(test.left.value), ParamV)):  # fmt: skip
                     value = None  # a parameter's own default: callers not seen here may pass others
+                    # (not a value an entry point's run passed: entry_uses.py judges with what that run holds)
                 if isinstance(value, tuple) and value and value[0] == "<literal>":
                     left, right = self.literal_key(value[1]), self.literal_key(other)
                     if left is not None and right is not None:
@@ -464,6 +466,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 kind = "str" if literal_string(value[1]) is not None else "number"
                 return (kind == "str") == (dotted(test.args[1].value) == "str")
             return None
+        if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2 \
+                and (self.fa.imports.qualify(test.args[1].value) or "").startswith("torch."):  # fmt: skip
+            # timm's get_attn: `isinstance(attn_type, torch.nn.Module)` on a string or a number is False
+            value = self.held_value(test.args[0].value)
+            return False if isinstance(value, tuple) and value and value[0] == "<literal>" else None
         if isinstance(test, (cst.Name, cst.Attribute)):
             value = self.held_value(test)
             if value == NONE_V:

@@ -351,6 +351,11 @@ class ConstructorInterpreter:
                     # add_module("layer%d" % i, layer) in a loop: registered in order, name not known
                     self.attrs[f"<added {len(self.attrs)}>"] = value
                 return NONE_V
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and 1 <= len(call.args) <= 2 \
+                and not any(arg.keyword or arg.star for arg in call.args):  # fmt: skip
+            got = self.dict_get(func.value, call)
+            if got is not None:
+                return got
         self.note_init_call(call)
         if self.cls is not None and _is_super_init(func, self.self_name) and self.fa.container_kind(self.cls):
             # class ConvBNReLU(nn.Sequential): super().__init__(conv, norm, act) registers 0, 1, 2
@@ -376,6 +381,23 @@ class ConstructorInterpreter:
             return found
         callee = self.eval_module(func, bind_site=False)
         return self.call_module_value(callee, call)
+
+    def dict_get(self, holder: cst.BaseExpression, call: cst.Call) -> Optional[object]:
+        """`kwargs.get('norm_layer')` on a dict known by key: the value of that key (a keyword
+        written out is what the dict holds, as for a call's `**` dicts), the default where the
+        dict holds no such key and nothing else; None where it is not such a dict."""
+        key = literal_string(call.args[0].value)
+        if key is None or not isinstance(holder, cst.Name) or holder.value not in self.env:
+            return None
+        held = self.env[holder.value]
+        if not isinstance(held, ChainV) or held.kind != "list" or any(k is None for k, _ in held.items):
+            return None
+        found = [item for k, item in held.items if k == key]
+        if found:
+            return found[-1]
+        if any(k in ("*", "<loop>", "<alt>") for k, _ in held.items):
+            return UnknownV(f"`{short_code(call)}`")
+        return self.eval_module(call.args[1].value, bind_site=False) if len(call.args) == 2 else NONE_V
 
     def apply_init_function(self, value: object, fn_node: cst.BaseExpression) -> None:
         """`<module>.apply(fn)` after building it (`nn.Sequential(...).apply(init)`, a script's

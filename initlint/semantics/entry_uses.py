@@ -1,0 +1,181 @@
+"""A module's own classes judged at each entry point that builds them.
+
+timm's `resnet18()` builds `ResNet(block=BasicBlock, ...)`, whose `make_blocks` builds each block
+through a value (`block_fn(...)`) with what the entry point chose (`block_args=dict(attn_layer='se')`
+in `seresnext26d_32x4d()`). Judged once for all the module's entry points, such a layer meets
+different things (an SE module after `bn3` in one model, the residual's ReLU in another): unknown.
+The entry point's run (`entries.EntryProbe`) knows what each construction gets; each class of the
+module it builds (the model and its blocks) is judged again with those arguments
+(`FileAnalysis._outcomes_for_call`), and a layer whose own row is unknown gets a row at the entry
+point's call where every construction that run reaches agrees (a row speaks for the layers built
+under that call only: `runtime.provenance.built_on_chain`)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Optional
+
+import libcst as cst
+
+from .. import catalogue
+from ..model import FixPlan, Layer
+from ..syntax.nodes import _positional_params
+from .fields import UNKNOWN, as_literal
+from .pure import ClassObj
+from .values import ClassRefV, UnknownV, derived
+
+MAX_JUDGED = 256  # distinct (class, arguments) judged again per module: past it, the rest say nothing
+
+
+def entry_outcomes(fa) -> dict:
+    """id(site) -> [(entry point's call, model class, entry point name, (activation, param, evidence), count)],
+    one per entry point whose run judges it known: what every construction that run reaches (under
+    one call of the entry point) makes it meet, where they all agree. A site whose own outcome is
+    known and an entry point judges otherwise is not one thing: its outcomes get that entry
+    point's too (unknown where built, judged at each entry point)."""
+    from .entries import entry_points
+    from .file import resolve_outcomes
+
+    if fa.loader is None or not any(cls.sites for cls in fa.classes.values()):
+        return {}
+    judged: dict = {}  # (class key, call, arguments as text) -> {site name: outcome} or None
+    found: dict = {}
+    sites = {id(site): site for cls in fa.classes.values() for site in cls.sites}
+    # a judged forward follows flows into the classes it holds, whose sites are this file's own:
+    # what it records there holds for that one run, not for the class's row
+    kept = [(site, _state(site)) for site in [*sites.values(), *fa.free_sites]]
+    try:
+        _judge_entry_points(fa, entry_points(fa), judged, found)
+    finally:
+        for site, state in kept:
+            vars(site).clear()
+            vars(site).update(state)
+    for site_id, uses in found.items():
+        site = sites[site_id]
+        own = resolve_outcomes(site.outcomes, site.split_by)
+        for _, _, entry, (activation, param, evidence), _ in uses:
+            if own[0] != "unknown" and (activation, param) != own[:2]:
+                site.outcomes.append((activation, param, derived(f"{evidence}, as {entry}() builds it", evidence)))
+    return found
+
+
+def _state(site) -> dict:
+    return {key: value.copy() if isinstance(value, (list, set, dict)) else value for key, value in vars(site).items()}
+
+
+def _judge_entry_points(fa, functions: list, judged: dict, found: dict) -> None:
+    from .entries import entry_constructions
+
+    for fn in functions:
+        # (id(call of the entry point), id(site)) -> [outcome or None, ...]: each construction under that call
+        per_site: dict = {}
+        tops: dict = {}
+        for construction in entry_constructions(fa, fn, own=True):
+            key = _local_class(fa, construction.qualname)
+            if key is None or not fa.classes[key].sites:
+                continue
+            tops[id(construction.top)] = (construction.top, construction.container)
+            outcomes = _judged(fa, key, construction, judged)
+            for site in fa.classes[key].sites:
+                per_site.setdefault((id(construction.top), id(site)), []).append(
+                    outcomes.get(site.name) if outcomes is not None else None)
+        for (top_id, site_id), outcomes in per_site.items():
+            agreed = {outcome[:2] for outcome in outcomes if outcome is not None}
+            if None in outcomes or len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
+                continue  # a row at that call speaks for every layer built under it
+            top, container = tops[top_id]
+            found.setdefault(site_id, []).append((top, container, fn.name.value, outcomes[0], len(outcomes)))
+
+
+def _local_class(fa, qualname: str) -> Optional[str]:
+    from .entries import _qualified
+
+    name = qualname.rsplit(".", 1)[-1]
+    return name if name in fa.classes and _qualified(fa, name) == qualname else None
+
+
+def _judged(fa, key: str, construction, judged: dict) -> Optional[dict]:
+    """{site name: outcome} of class `key` built with what `construction` got; None: not known."""
+    cls = fa.classes[key]
+    init, forward = fa.method(cls, "__init__"), fa.forward_of(cls)
+    if init is None or forward is None or forward[0] is not cls or construction.kwargs is None:
+        return None
+    params = _positional_params(init[1])[1:]
+    names = [p.name.value for p in params] + [p.name.value for p in init[1].params.kwonly_params]
+    if len(construction.args) > len(params):
+        return None  # into its *args
+    given = {names[index]: value for index, value in enumerate(construction.args)}
+    for name, value in construction.kwargs.items():
+        if name in given or (name not in names and init[1].params.star_kwarg is None):
+            return None  # Python raises there
+        if name in names:
+            given[name] = value
+        else:
+            return None  # into its **kwargs: what it does with them is not followed here
+    # the call that built it, where this module's forwards follow what comes out of it (its UseProbe)
+    call = construction.node if construction.node is not None and id(construction.node) in fa.use_probes else None
+    text = (key, id(call), repr(sorted((name, _shown(value)) for name, value in given.items())))
+    if text not in judged:
+        if len(judged) >= MAX_JUDGED:
+            return None
+        args = {name: _analysis_value(fa, value) for name, value in given.items()}
+        # the model's own output is what the entry point returns: nothing of the model follows it
+        returned = [("none", None, f"returned as the output of {cls.node.name.value}.forward")] \
+            if construction.outermost else None  # fmt: skip
+        fa.judging_entry = True  # the values given are what one run passed: a string test on them is decided
+        try:
+            outcomes = fa._outcomes_for_call(cls, init[1], call or cst.Call(func=cst.Name(cls.node.name.value)), None,
+                                             given=args, returned=returned)  # fmt: skip
+        finally:
+            fa.judging_entry = False
+        judged[text] = {name: found[0] for name, found in outcomes.items()} if outcomes else None
+    return judged[text]
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, ClassObj):
+        return value.qualname
+    literal = as_literal(value)
+    return repr(value) if literal is not None else "?"
+
+
+def _analysis_value(fa, value: object) -> object:
+    """A value the entry point's run computed, in the interpreter's form: a class, a constant, None;
+    anything else is not known there."""
+    if isinstance(value, ClassObj) and not value.qualname.startswith("builtins."):
+        local = _local_class(fa, value.qualname)
+        return ClassRefV(f"local:{local}" if local else value.qualname)
+    literal = as_literal(value) if value is not UNKNOWN else None
+    return literal if literal is not None else UnknownV("a value not known at this entry point")
+
+
+def entry_rows(fa, layer: Layer, site, spans: dict, found: dict) -> list:
+    """Rows of `layer` (its own row unknown) at the entry points' calls that judged it (`found`:
+    `entry_outcomes`), named as a block's layer at a use (`BasicBlock().conv2`), its own line related;
+    no fix there (each entry point decides)."""
+    if layer.activation != "unknown" or layer.class_name is None:
+        return []
+    rows = []
+    for call, container, entry, (activation, param, evidence), count in found.get(id(site), []):
+        span = spans.get(id(call))
+        if span is None or container not in fa.classes:
+            continue
+        (line, col), (end_line, end_col) = span
+        row = copy.copy(layer)
+        row.line, row.column, row.end_line, row.end_column = line, col + 1, end_line, end_col + 1
+        row.class_name = container
+        row.name = f"{layer.class_name}().{layer.name or layer.layer_type}"
+        row.site = f"{container}/{row.name}/{layer.layer_type}@{line}"
+        row.at_use = True
+        every = f"each of the {count} constructions" if count > 1 else "the one construction"
+        row.activation, row.activation_param = activation, param
+        row.activation_evidence = derived(f"{evidence}, at {every} {entry}() reaches", evidence)
+        row.related = [[layer.path, layer.line], *[list(r) for r in layer.related]]
+        row.fix = FixPlan(reason=f"{layer.class_name} is built with different arguments: each entry point decides "
+                                 f"({layer.path}:{layer.line})")  # fmt: skip
+        row.container, row.open_output, row.activation_defaults, row.output_head = None, None, [], False
+        row.as_defaults, row.agreed_uses, row.weight = None, None, None
+        row.recommended = catalogue.recommended_line(activation, param, "layer.weight")
+        rows.append(row)
+    return rows
+
