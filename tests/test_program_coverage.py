@@ -396,3 +396,44 @@ def test_what_follows_a_handed_on_class_s_output_is_not_claimed_from_its_listed_
     assert best_static_row(chain, rows, "mlp.fc2").activation == "unknown"
     with _importable(tmp_path) as load:
         assert _traced(load("blocks").Block(), "mlp.fc2") == "sigmoid"
+
+
+GATED = """import torch.nn as nn
+
+
+class Basic(nn.Module):
+    def __init__(self, c=8, act_layer=nn.ReLU, gate=False):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.gate = nn.Sigmoid() if gate else None
+        self.act = act_layer()
+
+    def forward(self, x):
+        x = self.conv(x)
+        if self.gate is not None:
+            return self.gate(x)
+        return self.act(x)
+"""
+
+
+@pytest.mark.parametrize("call, claimed", [("Basic(8, gate=True)", "unknown"), ("Basic(8)", "relu"),
+                                           ("Basic(8, act_layer=nn.Tanh)", "tanh")])  # fmt: skip
+def test_a_forward_branch_on_an_attribute_a_default_chose_rests_on_that_default(tmp_path: Path, call: str,
+                                                                                claimed: str) -> None:  # fmt: skip
+    """`self.gate = nn.Sigmoid() if gate else None`, then `if self.gate is not None: return self.gate(x)`:
+    with `gate=False` the conv meets the act_layer's ReLU, but another module building `Basic(8,
+    gate=True)` gets Sigmoid. That was claimed ReLU (and fixed for it); now the flag counts as a
+    default the activation rests on, as `act_layer` does."""
+    from test_program import write_tree
+
+    torch = pytest.importorskip("torch")
+    net = f"import torch.nn as nn\nfrom blocks import Basic\n\nmodel = nn.Sequential({call}, nn.Conv2d(8, 4, 1))\n"
+    root = write_tree(tmp_path, {"blocks.py": GATED, "net.py": net})
+    sources = {str(p): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.py"))}
+    models, _, _ = analyze_program(sources)
+    conv = next(l for l in models[str(root / "blocks.py")].layers if l.name == "conv")
+    assert conv.activation == claimed, conv.activation_evidence
+    with _importable(root) as load:
+        built = load("net").model[0]
+        traced = _traced(built, "conv", 8, 4, 4)
+    assert traced == {"unknown": "sigmoid"}.get(claimed, claimed)

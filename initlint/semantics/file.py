@@ -77,6 +77,10 @@ class ClassInfo:
     # per-use runs only (`_outcomes_for_call`): attributes its constructor may leave otherwise than
     # `attrs` says (set in a loop or an undecided branch); the others are what that call builds
     unsettled: Optional[set] = None
+    # attributes a constructor default chose (`self.gate = nn.Sigmoid() if gate else None`): attr -> the
+    # ConstructorDefault facts; a forward branch on one rests its layers' outcomes on them
+    default_chosen: dict = field(default_factory=dict)
+    forward_rests_on: list = field(default_factory=list)  # those facts, where a forward branch tested one
 
 
 class FileAnalysis:
@@ -2240,6 +2244,10 @@ class FileAnalysis:
             init_evidence = f"{site.explicit_init.text} (line {site.explicit_init.line})"
         # the constructor defaults any use's activation rests on (typed evidence, never its wording)
         assumed = list(dict.fromkeys(fact for _, _, e in site.outcomes for fact in getattr(e, "defaults", ())))
+        owner = self.classes.get(class_name) if class_name else None
+        if owner is not None and owner.forward_rests_on and site in owner.sites:
+            # its forward took a branch on an attribute a default chose (`if self.gate is not None`)
+            assumed = list(dict.fromkeys([*assumed, *owner.forward_rests_on]))
         if activation != "unknown":  # a norm parameter's default between it and what it meets
             assumed = list(dict.fromkeys([*assumed, *site.through_defaults]))
         layer = Layer(

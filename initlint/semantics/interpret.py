@@ -54,6 +54,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.early_exits: list = []  # the attributes at each `return` of a constructor
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
         self.default_reads: list = []  # (class, parameter, default) of constructor defaults a condition read
+        self.chosen_by_defaults: list = []  # the reads that chose the value being bound (`A if gate else None`)
         self.last_object_source: Optional[str] = None  # what the last default read was, for the evidence
         self.loops: list = []  # (index name, the loop's length as written) of each `for` around, innermost last
         self.loop_sources: dict = {}  # id(call) -> the element of what a module function a loop runs over returned
@@ -218,7 +219,19 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 if kept is not value:
                     self.attrs[name] = value if kept is None else alternative(kept, value)
 
+    def note_default_choice(self, target: cst.BaseExpression, reads: list) -> None:
+        """`self.gate = ... if gate else ...` decided by a constructor default: the attribute rests on it."""
+        if reads and self.in_init and self.cls is not None and isinstance(target, cst.Attribute) \
+                and dotted(target.value) == self.self_name:  # fmt: skip
+            self.cls.default_chosen[target.attr.value] = tuple(self.default_fact(*read) for read in reads)
+
     def run_if(self, stmt: cst.If) -> None:
+        if not self.in_init and self.cls is not None and self.cls.default_chosen:
+            # `if self.gate is not None:` in forward, the attribute chosen by a default: so is the path taken
+            for node in _attributes_of(stmt.test, self.self_name):
+                for fact in self.cls.default_chosen.get(node, ()):
+                    if fact not in self.cls.forward_rests_on:
+                        self.cls.forward_rests_on.append(fact)
         reads, defaults = self.object_reads, len(self.default_reads)
         taken = self.static_condition(stmt.test)
         if taken is not None and self.object_reads != reads:
@@ -633,9 +646,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.current_stmt = stmt
         self.value_mark = self.undecided_values
         if isinstance(small, cst.Assign):
+            self.chosen_by_defaults = []
             value = self.eval(small.value, small)
             for target in small.targets:
                 self.assign(target.target, value, small.value)
+                self.note_default_choice(target.target, self.chosen_by_defaults)
             if self.in_init or self.cls is None:  # constructor-like code: a weight written there is its init
                 InitScanner.note_weight_write(self, small)
         elif isinstance(small, cst.AnnAssign) and small.value is not None:
@@ -859,6 +874,18 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if self.in_init or self.cls is None:
             return self.eval_module(node)
         return self.eval_flow(node)
+
+
+def _attributes_of(test: cst.BaseExpression, self_name: str) -> list:
+    """The `self.x` attributes a condition reads."""
+    stack, out = [test], []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Attribute) and dotted(node.value) == self_name:
+            out.append(node.attr.value)
+            continue
+        stack.extend(child for child in node.children if isinstance(child, cst.CSTNode))
+    return out
 
 
 def _surely_module(value: object) -> bool:

@@ -142,6 +142,8 @@ class ConstructorInterpreter:
                     value = self.chosen(value, f"`{short_code(node.test)}`")
                 elif len(self.default_reads) > defaults and isinstance(value, ActV):  # `nn.ReLU() if act else None`
                     value = self.assuming_defaults(value, self.default_reads[defaults:])
+                elif len(self.default_reads) > defaults:  # `nn.Sigmoid() if gate else None`: what is bound to it
+                    self.chosen_by_defaults = self.default_reads[defaults:]
                 return value
             self.undecided_values += 1  # `A if c else None` is A or None: not one module
             body = self.eval_module(node.body)
