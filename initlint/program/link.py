@@ -112,7 +112,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 if layer.open_output and not layer.moved:
                     owner = _class_ref(index, path, layer.open_output)
                     per_use = _link_output(layer, owner, uses, stats, followed.get(_followed_key(model, layer), {}),
-                                           handed, index)  # fmt: skip
+                                           handed)  # fmt: skip
                     if per_use and path not in installed:
                         apart.append((layer, owner, per_use))
     for path in sorted(installed):
@@ -795,17 +795,6 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     return len(chains) > 1
 
 
-def _imported_unbuilt(ref: ClassRef, index: ModuleIndex, uses: dict) -> Optional[str]:
-    """Another module of the program that imports the class, though no construction of it there is
-    listed (a script's `model = Net()` is; a package's `__init__.py` re-exports it): the path of the
-    first, or None."""
-    listed = {use.path for use in uses.get(ref, [])}
-    for path, summary in sorted(index.summaries.items()):
-        if path != ref.path and path not in listed and not path.endswith("__init__.py") and any(index.resolve_class(path, qualified) == ref for qualified in summary.imports.values()):
-            return path
-    return None
-
-
 def _followed_key(model, layer: Layer) -> tuple:
     """What other modules' records of what follows `layer` are keyed by: its class and name where
     it is built; a row judged at a use of its class (`at_use`) is named by its container, its own
@@ -820,7 +809,7 @@ def _followed_key(model, layer: Layer) -> tuple:
 
 
 def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict,
-                 handed: Optional[dict] = None, index: Optional[ModuleIndex] = None) -> Optional[list]:  # fmt: skip
+                 handed: Optional[dict] = None) -> Optional[list]:  # fmt: skip
     """What a class returns is a model's output only if no class of the program builds it; where
     classes of other modules build it, what follows is what their forwards do with it. Returns
     [(use, outcomes)] when the uses meet different things: the layer is then judged at each. A
@@ -829,15 +818,6 @@ def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkS
     inside = [use for use in uses.get(ref, []) if use.container is not None] if ref is not None else []
     by = (handed or {}).get(ref) if ref is not None else None
     if not inside and by is None:
-        importer = _imported_unbuilt(ref, index, uses) if index is not None and ref is not None and layer.activation == "none" else None
-        if importer is not None:
-            # built there in code not read (a branch its constructor's default skips:
-            # `if num_embeddings is not None: self.emb = Combined(...)`): not known to be the model
-            layer.activation, layer.activation_param = "unknown", None
-            layer.activation_evidence = (f"returned by {ref.name}.forward; {importer} imports {ref.name}, "
-                                         "whose constructions there are not read")  # fmt: skip
-            layer.output_head = False
-            stats.activation_unknown += 1
         return None
     layer.output_head = False
     if layer.activation != "none":
