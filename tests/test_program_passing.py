@@ -1049,3 +1049,111 @@ def test_a_use_judged_for_its_activation_keeps_the_program_s_init_where_its_cont
     assert rows.get((39, "tanh")) == "default", rows
     findings = [f for r in api.check(api.Run(paths=[str(tmp_path)], isolated=True, use_cache=False)) for f in r.findings]
     assert not any(f.line == 8 and Path(f.path).name == "models.py" for f in findings), [f.message for f in findings]
+
+
+EMBEDDINGS = '''import torch
+import torch.nn as nn
+
+
+class TimestepEmbedding(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.linear_1 = nn.Linear(d, d)
+        self.act = nn.SiLU()
+        self.linear_2 = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.linear_2(self.act(self.linear_1(x)))
+
+
+class Combined(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.timestep_embedder = TimestepEmbedding(d)
+        self.label = nn.Embedding(10, d)
+
+    def forward(self, t, y):
+        return self.timestep_embedder(t) + self.label(y)
+
+
+class Other(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.t = TimestepEmbedding(d)
+        self.head = nn.Linear(d, 2)
+
+    def forward(self, x):
+        return self.head(torch.tanh(self.t(x)))
+'''
+
+ADA_NORM = '''import torch.nn as nn
+
+from embeddings import Combined
+
+
+class AdaNorm(nn.Module):
+    def __init__(self, d=8, num_embeddings={default}):
+        super().__init__()
+        if num_embeddings is not None:
+            self.emb = Combined(d)
+        else:
+            self.emb = None
+        self.silu = nn.SiLU()
+        self.linear = nn.Linear(d, 2 * d)
+
+    def forward(self, x, t=None, y=None, emb=None):
+        if self.emb is not None:
+            emb = self.emb(t, y)
+        emb = self.linear(self.silu(emb))
+        return x * emb[:, :8]
+'''
+
+ADA_BLOCK = '''import torch.nn as nn
+
+from norm import AdaNorm
+
+
+class Block(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.norm = AdaNorm(d, num_embeddings=10)
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x, t, y):
+        return self.fc(self.norm(x, t, y))
+'''
+
+
+def test_a_layer_returned_by_a_block_another_module_uses_is_not_its_output(tmp_path: Path) -> None:
+    """diffusers' TimestepEmbedding: its linear_2 is returned by Combined, which nothing in its own
+    file uses (so "the model's output" there) and which norm.py's AdaNorm feeds to a SiLU, and it
+    meets a tanh in Other. The class row claims neither; the row at Combined's construction is what
+    AdaNorm applies (SiLU), as torch runs it; Other's, tanh."""
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    files = {"embeddings.py": EMBEDDINGS, "norm.py": ADA_NORM.format(default=10), "block.py": ADA_BLOCK}
+    models = _program(tmp_path, files)
+    rows = {(l.class_name, l.name): l for l in models["embeddings.py"].layers}
+    assert rows[("TimestepEmbedding", "linear_2")].activation == "unknown"
+    combined = rows[("Combined", "timestep_embedder.linear_2")]
+    assert combined.activation == "silu", combined.activation_evidence
+    assert rows[("Other", "t.linear_2")].activation == "tanh"
+    with _importable(tmp_path) as load:
+        block, other = load("block").Block(), load("embeddings").Other()
+    inputs = (torch.randn(2, 8), torch.randn(2, 8), torch.tensor([1, 2]))
+    traced = {row.layer: row.activation for row in verify(block.eval(), inputs, method="hooks", static=False).layers}
+    assert traced["norm.emb.timestep_embedder.linear_2"] == "silu"
+    traced = {row.layer: row.activation for row in verify(other.eval(), torch.randn(2, 8), method="hooks", static=False).layers}
+    assert traced["t.linear_2"] == "tanh"
+
+
+def test_a_class_built_in_a_branch_its_default_skips_is_built_for_other_callers(tmp_path: Path) -> None:
+    """AdaNorm builds Combined only when given num_embeddings (None by default); block.py passes it.
+    Combined is still built in the program: what it returns is not the model's output (SiLU at run
+    time), and since AdaNorm's forward is read with the default (no emb), unknown, never "none"."""
+    files = {"embeddings.py": EMBEDDINGS, "norm.py": ADA_NORM.format(default=None), "block.py": ADA_BLOCK}
+    models = _program(tmp_path, files)
+    rows = {(l.class_name, l.name): l for l in models["embeddings.py"].layers}
+    combined = rows[("Combined", "timestep_embedder.linear_2")]
+    assert combined.activation in ("unknown", "silu"), combined.activation_evidence

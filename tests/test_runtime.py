@@ -283,6 +283,37 @@ def test_a_norm_subclass_that_applies_an_activation_is_not_transparent(method):
     assert found["conv3"].activation == "none"
 
 
+class GELU(nn.Module):
+    """diffusers' GELU: named as the activation, but a Linear and then F.gelu."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(16, 32)
+
+    def forward(self, x):
+        return F.gelu(self.proj(x), approximate="tanh")
+
+
+class ProjectedGELU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 16)
+        self.act = GELU()
+        self.out = nn.Linear(32, 16)
+
+    def forward(self, x):
+        return self.out(self.act(self.fc(x)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_module_named_as_an_activation_that_holds_a_layer_is_traced_inside(method):
+    """A class named like an activation module but holding a layer is no activation: its layer is
+    followed by what its forward applies, and what feeds the class meets that layer."""
+    found = traced(ProjectedGELU(), method)
+    assert found["act.proj"].activation == "gelu", found["act.proj"].activation_evidence
+    assert found["fc"].activation == "none", found["fc"].activation_evidence
+
+
 class NotTransparent(nn.Module):
     def __init__(self):
         super().__init__()

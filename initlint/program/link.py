@@ -112,7 +112,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     disagreeing.append((module, layer, ref))
                 if layer.open_output and not layer.moved:
                     owner = _class_ref(index, path, layer.open_output)
-                    per_use = _link_output(layer, owner, uses, stats, followed.get((path, layer.class_name, layer.name), {}),
+                    per_use = _link_output(layer, owner, uses, stats, followed.get(_followed_key(model, layer), {}),
                                            handed)  # fmt: skip
                     if per_use and path not in installed:
                         apart.append((layer, owner, per_use))
@@ -893,6 +893,19 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     layer.init_open = False
     stats.init_unknown += 1
     return len(chains) > 1
+
+
+def _followed_key(model, layer: Layer) -> tuple:
+    """What other modules' records of what follows `layer` are keyed by: its class and name where
+    it is built; a row judged at a use of its class (`at_use`) is named by its container, its own
+    row is at its own line (`related[0]`)."""
+    if layer.at_use and layer.related:
+        path, line = layer.related[0]
+        own = next((row for row in model.layers if not row.at_use and row.path == path and row.line == line
+                    and row.layer_type == layer.layer_type), None)  # fmt: skip
+        if own is not None:
+            return (path, own.class_name, own.name)
+    return (layer.path, layer.class_name, layer.name)
 
 
 def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkStats, seen: dict,

@@ -276,10 +276,13 @@ def module_role(module: nn.Module, norms: frozenset = frozenset()) -> Optional[t
         return ATTENTION, None, None
     if _norm_with_activation(module, norms):
         return None  # its insides are traced: the norm (a functional call) and then its activation module
+    holds_layer = any(isinstance(inner, LAYER_CLASSES) for inner in module.modules())
     for cls in type(module).__mro__:
         if cls is nn.Module:
             break
-        if cls.__name__ in catalogue.ACTIVATION_MODULES:
+        # a class named as an activation that holds a layer (diffusers' GELU: a Linear, then F.gelu):
+        # its insides are traced, the layer among them
+        if cls.__name__ in catalogue.ACTIVATION_MODULES and not holds_layer:
             activation, spec = catalogue.ACTIVATION_MODULES[cls.__name__]
             return ACTIVATION, activation, _module_param(module, activation, spec)
         if cls.__name__ in catalogue.TRANSPARENT_MODULES:

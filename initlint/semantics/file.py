@@ -1050,6 +1050,8 @@ class FileAnalysis:
         self.per_use_complete: set = set()  # id(site): every construction of its class here was judged
         self.per_use_reasons: dict = {}  # id(site) -> why no fix, from a use (an activation a config default chose)
         self.per_use_defaults: dict = {}  # id(site) -> what it meets built with the defaults: other files' uses start there
+        # (id(site), id(call)) -> the class of this file nothing here uses whose output the layer is at that use
+        self.per_use_open: dict = {}
         for key, cls in self.classes.items():
             mixed = [site for site in cls.sites
                      if resolve_outcomes(site.outcomes, site.split_by)[2].startswith((DIFFERENT_USES, SPLIT_APART))]  # fmt: skip
@@ -1066,8 +1068,10 @@ class FileAnalysis:
                 outcomes = self._outcomes_for_call(cls, init[1], call, enclosing)
                 judged.add(id(call))
                 for site in mixed:
-                    outcome, reason = outcomes.get(site.name, (None, None))
+                    outcome, reason, opened = outcomes.get(site.name, (None, None, None))
                     found.setdefault(id(site), []).append((call, container, outcome))
+                    if opened:
+                        self.per_use_open[(id(site), id(call))] = opened
                     if reason:
                         self.per_use_reasons.setdefault(id(site), reason)
             if self.constructions.get(key, set()) <= judged:
@@ -1133,9 +1137,9 @@ class FileAnalysis:
                            enclosing: Optional[cst.FunctionDef], given: Optional[dict] = None,
                            returned: Optional[list] = None) -> dict:  # fmt: skip
         """Layer name -> (what follows it when built by this call, why no fix: a config default
-        chose it): in `cls`'s own forward, and for a layer it returns, after this construction
-        in the forward that applies it (its `UseProbe`), or `returned` (the model an entry point
-        builds: its output is the model's)."""
+        chose it, the unused class whose output it then is): in `cls`'s own forward, and for a
+        layer it returns, after this construction in the forward that applies it (its `UseProbe`),
+        or `returned` (the model an entry point builds: its output is the model's)."""
         params = _positional_params(init)[1:]
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
@@ -1193,9 +1197,10 @@ class FileAnalysis:
                 outcomes = site.outcomes + after if id(site) in leaving else site.outcomes
                 if outcomes and (after or id(site) not in leaving):
                     reason = site.fix_reason or (probe.fix_reason if probe and id(site) in leaving else None)
-                    found[site.name] = (resolve_outcomes(outcomes, site.split_by), reason)
+                    opened = probe.open_output if probe is not None and id(site) in leaving else None
+                    found[site.name] = (resolve_outcomes(outcomes, site.split_by), reason, opened)
                 else:
-                    found[site.name] = (("unknown", None, "returned to the code that builds it here"), None)
+                    found[site.name] = (("unknown", None, "returned to the code that builds it here"), None, None)
             return found
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
             return {}
@@ -1254,15 +1259,20 @@ class FileAnalysis:
                     for head in site.sites:
                         head.output_head = True
                         head.open_output = cls.name
-                if not isinstance(site, (Site, UseProbe)) or site.outcomes:
-                    continue
+                if not isinstance(site, (Site, UseProbe)) or (site.outcomes and (used or type(site) is UseProbe)):
+                    continue  # a user here recorded what follows
                 shown = cls.node.name.value
                 if used:
                     site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
+                elif isinstance(site, Site) and site.outcomes:
+                    if site.class_name in (cls.name, shown) or all(a == "none" for a, *_ in site.outcomes):
+                        continue  # its own layer, whose forward recorded what follows it (a head's loss); or "none" anyway
+                    # a block's layer another class here applies otherwise: judged per use (its UseProbe
+                    # here is open, for the program to follow this class's users in other modules)
+                    site.record("none", None, f"returned as the output of {shown}.forward")
                 else:
                     site.record("none", None, f"returned as the output of {shown}.forward")
-                    if isinstance(site, Site):
-                        site.open_output = cls.name
+                    site.open_output = cls.name
 
     def _built_by_a_class(self, name: str) -> bool:
         return name in self.contained
@@ -1894,7 +1904,10 @@ class FileAnalysis:
             row.related = [[layer.path, layer.line], *[list(r) for r in layer.related]]
             row.fix = FixPlan(reason=f"{layer.class_name} is built with different arguments: each use decides "
                                      f"({layer.path}:{layer.line})")  # fmt: skip
-            row.container, row.open_output, row.activation_defaults = None, None, []
+            # "none" because the class holding it here is a model no class of this file uses: the
+            # program follows that class's users in other modules
+            row.container, row.activation_defaults = None, []
+            row.open_output = self.per_use_open.get((id(site), id(call))) if row.activation == "none" else None
             if through_value and outcome is not None:
                 # what the container was given decides it (`act_layer` passed on at the model's default):
                 # the program looks at what other modules pass the container

@@ -249,6 +249,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if taken is not None and len(self.default_reads) > defaults:
             # decided by a constructor parameter's default (`if use_activation:`): an activation it
             # picks rests on that default, which callers in other modules may not pass
+            self.list_skipped_builds(stmt.orelse if taken else stmt.body)
             env, attrs = dict(self.env), dict(self.attrs)
             self.run_taken(stmt, taken)
             for bound, before in ((self.env, env), (self.attrs, attrs)):
@@ -369,6 +370,18 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         source = f" ({self.last_object_source})" if self.last_object_source else ""
         evidence = derived(f"{value.evidence}, {chooser} by default{source}", value.evidence)
         return dataclasses.replace(value, evidence=evidence, chosen_by=chooser)
+
+    def list_skipped_builds(self, branch: Optional[cst.CSTNode]) -> None:
+        """Other modules' classes a constructor builds in a branch its parameter's default skips
+        (`if num_embeddings is not None: self.emb = Combined(...)`): the callers that pass it take
+        that branch, so the program lists those constructions (containment), none of it run here."""
+        if branch is None or not self.in_init or self.cls is None or self.fa is not self.home:
+            return
+        for call in _calls_in(branch):
+            q = self.fa.imports.qualify(call.func)
+            listed = any(known is call for _, _, known in self.fa.builds)  # loops run twice
+            if q and not listed and not q.startswith(("local:", "func:")) and q.partition(".")[0] != "torch":
+                self.fa.builds.append((self.cls.name, q, call))
 
     def run_taken(self, stmt: cst.If, taken: bool) -> None:
         if taken:
@@ -931,3 +944,15 @@ def _index_and_length(stmt: Union[cst.For, cst.While]) -> tuple:
     if func == "range" and len(args) in (1, 2) and isinstance(target, cst.Name):  # its last index: stop - 1
         return target.value, _code(args[-1].value)
     return None, None
+
+
+def _calls_in(node: cst.CSTNode) -> list:
+    """The calls written in a statement or block, nested ones included, in source order."""
+    found: list = []
+
+    class Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(Calls())
+    return found

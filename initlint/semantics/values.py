@@ -99,6 +99,7 @@ class UseProbe:
     owner: str
     outcomes: list = field(default_factory=list)
     fix_reason: Optional[str] = None  # as a Site's: an activation a config default chose there
+    open_output: Optional[str] = None  # as a Site's: the unused class whose output it is
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
