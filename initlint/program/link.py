@@ -45,6 +45,8 @@ class Use:
     callee: str = ""  # as written there
     unrun: bool = False  # in a builder object's method: read for its arguments only (BuildFact.unrun)
     entry: Optional[str] = None  # reached by this entry point's run (BuildFact.entry): judged once per entry point
+    within: list = field(default_factory=list)  # BuildFact.within: the classes that run built around its container
+    built_at: Optional[int] = None  # BuildFact.built_at: the line of its construction on that run
 
 
 @dataclass
@@ -235,7 +237,7 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                 start, defaults = layer.built_activation, layer.activation_defaults
             else:
                 continue  # what it meets rests on no argument: its own row says it for every construction
-            for (path, entry, _, _), group in sorted(at_entries.items(), key=lambda item: item[0][:3]):
+            for (path, entry, _, _), group in _construction_groups(at_entries):
                 judged = [_judged_at(layer, ref, use, start, defaults, index, uses, built_init.get(id(layer)), True)
                           for use in group]  # fmt: skip
                 row = judged[0]
@@ -251,8 +253,26 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                 if len({(p.init, p.init_evidence) for p in judged}) > 1:
                     row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
                 row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
+                lines = {use.built_at for use in group}
+                if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
+                    row.related.insert(0, [path, lines.pop()])
+                    row.site = f"{row.site}:{row.related[0][1]}"  # one row per construction line
                 _recommend(row)
                 _place(models[path], row)
+
+
+def _construction_groups(at_entries: dict) -> list:
+    """Per entry point's call, the constructions a row is judged over: those of one call the run went
+    through in the entry point's module (`self.conv1 = ConvNormAct(...)` in Bottleneck: that row speaks
+    for the layers built on that line, `related[0]`), and, where the line of some is not known, all of
+    them (that row speaks for every one)."""
+    out = []
+    for key, found in sorted(at_entries.items(), key=lambda item: item[0][:3]):
+        if any(use.built_at is None for use in found):
+            out.append((key, sorted(found, key=lambda use: use.built_at is not None)))  # named by one of those
+        for line in sorted({use.built_at for use in found if use.built_at is not None}):
+            out.append((key, [use for use in found if use.built_at == line]))
+    return out
 
 
 def _copied(model: FileModel) -> FileModel:
@@ -602,7 +622,12 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict) -> Optional[list]:
         return [[(rule, f"module code of {use.path}", use.path) for rule in use.applied]]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
     own = [(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
-    above = _chains(use.container, index, uses)
+    outermost = use.container
+    for name in reversed(use.within):  # an entry point's run built it inside these, innermost last to run
+        outer = index.summaries[use.container.path].classes.get(name)
+        own += [(rule, f"{name} in {use.path}", use.path) for rule in (outer.rules if outer else [])]
+        outermost = ClassRef(use.container.path, name)
+    above = _chains(outermost, index, uses)
     return None if above is None else [own + rules for rules in above]
 
 
@@ -653,7 +678,7 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             applied = [rule for rule in build.applied if not rule.wipes]
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
-                                                   build.entry))  # fmt: skip
+                                                   build.entry, list(build.within), build.built_at))  # fmt: skip
     for path, summary in index.summaries.items():
         for hand in summary.hands:
             found = _hand_uses(index, path, hand)
