@@ -168,3 +168,42 @@ def test_an_init_the_model_runs_reaches_the_blocks_its_stages_build(tmp_path: Pa
     conv1 = rows[("Block", "conv1.conv")]
     assert (conv1.activation, conv1.init) == ("silu", "explicit"), (conv1.activation_evidence, conv1.init_evidence)
     assert conv1.related[0][1] == net.splitlines().index("        self.conv1 = ConvAct(chs, chs, act_layer=act_layer)") + 1
+
+
+DROPS = """import torch.nn as nn
+
+
+class ConvAct(nn.Module):
+    def __init__(self, cin, cout, act_layer=nn.ReLU, drop_layer=None):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.act = act_layer() if drop_layer is None else nn.Identity()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+"""
+
+DROP_NET = """import torch.nn as nn
+
+from drops import ConvAct
+
+
+class Net(nn.Module):
+    def __init__(self, drop_block=None):
+        super().__init__()
+        self.a = ConvAct(3, 8, drop_layer=drop_block)
+
+    def forward(self, x):
+        return self.a(x)
+"""
+
+
+def test_none_passed_for_a_default_none_is_the_default(tmp_path: Path) -> None:
+    """CspNet's BottleneckBlock passes `drop_layer=drop_block` (None) to ConvNormAct, whose activation
+    rests on drop_layer's default None: that use is built with the defaults (was: unknown, an override)."""
+    models = _program(tmp_path, {"drops.py": DROPS, "dropnet.py": DROP_NET})
+    at_use = [layer for layer in models["dropnet.py"].layers if layer.name == "a.conv"]
+    conv = at_use[0] if at_use else next(layer for layer in models["drops.py"].layers if layer.name == "conv")
+    assert conv.activation == "relu", conv.activation_evidence  # judged where it is built: its one use agrees
+    with _importable(tmp_path) as load:
+        assert _traced(load("dropnet").Net(), "a.conv", 3, 8, 8) == "relu"

@@ -106,8 +106,9 @@ PROGRAM_LAYER_FLOORS = {
     # InvertedResidual: SiLU through resolve_act_layer(kwargs, 'swish'); mobilenetv2's ReLU6,
     # mnasnet's ReLU; mobilenetv3's mixed ReLU / hard-swish blocks stay unknown); 666 with both merged;
     # 718 (branch convact): RegNet's and CspNet's blocks judged per entry point and construction line,
-    # their config dataclasses (RegNetCfg, CspModelCfg) built on the run, `**stage_args` left open
-    "timm": (718 / 1223, 1.0, 1.0, 42 / 56, 0, 14),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # their config dataclasses (RegNetCfg, CspModelCfg) built on the run, `**stage_args` left open; 731
+    # with None passed for a default None read as the default (CspNet BottleneckBlock.conv2's drop_layer)
+    "timm": (731 / 1223, 1.0, 1.0, 42 / 56, 0, 14),  # 339 before the rebinding fix: see PROGRAM_SITES
 }
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # one file at a time covers less (what other modules decide is not read); the program side leaves

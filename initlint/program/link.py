@@ -1039,6 +1039,8 @@ def _registry_default(default: str, registry: list, index: ModuleIndex) -> str:
 def _same_class(passed: list, default: str) -> bool:
     if passed[0] == "literal":  # `use_activation=True`, the default written out
         return passed[1] == default
+    if passed[0] == "none":  # `drop_layer=drop_block`, None there: the default None written out
+        return default == "None"
     if passed[0] != "class":
         return False
     if passed[1] == default:
