@@ -256,6 +256,10 @@ class BuildFact:
     # reached by this entry point's run (semantics/entries.py), `inside` the model it was building:
     # its blocks are judged once per entry point, at `line` (the entry point's call that led there)
     entry: Optional[str] = None
+    # that run's classes whose construction `inside` was built in, outermost first (RegNet, RegStage
+    # around Bottleneck): their init routines run on it too
+    within: list = field(default_factory=list)
+    built_at: Optional[int] = None  # the line of the call in this module that built it on that run
 
 
 @dataclass

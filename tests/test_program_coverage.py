@@ -378,6 +378,64 @@ def test_a_norm_a_library_factory_makes_of_constructor_defaults_reaches_the_bloc
             del sys.modules[name]
 
 
+STEM = """from functools import partial
+
+import torch.nn as nn
+from timm.layers import get_norm_act_layer
+
+
+class Net(nn.Module):
+    def __init__(self, act_layer=None, norm_layer=None):
+        super().__init__()
+        act_layer = act_layer or nn.ReLU
+        norm_layer = norm_layer or nn.BatchNorm2d
+        norm_act_layer = get_norm_act_layer(norm_layer, act_layer)
+        self.conv_stem = nn.Conv2d(3, 8, 3)
+        self.bn1 = norm_act_layer(8)
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.bn1(self.conv_stem(x)))
+
+
+def net_silu():
+    return Net(act_layer=nn.SiLU, norm_layer=partial(nn.BatchNorm2d, eps=1e-3))
+
+
+def net_relu():
+    return Net()
+"""
+
+
+def test_a_class_passed_for_a_parameter_a_constructor_fills_with_or_is_that_class(tmp_path: Path) -> None:
+    """timm's EfficientNet / MobileNetV3 stem: `act_layer = act_layer or nn.ReLU`, then a norm+act class
+    from `get_norm_act_layer(norm_layer, act_layer)`. Judged at `net_silu()`'s construction, which passes
+    nn.SiLU, `act_layer` is SiLU (a class is true: `or` never reaches nn.ReLU), not "SiLU or ReLU"."""
+    from initlint.program.environment import Environment
+
+    site = tmp_path / "site"
+    for name, text in TIMM.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+    program = tmp_path / "program"
+    program.mkdir()
+    models, errors, _ = analyze_program({str(program / "stem.py"): STEM}, environment=Environment((str(site),)))
+    assert not errors
+    at = {layer.line: layer for layer in models[str(program / "stem.py")].layers if layer.name.endswith("conv_stem")}
+    assert at[22].activation == "silu", at[22].activation_evidence
+    assert at[26].activation == "relu", at[26].activation_evidence
+    (program / "stem.py").write_text(STEM, encoding="utf-8")
+    sys.path.insert(0, str(site))
+    try:
+        with _importable(program) as load:
+            assert _traced(load("stem").net_silu(), "conv_stem", 3, 8, 8) == "silu"
+            assert _traced(load("stem").net_relu(), "conv_stem", 3, 8, 8) == "relu"
+    finally:
+        sys.path.remove(str(site))
+        for name in [n for n in sys.modules if n == "timm" or n.startswith("timm.")]:
+            del sys.modules[name]
+
+
 def test_what_follows_a_handed_on_class_s_output_is_not_claimed_from_its_listed_uses(tmp_path: Path) -> None:
     """Gate (listed) adds Mlp's output to a residual into a Linear: no activation after fc2 there. Block (handed
     on as its attribute `mlp_layer`, so its constructions are not all listed) applies a sigmoid to it: Mlp's own row

@@ -121,7 +121,11 @@ PROGRAM_LAYER_FLOORS = {
     # 721 (branch resnorm): resnet.py's and convnext.py's own classes judged at each entry point's call
     # (seresnext26d_32x4d's conv3 meets the SE module create_attn('se') picks), ResNet's downsample convs;
     # 747 with both merged; 747 with branch diffusers too
-    "timm": (747 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # 718 (branch convact): RegNet's and CspNet's blocks judged per entry point and construction line,
+    # their config dataclasses (RegNetCfg, CspModelCfg) built on the run, `**stage_args` left open; 731
+    # with None passed for a default None read as the default (CspNet BottleneckBlock.conv2's drop_layer);
+    # 813 with all four branches merged
+    "timm": (813 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
     # first measured: 196 claims, 14 wrong: TimestepEmbedding.linear_2 claimed "none" (the output of
     # Combined*Embeddings, which nothing in embeddings.py uses) where normalization.py's AdaLayerNorm*
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation

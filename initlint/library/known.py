@@ -54,8 +54,9 @@ class KnownLibraries:
         reads = len(self.default_reads)
         positional = [self.string(arg.value) for arg in plain]
         keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
-        classes = {**{i: self.class_named(arg.value) for i, arg in enumerate(plain)},
-                   **{arg.keyword.value: self.class_named(arg.value) for arg in call.args if arg.keyword is not None}}
+        classes = {**{i: self.registry_named(arg.value, resolved, i) for i, arg in enumerate(plain)},
+                   **{arg.keyword.value: self.registry_named(arg.value, resolved, arg.keyword.value)
+                      for arg in call.args if arg.keyword is not None}}  # fmt: skip
         answer = hook(positional, keywords, {k: v for k, v in classes.items() if v is not None})
         if answer is None:
             return None
@@ -151,6 +152,16 @@ class KnownLibraries:
         if registry and isinstance(value, ParamV):
             return dataclasses.replace(value, registry=tuple(registry[0].rsplit(".", 1)))
         return value
+
+    def registry_named(self, node: cst.BaseExpression, resolved: str, key: object) -> Optional[str]:
+        """`class_named`, a constructor default it reads noting the registry the hooked function reads
+        that argument through (a caller's key is then the class that table gives)."""
+        reads = len(self.default_reads)
+        named = self.class_named(node)
+        registry = hooks.argument_registry(resolved, key)
+        if registry is not None and len(self.default_reads) == reads + 1:
+            self.default_reads[-1] = (*self.default_reads[-1][:3], tuple(registry.rsplit(".", 1)))
+        return named
 
     def class_named(self, node: cst.BaseExpression) -> Optional[str]:
         """The qualified name of the class an argument names (`nn.BatchNorm2d`, a parameter's

@@ -45,6 +45,8 @@ class Use:
     callee: str = ""  # as written there
     unrun: bool = False  # in a builder object's method: read for its arguments only (BuildFact.unrun)
     entry: Optional[str] = None  # reached by this entry point's run (BuildFact.entry): judged once per entry point
+    within: list = field(default_factory=list)  # BuildFact.within: the classes that run built around its container
+    built_at: Optional[int] = None  # BuildFact.built_at: the line of its construction on that run
     via: Optional[str] = None  # a call of this factory of the class's module, which returns what it builds
 
 
@@ -243,7 +245,7 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                 start, defaults = layer.built_activation, layer.activation_defaults
             else:
                 continue  # what it meets rests on no argument: its own row says it for every construction
-            for (path, entry, _, _), group in sorted(at_entries.items(), key=lambda item: item[0][:3]):
+            for (path, entry, _, _), group in _construction_groups(at_entries):
                 if not defaults and path == ref.path:
                     continue  # a class of the entry point's own module whose row rests on no argument: said there
                 if layer.at_use and not _inner_built(layer, ref, models[ref.path], every_use, entry):
@@ -263,6 +265,10 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                 if len({(p.init, p.init_evidence) for p in judged}) > 1:
                     row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
                 row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
+                lines = {use.built_at for use in group}
+                if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
+                    row.related.insert(0, [path, lines.pop()])
+                    row.site = f"{row.site}:{row.related[0][1]}"  # one row per construction line
                 _recommend(row)
                 _place(models[path], row)
 
@@ -281,6 +287,20 @@ def _inner_built(layer: Layer, ref: ClassRef, model: FileModel, every_use: dict,
                   if not x.at_use and layer.related and [x.path, x.line] == layer.related[0]), None)  # fmt: skip
     return inner is not None and any(use.entry == entry and use.container == ref
                                      for use in every_use.get(ClassRef(ref.path, inner), []))  # fmt: skip
+
+
+def _construction_groups(at_entries: dict) -> list:
+    """Per entry point's call, the constructions a row is judged over: those of one call the run went
+    through in the entry point's module (`self.conv1 = ConvNormAct(...)` in Bottleneck: that row speaks
+    for the layers built on that line, `related[0]`), and, where the line of some is not known, all of
+    them (that row speaks for every one)."""
+    out = []
+    for key, found in sorted(at_entries.items(), key=lambda item: item[0][:3]):
+        if any(use.built_at is None for use in found):
+            out.append((key, sorted(found, key=lambda use: use.built_at is not None)))  # named by one of those
+        for line in sorted({use.built_at for use in found if use.built_at is not None}):
+            out.append((key, [use for use in found if use.built_at == line]))
+    return out
 
 
 def _copied(model: FileModel) -> FileModel:
@@ -630,7 +650,12 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict) -> Optional[list]:
         return [[(rule, f"module code of {use.path}", use.path) for rule in use.applied]]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
     own = [(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
-    above = _chains(use.container, index, uses)
+    outermost = use.container
+    for name in reversed(use.within):  # an entry point's run built it inside these, innermost last to run
+        outer = index.summaries[use.container.path].classes.get(name)
+        own += [(rule, f"{name} in {use.path}", use.path) for rule in (outer.rules if outer else [])]
+        outermost = ClassRef(use.container.path, name)
+    above = _chains(outermost, index, uses)
     return None if above is None else [own + rules for rules in above]
 
 
@@ -690,7 +715,7 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             applied = [rule for rule in build.applied if not rule.wipes]
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
-                                                   build.entry))  # fmt: skip
+                                                   build.entry, list(build.within), build.built_at))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
     hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip
@@ -1139,6 +1164,8 @@ def _registry_default(default: str, registry: list, index: ModuleIndex) -> str:
 def _same_class(passed: list, default: str) -> bool:
     if passed[0] == "literal":  # `use_activation=True`, the default written out
         return passed[1] == default
+    if passed[0] == "none":  # `drop_layer=drop_block`, None there: the default None written out
+        return default == "None"
     if passed[0] != "class":
         return False
     if passed[1] == default:

@@ -27,9 +27,9 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _all_params
+from ..syntax.nodes import _all_params, short_code
 from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
-from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys,
+from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys, _OpenKwargs,
                    _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
 
 MAX_STEPS = 60000  # statements and expressions one entry point's run may take; past it, nothing is known
@@ -139,8 +139,10 @@ class Construction:
     kwargs: Optional[dict]
     container: str
     top: cst.Call
-    node: Optional[cst.Call] = None  # the call that built it (own classes only), in whichever module it is
+    node: Optional[cst.Call] = None  # the call that built it (for the module's own classes: in whichever module it is)
     outermost: bool = False  # the model the entry point builds (nothing of the run holds it)
+    attr: Optional[str] = None  # `self.attr = Block(...)`: its name in its container
+    within: list = field(default_factory=list)  # the models being built around `container`, outermost first
 
 
 @dataclass
@@ -339,6 +341,11 @@ class EntryProbe(Probe):
         kind = type(small)
         if kind is cst.Assign:
             value = self.expr(small.value, env)
+            last = self.run.constructions[-1] if self.run.constructions else None
+            target = small.targets[0].target
+            if last is not None and last.node is small.value and len(small.targets) == 1 and type(target) is cst.Attribute \
+                    and type(target.value) is cst.Name and target.value.value == "self":  # fmt: skip
+                last.attr = target.attr.value
             for target in small.targets:
                 self.bind(target.target, value, env)
             return
@@ -362,6 +369,11 @@ class EntryProbe(Probe):
                      outer: Optional[dict] = None) -> object:  # fmt: skip
         if self.run.depth >= MAX_DEPTH and self.run.building:
             self.run.complete = False  # code past the depth the run follows may build blocks unseen
+        if params is None and isinstance(kwargs, _OpenKwargs):
+            params = _open_bound(fn, args, kwargs)
+            if params is None:
+                self.taint(args, kwargs)
+                return UNKNOWN
         return super().run_function(fn, args, kwargs, params, outer)
 
     def maybe(self, evaluate) -> object:
@@ -470,7 +482,13 @@ class EntryProbe(Probe):
             return super().call(node, env)
         args, kwargs, known = self.arguments(node, env)
         self.run.calling = node  # for a construction of the root module's class (`Construction.node`)
-        return self.call_value(callee, args, kwargs, known)
+        mark = len(self.run.constructions)
+        value = self.call_value(callee, args, kwargs, known)
+        if isinstance(callee, ClassObj) and len(self.run.constructions) == mark + 1 \
+                and (self.resolve(callee.qualname) or ("",))[0] == "class":  # fmt: skip
+            if self.fa is self.run.root:  # a block of another module built right here, in the entry point's module
+                self.run.constructions[-1].node = node
+        return value
 
     def base_init(self, owner: tuple, method: str) -> Optional[tuple]:
         """(module, class info, __init__) of the one base class, of the owner's own module, whose
@@ -498,7 +516,7 @@ class EntryProbe(Probe):
     def arguments(self, node: cst.Call, env: dict) -> tuple:
         args: list = []
         kwargs: dict = {}
-        known = True
+        known, opened = True, False
         for arg in node.args:
             value = self.expr(arg.value, env)
             if arg.star == "*":
@@ -510,6 +528,9 @@ class EntryProbe(Probe):
             elif arg.star == "**":
                 if isinstance(value, dict) and all(isinstance(k, str) for k in value) and id(value) not in self.run.tainted:
                     kwargs.update(value)  # a _MaybeKeys' keys: each perhaps passed, its value UNKNOWN where not alike
+                    opened = opened or isinstance(value, _OpenKwargs)
+                elif value is UNKNOWN:  # `**stage_args` not known: its keys are none of those written (Python
+                    opened = True  # refuses a key twice), any other may be passed
                 else:
                     known = False
                     self.run.drop(value)
@@ -517,13 +538,19 @@ class EntryProbe(Probe):
                 kwargs[arg.keyword.value] = value
             else:
                 args.append(value)
-        return args, kwargs, known
+        return args, _OpenKwargs(kwargs) if opened else kwargs, known
 
     def call_value(self, callee: object, args: list, kwargs: dict, known: bool) -> object:
         if isinstance(callee, RepeaterObj):
             return callee.made(args, kwargs, known) if known else UNKNOWN
         if isinstance(callee, PartialObj):
-            return self.call_value(callee.func, [*callee.args, *args], {**callee.kwargs, **kwargs}, known)
+            merged = {**callee.kwargs, **kwargs}
+            return self.call_value(callee.func, [*callee.args, *args],
+                                   _OpenKwargs(merged) if isinstance(kwargs, _OpenKwargs) else merged, known)  # fmt: skip
+        if isinstance(kwargs, _OpenKwargs) and not isinstance(callee, (Instance, BoundMethod)) and (
+                not isinstance(callee, (FnObj, ClassObj)) or isinstance(callee, Closure) and type(callee.node) is cst.Lambda
+                or isinstance(callee, ClassObj) and (self.resolve(callee.qualname) or ("",))[0] not in ("class", "function")):  # fmt: skip
+            known = False  # keywords not all known: only code run here binds them (each one it does not hold unknown)
         if isinstance(callee, Instance):
             bound = self.member(callee, "__call__")
             if not isinstance(bound, BoundMethod):
@@ -549,7 +576,7 @@ class EntryProbe(Probe):
                         self.run.complete = False  # a lambda not run here may build blocks unseen
                     return UNKNOWN
                 return probe.expr(callee.node.body, {**callee.env, **dict(zip(names, args)), **kwargs})
-            return probe.run_function(callee.node, list(args), dict(kwargs), outer=callee.env)
+            return probe.run_function(callee.node, list(args), _copied_keywords(kwargs), outer=callee.env)
         if isinstance(callee, FnObj):
             return self.run_in(callee.module, callee.node, args, kwargs, known)
         if not isinstance(callee, ClassObj):
@@ -564,6 +591,14 @@ class EntryProbe(Probe):
             return PartialObj(args[0], tuple(args[1:]), dict(kwargs))
         if kind == "hook":
             return self.hooked(found[1], args, kwargs, known)
+        if kind == "replace":
+            return self.replaced(args, kwargs, known)
+        if kind == "asdict":
+            held = args[0] if len(args) == 1 and not kwargs else None
+            if not known or not isinstance(held, Instance) or _dataclass_fields(held.module, held.info) is None:
+                self.taint(args, kwargs)
+                return UNKNOWN
+            return _as_dict(held)
         if kind == "function":
             return self.run_in(found[1], found[2], args, kwargs, known)
         if kind == "class":
@@ -575,7 +610,7 @@ class EntryProbe(Probe):
         if not known:
             self.taint(args, kwargs)
             return UNKNOWN
-        return self.probe_for(module).run_function(fn, list(args), dict(kwargs))
+        return self.probe_for(module).run_function(fn, list(args), _copied_keywords(kwargs))
 
     def resolve(self, qualname: str) -> Optional[tuple]:
         """("partial",) | ("hook", hook) | ("function", module, node) | ("class", module, info) for a
@@ -588,6 +623,8 @@ class EntryProbe(Probe):
     def _resolve(self, qualname: str) -> Optional[tuple]:
         if qualname == "functools.partial":
             return ("partial",)
+        if qualname in ("dataclasses.replace", "dataclasses.asdict"):
+            return (qualname.rsplit(".", 1)[-1],)
         if qualname.startswith(("builtins.", "torch.")) or qualname in ("re.split", "math.ceil", "math.floor"):
             return None
         from ..library import hooks
@@ -643,11 +680,55 @@ class EntryProbe(Probe):
         self.taint(args, kwargs)
         return UNKNOWN
 
+    def replaced(self, args: list, kwargs: dict, known: bool) -> object:
+        """`dataclasses.replace(cfg, **changes)`: a new instance of a config dataclass the run built,
+        its fields those of `cfg` but where `changes` (fields only) says otherwise."""
+        held = args[0] if len(args) == 1 else None
+        if not known or not isinstance(held, Instance) or not _dataclass_fields(held.module, held.info) \
+                or any(key not in held.attrs for key in kwargs):  # fmt: skip
+            self.taint(args, kwargs)
+            return UNKNOWN
+        instance = Instance(held.qualname, held.module, held.info, True)
+        self.run.instances.append(instance)
+        for name, value in {**held.attrs, **kwargs}.items():
+            self.run.write(instance, name, value)
+        return instance
+
+    def dataclass_instance(self, qualname: str, module, info, fields: list, args: list, kwargs: dict) -> object:
+        """A config dataclass built on the run (`RegNetCfg(w0=24, act_layer='silu')`): its fields
+        from the arguments, else from their defaults (a `field(...)` without `default=`: unknown)."""
+        names = [name for name, _ in fields]
+        if len(args) > len(names) or set(kwargs) - set(names) or set(kwargs) & set(names[:len(args)]):
+            raise _Dead()  # Python raises a TypeError there
+        instance = Instance(qualname, module, info, True)
+        self.run.instances.append(instance)
+        given = {**dict(zip(names, args)), **kwargs}
+        probe = self.probe_for(module)
+        for name, default in fields:
+            if name in given:
+                value = given[name]
+            elif default is None:
+                raise _Dead()  # a field without a default the call does not give: a TypeError
+            else:
+                value = probe.expr(default, {}) if default is not _NO_DEFAULT else UNKNOWN
+            self.run.write(instance, name, value)
+        post = module.method(info, "__post_init__")
+        if post is not None:  # `__post_init__(self)`: run as Python runs it, on the fields just set
+            self.run_in(module, post[1], [instance], {}, True)
+        return instance
+
     def construct(self, qualname: str, module, info, args: list, kwargs: dict, known: bool) -> object:
         plain = all(base in ("builtins.object", "local:object") for base in info.bases)
+        fields = _dataclass_fields(module, info) if plain else None
+        if fields is not None:
+            if not known or isinstance(kwargs, _OpenKwargs):
+                self.taint(args, kwargs)
+                return UNKNOWN
+            return self.dataclass_instance(qualname, module, info, fields, args, kwargs)
         if self.run.building and not plain and (module is not self.run.root or self.run.own_blocks):  # a block
-            self.run.constructions.append(Construction(qualname, list(args), dict(kwargs) if known else None,
-                                                       self.run.building[-1].info.name, self.run.top))  # fmt: skip
+            self.run.constructions.append(Construction(qualname, list(args), (_OpenKwargs if isinstance(kwargs, _OpenKwargs) else dict)(kwargs) if known else None,
+                                                       self.run.building[-1].info.name, self.run.top,
+                                                       within=[i.info.name for i in self.run.building[:-1]]))  # fmt: skip
         if not plain and module is not self.run.root:
             self.taint(args, kwargs)  # its own code, not run here, may keep or change what it is given
             return UNKNOWN
@@ -804,6 +885,89 @@ def _may_construct(fa, qualname: str, depth: int = 0, seen: Optional[set] = None
     return False
 
 
+def _as_dict(instance: Instance) -> dict:
+    """`dataclasses.asdict`: its fields, config dataclasses in them as dicts too (copies, as Python's are)."""
+    from .pure import _copy
+
+    def plain(value: object) -> object:
+        if isinstance(value, Instance) and _dataclass_fields(value.module, value.info) is not None:
+            return _as_dict(value)
+        if isinstance(value, (list, tuple)):
+            return type(value)(plain(item) for item in value)
+        return value if isinstance(value, Instance) else _copy(value)
+
+    return {name: plain(value) for name, value in instance.attrs.items()}
+
+
+def _copied_keywords(kwargs: dict) -> dict:
+    return _OpenKwargs(kwargs) if isinstance(kwargs, _OpenKwargs) else dict(kwargs)
+
+
+def _open_bound(fn: cst.FunctionDef, args: list, kwargs: dict) -> Optional[dict]:
+    """A function's parameters bound to arguments whose keywords are not all known (`_OpenKwargs`):
+    each one given by position or by a keyword the call holds is that; any other, its default
+    included, may come from the keywords not known (UNKNOWN); its `**kwargs`, what is left, still
+    open. None where Python would refuse the call."""
+    positional = [*fn.params.posonly_params, *fn.params.params]
+    rest = _OpenKwargs(kwargs)
+    env: dict = {}
+    for index, param in enumerate(positional):
+        name = param.name.value
+        if index < len(args):
+            if name in rest:
+                return None
+            env[name] = args[index]
+        else:
+            env[name] = dict.pop(rest, name) if name in rest else UNKNOWN
+    star = fn.params.star_arg
+    if isinstance(star, cst.Param):
+        env[star.name.value] = tuple(args[len(positional):])
+    elif len(args) > len(positional):
+        return None
+    for param in fn.params.kwonly_params:
+        name = param.name.value
+        env[name] = dict.pop(rest, name) if name in rest else UNKNOWN
+    if fn.params.star_kwarg is not None:
+        env[fn.params.star_kwarg.name.value] = rest
+    elif rest:
+        return None
+    return env
+
+
+_NO_DEFAULT = object()  # a `field(...)` whose default the run does not read (a default_factory)
+
+
+def _dataclass_fields(module, info) -> Optional[list]:
+    """(name, default expression | None | _NO_DEFAULT) per field of a class `@dataclass` (or
+    `@dataclasses.dataclass(...)`) decorates, in order; None for any other class, or one whose
+    fields the run cannot list (a body with more than annotated names, methods and a docstring)."""
+    node = info.node
+    decorated = False
+    for decorator in node.decorators:
+        expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if module.imports.qualify(expr) != "dataclasses.dataclass":
+            return None
+        decorated = True
+    if not decorated:
+        return None
+    fields: list = []
+    for statement in node.body.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) or isinstance(statement, cst.SimpleStatementLine) \
+                and all(isinstance(small, (cst.Pass, cst.Expr)) for small in statement.body):  # fmt: skip
+            continue
+        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+        if not isinstance(small, cst.AnnAssign) or not isinstance(small.target, cst.Name):
+            return None
+        if "ClassVar" in short_code(small.annotation.annotation):
+            continue
+        default = small.value
+        if isinstance(default, cst.Call) and module.imports.qualify(default.func) == "dataclasses.field":
+            given = next((a.value for a in default.args if a.keyword is not None and a.keyword.value == "default"), None)
+            default = given if given is not None else _NO_DEFAULT
+        fields.append((small.target.value, default))
+    return fields
+
+
 def _star_imported(fa, loader, name: str) -> Optional[str]:
     """`from ._efficientnet_blocks import *` in a module the loader read (its own analysis names
     these when it runs with the loader; a module only followed does not): the public class or
@@ -894,6 +1058,9 @@ def _class_isinstance(args: list) -> object:
         return UNKNOWN if names & {"builtins.type", "builtins.object"} else False
     if isinstance(value, PartialObj):
         return True if names & {"functools.partial", "builtins.object"} else False
+    types = [_TYPES.get(name[len("builtins."):]) if name.startswith("builtins.") else None for name in names]
+    if type(value) in (int, float, bool, str, type(None), tuple, list, dict) and all(types):
+        return isinstance(value, tuple(types))  # a value Python would hold itself: `isinstance(x, (tuple, list))`
     return UNKNOWN
 
 
@@ -980,12 +1147,12 @@ def held_fact(value: object) -> list:
 def entry_builds(fa) -> list:
     """(entry point name, `Construction`) for each block of another module an entry point of `fa`
     builds through a builder object; only in a module whose classes build one (an imported plain
-    class: EfficientNetBuilder), the runs being whole-program Python. In a module where a layer
-    judged at a use rests on what its container's callers pass, not known there (levit's
-    `self.act = act_layer()`, the model's `act_layer` a string each model function may set), the
-    constructions of its own classes too."""
+    class: EfficientNetBuilder, or a config dataclass a model takes), the runs being whole-program
+    Python. In a module where a layer judged at a use rests on what its container's callers pass,
+    not known there (levit's `self.act = act_layer()`, the model's `act_layer` a string each model
+    function may set), the constructions of its own classes too."""
     own = fa.loader is not None and _rests_on_open_params(fa)
-    if fa.loader is None or not own and not _builds_a_builder_object(fa):
+    if fa.loader is None or not (own or _builds_a_builder_object(fa) or _configured_by_a_dataclass(fa)):
         return []
     return [(fn.name.value, construction) for fn in entry_points(fa) for construction in entry_constructions(fa, fn)]
 
@@ -993,6 +1160,30 @@ def entry_builds(fa) -> list:
 def _rests_on_open_params(fa) -> bool:
     return any(outcome is not None and getattr(outcome[2], "open_params", ())
                for uses in fa.per_use.values() for _, _, outcome in uses)  # fmt: skip
+
+
+def _configured_by_a_dataclass(fa) -> bool:
+    """A class of `fa` whose constructor takes a config dataclass of `fa` (`RegNet(cfg: RegNetCfg)`):
+    each entry point builds the config its model reads (`RegNetCfg(act_layer='silu')`)."""
+    configs = {name for name, info in fa.classes.items()
+               if all(base in ("builtins.object", "local:object") for base in info.bases)
+               and _dataclass_fields(fa, info) is not None}  # fmt: skip
+    for info in fa.classes.values() if configs else ():
+        init = fa.method(info, "__init__")
+        params = _all_params(init[1]) if init is not None else []
+        if any(p.annotation is not None and any(isinstance(n, cst.Name) and n.value in configs
+                                                 for n in _walk(p.annotation.annotation)) for p in params):  # fmt: skip
+            return True
+    return False
+
+
+def _walk(node: cst.CSTNode) -> list:
+    out, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(current.children)
+    return out
 
 
 def _builds_a_builder_object(fa) -> bool:
@@ -1017,15 +1208,18 @@ def entry_build_facts(entries: list, spans: dict) -> list:
         if not span:
             continue
         args = {str(i): held_fact(value) for i, value in enumerate(construction.args)}
-        if construction.kwargs is None:
+        if construction.kwargs is None or isinstance(construction.kwargs, _OpenKwargs):
             args["*"] = ["unknown", "what this run passes is not known"]
-        else:
+        if construction.kwargs is not None:
             args.update({key: held_fact(value) for key, value in construction.kwargs.items()})
-        key = (name, construction.qualname, construction.container, span[0], repr(sorted(args.items())))
+        key = (name, construction.qualname, construction.container, construction.attr, tuple(construction.within), span[0],
+               id(construction.node), repr(sorted(args.items())))  # fmt: skip
         if key in seen:
             continue
         seen.add(key)
         where = [span[0][1] + 1, span[1][0], span[1][1] + 1]
-        out.append(BuildFact(construction.qualname, span[0][0], args, construction.container, span=where, unrun=True,
-                             entry=name))  # fmt: skip
+        inner = spans.get(id(construction.node)) if construction.node is not None else None
+        out.append(BuildFact(construction.qualname, span[0][0], args, construction.container, attr=construction.attr,
+                             span=where, unrun=True, entry=name, within=list(construction.within),
+                             built_at=inner[0][0] if inner else None))  # fmt: skip
     return out

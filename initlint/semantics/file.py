@@ -543,7 +543,12 @@ class FileAnalysis:
         own = enclosing.params.star_kwarg if enclosing is not None else None
         if all(isinstance(own, cst.Param) and isinstance(star.value, cst.Name) and star.value.value == own.name.value
                for star in stars):  # fmt: skip
-            return []
+            # a constructor's **kwargs: what this module's constructions of its class put there
+            # (`Stage(..., **common)` then `block_fn(chs, **block_kwargs)`), else taken as written
+            owner = self.init_owner(enclosing)
+            if owner is None or param in {p.name.value for p in _all_params(enclosing)} or depth > 3:
+                return []
+            return self.param_candidates(owner, param, depth + 1)
         if enclosing is None:
             return None
         records = keyword_dicts(self, enclosing).get(id(call))
@@ -1778,7 +1783,7 @@ class FileAnalysis:
                     place = place[:2] if k is None else (place[0], place[1], k)
                 holders[id(site.anchor)] = place
         self.entry_builds = entry_builds(self)  # what entry points build through a builder object
-        nodes += [construction.top for _, construction in self.entry_builds]
+        nodes += [node for _, c in self.entry_builds for node in (c.top, c.node) if node is not None]
         if self.import_end_stmt is not None:
             nodes.append(self.import_end_stmt)
             for index, stmt in enumerate(self.module.body):

@@ -37,6 +37,13 @@ def _is_ordered_dict(node: cst.CSTNode, imports: Imports) -> bool:
 STRING_CASE_METHODS = frozenset({"lower", "upper", "casefold", "strip"})
 
 
+def _surely_truthy(value: object) -> bool:
+    """A class (or partial object, or function) is true, as is every one of several such alternatives."""
+    if isinstance(value, ChainV) and value.kind == "alt":
+        return bool(value.items) and all(key is None and _surely_truthy(item) for key, item in value.items)
+    return isinstance(value, ClassRefV)
+
+
 def registry_items(registry: cst.Dict) -> dict:
     """A registry's `{"key": value}` literal: key -> the value's expression."""
     return {literal_string(e.key): e.value for e in registry.elements if isinstance(e, cst.DictElement)}
@@ -164,6 +171,8 @@ class ConstructorInterpreter:
                 return ParamV(left.name, right, left.owner) if isinstance(right, ClassRefV) else right
             if left == NONE_V:
                 return right
+            if _surely_truthy(left):  # `act_layer or nn.ReLU` where the call passed a class: that class
+                return left
             return alternative(left, right)
         if isinstance(node, cst.Subscript):
             hooked = self.registry_hook(node)  # ACT2FN[config.hidden_act]

@@ -58,6 +58,24 @@ class _MaybeKeys(dict):
     nothing iterates it, counts it or copies it."""
 
 
+class _OpenKwargs(_MaybeKeys):
+    """Keywords some of which are not known (`**stage_args`, a dict the run does not hold): the keys
+    it holds are passed with those values (Python refuses a key twice), any other key may be passed
+    with a value not known. Reading a key it does not hold is UNKNOWN."""
+
+    def __missing__(self, key: object) -> object:
+        return UNKNOWN
+
+    def get(self, key: object, default: object = None) -> object:
+        return dict.get(self, key, default) if key in self else UNKNOWN
+
+    def pop(self, key: object, *default: object) -> object:
+        return dict.pop(self, key, *default) if key in self else UNKNOWN
+
+    def setdefault(self, key: object, default: object = None) -> object:
+        return dict.setdefault(self, key, default) if key in self else dict.setdefault(self, key, UNKNOWN)
+
+
 class _Budget(Exception):
     """The probe ran out of steps or depth: nothing it saw is kept."""
 
@@ -113,7 +131,7 @@ def _plain(value: object) -> bool:
     if isinstance(value, (list, tuple, set)):
         return all(_plain(v) for v in value)
     if isinstance(value, dict):
-        return all(_plain(k) and _plain(v) for k, v in value.items())
+        return not isinstance(value, _OpenKwargs) and all(_plain(k) and _plain(v) for k, v in value.items())
     return True
 
 
@@ -225,6 +243,8 @@ class Probe:
                     value = self.expr(element.value, env)
                     if not isinstance(value, dict):
                         return UNKNOWN
+                    if isinstance(value, _OpenKwargs):  # `{..., **kwargs}`: which keys it holds is not known
+                        out = _OpenKwargs({key: UNKNOWN for key in out})  # any of those before it may be replaced
                     out.update(value)
                     continue
                 key = self.expr(element.key, env)

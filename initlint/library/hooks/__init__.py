@@ -71,3 +71,10 @@ def registry_table(qualname: Optional[str]) -> Optional[tuple]:
     registry known by the resolved name of what reads the key, else None."""
     module = _package(qualname)
     return getattr(module, "REGISTRIES", {}).get(qualname) if module is not None else None
+
+
+def argument_registry(qualname: Optional[str], key: object) -> Optional[str]:
+    """The registry (a name `registry_table` knows) a library function reads its argument `key`
+    (a position or a keyword) through: `get_norm_act_layer("batchnorm")`'s norm_layer."""
+    module = _package(qualname)
+    return getattr(module, "ARGUMENT_REGISTRIES", {}).get(qualname, {}).get(key) if module is not None else None

@@ -136,7 +136,14 @@ HOOKS = {
        for name in NORM_ACT_LAYERS},
 }
 
-REGISTRIES = {ACT_REGISTRY: (ACT_TABLE, True)}
+NORM_ACT_REGISTRY = "timm.layers.create_norm_act.get_norm_act_layer"
+# get_norm_act_layer's keys as the program stage reads one passed for a norm_layer parameter: the
+# torch norm its norm+act class is (each applies the act_layer it is given, as the class default does)
+NORM_ACT_TABLE = {key: ["class", f"torch.nn.{NORM_ACT_LAYERS[f'{NORM_ACT}.{name}'][0]}"] for key, name in NORM_ACT_KEYS.items()}
+
+REGISTRIES = {ACT_REGISTRY: (ACT_TABLE, True), NORM_ACT_REGISTRY: (NORM_ACT_TABLE, True)}
+# a hooked function's arguments read through one of those registries (by position and keyword)
+ARGUMENT_REGISTRIES = {NORM_ACT_REGISTRY: {0: NORM_ACT_REGISTRY, "norm_layer": NORM_ACT_REGISTRY}}
 
 # timm 1.0.31, timm/models/_registry.py: `@register_model` files the function under its name;
 # `timm.create_model(name)` calls it as `fn(pretrained=..., pretrained_cfg=None,
