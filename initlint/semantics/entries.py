@@ -27,7 +27,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _all_params, short_code
+from ..syntax.nodes import _all_params, _walk_nodes, short_code
 from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
 from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys, _OpenKwargs,
                    _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
@@ -1172,18 +1172,9 @@ def _configured_by_a_dataclass(fa) -> bool:
         init = fa.method(info, "__init__")
         params = _all_params(init[1]) if init is not None else []
         if any(p.annotation is not None and any(isinstance(n, cst.Name) and n.value in configs
-                                                 for n in _walk(p.annotation.annotation)) for p in params):  # fmt: skip
+                                                 for n in _walk_nodes(p.annotation.annotation)) for p in params):  # fmt: skip
             return True
     return False
-
-
-def _walk(node: cst.CSTNode) -> list:
-    out, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(current.children)
-    return out
 
 
 def _builds_a_builder_object(fa) -> bool:

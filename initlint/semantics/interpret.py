@@ -12,7 +12,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from ..library.known import KnownLibraries
-from ..syntax.nodes import (_JUMPS, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, dotted,
+from ..syntax.nodes import (_JUMPS, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, _walk_nodes, dotted,
                             literal_number, literal_string, short_code)
 from .inits import InitScanner, _iterates_modules
 from .interpret_calls import CallInterpreter
@@ -891,14 +891,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
 
 def _attributes_of(test: cst.BaseExpression, self_name: str) -> list:
     """The `self.x` attributes a condition reads."""
-    stack, out = [test], []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Attribute) and dotted(node.value) == self_name:
-            out.append(node.attr.value)
-            continue
-        stack.extend(child for child in node.children if isinstance(child, cst.CSTNode))
-    return out
+    return [node.attr.value for node in _walk_nodes(test)
+            if isinstance(node, cst.Attribute) and dotted(node.value) == self_name]  # fmt: skip
 
 
 def _surely_module(value: object) -> bool:
