@@ -364,3 +364,72 @@ def test_what_a_judged_model_follows_into_its_blocks_stays_with_that_run(tmp_pat
     assert sorted(at.values()) == ["relu", "tanh"]
     with _importable(tmp_path) as load:
         assert _traced(load("net").gated(), "blocks.0.conv") == "tanh"
+
+
+GATED = """import torch.nn as nn
+
+
+class Basic(nn.Module):
+    def __init__(self, c, act_layer=nn.ReLU, gate=False):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.gate = nn.Sigmoid() if gate else None
+        self.act = act_layer()
+
+    def forward(self, x):
+        x = self.conv(x)
+        if self.gate is not None:
+            return self.gate(x)
+        return self.act(x)
+
+
+def make_blocks(block_fn, depth, c, **kwargs):
+    return [block_fn(c, **kwargs) for _ in range(depth)]
+
+
+class Net(nn.Module):
+    def __init__(self, block, depth=2, c=8, block_args=None):
+        super().__init__()
+        block_args = block_args or {}
+        self.blocks = nn.Sequential(*make_blocks(block, depth, c, **block_args))
+        self.head = nn.Conv2d(c, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+
+
+def _create(**kwargs):
+    return Net(**kwargs)
+
+
+def small():
+    return _create(block=Basic)
+
+
+def gated():
+    return _create(block=Basic, block_args=dict(gate=True))
+"""
+
+
+def test_an_entry_point_whose_run_leaves_a_claimed_layer_unknown_makes_it_unknown(tmp_path: Path) -> None:
+    """gated() builds Basic with `gate=True`: its conv meets a Sigmoid (torch says so), which that
+    run's judgement does not settle (unknown there). Before, only a known, different judgement
+    counted: the row where the conv is built kept ReLU, from the defaults, and a fix for it."""
+    torch = pytest.importorskip("torch")
+    layers = _rows(tmp_path, GATED)
+    own = next(layer for layer in layers if layer.name == "conv" and not layer.at_use)
+    assert own.activation == "unknown", own.activation_evidence
+    with _importable(tmp_path) as load:
+        net = load("net")
+        small, gated = net.small(), net.gated()
+        x = torch.randn(2, 8, 6, 6)
+        assert (_traced_input(small, "blocks.0.conv", x), _traced_input(gated, "blocks.0.conv", x)) == ("relu", "sigmoid")
+
+
+def _traced_input(model, name: str, x) -> str:
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    with torch.no_grad():
+        layers = verify(model.eval(), x, method="hooks", static=False).layers
+    return {row.layer: row.activation for row in layers}[name]

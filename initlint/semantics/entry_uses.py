@@ -40,12 +40,13 @@ def entry_outcomes(fa) -> dict:
         return {}
     judged: dict = {}  # (class key, call, arguments as text) -> {site name: outcome} or None
     found: dict = {}
+    doubts: dict = {}  # id(site) -> [(entry point name, outcome)]: what a run makes it meet, not one known thing
     sites = {id(site): site for cls in fa.classes.values() for site in cls.sites}
     # a judged forward follows flows into the classes it holds, whose sites are this file's own:
     # what it records there holds for that one run, not for the class's row
     kept = [(site, _state(site)) for site in [*sites.values(), *fa.free_sites]]
     try:
-        _judge_entry_points(fa, entry_points(fa), judged, found)
+        _judge_entry_points(fa, entry_points(fa), judged, found, doubts)
     finally:
         for site, state in kept:
             vars(site).clear()
@@ -56,6 +57,13 @@ def entry_outcomes(fa) -> dict:
         for _, _, entry, (activation, param, evidence), _ in uses:
             if own[0] != "unknown" and (activation, param) != own[:2]:
                 site.outcomes.append((activation, param, derived(f"{evidence}, as {entry}() builds it", evidence)))
+    for site_id, uses in doubts.items():
+        # a run whose constructions meet several things, or something not known (`gate=True`, which
+        # the forward's `if self.gate is not None` then takes): the row where it is built is not one thing either
+        site = sites[site_id]
+        if resolve_outcomes(site.outcomes, site.split_by)[0] != "unknown":
+            entry, (_, _, evidence) = uses[0]
+            site.outcomes.append(("unknown", None, f"{evidence}, as {entry}() builds it"))
     return found
 
 
@@ -63,7 +71,7 @@ def _state(site) -> dict:
     return {key: value.copy() if isinstance(value, (list, set, dict)) else value for key, value in vars(site).items()}
 
 
-def _judge_entry_points(fa, functions: list, judged: dict, found: dict) -> None:
+def _judge_entry_points(fa, functions: list, judged: dict, found: dict, doubts: dict) -> None:
     from .entries import entry_constructions
 
     for fn in functions:
@@ -81,7 +89,12 @@ def _judge_entry_points(fa, functions: list, judged: dict, found: dict) -> None:
                     outcomes.get(site.name) if outcomes is not None else None)
         for (top_id, site_id), outcomes in per_site.items():
             agreed = {outcome[:2] for outcome in outcomes if outcome is not None}
-            if None in outcomes or len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
+            if None in outcomes:
+                continue  # a construction not judged: what its run makes of it is not known here
+            if len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
+                unknown = next((o for o in outcomes if o[0] == "unknown"), None)
+                shown = unknown or ("unknown", None, "its constructions meet " + ", ".join(sorted(a for a, _ in agreed)))
+                doubts.setdefault(site_id, []).append((fn.name.value, shown))
                 continue  # a row at that call speaks for every layer built under it
             top, container = tops[top_id]
             found.setdefault(site_id, []).append((top, container, fn.name.value, outcomes[0], len(outcomes)))
