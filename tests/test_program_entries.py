@@ -173,8 +173,10 @@ def test_each_entry_point_judges_the_blocks_its_builder_makes(tmp_path: Path) ->
     models, errors, _ = analyze_program(sources, tuple(sources), environment=environment)
     assert not errors
     silu = _entry_rows(models, model, "net_silu")
+    # and Net's own stem (bn1 -> act1, the entry point's SiLU): a class of the module judged at each entry point
     assert {name: row.activation for name, row in silu.items() if not name.endswith("conv_pwl")} == {
-        "DepthwiseSeparable().conv_dw": "silu", "InvertedResidual().conv_pw": "silu", "InvertedResidual().conv_dw": "silu"}
+        "DepthwiseSeparable().conv_dw": "silu", "InvertedResidual().conv_pw": "silu", "InvertedResidual().conv_dw": "silu",
+        "Net().conv_stem": "silu"}
     assert "each of the 2 constructions net_silu() reaches" in silu["InvertedResidual().conv_pw"].activation_evidence
     assert silu["InvertedResidual().conv_pw"].class_name == "Net"
     # `nre` in one stage: the blocks net_mixed() builds meet ReLU and SiLU: unknown there, never one of them
@@ -203,6 +205,7 @@ def test_what_each_entry_point_builds_applies_those_activations(tmp_path: Path) 
                getattr(block, "act1", None), getattr(block, "act2", None)) if act is not None)  # fmt: skip
     assert isinstance(mixed.blocks[1][0].act1, torch.nn.ReLU) and isinstance(mixed.blocks[2][0].act1, torch.nn.SiLU)
     assert isinstance(mixed.blocks[0][0].act, torch.nn.SiLU)
+    assert isinstance(silu.act1, torch.nn.SiLU), "what follows conv_stem (through bn1) in net_silu()"
 
 
 def test_an_activation_an_entry_point_cannot_show_stays_unknown(tmp_path: Path) -> None:
