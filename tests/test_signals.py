@@ -61,10 +61,17 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a shell's foreground job gets it: a suite started in the background (`pytest &`)
+    ignores SIGINT, and a child inherits that, so the run would never see the signal it is sent."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(root: Path, *args: str) -> tuple[subprocess.Popen, set[int]]:
     """initlint with two workers, once both are busy with files."""
     process = subprocess.Popen([sys.executable, "-m", "initlint", "check", "--no-cache", "-j", "2", *args, "."], cwd=root,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=_as_from_a_terminal)  # fmt: skip
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while time.monotonic() < deadline and len(workers) < 2:
