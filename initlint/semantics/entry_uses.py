@@ -40,7 +40,9 @@ def entry_outcomes(fa) -> dict:
         return {}
     judged: dict = {}  # (class key, call, arguments as text) -> {site name: outcome} or None
     found: dict = {}
-    doubts: dict = {}  # id(site) -> [(entry point name, outcome)]: what a run makes it meet, not one known thing
+    # id(site) -> [(entry point name, outcome)]: a run passing a flag its class's forward branches on
+    # (`gate=True` for `if self.gate is not None`) that makes it meet something not one known thing
+    doubts: dict = {}
     sites = {id(site): site for cls in fa.classes.values() for site in cls.sites}
     # a judged forward follows flows into the classes it holds, whose sites are this file's own:
     # what it records there holds for that one run, not for the class's row
@@ -78,23 +80,29 @@ def _judge_entry_points(fa, functions: list, judged: dict, found: dict, doubts: 
         # (id(call of the entry point), id(site)) -> [outcome or None, ...]: each construction under that call
         per_site: dict = {}
         tops: dict = {}
+        flagged: set = set()  # (id(call), id(site)): a construction passes a flag its forward branches on
         for construction in entry_constructions(fa, fn, own=True):
             key = _local_class(fa, construction.qualname)
             if key is None or not fa.classes[key].sites:
                 continue
             tops[id(construction.top)] = (construction.top, construction.container)
             outcomes = _judged(fa, key, construction, judged)
+            flags = {fact.param for fact in fa.classes[key].forward_rests_on}
             for site in fa.classes[key].sites:
                 per_site.setdefault((id(construction.top), id(site)), []).append(
                     outcomes.get(site.name) if outcomes is not None else None)
+                if flags & set(construction.kwargs or ()):
+                    flagged.add((id(construction.top), id(site)))
         for (top_id, site_id), outcomes in per_site.items():
             agreed = {outcome[:2] for outcome in outcomes if outcome is not None}
             if None in outcomes:
                 continue  # a construction not judged: what its run makes of it is not known here
-            if len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
+            if (top_id, site_id) in flagged and (len(agreed) != 1 or next(iter(agreed))[0] == "unknown"):
                 unknown = next((o for o in outcomes if o[0] == "unknown"), None)
                 shown = unknown or ("unknown", None, "its constructions meet " + ", ".join(sorted(a for a, _ in agreed)))
                 doubts.setdefault(site_id, []).append((fn.name.value, shown))
+                continue
+            if len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
                 continue  # a row at that call speaks for every layer built under it
             top, container = tops[top_id]
             found.setdefault(site_id, []).append((top, container, fn.name.value, outcomes[0], len(outcomes)))
