@@ -119,10 +119,19 @@ def _module_file(root: str, parts: list) -> Optional[str]:
 def _distributions(root: str) -> dict:
     """Top-level name -> `dist==version`, from the `*.dist-info` folders of one site folder."""
     out: dict = {}
+    for dist, version, tops, _ in _dist_infos(root):
+        for top in tops:
+            out.setdefault(top, f"{dist}=={version}")
+    return out
+
+
+def _dist_infos(root: str) -> list:
+    """(distribution, version, its top-level names, its dist-info folder) of one site folder."""
     try:
         names = os.listdir(root)
     except OSError:
-        return out
+        return []
+    out = []
     for entry in names:
         match = re.match(r"(.+?)-([^-]+)\.dist-info$", entry)
         if match is None:
@@ -134,8 +143,7 @@ def _distributions(root: str) -> dict:
                 tops += [line.strip() for line in handle if line.strip()]
         except OSError:
             pass
-        for top in tops:
-            out.setdefault(top, f"{dist}=={version}")
+        out.append((dist, version, tops, os.path.join(root, entry)))
     return out
 
 
@@ -146,24 +154,11 @@ def _torch_free(roots: tuple) -> frozenset:
     requires: dict = {}  # normalised distribution name -> the names it requires
     tops: dict = {}  # normalised distribution name -> its top-level names
     for root in roots:
-        try:
-            entries = os.listdir(root)
-        except OSError:
-            continue
-        for entry in entries:
-            match = re.match(r"(.+?)-[^-]+\.dist-info$", entry)
-            if match is None:
-                continue
-            dist = _normalised(match.group(1))
-            names = {match.group(1).replace("-", "_"), match.group(1).replace("-", "_").lower()}
-            try:
-                with open(os.path.join(root, entry, "top_level.txt"), encoding="utf-8") as handle:
-                    names |= {line.strip() for line in handle if line.strip()}
-            except OSError:
-                pass
+        for name, _, found, folder in _dist_infos(root):
+            dist, names = _normalised(name), set(found)
             needed = set()
             try:
-                with open(os.path.join(root, entry, "METADATA"), encoding="utf-8", errors="replace") as handle:
+                with open(os.path.join(folder, "METADATA"), encoding="utf-8", errors="replace") as handle:
                     for line in handle:
                         if line.startswith("Requires-Dist:"):
                             needed.add(_normalised(re.split(r"[\s;<>=!~\[(]", line[len("Requires-Dist:"):].strip())[0]))
