@@ -235,6 +235,10 @@ class InitRuleFact:
     wipes: str = ""
     # the code that runs it as another module's evidence names it ("`.apply(init)`", no path)
     routine: str = ""
+    # the method of its class that holds it, which building the class does not run (a public
+    # `init_weights()`): module code that runs that method on what it builds (BuildFact.runs) runs it
+    method: str = ""
+    target: str = ""  # one layer of that class only, by its attribute (`nn.init.x_(self.fc1.weight)` there)
 
 
 @dataclass
@@ -260,6 +264,9 @@ class BuildFact:
     # around Bottleneck): their init routines run on it too
     within: list = field(default_factory=list)
     built_at: Optional[int] = None  # the line of the call in this module that built it on that run
+    # methods module code runs on what it built, on every path after building it (`model.init_weights()`):
+    # [method, how many of `applied` ran before it, line of the call]
+    runs: list = field(default_factory=list)
 
 
 @dataclass
@@ -283,6 +290,9 @@ class ClassFact:
     # functions (`def build_generator(): return Generator()`): their calls elsewhere are all the ways
     # it is built outside classes, each with what the caller runs on the result
     made_by: list = field(default_factory=list)
+    # per method building it does not run: layer attribute -> [InitCall, or None when what it does there is
+    # not decided] of its `nn.init.x_(self.fc.weight)` calls, for module code that runs the method
+    method_inits: dict = field(default_factory=dict)
 
 
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users

@@ -48,6 +48,7 @@ class Use:
     within: list = field(default_factory=list)  # BuildFact.within: the classes that run built around its container
     built_at: Optional[int] = None  # BuildFact.built_at: the line of its construction on that run
     via: Optional[str] = None  # a call of this factory of the class's module, which returns what it builds
+    runs: list = field(default_factory=list)  # BuildFact.runs: methods module code runs on what it built
 
 
 @dataclass
@@ -91,6 +92,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         for where, cls, name, activation, param, evidence, *by in summary.followed:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
                 (activation, param, evidence, by[0] if by else None))
+    methods_run = any(use.runs for found in uses.values() for use in found)  # `model.init_weights()` by module code
     for path, model in models.items():
         for layer in model.free_layers:
             if layer.activation_defaults and path not in installed:
@@ -104,6 +106,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     built_init[id(layer)] = layer.init_evidence
                     if _link_init(layer, ref, index, uses, stats) and path not in installed:
                         init_apart.append((layer, ref))
+                elif methods_run and layer.init in ("explicit", "unknown"):
+                    _link_method_runs(layer, ref, index, uses, stats)
                 if layer.as_defaults is not None:
                     if path not in installed and not _open_at_use(layer, ref):  # those: at entry points only
                         judged_here.append((layer, ref))
@@ -411,7 +415,7 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
     # else: as the program judged it; an entry point's run is the whole way that builds it (`whole_way`)
     if built_init is not None and (whole_way or not _built_in_ways_not_listed(use, index, uses)):
         projected.init, projected.init_evidence, projected.init_call, projected.init_open = "default", built_init, None, True
-        _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses))
+        _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses, ref))
         projected.init_open = False
         if projected.init == "default":
             projected.init_evidence = f"no init runs on it in {layer.path} nor in what builds it at {use.path}:{use.line}"
@@ -511,7 +515,7 @@ def _project_installed(models: dict, path: str, installed: frozenset, index: Mod
                 if direct and built is not None and built.init == "default" and built.init_open:
                     projected.init, projected.init_evidence, projected.init_call = "default", built.init_evidence, None
                     projected.related = projected.related[:1]
-                    _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses))
+                    _link_init(projected, None, index, uses, LinkStats(), _use_chains(use, index, uses, ref))
                 if direct:
                     _init_at_use(projected, use, index)
                 if projected.init == "default":
@@ -643,11 +647,11 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
     return [*values[0][:2], f"{name} of {holder.name}" + (f", {values[0][2]}" if len(values[0]) > 2 else "")]
 
 
-def _use_chains(use: Use, index: ModuleIndex, uses: dict) -> Optional[list]:
-    """The init rules along each way up from one construction: its container's own rules, then
-    those of whatever builds the container (or the `.apply` module code runs on what it built)."""
+def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassRef] = None) -> Optional[list]:
+    """The init rules along each way up from one construction (of `built`, if known): its container's
+    own rules, then those of whatever builds the container (or what module code runs on what it built)."""
     if use.container is None:
-        return [[(rule, f"module code of {use.path}", use.path) for rule in use.applied]]
+        return [_root_rules(use, built, index, own=built is not None)]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
     own = [(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
     outermost = use.container
@@ -657,6 +661,71 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict) -> Optional[list]:
         outermost = ClassRef(use.container.path, name)
     above = _chains(outermost, index, uses)
     return None if above is None else [own + rules for rules in above]
+
+
+def _root_rules(use: Use, built: Optional[ClassRef], index: ModuleIndex, own: bool = False) -> list:
+    """What module code runs on the model it built, in order: its `.apply(fn)` routines, and the
+    routines of the model's own methods it calls (`model.init_weights()`), which building the
+    model did not run (`InitRuleFact.method`): run now, on every layer they reach. `own`: the
+    layers judged are `built`'s own, which its methods' `nn.init.x_(self.fc.weight)` calls name."""
+    where = f"{_MODULE_CODE}{use.path}"
+    out = [(rule, where, use.path) for rule in use.applied]
+    fact = index.summaries[built.path].classes.get(built.name) if built is not None and use.runs else None
+    if fact is None:
+        return out
+    for method, position, line in reversed(use.runs):
+        ran_by = f"which {use.path} runs on every {built.name} it builds there"
+        routine = f"`{built.name}.{method}()`"
+        ran = [(_ran(rule, f"{rule.evidence}, {ran_by}", routine), where, built.path)
+               for rule in fact.rules if rule.method == method]  # fmt: skip
+        for target, call in fact.method_inits.get(method, {}).items() if own else ():
+            text = f"`{call.text}`" if call is not None else f"a write to self.{target}.weight"
+            ran.append((InitRuleFact(None, "explicit" if call is not None else "unknown",
+                                     f"{text} in {built.name}.{method}(), {ran_by}", call.line if call else line, call,
+                                     routine=routine, method=method, target=target), where, built.path))  # fmt: skip
+        out[position:position] = ran
+    return out
+
+
+_MODULE_CODE = "module code of "
+
+
+def _ran(rule: InitRuleFact, evidence: str, routine: str) -> InitRuleFact:
+    """An init routine of a method, run: explicit where what it does is known."""
+    known = rule.call is not None and not rule.call.undecided
+    return dataclasses.replace(rule, state="explicit" if known else "unknown", evidence=evidence, routine=routine)
+
+
+def _ran_by_module_code(rule: InitRuleFact) -> bool:
+    """A routine of a method that module code runs on the model it built (`_root_rules`)."""
+    return bool(rule.method and rule.routine)
+
+
+def _link_method_runs(layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict, stats: LinkStats) -> None:
+    """A layer its own file left explicit or unknown, where a method building it did not run
+    (`init_weights()`) may re-initialise it: module code elsewhere that runs that method on every
+    model it builds makes that method's init the effective one, the last to run."""
+    chains = _chains(ref, index, uses) or []
+    if not any(_ran_by_module_code(item[0]) and _covering([item], layer) for rules in chains for item in rules):
+        return
+    covered = [_covering(rules, layer) for rules in chains]
+    # what module code runs on the model once built runs after all of its construction
+    ran = [found for found in covered if found is not None and found[1].startswith(_MODULE_CODE)]
+    if not ran:
+        return
+    rule, where, rule_path = ran[0]
+    if len(ran) == len(chains) and all(found[0].state == "explicit" and not found[0].partial for found in ran):
+        layer.init, layer.init_evidence, layer.init_call, layer.init_open = "explicit", rule.evidence, rule.call, False
+        if rule.call is not None and rule.call.path is None and rule_path != layer.path:
+            layer.init_call = dataclasses.replace(rule.call, path=rule_path)
+        stats.init_explicit += 1
+    else:
+        some = "" if len(ran) == len(chains) else f" in {len(ran)} of the {len(chains)} ways the program builds it"
+        layer.init, layer.init_call, layer.init_open = "unknown", None, False
+        layer.init_evidence = f"{rule.evidence}: it may re-initialise it{some}"
+        stats.init_unknown += 1
+    if rule.line:
+        _relate(layer, rule.call.path if rule.call is not None and rule.call.path else rule_path, rule.line)
 
 
 def _place(model: FileModel, layer: Layer) -> None:
@@ -704,7 +773,7 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                             ClassRef(path, build.inside) if build.inside else None, path, build.line,
                             _through_factory(made[1], index.summaries[target.path].functions or {}, target.name, build.args),
                             [rule for rule in build.applied if not rule.wipes], build.attr, build.span, build.callee,
-                            build.unrun, build.entry, via=target.name))  # fmt: skip
+                            build.unrun, build.entry, via=target.name, runs=build.runs))  # fmt: skip
                         stats.resolved_builds += 1
                         continue
                 stats.unresolved_builds += 1
@@ -715,7 +784,7 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             applied = [rule for rule in build.applied if not rule.wipes]
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
-                                                   build.entry, list(build.within), build.built_at))  # fmt: skip
+                                                   build.entry, list(build.within), build.built_at, runs=build.runs))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
     hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip
@@ -835,7 +904,7 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
             chains.append(rules)
         for use in found:
             if use.container is None:
-                chains.append(rules + [(rule, f"module code of {use.path}", use.path) for rule in use.applied])
+                chains.append(rules + _root_rules(use, current, index, current == ref))
             elif use.container not in seen:
                 stack.append((use.container, rules, seen | {use.container}))
             if len(chains) > MAX_CHAINS:
@@ -881,7 +950,10 @@ def _is_pretrained(index: ModuleIndex, ref: ClassRef, depth: int = 0) -> bool:
 def _covering(rules: list, layer: Layer) -> Optional[tuple[InitRuleFact, str, str]]:
     """The last rule along a chain that takes this layer: the outermost routine runs last."""
     for rule, where, path in reversed(rules):
-        if rule.types is None or catalogue.init_types_match(layer.layer_type, None, rule.types):
+        if rule.target:  # `nn.init.x_(self.fc1.weight)`: that layer of the class built (`Net().fc1` at a use), no other
+            if rule.target in (layer.name, (layer.name or "").split(".", 1)[-1] if layer.at_use else None):
+                return rule, where, path
+        elif rule.types is None or catalogue.init_types_match(layer.layer_type, None, rule.types):
             return rule, where, path
     return None
 
@@ -905,7 +977,7 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     decided = rule.state == "explicit" and not rule.partial
     if decided and len(covered) == len(chains) and all(v[0].state == "explicit" and not v[0].partial for v in covered):
         layer.init = "explicit"
-        layer.init_evidence = f"{rule.evidence} ({where})"
+        layer.init_evidence = rule.evidence if _ran_by_module_code(rule) else f"{rule.evidence} ({where})"
         layer.init_call = rule.call
         if rule.call is not None and rule.call.path is None and rule_path != layer.path:
             layer.init_call = dataclasses.replace(rule.call, path=rule_path)  # its line is that module's

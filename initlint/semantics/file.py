@@ -70,6 +70,9 @@ class ClassInfo:
     contains_unknown: bool = False  # builds something whose class is not known
     init_rules: list = field(default_factory=list)  # InitRule: what an init routine of the class covers
     init_order: dict = field(default_factory=dict)  # id(node) -> top-level statement of its own __init__
+    # per method building it does not run: site name -> (InitCall, or None when what it does is not
+    # decided, call node) for the `nn.init.x_(self.fc.weight)` calls in it (ClassFact.method_inits)
+    method_inits: dict = field(default_factory=dict)
     own_init_rules_done: bool = False
     routines: list = field(default_factory=list)
     used_in_flow: bool = False
@@ -1495,6 +1498,9 @@ class FileAnalysis:
                 listed.add(id(call))
             return entry
 
+        always = _unconditional_statements(self.module.body)  # a method run under `if` may not run
+        for fn in self.functions.values():
+            always |= _unconditional_statements(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else set()
         for statements in self._script_bodies():
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
             for stmt in statements:
@@ -1524,8 +1530,7 @@ class FileAnalysis:
                         else:
                             built.pop(target, None)
                     value = small.value if isinstance(small, cst.Expr) else None
-                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and (
-                            value.args or value.func.attr.value == "to_empty"):  # fmt: skip
+                    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
                         receiver = dotted(value.func.value)
                         if value.func.attr.value == "to_empty" and receiver in built:
                             held = built[receiver]  # storage allocated again, uninitialised: every weight
@@ -1539,6 +1544,8 @@ class FileAnalysis:
                                 self.blind_applies.append((value.args[0].value, held))
                             else:
                                 (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(value.args[0].value)
+                        elif receiver in built and isinstance(built[receiver], list) and id(stmt) in always:
+                            built[receiver][2].append(_MethodRun(value.func.attr.value, value))  # `model.init_weights(...)`
                         elif isinstance(value.func.value, cst.Call):
                             cls_name, applied, call = self._constructed_class(value)
                             if cls_name is not None and cls_name.startswith("ext:"):
@@ -1555,6 +1562,7 @@ class FileAnalysis:
         for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
             self.script_builds.append((callee, call, [(fn_node, None if _is_to_empty(fn_node) or fn_node is _RESET_AFTER_EMPTY
+                                                       or isinstance(fn_node, _MethodRun)
                                                        else self.rules_of_apply(fn_node, None)) for fn_node in fns]))  # fmt: skip
         for cls_name, fns in covered.items():
             cls = self.classes[cls_name]
@@ -1755,6 +1763,7 @@ class FileAnalysis:
         nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for _, call in self.blind_applies]
         nodes += [fn for _, _, fns in self.script_builds for fn, _ in fns if _is_to_empty(fn)]
+        nodes += [fn.call for _, _, fns in self.script_builds for fn, _ in fns if isinstance(fn, _MethodRun)]
         nodes += [call for records in self.imported_args.values() for call, _, _ in records]
         nodes += [call for call, _, _, _ in self.alias_args]
         pending = self.pending_lines
@@ -1967,6 +1976,8 @@ class FileAnalysis:
                                       for call in calls if id(call) in spans]
                               for param, calls in self._built_params(cls).items()},
                 made_by=self._made_by(cls.node.name.value, factories),
+                method_inits={method: {name: info for name, (info, _) in found.items()}
+                              for method, found in cls.method_inits.items()},
             )  # fmt: skip
         for inside, callee, call in self.builds:
             span = spans.get(id(call))
@@ -2001,8 +2012,11 @@ class FileAnalysis:
                     span[0][0], call))  # fmt: skip
         summary.builds.extend(entry_build_facts(self.entry_builds, spans))  # and what each entry point passes there
         for callee, construction, fns in self.script_builds:
-            applied = []
+            applied, runs = [], []
             for fn_node, found in fns:
+                if isinstance(fn_node, _MethodRun):
+                    runs.append([fn_node.method, len(applied), spans[id(fn_node.call)][0][0] if id(fn_node.call) in spans else 0])
+                    continue
                 if fn_node is _RESET_AFTER_EMPTY:
                     applied.append(InitRuleFact(None, "unknown", f"materialised with `to_empty()` in {self.path}, and each "
                                                 f"module's reset_parameters() runs again: an init of __init__ is undone",
@@ -2031,7 +2045,7 @@ class FileAnalysis:
             span = spans.get(id(construction))
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
             args = self._arg_facts(construction, None) if span else {}
-            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, None, applied, span=where))
+            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, None, applied, span=where, runs=runs))
         return summary
 
     def _builder_builds(self, spans: dict) -> list:
@@ -2525,7 +2539,8 @@ def _rule_fact(rule: "InitRule") -> InitRuleFact:
     call = rule.call
     state = "unknown" if call is not None and call.undecided else rule.state
     types = sorted(rule.types) if rule.types is not None else None
-    return InitRuleFact(types, state, rule.evidence, call.line if call else 0, call, rule.prefix is not None)
+    return InitRuleFact(types, state, rule.evidence, call.line if call else 0, call, rule.prefix is not None,
+                        method=rule.unrun or "")
 
 
 def _end_line(span) -> int:
@@ -2766,6 +2781,29 @@ def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
 # `to_empty()` followed by a loop that runs every module's reset_parameters(): each layer is back on
 # its own default, and an init its class's __init__ drew (on the meta device) is gone
 _RESET_AFTER_EMPTY = cst.Name("reset_parameters")
+
+
+def _unconditional_statements(body) -> set:
+    """id() of the statements of a body that run whenever it does: its own, and those of its `with` blocks."""
+    out: set = set()
+    for stmt in body:
+        out.add(id(stmt))
+        if isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock):
+            out |= _unconditional_statements(stmt.body.body)
+        if isinstance(stmt, _JUMP_STATEMENTS):
+            break
+    return out
+
+
+_JUMP_STATEMENTS = (cst.Return, cst.Raise)
+
+
+@dataclass(frozen=True)
+class _MethodRun:
+    """`model.init_weights()` run by module code on a model of another module it built."""
+
+    method: str
+    call: cst.Call
 
 
 def _reset_loop_over(stmt: cst.CSTNode) -> Optional[str]:

@@ -33,6 +33,7 @@ class InitScanner:
         self.fa = fa
         self.cls = cls
         self.position: Optional[int] = None  # the statement of `__init__` the rule being scanned runs at
+        self.unrun: Optional[str] = None  # the method being scanned, when building the class does not run it
 
     @staticmethod
     def init_call_of(fa: FileAnalysis, call: cst.Call, ctx: Optional["Context"] = None) -> Optional[tuple[str, cst.BaseExpression, InitCall]]:
@@ -198,8 +199,10 @@ class InitScanner:
         self.position = None
         for name, fn in cls.methods.items():
             if name not in reached:
+                self.unrun = name
                 for node in _walk_statements(fn.body):
                     self.scan_statement(node, fn, name, "unknown")
+                self.unrun = None
                 self.direct_inits_not_run(fn, name)
 
     def direct_inits_not_run(self, fn: cst.FunctionDef, method: str) -> None:
@@ -212,6 +215,7 @@ class InitScanner:
         writes = [(found[1], call) for call in self.fa.calls_in.get(id(fn), ())
                   if (found := InitScanner.init_call_of(self.fa, call)) is not None]
         writes += [(weight, node) for node in _walk_nodes(fn.body) for weight, _ in InitScanner.weight_writes(node)]
+        unconditional = _unconditional_calls(fn)
         for weight, node in writes:
             if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight"):
                 continue
@@ -220,14 +224,20 @@ class InitScanner:
             if site is not None and site.init_state is None and site.explicit_init is None:
                 site.init_state = "unknown"
                 site.init_evidence = f"`{short_code(node, 60)}` in {self.cls.name}.{method}(), which building the model does not run"
+            if site is not None:  # what running it would do, for code elsewhere that runs it
+                found = InitScanner.init_call_of(self.fa, node) if isinstance(node, cst.Call) else None
+                info = found[2] if found is not None and id(node) in unconditional and not found[2].undecided else None
+                # a second write to the same layer in the method: the last one decides, if both are known
+                self.cls.method_inits.setdefault(method, {})[name] = (info, node)
+                if info is not None:
+                    self.fa.pending_lines.append((info, node))
 
     def direct_inits_run_by_script(self, fn: cst.FunctionDef, method: str) -> None:
         """`nn.init.x_(self.fc.weight)` in a method the script runs on every model it builds
         (`model.init_weights()`): explicit where the statement always runs, unknown under a branch."""
         self_name = fn.params.params[0].name.value if fn.params.params else "self"
         by_name = {site.name: site for site in self.cls.sites if site.name}
-        unconditional = {id(node) for stmt in _block_list(fn.body) if isinstance(stmt, cst.SimpleStatementLine)
-                         for small in stmt.body if isinstance(small, cst.Expr) for node in [small.value]}  # fmt: skip
+        unconditional = _unconditional_calls(fn)
         for call in self.fa.calls_in.get(id(fn), ()):
             found = InitScanner.init_call_of(self.fa, call)
             weight = found[1] if found is not None else None
@@ -288,7 +298,7 @@ class InitScanner:
         return reached
 
     def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:
-        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix, self.position))
+        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix, self.position, self.unrun))
 
     def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str, state: str) -> None:
         cls = self.cls
@@ -623,6 +633,15 @@ class InitRule:
     # the top-level statement of the class's own `__init__` it runs at: a layer that a later
     # statement builds is not there yet when it runs (None: not known, taken to reach it)
     runs_at: Optional[int] = None
+    # the method holding it, which building the class does not run (a public `init_weights()`):
+    # module code elsewhere that runs it on every model it builds makes it run (program/link.py)
+    unrun: Optional[str] = None
+
+
+def _unconditional_calls(fn: cst.FunctionDef) -> set:
+    """id() of the calls that are statements of the function's body itself: they always run."""
+    return {id(small.value) for stmt in _block_list(fn.body) if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body if isinstance(small, cst.Expr)}  # fmt: skip
 
 
 def _top_level_order(fn: cst.FunctionDef) -> dict:
