@@ -156,6 +156,7 @@ class FileAnalysis:
         self.blind_applies: list = []
         self.emptied: dict = {}  # class name -> the `model.to_empty(...)` call a script runs on it
         self.script_runs: dict = {}  # class name -> methods a script runs on every construction of it
+        self._self_assigned: Optional[dict] = None  # self_assigned_calls(), once read
         self.forward_facts: dict = {}  # class -> its forward summary as plain data (semantics/interface.py)
         # (id(routine), class name, parameter) -> its branches, for other modules' `.apply` (`routine_branches`)
         self.served_routines: dict = {}
@@ -1401,6 +1402,12 @@ class FileAnalysis:
         count = sum(factories[name][2] for name in names)
         return names if names and count == self.top_calls.get(cls_name, 0) else []
 
+    def self_assigned_calls(self) -> dict:
+        """`_self_assigned_calls` of this file's classes, walked once (rows at uses and the summary read it)."""
+        if self._self_assigned is None:
+            self._self_assigned = _self_assigned_calls(self.classes.values())
+        return self._self_assigned
+
     def _script_bodies(self) -> typing.Iterator[list]:
         """The statements of module code, then of each free function: what runs outside classes
         and builds models (each body tracks its own variables)."""
@@ -1845,7 +1852,7 @@ class FileAnalysis:
                     )  # fmt: skip
                 modules[class_name].layers.append(layer)
             if attrs is None and id(site) in self.per_use:
-                attrs = _self_assigned_calls(self.classes.values())
+                attrs = self.self_assigned_calls()
             rows_at_uses = self._rows_at_uses(layer, site, spans, attrs or {})
             as_built = self.per_use_defaults.get(id(site))
             if as_built is not None and (rows_at_uses or id(site) in self.per_use_agreed):
@@ -1949,7 +1956,7 @@ class FileAnalysis:
                                    and mentions > calls + roots + imports + handed_to_builders(self, name)
                                    + built_defaults(self, name))  # fmt: skip
         class_lines = _class_lines(self.c_tree)
-        attrs = _self_assigned_calls(self.classes.values())
+        attrs = self.self_assigned_calls()
         factories = self._factories()
         summary.factories = {name: [cls_name, args] for name, (cls_name, args, _) in factories.items()}
         for name, callee, key, call, _ in class_hands(self):

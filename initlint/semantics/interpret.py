@@ -58,6 +58,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.last_object_source: Optional[str] = None  # what the last default read was, for the evidence
         self.loops: list = []  # (index name, the loop's length as written) of each `for` around, innermost last
         self.loop_sources: dict = {}  # id(call) -> the element of what a module function a loop runs over returned
+        # parameters of an inlined function the call passed a literal for (`get_activation("silu")`):
+        # a test of one against a literal (`if name == "silu":`) is decided by what this call passes
+        self.passed_literals: frozenset = frozenset()
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -471,6 +474,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 # config default against a literal
                 value, other = self.held_value(test.left), comp.comparator
                 if isinstance(test.left, cst.Name) and not (isinstance(value, tuple) and len(value) == 3) \
+                        and test.left.value not in self.passed_literals \
                         and not (getattr(self.home, "judging_entry", False) and not isinstance(self.env.get(test.left.value), ParamV)):  # fmt: skip
                     value = None  # a parameter's own default: callers not seen here may pass others
                     # (not a value an entry point's run passed: entry_uses.py judges with what that run holds)

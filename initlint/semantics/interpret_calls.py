@@ -39,6 +39,7 @@ class CallInterpreter:
         ctx.branches = self.branches
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call, own_kwargs=True))
+        ctx.passed_literals = _literal_params(fn, given or call, ctx.env)
         ctx.run_block(fn.body)
         values = [v for v in ctx.returns]
         if not values:
@@ -61,6 +62,7 @@ class CallInterpreter:
         ctx.self_name = self.self_name
         ctx.env = dict(ref.closure or {})
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, call, own_kwargs=True))
+        ctx.passed_literals = _literal_params(fn, call, ctx.env)
         ctx.run_block(fn.body)
         if not ctx.returns:
             return UnknownV(f"{ref.name}(...) returns nothing known")
@@ -223,3 +225,21 @@ class CallInterpreter:
     def note_init_call(self, call: cst.Call) -> None:
         """Direct inits in __init__ / helpers: nn.init.x_(self.fc.weight), conv.weight.data.normal_()."""
         InitScanner.note_direct(self, call)
+
+
+def _literal_params(fn: cst.FunctionDef, call: cst.Call, env: dict) -> frozenset:
+    """The function's parameters this call passes a literal for, written at the call itself
+    (`get_activation("silu")`, `act="silu"`): what they hold there is no default's guess."""
+    names = [p.name.value for p in _positional_params(fn)] + [p.name.value for p in fn.params.kwonly_params]
+    passed = {}
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    if any(arg.star == "*" for arg in call.args):
+        positional = []
+    for name, arg in zip(names, positional):
+        passed[name] = arg.value
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in names:
+            passed[arg.keyword.value] = arg.value
+    return frozenset(name for name, node in passed.items()
+                     if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not isinstance(env.get(name), ParamV))
+
