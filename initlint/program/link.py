@@ -106,6 +106,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     built_init[id(layer)] = layer.init_evidence
                     if _link_init(layer, ref, index, uses, stats) and path not in installed:
                         init_apart.append((layer, ref))
+                    elif layer.init == "default" and ref in handed:
+                        _init_where_handed(layer, ref, index, stats)
                 elif methods_run and layer.init in ("explicit", "unknown"):
                     _link_method_runs(layer, ref, index, uses, stats)
                 if layer.as_defaults is not None:
@@ -1122,6 +1124,27 @@ def _use_output_reason(ref: ClassRef, use: Use, found: Optional[set]) -> str:
     why = sorted(e for a, _, e in found if a == "unknown" and e)
     return f"returned by {ref.name}.forward into {where}, where it meets {shown}" + (
         f" ({why[0]})" if why else "")
+
+
+def _init_where_handed(layer: Layer, ref: ClassRef, index: ModuleIndex, stats: LinkStats) -> None:
+    """A class handed on as a value (`features_extractor_class=NatureCNN`, passed up to a base class
+    that builds it) is built where no use is listed: the init routines of the classes of the modules
+    that hand it on may run on it there (stable-baselines3's `module.apply(partial(self.init_weights,
+    gain=gain))`), so a layer they may reach is `unknown` there, never the default."""
+    for path, summary in index.summaries.items():
+        if path == ref.path or not any(index.resolve_class(path, name) == ref for name in summary.handed_on):
+            continue
+        for cls, fact in sorted(summary.classes.items()):
+            rule = next((rule for rule in fact.rules if rule.types is None
+                         or catalogue.init_types_match(layer.layer_type, None, rule.types)), None)  # fmt: skip
+            if rule is not None:
+                layer.init, layer.init_call, layer.init_open = "unknown", None, False
+                layer.init_evidence = (f"{ref.name} is handed on as a value in {path}, whose {cls} runs init routines "
+                                       f"where it may be built: {rule.evidence}")  # fmt: skip
+                if rule.line:
+                    _relate(layer, path, rule.line)
+                stats.init_unknown += 1
+                return
 
 
 def _handed_on(index: ModuleIndex, uses: Optional[dict] = None) -> dict:

@@ -338,6 +338,19 @@ class InitScanner:
                     self.apply_rule(fn_node, method, state, None)
                 elif receiver.startswith(self_name + "."):
                     self.apply_rule(fn_node, method, state, receiver[len(self_name) + 1 :])
+                elif receiver in _loop_targets(fn):
+                    self.apply_in_loop(fn_node, call, method)
+
+    def apply_in_loop(self, fn_node: cst.BaseExpression, call: cst.Call, method: str) -> None:
+        """`for module, gain in module_gains.items(): module.apply(partial(self.init_weights, gain=gain))`
+        (stable-baselines3): a routine run on modules a loop picks, which may be any of this class's
+        tree: what it covers there is `unknown`, never the default."""
+        rules = self.fa.rules_of_apply(fn_node, self.cls)
+        text = short_code(call, 60)
+        for types, _ in rules[1] if rules is not None and rules[1] else [(None, None)]:
+            self.add_rule(types, None, f"`{text}` in {self.cls.name}.{method}, on modules a loop picks, may reach it",
+                          "unknown")
+        self.cls.routines.append(method)
 
     def handed_with_an_init(self, call: cst.Call, method: str, self_name: str) -> None:
         """`named_apply(partial(_init_conv, scheme=scheme), self)` with a function the analysis
@@ -636,6 +649,15 @@ class InitRule:
     # the method holding it, which building the class does not run (a public `init_weights()`):
     # module code elsewhere that runs it on every model it builds makes it run (program/link.py)
     unrun: Optional[str] = None
+
+
+def _loop_targets(fn: cst.FunctionDef) -> frozenset:
+    """Names the `for` loops of a function bind (`for module, gain in ...`)."""
+    names = set()
+    for node in _walk_nodes(fn.body):
+        if isinstance(node, cst.For):
+            names.update(n.value for n in _walk_nodes(node.target) if isinstance(n, cst.Name))
+    return frozenset(names)
 
 
 def _unconditional_calls(fn: cst.FunctionDef) -> set:
