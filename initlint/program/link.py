@@ -93,6 +93,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
                 (activation, param, evidence, by[0] if by else None))
     methods_run = any(use.runs for found in uses.values() for use in found)  # `model.init_weights()` by module code
+    handed_default: list = []  # (layer, class): on the default where built, its class handed on as a value
     for path, model in models.items():
         for layer in model.free_layers:
             if layer.activation_defaults and path not in installed:
@@ -107,7 +108,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     if _link_init(layer, ref, index, uses, stats) and path not in installed:
                         init_apart.append((layer, ref))
                     elif layer.init == "default" and ref in handed:
-                        _init_where_handed(layer, ref, index, stats)
+                        handed_default.append((layer, ref))
                 elif methods_run and layer.init in ("explicit", "unknown"):
                     _link_method_runs(layer, ref, index, uses, stats)
                 if layer.as_defaults is not None:
@@ -144,6 +145,11 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                 and layer.as_defaults is None and ref not in handed \
                 and not any(use.unrun for use in every_use.get(ref, [])):  # fmt: skip
             _project_to_uses(models, layer, ref, index, uses, built_init=built_init[id(layer)], by_init=True)
+    # last: the rows judged at each listed use were copied from these as the class builds them
+    handing = _handing_modules(index) if handed_default else {}
+    for layer, ref in handed_default:
+        if not layer.moved and layer.init == "default":
+            _init_where_handed(layer, ref, index, handing.get(ref, ()), stats)
     _reach_of_blind_applies(models, index, installed)
     _materialised_empty(models, index, every_use, installed)
     return stats
@@ -1126,15 +1132,24 @@ def _use_output_reason(ref: ClassRef, use: Use, found: Optional[set]) -> str:
         f" ({why[0]})" if why else "")
 
 
-def _init_where_handed(layer: Layer, ref: ClassRef, index: ModuleIndex, stats: LinkStats) -> None:
+def _handing_modules(index: ModuleIndex) -> dict:
+    """ClassRef -> the paths of the other modules that hand that class on as a value."""
+    out: dict = {}
+    for path, summary in index.summaries.items():
+        for name in summary.handed_on:
+            target = index.resolve_class(path, name)
+            if target is not None and target.path != path and path not in out.get(target, ()):
+                out.setdefault(target, []).append(path)
+    return out
+
+
+def _init_where_handed(layer: Layer, ref: ClassRef, index: ModuleIndex, paths: list, stats: LinkStats) -> None:
     """A class handed on as a value (`features_extractor_class=NatureCNN`, passed up to a base class
     that builds it) is built where no use is listed: the init routines of the classes of the modules
     that hand it on may run on it there (stable-baselines3's `module.apply(partial(self.init_weights,
     gain=gain))`), so a layer they may reach is `unknown` there, never the default."""
-    for path, summary in index.summaries.items():
-        if path == ref.path or not any(index.resolve_class(path, name) == ref for name in summary.handed_on):
-            continue
-        for cls, fact in sorted(summary.classes.items()):
+    for path in paths:
+        for cls, fact in sorted(index.summaries[path].classes.items()):
             rule = next((rule for rule in fact.rules if rule.types is None
                          or catalogue.init_types_match(layer.layer_type, None, rule.types)), None)  # fmt: skip
             if rule is not None:
