@@ -1545,7 +1545,7 @@ class FileAnalysis:
                                 held[2].append(value)
                             elif isinstance(held, str):
                                 self.emptied.setdefault(held, value)
-                        elif value.func.attr.value == "apply" and receiver in built:
+                        elif value.func.attr.value == "apply" and receiver in built and value.args:
                             held = built[receiver]
                             if isinstance(held, cst.Call):
                                 self.blind_applies.append((value.args[0].value, held))
