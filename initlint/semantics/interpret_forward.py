@@ -126,6 +126,11 @@ class ForwardInterpreter:
             summary = owner.summary(cls)
             if value.module is not None:
                 passed, assumed = self.defaults_passed(value.passed)
+                flags = value.module.flags_passed(cls, passed)
+                run = value.module.flag_run(cls, flags) if flags else None
+                if run is not None and run[1].done:  # `apply_act=False`: the class as that flag builds it
+                    summary = run[1]
+                    passed = {k: v for k, v in passed.items() if k not in dict(flags)}
                 summary = value.module.as_passed(summary, dataclasses.replace(value, passed=passed), assumed)
             out = self.apply_summary(summary, flow, value.cls, extras)
             return self.probed(out, value) if value.module is None and value.call is not None else out
