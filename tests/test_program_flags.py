@@ -166,9 +166,10 @@ def test_a_flag_use_that_also_passes_what_decided_that_run_is_unknown(tmp_path: 
     assert rows["conv3.conv"].activation == "leaky_relu"
 
 
-def test_two_flag_uses_a_container_applies_differently_are_unknown(tmp_path: Path) -> None:
-    """Both convs leave their blocks with the activation off, into the same container, which applies
-    Tanh to one and ReLU to the other: what the container's records hold differs, so each is unknown."""
+def test_two_flag_uses_in_one_container_are_each_judged_with_what_follows_them(tmp_path: Path) -> None:
+    """Both convs leave their blocks with the activation off into the same container, which applies
+    Tanh to one and ReLU to the other: what follows is recorded per construction (the attribute
+    holding the block), so neither takes the other's."""
     net = """import torch
 import torch.nn as nn
 
@@ -185,8 +186,33 @@ class Net(nn.Module):
         return torch.relu(self.b(torch.tanh(self.a(x))))
 """
     models = _program(tmp_path, {**_files(), "net.py": net})
-    claims = [(layer.path, layer.name, layer.activation) for model in models.values() for layer in model.layers
+    rows = {layer.name: layer.activation for layer in models["net.py"].layers if layer.at_use}
+    assert rows == {"a.conv": "tanh", "b.conv": "relu"}, rows
+    runtime = _traced(tmp_path)
+    assert (runtime["a.conv"][0], runtime["b.conv"][0]) == ("tanh", "relu")
+
+
+def test_a_flag_use_applied_through_a_value_not_followed_is_unknown(tmp_path: Path) -> None:
+    """The block is applied through a list, not through the attribute it was built on: no record
+    speaks for that construction, so it stays unknown (never what another use meets)."""
+    net = """import torch
+import torch.nn as nn
+
+from blocks import ConvNormAct
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = ConvNormAct(3, 8, 3, apply_act=False)
+        self.b = ConvNormAct(8, 8, 3, apply_act=False)
+
+    def forward(self, x):
+        for block in [self.a, self.b]:
+            x = torch.tanh(block(x))
+        return x
+"""
+    models = _program(tmp_path, {**_files(), "net.py": net})
+    claims = [(layer.name, layer.activation) for layer in models["net.py"].layers + models["blocks.py"].layers
               if layer.layer_type == "Conv2d" and layer.activation != "unknown"]  # fmt: skip
     assert not claims, claims
-    conv = next(layer for layer in models["blocks.py"].layers if layer.name == "conv")
-    assert "different things: relu, tanh" in conv.activation_evidence

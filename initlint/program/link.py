@@ -90,7 +90,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     for path, summary in summaries.items():
         for where, cls, name, activation, param, evidence, *by in summary.followed:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
-                (activation, param, evidence, by[0] if by else None))
+                (activation, param, evidence, by[0] if by else None, by[1] if len(by) > 1 else None))
     index.followed = followed
     for path, model in models.items():
         for layer in model.free_layers:
@@ -115,8 +115,9 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     disagreeing.append((module, layer, ref))
                 if layer.open_output and not layer.moved:
                     owner = _class_ref(index, path, layer.open_output)
-                    per_use = _link_output(layer, owner, uses, stats, followed.get(_followed_key(model, layer), {}),
-                                           handed)  # fmt: skip
+                    untagged = {user: [r for r in records if r[4] is None]  # a flag run's records speak for their use only
+                                for user, records in followed.get(_followed_key(model, layer), {}).items()}  # fmt: skip
+                    per_use = _link_output(layer, owner, uses, stats, untagged, handed)
                     if per_use and path not in installed:
                         apart.append((layer, owner, per_use))
     for path in sorted(installed):
@@ -642,8 +643,12 @@ def _with_flag_variant(layer: Layer, overridden: list, use: Use, index: ModuleIn
         layer.activation_evidence = f"{variant[5]}, with {where}"
         return True
     found = None
-    if use.container is not None:
-        found = _use_outcomes(use, uses, index.followed.get(tuple(variant[7]), {}), 0, frozenset())
+    if use.container is not None and use.attr:
+        # what follows it where this construction's container applies it (its records carry that use)
+        tag = [use.container.name, use.attr]
+        seen = {path: [r for r in records if r[4] == tag]
+                for path, records in index.followed.get(tuple(variant[7]), {}).items()}  # fmt: skip
+        found = _use_outcomes(use, uses, seen, 0, frozenset())
     kinds = {(a, p) for a, p, _ in found} if found else set()
     if len(kinds) == 1 and "unknown" not in {a for a, _ in kinds}:
         (layer.activation, layer.activation_param), = kinds
@@ -1043,7 +1048,7 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
     if not recorded:
         return None  # the builder's code followed it nowhere
     found: set = set()
-    for activation, param, evidence, _ in recorded:
+    for activation, param, evidence, *_ in recorded:
         if activation != RETURNED:
             found.add((activation, param, evidence))
             continue

@@ -1375,7 +1375,8 @@ class FileAnalysis:
                     # another module's layer this class returns: what follows is up to this class's
                     # users, or, for a model nothing here uses, the model's output
                     model = "" if used else f"returned as the output of {cls.node.name.value}.forward"
-                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, model, cls.name])
+                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, model, cls.name,
+                                          *([site.use_tag] if site.use_tag else [])])  # fmt: skip
                 if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
                     for head in site.sites:
                         head.output_head = True

@@ -32,6 +32,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
     # in a flag run (`FileAnalysis.flag_run`): a branch surely taken ended in `return`/`raise`, so
     # nothing after it in the function runs (`if not aa_layer: return None` in a factory)
     surely_returned = False
+    applying_attr = None  # (attribute, value) of `self.attr(x)` being applied in a forward
 
     def __init__(self, fa: FileAnalysis, cls: Optional[ClassInfo], fn: cst.FunctionDef, depth: int,
                  report_node: Optional[cst.CSTNode] = None, report_anchor=None,
