@@ -216,3 +216,46 @@ class Net(nn.Module):
     claims = [(layer.name, layer.activation) for layer in models["net.py"].layers + models["blocks.py"].layers
               if layer.layer_type == "Conv2d" and layer.activation != "unknown"]  # fmt: skip
     assert not claims, claims
+
+
+def test_a_flag_a_block_passes_on_at_its_own_default_is_not_run(tmp_path: Path) -> None:
+    """DwBlock passes `apply_act=pw_act` (False by default) on to NormAct: a run with that flag would
+    rest on DwBlock's own default, which Net overrides (`pw_act=True`: ReLU at run time). The conv is
+    never judged `none` for that construction (before and after: unknown or judged per use)."""
+    block = """import torch.nn as nn
+
+from norm_act import NormAct
+
+
+class DwBlock(nn.Module):
+    def __init__(self, chs, pw_act=False):
+        super().__init__()
+        self.conv = nn.Conv2d(chs, chs, 1)
+        self.bn = NormAct(chs, apply_act=pw_act)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+"""
+    net = """import torch
+import torch.nn as nn
+
+from dw import DwBlock
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3)
+        self.body = DwBlock(8, pw_act=True)
+
+    def forward(self, x):
+        return torch.tanh(self.body(self.stem(x)))
+"""
+    models = _program(tmp_path, {"norm_act.py": NORM_ACT, "dw.py": block, "net.py": net})
+    rows = [layer for model in models.values() for layer in model.layers if layer.name in ("conv", "body.conv")]
+    assert rows and all(layer.activation in ("unknown", "relu") for layer in rows), \
+        [(layer.name, layer.activation, layer.activation_evidence) for layer in rows]
+    own = next(layer for layer in models["dw.py"].layers if layer.name == "conv")
+    assert own.open_output is None, "not taken for DwBlock's output: that rests on pw_act's default"
+    runtime = _traced(tmp_path)
+    assert runtime["body.conv"][0] == "relu"

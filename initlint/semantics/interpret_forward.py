@@ -128,7 +128,9 @@ class ForwardInterpreter:
             if value.module is not None:
                 passed, assumed = self.defaults_passed(value.passed)
                 flags = value.module.flags_passed(cls, passed)
-                run = value.module.flag_run(cls, flags) if flags else None
+                # a flag this class passes on at its own default (`apply_act=self.has_pw_act`): what the
+                # run finds would rest on that default, which nothing here records; not run
+                run = value.module.flag_run(cls, flags) if flags and not set(dict(flags)) & set(assumed) else None
                 if run is not None and run[1].done:  # `apply_act=False`: the class as that flag builds it
                     summary = self.tagged_exits(run[1], value)
                     passed = {k: v for k, v in passed.items() if k not in dict(flags)}
