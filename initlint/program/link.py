@@ -115,9 +115,9 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     disagreeing.append((module, layer, ref))
                 if layer.open_output and not layer.moved:
                     owner = _class_ref(index, path, layer.open_output)
-                    untagged = {user: [r for r in records if r[4] is None]  # a flag run's records speak for their use only
-                                for user, records in followed.get(_followed_key(model, layer), {}).items()}  # fmt: skip
-                    per_use = _link_output(layer, owner, uses, stats, untagged, handed)
+                    # a flag run's records (tagged with their construction) are what that use does with it too
+                    per_use = _link_output(layer, owner, uses, stats, followed.get(_followed_key(model, layer), {}),
+                                           handed)  # fmt: skip
                     if per_use and path not in installed:
                         apart.append((layer, owner, per_use))
     for path in sorted(installed):
