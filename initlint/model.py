@@ -145,6 +145,11 @@ class Layer:
     # On a row at a use left unknown only by what the container's callers pass (values not known in
     # the file), the start and those container parameters, judged at each entry point (REQUIRED: no default).
     as_defaults: Optional[list] = None
+    # What it meets where a construction passes another literal for a flag its activation rests on
+    # (`apply_act=False`): [[class, param, literal, activation, param, evidence, [params it then rests
+    # on], [path, class, layer] other modules' `followed` records name it by], ...]; activation RETURNED
+    # where its class's forward then returns it (what follows is what the caller does with the output).
+    flag_variants: Optional[list] = None
     agreed_uses: Optional[list] = None  # None, not a factory: models cached before it was added read as None
     at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the

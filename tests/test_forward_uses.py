@@ -761,7 +761,8 @@ def test_construction_probes_stay_out_of_the_interface():
 def test_a_flag_default_that_picks_the_activation_is_checked_against_callers_in_other_modules(tmp_path):
     # the block in its own module, built only by another: `if use_activation:` decided by the
     # default there, while model.py passes use_activation=False for `reduce`, whose conv meets no
-    # activation at run time: unknown at that use (never the default's ReLU6), ReLU6 where the default applies
+    # activation at run time: none at that use (ConvLayer's own code run with that flag; never the
+    # default's ReLU6), ReLU6 where the default applies
     block_end = RETURNS_ITS_LAYER.index("class InvertedResidual")
     layers = RETURNS_ITS_LAYER[:block_end]
     model = "import torch\nimport torch.nn as nn\n\nfrom layers import ConvLayer\n\n\n" + RETURNS_ITS_LAYER[block_end:]
@@ -773,7 +774,7 @@ def test_a_flag_default_that_picks_the_activation_is_checked_against_callers_in_
     rows = [layer for fm in models.values() for layer in fm.layers if "convolution" in (layer.name or "")]
     lines = (tmp_path / "model.py").read_text(encoding="utf-8").splitlines()
     at_use = {lines[row.line - 1].split("=")[0].strip(): row for row in rows if row.at_use}
-    assert at_use["self.reduce"].activation == "unknown", at_use["self.reduce"].activation_evidence
+    assert at_use["self.reduce"].activation == "none", at_use["self.reduce"].activation_evidence
     assert "use_activation=False" in at_use["self.reduce"].activation_evidence
     assert at_use["self.expand"].activation == at_use["self.last"].activation == "relu6"
     assert all(row.activation == "unknown" for row in rows if not row.at_use)  # where it is built: both

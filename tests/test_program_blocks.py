@@ -144,13 +144,14 @@ def _traced(tmp_path: Path) -> dict:
 ])  # fmt: skip
 def test_a_factory_made_conv_is_judged_at_each_construction_of_its_block(tmp_path, module, block, text, flag):
     """stem passes SiLU, body nothing (ReLU), last SiLU with the activation turned off: at `last`
-    the activation class is not what follows the conv (unknown there, never SiLU)."""
+    the activation class is not what follows the conv (never SiLU): the block's own code run with
+    that flag returns the conv's output, which Net returns as the model's output (none)."""
     files = {"factory.py": FACTORY, "norm_act.py": NORM_ACT, f"{module}.py": text,
              "net.py": NET.format(module=module, block=block, flag=flag)}  # fmt: skip
     models = _program(tmp_path, files)
     rows = {layer.name: layer for layer in models["net.py"].layers if layer.at_use}
     assert {name: row.activation for name, row in rows.items()} == {
-        "stem.conv": "silu", "body.conv": "relu", "last.conv": "unknown"}, {n: r.activation_evidence for n, r in rows.items()}
+        "stem.conv": "silu", "body.conv": "relu", "last.conv": "none"}, {n: r.activation_evidence for n, r in rows.items()}
     conv_line = next(i for i, line in enumerate(text.splitlines(), 1) if "self.conv = " in line)
     assert all(row.related[0][1] == conv_line for row in rows.values()), "the conv's own line in the block is related"
     assert not [layer for layer in models[f"{module}.py"].layers if layer.name == "conv"], "judged at its uses instead"
@@ -307,12 +308,13 @@ class Net(nn.Module):
 
 def test_a_name_passed_for_an_activation_read_through_timms_registry(tmp_path):
     """`act_layer="swish"`, what every construction of Block passes on to ConvNormAct, is SiLU in
-    timm's registry; "tanh" passed directly is Tanh; with apply_act=False, unknown."""
+    timm's registry; "tanh" passed directly is Tanh; with apply_act=False, the conv's output
+    leaves the block (the norm only) as the model's output: none."""
     for name in MINI_TIMM:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
     models = _program(tmp_path, {**MINI_TIMM, "net.py": REGISTRY_NET})
     rows = {layer.name: layer.activation for layer in models["net.py"].layers if layer.at_use}
-    assert rows == {"conv_exp.conv": "silu", "head.conv": "tanh", "last.conv": "unknown"}, rows
+    assert rows == {"conv_exp.conv": "silu", "head.conv": "tanh", "last.conv": "none"}, rows
     runtime = _traced(tmp_path)
     assert runtime["first.conv_exp.conv"] == runtime["second.conv_exp.conv"] == "silu"
     assert (runtime["head.conv"], runtime["last.conv"]) == ("tanh", "none")

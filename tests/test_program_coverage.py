@@ -474,14 +474,15 @@ class Basic(nn.Module):
 """
 
 
-@pytest.mark.parametrize("call, claimed", [("Basic(8, gate=True)", "unknown"), ("Basic(8)", "relu"),
+@pytest.mark.parametrize("call, claimed", [("Basic(8, gate=True)", "sigmoid"), ("Basic(8)", "relu"),
                                            ("Basic(8, act_layer=nn.Tanh)", "tanh")])  # fmt: skip
 def test_a_forward_branch_on_an_attribute_a_default_chose_rests_on_that_default(tmp_path: Path, call: str,
                                                                                 claimed: str) -> None:  # fmt: skip
     """`self.gate = nn.Sigmoid() if gate else None`, then `if self.gate is not None: return self.gate(x)`:
     with `gate=False` the conv meets the act_layer's ReLU, but another module building `Basic(8,
     gate=True)` gets Sigmoid. That was claimed ReLU (and fixed for it); now the flag counts as a
-    default the activation rests on, as `act_layer` does."""
+    default the activation rests on, as `act_layer` does, and a construction passing the other
+    literal is judged with Basic's own code run with it (`Layer.flag_variants`): Sigmoid."""
     from test_program import write_tree
 
     torch = pytest.importorskip("torch")

@@ -91,7 +91,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     for path, summary in summaries.items():
         for where, cls, name, activation, param, evidence, *by in summary.followed:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
-                (activation, param, evidence, by[0] if by else None))
+                (activation, param, evidence, by[0] if by else None, by[1] if len(by) > 1 else None))
+    index.followed = followed
     methods_run = any(use.runs for found in uses.values() for use in found)  # `model.init_weights()` by module code
     handed_default: list = []  # (layer, class): on the default where built, its class handed on as a value
     for path, model in models.items():
@@ -121,6 +122,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                     disagreeing.append((module, layer, ref))
                 if layer.open_output and not layer.moved:
                     owner = _class_ref(index, path, layer.open_output)
+                    # a flag run's records (tagged with their construction) are what that use does with it too
                     per_use = _link_output(layer, owner, uses, stats, followed.get(_followed_key(model, layer), {}),
                                            handed)  # fmt: skip
                     if per_use and path not in installed:
@@ -597,6 +599,8 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         passed_on = raw[1] if raw is not None and raw[0] == "param" and len(overridden) == 1 else passed_on
     if not overridden:
         return None
+    if _with_flag_variant(layer, overridden, use, index, uses):
+        return None
     class_name, param, default, passed = overridden[0]
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
     replaces_activation = default == REQUIRED or default.startswith("torch.nn.") \
@@ -611,6 +615,64 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
     layer.activation, layer.activation_param = "unknown", None
     layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
     return None
+
+
+def _with_flag_variant(layer: Layer, overridden: list, use: Use, index: ModuleIndex, uses: dict) -> bool:
+    """A use passing the other literal for one flag the activation rests on (`apply_act=False`), and
+    otherwise only other activation classes, which that flag leaves unused: what the block's own file
+    found with that flag (`Layer.flag_variants`); where its forward then returns the layer, what the
+    container's forward does with the block's output, up to the model. False: not judged so."""
+    flags = [(owner, param, passed[1]) for owner, param, default, passed in overridden
+             if passed is not None and passed[0] == "literal" and default in ("True", "False")
+             and passed[1] in ("True", "False") and passed[1] != default]  # fmt: skip
+    if len(flags) != 1:
+        return False
+    owner, flag, literal = flags[0]
+    variant = next((v for v in layer.flag_variants or () if v[:3] == [owner, flag, literal] and len(v) > 7), None)
+    if variant is None or variant[3] == "unknown":
+        return False
+    for _, param, default, _ in overridden:
+        if param == flag:
+            continue
+        replaces_activation = default.startswith("torch.nn.") and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES
+        if param in variant[6] or not replaces_activation:
+            return False  # what it then meets rests on that parameter too, or the parameter builds more than an activation
+    summary = index.summaries.get(variant[7][0])
+    fact = summary.classes.get(owner) if summary is not None else None
+    for param, default in variant[8] if len(variant) > 8 else ():
+        # a default that decided a branch of that run (`aa_layer=None`): this use must keep it
+        passed = use.args.get(param)
+        if passed is None and fact is not None and param in fact.params:
+            passed = use.args.get(str(fact.params.index(param)))
+        if passed is None and "*" not in use.args:
+            continue
+        passed = _resolved(passed, use, index, uses)
+        if passed is None or not _same_class(passed, default):
+            return False
+    where = f"{flag}={literal} passed at {use.path}:{use.line}"
+    if variant[3] != RETURNED:
+        layer.activation, layer.activation_param = variant[3], variant[4]
+        layer.activation_evidence = f"{variant[5]}, with {where}"
+        return True
+    found = None
+    if use.container is not None and use.attr:
+        # what follows it where this construction's container applies it (its records carry that use)
+        tag = [use.container.name, use.attr]
+        seen = {path: [r for r in records if r[4] == tag]
+                for path, records in index.followed.get(tuple(variant[7]), {}).items()}  # fmt: skip
+        found = _use_outcomes(use, uses, seen, 0, frozenset())
+    kinds = {(a, p) for a, p, _ in found} if found else set()
+    if len(kinds) == 1 and "unknown" not in {a for a, _ in kinds}:
+        (layer.activation, layer.activation_param), = kinds
+        evidence = next(e for *_, e in found)
+        layer.activation_evidence = f"{variant[5]} with {where}: {evidence} in {use.container.name}"
+    else:
+        layer.activation, layer.activation_param = "unknown", None
+        layer.activation_evidence = f"{variant[5]} with {where}, " + (
+            f"into {use.container.name}, which is not followed there" if not found else
+            f"where it meets different things: {', '.join(sorted({a for a, _ in kinds}))}")
+    _relate(layer, use.path, use.line)
+    return True
 
 
 def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:
@@ -1066,7 +1128,7 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
     if not recorded:
         return None  # the builder's code followed it nowhere
     found: set = set()
-    for activation, param, evidence, _ in recorded:
+    for activation, param, evidence, *_ in recorded:
         if activation != RETURNED:
             found.add((activation, param, evidence))
             continue

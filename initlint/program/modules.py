@@ -111,6 +111,9 @@ class ModuleIndex:
     environment: Optional[Environment] = None  # stubs and installed packages, after the program's own modules
     not_installed: set = field(default_factory=set)  # module names the environment does not have
     pretrained: dict = field(default_factory=dict)  # path -> its transformers PreTrainedModel class or None (link's memo)
+    # (path, class, layer) -> {user path: [(activation, param, evidence, by class)]}: what other modules'
+    # forwards do with a layer of another module (`ModuleSummary.followed`), gathered once by link
+    followed: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, summaries: dict, environment: Optional[Environment] = None) -> "ModuleIndex":

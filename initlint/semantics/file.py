@@ -124,6 +124,10 @@ class FileAnalysis:
         # value (`block_fn(...)`, block_fn a class a constructor was given), with what the constructor passed
         self.value_builds: dict = {}
         self.judging_use = False  # a construction being judged again (`_outcomes_for_call`): not recorded
+        self.flag_runs: dict = {}  # (class key, ((flag, literal), ...)) -> (shadow class, its summary, reads) or None
+        self.flag_running = False  # a flag run is under way: branches surely taken end the function at a return
+        self.flag_reads: list = []  # (class, parameter, default) whose default decided a branch in that run
+        self.flag_variants: dict = {}  # id(site) -> Layer.flag_variants
         self.bindings: list = []  # (module value, class, param): a module passed to a constructor
         self.tuple_types: set[str] = set()  # namedtuple classes of this file (and their aliases)
         self.module_aliases: dict = {}  # top-level name -> the class expression it names (None: bound otherwise)
@@ -1042,6 +1046,7 @@ class FileAnalysis:
         self._link_bindings()
         self.per_use = self._per_use_outcomes()
         self._settle_agreeing_uses()
+        self.flag_variants = self._flag_variants()
         self.entry_uses = entry_outcomes(self)  # the module's own classes judged at each entry point
         self._decide_inits()
         return self._file_model()
@@ -1089,6 +1094,117 @@ class FileAnalysis:
                 as_built = self._outcomes_for_call(cls, init[1], cst.Call(func=cst.Name(cls.node.name.value)), None)
                 for site in mixed:
                     self.per_use_defaults[id(site)] = as_built.get(site.name, (None, None))[0]
+        return found
+
+    def flag_run(self, cls: ClassInfo, flags: tuple) -> Optional[tuple]:
+        """(shadow class, its summary): `cls` built again with its own flag parameters at the literals
+        `flags` gives (((param, "False"), ...); the defaults for the rest), on fresh sites, nothing of
+        the file's state kept. What another module's construction passing those flags meets
+        (`ConvNormAct(..., apply_act=False)`: its conv then leaves its forward). None: not run."""
+        key = (cls.name, flags)
+        if key in self.flag_runs:
+            return self.flag_runs[key]
+        init, forward = self.method(cls, "__init__"), self.forward_of(cls)
+        result = None
+        if init is not None and forward is not None and forward[0] is cls and not _sets_attributes_by_name(cls, False) \
+                and cls.layer_subclass is None:  # fmt: skip
+            result = self._shadow_run(cls, init[1], dict(flags))
+        self.flag_runs[key] = result
+        return result
+
+    def flags_passed(self, cls: ClassInfo, passed: dict) -> tuple:
+        """((param, literal), ...): the literal True/False a construction passes for a parameter of
+        `cls` whose default is the other literal (`apply_act=False` where it defaults to True)."""
+        found = self.method(cls, "__init__")
+        if found is None:
+            return ()
+        defaults = {p.name.value: p.default for p in [*_positional_params(found[1])[1:], *found[1].params.kwonly_params]}
+        out = []
+        for name, value in passed.items():
+            default = defaults.get(name)
+            if isinstance(value, tuple) and value[:1] == ("<literal>",) and isinstance(value[1], cst.Name) \
+                    and value[1].value in ("True", "False") and isinstance(default, cst.Name) \
+                    and default.value in ("True", "False") and default.value != value[1].value:  # fmt: skip
+                out.append((name, value[1].value))
+        return tuple(sorted(out))
+
+    def _shadow_run(self, cls: ClassInfo, init: cst.FunctionDef, flags: dict) -> Optional[tuple]:
+        params = [*_positional_params(init)[1:], *init.params.kwonly_params]
+        if not all(any(p.name.value == name for p in params) for name in flags):
+            return None
+        saved = _snapshot(vars(self))
+        self.judging_use = self.flag_running = True
+        try:
+            self.sites_by_key.clear()
+            self.flag_reads = []
+            shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
+                                         init_rules=[], routines=[], unsettled=set(), default_chosen={},
+                                         forward_rests_on=[])  # fmt: skip
+            ctx = Context(self, shadow, init, depth=0)
+            args: dict = {}
+            for p in params:
+                name = p.name.value
+                if name in flags:
+                    args[name] = ("<literal>", cst.Name(flags[name]))
+                    continue
+                default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
+                default = default if default is not None else self.annotated_object(p.annotation)
+                args[name] = ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), cls.name)
+            ctx.bind_params(init, self_bound=True, args=args)
+            ctx.run_init()
+            shadow.attrs = ctx.attrs
+            if ctx.early_exits:
+                shadow.unsettled.update(shadow.attrs)
+            summary = self.summary(shadow)
+            return shadow, summary, list(self.flag_reads)
+        except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
+            return None
+        finally:
+            _restore(saved)
+            self.judging_use = self.flag_running = False
+            self.flag_reads = []
+
+    def _flag_variants(self) -> dict:
+        """id(site) -> [[class, flag, literal, activation, param, evidence, [parameters it rests on]]]:
+        for a layer whose activation rests on a literal True/False default of its own class's
+        parameter (`apply_act=True`), what it meets with that flag flipped, the rest at the defaults;
+        RETURNED where the class's forward then returns it (what follows is the caller's)."""
+        found: dict = {}
+        for key, cls in self.classes.items():
+            own = cls.node.name.value
+            for site in cls.sites:
+                facts = [fact for _, _, e in site.outcomes for fact in getattr(e, "defaults", ())]
+                if site in cls.sites and cls.forward_rests_on:
+                    facts += list(cls.forward_rests_on)
+                flags = sorted({fact.param: fact.default for fact in facts
+                                if fact.path == self.path and fact.owner in (key, own) and fact.default in ("True", "False")}.items())  # fmt: skip
+                for param, default in flags:
+                    literal = "False" if default == "True" else "True"
+                    run = self.flag_run(cls, ((param, literal),))
+                    if run is None:
+                        continue
+                    shadow, summary, reads = run
+                    # a factory's candidates (`Conv2dSame` or `nn.Conv2d`) are one layer: known where they agree
+                    twins = [s for s in shadow.sites if s.name == site.name and s.layer_type == site.layer_type]
+                    if not twins or len({(s.module_path, s.class_name) for s in twins}) != 1:
+                        continue
+                    judged = []
+                    for twin in twins:
+                        outcomes = list(twin.outcomes)
+                        if any(s is twin for s in summary.exits):
+                            outcomes.append((RETURNED, None, f"returned by {own}.forward"))
+                        judged.append(resolve_outcomes(outcomes, twin.split_by))
+                    activation, act_param, evidence = judged[0]
+                    if len({j[:2] for j in judged}) != 1:
+                        activation, act_param, evidence = "unknown", None, "its factory's candidates meet different things"
+                    rests = [f for twin in twins for f in (*(f for _, _, e in twin.outcomes for f in getattr(e, "defaults", ())),
+                                                           *twin.through_defaults)] + list(shadow.forward_rests_on)  # fmt: skip
+                    decided = sorted({(name, _default_text(default)) for owner_key, name, default in reads
+                                      if owner_key in (key, own) and name != param})  # fmt: skip
+                    found.setdefault(id(site), []).append(
+                        [own, param, literal, activation, act_param, str(evidence),
+                         sorted({f.param for f in rests if f.owner in (key, own)}),
+                         [twins[0].module_path, twins[0].class_name, twins[0].name], [list(d) for d in decided]])  # fmt: skip
         return found
 
     def _value_built_outcomes(self) -> dict:
@@ -1263,7 +1379,8 @@ class FileAnalysis:
                     # another module's layer this class returns: what follows is up to this class's
                     # users, or, for a model nothing here uses, the model's output
                     model = "" if used else f"returned as the output of {cls.node.name.value}.forward"
-                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, model, cls.name])
+                    self.followed.append([site.module_path, site.class_name, site.name, RETURNED, None, model, cls.name,
+                                          *([site.use_tag] if site.use_tag else [])])  # fmt: skip
                 if isinstance(site, ActivationOutput) and not used and not site.feeds_layer:
                     for head in site.sites:
                         head.output_head = True
@@ -2310,6 +2427,7 @@ class FileAnalysis:
             activation_defaults=[[fact.owner, fact.param, fact.default, *([list(fact.registry)] if fact.registry else [])]
                                  for fact in assumed if fact.path == self.path],
         )
+        layer.flag_variants = self.flag_variants.get(id(site))
         layer.fix = self._fix_plan(site, spans, lines)
         layer.weight = site.weight or self._weight_from_name(site)
         if layer.fix.in_function and layer.fix.reason is None:
@@ -2465,12 +2583,30 @@ def _passes_own_kwargs(call: cst.Call, enclosing: Optional[cst.FunctionDef]) -> 
                for arg in call.args if arg.star == "**")  # fmt: skip
 
 
-def _sets_attributes_by_name(cls: ClassInfo) -> bool:
+def _default_text(default: object) -> str:
+    """A parameter's default as `ConstructorDefault.default` writes it: a class's qualified name,
+    a literal as written, None; `?` where it is neither."""
+    if default == NONE_V:
+        return "None"
+    if isinstance(default, ClassRefV):
+        return default.qualname
+    if isinstance(default, tuple) and default[:1] == ("<literal>",):
+        return short_code(default[1], 60)
+    return "?"
+
+
+def _sets_attributes_by_name(cls: ClassInfo, children_too: bool = True) -> bool:
     """A method of the class binds attributes by a computed name (`setattr(self, ...)`,
     `self.add_module(...)`, `self.__dict__`): what `self.x` holds may not be what `attrs` says,
-    so no construction of it is judged on its own."""
+    so no construction of it is judged on its own. `children_too=False`: a module added to one of
+    its attributes (`self.bn.add_module("drop", ...)`) does not count (a run that reaches it takes
+    that attribute for unknown)."""
     for fn in cls.methods.values():
         for node in _walk_nodes(fn.body):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and not children_too \
+                    and node.func.attr.value in ("add_module", "register_module") \
+                    and isinstance(node.func.value, cst.Attribute):  # fmt: skip
+                continue
             if isinstance(node, cst.Call) and (dotted(node.func) == "setattr" or isinstance(node.func, cst.Attribute)
                                                and node.func.attr.value in ("add_module", "register_module", "__setattr__")):
                 return True  # fmt: skip

@@ -29,6 +29,11 @@ if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
 class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, KnownLibraries):
     """Interprets one function (an __init__, a forward, a helper) over the abstract values."""
 
+    # in a flag run (`FileAnalysis.flag_run`): a branch surely taken ended in `return`/`raise`, so
+    # nothing after it in the function runs (`if not aa_layer: return None` in a factory)
+    surely_returned = False
+    applying_attr = None  # (attribute, value) of `self.attr(x)` being applied in a forward
+
     def __init__(self, fa: FileAnalysis, cls: Optional[ClassInfo], fn: cst.FunctionDef, depth: int,
                  report_node: Optional[cst.CSTNode] = None, report_anchor=None,
                  home: Optional[FileAnalysis] = None):  # fmt: skip
@@ -164,7 +169,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return
         for stmt in block.body:
             self.run_stmt(stmt)
-            if _jumps(stmt):
+            if _jumps(stmt) or self.surely_returned:
                 break  # what follows never runs: no layer, init or use there counts
 
     def run_stmt(self, stmt: cst.CSTNode) -> None:
@@ -177,6 +182,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.run_if(stmt)
         elif isinstance(stmt, (cst.For, cst.While)):
             self.run_loop(stmt)
+            self.surely_returned = False  # a loop's body may not run
         elif isinstance(stmt, cst.With):
             self.run_block(stmt.body)
         elif isinstance(stmt, cst.Try):
@@ -189,6 +195,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if stmt.finalbody:
                 self.run_block(stmt.finalbody.body)
             self.tries -= 1
+            self.surely_returned = False
         elif isinstance(stmt, cst.FunctionDef):
             # a nested helper (`def block(in_feat, out_feat): ... return layers`): inlined where it is
             # called; a decorator may make it anything
@@ -265,6 +272,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return
         before = dict(self.env)
         attrs_before = dict(self.attrs)
+        returned = self.surely_returned  # neither branch surely runs
         marks = self.chain_marks()
         self.nesting += 1
         self.conditional += 1
@@ -293,6 +301,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if added or other:
                 chain.items.append(("<alt>", NotLast([added, other]) if not_last else [added, other]))
         self.env = merge_envs(after_body, self.env)
+        self.surely_returned = returned
         # `if act: self.act = ACT2FN[name] else: self.act = None`: either branch's module
         for name, value in attrs_after_body.items():
             other = self.attrs.get(name)
@@ -387,16 +396,22 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 self.fa.builds.append((self.cls.name, q, call))
 
     def run_taken(self, stmt: cst.If, taken: bool) -> None:
+        block = stmt.body if taken else stmt.orelse.body if isinstance(stmt.orelse, cst.Else) else None
         if taken:
             self.run_block(stmt.body)
         elif isinstance(stmt.orelse, cst.If):
             self.run_if(stmt.orelse)
         elif stmt.orelse is not None:
             self.run_block(stmt.orelse.body)
+        if self.home.flag_running and isinstance(block, cst.IndentedBlock) and block.body \
+                and isinstance(block.body[-1], cst.SimpleStatementLine) \
+                and any(isinstance(small, (cst.Return, cst.Raise)) for small in block.body[-1].body):  # fmt: skip
+            self.surely_returned = True
 
     def run_discarded(self, branch: Optional[cst.CSTNode]) -> None:
         if branch is None:
             return
+        returned = self.surely_returned
         env, attrs, marks, exits = dict(self.env), dict(self.attrs), self.chain_marks(), len(self.early_exits)
         unsettled = set(self.cls.unsettled) if self.cls is not None and self.cls.unsettled is not None else None
         self.nesting += 1
@@ -412,6 +427,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.env = env
         self.attrs.clear()  # in place: inlined helpers and the class share this dict
         self.attrs.update(attrs)
+        self.surely_returned = returned
         if unsettled is not None:  # what the branch bound is undone, so is what it unsettled
             self.cls.unsettled.clear()
             self.cls.unsettled.update(unsettled)
@@ -556,6 +572,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if isinstance(value, ParamV):
             if value.owner is not None and self.in_init:
                 self.default_reads.append((value.owner, value.name, value.default))
+            if value.owner is not None and self.home.flag_running:
+                self.home.flag_reads.append((value.owner, value.name, value.default))
             value = value.default
         if value == NONE_V or isinstance(value, ClassRefV):
             return value
@@ -678,6 +696,13 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 InitScanner.note_weight_write(self, small)
         elif isinstance(small, cst.Expr):
             self.eval(small.value, small)
+            call = small.value
+            if self.fa.judging_use and self.cls is not None and isinstance(call, cst.Call) \
+                    and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("add_module", "register_module") \
+                    and (dotted(call.func.value) or "").startswith(f"{self.self_name}."):  # fmt: skip
+                # `self.bn.add_module("drop", ...)` in a construction judged again: that attribute holds more than it built
+                attr = dotted(call.func.value).split(".")[1]
+                self.attrs[attr] = UnknownV(f"`{short_code(call.func)}(...)` adds to it")
         elif isinstance(small, cst.Return):
             value = self.eval(small.value, small) if small.value is not None else OPAQUE
             self.returns.append(value)

@@ -62,7 +62,8 @@ class ForwardInterpreter:
             if type(site) is Site and site.module_path != self.home.path:
                 # what follows another module's layer here: that module's analysis cannot see it
                 by = self.cls.name if self.cls is not None else None  # whose code it is in: judged per use
-                self.home.followed.append([site.module_path, site.class_name, site.name, activation, param, evidence, by])
+                self.home.followed.append([site.module_path, site.class_name, site.name, activation, param, evidence, by,
+                                           *([site.use_tag] if site.use_tag else [])])  # fmt: skip
 
     def apply_module(self, value: object, flow: Flow, evidence: str, extras: Optional[dict] = None) -> object:
         """Feed a flow through a module value; return the flow at its output (a TupleV when
@@ -126,6 +127,13 @@ class ForwardInterpreter:
             summary = owner.summary(cls)
             if value.module is not None:
                 passed, assumed = self.defaults_passed(value.passed)
+                flags = value.module.flags_passed(cls, passed)
+                # a flag this class passes on at its own default (`apply_act=self.has_pw_act`): what the
+                # run finds would rest on that default, which nothing here records; not run
+                run = value.module.flag_run(cls, flags) if flags and not set(dict(flags)) & set(assumed) else None
+                if run is not None and run[1].done:  # `apply_act=False`: the class as that flag builds it
+                    summary = self.tagged_exits(run[1], value)
+                    passed = {k: v for k, v in passed.items() if k not in dict(flags)}
                 summary = value.module.as_passed(summary, dataclasses.replace(value, passed=passed), assumed)
             out = self.apply_summary(summary, flow, value.cls, extras)
             return self.probed(out, value) if value.module is None and value.call is not None else out
@@ -141,6 +149,30 @@ class ForwardInterpreter:
             evidence.open_params = value.open_params
         self.consume(flow, "unknown", None, evidence)
         return OPAQUE
+
+    def tagged_exits(self, summary: Summary, inst: InstV) -> Summary:
+        """A flag run's summary as this construction applies it: the layers that leave it are copies
+        (fresh outcomes) tagged with [this class, the attribute holding the block], so that what
+        follows them here is recorded for this construction only (None: not applied through one)."""
+        held = self.applying_attr
+        tag = [self.cls.name, held[0]] if held is not None and held[1] is inst and self.cls is not None else None
+        mapping: dict = {}
+
+        def mapped(sites: frozenset) -> frozenset:
+            out = set()
+            for site in sites:
+                if type(site) is Site and site.module_path != self.home.path:
+                    if id(site) not in mapping:
+                        mapping[id(site)] = dataclasses.replace(site, outcomes=[], use_tag=tag)
+                    site = mapping[id(site)]
+                out.add(site)
+            return frozenset(out)
+
+        return dataclasses.replace(
+            summary, exits=mapped(summary.exits),
+            positions=[mapped(p) for p in summary.positions] if summary.positions is not None else None,
+            fields={k: (mapped(v), maybe) for k, (v, maybe) in summary.fields.items()} if summary.fields is not None else None,
+        )  # fmt: skip
 
     def defaults_passed(self, passed: dict) -> tuple[dict, dict]:
         """What a construction passes, a parameter of this class at its default class read as that
@@ -345,7 +377,11 @@ class ForwardInterpreter:
             attr = func.attr.value
             if attr in self.attrs:
                 value = self.attrs[attr]
-                return self.apply_to_args(value, call, f"self.{attr}")
+                outer, self.applying_attr = self.applying_attr, (attr, value)
+                try:
+                    return self.apply_to_args(value, call, f"self.{attr}")
+                finally:
+                    self.applying_attr = outer
             if self.cls is not None:
                 found = self.fa.method(self.cls, attr)
                 if found is not None and self.depth < MAX_INLINE_DEPTH:

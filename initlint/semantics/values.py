@@ -37,6 +37,9 @@ class Site:
     node: cst.CSTNode  # the expression reported (layer call, or the helper call in the class)
     class_name: Optional[str]
     name: Optional[str] = None
+    # another module's layer as one construction of its block built it (a flag run's, `FileAnalysis.flag_run`):
+    # [container class, attribute] of that construction, which what follows it here is recorded under
+    use_tag: Optional[list] = None
     outcomes: list = field(default_factory=list)  # (activation, param, evidence)
     anchor: Optional[cst.CSTNode] = None  # statement the fix goes after
     weight: Optional[str] = None  # expression of its weight at the anchor
