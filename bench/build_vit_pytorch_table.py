@@ -84,8 +84,9 @@ MODELS = {
     "scalable_vit": ("scalable_vit", "ScalableViT", dict(num_classes=10, dim=16, depth=(1, 1, 1, 1), heads=(1, 1, 2, 2),
                      reduction_factor=(2, 2, 1, 1), window_size=(4, 2, None, None), ssa_dim_key=8, ssa_dim_value=8,
                      iwsa_dim_key=8, iwsa_dim_value=8), 64),  # fmt: skip
+    # its windows are 7 wide whatever the config says; a stage of one window skips window_tokens_to_qk
     "sep_vit": ("sep_vit", "SepViT", dict(num_classes=10, dim=16, depth=(1, 1, 1, 1), heads=(1, 1, 2, 2), window_size=7,
-                dim_head=8), 224),  # its attention windows are 7 wide whatever the config says  # fmt: skip
+                dim_head=8), 448),  # fmt: skip
     "max_vit": ("max_vit", "MaxViT", dict(num_classes=10, dim=16, depth=(1, 1), dim_head=8, window_size=2, dropout=0.0), 32),
     "nest": ("nest", "NesT", dict(image_size=32, patch_size=4, num_classes=10, dim=16, heads=2, num_hierarchies=2,
              block_repeats=(1, 1), dim_head=8), 32),  # fmt: skip
