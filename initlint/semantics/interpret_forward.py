@@ -746,17 +746,12 @@ class ForwardInterpreter:
         if params.params[0].default is not None:
             return None
         items = self.eval_flow(iterable)
-        if isinstance(items, ChainV):  # map(lambda conv: conv(x), self.convs): one module of the list, as a loop
+        modules = isinstance(items, ChainV)
+        if modules:  # map(lambda conv: conv(x), self.convs): on one module of the list, as a loop over it
             items = list_element(items)
             if isinstance(items, UnknownV):
                 return OPAQUE
-            saved = dict(self.env)
-            self.env[params.params[0].name.value] = items
-            try:
-                return self.as_flow(self.eval_flow(function.body))
-            finally:
-                self.env = saved
-        if not isinstance(items, (TupleV, Flow)):
+        elif not isinstance(items, (TupleV, Flow)):
             self.consume(self.as_flow(items), "unknown", None, "goes into `map(...)`")
             return OPAQUE
         name, saved = params.params[0].name.value, dict(self.env)  # the lambda's name does not leak out
@@ -766,7 +761,7 @@ class ForwardInterpreter:
             return self.eval_flow(function.body)
 
         try:
-            if isinstance(items, TupleV):
+            if isinstance(items, TupleV) and not modules:
                 return TupleV([body_on(item) for item in items.items])
             return self.as_flow(body_on(items))
         finally:

@@ -477,7 +477,7 @@ def list_element(value: object) -> object:
 def unpacked_items(value: object, count: int) -> Optional[list]:
     """`for attn, ff in self.layers` over a list of ModuleLists: the modules at each of `count`
     positions of the element (one of them where the element is one of several lists), or None
-    when a position is not known (a list filled in a loop, an item spread in, another length)."""
+    when a position is not known (a list filled in a loop, an item spread in, another length, a dict)."""
     if isinstance(value, ChainV) and value.kind == "alt":
         options = [unpacked_items(option, count) for _, option in value.items if option != NONE_V]
         if not options or any(option is None for option in options):
@@ -487,6 +487,8 @@ def unpacked_items(value: object, count: int) -> Optional[list]:
         return None
     if any(key in ("<loop>", "<alt>", "*") for key, _ in value.items):
         return None
+    if value.kind != "sequential" and any(key is not None for key, _ in value.items):
+        return None  # a dict's (a ModuleDict's) iteration gives its keys
     return [item for _, item in value.items]
 
 
