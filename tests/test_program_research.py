@@ -199,3 +199,16 @@ def test_a_lambda_mapped_over_a_module_list_calls_each(tmp_path: Path) -> None:
     with _importable(tmp_path) as load:
         runtime = _traced(load("vitlike").CrossEmbed(), 2, 4, 6, 6)
     assert runtime["convs.0"] == runtime["convs.1"] == "none"
+
+
+def test_loop_unpacking_takes_places_of_lists_and_sequentials_only() -> None:
+    """`for a, b in self.layers`: a ModuleList's (or a Sequential's) items by place; a ModuleDict
+    iterates over its keys, a list filled in a loop or of another length has no known places."""
+    from initlint.semantics.values import ChainV, UnknownV, unpacked_items
+
+    attn, ff = UnknownV("attn"), UnknownV("ff")
+    assert unpacked_items(ChainV([(None, attn), (None, ff)], "list"), 2) == [attn, ff]
+    assert unpacked_items(ChainV([("attn", attn), ("ff", ff)], "sequential"), 2) == [attn, ff]
+    assert unpacked_items(ChainV([("attn", attn), ("ff", ff)], "list"), 2) is None  # a ModuleDict: its keys
+    assert unpacked_items(ChainV([(None, attn), (None, ff)], "list"), 3) is None
+    assert unpacked_items(ChainV([("<loop>", [(None, attn)])], "list"), 1) is None
