@@ -6,7 +6,8 @@
 Reads the runtime tables (default: tests/data/torchvision_runtime.json from
 bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
 bench/build_transformers_table.py, tests/data/timm_runtime.json from
-bench/build_timm_table.py and tests/data/diffusers_runtime.json from bench/build_diffusers_table.py), fetches each package's source without importing it (pip
+bench/build_timm_table.py, tests/data/diffusers_runtime.json from bench/build_diffusers_table.py and
+tests/data/vit_pytorch_runtime.json from bench/build_vit_pytorch_table.py), fetches each package's source without importing it (pip
 download --no-deps of the pinned wheel into bench/.corpus/, then its .py files unzipped),
 runs the static side on the package (`per_file`: `initlint.semantics.file.analyze` on each of the
 table's files alone; any `StaticSide` can stand in, e.g. a whole-program analysis of the
@@ -54,7 +55,8 @@ TABLE = REPO / "tests" / "data" / "torchvision_runtime.json"
 TRANSFORMERS_TABLE = REPO / "tests" / "data" / "transformers_runtime.json"
 TIMM_TABLE = REPO / "tests" / "data" / "timm_runtime.json"
 DIFFUSERS_TABLE = REPO / "tests" / "data" / "diffusers_runtime.json"
-TABLES = (TABLE, TRANSFORMERS_TABLE, TIMM_TABLE, DIFFUSERS_TABLE)
+VIT_PYTORCH_TABLE = REPO / "tests" / "data" / "vit_pytorch_runtime.json"
+TABLES = (TABLE, TRANSFORMERS_TABLE, TIMM_TABLE, DIFFUSERS_TABLE, VIT_PYTORCH_TABLE)
 CORPUS = REPO / "bench" / ".corpus"
 # Any platform's wheel holds the same Python source; naming one makes the download host-independent.
 WHEEL_PLATFORM = ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--only-binary=:all:")

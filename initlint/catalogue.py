@@ -456,6 +456,9 @@ NORMALISING_OPS = FUNCTIONAL_NORMS | frozenset(
 # move values; a mean reduction is a pooling. At run time they are torch's reshapes and means.
 EINOPS_TRANSPARENT = frozenset({"rearrange", "repeat", "Rearrange"})
 EINOPS_REDUCTIONS = frozenset({"reduce", "Reduce"})  # transparent when the reduction is "mean"
+# pack concatenates its tensors (torch.cat: what they meet is a join, none); unpack splits one
+# back into parts (torch.split and reshapes: each part followed on its own)
+EINOPS_PACKING = frozenset({"pack", "unpack"})
 
 # Elementwise functions and tensor methods after which an activation's output is still what it
 # was for the model: a rescaled or clamped Tanh that the model returns is an output head

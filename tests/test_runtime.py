@@ -342,6 +342,34 @@ def test_what_is_not_transparent(method):
         assert found[name].activation == "none", (name, found[name].activation_evidence)
 
 
+class Indexed(nn.Module):
+    """crossformer's dynamic position bias: a Linear's output gathered by an index buffer, added to
+    attention logits, then softmax; and a slice of a projection before a ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        self.bias = nn.Linear(2, 1)
+        self.proj = nn.Linear(16, 32)
+        self.register_buffer("indices", torch.tensor([[0, 1], [1, 0]]))
+
+    def forward(self, x):
+        logits = x @ x.transpose(-1, -2)
+        biases = self.bias(torch.randn(2, 2)).squeeze(-1)
+        attn = (logits[..., :2, :2] + biases[self.indices]).softmax(dim=-1)
+        return attn.sum() + F.relu(self.proj(x)[..., :16])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_indexing_passes_the_values_on(method):
+    """`x[...]` selects some of a layer's values unchanged: what follows is what they meet, as the
+    static analysis reads a subscript."""
+    report = verify(Indexed(), X16, method=method)
+    found = rows(report)
+    assert found["bias"].activation == "softmax", found["bias"].activation_evidence
+    assert found["proj"].activation == "relu", found["proj"].activation_evidence
+    assert report.disagreements() == []
+
+
 class Disagreeing(nn.Module):
     def __init__(self):
         super().__init__()

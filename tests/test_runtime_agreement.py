@@ -1,10 +1,10 @@
 """The static analysis against runtime traces of real models (the target it is held to).
 
-The runtime side is tests/data/{torchvision,transformers,timm,diffusers}_runtime.json, built once by
-bench/build_{torchvision,transformers,timm,diffusers}_table.py in separate venvs (torchvision 0.28+, which
-timm needs, does not load on the project's torch; CI installs none of the four). diffusers is the
-library the analysis was not tuned for: measured as it was first met, its wrong claims fixed. The
-static side runs here on the same source files, downloaded (never imported) by
+The runtime side is tests/data/{torchvision,transformers,timm,diffusers,vit_pytorch}_runtime.json, built once by
+bench/build_{torchvision,transformers,timm,diffusers,vit_pytorch}_table.py in separate venvs (torchvision 0.28+,
+which timm needs, does not load on the project's torch; CI installs none of the five). diffusers and
+vit-pytorch are libraries the analysis was not tuned for: measured as they were first met, their wrong
+claims fixed. The static side runs here on the same source files, downloaded (never imported) by
 bench/static_vs_runtime.py. Every static claim must equal the runtime activation of every
 layer it matches (agreement 100%, per file), and a share of the construction sites must get
 a claim (coverage). Per traced layer, the default-init findings (IL1xx) are held to floors of
@@ -26,7 +26,7 @@ svr = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("static_vs_runtime", svr)  # dataclasses look their module up
 _spec.loader.exec_module(svr)
 
-TABLES = {path.stem.split("_")[0]: svr.load_table(path) for path in svr.TABLES}
+TABLES = {path.stem.removesuffix("_runtime"): svr.load_table(path) for path in svr.TABLES}
 
 # The program stage's figures, measured 2026-12-06 (BENCHMARKS.md), as floors and ceilings.
 # timm 17 -> 15 sites, 188 -> 92 layers: Mlp.fc1's GELU (act_layer's default) was checked against
@@ -85,7 +85,17 @@ TABLES = {path.stem.split("_")[0]: svr.load_table(path) for path in svr.TABLES}
 # listed (convnext's and davit's `ClassifierHead` under `head_norm_first`), so ClassifierHead's and
 # NormMlpClassifierHead's `fc` are judged at each construction, in the models' files, not at theirs;
 # 57 with all merged (diffusers: -2, above)
-PROGRAM_SITES = {"torchvision": 41 / 41, "transformers": 197 / 199, "timm": 57 / 134, "diffusers": 66 / 139}
+# vit_pytorch (first measured on branch lucid, 2026-12-07): 88 of its 223 sites; its 9 wrong claims at
+# first were the comparison's and the tracer's: rows `layers.*.1.1` and `layers.*.1.3` at one
+# FeedForward(...) call both matched each of its Linears (a path with an unknown index now names its
+# part), and the tracer took indexing (`biases[indices]`) for an opaque consumer. 88 -> 190 sites, 253 ->
+# 588 layers: `map(lambda t: rearrange(t, ...), qkv)` runs the lambda on the parts (and
+# `map(lambda conv: conv(x), self.convs)` on a module of the list), `for attn, ff in
+# self.layers` takes each inner list's items by place (what Attention and FeedForward return meets the
+# next block), a tuple with a split spread in (`(to_q(x), *to_kv(x).chunk(2))`) is one flow, and
+# einops' pack joins (none) and unpack splits (test_program_research.py)
+PROGRAM_SITES = {"torchvision": 41 / 41, "transformers": 197 / 199, "timm": 57 / 134, "diffusers": 66 / 139,
+                 "vit_pytorch": 190 / 223}
 PROGRAM_LAYER_FLOORS = {
     # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
     "torchvision": (1396 / 1396, 1.0, 1.0, 1.0, 0, 0),
@@ -131,6 +141,7 @@ PROGRAM_LAYER_FLOORS = {
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation
     # module (9 GELU.proj "unknown" at run time, one ff.net.2 "gelu"): both fixed, the table rebuilt
     "diffusers": (193 / 468, 1.0, 1.0, 29 / 119, 0, 90),
+    "vit_pytorch": (588 / 694, 1.0, 1.0, 158 / 158, 0, 0),
 }
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # one file at a time covers less (what other modules decide is not read); the program side leaves
@@ -142,9 +153,11 @@ PROGRAM_LAYER_FLOORS = {
 # The program side is more cautious where a block is built elsewhere with arguments not seen
 # (timm's build_model_with_cfg(cls, **kwargs)), so its coverage floors are its own.
 COVERAGE_TARGETS = {
-    "per-file": {"torchvision": svr.COVERAGE_TARGET, "transformers": 155 / 199, "timm": 49 / 134, "diffusers": 74 / 139},
+    "per-file": {"torchvision": svr.COVERAGE_TARGET, "transformers": 155 / 199, "timm": 49 / 134, "diffusers": 74 / 139,
+                 "vit_pytorch": 190 / 223},
     "program": {"torchvision": PROGRAM_SITES["torchvision"], "transformers": PROGRAM_SITES["transformers"],
-                "timm": PROGRAM_SITES["timm"], "diffusers": PROGRAM_SITES["diffusers"]},
+                "timm": PROGRAM_SITES["timm"], "diffusers": PROGRAM_SITES["diffusers"],
+                "vit_pytorch": PROGRAM_SITES["vit_pytorch"]},
 }  # fmt: skip
 FILES = [(suite, path) for suite, table in TABLES.items() for path in table["sources"]]
 STATIC_SIDES = {"per-file": svr.per_file, "program": svr.whole_program}
@@ -185,6 +198,7 @@ def test_tables_are_complete_and_small():
     assert len(TABLES["transformers"]["models"]) == len(TABLES["transformers"]["sources"]) >= 25
     assert TABLES["timm"]["timm"] == "1.0.31" and len(TABLES["timm"]["models"]) >= 20
     assert TABLES["diffusers"]["diffusers"] == "0.42.1" and len(TABLES["diffusers"]["models"]) >= 10
+    assert TABLES["vit_pytorch"]["vit_pytorch"] == "1.26.11" and len(TABLES["vit_pytorch"]["models"]) >= 25
     for path in svr.TABLES:
         assert path.stat().st_size < 512 * 1024
     for suite, table in TABLES.items():
@@ -250,6 +264,7 @@ LAYER_FLOORS = {"per-file": {
     "timm": (577 / 1223, 1.0, 34 / 164, 34 / 56, 130, 22),
     # 5 layers: the outputs of embeddings.py's blocks, taken alone for the model's (PER_FILE_OUTPUTS)
     "diffusers": (180 / 468, 175 / 180, 1.0, 38 / 119, 0, 81),
+    "vit_pytorch": (588 / 694, 1.0, 1.0, 158 / 158, 0, 0),
 }, "program": PROGRAM_LAYER_FLOORS}
 
 
@@ -359,3 +374,73 @@ def test_a_layer_subclass_is_sited_where_a_class_builds_it(tmp_path):
     assert [site.line for site in result.sites] == [14]
     assert result.sites[0].claim is not None and result.sites[0].claim.activation == "silu"
     assert result.coverage == 1.0 and not result.disagreements
+
+
+FEEDFORWARD = """from torch import nn
+
+
+def FeedForward(dim, hidden):
+    return nn.Sequential(
+        nn.LayerNorm(dim),
+        nn.Linear(dim, hidden),
+        nn.GELU(),
+        nn.Linear(hidden, dim),
+    )
+
+
+class Transformer(nn.Module):
+    def __init__(self, dim, depth):
+        super().__init__()
+        self.layers = nn.ModuleList([])
+        for _ in range(depth):
+            self.layers.append(nn.ModuleList([
+                nn.Linear(dim, dim),
+                FeedForward(dim, 2 * dim),
+            ]))
+
+    def forward(self, x):
+        for proj, ff in self.layers:
+            x = proj(x) + x
+            x = ff(x) + x
+        return x
+"""
+
+
+def test_rows_with_an_unknown_index_speak_for_the_part_they_name(tmp_path):
+    """vit-pytorch's `FeedForward(dim, mlp_dim)` in a loop: two rows at that call, `layers.*.1.1`
+    (GELU) and `layers.*.1.3`, each for its own Linear, not both for either."""
+    (tmp_path / "ff.py").write_text(FEEDFORWARD, encoding="utf-8")
+
+    def site(line, activation, *layers):
+        return {"chain": [["ff.py", line], ["ff.py", 20]], "layer_type": "Linear", "activation": activation,
+                "activation_param": None, "init": "default", "verdict": "unknown", "weights": "default",
+                "layers": list(layers)}  # fmt: skip
+
+    table = {"sources": {"ff.py": "-"}, "models": {"t": {"sites": [
+        site(7, "gelu", "layers.0.1.1", "layers.1.1.1"), site(9, "none", "layers.0.1.3", "layers.1.1.3")]}}}  # fmt: skip
+    for side in (svr.per_file, svr.whole_program):
+        models = svr.static_rows(table, tmp_path, side)
+        assert {(row.name, row.activation) for row in models["ff.py"].layers if row.line == 20} >= {("layers.*.1.1", "gelu")}
+        (result,) = svr.compare(table, tmp_path, models)
+        assert not result.disagreements and result.claims >= 1, result.disagreements
+        per_layer = svr.compare_layers(table, models)
+        assert per_layer.agreement == 1.0 and per_layer.count(lambda t: t.finding and not t.finding_right) == 0
+
+
+def test_rows_with_an_unknown_index_do_not_speak_for_a_layer_none_of_them_names():
+    """max_vit's `nn.Sequential(MBConv(...), ...)` in a loop: rows for MBConv's convs at that call
+    (`layers.*.0.0`, `layers.*.0.3`) say nothing of its SqueezeExcitation's `gate.1`, built under the
+    same call; one row alone in a helper several calls run (dla's `level0.*`) still speaks for each."""
+    from initlint.model import Layer
+    from initlint.runtime.provenance import best_static_row
+
+    def row(line, name, activation):
+        return Layer("m.py", line, 1, line, 2, "Net", name, "Conv2d", activation, None, "", "default", "")
+
+    rows = {"m.py": [row(20, "layers.*.0.0", "gelu"), row(20, "layers.*.0.3", "gelu"), row(9, "gate.1", "unknown"),
+                     row(30, "level0.*", "relu")]}  # fmt: skip
+    layers_in = lambda path: rows.get(path, [])  # noqa: E731
+    assert best_static_row((("m.py", 9), ("m.py", 20)), layers_in, "layers.0.0.6.gate.1").name == "gate.1"
+    assert best_static_row((("m.py", 20),), layers_in, "layers.1.0.3").name == "layers.*.0.3"
+    assert best_static_row((("m.py", 20),), layers_in, "layers.1.0.6.gate.3") is None
+    assert best_static_row((("m.py", 30), ("m.py", 40)), layers_in, "level1.0").activation == "relu"

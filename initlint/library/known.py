@@ -13,7 +13,7 @@ from .. import catalogue
 from . import hooks
 from ..semantics.imports import torch_nn_name
 from ..semantics.values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, InputSite, LayerV,
-                                NONE_V, OPAQUE, ParamV, RecordV, RepeaterV, TransparentV, UnknownV, derived, one_of)
+                                NONE_V, OPAQUE, ParamV, RecordV, RepeaterV, TransparentV, TupleV, UnknownV, derived, one_of)
 from ..syntax.nodes import argument, dotted, literal_string, short_code
 
 
@@ -25,7 +25,7 @@ def einops_name(qualname: Optional[str]) -> Optional[str]:
     if not qualname or not qualname.startswith("einops."):
         return None
     name = qualname.rsplit(".", 1)[-1]
-    return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS else None
+    return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS | catalogue.EINOPS_PACKING else None
 
 
 def _literal(value: object) -> Optional[str]:
@@ -307,7 +307,15 @@ class KnownLibraries:
     def einops_call(self, name: str, call: cst.Call, args: list) -> object:
         """rearrange / repeat move values (transparent); reduce(..., "mean") pools; other
         einops functions and reductions are ops like any other."""
+        if name == "pack":  # `x, ps = pack([cls_tokens, x], "b * d")`: a concatenation, and its shapes
+            for flow in (self.as_flow(self.eval_flow(arg.value)) for arg in call.args):
+                self.consume(flow, "none", None, "goes into einops `pack` (a concatenation)")
+            return TupleV([OPAQUE, OPAQUE])
         first = self.as_flow(self.eval_flow(args[0].value))
+        if name == "unpack":  # `cls_tokens, x = unpack(x, ps, "b * d")`: the parts of x
+            for arg in call.args[1:]:
+                self.eval_flow(arg.value)
+            return first
         if name in catalogue.EINOPS_TRANSPARENT or (
                 name in catalogue.EINOPS_REDUCTIONS and self.string(argument(call, "reduction", 2) or cst.Name("x")) == "mean"):  # fmt: skip
             return first

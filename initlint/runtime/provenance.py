@@ -192,19 +192,28 @@ def names_layer(row: Layer, name: str) -> bool:
     if not row.name:
         return False
     path = row.name.rsplit("().", 1)[-1] if "()." in row.name else row.name
-    return name == path or name.endswith("." + path)
+    if name == path or name.endswith("." + path):
+        return True
+    # `layers.*.1.3`: an index the analysis did not know names any one part there
+    wanted, given = path.split("."), name.split(".")
+    tail = given[len(given) - len(wanted):]
+    return "*" in wanted and len(given) >= len(wanted) and all(w in ("*", g) for w, g in zip(wanted, tail))
 
 
 def rows_naming(rows: list, name: str) -> list:
     """Of the rows at one call, those that speak for the runtime layer `name`: the ones naming it,
-    else (several rows, none naming it) those whose path names no one layer (none, a wildcard). A
+    else (several rows, none naming it) those whose path names no one layer (none, `SE().fc2`). A
     block's layer judged at its use speaks only for the layer it names: another layer of that block is
     judged where it is built; a row whose path is written out (`downsample.1`, built by a helper at
     ResNet's make_blocks call) does not speak for another layer built under the same call (a block's
     `conv3`, built there through a value)."""
     rows = [row for row in rows if not row.at_use or names_layer(row, name)]
     if len(rows) > 1:
-        rows = [row for row in rows if names_layer(row, name)] or [row for row in rows if not _written_path(row.name)]
+        # of several, a path with an index not known (`layers.*.0.3`) still says which part it speaks
+        # for: not the SE's `gate.1` built under the same call (one row alone, in a helper that several
+        # calls run, bears the name of one of them: dla's `level0.*` for level1's conv too)
+        rows = [row for row in rows if names_layer(row, name)] or \
+            [row for row in rows if not _written_path(row.name) and "*" not in (row.name or "")]
     return rows
 
 

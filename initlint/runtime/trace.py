@@ -6,7 +6,7 @@ Both methods build the same dataflow graph, then one pass resolves it:
   TorchFunctionMode that sees every torch function and tensor method the Python code calls.
 
 From a layer's output the signal passes through what catalogue calls transparent (norms,
-dropout, pooling, reshapes, residual adds) to the first activation; any other consumer
+dropout, pooling, reshapes, indexing, residual adds) to the first activation; any other consumer
 (matmul, a product with another branch, cat, attention, another layer) or the model output
 means "none"; consumers that disagree mean "unknown". Consumers whose result never reaches
 the model output (an `if x.sum() > 0` test, logging) are ignored. As in the static analysis,
@@ -379,6 +379,8 @@ def function_role(
     name: str, args: tuple, kwargs: dict, value_of: Callable[[Any], Any]
 ) -> tuple[str, Optional[str], Optional[float]]:
     if name in catalogue.SPLIT_FUNCTIONS:  # each part is followed on its own, as the static analysis does
+        return TRANSPARENT, None, None
+    if name == "getitem":  # `x[:, 0]`, `bias[indices]`: some of the values, unchanged (static: slicing keeps them)
         return TRANSPARENT, None, None
     if name in catalogue.ACTIVATION_FUNCTIONS:
         activation, spec = catalogue.ACTIVATION_FUNCTIONS[name]

@@ -20,7 +20,7 @@ from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
 from .values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
                      NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, REQUIRED, Site, TupleV, UnknownV, _single_looped_site,
-                     _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in)
+                     _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in, unpacked_items)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -660,9 +660,16 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 element = self.loop_sources[id(source)]
             if isinstance(name_node, cst.Name):
                 self.env[name_node.value] = element
-            else:
-                for name in _names_in(name_node):
-                    self.env[name] = UnknownV("loop element")
+                continue
+            names = [e.value for e in name_node.elements] if isinstance(name_node, (cst.Tuple, cst.List)) else []
+            plain = names and all(isinstance(n, cst.Name) for n in names)
+            parts = unpacked_items(element, len(names)) if plain else None
+            if parts is not None:  # for attn, ff in self.layers: each a module list's item at its place
+                for name, part in zip(names, parts):
+                    self.env[name.value] = part
+                continue
+            for name in _names_in(name_node):
+                self.env[name] = UnknownV("loop element")
 
     def plain_iterable(self, node: cst.BaseExpression) -> bool:
         """An iterable that evaluating has no side effect on the model: a name, self.x, a literal list."""

@@ -329,7 +329,12 @@ class ForwardInterpreter:
                 return base  # slicing keeps which layer produced the values
             return OPAQUE
         if kind is cst.Tuple or kind is cst.List:
-            return TupleV([self.eval_flow(element.value) for element in node.elements])
+            items = [self.eval_flow(element.value) for element in node.elements]
+            if any(isinstance(element, cst.StarredElement) for element in node.elements) \
+                    and all(isinstance(item, (Flow, TupleV)) for item in items):  # fmt: skip
+                # `(self.to_q(x), *kv.chunk(2))`: places not counted here; the tensors, one flow
+                return self.as_flow(TupleV(items))
+            return TupleV(items)
         if kind is cst.ListComp or kind is cst.GeneratorExp:
             return self.comprehension(node)
         if kind is cst.IfExp:
@@ -460,6 +465,11 @@ class ForwardInterpreter:
             return self.inline_function(self.fa.functions[func.value], call)
         if isinstance(func, cst.Name) and func.value in ("len", "isinstance", "print", "range", "int", "float"):
             return OPAQUE
+        if isinstance(func, cst.Name) and func.value == "map" and func.value not in self.env \
+                and func.value not in self.fa.functions:  # fmt: skip
+            mapped = self.mapped(call)
+            if mapped is not None:
+                return mapped
         if isinstance(func, cst.Name) and func.value in ("tuple", "list") and func.value not in self.env \
                 and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:  # fmt: skip
             held = self.eval_flow(call.args[0].value)  # the same tensors (or modules) in another sequence
@@ -757,6 +767,41 @@ class ForwardInterpreter:
         lower = 1 / 8 if lower_node is None else self.number(lower_node)
         upper = 1 / 3 if upper_node is None else self.number(upper_node)
         return None if lower is None or upper is None else (lower + upper) / 2
+
+    def mapped(self, call: cst.Call) -> Optional[object]:
+        """`map(lambda t: rearrange(t, ...), qkv)`: the lambda's body on each tensor (or on the parts of
+        a split, one flow), or on the modules of a list, as the loop it stands for; None for any other
+        map (a function, several iterables)."""
+        if len(call.args) != 2 or any(a.keyword is not None or a.star for a in call.args):
+            return None
+        function, iterable = call.args[0].value, call.args[1].value
+        params = function.params if isinstance(function, cst.Lambda) else None
+        if params is None or len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT \
+                or params.posonly_params or params.kwonly_params or params.star_kwarg is not None:  # fmt: skip
+            return None
+        if params.params[0].default is not None:
+            return None
+        items = self.eval_flow(iterable)
+        modules = isinstance(items, ChainV)
+        if modules:  # map(lambda conv: conv(x), self.convs): on one module of the list, as a loop over it
+            items = list_element(items)
+            if isinstance(items, UnknownV):
+                return OPAQUE
+        elif not isinstance(items, (TupleV, Flow)):
+            self.consume(self.as_flow(items), "unknown", None, "goes into `map(...)`")
+            return OPAQUE
+        name, saved = params.params[0].name.value, dict(self.env)  # the lambda's name does not leak out
+
+        def body_on(item: object) -> object:
+            self.env[name] = item
+            return self.eval_flow(function.body)
+
+        try:
+            if isinstance(items, TupleV) and not modules:
+                return TupleV([body_on(item) for item in items.items])
+            return self.as_flow(body_on(items))
+        finally:
+            self.env = saved
 
     def unknown_call(self, call: cst.Call, what: str) -> object:
         for arg in call.args:

@@ -477,6 +477,24 @@ def list_element(value: object) -> object:
     return UnknownV("element of something not known")
 
 
+def unpacked_items(value: object, count: int) -> Optional[list]:
+    """`for attn, ff in self.layers` over a list of ModuleLists: the modules at each of `count`
+    positions of the element (one of them where the element is one of several lists), or None
+    when a position is not known (a list filled in a loop, an item spread in, another length, a dict)."""
+    if isinstance(value, ChainV) and value.kind == "alt":
+        options = [unpacked_items(option, count) for _, option in value.items if option != NONE_V]
+        if not options or any(option is None for option in options):
+            return None
+        return [one_of([option[i] for option in options]) for i in range(count)]
+    if not isinstance(value, ChainV) or len(value.items) != count:
+        return None
+    if any(key in ("<loop>", "<alt>", "*") for key, _ in value.items):
+        return None
+    if value.kind != "sequential" and any(key is not None for key, _ in value.items):
+        return None  # a dict's (a ModuleDict's) iteration gives its keys
+    return [item for _, item in value.items]
+
+
 class NotLast(list):
     """The branches of an `<alt>` whose `if` holds on every iteration of the loop around it but
     the last (`if i != len(blocks) - 1:`): the loop's final iteration takes the else branch."""
