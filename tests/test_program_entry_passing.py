@@ -224,3 +224,67 @@ def test_a_declared_default_does_not_decide_what_the_module_does_to_its_input(tm
     assert not errors
     stem = next(layer for layer in models[str(tmp_path / "net.py")].layers if layer.name == "stem")
     assert stem.activation == "unknown", stem.activation_evidence
+
+
+NORMS = """import torch.nn as nn
+import torch.nn.functional as F
+
+
+class LayerNorm2d(nn.LayerNorm):
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class BatchNormAct2d(nn.BatchNorm2d):
+    def __init__(self, c):
+        super().__init__(c)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(super().forward(x))
+"""
+
+SUBCLASSED = """import torch.nn as nn
+
+from norms import {base}
+
+
+class NoBias({base}):
+    def __init__(self, num_channels, **kwargs):
+        super().__init__(num_channels, **kwargs)
+        self.bias = None
+
+
+class Net(nn.Module):
+    def __init__(self, c=8):
+        super().__init__()
+        self.conv = nn.Conv2d(3, c, 3, padding=1)
+        self.norm = NoBias(c)
+        self.head = nn.Conv2d(c, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.norm(self.conv(x)))
+"""
+
+
+@pytest.mark.parametrize("base, expected", [("LayerNorm2d", "none"), ("BatchNormAct2d", "unknown")])
+def test_a_subclass_of_another_module_s_norm_is_a_norm(tmp_path: Path, base: str, expected: str) -> None:
+    """NoBias(LayerNorm2d), LayerNorm2d a torch LayerNorm of another module whose forward calls nothing
+    of its own: a norm, as torch's trace takes it (before: "NoBias has no forward in this file"). A
+    subclass of a norm that then applies its activation (BatchNormAct2d) is not."""
+    files = {"norms.py": NORMS, "net.py": SUBCLASSED.format(base=base)}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
+    assert not errors
+    conv = next(layer for layer in models[str(tmp_path / "net.py")].layers if layer.name == "conv")
+    assert conv.activation == expected, conv.activation_evidence
+    if expected != "unknown":
+        torch = pytest.importorskip("torch")
+        from initlint.runtime import verify
+
+        with _importable(tmp_path) as load, torch.no_grad():
+            layers = verify(load("net").Net().eval(), torch.randn(2, 3, 6, 6), method="hooks", static=False).layers
+        assert {row.layer: row.activation for row in layers}["conv"] == expected
