@@ -94,7 +94,7 @@ TABLES = {path.stem.removesuffix("_runtime"): svr.load_table(path) for path in s
 # self.layers` takes each inner list's items by place (what Attention and FeedForward return meets the
 # next block), a tuple with a split spread in (`(to_q(x), *to_kv(x).chunk(2))`) is one flow, and
 # einops' pack joins (none) and unpack splits (test_program_research.py)
-PROGRAM_SITES = {"torchvision": 41 / 41, "transformers": 197 / 199, "timm": 57 / 134, "diffusers": 66 / 139,
+PROGRAM_SITES = {"torchvision": 41 / 41, "transformers": 197 / 199, "timm": 58 / 134, "diffusers": 66 / 139,
                  "vit_pytorch": 190 / 223}
 PROGRAM_LAYER_FLOORS = {
     # suite: (coverage, agreement, precision, recall, most wrong findings, most missed layers)
@@ -135,7 +135,10 @@ PROGRAM_LAYER_FLOORS = {
     # their config dataclasses (RegNetCfg, CspModelCfg) built on the run, `**stage_args` left open; 731
     # with None passed for a default None read as the default (CspNet BottleneckBlock.conv2's drop_layer);
     # 813 with all four branches merged
-    "timm": (813 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # 878 (branch mlpuse): Mlp.fc1 judged once per entry point where the model's Block builds it with
+    # its constructor's act_layer (convnext, mlp_mixer, metaformer: GELU); what follows Mlp.fc2 in a
+    # block that builds it through `mlp_layer` (its declared default's exits: resmlp's ResBlock.mlp_channels)
+    "timm": (878 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
     # first measured: 196 claims, 14 wrong: TimestepEmbedding.linear_2 claimed "none" (the output of
     # Combined*Embeddings, which nothing in embeddings.py uses) where normalization.py's AdaLayerNorm*
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation

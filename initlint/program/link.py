@@ -132,7 +132,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
         # a builder's instances have no use to be judged at: its own row stays for them, the listed uses are judged each
-        unlisted = any(use.unrun for use in every_use.get(ref, []))
+        unlisted = _built_unlisted(every_use.get(ref, []))
         _project_to_uses(models, layer, ref, index, uses, handed, built_init.get(id(layer)), unlisted=unlisted)
     for layer, ref in judged_here:
         _judge_other_files_uses(models, layer, ref, index, uses, built_init.get(id(layer)))
@@ -145,7 +145,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         # an activation no init is recommended for (none, softmax) has nothing to find at a use
         if not layer.moved and catalogue.recommend(layer.activation, layer.activation_param) is not None \
                 and layer.as_defaults is None and ref not in handed \
-                and not any(use.unrun for use in every_use.get(ref, [])):  # fmt: skip
+                and not _built_unlisted(every_use.get(ref, [])):  # fmt: skip
             _project_to_uses(models, layer, ref, index, uses, built_init=built_init[id(layer)], by_init=True)
     # last: the rows judged at each listed use were copied from these as the class builds them
     handing = _handing_modules(index) if handed_default else {}
@@ -279,6 +279,15 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                 if len({(p.init, p.init_evidence) for p in judged}) > 1:
                     row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
                 row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
+                if not layer.at_use and layer.activation != "unknown" and row.activation != "unknown":
+                    if (row.activation, row.activation_param, row.init) == (layer.activation, layer.activation_param, layer.init):
+                        continue  # its own row says so for the constructions this entry point reaches too
+                    if (row.activation, row.activation_param) != (layer.activation, layer.activation_param):
+                        # the run builds it otherwise than its own row says: that row is not one thing
+                        layer.activation, layer.activation_param = "unknown", None
+                        layer.activation_evidence = f"{entry}() builds it otherwise: {row.activation_evidence}"
+                        _relate(layer, path, row.line)
+                        _recommend(layer)
                 lines = {use.built_at for use in group}
                 if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
                     row.related.insert(0, [path, lines.pop()])
@@ -944,6 +953,14 @@ def _routed_elsewhere(index: ModuleIndex, path: str, route: list, uses: dict) ->
             return True
     return any(index.resolve_class(where, base) == outer for where, summary in index.summaries.items()
                for cls in summary.classes.values() for base in cls.bases)  # fmt: skip
+
+
+def _built_unlisted(found: list) -> bool:
+    """Whether a class is built, on an entry point's run, by a construction no listed use stands for
+    (`InvertedResidual(**ba)` in a builder object's method), not one the entry point's module lists
+    with its arguments (`Block(dim, act_layer=act_layer)` in the model, seen again on each run)."""
+    listed = {(use.path, use.line) for use in found if not use.unrun}
+    return any(use.unrun and (use.built_at is None or (use.path, use.built_at) not in listed) for use in found)
 
 
 def _without_unrun(uses: dict) -> dict:

@@ -484,7 +484,10 @@ class EntryProbe(Probe):
         self.run.calling = node  # for a construction of the root module's class (`Construction.node`)
         mark = len(self.run.constructions)
         value = self.call_value(callee, args, kwargs, known)
+        # the one construction made is of this class, not of a block its constructor built (`block_fn(...)`
+        # building Block, whose `mlp_layer(...)` built Mlp on its own line)
         if isinstance(callee, ClassObj) and len(self.run.constructions) == mark + 1 \
+                and self.run.constructions[-1].qualname == callee.qualname \
                 and (self.resolve(callee.qualname) or ("",))[0] == "class":  # fmt: skip
             if self.fa is self.run.root:  # a block of another module built right here, in the entry point's module
                 self.run.constructions[-1].node = node
@@ -1152,7 +1155,8 @@ def entry_builds(fa) -> list:
     not known there (levit's `self.act = act_layer()`, the model's `act_layer` a string each model
     function may set), the constructions of its own classes too."""
     own = fa.loader is not None and _rests_on_open_params(fa)
-    if fa.loader is None or not (own or _builds_a_builder_object(fa) or _configured_by_a_dataclass(fa)):
+    if fa.loader is None or not (own or _builds_a_builder_object(fa) or _configured_by_a_dataclass(fa)
+                                 or _passes_its_arguments_on(fa)):  # fmt: skip
         return []
     return [(fn.name.value, construction) for fn in entry_points(fa) for construction in entry_constructions(fa, fn)]
 
@@ -1160,6 +1164,22 @@ def entry_builds(fa) -> list:
 def _rests_on_open_params(fa) -> bool:
     return any(outcome is not None and getattr(outcome[2], "open_params", ())
                for uses in fa.per_use.values() for _, _, outcome in uses)  # fmt: skip
+
+
+def _passes_its_arguments_on(fa) -> bool:
+    """A class of `fa` whose constructor builds a block of another module with one of its own
+    parameters (`self.mlp = mlp_layer(dim, act_layer=act_layer)` in a Block the model builds as
+    `block_fn(..., act_layer=act_layer)`): what reaches that block is what the constructions of
+    the class pass, through values the program's links do not follow; each entry point's run lists it."""
+    for inside, _, call in fa.builds:
+        cls = fa.classes.get(inside)
+        init = fa.method(cls, "__init__") if cls is not None else None
+        if init is None or init[0] is not cls:
+            continue
+        params = {p.name.value for p in [*_all_params(init[1]), *init[1].params.kwonly_params]}
+        if any(isinstance(arg.value, cst.Name) and arg.value.value in params for arg in call.args):
+            return True
+    return False
 
 
 def _configured_by_a_dataclass(fa) -> bool:

@@ -874,15 +874,17 @@ class FileAnalysis:
                     return found
         return None
 
-    def norm_base(self, cls: ClassInfo) -> Optional[str]:
+    def norm_base(self, cls: ClassInfo, depth: int = 0) -> Optional[str]:
         """The torch norm a class of this module derives from when its forward calls no module or
         method of its own (timm's LayerNorm2d, GroupNorm, LayerNormFp32; not BatchNormAct2d, whose
         forward runs its activation): gain-neutral whatever its forward spells, as the runtime
-        trace takes it by its class."""
+        trace takes it by its class. A base of another module counts where it is such a norm there
+        (metaformer's LayerNorm2dNoBias(LayerNorm2d), LayerNorm2d in timm/layers)."""
         found, current, seen = None, cls, set()
         while current is not None and found is None and current.name not in seen:
             seen.add(current.name)
             found = next((torch_nn_name(b) for b in current.bases if torch_nn_name(b) in catalogue.NORM_MODULES), None)
+            found = found or self._norm_base_elsewhere(current, depth)
             current = self.local_base(current)
         forward = self.forward_of(cls) if found else None
         if forward is None:
@@ -891,6 +893,22 @@ class FileAnalysis:
         calls_own = any(isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
                         and dotted(node.func.value) == self_name for node in _walk_nodes(forward[1].body))  # fmt: skip
         return None if calls_own else found
+
+    def _norm_base_elsewhere(self, cls: ClassInfo, depth: int) -> Optional[str]:
+        """The torch norm a base of `cls` from another module of the program derives from (its own
+        module's `norm_base`); None past a few modules (a cycle of bases)."""
+        if self.loader is None or depth >= 4:
+            return None
+        for base in cls.bases:
+            if base.startswith(("local:", "builtins.", "torch.")):
+                continue
+            found = self.loader.lookup(self, base)
+            if found is None or found[0] != "class" or found[1] is None or found[1] is self or found[2] not in found[1].classes:
+                continue
+            norm = found[1].norm_base(found[1].classes[found[2]], depth + 1)
+            if norm:
+                return norm
+        return None
 
     def build_class(self, cls: ClassInfo) -> None:
         if cls.attrs or cls.analysing:
@@ -918,6 +936,10 @@ class FileAnalysis:
             chain = ChainV(registered_modules(cls.attrs), "sequential")
             ctx.summarise_chain(chain)
             cls.summary = chain.summary
+            return cls.summary
+        if found is None and self.norm_base(cls):  # a norm whose forward is its base's, elsewhere: the signal passes
+            cls.summary.exits = frozenset({input_site})
+            cls.summary.done = True
             return cls.summary
         if found is None:
             input_site.record("unknown", None, f"{cls.name} has no forward in this file")

@@ -148,7 +148,24 @@ class ForwardInterpreter:
             evidence = Evidence(evidence)
             evidence.open_params = value.open_params
         self.consume(flow, "unknown", None, evidence)
-        return OPAQUE
+        return self.declared_default_exits(value.may_be) if isinstance(value, UnknownV) and value.may_be else OPAQUE
+
+    def declared_default_exits(self, options: tuple) -> object:
+        """The output of a module built through a constructor parameter (`self.mlp = mlp_layer(...)`),
+        as far as its declared default's layers go (another module's class, `mlp_layer=Mlp`): the layers
+        that class returns leave here, and what follows them is what this forward does to them, at the
+        uses where that class is the one built (elsewhere there are none of its layers to speak of).
+        Nothing goes in: what it does to its input is not known."""
+        sites: set = set()
+        for inst in options:
+            cls = inst.module.classes.get(inst.cls)
+            if cls is None:
+                continue
+            passed, assumed = self.defaults_passed(inst.passed)
+            summary = inst.module.as_passed(inst.module.summary(cls), dataclasses.replace(inst, passed=passed), assumed)
+            out = self.apply_summary(summary, Flow(frozenset()), inst.cls)
+            sites |= {site for site in self.as_flow(out).sites if type(site) is Site and site.module_path != self.home.path}
+        return Flow(frozenset(sites)) if sites else OPAQUE
 
     def tagged_exits(self, summary: Summary, inst: InstV) -> Summary:
         """A flag run's summary as this construction applies it: the layers that leave it are copies

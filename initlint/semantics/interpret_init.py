@@ -10,7 +10,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import einops_name
-from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _with_bound, argument, dotted, literal_number,
+from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _positional_params, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
@@ -485,7 +485,8 @@ class ConstructorInterpreter:
                     fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
                     value = dataclasses.replace(value, defaults=(fact,))
                 return value
-            return UnknownV(f"built by parameter {callee.name}", default.open_params if isinstance(default, UnknownV) else ())
+            return UnknownV(f"built by parameter {callee.name}", default.open_params if isinstance(default, UnknownV) else (),
+                            self.declared_default_instance(callee, call))  # fmt: skip
         if isinstance(callee, ClassRefV):
             return self.construct(callee, call)
         if isinstance(callee, FunctionRefV) and callee.node is not None:
@@ -505,6 +506,33 @@ class ConstructorInterpreter:
 
     def param_override(self, name: str) -> Optional[object]:
         return None
+
+    def declared_default_instance(self, param: ParamV, call: cst.Call) -> tuple:
+        """(the instance,) that `param`'s declared default builds with this call's arguments, where that
+        default is a class of another module (`mlp_layer: Type[nn.Module] = Mlp`, callers of the
+        constructor passing classes not known here); else (). Only what follows its layers' output is
+        read from it (`UnknownV.may_be`): the module itself stays unknown."""
+        # its owner: the class whose constructor takes it (also named by the parameter left open)
+        owner = param.owner or next((fact.owner for fact in getattr(param.default, "open_params", ())
+                                     if fact.param == param.name), None)  # fmt: skip
+        if owner is None and self.depth == 0 and self.in_init and self.cls is not None:
+            owner = self.cls.name
+        cls = self.fa.classes.get(owner) if owner is not None and self.cls is not None else None
+        init = self.fa.method(cls, "__init__") if cls is not None and self.home.loader is not None else None
+        if init is None:
+            return ()
+        declared = next((p for p in [*_positional_params(init[1]), *init[1].params.kwonly_params]
+                         if p.name.value == param.name), None)  # fmt: skip
+        if declared is None or declared.default is None:
+            return ()
+        default = self.eval_module(declared.default, bind_site=False)
+        if not isinstance(default, ClassRefV) or default.bound or default.qualname.startswith(("local:", "func:", "torch.")):
+            return ()
+        found = self.home.loader.lookup(self.fa, default.qualname)
+        if found is None or found[0] != "class" or found[1] is None or found[2] not in found[1].classes:
+            return ()
+        value = self.construct_foreign(found[1], found[1].classes[found[2]], call)
+        return (value,) if isinstance(value, InstV) else ()
 
     def built_through_value(self, call: cst.Call, name: str) -> bool:
         """A construction in a constructor's code (or a function it runs) whose callee is a value it

@@ -344,6 +344,10 @@ class UnknownV:
     # a module built by a constructor parameter whose callers pass values not known here: that
     # parameter (`ConstructorDefault`; default REQUIRED where it has none), which an entry point's run may know
     open_params: tuple = ()
+    # a module built through a constructor parameter whose callers pass classes not known here: the
+    # instance its declared default (a class of another module, `mlp_layer=Mlp`) makes, where no caller
+    # passes another; what follows its layers' output here holds for them wherever that class is the one built
+    may_be: tuple = ()
 
 
 
