@@ -191,3 +191,14 @@ def test_a_statement_continued_by_a_backslash_ends_where_its_continuation_does(s
     for kinds in [(cst.Call,), (cst.Call, cst.SimpleStatementLine)]:
         reference, mapped, _ = _both_ways(source, kinds)
         assert mapped == reference
+
+
+@pytest.mark.parametrize("source", ["pass\n\n \nA\n", "x = 1\n\n \ny = f()\n", "def g():\n    pass\n\n \t\nA\n"])
+def test_a_blank_line_of_whitespace_before_a_statement_keeps_every_line(source):
+    """LibCST drops a line at the end of a piece that ends in a whitespace-only line after an empty
+    one (`parse_module("pass\\n\\n \\n").code == "pass\\n \\n"`): joined, every later statement was
+    one line off (found by the grammar-generated test)."""
+    module = parse_by_statement(source, ast.parse(source))
+    assert module.code == source
+    reference, mapped, _ = _both_ways(source)
+    assert mapped == reference

@@ -67,6 +67,7 @@ def _mixed_line_breaks(source: str) -> bool:
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")
+_WHITESPACE_TAIL = re.compile(r"\n[ \t\f]+\r?\n?\Z")  # a piece ending in a line of whitespace only
 _LONE_LF = re.compile(r"(?<!\r)\n")
 
 
@@ -116,6 +117,11 @@ def parse_by_statement(source: str, c_tree: Optional[ast.Module], reuse: Optiona
             pieces = [reuse.pop(text) if text in reuse else cst.parse_module(text) for text in texts]
             reuse.clear()
             reuse.update(zip(texts, pieces))
+    for text, piece in zip(texts[:-1], pieces):
+        if _WHITESPACE_TAIL.search(text) and piece.code != text:
+            # LibCST drops a blank line at the end of a piece whose last line is whitespace only
+            # ("pass\n\n \n" gives "pass\n \n"): joined, every later line would be one off
+            return cst.parse_module(source)
     newlines = {p.default_newline for p in pieces[:-1]}
     newlines.add(pieces[-1].default_newline if _LINE_BREAK.search(source, bounds[-2]) else pieces[0].default_newline)
     indents = {p.default_indent for p in pieces if any(isinstance(s, cst.BaseCompoundStatement) for s in p.body)}
