@@ -150,6 +150,10 @@ def _plain(value: object) -> bool:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_COMPARE = {cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b,
+            cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b,
+            cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
+            cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b}  # fmt: skip
 
 
 class Probe:
@@ -302,10 +306,7 @@ class Probe:
                 return UNKNOWN
             else:
                 try:
-                    ok = {cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b,
-                          cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b,
-                          cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
-                          cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b}[op](left, right)  # fmt: skip
+                    ok = _COMPARE[op](left, right)
                 except (KeyError, TypeError):
                     return UNKNOWN
             if not ok:
