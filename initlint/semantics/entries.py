@@ -176,8 +176,7 @@ class Run:
         undone through the journal, a container they hold is not): one an object holds, changed
         where the run may or may not go, is not known from there (read as UNKNOWN, also by the
         other branch)."""
-        if self.undecided and id(container) not in self.tainted and any(
-                held is container for held in _containers([i.attrs for i in self.instances])):  # fmt: skip
+        if self.undecided and id(container) not in self.tainted and _holds([i.attrs for i in self.instances], container):
             self.drop(container)
             self.tainted[id(container)] = container
 
@@ -922,6 +921,22 @@ def _as_dict(instance: Instance) -> dict:
         return value if isinstance(value, Instance) else _copy(value)
 
     return {name: plain(value) for name, value in instance.attrs.items()}
+
+
+def _holds(values: list, container: object) -> bool:
+    """Whether `container` is among the lists, dicts, sets and tuples `values` hold (pure._containers),
+    searched until it is found: asked at every change in place under an undecided branch, of every
+    object the run built."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if value is container:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, set, tuple)):
+            stack.extend(value)
+    return False
 
 
 def _call_key(module, fn: cst.FunctionDef, args: list, kwargs: dict, run: Run) -> Optional[tuple]:

@@ -825,18 +825,18 @@ def _truth(value: object) -> object:
 
 
 _OPERANDS = (int, float, str, list, tuple)  # bool is an int
+_ARITHMETIC = {cst.Add: lambda a, b: a + b, cst.Subtract: lambda a, b: a - b, cst.Multiply: lambda a, b: a * b,
+               cst.Divide: lambda a, b: a / b, cst.FloorDivide: lambda a, b: a // b, cst.Modulo: lambda a, b: a % b,
+               cst.Power: lambda a, b: a ** b}  # fmt: skip
+_AUGMENTED = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+              cst.DivideAssign: cst.Divide, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo}  # fmt: skip
 
 
 def _binary(operator: cst.BaseBinaryOp, left: object, right: object) -> object:
     if not (isinstance(left, _OPERANDS) and isinstance(right, _OPERANDS) and _plain(left) and _plain(right)):
         return UNKNOWN  # a class, a constant of a library (math.pi): not computed here
-    ops = {cst.Add: lambda a, b: a + b, cst.Subtract: lambda a, b: a - b, cst.Multiply: lambda a, b: a * b,
-           cst.Divide: lambda a, b: a / b, cst.FloorDivide: lambda a, b: a // b, cst.Modulo: lambda a, b: a % b,
-           cst.Power: lambda a, b: a ** b}  # fmt: skip
-    aug = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
-           cst.DivideAssign: cst.Divide, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo}  # fmt: skip
-    kind = aug.get(type(operator), type(operator))
-    op = ops.get(kind)
+    kind = _AUGMENTED.get(type(operator), type(operator))
+    op = _ARITHMETIC.get(kind)
     if op is None:
         return UNKNOWN
     if kind is cst.Multiply and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
