@@ -30,7 +30,7 @@ import libcst as cst
 from ..syntax.nodes import _all_params, _walk_nodes, short_code
 from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
 from .memo import memoised
-from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _copy, _Dead, _MaybeKeys, _OpenKwargs,
+from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys, _OpenKwargs,
                    _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
 
 MAX_STEPS = 60000  # statements and expressions one entry point's run may take; past it, nothing is known
@@ -169,7 +169,6 @@ class Run:
     own_blocks: bool = False
     owners: list = field(default_factory=list)  # (module, class info, instance) whose __init__ runs, innermost last
     calling: Optional[cst.Call] = None  # the call being made, when its callee is a class
-    drops: int = 0  # classes handed away (`drop`), each time
 
     def mutating(self, container: object) -> None:
         """A container changed in place. Objects are not copied for a branch (their writes are
@@ -211,7 +210,6 @@ class Run:
         seen.add(id(value))
         if isinstance(value, ClassObj) and not value.qualname.startswith(("builtins.", "torch.")):
             self.handed_away.add(value.qualname)
-            self.drops += 1  # counted even when already there: a call kept in EntryProbe.run_in did not hand one away
         elif isinstance(value, PartialObj):
             for part in (value.func, *value.args, *value.kwargs.values()):
                 self.drop(part, seen)
@@ -612,30 +610,7 @@ class EntryProbe(Probe):
         if not known:
             self.taint(args, kwargs)
             return UNKNOWN
-        probe = self.probe_for(module)
-        key = _call_key(module, fn, args, kwargs, self.run)
-        if key is None:
-            return probe.run_function(fn, list(args), _copied_keywords(kwargs))
-        # a helper called with constants only (`_decode_block_str('ir_r2_k3_s2_e6_c24_se0.25')`,
-        # `make_divisible(64 * 0.75)`), by every block of every entry point: its answer is kept for
-        # this module's runs where running it changed nothing of the run but its step count
-        # (the steps it takes are confirmed by a second run first: its first may have read module
-        # names whose values are kept afterwards, and the steps decide where a run stops)
-        calls = self.run.root.entry_calls
-        found = calls.get(key)
-        if found is not None and (found[0] is not fn or found[1] is not module):
-            found = None
-        if found is not None and found[5] and self.run.steps + found[2] <= MAX_STEPS:
-            self.run.steps += found[2]
-            self.run.calling = found[4]
-            return _copy(found[3])
-        before = _run_marks(self.run)
-        value = probe.run_function(fn, list(args), _copied_keywords(kwargs))
-        steps = self.run.steps - before[0]
-        if _run_marks(self.run)[1:] == before[1:] and _kept_value(value):
-            confirmed = found is not None and found[2] == steps
-            calls[key] = (fn, module, steps, _copy(value), self.run.calling, confirmed)
-        return value
+        return self.probe_for(module).run_function(fn, list(args), _copied_keywords(kwargs))
 
     def resolve(self, qualname: str) -> Optional[tuple]:
         """("partial",) | ("hook", hook) | ("function", module, node) | ("class", module, info) for a
@@ -936,50 +911,6 @@ def _holds(values: list, container: object) -> bool:
             stack.extend(value.values())
         elif isinstance(value, (list, set, tuple)):
             stack.extend(value)
-    return False
-
-
-def _call_key(module, fn: cst.FunctionDef, args: list, kwargs: dict, run: Run) -> Optional[tuple]:
-    """What a call's run rests on, where its arguments are constants and classes (nothing it could
-    change); None for any other call. What the run around it is doing changes what a call in it
-    does (a construction is recorded while a model is being built, depth limits what it follows)."""
-    if type(kwargs) is not dict:
-        return None
-    given = []
-    for value in [*args, *kwargs.values()]:
-        kind = type(value)
-        if kind in _KEY_SCALARS:
-            given.append((kind, repr(value)))  # repr: 1, True and 1.0 are alike as keys, not as values
-        elif kind is ClassObj:
-            given.append((kind, value.qualname))
-        else:
-            return None
-    return (id(module), id(fn), len(args), tuple(kwargs), tuple(given), run.depth, run.nesting, run.undecided > 0,
-            bool(run.building), bool(run.owners), run.top is not None, run.own_blocks, run.complete)  # fmt: skip
-
-
-_KEY_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _run_marks(run: Run) -> tuple:
-    """(steps, then what any change of the run's state changes): a call that left all but the
-    steps as they were changed nothing a later run of it would have to do again."""
-    return (run.steps, len(run.journal), len(run.constructions), len(run.own), len(run.instances), len(run.handed_away),
-            len(run.tainted), run.drops, run.complete, run.depth, run.nesting, run.undecided, len(run.building), len(run.owners),
-            run.top)  # fmt: skip
-
-
-def _kept_value(value: object) -> bool:
-    """A value made of constants, classes and UNKNOWN (in lists, tuples, dicts, partial objects)."""
-    kind = type(value)
-    if kind in _KEY_SCALARS or kind is ClassObj or value is UNKNOWN:
-        return True
-    if kind is list or kind is tuple or kind is set:
-        return all(_kept_value(item) for item in value)
-    if kind is dict:
-        return all(_kept_value(k) and _kept_value(v) for k, v in value.items())
-    if kind is PartialObj:
-        return _kept_value(value.func) and _kept_value(value.args) and _kept_value(value.kwargs)
     return False
 
 

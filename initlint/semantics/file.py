@@ -40,7 +40,7 @@ from .inits import InitRule, InitScanner
 from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
-from .memo import CallMemo, SyntaxMemo, memoised
+from .memo import SyntaxMemo, memoised
 from .pure import ClassObj, ParamObj, keyword_dicts
 from .entries import entry_build_facts, entry_builds
 from .entry_uses import entry_outcomes, entry_rows
@@ -107,9 +107,6 @@ class FileAnalysis:
         self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
         self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
         self.syntax_memo = SyntaxMemo()  # walks of this module's nodes whose answer is the syntax's alone
-        # an object, not a container, as syntax_memo: (module, function, constant arguments, the run's
-        # state) -> what the entry points' runs got from that call (entries.EntryProbe.run_in)
-        self.entry_calls = CallMemo()
         self.imported_args: dict = {}  # imported name -> [(call, enclosing, Arg)]: another module's class handed over?
         self.local_class_args: list = []  # (imported name, call of a class of this module, Arg)
         self.alias_args: list = []  # (call, enclosing, Arg, name) passing a local name: a class bound to it?

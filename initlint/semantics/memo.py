@@ -34,19 +34,3 @@ def memoised(owner: object, kind: str, node: object, compute: Callable[[], objec
     for an owner without one."""
     memo: Optional[SyntaxMemo] = getattr(owner, "syntax_memo", None)
     return compute() if memo is None else memo.of(kind, node, compute)
-
-
-class CallMemo:
-    """Calls an entry point's run made with constant arguments, kept for the module's other runs
-    (`entries.EntryProbe.run_in`); like SyntaxMemo, an object the analysis's snapshot leaves alone."""
-
-    __slots__ = ("calls",)
-
-    def __init__(self) -> None:
-        self.calls: dict = {}
-
-    def get(self, key: tuple) -> Optional[tuple]:
-        return self.calls.get(key)
-
-    def __setitem__(self, key: tuple, value: tuple) -> None:
-        self.calls[key] = value
