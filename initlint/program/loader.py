@@ -9,6 +9,7 @@ from typing import Iterable, Optional
 import libcst as cst
 
 from ..semantics.file import FileAnalysis
+from ..semantics.memo import memoised
 from ..syntax.parse import SourceError, _without_final_continuation, parse_by_statement
 from .environment import NEVER_READ
 from .modules import ModuleIndex
@@ -27,6 +28,9 @@ class ModuleLoader:
         self.parsed: dict = {}  # path -> (FileAnalysis or None, digest)
         self.consulted: dict = {}  # path -> modules.consulted_digest of what was read, for the current analysis
         self.unresolved: set = set()  # (target, importer path, path its longest prefix named or ""): lookups that failed
+        # sha256 of a module's bytes -> modules.code_digest of its text: a module parsed again once
+        # `capacity` pushed it out is not tokenized again
+        self.code_digests: dict = {}
 
     def lookup(self, importer: FileAnalysis, written: str) -> Optional[tuple[str, FileAnalysis, str]]:
         """("function" | "class", module, name) that `written` names in `importer`, or None."""
@@ -35,13 +39,8 @@ class ModuleLoader:
             module = self.module(path)
             if module is None:
                 return None
-            kinds = dict.fromkeys(module.class_aliases(), "class")  # `SqueezeExcite = SEModule`
-            kinds.update({name: "class" for name in module.classes if name not in module.variants})
-            kinds.update(dict.fromkeys(module.functions, "function"))
-            kinds.update(dict.fromkeys(module.function_aliases(), "function"))  # `to_ntuple = _ntuple`
-            kinds.update((name, "registry") for name, value in module.registries.items() if value is not None)
-            kinds.update(dict.fromkeys(module.module_objects, "object"))
-            return kinds, module.imports.names
+            # what its collection found: the same for every lookup (an entry point's run makes thousands)
+            return memoised(module, "members", module.module, lambda: _members(module)), module.imports.names
 
         tried: list = []
         found = self.index.follow(importer.path, written, members, dotted=False, tried=tried)
@@ -62,7 +61,7 @@ class ModuleLoader:
         if path in self.parsed:
             self.parsed[path] = self.parsed.pop(path)  # the most recently used go last
         else:
-            self.parsed[path] = self._parse(path, self.texts.get(path), package_of(path, None, self))
+            self.parsed[path] = self._parse(path, self.texts.get(path), package_of(path, None, self), self.code_digests)
             if len(self.parsed) > self.capacity:
                 del self.parsed[next(iter(self.parsed))]
         module, digest = self.parsed[path]
@@ -81,7 +80,7 @@ class ModuleLoader:
         return module.module, module.c_tree
 
     @staticmethod
-    def _parse(path: str, text: Optional[str], package: list) -> tuple:
+    def _parse(path: str, text: Optional[str], package: list, code_digests: Optional[dict] = None) -> tuple:
         from .. import sources
         from .modules import consulted_digest
 
@@ -98,7 +97,18 @@ class ModuleLoader:
             module.collect()
         except (sources.ReadError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
             return None, ""
-        return module, consulted_digest(source.data, source.text)
+        return module, consulted_digest(source.data, source.text, code_digests)
+
+
+def _members(module: FileAnalysis) -> dict:
+    """name -> kind of what a module defines at its top level."""
+    kinds = dict.fromkeys(module.class_aliases(), "class")  # `SqueezeExcite = SEModule`
+    kinds.update({name: "class" for name in module.classes if name not in module.variants})
+    kinds.update(dict.fromkeys(module.functions, "function"))
+    kinds.update(dict.fromkeys(module.function_aliases(), "function"))  # `to_ntuple = _ntuple`
+    kinds.update((name, "registry") for name, value in module.registries.items() if value is not None)
+    kinds.update(dict.fromkeys(module.module_objects, "object"))
+    return kinds
 
 
 def package_of(path: str, module: Optional[str], loader: Optional[ModuleLoader]) -> list:

@@ -19,13 +19,20 @@ from .environment import Environment
 MAX_REEXPORTS = 8  # a chain of re-exports longer than this is left unresolved
 
 
-def consulted_digest(data: bytes, text: str) -> str:
+def consulted_digest(data: bytes, text: str, codes: Optional[dict] = None) -> str:
     """What an analysis that followed another module's code records of it (`FileModel.consulted`):
     `<sha256 of its bytes>:<code_digest of its text>`. A stored model stays fresh while each
-    module it consulted has the same bytes, or else the same code digest."""
+    module it consulted has the same bytes, or else the same code digest. `codes`: sha256 of
+    bytes -> code digest, kept by the caller (a loader parses a module again once it was pushed out)."""
     import hashlib
 
-    return f"{hashlib.sha256(data).hexdigest()}:{code_digest(text)}"
+    digest = hashlib.sha256(data).hexdigest()
+    code = codes.get(digest) if codes is not None else None
+    if code is None:
+        code = code_digest(text)
+        if codes is not None:
+            codes[digest] = code
+    return f"{digest}:{code}"
 
 
 def code_digest(text: str) -> str:

@@ -29,6 +29,7 @@ import libcst as cst
 
 from ..syntax.nodes import _all_params, _walk_nodes, short_code
 from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
+from .memo import memoised
 from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys, _OpenKwargs,
                    _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
 
@@ -162,7 +163,6 @@ class Run:
     resolved: dict = field(default_factory=dict)  # (module path, name) -> what `EntryProbe.resolve` found
     nesting: int = 0
     undecided: int = 0  # undecided branches and regions the run is inside
-    changed: dict = field(default_factory=dict)  # id(statement) -> pure._changed_in_place of it (the trees outlive the run)
     instances: list = field(default_factory=list)
     complete: bool = True
     # also list the root module's own classes built among the blocks (their layers rest on what the run passes)
@@ -175,8 +175,7 @@ class Run:
         undone through the journal, a container they hold is not): one an object holds, changed
         where the run may or may not go, is not known from there (read as UNKNOWN, also by the
         other branch)."""
-        if self.undecided and id(container) not in self.tainted and any(
-                held is container for held in _containers([i.attrs for i in self.instances])):  # fmt: skip
+        if self.undecided and id(container) not in self.tainted and _holds([i.attrs for i in self.instances], container):
             self.drop(container)
             self.tainted[id(container)] = container
 
@@ -407,14 +406,15 @@ class EntryProbe(Probe):
         return UNKNOWN
 
     def bind(self, target: cst.BaseExpression, value: object, env: dict) -> bool:
-        if isinstance(target, cst.Attribute):
+        kind = type(target)  # exact types: LibCST's classes pay ABCMeta's check on every isinstance miss
+        if kind is cst.Attribute:
             holder = self.expr(target.value, env)
             if isinstance(holder, Instance):
                 self.run.write(holder, target.attr.value, value)
             else:
                 self.run.drop(value)
             return True
-        if isinstance(target, cst.Subscript):
+        if kind is cst.Subscript:
             holder = self.expr(target.value, env)
             if not isinstance(holder, (dict, list)):
                 self.run.drop(value)
@@ -764,9 +764,7 @@ class EntryProbe(Probe):
             return
         # both may run: each on its own copy of the locals, objects' writes undone between them, then unknown
         outcomes, returned, written = [], [], set()
-        changed = self.run.changed.get(id(statement))
-        if changed is None:
-            changed = self.run.changed[id(statement)] = _changed_in_place(statement)
+        changed = memoised(self.fa, "changed in place", statement, lambda: _changed_in_place(statement))
         self.run.undecided += 1
         try:
             for body in sides:
@@ -829,8 +827,9 @@ class EntryProbe(Probe):
             if self.run.nesting > MAX_REGION_NESTING:
                 self.run.complete = False
                 raise _Budget()
-            names = _local_targets(statement)
-            changed = [env[name] for name in _changed_in_place(statement) if name in env]
+            names = memoised(self.fa, "local targets", statement, lambda: _local_targets(statement))
+            changed = [env[name] for name in memoised(self.fa, "changed in place", statement, lambda: _changed_in_place(statement))
+                       if name in env]  # fmt: skip
             for _ in range(2):
                 for name in names:
                     self.run.drop(env.get(name))
@@ -902,6 +901,22 @@ def _as_dict(instance: Instance) -> dict:
     return {name: plain(value) for name, value in instance.attrs.items()}
 
 
+def _holds(values: list, container: object) -> bool:
+    """Whether `container` is among the lists, dicts, sets and tuples `values` hold (pure._containers),
+    searched until it is found: asked at every change in place under an undecided branch, of every
+    object the run built."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if value is container:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, set, tuple)):
+            stack.extend(value)
+    return False
+
+
 def _copied_keywords(kwargs: dict) -> dict:
     return _OpenKwargs(kwargs) if isinstance(kwargs, _OpenKwargs) else dict(kwargs)
 
@@ -943,7 +958,12 @@ _NO_DEFAULT = object()  # a `field(...)` whose default the run does not read (a 
 def _dataclass_fields(module, info) -> Optional[list]:
     """(name, default expression | None | _NO_DEFAULT) per field of a class `@dataclass` (or
     `@dataclasses.dataclass(...)`) decorates, in order; None for any other class, or one whose
-    fields the run cannot list (a body with more than annotated names, methods and a docstring)."""
+    fields the run cannot list (a body with more than annotated names, methods and a docstring).
+    Read once per class node (every construction of every run asks)."""
+    return memoised(module, "dataclass fields", info.node, lambda: _read_dataclass_fields(module, info))
+
+
+def _read_dataclass_fields(module, info) -> Optional[list]:
     node = info.node
     decorated = False
     for decorator in node.decorators:
@@ -1128,7 +1148,7 @@ def _entry_run(fa, fn: cst.FunctionDef) -> Optional[Run]:
         return None
     if not run.complete or any(_may_construct(fa, name) for name in run.handed_away):
         return None  # a function handed to code not run may build blocks there, unseen
-    run.journal, run.instances, run.tainted, run.resolved, run.changed = [], [], {}, {}, {}  # kept: what it built
+    run.journal, run.instances, run.tainted, run.resolved = [], [], {}, {}  # kept: what it built
     return run
 
 

@@ -38,13 +38,14 @@ LITERAL_NAMES = {"True": True, "False": False, "None": None}
 
 def literal_constant(node) -> object:
     """The value a literal string, number, True, False or None is; UNKNOWN for anything else."""
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+    kind = type(node)  # exact types: LibCST's classes pay ABCMeta's check on every isinstance miss
+    if kind is cst.SimpleString or kind is cst.ConcatenatedString:
         value = literal_string(node)
         return UNKNOWN if value is None else value
-    if isinstance(node, (cst.Integer, cst.Float)):
+    if kind is cst.Integer or kind is cst.Float:
         value = literal_number(node)
-        return UNKNOWN if value is None else (int(value) if isinstance(node, cst.Integer) else value)
-    if isinstance(node, cst.Name) and node.value in LITERAL_NAMES:
+        return UNKNOWN if value is None else (int(value) if kind is cst.Integer else value)
+    if kind is cst.Name and node.value in LITERAL_NAMES:
         return LITERAL_NAMES[node.value]
     return UNKNOWN
 

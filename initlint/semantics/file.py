@@ -40,6 +40,7 @@ from .inits import InitRule, InitScanner
 from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
+from .memo import SyntaxMemo, memoised
 from .pure import ClassObj, ParamObj, keyword_dicts
 from .entries import entry_build_facts, entry_builds
 from .entry_uses import entry_outcomes, entry_rows
@@ -108,6 +109,7 @@ class FileAnalysis:
         self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
         self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
         self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
+        self.syntax_memo = SyntaxMemo()  # walks of this module's nodes whose answer is the syntax's alone
         self.imported_args: dict = {}  # imported name -> [(call, enclosing, Arg)]: another module's class handed over?
         self.local_class_args: list = []  # (imported name, call of a class of this module, Arg)
         self.alias_args: list = []  # (call, enclosing, Arg, name) passing a local name: a class bound to it?
@@ -1291,7 +1293,7 @@ class FileAnalysis:
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
         positional = [a for a in call.args if a.keyword is None and not a.star]
-        if any(a.star == "*" for a in call.args) or len(positional) > len(params) or _sets_attributes_by_name(cls):
+        if any(a.star == "*" for a in call.args) or len(positional) > len(params) or memoised(self, "sets attributes by name", cls.node, lambda: _sets_attributes_by_name(cls)):
             return {}
         if given is not None:  # the values the interpreter ran the call with: no node of it read again
             positional = []
@@ -2640,14 +2642,22 @@ def _sets_attributes_by_name(cls: ClassInfo, children_too: bool = True) -> bool:
 def _snapshot(state: dict) -> list:
     """The contents of the containers `state` holds, two levels deep, to be put back in place
     (whatever else refers to them sees them as they were)."""
-    saved, stack = [], [(value, 1) for value in state.values()]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, (list, dict, set)):
-            saved.append((value, copy.copy(value)))
-            if level < 2:
-                stack.extend((inner, level + 1) for inner in (value.values() if isinstance(value, dict) else value))
+    saved: list = []
+    for value in state.values():
+        if isinstance(value, _CONTAINERS):
+            saved.append((value, value.copy() if type(value) in _PLAIN_CONTAINERS else copy.copy(value)))
+            # taken around every judged use: the second level inline, plain containers by their own copy()
+            for inner in value.values() if isinstance(value, dict) else value:
+                kind = type(inner)
+                if kind in _PLAIN_CONTAINERS:
+                    saved.append((inner, inner.copy()))
+                elif isinstance(inner, _CONTAINERS):
+                    saved.append((inner, copy.copy(inner)))
     return saved
+
+
+_CONTAINERS = (list, dict, set)
+_PLAIN_CONTAINERS = frozenset(_CONTAINERS)
 
 
 def _restore(saved: list) -> None:

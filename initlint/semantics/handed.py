@@ -24,6 +24,7 @@ import libcst as cst
 
 from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, child_nodes, dotted, name_options
 from .values import NONE_V, ClassRefV
+from .memo import memoised
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import FileAnalysis
@@ -403,10 +404,10 @@ def _function_index(fa: "FileAnalysis", fn: cst.FunctionDef) -> tuple:
     """One walk of `fn`: (name -> its bindings, None for one not a plain `name = expr`; names
     that may change as dicts; name -> {key: value} of the `name["key"] = value` statements in fn's
     own body, which set that key and no other), kept for this analysis by the node's identity."""
-    cache = fa.handed_cache.setdefault("<function index>", {})
-    found = cache.get(id(fn))
-    if found is not None and found[0] is fn:
-        return found[1]
+    return memoised(fa, "function index", fn, lambda: _index_function(fn))
+
+
+def _index_function(fn: cst.FunctionDef) -> tuple:
     bindings: dict = {}
     mutated: set = set()
     keyed: dict = {}
@@ -440,7 +441,6 @@ def _function_index(fa: "FileAnalysis", fn: cst.FunctionDef) -> tuple:
             for inner in _walk_nodes(target) if target is not None else ():
                 if isinstance(inner, cst.Name):
                     bindings.setdefault(inner.value, []).append(None)
-    cache[id(fn)] = (fn, (bindings, mutated, keyed))
     return bindings, mutated, keyed
 
 

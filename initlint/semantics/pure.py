@@ -26,6 +26,7 @@ import libcst as cst
 
 from ..syntax.nodes import _all_params
 from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
+from .memo import memoised
 
 MAX_STEPS = 20000  # statements and expressions run in one probe; past it, nothing is known
 MAX_CALL_DEPTH = 8  # module functions run inside one another
@@ -120,19 +121,39 @@ _PURE_METHODS = {
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "tuple": tuple, "dict": dict}
 
 
+_LITERAL_NODES = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float})
+
+
 def _matched(match: Optional[re.Match]) -> object:
     return None if match is None else UNKNOWN  # a match object itself is not followed; only whether there is one
 
 
 def _plain(value: object) -> bool:
     """A value made of constants only (no UNKNOWN anywhere inside)."""
+    if type(value) in _SCALARS:  # asked of every element of every argument: the common case first
+        return True
     if value is UNKNOWN or isinstance(value, ParamObj):
         return False
     if isinstance(value, (list, tuple, set)):
-        return all(_plain(v) for v in value)
+        for item in value:
+            if not _plain(item):
+                return False
+        return True
     if isinstance(value, dict):
-        return not isinstance(value, _OpenKwargs) and all(_plain(k) and _plain(v) for k, v in value.items())
+        if isinstance(value, _OpenKwargs):
+            return False
+        for key, item in value.items():
+            if not (_plain(key) and _plain(item)):
+                return False
+        return True
     return True
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_COMPARE = {cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b,
+            cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b,
+            cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
+            cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b}  # fmt: skip
 
 
 class Probe:
@@ -180,9 +201,12 @@ class Probe:
         self.tick()
         if node is None:
             return UNKNOWN
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        # exact types (LibCST's node classes have no subclasses): `isinstance` against them pays
+        # ABCMeta's Python-level check on every miss, and this runs for every expression of every run
+        kind = type(node)
+        if kind in _LITERAL_NODES:
             return literal_constant(node)
-        if isinstance(node, cst.Name):
+        if kind is cst.Name:
             if node.value in LITERAL_NAMES:
                 return LITERAL_NAMES[node.value]
             if node.value in env:
@@ -191,12 +215,12 @@ class Probe:
             if node.value in _BUILTINS or node.value in _TYPES or node.value == "isinstance":
                 return ClassObj(f"builtins.{node.value}")
             return self.module_value(node.value)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             qualified = self.fa.imports.qualify(node)
-            if qualified is not None and not (isinstance(node.value, cst.Name) and node.value.value in env):
+            if qualified is not None and not (type(node.value) is cst.Name and node.value.value in env):
                 return ClassObj(qualified)
             return UNKNOWN
-        if isinstance(node, cst.UnaryOperation):
+        if kind is cst.UnaryOperation:
             inner = self.expr(node.expression, env)
             if isinstance(node.operator, cst.Not):
                 truth = _truth(inner)
@@ -204,9 +228,9 @@ class Probe:
             if inner is UNKNOWN or not isinstance(inner, (int, float)):
                 return UNKNOWN
             return -inner if isinstance(node.operator, cst.Minus) else inner if isinstance(node.operator, cst.Plus) else UNKNOWN
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             return _binary(node.operator, self.expr(node.left, env), self.expr(node.right, env))
-        if isinstance(node, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             left = self.expr(node.left, env)
             truth = _truth(left)
             if truth is UNKNOWN:
@@ -215,15 +239,15 @@ class Probe:
             if isinstance(node.operator, cst.And):
                 return self.expr(node.right, env) if truth else left
             return left if truth else self.expr(node.right, env)
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             test = _truth(self.expr(node.test, env))
             if test is UNKNOWN:
                 body, orelse = self.expr(node.body, env), self.expr(node.orelse, env)
                 return body if body == orelse and _plain(body) else UNKNOWN
             return self.expr(node.body if test else node.orelse, env)
-        if isinstance(node, cst.Comparison):
+        if kind is cst.Comparison:
             return self.comparison(node, env)
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if kind is cst.List or kind is cst.Tuple or kind is cst.Set:
             items: list = []
             for element in node.elements:
                 value = self.expr(element.value, env)
@@ -236,7 +260,7 @@ class Probe:
             if isinstance(node, cst.Set):
                 return set(items) if all(v is not UNKNOWN for v in items) else UNKNOWN
             return items if isinstance(node, cst.List) else tuple(items)
-        if isinstance(node, cst.Dict):
+        if kind is cst.Dict:
             out: dict = {}
             for element in node.elements:
                 if isinstance(element, cst.StarredDictElement):
@@ -252,11 +276,11 @@ class Probe:
                     return UNKNOWN
                 out[key] = self.expr(element.value, env)
             return out
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             return self.subscript(node, env)
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if kind is cst.ListComp or kind is cst.SetComp or kind is cst.GeneratorExp or kind is cst.DictComp:
             return self.comprehension(node, env)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self.call(node, env)
         self.unrun(node)  # a lambda and the like: what runs in it, and when, is not known
         return UNKNOWN
@@ -282,10 +306,7 @@ class Probe:
                 return UNKNOWN
             else:
                 try:
-                    ok = {cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b,
-                          cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b,
-                          cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
-                          cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b}[op](left, right)  # fmt: skip
+                    ok = _COMPARE[op](left, right)
                 except (KeyError, TypeError):
                     return UNKNOWN
             if not ok:
@@ -537,24 +558,25 @@ class Probe:
 
     def statement(self, statement: cst.CSTNode, env: dict) -> None:
         self.tick()
-        if isinstance(statement, cst.SimpleStatementLine):
+        kind = type(statement)  # exact types, as in expr
+        if kind is cst.SimpleStatementLine:
             for small in statement.body:
                 self.small(small, env)
-        elif isinstance(statement, cst.If):
+        elif kind is cst.If:
             self.branch(statement, env)
-        elif isinstance(statement, cst.For):
+        elif kind is cst.For:
             self.loop(statement, env)
-        elif isinstance(statement, cst.While):
+        elif kind is cst.While:
             self.unknown_region(statement, env)
-        elif isinstance(statement, cst.With):
+        elif kind is cst.With:
             for item in statement.items:
                 self.expr(item.item, env)
                 if item.asname is not None:
                     self.bind(item.asname.name, UNKNOWN, env)
             self.block(statement.body.body, env)
-        elif isinstance(statement, cst.Try):
+        elif kind is cst.Try:
             self.unknown_region(statement, env)
-        elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
             env[statement.name.value] = UNKNOWN
         else:
             self.unknown_region(statement, env)
@@ -649,7 +671,8 @@ class Probe:
         for name in names:
             env[name] = UNKNOWN
         # an earlier iteration may have changed what the region changes in place
-        self.taint([env[name] for name in _changed_in_place(statement) if name in env], {})
+        changed = memoised(self.fa, "changed in place", statement, lambda: _changed_in_place(statement))
+        self.taint([env[name] for name in changed if name in env], {})
         for part in _children(statement):
             local = env
             try:
@@ -663,31 +686,32 @@ class Probe:
         self.taint(list(env.values()), {})
 
     def small(self, small: cst.BaseSmallStatement, env: dict) -> None:
-        if isinstance(small, cst.Return):
+        kind = type(small)  # exact types, as in expr
+        if kind is cst.Return:
             raise _Return(self.expr(small.value, env) if small.value is not None else None)
-        if isinstance(small, cst.Raise):
+        if kind is cst.Raise:
             raise _Dead()
-        if isinstance(small, cst.Break):
+        if kind is cst.Break:
             raise _Break()
-        if isinstance(small, cst.Continue):
+        if kind is cst.Continue:
             raise _Continue()
-        if isinstance(small, cst.Assert):
+        if kind is cst.Assert:
             if _truth(self.expr(small.test, env)) is False:
                 raise _Dead()
             return
-        if isinstance(small, cst.Expr):
+        if kind is cst.Expr:
             self.expr(small.value, env)
             return
-        if isinstance(small, cst.Assign):
+        if kind is cst.Assign:
             value = self.expr(small.value, env)
             for target in small.targets:
                 self.bind(target.target, value, env)
             return
-        if isinstance(small, cst.AnnAssign):
+        if kind is cst.AnnAssign:
             if small.value is not None:
                 self.bind(small.target, self.expr(small.value, env), env)
             return
-        if isinstance(small, cst.AugAssign):
+        if kind is cst.AugAssign:
             current = self.expr(small.target, env)
             value = _binary(small.operator, current, self.expr(small.value, env))
             if isinstance(current, list) and isinstance(small.operator, cst.AddAssign) and isinstance(value, list):
@@ -695,17 +719,18 @@ class Probe:
                 return
             self.bind(small.target, value, env)
             return
-        if isinstance(small, (cst.Pass, cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)):
+        if kind in (cst.Pass, cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal):
             return
-        if isinstance(small, cst.Del):
+        if kind is cst.Del:
             return
 
     def bind(self, target: cst.BaseExpression, value: object, env: dict) -> bool:
         """Assign; False when the target's shape does not match a known value."""
-        if isinstance(target, cst.Name):
+        kind = type(target)  # exact types, as in expr
+        if kind is cst.Name:
             env[target.value] = value
             return True
-        if isinstance(target, (cst.Tuple, cst.List)):
+        if kind is cst.Tuple or kind is cst.List:
             elements = target.elements
             if value is UNKNOWN or not isinstance(value, (list, tuple, str)) or len(value) != len(elements) or any(
                     isinstance(e, cst.StarredElement) for e in elements):  # fmt: skip
@@ -713,7 +738,7 @@ class Probe:
                     self.bind(element.value, UNKNOWN, env)
                 return value is UNKNOWN
             return all(self.bind(e.value, v, env) for e, v in zip(elements, value))
-        if isinstance(target, cst.Subscript) and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+        if kind is cst.Subscript and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
             holder = self.expr(target.value, env)
             key = self.expr(target.slice[0].slice.value, env)
             if isinstance(holder, dict) and key is not UNKNOWN and _plain(key):
@@ -800,18 +825,18 @@ def _truth(value: object) -> object:
 
 
 _OPERANDS = (int, float, str, list, tuple)  # bool is an int
+_ARITHMETIC = {cst.Add: lambda a, b: a + b, cst.Subtract: lambda a, b: a - b, cst.Multiply: lambda a, b: a * b,
+               cst.Divide: lambda a, b: a / b, cst.FloorDivide: lambda a, b: a // b, cst.Modulo: lambda a, b: a % b,
+               cst.Power: lambda a, b: a ** b}  # fmt: skip
+_AUGMENTED = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+              cst.DivideAssign: cst.Divide, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo}  # fmt: skip
 
 
 def _binary(operator: cst.BaseBinaryOp, left: object, right: object) -> object:
     if not (isinstance(left, _OPERANDS) and isinstance(right, _OPERANDS) and _plain(left) and _plain(right)):
         return UNKNOWN  # a class, a constant of a library (math.pi): not computed here
-    ops = {cst.Add: lambda a, b: a + b, cst.Subtract: lambda a, b: a - b, cst.Multiply: lambda a, b: a * b,
-           cst.Divide: lambda a, b: a / b, cst.FloorDivide: lambda a, b: a // b, cst.Modulo: lambda a, b: a % b,
-           cst.Power: lambda a, b: a ** b}  # fmt: skip
-    aug = {cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
-           cst.DivideAssign: cst.Divide, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo}  # fmt: skip
-    kind = aug.get(type(operator), type(operator))
-    op = ops.get(kind)
+    kind = _AUGMENTED.get(type(operator), type(operator))
+    op = _ARITHMETIC.get(kind)
     if op is None:
         return UNKNOWN
     if kind is cst.Multiply and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
