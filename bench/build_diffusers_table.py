@@ -20,12 +20,11 @@ analysis of those files, whose sha256 the table records.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_torchvision_table import DefaultDraws, timed_verify, traced_sites, write  # noqa: E402
+from build_torchvision_table import DefaultDraws, built_recorded, timed_verify, traced_sites, write_with_sources  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "data" / "diffusers_runtime.json"
@@ -104,14 +103,7 @@ def inputs(kind: str) -> dict:
 
 
 def build(model_class, config: dict, draws: DefaultDraws):
-    import torch
-
-    from initlint.runtime import record_construction
-
-    torch.manual_seed(0)
-    with record_construction(), draws:
-        model = model_class(**config)
-    return model.eval()
+    return built_recorded(lambda: model_class(**config), draws)
 
 
 def main() -> int:
@@ -137,10 +129,7 @@ def main() -> int:
         draws = DefaultDraws()
         verified = timed_verify(lambda: build(cls, config, draws), inputs(kind), name)
         table["models"][name] = traced_sites(*verified, name, package, files, draws.state)
-    used = sorted({frame[0] for entry in table["models"].values() for site in entry["sites"] for frame in site["chain"]})
-    table["sources"] = {rel: hashlib.sha256((package / rel).read_bytes()).hexdigest() for rel in used}
-    write(table, OUT)
-    print(f"wrote {OUT.relative_to(REPO)} ({OUT.stat().st_size // 1024} KiB, {len(used)} source files)")
+    write_with_sources(table, package, OUT)
     return 0
 
 

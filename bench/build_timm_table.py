@@ -19,12 +19,11 @@ layout of the torchvision table (each layer's `weights`: still torch's default d
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_torchvision_table import DefaultDraws, timed_verify, traced_sites, write  # noqa: E402
+from build_torchvision_table import DefaultDraws, built_recorded, timed_verify, traced_sites, write_with_sources  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "data" / "timm_runtime.json"
@@ -41,14 +40,8 @@ MODELS = {
 
 def build(name: str, draws: DefaultDraws):
     import timm
-    import torch
 
-    from initlint.runtime import record_construction
-
-    torch.manual_seed(0)
-    with record_construction(), draws:
-        model = timm.create_model(name, pretrained=False)
-    return model.eval()
+    return built_recorded(lambda: timm.create_model(name, pretrained=False), draws)
 
 
 def main() -> int:
@@ -79,10 +72,7 @@ def main() -> int:
             print(f"{name}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
             continue
         table["models"][name] = traced_sites(*verified, name, package, files, draws.state)
-    used = sorted({frame[0] for entry in table["models"].values() for site in entry["sites"] for frame in site["chain"]})
-    table["sources"] = {rel: hashlib.sha256((package / rel).read_bytes()).hexdigest() for rel in used}
-    write(table, OUT)
-    print(f"wrote {OUT.relative_to(REPO)} ({OUT.stat().st_size // 1024} KiB, {len(used)} source files)")
+    write_with_sources(table, package, OUT)
     return 0
 
 

@@ -281,6 +281,27 @@ def traced_sites(model, report, seconds: dict, name: str, package: Path, sources
     return {"method": report.method, "layers": len(report.layers), "notes": report.notes, "sites": list(sites.values())}
 
 
+def built_recorded(make_model, draws: DefaultDraws):
+    """`make_model()`, seeded, built under record_construction() (each layer's construction chain)
+    and `draws`, in eval mode (training mode would skip whole layers at random: wav2vec2's LayerDrop)."""
+    import torch
+
+    from initlint.runtime import record_construction
+
+    torch.manual_seed(0)
+    with record_construction(), draws:
+        model = make_model()
+    return model.eval()
+
+
+def write_with_sources(table: dict, package: Path, out: Path) -> None:
+    """Write the table, its `sources` the sha256 of each file its construction chains pass through."""
+    used = sorted({frame[0] for entry in table["models"].values() for site in entry["sites"] for frame in site["chain"]})
+    table["sources"] = {rel: hashlib.sha256((package / rel).read_bytes()).hexdigest() for rel in used}
+    write(table, out)
+    print(f"wrote {out.relative_to(REPO)} ({out.stat().st_size // 1024} KiB, {len(used)} source files)")
+
+
 def write(table: dict, out: Path = OUT) -> None:
     """One site per line: small, and diffs stay readable."""
     lines = ["{"]

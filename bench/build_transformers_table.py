@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_torchvision_table import DefaultDraws, timed_verify, traced_sites, write  # noqa: E402
+from build_torchvision_table import DefaultDraws, built_recorded, timed_verify, traced_sites, write  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "data" / "transformers_runtime.json"
@@ -108,14 +108,7 @@ def model_class(folder: str, class_name: str):
 
 
 def build(model_class, config, draws: DefaultDraws):
-    import torch
-
-    from initlint.runtime import record_construction
-
-    torch.manual_seed(0)
-    with record_construction(), draws:
-        model = model_class(config)
-    return model.eval()  # training mode would skip whole layers at random (wav2vec2's LayerDrop)
+    return built_recorded(lambda: model_class(config), draws)
 
 
 def main() -> int:

@@ -23,14 +23,13 @@ the constructor has run, or rewritten).
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import sys
 import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_torchvision_table import DefaultDraws, timed_verify, traced_sites, write  # noqa: E402
+from build_torchvision_table import DefaultDraws, built_recorded, timed_verify, traced_sites, write_with_sources  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "data" / "vit_pytorch_runtime.json"
@@ -112,14 +111,7 @@ def model_class(module: str, name: str):
 
 
 def build(cls, config: dict, draws: DefaultDraws):
-    import torch
-
-    from initlint.runtime import record_construction
-
-    torch.manual_seed(0)
-    with record_construction(), draws:
-        model = cls(**config)
-    return model.eval()
+    return built_recorded(lambda: cls(**config), draws)
 
 
 def installed_version() -> str:
@@ -153,10 +145,7 @@ def main() -> int:
             print(f"{name}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
             continue
         table["models"][name] = traced_sites(*verified, name, package, files, draws.state)
-    used = sorted({frame[0] for entry in table["models"].values() for site in entry["sites"] for frame in site["chain"]})
-    table["sources"] = {rel: hashlib.sha256((package / rel).read_bytes()).hexdigest() for rel in used}
-    write(table, OUT)
-    print(f"wrote {OUT.relative_to(REPO)} ({OUT.stat().st_size // 1024} KiB, {len(used)} source files)")
+    write_with_sources(table, package, OUT)
     return 0
 
 
