@@ -288,3 +288,12 @@ def test_a_subclass_of_another_module_s_norm_is_a_norm(tmp_path: Path, base: str
         with _importable(tmp_path) as load, torch.no_grad():
             layers = verify(load("net").Net().eval(), torch.randn(2, 3, 6, 6), method="hooks", static=False).layers
         assert {row.layer: row.activation for row in layers}["conv"] == expected
+
+
+def test_a_row_judged_at_an_entry_point_has_no_fix(tmp_path: Path) -> None:
+    """Its line is the entry point's call (`return Net(...)`): a fix there was inserted after the
+    `return`, as dead code naming `self` (timm's cspnext, efficientformer_v2, shvit in the corpus)."""
+    models = _program(tmp_path)
+    at = [layer for layer in models["net.py"].layers if layer.at_use and layer.name.endswith("mlp.fc1")
+          and layer.line != _line(NET, "self.mlp = mlp_layer")]  # fmt: skip
+    assert at and all(layer.fix is not None and layer.fix.reason for layer in at), [l.fix for l in at]

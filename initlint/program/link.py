@@ -439,8 +439,12 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
         if projected.init == "default":
             projected.init_evidence = f"no init runs on it in {layer.path} nor in what builds it at {use.path}:{use.line}"
     _init_at_use(projected, use, index)
-    projected.fix = _fix_at_use(layer, use) or FixPlan(
-        reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
+    if use.entry:  # its line is the entry point's call (a `return`): no statement there holds the block
+        projected.fix = FixPlan(reason=f"judged as {use.entry}() builds it; no one statement fixes it for that model "
+                                       f"only ({layer.path}:{layer.line})")  # fmt: skip
+    else:
+        projected.fix = _fix_at_use(layer, use) or FixPlan(
+            reason=f"{ref.name} is built with different activations: each use decides ({layer.path}:{layer.line})")
     if passed_on is not None and projected.fix.reason is None:
         # `Block(act=act)`: what this use passes is what the container's own callers pass
         projected.fix.unsafe_reason = f"the activation is what {use.container.name}'s constructions pass for {passed_on}"
