@@ -1219,11 +1219,18 @@ def _handing_modules(index: ModuleIndex) -> dict:
     """ClassRef -> the paths of the other modules that hand that class on as a value."""
     out: dict = {}
     for path, summary in index.summaries.items():
-        for name in summary.handed_on:
-            target = index.resolve_class(path, name)
-            if target is not None and target.path != path and path not in out.get(target, ()):
+        for target in _handed_classes(index, path, summary.handed_on):
+            if path not in out.get(target, ()):
                 out.setdefault(target, []).append(path)
     return out
+
+
+def _handed_classes(index: ModuleIndex, path: str, names: list):
+    """The program's classes of other modules that these names, as `path`'s imports spell them, are."""
+    for name in names:
+        target = index.resolve_class(path, name)
+        if target is not None and target.path != path:
+            yield target
 
 
 def _init_where_handed(layer: Layer, ref: ClassRef, index: ModuleIndex, paths: list, stats: LinkStats) -> None:
@@ -1252,10 +1259,8 @@ def _handed_on(index: ModuleIndex, uses: Optional[dict] = None) -> dict:
     out: dict = {}
     for path, summary in index.summaries.items():
         names = [*summary.handed_on, *(hand[0] for hand in summary.hands if _hand_uses(index, path, hand, uses) is None)]
-        for name in names:
-            target = index.resolve_class(path, name)
-            if target is not None and target.path != path:
-                out.setdefault(target, path)
+        for target in _handed_classes(index, path, names):
+            out.setdefault(target, path)
     return out
 
 

@@ -212,11 +212,11 @@ class InitScanner:
         by_name = {site.name: site for site in self.cls.sites if site.name}
         if not by_name:
             return
-        writes = [(found[1], call) for call in self.fa.calls_in.get(id(fn), ())
+        writes = [(found[1], call, found) for call in self.fa.calls_in.get(id(fn), ())
                   if (found := InitScanner.init_call_of(self.fa, call)) is not None]
-        writes += [(weight, node) for node in _walk_nodes(fn.body) for weight, _ in InitScanner.weight_writes(node)]
+        writes += [(weight, node, None) for node in _walk_nodes(fn.body) for weight, _ in InitScanner.weight_writes(node)]
         unconditional = _unconditional_calls(fn)
-        for weight, node in writes:
+        for weight, node, found in writes:
             if not (isinstance(weight, cst.Attribute) and weight.attr.value == "weight"):
                 continue
             name = _self_path(weight.value, self_name)
@@ -225,7 +225,6 @@ class InitScanner:
                 site.init_state = "unknown"
                 site.init_evidence = f"`{short_code(node, 60)}` in {self.cls.name}.{method}(), which building the model does not run"
             if site is not None:  # what running it would do, for code elsewhere that runs it
-                found = InitScanner.init_call_of(self.fa, node) if isinstance(node, cst.Call) else None
                 info = found[2] if found is not None and id(node) in unconditional and not found[2].undecided else None
                 # a second write to the same layer in the method: the last one decides, if both are known
                 self.cls.method_inits.setdefault(method, {})[name] = (info, node)
