@@ -127,6 +127,7 @@ def test_a_method_run_by_one_script_only_leaves_the_init_unknown(tmp_path: Path)
     "from models import Net\n\nmodel = Net()\nif False:\n    model.init_weights()\n",
     "from models import Net\n\nmodel = Net()\nmodel = Net()\n",
     "from models import Net\n\nmodel = Net()\nother = Net()\nother.init_weights()\n",
+    "from models import Net\n\n\ndef main():\n    model = Net()\n    return model\n    model.init_weights()\n",
 ])  # fmt: skip
 def test_a_method_not_run_on_every_model_built_is_no_init(tmp_path: Path, script: str) -> None:
     root = write_tree(tmp_path, {"blocks.py": BLOCKS, "models.py": MODELS, "train.py": script})

@@ -27,7 +27,7 @@ from .. import catalogue
 from ..library.hooks import reads_classes_only
 from ..model import (DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
-from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
+from ..syntax.nodes import (_EMPTY_FUNCTION, _jumps, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
@@ -2965,12 +2965,9 @@ def _unconditional_statements(body) -> set:
         out.add(id(stmt))
         if isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock):
             out |= _unconditional_statements(stmt.body.body)
-        if isinstance(stmt, _JUMP_STATEMENTS):
+        if _jumps(stmt):  # a return or raise: what follows never runs
             break
     return out
-
-
-_JUMP_STATEMENTS = (cst.Return, cst.Raise)
 
 
 @dataclass(frozen=True)
