@@ -19,7 +19,7 @@ import ast
 import copy
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from .. import catalogue
 from ..library import hooks
@@ -730,17 +730,28 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
     return [*values[0][:2], f"{name} of {holder.name}" + (f", {values[0][2]}" if len(values[0]) > 2 else "")]
 
 
+class ChainStep(NamedTuple):
+    """An init rule on one way up from a construction: where it runs (for messages), the file
+    that holds it, and whether module code runs it on the model once built (after all of its
+    construction: `model.apply(fn)`, `model.init_weights()` in a script)."""
+
+    rule: InitRuleFact
+    where: str
+    path: str
+    after_build: bool = False
+
+
 def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassRef] = None) -> Optional[list]:
     """The init rules along each way up from one construction (of `built`, if known): its container's
     own rules, then those of whatever builds the container (or what module code runs on what it built)."""
     if use.container is None:
         return [_root_rules(use, built, index, own=built is not None)]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
-    own = [(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
+    own = [ChainStep(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
     outermost = use.container
     for name in reversed(use.within):  # an entry point's run built it inside these, innermost last to run
         outer = index.summaries[use.container.path].classes.get(name)
-        own += [(rule, f"{name} in {use.path}", use.path) for rule in (outer.rules if outer else [])]
+        own += [ChainStep(rule, f"{name} in {use.path}", use.path) for rule in (outer.rules if outer else [])]
         outermost = ClassRef(use.container.path, name)
     above = _chains(outermost, index, uses)
     return None if above is None else [own + rules for rules in above]
@@ -751,26 +762,24 @@ def _root_rules(use: Use, built: Optional[ClassRef], index: ModuleIndex, own: bo
     routines of the model's own methods it calls (`model.init_weights()`), which building the
     model did not run (`InitRuleFact.method`): run now, on every layer they reach. `own`: the
     layers judged are `built`'s own, which its methods' `nn.init.x_(self.fc.weight)` calls name."""
-    where = f"{_MODULE_CODE}{use.path}"
-    out = [(rule, where, use.path) for rule in use.applied]
+    where = f"module code of {use.path}"
+    out = [ChainStep(rule, where, use.path, after_build=True) for rule in use.applied]
     fact = index.summaries[built.path].classes.get(built.name) if built is not None and use.runs else None
     if fact is None:
         return out
     for method, position, line in reversed(use.runs):
         ran_by = f"which {use.path} runs on every {built.name} it builds there"
         routine = f"`{built.name}.{method}()`"
-        ran = [(_ran(rule, f"{rule.evidence}, {ran_by}", routine), where, built.path)
+        ran = [ChainStep(_ran(rule, f"{rule.evidence}, {ran_by}", routine), where, built.path, after_build=True)
                for rule in fact.rules if rule.method == method]  # fmt: skip
         for target, call in fact.method_inits.get(method, {}).items() if own else ():
             text = f"`{call.text}`" if call is not None else f"a write to self.{target}.weight"
-            ran.append((InitRuleFact(None, "explicit" if call is not None else "unknown",
-                                     f"{text} in {built.name}.{method}(), {ran_by}", call.line if call else line, call,
-                                     routine=routine, method=method, target=target), where, built.path))  # fmt: skip
+            ran.append(ChainStep(InitRuleFact(None, "explicit" if call is not None else "unknown",
+                                              f"{text} in {built.name}.{method}(), {ran_by}", call.line if call else line,
+                                              call, routine=routine, method=method, target=target),
+                                 where, built.path, after_build=True))  # fmt: skip
         out[position:position] = ran
     return out
-
-
-_MODULE_CODE = "module code of "
 
 
 def _ran(rule: InitRuleFact, evidence: str, routine: str) -> InitRuleFact:
@@ -789,15 +798,15 @@ def _link_method_runs(layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dic
     (`init_weights()`) may re-initialise it: module code elsewhere that runs that method on every
     model it builds makes that method's init the effective one, the last to run."""
     chains = _chains(ref, index, uses) or []
-    if not any(_ran_by_module_code(item[0]) and _covering([item], layer) for rules in chains for item in rules):
+    if not any(_ran_by_module_code(item.rule) and _covering([item], layer) for rules in chains for item in rules):
         return
     covered = [_covering(rules, layer) for rules in chains]
     # what module code runs on the model once built runs after all of its construction
-    ran = [found for found in covered if found is not None and found[1].startswith(_MODULE_CODE)]
+    ran = [found for found in covered if found is not None and found.after_build]
     if not ran:
         return
-    rule, where, rule_path = ran[0]
-    if len(ran) == len(chains) and all(found[0].state == "explicit" and not found[0].partial for found in ran):
+    rule, rule_path = ran[0].rule, ran[0].path
+    if len(ran) == len(chains) and all(found.rule.state == "explicit" and not found.rule.partial for found in ran):
         layer.init, layer.init_evidence, layer.init_call, layer.init_open = "explicit", rule.evidence, rule.call, False
         if rule.call is not None and rule.call.path is None and rule_path != layer.path:
             layer.init_call = dataclasses.replace(rule.call, path=rule_path)
@@ -988,7 +997,7 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
         summary = index.summaries[current.path]
         fact = summary.classes.get(current.name)
         if current != ref and fact is not None:
-            rules = rules + [(rule, f"{current.name} in {current.path}", current.path) for rule in fact.rules]
+            rules = rules + [ChainStep(rule, f"{current.name} in {current.path}", current.path) for rule in fact.rules]
         if not found:
             chains.append(_post_init_rules(index, current, pretrained) + rules)
         elif fact is not None and fact.standalone and not _made_by_listed_factories(fact, found):
@@ -1019,7 +1028,7 @@ def _post_init_rules(index: ModuleIndex, root: ClassRef, pretrained: dict) -> li
     if holder is None or (fact is not None and fact.rules and _is_pretrained(index, root)):
         return []  # a PreTrainedModel whose own post_init() is in sight: its file's analysis read it
     why = f"_init_weights (run by post_init() of {holder}: transformers builds every module of a model file inside one)"
-    return [(InitRuleFact(None, "unknown", why), f"{holder} in {root.path}", root.path)]
+    return [ChainStep(InitRuleFact(None, "unknown", why), f"{holder} in {root.path}", root.path)]
 
 
 def _is_pretrained(index: ModuleIndex, ref: ClassRef, depth: int = 0) -> bool:
@@ -1038,14 +1047,15 @@ def _is_pretrained(index: ModuleIndex, ref: ClassRef, depth: int = 0) -> bool:
     return False
 
 
-def _covering(rules: list, layer: Layer) -> Optional[tuple[InitRuleFact, str, str]]:
+def _covering(rules: list, layer: Layer) -> Optional[ChainStep]:
     """The last rule along a chain that takes this layer: the outermost routine runs last."""
-    for rule, where, path in reversed(rules):
+    for step in reversed(rules):
+        rule = step.rule
         if rule.target:  # `nn.init.x_(self.fc1.weight)`: that layer of the class built (`Net().fc1` at a use), no other
             if rule.target in (layer.name, (layer.name or "").split(".", 1)[-1] if layer.at_use else None):
-                return rule, where, path
+                return step
         elif rule.types is None or catalogue.init_types_match(layer.layer_type, None, rule.types):
-            return rule, where, path
+            return step
     return None
 
 
@@ -1062,11 +1072,11 @@ def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: 
     covered = [v for v in (_covering(rules, layer) for rules in chains) if v is not None]
     if not covered:
         return False
-    rule, where, rule_path = covered[0]
+    rule, where, rule_path, _ = covered[0]
     if rule.line:  # the routine's line, in the module that defines it (a script may apply another's)
         _relate(layer, rule.call.path if rule.call is not None and rule.call.path else rule_path, rule.line)
     decided = rule.state == "explicit" and not rule.partial
-    if decided and len(covered) == len(chains) and all(v[0].state == "explicit" and not v[0].partial for v in covered):
+    if decided and len(covered) == len(chains) and all(v.rule.state == "explicit" and not v.rule.partial for v in covered):
         layer.init = "explicit"
         layer.init_evidence = rule.evidence if _ran_by_module_code(rule) else f"{rule.evidence} ({where})"
         layer.init_call = rule.call
@@ -1140,18 +1150,19 @@ def _link_output(layer: Layer, ref: Optional[ClassRef], uses: dict, stats: LinkS
     return per_use
 
 
-def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozenset) -> Optional[set]:
+def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozenset) -> Optional[list]:
     """What follows, at one construction inside a class, the output the built class returns: what
     the builder's file recorded of the layer; where that class returns it on (`x = x + self.mlp(x);
     return x`), what follows at the constructions of that class, up to the model (whose file
-    records its output as such). None: not known."""
+    records its output as such). None: not known. In the order recorded, so that the evidence
+    shown among agreeing outcomes is the same on every run (a set's order follows the hash seed)."""
     recorded = [r for r in seen.get(use.path, []) if r[3] == use.container.name]
     if not recorded:
         return None  # the builder's code followed it nowhere
-    found: set = set()
+    found: dict = {}
     for activation, param, evidence, *_ in recorded:
         if activation != RETURNED:
-            found.add((activation, param, evidence))
+            found[(activation, param, evidence)] = None
             continue
         holder = use.container
         if holder in visited or depth >= MAX_RETURN_DEPTH:
@@ -1160,8 +1171,8 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
         if not above and evidence:
             # a model (nothing in its file uses it) no class builds: its output, unless the module
             # code or functions that build it (a script, an entry point) apply something to it
-            found.update(r[:3] for u in uses.get(holder, []) for r in seen.get(u.path, []) if r[3] is None)
-            found.add(("none", None, evidence))
+            found.update((tuple(r[:3]), None) for u in uses.get(holder, []) for r in seen.get(u.path, []) if r[3] is None)
+            found[("none", None, evidence)] = None
             continue
         if not above:
             return None  # used by code whose use of its output is not listed
@@ -1169,8 +1180,8 @@ def _use_outcomes(use: Use, uses: dict, seen: dict, depth: int, visited: frozens
             more = _use_outcomes(outer, uses, seen, depth + 1, visited | {holder})
             if more is None:
                 return None
-            found |= more
-    return found
+            found.update(dict.fromkeys(more))
+    return list(found)
 
 
 def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, index: ModuleIndex,
@@ -1203,7 +1214,7 @@ def _project_outputs(models: dict, layer: Layer, ref: ClassRef, per_use: list, i
     layer.moved = ref not in (handed or {})
 
 
-def _use_output_reason(ref: ClassRef, use: Use, found: Optional[set]) -> str:
+def _use_output_reason(ref: ClassRef, use: Use, found: Optional[list]) -> str:
     """Why a returned layer is unknown at one use: that use's own reason, not the class's row's
     (a module handing the class on elsewhere says nothing of this use)."""
     where = f"{use.container.name} ({use.path}:{use.line})"
