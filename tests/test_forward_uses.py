@@ -826,3 +826,33 @@ def test_an_except_handler_binds_an_alternative_to_the_try_body_not_a_replacemen
     """The handler runs instead of the rest of the body: Tanh there is one possibility, never the
     only one (torch runs ReLU); where both bind the same activation it is known."""
     check(TRY_EXCEPT, "Net", torch.randn(2, 8), {("Net", "fc"): "unknown", ("Net", "proj"): "relu"})
+
+
+STAR_FIRST = """import torch
+import torch.nn as nn
+
+
+class Mixer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.out = nn.Linear(4, 4)
+
+    def _mix(self, a, b):
+        return self.out(torch.tanh(a) + b)
+
+    def forward(self, x, *extra):
+        return self._mix(*extra, self.fc(x))
+"""
+
+
+def test_an_argument_after_a_star_is_not_bound_by_place() -> None:
+    # `_mix(*extra, self.fc(x))`: fc's output lands in whichever parameter `extra` leaves free;
+    # it was bound to `a` and read as meeting tanh. Torch: it lands in `b` and meets no activation.
+    rows = static_rows(STAR_FIRST)
+    assert (rows[("Mixer", "fc")].activation, rows[("Mixer", "fc")].activation_evidence) == ("unknown", "passed after a *")
+    with torch.no_grad():
+        namespace: dict = {"__name__": "traced_case"}
+        exec(compile(STAR_FIRST, "model.py", "exec"), namespace)
+        report = verify(namespace["Mixer"]().eval(), (torch.randn(2, 4), torch.randn(2, 4)), method="hooks", static=False)
+    assert {row.layer: row.activation for row in report.layers}["fc"] == "none"

@@ -73,18 +73,13 @@ class CallInterpreter:
         if skip_self and params:
             params = params[1:]
         names = [p.name.value for p in params] + [p.name.value for p in fn.params.kwonly_params]
-        bound: dict = {}
-        positional = [a for a in call.args if a.keyword is None and not a.star]
         if any(a.star == "*" for a in call.args) or (self.cls is None and any(a.star for a in call.args)):
             return {}  # a script's or free function's own calls: their ** dicts are not read
-        for param_name, arg in zip(names, positional):
-            bound[param_name] = self.arg_value(arg.value)
-        extra: list = []  # what lands in the function's own **kwargs
-        for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value in names:
-                bound[arg.keyword.value] = self.arg_value(arg.value)
-            elif arg.keyword is not None:
-                extra.append((arg.keyword.value, self.arg_value(arg.value)))
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        bound = {name: self.arg_value(node) for name, node in _written_args(names, call).items()}
+        # what lands in the function's own **kwargs
+        extra = [(arg.keyword.value, self.arg_value(arg.value)) for arg in call.args
+                 if arg.keyword is not None and arg.keyword.value not in names]  # fmt: skip
         stars = [arg for arg in call.args if arg.star == "**"]
         if not stars:
             return {**bound, **(self.own_kwargs(fn, extra) if own_kwargs else {})}
@@ -194,10 +189,13 @@ class CallInterpreter:
                 ctx.env[name] = value
             if isinstance(star, cst.Param):  # def closure(*inputs): the rest, as a tuple
                 ctx.env[star.name.value] = TupleV(values[len(params):])
-        else:
-            positional = [a for a in call.args if a.keyword is None and not a.star]
-            for name, arg in zip(names, positional):
+        else:  # by place up to the first `*seq`; after it, which parameter an argument lands in is not known
+            before = _before_star(call)
+            for name, arg in zip(names, before):
                 ctx.env[name] = self.eval_flow(arg.value)
+            for arg in call.args[len(before):]:
+                if arg.keyword is None and not arg.star:
+                    self.consume(self.as_flow(self.eval_flow(arg.value)), "unknown", None, "passed after a *")
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value in names:
                 ctx.env[arg.keyword.value] = self.eval_flow(arg.value)
@@ -227,19 +225,29 @@ class CallInterpreter:
         InitScanner.note_direct(self, call)
 
 
+def _written_args(names: list, call: cst.Call) -> dict:
+    """Parameter name -> the expression written for it at the call: by place, then by keyword."""
+    written = {name: arg.value for name, arg in zip(names, _before_star(call))}
+    written.update((arg.keyword.value, arg.value) for arg in call.args if arg.keyword is not None and arg.keyword.value in names)
+    return written
+
+
+def _before_star(call: cst.Call) -> list:
+    """The positional arguments before the first `*seq`: after it, which parameter an argument
+    lands in is not known by place."""
+    out = []
+    for arg in call.args:
+        if arg.star or arg.keyword is not None:
+            break
+        out.append(arg)
+    return out
+
+
 def _literal_params(fn: cst.FunctionDef, call: cst.Call, env: dict) -> frozenset:
     """The function's parameters this call passes a literal for, written at the call itself
     (`get_activation("silu")`, `act="silu"`): what they hold there is no default's guess."""
     names = [p.name.value for p in _positional_params(fn)] + [p.name.value for p in fn.params.kwonly_params]
-    passed = {}
-    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
-    if any(arg.star == "*" for arg in call.args):
-        positional = []
-    for name, arg in zip(names, positional):
-        passed[name] = arg.value
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value in names:
-            passed[arg.keyword.value] = arg.value
+    passed = _written_args(names, call)
     return frozenset(name for name, node in passed.items()
                      if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not isinstance(env.get(name), ParamV))
 
