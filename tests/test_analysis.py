@@ -47,6 +47,67 @@ def test_activation_from_a_constructor_default_says_so():
     assert "act_layer default nn.GELU" in got["activation_evidence"]
 
 
+EARLY_RETURN = """
+import torch
+import torch.nn as nn
+
+
+class InInit(nn.Module):
+    def __init__(self, skip):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        if skip:
+            return
+        nn.init.kaiming_normal_(self.fc.weight)
+
+    def forward(self, x):
+        return self.fc(x).relu()
+
+
+class InHelper(nn.Module):
+    def __init__(self, skip):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self._init(skip)
+
+    def _init(self, skip):
+        if skip:
+            return
+        nn.init.kaiming_normal_(self.fc.weight)
+
+    def forward(self, x):
+        return self.fc(x).relu()
+
+
+class BuiltAfter(nn.Module):
+    def __init__(self, skip):
+        super().__init__()
+        if skip:
+            return
+        self.fc = nn.Linear(4, 4)
+        nn.init.kaiming_normal_(self.fc.weight)
+
+    def forward(self, x):
+        return self.fc(x).relu()
+"""
+
+
+def test_an_init_after_an_early_return_may_not_run():
+    # `if skip: return` before the init: built with skip=True the layer keeps torch's default
+    got = rows(EARLY_RETURN, "model.py")
+    for cls in ("InInit", "InHelper"):
+        assert got[(cls, "fc")]["init"] == "unknown", got[(cls, "fc")]
+    # built after the return too: wherever the layer exists, the init ran
+    assert got[("BuiltAfter", "fc")]["init"] == "explicit", got[("BuiltAfter", "fc")]
+    torch = pytest.importorskip("torch")
+    namespace: dict = {"__name__": "early_return"}
+    exec(compile(EARLY_RETURN, "model.py", "exec"), namespace)
+    torch.manual_seed(0)
+    for cls in ("InInit", "InHelper"):
+        assert namespace[cls](skip=True).fc.weight.abs().max().item() <= 0.5, "the default draw, U(-1/2, 1/2)"
+        assert namespace[cls](skip=False).fc.weight.abs().max().item() > 0.5
+
+
 def test_a_caller_in_the_file_passing_another_activation_makes_it_unknown():
     got = rows(
         """

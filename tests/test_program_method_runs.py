@@ -148,3 +148,33 @@ def test_an_apply_after_the_method_is_the_effective_init(tmp_path: Path) -> None
     torch.manual_seed(0)
     weight = _run(root, "train.py")["model"].fc1.weight
     assert abs(weight.std().item() - (2 / (16 + 64)) ** 0.5) < 0.01, "xavier ran last"
+
+
+def _small_with_reset(body: str) -> str:
+    head, _, tail = MODELS.partition("    def reset(self):\n")
+    return head + "    def reset(self):\n" + body + tail[tail.index("\n    def forward"):]
+
+
+def test_an_init_under_no_grad_in_the_method_always_runs(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    models = "import torch\n" + _small_with_reset(
+        "        with torch.no_grad():\n            nn.init.kaiming_normal_(self.fc1.weight, nonlinearity=\"relu\")\n")
+    root = write_tree(tmp_path, {"blocks.py": BLOCKS, "models.py": models, "train.py": TRAIN})
+    small = _rows(root)[("models.py", "Small", "fc1")]
+    assert small.init == "explicit" and "kaiming_normal_" in small.init_call.text, small.init_evidence
+    torch.manual_seed(0)
+    assert abs(_run(root, "train.py")["small"].fc1.weight.std().item() - (2 / 16) ** 0.5) < 0.05
+
+
+def test_an_init_after_an_early_return_in_the_method_may_not_run(tmp_path: Path) -> None:
+    # `if self.loaded: return` first: the init runs on some calls only, which the analysis cannot tell
+    torch = pytest.importorskip("torch")
+    models = _small_with_reset(
+        "        if getattr(self, \"loaded\", False):\n            return\n"
+        "        nn.init.kaiming_normal_(self.fc1.weight, nonlinearity=\"relu\")\n")
+    script = TRAIN.replace("small = Small()\n", "small = Small()\nsmall.loaded = True\n")
+    root = write_tree(tmp_path, {"blocks.py": BLOCKS, "models.py": models, "train.py": script})
+    small = _rows(root)[("models.py", "Small", "fc1")]
+    assert small.init == "unknown", small.init_evidence
+    torch.manual_seed(0)
+    assert _run(root, "train.py")["small"].fc1.weight.abs().max().item() <= 1 / 4, "the return skipped the init"

@@ -27,8 +27,8 @@ from .. import catalogue
 from ..library.hooks import reads_classes_only
 from ..model import (DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
-from ..syntax.nodes import (_EMPTY_FUNCTION, _jumps, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
-                            _partial_of, _positional_params, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
+from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
+                            _partial_of, _positional_params, _unconditional_statements, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
@@ -2956,18 +2956,6 @@ def _self_assigned_calls(classes: typing.Iterable[ClassInfo]) -> dict:
 # `to_empty()` followed by a loop that runs every module's reset_parameters(): each layer is back on
 # its own default, and an init its class's __init__ drew (on the meta device) is gone
 _RESET_AFTER_EMPTY = cst.Name("reset_parameters")
-
-
-def _unconditional_statements(body) -> set:
-    """id() of the statements of a body that run whenever it does: its own, and those of its `with` blocks."""
-    out: set = set()
-    for stmt in body:
-        out.add(id(stmt))
-        if isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock):
-            out |= _unconditional_statements(stmt.body.body)
-        if _jumps(stmt):  # a return or raise: what follows never runs
-            break
-    return out
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from ..model import InitCall
-from ..syntax.nodes import (_block_list, _literal_index, _positional_params, _walk_calls, _walk_nodes, _walk_statements,
+from ..syntax.nodes import (_block_list, _literal_index, _positional_params, _unconditional_calls, _walk_calls, _walk_nodes, _walk_statements,
                             argument, dotted, literal_number, literal_string, short_code)
 from .imports import init_function_name, torch_nn_name
 from .values import ChainV, LayerV, exact_element
@@ -657,12 +657,6 @@ def _loop_targets(fn: cst.FunctionDef) -> frozenset:
         if isinstance(node, cst.For):
             names.update(n.value for n in _walk_nodes(node.target) if isinstance(n, cst.Name))
     return frozenset(names)
-
-
-def _unconditional_calls(fn: cst.FunctionDef) -> set:
-    """id() of the calls that are statements of the function's body itself: they always run."""
-    return {id(small.value) for stmt in _block_list(fn.body) if isinstance(stmt, cst.SimpleStatementLine)
-            for small in stmt.body if isinstance(small, cst.Expr)}  # fmt: skip
 
 
 def _top_level_order(fn: cst.FunctionDef) -> dict:

@@ -167,10 +167,20 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     break
             self.block_is_suite = outer
             return
+        returns, outer = len(self.returns), None
         for stmt in block.body:
             self.run_stmt(stmt)
             if _jumps(stmt) or self.surely_returned:
                 break  # what follows never runs: no layer, init or use there counts
+            if outer is None and len(self.returns) > returns:
+                # `if skip: return` returned on some paths: the rest runs only on the others, as
+                # if under a branch (an init there does not surely reach a layer built before)
+                outer = self.branches
+                self.conditional += 1
+                self.branches = outer + ((id(stmt), "after"),)
+        if outer is not None:
+            self.conditional -= 1
+            self.branches = outer
 
     def run_stmt(self, stmt: cst.CSTNode) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):

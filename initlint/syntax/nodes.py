@@ -242,9 +242,8 @@ def _blocks(stmt: cst.CSTNode) -> Iterator[list]:
         part = getattr(stmt, attr, None)
         if part is None:
             continue
-        if isinstance(part, (cst.If,)):
+        if isinstance(part, (cst.If,)):  # an elif: its blocks are its own
             yield from _blocks(part)
-            yield_body = None  # noqa: F841 - If in orelse is an elif, its blocks came above
             continue
         inner = getattr(part, "body", None)
         if isinstance(inner, cst.BaseSuite):
@@ -411,6 +410,49 @@ _JUMP_TYPES = frozenset(_JUMPS)
 def _jumps(stmt: cst.CSTNode) -> bool:
     """A statement line holding a return/raise/break/continue: the rest of its block is dead."""
     return type(stmt) is cst.SimpleStatementLine and any(type(small) in _JUMP_TYPES for small in stmt.body)
+
+
+def _always_run(body, out: Optional[list] = None) -> tuple[list, bool]:
+    """The statements of a body that run whenever it does: its own, and those of its `with`
+    blocks, up to a return or raise (what follows never runs) or a compound statement that may
+    return (`if pretrained: return`: what follows runs only on some calls). Also: whether it
+    stopped there."""
+    out = [] if out is None else out
+    for stmt in body:
+        out.append(stmt)
+        if isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock):
+            if _always_run(stmt.body.body, out)[1]:
+                return out, True
+        elif type(stmt) in _COMPOUND and _may_return(stmt):
+            return out, True
+        if _jumps(stmt):
+            return out, True
+    return out, False
+
+
+def _may_return(stmt: cst.CSTNode) -> bool:
+    """A return somewhere in a compound statement, outside the functions and classes it defines."""
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        if type(node) is cst.Return:
+            return True
+        if node is not stmt and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(node.children)
+    return False
+
+
+def _unconditional_statements(body) -> set:
+    """id() of the statements `_always_run` gives."""
+    return {id(stmt) for stmt in _always_run(body)[0]}
+
+
+def _unconditional_calls(fn: cst.FunctionDef) -> set:
+    """id() of the calls that are whole statements a function's body always runs
+    (`nn.init.x_(self.fc.weight)`, under `with torch.no_grad():` too)."""
+    return {id(small.value) for stmt in _always_run(_block_list(fn.body))[0] if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body if isinstance(small, cst.Expr)}  # fmt: skip
 
 
 def _walk_statements(body: cst.BaseSuite) -> Iterator[cst.CSTNode]:
