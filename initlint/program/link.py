@@ -110,6 +110,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
                         init_apart.append((layer, ref))
                     elif layer.init == "default" and ref in handed:
                         handed_default.append((layer, ref))
+                elif layer.init == "explicit" and not layer.at_use and _overridden_by_builders(layer, ref, index, uses, stats):
+                    pass  # a routine of what builds its class runs after its own init: that one is effective
                 elif methods_run and layer.init in ("explicit", "unknown"):
                     _link_method_runs(layer, ref, index, uses, stats)
                 if layer.as_defaults is not None:
@@ -1057,6 +1059,18 @@ def _covering(rules: list, layer: Layer) -> Optional[ChainStep]:
         elif rule.types is None or catalogue.init_types_match(layer.layer_type, None, rule.types):
             return step
     return None
+
+
+def _overridden_by_builders(layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict, stats: LinkStats) -> bool:
+    """An init its own class gives a layer (`nn.init.x_(self.fc.weight)` in Block) runs while Block
+    is built; a routine of whatever builds Block (`self.apply(self._init_weights)` in Net) runs
+    after, on every layer it reaches: where one reaches it, that routine's init is the effective
+    one, and where only some ways of building it run one, unknown."""
+    chains = _chains(ref, index, uses)
+    if not chains or not any(_covering(rules, layer) is not None for rules in chains):
+        return False  # nothing runs after it (None: more ways than followed; its own init stands, as before)
+    _link_init(layer, None, index, uses, stats, chains)
+    return True
 
 
 def _link_init(layer: Layer, ref: Optional[ClassRef], index: ModuleIndex, uses: dict, stats: LinkStats,

@@ -71,6 +71,7 @@ class ClassInfo:
     contains_unknown: bool = False  # builds something whose class is not known
     init_rules: list = field(default_factory=list)  # InitRule: what an init routine of the class covers
     init_order: dict = field(default_factory=dict)  # id(node) -> top-level statement of its own __init__
+    entry_order: dict = field(default_factory=dict)  # method __init__ calls -> the top-level statement calling it
     # per method building it does not run: site name -> (InitCall, or None when what it does is not
     # decided, call node) for the `nn.init.x_(self.fc.weight)` calls in it (ClassFact.method_inits)
     method_inits: dict = field(default_factory=dict)
@@ -1775,6 +1776,9 @@ class FileAnalysis:
         return contained_in
 
     def _decide_site_init(self, site: Site, cls: ClassInfo, containers: dict) -> None:
+        if site.explicit_at is not None:  # its own init (or reset) then perhaps a routine after it
+            self._routine_after_explicit(cls, site)
+            return
         if site.explicit_init is not None or site.init_state is not None:
             return
         if site.subclass_init:
@@ -1868,6 +1872,25 @@ class FileAnalysis:
             last = max(rule.runs_at for rule, _ in found)
             return next(result for rule, result in found if rule.runs_at == last)  # its first branch that matches
         return found[0][1] if found else None
+
+    def _routine_after_explicit(self, cls: ClassInfo, site: Site) -> None:
+        """`nn.init.x_(self.fc.weight)` then `self.apply(self._init_weights)`: the routine runs
+        last, so its init is the effective one. Where the order is not known (the init in a helper
+        reached through another, a routine of a method construction does not run), unknown."""
+        reaching = list(self._reaching_rules(cls, site))
+        if not reaching:
+            return
+        fn_name, node = site.explicit_at
+        at = cls.init_order.get(id(node)) if fn_name == "__init__" else cls.entry_order.get(fn_name)
+        if at is not None and all(rule.runs_at is not None for rule, _ in reaching):
+            later = [(rule, result) for rule, result in reaching if rule.runs_at > at]
+            if later:
+                last = max(rule.runs_at for rule, _ in later)
+                self._apply_rule(site, next(result for rule, result in later if rule.runs_at == last))
+            return
+        rule = reaching[0][0]
+        site.explicit_init, site.init_state = None, "unknown"
+        site.init_evidence = f"{site.init_evidence}, then perhaps {rule.evidence}, which may run after it"
 
     def _reaching_rules(self, cls: ClassInfo, site: Site):
         own = site in cls.sites

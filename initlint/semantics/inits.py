@@ -85,6 +85,28 @@ class InitScanner:
         found = InitScanner.init_call_of(ctx.fa, call, ctx)
         if found is not None:
             InitScanner._note_weight(ctx, found[1], found[2], call)
+        elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "reset_parameters" and not call.args:
+            InitScanner._note_reset(ctx, call.func.value, call)
+
+    @staticmethod
+    def _note_reset(ctx: Context, holder: cst.BaseExpression, call: cst.Call) -> None:
+        """`self.fc.reset_parameters()` after `nn.init.x_(self.fc.weight)`: the layer is back on
+        torch's default draw, whatever was drawn before."""
+        if isinstance(holder, cst.Name) and holder.value == ctx.self_name:
+            return  # the module's own method, not a layer's
+        for site in InitScanner.sites_for(ctx, holder):
+            text = f"`{short_code(call, 60)}`"
+            if ctx.conditional and site.branches[: len(ctx.branches)] != ctx.branches:
+                if site.init_state == "explicit":  # re-drawn on some paths only
+                    site.explicit_init, site.init_state = None, "unknown"
+                    site.init_evidence = f"{site.init_evidence}, then {text} under a condition not decided here"
+                continue
+            site.explicit_init, site.init_state = None, "default"
+            site.init_evidence = f"{text} re-draws torch's default"
+            site.init_open = True  # what builds its class may still re-initialise it
+            site.explicit_at = (ctx.fn.name.value, call)
+            # an init inserted after its construction would run before the reset: a dead fix
+            site.fix_reason = site.fix_reason or f"{text} re-draws the default after its construction: draw the init after it"
 
     @staticmethod
     def weight_writes(small: cst.CSTNode) -> list:
@@ -137,6 +159,7 @@ class InitScanner:
             site.explicit_init = info
             site.init_state = "explicit"
             site.init_evidence = f"`{info.text}`"
+            site.explicit_at = (ctx.fn.name.value, node)  # where it ran: a routine after it overrides it
         if sites:
             ctx.fa.pending_lines.append((info, call))
         elif ctx.cls is not None and ctx.in_init and not ctx.conditional and ctx.depth == 0:
@@ -184,6 +207,7 @@ class InitScanner:
         if own_init is not None and own_init[0] is cls:
             cls.init_order = _top_level_order(own_init[1])
         entry = _entry_statements(own_init[1], reached, cls.init_order) if cls.init_order else {}
+        cls.entry_order = dict(entry)
         scripted = self.fa.script_runs.get(cls.name, set())
         for name in scripted & set(reached):  # run by the script once built: after all of __init__
             entry[name] = len(_block_list(own_init[1].body)) if own_init is not None else None

@@ -48,6 +48,7 @@ class Site:
     explicit_init: Optional[InitCall] = None
     init_state: Optional[str] = None  # set when decided locally ("explicit"/"unknown")
     init_evidence: str = ""
+    explicit_at: Optional[tuple] = None  # (function, node) of the explicit init, for its order among routines
     subclass_init: Optional[str] = None  # a layer subclass in this file with its own reset_parameters
     function: Optional[str] = None  # the free function that builds it (class-less layers)
     local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
