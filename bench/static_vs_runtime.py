@@ -324,6 +324,15 @@ class TracedLayer:
     def wants_finding(self) -> bool:
         return self.keeps_default and needs_gain(self.activation, self.activation_param)
 
+    @property
+    def init_claimed(self) -> bool:
+        """Its row says whether the weight is torch's default once built: `default` or `explicit`."""
+        return self.row is not None and getattr(self.row, "init", None) in ("default", "explicit")
+
+    @property
+    def init_agrees(self) -> bool:
+        return self.init_claimed and (self.row.init == "default") == self.keeps_default
+
 
 def default_init_rules() -> list:
     """The IL1xx rules on by default: a layer on torch's default init before an activation that wants another gain."""
@@ -393,6 +402,19 @@ class LayerResult:
             f"coverage {claims}/{len(self.layers)} = {self.coverage:.1%}, agreement {agreeing}/{claims} = "
             f"{self.agreement:.1%}; default-init findings {self.findings}: precision {right}/{self.findings} = "
             f"{self.precision:.1%}, recall {found}/{self.due} = {self.recall:.1%}"
+        )
+
+    def init_summary(self) -> str:
+        """Init claims (default or explicit) against the weight once built: a claim of `default`
+        where something re-drew it, or of `explicit` where the layer's own draw is what is left, is wrong."""
+        claims, agreeing = self.count(lambda t: t.init_claimed), self.count(lambda t: t.init_agrees)
+        return f"init claims {claims}/{len(self.layers)}, agreement {agreeing}/{claims} = {agreeing / max(claims, 1):.1%}"
+
+    def wrong_inits(self) -> list[str]:
+        return _grouped(
+            (t for t in self.layers if t.init_claimed and not t.init_agrees),
+            lambda t: f"{_row_text(t.row)} says {t.row.init}: at run time "
+                      f"{'the default draw' if t.keeps_default else 'rewritten after construction'}",
         )
 
     def wrong_findings(self) -> list[str]:
@@ -514,7 +536,10 @@ def compare_table(table: dict, static_side: StaticSide = per_file) -> int:
         print(f"  wrong finding: {line}")
     for line in per_layer.missed():
         print(f"  missed: {line}")
+    for line in per_layer.wrong_inits():
+        print(f"  wrong init: {line}")
     print(per_layer.summary())
+    print(per_layer.init_summary())
     return 0
 
 
