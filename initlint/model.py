@@ -272,6 +272,9 @@ class BuildFact:
     # methods module code runs on what it built, on every path after building it (`model.init_weights()`):
     # [method, how many of `applied` ran before it, line of the call]
     runs: list = field(default_factory=list)
+    # module code's construction inside this free function (None: at module level): the function's
+    # callers, where the program has some, are what builds it (`make_blocks()` in Net.__init__)
+    function: Optional[str] = None
 
 
 @dataclass

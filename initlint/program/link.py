@@ -49,6 +49,7 @@ class Use:
     built_at: Optional[int] = None  # BuildFact.built_at: the line of its construction on that run
     via: Optional[str] = None  # a call of this factory of the class's module, which returns what it builds
     runs: list = field(default_factory=list)  # BuildFact.runs: methods module code runs on what it built
+    function: Optional[str] = None  # BuildFact.function: the free function whose code builds it
 
 
 @dataclass
@@ -93,6 +94,8 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
                 (activation, param, evidence, by[0] if by else None, by[1] if len(by) > 1 else None))
     index.followed = followed
+    index.unlisted_builds = {ref: next(use for use in found if use.unrun)
+                             for ref, found in every_use.items() if _built_unlisted(found)}  # fmt: skip
     methods_run = any(use.runs for found in uses.values() for use in found)  # `model.init_weights()` by module code
     handed_default: list = []  # (layer, class): on the default where built, its class handed on as a value
     for path, model in models.items():
@@ -859,15 +862,17 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                 # a factory function's calls are its uses too (keyed by its module and name)
                 target = index.resolve_function(path, build.callee)
                 if target is not None:
-                    uses.setdefault(target, []).append(Use(ClassRef(path, build.inside) if build.inside else None, path,
-                                                           build.line, build.args, [], build.attr, build.span, build.callee))  # fmt: skip
+                    uses.setdefault(target, []).append(Use(
+                        ClassRef(path, build.inside) if build.inside else None, path, build.line, build.args,
+                        [rule for rule in build.applied if not rule.wipes], build.attr, build.span, build.callee,
+                        function=build.function))  # fmt: skip
                     made = _factory_made(index, target)
                     if made is not None:  # `g = build_generator(); g.apply(init)`: a Generator built here
                         uses.setdefault(made[0], []).append(Use(
                             ClassRef(path, build.inside) if build.inside else None, path, build.line,
                             _through_factory(made[1], index.summaries[target.path].functions or {}, target.name, build.args),
                             [rule for rule in build.applied if not rule.wipes], build.attr, build.span, build.callee,
-                            build.unrun, build.entry, via=target.name, runs=build.runs))  # fmt: skip
+                            build.unrun, build.entry, via=target.name, runs=build.runs, function=build.function))  # fmt: skip
                         stats.resolved_builds += 1
                         continue
                 stats.unresolved_builds += 1
@@ -878,7 +883,8 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             applied = [rule for rule in build.applied if not rule.wipes]
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
-                                                   build.entry, list(build.within), build.built_at, runs=build.runs))  # fmt: skip
+                                                   build.entry, list(build.within), build.built_at, runs=build.runs,
+                                                   function=build.function))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
     hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip
@@ -1000,13 +1006,26 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
         fact = summary.classes.get(current.name)
         if current != ref and fact is not None:
             rules = rules + [ChainStep(rule, f"{current.name} in {current.path}", current.path) for rule in fact.rules]
-        if not found:
+        hidden = index.unlisted_builds.get(current)
+        if hidden is not None:
+            # built by a builder object's method too: what receives it there (a model whose routine
+            # re-draws every conv, as timm's EfficientNet does) is not followed
+            why = f"whatever receives the {current.name} built at {hidden.path}:{hidden.line} (by a builder's method)"
+            chains.append(rules + [ChainStep(InitRuleFact(None, "unknown", why), f"{current.name}'s builder", hidden.path)])
+        if not found and hidden is None:
             chains.append(_post_init_rules(index, current, pretrained) + rules)
         elif fact is not None and fact.standalone and not _made_by_listed_factories(fact, found):
             chains.append(rules)
         for use in found:
             if use.container is None:
-                chains.append(rules + _root_rules(use, current, index, current == ref))
+                here = rules + _root_rules(use, current, index, current == ref)
+                caller = ClassRef(use.path, use.function) if use.function else None
+                made = _factory_made(index, caller) if caller is not None else None
+                if caller is not None and uses.get(caller) and caller not in seen and (made is None or made[0] != current):
+                    # built in a free function the program calls (`make_blocks()` in Net): its callers build it
+                    stack.append((caller, here, seen | {caller}))
+                else:
+                    chains.append(here)
             elif use.container not in seen:
                 stack.append((use.container, rules, seen | {use.container}))
             if len(chains) > MAX_CHAINS:

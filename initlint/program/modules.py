@@ -121,6 +121,9 @@ class ModuleIndex:
     # (path, class, layer) -> {user path: [(activation, param, evidence, by class)]}: what other modules'
     # forwards do with a layer of another module (`ModuleSummary.followed`), gathered once by link
     followed: dict = field(default_factory=dict)
+    # ClassRef -> a construction of it by a builder object's method (`InvertedResidual(**ba)`) that no
+    # listed use stands for: whoever gets what that builder returns is not known (link's memo)
+    unlisted_builds: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, summaries: dict, environment: Optional[Environment] = None) -> "ModuleIndex":

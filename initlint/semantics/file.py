@@ -19,7 +19,7 @@ import dataclasses
 import typing
 import warnings
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 import libcst as cst
 
@@ -158,6 +158,7 @@ class FileAnalysis:
         # constructions of other modules' classes by module code or free functions:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
         self.script_builds: list = []
+        self.script_build_function: dict = {}  # id(construction in script_builds) -> its free function, or None
         # [(function node, construction call)]: `.apply(fn)` on a model built by a call not followed
         # (`model = build_model(cfg)`): it may re-initialise any layer the script's imports reach
         self.blind_applies: list = []
@@ -1553,10 +1554,14 @@ class FileAnalysis:
     def _script_bodies(self) -> typing.Iterator[list]:
         """The statements of module code, then of each free function: what runs outside classes
         and builds models (each body tracks its own variables)."""
-        yield _flat_statements(self.module.body)
-        for fn in self.functions.values():
+        return (statements for _, statements in self._named_script_bodies())
+
+    def _named_script_bodies(self) -> typing.Iterator[tuple[Optional[str], list]]:
+        """`_script_bodies`, each with its free function's name (None: module code)."""
+        yield None, _flat_statements(self.module.body)
+        for name, fn in self.functions.items():
             if isinstance(fn.body, cst.IndentedBlock):
-                yield _flat_statements(fn.body.body)
+                yield name, _flat_statements(fn.body.body)
 
     def _materialised_empty(self, name: str, call: cst.Call, containers: dict) -> None:
         """`model.to_empty(device=...)` in a script: the weights of the model and of all it holds are
@@ -1645,12 +1650,13 @@ class FileAnalysis:
             if id(call) not in listed:
                 ext.append(entry)
                 listed.add(id(call))
+                self.script_build_function[id(call)] = function
             return entry
 
         always = _unconditional_statements(self.module.body)  # a method run under `if` may not run
         for fn in self.functions.values():
             always |= _unconditional_statements(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else set()
-        for statements in self._script_bodies():
+        for function, statements in self._named_script_bodies():
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
             for stmt in statements:
                 reset = _reset_loop_over(stmt)
@@ -1942,6 +1948,7 @@ class FileAnalysis:
         nodes += [call for uses in self.per_use.values() for call, _, _ in uses]
         nodes += [use[0] for uses in self.entry_uses.values() for use in uses]
         nodes += [call for inits in self.path_inits.values() for _, call in inits.values()]
+        nodes += [call for _, calls in self._builder_calls() for _, call in calls]
         holders = dict(self.call_holder)
         self.helper_uses = {}  # id(helper anchor) -> the sites one init there would reach
         for _, site in all_sites:
@@ -2216,33 +2223,42 @@ class FileAnalysis:
             span = spans.get(id(construction))
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
             args = self._arg_facts(construction, None) if span else {}
-            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, None, applied, span=where, runs=runs))
+            summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, None, applied, span=where, runs=runs,
+                                            function=self.script_build_function.get(id(construction))))  # fmt: skip
         return summary
+
+    def _builder_calls(self) -> Iterator[tuple[cst.FunctionDef, list]]:
+        """Each method of a plain class (a builder object) and its calls of other modules' names."""
+        for cls in self.classes.values():
+            if any(base != "builtins.object" and base != "local:object" for base in cls.bases):
+                continue
+            for method in cls.methods.values():
+                calls = [(callee, call) for call in self.calls_in.get(id(method), [])
+                         if (callee := self.imports.qualify(call.func)) is not None
+                         and not callee.startswith(("torch.", "builtins."))]  # fmt: skip
+                if calls:
+                    yield method, calls
 
     def _builder_builds(self, spans: dict) -> list:
         """Constructions of other modules' classes in the methods of a plain class (no base: a
         builder object, never run as a module's code), one `BuildFact` per run with what its
         `**` dict holds then (`pure.keyword_dicts`; a dict not known passes anything)."""
         out = []
-        for cls in self.classes.values():
-            if any(base != "builtins.object" and base != "local:object" for base in cls.bases):
-                continue
-            for method in cls.methods.values():
-                records = keyword_dicts(self, method)
-                for call in self.calls_in.get(id(method), []):
-                    callee = self.imports.qualify(call.func)
-                    if callee is None or callee.startswith(("torch.", "builtins.")) or id(call) not in spans:
-                        continue
-                    span = spans[id(call)]
-                    where = [span[0][1] + 1, span[1][0], span[1][1] + 1]
-                    written = self._arg_facts(call, None)
-                    runs = records.get(id(call)) if any(a.star == "**" for a in call.args) else [{}]
-                    for record in runs if runs else [None]:
-                        args = dict(written)
-                        if isinstance(record, dict):
-                            args.pop("*", None) if not any(a.star == "*" for a in call.args) else None
-                            args.update({key: _held_fact(value) for key, value in record.items() if isinstance(key, str)})
-                        out.append(BuildFact(callee, span[0][0], args, None, span=where, unrun=True))
+        for method, calls in self._builder_calls():
+            records = keyword_dicts(self, method)
+            for callee, call in calls:
+                if id(call) not in spans:
+                    continue
+                span = spans[id(call)]
+                where = [span[0][1] + 1, span[1][0], span[1][1] + 1]
+                written = self._arg_facts(call, None)
+                runs = records.get(id(call)) if any(a.star == "**" for a in call.args) else [{}]
+                for record in runs if runs else [None]:
+                    args = dict(written)
+                    if isinstance(record, dict):
+                        args.pop("*", None) if not any(a.star == "*" for a in call.args) else None
+                        args.update({key: _held_fact(value) for key, value in record.items() if isinstance(key, str)})
+                    out.append(BuildFact(callee, span[0][0], args, None, span=where, unrun=True))
         return out
 
     def _bound_facts(self, facts: dict, call: cst.Call) -> dict:
