@@ -750,7 +750,10 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
     """The init rules along each way up from one construction (of `built`, if known): its container's
     own rules, then those of whatever builds the container (or what module code runs on what it built)."""
     if use.container is None:
-        return [_root_rules(use, built, index, own=built is not None)]
+        here = _root_rules(use, built, index, own=built is not None)
+        caller = _caller_of(use, index, uses, built)
+        above = _chains(caller, index, uses) if caller is not None else [[]]
+        return None if above is None else [here + rules for rules in above]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
     own = [ChainStep(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
     outermost = use.container
@@ -760,6 +763,19 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         outermost = ClassRef(use.container.path, name)
     above = _chains(outermost, index, uses)
     return None if above is None else [own + rules for rules in above]
+
+
+def _caller_of(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassRef]) -> Optional[ClassRef]:
+    """The free function whose code makes this construction, where the program calls it: its
+    callers build what it builds (`make_blocks()` in Net.__init__), not its users. None for module
+    code, a function nothing calls, or a factory of `built` (its calls are listed as uses of it)."""
+    if use.function is None:
+        return None
+    caller = ClassRef(use.path, use.function)
+    if not uses.get(caller):
+        return None
+    made = _factory_made(index, caller)
+    return None if made is not None and made[0] == built else caller
 
 
 def _root_rules(use: Use, built: Optional[ClassRef], index: ModuleIndex, own: bool = False) -> list:
@@ -1019,10 +1035,8 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
         for use in found:
             if use.container is None:
                 here = rules + _root_rules(use, current, index, current == ref)
-                caller = ClassRef(use.path, use.function) if use.function else None
-                made = _factory_made(index, caller) if caller is not None else None
-                if caller is not None and uses.get(caller) and caller not in seen and (made is None or made[0] != current):
-                    # built in a free function the program calls (`make_blocks()` in Net): its callers build it
+                caller = _caller_of(use, index, uses, current)
+                if caller is not None and caller not in seen:
                     stack.append((caller, here, seen | {caller}))
                 else:
                     chains.append(here)
