@@ -10,7 +10,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from ..model import InitCall
-from ..syntax.nodes import (_block_list, _literal_index, _positional_params, _unconditional_calls, _walk_calls, _walk_nodes, _walk_statements,
+from ..syntax.nodes import (_always_run, _block_list, _literal_index, _positional_params, _unconditional_calls, _walk_calls, _walk_nodes, _walk_statements,
                             argument, dotted, literal_number, literal_string, short_code)
 from .imports import init_function_name, torch_nn_name
 from .values import ChainV, LayerV, exact_element
@@ -87,6 +87,19 @@ class InitScanner:
             InitScanner._note_weight(ctx, found[1], found[2], call)
         elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "reset_parameters" and not call.args:
             InitScanner._note_reset(ctx, call.func.value, call)
+        elif call.args and ctx.fa.imports.qualify(call.func) in _REPARAMETRISING:
+            InitScanner._note_reparametrised(ctx, call)
+
+    @staticmethod
+    def _note_reparametrised(ctx: Context, call: cst.Call) -> None:
+        """`register_parametrization(self.fc, "weight", L2Norm())`, `spectral_norm(nn.Linear(...))`:
+        the weight torch uses is computed from the one drawn on every access, not that draw."""
+        tensor = argument(call, "tensor_name", 1) or argument(call, "name", 1)
+        if tensor is not None and literal_string(tensor) not in (None, "weight"):
+            return  # another parameter of the layer
+        for site in InitScanner.sites_for(ctx, call.args[0].value):
+            site.explicit_init, site.init_state, site.init_open = None, "unknown", False
+            site.init_evidence = f"`{short_code(call, 60)}` computes its weight from the draw on every access"
 
     @staticmethod
     def _note_reset(ctx: Context, holder: cst.BaseExpression, call: cst.Call) -> None:
@@ -326,6 +339,19 @@ class InitScanner:
     def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str, state: str) -> None:
         cls = self.cls
         self_name = fn.params.params[0].name.value if fn.params.params else "self"
+        if isinstance(stmt, cst.For) and _iterates_parameters(stmt.iter):
+            receiver = dotted(stmt.iter.func.value)
+            prefix = receiver[len(self_name) + 1 :] if receiver and receiver.startswith(self_name + ".") else None
+            var, name = _parameter_loop_names(stmt.target)
+            found = self.parameter_inits(stmt.body, var, name) if var and (receiver == self_name or prefix) else None
+            if found is not None:
+                where = f"init loop over {receiver}.{stmt.iter.func.attr.value}() in {cls.name}.{method}"
+                if found is UNDECIDED_PARAMETER:
+                    self.add_rule(None, None, f"{where}, under a condition on each parameter not decided here", "unknown", prefix)
+                else:
+                    self.add_rule(None, found, where, state, prefix)
+                cls.routines.append(method)
+            return
         if isinstance(stmt, cst.For) and _iterates_modules(stmt.iter):
             receiver = dotted(stmt.iter.func.value) if isinstance(stmt.iter.func, cst.Attribute) else None
             prefix = receiver[len(self_name) + 1 :] if receiver and receiver.startswith(self_name + ".") else None
@@ -486,6 +512,30 @@ class InitScanner:
         if _calls_super(target, target.name.value):
             self.add_rule(None, None, f"{where} calls super().{target.name.value}, not in this file", "unknown", prefix)
         cls.routines.append(target.name.value)
+
+    def parameter_inits(self, body: cst.BaseSuite, var: str, name: Optional[str]) -> Optional[object]:
+        """`for p in model.parameters(): nn.init.zeros_(p)` (diffusers' zero_module), or under
+        `if p.dim() > 1:` (every Conv/Linear weight has 2 dims or more): the InitCall that is last
+        to draw a layer's weight; UNDECIDED_PARAMETER under another test; None: no init of `var`."""
+        found: Optional[object] = None
+        for stmt in _always_run(_block_list(body))[0]:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
+                    init = InitScanner.init_call_of(self.fa, call) if call is not None else None
+                    if init is not None and dotted(init[1]) == var:
+                        found = init[2]
+            elif isinstance(stmt, cst.If):
+                inner = self.parameter_inits(stmt.body, var, name)
+                if _weights_only(stmt.test, var, name):
+                    found = inner if inner is not None else found
+                elif inner is not None or any(
+                        self.parameter_inits(block, var, name) is not None for block in _else_blocks(stmt)):  # fmt: skip
+                    return UNDECIDED_PARAMETER
+            elif any(isinstance(node, cst.Call) and (init := InitScanner.init_call_of(self.fa, node)) is not None
+                     and dotted(init[1]) == var for node in _walk_nodes(stmt)):  # fmt: skip
+                return UNDECIDED_PARAMETER  # in a loop, a try, a with: not read here
+        return found
 
     def branches(self, body: cst.BaseSuite, var: str, names: Optional[set] = None) -> Iterator[tuple]:
         """(layer types, init call) for each isinstance branch that initialises `var.weight`.
@@ -771,6 +821,48 @@ def _apply_roles(fn: cst.FunctionDef, params: list) -> Optional[tuple]:
         if recurses and len(applied) == 1:
             return applied[0], module
     return None
+
+
+# torch functions after which a layer's `weight` is computed from the drawn one (weight_norm is not
+# among them: its g starts as the norm of v, so the weight starts as drawn)
+_REPARAMETRISING = frozenset({
+    "torch.nn.utils.parametrize.register_parametrization", "torch.nn.utils.parametrizations.spectral_norm",
+    "torch.nn.utils.parametrizations.orthogonal", "torch.nn.utils.spectral_norm",
+    "torch.nn.utils.spectral_norm.spectral_norm"})  # fmt: skip
+
+UNDECIDED_PARAMETER = object()  # a parameter loop's init under a test this analysis does not decide
+
+
+def _iterates_parameters(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and not node.args \
+        and node.func.attr.value in ("parameters", "named_parameters")  # fmt: skip
+
+
+def _parameter_loop_names(target: cst.BaseExpression) -> tuple[Optional[str], Optional[str]]:
+    """`for p in ...parameters()` -> (p, None); `for n, p in ...named_parameters()` -> (p, n)."""
+    if isinstance(target, cst.Name):
+        return target.value, None
+    if isinstance(target, cst.Tuple) and len(target.elements) == 2 \
+            and all(isinstance(e.value, cst.Name) for e in target.elements):  # fmt: skip
+        return target.elements[1].value.value, target.elements[0].value.value
+    return None, None
+
+
+def _weights_only(test: cst.BaseExpression, var: str, name: Optional[str]) -> bool:
+    """A test every Conv/Linear weight passes (`p.dim() > 1`, `"weight" in n`): the weights are drawn."""
+    code = cst.Module([]).code_for_node(test).replace("'", '"')
+    shapes = {f"{var}.dim() > 1", f"{var}.dim() >= 2", f"{var}.ndim > 1", f"{var}.ndim >= 2",
+              f"len({var}.shape) > 1", f"len({var}.shape) >= 2", f"len({var}.size()) > 1"}  # fmt: skip
+    names = {f'"weight" in {name}', f'{name}.endswith("weight")', f'{name}.endswith(".weight")'} if name else set()
+    return code in shapes or code in names
+
+
+def _else_blocks(stmt: cst.If) -> list:
+    out, current = [], stmt.orelse
+    while current is not None:
+        out.append(current.body)
+        current = current.orelse if isinstance(current, cst.If) else None
+    return out
 
 
 def _iterates_modules(node: cst.BaseExpression) -> bool:

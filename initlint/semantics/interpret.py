@@ -14,7 +14,7 @@ import libcst as cst
 from ..library.known import KnownLibraries
 from ..syntax.nodes import (_JUMPS, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, _walk_nodes, dotted,
                             literal_number, literal_string, short_code)
-from .inits import InitScanner, _iterates_modules
+from .inits import UNDECIDED_PARAMETER, InitScanner, _iterates_modules, _iterates_parameters, _parameter_loop_names
 from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
@@ -601,6 +601,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if free and isinstance(stmt, cst.For) and _iterates_modules(stmt.iter) \
                 and isinstance(stmt.iter.func, cst.Attribute):  # fmt: skip
             self.init_loop(stmt)
+        elif free and isinstance(stmt, cst.For) and _iterates_parameters(stmt.iter):
+            self.parameter_loop(stmt)
         before = dict(self.env)
         if isinstance(stmt, cst.For):
             self.bind_loop_target(stmt)
@@ -638,6 +640,21 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if self.cls is not None:  # a function the constructor calls: say which
             where += f" in {self.fn.name.value}()"
         self.apply_init_rules(sites_in(receiver), branches, where)
+
+    def parameter_loop(self, stmt: cst.For) -> None:
+        """`for p in module.parameters(): nn.init.zeros_(p)` in a function of the program
+        (`self.conv_out = zero_module(nn.Conv2d(...))`): every weight of what `module` holds."""
+        var, name = _parameter_loop_names(stmt.target)
+        found = InitScanner(self.fa, None).parameter_inits(stmt.body, var, name) if var else None
+        if found is None:
+            return
+        where = f"init loop over {short_code(stmt.iter, 40)}" + (f" in {self.fn.name.value}()" if self.cls is not None else "")
+        sites = sites_in(self.eval_module(stmt.iter.func.value, bind_site=False))
+        if found is UNDECIDED_PARAMETER:
+            for site in sites:
+                self.fa._apply_rule(site, (None, f"{where}, under a condition on each parameter not decided here", "unknown"))
+            return
+        self.apply_init_rules(sites, [(None, found)], where)
 
     def bind_loop_target(self, stmt: cst.For) -> None:
         """for layer in self.layers / for i, layer in enumerate(...) / for a, b in zip(...)."""

@@ -426,7 +426,7 @@ class ConstructorInterpreter:
             if branches is None:
                 state, evidence, init = "unknown", f"{where} with a function not in this file", None
             else:
-                match = next((call for types, call in branches if _type_matches(site, types)), None)
+                match = next((call for types, call in branches if types is None or _type_matches(site, types)), None)
                 if match is None:
                     continue
                 state, evidence, init = "explicit", where, match
