@@ -400,10 +400,20 @@ def _built_in_ways_not_listed(use: Use, index: ModuleIndex, uses: dict) -> bool:
         seen.add(current)
         found = uses.get(current, [])
         fact = index.summaries[current.path].classes.get(current.name)
-        if not found and fact is not None and fact.built_here and not fact.standalone:
+        if not found and fact is not None and fact.built_here and not fact.standalone \
+                and _module_may_reinit(current.path, index, uses):  # fmt: skip
             return True
         stack.extend(u.container for u in found)
     return False
+
+
+def _module_may_reinit(path: str, index: ModuleIndex, uses: dict) -> bool:
+    """Whether what builds a class inside its own module may re-initialise it: a class of that
+    module runs an init routine, or is built by other modules (whose routines may reach it).
+    GhostNet's module does neither: its blocks keep what their own code draws."""
+    classes = index.summaries[path].classes
+    return any(fact.rules for fact in classes.values()) or any(
+        use.path != path for name in classes for use in uses.get(ClassRef(path, name), []))
 
 
 def _claim_where_built(layer: Layer, projected_all: list) -> None:
