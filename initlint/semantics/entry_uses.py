@@ -18,7 +18,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import catalogue
-from ..model import FixPlan, Layer
+from ..model import RETURNED, FixPlan, Layer
 from ..syntax.nodes import _positional_params
 from .fields import UNKNOWN, as_literal
 from .pure import ClassObj
@@ -71,9 +71,20 @@ def entry_outcomes(fa) -> dict:
 
 
 def _follows_others(fa, key: str) -> bool:
-    """Whether the forward of class `key` does something with another module's layer (a `followed`
-    record by it): judged at each entry point for what follows that layer there."""
-    return any(record[6] == key for record in fa.followed)
+    """Whether what the forward of class `key` does with another module's layer (its `followed`
+    records) is not one known thing for every way the module builds it (unknown, several, or
+    returned on): judged at each entry point for what follows that layer there. Where it is one
+    thing already, an entry point's run can only say the same. Only records of a construction
+    applied through the attribute holding it (tagged: a flag use's, `_with_flag_variant` reads them)."""
+    if "<undecided followers>" not in fa.handed_cache:
+        met: dict = {}
+        for record in fa.followed:
+            if len(record) > 7:
+                met.setdefault(record[6], {}).setdefault((*record[:3], repr(record[7:])), set()).add(tuple(record[3:5]))
+        fa.handed_cache["<undecided followers>"] = {
+            by for by, layers in met.items()
+            if any(len(kinds) > 1 or next(iter(kinds))[0] in ("unknown", RETURNED) for kinds in layers.values())}
+    return key in fa.handed_cache["<undecided followers>"]
 
 
 def _state(site) -> dict:
