@@ -205,3 +205,21 @@ def test_a_test_decided_by_a_parameter_s_default_is_not_taken_for_every_construc
         runtime = _traced(load("net").Net())
     for name, activation in claims.items():
         assert runtime[name][0] == activation, (name, activation, runtime[name])
+
+
+def test_a_test_whose_left_operand_decides_it_is_read_without_the_right_one(tmp_path: Path) -> None:
+    """Net passes no `attn_last` (Block's default False stays a parameter's default, which other
+    callers may override) but passes `attn_layer=None`: `None is not None and attn_last` is False
+    whatever attn_last holds, so no Gate is built in net_leaky() (LeakyReLU); in net_tanh() a Gate
+    is passed and attn_last is only a default: not decided there, unknown."""
+    net = NET.replace("block_fn(8, act_layer=act_layer, attn_layer=attn_layer, attn_last=attn_last)",
+                      "block_fn(8, act_layer=act_layer, attn_layer=attn_layer)")
+    models = _program(tmp_path, net)
+    rows = _at_entries(models, "conv2.conv")
+    got = {fn: row.activation for fn, row in rows.items()}
+    assert got["net_leaky"] == "leaky_relu" and got["net_tanh"] in ("unknown", "tanh"), \
+        {fn: row.activation_evidence for fn, row in rows.items()}  # fmt: skip
+    with _importable(tmp_path) as load:
+        net_module = load("net")
+        assert _traced(net_module.net_leaky())["blocks.0.conv2.conv"][0] == "leaky_relu"
+        assert _traced(net_module.net_tanh())["blocks.0.conv2.conv"][0] == "tanh"
