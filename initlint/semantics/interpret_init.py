@@ -10,7 +10,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import einops_name
-from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _positional_params, _with_bound, argument, dotted, literal_number,
+from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
@@ -158,6 +158,11 @@ class ConstructorInterpreter:
             for site in sites_in(body) + sites_in(orelse):
                 site.fix_reason = site.fix_reason or CONDITIONAL_VALUE
             return alternative(body, orelse)
+        if isinstance(node, (cst.Comparison, cst.UnaryOperation)) or isinstance(node, cst.BooleanOperation) \
+                and isinstance(node.operator, cst.And):  # fmt: skip
+            decided = self.decided_test(node)
+            if decided is not None:
+                return decided
         if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
             left = self.eval_module(node.left)
             right = self.eval_module(node.right)
@@ -296,6 +301,33 @@ class ConstructorInterpreter:
         finally:
             self.fa.resolving.discard(name)
         return found if isinstance(found, ClassRefV) else None
+
+    def decided_test(self, node: cst.BaseExpression) -> Optional[object]:
+        """`attn_last = attn_layer is not None and attn_last` with values surely held (literals, None,
+        what one construction passed): the value it binds, for a later `if attn_last`. Not where a
+        parameter's default decides it (callers may pass others: the test is read where it is used,
+        with that default noted)."""
+        if isinstance(node, cst.BooleanOperation):
+            if not isinstance(node.operator, cst.And):
+                return None
+            left = self.decided_test(node.left)
+            if left is None or _falsy(left):
+                return left  # `and` stops at a falsy left operand: its value
+            return self.decided_test(node.right)
+        if not isinstance(node, (cst.Comparison, cst.UnaryOperation)):
+            value = self.eval_module(node) if isinstance(node, cst.Name) else None
+            return value if value == NONE_V or isinstance(value, tuple) and value[:1] == ("<literal>",) else None
+        if any(isinstance(self.env.get(name.value), ParamV) for name in _walk_nodes(node) if isinstance(name, cst.Name)):
+            return None
+        reads, objects, flags = len(self.default_reads), self.object_reads, len(self.home.flag_reads)
+        taken = self.static_condition(node)
+        if taken is None or len(self.default_reads) != reads or self.object_reads != objects \
+                or len(self.home.flag_reads) != flags:  # fmt: skip
+            del self.default_reads[reads:]
+            del self.home.flag_reads[flags:]
+            self.object_reads = objects
+            return None
+        return ("<literal>", cst.Name("True" if taken else "False"))
 
     def eval_module_call(self, call: cst.Call) -> object:
         value = self._eval_module_call(call)
@@ -793,3 +825,17 @@ class ConstructorInterpreter:
             else:
                 flow = self.as_flow(self.apply_module(value, flow, f"next in {where}"))
         return flow
+
+
+def _falsy(value: object) -> bool:
+    """None, or a literal Python takes for false (False, 0, an empty string)."""
+    if value == NONE_V:
+        return True
+    node = value[1] if isinstance(value, tuple) and len(value) > 1 else None
+    if isinstance(node, cst.Name):
+        return node.value == "False"
+    number = literal_number(node) if node is not None else None
+    if number is not None:
+        return not number
+    text = literal_string(node) if node is not None else None
+    return text == ""
