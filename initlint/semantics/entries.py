@@ -826,11 +826,13 @@ class EntryProbe(Probe):
         finally:
             self.run.undecided -= 1
         self.run.unsettle(written)
-        if returned and (not outcomes or not self.run.pending_returns):
+        # the other side goes on to the rest of the function, what this one returned being one of its values;
+        # not where that is not known (`return build_elsewhere(...)`: what it built there, this run does not see)
+        if returned and (not outcomes or not self.run.pending_returns or any(value is UNKNOWN for value in returned)):
             for value in returned:
                 self.run.drop(value)
             raise _Return(UNKNOWN)
-        if returned:  # the other side goes on to the rest of the function: what this one returned is one of its values
+        if returned:
             self.run.pending_returns[-1].extend(returned)
         if not outcomes:
             raise _Dead()
@@ -1147,15 +1149,11 @@ def _stub_module(fa, resolved: str):
     return fa.stubs_only.module(path)
 
 
-def is_entry_point(fa, fn) -> bool:
-    from .handed import is_entry_point as marked
-
-    return marked(fa, fn)
-
-
 def entry_points(fa) -> list:
     """The functions of `fa` run as entry points: those a library registry decorator marks
     (called with their defaults) and those without parameters (one run, whoever calls them)."""
+    from .handed import is_entry_point
+
     out = []
     for fn in fa.functions.values():
         if not fn.body.body or fn.asynchronous is not None:
@@ -1260,7 +1258,7 @@ def _names_another_module_s_model(fa) -> bool:
 
 
 def _read_names_another_module_s_model(fa) -> bool:
-    if not any(is_entry_point(fa, fn) for fn in fa.functions.values()):
+    if not entry_points(fa):
         return False
     loader = fa.library()
     names = {node.value for fn in fa.functions.values() for node in _walk_nodes(fn.body) if type(node) is cst.Name
