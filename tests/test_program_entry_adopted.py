@@ -213,3 +213,37 @@ def test_a_side_that_returns_what_is_not_followed_leaves_the_entry_point_unclaim
     model = found[str(tmp_path / "vit.py")]
     rows = _at(model, _line(vit, "return _create(act_layer=nn.ReLU)"))
     assert all(r.activation == "unknown" for r in rows), [(r.activation, r.activation_evidence) for r in rows]
+
+
+GLU = MLP + """
+
+class GluMlp(Mlp):
+    def __init__(self, in_features, hidden_features=None, act_layer=nn.Sigmoid, gate=True):
+        super().__init__(in_features, hidden_features, act_layer=act_layer)
+        self.gate = gate
+"""
+
+
+@pytest.mark.parametrize("mlp, expected", [("Mlp", "relu"), ("GluMlp", "unknown")])
+def test_issubclass_of_the_program_s_classes_is_decided(tmp_path: Path, mlp: str, expected: str) -> None:
+    """Block asks `issubclass(mlp_layer, GluMlp)` (timm's `issubclass(attn_layer, DiffAttention)`):
+    Mlp's bases are torch's, so no; the run goes on with Mlp known. Before, the question was not
+    answered and Mlp was handed to it, its constructions no longer all listed: no claim. A GluMlp
+    built with `gate=True` it does not read back is not claimed (its keyword goes into a subclass)."""
+    vit = VIT.replace("from mlp import Mlp", "from mlp import GluMlp, Mlp").replace(
+        "        self.mlp = mlp_layer(dim, dim * 4, act_layer=act_layer)",
+        "        extra = {}\n        if issubclass(mlp_layer, GluMlp):\n            extra['gate'] = True\n"
+        "        self.mlp = mlp_layer(dim, dim * 4, act_layer=act_layer, **extra)")
+    deit = DEIT.replace("from vit import Net", "from functools import partial\n\nfrom mlp import GluMlp, Mlp\nfrom vit import Block, Net")
+    deit = deit.replace("return build(Net, **kwargs)", f"return build(Net, block_fn=partial(Block, mlp_layer={mlp}), **kwargs)")
+    files = {"mlp.py": GLU, "builder.py": BUILDER, "vit.py": vit, "other.py": OTHER.format(act="act_layer"), "deit.py": deit}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
+    assert not errors
+    rows = _at(models[str(tmp_path / "deit.py")], _line(deit, "return _create_deit(act_layer=nn.ReLU"))
+    assert [r.activation for r in rows] == [expected] or expected == "unknown" and all(
+        r.activation == "unknown" for r in rows), [(r.activation, r.activation_evidence) for r in rows]
+    if expected != "unknown":
+        with _importable(tmp_path) as load:
+            assert _traced(load("deit").deit_relu(), "blocks.0.mlp.fc1") == expected

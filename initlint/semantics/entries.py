@@ -291,7 +291,7 @@ class EntryProbe(Probe):
             if name in env:
                 value = env[name]
                 return UNKNOWN if id(value) in self.run.tainted else value
-            if name in _BUILTINS or name in _TYPES or name == "isinstance":
+            if name in _BUILTINS or name in _TYPES or name in ("isinstance", "issubclass"):
                 return ClassObj(f"builtins.{name}")
             return self.module_value(name)
         if kind is cst.Call:
@@ -499,6 +499,9 @@ class EntryProbe(Probe):
         if isinstance(callee, ClassObj) and callee.qualname == "builtins.isinstance" and len(node.args) == 2:
             args, kwargs, known = self.arguments(node, env)
             return _class_isinstance(args) if known and len(args) == 2 else UNKNOWN
+        if isinstance(callee, ClassObj) and callee.qualname == "builtins.issubclass" and len(node.args) == 2:
+            args, kwargs, known = self.arguments(node, env)  # reads its classes, hands them nowhere
+            return self.subclass(args[0], args[1]) if known and len(args) == 2 and not kwargs else UNKNOWN
         if isinstance(callee, ClassObj) and callee.qualname in _READS_ONLY:  # str(ba) in a log line: changes nothing
             args, kwargs, known = self.arguments(node, env)
             if known and len(args) == 1 and not kwargs and _plain(args[0]) and isinstance(args[0], (str, int, float, list, tuple)):
@@ -524,6 +527,50 @@ class EntryProbe(Probe):
             if self.fa is self.run.root:  # a block of another module built right here, in the entry point's module
                 self.run.constructions[-1].node = node
         return value
+
+    def subclass(self, value: object, kinds: object) -> object:
+        """`issubclass(A, B)` for classes of the program (timm's `issubclass(attn_layer, DiffAttention)`):
+        True where B is among A's bases, followed up through the program's classes; False where every
+        base on the way is the program's or torch's (no torch class derives from the program's);
+        UNKNOWN otherwise."""
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        if not isinstance(value, ClassObj) or not kinds or not all(isinstance(kind, ClassObj) for kind in kinds):
+            return UNKNOWN
+        targets = [self.class_key(self.fa, kind.qualname) for kind in kinds]
+        if any(target is None for target in targets):
+            return UNKNOWN  # a class not the program's (torch's `nn.Module`): its hierarchy is not read here
+        start = self.class_key(self.fa, value.qualname)
+        if start is None:
+            return UNKNOWN
+        wanted = {target[:2] for target in targets}
+        stack, seen = [start], set()
+        while stack:
+            key = stack.pop()
+            if key[:2] in seen:
+                continue
+            seen.add(key[:2])
+            if key[:2] in wanted:
+                return True
+            module, info = key[2], key[3]
+            if len(seen) > 32:
+                return UNKNOWN
+            for base in info.bases:
+                if base.startswith(("torch.", "builtins.")) or base == "local:object":
+                    continue
+                found = self.class_key(module, base[len("local:"):] if base.startswith("local:") else base)
+                if found is None:
+                    return UNKNOWN  # a base this run cannot read
+                stack.append(found)
+        return False
+
+    def class_key(self, module, written: str) -> Optional[tuple]:
+        """(path, name, module, class info) of the program's class `written` names in `module`."""
+        if written in module.classes:
+            return (module.path, written, module, module.classes[written])
+        found = self.run.root.library().lookup(module, written)
+        if found is None or found[0] != "class" or found[1] is None or found[2] not in found[1].classes:
+            return None
+        return (found[1].path, found[2], found[1], found[1].classes[found[2]])
 
     def base_init(self, owner: tuple, method: str) -> Optional[tuple]:
         """(module, class info, __init__) of the one base class, of the owner's own module, whose
