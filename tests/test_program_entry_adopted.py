@@ -261,7 +261,7 @@ def test_a_parameter_passed_on_twice_in_one_module_follows_the_model_s_callers(t
     """train.py builds Net(act_layer=nn.ReLU); Net passes its act_layer to Block, Block to Mlp (Net and
     Block in one module). Mlp.fc1 meets ReLU (torch), but the row where Block builds Mlp says GELU: the
     module resolved Block's act_layer through Net's default, not through Net's constructions."""
-    files = {"mlp.py": MLP, "vit.py": SCRIPT_NET,
+    files = {"mlp.py": MLP, "builder.py": BUILDER, "vit.py": SCRIPT_NET,
              "train.py": "import torch.nn as nn\n\nfrom vit import Net\n\nmodel = Net(act_layer=nn.ReLU)\n"}
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
