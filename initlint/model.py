@@ -269,6 +269,10 @@ class BuildFact:
     # around Bottleneck): their init routines run on it too
     within: list = field(default_factory=list)
     built_at: Optional[int] = None  # the line of the call in this module that built it on that run
+    # the module (path) of `inside` and of each of `within` where not this one (None there): an entry
+    # point's run may build another module's model (deit's VisionTransformer)
+    inside_path: Optional[str] = None
+    within_paths: list = field(default_factory=list)
     # methods module code runs on what it built, on every path after building it (`model.init_weights()`):
     # [method, how many of `applied` ran before it, line of the call]
     runs: list = field(default_factory=list)

@@ -141,7 +141,10 @@ PROGRAM_LAYER_FLOORS = {
     # 891 (branch perentry): what a block of the entry point's module does with another module's layer
     # judged per entry point (cspresnet50's BottleneckBlock.conv3, apply_act=False: LeakyReLU after the
     # add, no attention module built there)
-    "timm": (891 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # 890 (branch vit): deit's entry points run into vision_transformer's VisionTransformer (another
+    # module's model), its Blocks' Mlp.fc1 judged there (GELU); vit's own stay unknown (the
+    # TIMM_USE_NAFLEXVIT side builds NaFlexVit, whose blocks the run does not list)
+    "timm": (890 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
     # first measured: 196 claims, 14 wrong: TimestepEmbedding.linear_2 claimed "none" (the output of
     # Combined*Embeddings, which nothing in embeddings.py uses) where normalization.py's AdaLayerNorm*
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation

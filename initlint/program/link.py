@@ -50,6 +50,8 @@ class Use:
     via: Optional[str] = None  # a call of this factory of the class's module, which returns what it builds
     runs: list = field(default_factory=list)  # BuildFact.runs: methods module code runs on what it built
     function: Optional[str] = None  # BuildFact.function: the free function whose code builds it
+    within_paths: list = field(default_factory=list)  # BuildFact.within_paths: the module of each of `within` (None: the container's)
+    unlinked: bool = False  # built on an entry point's run inside a module not linked here: that run is not all known
 
 
 @dataclass
@@ -265,6 +267,8 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
             else:
                 continue  # what it meets rests on no argument: its own row says it for every construction
             for (path, entry, _, _), group in _construction_groups(at_entries):
+                if any(use.unlinked for use in group):
+                    continue  # some constructions that run reaches were built where the program is not linked
                 if not defaults and path == ref.path:
                     continue  # a class of the entry point's own module whose row rests on no argument: said there
                 if layer.at_use and not _inner_built(layer, ref, models[ref.path], every_use, entry):
@@ -781,12 +785,17 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         above = _chains(caller, index, uses) if caller is not None else [[]]
         return None if above is None else [here + rules for rules in above]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
-    own = [ChainStep(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
+    where = use.container.path  # the module using it, or that of the model an entry point built
+    own = [ChainStep(rule, f"{use.container.name} in {where}", where) for rule in (fact.rules if fact else [])]
     outermost = use.container
-    for name in reversed(use.within):  # an entry point's run built it inside these, innermost last to run
-        outer = index.summaries[use.container.path].classes.get(name)
-        own += [ChainStep(rule, f"{name} in {use.path}", use.path) for rule in (outer.rules if outer else [])]
-        outermost = ClassRef(use.container.path, name)
+    paths = use.within_paths or [None] * len(use.within)
+    for name, where in reversed(list(zip(use.within, paths))):  # an entry point's run built it inside these, innermost last to run
+        where = where or use.container.path
+        if where not in index.summaries or name not in index.summaries[where].classes:
+            return None  # a class of a module not linked here: what it runs on its blocks is not known
+        outer = index.summaries[where].classes[name]
+        own += [ChainStep(rule, f"{name} in {where}", where) for rule in outer.rules]
+        outermost = ClassRef(where, name)
     above = _chains(outermost, index, uses)
     return None if above is None else [own + rules for rules in above]
 
@@ -920,13 +929,18 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                 stats.unresolved_builds += 1
                 continue
             stats.resolved_builds += 1
-            container = ClassRef(path, build.inside) if build.inside is not None else None
+            # the class that built it: of this module, or of the module of the model an entry point built (`inside_path`)
+            container = ClassRef(build.inside_path or path, build.inside) if build.inside is not None else None
+            unlinked = any(where is not None and where not in index.summaries for where in [build.inside_path, *build.within_paths])
+            if unlinked:  # built inside a module not linked here: kept only to say that entry point's run is not all known
+                container = None
             # what to_empty() undoes is settled after linking (_materialised_empty), not as a routine along the way
             applied = [rule for rule in build.applied if not rule.wipes]
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
                                                    build.entry, list(build.within), build.built_at, runs=build.runs,
-                                                   function=build.function))  # fmt: skip
+                                                   function=build.function, within_paths=list(build.within_paths),
+                                                   unlinked=unlinked))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
     hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip

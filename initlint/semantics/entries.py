@@ -144,6 +144,10 @@ class Construction:
     outermost: bool = False  # the model the entry point builds (nothing of the run holds it)
     attr: Optional[str] = None  # `self.attr = Block(...)`: its name in its container
     within: list = field(default_factory=list)  # the models being built around `container`, outermost first
+    # the modules of `container` and of each of `within` where not the entry point's (None there):
+    # the model an entry point builds may be another module's (`adopted`)
+    container_path: Optional[str] = None
+    within_paths: list = field(default_factory=list)
 
 
 @dataclass
@@ -169,6 +173,12 @@ class Run:
     own_blocks: bool = False
     owners: list = field(default_factory=list)  # (module, class info, instance) whose __init__ runs, innermost last
     calling: Optional[cst.Call] = None  # the call being made, when its callee is a class
+    # per function running, innermost last: what a side of an undecided `if` returned while another
+    # side went on (`if use_other: return build_other(...)`, then the rest of the function)
+    pending_returns: list = field(default_factory=list)
+    # modules (paths) of the models the entry point builds that another module defines (deit's
+    # `build_model_with_cfg(VisionTransformer, ...)`): their classes' code is run as the root's is
+    adopted: set = field(default_factory=set)
 
     def mutating(self, container: object) -> None:
         """A container changed in place. Objects are not copied for a branch (their writes are
@@ -281,7 +291,7 @@ class EntryProbe(Probe):
             if name in env:
                 value = env[name]
                 return UNKNOWN if id(value) in self.run.tainted else value
-            if name in _BUILTINS or name in _TYPES or name == "isinstance":
+            if name in _BUILTINS or name in _TYPES or name in ("isinstance", "issubclass"):
                 return ClassObj(f"builtins.{name}")
             return self.module_value(name)
         if kind is cst.Call:
@@ -351,7 +361,20 @@ class EntryProbe(Probe):
         if kind is cst.Expr:
             self.expr(small.value, env)
             return
+        if kind is cst.ImportFrom or kind is cst.Import:  # inside a function (`from .other import build`): its names
+            self.local_import(small, env)
+            return
         super().small(small, env)
+
+    def local_import(self, small, env: dict) -> None:
+        """An import run inside a function binds names as the module's own imports do (resolved with
+        the file's package); `import *` there is not Python 3, a name it cannot qualify is unknown."""
+        from .imports import Imports
+
+        imports = Imports(self.fa.imports.package)
+        imports.add(small)
+        for local, qualified in imports.names.items():
+            env[local] = ClassObj(qualified) if qualified else UNKNOWN
 
     def statement(self, statement: cst.CSTNode, env: dict) -> None:
         if type(statement) is cst.FunctionDef and not statement.decorators:  # a closure over this function's names
@@ -373,7 +396,16 @@ class EntryProbe(Probe):
             if params is None:
                 self.taint(args, kwargs)
                 return UNKNOWN
-        return super().run_function(fn, args, kwargs, params, outer)
+        self.run.pending_returns.append([])
+        try:
+            value = super().run_function(fn, args, kwargs, params, outer)
+        finally:
+            pending = self.run.pending_returns.pop()
+        if pending and not all(_same(value, other) and _plain(other) for other in pending):
+            for other in [value, *pending]:
+                self.run.drop(other)
+            return UNKNOWN  # it returns one thing or another: not one value
+        return value
 
     def maybe(self, evaluate) -> object:
         """What may run or not: its writes are undone, then unknown."""
@@ -467,6 +499,9 @@ class EntryProbe(Probe):
         if isinstance(callee, ClassObj) and callee.qualname == "builtins.isinstance" and len(node.args) == 2:
             args, kwargs, known = self.arguments(node, env)
             return _class_isinstance(args) if known and len(args) == 2 else UNKNOWN
+        if isinstance(callee, ClassObj) and callee.qualname == "builtins.issubclass" and len(node.args) == 2:
+            args, kwargs, known = self.arguments(node, env)  # reads its classes, hands them nowhere
+            return self.subclass(args[0], args[1]) if known and len(args) == 2 and not kwargs else UNKNOWN
         if isinstance(callee, ClassObj) and callee.qualname in _READS_ONLY:  # str(ba) in a log line: changes nothing
             args, kwargs, known = self.arguments(node, env)
             if known and len(args) == 1 and not kwargs and _plain(args[0]) and isinstance(args[0], (str, int, float, list, tuple)):
@@ -492,6 +527,50 @@ class EntryProbe(Probe):
             if self.fa is self.run.root:  # a block of another module built right here, in the entry point's module
                 self.run.constructions[-1].node = node
         return value
+
+    def subclass(self, value: object, kinds: object) -> object:
+        """`issubclass(A, B)` for classes of the program (timm's `issubclass(attn_layer, DiffAttention)`):
+        True where B is among A's bases, followed up through the program's classes; False where every
+        base on the way is the program's or torch's (no torch class derives from the program's);
+        UNKNOWN otherwise."""
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        if not isinstance(value, ClassObj) or not kinds or not all(isinstance(kind, ClassObj) for kind in kinds):
+            return UNKNOWN
+        targets = [self.class_key(self.fa, kind.qualname) for kind in kinds]
+        if any(target is None for target in targets):
+            return UNKNOWN  # a class not the program's (torch's `nn.Module`): its hierarchy is not read here
+        start = self.class_key(self.fa, value.qualname)
+        if start is None:
+            return UNKNOWN
+        wanted = {target[:2] for target in targets}
+        stack, seen = [start], set()
+        while stack:
+            key = stack.pop()
+            if key[:2] in seen:
+                continue
+            seen.add(key[:2])
+            if key[:2] in wanted:
+                return True
+            module, info = key[2], key[3]
+            if len(seen) > 32:
+                return UNKNOWN
+            for base in info.bases:
+                if base.startswith(("torch.", "builtins.")) or base == "local:object":
+                    continue
+                found = self.class_key(module, base[len("local:"):] if base.startswith("local:") else base)
+                if found is None:
+                    return UNKNOWN  # a base this run cannot read
+                stack.append(found)
+        return False
+
+    def class_key(self, module, written: str) -> Optional[tuple]:
+        """(path, name, module, class info) of the program's class `written` names in `module`."""
+        if written in module.classes:
+            return (module.path, written, module, module.classes[written])
+        found = self.run.root.library().lookup(module, written)
+        if found is None or found[0] != "class" or found[1] is None or found[2] not in found[1].classes:
+            return None
+        return (found[1].path, found[2], found[1], found[1].classes[found[2]])
 
     def base_init(self, owner: tuple, method: str) -> Optional[tuple]:
         """(module, class info, __init__) of the one base class, of the owner's own module, whose
@@ -658,6 +737,8 @@ class EntryProbe(Probe):
 
     def hooked(self, hook, args: list, kwargs: dict, known: bool) -> object:
         """A library function its hook answers from the strings and classes it is given."""
+        from ..library import hooks
+
         if not known:
             self.taint(args, kwargs)
             return UNKNOWN
@@ -666,6 +747,7 @@ class EntryProbe(Probe):
         named = {**dict(enumerate(args)), **kwargs}  # a class, or a partial object of one (timm maps it by its class)
         classes = {key: (value.func if isinstance(value, PartialObj) else value).qualname for key, value in named.items()
                    if isinstance(value, ClassObj) or isinstance(value, PartialObj) and isinstance(value.func, ClassObj)}
+        classes.update({key: hooks.NONE for key, value in named.items() if value is None})  # None itself, as the run knows it
         answer = hook(positional, keywords, classes)
         if answer is not None and answer[0] == "repeater":  # to_ntuple(n): a function making an n-tuple
             count = args[0] if len(args) == 1 and not kwargs and type(args[0]) is int else None
@@ -729,13 +811,18 @@ class EntryProbe(Probe):
                 return UNKNOWN
             return self.dataclass_instance(qualname, module, info, fields, args, kwargs)
         if self.run.building and not plain and (module is not self.run.root or self.run.own_blocks):  # a block
+            container = self.run.building[-1]
             self.run.constructions.append(Construction(qualname, list(args), (_OpenKwargs if isinstance(kwargs, _OpenKwargs) else dict)(kwargs) if known else None,
-                                                       self.run.building[-1].info.name, self.run.top,
-                                                       within=[i.info.name for i in self.run.building[:-1]]))  # fmt: skip
-        if not plain and module is not self.run.root:
+                                                       container.info.name, self.run.top,
+                                                       within=[i.info.name for i in self.run.building[:-1]],
+                                                       container_path=self.foreign_path(container),
+                                                       within_paths=[self.foreign_path(i) for i in self.run.building[:-1]]))  # fmt: skip
+        if not plain and module is not self.run.root and not self.run.building and self.run.top is not None:
+            self.run.adopted.add(module.path)  # the model the entry point builds is another module's: run its code
+        if not plain and module is not self.run.root and module.path not in self.run.adopted:
             self.taint(args, kwargs)  # its own code, not run here, may keep or change what it is given
             return UNKNOWN
-        if not plain and self.run.top is not None:  # judged with these arguments at the entry point's call
+        if not plain and self.run.top is not None and module is self.run.root:  # judged with these arguments at the entry point's call
             model = self.run.building[0].info.name if self.run.building else info.name
             self.run.own.append(Construction(qualname, list(args), dict(kwargs) if known else None, model, self.run.top,
                                              self.run.calling, not self.run.building))  # fmt: skip
@@ -755,6 +842,10 @@ class EntryProbe(Probe):
             if not plain:
                 self.run.building.pop()
         return instance
+
+    def foreign_path(self, instance: Instance) -> Optional[str]:
+        """The module of a model being built, where it is not the entry point's (None there)."""
+        return None if instance.module is self.run.root else instance.module.path
 
     # -- statements -----------------------------------------------------------------------
 
@@ -782,10 +873,14 @@ class EntryProbe(Probe):
         finally:
             self.run.undecided -= 1
         self.run.unsettle(written)
-        if returned:
+        # the other side goes on to the rest of the function, what this one returned being one of its values;
+        # not where that is not known (`return build_elsewhere(...)`: what it built there, this run does not see)
+        if returned and (not outcomes or not self.run.pending_returns or any(value is UNKNOWN for value in returned)):
             for value in returned:
                 self.run.drop(value)
             raise _Return(UNKNOWN)
+        if returned:
+            self.run.pending_returns[-1].extend(returned)
         if not outcomes:
             raise _Dead()
         merged = outcomes[0]
@@ -1176,7 +1271,7 @@ def entry_builds(fa) -> list:
     function may set), the constructions of its own classes too."""
     own = fa.loader is not None and _rests_on_open_params(fa)
     if fa.loader is None or not (own or _builds_a_builder_object(fa) or _configured_by_a_dataclass(fa)
-                                 or _passes_its_arguments_on(fa)):  # fmt: skip
+                                 or _passes_its_arguments_on(fa) or _names_another_module_s_model(fa)):  # fmt: skip
         return []
     return [(fn.name.value, construction) for fn in entry_points(fa) for construction in entry_constructions(fa, fn)]
 
@@ -1198,6 +1293,28 @@ def _passes_its_arguments_on(fa) -> bool:
             continue
         params = {p.name.value for p in [*_all_params(init[1]), *init[1].params.kwonly_params]}
         if any(isinstance(arg.value, cst.Name) and arg.value.value in params for arg in call.args):
+            return True
+    return False
+
+
+def _names_another_module_s_model(fa) -> bool:
+    """An entry point of `fa` that names a model class another module of the program defines
+    (deit's `build_model_with_cfg(VisionTransformer, ...)` through `_create_deit`): its run builds that
+    model with what the entry point passes, and the blocks it builds are listed there (`adopted`)."""
+    return memoised(fa, "names another module's model", fa.module, lambda: _read_names_another_module_s_model(fa))
+
+
+def _read_names_another_module_s_model(fa) -> bool:
+    if not entry_points(fa):
+        return False
+    loader = fa.library()
+    names = {node.value for fn in fa.functions.values() for node in _walk_nodes(fn.body) if type(node) is cst.Name
+             and node.value in fa.imports.names and node.value not in fa.classes}  # fmt: skip
+    for name in sorted(names):
+        found = loader.lookup(fa, fa.imports.names[name])
+        if found is not None and found[0] == "class" and found[1] is not None and found[1] is not fa \
+                and found[2] in found[1].classes \
+                and not all(base in ("builtins.object", "local:object") for base in found[1].classes[found[2]].bases):  # fmt: skip
             return True
     return False
 
@@ -1243,7 +1360,7 @@ def entry_build_facts(entries: list, spans: dict) -> list:
             args["*"] = ["unknown", "what this run passes is not known"]
         if construction.kwargs is not None:
             args.update({key: held_fact(value) for key, value in construction.kwargs.items()})
-        key = (name, construction.qualname, construction.container, construction.attr, tuple(construction.within), span[0],
+        key = (name, construction.qualname, construction.container, construction.container_path, construction.attr, tuple(construction.within), span[0],
                id(construction.node), repr(sorted(args.items())))  # fmt: skip
         if key in seen:
             continue
@@ -1252,5 +1369,6 @@ def entry_build_facts(entries: list, spans: dict) -> list:
         inner = spans.get(id(construction.node)) if construction.node is not None else None
         out.append(BuildFact(construction.qualname, span[0][0], args, construction.container, attr=construction.attr,
                              span=where, unrun=True, entry=name, within=list(construction.within),
-                             built_at=inner[0][0] if inner else None))  # fmt: skip
+                             built_at=inner[0][0] if inner else None, inside_path=construction.container_path,
+                             within_paths=list(construction.within_paths)))  # fmt: skip
     return out

@@ -2,7 +2,8 @@
 qualified name of the function (where it is defined, re-exports followed), as mypy plugins and
 astroid's inference tips are. A package's hooks are imported only when a file calls into that
 package. A hook gets the call's arguments as literal strings (None where not known here) and the
-qualified names of the classes they name (by position or keyword), and returns ("class" |
+qualified names of the classes they name (by position or keyword; `NONE` where a caller that knows
+it says the argument is None itself), and returns ("class" |
 "instance", class), ("argument", position, name): what is passed there, ("call_argument",
 position, name): an instance of what is passed there, built with the call's other keywords (timm's
 `create_act_layer(nn.ReLU, inplace=True)`), ("bind", class,
@@ -26,6 +27,8 @@ arguments (timm's `create_model(name)` calls the `@register_model` function of t
 """
 
 from __future__ import annotations
+
+NONE = "builtins.None"  # in a hook's `classes`: the argument there is None (get_act_layer(None) returns None)
 
 import importlib
 from typing import Callable, Optional

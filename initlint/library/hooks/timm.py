@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from . import NONE
+
 ACT_LAYERS = {
     "silu": "torch.nn.SiLU", "swish": "torch.nn.SiLU", "mish": "torch.nn.Mish", "relu": "torch.nn.ReLU",
     "relu6": "torch.nn.ReLU6", "leaky_relu": "torch.nn.LeakyReLU", "elu": "torch.nn.ELU", "prelu": "torch.nn.PReLU",
@@ -35,7 +37,7 @@ ACT_TABLE = {**{key: ["class", target] for key, target in ACT_LAYERS.items()},
 
 
 def _passes_class(positional: list, keywords: dict, classes: Optional[dict]) -> bool:
-    """`name`, the first argument, names a class (not a string of the registry)."""
+    """`name`, the first argument, names a class (not a string of the registry), or is None."""
     if "name" in keywords:
         return keywords["name"] is None and "name" in (classes or {})
     return bool(positional) and positional[0] is None and 0 in (classes or {})
@@ -59,7 +61,13 @@ def get_act_layer(positional: list, keywords: dict, classes: Optional[dict] = No
     return _chosen(positional, keywords)
 
 
+def _passes_none(keywords: dict, classes: Optional[dict]) -> bool:
+    return (classes or {}).get("name" if "name" in keywords else 0) == NONE
+
+
 def create_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
+    if _passes_class(positional, keywords, classes) and _passes_none(keywords, classes):
+        return ("argument", 0, "name", ACT_REGISTRY)  # `if act_layer is None: return None`
     if _passes_class(positional, keywords, classes):
         return ("call_argument", 0, "name", ACT_REGISTRY)  # a class passed is built (with inplace= where it takes it)
     found = _chosen(positional, keywords)
@@ -104,6 +112,8 @@ def norm_act(positional: list, keywords: dict, classes: Optional[dict] = None, q
 def get_norm_act_layer(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
     name = keywords.get("norm_layer", positional[0] if positional else None)
     given = (classes or {}).get("norm_layer", (classes or {}).get(0))
+    if given == NONE:
+        return ("argument", 0, "norm_layer")  # `if norm_layer is None: return None`
     if name is not None:
         key = name.replace("_", "").lower().split("-")[0]
     elif given is not None:
