@@ -2457,7 +2457,7 @@ class FileAnalysis:
         """The one class (or string: timm's `act_layer="swish"`) every construction of `owner` this
         module shows passes for `param` (its default too, where it has one), as `BuildFact.args`
         holds it: what `owner` passes on to the blocks it builds."""
-        if self.passed_away(owner):
+        if self.passed_away(owner) or self._passes_an_open_parameter(owner, param):
             return None
         values = self.param_candidates(owner, param)
         # none passes it: the default, where this module shows every construction of a class of its own
@@ -2474,6 +2474,23 @@ class FileAnalysis:
                  ("literal", short_code(v[1], 60)) if isinstance(v, tuple) and v[:1] == ("<literal>",)
                  and isinstance(v[1], cst.SimpleString) else None for v in values}  # fmt: skip
         return list(names.pop()) if len(names) == 1 and None not in names else None
+
+    def _passes_an_open_parameter(self, owner: str, param: str) -> bool:
+        """A construction here passes, for `param`, a parameter of the class whose constructor makes
+        it (`Block(dim, act_layer=act_layer)` in Net), and nothing here builds that class: what it
+        holds is what other modules pass Net (`Net(act_layer=nn.ReLU)` in train.py), not its default."""
+        target = self.classes.get(owner)
+        found = self.method(target, "__init__") if target is not None else None
+        if found is None:
+            return False
+        names = [p.name.value for p in _positional_params(found[1])[1:]]
+        for call, enclosing in self.call_sites.get(owner, []):
+            node = _argument_for(call, names, param, owner)
+            builder = self.init_owner(enclosing) if enclosing is not None else None
+            if isinstance(node, cst.Name) and builder is not None and node.value in {p.name.value for p in _all_params(enclosing)} \
+                    and not self.call_sites.get(builder):  # fmt: skip
+                return True
+        return False
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
         activation, param, evidence = resolve_outcomes(site.outcomes, site.split_by)
