@@ -272,6 +272,9 @@ class BuildFact:
     # methods module code runs on what it built, on every path after building it (`model.init_weights()`):
     # [method, how many of `applied` ran before it, line of the call]
     runs: list = field(default_factory=list)
+    # other modules' blocks that run built it inside, in `inside`, outermost first: [module path, class
+    # name] (InvertedResidual, handed `se_layer`, building SqueezeExcite); their init routines run on it too
+    through: list = field(default_factory=list)
 
 
 @dataclass

@@ -49,6 +49,7 @@ class Use:
     built_at: Optional[int] = None  # BuildFact.built_at: the line of its construction on that run
     via: Optional[str] = None  # a call of this factory of the class's module, which returns what it builds
     runs: list = field(default_factory=list)  # BuildFact.runs: methods module code runs on what it built
+    through: list = field(default_factory=list)  # BuildFact.through, as ClassRefs: other modules' blocks around it
 
 
 @dataclass
@@ -735,8 +736,13 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
     own rules, then those of whatever builds the container (or what module code runs on what it built)."""
     if use.container is None:
         return [_root_rules(use, built, index, own=built is not None)]
+    own = []
+    for block in reversed(use.through):  # other modules' blocks its run built it in, innermost first
+        summary = index.summaries.get(block.path)
+        inner = summary.classes.get(block.name) if summary is not None else None
+        own += [(rule, f"{block.name} in {block.path}", block.path) for rule in (inner.rules if inner else [])]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
-    own = [(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
+    own += [(rule, f"{use.container.name} in {use.path}", use.path) for rule in (fact.rules if fact else [])]
     outermost = use.container
     for name in reversed(use.within):  # an entry point's run built it inside these, innermost last to run
         outer = index.summaries[use.container.path].classes.get(name)
@@ -867,7 +873,8 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             applied = [rule for rule in build.applied if not rule.wipes]
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
-                                                   build.entry, list(build.within), build.built_at, runs=build.runs))  # fmt: skip
+                                                   build.entry, list(build.within), build.built_at, runs=build.runs,
+                                                   through=[ClassRef(where, name) for where, name in build.through]))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
     hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip

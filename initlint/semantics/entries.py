@@ -36,6 +36,8 @@ from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place
 MAX_STEPS = 60000  # statements and expressions one entry point's run may take; past it, nothing is known
 MAX_DEPTH = 16  # functions run inside one another: an entry point, its model's __init__, the factories it calls
 MAX_REGION_NESTING = 3  # regions of unknown extent inside one another: deeper, the run is not complete
+MAX_HANDED_NESTING = 3  # blocks handed classes, each built inside the one before, whose constructors are run
+HANDED_BLOCK_STEPS = 4000  # steps the constructor of one such block may take; past them, it is not run
 _MISSING = object()
 _NESTED = object()  # a function or class defined (or a lambda) in code the run goes through: not run here
 # builtins that read their arguments and change none of them: a value not known stays followed after
@@ -67,11 +69,15 @@ class Instance:
 
 @dataclass
 class PartialObj:
-    """`functools.partial(func, *args, **kwargs)`."""
+    """`functools.partial(func, *args, **kwargs)`. `joined`: what an undecided branch left, a partial
+    object of `func` on one side and `func` itself (or another partial of it) on the other: a call
+    builds `func`, each keyword bound on one side only UNKNOWN (perhaps passed); what it is (a
+    partial object or not) is not known."""
 
     func: object
     args: tuple
     kwargs: dict
+    joined: bool = False
 
 
 @dataclass
@@ -144,6 +150,13 @@ class Construction:
     outermost: bool = False  # the model the entry point builds (nothing of the run holds it)
     attr: Optional[str] = None  # `self.attr = Block(...)`: its name in its container
     within: list = field(default_factory=list)  # the models being built around `container`, outermost first
+    # other modules' blocks whose constructor the run went through to build it, inside `container`,
+    # outermost first: (module path, class name); they were handed the class it is (`se_layer`)
+    through: list = field(default_factory=list)
+
+
+class _Unfollowed(Exception):
+    """A block's constructor, run for the classes it was handed, went where the run does not follow."""
 
 
 @dataclass
@@ -169,6 +182,10 @@ class Run:
     own_blocks: bool = False
     owners: list = field(default_factory=list)  # (module, class info, instance) whose __init__ runs, innermost last
     calling: Optional[cst.Call] = None  # the call being made, when its callee is a class
+    # per other module's block whose constructor runs (`_run_handed_block`): the classes it was handed
+    handed_in: list = field(default_factory=list)
+    discarding: Optional[cst.Call] = None  # the call an expression statement makes, its value thrown away
+    limit: int = MAX_STEPS  # the steps the run may reach; lower while a handed block's constructor runs
 
     def mutating(self, container: object) -> None:
         """A container changed in place. Objects are not copied for a branch (their writes are
@@ -200,6 +217,14 @@ class Run:
         for instance, attr in written:
             self.drop(instance.attrs.get(attr))
             self.write(instance, attr, UNKNOWN)
+
+    def drop_except(self, kept: object, value: object) -> None:
+        """Drop `value`, but what `kept` (the value that goes on, followed still) holds: the same
+        objects, and the classes it names (a joined partial object names its class once, for both sides)."""
+        parts = [part for part in _values_in(kept) if part is not UNKNOWN]
+        before = set(self.handed_away)
+        self.drop(value, {id(part) for part in parts})
+        self.handed_away -= {part.qualname for part in parts if isinstance(part, ClassObj)} - before
 
     def drop(self, value: object, seen: Optional[set] = None) -> None:
         """A value this run stops following (handed to code not run, merged into UNKNOWN): the
@@ -237,7 +262,7 @@ class EntryProbe(Probe):
 
     def tick(self) -> None:
         self.run.steps += 1
-        if self.run.steps > MAX_STEPS:
+        if self.run.steps > self.run.limit:
             raise _Budget()
 
     def probe_for(self, module) -> "EntryProbe":
@@ -313,10 +338,9 @@ class EntryProbe(Probe):
             if test is not UNKNOWN:
                 return self.expr(node.body if test else node.orelse, env)
             body, orelse = self.maybe(lambda: self.expr(node.body, env)), self.maybe(lambda: self.expr(node.orelse, env))
-            if _same(body, orelse):
-                return body
-            self.run.drop(body), self.run.drop(orelse)
-            return UNKNOWN
+            value = self.joined(body, orelse)
+            self.run.drop_except(value, body), self.run.drop_except(value, orelse)
+            return value
         if kind is cst.BooleanOperation:
             self.tick()
             left = self.expr(node.left, env)
@@ -349,7 +373,11 @@ class EntryProbe(Probe):
                 self.bind(target.target, value, env)
             return
         if kind is cst.Expr:
-            self.expr(small.value, env)
+            outer, self.run.discarding = self.run.discarding, small.value
+            try:
+                self.expr(small.value, env)
+            finally:
+                self.run.discarding = outer
             return
         super().small(small, env)
 
@@ -482,8 +510,14 @@ class EntryProbe(Probe):
             return super().call(node, env)
         args, kwargs, known = self.arguments(node, env)
         self.run.calling = node  # for a construction of the root module's class (`Construction.node`)
-        mark = len(self.run.constructions)
+        mark, own_mark = len(self.run.constructions), len(self.run.own)
         value = self.call_value(callee, args, kwargs, known)
+        if node is self.run.discarding and known and self.builds_a_class(callee) and _inert([callee, *args, *kwargs.values()]):
+            # `self.se_layer(8, rd_ratio=1.0)` on a line of its own (timm's builder trying the class): the
+            # object is thrown away, nothing it could attach itself to was given: no block of the model
+            del self.run.constructions[mark:]
+            del self.run.own[own_mark:]
+            return value
         # the one construction made is of this class, not of a block its constructor built (`block_fn(...)`
         # building Block, whose `mlp_layer(...)` built Mlp on its own line)
         if isinstance(callee, ClassObj) and len(self.run.constructions) == mark + 1 \
@@ -591,7 +625,10 @@ class EntryProbe(Probe):
             if not known or not args:
                 self.taint(args, kwargs)
                 return UNKNOWN
-            return PartialObj(args[0], tuple(args[1:]), dict(kwargs))
+            inner = args[0]
+            if isinstance(inner, PartialObj):  # as Python's partial does: one object, the keywords merged
+                return PartialObj(inner.func, (*inner.args, *args[1:]), {**inner.kwargs, **kwargs}, inner.joined)
+            return PartialObj(inner, tuple(args[1:]), dict(kwargs))
         if kind == "hook":
             return self.hooked(found[1], args, kwargs, known)
         if kind == "replace":
@@ -728,11 +765,23 @@ class EntryProbe(Probe):
                 self.taint(args, kwargs)
                 return UNKNOWN
             return self.dataclass_instance(qualname, module, info, fields, args, kwargs)
-        if self.run.building and not plain and (module is not self.run.root or self.run.own_blocks):  # a block
+        if not plain and module is self.run.root and self.run.handed_in:
+            raise _Unfollowed()  # a class of the entry point's module built inside another module's block
+        # inside a block's constructor run for the classes it was handed: only those are listed (its
+        # other blocks are its own file's business, as where its constructor is not run)
+        listed = not self.run.handed_in or qualname in self.run.handed_in[-1]
+        if self.run.building and not plain and (module is not self.run.root or self.run.own_blocks) and listed:  # a block
+            models = [i for i in self.run.building if i.module is self.run.root]
             self.run.constructions.append(Construction(qualname, list(args), (_OpenKwargs if isinstance(kwargs, _OpenKwargs) else dict)(kwargs) if known else None,
-                                                       self.run.building[-1].info.name, self.run.top,
-                                                       within=[i.info.name for i in self.run.building[:-1]]))  # fmt: skip
+                                                       models[-1].info.name, self.run.top,
+                                                       within=[i.info.name for i in models[:-1]],
+                                                       through=[(i.module.path, i.info.name) for i in self.run.building
+                                                                if i.module is not self.run.root]))  # fmt: skip
         if not plain and module is not self.run.root:
+            handed = self.handed_classes(args, kwargs) if known and self.run.building else set()
+            built = self.run_handed_block(qualname, module, info, args, kwargs, handed) if handed else None
+            if built is not None:
+                return built
             self.taint(args, kwargs)  # its own code, not run here, may keep or change what it is given
             return UNKNOWN
         if not plain and self.run.top is not None:  # judged with these arguments at the entry point's call
@@ -754,6 +803,65 @@ class EntryProbe(Probe):
             self.run.owners.pop()
             if not plain:
                 self.run.building.pop()
+        return instance
+
+    def builds_a_class(self, callee: object) -> bool:
+        """Whether calling `callee` builds an object of a class of the program (a partial object of one too)."""
+        while isinstance(callee, PartialObj):
+            callee = callee.func
+        return isinstance(callee, ClassObj) and (self.resolve(callee.qualname) or ("",))[0] == "class"
+
+    def handed_classes(self, args: list, kwargs: dict) -> frozenset:
+        """The classes of the program a block of another module is handed as values (`se_layer=
+        partial(SqueezeExcite, rd_ratio=0.25)`): its constructor may build them with what it chooses."""
+        if isinstance(kwargs, _OpenKwargs):
+            return frozenset()
+        found = set()
+        for value in [*args, *kwargs.values()]:
+            while isinstance(value, PartialObj):
+                value = value.func
+            if isinstance(value, ClassObj) and not value.qualname.startswith(("builtins.", "torch.")) \
+                    and (self.resolve(value.qualname) or ("",))[0] == "class":  # fmt: skip
+                found.add(value.qualname)
+        return frozenset(found)
+
+    def run_handed_block(self, qualname: str, module, info, args: list, kwargs: dict, handed: frozenset) -> Optional[Instance]:
+        """A block of another module handed classes of the program (timm's InvertedResidual given
+        `se_layer`): its constructor is run, so that what it passes the classes it builds from them
+        is known (`se_layer(mid_chs, act_layer=act_layer)`: the block's own act_layer). Only what it
+        builds of those classes is listed, `through` it. Where its constructor goes where the run
+        does not follow (code not read, a class of the entry point's module, past its steps), all it
+        did is undone and it is not run: None."""
+        init = module.method(info, "__init__")
+        run = self.run
+        if init is None or len(run.handed_in) >= MAX_HANDED_NESTING:
+            return None
+        marks = (len(run.constructions), len(run.own), len(run.journal))
+        complete, away, limit = run.complete, set(run.handed_away), run.limit
+        run.limit = min(limit, run.steps + HANDED_BLOCK_STEPS)
+        instance = Instance(qualname, module, info, False)
+        run.instances.append(instance)
+        run.building.append(instance)
+        run.owners.append((module, info, instance))
+        run.handed_in.append(handed)
+        followed = False
+        try:
+            self.run_in(module, init[1], [instance, *args], kwargs, True)
+            followed = run.complete
+        except (_Budget, _Unfollowed, _Dead, _Break, _Continue, RecursionError):
+            pass  # past its steps, out of what the run follows, or raising: as if not run
+        finally:
+            run.building.pop()
+            run.owners.pop()
+            run.handed_in.pop()
+            run.limit = limit
+        if not followed:
+            del run.constructions[marks[0]:]
+            del run.own[marks[1]:]
+            run.rollback(marks[2])
+            run.complete, run.handed_away = complete, away
+            run.instances.remove(instance)
+            return None
         return instance
 
     # -- statements -----------------------------------------------------------------------
@@ -790,14 +898,26 @@ class EntryProbe(Probe):
             raise _Dead()
         merged = outcomes[0]
         for other_env in outcomes[1:]:
+            joined = {key: merged[key] if key in merged and key in other_env and _same(merged[key], other_env[key])
+                      else self.merged_dict(key, merged, other_env) for key in merged.keys() | other_env.keys()}  # fmt: skip
             for key in merged.keys() | other_env.keys():
                 a, b = merged.get(key, UNKNOWN), other_env.get(key, UNKNOWN)
-                if not _same(a, b) or isinstance(a, _MaybeKeys):
-                    self.run.drop(a), self.run.drop(b)
-            merged = {key: merged[key] if key in merged and key in other_env and _same(merged[key], other_env[key])
-                      else self.merged_dict(key, merged, other_env) for key in merged.keys() | other_env.keys()}  # fmt: skip
+                if not _same(a, b) or isinstance(a, _MaybeKeys):  # what the join keeps is still followed
+                    self.run.drop_except(joined[key], a), self.run.drop_except(joined[key], b)
+            merged = joined
         env.clear()
         env.update(merged)
+
+    def joined(self, a: object, b: object) -> object:
+        if _same(a, b):
+            return a
+        one, other = _as_partial(a), _as_partial(b)
+        if one is None or other is None or not _same(one.func, other.func) or len(one.args) != len(other.args) \
+                or not all(_same(x, y) for x, y in zip(one.args, other.args)):  # fmt: skip
+            return UNKNOWN
+        keywords = {key: one.kwargs[key] if key in one.kwargs and key in other.kwargs and _same(one.kwargs[key], other.kwargs[key])
+                    else UNKNOWN for key in one.kwargs.keys() | other.kwargs.keys()}  # fmt: skip
+        return PartialObj(one.func, one.args, keywords, joined=True)
 
     def fork_changing(self, env: dict, changed: set) -> dict:
         """pure's fork, copying only what the branch may change in place (the names it changes, and
@@ -885,6 +1005,32 @@ def _may_construct(fa, qualname: str, depth: int = 0, seen: Optional[set] = None
         if (found := loader.lookup(module, written)) is not None and found[0] == "class":
             return True
     return False
+
+
+def _as_partial(value: object) -> Optional[PartialObj]:
+    """A class as a partial object of itself binding nothing; a partial object of a class as it is."""
+    if isinstance(value, ClassObj):
+        return PartialObj(value, (), {})
+    if isinstance(value, PartialObj) and isinstance(value.func, ClassObj):
+        return value
+    return None
+
+
+def _inert(values: list) -> bool:
+    """Constants, classes and partial objects of them only: nothing a constructor could keep a
+    reference in (an object, a container, a function)."""
+    for value in values:
+        while isinstance(value, PartialObj):
+            if not _inert([*value.args, *value.kwargs.values()]):
+                return False
+            value = value.func
+        if type(value) is tuple:
+            if not _inert(list(value)):
+                return False
+        elif not (value is None or type(value) in (str, int, float, bool) or isinstance(value, ClassObj)
+                  or type(value) is FnObj):  # fmt: skip
+            return False
+    return True
 
 
 def _as_dict(instance: Instance) -> dict:
@@ -1080,6 +1226,8 @@ def _class_isinstance(args: list) -> object:
     if isinstance(value, (ClassObj, FnObj)):
         return UNKNOWN if names & {"builtins.type", "builtins.object"} else False
     if isinstance(value, PartialObj):
+        if value.joined:  # a partial object on one side, perhaps the class itself on the other
+            return UNKNOWN
         return True if names & {"functools.partial", "builtins.object"} else False
     types = [_TYPES.get(name[len("builtins."):]) if name.startswith("builtins.") else None for name in names]
     if type(value) in (int, float, bool, str, type(None), tuple, list, dict) and all(types):
@@ -1244,7 +1392,7 @@ def entry_build_facts(entries: list, spans: dict) -> list:
         if construction.kwargs is not None:
             args.update({key: held_fact(value) for key, value in construction.kwargs.items()})
         key = (name, construction.qualname, construction.container, construction.attr, tuple(construction.within), span[0],
-               id(construction.node), repr(sorted(args.items())))  # fmt: skip
+               id(construction.node), repr(sorted(args.items())), tuple(construction.through))  # fmt: skip
         if key in seen:
             continue
         seen.add(key)
@@ -1252,5 +1400,6 @@ def entry_build_facts(entries: list, spans: dict) -> list:
         inner = spans.get(id(construction.node)) if construction.node is not None else None
         out.append(BuildFact(construction.qualname, span[0][0], args, construction.container, attr=construction.attr,
                              span=where, unrun=True, entry=name, within=list(construction.within),
-                             built_at=inner[0][0] if inner else None))  # fmt: skip
+                             built_at=inner[0][0] if inner else None,
+                             through=[list(step) for step in construction.through]))  # fmt: skip
     return out

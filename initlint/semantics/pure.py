@@ -632,7 +632,11 @@ class Probe:
         for value, env in ((a, one), (b, other)):
             if sum(1 for held in _containers(env.values()) if held is value) != 1:
                 return UNKNOWN
-        return _MaybeKeys({k: a[k] if k in a and k in b and _same(a[k], b[k]) else UNKNOWN for k in a.keys() | b.keys()})
+        return _MaybeKeys({k: self.joined(a[k], b[k]) if k in a and k in b else UNKNOWN for k in a.keys() | b.keys()})
+
+    def joined(self, a: object, b: object) -> object:
+        """What a name or key holds after an undecided branch, `a` on one side, `b` on the other."""
+        return a if _same(a, b) else UNKNOWN
 
     def fork(self, env: dict) -> dict:
         """A copy of the locals for one branch (containers too: a branch's changes stay its
