@@ -309,6 +309,9 @@ RETURNED = "<returned>"
 # the default of a constructor parameter that has none (`Stem(act_layer)`), in `Layer.as_defaults`:
 # whatever class a construction passes is what it builds there
 REQUIRED = "<required>"
+# the last item of a fact of `Layer.activation_defaults` whose parameter overrides the next ones
+# (`force_act_layer or act_layer`): a class passed for it is the activation
+OVERRIDES = "overrides"
 
 
 @dataclass

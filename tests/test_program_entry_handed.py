@@ -245,15 +245,15 @@ def test_a_class_handed_to_blocks_is_judged_with_what_the_blocks_pass_it(tmp_pat
 
 
 def test_a_partial_object_binds_the_gate_and_overrides_the_blocks_act_layer(tmp_path: Path) -> None:
-    """net_mixed(): `partial(SqueezeExcite, gate_layer=nn.Hardsigmoid, force_act_layer=nn.ReLU)`.
-    The gate is Hardsigmoid; conv_reduce meets `force_act_layer or act_layer`, which the
-    program stage does not read as one class: unknown there (torch: ReLU, not the blocks'
-    Hardswish, which a reading of act_layer alone would have claimed)."""
+    """net_mixed(): `partial(SqueezeExcite, gate_layer=nn.Hardsigmoid, force_act_layer=nn.ReLU)`,
+    the blocks passing act_layer=nn.Hardswish (or nn.ReLU, decoded `nre`). The gate is Hardsigmoid;
+    conv_reduce meets `force_act_layer or act_layer`: the class passed for force_act_layer, ReLU,
+    whatever act_layer the block passes (before: no row; a use passing both was unknown)."""
     rows = _rows(tmp_path)
     line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)")
     reduce, expand = _at(rows, line, "SqueezeExcite().conv_reduce"), _at(rows, line, "SqueezeExcite().conv_expand")
     assert expand.activation == "hardsigmoid", expand
-    assert reduce.activation in ("unknown", "relu"), reduce
+    assert reduce.activation == "relu" and "force_act_layer=nn.ReLU" in reduce.activation_evidence, reduce
     traced = _traced(tmp_path, "net_mixed")
     assert traced["blocks.0.0.se.conv_reduce"] == traced["blocks.2.0.se.conv_reduce"] == "relu"
     assert traced["blocks.2.0.se.conv_expand"] == "hardsigmoid"
@@ -296,3 +296,13 @@ def test_a_block_whose_base_class_is_not_read_is_not_run(tmp_path: Path) -> None
     reduce = _at(rows, line, "SqueezeExcite().conv_reduce")
     # the DepthwiseSeparable's SqueezeExcite alone would be one construction: none is listed as all there is
     assert reduce is None or reduce.activation == "unknown" or "the one construction" not in reduce.activation_evidence, reduce
+
+
+def test_a_partial_object_binding_force_act_layer_to_none_leaves_the_blocks_act_layer(tmp_path: Path) -> None:
+    """`force_act_layer=None` bound: `force_act_layer or act_layer` is the block's act_layer, Hardswish
+    in the third stage and ReLU in the first: the entry point's constructions differ, unknown."""
+    model = MODEL.replace("force_act_layer=nn.ReLU", "force_act_layer=None")
+    rows = _rows(tmp_path, model=model)
+    line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)")
+    reduce = _at(rows, line, "SqueezeExcite().conv_reduce")
+    assert reduce.activation == "unknown" and "hardswish" in reduce.activation_evidence, reduce

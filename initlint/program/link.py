@@ -23,7 +23,7 @@ from typing import Optional
 
 from .. import catalogue
 from ..library import hooks
-from ..model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
+from ..model import DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
@@ -615,9 +615,14 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         return None
     if _with_flag_variant(layer, overridden, use, index, uses):
         return None
+    overriding = {(fact[0], fact[1]) for fact in defaults if fact[-1] == OVERRIDES}
+    chosen = [fact for fact in overridden if (fact[0], fact[1]) in overriding]
+    forced = len(chosen) == 1 and len(overriding) == 1 and chosen[0][3] is not None and chosen[0][3][0] == "class"
+    if forced:  # `force_act_layer or act_layer` given a class for force_act_layer: that class, whatever act_layer is
+        overridden = chosen
     class_name, param, default, passed = overridden[0]
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
-    replaces_activation = default == REQUIRED or default.startswith("torch.nn.") \
+    replaces_activation = forced or default == REQUIRED or default.startswith("torch.nn.") \
         and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES  # fmt: skip
     if len(overridden) == 1 and replaces_activation and torch_name in catalogue.ACTIVATION_MODULES:
         activation = catalogue.ACTIVATION_MODULES[torch_name][0]
@@ -1318,6 +1323,7 @@ def _per_parameter(defaults: list) -> list:
     wherever one of the readings that rest on it says so."""
     out: dict = {}
     for class_name, param, default, *registry in defaults:
+        registry = [part for part in registry if part != OVERRIDES]
         if (class_name, param) not in out or registry:
             out[(class_name, param)] = (class_name, param, default, registry)
     return list(out.values())

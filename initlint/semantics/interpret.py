@@ -356,7 +356,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         shown = default.qualname if isinstance(default, ClassRefV) else REQUIRED
         return (ConstructorDefault(owner, param, shown, self.fa.path),)
 
-    def default_fact(self, owner: str, param: str, default: object, registry: tuple = ()) -> ConstructorDefault:
+    def default_fact(self, owner: str, param: str, default: object, registry: tuple = (),
+                     overrides: bool = False) -> ConstructorDefault:  # fmt: skip
         holder = self.default_holder(owner)
         if isinstance(default, ClassRefV):
             shown = default.qualname
@@ -364,7 +365,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             shown = short_code(default[1])
         else:
             shown = "None" if default == NONE_V else str(default)
-        return ConstructorDefault(owner, param, shown, holder.path if holder is not None else None, registry)
+        return ConstructorDefault(owner, param, shown, holder.path if holder is not None else None, registry, overrides)
 
     def default_holder(self, owner: Optional[str]) -> Optional["FileAnalysis"]:
         """The module of the program whose class `owner` is, when its constructor default chose an
