@@ -275,6 +275,7 @@ class BuildFact:
     # other modules' blocks that run built it inside, in `inside`, outermost first: [module path, class
     # name] (InvertedResidual, handed `se_layer`, building SqueezeExcite); their init routines run on it too
     through: list = field(default_factory=list)
+    held_at: Optional[str] = None  # where that run's model holds it (`blocks.2.0`), when one place does
 
 
 @dataclass

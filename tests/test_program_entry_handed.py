@@ -203,8 +203,8 @@ def _rows(tmp_path: Path, **texts: str) -> dict:
     return {(layer.line, layer.name): layer for layer in model.layers}
 
 
-def _line(needle: str) -> int:
-    return next(i for i, line in enumerate(MODEL.splitlines(), 1) if needle in line)
+def _line(needle: str, text: str = MODEL) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def _traced(tmp_path: Path, entry: str) -> dict:
@@ -298,11 +298,34 @@ def test_a_block_whose_base_class_is_not_read_is_not_run(tmp_path: Path) -> None
     assert reduce is None or reduce.activation == "unknown" or "the one construction" not in reduce.activation_evidence, reduce
 
 
-def test_a_partial_object_binding_force_act_layer_to_none_leaves_the_blocks_act_layer(tmp_path: Path) -> None:
-    """`force_act_layer=None` bound: `force_act_layer or act_layer` is the block's act_layer, Hardswish
-    in the third stage and ReLU in the first: the entry point's constructions differ, unknown."""
+def test_a_line_building_blocks_that_meet_different_things_gets_a_row_per_block(tmp_path: Path) -> None:
+    """`force_act_layer=None` bound: `force_act_layer or act_layer` is the block's act_layer, ReLU in
+    the first stage (decoded `nre`) and Hardswish in the third: one line builds both. The run knows
+    where the model holds each (nn.Sequential of the builder's stages): a row per block, named
+    there (`blocks.2.0.se.conv_reduce`), where one row would have been unknown; and so for the
+    blocks' own convs (`blocks.1.0.conv_pw` ReLU, `blocks.2.0.conv_pw` Hardswish)."""
     model = MODEL.replace("force_act_layer=nn.ReLU", "force_act_layer=None")
     rows = _rows(tmp_path, model=model)
     line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)")
-    reduce = _at(rows, line, "SqueezeExcite().conv_reduce")
-    assert reduce.activation == "unknown" and "hardswish" in reduce.activation_evidence, reduce
+    assert _at(rows, line, "SqueezeExcite().conv_reduce") is None
+    claimed = {name: _at(rows, line, name).activation for name in (
+        "blocks.0.0.se.conv_reduce", "blocks.2.0.se.conv_reduce", "blocks.1.0.conv_pw", "blocks.2.0.conv_pw",
+        "blocks.1.0.conv_dw", "blocks.2.0.conv_dw")}  # fmt: skip
+    assert claimed == {"blocks.0.0.se.conv_reduce": "relu", "blocks.2.0.se.conv_reduce": "hardswish",
+                       "blocks.1.0.conv_pw": "relu", "blocks.2.0.conv_pw": "hardswish",
+                       "blocks.1.0.conv_dw": "relu", "blocks.2.0.conv_dw": "hardswish"}, claimed  # fmt: skip
+    (tmp_path / "effy" / "model.py").write_text(model, encoding="utf-8")
+    traced = _traced(tmp_path, "net_mixed")
+    assert {name: traced[name] for name in claimed} == claimed
+
+
+def test_blocks_the_model_holds_in_two_places_get_no_row_each(tmp_path: Path) -> None:
+    """Where one block is held twice (`self.first = self.blocks[0]`-style aliasing, here a block
+    list kept twice), no one name stands for it: the line's blocks keep one row, unknown."""
+    model = MODEL.replace("        self.blocks = nn.Sequential(*builder(16, block_args))\n",
+                          "        stages = builder(16, block_args)\n        self.blocks = nn.Sequential(*stages)\n"
+                          "        self.again = nn.ModuleList(stages)\n").replace("force_act_layer=nn.ReLU", "force_act_layer=None")
+    rows = _rows(tmp_path, model=model)
+    line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)", model)
+    assert _at(rows, line, "blocks.2.0.conv_pw") is None
+    assert _at(rows, line, "InvertedResidual().conv_pw").activation == "unknown"

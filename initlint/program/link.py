@@ -50,6 +50,7 @@ class Use:
     via: Optional[str] = None  # a call of this factory of the class's module, which returns what it builds
     runs: list = field(default_factory=list)  # BuildFact.runs: methods module code runs on what it built
     through: list = field(default_factory=list)  # BuildFact.through, as ClassRefs: other modules' blocks around it
+    held_at: Optional[str] = None  # BuildFact.held_at: where that run's model holds it
 
 
 @dataclass
@@ -267,8 +268,18 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                     continue  # that run builds another class there (`ConvNorm if use_conv else LinearNorm`)
                 judged = [_judged_at(layer, ref, use, start, defaults, index, uses, built_init.get(id(layer)), True)
                           for use in group]  # fmt: skip
-                row = judged[0]
                 met = sorted({(p.activation, p.activation_param) for p in judged}, key=str)
+                places = [use.held_at for use in group]
+                if len(met) > 1 and all(places) and len(set(places)) == len(places):
+                    # one line builds blocks that meet different things (MobileNetV3's ReLU and hard-swish
+                    # stages): a row per block, named where the model holds it (`blocks.2.0.conv_pw`)
+                    for use, row in zip(group, judged):
+                        row.name = f"{use.held_at}.{layer.name or layer.layer_type}"
+                        row.site = f"{row.class_name or ''}/{row.name}/{layer.layer_type}@{use.line}"
+                        row.activation_evidence = f"{row.activation_evidence}, as {entry}() builds {use.held_at}"
+                        _entry_row(models, layer, row, [use], entry, path, ref, split=True)
+                    continue
+                row = judged[0]
                 count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
                 if len(met) == 1:
                     row.activation_evidence = f"{row.activation_evidence}, {count} {entry}() reaches"
@@ -279,22 +290,31 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                                                f"things: {shown}")  # fmt: skip
                 if len({(p.init, p.init_evidence) for p in judged}) > 1:
                     row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
-                row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
-                if not layer.at_use and layer.activation != "unknown" and row.activation != "unknown":
-                    if (row.activation, row.activation_param, row.init) == (layer.activation, layer.activation_param, layer.init):
-                        continue  # its own row says so for the constructions this entry point reaches too
-                    if (row.activation, row.activation_param) != (layer.activation, layer.activation_param):
-                        # the run builds it otherwise than its own row says: that row is not one thing
-                        layer.activation, layer.activation_param = "unknown", None
-                        layer.activation_evidence = f"{entry}() builds it otherwise: {row.activation_evidence}"
-                        _relate(layer, path, row.line)
-                        _recommend(layer)
-                lines = {use.built_at for use in group}
-                if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
-                    row.related.insert(0, [path, lines.pop()])
-                    row.site = f"{row.site}:{row.related[0][1]}"  # one row per construction line
-                _recommend(row)
-                _place(models[path], row)
+                _entry_row(models, layer, row, group, entry, path, ref)
+
+
+def _entry_row(models: dict, layer: Layer, row: Layer, group: list, entry: str, path: str, ref: ClassRef,
+               split: bool = False) -> None:  # fmt: skip
+    """Place a row judged at an entry point's call for the constructions of `group` (`split`: one of
+    the blocks a line builds, each its own row); where it says otherwise than the layer's own row,
+    that row is not one thing."""
+    row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
+    if not layer.at_use and layer.activation != "unknown" and row.activation != "unknown":
+        if (row.activation, row.activation_param, row.init) == (layer.activation, layer.activation_param, layer.init) \
+                and not split:  # fmt: skip
+            return  # its own row says so for the constructions this entry point reaches too
+        if (row.activation, row.activation_param) != (layer.activation, layer.activation_param):
+            # the run builds it otherwise than its own row says: that row is not one thing
+            layer.activation, layer.activation_param = "unknown", None
+            layer.activation_evidence = f"{entry}() builds it otherwise: {row.activation_evidence}"
+            _relate(layer, path, row.line)
+            _recommend(layer)
+    lines = {use.built_at for use in group}
+    if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
+        row.related.insert(0, [path, lines.pop()])
+        row.site = f"{row.site}:{row.related[0][1]}"  # one row per construction line
+    _recommend(row)
+    _place(models[path], row)
 
 
 def _open_at_use(layer: Layer, ref: ClassRef) -> bool:
@@ -879,7 +899,8 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
             uses.setdefault(target, []).append(Use(container, path, build.line, build.args, applied,
                                                    build.attr, build.span, build.callee, build.unrun,
                                                    build.entry, list(build.within), build.built_at, runs=build.runs,
-                                                   through=[ClassRef(where, name) for where, name in build.through]))  # fmt: skip
+                                                   through=[ClassRef(where, name) for where, name in build.through],
+                                                   held_at=build.held_at))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
     hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip

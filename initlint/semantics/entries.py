@@ -30,7 +30,7 @@ import libcst as cst
 from ..syntax.nodes import _all_params, _walk_nodes, short_code
 from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
 from .memo import memoised
-from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys, _OpenKwargs,
+from .pure import (ClassObj, Opaque, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys, _OpenKwargs,
                    _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
 
 MAX_STEPS = 60000  # statements and expressions one entry point's run may take; past it, nothing is known
@@ -65,6 +65,28 @@ class Instance:
 
     def __repr__(self) -> str:
         return f"<{self.qualname} object>"
+
+
+class ModuleRef(Opaque):
+    """A block of another module the run built without running its constructor: its construction."""
+
+    __slots__ = ("construction",)
+
+    def __init__(self, construction: "Construction"):
+        self.construction = construction
+
+
+class SequenceObj(Opaque):
+    """`nn.Sequential(*blocks)` or `nn.ModuleList(blocks)` of what the run knows: its modules, in order
+    (what each is held at in the model, `blocks.2.0`)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list):
+        self.items = items
+
+
+_SEQUENCES = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"})
 
 
 @dataclass
@@ -153,6 +175,8 @@ class Construction:
     # other modules' blocks whose constructor the run went through to build it, inside `container`,
     # outermost first: (module path, class name); they were handed the class it is (`se_layer`)
     through: list = field(default_factory=list)
+    # where the model holds what it built (`blocks.2.0`), when the run knows it and one place holds it
+    held_at: Optional[str] = None
 
 
 class _Unfollowed(Exception):
@@ -186,6 +210,12 @@ class Run:
     handed_in: list = field(default_factory=list)
     discarding: Optional[cst.Call] = None  # the call an expression statement makes, its value thrown away
     limit: int = MAX_STEPS  # the steps the run may reach; lower while a handed block's constructor runs
+    models: list = field(default_factory=list)  # the root module's instances built outside any model (the models)
+    # every write to an attribute, in order, but those of code not run that is handed an object: where
+    # the model holds what it built is read from them (`_place_constructions`), taking that such code
+    # (`efficientnet_init_weights(self)`) may rewrite weights, not move the blocks it is handed
+    writes: list = field(default_factory=list)
+    made: dict = field(default_factory=dict)  # id(Instance) -> its Construction, for a block whose constructor ran
 
     def mutating(self, container: object) -> None:
         """A container changed in place. Objects are not copied for a branch (their writes are
@@ -196,9 +226,11 @@ class Run:
             self.drop(container)
             self.tainted[id(container)] = container
 
-    def write(self, instance: Instance, attr: str, value: object) -> None:
+    def write(self, instance: Instance, attr: str, value: object, logged: bool = True) -> None:
         self.journal.append((instance, attr, instance.attrs.get(attr, _MISSING)))
         instance.attrs[attr] = value
+        if logged:
+            self.writes.append((instance, attr, value))
 
     def rollback(self, mark: int) -> set:
         """Undo the writes since `mark`; the (instance, attribute) pairs they wrote."""
@@ -212,11 +244,11 @@ class Run:
                 instance.attrs[attr] = before
         return written
 
-    def unsettle(self, written: set) -> None:
+    def unsettle(self, written: set, logged: bool = True) -> None:
         """Attributes some path may have set, others not: unknown from here."""
         for instance, attr in written:
             self.drop(instance.attrs.get(attr))
-            self.write(instance, attr, UNKNOWN)
+            self.write(instance, attr, UNKNOWN, logged)
 
     def drop_except(self, kept: object, value: object) -> None:
         """Drop `value`, but what `kept` (the value that goes on, followed still) holds: the same
@@ -454,7 +486,7 @@ class EntryProbe(Probe):
         for value in [*args, *kwargs.values()]:
             self.run.drop(value)
             if isinstance(value, Instance):  # code not run may set its attributes
-                self.run.unsettle({(value, attr) for attr in value.attrs})
+                self.run.unsettle({(value, attr) for attr in value.attrs}, logged=False)
         super().taint(args, kwargs)
 
     # -- calls ----------------------------------------------------------------------------
@@ -502,6 +534,14 @@ class EntryProbe(Probe):
                     return _READS_ONLY[callee.qualname](*args)
                 except Exception:  # noqa: BLE001 - Python raises there
                     raise _Dead() from None
+            return UNKNOWN
+        if isinstance(callee, ClassObj) and callee.qualname in _SEQUENCES:
+            args, kwargs, known = self.arguments(node, env)
+            items = args if callee.qualname == "torch.nn.Sequential" else (list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else None)
+            if known and not kwargs and items is not None and (callee.qualname != "torch.nn.Sequential" or not args
+                                                                or not isinstance(args[0], dict)):  # fmt: skip
+                return SequenceObj(list(items))
+            self.taint(args, kwargs)
             return UNKNOWN
         if callee is _NESTED and self.run.building:
             self.run.complete = False  # a function defined in code run here, not run itself: it may build blocks unseen
@@ -770,20 +810,24 @@ class EntryProbe(Probe):
         # inside a block's constructor run for the classes it was handed: only those are listed (its
         # other blocks are its own file's business, as where its constructor is not run)
         listed = not self.run.handed_in or qualname in self.run.handed_in[-1]
+        construction = None
         if self.run.building and not plain and (module is not self.run.root or self.run.own_blocks) and listed:  # a block
             models = [i for i in self.run.building if i.module is self.run.root]
-            self.run.constructions.append(Construction(qualname, list(args), (_OpenKwargs if isinstance(kwargs, _OpenKwargs) else dict)(kwargs) if known else None,
+            construction = Construction(qualname, list(args), (_OpenKwargs if isinstance(kwargs, _OpenKwargs) else dict)(kwargs) if known else None,
                                                        models[-1].info.name, self.run.top,
                                                        within=[i.info.name for i in models[:-1]],
                                                        through=[(i.module.path, i.info.name) for i in self.run.building
-                                                                if i.module is not self.run.root]))  # fmt: skip
+                                                                if i.module is not self.run.root])  # fmt: skip
+            self.run.constructions.append(construction)
         if not plain and module is not self.run.root:
             handed = self.handed_classes(args, kwargs) if known and self.run.building else set()
             built = self.run_handed_block(qualname, module, info, args, kwargs, handed) if handed else None
             if built is not None:
+                if construction is not None:
+                    self.run.made[id(built)] = construction
                 return built
             self.taint(args, kwargs)  # its own code, not run here, may keep or change what it is given
-            return UNKNOWN
+            return ModuleRef(construction) if construction is not None else UNKNOWN
         if not plain and self.run.top is not None:  # judged with these arguments at the entry point's call
             model = self.run.building[0].info.name if self.run.building else info.name
             self.run.own.append(Construction(qualname, list(args), dict(kwargs) if known else None, model, self.run.top,
@@ -795,6 +839,8 @@ class EntryProbe(Probe):
         if init is None:
             return instance
         if not plain:
+            if not self.run.building:
+                self.run.models.append(instance)
             self.run.building.append(instance)
         self.run.owners.append((module, info, instance))
         try:
@@ -1296,8 +1342,41 @@ def _entry_run(fa, fn: cst.FunctionDef) -> Optional[Run]:
         return None
     if not run.complete or any(_may_construct(fa, name) for name in run.handed_away):
         return None  # a function handed to code not run may build blocks there, unseen
-    run.journal, run.instances, run.tainted, run.resolved = [], [], {}, {}  # kept: what it built
+    _place_constructions(run)
+    run.journal, run.instances, run.tainted, run.resolved, run.made, run.writes = [], [], {}, {}, {}, []  # kept: what it built
     return run
+
+
+def _place_constructions(run: Run) -> None:
+    """`Construction.held_at`: where the model holds each block the run built, through its
+    attributes, nn.Sequential and nn.ModuleList (torch's own naming of submodules: `blocks.2.0`);
+    a block held in two places, or by one model among several, has none."""
+    found: dict = {}
+
+    def walk(value: object, prefix: str, seen: frozenset) -> None:
+        if isinstance(value, ModuleRef):
+            found.setdefault(id(value.construction), (value.construction, []))[1].append(prefix)
+        elif isinstance(value, SequenceObj):
+            for index, item in enumerate(value.items):
+                walk(item, f"{prefix}.{index}" if prefix else str(index), seen)
+        elif isinstance(value, Instance) and not value.plain and id(value) not in seen:
+            made = run.made.get(id(value))
+            if made is not None:
+                found.setdefault(id(made), (made, []))[1].append(prefix)
+            for name, held in value.attrs.items():
+                walk(held, f"{prefix}.{name}" if prefix else name, seen | {id(value)})
+
+    if len(run.models) != 1:
+        return
+    held: dict = {}
+    for instance, attr, value in run.writes:
+        held.setdefault(id(instance), {})[attr] = value
+    for instance in {id(instance): instance for instance, _, _ in run.writes}.values():
+        instance.attrs = held[id(instance)]  # what the run's own code left there (the run is over)
+    walk(run.models[0], "", frozenset())
+    for construction, places in found.values():
+        if len(places) == 1 and places[0]:
+            construction.held_at = places[0]
 
 
 def held_fact(value: object) -> list:
@@ -1392,7 +1471,7 @@ def entry_build_facts(entries: list, spans: dict) -> list:
         if construction.kwargs is not None:
             args.update({key: held_fact(value) for key, value in construction.kwargs.items()})
         key = (name, construction.qualname, construction.container, construction.attr, tuple(construction.within), span[0],
-               id(construction.node), repr(sorted(args.items())), tuple(construction.through))  # fmt: skip
+               id(construction.node), repr(sorted(args.items())), tuple(construction.through), construction.held_at)  # fmt: skip
         if key in seen:
             continue
         seen.add(key)
@@ -1401,5 +1480,5 @@ def entry_build_facts(entries: list, spans: dict) -> list:
         out.append(BuildFact(construction.qualname, span[0][0], args, construction.container, attr=construction.attr,
                              span=where, unrun=True, entry=name, within=list(construction.within),
                              built_at=inner[0][0] if inner else None,
-                             through=[list(step) for step in construction.through]))  # fmt: skip
+                             through=[list(step) for step in construction.through], held_at=construction.held_at))  # fmt: skip
     return out
