@@ -329,3 +329,25 @@ def test_blocks_the_model_holds_in_two_places_get_no_row_each(tmp_path: Path) ->
     line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)", model)
     assert _at(rows, line, "blocks.2.0.conv_pw") is None
     assert _at(rows, line, "InvertedResidual().conv_pw").activation == "unknown"
+
+
+def test_a_block_list_an_undecided_branch_may_rebuild_names_no_block(tmp_path: Path) -> None:
+    """`if os.environ.get(...)`: the model may hold the blocks elsewhere (reversed): where it holds
+    each is not known, and the line keeps one row, unknown. Code not run that is handed the model
+    (an init routine, `init_weights(self)`) is taken to rewrite weights, not to move blocks."""
+    split = MODEL.replace("force_act_layer=nn.ReLU", "force_act_layer=None")
+    handed = split.replace("import torch.nn as nn\n", "import torch.nn as nn\nfrom elsewhere import init_weights\n", 1).replace(
+        "        self.classifier = nn.Linear(builder.in_chs, num_classes)\n",
+        "        self.classifier = nn.Linear(builder.in_chs, num_classes)\n        init_weights(self)\n")
+    rows = _rows(tmp_path, model=handed)
+    line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)", handed)
+    assert _at(rows, line, "blocks.2.0.conv_pw").activation == "hardswish"
+    moved = split.replace("import torch.nn as nn\n", "import os\n\nimport torch.nn as nn\n", 1).replace(
+        "        self.pool = nn.AdaptiveAvgPool2d(1)\n",
+        "        if os.environ.get(\"REVERSED\"):\n            self.blocks = nn.Sequential(*reversed(self.blocks))\n"
+        "        self.pool = nn.AdaptiveAvgPool2d(1)\n")
+    (tmp_path / "again").mkdir()
+    rows = _rows(tmp_path / "again", model=moved)
+    line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)", moved)
+    assert _at(rows, line, "blocks.2.0.conv_pw") is None
+    assert _at(rows, line, "InvertedResidual().conv_pw").activation == "unknown"
