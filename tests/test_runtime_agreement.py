@@ -138,7 +138,13 @@ PROGRAM_LAYER_FLOORS = {
     # 878 (branch mlpuse): Mlp.fc1 judged once per entry point where the model's Block builds it with
     # its constructor's act_layer (convnext, mlp_mixer, metaformer: GELU); what follows Mlp.fc2 in a
     # block that builds it through `mlp_layer` (its declared default's exits: resmlp's ResBlock.mlp_channels)
-    "timm": (878 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # 948 (branch effnet): SqueezeExcite judged once per entry point where InvertedResidual and
+    # DepthwiseSeparableConv build it from the `se_layer` they are handed (their constructors run on the
+    # run: efficientnet_b0's SiLU / Sigmoid, mobilenetv3_small_100's `force_act_layer=nn.ReLU` and
+    # 'hard_sigmoid'); the builder's trial `self.se_layer(8, rd_ratio=1.0)` thrown away; one line's blocks
+    # that meet different things (MobileNetV3's ReLU and hard-swish stages) a row each, named where the
+    # model holds them (`blocks.2.0.conv_pw`)
+    "timm": (948 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
     # first measured: 196 claims, 14 wrong: TimestepEmbedding.linear_2 claimed "none" (the output of
     # Combined*Embeddings, which nothing in embeddings.py uses) where normalization.py's AdaLayerNorm*
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation
