@@ -351,3 +351,13 @@ def test_a_block_list_an_undecided_branch_may_rebuild_names_no_block(tmp_path: P
     line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)", moved)
     assert _at(rows, line, "blocks.2.0.conv_pw") is None
     assert _at(rows, line, "InvertedResidual().conv_pw").activation == "unknown"
+
+
+@pytest.mark.parametrize("change", ["        self.blocks.insert(0, nn.Identity())\n", "        del self.blocks[0]\n"])
+def test_a_sequence_changed_in_place_names_no_block(tmp_path: Path, change: str) -> None:
+    """`self.blocks.insert(0, ...)`, `del self.blocks[0]`: the indices the run knew are not the model's."""
+    model = MODEL.replace("force_act_layer=nn.ReLU", "force_act_layer=None").replace(
+        "        self.pool = nn.AdaptiveAvgPool2d(1)\n", change + "        self.pool = nn.AdaptiveAvgPool2d(1)\n")
+    rows = _rows(tmp_path, model=model)
+    line = _line("return Net(decode_arch_def(arch_def), act_layer=nn.Hardswish, se_layer=se_layer)", model)
+    assert _at(rows, line, "blocks.2.0.conv_pw") is None and _at(rows, line, "blocks.1.0.conv_pw") is None

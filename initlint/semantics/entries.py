@@ -83,7 +83,7 @@ class SequenceObj(Opaque):
     __slots__ = ("items",)
 
     def __init__(self, items: list):
-        self.items = items
+        self.items: Optional[list] = items  # None: changed in place, not followed
 
 
 _SEQUENCES = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"})
@@ -404,6 +404,15 @@ class EntryProbe(Probe):
             for target in small.targets:
                 self.bind(target.target, value, env)
             return
+        if kind is cst.Del:  # `del blocks[0]`, `del self.head`: what the model holds there is not followed
+            for part in _walk_nodes(small.target):
+                if type(part) is cst.Subscript:
+                    holder = self.expr(part.value, env)
+                    if isinstance(holder, SequenceObj):
+                        holder.items = None
+                elif type(part) is cst.Attribute and type(part.value) is cst.Name and isinstance(env.get(part.value.value), Instance):
+                    self.run.write(env[part.value.value], part.attr.value, UNKNOWN)
+            return
         if kind is cst.Expr:
             outer, self.run.discarding = self.run.discarding, small.value
             try:
@@ -476,6 +485,8 @@ class EntryProbe(Probe):
             return True
         if kind is cst.Subscript:
             holder = self.expr(target.value, env)
+            if isinstance(holder, SequenceObj):
+                holder.items = None  # `blocks[0] = ...`: what it holds where is not followed
             if not isinstance(holder, (dict, list)):
                 self.run.drop(value)
             else:
@@ -979,6 +990,8 @@ class EntryProbe(Probe):
     def method_call(self, name: str, receiver: object, args: list, kwargs: dict, known: bool, node: cst.Call) -> object:
         if name in _MUTATING and isinstance(receiver, (list, dict, set)):
             self.run.mutating(receiver)
+        if isinstance(receiver, SequenceObj):
+            receiver.items = None  # `blocks.insert(0, stem)`: what it holds where is not followed
         return super().method_call(name, receiver, args, kwargs, known, node)
 
     def unknown_region(self, statement: cst.CSTNode, env: dict) -> None:
@@ -1356,7 +1369,7 @@ def _place_constructions(run: Run) -> None:
     def walk(value: object, prefix: str, seen: frozenset) -> None:
         if isinstance(value, ModuleRef):
             found.setdefault(id(value.construction), (value.construction, []))[1].append(prefix)
-        elif isinstance(value, SequenceObj):
+        elif isinstance(value, SequenceObj) and value.items is not None:
             for index, item in enumerate(value.items):
                 walk(item, f"{prefix}.{index}" if prefix else str(index), seen)
         elif isinstance(value, Instance) and not value.plain and id(value) not in seen:
