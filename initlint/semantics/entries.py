@@ -370,7 +370,9 @@ class EntryProbe(Probe):
             if test is not UNKNOWN:
                 return self.expr(node.body if test else node.orelse, env)
             body, orelse = self.maybe(lambda: self.expr(node.body, env)), self.maybe(lambda: self.expr(node.orelse, env))
-            value = self.joined(body, orelse)
+            if _same(body, orelse):
+                return body
+            value = self.joined(body, orelse)  # a class on one side, a partial object of it on the other
             self.run.drop_except(value, body), self.run.drop_except(value, orelse)
             return value
         if kind is cst.BooleanOperation:
@@ -1076,8 +1078,9 @@ def _as_partial(value: object) -> Optional[PartialObj]:
 
 
 def _inert(values: list) -> bool:
-    """Constants, classes and partial objects of them only: nothing a constructor could keep a
-    reference in (an object, a container, a function)."""
+    """Constants, classes, the program's module-level functions and partial objects of them only:
+    nothing a constructor could keep a reference to itself in (an object, a container, a closure
+    over one, a bound method)."""
     for value in values:
         while isinstance(value, PartialObj):
             if not _inert([*value.args, *value.kwargs.values()]):
