@@ -26,6 +26,10 @@ if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
 
 
+_ORDERING = {cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
+             cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b}  # fmt: skip
+
+
 class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, KnownLibraries):
     """Interprets one function (an __init__, a forward, a helper) over the abstract values."""
 
@@ -486,7 +490,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 if key is not None:
                     return (key in registry_items(registry[1])) == isinstance(comp.operator, cst.In)
                 return None
-            if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and isinstance(test.left, (cst.Attribute, cst.Name)):
+            if isinstance(comp.operator, (cst.Equal, cst.NotEqual, *_ORDERING)) and isinstance(test.left, (cst.Attribute, cst.Name)):
                 # `config.hidden_act == "relu"` (or `act == "relu"`, act passed config.hidden_act): a
                 # config default against a literal
                 value, other = self.held_value(test.left), comp.comparator
@@ -497,6 +501,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     # (not a value an entry point's run passed: entry_uses.py judges with what that run holds)
                 if isinstance(value, tuple) and value and value[0] == "<literal>":
                     left, right = self.literal_key(value[1]), self.literal_key(other)
+                    if left is not None and right is not None and type(comp.operator) in _ORDERING:
+                        # `if num_features > 0:` with a number passed (or a config's default)
+                        if left[0] == right[0] == "number":
+                            return _ORDERING[type(comp.operator)](left[1], right[1])
+                        return None
                     if left is not None and right is not None:
                         return (left == right) == isinstance(comp.operator, cst.Equal)
             return None
