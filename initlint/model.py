@@ -279,6 +279,10 @@ class BuildFact:
     # module code's construction inside this free function (None: at module level): the function's
     # callers, where the program has some, are what builds it (`make_blocks()` in Net.__init__)
     function: Optional[str] = None
+    # other modules' blocks that run built it inside, in `inside`, outermost first: [module path, class
+    # name] (InvertedResidual, handed `se_layer`, building SqueezeExcite); their init routines run on it too
+    through: list = field(default_factory=list)
+    held_at: Optional[str] = None  # where that run's model holds it (`blocks.2.0`), when one place does
 
 
 @dataclass
@@ -313,6 +317,9 @@ RETURNED = "<returned>"
 # the default of a constructor parameter that has none (`Stem(act_layer)`), in `Layer.as_defaults`:
 # whatever class a construction passes is what it builds there
 REQUIRED = "<required>"
+# the last item of a fact of `Layer.activation_defaults` whose parameter overrides the next ones
+# (`force_act_layer or act_layer`): a class passed for it is the activation
+OVERRIDES = "overrides"
 
 
 @dataclass

@@ -323,10 +323,10 @@ def test_a_class_handed_on_as_a_value_is_judged_at_the_uses_that_are_known(tmp_p
               if "conv_" in (row.name or "") and row.activation != "unknown"}  # fmt: skip
     assert claims == {
         ("ghost.py", "GhostNet", "se.conv_reduce"): "relu", ("ghost.py", "GhostNet", "se.conv_expand"): "hardsigmoid",
-        ("ghost.py", "GhostNet", "se2.conv_expand"): "sigmoid",
+        ("ghost.py", "GhostNet", "se2.conv_reduce"): "relu", ("ghost.py", "GhostNet", "se2.conv_expand"): "sigmoid",
     }, claims  # fmt: skip
-    # se2 passes both force_act_layer and act_layer: a use passing several of the defaults the
-    # activation rests on is unknown there (never act_layer's SiLU)
+    # se2 passes both force_act_layer=nn.ReLU and act_layer=nn.SiLU: `force_act_layer or act_layer`
+    # is the class passed for force_act_layer (before: unknown there; never act_layer's SiLU)
     # what runs agrees, in both models
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -144,7 +144,14 @@ PROGRAM_LAYER_FLOORS = {
     # 890 (branch vit): deit's entry points run into vision_transformer's VisionTransformer (another
     # module's model), its Blocks' Mlp.fc1 judged there (GELU); vit's own stay unknown (the
     # TIMM_USE_NAFLEXVIT side builds NaFlexVit, whose blocks the run does not list)
-    "timm": (890 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # 948 (branch effnet): SqueezeExcite judged once per entry point where InvertedResidual and
+    # DepthwiseSeparableConv build it from the `se_layer` they are handed (their constructors run on the
+    # run: efficientnet_b0's SiLU / Sigmoid, mobilenetv3_small_100's `force_act_layer=nn.ReLU` and
+    # 'hard_sigmoid'); the builder's trial `self.se_layer(8, rd_ratio=1.0)` thrown away; one line's blocks
+    # that meet different things (MobileNetV3's ReLU and hard-swish stages) a row each, named where the
+    # model holds them (`blocks.2.0.conv_pw`); 954 with EfficientNet's conv_stem / conv_head judged at each
+    # entry point (its `partial(nn.BatchNorm2d, ...)` norm_layer, `if num_features > 0:` decided)
+    "timm": (954 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
     # first measured: 196 claims, 14 wrong: TimestepEmbedding.linear_2 claimed "none" (the output of
     # Combined*Embeddings, which nothing in embeddings.py uses) where normalization.py's AdaLayerNorm*
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation

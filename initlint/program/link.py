@@ -23,7 +23,7 @@ from typing import NamedTuple, Optional
 
 from .. import catalogue
 from ..library import hooks
-from ..model import DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
+from ..model import DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
@@ -52,6 +52,8 @@ class Use:
     function: Optional[str] = None  # BuildFact.function: the free function whose code builds it
     within_paths: list = field(default_factory=list)  # BuildFact.within_paths: the module of each of `within` (None: the container's)
     unlinked: bool = False  # built on an entry point's run inside a module not linked here: that run is not all known
+    through: list = field(default_factory=list)  # BuildFact.through, as ClassRefs: other modules' blocks around it
+    held_at: Optional[str] = None  # BuildFact.held_at: where that run's model holds it
 
 
 @dataclass
@@ -96,8 +98,10 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
                 (activation, param, evidence, by[0] if by else None, by[1] if len(by) > 1 else None))
     index.followed = followed
-    index.unlisted_builds = {ref: next(use for use in found if use.unrun)
-                             for ref, found in every_use.items() if _built_unlisted(found)}  # fmt: skip
+    index.unlisted_builds = {ref: use for ref, use in ((ref, _builder_only(found)) for ref, found in every_use.items())
+                             if use is not None}  # fmt: skip
+    index.entry_builds = {ref: [use for use in found if use.unrun and use.entry and use.container is not None]
+                          for ref, found in every_use.items() if any(use.unrun and use.entry for use in found)}  # fmt: skip
     methods_run = any(use.runs for found in uses.values() for use in found)  # `model.init_weights()` by module code
     handed_default: list = []  # (layer, class): on the default where built, its class handed on as a value
     for path, model in models.items():
@@ -275,8 +279,18 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                     continue  # that run builds another class there (`ConvNorm if use_conv else LinearNorm`)
                 judged = [_judged_at(layer, ref, use, start, defaults, index, uses, built_init.get(id(layer)), True)
                           for use in group]  # fmt: skip
-                row = judged[0]
                 met = sorted({(p.activation, p.activation_param) for p in judged}, key=str)
+                places = [use.held_at for use in group]
+                if len(met) > 1 and all(places) and len(set(places)) == len(places):
+                    # one line builds blocks that meet different things (MobileNetV3's ReLU and hard-swish
+                    # stages): a row per block, named where the model holds it (`blocks.2.0.conv_pw`)
+                    for use, row in zip(group, judged):
+                        row.name = f"{use.held_at}.{layer.name or layer.layer_type}"
+                        row.site = f"{row.class_name or ''}/{row.name}/{layer.layer_type}@{use.line}"
+                        row.activation_evidence = f"{row.activation_evidence}, as {entry}() builds {use.held_at}"
+                        _entry_row(models, layer, row, [use], entry, path, ref, split=True)
+                    continue
+                row = judged[0]
                 count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
                 if len(met) == 1:
                     row.activation_evidence = f"{row.activation_evidence}, {count} {entry}() reaches"
@@ -287,22 +301,31 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
                                                f"things: {shown}")  # fmt: skip
                 if len({(p.init, p.init_evidence) for p in judged}) > 1:
                     row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
-                row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
-                if not layer.at_use and layer.activation != "unknown" and row.activation != "unknown":
-                    if (row.activation, row.activation_param, row.init) == (layer.activation, layer.activation_param, layer.init):
-                        continue  # its own row says so for the constructions this entry point reaches too
-                    if (row.activation, row.activation_param) != (layer.activation, layer.activation_param):
-                        # the run builds it otherwise than its own row says: that row is not one thing
-                        layer.activation, layer.activation_param = "unknown", None
-                        layer.activation_evidence = f"{entry}() builds it otherwise: {row.activation_evidence}"
-                        _relate(layer, path, row.line)
-                        _recommend(layer)
-                lines = {use.built_at for use in group}
-                if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
-                    row.related.insert(0, [path, lines.pop()])
-                    row.site = f"{row.site}:{row.related[0][1]}"  # one row per construction line
-                _recommend(row)
-                _place(models[path], row)
+                _entry_row(models, layer, row, group, entry, path, ref)
+
+
+def _entry_row(models: dict, layer: Layer, row: Layer, group: list, entry: str, path: str, ref: ClassRef,
+               split: bool = False) -> None:  # fmt: skip
+    """Place a row judged at an entry point's call for the constructions of `group` (`split`: one of
+    the blocks a line builds, each its own row); where it says otherwise than the layer's own row,
+    that row is not one thing."""
+    row.activation_evidence = f"{row.activation_evidence} (built through {group[0].callee.rsplit('.', 1)[-1] or ref.name})"
+    if not layer.at_use and layer.activation != "unknown" and row.activation != "unknown":
+        if (row.activation, row.activation_param, row.init) == (layer.activation, layer.activation_param, layer.init) \
+                and not split:  # fmt: skip
+            return  # its own row says so for the constructions this entry point reaches too
+        if (row.activation, row.activation_param) != (layer.activation, layer.activation_param):
+            # the run builds it otherwise than its own row says: that row is not one thing
+            layer.activation, layer.activation_param = "unknown", None
+            layer.activation_evidence = f"{entry}() builds it otherwise: {row.activation_evidence}"
+            _relate(layer, path, row.line)
+            _recommend(layer)
+    lines = {use.built_at for use in group}
+    if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
+        row.related.insert(0, [path, lines.pop()])
+        row.site = f"{row.site}:{row.related[0][1]}"  # one row per construction line
+    _recommend(row)
+    _place(models[path], row)
 
 
 def _open_at_use(layer: Layer, ref: ClassRef) -> bool:
@@ -633,9 +656,14 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         return None
     if _with_flag_variant(layer, overridden, use, index, uses):
         return None
+    overriding = {(fact[0], fact[1]) for fact in defaults if fact[-1] == OVERRIDES}
+    chosen = [fact for fact in overridden if (fact[0], fact[1]) in overriding]
+    forced = len(chosen) == 1 and len(overriding) == 1 and chosen[0][3] is not None and chosen[0][3][0] == "class"
+    if forced:  # `force_act_layer or act_layer` given a class for force_act_layer: that class, whatever act_layer is
+        overridden = chosen
     class_name, param, default, passed = overridden[0]
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
-    replaces_activation = default == REQUIRED or default.startswith("torch.nn.") \
+    replaces_activation = forced or default == REQUIRED or default.startswith("torch.nn.") \
         and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES  # fmt: skip
     if len(overridden) == 1 and replaces_activation and torch_name in catalogue.ACTIVATION_MODULES:
         activation = catalogue.ACTIVATION_MODULES[torch_name][0]
@@ -784,9 +812,14 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         caller = _caller_of(use, index, uses, built)
         above = _chains(caller, index, uses) if caller is not None else [[]]
         return None if above is None else [here + rules for rules in above]
+    own = []
+    for block in reversed(use.through):  # other modules' blocks its run built it in, innermost first
+        summary = index.summaries.get(block.path)
+        inner = summary.classes.get(block.name) if summary is not None else None
+        own += [ChainStep(rule, f"{block.name} in {block.path}", block.path) for rule in (inner.rules if inner else [])]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
     where = use.container.path  # the module using it, or that of the model an entry point built
-    own = [ChainStep(rule, f"{use.container.name} in {where}", where) for rule in (fact.rules if fact else [])]
+    own += [ChainStep(rule, f"{use.container.name} in {where}", where) for rule in (fact.rules if fact else [])]
     outermost = use.container
     paths = use.within_paths or [None] * len(use.within)
     for name, where in reversed(list(zip(use.within, paths))):  # an entry point's run built it inside these, innermost last to run
@@ -940,7 +973,8 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                                                    build.attr, build.span, build.callee, build.unrun,
                                                    build.entry, list(build.within), build.built_at, runs=build.runs,
                                                    function=build.function, within_paths=list(build.within_paths),
-                                                   unlinked=unlinked))  # fmt: skip
+                                                   unlinked=unlinked, through=[ClassRef(where, name) for where, name in build.through],
+                                                   held_at=build.held_at))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
     hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip
@@ -1040,6 +1074,13 @@ def _built_unlisted(found: list) -> bool:
     return any(use.unrun and (use.built_at is None or (use.path, use.built_at) not in listed) for use in found)
 
 
+def _builder_only(found: list) -> Optional[Use]:
+    """A construction of a class in a builder object's method (`InvertedResidual(**ba)`) that no
+    entry point's run reaches: whoever receives what that builder makes is not followed."""
+    reached = {(use.path, use.built_at) for use in found if use.entry}
+    return next((use for use in found if use.unrun and not use.entry and (use.path, use.line) not in reached), None)
+
+
 def _without_unrun(uses: dict) -> dict:
     """The uses that place a class in the program's containment (a builder's do not)."""
     return {ref: [use for use in found if not use.unrun] for ref, found in uses.items()}
@@ -1068,7 +1109,14 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
             # re-draws every conv, as timm's EfficientNet does) is not followed
             why = f"whatever receives the {current.name} built at {hidden.path}:{hidden.line} (by a builder's method)"
             chains.append(rules + [ChainStep(InitRuleFact(None, "unknown", why), f"{current.name}'s builder", hidden.path)])
-        if not found and hidden is None:
+        # built on entry points' runs (inside the model each builds): the way up from each
+        entries = [use for use in index.entry_builds.get(current, ()) if use.container not in seen]
+        for use in entries:
+            above = _use_chains(use, index, uses, current)
+            if above is None:
+                return None
+            chains.extend(rules + chain for chain in above)
+        if not found and hidden is None and not entries:
             chains.append(_post_init_rules(index, current, pretrained) + rules)
         elif fact is not None and fact.standalone and not _made_by_listed_factories(fact, found):
             chains.append(rules)
@@ -1409,6 +1457,7 @@ def _per_parameter(defaults: list) -> list:
     wherever one of the readings that rest on it says so."""
     out: dict = {}
     for class_name, param, default, *registry in defaults:
+        registry = [part for part in registry if part != OVERRIDES]
         if (class_name, param) not in out or registry:
             out[(class_name, param)] = (class_name, param, default, registry)
     return list(out.values())

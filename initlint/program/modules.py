@@ -124,6 +124,7 @@ class ModuleIndex:
     # ClassRef -> a construction of it by a builder object's method (`InvertedResidual(**ba)`) that no
     # listed use stands for: whoever gets what that builder returns is not known (link's memo)
     unlisted_builds: dict = field(default_factory=dict)
+    entry_builds: dict = field(default_factory=dict)  # ClassRef -> [Use] of entry points' runs building it (link's memo)
 
     @classmethod
     def of(cls, summaries: dict, environment: Optional[Environment] = None) -> "ModuleIndex":

@@ -30,12 +30,14 @@ import libcst as cst
 from ..syntax.nodes import _all_params, _walk_nodes, short_code
 from .fields import LITERAL_NAMES, UNKNOWN, literal_constant
 from .memo import memoised
-from .pure import (ClassObj, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys, _OpenKwargs,
+from .pure import (ClassObj, Opaque, ParamObj, Probe, _Break, _Budget, _changed_in_place, _containers, _Continue, _Dead, _MaybeKeys, _OpenKwargs,
                    _plain, _Return, _same, _truth, _BUILTINS, _TYPES, _binary)
 
 MAX_STEPS = 60000  # statements and expressions one entry point's run may take; past it, nothing is known
 MAX_DEPTH = 16  # functions run inside one another: an entry point, its model's __init__, the factories it calls
 MAX_REGION_NESTING = 3  # regions of unknown extent inside one another: deeper, the run is not complete
+MAX_HANDED_NESTING = 3  # blocks handed classes, each built inside the one before, whose constructors are run
+HANDED_BLOCK_STEPS = 4000  # steps the constructor of one such block may take; past them, it is not run
 _MISSING = object()
 _NESTED = object()  # a function or class defined (or a lambda) in code the run goes through: not run here
 # builtins that read their arguments and change none of them: a value not known stays followed after
@@ -65,13 +67,39 @@ class Instance:
         return f"<{self.qualname} object>"
 
 
+class ModuleRef(Opaque):
+    """A block of another module the run built without running its constructor: its construction."""
+
+    __slots__ = ("construction",)
+
+    def __init__(self, construction: "Construction"):
+        self.construction = construction
+
+
+class SequenceObj(Opaque):
+    """`nn.Sequential(*blocks)` or `nn.ModuleList(blocks)` of what the run knows: its modules, in order
+    (what each is held at in the model, `blocks.2.0`)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list):
+        self.items: Optional[list] = items  # None: changed in place, not followed
+
+
+_SEQUENCES = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"})
+
+
 @dataclass
 class PartialObj:
-    """`functools.partial(func, *args, **kwargs)`."""
+    """`functools.partial(func, *args, **kwargs)`. `joined`: what an undecided branch left, a partial
+    object of `func` on one side and `func` itself (or another partial of it) on the other: a call
+    builds `func`, each keyword bound on one side only UNKNOWN (perhaps passed); what it is (a
+    partial object or not) is not known."""
 
     func: object
     args: tuple
     kwargs: dict
+    joined: bool = False
 
 
 @dataclass
@@ -148,6 +176,15 @@ class Construction:
     # the model an entry point builds may be another module's (`adopted`)
     container_path: Optional[str] = None
     within_paths: list = field(default_factory=list)
+    # other modules' blocks whose constructor the run went through to build it, inside `container`,
+    # outermost first: (module path, class name); they were handed the class it is (`se_layer`)
+    through: list = field(default_factory=list)
+    # where the model holds what it built (`blocks.2.0`), when the run knows it and one place holds it
+    held_at: Optional[str] = None
+
+
+class _Unfollowed(Exception):
+    """A block's constructor, run for the classes it was handed, went where the run does not follow."""
 
 
 @dataclass
@@ -179,6 +216,16 @@ class Run:
     # modules (paths) of the models the entry point builds that another module defines (deit's
     # `build_model_with_cfg(VisionTransformer, ...)`): their classes' code is run as the root's is
     adopted: set = field(default_factory=set)
+    # per other module's block whose constructor runs (`_run_handed_block`): the classes it was handed
+    handed_in: list = field(default_factory=list)
+    discarding: Optional[cst.Call] = None  # the call an expression statement makes, its value thrown away
+    limit: int = MAX_STEPS  # the steps the run may reach; lower while a handed block's constructor runs
+    models: list = field(default_factory=list)  # the root module's instances built outside any model (the models)
+    # every write to an attribute, in order, but those of code not run that is handed an object: where
+    # the model holds what it built is read from them (`_place_constructions`), taking that such code
+    # (`efficientnet_init_weights(self)`) may rewrite weights, not move the blocks it is handed
+    writes: list = field(default_factory=list)
+    made: dict = field(default_factory=dict)  # id(Instance) -> its Construction, for a block whose constructor ran
 
     def mutating(self, container: object) -> None:
         """A container changed in place. Objects are not copied for a branch (their writes are
@@ -189,9 +236,11 @@ class Run:
             self.drop(container)
             self.tainted[id(container)] = container
 
-    def write(self, instance: Instance, attr: str, value: object) -> None:
+    def write(self, instance: Instance, attr: str, value: object, logged: bool = True) -> None:
         self.journal.append((instance, attr, instance.attrs.get(attr, _MISSING)))
         instance.attrs[attr] = value
+        if logged:
+            self.writes.append((instance, attr, value))
 
     def rollback(self, mark: int) -> set:
         """Undo the writes since `mark`; the (instance, attribute) pairs they wrote."""
@@ -205,11 +254,19 @@ class Run:
                 instance.attrs[attr] = before
         return written
 
-    def unsettle(self, written: set) -> None:
+    def unsettle(self, written: set, logged: bool = True) -> None:
         """Attributes some path may have set, others not: unknown from here."""
         for instance, attr in written:
             self.drop(instance.attrs.get(attr))
-            self.write(instance, attr, UNKNOWN)
+            self.write(instance, attr, UNKNOWN, logged)
+
+    def drop_except(self, kept: object, value: object) -> None:
+        """Drop `value`, but what `kept` (the value that goes on, followed still) holds: the same
+        objects, and the classes it names (a joined partial object names its class once, for both sides)."""
+        parts = [part for part in _values_in(kept) if part is not UNKNOWN]
+        before = set(self.handed_away)
+        self.drop(value, {id(part) for part in parts})
+        self.handed_away -= {part.qualname for part in parts if isinstance(part, ClassObj)} - before
 
     def drop(self, value: object, seen: Optional[set] = None) -> None:
         """A value this run stops following (handed to code not run, merged into UNKNOWN): the
@@ -247,7 +304,7 @@ class EntryProbe(Probe):
 
     def tick(self) -> None:
         self.run.steps += 1
-        if self.run.steps > MAX_STEPS:
+        if self.run.steps > self.run.limit:
             raise _Budget()
 
     def probe_for(self, module) -> "EntryProbe":
@@ -325,8 +382,9 @@ class EntryProbe(Probe):
             body, orelse = self.maybe(lambda: self.expr(node.body, env)), self.maybe(lambda: self.expr(node.orelse, env))
             if _same(body, orelse):
                 return body
-            self.run.drop(body), self.run.drop(orelse)
-            return UNKNOWN
+            value = self.joined(body, orelse)  # a class on one side, a partial object of it on the other
+            self.run.drop_except(value, body), self.run.drop_except(value, orelse)
+            return value
         if kind is cst.BooleanOperation:
             self.tick()
             left = self.expr(node.left, env)
@@ -358,8 +416,21 @@ class EntryProbe(Probe):
             for target in small.targets:
                 self.bind(target.target, value, env)
             return
+        if kind is cst.Del:  # `del blocks[0]`, `del self.head`: what the model holds there is not followed
+            for part in _walk_nodes(small.target):
+                if type(part) is cst.Subscript:
+                    holder = self.expr(part.value, env)
+                    if isinstance(holder, SequenceObj):
+                        holder.items = None
+                elif type(part) is cst.Attribute and type(part.value) is cst.Name and isinstance(env.get(part.value.value), Instance):
+                    self.run.write(env[part.value.value], part.attr.value, UNKNOWN)
+            return
         if kind is cst.Expr:
-            self.expr(small.value, env)
+            outer, self.run.discarding = self.run.discarding, small.value
+            try:
+                self.expr(small.value, env)
+            finally:
+                self.run.discarding = outer
             return
         if kind is cst.ImportFrom or kind is cst.Import:  # inside a function (`from .other import build`): its names
             self.local_import(small, env)
@@ -448,6 +519,8 @@ class EntryProbe(Probe):
             return True
         if kind is cst.Subscript:
             holder = self.expr(target.value, env)
+            if isinstance(holder, SequenceObj):
+                holder.items = None  # `blocks[0] = ...`: what it holds where is not followed
             if not isinstance(holder, (dict, list)):
                 self.run.drop(value)
             else:
@@ -458,7 +531,7 @@ class EntryProbe(Probe):
         for value in [*args, *kwargs.values()]:
             self.run.drop(value)
             if isinstance(value, Instance):  # code not run may set its attributes
-                self.run.unsettle({(value, attr) for attr in value.attrs})
+                self.run.unsettle({(value, attr) for attr in value.attrs}, logged=False)
         super().taint(args, kwargs)
 
     # -- calls ----------------------------------------------------------------------------
@@ -510,6 +583,14 @@ class EntryProbe(Probe):
                 except Exception:  # noqa: BLE001 - Python raises there
                     raise _Dead() from None
             return UNKNOWN
+        if isinstance(callee, ClassObj) and callee.qualname in _SEQUENCES:
+            args, kwargs, known = self.arguments(node, env)
+            items = args if callee.qualname == "torch.nn.Sequential" else (list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else None)
+            if known and not kwargs and items is not None and (callee.qualname != "torch.nn.Sequential" or not args
+                                                                or not isinstance(args[0], dict)):  # fmt: skip
+                return SequenceObj(list(items))
+            self.taint(args, kwargs)
+            return UNKNOWN
         if callee is _NESTED and self.run.building:
             self.run.complete = False  # a function defined in code run here, not run itself: it may build blocks unseen
         if not isinstance(callee, (ClassObj, PartialObj, FnObj, Instance, RepeaterObj)) or (
@@ -517,8 +598,14 @@ class EntryProbe(Probe):
             return super().call(node, env)
         args, kwargs, known = self.arguments(node, env)
         self.run.calling = node  # for a construction of the root module's class (`Construction.node`)
-        mark = len(self.run.constructions)
+        mark, own_mark = len(self.run.constructions), len(self.run.own)
         value = self.call_value(callee, args, kwargs, known)
+        if node is self.run.discarding and known and self.builds_a_class(callee) and _inert([callee, *args, *kwargs.values()]):
+            # `self.se_layer(8, rd_ratio=1.0)` on a line of its own (timm's builder trying the class): the
+            # object is thrown away, nothing it could attach itself to was given: no block of the model
+            del self.run.constructions[mark:]
+            del self.run.own[own_mark:]
+            return value
         # the one construction made is of this class, not of a block its constructor built (`block_fn(...)`
         # building Block, whose `mlp_layer(...)` built Mlp on its own line)
         if isinstance(callee, ClassObj) and len(self.run.constructions) == mark + 1 \
@@ -670,7 +757,10 @@ class EntryProbe(Probe):
             if not known or not args:
                 self.taint(args, kwargs)
                 return UNKNOWN
-            return PartialObj(args[0], tuple(args[1:]), dict(kwargs))
+            inner = args[0]
+            if isinstance(inner, PartialObj):  # as Python's partial does: one object, the keywords merged
+                return PartialObj(inner.func, (*inner.args, *args[1:]), {**inner.kwargs, **kwargs}, inner.joined)
+            return PartialObj(inner, tuple(args[1:]), dict(kwargs))
         if kind == "hook":
             return self.hooked(found[1], args, kwargs, known)
         if kind == "replace":
@@ -810,18 +900,33 @@ class EntryProbe(Probe):
                 self.taint(args, kwargs)
                 return UNKNOWN
             return self.dataclass_instance(qualname, module, info, fields, args, kwargs)
-        if self.run.building and not plain and (module is not self.run.root or self.run.own_blocks):  # a block
-            container = self.run.building[-1]
-            self.run.constructions.append(Construction(qualname, list(args), (_OpenKwargs if isinstance(kwargs, _OpenKwargs) else dict)(kwargs) if known else None,
-                                                       container.info.name, self.run.top,
-                                                       within=[i.info.name for i in self.run.building[:-1]],
-                                                       container_path=self.foreign_path(container),
-                                                       within_paths=[self.foreign_path(i) for i in self.run.building[:-1]]))  # fmt: skip
+        if not plain and self.own_module(module) and self.run.handed_in:
+            raise _Unfollowed()  # a class of the entry point's module built inside another module's block
+        # inside a block's constructor run for the classes it was handed: only those are listed (its
+        # other blocks are its own file's business, as where its constructor is not run)
+        listed = not self.run.handed_in or qualname in self.run.handed_in[-1]
+        construction = None
+        if self.run.building and not plain and (module is not self.run.root or self.run.own_blocks) and listed:  # a block
+            models = [i for i in self.run.building if self.own_module(i.module)] or self.run.building[:1]
+            construction = Construction(qualname, list(args), (_OpenKwargs if isinstance(kwargs, _OpenKwargs) else dict)(kwargs) if known else None,
+                                        models[-1].info.name, self.run.top,
+                                        within=[i.info.name for i in models[:-1]],
+                                        container_path=self.foreign_path(models[-1]),
+                                        within_paths=[self.foreign_path(i) for i in models[:-1]],
+                                        through=[(i.module.path, i.info.name) for i in self.run.building
+                                                 if not self.own_module(i.module)])  # fmt: skip
+            self.run.constructions.append(construction)
         if not plain and module is not self.run.root and not self.run.building and self.run.top is not None:
             self.run.adopted.add(module.path)  # the model the entry point builds is another module's: run its code
-        if not plain and module is not self.run.root and module.path not in self.run.adopted:
+        if not plain and not self.own_module(module):
+            handed = self.handed_classes(args, kwargs) if known and self.run.building else set()
+            built = self.run_handed_block(qualname, module, info, args, kwargs, handed) if handed else None
+            if built is not None:
+                if construction is not None:
+                    self.run.made[id(built)] = construction
+                return built
             self.taint(args, kwargs)  # its own code, not run here, may keep or change what it is given
-            return UNKNOWN
+            return ModuleRef(construction) if construction is not None else UNKNOWN
         if not plain and self.run.top is not None and module is self.run.root:  # judged with these arguments at the entry point's call
             model = self.run.building[0].info.name if self.run.building else info.name
             self.run.own.append(Construction(qualname, list(args), dict(kwargs) if known else None, model, self.run.top,
@@ -833,6 +938,8 @@ class EntryProbe(Probe):
         if init is None:
             return instance
         if not plain:
+            if not self.run.building:
+                self.run.models.append(instance)
             self.run.building.append(instance)
         self.run.owners.append((module, info, instance))
         try:
@@ -846,6 +953,69 @@ class EntryProbe(Probe):
     def foreign_path(self, instance: Instance) -> Optional[str]:
         """The module of a model being built, where it is not the entry point's (None there)."""
         return None if instance.module is self.run.root else instance.module.path
+
+    def own_module(self, module) -> bool:
+        """The entry point's module, or that of the model it builds (`adopted`): its classes' code is run."""
+        return module is self.run.root or module.path in self.run.adopted
+
+    def builds_a_class(self, callee: object) -> bool:
+        """Whether calling `callee` builds an object of a class of the program (a partial object of one too)."""
+        while isinstance(callee, PartialObj):
+            callee = callee.func
+        return isinstance(callee, ClassObj) and (self.resolve(callee.qualname) or ("",))[0] == "class"
+
+    def handed_classes(self, args: list, kwargs: dict) -> frozenset:
+        """The classes of the program a block of another module is handed as values (`se_layer=
+        partial(SqueezeExcite, rd_ratio=0.25)`): its constructor may build them with what it chooses."""
+        if isinstance(kwargs, _OpenKwargs):
+            return frozenset()
+        found = set()
+        for value in [*args, *kwargs.values()]:
+            while isinstance(value, PartialObj):
+                value = value.func
+            if isinstance(value, ClassObj) and not value.qualname.startswith(("builtins.", "torch.")) \
+                    and (self.resolve(value.qualname) or ("",))[0] == "class":  # fmt: skip
+                found.add(value.qualname)
+        return frozenset(found)
+
+    def run_handed_block(self, qualname: str, module, info, args: list, kwargs: dict, handed: frozenset) -> Optional[Instance]:
+        """A block of another module handed classes of the program (timm's InvertedResidual given
+        `se_layer`): its constructor is run, so that what it passes the classes it builds from them
+        is known (`se_layer(mid_chs, act_layer=act_layer)`: the block's own act_layer). Only what it
+        builds of those classes is listed, `through` it. Where its constructor goes where the run
+        does not follow (code not read, a class of the entry point's module, past its steps), all it
+        did is undone and it is not run: None."""
+        init = module.method(info, "__init__")
+        run = self.run
+        if init is None or len(run.handed_in) >= MAX_HANDED_NESTING:
+            return None
+        marks = (len(run.constructions), len(run.own), len(run.journal))
+        complete, away, limit = run.complete, set(run.handed_away), run.limit
+        run.limit = min(limit, run.steps + HANDED_BLOCK_STEPS)
+        instance = Instance(qualname, module, info, False)
+        run.instances.append(instance)
+        run.building.append(instance)
+        run.owners.append((module, info, instance))
+        run.handed_in.append(handed)
+        followed = False
+        try:
+            self.run_in(module, init[1], [instance, *args], kwargs, True)
+            followed = run.complete
+        except (_Budget, _Unfollowed, _Dead, _Break, _Continue, RecursionError):
+            pass  # past its steps, out of what the run follows, or raising: as if not run
+        finally:
+            run.building.pop()
+            run.owners.pop()
+            run.handed_in.pop()
+            run.limit = limit
+        if not followed:
+            del run.constructions[marks[0]:]
+            del run.own[marks[1]:]
+            run.rollback(marks[2])
+            run.complete, run.handed_away = complete, away
+            run.instances.remove(instance)
+            return None
+        return instance
 
     # -- statements -----------------------------------------------------------------------
 
@@ -885,14 +1055,26 @@ class EntryProbe(Probe):
             raise _Dead()
         merged = outcomes[0]
         for other_env in outcomes[1:]:
+            joined = {key: merged[key] if key in merged and key in other_env and _same(merged[key], other_env[key])
+                      else self.merged_dict(key, merged, other_env) for key in merged.keys() | other_env.keys()}  # fmt: skip
             for key in merged.keys() | other_env.keys():
                 a, b = merged.get(key, UNKNOWN), other_env.get(key, UNKNOWN)
-                if not _same(a, b) or isinstance(a, _MaybeKeys):
-                    self.run.drop(a), self.run.drop(b)
-            merged = {key: merged[key] if key in merged and key in other_env and _same(merged[key], other_env[key])
-                      else self.merged_dict(key, merged, other_env) for key in merged.keys() | other_env.keys()}  # fmt: skip
+                if not _same(a, b) or isinstance(a, _MaybeKeys):  # what the join keeps is still followed
+                    self.run.drop_except(joined[key], a), self.run.drop_except(joined[key], b)
+            merged = joined
         env.clear()
         env.update(merged)
+
+    def joined(self, a: object, b: object) -> object:
+        if _same(a, b):
+            return a
+        one, other = _as_partial(a), _as_partial(b)
+        if one is None or other is None or not _same(one.func, other.func) or len(one.args) != len(other.args) \
+                or not all(_same(x, y) for x, y in zip(one.args, other.args)):  # fmt: skip
+            return UNKNOWN
+        keywords = {key: one.kwargs[key] if key in one.kwargs and key in other.kwargs and _same(one.kwargs[key], other.kwargs[key])
+                    else UNKNOWN for key in one.kwargs.keys() | other.kwargs.keys()}  # fmt: skip
+        return PartialObj(one.func, one.args, keywords, joined=True)
 
     def fork_changing(self, env: dict, changed: set) -> dict:
         """pure's fork, copying only what the branch may change in place (the names it changes, and
@@ -908,6 +1090,8 @@ class EntryProbe(Probe):
     def method_call(self, name: str, receiver: object, args: list, kwargs: dict, known: bool, node: cst.Call) -> object:
         if name in _MUTATING and isinstance(receiver, (list, dict, set)):
             self.run.mutating(receiver)
+        if isinstance(receiver, SequenceObj):
+            receiver.items = None  # `blocks.insert(0, stem)`: what it holds where is not followed
         return super().method_call(name, receiver, args, kwargs, known, node)
 
     def unknown_region(self, statement: cst.CSTNode, env: dict) -> None:
@@ -980,6 +1164,33 @@ def _may_construct(fa, qualname: str, depth: int = 0, seen: Optional[set] = None
         if (found := loader.lookup(module, written)) is not None and found[0] == "class":
             return True
     return False
+
+
+def _as_partial(value: object) -> Optional[PartialObj]:
+    """A class as a partial object of itself binding nothing; a partial object of a class as it is."""
+    if isinstance(value, ClassObj):
+        return PartialObj(value, (), {})
+    if isinstance(value, PartialObj) and isinstance(value.func, ClassObj):
+        return value
+    return None
+
+
+def _inert(values: list) -> bool:
+    """Constants, classes, the program's module-level functions and partial objects of them only:
+    nothing a constructor could keep a reference to itself in (an object, a container, a closure
+    over one, a bound method)."""
+    for value in values:
+        while isinstance(value, PartialObj):
+            if not _inert([*value.args, *value.kwargs.values()]):
+                return False
+            value = value.func
+        if type(value) is tuple:
+            if not _inert(list(value)):
+                return False
+        elif not (value is None or type(value) in (str, int, float, bool) or isinstance(value, ClassObj)
+                  or type(value) is FnObj):  # fmt: skip
+            return False
+    return True
 
 
 def _as_dict(instance: Instance) -> dict:
@@ -1175,6 +1386,8 @@ def _class_isinstance(args: list) -> object:
     if isinstance(value, (ClassObj, FnObj)):
         return UNKNOWN if names & {"builtins.type", "builtins.object"} else False
     if isinstance(value, PartialObj):
+        if value.joined:  # a partial object on one side, perhaps the class itself on the other
+            return UNKNOWN
         return True if names & {"functools.partial", "builtins.object"} else False
     types = [_TYPES.get(name[len("builtins."):]) if name.startswith("builtins.") else None for name in names]
     if type(value) in (int, float, bool, str, type(None), tuple, list, dict) and all(types):
@@ -1243,8 +1456,41 @@ def _entry_run(fa, fn: cst.FunctionDef) -> Optional[Run]:
         return None
     if not run.complete or any(_may_construct(fa, name) for name in run.handed_away):
         return None  # a function handed to code not run may build blocks there, unseen
-    run.journal, run.instances, run.tainted, run.resolved = [], [], {}, {}  # kept: what it built
+    _place_constructions(run)
+    run.journal, run.instances, run.tainted, run.resolved, run.made, run.writes = [], [], {}, {}, {}, []  # kept: what it built
     return run
+
+
+def _place_constructions(run: Run) -> None:
+    """`Construction.held_at`: where the model holds each block the run built, through its
+    attributes, nn.Sequential and nn.ModuleList (torch's own naming of submodules: `blocks.2.0`);
+    a block held in two places, or by one model among several, has none."""
+    found: dict = {}
+
+    def walk(value: object, prefix: str, seen: frozenset) -> None:
+        if isinstance(value, ModuleRef):
+            found.setdefault(id(value.construction), (value.construction, []))[1].append(prefix)
+        elif isinstance(value, SequenceObj) and value.items is not None:
+            for index, item in enumerate(value.items):
+                walk(item, f"{prefix}.{index}" if prefix else str(index), seen)
+        elif isinstance(value, Instance) and not value.plain and id(value) not in seen:
+            made = run.made.get(id(value))
+            if made is not None:
+                found.setdefault(id(made), (made, []))[1].append(prefix)
+            for name, held in value.attrs.items():
+                walk(held, f"{prefix}.{name}" if prefix else name, seen | {id(value)})
+
+    if len(run.models) != 1:
+        return
+    held: dict = {}
+    for instance, attr, value in run.writes:
+        held.setdefault(id(instance), {})[attr] = value
+    for instance in {id(instance): instance for instance, _, _ in run.writes}.values():
+        instance.attrs = held[id(instance)]  # what the run's own code left there (the run is over)
+    walk(run.models[0], "", frozenset())
+    for construction, places in found.values():
+        if len(places) == 1 and places[0]:
+            construction.held_at = places[0]
 
 
 def held_fact(value: object) -> list:
@@ -1360,8 +1606,9 @@ def entry_build_facts(entries: list, spans: dict) -> list:
             args["*"] = ["unknown", "what this run passes is not known"]
         if construction.kwargs is not None:
             args.update({key: held_fact(value) for key, value in construction.kwargs.items()})
-        key = (name, construction.qualname, construction.container, construction.container_path, construction.attr, tuple(construction.within), span[0],
-               id(construction.node), repr(sorted(args.items())))  # fmt: skip
+        key = (name, construction.qualname, construction.container, construction.container_path, construction.attr,
+               tuple(construction.within), span[0], id(construction.node), repr(sorted(args.items())),
+               tuple(construction.through), construction.held_at)  # fmt: skip
         if key in seen:
             continue
         seen.add(key)
@@ -1370,5 +1617,6 @@ def entry_build_facts(entries: list, spans: dict) -> list:
         out.append(BuildFact(construction.qualname, span[0][0], args, construction.container, attr=construction.attr,
                              span=where, unrun=True, entry=name, within=list(construction.within),
                              built_at=inner[0][0] if inner else None, inside_path=construction.container_path,
-                             within_paths=list(construction.within_paths)))  # fmt: skip
+                             within_paths=list(construction.within_paths),
+                             through=[list(step) for step in construction.through], held_at=construction.held_at))  # fmt: skip
     return out

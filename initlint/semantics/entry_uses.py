@@ -198,6 +198,11 @@ def _analysis_value(fa, value: object) -> object:
     if isinstance(value, ClassObj) and not value.qualname.startswith("builtins."):
         local = _local_class(fa, value.qualname)
         return ClassRefV(f"local:{local}" if local else value.qualname)
+    from .entries import PartialObj, held_fact
+
+    if isinstance(value, PartialObj) and held_fact(value)[0] == "class":
+        # `partial(nn.BatchNorm2d, eps=1e-3)`: a torch norm with keywords that choose no activation
+        return ClassRefV(held_fact(value)[1])
     literal = as_literal(value) if value is not UNKNOWN else None
     return literal if literal is not None else UnknownV("a value not known at this entry point")
 

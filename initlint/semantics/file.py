@@ -25,7 +25,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.hooks import reads_classes_only
-from ..model import (DEFAULT_ACTIVATION_ASSUMED, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
+from ..model import (DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _unconditional_statements, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
@@ -2049,7 +2049,7 @@ class FileAnalysis:
             if as_built is not None and (rows_at_uses or id(site) in self.per_use_agreed):
                 facts = dict.fromkeys(getattr(as_built[2], "defaults", ()))
                 layer.as_defaults = [*as_built[:2], str(as_built[2]),
-                                     [[f.owner, f.param, f.default, *([list(f.registry)] if f.registry else [])]
+                                     [[f.owner, f.param, f.default, *([list(f.registry)] if f.registry else []), *([OVERRIDES] if f.overrides else [])]
                                       for f in facts if f.path == self.path]]  # fmt: skip
                 if not rows_at_uses:
                     for call, container, _ in self.per_use.get(id(site), []):
@@ -2123,7 +2123,7 @@ class FileAnalysis:
             if through_value and outcome is not None:
                 # what the container was given decides it (`act_layer` passed on at the model's default):
                 # the program looks at what other modules pass the container
-                row.activation_defaults = [[f.owner, f.param, f.default, *([list(f.registry)] if f.registry else [])]
+                row.activation_defaults = [[f.owner, f.param, f.default, *([list(f.registry)] if f.registry else []), *([OVERRIDES] if f.overrides else [])]
                                            for f in dict.fromkeys(getattr(outcome[2], "defaults", ()))
                                            if f.owner != layer.class_name and f.path == self.path]  # fmt: skip
             row.output_head = False
@@ -2524,7 +2524,7 @@ class FileAnalysis:
             output_head=site.output_head,
             init_open=site.init_open,
             open_output=site.open_output,
-            activation_defaults=[[fact.owner, fact.param, fact.default, *([list(fact.registry)] if fact.registry else [])]
+            activation_defaults=[[fact.owner, fact.param, fact.default, *([list(fact.registry)] if fact.registry else []), *([OVERRIDES] if fact.overrides else [])]
                                  for fact in assumed if fact.path == self.path],
         )
         layer.flag_variants = self.flag_variants.get(id(site))

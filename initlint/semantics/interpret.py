@@ -26,6 +26,10 @@ if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
 
 
+_ORDERING = {cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
+             cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b}  # fmt: skip
+
+
 class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, KnownLibraries):
     """Interprets one function (an __init__, a forward, a helper) over the abstract values."""
 
@@ -366,7 +370,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         shown = default.qualname if isinstance(default, ClassRefV) else REQUIRED
         return (ConstructorDefault(owner, param, shown, self.fa.path),)
 
-    def default_fact(self, owner: str, param: str, default: object, registry: tuple = ()) -> ConstructorDefault:
+    def default_fact(self, owner: str, param: str, default: object, registry: tuple = (),
+                     overrides: bool = False) -> ConstructorDefault:  # fmt: skip
         holder = self.default_holder(owner)
         if isinstance(default, ClassRefV):
             shown = default.qualname
@@ -374,7 +379,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             shown = short_code(default[1])
         else:
             shown = "None" if default == NONE_V else str(default)
-        return ConstructorDefault(owner, param, shown, holder.path if holder is not None else None, registry)
+        return ConstructorDefault(owner, param, shown, holder.path if holder is not None else None, registry, overrides)
 
     def default_holder(self, owner: Optional[str]) -> Optional["FileAnalysis"]:
         """The module of the program whose class `owner` is, when its constructor default chose an
@@ -495,7 +500,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 if key is not None:
                     return (key in registry_items(registry[1])) == isinstance(comp.operator, cst.In)
                 return None
-            if isinstance(comp.operator, (cst.Equal, cst.NotEqual)) and isinstance(test.left, (cst.Attribute, cst.Name)):
+            if isinstance(comp.operator, (cst.Equal, cst.NotEqual, *_ORDERING)) and isinstance(test.left, (cst.Attribute, cst.Name)):
                 # `config.hidden_act == "relu"` (or `act == "relu"`, act passed config.hidden_act): a
                 # config default against a literal
                 value, other = self.held_value(test.left), comp.comparator
@@ -506,6 +511,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     # (not a value an entry point's run passed: entry_uses.py judges with what that run holds)
                 if isinstance(value, tuple) and value and value[0] == "<literal>":
                     left, right = self.literal_key(value[1]), self.literal_key(other)
+                    if left is not None and right is not None and type(comp.operator) in _ORDERING:
+                        # `if num_features > 0:` with a number passed (or a config's default)
+                        if left[0] == right[0] == "number":
+                            return _ORDERING[type(comp.operator)](left[1], right[1])
+                        return None
                     if left is not None and right is not None:
                         return (left == right) == isinstance(comp.operator, cst.Equal)
             return None

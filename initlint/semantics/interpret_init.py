@@ -494,7 +494,7 @@ class ConstructorInterpreter:
                     fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None,
                                               callee.registry)  # fmt: skip
                     # a parameter that overrides it (`force_act_layer or act_layer`) first: a use passing it decides
-                    facts = (*(self.default_fact(*read) for read in callee.also), fact)
+                    facts = (*(self.default_fact(*read, overrides=True) for read in callee.also), fact)
                     value = ActV(value.activation, value.param,
                                  Evidence.assuming(f"{callee.name}={_short_ref(default)} passed {default.passed_by}"
                                                    if default.passed_by else f"{callee.name} default {_short_ref(default)}",

@@ -128,11 +128,21 @@ def _matched(match: Optional[re.Match]) -> object:
     return None if match is None else UNKNOWN  # a match object itself is not followed; only whether there is one
 
 
+class Opaque:
+    """A value a run holds and passes around but never looks into (a module built there): not
+    plain, its truth not known (an empty nn.Sequential is false); one object, never copied."""
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict) -> "Opaque":
+        return self
+
+
 def _plain(value: object) -> bool:
     """A value made of constants only (no UNKNOWN anywhere inside)."""
     if type(value) in _SCALARS:  # asked of every element of every argument: the common case first
         return True
-    if value is UNKNOWN or isinstance(value, ParamObj):
+    if value is UNKNOWN or isinstance(value, (ParamObj, Opaque)):
         return False
     if isinstance(value, (list, tuple, set)):
         for item in value:
@@ -632,7 +642,11 @@ class Probe:
         for value, env in ((a, one), (b, other)):
             if sum(1 for held in _containers(env.values()) if held is value) != 1:
                 return UNKNOWN
-        return _MaybeKeys({k: a[k] if k in a and k in b and _same(a[k], b[k]) else UNKNOWN for k in a.keys() | b.keys()})
+        return _MaybeKeys({k: self.joined(a[k], b[k]) if k in a and k in b else UNKNOWN for k in a.keys() | b.keys()})
+
+    def joined(self, a: object, b: object) -> object:
+        """What a name or key holds after an undecided branch, `a` on one side, `b` on the other."""
+        return a if _same(a, b) else UNKNOWN
 
     def fork(self, env: dict) -> dict:
         """A copy of the locals for one branch (containers too: a branch's changes stay its
@@ -814,7 +828,7 @@ def _containers(values) -> list:
 
 
 def _truth(value: object) -> object:
-    if value is UNKNOWN or isinstance(value, ParamObj):
+    if value is UNKNOWN or isinstance(value, (ParamObj, Opaque)):
         return UNKNOWN
     if isinstance(value, (ClassObj, _FunctionObj)):
         return True

@@ -215,6 +215,9 @@ class ConstructorDefault:
     # it gives there): a program module's path and a registry of its summary, or a library's module
     # and function (`timm.layers.create_act`, `get_act_layer`), whose table library/hooks serves
     registry: tuple = ()
+    # the left of `force_act_layer or act_layer`: a class passed for it is the activation, whatever the
+    # parameters it overrides are given (those are its facts' next ones)
+    overrides: bool = False
 
 
 class Evidence(str):

@@ -1,0 +1,3 @@
+from net import tiny
+
+MODEL, INPUT_SHAPE = tiny(), (2, 8)
