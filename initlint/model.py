@@ -152,6 +152,7 @@ class Layer:
     flag_variants: Optional[list] = None
     agreed_uses: Optional[list] = None  # None, not a factory: models cached before it was added read as None
     at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
+    function: Optional[str] = None  # the free function that builds it (class_name None): its callers build it
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
     # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.
     site: str = ""

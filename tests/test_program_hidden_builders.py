@@ -109,7 +109,7 @@ def _run(root: Path, script: str) -> dict:
         return runpy.run_path(str(root / script))
     finally:
         sys.path[:] = saved
-        for name in ("blocks", "builder", "helpers", "net"):
+        for name in ("blocks", "builder", "helpers", "net", "factory"):
             sys.modules.pop(name, None)
 
 
@@ -159,3 +159,57 @@ def test_a_function_nothing_in_the_program_calls_builds_for_its_users(tmp_path: 
     assert ("blocks.py", "IL101") in _findings(root)
     torch.manual_seed(0)
     assert _run(root, "use.py")["model"][0].conv.weight.abs().max().item() <= 1 / (16 * 9) ** 0.5
+
+
+FACTORY = """import torch.nn as nn
+
+
+def make_conv(chs):
+    return nn.Conv2d(chs, chs, 3, padding=1)
+"""
+
+FACTORY_BLOCKS = """import torch.nn as nn
+
+from factory import make_conv
+
+
+class Block(nn.Module):
+    def __init__(self, chs):
+        super().__init__()
+        self.conv = make_conv(chs)
+
+    def forward(self, x):
+        return self.conv(x).relu()
+"""
+
+FACTORY_NET = """import torch.nn as nn
+
+from blocks import Block
+
+
+class Net(nn.Module):
+    def __init__(self, chs=16):
+        super().__init__()
+        self.blocks = nn.Sequential(Block(chs), Block(chs))
+        self.apply(self._init_weights)
+
+    def _init_weights(self, m):
+        if isinstance(m, nn.Conv2d):
+            nn.init.normal_(m.weight, std=0.01)
+
+    def forward(self, x):
+        return self.blocks(x)
+"""
+
+
+def test_a_layer_a_factory_function_returns_gets_what_its_callers_run(tmp_path: Path) -> None:
+    # timm's create_conv2d_pad: its row said "default" where every model using it re-draws the conv
+    torch = pytest.importorskip("torch")
+    root = write_tree(tmp_path, {"factory.py": FACTORY, "blocks.py": FACTORY_BLOCKS, "net.py": FACTORY_NET, "train.py": TRAIN})
+    sources = {str(p): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.py"))}
+    models, _, _ = analyze_program(sources)
+    conv = next(l for path, model in models.items() if path.endswith("factory.py") for l in model.layers)
+    assert conv.init == "explicit" and "std=0.01" in conv.init_call.text, conv.init_evidence
+    assert not [code for name, code in _findings(root) if code == "IL101"]
+    torch.manual_seed(0)
+    assert abs(_run(root, "train.py")["model"].blocks[0].conv.weight.std().item() - 0.01) < 0.002

@@ -108,6 +108,10 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         for layer in model.free_layers:
             if layer.activation_defaults and path not in installed:
                 _link_activation(layer, index, every_use, stats, path)
+            maker = ClassRef(path, layer.function) if layer.function else None
+            if layer.init == "default" and layer.init_open and maker is not None and uses.get(maker):
+                # built by a factory function (timm's create_conv2d_pad): what its callers run on it
+                _link_init(layer, maker, index, uses, stats)
         for module in model.modules:
             ref = _class_ref(index, path, module.name)
             if ref is None:

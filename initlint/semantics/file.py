@@ -2528,6 +2528,7 @@ class FileAnalysis:
                                  for fact in assumed if fact.path == self.path],
         )
         layer.flag_variants = self.flag_variants.get(id(site))
+        layer.function = site.function if class_name is None and site.function != MODULE_CODE else None
         layer.fix = self._fix_plan(site, spans, lines)
         layer.weight = site.weight or self._weight_from_name(site)
         if layer.fix.in_function and layer.fix.reason is None:
