@@ -317,6 +317,10 @@ class ModuleSummary:
     classes: dict = field(default_factory=dict)  # name -> ClassFact
     builds: list = field(default_factory=list)  # BuildFact
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
+    # entry point -> {class: `followed` records by it}: what its code does with other modules' layers on that
+    # entry point's run, every construction of it there judged with what it got (entry_uses.py); a class
+    # missing: not known there (its module-wide records hold)
+    entry_followed: dict = field(default_factory=dict)
     aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
     functions: Optional[dict] = None  # top-level function -> its parameter names, in order (None: cached before)
     # imported names it hands on as values (`se_layer = se_layer or SqueezeExcite` given to a builder object,
@@ -478,6 +482,8 @@ def file_model_from_json(data: dict) -> FileModel:
                      for key, fact in raw["classes"].items()},  # fmt: skip
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],
             followed=[list(item) for item in raw["followed"]],
+            entry_followed={entry: {cls: [list(item) for item in records] for cls, records in found.items()}
+                            for entry, found in raw.get("entry_followed", {}).items()},  # fmt: skip
             aliases=dict(raw.get("aliases", {})),
             handed_on=list(raw.get("handed_on", [])),
             hands=[list(hand) for hand in raw.get("hands", [])],

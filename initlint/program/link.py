@@ -672,7 +672,7 @@ def _with_flag_variant(layer: Layer, overridden: list, use: Use, index: ModuleIn
         # what follows it where this construction's container applies it (its records carry that use)
         tag = [use.container.name, use.attr]
         seen = {path: [r for r in records if r[4] == tag]
-                for path, records in index.followed.get(tuple(variant[7]), {}).items()}  # fmt: skip
+                for path, records in _followed_at(index, tuple(variant[7]), use).items()}  # fmt: skip
         found = _use_outcomes(use, uses, seen, 0, frozenset())
     kinds = {(a, p) for a, p, _ in found} if found else set()
     if len(kinds) == 1 and "unknown" not in {a for a, _ in kinds}:
@@ -686,6 +686,22 @@ def _with_flag_variant(layer: Layer, overridden: list, use: Use, index: ModuleIn
             f"where it meets different things: {', '.join(sorted({a for a, _ in kinds}))}")
     _relate(layer, use.path, use.line)
     return True
+
+
+def _followed_at(index: ModuleIndex, key: tuple, use: Use) -> dict:
+    """What follows another module's layer `key` in each user module (`index.followed`), for a use
+    an entry point's run reached: in its module, the records of the classes that run judged with what
+    each of their constructions got (`ModuleSummary.entry_followed`) instead of those of every way
+    the module may build them (`drop_path=None` there: no DropPath after the layer)."""
+    found = index.followed.get(key, {})
+    summary = index.summaries.get(use.path) if use.entry else None
+    judged = summary.entry_followed.get(use.entry, {}) if summary is not None else {}
+    if not judged:
+        return found
+    kept = [record for record in found.get(use.path, []) if record[3] not in judged]
+    for by, records in sorted(judged.items()):
+        kept += [(r[3], r[4], r[5], r[6], r[7] if len(r) > 7 else None) for r in records if tuple(r[:3]) == key]
+    return {**found, use.path: kept}
 
 
 def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:

@@ -36,7 +36,8 @@ def entry_outcomes(fa) -> dict:
     from .entries import entry_points
     from .file import resolve_outcomes
 
-    if fa.loader is None or not any(cls.sites for cls in fa.classes.values()):
+    fa.entry_followed = {}
+    if fa.loader is None or not any(cls.sites or _follows_others(fa, key) for key, cls in fa.classes.items()):
         return {}
     judged: dict = {}  # (class key, call, arguments as text) -> {site name: outcome} or None
     found: dict = {}
@@ -69,6 +70,12 @@ def entry_outcomes(fa) -> dict:
     return found
 
 
+def _follows_others(fa, key: str) -> bool:
+    """Whether the forward of class `key` does something with another module's layer (a `followed`
+    record by it): judged at each entry point for what follows that layer there."""
+    return any(record[6] == key for record in fa.followed)
+
+
 def _state(site) -> dict:
     return {key: value.copy() if isinstance(value, (list, set, dict)) else value for key, value in vars(site).items()}
 
@@ -81,18 +88,29 @@ def _judge_entry_points(fa, functions: list, judged: dict, found: dict, doubts: 
         per_site: dict = {}
         tops: dict = {}
         flagged: set = set()  # (id(call), id(site)): a construction passes a flag its forward branches on
+        # class -> the `followed` records of every construction of it the run reaches (None: one not judged)
+        followed: dict = {}
         for construction in entry_constructions(fa, fn, own=True):
             key = _local_class(fa, construction.qualname)
-            if key is None or not fa.classes[key].sites:
+            follows = key is not None and _follows_others(fa, key)
+            if key is None or not fa.classes[key].sites and not follows:
                 continue
             tops[id(construction.top)] = (construction.top, construction.container)
-            outcomes = _judged(fa, key, construction, judged)
+            outcomes, records = _judged(fa, key, construction, judged)
+            if follows:
+                if records is None or followed.get(key, []) is None:
+                    followed[key] = None
+                else:
+                    followed.setdefault(key, []).extend(r for r in records if r not in followed[key])
             flags = {fact.param for fact in fa.classes[key].forward_rests_on}
             for site in fa.classes[key].sites:
                 per_site.setdefault((id(construction.top), id(site)), []).append(
                     outcomes.get(site.name) if outcomes is not None else None)
                 if flags & set(construction.kwargs or ()):
                     flagged.add((id(construction.top), id(site)))
+        known = {key: records for key, records in followed.items() if records is not None}
+        if known:  # what the classes of this run do with other modules' layers, for the program stage
+            fa.entry_followed[fn.name.value] = known
         for (top_id, site_id), outcomes in per_site.items():
             agreed = {outcome[:2] for outcome in outcomes if outcome is not None}
             if None in outcomes:
@@ -115,41 +133,44 @@ def _local_class(fa, qualname: str) -> Optional[str]:
     return name if name in fa.classes and _qualified(fa, name) == qualname else None
 
 
-def _judged(fa, key: str, construction, judged: dict) -> Optional[dict]:
-    """{site name: outcome} of class `key` built with what `construction` got; None: not known."""
+def _judged(fa, key: str, construction, judged: dict) -> tuple:
+    """({site name: outcome}, [`followed` records]) of class `key` built with what `construction`
+    got (`FileAnalysis._outcomes_for_call`); (None, None): not known."""
     cls = fa.classes[key]
     init, forward = fa.method(cls, "__init__"), fa.forward_of(cls)
     if init is None or forward is None or forward[0] is not cls or construction.kwargs is None:
-        return None
+        return None, None
     params = _positional_params(init[1])[1:]
     names = [p.name.value for p in params] + [p.name.value for p in init[1].params.kwonly_params]
     if len(construction.args) > len(params):
-        return None  # into its *args
+        return None, None  # into its *args
     given = {names[index]: value for index, value in enumerate(construction.args)}
     for name, value in construction.kwargs.items():
         if name in given or (name not in names and init[1].params.star_kwarg is None):
-            return None  # Python raises there
+            return None, None  # Python raises there
         if name in names:
             given[name] = value
         else:
-            return None  # into its **kwargs: what it does with them is not followed here
+            return None, None  # into its **kwargs: what it does with them is not followed here
     # the call that built it, where this module's forwards follow what comes out of it (its UseProbe)
     call = construction.node if construction.node is not None and id(construction.node) in fa.use_probes else None
-    text = (key, id(call), repr(sorted((name, _shown(value)) for name, value in given.items())))
+    text = (key, id(call), construction.outermost, repr(sorted((name, _shown(value)) for name, value in given.items())))
     if text not in judged:
         if len(judged) >= MAX_JUDGED:
-            return None
+            return None, None
         args = {name: _analysis_value(fa, value) for name, value in given.items()}
         # the model's own output is what the entry point returns: nothing of the model follows it
         returned = [("none", None, f"returned as the output of {cls.node.name.value}.forward")] \
             if construction.outermost else None  # fmt: skip
         fa.judging_entry = True  # the values given are what one run passed: a string test on them is decided
+        followed: list = []  # one item where the run completed: its records
         try:
             outcomes = fa._outcomes_for_call(cls, init[1], call or cst.Call(func=cst.Name(cls.node.name.value)), None,
-                                             given=args, returned=returned)  # fmt: skip
+                                             given=args, returned=returned, followed=followed)  # fmt: skip
         finally:
             fa.judging_entry = False
-        judged[text] = {name: found[0] for name, found in outcomes.items()} if outcomes else None
+        judged[text] = ({name: found[0] for name, found in outcomes.items()} if outcomes else None,
+                        followed[0] if followed else None)  # fmt: skip
     return judged[text]
 
 

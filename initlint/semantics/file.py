@@ -148,6 +148,7 @@ class FileAnalysis:
         self.loader: Optional["ModuleLoader"] = None  # other modules of the program, read on demand
         self.stubs_only: Optional["ModuleLoader"] = None  # without a loader: initlint's library stubs
         self.followed: list = []  # [path, class, layer, activation, param, evidence, by class]: other modules' layers seen here
+        self.entry_followed: dict = {}  # ModuleSummary.entry_followed (entry_uses.py)
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.entry_builds: list = []  # (entry point name, entries.Construction): what entry points build
@@ -1284,11 +1285,13 @@ class FileAnalysis:
 
     def _outcomes_for_call(self, cls: ClassInfo, init: cst.FunctionDef, call: cst.Call,
                            enclosing: Optional[cst.FunctionDef], given: Optional[dict] = None,
-                           returned: Optional[list] = None) -> dict:  # fmt: skip
+                           returned: Optional[list] = None, followed: Optional[list] = None) -> dict:  # fmt: skip
         """Layer name -> (what follows it when built by this call, why no fix: a config default
         chose it, the unused class whose output it then is): in `cls`'s own forward, and for a
         layer it returns, after this construction in the forward that applies it (its `UseProbe`),
-        or `returned` (the model an entry point builds: its output is the model's)."""
+        or `returned` (the model an entry point builds: its output is the model's). Where the run
+        completes, `followed` gets one item: the `followed` records of what this construction's code
+        does with other modules' layers (its class as `by`), for this construction only."""
         params = _positional_params(init)[1:]
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
@@ -1305,6 +1308,7 @@ class FileAnalysis:
                 passed[arg.keyword.value] = arg.value
         saved = _snapshot(vars(self))
         self.judging_use = True
+        recorded = len(self.followed)
         try:
             self.sites_by_key.clear()
             shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
@@ -1350,12 +1354,28 @@ class FileAnalysis:
                     found[site.name] = (resolve_outcomes(outcomes, site.split_by), reason, opened)
                 else:
                     found[site.name] = (("unknown", None, "returned to the code that builds it here"), None, None)
+            if followed is not None:
+                followed.append(self._followed_here(cls, summary, self.followed[recorded:], after))
             return found
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
             return {}
         finally:
             _restore(saved)
             self.judging_use = False
+
+    def _followed_here(self, cls: ClassInfo, summary, records: list, after: list) -> list:
+        """The `followed` records one judged construction of `cls` made (what its code does with
+        other modules' layers), and, for another module's layer its forward returns, what follows
+        this construction's output (`after`), else RETURNED: up to the class's users."""
+        name = cls.name
+        out = [[*record[:5], str(record[5]), *record[6:]] for record in records if record[6] == name]
+        for site in summary.exits:
+            if type(site) is not Site or site.module_path == self.path:
+                continue
+            tag = [site.use_tag] if site.use_tag else []
+            for activation, param, evidence in after or [(RETURNED, None, "")]:
+                out.append([site.module_path, site.class_name, site.name, activation, param, str(evidence), name, *tag])
+        return out
 
     def _run_module_code(self) -> None:
         """A script's own statements (`model = nn.Sequential(...)`, `net.apply(init)`), run as
@@ -2087,7 +2107,7 @@ class FileAnalysis:
     def _module_summary(self, spans: dict) -> ModuleSummary:
         """What other modules may read of this one (the program stage links them)."""
         summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
-                                aliases=dict(self.class_aliases()))  # fmt: skip
+                                aliases=dict(self.class_aliases()), entry_followed=dict(self.entry_followed))  # fmt: skip
         summary.functions = {name: [p.name.value for p in _all_params(fn)] for name, fn in self.functions.items()}
         summary.registries = {name: registry_table(value, self.imports, self.classes)
                                for name, value in self.registries.items() if value is not None}  # fmt: skip

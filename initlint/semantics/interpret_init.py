@@ -158,6 +158,11 @@ class ConstructorInterpreter:
             for site in sites_in(body) + sites_in(orelse):
                 site.fix_reason = site.fix_reason or CONDITIONAL_VALUE
             return alternative(body, orelse)
+        if isinstance(node, (cst.Comparison, cst.UnaryOperation)) or isinstance(node, cst.BooleanOperation) \
+                and isinstance(node.operator, cst.And):  # fmt: skip
+            decided = self.decided_test(node)
+            if decided is not None:
+                return decided
         if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
             left = self.eval_module(node.left)
             right = self.eval_module(node.right)
@@ -296,6 +301,25 @@ class ConstructorInterpreter:
         finally:
             self.fa.resolving.discard(name)
         return found if isinstance(found, ClassRefV) else None
+
+    def decided_test(self, node: cst.BaseExpression) -> Optional[object]:
+        """`attn_last = attn_layer is not None and attn_last` with values surely held (literals, None,
+        what one construction passed): the value it binds, for a later `if attn_last`. Not where a
+        parameter's default decided it (callers may pass others: the test must be read where it is
+        used, with that default noted), nor any other value of `and` than these."""
+        reads, objects, flags = len(self.default_reads), self.object_reads, len(self.home.flag_reads)
+        taken = self.static_condition(node)
+        if taken is None or len(self.default_reads) != reads or self.object_reads != objects:
+            del self.default_reads[reads:]
+            del self.home.flag_reads[flags:]
+            self.object_reads = objects
+            return None
+        if isinstance(node, cst.BooleanOperation):  # the operand `and` stops at: the left one if falsy
+            operand = node.left if self.static_condition(node.left) is False else node.right
+            if not isinstance(operand, (cst.Comparison, cst.UnaryOperation, cst.BooleanOperation)):
+                value = self.eval_module(operand)
+                return value if value == NONE_V or isinstance(value, tuple) and value[:1] == ("<literal>",) else None
+        return ("<literal>", cst.Name("True" if taken else "False"))
 
     def eval_module_call(self, call: cst.Call) -> object:
         value = self._eval_module_call(call)
