@@ -124,7 +124,9 @@ class ForwardInterpreter:
                 self.consume(flow, "unknown", None, value.cls)
                 return OPAQUE
             cls.used_in_flow = True
-            summary = owner.summary(cls)
+            # in an entry point's judged run, a class of this file built there with what that run gave it
+            built = self.fa.construction_summary(cls, value.call) if value.module is None and value.call is not None else None
+            summary = built or owner.summary(cls)
             if value.module is not None:
                 passed, assumed = self.defaults_passed(value.passed)
                 flags = value.module.flags_passed(cls, passed)
