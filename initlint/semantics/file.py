@@ -1360,7 +1360,10 @@ class FileAnalysis:
                 else:
                     found[site.name] = (("unknown", None, "returned to the code that builds it here"), None, None)
             if followed is not None:
-                followed.append(self._followed_here(cls, summary, self.followed[recorded:], after))
+                # a container this entry point's run builds it in is judged too (construction_summary):
+                # what follows there is its record, not what every way the module builds it meets
+                inside = self.entry_run.given.get(id(call)) is not None and not returned
+                followed.append(self._followed_here(cls, summary, self.followed[recorded:], [] if inside else after))
             return found
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
             return {}
