@@ -321,7 +321,9 @@ def _judge_outputs_at_entry_points(models: dict, index: ModuleIndex, every_use: 
             for (path, entry, _, _), group in _construction_groups(at_entries):
                 met: set = set()
                 for use in group:
-                    outcomes = _use_outcomes(use, uses, _followed_at(index, key, use), 0, frozenset({ref}))
+                    outcomes = _entry_walk(use, index, key)
+                    if outcomes is None:
+                        outcomes = _use_outcomes(use, uses, _followed_at(index, key, use), 0, frozenset({ref}))
                     if outcomes is None:
                         break
                     met |= outcomes
@@ -345,6 +347,33 @@ def _judge_outputs_at_entry_points(models: dict, index: ModuleIndex, every_use: 
                         row.site = f"{row.site}:{row.related[0][1]}"
                     _recommend(row)
                     _place(models[path], row)
+
+
+def _entry_walk(use: Use, index: ModuleIndex, key: tuple) -> Optional[set]:
+    """What the output of the layer `key` meets on one entry point's run, from the construction `use`
+    up through the classes that run built around it (`Use.within`, the model outermost), each judged
+    there (`ModuleSummary.entry_followed`): what each does with it, up to where it no longer leaves one;
+    a class built through a value (`block_layer(...)`), which no listed use names, is on the way too.
+    None: some class on the way was not judged on that run, or the model returns it unjudged."""
+    summary = index.summaries.get(use.path)
+    judged = summary.entry_followed.get(use.entry, {}) if summary is not None and use.entry else {}
+    chain = [use.container.name, *reversed(use.within)]
+    found: set = set()
+    for position, name in enumerate(chain):
+        records = [r for r in judged.get(name) or () if tuple(r[:3]) == key]
+        if not records:
+            return None
+        leaves = False
+        for record in records:
+            if record[3] == RETURNED:
+                leaves = True
+            else:
+                found.add((record[3], record[4], record[5]))
+        if not leaves:
+            return found
+        if position == len(chain) - 1:
+            return None  # the model returns it to code its run does not show
+    return found
 
 
 def _open_at_use(layer: Layer, ref: ClassRef) -> bool:

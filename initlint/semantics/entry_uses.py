@@ -13,6 +13,7 @@ under that call only: `runtime.provenance.built_on_chain`)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import types
 from typing import Optional
 
@@ -23,7 +24,7 @@ from ..model import FixPlan, Layer
 from ..syntax.nodes import _positional_params
 from .fields import UNKNOWN, as_literal
 from .pure import ClassObj
-from .values import ClassRefV, UnknownV, derived
+from .values import NONE_V, ClassRefV, UnknownV, derived
 
 MAX_JUDGED = 256  # distinct (class, arguments) judged again per module: past it, the rest say nothing
 
@@ -224,8 +225,12 @@ def _given(fa, key: str, construction) -> Optional[dict]:
 
 
 def _shown(value: object) -> str:
+    from .entries import PartialObj
+
     if isinstance(value, ClassObj):
         return value.qualname
+    if isinstance(value, PartialObj):
+        return f"partial({_shown(value.func)}, {[_shown(a) for a in value.args]}, {sorted((k, _shown(v)) for k, v in value.kwargs.items())})"
     literal = as_literal(value)
     return repr(value) if literal is not None else "?"
 
@@ -236,6 +241,16 @@ def _analysis_value(fa, value: object) -> object:
     if isinstance(value, ClassObj) and not value.qualname.startswith("builtins."):
         local = _local_class(fa, value.qualname)
         return ClassRefV(f"local:{local}" if local else value.qualname)
+    from .entries import PartialObj
+
+    if isinstance(value, PartialObj) and not value.args:
+        # `partial(nn.LayerNorm, eps=1e-6)`: that class, its keywords bound where each is a literal
+        inner = _analysis_value(fa, value.func)
+        bound = [(name, as_literal(item)) for name, item in value.kwargs.items()]
+        if isinstance(inner, ClassRefV) and all(literal is not None and literal != NONE_V for _, literal in bound):
+            args = tuple(cst.Arg(literal[1], keyword=cst.Name(name)) for name, literal in bound)
+            return dataclasses.replace(inner, bound=args + inner.bound)
+        return UnknownV("a value not known at this entry point")
     literal = as_literal(value) if value is not UNKNOWN else None
     return literal if literal is not None else UnknownV("a value not known at this entry point")
 
