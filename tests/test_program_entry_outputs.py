@@ -132,3 +132,25 @@ def test_a_layer_subclass_a_factory_of_another_module_builds_is_a_layer(tmp_path
     assert proj.activation == "none", proj.activation_evidence
     with _importable(tmp_path) as load:
         assert _traced(load("net").Net(), (2, 3, 6, 6))["proj"] == "none"
+
+
+MIXER = 'from functools import partial\n\nimport torch.nn as nn\n\nfrom mlp import Mlp\n\n\nclass NormRelu(nn.Module):\n    def __init__(self, dim, eps=1e-5):\n        super().__init__()\n        self.norm = nn.LayerNorm(dim, eps=eps)\n        self.act = nn.ReLU()\n\n    def forward(self, x):\n        return self.act(self.norm(x))\n\n\nclass MixerBlock(nn.Module):\n    def __init__(self, dim, mlp_layer=Mlp, norm_layer=partial(nn.LayerNorm, eps=1e-6), act_layer=nn.GELU):\n        super().__init__()\n        self.norm1 = norm_layer(dim)\n        self.mlp_tokens = mlp_layer(dim, dim * 2, act_layer=act_layer)\n        self.norm2 = norm_layer(dim)\n        self.mlp_channels = mlp_layer(dim, dim * 4, act_layer=act_layer)\n\n    def forward(self, x):\n        x = x + self.mlp_tokens(self.norm1(x).transpose(1, 2)).transpose(1, 2)\n        return x + self.mlp_channels(self.norm2(x))\n\n\nclass Mixer(nn.Module):\n    def __init__(self, dim=8, depth=2, block_layer=MixerBlock, mlp_layer=Mlp,\n                 norm_layer=partial(nn.LayerNorm, eps=1e-6), act_layer=nn.GELU):\n        super().__init__()\n        self.stem = nn.Linear(3, dim)\n        self.blocks = nn.Sequential(*[\n            block_layer(dim, mlp_layer=mlp_layer, norm_layer=norm_layer, act_layer=act_layer) for _ in range(depth)])\n        self.norm = norm_layer(dim)\n        self.head = nn.Linear(dim, 2)\n\n    def forward(self, x):\n        x = self.blocks(self.stem(x))\n        return self.head(self.norm(x).mean(1))\n\n\ndef mixer_s():\n    return Mixer()\n\n\ndef mixer_relu():\n    return Mixer(norm_layer=partial(NormRelu, eps=1e-6))\n'
+
+
+def test_a_block_built_through_a_class_valued_parameter_is_on_the_way_up(tmp_path: Path) -> None:
+    """Mixer builds its blocks through `block_layer(...)` (no listed use of MixerBlock), each with the
+    model's `norm_layer`, a `partial(...)` of a class with a literal keyword: at mixer_s() both fc2 meet
+    the next LayerNorm then a Linear (no activation), at mixer_relu() its NormRelu's ReLU. Before:
+    no row at either (the way up stopped at MixerBlock, the norm a value not known there)."""
+    models = _program(tmp_path, {"mlp.py": MLP, "mixer.py": MIXER})
+    rows = {(layer.line, layer.name): layer.activation for layer in models["mixer.py"].layers if layer.at_use}
+    small, relu = _line(MIXER, "return Mixer()"), _line(MIXER, "return Mixer(norm_layer=")
+    expected = {"none": small, "relu": relu}
+    for activation, line in expected.items():
+        for name in ("mlp_tokens.fc2", "mlp_channels.fc2"):
+            assert rows.get((line, name)) == activation, rows
+    with _importable(tmp_path) as load:
+        mixer = load("mixer")
+        for activation, build in (("none", mixer.mixer_s), ("relu", mixer.mixer_relu)):
+            traced = _traced(build(), (2, 8, 3))
+            assert {traced[f"blocks.{b}.{m}.fc2"] for b in (0, 1) for m in ("mlp_tokens", "mlp_channels")} == {activation}
