@@ -24,7 +24,7 @@ from ..model import FixPlan, Layer
 from ..syntax.nodes import _positional_params
 from .fields import UNKNOWN, as_literal
 from .pure import ClassObj
-from .values import NONE_V, ClassRefV, UnknownV, derived
+from .values import NONE_V, ChainV, ClassRefV, UnknownV, derived
 
 MAX_JUDGED = 256  # distinct (class, arguments) judged again per module: past it, the rest say nothing
 
@@ -113,8 +113,13 @@ def _entry_run(fa, constructions: list) -> types.SimpleNamespace:
         merged = {}
         for name in sorted(set().union(*all_given)):
             texts = {_shown(given[name]) if name in given else "<default>" for given in all_given}
+            values = [_analysis_value(fa, given[name]) if name in given else None for given in all_given]
             if len(texts) == 1:
-                merged[name] = _analysis_value(fa, all_given[0][name])
+                merged[name] = values[0]
+            elif all(isinstance(value, tuple) and value[:1] == ("<literal>",) for value in values):
+                # numbers or strings that differ between the constructions (each stage's kernel size): one of them
+                firsts = {text: value for text, value in zip([_shown(given[name]) for given in all_given], values)}
+                merged[name] = ChainV([(None, value) for _, value in sorted(firsts.items())], "alt")
             else:
                 merged[name] = UnknownV(f"parameter {name} (the constructions here get different values)")
             shown.append((key, name, sorted(texts)))

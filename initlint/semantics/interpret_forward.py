@@ -461,6 +461,15 @@ class ForwardInterpreter:
                     more = added.items if func.attr.value == "extend" and isinstance(added, TupleV) else [added]
                     self.env[func.value.value] = TupleV([*receiver.items, *more])
                     return NONE_V
+                if isinstance(receiver, ChainV) and receiver.kind == "alt" and receiver.items \
+                        and all(isinstance(item, TupleV) for _, item in receiver.items) \
+                        and isinstance(func.value, cst.Name) and func.attr.value in ("append", "extend") \
+                        and len(call.args) == 1:  # fmt: skip
+                    # a list a loop left with different contents (`spo.append(sp)` in it), grown after it: each
+                    added = self.eval_flow(call.args[0].value)
+                    more = added.items if func.attr.value == "extend" and isinstance(added, TupleV) else [added]
+                    self.env[func.value.value] = ChainV([(key, TupleV([*item.items, *more])) for key, item in receiver.items], "alt")
+                    return NONE_V
                 if isinstance(receiver, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
                     if func.attr.value == "forward":
                         return self.apply_to_args(receiver, call, short_code(func.value))
