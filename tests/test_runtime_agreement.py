@@ -138,7 +138,10 @@ PROGRAM_LAYER_FLOORS = {
     # 878 (branch mlpuse): Mlp.fc1 judged once per entry point where the model's Block builds it with
     # its constructor's act_layer (convnext, mlp_mixer, metaformer: GELU); what follows Mlp.fc2 in a
     # block that builds it through `mlp_layer` (its declared default's exits: resmlp's ResBlock.mlp_channels)
-    "timm": (878 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # 973 (branch mlpfc2, with perentry's entry_followed): what follows a returned layer (Mlp.fc2 in
+    # convnext, metaformer, mlp_mixer, edgenext) judged at each entry point, through the classes its run
+    # builds, each applied as built there (their norms, kernel sizes, a block built by `block_layer`)
+    "timm": (973 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
     # first measured: 196 claims, 14 wrong: TimestepEmbedding.linear_2 claimed "none" (the output of
     # Combined*Embeddings, which nothing in embeddings.py uses) where normalization.py's AdaLayerNorm*
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation
