@@ -151,14 +151,18 @@ PROGRAM_LAYER_FLOORS = {
     # that meet different things (MobileNetV3's ReLU and hard-swish stages) a row each, named where the
     # model holds them (`blocks.2.0.conv_pw`); 954 with EfficientNet's conv_stem / conv_head judged at each
     # entry point (its `partial(nn.BatchNorm2d, ...)` norm_layer, `if num_features > 0:` decided)
-    # 979 with branches perentry, vit and effnet merged
+    # 973 (branch mlpfc2, with perentry's entry_followed): what follows a returned layer (Mlp.fc2 in
+    # convnext, metaformer, mlp_mixer, edgenext) judged at each entry point, through the classes its run
+    # builds, each applied as built there (their norms, kernel sizes, a block built by `block_layer`)
+    # 979 with perentry, vit and effnet merged; XXX with mlpfc2 too
     "timm": (979 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
     # first measured: 196 claims, 14 wrong: TimestepEmbedding.linear_2 claimed "none" (the output of
     # Combined*Embeddings, which nothing in embeddings.py uses) where normalization.py's AdaLayerNorm*
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation
     # module (9 GELU.proj "unknown" at run time, one ff.net.2 "gelu"): both fixed, the table rebuilt
     "diffusers": (193 / 468, 1.0, 1.0, 29 / 119, 0, 90),
-    "vit_pytorch": (588 / 694, 1.0, 1.0, 158 / 158, 0, 0),
+    # 595 (branch mlpfc2): a list a forward's loop filled, grown after the loop; `isinstance(x, list)` decided on a number
+    "vit_pytorch": (595 / 694, 1.0, 1.0, 158 / 158, 0, 0),
 }
 # torchvision: a file has 4 to 8 sites, so 90% of one file would mean all of them. transformers:
 # one file at a time covers less (what other modules decide is not read); the program side leaves
@@ -281,7 +285,8 @@ LAYER_FLOORS = {"per-file": {
     "timm": (577 / 1223, 1.0, 34 / 164, 34 / 56, 130, 22),
     # 5 layers: the outputs of embeddings.py's blocks, taken alone for the model's (PER_FILE_OUTPUTS)
     "diffusers": (180 / 468, 175 / 180, 1.0, 38 / 119, 0, 81),
-    "vit_pytorch": (588 / 694, 1.0, 1.0, 158 / 158, 0, 0),
+    # 595 (branch mlpfc2): a list a forward's loop filled, grown after the loop; `isinstance(x, list)` decided on a number
+    "vit_pytorch": (595 / 694, 1.0, 1.0, 158 / 158, 0, 0),
 }, "program": PROGRAM_LAYER_FLOORS}
 
 

@@ -155,6 +155,7 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
         if not layer.moved:
             _project_outputs(models, layer, ref, per_use, index, handed)
     _judge_at_entry_points(models, index, every_use, uses, built_init, installed)
+    _judge_outputs_at_entry_points(models, index, every_use, uses, built_init, installed)
     for layer, ref in init_apart:
         # a class handed on as a value is also built in ways not listed: no use would hold those;
         # an activation no init is recommended for (none, softmax) has nothing to find at a use
@@ -330,6 +331,85 @@ def _entry_row(models: dict, layer: Layer, row: Layer, group: list, entry: str, 
         row.site = f"{row.site}:{row.related[0][1]}"  # one row per construction line
     _recommend(row)
     _place(models[path], row)
+
+
+def _judge_outputs_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, uses: dict, built_init: dict,
+                                   installed: frozenset) -> None:  # fmt: skip
+    """A layer a class returns (Mlp.fc2), unknown where it is built because its users meet different
+    things over every way their module builds them (a stage's last block feeds the next stage's
+    `norm_layer(...)`, which one model makes a norm and another a norm and an activation): judged at
+    each entry point's call, through what the classes that run builds do with it there
+    (`ModuleSummary.entry_followed`, via `_followed_at`), up to the model's output; a row where every
+    construction that run reaches meets one known thing. Its own row stays."""
+    for ref, found in every_use.items():
+        at_entries: dict = {}
+        for use in found:
+            if use.entry and use.line and use.container is not None and use.path in models and use.path not in installed:
+                at_entries.setdefault((use.path, use.entry, use.line, tuple(use.span)), []).append(use)
+        module = next((m for m in models[ref.path].modules if _class_ref(index, ref.path, m.name) == ref), None) \
+            if at_entries and ref.path in models else None  # fmt: skip
+        if module is None:
+            continue
+        for layer in [x for x in module.layers if not x.at_use and x.open_output]:
+            if layer.activation != "unknown" and not layer.moved:
+                continue  # its own row says it for every construction
+            key = _followed_key(models[ref.path], layer)
+            for (path, entry, _, _), group in _construction_groups(at_entries):
+                met: set = set()
+                for use in group:
+                    outcomes = _entry_walk(use, index, key)
+                    if outcomes is None:
+                        outcomes = _use_outcomes(use, uses, _followed_at(index, key, use), 0, frozenset({ref}))
+                    if outcomes is None:
+                        break
+                    met |= outcomes
+                else:
+                    kinds = {(a, p) for a, p, _ in met}
+                    if len(kinds) != 1 or "unknown" in {a for a, _ in kinds}:
+                        continue
+                    (activation, param), = kinds
+                    # what it meets first: in the block that applies it, else the nearest of the rest
+                    first = [r[2] for r in _followed_at(index, key, group[0]).get(group[0].path, [])
+                             if r[3] == group[0].container.name and r[0] != RETURNED]  # fmt: skip
+                    evidence = first[0] if first else sorted(e for *_, e in met)[0]
+                    count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
+                    evidence = f"returned by {ref.name}.forward: {evidence}, at {count} {entry}() reaches"
+                    row = _judged_at(layer, ref, group[0], [activation, param, evidence], [], index, uses,
+                                     built_init.get(id(layer)), True)  # fmt: skip
+                    row.output_head, row.moved = False, False  # (its own row may have moved to its uses)
+                    lines = {use.built_at for use in group}
+                    if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
+                        row.related.insert(0, [path, lines.pop()])
+                        row.site = f"{row.site}:{row.related[0][1]}"
+                    _recommend(row)
+                    _place(models[path], row)
+
+
+def _entry_walk(use: Use, index: ModuleIndex, key: tuple) -> Optional[set]:
+    """What the output of the layer `key` meets on one entry point's run, from the construction `use`
+    up through the classes that run built around it (`Use.within`, the model outermost), each judged
+    there (`ModuleSummary.entry_followed`): what each does with it, up to where it no longer leaves one;
+    a class built through a value (`block_layer(...)`), which no listed use names, is on the way too.
+    None: some class on the way was not judged on that run, or the model returns it unjudged."""
+    summary = index.summaries.get(use.path)
+    judged = summary.entry_followed.get(use.entry, {}) if summary is not None and use.entry else {}
+    chain = [use.container.name, *reversed(use.within)]
+    found: set = set()
+    for position, name in enumerate(chain):
+        records = [r for r in judged.get(name) or () if tuple(r[:3]) == key]
+        if not records:
+            return None
+        leaves = False
+        for record in records:
+            if record[3] == RETURNED:
+                leaves = True
+            else:
+                found.add((record[3], record[4], record[5]))
+        if not leaves:
+            return found
+        if position == len(chain) - 1:
+            return None  # the model returns it to code its run does not show
+    return found
 
 
 def _open_at_use(layer: Layer, ref: ClassRef) -> bool:

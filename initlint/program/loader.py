@@ -95,6 +95,8 @@ class ModuleLoader:
             module = FileAnalysis(parse_by_statement(_without_final_continuation(code), c_tree), path, code, package)
             module.c_tree = c_tree
             module.collect()
+            for cls in module.classes.values():  # a layer subclass it builds (timm's Conv2dSame) is a layer there too
+                cls.layer_subclass = module.layer_base(cls)
         except (sources.ReadError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
             return None, ""
         return module, consulted_digest(source.data, source.text, code_digests)

@@ -13,6 +13,8 @@ under that call only: `runtime.provenance.built_on_chain`)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
+import types
 from typing import Optional
 
 import libcst as cst
@@ -22,7 +24,7 @@ from ..model import RETURNED, FixPlan, Layer
 from ..syntax.nodes import _positional_params
 from .fields import UNKNOWN, as_literal
 from .pure import ClassObj
-from .values import ClassRefV, UnknownV, derived
+from .values import NONE_V, ChainV, ClassRefV, UnknownV, derived
 
 MAX_JUDGED = 256  # distinct (class, arguments) judged again per module: past it, the rest say nothing
 
@@ -94,47 +96,89 @@ def _state(site) -> dict:
 def _judge_entry_points(fa, functions: list, judged: dict, found: dict, doubts: dict) -> None:
     from .entries import entry_constructions
 
-    for fn in functions:
-        # (id(call of the entry point), id(site)) -> [outcome or None, ...]: each construction under that call
-        per_site: dict = {}
-        tops: dict = {}
-        flagged: set = set()  # (id(call), id(site)): a construction passes a flag its forward branches on
-        # class -> the `followed` records of every construction of it the run reaches (None: one not judged)
-        followed: dict = {}
-        for construction in entry_constructions(fa, fn, own=True):
-            key = _local_class(fa, construction.qualname)
-            follows = key is not None and _follows_others(fa, key)
-            if key is None or not fa.classes[key].sites and not follows:
-                continue
-            tops[id(construction.top)] = (construction.top, construction.container)
-            outcomes, records = _judged(fa, key, construction, judged)
-            if follows:
-                if records is None or followed.get(key, []) is None:
-                    followed[key] = None
-                else:
-                    followed.setdefault(key, []).extend(r for r in records if r not in followed[key])
-            flags = {fact.param for fact in fa.classes[key].forward_rests_on}
-            for site in fa.classes[key].sites:
-                per_site.setdefault((id(construction.top), id(site)), []).append(
-                    outcomes.get(site.name) if outcomes is not None else None)
-                if flags & set(construction.kwargs or ()):
-                    flagged.add((id(construction.top), id(site)))
-        known = {key: records for key, records in followed.items() if records is not None}
-        if known:  # what the classes of this run do with other modules' layers, for the program stage
-            fa.entry_followed[fn.name.value] = known
-        for (top_id, site_id), outcomes in per_site.items():
-            agreed = {outcome[:2] for outcome in outcomes if outcome is not None}
-            if None in outcomes:
-                continue  # a construction not judged: what its run makes of it is not known here
-            if (top_id, site_id) in flagged and (len(agreed) != 1 or next(iter(agreed))[0] == "unknown"):
-                unknown = next((o for o in outcomes if o[0] == "unknown"), None)
-                shown = unknown or ("unknown", None, "its constructions meet " + ", ".join(sorted(a for a, _ in agreed)))
-                doubts.setdefault(site_id, []).append((fn.name.value, shown))
-                continue
-            if len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
-                continue  # a row at that call speaks for every layer built under it
-            top, container = tops[top_id]
-            found.setdefault(site_id, []).append((top, container, fn.name.value, outcomes[0], len(outcomes)))
+    try:
+        for fn in functions:
+            constructions = entry_constructions(fa, fn, own=True)
+            fa.entry_run = _entry_run(fa, constructions)
+            _judge_entry_point(fa, fn, constructions, judged, found, doubts)
+    finally:
+        fa.entry_run = types.SimpleNamespace(given={}, summaries={}, building=set(), text="")
+
+
+def _entry_run(fa, constructions: list) -> types.SimpleNamespace:
+    """What the entry point's run gave each construction call of this module's classes it went
+    through (id(call) -> {parameter: value}): a value every construction at that call got alike, else
+    unknown; a call where one construction's arguments are not known is left out (its class then
+    keeps its module-wide summary). The judged forwards apply these classes as built so
+    (`FileAnalysis.construction_summary`)."""
+    by_call: dict = {}
+    for construction in constructions:
+        key = _local_class(fa, construction.qualname)
+        if key is not None and construction.node is not None:
+            by_call.setdefault(id(construction.node), (key, []))[1].append(_given(fa, key, construction))
+    given_at: dict = {}
+    shown: list = []
+    for call_id, (key, all_given) in by_call.items():
+        if any(given is None for given in all_given):
+            continue
+        merged = {}
+        for name in sorted(set().union(*all_given)):
+            texts = {_shown(given[name]) if name in given else "<default>" for given in all_given}
+            values = [_analysis_value(fa, given[name]) if name in given else None for given in all_given]
+            if len(texts) == 1:
+                merged[name] = values[0]
+            elif all(isinstance(value, tuple) and value[:1] == ("<literal>",) for value in values):
+                # numbers or strings that differ between the constructions (each stage's kernel size): one of them
+                firsts = {text: value for text, value in zip([_shown(given[name]) for given in all_given], values)}
+                merged[name] = ChainV([(None, value) for _, value in sorted(firsts.items())], "alt")
+            else:
+                merged[name] = UnknownV(f"parameter {name} (the constructions here get different values)")
+            shown.append((key, name, sorted(texts)))
+        given_at[call_id] = merged
+    return types.SimpleNamespace(given=given_at, summaries={}, building=set(), text=repr(sorted(shown)))
+
+
+def _judge_entry_point(fa, fn, constructions: list, judged: dict, found: dict, doubts: dict) -> None:
+    # (id(call of the entry point), id(site)) -> [outcome or None, ...]: each construction under that call
+    per_site: dict = {}
+    tops: dict = {}
+    flagged: set = set()  # (id(call), id(site)): a construction passes a flag its forward branches on
+    # class -> the `followed` records of every construction of it the run reaches (None: one not judged)
+    followed: dict = {}
+    for construction in constructions:
+        key = _local_class(fa, construction.qualname)
+        follows = key is not None and _follows_others(fa, key)
+        if key is None or not fa.classes[key].sites and not follows:
+            continue
+        tops[id(construction.top)] = (construction.top, construction.container)
+        outcomes, records = _judged(fa, key, construction, judged)
+        if follows:
+            if records is None or followed.get(key, []) is None:
+                followed[key] = None
+            else:
+                followed.setdefault(key, []).extend(r for r in records if r not in followed[key])
+        flags = {fact.param for fact in fa.classes[key].forward_rests_on}
+        for site in fa.classes[key].sites:
+            per_site.setdefault((id(construction.top), id(site)), []).append(
+                outcomes.get(site.name) if outcomes is not None else None)
+            if flags & set(construction.kwargs or ()):
+                flagged.add((id(construction.top), id(site)))
+    known = {key: records for key, records in followed.items() if records is not None}
+    if known:  # what the classes of this run do with other modules' layers, for the program stage
+        fa.entry_followed[fn.name.value] = known
+    for (top_id, site_id), outcomes in per_site.items():
+        agreed = {outcome[:2] for outcome in outcomes if outcome is not None}
+        if None in outcomes:
+            continue  # a construction not judged: what its run makes of it is not known here
+        if (top_id, site_id) in flagged and (len(agreed) != 1 or next(iter(agreed))[0] == "unknown"):
+            unknown = next((o for o in outcomes if o[0] == "unknown"), None)
+            shown = unknown or ("unknown", None, "its constructions meet " + ", ".join(sorted(a for a, _ in agreed)))
+            doubts.setdefault(site_id, []).append((fn.name.value, shown))
+            continue
+        if len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
+            continue  # a row at that call speaks for every layer built under it
+        top, container = tops[top_id]
+        found.setdefault(site_id, []).append((top, container, fn.name.value, outcomes[0], len(outcomes)))
 
 
 def _local_class(fa, qualname: str) -> Optional[str]:
@@ -149,23 +193,14 @@ def _judged(fa, key: str, construction, judged: dict) -> tuple:
     got (`FileAnalysis._outcomes_for_call`); (None, None): not known."""
     cls = fa.classes[key]
     init, forward = fa.method(cls, "__init__"), fa.forward_of(cls)
-    if init is None or forward is None or forward[0] is not cls or construction.kwargs is None:
+    given = _given(fa, key, construction)
+    if forward is None or forward[0] is not cls or given is None:
         return None, None
-    params = _positional_params(init[1])[1:]
-    names = [p.name.value for p in params] + [p.name.value for p in init[1].params.kwonly_params]
-    if len(construction.args) > len(params):
-        return None, None  # into its *args
-    given = {names[index]: value for index, value in enumerate(construction.args)}
-    for name, value in construction.kwargs.items():
-        if name in given or (name not in names and init[1].params.star_kwarg is None):
-            return None, None  # Python raises there
-        if name in names:
-            given[name] = value
-        else:
-            return None, None  # into its **kwargs: what it does with them is not followed here
     # the call that built it, where this module's forwards follow what comes out of it (its UseProbe)
     call = construction.node if construction.node is not None and id(construction.node) in fa.use_probes else None
-    text = (key, id(call), construction.outermost, repr(sorted((name, _shown(value)) for name, value in given.items())))
+    # what the run gave the classes it builds inside is part of what is judged (construction_summary)
+    text = (key, id(call), construction.outermost, repr(sorted((name, _shown(value)) for name, value in given.items())),
+            fa.entry_run.text)  # fmt: skip
     if text not in judged:
         if len(judged) >= MAX_JUDGED:
             return None, None
@@ -185,9 +220,33 @@ def _judged(fa, key: str, construction, judged: dict) -> tuple:
     return judged[text]
 
 
+def _given(fa, key: str, construction) -> Optional[dict]:
+    """{parameter: value} that `construction` gave class `key` of this module; None: not known (what
+    it passes is not listed, or goes into its *args or **kwargs, or makes Python raise)."""
+    init = fa.method(fa.classes[key], "__init__")
+    if init is None or construction.kwargs is None:
+        return None
+    params = _positional_params(init[1])[1:]
+    names = [p.name.value for p in params] + [p.name.value for p in init[1].params.kwonly_params]
+    if len(construction.args) > len(params):
+        return None  # into its *args
+    given = {names[index]: value for index, value in enumerate(construction.args)}
+    for name, value in construction.kwargs.items():
+        if name in given or (name not in names and init[1].params.star_kwarg is None):
+            return None  # Python raises there
+        if name not in names:
+            return None  # into its **kwargs: what it does with them is not followed here
+        given[name] = value
+    return given
+
+
 def _shown(value: object) -> str:
+    from .entries import PartialObj
+
     if isinstance(value, ClassObj):
         return value.qualname
+    if isinstance(value, PartialObj):
+        return f"partial({_shown(value.func)}, {[_shown(a) for a in value.args]}, {sorted((k, _shown(v)) for k, v in value.kwargs.items())})"
     literal = as_literal(value)
     return repr(value) if literal is not None else "?"
 
@@ -200,9 +259,18 @@ def _analysis_value(fa, value: object) -> object:
         return ClassRefV(f"local:{local}" if local else value.qualname)
     from .entries import PartialObj, held_fact
 
+    if isinstance(value, PartialObj) and not value.args:
+        # `partial(nn.LayerNorm, eps=1e-6)`: that class, its keywords bound where each is a literal
+        inner = _analysis_value(fa, value.func)
+        bound = [(name, as_literal(item)) for name, item in value.kwargs.items()]
+        if isinstance(inner, ClassRefV) and all(literal is not None and literal != NONE_V for _, literal in bound):
+            args = tuple(cst.Arg(literal[1], keyword=cst.Name(name)) for name, literal in bound)
+            return dataclasses.replace(inner, bound=args + inner.bound)
     if isinstance(value, PartialObj) and held_fact(value)[0] == "class":
-        # `partial(nn.BatchNorm2d, eps=1e-3)`: a torch norm with keywords that choose no activation
+        # `partial(nn.BatchNorm2d, eps=eps)`: a torch norm, whatever keywords it binds (none chooses an activation)
         return ClassRefV(held_fact(value)[1])
+    if isinstance(value, PartialObj):
+        return UnknownV("a value not known at this entry point")
     literal = as_literal(value) if value is not UNKNOWN else None
     return literal if literal is not None else UnknownV("a value not known at this entry point")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import types
 import typing
 import warnings
 from dataclasses import dataclass, field
@@ -150,6 +151,10 @@ class FileAnalysis:
         self.stubs_only: Optional["ModuleLoader"] = None  # without a loader: initlint's library stubs
         self.followed: list = []  # [path, class, layer, activation, param, evidence, by class]: other modules' layers seen here
         self.entry_followed: dict = {}  # ModuleSummary.entry_followed (entry_uses.py)
+        # while one entry point's run is judged: id(construction call) -> {parameter: value} that run gave
+        # every construction there (entry_uses.py), and the summaries of the classes built so
+        # (a namespace, not a container: a judged use's snapshot leaves it alone)
+        self.entry_run = types.SimpleNamespace(given={}, summaries={}, building=set(), text="")
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.entry_builds: list = []  # (entry point name, entries.Construction): what entry points build
@@ -1357,13 +1362,73 @@ class FileAnalysis:
                 else:
                     found[site.name] = (("unknown", None, "returned to the code that builds it here"), None, None)
             if followed is not None:
-                followed.append(self._followed_here(cls, summary, self.followed[recorded:], after))
+                # a container this entry point's run builds it in is judged too (construction_summary):
+                # what follows there is its record, not what every way the module builds it meets
+                inside = self.entry_run.given.get(id(call)) is not None and not returned
+                followed.append(self._followed_here(cls, summary, self.followed[recorded:], [] if inside else after))
             return found
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
             return {}
         finally:
             _restore(saved)
             self.judging_use = False
+
+    def construction_summary(self, cls: ClassInfo, call: cst.Call) -> Optional[Summary]:
+        """While an entry point's run is judged (`entry_run.given`, entry_uses.py): the summary of `cls` as
+        `call` builds it on that run, with what every construction there gave it (a ConvNeXt stage's
+        blocks, each with its kernel size and norm class, instead of every way the module may build
+        them). None: not judged so (the module-wide summary holds)."""
+        run = self.entry_run
+        given = run.given.get(id(call))
+        if given is None or cls.layer_subclass is not None or cls.name in run.building:
+            return None
+        key = (cls.name, id(call))
+        if key not in run.summaries:
+            init = self.method(cls, "__init__")
+            run.summaries[key] = None
+            if init is not None and self.forward_of(cls) is not None \
+                    and not memoised(self, "sets attributes by name", cls.node, lambda: _sets_attributes_by_name(cls)):  # fmt: skip
+                run.building.add(cls.name)
+                try:
+                    run.summaries[key] = self._given_run(cls, init[1], given)
+                finally:
+                    run.building.discard(cls.name)
+        return run.summaries[key]
+
+    def _given_run(self, cls: ClassInfo, init: cst.FunctionDef, given: dict) -> Optional[Summary]:
+        """`cls` built again with `given` (parameter -> value; the defaults for the rest), on fresh
+        sites, nothing of the file's state kept but what the caller's run goes on with: its summary."""
+        params = [*_positional_params(init)[1:], *init.params.kwonly_params]
+        saved = _snapshot(vars(self))
+        judging = self.judging_use
+        self.judging_use = True
+        try:
+            self.sites_by_key.clear()
+            shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
+                                         init_rules=[], routines=[], unsettled=set(), default_chosen={},
+                                         forward_rests_on=[])  # fmt: skip
+            ctx = Context(self, shadow, init, depth=0)
+            args: dict = {}
+            for p in params:
+                name = p.name.value
+                if name in given:
+                    args[name] = given[name]
+                    continue
+                default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
+                default = default if default is not None else self.annotated_object(p.annotation)
+                args[name] = ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), cls.name)
+            ctx.bind_params(init, self_bound=True, args=args)
+            ctx.run_init()
+            shadow.attrs = ctx.attrs
+            if ctx.early_exits:
+                shadow.unsettled.update(shadow.attrs)
+            summary = self.summary(shadow)
+            return summary if summary.done else None
+        except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
+            return None
+        finally:
+            _restore(saved)
+            self.judging_use = judging
 
     def _followed_here(self, cls: ClassInfo, summary, records: list, after: list) -> list:
         """The `followed` records one judged construction of `cls` made (what its code does with

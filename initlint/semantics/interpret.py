@@ -533,6 +533,14 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 return (kind == "str") == (dotted(test.args[1].value) == "str")
             return None
         if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2 \
+                and _container_types(test.args[1].value):  # fmt: skip
+            # timm's create_conv2d: `isinstance(kernel_size, list)` on a number, a string or None is False
+            value = self.held_value(test.args[0].value)
+            if value is None and isinstance(test.args[0].value, cst.Name):  # one of several literals (`2 if s > 1 else 1`)
+                value = self.env.get(test.args[0].value.value)
+            options = [option for _, option in value.items] if isinstance(value, ChainV) and value.kind == "alt" else [value]
+            return False if options and all(_scalar(option) for option in options) else None
+        if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2 \
                 and (self.fa.imports.qualify(test.args[1].value) or "").startswith("torch."):  # fmt: skip
             # timm's get_attn: `isinstance(attn_type, torch.nn.Module)` on a string or a number is False
             value = self.held_value(test.args[0].value)
@@ -977,6 +985,19 @@ def _surely_module(value: object) -> bool:
 
 def _code(node: cst.CSTNode) -> str:
     return "".join(cst.Module([]).code_for_node(node).split())
+
+
+def _scalar(value: object) -> bool:
+    """None, or a number, string or True/False literal the interpreter holds."""
+    return value == NONE_V or isinstance(value, tuple) and len(value) == 2 and value[0] == "<literal>" and (
+        literal_number(value[1]) is not None or literal_string(value[1]) is not None
+        or isinstance(value[1], cst.Name) and value[1].value in ("True", "False"))  # fmt: skip
+
+
+def _container_types(node: cst.BaseExpression) -> bool:
+    """`list`, `tuple`, `dict`, `set`, or a tuple of them (the second argument of an isinstance test)."""
+    names = [e.value for e in node.elements] if isinstance(node, cst.Tuple) else [node]
+    return bool(names) and all(isinstance(n, cst.Name) and n.value in ("list", "tuple", "dict", "set") for n in names)
 
 
 def _loop_pairs(target: cst.BaseExpression, iterable: Optional[cst.BaseExpression]) -> list:

@@ -16,7 +16,7 @@ from .imports import functional_name, torch_nn_name
 from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
                      ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, UseProbe, _short_ref, _surely_tensor,
-                     activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm,
+                     activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm, registered_modules,
                      note_residual, one_of)
 
 
@@ -124,7 +124,9 @@ class ForwardInterpreter:
                 self.consume(flow, "unknown", None, value.cls)
                 return OPAQUE
             cls.used_in_flow = True
-            summary = owner.summary(cls)
+            # in an entry point's judged run, a class of this file built there with what that run gave it
+            built = self.fa.construction_summary(cls, value.call) if value.module is None and value.call is not None else None
+            summary = built or owner.summary(cls)
             if value.module is not None:
                 passed, assumed = self.defaults_passed(value.passed)
                 flags = value.module.flags_passed(cls, passed)
@@ -371,6 +373,12 @@ class ForwardInterpreter:
         saved = dict(self.env)
         clause = node.for_in
         while clause is not None:
+            held = self.own_modules(clause)
+            if held is not None:  # `[c(x) for i, c in enumerate(self.values())]` in a ModuleDict subclass
+                self.env[clause.target.elements[0].value.value] = UnknownV("loop index")
+                self.env[clause.target.elements[1].value.value] = held
+                clause = clause.inner_for_in
+                continue
             source = self.eval_flow(clause.iter)
             if isinstance(source, ChainV):
                 element = list_element(source)
@@ -387,6 +395,22 @@ class ForwardInterpreter:
         if isinstance(value, (LayerV, InstV, ChainV)):  # [self.layers[-1] for _ in range(n)]: modules
             return ChainV([("<loop>", [(None, value)])], "list")
         return self.as_flow(value)
+
+    def own_modules(self, clause: cst.CompFor) -> Optional[object]:
+        """A comprehension's `for i, c in enumerate(self.values())` (or `self.children()`) in a container
+        class: `c` is one of the modules it registered (None: not such a clause)."""
+        target, source = clause.target, clause.iter
+        if not (isinstance(target, cst.Tuple) and len(target.elements) == 2
+                and all(isinstance(e.value, cst.Name) for e in target.elements)
+                and isinstance(source, cst.Call) and dotted(source.func) == "enumerate" and len(source.args) == 1):  # fmt: skip
+            return None
+        inner = source.args[0].value
+        if not (isinstance(inner, cst.Call) and not inner.args and isinstance(inner.func, cst.Attribute)
+                and inner.func.attr.value in ("values", "children") and isinstance(inner.func.value, cst.Name)
+                and inner.func.value.value == self.self_name and self.cls is not None
+                and self.fa.container_kind(self.cls)):  # fmt: skip
+            return None
+        return list_element(ChainV(registered_modules(self.attrs), "list"))
 
     def flow_call(self, call: cst.Call) -> object:
         written_out = self.written_out_activation(call)
@@ -436,6 +460,15 @@ class ForwardInterpreter:
                     added = self.eval_flow(call.args[0].value)
                     more = added.items if func.attr.value == "extend" and isinstance(added, TupleV) else [added]
                     self.env[func.value.value] = TupleV([*receiver.items, *more])
+                    return NONE_V
+                if isinstance(receiver, ChainV) and receiver.kind == "alt" and receiver.items \
+                        and all(isinstance(item, TupleV) for _, item in receiver.items) \
+                        and isinstance(func.value, cst.Name) and func.attr.value in ("append", "extend") \
+                        and len(call.args) == 1:  # fmt: skip
+                    # a list a loop left with different contents (`spo.append(sp)` in it), grown after it: each
+                    added = self.eval_flow(call.args[0].value)
+                    more = added.items if func.attr.value == "extend" and isinstance(added, TupleV) else [added]
+                    self.env[func.value.value] = ChainV([(key, TupleV([*item.items, *more])) for key, item in receiver.items], "alt")
                     return NONE_V
                 if isinstance(receiver, (LayerV, ActV, TransparentV, ChainV, InstV, ParamV)):
                     if func.attr.value == "forward":

@@ -674,6 +674,11 @@ class ConstructorInterpreter:
                 inner = inner.default
             if isinstance(inner, ClassRefV):
                 return dataclasses.replace(inner, bound=tuple(call.args[1:]) + inner.bound)
+            if isinstance(inner, ChainV) and inner.kind == "alt" and inner.items \
+                    and all(isinstance(option, ClassRefV) for _, option in inner.items):  # fmt: skip
+                # partial(GrnMlp if use_grn else Mlp, use_conv=c): each class, with those arguments bound
+                return ChainV([(key, dataclasses.replace(option, bound=tuple(call.args[1:]) + option.bound))
+                               for key, option in inner.items], "alt")  # fmt: skip
             return UnknownV(f"`{short_code(call, 50)}`")
         if q.endswith(("Conv2dNormActivation", "Conv3dNormActivation", "Conv1dNormActivation", "ConvNormActivation")):
             return self.conv_norm_activation(call)
