@@ -362,7 +362,7 @@ def _judge_outputs_at_entry_points(models: dict, index: ModuleIndex, every_use: 
                         outcomes = _use_outcomes(use, uses, _followed_at(index, key, use), 0, frozenset({ref}))
                     if outcomes is None:
                         break
-                    met |= outcomes
+                    met |= set(outcomes)
                 else:
                     kinds = {(a, p) for a, p, _ in met}
                     if len(kinds) != 1 or "unknown" in {a for a, _ in kinds}:
