@@ -76,13 +76,14 @@ def _follows_others(fa, key: str) -> bool:
     """Whether what the forward of class `key` does with another module's layer (its `followed`
     records) is not one known thing for every way the module builds it (unknown, several, or
     returned on): judged at each entry point for what follows that layer there. Where it is one
-    thing already, an entry point's run can only say the same. Only records of a construction
-    applied through the attribute holding it (tagged: a flag use's, `_with_flag_variant` reads them)."""
+    thing already, an entry point's run can only say the same. Records of a construction applied
+    through the attribute holding it (tagged: a flag use's, `_with_flag_variant` reads them) count
+    apart; the others (a returned Mlp.fc2's, `_judge_outputs_at_entry_points` reads them) together."""
     if "<undecided followers>" not in fa.handed_cache:
         met: dict = {}
         for record in fa.followed:
-            if len(record) > 7:
-                met.setdefault(record[6], {}).setdefault((*record[:3], repr(record[7:])), set()).add(tuple(record[3:5]))
+            tag = repr(record[7:]) if len(record) > 7 else ""
+            met.setdefault(record[6], {}).setdefault((*record[:3], tag), set()).add(tuple(record[3:5]))
         fa.handed_cache["<undecided followers>"] = {
             by for by, layers in met.items()
             if any(len(kinds) > 1 or next(iter(kinds))[0] in ("unknown", RETURNED) for kinds in layers.values())}

@@ -1167,27 +1167,9 @@ class FileAnalysis:
         saved = _snapshot(vars(self))
         self.judging_use = self.flag_running = True
         try:
-            self.sites_by_key.clear()
             self.flag_reads = []
-            shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
-                                         init_rules=[], routines=[], unsettled=set(), default_chosen={},
-                                         forward_rests_on=[])  # fmt: skip
-            ctx = Context(self, shadow, init, depth=0)
-            args: dict = {}
-            for p in params:
-                name = p.name.value
-                if name in flags:
-                    args[name] = ("<literal>", cst.Name(flags[name]))
-                    continue
-                default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
-                default = default if default is not None else self.annotated_object(p.annotation)
-                args[name] = ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), cls.name)
-            ctx.bind_params(init, self_bound=True, args=args)
-            ctx.run_init()
-            shadow.attrs = ctx.attrs
-            if ctx.early_exits:
-                shadow.unsettled.update(shadow.attrs)
-            summary = self.summary(shadow)
+            given = {name: ("<literal>", cst.Name(value)) for name, value in flags.items()}
+            shadow, summary = self._fresh_construction(cls, init, params, given)
             return shadow, summary, list(self.flag_reads)
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
             return None
@@ -1395,6 +1377,30 @@ class FileAnalysis:
                     run.building.discard(cls.name)
         return run.summaries[key]
 
+    def _fresh_construction(self, cls: ClassInfo, init: cst.FunctionDef, params: list, given: dict) -> tuple:
+        """`cls` built again on fresh sites, `given` (parameter -> value) passed, the defaults for the
+        rest: (its copy, its summary). The caller keeps and restores the file's state around it."""
+        self.sites_by_key.clear()
+        shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
+                                     init_rules=[], routines=[], unsettled=set(), default_chosen={},
+                                     forward_rests_on=[])  # fmt: skip
+        ctx = Context(self, shadow, init, depth=0)
+        args: dict = {}
+        for p in params:
+            name = p.name.value
+            if name in given:
+                args[name] = given[name]
+                continue
+            default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
+            default = default if default is not None else self.annotated_object(p.annotation)
+            args[name] = ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), cls.name)
+        ctx.bind_params(init, self_bound=True, args=args)
+        ctx.run_init()
+        shadow.attrs = ctx.attrs
+        if ctx.early_exits:
+            shadow.unsettled.update(shadow.attrs)
+        return shadow, self.summary(shadow)
+
     def _given_run(self, cls: ClassInfo, init: cst.FunctionDef, given: dict) -> Optional[Summary]:
         """`cls` built again with `given` (parameter -> value; the defaults for the rest), on fresh
         sites, nothing of the file's state kept but what the caller's run goes on with: its summary."""
@@ -1403,26 +1409,7 @@ class FileAnalysis:
         judging = self.judging_use
         self.judging_use = True
         try:
-            self.sites_by_key.clear()
-            shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
-                                         init_rules=[], routines=[], unsettled=set(), default_chosen={},
-                                         forward_rests_on=[])  # fmt: skip
-            ctx = Context(self, shadow, init, depth=0)
-            args: dict = {}
-            for p in params:
-                name = p.name.value
-                if name in given:
-                    args[name] = given[name]
-                    continue
-                default = ctx.eval_module(p.default, bind_site=False) if p.default is not None else None
-                default = default if default is not None else self.annotated_object(p.annotation)
-                args[name] = ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), cls.name)
-            ctx.bind_params(init, self_bound=True, args=args)
-            ctx.run_init()
-            shadow.attrs = ctx.attrs
-            if ctx.early_exits:
-                shadow.unsettled.update(shadow.attrs)
-            summary = self.summary(shadow)
+            _, summary = self._fresh_construction(cls, init, params, given)
             return summary if summary.done else None
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError):
             return None
