@@ -98,8 +98,12 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
             followed.setdefault((where, cls, name), {}).setdefault(path, []).append(
                 (activation, param, evidence, by[0] if by else None, by[1] if len(by) > 1 else None))
     index.followed = followed
+    # a program where nothing re-initialises anything: a builder's blocks keep their own draw wherever they go
+    reinits = any(fact.rules for summary in summaries.values() for fact in summary.classes.values()) or any(
+        build.applied or build.runs for summary in summaries.values() for build in summary.builds) or any(
+        summary.blind_applies for summary in summaries.values())  # fmt: skip
     index.unlisted_builds = {ref: use for ref, use in ((ref, _builder_only(found)) for ref, found in every_use.items())
-                             if use is not None}  # fmt: skip
+                             if use is not None} if reinits else {}  # fmt: skip
     index.entry_builds = {ref: [use for use in found if use.unrun and use.entry and use.container is not None]
                           for ref, found in every_use.items() if any(use.unrun and use.entry for use in found)}  # fmt: skip
     methods_run = any(use.runs for found in uses.values() for use in found)  # `model.init_weights()` by module code
