@@ -260,16 +260,16 @@ def _analysis_value(fa, value: object) -> object:
         return ClassRefV(f"local:{local}" if local else value.qualname)
     from .entries import PartialObj, held_fact
 
+    if isinstance(value, PartialObj) and held_fact(value)[0] == "class":
+        # `partial(nn.BatchNorm2d, eps=eps)`: a torch norm, whatever keywords it binds (none chooses an activation)
+        return ClassRefV(held_fact(value)[1])
     if isinstance(value, PartialObj) and not value.args:
-        # `partial(nn.LayerNorm, eps=1e-6)`: that class, its keywords bound where each is a literal
+        # `partial(Mlp, use_conv=False)`: that class, its keywords bound where each is a literal
         inner = _analysis_value(fa, value.func)
         bound = [(name, as_literal(item)) for name, item in value.kwargs.items()]
         if isinstance(inner, ClassRefV) and all(literal is not None and literal != NONE_V for _, literal in bound):
             args = tuple(cst.Arg(literal[1], keyword=cst.Name(name)) for name, literal in bound)
             return dataclasses.replace(inner, bound=args + inner.bound)
-    if isinstance(value, PartialObj) and held_fact(value)[0] == "class":
-        # `partial(nn.BatchNorm2d, eps=eps)`: a torch norm, whatever keywords it binds (none chooses an activation)
-        return ClassRefV(held_fact(value)[1])
     if isinstance(value, PartialObj):
         return UnknownV("a value not known at this entry point")
     literal = as_literal(value) if value is not UNKNOWN else None
