@@ -1179,8 +1179,11 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
 
     A root is module code that builds it (with what `.apply` it runs), or a class nothing in
     the program builds (a model its users build; in a transformers model file, a
-    PreTrainedModel builds it: see `_post_init_rules`). The class's own rules are not
-    included: its file's analysis has read them. None: too many ways to follow."""
+    PreTrainedModel builds it: see `_post_init_rules`). A free function the program calls is
+    no root: its callers are the way up; an entry point's run gives the way up from the model
+    it builds; a builder object's construction no run reaches ends in an unknown routine. The
+    class's own rules are not included: its file's analysis has read them. None: too many ways
+    to follow (counted over the listed uses)."""
     pretrained = index.pretrained if pretrained is None else pretrained  # path -> its PreTrainedModel class, or None
     chains: list = []
     stack: list = [(ref, [], frozenset({ref}))]
