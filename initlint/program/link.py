@@ -329,8 +329,14 @@ def _entry_row(models: dict, layer: Layer, row: Layer, group: list, entry: str, 
             layer.activation_evidence = f"{entry}() builds it otherwise: {row.activation_evidence}"
             _relate(layer, path, row.line)
             _recommend(layer)
+    _place_at_entry(models, row, group, path)
+
+
+def _place_at_entry(models: dict, row: Layer, group: list, path: str) -> None:
+    """Add a row judged at an entry point's call to that module's model: where the constructions
+    it stands for are all on one line, it speaks for the layers built there only."""
     lines = {use.built_at for use in group}
-    if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
+    if len(lines) == 1 and None not in lines:
         row.related.insert(0, [path, lines.pop()])
         row.site = f"{row.site}:{row.related[0][1]}"  # one row per construction line
     _recommend(row)
@@ -381,12 +387,7 @@ def _judge_outputs_at_entry_points(models: dict, index: ModuleIndex, every_use: 
                     row = _judged_at(layer, ref, group[0], [activation, param, evidence], [], index, uses,
                                      built_init.get(id(layer)), True)  # fmt: skip
                     row.output_head, row.moved = False, False  # (its own row may have moved to its uses)
-                    lines = {use.built_at for use in group}
-                    if len(lines) == 1 and None not in lines:  # it speaks for the layers built on that line only
-                        row.related.insert(0, [path, lines.pop()])
-                        row.site = f"{row.site}:{row.related[0][1]}"
-                    _recommend(row)
-                    _place(models[path], row)
+                    _place_at_entry(models, row, group, path)
 
 
 def _entry_walk(use: Use, index: ModuleIndex, key: tuple) -> Optional[set]:

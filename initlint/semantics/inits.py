@@ -107,8 +107,8 @@ class InitScanner:
         torch's default draw, whatever was drawn before."""
         if isinstance(holder, cst.Name) and holder.value == ctx.self_name:
             return  # the module's own method, not a layer's
+        text = f"`{short_code(call, 60)}`"
         for site in InitScanner.sites_for(ctx, holder):
-            text = f"`{short_code(call, 60)}`"
             if ctx.conditional and site.branches[: len(ctx.branches)] != ctx.branches:
                 if site.init_state == "explicit":  # re-drawn on some paths only
                     site.explicit_init, site.init_state = None, "unknown"
@@ -518,7 +518,7 @@ class InitScanner:
         `if p.dim() > 1:` (every Conv/Linear weight has 2 dims or more): the InitCall that is last
         to draw a layer's weight; UNDECIDED_PARAMETER under another test; None: no init of `var`."""
         found: Optional[object] = None
-        for stmt in _always_run(_block_list(body))[0]:
+        for stmt in _always_run(_block_list(body)):
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None

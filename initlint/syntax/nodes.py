@@ -412,22 +412,27 @@ def _jumps(stmt: cst.CSTNode) -> bool:
     return type(stmt) is cst.SimpleStatementLine and any(type(small) in _JUMP_TYPES for small in stmt.body)
 
 
-def _always_run(body, out: Optional[list] = None) -> tuple[list, bool]:
+def _always_run(body) -> list:
     """The statements of a body that run whenever it does: its own, and those of its `with`
     blocks, up to a return or raise (what follows never runs) or a compound statement that may
-    return (`if pretrained: return`: what follows runs only on some calls). Also: whether it
-    stopped there."""
-    out = [] if out is None else out
+    return (`if pretrained: return`: what follows runs only on some calls)."""
+    out: list = []
+    _run_until_a_return(body, out)
+    return out
+
+
+def _run_until_a_return(body, out: list) -> bool:
+    """`_always_run`'s walk, adding to `out`: whether it stopped (the enclosing body stops too)."""
     for stmt in body:
         out.append(stmt)
         if isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock):
-            if _always_run(stmt.body.body, out)[1]:
-                return out, True
+            if _run_until_a_return(stmt.body.body, out):
+                return True
         elif type(stmt) in _COMPOUND and _may_return(stmt):
-            return out, True
+            return True
         if _jumps(stmt):
-            return out, True
-    return out, False
+            return True
+    return False
 
 
 def _may_return(stmt: cst.CSTNode) -> bool:
@@ -439,19 +444,19 @@ def _may_return(stmt: cst.CSTNode) -> bool:
             return True
         if node is not stmt and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return False
 
 
 def _unconditional_statements(body) -> set:
     """id() of the statements `_always_run` gives."""
-    return {id(stmt) for stmt in _always_run(body)[0]}
+    return {id(stmt) for stmt in _always_run(body)}
 
 
 def _unconditional_calls(fn: cst.FunctionDef) -> set:
     """id() of the calls that are whole statements a function's body always runs
     (`nn.init.x_(self.fc.weight)`, under `with torch.no_grad():` too)."""
-    return {id(small.value) for stmt in _always_run(_block_list(fn.body))[0] if isinstance(stmt, cst.SimpleStatementLine)
+    return {id(small.value) for stmt in _always_run(_block_list(fn.body)) if isinstance(stmt, cst.SimpleStatementLine)
             for small in stmt.body if isinstance(small, cst.Expr)}  # fmt: skip
 
 
