@@ -265,26 +265,32 @@ def _check_files(run: Run, config: Config, settings: Settings, cache: Optional["
 
         program = _loaded(program, cache, settings, stats)
         models = {path: model for path, (_, model, _) in program.items()}
-        try:
-            with collector_paused():  # it makes no cycles to speak of; a collection would walk every model
-                program_stage.link(models, installed)
-        except Exception:
-            if not cache or not any(cached for _, _, cached in program.values()):
-                raise
-            cache.forget()  # a model of a shape this version cannot link: the run again, uncached
+        with collector_paused():  # it makes no cycles to speak of; a collection would walk every model
+            failures = program_stage.link(models, installed).failures
+        if failures and cache and any(cached for _, _, cached in program.values()):
+            cache.forget()  # perhaps a model of a shape this version cannot link: the run again, uncached
             return _check_files(run, config, settings, cache, workers, progress, stats)
         pending = [(path, source, model, from_cache) for path, (source, model, from_cache) in program.items()
                    if source is not None and path not in judged]  # fmt: skip
         for path, source, result in _judged_all(pending, models, settings, installed, workers):
             if stats is not None:
                 stats.judged.append(path)
+            _report_link_failure(result, failures.get(path))
             if path in keys and not isinstance(source, NotebookSource):
-                cache.note_judged(path, keys[path], result, settings)
+                cache.note_judged(path, keys[path], result, settings)  # (never one with an error)
             results.append(result)
     if cache:
         cache.save()
     results.sort(key=lambda r: _sort_key(r.path))
     return results
+
+
+def _report_link_failure(result: FileResult, failures: Optional[list]) -> None:
+    """The program stage's internal error on this file's layers (they claim nothing): the
+    file's error, its other findings kept."""
+    if failures and result.error is None:
+        line, message = min(failures)
+        result.error = FileError(result.path, message, line)
 
 
 def _judged_all(pending: list, models: dict, settings: Settings, installed: frozenset,
@@ -1305,16 +1311,20 @@ def _findings_of(source: sources.Source, settings: Settings, reuse: Optional[dic
         return [], FileError(source.path, error.message, error.line, error.column)
     from .program.link import link
 
-    link({source.path: file_model})  # as `check` judges a file that is a program alone (flake8, the editor)
+    failures = link({source.path: file_model}).failures  # as `check` judges a file that is a program alone (flake8, the editor)
+    error = None
+    if failures:
+        line, message = min(failures[source.path])
+        error = FileError(source.path, message, line)
     findings = _rule_findings(file_model, source, settings)
     if not findings:
-        return findings, None
+        return findings, error
     from . import fixer  # only files with findings need it
 
     if any(f.code in fixer.FIXABLE_CODES for f in findings):
         for unfixable in fixer.attach_fixes(findings, file_model, _fix_options(settings), source.text, tree):
             unfixable.finding.no_fix = unfixable.reason
-    return findings, None
+    return findings, error
 
 
 def _apply_fixes(source: sources.Source, findings: list[Finding], settings: Settings, write: bool, result: FileResult) -> FileResult:

@@ -52,8 +52,8 @@ class Plugin:
         # flake8's select/ignore decide; its own noqa handling replaces IL900 (flake8-noqa does that job there)
         settings = api.Settings(codes=[rule.code for rule in ALL_RULES if rule.code != "IL900"])
         findings, error = api.findings_of(source, settings)
-        if error is not None:
-            return  # flake8 reports the syntax error itself (E999)
+        if error is not None and not findings:
+            return  # flake8 reports the syntax error itself (E999); the program stage's error leaves the rest
         for finding in findings:
             # initlint's columns are 1-based; flake8 wants 0-based and prints them + 1.
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

@@ -65,16 +65,72 @@ class LinkStats:
     activation_unknown: int = 0
     resolved_builds: int = 0
     unresolved_builds: int = 0
+    # path -> [(line, message)]: internal errors the stage contained; the layers they hit claim nothing
+    failures: dict = field(default_factory=dict)
 
 
 def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     """Update every layer of `models` (path -> FileModel) with what other modules decide.
     `installed`: paths of installed packages' modules (and stubs) among them, read for what
-    they tell the program: their layers are reported where the checked code builds them."""
+    they tell the program: their layers are reported where the checked code builds them.
+
+    Never raises for a bug of ours: an error on one layer leaves that layer claiming nothing
+    (`_given_up`); one outside any layer leaves every claim that other modules could change
+    unknown (`_unlinked`). Either is in `LinkStats.failures`, for the file it hit."""
+    stats = LinkStats()
+    try:
+        _link(models, installed, stats)
+    except Exception as error:  # a bug of ours: what the program would decide is not known
+        _unlinked(models, installed, error, stats)
+    return stats
+
+
+_GIVEN_UP = "not known: the program stage failed on it (an internal error, reported)"
+
+
+def _contained(stats: LinkStats, layer: Layer, path: str, step, *args, **kwargs) -> None:
+    """One layer's step of the stage: a bug of ours there gives that layer up, the others go on."""
+    if layer.init_evidence == _GIVEN_UP:
+        return
+    try:
+        step(*args, **kwargs)
+    except Exception as error:
+        _given_up(layer, path, error, stats)
+
+
+def _given_up(layer: Layer, path: str, error: Exception, stats: LinkStats) -> None:
+    """An internal error while linking `layer`: it claims nothing, and its file says why."""
+    layer.activation, layer.activation_param = "unknown", None
+    layer.activation_evidence = layer.init_evidence = _GIVEN_UP
+    layer.init, layer.init_call, layer.init_open, layer.fix, layer.output_head = "unknown", None, False, None, False
+    _recommend(layer)
+    stats.failures.setdefault(path, []).append(
+        (layer.line, f"internal error while linking {layer.name or layer.layer_type}: {type(error).__name__}: {error} (please report it)"))
+
+
+def _unlinked(models: dict, installed: frozenset, error: Exception, stats: LinkStats) -> None:
+    """An internal error outside any one layer: every claim another module could have changed is unknown."""
+    for path, model in sorted(models.items()):
+        if path in installed:
+            continue
+        hit = [layer for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]
+               if layer.init == "default" or layer.activation_defaults or layer.as_defaults is not None
+               or layer.open_output or layer.at_use]  # fmt: skip
+        for layer in hit:
+            _given_up(layer, path, error, LinkStats())
+        if hit:
+            first = min(layer.line for layer in hit)
+            stats.failures.setdefault(path, []).append(
+                (first, f"internal error in the program stage: {type(error).__name__}: {error}; what other modules "
+                        f"decide about this file's layers is not known (please report it)"))  # fmt: skip
+
+
+def _link(models: dict, installed: frozenset, stats: LinkStats) -> None:
     # by path: which user an evidence names must not depend on the order workers finished in
     summaries = {path: model.summary for path, model in sorted(models.items()) if model.summary is not None}
     index = ModuleIndex.of(summaries)
-    every_use, stats = _uses(index)
+    every_use, counts = _uses(index)
+    stats.resolved_builds, stats.unresolved_builds = counts.resolved_builds, counts.unresolved_builds
     uses = _without_unrun(every_use)
     # installed modules are linked on copies: linking again (a file analysed afresh) starts from them as built
     models = {path: _copied(model) if path in installed else model for path, model in sorted(models.items())}
@@ -110,71 +166,78 @@ def link(models: dict, installed: frozenset = frozenset()) -> LinkStats:
     handed_default: list = []  # (layer, class): on the default where built, its class handed on as a value
     for path, model in models.items():
         for layer in model.free_layers:
-            if layer.activation_defaults and path not in installed:
-                _link_activation(layer, index, every_use, stats, path)
-            maker = ClassRef(path, layer.function) if layer.function else None
-            if layer.init == "default" and layer.init_open and maker is not None and uses.get(maker):
-                # built by a factory function (timm's create_conv2d_pad): what its callers run on it
-                _link_init(layer, maker, index, uses, stats)
+            try:
+                if layer.activation_defaults and path not in installed:
+                    _link_activation(layer, index, every_use, stats, path)
+                maker = ClassRef(path, layer.function) if layer.function else None
+                if layer.init == "default" and layer.init_open and maker is not None and uses.get(maker):
+                    # built by a factory function (timm's create_conv2d_pad): what its callers run on it
+                    _link_init(layer, maker, index, uses, stats)
+            except Exception as error:  # a bug of ours: this layer claims nothing, the others go on
+                _given_up(layer, path, error, stats)
         for module in model.modules:
             ref = _class_ref(index, path, module.name)
             if ref is None:
                 continue
             for layer in module.layers:
-                if layer.init == "default" and layer.init_open:
-                    built_init[id(layer)] = layer.init_evidence
-                    if _link_init(layer, ref, index, uses, stats) and path not in installed:
-                        init_apart.append((layer, ref))
-                    elif layer.init == "default" and ref in handed:
-                        handed_default.append((layer, ref))
-                elif layer.init == "explicit" and not layer.at_use and _overridden_by_builders(layer, ref, index, uses, stats):
-                    pass  # a routine of what builds its class runs after its own init: that one is effective
-                elif methods_run and layer.init in ("explicit", "unknown"):
-                    _link_method_runs(layer, ref, index, uses, stats)
-                if layer.as_defaults is not None:
-                    if path not in installed and not _open_at_use(layer, ref):  # those: at entry points only
-                        judged_here.append((layer, ref))
-                    if layer.activation_defaults:  # what its file's constructions pass rests on defaults too
-                        _link_activation(layer, index, every_use, stats, path, handed)
-                elif layer.activation_defaults and _link_activation(layer, index, every_use, stats, path, handed) \
-                        and path not in installed:  # fmt: skip
-                    disagreeing.append((module, layer, ref))
-                if layer.open_output and not layer.moved:
-                    owner = _class_ref(index, path, layer.open_output)
-                    # a flag run's records (tagged with their construction) are what that use does with it too
-                    per_use = _link_output(layer, owner, uses, stats, followed.get(_followed_key(model, layer), {}),
-                                           handed)  # fmt: skip
-                    if per_use and path not in installed:
-                        apart.append((layer, owner, per_use))
+                try:
+                    if layer.init == "default" and layer.init_open:
+                        built_init[id(layer)] = layer.init_evidence
+                        if _link_init(layer, ref, index, uses, stats) and path not in installed:
+                            init_apart.append((layer, ref))
+                        elif layer.init == "default" and ref in handed:
+                            handed_default.append((layer, ref))
+                    elif layer.init == "explicit" and not layer.at_use and _overridden_by_builders(layer, ref, index, uses, stats):
+                        pass  # a routine of what builds its class runs after its own init: that one is effective
+                    elif methods_run and layer.init in ("explicit", "unknown"):
+                        _link_method_runs(layer, ref, index, uses, stats)
+                    if layer.as_defaults is not None:
+                        if path not in installed and not _open_at_use(layer, ref):  # those: at entry points only
+                            judged_here.append((layer, ref))
+                        if layer.activation_defaults:  # what its file's constructions pass rests on defaults too
+                            _link_activation(layer, index, every_use, stats, path, handed)
+                    elif layer.activation_defaults and _link_activation(layer, index, every_use, stats, path, handed) \
+                            and path not in installed:  # fmt: skip
+                        disagreeing.append((module, layer, ref))
+                    if layer.open_output and not layer.moved:
+                        owner = _class_ref(index, path, layer.open_output)
+                        # a flag run's records (tagged with their construction) are what that use does with it too
+                        per_use = _link_output(layer, owner, uses, stats, followed.get(_followed_key(model, layer), {}),
+                                               handed)  # fmt: skip
+                        if per_use and path not in installed:
+                            apart.append((layer, owner, per_use))
+                except Exception as error:  # a bug of ours: this layer claims nothing, the others go on
+                    _given_up(layer, path, error, stats)
     for path in sorted(installed):
         if path in models:
             _project_installed(models, path, installed, index, uses, as_built)
     for module, layer, ref in disagreeing:
         # a builder's instances have no use to be judged at: its own row stays for them, the listed uses are judged each
         unlisted = _built_unlisted(every_use.get(ref, []))
-        _project_to_uses(models, layer, ref, index, uses, handed, built_init.get(id(layer)), unlisted=unlisted)
+        _contained(stats, layer, ref.path, _project_to_uses, models, layer, ref, index, uses, handed,
+                   built_init.get(id(layer)), unlisted=unlisted)  # fmt: skip
     for layer, ref in judged_here:
-        _judge_other_files_uses(models, layer, ref, index, uses, built_init.get(id(layer)))
+        _contained(stats, layer, ref.path, _judge_other_files_uses, models, layer, ref, index, uses, built_init.get(id(layer)))
     for layer, ref, per_use in apart:
         if not layer.moved:
-            _project_outputs(models, layer, ref, per_use, index, handed)
-    _judge_at_entry_points(models, index, every_use, uses, built_init, installed)
-    _judge_outputs_at_entry_points(models, index, every_use, uses, built_init, installed)
+            _contained(stats, layer, ref.path, _project_outputs, models, layer, ref, per_use, index, handed)
+    _judge_at_entry_points(models, index, every_use, uses, built_init, installed, stats)
+    _judge_outputs_at_entry_points(models, index, every_use, uses, built_init, installed, stats)
     for layer, ref in init_apart:
         # a class handed on as a value is also built in ways not listed: no use would hold those;
         # an activation no init is recommended for (none, softmax) has nothing to find at a use
         if not layer.moved and catalogue.recommend(layer.activation, layer.activation_param) is not None \
                 and layer.as_defaults is None and ref not in handed \
                 and not _built_unlisted(every_use.get(ref, [])):  # fmt: skip
-            _project_to_uses(models, layer, ref, index, uses, built_init=built_init[id(layer)], by_init=True)
+            _contained(stats, layer, ref.path, _project_to_uses, models, layer, ref, index, uses,
+                       built_init=built_init[id(layer)], by_init=True)  # fmt: skip
     # last: the rows judged at each listed use were copied from these as the class builds them
     handing = _handing_modules(index) if handed_default else {}
     for layer, ref in handed_default:
         if not layer.moved and layer.init == "default":
-            _init_where_handed(layer, ref, index, handing.get(ref, ()), stats)
+            _contained(stats, layer, ref.path, _init_where_handed, layer, ref, index, handing.get(ref, ()), stats)
     _reach_of_blind_applies(models, index, installed)
     _materialised_empty(models, index, every_use, installed)
-    return stats
 
 
 def _materialised_empty(models: dict, index: ModuleIndex, uses: dict, installed: frozenset) -> None:
@@ -257,7 +320,7 @@ def _init_unknown(layer: Layer, evidence: str, path: str, line: int) -> None:
 
 
 def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, uses: dict, built_init: dict,
-                           installed: frozenset) -> None:  # fmt: skip
+                           installed: frozenset, stats: LinkStats) -> None:  # fmt: skip
     """A block an entry point's run builds through a builder object (`BuildFact.entry`:
     efficientnet_b0() -> EfficientNetBuilder -> `InvertedResidual(**ba)`): each layer whose activation
     rests on constructor defaults is judged once per entry point, at its call that led there, with
@@ -273,44 +336,50 @@ def _judge_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, us
         if not at_entries or module is None:
             continue
         for layer in [x for x in module.layers if not x.at_use or _open_at_use(x, ref)]:
-            if layer.as_defaults is not None:
-                start, defaults = layer.as_defaults[:3], layer.as_defaults[3]
-            elif layer.activation_defaults and layer.built_activation is not None:
-                start, defaults = layer.built_activation, layer.activation_defaults
-            else:
-                continue  # what it meets rests on no argument: its own row says it for every construction
-            for (path, entry, _, _), group in _construction_groups(at_entries):
-                if any(use.unlinked for use in group):
-                    continue  # some constructions that run reaches were built where the program is not linked
-                if not defaults and path == ref.path:
-                    continue  # a class of the entry point's own module whose row rests on no argument: said there
-                if layer.at_use and not _inner_built(layer, ref, models[ref.path], every_use, entry):
-                    continue  # that run builds another class there (`ConvNorm if use_conv else LinearNorm`)
-                judged = [_judged_at(layer, ref, use, start, defaults, index, uses, built_init.get(id(layer)), True)
-                          for use in group]  # fmt: skip
-                met = sorted({(p.activation, p.activation_param) for p in judged}, key=str)
-                places = [use.held_at for use in group]
-                if len(met) > 1 and all(places) and len(set(places)) == len(places):
-                    # one line builds blocks that meet different things (MobileNetV3's ReLU and hard-swish
-                    # stages): a row per block, named where the model holds it (`blocks.2.0.conv_pw`)
-                    for use, row in zip(group, judged):
-                        row.name = f"{use.held_at}.{layer.name or layer.layer_type}"
-                        row.site = f"{row.class_name or ''}/{row.name}/{layer.layer_type}@{use.line}"
-                        row.activation_evidence = f"{row.activation_evidence}, as {entry}() builds {use.held_at}"
-                        _entry_row(models, layer, row, [use], entry, path, ref, split=True)
-                    continue
-                row = judged[0]
-                count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
-                if len(met) == 1:
-                    row.activation_evidence = f"{row.activation_evidence}, {count} {entry}() reaches"
-                else:
-                    shown = ", ".join(sorted({p.activation for p in judged}))
-                    row.activation, row.activation_param = "unknown", None
-                    row.activation_evidence = (f"the {len(group)} constructions {entry}() reaches meet different "
-                                               f"things: {shown}")  # fmt: skip
-                if len({(p.init, p.init_evidence) for p in judged}) > 1:
-                    row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
-                _entry_row(models, layer, row, group, entry, path, ref)
+            _contained(stats, layer, ref.path, _layer_at_entry_points, models, layer, ref, at_entries, index, every_use,
+                       uses, built_init)  # fmt: skip
+
+
+def _layer_at_entry_points(models: dict, layer: Layer, ref: ClassRef, at_entries: dict, index: ModuleIndex,
+                           every_use: dict, uses: dict, built_init: dict) -> None:  # fmt: skip
+    if layer.as_defaults is not None:
+        start, defaults = layer.as_defaults[:3], layer.as_defaults[3]
+    elif layer.activation_defaults and layer.built_activation is not None:
+        start, defaults = layer.built_activation, layer.activation_defaults
+    else:
+        return  # what it meets rests on no argument: its own row says it for every construction
+    for (path, entry, _, _), group in _construction_groups(at_entries):
+        if any(use.unlinked for use in group):
+            continue  # some constructions that run reaches were built where the program is not linked
+        if not defaults and path == ref.path:
+            continue  # a class of the entry point's own module whose row rests on no argument: said there
+        if layer.at_use and not _inner_built(layer, ref, models[ref.path], every_use, entry):
+            continue  # that run builds another class there (`ConvNorm if use_conv else LinearNorm`)
+        judged = [_judged_at(layer, ref, use, start, defaults, index, uses, built_init.get(id(layer)), True)
+                  for use in group]  # fmt: skip
+        met = sorted({(p.activation, p.activation_param) for p in judged}, key=str)
+        places = [use.held_at for use in group]
+        if len(met) > 1 and all(places) and len(set(places)) == len(places):
+            # one line builds blocks that meet different things (MobileNetV3's ReLU and hard-swish
+            # stages): a row per block, named where the model holds it (`blocks.2.0.conv_pw`)
+            for use, row in zip(group, judged):
+                row.name = f"{use.held_at}.{layer.name or layer.layer_type}"
+                row.site = f"{row.class_name or ''}/{row.name}/{layer.layer_type}@{use.line}"
+                row.activation_evidence = f"{row.activation_evidence}, as {entry}() builds {use.held_at}"
+                _entry_row(models, layer, row, [use], entry, path, ref, split=True)
+            continue
+        row = judged[0]
+        count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
+        if len(met) == 1:
+            row.activation_evidence = f"{row.activation_evidence}, {count} {entry}() reaches"
+        else:
+            shown = ", ".join(sorted({p.activation for p in judged}))
+            row.activation, row.activation_param = "unknown", None
+            row.activation_evidence = (f"the {len(group)} constructions {entry}() reaches meet different "
+                                       f"things: {shown}")  # fmt: skip
+        if len({(p.init, p.init_evidence) for p in judged}) > 1:
+            row.init, row.init_evidence, row.init_call = "unknown", f"what re-initialises it differs between the constructions {entry}() reaches", None
+        _entry_row(models, layer, row, group, entry, path, ref)
 
 
 def _entry_row(models: dict, layer: Layer, row: Layer, group: list, entry: str, path: str, ref: ClassRef,
@@ -344,7 +413,7 @@ def _place_at_entry(models: dict, row: Layer, group: list, path: str) -> None:
 
 
 def _judge_outputs_at_entry_points(models: dict, index: ModuleIndex, every_use: dict, uses: dict, built_init: dict,
-                                   installed: frozenset) -> None:  # fmt: skip
+                                   installed: frozenset, stats: LinkStats) -> None:  # fmt: skip
     """A layer a class returns (Mlp.fc2), unknown where it is built because its users meet different
     things over every way their module builds them (a stage's last block feeds the next stage's
     `norm_layer(...)`, which one model makes a norm and another a norm and an activation): judged at
@@ -361,33 +430,39 @@ def _judge_outputs_at_entry_points(models: dict, index: ModuleIndex, every_use: 
         if module is None:
             continue
         for layer in [x for x in module.layers if not x.at_use and x.open_output]:
-            if layer.activation != "unknown" and not layer.moved:
-                continue  # its own row says it for every construction
-            key = _followed_key(models[ref.path], layer)
-            for (path, entry, _, _), group in _construction_groups(at_entries):
-                met: set = set()
-                for use in group:
-                    outcomes = _entry_walk(use, index, key)
-                    if outcomes is None:
-                        outcomes = _use_outcomes(use, uses, _followed_at(index, key, use), 0, frozenset({ref}))
-                    if outcomes is None:
-                        break
-                    met |= set(outcomes)
-                else:
-                    kinds = {(a, p) for a, p, _ in met}
-                    if len(kinds) != 1 or "unknown" in {a for a, _ in kinds}:
-                        continue
-                    (activation, param), = kinds
-                    # what it meets first: in the block that applies it, else the nearest of the rest
-                    first = [r[2] for r in _followed_at(index, key, group[0]).get(group[0].path, [])
-                             if r[3] == group[0].container.name and r[0] != RETURNED]  # fmt: skip
-                    evidence = first[0] if first else sorted(e for *_, e in met)[0]
-                    count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
-                    evidence = f"returned by {ref.name}.forward: {evidence}, at {count} {entry}() reaches"
-                    row = _judged_at(layer, ref, group[0], [activation, param, evidence], [], index, uses,
-                                     built_init.get(id(layer)), True)  # fmt: skip
-                    row.output_head, row.moved = False, False  # (its own row may have moved to its uses)
-                    _place_at_entry(models, row, group, path)
+            _contained(stats, layer, ref.path, _output_at_entry_points, models, layer, ref, at_entries, index, uses,
+                       built_init)  # fmt: skip
+
+
+def _output_at_entry_points(models: dict, layer: Layer, ref: ClassRef, at_entries: dict, index: ModuleIndex,
+                            uses: dict, built_init: dict) -> None:  # fmt: skip
+    if layer.activation != "unknown" and not layer.moved:
+        return  # its own row says it for every construction
+    key = _followed_key(models[ref.path], layer)
+    for (path, entry, _, _), group in _construction_groups(at_entries):
+        met: set = set()
+        for use in group:
+            outcomes = _entry_walk(use, index, key)
+            if outcomes is None:
+                outcomes = _use_outcomes(use, uses, _followed_at(index, key, use), 0, frozenset({ref}))
+            if outcomes is None:
+                break
+            met |= set(outcomes)
+        else:
+            kinds = {(a, p) for a, p, _ in met}
+            if len(kinds) != 1 or "unknown" in {a for a, _ in kinds}:
+                continue
+            (activation, param), = kinds
+            # what it meets first: in the block that applies it, else the nearest of the rest
+            first = [r[2] for r in _followed_at(index, key, group[0]).get(group[0].path, [])
+                     if r[3] == group[0].container.name and r[0] != RETURNED]  # fmt: skip
+            evidence = first[0] if first else sorted(e for *_, e in met)[0]
+            count = f"each of the {len(group)} constructions" if len(group) > 1 else "the one construction"
+            evidence = f"returned by {ref.name}.forward: {evidence}, at {count} {entry}() reaches"
+            row = _judged_at(layer, ref, group[0], [activation, param, evidence], [], index, uses,
+                             built_init.get(id(layer)), True)  # fmt: skip
+            row.output_head, row.moved = False, False  # (its own row may have moved to its uses)
+            _place_at_entry(models, row, group, path)
 
 
 def _entry_walk(use: Use, index: ModuleIndex, key: tuple) -> Optional[set]:
