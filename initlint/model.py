@@ -310,6 +310,10 @@ class ClassFact:
     # per method building it does not run: layer attribute -> [InitCall, or None when what it does there is
     # not decided] of its `nn.init.x_(self.fc.weight)` calls, for module code that runs the method
     method_inits: dict = field(default_factory=dict)
+    # attributes a base class built that its __init__ changes in place (`self.final.add_module("act",
+    # nn.Sigmoid())` after `super().__init__()`): [attribute, line, code]; the base's layers there
+    # meet other things in its constructions than in the base's own
+    mutates: list = field(default_factory=list)
 
 
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users

@@ -238,6 +238,41 @@ def _link(models: dict, installed: frozenset, stats: LinkStats) -> None:
             _contained(stats, layer, ref.path, _init_where_handed, layer, ref, index, handing.get(ref, ()), stats)
     _reach_of_blind_applies(models, index, installed)
     _materialised_empty(models, index, every_use, installed)
+    _changed_by_subclasses(models, index)
+
+
+def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
+    """`class Classifier(Regressor)` whose __init__ runs `self.final.add_module("act", nn.Sigmoid())`
+    after its base built `self.final`: the base's layers there meet something else in its
+    constructions than in the base's own, so their row (which speaks for both) claims no activation."""
+    for path, summary in index.summaries.items():
+        for fact in summary.classes.values():
+            if not fact.mutates:
+                continue
+            ancestors, stack = [], [(ClassRef(path, fact.name), 0)]
+            while stack:
+                ref, depth = stack.pop()
+                found = index.summaries.get(ref.path)
+                cls = found.classes.get(ref.name) if found is not None else None
+                for base in cls.bases if cls is not None and depth < 8 else ():
+                    target = index.resolve_class(ref.path, base)
+                    if target is not None and target not in ancestors:
+                        ancestors.append(target)
+                        stack.append((target, depth + 1))
+            for ref in ancestors:
+                model = models.get(ref.path)
+                for module in model.modules if model is not None else ():
+                    if _class_ref(index, ref.path, module.name) != ref:
+                        continue
+                    for layer in module.layers:
+                        changed = next((m for m in fact.mutates if layer.name == m[0] or (layer.name or "").startswith(f"{m[0]}.")), None)
+                        if changed is None or layer.at_use or layer.activation == "unknown":
+                            continue
+                        layer.activation, layer.activation_param = "unknown", None
+                        layer.activation_evidence = (f"{fact.name} (a subclass) changes `self.{changed[0]}` after "
+                                                     f"{ref.name} built it: `{changed[2]}`")  # fmt: skip
+                        _relate(layer, path, changed[1])
+                        _recommend(layer)
 
 
 def _materialised_empty(models: dict, index: ModuleIndex, uses: dict, installed: frozenset) -> None:

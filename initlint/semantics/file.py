@@ -83,6 +83,8 @@ class ClassInfo:
     # per-use runs only (`_outcomes_for_call`): attributes its constructor may leave otherwise than
     # `attrs` says (set in a loop or an undecided branch); the others are what that call builds
     unsettled: Optional[set] = None
+    # a container class (nn.Sequential subclass): modules its constructor binds on some ways through only
+    registered_maybe: set = field(default_factory=set)
     # attributes a constructor default chose (`self.gate = nn.Sigmoid() if gate else None`): attr -> the
     # ConstructorDefault facts; a forward branch on one rests its layers' outcomes on them
     default_chosen: dict = field(default_factory=dict)
@@ -158,6 +160,7 @@ class FileAnalysis:
         # For the module summary (what other modules read of this one)
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.entry_builds: list = []  # (entry point name, entries.Construction): what entry points build
+        self.inherited_mutations: dict = {}  # class key -> [(attribute, node)]: `_inherited_mutations`
         self.entry_uses: dict = {}  # id(site) -> its judgement at each entry point's call (entry_uses.py)
         self.bound_args: dict = {}  # id(call of a partial object in builds) -> the arguments the partial binds
         self.default_params = False  # a constructor default of a class of this module chose an activation
@@ -943,7 +946,7 @@ class FileAnalysis:
             init = self.method(cls, "__init__")
             ctx = Context(self, cls, init[1] if init else _EMPTY_FUNCTION, depth=0)
             ctx.attrs = cls.attrs
-            chain = ChainV(registered_modules(cls.attrs), "sequential")
+            chain = ChainV(registered_modules(cls.attrs, cls.registered_maybe), "sequential")
             ctx.summarise_chain(chain)
             cls.summary = chain.summary
             return cls.summary
@@ -1301,7 +1304,7 @@ class FileAnalysis:
         try:
             self.sites_by_key.clear()
             shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
-                                         init_rules=[], routines=[], unsettled=set())  # fmt: skip
+                                         init_rules=[], routines=[], unsettled=set(), registered_maybe=set())  # fmt: skip
             ctx = Context(self, shadow, init, depth=0)
             args: dict = {}
             for p in [*params, *init.params.kwonly_params]:
@@ -1382,7 +1385,7 @@ class FileAnalysis:
         rest: (its copy, its summary). The caller keeps and restores the file's state around it."""
         self.sites_by_key.clear()
         shadow = dataclasses.replace(cls, sites=[], attrs={}, summary=None, analysing=False, contains=set(),
-                                     init_rules=[], routines=[], unsettled=set(), default_chosen={},
+                                     init_rules=[], routines=[], unsettled=set(), default_chosen={}, registered_maybe=set(),
                                      forward_rests_on=[])  # fmt: skip
         ctx = Context(self, shadow, init, depth=0)
         args: dict = {}
@@ -1616,6 +1619,34 @@ class FileAnalysis:
         names = sorted(name for name, (built, _, _) in factories.items() if built == cls_name)
         count = sum(factories[name][2] for name in names)
         return names if names and count == self.top_calls.get(cls_name, 0) else []
+
+    def _inherited_mutations(self, cls: ClassInfo) -> list:
+        """(attribute, node) for each change in place its own __init__ makes to an attribute it does
+        not bind itself (a base built it): `self.final.add_module(...)`, `.append`, `self.head[0] = ...`."""
+        init = cls.methods.get("__init__")
+        if init is None or not any(base.startswith("local:") or "." in base or base[:1].isupper() for base in cls.bases):
+            return []
+        self_name = init.params.params[0].name.value if init.params.params else "self"
+        own = set()  # what it binds itself: `self.final = ...`
+        for node in _walk_nodes(init):
+            if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                for target in [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]:
+                    if isinstance(target, cst.Attribute) and dotted(target.value) == self_name:
+                        own.add(target.attr.value)
+        found = []
+        for node in _walk_nodes(init):
+            target = None
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in ("add_module", "register_module", "append", "extend", "insert"):  # fmt: skip
+                target = node.func.value
+            elif isinstance(node, cst.Assign) and isinstance(node.targets[0].target, cst.Subscript):
+                target = node.targets[0].target.value
+            if isinstance(target, cst.Subscript):
+                target = target.value
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                    and target.value.value == self_name and target.attr.value not in own:  # fmt: skip
+                found.append((target.attr.value, node))
+        return found
 
     def self_assigned_calls(self) -> dict:
         """`_self_assigned_calls` of this file's classes, walked once (rows at uses and the summary read it)."""
@@ -2048,6 +2079,8 @@ class FileAnalysis:
             for index, stmt in enumerate(self.module.body):
                 if stmt is self.import_end_stmt:
                     holders[id(stmt)] = index
+        self.inherited_mutations = {key: self._inherited_mutations(cls) for key, cls in self.classes.items()}
+        nodes += [node for found in self.inherited_mutations.values() for _, node in found]
         spans = compute_spans(self.module, nodes, holders, self.source, self.c_tree)
         for info, node in pending:
             span = spans.get(id(node))
@@ -2228,6 +2261,8 @@ class FileAnalysis:
                 made_by=self._made_by(cls.node.name.value, factories),
                 method_inits={method: {name: info for name, (info, _) in found.items()}
                               for method, found in cls.method_inits.items()},
+                mutates=[[attr, spans[id(node)][0][0], short_code(node, 60)] for attr, node in self.inherited_mutations.get(key, ())
+                         if id(node) in spans],
             )  # fmt: skip
         for inside, callee, call in self.builds:
             span = spans.get(id(call))

@@ -20,7 +20,7 @@ from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
 from .values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
                      NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, REQUIRED, Site, TupleV, UnknownV, _single_looped_site,
-                     _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, sites_in, unpacked_items)
+                     _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, set_item, sites_in, unpacked_items)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -236,6 +236,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.env = dict(after_body)
         self.attrs.clear()
         self.attrs.update(attrs_after_body)
+        self.note_registered_maybe(attrs_after_body, attrs_after_body, *(attrs for _, attrs in outcomes))
         for env, attrs in outcomes:
             self.env = merge_envs(self.env, env)
             for name, value in attrs.items():
@@ -316,11 +317,22 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 chain.items.append(("<alt>", NotLast([added, other]) if not_last else [added, other]))
         self.env = merge_envs(after_body, self.env)
         self.surely_returned = returned
+        self.note_registered_maybe(attrs_before, attrs_after_body, self.attrs)
         # `if act: self.act = ACT2FN[name] else: self.act = None`: either branch's module
         for name, value in attrs_after_body.items():
             other = self.attrs.get(name)
             if other is not value:
                 self.attrs[name] = value if other is None else alternative(value, other)
+
+    def note_registered_maybe(self, before: dict, *sides: dict) -> None:
+        """In a container class's constructor (`class ADN(nn.Sequential)`), a module bound on some
+        of the ways through (`if act: self.add_module("A", act)`) may not be registered: what
+        runs in its forward is not surely it (`registered_modules`)."""
+        if self.cls is None or not self.in_init or not self.fa.container_kind(self.cls):
+            return
+        for name in set().union(*sides) - set(before):
+            if any(name not in side or side[name] == NONE_V for side in sides):
+                self.cls.registered_maybe.add(name)
 
     def not_last(self, test: cst.BaseExpression) -> bool:
         """`i != len(blocks) - 1`, `i < n - 1`, `i + 1 < len(blocks)` in `for i, b in
@@ -694,7 +706,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if isinstance(source, cst.Name) and source.value == self.self_name and self.cls is not None \
                     and self.fa.container_kind(self.cls):  # fmt: skip
                 # for layer in self: a container class's own modules, in order
-                element = list_element(ChainV(registered_modules(self.attrs), "list"))
+                element = list_element(ChainV(registered_modules(self.attrs, self.cls.registered_maybe), "list"))
             elif source is not None and self.plain_iterable(source):
                 element = list_element(self.eval_module(source, bind_site=False))
             elif isinstance(source, cst.Call) and isinstance(source.func, cst.Name) and self.in_init \
@@ -755,6 +767,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 # `self.bn.add_module("drop", ...)` in a construction judged again: that attribute holds more than it built
                 attr = dotted(call.func.value).split(".")[1]
                 self.attrs[attr] = UnknownV(f"`{short_code(call.func)}(...)` adds to it")
+        elif isinstance(small, cst.Del):
+            for node in [small.target, *(e.value for e in getattr(small.target, "elements", ()))]:
+                if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) \
+                        and isinstance(self.env.get(node.value.value), ChainV):  # fmt: skip
+                    set_item(self.env[node.value.value], node, NONE_V, True)  # `del op_dict["A"]`
         elif isinstance(small, cst.Return):
             value = self.eval(small.value, small) if small.value is not None else OPAQUE
             self.returns.append(value)
@@ -811,6 +828,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     holder.items.append(("*", value))
                     if self.cls is not None:
                         self.name_sites(value, base.split(".", 1)[1] + ".*", None, None)
+            elif isinstance(target.value, cst.Name) and isinstance(self.env.get(target.value.value), ChainV):
+                # op_dict["A"] = get_act_layer(act): a dict or list of this code, changed in place
+                set_item(self.env[target.value.value], target, value, bool(self.nesting or self.tries))
 
     @staticmethod
     def unpacked_modules(value: object, count: int) -> Optional[list]:

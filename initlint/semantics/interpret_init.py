@@ -16,7 +16,10 @@ from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
-                     exact_element, last_iteration, list_element, one_of, sites_in)
+                     exact_element, keyed_element, last_iteration, list_element, one_of, sites_in)
+
+# methods that change a dict or list in place, other than those read for what they add
+_MUTATING = frozenset({"update", "pop", "popitem", "clear", "setdefault", "remove", "reverse", "sort", "__setitem__", "__delitem__"})
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -199,6 +202,9 @@ class ConstructorInterpreter:
             base = self.eval_module(node.value)
             if not isinstance(base, ChainV):
                 return UnknownV(f"`{short_code(node)}`")
+            keyed = keyed_element(base, node)  # op_dict["A"]: that key's value, not any of the dict's
+            if keyed is not None:
+                return keyed
             exact = exact_element(base, node)
             return exact if exact is not None else list_element(base)
         if isinstance(node, cst.Dict):
@@ -394,6 +400,14 @@ class ConstructorInterpreter:
                     # add_module("layer%d" % i, layer) in a loop: registered in order, name not known
                     self.attrs[f"<added {len(self.attrs)}>"] = value
                 return NONE_V
+        if isinstance(func, cst.Attribute) and func.attr.value in _MUTATING and isinstance(func.value, cst.Name) \
+                and isinstance(self.env.get(func.value.value), ChainV):  # fmt: skip
+            # `op_dict.update(...)`, `.pop(k)`: what its keys hold is no longer what was read
+            holder = self.env[func.value.value]
+            for value in [self.eval_module(arg.value, bind_site=False) for arg in call.args]:
+                sites_in(value)  # (evaluated for what it builds)
+            holder.items[:] = [("*", UnknownV(f"`{short_code(call)}` changed it"))]
+            return NONE_V
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and 1 <= len(call.args) <= 2 \
                 and not any(arg.keyword or arg.star for arg in call.args):  # fmt: skip
             got = self.dict_get(func.value, call)

@@ -16,7 +16,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..model import REQUIRED, InitCall  # noqa: F401 - REQUIRED re-exported for the interpreter
-from ..syntax.nodes import literal_number
+from ..syntax.nodes import literal_number, literal_string, short_code
 from .imports import torch_nn_name
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -398,15 +398,16 @@ def _short_ref(ref: ClassRefV) -> str:
     return f"nn.{name}" if name else ref.qualname.replace("local:", "")
 
 
-def registered_modules(attrs: dict) -> list:
+def registered_modules(attrs: dict, maybe: Iterable = ()) -> list:
     """A module's submodules in the order they were registered (what nn.Sequential.forward runs):
-    every attribute that may hold a module; plain values (numbers, flags, classes) do not run."""
+    every attribute that may hold a module; plain values (numbers, flags, classes) do not run.
+    `maybe`: attributes bound on some ways through its constructor only, each there or not."""
     items: list = []
     for key, value in attrs.items():
         if key == "<items>" and isinstance(value, ChainV):
             items.extend(value.items)
         elif _may_be_module(value):
-            items.append((key, value))
+            items.append(("<alt>", [[(key, value)], []]) if key in maybe else (key, value))
     return items
 
 
@@ -415,6 +416,51 @@ def _may_be_module(value: object) -> bool:
         return any(_may_be_module(option) for _, option in value.items)
     return not (isinstance(value, (ParamV, ClassRefV, FunctionRefV)) or value == NONE_V
                 or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
+
+
+def keyed_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
+    """`op_dict["A"]` on a dict built here: the value last bound to that key; unknown where a key
+    not known was bound too (or none was bound: Python raises). None: not a dict and a literal key."""
+    if chain.kind != "list" or not chain.items or any(k is None for k, _ in chain.items) \
+            or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):  # fmt: skip
+        return None
+    key = literal_string(node.slice[0].slice.value)
+    if key is None:
+        return None
+    if any(k in ("*", "<loop>", "<alt>") for k, _ in chain.items):
+        return UnknownV(f"`{short_code(node)}`: the dict has keys not known here")
+    found = [value for k, value in chain.items if k == key]
+    return found[-1] if found else UnknownV(f"`{short_code(node)}`: no such key")
+
+
+def set_item(chain: ChainV, node: cst.Subscript, value: object, conditional: bool) -> None:
+    """`op_dict["A"] = get_act_layer(act)` on a dict or list built here, in place (other names for
+    it see it too): the key's value replaced where the statement surely runs; where it may not, or
+    the key or position is not known, what that key (or every item) holds is no longer known."""
+    key = literal_string(node.slice[0].slice.value) if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else None
+    is_dict = bool(chain.items) and all(k is not None for k, _ in chain.items)
+    why = UnknownV(f"`{short_code(node)}` is set {'under a condition' if conditional else 'by a key not known here'}")
+    if is_dict and key is not None:
+        kept = [(k, v) for k, v in chain.items if k != key]
+        chain.items[:] = [*kept, (key, why if conditional else value)]
+        return
+    position = exact_position(chain, node)
+    if position is not None and not conditional:
+        chain.items[position] = (chain.items[position][0], value)
+        return
+    chain.items[:] = [(k if k is None or k == "*" else "*", why) for k, _ in chain.items] or [("*", why)]
+
+
+def exact_position(chain: ChainV, node: cst.Subscript) -> Optional[int]:
+    """The index of `chain[2]` in its items when every item up to it has a certain place."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    position = literal_number(node.slice[0].slice.value)
+    if position is None or position < 0 or position != int(position) or int(position) >= len(chain.items):
+        return None
+    if any(k in ("<loop>", "<alt>") for k, _ in chain.items[: int(position) + 1]):
+        return None
+    return int(position)
 
 
 def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
