@@ -8,7 +8,8 @@ bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
 bench/build_transformers_table.py, tests/data/timm_runtime.json from
 bench/build_timm_table.py, tests/data/diffusers_runtime.json from bench/build_diffusers_table.py and
 tests/data/vit_pytorch_runtime.json from bench/build_vit_pytorch_table.py; tests/data/monai_runtime.json from
-bench/build_monai_table.py, a library the analysis is not worked on against: a check on code it has not seen), fetches each package's source without importing it (pip
+bench/build_monai_table.py and tests/data/kornia_runtime.json from bench/build_kornia_table.py, libraries the
+analysis is not worked on against: a check on code it has not seen), fetches each package's source without importing it (pip
 download --no-deps of the pinned wheel into bench/.corpus/, then its .py files unzipped),
 runs the static side on the package (`per_file`: `initlint.semantics.file.analyze` on each of the
 table's files alone; any `StaticSide` can stand in, e.g. a whole-program analysis of the
@@ -58,7 +59,8 @@ TIMM_TABLE = REPO / "tests" / "data" / "timm_runtime.json"
 DIFFUSERS_TABLE = REPO / "tests" / "data" / "diffusers_runtime.json"
 VIT_PYTORCH_TABLE = REPO / "tests" / "data" / "vit_pytorch_runtime.json"
 MONAI_TABLE = REPO / "tests" / "data" / "monai_runtime.json"
-TABLES = (TABLE, TRANSFORMERS_TABLE, TIMM_TABLE, DIFFUSERS_TABLE, VIT_PYTORCH_TABLE, MONAI_TABLE)
+KORNIA_TABLE = REPO / "tests" / "data" / "kornia_runtime.json"
+TABLES = (TABLE, TRANSFORMERS_TABLE, TIMM_TABLE, DIFFUSERS_TABLE, VIT_PYTORCH_TABLE, MONAI_TABLE, KORNIA_TABLE)
 CORPUS = REPO / "bench" / ".corpus"
 # Any platform's wheel holds the same Python source; naming one makes the download host-independent.
 WHEEL_PLATFORM = ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--only-binary=:all:")

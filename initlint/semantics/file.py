@@ -849,6 +849,10 @@ class FileAnalysis:
                     return found
         return None
 
+    def sets_attributes_by_name(self, cls: ClassInfo) -> bool:
+        """`_sets_attributes_by_name` of the class and its children, kept per class node."""
+        return memoised(self, "sets attributes by name", cls.node, lambda: _sets_attributes_by_name(cls))
+
     def sequential_substitute(self, cls: ClassInfo) -> bool:
         """A subclass of nn.Sequential that keeps its forward: its modules run in the order registered."""
         return self.container_kind(cls) == "Sequential" and self.forward_of(cls) is None
@@ -1288,7 +1292,7 @@ class FileAnalysis:
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
         positional = [a for a in call.args if a.keyword is None and not a.star]
-        if any(a.star == "*" for a in call.args) or len(positional) > len(params) or memoised(self, "sets attributes by name", cls.node, lambda: _sets_attributes_by_name(cls)):
+        if any(a.star == "*" for a in call.args) or len(positional) > len(params) or self.sets_attributes_by_name(cls):
             return {}
         if given is not None:  # the values the interpreter ran the call with: no node of it read again
             positional = []
@@ -1372,7 +1376,7 @@ class FileAnalysis:
             init = self.method(cls, "__init__")
             run.summaries[key] = None
             if init is not None and self.forward_of(cls) is not None \
-                    and not memoised(self, "sets attributes by name", cls.node, lambda: _sets_attributes_by_name(cls)):  # fmt: skip
+                    and not self.sets_attributes_by_name(cls):  # fmt: skip
                 run.building.add(cls.name)
                 try:
                     run.summaries[key] = self._given_run(cls, init[1], given)
