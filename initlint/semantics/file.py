@@ -29,7 +29,7 @@ from ..library.hooks import reads_classes_only
 from ..model import (DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
-                            _partial_of, _positional_params, _unconditional_statements, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
+                            _is_super_init, _partial_of, _positional_params, _unconditional_statements, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
@@ -852,6 +852,42 @@ class FileAnalysis:
     def sets_attributes_by_name(self, cls: ClassInfo) -> bool:
         """`_sets_attributes_by_name` of the class and its children, kept per class node."""
         return memoised(self, "sets attributes by name", cls.node, lambda: _sets_attributes_by_name(cls))
+
+    def passes_its_items(self, cls: ClassInfo) -> Optional[str]:
+        """The container kind ("Sequential", "ModuleList") of a container class whose instances hold
+        what a call passes, in order: no forward of its own, and an __init__ (if any) of the form
+        `def __init__(self, *args): super().__init__(*args)` that registers nothing else (kornia's
+        `_DescriptorSequential` then marks its last BatchNorm). None otherwise."""
+        kind = self.container_kind(cls)
+        if kind not in ("Sequential", "ModuleList") or self.forward_of(cls) is not None:
+            return None
+        found = self.method(cls, "__init__")
+        if found is None:
+            return kind
+        init = found[1]
+        params = init.params
+        if len(params.params) != 1 or params.kwonly_params or not isinstance(params.star_arg, cst.Param):
+            return None
+        self_name, star = params.params[0].name.value, params.star_arg.name.value
+        body = [stmt for stmt in init.body.body if not (isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr)
+                and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))] \
+            if isinstance(init.body, cst.IndentedBlock) else []  # (its docstring aside)
+        first = body[0] if body else None
+        call = first.body[0].value if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr) else None
+        if not (isinstance(call, cst.Call) and _is_super_init(call.func, self_name) and len(call.args) == 1
+                and call.args[0].star == "*" and dotted(call.args[0].value) == star):  # fmt: skip
+            return None
+        for node in _walk_nodes(init):
+            if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                if any(isinstance(t, cst.Attribute) and dotted(t.value) == self_name for t in targets):
+                    return None  # `self.head = ...`: a module of its own, registered after the items
+            elif isinstance(node, cst.Call) and node is not call and (
+                    isinstance(node.func, cst.Attribute) and dotted(node.func.value) == self_name
+                    and node.func.attr.value in ("add_module", "register_module", "append", "extend", "insert")
+                    or dotted(node.func) == "setattr" and node.args and dotted(node.args[0].value) == self_name):  # fmt: skip
+                return None
+        return kind
 
     def sequential_substitute(self, cls: ClassInfo) -> bool:
         """A subclass of nn.Sequential that keeps its forward: its modules run in the order registered."""

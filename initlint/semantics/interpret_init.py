@@ -630,9 +630,9 @@ class ConstructorInterpreter:
                 if "reset_parameters" in cls.methods:
                     site.subclass_init = f"{name} overrides reset_parameters"
                 return LayerV(site)
-            kind = self.fa.container_kind(cls)
-            if kind is not None and self.fa.method(cls, "__init__") is None and self.fa.forward_of(cls) is None:
-                return self.build_container(kind, given)  # class Seq(nn.Sequential): pass
+            kind = self.fa.passes_its_items(cls)
+            if kind is not None:  # class Seq(nn.Sequential): pass; or an __init__ that passes *args on
+                return self.build_container(kind, given)
             if self.cls is not None:
                 self.cls.contains.add(name)
             found = self.fa.method(cls, "__init__")
@@ -732,6 +732,9 @@ class ConstructorInterpreter:
         norm = module.norm_base(cls)
         if norm:  # timm's LayerNorm2d(nn.LayerNorm): a norm, as the runtime trace takes it by its class
             return TransparentV(f"nn.{norm}")
+        kind = module.passes_its_items(cls)
+        if kind is not None:  # its items are what this call passes, built here
+            return self.build_container(kind, call)
         found = module.method(cls, "__init__")
         passed: dict = {}
         if found is not None:
