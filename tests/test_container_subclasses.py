@@ -78,14 +78,18 @@ def traced(name: str) -> dict:
 
     norm = types.ModuleType("blocks.norm")
     exec(compile(NORM, "blocks/norm.py", "exec"), norm.__dict__)
-    sys.modules.setdefault("blocks", types.ModuleType("blocks"))
-    sys.modules["blocks.norm"] = norm
+    saved = {key: sys.modules.get(key) for key in ("blocks", "blocks.norm")}
+    sys.modules.update({"blocks": types.ModuleType("blocks"), "blocks.norm": norm})
     try:
         namespace: dict = {}
         exec(compile(NET, "net.py", "exec"), namespace)
         model = namespace[name]().eval()
-    finally:
-        sys.modules.pop("blocks.norm", None)
+    finally:  # other tests import modules named `blocks` of their own
+        for key, module in saved.items():
+            if module is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = module
     report = verify(model, torch.randn(2, 1, 8, 8), method="hooks", static=False, target=name)
     return {row.layer: row.activation for row in report.layers}
 
