@@ -866,6 +866,18 @@ class FileAnalysis:
             current = self.local_base(current)
         return False
 
+    def plain_class(self, cls: ClassInfo, depth: int = 0) -> bool:
+        """Whether instances of the class are plain objects: its bases, through this file's classes,
+        are `object` alone (no torch module, nothing of another module whose code is not read here)."""
+        for base in cls.bases:
+            inner = self.classes.get(base[6:]) if base.startswith("local:") else None
+            if inner is not None and inner is not cls and depth < 8:
+                if not self.plain_class(inner, depth + 1):
+                    return False
+            elif base not in ("object", "builtins.object"):
+                return False
+        return True
+
     def local_base(self, cls: ClassInfo) -> Optional[ClassInfo]:
         for base in cls.bases:
             if base.startswith("local:") and base[6:] in self.classes:
