@@ -26,7 +26,8 @@ from ..library import hooks
 from ..model import DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
 from .modules import ClassRef, ModuleIndex, absolute
 
-MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`
+MAX_CHAINS = 64  # distinct containment chains (rule lists) followed up from one class; more than that is `unknown`
+MAX_CHAIN_WALK = 4096  # ways up walked from one class (many share one rule list: a block built by dozens of blocks)
 MAX_RETURN_DEPTH = 6  # classes a returned layer's output is followed up through
 MAX_PASSING_DEPTH = 6  # constructors a parameter passed down (`act_layer=act_layer`) is followed up through
 
@@ -1296,10 +1297,14 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
     class's own rules are not included: its file's analysis has read them. None: too many ways
     to follow (counted over the listed uses)."""
     pretrained = index.pretrained if pretrained is None else pretrained  # path -> its PreTrainedModel class, or None
-    chains: list = []
+    chains = _DistinctChains()
     stack: list = [(ref, [], frozenset({ref}))]
+    walked = 0
     while stack:
         current, rules, seen = stack.pop()
+        walked += 1
+        if walked > MAX_CHAIN_WALK:
+            return None
         found = uses.get(current, [])
         summary = index.summaries[current.path]
         fact = summary.classes.get(current.name)
@@ -1334,7 +1339,27 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
                 stack.append((use.container, rules, seen | {use.container}))
             if len(chains) > MAX_CHAINS:
                 return None
-    return chains
+    return list(chains)
+
+
+class _DistinctChains(list):
+    """The chains found so far, each rule list once: ways up that run the same routines, in the same
+    places and order, decide a layer's init alike however many blocks they pass through (a block
+    built by dozens of blocks of a UNet, none of which re-initialises anything, has one chain)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: set = set()
+
+    def append(self, chain: list) -> None:
+        key = tuple((repr(step.rule), step.where, step.path, step.after_build) for step in chain)  # by content: equal rules decide alike
+        if key not in self.keys:
+            self.keys.add(key)
+            super().append(chain)
+
+    def extend(self, more) -> None:
+        for chain in more:
+            self.append(chain)
 
 
 def _post_init_rules(index: ModuleIndex, root: ClassRef, pretrained: dict) -> list:

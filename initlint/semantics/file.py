@@ -130,6 +130,8 @@ class FileAnalysis:
         # value (`block_fn(...)`, block_fn a class a constructor was given), with what the constructor passed
         self.value_builds: dict = {}
         self.judging_use = False  # a construction being judged again (`_outcomes_for_call`): not recorded
+        self.factory_shapes: dict = {}  # free function -> what `_factory_returns` found
+        self.called_names: Optional[set] = None  # the names this module calls, read once where needed
         self.flag_runs: dict = {}  # (class key, ((flag, literal), ...)) -> (shadow class, its summary, reads) or None
         self.flag_running = False  # a flag run is under way: branches surely taken end the function at a return
         self.flag_reads: list = []  # (class, parameter, default) whose default decided a branch in that run
@@ -688,6 +690,12 @@ class FileAnalysis:
                 if filled is False:  # bound again to something else: what callers pass is not what it holds
                     return self._made_by_hook(node.value, enclosing, depth)
                 owner = enclosing.name.value
+                if owner in self.functions and self.functions[owner] is enclosing and not as_passed \
+                        and not self.call_sites.get(owner) and self._factory_returns(owner) is None:  # fmt: skip
+                    # a free function this module never calls: other modules do (`get_down_block(...,
+                    # resnet_act_fn=act_fn)` in each model's module), passing what is not seen here (a
+                    # factory's calls elsewhere are constructions the program lists with what they pass)
+                    return None
                 if not (owner in self.functions and self.functions[owner] is enclosing):
                     owner = self.init_owner(enclosing)  # BertIntermediate(config) in BertLayer.__init__: what BertLayer gets
                 if owner is None:
@@ -908,6 +916,18 @@ class FileAnalysis:
                 return True
             current = self.local_base(current)
         return False
+
+    def plain_class(self, cls: ClassInfo, depth: int = 0) -> bool:
+        """Whether instances of the class are plain objects: its bases, through this file's classes,
+        are `object` alone (no torch module, nothing of another module whose code is not read here)."""
+        for base in cls.bases:
+            inner = self.classes.get(base[6:]) if base.startswith("local:") else None
+            if inner is not None and inner is not cls and depth < 8:
+                if not self.plain_class(inner, depth + 1):
+                    return False
+            elif base not in ("object", "builtins.object"):
+                return False
+        return True
 
     def local_base(self, cls: ClassInfo) -> Optional[ClassInfo]:
         for base in cls.bases:
@@ -1625,20 +1645,9 @@ class FileAnalysis:
         builds that class (`return Generator().to(device)`) and this module never calls it: its
         callers elsewhere hold the model it builds."""
         out: dict = {}
-        called: Optional[set] = None
         for name, fn in self.functions.items():
-            smalls = fn.body.body if isinstance(fn.body, cst.SimpleStatementSuite) else [
-                small for stmt in _flat_statements(fn.body.body) if isinstance(stmt, cst.SimpleStatementLine)
-                for small in stmt.body]  # fmt: skip
-            values = [small.value for small in smalls if isinstance(small, cst.Return)]
-            built = [self._constructed_class(value) if value is not None else (None, None, None) for value in values]
-            classes = {cls_name for cls_name, applied, _ in built if applied is None}
-            if not built or len(classes) != 1 or None in classes or next(iter(classes)) not in self.classes:
-                continue
-            if called is None:  # read once, only in a module that has such a function
-                called = {node.func.value for node in _walk_nodes(self.module)
-                          if isinstance(node, cst.Call) and isinstance(node.func, cst.Name)}  # fmt: skip
-            if name in called:
+            built = self._factory_returns(name)
+            if built is None:
                 continue
             calls = [call for _, _, call in built]
             args = self._arg_facts(calls[0], None) if len(calls) == 1 else {"*": ["unknown", "one of several returns"]}
@@ -1651,7 +1660,7 @@ class FileAnalysis:
                     default = params[arg.value.value].default
                     args[key] = ["factory_param", arg.value.value,
                                  self._arg_fact(default, set()) if default is not None else None]
-            out[name] = (next(iter(classes)), args, len(calls))
+            out[name] = (next(cls_name for cls_name, applied, _ in built if applied is None), args, len(calls))
         return out
 
     def _made_by(self, cls_name: str, factories: dict) -> list:
@@ -1878,6 +1887,31 @@ class FileAnalysis:
                 for types, call in branches:
                     cls.init_rules.append(InitRule(types, call, where, state))
                 cls.routines.append(target.name.value)
+
+    def _factory_returns(self, name: str) -> Optional[list]:
+        """The constructions a free function returns, where every `return` of it builds one class of
+        this module and this module never calls it (a factory, `ModuleSummary.factories`: the program
+        lists each call of it elsewhere as a construction of that class); else None."""
+        if name in self.factory_shapes:
+            return self.factory_shapes[name]
+        fn = self.functions[name]
+        smalls = fn.body.body if isinstance(fn.body, cst.SimpleStatementSuite) else [
+            small for stmt in _flat_statements(fn.body.body) if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body]  # fmt: skip
+        values = [small.value for small in smalls if isinstance(small, cst.Return)]
+        built = [self._constructed_class(value) if value is not None else (None, None, None) for value in values]
+        classes = {cls_name for cls_name, applied, _ in built if applied is None}
+        found: Optional[list] = built
+        if not built or len(classes) != 1 or None in classes or next(iter(classes)) not in self.classes:
+            found = None
+        else:
+            if self.called_names is None:  # read once, only in a module that has such a function
+                self.called_names = {node.func.value for node in _walk_nodes(self.module)
+                                     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name)}  # fmt: skip
+            if name in self.called_names:
+                found = None
+        self.factory_shapes[name] = found
+        return found
 
     def _constructed_class(self, node: cst.BaseExpression) -> tuple:
         """Net(...), Net(...).to(device), Net(...).apply(fn): (class name, fn passed to apply or

@@ -20,7 +20,7 @@ from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
 from .values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
                      NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, REQUIRED, Site, TupleV, UnknownV, _single_looped_site,
-                     _surely_tensor, alternative, derived, list_element, merge_envs, registered_modules, set_item, sites_in, unpacked_items)
+                     _surely_tensor, alternative, derived, instances_of, instances_resting_on, list_element, merge_envs, registered_modules, set_item, sites_in, unpacked_items)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -279,7 +279,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.run_taken(stmt, taken)
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
-                    if value is not before.get(name) and isinstance(value, (ActV, ChainV)):
+                    if value is not before.get(name) and instances_of(value):
+                        bound[name] = instances_resting_on(value, tuple(self.default_fact(*read) for read in self.default_reads[defaults:]))
+                    elif value is not before.get(name) and isinstance(value, (ActV, ChainV)):
                         bound[name] = self.assuming_defaults(value, self.default_reads[defaults:])
             return
         if taken is not None:

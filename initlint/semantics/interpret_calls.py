@@ -7,7 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _positional_params, short_code
+from ..syntax.nodes import _positional_params, dotted, short_code
 from .inits import InitScanner
 from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InstV, LayerV, MAX_INLINE_DEPTH, MODULE_CODE,
                      MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, TransparentV, TupleV, UnknownV, one_of)
@@ -150,6 +150,41 @@ class CallInterpreter:
         ctx.run_block(fn.body)
         return ctx.returned()
 
+    def call_handed_self(self, value: object, call: cst.Call) -> Optional[object]:
+        """`self.processor(self, x)` in a forward: a plain object (no torch module) of a class of this
+        file that the module holds, called with the module itself (diffusers' attention processors,
+        set in `__init__`). Its `__call__` runs on the module: the parameter that receives `self`
+        stands for it (`attn.to_q(x)` applies this module's layer), the object's own attributes are
+        not known. One of several such objects (`A() if c else B()`): each runs, their outputs merged.
+        None where the call is not that, or what the object is is not known that way."""
+        handed = [arg for arg in call.args if not arg.star and dotted(arg.value) == self.self_name]
+        if len(handed) != 1 or self.cls is None or self.depth >= MAX_INLINE_DEPTH:
+            return None
+        options = [item for _, item in value.items] if isinstance(value, ChainV) and value.kind == "alt" else [value]
+        runs = []
+        for option in options:
+            cls = self.fa.classes.get(option.cls) if isinstance(option, InstV) and option.module is None else None
+            found = self.fa.method(cls, "__call__") if cls is not None and self.fa.plain_class(cls) else None
+            receiver = _receiving_param(found[1], call, handed[0]) if found is not None else None
+            if receiver is None:
+                return None
+            runs.append((found[1], receiver))
+        facts = [fact for option in options for fact in option.rests_on]
+        if facts and not self.in_init:  # a caller passing another object runs other code on these layers
+            self.cls.forward_rests_on.extend(fact for fact in dict.fromkeys(facts) if fact not in self.cls.forward_rests_on)
+        outputs = []
+        for fn, receiver in runs:
+            ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, home=self.home)
+            ctx.attrs = self.attrs
+            ctx.in_init = False
+            self.bind_flow_args(ctx, fn, call, self_bound=True)
+            ctx.env[ctx.self_name] = UnknownV("the held object's own attributes")
+            ctx.env.pop(receiver, None)
+            ctx.self_name = receiver
+            ctx.run_block(fn.body)
+            outputs.append(ctx.returned())
+        return outputs[0] if len(outputs) == 1 else self.merged(outputs)
+
     def returned(self) -> object:
         """What an inlined forward helper returns: a tuple kept as a tuple when every return is
         one of the same length (`x, aux2, aux1 = self._forward(x)`), else one flow."""
@@ -223,6 +258,18 @@ class CallInterpreter:
     def note_init_call(self, call: cst.Call) -> None:
         """Direct inits in __init__ / helpers: nn.init.x_(self.fc.weight), conv.weight.data.normal_()."""
         InitScanner.note_direct(self, call)
+
+
+def _receiving_param(fn: cst.FunctionDef, call: cst.Call, handed: cst.Arg) -> Optional[str]:
+    """The parameter of method `fn` (its own self skipped) that the argument `handed` lands in; None
+    where that is not known by place or keyword."""
+    params = _positional_params(fn)[1:]
+    if handed.keyword is not None:
+        names = {p.name.value for p in params} | {p.name.value for p in fn.params.kwonly_params}
+        return handed.keyword.value if handed.keyword.value in names else None
+    before = _before_star(call)
+    position = next((i for i, arg in enumerate(before) if arg is handed), None)
+    return params[position].name.value if position is not None and position < len(params) else None
 
 
 def _written_args(names: list, call: cst.Call) -> dict:

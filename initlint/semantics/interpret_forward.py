@@ -423,6 +423,9 @@ class ForwardInterpreter:
             attr = func.attr.value
             if attr in self.attrs:
                 value = self.attrs[attr]
+                handed = self.call_handed_self(value, call)
+                if handed is not None:  # self.processor(self, x): the held object's code runs on this module
+                    return handed
                 outer, self.applying_attr = self.applying_attr, (attr, value)
                 try:
                     return self.apply_to_args(value, call, f"self.{attr}")

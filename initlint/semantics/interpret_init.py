@@ -16,7 +16,7 @@ from .imports import Imports, torch_nn_name
 from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
-                     exact_element, keyed_element, last_iteration, list_element, one_of, sites_in)
+                     exact_element, instances_of, instances_resting_on, keyed_element, last_iteration, list_element, one_of, sites_in)
 
 # methods that change a dict or list in place, other than those read for what they add
 _MUTATING = frozenset({"update", "pop", "popitem", "clear", "setdefault", "remove", "reverse", "sort", "__setitem__", "__delitem__"})
@@ -113,12 +113,13 @@ class ConstructorInterpreter:
                     return field_value
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in STRING_CASE_METHODS and not node.args:
                 # act_fn = act_fn.lower(): the literal, changed as the method does
-                held = self.eval_module(node.func.value, bind_site=False)
-                held = held.default if isinstance(held, ParamV) else held
+                param = self.eval_module(node.func.value, bind_site=False)
+                held = param.default if isinstance(param, ParamV) else param
                 text = literal_string(held[1]) if isinstance(held, tuple) and held and held[0] == "<literal>" else None
                 if text is not None:
-                    changed = cst.SimpleString(repr(getattr(text, node.func.attr.value)()))
-                    return ("<literal>", changed, *held[2:])
+                    changed = ("<literal>", cst.SimpleString(repr(getattr(text, node.func.attr.value)())), *held[2:])
+                    # a parameter's default changed so is still that parameter: callers may pass another
+                    return dataclasses.replace(param, default=changed) if isinstance(param, ParamV) else changed
             return self.eval_module_call(node)
         if isinstance(node, (cst.List, cst.Tuple)):
             items = []
@@ -154,6 +155,8 @@ class ConstructorInterpreter:
                     value = self.assuming_defaults(value, self.default_reads[defaults:])
                 elif len(self.default_reads) > defaults:  # `nn.Sigmoid() if gate else None`: what is bound to it
                     self.chosen_by_defaults = self.default_reads[defaults:]
+                    if instances_of(value):  # `Proc() if proc is None else proc`: what its code does rests on them
+                        value = instances_resting_on(value, tuple(self.default_fact(*read) for read in self.chosen_by_defaults))
                 return value
             self.undecided_values += 1  # `A if c else None` is A or None: not one module
             body = self.eval_module(node.body)

@@ -8,6 +8,7 @@ outcomes is unknown: the analysis never guesses. Modules are `LayerV`, `ActV`, `
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Optional, Union
@@ -282,6 +283,9 @@ class InstV:
     module: Optional["FileAnalysis"] = None
     passed: dict = field(default_factory=dict)  # parameter -> value given at construction (other modules' classes)
     call: Optional[cst.Call] = field(default=None, compare=False, repr=False)  # the construction, for its `UseProbe`
+    # constructor defaults that chose it (`if processor is None: processor = AttnProcessor()`): what its
+    # code does where the module calls it rests on them (a caller may pass another)
+    rests_on: tuple = field(default=(), compare=False)
 
 
 @dataclass
@@ -647,6 +651,23 @@ def alternative(a: object, b: object) -> object:
     if len(options) > MAX_ALTERNATIVES:
         return UnknownV(f"more than {MAX_ALTERNATIVES} alternatives")
     return ChainV(options, "alt")
+
+
+def instances_of(value: object) -> list:
+    """The instances a value holds: itself, or each of several (`A() if c else B()`); [] where it
+    holds anything else."""
+    options = [item for _, item in value.items] if isinstance(value, ChainV) and value.kind == "alt" else [value]
+    return options if options and all(isinstance(option, InstV) for option in options) else []
+
+
+def instances_resting_on(value: object, facts: tuple) -> object:
+    """Those instances, chosen by constructor defaults `facts` as well."""
+    def tagged(option: InstV) -> InstV:
+        return dataclasses.replace(option, rests_on=tuple(dict.fromkeys((*option.rests_on, *facts))))
+
+    if isinstance(value, ChainV):
+        return ChainV([(key, tagged(item)) for key, item in value.items], "alt")
+    return tagged(value)
 
 
 def one_of(values: list) -> object:
