@@ -710,6 +710,19 @@ class FileAnalysis:
                 return None if instead is None else [v for v in passed if v != NONE_V] + instead
             if node.value in self.classes:
                 return [ClassRefV(f"local:{node.value}")]
+            bound = _bound_once(enclosing, node.value) if enclosing is not None and depth < 4 else None
+            if bound is not None:  # `norm_layer_cl = partial(nn.LayerNorm, eps=1e-6)`, then passed on
+                return self.static_value(bound, enclosing, depth + 1)
+        if isinstance(node, cst.Call) and self.imports.qualify(node.func) == "functools.partial" and node.args \
+                and node.args[0].keyword is None and not node.args[0].star:  # fmt: skip
+            # partial(nn.LayerNorm, eps=1e-6): that class, its keywords bound; only literal keywords,
+            # which read the same wherever the callee's code calls it
+            held = self.static_value(node.args[0].value, enclosing, depth + 1)
+            rest = node.args[1:]
+            if held is None or len(held) != 1 or not isinstance(held[0], ClassRefV) or held[0].bound \
+                    or any(a.keyword is None or a.star or not _plain_literal(a.value) for a in rest):  # fmt: skip
+                return None
+            return [dataclasses.replace(held[0], bound=tuple(rest))]
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and enclosing is not None \
                 and _positional_params(enclosing) and node.value.value == _positional_params(enclosing)[0].name.value \
                 and self.init_owner(enclosing) is not None:  # fmt: skip
@@ -2871,6 +2884,56 @@ def _literal_text(value: object) -> Optional[str]:
         return "None"
     literal = isinstance(value, tuple) and value[:1] == ("<literal>",) and literal_string(value[1]) is not None
     return short_code(value[1]) if literal else None
+
+
+def _plain_literal(node: cst.BaseExpression) -> bool:
+    """A number, a string, True/False/None: a value that reads the same in any scope."""
+    return literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
+        isinstance(node, cst.Name) and node.value in ("True", "False", "None"))
+
+
+def _bound_once(fn: cst.FunctionDef, name: str) -> Optional[cst.BaseExpression]:
+    """The value of the one top-level `name = value` statement of `fn`'s body, when `name` is no
+    parameter and nothing else in `fn` binds it (an assignment, a loop or comprehension target,
+    `with ... as`, `:=`, an import, a def, `global`/`nonlocal`, `except ... as`, `del`): a local
+    holding that value wherever it is read (before it, Python raises)."""
+    if any(p.name.value == name for p in [*_all_params(fn), *fn.params.kwonly_params]) \
+            or isinstance(fn.params.star_arg, cst.Param) and fn.params.star_arg.name.value == name \
+            or fn.params.star_kwarg is not None and fn.params.star_kwarg.name.value == name:  # fmt: skip
+        return None
+    found = None
+    for stmt in fn.body.body:
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+        if found is None and isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name:  # fmt: skip
+            found = small
+            break
+    if found is None:
+        return None
+    for node in _walk_nodes(fn.body):
+        kind = type(node)
+        if kind is cst.Assign and node is not found:
+            targets = [t.target for t in node.targets]
+        elif kind in (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr):
+            targets = [node.target]
+        elif kind is cst.WithItem:
+            targets = [node.asname.name] if node.asname is not None else []
+        elif kind in (cst.FunctionDef, cst.ClassDef):
+            targets = [node.name]
+        elif kind in (cst.Import, cst.ImportFrom):
+            names = node.names if isinstance(node.names, (list, tuple)) else []
+            targets = [alias.asname.name if alias.asname else alias.name for alias in names]
+        elif kind in (cst.Global, cst.Nonlocal):
+            targets = [item.name for item in node.names]
+        elif kind is cst.ExceptHandler:
+            targets = [node.name.name] if node.name is not None else []
+        elif kind is cst.Del:
+            targets = [node.target]
+        else:
+            continue
+        if any(type(sub) is cst.Name and sub.value == name for target in targets for sub in _walk_nodes(target)):
+            return None
+    return found.value
 
 
 def _rebinding_call(fn: cst.FunctionDef, name: str) -> Optional[cst.Call]:
