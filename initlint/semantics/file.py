@@ -859,6 +859,16 @@ class FileAnalysis:
                     return found
         return None
 
+    def plain_param(self, owner: str, name: str) -> bool:
+        """Whether the parameter `name` of `owner`'s constructor surely holds no module: annotated
+        with a plain type (`out_channels: int`), or passed to a torch layer's constructor there
+        (`nn.Conv2d(cin, cout, 3)`: a module there raises)."""
+        cls = self.classes.get(owner)
+        found = self.method(cls, "__init__") if cls is not None else None
+        if found is None:
+            return False
+        return memoised(self, "plain params", found[1], lambda: _plain_params(self, found[1])).__contains__(name)
+
     def sequential_substitute(self, cls: ClassInfo) -> bool:
         """A subclass of nn.Sequential that keeps its forward: its modules run in the order registered."""
         return self.container_kind(cls) == "Sequential" and self.forward_of(cls) is None
@@ -956,7 +966,7 @@ class FileAnalysis:
             init = self.method(cls, "__init__")
             ctx = Context(self, cls, init[1] if init else _EMPTY_FUNCTION, depth=0)
             ctx.attrs = cls.attrs
-            chain = ChainV(registered_modules(cls.attrs), "sequential")
+            chain = ChainV(registered_modules(cls.attrs, self), "sequential")
             ctx.summarise_chain(chain)
             cls.summary = chain.summary
             return cls.summary
@@ -2884,6 +2894,24 @@ def _literal_text(value: object) -> Optional[str]:
         return "None"
     literal = isinstance(value, tuple) and value[:1] == ("<literal>",) and literal_string(value[1]) is not None
     return short_code(value[1]) if literal else None
+
+
+_PLAIN_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "complex"})
+_SIZED_TORCH_MODULES = frozenset(catalogue.LAYER_TYPES) | catalogue.NORM_MODULES
+
+
+def _plain_params(fa, init: cst.FunctionDef) -> frozenset:
+    """The parameters of `init` that surely hold no module (see `FileAnalysis.plain_param`)."""
+    params = {p.name.value: p for p in [*_all_params(init), *init.params.kwonly_params]}
+    plain = {name for name, p in params.items() if p.annotation is not None
+             and isinstance(p.annotation.annotation, cst.Name) and p.annotation.annotation.value in _PLAIN_ANNOTATIONS}
+    for call in _walk_calls(init.body):
+        # a layer or norm of torch takes sizes: a module there raises (not nn.Identity, which takes anything)
+        if torch_nn_name(fa.imports.qualify(call.func)) not in _SIZED_TORCH_MODULES:
+            continue
+        plain.update(arg.value.value for arg in call.args
+                     if not arg.star and isinstance(arg.value, cst.Name) and arg.value.value in params)
+    return frozenset(plain)
 
 
 def _plain_literal(node: cst.BaseExpression) -> bool:

@@ -694,7 +694,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if isinstance(source, cst.Name) and source.value == self.self_name and self.cls is not None \
                     and self.fa.container_kind(self.cls):  # fmt: skip
                 # for layer in self: a container class's own modules, in order
-                element = list_element(ChainV(registered_modules(self.attrs), "list"))
+                element = list_element(ChainV(registered_modules(self.attrs, self.fa), "list"))
             elif source is not None and self.plain_iterable(source):
                 element = list_element(self.eval_module(source, bind_site=False))
             elif isinstance(source, cst.Call) and isinstance(source.func, cst.Name) and self.in_init \

@@ -410,7 +410,7 @@ class ForwardInterpreter:
                 and inner.func.value.value == self.self_name and self.cls is not None
                 and self.fa.container_kind(self.cls)):  # fmt: skip
             return None
-        return list_element(ChainV(registered_modules(self.attrs), "list"))
+        return list_element(ChainV(registered_modules(self.attrs, self.fa), "list"))
 
     def flow_call(self, call: cst.Call) -> object:
         written_out = self.written_out_activation(call)

@@ -390,7 +390,7 @@ class ConstructorInterpreter:
                     self.attrs[key] = value
                     if self.cls is not None:
                         self.name_sites(value, key, None, f"{self.self_name}.{key}")
-                elif _may_be_module(value):
+                elif _may_be_module(value, self.fa):
                     # add_module("layer%d" % i, layer) in a loop: registered in order, name not known
                     self.attrs[f"<added {len(self.attrs)}>"] = value
                 return NONE_V

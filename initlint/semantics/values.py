@@ -398,22 +398,26 @@ def _short_ref(ref: ClassRefV) -> str:
     return f"nn.{name}" if name else ref.qualname.replace("local:", "")
 
 
-def registered_modules(attrs: dict) -> list:
+def registered_modules(attrs: dict, fa=None) -> list:
     """A module's submodules in the order they were registered (what nn.Sequential.forward runs):
-    every attribute that may hold a module; plain values (numbers, flags, classes) do not run."""
+    every attribute that may hold a module; plain values (numbers, flags, classes) do not run.
+    A constructor's parameter held as it is may be a module its callers pass (`self.act = act`),
+    unless `fa` shows it is none (`FileAnalysis.plain_param`)."""
     items: list = []
     for key, value in attrs.items():
         if key == "<items>" and isinstance(value, ChainV):
             items.extend(value.items)
-        elif _may_be_module(value):
+        elif _may_be_module(value, fa):
             items.append((key, value))
     return items
 
 
-def _may_be_module(value: object) -> bool:
+def _may_be_module(value: object, fa=None) -> bool:
     if isinstance(value, ChainV) and value.kind == "alt":
-        return any(_may_be_module(option) for _, option in value.items)
-    return not (isinstance(value, (ParamV, ClassRefV, FunctionRefV)) or value == NONE_V
+        return any(_may_be_module(option, fa) for _, option in value.items)
+    if isinstance(value, ParamV):
+        return not (fa is not None and value.owner is not None and fa.plain_param(value.owner, value.name))
+    return not (isinstance(value, (ClassRefV, FunctionRefV)) or value == NONE_V
                 or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
 
 

@@ -1,0 +1,63 @@
+"""An nn.Sequential subclass runs every module registered on it, in order, attributes included:
+`self.act = act` with a module its callers pass runs after the conv. Before, a constructor's
+parameter held as it is was never taken for a module, and the conv was read as feeding what
+follows the block (a wrong claim: torch runs the Tanh). A parameter that surely holds no module
+(annotated `int`, or passed to a torch layer's constructor) is still no module. Each claim is
+checked against torch building and running the same modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from test_program_passing import _importable, _program
+
+BLOCK = '''import torch.nn as nn
+
+
+class Block(nn.Sequential):
+    def __init__(self, cin, cout, act, stride: int = 1):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.act = act
+        self.out_channels = cout
+        self.stride = stride
+
+
+class Plain(nn.Sequential):
+    def __init__(self, cin, cout, stride: int = 1):
+        super().__init__(nn.Conv2d(cin, cout, 3, padding=1, stride=stride), nn.BatchNorm2d(cout))
+        self.out_channels = cout
+        self.stride = stride
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(3, 8, nn.Tanh())
+        self.plain = Plain(8, 8)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(self.plain(self.block(x)).mean((2, 3)))
+'''
+
+
+def _traced(model) -> dict:
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    with torch.no_grad():
+        layers = verify(model.eval(), torch.randn(2, 3, 8, 8), method="hooks", static=False).layers
+    return {row.layer: row.activation for row in layers}
+
+
+def test_a_parameter_held_by_a_sequential_may_be_a_module_it_runs(tmp_path: Path) -> None:
+    models = _program(tmp_path, {"seqnet.py": BLOCK})
+    claims = {(row.class_name, row.name): row.activation for row in models["seqnet.py"].layers}
+    assert claims[("Block", "conv")] == "unknown"  # the caller's module runs after it
+    assert claims[("Plain", "0")] == "none"  # out_channels and stride are sizes: BatchNorm2d follows
+    with _importable(tmp_path) as load:
+        runtime = _traced(load("seqnet").Net())
+    assert runtime["block.conv"] == "tanh" and runtime["plain.0"] == "none"
