@@ -47,7 +47,7 @@ from .entries import entry_build_facts, entry_builds
 from .entry_uses import entry_outcomes, entry_rows
 from .values import (ActivationOutput, ChainV, ClassRefV, ConstructorDefault, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
-                     registered_modules)
+                     registered_modules, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from ..program.loader import ModuleLoader
@@ -122,6 +122,7 @@ class FileAnalysis:
         self.sites_by_key: dict = {}
         self.call_sites: dict[str, list] = {}  # callee -> [(call, enclosing FunctionDef or None)]
         self.param_exits: dict = {}  # (class, param) -> ParamExitSite
+        self.holding_runs: dict = {}  # id(construction) -> its summary with the modules it was handed (holding_summary)
         self.use_probes: dict = {}  # id(construction call of a class of this file) -> its UseProbe
         self.constructions: dict = {}  # class key -> id() of each call that builds it in code run here
         # class key -> {id(call): (call, container class, parameter -> value)}: constructions through a
@@ -1399,6 +1400,38 @@ class FileAnalysis:
                 finally:
                     run.building.discard(cls.name)
         return run.summaries[key]
+
+    def holding_summary(self, cls: ClassInfo, value: InstV) -> Optional[Summary]:
+        """The summary of `cls` as `value`'s construction builds it, where its forward runs a module
+        that construction handed it (`Residual(fn)`, `PreNorm(dim, fn)`: `self.fn(x)`), which the
+        class-wide summary leaves unknown (`param_exits`). Only for a class that builds no layer of its
+        own: a copy of one would have no row of its own to carry what follows it here. None: not so."""
+        summary = self.summary(cls)
+        handed = [param for param, held in (value.given or {}).items()
+                  if isinstance(held, (InstV, LayerV, ChainV)) and (cls.name, param) in self.param_exits]
+        if not handed or cls.sites or not summary.done or cls.layer_subclass is not None:
+            return None
+        key = id(value.call)
+        if key not in self.holding_runs:
+            init = self.method(cls, "__init__")
+            self.holding_runs[key] = None  # a construction inside its own summary: the class-wide one
+            if init is not None and not memoised(self, "sets attributes by name", cls.node,
+                                                 lambda: _sets_attributes_by_name(cls)):  # fmt: skip
+                # the handed layers keep their names and fix anchors: the copy's `self.fn = fn` names none
+                sites = [site for param in handed for site in self._handed_sites(value.given[param])]
+                kept = [(site, site.name, site.class_name, site.anchor, site.weight) for site in sites]
+                try:
+                    self.holding_runs[key] = self._given_run(cls, init[1], value.given)
+                finally:
+                    for site, *fields in kept:
+                        site.name, site.class_name, site.anchor, site.weight = fields
+        return self.holding_runs[key]
+
+    def _handed_sites(self, value: object) -> list:
+        if isinstance(value, InstV):
+            cls = self.classes.get(value.cls) if value.module is None else None
+            return list(cls.sites) if cls is not None else []
+        return sites_in(value)
 
     def _fresh_construction(self, cls: ClassInfo, init: cst.FunctionDef, params: list, given: dict) -> tuple:
         """`cls` built again on fresh sites, `given` (parameter -> value) passed, the defaults for the

@@ -127,6 +127,9 @@ class ForwardInterpreter:
             # in an entry point's judged run, a class of this file built there with what that run gave it
             built = self.fa.construction_summary(cls, value.call) if value.module is None and value.call is not None else None
             summary = built or owner.summary(cls)
+            if built is None and value.module is None and value.given:
+                # `Residual(LocalAttention(...))`: a wrapper running the module it was handed, as built here
+                summary = self.fa.holding_summary(cls, value) or summary
             if value.module is not None:
                 passed, assumed = self.defaults_passed(value.passed)
                 flags = value.module.flags_passed(cls, passed)

@@ -622,6 +622,7 @@ class ConstructorInterpreter:
             if self.cls is not None:
                 self.cls.contains.add(name)
             found = self.fa.method(cls, "__init__")
+            passed = None
             if found is not None:
                 passed = self.call_args(found[1], given, skip_self=True)
                 for param, value in passed.items():
@@ -630,7 +631,8 @@ class ConstructorInterpreter:
                 if self.built_through_value(call, name) and not any(a.star == "*" for a in given.args):
                     self.note_value_build(name, call, passed)
             self.fa.constructions.setdefault(name, set()).add(id(call))
-            return InstV(name, call=call)
+            plain = passed is not None and not any(a.star for a in given.args)
+            return InstV(name, call=call, given=passed if plain else None)
         if q in catalogue.REPARAMETRISING and given.args and given.args[0].keyword is None:
             # weight_norm(self.conv): the same layer, its weight recomputed on each call; what
             # goes in feeds a layer, what comes out is not followed (the runtime sees the

@@ -282,6 +282,8 @@ class InstV:
     module: Optional["FileAnalysis"] = None
     passed: dict = field(default_factory=dict)  # parameter -> value given at construction (other modules' classes)
     call: Optional[cst.Call] = field(default=None, compare=False, repr=False)  # the construction, for its `UseProbe`
+    # a class of this file: parameter -> what its construction passed (the modules it holds: `Residual(fn)`)
+    given: Optional[dict] = field(default=None, compare=False, repr=False)
 
 
 @dataclass
