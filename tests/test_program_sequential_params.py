@@ -2,7 +2,9 @@
 `self.act = act` with a module its callers pass runs after the conv. Before, a constructor's
 parameter held as it is was never taken for a module, and the conv was read as feeding what
 follows the block (a wrong claim: torch runs the Tanh). A parameter that surely holds no module
-(annotated `int`, or passed to a torch layer's constructor) is still no module. Each claim is
+(annotated `int`, or passed to a torch layer's constructor) is still no module, nor is a number
+computed from such values (`stride * 2`, `math.sqrt(cout)`), nor a list or dict attribute (not a
+submodule; before, these made the last layer unknown). Each claim is
 checked against torch building and running the same modules."""
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import pytest
 
 from test_program_passing import _importable, _program
 
-BLOCK = '''import torch.nn as nn
+BLOCK = '''import math
+
+import torch.nn as nn
 
 
 class Block(nn.Sequential):
@@ -30,6 +34,10 @@ class Plain(nn.Sequential):
         super().__init__(nn.Conv2d(cin, cout, 3, padding=1, stride=stride), nn.BatchNorm2d(cout))
         self.out_channels = cout
         self.stride = stride
+        self.reduction = stride * 2
+        self.scale = math.sqrt(cout)
+        self.info = dict(num_chs=cout, reduction=stride)
+        self.names = [f"c{i}" for i in range(3)]
 
 
 class Net(nn.Module):
@@ -57,7 +65,16 @@ def test_a_parameter_held_by_a_sequential_may_be_a_module_it_runs(tmp_path: Path
     models = _program(tmp_path, {"seqnet.py": BLOCK})
     claims = {(row.class_name, row.name): row.activation for row in models["seqnet.py"].layers}
     assert claims[("Block", "conv")] == "unknown"  # the caller's module runs after it
-    assert claims[("Plain", "0")] == "none"  # out_channels and stride are sizes: BatchNorm2d follows
+    assert claims[("Plain", "0")] == "none"  # sizes, numbers, a dict and a list: BatchNorm2d, then fc
     with _importable(tmp_path) as load:
         runtime = _traced(load("seqnet").Net())
     assert runtime["block.conv"] == "tanh" and runtime["plain.0"] == "none"
+
+
+def test_a_value_of_a_call_not_read_may_still_be_a_module(tmp_path: Path) -> None:
+    source = BLOCK.replace("        self.scale = math.sqrt(cout)\n", "        self.scale = make_scale(cout)\n").replace(
+        "import math\n", "import math\n\nfrom elsewhere import make_scale\n")
+    assert source != BLOCK
+    models = _program(tmp_path, {"seqnet.py": source})
+    claims = {(row.class_name, row.name): row.activation for row in models["seqnet.py"].layers}
+    assert claims[("Plain", "0")] == "unknown"

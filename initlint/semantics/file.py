@@ -967,7 +967,10 @@ class FileAnalysis:
             init = self.method(cls, "__init__")
             ctx = Context(self, cls, init[1] if init else _EMPTY_FUNCTION, depth=0)
             ctx.attrs = cls.attrs
-            chain = ChainV(registered_modules(cls.attrs, self), "sequential")
+            # a list or dict attribute is no submodule (an nn.ModuleList here would raise in forward)
+            items = [(key, value) for key, value in registered_modules(cls.attrs, self)
+                     if not (isinstance(value, ChainV) and value.kind == "list")]
+            chain = ChainV(items, "sequential")
             ctx.summarise_chain(chain)
             cls.summary = chain.summary
             return cls.summary

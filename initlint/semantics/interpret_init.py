@@ -103,6 +103,8 @@ class ConstructorInterpreter:
             return UnknownV(short_code(node))
         if isinstance(node, (cst.Call, cst.BinaryOperation)) and literal_number(node) is not None:
             return ("<literal>", node)  # np.sqrt(2), 1 / 3: a number, e.g. a gain's default
+        if self.plain_number(node):
+            return UnknownV(f"`{short_code(node)}`", plain=True)
         if isinstance(node, cst.Call):
             if isinstance(node.func, cst.Name) and node.func.value == "getattr":
                 field_value = self.object_field(node)
@@ -213,6 +215,30 @@ class ConstructorInterpreter:
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             return ("<literal>", node)
         return UnknownV(f"`{short_code(node)}`")
+
+    def plain_number(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """Whether `node` surely computes a number, never a module: arithmetic over literals and
+        parameters that hold none (`FileAnalysis.plain_param`), `math` functions, `int`/`float`/`len`/
+        `round` (`nn.Sequential` has `+` and `*`: operands that may be modules are not plain)."""
+        if depth > 8:
+            return False
+        if literal_number(node) is not None or isinstance(node, (cst.Integer, cst.Float)):
+            return True
+        if isinstance(node, cst.BinaryOperation):
+            return self.plain_number(node.left, depth + 1) and self.plain_number(node.right, depth + 1)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+            return self.plain_number(node.expression, depth + 1)
+        if isinstance(node, cst.Call) and not any(arg.star for arg in node.args):
+            q = self.fa.imports.qualify(node.func) or ""
+            name = node.func.value if isinstance(node.func, cst.Name) and not q else None
+            return q.startswith("math.") or name in ("int", "float", "len", "round")
+        if isinstance(node, cst.Name) and node.value in self.env:
+            held = self.env[node.value]
+            if isinstance(held, ParamV):
+                return held.owner is not None and self.fa.plain_param(held.owner, held.name)
+            return isinstance(held, UnknownV) and held.plain or isinstance(held, tuple) and held[:1] == ("<literal>",) \
+                and literal_number(held[1]) is not None  # fmt: skip
+        return False
 
     def registry_entry(self, registry: cst.Dict, node: cst.Subscript, module: Optional[FileAnalysis] = None) -> object:
         """`ACT_LAYERS[config.hidden_act]`: the class the key names, when the key is known here

@@ -354,6 +354,7 @@ class UnknownV:
     # instance its declared default (a class of another module, `mlp_layer=Mlp`) makes, where no caller
     # passes another; what follows its layers' output here holds for them wherever that class is the one built
     may_be: tuple = ()
+    plain: bool = False  # surely no module: a number this code computes (`stride * 2`, `math.sqrt(dim)`)
 
 
 
@@ -420,6 +421,7 @@ def _may_be_module(value: object, fa=None) -> bool:
     if isinstance(value, ParamV):
         return not (fa is not None and value.owner is not None and fa.plain_param(value.owner, value.name))
     return not (isinstance(value, (ClassRefV, FunctionRefV)) or value == NONE_V
+                or isinstance(value, UnknownV) and value.plain
                 or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
 
 
