@@ -78,3 +78,55 @@ def test_a_value_of_a_call_not_read_may_still_be_a_module(tmp_path: Path) -> Non
     models = _program(tmp_path, {"seqnet.py": source})
     claims = {(row.class_name, row.name): row.activation for row in models["seqnet.py"].layers}
     assert claims[("Plain", "0")] == "unknown"
+
+
+MIXED = '''import torch
+from torch import nn
+
+
+def _split_channels(num_chan, num_groups):
+    split = [num_chan // num_groups for _ in range(num_groups)]
+    split[0] += num_chan - sum(split)
+    return split
+
+
+class MixedConv2d(nn.ModuleDict):
+    def __init__(self, in_channels, out_channels, kernel_size=(3, 5)):
+        super().__init__()
+        in_splits = _split_channels(in_channels, len(kernel_size))
+        out_splits = _split_channels(out_channels, len(kernel_size))
+        self.in_channels = sum(in_splits)
+        self.out_channels = sum(out_splits)
+        for idx, (k, in_ch, out_ch) in enumerate(zip(kernel_size, in_splits, out_splits)):
+            self.add_module(str(idx), nn.Conv2d(in_ch, out_ch, k, padding=k // 2))
+        self.splits = in_splits
+
+    def forward(self, x):
+        x_split = torch.split(x, self.splits, 1)
+        x_out = [c(x_split[i]) for i, c in enumerate(self.values())]
+        return torch.cat(x_out, 1)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.mixed = MixedConv2d(8, 8)
+        self.act = nn.ReLU()
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(self.act(self.mixed(self.stem(x))).mean((2, 3)))
+'''
+
+
+def test_a_module_dict_iterates_its_modules_not_its_numbers_or_lists(tmp_path: Path) -> None:
+    """timm's MixedConv2d: `self.in_channels = sum(in_splits)` and `self.splits = in_splits` are no
+    modules of the dict, so `self.values()` holds the convs only: the stem feeds a conv (before, the
+    sum and the list made it unknown)."""
+    models = _program(tmp_path, {"mixed.py": MIXED})
+    claims = {(row.class_name, row.name): row.activation for row in models["mixed.py"].layers}
+    assert claims[("Net", "stem")] == "none"
+    with _importable(tmp_path) as load:
+        runtime = _traced(load("mixed").Net())
+    assert runtime["stem"] == "none"

@@ -127,7 +127,7 @@ class ConstructorInterpreter:
                     items.extend(inner.items if isinstance(inner, ChainV) else [(None, inner)])
                 else:
                     items.append((None, self.eval_module(element.value)))
-            return ChainV(items, "list")
+            return ChainV(items, "list", plain=True)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
             saved = dict(self.env)
             for comp in _comp_fors(node.for_in):
@@ -135,7 +135,7 @@ class ConstructorInterpreter:
                     self.env[name] = UnknownV("comprehension variable")
             element = self.eval_module(node.elt)
             self.env = saved
-            return ChainV([("<loop>", [(None, element)])], "list")
+            return ChainV([("<loop>", [(None, element)])], "list", plain=True)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             # `[GroupNormConv(...)] + [Conv(...) for ...]`: one list after the other
             left, right = self.eval_module(node.left), self.eval_module(node.right)
@@ -211,7 +211,7 @@ class ConstructorInterpreter:
                     items.append((key or "*", self.eval_module(element.value)))
                 elif isinstance(element, cst.StarredDictElement):  # `{**dd, **(kwargs or {})}`: its keys, or any
                     items.extend(self.spread(element.value, f"`**{short_code(element.value)}`"))
-            return ChainV(items, "list")
+            return ChainV(items, "list", plain=True)
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             return ("<literal>", node)
         return UnknownV(f"`{short_code(node)}`")
@@ -231,7 +231,8 @@ class ConstructorInterpreter:
         if isinstance(node, cst.Call) and not any(arg.star for arg in node.args):
             q = self.fa.imports.qualify(node.func) or ""
             name = node.func.value if isinstance(node.func, cst.Name) and not q else None
-            return q.startswith("math.") or name in ("int", "float", "len", "round")
+            # `sum(splits)`: 0 + each item, which no module supports
+            return q.startswith("math.") or name in ("int", "float", "len", "round") or name == "sum" and len(node.args) == 1
         if isinstance(node, cst.Name) and node.value in self.env:
             held = self.env[node.value]
             if isinstance(held, ParamV):
@@ -771,9 +772,9 @@ class ConstructorInterpreter:
             # dict(wte=nn.Embedding(...), h=nn.ModuleList([...])): each keyword one named item
             positional = self.eval_plain_container(call.with_changes(args=[a for a in call.args if a.keyword is None]))
             items = list(positional.items) if isinstance(positional, ChainV) else [(None, positional)]
-            return ChainV(items + [(arg.keyword.value, self.eval_module(arg.value)) for arg in keywords], "list")
+            return ChainV(items + [(arg.keyword.value, self.eval_module(arg.value)) for arg in keywords], "list", plain=True)
         if not call.args:
-            return ChainV([], "list")
+            return ChainV([], "list", plain=True)
         inner = self.eval_module(call.args[0].value)
         if isinstance(inner, ChainV):
             items = []
@@ -785,7 +786,7 @@ class ConstructorInterpreter:
                     items.append((name or "*", v))
                 else:
                     items.append((key, value))
-            return ChainV(items, "list")
+            return ChainV(items, "list", plain=True)
         return inner
 
     def merged_dict(self, call: cst.Call) -> object:

@@ -296,6 +296,8 @@ class ChainV:
     items: list
     kind: str = "sequential"  # "sequential" | "list" (ModuleList / python list: not chained)
     summary: Optional["Summary"] = None
+    # a Python list, tuple or dict (not an nn container): held by a module, it is no submodule of it
+    plain: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -410,6 +412,8 @@ def registered_modules(attrs: dict, fa=None) -> list:
     for key, value in attrs.items():
         if key == "<items>" and isinstance(value, ChainV):
             items.extend(value.items)
+        elif isinstance(value, ChainV) and value.plain:
+            continue  # a Python list or dict attribute: nn.Module registers no submodule for it
         elif _may_be_module(value, fa):
             items.append((key, value))
     return items
