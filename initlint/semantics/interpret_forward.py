@@ -13,7 +13,7 @@ from ..library.known import ATTENTION_KERNEL, einops_name
 from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _names_in,
                             _positional_params, _walk_nodes, argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
-from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
+from .values import (ActV, ActivationOutput, IgnoringV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
                      ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, UseProbe, _short_ref, _surely_tensor,
                      activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm, registered_modules,
@@ -142,6 +142,8 @@ class ForwardInterpreter:
                 summary = value.module.as_passed(summary, dataclasses.replace(value, passed=passed), assumed)
             out = self.apply_summary(summary, flow, value.cls, extras)
             return self.probed(out, value) if value.module is None and value.call is not None else out
+        if isinstance(value, IgnoringV):  # `always(None)`: what goes in is dropped there, nothing follows it
+            return OPAQUE
         if isinstance(value, ConsumerV):  # a loss, a reparametrised layer: its input meets no activation
             self.consume(flow, "none", None, f"goes into {value.what}")
             return OPAQUE

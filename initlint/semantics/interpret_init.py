@@ -13,7 +13,7 @@ from ..library.known import einops_name
 from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
-from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
+from .values import (ActV, IgnoringV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
                      exact_element, last_iteration, list_element, one_of, sites_in)
@@ -105,6 +105,8 @@ class ConstructorInterpreter:
             return ("<literal>", node)  # np.sqrt(2), 1 / 3: a number, e.g. a gain's default
         if self.plain_number(node):
             return UnknownV(f"`{short_code(node)}`", plain=True)
+        if isinstance(node, cst.Lambda) and not _names_its_parameters(node):
+            return IgnoringV(f"`{short_code(node)}`")  # `always(None)`: called, it drops its arguments
         if isinstance(node, cst.Call):
             if isinstance(node.func, cst.Name) and node.func.value == "getattr":
                 field_value = self.object_field(node)
@@ -873,3 +875,11 @@ def _falsy(value: object) -> bool:
         return not number
     text = literal_string(node) if node is not None else None
     return text == ""
+
+
+def _names_its_parameters(node: cst.Lambda) -> bool:
+    """Whether a lambda's body mentions any of its parameters (a name it binds)."""
+    params = node.params
+    names = {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}
+    names |= {p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)}
+    return any(type(sub) is cst.Name and sub.value in names for sub in _walk_nodes(node.body))

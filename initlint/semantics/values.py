@@ -287,6 +287,14 @@ class InstV:
 
 
 @dataclass
+class IgnoringV:
+    """A callable that drops what it is given (`lambda *args, **kwargs: val`, lucidrains' `always(val)`):
+    what goes into it meets nothing there; no module."""
+
+    what: str
+
+
+@dataclass
 class ChainV:
     """nn.Sequential (or a list of modules): items in order, with loops and alternatives.
 
@@ -424,7 +432,7 @@ def _may_be_module(value: object, fa=None) -> bool:
         return any(_may_be_module(option, fa) for _, option in value.items)
     if isinstance(value, ParamV):
         return not (fa is not None and value.owner is not None and fa.plain_param(value.owner, value.name))
-    return not (isinstance(value, (ClassRefV, FunctionRefV)) or value == NONE_V
+    return not (isinstance(value, (ClassRefV, FunctionRefV, IgnoringV)) or value == NONE_V
                 or isinstance(value, UnknownV) and value.plain
                 or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
 
