@@ -103,7 +103,7 @@ class ConstructorInterpreter:
             return UnknownV(short_code(node))
         if isinstance(node, (cst.Call, cst.BinaryOperation)) and literal_number(node) is not None:
             return ("<literal>", node)  # np.sqrt(2), 1 / 3: a number, e.g. a gain's default
-        if self.plain_number(node):
+        if isinstance(node, cst.BinaryOperation) and self.plain_number(node):  # `stride * 2`: a number, not known
             return UnknownV(f"`{short_code(node)}`", plain=True)
         if isinstance(node, cst.Lambda) and not _names_its_parameters(node):
             return IgnoringV(f"`{short_code(node)}`")  # `always(None)`: called, it drops its arguments
@@ -120,7 +120,10 @@ class ConstructorInterpreter:
                 if text is not None:
                     changed = cst.SimpleString(repr(getattr(text, node.func.attr.value)()))
                     return ("<literal>", changed, *held[2:])
-            return self.eval_module_call(node)
+            value = self.eval_module_call(node)
+            if isinstance(value, UnknownV) and not value.plain and self.plain_number(node):  # `math.sqrt(dim)`
+                return dataclasses.replace(value, plain=True)
+            return value
         if isinstance(node, (cst.List, cst.Tuple)):
             items = []
             for element in node.elements:
