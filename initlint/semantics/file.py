@@ -122,7 +122,8 @@ class FileAnalysis:
         self.sites_by_key: dict = {}
         self.call_sites: dict[str, list] = {}  # callee -> [(call, enclosing FunctionDef or None)]
         self.param_exits: dict = {}  # (class, param) -> ParamExitSite
-        self.holding_runs: dict = {}  # id(construction) -> its summary with the modules it was handed (holding_summary)
+        # (id(construction), ids of what it was handed) -> (those values, its summary with them): holding_summary
+        self.holding_runs: dict = {}
         self.use_probes: dict = {}  # id(construction call of a class of this file) -> its UseProbe
         self.constructions: dict = {}  # class key -> id() of each call that builds it in code run here
         # class key -> {id(call): (call, container class, parameter -> value)}: constructions through a
@@ -1414,21 +1415,24 @@ class FileAnalysis:
                   if isinstance(held, (InstV, LayerV, ChainV)) and (cls.name, param) in self.param_exits]
         if not handed or cls.sites or not summary.done or cls.layer_subclass is not None:
             return None
-        key = id(value.call)
-        if key not in self.holding_runs:
-            init = self.method(cls, "__init__")
-            self.holding_runs[key] = None  # a construction inside its own summary: the class-wide one
-            if init is not None and not memoised(self, "sets attributes by name", cls.node,
-                                                 lambda: _sets_attributes_by_name(cls)):  # fmt: skip
-                # the handed layers keep their names and fix anchors: the copy's `self.fn = fn` names none
-                sites = [site for param in handed for site in self._handed_sites(value.given[param])]
-                kept = [(site, site.name, site.class_name, site.anchor, site.weight) for site in sites]
-                try:
-                    self.holding_runs[key] = self._given_run(cls, init[1], value.given)
-                finally:
-                    for site, *fields in kept:
-                        site.name, site.class_name, site.anchor, site.weight = fields
-        return self.holding_runs[key]
+        # per construction and what it was handed on this run (a judged use or entry point hands others)
+        key = (id(value.call), tuple(id(held) for held in value.given.values()))
+        kept_run = self.holding_runs.get(key)
+        if kept_run is not None and all(a is b for a, b in zip(kept_run[0], value.given.values())):
+            return kept_run[1]
+        init = self.method(cls, "__init__")
+        self.holding_runs[key] = (tuple(value.given.values()), None)  # inside its own summary: the class-wide one
+        if init is not None and not memoised(self, "sets attributes by name", cls.node,
+                                             lambda: _sets_attributes_by_name(cls)):  # fmt: skip
+            # the handed layers keep their names and fix anchors: the copy's `self.fn = fn` names none
+            sites = [site for param in handed for site in self._handed_sites(value.given[param])]
+            kept = [(site, site.name, site.class_name, site.anchor, site.weight) for site in sites]
+            try:
+                self.holding_runs[key] = (tuple(value.given.values()), self._given_run(cls, init[1], value.given))
+            finally:
+                for site, *fields in kept:
+                    site.name, site.class_name, site.anchor, site.weight = fields
+        return self.holding_runs[key][1]
 
     def _handed_sites(self, value: object) -> list:
         if isinstance(value, InstV):
