@@ -852,12 +852,6 @@ class ForwardInterpreter:
         if len(call.args) != 2 or any(a.keyword is not None or a.star for a in call.args):
             return None
         function, iterable = call.args[0].value, call.args[1].value
-        if self.mapped_callable(function):
-            # `map(self.split_heads, (q, k, v))`, `map(l2norm, (q, k))`: as `map(lambda t: f(t), ...)`,
-            # the lambda kept with the call (its nodes' identities are keys elsewhere)
-            function = memoised(self.fa, "mapped as a lambda", call, lambda: cst.Lambda(
-                params=cst.Parameters(params=[cst.Param(cst.Name("_mapped_item"))]),
-                body=cst.Call(func=call.args[0].value, args=[cst.Arg(cst.Name("_mapped_item"))])))
         params = function.params if isinstance(function, cst.Lambda) else None
         if params is None or len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT \
                 or params.posonly_params or params.kwonly_params or params.star_kwarg is not None:  # fmt: skip
@@ -885,16 +879,6 @@ class ForwardInterpreter:
             return self.as_flow(body_on(items))
         finally:
             self.env = saved
-
-    def mapped_callable(self, node: cst.BaseExpression) -> bool:
-        """A function `map` may stand for a loop over: a module this class holds (`self.split_heads`)
-        or a function of this module (`l2norm`); not a method (`self.split`: not read)."""
-        if isinstance(node, cst.Name):
-            return node.value in self.fa.functions and node.value not in self.env
-        if isinstance(node, cst.Attribute) and dotted(node.value) == self.self_name:
-            held = self.attrs.get(node.attr.value)
-            return isinstance(held, (LayerV, ActV, TransparentV, InstV)) or isinstance(held, ChainV) and held.kind == "sequential"
-        return False
 
     def unknown_call(self, call: cst.Call, what: str) -> object:
         for arg in call.args:
