@@ -1427,11 +1427,16 @@ class FileAnalysis:
             # the handed layers keep their names and fix anchors: the copy's `self.fn = fn` names none
             sites = [site for param in handed for site in self._handed_sites(value.given[param])]
             kept = [(site, site.name, site.class_name, site.anchor, site.weight) for site in sites]
+            # a layer handed as it is: what follows it there is the class-wide record (`_link_bindings`,
+            # "as fn= of Residual"); only what goes into the wrapper is read from this run
+            bare = [(held.site, list(held.site.outcomes)) for held in value.given.values() if isinstance(held, LayerV)]
             try:
                 self.holding_runs[key] = (tuple(value.given.values()), self._given_run(cls, init[1], value.given))
             finally:
                 for site, *fields in kept:
                     site.name, site.class_name, site.anchor, site.weight = fields
+                for site, outcomes in bare:
+                    site.outcomes[:] = outcomes
         return self.holding_runs[key][1]
 
     def _handed_sites(self, value: object) -> list:
