@@ -163,7 +163,10 @@ PROGRAM_LAYER_FLOORS = {
     # builds, each applied as built there (their norms, kernel sizes, a block built by `block_layer`)
     # 1057 with perentry, vit, effnet and mlpfc2 merged (979 without mlpfc2; 1003 before the records
     # of a returned layer's users were judged per entry point alongside a flag use's)
-    "timm": (1057 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
+    # 1078 (branch timmrest): `isinstance("se", nn.Module)` False on entry runs (create_attn's SE module listed
+    # at seresnext's entry point), a partial of a class and a local bound once read as the class (edgenext's
+    # norm_layer_cl), a Python list or dict and a computed number held by a module no submodule (MixedConv2d)
+    "timm": (1078 / 1223, 1.0, 1.0, 56 / 56, 0, 0),  # 339 before the rebinding fix: see PROGRAM_SITES
     # first measured: 196 claims, 14 wrong: TimestepEmbedding.linear_2 claimed "none" (the output of
     # Combined*Embeddings, which nothing in embeddings.py uses) where normalization.py's AdaLayerNorm*
     # feed it to a SiLU, and the tracer took diffusers' GELU (a Linear, then F.gelu) for an activation
@@ -176,7 +179,11 @@ PROGRAM_LAYER_FLOORS = {
     # (20 layers, the only change), due a finding the static side does not make yet
     "diffusers": (305 / 468, 1.0, 1.0, 46 / 139, 0, 93),
     # 595 (branch mlpfc2): a list a forward's loop filled, grown after the loop; `isinstance(x, list)` decided on a number
-    "vit_pytorch": (595 / 694, 1.0, 1.0, 158 / 158, 0, 0),
+    # 669 (branch timmrest): a wrapper handed the module it runs judged per construction (twins_svt's
+    # Residual(fn), cait's and xcit's LayerScale(dim, fn)), a layer drop's sublist looped over as the list
+    # (`dropout_layers(self.layers, p)`), `always(None)` dropping its arguments (levit), `exists(x)` read as
+    # its `is not None` (cct's Tokenizer activation)
+    "vit_pytorch": (669 / 694, 1.0, 1.0, 158 / 158, 0, 0),
     "monai": (16 / 850, 1.0, 1.0, 3 / 275, 0, 272),
     "kornia": (176 / 303, 1.0, 1.0, 108 / 132, 0, 24),
 }

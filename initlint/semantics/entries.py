@@ -1390,8 +1390,11 @@ def _class_isinstance(args: list) -> object:
             return UNKNOWN
         return True if names & {"functools.partial", "builtins.object"} else False
     types = [_TYPES.get(name[len("builtins."):]) if name.startswith("builtins.") else None for name in names]
-    if type(value) in (int, float, bool, str, type(None), tuple, list, dict) and all(types):
-        return isinstance(value, tuple(types))  # a value Python would hold itself: `isinstance(x, (tuple, list))`
+    # a torch class is no base of a value Python holds itself (`isinstance("se", nn.Module)`: False)
+    torch_kinds = [name for name in names if name.startswith("torch.")]
+    held = [kind for kind in types if kind is not None]
+    if type(value) in (int, float, bool, str, type(None), tuple, list, dict) and len(held) + len(torch_kinds) == len(names):
+        return isinstance(value, tuple(held))  # a value Python would hold itself: `isinstance(x, (tuple, list))`
     return UNKNOWN
 
 

@@ -47,7 +47,7 @@ from .entries import entry_build_facts, entry_builds
 from .entry_uses import entry_outcomes, entry_rows
 from .values import (ActivationOutput, ChainV, ClassRefV, ConstructorDefault, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
-                     registered_modules)
+                     registered_modules, sites_in)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from ..program.loader import ModuleLoader
@@ -124,6 +124,8 @@ class FileAnalysis:
         self.sites_by_key: dict = {}
         self.call_sites: dict[str, list] = {}  # callee -> [(call, enclosing FunctionDef or None)]
         self.param_exits: dict = {}  # (class, param) -> ParamExitSite
+        # (id(construction), ids of what it was handed) -> (those values, its summary with them): holding_summary
+        self.holding_runs: dict = {}
         self.use_probes: dict = {}  # id(construction call of a class of this file) -> its UseProbe
         self.constructions: dict = {}  # class key -> id() of each call that builds it in code run here
         # class key -> {id(call): (call, container class, parameter -> value)}: constructions through a
@@ -721,6 +723,19 @@ class FileAnalysis:
                 return None if instead is None else [v for v in passed if v != NONE_V] + instead
             if node.value in self.classes:
                 return [ClassRefV(f"local:{node.value}")]
+            bound = _bound_once(enclosing, node.value) if enclosing is not None and depth < 4 else None
+            if bound is not None:  # `norm_layer_cl = partial(nn.LayerNorm, eps=1e-6)`, then passed on
+                return self.static_value(bound, enclosing, depth + 1)
+        if isinstance(node, cst.Call) and self.imports.qualify(node.func) == "functools.partial" and node.args \
+                and node.args[0].keyword is None and not node.args[0].star:  # fmt: skip
+            # partial(nn.LayerNorm, eps=1e-6): that class, its keywords bound; only literal keywords,
+            # which read the same wherever the callee's code calls it
+            held = self.static_value(node.args[0].value, enclosing, depth + 1)
+            rest = node.args[1:]
+            if held is None or len(held) != 1 or not isinstance(held[0], ClassRefV) or held[0].bound \
+                    or any(a.keyword is None or a.star or not _plain_literal(a.value) for a in rest):  # fmt: skip
+                return None
+            return [dataclasses.replace(held[0], bound=tuple(rest))]
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and enclosing is not None \
                 and _positional_params(enclosing) and node.value.value == _positional_params(enclosing)[0].name.value \
                 and self.init_owner(enclosing) is not None:  # fmt: skip
@@ -897,6 +912,16 @@ class FileAnalysis:
                 return None
         return kind
 
+    def plain_param(self, owner: str, name: str) -> bool:
+        """Whether the parameter `name` of `owner`'s constructor surely holds no module: annotated
+        with a plain type (`out_channels: int`), or passed to a torch layer's constructor there
+        (`nn.Conv2d(cin, cout, 3)`: a module there raises)."""
+        cls = self.classes.get(owner)
+        found = self.method(cls, "__init__") if cls is not None else None
+        if found is None:
+            return False
+        return memoised(self, "plain params", found[1], lambda: _plain_params(self, found[1])).__contains__(name)
+
     def sequential_substitute(self, cls: ClassInfo) -> bool:
         """A subclass of nn.Sequential that keeps its forward: its modules run in the order registered."""
         return self.container_kind(cls) == "Sequential" and self.forward_of(cls) is None
@@ -1006,7 +1031,10 @@ class FileAnalysis:
             init = self.method(cls, "__init__")
             ctx = Context(self, cls, init[1] if init else _EMPTY_FUNCTION, depth=0)
             ctx.attrs = cls.attrs
-            chain = ChainV(registered_modules(cls.attrs, cls.registered_maybe), "sequential")
+            # a list or dict attribute is no submodule (an nn.ModuleList here would raise in forward)
+            items = [(key, value) for key, value in registered_modules(cls.attrs, self, cls.registered_maybe)
+                     if not (isinstance(value, ChainV) and value.kind == "list")]
+            chain = ChainV(items, "sequential")
             ctx.summarise_chain(chain)
             cls.summary = chain.summary
             return cls.summary
@@ -1439,6 +1467,46 @@ class FileAnalysis:
                 finally:
                     run.building.discard(cls.name)
         return run.summaries[key]
+
+    def holding_summary(self, cls: ClassInfo, value: InstV) -> Optional[Summary]:
+        """The summary of `cls` as `value`'s construction builds it, where its forward runs a module
+        that construction handed it (`Residual(fn)`, `PreNorm(dim, fn)`: `self.fn(x)`), which the
+        class-wide summary leaves unknown (`param_exits`). Only for a class that builds no layer of its
+        own: a copy of one would have no row of its own to carry what follows it here. None: not so."""
+        summary = self.summary(cls)
+        handed = [param for param, held in (value.given or {}).items()
+                  if isinstance(held, (InstV, LayerV, ChainV)) and (cls.name, param) in self.param_exits]
+        if not handed or cls.sites or not summary.done or cls.layer_subclass is not None:
+            return None
+        # per construction and what it was handed on this run (a judged use or entry point hands others)
+        key = (id(value.call), tuple(id(held) for held in value.given.values()))
+        kept_run = self.holding_runs.get(key)
+        if kept_run is not None and all(a is b for a, b in zip(kept_run[0], value.given.values())):
+            return kept_run[1]
+        init = self.method(cls, "__init__")
+        self.holding_runs[key] = (tuple(value.given.values()), None)  # inside its own summary: the class-wide one
+        if init is not None and not memoised(self, "sets attributes by name", cls.node,
+                                             lambda: _sets_attributes_by_name(cls)):  # fmt: skip
+            # the handed layers keep their names and fix anchors: the copy's `self.fn = fn` names none
+            sites = [site for param in handed for site in self._handed_sites(value.given[param])]
+            kept = [(site, site.name, site.class_name, site.anchor, site.weight) for site in sites]
+            # a layer handed as it is: what follows it there is the class-wide record (`_link_bindings`,
+            # "as fn= of Residual"); only what goes into the wrapper is read from this run
+            bare = [(held.site, list(held.site.outcomes)) for held in value.given.values() if isinstance(held, LayerV)]
+            try:
+                self.holding_runs[key] = (tuple(value.given.values()), self._given_run(cls, init[1], value.given))
+            finally:
+                for site, *fields in kept:
+                    site.name, site.class_name, site.anchor, site.weight = fields
+                for site, outcomes in bare:
+                    site.outcomes[:] = outcomes
+        return self.holding_runs[key][1]
+
+    def _handed_sites(self, value: object) -> list:
+        if isinstance(value, InstV):
+            cls = self.classes.get(value.cls) if value.module is None else None
+            return list(cls.sites) if cls is not None else []
+        return sites_in(value)
 
     def _fresh_construction(self, cls: ClassInfo, init: cst.FunctionDef, params: list, given: dict) -> tuple:
         """`cls` built again on fresh sites, `given` (parameter -> value) passed, the defaults for the
@@ -2980,6 +3048,74 @@ def _literal_text(value: object) -> Optional[str]:
         return "None"
     literal = isinstance(value, tuple) and value[:1] == ("<literal>",) and literal_string(value[1]) is not None
     return short_code(value[1]) if literal else None
+
+
+_PLAIN_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "complex"})
+_SIZED_TORCH_MODULES = frozenset(catalogue.LAYER_TYPES) | catalogue.NORM_MODULES
+
+
+def _plain_params(fa, init: cst.FunctionDef) -> frozenset:
+    """The parameters of `init` that surely hold no module (see `FileAnalysis.plain_param`)."""
+    params = {p.name.value: p for p in [*_all_params(init), *init.params.kwonly_params]}
+    plain = {name for name, p in params.items() if p.annotation is not None
+             and isinstance(p.annotation.annotation, cst.Name) and p.annotation.annotation.value in _PLAIN_ANNOTATIONS}
+    for call in _walk_calls(init.body):
+        # a layer or norm of torch takes sizes: a module there raises (not nn.Identity, which takes anything)
+        if torch_nn_name(fa.imports.qualify(call.func)) not in _SIZED_TORCH_MODULES:
+            continue
+        plain.update(arg.value.value for arg in call.args
+                     if not arg.star and isinstance(arg.value, cst.Name) and arg.value.value in params)
+    return frozenset(plain)
+
+
+def _plain_literal(node: cst.BaseExpression) -> bool:
+    """A number, a string, True/False/None: a value that reads the same in any scope."""
+    return literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
+        isinstance(node, cst.Name) and node.value in ("True", "False", "None"))
+
+
+def _bound_once(fn: cst.FunctionDef, name: str) -> Optional[cst.BaseExpression]:
+    """The value of the one top-level `name = value` statement of `fn`'s body, when `name` is no
+    parameter and nothing else in `fn` binds it (an assignment, a loop or comprehension target,
+    `with ... as`, `:=`, an import, a def, `global`/`nonlocal`, `except ... as`, `del`): a local
+    holding that value wherever it is read (before it, Python raises)."""
+    if any(p.name.value == name for p in [*_all_params(fn), *fn.params.kwonly_params]) \
+            or isinstance(fn.params.star_arg, cst.Param) and fn.params.star_arg.name.value == name \
+            or fn.params.star_kwarg is not None and fn.params.star_kwarg.name.value == name:  # fmt: skip
+        return None
+    found = None
+    for stmt in fn.body.body:
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+        if found is None and isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name:  # fmt: skip
+            found = small
+            break
+    if found is None:
+        return None
+    for node in _walk_nodes(fn.body):
+        kind = type(node)
+        if kind is cst.Assign and node is not found:
+            targets = [t.target for t in node.targets]
+        elif kind in (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr):
+            targets = [node.target]
+        elif kind is cst.WithItem:
+            targets = [node.asname.name] if node.asname is not None else []
+        elif kind in (cst.FunctionDef, cst.ClassDef):
+            targets = [node.name]
+        elif kind in (cst.Import, cst.ImportFrom):
+            names = node.names if isinstance(node.names, (list, tuple)) else []
+            targets = [alias.asname.name if alias.asname else alias.name for alias in names]
+        elif kind in (cst.Global, cst.Nonlocal):
+            targets = [item.name for item in node.names]
+        elif kind is cst.ExceptHandler:
+            targets = [node.name.name] if node.name is not None else []
+        elif kind is cst.Del:
+            targets = [node.target]
+        else:
+            continue
+        if any(type(sub) is cst.Name and sub.value == name for target in targets for sub in _walk_nodes(target)):
+            return None
+    return found.value
 
 
 def _rebinding_call(fn: cst.FunctionDef, name: str) -> Optional[cst.Call]:

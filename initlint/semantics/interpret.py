@@ -496,6 +496,14 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return right if left is not None else (right if right is not None and right != is_and else None)
         if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "hasattr":
             return True if self.object_field(test) is not None else None
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value in self.fa.functions \
+                and test.func.value not in self.env and len(test.args) == 1 and test.args[0].keyword is None \
+                and not test.args[0].star:  # fmt: skip
+            # `exists(activation)`, a function of this module that is `return val is not None`: that test
+            operator = _none_test(self.fa.functions[test.func.value])
+            if operator is not None:
+                return self.static_condition(cst.Comparison(left=test.args[0].value, comparisons=[
+                    cst.ComparisonTarget(operator=operator, comparator=cst.Name("None"))]))  # fmt: skip
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             comp = test.comparisons[0]
             if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
@@ -708,7 +716,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if isinstance(source, cst.Name) and source.value == self.self_name and self.cls is not None \
                     and self.fa.container_kind(self.cls):  # fmt: skip
                 # for layer in self: a container class's own modules, in order
-                element = list_element(ChainV(registered_modules(self.attrs, self.cls.registered_maybe), "list"))
+                element = list_element(ChainV(registered_modules(self.attrs, self.fa, self.cls.registered_maybe), "list"))
             elif source is not None and self.plain_iterable(source):
                 element = list_element(self.eval_module(source, bind_site=False))
             elif isinstance(source, cst.Call) and isinstance(source.func, cst.Name) and self.in_init \
@@ -1066,3 +1074,22 @@ def _calls_in(node: cst.CSTNode) -> list:
 
     node.visit(Calls())
     return found
+
+
+def _none_test(fn: cst.FunctionDef) -> Optional[cst.BaseCompOp]:
+    """`def exists(val): return val is not None` (or `is None`): that operator; else None."""
+    params = [*fn.params.posonly_params, *fn.params.params]
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else fn.body.body
+    if len(params) != 1 or params[0].default is not None or fn.params.kwonly_params or fn.decorators \
+            or isinstance(fn.params.star_arg, cst.Param) or fn.params.star_kwarg is not None or len(body) != 1:  # fmt: skip
+        return None
+    line = body[0]
+    small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else line
+    test = small.value if isinstance(small, cst.Return) else None
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)
+            and test.left.value == params[0].name.value):  # fmt: skip
+        return None
+    comp = test.comparisons[0]
+    if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None" and isinstance(comp.operator, (cst.Is, cst.IsNot)):
+        return cst.IsNot() if isinstance(comp.operator, cst.IsNot) else cst.Is()
+    return None

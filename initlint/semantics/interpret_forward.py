@@ -10,10 +10,11 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import ATTENTION_KERNEL, einops_name
-from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _names_in,
+from ..syntax.nodes import (_all_params, _functional_prefix, _literal_index, _literal_prefix_stop, _names_in,
                             _positional_params, _walk_nodes, argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
-from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
+from .memo import memoised
+from .values import (ActV, ActivationOutput, IgnoringV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
                      ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, UseProbe, _short_ref, _surely_tensor,
                      activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm, registered_modules,
@@ -127,6 +128,9 @@ class ForwardInterpreter:
             # in an entry point's judged run, a class of this file built there with what that run gave it
             built = self.fa.construction_summary(cls, value.call) if value.module is None and value.call is not None else None
             summary = built or owner.summary(cls)
+            if built is None and value.module is None and value.given:
+                # `Residual(LocalAttention(...))`: a wrapper running the module it was handed, as built here
+                summary = self.fa.holding_summary(cls, value) or summary
             if value.module is not None:
                 passed, assumed = self.defaults_passed(value.passed)
                 flags = value.module.flags_passed(cls, passed)
@@ -139,6 +143,8 @@ class ForwardInterpreter:
                 summary = value.module.as_passed(summary, dataclasses.replace(value, passed=passed), assumed)
             out = self.apply_summary(summary, flow, value.cls, extras)
             return self.probed(out, value) if value.module is None and value.call is not None else out
+        if isinstance(value, IgnoringV):  # `always(None)`: what goes in is dropped there, nothing follows it
+            return OPAQUE
         if isinstance(value, ConsumerV):  # a loss, a reparametrised layer: its input meets no activation
             self.consume(flow, "none", None, f"goes into {value.what}")
             return OPAQUE
@@ -151,6 +157,23 @@ class ForwardInterpreter:
             evidence.open_params = value.open_params
         self.consume(flow, "unknown", None, evidence)
         return self.declared_default_exits(value.may_be) if isinstance(value, UnknownV) and value.may_be else OPAQUE
+
+    def kept_modules(self, fn: cst.FunctionDef, call: cst.Call) -> Optional[ChainV]:
+        """The module list a call of `fn` passes, where `fn` returns some of that list's items in their
+        order (`_sublist_param`: layer drop's `[layer for (layer, drop) in zip(layers, to_drop) if not
+        drop]`, or the list itself): a loop over what it returns runs some of those modules, each as
+        a loop over the list runs it (that loop already allows any number of passes). None: not so."""
+        index = memoised(self.fa, "sublist param", fn, lambda: _sublist_param(fn))
+        if index is None:
+            return None
+        name = _all_params(fn)[index].name.value
+        node = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+        if node is None and index < len(call.args) and all(a.keyword is None and not a.star for a in call.args[:index + 1]):
+            node = call.args[index].value
+        if node is None or not self.plain_iterable(node):
+            return None
+        held = self.eval_module(node, bind_site=False)
+        return held if isinstance(held, ChainV) and held.kind == "list" and not held.plain else None
 
     def declared_default_exits(self, options: tuple) -> object:
         """The output of a module built through a constructor parameter (`self.mlp = mlp_layer(...)`),
@@ -410,7 +433,7 @@ class ForwardInterpreter:
                 and inner.func.value.value == self.self_name and self.cls is not None
                 and self.fa.container_kind(self.cls)):  # fmt: skip
             return None
-        return list_element(ChainV(registered_modules(self.attrs, self.cls.registered_maybe), "list"))
+        return list_element(ChainV(registered_modules(self.attrs, self.fa, self.cls.registered_maybe), "list"))
 
     def flow_call(self, call: cst.Call) -> object:
         written_out = self.written_out_activation(call)
@@ -501,6 +524,10 @@ class ForwardInterpreter:
         idiom = self.transformers_call(call, q, args)
         if idiom is not None:
             return idiom
+        if isinstance(func, cst.Name) and func.value in self.fa.functions and func.value not in self.env:
+            kept = self.kept_modules(self.fa.functions[func.value], call)
+            if kept is not None:  # `dropout_layers(self.layers, p)`: some of the list's modules, in order
+                return kept
         # a local module value called: act(x), layer(x), block(x), self.blocks[i](x)
         callee = self.eval_flow(func) if isinstance(func, (cst.Name, cst.Call, cst.Subscript)) else None
         if isinstance(callee, (ConsumerV, FunctionRefV)) or (isinstance(callee, ChainV) and callee.kind == "alt" and all(
@@ -1015,3 +1042,53 @@ class ForwardInterpreter:
                     self.attrs.get(part.attr.value), (Flow, LayerV, ActV, TransparentV, ChainV, InstV)):  # fmt: skip
                 return False
         return True
+
+
+def _sublist_param(fn: cst.FunctionDef) -> Optional[int]:
+    """The position of the parameter `fn` returns some items of, in order: each `return` returns
+    that name, bound only to itself or to `[item for item in NAME if ...]` / `[item for (item, *_)
+    in zip(NAME, ...) if ...]`; the name read nowhere else but in `len(NAME)`. None: no such one."""
+    returns = [node for node in _walk_nodes(fn.body) if type(node) is cst.Return]
+    names = {r.value.value for r in returns if isinstance(r.value, cst.Name)}
+    params = [p.name.value for p in _all_params(fn)]
+    if len(names) != 1 or len(returns) != sum(isinstance(r.value, cst.Name) for r in returns) or not returns:
+        return None
+    name = names.pop()
+    if name not in params or any(type(node) in (cst.FunctionDef, cst.Lambda, cst.ClassDef) for node in _walk_nodes(fn.body)):
+        return None
+    allowed: set = set()  # ids of the Name nodes of `name` read in a way that keeps the items
+    for node in _walk_nodes(fn.body):
+        kind = type(node)
+        if kind is cst.Return:
+            allowed.add(id(node.value))
+        elif kind is cst.Call and isinstance(node.func, cst.Name) and node.func.value == "len" and len(node.args) == 1:
+            allowed.add(id(node.args[0].value))
+        elif kind is cst.Assign and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+            if len(node.targets) != 1 or not _keeps_items(node.value, name):
+                return None
+            allowed.add(id(node.targets[0].target))
+            comp = node.value.for_in
+            allowed.add(id(comp.iter if isinstance(comp.iter, cst.Name) else comp.iter.args[0].value))
+    if any(type(node) is cst.Name and node.value == name and id(node) not in allowed for node in _walk_nodes(fn.body)):
+        return None
+    if name in {t for node in _walk_nodes(fn.body) if type(node) in (cst.AugAssign, cst.For, cst.NamedExpr, cst.Del)
+                for t in [getattr(getattr(node, "target", None), "value", None)]}:  # fmt: skip
+        return None
+    return params.index(name)
+
+
+def _keeps_items(node: cst.BaseExpression, name: str) -> bool:
+    """`[x for x in NAME if ...]` or `[x for (x, *_) in zip(NAME, ...) if ...]`: items of NAME, in order."""
+    if type(node) is not cst.ListComp or node.for_in.inner_for_in is not None or not isinstance(node.elt, cst.Name):
+        return False
+    comp, item = node.for_in, node.elt.value
+    if isinstance(comp.iter, cst.Name) and comp.iter.value == name:
+        return isinstance(comp.target, cst.Name) and comp.target.value == item
+    if isinstance(comp.iter, cst.Call) and isinstance(comp.iter.func, cst.Name) and comp.iter.func.value == "zip" \
+            and comp.iter.args and isinstance(comp.iter.args[0].value, cst.Name) and comp.iter.args[0].value.value == name \
+            and not any(a.star or a.keyword for a in comp.iter.args):  # fmt: skip
+        target = comp.target
+        return isinstance(target, (cst.Tuple, cst.List)) and bool(target.elements) \
+            and isinstance(target.elements[0].value, cst.Name) and target.elements[0].value.value == item \
+            and sum(isinstance(e.value, cst.Name) and e.value.value == item for e in target.elements) == 1  # fmt: skip
+    return False

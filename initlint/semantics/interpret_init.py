@@ -13,7 +13,7 @@ from ..library.known import einops_name
 from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
-from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
+from .values import (ActV, IgnoringV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
                      exact_element, instances_of, instances_resting_on, keyed_element, last_iteration, list_element, one_of, sites_in)
@@ -106,6 +106,10 @@ class ConstructorInterpreter:
             return UnknownV(short_code(node))
         if isinstance(node, (cst.Call, cst.BinaryOperation)) and literal_number(node) is not None:
             return ("<literal>", node)  # np.sqrt(2), 1 / 3: a number, e.g. a gain's default
+        if isinstance(node, cst.BinaryOperation) and self.plain_number(node):  # `stride * 2`: a number, not known
+            return UnknownV(f"`{short_code(node)}`", plain=True)
+        if isinstance(node, cst.Lambda) and not _names_its_parameters(node):
+            return IgnoringV(f"`{short_code(node)}`")  # `always(None)`: called, it drops its arguments
         if isinstance(node, cst.Call):
             if isinstance(node.func, cst.Name) and node.func.value == "getattr":
                 field_value = self.object_field(node)
@@ -120,7 +124,10 @@ class ConstructorInterpreter:
                     changed = ("<literal>", cst.SimpleString(repr(getattr(text, node.func.attr.value)())), *held[2:])
                     # a parameter's default changed so is still that parameter: callers may pass another
                     return dataclasses.replace(param, default=changed) if isinstance(param, ParamV) else changed
-            return self.eval_module_call(node)
+            value = self.eval_module_call(node)
+            if isinstance(value, UnknownV) and not value.plain and self.plain_number(node):  # `math.sqrt(dim)`
+                return dataclasses.replace(value, plain=True)
+            return value
         if isinstance(node, (cst.List, cst.Tuple)):
             items = []
             for element in node.elements:
@@ -129,7 +136,7 @@ class ConstructorInterpreter:
                     items.extend(inner.items if isinstance(inner, ChainV) else [(None, inner)])
                 else:
                     items.append((None, self.eval_module(element.value)))
-            return ChainV(items, "list")
+            return ChainV(items, "list", plain=True)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
             saved = dict(self.env)
             for comp in _comp_fors(node.for_in):
@@ -137,7 +144,7 @@ class ConstructorInterpreter:
                     self.env[name] = UnknownV("comprehension variable")
             element = self.eval_module(node.elt)
             self.env = saved
-            return ChainV([("<loop>", [(None, element)])], "list")
+            return ChainV([("<loop>", [(None, element)])], "list", plain=True)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             # `[GroupNormConv(...)] + [Conv(...) for ...]`: one list after the other
             left, right = self.eval_module(node.left), self.eval_module(node.right)
@@ -218,10 +225,35 @@ class ConstructorInterpreter:
                     items.append((key or "*", self.eval_module(element.value)))
                 elif isinstance(element, cst.StarredDictElement):  # `{**dd, **(kwargs or {})}`: its keys, or any
                     items.extend(self.spread(element.value, f"`**{short_code(element.value)}`"))
-            return ChainV(items, "list")
+            return ChainV(items, "list", plain=True)
         if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             return ("<literal>", node)
         return UnknownV(f"`{short_code(node)}`")
+
+    def plain_number(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """Whether `node` surely computes a number, never a module: arithmetic over literals and
+        parameters that hold none (`FileAnalysis.plain_param`), `math` functions, `int`/`float`/`len`/
+        `round` (`nn.Sequential` has `+` and `*`: operands that may be modules are not plain)."""
+        if depth > 8:
+            return False
+        if literal_number(node) is not None or isinstance(node, (cst.Integer, cst.Float)):
+            return True
+        if isinstance(node, cst.BinaryOperation):
+            return self.plain_number(node.left, depth + 1) and self.plain_number(node.right, depth + 1)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+            return self.plain_number(node.expression, depth + 1)
+        if isinstance(node, cst.Call) and not any(arg.star for arg in node.args):
+            q = self.fa.imports.qualify(node.func) or ""
+            name = node.func.value if isinstance(node.func, cst.Name) and not q else None
+            # `sum(splits)`: 0 + each item, which no module supports
+            return q.startswith("math.") or name in ("int", "float", "len", "round") or name == "sum" and len(node.args) == 1
+        if isinstance(node, cst.Name) and node.value in self.env:
+            held = self.env[node.value]
+            if isinstance(held, ParamV):
+                return held.owner is not None and self.fa.plain_param(held.owner, held.name)
+            return isinstance(held, UnknownV) and held.plain or isinstance(held, tuple) and held[:1] == ("<literal>",) \
+                and literal_number(held[1]) is not None  # fmt: skip
+        return False
 
     def registry_entry(self, registry: cst.Dict, node: cst.Subscript, module: Optional[FileAnalysis] = None) -> object:
         """`ACT_LAYERS[config.hidden_act]`: the class the key names, when the key is known here
@@ -399,7 +431,7 @@ class ConstructorInterpreter:
                     self.attrs[key] = value
                     if self.cls is not None:
                         self.name_sites(value, key, None, f"{self.self_name}.{key}")
-                elif _may_be_module(value):
+                elif _may_be_module(value, self.fa):
                     # add_module("layer%d" % i, layer) in a loop: registered in order, name not known
                     self.attrs[f"<added {len(self.attrs)}>"] = value
                 return NONE_V
@@ -639,6 +671,7 @@ class ConstructorInterpreter:
             if self.cls is not None:
                 self.cls.contains.add(name)
             found = self.fa.method(cls, "__init__")
+            passed = None
             if found is not None:
                 passed = self.call_args(found[1], given, skip_self=True)
                 for param, value in passed.items():
@@ -647,7 +680,8 @@ class ConstructorInterpreter:
                 if self.built_through_value(call, name) and not any(a.star == "*" for a in given.args):
                     self.note_value_build(name, call, passed)
             self.fa.constructions.setdefault(name, set()).add(id(call))
-            return InstV(name, call=call)
+            plain = passed is not None and not any(a.star for a in given.args)
+            return InstV(name, call=call, given=passed if plain else None)
         if q in catalogue.REPARAMETRISING and given.args and given.args[0].keyword is None:
             # weight_norm(self.conv): the same layer, its weight recomputed on each call; what
             # goes in feeds a layer, what comes out is not followed (the runtime sees the
@@ -763,9 +797,9 @@ class ConstructorInterpreter:
             # dict(wte=nn.Embedding(...), h=nn.ModuleList([...])): each keyword one named item
             positional = self.eval_plain_container(call.with_changes(args=[a for a in call.args if a.keyword is None]))
             items = list(positional.items) if isinstance(positional, ChainV) else [(None, positional)]
-            return ChainV(items + [(arg.keyword.value, self.eval_module(arg.value)) for arg in keywords], "list")
+            return ChainV(items + [(arg.keyword.value, self.eval_module(arg.value)) for arg in keywords], "list", plain=True)
         if not call.args:
-            return ChainV([], "list")
+            return ChainV([], "list", plain=True)
         inner = self.eval_module(call.args[0].value)
         if isinstance(inner, ChainV):
             items = []
@@ -777,7 +811,7 @@ class ConstructorInterpreter:
                     items.append((name or "*", v))
                 else:
                     items.append((key, value))
-            return ChainV(items, "list")
+            return ChainV(items, "list", plain=True)
         return inner
 
     def merged_dict(self, call: cst.Call) -> object:
@@ -864,3 +898,11 @@ def _falsy(value: object) -> bool:
         return not number
     text = literal_string(node) if node is not None else None
     return text == ""
+
+
+def _names_its_parameters(node: cst.Lambda) -> bool:
+    """Whether a lambda's body mentions any of its parameters (a name it binds)."""
+    params = node.params
+    names = {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}
+    names |= {p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)}
+    return any(type(sub) is cst.Name and sub.value in names for sub in _walk_nodes(node.body))

@@ -286,6 +286,16 @@ class InstV:
     # constructor defaults that chose it (`if processor is None: processor = AttnProcessor()`): what its
     # code does where the module calls it rests on them (a caller may pass another)
     rests_on: tuple = field(default=(), compare=False)
+    # a class of this file: parameter -> what its construction passed (the modules it holds: `Residual(fn)`)
+    given: Optional[dict] = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class IgnoringV:
+    """A callable that drops what it is given (`lambda *args, **kwargs: val`, lucidrains' `always(val)`):
+    what goes into it meets nothing there; no module."""
+
+    what: str
 
 
 @dataclass
@@ -298,6 +308,8 @@ class ChainV:
     items: list
     kind: str = "sequential"  # "sequential" | "list" (ModuleList / python list: not chained)
     summary: Optional["Summary"] = None
+    # a Python list, tuple or dict (not an nn container): held by a module, it is no submodule of it
+    plain: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -356,6 +368,7 @@ class UnknownV:
     # instance its declared default (a class of another module, `mlp_layer=Mlp`) makes, where no caller
     # passes another; what follows its layers' output here holds for them wherever that class is the one built
     may_be: tuple = ()
+    plain: bool = False  # surely no module: a number this code computes (`stride * 2`, `math.sqrt(dim)`)
 
 
 
@@ -402,23 +415,30 @@ def _short_ref(ref: ClassRefV) -> str:
     return f"nn.{name}" if name else ref.qualname.replace("local:", "")
 
 
-def registered_modules(attrs: dict, maybe: Iterable = ()) -> list:
+def registered_modules(attrs: dict, fa=None, maybe: Iterable = ()) -> list:
     """A module's submodules in the order they were registered (what nn.Sequential.forward runs):
     every attribute that may hold a module; plain values (numbers, flags, classes) do not run.
-    `maybe`: attributes bound on some ways through its constructor only, each there or not."""
+    A constructor's parameter held as it is may be a module its callers pass (`self.act = act`),
+    unless `fa` shows it is none (`FileAnalysis.plain_param`). `maybe`: attributes bound on some
+    ways through its constructor only, each there or not."""
     items: list = []
     for key, value in attrs.items():
         if key == "<items>" and isinstance(value, ChainV):
             items.extend(value.items)
-        elif _may_be_module(value):
+        elif isinstance(value, ChainV) and value.plain:
+            continue  # a Python list or dict attribute: nn.Module registers no submodule for it
+        elif _may_be_module(value, fa):
             items.append(("<alt>", [[(key, value)], []]) if key in maybe else (key, value))
     return items
 
 
-def _may_be_module(value: object) -> bool:
+def _may_be_module(value: object, fa=None) -> bool:
     if isinstance(value, ChainV) and value.kind == "alt":
-        return any(_may_be_module(option) for _, option in value.items)
-    return not (isinstance(value, (ParamV, ClassRefV, FunctionRefV)) or value == NONE_V
+        return any(_may_be_module(option, fa) for _, option in value.items)
+    if isinstance(value, ParamV):
+        return not (fa is not None and value.owner is not None and fa.plain_param(value.owner, value.name))
+    return not (isinstance(value, (ClassRefV, FunctionRefV, IgnoringV)) or value == NONE_V
+                or isinstance(value, UnknownV) and value.plain
                 or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
 
 
