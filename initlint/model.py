@@ -329,6 +329,7 @@ class ModuleSummary:
 
     path: str
     imports: dict = field(default_factory=dict)  # local name -> qualified as written ("..x.Y")
+    stars: list = field(default_factory=list)  # `from .backbone import *`: the modules, as written
     classes: dict = field(default_factory=dict)  # name -> ClassFact
     builds: list = field(default_factory=list)  # BuildFact
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers

@@ -29,7 +29,7 @@ from ..library.hooks import reads_classes_only
 from ..model import (DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
-                            _partial_of, _positional_params, _unconditional_statements, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
+                            _partial_of, _positional_params, _unconditional_statements, runs_whenever, statement_conditions, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
@@ -164,6 +164,7 @@ class FileAnalysis:
         # constructions of other modules' classes by module code or free functions:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
         self.script_builds: list = []
+        self.undecided_applies: set = set()  # id() of the functions script code `.apply(...)`s only on some runs
         self.script_build_function: dict = {}  # id(construction in script_builds) -> its free function, or None
         # [(function node, construction call)]: `.apply(fn)` on a model built by a call not followed
         # (`model = build_model(cfg)`): it may re-initialise any layer the script's imports reach
@@ -196,17 +197,15 @@ class FileAnalysis:
         from ..program.modules import absolute  # a cycle at import time
 
         importer, is_package = self.loader.index.names.get(self.path, ("", False))
-        loader, own = self.loader, self.path
+        loader, own = self.loader, self
         stars = [absolute(importer, is_package, written) for written in self.imports.stars]
 
         def lookup(name: str) -> Optional[str]:
             if name.startswith("_"):
                 return None
-            for base in stars:
-                path = loader.index.module_path(base, own)
-                module = loader.module(path) if path is not None and path != own else None
-                if module is not None and (name in module.classes or name in module.functions
-                                           or name in module.class_aliases()):  # fmt: skip
+            for base in reversed(stars):  # the last star import binding a name wins
+                found = loader.lookup(own, f"{base}.{name}")  # re-exported on, through its own star imports too
+                if found is not None and found[0] in ("class", "function") and found[1] is not own:
                     return f"{base}.{name}"
             return None
 
@@ -1726,10 +1725,15 @@ class FileAnalysis:
             return entry
 
         always = _unconditional_statements(self.module.body)  # a method run under `if` may not run
+        # `if args.init: model.apply(fn)`: an init that runs on some runs only (under the `if`
+        # that built the model too, whenever that model is built)
+        conditions = statement_conditions(self.module.body)
         for fn in self.functions.values():
             always |= _unconditional_statements(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else set()
+            conditions.update(statement_conditions(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else {})
         for function, statements in self._named_script_bodies():
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
+            built_under: dict[str, tuple] = {}  # variable -> the conditions its construction ran under
             for stmt in statements:
                 reset = _reset_loop_over(stmt)
                 if reset is not None and reset in built:
@@ -1743,6 +1747,7 @@ class FileAnalysis:
                 for small in stmt.body:
                     target = _bound_name(small)
                     if target is not None:
+                        built_under[target] = conditions.get(id(stmt), ())
                         cls_name, applied, call = self._constructed_class(small.value)
                         if cls_name is not None and cls_name.startswith("ext:"):
                             built[target] = listed_once(cls_name[4:], call, [applied] if applied is not None else [])
@@ -1767,6 +1772,8 @@ class FileAnalysis:
                                 self.emptied.setdefault(held, value)
                         elif value.func.attr.value == "apply" and receiver in built and value.args:
                             held = built[receiver]
+                            if not runs_whenever(conditions.get(id(stmt), ()), built_under.get(receiver, ())):
+                                self.undecided_applies.add(id(value.args[0].value))
                             if isinstance(held, cst.Call):
                                 self.blind_applies.append((value.args[0].value, held))
                             else:
@@ -1802,8 +1809,10 @@ class FileAnalysis:
                     cls.init_rules.append(InitRule(None, None, f"`.apply({text})` with a function not in this file", "unknown"))
                     continue
                 target, branches = found
-                state = "explicit" if complete else "unknown"
-                where = f"`.apply({text})` on {cls_name}(...)" + ("" if complete else " in some of its uses")
+                undecided = id(fn_node) in self.undecided_applies
+                state = "explicit" if complete and not undecided else "unknown"
+                where = f"`.apply({text})` on {cls_name}(...)" + ("" if complete else " in some of its uses") \
+                    + (" runs only under a condition not decided here" if undecided else "")
                 for types, call in branches:
                     cls.init_rules.append(InitRule(types, call, where, state))
                 cls.routines.append(target.name.value)
@@ -2188,7 +2197,8 @@ class FileAnalysis:
 
     def _module_summary(self, spans: dict) -> ModuleSummary:
         """What other modules may read of this one (the program stage links them)."""
-        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
+        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), stars=list(self.imports.stars),
+                                followed=list(self.followed),
                                 aliases=dict(self.class_aliases()), entry_followed=dict(self.entry_followed))  # fmt: skip
         summary.functions = {name: [p.name.value for p in _all_params(fn)] for name, fn in self.functions.items()}
         summary.registries = {name: registry_table(value, self.imports, self.classes)
@@ -2285,11 +2295,13 @@ class FileAnalysis:
                     applied.append(InitRuleFact(None, "unknown", f"`.apply({text})` with a function not in {self.path}",
                                                 routine=f"`.apply({text})`"))
                     continue
+                undecided = id(fn_node) in self.undecided_applies
                 for types, call in found[1]:
                     fact = InitRuleFact(sorted(types) if types is not None else None, "explicit",
-                                        f"`.apply({text})` in {self.path}", call.line if call else 0, call,
-                                        routine=f"`.apply({text})`")  # fmt: skip
-                    if call is not None and call.undecided:
+                                        f"`.apply({text})` in {self.path}"
+                                        + (" runs only under a condition not decided here" if undecided else ""),
+                                        call.line if call else 0, call, routine=f"`.apply({text})`")  # fmt: skip
+                    if call is not None and call.undecided or undecided:
                         fact.state = "unknown"
                     applied.append(fact)
             span = spans.get(id(construction))

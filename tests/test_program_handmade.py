@@ -1,0 +1,202 @@
+"""Hand-written multi-module projects in the style of public research code: a package that
+re-exports its modules with `from .backbone import *`, and training scripts that re-initialise
+a model only when a command-line flag asks. Each claim is checked against torch where it can show it."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from initlint.program import analyze_program
+
+BACKBONE = '''import torch.nn as nn
+
+__all__ = ["ConvBackbone", "conv_bn_act"]
+
+
+def conv_bn_act(cin, cout, act=nn.ReLU6):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), act(inplace=True))
+
+
+class ConvBackbone(nn.Module):
+    def __init__(self, widths=(8, 16), act=nn.ReLU6):
+        super().__init__()
+        layers = []
+        cin = 3
+        for w in widths:
+            layers.append(conv_bn_act(cin, w, act))
+            cin = w
+        self.body = nn.Sequential(*layers)
+        self.out_channels = cin
+
+    def forward(self, x):
+        return self.body(x)
+'''
+
+HEADS = '''import torch.nn as nn
+
+__all__ = ["ClsHead"]
+
+
+class ClsHead(nn.Module):
+    def __init__(self, cin, n, hidden=32):
+        super().__init__()
+        self.fc1 = nn.Linear(cin, hidden)
+        self.act = nn.Hardswish()
+        self.fc2 = nn.Linear(hidden, n)
+
+    def forward(self, x):
+        x = x.mean((2, 3))
+        return self.fc2(self.act(self.fc1(x)))
+'''
+
+NET = '''import torch.nn as nn
+
+{imports}
+
+
+class Net(nn.Module):
+    def __init__(self, n=10):
+        super().__init__()
+        self.backbone = ConvBackbone(act=nn.SiLU)
+        self.head = ClsHead(self.backbone.out_channels, n)
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+'''
+
+
+def _write(tmp_path: Path, files: dict) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / n): t for n, t in files.items()})
+    assert not errors
+    return {Path(path).relative_to(tmp_path).as_posix(): model for path, model in models.items()}
+
+
+@contextlib.contextmanager
+def _importable(tmp_path: Path, names: list):
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    for name in names:
+        sys.modules.pop(name, None)
+    try:
+        yield importlib.import_module
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in list(sys.modules):
+            if name.split(".")[0] in names:
+                sys.modules.pop(name, None)
+
+
+def _traced(model, *shape: int) -> dict:
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    with torch.no_grad():
+        layers = verify(model.eval(), torch.randn(*shape), method="hooks", static=False).layers
+    return {row.layer: row.activation for row in layers}
+
+
+def _star_package(tmp_path: Path, imports: str, init: str = "from .backbone import *\nfrom .heads import *\n") -> dict:
+    return _write(tmp_path, {"models/__init__.py": init, "models/backbone.py": BACKBONE, "models/heads.py": HEADS,
+                             "net.py": NET.format(imports=imports), "train.py": "from net import Net\n\nmodel = Net(10)\n"})
+
+
+@pytest.mark.parametrize("imports", ["from models import ClsHead, ConvBackbone", "from models import *"])
+def test_a_class_re_exported_by_a_star_import_is_the_class_its_users_build(tmp_path: Path, imports: str) -> None:
+    """`from .backbone import *` in models/__init__.py binds ConvBackbone there: Net's
+    `ConvBackbone(act=nn.SiLU)` is a construction of it, so the convs meet SiLU, not the default ReLU6."""
+    models = _star_package(tmp_path, imports)
+    convs = [row for row in models["models/backbone.py"].layers if row.layer_type == "Conv2d"]
+    assert convs and all(row.activation == "silu" for row in convs), [(r.activation, r.activation_evidence) for r in convs]
+    with _importable(tmp_path, ["models", "net"]) as load:
+        traced = _traced(load("net").Net(), 1, 3, 8, 8)
+    assert {traced["backbone.body.0.0"], traced["backbone.body.1.0"]} == {"silu"}
+
+
+def test_a_star_import_binds_the_last_module_s_name(tmp_path: Path) -> None:
+    """Two star imports that both define the name: the later one binds it (as Python does)."""
+    other = BACKBONE.replace("act=nn.ReLU6):\n        super", "act=nn.ReLU6):\n        super").replace(
+        "class ConvBackbone", "class Unused(nn.Module):\n    pass\n\n\nclass ConvBackbone")
+    models = _write(tmp_path, {"models/__init__.py": "from .old import *\nfrom .backbone import *\nfrom .heads import *\n",
+                               "models/old.py": other.replace("__all__ = [\"ConvBackbone\", \"conv_bn_act\"]", ""),
+                               "models/backbone.py": BACKBONE, "models/heads.py": HEADS,
+                               "net.py": NET.format(imports="from models import ClsHead, ConvBackbone")})
+    assert {row.activation for row in models["models/backbone.py"].layers if row.layer_type == "Conv2d"} == {"silu"}
+    assert {row.activation for row in models["models/old.py"].layers if row.layer_type == "Conv2d"} == {"relu6"}
+
+
+MODEL = '''import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 8)
+        self.act = nn.SiLU()
+        self.fc2 = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+'''
+
+INIT = '''import torch.nn as nn
+
+
+def init_fn(m):
+    if isinstance(m, nn.Linear):
+        nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+'''
+
+SCRIPT = '''import argparse
+
+from model import Net
+from inits import init_fn
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kaiming", action="store_true")
+    args = parser.parse_args()
+{body}
+'''
+
+
+@pytest.mark.parametrize("body", [
+    "    model = Net()\n    if args.kaiming:\n        model.apply(init_fn)",
+    "    model = Net()\n    for _ in range(args.restarts):\n        model.apply(init_fn)",
+    "    model = Net()\n    if args.pretrained:\n        print('loaded')\n    else:\n        model.apply(init_fn)",
+])
+def test_an_init_a_script_runs_only_under_a_flag_is_not_known_to_run(tmp_path: Path, body: str) -> None:
+    """`if args.kaiming: model.apply(init_fn)`: on a run without the flag the layers keep torch's
+    default, with it they get kaiming: which one runs is the command line's choice, unknown here."""
+    models = _write(tmp_path, {"model.py": MODEL, "inits.py": INIT, "train.py": SCRIPT.format(body=body)})
+    rows = {row.name: row for row in models["model.py"].layers}
+    assert rows["fc1"].init == "unknown", rows["fc1"].init_evidence
+    assert "condition" in rows["fc1"].init_evidence
+
+
+@pytest.mark.parametrize("body", [
+    "    model = Net()\n    model.apply(init_fn)",
+    "    if args.kaiming:\n        model = Net()\n        model.apply(init_fn)",
+    "    with open('log.txt', 'w'):\n        model = Net()\n        model.apply(init_fn)",
+])
+def test_an_init_that_runs_whenever_its_model_is_built_is_explicit(tmp_path: Path, body: str) -> None:
+    """Under the `__main__` guard, a `with` block, or the same `if` as the construction: it runs on every model built."""
+    models = _write(tmp_path, {"model.py": MODEL, "inits.py": INIT, "train.py": SCRIPT.format(body=body)})
+    rows = {row.name: row for row in models["model.py"].layers}
+    assert rows["fc1"].init == "explicit", rows["fc1"].init_evidence
+
+
+def test_an_init_under_a_flag_in_the_model_s_own_module_is_not_known_to_run(tmp_path: Path) -> None:
+    """The same in the module that defines the model (its script code)."""
+    script = MODEL + "\n\n" + INIT.replace("import torch.nn as nn\n", "") + (
+        "\n\nimport sys\n\nmodel = Net()\nif '--kaiming' in sys.argv:\n    model.apply(init_fn)\n")
+    models = _write(tmp_path, {"model.py": script})
+    rows = {row.name: row for row in models["model.py"].layers}
+    assert rows["fc1"].init == "unknown", rows["fc1"].init_evidence
