@@ -200,3 +200,100 @@ def test_an_init_under_a_flag_in_the_model_s_own_module_is_not_known_to_run(tmp_
     models = _write(tmp_path, {"model.py": script})
     rows = {row.name: row for row in models["model.py"].layers}
     assert rows["fc1"].init == "unknown", rows["fc1"].init_evidence
+
+
+LAYERS = '''import torch.nn as nn
+from torch.nn.utils import parametrizations
+
+
+def WNConv1d(*args, **kwargs):
+    return parametrizations.weight_norm(nn.Conv1d(*args, **kwargs))
+
+
+def SNConv1d(*args, **kwargs):
+    return parametrizations.spectral_norm(nn.Conv1d(*args, **kwargs))
+
+
+class ResidualUnit(nn.Module):
+    def __init__(self, dim, dilation=1):
+        super().__init__()
+        self.block = nn.Sequential(
+            nn.LeakyReLU(0.2),
+            WNConv1d(dim, dim, kernel_size=3, dilation=dilation, padding=dilation),
+            nn.LeakyReLU(0.2),
+            WNConv1d(dim, dim, kernel_size=1),
+        )
+
+    def forward(self, x):
+        return x + self.block(x)
+'''
+
+NETS = '''import torch.nn as nn
+
+from layers import ResidualUnit, SNConv1d, WNConv1d
+
+
+class Generator(nn.Module):
+    def __init__(self, in_ch=8, dim=16):
+        super().__init__()
+        self.pre = WNConv1d(in_ch, dim, kernel_size=7, padding=3)
+        self.res = nn.Sequential(ResidualUnit(dim, 1), ResidualUnit(dim, 3))
+        self.post = nn.Sequential(nn.LeakyReLU(0.2), WNConv1d(dim, 1, kernel_size=7, padding=3), nn.Tanh())
+
+    def forward(self, x):
+        return self.post(self.res(self.pre(x)))
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([SNConv1d(1, 16, 15, padding=7), SNConv1d(16, 32, 5, padding=2)])
+        self.out = SNConv1d(32, 1, 3, padding=1)
+        self.act = nn.LeakyReLU(0.2)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = self.act(layer(x))
+        return self.out(x)
+'''
+
+
+def test_a_layer_wrapped_by_weight_norm_in_a_factory_is_the_layer_it_returns(tmp_path: Path) -> None:
+    """`return weight_norm(nn.Conv1d(*args, **kwargs))` returns the conv itself (torch swaps its class
+    for a parametrised one, the module and its forward stay): its uses are followed as the conv's,
+    and the init is that draw (weight_norm starts with g = |v|) or unknown (spectral_norm rescales it)."""
+    models = _write(tmp_path, {"layers.py": LAYERS, "nets.py": NETS, "train.py": "from nets import Discriminator, Generator\n\nG = Generator()\nD = Discriminator()\n"})
+    claims = {(row.class_name, row.name): (row.activation, row.init) for model in models.values() for row in model.layers}
+    assert claims[("ResidualUnit", "block.1")] == ("leaky_relu", "default")
+    assert claims[("Generator", "pre")] == ("leaky_relu", "default")
+    assert claims[("Generator", "post.1")] == ("tanh", "default")
+    assert claims[("Discriminator", "layers.0")] == claims[("Discriminator", "layers.1")] == ("leaky_relu", "unknown")
+    assert claims[("Discriminator", "out")] == ("none", "unknown")
+    with _importable(tmp_path, ["layers", "nets"]) as load:
+        generator, discriminator = load("nets").Generator(), load("nets").Discriminator()
+        traced_g = _traced(generator, 1, 8, 32)
+        traced_d = _traced(discriminator, 1, 1, 64)
+    assert traced_g["pre"] == traced_g["res.0.block.1"] == "leaky_relu" and traced_g["post.1"] == "tanh"
+    assert traced_d["layers.0"] == traced_d["layers.1"] == "leaky_relu" and traced_d["out"] == "none"
+
+
+def test_no_init_line_is_written_for_a_weight_norm_layer(tmp_path: Path) -> None:
+    """An init of `.weight` on a weight_norm'd layer changes a tensor computed on access: torch
+    keeps its own (checked below), so the finding has no fix, and says why."""
+    from initlint import api
+
+    source = LAYERS.replace("def SNConv1d", "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                            "        self.a = WNConv1d(4, 4, 3)\n        self.b = nn.Conv1d(4, 4, 3)\n"
+                            "        parametrizations.weight_norm(self.b)\n        self.act = nn.ReLU()\n\n"
+                            "    def forward(self, x):\n        return self.b(self.act(self.a(self.act(x))))\n\n\ndef SNConv1d")
+    (tmp_path / "net.py").write_text(source, encoding="utf-8")
+    results = api.check(api.Run(paths=[str(tmp_path / "net.py")], isolated=True, use_cache=False))
+    findings = [f for result in results for f in result.findings if f.class_name == "Net"]
+    assert [f.layer for f in findings] == ["a"]
+    assert findings[0].fix is None and "weight_norm" in (findings[0].no_fix or "")
+    torch = pytest.importorskip("torch")
+    from torch.nn.utils import parametrizations
+
+    conv = parametrizations.weight_norm(torch.nn.Conv1d(4, 4, 3))
+    torch.nn.init.zeros_(conv.weight)
+    assert bool(conv.weight.abs().sum() > 0), "the init did not stick"

@@ -9,6 +9,8 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
+from .. import catalogue
+
 from ..model import InitCall
 from ..syntax.nodes import (_always_run, _block_list, _literal_index, _positional_params, _unconditional_calls, _walk_calls, _walk_nodes, _walk_statements,
                             argument, dotted, literal_number, literal_string, short_code)
@@ -89,6 +91,12 @@ class InitScanner:
             InitScanner._note_reset(ctx, call.func.value, call)
         elif call.args and ctx.fa.imports.qualify(call.func) in _REPARAMETRISING:
             InitScanner._note_reparametrised(ctx, call)
+        elif call.args and ctx.fa.imports.qualify(call.func) in catalogue.REPARAMETRISING:
+            # weight_norm(self.fc): the draw is kept (g = |v| at the start), but `.weight` is computed now
+            from .interpret_init import reparametrised_reason
+
+            for site in InitScanner.sites_for(ctx, call.args[0].value):
+                site.fix_reason = site.fix_reason or reparametrised_reason(ctx.fa.imports.qualify(call.func))
 
     @staticmethod
     def _note_reparametrised(ctx: Context, call: cst.Call) -> None:

@@ -636,6 +636,11 @@ class ConstructorInterpreter:
             # goes in feeds a layer, what comes out is not followed (the runtime sees the
             # reparametrisation's own ops around it)
             inner = self.eval_module(given.args[0].value, bind_site=False)
+            if isinstance(inner, LayerV) and isinstance(given.args[0].value, cst.Call):
+                # weight_norm(nn.Conv1d(...)): the layer it is given, returned (its init is noted
+                # where the call is: weight_norm keeps the draw, spectral_norm rescales it)
+                inner.site.fix_reason = inner.site.fix_reason or reparametrised_reason(q)
+                return inner
             if isinstance(inner, LayerV):
                 return ConsumerV(f"{inner.site.layer_type} reparametrised by `{q.rsplit('.', 1)[-1]}`")
         nn_name = torch_nn_name(q)
@@ -844,3 +849,10 @@ def _falsy(value: object) -> bool:
         return not number
     text = literal_string(node) if node is not None else None
     return text == ""
+
+
+def reparametrised_reason(qualname: str) -> str:
+    """Why no init line is written for a layer `weight_norm(...)` & co. wrap: its `weight` is
+    computed from the reparametrisation's own tensors, so an init of `.weight` does not stick."""
+    return (f"its weight is computed by `{qualname.rsplit('.', 1)[-1]}` from tensors of its own: an init of "
+            f"`.weight` does not stick, draw it before the layer is wrapped")
