@@ -494,6 +494,7 @@ def file_model_from_json(data: dict) -> FileModel:
         summary = ModuleSummary(
             path=raw["path"],
             imports=dict(raw["imports"]),
+            stars=list(raw["stars"]),  # a cache written without it: a miss (KeyError), never a lost re-export
             classes={key: ClassFact(**{**fact, "rules": [rule(r) for r in fact["rules"]]})
                      for key, fact in raw["classes"].items()},  # fmt: skip
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],
