@@ -297,3 +297,20 @@ def test_no_init_line_is_written_for_a_weight_norm_layer(tmp_path: Path) -> None
     conv = parametrizations.weight_norm(torch.nn.Conv1d(4, 4, 3))
     torch.nn.init.zeros_(conv.weight)
     assert bool(conv.weight.abs().sum() > 0), "the init did not stick"
+
+
+@pytest.mark.parametrize("script", [
+    "MODEL, INPUT_SHAPE = Net(), (2, 8)\nMODEL.apply(init_fn)\n",
+    "net = Net()\nMODEL, INPUT_SHAPE = net, (2, 8)\nMODEL.apply(init_fn)\n",
+])
+def test_an_init_applied_to_a_model_bound_in_a_tuple_is_the_effective_one(tmp_path: Path, script: str) -> None:
+    """`MODEL, INPUT_SHAPE = Net(), (2, 8)` binds MODEL to the model as `MODEL = Net()` would: the
+    `.apply` after it re-initialises its Linears (torch: their weights are no longer the default)."""
+    main = "from model import Net\nfrom inits import init_fn\n\n" + script
+    models = _write(tmp_path, {"model.py": MODEL, "inits.py": INIT, "main.py": main})
+    rows = {row.name: row for row in models["model.py"].layers}
+    assert rows["fc1"].init == "explicit", rows["fc1"].init_evidence
+    torch = pytest.importorskip("torch")
+    with _importable(tmp_path, ["model", "inits", "main"]) as load:
+        weight = load("main").MODEL.fc1.weight
+    assert float(weight.abs().max()) > 1 / 8 ** 0.5, "kaiming_normal_ drew it, past the default's bound"

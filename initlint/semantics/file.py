@@ -1745,20 +1745,22 @@ class FileAnalysis:
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     continue
                 for small in stmt.body:
-                    target = _bound_name(small)
-                    if target is not None:
+                    for target, bound in _bound_pairs(small):  # `model = Net()`, `MODEL, SHAPE = Net(), (2, 8)`
                         built_under[target] = conditions.get(id(stmt), ())
-                        cls_name, applied, call = self._constructed_class(small.value)
+                        cls_name, applied, call = self._constructed_class(bound) if bound is not None else (None, None, None)
                         if cls_name is not None and cls_name.startswith("ext:"):
                             built[target] = listed_once(cls_name[4:], call, [applied] if applied is not None else [])
                         elif cls_name is not None:
                             built[target] = cls_name
                             if applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
-                        elif isinstance(small.value, cst.Call):
-                            built[target] = small.value  # `model = build_model(cfg)`: a model not followed
+                        elif isinstance(bound, cst.Call):
+                            built[target] = bound  # `model = build_model(cfg)`: a model not followed
                             if applied is not None:
-                                self.blind_applies.append((applied, small.value))
+                                self.blind_applies.append((applied, bound))
+                        elif isinstance(bound, cst.Name) and bound.value in built and bound.value != target:
+                            built[target] = built[bound.value]  # `MODEL = generator`: the same model
+                            built_under[target] = built_under.get(bound.value, ())
                         else:
                             built.pop(target, None)
                     value = small.value if isinstance(small, cst.Expr) else None
@@ -3153,6 +3155,24 @@ def _bound_name(small: cst.BaseSmallStatement) -> Optional[str]:
     if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
         return small.targets[0].target.value
     return None
+
+
+def _bound_pairs(small: cst.BaseSmallStatement) -> list:
+    """(name, value) for each plain name an assignment binds: `name = value`, and `a, b = x, y`
+    item by item; a name bound to what cannot be paired (`a, b = f()`) comes with None."""
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return []
+    target, value = small.targets[0].target, small.value
+    if isinstance(target, cst.Name):
+        return [(target.value, value)]
+    if not isinstance(target, (cst.Tuple, cst.List)):
+        return []
+    names = [element.value for element in target.elements]
+    values = [element.value for element in value.elements] if isinstance(value, (cst.Tuple, cst.List)) \
+        and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)) else None  # fmt: skip
+    if values is not None and len(values) == len(names):
+        return [(name.value, item) for name, item in zip(names, values) if isinstance(name, cst.Name)]
+    return [(node.value, None) for name in names for node in _walk_nodes(name) if isinstance(node, cst.Name)]
 
 
 def _walk_assigns(body: cst.CSTNode) -> typing.Iterator:
