@@ -245,6 +245,9 @@ class InitRuleFact:
     # `init_weights()`): module code that runs that method on what it builds (BuildFact.runs) runs it
     method: str = ""
     target: str = ""  # one layer of that class only, by its attribute (`nn.init.x_(self.fc1.weight)` there)
+    # the layers whose weight's full name ends with it only (`if pn.endswith("c_proj.weight")` in a
+    # loop over named_parameters()): decided per layer by its name (program/link.py `_covering`)
+    name_suffix: str = ""
 
 
 @dataclass

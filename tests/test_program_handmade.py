@@ -314,3 +314,127 @@ def test_an_init_applied_to_a_model_bound_in_a_tuple_is_the_effective_one(tmp_pa
     with _importable(tmp_path, ["model", "inits", "main"]) as load:
         weight = load("main").MODEL.fc1.weight
     assert float(weight.abs().max()) > 1 / 8 ** 0.5, "kaiming_normal_ drew it, past the default's bound"
+
+
+BLOCKS = '''import torch.nn as nn
+from torch.nn import functional as F
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, n_embd, n_head):
+        super().__init__()
+        self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+        self.c_proj = nn.Linear(n_embd, n_embd)
+        self.n_head = n_head
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C))
+
+
+class MLP(nn.Module):
+    def __init__(self, n_embd):
+        super().__init__()
+        self.c_fc = nn.Linear(n_embd, 4 * n_embd)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * n_embd, n_embd)
+
+    def forward(self, x):
+        return self.c_proj(self.gelu(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, n_embd, n_head):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(n_embd)
+        self.attn = CausalSelfAttention(n_embd, n_head)
+        self.ln_2 = nn.LayerNorm(n_embd)
+        self.mlp = MLP(n_embd)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+'''
+
+GPT = '''import math
+
+import torch
+import torch.nn as nn
+
+from blocks import Block
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab_size=64, n_embd=64, n_head=2, n_layer=2):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(vocab_size, n_embd),
+            h=nn.ModuleList([Block(n_embd, n_head) for _ in range(n_layer)]),
+            ln_f=nn.LayerNorm(n_embd),
+        ))
+        self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+        self.apply(self._init_weights)
+        for pn, p in self.named_parameters():
+            if pn.endswith("{suffix}"):
+                torch.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                torch.nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, idx):
+        x = self.transformer.wte(idx)
+        for block in self.transformer.h:
+            x = block(x)
+        return self.lm_head(self.transformer.ln_f(x))
+'''
+
+
+def _gpt_claims(tmp_path: Path, suffix: str) -> dict:
+    models = _write(tmp_path, {"blocks.py": BLOCKS, "gpt.py": GPT.replace("{suffix}", suffix),
+                               "train.py": "from gpt import GPT\n\nmodel = GPT()\n"})
+    return {(row.class_name, row.name): (row.init, row.init_call.text if row.init_call else row.init_evidence)
+            for model in models.values() for row in model.layers}
+
+
+def test_a_scaled_init_by_parameter_name_reaches_the_layers_so_named(tmp_path: Path) -> None:
+    """nanoGPT: `self.apply(self._init_weights)` draws every Linear with std 0.02, then a loop over
+    named_parameters() draws the weights named `*c_proj.weight` again with std 0.02/sqrt(2 n_layer):
+    the c_proj layers of both blocks get the loop's init (the last to run), the others the routine's."""
+    claims = _gpt_claims(tmp_path, "c_proj.weight")
+    for key in [("CausalSelfAttention", "c_proj"), ("MLP", "c_proj")]:
+        assert claims[key][0] == "explicit" and "math.sqrt(2 * n_layer)" in claims[key][1], claims[key]
+    for key in [("CausalSelfAttention", "c_attn"), ("MLP", "c_fc"), ("GPT", "lm_head")]:
+        assert claims[key] == ("explicit", "torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)"), claims[key]
+    torch = pytest.importorskip("torch")
+    with _importable(tmp_path, ["blocks", "gpt"]) as load:
+        torch.manual_seed(0)
+        model = load("gpt").GPT()
+    stds = {name: float(p.detach().std()) for name, p in model.named_parameters() if name.endswith("weight") and p.dim() == 2}
+    assert abs(stds["transformer.h.0.mlp.c_proj.weight"] - 0.01) < 0.002
+    assert abs(stds["transformer.h.1.attn.c_proj.weight"] - 0.01) < 0.002
+    assert abs(stds["transformer.h.0.mlp.c_fc.weight"] - 0.02) < 0.002
+    assert abs(float(model.lm_head.weight.detach().std()) - 0.02) < 0.002
+
+
+def test_a_name_test_that_the_path_above_a_block_decides_is_unknown(tmp_path: Path) -> None:
+    """`pn.endswith("mlp.c_proj.weight")`: whether MLP.c_proj's name ends so depends on the name its
+    block has in the model (here it does; for CausalSelfAttention.c_proj it does not): unknown
+    for both c_proj layers, never a guess; c_fc's name decides (it cannot end so)."""
+    claims = _gpt_claims(tmp_path, "mlp.c_proj.weight")
+    assert claims[("MLP", "c_proj")][0] == "unknown"
+    assert claims[("CausalSelfAttention", "c_proj")][0] == "unknown"
+    assert claims[("MLP", "c_fc")] == ("explicit", "torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)")
+
+
+def test_a_name_test_on_bias_leaves_the_weights_to_the_routine(tmp_path: Path) -> None:
+    claims = _gpt_claims(tmp_path, "c_proj.bias")
+    assert claims[("MLP", "c_proj")] == ("explicit", "torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)")

@@ -37,7 +37,7 @@ from .imports import Imports, functional_name, torch_nn_name
 from .handed import (_rebound, alias_builds, built_by_handing, built_defaults, built_only_by_free_code, called_params,
                      class_hands, default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, routed_hands,
                      touched_after_handing)
-from .inits import InitRule, InitScanner
+from .inits import InitRule, InitScanner, name_suffix_reaches
 from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
@@ -1993,6 +1993,13 @@ class FileAnalysis:
                 continue  # `m is self.fc1`: that layer of this class only
             if rule.types is not None and not _type_matches(site, rule.types):
                 continue
+            if rule.name_suffix is not None:  # `if pn.endswith("c_proj.weight")`: by the layer's name
+                reaches = name_suffix_reaches(rule.name_suffix, site.name, own)
+                if reaches is None:
+                    yield rule, (None, f"{rule.evidence}, which may or may not reach it", "unknown")
+                elif reaches:
+                    yield rule, (rule.call, rule.evidence, rule.state)
+                continue
             if rule.prefix is None:
                 yield rule, (rule.call, rule.evidence, rule.state)
             elif own and site.name and (site.name == rule.prefix or site.name.startswith(rule.prefix + ".")):
@@ -2858,7 +2865,7 @@ def _rule_fact(rule: "InitRule") -> InitRuleFact:
     state = "unknown" if call is not None and call.undecided else rule.state
     types = sorted(rule.types) if rule.types is not None else None
     return InitRuleFact(types, state, rule.evidence, call.line if call else 0, call, rule.prefix is not None,
-                        method=rule.unrun or "")
+                        method=rule.unrun or "", name_suffix=rule.name_suffix or "")
 
 
 def _end_line(span) -> int:

@@ -341,8 +341,9 @@ class InitScanner:
                         stack.append((function, self.fa))
         return reached
 
-    def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:
-        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix, self.position, self.unrun))
+    def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None,
+                 name_suffix: Optional[str] = None) -> None:
+        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix, self.position, self.unrun, name_suffix))
 
     def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str, state: str) -> None:
         cls = self.cls
@@ -354,8 +355,11 @@ class InitScanner:
             found = self.parameter_inits(stmt.body, var, name) if var and (receiver == self_name or prefix) else None
             if found is not None:
                 where = f"init loop over {receiver}.{stmt.iter.func.attr.value}() in {cls.name}.{method}"
-                if found is UNDECIDED_PARAMETER:
+                if found is UNDECIDED_PARAMETER or isinstance(found, NameSuffixed) and prefix is not None:
                     self.add_rule(None, None, f"{where}, under a condition on each parameter not decided here", "unknown", prefix)
+                elif isinstance(found, NameSuffixed):
+                    self.add_rule(None, found.call, f"{where}, on the parameters named `*{found.suffix}`", state,
+                                  name_suffix=found.suffix)
                 else:
                     self.add_rule(None, found, where, state, prefix)
                 cls.routines.append(method)
@@ -535,14 +539,22 @@ class InitScanner:
                         found = init[2]
             elif isinstance(stmt, cst.If):
                 inner = self.parameter_inits(stmt.body, var, name)
+                suffix = _name_suffix_test(stmt.test, name)
                 if _weights_only(stmt.test, var, name):
                     found = inner if inner is not None else found
+                elif suffix is not None and found is None and isinstance(inner, InitCall) \
+                        and not any(self.parameter_inits(block, var, name) is not None for block in _else_blocks(stmt)):  # fmt: skip
+                    # `if pn.endswith("c_proj.weight"): normal_(p, std=...)` (nanoGPT): the layers whose
+                    # parameter names end so, decided per layer where its name decides it
+                    found = NameSuffixed(inner, suffix)
                 elif inner is not None or any(
                         self.parameter_inits(block, var, name) is not None for block in _else_blocks(stmt)):  # fmt: skip
                     return UNDECIDED_PARAMETER
             elif any(isinstance(node, cst.Call) and (init := InitScanner.init_call_of(self.fa, node)) is not None
                      and dotted(init[1]) == var for node in _walk_nodes(stmt)):  # fmt: skip
                 return UNDECIDED_PARAMETER  # in a loop, a try, a with: not read here
+            if isinstance(found, NameSuffixed) and stmt is not _always_run(_block_list(body))[-1]:
+                return UNDECIDED_PARAMETER  # what follows it is not read with it
         return found
 
     def branches(self, body: cst.BaseSuite, var: str, names: Optional[set] = None) -> Iterator[tuple]:
@@ -730,6 +742,8 @@ class InitRule:
     # the method holding it, which building the class does not run (a public `init_weights()`):
     # module code elsewhere that runs it on every model it builds makes it run (program/link.py)
     unrun: Optional[str] = None
+    # `if name.endswith("c_proj.weight")` in a loop over named_parameters(): only the parameters so named
+    name_suffix: Optional[str] = None
 
 
 def _loop_targets(fn: cst.FunctionDef) -> frozenset:
@@ -839,6 +853,39 @@ _REPARAMETRISING = frozenset({
     "torch.nn.utils.spectral_norm.spectral_norm"})  # fmt: skip
 
 UNDECIDED_PARAMETER = object()  # a parameter loop's init under a test this analysis does not decide
+
+
+@dataclass(frozen=True)
+class NameSuffixed:
+    """A parameter loop's init of the parameters whose full name ends with `suffix` only."""
+
+    call: InitCall
+    suffix: str
+
+
+def _name_suffix_test(test: cst.BaseExpression, name: Optional[str]) -> Optional[str]:
+    """`name.endswith("c_proj.weight")` on the loop's parameter name: the suffix; else None."""
+    if name is None or not isinstance(test, cst.Call) or len(test.args) != 1 or test.args[0].keyword is not None:
+        return None
+    if not isinstance(test.func, cst.Attribute) or test.func.attr.value != "endswith" or dotted(test.func.value) != name:
+        return None
+    suffix = literal_string(test.args[0].value)
+    return suffix if suffix else None
+
+
+def name_suffix_reaches(suffix: str, layer_name: Optional[str], whole: bool) -> Optional[bool]:
+    """Whether the weight of the layer at `layer_name` (its path in the class whose loop it is,
+    `whole`, else in a block somewhere below) has a full parameter name ending with `suffix`;
+    None where the part of its name not known here decides."""
+    if not layer_name:
+        return None
+    known = layer_name.rsplit("*.", 1)[-1] + ".weight"  # `h.*.c_proj`: an index, then what is known
+    if whole and "*" not in layer_name:
+        return known.endswith(suffix)
+    known = "." + known
+    if len(suffix) <= len(known):
+        return known.endswith(suffix)
+    return None if suffix.endswith(known) else False
 
 
 def _iterates_parameters(node: cst.BaseExpression) -> bool:
