@@ -438,3 +438,21 @@ def test_a_name_test_that_the_path_above_a_block_decides_is_unknown(tmp_path: Pa
 def test_a_name_test_on_bias_leaves_the_weights_to_the_routine(tmp_path: Path) -> None:
     claims = _gpt_claims(tmp_path, "c_proj.bias")
     assert claims[("MLP", "c_proj")] == ("explicit", "torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)")
+
+
+def test_blocks_iterated_from_a_module_dict_item_are_followed(tmp_path: Path) -> None:
+    """`self.transformer = nn.ModuleDict(dict(h=nn.ModuleList([...]), ln_f=...))` then `for block in
+    self.transformer.h` (nanoGPT): the blocks follow one another, the last into ln_f and lm_head, so
+    what MLP.c_proj returns through each Block meets the next Linear: none (torch agrees)."""
+    models = _write(tmp_path, {"blocks.py": BLOCKS, "gpt.py": GPT.replace("{suffix}", "c_proj.weight"),
+                               "train.py": "from gpt import GPT\n\nmodel = GPT()\n"})
+    rows = {(row.class_name, row.name): row for model in models.values() for row in model.layers}
+    assert rows[("MLP", "c_proj")].activation == "none", rows[("MLP", "c_proj")].activation_evidence
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    with _importable(tmp_path, ["blocks", "gpt"]) as load, torch.no_grad():
+        model = load("gpt").GPT().eval()
+        layers = verify(model, torch.randint(0, 64, (1, 8)), method="hooks", static=False).layers
+    traced = {row.layer: row.activation for row in layers}
+    assert traced["transformer.h.0.mlp.c_proj"] == traced["transformer.h.1.mlp.c_proj"] == "none"

@@ -13,7 +13,7 @@ from ..library.known import ATTENTION_KERNEL, einops_name
 from ..syntax.nodes import (_functional_prefix, _literal_index, _literal_prefix_stop, _names_in,
                             _positional_params, _walk_nodes, argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
-from .values import (ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
+from .values import (named_item, ActV, ActivationOutput, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
                      ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, UseProbe, _short_ref, _surely_tensor,
                      activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm, registered_modules,
@@ -291,6 +291,9 @@ class ForwardInterpreter:
             if isinstance(base, ChainV) and base.kind == "sequential":  # self.head.fc of Sequential(OrderedDict(...))
                 named = [value for key, value in base.items if key == node.attr.value]
                 return named[0] if len(named) == 1 else OPAQUE
+            if isinstance(base, ChainV) and base.kind == "list" and any(key == node.attr.value for key, _ in base.items):
+                named = named_item(base, node.attr.value)  # self.transformer.h of nn.ModuleDict(dict(h=...))
+                return named if named is not None else OPAQUE
             if isinstance(base, InstV):  # self.encoder.layer: a submodule's own module, as it built it
                 owner = base.module or self.fa
                 cls = owner.classes.get(base.cls)

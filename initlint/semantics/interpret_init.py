@@ -13,7 +13,7 @@ from ..library.known import einops_name
 from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
-from .values import (ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
+from .values import (named_item, ActV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
                      exact_element, last_iteration, list_element, one_of, sites_in)
@@ -97,6 +97,11 @@ class ConstructorInterpreter:
             base = dotted(node.value)
             if base == self.self_name:
                 return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
+            if base is not None and base.startswith(self.self_name + "."):
+                # for block in self.transformer.h: an item of nn.ModuleDict(dict(h=...)) (nanoGPT)
+                named = named_item(self.eval_module(node.value, bind_site=False), node.attr.value)
+                if named is not None:
+                    return named
             q = self.fa.imports.qualify(node)
             if q:
                 return ClassRefV(q)
