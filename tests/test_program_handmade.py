@@ -456,3 +456,63 @@ def test_blocks_iterated_from_a_module_dict_item_are_followed(tmp_path: Path) ->
         layers = verify(model, torch.randint(0, 64, (1, 8)), method="hooks", static=False).layers
     traced = {row.layer: row.activation for row in layers}
     assert traced["transformer.h.0.mlp.c_proj"] == traced["transformer.h.1.mlp.c_proj"] == "none"
+
+
+INIT_HELPERS = '''import torch.nn as nn
+
+
+def initialize_weights(model):
+    """He for convs, Xavier for Linears."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        elif isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+
+
+def initialize_and_log(model, log):
+    log.append(model)
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+'''
+
+CONV_NET = '''import torch.nn as nn
+import torch.nn.functional as F
+
+from helpers import {helper}
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3)
+        self.fc = nn.Linear(16, 4)
+        {helper}(self{more})
+
+    def forward(self, x):
+        return self.fc(F.relu(self.conv(x)).mean((2, 3)))
+'''
+
+
+def test_an_init_function_of_another_module_handed_the_model_is_read_there(tmp_path: Path) -> None:
+    """`initialize_weights(self)` at the end of `__init__`, the function in helpers.py: its loop over
+    `model.modules()` is read with helpers.py's imports as the class's own routine (torch: the conv
+    has He's std, not the default's)."""
+    models = _write(tmp_path, {"helpers.py": INIT_HELPERS, "net.py": CONV_NET.format(helper="initialize_weights", more="")})
+    rows = {row.name: row for row in models["net.py"].layers}
+    assert rows["conv"].init == "explicit" and rows["conv"].init_call.text.startswith("nn.init.kaiming_normal_")
+    assert rows["conv"].init_call.path.endswith("helpers.py") and rows["conv"].init_call.line == 8
+    assert rows["fc"].init == "explicit" and rows["fc"].init_call.text == "nn.init.xavier_uniform_(m.weight)"
+    torch = pytest.importorskip("torch")
+    with _importable(tmp_path, ["helpers", "net"]) as load:
+        torch.manual_seed(0)
+        conv = load("net").Net().conv
+    assert abs(float(conv.weight.detach().std()) - (2 / 27) ** 0.5) < 0.03  # He: sqrt(2/fan_in), fan_in 27
+
+
+def test_an_init_function_that_does_more_than_init_loops_may_do_anything(tmp_path: Path) -> None:
+    models = _write(tmp_path, {"helpers.py": INIT_HELPERS,
+                               "net.py": CONV_NET.format(helper="initialize_and_log", more=", []")})
+    rows = {row.name: row for row in models["net.py"].layers}
+    assert rows["conv"].init == "unknown" and rows["fc"].init == "unknown"

@@ -12,6 +12,7 @@ import libcst as cst
 from .. import catalogue
 
 from ..model import InitCall
+from ..syntax.positions import compute_spans
 from ..syntax.nodes import (_always_run, _block_list, _literal_index, _positional_params, _unconditional_calls, _walk_calls, _walk_nodes, _walk_statements,
                             argument, dotted, literal_number, literal_string, short_code)
 from .imports import init_function_name, torch_nn_name
@@ -444,9 +445,63 @@ class InitScanner:
         if at is None or not self.may_touch_weights(call, at):
             return
         text = short_code(call, 60)
+        if at == 0 and self.read_handed_routine(call, method):
+            self.cls.routines.append(method)
+            return
         self.add_rule(None, None, f"`{text}` in {self.cls.name}.{method}, another module's function handed the model"
                                   " may initialise it", "unknown")  # fmt: skip
         self.cls.routines.append(method)
+
+    def read_handed_routine(self, call: cst.Call, method: str) -> bool:
+        """`initialize_weights(self)` with a function of another module whose body is only init
+        loops over the model (`for m in model.modules(): if isinstance(m, nn.Conv2d): ...`) or
+        `model.apply(fn)`: read there, with its module's imports, as this class's own routine.
+        False (nothing added) for any other body: then it may initialise anything."""
+        q = self.fa.imports.qualify(call.func)
+        found = self.fa.library().lookup(self.fa, q) if q else None
+        if found is None or found[0] != "function" or found[1] is None or found[2] not in found[1].functions:
+            return False
+        home, fn = found[1], found[1].functions[found[2]]
+        params = _positional_params(fn)
+        if not params or len(call.args) > len(params) or any(arg.star for arg in call.args):
+            return False
+        model = params[0].name.value
+        body = _block_list(fn.body)
+        for index, stmt in enumerate(body):
+            if index == 0 and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
+                    and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):  # fmt: skip
+                continue  # its docstring
+            loop = isinstance(stmt, cst.For) and isinstance(stmt.iter, cst.Call) and isinstance(stmt.iter.func, cst.Attribute) \
+                and dotted(stmt.iter.func.value) == model and (_iterates_modules(stmt.iter) or _iterates_parameters(stmt.iter))  # fmt: skip
+            applied = isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+                and isinstance(stmt.body[0].value, cst.Call) and dotted(stmt.body[0].value.func) == f"{model}.apply"  # fmt: skip
+            if not (loop or applied):
+                return False
+        before = len(self.cls.init_rules)
+        reader = InitScanner(home, self.cls)
+        reader.position, reader.unrun = self.position, self.unrun
+        pending = len(home.pending_lines)
+        where = f"{method} ({found[2]}() of {home.path})"
+        for stmt in body:
+            reader.scan_statement(stmt, fn, where, "explicit")
+        found_calls = home.pending_lines[pending:]
+        del home.pending_lines[pending:]
+        for info, node in found_calls:  # placed in its own module, as routine_branches places them
+            info.path = home.path
+        if found_calls:
+            holder = next((k for k, stmt in enumerate(home.module.body) if stmt is fn), None)
+            spans = compute_spans(home.module, [node for _, node in found_calls],
+                                  {id(node): holder for _, node in found_calls} if holder is not None else None,
+                                  home.source, home.c_tree)  # fmt: skip
+            for info, node in found_calls:
+                info.line = spans[id(node)][0][0] if id(node) in spans else 0
+        added = self.cls.init_rules[before:]
+        if not added:
+            return False
+        for rule in added:
+            if rule.call is not None and rule.call.path is None:
+                rule.call.path = home.path
+        return True
 
     def may_touch_weights(self, call: cst.Call, at: int) -> bool:
         """Whether the function `call` runs may change the weights of the model it gets as
