@@ -516,3 +516,58 @@ def test_an_init_function_that_does_more_than_init_loops_may_do_anything(tmp_pat
                                "net.py": CONV_NET.format(helper="initialize_and_log", more=", []")})
     rows = {row.name: row for row in models["net.py"].layers}
     assert rows["conv"].init == "unknown" and rows["fc"].init == "unknown"
+
+
+OWN_ACT = '''import torch
+import torch.nn as nn
+
+
+class Swish(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(x)
+
+
+class MLP(nn.Module):
+    def __init__(self, d=8, act=Swish):
+        super().__init__()
+        self.fc1 = nn.Linear(d, d)
+        self.act = act()
+        self.fc2 = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+'''
+
+OWN_ACT_USER = '''import torch.nn as nn
+
+from mlp import MLP
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mlp = MLP({passed})
+
+    def forward(self, x):
+        return self.mlp(x)
+'''
+
+
+def test_an_own_activation_module_as_a_default_is_replaced_by_what_callers_pass(tmp_path: Path) -> None:
+    """`act=Swish` (a module of the project that writes SiLU out): the only construction passes
+    `act=nn.GELU`, so SiLU is not what runs (torch: GELU follows fc1); never the default's SiLU."""
+    models = _write(tmp_path, {"mlp.py": OWN_ACT, "model.py": OWN_ACT_USER.format(passed="act=nn.GELU")})
+    fc1 = next(row for row in models["mlp.py"].layers if row.name == "fc1")
+    assert fc1.activation in ("gelu", "unknown"), (fc1.activation, fc1.activation_evidence)
+    with _importable(tmp_path, ["mlp", "model"]) as load:
+        traced = _traced(load("model").Model(), 2, 8)
+    assert traced["mlp.fc1"] == "gelu"
+
+
+def test_an_own_activation_module_as_a_default_holds_where_no_caller_replaces_it(tmp_path: Path) -> None:
+    models = _write(tmp_path, {"mlp.py": OWN_ACT, "model.py": OWN_ACT_USER.format(passed="")})
+    fc1 = next(row for row in models["mlp.py"].layers if row.name == "fc1")
+    assert fc1.activation == "silu", fc1.activation_evidence
+    with _importable(tmp_path, ["mlp", "model"]) as load:
+        traced = _traced(load("model").Model(), 2, 8)
+    assert traced["mlp.fc1"] == "silu"

@@ -137,7 +137,7 @@ class ForwardInterpreter:
                     summary = self.tagged_exits(run[1], value)
                     passed = {k: v for k, v in passed.items() if k not in dict(flags)}
                 summary = value.module.as_passed(summary, dataclasses.replace(value, passed=passed), assumed)
-            out = self.apply_summary(summary, flow, value.cls, extras)
+            out = self.apply_summary(summary, flow, value.cls, extras, value.defaults)
             return self.probed(out, value) if value.module is None and value.call is not None else out
         if isinstance(value, ConsumerV):  # a loss, a reparametrised layer: its input meets no activation
             self.consume(flow, "none", None, f"goes into {value.what}")
@@ -235,7 +235,10 @@ class ForwardInterpreter:
             return TransparentV(_short_ref(ref))
         return None
 
-    def apply_summary(self, summary: Summary, flow: Flow, what: str, extras: Optional[dict] = None) -> object:
+    def apply_summary(self, summary: Summary, flow: Flow, what: str, extras: Optional[dict] = None,
+                      assumed: tuple = ()) -> object:  # fmt: skip
+        """What a module does with what goes in (`flow`, `extras`) and what comes out. `assumed`: the
+        constructor defaults that chose the module, which what it applies rests on."""
         if not summary.done:  # DlaTree holding a DlaTree: its own summary is not known yet
             self.consume(flow, "unknown", None, f"goes into {what}, which contains itself")
             for extra in (extras or {}).values():
@@ -248,7 +251,8 @@ class ForwardInterpreter:
             if site.norm is not None:  # its input meets a norm first: so do the layers that feed it
                 note_norm(given, site.norm)
             for activation, param, evidence in list(site.outcomes):
-                self.consume(given, activation, param, derived(f"{evidence}, first in {what}", evidence))
+                chosen = (Evidence.assuming("", assumed),) if assumed else ()
+                self.consume(given, activation, param, derived(f"{evidence}, first in {what}", evidence, *chosen))
             if not site.outcomes and given.sites and site not in summary.exits:
                 # The module never touches its input in a way we saw, nor returns it: unknown, not none.
                 self.consume(given, "unknown", None, f"{what} does not use its input visibly")

@@ -486,6 +486,15 @@ class ConstructorInterpreter:
             return NONE_V
         return one_of(ctx.returns)
 
+    def layerless(self, inst: InstV) -> bool:
+        """A class of the program that builds no layer and holds no module (an activation written as a module)."""
+        owner = inst.module or self.fa
+        cls = owner.classes.get(inst.cls)
+        if cls is None or cls.analysing:
+            return False
+        owner.build_class(cls)
+        return not cls.sites and not cls.contains and not cls.contains_unknown and not cls.attrs
+
     def call_module_value(self, callee: object, call: cst.Call) -> object:
         if isinstance(callee, ParamV):
             default = callee.default
@@ -504,6 +513,12 @@ class ConstructorInterpreter:
                                  Evidence.assuming(f"{callee.name}={_short_ref(default)} passed {default.passed_by}"
                                                    if default.passed_by else f"{callee.name} default {_short_ref(default)}",
                                                    facts))  # fmt: skip
+                elif isinstance(value, InstV) and overridden is None and self.layerless(value):
+                    # `act=Swish`, the program's own activation module: what its forward applies rests
+                    # on this default, which a construction elsewhere may replace (`MLP(act=nn.GELU)`)
+                    holder = self.default_holder(callee.owner)
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
+                    value = dataclasses.replace(value, defaults=(fact,))
                 elif isinstance(value, ChainV) and value.kind == "sequential" and overridden is None \
                         and any(isinstance(item, ActV) for _, item in value.items):  # fmt: skip
                     # a norm that then applies an activation (timm's BatchNormAct2d as norm_layer's default):

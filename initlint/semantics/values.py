@@ -282,6 +282,9 @@ class InstV:
     module: Optional["FileAnalysis"] = None
     passed: dict = field(default_factory=dict)  # parameter -> value given at construction (other modules' classes)
     call: Optional[cst.Call] = field(default=None, compare=False, repr=False)  # the construction, for its `UseProbe`
+    # built from a constructor parameter's default (`act=Swish`, a class of the program with no layers):
+    # what its forward does to its input rests on that default, which callers elsewhere may replace
+    defaults: tuple = field(default=(), compare=False)
 
 
 @dataclass
