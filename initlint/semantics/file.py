@@ -3166,7 +3166,7 @@ def _bound_name(small: cst.BaseSmallStatement) -> Optional[str]:
 
 def _bound_pairs(small: cst.BaseSmallStatement) -> list:
     """(name, value) for each plain name an assignment binds: `name = value`, and `a, b = x, y`
-    item by item; a name bound to what cannot be paired (`a, b = f()`) comes with None."""
+    item by item; none for what cannot be paired (`a, b = f()`)."""
     if not isinstance(small, cst.Assign) or len(small.targets) != 1:
         return []
     target, value = small.targets[0].target, small.value
@@ -3179,7 +3179,7 @@ def _bound_pairs(small: cst.BaseSmallStatement) -> list:
         and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)) else None  # fmt: skip
     if values is not None and len(values) == len(names):
         return [(name.value, item) for name, item in zip(names, values) if isinstance(name, cst.Name)]
-    return [(node.value, None) for name in names for node in _walk_nodes(name) if isinstance(node, cst.Name)]
+    return []  # `model, opt = accelerator.prepare(model, opt)`: as before, the names keep what they held
 
 
 def _walk_assigns(body: cst.CSTNode) -> typing.Iterator:
