@@ -571,3 +571,37 @@ def test_an_own_activation_module_as_a_default_holds_where_no_caller_replaces_it
     with _importable(tmp_path, ["mlp", "model"]) as load:
         traced = _traced(load("model").Model(), 2, 8)
     assert traced["mlp.fc1"] == "silu"
+
+
+LAST_LAYER_MLP = '''import torch.nn as nn
+import torch.nn.functional as F
+
+
+class MLP(nn.Module):
+    def __init__(self, dims=(8, 16, 16, 4)):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:])])
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = F.gelu(layer(x))
+        return self.layers[-1](x)
+'''
+
+
+@pytest.mark.parametrize("user", [None, "return self.mlp(x).sigmoid()", "return self.mlp(x)"])
+def test_the_last_layer_of_a_list_built_in_one_place_is_not_judged_with_the_others(tmp_path: Path, user) -> None:
+    """`for layer in self.layers[:-1]: x = F.gelu(layer(x))` then `return self.layers[-1](x)` (DETR's
+    MLP): one construction line, three layers; GELU follows two, the last is returned (torch agrees):
+    never "gelu" for all of them."""
+    files = {"mlp.py": LAST_LAYER_MLP}
+    if user is not None:
+        files["head.py"] = ("import torch.nn as nn\n\nfrom mlp import MLP\n\n\nclass Head(nn.Module):\n"
+                            "    def __init__(self):\n        super().__init__()\n        self.mlp = MLP()\n\n"
+                            f"    def forward(self, x):\n        {user}\n")
+    models = _write(tmp_path, files)
+    row = next(row for row in models["mlp.py"].layers if row.name == "layers.*")
+    assert row.activation == "unknown", (row.activation, row.activation_evidence)
+    with _importable(tmp_path, ["mlp"]) as load:
+        traced = _traced(load("mlp").MLP(), 2, 8)
+    assert traced["layers.0"] == traced["layers.1"] == "gelu" and traced["layers.2"] == "none"

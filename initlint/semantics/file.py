@@ -1488,8 +1488,13 @@ class FileAnalysis:
                 if used:
                     site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
                 elif isinstance(site, Site) and site.outcomes:
-                    if site.class_name in (cls.name, shown) or all(a == "none" for a, *_ in site.outcomes):
+                    several = "*" in (site.name or "")  # `self.layers[-1](x)` after `for l in self.layers[:-1]`
+                    if site.class_name in (cls.name, shown) and not several or all(a == "none" for a, *_ in site.outcomes):
                         continue  # its own layer, whose forward recorded what follows it (a head's loss); or "none" anyway
+                    if several and site.class_name in (cls.name, shown):
+                        # one construction, several layers: the one returned is the model's output
+                        site.record("none", None, f"returned as the output of {shown}.forward")
+                        continue
                     # a block's layer another class here applies otherwise: judged per use (its UseProbe
                     # here is open, for the program to follow this class's users in other modules)
                     site.record("none", None, f"returned as the output of {shown}.forward")
