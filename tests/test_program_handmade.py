@@ -605,3 +605,21 @@ def test_the_last_layer_of_a_list_built_in_one_place_is_not_judged_with_the_othe
     with _importable(tmp_path, ["mlp"]) as load:
         traced = _traced(load("mlp").MLP(), 2, 8)
     assert traced["layers.0"] == traced["layers.1"] == "gelu" and traced["layers.2"] == "none"
+
+
+def test_an_init_under_a_condition_after_another_init_leaves_which_one_unknown(tmp_path: Path) -> None:
+    """`model[0].weight.data.normal_(0, 0.01)`, then in a loop `if ... and layer.out_features == 32:
+    kaiming_normal_(layer.weight)`: model[0] has 16 outputs, so torch keeps std 0.01; which init is
+    the last is not decided here: unknown, never the kaiming one."""
+    script = ("import torch.nn as nn\n\n"
+              "model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2))\n"
+              "model[0].weight.data.normal_(0, 0.01)\n"
+              "for layer in model:\n"
+              "    if isinstance(layer, nn.Linear) and layer.out_features == 32:\n"
+              "        nn.init.kaiming_normal_(layer.weight)\n")
+    models = _write(tmp_path, {"train.py": script})
+    first = next(row for row in models["train.py"].layers if row.name == "model.0")
+    assert first.init == "unknown", (first.init, first.init_evidence, first.init_call)
+    torch = pytest.importorskip("torch")
+    with _importable(tmp_path, ["train"]) as load:
+        assert abs(float(load("train").model[0].weight.detach().std()) - 0.01) < 0.003

@@ -178,6 +178,11 @@ class InitScanner:
                 site.init_state = "unknown"
                 site.init_evidence = f"`{info.text}` runs only under a condition not decided here"
                 continue
+            if ctx.conditional and not runs_with_site:
+                # an init drawn before, then perhaps this one: which is the last is not known here
+                site.explicit_init, site.init_state = None, "unknown"
+                site.init_evidence = f"{site.init_evidence}, then perhaps `{info.text}` under a condition not decided here"
+                continue
             site.explicit_init = info
             site.init_state = "explicit"
             site.init_evidence = f"`{info.text}`"
