@@ -623,3 +623,19 @@ def test_an_init_under_a_condition_after_another_init_leaves_which_one_unknown(t
     torch = pytest.importorskip("torch")
     with _importable(tmp_path, ["train"]) as load:
         assert abs(float(load("train").model[0].weight.detach().std()) - 0.01) < 0.003
+
+
+@pytest.mark.parametrize("suffix, name, whole, reaches", [
+    ("c_proj.weight", "attn.c_proj", True, True),  # the class's own layer: its whole name is known
+    (".c_proj.weight", "c_proj", True, False),  # `c_proj.weight` at the top has no dot before it
+    (".c_proj.weight", "c_proj", False, True),  # in a block: some path comes before it
+    ("c_proj.weight", "c_attn", False, False),
+    ("mlp.c_proj.weight", "c_proj", False, None),  # the block's own name decides
+    ("c_proj.weight", "h.*.c_proj", True, True),  # an index in the middle, the end known
+    ("conv1.weight", "conv*", True, None),  # a name made in a loop
+    ("c_proj.bias", "c_proj", True, False),
+])
+def test_a_parameter_name_test_is_decided_by_what_the_layer_s_name_says(suffix, name, whole, reaches) -> None:
+    from initlint.semantics.inits import name_suffix_reaches
+
+    assert name_suffix_reaches(suffix, name, whole) is reaches

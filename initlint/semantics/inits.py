@@ -940,6 +940,8 @@ def name_suffix_reaches(suffix: str, layer_name: Optional[str], whole: bool) -> 
     if not layer_name:
         return None
     known = layer_name.rsplit("*.", 1)[-1] + ".weight"  # `h.*.c_proj`: an index, then what is known
+    if not all(part.isidentifier() or part.isdigit() for part in known.split(".")):
+        return None  # `conv*` (a name made in a loop): not known
     if whole and "*" not in layer_name:
         return known.endswith(suffix)
     known = "." + known
