@@ -529,3 +529,20 @@ def file_model_from_json(data: dict) -> FileModel:
         interface=str(data.get("interface", "")),
         unresolved=[list(item) for item in data.get("unresolved", [])],
     )
+
+
+def name_suffix_reaches(suffix: str, layer_name: Optional[str], whole: bool) -> Optional[bool]:
+    """Whether the weight of the layer at `layer_name` (its path in the class whose loop it is,
+    `whole`, else in a block somewhere below) has a full parameter name ending with `suffix`;
+    None where the part of its name not known here decides."""
+    if not layer_name:
+        return None
+    known = layer_name.rsplit("*.", 1)[-1] + ".weight"  # `h.*.c_proj`: an index, then what is known
+    if not all(part.isidentifier() or part.isdigit() for part in known.split(".")):
+        return None  # `conv*` (a name made in a loop): not known
+    if whole and "*" not in layer_name:
+        return known.endswith(suffix)
+    known = "." + known
+    if len(suffix) <= len(known):
+        return known.endswith(suffix)
+    return None if suffix.endswith(known) else False

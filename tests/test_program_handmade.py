@@ -636,6 +636,6 @@ def test_an_init_under_a_condition_after_another_init_leaves_which_one_unknown(t
     ("c_proj.bias", "c_proj", True, False),
 ])
 def test_a_parameter_name_test_is_decided_by_what_the_layer_s_name_says(suffix, name, whole, reaches) -> None:
-    from initlint.semantics.inits import name_suffix_reaches
+    from initlint.model import name_suffix_reaches
 
     assert name_suffix_reaches(suffix, name, whole) is reaches

@@ -23,8 +23,7 @@ from typing import NamedTuple, Optional
 
 from .. import catalogue
 from ..library import hooks
-from ..model import DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
-from ..semantics.inits import name_suffix_reaches
+from ..model import DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel, name_suffix_reaches
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # containment chains followed up from one class; more than that is `unknown`

@@ -26,7 +26,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.hooks import reads_classes_only
-from ..model import (DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
+from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
                             _partial_of, _positional_params, _unconditional_statements, runs_whenever, statement_conditions, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
@@ -37,7 +37,7 @@ from .imports import Imports, functional_name, torch_nn_name
 from .handed import (_rebound, alias_builds, built_by_handing, built_defaults, built_only_by_free_code, called_params,
                      class_hands, default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, routed_hands,
                      touched_after_handing)
-from .inits import InitRule, InitScanner, name_suffix_reaches
+from .inits import InitRule, InitScanner
 from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
