@@ -245,6 +245,9 @@ class InitRuleFact:
     # `init_weights()`): module code that runs that method on what it builds (BuildFact.runs) runs it
     method: str = ""
     target: str = ""  # one layer of that class only, by its attribute (`nn.init.x_(self.fc1.weight)` there)
+    # the layers whose weight's full name ends with it only (`if pn.endswith("c_proj.weight")` in a
+    # loop over named_parameters()): decided per layer by its name (program/link.py `_covering`)
+    name_suffix: str = ""
 
 
 @dataclass
@@ -333,6 +336,7 @@ class ModuleSummary:
 
     path: str
     imports: dict = field(default_factory=dict)  # local name -> qualified as written ("..x.Y")
+    stars: list = field(default_factory=list)  # `from .backbone import *`: the modules, as written
     classes: dict = field(default_factory=dict)  # name -> ClassFact
     builds: list = field(default_factory=list)  # BuildFact
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
@@ -497,6 +501,7 @@ def file_model_from_json(data: dict) -> FileModel:
         summary = ModuleSummary(
             path=raw["path"],
             imports=dict(raw["imports"]),
+            stars=list(raw["stars"]),  # a cache written without it: a miss (KeyError), never a lost re-export
             classes={key: ClassFact(**{**fact, "rules": [rule(r) for r in fact["rules"]]})
                      for key, fact in raw["classes"].items()},  # fmt: skip
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],
@@ -528,3 +533,20 @@ def file_model_from_json(data: dict) -> FileModel:
         interface=str(data.get("interface", "")),
         unresolved=[list(item) for item in data.get("unresolved", [])],
     )
+
+
+def name_suffix_reaches(suffix: str, layer_name: Optional[str], whole: bool) -> Optional[bool]:
+    """Whether the weight of the layer at `layer_name` (its path in the class whose loop it is,
+    `whole`, else in a block somewhere below) has a full parameter name ending with `suffix`;
+    None where the part of its name not known here decides."""
+    if not layer_name:
+        return None
+    known = layer_name.rsplit("*.", 1)[-1] + ".weight"  # `h.*.c_proj`: an index, then what is known
+    if not all(part.isidentifier() or part.isdigit() for part in known.split(".")):
+        return None  # `conv*` (a name made in a loop): not known
+    if whole and "*" not in layer_name:
+        return known.endswith(suffix)
+    known = "." + known
+    if len(suffix) <= len(known):
+        return known.endswith(suffix)
+    return None if suffix.endswith(known) else False

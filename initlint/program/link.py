@@ -23,7 +23,7 @@ from typing import NamedTuple, Optional
 
 from .. import catalogue
 from ..library import hooks
-from ..model import DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel
+from ..model import DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel, name_suffix_reaches
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # distinct containment chains (rule lists) followed up from one class; more than that is `unknown`
@@ -1403,6 +1403,14 @@ def _covering(rules: list, layer: Layer) -> Optional[ChainStep]:
         rule = step.rule
         if rule.target:  # `nn.init.x_(self.fc1.weight)`: that layer of the class built (`Net().fc1` at a use), no other
             if rule.target in (layer.name, (layer.name or "").split(".", 1)[-1] if layer.at_use else None):
+                return step
+        elif rule.name_suffix:  # by the layer's name, below the class whose loop it is
+            reaches = name_suffix_reaches(rule.name_suffix, layer.name, False)
+            if reaches is None:
+                return ChainStep(dataclasses.replace(rule, state="unknown", call=None,
+                                                     evidence=f"{rule.evidence}, which may or may not reach it"),
+                                 step.where, step.path, step.after_build)  # fmt: skip
+            if reaches:
                 return step
         elif rule.types is None or catalogue.init_types_match(layer.layer_type, None, rule.types):
             return step

@@ -40,7 +40,8 @@ class ModuleLoader:
             if module is None:
                 return None
             # what its collection found: the same for every lookup (an entry point's run makes thousands)
-            return memoised(module, "members", module.module, lambda: _members(module)), module.imports.names
+            kinds = memoised(module, "members", module.module, lambda: _members(module))
+            return kinds, module.imports.names, module.imports.stars
 
         tried: list = []
         found = self.index.follow(importer.path, written, members, dotted=False, tried=tried)

@@ -17,6 +17,7 @@ from ..model import ModuleSummary
 from .environment import Environment
 
 MAX_REEXPORTS = 8  # a chain of re-exports longer than this is left unresolved
+MAX_STAR_MODULES = 16  # star-imported modules one lookup may enter before the name is left unresolved
 
 
 def consulted_digest(data: bytes, text: str, codes: Optional[dict] = None) -> str:
@@ -180,7 +181,8 @@ class ModuleIndex:
             summary: Optional[ModuleSummary] = self.summaries.get(path)
             if summary is None:
                 return None
-            return {**dict.fromkeys(summary.aliases, "class"), **dict.fromkeys(summary.classes, "class")}, summary.imports
+            kinds = {**dict.fromkeys(summary.aliases, "class"), **dict.fromkeys(summary.classes, "class")}
+            return kinds, summary.imports, summary.stars
 
         found = self.follow(importer_path, written, members)
         if found is None:
@@ -195,22 +197,27 @@ class ModuleIndex:
             summary: Optional[ModuleSummary] = self.summaries.get(path)
             if summary is None:
                 return None
-            return dict.fromkeys(summary.functions or (), "function"), summary.imports
+            return dict.fromkeys(summary.functions or (), "function"), summary.imports, summary.stars
 
         found = self.follow(importer_path, written, members) if not written.startswith("local:") else None
         return ClassRef(found[0], found[1]) if found is not None else None
 
     def follow(self, importer_path: str, written: str, members, dotted: bool = True,
-               tried: Optional[list] = None) -> Optional[tuple[str, str, str]]:  # fmt: skip
+               tried: Optional[list] = None, steps: int = MAX_REEXPORTS,
+               starred: Optional[set] = None) -> Optional[tuple[str, str, str]]:  # fmt: skip
         """(path, name, kind) of what `written` (as the importer's imports qualify it) names,
-        following re-exports (`from .mlp import Mlp` in a package's `__init__.py`).
-        `members(path)`: (name -> kind, local name -> import as written there) of a module, or
-        None when it cannot be read. `dotted`: also follow `module.Name` through an import.
-        `tried`: gets (target, near, the module path it split at or "") for each step."""
+        following re-exports (`from .mlp import Mlp` in a package's `__init__.py`, or
+        `from .backbone import *` there for a public name it does not bind itself).
+        `members(path)`: (name -> kind, local name -> import as written there[, star-imported
+        modules as written]) of a module, or None when it cannot be read. `dotted`: also follow
+        `module.Name` through an import. `tried`: gets (target, near, the module path it split
+        at or "") for each step. `steps`: how many re-exports may still be followed. `starred`:
+        the star-imported modules this lookup entered (each once, at most MAX_STAR_MODULES: a
+        package's `__init__` of hundreds of `from .x import *` is not read whole for one name)."""
         importer, is_package = self.names.get(importer_path, ("", False))
         target = absolute(importer, is_package, written)
         near = importer_path
-        for _ in range(MAX_REEXPORTS):
+        for step in range(steps):
             found = self.split(target, near)
             if tried is not None:
                 tried.append((target, near, found[0] if found is not None else ""))
@@ -221,10 +228,23 @@ class ModuleIndex:
             head, _, rest = attribute.partition(".")
             if known is None or (rest and not dotted):
                 return None
-            kinds, imports = known
+            kinds, imports = known[0], known[1]
             if not rest and head in kinds:
                 return path, head, kinds[head]
             if head not in imports:
+                # a star import binds every public name of its module (the last one binding it wins)
+                stars = known[2] if len(known) > 2 and not head.startswith("_") else ()
+                starred = set() if starred is None else starred
+                for star in reversed(stars):
+                    module, is_package = self.names[path]
+                    star_target = absolute(module, is_package, star)
+                    star_path = self.module_path(star_target, path)
+                    if star_path is None or star_path in starred or len(starred) >= MAX_STAR_MODULES:
+                        continue
+                    starred.add(star_path)
+                    found = self.follow(path, f"{star_target}.{attribute}", members, dotted, tried, steps - step - 1, starred)
+                    if found is not None:
+                        return found
                 return None
             # re-exported: follow the import that binds the name there
             module, is_package = self.names[path]

@@ -1306,11 +1306,10 @@ def _star_imported(fa, loader, name: str) -> Optional[str]:
     from ..program.modules import absolute
 
     importer, is_package = loader.index.names[fa.path]
-    for written in fa.imports.stars:
+    for written in reversed(fa.imports.stars):  # the last star import binding a name wins
         base = absolute(importer, is_package, written)
-        path = loader.index.module_path(base, fa.path)
-        module = loader.module(path) if path is not None and path != fa.path else None
-        if module is not None and (name in module.classes or name in module.functions or name in module.class_aliases()):
+        found = loader.lookup(fa, f"{base}.{name}")  # re-exported on, through its own star imports too
+        if found is not None and found[0] in ("class", "function") and found[1] is not fa:
             return f"{base}.{name}"
     return None
 

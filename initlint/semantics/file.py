@@ -26,10 +26,10 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.hooks import reads_classes_only
-from ..model import (DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
+from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
-                            _is_super_init, _partial_of, _positional_params, _unconditional_statements, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
+                            _is_super_init, _partial_of, _positional_params, _unconditional_statements, runs_whenever, statement_conditions, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
 from ..syntax.positions import compute_spans
@@ -171,6 +171,7 @@ class FileAnalysis:
         # constructions of other modules' classes by module code or free functions:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
         self.script_builds: list = []
+        self.undecided_applies: set = set()  # id() of the functions script code `.apply(...)`s only on some runs
         self.script_build_function: dict = {}  # id(construction in script_builds) -> its free function, or None
         # [(function node, construction call)]: `.apply(fn)` on a model built by a call not followed
         # (`model = build_model(cfg)`): it may re-initialise any layer the script's imports reach
@@ -203,17 +204,15 @@ class FileAnalysis:
         from ..program.modules import absolute  # a cycle at import time
 
         importer, is_package = self.loader.index.names.get(self.path, ("", False))
-        loader, own = self.loader, self.path
+        loader, own = self.loader, self
         stars = [absolute(importer, is_package, written) for written in self.imports.stars]
 
         def lookup(name: str) -> Optional[str]:
             if name.startswith("_"):
                 return None
-            for base in stars:
-                path = loader.index.module_path(base, own)
-                module = loader.module(path) if path is not None and path != own else None
-                if module is not None and (name in module.classes or name in module.functions
-                                           or name in module.class_aliases()):  # fmt: skip
+            for base in reversed(stars):  # the last star import binding a name wins
+                found = loader.lookup(own, f"{base}.{name}")  # re-exported on, through its own star imports too
+                if found is not None and found[0] in ("class", "function") and found[1] is not own:
                     return f"{base}.{name}"
             return None
 
@@ -1620,8 +1619,13 @@ class FileAnalysis:
                 if used:
                     site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
                 elif isinstance(site, Site) and site.outcomes:
-                    if site.class_name in (cls.name, shown) or all(a == "none" for a, *_ in site.outcomes):
+                    several = "*" in (site.name or "")  # `self.layers[-1](x)` after `for l in self.layers[:-1]`
+                    if site.class_name in (cls.name, shown) and not several or all(a == "none" for a, *_ in site.outcomes):
                         continue  # its own layer, whose forward recorded what follows it (a head's loss); or "none" anyway
+                    if several and site.class_name in (cls.name, shown):
+                        # one construction, several layers: the one returned is the model's output
+                        site.record("none", None, f"returned as the output of {shown}.forward")
+                        continue
                     # a block's layer another class here applies otherwise: judged per use (its UseProbe
                     # here is open, for the program to follow this class's users in other modules)
                     site.record("none", None, f"returned as the output of {shown}.forward")
@@ -1874,10 +1878,15 @@ class FileAnalysis:
             return entry
 
         always = _unconditional_statements(self.module.body)  # a method run under `if` may not run
+        # `if args.init: model.apply(fn)`: an init that runs on some runs only (under the `if`
+        # that built the model too, whenever that model is built)
+        conditions = statement_conditions(self.module.body)
         for fn in self.functions.values():
             always |= _unconditional_statements(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else set()
+            conditions.update(statement_conditions(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else {})
         for function, statements in self._named_script_bodies():
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
+            built_under: dict[str, tuple] = {}  # variable -> the conditions its construction ran under
             for stmt in statements:
                 reset = _reset_loop_over(stmt)
                 if reset is not None and reset in built:
@@ -1889,19 +1898,22 @@ class FileAnalysis:
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     continue
                 for small in stmt.body:
-                    target = _bound_name(small)
-                    if target is not None:
-                        cls_name, applied, call = self._constructed_class(small.value)
+                    for target, bound in _bound_pairs(small):  # `model = Net()`, `MODEL, SHAPE = Net(), (2, 8)`
+                        built_under[target] = conditions.get(id(stmt), ())
+                        cls_name, applied, call = self._constructed_class(bound) if bound is not None else (None, None, None)
                         if cls_name is not None and cls_name.startswith("ext:"):
                             built[target] = listed_once(cls_name[4:], call, [applied] if applied is not None else [])
                         elif cls_name is not None:
                             built[target] = cls_name
                             if applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
-                        elif isinstance(small.value, cst.Call):
-                            built[target] = small.value  # `model = build_model(cfg)`: a model not followed
+                        elif isinstance(bound, cst.Call):
+                            built[target] = bound  # `model = build_model(cfg)`: a model not followed
                             if applied is not None:
-                                self.blind_applies.append((applied, small.value))
+                                self.blind_applies.append((applied, bound))
+                        elif isinstance(bound, cst.Name) and bound.value in built and bound.value != target:
+                            built[target] = built[bound.value]  # `MODEL = generator`: the same model
+                            built_under[target] = built_under.get(bound.value, ())
                         else:
                             built.pop(target, None)
                     value = small.value if isinstance(small, cst.Expr) else None
@@ -1915,6 +1927,8 @@ class FileAnalysis:
                                 self.emptied.setdefault(held, value)
                         elif value.func.attr.value == "apply" and receiver in built and value.args:
                             held = built[receiver]
+                            if not runs_whenever(conditions.get(id(stmt), ()), built_under.get(receiver, ())):
+                                self.undecided_applies.add(id(value.args[0].value))
                             if isinstance(held, cst.Call):
                                 self.blind_applies.append((value.args[0].value, held))
                             else:
@@ -1950,8 +1964,10 @@ class FileAnalysis:
                     cls.init_rules.append(InitRule(None, None, f"`.apply({text})` with a function not in this file", "unknown"))
                     continue
                 target, branches = found
-                state = "explicit" if complete else "unknown"
-                where = f"`.apply({text})` on {cls_name}(...)" + ("" if complete else " in some of its uses")
+                undecided = id(fn_node) in self.undecided_applies
+                state = "explicit" if complete and not undecided else "unknown"
+                where = f"`.apply({text})` on {cls_name}(...)" + ("" if complete else " in some of its uses") \
+                    + (" runs only under a condition not decided here" if undecided else "")
                 for types, call in branches:
                     cls.init_rules.append(InitRule(types, call, where, state))
                 cls.routines.append(target.name.value)
@@ -2154,6 +2170,13 @@ class FileAnalysis:
                     yield rule, (rule.call, rule.evidence, rule.state)
                 continue  # `m is self.fc1`: that layer of this class only
             if rule.types is not None and not _type_matches(site, rule.types):
+                continue
+            if rule.name_suffix is not None:  # `if pn.endswith("c_proj.weight")`: by the layer's name
+                reaches = name_suffix_reaches(rule.name_suffix, site.name, own)
+                if reaches is None:
+                    yield rule, (None, f"{rule.evidence}, which may or may not reach it", "unknown")
+                elif reaches:
+                    yield rule, (rule.call, rule.evidence, rule.state)
                 continue
             if rule.prefix is None:
                 yield rule, (rule.call, rule.evidence, rule.state)
@@ -2363,7 +2386,8 @@ class FileAnalysis:
 
     def _module_summary(self, spans: dict) -> ModuleSummary:
         """What other modules may read of this one (the program stage links them)."""
-        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), followed=list(self.followed),
+        summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), stars=list(self.imports.stars),
+                                followed=list(self.followed),
                                 aliases=dict(self.class_aliases()), entry_followed=dict(self.entry_followed))  # fmt: skip
         summary.functions = {name: [p.name.value for p in _all_params(fn)] for name, fn in self.functions.items()}
         summary.registries = {name: registry_table(value, self.imports, self.classes)
@@ -2462,11 +2486,13 @@ class FileAnalysis:
                     applied.append(InitRuleFact(None, "unknown", f"`.apply({text})` with a function not in {self.path}",
                                                 routine=f"`.apply({text})`"))
                     continue
+                undecided = id(fn_node) in self.undecided_applies
                 for types, call in found[1]:
                     fact = InitRuleFact(sorted(types) if types is not None else None, "explicit",
-                                        f"`.apply({text})` in {self.path}", call.line if call else 0, call,
-                                        routine=f"`.apply({text})`")  # fmt: skip
-                    if call is not None and call.undecided:
+                                        f"`.apply({text})` in {self.path}"
+                                        + (" runs only under a condition not decided here" if undecided else ""),
+                                        call.line if call else 0, call, routine=f"`.apply({text})`")  # fmt: skip
+                    if call is not None and call.undecided or undecided:
                         fact.state = "unknown"
                     applied.append(fact)
             span = spans.get(id(construction))
@@ -3021,7 +3047,7 @@ def _rule_fact(rule: "InitRule") -> InitRuleFact:
     state = "unknown" if call is not None and call.undecided else rule.state
     types = sorted(rule.types) if rule.types is not None else None
     return InitRuleFact(types, state, rule.evidence, call.line if call else 0, call, rule.prefix is not None,
-                        method=rule.unrun or "")
+                        method=rule.unrun or "", name_suffix=rule.name_suffix or "")
 
 
 def _end_line(span) -> int:
@@ -3386,6 +3412,24 @@ def _bound_name(small: cst.BaseSmallStatement) -> Optional[str]:
     if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
         return small.targets[0].target.value
     return None
+
+
+def _bound_pairs(small: cst.BaseSmallStatement) -> list:
+    """(name, value) for each plain name an assignment binds: `name = value`, and `a, b = x, y`
+    item by item; none for what cannot be paired (`a, b = f()`)."""
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return []
+    target, value = small.targets[0].target, small.value
+    if isinstance(target, cst.Name):
+        return [(target.value, value)]
+    if not isinstance(target, (cst.Tuple, cst.List)):
+        return []
+    names = [element.value for element in target.elements]
+    values = [element.value for element in value.elements] if isinstance(value, (cst.Tuple, cst.List)) \
+        and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)) else None  # fmt: skip
+    if values is not None and len(values) == len(names):
+        return [(name.value, item) for name, item in zip(names, values) if isinstance(name, cst.Name)]
+    return []  # `model, opt = accelerator.prepare(model, opt)`: as before, the names keep what they held
 
 
 def _walk_assigns(body: cst.CSTNode) -> typing.Iterator:

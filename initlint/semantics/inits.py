@@ -9,7 +9,10 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
+from .. import catalogue
+
 from ..model import InitCall
+from ..syntax.positions import compute_spans
 from ..syntax.nodes import (_always_run, _block_list, _literal_index, _positional_params, _unconditional_calls, _walk_calls, _walk_nodes, _walk_statements,
                             argument, dotted, literal_number, literal_string, short_code)
 from .imports import init_function_name, torch_nn_name
@@ -89,6 +92,12 @@ class InitScanner:
             InitScanner._note_reset(ctx, call.func.value, call)
         elif call.args and ctx.fa.imports.qualify(call.func) in _REPARAMETRISING:
             InitScanner._note_reparametrised(ctx, call)
+        elif call.args and ctx.fa.imports.qualify(call.func) in catalogue.REPARAMETRISING:
+            # weight_norm(self.fc): the draw is kept (g = |v| at the start), but `.weight` is computed now
+            from .interpret_init import reparametrised_reason
+
+            for site in InitScanner.sites_for(ctx, call.args[0].value):
+                site.fix_reason = site.fix_reason or reparametrised_reason(ctx.fa.imports.qualify(call.func))
 
     @staticmethod
     def _note_reparametrised(ctx: Context, call: cst.Call) -> None:
@@ -168,6 +177,11 @@ class InitScanner:
                 site.explicit_init = None
                 site.init_state = "unknown"
                 site.init_evidence = f"`{info.text}` runs only under a condition not decided here"
+                continue
+            if ctx.conditional and not runs_with_site:
+                # an init drawn before, then perhaps this one: which is the last is not known here
+                site.explicit_init, site.init_state = None, "unknown"
+                site.init_evidence = f"{site.init_evidence}, then perhaps `{info.text}` under a condition not decided here"
                 continue
             site.explicit_init = info
             site.init_state = "explicit"
@@ -333,8 +347,9 @@ class InitScanner:
                         stack.append((function, self.fa))
         return reached
 
-    def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None) -> None:
-        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix, self.position, self.unrun))
+    def add_rule(self, types, call, evidence: str, state: str, prefix: Optional[str] = None,
+                 name_suffix: Optional[str] = None) -> None:
+        self.cls.init_rules.append(InitRule(types, call, evidence, state, prefix, self.position, self.unrun, name_suffix))
 
     def scan_statement(self, stmt: cst.CSTNode, fn: cst.FunctionDef, method: str, state: str) -> None:
         cls = self.cls
@@ -346,8 +361,11 @@ class InitScanner:
             found = self.parameter_inits(stmt.body, var, name) if var and (receiver == self_name or prefix) else None
             if found is not None:
                 where = f"init loop over {receiver}.{stmt.iter.func.attr.value}() in {cls.name}.{method}"
-                if found is UNDECIDED_PARAMETER:
+                if found is UNDECIDED_PARAMETER or isinstance(found, NameSuffixed) and prefix is not None:
                     self.add_rule(None, None, f"{where}, under a condition on each parameter not decided here", "unknown", prefix)
+                elif isinstance(found, NameSuffixed):
+                    self.add_rule(None, found.call, f"{where}, on the parameters named `*{found.suffix}`", state,
+                                  name_suffix=found.suffix)
                 else:
                     self.add_rule(None, found, where, state, prefix)
                 cls.routines.append(method)
@@ -432,9 +450,63 @@ class InitScanner:
         if at is None or not self.may_touch_weights(call, at):
             return
         text = short_code(call, 60)
+        if at == 0 and self.read_handed_routine(call, method):
+            self.cls.routines.append(method)
+            return
         self.add_rule(None, None, f"`{text}` in {self.cls.name}.{method}, another module's function handed the model"
                                   " may initialise it", "unknown")  # fmt: skip
         self.cls.routines.append(method)
+
+    def read_handed_routine(self, call: cst.Call, method: str) -> bool:
+        """`initialize_weights(self)` with a function of another module whose body is only init
+        loops over the model (`for m in model.modules(): if isinstance(m, nn.Conv2d): ...`) or
+        `model.apply(fn)`: read there, with its module's imports, as this class's own routine.
+        False (nothing added) for any other body: then it may initialise anything."""
+        q = self.fa.imports.qualify(call.func)
+        found = self.fa.library().lookup(self.fa, q) if q else None
+        if found is None or found[0] != "function" or found[1] is None or found[2] not in found[1].functions:
+            return False
+        home, fn = found[1], found[1].functions[found[2]]
+        params = _positional_params(fn)
+        if not params or len(call.args) > len(params) or any(arg.star for arg in call.args):
+            return False
+        model = params[0].name.value
+        body = _block_list(fn.body)
+        for index, stmt in enumerate(body):
+            if index == 0 and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
+                    and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):  # fmt: skip
+                continue  # its docstring
+            loop = isinstance(stmt, cst.For) and isinstance(stmt.iter, cst.Call) and isinstance(stmt.iter.func, cst.Attribute) \
+                and dotted(stmt.iter.func.value) == model and (_iterates_modules(stmt.iter) or _iterates_parameters(stmt.iter))  # fmt: skip
+            applied = isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+                and isinstance(stmt.body[0].value, cst.Call) and dotted(stmt.body[0].value.func) == f"{model}.apply"  # fmt: skip
+            if not (loop or applied):
+                return False
+        before = len(self.cls.init_rules)
+        reader = InitScanner(home, self.cls)
+        reader.position, reader.unrun = self.position, self.unrun
+        pending = len(home.pending_lines)
+        where = f"{method} ({found[2]}() of {home.path})"
+        for stmt in body:
+            reader.scan_statement(stmt, fn, where, "explicit")
+        found_calls = home.pending_lines[pending:]
+        del home.pending_lines[pending:]
+        for info, node in found_calls:  # placed in its own module, as routine_branches places them
+            info.path = home.path
+        if found_calls:
+            holder = next((k for k, stmt in enumerate(home.module.body) if stmt is fn), None)
+            spans = compute_spans(home.module, [node for _, node in found_calls],
+                                  {id(node): holder for _, node in found_calls} if holder is not None else None,
+                                  home.source, home.c_tree)  # fmt: skip
+            for info, node in found_calls:
+                info.line = spans[id(node)][0][0] if id(node) in spans else 0
+        added = self.cls.init_rules[before:]
+        if not added:
+            return False
+        for rule in added:
+            if rule.call is not None and rule.call.path is None:
+                rule.call.path = home.path
+        return True
 
     def may_touch_weights(self, call: cst.Call, at: int) -> bool:
         """Whether the function `call` runs may change the weights of the model it gets as
@@ -527,14 +599,22 @@ class InitScanner:
                         found = init[2]
             elif isinstance(stmt, cst.If):
                 inner = self.parameter_inits(stmt.body, var, name)
+                suffix = _name_suffix_test(stmt.test, name)
                 if _weights_only(stmt.test, var, name):
                     found = inner if inner is not None else found
+                elif suffix is not None and found is None and isinstance(inner, InitCall) \
+                        and not any(self.parameter_inits(block, var, name) is not None for block in _else_blocks(stmt)):  # fmt: skip
+                    # `if pn.endswith("c_proj.weight"): normal_(p, std=...)` (nanoGPT): the layers whose
+                    # parameter names end so, decided per layer where its name decides it
+                    found = NameSuffixed(inner, suffix)
                 elif inner is not None or any(
                         self.parameter_inits(block, var, name) is not None for block in _else_blocks(stmt)):  # fmt: skip
                     return UNDECIDED_PARAMETER
             elif any(isinstance(node, cst.Call) and (init := InitScanner.init_call_of(self.fa, node)) is not None
                      and dotted(init[1]) == var for node in _walk_nodes(stmt)):  # fmt: skip
                 return UNDECIDED_PARAMETER  # in a loop, a try, a with: not read here
+            if isinstance(found, NameSuffixed) and stmt is not _always_run(_block_list(body))[-1]:
+                return UNDECIDED_PARAMETER  # what follows it is not read with it
         return found
 
     def branches(self, body: cst.BaseSuite, var: str, names: Optional[set] = None) -> Iterator[tuple]:
@@ -722,6 +802,8 @@ class InitRule:
     # the method holding it, which building the class does not run (a public `init_weights()`):
     # module code elsewhere that runs it on every model it builds makes it run (program/link.py)
     unrun: Optional[str] = None
+    # `if name.endswith("c_proj.weight")` in a loop over named_parameters(): only the parameters so named
+    name_suffix: Optional[str] = None
 
 
 def _loop_targets(fn: cst.FunctionDef) -> frozenset:
@@ -831,6 +913,25 @@ _REPARAMETRISING = frozenset({
     "torch.nn.utils.spectral_norm.spectral_norm"})  # fmt: skip
 
 UNDECIDED_PARAMETER = object()  # a parameter loop's init under a test this analysis does not decide
+
+
+@dataclass(frozen=True)
+class NameSuffixed:
+    """A parameter loop's init of the parameters whose full name ends with `suffix` only."""
+
+    call: InitCall
+    suffix: str
+
+
+def _name_suffix_test(test: cst.BaseExpression, name: Optional[str]) -> Optional[str]:
+    """`name.endswith("c_proj.weight")` on the loop's parameter name: the suffix; else None."""
+    if name is None or not isinstance(test, cst.Call) or len(test.args) != 1 or test.args[0].keyword is not None:
+        return None
+    if not isinstance(test.func, cst.Attribute) or test.func.attr.value != "endswith" or dotted(test.func.value) != name:
+        return None
+    suffix = literal_string(test.args[0].value)
+    return suffix if suffix else None
+
 
 
 def _iterates_parameters(node: cst.BaseExpression) -> bool:

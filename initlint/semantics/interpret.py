@@ -14,7 +14,7 @@ import libcst as cst
 from ..library.known import KnownLibraries
 from ..syntax.nodes import (_JUMPS, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, _walk_nodes, dotted,
                             literal_number, literal_string, short_code)
-from .inits import UNDECIDED_PARAMETER, InitScanner, _iterates_modules, _iterates_parameters, _parameter_loop_names
+from .inits import UNDECIDED_PARAMETER, InitScanner, NameSuffixed, _iterates_modules, _iterates_parameters, _parameter_loop_names
 from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
@@ -690,7 +690,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return
         where = f"init loop over {short_code(stmt.iter, 40)}" + (f" in {self.fn.name.value}()" if self.cls is not None else "")
         sites = sites_in(self.eval_module(stmt.iter.func.value, bind_site=False))
-        if found is UNDECIDED_PARAMETER:
+        if found is UNDECIDED_PARAMETER or isinstance(found, NameSuffixed):
             for site in sites:
                 self.fa._apply_rule(site, (None, f"{where}, under a condition on each parameter not decided here", "unknown"))
             return

@@ -14,7 +14,7 @@ from ..syntax.nodes import (_all_params, _functional_prefix, _literal_index, _li
                             _positional_params, _walk_nodes, argument, dotted, literal_number, literal_string, short_code)
 from .imports import functional_name, torch_nn_name
 from .memo import memoised
-from .values import (ActV, ActivationOutput, IgnoringV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
+from .values import (named_item, ActV, ActivationOutput, IgnoringV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow,
                      FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, MaybeNone, NONE_V, OPAQUE, ObjectV,
                      ParamV, RecordV, Site, Summary, TransparentV, TupleV, UnknownV, UseProbe, _short_ref, _surely_tensor,
                      activated, alternative, derived, elements_at, feed_layer, head_part, list_element, note_norm, registered_modules,
@@ -141,7 +141,7 @@ class ForwardInterpreter:
                     summary = self.tagged_exits(run[1], value)
                     passed = {k: v for k, v in passed.items() if k not in dict(flags)}
                 summary = value.module.as_passed(summary, dataclasses.replace(value, passed=passed), assumed)
-            out = self.apply_summary(summary, flow, value.cls, extras)
+            out = self.apply_summary(summary, flow, value.cls, extras, value.defaults)
             return self.probed(out, value) if value.module is None and value.call is not None else out
         if isinstance(value, IgnoringV):  # `always(None)`: what goes in is dropped there, nothing follows it
             return OPAQUE
@@ -258,7 +258,10 @@ class ForwardInterpreter:
             return TransparentV(_short_ref(ref))
         return None
 
-    def apply_summary(self, summary: Summary, flow: Flow, what: str, extras: Optional[dict] = None) -> object:
+    def apply_summary(self, summary: Summary, flow: Flow, what: str, extras: Optional[dict] = None,
+                      assumed: tuple = ()) -> object:  # fmt: skip
+        """What a module does with what goes in (`flow`, `extras`) and what comes out. `assumed`: the
+        constructor defaults that chose the module, which what it applies rests on."""
         if not summary.done:  # DlaTree holding a DlaTree: its own summary is not known yet
             self.consume(flow, "unknown", None, f"goes into {what}, which contains itself")
             for extra in (extras or {}).values():
@@ -271,7 +274,8 @@ class ForwardInterpreter:
             if site.norm is not None:  # its input meets a norm first: so do the layers that feed it
                 note_norm(given, site.norm)
             for activation, param, evidence in list(site.outcomes):
-                self.consume(given, activation, param, derived(f"{evidence}, first in {what}", evidence))
+                chosen = (Evidence.assuming("", assumed),) if assumed else ()
+                self.consume(given, activation, param, derived(f"{evidence}, first in {what}", evidence, *chosen))
             if not site.outcomes and given.sites and site not in summary.exits:
                 # The module never touches its input in a way we saw, nor returns it: unknown, not none.
                 self.consume(given, "unknown", None, f"{what} does not use its input visibly")
@@ -314,6 +318,9 @@ class ForwardInterpreter:
             if isinstance(base, ChainV) and base.kind == "sequential":  # self.head.fc of Sequential(OrderedDict(...))
                 named = [value for key, value in base.items if key == node.attr.value]
                 return named[0] if len(named) == 1 else OPAQUE
+            if isinstance(base, ChainV) and base.kind == "list" and any(key == node.attr.value for key, _ in base.items):
+                named = named_item(base, node.attr.value)  # self.transformer.h of nn.ModuleDict(dict(h=...))
+                return named if named is not None else OPAQUE
             if isinstance(base, InstV):  # self.encoder.layer: a submodule's own module, as it built it
                 owner = base.module or self.fa
                 cls = owner.classes.get(base.cls)

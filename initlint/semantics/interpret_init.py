@@ -13,7 +13,7 @@ from ..library.known import einops_name
 from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
-from .values import (ActV, IgnoringV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
+from .values import (named_item, ActV, IgnoringV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
                      exact_element, instances_of, instances_resting_on, keyed_element, last_iteration, list_element, one_of, sites_in)
@@ -100,6 +100,11 @@ class ConstructorInterpreter:
             base = dotted(node.value)
             if base == self.self_name:
                 return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
+            if base is not None and base.startswith(self.self_name + "."):
+                # for block in self.transformer.h: an item of nn.ModuleDict(dict(h=...)) (nanoGPT)
+                named = named_item(self.eval_module(node.value, bind_site=False), node.attr.value)
+                if named is not None:
+                    return named
             q = self.fa.imports.qualify(node)
             if q:
                 return ClassRefV(q)
@@ -530,6 +535,15 @@ class ConstructorInterpreter:
             return NONE_V
         return one_of(ctx.returns)
 
+    def layerless(self, inst: InstV) -> bool:
+        """A class of the program that builds no layer and holds no module (an activation written as a module)."""
+        owner = inst.module or self.fa
+        cls = owner.classes.get(inst.cls)
+        if cls is None or cls.analysing:
+            return False
+        owner.build_class(cls)
+        return not cls.sites and not cls.contains and not cls.contains_unknown and not cls.attrs
+
     def call_module_value(self, callee: object, call: cst.Call) -> object:
         if isinstance(callee, ParamV):
             default = callee.default
@@ -548,6 +562,12 @@ class ConstructorInterpreter:
                                  Evidence.assuming(f"{callee.name}={_short_ref(default)} passed {default.passed_by}"
                                                    if default.passed_by else f"{callee.name} default {_short_ref(default)}",
                                                    facts))  # fmt: skip
+                elif isinstance(value, InstV) and overridden is None and self.layerless(value):
+                    # `act=Swish`, the program's own activation module: what its forward applies rests
+                    # on this default, which a construction elsewhere may replace (`MLP(act=nn.GELU)`)
+                    holder = self.default_holder(callee.owner)
+                    fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None)
+                    value = dataclasses.replace(value, defaults=(fact,))
                 elif isinstance(value, ChainV) and value.kind == "sequential" and overridden is None \
                         and any(isinstance(item, ActV) for _, item in value.items):  # fmt: skip
                     # a norm that then applies an activation (timm's BatchNormAct2d as norm_layer's default):
@@ -687,6 +707,11 @@ class ConstructorInterpreter:
             # goes in feeds a layer, what comes out is not followed (the runtime sees the
             # reparametrisation's own ops around it)
             inner = self.eval_module(given.args[0].value, bind_site=False)
+            if isinstance(inner, LayerV) and isinstance(given.args[0].value, cst.Call):
+                # weight_norm(nn.Conv1d(...)): the layer it is given, returned (its init is noted
+                # where the call is: weight_norm keeps the draw, spectral_norm rescales it)
+                inner.site.fix_reason = inner.site.fix_reason or reparametrised_reason(q)
+                return inner
             if isinstance(inner, LayerV):
                 return ConsumerV(f"{inner.site.layer_type} reparametrised by `{q.rsplit('.', 1)[-1]}`")
         nn_name = torch_nn_name(q)
@@ -906,3 +931,10 @@ def _names_its_parameters(node: cst.Lambda) -> bool:
     names = {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}
     names |= {p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)}
     return any(type(sub) is cst.Name and sub.value in names for sub in _walk_nodes(node.body))
+
+
+def reparametrised_reason(qualname: str) -> str:
+    """Why no init line is written for a layer `weight_norm(...)` & co. wrap: its `weight` is
+    computed from the reparametrisation's own tensors, so an init of `.weight` does not stick."""
+    return (f"its weight is computed by `{qualname.rsplit('.', 1)[-1]}` from tensors of its own: an init of "
+            f"`.weight` does not stick, draw it before the layer is wrapped")

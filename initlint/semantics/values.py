@@ -288,6 +288,9 @@ class InstV:
     rests_on: tuple = field(default=(), compare=False)
     # a class of this file: parameter -> what its construction passed (the modules it holds: `Residual(fn)`)
     given: Optional[dict] = field(default=None, compare=False, repr=False)
+    # built from a constructor parameter's default (`act=Swish`, a class of the program with no layers):
+    # what its forward does to its input rests on that default, which callers elsewhere may replace
+    defaults: tuple = field(default=(), compare=False)
 
 
 @dataclass
@@ -716,3 +719,13 @@ def merge_envs(a: dict, b: dict) -> dict:
         else:
             merged[key] = alternative(value, other)
     return merged
+
+
+def named_item(held: object, name: str) -> object:
+    """The item a ModuleDict (or a Sequential of an OrderedDict) holds under `name`, where its
+    keys are all known (a key not read, "*", may be that very name); else None."""
+    if not isinstance(held, ChainV) or held.kind not in ("list", "sequential"):
+        return None
+    named = [value for key, value in held.items if key == name]
+    unread = any(key in ("*", "<loop>", "<alt>") for key, _ in held.items)
+    return named[0] if len(named) == 1 and not unread else None

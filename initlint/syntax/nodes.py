@@ -490,3 +490,49 @@ def name_options(value: cst.BaseExpression) -> list:
     if type(value) is cst.IfExp:
         return name_options(value.body) + name_options(value.orelse)
     return []
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    """`__name__ == "__main__"`: the script's own run, which builds and initialises together."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    sides = {dotted(test.left), dotted(target.comparator)}
+    strings = [node for node in (test.left, target.comparator) if isinstance(node, cst.SimpleString)]
+    return (isinstance(target.operator, cst.Equal) and "__name__" in sides and len(strings) == 1
+            and strings[0].evaluated_value == "__main__")  # fmt: skip
+
+
+def statement_conditions(body, outer: tuple = ()) -> dict:
+    """id() of each statement of a body (entering compound statements, not functions or classes)
+    -> the conditions it runs under, outermost first: the if/for/while blocks and except
+    handlers around it, and each earlier statement of its block that may return (what follows
+    such a one runs only on some calls). `with` blocks, try bodies and the `__main__` guard add
+    none. A statement runs whenever another does if its conditions are a prefix of the other's."""
+    out: dict = {}
+    here = outer
+    for stmt in body:
+        out[id(stmt)] = here
+        kind = type(stmt)
+        if kind is cst.With or (kind is cst.If and _is_main_guard(stmt.test) and stmt.orelse is None):
+            if isinstance(stmt.body, cst.IndentedBlock):
+                out.update(statement_conditions(stmt.body.body, here))
+        elif kind is cst.Try:
+            if isinstance(stmt.body, cst.IndentedBlock):
+                out.update(statement_conditions(stmt.body.body, here))
+            for handler in stmt.handlers:
+                out.update(statement_conditions(handler.body.body, (*here, id(handler))))
+            for part in (stmt.orelse, stmt.finalbody):
+                if part is not None:
+                    out.update(statement_conditions(part.body.body, (*here, id(part))))
+        elif kind in _COMPOUND:
+            for number, block in enumerate(_blocks(stmt)):
+                out.update(statement_conditions(block, (*here, (id(stmt), number))))
+        if kind in _COMPOUND and _may_return(stmt) or _jumps(stmt):
+            here = (*here, id(stmt))
+    return out
+
+
+def runs_whenever(conditions: tuple, other: tuple) -> bool:
+    """A statement under `conditions` runs whenever one under `other` does (`statement_conditions`)."""
+    return other[: len(conditions)] == conditions

@@ -1,0 +1,3 @@
+from gpt import GPT
+
+MODEL, INPUT_SHAPE = GPT(), (2, 8, 64)
