@@ -73,6 +73,21 @@ SOURCE = textwrap.dedent('''
             self.final.add_module("lastact", nn.Sigmoid())
 
 
+    class Updated(nn.Module):
+        def __init__(self):
+            super().__init__()
+            acts = {"a": None}
+            acts.update(a=nn.ReLU())
+            self.fc = nn.Linear(8, 8)
+            self.act = acts["a"]
+
+        def forward(self, x):
+            x = self.fc(x)
+            if self.act is not None:
+                x = self.act(x)
+            return x
+
+
     class Picked(nn.Module):
         def __init__(self):
             super().__init__()
@@ -126,6 +141,11 @@ def test_a_subclass_adding_to_its_bases_container_makes_the_bases_row_unknown(ro
     row = rows[("Regressor", "final.1")]
     assert row.activation == "unknown"
     assert "Discriminator (a subclass) changes `self.final`" in row.activation_evidence
+
+
+def test_a_dict_a_method_changes_is_not_read_as_first_written(rows) -> None:
+    assert traced("Updated")["fc"] == "relu"
+    assert rows[("Updated", "fc")].activation == "unknown"  # before: "none", the dict's first None
 
 
 def test_a_literal_key_reads_that_key(rows) -> None:

@@ -444,8 +444,8 @@ class ConstructorInterpreter:
                 and isinstance(self.env.get(func.value.value), ChainV):  # fmt: skip
             # `op_dict.update(...)`, `.pop(k)`: what its keys hold is no longer what was read
             holder = self.env[func.value.value]
-            for value in [self.eval_module(arg.value, bind_site=False) for arg in call.args]:
-                sites_in(value)  # (evaluated for what it builds)
+            for arg in call.args:  # what it is handed is still built
+                self.eval_module(arg.value, bind_site=False)
             holder.items[:] = [("*", UnknownV(f"`{short_code(call)}` changed it"))]
             return NONE_V
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and 1 <= len(call.args) <= 2 \
