@@ -445,13 +445,26 @@ def _may_be_module(value: object, fa=None) -> bool:
                 or (isinstance(value, tuple) and bool(value) and value[0] == "<literal>"))  # fmt: skip
 
 
+def _index_of(node: cst.Subscript) -> Optional[cst.BaseExpression]:
+    """The one index written in `x[...]` (not a slice, not several), else None."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    return node.slice[0].slice.value
+
+
+def _literal_position(node: cst.Subscript) -> Optional[int]:
+    """The integer literal `x[2]` (or `x[-1]`) is indexed by, else None."""
+    index = _index_of(node)
+    position = literal_number(index) if index is not None else None
+    return int(position) if position is not None and position == int(position) else None
+
+
 def keyed_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
     """`op_dict["A"]` on a dict built here: the value last bound to that key; unknown where a key
     not known was bound too (or none was bound: Python raises). None: not a dict and a literal key."""
-    if chain.kind != "list" or not chain.items or any(k is None for k, _ in chain.items) \
-            or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):  # fmt: skip
+    if chain.kind != "list" or not chain.items or any(k is None for k, _ in chain.items):
         return None
-    key = literal_string(node.slice[0].slice.value)
+    key = literal_string(_index_of(node))
     if key is None:
         return None
     if any(k in ("*", "<loop>", "<alt>") for k, _ in chain.items):
@@ -464,7 +477,7 @@ def set_item(chain: ChainV, node: cst.Subscript, value: object, conditional: boo
     """`op_dict["A"] = get_act_layer(act)` on a dict or list built here, in place (other names for
     it see it too): the key's value replaced where the statement surely runs; where it may not, or
     the key or position is not known, what that key (or every item) holds is no longer known."""
-    key = literal_string(node.slice[0].slice.value) if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) else None
+    key = literal_string(_index_of(node))
     is_dict = bool(chain.items) and all(k is not None for k, _ in chain.items)
     why = UnknownV(f"`{short_code(node)}` is set {'under a condition' if conditional else 'by a key not known here'}")
     if is_dict and key is not None:
@@ -480,39 +493,29 @@ def set_item(chain: ChainV, node: cst.Subscript, value: object, conditional: boo
 
 def exact_position(chain: ChainV, node: cst.Subscript) -> Optional[int]:
     """The index of `chain[2]` in its items when every item up to it has a certain place."""
-    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+    position = _literal_position(node)
+    if position is None or not 0 <= position < len(chain.items):
         return None
-    position = literal_number(node.slice[0].slice.value)
-    if position is None or position < 0 or position != int(position) or int(position) >= len(chain.items):
+    if any(k in ("<loop>", "<alt>") for k, _ in chain.items[: position + 1]):
         return None
-    if any(k in ("<loop>", "<alt>") for k, _ in chain.items[: int(position) + 1]):
-        return None
-    return int(position)
+    return position
 
 
 def exact_element(chain: ChainV, node: cst.Subscript) -> Optional[object]:
     """chain[2] when every item before it has a certain place."""
-    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
-        return None
-    position = literal_number(node.slice[0].slice.value)
-    if position is None or position < -1 or position != int(position):
-        return None
     items = chain.items
-    if position == -1:  # layers[-1] right after `layers.append(...)`
+    if _literal_position(node) == -1:  # layers[-1] right after `layers.append(...)`
         return items[-1][1] if items and items[-1][0] is None else None
-    if int(position) >= len(items) or any(k in ("<loop>", "<alt>") for k, _ in items[: int(position) + 1]):
-        return None
-    return items[int(position)][1]
+    position = exact_position(chain, node)
+    return items[position][1] if position is not None else None
 
 
 def elements_at(chain: ChainV, node: cst.Subscript, most: int = 64) -> Optional[list]:
     """The items `chain[i]` may be, over the layouts its conditional items allow (`if decoder:
     layers.append(Cross)` between two certain items: `layers[1]` is Cross or the next); None where
     that is not known (not a literal index, a loop's items before it, too many layouts)."""
-    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
-        return None
-    position = literal_number(node.slice[0].slice.value)
-    if position is None or position != int(position):
+    position = _literal_position(node)
+    if position is None:
         return None
     layouts: list = [[]]
     for key, value in chain.items:
@@ -530,8 +533,8 @@ def elements_at(chain: ChainV, node: cst.Subscript, most: int = 64) -> Optional[
             layouts = [layout + [value] for layout in layouts]
     found: list = []
     for layout in layouts:
-        if -len(layout) <= int(position) < len(layout) and not any(layout[int(position)] is f for f in found):
-            found.append(layout[int(position)])
+        if -len(layout) <= position < len(layout) and not any(layout[position] is f for f in found):
+            found.append(layout[position])
     return found or None
 
 
