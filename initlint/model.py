@@ -152,6 +152,9 @@ class Layer:
     flag_variants: Optional[list] = None
     agreed_uses: Optional[list] = None  # None, not a factory: models cached before it was added read as None
     at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
+    # judged at a use of the class that builds its block ([path, line] of the block's construction there): it
+    # speaks for the layers built through that construction only
+    via: list = field(default_factory=list)
     function: Optional[str] = None  # the free function that builds it (class_name None): its callers build it
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
     # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.
@@ -303,6 +306,10 @@ class ClassFact:
     path_inits: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)  # __init__'s parameter -> its default, as BuildFact.args has values
     built_here: bool = False  # its own module mentions it (builds it, hands it on): constructions links cannot list
+    # ... though every such mention is a call of it in a top-level function, arguments listed (diffusers'
+    # `get_down_block`): what those constructions pass is what that function's callers pass
+    listed_here: bool = False
+    function_builds: list = field(default_factory=list)  # then: [function, args as BuildFact.args] per such call
     # __init__'s parameters it only ever calls (`self.mlp = mlp_layer(...)`): parameter -> [line, args, attr, span]
     # per call, args as BuildFact.args has them: where a class handed to that parameter is built, and how
     built_params: dict = field(default_factory=dict)
@@ -346,6 +353,8 @@ class ModuleSummary:
     entry_followed: dict = field(default_factory=dict)
     aliases: dict = field(default_factory=dict)  # `SqueezeExcite = SEModule` at the module's top: alias -> class
     functions: Optional[dict] = None  # top-level function -> its parameter names, in order (None: cached before)
+    # of those building a class of this module (`ClassFact.function_builds`): parameter -> its default, as BuildFact.args
+    function_defaults: dict = field(default_factory=dict)
     # imported names it hands on as values (`se_layer = se_layer or SqueezeExcite` given to a builder object,
     # `partial(SqueezeExcite)` in a table), as its imports spell them: a class so handed on is built by code
     # with arguments links cannot list (constructions it can list are `builds` and `hands`)
@@ -517,6 +526,8 @@ def file_model_from_json(data: dict) -> FileModel:
             if raw.get("functions") is not None else None,  # fmt: skip
             blind_applies=[rule(r) for r in raw.get("blind_applies", [])],
             factories={name: list(entry) for name, entry in raw.get("factories", {}).items()},
+            function_defaults={name: {param: list(fact) for param, fact in found.items()}
+                               for name, found in raw["function_defaults"].items()},  # fmt: skip
         )
     return FileModel(
         path=data["path"],

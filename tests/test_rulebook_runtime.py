@@ -104,7 +104,8 @@ def parse_expectations(source: str) -> dict[int, Expectation]:
 
 LAYER_TYPES = frozenset(catalogue.LAYER_TYPES)
 # The parts of a split (`a, b = h.chunk(2, -1)`) are followed on their own, as the static analysis does.
-TRANSPARENT = frozenset(catalogue.TRANSPARENT_FUNCTIONS) | catalogue.SPLIT_FUNCTIONS
+# Indexing (`temb[:, :, None, None]`, `x[:, 0]`) keeps the values it takes, as initlint.runtime.trace has it.
+TRANSPARENT = frozenset(catalogue.TRANSPARENT_FUNCTIONS) | catalogue.SPLIT_FUNCTIONS | {"__getitem__"}
 _RUNTIME_ALIASES = {"log_sigmoid": "logsigmoid", "__iadd__": "add_", "__add__": "add", "__radd__": "add"}
 
 

@@ -579,7 +579,13 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     `unlisted`: a builder object's method also builds it (`InvertedResidual(**ba)` in timm's
     EfficientNetBuilder), with arguments no use lists: as for a class handed on, its own row stays."""
     found = uses.get(ref, [])
-    if not found or any(use.path == ref.path and not use.args and not use.span for use in found):
+    # its own module's constructions merged into its analysis (`self.res = ResnetBlock2D(...)` there),
+    # arguments not listed: they are judged by none of the rows the other uses get
+    merged_here = [use for use in found if use.path == ref.path and not use.args and not use.span]
+    if merged_here and by_init:
+        return
+    found = [use for use in found if use not in merged_here]
+    if not found:
         return
     for use in found:
         target = models.get(use.path)
@@ -597,15 +603,21 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
             return
     fact = index.summaries[ref.path].classes.get(ref.name)
     # `def net(): return Net()` in its own module: a construction with arguments the links do not list
-    own_code = fact is not None and fact.standalone and not any(u.path == ref.path and u.container is None for u in found) \
-        and not _made_by_listed_factories(fact, found)  # fmt: skip
+    own_code = bool(merged_here) or fact is not None and fact.standalone \
+        and not any(u.path == ref.path and u.container is None for u in found) and not _made_by_listed_factories(fact, found)  # fmt: skip
     if not by_init and len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 \
             and ref not in (handed or {}) and not unlisted and not own_code:  # fmt: skip
+        for use, projected in projected_all if projected_all[0][1].activation == "unknown" else ():
+            for above in _judged_above(layer, ref, use, projected, start, defaults, index, uses, models) if use.line else ():
+                _place(models[above.path], above)
         _claim_where_built(layer, projected_all)
         return
     for use, projected in projected_all:
         if use.line:
             _place(models[use.path], projected)
+        if use.line and projected.activation == "unknown" and not by_init:
+            for above in _judged_above(layer, ref, use, projected, start, defaults, index, uses, models):
+                _place(models[above.path], above)
     if own_code and not by_init:
         layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
         layer.activation_evidence = f"{layer.activation_evidence}; code of {ref.path} builds {ref.name} too"
@@ -613,6 +625,44 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
     # a class handed on as a value (or built by a builder) is also built where no use is listed: its own row
     # (unknown) stays for those
     layer.moved = ref not in (handed or {}) and not unlisted and not own_code
+
+
+def _judged_above(layer: Layer, ref: ClassRef, use: Use, at_use: Layer, start: list, defaults: list,
+                  index: ModuleIndex, uses: dict, models: dict) -> list:  # fmt: skip
+    """A layer left unknown at `use` because the constructions of its container pass different values
+    (diffusers' DownBlock2D, built by `get_down_block` for every UNet): judged again along each way the
+    container is built (another module's construction, or a call of the function of its module that
+    builds it), with that way's values only. A known judgement is a row at that construction, for the
+    layers built through `use` under it only (`Layer.via`), its init as judged at `use`."""
+    holder = use.container
+    fact = index.summaries[holder.path].classes.get(holder.name) if holder is not None else None
+    if fact is None:
+        return []
+    ways = [(outer, outer) for outer in uses.get(holder, []) if outer.span and outer.path != holder.path]
+    if fact.listed_here:
+        ways += [((function, call), call) for function, _ in fact.function_builds
+                 for call in uses.get(ClassRef(holder.path, function), []) if call.span]  # fmt: skip
+    out = []
+    for way, where in ways:
+        if where.path not in models:
+            continue
+        judged = _projected(layer, where, [f"{ref.name}()"])
+        judged.activation, judged.activation_param, judged.activation_evidence = start[:3]
+        _activation_for_use(judged, defaults, use, index, uses, pin=(holder, way))
+        if judged.activation == "unknown":
+            continue
+        judged.activation_evidence = f"{judged.activation_evidence}, as {where.path}:{where.line} builds {holder.name}"
+        judged.related = [[layer.path, layer.line], [use.path, use.line]]
+        judged.via = [[use.path, use.line]]
+        judged.site = f"{judged.site}<{holder.name}@{use.line}"
+        judged.init, judged.init_evidence, judged.init_call, judged.init_open = (
+            at_use.init, at_use.init_evidence, at_use.init_call, False)  # fmt: skip
+        judged.fix = FixPlan(reason=f"judged as {where.path}:{where.line} builds {holder.name}, whose other "
+                                    f"constructions differ; no one statement fixes it for this one ({layer.path}:{layer.line})")
+        judged.weight = None
+        _recommend(judged)
+        out.append(judged)
+    return out
 
 
 def _built_in_ways_not_listed(use: Use, index: ModuleIndex, uses: dict) -> bool:
@@ -724,6 +774,9 @@ def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: Mo
         layer.moved = True
     for use, projected in judged:
         _place(models[use.path], projected)
+        if use.line and projected.activation == "unknown":
+            for above in _judged_above(layer, ref, use, projected, [activation, param, evidence], defaults, index, uses, models):
+                _place(models[above.path], above)
 
 
 def _init_at_use(projected: Layer, use: Use, index: ModuleIndex) -> None:
@@ -825,7 +878,8 @@ def _projected(layer: Layer, use: Use, names: list) -> Layer:
     return moved
 
 
-def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict) -> Optional[str]:
+def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleIndex, uses: dict,
+                        pin: Optional[tuple] = None) -> Optional[str]:  # fmt: skip
     """What this construction passes replaces the constructor default that chose the activation.
     The activation may rest on several defaults (`act_layer=nn.ReLU`, `apply_act=True`, the
     `norm_layer` a norm+act class is made of): a use that passes another value for one activation
@@ -844,7 +898,7 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         if passed is None and fact is not None and param in fact.params:
             passed = use.args.get(str(fact.params.index(param)))
         raw = passed
-        passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
+        passed = _from_registry(_resolved(passed, use, index, uses, pin=pin), registry, index)
         default = _registry_default(default, registry, index)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
@@ -865,7 +919,10 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
     replaces_activation = forced or default == REQUIRED or default.startswith("torch.nn.") \
         and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES  # fmt: skip
-    if len(overridden) == 1 and replaces_activation and torch_name in catalogue.ACTIVATION_MODULES:
+    # a class default stands for the activation only where, at that default, the layer meets it on every
+    # way through (not "SiLU here, no activation on the other branch")
+    judged_at_default = layer.activation != "unknown" or forced or default == REQUIRED
+    if len(overridden) == 1 and replaces_activation and judged_at_default and torch_name in catalogue.ACTIVATION_MODULES:
         activation = catalogue.ACTIVATION_MODULES[torch_name][0]
         layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
         through = f" through {passed[2]}" if len(passed) > 2 else ""
@@ -951,12 +1008,19 @@ def _followed_at(index: ModuleIndex, key: tuple, use: Use) -> dict:
     return {**found, use.path: kept}
 
 
-def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0) -> Optional[list]:
+def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, depth: int = 0,
+              pin: Optional[tuple] = None) -> Optional[list]:  # fmt: skip
     """What a construction passes, where it passes a parameter of the class that builds it
     (`Mlp(act_layer=act_layer)` in Block): what every construction of that class passes there
     (its default where one passes nothing), followed up the same way (bounded); a class nothing
     in the program builds, nor its own module names, is built with its defaults. What cannot be
-    followed is unknown, as are values that differ between the constructions."""
+    followed is unknown, as are values that differ between the constructions. `pin`: (a class, the one
+    way of building it to follow: an outer construction, or (function, its call)), for a judgement
+    along that way only (`_judged_above`)."""
+    if passed is not None and passed[0] == "param" and use.container is None and use.function is not None:
+        calls = [pin[1][1]] if pin is not None and isinstance(pin[1], tuple) and pin[1][0] == use.function \
+            and pin[0].path == use.path else None  # fmt: skip
+        return _passed_to_function(passed[1], use, index, uses, depth, calls)
     if passed is None or passed[0] != "param" or use.container is None:
         return passed
     name, holder = passed[1], use.container
@@ -965,14 +1029,25 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
     if fact is None or name not in fact.params or depth >= MAX_PASSING_DEPTH:
         return unknown
     found = uses.get(holder, [])
-    if len(passed) > 2:  # what its own module's constructions pass, each of them seen there
+    pinned = pin is not None and pin[0] == holder
+    if pinned and isinstance(pin[1], Use):
+        found, values = [pin[1]], []
+    elif pinned:
+        values = [_passed_by_function(name, fact, function, args, holder, index, uses, depth, pin)
+                  for function, args in fact.function_builds if function == pin[1][0]]  # fmt: skip
+        found = []
+    elif len(passed) > 2:  # what its own module's constructions pass, each of them seen there
         found, values = [outer for outer in found if outer.path != holder.path], [passed[2]]
+    elif fact.listed_here and fact.function_builds:  # and what its module's functions pass (their callers')
+        values = [_passed_by_function(name, fact, function, args, holder, index, uses, depth)
+                  for function, args in fact.function_builds]  # fmt: skip
     elif not found and fact.built_here:
         return unknown  # built in its own module in ways its summary does not list
     else:
         values = [] if found else [fact.defaults.get(name)]
     for outer in found:
-        if not outer.span or fact.built_here and outer.path == holder.path:
+        listed = fact.listed_here and outer.container is None and outer.function is not None
+        if not outer.span or fact.built_here and outer.path == holder.path and not listed:
             return unknown  # a construction whose arguments are not listed (its own module's)
         arg = outer.args.get(name)
         if arg is None:
@@ -982,7 +1057,7 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
                 return unknown
             values.append(fact.defaults.get(name))
             continue
-        value = _resolved(arg, outer, index, uses, depth + 1)
+        value = _resolved(arg, outer, index, uses, depth + 1, pin)
         if outer.container is None and value is not None and value[0] in ("class", "literal") and len(value) == 2:
             value = [*value, f"by {outer.path}:{outer.line}"]  # a script's construction: where it is said
         values.append(value)
@@ -1111,9 +1186,9 @@ def _link_method_runs(layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dic
 
 def _place(model: FileModel, layer: Layer) -> None:
     """Add a layer judged at a use to that file's model (once: linking again replaces it)."""
-    same = (layer.class_name, layer.name, layer.line, layer.column)
+    same = (layer.class_name, layer.name, layer.line, layer.column, str(layer.via))
     for layers in [model.free_layers, *(m.layers for m in model.modules)]:
-        layers[:] = [x for x in layers if not (x.at_use and (x.class_name, x.name, x.line, x.column) == same)]
+        layers[:] = [x for x in layers if not (x.at_use and (x.class_name, x.name, x.line, x.column, str(x.via)) == same)]
     if layer.class_name is None:
         model.free_layers.append(layer)
         return
@@ -1739,6 +1814,44 @@ def _registry_default(default: str, registry: list, index: ModuleIndex) -> str:
     """The class a default key gives (`act="relu"` read through a dict of instances), else as recorded."""
     found = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"') else None
     return found[1] if found is not None and found[0] == "class" else default
+
+
+def _passed_by_function(name: str, fact, function: str, args: dict, holder: ClassRef, index: ModuleIndex,
+                        uses: dict, depth: int, pin: Optional[tuple] = None) -> Optional[list]:  # fmt: skip
+    """What a construction of `holder` by `function` of its module passes for its parameter `name`:
+    its default where the call passes nothing, what that function's callers pass for a parameter of it.
+    A function nothing in the program calls: unknown (code not seen may call it, or none may)."""
+    if not uses.get(ClassRef(holder.path, function)):
+        return ["unknown", f"{name} of {holder.name} as {function}() builds it (no call of {function}() followed)"]
+    arg = args.get(name, args.get(str(fact.params.index(name))))
+    if arg is None:
+        return fact.defaults.get(name)
+    return _resolved(arg, Use(None, holder.path, 0, function=function), index, uses, depth + 1, pin)
+
+
+def _passed_to_function(name: str, use: Use, index: ModuleIndex, uses: dict, depth: int,
+                        calls: Optional[list] = None) -> list:  # fmt: skip
+    """A parameter of the free function whose code makes this construction (diffusers'
+    `get_down_block(..., resnet_act_fn)` building `DownBlock2D(resnet_act_fn=resnet_act_fn)`):
+    what every call of that function in the program passes there (its default where one passes
+    nothing), followed up the same way (`calls`: those only). No call listed: unknown."""
+    params = (index.summaries[use.path].functions or {}).get(use.function)
+    calls = uses.get(ClassRef(use.path, use.function), []) if calls is None else calls
+    unknown = ["unknown", f"{name} of {use.function}() (not followed to what its calls pass)"]
+    if params is None or name not in params or not calls or depth >= MAX_PASSING_DEPTH:
+        return unknown
+    default = index.summaries[use.path].function_defaults.get(use.function, {}).get(name)
+    values = []
+    for call in calls:
+        arg = call.args.get(name, call.args.get(str(params.index(name))))
+        if not call.span or arg is None and (default is None or "*" in call.args):
+            return unknown
+        values.append(default if arg is None else _resolved(arg, call, index, uses, depth + 1))
+    if any(value is None or value[0] in ("unknown", "param") for value in values):
+        return unknown
+    if len({tuple(value[:2]) for value in values}) > 1:
+        return ["unknown", f"{name} of {use.function}() (values that differ between its calls)"]
+    return [*values[0][:2], f"{name} of {use.function}()" + (f", {values[0][2]}" if len(values[0]) > 2 else "")]
 
 
 def _same_class(passed: list, default: str) -> bool:

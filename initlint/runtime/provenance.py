@@ -179,10 +179,14 @@ def built_on_chain(row: Layer, chain: Any) -> bool:
     and DepthwiseSeparableConv's are two rows, each for the layers built on its own line."""
     if not row.at_use or not row.related:
         return True
-    path, line = row.related[0][0], row.related[0][1]
-    own = os.path.normpath(path)
-    return any(frame_line == line and (own == os.path.normpath(frame_path) or own.endswith(os.sep + os.path.normpath(frame_path)))
-               for frame_path, frame_line, *_ in chain)  # fmt: skip
+
+    def on_chain(path: str, line: int) -> bool:
+        own = os.path.normpath(path)
+        return any(frame_line == line and (own == os.path.normpath(frame_path) or own.endswith(os.sep + os.path.normpath(frame_path)))
+                   for frame_path, frame_line, *_ in chain)  # fmt: skip
+
+    # judged a level further up (`Layer.via`): its block's construction inside is on the chain too
+    return on_chain(row.related[0][0], row.related[0][1]) and all(on_chain(path, line) for path, line in row.via or ())
 
 
 def names_layer(row: Layer, name: str) -> bool:

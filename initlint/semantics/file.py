@@ -871,6 +871,15 @@ class FileAnalysis:
                     return found
         return None
 
+    def attributes_set_outside_init(self, cls: ClassInfo) -> frozenset:
+        """`self.x` names a method other than `__init__` assigns (`set_mode()`, a subclass's own
+        methods are another class): forward cannot take what `__init__` left there for what it holds."""
+        return memoised(self, "attributes set outside init", cls.node, lambda: frozenset(
+            target.attr.value for name, fn in cls.methods.items() if name != "__init__"
+            for node in _walk_nodes(fn.body) if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign))
+            for target in ([t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target])
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self"))
+
     def sets_attributes_by_name(self, cls: ClassInfo) -> bool:
         """`_sets_attributes_by_name` of the class and its children, kept per class node."""
         return memoised(self, "sets attributes by name", cls.node, lambda: _sets_attributes_by_name(cls))
@@ -2420,6 +2429,8 @@ class FileAnalysis:
                 params=params, contains=sorted(cls.contains), rules=rules,
                 standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits, defaults=defaults,
                 built_here=self._mentioned(cls.node.name.value),
+                listed_here=self._built_by_functions_only(cls.node.name.value),
+                function_builds=self._function_builds(cls.node.name.value) if self._built_by_functions_only(cls.node.name.value) else [],
                 built_params={param: [[spans[id(call)][0][0], self._arg_facts(call, key), attrs.get(id(call)),
                                        [spans[id(call)][0][1] + 1, spans[id(call)][1][0], spans[id(call)][1][1] + 1]]
                                       for call in calls if id(call) in spans]
@@ -2430,6 +2441,11 @@ class FileAnalysis:
                 mutates=[[attr, spans[id(node)][0][0], short_code(node, 60)] for attr, node in self.inherited_mutations.get(key, ())
                          if id(node) in spans],
             )  # fmt: skip
+        for fact in summary.classes.values():
+            for function, _ in fact.function_builds:
+                summary.function_defaults.setdefault(function, {
+                    p.name.value: self._arg_fact(p.default, set()) for p in _all_params(self.functions[function])
+                    if p.default is not None})  # fmt: skip
         for inside, callee, call in self.builds:
             span = spans.get(id(call))
             line = span[0][0] if span else 0
@@ -2670,6 +2686,35 @@ class FileAnalysis:
         return any(name in {(dotted(base.value) or "").rsplit(".", 1)[-1] for base in other.node.bases}
                    for other in self.classes.values())  # fmt: skip
 
+    def _built_by_functions_only(self, name: str) -> bool:
+        """Whether this module names the class only to call it by name, with no `*`/`**`, in its
+        top-level functions (`def get_down_block(...): return DownBlock2D(...)`): each such
+        construction is listed with its arguments, nothing else builds it here."""
+        calls = self.call_sites.get(name, [])
+        if not calls or self.references.get(name, 0) > self.harmless_refs.get(name, 0) \
+                or any(name in {(dotted(base.value) or "").rsplit(".", 1)[-1] for base in other.node.bases}
+                       for other in self.classes.values()):  # fmt: skip
+            return False
+        return all(fn is not None and self.functions.get(fn.name.value) is fn and isinstance(call.func, cst.Name)
+                   and call.func.value == name and not any(arg.star for arg in call.args) for call, fn in calls)  # fmt: skip
+
+    def _function_builds(self, name: str) -> list:
+        """[function, args] per construction of the class by a top-level function of this module
+        (`_built_by_functions_only`): args as BuildFact.args has them, a parameter of that function
+        it never binds again as ["param", name] (what the function's callers pass, for the links)."""
+        out = []
+        for call, fn in self.call_sites.get(name, []):
+            params = {p.name.value for p in _all_params(fn)}
+            opaque = {param for param in params if _rebound(fn, param)}
+            args: dict = {}
+            position = 0
+            for arg in call.args:
+                key = arg.keyword.value if arg.keyword is not None else str(position)
+                position += arg.keyword is None
+                args[key] = self._arg_fact(arg.value, params - opaque, None, opaque)
+            out.append([fn.name.value, args])
+        return out
+
     def _directly_in(self, fn: cst.FunctionDef, call: cst.Call) -> bool:
         """Whether `call` is in `fn`'s own code (not in a function or lambda nested in it)."""
         key = ("<own calls>", id(fn))
@@ -2732,8 +2777,9 @@ class FileAnalysis:
 
     def _passes_an_open_parameter(self, owner: str, param: str) -> bool:
         """A construction here passes, for `param`, a parameter of the class whose constructor makes
-        it (`Block(dim, act_layer=act_layer)` in Net), and nothing here builds that class: what it
-        holds is what other modules pass Net (`Net(act_layer=nn.ReLU)` in train.py), not its default."""
+        it (`Block(dim, act_layer=act_layer)` in Net), and nothing here builds that class, or of the
+        free function that makes it: what it holds is what other modules pass Net (`Net(act_layer=
+        nn.ReLU)` in train.py) or call the function with, not its default."""
         target = self.classes.get(owner)
         found = self.method(target, "__init__") if target is not None else None
         if found is None:
@@ -2745,6 +2791,9 @@ class FileAnalysis:
             if isinstance(node, cst.Name) and builder is not None and node.value in {p.name.value for p in _all_params(enclosing)} \
                     and not self.call_sites.get(builder):  # fmt: skip
                 return True
+            if isinstance(node, cst.Name) and enclosing is not None and self.functions.get(enclosing.name.value) is enclosing \
+                    and node.value in {p.name.value for p in _all_params(enclosing)}:  # fmt: skip
+                return True  # `get_down_block(..., resnet_act_fn)`: what its callers pass, here or in other modules
         return False
 
     def _layer(self, site, class_name, line, col, end_line, end_col, spans, lines, init_alias) -> Layer:
@@ -2760,7 +2809,15 @@ class FileAnalysis:
             # its forward took a branch on an attribute a default chose (`if self.gate is not None`)
             assumed = list(dict.fromkeys([*assumed, *owner.forward_rests_on]))
         if activation != "unknown":  # a norm parameter's default between it and what it meets
-            assumed = list(dict.fromkeys([*assumed, *site.through_defaults]))
+            assumed = list(dict.fromkeys([*assumed, *site.through_defaults, *site.branch_defaults]))
+        skipped = next((fact for fact in site.against_defaults if any(
+            (fact.owner, fact.param) == (other.owner, other.param) for other in assumed)), None)  # fmt: skip
+        if activation != "unknown" and skipped is not None:
+            # `time_emb_proj` built when `time_embedding_norm != "default"`, judged through forward at that default
+            activation, param = "unknown", None
+            evidence = (f"built only where {skipped.param} is not its default {skipped.default}, "
+                        f"and what follows it was judged at that default")
+            assumed = []
         layer = Layer(
             path=self.path,
             line=line,

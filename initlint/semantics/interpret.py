@@ -18,8 +18,8 @@ from .inits import UNDECIDED_PARAMETER, InitScanner, NameSuffixed, _iterates_mod
 from .interpret_calls import CallInterpreter
 from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
-from .values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
-                     NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, REQUIRED, Site, TupleV, UnknownV, _single_looped_site,
+from .values import (ActivationOutput, ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
+                     NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, REQUIRED, RecordV, Site, TupleV, UnknownV, _single_looped_site,
                      _surely_tensor, alternative, derived, instances_of, instances_resting_on, list_element, merge_envs, registered_modules, set_item, sites_in, unpacked_items)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
@@ -60,6 +60,13 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.undecided_values = 0  # conditional expressions left open so far (`A if c else None`)
         self.value_mark = 0  # undecided_values when the current statement's value began
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
+        # ConstructorDefaults whose values skip the branch being run (`if mode == "default": ... else:`)
+        self.against_defaults: tuple = ()
+        # in forward: the ConstructorDefaults that decided the branches around here (`constructor_literal`),
+        # which what follows a layer here rests on; and those read by the test being decided
+        self.deciding: tuple = ()
+        self.forward_default_reads: list = []
+        self.comparing_branch_test = False  # an `if` test's `self.mode == "x"` is being read
         self.early_exits: list = []  # the attributes at each `return` of a constructor
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
         self.default_reads: list = []  # (class, parameter, default) of constructor defaults a condition read
@@ -257,8 +264,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 for fact in self.cls.default_chosen.get(node, ()):
                     if fact not in self.cls.forward_rests_on:
                         self.cls.forward_rests_on.append(fact)
-        reads, defaults = self.object_reads, len(self.default_reads)
-        taken = self.static_condition(stmt.test)
+        reads, defaults, forward_facts = self.object_reads, len(self.default_reads), len(self.forward_default_reads)
+        self.comparing_branch_test = True
+        try:
+            taken = self.static_condition(stmt.test)
+        finally:
+            self.comparing_branch_test = False
+        if taken is not None and len(self.forward_default_reads) > forward_facts:
+            self.run_decided_by_default(stmt, taken, tuple(self.forward_default_reads[forward_facts:]))
+            return
         if taken is not None and self.object_reads != reads:
             # decided by a config default: another config takes the other branch, so what it
             # builds is still part of the program (contained, initialised), though not bound here
@@ -294,7 +308,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.nesting += 1
         self.conditional += 1
         outer = self.branches
+        skipping, against = self.default_skipping(stmt.test), self.against_defaults
         self.branches = outer + ((id(stmt), "body"),)
+        self.against_defaults = against + (skipping[1],) if skipping and not skipping[0] else against
         self.run_block(stmt.body)
         body_added = self.take_added(marks)
         after_body = self.env
@@ -304,11 +320,13 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.attrs.clear()
         self.attrs.update(attrs_before)
         self.branches = outer + ((id(stmt), "else"),)
+        self.against_defaults = against + (skipping[1],) if skipping and skipping[0] else against
         if isinstance(stmt.orelse, cst.If):
             self.run_if(stmt.orelse)
         elif stmt.orelse is not None:
             self.run_block(stmt.orelse.body)
         self.branches = outer
+        self.against_defaults = against
         self.nesting -= 1
         self.conditional -= 1
         else_added = self.take_added(marks)
@@ -325,6 +343,53 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             other = self.attrs.get(name)
             if other is not value:
                 self.attrs[name] = value if other is None else alternative(value, other)
+
+    def run_decided_by_default(self, stmt: cst.If, taken: bool, facts: tuple) -> None:
+        """A forward branch its class's constructor default decided (`if self.time_embedding_norm ==
+        "default":`): only the branch taken runs, and what follows each layer whose output goes
+        through it (met in it, or carried out of it) rests on `facts`. A branch that binds anything
+        but tensors (a module to apply later) leaves the rest of the function resting on them."""
+        before, returns, outer = dict(self.env), len(self.returns), self.deciding
+        self.deciding = tuple(dict.fromkeys(outer + facts))
+        self.run_taken(stmt, taken)
+        changed = [value for name, value in self.env.items() if value is not before.get(name)] + self.returns[returns:]
+        for value in changed:
+            self.note_deciding(self.as_flow(value).sites)
+        if all(isinstance(value, (Flow, TupleV, RecordV)) for value in changed):
+            self.deciding = outer
+
+    def note_deciding(self, sites: typing.Iterable) -> None:
+        """Tag this module's layers in `sites` with the defaults deciding here (`Site.branch_defaults`)."""
+        for site in sites:
+            if type(site) is Site and site.module_path == self.home.path:
+                site.branch_defaults = tuple(dict.fromkeys(site.branch_defaults + self.deciding))
+            elif not isinstance(site, ActivationOutput):  # (whether the model returns it stays as followed)  # a caller's layer or another module's: no fact of this class travels with it
+                site.decided_by_default = True
+
+    def default_skipping(self, test: cst.BaseExpression) -> Optional[tuple]:
+        """For an undecided constructor test `mode == "x"` (or `self.mode != "x"`) on a parameter
+        of this class with a literal default: (whether that default takes the body, the fact). A
+        layer built only where callers pass another value says nothing of what follows it at the
+        default, which its forward's branches on the same attribute are judged with."""
+        cls = self.cls
+        if not self.in_init or cls is None or not isinstance(test, cst.Comparison) or len(test.comparisons) != 1 \
+                or not isinstance(test.comparisons[0].operator, (cst.Equal, cst.NotEqual)):  # fmt: skip
+            return None
+        left, comp = test.left, test.comparisons[0]
+        if isinstance(left, cst.Name):
+            value = self.env.get(left.value)
+        elif isinstance(left, cst.Attribute) and dotted(left.value) == self.self_name:
+            value = self.attrs.get(left.attr.value)
+        else:
+            return None
+        if not isinstance(value, ParamV) or value.or_none or value.owner not in (cls.name, cls.node.name.value) \
+                or not (isinstance(value.default, tuple) and len(value.default) == 2 and value.default[0] == "<literal>"):  # fmt: skip
+            return None
+        default, other = self.literal_key(value.default[1]), self.literal_key(comp.comparator)
+        if default is None or other is None:
+            return None
+        taken = (default == other) == isinstance(comp.operator, cst.Equal)
+        return taken, self.default_fact(value.owner, value.name, value.default)
 
     def note_registered_maybe(self, before: dict, *sides: dict) -> None:
         """In a container class's constructor (`class ADN(nn.Sequential)`), a module bound on some
@@ -525,7 +590,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if isinstance(comp.operator, (cst.Equal, cst.NotEqual, *_ORDERING)) and isinstance(test.left, (cst.Attribute, cst.Name)):
                 # `config.hidden_act == "relu"` (or `act == "relu"`, act passed config.hidden_act): a
                 # config default against a literal
-                value, other = self.held_value(test.left), comp.comparator
+                branch_test, self.comparing_branch_test = self.comparing_branch_test, False
+                value, other = self.constructor_literal(test.left, branch_test), comp.comparator
+                value = value if value is not None else self.held_value(test.left)
+                self.comparing_branch_test = branch_test
                 if isinstance(test.left, cst.Name) and not (isinstance(value, tuple) and len(value) == 3) \
                         and test.left.value not in self.passed_literals \
                         and not (getattr(self.home, "judging_entry", False) and not isinstance(self.env.get(test.left.value), ParamV)):  # fmt: skip
@@ -604,6 +672,32 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return None
         value = cls.attrs[name]
         return value if value == NONE_V or _surely_module(value) else None
+
+    def constructor_literal(self, node: cst.BaseExpression, branch_test: bool) -> Optional[object]:
+        """In forward, `self.mode` that only `__init__` sets, to a parameter of its own with a literal
+        default (diffusers' `self.time_embedding_norm = time_embedding_norm`): that literal, a fact the
+        branch it decides rests on (`forward_rests_on`); a construction passing another value is judged
+        with it, or left unknown, by the program stage. In a run for one construction, also a literal."""
+        cls = self.cls
+        if not isinstance(node, cst.Attribute) or cls is None or self.in_init or dotted(node.value) != self.self_name \
+                or (cls.unsettled is not None and node.attr.value in cls.unsettled):  # fmt: skip
+            return None
+        name = node.attr.value
+        value = self.attrs.get(name)
+        fact = None
+        if isinstance(value, ParamV) and not value.or_none and value.owner in (cls.name, cls.node.name.value) \
+                and branch_test and isinstance(value.default, tuple) and len(value.default) == 2 \
+                and literal_string(value.default[1]) is not None:  # fmt: skip
+            fact = self.default_fact(value.owner, value.name, value.default)
+            value = value.default
+        elif cls.unsettled is None:
+            return None  # a literal every call of this file passes: other modules' calls may pass others
+        if not (isinstance(value, tuple) and len(value) == 2 and value[0] == "<literal>") \
+                or name in self.fa.attributes_set_outside_init(cls):  # fmt: skip
+            return None
+        if fact is not None:
+            self.forward_default_reads.append(fact)
+        return value
 
     def held_value(self, node: cst.BaseExpression) -> Optional[object]:
         """What a local name certainly holds here (its default, a class, a literal), else None.

@@ -37,6 +37,7 @@ class CallInterpreter:
         ctx.conditional = self.conditional
         ctx.tries = self.tries
         ctx.branches = self.branches
+        ctx.against_defaults = self.against_defaults
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call, own_kwargs=True))
         ctx.passed_literals = _literal_params(fn, given or call, ctx.env)
@@ -58,6 +59,7 @@ class CallInterpreter:
         ctx.conditional = self.conditional
         ctx.tries = self.tries
         ctx.branches = self.branches
+        ctx.against_defaults = self.against_defaults
         ctx.attrs = self.attrs  # `self` is a name it closes over
         ctx.self_name = self.self_name
         ctx.env = dict(ref.closure or {})
@@ -129,6 +131,7 @@ class CallInterpreter:
         ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, home=self.home)
         ctx.attrs = self.attrs
         ctx.in_init = False
+        ctx.deciding = self.deciding
         ctx.self_name = self.self_name
         self.bind_flow_args(ctx, fn, call, self_bound=True)
         ctx.run_block(fn.body)
@@ -141,6 +144,7 @@ class CallInterpreter:
         ctx = type(self)(module or self.fa, self.cls, fn, self.depth + 1, home=self.home)
         ctx.attrs = self.attrs
         ctx.in_init = False
+        ctx.deciding = self.deciding
         if closure is not None:  # a function nested in this forward: it sees self and the names around it
             ctx.env = dict(closure)
             ctx.self_name = self.self_name
@@ -177,6 +181,7 @@ class CallInterpreter:
             ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, home=self.home)
             ctx.attrs = self.attrs
             ctx.in_init = False
+            ctx.deciding = self.deciding
             self.bind_flow_args(ctx, fn, call, self_bound=True)
             ctx.env[ctx.self_name] = UnknownV("the held object's own attributes")
             ctx.env.pop(receiver, None)

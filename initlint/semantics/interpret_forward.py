@@ -33,7 +33,7 @@ class ForwardInterpreter:
         if key in home.sites_by_key:  # the same code run again (a method called twice, a loop)
             return home.sites_by_key[key]
         site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches,
-                    module_path=home.path)  # fmt: skip
+                    module_path=home.path, against_defaults=self.against_defaults)  # fmt: skip
         home.sites_by_key[key] = site
         if self.cls is not None:
             self.cls.sites.append(site)
@@ -58,7 +58,12 @@ class ForwardInterpreter:
         return value if isinstance(value, Flow) else OPAQUE
 
     def consume(self, flow: Flow, activation: str, param: Optional[float], evidence: str) -> None:
+        if self.deciding:
+            self.note_deciding(flow.sites)
         for site in flow.sites:
+            if getattr(site, "decided_by_default", False):
+                site.record("unknown", None, "what follows it here is decided by a constructor default of a class it goes through")
+                continue
             site.record(activation, param, evidence)
             if type(site) is Site and site.module_path != self.home.path:
                 # what follows another module's layer here: that module's analysis cannot see it

@@ -529,6 +529,7 @@ class ConstructorInterpreter:
         ctx.conditional = self.conditional
         ctx.tries = self.tries
         ctx.branches = self.branches
+        ctx.against_defaults = self.against_defaults
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)
         if not ctx.returns:

@@ -54,6 +54,8 @@ class Site:
     function: Optional[str] = None  # the free function that builds it (class-less layers)
     local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
     branches: tuple = ()  # the undecided branches it is built in, outermost first
+    against_defaults: tuple = ()  # ConstructorDefaults whose values skip those branches: built only for other values
+    branch_defaults: tuple = ()  # ConstructorDefaults that decided forward branches its output went through
     output_head: bool = False  # its activation's output is what a top-level model returns
     init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
     module_path: str = ""  # the file whose analysis built it (another module's, when followed from here)
