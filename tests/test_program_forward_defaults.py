@@ -49,13 +49,13 @@ class Block(nn.Module):
         h = self.conv1(self.nonlinearity(self.norm1(x)))
         temb = self.time_emb_proj(self.nonlinearity(temb))[:, :, None, None]
         if self.time_embedding_norm == "default":
-            h = self.norm2(h + temb)
-        elif self.time_embedding_norm == "scale_shift":
+            h = self.nonlinearity(self.norm2(h + temb))
+        elif self.time_embedding_norm == "scale_shift":  # (no activation on this way)
             scale, shift = torch.chunk(temb, 2, dim=1)
-            return x + self.conv2(self.norm2(h) * (1 + scale) + shift)
+            h = self.norm2(h) * (1 + scale) + shift
         else:
-            h = self.norm2(h)
-        return x + self.conv2(self.nonlinearity(h))
+            h = self.nonlinearity(self.norm2(h))
+        return x + self.conv2(h)
 """
 
 BLOCKS = """import torch.nn as nn
@@ -233,3 +233,63 @@ def test_a_block_whose_containers_constructions_differ_is_judged_along_each_way(
     other_chain = (*chain[:3], (str(tmp_path / "other.py"), 9))
     assert best_static_row(other_chain, rows, "down.resnets.0.conv1").activation == "silu"
     assert claims[("Block", 12)].activation == "unknown"
+
+
+LAST_FLAG = """import torch.nn as nn
+
+
+class Res(nn.Module):
+    def __init__(self, c, is_last=False):
+        super().__init__()
+        self.is_last = is_last
+        self.conv_1 = nn.Conv1d(c, c, 5, padding=2)
+        self.gelu_1 = nn.GELU()
+        self.conv_2 = nn.Conv1d(c, c, 5, padding=2)
+        if not self.is_last:
+            self.norm_2 = nn.GroupNorm(1, c)
+            self.gelu_2 = nn.GELU()
+
+    def forward(self, x):
+        h = self.conv_2(self.gelu_1(self.conv_1(x)))
+        if not self.is_last:
+            h = self.gelu_2(self.norm_2(h))
+        return h + x
+
+
+class Net(nn.Module):
+    def __init__(self, c=8):
+        super().__init__()
+        self.blocks = nn.Sequential(Res(c), Res(c), Res(c, is_last=True))
+        self.head = nn.Conv1d(c, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+"""
+
+
+def test_a_forward_branch_on_a_true_false_default_is_judged_per_construction(tmp_path):
+    """diffusers' ResConvBlock: `if not self.is_last:` in forward, is_last=False by default. conv_2 meets
+    GELU in the blocks built with the default and no activation in the last (the head's conv follows):
+    each construction judged with its flag (rows at Net's line), where both branches merged said unknown."""
+    (tmp_path / "m.py").write_text(LAST_FLAG, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / "m.py"): LAST_FLAG})
+    assert not errors
+    rows = models[str(tmp_path / "m.py")].layers
+    per_use = [row.activation for row in rows if row.at_use and row.name == "Res().conv_2"]
+    assert sorted(per_use) == ["gelu", "gelu", "none"], [row.activation_evidence for row in rows]
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import m  # noqa: PLC0415 - the case's own module, from tmp_path
+
+        with torch.no_grad():
+            report = verify(m.Net().eval(), torch.randn(1, 8, 16), method="hooks", static=False)
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+    runtime = {row.layer: row.activation for row in report.layers}
+    assert [runtime[f"blocks.{i}.conv_2"] for i in range(3)] == ["gelu", "gelu", "none"]

@@ -1286,7 +1286,7 @@ class FileAnalysis:
         for key, cls in self.classes.items():
             own = cls.node.name.value
             for site in cls.sites:
-                facts = [fact for _, _, e in site.outcomes for fact in getattr(e, "defaults", ())]
+                facts = [fact for _, _, e in site.outcomes for fact in getattr(e, "defaults", ())] + list(site.branch_defaults)
                 if site in cls.sites and cls.forward_rests_on:
                     facts += list(cls.forward_rests_on)
                 flags = sorted({fact.param: fact.default for fact in facts
@@ -1311,7 +1311,7 @@ class FileAnalysis:
                     if len({j[:2] for j in judged}) != 1:
                         activation, act_param, evidence = "unknown", None, "its factory's candidates meet different things"
                     rests = [f for twin in twins for f in (*(f for _, _, e in twin.outcomes for f in getattr(e, "defaults", ())),
-                                                           *twin.through_defaults)] + list(shadow.forward_rests_on)  # fmt: skip
+                                                           *twin.through_defaults, *twin.branch_defaults)] + list(shadow.forward_rests_on)  # fmt: skip
                     decided = sorted({(name, _default_text(default)) for owner_key, name, default in reads
                                       if owner_key in (key, own) and name != param})  # fmt: skip
                     found.setdefault(id(site), []).append(

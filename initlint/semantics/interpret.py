@@ -271,8 +271,16 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         finally:
             self.comparing_branch_test = False
         if taken is not None and len(self.forward_default_reads) > forward_facts:
-            self.run_decided_by_default(stmt, taken, tuple(self.forward_default_reads[forward_facts:]))
-            return
+            facts = tuple(self.forward_default_reads[forward_facts:])
+            # a flag (`if self.memory_efficient:`) often picks two spellings of one computation: where a
+            # branch reads the module's input (or another module's layer), whose outcome no fact of this
+            # class reaches, both run as for a test not decided; a mode string decides even there (what
+            # those flows meet in it is then unknown: `note_deciding`)
+            if any(fact.default not in ("True", "False") for fact in facts) or not self.branch_reads_foreign_flows(stmt):
+                self.run_decided_by_default(stmt, taken, facts)
+                return
+            del self.forward_default_reads[forward_facts:]
+            taken = None
         if taken is not None and self.object_reads != reads:
             # decided by a config default: another config takes the other branch, so what it
             # builds is still part of the program (contained, initialised), though not bound here
@@ -357,6 +365,20 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.note_deciding(self.as_flow(value).sites)
         if all(isinstance(value, (Flow, TupleV, RecordV)) for value in changed):
             self.deciding = outer
+
+    def branch_reads_foreign_flows(self, stmt: cst.If) -> bool:
+        """Whether a branch of `stmt` reads a tensor that carries the module's input, a caller's or another
+        module's layer (anything but this module's own layers)."""
+        names = {node.value for part in (stmt.body, stmt.orelse) if part is not None
+                 for node in _walk_nodes(part) if isinstance(node, cst.Name)}  # fmt: skip
+        for name in names:
+            value = self.env.get(name)
+            if not isinstance(value, (Flow, TupleV, RecordV)):
+                continue
+            if any(not (type(site) is Site and site.module_path == self.home.path) and not isinstance(site, ActivationOutput)
+                   for site in self.as_flow(value).sites):  # fmt: skip
+                return True
+        return False
 
     def note_deciding(self, sites: typing.Iterable) -> None:
         """Tag this module's layers in `sites` with the defaults deciding here (`Site.branch_defaults`)."""
@@ -636,7 +658,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             value = self.held_value(test.args[0].value)
             return False if isinstance(value, tuple) and value and value[0] == "<literal>" else None
         if isinstance(test, (cst.Name, cst.Attribute)):
-            value = self.held_value(test)
+            value = self.constructor_literal(test, self.comparing_branch_test)  # `if not self.is_last:`
+            value = value if value is not None else self.held_value(test)
             if value == NONE_V:
                 return False
             if isinstance(value, tuple) and value and value[0] == "<literal>":
@@ -674,8 +697,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         return value if value == NONE_V or _surely_module(value) else None
 
     def constructor_literal(self, node: cst.BaseExpression, branch_test: bool) -> Optional[object]:
-        """In forward, `self.mode` that only `__init__` sets, to a parameter of its own with a literal
-        default (diffusers' `self.time_embedding_norm = time_embedding_norm`): that literal, a fact the
+        """In forward, `self.mode` that only `__init__` sets, to a parameter of its own with a string or
+        True/False default (diffusers' `self.time_embedding_norm = time_embedding_norm`, `self.is_last`),
+        read by an `if` test: that literal, a fact the
         branch it decides rests on (`forward_rests_on`); a construction passing another value is judged
         with it, or left unknown, by the program stage. In a run for one construction, also a literal."""
         cls = self.cls
@@ -687,7 +711,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         fact = None
         if isinstance(value, ParamV) and not value.or_none and value.owner in (cls.name, cls.node.name.value) \
                 and branch_test and isinstance(value.default, tuple) and len(value.default) == 2 \
-                and literal_string(value.default[1]) is not None:  # fmt: skip
+                and (literal_string(value.default[1]) is not None or _code(value.default[1]) in ("True", "False")):  # fmt: skip
             fact = self.default_fact(value.owner, value.name, value.default)
             value = value.default
         elif cls.unsettled is None:

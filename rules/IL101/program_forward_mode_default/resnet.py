@@ -22,10 +22,10 @@ class Block(nn.Module):
         h = self.conv1(self.nonlinearity(self.norm1(x)))
         temb = self.time_emb_proj(self.nonlinearity(temb))[:, :, None, None]
         if self.time_embedding_norm == "default":
-            h = self.norm2(h + temb)
-        elif self.time_embedding_norm == "scale_shift":
+            h = self.nonlinearity(self.norm2(h + temb))
+        elif self.time_embedding_norm == "scale_shift":  # (no activation on this way)
             scale, shift = torch.chunk(temb, 2, dim=1)
-            return x + self.conv2(self.norm2(h) * (1 + scale) + shift)
+            h = self.norm2(h) * (1 + scale) + shift
         else:
-            h = self.norm2(h)
-        return x + self.conv2(self.nonlinearity(h))
+            h = self.nonlinearity(self.norm2(h))
+        return x + self.conv2(h)
