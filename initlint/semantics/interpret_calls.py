@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _positional_params, dotted, short_code
+from ..syntax.nodes import _positional_params, dotted, literal_number, literal_string, short_code
 from .inits import InitScanner
 from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InstV, LayerV, MAX_INLINE_DEPTH, MODULE_CODE,
                      MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, TransparentV, TupleV, UnknownV, one_of)
@@ -44,7 +45,31 @@ class CallInterpreter:
         values = [v for v in ctx.returns]
         if not values:
             return UnknownV(f"{name}(...) returns nothing known")
+        if module is not None and module is not self.fa:
+            values = [self.exported(value, module) for value in values]
         return one_of(values)
+
+    def exported(self, value: object, module: FileAnalysis) -> object:
+        """A value a function of another module returns, as this module can use it: the classes and
+        functions of that module it names (`local:Block`, `func:make`, what efficientnet_pytorch's
+        `get_same_padding_conv2d()` returns) by their names in the program, or they would name this
+        module's own; a partial object binding more than literals is not known here (its arguments'
+        names are the function's, not this module's)."""
+        if isinstance(value, ClassRefV):
+            if any(not _literal_arg(arg) for arg in value.bound):
+                return UnknownV(f"a partial object returned by {module.path}")
+            kind, _, name = value.qualname.partition(":")
+            if kind in ("local", "func") and name:
+                known = self.home.loader.index.names.get(module.path) if self.home.loader is not None else None
+                if known is None or "@" in name:  # `Block@2`: one of the module's several classes of that name
+                    return UnknownV(f"{name} of {module.path}")
+                return dataclasses.replace(value, qualname=f"{known[0]}.{name}")
+            return value
+        if isinstance(value, ParamV):
+            return dataclasses.replace(value, default=self.exported(value.default, module))
+        if isinstance(value, ChainV) and value.kind == "alt":
+            return ChainV([(key, self.exported(item, module)) for key, item in value.items], "alt")
+        return value
 
     def call_nested_helper(self, ref: FunctionRefV, call: cst.Call) -> object:
         """A helper defined in this function, called in constructor code: run with the names it
@@ -298,3 +323,12 @@ def _literal_params(fn: cst.FunctionDef, call: cst.Call, env: dict) -> frozenset
     return frozenset(name for name, node in passed.items()
                      if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not isinstance(env.get(name), ParamV))
 
+
+def _literal_arg(arg: cst.Arg) -> bool:
+    """An argument whose value is the same read anywhere: a number, a string, True, False or None."""
+    value = arg.value
+    if arg.star:
+        return False
+    if isinstance(value, cst.Name):
+        return value.value in ("True", "False", "None")
+    return literal_number(value) is not None or literal_string(value) is not None
