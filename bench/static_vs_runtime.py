@@ -96,11 +96,14 @@ def whole_program(package_dir: Path, paths: Sequence[str]) -> dict:
     .py file of their folders and of the package's top folder (what their imports mostly reach),
     linked together; each table file's model, by its path relative to the package."""
     from initlint.program import analyze_program
+    from initlint.program.environment import Environment
 
     folders = {package_dir} | {(package_dir / rel).parent for rel in paths}
     files = sorted({str(file) for folder in folders for file in folder.glob("*.py")})
     readable = [str(file) for file in package_dir.rglob("*.py")]  # what the loader may follow: the whole package
-    models, errors, _ = analyze_program({file: Path(file).read_text(encoding="utf-8") for file in files}, readable)
+    # and initlint's library stubs, as `initlint check` reads them (no installed package: none is, here)
+    sources = {file: Path(file).read_text(encoding="utf-8") for file in files}
+    models, errors, _ = analyze_program(sources, readable, Environment())
     for file, error in errors.items():
         print(f"  {file}: {error}", file=sys.stderr)
     return {rel: models[str(package_dir / rel)] for rel in paths if str(package_dir / rel) in models}
