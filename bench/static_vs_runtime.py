@@ -8,9 +8,11 @@ bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
 bench/build_transformers_table.py, tests/data/timm_runtime.json from
 bench/build_timm_table.py, tests/data/diffusers_runtime.json from bench/build_diffusers_table.py and
 tests/data/vit_pytorch_runtime.json from bench/build_vit_pytorch_table.py; tests/data/monai_runtime.json from
-bench/build_monai_table.py and tests/data/kornia_runtime.json from bench/build_kornia_table.py, libraries the
-analysis is not worked on against: a check on code it has not seen), fetches each package's source without importing it (pip
-download --no-deps of the pinned wheel into bench/.corpus/, then its .py files unzipped),
+bench/build_monai_table.py, tests/data/kornia_runtime.json from bench/build_kornia_table.py,
+tests/data/efficientnet_pytorch_runtime.json and tests/data/x_transformers_runtime.json from their builders:
+libraries the analysis is not worked on against, a check on code it has not seen), fetches each package's
+source without importing it (pip download --no-deps of the pinned wheel into bench/.corpus/, or the sdist
+found there for a package published as source only, then its .py files unpacked),
 runs the static side on the package (`per_file`: `initlint.semantics.file.analyze` on each of the
 table's files alone; any `StaticSide` can stand in, e.g. a whole-program analysis of the
 package folder) and matches static rows to runtime layers: a static row matches a runtime

@@ -81,15 +81,20 @@ class CallInterpreter:
             return None
         positional = [arg for arg in call.args if arg.keyword is None]
         taken = len([*fn.params.posonly_params, *fn.params.params])
+        return ChainV(self.items_or_none([arg.value for arg in positional[taken:]]), "list", plain=True)
+
+    def items_or_none(self, nodes: list) -> list:
+        """A tuple's items, from their expressions: one that may be None is there or not (a value's
+        None alternative is dropped where values merge, so the value alone cannot say)."""
         items: list = []
-        for arg in positional[taken:]:
+        for node in nodes:
             undecided = self.undecided_values
-            value = self.arg_value(arg.value)
-            if value == NONE_V or _surely_not_none(arg.value, self.undecided_values == undecided, self.fn):
+            value = self.arg_value(node)
+            if value == NONE_V or _surely_not_none(node, self.undecided_values == undecided, self.fn):
                 items.append((None, value))
-            else:  # it may be None (a value's None alternative is dropped where it merges): there or not
+            else:
                 items.append(("<alt>", [[(None, value)], []]))
-        return ChainV(items, "list", plain=True)
+        return items
 
     def call_nested_helper(self, ref: FunctionRefV, call: cst.Call) -> object:
         """A helper defined in this function, called in constructor code: run with the names it

@@ -486,7 +486,7 @@ class ConstructorInterpreter:
 
     def kept_not_none(self, call: cst.Call) -> Optional[ChainV]:
         """`filter(exists, modules)` (`exists` this module's `return v is not None`) or `filter(None,
-        modules)` over a tuple or list known item by item (`*modules`, `rest_of_positionals`): the items
+        modules)` over a list written out or this helper's `*modules` (`rest_of_positionals`): the items
         that are not None, in order. None where the call is not that."""
         if len(call.args) != 2 or any(arg.keyword is not None or arg.star for arg in call.args):
             return None
@@ -495,11 +495,19 @@ class ConstructorInterpreter:
         if not (isinstance(test, cst.Name) and test.value == "None") and not (
                 named and isinstance(none_test(self.fa.functions[test.value]), cst.IsNot)):  # fmt: skip
             return None
-        held = self.eval_module(call.args[1].value, bind_site=False)
-        if not isinstance(held, ChainV) or held.kind != "list" or any(key not in (None, "<alt>") for key, _ in held.items):
+        sequence = call.args[1].value
+        star = self.fn.params.star_arg
+        if isinstance(sequence, (cst.List, cst.Tuple)) and not any(isinstance(e, cst.StarredElement) for e in sequence.elements):
+            items = self.items_or_none([element.value for element in sequence.elements])
+        elif isinstance(sequence, cst.Name) and isinstance(star, cst.Param) and sequence.value == star.name.value \
+                and isinstance(self.env.get(sequence.value), ChainV):  # fmt: skip
+            items = self.env[sequence.value].items  # this helper's `*modules` (`rest_of_positionals`)
+        else:  # a list bound elsewhere: what may be None in it is not known any more
+            return None
+        if any(key not in (None, "<alt>") for key, _ in items):
             return None
         # an item that may be None (`nn.LayerNorm(d) if post_ln else None`, not decided) is there or not
-        return ChainV([(key, value) for key, value in held.items if value != NONE_V], "list", plain=True)
+        return ChainV([(key, value) for key, value in items if value != NONE_V], "list", plain=True)
 
     def dict_get(self, holder: cst.BaseExpression, call: cst.Call) -> Optional[object]:
         """`kwargs.get('norm_layer')` on a dict known by key: the value of that key (a keyword
