@@ -75,6 +75,8 @@ def _rows(root: Path) -> dict:
 
 
 def _imported(root: Path, name: str):
+    """Module `name` of the tree, imported fresh; the tree's modules left out of sys.modules after
+    (other tests import their own `model`)."""
     saved = list(sys.path)
     sys.path.insert(0, str(root))
     try:
@@ -83,6 +85,8 @@ def _imported(root: Path, name: str):
         return importlib.import_module(name)
     finally:
         sys.path[:] = saved
+        for module in ("blocks", "utils", "model"):
+            sys.modules.pop(module, None)
 
 
 def test_a_class_another_modules_function_returns_is_that_modules_class(tmp_path: Path) -> None:
