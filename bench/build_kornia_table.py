@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_torchvision_table import DefaultDraws, built_recorded, timed_verify, traced_sites, write_with_sources  # noqa: E402
+from build_torchvision_table import build_package_table  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "data" / "kornia_runtime.json"
@@ -62,30 +62,13 @@ def models() -> dict:
 
 def main() -> int:
     import kornia
-    import torch
 
     if kornia.__version__ != VERSION:
         print(f"expected kornia {VERSION}, found {kornia.__version__}", file=sys.stderr)
         return 2
     package = Path(kornia.__file__).resolve().parent
     files = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
-    table = {
-        "package": "kornia",
-        "kornia": VERSION,
-        "torch": torch.__version__.split("+")[0],
-        "mode": "eval",
-        "sources": {},
-        "models": {},
-    }
-    for name, (make, shape) in models().items():
-        draws = DefaultDraws()
-        try:
-            verified = timed_verify(lambda: built_recorded(make, draws), torch.randn(*shape), name)
-        except Exception as error:  # a network this config or torch cannot build or run: say so, go on
-            print(f"{name}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
-            continue
-        table["models"][name] = traced_sites(*verified, name, package, files, draws.state)
-    write_with_sources(table, package, OUT)
+    build_package_table("kornia", VERSION, package, files, models(), OUT)
     return 0
 
 

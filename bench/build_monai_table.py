@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_torchvision_table import DefaultDraws, built_recorded, timed_verify, traced_sites, write_with_sources  # noqa: E402
+from build_torchvision_table import build_package_table  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "tests" / "data" / "monai_runtime.json"
@@ -82,13 +82,8 @@ MODELS = {
 }
 
 
-def build(cls, config: dict, draws: DefaultDraws):
-    return built_recorded(lambda: cls(**config), draws)
-
-
 def main() -> int:
     import monai
-    import torch
     from monai.networks import nets
 
     if monai.__version__ != VERSION:
@@ -96,25 +91,9 @@ def main() -> int:
         return 2
     package = Path(monai.__file__).resolve().parent
     files = {p.relative_to(package).as_posix() for p in (package / "networks").rglob("*.py")}
-    table = {
-        "package": "monai",
-        "monai": VERSION,
-        "torch": torch.__version__.split("+")[0],
-        "mode": "eval",
-        "sources": {},
-        "models": {},
-    }
-    torch.manual_seed(0)
-    for name, (class_name, config, shape) in MODELS.items():
-        draws = DefaultDraws()
-        try:
-            cls = getattr(nets, class_name)
-            verified = timed_verify(lambda: build(cls, config, draws), torch.randn(*shape), name)
-        except Exception as error:  # a network this config or torch cannot build or run: say so, go on
-            print(f"{name}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
-            continue
-        table["models"][name] = traced_sites(*verified, name, package, files, draws.state)
-    write_with_sources(table, package, OUT)
+    models = {name: ((lambda cls=class_name, config=config: getattr(nets, cls)(**config)), shape)
+              for name, (class_name, config, shape) in MODELS.items()}  # fmt: skip
+    build_package_table("monai", VERSION, package, files, models, OUT)
     return 0
 
 

@@ -294,6 +294,32 @@ def built_recorded(make_model, draws: DefaultDraws):
     return model.eval()
 
 
+def build_package_table(package_name: str, version: str, package: Path, files: set, models: dict, out: Path) -> None:
+    """The held-out libraries' table (kornia, MONAI, ...): each of `models` (name -> (a function building
+    it, input shape)) built with random weights under record_construction() and `DefaultDraws`, traced
+    by running it (hooks) on one input in eval mode; a layer's chain is its frames in `files` (paths
+    relative to `package`). A network that cannot be built or run is said so and left out."""
+    import torch
+
+    table = {
+        "package": package_name,
+        package_name: version,
+        "torch": torch.__version__.split("+")[0],
+        "mode": "eval",
+        "sources": {},
+        "models": {},
+    }
+    for name, (make, shape) in models.items():
+        draws = DefaultDraws()
+        try:
+            verified = timed_verify(lambda: built_recorded(make, draws), torch.randn(*shape), name)
+        except Exception as error:  # a network this config or torch cannot build or run: say so, go on
+            print(f"{name}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
+            continue
+        table["models"][name] = traced_sites(*verified, name, package, files, draws.state)
+    write_with_sources(table, package, out)
+
+
 def write_with_sources(table: dict, package: Path, out: Path) -> None:
     """Write the table, its `sources` the sha256 of each file its construction chains pass through."""
     used = sorted({frame[0] for entry in table["models"].values() for site in entry["sites"] for frame in site["chain"]})

@@ -8,9 +8,11 @@ bench/build_torchvision_table.py, tests/data/transformers_runtime.json from
 bench/build_transformers_table.py, tests/data/timm_runtime.json from
 bench/build_timm_table.py, tests/data/diffusers_runtime.json from bench/build_diffusers_table.py and
 tests/data/vit_pytorch_runtime.json from bench/build_vit_pytorch_table.py; tests/data/monai_runtime.json from
-bench/build_monai_table.py and tests/data/kornia_runtime.json from bench/build_kornia_table.py, libraries the
-analysis is not worked on against: a check on code it has not seen), fetches each package's source without importing it (pip
-download --no-deps of the pinned wheel into bench/.corpus/, then its .py files unzipped),
+bench/build_monai_table.py, tests/data/kornia_runtime.json from bench/build_kornia_table.py,
+tests/data/efficientnet_pytorch_runtime.json and tests/data/x_transformers_runtime.json from their builders:
+libraries the analysis is not worked on against, a check on code it has not seen), fetches each package's
+source without importing it (pip download --no-deps of the pinned wheel into bench/.corpus/, or the sdist
+found there for a package published as source only, then its .py files unpacked),
 runs the static side on the package (`per_file`: `initlint.semantics.file.analyze` on each of the
 table's files alone; any `StaticSide` can stand in, e.g. a whole-program analysis of the
 package folder) and matches static rows to runtime layers: a static row matches a runtime
@@ -47,6 +49,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +63,10 @@ DIFFUSERS_TABLE = REPO / "tests" / "data" / "diffusers_runtime.json"
 VIT_PYTORCH_TABLE = REPO / "tests" / "data" / "vit_pytorch_runtime.json"
 MONAI_TABLE = REPO / "tests" / "data" / "monai_runtime.json"
 KORNIA_TABLE = REPO / "tests" / "data" / "kornia_runtime.json"
-TABLES = (TABLE, TRANSFORMERS_TABLE, TIMM_TABLE, DIFFUSERS_TABLE, VIT_PYTORCH_TABLE, MONAI_TABLE, KORNIA_TABLE)
+EFFICIENTNET_PYTORCH_TABLE = REPO / "tests" / "data" / "efficientnet_pytorch_runtime.json"
+X_TRANSFORMERS_TABLE = REPO / "tests" / "data" / "x_transformers_runtime.json"
+TABLES = (TABLE, TRANSFORMERS_TABLE, TIMM_TABLE, DIFFUSERS_TABLE, VIT_PYTORCH_TABLE, MONAI_TABLE, KORNIA_TABLE,
+          EFFICIENTNET_PYTORCH_TABLE, X_TRANSFORMERS_TABLE)  # fmt: skip
 CORPUS = REPO / "bench" / ".corpus"
 # Any platform's wheel holds the same Python source; naming one makes the download host-independent.
 WHEEL_PLATFORM = ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11", "--only-binary=:all:")
@@ -92,11 +98,14 @@ def whole_program(package_dir: Path, paths: Sequence[str]) -> dict:
     .py file of their folders and of the package's top folder (what their imports mostly reach),
     linked together; each table file's model, by its path relative to the package."""
     from initlint.program import analyze_program
+    from initlint.program.environment import Environment
 
     folders = {package_dir} | {(package_dir / rel).parent for rel in paths}
     files = sorted({str(file) for folder in folders for file in folder.glob("*.py")})
     readable = [str(file) for file in package_dir.rglob("*.py")]  # what the loader may follow: the whole package
-    models, errors, _ = analyze_program({file: Path(file).read_text(encoding="utf-8") for file in files}, readable)
+    # and initlint's library stubs, as `initlint check` reads them (no installed package: none is, here)
+    sources = {file: Path(file).read_text(encoding="utf-8") for file in files}
+    models, errors, _ = analyze_program(sources, readable, Environment())
     for file, error in errors.items():
         print(f"  {file}: {error}", file=sys.stderr)
     return {rel: models[str(package_dir / rel)] for rel in paths if str(package_dir / rel) in models}
@@ -121,14 +130,12 @@ def package_source(table: dict) -> Path:
     root = CORPUS / f"{package}-{version}-src" / package
     complete = root / ".complete"
     if not complete.is_file():
-        wheel = _wheel(package, version)
-        with zipfile.ZipFile(wheel) as archive:
-            for member in archive.namelist():
-                if member.startswith(f"{package}/") and member.endswith(".py"):
-                    target = root / member[len(package) + 1 :]
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(archive.read(member))
-        complete.write_text(wheel.name + "\n", encoding="utf-8")
+        archive = _package_archive(package, version)
+        for member, data in _python_members(archive, f"{package}/"):
+            target = root / member
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        complete.write_text(archive.name + "\n", encoding="utf-8")
     for rel, digest in table["sources"].items():
         actual = hashlib.sha256((root / rel).read_bytes()).hexdigest()
         if actual != digest:
@@ -136,10 +143,27 @@ def package_source(table: dict) -> Path:
     return root
 
 
-def _wheel(package: str, version: str) -> Path:
-    found = sorted(CORPUS.glob(f"{package}-{version}-*.whl"))
-    if found:
-        return found[0]
+def _python_members(archive: Path, prefix: str):
+    """(path below `prefix`, bytes) of each .py file under the package folder `prefix` of a wheel, or of
+    an sdist (`name-version/prefix...`: a package published as source only, efficientnet_pytorch)."""
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as wheel:
+            for member in wheel.namelist():
+                if member.startswith(prefix) and member.endswith(".py"):
+                    yield member[len(prefix) :], wheel.read(member)
+        return
+    with tarfile.open(archive) as sdist:
+        for member in sdist.getmembers():
+            _, _, inner = member.name.partition("/")
+            if member.isfile() and inner.startswith(prefix) and inner.endswith(".py"):
+                yield inner[len(prefix) :], sdist.extractfile(member).read()
+
+
+def _package_archive(package: str, version: str) -> Path:
+    """The pinned wheel in bench/.corpus (else its sdist there), downloaded when neither is."""
+    for pattern in (f"{package}-{version}-*.whl", f"{package}-{version}.tar.gz"):
+        if found := sorted(CORPUS.glob(pattern)):
+            return found[0]
     CORPUS.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
                *WHEEL_PLATFORM, "-d", str(CORPUS), f"{package}=={version}"]  # fmt: skip

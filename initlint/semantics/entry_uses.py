@@ -140,6 +140,8 @@ def _entry_run(fa, constructions: list) -> types.SimpleNamespace:
 
 
 def _judge_entry_point(fa, fn, constructions: list, judged: dict, found: dict, doubts: dict) -> None:
+    from .file import site_outcome
+
     # (id(call of the entry point), id(site)) -> [outcome or None, ...]: each construction under that call
     per_site: dict = {}
     tops: dict = {}
@@ -161,7 +163,7 @@ def _judge_entry_point(fa, fn, constructions: list, judged: dict, found: dict, d
         flags = {fact.param for fact in fa.classes[key].forward_rests_on}
         for site in fa.classes[key].sites:
             per_site.setdefault((id(construction.top), id(site)), []).append(
-                outcomes.get(site.name) if outcomes is not None else None)
+                site_outcome(outcomes, site, fa.classes[key].sites) if outcomes is not None else None)
             if flags & set(construction.kwargs or ()):
                 flagged.add((id(construction.top), id(site)))
     known = {key: records for key, records in followed.items() if records is not None}

@@ -1213,7 +1213,7 @@ class FileAnalysis:
                 outcomes = self._outcomes_for_call(cls, init[1], call, enclosing)
                 judged.add(id(call))
                 for site in mixed:
-                    outcome, reason, opened = outcomes.get(site.name, (None, None, None))
+                    outcome, reason, opened = site_outcome(outcomes, site, cls.sites, (None, None, None))
                     found.setdefault(id(site), []).append((call, container, outcome))
                     if opened:
                         self.per_use_open[(id(site), id(call))] = opened
@@ -1224,7 +1224,7 @@ class FileAnalysis:
             if judged:
                 as_built = self._outcomes_for_call(cls, init[1], cst.Call(func=cst.Name(cls.node.name.value)), None)
                 for site in mixed:
-                    self.per_use_defaults[id(site)] = as_built.get(site.name, (None, None))[0]
+                    self.per_use_defaults[id(site)] = site_outcome(as_built, site, cls.sites, (None, None))[0]
         return found
 
     def flag_run(self, cls: ClassInfo, flags: tuple) -> Optional[tuple]:
@@ -1335,7 +1335,7 @@ class FileAnalysis:
                 self.value_build_calls.add(id(call))
                 outcomes = self._outcomes_for_call(cls, init[1], call, None, given=args)
                 for site in cls.sites:
-                    outcome = outcomes.get(site.name, (None, None))[0]
+                    outcome = site_outcome(outcomes, site, cls.sites, (None, None))[0]
                     found.setdefault(id(site), []).append((call, container, outcome))
         self.value_built_sites = set(found)
         return found
@@ -1434,14 +1434,19 @@ class FileAnalysis:
             after = [(a, p, derived(f"{e}, after {cls.node.name.value}", e)) for a, p, e in probe.outcomes] if probe else []
             after = after or list(returned or [])
             found = {}
+            nodes: dict = {}  # name -> the constructions the run built layers of that name at
             for site in shadow.sites:
                 outcomes = site.outcomes + after if id(site) in leaving else site.outcomes
                 if outcomes and (after or id(site) not in leaving):
                     reason = site.fix_reason or (probe.fix_reason if probe and id(site) in leaving else None)
                     opened = probe.open_output if probe is not None and id(site) in leaving else None
-                    found[site.name] = (resolve_outcomes(outcomes, site.split_by), reason, opened)
+                    found[site.name, id(site.node)] = (resolve_outcomes(outcomes, site.split_by), reason, opened)
                 else:
-                    found[site.name] = (("unknown", None, "returned to the code that builds it here"), None, None)
+                    found[site.name, id(site.node)] = (("unknown", None, "returned to the code that builds it here"), None, None)
+                nodes.setdefault(site.name, set()).add(id(site.node))
+            for name, built in nodes.items():  # by name alone where one construction made it (see site_outcome)
+                if len(built) == 1:
+                    found[name] = found[name, next(iter(built))]
             if followed is not None:
                 # a container this entry point's run builds it in is judged too (construction_summary):
                 # what follows there is its record, not what every way the module builds it meets
@@ -3251,6 +3256,20 @@ def _default_filled(fn: cst.FunctionDef, name: str):
         if name in bound_names(stmt):
             return False
     return found
+
+
+def site_outcome(outcomes: dict, site: Site, siblings: list, default: object = None) -> object:
+    """What a run of its class (`_outcomes_for_call`) says of `site`: the layer that run built at the
+    same construction under the same name; else, where `site` is the one layer of its class of that
+    name, the one that run built of that name (a run may place it otherwise). Not another branch's
+    layer of that name (`self.stem = A(...)` if c else `B(...)`: both `stem.0`), which the run built
+    where it did not build this one."""
+    key = (site.name, id(site.node))
+    if key in outcomes:
+        return outcomes[key]
+    if sum(1 for other in siblings if other.name == site.name) == 1:
+        return outcomes.get(site.name, default)
+    return default
 
 
 def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[str, Optional[float], str]:

@@ -12,7 +12,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from ..library.known import KnownLibraries
-from ..syntax.nodes import (_JUMPS, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, _walk_nodes, dotted,
+from ..syntax.nodes import (_JUMPS, none_test, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, _walk_nodes, dotted,
                             literal_number, literal_string, short_code)
 from .inits import UNDECIDED_PARAMETER, InitScanner, NameSuffixed, _iterates_modules, _iterates_parameters, _parameter_loop_names
 from .interpret_calls import CallInterpreter
@@ -587,7 +587,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 and test.func.value not in self.env and len(test.args) == 1 and test.args[0].keyword is None \
                 and not test.args[0].star:  # fmt: skip
             # `exists(activation)`, a function of this module that is `return val is not None`: that test
-            operator = _none_test(self.fa.functions[test.func.value])
+            operator = none_test(self.fa.functions[test.func.value])
             if operator is not None:
                 return self.static_condition(cst.Comparison(left=test.args[0].value, comparisons=[
                     cst.ComparisonTarget(operator=operator, comparator=cst.Name("None"))]))  # fmt: skip
@@ -1192,22 +1192,3 @@ def _calls_in(node: cst.CSTNode) -> list:
 
     node.visit(Calls())
     return found
-
-
-def _none_test(fn: cst.FunctionDef) -> Optional[cst.BaseCompOp]:
-    """`def exists(val): return val is not None` (or `is None`): that operator; else None."""
-    params = [*fn.params.posonly_params, *fn.params.params]
-    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else fn.body.body
-    if len(params) != 1 or params[0].default is not None or fn.params.kwonly_params or fn.decorators \
-            or isinstance(fn.params.star_arg, cst.Param) or fn.params.star_kwarg is not None or len(body) != 1:  # fmt: skip
-        return None
-    line = body[0]
-    small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else line
-    test = small.value if isinstance(small, cst.Return) else None
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)
-            and test.left.value == params[0].name.value):  # fmt: skip
-        return None
-    comp = test.comparisons[0]
-    if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None" and isinstance(comp.operator, (cst.Is, cst.IsNot)):
-        return cst.IsNot() if isinstance(comp.operator, cst.IsNot) else cst.Is()
-    return None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _positional_params, dotted, short_code
+from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, dotted, literal_number, literal_string, short_code
 from .inits import InitScanner
 from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InstV, LayerV, MAX_INLINE_DEPTH, MODULE_CODE,
                      MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, TransparentV, TupleV, UnknownV, one_of)
@@ -40,12 +41,61 @@ class CallInterpreter:
         ctx.against_defaults = self.against_defaults
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call, own_kwargs=True))
+        rest = self.rest_of_positionals(fn, given or call)
+        if rest is not None:  # `def Sequential(*modules)`: the tuple of what the call passes after the named ones
+            ctx.env[fn.params.star_arg.name.value] = rest
         ctx.passed_literals = _literal_params(fn, given or call, ctx.env)
         ctx.run_block(fn.body)
         values = [v for v in ctx.returns]
         if not values:
             return UnknownV(f"{name}(...) returns nothing known")
+        if module is not None and module is not self.fa:
+            values = [self.exported(value, module) for value in values]
         return one_of(values)
+
+    def exported(self, value: object, module: FileAnalysis) -> object:
+        """A value a function of another module returns, as this module can use it: the classes and
+        functions of that module it names (`local:Block`, `func:make`, what efficientnet_pytorch's
+        `get_same_padding_conv2d()` returns) by their names in the program, or they would name this
+        module's own; a partial object binding more than literals is not known here (its arguments'
+        names are the function's, not this module's)."""
+        if isinstance(value, ClassRefV):
+            if any(not _literal_arg(arg) for arg in value.bound):
+                return UnknownV(f"a partial object returned by {module.path}")
+            kind, _, name = value.qualname.partition(":")
+            if kind in ("local", "func") and name:
+                known = self.home.loader.index.names.get(module.path) if self.home.loader is not None else None
+                if known is None or "@" in name:  # `Block@2`: one of the module's several classes of that name
+                    return UnknownV(f"{name} of {module.path}")
+                return dataclasses.replace(value, qualname=f"{known[0]}.{name}")
+            return value
+        if isinstance(value, ParamV):
+            return dataclasses.replace(value, default=self.exported(value.default, module))
+        if isinstance(value, ChainV) and value.kind == "alt":
+            return ChainV([(key, self.exported(item, module)) for key, item in value.items], "alt")
+        return value
+
+    def rest_of_positionals(self, fn: cst.FunctionDef, call: cst.Call) -> Optional[ChainV]:
+        """What `fn`'s `*args` parameter holds for this call, a tuple of the positional arguments after
+        those its named parameters take; None where it has none or the call spreads a sequence."""
+        if not isinstance(fn.params.star_arg, cst.Param) or any(arg.star for arg in call.args):
+            return None
+        positional = [arg for arg in call.args if arg.keyword is None]
+        taken = len([*fn.params.posonly_params, *fn.params.params])
+        return ChainV(self.items_or_none([arg.value for arg in positional[taken:]]), "list", plain=True)
+
+    def items_or_none(self, nodes: list) -> list:
+        """A tuple's items, from their expressions: one that may be None is there or not (a value's
+        None alternative is dropped where values merge, so the value alone cannot say)."""
+        items: list = []
+        for node in nodes:
+            undecided = self.undecided_values
+            value = self.arg_value(node)
+            if value == NONE_V or _surely_not_none(node, self.undecided_values == undecided, self.fn):
+                items.append((None, value))
+            else:
+                items.append(("<alt>", [[(None, value)], []]))
+        return items
 
     def call_nested_helper(self, ref: FunctionRefV, call: cst.Call) -> object:
         """A helper defined in this function, called in constructor code: run with the names it
@@ -303,3 +353,43 @@ def _literal_params(fn: cst.FunctionDef, call: cst.Call, env: dict) -> frozenset
     return frozenset(name for name, node in passed.items()
                      if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not isinstance(env.get(name), ParamV))
 
+
+def _literal_arg(arg: cst.Arg) -> bool:
+    """An argument whose value is the same read anywhere: a number, a string, True, False or None."""
+    value = arg.value
+    if arg.star:
+        return False
+    if isinstance(value, cst.Name):
+        return value.value in ("True", "False", "None")
+    return literal_number(value) is not None or literal_string(value) is not None
+
+
+def _surely_not_none(node: cst.BaseExpression, decided: bool, fn: Optional[cst.FunctionDef] = None) -> bool:
+    """Whether an argument is surely no None: a call (a construction), or `A(...) if c else None` (or
+    two calls) where `c` was `decided` (its value then None itself where that branch was taken), or a
+    local name of `fn` that every assignment binds to calls (`activation = nn.SiLU() if swish else
+    nn.GELU()`). Another name may hold None on some path (merged values keep no None alternative)."""
+    if isinstance(node, cst.Call):
+        return True
+    if isinstance(node, cst.Name) and fn is not None:
+        return _bound_to_calls(fn, node.value)
+    if isinstance(node, cst.IfExp):
+        branches = (node.body, node.orelse)
+        nones = [b for b in branches if isinstance(b, cst.Name) and b.value == "None"]
+        calls = [b for b in branches if isinstance(b, cst.Call)]
+        return len(calls) == 2 or (decided and len(calls) + len(nones) == 2)
+    return False
+
+
+def _bound_to_calls(fn: cst.FunctionDef, name: str) -> bool:
+    """Whether `name`, not a parameter of `fn`, is bound in its body only by plain assignments of
+    calls (or of two calls chosen by a condition), at least once."""
+    if name in {param.name.value for param in _all_params(fn)} or name in bound_names(fn.body, wide=True) - bound_names(fn.body, wide=False):
+        return False
+    values = []
+    for node in _walk_nodes(fn.body):  # nested functions' assignments too: more to check, never fewer
+        if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+            values.append(node.value)
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)) and isinstance(node.target, cst.Name) and node.target.value == name:
+            return False
+    return bool(values) and all(_surely_not_none(value, False) for value in values)

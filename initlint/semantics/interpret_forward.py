@@ -21,6 +21,12 @@ from .values import (named_item, ActV, ActivationOutput, IgnoringV, ChainV, Clas
                      note_residual, one_of)
 
 
+# torch.autograd.Function as a class's base may name it (`Function` imported from torch.autograd too)
+AUTOGRAD_FUNCTIONS = frozenset({"torch.autograd.Function", "torch.autograd.function.Function"})
+# what a Function's `forward(ctx, ...)` gets first: its methods save tensors for backward, no op on them
+AUTOGRAD_CTX = IgnoringV("a torch.autograd.Function's ctx")
+
+
 class ForwardInterpreter:
     """What forward does to tensors: flows through calls, activations (library, functional, written
     out), tensor methods, records and containers. Composed into `Context`."""
@@ -485,6 +491,12 @@ class ForwardInterpreter:
             return self.apply_to_args(self.base_module(), call, "super().forward")
         # tensor methods: x.relu(), x.view(...), x.mean()
         if isinstance(func, cst.Attribute):
+            if func.attr.value == "apply":
+                applied = self.autograd_apply(func.value, call)
+                if applied is not None:
+                    return applied
+            if isinstance(func.value, cst.Name) and self.env.get(func.value.value) is AUTOGRAD_CTX:
+                return OPAQUE  # ctx.save_for_backward(x), ctx.mark_dirty(x): nothing the forward computes
             q = self.fa.imports.qualify(func)
             if q is None and isinstance(func.value, cst.Name) and func.value.value not in self.env:
                 return self.unknown_call(call, short_code(func))  # a module or class not imported here
@@ -573,6 +585,34 @@ class ForwardInterpreter:
         if found is not None and found[0] == "function" and found[1] is not None and self.depth < MAX_INLINE_DEPTH:
             return self.inline_function(found[1].functions[found[2]], call, module=found[1])
         return self.unknown_call(call, short_code(func))
+
+    def autograd_apply(self, node: cst.BaseExpression, call: cst.Call) -> Optional[object]:
+        """`SwishImplementation.apply(x)`, a torch.autograd.Function subclass of the program (its class
+        here or in another module): its static `forward(ctx, ...)` run on the flows, ctx standing for
+        the Function's context; None where `node` names no such class or the forward is not read."""
+        if self.depth >= MAX_INLINE_DEPTH or not isinstance(node, (cst.Name, cst.Attribute)) \
+                or (isinstance(node, cst.Name) and node.value in self.env):  # fmt: skip
+            return None
+        module, cls = self.fa, self.fa.classes.get(node.value) if isinstance(node, cst.Name) else None
+        if cls is None and self.home.loader is not None:
+            q = self.fa.imports.qualify(node)
+            found = self.home.loader.lookup(self.fa, q) if q and not q.startswith("torch.") else None
+            if found is not None and found[0] == "class" and found[1] is not None:
+                module, cls = found[1], found[1].classes.get(found[2])
+        if cls is None or not any(base in AUTOGRAD_FUNCTIONS for base in cls.bases):
+            return None
+        fn = cls.methods.get("forward")
+        static = fn is not None and any(dotted(d.decorator) == "staticmethod" for d in fn.decorators)
+        if not static or not _positional_params(fn) or any(arg.star or arg.keyword for arg in call.args):
+            return None
+        ctx = type(self)(module, self.cls, fn, self.depth + 1, home=self.home)
+        ctx.attrs = {}
+        ctx.in_init = False
+        ctx.self_name = "<no self>"
+        self.bind_flow_args(ctx, fn, call.with_changes(args=[cst.Arg(cst.Name("None")), *call.args]), self_bound=False)
+        ctx.env[_positional_params(fn)[0].name.value] = AUTOGRAD_CTX
+        ctx.run_block(fn.body)
+        return ctx.returned()
 
     @staticmethod
     def called_through(call: cst.Call, how: tuple) -> cst.Call:

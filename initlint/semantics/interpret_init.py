@@ -10,7 +10,7 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import einops_name
-from ..syntax.nodes import (_comp_fors, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
+from ..syntax.nodes import (_comp_fors, none_test, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
 from .values import (named_item, ActV, IgnoringV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
@@ -476,8 +476,38 @@ class ConstructorInterpreter:
         found = self.activation_call_hook(call)  # get_activation("gelu")
         if found is not None:
             return found
+        if isinstance(func, cst.Name) and func.value == "filter" and func.value not in self.env \
+                and func.value not in self.fa.functions:  # fmt: skip
+            kept = self.kept_not_none(call)
+            if kept is not None:
+                return kept
         callee = self.eval_module(func, bind_site=False)
         return self.call_module_value(callee, call)
+
+    def kept_not_none(self, call: cst.Call) -> Optional[ChainV]:
+        """`filter(exists, modules)` (`exists` this module's `return v is not None`) or `filter(None,
+        modules)` over a list written out or this helper's `*modules` (`rest_of_positionals`): the items
+        that are not None, in order. None where the call is not that."""
+        if len(call.args) != 2 or any(arg.keyword is not None or arg.star for arg in call.args):
+            return None
+        test = call.args[0].value
+        named = isinstance(test, cst.Name) and test.value in self.fa.functions and test.value not in self.env
+        if not (isinstance(test, cst.Name) and test.value == "None") and not (
+                named and isinstance(none_test(self.fa.functions[test.value]), cst.IsNot)):  # fmt: skip
+            return None
+        sequence = call.args[1].value
+        star = self.fn.params.star_arg
+        if isinstance(sequence, (cst.List, cst.Tuple)) and not any(isinstance(e, cst.StarredElement) for e in sequence.elements):
+            items = self.items_or_none([element.value for element in sequence.elements])
+        elif isinstance(sequence, cst.Name) and isinstance(star, cst.Param) and sequence.value == star.name.value \
+                and isinstance(self.env.get(sequence.value), ChainV):  # fmt: skip
+            items = self.env[sequence.value].items  # this helper's `*modules` (`rest_of_positionals`)
+        else:  # a list bound elsewhere: what may be None in it is not known any more
+            return None
+        if any(key not in (None, "<alt>") for key, _ in items):
+            return None
+        # an item that may be None (`nn.LayerNorm(d) if post_ln else None`, not decided) is there or not
+        return ChainV([(key, value) for key, value in items if value != NONE_V], "list", plain=True)
 
     def dict_get(self, holder: cst.BaseExpression, call: cst.Call) -> Optional[object]:
         """`kwargs.get('norm_layer')` on a dict known by key: the value of that key (a keyword

@@ -536,3 +536,22 @@ def statement_conditions(body, outer: tuple = ()) -> dict:
 def runs_whenever(conditions: tuple, other: tuple) -> bool:
     """A statement under `conditions` runs whenever one under `other` does (`statement_conditions`)."""
     return other[: len(conditions)] == conditions
+
+
+def none_test(fn: cst.FunctionDef) -> Optional[cst.BaseCompOp]:
+    """`def exists(val): return val is not None` (or `is None`): that operator; else None."""
+    params = [*fn.params.posonly_params, *fn.params.params]
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else fn.body.body
+    if len(params) != 1 or params[0].default is not None or fn.params.kwonly_params or fn.decorators \
+            or isinstance(fn.params.star_arg, cst.Param) or fn.params.star_kwarg is not None or len(body) != 1:  # fmt: skip
+        return None
+    line = body[0]
+    small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else line
+    test = small.value if isinstance(small, cst.Return) else None
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)
+            and test.left.value == params[0].name.value):  # fmt: skip
+        return None
+    comp = test.comparisons[0]
+    if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None" and isinstance(comp.operator, (cst.Is, cst.IsNot)):
+        return cst.IsNot() if isinstance(comp.operator, cst.IsNot) else cst.Is()
+    return None
