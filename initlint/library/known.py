@@ -28,6 +28,22 @@ def einops_name(qualname: Optional[str]) -> Optional[str]:
     return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS | catalogue.EINOPS_PACKING else None
 
 
+def _literal_pair(value: object) -> Optional[tuple]:
+    """(name, {keyword: literal source}) of a value that is a literal ("name", {"keyword": literal})
+    tuple, as MONAI's `split_args` reads one; else None."""
+    if not isinstance(value, ChainV) or value.kind != "list" or len(value.items) != 2 or value.items[0][0] is not None:
+        return None
+    name, arguments = _literal(value.items[0][1]), value.items[1][1]
+    if name is None or not isinstance(arguments, ChainV) or arguments.kind != "list":
+        return None
+    out = {}
+    for key, item in arguments.items:
+        if key in (None, "*") or not (isinstance(item, tuple) and item[:1] == ("<literal>",)):
+            return None
+        out[key] = cst.Module([]).code_for_node(item[1])
+    return (name, out)
+
+
 def _literal(value: object) -> Optional[str]:
     """The string a `("<literal>", node)` value holds, else None."""
     return literal_string(value[1]) if isinstance(value, tuple) and len(value) > 1 and value[0] == "<literal>" else None
@@ -54,6 +70,11 @@ class KnownLibraries:
         reads = len(self.default_reads)
         positional = [self.string(arg.value) for arg in plain]
         keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
+        pair_facts: list = []
+        if hooks.takes_pairs(resolved):  # MONAI's `get_act_layer(("leakyrelu", {"negative_slope": 0.1}))`
+            positional = [self.hook_argument(arg.value, resolved, pair_facts) for arg in plain]
+            keywords = {arg.keyword.value: self.hook_argument(arg.value, resolved, pair_facts)
+                        for arg in call.args if arg.keyword is not None}  # fmt: skip
         classes = {**{i: self.registry_named(arg.value, resolved, i) for i, arg in enumerate(plain)},
                    **{arg.keyword.value: self.registry_named(arg.value, resolved, arg.keyword.value)
                       for arg in call.args if arg.keyword is not None}}  # fmt: skip
@@ -86,6 +107,16 @@ class KnownLibraries:
             return RepeaterV(evidence)
         if kind == "class":
             return ClassRefV(what, evidence)
+        if kind == "instance" and len(answer) > 2 and answer[2]:  # built with these keywords (literal sources)
+            tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+            built = cst.Call(func=cst.Name("layer"), args=[cst.Arg(keyword=cst.Name(key), equal=tight, value=cst.parse_expression(source))
+                                                           for key, source in answer[2].items()])  # fmt: skip
+            made = self.call_module_value(ClassRefV(what, evidence), built)
+            if isinstance(made, ActV):
+                made = ActV(made.activation, made.param, f"{evidence}: nn.{what.rsplit('.', 1)[-1]}", made.chosen_by)
+            return self.resting_on(made, tuple(pair_facts)) if pair_facts else made
+        if kind == "instance" and pair_facts:
+            return self.resting_on(self.library_instance_of(what, evidence), tuple(pair_facts))
         if kind == "instance":
             nn_name = torch_nn_name(what)
             if nn_name in catalogue.ACTIVATION_MODULES:
@@ -93,6 +124,43 @@ class KnownLibraries:
                 return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
             return self.construct_for_flow(ClassRefV(what, evidence))
         return UnknownV(f"{evidence}: {what}")
+
+    def library_instance_of(self, what: str, evidence: str) -> object:
+        """An instance of `what` made with no arguments, as a hook's ("instance", class) answer says."""
+        nn_name = torch_nn_name(what)
+        if nn_name in catalogue.ACTIVATION_MODULES:
+            activation = catalogue.ACTIVATION_MODULES[nn_name][0]
+            return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
+        return self.construct_for_flow(ClassRefV(what, evidence))
+
+    def hook_argument(self, node: cst.BaseExpression, resolved: str, facts: list) -> object:
+        """An argument of a hook that takes (name, {keyword: value}) pairs: a string, such a pair
+        (its values' literal sources), else None. A constructor parameter's default read here is
+        added to `facts` (read through the hook's registry: a caller may pass another name)."""
+        found = self.string(node)
+        value = self.eval_module(node, bind_site=False) if isinstance(node, (cst.Name, cst.Tuple)) else None
+        held = value if isinstance(value, ParamV) else None
+        if found is None:
+            found = _literal_pair(held.default if held is not None else value)
+        if found is not None and held is not None and held.owner is not None and self.in_init:
+            shown = self.param_default_source(held.name)
+            if shown is None:
+                return None  # its default's source is not found: what callers pass could not be compared
+            registry = tuple(resolved.rsplit(".", 1)) if hooks.registry_table(resolved) is not None else ()
+            holder = self.default_holder(held.owner)
+            facts.append(ConstructorDefault(held.owner, held.name, shown, holder.path if holder else None, registry))
+        return found
+
+    def param_default_source(self, name: str) -> Optional[str]:
+        """The source of the default of parameter `name` of the function being interpreted, else None."""
+        fn = getattr(self, "fn", None)
+        params = fn.params if fn is not None else None
+        if params is None:
+            return None
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == name and param.default is not None:
+                return cst.Module([]).code_for_node(param.default)
+        return None
 
     def hook_per_option(self, hook, call: cst.Call, plain: list, resolved: str) -> Optional[object]:
         """A call whose one argument may hold one of several strings or classes (`get_norm_layer(norm_layer)`,
@@ -372,12 +440,56 @@ class KnownLibraries:
         hook = hooks.hook_for(qualname)
         if hook is None:
             return None
+        made = self.hooked_classes(hook, node, qualname)
+        if made is not None:
+            return made
         found = self.hooked_activation(hook, self.subscript_key(node), f"`{short_code(node)}`", node, qualname)
         held = self.key_parameter(node)
         if held is not None and self.in_init and isinstance(found, ActV) and hooks.registry_table(qualname) is not None:
             # `ACT2FN[act]` with `act="gelu"` by default: a caller's key is read in the library's table
             return self.assuming_defaults(found, [(held.owner, held.name, held.default, tuple(qualname.rsplit(".", 1)))])
         return found
+
+    def hooked_classes(self, hook, node: cst.Subscript, qualname: str) -> Optional[object]:
+        """`Conv[Conv.CONV, dims]`: the class (or one of the classes) a hooked registry returns for a
+        key and its factory's arguments, given as a tuple; None where the hook answers otherwise."""
+        if not all(isinstance(element.slice, cst.Index) for element in node.slice):
+            return None
+        parts = [element.slice.value for element in node.slice]  # `Conv[a, b]`: two elements
+        if len(parts) == 1 and isinstance(parts[0], cst.Tuple):  # `Conv[(a, b)]`
+            parts = [element.value for element in parts[0].elements]
+        if any(isinstance(part, cst.StarredElement) or getattr(part, "star", "") for part in parts):
+            return None
+        made = []
+        evidence = f"`{short_code(node)}` ({qualname})"
+        for positional in self.key_options(parts):
+            answer = hook(positional, {}, {})
+            if answer is None or answer[0] not in ("class", "classes", "unknown"):
+                return None
+            if answer[0] == "unknown":
+                made.append(UnknownV(f"{evidence}: {answer[1]}"))
+            else:
+                made.extend(ClassRefV(target, evidence) for target in ((answer[1],) if answer[0] == "class" else answer[1]))
+        return one_of(made) if made else None
+
+    def key_options(self, parts: list) -> list:
+        """The positional arguments a subscript's key and arguments may be, each option of a
+        conditional key (`Conv.CONVTRANS if t else Conv.CONV`) apart: a string (a literal, a hooked
+        object's constant, a held literal), an int literal written here, else None."""
+        options: list = [[]]
+        for part in parts:
+            values = [self.key_part(branch) for branch in ((part.body, part.orelse) if isinstance(part, cst.IfExp) else (part,))]
+            options = [[*option, value] for option in options for value in values]
+        return options
+
+    def key_part(self, node: cst.BaseExpression) -> object:
+        if isinstance(node, cst.Attribute):
+            constant = hooks.constant(self.resolved_name(node.value), node.attr.value)
+            if constant is not None:
+                return constant
+        if isinstance(node, cst.Integer):
+            return int(node.evaluated_value)
+        return self.string(node)
 
     def activation_call_hook(self, call: cst.Call) -> Optional[object]:
         """`get_activation("silu")`: the module instance a library's activation factory returns, when

@@ -336,7 +336,7 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
             model = models[target]
             for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
                 rule = next((r for r in rules if layer.init in ("default", "explicit") and (
-                    r.types is None or catalogue.init_types_match(layer.layer_type, None, r.types))
+                    r.types is None or _reach(layer, r.types) is not False)
                     and (r.wipes != "explicit" or layer.init == "explicit")), None)  # fmt: skip
                 if rule is None:
                     continue
@@ -1412,8 +1412,12 @@ def _covering(rules: list, layer: Layer) -> Optional[ChainStep]:
                                  step.where, step.path, step.after_build)  # fmt: skip
             if reaches:
                 return step
-        elif rule.types is None or catalogue.init_types_match(layer.layer_type, None, rule.types):
+        elif rule.types is None or _reach(layer, rule.types):
             return step
+        elif _reach(layer, rule.types) is None:  # it takes some of the classes the layer may be
+            return ChainStep(dataclasses.replace(rule, state="unknown", call=None,
+                                                 evidence=f"{rule.evidence}, which may or may not reach it"),
+                             step.where, step.path, step.after_build)  # fmt: skip
     return None
 
 
@@ -1622,7 +1626,7 @@ def _init_where_handed(layer: Layer, ref: ClassRef, index: ModuleIndex, paths: l
     for path in paths:
         for cls, fact in sorted(index.summaries[path].classes.items()):
             rule = next((rule for rule in fact.rules if rule.types is None
-                         or catalogue.init_types_match(layer.layer_type, None, rule.types)), None)  # fmt: skip
+                         or _reach(layer, rule.types) is not False), None)  # fmt: skip
             if rule is not None:
                 layer.init, layer.init_call, layer.init_open = "unknown", None, False
                 layer.init_evidence = (f"{ref.name} is handed on as a value in {path}, whose {cls} runs init routines "
@@ -1696,6 +1700,12 @@ def _per_parameter(defaults: list) -> list:
         if (class_name, param) not in out or registry:
             out[(class_name, param)] = (class_name, param, default, registry)
     return list(out.values())
+
+
+def _reach(layer: Layer, types) -> Optional[bool]:
+    """Whether an init routine's types take the layer: True, False, None where not known (a layer
+    whose class is one of several, a type the routine's test names that is not read)."""
+    return catalogue.init_types_reach(layer.layer_type, None, types, tuple(getattr(layer, "alt_types", ()) or ()))
 
 
 def _registry_table(registry: list, index: ModuleIndex) -> Optional[tuple]:

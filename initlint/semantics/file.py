@@ -2169,7 +2169,11 @@ class FileAnalysis:
                 if own and site.name is not None and f"@{site.name}" in rule.types and rule.prefix is None:
                     yield rule, (rule.call, rule.evidence, rule.state)
                 continue  # `m is self.fc1`: that layer of this class only
-            if rule.types is not None and not _type_matches(site, rule.types):
+            reach = _type_matches(site, rule.types) if rule.types is not None else True
+            if reach is False:
+                continue
+            if reach is None:  # it takes some of the classes the layer may be
+                yield rule, (None, f"{rule.evidence}, which may or may not reach it (its class is one of several)", "unknown")
                 continue
             if rule.name_suffix is not None:  # `if pn.endswith("c_proj.weight")`: by the layer's name
                 reaches = name_suffix_reaches(rule.name_suffix, site.name, own)
@@ -2770,6 +2774,7 @@ class FileAnalysis:
             class_name=class_name,
             name=site.name,
             layer_type=site.layer_type,
+            alt_types=list(site.alt_types),
             activation=activation,
             activation_param=param,
             activation_evidence=str(evidence),  # plain data from here on

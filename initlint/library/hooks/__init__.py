@@ -21,6 +21,13 @@ A package's `REGISTRIES` are its key -> class tables in the shape of a project's
 (`ModuleSummary.registries`), keyed by the resolved name of what reads a key (timm's
 `get_act_layer`): the program stage reads a key a caller passes through them (`registry_table`).
 
+A registry subscripted with a tuple (MONAI's `Conv[Conv.CONV, dims]`: a key, then the arguments its
+factory function takes) is hooked as a call with those as its positional arguments: strings, ints
+where an int literal is written there, None where not known. A hook may then answer ("classes",
+(class, ...)): one of those, which the call site does not tell (a dimension passed by the caller).
+A package's `CONSTANTS` are attributes of a hooked registry that are strings
+(`{registry: {attribute: string}}`: MONAI's `Conv.CONV` is "CONV"), read where a key is.
+
 A package's hooks module may also name its registry decorators (`ENTRY_POINTS`): a function so
 decorated is a root of the program, called by the library with its defaults and no other
 arguments (timm's `create_model(name)` calls the `@register_model` function of that name).
@@ -34,7 +41,7 @@ import importlib
 from typing import Callable, Optional
 
 # top-level package -> the module of this package holding its hooks
-PACKAGES = {"timm": "timm", "transformers": "transformers"}
+PACKAGES = {"timm": "timm", "transformers": "transformers", "monai": "monai"}
 
 
 def _package(qualname: Optional[str]):
@@ -81,3 +88,18 @@ def argument_registry(qualname: Optional[str], key: object) -> Optional[str]:
     (a position or a keyword) through: `get_norm_act_layer("batchnorm")`'s norm_layer."""
     module = _package(qualname)
     return getattr(module, "ARGUMENT_REGISTRIES", {}).get(qualname, {}).get(key) if module is not None else None
+
+
+def constant(qualname: Optional[str], attribute: str) -> Optional[str]:
+    """The string the attribute of a hooked library object is (MONAI's `Conv.CONV`), else None."""
+    module = _package(qualname)
+    return getattr(module, "CONSTANTS", {}).get(qualname, {}).get(attribute) if module is not None else None
+
+
+def takes_pairs(qualname: Optional[str]) -> bool:
+    """Whether a hooked function's string arguments may be (name, {keyword: value}) pairs (MONAI's
+    `get_act_layer(("prelu", {"init": 0.2}))`): such a literal reaches its hook as (name, {keyword:
+    the value's literal source}), and its ("instance", class, {keyword: source}) answer builds the
+    class with those keywords."""
+    module = _package(qualname)
+    return module is not None and qualname in getattr(module, "PAIRS", ())
