@@ -31,6 +31,8 @@ def einops_name(qualname: Optional[str]) -> Optional[str]:
 def _literal_pair(value: object) -> Optional[tuple]:
     """(name, {keyword: literal source}) of a value that is a literal ("name", {"keyword": literal})
     tuple, as MONAI's `split_args` reads one; else None."""
+    if isinstance(value, tuple) and value[:1] == ("<literal>",) and isinstance(value[1], cst.Tuple):
+        return _pair_node(value[1])  # as a caller's literal reached here
     if not isinstance(value, ChainV) or value.kind != "list" or len(value.items) != 2 or value.items[0][0] is not None:
         return None
     name, arguments = _literal(value.items[0][1]), value.items[1][1]
@@ -42,6 +44,20 @@ def _literal_pair(value: object) -> Optional[tuple]:
             return None
         out[key] = cst.Module([]).code_for_node(item[1])
     return (name, out)
+
+
+def _pair_node(node: cst.Tuple) -> Optional[tuple]:
+    """(name, {keyword: literal source}) of a literal `("name", {"keyword": value})` tuple, else None."""
+    if len(node.elements) != 2 or not isinstance(node.elements[1].value, cst.Dict):
+        return None
+    name = literal_string(node.elements[0].value)
+    out = {}
+    for element in node.elements[1].value.elements:
+        key = literal_string(element.key) if isinstance(element, cst.DictElement) else None
+        if key is None:
+            return None
+        out[key] = cst.Module([]).code_for_node(element.value)
+    return (name, out) if name is not None else None
 
 
 def _literal(value: object) -> Optional[str]:
@@ -136,27 +152,44 @@ class KnownLibraries:
     def hook_argument(self, node: cst.BaseExpression, resolved: str, facts: list) -> object:
         """An argument of a hook that takes (name, {keyword: value}) pairs: a string, such a pair
         (its values' literal sources), else None. A constructor parameter's default read here is
-        added to `facts` (read through the hook's registry: a caller may pass another name)."""
+        added to `facts` (read through the hook's registry: a caller may pass another name); a
+        parameter this file's constructions pass values for is each of them, which must all be
+        the same name and keywords."""
         found = self.string(node)
+        if found is not None and not isinstance(node, cst.Name):
+            return found
         value = self.eval_module(node, bind_site=False) if isinstance(node, (cst.Name, cst.Tuple)) else None
-        held = value if isinstance(value, ParamV) else None
-        if found is None:
-            found = _literal_pair(held.default if held is not None else value)
-        if found is not None and held is not None and held.owner is not None and self.in_init:
-            shown = self.param_default_source(held.name)
-            if shown is None:
-                return None  # its default's source is not found: what callers pass could not be compared
-            registry = tuple(resolved.rsplit(".", 1)) if hooks.registry_table(resolved) is not None else ()
-            holder = self.default_holder(held.owner)
-            facts.append(ConstructorDefault(held.owner, held.name, shown, holder.path if holder else None, registry))
-        return found
+        options = value.items if isinstance(value, ChainV) and value.kind == "alt" else [(None, value)]
+        chosen, read = None, []
+        for _, option in options:
+            held = option if isinstance(option, ParamV) else None
+            base = held.default if held is not None else option
+            got = _literal(base) or _literal_pair(base) if isinstance(base, tuple) else _literal_pair(base)
+            if got is None or chosen is not None and got != chosen:
+                return found if len(options) == 1 else None
+            chosen = got
+            if held is not None and held.owner is not None and self.in_init:
+                shown = self.param_default_source(held.owner, held.name)
+                if shown is None:
+                    return None  # its default's source is not found: what callers pass could not be compared
+                registry = tuple(resolved.rsplit(".", 1)) if hooks.registry_table(resolved) is not None else ()
+                holder = self.default_holder(held.owner)
+                read.append(ConstructorDefault(held.owner, held.name, shown, holder.path if holder else None, registry))
+        facts.extend(read)
+        return chosen
 
-    def param_default_source(self, name: str) -> Optional[str]:
-        """The source of the default of parameter `name` of the function being interpreted, else None."""
-        fn = getattr(self, "fn", None)
-        params = fn.params if fn is not None else None
-        if params is None:
+    def param_default_source(self, owner: str, name: str) -> Optional[str]:
+        """The source of the default of parameter `name` of class (or function) `owner`'s
+        constructor, in the module defining it; else None."""
+        holder = next((fa for fa in (self.fa, self.home) if owner in fa.classes or owner in fa.functions), None)
+        if holder is None:
             return None
+        cls = holder.classes.get(owner)
+        found = holder.method(cls, "__init__") if cls is not None else None
+        fn = found[1] if found else holder.functions.get(owner) if cls is None else None
+        if fn is None:
+            return None
+        params = fn.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.name.value == name and param.default is not None:
                 return cst.Module([]).code_for_node(param.default)

@@ -58,6 +58,21 @@ _HARMLESS_BUILTINS = frozenset({"super", "print", "repr", "str", "getattr", "has
                                 "callable", "vars", "dir"})  # fmt: skip
 
 
+def _name_and_keywords(node: cst.BaseExpression) -> bool:
+    """A literal ("name", {"keyword": literal, ...}) tuple: a layer named with its keywords, as
+    MONAI's `split_args` reads one (`act=("prelu", {"init": 0.2})`)."""
+    if not isinstance(node, cst.Tuple) or len(node.elements) != 2:
+        return False
+    name, keywords = (element.value for element in node.elements)
+    if not isinstance(name, cst.SimpleString) or not isinstance(keywords, cst.Dict):
+        return False
+    try:
+        ast.literal_eval(cst.Module([]).code_for_node(node))
+    except (ValueError, SyntaxError):
+        return False
+    return True
+
+
 @dataclass
 class ClassInfo:
     node: cst.ClassDef
@@ -666,6 +681,8 @@ class FileAnalysis:
             return None if orelse is None else body + orelse
         if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
                 isinstance(node, cst.Name) and node.value in ("True", "False")):  # fmt: skip
+            return [("<literal>", node)]
+        if _name_and_keywords(node):  # MONAI's `act=("leakyrelu", {"negative_slope": 0.1})`: a literal
             return [("<literal>", node)]
         if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
             # `block=[BasicBlock, BasicBlock, Bottleneck]`: a sequence of classes, one per stage
