@@ -169,3 +169,65 @@ def test_an_init_routine_taking_some_of_the_classes_a_layer_may_be() -> None:
     assert rows["SomeDims"].init == "unknown" and "may or may not" in rows["SomeDims"].init_evidence
     # `torch.as_tensor(m.weight)` is the weight itself (checked on torch: `as_tensor(p) is p`)
     assert rows["AllDims"].init == "explicit"
+
+
+ACTI_NORM = """\
+import torch.nn as nn
+
+from monai.networks.layers.utils import get_act_layer, get_norm_layer
+
+
+class ADN(nn.Sequential):
+    def __init__(self, ordering="NDA", in_channels=None, act="RELU", norm=None, norm_dim=None, dropout=None,
+                 dropout_dim=None):
+        super().__init__()
+        op_dict = {"A": None, "D": None, "N": None}
+        if norm is not None:
+            op_dict["N"] = get_norm_layer(name=norm, spatial_dims=norm_dim or dropout_dim, channels=in_channels)
+        if act is not None:
+            op_dict["A"] = get_act_layer(act)
+        for item in ordering.upper():
+            if op_dict[item] is not None:
+                self.add_module(item, op_dict[item])
+"""
+
+CONVOLUTION = """\
+import torch.nn as nn
+from monai.networks.blocks.acti_norm import ADN
+
+
+class Convolution(nn.Sequential):
+    def __init__(self, adn_ordering="NDA", act="PRELU", norm="INSTANCE", dropout=None):
+        super().__init__()
+        self.add_module("conv", nn.Conv2d(4, 4, 3))
+        self.add_module("adn", ADN(ordering=adn_ordering, in_channels=4, act=act, norm=norm, norm_dim=2, dropout=dropout))
+
+
+class ActFirst(nn.Sequential):
+    def __init__(self, act=("elu", {"alpha": 1.0})):
+        super().__init__()
+        self.add_module("conv", nn.Conv2d(4, 4, 3))
+        self.add_module("adn", ADN(ordering="AN", in_channels=4, act=act, norm="batch", norm_dim=2))
+
+
+class NoAct(nn.Sequential):
+    def __init__(self):
+        super().__init__()
+        self.add_module("conv", nn.Conv2d(4, 4, 3))
+        self.add_module("adn", ADN(ordering="NDA", act=None, norm="batch", norm_dim=2))
+"""
+
+
+def test_adn_orders_its_norm_dropout_and_activation(tmp_path: Path) -> None:
+    """MONAI's ADN: the norm, dropout and activation that are not None, in its `ordering`; its
+    loop over the ordering's letters is what the hook states (the old code: unknown)."""
+    env = _monai(tmp_path)
+    (tmp_path / "site" / "monai" / "networks" / "blocks").mkdir(parents=True)
+    (tmp_path / "site" / "monai" / "networks" / "blocks" / "__init__.py").write_text("")
+    (tmp_path / "site" / "monai" / "networks" / "blocks" / "acti_norm.py").write_text(ACTI_NORM)
+    models, _, _ = analyze_program({"model.py": CONVOLUTION}, environment=env)
+    rows = {layer.class_name: layer for layer in models["model.py"].layers}
+    assert (rows["Convolution"].activation, rows["Convolution"].activation_param) == ("prelu", 0.25)
+    assert rows["Convolution"].norm_after  # "NDA": the instance norm comes first
+    assert rows["ActFirst"].activation == "elu" and not rows["ActFirst"].norm_after
+    assert rows["NoAct"].activation == "none"

@@ -14,7 +14,7 @@ from . import hooks
 from ..semantics.imports import torch_nn_name
 from ..semantics.values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, InputSite, LayerV,
                                 NONE_V, OPAQUE, ParamV, RecordV, RepeaterV, TransparentV, TupleV, UnknownV, derived, one_of)
-from ..syntax.nodes import argument, dotted, literal_string, short_code
+from ..syntax.nodes import argument, dotted, literal_number, literal_string, short_code
 
 
 ATTENTION_KERNEL = ConsumerV("an attention kernel of transformers' ALL_ATTENTION_FUNCTIONS")
@@ -60,6 +60,18 @@ def _pair_node(node: cst.Tuple) -> Optional[tuple]:
     return (name, out) if name is not None else None
 
 
+def _hook_literal(value: object) -> object:
+    """What a hook taking pairs is given for a value: a string, a number, a (name, {keyword:
+    source}) pair, `hooks.NONE` for None; else None."""
+    if value == NONE_V:
+        return hooks.NONE
+    if isinstance(value, tuple) and value[:1] == ("<literal>",):
+        text = literal_string(value[1])
+        return text if text is not None else literal_number(value[1]) if literal_number(value[1]) is not None \
+            else _literal_pair(value)  # fmt: skip
+    return _literal_pair(value)
+
+
 def _literal(value: object) -> Optional[str]:
     """The string a `("<literal>", node)` value holds, else None."""
     return literal_string(value[1]) if isinstance(value, tuple) and len(value) > 1 and value[0] == "<literal>" else None
@@ -88,8 +100,10 @@ class KnownLibraries:
         keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
         pair_facts: list = []
         if hooks.takes_pairs(resolved):  # MONAI's `get_act_layer(("leakyrelu", {"negative_slope": 0.1}))`
-            positional = [self.hook_argument(arg.value, resolved, pair_facts) for arg in plain]
-            keywords = {arg.keyword.value: self.hook_argument(arg.value, resolved, pair_facts)
+            if any(arg.star for arg in call.args):
+                return None  # what `*args` / `**kwargs` pass is not read here
+            positional = [self.hook_argument(arg.value, resolved, pair_facts, i) for i, arg in enumerate(plain)]
+            keywords = {arg.keyword.value: self.hook_argument(arg.value, resolved, pair_facts, arg.keyword.value)
                         for arg in call.args if arg.keyword is not None}  # fmt: skip
         classes = {**{i: self.registry_named(arg.value, resolved, i) for i, arg in enumerate(plain)},
                    **{arg.keyword.value: self.registry_named(arg.value, resolved, arg.keyword.value)
@@ -123,6 +137,13 @@ class KnownLibraries:
             return RepeaterV(evidence)
         if kind == "class":
             return ClassRefV(what, evidence)
+        if kind == "sequence":  # modules one after another (MONAI's ADN: norm, dropout, activation in its ordering)
+            items = [(None, self.hook_answer_value(part, evidence)) for part in what]
+            if self.cls is not None and any(isinstance(v, UnknownV) for _, v in items):
+                self.cls.contains_unknown = True
+            chain = ChainV(items, "sequential")
+            self.summarise_chain(chain)
+            return self.resting_on(chain, tuple(pair_facts)) if pair_facts else chain
         if kind == "instance" and len(answer) > 2 and answer[2]:  # built with these keywords (literal sources)
             tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
             built = cst.Call(func=cst.Name("layer"), args=[cst.Arg(keyword=cst.Name(key), equal=tight, value=cst.parse_expression(source))
@@ -141,6 +162,24 @@ class KnownLibraries:
             return self.construct_for_flow(ClassRefV(what, evidence))
         return UnknownV(f"{evidence}: {what}")
 
+    def hook_answer_value(self, answer: tuple, evidence: str) -> object:
+        """The module a part of a ("sequence", ...) answer is: ("instance", class[, {keyword: source}])
+        or ("unknown", why)."""
+        if answer[0] == "instance" and len(answer) > 2 and answer[2]:
+            tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+            built = cst.Call(func=cst.Name("layer"), args=[cst.Arg(keyword=cst.Name(key), equal=tight, value=cst.parse_expression(source))
+                                                           for key, source in answer[2].items()])  # fmt: skip
+            made = self.call_module_value(ClassRefV(answer[1], evidence), built)
+            if isinstance(made, ActV):
+                made = ActV(made.activation, made.param, f"{evidence}: nn.{answer[1].rsplit('.', 1)[-1]}", made.chosen_by)
+            return made
+        if answer[0] == "instance":
+            made = self.library_instance_of(answer[1], evidence)
+            if isinstance(made, ActV):
+                made = ActV(made.activation, made.param, f"{evidence}: nn.{answer[1].rsplit('.', 1)[-1]}", made.chosen_by)
+            return made
+        return UnknownV(f"{evidence}: {answer[1]}")
+
     def library_instance_of(self, what: str, evidence: str) -> object:
         """An instance of `what` made with no arguments, as a hook's ("instance", class) answer says."""
         nn_name = torch_nn_name(what)
@@ -149,7 +188,7 @@ class KnownLibraries:
             return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
         return self.construct_for_flow(ClassRefV(what, evidence))
 
-    def hook_argument(self, node: cst.BaseExpression, resolved: str, facts: list) -> object:
+    def hook_argument(self, node: cst.BaseExpression, resolved: str, facts: list, key: object = None) -> object:
         """An argument of a hook that takes (name, {keyword: value}) pairs: a string, such a pair
         (its values' literal sources), else None. A constructor parameter's default read here is
         added to `facts` (read through the hook's registry: a caller may pass another name); a
@@ -158,25 +197,53 @@ class KnownLibraries:
         found = self.string(node)
         if found is not None and not isinstance(node, cst.Name):
             return found
+        if literal_number(node) is not None:
+            return literal_number(node)
         value = self.eval_module(node, bind_site=False) if isinstance(node, (cst.Name, cst.Tuple)) else None
         options = value.items if isinstance(value, ChainV) and value.kind == "alt" else [(None, value)]
         chosen, read = None, []
         for _, option in options:
             held = option if isinstance(option, ParamV) else None
             base = held.default if held is not None else option
-            got = _literal(base) or _literal_pair(base) if isinstance(base, tuple) else _literal_pair(base)
+            got = _hook_literal(base)
             if got is None or chosen is not None and got != chosen:
                 return found if len(options) == 1 else None
             chosen = got
-            if held is not None and held.owner is not None and self.in_init:
+            if held is not None and held.owner is not None and self.in_init and not hooks.chooses_nothing(resolved, key):
                 shown = self.param_default_source(held.owner, held.name)
                 if shown is None:
                     return None  # its default's source is not found: what callers pass could not be compared
-                registry = tuple(resolved.rsplit(".", 1)) if hooks.registry_table(resolved) is not None else ()
+                registry = hooks.argument_registry(resolved, key) or (resolved if hooks.registry_table(resolved) else None)
+                registry = tuple(registry.rsplit(".", 1)) if registry else ()
                 holder = self.default_holder(held.owner)
                 read.append(ConstructorDefault(held.owner, held.name, shown, holder.path if holder else None, registry))
+        own = self.own_parameter(node)
+        if own is not None and chosen is not None and not hooks.chooses_nothing(resolved, key) \
+                and not any(fact.owner == own and fact.param == node.value for fact in read):  # fmt: skip
+            # this constructor's own parameter, which the file's constructions pass values for (read above,
+            # each): a construction elsewhere may pass another
+            shown = self.param_default_source(own, node.value)
+            if shown is None:
+                return None
+            registry = hooks.argument_registry(resolved, key) or (resolved if hooks.registry_table(resolved) else None)
+            holder = self.default_holder(own)
+            read.append(ConstructorDefault(own, node.value, shown, holder.path if holder else None,
+                                           tuple(registry.rsplit(".", 1)) if registry else ()))  # fmt: skip
         facts.extend(read)
         return chosen
+
+    def own_parameter(self, node: cst.BaseExpression) -> Optional[str]:
+        """The class whose constructor (being interpreted) `node` names a parameter of, never bound
+        again in it; else None."""
+        from ..semantics.file import _default_filled
+
+        fn = getattr(self, "fn", None)
+        if not isinstance(node, cst.Name) or fn is None or self.cls is None or not self.in_init or self.depth != 0:
+            return None
+        params = fn.params
+        if not any(p.name.value == node.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
+            return None
+        return self.cls.name if _default_filled(fn, node.value) is None else None
 
     def param_default_source(self, owner: str, name: str) -> Optional[str]:
         """The source of the default of parameter `name` of class (or function) `owner`'s

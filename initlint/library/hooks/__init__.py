@@ -103,3 +103,11 @@ def takes_pairs(qualname: Optional[str]) -> bool:
     class with those keywords."""
     module = _package(qualname)
     return module is not None and qualname in getattr(module, "PAIRS", ())
+
+
+def chooses_nothing(qualname: Optional[str], key: object) -> bool:
+    """Whether a hooked function's argument `key` (a position or a keyword) changes nothing the
+    analysis reports of what it returns (MONAI's ADN `dropout`: a dropout, whatever it is given), so
+    that a default read there is not something a caller's value could overturn (`NEUTRAL`)."""
+    module = _package(qualname)
+    return module is not None and key in getattr(module, "NEUTRAL", {}).get(qualname, ())

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from . import NONE
+
 FACTORIES = "monai.networks.layers.factories"
 
 
@@ -112,3 +114,43 @@ PAIRS = frozenset(HOOKS) - {f"{FACTORIES}.{name}" for name in TABLES}
 # name; the table is kept lower-cased, as `registry_table` lower-cases a key first)
 ACT_TABLE = {key.lower(): ["class", target] for key, target in TABLES["Act"].items()}
 REGISTRIES = {ACT_REGISTRY: (ACT_TABLE, True)}
+
+
+# monai/networks/blocks/acti_norm.py: `ADN(ordering="NDA", in_channels=None, act="RELU", norm=None,
+# norm_dim=None, dropout=None, dropout_dim=None)` is an nn.Sequential of the norm (get_norm_layer),
+# the dropout (get_dropout_layer: Dropout's classes only) and the activation (get_act_layer) that are
+# not None, in the order its `ordering` letters name them (upper-cased; another letter raises).
+ADN_PARAMETERS = ("ordering", "in_channels", "act", "norm", "norm_dim", "dropout", "dropout_dim")
+ADN_DEFAULTS = {"ordering": "NDA", "act": "RELU", "norm": NONE, "dropout": NONE}
+
+
+def adn(positional: list, keywords: dict, classes: Optional[dict] = None) -> Optional[tuple]:
+    given = {**dict(zip(ADN_PARAMETERS, positional)), **keywords}
+    value = {name: given.get(name, ADN_DEFAULTS.get(name)) for name in ("ordering", "act", "norm", "dropout")}
+    ordering = value["ordering"]
+    if not isinstance(ordering, str):
+        return ("unknown", "its ordering is not known here")
+    parts = {}
+    if value["norm"] != NONE:
+        parts["N"] = get_norm_layer([value["norm"]], {}) or ("unknown", "its norm is not known here")
+    if value["act"] != NONE:
+        parts["A"] = get_act_layer([value["act"]], {}) or ("unknown", "its act is not known here")
+    if value["dropout"] != NONE:
+        dropout = value["dropout"]
+        known = isinstance(dropout, (int, float)) or isinstance(_split(dropout)[0], str) \
+            and _split(dropout)[0].upper() in TABLES["Dropout"]  # fmt: skip
+        parts["D"] = ("instance", "torch.nn.Dropout") if known else ("unknown", "its dropout is not known here")
+    if any(letter not in "ADN" for letter in ordering.upper()):
+        return ("unknown", f"ordering {ordering!r} names a letter ADN does not take (it raises)")
+    return ("sequence", [parts[letter] for letter in ordering.upper() if letter in parts])
+
+
+HOOKS[f"monai.networks.blocks.acti_norm.ADN"] = adn
+PAIRS = PAIRS | {"monai.networks.blocks.acti_norm.ADN"}
+# a hooked function's arguments read through get_act_layer's names (by position and keyword)
+ARGUMENT_REGISTRIES = {ACT_REGISTRY: {0: ACT_REGISTRY, "name": ACT_REGISTRY},
+                       "monai.networks.blocks.acti_norm.ADN": {2: ACT_REGISTRY, "act": ACT_REGISTRY}}
+# arguments whose value changes nothing reported of what is returned: dimensions, channels, a
+# dropout (transparent whatever it is)
+NEUTRAL = {"monai.networks.blocks.acti_norm.ADN": {1, "in_channels", 4, "norm_dim", 5, "dropout", 6, "dropout_dim"},
+           f"{UTILS}.get_norm_layer": {1, "spatial_dims", 2, "channels"}}
