@@ -217,8 +217,10 @@ def _link(models: dict, installed: frozenset, stats: LinkStats) -> None:
         unlisted = _built_unlisted(every_use.get(ref, []))
         _contained(stats, layer, ref.path, _project_to_uses, models, layer, ref, index, uses, handed,
                    built_init.get(id(layer)), unlisted=unlisted)  # fmt: skip
+    handing_all = _handing_modules(index) if judged_here and handed else {}
     for layer, ref in judged_here:
-        _contained(stats, layer, ref.path, _judge_other_files_uses, models, layer, ref, index, uses, built_init.get(id(layer)))
+        _contained(stats, layer, ref.path, _judge_other_files_uses, models, layer, ref, index, uses, built_init.get(id(layer)),
+                   handed, handing_all)  # fmt: skip
     for layer, ref, per_use in apart:
         if not layer.moved:
             _contained(stats, layer, ref.path, _project_outputs, models, layer, ref, per_use, index, handed)
@@ -696,7 +698,8 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
 
 
 def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict,
-                            built_init: Optional[str] = None) -> None:  # fmt: skip
+                            built_init: Optional[str] = None, handed: Optional[dict] = None,
+                            handing: Optional[dict] = None) -> None:  # fmt: skip
     """A class its own file judged at each of its constructions there (`Layer.as_defaults`): the
     constructions other files make are judged alike, from what the layer meets built with the
     defaults and what each passes for the parameters that chose that. Where the file's own
@@ -723,7 +726,28 @@ def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: Mo
         _relate(layer, differ.path, differ.line)
         layer.moved = True
     for use, projected in judged:
+        for above in _handed_above(use, uses, handed or {}):
+            if projected.init != "default":
+                break
+            # a class on its way up handed on as a value is also built where no use is listed: what the
+            # modules handing it on run may reach it there (DynUNet's `self.conv_block(...)`)
+            _init_where_handed(projected, above, index, (handing or {}).get(above, ()), LinkStats())
         _place(models[use.path], projected)
+
+
+def _handed_above(use: Use, uses: dict, handed: dict) -> list:
+    """The classes on the way up from `use` (its container, what builds that, ...) that a module hands
+    on as a value."""
+    out, stack, seen = [], [use.container], set()
+    while stack and len(seen) < 64:
+        current = stack.pop()
+        if current is None or current in seen:
+            continue
+        seen.add(current)
+        if current in handed:
+            out.append(current)
+        stack.extend(outer.container for outer in uses.get(current, []))
+    return out
 
 
 def _init_at_use(projected: Layer, use: Use, index: ModuleIndex) -> None:
@@ -1012,7 +1036,8 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         caller = _caller_of(use, index, uses, built)
         above = _chains(caller, index, uses) if caller is not None else [[]]
         return None if above is None else [here + rules for rules in above]
-    own = []
+    # a helper's code run on what it built, where a class calls the helper (`for m in conv_block.modules()`)
+    own = [ChainStep(rule, f"code of {use.path}", use.path, after_build=True) for rule in use.applied]
     for block in reversed(use.through):  # other modules' blocks its run built it in, innermost first
         summary = index.summaries.get(block.path)
         inner = summary.classes.get(block.name) if summary is not None else None

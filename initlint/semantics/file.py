@@ -25,6 +25,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from .. import catalogue
+from ..library import hooks
 from ..library.hooks import reads_classes_only
 from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
@@ -1207,11 +1208,13 @@ class FileAnalysis:
         self.per_use_open: dict = {}
         for key, cls in self.classes.items():
             mixed = [site for site in cls.sites
-                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith((DIFFERENT_USES, SPLIT_APART))]  # fmt: skip
+                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith((DIFFERENT_USES, SPLIT_APART))
+                     or _rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name)]  # fmt: skip
             calls = list(self.call_sites.get(key, [])) if key == cls.name else []
             init, forward = self.method(cls, "__init__"), self.forward_of(cls)
-            if not mixed or not calls or cls.contains or init is None \
-                    or forward is None or forward[0] is not cls or self.handed(key):  # fmt: skip
+            # an nn.Sequential subclass keeping its forward runs its modules in the order registered
+            runs = forward is not None and forward[0] is cls or forward is None and self.sequential_substitute(cls)
+            if not mixed or not calls or cls.contains or init is None or not runs or self.handed(key):
                 continue
             judged = set()
             for call, enclosing in calls:
@@ -1850,8 +1853,9 @@ class FileAnalysis:
         if target is None:
             return None
         params = _positional_params(target)
-        if self_bound or (params and params[0].name.value == "self"):
-            params = params[1:]
+        static = any(dotted(d.decorator) in ("staticmethod", "builtins.staticmethod") for d in target.decorators)
+        if (self_bound and not static) or (params and params[0].name.value == "self"):
+            params = params[1:]  # `self.apply(self.init_weights)`: bound, so the module comes second (not a staticmethod)
         var = params[0].name.value if params else "m"
         if home is not self:
             return target, home.routine_branches(cls, target, var)
@@ -1905,6 +1909,9 @@ class FileAnalysis:
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
             built_under: dict[str, tuple] = {}  # variable -> the conditions its construction ran under
             for stmt in statements:
+                looped = _init_loop_over(stmt)
+                if looped is not None and isinstance(built.get(looped), list):
+                    built[looped][2].append(_LoopInit(stmt))  # `for m in block.modules(): nn.init...(m.weight)`
                 reset = _reset_loop_over(stmt)
                 if reset is not None and reset in built:
                     held = built[reset]  # `for m in model.modules(): m.reset_parameters()`: each layer's own again
@@ -2486,6 +2493,12 @@ class FileAnalysis:
         for callee, construction, fns in self.script_builds:
             applied, runs = [], []
             for fn_node, found in fns:
+                if isinstance(fn_node, _LoopInit):  # its tests are not read here: it may reach any of its layers
+                    span = spans.get(id(fn_node.loop))
+                    applied.append(InitRuleFact(None, "unknown", f"an init loop over `{short_code(fn_node.loop.iter, 40)}` "
+                                                f"in {self.path}", span[0][0] if span else 0,
+                                                routine=f"`for ... in {short_code(fn_node.loop.iter, 40)}`"))  # fmt: skip
+                    continue
                 if isinstance(fn_node, _MethodRun):
                     runs.append([fn_node.method, len(applied), spans[id(fn_node.call)][0][0] if id(fn_node.call) in spans else 0])
                     continue
@@ -2521,6 +2534,13 @@ class FileAnalysis:
             args = self._arg_facts(construction, None) if span else {}
             summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, None, applied, span=where, runs=runs,
                                             function=self.script_build_function.get(id(construction))))  # fmt: skip
+        # a helper function's construction inlined where a class calls it: what the helper runs on
+        # what it built (`for m in conv_block.modules(): ...`) runs there too
+        helpers = {(build.callee, build.line, tuple(build.span)): build.applied for build in summary.builds
+                   if build.function and build.inside is None and build.applied}  # fmt: skip
+        for build in summary.builds:
+            if build.inside is not None and not build.applied and (build.callee, build.line, tuple(build.span)) in helpers:
+                build.applied = list(helpers[(build.callee, build.line, tuple(build.span))])
         return summary
 
     def _builder_calls(self) -> Iterator[tuple[cst.FunctionDef, list]]:
@@ -2985,6 +3005,10 @@ def _sets_attributes_by_name(cls: ClassInfo, children_too: bool = True) -> bool:
                     and node.func.attr.value in ("add_module", "register_module") \
                     and isinstance(node.func.value, cst.Attribute):  # fmt: skip
                 continue
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in ("add_module", "register_module") and dotted(node.func.value) == "self" \
+                    and node.args and node.args[0].keyword is None and literal_string(node.args[0].value) is not None:  # fmt: skip
+                continue  # `self.add_module("conv", conv)`: a name written out, as `self.conv = conv` is
             if isinstance(node, cst.Call) and (dotted(node.func) == "setattr" or isinstance(node.func, cst.Attribute)
                                                and node.func.attr.value in ("add_module", "register_module", "__setattr__")):
                 return True  # fmt: skip
@@ -3218,6 +3242,14 @@ def _default_filled(fn: cst.FunctionDef, name: str):
     return found
 
 
+def _rests_on_library_key(evidence: str, owner: str) -> bool:
+    """An activation chosen by a default of `owner`'s constructor read through a library's registry
+    (MONAI's `act="PRELU"` handed to `ADN`, read through get_act_layer's names): its constructions
+    here are judged each, so that other modules' constructions are judged against the same start."""
+    return any(fact.owner == owner and fact.registry and hooks.registry_table(".".join(fact.registry)) is not None
+               for fact in getattr(evidence, "defaults", ()))  # fmt: skip
+
+
 def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[str, Optional[float], str]:
     if not outcomes:
         return "unknown", None, "its output is not followed anywhere in this file"
@@ -3388,6 +3420,28 @@ class _MethodRun:
     call: cst.Call
 
 
+@dataclass
+class _LoopInit:
+    """`for m in block.modules(): ... nn.init.x_(m.weight)` on a construction of script code."""
+
+    loop: cst.For
+
+
+def _init_loop_over(stmt: cst.CSTNode) -> Optional[str]:
+    """`for m in block.modules(): ... <an init of m.weight>`: the name of what it loops over."""
+    if not isinstance(stmt, cst.For) or not isinstance(stmt.target, cst.Name):
+        return None
+    source = stmt.iter
+    if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and source.func.attr.value == "modules"):
+        return None
+    var = stmt.target.value
+    for node in _walk_nodes(stmt.body):
+        if isinstance(node, cst.Call) and node.args and f"{var}.weight" in short_code(node.args[0].value, 200) \
+                and (dotted(node.func) or "").rsplit(".", 1)[-1].endswith("_"):  # an in-place init of its weight
+            return dotted(source.func.value)
+    return None
+
+
 def _reset_loop_over(stmt: cst.CSTNode) -> Optional[str]:
     """`for m in model.modules(): ... m.reset_parameters()`: the name of the model it resets."""
     if not isinstance(stmt, cst.For) or not isinstance(stmt.target, cst.Name):
@@ -3439,6 +3493,8 @@ def _bound_name(small: cst.BaseSmallStatement) -> Optional[str]:
 def _bound_pairs(small: cst.BaseSmallStatement) -> list:
     """(name, value) for each plain name an assignment binds: `name = value`, and `a, b = x, y`
     item by item; none for what cannot be paired (`a, b = f()`)."""
+    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+        return [(small.target.value, small.value)]  # `conv_block: nn.Module = Convolution(...)`
     if not isinstance(small, cst.Assign) or len(small.targets) != 1:
         return []
     target, value = small.targets[0].target, small.value
