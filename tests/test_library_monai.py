@@ -231,3 +231,133 @@ def test_adn_orders_its_norm_dropout_and_activation(tmp_path: Path) -> None:
     assert rows["Convolution"].norm_after  # "NDA": the instance norm comes first
     assert rows["ActFirst"].activation == "elu" and not rows["ActFirst"].norm_after
     assert rows["NoAct"].activation == "none"
+
+
+BLOCKS = """\
+import torch.nn as nn
+from monai.networks.blocks.acti_norm import ADN
+
+
+class Convolution(nn.Sequential):
+    def __init__(self, spatial_dims, in_channels, out_channels, act="PRELU", norm="INSTANCE", conv_only=False):
+        super().__init__()
+        conv = nn.Conv2d(in_channels, out_channels, 3)
+        self.add_module("conv", conv)
+        if conv_only:
+            return
+        self.add_module("adn", ADN(ordering="NDA", in_channels=out_channels, act=act, norm=norm, norm_dim=spatial_dims))
+
+
+class ResidualUnit(nn.Module):
+    def __init__(self, act="PRELU"):
+        super().__init__()
+        self.conv = Convolution(2, 4, 4, act=act)
+
+    def forward(self, x):
+        return self.conv(x) + x
+"""
+
+NET = """\
+import torch.nn as nn
+from blocks import Convolution
+
+
+class TwoConv(nn.Sequential):
+    def __init__(self, act=("leakyrelu", {"negative_slope": 0.1, "inplace": True})):
+        super().__init__()
+        self.add_module("conv_0", Convolution(2, 4, 4, act=act))
+        self.add_module("conv_1", Convolution(2, 4, 4, conv_only=True))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = TwoConv()
+        self.plain = Convolution(2, 4, 4, act="relu")
+
+    def forward(self, x):
+        return self.plain(self.block(x))
+"""
+
+
+def _with_adn(tmp_path: Path) -> Environment:
+    env = _monai(tmp_path)
+    blocks = tmp_path / "site" / "monai" / "networks" / "blocks"
+    blocks.mkdir(parents=True, exist_ok=True)
+    (blocks / "__init__.py").write_text("")
+    (blocks / "acti_norm.py").write_text(ACTI_NORM)
+    return env
+
+
+def test_a_monai_block_is_judged_at_each_construction(tmp_path: Path) -> None:
+    """Convolution (an nn.Sequential subclass filled by `add_module("conv", ...)`, built in its own
+    module too) meets what each construction passes: LeakyReLU(0.1) through TwoConv's pair default,
+    nothing where `conv_only=True` returns before its ADN, ReLU for "relu"."""
+    models, _, _ = analyze_program({"blocks.py": BLOCKS, "net.py": NET}, environment=_with_adn(tmp_path))
+    rows = {(layer.class_name, layer.name): layer for layer in models["net.py"].layers}
+    first, second, plain = rows["TwoConv", "conv_0.conv"], rows["TwoConv", "conv_1.conv"], rows["Net", "plain.conv"]
+    assert (first.activation, first.activation_param) == ("leaky_relu", 0.1)
+    assert first.norm_after  # INSTANCE, then LeakyReLU
+    assert second.activation not in ("prelu", "leaky_relu")
+    assert plain.activation == "relu"
+
+
+STATIC_ROUTINE = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.act = nn.ReLU()
+        self.apply(self.initialize_weights)
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+    @staticmethod
+    def initialize_weights(module):
+        if isinstance(module, (nn.Conv3d, nn.Conv2d)):
+            module.weight = nn.init.kaiming_normal_(module.weight, a=0.01)
+"""
+
+
+def test_a_staticmethod_init_routine_applied_by_self() -> None:
+    """`self.apply(self.initialize_weights)` with a staticmethod (MONAI's DynUNet): its module is the
+    first parameter. The old code took the second, found none, and said `default`."""
+    (row,) = analyze(STATIC_ROUTINE, "model.py").layers
+    assert row.init == "explicit"
+
+
+HELPER_LOOP = """\
+import torch
+import torch.nn as nn
+from blocks import Convolution
+
+
+def get_conv_block(act="RELU"):
+    conv_block: nn.Module = Convolution(2, 4, 4, act=act)
+    for m in conv_block.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(torch.as_tensor(m.weight))
+    return conv_block
+
+
+class Down(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = get_conv_block()
+
+    def forward(self, x):
+        return self.layer(x)
+"""
+
+
+def test_a_helpers_init_loop_runs_where_a_class_calls_it(tmp_path: Path) -> None:
+    """MONAI's regunet `get_conv_block`: a loop over what the helper built re-initialises it, in every
+    class calling the helper; the old code said `default` there."""
+    models, _, _ = analyze_program({"blocks.py": BLOCKS, "down.py": HELPER_LOOP}, environment=_with_adn(tmp_path))
+    rows = [layer for model in models.values() for layer in model.layers if layer.name in ("conv", "layer.conv")]
+    assert rows and all(row.init != "default" for row in rows)
+    assert any("conv_block.modules()" in row.init_evidence for row in rows)

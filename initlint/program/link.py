@@ -869,10 +869,11 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
             passed = use.args.get(str(fact.params.index(param)))
         raw = passed
         passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
+        same = passed is not None and _same_value(passed, default, registry, index)
         default = _registry_default(default, registry, index)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
-        if passed is not None and _same_class(passed, default):
+        if same:
             continue
         overridden.append((class_name, param, default, passed))
         passed_on = raw[1] if raw is not None and raw[0] == "param" and len(overridden) == 1 else passed_on
@@ -892,6 +893,8 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
     if len(overridden) == 1 and replaces_activation and torch_name in catalogue.ACTIVATION_MODULES:
         activation = catalogue.ACTIVATION_MODULES[torch_name][0]
         layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
+        if len(passed) > 3 and passed[3] is not None:  # built with its parameter given (`{"negative_slope": 0.1}`)
+            layer.activation_param = passed[3]
         through = f" through {passed[2]}" if len(passed) > 2 else ""
         layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
         return passed_on
@@ -1704,7 +1707,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
-            if passed is not None and _same_class(passed, _registry_default(default, registry, index)):
+            if passed is not None and _same_value(passed, default, registry, index):
                 continue
             shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
             layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
@@ -1759,6 +1762,9 @@ def _from_registry(passed: Optional[list], registry: list, index: ModuleIndex) -
         key = ast.literal_eval(passed[1])
     except (ValueError, SyntaxError):
         key = None
+    keywords: dict = {}
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], str) and isinstance(key[1], dict):
+        key, keywords = key  # MONAI's ("leakyrelu", {"negative_slope": 0.1}): a key, built with those keywords
     if table is None or not isinstance(key, str):
         return ["unknown", f"{passed[1]} (read through a registry not known here)"]
     entries, lowered, shown = table
@@ -1767,12 +1773,30 @@ def _from_registry(passed: Optional[list], registry: list, index: ModuleIndex) -
         return ["unknown", f"{passed[1]} (not a key of {shown})"]
     if entry[0] not in ("class", "instance"):
         return ["unknown", f"{passed[1]} ({entry[1]}, in {shown})"]
-    return ["class", entry[1], f"{passed[1]}, a key of {shown}" + (f", {passed[2]}" if len(passed) > 2 else "")]
+    spec = catalogue.ACTIVATION_MODULES.get(entry[1].rsplit(".", 1)[-1]) if entry[1].startswith("torch.nn.") else None
+    slope = spec[1][0] if spec is not None and spec[1] is not None else None
+    if spec is None and entry[1].rsplit(".", 1)[-1] not in catalogue.NORM_MODULES and keywords:
+        return ["unknown", f"{passed[1]} (keywords not read here)"]
+    if spec is not None and (set(keywords) - {"inplace", slope} or not isinstance(keywords.get(slope, 0.0), (int, float))):
+        return ["unknown", f"{passed[1]} (keywords not read here)"]  # a norm's keywords change no gain
+    param = float(keywords[slope]) if slope in keywords else None
+    return ["class", entry[1], f"{passed[1]}, a key of {shown}" + (f", {passed[2]}" if len(passed) > 2 else ""), param]
+
+
+def _same_value(passed: list, default: str, registry: list, index: ModuleIndex) -> bool:
+    """`_same_class`, and for a key read through a registry with its keywords (`("leakyrelu",
+    {"negative_slope": 0.1})`), the same parameter."""
+    if not _same_class(passed, _registry_default(default, registry, index)):
+        return False
+    if passed[0] != "class" or len(passed) < 4:
+        return True
+    made = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"', "(") else None
+    return made is not None and made[0] == "class" and (made[3] if len(made) > 3 else None) == passed[3]
 
 
 def _registry_default(default: str, registry: list, index: ModuleIndex) -> str:
     """The class a default key gives (`act="relu"` read through a dict of instances), else as recorded."""
-    found = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"') else None
+    found = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"', "(") else None
     return found[1] if found is not None and found[0] == "class" else default
 
 

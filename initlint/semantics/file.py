@@ -2744,6 +2744,12 @@ class FileAnalysis:
         if literal_number(node) is not None or literal_string(node) is not None \
                 or isinstance(node, cst.Name) and node.value in ("True", "False"):  # fmt: skip
             return ["literal", short_code(node, 60)]
+        if _name_and_keywords(node):  # `act=("relu", {"inplace": True})`: written out whole, to be read back
+            return ["literal", cst.Module([]).code_for_node(node)]
+        if isinstance(node, cst.Attribute):  # MONAI's `Norm.BATCH`: a library object's attribute that is a string
+            constant = hooks.constant(self.imports.qualify(node.value), node.attr.value)
+            if constant is not None:
+                return ["literal", repr(constant)]
         q = self.imports.qualify(node)
         if q:
             return ["class", q]
@@ -2768,7 +2774,9 @@ class FileAnalysis:
             values = values + (self.static_value(default, init[1], 0) or [None])
         names = {("class", v.qualname) if isinstance(v, ClassRefV) else
                  ("literal", short_code(v[1], 60)) if isinstance(v, tuple) and v[:1] == ("<literal>",)
-                 and isinstance(v[1], cst.SimpleString) else None for v in values}  # fmt: skip
+                 and isinstance(v[1], cst.SimpleString) else
+                 ("literal", cst.Module([]).code_for_node(v[1])) if isinstance(v, tuple) and v[:1] == ("<literal>",)
+                 and _name_and_keywords(v[1]) else None for v in values}  # fmt: skip
         return list(names.pop()) if len(names) == 1 and None not in names else None
 
     def _passes_an_open_parameter(self, owner: str, param: str) -> bool:

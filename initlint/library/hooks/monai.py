@@ -148,8 +148,14 @@ def adn(positional: list, keywords: dict, classes: Optional[dict] = None) -> Opt
 HOOKS[f"monai.networks.blocks.acti_norm.ADN"] = adn
 PAIRS = PAIRS | {"monai.networks.blocks.acti_norm.ADN"}
 # a hooked function's arguments read through get_act_layer's names (by position and keyword)
+NORM_REGISTRY = f"{UTILS}.get_norm_layer"
+# get_norm_layer's names: a norm whatever its dimension (what the program stage compares: a norm for a norm)
+REGISTRIES[NORM_REGISTRY] = ({key.lower(): ["class", target if isinstance(target, str) else target[0]]
+                              for key, target in TABLES["Norm"].items()}, True)  # fmt: skip
 ARGUMENT_REGISTRIES = {ACT_REGISTRY: {0: ACT_REGISTRY, "name": ACT_REGISTRY},
-                       "monai.networks.blocks.acti_norm.ADN": {2: ACT_REGISTRY, "act": ACT_REGISTRY}}
+                       NORM_REGISTRY: {0: NORM_REGISTRY, "name": NORM_REGISTRY},
+                       "monai.networks.blocks.acti_norm.ADN": {2: ACT_REGISTRY, "act": ACT_REGISTRY,
+                                                               3: NORM_REGISTRY, "norm": NORM_REGISTRY}}
 # arguments whose value changes nothing reported of what is returned: dimensions, channels, a
 # dropout (transparent whatever it is)
 NEUTRAL = {"monai.networks.blocks.acti_norm.ADN": {1, "in_channels", 4, "norm_dim", 5, "dropout", 6, "dropout_dim"},
