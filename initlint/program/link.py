@@ -1788,8 +1788,8 @@ def _same_value(passed: list, default: str, registry: list, index: ModuleIndex) 
     {"negative_slope": 0.1})`), the same parameter."""
     if not _same_class(passed, _registry_default(default, registry, index)):
         return False
-    if passed[0] != "class" or len(passed) < 4:
-        return True
+    if passed[0] != "class" or len(passed) < 4 or passed[3] is None and default[:1] not in ("'", '"', "("):
+        return True  # no parameter given, or a default class (built with its own default parameter)
     made = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"', "(") else None
     return made is not None and made[0] == "class" and (made[3] if len(made) > 3 else None) == passed[3]
 

@@ -1212,8 +1212,12 @@ class FileAnalysis:
                      or _rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name)]  # fmt: skip
             calls = list(self.call_sites.get(key, [])) if key == cls.name else []
             init, forward = self.method(cls, "__init__"), self.forward_of(cls)
-            # an nn.Sequential subclass keeping its forward runs its modules in the order registered
-            runs = forward is not None and forward[0] is cls or forward is None and self.sequential_substitute(cls)
+            # an nn.Sequential subclass keeping its forward runs its modules in the order registered: judged
+            # so where what follows its layers rests on a key a library reads (MONAI's Convolution); where
+            # its uses differ otherwise, its own row stays (one line may hold two of its constructions,
+            # which nothing tells apart but their columns)
+            runs = forward is not None and forward[0] is cls or forward is None and self.sequential_substitute(cls) \
+                and all(_rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name) for site in mixed)
             if not mixed or not calls or cls.contains or init is None or not runs or self.handed(key):
                 continue
             judged = set()
