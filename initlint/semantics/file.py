@@ -1252,8 +1252,11 @@ class FileAnalysis:
             return self.flag_runs[key]
         init, forward = self.method(cls, "__init__"), self.forward_of(cls)
         result = None
-        if init is not None and forward is not None and forward[0] is cls and not _sets_attributes_by_name(cls, False) \
-                and cls.layer_subclass is None:  # fmt: skip
+        # an nn.Sequential subclass keeping its forward, where a library key decides what follows its layers
+        # (MONAI's Convolution, `conv_only=True`): as judged per construction (`_per_use_outcomes`)
+        runs = forward is not None and forward[0] is cls or forward is None and self.sequential_substitute(cls) \
+            and any(_rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name) for site in cls.sites)
+        if init is not None and runs and not _sets_attributes_by_name(cls, False) and cls.layer_subclass is None:
             result = self._shadow_run(cls, init[1], dict(flags))
         self.flag_runs[key] = result
         return result
