@@ -28,6 +28,17 @@ where an int literal is written there, None where not known. A hook may then ans
 A package's `CONSTANTS` are attributes of a hooked registry that are strings
 (`{registry: {attribute: string}}`: MONAI's `Conv.CONV` is "CONV"), read where a key is.
 
+A function a package lists in `PAIRS` takes a name or a (name, {keyword: value}) pair (MONAI's
+`get_act_layer(("leakyrelu", {"negative_slope": 0.1}))`, `ADN(act=..., norm=...)`): its hook gets
+such a literal as (name, {keyword: the value's literal source}), numbers as numbers and `NONE` for
+None; it may answer ("instance", class, {keyword: source}): the class built with those keywords, or
+("sequence", [answer, ...]): those modules one after another (ADN's norm, dropout and activation in
+its `ordering`). A constructor parameter's default read for such an argument is what the answer
+rests on (callers elsewhere may pass another), read through the registry `ARGUMENT_REGISTRIES` names
+for it, unless `NEUTRAL` lists the argument as choosing nothing the analysis reports (a dimension,
+a dropout). What a caller passes for such a parameter is read through that registry in the program
+stage, a pair's keywords giving the activation's parameter.
+
 A package's hooks module may also name its registry decorators (`ENTRY_POINTS`): a function so
 decorated is a root of the program, called by the library with its defaults and no other
 arguments (timm's `create_model(name)` calls the `@register_model` function of that name).
