@@ -635,6 +635,21 @@ def is_lazy(layer_type: str) -> bool:
     return layer_type.startswith("Lazy")
 
 
+# an init routine's `isinstance(m, conv_type)` whose type is a value not read here: it may take any layer
+UNRESOLVED_TYPE = "?"
+
+
+def init_types_reach(layer_type: str, local_class: Optional[str], types, alternatives=()) -> Optional[bool]:
+    """`init_types_match` for a layer whose class is one of several (`alternatives` besides
+    layer_type: MONAI's `Conv[Conv.CONV, dims]`, its dimension passed by callers), or a test whose
+    types are not all read here: True where it surely takes it, False where surely not, None where
+    that is not known."""
+    hits = [init_types_match(layer_type, local_class, types), *(init_types_match(t, None, types) for t in alternatives)]
+    if all(hits):
+        return True
+    return None if any(hits) or UNRESOLVED_TYPE in types else False
+
+
 def init_types_match(layer_type: str, local_class: Optional[str], types) -> bool:
     """Does an init routine's isinstance / class-name test (`types`) take a layer of this type?
 

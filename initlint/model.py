@@ -159,6 +159,9 @@ class Layer:
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
     # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.
     site: str = ""
+    # the other classes it may be (one call building a class chosen among several): an init routine
+    # taking only some of them may or may not reach it
+    alt_types: list = field(default_factory=list)
 
     def row(self) -> dict:
         """The `inspect` JSON row."""

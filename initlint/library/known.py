@@ -14,7 +14,7 @@ from . import hooks
 from ..semantics.imports import torch_nn_name
 from ..semantics.values import (ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, InputSite, LayerV,
                                 NONE_V, OPAQUE, ParamV, RecordV, RepeaterV, TransparentV, TupleV, UnknownV, derived, one_of)
-from ..syntax.nodes import argument, dotted, literal_string, short_code
+from ..syntax.nodes import argument, dotted, literal_number, literal_string, short_code
 
 
 ATTENTION_KERNEL = ConsumerV("an attention kernel of transformers' ALL_ATTENTION_FUNCTIONS")
@@ -26,6 +26,50 @@ def einops_name(qualname: Optional[str]) -> Optional[str]:
         return None
     name = qualname.rsplit(".", 1)[-1]
     return name if name in catalogue.EINOPS_TRANSPARENT | catalogue.EINOPS_REDUCTIONS | catalogue.EINOPS_PACKING else None
+
+
+def _literal_pair(value: object) -> Optional[tuple]:
+    """(name, {keyword: literal source}) of a value that is a literal ("name", {"keyword": literal})
+    tuple, as MONAI's `split_args` reads one; else None."""
+    if isinstance(value, tuple) and value[:1] == ("<literal>",) and isinstance(value[1], cst.Tuple):
+        return _pair_node(value[1])  # as a caller's literal reached here
+    if not isinstance(value, ChainV) or value.kind != "list" or len(value.items) != 2 or value.items[0][0] is not None:
+        return None
+    name, arguments = _literal(value.items[0][1]), value.items[1][1]
+    if name is None or not isinstance(arguments, ChainV) or arguments.kind != "list":
+        return None
+    out = {}
+    for key, item in arguments.items:
+        if key in (None, "*") or not (isinstance(item, tuple) and item[:1] == ("<literal>",)):
+            return None
+        out[key] = cst.Module([]).code_for_node(item[1])
+    return (name, out)
+
+
+def _pair_node(node: cst.Tuple) -> Optional[tuple]:
+    """(name, {keyword: literal source}) of a literal `("name", {"keyword": value})` tuple, else None."""
+    if len(node.elements) != 2 or not isinstance(node.elements[1].value, cst.Dict):
+        return None
+    name = literal_string(node.elements[0].value)
+    out = {}
+    for element in node.elements[1].value.elements:
+        key = literal_string(element.key) if isinstance(element, cst.DictElement) else None
+        if key is None:
+            return None
+        out[key] = cst.Module([]).code_for_node(element.value)
+    return (name, out) if name is not None else None
+
+
+def _hook_literal(value: object) -> object:
+    """What a hook taking pairs is given for a value: a string, a number, a (name, {keyword:
+    source}) pair, `hooks.NONE` for None; else None."""
+    if value == NONE_V:
+        return hooks.NONE
+    if isinstance(value, tuple) and value[:1] == ("<literal>",):
+        text = literal_string(value[1])
+        return text if text is not None else literal_number(value[1]) if literal_number(value[1]) is not None \
+            else _literal_pair(value)  # fmt: skip
+    return _literal_pair(value)
 
 
 def _literal(value: object) -> Optional[str]:
@@ -54,6 +98,13 @@ class KnownLibraries:
         reads = len(self.default_reads)
         positional = [self.string(arg.value) for arg in plain]
         keywords = {arg.keyword.value: self.string(arg.value) for arg in call.args if arg.keyword is not None}
+        pair_facts: list = []
+        if hooks.takes_pairs(resolved):  # MONAI's `get_act_layer(("leakyrelu", {"negative_slope": 0.1}))`
+            if any(arg.star for arg in call.args):
+                return None  # what `*args` / `**kwargs` pass is not read here
+            positional = [self.hook_argument(arg.value, resolved, pair_facts, i) for i, arg in enumerate(plain)]
+            keywords = {arg.keyword.value: self.hook_argument(arg.value, resolved, pair_facts, arg.keyword.value)
+                        for arg in call.args if arg.keyword is not None}  # fmt: skip
         classes = {**{i: self.registry_named(arg.value, resolved, i) for i, arg in enumerate(plain)},
                    **{arg.keyword.value: self.registry_named(arg.value, resolved, arg.keyword.value)
                       for arg in call.args if arg.keyword is not None}}  # fmt: skip
@@ -86,6 +137,23 @@ class KnownLibraries:
             return RepeaterV(evidence)
         if kind == "class":
             return ClassRefV(what, evidence)
+        if kind == "sequence":  # modules one after another (MONAI's ADN: norm, dropout, activation in its ordering)
+            items = [(None, self.hook_answer_value(part, evidence)) for part in what]
+            if self.cls is not None and any(isinstance(v, UnknownV) for _, v in items):
+                self.cls.contains_unknown = True
+            chain = ChainV(items, "sequential")
+            self.summarise_chain(chain)
+            return self.resting_on(chain, tuple(pair_facts)) if pair_facts else chain
+        if kind == "instance" and len(answer) > 2 and answer[2]:  # built with these keywords (literal sources)
+            tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+            built = cst.Call(func=cst.Name("layer"), args=[cst.Arg(keyword=cst.Name(key), equal=tight, value=cst.parse_expression(source))
+                                                           for key, source in answer[2].items()])  # fmt: skip
+            made = self.call_module_value(ClassRefV(what, evidence), built)
+            if isinstance(made, ActV):
+                made = ActV(made.activation, made.param, f"{evidence}: nn.{what.rsplit('.', 1)[-1]}", made.chosen_by)
+            return self.resting_on(made, tuple(pair_facts)) if pair_facts else made
+        if kind == "instance" and pair_facts:
+            return self.resting_on(self.library_instance_of(what, evidence), tuple(pair_facts))
         if kind == "instance":
             nn_name = torch_nn_name(what)
             if nn_name in catalogue.ACTIVATION_MODULES:
@@ -93,6 +161,106 @@ class KnownLibraries:
                 return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
             return self.construct_for_flow(ClassRefV(what, evidence))
         return UnknownV(f"{evidence}: {what}")
+
+    def hook_answer_value(self, answer: tuple, evidence: str) -> object:
+        """The module a part of a ("sequence", ...) answer is: ("instance", class[, {keyword: source}])
+        or ("unknown", why)."""
+        if answer[0] == "instance" and len(answer) > 2 and answer[2]:
+            tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+            built = cst.Call(func=cst.Name("layer"), args=[cst.Arg(keyword=cst.Name(key), equal=tight, value=cst.parse_expression(source))
+                                                           for key, source in answer[2].items()])  # fmt: skip
+            made = self.call_module_value(ClassRefV(answer[1], evidence), built)
+            if isinstance(made, ActV):
+                made = ActV(made.activation, made.param, f"{evidence}: nn.{answer[1].rsplit('.', 1)[-1]}", made.chosen_by)
+            return made
+        if answer[0] == "instance":
+            made = self.library_instance_of(answer[1], evidence)
+            if isinstance(made, ActV):
+                made = ActV(made.activation, made.param, f"{evidence}: nn.{answer[1].rsplit('.', 1)[-1]}", made.chosen_by)
+            return made
+        return UnknownV(f"{evidence}: {answer[1]}")
+
+    def library_instance_of(self, what: str, evidence: str) -> object:
+        """An instance of `what` made with no arguments, as a hook's ("instance", class) answer says."""
+        nn_name = torch_nn_name(what)
+        if nn_name in catalogue.ACTIVATION_MODULES:
+            activation = catalogue.ACTIVATION_MODULES[nn_name][0]
+            return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
+        return self.construct_for_flow(ClassRefV(what, evidence))
+
+    def hook_argument(self, node: cst.BaseExpression, resolved: str, facts: list, key: object = None) -> object:
+        """An argument of a hook that takes (name, {keyword: value}) pairs: a string, such a pair
+        (its values' literal sources), else None. A constructor parameter's default read here is
+        added to `facts` (read through the hook's registry: a caller may pass another name); a
+        parameter this file's constructions pass values for is each of them, which must all be
+        the same name and keywords."""
+        found = self.string(node)
+        if found is not None and not isinstance(node, cst.Name):
+            return found
+        if literal_number(node) is not None:
+            return literal_number(node)
+        value = self.eval_module(node, bind_site=False) if isinstance(node, (cst.Name, cst.Tuple)) else None
+        options = value.items if isinstance(value, ChainV) and value.kind == "alt" else [(None, value)]
+        chosen, read = None, []
+        for _, option in options:
+            held = option if isinstance(option, ParamV) else None
+            base = held.default if held is not None else option
+            got = _hook_literal(base)
+            if got is None or chosen is not None and got != chosen:
+                return found if len(options) == 1 else None
+            chosen = got
+            if held is not None and held.owner is not None and self.in_init and not hooks.chooses_nothing(resolved, key):
+                shown = self.param_default_source(held.owner, held.name)
+                if shown is None:
+                    return None  # its default's source is not found: what callers pass could not be compared
+                registry = hooks.argument_registry(resolved, key) or (resolved if hooks.registry_table(resolved) else None)
+                registry = tuple(registry.rsplit(".", 1)) if registry else ()
+                holder = self.default_holder(held.owner)
+                read.append(ConstructorDefault(held.owner, held.name, shown, holder.path if holder else None, registry))
+        own = self.own_parameter(node)
+        if own is not None and chosen is not None and not hooks.chooses_nothing(resolved, key) \
+                and not any(fact.owner == own and fact.param == node.value for fact in read):  # fmt: skip
+            # this constructor's own parameter, which the file's constructions pass values for (read above,
+            # each): a construction elsewhere may pass another
+            shown = self.param_default_source(own, node.value)
+            if shown is None:
+                return None
+            registry = hooks.argument_registry(resolved, key) or (resolved if hooks.registry_table(resolved) else None)
+            holder = self.default_holder(own)
+            read.append(ConstructorDefault(own, node.value, shown, holder.path if holder else None,
+                                           tuple(registry.rsplit(".", 1)) if registry else ()))  # fmt: skip
+        facts.extend(read)
+        return chosen
+
+    def own_parameter(self, node: cst.BaseExpression) -> Optional[str]:
+        """The class whose constructor (being interpreted) `node` names a parameter of, never bound
+        again in it; else None."""
+        from ..semantics.file import _default_filled
+
+        fn = getattr(self, "fn", None)
+        if not isinstance(node, cst.Name) or fn is None or self.cls is None or not self.in_init or self.depth != 0:
+            return None
+        params = fn.params
+        if not any(p.name.value == node.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
+            return None
+        return self.cls.name if _default_filled(fn, node.value) is None else None
+
+    def param_default_source(self, owner: str, name: str) -> Optional[str]:
+        """The source of the default of parameter `name` of class (or function) `owner`'s
+        constructor, in the module defining it; else None."""
+        holder = next((fa for fa in (self.fa, self.home) if owner in fa.classes or owner in fa.functions), None)
+        if holder is None:
+            return None
+        cls = holder.classes.get(owner)
+        found = holder.method(cls, "__init__") if cls is not None else None
+        fn = found[1] if found else holder.functions.get(owner) if cls is None else None
+        if fn is None:
+            return None
+        params = fn.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == name and param.default is not None:
+                return cst.Module([]).code_for_node(param.default)
+        return None
 
     def hook_per_option(self, hook, call: cst.Call, plain: list, resolved: str) -> Optional[object]:
         """A call whose one argument may hold one of several strings or classes (`get_norm_layer(norm_layer)`,
@@ -372,12 +540,56 @@ class KnownLibraries:
         hook = hooks.hook_for(qualname)
         if hook is None:
             return None
+        made = self.hooked_classes(hook, node, qualname)
+        if made is not None:
+            return made
         found = self.hooked_activation(hook, self.subscript_key(node), f"`{short_code(node)}`", node, qualname)
         held = self.key_parameter(node)
         if held is not None and self.in_init and isinstance(found, ActV) and hooks.registry_table(qualname) is not None:
             # `ACT2FN[act]` with `act="gelu"` by default: a caller's key is read in the library's table
             return self.assuming_defaults(found, [(held.owner, held.name, held.default, tuple(qualname.rsplit(".", 1)))])
         return found
+
+    def hooked_classes(self, hook, node: cst.Subscript, qualname: str) -> Optional[object]:
+        """`Conv[Conv.CONV, dims]`: the class (or one of the classes) a hooked registry returns for a
+        key and its factory's arguments, given as a tuple; None where the hook answers otherwise."""
+        if not all(isinstance(element.slice, cst.Index) for element in node.slice):
+            return None
+        parts = [element.slice.value for element in node.slice]  # `Conv[a, b]`: two elements
+        if len(parts) == 1 and isinstance(parts[0], cst.Tuple):  # `Conv[(a, b)]`
+            parts = [element.value for element in parts[0].elements]
+        if any(isinstance(part, cst.StarredElement) or getattr(part, "star", "") for part in parts):
+            return None
+        made = []
+        evidence = f"`{short_code(node)}` ({qualname})"
+        for positional in self.key_options(parts):
+            answer = hook(positional, {}, {})
+            if answer is None or answer[0] not in ("class", "classes", "unknown"):
+                return None
+            if answer[0] == "unknown":
+                made.append(UnknownV(f"{evidence}: {answer[1]}"))
+            else:
+                made.extend(ClassRefV(target, evidence) for target in ((answer[1],) if answer[0] == "class" else answer[1]))
+        return one_of(made) if made else None
+
+    def key_options(self, parts: list) -> list:
+        """The positional arguments a subscript's key and arguments may be, each option of a
+        conditional key (`Conv.CONVTRANS if t else Conv.CONV`) apart: a string (a literal, a hooked
+        object's constant, a held literal), an int literal written here, else None."""
+        options: list = [[]]
+        for part in parts:
+            values = [self.key_part(branch) for branch in ((part.body, part.orelse) if isinstance(part, cst.IfExp) else (part,))]
+            options = [[*option, value] for option in options for value in values]
+        return options
+
+    def key_part(self, node: cst.BaseExpression) -> object:
+        if isinstance(node, cst.Attribute):
+            constant = hooks.constant(self.resolved_name(node.value), node.attr.value)
+            if constant is not None:
+                return constant
+        if isinstance(node, cst.Integer):
+            return int(node.evaluated_value)
+        return self.string(node)
 
     def activation_call_hook(self, call: cst.Call) -> Optional[object]:
         """`get_activation("silu")`: the module instance a library's activation factory returns, when

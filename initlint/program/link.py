@@ -217,8 +217,10 @@ def _link(models: dict, installed: frozenset, stats: LinkStats) -> None:
         unlisted = _built_unlisted(every_use.get(ref, []))
         _contained(stats, layer, ref.path, _project_to_uses, models, layer, ref, index, uses, handed,
                    built_init.get(id(layer)), unlisted=unlisted)  # fmt: skip
+    handing_all = _handing_modules(index) if judged_here and handed else {}
     for layer, ref in judged_here:
-        _contained(stats, layer, ref.path, _judge_other_files_uses, models, layer, ref, index, uses, built_init.get(id(layer)))
+        _contained(stats, layer, ref.path, _judge_other_files_uses, models, layer, ref, index, uses, built_init.get(id(layer)),
+                   handed, handing_all)  # fmt: skip
     for layer, ref, per_use in apart:
         if not layer.moved:
             _contained(stats, layer, ref.path, _project_outputs, models, layer, ref, per_use, index, handed)
@@ -336,7 +338,7 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
             model = models[target]
             for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
                 rule = next((r for r in rules if layer.init in ("default", "explicit") and (
-                    r.types is None or catalogue.init_types_match(layer.layer_type, None, r.types))
+                    r.types is None or _reach(layer, r.types) is not False)
                     and (r.wipes != "explicit" or layer.init == "explicit")), None)  # fmt: skip
                 if rule is None:
                     continue
@@ -746,7 +748,8 @@ def _judged_at(layer: Layer, ref: ClassRef, use: Use, start: list, defaults: lis
 
 
 def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleIndex, uses: dict,
-                            built_init: Optional[str] = None) -> None:  # fmt: skip
+                            built_init: Optional[str] = None, handed: Optional[dict] = None,
+                            handing: Optional[dict] = None) -> None:  # fmt: skip
     """A class its own file judged at each of its constructions there (`Layer.as_defaults`): the
     constructions other files make are judged alike, from what the layer meets built with the
     defaults and what each passes for the parameters that chose that. Where the file's own
@@ -773,10 +776,31 @@ def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: Mo
         _relate(layer, differ.path, differ.line)
         layer.moved = True
     for use, projected in judged:
+        for above in _handed_above(use, uses, handed or {}):
+            if projected.init != "default":
+                break
+            # a class on its way up handed on as a value is also built where no use is listed: what the
+            # modules handing it on run may reach it there (DynUNet's `self.conv_block(...)`)
+            _init_where_handed(projected, above, index, (handing or {}).get(above, ()), LinkStats())
         _place(models[use.path], projected)
         if use.line and projected.activation == "unknown":
             for above in _judged_above(layer, ref, use, projected, [activation, param, evidence], defaults, index, uses, models):
                 _place(models[above.path], above)
+
+
+def _handed_above(use: Use, uses: dict, handed: dict) -> list:
+    """The classes on the way up from `use` (its container, what builds that, ...) that a module hands
+    on as a value."""
+    out, stack, seen = [], [use.container], set()
+    while stack and len(seen) < 64:
+        current = stack.pop()
+        if current is None or current in seen:
+            continue
+        seen.add(current)
+        if current in handed:
+            out.append(current)
+        stack.extend(outer.container for outer in uses.get(current, []))
+    return out
 
 
 def _init_at_use(projected: Layer, use: Use, index: ModuleIndex) -> None:
@@ -899,10 +923,11 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
             passed = use.args.get(str(fact.params.index(param)))
         raw = passed
         passed = _from_registry(_resolved(passed, use, index, uses, pin=pin), registry, index)
+        same = passed is not None and _same_value(passed, default, registry, index)
         default = _registry_default(default, registry, index)
         if passed is None and "*" not in use.args:
             continue  # the default applies to this use
-        if passed is not None and _same_class(passed, default):
+        if same:
             continue
         overridden.append((class_name, param, default, passed))
         passed_on = raw[1] if raw is not None and raw[0] == "param" and len(overridden) == 1 else passed_on
@@ -925,6 +950,8 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
     if len(overridden) == 1 and replaces_activation and judged_at_default and torch_name in catalogue.ACTIVATION_MODULES:
         activation = catalogue.ACTIVATION_MODULES[torch_name][0]
         layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
+        if len(passed) > 3 and passed[3] is not None:  # built with its parameter given (`{"negative_slope": 0.1}`)
+            layer.activation_param = passed[3]
         through = f" through {passed[2]}" if len(passed) > 2 else ""
         layer.activation_evidence = f"{param}=nn.{torch_name} passed to {class_name}{through} ({use.path}:{use.line})"
         return passed_on
@@ -1087,7 +1114,8 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         caller = _caller_of(use, index, uses, built)
         above = _chains(caller, index, uses) if caller is not None else [[]]
         return None if above is None else [here + rules for rules in above]
-    own = []
+    # a helper's code run on what it built, where a class calls the helper (`for m in conv_block.modules()`)
+    own = [ChainStep(rule, f"code of {use.path}", use.path, after_build=True) for rule in use.applied]
     for block in reversed(use.through):  # other modules' blocks its run built it in, innermost first
         summary = index.summaries.get(block.path)
         inner = summary.classes.get(block.name) if summary is not None else None
@@ -1487,8 +1515,12 @@ def _covering(rules: list, layer: Layer) -> Optional[ChainStep]:
                                  step.where, step.path, step.after_build)  # fmt: skip
             if reaches:
                 return step
-        elif rule.types is None or catalogue.init_types_match(layer.layer_type, None, rule.types):
+        elif rule.types is None or _reach(layer, rule.types):
             return step
+        elif _reach(layer, rule.types) is None:  # it takes some of the classes the layer may be
+            return ChainStep(dataclasses.replace(rule, state="unknown", call=None,
+                                                 evidence=f"{rule.evidence}, which may or may not reach it"),
+                             step.where, step.path, step.after_build)  # fmt: skip
     return None
 
 
@@ -1697,7 +1729,7 @@ def _init_where_handed(layer: Layer, ref: ClassRef, index: ModuleIndex, paths: l
     for path in paths:
         for cls, fact in sorted(index.summaries[path].classes.items()):
             rule = next((rule for rule in fact.rules if rule.types is None
-                         or catalogue.init_types_match(layer.layer_type, None, rule.types)), None)  # fmt: skip
+                         or _reach(layer, rule.types) is not False), None)  # fmt: skip
             if rule is not None:
                 layer.init, layer.init_call, layer.init_open = "unknown", None, False
                 layer.init_evidence = (f"{ref.name} is handed on as a value in {path}, whose {cls} runs init routines "
@@ -1750,7 +1782,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             passed = _from_registry(_resolved(passed, use, index, uses), registry, index)
             if passed is None and "*" not in use.args:
                 continue  # the default applies there
-            if passed is not None and _same_class(passed, _registry_default(default, registry, index)):
+            if passed is not None and _same_value(passed, default, registry, index):
                 continue
             shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
             layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
@@ -1771,6 +1803,12 @@ def _per_parameter(defaults: list) -> list:
         if (class_name, param) not in out or registry:
             out[(class_name, param)] = (class_name, param, default, registry)
     return list(out.values())
+
+
+def _reach(layer: Layer, types) -> Optional[bool]:
+    """Whether an init routine's types take the layer: True, False, None where not known (a layer
+    whose class is one of several, a type the routine's test names that is not read)."""
+    return catalogue.init_types_reach(layer.layer_type, None, types, tuple(getattr(layer, "alt_types", ()) or ()))
 
 
 def _registry_table(registry: list, index: ModuleIndex) -> Optional[tuple]:
@@ -1799,6 +1837,9 @@ def _from_registry(passed: Optional[list], registry: list, index: ModuleIndex) -
         key = ast.literal_eval(passed[1])
     except (ValueError, SyntaxError):
         key = None
+    keywords: dict = {}
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], str) and isinstance(key[1], dict):
+        key, keywords = key  # MONAI's ("leakyrelu", {"negative_slope": 0.1}): a key, built with those keywords
     if table is None or not isinstance(key, str):
         return ["unknown", f"{passed[1]} (read through a registry not known here)"]
     entries, lowered, shown = table
@@ -1807,12 +1848,30 @@ def _from_registry(passed: Optional[list], registry: list, index: ModuleIndex) -
         return ["unknown", f"{passed[1]} (not a key of {shown})"]
     if entry[0] not in ("class", "instance"):
         return ["unknown", f"{passed[1]} ({entry[1]}, in {shown})"]
-    return ["class", entry[1], f"{passed[1]}, a key of {shown}" + (f", {passed[2]}" if len(passed) > 2 else "")]
+    spec = catalogue.ACTIVATION_MODULES.get(entry[1].rsplit(".", 1)[-1]) if entry[1].startswith("torch.nn.") else None
+    slope = spec[1][0] if spec is not None and spec[1] is not None else None
+    if spec is None and entry[1].rsplit(".", 1)[-1] not in catalogue.NORM_MODULES and keywords:
+        return ["unknown", f"{passed[1]} (keywords not read here)"]
+    if spec is not None and (set(keywords) - {"inplace", slope} or not isinstance(keywords.get(slope, 0.0), (int, float))):
+        return ["unknown", f"{passed[1]} (keywords not read here)"]  # a norm's keywords change no gain
+    param = float(keywords[slope]) if slope in keywords else None
+    return ["class", entry[1], f"{passed[1]}, a key of {shown}" + (f", {passed[2]}" if len(passed) > 2 else ""), param]
+
+
+def _same_value(passed: list, default: str, registry: list, index: ModuleIndex) -> bool:
+    """`_same_class`, and for a key read through a registry with its keywords (`("leakyrelu",
+    {"negative_slope": 0.1})`), the same parameter."""
+    if not _same_class(passed, _registry_default(default, registry, index)):
+        return False
+    if passed[0] != "class" or len(passed) < 4 or passed[3] is None and default[:1] not in ("'", '"', "("):
+        return True  # no parameter given, or a default class (built with its own default parameter)
+    made = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"', "(") else None
+    return made is not None and made[0] == "class" and (made[3] if len(made) > 3 else None) == passed[3]
 
 
 def _registry_default(default: str, registry: list, index: ModuleIndex) -> str:
     """The class a default key gives (`act="relu"` read through a dict of instances), else as recorded."""
-    found = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"') else None
+    found = _from_registry(["literal", default], registry, index) if default[:1] in ("'", '"', "(") else None
     return found[1] if found is not None and found[0] == "class" else default
 
 

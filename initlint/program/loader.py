@@ -111,6 +111,12 @@ def _members(module: FileAnalysis) -> dict:
     kinds.update(dict.fromkeys(module.function_aliases(), "function"))  # `to_ntuple = _ntuple`
     kinds.update((name, "registry") for name, value in module.registries.items() if value is not None)
     kinds.update(dict.fromkeys(module.module_objects, "object"))
+    for statement in module.module.body:  # any other top-level name (MONAI's `Conv = LayerFactory(...)`): a
+        # re-export of it resolves to where it is defined, as library hooks are keyed
+        for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, (cst.Assign, cst.AnnAssign)):
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                kinds.update((t.value, "value") for t in targets if isinstance(t, cst.Name) and t.value not in kinds)
     return kinds
 
 

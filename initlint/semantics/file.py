@@ -25,6 +25,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from .. import catalogue
+from ..library import hooks
 from ..library.hooks import reads_classes_only
 from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
@@ -56,6 +57,21 @@ if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
 # Builtins that take a class without building it elsewhere (super(Block, self), repr(Block)).
 _HARMLESS_BUILTINS = frozenset({"super", "print", "repr", "str", "getattr", "hasattr", "setattr", "id", "len", "type",
                                 "callable", "vars", "dir"})  # fmt: skip
+
+
+def _name_and_keywords(node: cst.BaseExpression) -> bool:
+    """A literal ("name", {"keyword": literal, ...}) tuple: a layer named with its keywords, as
+    MONAI's `split_args` reads one (`act=("prelu", {"init": 0.2})`)."""
+    if not isinstance(node, cst.Tuple) or len(node.elements) != 2:
+        return False
+    name, keywords = (element.value for element in node.elements)
+    if not isinstance(name, cst.SimpleString) or not isinstance(keywords, cst.Dict):
+        return False
+    try:
+        ast.literal_eval(cst.Module([]).code_for_node(node))
+    except (ValueError, SyntaxError):
+        return False
+    return True
 
 
 @dataclass
@@ -667,6 +683,8 @@ class FileAnalysis:
         if literal_number(node) is not None or isinstance(node, cst.SimpleString) or (
                 isinstance(node, cst.Name) and node.value in ("True", "False")):  # fmt: skip
             return [("<literal>", node)]
+        if _name_and_keywords(node):  # MONAI's `act=("leakyrelu", {"negative_slope": 0.1})`: a literal
+            return [("<literal>", node)]
         if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
             # `block=[BasicBlock, BasicBlock, Bottleneck]`: a sequence of classes, one per stage
             items = []
@@ -1199,11 +1217,17 @@ class FileAnalysis:
         self.per_use_open: dict = {}
         for key, cls in self.classes.items():
             mixed = [site for site in cls.sites
-                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith((DIFFERENT_USES, SPLIT_APART))]  # fmt: skip
+                     if resolve_outcomes(site.outcomes, site.split_by)[2].startswith((DIFFERENT_USES, SPLIT_APART))
+                     or _rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name)]  # fmt: skip
             calls = list(self.call_sites.get(key, [])) if key == cls.name else []
             init, forward = self.method(cls, "__init__"), self.forward_of(cls)
-            if not mixed or not calls or cls.contains or init is None \
-                    or forward is None or forward[0] is not cls or self.handed(key):  # fmt: skip
+            # an nn.Sequential subclass keeping its forward runs its modules in the order registered: judged
+            # so where what follows its layers rests on a key a library reads (MONAI's Convolution); where
+            # its uses differ otherwise, its own row stays (one line may hold two of its constructions,
+            # which nothing tells apart but their columns)
+            runs = forward is not None and forward[0] is cls or forward is None and self.sequential_substitute(cls) \
+                and all(_rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name) for site in mixed)
+            if not mixed or not calls or cls.contains or init is None or not runs or self.handed(key):
                 continue
             judged = set()
             for call, enclosing in calls:
@@ -1237,8 +1261,11 @@ class FileAnalysis:
             return self.flag_runs[key]
         init, forward = self.method(cls, "__init__"), self.forward_of(cls)
         result = None
-        if init is not None and forward is not None and forward[0] is cls and not _sets_attributes_by_name(cls, False) \
-                and cls.layer_subclass is None:  # fmt: skip
+        # an nn.Sequential subclass keeping its forward, where a library key decides what follows its layers
+        # (MONAI's Convolution, `conv_only=True`): as judged per construction (`_per_use_outcomes`)
+        runs = forward is not None and forward[0] is cls or forward is None and self.sequential_substitute(cls) \
+            and any(_rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name) for site in cls.sites)
+        if init is not None and runs and not _sets_attributes_by_name(cls, False) and cls.layer_subclass is None:
             result = self._shadow_run(cls, init[1], dict(flags))
         self.flag_runs[key] = result
         return result
@@ -1847,8 +1874,9 @@ class FileAnalysis:
         if target is None:
             return None
         params = _positional_params(target)
-        if self_bound or (params and params[0].name.value == "self"):
-            params = params[1:]
+        static = any(dotted(d.decorator) in ("staticmethod", "builtins.staticmethod") for d in target.decorators)
+        if (self_bound and not static) or (params and params[0].name.value == "self"):
+            params = params[1:]  # `self.apply(self.init_weights)`: bound, so the module comes second (not a staticmethod)
         var = params[0].name.value if params else "m"
         if home is not self:
             return target, home.routine_branches(cls, target, var)
@@ -1902,6 +1930,9 @@ class FileAnalysis:
             built: dict[str, object] = {}  # variable -> its class's name, or its entry of `ext`
             built_under: dict[str, tuple] = {}  # variable -> the conditions its construction ran under
             for stmt in statements:
+                looped = _init_loop_over(stmt)
+                if looped is not None and isinstance(built.get(looped), list):
+                    built[looped][2].append(_LoopInit(stmt))  # `for m in block.modules(): nn.init...(m.weight)`
                 reset = _reset_loop_over(stmt)
                 if reset is not None and reset in built:
                     held = built[reset]  # `for m in model.modules(): m.reset_parameters()`: each layer's own again
@@ -2183,7 +2214,11 @@ class FileAnalysis:
                 if own and site.name is not None and f"@{site.name}" in rule.types and rule.prefix is None:
                     yield rule, (rule.call, rule.evidence, rule.state)
                 continue  # `m is self.fc1`: that layer of this class only
-            if rule.types is not None and not _type_matches(site, rule.types):
+            reach = _type_matches(site, rule.types) if rule.types is not None else True
+            if reach is False:
+                continue
+            if reach is None:  # it takes some of the classes the layer may be
+                yield rule, (None, f"{rule.evidence}, which may or may not reach it (its class is one of several)", "unknown")
                 continue
             if rule.name_suffix is not None:  # `if pn.endswith("c_proj.weight")`: by the layer's name
                 reaches = name_suffix_reaches(rule.name_suffix, site.name, own)
@@ -2486,6 +2521,12 @@ class FileAnalysis:
         for callee, construction, fns in self.script_builds:
             applied, runs = [], []
             for fn_node, found in fns:
+                if isinstance(fn_node, _LoopInit):  # its tests are not read here: it may reach any of its layers
+                    span = spans.get(id(fn_node.loop))
+                    applied.append(InitRuleFact(None, "unknown", f"an init loop over `{short_code(fn_node.loop.iter, 40)}` "
+                                                f"in {self.path}", span[0][0] if span else 0,
+                                                routine=f"`for ... in {short_code(fn_node.loop.iter, 40)}`"))  # fmt: skip
+                    continue
                 if isinstance(fn_node, _MethodRun):
                     runs.append([fn_node.method, len(applied), spans[id(fn_node.call)][0][0] if id(fn_node.call) in spans else 0])
                     continue
@@ -2521,6 +2562,13 @@ class FileAnalysis:
             args = self._arg_facts(construction, None) if span else {}
             summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, None, applied, span=where, runs=runs,
                                             function=self.script_build_function.get(id(construction))))  # fmt: skip
+        # a helper function's construction inlined where a class calls it: what the helper runs on
+        # what it built (`for m in conv_block.modules(): ...`) runs there too
+        helpers = {(build.callee, build.line, tuple(build.span)): build.applied for build in summary.builds
+                   if build.function and build.inside is None and build.applied}  # fmt: skip
+        for build in summary.builds:
+            if build.inside is not None and not build.applied and (build.callee, build.line, tuple(build.span)) in helpers:
+                build.applied = list(helpers[(build.callee, build.line, tuple(build.span))])
         return summary
 
     def _builder_calls(self) -> Iterator[tuple[cst.FunctionDef, list]]:
@@ -2753,6 +2801,12 @@ class FileAnalysis:
         if literal_number(node) is not None or literal_string(node) is not None \
                 or isinstance(node, cst.Name) and node.value in ("True", "False"):  # fmt: skip
             return ["literal", short_code(node, 60)]
+        if _name_and_keywords(node):  # `act=("relu", {"inplace": True})`: written out whole, to be read back
+            return ["literal", cst.Module([]).code_for_node(node)]
+        if isinstance(node, cst.Attribute):  # MONAI's `Norm.BATCH`: a library object's attribute that is a string
+            constant = hooks.constant(self.imports.qualify(node.value), node.attr.value)
+            if constant is not None:
+                return ["literal", repr(constant)]
         q = self.imports.qualify(node)
         if q:
             return ["class", q]
@@ -2777,7 +2831,9 @@ class FileAnalysis:
             values = values + (self.static_value(default, init[1], 0) or [None])
         names = {("class", v.qualname) if isinstance(v, ClassRefV) else
                  ("literal", short_code(v[1], 60)) if isinstance(v, tuple) and v[:1] == ("<literal>",)
-                 and isinstance(v[1], cst.SimpleString) else None for v in values}  # fmt: skip
+                 and isinstance(v[1], cst.SimpleString) else
+                 ("literal", cst.Module([]).code_for_node(v[1])) if isinstance(v, tuple) and v[:1] == ("<literal>",)
+                 and _name_and_keywords(v[1]) else None for v in values}  # fmt: skip
         return list(names.pop()) if len(names) == 1 and None not in names else None
 
     def _passes_an_open_parameter(self, owner: str, param: str) -> bool:
@@ -2832,6 +2888,7 @@ class FileAnalysis:
             class_name=class_name,
             name=site.name,
             layer_type=site.layer_type,
+            alt_types=list(site.alt_types),
             activation=activation,
             activation_param=param,
             activation_evidence=str(evidence),  # plain data from here on
@@ -3025,6 +3082,10 @@ def _sets_attributes_by_name(cls: ClassInfo, children_too: bool = True) -> bool:
                     and node.func.attr.value in ("add_module", "register_module") \
                     and isinstance(node.func.value, cst.Attribute):  # fmt: skip
                 continue
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in ("add_module", "register_module") and dotted(node.func.value) == "self" \
+                    and node.args and node.args[0].keyword is None and literal_string(node.args[0].value) is not None:  # fmt: skip
+                continue  # `self.add_module("conv", conv)`: a name written out, as `self.conv = conv` is
             if isinstance(node, cst.Call) and (dotted(node.func) == "setattr" or isinstance(node.func, cst.Attribute)
                                                and node.func.attr.value in ("add_module", "register_module", "__setattr__")):
                 return True  # fmt: skip
@@ -3272,6 +3333,14 @@ def site_outcome(outcomes: dict, site: Site, siblings: list, default: object = N
     return default
 
 
+def _rests_on_library_key(evidence: str, owner: str) -> bool:
+    """An activation chosen by a default of `owner`'s constructor read through a library's registry
+    (MONAI's `act="PRELU"` handed to `ADN`, read through get_act_layer's names): its constructions
+    here are judged each, so that other modules' constructions are judged against the same start."""
+    return any(fact.owner == owner and fact.registry and hooks.registry_table(".".join(fact.registry)) is not None
+               for fact in getattr(evidence, "defaults", ()))  # fmt: skip
+
+
 def resolve_outcomes(outcomes: list, split_by: Optional[str] = None) -> tuple[str, Optional[float], str]:
     if not outcomes:
         return "unknown", None, "its output is not followed anywhere in this file"
@@ -3442,6 +3511,28 @@ class _MethodRun:
     call: cst.Call
 
 
+@dataclass
+class _LoopInit:
+    """`for m in block.modules(): ... nn.init.x_(m.weight)` on a construction of script code."""
+
+    loop: cst.For
+
+
+def _init_loop_over(stmt: cst.CSTNode) -> Optional[str]:
+    """`for m in block.modules(): ... <an init of m.weight>`: the name of what it loops over."""
+    if not isinstance(stmt, cst.For) or not isinstance(stmt.target, cst.Name):
+        return None
+    source = stmt.iter
+    if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) and source.func.attr.value == "modules"):
+        return None
+    var = stmt.target.value
+    for node in _walk_nodes(stmt.body):
+        if isinstance(node, cst.Call) and node.args and f"{var}.weight" in short_code(node.args[0].value, 200) \
+                and (dotted(node.func) or "").rsplit(".", 1)[-1].endswith("_"):  # an in-place init of its weight
+            return dotted(source.func.value)
+    return None
+
+
 def _reset_loop_over(stmt: cst.CSTNode) -> Optional[str]:
     """`for m in model.modules(): ... m.reset_parameters()`: the name of the model it resets."""
     if not isinstance(stmt, cst.For) or not isinstance(stmt.target, cst.Name):
@@ -3493,6 +3584,8 @@ def _bound_name(small: cst.BaseSmallStatement) -> Optional[str]:
 def _bound_pairs(small: cst.BaseSmallStatement) -> list:
     """(name, value) for each plain name an assignment binds: `name = value`, and `a, b = x, y`
     item by item; none for what cannot be paired (`a, b = f()`)."""
+    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+        return [(small.target.value, small.value)]  # `conv_block: nn.Module = Convolution(...)`
     if not isinstance(small, cst.Assign) or len(small.targets) != 1:
         return []
     target, value = small.targets[0].target, small.value

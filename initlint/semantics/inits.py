@@ -53,6 +53,9 @@ class InitScanner:
         name = init_function_name(q, text)
         if name is not None and call.args:
             weight = call.args[0].value
+            if isinstance(weight, cst.Call) and fa.imports.qualify(weight.func) == "torch.as_tensor" \
+                    and len(weight.args) == 1 and weight.args[0].keyword is None and not weight.args[0].star:  # fmt: skip
+                weight = weight.args[0].value  # the tensor itself (as_tensor returns a tensor given as is; checked on torch 2.13)
             return name, weight, InitScanner._describe(fa, name, call, ctx)
         return None
 
@@ -734,6 +737,8 @@ class InitScanner:
         local = self.fa.classes.get(text)
         if local is not None and local.layer_subclass:
             return f"={local.name}"  # only that subclass, which the site records as its base type
+        if not q and isinstance(node, cst.Name) and local is None:
+            return catalogue.UNRESOLVED_TYPE  # a variable holding a class (`isinstance(m, conv_type)`): not read here
         return name
 
     def weight_init_in(self, body: cst.BaseSuite, var: str) -> Optional[InitCall]:

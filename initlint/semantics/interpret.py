@@ -68,6 +68,8 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.forward_default_reads: list = []
         self.comparing_branch_test = False  # an `if` test's `self.mode == "x"` is being read
         self.early_exits: list = []  # the attributes at each `return` of a constructor
+        # (default reads, attributes then) of each `if flag: return` a constructor default decided against
+        self.exit_guards: list = []
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
         self.default_reads: list = []  # (class, parameter, default) of constructor defaults a condition read
         self.chosen_by_defaults: list = []  # the reads that chose the value being bound (`A if gate else None`)
@@ -150,6 +152,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
 
     def run_init(self) -> None:
         self.run_block(self.fn.body)
+        for reads, before in self.exit_guards:  # bound after an early exit a default decided against
+            facts = tuple(self.default_fact(*read) for read in reads)
+            for name, value in self.attrs.items():
+                if value is before.get(name):
+                    continue
+                if instances_of(value):
+                    self.attrs[name] = instances_resting_on(value, facts)
+                elif isinstance(value, (ActV, ChainV)):
+                    self.attrs[name] = self.resting_on(value, facts)
         # An early `return` leaves the modules bound at that point: each is one of the values
         # the attribute may hold (`self.fc = A; if small: return; self.fc = B`).
         for early in self.early_exits:
@@ -296,6 +307,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if taken is not None and len(self.default_reads) > defaults:
             # decided by a constructor parameter's default (`if use_activation:`): an activation it
             # picks rests on that default, which callers in other modules may not pass
+            skipped = stmt.orelse if taken else stmt.body
+            if self.in_init and self.depth == 0 and _ends_in_exit(skipped.body if isinstance(skipped, cst.Else) else skipped):
+                # `if conv_only: return` not taken: what the rest of the constructor binds rests on it too
+                self.exit_guards.append((tuple(self.default_reads[defaults:]), dict(self.attrs)))
             self.list_skipped_builds(stmt.orelse if taken else stmt.body)
             env, attrs = dict(self.env), dict(self.attrs)
             self.run_taken(stmt, taken)
@@ -1192,3 +1207,11 @@ def _calls_in(node: cst.CSTNode) -> list:
 
     node.visit(Calls())
     return found
+
+
+def _ends_in_exit(block: Optional[cst.CSTNode]) -> bool:
+    """A block whose last statement is a `return` or `raise`."""
+    body = getattr(block, "body", None)
+    if not isinstance(block, cst.IndentedBlock) or not body or not isinstance(body[-1], cst.SimpleStatementLine):
+        return False
+    return any(isinstance(small, (cst.Return, cst.Raise)) for small in body[-1].body)

@@ -37,7 +37,10 @@ class ForwardInterpreter:
         key = (id(node), class_name, id(call))
         home = self.home
         if key in home.sites_by_key:  # the same code run again (a method called twice, a loop)
-            return home.sites_by_key[key]
+            site = home.sites_by_key[key]
+            if layer_type != site.layer_type and layer_type not in site.alt_types:  # one call, a class among several
+                site.alt_types = (*site.alt_types, layer_type)
+            return site
         site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches,
                     module_path=home.path, against_defaults=self.against_defaults)  # fmt: skip
         home.sites_by_key[key] = site

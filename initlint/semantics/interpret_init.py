@@ -542,10 +542,13 @@ class ConstructorInterpreter:
             if branches is None:
                 state, evidence, init = "unknown", f"{where} with a function not in this file", None
             else:
-                match = next((call for types, call in branches if types is None or _type_matches(site, types)), None)
+                reaches = [(types is None or _type_matches(site, types), call) for types, call in branches]
+                match = next(((reach, call) for reach, call in reaches if reach is not False), None)
                 if match is None:
                     continue
-                state, evidence, init = "explicit", where, match
+                state, evidence, init = "explicit", where, match[1]
+                if match[0] is None:  # it takes some of the classes the layer may be
+                    state, evidence, init = "unknown", f"{where}, which may or may not reach it", None
                 if self.conditional and site.branches[: len(self.branches)] != self.branches:
                     state, evidence, init = "unknown", f"{where} runs only under a condition not decided here", None
             self.fa._apply_rule(site, (init, evidence, state))

@@ -73,6 +73,9 @@ class Site:
     helper_node: Optional[cst.CSTNode] = None  # a call in the anchor statement (for its position)
     helper: Optional[str] = None  # the helper's name
     helper_shared: bool = False  # a module-level function: other modules may call it too
+    # the other classes it may be, built by one call of a class chosen among several (`conv_type(...)`,
+    # conv_type one of Conv1d/2d/3d by a dimension its callers pass): layer_type is the first
+    alt_types: tuple = ()
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
@@ -405,9 +408,10 @@ class Summary:
     extra_inputs: dict = field(default_factory=dict)  # forward's other parameters -> their InputSites
 
 
-def _type_matches(site: "Site", types: frozenset) -> bool:
-    """Does an isinstance / class-name test of an init routine take this layer?"""
-    return catalogue.init_types_match(site.layer_type, site.local_class, types)
+def _type_matches(site: "Site", types: frozenset) -> Optional[bool]:
+    """Does an isinstance / class-name test of an init routine take this layer? None: not known
+    (it takes some of the classes the layer may be, or its types are not all read here)."""
+    return catalogue.init_types_reach(site.layer_type, site.local_class, types, site.alt_types)
 
 
 def _surely_tensor(value: object) -> bool:

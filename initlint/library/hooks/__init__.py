@@ -21,6 +21,24 @@ A package's `REGISTRIES` are its key -> class tables in the shape of a project's
 (`ModuleSummary.registries`), keyed by the resolved name of what reads a key (timm's
 `get_act_layer`): the program stage reads a key a caller passes through them (`registry_table`).
 
+A registry subscripted with a tuple (MONAI's `Conv[Conv.CONV, dims]`: a key, then the arguments its
+factory function takes) is hooked as a call with those as its positional arguments: strings, ints
+where an int literal is written there, None where not known. A hook may then answer ("classes",
+(class, ...)): one of those, which the call site does not tell (a dimension passed by the caller).
+A package's `CONSTANTS` are attributes of a hooked registry that are strings
+(`{registry: {attribute: string}}`: MONAI's `Conv.CONV` is "CONV"), read where a key is.
+
+A function a package lists in `PAIRS` takes a name or a (name, {keyword: value}) pair (MONAI's
+`get_act_layer(("leakyrelu", {"negative_slope": 0.1}))`, `ADN(act=..., norm=...)`): its hook gets
+such a literal as (name, {keyword: the value's literal source}), numbers as numbers and `NONE` for
+None; it may answer ("instance", class, {keyword: source}): the class built with those keywords, or
+("sequence", [answer, ...]): those modules one after another (ADN's norm, dropout and activation in
+its `ordering`). A constructor parameter's default read for such an argument is what the answer
+rests on (callers elsewhere may pass another), read through the registry `ARGUMENT_REGISTRIES` names
+for it, unless `NEUTRAL` lists the argument as choosing nothing the analysis reports (a dimension,
+a dropout). What a caller passes for such a parameter is read through that registry in the program
+stage, a pair's keywords giving the activation's parameter.
+
 A package's hooks module may also name its registry decorators (`ENTRY_POINTS`): a function so
 decorated is a root of the program, called by the library with its defaults and no other
 arguments (timm's `create_model(name)` calls the `@register_model` function of that name).
@@ -34,7 +52,7 @@ import importlib
 from typing import Callable, Optional
 
 # top-level package -> the module of this package holding its hooks
-PACKAGES = {"timm": "timm", "transformers": "transformers"}
+PACKAGES = {"timm": "timm", "transformers": "transformers", "monai": "monai"}
 
 
 def _package(qualname: Optional[str]):
@@ -81,3 +99,26 @@ def argument_registry(qualname: Optional[str], key: object) -> Optional[str]:
     (a position or a keyword) through: `get_norm_act_layer("batchnorm")`'s norm_layer."""
     module = _package(qualname)
     return getattr(module, "ARGUMENT_REGISTRIES", {}).get(qualname, {}).get(key) if module is not None else None
+
+
+def constant(qualname: Optional[str], attribute: str) -> Optional[str]:
+    """The string the attribute of a hooked library object is (MONAI's `Conv.CONV`), else None."""
+    module = _package(qualname)
+    return getattr(module, "CONSTANTS", {}).get(qualname, {}).get(attribute) if module is not None else None
+
+
+def takes_pairs(qualname: Optional[str]) -> bool:
+    """Whether a hooked function's string arguments may be (name, {keyword: value}) pairs (MONAI's
+    `get_act_layer(("prelu", {"init": 0.2}))`): such a literal reaches its hook as (name, {keyword:
+    the value's literal source}), and its ("instance", class, {keyword: source}) answer builds the
+    class with those keywords."""
+    module = _package(qualname)
+    return module is not None and qualname in getattr(module, "PAIRS", ())
+
+
+def chooses_nothing(qualname: Optional[str], key: object) -> bool:
+    """Whether a hooked function's argument `key` (a position or a keyword) changes nothing the
+    analysis reports of what it returns (MONAI's ADN `dropout`: a dropout, whatever it is given), so
+    that a default read there is not something a caller's value could overturn (`NEUTRAL`)."""
+    module = _package(qualname)
+    return module is not None and key in getattr(module, "NEUTRAL", {}).get(qualname, ())
