@@ -200,7 +200,7 @@ PROGRAM_LAYER_FLOORS = {
     # caller of decode_forward may pass use_sigmoid=False (it was Sigmoid): more cautious, still right
     # monai 15 -> 290 (branch monai): MONAI's layer factories (`Conv[Conv.CONV, dims]`, get_act_layer,
     # ADN's ordering) by library hooks; its blocks judged at each construction (test_library_monai.py)
-    "monai": (290 / 850, 1.0, 1.0, 29 / 275, 0, 246),
+    "monai": (304 / 850, 1.0, 1.0, 29 / 275, 0, 246),  # 290 on branch monai, 304 merged with the forward-default decisions
     "kornia": (180 / 303, 1.0, 1.0, 108 / 132, 0, 24),
     "efficientnet_pytorch": (646 / 806, 1.0, 1.0, 480 / 481, 0, 1),
     "x_transformers": (48 / 263, 1.0, 1.0, 2 / 35, 0, 33),

@@ -714,9 +714,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
     def constructor_literal(self, node: cst.BaseExpression, branch_test: bool) -> Optional[object]:
         """In forward, `self.mode` that only `__init__` sets, to a parameter of its own with a string or
         True/False default (diffusers' `self.time_embedding_norm = time_embedding_norm`, `self.is_last`),
-        read by an `if` test: that literal, a fact the
-        branch it decides rests on (`forward_rests_on`); a construction passing another value is judged
-        with it, or left unknown, by the program stage. In a run for one construction, also a literal."""
+        read by an `if` test: that literal, a fact (`forward_default_reads`) what follows the layers
+        whose output goes through the branch it decides rests on (`run_decided_by_default`); a
+        construction passing another value is judged with it, or left unknown, by the program stage.
+        In a run for one construction, also a literal that construction passed."""
         cls = self.cls
         if not isinstance(node, cst.Attribute) or cls is None or self.in_init or dotted(node.value) != self.self_name \
                 or (cls.unsettled is not None and node.attr.value in cls.unsettled):  # fmt: skip
