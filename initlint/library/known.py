@@ -145,12 +145,7 @@ class KnownLibraries:
             self.summarise_chain(chain)
             return self.resting_on(chain, tuple(pair_facts)) if pair_facts else chain
         if kind == "instance" and len(answer) > 2 and answer[2]:  # built with these keywords (literal sources)
-            tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
-            built = cst.Call(func=cst.Name("layer"), args=[cst.Arg(keyword=cst.Name(key), equal=tight, value=cst.parse_expression(source))
-                                                           for key, source in answer[2].items()])  # fmt: skip
-            made = self.call_module_value(ClassRefV(what, evidence), built)
-            if isinstance(made, ActV):
-                made = ActV(made.activation, made.param, f"{evidence}: nn.{what.rsplit('.', 1)[-1]}", made.chosen_by)
+            made = self.hook_answer_value(answer, evidence)
             return self.resting_on(made, tuple(pair_facts)) if pair_facts else made
         if kind == "instance" and pair_facts:
             return self.resting_on(self.library_instance_of(what, evidence), tuple(pair_facts))

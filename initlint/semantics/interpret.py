@@ -396,12 +396,20 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         return False
 
     def note_deciding(self, sites: typing.Iterable) -> None:
-        """Tag this module's layers in `sites` with the defaults deciding here (`Site.branch_defaults`)."""
+        """Tag this module's layers in `sites` with the defaults deciding here (`Site.branch_defaults`).
+        What follows the module's input, or another module's layer, is unknown: no fact of this class
+        travels with them (whether the model returns an activation's output stays as followed)."""
+        foreign = []
         for site in sites:
             if type(site) is Site and site.module_path == self.home.path:
                 site.branch_defaults = tuple(dict.fromkeys(site.branch_defaults + self.deciding))
-            elif not isinstance(site, ActivationOutput):  # (whether the model returns it stays as followed)  # a caller's layer or another module's: no fact of this class travels with it
-                site.decided_by_default = True
+            elif not isinstance(site, ActivationOutput):
+                foreign.append(site)
+        if foreign:
+            shown = ", ".join(dict.fromkeys(f"{fact.param}={fact.default}" for fact in self.deciding))
+            deciding, self.deciding = self.deciding, ()
+            self.consume(Flow(frozenset(foreign)), "unknown", None, f"goes through a forward branch decided by {shown}, a default")
+            self.deciding = deciding
 
     def default_skipping(self, test: cst.BaseExpression) -> Optional[tuple]:
         """For an undecided constructor test `mode == "x"` (or `self.mode != "x"`) on a parameter

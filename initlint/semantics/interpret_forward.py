@@ -70,9 +70,6 @@ class ForwardInterpreter:
         if self.deciding:
             self.note_deciding(flow.sites)
         for site in flow.sites:
-            if getattr(site, "decided_by_default", False):
-                site.record("unknown", None, "what follows it here is decided by a constructor default of a class it goes through")
-                continue
             site.record(activation, param, evidence)
             if type(site) is Site and site.module_path != self.home.path:
                 # what follows another module's layer here: that module's analysis cannot see it
