@@ -152,9 +152,10 @@ class Layer:
     flag_variants: Optional[list] = None
     agreed_uses: Optional[list] = None  # None, not a factory: models cached before it was added read as None
     at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
-    # judged at a use of the class that builds its block ([path, line] of the block's construction there): it
-    # speaks for the layers built through that construction only
+    # judged at a use of the class that builds its block ([path, line] of the block's constructions there): it
+    # speaks for the layers built through one of those constructions only
     via: list = field(default_factory=list)
+    conditional_build: bool = False  # built under a condition of its class's constructor: a construction may not build it
     function: Optional[str] = None  # the free function that builds it (class_name None): its callers build it
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the
     # k-th repeat): unlike line and column it survives edits elsewhere. Findings and fixes carry it.

@@ -186,10 +186,11 @@ PROGRAM_LAYER_FLOORS = {
     # 46/139, not 46/119: the table rebuilt with today's tracer (indexing passes values on, bc385c3):
     # ResnetBlock2D.time_emb_proj's `[:, :, None, None]`, then the add, norm2 and SiLU: silu, not none
     # (20 layers, the only change), due a finding the static side does not make yet
-    # 361 / recall 101 (was 305 / 46): ResnetBlock2D's forward branch on `self.time_embedding_norm` and
+    # 349 / recall 89 (was 305 / 46): ResnetBlock2D's forward branch on `self.time_embedding_norm` and
     # ResConvBlock's `if not self.is_last:` decided per construction (test_program_forward_defaults.py),
     # get_down_block's parameters followed to its callers, and judged along each way DownBlock2D is built
-    "diffusers": (361 / 468, 1.0, 1.0, 101 / 139, 0, 38),
+    # (not time_emb_proj there: built under `if temb_channels is not None`, which the VAE's blocks skip)
+    "diffusers": (349 / 468, 1.0, 1.0, 89 / 139, 0, 50),
     # 595 (branch mlpfc2): a list a forward's loop filled, grown after the loop; `isinstance(x, list)` decided on a number
     # 669 (branch timmrest): a wrapper handed the module it runs judged per construction (twins_svt's
     # Residual(fn), cait's and xcit's LayerScale(dim, fn)), a layer drop's sublist looped over as the list

@@ -611,7 +611,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
             and ref not in (handed or {}) and not unlisted and not own_code:  # fmt: skip
         for use, projected in projected_all if projected_all[0][1].activation == "unknown" else ():
             for above in _judged_above(layer, ref, use, projected, start, defaults, index, uses, models) if use.line else ():
-                _place(models[above.path], above)
+                _place_above(models[above.path], above)
         _claim_where_built(layer, projected_all)
         return
     for use, projected in projected_all:
@@ -619,7 +619,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
             _place(models[use.path], projected)
         if use.line and projected.activation == "unknown" and not by_init:
             for above in _judged_above(layer, ref, use, projected, start, defaults, index, uses, models):
-                _place(models[above.path], above)
+                _place_above(models[above.path], above)
     if own_code and not by_init:
         layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
         layer.activation_evidence = f"{layer.activation_evidence}; code of {ref.path} builds {ref.name} too"
@@ -638,7 +638,7 @@ def _judged_above(layer: Layer, ref: ClassRef, use: Use, at_use: Layer, start: l
     layers built through `use` under it only (`Layer.via`), its init as judged at `use`."""
     holder = use.container
     fact = index.summaries[holder.path].classes.get(holder.name) if holder is not None else None
-    if fact is None:
+    if fact is None or layer.conditional_build:  # (built under a condition: a way up may not build it at all)
         return []
     ways = [(outer, outer) for outer in uses.get(holder, []) if outer.span and outer.path != holder.path]
     if fact.listed_here:
@@ -665,6 +665,20 @@ def _judged_above(layer: Layer, ref: ClassRef, use: Use, at_use: Layer, start: l
         _recommend(judged)
         out.append(judged)
     return out
+
+
+def _place_above(model: FileModel, layer: Layer) -> None:
+    """A row `_judged_above` made: one with another block's `via` at the same construction, judged
+    alike, speaks for both (one finding there, not one per block that builds the layer)."""
+    for module in model.modules if layer.class_name is not None else ():
+        for other in module.layers:
+            if other.at_use and other.via and (other.class_name, other.name, other.line, other.column) == \
+                    (layer.class_name, layer.name, layer.line, layer.column) \
+                    and (other.activation, other.activation_param, other.init) == (layer.activation, layer.activation_param, layer.init):  # fmt: skip
+                other.via = [*other.via, *(v for v in layer.via if v not in other.via)]
+                other.related = [*other.related, *(r for r in layer.related if r not in other.related)]
+                return
+    _place(model, layer)
 
 
 def _built_in_ways_not_listed(use: Use, index: ModuleIndex, uses: dict) -> bool:
@@ -785,7 +799,7 @@ def _judge_other_files_uses(models: dict, layer: Layer, ref: ClassRef, index: Mo
         _place(models[use.path], projected)
         if use.line and projected.activation == "unknown":
             for above in _judged_above(layer, ref, use, projected, [activation, param, evidence], defaults, index, uses, models):
-                _place(models[above.path], above)
+                _place_above(models[above.path], above)
 
 
 def _handed_above(use: Use, uses: dict, handed: dict) -> list:

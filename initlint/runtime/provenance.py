@@ -185,8 +185,8 @@ def built_on_chain(row: Layer, chain: Any) -> bool:
         return any(frame_line == line and (own == os.path.normpath(frame_path) or own.endswith(os.sep + os.path.normpath(frame_path)))
                    for frame_path, frame_line, *_ in chain)  # fmt: skip
 
-    # judged a level further up (`Layer.via`): its block's construction inside is on the chain too
-    return on_chain(row.related[0][0], row.related[0][1]) and all(on_chain(path, line) for path, line in row.via or ())
+    # judged a level further up (`Layer.via`): one of its blocks' constructions inside is on the chain too
+    return on_chain(row.related[0][0], row.related[0][1]) and (not row.via or any(on_chain(path, line) for path, line in row.via))
 
 
 def names_layer(row: Layer, name: str) -> bool:

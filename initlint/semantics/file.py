@@ -2902,6 +2902,7 @@ class FileAnalysis:
                                  for fact in assumed if fact.path == self.path],
         )
         layer.flag_variants = self.flag_variants.get(id(site))
+        layer.conditional_build = site.conditional_build
         layer.function = site.function if class_name is None and site.function != MODULE_CODE else None
         layer.fix = self._fix_plan(site, spans, lines)
         layer.weight = site.weight or self._weight_from_name(site)

@@ -62,6 +62,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
         # ConstructorDefaults whose values skip the branch being run (`if mode == "default": ... else:`)
         self.against_defaults: tuple = ()
+        self.default_decided = False  # running a constructor branch a default (a parameter's, a config's) decided
         # in forward: the ConstructorDefaults that decided the branches around here (`constructor_literal`),
         # which what follows a layer here rests on; and those read by the test being decided
         self.deciding: tuple = ()
@@ -297,7 +298,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             # builds is still part of the program (contained, initialised), though not bound here
             self.run_discarded(stmt.orelse if taken else stmt.body)
             env, attrs = dict(self.env), dict(self.attrs)
-            self.run_taken(stmt, taken)
+            self.run_taken_by_default(stmt, taken)
             chooser = f"`{short_code(stmt.test)}`"
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
@@ -313,7 +314,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 self.exit_guards.append((tuple(self.default_reads[defaults:]), dict(self.attrs)))
             self.list_skipped_builds(stmt.orelse if taken else stmt.body)
             env, attrs = dict(self.env), dict(self.attrs)
-            self.run_taken(stmt, taken)
+            self.run_taken_by_default(stmt, taken)
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
                     if value is not before.get(name) and instances_of(value):
@@ -366,6 +367,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             other = self.attrs.get(name)
             if other is not value:
                 self.attrs[name] = value if other is None else alternative(value, other)
+
+    def run_taken_by_default(self, stmt: cst.If, taken: bool) -> None:
+        """The branch a default decided (`if temb_channels is not None:`): a layer built in it may not
+        be built by a construction passing another value (`Site.conditional_build`)."""
+        outer, self.default_decided = self.default_decided, self.default_decided or self.in_init
+        try:
+            self.run_taken(stmt, taken)
+        finally:
+            self.default_decided = outer
 
     def run_decided_by_default(self, stmt: cst.If, taken: bool, facts: tuple) -> None:
         """A forward branch its class's constructor default decided (`if self.time_embedding_norm ==

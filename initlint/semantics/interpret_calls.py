@@ -39,6 +39,7 @@ class CallInterpreter:
         ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.against_defaults = self.against_defaults
+        ctx.default_decided = self.default_decided
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call, own_kwargs=True))
         rest = self.rest_of_positionals(fn, given or call)
@@ -110,6 +111,7 @@ class CallInterpreter:
         ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.against_defaults = self.against_defaults
+        ctx.default_decided = self.default_decided
         ctx.attrs = self.attrs  # `self` is a name it closes over
         ctx.self_name = self.self_name
         ctx.env = dict(ref.closure or {})

@@ -563,6 +563,7 @@ class ConstructorInterpreter:
         ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.against_defaults = self.against_defaults
+        ctx.default_decided = self.default_decided
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)
         if not ctx.returns:

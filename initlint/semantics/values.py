@@ -56,6 +56,7 @@ class Site:
     branches: tuple = ()  # the undecided branches it is built in, outermost first
     against_defaults: tuple = ()  # ConstructorDefaults whose values skip those branches: built only for other values
     branch_defaults: tuple = ()  # ConstructorDefaults that decided forward branches its output went through
+    conditional_build: bool = False  # built under a condition of its constructor (decided or not): some constructions may not build it
     output_head: bool = False  # its activation's output is what a top-level model returns
     init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
     module_path: str = ""  # the file whose analysis built it (another module's, when followed from here)
