@@ -167,15 +167,20 @@ def _package_archive(package: str, version: str) -> Path:
     CORPUS.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
                *WHEEL_PLATFORM, "-d", str(CORPUS), f"{package}=={version}"]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise CorpusUnavailable(f"pip download {package}=={version} failed: {error}") from error
-    found = sorted(CORPUS.glob(f"{package}-{version}-*.whl"))
-    if done.returncode != 0 or not found:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel"]
-        raise CorpusUnavailable(f"pip download {package}=={version} failed: {tail[0]}")
-    return found[0]
+    # a package published as source only (efficientnet_pytorch): its sdist, read, never built or run
+    sdist = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
+             "--no-binary=:all:", "--no-build-isolation", "-d", str(CORPUS), f"{package}=={version}"]  # fmt: skip
+    done = None
+    for attempt in (command, sdist):
+        try:
+            done = subprocess.run(attempt, capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise CorpusUnavailable(f"pip download {package}=={version} failed: {error}") from error
+        for pattern in (f"{package}-{version}-*.whl", f"{package}-{version}.tar.gz"):
+            if found := sorted(CORPUS.glob(pattern)):
+                return found[0]
+    tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no wheel, no sdist"]
+    raise CorpusUnavailable(f"pip download {package}=={version} failed: {tail[0]}")
 
 
 def enclosing_functions(source: str) -> dict[int, tuple[str, bool]]:
