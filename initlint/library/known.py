@@ -150,30 +150,24 @@ class KnownLibraries:
         if kind == "instance" and pair_facts:
             return self.resting_on(self.library_instance_of(what, evidence), tuple(pair_facts))
         if kind == "instance":
-            nn_name = torch_nn_name(what)
-            if nn_name in catalogue.ACTIVATION_MODULES:
-                activation = catalogue.ACTIVATION_MODULES[nn_name][0]
-                return ActV(activation, catalogue.DEFAULT_PARAM.get(activation), evidence)
-            return self.construct_for_flow(ClassRefV(what, evidence))
+            return self.library_instance_of(what, evidence)
         return UnknownV(f"{evidence}: {what}")
 
     def hook_answer_value(self, answer: tuple, evidence: str) -> object:
         """The module a part of a ("sequence", ...) answer is: ("instance", class[, {keyword: source}])
         or ("unknown", why)."""
-        if answer[0] == "instance" and len(answer) > 2 and answer[2]:
+        if answer[0] != "instance":
+            return UnknownV(f"{evidence}: {answer[1]}")
+        if len(answer) > 2 and answer[2]:
             tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
             built = cst.Call(func=cst.Name("layer"), args=[cst.Arg(keyword=cst.Name(key), equal=tight, value=cst.parse_expression(source))
                                                            for key, source in answer[2].items()])  # fmt: skip
             made = self.call_module_value(ClassRefV(answer[1], evidence), built)
-            if isinstance(made, ActV):
-                made = ActV(made.activation, made.param, f"{evidence}: nn.{answer[1].rsplit('.', 1)[-1]}", made.chosen_by)
-            return made
-        if answer[0] == "instance":
+        else:
             made = self.library_instance_of(answer[1], evidence)
-            if isinstance(made, ActV):
-                made = ActV(made.activation, made.param, f"{evidence}: nn.{answer[1].rsplit('.', 1)[-1]}", made.chosen_by)
-            return made
-        return UnknownV(f"{evidence}: {answer[1]}")
+        if isinstance(made, ActV):
+            made = ActV(made.activation, made.param, f"{evidence}: nn.{answer[1].rsplit('.', 1)[-1]}", made.chosen_by)
+        return made
 
     def library_instance_of(self, what: str, evidence: str) -> object:
         """An instance of `what` made with no arguments, as a hook's ("instance", class) answer says."""

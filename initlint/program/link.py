@@ -1102,11 +1102,17 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
         if outer.container is None and value is not None and value[0] in ("class", "literal") and len(value) == 2:
             value = [*value, f"by {outer.path}:{outer.line}"]  # a script's construction: where it is said
         values.append(value)
+    return _agreed(values, unknown, f"{name} of {holder.name}", "constructions")
+
+
+def _agreed(values: list, unknown: list, what: str, ways: str) -> list:
+    """The one value all ways pass (`what` prefixed to its evidence); unknown when any of them is
+    not known, or when they differ."""
     if any(value is None or value[0] in ("unknown", "param") for value in values):
         return unknown
     if len({tuple(value[:2]) for value in values}) > 1:
-        return ["unknown", f"{name} of {holder.name} (values that differ between its constructions)"]
-    return [*values[0][:2], f"{name} of {holder.name}" + (f", {values[0][2]}" if len(values[0]) > 2 else "")]
+        return ["unknown", f"{what} (values that differ between its {ways})"]
+    return [*values[0][:2], what + (f", {values[0][2]}" if len(values[0]) > 2 else "")]
 
 
 class ChainStep(NamedTuple):
@@ -1920,11 +1926,7 @@ def _passed_to_function(name: str, use: Use, index: ModuleIndex, uses: dict, dep
         if not call.span or arg is None and (default is None or "*" in call.args):
             return unknown
         values.append(default if arg is None else _resolved(arg, call, index, uses, depth + 1))
-    if any(value is None or value[0] in ("unknown", "param") for value in values):
-        return unknown
-    if len({tuple(value[:2]) for value in values}) > 1:
-        return ["unknown", f"{name} of {use.function}() (values that differ between its calls)"]
-    return [*values[0][:2], f"{name} of {use.function}()" + (f", {values[0][2]}" if len(values[0]) > 2 else "")]
+    return _agreed(values, unknown, f"{name} of {use.function}()", "calls")
 
 
 def _same_class(passed: list, default: str) -> bool:

@@ -29,7 +29,7 @@ from ..library import hooks
 from ..library.hooks import reads_classes_only
 from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
-from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, _blocks, _flat_statements, _only_imports,
+from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, keyed_args, _blocks, _flat_statements, _only_imports,
                             _is_super_init, _partial_of, _positional_params, _unconditional_statements, runs_whenever, statement_conditions, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
@@ -2464,13 +2464,14 @@ class FileAnalysis:
                         if p.default is not None} if init else {}  # fmt: skip
             path_inits = {path: [text, spans[id(call)][0][0] if id(call) in spans else 0]
                           for path, (text, call) in self.path_inits.get(key, {}).items()}  # fmt: skip
+            listed_here = self._built_by_functions_only(cls.node.name.value)
             summary.classes[key] = ClassFact(
                 name=cls.node.name.value, line=class_lines.get(cls.node.name.value, 0), bases=list(cls.bases),
                 params=params, contains=sorted(cls.contains), rules=rules,
                 standalone=bool(self.top_calls.get(cls.node.name.value)), path_inits=path_inits, defaults=defaults,
                 built_here=self._mentioned(cls.node.name.value),
-                listed_here=self._built_by_functions_only(cls.node.name.value),
-                function_builds=self._function_builds(cls.node.name.value) if self._built_by_functions_only(cls.node.name.value) else [],
+                listed_here=listed_here,
+                function_builds=self._function_builds(cls.node.name.value) if listed_here else [],
                 built_params={param: [[spans[id(call)][0][0], self._arg_facts(call, key), attrs.get(id(call)),
                                        [spans[id(call)][0][1] + 1, spans[id(call)][1][0], spans[id(call)][1][1] + 1]]
                                       for call in calls if id(call) in spans]
@@ -2628,8 +2629,7 @@ class FileAnalysis:
             opaque = {name for name in own_params if _rebound(init[1], name)}
             own_params = own_params - opaque
         out: dict = {}
-        position = 0
-        for arg in call.args:
+        for key, arg in keyed_args(call):
             if arg.star == "**" and init is not None and self._directly_in(init[1], call):
                 # `ckwargs = dict(act_layer=act_layer, ...)`, then `ConvNormAct(..., **ckwargs)`
                 keyed = self._dict_nodes(arg.value, init[1], 0)
@@ -2639,8 +2639,6 @@ class FileAnalysis:
             if arg.star:
                 out["*"] = ["unknown", "*args"]
                 continue
-            key = arg.keyword.value if arg.keyword is not None else str(position)
-            position += arg.keyword is None
             out[key] = self._arg_fact(arg.value, own_params, inside, opaque)
         if "*" in out and all(arg.star != "*" for arg in call.args) and inside is not None:
             unpacked = self._unpacked_facts(call, init[1] if init else None, own_params, inside, opaque)
@@ -2759,13 +2757,8 @@ class FileAnalysis:
         for call, fn in self.call_sites.get(name, []):
             params = {p.name.value for p in _all_params(fn)}
             opaque = {param for param in params if _rebound(fn, param)}
-            args: dict = {}
-            position = 0
-            for arg in call.args:
-                key = arg.keyword.value if arg.keyword is not None else str(position)
-                position += arg.keyword is None
-                args[key] = self._arg_fact(arg.value, params - opaque, None, opaque)
-            out.append([fn.name.value, args])
+            out.append([fn.name.value, {key: self._arg_fact(arg.value, params - opaque, None, opaque)
+                                        for key, arg in keyed_args(call)}])
         return out
 
     def _directly_in(self, fn: cst.FunctionDef, call: cst.Call) -> bool:

@@ -421,6 +421,13 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.consume(Flow(frozenset(foreign)), "unknown", None, f"goes through a forward branch decided by {shown}, a default")
             self.deciding = deciding
 
+    def own_literal_param(self, value: object) -> bool:
+        """Whether a value is a parameter of this class's own constructor with a literal default."""
+        cls = self.cls
+        return isinstance(value, ParamV) and not value.or_none and cls is not None \
+            and value.owner in (cls.name, cls.node.name.value) and isinstance(value.default, tuple) \
+            and len(value.default) == 2 and value.default[0] == "<literal>"  # fmt: skip
+
     def default_skipping(self, test: cst.BaseExpression) -> Optional[tuple]:
         """For an undecided constructor test `mode == "x"` (or `self.mode != "x"`) on a parameter
         of this class with a literal default: (whether that default takes the body, the fact). A
@@ -437,8 +444,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             value = self.attrs.get(left.attr.value)
         else:
             return None
-        if not isinstance(value, ParamV) or value.or_none or value.owner not in (cls.name, cls.node.name.value) \
-                or not (isinstance(value.default, tuple) and len(value.default) == 2 and value.default[0] == "<literal>"):  # fmt: skip
+        if not self.own_literal_param(value):
             return None
         default, other = self.literal_key(value.default[1]), self.literal_key(comp.comparator)
         if default is None or other is None:
@@ -743,8 +749,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         name = node.attr.value
         value = self.attrs.get(name)
         fact = None
-        if isinstance(value, ParamV) and not value.or_none and value.owner in (cls.name, cls.node.name.value) \
-                and branch_test and isinstance(value.default, tuple) and len(value.default) == 2 \
+        if branch_test and self.own_literal_param(value) \
                 and (literal_string(value.default[1]) is not None or _code(value.default[1]) in ("True", "False")):  # fmt: skip
             fact = self.default_fact(value.owner, value.name, value.default)
             value = value.default

@@ -312,6 +312,17 @@ def _all_params(fn: cst.FunctionDef) -> list:
     return _positional_params(fn) + list(fn.params.kwonly_params)
 
 
+def keyed_args(call: cst.Call) -> list:
+    """(key, arg) per argument of a call: its keyword, or its place among the positional ones
+    ("0", "1", ...); a starred argument takes no place."""
+    out = []
+    position = 0
+    for arg in call.args:
+        out.append((arg.keyword.value if arg.keyword is not None else str(position), arg))
+        position += arg.keyword is None and not arg.star
+    return out
+
+
 def _comp_fors(for_in: cst.CompFor) -> Iterator[cst.CompFor]:
     current: Optional[cst.CompFor] = for_in
     while current is not None:
