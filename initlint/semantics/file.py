@@ -1450,6 +1450,7 @@ class FileAnalysis:
                     args[name] = ParamV(name, default if default is not None else UnknownV(f"parameter {name}"),
                                         cls.name)  # fmt: skip
             ctx.bind_params(init, self_bound=True, args=args)
+            ctx.passed_literals = _written_literals({name: node for name, node in passed.items() if name not in (given or {})})
             ctx.run_init()
             shadow.attrs = ctx.attrs
             if ctx.early_exits:  # `if small: return`: each attribute is one of several values
@@ -1566,6 +1567,8 @@ class FileAnalysis:
             default = default if default is not None else self.annotated_object(p.annotation)
             args[name] = ParamV(name, default if default is not None else UnknownV(f"parameter {name}"), cls.name)
         ctx.bind_params(init, self_bound=True, args=args)
+        ctx.passed_literals = _written_literals({name: value[1] for name, value in given.items()
+                                                 if isinstance(value, tuple) and len(value) == 2 and value[0] == "<literal>"})  # fmt: skip
         ctx.run_init()
         shadow.attrs = ctx.attrs
         if ctx.early_exits:
@@ -3614,3 +3617,9 @@ def _run_with_lines(self: FileAnalysis) -> FileModel:
             if layer.init_call is not None and layer.init_evidence.endswith("`") and layer.init_call.line > 0:
                 layer.init_evidence = f"{layer.init_evidence} (line {layer.init_call.line})"
     return model
+
+
+def _written_literals(nodes: dict) -> frozenset:
+    """The parameters a construction passes a string or a number for, written out: what a test on
+    them decides is no default's guess."""
+    return frozenset(name for name, node in nodes.items() if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)))

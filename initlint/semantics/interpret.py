@@ -428,6 +428,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             and value.owner in (cls.name, cls.node.name.value) and isinstance(value.default, tuple) \
             and len(value.default) == 2 and value.default[0] == "<literal>"  # fmt: skip
 
+    def mode_by_default(self, test: cst.Comparison) -> bool:
+        """`if act_fn == "gelu_tanh":` in a constructor, on a parameter of its own with a string default:
+        decided by that default, the read noted (`held_value`), so what it chooses rests on it and a
+        construction passing another string is judged with it or left unknown."""
+        value = self.env.get(test.left.value) if isinstance(test.left, cst.Name) else None
+        return self.in_init and self.depth == 0 and self.own_literal_param(value) \
+            and literal_string(value.default[1]) is not None and literal_string(test.comparisons[0].comparator) is not None \
+            and isinstance(test.comparisons[0].operator, (cst.Equal, cst.NotEqual))  # fmt: skip
+
     def default_skipping(self, test: cst.BaseExpression) -> Optional[tuple]:
         """For an undecided constructor test `mode == "x"` (or `self.mode != "x"`) on a parameter
         of this class with a literal default: (whether that default takes the body, the fact). A
@@ -656,7 +665,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 value = value if value is not None else self.held_value(test.left)
                 self.comparing_branch_test = branch_test
                 if isinstance(test.left, cst.Name) and not (isinstance(value, tuple) and len(value) == 3) \
-                        and test.left.value not in self.passed_literals \
+                        and test.left.value not in self.passed_literals and not self.mode_by_default(test) \
                         and not (getattr(self.home, "judging_entry", False) and not isinstance(self.env.get(test.left.value), ParamV)):  # fmt: skip
                     value = None  # a parameter's own default: callers not seen here may pass others
                     # (not a value an entry point's run passed: entry_uses.py judges with what that run holds)
