@@ -190,7 +190,9 @@ PROGRAM_LAYER_FLOORS = {
     # ResConvBlock's `if not self.is_last:` decided per construction (test_program_forward_defaults.py),
     # get_down_block's parameters followed to its callers, and judged along each way DownBlock2D is built
     # (not time_emb_proj there: built under `if temb_channels is not None`, which the VAE's blocks skip)
-    "diffusers": (349 / 468, 1.0, 1.0, 89 / 139, 0, 50),
+    # 351 / recall 91: a constructor's `if act_fn == "gelu_tanh":` decided by that default and judged at each
+    # construction (PixArtAlphaTextProjection: GELU at PixArt's, SiLU at SD3's; test_program_constructor_modes.py)
+    "diffusers": (351 / 468, 1.0, 1.0, 91 / 139, 0, 48),
     # 595 (branch mlpfc2): a list a forward's loop filled, grown after the loop; `isinstance(x, list)` decided on a number
     # 669 (branch timmrest): a wrapper handed the module it runs judged per construction (twins_svt's
     # Residual(fn), cait's and xcit's LayerScale(dim, fn)), a layer drop's sublist looped over as the list

@@ -1,0 +1,122 @@
+"""A constructor test on a string parameter of its own (diffusers' PixArtAlphaTextProjection: `if act_fn ==
+"gelu_tanh": self.act_1 = nn.GELU(...) elif act_fn == "silu": ...`) is decided by that parameter's default,
+the read noted: what it chooses rests on the default, so each construction is judged with what it passes,
+in the block's own module (a written-out string decides) and in other modules. Before, both branches were
+merged and the layer was unknown everywhere. Checked with torch."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from initlint.program import analyze_program
+
+EMBEDDINGS = """import torch.nn as nn
+
+
+class TextProjection(nn.Module):
+    def __init__(self, in_features, hidden_size, act_fn="gelu_tanh"):
+        super().__init__()
+        self.linear_1 = nn.Linear(in_features, hidden_size)
+        if act_fn == "gelu_tanh":
+            self.act_1 = nn.GELU(approximate="tanh")
+        elif act_fn == "silu":
+            self.act_1 = nn.SiLU()
+        else:
+            raise ValueError(act_fn)
+        self.linear_2 = nn.Linear(hidden_size, hidden_size)
+
+    def forward(self, caption):
+        return self.linear_2(self.act_1(self.linear_1(caption)))
+
+
+class Combined(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.text = TextProjection(dim, dim, act_fn="silu")
+
+    def forward(self, x):
+        return self.text(x)
+"""
+
+MODEL = """import torch.nn as nn
+
+from embeddings import Combined, TextProjection
+
+
+class Model(nn.Module):
+    def __init__(self, dim=8):
+        super().__init__()
+        self.caption = TextProjection(dim, dim)
+        self.combined = Combined(dim)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.out(self.caption(x) + self.combined(x))
+"""
+
+OTHER = """import torch.nn as nn
+
+from embeddings import TextProjection
+
+
+class Relu(nn.Module):
+    def __init__(self, dim=8):
+        super().__init__()
+        self.caption = TextProjection(dim, dim, act_fn="relu_like")
+
+    def forward(self, x):
+        return self.caption(x)
+"""
+
+
+def _rows(tmp_path, files: dict) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
+    assert not errors
+    return {(row.class_name, row.name): row for model in models.values() for row in model.layers}
+
+
+def _runtime(tmp_path) -> dict:
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        net = __import__("model").Model()
+        with torch.no_grad():
+            report = verify(net.eval(), (torch.randn(2, 8),), method="hooks", static=False)
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+    return {row.layer: row.activation for row in report.layers}
+
+
+def test_each_construction_is_judged_with_the_mode_it_passes(tmp_path):
+    rows = _rows(tmp_path, {"embeddings.py": EMBEDDINGS, "model.py": MODEL})
+    runtime = _runtime(tmp_path)
+    assert runtime["caption.linear_1"] == "gelu" and runtime["combined.text.linear_1"] == "silu"
+    at_model, at_combined = rows[("Model", "caption.linear_1")], rows[("Combined", "text.linear_1")]
+    assert (at_model.activation, at_combined.activation) == ("gelu", "silu"), (
+        at_model.activation_evidence, at_combined.activation_evidence)
+
+
+def test_a_construction_passing_a_mode_the_block_does_not_know_here_is_not_judged(tmp_path):
+    # `act_fn="relu_like"` raises in that constructor; the analysis must not claim the default's GELU there
+    rows = _rows(tmp_path, {"embeddings.py": EMBEDDINGS, "model.py": MODEL, "other.py": OTHER})
+    assert rows[("Model", "caption.linear_1")].activation == "gelu"
+    assert rows[("Relu", "caption.linear_1")].activation == "unknown"
+    assert 'act_fn="relu_like"' in rows[("Relu", "caption.linear_1")].activation_evidence
+
+
+def test_a_mode_read_through_a_variable_it_was_copied_to_is_not_decided(tmp_path):
+    # `mode = act_fn.lower()` is no longer the parameter: nothing is decided by the default
+    copied = EMBEDDINGS.replace('        if act_fn == "gelu_tanh":', '        mode = act_fn.lower()\n        if mode == "gelu_tanh":')
+    copied = copied.replace('elif act_fn == "silu":', 'elif mode == "silu":')
+    rows = _rows(tmp_path, {"embeddings.py": copied, "model.py": MODEL})
+    claimed = [row.activation for (cls, name), row in rows.items() if name.endswith("linear_1")]
+    assert claimed and set(claimed) == {"unknown"}, claimed
