@@ -120,3 +120,30 @@ def test_a_mode_read_through_a_variable_it_was_copied_to_is_not_decided(tmp_path
     rows = _rows(tmp_path, {"embeddings.py": copied, "model.py": MODEL})
     claimed = [row.activation for (cls, name), row in rows.items() if name.endswith("linear_1")]
     assert claimed and set(claimed) == {"unknown"}, claimed
+
+
+GATED = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, ch=8, mode="plain", gated=False):
+        super().__init__()
+        self.conv = nn.Conv2d(ch, ch, 3)
+        if mode == "gated":
+            self.gate = nn.Conv2d(ch, ch, 1)
+        if gated:
+            self.flag_gate = nn.Conv2d(ch, ch, 1)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+"""
+
+
+def test_a_layer_the_default_skips_is_still_listed_and_claims_nothing(tmp_path):
+    """`gate` is built where a caller passes mode="gated" (or gated=True): the defaults skip it, but
+    it is the class's layer all the same (before, a branch skipped by a True/False default dropped it)."""
+    rows = _rows(tmp_path, {"block.py": GATED})
+    assert rows[("Block", "conv")].activation == "relu"
+    for name in ("gate", "flag_gate"):
+        assert rows[("Block", name)].activation == "unknown", rows[("Block", name)].activation_evidence

@@ -282,6 +282,12 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             taken = self.static_condition(stmt.test)
         finally:
             self.comparing_branch_test = False
+        if taken is not None and isinstance(stmt.test, cst.Comparison) and self.mode_by_default(stmt.test) \
+                and _binds_references(stmt):  # fmt: skip
+            # `make_conv_cls = nn.Conv2d` under `if btype == "2d":`: the layer's class would rest on the default
+            # with nothing to say so (no autofix may assume `.weight`): both ways run, as before
+            del self.default_reads[defaults:]
+            taken = None
         if taken is not None and len(self.forward_default_reads) > forward_facts:
             facts = tuple(self.forward_default_reads[forward_facts:])
             # a flag (`if self.memory_efficient:`) often picks two spellings of one computation: where a
@@ -312,6 +318,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if self.in_init and self.depth == 0 and _ends_in_exit(skipped.body if isinstance(skipped, cst.Else) else skipped):
                 # `if conv_only: return` not taken: what the rest of the constructor binds rests on it too
                 self.exit_guards.append((tuple(self.default_reads[defaults:]), dict(self.attrs)))
+            read = tuple(self.default_fact(*fact) for fact in self.default_reads[defaults:])
+            if self.in_init and self.cls is not None and self.fa is self.home:
+                # what the branch a default skips builds is still the class's, built where callers pass
+                # another value: listed, bound to nothing here, judged at none of the defaults
+                against, self.against_defaults = self.against_defaults, self.against_defaults + read
+                try:
+                    self.run_discarded(stmt.orelse if taken else stmt.body)
+                finally:
+                    self.against_defaults = against
             self.list_skipped_builds(stmt.orelse if taken else stmt.body)
             env, attrs = dict(self.env), dict(self.attrs)
             self.run_taken_by_default(stmt, taken)
@@ -1248,3 +1263,14 @@ def _ends_in_exit(block: Optional[cst.CSTNode]) -> bool:
     if not isinstance(block, cst.IndentedBlock) or not body or not isinstance(body[-1], cst.SimpleStatementLine):
         return False
     return any(isinstance(small, (cst.Return, cst.Raise)) for small in body[-1].body)
+
+
+def _binds_references(stmt: cst.If) -> bool:
+    """Whether a branch of an if-chain binds something other than a call's result or a literal
+    (a class, a function, `A if c else B`): what such a value builds later would not carry the test."""
+    for node in _walk_nodes(stmt):
+        if isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None \
+                and not isinstance(node.value, (cst.Call, cst.SimpleString, cst.Integer, cst.Float)) \
+                and not (isinstance(node.value, cst.Name) and node.value.value in ("None", "True", "False")):  # fmt: skip
+            return True
+    return False
