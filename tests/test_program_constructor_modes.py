@@ -133,6 +133,7 @@ class Block(nn.Module):
             self.gate = nn.Conv2d(ch, ch, 1)
         if gated:
             self.flag_gate = nn.Conv2d(ch, ch, 1)
+            self.stem = nn.Sequential(nn.Conv2d(ch, ch, 1), nn.ReLU())
         self.act = nn.ReLU()
 
     def forward(self, x):
@@ -142,8 +143,9 @@ class Block(nn.Module):
 
 def test_a_layer_the_default_skips_is_still_listed_and_claims_nothing(tmp_path):
     """`gate` is built where a caller passes mode="gated" (or gated=True): the defaults skip it, but
-    it is the class's layer all the same (before, a branch skipped by a True/False default dropped it)."""
+    it is the class's layer all the same (before, a branch skipped by a True/False default dropped it).
+    Nothing of what follows it there was run at the defaults, not even inside its Sequential."""
     rows = _rows(tmp_path, {"block.py": GATED})
     assert rows[("Block", "conv")].activation == "relu"
-    for name in ("gate", "flag_gate"):
+    for name in ("gate", "flag_gate", "stem.0"):
         assert rows[("Block", name)].activation == "unknown", rows[("Block", name)].activation_evidence

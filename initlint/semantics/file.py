@@ -2869,7 +2869,13 @@ class FileAnalysis:
             assumed = list(dict.fromkeys([*assumed, *site.through_defaults, *site.branch_defaults]))
         skipped = next((fact for fact in site.against_defaults if any(
             (fact.owner, fact.param) == (other.owner, other.param) for other in assumed)), None)  # fmt: skip
-        if activation != "unknown" and skipped is not None:
+        if activation != "unknown" and site.skipped_by:
+            # built in a branch its class's defaults skip: what follows it there was never run at those defaults
+            fact = site.skipped_by[0]
+            activation, param = "unknown", None
+            evidence = f"built only where {fact.param} is not its default {fact.default}: judged at no default"
+            assumed = []
+        elif activation != "unknown" and skipped is not None:
             # `time_emb_proj` built when `time_embedding_norm != "default"`, judged through forward at that default
             activation, param = "unknown", None
             evidence = (f"built only where {skipped.param} is not its default {skipped.default}, "

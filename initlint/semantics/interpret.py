@@ -62,6 +62,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.branches: tuple = ()  # which ones, outermost first: (id(if), "body" | "else")
         # ConstructorDefaults whose values skip the branch being run (`if mode == "default": ... else:`)
         self.against_defaults: tuple = ()
+        self.skipped_by: tuple = ()  # a branch a default skips is being run for its layers only (`Site.skipped_by`)
         self.default_decided = False  # running a constructor branch a default (a parameter's, a config's) decided
         # in forward: the ConstructorDefaults that decided the branches around here (`constructor_literal`),
         # which what follows a layer here rests on; and those read by the test being decided
@@ -322,11 +323,12 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if self.in_init and self.cls is not None and self.fa is self.home:
                 # what the branch a default skips builds is still the class's, built where callers pass
                 # another value: listed, bound to nothing here, judged at none of the defaults
-                against, self.against_defaults = self.against_defaults, self.against_defaults + read
+                against, self.against_defaults, skipped_by = self.against_defaults, self.against_defaults + read, self.skipped_by
+                self.skipped_by = skipped_by + read
                 try:
                     self.run_discarded(stmt.orelse if taken else stmt.body)
                 finally:
-                    self.against_defaults = against
+                    self.against_defaults, self.skipped_by = against, skipped_by
             self.list_skipped_builds(stmt.orelse if taken else stmt.body)
             env, attrs = dict(self.env), dict(self.attrs)
             self.run_taken_by_default(stmt, taken)

@@ -38,7 +38,7 @@ class CallInterpreter:
         ctx.conditional = self.conditional
         ctx.tries = self.tries
         ctx.branches = self.branches
-        ctx.against_defaults = self.against_defaults
+        ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
         ctx.default_decided = self.default_decided
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call, own_kwargs=True))
@@ -110,7 +110,7 @@ class CallInterpreter:
         ctx.conditional = self.conditional
         ctx.tries = self.tries
         ctx.branches = self.branches
-        ctx.against_defaults = self.against_defaults
+        ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
         ctx.default_decided = self.default_decided
         ctx.attrs = self.attrs  # `self` is a name it closes over
         ctx.self_name = self.self_name

@@ -42,7 +42,7 @@ class ForwardInterpreter:
                 site.alt_types = (*site.alt_types, layer_type)
             return site
         site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches,
-                    module_path=home.path, against_defaults=self.against_defaults,
+                    module_path=home.path, against_defaults=self.against_defaults, skipped_by=self.skipped_by,
                     conditional_build=bool(self.branches or self.against_defaults) or self.default_decided)  # fmt: skip
         home.sites_by_key[key] = site
         if self.cls is not None:

@@ -562,7 +562,7 @@ class ConstructorInterpreter:
         ctx.conditional = self.conditional
         ctx.tries = self.tries
         ctx.branches = self.branches
-        ctx.against_defaults = self.against_defaults
+        ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
         ctx.default_decided = self.default_decided
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)

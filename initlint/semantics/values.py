@@ -55,6 +55,7 @@ class Site:
     local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
     branches: tuple = ()  # the undecided branches it is built in, outermost first
     against_defaults: tuple = ()  # ConstructorDefaults whose values skip those branches: built only for other values
+    skipped_by: tuple = ()  # ConstructorDefaults that decided to skip the branch it is built in (listed, never judged)
     branch_defaults: tuple = ()  # ConstructorDefaults that decided forward branches its output went through
     conditional_build: bool = False  # built under a condition of its constructor (decided or not): some constructions may not build it
     output_head: bool = False  # its activation's output is what a top-level model returns
