@@ -320,13 +320,14 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 # `if conv_only: return` not taken: what the rest of the constructor binds rests on it too
                 self.exit_guards.append((tuple(self.default_reads[defaults:]), dict(self.attrs)))
             read = tuple(self.default_fact(*fact) for fact in self.default_reads[defaults:])
-            if self.in_init and self.cls is not None and self.fa is self.home:
+            skipped = stmt.orelse if taken else stmt.body
+            if self.in_init and self.cls is not None and self.fa is self.home and _builds_only(skipped, self.self_name):
                 # what the branch a default skips builds is still the class's, built where callers pass
                 # another value: listed, bound to nothing here, judged at none of the defaults
                 against, self.against_defaults, skipped_by = self.against_defaults, self.against_defaults + read, self.skipped_by
                 self.skipped_by = skipped_by + read
                 try:
-                    self.run_discarded(stmt.orelse if taken else stmt.body)
+                    self.run_discarded(skipped)
                 finally:
                     self.against_defaults, self.skipped_by = against, skipped_by
             self.list_skipped_builds(stmt.orelse if taken else stmt.body)
@@ -1276,3 +1277,30 @@ def _binds_references(stmt: cst.If) -> bool:
                 and not (isinstance(node.value, cst.Name) and node.value.value in ("None", "True", "False")):  # fmt: skip
             return True
     return False
+
+
+def _builds_only(branch: Optional[cst.CSTNode], self_name: str) -> bool:
+    """Whether a branch only binds what calls return to local names or `self.x` (and chains of such
+    branches): run for its layers alone, nothing it does to what exists (a load, an init) is lost."""
+    if branch is None:
+        return False
+    if isinstance(branch, cst.If):
+        return _builds_only(branch.body, self_name) and (branch.orelse is None or _builds_only(branch.orelse, self_name))
+    body = branch.body.body if isinstance(branch, cst.Else) else branch.body
+    for stmt in body:
+        if isinstance(stmt, cst.If):
+            if not _builds_only(stmt, self_name):
+                return False
+            continue
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            if isinstance(small, cst.Pass):
+                continue
+            if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Call):
+                return False
+            for target in small.targets:
+                node = target.target
+                if not (isinstance(node, cst.Name) or isinstance(node, cst.Attribute) and dotted(node.value) == self_name):
+                    return False
+    return True

@@ -4,7 +4,7 @@
 right after it, so the model gets the right init whichever path runs. `Dead` rebinds `fc`
 after its `return`: that line never runs, is not analysed and gets no fix. In `Pruned` the
 branch is decided by the default (`wide=False`), but a caller elsewhere may pass True: the
-other binding is not seen as a layer, so neither gets a fix and the finding stays.
+other binding is listed, judged at no default (unknown), so neither gets a fix and the finding stays.
 """
 
 import torch
@@ -58,7 +58,7 @@ class Pruned(nn.Module):
         super().__init__()
         self.fc = nn.Linear(16, 16)  # expect: IL101 act=relu init=default layer=fc
         if wide:
-            self.fc = nn.Linear(16, 16)
+            self.fc = nn.Linear(16, 16)  # expect: act=unknown init=default layer=fc
         self.out = nn.Linear(16, 4)  # expect: act=none init=default layer=out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -66,4 +66,4 @@ class Pruned(nn.Module):
 
 
 EXAMPLE_INPUTS = {"Rebuilt": ((2, 16),), "Wide": ((2, 16),), "Dead": ((2, 16),), "Pruned": ((2, 16),)}
-EXAMPLE_VARIANTS = {"Rebuilt": [{"width": 2}], "Wide": [{"width": 2}]}  # the other path builds the other `fc`
+EXAMPLE_VARIANTS = {"Rebuilt": [{"width": 2}], "Wide": [{"width": 2}], "Pruned": [{"wide": True}]}  # the other path builds the other `fc`
