@@ -906,9 +906,11 @@ class FileAnalysis:
         """The container kind ("Sequential", "ModuleList") of a container class whose instances hold
         what a call passes, in order: no forward of its own, and an __init__ (if any) of the form
         `def __init__(self, *args): super().__init__(*args)` that registers nothing else (kornia's
-        `_DescriptorSequential` then marks its last BatchNorm). None otherwise."""
+        `_DescriptorSequential` then marks its last BatchNorm); a forward of its own counts when it
+        runs the items in order as nn.Sequential's does (`_runs_items_in_order`). None otherwise."""
         kind = self.container_kind(cls)
-        if kind not in ("Sequential", "ModuleList") or self.forward_of(cls) is not None:
+        forward = self.forward_of(cls)
+        if kind not in ("Sequential", "ModuleList") or forward is not None and not _runs_items_in_order(forward[1]):
             return None
         found = self.method(cls, "__init__")
         if found is None:
@@ -3621,3 +3623,61 @@ def _run_with_lines(self: FileAnalysis) -> FileModel:
             if layer.init_call is not None and layer.init_evidence.endswith("`") and layer.init_call.line > 0:
                 layer.init_evidence = f"{layer.init_evidence} (line {layer.init_call.line})"
     return model
+
+
+# tensor methods that keep the values (another dtype, device or memory): what a forward does around
+# each module's call without changing what the module's output meets
+_VALUE_KEEPING_METHODS = frozenset({"float", "half", "double", "bfloat16", "to", "cuda", "cpu", "contiguous", "clone", "type"})
+
+
+def _runs_items_in_order(fn: cst.FunctionDef) -> bool:
+    """Whether a container's own forward is nn.Sequential's: `for module in self: x = module(x)`, then
+    `return x`, each module run once on what the one before gave, in every branch of an `if` in the
+    loop (kornia's `_DescriptorSequential` runs its float32 norm as `module(x.float()).to(x.dtype)`);
+    dtype, device and memory changes around the call keep the values. Anything else: False."""
+    params = fn.params
+    if len(params.params) != 2 or params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.kwonly_params \
+            or params.star_kwarg is not None or not isinstance(fn.body, cst.IndentedBlock):  # fmt: skip
+        return False
+    self_name, signal = params.params[0].name.value, params.params[1].name.value
+    body = [stmt for stmt in fn.body.body if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))]
+    if len(body) != 2 or not isinstance(body[0], cst.For) or body[0].orelse is not None or body[0].asynchronous is not None:
+        return False
+    loop, last = body
+    iterated = loop.iter
+    if isinstance(iterated, cst.Call) and not iterated.args and isinstance(iterated.func, cst.Attribute) \
+            and iterated.func.attr.value == "children":  # fmt: skip
+        iterated = iterated.func.value  # self.children(): the registered modules, in order
+    if not (isinstance(iterated, cst.Name) and iterated.value == self_name and isinstance(loop.target, cst.Name)):
+        return False
+    if not (isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 and isinstance(last.body[0], cst.Return)
+            and isinstance(last.body[0].value, cst.Name) and last.body[0].value.value == signal):
+        return False
+    module = loop.target.value
+
+    def kept(expr: cst.BaseExpression) -> cst.BaseExpression:
+        while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _VALUE_KEEPING_METHODS:
+            expr = expr.func.value
+        return expr
+
+    def runs_once(block: cst.BaseSuite) -> bool:
+        statements = block.body if isinstance(block, cst.IndentedBlock) else []
+        if len(statements) != 1:
+            return False
+        stmt = statements[0]
+        if isinstance(stmt, cst.If):
+            orelse = stmt.orelse
+            return orelse is not None and runs_once(stmt.body) and (
+                runs_once(orelse.body) if isinstance(orelse, cst.Else) else runs_once(cst.IndentedBlock(body=[orelse])))
+        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign)):
+            return False
+        assign = stmt.body[0]
+        if len(assign.targets) != 1 or not (isinstance(assign.targets[0].target, cst.Name) and assign.targets[0].target.value == signal):
+            return False
+        call = kept(assign.value)
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == module \
+            and len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None \
+            and isinstance(kept(call.args[0].value), cst.Name) and kept(call.args[0].value).value == signal  # fmt: skip
+
+    return runs_once(loop.body)
