@@ -763,6 +763,11 @@ class FileAnalysis:
                 and isinstance(built[0].func, cst.Name) else None  # fmt: skip
             if cls in self.classes and self.classes[cls].layer_subclass is None:
                 return [InstV(cls)]
+        if isinstance(node, cst.Attribute) and depth < 4 and (held := self._attribute_set_once(node, enclosing)) is not None:
+            # `norm_layer=self.norm`, `self.norm = nn.BatchNorm2d` in the caller's `__init__`: that class
+            values = self.static_value(held, None, depth + 1)
+            if values and all(isinstance(v, ClassRefV) for v in values):
+                return values
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
             # activation=config.hidden_act, config being a parameter (or args, a parsed namespace): each default
             params = {p.name.value for p in _all_params(enclosing)} if enclosing is not None else set()
@@ -1400,6 +1405,36 @@ class FileAnalysis:
                 return name
         return None
 
+    def _attribute_set_once(self, node: cst.Attribute, enclosing: Optional[cst.FunctionDef]) -> Optional[cst.BaseExpression]:
+        """What `self.x`, read in a method of a class of this file, holds: the value of the one
+        assignment to it in the class's `__init__`, when no other statement binds it (one target,
+        no other method sets it). None otherwise."""
+        owner = self._method_owner(enclosing)
+        if not (isinstance(node.value, cst.Name) and owner is not None and _positional_params(enclosing)
+                and node.value.value == _positional_params(enclosing)[0].name.value):
+            return None
+        cls = self.classes[owner]
+        init = cls.methods.get("__init__")
+        if init is None or not _positional_params(init) or node.attr.value in self.attributes_set_outside_init(cls) \
+                or any(f"local:{owner}" in other.bases for other in self.classes.values()):  # fmt: skip
+            return None  # (a subclass's instance may hold another value there when the method runs)
+        written = f"{_positional_params(init)[0].name.value}.{node.attr.value}"
+        bound = [a for a in _walk_nodes(init.body) if isinstance(a, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and any(
+            dotted(t.target) == written for t in (a.targets if isinstance(a, cst.Assign) else [a]))]  # fmt: skip
+        return bound[0].value if len(bound) == 1 and isinstance(bound[0], cst.Assign) and len(bound[0].targets) == 1 else None
+
+    def _passed_activation(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef]) -> Optional[cst.Call]:
+        """The call building an activation module (torch's, literal arguments only: they read the same
+        in the callee's scope) that a construction passes as an instance: written at the call
+        (`gate=nn.SELU(inplace=True)`), or an attribute the caller's class sets once, in its
+        `__init__` and nowhere else (`self.gate = nn.SELU()`, then `ConvBlock(c, c, self.gate)` in
+        `__init__` or in a method building blocks). None otherwise."""
+        if isinstance(node, cst.Attribute):
+            node = self._attribute_set_once(node, enclosing)
+        if not isinstance(node, cst.Call) or torch_nn_name(self.imports.qualify(node.func) or "") not in catalogue.ACTIVATION_MODULES:
+            return None
+        return node if all(not a.star and _plain_literal(a.value) for a in node.args) else None
+
     def _outcomes_for_call(self, cls: ClassInfo, init: cst.FunctionDef, call: cst.Call,
                            enclosing: Optional[cst.FunctionDef], given: Optional[dict] = None,
                            returned: Optional[list] = None, followed: Optional[list] = None) -> dict:  # fmt: skip
@@ -1436,6 +1471,8 @@ class FileAnalysis:
                 name = p.name.value
                 if given is not None and name in given:
                     args[name] = given[name]
+                elif name in passed and (made := self._passed_activation(passed[name], enclosing)) is not None:
+                    args[name] = ctx.eval_module(made, bind_site=False)  # `gate=nn.SELU()`: that activation module
                 elif name in passed:
                     values = self.static_value(passed[name], enclosing, 0)
                     if not values:  # channels and the like: unknown, and what rests on them is unknown

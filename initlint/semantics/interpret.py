@@ -777,7 +777,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if value.owner is not None and self.home.flag_running:
                 self.home.flag_reads.append((value.owner, value.name, value.default))
             value = value.default
-        if value == NONE_V or isinstance(value, ClassRefV):
+        if value == NONE_V or isinstance(value, (ClassRefV, ActV)):  # ActV: an activation module passed in (no None)
             return value
         if isinstance(value, tuple) and value and value[0] == "<literal>":
             if len(value) == 3:  # a config default passed in: what it decides is chosen by it
