@@ -694,6 +694,10 @@ class FileAnalysis:
                     return None
                 items.append((None, one_of(held)))
             return [ChainV(items, "list")]
+        if isinstance(node, cst.Subscript) and enclosing is not None and depth < 4:
+            item = _item_of_local_list(enclosing, node)  # `conv_types[0]`, conv_types = ["conv", "dcn"] there
+            if item is not None:
+                return self.static_value(item, enclosing, depth + 1)
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return [NONE_V]
@@ -1198,6 +1202,7 @@ class FileAnalysis:
                 ctx.bind_params(fn, self_bound=False)
                 ctx.run_free_function()
         self.contained = set().union(*(c.contains for c in self.classes.values()))
+        self._mark_uncalled_blocks()
         self._close_class_outputs()
         self._link_bindings()
         self.per_use = self._per_use_outcomes()
@@ -1234,14 +1239,15 @@ class FileAnalysis:
             # which nothing tells apart but their columns)
             runs = forward is not None and forward[0] is cls or forward is None and self.sequential_substitute(cls) \
                 and all(_rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name) for site in mixed)
-            if not mixed or not calls or cls.contains or init is None or not runs or self.handed(key):
+            # a class holding blocks of this file: judged at the constructions that build none of them (`plain_only`)
+            if not mixed or not calls or init is None or not runs or self.handed(key):
                 continue
             judged = set()
             for call, enclosing in calls:
                 container = self._method_owner(enclosing)
                 if _partial_of(call) == key or (container is None and not self._runs_as_code(enclosing)):
                     continue
-                outcomes = self._outcomes_for_call(cls, init[1], call, enclosing)
+                outcomes = self._outcomes_for_call(cls, init[1], call, enclosing, plain_only=bool(cls.contains))
                 judged.add(id(call))
                 for site in mixed:
                     outcome, reason, opened = site_outcome(outcomes, site, cls.sites, (None, None, None))
@@ -1253,7 +1259,8 @@ class FileAnalysis:
             if self.constructions.get(key, set()) <= judged:
                 self.per_use_complete.update(id(site) for site in mixed)
             if judged:
-                as_built = self._outcomes_for_call(cls, init[1], cst.Call(func=cst.Name(cls.node.name.value)), None)
+                as_built = self._outcomes_for_call(cls, init[1], cst.Call(func=cst.Name(cls.node.name.value)), None,
+                                                   plain_only=bool(cls.contains))
                 for site in mixed:
                     self.per_use_defaults[id(site)] = site_outcome(as_built, site, cls.sites, (None, None))[0]
         return found
@@ -1437,13 +1444,16 @@ class FileAnalysis:
 
     def _outcomes_for_call(self, cls: ClassInfo, init: cst.FunctionDef, call: cst.Call,
                            enclosing: Optional[cst.FunctionDef], given: Optional[dict] = None,
-                           returned: Optional[list] = None, followed: Optional[list] = None) -> dict:  # fmt: skip
+                           returned: Optional[list] = None, followed: Optional[list] = None,
+                           plain_only: bool = False) -> dict:  # fmt: skip
         """Layer name -> (what follows it when built by this call, why no fix: a config default
         chose it, the unused class whose output it then is): in `cls`'s own forward, and for a
         layer it returns, after this construction in the forward that applies it (its `UseProbe`),
         or `returned` (the model an entry point builds: its output is the model's). Where the run
         completes, `followed` gets one item: the `followed` records of what this construction's code
-        does with other modules' layers (its class as `by`), for this construction only."""
+        does with other modules' layers (its class as `by`), for this construction only. With
+        `plain_only`, nothing (`{}`) where the run builds a block of a class of this file (its layers
+        come into being on the lines of this class's, and meet other things)."""
         params = _positional_params(init)[1:]
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
@@ -1490,6 +1500,8 @@ class FileAnalysis:
                                         cls.name)  # fmt: skip
             ctx.bind_params(init, self_bound=True, args=args)
             ctx.run_init()
+            if plain_only and shadow.contains:
+                return {}
             shadow.attrs = ctx.attrs
             if ctx.early_exits:  # `if small: return`: each attribute is one of several values
                 shadow.unsettled.update(shadow.attrs)
@@ -1657,6 +1669,27 @@ class FileAnalysis:
                 # `x = 1 + 1 + ...` a thousand deep: CPython compiles it; a script statement that deep
                 # builds no model we could follow, and the classes of the file are still analysed
                 continue
+
+    def _mark_uncalled_blocks(self) -> None:
+        """A block of this file held by a class that never calls it, only reads its attributes
+        (`self.abs_pos_emb = NormLinear(...)`, then `self.abs_pos_emb.weight[...]`): the layers it
+        returns do not run there, so what its other users do with them is not what follows them
+        there: unknown at that construction."""
+        assigned = self.self_assigned_calls()
+        for holder in self.classes.values():
+            init = holder.methods.get("__init__")
+            if init is None or any(f"local:{holder.name}" in other.bases for other in self.classes.values()):
+                continue  # (a subclass's methods may call it)
+            for call in _walk_calls(init.body):
+                attr = assigned.get(id(call))
+                block = self.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
+                if attr is None or block is None or block.layer_subclass is not None or block.summary is None \
+                        or not _only_attributes_read(holder, attr):  # fmt: skip
+                    continue
+                for site in block.summary.exits:
+                    if type(site) is Site:
+                        site.record("unknown", None, f"`self.{attr}` of {holder.name} is never called, its attributes "
+                                                     f"read: its layer does not run there")  # fmt: skip
 
     def _close_class_outputs(self) -> None:
         """A class's output sites that no flow in this file consumed.
@@ -3718,3 +3751,53 @@ def _runs_items_in_order(fn: cst.FunctionDef) -> bool:
             and isinstance(kept(call.args[0].value), cst.Name) and kept(call.args[0].value).value == signal  # fmt: skip
 
     return runs_once(loop.body)
+
+
+def _only_attributes_read(cls: ClassInfo, attr: str) -> bool:
+    """Whether every mention of `self.<attr>` in the class's methods reads one of its attributes
+    without calling it (`self.abs_pos_emb.weight[...]`): the module held there never runs."""
+    seen = False
+    for fn in cls.methods.values():
+        params = _positional_params(fn)
+        if not params:
+            continue
+        self_name = params[0].name.value
+        called = {id(node.func) for node in _walk_nodes(fn) if isinstance(node, cst.Call)}
+        bound = {id(target.target) for node in _walk_nodes(fn) if isinstance(node, cst.Assign) for target in node.targets}
+        reads = set()
+        for node in _walk_nodes(fn):
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Attribute) \
+                    and dotted(node.value) == f"{self_name}.{attr}" and id(node) not in called:  # fmt: skip
+                reads.add(id(node.value))
+        for node in _walk_nodes(fn):
+            if isinstance(node, cst.Attribute) and dotted(node) == f"{self_name}.{attr}":
+                if id(node) in bound:
+                    continue  # `self.abs_pos_emb = ...`: its assignment
+                if id(node) not in reads:
+                    return False
+                seen = True
+    return seen
+
+
+def _item_of_local_list(fn: cst.FunctionDef, node: cst.Subscript) -> Optional[cst.BaseExpression]:
+    """`conv_types[0]` in `fn`, where `conv_types = ["conv", "conv", "dcn"]` is its one binding there
+    (`_bound_once`) and every other mention of it reads an item by a literal index (nothing can
+    change the list): the literal item there."""
+    if not isinstance(node.value, cst.Name) or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    index = node.slice[0].slice.value
+    if not isinstance(index, cst.Integer):
+        return None
+    name = node.value.value
+    held = _bound_once(fn, name)
+    if not isinstance(held, (cst.List, cst.Tuple)) or any(not isinstance(e, cst.Element) or not _plain_literal(e.value)
+                                                          for e in held.elements):  # fmt: skip
+        return None
+    reads = {id(sub.value) for sub in _walk_nodes(fn.body) if isinstance(sub, cst.Subscript) and len(sub.slice) == 1
+             and isinstance(sub.slice[0].slice, cst.Index) and isinstance(sub.slice[0].slice.value, cst.Integer)}
+    bound = {id(target.target) for sub in _walk_nodes(fn.body) if isinstance(sub, cst.Assign) for target in sub.targets}
+    if any(isinstance(sub, cst.Name) and sub.value == name and id(sub) not in reads and id(sub) not in bound
+           for sub in _walk_nodes(fn.body)):  # fmt: skip
+        return None  # handed somewhere, looped over, or read otherwise: not only read by item
+    position = int(index.value)
+    return held.elements[position].value if position < len(held.elements) else None
