@@ -107,6 +107,16 @@ MODEL = textwrap.dedent('''
         def forward(self, x):
             x = x + self.pos.linear.weight[0]
             return self.attn(F.relu(self.proj(self.gated(x))))
+
+
+    class Aliased(nn.Module):
+        def __init__(self, dim=8):
+            super().__init__()
+            self.proj = Projection(dim)
+
+        def forward(self, x):
+            run = self.proj.forward
+            return torch.tanh(run(x))
 ''')
 
 
@@ -168,3 +178,9 @@ def test_a_block_whose_layer_never_runs_there_is_not_judged_by_its_other_uses(ro
     assert own and all(layer.activation in ("unknown",) for layer in own)
     uses = {layer.name: layer.activation for (cls, name, _), layer in rows.items() if cls == "Net"}
     assert uses.get("proj.linear", "relu") == "relu" and uses.get("pos.linear", "unknown") == "unknown"
+
+
+def test_a_block_run_through_another_name_is_not_taken_for_never_called(rows) -> None:
+    # `run = self.proj.forward; run(x)`: Aliased's projection runs (tanh follows it)
+    assert all("never called" not in str(layer.activation_evidence) or "Aliased" not in str(layer.activation_evidence)
+               for layer in rows.values())

@@ -1670,6 +1670,14 @@ class FileAnalysis:
                 # builds no model we could follow, and the classes of the file are still analysed
                 continue
 
+    def _class_line(self, cls: ClassInfo) -> list:
+        """The class and its bases among this file's classes."""
+        line, current = [], cls
+        while current is not None and all(known is not current for known in line) and len(line) < 8:
+            line.append(current)
+            current = self.local_base(current)
+        return line
+
     def _mark_uncalled_blocks(self) -> None:
         """A block of this file held by a class that never calls it, only reads its attributes
         (`self.abs_pos_emb = NormLinear(...)`, then `self.abs_pos_emb.weight[...]`): the layers it
@@ -1683,8 +1691,12 @@ class FileAnalysis:
             for call in _walk_calls(init.body):
                 attr = assigned.get(id(call))
                 block = self.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
+                if block is None:
+                    continue
+                # (a method of the block read, `self.pos.encode`, may be called through another name)
+                methods = {name for cls in self._class_line(block) for name in cls.methods} | {"forward", "__call__"}
                 if attr is None or block is None or block.layer_subclass is not None or block.summary is None \
-                        or not _only_attributes_read(holder, attr):  # fmt: skip
+                        or not _only_attributes_read(holder, attr, methods):  # fmt: skip
                     continue
                 for site in block.summary.exits:
                     if type(site) is Site:
@@ -3753,9 +3765,10 @@ def _runs_items_in_order(fn: cst.FunctionDef) -> bool:
     return runs_once(loop.body)
 
 
-def _only_attributes_read(cls: ClassInfo, attr: str) -> bool:
-    """Whether every mention of `self.<attr>` in the class's methods reads one of its attributes
-    without calling it (`self.abs_pos_emb.weight[...]`): the module held there never runs."""
+def _only_attributes_read(cls: ClassInfo, attr: str, methods: set) -> bool:
+    """Whether every mention of `self.<attr>` in the class's methods reads one of its attributes,
+    none of `methods`, without calling it (`self.abs_pos_emb.weight[...]`): the module held there
+    never runs."""
     seen = False
     for fn in cls.methods.values():
         params = _positional_params(fn)
@@ -3767,7 +3780,8 @@ def _only_attributes_read(cls: ClassInfo, attr: str) -> bool:
         reads = set()
         for node in _walk_nodes(fn):
             if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Attribute) \
-                    and dotted(node.value) == f"{self_name}.{attr}" and id(node) not in called:  # fmt: skip
+                    and dotted(node.value) == f"{self_name}.{attr}" and id(node) not in called \
+                    and node.attr.value not in methods:  # fmt: skip
                 reads.add(id(node.value))
         for node in _walk_nodes(fn):
             if isinstance(node, cst.Attribute) and dotted(node) == f"{self_name}.{attr}":
