@@ -112,3 +112,27 @@ def test_a_choice_not_known_there_claims_nothing(rows) -> None:
     assert rows["ResBlock", "conv1"].activation == "unknown"
     for name in ("offset", "regular"):
         assert rows["Deform", name].activation in ("unknown", runtime[f"block3.conv1.{name}"])
+
+
+SEVERAL = LAYERS.replace("""        self.block1 = ConvBlock(3, 8, self.gate, conv_type=conv_types[0])
+        self.block2 = self._make(conv_types[1])
+        self.block3 = self._make(conv_types[2])""", """        self.block1 = ConvBlock(3, 8, self.gate, conv_type=conv_types[0])
+        self.block2 = ConvBlock(8, 8, self.gate, conv_type=conv_types[2])
+        self.block3 = self._make(conv_types[1])""")
+
+
+def test_several_constructions_each_judged_where_no_block_takes_the_layers_place() -> None:
+    assert SEVERAL != LAYERS
+    models, errors, _ = analyze_program({"layers.py": SEVERAL, "train.py": TRAIN})
+    assert not errors
+    found = {layer.name: layer for layer in models["layers.py"].layers if layer.class_name == "Net"}
+    assert found["block1.conv1"].activation == "selu"  # "conv": an nn.Conv2d, then the SELU handed in
+    assert found["block2.conv1"].activation == "unknown"  # "dcn": a Deform in its place
+    assert "Deform" in found["block2.conv1"].activation_evidence
+    namespace: dict = {}
+    exec(compile(SEVERAL, "layers.py", "exec"), namespace)
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    report = verify(namespace["Net"]().eval(), torch.randn(2, 3, 8, 8), method="hooks", static=False, target="Net")
+    assert {row.layer: row.activation for row in report.layers}["block1.conv1"] == "selu"

@@ -1452,8 +1452,8 @@ class FileAnalysis:
         or `returned` (the model an entry point builds: its output is the model's). Where the run
         completes, `followed` gets one item: the `followed` records of what this construction's code
         does with other modules' layers (its class as `by`), for this construction only. With
-        `plain_only`, nothing (`{}`) where the run builds a block of a class of this file (its layers
-        come into being on the lines of this class's, and meet other things)."""
+        `plain_only`, unknown for each layer where the run builds a block of a class of this file (its
+        layers come into being on the lines of this class's, and meet other things)."""
         params = _positional_params(init)[1:]
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
@@ -1501,7 +1501,10 @@ class FileAnalysis:
             ctx.bind_params(init, self_bound=True, args=args)
             ctx.run_init()
             if plain_only and shadow.contains:
-                return {}
+                built = ", ".join(sorted(shadow.contains))
+                return {site.name: (("unknown", None, f"this construction may build {built} (a block of this file) "
+                                                      f"in its place, whose layers meet other things"), None, None)
+                        for site in cls.sites}  # fmt: skip
             shadow.attrs = ctx.attrs
             if ctx.early_exits:  # `if small: return`: each attribute is one of several values
                 shadow.unsettled.update(shadow.attrs)
