@@ -92,6 +92,10 @@ MODEL = textwrap.dedent('''
             super().__init__()
             self.linear = nn.Linear(dim, dim)
 
+        @property
+        def weight(self):
+            return self.linear.weight
+
         def forward(self, x):
             return self.linear(x)
 
@@ -105,7 +109,7 @@ MODEL = textwrap.dedent('''
             self.pos = Projection(dim)
 
         def forward(self, x):
-            x = x + self.pos.linear.weight[0]
+            x = x + self.pos.weight[0]  # a property that calls nothing: only read
             return self.attn(F.relu(self.proj(self.gated(x))))
 
 

@@ -1696,8 +1696,12 @@ class FileAnalysis:
                 block = self.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
                 if block is None:
                     continue
-                # (a method of the block read, `self.pos.encode`, may be called through another name)
-                methods = {name for cls in self._class_line(block) for name in cls.methods} | {"forward", "__call__"}
+                # (a method of the block read, `self.pos.encode`, may be called through another name; a property
+                # that calls nothing, `return self.linear.weight`, only reads)
+                methods = {name for cls in self._class_line(block) for name, fn in cls.methods.items()
+                           if not (any(dotted(d.decorator) == "property" for d in fn.decorators)
+                                   and not any(isinstance(node, cst.Call) for node in _walk_nodes(fn.body)))}
+                methods |= {"forward", "__call__"}
                 if attr is None or block is None or block.layer_subclass is not None or block.summary is None \
                         or not _only_attributes_read(holder, attr, methods):  # fmt: skip
                     continue
