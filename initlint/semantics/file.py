@@ -694,6 +694,10 @@ class FileAnalysis:
                     return None
                 items.append((None, one_of(held)))
             return [ChainV(items, "list")]
+        if isinstance(node, cst.Subscript) and enclosing is not None and depth < 4:
+            item = _item_of_local_list(enclosing, node)  # `conv_types[0]`, conv_types = ["conv", "dcn"] there
+            if item is not None:
+                return self.static_value(item, enclosing, depth + 1)
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return [NONE_V]
@@ -763,6 +767,11 @@ class FileAnalysis:
                 and isinstance(built[0].func, cst.Name) else None  # fmt: skip
             if cls in self.classes and self.classes[cls].layer_subclass is None:
                 return [InstV(cls)]
+        if isinstance(node, cst.Attribute) and depth < 4 and (held := self._attribute_set_once(node, enclosing)) is not None:
+            # `norm_layer=self.norm`, `self.norm = nn.BatchNorm2d` in the caller's `__init__`: that class
+            values = self.static_value(held, None, depth + 1)
+            if values and all(isinstance(v, ClassRefV) for v in values):
+                return values
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
             # activation=config.hidden_act, config being a parameter (or args, a parsed namespace): each default
             params = {p.name.value for p in _all_params(enclosing)} if enclosing is not None else set()
@@ -906,9 +915,11 @@ class FileAnalysis:
         """The container kind ("Sequential", "ModuleList") of a container class whose instances hold
         what a call passes, in order: no forward of its own, and an __init__ (if any) of the form
         `def __init__(self, *args): super().__init__(*args)` that registers nothing else (kornia's
-        `_DescriptorSequential` then marks its last BatchNorm). None otherwise."""
+        `_DescriptorSequential` then marks its last BatchNorm); a forward of its own counts when it
+        runs the items in order as nn.Sequential's does (`_runs_items_in_order`). None otherwise."""
         kind = self.container_kind(cls)
-        if kind not in ("Sequential", "ModuleList") or self.forward_of(cls) is not None:
+        forward = self.forward_of(cls)
+        if kind not in ("Sequential", "ModuleList") or forward is not None and not _runs_items_in_order(forward[1]):
             return None
         found = self.method(cls, "__init__")
         if found is None:
@@ -1191,6 +1202,7 @@ class FileAnalysis:
                 ctx.bind_params(fn, self_bound=False)
                 ctx.run_free_function()
         self.contained = set().union(*(c.contains for c in self.classes.values()))
+        self._mark_uncalled_blocks()
         self._close_class_outputs()
         self._link_bindings()
         self.per_use = self._per_use_outcomes()
@@ -1227,14 +1239,15 @@ class FileAnalysis:
             # which nothing tells apart but their columns)
             runs = forward is not None and forward[0] is cls or forward is None and self.sequential_substitute(cls) \
                 and all(_rests_on_library_key(resolve_outcomes(site.outcomes, site.split_by)[2], cls.name) for site in mixed)
-            if not mixed or not calls or cls.contains or init is None or not runs or self.handed(key):
+            # a class holding blocks of this file: judged at the constructions that build none of them (`plain_only`)
+            if not mixed or not calls or init is None or not runs or self.handed(key):
                 continue
             judged = set()
             for call, enclosing in calls:
                 container = self._method_owner(enclosing)
                 if _partial_of(call) == key or (container is None and not self._runs_as_code(enclosing)):
                     continue
-                outcomes = self._outcomes_for_call(cls, init[1], call, enclosing)
+                outcomes = self._outcomes_for_call(cls, init[1], call, enclosing, plain_only=bool(cls.contains))
                 judged.add(id(call))
                 for site in mixed:
                     outcome, reason, opened = site_outcome(outcomes, site, cls.sites, (None, None, None))
@@ -1246,7 +1259,8 @@ class FileAnalysis:
             if self.constructions.get(key, set()) <= judged:
                 self.per_use_complete.update(id(site) for site in mixed)
             if judged:
-                as_built = self._outcomes_for_call(cls, init[1], cst.Call(func=cst.Name(cls.node.name.value)), None)
+                as_built = self._outcomes_for_call(cls, init[1], cst.Call(func=cst.Name(cls.node.name.value)), None,
+                                                   plain_only=bool(cls.contains))
                 for site in mixed:
                     self.per_use_defaults[id(site)] = site_outcome(as_built, site, cls.sites, (None, None))[0]
         return found
@@ -1398,15 +1412,48 @@ class FileAnalysis:
                 return name
         return None
 
+    def _attribute_set_once(self, node: cst.Attribute, enclosing: Optional[cst.FunctionDef]) -> Optional[cst.BaseExpression]:
+        """What `self.x`, read in a method of a class of this file, holds: the value of the one
+        assignment to it in the class's `__init__`, when no other statement binds it (one target,
+        no other method sets it). None otherwise."""
+        owner = self._method_owner(enclosing)
+        if not (isinstance(node.value, cst.Name) and owner is not None and _positional_params(enclosing)
+                and node.value.value == _positional_params(enclosing)[0].name.value):
+            return None
+        cls = self.classes[owner]
+        init = cls.methods.get("__init__")
+        if init is None or not _positional_params(init) or node.attr.value in self.attributes_set_outside_init(cls) \
+                or any(f"local:{owner}" in other.bases for other in self.classes.values()):  # fmt: skip
+            return None  # (a subclass's instance may hold another value there when the method runs)
+        written = f"{_positional_params(init)[0].name.value}.{node.attr.value}"
+        bound = [a for a in _walk_nodes(init.body) if isinstance(a, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and any(
+            dotted(t.target) == written for t in (a.targets if isinstance(a, cst.Assign) else [a]))]  # fmt: skip
+        return bound[0].value if len(bound) == 1 and isinstance(bound[0], cst.Assign) and len(bound[0].targets) == 1 else None
+
+    def _passed_activation(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef]) -> Optional[cst.Call]:
+        """The call building an activation module (torch's, literal arguments only: they read the same
+        in the callee's scope) that a construction passes as an instance: written at the call
+        (`gate=nn.SELU(inplace=True)`), or an attribute the caller's class sets once, in its
+        `__init__` and nowhere else (`self.gate = nn.SELU()`, then `ConvBlock(c, c, self.gate)` in
+        `__init__` or in a method building blocks). None otherwise."""
+        if isinstance(node, cst.Attribute):
+            node = self._attribute_set_once(node, enclosing)
+        if not isinstance(node, cst.Call) or torch_nn_name(self.imports.qualify(node.func) or "") not in catalogue.ACTIVATION_MODULES:
+            return None
+        return node if all(not a.star and _plain_literal(a.value) for a in node.args) else None
+
     def _outcomes_for_call(self, cls: ClassInfo, init: cst.FunctionDef, call: cst.Call,
                            enclosing: Optional[cst.FunctionDef], given: Optional[dict] = None,
-                           returned: Optional[list] = None, followed: Optional[list] = None) -> dict:  # fmt: skip
+                           returned: Optional[list] = None, followed: Optional[list] = None,
+                           plain_only: bool = False) -> dict:  # fmt: skip
         """Layer name -> (what follows it when built by this call, why no fix: a config default
         chose it, the unused class whose output it then is): in `cls`'s own forward, and for a
         layer it returns, after this construction in the forward that applies it (its `UseProbe`),
         or `returned` (the model an entry point builds: its output is the model's). Where the run
         completes, `followed` gets one item: the `followed` records of what this construction's code
-        does with other modules' layers (its class as `by`), for this construction only."""
+        does with other modules' layers (its class as `by`), for this construction only. With
+        `plain_only`, unknown for each layer where the run builds a block of a class of this file (its
+        layers come into being on the lines of this class's, and meet other things)."""
         params = _positional_params(init)[1:]
         names = [p.name.value for p in params] + [p.name.value for p in init.params.kwonly_params]
         passed: dict = {}
@@ -1434,6 +1481,8 @@ class FileAnalysis:
                 name = p.name.value
                 if given is not None and name in given:
                     args[name] = given[name]
+                elif name in passed and (made := self._passed_activation(passed[name], enclosing)) is not None:
+                    args[name] = ctx.eval_module(made, bind_site=False)  # `gate=nn.SELU()`: that activation module
                 elif name in passed:
                     values = self.static_value(passed[name], enclosing, 0)
                     if not values:  # channels and the like: unknown, and what rests on them is unknown
@@ -1452,6 +1501,11 @@ class FileAnalysis:
             ctx.bind_params(init, self_bound=True, args=args)
             ctx.passed_literals = _written_literals({name: node for name, node in passed.items() if name not in (given or {})})
             ctx.run_init()
+            if plain_only and shadow.contains:
+                built = ", ".join(sorted(shadow.contains))
+                return {site.name: (("unknown", None, f"this construction may build {built} (a block of this file) "
+                                                      f"in its place, whose layers meet other things"), None, None)
+                        for site in cls.sites}  # fmt: skip
             shadow.attrs = ctx.attrs
             if ctx.early_exits:  # `if small: return`: each attribute is one of several values
                 shadow.unsettled.update(shadow.attrs)
@@ -1621,6 +1675,43 @@ class FileAnalysis:
                 # `x = 1 + 1 + ...` a thousand deep: CPython compiles it; a script statement that deep
                 # builds no model we could follow, and the classes of the file are still analysed
                 continue
+
+    def _class_line(self, cls: ClassInfo) -> list:
+        """The class and its bases among this file's classes."""
+        line, current = [], cls
+        while current is not None and all(known is not current for known in line) and len(line) < 8:
+            line.append(current)
+            current = self.local_base(current)
+        return line
+
+    def _mark_uncalled_blocks(self) -> None:
+        """A block of this file held by a class that never calls it, only reads its attributes
+        (`self.abs_pos_emb = NormLinear(...)`, then `self.abs_pos_emb.weight[...]`): the layers it
+        returns do not run there, so what its other users do with them is not what follows them
+        there: unknown at that construction."""
+        assigned = self.self_assigned_calls()
+        for holder in self.classes.values():
+            init = holder.methods.get("__init__")
+            if init is None or any(f"local:{holder.name}" in other.bases for other in self.classes.values()):
+                continue  # (a subclass's methods may call it)
+            for call in _walk_calls(init.body):
+                attr = assigned.get(id(call))
+                block = self.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
+                if block is None:
+                    continue
+                # (a method of the block read, `self.pos.encode`, may be called through another name; a property
+                # that calls nothing, `return self.linear.weight`, only reads)
+                methods = {name for cls in self._class_line(block) for name, fn in cls.methods.items()
+                           if not (any(dotted(d.decorator) == "property" for d in fn.decorators)
+                                   and not any(isinstance(node, cst.Call) for node in _walk_nodes(fn.body)))}
+                methods |= {"forward", "__call__"}
+                if attr is None or block is None or block.layer_subclass is not None or block.summary is None \
+                        or not _only_attributes_read(holder, attr, methods):  # fmt: skip
+                    continue
+                for site in block.summary.exits:
+                    if type(site) is Site:
+                        site.record("unknown", None, f"`self.{attr}` of {holder.name} is never called, its attributes "
+                                                     f"read: its layer does not run there")  # fmt: skip
 
     def _close_class_outputs(self) -> None:
         """A class's output sites that no flow in this file consumed.
@@ -3629,3 +3720,113 @@ def _written_literals(nodes: dict) -> frozenset:
     """The parameters a construction passes a string or a number for, written out: what a test on
     them decides is no default's guess."""
     return frozenset(name for name, node in nodes.items() if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)))
+
+
+# tensor methods that keep the values (another dtype, device or memory): what a forward does around
+# each module's call without changing what the module's output meets
+_VALUE_KEEPING_METHODS = frozenset({"float", "half", "double", "bfloat16", "to", "cuda", "cpu", "contiguous", "clone", "type"})
+
+
+def _runs_items_in_order(fn: cst.FunctionDef) -> bool:
+    """Whether a container's own forward is nn.Sequential's: `for module in self: x = module(x)`, then
+    `return x`, each module run once on what the one before gave, in every branch of an `if` in the
+    loop (kornia's `_DescriptorSequential` runs its float32 norm as `module(x.float()).to(x.dtype)`);
+    dtype, device and memory changes around the call keep the values. Anything else: False."""
+    params = fn.params
+    if len(params.params) != 2 or params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.kwonly_params \
+            or params.star_kwarg is not None or not isinstance(fn.body, cst.IndentedBlock):  # fmt: skip
+        return False
+    self_name, signal = params.params[0].name.value, params.params[1].name.value
+    body = [stmt for stmt in fn.body.body if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))]
+    if len(body) != 2 or not isinstance(body[0], cst.For) or body[0].orelse is not None or body[0].asynchronous is not None:
+        return False
+    loop, last = body
+    iterated = loop.iter
+    if isinstance(iterated, cst.Call) and not iterated.args and isinstance(iterated.func, cst.Attribute) \
+            and iterated.func.attr.value == "children":  # fmt: skip
+        iterated = iterated.func.value  # self.children(): the registered modules, in order
+    if not (isinstance(iterated, cst.Name) and iterated.value == self_name and isinstance(loop.target, cst.Name)):
+        return False
+    if not (isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 and isinstance(last.body[0], cst.Return)
+            and isinstance(last.body[0].value, cst.Name) and last.body[0].value.value == signal):
+        return False
+    module = loop.target.value
+
+    def kept(expr: cst.BaseExpression) -> cst.BaseExpression:
+        while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _VALUE_KEEPING_METHODS:
+            expr = expr.func.value
+        return expr
+
+    def runs_once(block: cst.BaseSuite) -> bool:
+        statements = block.body if isinstance(block, cst.IndentedBlock) else []
+        if len(statements) != 1:
+            return False
+        stmt = statements[0]
+        if isinstance(stmt, cst.If):
+            orelse = stmt.orelse
+            return orelse is not None and runs_once(stmt.body) and (
+                runs_once(orelse.body) if isinstance(orelse, cst.Else) else runs_once(cst.IndentedBlock(body=[orelse])))
+        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign)):
+            return False
+        assign = stmt.body[0]
+        if len(assign.targets) != 1 or not (isinstance(assign.targets[0].target, cst.Name) and assign.targets[0].target.value == signal):
+            return False
+        call = kept(assign.value)
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == module \
+            and len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None \
+            and isinstance(kept(call.args[0].value), cst.Name) and kept(call.args[0].value).value == signal  # fmt: skip
+
+    return runs_once(loop.body)
+
+
+def _only_attributes_read(cls: ClassInfo, attr: str, methods: set) -> bool:
+    """Whether every mention of `self.<attr>` in the class's methods reads one of its attributes,
+    none of `methods`, without calling it (`self.abs_pos_emb.weight[...]`): the module held there
+    never runs."""
+    seen = False
+    for fn in cls.methods.values():
+        params = _positional_params(fn)
+        if not params:
+            continue
+        self_name = params[0].name.value
+        called = {id(node.func) for node in _walk_nodes(fn) if isinstance(node, cst.Call)}
+        bound = {id(target.target) for node in _walk_nodes(fn) if isinstance(node, cst.Assign) for target in node.targets}
+        reads = set()
+        for node in _walk_nodes(fn):
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Attribute) \
+                    and dotted(node.value) == f"{self_name}.{attr}" and id(node) not in called \
+                    and node.attr.value not in methods:  # fmt: skip
+                reads.add(id(node.value))
+        for node in _walk_nodes(fn):
+            if isinstance(node, cst.Attribute) and dotted(node) == f"{self_name}.{attr}":
+                if id(node) in bound:
+                    continue  # `self.abs_pos_emb = ...`: its assignment
+                if id(node) not in reads:
+                    return False
+                seen = True
+    return seen
+
+
+def _item_of_local_list(fn: cst.FunctionDef, node: cst.Subscript) -> Optional[cst.BaseExpression]:
+    """`conv_types[0]` in `fn`, where `conv_types = ["conv", "conv", "dcn"]` is its one binding there
+    (`_bound_once`) and every other mention of it reads an item by a literal index (nothing can
+    change the list): the literal item there."""
+    if not isinstance(node.value, cst.Name) or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    index = node.slice[0].slice.value
+    if not isinstance(index, cst.Integer):
+        return None
+    name = node.value.value
+    held = _bound_once(fn, name)
+    if not isinstance(held, (cst.List, cst.Tuple)) or any(not isinstance(e, cst.Element) or not _plain_literal(e.value)
+                                                          for e in held.elements):  # fmt: skip
+        return None
+    reads = {id(sub.value) for sub in _walk_nodes(fn.body) if isinstance(sub, cst.Subscript) and len(sub.slice) == 1
+             and isinstance(sub.slice[0].slice, cst.Index) and isinstance(sub.slice[0].slice.value, cst.Integer)}
+    bound = {id(target.target) for sub in _walk_nodes(fn.body) if isinstance(sub, cst.Assign) for target in sub.targets}
+    if any(isinstance(sub, cst.Name) and sub.value == name and id(sub) not in reads and id(sub) not in bound
+           for sub in _walk_nodes(fn.body)):  # fmt: skip
+        return None  # handed somewhere, looped over, or read otherwise: not only read by item
+    position = int(index.value)
+    return held.elements[position].value if position < len(held.elements) else None

@@ -234,7 +234,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             # a nested helper (`def block(in_feat, out_feat): ... return layers`): inlined where it is
             # called; a decorator may make it anything
             name = stmt.name.value
-            self.env[name] = UnknownV(f"{name} (decorated)") if stmt.decorators else FunctionRefV(name, stmt, self.env)
+            # (`@functools.wraps(fn)` copies names and docs only: the function is its own code)
+            decorated = [d for d in stmt.decorators if not (isinstance(d.decorator, cst.Call)
+                         and self.fa.imports.qualify(d.decorator.func) == "functools.wraps")]  # fmt: skip
+            self.env[name] = UnknownV(f"{name} (decorated)") if decorated else FunctionRefV(name, stmt, self.env, self.fa)
         elif isinstance(stmt, cst.ClassDef):
             return
 
@@ -809,7 +812,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if value.owner is not None and self.home.flag_running:
                 self.home.flag_reads.append((value.owner, value.name, value.default))
             value = value.default
-        if value == NONE_V or isinstance(value, ClassRefV):
+        if value == NONE_V or isinstance(value, (ClassRefV, ActV)):  # ActV: an activation module passed in (no None)
             return value
         if isinstance(value, tuple) and value and value[0] == "<literal>":
             if len(value) == 3:  # a config default passed in: what it decides is chosen by it

@@ -245,6 +245,10 @@ class CallInterpreter:
     def returned(self) -> object:
         """What an inlined forward helper returns: a tuple kept as a tuple when every return is
         one of the same length (`x, aux2, aux1 = self._forward(x)`), else one flow."""
+        if self.returns and all(isinstance(v, FunctionRefV) and v.node is not None for v in self.returns):
+            # a function a helper defines and returns (`def maybe(fn): ... def inner(x): ...; return inner`):
+            # called where the caller calls what it got, with the names it closed over
+            return self.returns[0] if len(self.returns) == 1 else ChainV([(None, v) for v in self.returns], "alt")
         return self.merged(self.returns)
 
     def merged(self, values: list) -> object:
@@ -352,8 +356,12 @@ def _literal_params(fn: cst.FunctionDef, call: cst.Call, env: dict) -> frozenset
     (`get_activation("silu")`, `act="silu"`): what they hold there is no default's guess."""
     names = [p.name.value for p in _positional_params(fn)] + [p.name.value for p in fn.params.kwonly_params]
     passed = _written_args(names, call)
+    # (or a name the caller holds a literal in, no parameter's default there: `conv_type=conv_type` in a
+    # block judged at a construction that passes "conv")
     return frozenset(name for name, node in passed.items()
-                     if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not isinstance(env.get(name), ParamV))
+                     if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not isinstance(env.get(name), ParamV)
+                     or isinstance(node, cst.Name) and isinstance(env.get(name), tuple) and len(env[name]) == 2
+                     and env[name][0] == "<literal>")  # fmt: skip
 
 
 def _literal_arg(arg: cst.Arg) -> bool:

@@ -783,7 +783,7 @@ class ForwardInterpreter:
             return OPAQUE
         if isinstance(callee, FunctionRefV):
             if self.depth < MAX_INLINE_DEPTH:
-                return self.inline_function(callee.node or self.fa.functions[callee.name], call, callee.closure)
+                return self.inline_function(callee.node or self.fa.functions[callee.name], call, callee.closure, callee.module)
             return self.unknown_call(call, callee.name)
         return self.merged([self.call_value(option, call) for _, option in callee.items])
 
@@ -908,6 +908,10 @@ class ForwardInterpreter:
         if len(call.args) != 2 or any(a.keyword is not None or a.star for a in call.args):
             return None
         function, iterable = call.args[0].value, call.args[1].value
+        if isinstance(function, (cst.Name, cst.Attribute)):
+            # `map(l2norm, (q, k))`, a function named: each item as the argument of a call of it
+            function = cst.Lambda(params=cst.Parameters(params=[cst.Param(cst.Name(_MAPPED_ITEM))]),
+                                  body=cst.Call(func=function, args=[cst.Arg(cst.Name(_MAPPED_ITEM))]))  # fmt: skip
         params = function.params if isinstance(function, cst.Lambda) else None
         if params is None or len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT \
                 or params.posonly_params or params.kwonly_params or params.star_kwarg is not None:  # fmt: skip
@@ -1145,3 +1149,8 @@ def _keeps_items(node: cst.BaseExpression, name: str) -> bool:
             and isinstance(target.elements[0].value, cst.Name) and target.elements[0].value.value == item \
             and sum(isinstance(e.value, cst.Name) and e.value.value == item for e in target.elements) == 1  # fmt: skip
     return False
+
+
+# the name a named function's argument takes in `map(f, items)`, read as `map(lambda item: f(item), items)`
+# (a name no code reads)
+_MAPPED_ITEM = "__initlint_mapped_item__"

@@ -358,6 +358,7 @@ class FunctionRefV:
     name: str
     node: Optional[cst.FunctionDef] = None
     closure: Optional[dict] = None
+    module: Optional[object] = None  # the FileAnalysis whose code defines a nested one: its names are read there
 
 
 @dataclass
