@@ -296,23 +296,24 @@ class FileAnalysis:
                     self.imports.add(small)
                     if top:
                         self.import_end_stmt = stmt
-                elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                elif isinstance(small, cst.Assign) and all(isinstance(t.target, cst.Name) for t in small.targets):
                     value = small.value
-                    name = small.targets[0].target.value
-                    # `Linear = nn.Linear`, `Conv = partial(nn.Conv2d, bias=False)`: a name for a class;
-                    # bound twice (or under a condition), it may be either: not an alias
-                    alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
-                        isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
-                    self.module_aliases[name] = value if alias and name not in self.module_aliases else None
-                    self.module_bindings[name] = value if top and name not in self.module_bindings else None
-                    # ACT_LAYERS = {"relu": nn.ReLU, ...}: a registry, when bound once at the top
-                    registry = top and isinstance(value, cst.Dict) and all(
-                        isinstance(e, cst.DictElement) and literal_string(e.key) is not None for e in value.elements)
-                    self.registries[name] = value if registry and name not in self.registries else None
-                    if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
-                        self.tuple_types.add(name)
-                    elif isinstance(value, cst.Name) and value.value in self.tuple_types:
-                        self.tuple_types.add(name)
+                    # `DynUnet = Dynunet = DynUNet`: each name is bound as a lone one would be
+                    for name in [t.target.value for t in small.targets]:
+                        # `Linear = nn.Linear`, `Conv = partial(nn.Conv2d, bias=False)`: a name for a class;
+                        # bound twice (or under a condition), it may be either: not an alias
+                        alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
+                            isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
+                        self.module_aliases[name] = value if alias and name not in self.module_aliases else None
+                        self.module_bindings[name] = value if top and name not in self.module_bindings else None
+                        # ACT_LAYERS = {"relu": nn.ReLU, ...}: a registry, when bound once at the top
+                        registry = top and isinstance(value, cst.Dict) and all(
+                            isinstance(e, cst.DictElement) and literal_string(e.key) is not None for e in value.elements)
+                        self.registries[name] = value if registry and name not in self.registries else None
+                        if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
+                            self.tuple_types.add(name)
+                        elif isinstance(value, cst.Name) and value.value in self.tuple_types:
+                            self.tuple_types.add(name)
         elif isinstance(stmt, cst.ClassDef):
             self._collect_class(stmt)
         elif isinstance(stmt, cst.FunctionDef):
@@ -2140,9 +2141,15 @@ class FileAnalysis:
             return True
         built_here = self.local_arg_refs.get(name, 0) + built_by_handing(self, name, external=True) \
             + built_by_handing(self, name, external=True, alias=True) + built_by_handing(self, name, external=False, alias=True)
-        if self.loader is not None:  # the program resolves the other modules' constructions under an alias
-            built_here += sum(1 for cls in self.class_aliases(unused=True).values() if cls == name)
-        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here
+        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here + self._alias_refs(name)
+
+    def _alias_refs(self, name: str) -> int:
+        """The references to the class that only bind module-level aliases nothing else here mentions
+        (`DynUnet = Dynunet = DynUNet`: one reference): the program resolves other modules'
+        constructions under an alias, so these neither build nor hand it on."""
+        if self.loader is None:
+            return 0
+        return len({id(self.module_aliases[alias]) for alias, cls in self.class_aliases(unused=True).items() if cls == name})
 
     def class_aliases(self, unused: bool = False) -> dict:
         """alias -> class: `SqueezeExcite = SEModule` at the top of the module (with `unused`, only
@@ -2734,7 +2741,7 @@ class FileAnalysis:
 
     def _mentioned(self, name: str) -> bool:
         """Whether this module's code names the class (builds it, hands it on, derives from it)."""
-        if self.references.get(name, 0) > self.harmless_refs.get(name, 0) or self.call_sites.get(name):
+        if self.references.get(name, 0) > self.harmless_refs.get(name, 0) + self._alias_refs(name) or self.call_sites.get(name):
             return True
         return any(name in {(dotted(base.value) or "").rsplit(".", 1)[-1] for base in other.node.bases}
                    for other in self.classes.values())  # fmt: skip
