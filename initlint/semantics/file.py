@@ -74,6 +74,25 @@ def _name_and_keywords(node: cst.BaseExpression) -> bool:
     return True
 
 
+
+def _is_self_attr(node: cst.BaseExpression, attr: str) -> bool:
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self" \
+        and node.attr.value == attr  # fmt: skip
+
+
+def _binds_self_attr(node: cst.CSTNode, attr: str) -> bool:
+    """`self.<attr> = ...`, `+=`, an annotated binding, or a tuple or for target holding it."""
+    if isinstance(node, cst.AssignTarget) or isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For)):
+        target = node.target
+    elif isinstance(node, cst.WithItem) and node.asname is not None:
+        target = node.asname.name
+    elif isinstance(node, cst.NamedExpr):
+        target = node.target
+    else:
+        return False
+    return any(_is_self_attr(inner, attr) for inner in _walk_nodes(target)) or _is_self_attr(target, attr)
+
+
 @dataclass
 class ClassInfo:
     node: cst.ClassDef
@@ -2793,6 +2812,12 @@ class FileAnalysis:
 
     def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None,
                   opaque: frozenset = frozenset()) -> list:  # fmt: skip
+        held = self._param_held(inside, node) if isinstance(node, cst.Attribute) else None
+        if held is not None:  # `act=self.act` in a helper method, after `self.act = act` in __init__
+            init = self.method(self.classes[inside], "__init__")[1]
+            if _rebound(init, held):
+                return ["unknown", f"{held} (as the constructor has it there)"]
+            return self._arg_fact(cst.Name(held), {p.name.value for p in _all_params(init)}, inside)
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return ["none"]
@@ -2818,6 +2843,40 @@ class FileAnalysis:
         if q:
             return ["class", q]
         return ["unknown", short_code(node, 60)]
+
+    def _param_held(self, owner: Optional[str], node: cst.Attribute) -> Optional[str]:
+        """The constructor parameter `self.<attr>` holds wherever the class's code reads it: its own
+        `__init__` binds it once, `self.act = act`, at its top level after any `super().__init__()`
+        (a base's constructor does not bind it again after), to a parameter it never binds again,
+        and no other code of this module binds that attribute (a subclass, another method). MONAI's
+        UNet passes `act=self.act` to the blocks its helper methods build."""
+        if owner not in self.classes or not (isinstance(node.value, cst.Name) and node.value.value == "self"):
+            return None
+        key = ("<param held>", owner, node.attr.value)
+        if key not in self.handed_cache:
+            self.handed_cache[key] = self._find_param_held(owner, node.attr.value)
+        return self.handed_cache[key]
+
+    def _find_param_held(self, owner: str, attr: str) -> Optional[str]:
+        found = self.method(self.classes[owner], "__init__")
+        if found is None or not isinstance(found[1].body, cst.IndentedBlock):
+            return None
+        init = found[1]
+        params = {p.name.value for p in _all_params(init)}
+        held, at, last_super = None, -1, -1
+        for position, stmt in enumerate(init.body.body):
+            # super().__init__(...), Base.__init__(self, ...): a base's constructor may bind it too
+            if any(isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__" for call in _walk_calls(stmt)):
+                last_super = position
+            small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and _is_self_attr(small.targets[0].target, attr) \
+                    and isinstance(small.value, cst.Name) and small.value.value in params:  # fmt: skip
+                held, at = small.value.value, position
+        if held is None or at < last_super:
+            return None
+        # bound once in the whole module: by that one statement
+        binds = sum(1 for node in _walk_nodes(self.module) if _binds_self_attr(node, attr))
+        return held if binds == 1 else None
 
     def _passed_class(self, owner: str, param: str) -> Optional[list]:
         """The one class (or string: timm's `act_layer="swish"`) every construction of `owner` this
