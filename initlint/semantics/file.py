@@ -563,6 +563,44 @@ class FileAnalysis:
                 values.extend(value)
         return values
 
+    def carried_params(self, callee: str, param: str, depth: int = 0) -> Optional[list]:
+        """[(class, its parameter, its default)] for this file's calls of the class `callee` that pass
+        for `param` a constructor parameter of the class building it, left at its default
+        (`ConvAct(c, act_layer=act_layer)` in Unit's `__init__`): what they pass is what that class
+        is built with, which other modules' constructions may set; and so on up, outermost first
+        (Stage passing its own to Unit). None: not one such parameter that every call passes (some
+        pass it, others do not, or several classes do)."""
+        target = self.classes.get(callee)
+        found = self.method(target, "__init__") if target is not None else None
+        if found is None:
+            return []
+        if depth > 4:
+            return None
+        names = [p.name.value for p in _positional_params(found[1])[1:]]
+        carried: list = []
+        plain = False
+        for call, enclosing in self.call_sites.get(callee, []):
+            node = _argument_for(call, names, param, callee)
+            container = self.init_owner(enclosing)
+            held = next((p for p in _all_params(enclosing) if isinstance(node, cst.Name) and p.name.value == node.value),
+                        None) if container is not None else None  # fmt: skip
+            if held is None:
+                plain = True
+                continue
+            if held.default is None or _rebound(enclosing, held.name.value):
+                return None
+            default = self.static_value(held.default, None, 1)
+            if not default or len(default) != 1 or self.static_value(node, enclosing, 0) != default:
+                return None  # built here with other values too: not one default that others may replace
+            if (container, held.name.value, default[0]) not in carried:
+                carried.append((container, held.name.value, default[0]))
+        if not carried:
+            return []
+        if plain or len(carried) > 1:
+            return None
+        above = self.carried_params(carried[0][0], carried[0][1], depth + 1)
+        return None if above is None else above + carried
+
     def _default_applies(self, owner: str, param: str) -> bool:
         """Whether some construction of `owner` leaves `param` at its default: a call here that
         does not pass it, or no call here at all (it is built elsewhere, or it is the model)."""
@@ -1459,7 +1497,7 @@ class FileAnalysis:
                     if not values:  # channels and the like: unknown, and what rests on them is unknown
                         args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
                         continue
-                    args[name] = one_of(values)
+                    args[name] = self._container_default(passed[name], enclosing, values) or one_of(values)
                 elif unpacked and (presence := self.unpacked_presence(call, enclosing, name)) != "none":
                     values = self.unpacked_values(call, enclosing, name) if presence == "all" else None
                     args[name] = one_of(values) if values else UnknownV(
@@ -2877,6 +2915,24 @@ class FileAnalysis:
         # bound once in the whole module: by that one statement
         binds = sum(1 for node in _walk_nodes(self.module) if _binds_self_attr(node, attr))
         return held if binds == 1 else None
+
+    def _container_default(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef],
+                           values: list) -> Optional[object]:
+        """`Convolution(..., act=act)` in ResidualUnit's `__init__`, where this module builds ResidualUnit
+        only with `act` left at its default (or not at all): the value is that default, resting on
+        it as a parameter of ResidualUnit, which other modules' constructions may pass otherwise."""
+        owner = self.init_owner(enclosing)
+        if owner is None or not isinstance(node, cst.Name) or len(values) != 1:
+            return None
+        param = next((p for p in _all_params(enclosing) if p.name.value == node.value), None)
+        if param is None or param.default is None or _rebound(enclosing, node.value):
+            return None
+        default = self.static_value(param.default, None, 1)
+        if default != values:  # a construction here passes another value too
+            return None
+        if self.carried_params(owner, node.value) != []:  # ResidualUnit itself built here with its builder's own
+            return UnknownV(f"parameter {node.value} of {owner} (passed on from parameters of constructors here)")
+        return ParamV(node.value, values[0], owner)
 
     def _passed_class(self, owner: str, param: str) -> Optional[list]:
         """The one class (or string: timm's `act_layer="swish"`) every construction of `owner` this
