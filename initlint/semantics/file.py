@@ -590,7 +590,7 @@ class FileAnalysis:
             if held.default is None or _rebound(enclosing, held.name.value):
                 return None
             default = self.static_value(held.default, None, 1)
-            if not default or len(default) != 1 or self.static_value(node, enclosing, 0) != default:
+            if not default or len(default) != 1 or not all(_same_value(v, default[0]) for v in self.static_value(node, enclosing, 0) or [None]):
                 return None  # built here with other values too: not one default that others may replace
             if (container, held.name.value, default[0]) not in carried:
                 carried.append((container, held.name.value, default[0]))
@@ -3312,6 +3312,13 @@ def _argument_for(call: cst.Call, names: list, param: str, callee: str) -> Optio
         if arg.keyword is not None and arg.keyword.value == param:
             node = arg.value
     return node
+
+
+def _same_value(value: object, other: object) -> bool:
+    """One value as `Context.param_value` merges them: a class by its name (partial objects of it too)."""
+    if isinstance(value, ClassRefV) and isinstance(other, ClassRefV):
+        return value.qualname == other.qualname
+    return value == other
 
 
 def _literal_text(value: object) -> Optional[str]:
