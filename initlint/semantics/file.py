@@ -567,9 +567,8 @@ class FileAnalysis:
         """[(class, its parameter, its default)] for this file's calls of the class `callee` that pass
         for `param` a constructor parameter of the class building it, left at its default
         (`ConvAct(c, act_layer=act_layer)` in Unit's `__init__`): what they pass is what that class
-        is built with, which other modules' constructions may set; and so on up, outermost first
-        (Stage passing its own to Unit). None: not one such parameter that every call passes (some
-        pass it, others do not, or several classes do)."""
+        is built with, which other modules' constructions may set; and so on up (Stage passing its
+        own to Unit). None: not known (a parameter bound again, or set here to other values too)."""
         target = self.classes.get(callee)
         found = self.method(target, "__init__") if target is not None else None
         if found is None:
@@ -578,15 +577,13 @@ class FileAnalysis:
             return None
         names = [p.name.value for p in _positional_params(found[1])[1:]]
         carried: list = []
-        plain = False
         for call, enclosing in self.call_sites.get(callee, []):
             node = _argument_for(call, names, param, callee)
             container = self.init_owner(enclosing)
             held = next((p for p in _all_params(enclosing) if isinstance(node, cst.Name) and p.name.value == node.value),
                         None) if container is not None else None  # fmt: skip
             if held is None:
-                plain = True
-                continue
+                continue  # a value written here: what other modules pass the builder does not change it
             if held.default is None or _rebound(enclosing, held.name.value):
                 return None
             default = self.static_value(held.default, None, 1)
@@ -594,12 +591,13 @@ class FileAnalysis:
                 return None  # built here with other values too: not one default that others may replace
             if (container, held.name.value, default[0]) not in carried:
                 carried.append((container, held.name.value, default[0]))
-        if not carried:
-            return []
-        if plain or len(carried) > 1:
-            return None
-        above = self.carried_params(carried[0][0], carried[0][1], depth + 1)
-        return None if above is None else above + carried
+        out = list(carried)
+        for container, name, _ in carried:
+            above = self.carried_params(container, name, depth + 1)
+            if above is None:
+                return None
+            out += [fact for fact in above if fact not in out]
+        return out
 
     def _default_applies(self, owner: str, param: str) -> bool:
         """Whether some construction of `owner` leaves `param` at its default: a call here that

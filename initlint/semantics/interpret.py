@@ -149,7 +149,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             carried = self.fa.carried_params(owner, name) if self.cls is not None else []
             if carried is None:
                 return ParamV(name, UnknownV(f"parameter {name} (passed on from parameters of constructors here)"), owner)
-            return ParamV(name, value, owner, or_none=value != NONE_V and NONE_V in values, also=tuple(carried))
+            return ParamV(name, value, owner, or_none=value != NONE_V and NONE_V in values, carried=tuple(carried))
         if NONE_V in values and isinstance(value, tuple):  # `alternative` drops the None a call passes
             return ParamV(name, value, owner, or_none=True)
         return value
