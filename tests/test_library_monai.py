@@ -361,3 +361,32 @@ def test_a_helpers_init_loop_runs_where_a_class_calls_it(tmp_path: Path) -> None
     rows = [layer for model in models.values() for layer in model.layers if layer.name in ("conv", "layer.conv")]
     assert rows and all(row.init != "default" for row in rows)
     assert any("conv_block.modules()" in row.init_evidence for row in rows)
+
+
+NET_RELU = """\
+import torch.nn as nn
+from blocks import ResidualUnit
+
+
+class Net2(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.unit = ResidualUnit(act="relu")
+
+    def forward(self, x):
+        return self.unit(x)
+"""
+
+
+def test_a_block_built_by_its_module_with_a_parameter_of_the_builder(tmp_path: Path) -> None:
+    """Convolution's conv, judged at its one construction in its module (`Convolution(2, 4, 4,
+    act=act)` in ResidualUnit, `act="PRELU"` by default), rests on ResidualUnit's `act` too: another
+    module's `ResidualUnit(act="relu")` builds it with ReLU (MONAI: `Act["relu"]` is nn.ReLU). The
+    old code said PReLU there, from Convolution's constructions alone."""
+    models, _, stats = analyze_program({"blocks.py": BLOCKS, "net2.py": NET_RELU}, environment=_with_adn(tmp_path))
+    assert not stats.failures
+    (conv,) = [layer for layer in models["blocks.py"].layers if layer.name == "conv"]
+    assert conv.activation not in ("prelu",), conv.activation_evidence
+    alone, _, _ = analyze_program({"blocks.py": BLOCKS}, environment=_with_adn(tmp_path / "alone"))
+    (conv,) = [layer for layer in alone["blocks.py"].layers if layer.name == "conv"]
+    assert conv.activation == "prelu", conv.activation_evidence

@@ -1026,8 +1026,10 @@ def _with_flag_variant(layer: Layer, overridden: list, use: Use, index: ModuleIn
         layer.activation_evidence = f"{variant[5]} with {where}: {evidence} in {use.container.name}"
     else:
         layer.activation, layer.activation_param = "unknown", None
+        # a free function's construction (MONAI's `get_conv_layer`) has no container: it returns the block
+        into = use.container.name if use.container is not None else f"what {use.function or use.path} returns to"
         layer.activation_evidence = f"{variant[5]} with {where}, " + (
-            f"into {use.container.name}, which is not followed there" if not found else
+            f"into {into}, which is not followed there" if not found else
             f"where it meets different things: {', '.join(sorted({a for a, _ in kinds}))}")
     _relate(layer, use.path, use.line)
     return True

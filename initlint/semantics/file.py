@@ -74,6 +74,25 @@ def _name_and_keywords(node: cst.BaseExpression) -> bool:
     return True
 
 
+
+def _is_self_attr(node: cst.BaseExpression, attr: str) -> bool:
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self" \
+        and node.attr.value == attr  # fmt: skip
+
+
+def _binds_self_attr(node: cst.CSTNode, attr: str) -> bool:
+    """`self.<attr> = ...`, `+=`, an annotated binding, or a tuple or for target holding it."""
+    if isinstance(node, cst.AssignTarget) or isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For)):
+        target = node.target
+    elif isinstance(node, cst.WithItem) and node.asname is not None:
+        target = node.asname.name
+    elif isinstance(node, cst.NamedExpr):
+        target = node.target
+    else:
+        return False
+    return any(_is_self_attr(inner, attr) for inner in _walk_nodes(target)) or _is_self_attr(target, attr)
+
+
 @dataclass
 class ClassInfo:
     node: cst.ClassDef
@@ -296,23 +315,24 @@ class FileAnalysis:
                     self.imports.add(small)
                     if top:
                         self.import_end_stmt = stmt
-                elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                elif isinstance(small, cst.Assign) and all(isinstance(t.target, cst.Name) for t in small.targets):
                     value = small.value
-                    name = small.targets[0].target.value
-                    # `Linear = nn.Linear`, `Conv = partial(nn.Conv2d, bias=False)`: a name for a class;
-                    # bound twice (or under a condition), it may be either: not an alias
-                    alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
-                        isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
-                    self.module_aliases[name] = value if alias and name not in self.module_aliases else None
-                    self.module_bindings[name] = value if top and name not in self.module_bindings else None
-                    # ACT_LAYERS = {"relu": nn.ReLU, ...}: a registry, when bound once at the top
-                    registry = top and isinstance(value, cst.Dict) and all(
-                        isinstance(e, cst.DictElement) and literal_string(e.key) is not None for e in value.elements)
-                    self.registries[name] = value if registry and name not in self.registries else None
-                    if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
-                        self.tuple_types.add(name)
-                    elif isinstance(value, cst.Name) and value.value in self.tuple_types:
-                        self.tuple_types.add(name)
+                    # `DynUnet = Dynunet = DynUNet`: each name is bound as a lone one would be
+                    for name in [t.target.value for t in small.targets]:
+                        # `Linear = nn.Linear`, `Conv = partial(nn.Conv2d, bias=False)`: a name for a class;
+                        # bound twice (or under a condition), it may be either: not an alias
+                        alias = top and (isinstance(value, (cst.Name, cst.Attribute)) or (
+                            isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial")))
+                        self.module_aliases[name] = value if alias and name not in self.module_aliases else None
+                        self.module_bindings[name] = value if top and name not in self.module_bindings else None
+                        # ACT_LAYERS = {"relu": nn.ReLU, ...}: a registry, when bound once at the top
+                        registry = top and isinstance(value, cst.Dict) and all(
+                            isinstance(e, cst.DictElement) and literal_string(e.key) is not None for e in value.elements)
+                        self.registries[name] = value if registry and name not in self.registries else None
+                        if isinstance(value, cst.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] in ("namedtuple", "NamedTuple"):
+                            self.tuple_types.add(name)
+                        elif isinstance(value, cst.Name) and value.value in self.tuple_types:
+                            self.tuple_types.add(name)
         elif isinstance(stmt, cst.ClassDef):
             self._collect_class(stmt)
         elif isinstance(stmt, cst.FunctionDef):
@@ -542,6 +562,42 @@ class FileAnalysis:
                     return None
                 values.extend(value)
         return values
+
+    def carried_params(self, callee: str, param: str, depth: int = 0) -> Optional[list]:
+        """[(class, its parameter, its default)] for this file's calls of the class `callee` that pass
+        for `param` a constructor parameter of the class building it, left at its default
+        (`ConvAct(c, act_layer=act_layer)` in Unit's `__init__`): what they pass is what that class
+        is built with, which other modules' constructions may set; and so on up (Stage passing its
+        own to Unit). None: not known (a parameter bound again, or set here to other values too)."""
+        target = self.classes.get(callee)
+        found = self.method(target, "__init__") if target is not None else None
+        if found is None:
+            return []
+        if depth > 4:
+            return None
+        names = [p.name.value for p in _positional_params(found[1])[1:]]
+        carried: list = []
+        for call, enclosing in self.call_sites.get(callee, []):
+            node = _argument_for(call, names, param, callee)
+            container = self.init_owner(enclosing)
+            held = next((p for p in _all_params(enclosing) if isinstance(node, cst.Name) and p.name.value == node.value),
+                        None) if container is not None else None  # fmt: skip
+            if held is None:
+                continue  # a value written here: what other modules pass the builder does not change it
+            if held.default is None or _rebound(enclosing, held.name.value):
+                return None
+            default = self.static_value(held.default, None, 1)
+            if not default or len(default) != 1 or not all(_same_value(v, default[0]) for v in self.static_value(node, enclosing, 0) or [None]):
+                return None  # built here with other values too: not one default that others may replace
+            if (container, held.name.value, default[0]) not in carried:
+                carried.append((container, held.name.value, default[0]))
+        out = list(carried)
+        for container, name, _ in carried:
+            above = self.carried_params(container, name, depth + 1)
+            if above is None:
+                return None
+            out += [fact for fact in above if fact not in out]
+        return out
 
     def _default_applies(self, owner: str, param: str) -> bool:
         """Whether some construction of `owner` leaves `param` at its default: a call here that
@@ -1488,7 +1544,7 @@ class FileAnalysis:
                     if not values:  # channels and the like: unknown, and what rests on them is unknown
                         args[name] = UnknownV(f"parameter {name} (this call passes a value not known here)")
                         continue
-                    args[name] = one_of(values)
+                    args[name] = self._container_default(passed[name], enclosing, values) or one_of(values)
                 elif unpacked and (presence := self.unpacked_presence(call, enclosing, name)) != "none":
                     values = self.unpacked_values(call, enclosing, name) if presence == "all" else None
                     args[name] = one_of(values) if values else UnknownV(
@@ -2234,9 +2290,15 @@ class FileAnalysis:
             return True
         built_here = self.local_arg_refs.get(name, 0) + built_by_handing(self, name, external=True) \
             + built_by_handing(self, name, external=True, alias=True) + built_by_handing(self, name, external=False, alias=True)
-        if self.loader is not None:  # the program resolves the other modules' constructions under an alias
-            built_here += sum(1 for cls in self.class_aliases(unused=True).values() if cls == name)
-        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here
+        return self.references.get(name, 0) > self.harmless_refs.get(name, 0) + built_here + self._alias_refs(name)
+
+    def _alias_refs(self, name: str) -> int:
+        """The references to the class that only bind module-level aliases nothing else here mentions
+        (`DynUnet = Dynunet = DynUNet`: one reference): the program resolves other modules'
+        constructions under an alias, so these neither build nor hand it on."""
+        if self.loader is None:
+            return 0
+        return len({id(self.module_aliases[alias]) for alias, cls in self.class_aliases(unused=True).items() if cls == name})
 
     def class_aliases(self, unused: bool = False) -> dict:
         """alias -> class: `SqueezeExcite = SEModule` at the top of the module (with `unused`, only
@@ -2826,7 +2888,7 @@ class FileAnalysis:
 
     def _mentioned(self, name: str) -> bool:
         """Whether this module's code names the class (builds it, hands it on, derives from it)."""
-        if self.references.get(name, 0) > self.harmless_refs.get(name, 0) or self.call_sites.get(name):
+        if self.references.get(name, 0) > self.harmless_refs.get(name, 0) + self._alias_refs(name) or self.call_sites.get(name):
             return True
         return any(name in {(dotted(base.value) or "").rsplit(".", 1)[-1] for base in other.node.bases}
                    for other in self.classes.values())  # fmt: skip
@@ -2873,6 +2935,12 @@ class FileAnalysis:
 
     def _arg_fact(self, node: cst.BaseExpression, own_params: set, inside: Optional[str] = None,
                   opaque: frozenset = frozenset()) -> list:  # fmt: skip
+        held = self._param_held(inside, node) if isinstance(node, cst.Attribute) else None
+        if held is not None:  # `act=self.act` in a helper method, after `self.act = act` in __init__
+            init = self.method(self.classes[inside], "__init__")[1]
+            if _rebound(init, held):
+                return ["unknown", f"{held} (as the constructor has it there)"]
+            return self._arg_fact(cst.Name(held), {p.name.value for p in _all_params(init)}, inside)
         if isinstance(node, cst.Name):
             if node.value == "None":
                 return ["none"]
@@ -2898,6 +2966,58 @@ class FileAnalysis:
         if q:
             return ["class", q]
         return ["unknown", short_code(node, 60)]
+
+    def _param_held(self, owner: Optional[str], node: cst.Attribute) -> Optional[str]:
+        """The constructor parameter `self.<attr>` holds wherever the class's code reads it: its own
+        `__init__` binds it once, `self.act = act`, at its top level after any `super().__init__()`
+        (a base's constructor does not bind it again after), to a parameter it never binds again,
+        and no other code of this module binds that attribute (a subclass, another method). MONAI's
+        UNet passes `act=self.act` to the blocks its helper methods build."""
+        if owner not in self.classes or not (isinstance(node.value, cst.Name) and node.value.value == "self"):
+            return None
+        key = ("<param held>", owner, node.attr.value)
+        if key not in self.handed_cache:
+            self.handed_cache[key] = self._find_param_held(owner, node.attr.value)
+        return self.handed_cache[key]
+
+    def _find_param_held(self, owner: str, attr: str) -> Optional[str]:
+        found = self.method(self.classes[owner], "__init__")
+        if found is None or not isinstance(found[1].body, cst.IndentedBlock):
+            return None
+        init = found[1]
+        params = {p.name.value for p in _all_params(init)}
+        held, at, last_super = None, -1, -1
+        for position, stmt in enumerate(init.body.body):
+            # super().__init__(...), Base.__init__(self, ...): a base's constructor may bind it too
+            if any(isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__" for call in _walk_calls(stmt)):
+                last_super = position
+            small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and _is_self_attr(small.targets[0].target, attr) \
+                    and isinstance(small.value, cst.Name) and small.value.value in params:  # fmt: skip
+                held, at = small.value.value, position
+        if held is None or at < last_super:
+            return None
+        # bound once in the whole module: by that one statement
+        binds = sum(1 for node in _walk_nodes(self.module) if _binds_self_attr(node, attr))
+        return held if binds == 1 else None
+
+    def _container_default(self, node: cst.BaseExpression, enclosing: Optional[cst.FunctionDef],
+                           values: list) -> Optional[object]:
+        """`Convolution(..., act=act)` in ResidualUnit's `__init__`, where this module builds ResidualUnit
+        only with `act` left at its default (or not at all): the value is that default, resting on
+        it as a parameter of ResidualUnit, which other modules' constructions may pass otherwise."""
+        owner = self.init_owner(enclosing)
+        if owner is None or not isinstance(node, cst.Name) or len(values) != 1:
+            return None
+        param = next((p for p in _all_params(enclosing) if p.name.value == node.value), None)
+        if param is None or param.default is None or _rebound(enclosing, node.value):
+            return None
+        default = self.static_value(param.default, None, 1)
+        if default != values:  # a construction here passes another value too
+            return None
+        if self.carried_params(owner, node.value) != []:  # ResidualUnit itself built here with its builder's own
+            return UnknownV(f"parameter {node.value} of {owner} (passed on from parameters of constructors here)")
+        return ParamV(node.value, values[0], owner)
 
     def _passed_class(self, owner: str, param: str) -> Optional[list]:
         """The one class (or string: timm's `act_layer="swish"`) every construction of `owner` this
@@ -3283,6 +3403,13 @@ def _argument_for(call: cst.Call, names: list, param: str, callee: str) -> Optio
         if arg.keyword is not None and arg.keyword.value == param:
             node = arg.value
     return node
+
+
+def _same_value(value: object, other: object) -> bool:
+    """One value as `Context.param_value` merges them: a class by its name (partial objects of it too)."""
+    if isinstance(value, ClassRefV) and isinstance(other, ClassRefV):
+        return value.qualname == other.qualname
+    return value == other
 
 
 def _literal_text(value: object) -> Optional[str]:

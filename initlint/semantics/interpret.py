@@ -145,7 +145,12 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             if not (isinstance(other, ClassRefV) and isinstance(value, ClassRefV) and other.qualname == value.qualname):
                 value = alternative(value, other)
         if isinstance(value, ClassRefV) or value == NONE_V:
-            return ParamV(name, value, owner, or_none=value != NONE_V and NONE_V in values)
+            # `ConvAct(c, act_layer=act_layer)` in Unit: the class rests on Unit's parameter too, which
+            # other modules' constructions of Unit may set
+            carried = self.fa.carried_params(owner, name) if self.cls is not None else []
+            if carried is None:
+                return ParamV(name, UnknownV(f"parameter {name} (passed on from parameters of constructors here)"), owner)
+            return ParamV(name, value, owner, or_none=value != NONE_V and NONE_V in values, carried=tuple(carried))
         if NONE_V in values and isinstance(value, tuple):  # `alternative` drops the None a call passes
             return ParamV(name, value, owner, or_none=True)
         return value

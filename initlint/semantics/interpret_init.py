@@ -210,7 +210,7 @@ class ConstructorInterpreter:
                 if held is not None and isinstance(entry, ClassRefV):
                     # `ACTS[act]` with `act="relu"` by default: still the parameter, whose default now
                     # names the class, so that callers passing another key are followed
-                    return ParamV(held.name, entry, held.owner, held.or_none, registry=table)
+                    return ParamV(held.name, entry, held.owner, held.or_none, registry=table, carried=held.carried)
                 if held is not None and isinstance(entry, ActV) and self.in_init:
                     return self.assuming_defaults(entry, [(held.owner, held.name, held.default, table)])  # an instance's key
                 return entry
@@ -592,7 +592,8 @@ class ConstructorInterpreter:
                     fact = ConstructorDefault(callee.owner, callee.name, default.qualname, holder.path if holder else None,
                                               callee.registry)  # fmt: skip
                     # a parameter that overrides it (`force_act_layer or act_layer`) first: a use passing it decides
-                    facts = (*(self.default_fact(*read, overrides=True) for read in callee.also), fact)
+                    facts = (*(self.default_fact(*read, overrides=True) for read in callee.also), fact,
+                             *(self.default_fact(*read) for read in callee.carried))
                     value = ActV(value.activation, value.param,
                                  Evidence.assuming(f"{callee.name}={_short_ref(default)} passed {default.passed_by}"
                                                    if default.passed_by else f"{callee.name} default {_short_ref(default)}",

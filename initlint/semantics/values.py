@@ -332,6 +332,9 @@ class ParamV:
     # (`force_act_layer or act_layer`: force_act_layer's None)
     also: tuple = ()
     registry: tuple = ()  # read through a registry (`ACTS[act]`): its ConstructorDefault.registry
+    # (owner, parameter, default) of the constructor parameters of this module's classes that build it
+    # passing theirs on (`ConvAct(c, act_layer=act_layer)` in Unit): other modules may set those
+    carried: tuple = ()
 
 
 @dataclass
