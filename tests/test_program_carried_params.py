@@ -114,3 +114,64 @@ def test_passed_down_twice_in_its_module_rests_on_the_outermost_default(tmp_path
     nets = NETS.replace("from blocks import Unit", "from blocks import Stage").replace("Unit(4,", "Stage(4,")
     conv = _conv(tmp_path, {"blocks.py": STAGED, "nets.py": nets})
     assert conv.activation != "prelu", conv.activation_evidence
+
+
+KEYED_BLOCKS = """\
+import torch.nn as nn
+
+ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh, "prelu": nn.PReLU}
+
+
+class ConvAct(nn.Module):
+    def __init__(self, c, act="prelu"):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.act = ACTS[act]()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+
+class Unit(nn.Module):
+    def __init__(self, c, act="prelu"):
+        super().__init__()
+        self.body = ConvAct(c, act=act)
+
+    def forward(self, x):
+        return self.body(x) + x
+"""
+
+KEYED_NETS = """\
+import torch.nn as nn
+
+from blocks import Unit
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.unit = Unit(4, act="relu")
+
+    def forward(self, x):
+        return self.unit(x)
+"""
+
+
+def test_a_registry_key_passed_down_rests_on_the_outer_default_too(tmp_path):
+    """The same, with a string key into a registry (`ACTS[act]()`, both defaults "prelu"): the key Unit
+    passes on is Unit's default, not a literal ConvAct is always built with (PReLU was claimed)."""
+    conv = _conv(tmp_path, {"blocks.py": KEYED_BLOCKS, "nets.py": KEYED_NETS})
+    assert conv.activation != "prelu", conv.activation_evidence
+    torch = pytest.importorskip("torch")
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from nets import Net
+
+        assert type(Net().unit.body.act) is torch.nn.ReLU
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+    alone = _conv(tmp_path, {"blocks.py": KEYED_BLOCKS})
+    assert alone.activation == "prelu", alone.activation_evidence  # nothing passes another key

@@ -3409,6 +3409,8 @@ def _same_value(value: object, other: object) -> bool:
     """One value as `Context.param_value` merges them: a class by its name (partial objects of it too)."""
     if isinstance(value, ClassRefV) and isinstance(other, ClassRefV):
         return value.qualname == other.qualname
+    if all(isinstance(v, tuple) and len(v) == 2 and v[0] == "<literal>" for v in (value, other)):
+        return short_code(value[1]) == short_code(other[1])  # `"batch"` written in two places is one value
     return value == other
 
 

@@ -136,7 +136,12 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if all(isinstance(v, tuple) and v and v[0] == "<literal>" for v in values) \
                 and len({short_code(v[1]) for v in values}) == 1:  # fmt: skip
             # every call passes the same literal (`activation=config.hidden_act`, "relu" by default)
-            return next((v for v in values if len(v) == 3), values[0])
+            literal = next((v for v in values if len(v) == 3), values[0])
+            # `ConvAct(c, act=act)` in Unit, Unit's default "prelu": what other modules pass Unit decides it
+            carried = self.fa.carried_params(owner, name) if self.cls is not None and len(literal) == 2 else []
+            if carried is None:
+                return ParamV(name, UnknownV(f"parameter {name} (passed on from parameters of constructors here)"), owner)
+            return ParamV(name, literal, owner, carried=tuple(carried)) if carried else literal
         seen: set = set()  # one class passed by a hundred entry points is one value, not a hundred
         values = [v for v in values if not isinstance(v, ClassRefV) or v.bound
                   or (v.qualname not in seen and not seen.add(v.qualname))]  # fmt: skip
