@@ -306,7 +306,8 @@ class ClassFact:
     rules: list = field(default_factory=list)  # InitRuleFact: what its init routines reach in its tree
     standalone: bool = False  # built by module code or a free function of its own module
     # init calls its __init__ makes on a layer of another module's block, by attribute path
-    # (`nn.init.kaiming_uniform_(self.stem.conv.weight, ...)` -> "stem.conv": [evidence, line])
+    # (`nn.init.kaiming_uniform_(self.stem.conv.weight, ...)` -> "stem.conv": [evidence, line, runs whenever
+    # the block is built: not under a condition, not in a method __init__ calls])
     path_inits: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)  # __init__'s parameter -> its default, as BuildFact.args has values
     built_here: bool = False  # its own module mentions it (builds it, hands it on): constructions links cannot list

@@ -149,3 +149,45 @@ def test_a_layer_the_default_skips_is_still_listed_and_claims_nothing(tmp_path):
     assert rows[("Block", "conv")].activation == "relu"
     for name in ("gate", "flag_gate", "stem.0"):
         assert rows[("Block", name)].activation == "unknown", rows[("Block", name)].activation_evidence
+
+
+CONTAINER_WITH_HELPER = """import torch.nn as nn
+
+from embeddings import TextProjection
+
+
+class Model(nn.Module):
+    def __init__(self, dim=8, caption_channels=8):
+        super().__init__()
+        self.dim, self.caption_channels = dim, caption_channels
+        self._init_inputs()
+
+    def _init_inputs(self):
+        self.caption = None
+        if self.caption_channels is not None:
+            self.caption = TextProjection(in_features=self.caption_channels, hidden_size=self.dim)
+
+    def forward(self, x):
+        return self.caption(x)
+"""
+
+
+def test_a_fix_at_a_use_in_a_method_under_a_condition_is_not_repeated(tmp_path):
+    """diffusers' Transformer2DModel builds PixArtAlphaTextProjection in `_init_patched_inputs`, under
+    `if self.caption_channels is not None:`: the fix goes right after that construction, and the
+    next run must read it (an init there is not known to run each time: unknown), not add it again."""
+    from click.testing import CliRunner
+
+    from initlint import cli
+
+    (tmp_path / "embeddings.py").write_text(EMBEDDINGS, encoding="utf-8")
+    (tmp_path / "model.py").write_text(CONTAINER_WITH_HELPER, encoding="utf-8")
+
+    def fix() -> str:
+        CliRunner().invoke(cli.main, ["check", "--no-cache", "--fix", "--unsafe-fixes", "--exit-zero", str(tmp_path)],
+                           catch_exceptions=False)
+        return (tmp_path / "model.py").read_text(encoding="utf-8")
+
+    once = fix()
+    assert once.count("nn.init.normal_(self.caption.linear_1.weight") == 1, once
+    assert fix() == once

@@ -826,8 +826,11 @@ def _init_at_use(projected: Layer, use: Use, index: ModuleIndex) -> None:
     found = fact.path_inits.get(projected.name) if fact is not None else None
     if found is None:
         return
-    text, line = found
+    text, line, surely = found
     projected.init, projected.init_evidence, projected.init_open = "explicit", f"`{text}` in {use.container.name}", False
+    if not surely:  # under a condition, or in a method it calls: not known to run whenever it is built
+        projected.init = "unknown"
+        projected.init_evidence = f"`{text}` in {use.container.name}, under a condition or in a method it calls"
     projected.init_call = None
     if line:
         _relate(projected, use.path, line)

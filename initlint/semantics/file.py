@@ -2420,7 +2420,7 @@ class FileAnalysis:
         nodes += [node for _, node in pending]
         nodes += [call for uses in self.per_use.values() for call, _, _ in uses]
         nodes += [use[0] for uses in self.entry_uses.values() for use in uses]
-        nodes += [call for inits in self.path_inits.values() for _, call in inits.values()]
+        nodes += [call for inits in self.path_inits.values() for _, call, _ in inits.values()]
         nodes += [call for _, calls in self._builder_calls() for _, call in calls]
         holders = dict(self.call_holder)
         self.helper_uses = {}  # id(helper anchor) -> the sites one init there would reach
@@ -2618,8 +2618,8 @@ class FileAnalysis:
             rules = [_rule_fact(rule) for rule in cls.init_rules]
             defaults = {p.name.value: self._arg_fact(p.default, set()) for p in _all_params(init[1])
                         if p.default is not None} if init else {}  # fmt: skip
-            path_inits = {path: [text, spans[id(call)][0][0] if id(call) in spans else 0]
-                          for path, (text, call) in self.path_inits.get(key, {}).items()}  # fmt: skip
+            path_inits = {path: [text, spans[id(call)][0][0] if id(call) in spans else 0, surely]
+                          for path, (text, call, surely) in self.path_inits.get(key, {}).items()}  # fmt: skip
             listed_here = self._built_by_functions_only(cls.node.name.value)
             summary.classes[key] = ClassFact(
                 name=cls.node.name.value, line=class_lines.get(cls.node.name.value, 0), bases=list(cls.bases),

@@ -192,11 +192,12 @@ class InitScanner:
             site.explicit_at = (ctx.fn.name.value, node)  # where it ran: a routine after it overrides it
         if sites:
             ctx.fa.pending_lines.append((info, call))
-        elif ctx.cls is not None and ctx.in_init and not ctx.conditional and ctx.depth == 0:
-            # a layer of another module's block (self.stem.conv): the program stage reads it there
+        elif ctx.cls is not None and ctx.in_init:
+            # a layer of another module's block (self.stem.conv): the program stage reads it there; under
+            # a condition, or in a helper method, it may not run each time the block is built (unknown)
             path = _self_path(holder, ctx.self_name)
             if path and "." in path:
-                ctx.fa.path_inits.setdefault(ctx.cls.name, {})[path] = (info.text, call)
+                ctx.fa.path_inits.setdefault(ctx.cls.name, {})[path] = (info.text, call, not ctx.conditional and ctx.depth == 0)
 
     @staticmethod
     def sites_for(ctx: Context, holder: cst.BaseExpression) -> list:
