@@ -294,6 +294,9 @@ class BuildFact:
     # name] (InvertedResidual, handed `se_layer`, building SqueezeExcite); their init routines run on it too
     through: list = field(default_factory=list)
     held_at: Optional[str] = None  # where that run's model holds it (`blocks.2.0`), when one place does
+    # in a statement of its container's `__init__` itself (no branch, loop or method around it): an init
+    # written right after it runs whenever it is built, and the next run reads it (`ClassFact.path_inits`)
+    init_top: bool = True
 
 
 @dataclass

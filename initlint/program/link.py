@@ -55,6 +55,7 @@ class Use:
     unlinked: bool = False  # built on an entry point's run inside a module not linked here: that run is not all known
     through: list = field(default_factory=list)  # BuildFact.through, as ClassRefs: other modules' blocks around it
     held_at: Optional[str] = None  # BuildFact.held_at: where that run's model holds it
+    init_top: bool = True  # BuildFact.init_top: a fix after it is read back as its init
 
 
 @dataclass
@@ -844,7 +845,7 @@ def _fix_at_use(layer: Layer, use: Use) -> Optional[FixPlan]:
     own = layer.fix
     if use.container is None or not use.attr or not (layer.weight or "").startswith("self.") or own is None \
             or own.reason or own.unsafe_reason not in (None, DEFAULT_ACTIVATION_ASSUMED) or own.loop_over \
-            or own.in_function:  # fmt: skip
+            or own.in_function or not use.init_top:  # fmt: skip
         return None
     end_line = use.span[1] if len(use.span) == 3 else use.line
     return FixPlan(insert_after_line=end_line, indent="", weight=f"self.{use.attr}.{layer.weight[len('self.'):]}")
@@ -1302,7 +1303,7 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                                                    build.entry, list(build.within), build.built_at, runs=build.runs,
                                                    function=build.function, within_paths=list(build.within_paths),
                                                    unlinked=unlinked, through=[ClassRef(where, name) for where, name in build.through],
-                                                   held_at=build.held_at))  # fmt: skip
+                                                   held_at=build.held_at, init_top=build.init_top))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
     hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip

@@ -2648,7 +2648,7 @@ class FileAnalysis:
             line = span[0][0] if span else 0
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
             summary.builds.append(BuildFact(callee, line, self._bound_facts(self._arg_facts(call, inside), call), inside,
-                                            attr=attrs.get(id(call)), span=where))  # fmt: skip
+                                            attr=attrs.get(id(call)), span=where, init_top=self._at_init_top(inside, call)))  # fmt: skip
         listed = {(callee, id(call)) for _, callee, call in self.builds}
         # `mlp_layer=Mlp` then `mlp_layer(...)`; `mlp_layer = partial(Mlp, ...)` then `mlp_layer(...)`
         for inside, option, keywords, call in [*default_builds(self), *alias_builds(self)]:
@@ -2662,7 +2662,7 @@ class FileAnalysis:
                 args.setdefault(keyword.keyword.value, self._arg_fact(keyword.value, set()))
             where = [span[0][1] + 1, span[1][0], span[1][1] + 1] if span else []
             summary.builds.append(BuildFact(callee, span[0][0] if span else 0, args, inside, attr=attrs.get(id(call)),
-                                            span=where))  # fmt: skip
+                                            span=where, init_top=self._at_init_top(inside, call)))  # fmt: skip
         summary.builds.extend(handed_builds(self, spans))  # build_model_with_cfg(VisionTransformer, ...)
         summary.builds.extend(self._builder_builds(spans))  # `InvertedResidual(**ba)` in EfficientNetBuilder
         for fn_node, construction in self.blind_applies:
@@ -2916,6 +2916,19 @@ class FileAnalysis:
             out.append([fn.name.value, {key: self._arg_fact(arg.value, params - opaque, None, opaque)
                                         for key, arg in keyed_args(call)}])
         return out
+
+    def _at_init_top(self, inside: Optional[str], call: cst.Call) -> bool:
+        """Whether the call is in a plain statement of its class's `__init__` body (no branch, loop,
+        `with` or method around it): what `ClassFact.path_inits` reads back as surely run."""
+        init = self.method(self.classes[inside], "__init__") if inside in self.classes else None
+        if init is None:
+            return False
+        key = ("<init top>", id(init[1]))
+        if key not in self.handed_cache:
+            top = {id(node) for stmt in init[1].body.body if isinstance(stmt, cst.SimpleStatementLine)
+                   for node in _walk_nodes(stmt) if isinstance(node, cst.Call)}  # fmt: skip
+            self.handed_cache[key] = (init[1], top)
+        return id(call) in self.handed_cache[key][1]
 
     def _directly_in(self, fn: cst.FunctionDef, call: cst.Call) -> bool:
         """Whether `call` is in `fn`'s own code (not in a function or lambda nested in it)."""
