@@ -333,7 +333,6 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 # `if conv_only: return` not taken: what the rest of the constructor binds rests on it too
                 self.exit_guards.append((tuple(self.default_reads[defaults:]), dict(self.attrs)))
             read = tuple(self.default_fact(*fact) for fact in self.default_reads[defaults:])
-            skipped = stmt.orelse if taken else stmt.body
             if self.in_init and self.cls is not None and self.fa is self.home and _builds_only(skipped, self.self_name):
                 # what the branch a default skips builds is still the class's, built where callers pass
                 # another value: listed, bound to nothing here, judged at none of the defaults
@@ -343,7 +342,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     self.run_discarded(skipped)
                 finally:
                     self.against_defaults, self.skipped_by = against, skipped_by
-            self.list_skipped_builds(stmt.orelse if taken else stmt.body)
+            self.list_skipped_builds(skipped)
             env, attrs = dict(self.env), dict(self.attrs)
             self.run_taken_by_default(stmt, taken)
             for bound, before in ((self.env, env), (self.attrs, attrs)):
