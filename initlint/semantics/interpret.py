@@ -12,7 +12,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from ..library.known import KnownLibraries
-from ..syntax.nodes import (_JUMPS, none_test, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, _walk_nodes, dotted,
+from ..syntax.nodes import (_JUMPS, none_test, none_tested_name, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, _walk_nodes, dotted,
                             literal_number, literal_string, short_code)
 from .inits import UNDECIDED_PARAMETER, InitScanner, NameSuffixed, _iterates_modules, _iterates_parameters, _parameter_loop_names
 from .interpret_calls import CallInterpreter
@@ -20,7 +20,7 @@ from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
 from .values import (ActivationOutput, ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
                      NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, REQUIRED, RecordV, Site, TupleV, UnknownV, _single_looped_site,
-                     _surely_tensor, alternative, derived, instances_of, instances_resting_on, list_element, merge_envs, registered_modules, set_item, sites_in, unpacked_items)
+                     _surely_tensor, alternative, classes_of, classes_resting_on, derived, instances_of, instances_resting_on, list_element, merge_envs, registered_modules, set_item, sites_in, unpacked_items)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -345,10 +345,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             self.list_skipped_builds(skipped)
             env, attrs = dict(self.env), dict(self.attrs)
             self.run_taken_by_default(stmt, taken)
+            facts = tuple(self.default_fact(*read) for read in self.default_reads[defaults:])
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
                     if value is not before.get(name) and instances_of(value):
-                        bound[name] = instances_resting_on(value, tuple(self.default_fact(*read) for read in self.default_reads[defaults:]))
+                        bound[name] = instances_resting_on(value, facts)
+                    elif value is not before.get(name) and classes_of(value):
+                        # `if act_layer is None: act_layer = nn.ReLU`, `if use_relu: act = nn.ReLU`
+                        bound[name] = self.class_chosen(value, before.get(name) if bound is self.env else None,
+                                                        none_tested_name(stmt.test, taken) == name, facts)  # fmt: skip
                     elif value is not before.get(name) and isinstance(value, (ActV, ChainV)):
                         bound[name] = self.assuming_defaults(value, self.default_reads[defaults:])
             return
@@ -397,6 +402,15 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             other = self.attrs.get(name)
             if other is not value:
                 self.attrs[name] = value if other is None else alternative(value, other)
+
+    def class_chosen(self, value: object, before: object, none_tested: bool, facts: tuple) -> object:
+        """A class a constructor default chose. Where the branch gave a parameter found None its own
+        default (`if act_layer is None: act_layer = nn.ReLU`), still that parameter, as `act_layer or
+        nn.ReLU` is: a construction passing a class replaces it. Otherwise the class rests on those
+        defaults, and so does what it builds: a caller passing `use_relu=False` gets another."""
+        if none_tested and isinstance(value, ClassRefV) and isinstance(before, ParamV) and before.default in (NONE_V, None):
+            return ParamV(before.name, value, before.owner, carried=before.carried)
+        return classes_resting_on(value, facts)
 
     def run_taken_by_default(self, stmt: cst.If, taken: bool) -> None:
         """The branch a default decided (`if temb_channels is not None:`): a layer built in it may not

@@ -10,13 +10,13 @@ import libcst as cst
 
 from .. import catalogue
 from ..library.known import einops_name
-from ..syntax.nodes import (_comp_fors, none_test, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
+from ..syntax.nodes import (_comp_fors, none_test, none_tested_name, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
 from .imports import Imports, torch_nn_name
 from .values import (named_item, ActV, IgnoringV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
                      TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
-                     exact_element, instances_of, instances_resting_on, keyed_element, last_iteration, list_element, one_of, sites_in)
+                     classes_of, exact_element, instances_of, instances_resting_on, keyed_element, last_iteration, list_element, one_of, sites_in)
 
 # methods that change a dict or list in place, other than those read for what they add
 _MUTATING = frozenset({"update", "pop", "popitem", "clear", "setdefault", "remove", "reverse", "sort", "__setitem__", "__delitem__"})
@@ -167,8 +167,15 @@ class ConstructorInterpreter:
                     value = self.assuming_defaults(value, self.default_reads[defaults:])
                 elif len(self.default_reads) > defaults:  # `nn.Sigmoid() if gate else None`: what is bound to it
                     self.chosen_by_defaults = self.default_reads[defaults:]
+                    facts = tuple(self.default_fact(*read) for read in self.chosen_by_defaults)
                     if instances_of(value):  # `Proc() if proc is None else proc`: what its code does rests on them
-                        value = instances_resting_on(value, tuple(self.default_fact(*read) for read in self.chosen_by_defaults))
+                        value = instances_resting_on(value, facts)
+                    elif classes_of(value):  # `nn.ReLU if act_layer is None else act_layer`, `nn.ReLU if relu else nn.Tanh`
+                        other = node.orelse if taken else node.body
+                        tested = none_tested_name(node.test, taken)
+                        before = self.env.get(tested) if tested is not None and isinstance(other, cst.Name) \
+                            and other.value == tested else None  # fmt: skip
+                        value = self.class_chosen(value, before, before is not None, facts)
                 return value
             self.undecided_values += 1  # `A if c else None` is A or None: not one module
             body = self.eval_module(node.body)
@@ -625,7 +632,12 @@ class ConstructorInterpreter:
             return UnknownV(f"built by parameter {callee.name}", default.open_params if isinstance(default, UnknownV) else (),
                             self.declared_default_instance(callee, call))  # fmt: skip
         if isinstance(callee, ClassRefV):
-            return self.construct(callee, call)
+            value = self.construct(callee, call)
+            if callee.rests_on:  # `act = nn.ReLU if use_relu else nn.Tanh`: what it builds rests on that default
+                value = instances_resting_on(value, callee.rests_on) if instances_of(value) else \
+                    dataclasses.replace(value, defaults=tuple(dict.fromkeys((*value.defaults, *callee.rests_on)))) \
+                    if isinstance(value, TransparentV) else self.resting_on(value, callee.rests_on)  # fmt: skip
+            return value
         if isinstance(callee, FunctionRefV) and callee.node is not None:
             return self.call_nested_helper(callee, call)
         if isinstance(callee, RepeaterV):

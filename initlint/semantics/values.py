@@ -280,6 +280,8 @@ class ClassRefV:
     evidence: str = ""
     bound: tuple = ()  # arguments bound by functools.partial(cls, ...), given before the call's own
     passed_by: str = ""  # where a constructor's callers passed it ("by tiny() in net.py"), for evidence
+    # constructor defaults that chose it (`act = nn.ReLU if use_relu else nn.Tanh`): what it builds rests on them
+    rests_on: tuple = field(default=(), compare=False)
 
 
 @dataclass
@@ -701,6 +703,23 @@ def instances_of(value: object) -> list:
 def instances_resting_on(value: object, facts: tuple) -> object:
     """Those instances, chosen by constructor defaults `facts` as well."""
     def tagged(option: InstV) -> InstV:
+        return dataclasses.replace(option, rests_on=tuple(dict.fromkeys((*option.rests_on, *facts))))
+
+    if isinstance(value, ChainV):
+        return ChainV([(key, tagged(item)) for key, item in value.items], "alt")
+    return tagged(value)
+
+
+def classes_of(value: object) -> list:
+    """The classes a value holds: itself, or each of several (`nn.ReLU if c else nn.Tanh`); [] where it
+    holds anything else."""
+    options = [item for _, item in value.items] if isinstance(value, ChainV) and value.kind == "alt" else [value]
+    return options if options and all(isinstance(option, ClassRefV) for option in options) else []
+
+
+def classes_resting_on(value: object, facts: tuple) -> object:
+    """Those classes, chosen by constructor defaults `facts` as well."""
+    def tagged(option: ClassRefV) -> ClassRefV:
         return dataclasses.replace(option, rests_on=tuple(dict.fromkeys((*option.rests_on, *facts))))
 
     if isinstance(value, ChainV):

@@ -549,6 +549,25 @@ def runs_whenever(conditions: tuple, other: tuple) -> bool:
     return other[: len(conditions)] == conditions
 
 
+def none_tested_name(test: cst.BaseExpression, taken: bool) -> Optional[str]:
+    """The name a branch test finds None on the way `taken` (`x is None` taken, `x is not None` or
+    `x` not taken, `not x` taken); else None."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, taken = test.expression, not taken
+    if isinstance(test, cst.Name):
+        return None if taken else test.value
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)):
+        return None
+    comp = test.comparisons[0]
+    if not (isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None"):
+        return None
+    if isinstance(comp.operator, cst.Is):
+        return test.left.value if taken else None
+    if isinstance(comp.operator, cst.IsNot):
+        return None if taken else test.left.value
+    return None
+
+
 def none_test(fn: cst.FunctionDef) -> Optional[cst.BaseCompOp]:
     """`def exists(val): return val is not None` (or `is None`): that operator; else None."""
     params = [*fn.params.posonly_params, *fn.params.params]

@@ -1,0 +1,174 @@
+"""An activation class a constructor default chooses (`if act_layer is None: act_layer = nn.ReLU`,
+`act = nn.ReLU if use_relu else nn.Tanh`, `if use_relu: self.act_cls = nn.ReLU`) rests on that
+default: a construction in another module passing another class or flag gets another activation.
+Before, the chosen class lost the default on the way, and the block's layer was claimed ReLU (with
+a ReLU fix) although the program's only construction builds Tanh. Checked with torch."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from initlint.program import analyze_program
+
+BLOCKS = """import torch.nn as nn
+
+
+class IfNone(nn.Module):
+    def __init__(self, cin, cout, act_layer=None):
+        super().__init__()
+        if act_layer is None:
+            act_layer = nn.ReLU
+        self.fc = nn.Linear(cin, cout)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class IfNot(nn.Module):
+    def __init__(self, cin, cout, act_layer=None):
+        super().__init__()
+        if not act_layer:
+            act_layer = nn.ReLU
+        self.fc = nn.Linear(cin, cout)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class NoneExp(nn.Module):
+    def __init__(self, cin, cout, act_layer=None):
+        super().__init__()
+        act_layer = nn.ReLU if act_layer is None else act_layer
+        self.fc = nn.Linear(cin, cout)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class FlagIf(nn.Module):
+    def __init__(self, cin, cout, use_relu=True):
+        super().__init__()
+        if use_relu:
+            act = nn.ReLU
+        else:
+            act = nn.Tanh
+        self.fc = nn.Linear(cin, cout)
+        self.act = act()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class FlagExp(nn.Module):
+    def __init__(self, cin, cout, use_relu=True):
+        super().__init__()
+        act = nn.ReLU if use_relu else nn.Tanh
+        self.fc = nn.Linear(cin, cout)
+        self.act = act()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class FlagAttr(nn.Module):
+    def __init__(self, cin, cout, use_relu=True):
+        super().__init__()
+        if use_relu:
+            self.act_cls = nn.ReLU
+        else:
+            self.act_cls = nn.Tanh
+        self.fc = nn.Linear(cin, cout)
+        self.act = self.act_cls()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+"""
+
+PASSING = """import torch.nn as nn
+
+from blocks import FlagAttr, FlagExp, FlagIf, IfNone, IfNot, NoneExp
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = IfNone(8, 8, act_layer=nn.Tanh)
+        self.b = IfNot(8, 8, nn.Tanh)
+        self.c = NoneExp(8, 8, nn.Tanh)
+        self.d = FlagIf(8, 8, use_relu=False)
+        self.e = FlagExp(8, 8, False)
+        self.f = FlagAttr(8, 8, use_relu=False)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.f(self.e(self.d(self.c(self.b(self.a(x)))))))
+"""
+
+ATTRS = {"a": "IfNone", "b": "IfNot", "c": "NoneExp", "d": "FlagIf", "e": "FlagExp", "f": "FlagAttr"}
+
+
+def _rows(tmp_path, files: dict) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
+    assert not errors
+    return {(row.class_name, row.name): row for model in models.values() for row in model.layers}
+
+
+def _runtime(tmp_path) -> dict:
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        net = __import__("model").Model()
+        with torch.no_grad():
+            report = verify(net.eval(), (torch.randn(2, 8),), method="hooks", static=False)
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+    return {row.layer: row.activation for row in report.layers}
+
+
+def _claim(rows: dict, attr: str):
+    """The row for `attr.fc`: at its construction in Model, or at the block's own line where every
+    construction agrees."""
+    return rows.get(("Model", f"{attr}.fc")) or rows[(ATTRS[attr], "fc")]
+
+
+def test_a_class_or_flag_passed_elsewhere_replaces_the_class_the_default_chose(tmp_path):
+    rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": PASSING})
+    runtime = _runtime(tmp_path)
+    for attr in ATTRS:
+        assert runtime[f"{attr}.fc"] == "tanh"
+        row = _claim(rows, attr)
+        assert row.activation == "tanh", (attr, row.activation, row.activation_evidence)
+
+
+def test_with_no_construction_passing_another_the_default_still_decides(tmp_path):
+    plain = PASSING.replace("act_layer=nn.Tanh", "").replace(", nn.Tanh)", ")").replace("use_relu=False", "")
+    plain = plain.replace(", False)", ")")
+    rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": plain})
+    runtime = _runtime(tmp_path)
+    for attr in ATTRS:
+        assert runtime[f"{attr}.fc"] == "relu"
+        assert _claim(rows, attr).activation == "relu", (attr, _claim(rows, attr).activation_evidence)
+
+
+def test_two_constructions_disagreeing_claim_nothing_at_the_block(tmp_path):
+    """One module passes Tanh, another builds the default: each use is judged, or the layer is
+    unknown, never ReLU for the Tanh one."""
+    other = PASSING.replace("class Model", "class Plain").replace("act_layer=nn.Tanh", "").replace(
+        ", nn.Tanh)", ")").replace("use_relu=False", "").replace(", False)", ")")
+    rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": PASSING, "plain.py": other})
+    for attr, cls in ATTRS.items():
+        for key in (("Model", f"{attr}.fc"), (cls, "fc")):
+            if key in rows:
+                assert rows[key].activation in ("tanh", "unknown"), (key, rows[key].activation_evidence)
