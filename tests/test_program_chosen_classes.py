@@ -172,3 +172,106 @@ def test_two_constructions_disagreeing_claim_nothing_at_the_block(tmp_path):
         for key in (("Model", f"{attr}.fc"), (cls, "fc")):
             if key in rows:
                 assert rows[key].activation in ("tanh", "unknown"), (key, rows[key].activation_evidence)
+
+
+INSTANCE_BLOCKS = """import torch.nn as nn
+
+
+class IfNoneInst(nn.Module):
+    def __init__(self, cin, cout, act=None):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout)
+        if act is None:
+            act = nn.ReLU()
+        self.act = act
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class OrInst(nn.Module):
+    def __init__(self, cin, cout, act=None):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout)
+        self.act = act or nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class ExpInst(nn.Module):
+    def __init__(self, cin, cout, act=None):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout)
+        self.act = act if act is not None else nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class SignatureInst(nn.Module):
+    def __init__(self, cin, cout, act=nn.ReLU()):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout)
+        self.act = act
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class ClassParam(nn.Module):
+    def __init__(self, cin, cout, act_layer=nn.ReLU):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+"""
+
+INSTANCE_MODEL = """import torch.nn as nn
+
+from blocks import ClassParam, ExpInst, IfNoneInst, OrInst, SignatureInst
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = IfNoneInst(8, 8, nn.SELU())
+        self.b = OrInst(8, 8, act=nn.LeakyReLU(0.2))
+        self.c = ExpInst(8, 8, nn.Tanh())
+        self.d = SignatureInst(8, 8, nn.Tanh())
+        self.e = SignatureInst(8, 8)
+        self.f = ClassParam(8, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.f(self.e(self.d(self.c(self.b(self.a(x)))))))
+"""
+
+INSTANCES = {"a": ("IfNoneInst", "selu", None), "b": ("OrInst", "leaky_relu", 0.2), "c": ("ExpInst", "tanh", None),
+             "d": ("SignatureInst", "tanh", None), "e": ("SignatureInst", "relu", None), "f": ("ClassParam", "relu", None)}
+
+
+def test_an_activation_instance_passed_elsewhere_replaces_the_instance_a_none_default_falls_back_to(tmp_path):
+    """`ConvBlock(8, 8, nn.SELU())` where the block does `act or nn.ReLU()` (or `if act is None: act =
+    nn.ReLU()`, or has `act=nn.ReLU()` in its signature): the instance passed, with its parameter.
+    Before, `act or nn.ReLU()` was claimed ReLU whatever a construction passed."""
+    rows = _rows(tmp_path, {"blocks.py": INSTANCE_BLOCKS, "model.py": INSTANCE_MODEL})
+    runtime = _runtime(tmp_path)
+    for attr, (cls, activation, param) in INSTANCES.items():
+        assert runtime[f"{attr}.fc"] == activation
+        row = rows.get(("Model", f"{attr}.fc")) or rows[(cls, "fc")]
+        assert (row.activation, row.activation_param if param is not None else None) == (activation, param), (
+            attr, row.activation, row.activation_param, row.activation_evidence)
+
+
+def test_an_instance_for_a_class_parameter_or_a_class_for_an_instance_claims_nothing(tmp_path):
+    """What torch would not run as written is never judged as the other kind: `act_layer=nn.Tanh()`
+    for a parameter the block calls, `act=nn.Tanh` for one it applies."""
+    crossed = INSTANCE_MODEL.replace("ClassParam(8, 8)", "ClassParam(8, 8, nn.Tanh())").replace(
+        "ExpInst(8, 8, nn.Tanh())", "ExpInst(8, 8, nn.Tanh)")
+    rows = _rows(tmp_path, {"blocks.py": INSTANCE_BLOCKS, "model.py": crossed})
+    for attr, cls in (("f", "ClassParam"), ("c", "ExpInst")):
+        row = rows.get(("Model", f"{attr}.fc")) or rows[(cls, "fc")]
+        assert row.activation == "unknown", (attr, row.activation, row.activation_evidence)

@@ -959,15 +959,22 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
     if forced:  # `force_act_layer or act_layer` given a class for force_act_layer: that class, whatever act_layer is
         overridden = chosen
     class_name, param, default, passed = overridden[0]
-    torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == "class" and passed[1].startswith("torch.nn.") else None
-    replaces_activation = forced or default == REQUIRED or default.startswith("torch.nn.") \
-        and default.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES  # fmt: skip
+    # a class for a class, an instance (`nn.Tanh()`) for an instance (`act or nn.ReLU()`): never one for the other
+    kind = "instance" if default.endswith("()") else "class"
+    torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == kind and passed[1].startswith("torch.nn.") else None
+    replaces_activation = forced or default == REQUIRED and kind == "class" or default.startswith("torch.nn.") \
+        and default.removesuffix("()").rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES  # fmt: skip
     # a class default stands for the activation only where, at that default, the layer meets it on every
     # way through (not "SiLU here, no activation on the other branch")
     judged_at_default = layer.activation != "unknown" or forced or default == REQUIRED
     if len(overridden) == 1 and replaces_activation and judged_at_default and torch_name in catalogue.ACTIVATION_MODULES:
         activation = catalogue.ACTIVATION_MODULES[torch_name][0]
         layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
+        if kind == "instance":
+            if passed[2] is not None:  # `nn.LeakyReLU(0.2)`
+                layer.activation_param = passed[2]
+            layer.activation_evidence = f"{param}=nn.{torch_name}() passed to {class_name} ({use.path}:{use.line})"
+            return passed_on
         if len(passed) > 3 and passed[3] is not None:  # built with its parameter given (`{"negative_slope": 0.1}`)
             layer.activation_param = passed[3]
         through = f" through {passed[2]}" if len(passed) > 2 else ""
@@ -1940,6 +1947,8 @@ def _same_class(passed: list, default: str) -> bool:
         return passed[1] == default
     if passed[0] == "none":  # `drop_layer=drop_block`, None there: the default None written out
         return default == "None"
+    if passed[0] == "instance":  # `act=nn.ReLU()` for the default `nn.ReLU()`: with torch's own parameter
+        return default == f"{passed[1]}()" and passed[2] is None
     if passed[0] != "class":
         return False
     if passed[1] == default:

@@ -2971,6 +2971,10 @@ class FileAnalysis:
             return ["literal", short_code(node, 60)]
         if _name_and_keywords(node):  # `act=("relu", {"inplace": True})`: written out whole, to be read back
             return ["literal", cst.Module([]).code_for_node(node)]
+        if isinstance(node, cst.Call):  # `act=nn.LeakyReLU(0.2)`: a torch activation instance, with its parameter
+            instance = self._activation_instance_fact(node)
+            if instance is not None:
+                return instance
         if isinstance(node, cst.Attribute):  # MONAI's `Norm.BATCH`: a library object's attribute that is a string
             constant = hooks.constant(self.imports.qualify(node.value), node.attr.value)
             if constant is not None:
@@ -2979,6 +2983,20 @@ class FileAnalysis:
         if q:
             return ["class", q]
         return ["unknown", short_code(node, 60)]
+
+    def _activation_instance_fact(self, call: cst.Call) -> Optional[list]:
+        """["instance", "torch.nn.LeakyReLU", 0.2] for a torch activation built with literal arguments
+        (its parameter None where not given: torch's default); None for anything else."""
+        q = self.imports.qualify(call.func) or ""
+        name = q.rsplit(".", 1)[-1] if q.startswith("torch.nn.") else None
+        if name not in catalogue.ACTIVATION_MODULES or any(arg.star for arg in call.args) or name == "RReLU" and call.args:
+            return None
+        if any(literal_number(arg.value) is None and not (isinstance(arg.value, cst.Name) and arg.value.value in ("True", "False"))
+               for arg in call.args):  # fmt: skip
+            return None
+        spec = catalogue.ACTIVATION_MODULES[name][1]
+        node = argument(call, *spec) if spec is not None else None
+        return ["instance", q, literal_number(node) if node is not None else None]
 
     def _param_held(self, owner: Optional[str], node: cst.Attribute) -> Optional[str]:
         """The constructor parameter `self.<attr>` holds wherever the class's code reads it: its own

@@ -11,6 +11,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
+from .. import catalogue
 from ..library.known import KnownLibraries
 from ..syntax.nodes import (_JUMPS, none_test, none_tested_name, _attribute_name, _jumps, _names_in, _not_an_attribute, _positional_params, _walk_nodes, dotted,
                             literal_number, literal_string, short_code)
@@ -106,6 +107,13 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                 if default is None:  # `config: BertConfig`: that class's defaults
                     default = self.fa.annotated_object(p.annotation)
                 self.env[name] = self.param_value(name, default)
+                held = self.env[name]
+                if isinstance(held, ParamV) and isinstance(held.default, ActV) and held.owner is not None \
+                        and self.plain_activation_instance(p.default):  # fmt: skip
+                    # `act=nn.ReLU()` in the signature: that instance, resting on the parameter
+                    holder = self.default_holder(held.owner)
+                    self.env[name] = self.resting_on(held.default, (ConstructorDefault(
+                        held.owner, name, self.plain_activation_instance(p.default), holder.path if holder else None),))
         for star in (fn.params.star_arg, fn.params.star_kwarg):
             if isinstance(star, cst.Param):
                 held = args.get(star.name.value) if args is not None and star is fn.params.star_kwarg else None
@@ -354,6 +362,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                         # `if act_layer is None: act_layer = nn.ReLU`, `if use_relu: act = nn.ReLU`
                         bound[name] = self.class_chosen(value, before.get(name) if bound is self.env else None,
                                                         none_tested_name(stmt.test, taken) == name, facts)  # fmt: skip
+                    elif value is not before.get(name) and isinstance(value, ActV) and bound is self.env \
+                            and none_tested_name(stmt.test, taken) == name and isinstance(before.get(name), ParamV):  # fmt: skip
+                        # `if act is None: act = nn.ReLU()`: a construction passing `nn.Tanh()` replaces it
+                        bound[name] = self.instance_fallback(value, before[name], _bound_call(stmt.body if taken else stmt.orelse, name))
                     elif value is not before.get(name) and isinstance(value, (ActV, ChainV)):
                         bound[name] = self.assuming_defaults(value, self.default_reads[defaults:])
             return
@@ -573,6 +585,25 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         else:
             shown = "None" if default == NONE_V else str(default)
         return ConstructorDefault(owner, param, shown, holder.path if holder is not None else None, registry, overrides)
+
+    def plain_activation_instance(self, node: Optional[cst.BaseExpression]) -> Optional[str]:
+        """`nn.ReLU()` written with no argument: "torch.nn.ReLU()", the way a default instance is
+        recorded (a construction passing `nn.Tanh()` replaces it); else None."""
+        if not isinstance(node, cst.Call) or node.args:
+            return None
+        q = self.fa.imports.qualify(node.func) or ""
+        return f"{q}()" if q.startswith("torch.nn.") and q.rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES else None
+
+    def instance_fallback(self, value: object, param: object, node: Optional[cst.BaseExpression]) -> object:
+        """`act or nn.ReLU()`, `nn.ReLU() if act is None else act`: the instance a None parameter falls
+        back to rests on that parameter, recorded as the instance where written plainly."""
+        if not isinstance(value, ActV) or not isinstance(param, ParamV) or param.owner is None or param.default not in (NONE_V, None):
+            return value
+        shown = self.plain_activation_instance(node)
+        holder = self.default_holder(param.owner)
+        fact = ConstructorDefault(param.owner, param.name, shown, holder.path if holder is not None else None) \
+            if shown else self.default_fact(param.owner, param.name, NONE_V)  # fmt: skip
+        return self.resting_on(value, (fact,))
 
     def default_holder(self, owner: Optional[str]) -> Optional["FileAnalysis"]:
         """The module of the program whose class `owner` is, when its constructor default chose an
@@ -1292,6 +1323,19 @@ def _ends_in_exit(block: Optional[cst.CSTNode]) -> bool:
     if not isinstance(block, cst.IndentedBlock) or not body or not isinstance(body[-1], cst.SimpleStatementLine):
         return False
     return any(isinstance(small, (cst.Return, cst.Raise)) for small in body[-1].body)
+
+
+def _bound_call(branch: Optional[cst.CSTNode], name: str) -> Optional[cst.Call]:
+    """The call a branch made only of `name = <call>` binds; else None."""
+    body = branch.body.body if isinstance(branch, cst.Else) else branch.body if isinstance(branch, cst.IndentedBlock) \
+        else getattr(getattr(branch, "body", None), "body", None)  # fmt: skip
+    if not body or len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+        return None
+    small = body[0].body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) \
+            and small.targets[0].target.value == name and isinstance(small.value, cst.Call):  # fmt: skip
+        return small.value
+    return None
 
 
 def _binds_references(stmt: cst.If) -> bool:

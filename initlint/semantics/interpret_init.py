@@ -41,10 +41,11 @@ STRING_CASE_METHODS = frozenset({"lower", "upper", "casefold", "strip"})
 
 
 def _surely_truthy(value: object) -> bool:
-    """A class (or partial object, or function) is true, as is every one of several such alternatives."""
+    """A class (or partial object, or function) is true, as is a torch activation module (no `__len__`),
+    and every one of several such alternatives."""
     if isinstance(value, ChainV) and value.kind == "alt":
         return bool(value.items) and all(key is None and _surely_truthy(item) for key, item in value.items)
-    return isinstance(value, ClassRefV)
+    return isinstance(value, (ClassRefV, ActV))
 
 
 def registry_items(registry: cst.Dict) -> dict:
@@ -164,6 +165,11 @@ class ConstructorInterpreter:
                 if self.object_reads != reads and isinstance(value, ActV) and not value.chosen_by:
                     value = self.chosen(value, f"`{short_code(node.test)}`")
                 elif len(self.default_reads) > defaults and isinstance(value, ActV):  # `nn.ReLU() if act else None`
+                    tested = none_tested_name(node.test, taken)
+                    other = node.orelse if taken else node.body
+                    if tested is not None and isinstance(other, cst.Name) and other.value == tested:
+                        # `nn.ReLU() if act is None else act`: a construction passing `nn.Tanh()` replaces it
+                        return self.instance_fallback(value, self.env.get(tested), node.body if taken else node.orelse)
                     value = self.assuming_defaults(value, self.default_reads[defaults:])
                 elif len(self.default_reads) > defaults:  # `nn.Sigmoid() if gate else None`: what is bound to it
                     self.chosen_by_defaults = self.default_reads[defaults:]
@@ -198,7 +204,9 @@ class ConstructorInterpreter:
                 # `force_act_layer or act_layer`: the right parameter, resting on the left's None too
                 if isinstance(right, ParamV) and isinstance(right.default, ClassRefV) and left.owner is not None:
                     return dataclasses.replace(right, also=((left.owner, left.name, NONE_V), *left.also, *right.also))
-                return ParamV(left.name, right, left.owner) if isinstance(right, ClassRefV) else right
+                if isinstance(right, ClassRefV):
+                    return ParamV(left.name, right, left.owner)
+                return self.instance_fallback(right, left, node.right)  # `act or nn.ReLU()`: a passed `nn.Tanh()` replaces it
             if left == NONE_V:
                 return right
             if _surely_truthy(left):  # `act_layer or nn.ReLU` where the call passed a class: that class
