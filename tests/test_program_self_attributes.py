@@ -54,6 +54,13 @@ REBOUND = NETS + """
         self.body = self._make_body()
 """
 
+# the same, in a method that spells its `self` otherwise
+REBOUND_BY_ANOTHER_NAME = NETS + """
+    def use_relu(net):
+        net.act_layer = nn.ReLU
+        net.body = net._make_body()
+"""
+
 BEFORE_SUPER = NETS.replace("""        super().__init__()
         self.width = width
         self.act_layer = act_layer
@@ -88,7 +95,8 @@ def test_an_attribute_holding_a_parameter_is_that_parameter(tmp_path):
             del sys.modules[name]
 
 
-@pytest.mark.parametrize("nets", [REBOUND, BEFORE_SUPER], ids=["bound-again", "before-super"])
+@pytest.mark.parametrize("nets", [REBOUND, REBOUND_BY_ANOTHER_NAME, BEFORE_SUPER],
+                         ids=["bound-again", "bound-again-by-another-name", "before-super"])
 def test_an_attribute_the_module_may_bind_otherwise_is_not_known(tmp_path, nets):
     fc = _block_fc(tmp_path, nets)
     assert fc.activation == "unknown", fc.activation_evidence

@@ -29,7 +29,7 @@ from ..library import hooks
 from ..library.hooks import reads_classes_only
 from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
-from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, keyed_args, _blocks, _flat_statements, _only_imports,
+from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, keyed_args, written_literal, _blocks, _flat_statements, _only_imports,
                             _is_super_init, _partial_of, _positional_params, _unconditional_statements, runs_whenever, statement_conditions, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
@@ -75,13 +75,15 @@ def _name_and_keywords(node: cst.BaseExpression) -> bool:
 
 
 
-def _is_self_attr(node: cst.BaseExpression, attr: str) -> bool:
-    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self" \
-        and node.attr.value == attr  # fmt: skip
+def _is_self_attr(node: cst.BaseExpression, attr: str, self_name: Optional[str] = "self") -> bool:
+    """`self.<attr>`; with `self_name` None, `<any name>.<attr>` (a method may spell its `self` otherwise)."""
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.attr.value == attr \
+        and (self_name is None or node.value.value == self_name)  # fmt: skip
 
 
 def _binds_self_attr(node: cst.CSTNode, attr: str) -> bool:
-    """`self.<attr> = ...`, `+=`, an annotated binding, or a tuple or for target holding it."""
+    """`<name>.<attr> = ...`, `+=`, an annotated binding, or a tuple or for target holding it: any
+    name, so that a method spelling its `self` otherwise is counted too."""
     if isinstance(node, cst.AssignTarget) or isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For)):
         target = node.target
     elif isinstance(node, cst.WithItem) and node.asname is not None:
@@ -90,7 +92,7 @@ def _binds_self_attr(node: cst.CSTNode, attr: str) -> bool:
         target = node.target
     else:
         return False
-    return any(_is_self_attr(inner, attr) for inner in _walk_nodes(target)) or _is_self_attr(target, attr)
+    return any(_is_self_attr(inner, attr, None) for inner in _walk_nodes(target)) or _is_self_attr(target, attr, None)
 
 
 @dataclass
@@ -3879,7 +3881,7 @@ def _run_with_lines(self: FileAnalysis) -> FileModel:
 def _written_literals(nodes: dict) -> frozenset:
     """The parameters a construction passes a string or a number for, written out: what a test on
     them decides is no default's guess."""
-    return frozenset(name for name, node in nodes.items() if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)))
+    return frozenset(name for name, node in nodes.items() if written_literal(node))
 
 
 # tensor methods that keep the values (another dtype, device or memory): what a forward does around

@@ -8,7 +8,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, dotted, literal_number, literal_string, short_code
+from ..syntax.nodes import _all_params, _positional_params, _walk_nodes, bound_names, dotted, literal_number, literal_string, short_code, written_literal
 from .inits import InitScanner
 from .values import (ActV, ChainV, ClassRefV, Flow, FunctionRefV, InstV, LayerV, MAX_INLINE_DEPTH, MODULE_CODE,
                      MaybeNone, NONE_V, OPAQUE, ParamV, RecordV, TransparentV, TupleV, UnknownV, one_of)
@@ -359,7 +359,7 @@ def _literal_params(fn: cst.FunctionDef, call: cst.Call, env: dict) -> frozenset
     # (or a name the caller holds a literal in, no parameter's default there: `conv_type=conv_type` in a
     # block judged at a construction that passes "conv")
     return frozenset(name for name, node in passed.items()
-                     if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not isinstance(env.get(name), ParamV)
+                     if written_literal(node) and not isinstance(env.get(name), ParamV)
                      or isinstance(node, cst.Name) and isinstance(env.get(name), tuple) and len(env[name]) == 2
                      and env[name][0] == "<literal>")  # fmt: skip
 

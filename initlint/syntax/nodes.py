@@ -549,6 +549,11 @@ def runs_whenever(conditions: tuple, other: tuple) -> bool:
     return other[: len(conditions)] == conditions
 
 
+def written_literal(node: Optional[cst.CSTNode]) -> bool:
+    """A string or a number written out (not a name holding one)."""
+    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float))
+
+
 def none_tested_name(test: cst.BaseExpression, taken: bool) -> Optional[str]:
     """The name a branch test finds None on the way `taken` (`x is None` taken, `x is not None` or
     `x` not taken, `not x` taken); else None."""
