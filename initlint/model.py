@@ -332,6 +332,10 @@ class ClassFact:
     # nn.Sigmoid())` after `super().__init__()`): [attribute, line, code]; the base's layers there
     # meet other things in its constructions than in the base's own
     mutates: list = field(default_factory=list)
+    # what its own `__init__` passes its first base's constructor (`super().__init__(act_layer=nn.Tanh)`),
+    # keyed as BuildFact.args; None where it calls none with arguments. The base's layers are built by
+    # that base's lines for this class's instances too, with these values
+    super_args: Optional[dict] = None
 
 
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users

@@ -959,8 +959,15 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
     if forced:  # `force_act_layer or act_layer` given a class for force_act_layer: that class, whatever act_layer is
         overridden = chosen
     class_name, param, default, passed = overridden[0]
-    # a class for a class, an instance (`nn.Tanh()`) for an instance (`act or nn.ReLU()`): never one for the other
-    kind = "instance" if default.endswith("()") else "class"
+    # a class for a class, an instance (`nn.Tanh()`) for an instance (`act or nn.ReLU()`), a function for
+    # a function (`act_fn=F.relu`): never one for the another
+    kind = "instance" if default.endswith("()") else "function" if _torch_function(default) else "class"
+    if kind == "function" and len(overridden) == 1 and passed is not None and passed[0] == "class" \
+            and _torch_function(passed[1]) and catalogue.ACTIVATION_FUNCTIONS[_torch_function(passed[1])][0] != "prelu":  # fmt: skip
+        activation = catalogue.ACTIVATION_FUNCTIONS[_torch_function(passed[1])][0]
+        layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)
+        layer.activation_evidence = f"{param}={passed[1]} passed to {class_name} ({use.path}:{use.line})"
+        return passed_on
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == kind and passed[1].startswith("torch.nn.") else None
     replaces_activation = forced or default == REQUIRED and kind == "class" or default.startswith("torch.nn.") \
         and default.removesuffix("()").rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES  # fmt: skip
@@ -1806,9 +1813,9 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             ref, position = ClassRef(path, owner), summary.functions[owner]  # a factory function's default
         else:
             continue
-        for use in uses.get(ref, []):
-            if use.path == path:
-                continue  # this file's own callers: its analysis has merged them
+        for use in [*uses.get(ref, []), *_subclass_uses(ref, index)]:
+            if use.path == path and use.callee != SUPER_INIT:
+                continue  # this file's own callers: its analysis has merged them (not its subclasses' calls)
             passed = use.args.get(param)
             if passed is None and param in position:
                 passed = use.args.get(str(position.index(param)))
@@ -1825,6 +1832,23 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             stats.activation_unknown += 1
             return True
     return False
+
+
+SUPER_INIT = "super().__init__"  # Use.callee of a subclass's call of its base's constructor
+
+
+def _subclass_uses(ref: ClassRef, index: ModuleIndex) -> list:
+    """The classes deriving (first) from `ref` whose `__init__` passes it arguments, each as a Use
+    with those (`super().__init__(act_layer=nn.Tanh)`): `ref`'s lines build their instances' layers too."""
+    if index.subclass_uses is None:
+        index.subclass_uses = {}
+        for path, summary in index.summaries.items():
+            for fact in summary.classes.values():
+                base = index.resolve_class(path, fact.bases[0]) if fact.super_args is not None and fact.bases else None
+                if base is not None:
+                    index.subclass_uses.setdefault(base, []).append(
+                        Use(ClassRef(path, fact.name), path, fact.line, dict(fact.super_args), callee=SUPER_INIT))
+    return index.subclass_uses.get(ref, [])
 
 
 def _per_parameter(defaults: list) -> list:
@@ -1940,6 +1964,15 @@ def _passed_to_function(name: str, use: Use, index: ModuleIndex, uses: dict, dep
             return unknown
         values.append(default if arg is None else _resolved(arg, call, index, uses, depth + 1))
     return _agreed(values, unknown, f"{name} of {use.function}()", "calls")
+
+
+def _torch_function(qualname: str) -> Optional[str]:
+    """`torch.nn.functional.relu`, `torch.tanh`: the name of a torch activation function, else None."""
+    for prefix in ("torch.nn.functional.", "torch.special.", "torch."):
+        rest = qualname[len(prefix):] if qualname.startswith(prefix) else None
+        if rest and "." not in rest and rest in catalogue.ACTIVATION_FUNCTIONS:
+            return rest
+    return None
 
 
 def _same_class(passed: list, default: str) -> bool:

@@ -126,6 +126,8 @@ class ModuleIndex:
     # listed use stands for: whoever gets what that builder returns is not known (link's memo)
     unlisted_builds: dict = field(default_factory=dict)
     entry_builds: dict = field(default_factory=dict)  # ClassRef -> [Use] of entry points' runs building it (link's memo)
+    # ClassRef -> [Use] of the classes deriving from it whose `__init__` passes it arguments (link's memo)
+    subclass_uses: Optional[dict] = None
 
     @classmethod
     def of(cls, summaries: dict, environment: Optional[Environment] = None) -> "ModuleIndex":

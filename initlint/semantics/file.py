@@ -2639,6 +2639,7 @@ class FileAnalysis:
                               for method, found in cls.method_inits.items()},
                 mutates=[[attr, spans[id(node)][0][0], short_code(node, 60)] for attr, node in self.inherited_mutations.get(key, ())
                          if id(node) in spans],
+                super_args=self._super_args(key),
             )  # fmt: skip
         for fact in summary.classes.values():
             for function, _ in fact.function_builds:
@@ -2773,6 +2774,34 @@ class FileAnalysis:
         for arg in bound:
             facts.setdefault(arg.keyword.value, self._arg_fact(arg.value, set()))
         return facts
+
+    def super_init_call(self, key: str) -> Optional[cst.Call]:
+        """The base constructor call of the class's own `__init__` that passes arguments
+        (`super().__init__(act_layer=nn.Tanh)`, `Base.__init__(self, ...)`), else None."""
+        cls = self.classes.get(key)
+        init = cls.methods.get("__init__") if cls is not None else None
+        if init is None:
+            return None
+        params = _positional_params(init)
+        self_name = params[0].name.value if params else "self"
+        for call in _walk_calls(init.body):
+            func = call.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+                continue
+            if isinstance(func.value, cst.Call) and dotted(func.value.func) == "super":
+                return call if call.args else None
+            if call.args and dotted(call.args[0].value) == self_name:  # `Base.__init__(self, ...)`
+                return call if len(call.args) > 1 else None
+        return None
+
+    def _super_args(self, key: str) -> Optional[dict]:
+        """ClassFact.super_args: `Base.__init__(self, ...)` read as if `self` were not passed."""
+        call = self.super_init_call(key)
+        if call is None:
+            return None
+        if not (isinstance(call.func.value, cst.Call) and dotted(call.func.value.func) == "super"):
+            call = call.with_changes(args=call.args[1:])
+        return self._arg_facts(call, key)
 
     def _arg_facts(self, call: cst.Call, inside: Optional[str]) -> dict:
         """Each argument of a construction, as far as another module needs to read it."""

@@ -86,7 +86,9 @@ class ForwardInterpreter:
         if isinstance(value, ParamV):
             default = value.default
             if isinstance(default, ClassRefV):
-                fact = ConstructorDefault(value.owner, value.name, default.qualname)
+                # with its module's path, as every default an activation rests on (`act_fn=F.relu`: a
+                # construction elsewhere passing `torch.tanh` must be looked at)
+                fact = self.default_fact(value.owner, value.name, default)
                 evidence = Evidence.assuming(f"{value.name} default", (fact,))
                 return self.apply_module(self.construct_for_flow(default), flow, evidence)
             self.consume(flow, "unknown", None, f"goes into module from parameter {value.name}")

@@ -1,0 +1,102 @@
+"""A subclass whose `__init__` passes its base's constructor other values (`super().__init__(act_layer=
+nn.Tanh)`, `Base.__init__(self, act_layer=nn.Tanh)`) builds its layers by the base's own lines: the
+row there speaks for the subclass's instances too, so it claims no activation the subclass does not
+get. Before, the base's row claimed its default ReLU (and offered a ReLU fix) wherever the subclass
+was, in the same module or another. Checked with torch."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from initlint.program import analyze_program
+
+BASE = """import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, cin=8, cout=8, act_layer=nn.ReLU, bias=True):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout, bias=bias)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+"""
+
+SUB = """
+
+class Sub(Base):
+    def __init__(self):
+        {call}
+"""
+
+MODEL = """import torch.nn as nn
+
+from {module} import Sub
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = Sub()
+
+    def forward(self, x):
+        return self.body(x)
+"""
+
+CALLS = {
+    "keyword": "super().__init__(act_layer=nn.Tanh)",
+    "position": "super().__init__(8, 8, nn.Tanh)",
+    "explicit-base": "Base.__init__(self, act_layer=nn.Tanh)",
+}
+
+
+def _files(call: str, apart: bool) -> dict:
+    sub = SUB.format(call=call)
+    if apart:
+        return {"base.py": BASE, "sub.py": "import torch.nn as nn\n\nfrom base import Base\n" + sub,
+                "model.py": MODEL.format(module="sub")}
+    return {"base.py": BASE + sub, "model.py": MODEL.format(module="base")}
+
+
+def _base_fc(tmp_path, files: dict):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
+    assert not errors
+    return next(row for row in models[str(tmp_path / "base.py")].layers if row.name == "fc")
+
+
+def _runtime(tmp_path) -> str:
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        net = __import__("model").Model()
+        with torch.no_grad():
+            report = verify(net.eval(), (torch.randn(2, 8),), method="hooks", static=False)
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+    return {row.layer: row.activation for row in report.layers}["body.fc"]
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["one-module", "two-modules"])
+@pytest.mark.parametrize("call", list(CALLS), ids=list(CALLS))
+def test_a_subclass_passing_another_class_leaves_the_base_row_unclaimed(tmp_path, call, apart):
+    fc = _base_fc(tmp_path, _files(CALLS[call], apart))
+    assert _runtime(tmp_path) == "tanh"
+    assert fc.activation in ("unknown", "tanh"), (fc.activation, fc.activation_evidence)
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["one-module", "two-modules"])
+def test_a_subclass_passing_other_parameters_keeps_the_claim(tmp_path, apart):
+    """`super().__init__(bias=False)`: the activation rests on act_layer alone, which it leaves."""
+    fc = _base_fc(tmp_path, _files("super().__init__(bias=False)", apart))
+    assert _runtime(tmp_path) == "relu"
+    assert fc.activation == "relu", fc.activation_evidence
