@@ -150,6 +150,9 @@ class Layer:
     # on], [path, class, layer] other modules' `followed` records name it by], ...]; activation RETURNED
     # where its class's forward then returns it (what follows is what the caller does with the output).
     flag_variants: Optional[list] = None
+    # config fields the activation was read at the default of (`cfg.act`): [module path, class, field,
+    # default]; a construction of that class in the program passing the field makes it unknown
+    object_defaults: list = field(default_factory=list)
     agreed_uses: Optional[list] = None  # None, not a factory: models cached before it was added read as None
     at_use: bool = False  # a copy of another class's layer, judged at this use of that class (linking again replaces it)
     # judged at a use of the class that builds its block ([path, line] of the block's constructions there): it
@@ -357,6 +360,9 @@ class ModuleSummary:
     imports: dict = field(default_factory=dict)  # local name -> qualified as written ("..x.Y")
     stars: list = field(default_factory=list)  # `from .backbone import *`: the modules, as written
     classes: dict = field(default_factory=dict)  # name -> ClassFact
+    # attributes its code sets on objects other than `self` (`cfg.act = "tanh"`): a config field read at
+    # its class's default may hold another value
+    stored_fields: list = field(default_factory=list)
     builds: list = field(default_factory=list)  # BuildFact
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
     # entry point -> {class: `followed` records by it}: what its code does with other modules' layers on that

@@ -139,9 +139,9 @@ def _link(models: dict, installed: frozenset, stats: LinkStats) -> None:
     for model in models.values():
         for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
             layer.moved = False
-            if (layer.activation_defaults or layer.as_defaults) and layer.built_activation is None:
+            if (layer.activation_defaults or layer.as_defaults or layer.object_defaults) and layer.built_activation is None:
                 layer.built_activation = [layer.activation, layer.activation_param, layer.activation_evidence]
-            elif layer.activation_defaults or layer.as_defaults:
+            elif layer.activation_defaults or layer.as_defaults or layer.object_defaults:
                 layer.activation, layer.activation_param, layer.activation_evidence = layer.built_activation
     as_built = {id(layer): copy.copy(layer) for path in installed for layer in models[path].layers}
     handed = _handed_on(index, every_use)
@@ -167,6 +167,9 @@ def _link(models: dict, installed: frozenset, stats: LinkStats) -> None:
     methods_run = any(use.runs for found in uses.values() for use in found)  # `model.init_weights()` by module code
     handed_default: list = []  # (layer, class): on the default where built, its class handed on as a value
     for path, model in models.items():
+        for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)] if path not in installed else ():
+            if layer.object_defaults:
+                _link_object_fields(layer, index, every_use, stats)
         for layer in model.free_layers:
             try:
                 if layer.activation_defaults and path not in installed:
@@ -1832,6 +1835,32 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             stats.activation_unknown += 1
             return True
     return False
+
+
+def _link_object_fields(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkStats) -> None:
+    """The activation was read from a config object at its class's defaults (`ACTS[cfg.act]()`,
+    `Config.act = "relu"`): where the program builds that class passing the field (or what may be
+    it: a positional argument, `**`), another activation may be chosen there."""
+    if layer.activation == "unknown":
+        return
+    for path, owner, name, default in layer.object_defaults:
+        storing = next((where for where, summary in sorted(index.summaries.items()) if name in summary.stored_fields), None)
+        if storing is not None:
+            layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
+            layer.activation_evidence = f"{layer.activation_evidence}, but {storing} sets a `.{name}` on some object"
+            stats.activation_unknown += 1
+            return
+        for use in uses.get(ClassRef(path, owner), []):
+            passed = use.args.get(name)
+            positional = [key for key in use.args if key.isdigit() or key == "*"]
+            if passed is None and not positional or passed is not None and passed[0] == "literal" and passed[1] == default:
+                continue
+            shown = f"{name}={passed[1]}" if passed is not None and len(passed) > 1 else "arguments it may take as " + name
+            layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
+            layer.activation_evidence = f"{layer.activation_evidence}, but {use.path}:{use.line} builds {owner} with {shown}"
+            _relate(layer, use.path, use.line)
+            stats.activation_unknown += 1
+            return
 
 
 SUPER_INIT = "super().__init__"  # Use.callee of a subclass's call of its base's constructor

@@ -149,6 +149,7 @@ class FileAnalysis:
         self.harmless_refs: dict[str, int] = {}  # ... of those, in super(X, self), repr(X) and the like
         self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
         self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
+        self.stored_fields: set = set()  # ModuleSummary.stored_fields
         self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
         self.syntax_memo = SyntaxMemo()  # walks of this module's nodes whose answer is the syntax's alone
         self.imported_args: dict = {}  # imported name -> [(call, enclosing, Arg)]: another module's class handed over?
@@ -461,6 +462,10 @@ class FileAnalysis:
                 continue
             if kind is Annotation:
                 continue
+            if kind is cst.AssignTarget or kind is cst.AugAssign or kind is cst.AnnAssign:
+                target = node.target
+                if type(target) is Attribute and type(target.value) is Name and target.value.value != "self":
+                    self.stored_fields.add(target.attr.value)  # `cfg.act = "tanh"`
             if kind is FunctionDef:
                 member = type(top) is tuple and len(top) == 2 and node is root.body[top[0]].body.body[top[1]]
                 for child in child_nodes(node):
@@ -2594,6 +2599,7 @@ class FileAnalysis:
     def _module_summary(self, spans: dict) -> ModuleSummary:
         """What other modules may read of this one (the program stage links them)."""
         summary = ModuleSummary(path=self.path, imports=dict(self.imports.names), stars=list(self.imports.stars),
+                                stored_fields=sorted(self.stored_fields),
                                 followed=list(self.followed),
                                 aliases=dict(self.class_aliases()), entry_followed=dict(self.entry_followed))  # fmt: skip
         summary.functions = {name: [p.name.value for p in _all_params(fn)] for name, fn in self.functions.items()}
@@ -3174,8 +3180,9 @@ class FileAnalysis:
             init_open=site.init_open,
             open_output=site.open_output,
             activation_defaults=[[fact.owner, fact.param, fact.default, *([list(fact.registry)] if fact.registry else []), *([OVERRIDES] if fact.overrides else [])]
-                                 for fact in assumed if fact.path == self.path],
+                                 for fact in assumed if fact.path == self.path and not fact.object_field],
         )
+        layer.object_defaults = [[fact.path, fact.owner, fact.param, fact.default] for fact in assumed if fact.object_field]
         layer.flag_variants = self.flag_variants.get(id(site))
         layer.conditional_build = site.conditional_build
         layer.function = site.function if class_name is None and site.function != MODULE_CODE else None

@@ -21,7 +21,7 @@ from .interpret_forward import ForwardInterpreter
 from .interpret_init import ConstructorInterpreter, registry_items
 from .values import (ActivationOutput, ActV, ChainV, ClassRefV, ConstructorDefault, ConsumerV, Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, TransparentV, MODULE_CODE, NONE_V,
                      NotLast, ONE_LINE_COMPOUND, OPAQUE, ObjectV, ParamV, REQUIRED, RecordV, Site, TupleV, UnknownV, _single_looped_site,
-                     _surely_tensor, alternative, classes_of, classes_resting_on, derived, instances_of, instances_resting_on, list_element, merge_envs, registered_modules, set_item, sites_in, unpacked_items)
+                     _surely_tensor, alternative, classes_of, classes_resting_on, derived, with_facts, instances_of, instances_resting_on, list_element, merge_envs, registered_modules, set_item, sites_in, unpacked_items)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from .file import ClassInfo, FileAnalysis
@@ -74,6 +74,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         # (default reads, attributes then) of each `if flag: return` a constructor default decided against
         self.exit_guards: list = []
         self.object_reads = 0  # config defaults read so far (a branch decided by one still builds its classes)
+        self.object_facts: list = []  # ConstructorDefault(object_field=True) of those reads, where the class is the program's
         self.default_reads: list = []  # (class, parameter, default) of constructor defaults a condition read
         self.chosen_by_defaults: list = []  # the reads that chose the value being bound (`A if gate else None`)
         self.last_object_source: Optional[str] = None  # what the last default read was, for the evidence
@@ -299,6 +300,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     if fact not in self.cls.forward_rests_on:
                         self.cls.forward_rests_on.append(fact)
         reads, defaults, forward_facts = self.object_reads, len(self.default_reads), len(self.forward_default_reads)
+        objects = len(self.object_facts)
         self.comparing_branch_test = True
         try:
             taken = self.static_condition(stmt.test)
@@ -331,7 +333,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
                     if value is not before.get(name) and isinstance(value, ActV) and not value.chosen_by:
-                        bound[name] = self.chosen(value, chooser)
+                        bound[name] = self.chosen(value, chooser, tuple(self.object_facts[objects:]))
             return
         if taken is not None and len(self.default_reads) > defaults:
             # decided by a constructor parameter's default (`if use_activation:`): an activation it
@@ -615,11 +617,11 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             holder.default_params = True
         return holder
 
-    def chosen(self, value: ActV, chooser: str) -> ActV:
+    def chosen(self, value: ActV, chooser: str, facts: tuple = ()) -> ActV:
         """An activation a condition on config defaults picked: said in its evidence, and kept
-        (`chosen_by`) so that no fix is written for it."""
+        (`chosen_by`) so that no fix is written for it; resting on the config fields read (`facts`)."""
         source = f" ({self.last_object_source})" if self.last_object_source else ""
-        evidence = derived(f"{value.evidence}, {chooser} by default{source}", value.evidence)
+        evidence = with_facts(derived(f"{value.evidence}, {chooser} by default{source}", value.evidence), facts)
         return dataclasses.replace(value, evidence=evidence, chosen_by=chooser)
 
     def list_skipped_builds(self, branch: Optional[cst.CSTNode]) -> None:

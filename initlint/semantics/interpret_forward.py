@@ -829,6 +829,10 @@ class ForwardInterpreter:
             return None
         self.object_reads += 1
         self.last_object_source = found[1]
+        if ":" in held.qualname:  # a class of the program (not a parsed command line's namespace)
+            path, owner = held.qualname.rsplit(":", 1)
+            shown = short_code(found[0][1]) if isinstance(found[0], tuple) else "None"
+            self.object_facts.append(ConstructorDefault(owner, node.attr.value, shown, path, object_field=True))
         return found[0]
 
     @staticmethod

@@ -15,7 +15,7 @@ from ..syntax.nodes import (_comp_fors, none_test, none_tested_name, _is_super_i
 from .imports import Imports, torch_nn_name
 from .values import (named_item, ActV, IgnoringV, CONDITIONAL_CLASS, CONDITIONAL_VALUE, ChainV, ClassRefV, ConstructorDefault, ConsumerV,
                      Evidence, Flow, FunctionRefV, InputSite, InstV, LayerV, MAX_INLINE_DEPTH, NONE_V, ParamV, RepeaterV, Summary,
-                     TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived,
+                     TransparentV, UnknownV, _may_be_module, _short_ref, _type_matches, alternative, derived, with_facts,
                      classes_of, exact_element, instances_of, instances_resting_on, keyed_element, last_iteration, list_element, one_of, sites_in)
 
 # methods that change a dict or list in place, other than those read for what they add
@@ -158,12 +158,12 @@ class ConstructorInterpreter:
                 return ChainV([*left.items, *right.items], "list")
             return UnknownV(f"`{short_code(node)}`")
         if isinstance(node, cst.IfExp):
-            reads, defaults = self.object_reads, len(self.default_reads)
+            reads, defaults, objects = self.object_reads, len(self.default_reads), len(self.object_facts)
             taken = self.static_condition(node.test)
             if taken is not None:
                 value = self.eval_module(node.body if taken else node.orelse)
                 if self.object_reads != reads and isinstance(value, ActV) and not value.chosen_by:
-                    value = self.chosen(value, f"`{short_code(node.test)}`")
+                    value = self.chosen(value, f"`{short_code(node.test)}`", tuple(self.object_facts[objects:]))
                 elif len(self.default_reads) > defaults and isinstance(value, ActV):  # `nn.ReLU() if act else None`
                     tested = none_tested_name(node.test, taken)
                     other = node.orelse if taken else node.body
@@ -381,23 +381,27 @@ class ConstructorInterpreter:
         if any(isinstance(self.env.get(name.value), ParamV) for name in _walk_nodes(node) if isinstance(name, cst.Name)):
             return None
         reads, objects, flags = len(self.default_reads), self.object_reads, len(self.home.flag_reads)
+        fields = len(self.object_facts)
         taken = self.static_condition(node)
         if taken is None or len(self.default_reads) != reads or self.object_reads != objects \
                 or len(self.home.flag_reads) != flags:  # fmt: skip
             del self.default_reads[reads:]
             del self.home.flag_reads[flags:]
+            del self.object_facts[fields:]
             self.object_reads = objects
             return None
         return ("<literal>", cst.Name("True" if taken else "False"))
 
     def eval_module_call(self, call: cst.Call) -> object:
+        fields = len(self.object_facts)
         value = self._eval_module_call(call)
         func = call.func
         where = self.key_evidence(func) if type(func) is cst.Subscript and isinstance(value, ActV) and not value.chosen_by else ""
         if where:
             # ACT_LAYERS[config.hidden_act](): the activation that config default picks
             chooser = f"`{short_code(self.key_expression(func))}`"
-            value = dataclasses.replace(value, evidence=derived(f"{value.evidence}{where}", value.evidence), chosen_by=chooser)
+            evidence = with_facts(derived(f"{value.evidence}{where}", value.evidence), tuple(self.object_facts[fields:]))
+            value = dataclasses.replace(value, evidence=evidence, chosen_by=chooser)
         return value
 
     def insert_item(self, holder: ChainV, holder_name: Optional[str], call: cst.Call) -> object:

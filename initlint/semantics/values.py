@@ -226,6 +226,9 @@ class ConstructorDefault:
     # the left of `force_act_layer or act_layer`: a class passed for it is the activation, whatever the
     # parameters it overrides are given (those are its facts' next ones)
     overrides: bool = False
+    # a field of a config object read at its class's default (`cfg.act`, `owner` that class, `path` its
+    # module): a construction of that class in the program passing the field decides otherwise
+    object_field: bool = False
 
 
 class Evidence(str):
@@ -243,6 +246,15 @@ class Evidence(str):
         made = cls(text)
         made.defaults = defaults
         return made
+
+
+def with_facts(evidence: str, facts: tuple) -> str:
+    """The same evidence, resting on `facts` as well."""
+    if not facts:
+        return evidence
+    made = Evidence.assuming(str(evidence), tuple(dict.fromkeys((*getattr(evidence, "defaults", ()), *facts))))
+    made.open_params = getattr(evidence, "open_params", ())
+    return made
 
 
 def derived(text: str, *sources: str) -> str:
