@@ -339,6 +339,13 @@ class ClassFact:
     # keyed as BuildFact.args; None where it calls none with arguments. The base's layers are built by
     # that base's lines for this class's instances too, with these values
     super_args: Optional[dict] = None
+    # an activation written as a module (`class Swish(nn.Module)`: no layer, no submodule, its forward
+    # `x * torch.sigmoid(x)`): [activation, parameter] it applies to its input, else None
+    applies: Optional[list] = None
+
+
+# in ClassFact.super_args: the class's own `**kwargs` passed on whole to its base's constructor
+FORWARDED_KWARGS = "**"
 
 
 # a `followed` outcome: the layer's output leaves the class that records it, returned to that class's users

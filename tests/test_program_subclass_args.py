@@ -100,3 +100,24 @@ def test_a_subclass_passing_other_parameters_keeps_the_claim(tmp_path, apart):
     fc = _base_fc(tmp_path, _files("super().__init__(bias=False)", apart))
     assert _runtime(tmp_path) == "relu"
     assert fc.activation == "relu", fc.activation_evidence
+
+
+FORWARDING = """
+
+class Sub(Base):
+    def __init__(self, cin=8, cout=8, **kwargs):
+        super().__init__(cin=cin, cout=cout, **kwargs)
+"""
+
+
+@pytest.mark.parametrize("passed, expected", [("", "relu"), (", act_layer=nn.Tanh", "unknown")],
+                         ids=["nothing-passed-on", "tanh-passed-on"])
+def test_a_subclass_passing_its_keywords_on_is_judged_by_what_its_constructions_pass(tmp_path, passed, expected):
+    """MONAI's `DenseNet121(**kwargs)` calling `super().__init__(..., **kwargs)`: where the program's
+    constructions of the subclass pass nothing more, the base's defaults hold; where one passes
+    `act_layer=nn.Tanh`, the base's row claims nothing."""
+    files = {"base.py": BASE, "sub.py": "import torch.nn as nn\n\nfrom base import Base\n" + FORWARDING,
+             "model.py": MODEL.format(module="sub").replace("Sub()", f"Sub(8, 8{passed})")}
+    fc = _base_fc(tmp_path, files)
+    assert _runtime(tmp_path) == ("relu" if not passed else "tanh")
+    assert fc.activation == expected, (fc.activation, fc.activation_evidence)

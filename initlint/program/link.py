@@ -23,7 +23,7 @@ from typing import NamedTuple, Optional
 
 from .. import catalogue
 from ..library import hooks
-from ..model import DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel, name_suffix_reaches
+from ..model import DEFAULT_ACTIVATION_ASSUMED, FORWARDED_KWARGS, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel, name_suffix_reaches
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # distinct containment chains (rule lists) followed up from one class; more than that is `unknown`
@@ -972,8 +972,17 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         layer.activation_evidence = f"{param}={passed[1]} passed to {class_name} ({use.path}:{use.line})"
         return passed_on
     torch_name = passed[1].rsplit(".", 1)[-1] if passed and passed[0] == kind and passed[1].startswith("torch.nn.") else None
+    owner_path = layer.related[0][0] if layer.related else layer.path
     replaces_activation = forced or default == REQUIRED and kind == "class" or default.startswith("torch.nn.") \
-        and default.removesuffix("()").rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES  # fmt: skip
+        and default.removesuffix("()").rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES \
+        or kind == "class" and _program_activation(default, owner_path, index) is not None  # fmt: skip
+    judged = layer.activation != "unknown" or forced or default == REQUIRED
+    written = _program_activation(passed[1], use.path, index) if passed and passed[0] == "class" and kind == "class" else None
+    if len(overridden) == 1 and replaces_activation and judged and written is not None:
+        # `act=Swish`, the program's own activation module (`x * torch.sigmoid(x)`): what its forward applies
+        layer.activation, layer.activation_param = written
+        layer.activation_evidence = f"{param}={passed[1]} passed to {class_name}, whose forward applies {written[0]} ({use.path}:{use.line})"
+        return passed_on
     # a class default stands for the activation only where, at that default, the layer meets it on every
     # way through (not "SiLU here, no activation on the other branch")
     judged_at_default = layer.activation != "unknown" or forced or default == REQUIRED
@@ -1816,7 +1825,7 @@ def _link_activation(layer: Layer, index: ModuleIndex, uses: dict, stats: LinkSt
             ref, position = ClassRef(path, owner), summary.functions[owner]  # a factory function's default
         else:
             continue
-        for use in [*uses.get(ref, []), *_subclass_uses(ref, index)]:
+        for use in [*uses.get(ref, []), *_subclass_uses(ref, index, uses)]:
             if use.path == path and use.callee != SUPER_INIT:
                 continue  # this file's own callers: its analysis has merged them (not its subclasses' calls)
             passed = use.args.get(param)
@@ -1866,17 +1875,28 @@ def _link_object_fields(layer: Layer, index: ModuleIndex, uses: dict, stats: Lin
 SUPER_INIT = "super().__init__"  # Use.callee of a subclass's call of its base's constructor
 
 
-def _subclass_uses(ref: ClassRef, index: ModuleIndex) -> list:
+def _subclass_uses(ref: ClassRef, index: ModuleIndex, uses: dict) -> list:
     """The classes deriving (first) from `ref` whose `__init__` passes it arguments, each as a Use
-    with those (`super().__init__(act_layer=nn.Tanh)`): `ref`'s lines build their instances' layers too."""
+    with those (`super().__init__(act_layer=nn.Tanh)`): `ref`'s lines build their instances' layers too.
+    Its own `**kwargs` passed on: each construction of it passing keywords beyond its parameters is a
+    Use with those as well (`DenseNet121(act="prelu")`)."""
     if index.subclass_uses is None:
         index.subclass_uses = {}
         for path, summary in index.summaries.items():
             for fact in summary.classes.values():
                 base = index.resolve_class(path, fact.bases[0]) if fact.super_args is not None and fact.bases else None
-                if base is not None:
-                    index.subclass_uses.setdefault(base, []).append(
-                        Use(ClassRef(path, fact.name), path, fact.line, dict(fact.super_args), callee=SUPER_INIT))
+                if base is None:
+                    continue
+                own = {key: value for key, value in fact.super_args.items() if key != FORWARDED_KWARGS}
+                found = index.subclass_uses.setdefault(base, [])
+                found.append(Use(ClassRef(path, fact.name), path, fact.line, own, callee=SUPER_INIT))
+                if FORWARDED_KWARGS not in fact.super_args:
+                    continue
+                for use in uses.get(ClassRef(path, fact.name), []):
+                    extra = {key: value for key, value in use.args.items()
+                             if key == "*" or not key.isdigit() and key not in fact.params}  # fmt: skip
+                    if extra:
+                        found.append(dataclasses.replace(use, args={**own, **extra}, callee=SUPER_INIT))
     return index.subclass_uses.get(ref, [])
 
 
@@ -1993,6 +2013,17 @@ def _passed_to_function(name: str, use: Use, index: ModuleIndex, uses: dict, dep
             return unknown
         values.append(default if arg is None else _resolved(arg, call, index, uses, depth + 1))
     return _agreed(values, unknown, f"{name} of {use.function}()", "calls")
+
+
+def _program_activation(written: str, path: str, index: ModuleIndex) -> Optional[tuple]:
+    """(activation, parameter) a class of the program that is an activation written as a module applies
+    (`ClassFact.applies`), `written` as the module at `path` names it; else None."""
+    if written.startswith("torch.") or written in (REQUIRED, "None"):
+        return None
+    ref = index.resolve_class(path, written.removeprefix("local:"))
+    summary = index.summaries.get(ref.path) if ref is not None else None
+    fact = summary.classes.get(ref.name) if summary is not None else None
+    return tuple(fact.applies) if fact is not None and fact.applies else None
 
 
 def _torch_function(qualname: str) -> Optional[str]:

@@ -27,7 +27,7 @@ import libcst as cst
 from .. import catalogue
 from ..library import hooks
 from ..library.hooks import reads_classes_only
-from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
+from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, FORWARDED_KWARGS, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, keyed_args, written_literal, _blocks, _flat_statements, _only_imports,
                             _is_super_init, _partial_of, _positional_params, _unconditional_statements, runs_whenever, statement_conditions, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
@@ -46,9 +46,9 @@ from .memo import SyntaxMemo, memoised
 from .pure import ClassObj, ParamObj, keyword_dicts
 from .entries import entry_build_facts, entry_builds
 from .entry_uses import entry_outcomes, entry_rows
-from .values import (ActivationOutput, ChainV, ClassRefV, ConstructorDefault, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
+from .values import (ActivationOutput, ActV, ChainV, ClassRefV, ConstructorDefault, Evidence, InputSite, InstV, LayerV, MODULE_CODE, NONE_V, ObjectV,
                      ParamV, RecordV, UnknownV, UseProbe, one_of, Site, Summary, TupleV, _flatten, _surely_tensor, _type_matches, derived,
-                     registered_modules, sites_in)
+                     registered_modules, sites_in, TransparentV)
 
 if typing.TYPE_CHECKING:  # annotations only: a runtime import would be a cycle
     from ..program.loader import ModuleLoader
@@ -2646,6 +2646,7 @@ class FileAnalysis:
                 mutates=[[attr, spans[id(node)][0][0], short_code(node, 60)] for attr, node in self.inherited_mutations.get(key, ())
                          if id(node) in spans],
                 super_args=self._super_args(key),
+                applies=self._applies(cls),
             )  # fmt: skip
         for fact in summary.classes.values():
             for function, _ in fact.function_builds:
@@ -2781,6 +2782,21 @@ class FileAnalysis:
             facts.setdefault(arg.keyword.value, self._arg_fact(arg.value, set()))
         return facts
 
+    def _applies(self, cls: ClassInfo) -> Optional[list]:
+        """ClassFact.applies: for a class with no layer and no submodule whose forward applies one
+        activation to its input on every way through, [activation, parameter]."""
+        if cls.layer_subclass is not None or self.forward_of(cls) is None or cls.analysing:
+            return None
+        self.build_class(cls)
+        if cls.sites or cls.contains or cls.contains_unknown or any(
+                isinstance(value, (LayerV, ChainV, InstV, ActV, TransparentV, UnknownV)) for value in cls.attrs.values()):  # fmt: skip
+            return None
+        summary = self.summary(cls)
+        if not summary.done or summary.positions is not None or summary.fields is not None:
+            return None
+        activation, param, _ = resolve_outcomes(list(summary.entry))
+        return [activation, param] if activation not in ("unknown", "none", RETURNED) else None
+
     def super_init_call(self, key: str) -> Optional[cst.Call]:
         """The base constructor call of the class's own `__init__` that passes arguments
         (`super().__init__(act_layer=nn.Tanh)`, `Base.__init__(self, ...)`), else None."""
@@ -2801,13 +2817,22 @@ class FileAnalysis:
         return None
 
     def _super_args(self, key: str) -> Optional[dict]:
-        """ClassFact.super_args: `Base.__init__(self, ...)` read as if `self` were not passed."""
+        """ClassFact.super_args: `Base.__init__(self, ...)` read as if `self` were not passed; its own
+        `**kwargs` passed on whole is FORWARDED_KWARGS (what its constructions pass beyond its parameters)."""
         call = self.super_init_call(key)
         if call is None:
             return None
         if not (isinstance(call.func.value, cst.Call) and dotted(call.func.value.func) == "super"):
             call = call.with_changes(args=call.args[1:])
-        return self._arg_facts(call, key)
+        init = self.classes[key].methods["__init__"]
+        own = init.params.star_kwarg.name.value if isinstance(init.params.star_kwarg, cst.Param) else None
+        forwarded = [arg for arg in call.args if arg.star == "**" and isinstance(arg.value, cst.Name) and arg.value.value == own]
+        facts = self._arg_facts(call.with_changes(args=[arg for arg in call.args if arg not in forwarded]), key)
+        if forwarded and not _rebound(init, own):
+            facts[FORWARDED_KWARGS] = ["kwargs", own]
+        elif forwarded:
+            facts["*"] = ["unknown", f"**{own}"]
+        return facts
 
     def _arg_facts(self, call: cst.Call, inside: Optional[str]) -> dict:
         """Each argument of a construction, as far as another module needs to read it."""
