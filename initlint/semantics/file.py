@@ -2822,16 +2822,16 @@ class FileAnalysis:
         call = self.super_init_call(key)
         if call is None:
             return None
+        facts = self._arg_facts(call, key)  # the call itself: its identity says where it is
         if not (isinstance(call.func.value, cst.Call) and dotted(call.func.value.func) == "super"):
-            call = call.with_changes(args=call.args[1:])
+            facts = {str(int(k) - 1) if k.isdigit() else k: v for k, v in facts.items() if k != "0"}  # `self` first
         init = self.classes[key].methods["__init__"]
         own = init.params.star_kwarg.name.value if isinstance(init.params.star_kwarg, cst.Param) else None
-        forwarded = [arg for arg in call.args if arg.star == "**" and isinstance(arg.value, cst.Name) and arg.value.value == own]
-        facts = self._arg_facts(call.with_changes(args=[arg for arg in call.args if arg not in forwarded]), key)
-        if forwarded and not _rebound(init, own):
+        stars = [arg for arg in call.args if arg.star]
+        if len(stars) == 1 and stars[0].star == "**" and isinstance(stars[0].value, cst.Name) and stars[0].value.value == own \
+                and not _rebound(init, own) and facts.get("*", ["unknown"])[0] == "unknown":  # fmt: skip
+            facts.pop("*", None)
             facts[FORWARDED_KWARGS] = ["kwargs", own]
-        elif forwarded:
-            facts["*"] = ["unknown", f"**{own}"]
         return facts
 
     def _arg_facts(self, call: cst.Call, inside: Optional[str]) -> dict:
