@@ -635,3 +635,48 @@ def test_sigterm_during_verify_exits_143(tmp_path):
     finally:
         process.kill()
     assert process.returncode == 143 and "Traceback" not in err and out == "", (process.returncode, err)
+
+
+# --- the static cross-check reads the whole program -------------------------------------------------
+
+BLOCKS = """\
+import torch.nn as nn
+
+
+class ConvBlock(nn.Module):
+    def __init__(self, cin, cout, act=None):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.act = act if act is not None else nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+"""
+
+NET = """\
+import torch.nn as nn
+
+from vpkg.blocks import ConvBlock
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = ConvBlock(3, 8, nn.Tanh())
+        self.b = ConvBlock(8, 8)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+"""
+
+
+def test_the_static_column_is_the_whole_program_s_view(project):
+    """A block of another module built with `nn.Tanh()` by the model: the cross-check's static row
+    is the one `initlint check` gives that construction (Tanh), not the block's file alone (ReLU, its
+    default), which would report a disagreement that is not there."""
+    (project / "vpkg" / "blocks.py").write_text(BLOCKS, encoding="utf-8")
+    (project / "vpkg" / "net.py").write_text(NET, encoding="utf-8")
+    _, data = run_json("vpkg.net:Net", "--input-shape", "1,3,8,8")
+    rows = by_layer(data)
+    assert (rows["a.conv"]["activation"], rows["b.conv"]["activation"]) == ("tanh", "relu")
+    assert (rows["a.conv"]["static_activation"], rows["b.conv"]["static_activation"]) == ("tanh", "relu"), rows

@@ -76,7 +76,7 @@ class TargetError(Exception):
 )
 @click.option("--plot", type=click.Path(dir_okay=False), help="Save a plot of each layer's output std through depth (needs matplotlib).")
 @click.option("--compare-fixed", is_flag=True, help="Also measure (and plot) the signal with the flagged layers re-initialised as the fix would.")
-@click.option("--no-static", is_flag=True, help="Skip the cross-check with the static analysis of the files that built the layers.")
+@click.option("--no-static", is_flag=True, help="Skip the cross-check with the static analysis of the program around the files that built the layers.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for random inputs, dropout and re-initialisation.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the traceback when TARGET cannot be imported, built or run.")
 def verify_command(

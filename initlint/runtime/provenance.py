@@ -118,12 +118,50 @@ def frame_text(frame: Frame) -> str:
     return f"{frame[0]}:{frame[1]}"
 
 
+# at most this many modules around the files that built layers are analysed together for the cross-check
+MAX_PROGRAM_FILES = 400
+
+
 class StaticIndex:
-    """`initlint.semantics.file.analyze` of each file a layer was built in, parsed once per file."""
+    """What the static analysis says of each file a layer was built in: the whole program around
+    them (`prepare`: their folders and their packages' top folders, linked as `initlint check` links
+    them), else `initlint.semantics.file.analyze` of the file alone, parsed once per file."""
 
     def __init__(self) -> None:
         self._layers: dict[str, list[Layer]] = {}
         self.problem: Optional[str] = None  # why there is no static view at all
+
+    def prepare(self, paths: set) -> None:
+        """Analyse the program of the files in `paths` (real paths) at once: a block's layers are then
+        judged by what the model that builds it passes, as `initlint check` judges them."""
+        try:
+            from initlint.program import analyze_program
+            from initlint.program.environment import Environment
+        except ImportError as error:
+            self.problem = f"static analysis unavailable ({error})"
+            return
+        folders = {Path(path).parent for path in paths if path.endswith(".py")}
+        tops = set()
+        for folder in folders:
+            while (folder.parent / "__init__.py").is_file() and folder.parent != folder:
+                folder = folder.parent
+            tops.add(folder)
+        files = sorted({str(file) for folder in folders | tops for file in folder.glob("*.py")} | set(paths))
+        if len(files) > MAX_PROGRAM_FILES:
+            files = sorted(paths)
+        readable = [str(file) for top in tops for file in itertools.islice(top.rglob("*.py"), MAX_PROGRAM_FILES * 10)]
+        sources = {}
+        for file in files:
+            try:
+                sources[os.path.realpath(file)] = Path(file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+        try:
+            models, _, _ = analyze_program(sources, tuple(readable), Environment())
+        except Exception:  # noqa: BLE001 - no program view: each file alone, as before
+            return
+        for path, model in models.items():
+            self._layers[path] = list(model.layers)
 
     def layers_in(self, path: str) -> list[Layer]:
         if path not in self._layers:

@@ -189,6 +189,8 @@ def _rows(
     activations = graph.activations() if graph is not None else {}
     not_called = "not called in forward()" if used == "fx" else "not called on the example inputs"
     index = StaticIndex() if static else None
+    if index is not None:
+        index.prepare({frame[0] for module in model.modules() for frame in construction_sites(module)})
     rows = []
     for name, module in model.named_modules():
         weight = getattr(module, "weight", None)
