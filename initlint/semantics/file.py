@@ -38,7 +38,7 @@ from .imports import Imports, functional_name, torch_nn_name
 from .handed import (_rebound, alias_builds, built_by_handing, built_defaults, built_only_by_free_code, called_params,
                      class_hands, default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, routed_hands,
                      touched_after_handing)
-from .inits import InitRule, InitScanner
+from .inits import INPLACE_INIT_METHODS, InitRule, InitScanner
 from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
@@ -1059,6 +1059,32 @@ class FileAnalysis:
             if base.startswith("local:") and base[6:] in self.classes:
                 return self.classes[base[6:]]
         return None
+
+    def layer_init(self, cls: ClassInfo) -> Optional[tuple]:
+        """How a layer subclass of this module initialises its own weight: (evidence, surely) where it
+        overrides `reset_parameters` (torch's constructor calls it), or where its `__init__` runs an
+        init on `self.weight` (surely: at the top level of its body, not under a condition); else None."""
+        if "reset_parameters" in cls.methods:
+            return (f"{cls.name} (in {self.path}) overrides reset_parameters", True)
+        init = cls.methods.get("__init__")
+        params = _positional_params(init) if init is not None else []
+        if not params or not isinstance(init.body, cst.IndentedBlock):
+            return None
+        self_name = params[0].name.value
+        top = {id(node) for stmt in init.body.body if isinstance(stmt, cst.SimpleStatementLine)
+               for node in _walk_nodes(stmt) if isinstance(node, cst.Call)}  # fmt: skip
+        found = None
+        for call in _walk_calls(init.body):
+            target = call.args[0].value if call.args else None
+            q = self.imports.qualify(call.func) or ""
+            if q.startswith("torch.nn.init.") and target is not None and dotted(target) in (f"{self_name}.weight", f"{self_name}.weight.data") \
+                    or isinstance(call.func, cst.Attribute) and call.func.attr.value in INPLACE_INIT_METHODS \
+                    and dotted(call.func.value) in (f"{self_name}.weight", f"{self_name}.weight.data"):  # fmt: skip
+                surely = id(call) in top
+                found = (f"{cls.name}.__init__ (in {self.path}) runs `{short_code(call, 60)}`", surely)
+                if surely:
+                    return found
+        return found
 
     def layer_base(self, cls: ClassInfo, depth: int = 0) -> Optional[str]:
         """The torch layer type a local class derives from (class MyLinear(nn.Linear))."""
@@ -2251,7 +2277,10 @@ class FileAnalysis:
         if site.explicit_init is not None or site.init_state is not None:
             return
         if site.subclass_init:
-            site.init_state, site.init_evidence = "explicit", site.subclass_init
+            # a layer class that inits its own weight, under a condition of its constructor: not known to run
+            surely = site.subclass_init_surely
+            site.init_state, site.init_evidence = ("explicit", site.subclass_init) if surely else (
+                "unknown", f"{site.subclass_init}, under a condition")
             return
         rule = self._covering_rule(cls, site)
         if rule is not None:

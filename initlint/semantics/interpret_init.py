@@ -742,8 +742,9 @@ class ConstructorInterpreter:
             if cls.layer_subclass:
                 site = self.new_site(cls.layer_subclass, call)
                 site.local_class = name
-                if "reset_parameters" in cls.methods:
-                    site.subclass_init = f"{name} overrides reset_parameters"
+                own = self.fa.layer_init(cls)
+                if own is not None:
+                    site.subclass_init, site.subclass_init_surely = own
                 return LayerV(site)
             kind = self.fa.passes_its_items(cls)
             if kind is not None:  # class Seq(nn.Sequential): pass; or an __init__ that passes *args on
@@ -848,8 +849,9 @@ class ConstructorInterpreter:
         if base:
             site = self.new_site(base, call)
             site.local_class = cls.name
-            if "reset_parameters" in cls.methods:
-                site.subclass_init = f"{cls.name} (in {module.path}) overrides reset_parameters"
+            own = module.layer_init(cls)
+            if own is not None:
+                site.subclass_init, site.subclass_init_surely = own
             return LayerV(site)
         norm = module.norm_base(cls)
         if norm:  # timm's LayerNorm2d(nn.LayerNorm): a norm, as the runtime trace takes it by its class

@@ -50,7 +50,8 @@ class Site:
     init_state: Optional[str] = None  # set when decided locally ("explicit"/"unknown")
     init_evidence: str = ""
     explicit_at: Optional[tuple] = None  # (function, node) of the explicit init, for its order among routines
-    subclass_init: Optional[str] = None  # a layer subclass in this file with its own reset_parameters
+    subclass_init: Optional[str] = None  # a layer subclass that inits its own weight (its reset_parameters, its __init__)
+    subclass_init_surely: bool = True  # False: its __init__ does so under a condition
     function: Optional[str] = None  # the free function that builds it (class-less layers)
     local_class: Optional[str] = None  # a subclass of the layer type defined in this file (class MyConv(nn.Conv2d))
     branches: tuple = ()  # the undecided branches it is built in, outermost first
