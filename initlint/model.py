@@ -342,6 +342,11 @@ class ClassFact:
     # an activation written as a module (`class Swish(nn.Module)`: no layer, no submodule, its forward
     # `x * torch.sigmoid(x)`): [activation, parameter] it applies to its input, else None
     applies: Optional[list] = None
+    # attributes its __init__ binds to an activation module (`self.act = act_layer()`), and those its own
+    # __init__ binds at all ([attribute, line, code]): a subclass binding one of its base's activation
+    # attributes again (`self.act = nn.Tanh()` after `super().__init__()`) changes what the base's layers meet
+    activation_attrs: list = field(default_factory=list)
+    binds: list = field(default_factory=list)
 
 
 # in ClassFact.super_args: the class's own `**kwargs` passed on whole to its base's constructor
@@ -536,6 +541,7 @@ def file_model_from_json(data: dict) -> FileModel:
             path=raw["path"],
             imports=dict(raw["imports"]),
             stars=list(raw["stars"]),  # a cache written without it: a miss (KeyError), never a lost re-export
+            stored_fields=list(raw["stored_fields"]),  # likewise: a config field set elsewhere is never lost
             classes={key: ClassFact(**{**fact, "rules": [rule(r) for r in fact["rules"]]})
                      for key, fact in raw["classes"].items()},  # fmt: skip
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],

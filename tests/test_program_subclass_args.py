@@ -121,3 +121,27 @@ def test_a_subclass_passing_its_keywords_on_is_judged_by_what_its_constructions_
     fc = _base_fc(tmp_path, files)
     assert _runtime(tmp_path) == ("relu" if not passed else "tanh")
     assert fc.activation == expected, (fc.activation, fc.activation_evidence)
+
+
+REBINDING = """
+
+class Sub(Base):
+    def __init__(self):
+        super().__init__()
+        self.{attr} = {value}
+"""
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["one-module", "two-modules"])
+@pytest.mark.parametrize("attr, value, expected", [("act", "nn.Tanh()", ("tanh", "unknown")),
+                                                   ("scale", "2.0", ("relu", "relu"))], ids=["act", "other"])
+def test_a_subclass_binding_the_base_s_activation_again_leaves_the_base_row_unclaimed(tmp_path, apart, attr, value, expected):
+    """`self.act = nn.Tanh()` after `super().__init__()`: the base's fc meets Tanh in the subclass's
+    instances, built by the base's line. Binding anything else of its own keeps the claim."""
+    sub = REBINDING.format(attr=attr, value=value)
+    files = {"base.py": BASE, "sub.py": "import torch.nn as nn\n\nfrom base import Base\n" + sub,
+             "model.py": MODEL.format(module="sub")} if apart else {"base.py": BASE + sub, "model.py": MODEL.format(module="base")}
+    fc = _base_fc(tmp_path, files)
+    runtime, claim = expected
+    assert _runtime(tmp_path) == runtime
+    assert fc.activation == claim, (fc.activation, fc.activation_evidence)

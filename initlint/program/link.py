@@ -254,7 +254,7 @@ def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
     constructions than in the base's own, so their row (which speaks for both) claims no activation."""
     for path, summary in index.summaries.items():
         for fact in summary.classes.values():
-            if not fact.mutates:
+            if not fact.mutates and not fact.binds:
                 continue
             ancestors, stack = [], [(ClassRef(path, fact.name), 0)]
             while stack:
@@ -268,10 +268,20 @@ def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
                         stack.append((target, depth + 1))
             for ref in ancestors:
                 model = models.get(ref.path)
+                base = index.summaries[ref.path].classes.get(ref.name) if ref.path in index.summaries else None
+                # `self.act = nn.Tanh()` after `super().__init__()`: an activation the base's layers may meet
+                rebound = next((b for b in fact.binds if base is not None and b[0] in base.activation_attrs), None)
                 for module in model.modules if model is not None else ():
                     if _class_ref(index, ref.path, module.name) != ref:
                         continue
                     for layer in module.layers:
+                        if rebound is not None and not layer.at_use and layer.activation != "unknown":
+                            layer.activation, layer.activation_param = "unknown", None
+                            layer.activation_evidence = (f"{fact.name} (a subclass) binds `self.{rebound[0]}` again after "
+                                                         f"{ref.name} built it: `{rebound[2]}`")  # fmt: skip
+                            _relate(layer, path, rebound[1])
+                            _recommend(layer)
+                            continue
                         changed = next((m for m in fact.mutates if layer.name == m[0] or (layer.name or "").startswith(f"{m[0]}.")), None)
                         if changed is None or layer.at_use or layer.activation == "unknown":
                             continue

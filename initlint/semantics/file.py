@@ -203,6 +203,7 @@ class FileAnalysis:
         self.builds: list = []  # (class name or None, qualified callee as written, call node)
         self.entry_builds: list = []  # (entry point name, entries.Construction): what entry points build
         self.inherited_mutations: dict = {}  # class key -> [(attribute, node)]: `_inherited_mutations`
+        self.own_binds: dict = {}  # class key -> [(attribute, node)]: `_own_binds`, for ClassFact.binds
         self.entry_uses: dict = {}  # id(site) -> its judgement at each entry point's call (entry_uses.py)
         self.bound_args: dict = {}  # id(call of a partial object in builds) -> the arguments the partial binds
         self.default_params = False  # a constructor default of a class of this module chose an activation
@@ -1965,6 +1966,20 @@ class FileAnalysis:
         count = sum(factories[name][2] for name in names)
         return names if names and count == self.top_calls.get(cls_name, 0) else []
 
+    def _own_binds(self, cls: ClassInfo) -> list:
+        """(attribute, statement) for each `self.<attribute> = ...` of its own __init__, first binding each."""
+        init = cls.methods.get("__init__")
+        params = _positional_params(init) if init is not None else []
+        if not params:
+            return []
+        self_name, found = params[0].name.value, {}
+        for node in _walk_nodes(init):
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                for target in [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]:
+                    if isinstance(target, cst.Attribute) and dotted(target.value) == self_name:
+                        found.setdefault(target.attr.value, node)
+        return list(found.items())
+
     def _inherited_mutations(self, cls: ClassInfo) -> list:
         """(attribute, node) for each change in place its own __init__ makes to an attribute it does
         not bind itself (a base built it): `self.final.add_module(...)`, `.append`, `self.head[0] = ...`."""
@@ -2487,6 +2502,10 @@ class FileAnalysis:
                     holders[id(stmt)] = index
         self.inherited_mutations = {key: self._inherited_mutations(cls) for key, cls in self.classes.items()}
         nodes += [node for found in self.inherited_mutations.values() for _, node in found]
+        # a subclass's own bindings (a class deriving from one not torch's): what of its base's it may replace
+        self.own_binds = {key: self._own_binds(cls) for key, cls in self.classes.items()
+                          if any(not base.startswith("torch.") for base in cls.bases)}  # fmt: skip
+        nodes += [node for found in self.own_binds.values() for _, node in found]
         spans = compute_spans(self.module, nodes, holders, self.source, self.c_tree)
         for info, node in pending:
             span = spans.get(id(node))
@@ -2676,6 +2695,10 @@ class FileAnalysis:
                          if id(node) in spans],
                 super_args=self._super_args(key),
                 applies=self._applies(cls),
+                activation_attrs=sorted(attr for attr, value in cls.attrs.items()
+                                        if isinstance(value, ActV) or isinstance(value, ChainV) and value.kind == "alt"
+                                        and any(isinstance(item, ActV) for _, item in value.items)),  # fmt: skip
+                binds=[[attr, spans[id(node)][0][0], short_code(node, 60)] for attr, node in self.own_binds.get(key, ()) if id(node) in spans],
             )  # fmt: skip
         for fact in summary.classes.values():
             for function, _ in fact.function_builds:
