@@ -211,6 +211,7 @@ class FileAnalysis:
         # (qualified callee, call, [(function passed to .apply(...) on what it built, its rules or None)])
         self.script_builds: list = []
         self.undecided_applies: set = set()  # id() of the functions script code `.apply(...)`s only on some runs
+        self.partial_applies: set = set()  # id() of `partial(f, ...)` applied, f another module's: its binding not read
         self.script_build_function: dict = {}  # id(construction in script_builds) -> its free function, or None
         # [(function node, construction call)]: `.apply(fn)` on a model built by a call not followed
         # (`model = build_model(cfg)`): it may re-initialise any layer the script's imports reach
@@ -2043,6 +2044,15 @@ class FileAnalysis:
                 site.init_evidence = (f"`{short_code(call, 40)}` in this file materialises {name} uninitialised: "
                                       f"what runs after it decides")  # fmt: skip
 
+    def _loop_branches(self, loop: cst.For) -> list:
+        """(types, init call) branches of `for m in model.modules(): <body>`, as an `.apply` of a function
+        whose body it is; [(None, None)] where it cannot be read (it may then reach any layer)."""
+        key = ("<loop>", id(loop))
+        if key not in self.handed_cache:
+            found = list(InitScanner(self, None).branches(loop.body, loop.target.value)) if isinstance(loop.target, cst.Name) else []
+            self.handed_cache[key] = (loop, found or [(None, None)])
+        return self.handed_cache[key][1]
+
     def rules_of_apply(self, fn_node: cst.BaseExpression, cls: Optional[ClassInfo]):
         """The function passed to .apply(...) and its (types, init call) branches; None if not in this file."""
         text = dotted(fn_node) or ""
@@ -2063,9 +2073,17 @@ class FileAnalysis:
             if inner.startswith("self.") and cls is not None:  # partial(self._init_weights, needs_reset=False)
                 found = self.method(cls, inner[5:])
                 target, self_bound = (found[1], True) if found else (None, False)
-        if target is None and self.loader is not None and isinstance(fn_node, (cst.Name, cst.Attribute)):
+        imported = fn_node
+        if target is None and isinstance(fn_node, cst.Call) and dotted(fn_node.func) in ("partial", "functools.partial") \
+                and fn_node.args and not fn_node.args[0].keyword:  # fmt: skip
+            # `partial(init_fn, gain=2.0)` of another module's function: what it binds is not read into its
+            # calls (`gain=gain` there), so what they draw is not known
+            imported = fn_node.args[0].value
+            if len(fn_node.args) > 1:
+                self.partial_applies.add(id(fn_node))
+        if target is None and self.loader is not None and isinstance(imported, (cst.Name, cst.Attribute)):
             # `from utils import weights_init`: read in its module, whose imports name its calls
-            q = self.imports.qualify(fn_node)
+            q = self.imports.qualify(imported)
             found = self.loader.lookup(self, q) if q and q.split(".", 1)[0] not in ("torch", "builtins") else None
             if found is not None and found[0] == "function" and found[1] is not None:
                 home, target, cls = found[1], found[1].functions.get(found[2]), None
@@ -2129,8 +2147,11 @@ class FileAnalysis:
             built_under: dict[str, tuple] = {}  # variable -> the conditions its construction ran under
             for stmt in statements:
                 looped = _init_loop_over(stmt)
-                if looped is not None and isinstance(built.get(looped), list):
-                    built[looped][2].append(_LoopInit(stmt))  # `for m in block.modules(): nn.init...(m.weight)`
+                if looped is not None and isinstance(built.get(looped), (list, str)):
+                    # `for m in model.modules(): nn.init...(m.weight)`, read as an `.apply` of its body
+                    loop = _LoopInit(stmt, not runs_whenever(conditions.get(id(stmt), ()), built_under.get(looped, ())))
+                    held = built[looped]
+                    (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(loop)
                 reset = _reset_loop_over(stmt)
                 if reset is not None and reset in built:
                     held = built[reset]  # `for m in model.modules(): m.reset_parameters()`: each layer's own again
@@ -2201,16 +2222,23 @@ class FileAnalysis:
             constructions = self.top_calls.get(cls_name, 0)
             complete = len(fns) >= constructions and not self._built_by_a_class(cls_name)
             for fn_node in fns:
+                if isinstance(fn_node, _LoopInit):
+                    state = "explicit" if complete and not fn_node.undecided else "unknown"
+                    where = f"an init loop over `{short_code(fn_node.loop.iter, 40)}` on {cls_name}(...)" + (
+                        "" if complete else " in some of its uses") + (" under a condition not decided here" if fn_node.undecided else "")
+                    for types, call in self._loop_branches(fn_node.loop):
+                        cls.init_rules.append(InitRule(types, call, where, state))
+                    continue
                 found = self.rules_of_apply(fn_node, None)
                 text = dotted(fn_node) or short_code(fn_node, 40)
                 if found is None:
                     cls.init_rules.append(InitRule(None, None, f"`.apply({text})` with a function not in this file", "unknown"))
                     continue
                 target, branches = found
-                undecided = id(fn_node) in self.undecided_applies
+                undecided = id(fn_node) in self.undecided_applies or id(fn_node) in self.partial_applies
                 state = "explicit" if complete and not undecided else "unknown"
                 where = f"`.apply({text})` on {cls_name}(...)" + ("" if complete else " in some of its uses") \
-                    + (" runs only under a condition not decided here" if undecided else "")
+                    + _undecided_text(fn_node, self)
                 for types, call in branches:
                     cls.init_rules.append(InitRule(types, call, where, state))
                 cls.routines.append(target.name.value)
@@ -2740,11 +2768,16 @@ class FileAnalysis:
         for callee, construction, fns in self.script_builds:
             applied, runs = [], []
             for fn_node, found in fns:
-                if isinstance(fn_node, _LoopInit):  # its tests are not read here: it may reach any of its layers
-                    span = spans.get(id(fn_node.loop))
-                    applied.append(InitRuleFact(None, "unknown", f"an init loop over `{short_code(fn_node.loop.iter, 40)}` "
-                                                f"in {self.path}", span[0][0] if span else 0,
-                                                routine=f"`for ... in {short_code(fn_node.loop.iter, 40)}`"))  # fmt: skip
+                if isinstance(fn_node, _LoopInit):  # its body read as an `.apply` of it: the types it tests, what it runs
+                    routine = f"`for ... in {short_code(fn_node.loop.iter, 40)}`"
+                    for types, call in self._loop_branches(fn_node.loop):
+                        fact = InitRuleFact(sorted(types) if types is not None else None, "explicit",
+                                            f"an init loop over `{short_code(fn_node.loop.iter, 40)}` in {self.path}"
+                                            + (" runs only under a condition not decided here" if fn_node.undecided else ""),
+                                            call.line if call else 0, call, routine=routine)  # fmt: skip
+                        if call is None or call.undecided or fn_node.undecided:
+                            fact.state = "unknown"
+                        applied.append(fact)
                     continue
                 if isinstance(fn_node, _MethodRun):
                     runs.append([fn_node.method, len(applied), spans[id(fn_node.call)][0][0] if id(fn_node.call) in spans else 0])
@@ -2767,11 +2800,10 @@ class FileAnalysis:
                     applied.append(InitRuleFact(None, "unknown", f"`.apply({text})` with a function not in {self.path}",
                                                 routine=f"`.apply({text})`"))
                     continue
-                undecided = id(fn_node) in self.undecided_applies
+                undecided = id(fn_node) in self.undecided_applies or id(fn_node) in self.partial_applies
                 for types, call in found[1]:
                     fact = InitRuleFact(sorted(types) if types is not None else None, "explicit",
-                                        f"`.apply({text})` in {self.path}"
-                                        + (" runs only under a condition not decided here" if undecided else ""),
+                                        f"`.apply({text})` in {self.path}" + _undecided_text(fn_node, self),
                                         call.line if call else 0, call, routine=f"`.apply({text})`")  # fmt: skip
                     if call is not None and call.undecided or undecided:
                         fact.state = "unknown"
@@ -3880,11 +3912,21 @@ class _MethodRun:
     call: cst.Call
 
 
+def _undecided_text(fn_node: object, fa: "FileAnalysis") -> str:
+    """Why an `.apply` read is not known to draw what its calls say, for its evidence ("" where it is)."""
+    if id(fn_node) in fa.undecided_applies:
+        return " runs only under a condition not decided here"
+    if id(fn_node) in fa.partial_applies:
+        return " binds arguments its function's calls may read"
+    return ""
+
+
 @dataclass
 class _LoopInit:
     """`for m in block.modules(): ... nn.init.x_(m.weight)` on a construction of script code."""
 
     loop: cst.For
+    undecided: bool = False  # under a condition the model's construction was not (`if args.init:`)
 
 
 def _init_loop_over(stmt: cst.CSTNode) -> Optional[str]:

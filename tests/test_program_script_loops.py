@@ -1,0 +1,118 @@
+"""A script's `for m in model.modules(): if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight,
+...)` on a model it builds is read as an `.apply` of its body: the types it tests, the init it runs,
+in the model's own module or another. Before, it was not read at all for a class of the script's own
+module (the conv said to keep the default, an IL101 fix in `__init__` the loop overwrites) and, for
+another module's class, it made every layer unknown. Checked with torch."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from initlint import cli
+from initlint.program import analyze_program
+
+MODEL = """import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 64, 3)
+        self.fc = nn.Linear(64, 64)
+        self.out = nn.Linear(64, 2)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x)).mean((2, 3))
+        return self.out(torch.relu(self.fc(x)))
+"""
+
+LOOP = """
+model = Net()
+{guard}for m in model.modules():
+{indent}    if isinstance(m, nn.Conv2d):
+{indent}        nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+"""
+
+
+def _files(apart: bool, guarded: bool = False) -> dict:
+    loop = LOOP.format(guard="if INIT:\n    " if guarded else "", indent="    " if guarded else "")
+    head = "INIT = len(__name__) > 100\n" if guarded else ""
+    if apart:
+        return {"model.py": MODEL, "train.py": "import torch.nn as nn\n\nfrom model import Net\n" + head + loop}
+    return {"model.py": MODEL + "\n" + head + loop}
+
+
+def _rows(tmp_path, files: dict) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
+    assert not errors
+    return {row.name: row for row in models[str(tmp_path / "model.py")].layers}
+
+
+def _built(tmp_path, module: str):
+    pytest.importorskip("torch")
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return __import__(module).model
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["one-module", "script-module"])
+def test_a_script_s_init_loop_is_read_for_the_types_it_tests(tmp_path, apart):
+    rows = _rows(tmp_path, _files(apart))
+    assert rows["conv"].init == "explicit", rows["conv"].init_evidence
+    assert rows["fc"].init == "default", rows["fc"].init_evidence  # the loop tests for Conv2d only
+    net = _built(tmp_path, "train" if apart else "model")
+    fan_out = 64 * 9
+    assert abs(net.conv.weight.std().item() - math.sqrt(2 / fan_out)) < 0.1 * math.sqrt(2 / fan_out)
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["one-module", "script-module"])
+def test_a_loop_under_a_condition_is_not_known_to_run(tmp_path, apart):
+    rows = _rows(tmp_path, _files(apart, guarded=True))
+    assert rows["conv"].init == "unknown", rows["conv"].init_evidence
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["one-module", "script-module"])
+def test_the_fix_on_the_layer_the_loop_leaves_alone_takes_effect(tmp_path, apart):
+    """`--fix` inits `fc` in `__init__`; the script's loop runs after it and leaves it alone: the model
+    the script builds has He's std there, and a second --fix changes nothing."""
+    for name, text in _files(apart).items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    args = ["check", "--no-cache", "--fix", "--exit-zero", str(tmp_path)]
+    CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    fixed = (tmp_path / "model.py").read_text(encoding="utf-8")
+    assert "self.fc.weight" in fixed and "self.conv.weight" not in fixed, fixed
+    CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    assert (tmp_path / "model.py").read_text(encoding="utf-8") == fixed
+    net = _built(tmp_path, "train" if apart else "model")
+    assert abs(net.fc.weight.std().item() - math.sqrt(2 / 64)) < 0.1 * math.sqrt(2 / 64)
+
+
+UTILS = """import torch.nn as nn
+
+
+def init_fn(m, gain=1.0):
+    if isinstance(m, nn.Linear):
+        nn.init.xavier_uniform_(m.weight, gain=gain)
+"""
+
+
+def test_an_apply_of_another_module_s_function_with_bound_arguments_is_unknown(tmp_path):
+    """`model.apply(partial(init_fn, gain=2.0))`: the Linear layers it reaches get a draw its calls do
+    not say (`gain=gain`); the conv, which it skips, keeps what it had."""
+    train = "import functools\n\nfrom model import Net\nfrom utils import init_fn\n\nmodel = Net()\n" \
+            "model.apply(functools.partial(init_fn, gain=2.0))\n"
+    rows = _rows(tmp_path, {"model.py": MODEL, "utils.py": UTILS, "train.py": train})
+    assert rows["fc"].init == "unknown" and rows["out"].init == "unknown", rows["fc"].init_evidence
+    assert rows["conv"].init == "default", rows["conv"].init_evidence
