@@ -342,9 +342,10 @@ class ClassFact:
     # an activation written as a module (`class Swish(nn.Module)`: no layer, no submodule, its forward
     # `x * torch.sigmoid(x)`): [activation, parameter] it applies to its input, else None
     applies: Optional[list] = None
-    # attributes its __init__ binds to an activation module (`self.act = act_layer()`), and those its own
-    # __init__ binds at all ([attribute, line, code]): a subclass binding one of its base's activation
-    # attributes again (`self.act = nn.Tanh()` after `super().__init__()`) changes what the base's layers meet
+    # attributes its __init__ binds to an activation module ([attribute, activation, parameter]: `self.act =
+    # act_layer()`), and those its own __init__ binds at all ([attribute, line, code, activation, parameter]):
+    # a subclass binding one of its base's activation attributes again to another (`self.act = nn.Tanh()`
+    # after `super().__init__()`) changes what the base's layers meet
     activation_attrs: list = field(default_factory=list)
     binds: list = field(default_factory=list)
 

@@ -269,13 +269,15 @@ def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
             for ref in ancestors:
                 model = models.get(ref.path)
                 base = index.summaries[ref.path].classes.get(ref.name) if ref.path in index.summaries else None
-                # `self.act = nn.Tanh()` after `super().__init__()`: an activation the base's layers may meet
-                rebound = next((b for b in fact.binds if base is not None and b[0] in base.activation_attrs), None)
+                # `self.act = nn.Tanh()` after `super().__init__()`: another activation the base's layers may meet
+                # (the same one bound again changes nothing: `ACT2FN["silu"]` for the config default's silu)
+                held = {attr: (activation, param) for attr, activation, param in base.activation_attrs} if base is not None else {}
+                rebound = next((b for b in fact.binds if b[0] in held and (held[b[0]][0] == "unknown" or b[3:5] != list(held[b[0]]))), None)
                 for module in model.modules if model is not None else ():
                     if _class_ref(index, ref.path, module.name) != ref:
                         continue
                     for layer in module.layers:
-                        if rebound is not None and not layer.at_use and layer.activation != "unknown":
+                        if rebound is not None and not layer.at_use and layer.activation not in ("unknown", "none"):
                             layer.activation, layer.activation_param = "unknown", None
                             layer.activation_evidence = (f"{fact.name} (a subclass) binds `self.{rebound[0]}` again after "
                                                          f"{ref.name} built it: `{rebound[2]}`")  # fmt: skip

@@ -2723,10 +2723,11 @@ class FileAnalysis:
                          if id(node) in spans],
                 super_args=self._super_args(key),
                 applies=self._applies(cls),
-                activation_attrs=sorted(attr for attr, value in cls.attrs.items()
+                activation_attrs=sorted([attr, *_activation_of(value)] for attr, value in cls.attrs.items()
                                         if isinstance(value, ActV) or isinstance(value, ChainV) and value.kind == "alt"
                                         and any(isinstance(item, ActV) for _, item in value.items)),  # fmt: skip
-                binds=[[attr, spans[id(node)][0][0], short_code(node, 60)] for attr, node in self.own_binds.get(key, ()) if id(node) in spans],
+                binds=[[attr, spans[id(node)][0][0], short_code(node, 60), *_activation_of(cls.attrs.get(attr))]
+                       for attr, node in self.own_binds.get(key, ()) if id(node) in spans],
             )  # fmt: skip
         for fact in summary.classes.values():
             for function, _ in fact.function_builds:
@@ -3910,6 +3911,11 @@ class _MethodRun:
 
     method: str
     call: cst.Call
+
+
+def _activation_of(value: object) -> list:
+    """[activation, parameter] of an activation module's value; ["unknown", None] for anything else."""
+    return [value.activation, value.param] if isinstance(value, ActV) else ["unknown", None]
 
 
 def _undecided_text(fn_node: object, fa: "FileAnalysis") -> str:
