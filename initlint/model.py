@@ -348,6 +348,10 @@ class ClassFact:
     # after `super().__init__()`) changes what the base's layers meet
     activation_attrs: list = field(default_factory=list)
     binds: list = field(default_factory=list)
+    # where its own module mentions it only by calling it in the `__init__` of its classes (MONAI's
+    # TwoConv in Down, UpCat and BasicUNet): [line, args as BuildFact.args, the class building it] per
+    # call, every construction there; None where the module mentions it otherwise
+    own_constructions: Optional[list] = None
 
 
 # in ClassFact.super_args: the class's own `**kwargs` passed on whole to its base's constructor

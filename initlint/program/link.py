@@ -1114,6 +1114,11 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
     if fact is None or name not in fact.params or depth >= MAX_PASSING_DEPTH:
         return unknown
     found = uses.get(holder, [])
+    own = fact.own_constructions is not None and not (pin is not None and pin[0] == holder)
+    if own:  # every construction in its own module, listed with its arguments (MONAI's TwoConv in Down)
+        found = [outer for outer in found if outer.path != holder.path] + [
+            Use(ClassRef(holder.path, container), holder.path, line, args, span=[1, line, 1])
+            for line, args, container in fact.own_constructions]  # fmt: skip
     pinned = pin is not None and pin[0] == holder
     if pinned and isinstance(pin[1], Use):
         found, values = [pin[1]], []
@@ -1126,13 +1131,13 @@ def _resolved(passed: Optional[list], use: Use, index: ModuleIndex, uses: dict, 
     elif fact.listed_here and fact.function_builds:  # and what its module's functions pass (their callers')
         values = [_passed_by_function(name, fact, function, args, holder, index, uses, depth)
                   for function, args in fact.function_builds]  # fmt: skip
-    elif not found and fact.built_here:
+    elif not found and fact.built_here and not own:
         return unknown  # built in its own module in ways its summary does not list
     else:
         values = [] if found else [fact.defaults.get(name)]
     for outer in found:
         listed = fact.listed_here and outer.container is None and outer.function is not None
-        if not outer.span or fact.built_here and outer.path == holder.path and not listed:
+        if not outer.span or fact.built_here and outer.path == holder.path and not listed and not own:
             return unknown  # a construction whose arguments are not listed (its own module's)
         arg = outer.args.get(name)
         if arg is None:

@@ -2534,6 +2534,8 @@ class FileAnalysis:
         self.own_binds = {key: self._own_binds(cls) for key, cls in self.classes.items()
                           if any(not base.startswith("torch.") for base in cls.bases)}  # fmt: skip
         nodes += [node for found in self.own_binds.values() for _, node in found]
+        # its classes' constructions in this module (ClassFact.own_constructions)
+        nodes += [call for name, calls in self.call_sites.items() if name in self.classes for call, _ in calls]
         spans = compute_spans(self.module, nodes, holders, self.source, self.c_tree)
         for info, node in pending:
             span = spans.get(id(node))
@@ -2723,6 +2725,7 @@ class FileAnalysis:
                          if id(node) in spans],
                 super_args=self._super_args(key),
                 applies=self._applies(cls),
+                own_constructions=self._own_constructions(cls.node.name.value, spans),
                 activation_attrs=sorted([attr, *_activation_of(value)] for attr, value in cls.attrs.items()
                                         if isinstance(value, ActV) or isinstance(value, ChainV) and value.kind == "alt"
                                         and any(isinstance(item, ActV) for _, item in value.items)),  # fmt: skip
@@ -2866,6 +2869,26 @@ class FileAnalysis:
         for arg in bound:
             facts.setdefault(arg.keyword.value, self._arg_fact(arg.value, set()))
         return facts
+
+    def _own_constructions(self, name: str, spans: dict) -> Optional[list]:
+        """ClassFact.own_constructions: each call of the class in this module, where every mention of it
+        is such a call, made directly in the `__init__` of a class of the module, its arguments listed."""
+        calls = self.call_sites.get(name, [])
+        if not calls or name not in self.classes:
+            return None
+        # `references` counts the mentions that are not a call's callee: none but harmless ones
+        mentions = self.references.get(name, 0) - self.harmless_refs.get(name, 0) - self._alias_refs(name)
+        if mentions > 0 or any(name in {(dotted(base.value) or "").rsplit(".", 1)[-1] for base in other.node.bases}
+                                         for other in self.classes.values()):  # fmt: skip
+            return None
+        out = []
+        for call, fn in calls:
+            container = self.init_owner(fn)
+            if container is None or not isinstance(call.func, cst.Name) or call.func.value != name \
+                    or any(arg.star for arg in call.args) or id(call) not in spans or not self._directly_in(fn, call):  # fmt: skip
+                return None
+            out.append([spans[id(call)][0][0], self._arg_facts(call, container), container])
+        return out
 
     def _applies(self, cls: ClassInfo) -> Optional[list]:
         """ClassFact.applies: for a class with no layer and no submodule whose forward applies one
