@@ -975,7 +975,7 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         overridden = chosen
     class_name, param, default, passed = overridden[0]
     # a class for a class, an instance (`nn.Tanh()`) for an instance (`act or nn.ReLU()`), a function for
-    # a function (`act_fn=F.relu`): never one for the another
+    # a function (`act_fn=F.relu`): never one for the other
     kind = "instance" if default.endswith("()") else "function" if _torch_function(default) else "class"
     if kind == "function" and len(overridden) == 1 and passed is not None and passed[0] == "class" \
             and _torch_function(passed[1]) and catalogue.ACTIVATION_FUNCTIONS[_torch_function(passed[1])][0] != "prelu":  # fmt: skip
@@ -988,16 +988,15 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
     replaces_activation = forced or default == REQUIRED and kind == "class" or default.startswith("torch.nn.") \
         and default.removesuffix("()").rsplit(".", 1)[-1] in catalogue.ACTIVATION_MODULES \
         or kind == "class" and _program_activation(default, owner_path, index) is not None  # fmt: skip
-    judged = layer.activation != "unknown" or forced or default == REQUIRED
+    # a class default stands for the activation only where, at that default, the layer meets it on every
+    # way through (not "SiLU here, no activation on the other branch")
+    judged_at_default = layer.activation != "unknown" or forced or default == REQUIRED
     written = _program_activation(passed[1], use.path, index) if passed and passed[0] == "class" and kind == "class" else None
-    if len(overridden) == 1 and replaces_activation and judged and written is not None:
+    if len(overridden) == 1 and replaces_activation and judged_at_default and written is not None:
         # `act=Swish`, the program's own activation module (`x * torch.sigmoid(x)`): what its forward applies
         layer.activation, layer.activation_param = written
         layer.activation_evidence = f"{param}={passed[1]} passed to {class_name}, whose forward applies {written[0]} ({use.path}:{use.line})"
         return passed_on
-    # a class default stands for the activation only where, at that default, the layer meets it on every
-    # way through (not "SiLU here, no activation on the other branch")
-    judged_at_default = layer.activation != "unknown" or forced or default == REQUIRED
     if len(overridden) == 1 and replaces_activation and judged_at_default and torch_name in catalogue.ACTIVATION_MODULES:
         activation = catalogue.ACTIVATION_MODULES[torch_name][0]
         layer.activation, layer.activation_param = activation, catalogue.DEFAULT_PARAM.get(activation)

@@ -2150,6 +2150,7 @@ class FileAnalysis:
                 if looped is not None and isinstance(built.get(looped), (list, str)):
                     # `for m in model.modules(): nn.init...(m.weight)`, read as an `.apply` of its body
                     loop = _LoopInit(stmt, not runs_whenever(conditions.get(id(stmt), ()), built_under.get(looped, ())))
+                    self._loop_branches(stmt)  # read now, so that its calls get lines with the layers' positions
                     held = built[looped]
                     (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(loop)
                 reset = _reset_loop_over(stmt)
