@@ -367,6 +367,8 @@ REQUIRED = "<required>"
 # the last item of a fact of `Layer.activation_defaults` whose parameter overrides the next ones
 # (`force_act_layer or act_layer`): a class passed for it is the activation
 OVERRIDES = "overrides"
+# the name of a "registry" that is a module's namespace (`getattr(nn, act)()`): a key names its attribute
+MODULE_ATTRIBUTES = "<attributes>"
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import NamedTuple, Optional
 
 from .. import catalogue
 from ..library import hooks
-from ..model import DEFAULT_ACTIVATION_ASSUMED, FORWARDED_KWARGS, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel, name_suffix_reaches
+from ..model import DEFAULT_ACTIVATION_ASSUMED, FORWARDED_KWARGS, MODULE_ATTRIBUTES, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, REQUIRED, RETURNED, FileModel, FixPlan, InitRuleFact, Layer, ModuleModel, name_suffix_reaches
 from .modules import ClassRef, ModuleIndex, absolute
 
 MAX_CHAINS = 64  # distinct containment chains (rule lists) followed up from one class; more than that is `unknown`
@@ -1933,6 +1933,17 @@ def _reach(layer: Layer, types) -> Optional[bool]:
     return catalogue.init_types_reach(layer.layer_type, None, types, tuple(getattr(layer, "alt_types", ()) or ()))
 
 
+class _Attributes(dict):
+    """A module's namespace read as a registry: each key a name, the class `module.name`."""
+
+    def __init__(self, module: str) -> None:
+        super().__init__()
+        self.module = module
+
+    def get(self, key, default=None):
+        return ["class", f"{self.module}.{key}"] if isinstance(key, str) and key.isidentifier() else default
+
+
 def _registry_table(registry: list, index: ModuleIndex) -> Optional[tuple]:
     """(key -> [kind, class or why], whether keys are lower-cased first, how evidence names it) of
     the table a parameter is read through: [path, name] of a registry in a program module's
@@ -1940,6 +1951,8 @@ def _registry_table(registry: list, index: ModuleIndex) -> Optional[tuple]:
     if len(registry) != 1 or not isinstance(registry[0], list) or len(registry[0]) != 2:
         return None
     where, name = registry[0]
+    if name == MODULE_ATTRIBUTES:  # `getattr(nn, act)`: a key names the module's attribute
+        return (_Attributes(where), False, f"the attributes of {where}")
     summary = index.summaries.get(where)
     if summary is not None:
         table = summary.registries.get(name)

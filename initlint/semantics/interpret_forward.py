@@ -88,7 +88,7 @@ class ForwardInterpreter:
             if isinstance(default, ClassRefV):
                 # with its module's path, as every default an activation rests on (`act_fn=F.relu`: a
                 # construction elsewhere passing `torch.tanh` must be looked at)
-                fact = self.default_fact(value.owner, value.name, default)
+                fact = self.default_fact(value.owner, value.name, default, value.registry)
                 evidence = Evidence.assuming(f"{value.name} default", (fact,))
                 return self.apply_module(self.construct_for_flow(default), flow, evidence)
             self.consume(flow, "unknown", None, f"goes into module from parameter {value.name}")

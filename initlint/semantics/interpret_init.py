@@ -9,6 +9,7 @@ from typing import Optional
 import libcst as cst
 
 from .. import catalogue
+from ..model import MODULE_ATTRIBUTES
 from ..library.known import einops_name
 from ..syntax.nodes import (_comp_fors, none_test, none_tested_name, _is_super_init, _names_in, _positional_params, _walk_nodes, _with_bound, argument, dotted, literal_number,
                             literal_string, short_code)
@@ -420,8 +421,35 @@ class ConstructorInterpreter:
         holder.items.insert(0, ("<alt>", [[(None, value)], []]))  # somewhere: no position after it is known
         return NONE_V
 
+    def module_attribute(self, call: cst.Call) -> Optional[object]:
+        """`getattr(nn, "Tanh")`: that attribute of an imported module, as `nn.Tanh` is; `getattr(nn, act)`
+        with `act` a constructor parameter with a string default (`act="ReLU"`): still the parameter,
+        its default the attribute it names, read through the module's namespace (a construction
+        passing another name gets that one). None for anything else."""
+        if len(call.args) != 2 or any(arg.keyword or arg.star for arg in call.args):
+            return None
+        module = self.fa.imports.qualify(call.args[0].value)
+        if not module:
+            return None
+        key = call.args[1].value
+        name = literal_string(key)
+        if name is not None:
+            return ClassRefV(f"{module}.{name}") if name.isidentifier() else None
+        held = self.env.get(key.value) if isinstance(key, cst.Name) else None
+        default = held.default if isinstance(held, ParamV) and held.owner is not None and not held.or_none else None
+        name = literal_string(default[1]) if isinstance(default, tuple) and len(default) >= 2 and default[0] == "<literal>" else None
+        if name is None or not name.isidentifier():
+            return None
+        return ParamV(held.name, ClassRefV(f"{module}.{name}"), held.owner, held.or_none,
+                      registry=(module, MODULE_ATTRIBUTES), carried=held.carried)  # fmt: skip
+
     def _eval_module_call(self, call: cst.Call) -> object:
         func = call.func
+        if isinstance(func, cst.Name) and func.value == "getattr" and func.value not in self.env \
+                and func.value not in self.fa.functions:  # fmt: skip
+            found = self.module_attribute(call)
+            if found is not None:
+                return found
         # list building inside constructors: layers.append(x), layers.extend([...])
         if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend", "insert", "add_module"):
             holder_name = dotted(func.value)
