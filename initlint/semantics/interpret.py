@@ -863,7 +863,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if isinstance(value, ParamV) and value.or_none:
             return None
         if isinstance(value, ParamV):
-            if value.owner is not None and self.in_init:
+            # a constructor's parameter, or a free function's own (`def mlp(dims, use_tanh=False)`): what it
+            # decides rests on its default, which callers elsewhere may not pass
+            if value.owner is not None and (self.in_init or self.cls is None and self.depth == 0
+                                            and value.owner == self.fn.name.value):  # fmt: skip
                 self.default_reads.append((value.owner, value.name, value.default))
             if value.owner is not None and self.home.flag_running:
                 self.home.flag_reads.append((value.owner, value.name, value.default))
