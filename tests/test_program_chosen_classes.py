@@ -275,3 +275,44 @@ def test_an_instance_for_a_class_parameter_or_a_class_for_an_instance_claims_not
     for attr, cls in (("f", "ClassParam"), ("c", "ExpInst")):
         row = rows.get(("Model", f"{attr}.fc")) or rows[(cls, "fc")]
         assert row.activation == "unknown", (attr, row.activation, row.activation_evidence)
+
+
+FUNCTION_BLOCKS = """import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FnBlock(nn.Module):
+    def __init__(self, cin, cout, act_fn=F.relu):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout)
+        self.act_fn = act_fn
+
+    def forward(self, x):
+        return self.act_fn(self.fc(x))
+"""
+
+FUNCTION_MODEL = """import torch
+import torch.nn as nn
+
+from blocks import FnBlock
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = FnBlock(8, 8, act_fn=torch.tanh)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.a(x))
+"""
+
+
+def test_a_function_passed_elsewhere_replaces_a_function_default(tmp_path):
+    """`act_fn=F.relu` in the block, `act_fn=torch.tanh` at its only construction in another module:
+    Tanh. Before, the default's fact had no module path, the construction was not looked at, and the
+    layer was claimed ReLU with a ReLU fix."""
+    rows = _rows(tmp_path, {"blocks.py": FUNCTION_BLOCKS, "model.py": FUNCTION_MODEL})
+    assert _runtime(tmp_path)["a.fc"] == "tanh"
+    row = rows.get(("Model", "a.fc")) or rows[("FnBlock", "fc")]
+    assert row.activation == "tanh", (row.activation, row.activation_evidence)
