@@ -6,11 +6,7 @@ with torch."""
 
 from __future__ import annotations
 
-import sys
-
-import pytest
-
-from initlint.program import analyze_program
+from program_runs import rows_by_class, traced
 
 UTILS = """import torch
 import torch.nn as nn
@@ -74,29 +70,6 @@ class Model(nn.Module):
 """
 
 
-def _rows(tmp_path, files: dict) -> dict:
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    return {(row.class_name, row.name): row for model in models.values() for row in model.layers}
-
-
-def _runtime(tmp_path) -> dict:
-    torch = pytest.importorskip("torch")
-    from initlint.runtime import verify
-
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        net = __import__("model").Model()
-        with torch.no_grad():
-            report = verify(net.eval(), (torch.randn(2, 8),), method="hooks", static=False)
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
-    return {row.layer: row.activation for row in report.layers}
 
 
 def _claim(rows: dict, attr: str, cls: str):
@@ -104,8 +77,8 @@ def _claim(rows: dict, attr: str, cls: str):
 
 
 def test_a_program_activation_module_passed_or_replaced_is_judged_by_its_forward(tmp_path):
-    rows = _rows(tmp_path, {"utils.py": UTILS, "blocks.py": BLOCKS, "model.py": MODEL})
-    runtime = _runtime(tmp_path)
+    rows = rows_by_class(tmp_path, {"utils.py": UTILS, "blocks.py": BLOCKS, "model.py": MODEL})
+    runtime = traced(tmp_path)
     expected = {"a": ("Block", "silu"), "b": ("SwishBlock", "tanh"), "c": ("SwishBlock", "silu")}
     for attr, (cls, activation) in expected.items():
         assert runtime[f"{attr}.fc"] == activation
@@ -116,7 +89,7 @@ def test_a_program_activation_module_passed_or_replaced_is_judged_by_its_forward
 def test_a_module_with_state_of_its_own_claims_nothing_torch_does_not_show(tmp_path):
     """`Scaled` holds `self.scale`: whatever is claimed for the layer it follows is what torch shows."""
     model = MODEL.replace("from utils import Swish", "from utils import Scaled").replace("act=Swish", "act=Scaled")
-    rows = _rows(tmp_path, {"utils.py": UTILS, "blocks.py": BLOCKS, "model.py": model})
-    runtime = _runtime(tmp_path)
+    rows = rows_by_class(tmp_path, {"utils.py": UTILS, "blocks.py": BLOCKS, "model.py": model})
+    runtime = traced(tmp_path)
     row = _claim(rows, "a", "Block")
     assert row.activation in ("unknown", runtime["a.fc"]), (row.activation, row.activation_evidence)

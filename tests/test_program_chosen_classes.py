@@ -6,11 +6,7 @@ a ReLU fix) although the program's only construction builds Tanh. Checked with t
 
 from __future__ import annotations
 
-import sys
-
-import pytest
-
-from initlint.program import analyze_program
+from program_runs import rows_by_class, traced
 
 BLOCKS = """import torch.nn as nn
 
@@ -112,29 +108,6 @@ class Model(nn.Module):
 ATTRS = {"a": "IfNone", "b": "IfNot", "c": "NoneExp", "d": "FlagIf", "e": "FlagExp", "f": "FlagAttr"}
 
 
-def _rows(tmp_path, files: dict) -> dict:
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    return {(row.class_name, row.name): row for model in models.values() for row in model.layers}
-
-
-def _runtime(tmp_path) -> dict:
-    torch = pytest.importorskip("torch")
-    from initlint.runtime import verify
-
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        net = __import__("model").Model()
-        with torch.no_grad():
-            report = verify(net.eval(), (torch.randn(2, 8),), method="hooks", static=False)
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
-    return {row.layer: row.activation for row in report.layers}
 
 
 def _claim(rows: dict, attr: str):
@@ -144,8 +117,8 @@ def _claim(rows: dict, attr: str):
 
 
 def test_a_class_or_flag_passed_elsewhere_replaces_the_class_the_default_chose(tmp_path):
-    rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": PASSING})
-    runtime = _runtime(tmp_path)
+    rows = rows_by_class(tmp_path, {"blocks.py": BLOCKS, "model.py": PASSING})
+    runtime = traced(tmp_path)
     for attr in ATTRS:
         assert runtime[f"{attr}.fc"] == "tanh"
         row = _claim(rows, attr)
@@ -155,8 +128,8 @@ def test_a_class_or_flag_passed_elsewhere_replaces_the_class_the_default_chose(t
 def test_with_no_construction_passing_another_the_default_still_decides(tmp_path):
     plain = PASSING.replace("act_layer=nn.Tanh", "").replace(", nn.Tanh)", ")").replace("use_relu=False", "")
     plain = plain.replace(", False)", ")")
-    rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": plain})
-    runtime = _runtime(tmp_path)
+    rows = rows_by_class(tmp_path, {"blocks.py": BLOCKS, "model.py": plain})
+    runtime = traced(tmp_path)
     for attr in ATTRS:
         assert runtime[f"{attr}.fc"] == "relu"
         assert _claim(rows, attr).activation == "relu", (attr, _claim(rows, attr).activation_evidence)
@@ -167,7 +140,7 @@ def test_two_constructions_disagreeing_claim_nothing_at_the_block(tmp_path):
     unknown, never ReLU for the Tanh one."""
     other = PASSING.replace("class Model", "class Plain").replace("act_layer=nn.Tanh", "").replace(
         ", nn.Tanh)", ")").replace("use_relu=False", "").replace(", False)", ")")
-    rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": PASSING, "plain.py": other})
+    rows = rows_by_class(tmp_path, {"blocks.py": BLOCKS, "model.py": PASSING, "plain.py": other})
     for attr, cls in ATTRS.items():
         for key in (("Model", f"{attr}.fc"), (cls, "fc")):
             if key in rows:
@@ -257,8 +230,8 @@ def test_an_activation_instance_passed_elsewhere_replaces_the_instance_a_none_de
     """`ConvBlock(8, 8, nn.SELU())` where the block does `act or nn.ReLU()` (or `if act is None: act =
     nn.ReLU()`, or has `act=nn.ReLU()` in its signature): the instance passed, with its parameter.
     Before, `act or nn.ReLU()` was claimed ReLU whatever a construction passed."""
-    rows = _rows(tmp_path, {"blocks.py": INSTANCE_BLOCKS, "model.py": INSTANCE_MODEL})
-    runtime = _runtime(tmp_path)
+    rows = rows_by_class(tmp_path, {"blocks.py": INSTANCE_BLOCKS, "model.py": INSTANCE_MODEL})
+    runtime = traced(tmp_path)
     for attr, (cls, activation, param) in INSTANCES.items():
         assert runtime[f"{attr}.fc"] == activation
         row = rows.get(("Model", f"{attr}.fc")) or rows[(cls, "fc")]
@@ -271,7 +244,7 @@ def test_an_instance_for_a_class_parameter_or_a_class_for_an_instance_claims_not
     for a parameter the block calls, `act=nn.Tanh` for one it applies."""
     crossed = INSTANCE_MODEL.replace("ClassParam(8, 8)", "ClassParam(8, 8, nn.Tanh())").replace(
         "ExpInst(8, 8, nn.Tanh())", "ExpInst(8, 8, nn.Tanh)")
-    rows = _rows(tmp_path, {"blocks.py": INSTANCE_BLOCKS, "model.py": crossed})
+    rows = rows_by_class(tmp_path, {"blocks.py": INSTANCE_BLOCKS, "model.py": crossed})
     for attr, cls in (("f", "ClassParam"), ("c", "ExpInst")):
         row = rows.get(("Model", f"{attr}.fc")) or rows[(cls, "fc")]
         assert row.activation == "unknown", (attr, row.activation, row.activation_evidence)
@@ -312,7 +285,7 @@ def test_a_function_passed_elsewhere_replaces_a_function_default(tmp_path):
     """`act_fn=F.relu` in the block, `act_fn=torch.tanh` at its only construction in another module:
     Tanh. Before, the default's fact had no module path, the construction was not looked at, and the
     layer was claimed ReLU with a ReLU fix."""
-    rows = _rows(tmp_path, {"blocks.py": FUNCTION_BLOCKS, "model.py": FUNCTION_MODEL})
-    assert _runtime(tmp_path)["a.fc"] == "tanh"
+    rows = rows_by_class(tmp_path, {"blocks.py": FUNCTION_BLOCKS, "model.py": FUNCTION_MODEL})
+    assert traced(tmp_path)["a.fc"] == "tanh"
     row = rows.get(("Model", "a.fc")) or rows[("FnBlock", "fc")]
     assert row.activation == "tanh", (row.activation, row.activation_evidence)

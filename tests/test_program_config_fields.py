@@ -6,11 +6,9 @@ while the program's only model is built with Tanh. Checked with torch."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from initlint.program import analyze_program
+from program_runs import analysed, traced
 
 CONFIG = """from dataclasses import dataclass
 
@@ -49,28 +47,11 @@ model = Net(Config({args}))
 
 def _rows(tmp_path, args: str) -> dict:
     files = {"config.py": CONFIG, "model.py": MODEL, "train.py": TRAIN.format(args=args)}
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    return {row.name: row for row in models[str(tmp_path / "model.py")].layers}
+    return {row.name: row for row in analysed(tmp_path, files)[str(tmp_path / "model.py")].layers}
 
 
 def _runtime(tmp_path) -> dict:
-    torch = pytest.importorskip("torch")
-    from initlint.runtime import verify
-
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        net = __import__("train").model
-        with torch.no_grad():
-            report = verify(net.eval(), (torch.randn(2, 8),), method="hooks", static=False)
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
-    return {row.layer: row.activation for row in report.layers}
+    return traced(tmp_path, "train", "model")
 
 
 @pytest.mark.parametrize("args", ['act="tanh"', '8, "tanh"', '**{"act": "tanh"}'], ids=["keyword", "position", "spread"])
@@ -96,7 +77,6 @@ def test_a_field_set_after_construction_leaves_the_layer_unclaimed(tmp_path):
         encoding="utf-8")
     assert _runtime(tmp_path) == {"fc": "tanh", "gate": "tanh"}
     files = {name: (tmp_path / name).read_text(encoding="utf-8") for name in ("config.py", "model.py", "train.py")}
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors and rows["fc"].activation == "relu"  # before the store
-    for row in models[str(tmp_path / "model.py")].layers:
+    assert rows["fc"].activation == "relu"  # before the store
+    for row in analysed(tmp_path, files)[str(tmp_path / "model.py")].layers:
         assert row.activation == "unknown", (row.name, row.activation_evidence)

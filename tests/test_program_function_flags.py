@@ -6,11 +6,7 @@ program's only call builds Tanh. Checked with torch."""
 
 from __future__ import annotations
 
-import sys
-
-import pytest
-
-from initlint.program import analyze_program
+from program_runs import analysed, traced
 
 UTILS = """import torch.nn as nn
 
@@ -53,32 +49,13 @@ class Model(nn.Module):
 
 def _rows(tmp_path, flag: str, mode: str) -> dict:
     files = {"utils.py": UTILS, "model.py": MODEL.format(flag=flag, mode=mode)}
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    return {layer.function: layer for layer in models[str(tmp_path / "utils.py")].free_layers}
+    return {layer.function: layer for layer in analysed(tmp_path, files)[str(tmp_path / "utils.py")].free_layers}
 
-
-def _runtime(tmp_path) -> dict:
-    torch = pytest.importorskip("torch")
-    from initlint.runtime import verify
-
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        with torch.no_grad():
-            report = verify(__import__("model").Model().eval(), (torch.randn(2, 8),), method="hooks", static=False)
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
-    return {row.layer: row.activation for row in report.layers}
 
 
 def test_a_call_passing_another_flag_leaves_the_helper_s_row_unknown(tmp_path):
     rows = _rows(tmp_path, ", use_tanh=True", ', act="tanh"')
-    runtime = _runtime(tmp_path)
+    runtime = traced(tmp_path)
     assert runtime["mlp.0"] == runtime["stack.0"] == "tanh"
     for function in ("mlp", "stack"):
         assert rows[function].activation in ("unknown", "tanh"), (function, rows[function].activation_evidence)
@@ -86,7 +63,7 @@ def test_a_call_passing_another_flag_leaves_the_helper_s_row_unknown(tmp_path):
 
 def test_calls_keeping_the_defaults_keep_the_claim(tmp_path):
     rows = _rows(tmp_path, "", "")
-    runtime = _runtime(tmp_path)
+    runtime = traced(tmp_path)
     assert runtime["mlp.0"] == runtime["stack.0"] == "relu"
     for function in ("mlp", "stack"):
         assert rows[function].activation in ("relu", "unknown"), (function, rows[function].activation_evidence)

@@ -7,11 +7,9 @@ constructor the init is not known to run: unknown. Checked with torch."""
 from __future__ import annotations
 
 import math
-import sys
 
 import pytest
-
-from initlint.program import analyze_program
+from program_runs import analysed, built
 
 LAYERS = """import torch.nn as nn
 
@@ -50,24 +48,13 @@ class Net(nn.Module):
 def test_a_layer_class_initialising_its_own_weight_is_explicit(tmp_path, apart):
     files = {"layers.py": LAYERS, "model.py": MODEL} if apart else {
         "model.py": MODEL.replace("from layers import HeConv, MaybeHeConv\n", "") + LAYERS.replace("import torch.nn as nn\n", "")}
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    rows = {row.name: row for row in models[str(tmp_path / "model.py")].layers}
+    rows = {row.name: row for row in analysed(tmp_path, files)[str(tmp_path / "model.py")].layers}
     assert (rows["conv"].activation, rows["conv"].init) == ("relu", "explicit"), rows["conv"].init_evidence
     assert rows["maybe"].init == "unknown", rows["maybe"].init_evidence
 
     torch = pytest.importorskip("torch")
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        torch.manual_seed(0)
-        net = __import__("model").Net()
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
+    torch.manual_seed(0)
+    net = built(tmp_path, "model", "Net")
     he, default = math.sqrt(2 / 27), 1 / math.sqrt(3 * 27)
     std = net.conv.weight.std().item()
     assert abs(std - he) < 0.15 * he and abs(std - default) > 0.3 * default  # He's, not torch's default

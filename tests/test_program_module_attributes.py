@@ -5,11 +5,7 @@ unknown. Checked with torch."""
 
 from __future__ import annotations
 
-import sys
-
-import pytest
-
-from initlint.program import analyze_program
+from program_runs import rows_by_class, traced
 
 BLOCKS = """import torch.nn as nn
 import torch.nn.functional as F
@@ -67,25 +63,8 @@ EXPECTED = {"a": ("Block", "tanh"), "b": ("Block", "relu"), "c": ("FBlock", "gel
 
 
 def test_a_module_attribute_a_key_names_is_the_activation(tmp_path):
-    files = {"blocks.py": BLOCKS, "model.py": MODEL}
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    rows = {(row.class_name, row.name): row for model in models.values() for row in model.layers}
-    torch = pytest.importorskip("torch")
-    from initlint.runtime import verify
-
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        with torch.no_grad():
-            report = verify(__import__("model").Model().eval(), (torch.randn(2, 8),), method="hooks", static=False)
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
-    runtime = {row.layer: row.activation for row in report.layers}
+    rows = rows_by_class(tmp_path, {"blocks.py": BLOCKS, "model.py": MODEL})
+    runtime = traced(tmp_path)
     for attr, (cls, activation) in EXPECTED.items():
         assert runtime[f"{attr}.fc"] == activation
         row = rows.get(("Model", f"{attr}.fc")) or rows[(cls, "fc")]
@@ -94,9 +73,6 @@ def test_a_module_attribute_a_key_names_is_the_activation(tmp_path):
 
 def test_a_name_that_is_no_activation_claims_nothing(tmp_path):
     files = {"blocks.py": BLOCKS, "model.py": MODEL.replace('Block(d, "Tanh")', 'Block(d, "Identityish")')}
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    rows = {(row.class_name, row.name): row for model in models.values() for row in model.layers}
+    rows = rows_by_class(tmp_path, files)
     row = rows.get(("Model", "a.fc")) or rows[("Block", "fc")]
     assert row.activation == "unknown", row.activation_evidence

@@ -6,11 +6,7 @@ constructions counted as unlisted and the layer was unknown. Checked with torch.
 
 from __future__ import annotations
 
-import sys
-
-import pytest
-
-from initlint.program import analyze_program
+from program_runs import analysed, traced
 
 CONV = """import torch.nn as nn
 
@@ -67,28 +63,12 @@ MODEL = UNet(8, act_layer=nn.Tanh)
 
 
 def _conv(tmp_path, files: dict):
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    return next(row for row in models[str(tmp_path / "conv.py")].layers if row.name == "conv")
+    return next(row for row in analysed(tmp_path, files)[str(tmp_path / "conv.py")].layers if row.name == "conv")
 
 
 def test_a_block_built_by_its_own_module_s_classes_is_followed_up_to_the_model(tmp_path):
     conv = _conv(tmp_path, {"conv.py": CONV, "blocks.py": BLOCKS, "model.py": MODEL})
-    torch = pytest.importorskip("torch")
-    from initlint.runtime import verify
-
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        with torch.no_grad():
-            report = verify(__import__("model").MODEL.eval(), (torch.randn(1, 3, 8, 8),), method="hooks", static=False)
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
-    runtime = {row.layer: row.activation for row in report.layers if row.layer != "head"}
+    runtime = {layer: act for layer, act in traced(tmp_path, "model", "MODEL", (1, 3, 8, 8)).items() if layer != "head"}
     assert set(runtime.values()) == {"tanh"}, runtime
     assert conv.activation == "tanh", conv.activation_evidence
 

@@ -7,13 +7,12 @@ another module's class, it made every layer unknown. Checked with torch."""
 from __future__ import annotations
 
 import math
-import sys
 
 import pytest
 from click.testing import CliRunner
+from program_runs import analysed, built
 
 from initlint import cli
-from initlint.program import analyze_program
 
 MODEL = """import torch
 import torch.nn as nn
@@ -48,23 +47,8 @@ def _files(apart: bool, guarded: bool = False) -> dict:
 
 
 def _rows(tmp_path, files: dict) -> dict:
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    return {row.name: row for row in models[str(tmp_path / "model.py")].layers}
+    return {row.name: row for row in analysed(tmp_path, files)[str(tmp_path / "model.py")].layers}
 
-
-def _built(tmp_path, module: str):
-    pytest.importorskip("torch")
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        return __import__(module).model
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
 
 
 @pytest.mark.parametrize("apart", [False, True], ids=["one-module", "script-module"])
@@ -72,7 +56,7 @@ def test_a_script_s_init_loop_is_read_for_the_types_it_tests(tmp_path, apart):
     rows = _rows(tmp_path, _files(apart))
     assert rows["conv"].init == "explicit", rows["conv"].init_evidence
     assert rows["fc"].init == "default", rows["fc"].init_evidence  # the loop tests for Conv2d only
-    net = _built(tmp_path, "train" if apart else "model")
+    net = built(tmp_path, "train" if apart else "model", "model")
     fan_out = 64 * 9
     assert abs(net.conv.weight.std().item() - math.sqrt(2 / fan_out)) < 0.1 * math.sqrt(2 / fan_out)
 
@@ -95,7 +79,7 @@ def test_the_fix_on_the_layer_the_loop_leaves_alone_takes_effect(tmp_path, apart
     assert "self.fc.weight" in fixed and "self.conv.weight" not in fixed, fixed
     CliRunner().invoke(cli.main, args, catch_exceptions=False)
     assert (tmp_path / "model.py").read_text(encoding="utf-8") == fixed
-    net = _built(tmp_path, "train" if apart else "model")
+    net = built(tmp_path, "train" if apart else "model", "model")
     assert abs(net.fc.weight.std().item() - math.sqrt(2 / 64)) < 0.1 * math.sqrt(2 / 64)
 
 

@@ -6,11 +6,9 @@ was, in the same module or another. Checked with torch."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from initlint.program import analyze_program
+from program_runs import analysed, traced
 
 BASE = """import torch.nn as nn
 
@@ -62,28 +60,11 @@ def _files(call: str, apart: bool) -> dict:
 
 
 def _base_fc(tmp_path, files: dict):
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    models, errors, _ = analyze_program({str(tmp_path / name): text for name, text in files.items()})
-    assert not errors
-    return next(row for row in models[str(tmp_path / "base.py")].layers if row.name == "fc")
+    return next(row for row in analysed(tmp_path, files)[str(tmp_path / "base.py")].layers if row.name == "fc")
 
 
 def _runtime(tmp_path) -> str:
-    torch = pytest.importorskip("torch")
-    from initlint.runtime import verify
-
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        net = __import__("model").Model()
-        with torch.no_grad():
-            report = verify(net.eval(), (torch.randn(2, 8),), method="hooks", static=False)
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
-            del sys.modules[name]
-    return {row.layer: row.activation for row in report.layers}["body.fc"]
+    return traced(tmp_path)["body.fc"]
 
 
 @pytest.mark.parametrize("apart", [False, True], ids=["one-module", "two-modules"])

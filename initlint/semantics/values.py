@@ -706,38 +706,33 @@ def alternative(a: object, b: object) -> object:
     return ChainV(options, "alt")
 
 
-def instances_of(value: object) -> list:
-    """The instances a value holds: itself, or each of several (`A() if c else B()`); [] where it
-    holds anything else."""
+def _options_of(value: object, kind: type) -> list:
+    """The values of type `kind` a value holds: itself, or each of several (`A() if c else B()`); []
+    where it holds anything else."""
     options = [item for _, item in value.items] if isinstance(value, ChainV) and value.kind == "alt" else [value]
-    return options if options and all(isinstance(option, InstV) for option in options) else []
+    return options if options and all(isinstance(option, kind) for option in options) else []
 
 
-def instances_resting_on(value: object, facts: tuple) -> object:
-    """Those instances, chosen by constructor defaults `facts` as well."""
-    def tagged(option: InstV) -> InstV:
-        return dataclasses.replace(option, rests_on=tuple(dict.fromkeys((*option.rests_on, *facts))))
-
-    if isinstance(value, ChainV):
-        return ChainV([(key, tagged(item)) for key, item in value.items], "alt")
-    return tagged(value)
+def instances_of(value: object) -> list:
+    return _options_of(value, InstV)
 
 
 def classes_of(value: object) -> list:
-    """The classes a value holds: itself, or each of several (`nn.ReLU if c else nn.Tanh`); [] where it
-    holds anything else."""
-    options = [item for _, item in value.items] if isinstance(value, ChainV) and value.kind == "alt" else [value]
-    return options if options and all(isinstance(option, ClassRefV) for option in options) else []
+    """`nn.ReLU if c else nn.Tanh`: each class, as instances_of gives instances."""
+    return _options_of(value, ClassRefV)
 
 
-def classes_resting_on(value: object, facts: tuple) -> object:
-    """Those classes, chosen by constructor defaults `facts` as well."""
-    def tagged(option: ClassRefV) -> ClassRefV:
+def instances_resting_on(value: object, facts: tuple) -> object:
+    """Those instances (or classes: both keep `rests_on`), chosen by constructor defaults `facts` as well."""
+    def tagged(option):
         return dataclasses.replace(option, rests_on=tuple(dict.fromkeys((*option.rests_on, *facts))))
 
     if isinstance(value, ChainV):
         return ChainV([(key, tagged(item)) for key, item in value.items], "alt")
     return tagged(value)
+
+
+classes_resting_on = instances_resting_on
 
 
 def one_of(values: list) -> object:
