@@ -946,6 +946,11 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
         layer.activation, layer.activation_param = "unknown", None
         layer.activation_evidence = f"the arguments {use.path} passes to it are not listed"
         return
+    unbuilt = _not_built_at(layer, use, index, uses, pin)
+    if unbuilt is not None:  # `ResnetBlock2D(temb_channels=None)`: no time_emb_proj there to judge
+        layer.activation, layer.activation_param = "unknown", None
+        layer.activation_evidence = unbuilt
+        return None
     overridden: list = []
     passed_on = None
     for class_name, param, default, registry in _per_parameter(defaults):
@@ -1013,6 +1018,25 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
     shown = passed[1] if passed is not None and len(passed) > 1 else "(something in **kwargs)"
     layer.activation, layer.activation_param = "unknown", None
     layer.activation_evidence = f"{use.path}:{use.line} passes {param}={shown} to {class_name}"
+    return None
+
+
+def _not_built_at(layer: Layer, use: Use, index: ModuleIndex, uses: dict, pin: Optional[tuple]) -> Optional[str]:
+    """Why this construction may not build the layer (evidence), else None: a default decided the
+    branch it is built in (`Layer.built_if`: `if temb_channels is not None:` at 512), and the use
+    passes None or another literal there (what a parameter it passes on resolves to, the same)."""
+    summary = index.summaries.get(layer.related[0][0]) if layer.related else None
+    for owner, param, default in layer.built_if or ():
+        fact = summary.classes.get(owner) if summary is not None else None
+        if fact is None or param not in fact.params:
+            continue
+        passed = use.args.get(param, use.args.get(str(fact.params.index(param))))
+        if passed is None:
+            continue
+        passed = _resolved(passed, use, index, uses, pin=pin)
+        if passed is not None and (passed[0] == "none" and default != "None" or passed[0] == "literal" and passed[1] != default):
+            shown = "None" if passed[0] == "none" else passed[1]
+            return f"{use.path}:{use.line} passes {param}={shown} to {owner}, which builds it only where {param} is {default}"
     return None
 
 

@@ -3319,6 +3319,7 @@ class FileAnalysis:
         layer.object_defaults = [[fact.path, fact.owner, fact.param, fact.default] for fact in assumed if fact.object_field]
         layer.flag_variants = self.flag_variants.get(id(site))
         layer.conditional_build = site.conditional_build
+        layer.built_if = [[fact.owner, fact.param, fact.default] for fact in site.built_if if fact.path == self.path]
         layer.function = site.function if class_name is None and site.function != MODULE_CODE else None
         layer.fix = self._fix_plan(site, spans, lines)
         layer.weight = site.weight or self._weight_from_name(site)

@@ -65,6 +65,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         self.against_defaults: tuple = ()
         self.skipped_by: tuple = ()  # a branch a default skips is being run for its layers only (`Site.skipped_by`)
         self.default_decided = False  # running a constructor branch a default (a parameter's, a config's) decided
+        self.built_if: tuple = ()  # the constructor defaults that decided it (ConstructorDefault), where known
         # in forward: the ConstructorDefaults that decided the branches around here (`constructor_literal`),
         # which what follows a layer here rests on; and those read by the test being decided
         self.deciding: tuple = ()
@@ -354,7 +355,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     self.against_defaults, self.skipped_by = against, skipped_by
             self.list_skipped_builds(skipped)
             env, attrs = dict(self.env), dict(self.attrs)
-            self.run_taken_by_default(stmt, taken)
+            self.run_taken_by_default(stmt, taken, read)
             facts = tuple(self.default_fact(*read) for read in self.default_reads[defaults:])
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
@@ -426,14 +427,17 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
             return ParamV(before.name, value, before.owner, carried=before.carried)
         return classes_resting_on(value, facts)
 
-    def run_taken_by_default(self, stmt: cst.If, taken: bool) -> None:
+    def run_taken_by_default(self, stmt: cst.If, taken: bool, facts: tuple = ()) -> None:
         """The branch a default decided (`if temb_channels is not None:`): a layer built in it may not
-        be built by a construction passing another value (`Site.conditional_build`)."""
+        be built by a construction passing another value (`Site.conditional_build`; `facts`, the
+        constructor defaults that decided it, `Site.built_if`)."""
         outer, self.default_decided = self.default_decided, self.default_decided or self.in_init
+        built_if = self.built_if
+        self.built_if = tuple(dict.fromkeys((*built_if, *facts))) if self.in_init else built_if
         try:
             self.run_taken(stmt, taken)
         finally:
-            self.default_decided = outer
+            self.default_decided, self.built_if = outer, built_if
 
     def run_decided_by_default(self, stmt: cst.If, taken: bool, facts: tuple) -> None:
         """A forward branch its class's constructor default decided (`if self.time_embedding_norm ==

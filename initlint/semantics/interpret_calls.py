@@ -39,7 +39,7 @@ class CallInterpreter:
         ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
-        ctx.default_decided = self.default_decided
+        ctx.default_decided, ctx.built_if = self.default_decided, self.built_if
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call, own_kwargs=True))
         rest = self.rest_of_positionals(fn, given or call)
@@ -111,7 +111,7 @@ class CallInterpreter:
         ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
-        ctx.default_decided = self.default_decided
+        ctx.default_decided, ctx.built_if = self.default_decided, self.built_if
         ctx.attrs = self.attrs  # `self` is a name it closes over
         ctx.self_name = self.self_name
         ctx.env = dict(ref.closure or {})

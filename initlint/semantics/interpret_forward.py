@@ -43,7 +43,8 @@ class ForwardInterpreter:
             return site
         site = Site(layer_type=layer_type, node=node, class_name=class_name, branches=self.branches,
                     module_path=home.path, against_defaults=self.against_defaults, skipped_by=self.skipped_by,
-                    conditional_build=bool(self.branches or self.against_defaults) or self.default_decided)  # fmt: skip
+                    conditional_build=bool(self.branches or self.against_defaults) or self.default_decided,
+                    built_if=self.built_if)  # fmt: skip
         home.sites_by_key[key] = site
         if self.cls is not None:
             self.cls.sites.append(site)

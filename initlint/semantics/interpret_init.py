@@ -610,7 +610,7 @@ class ConstructorInterpreter:
         ctx.tries = self.tries
         ctx.branches = self.branches
         ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
-        ctx.default_decided = self.default_decided
+        ctx.default_decided, ctx.built_if = self.default_decided, self.built_if
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)
         if not ctx.returns:

@@ -59,6 +59,7 @@ class Site:
     skipped_by: tuple = ()  # ConstructorDefaults that decided to skip the branch it is built in (listed, never judged)
     branch_defaults: tuple = ()  # ConstructorDefaults that decided forward branches its output went through
     conditional_build: bool = False  # built under a condition of its constructor (decided or not): some constructions may not build it
+    built_if: tuple = ()  # ConstructorDefaults that decided the branches it is built in (`temb_channels=512`, `is not None`)
     output_head: bool = False  # its activation's output is what a top-level model returns
     init_open: bool = False  # "default" because nothing in this file initialises it; other modules may
     module_path: str = ""  # the file whose analysis built it (another module's, when followed from here)
