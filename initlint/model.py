@@ -159,8 +159,8 @@ class Layer:
     # speaks for the layers built through one of those constructions only
     via: list = field(default_factory=list)
     conditional_build: bool = False  # built under a condition of its class's constructor: a construction may not build it
-    # [class, parameter, default] of the constructor defaults that decided the branch it is built in: a
-    # construction passing None or another literal there does not build it
+    # [class, parameter, default] of the constructor defaults whose None test decided the branch it is built
+    # in (`if temb_channels is not None:`): a construction flipping that test does not build it
     built_if: list = field(default_factory=list)
     function: Optional[str] = None  # the free function that builds it (class_name None): its callers build it
     # Stable id of its construction site within the file (class, named_modules() path, type; `#k` for the

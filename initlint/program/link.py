@@ -1022,9 +1022,10 @@ def _activation_for_use(layer: Layer, defaults: list, use: Use, index: ModuleInd
 
 
 def _not_built_at(layer: Layer, use: Use, index: ModuleIndex, uses: dict, pin: Optional[tuple]) -> Optional[str]:
-    """Why this construction may not build the layer (evidence), else None: a default decided the
-    branch it is built in (`Layer.built_if`: `if temb_channels is not None:` at 512), and the use
-    passes None or another literal there (what a parameter it passes on resolves to, the same)."""
+    """Why this construction may not build the layer (evidence), else None: a None test on a default
+    decided the branch it is built in (`Layer.built_if`: `if temb_channels is not None:` at 512), and
+    the use passes None there, or a value where the default is None (what a parameter it passes on
+    resolves to, the same)."""
     summary = index.summaries.get(layer.related[0][0]) if layer.related else None
     for owner, param, default in layer.built_if or ():
         fact = summary.classes.get(owner) if summary is not None else None
@@ -1034,7 +1035,8 @@ def _not_built_at(layer: Layer, use: Use, index: ModuleIndex, uses: dict, pin: O
         if passed is None:
             continue
         passed = _resolved(passed, use, index, uses, pin=pin)
-        if passed is not None and (passed[0] == "none" and default != "None" or passed[0] == "literal" and passed[1] != default):
+        if passed is not None and (passed[0] == "none" and default != "None" or passed[0] in ("literal", "class", "instance")
+                                   and default == "None"):  # fmt: skip
             shown = "None" if passed[0] == "none" else passed[1]
             return f"{use.path}:{use.line} passes {param}={shown} to {owner}, which builds it only where {param} is {default}"
     return None

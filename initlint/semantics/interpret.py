@@ -355,7 +355,9 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     self.against_defaults, self.skipped_by = against, skipped_by
             self.list_skipped_builds(skipped)
             env, attrs = dict(self.env), dict(self.attrs)
-            self.run_taken_by_default(stmt, taken, read)
+            # a None test (`if temb_channels is not None:`) is what a construction passing None flips
+            tested = none_tested_name(stmt.test, True) or none_tested_name(stmt.test, False)
+            self.run_taken_by_default(stmt, taken, tuple(fact for fact in read if fact.param == tested))
             facts = tuple(self.default_fact(*read) for read in self.default_reads[defaults:])
             for bound, before in ((self.env, env), (self.attrs, attrs)):
                 for name, value in bound.items():
