@@ -1895,7 +1895,7 @@ def _link_object_fields(layer: Layer, index: ModuleIndex, uses: dict, stats: Lin
     if layer.activation == "unknown":
         return
     for path, owner, name, default in layer.object_defaults:
-        storing = next((where for where, summary in sorted(index.summaries.items()) if name in summary.stored_fields), None)
+        storing = _field_setters(index).get(name)
         if storing is not None:
             layer.activation, layer.activation_param, layer.recommended = "unknown", None, None
             layer.activation_evidence = f"{layer.activation_evidence}, but {storing} sets a `.{name}` on some object"
@@ -1912,6 +1912,16 @@ def _link_object_fields(layer: Layer, index: ModuleIndex, uses: dict, stats: Lin
             _relate(layer, use.path, use.line)
             stats.activation_unknown += 1
             return
+
+
+def _field_setters(index: ModuleIndex) -> dict:
+    """Each stored field name -> the first module (by path) that sets it on some object."""
+    if index.field_setters is None:
+        index.field_setters = {}
+        for where, summary in sorted(index.summaries.items()):
+            for name in summary.stored_fields:
+                index.field_setters.setdefault(name, where)
+    return index.field_setters
 
 
 SUPER_INIT = "super().__init__"  # Use.callee of a subclass's call of its base's constructor

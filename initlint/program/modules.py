@@ -128,6 +128,8 @@ class ModuleIndex:
     entry_builds: dict = field(default_factory=dict)  # ClassRef -> [Use] of entry points' runs building it (link's memo)
     # ClassRef -> [Use] of the classes deriving from it whose `__init__` passes it arguments (link's memo)
     subclass_uses: Optional[dict] = None
+    # field name -> the first module (by path) setting `.name` on some object (link's memo)
+    field_setters: Optional[dict] = None
 
     @classmethod
     def of(cls, summaries: dict, environment: Optional[Environment] = None) -> "ModuleIndex":

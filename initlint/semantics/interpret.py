@@ -110,12 +110,10 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
                     default = self.fa.annotated_object(p.annotation)
                 self.env[name] = self.param_value(name, default)
                 held = self.env[name]
-                if isinstance(held, ParamV) and isinstance(held.default, ActV) and held.owner is not None \
-                        and self.plain_activation_instance(p.default):  # fmt: skip
+                written = self.plain_activation_instance(p.default)
+                if isinstance(held, ParamV) and isinstance(held.default, ActV) and held.owner is not None and written:
                     # `act=nn.ReLU()` in the signature: that instance, resting on the parameter
-                    holder = self.default_holder(held.owner)
-                    self.env[name] = self.resting_on(held.default, (ConstructorDefault(
-                        held.owner, name, self.plain_activation_instance(p.default), holder.path if holder else None),))
+                    self.env[name] = self.resting_on(held.default, (self.default_fact(held.owner, name, written),))
         for star in (fn.params.star_arg, fn.params.star_kwarg):
             if isinstance(star, cst.Param):
                 held = args.get(star.name.value) if args is not None and star is fn.params.star_kwarg else None
@@ -608,10 +606,7 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         if not isinstance(value, ActV) or not isinstance(param, ParamV) or param.owner is None or param.default not in (NONE_V, None):
             return value
         shown = self.plain_activation_instance(node)
-        holder = self.default_holder(param.owner)
-        fact = ConstructorDefault(param.owner, param.name, shown, holder.path if holder is not None else None) \
-            if shown else self.default_fact(param.owner, param.name, NONE_V)  # fmt: skip
-        return self.resting_on(value, (fact,))
+        return self.resting_on(value, (self.default_fact(param.owner, param.name, shown or NONE_V),))
 
     def default_holder(self, owner: Optional[str]) -> Optional["FileAnalysis"]:
         """The module of the program whose class `owner` is, when its constructor default chose an

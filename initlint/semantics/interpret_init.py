@@ -163,14 +163,14 @@ class ConstructorInterpreter:
             taken = self.static_condition(node.test)
             if taken is not None:
                 value = self.eval_module(node.body if taken else node.orelse)
+                # `nn.ReLU() if act is None else act`: the name the untaken branch gives back, if it is the tested one
+                tested, other = none_tested_name(node.test, taken), node.orelse if taken else node.body
+                fallback_of = tested if tested is not None and isinstance(other, cst.Name) and other.value == tested else None
                 if self.object_reads != reads and isinstance(value, ActV) and not value.chosen_by:
                     value = self.chosen(value, f"`{short_code(node.test)}`", tuple(self.object_facts[objects:]))
                 elif len(self.default_reads) > defaults and isinstance(value, ActV):  # `nn.ReLU() if act else None`
-                    tested = none_tested_name(node.test, taken)
-                    other = node.orelse if taken else node.body
-                    if tested is not None and isinstance(other, cst.Name) and other.value == tested:
-                        # `nn.ReLU() if act is None else act`: a construction passing `nn.Tanh()` replaces it
-                        return self.instance_fallback(value, self.env.get(tested), node.body if taken else node.orelse)
+                    if fallback_of is not None:  # a construction passing `nn.Tanh()` replaces it
+                        return self.instance_fallback(value, self.env.get(fallback_of), node.body if taken else node.orelse)
                     value = self.assuming_defaults(value, self.default_reads[defaults:])
                 elif len(self.default_reads) > defaults:  # `nn.Sigmoid() if gate else None`: what is bound to it
                     self.chosen_by_defaults = self.default_reads[defaults:]
@@ -178,10 +178,7 @@ class ConstructorInterpreter:
                     if instances_of(value):  # `Proc() if proc is None else proc`: what its code does rests on them
                         value = instances_resting_on(value, facts)
                     elif classes_of(value):  # `nn.ReLU if act_layer is None else act_layer`, `nn.ReLU if relu else nn.Tanh`
-                        other = node.orelse if taken else node.body
-                        tested = none_tested_name(node.test, taken)
-                        before = self.env.get(tested) if tested is not None and isinstance(other, cst.Name) \
-                            and other.value == tested else None  # fmt: skip
+                        before = self.env.get(fallback_of) if fallback_of is not None else None
                         value = self.class_chosen(value, before, before is not None, facts)
                 return value
             self.undecided_values += 1  # `A if c else None` is A or None: not one module
