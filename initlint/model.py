@@ -261,6 +261,9 @@ class InitRuleFact:
     # the layers whose weight's full name ends with it only (`if pn.endswith("c_proj.weight")` in a
     # loop over named_parameters()): decided per layer by its name (program/link.py `_covering`)
     name_suffix: str = ""
+    # module code's init of one layer of the model it built, by its path below that model (`a.fc` for
+    # `nn.init.x_(net.a.fc.weight)`; `*` for an index not read): program/link.py `_root_rules` reads it
+    path: str = ""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
 
@@ -1200,13 +1201,16 @@ class ChainStep(NamedTuple):
     after_build: bool = False
 
 
-def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassRef] = None) -> Optional[list]:
+def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassRef] = None,
+                below: Optional[tuple] = ()) -> Optional[list]:  # fmt: skip
     """The init rules along each way up from one construction (of `built`, if known): its container's
-    own rules, then those of whatever builds the container (or what module code runs on what it built)."""
+    own rules, then those of whatever builds the container (or what module code runs on what it built).
+    `below`: the attribute path from `built` down to the class whose layers are judged."""
+    below = below if built is not None else None
     if use.container is None:
-        here = _root_rules(use, built, index, own=built is not None)
+        here = _root_rules(use, built, index, own=built is not None, below=below)
         caller = _caller_of(use, index, uses, built)
-        above = _chains(caller, index, uses) if caller is not None else [[]]
+        above = _chains(caller, index, uses, below=None) if caller is not None else [[]]
         return None if above is None else [here + rules for rules in above]
     # a helper's code run on what it built, where a class calls the helper (`for m in conv_block.modules()`)
     own = [ChainStep(rule, f"code of {use.path}", use.path, after_build=True) for rule in use.applied]
@@ -1216,7 +1220,7 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         own += [ChainStep(rule, f"{block.name} in {block.path}", block.path) for rule in (inner.rules if inner else [])]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
     where = use.container.path  # the module using it, or that of the model an entry point built
-    own += [ChainStep(rule, f"{use.container.name} in {where}", where) for rule in (fact.rules if fact else [])]
+    own += [ChainStep(rule, f"{use.container.name} in {where}", where) for rule in _rules_below(fact.rules if fact else [], _below(use, below))]
     outermost = use.container
     paths = use.within_paths or [None] * len(use.within)
     for name, where in reversed(list(zip(use.within, paths))):  # an entry point's run built it inside these, innermost last to run
@@ -1226,8 +1230,16 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         outer = index.summaries[where].classes[name]
         own += [ChainStep(rule, f"{name} in {where}", where) for rule in outer.rules]
         outermost = ClassRef(where, name)
-    above = _chains(outermost, index, uses)
+    above = _chains(outermost, index, uses, below=_below(use, below))
     return None if above is None else [own + rules for rules in above]
+
+
+def _below(use: Use, below: Optional[tuple]) -> Optional[tuple]:
+    """The attribute path from `use.container` down to the layers' class, given the path from the
+    built class down (`below`): None where some step is not an attribute of its container."""
+    if below is None or not use.attr or use.within or use.through or use.function:
+        return None
+    return (use.attr, *below)
 
 
 def _caller_of(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassRef]) -> Optional[ClassRef]:
@@ -1243,13 +1255,16 @@ def _caller_of(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassRe
     return None if made is not None and made[0] == built else caller
 
 
-def _root_rules(use: Use, built: Optional[ClassRef], index: ModuleIndex, own: bool = False) -> list:
-    """What module code runs on the model it built, in order: its `.apply(fn)` routines, and the
-    routines of the model's own methods it calls (`model.init_weights()`), which building the
-    model did not run (`InitRuleFact.method`): run now, on every layer they reach. `own`: the
-    layers judged are `built`'s own, which its methods' `nn.init.x_(self.fc.weight)` calls name."""
+def _root_rules(use: Use, built: Optional[ClassRef], index: ModuleIndex, own: bool = False,
+                below: Optional[tuple] = None) -> list:  # fmt: skip
+    """What module code runs on the model it built, in order: its `.apply(fn)` routines, its inits
+    of one layer by path (`nn.init.x_(net.a.fc.weight)`), and the routines of the model's own
+    methods it calls (`model.init_weights()`), which building the model did not run
+    (`InitRuleFact.method`): run now, on every layer they reach. `own`: the layers judged are
+    `built`'s own, which its methods' `nn.init.x_(self.fc.weight)` calls name. `below`: the
+    attribute path from the model down to the class whose layers are judged (None: not known)."""
     where = f"module code of {use.path}"
-    out = [ChainStep(rule, where, use.path, after_build=True) for rule in use.applied]
+    out = [ChainStep(rule, where, use.path, after_build=True) for rule in _rules_below(use.applied, below)]
     fact = index.summaries[built.path].classes.get(built.name) if built is not None and use.runs else None
     if fact is None:
         return out
@@ -1266,6 +1281,27 @@ def _root_rules(use: Use, built: Optional[ClassRef], index: ModuleIndex, own: bo
                                  where, built.path, after_build=True))  # fmt: skip
         out[position:position] = ran
     return out
+
+
+def _rules_below(rules: list, below: Optional[tuple]) -> list:
+    """`rules` as seen from the class at `below` under the one they run on: path inits resolved."""
+    return [rule for rule in (_at_path(rule, below) if rule.path else rule for rule in rules) if rule is not None]
+
+
+def _at_path(rule: InitRuleFact, below: Optional[tuple]) -> Optional[InitRuleFact]:
+    """A path init (`a.fc` of the model) as seen from the class whose layers are judged, at `below`
+    under the model: that layer of it (`target`), or None where the path leads elsewhere. Where
+    the way down is not known, it may reach a layer whose name ends as the path does (unknown)."""
+    parts = rule.path.split(".")
+    if below is not None:
+        if len(parts) <= len(below) or any(part not in (step, "*") for part, step in zip(parts, below)):
+            return None  # `blocks.*.fc` does not lead to `a`
+        rest = parts[len(below):]
+        if "*" not in parts:
+            return dataclasses.replace(rule, target=".".join(rest), path="")
+        parts = rest
+    last = ".".join(parts[len(parts) - parts[::-1].index("*"):] if "*" in parts else parts)
+    return dataclasses.replace(rule, state="unknown", call=None, path="", name_suffix=f".{last}.weight" if last else "")
 
 
 def _ran(rule: InitRuleFact, evidence: str, routine: str) -> InitRuleFact:
@@ -1483,7 +1519,8 @@ def _without_unrun(uses: dict) -> dict:
     return {ref: [use for use in found if not use.unrun] for ref, found in uses.items()}
 
 
-def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[dict] = None) -> Optional[list]:
+def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[dict] = None,
+            below: Optional[tuple] = ()) -> Optional[list]:  # fmt: skip
     """Each way the program builds `ref`, up to a root: the init rules along it, and where.
 
     A root is module code that builds it (with what `.apply` it runs), or a class nothing in
@@ -1492,13 +1529,14 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
     no root: its callers are the way up; an entry point's run gives the way up from the model
     it builds; a builder object's construction no run reaches ends in an unknown routine. The
     class's own rules are not included: its file's analysis has read them. None: too many ways
-    to follow (counted over the listed uses)."""
+    to follow (counted over the listed uses). `below`: the attribute path from `ref` down to the
+    class whose layers are judged (None: not known)."""
     pretrained = index.pretrained if pretrained is None else pretrained  # path -> its PreTrainedModel class, or None
     chains = _DistinctChains()
-    stack: list = [(ref, [], frozenset({ref}))]
+    stack: list = [(ref, [], frozenset({ref}), below)]
     walked = 0
     while stack:
-        current, rules, seen = stack.pop()
+        current, rules, seen, below = stack.pop()
         walked += 1
         if walked > MAX_CHAIN_WALK:
             return None
@@ -1506,7 +1544,8 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
         summary = index.summaries[current.path]
         fact = summary.classes.get(current.name)
         if current != ref and fact is not None:
-            rules = rules + [ChainStep(rule, f"{current.name} in {current.path}", current.path) for rule in fact.rules]
+            rules = rules + [ChainStep(rule, f"{current.name} in {current.path}", current.path)
+                             for rule in _rules_below(fact.rules, below)]
         hidden = index.unlisted_builds.get(current)
         if hidden is not None:
             # built by a builder object's method too: what receives it there (a model whose routine
@@ -1516,7 +1555,7 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
         # built on entry points' runs (inside the model each builds): the way up from each
         entries = [use for use in index.entry_builds.get(current, ()) if use.container not in seen]
         for use in entries:
-            above = _use_chains(use, index, uses, current)
+            above = _use_chains(use, index, uses, current, below)
             if above is None:
                 return None
             chains.extend(rules + chain for chain in above)
@@ -1526,14 +1565,14 @@ def _chains(ref: ClassRef, index: ModuleIndex, uses: dict, pretrained: Optional[
             chains.append(rules)
         for use in found:
             if use.container is None:
-                here = rules + _root_rules(use, current, index, current == ref)
+                here = rules + _root_rules(use, current, index, current == ref, below)
                 caller = _caller_of(use, index, uses, current)
                 if caller is not None and caller not in seen:
-                    stack.append((caller, here, seen | {caller}))
+                    stack.append((caller, here, seen | {caller}, None))
                 else:
                     chains.append(here)
             elif use.container not in seen:
-                stack.append((use.container, rules, seen | {use.container}))
+                stack.append((use.container, rules, seen | {use.container}, _below(use, below)))
             if len(chains) > MAX_CHAINS:
                 return None
     return list(chains)
@@ -1601,8 +1640,16 @@ def _covering(rules: list, layer: Layer) -> Optional[ChainStep]:
         if rule.target:  # `nn.init.x_(self.fc1.weight)`: that layer of the class built (`Net().fc1` at a use), no other
             if rule.target in (layer.name, (layer.name or "").split(".", 1)[-1] if layer.at_use else None):
                 return step
+            if "*" in (layer.name or "") and re.fullmatch(re.escape(layer.name).replace(r"\*", "[^.]+"), rule.target):
+                # `blocks.*.fc` built in a loop, `blocks.0.fc` initialised: some of those layers
+                return ChainStep(dataclasses.replace(rule, state="unknown", call=None,
+                                                     evidence=f"{rule.evidence}, which reaches some of the layers built there"),
+                                 step.where, step.path, step.after_build)  # fmt: skip
         elif rule.name_suffix:  # by the layer's name, below the class whose loop it is
-            reaches = name_suffix_reaches(rule.name_suffix, layer.name, False)
+            name = layer.name or ""
+            if layer.at_use and not name.split(".", 1)[0].isidentifier():  # `Block().fc`: built with no name there
+                name = name.split(".", 1)[-1]
+            reaches = name_suffix_reaches(rule.name_suffix, name, False)
             if reaches is None:
                 return ChainStep(dataclasses.replace(rule, state="unknown", call=None,
                                                      evidence=f"{rule.evidence}, which may or may not reach it"),

@@ -29,7 +29,7 @@ from ..library import hooks
 from ..library.hooks import reads_classes_only
 from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, FORWARDED_KWARGS, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
-from ..syntax.nodes import (_EMPTY_FUNCTION, _SHORT_CODES, _all_params, keyed_args, written_literal, _blocks, _flat_statements, _only_imports,
+from ..syntax.nodes import (_EMPTY_FUNCTION, _literal_index, _SHORT_CODES, _all_params, keyed_args, written_literal, _blocks, _flat_statements, _only_imports,
                             _is_super_init, _partial_of, _positional_params, _unconditional_statements, runs_whenever, statement_conditions, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
                             literal_string, name_options, python_path, short_code)
 from ..syntax.parse import SourceError, _syntax_error, _without_final_continuation, collector_paused, parse_by_statement
@@ -2124,6 +2124,7 @@ class FileAnalysis:
         apply with a function of this file, and no class here builds it (else: unknown).
         """
         covered: dict[str, list] = {}
+        path_covered: dict[str, list] = {}  # this module's class -> [_PathInit] module code runs on one it built
         ext: list = []  # [qualified callee, construction call, [functions .apply(...) runs on it]]
         listed: set = set()  # id() of the construction calls in `ext`
 
@@ -2206,6 +2207,14 @@ class FileAnalysis:
                                 listed_once(cls_name[4:], call, [applied] if applied is not None else [])
                             elif cls_name is not None and applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
+                    for holder, info, node in _weight_inits(self, small):  # `nn.init.x_(net.a.fc.weight)`
+                        root, path = _path_below(holder)
+                        held = built.get(root) if root is not None else None
+                        if not isinstance(held, (list, str)) or path == "":
+                            continue
+                        self.pending_lines.append((info, node))
+                        init = _PathInit(path, info, node, not runs_whenever(conditions.get(id(stmt), ()), built_under.get(root, ())))
+                        (held[2] if isinstance(held, list) else path_covered.setdefault(held, [])).append(init)
                     # anywhere else (`return Net(act_layer=nn.Tanh)`, `[Net(nn.SiLU)]`): a construction
                     # whose arguments count, with no init run on it here
                     for node in _walk_nodes(small):
@@ -2216,7 +2225,7 @@ class FileAnalysis:
         for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
             self.script_builds.append((callee, call, [(fn_node, None if _is_to_empty(fn_node) or fn_node is _RESET_AFTER_EMPTY
-                                                       or isinstance(fn_node, _MethodRun)
+                                                       or isinstance(fn_node, (_MethodRun, _PathInit))
                                                        else self.rules_of_apply(fn_node, None)) for fn_node in fns]))  # fmt: skip
         for cls_name, fns in covered.items():
             cls = self.classes[cls_name]
@@ -2243,6 +2252,19 @@ class FileAnalysis:
                 for types, call in branches:
                     cls.init_rules.append(InitRule(types, call, where, state))
                 cls.routines.append(target.name.value)
+
+        for cls_name, inits in path_covered.items():
+            # an init of one layer of the model module code built, after building it: the last one
+            # to run on that layer, where module code builds the class once and no class builds it
+            once = self.top_calls.get(cls_name, 0) == 1 and not self._built_by_a_class(cls_name)
+            for init in inits:
+                known = once and not init.undecided and init.path is not None and "*" not in init.path
+                where = f"`{init.info.text}` on {cls_name}(...) in module code" + (
+                    "" if once else " in some of its uses") + (" under a condition not decided here" if init.undecided else "")
+                read = (init.path or "*").split(".")
+                prefix = ".".join(read[:read.index("*")] if "*" in read else read) or None  # what is known of the path
+                self.classes[cls_name].init_rules.append(InitRule(
+                    None, init.info if known else None, where, "explicit" if known else "unknown", prefix, one_layer="*" not in read))
 
     def _factory_returns(self, name: str) -> Optional[list]:
         """The constructions a free function returns, where every `return` of it builds one class of
@@ -2463,6 +2485,8 @@ class FileAnalysis:
                 elif reaches:
                     yield rule, (rule.call, rule.evidence, rule.state)
                 continue
+            if rule.one_layer and not own and rule.prefix is not None and not (site.name and f".{rule.prefix}".endswith(f".{site.name}")):
+                continue  # `net.a.fc`: no layer of a block below but one named `fc` (or `a.fc`)
             if rule.prefix is None:
                 yield rule, (rule.call, rule.evidence, rule.state)
             elif own and site.name and (site.name == rule.prefix or site.name.startswith(rule.prefix + ".")):
@@ -2783,6 +2807,13 @@ class FileAnalysis:
                         if call is None or call.undecided or fn_node.undecided:
                             fact.state = "unknown"
                         applied.append(fact)
+                    continue
+                if isinstance(fn_node, _PathInit):  # `nn.init.x_(net.a.fc.weight)`: that layer only (program/link.py reads the path)
+                    known = not fn_node.undecided and fn_node.path is not None and not fn_node.info.undecided
+                    applied.append(InitRuleFact(
+                        None, "explicit" if known else "unknown", f"`{fn_node.info.text}` in {self.path}"
+                        + (" under a condition not decided here" if fn_node.undecided else ""), fn_node.info.line,
+                        fn_node.info if known else None, routine=f"`{fn_node.info.text}`", path=fn_node.path or "*"))  # fmt: skip
                     continue
                 if isinstance(fn_node, _MethodRun):
                     runs.append([fn_node.method, len(applied), spans[id(fn_node.call)][0][0] if id(fn_node.call) in spans else 0])
@@ -3587,6 +3618,8 @@ def _rule_fact(rule: "InitRule") -> InitRuleFact:
     call = rule.call
     state = "unknown" if call is not None and call.undecided else rule.state
     types = sorted(rule.types) if rule.types is not None else None
+    if rule.one_layer:  # module code's init of one layer of the model, by its path below it
+        return InitRuleFact(types, state, rule.evidence, call.line if call else 0, call, path=rule.prefix or "*")
     return InitRuleFact(types, state, rule.evidence, call.line if call else 0, call, rule.prefix is not None,
                         method=rule.unrun or "", name_suffix=rule.name_suffix or "")
 
@@ -3950,6 +3983,44 @@ def _undecided_text(fn_node: object, fa: "FileAnalysis") -> str:
     if id(fn_node) in fa.partial_applies:
         return " binds arguments its function's calls may read"
     return ""
+
+
+@dataclass
+class _PathInit:
+    """`nn.init.x_(net.a.fc.weight)`, `net.a.fc.weight.data.normal_()` by module code on a model it
+    built: the layer at `path` below it (None, or with `*`: a path not read, which may reach any)."""
+
+    path: Optional[str]
+    info: object  # InitCall
+    node: cst.CSTNode
+    undecided: bool = False  # under a condition the model's construction was not
+
+
+def _weight_inits(fa: "FileAnalysis", small: cst.CSTNode) -> Iterator[tuple]:
+    """(what holds the weight, InitCall, node) for each init of some `.weight` in a statement."""
+    for node in _walk_nodes(small):
+        found = InitScanner.init_call_of(fa, node) if isinstance(node, cst.Call) else None
+        if found is not None and isinstance(found[1], cst.Attribute) and found[1].attr.value == "weight":
+            yield found[1].value, found[2], node
+    for target, info in InitScanner.weight_writes(small):
+        yield target.value, info, small
+
+
+def _path_below(node: cst.BaseExpression) -> tuple[Optional[str], Optional[str]]:
+    """`net.a.blocks[0].fc` -> ("net", "a.blocks.0.fc"); an index not written as a number is `*`."""
+    parts: list = []
+    while True:
+        if isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        elif isinstance(node, cst.Subscript):
+            index = _literal_index(node)
+            parts.append(str(index) if index is not None and index >= 0 else "*")
+            node = node.value
+        elif isinstance(node, cst.Name):
+            return node.value, ".".join(reversed(parts))
+        else:
+            return None, None
 
 
 @dataclass

@@ -810,6 +810,9 @@ class InitRule:
     unrun: Optional[str] = None
     # `if name.endswith("c_proj.weight")` in a loop over named_parameters(): only the parameters so named
     name_suffix: Optional[str] = None
+    # module code's init of one layer by path (`nn.init.x_(net.a.fc.weight)`): `prefix` is that layer,
+    # and a layer of a block below reads as it only if its name ends that path
+    one_layer: bool = False
 
 
 def _loop_targets(fn: cst.FunctionDef) -> frozenset:
