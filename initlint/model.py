@@ -358,6 +358,15 @@ class ClassFact:
     # TwoConv in Down, UpCat and BasicUNet): [line, args as BuildFact.args, the class building it] per
     # call, every construction there; None where the module mentions it otherwise
     own_constructions: Optional[list] = None
+    # what its body defines besides `__init__` (methods, class attributes): [name, whether a method of that
+    # name calls `super().<name>(...)`] (no line: moving a method changes no other module's analysis); and of those, what its own code reads through `self` (with
+    # `forward`): a subclass defining one of them again (`def make_act(self): return nn.Tanh()`, its own
+    # `forward`) changes what the base's layers meet in its instances
+    defines: list = field(default_factory=list)
+    hooks: list = field(default_factory=list)
+    # every attribute its methods read through `self`: module code binding another (`model.config = cfg`)
+    # changes nothing its code does
+    self_reads: list = field(default_factory=list)
 
 
 # in ClassFact.super_args: the class's own `**kwargs` passed on whole to its base's constructor
@@ -388,6 +397,10 @@ class ModuleSummary:
     # attributes its code sets on objects other than `self` (`cfg.act = "tanh"`): a config field read at
     # its class's default may hold another value
     stored_fields: list = field(default_factory=list)
+    # module code binding an attribute of a model it built to something else (`blk.act = nn.Tanh()`,
+    # `net.a.act = ...`): [callee as BuildFact has it, attribute path, line, code]; what that model's
+    # layers meet there is not what its class says
+    rebinds: list = field(default_factory=list)
     builds: list = field(default_factory=list)  # BuildFact
     followed: list = field(default_factory=list)  # [path, class, layer, activation, param, evidence, by class] of other modules' layers
     # entry point -> {class: `followed` records by it}: what its code does with other modules' layers on that
@@ -555,6 +568,7 @@ def file_model_from_json(data: dict) -> FileModel:
             imports=dict(raw["imports"]),
             stars=list(raw["stars"]),  # a cache written without it: a miss (KeyError), never a lost re-export
             stored_fields=list(raw["stored_fields"]),  # likewise: a config field set elsewhere is never lost
+            rebinds=list(raw["rebinds"]),  # likewise
             classes={key: ClassFact(**{**fact, "rules": [rule(r) for r in fact["rules"]]})
                      for key, fact in raw["classes"].items()},  # fmt: skip
             builds=[BuildFact(**{**b, "applied": [rule(r) for r in b["applied"]]}) for b in raw["builds"]],

@@ -247,6 +247,67 @@ def _link(models: dict, installed: frozenset, stats: LinkStats) -> None:
     _reach_of_blind_applies(models, index, installed)
     _materialised_empty(models, index, every_use, installed)
     _changed_by_subclasses(models, index)
+    _rebound_by_module_code(models, index, every_use)
+
+
+def _rebound_by_module_code(models: dict, index: ModuleIndex, uses: dict) -> None:
+    """`blk.act = nn.Tanh()` by module code after building `blk`: the layers of the class that holds
+    that attribute (`net.a.act`: the class built at `a`) meet something else in that model than their
+    rows say; where the way down is not read, every class below the model. Their rows claim nothing."""
+    held: dict = {}  # ClassRef -> [(attribute, ClassRef built there)]
+    for ref, found in uses.items():
+        for use in found:
+            if use.container is not None:
+                held.setdefault(use.container, []).append((use.attr, ref))
+    for path, summary in index.summaries.items():
+        for callee, attribute, line, code in summary.rebinds:
+            root = index.resolve_class(path, callee)
+            if root is None:
+                continue
+            reached, current = set(), root
+            for part in attribute.split(".")[:-1]:
+                below = [ref for attr, ref in held.get(current, []) if attr == part]
+                if len(below) != 1:
+                    current = None
+                    break
+                current = below[0]
+            lineage = [current, *_ancestors(current, index)] if current is not None else []
+            facts = [index.summaries[ref.path].classes.get(ref.name) for ref in lineage]
+            if facts and all(fact is not None and attribute.rsplit(".", 1)[-1] not in fact.self_reads for fact in facts):
+                continue  # an attribute its class's code never reads (`model.config = cfg`)
+            stack = [current] if current is not None else [root]
+            while stack:  # its blocks too (what follows their outputs in its forward may be that attribute), and
+                ref = stack.pop()  # the classes it derives from, whose lines build its layers
+                if ref not in reached and len(reached) < 256:
+                    reached.add(ref)
+                    stack.extend(inner for _, inner in held.get(ref, []))
+                    stack.extend(_ancestors(ref, index))
+            for ref in reached:
+                for module in models[ref.path].modules if ref.path in models else ():
+                    if _class_ref(index, ref.path, module.name) != ref:
+                        continue
+                    for layer in module.layers:
+                        if layer.activation in ("unknown", "none"):
+                            continue
+                        layer.activation, layer.activation_param = "unknown", None
+                        layer.activation_evidence = f"{path}:{line} binds `{code}` on the {root.name} it built"
+                        _relate(layer, path, line)
+                        _recommend(layer)
+
+
+def _ancestors(ref: ClassRef, index: ModuleIndex) -> list:
+    """The program's classes `ref` derives from, nearest first."""
+    ancestors, stack = [], [(ref, 0)]
+    while stack:
+        current, depth = stack.pop()
+        found = index.summaries.get(current.path)
+        cls = found.classes.get(current.name) if found is not None else None
+        for base in cls.bases if cls is not None and depth < 8 else ():
+            target = index.resolve_class(current.path, base)
+            if target is not None and target not in ancestors and target != ref:
+                ancestors.append(target)
+                stack.append((target, depth + 1))
+    return ancestors
 
 
 def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
@@ -255,29 +316,31 @@ def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
     constructions than in the base's own, so their row (which speaks for both) claims no activation."""
     for path, summary in index.summaries.items():
         for fact in summary.classes.values():
-            if not fact.mutates and not fact.binds:
+            if not fact.mutates and not fact.binds and not fact.defines:
                 continue
-            ancestors, stack = [], [(ClassRef(path, fact.name), 0)]
-            while stack:
-                ref, depth = stack.pop()
-                found = index.summaries.get(ref.path)
-                cls = found.classes.get(ref.name) if found is not None else None
-                for base in cls.bases if cls is not None and depth < 8 else ():
-                    target = index.resolve_class(ref.path, base)
-                    if target is not None and target not in ancestors:
-                        ancestors.append(target)
-                        stack.append((target, depth + 1))
-            for ref in ancestors:
+            for ref in _ancestors(ClassRef(path, fact.name), index):
                 model = models.get(ref.path)
                 base = index.summaries[ref.path].classes.get(ref.name) if ref.path in index.summaries else None
                 # `self.act = nn.Tanh()` after `super().__init__()`: another activation the base's layers may meet
                 # (the same one bound again changes nothing: `ACT2FN["silu"]` for the config default's silu)
                 held = {attr: (activation, param) for attr, activation, param in base.activation_attrs} if base is not None else {}
                 rebound = next((b for b in fact.binds if b[0] in held and (held[b[0]][0] == "unknown" or b[3:5] != list(held[b[0]]))), None)
+                # its own `forward` (not extending the base's), or a method or class attribute the base's code
+                # reads through `self` (`self.make_act()`): the base's layers meet what that says in its instances.
+                # A subclass in the base's own module has rows of its own there
+                redefined = next((d for d in fact.defines if base is not None and ref.path != path and d[0] in base.hooks
+                                  and not (d[0] == "forward" and d[1])), None) if rebound is None else None  # fmt: skip
                 for module in model.modules if model is not None else ():
                     if _class_ref(index, ref.path, module.name) != ref:
                         continue
                     for layer in module.layers:
+                        if redefined is not None and not layer.at_use and layer.activation not in ("unknown", "none"):
+                            layer.activation, layer.activation_param = "unknown", None
+                            layer.activation_evidence = (f"{fact.name} (a subclass) defines its own `{redefined[0]}`, which "
+                                                         f"{ref.name}'s code runs on its instances")  # fmt: skip
+                            _relate(layer, path, fact.line)
+                            _recommend(layer)
+                            continue
                         if rebound is not None and not layer.at_use and layer.activation not in ("unknown", "none"):
                             layer.activation, layer.activation_param = "unknown", None
                             layer.activation_evidence = (f"{fact.name} (a subclass) binds `self.{rebound[0]}` again after "

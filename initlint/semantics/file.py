@@ -150,6 +150,7 @@ class FileAnalysis:
         self.local_arg_refs: dict[str, int] = {}  # ... of those, passed to this file's own classes and functions
         self.class_args: dict = {}  # class name -> [(call, enclosing FunctionDef or None, the Arg passing it)]
         self.stored_fields: set = set()  # ModuleSummary.stored_fields
+        self.script_rebinds: list = []  # (callee, attribute path, statement): ModuleSummary.rebinds
         self.handed_cache: dict = {}  # class name -> [handed.HandedUse]: built by a function it is handed to
         self.syntax_memo = SyntaxMemo()  # walks of this module's nodes whose answer is the syntax's alone
         self.imported_args: dict = {}  # imported name -> [(call, enclosing, Arg)]: another module's class handed over?
@@ -2207,6 +2208,11 @@ class FileAnalysis:
                                 listed_once(cls_name[4:], call, [applied] if applied is not None else [])
                             elif cls_name is not None and applied is not None:
                                 covered.setdefault(cls_name, []).append(applied)
+                    rebound = _rebound_attribute(self, small)  # `blk.act = nn.Tanh()`
+                    root, path = _path_below(rebound) if rebound is not None else (None, None)
+                    if root in built and isinstance(built[root], (list, str)) and path:
+                        held = built[root]
+                        self.script_rebinds.append((held[0] if isinstance(held, list) else f"local:{held}", path, small))
                     for holder, info, node in _weight_inits(self, small):  # `nn.init.x_(net.a.fc.weight)`
                         root, path = _path_below(holder)
                         held = built.get(root) if root is not None else None
@@ -2516,6 +2522,7 @@ class FileAnalysis:
         nodes += [call for cls in self.classes.values() for calls in self._built_params(cls).values() for call in calls]
         nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for _, call in self.blind_applies]
+        nodes += [node for _, _, node in self.script_rebinds]
         nodes += [fn for _, _, fns in self.script_builds for fn, _ in fns if _is_to_empty(fn)]
         nodes += [fn.call for _, _, fns in self.script_builds for fn, _ in fns if isinstance(fn, _MethodRun)]
         nodes += [call for records in self.imported_args.values() for call, _, _ in records]
@@ -2713,7 +2720,10 @@ class FileAnalysis:
                                    if mentions > calls + roots + imports
                                    and mentions > calls + roots + imports + handed_to_builders(self, name)
                                    + built_defaults(self, name))  # fmt: skip
+        summary.rebinds = [[callee, path, spans[id(node)][0][0], short_code(node, 60)]
+                           for callee, path, node in self.script_rebinds if id(node) in spans]  # fmt: skip
         class_lines = _class_lines(self.c_tree)
+        overrides = _class_overrides(self.c_tree)
         attrs = self.self_assigned_calls()
         factories = self._factories()
         summary.factories = {name: [cls_name, args] for name, (cls_name, args, _) in factories.items()}
@@ -2756,6 +2766,9 @@ class FileAnalysis:
                                         and any(isinstance(item, ActV) for _, item in value.items)),  # fmt: skip
                 binds=[[attr, spans[id(node)][0][0], short_code(node, 60), *_activation_of(cls.attrs.get(attr))]
                        for attr, node in self.own_binds.get(key, ()) if id(node) in spans],
+                defines=overrides.get(cls.node.name.value, ([], [], []))[0],
+                hooks=overrides.get(cls.node.name.value, ([], [], []))[1],
+                self_reads=overrides.get(cls.node.name.value, ([], [], []))[2],
             )  # fmt: skip
         for fact in summary.classes.values():
             for function, _ in fact.function_builds:
@@ -3601,6 +3614,37 @@ def _merge_candidate(kept: Layer, other: Layer) -> None:
 CANDIDATES = "built as one of several classes, which disagree"
 
 
+def _class_overrides(tree: Optional[ast.Module]) -> dict:
+    """Top-level class name -> (ClassFact.defines, .hooks, .self_reads), from CPython's tree."""
+    out: dict = {}
+    stack = list(tree.body) if tree is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.If, ast.Try)):
+            stack.extend(node.body + node.orelse + getattr(node, "finalbody", []))
+        if not isinstance(node, ast.ClassDef) or node.name in out:
+            continue
+        defines, reads = [], set()
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if item.name != "__init__":
+                    calls_super = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == item.name
+                                      and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name)
+                                      and n.func.value.func.id == "super" for n in ast.walk(item))  # fmt: skip
+                    defines.append([item.name, calls_super])
+                first = item.args.posonlyargs[:1] or item.args.args[:1]
+                if first:
+                    reads.update(n.attr for n in ast.walk(item) if isinstance(n, ast.Attribute)
+                                 and isinstance(n.value, ast.Name) and n.value.id == first[0].arg)  # fmt: skip
+            elif isinstance(item, (ast.Assign, ast.AnnAssign)):
+                for target in item.targets if isinstance(item, ast.Assign) else [item.target]:
+                    if isinstance(target, ast.Name):
+                        defines.append([target.id, False])
+        names = {name for name, _ in defines}
+        out[node.name] = (sorted(defines), sorted(name for name in names if name in reads or name == "forward"), sorted(reads))
+    return out
+
+
 def _class_lines(tree: Optional[ast.Module]) -> dict:
     """Top-level class name -> line, from CPython's tree (no LibCST positions needed)."""
     lines: dict = {}
@@ -3994,6 +4038,27 @@ class _PathInit:
     info: object  # InitCall
     node: cst.CSTNode
     undecided: bool = False  # under a condition the model's construction was not
+
+
+# what module code may set on a model without changing what follows a layer: state, and what
+# `_weight_inits` reads as an init
+_NOT_REBINDING = frozenset({"weight", "bias", "data", "training", "requires_grad", "grad"})
+
+
+def _rebound_attribute(fa: "FileAnalysis", small: cst.CSTNode) -> Optional[cst.Attribute]:
+    """`blk.act = nn.Tanh()`: the attribute bound to a module or to what may be one (not a literal,
+    nor a new Linear or Conv in place of one: the fine-tuning head `model.fc = nn.Linear(...)`)."""
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return None
+    target, value = small.targets[0].target, small.value
+    if not isinstance(target, cst.Attribute) or target.attr.value in _NOT_REBINDING \
+            or isinstance(value, (cst.BaseNumber, cst.BaseString, cst.List, cst.Tuple, cst.Dict)):  # fmt: skip
+        return None
+    if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
+        return None
+    if isinstance(value, cst.Call) and (fa.imports.qualify(value.func) or "").rsplit(".", 1)[-1] in catalogue.LAYER_TYPES:
+        return None
+    return target
 
 
 def _weight_inits(fa: "FileAnalysis", small: cst.CSTNode) -> Iterator[tuple]:
