@@ -88,12 +88,32 @@ class Settings:
         """Everything but the file that decides its findings and fix plans. The codes a
         path's per-file-ignores turn off are part of each entry's own key instead."""
         roots = [list(self.environment.roots), list(self.environment.first_party)] if self.environment is not None else None
-        relevant = (__version__, self.codes, self.unsafe_fixes, self.fix_distribution, self.fix_mode,
+        relevant = (__version__, _code_stamp(), self.codes, self.unsafe_fixes, self.fix_distribution, self.fix_mode,
                     self.fix_bias, self.min_impact, self.max_file_size, roots)  # fmt: skip
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def config_like(self) -> Config:
         return Config(per_file_ignores=self.per_file_ignores, root=self.root)
+
+
+def _code_stamp() -> str:
+    """The size and modification time of each of initlint's own modules: a cache written by other code
+    (an edited checkout, an upgrade at the same version number) is never read as this code's."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    stamps, stack = [], [package]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir() and entry.name != "__pycache__":
+                stack.append(entry.path)
+            elif entry.name.endswith(".py"):
+                found = entry.stat()
+                stamps.append(f"{os.path.relpath(entry.path, package)}:{found.st_size}:{found.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(stamps)).encode()).hexdigest()[:16]
 
 
 @dataclass

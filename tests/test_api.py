@@ -236,6 +236,26 @@ def test_a_changed_file_is_analysed_again(tmp_path):
     assert outcome([results["a.py"]]) == outcome(check([root / "a.py"], use_cache=False, fix_edits=False))
 
 
+def test_a_cache_written_by_other_code_of_initlint_misses(tmp_path, monkeypatch):
+    """An edited checkout, or an upgrade keeping the version number: the cache key names the code."""
+    root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
+    cache = str(tmp_path / "cache")
+    check([root], cache_dir=cache)
+    [again] = check([root], cache_dir=cache, fix_edits=False)
+    assert again.cached
+    package = tmp_path / "code" / "initlint"
+    (package / "semantics").mkdir(parents=True)
+    (package / "semantics" / "file.py").write_text("x = 1\n")
+    monkeypatch.setattr(api, "__file__", str(package / "api.py"))
+    [other] = check([root], cache_dir=cache, fix_edits=False)
+    assert not other.cached
+    [again] = check([root], cache_dir=cache, fix_edits=False)
+    assert again.cached
+    (package / "semantics" / "file.py").write_text("x = 22\n")
+    [edited] = check([root], cache_dir=cache, fix_edits=False)
+    assert not edited.cached
+
+
 def test_another_rule_selection_or_config_misses(tmp_path):
     root = project(tmp_path / "p", {"a.py": LAYER_MODEL.format(n=1)})
     cache = str(tmp_path / "cache")
