@@ -121,3 +121,18 @@ def test_in_one_module_the_named_layer_is_explicit_and_a_block_s_layer_unknown(t
     assert rows[("Block", "gate")].init == "default", rows[("Block", "gate")].init_evidence
     net = built(tmp_path, "one", "net")
     assert abs(net.head.weight.std().item() - 0.01) < 0.005
+
+
+def test_an_init_by_path_on_a_model_not_followed_reaches_only_layers_named_so(tmp_path):
+    """`enc = Encoder(cfg)` of a library the program does not hold: `enc.head.weight.data.normal_()` may
+    reach a layer of the program named `head` (unknown) and no other; `enc.norm.weight = None` draws
+    nothing (diffusers' autoencoder_rae.py does that to a transformers model)."""
+    train = ("import torch.nn as nn\nfrom somelib import Encoder\nimport model\n\nenc = Encoder()\n"
+             "enc.head.weight.data.normal_(0, 0.01)\nenc.norm.weight = None\n")
+    rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": MODEL, "train.py": train})
+    assert rows[("Net", "head")].init == "unknown", rows[("Net", "head")].init_evidence
+    assert rows[("Block", "fc")].init == "default", rows[("Block", "fc")].init_evidence
+    assert rows[("Block", "gate")].init == "default", rows[("Block", "gate")].init_evidence
+    train = "from somelib import Encoder\nimport model\n\nenc = Encoder()\nenc.norm.weight = None\n"
+    rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": MODEL, "train.py": train})
+    assert rows[("Net", "head")].init == "default", rows[("Net", "head")].init_evidence

@@ -409,7 +409,7 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
                 continue
             rules += [dataclasses.replace(rule, state="unknown", line=fact.line, call=None, evidence=(
                 f"{rule.routine or rule.evidence} on the model `{fact.callee.rsplit('.', 1)[-1]}(...)` "
-                f"builds in {path}")) for rule in fact.applied]  # fmt: skip
+                f"builds in {path}")) for rule in _rules_below(fact.applied, None)]  # fmt: skip
         if not rules:
             continue
         for target in sorted(index.reached_by_imports(path)):
@@ -419,6 +419,7 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
             for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
                 rule = next((r for r in rules if layer.init in ("default", "explicit") and (
                     r.types is None or _reach(layer, r.types) is not False)
+                    and (not r.name_suffix or name_suffix_reaches(r.name_suffix, layer.name, False) is not False)
                     and (r.wipes != "explicit" or layer.init == "explicit")), None)  # fmt: skip
                 if rule is None:
                     continue
@@ -1276,11 +1277,11 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         above = _chains(caller, index, uses, below=None) if caller is not None else [[]]
         return None if above is None else [here + rules for rules in above]
     # a helper's code run on what it built, where a class calls the helper (`for m in conv_block.modules()`)
-    own = [ChainStep(rule, f"code of {use.path}", use.path, after_build=True) for rule in use.applied]
+    own = [ChainStep(rule, f"code of {use.path}", use.path, after_build=True) for rule in _rules_below(use.applied, below)]
     for block in reversed(use.through):  # other modules' blocks its run built it in, innermost first
         summary = index.summaries.get(block.path)
         inner = summary.classes.get(block.name) if summary is not None else None
-        own += [ChainStep(rule, f"{block.name} in {block.path}", block.path) for rule in (inner.rules if inner else [])]
+        own += [ChainStep(rule, f"{block.name} in {block.path}", block.path) for rule in _rules_below(inner.rules if inner else [], None)]
     fact = index.summaries[use.container.path].classes.get(use.container.name)
     where = use.container.path  # the module using it, or that of the model an entry point built
     own += [ChainStep(rule, f"{use.container.name} in {where}", where) for rule in _rules_below(fact.rules if fact else [], _below(use, below))]
@@ -1291,7 +1292,7 @@ def _use_chains(use: Use, index: ModuleIndex, uses: dict, built: Optional[ClassR
         if where not in index.summaries or name not in index.summaries[where].classes:
             return None  # a class of a module not linked here: what it runs on its blocks is not known
         outer = index.summaries[where].classes[name]
-        own += [ChainStep(rule, f"{name} in {where}", where) for rule in outer.rules]
+        own += [ChainStep(rule, f"{name} in {where}", where) for rule in _rules_below(outer.rules, None)]
         outermost = ClassRef(where, name)
     above = _chains(outermost, index, uses, below=_below(use, below))
     return None if above is None else [own + rules for rules in above]

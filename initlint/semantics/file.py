@@ -4067,6 +4067,8 @@ def _weight_inits(fa: "FileAnalysis", small: cst.CSTNode) -> Iterator[tuple]:
         found = InitScanner.init_call_of(fa, node) if isinstance(node, cst.Call) else None
         if found is not None and isinstance(found[1], cst.Attribute) and found[1].attr.value == "weight":
             yield found[1].value, found[2], node
+    if isinstance(small, cst.Assign) and isinstance(small.value, cst.Name) and small.value.value == "None":
+        return  # `model.norm.weight = None`: no weight left to draw
     for target, info in InitScanner.weight_writes(small):
         yield target.value, info, small
 
