@@ -27,7 +27,7 @@ import libcst as cst
 from .. import catalogue
 from ..library import hooks
 from ..library.hooks import reads_classes_only
-from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, FORWARDED_KWARGS, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitRuleFact, Layer,
+from ..model import (name_suffix_reaches, DEFAULT_ACTIVATION_ASSUMED, FORWARDED_KWARGS, OVERRIDES, PROGRAM_CONSTRUCTIONS_AGREE, RETURNED, BuildFact, ClassFact, FileModel, FixPlan, GainCall, InitCall, InitRuleFact, Layer,
                      ModuleModel, ModuleSummary)
 from ..syntax.nodes import (_EMPTY_FUNCTION, _literal_index, _SHORT_CODES, _all_params, keyed_args, written_literal, _blocks, _flat_statements, _only_imports,
                             _is_super_init, _partial_of, _positional_params, _unconditional_statements, runs_whenever, statement_conditions, _walk_calls, _walk_nodes, argument, bound_names, child_nodes, dotted, literal_number,
@@ -38,7 +38,7 @@ from .imports import Imports, functional_name, torch_nn_name
 from .handed import (_rebound, alias_builds, built_by_handing, built_defaults, built_only_by_free_code, called_params,
                      class_hands, default_builds, entry_point_note, handed_builds, handed_to_builders, handed_uses, passed_values, routed_hands,
                      touched_after_handing)
-from .inits import INPLACE_INIT_METHODS, InitRule, InitScanner
+from .inits import INPLACE_INIT_METHODS, UNDECIDED_PARAMETER, InitRule, InitScanner, NameSuffixed, _iterates_parameters, _parameter_loop_names
 from .interpret import Context
 from .interpret_init import registry_table
 from .fields import as_literal, object_fields
@@ -2155,6 +2155,20 @@ class FileAnalysis:
                     self._loop_branches(stmt)  # read now, so that its calls get lines with the layers' positions
                     held = built[looped]
                     (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(loop)
+                over = _parameter_loop_over(stmt)
+                root = over.split(".", 1)[0] if over else None
+                if root is not None and isinstance(built.get(root), (list, str)):
+                    # `for p in model.parameters(): if p.dim() > 1: nn.init.xavier_uniform_(p)` (the annotated
+                    # transformer): every weight it reaches, as an `.apply` would
+                    var, name = _parameter_loop_names(stmt.target)
+                    found = InitScanner(self, None).parameter_inits(stmt.body, var, name) if var else UNDECIDED_PARAMETER
+                    if found is not None:
+                        if isinstance(found, InitCall):
+                            self.pending_lines.append((found, stmt))
+                        undecided = not runs_whenever(conditions.get(id(stmt), ()), built_under.get(root, ()))
+                        held = built[root]
+                        loop = _ParameterLoop(stmt, found, undecided, over != root)
+                        (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(loop)
                 reset = _reset_loop_over(stmt)
                 if reset is not None and reset in built:
                     held = built[reset]  # `for m in model.modules(): m.reset_parameters()`: each layer's own again
@@ -2231,13 +2245,20 @@ class FileAnalysis:
         for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
             self.script_builds.append((callee, call, [(fn_node, None if _is_to_empty(fn_node) or fn_node is _RESET_AFTER_EMPTY
-                                                       or isinstance(fn_node, (_MethodRun, _PathInit))
+                                                       or isinstance(fn_node, (_MethodRun, _PathInit, _ParameterLoop))
                                                        else self.rules_of_apply(fn_node, None)) for fn_node in fns]))  # fmt: skip
         for cls_name, fns in covered.items():
             cls = self.classes[cls_name]
             constructions = self.top_calls.get(cls_name, 0)
             complete = len(fns) >= constructions and not self._built_by_a_class(cls_name)
             for fn_node in fns:
+                if isinstance(fn_node, _ParameterLoop):
+                    rule = fn_node.rule(self.path)
+                    state = rule.state if complete else "unknown"
+                    where = rule.evidence + ("" if complete else f" on some of the {cls_name}s built here")
+                    cls.init_rules.append(InitRule(None, rule.call if state == "explicit" else None, where, state,
+                                                   name_suffix=rule.name_suffix or None))  # fmt: skip
+                    continue
                 if isinstance(fn_node, _LoopInit):
                     state = "explicit" if complete and not fn_node.undecided else "unknown"
                     where = f"an init loop over `{short_code(fn_node.loop.iter, 40)}` on {cls_name}(...)" + (
@@ -2820,6 +2841,9 @@ class FileAnalysis:
                         if call is None or call.undecided or fn_node.undecided:
                             fact.state = "unknown"
                         applied.append(fact)
+                    continue
+                if isinstance(fn_node, _ParameterLoop):
+                    applied.append(fn_node.rule(self.path))
                     continue
                 if isinstance(fn_node, _PathInit):  # `nn.init.x_(net.a.fc.weight)`: that layer only (program/link.py reads the path)
                     known = not fn_node.undecided and fn_node.path is not None and not fn_node.info.undecided
@@ -4027,6 +4051,34 @@ def _undecided_text(fn_node: object, fa: "FileAnalysis") -> str:
     if id(fn_node) in fa.partial_applies:
         return " binds arguments its function's calls may read"
     return ""
+
+
+@dataclass
+class _ParameterLoop:
+    """`for p in model.parameters(): if p.dim() > 1: nn.init.xavier_uniform_(p)` by module code."""
+
+    loop: cst.For
+    found: object  # InitCall, NameSuffixed, or UNDECIDED_PARAMETER (InitScanner.parameter_inits)
+    undecided: bool = False  # under a condition the model's construction was not
+    below: bool = False  # over a part of the model only (`model.encoder.parameters()`)
+
+    def rule(self, path: str) -> InitRuleFact:
+        where = f"an init loop over `{short_code(self.loop.iter, 40)}` in {path}"
+        call = self.found.call if isinstance(self.found, NameSuffixed) else self.found
+        if not isinstance(call, InitCall) or self.undecided or self.below or call.undecided:
+            why = " under a condition not decided here" if self.undecided else (
+                ", under a condition on each parameter not decided here" if not isinstance(call, InitCall) else "")
+            return InitRuleFact(None, "unknown", where + why, routine=f"`for ... in {short_code(self.loop.iter, 40)}`")
+        suffix = self.found.suffix if isinstance(self.found, NameSuffixed) else ""
+        return InitRuleFact(None, "explicit", where + (f", on the parameters named `*{suffix}`" if suffix else ""),
+                            call.line, call, routine=f"`for ... in {short_code(self.loop.iter, 40)}`", name_suffix=suffix)
+
+
+def _parameter_loop_over(stmt: cst.CSTNode) -> Optional[str]:
+    """`for p in model.parameters():`, `for n, p in model.named_parameters():`: what it loops over."""
+    if not isinstance(stmt, cst.For) or not _iterates_parameters(stmt.iter):
+        return None
+    return dotted(stmt.iter.func.value)
 
 
 @dataclass
