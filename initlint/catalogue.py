@@ -527,6 +527,16 @@ ACTIVATION_MODULES: dict[str, tuple[str, Optional[tuple[str, int]]]] = {
 
 # Functions (torch.X, torch.nn.functional.X) and tensor methods that are activations,
 # with the argument that carries their parameter (name, position after the input).
+# torch's clamps (function names as ACTIVATION_FUNCTIONS has them; the min bound is the argument after
+# the tensor): with these literal bounds they are activations written out (`x.clamp(min=0)` is ReLU)
+CLAMPS = frozenset({"clamp", "clamp_", "clip", "clip_", "clamp_min", "clamp_min_"})
+
+
+def clamp_activation(low: Optional[float], high: Optional[float]) -> Optional[str]:
+    """The activation a clamp to [low, high] is (None: no bound), if one: ReLU, ReLU6, Hardtanh."""
+    return {(0.0, None): "relu", (0.0, 6.0): "relu6", (-1.0, 1.0): "hardtanh"}.get((low, high))
+
+
 ACTIVATION_FUNCTIONS: dict[str, tuple[str, Optional[tuple[str, int]]]] = {
     "relu": ("relu", None),
     "relu_": ("relu", None),

@@ -129,6 +129,12 @@ def classify(name: str, args, kwargs) -> tuple[str, Optional[float]]:
         low = _arg(args, kwargs, "min_val", 1, -1.0)
         high = _arg(args, kwargs, "max_val", 2, 1.0)
         return ("relu6", None) if (low, high) == (0.0, 6.0) else ("hardtanh", None)
+    if name in catalogue.CLAMPS:  # `x.clamp(min=0)` is ReLU
+        low = _arg(args, kwargs, "min", 1, None)
+        high = None if name.startswith("clamp_min") else _arg(args, kwargs, "max", 2, None)
+        numbers = all(v is None or isinstance(v, (int, float)) for v in (low, high))
+        clamped = catalogue.clamp_activation(*(None if v is None else float(v) for v in (low, high))) if numbers else None
+        return (clamped, None) if clamped is not None else ("none", None)
     if name not in catalogue.ACTIVATION_FUNCTIONS:
         return "none", None
     act, spec = catalogue.ACTIVATION_FUNCTIONS[name]

@@ -406,10 +406,11 @@ SWAPPED = MODELS + textwrap.dedent(
 
 
     def swapped():
+        # by names computed at run time, which no static reading follows (a plain `model.act = ...` it reads)
         model = Net()
-        model.act = nn.GELU()  # Net's source says ReLU
+        setattr(model, "a" + "ct", nn.GELU())  # Net's source says ReLU
         with torch.no_grad():
-            model.fc2.weight.normal_(0, (5 / 3) / 8)  # an init Net's source does not show
+            getattr(model, "fc" + "2").weight.normal_(0, (5 / 3) / 8)  # an init Net's source does not show
         return model
     '''
 )

@@ -385,6 +385,13 @@ def function_role(
     if name in catalogue.ACTIVATION_FUNCTIONS:
         activation, spec = catalogue.ACTIVATION_FUNCTIONS[name]
         return ACTIVATION, activation, _function_param(activation, spec, args, kwargs, value_of)
+    if name in catalogue.CLAMPS:  # `x.clamp(min=0)`: ReLU written out
+        low = _argument(args, kwargs, "min", 1, value_of)
+        high = None if name.startswith("clamp_min") else _argument(args, kwargs, "max", 2, value_of)
+        bounds = [float(v) if _is_number(v) else v for v in (low, high)]
+        activation = catalogue.clamp_activation(*bounds) if all(v is None or _is_number(v) for v in (low, high)) else None
+        if activation is not None:
+            return ACTIVATION, activation, catalogue.DEFAULT_PARAM.get(activation)
     if name in catalogue.TRANSPARENT_FUNCTIONS:
         return TRANSPARENT, None, None
     return OPAQUE, None, None

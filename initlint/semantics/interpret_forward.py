@@ -1024,7 +1024,22 @@ class ForwardInterpreter:
         found = owner.forward_of(cls) if cls is not None else None
         return [p.name.value for p in _positional_params(found[1])[1:]] if found else []
 
+    def clamp_activation(self, call: cst.Call, method: str, first: int) -> Optional[str]:
+        """`x.clamp(min=0)`, `torch.clamp(x, 0, 6)`: the activation it is, if its bounds make one
+        (`first`: the position of the min bound among the positional arguments)."""
+        if method not in catalogue.CLAMPS:
+            return None
+        low, high = argument(call, "min", first), None if method.startswith("clamp_min") else argument(call, "max", first + 1)
+        bounds = [literal_number(node) if node is not None else None for node in (low, high)]
+        if any(node is not None and bound is None for node, bound in zip((low, high), bounds)):
+            return None  # a bound not written as a number
+        return catalogue.clamp_activation(*bounds)
+
     def tensor_method(self, receiver: Flow, method: str, call: cst.Call) -> Flow:
+        clamped = self.clamp_activation(call, method, 0)
+        if clamped is not None:
+            self.consume(receiver, clamped, catalogue.DEFAULT_PARAM.get(clamped), f".{method}() in forward ({catalogue.display_name(clamped)} written as a clamp)")
+            return activated(receiver)
         if method in catalogue.ACTIVATION_FUNCTIONS:
             activation, spec = catalogue.ACTIVATION_FUNCTIONS[method]
             if activation == "rrelu":
@@ -1061,6 +1076,12 @@ class ForwardInterpreter:
     def functional(self, fname: str, call: cst.Call, args: list) -> object:
         inputs = [self.as_flow(self.eval_flow(a.value)) for a in args]
         first = inputs[0] if inputs else OPAQUE
+        clamped = self.clamp_activation(call, fname, 1) if len(inputs) >= 1 else None
+        if clamped is not None:
+            self.consume(first, clamped, catalogue.DEFAULT_PARAM.get(clamped), f"{_functional_prefix(call)}{fname} in forward ({catalogue.display_name(clamped)} written as a clamp)")
+            for other in inputs[1:]:
+                self.consume(other, "none", None, f"argument of {fname}")
+            return activated(first)
         if fname in catalogue.ACTIVATION_FUNCTIONS:
             activation, spec = catalogue.ACTIVATION_FUNCTIONS[fname]
             if activation == "rrelu":
