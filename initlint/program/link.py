@@ -205,6 +205,8 @@ def _link(models: dict, installed: frozenset, stats: LinkStats) -> None:
                     elif layer.activation_defaults and _link_activation(layer, index, every_use, stats, path, handed) \
                             and path not in installed:  # fmt: skip
                         disagreeing.append((module, layer, ref))
+                    if layer.activation not in ("unknown", "none") and not layer.at_use:
+                        _followed_otherwise(layer, followed.get(_followed_key(model, layer), {}), stats)
                     if layer.open_output and not layer.moved:
                         owner = _class_ref(index, path, layer.open_output)
                         # a flag run's records (tagged with their construction) are what that use does with it too
@@ -293,6 +295,23 @@ def _rebound_by_module_code(models: dict, index: ModuleIndex, uses: dict) -> Non
                         layer.activation_evidence = f"{path}:{line} binds `{code}` on the {root.name} it built"
                         _relate(layer, path, line)
                         _recommend(layer)
+
+
+def _followed_otherwise(layer: Layer, records: dict, stats: LinkStats) -> None:
+    """Another module's forward applying something else to the layer's own output (`torch.tanh(
+    self.block.fc(x))` past the block's forward, or what the block returns as it is on some path):
+    the layer meets both, so its row claims neither."""
+    for user, found in sorted(records.items()):
+        # an activation only: "none" may be an exit of a branch its forward's run did not decide
+        other = next((record for record in found if record[0] not in (RETURNED, "none", "unknown", "softmax")
+                      and (record[0], record[1]) != (layer.activation, layer.activation_param)), None)  # fmt: skip
+        if other is not None:
+            shown = catalogue.display_name(other[0], other[1])
+            layer.activation_evidence = f"{layer.activation_evidence}, but {other[2]} in {other[3] or 'module code'} ({user}): {shown}"
+            layer.activation, layer.activation_param = "unknown", None
+            _recommend(layer)
+            stats.activation_unknown += 1
+            return
 
 
 def _ancestors(ref: ClassRef, index: ModuleIndex) -> list:

@@ -1487,6 +1487,8 @@ class FileAnalysis:
                 if len(agreed) != 1 or next(iter(agreed))[0] == "unknown":
                     continue
                 activation, param, evidence = uses[0][2]
+                if any((a, p) != (activation, param) for a, p, _ in site.foreign):
+                    continue  # another class's forward applies something else to its output itself
                 self.per_use_agreed.add(id(site))
                 if any(container is None for _, container, _ in uses):
                     self.agreed_by_code.add(id(site))

@@ -73,6 +73,9 @@ class ForwardInterpreter:
             self.note_deciding(flow.sites)
         for site in flow.sites:
             site.record(activation, param, evidence)
+            if type(site) is Site and self.cls is not None and site.class_name != self.cls.name \
+                    and activation not in ("none", "unknown", "softmax"):  # fmt: skip
+                site.foreign.append((activation, param, evidence))
             if type(site) is Site and site.module_path != self.home.path:
                 # what follows another module's layer here: that module's analysis cannot see it
                 by = self.cls.name if self.cls is not None else None  # whose code it is in: judged per use
@@ -339,10 +342,12 @@ class ForwardInterpreter:
             if isinstance(base, InstV):  # self.encoder.layer: a submodule's own module, as it built it
                 owner = base.module or self.fa
                 cls = owner.classes.get(base.cls)
-                if cls is not None and not base.passed:
+                if cls is not None:
                     owner.build_class(cls)
                     held = cls.attrs.get(node.attr.value)
-                    if isinstance(held, (LayerV, InstV, ChainV)):
+                    # built with other arguments, its blocks may differ; a layer of it is still its site
+                    # (`self.block.fc(x)` past the block's forward: what follows is recorded there)
+                    if isinstance(held, LayerV) or isinstance(held, (InstV, ChainV)) and not base.passed:
                         return held
                 return OPAQUE
             if isinstance(base, Flow) and base.sites:

@@ -69,6 +69,9 @@ class Site:
     inputs: set = field(default_factory=set)  # what flows into it (sites, module inputs, activation outputs)
     added_to: set = field(default_factory=set)  # what its output is added to (x + branch(x): x's)
     split_by: Optional[str] = None  # `.chunk()` and the like divided its output into parts
+    # activations another class's forward of this file applies to its output itself (`torch.tanh(self.b.fc(x))`
+    # past its block's forward): kept when its uses are settled, which run only its own class's code
+    foreign: list = field(default_factory=list)
     through_defaults: tuple = ()  # ConstructorDefaults of the norms its output went through (a norm parameter's default)
     # Built in a helper of this file (reported at each call): where the helper binds it, so one
     # init there covers every call (`conv2d = nn.Conv2d(...)`, `layers.append(...)` -> layers[-1])
