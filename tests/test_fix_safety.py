@@ -1118,3 +1118,32 @@ def test_a_weight_rewritten_by_assignment_is_not_the_default_and_gets_no_fix(tmp
     assert abs(net.drawn.weight.std().item() - 0.01) < 0.002
     assert net.looped.weight.abs().max() > bound, "tripled: no longer the default draw"
     check_weight("plain", net.plain.weight, "relu", None, FixOptions())
+
+
+TIED = """\
+    import torch
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Linear(256, 256)
+            self.dec = nn.Linear(256, 256)
+            self.dec.weight = self.enc.weight
+            self.head = nn.Linear(256, 1)
+
+        def forward(self, x):
+            return self.head(torch.tanh(self.dec(torch.relu(self.enc(x)))))
+"""
+
+
+def test_no_fix_draws_a_weight_another_layer_shares(tmp_path):
+    """`self.dec.weight = self.enc.weight`: one tensor. A ReLU fix for enc would draw dec's (tanh) weight
+    too: enc is still found, with no fix, even unsafe; the built model keeps both on the default."""
+    result, findings, _, path = fix_text(tmp_path, TIED)
+    assert any(f.code == "IL101" and "enc" in f.message for f in findings)
+    assert "kaiming" not in path.read_text() and "normal_" not in path.read_text()
+    net = import_fixed(path).Net()
+    assert net.dec.weight is net.enc.weight
+    assert_default("enc", net.enc.weight)

@@ -157,6 +157,11 @@ class InitScanner:
     def note_weight_write(ctx: Context, small: cst.BaseSmallStatement) -> None:
         for target, info in InitScanner.weight_writes(small):
             InitScanner._note_weight(ctx, target, info, small)
+        value = small.value if isinstance(small, cst.Assign) else None
+        if isinstance(value, cst.Attribute) and value.attr.value == "weight":
+            # `self.tied.weight = self.c.weight`: one tensor for both; a fix drawing c's would draw tied's
+            for site in InitScanner.sites_for(ctx, value.value):
+                site.fix_reason = site.fix_reason or f"its weight is shared (`{short_code(small, 60)}`): an init of it draws the other layer's too"
 
     @staticmethod
     def _note_weight(ctx: Context, target: cst.BaseExpression, info: InitCall, node: cst.CSTNode) -> None:
