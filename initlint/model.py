@@ -364,6 +364,9 @@ class ClassFact:
     # `forward`) changes what the base's layers meet in its instances
     defines: list = field(default_factory=list)
     hooks: list = field(default_factory=list)
+    # of `hooks`, the methods its init routines are (`self.apply(self._init_weights)`): a subclass's own
+    # `_init_weights` changes the init of the base's layers in its instances, not what follows them
+    init_hooks: list = field(default_factory=list)
     # every attribute its methods read through `self`: module code binding another (`model.config = cfg`)
     # changes nothing its code does
     self_reads: list = field(default_factory=list)

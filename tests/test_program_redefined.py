@@ -115,3 +115,40 @@ def test_binding_again_on_a_subclass_built_elsewhere_reaches_the_base_s_rows(tmp
     assert rows[("HookBlock", "fc")].activation == "unknown", rows[("HookBlock", "fc")].activation_evidence
     assert "train.py:5" in rows[("HookBlock", "fc")].activation_evidence
     assert traced(tmp_path, "train", "blk", (2, 16)) == {"fc": "tanh"}
+
+
+INIT_BASE = """import torch
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, d=256):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.apply(self._init_weights)
+
+    def _init_weights(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+"""
+
+
+def test_a_subclass_s_own_init_routine_makes_the_base_s_init_claims_unknown(tmp_path):
+    """`self.apply(self._init_weights)` in Base, `_init_weights` defined again by Sub in another module: Sub's
+    layers keep the default (torch), so Base's row, which builds them too, cannot say He's init; the
+    activation that follows is still ReLU."""
+    import math
+
+    sub = "import torch.nn as nn\nfrom base import Base\n\n\nclass Sub(Base):\n    def _init_weights(self, m):\n        pass\n"
+    rows = rows_by_class(tmp_path, {"base.py": INIT_BASE})
+    assert rows[("Base", "fc")].init == "explicit"
+    rows = rows_by_class(tmp_path, {"base.py": INIT_BASE, "sub.py": sub})
+    assert rows[("Base", "fc")].init == "unknown", rows[("Base", "fc")].init_evidence
+    assert rows[("Base", "fc")].activation == "relu"
+    from program_runs import built
+
+    default = 1 / math.sqrt(3 * 256)
+    assert abs(built(tmp_path, "sub", "Sub").fc.weight.std().item() - default) < 0.1 * default

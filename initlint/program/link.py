@@ -347,15 +347,21 @@ def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
                 # its own `forward` (not extending the base's), or a method or class attribute the base's code
                 # reads through `self` (`self.make_act()`): the base's layers meet what that says in its instances.
                 # A subclass in the base's own module has rows of its own there
-                redefined = next((d for d in fact.defines if base is not None and ref.path != path and d[0] in base.hooks
-                                  and not (d[0] == "forward" and d[1])), None) if rebound is None else None  # fmt: skip
+                hooked = [d[0] for d in fact.defines if base is not None and ref.path != path and d[0] in base.hooks
+                          and not (d[0] == "forward" and d[1])]  # fmt: skip
+                # its own init routine (`_init_weights`, which the base's __init__ applies): the base's layers' init
+                routine = next((name for name in hooked if name in base.init_hooks), None) if base is not None else None
+                redefined = next((name for name in hooked if name != routine), None) if rebound is None else None
                 for module in model.modules if model is not None else ():
                     if _class_ref(index, ref.path, module.name) != ref:
                         continue
                     for layer in module.layers:
+                        if routine is not None and not layer.at_use and layer.init != "unknown":
+                            _init_unknown(layer, f"{fact.name} (a subclass) defines its own `{routine}`, which "
+                                                 f"{ref.name}'s __init__ runs as an init routine", path, fact.line)
                         if redefined is not None and not layer.at_use and layer.activation not in ("unknown", "none"):
                             layer.activation, layer.activation_param = "unknown", None
-                            layer.activation_evidence = (f"{fact.name} (a subclass) defines its own `{redefined[0]}`, which "
+                            layer.activation_evidence = (f"{fact.name} (a subclass) defines its own `{redefined}`, which "
                                                          f"{ref.name}'s code runs on its instances")  # fmt: skip
                             _relate(layer, path, fact.line)
                             _recommend(layer)

@@ -2792,6 +2792,7 @@ class FileAnalysis:
                 defines=overrides.get(cls.node.name.value, ([], [], []))[0],
                 hooks=overrides.get(cls.node.name.value, ([], [], []))[1],
                 self_reads=overrides.get(cls.node.name.value, ([], [], []))[2],
+                init_hooks=sorted(set(cls.routines) & set(overrides.get(cls.node.name.value, ([], [], []))[1])),
             )  # fmt: skip
         for fact in summary.classes.values():
             for function, _ in fact.function_builds:
