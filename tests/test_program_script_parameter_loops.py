@@ -82,3 +82,44 @@ def test_a_test_on_the_parameter_s_name_reaches_the_layers_named_so(tmp_path):
 def test_a_test_not_read_makes_the_init_unknown(tmp_path, apart):
     rows = rows_by_class(tmp_path, _files(apart, test="p.requires_grad and len(p) % 3", init="zeros_(p)"))
     assert rows[("Block", "fc")].init == "unknown", rows[("Block", "fc")].init_evidence
+
+
+UTILS = """import torch.nn as nn
+
+
+def init_weights(model):
+    '''Xavier for every Linear.'''
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+
+
+def train(model, steps=1):
+    for _ in range(steps):
+        model.zero_grad()
+"""
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["one-module", "script-module"])
+def test_a_routine_the_script_hands_the_model_to_may_initialise_it(tmp_path, apart):
+    """`init_weights(net)`, a function of the program whose body is only an init loop over the model it gets:
+    the layers are no longer said to keep the default (torch: Xavier's std), a fix there would be dead."""
+    script = "\nnet = Net()\ninit_weights(net)\n"
+    if apart:
+        files = {"model.py": MODEL, "utils.py": UTILS,
+                 "train.py": "from model import Net\nfrom utils import init_weights\n" + script}
+    else:
+        files = {"model.py": MODEL + "\n" + UTILS.split("\n", 1)[1] + script}
+    rows = rows_by_class(tmp_path, files)
+    assert rows[("Block", "fc")].init == "unknown", rows[("Block", "fc")].init_evidence
+    assert "init_weights(net)" in rows[("Block", "fc")].init_evidence
+    net = built(tmp_path, "train" if apart else "model", "net")
+    xavier = math.sqrt(2 / (64 + 64))
+    assert abs(net.a.fc.weight.std().item() - xavier) < 0.1 * xavier
+
+
+def test_a_function_doing_more_than_init_loops_is_not_taken_for_a_routine(tmp_path):
+    files = {"model.py": MODEL, "utils.py": UTILS,
+             "train.py": "from model import Net\nfrom utils import train\n\nnet = Net()\ntrain(net)\n"}
+    rows = rows_by_class(tmp_path, files)
+    assert rows[("Block", "fc")].init == "default", rows[("Block", "fc")].init_evidence

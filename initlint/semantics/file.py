@@ -2200,6 +2200,13 @@ class FileAnalysis:
                         else:
                             built.pop(target, None)
                     value = small.value if isinstance(small, cst.Expr) else None
+                    first = value.args[0].value if isinstance(value, cst.Call) and value.args and value.args[0].keyword is None else None
+                    if isinstance(first, cst.Name) and isinstance(built.get(first.value), (list, str)):
+                        routine = InitScanner(self, None).init_only_function(value)
+                        if routine is not None:  # `init_weights(net)`: a routine of the program handed the model
+                            held = built[first.value]
+                            handed = _HandedRoutine(value, routine)
+                            (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(handed)
                     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
                         receiver = dotted(value.func.value)
                         if value.func.attr.value == "to_empty" and receiver in built:
@@ -2247,13 +2254,16 @@ class FileAnalysis:
         for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
             self.script_builds.append((callee, call, [(fn_node, None if _is_to_empty(fn_node) or fn_node is _RESET_AFTER_EMPTY
-                                                       or isinstance(fn_node, (_MethodRun, _PathInit, _ParameterLoop))
+                                                       or isinstance(fn_node, (_MethodRun, _PathInit, _ParameterLoop, _HandedRoutine))
                                                        else self.rules_of_apply(fn_node, None)) for fn_node in fns]))  # fmt: skip
         for cls_name, fns in covered.items():
             cls = self.classes[cls_name]
             constructions = self.top_calls.get(cls_name, 0)
             complete = len(fns) >= constructions and not self._built_by_a_class(cls_name)
             for fn_node in fns:
+                if isinstance(fn_node, _HandedRoutine):
+                    cls.init_rules.append(InitRule(None, None, fn_node.evidence(self.path), "unknown"))
+                    continue
                 if isinstance(fn_node, _ParameterLoop):
                     rule = fn_node.rule(self.path)
                     state = rule.state if complete else "unknown"
@@ -2847,6 +2857,9 @@ class FileAnalysis:
                     continue
                 if isinstance(fn_node, _ParameterLoop):
                     applied.append(fn_node.rule(self.path))
+                    continue
+                if isinstance(fn_node, _HandedRoutine):
+                    applied.append(InitRuleFact(None, "unknown", fn_node.evidence(self.path), routine=f"`{fn_node.name}()`"))
                     continue
                 if isinstance(fn_node, _PathInit):  # `nn.init.x_(net.a.fc.weight)`: that layer only (program/link.py reads the path)
                     known = not fn_node.undecided and fn_node.path is not None and not fn_node.info.undecided
@@ -4054,6 +4067,18 @@ def _undecided_text(fn_node: object, fa: "FileAnalysis") -> str:
     if id(fn_node) in fa.partial_applies:
         return " binds arguments its function's calls may read"
     return ""
+
+
+@dataclass
+class _HandedRoutine:
+    """`init_weights(net)` by module code: a function of the program whose body is only init loops over
+    the model it is handed. What it draws is not read here: the layers it may reach are unknown."""
+
+    call: cst.Call
+    name: str
+
+    def evidence(self, path: str) -> str:
+        return f"`{short_code(self.call, 40)}` in {path}, a routine handed the model, may initialise it"
 
 
 @dataclass

@@ -466,6 +466,34 @@ class InitScanner:
                                   " may initialise it", "unknown")  # fmt: skip
         self.cls.routines.append(method)
 
+    def init_only_function(self, call: cst.Call) -> Optional[str]:
+        """The name of the program's function `call` runs when its body is only init loops over its first
+        parameter (`for m in model.modules(): ...`, over parameters()) or `model.apply(fn)` (after a
+        docstring): a routine a script hands its model to (`init_weights(net)`). None otherwise."""
+        if isinstance(call.func, cst.Name) and call.func.value in self.fa.functions:  # this module's own
+            found = ("function", self.fa, call.func.value)
+        else:
+            q = self.fa.imports.qualify(call.func)
+            found = self.fa.library().lookup(self.fa, q) if q else None
+        if found is None or found[0] != "function" or found[1] is None or found[2] not in found[1].functions:
+            return None
+        fn = found[1].functions[found[2]]
+        params = _positional_params(fn)
+        if not params or any(arg.star for arg in call.args):
+            return None
+        model, body = params[0].name.value, _block_list(fn.body)
+        for index, stmt in enumerate(body):
+            if index == 0 and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
+                    and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):  # fmt: skip
+                continue  # its docstring
+            loop = isinstance(stmt, cst.For) and isinstance(stmt.iter, cst.Call) and isinstance(stmt.iter.func, cst.Attribute) \
+                and dotted(stmt.iter.func.value) == model and (_iterates_modules(stmt.iter) or _iterates_parameters(stmt.iter))  # fmt: skip
+            applied = isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+                and isinstance(stmt.body[0].value, cst.Call) and dotted(stmt.body[0].value.func) == f"{model}.apply"  # fmt: skip
+            if not (loop or applied):
+                return None
+        return found[2] if body else None
+
     def read_handed_routine(self, call: cst.Call, method: str) -> bool:
         """`initialize_weights(self)` with a function of another module whose body is only init
         loops over the model (`for m in model.modules(): if isinstance(m, nn.Conv2d): ...`) or
