@@ -2205,7 +2205,7 @@ class FileAnalysis:
                         routine = InitScanner(self, None).init_only_function(value)
                         if routine is not None:  # `init_weights(net)`: a routine of the program handed the model
                             held = built[first.value]
-                            handed = _HandedRoutine(value, routine)
+                            handed = _HandedRoutine(value, routine[2])
                             (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(handed)
                     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
                         receiver = dotted(value.func.value)

@@ -466,10 +466,11 @@ class InitScanner:
                                   " may initialise it", "unknown")  # fmt: skip
         self.cls.routines.append(method)
 
-    def init_only_function(self, call: cst.Call) -> Optional[str]:
-        """The name of the program's function `call` runs when its body is only init loops over its first
-        parameter (`for m in model.modules(): ...`, over parameters()) or `model.apply(fn)` (after a
-        docstring): a routine a script hands its model to (`init_weights(net)`). None otherwise."""
+    def init_only_function(self, call: cst.Call) -> Optional[tuple]:
+        """(its module's analysis, the function, its name, its body) for the program's function `call` runs
+        when that body is only init loops over its first parameter (`for m in model.modules(): ...`, over
+        parameters()) or `model.apply(fn)`, after a docstring: a routine handed the model
+        (`init_weights(net)`). None otherwise."""
         if isinstance(call.func, cst.Name) and call.func.value in self.fa.functions:  # this module's own
             found = ("function", self.fa, call.func.value)
         else:
@@ -479,7 +480,7 @@ class InitScanner:
             return None
         fn = found[1].functions[found[2]]
         params = _positional_params(fn)
-        if not params or any(arg.star for arg in call.args):
+        if not params or len(call.args) > len(params) or any(arg.star for arg in call.args):
             return None
         model, body = params[0].name.value, _block_list(fn.body)
         for index, stmt in enumerate(body):
@@ -492,38 +493,22 @@ class InitScanner:
                 and isinstance(stmt.body[0].value, cst.Call) and dotted(stmt.body[0].value.func) == f"{model}.apply"  # fmt: skip
             if not (loop or applied):
                 return None
-        return found[2] if body else None
+        return (found[1], fn, found[2], body) if body else None
 
     def read_handed_routine(self, call: cst.Call, method: str) -> bool:
         """`initialize_weights(self)` with a function of another module whose body is only init
         loops over the model (`for m in model.modules(): if isinstance(m, nn.Conv2d): ...`) or
         `model.apply(fn)`: read there, with its module's imports, as this class's own routine.
         False (nothing added) for any other body: then it may initialise anything."""
-        q = self.fa.imports.qualify(call.func)
-        found = self.fa.library().lookup(self.fa, q) if q else None
-        if found is None or found[0] != "function" or found[1] is None or found[2] not in found[1].functions:
+        routine = self.init_only_function(call)
+        if routine is None:
             return False
-        home, fn = found[1], found[1].functions[found[2]]
-        params = _positional_params(fn)
-        if not params or len(call.args) > len(params) or any(arg.star for arg in call.args):
-            return False
-        model = params[0].name.value
-        body = _block_list(fn.body)
-        for index, stmt in enumerate(body):
-            if index == 0 and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
-                    and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):  # fmt: skip
-                continue  # its docstring
-            loop = isinstance(stmt, cst.For) and isinstance(stmt.iter, cst.Call) and isinstance(stmt.iter.func, cst.Attribute) \
-                and dotted(stmt.iter.func.value) == model and (_iterates_modules(stmt.iter) or _iterates_parameters(stmt.iter))  # fmt: skip
-            applied = isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
-                and isinstance(stmt.body[0].value, cst.Call) and dotted(stmt.body[0].value.func) == f"{model}.apply"  # fmt: skip
-            if not (loop or applied):
-                return False
+        home, fn, name, body = routine
         before = len(self.cls.init_rules)
         reader = InitScanner(home, self.cls)
         reader.position, reader.unrun = self.position, self.unrun
         pending = len(home.pending_lines)
-        where = f"{method} ({found[2]}() of {home.path})"
+        where = f"{method} ({name}() of {home.path})"
         for stmt in body:
             reader.scan_statement(stmt, fn, where, "explicit")
         found_calls = home.pending_lines[pending:]
