@@ -256,6 +256,8 @@ def _rebound_by_module_code(models: dict, index: ModuleIndex, uses: dict) -> Non
     """`blk.act = nn.Tanh()` by module code after building `blk`: the layers of the class that holds
     that attribute (`net.a.act`: the class built at `a`) meet something else in that model than their
     rows say; where the way down is not read, every class below the model. Their rows claim nothing."""
+    if not any(summary.rebinds for summary in index.summaries.values()):
+        return
     held: dict = {}  # ClassRef -> [(attribute, ClassRef built there)]
     for ref, found in uses.items():
         for use in found:

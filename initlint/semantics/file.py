@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import re
 import types
 import typing
 import warnings
@@ -2756,7 +2757,7 @@ class FileAnalysis:
         summary.rebinds = [[callee, path, spans[id(node)][0][0], short_code(node, 60)]
                            for callee, path, node in self.script_rebinds if id(node) in spans]  # fmt: skip
         class_lines = _class_lines(self.c_tree)
-        overrides = _class_overrides(self.c_tree)
+        overrides = _class_overrides(self.c_tree, self.source)
         attrs = self.self_assigned_calls()
         factories = self._factories()
         summary.factories = {name: [cls_name, args] for name, (cls_name, args, _) in factories.items()}
@@ -2775,6 +2776,7 @@ class FileAnalysis:
             path_inits = {path: [text, spans[id(call)][0][0] if id(call) in spans else 0, surely]
                           for path, (text, call, surely) in self.path_inits.get(key, {}).items()}  # fmt: skip
             listed_here = self._built_by_functions_only(cls.node.name.value)
+            defines, hooks, self_reads = overrides.get(cls.node.name.value, ([], [], []))
             summary.classes[key] = ClassFact(
                 name=cls.node.name.value, line=class_lines.get(cls.node.name.value, 0), bases=list(cls.bases),
                 params=params, contains=sorted(cls.contains), rules=rules,
@@ -2799,10 +2801,10 @@ class FileAnalysis:
                                         and any(isinstance(item, ActV) for _, item in value.items)),  # fmt: skip
                 binds=[[attr, spans[id(node)][0][0], short_code(node, 60), *_activation_of(cls.attrs.get(attr))]
                        for attr, node in self.own_binds.get(key, ()) if id(node) in spans],
-                defines=overrides.get(cls.node.name.value, ([], [], []))[0],
-                hooks=overrides.get(cls.node.name.value, ([], [], []))[1],
-                self_reads=overrides.get(cls.node.name.value, ([], [], []))[2],
-                init_hooks=sorted(set(cls.routines) & set(overrides.get(cls.node.name.value, ([], [], []))[1])),
+                defines=defines,
+                hooks=hooks,
+                self_reads=self_reads,
+                init_hooks=sorted(set(cls.routines) & set(hooks)),
             )  # fmt: skip
         for fact in summary.classes.values():
             for function, _ in fact.function_builds:
@@ -3654,9 +3656,12 @@ def _merge_candidate(kept: Layer, other: Layer) -> None:
 CANDIDATES = "built as one of several classes, which disagree"
 
 
-def _class_overrides(tree: Optional[ast.Module]) -> dict:
-    """Top-level class name -> (ClassFact.defines, .hooks, .self_reads), from CPython's tree."""
+def _class_overrides(tree: Optional[ast.Module], source: str) -> dict:
+    """Top-level class name -> (ClassFact.defines, .hooks, .self_reads), from CPython's tree and the
+    class's text (what its methods read through their first parameter, matched as text: a name in a
+    string or a comment counts too, which only ever makes more of the base's layers unknown)."""
     out: dict = {}
+    lines = source.splitlines()
     stack = list(tree.body) if tree is not None else []
     while stack:
         node = stack.pop()
@@ -3664,25 +3669,27 @@ def _class_overrides(tree: Optional[ast.Module]) -> dict:
             stack.extend(node.body + node.orelse + getattr(node, "finalbody", []))
         if not isinstance(node, ast.ClassDef) or node.name in out:
             continue
-        defines, reads = [], set()
+        defines, receivers = [], set()
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if item.name != "__init__":
-                    calls_super = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == item.name
-                                      and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name)
-                                      and n.func.value.func.id == "super" for n in ast.walk(item))  # fmt: skip
-                    defines.append([item.name, calls_super])
                 first = item.args.posonlyargs[:1] or item.args.args[:1]
                 if first:
-                    reads.update(n.attr for n in ast.walk(item) if isinstance(n, ast.Attribute)
-                                 and isinstance(n.value, ast.Name) and n.value.id == first[0].arg)  # fmt: skip
+                    receivers.add(first[0].arg)
+                if item.name != "__init__":
+                    text = "\n".join(lines[item.lineno - 1:item.end_lineno])
+                    defines.append([item.name, f"super().{item.name}(" in text.replace(" ", "")])
             elif isinstance(item, (ast.Assign, ast.AnnAssign)):
                 for target in item.targets if isinstance(item, ast.Assign) else [item.target]:
                     if isinstance(target, ast.Name):
                         defines.append([target.id, False])
+        text = "\n".join(lines[node.lineno - 1:node.end_lineno])
+        reads = {match.group(2) for match in _ATTRIBUTE_READ.finditer(text) if match.group(1) in receivers}
         names = {name for name, _ in defines}
         out[node.name] = (sorted(defines), sorted(name for name in names if name in reads or name == "forward"), sorted(reads))
     return out
+
+
+_ATTRIBUTE_READ = re.compile(r"\b(\w+)\s*\.\s*(\w+)")
 
 
 def _class_lines(tree: Optional[ast.Module]) -> dict:
