@@ -123,3 +123,17 @@ def test_a_function_doing_more_than_init_loops_is_not_taken_for_a_routine(tmp_pa
              "train.py": "from model import Net\nfrom utils import train\n\nnet = Net()\ntrain(net)\n"}
     rows = rows_by_class(tmp_path, files)
     assert rows[("Block", "fc")].init == "default", rows[("Block", "fc")].init_evidence
+
+
+def test_a_loop_that_draws_no_weight_is_no_routine_and_one_by_type_reaches_those_types(tmp_path):
+    """torchvision's `overwrite_eps(model, eps)` loops over the model to set an eps: no init. A routine whose
+    loop draws Conv2d weights only may reach convs, not the model's Linear layers."""
+    utils = ("import torch.nn as nn\n\n\ndef set_eps(model, eps):\n    '''Set eps.'''\n    for m in model.modules():\n"
+             "        if isinstance(m, nn.LayerNorm):\n            m.eps = eps\n\n\n"
+             "def init_convs(model):\n    for m in model.modules():\n        if isinstance(m, nn.Conv2d):\n"
+             "            nn.init.zeros_(m.weight)\n")
+    for call in ("set_eps(net, 0.0)", "init_convs(net)"):
+        files = {"model.py": MODEL, "utils.py": utils,
+                 "train.py": f"from model import Net\nfrom utils import init_convs, set_eps\n\nnet = Net()\n{call}\n"}
+        rows = rows_by_class(tmp_path, files)
+        assert rows[("Block", "fc")].init == "default", (call, rows[("Block", "fc")].init_evidence)

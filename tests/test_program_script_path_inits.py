@@ -136,3 +136,21 @@ def test_an_init_by_path_on_a_model_not_followed_reaches_only_layers_named_so(tm
     train = "from somelib import Encoder\nimport model\n\nenc = Encoder()\nenc.norm.weight = None\n"
     rows = _rows(tmp_path, {"blocks.py": BLOCKS, "model.py": MODEL, "train.py": train})
     assert rows[("Net", "head")].init == "default", rows[("Net", "head")].init_evidence
+
+
+def test_an_apply_on_a_model_a_function_builds_reaches_what_that_function_s_module_reaches(tmp_path):
+    """`b = make_backbone("a"); b.apply(init)`: the function of the program is not followed to the class it
+    returns, so any conv its module's imports reach may be re-initialised (unknown); a conv of a module only
+    the script imports (torchvision's SSD extras beside ssdlite's `_normal_init(backbone)`) is not in it."""
+    backbone = ("import torch.nn as nn\n\n\nclass Backbone(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                "        self.conv = nn.Conv2d(3, 8, 3)\n        self.act = nn.ReLU()\n\n    def forward(self, x):\n"
+                "        return self.act(self.conv(x))\n\n\ndef make_backbone(name='a'):\n    if name == 'a':\n"
+                "        return Backbone()\n    return build_other(name)\n\n\ndef build_other(name):\n"
+                "    raise ValueError(name)\n")
+    extra = backbone.replace("Backbone", "Extra").split("\n\n\ndef make_backbone")[0] + "\n"
+    train = ("import torch.nn as nn\nfrom backbone import make_backbone\nfrom extra import Extra\n\n\ndef init(m):\n"
+             "    if isinstance(m, nn.Conv2d):\n        nn.init.normal_(m.weight, std=0.03)\n\n\n"
+             "b = make_backbone('a')\nb.apply(init)\ne = Extra()\n")
+    rows = _rows(tmp_path, {"backbone.py": backbone, "extra.py": extra, "train.py": train})
+    assert rows[("Backbone", "conv")].init == "unknown", rows[("Backbone", "conv")].init_evidence
+    assert rows[("Extra", "conv")].init == "default", rows[("Extra", "conv")].init_evidence

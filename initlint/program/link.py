@@ -424,7 +424,9 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
     may re-initialise any layer of its types in the modules the script's imports reach, and it
     runs last: the effective init there is unknown, never the default or the class's own."""
     for path, summary in index.summaries.items():
-        rules = list(summary.blind_applies)
+        # (rule, the module whose imports reach what the model may hold): a function of the program
+        # building it (`mobilenet_v3_large(...)`) builds from its own module's reach
+        rules = [(rule, path) for rule in summary.blind_applies]
         for fact in summary.builds:
             # `model = build_model(cfg)` of another module: a function, or a class of a library,
             # not a class of the program; only a module of the program (or none found) may build its classes
@@ -434,17 +436,19 @@ def _reach_of_blind_applies(models: dict, index: ModuleIndex, installed: frozens
             home = index.split(absolute(module, is_package, fact.callee), path)
             if home is not None and (home[0] in installed or home[0] not in index.summaries):
                 continue
-            rules += [dataclasses.replace(rule, state="unknown", line=fact.line, call=None, evidence=(
+            rules += [(dataclasses.replace(rule, state="unknown", line=fact.line, call=None, evidence=(
                 f"{rule.routine or rule.evidence} on the model `{fact.callee.rsplit('.', 1)[-1]}(...)` "
-                f"builds in {path}")) for rule in _rules_below(fact.applied, None)]  # fmt: skip
+                f"builds in {path}")), home[0] if home is not None else path) for rule in _rules_below(fact.applied, None)]  # fmt: skip
         if not rules:
             continue
-        for target in sorted(index.reached_by_imports(path)):
+        reach = {root: index.reached_by_imports(root) | {path} for root in {root for _, root in rules}}
+        for target in sorted(set().union(*reach.values())):
             if target in installed or target not in models:
                 continue
             model = models[target]
+            here = [rule for rule, root in rules if target in reach[root]]
             for layer in [*model.free_layers, *(x for m in model.modules for x in m.layers)]:
-                rule = next((r for r in rules if layer.init in ("default", "explicit") and (
+                rule = next((r for r in here if layer.init in ("default", "explicit") and (
                     r.types is None or _reach(layer, r.types) is not False)
                     and (not r.name_suffix or name_suffix_reaches(r.name_suffix, layer.name, False) is not False)
                     and (r.wipes != "explicit" or layer.init == "explicit")), None)  # fmt: skip

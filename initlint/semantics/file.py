@@ -2203,10 +2203,12 @@ class FileAnalysis:
                     value = small.value if isinstance(small, cst.Expr) else None
                     first = value.args[0].value if isinstance(value, cst.Call) and value.args and value.args[0].keyword is None else None
                     if isinstance(first, cst.Name) and isinstance(built.get(first.value), (list, str)):
-                        routine = InitScanner(self, None).init_only_function(value)
-                        if routine is not None:  # `init_weights(net)`: a routine of the program handed the model
+                        scanner = InitScanner(self, None)
+                        routine = scanner.init_only_function(value)
+                        reach = scanner.handed_routine_reach(routine) if routine is not None else None
+                        if reach:  # `init_weights(net)`: a routine of the program handed the model
                             held = built[first.value]
-                            handed = _HandedRoutine(value, routine[2])
+                            handed = _HandedRoutine(value, routine[2], reach)
                             (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(handed)
                     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
                         receiver = dotted(value.func.value)
@@ -2263,7 +2265,9 @@ class FileAnalysis:
             complete = len(fns) >= constructions and not self._built_by_a_class(cls_name)
             for fn_node in fns:
                 if isinstance(fn_node, _HandedRoutine):
-                    cls.init_rules.append(InitRule(None, None, fn_node.evidence(self.path), "unknown"))
+                    for types in fn_node.reach:
+                        cls.init_rules.append(InitRule(frozenset(types) if types is not None else None, None,
+                                                       fn_node.evidence(self.path), "unknown"))  # fmt: skip
                     continue
                 if isinstance(fn_node, _ParameterLoop):
                     rule = fn_node.rule(self.path)
@@ -2861,7 +2865,8 @@ class FileAnalysis:
                     applied.append(fn_node.rule(self.path))
                     continue
                 if isinstance(fn_node, _HandedRoutine):
-                    applied.append(InitRuleFact(None, "unknown", fn_node.evidence(self.path), routine=f"`{fn_node.name}()`"))
+                    applied += [InitRuleFact(types, "unknown", fn_node.evidence(self.path), routine=f"`{fn_node.name}()`")
+                                for types in fn_node.reach]  # fmt: skip
                     continue
                 if isinstance(fn_node, _PathInit):  # `nn.init.x_(net.a.fc.weight)`: that layer only (program/link.py reads the path)
                     known = not fn_node.undecided and fn_node.path is not None and not fn_node.info.undecided
@@ -4083,6 +4088,7 @@ class _HandedRoutine:
 
     call: cst.Call
     name: str
+    reach: list  # the layer types it draws (InitScanner.handed_routine_reach)
 
     def evidence(self, path: str) -> str:
         return f"`{short_code(self.call, 40)}` in {path}, a routine handed the model, may initialise it"

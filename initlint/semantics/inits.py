@@ -495,6 +495,25 @@ class InitScanner:
                 return None
         return (found[1], fn, found[2], body) if body else None
 
+    def handed_routine_reach(self, routine: tuple) -> Optional[list]:
+        """The layer types (None: any) a routine of `init_only_function` draws, as its loops test them;
+        None where it draws no weight (torchvision's `overwrite_eps(model, eps)` loops to set an eps)."""
+        home, fn, _, body = routine
+        model, reader, reach = _positional_params(fn)[0].name.value, InitScanner(home, None), []
+        for stmt in body:
+            if isinstance(stmt, cst.For) and _iterates_modules(stmt.iter):
+                target = stmt.target.elements[-1].value if isinstance(stmt.target, cst.Tuple) else stmt.target
+                if isinstance(target, cst.Name):
+                    reach += [sorted(types) if types is not None else None for types, _ in reader.branches(stmt.body, target.value)]
+            elif isinstance(stmt, cst.For):  # over its parameters: every weight a test lets through
+                var, name = _parameter_loop_names(stmt.target)
+                if var and reader.parameter_inits(stmt.body, var, name) is not None:
+                    reach.append(None)
+            elif isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Expr) \
+                    and isinstance(stmt.body[0].value, cst.Call):  # `model.apply(fn)`, not its docstring
+                reach.append(None)
+        return reach or None
+
     def read_handed_routine(self, call: cst.Call, method: str) -> bool:
         """`initialize_weights(self)` with a function of another module whose body is only init
         loops over the model (`for m in model.modules(): if isinstance(m, nn.Conv2d): ...`) or
