@@ -367,6 +367,9 @@ class ClassFact:
     # of `hooks`, the methods its init routines are (`self.apply(self._init_weights)`): a subclass's own
     # `_init_weights` changes the init of the base's layers in its instances, not what follows them
     init_hooks: list = field(default_factory=list)
+    # its layers whose following its forward decides (`F.relu(self.fc(x))`; not one inside an nn.Sequential
+    # with its activation): those a subclass's own forward may change
+    forward_layers: list = field(default_factory=list)
     # every attribute its methods read through `self`: module code binding another (`model.config = cfg`)
     # changes nothing its code does
     self_reads: list = field(default_factory=list)

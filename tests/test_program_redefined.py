@@ -152,3 +152,31 @@ def test_a_subclass_s_own_init_routine_makes_the_base_s_init_claims_unknown(tmp_
 
     default = 1 / math.sqrt(3 * 256)
     assert abs(built(tmp_path, "sub", "Sub").fc.weight.std().item() - default) < 0.1 * default
+
+
+SEQ_BASE = """import torch
+import torch.nn as nn
+
+
+class Stage(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, d), nn.ReLU())
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, x):
+        return torch.tanh(self.proj(self.body(x)))
+"""
+
+
+def test_a_subclass_s_own_forward_leaves_what_an_nn_sequential_decides_inside_it(tmp_path):
+    """torchvision's Quantizable* subclasses define forward again around the same blocks: a layer whose
+    activation is the next item of its nn.Sequential meets it whatever forward runs; the layer whose
+    following the base's forward decides (`proj`, tanh) claims nothing."""
+    sub = "import torch\nfrom base import Stage\n\n\nclass Relu(Stage):\n    def forward(self, x):\n" \
+          "        return torch.relu(self.proj(self.body(x)))\n"
+    rows = rows_by_class(tmp_path, {"base.py": SEQ_BASE, "sub.py": sub})
+    assert rows[("Stage", "body.0")].activation == "relu" and rows[("Stage", "body.2")].activation == "relu"
+    assert rows[("Stage", "proj")].activation == "unknown", rows[("Stage", "proj")].activation_evidence
+    found = traced(tmp_path, "sub", "Relu")
+    assert found["body.0"] == found["body.2"] == "relu" and found["proj"] == "relu"

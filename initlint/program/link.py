@@ -361,7 +361,8 @@ def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
                         if routine is not None and not layer.at_use and layer.init != "unknown":
                             _init_unknown(layer, f"{fact.name} (a subclass) defines its own `{routine}`, which "
                                                  f"{ref.name}'s __init__ runs as an init routine", path, fact.line)
-                        if redefined is not None and not layer.at_use and layer.activation not in ("unknown", "none"):
+                        if redefined is not None and not layer.at_use and layer.activation not in ("unknown", "none") \
+                                and (redefined != "forward" or layer.name in base.forward_layers):  # fmt: skip
                             layer.activation, layer.activation_param = "unknown", None
                             layer.activation_evidence = (f"{fact.name} (a subclass) defines its own `{redefined}`, which "
                                                          f"{ref.name}'s code runs on its instances")  # fmt: skip

@@ -2809,6 +2809,7 @@ class FileAnalysis:
                 hooks=hooks,
                 self_reads=self_reads,
                 init_hooks=sorted(set(cls.routines) & set(hooks)),
+                forward_layers=sorted({site.name for site in cls.sites if site.own_forward and site.name}),
             )  # fmt: skip
         for fact in summary.classes.values():
             for function, _ in fact.function_builds:

@@ -76,6 +76,8 @@ class ForwardInterpreter:
             if type(site) is Site and self.cls is not None and site.class_name != self.cls.name \
                     and activation not in ("none", "unknown", "softmax"):  # fmt: skip
                 site.foreign.append((activation, param, evidence))
+            elif type(site) is Site and self.cls is not None and not self.in_init:
+                site.own_forward = True
             if type(site) is Site and site.module_path != self.home.path:
                 # what follows another module's layer here: that module's analysis cannot see it
                 by = self.cls.name if self.cls is not None else None  # whose code it is in: judged per use

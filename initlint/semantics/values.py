@@ -72,6 +72,9 @@ class Site:
     # activations another class's forward of this file applies to its output itself (`torch.tanh(self.b.fc(x))`
     # past its block's forward): kept when its uses are settled, which run only its own class's code
     foreign: list = field(default_factory=list)
+    # its own class's forward decided something that follows it (not its construction's nn.Sequential):
+    # a subclass's own forward may decide otherwise (ClassFact.forward_layers)
+    own_forward: bool = False
     through_defaults: tuple = ()  # ConstructorDefaults of the norms its output went through (a norm parameter's default)
     # Built in a helper of this file (reported at each call): where the helper binds it, so one
     # init there covers every call (`conv2d = nn.Conv2d(...)`, `layers.append(...)` -> layers[-1])
