@@ -533,8 +533,10 @@ CLAMPS = frozenset({"clamp", "clamp_", "clip", "clip_", "clamp_min", "clamp_min_
 
 
 def clamp_activation(low: Optional[float], high: Optional[float]) -> Optional[str]:
-    """The activation a clamp to [low, high] is (None: no bound), if one: ReLU, ReLU6, Hardtanh."""
-    return {(0.0, None): "relu", (0.0, 6.0): "relu6", (-1.0, 1.0): "hardtanh"}.get((low, high))
+    """The activation a clamp to [low, high] is (None: no bound), if one: ReLU, ReLU6. A clamp to
+    [-1, 1] is Hardtanh too, but written so it bounds a model's output (a waveform, an image): it
+    stays an elementwise step after which the output is still the model's (ELEMENTWISE_FUNCTIONS)."""
+    return {(0.0, None): "relu", (0.0, 6.0): "relu6"}.get((low, high))
 
 
 ACTIVATION_FUNCTIONS: dict[str, tuple[str, Optional[tuple[str, int]]]] = {
