@@ -388,8 +388,8 @@ def function_role(
     if name in catalogue.CLAMPS:  # `x.clamp(min=0)`: ReLU written out
         low = _argument(args, kwargs, "min", 1, value_of)
         high = None if name.startswith("clamp_min") else _argument(args, kwargs, "max", 2, value_of)
-        bounds = [float(v) if _is_number(v) else v for v in (low, high)]
-        activation = catalogue.clamp_activation(*bounds) if all(v is None or _is_number(v) for v in (low, high)) else None
+        numbers = all(v is None or _is_number(v) for v in (low, high))
+        activation = catalogue.clamp_activation(*(None if v is None else float(v) for v in (low, high))) if numbers else None
         if activation is not None:
             return ACTIVATION, activation, catalogue.DEFAULT_PARAM.get(activation)
     if name in catalogue.TRANSPARENT_FUNCTIONS:

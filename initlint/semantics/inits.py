@@ -498,8 +498,8 @@ class InitScanner:
     def handed_routine_reach(self, routine: tuple) -> Optional[list]:
         """The layer types (None: any) a routine of `init_only_function` draws, as its loops test them;
         None where it draws no weight (torchvision's `overwrite_eps(model, eps)` loops to set an eps)."""
-        home, fn, _, body = routine
-        model, reader, reach = _positional_params(fn)[0].name.value, InitScanner(home, None), []
+        home, _, _, body = routine  # its loops are over the model (init_only_function checked)
+        reader, reach = InitScanner(home, None), []
         for stmt in body:
             if isinstance(stmt, cst.For) and _iterates_modules(stmt.iter):
                 target = stmt.target.elements[-1].value if isinstance(stmt.target, cst.Tuple) else stmt.target

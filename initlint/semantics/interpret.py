@@ -561,6 +561,17 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
         """The activation, its evidence resting on the constructor defaults `reads` (typed)."""
         return self.resting_on(value, tuple(self.default_fact(*read) for read in reads))
 
+    def enter_helper(self, ctx: "Context") -> None:
+        """A helper (a function, a nested one, a method) run from this constructor code: it builds under
+        the same branches, conditions and deciding defaults as the call does."""
+        ctx.in_init = True
+        ctx.nesting = self.nesting
+        ctx.conditional = self.conditional
+        ctx.tries = self.tries
+        ctx.branches = self.branches
+        ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
+        ctx.default_decided, ctx.built_if = self.default_decided, self.built_if
+
     def resting_on(self, value: object, facts: tuple) -> object:
         """An activation (or a norm+act chain's) whose evidence rests on `facts` as well."""
         if isinstance(value, ActV):

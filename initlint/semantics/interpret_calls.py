@@ -33,13 +33,7 @@ class CallInterpreter:
         if (self.cls is not None or self.fn.name.value == MODULE_CODE) and module is None:
             self.fa.functions_used_by_classes.add(name)
         ctx = type(self)(owner, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
-        ctx.in_init = True
-        ctx.nesting = self.nesting
-        ctx.conditional = self.conditional
-        ctx.tries = self.tries
-        ctx.branches = self.branches
-        ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
-        ctx.default_decided, ctx.built_if = self.default_decided, self.built_if
+        self.enter_helper(ctx)
         ctx.attrs = {}
         ctx.bind_params(fn, self_bound=False, args=self.call_args(fn, given or call, own_kwargs=True))
         rest = self.rest_of_positionals(fn, given or call)
@@ -105,13 +99,7 @@ class CallInterpreter:
             return UnknownV(f"{ref.name}(...)")
         fn = ref.node
         ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node or call, home=self.home)
-        ctx.in_init = True
-        ctx.nesting = self.nesting
-        ctx.conditional = self.conditional
-        ctx.tries = self.tries
-        ctx.branches = self.branches
-        ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
-        ctx.default_decided, ctx.built_if = self.default_decided, self.built_if
+        self.enter_helper(ctx)
         ctx.attrs = self.attrs  # `self` is a name it closes over
         ctx.self_name = self.self_name
         ctx.env = dict(ref.closure or {})

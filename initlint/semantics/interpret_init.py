@@ -601,13 +601,7 @@ class ConstructorInterpreter:
         """self._make_layer(...) inside __init__: its layers belong to this class, at their own lines."""
         ctx = type(self)(self.fa, self.cls, fn, self.depth + 1, report_node=self.report_node, home=self.home)
         ctx.attrs = self.attrs
-        ctx.in_init = True
-        ctx.nesting = self.nesting
-        ctx.conditional = self.conditional
-        ctx.tries = self.tries
-        ctx.branches = self.branches
-        ctx.against_defaults, ctx.skipped_by = self.against_defaults, self.skipped_by
-        ctx.default_decided, ctx.built_if = self.default_decided, self.built_if
+        self.enter_helper(ctx)
         ctx.bind_params(fn, self_bound=True, args=self.call_args(fn, call, skip_self=True))
         ctx.run_block(fn.body)
         if not ctx.returns:
