@@ -496,3 +496,43 @@ def test_a_forward_branch_on_an_attribute_a_default_chose_rests_on_that_default(
         built = load("net").model[0]
         traced = _traced(built, "conv", 8, 4, 4)
     assert traced == {"unknown": "sigmoid"}.get(claimed, claimed)
+
+
+RAW_ON_ONE_PATH = """import torch
+import torch.nn as nn
+
+
+class Gated(nn.Module):
+    def __init__(self, d=8):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x):
+        h = self.fc(x)
+        if x.mean() > 0:
+            return torch.relu(h)
+        return h
+"""
+
+
+def test_a_layer_returned_raw_on_one_path_and_activated_on_another_is_unknown(tmp_path: Path) -> None:
+    """`if x.mean() > 0: return torch.relu(h)`, then `return h`: the data decides. That was claimed
+    ReLU, with a ReLU fix; torch shows the layer followed by ReLU for one input, by nothing for another."""
+    from test_program import write_tree
+
+    torch = pytest.importorskip("torch")
+    from initlint.runtime import verify
+
+    script = "from gated import Gated\n\nmodel = Gated()\n"
+    root = write_tree(tmp_path, {"gated.py": RAW_ON_ONE_PATH, "train.py": script})
+    sources = {str(p): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.py"))}
+    models, _, _ = analyze_program(sources)
+    fc = next(l for l in models[str(root / "gated.py")].layers if l.name == "fc")
+    assert fc.activation == "unknown", fc.activation_evidence
+    assert "on another path" in fc.activation_evidence or "different" in fc.activation_evidence
+    with _importable(root) as load:
+        model = load("train").model.eval()
+        with torch.no_grad():
+            seen = {verify(model, sign * torch.ones(2, 8), method="hooks", static=False).layers[0].activation
+                    for sign in (1.0, -1.0)}  # fmt: skip
+    assert seen == {"relu", "none"}

@@ -1850,6 +1850,9 @@ class FileAnalysis:
                     site.record("unknown", None, f"returned by {shown}.forward to a caller not known here")
                 elif isinstance(site, Site) and site.outcomes:
                     several = "*" in (site.name or "")  # `self.layers[-1](x)` after `for l in self.layers[:-1]`
+                    if site.raw_on_other_path and site.class_name in (cls.name, shown):
+                        site.record("none", None, f"returned as the output of {shown}.forward on another path")
+                        continue
                     if site.class_name in (cls.name, shown) and not several or all(a == "none" for a, *_ in site.outcomes):
                         continue  # its own layer, whose forward recorded what follows it (a head's loss); or "none" anyway
                     if several and site.class_name in (cls.name, shown):

@@ -192,8 +192,18 @@ class Context(ConstructorInterpreter, ForwardInterpreter, CallInterpreter, Known
     def run_forward(self) -> frozenset:
         self.run_block(self.fn.body)
         exits: set = set()
-        for value in self.returns:
-            exits |= self.as_flow(value).sites
+        returned = [self.as_flow(value).sites for value in self.returns]
+        for sites in returned:
+            exits |= sites
+        # `if x.mean() > 0: return torch.relu(h)` then `return h`: the layer is returned raw on one path
+        # and activated on another, so its activation here is not what always follows it
+        for index, sites in enumerate(returned):
+            for other in returned[:index] + returned[index + 1:]:
+                for output in other:
+                    if isinstance(output, ActivationOutput):
+                        for site in output.sites & sites:
+                            if site not in other:
+                                site.raw_on_other_path = True
         return frozenset(exits)
 
     def run_free_function(self) -> None:

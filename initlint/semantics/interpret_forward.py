@@ -168,8 +168,8 @@ class ForwardInterpreter:
         if isinstance(value, ConsumerV):  # a loss, a reparametrised layer: its input meets no activation
             self.consume(flow, "none", None, f"goes into {value.what}")
             return OPAQUE
-        if value == NONE_V:
-            return flow
+        if value == NONE_V:  # calling None raises: no path goes on from here
+            return Flow()
         why = value.why if isinstance(value, UnknownV) else "a module not known here"
         evidence = f"goes into {why}"
         if isinstance(value, UnknownV) and value.open_params:

@@ -86,6 +86,7 @@ class Site:
     # the other classes it may be, built by one call of a class chosen among several (`conv_type(...)`,
     # conv_type one of Conv1d/2d/3d by a dimension its callers pass): layer_type is the first
     alt_types: tuple = ()
+    raw_on_other_path: bool = False  # its forward returns it raw on one path, activated on another
 
     def record(self, activation: str, param: Optional[float], evidence: str) -> None:
         outcome = (activation, param, evidence)
