@@ -536,3 +536,84 @@ def test_a_layer_returned_raw_on_one_path_and_activated_on_another_is_unknown(tm
             seen = {verify(model, sign * torch.ones(2, 8), method="hooks", static=False).layers[0].activation
                     for sign in (1.0, -1.0)}  # fmt: skip
     assert seen == {"relu", "none"}
+
+
+ACTIVATION_CONSTANTS = """import torch
+import torch.nn as nn
+from functools import partial
+
+ACT = torch.tanh
+ACT_LAYER = nn.Tanh
+LEAKY = partial(nn.LeakyReLU, 0.2)
+NOT_TORCH = partial(print, 0.2)
+"""
+
+USING_CONSTANTS = """import torch.nn as nn
+from consts import ACT, ACT_LAYER, LEAKY, NOT_TORCH
+
+
+class Written(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(ACT(self.fc(x)))
+
+
+class Chosen(nn.Module):
+    def __init__(self, act_layer=ACT_LAYER):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = act_layer()
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(self.act(self.fc(x)))
+
+
+class Leaky(Chosen):
+    def __init__(self):
+        super().__init__(act_layer=LEAKY)
+
+
+class Other(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(NOT_TORCH(self.fc(x)))
+"""
+
+
+def test_an_activation_bound_to_a_name_at_another_modules_top_is_read_there(tmp_path: Path) -> None:
+    """`from consts import ACT` where consts.py binds `ACT = torch.tanh` (`nn.Tanh`, `partial(nn.LeakyReLU,
+    0.2)`): that activation, as torch runs it. Before, each was unknown ("goes into `ACT(...)`"). A name
+    bound to anything but a torch name (`partial(print, 0.2)`) stays unknown."""
+    from test_program import write_tree
+
+    torch = pytest.importorskip("torch")
+    script = "from net import Written, Chosen, Leaky\n\nmodels = [Written(), Chosen(), Leaky()]\n"
+    root = write_tree(tmp_path, {"consts.py": ACTIVATION_CONSTANTS, "net.py": USING_CONSTANTS, "train.py": script})
+    sources = {str(p): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.py"))}
+    models, _, _ = analyze_program(sources)
+    rows = {(l.class_name, l.name): l for l in models[str(root / "net.py")].layers}
+    assert rows[("Written", "fc")].activation == "tanh", rows[("Written", "fc")].activation_evidence
+    assert rows[("Other", "fc")].activation == "unknown", rows[("Other", "fc")].activation_evidence
+    # Leaky's `super().__init__(act_layer=LEAKY)` builds Chosen's fc too: not "the program's only construction"
+    chosen = rows[("Chosen", "fc")]
+    assert chosen.activation == "unknown" and "passes act_layer=consts.LEAKY" in chosen.activation_evidence, chosen.activation_evidence
+    at_script = [(l.name, l.activation) for l in models[str(root / "train.py")].layers]
+    assert at_script == [("Chosen().fc", "tanh")]
+    with _importable(root) as load:
+        written, chosen, leaky = load("train").models
+        assert _traced(written, "fc") == _traced(chosen, "fc") == "tanh"
+        assert _traced(leaky, "fc") == "leaky_relu" and leaky.act.negative_slope == 0.2
+    alone = write_tree(tmp_path / "alone", {"consts.py": ACTIVATION_CONSTANTS, "net.py": USING_CONSTANTS,
+                                            "train.py": "from net import Leaky\n\nmodel = Leaky()\n"})  # fmt: skip
+    models, _, _ = analyze_program({str(p): p.read_text(encoding="utf-8") for p in sorted(alone.rglob("*.py"))})
+    leaky_rows = [(l.activation, l.activation_param) for l in models[str(alone / "net.py")].layers if l.class_name == "Chosen" and l.name == "fc"]
+    assert leaky_rows and all(row in (("leaky_relu", 0.2), ("unknown", None)) for row in leaky_rows), leaky_rows

@@ -716,12 +716,16 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         # each with an init of their own are judged each, so each init's call can be judged)
         if len({(p.activation, p.activation_param, p.init, p.init_evidence) for _, p in projected_all}) < 2:
             return
+    # a subclass passing its own arguments (`super().__init__(act_layer=LEAKY)`) builds the layer too: it
+    # has no use to be judged at, so where it differs the own row stays, for its instances
+    subclassed = [(use, _judged_at(layer, ref, use, start, defaults, index, uses, built_init))
+                  for use in _subclass_uses(ref, index, uses) if use.args and not by_init]  # fmt: skip
+    differs_below = len({(p.activation, p.activation_param) for _, p in projected_all + subclassed}) > 1
     fact = index.summaries[ref.path].classes.get(ref.name)
     # `def net(): return Net()` in its own module: a construction with arguments the links do not list
     own_code = bool(merged_here) or fact is not None and fact.standalone \
         and not any(u.path == ref.path and u.container is None for u in found) and not _made_by_listed_factories(fact, found)  # fmt: skip
-    if not by_init and len({(p.activation, p.activation_param) for _, p in projected_all}) < 2 \
-            and ref not in (handed or {}) and not unlisted and not own_code:  # fmt: skip
+    if not by_init and not differs_below and ref not in (handed or {}) and not unlisted and not own_code:
         for use, projected in projected_all if projected_all[0][1].activation == "unknown" else ():
             for above in _judged_above(layer, ref, use, projected, start, defaults, index, uses, models) if use.line else ():
                 _place_above(models[above.path], above)
@@ -739,7 +743,7 @@ def _project_to_uses(models: dict, layer: Layer, ref: ClassRef, index: ModuleInd
         _relate(layer, found[0].path, found[0].line)
     # a class handed on as a value (or built by a builder) is also built where no use is listed: its own row
     # (unknown) stays for those
-    layer.moved = ref not in (handed or {}) and not unlisted and not own_code
+    layer.moved = ref not in (handed or {}) and not unlisted and not own_code and not (differs_below and subclassed)
 
 
 def _judged_above(layer: Layer, ref: ClassRef, use: Use, at_use: Layer, start: list, defaults: list,

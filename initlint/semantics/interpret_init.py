@@ -352,6 +352,8 @@ class ConstructorInterpreter:
     def module_alias(self, name: str) -> Optional[object]:
         """The class a top-level alias names (`Linear = nn.Linear`), else None."""
         value = self.fa.module_aliases.get(name)
+        if value is None and name not in self.fa.module_aliases:
+            return self.imported_alias(name)
         if value is None or name in self.fa.resolving:
             return None
         self.fa.resolving.add(name)
@@ -360,6 +362,29 @@ class ConstructorInterpreter:
         finally:
             self.fa.resolving.discard(name)
         return found if isinstance(found, ClassRefV) else None
+
+    def imported_alias(self, name: str) -> Optional[ClassRefV]:
+        """`from .consts import ACT` where that module binds `ACT = torch.tanh` (or `nn.Tanh`,
+        `partial(nn.LeakyReLU, 0.2)`) once at its top: the torch name it binds. Only torch names
+        and literal arguments: the rest of its spelling means what that module's imports say."""
+        q = self.fa.imports.qualify(cst.Name(name)) if self.fa.loader is not None else None
+        if not q or q.split(".", 1)[0] == "torch":
+            return None
+        found = self.fa.loader.lookup(self.fa, q)
+        if found is None or found[0] != "value" or found[1] is None or found[1] is self.fa:
+            return None
+        module = found[1]
+        if module.module_aliases.get(found[2]) is None or ("<imported>", found[2]) in module.resolving:
+            return None
+        module.resolving.add(("<imported>", found[2]))
+        try:
+            value = type(self)(module, None, self.fn, self.depth + 1, home=self.home).module_alias(found[2])
+        finally:
+            module.resolving.discard(("<imported>", found[2]))
+        if not isinstance(value, ClassRefV) or not value.qualname.startswith("torch.") \
+                or any(literal_number(arg.value) is None and literal_string(arg.value) is None for arg in value.bound):  # fmt: skip
+            return None
+        return dataclasses.replace(value, evidence=value.evidence or f"{name} = {value.qualname} in {module.path}")
 
     def decided_test(self, node: cst.BaseExpression) -> Optional[object]:
         """`attn_last = attn_layer is not None and attn_last` with values surely held (literals, None,
