@@ -617,3 +617,42 @@ def test_an_activation_bound_to_a_name_at_another_modules_top_is_read_there(tmp_
     models, _, _ = analyze_program({str(p): p.read_text(encoding="utf-8") for p in sorted(alone.rglob("*.py"))})
     leaky_rows = [(l.activation, l.activation_param) for l in models[str(alone / "net.py")].layers if l.class_name == "Chosen" and l.name == "fc"]
     assert leaky_rows and all(row in (("leaky_relu", 0.2), ("unknown", None)) for row in leaky_rows), leaky_rows
+
+
+PASSED_THROUGH_WITHOUT_DEFAULT = """import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim, act_layer=nn.GELU):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, dim)
+        self.act = act_layer()
+
+    def forward(self, x):
+        return self.act(self.fc1(x))
+
+
+class Block(nn.Module):
+    def __init__(self, act_layer):
+        super().__init__()
+        self.mlp = Mlp(8, act_layer=act_layer)
+
+    def forward(self, x):
+        return x + self.mlp(x)
+"""
+
+
+def test_a_parameter_without_default_passed_on_is_not_the_callees_default(tmp_path: Path) -> None:
+    """`Mlp(8, act_layer=act_layer)` in Block, whose act_layer has no default, and Block built only in
+    another module (`Block(nn.ReLU)`): Mlp's default GELU is built nowhere. That was claimed GELU, with a
+    GELU fix; torch runs ReLU there."""
+    from test_program import write_tree
+
+    pytest.importorskip("torch")
+    script = "import torch.nn as nn\nfrom blocks import Block\n\nmodel = nn.Sequential(Block(nn.ReLU), nn.Linear(8, 2))\n"
+    root = write_tree(tmp_path, {"blocks.py": PASSED_THROUGH_WITHOUT_DEFAULT, "train.py": script})
+    models, _, _ = analyze_program({str(p): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.py"))})
+    fc1 = next(l for l in models[str(root / "blocks.py")].layers if l.name == "fc1")
+    assert fc1.activation in ("unknown", "relu"), fc1.activation_evidence
+    with _importable(root) as load:
+        assert _traced(load("train").model, "0.mlp.fc1") == "relu"

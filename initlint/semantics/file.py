@@ -794,6 +794,8 @@ class FileAnalysis:
                 if passed is None:
                     return None
                 default = params[node.value].default
+                if not passed and default is None:
+                    return None  # no default, no call here passes it: what callers elsewhere pass is not seen
                 if default is not None and self._default_applies(owner, node.value):
                     held = self.static_value(default, None, depth + 1)
                     if held is None:
