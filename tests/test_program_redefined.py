@@ -180,3 +180,41 @@ def test_a_subclass_s_own_forward_leaves_what_an_nn_sequential_decides_inside_it
     assert rows[("Stage", "proj")].activation == "unknown", rows[("Stage", "proj")].activation_evidence
     found = traced(tmp_path, "sub", "Relu")
     assert found["body.0"] == found["body.2"] == "relu" and found["proj"] == "relu"
+
+
+OWN_INIT_AND_FORWARD = """import torch
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.fc(x)))
+
+
+class Child(Base):
+    def __init__(self):
+        super().__init__()
+        self.extra = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.extra(self.out(torch.tanh(self.fc(x))))
+
+
+model = Child()
+"""
+
+
+def test_a_subclass_in_the_base_s_module_with_its_own_init_and_forward_makes_the_base_s_row_claim_nothing(tmp_path):
+    """Child's `__init__` runs `super().__init__()`, so it has no rows of its own for the base's layers, and its
+    own forward applies tanh to `fc`. Base's row claimed ReLU, with a ReLU fix in Base.__init__ that the only
+    model built (a Child) does not want: torch runs tanh there. Now that row claims nothing."""
+    rows = rows_by_class(tmp_path, {"model.py": OWN_INIT_AND_FORWARD})
+    assert rows[("Base", "fc")].activation == "unknown", rows[("Base", "fc")].activation_evidence
+    assert "Child (a subclass) defines its own `forward`" in rows[("Base", "fc")].activation_evidence
+    assert rows[("Base", "fc")].recommended is None  # so no init call is suggested, nor inserted
+    assert traced(tmp_path, "model", "model")["fc"] == "tanh"
