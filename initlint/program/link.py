@@ -1515,7 +1515,7 @@ def _uses(index: ModuleIndex) -> tuple[dict, LinkStats]:
                                                    unlinked=unlinked, through=[ClassRef(where, name) for where, name in build.through],
                                                    held_at=build.held_at, init_top=build.init_top))  # fmt: skip
     # a routed hand rests on what every construction of its class passes: those listed first
-    hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in summary.hands),
+    hands = sorted(((path, hand) for path, summary in index.summaries.items() for hand in [*summary.hands, *_positional_hands(index, path)]),
                    key=lambda item: len(item[1]) > 4)  # fmt: skip
     for path, hand in hands:
         found = _hand_uses(index, path, hand, uses)
@@ -1565,6 +1565,21 @@ def _made_by_listed_factories(fact, found: list) -> bool:
     return bool(fact.made_by) and set(fact.made_by) <= {use.via for use in found if use.via}
 
 
+def _positional_hands(index: ModuleIndex, path: str) -> list:
+    """`Net(Block)`: a class passed by position to a parameter the constructor only calls (`self.block =
+    block(8)`), as a hand by keyword is listed (`ModuleSummary.hands`, which keeps keywords only)."""
+    out = []
+    for build in index.summaries[path].builds:
+        classes = [(key, value[1]) for key, value in build.args.items() if key.isdigit() and value[:1] == ["class"]]
+        holder = index.resolve_class(path, build.callee) if classes else None
+        fact = index.summaries[holder.path].classes.get(holder.name) if holder is not None else None
+        for key, written in classes if fact is not None else ():
+            param = fact.params[int(key)] if int(key) < len(fact.params) else None
+            if param is not None and param in fact.built_params:
+                out.append([written, build.callee, param, build.line])
+    return out
+
+
 def _hand_uses(index: ModuleIndex, path: str, hand: list, uses: Optional[dict] = None) -> Optional[tuple]:
     """`Block(mlp_layer=Mlp)` in `path`: (Mlp, its uses) where Block's constructor only calls that
     parameter (each call a construction inside Block, with that call's arguments), None where it
@@ -1574,7 +1589,7 @@ def _hand_uses(index: ModuleIndex, path: str, hand: list, uses: Optional[dict] =
     the class elsewhere."""
     written, callee, key, _, *route = hand
     target, holder = index.resolve_class(path, written), index.resolve_class(path, callee)
-    if target is None or holder is None or target.path == holder.path:
+    if target is None or holder is None:
         return None
     if route and _routed_elsewhere(index, path, route[0], uses or {}):
         return None

@@ -101,6 +101,10 @@ class ConstructorInterpreter:
         if isinstance(node, cst.Attribute):
             base = dotted(node.value)
             if base == self.self_name:
+                if node.attr.value not in self.attrs and self.cls is not None:
+                    held = self.class_attribute(node.attr.value)
+                    if held is not None:
+                        return held
                 return self.attrs.get(node.attr.value, UnknownV(f"self.{node.attr.value}"))
             if base is not None and base.startswith(self.self_name + "."):
                 # for block in self.transformer.h: an item of nn.ModuleDict(dict(h=...)) (nanoGPT)
@@ -621,6 +625,20 @@ class ConstructorInterpreter:
                 if self.conditional and site.branches[: len(self.branches)] != self.branches:
                     state, evidence, init = "unknown", f"{where} runs only under a condition not decided here", None
             self.fa._apply_rule(site, (init, evidence, state))
+
+    def class_attribute(self, name: str) -> Optional[ClassRefV]:
+        """`block_cls = Block` in the class body (or a base's of this file), read as `self.block_cls(8)`:
+        that class. The instance's own class first: a subclass binding it again builds its own."""
+        for cls in self.fa._class_line(self.cls):
+            for stmt in cls.node.body.body:
+                for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                            and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name:  # fmt: skip
+                        if not isinstance(small.value, (cst.Name, cst.Attribute)):
+                            return None
+                        value = self.eval_module(small.value, bind_site=False)
+                        return value if isinstance(value, ClassRefV) else None
+        return None
 
     def inline_constructor_method(self, fn: cst.FunctionDef, call: cst.Call) -> object:
         """self._make_layer(...) inside __init__: its layers belong to this class, at their own lines."""
