@@ -167,3 +167,21 @@ def test_the_loop_reaches_a_block_built_from_a_class_passed_or_named_at_class_le
     net = built(tmp_path, "train", "model")
     fan_out = 8 * 9
     assert abs(net.block.conv.weight.std().item() - math.sqrt(2 / fan_out)) < 0.15 * math.sqrt(2 / fan_out)
+
+
+def test_a_checkpoint_the_script_loads_into_the_model_decides_its_weights(tmp_path):
+    """`model = Net(); model.load_state_dict(torch.load(...))`: every weight is the checkpoint's. The fc was
+    said to keep the default, with a ReLU fix in `__init__` the load overwrites (dead); now its init is
+    unknown, no fix, and torch shows the loaded weights in the model the script builds."""
+    torch = pytest.importorskip("torch")
+    model = MODEL.replace("import torch.nn as nn", "import torch.nn as nn\n\n\nCHECKPOINT = __file__ + '.pt'", 1)
+    train = "import torch\n\nfrom model import CHECKPOINT, Net\n\nmodel = Net()\nmodel.load_state_dict(torch.load(CHECKPOINT))\n"
+    files = {"model.py": model, "train.py": train}
+    rows = _rows(tmp_path, files)
+    assert rows["fc"].init == "unknown" and "load_state_dict" in rows["fc"].init_evidence, rows["fc"].init_evidence
+    args = ["check", "--no-cache", "--isolated", "--select", "ALL", "--diff", "--exit-zero", str(tmp_path)]
+    assert "self.fc.weight" not in CliRunner().invoke(cli.main, args, catch_exceptions=False).output
+    saved = built(tmp_path, "model", "Net")
+    torch.nn.init.zeros_(saved.fc.weight)
+    torch.save(saved.state_dict(), str(tmp_path / "model.py") + ".pt")
+    assert built(tmp_path, "train", "model").fc.weight.abs().max().item() == 0.0

@@ -2050,8 +2050,7 @@ class FileAnalysis:
                                               f"reset_parameters() runs again: its init in __init__ is undone")  # fmt: skip
                     continue
                 site.explicit_init, site.init_state, site.init_open = None, "unknown", False
-                site.init_evidence = (f"`{short_code(call, 40)}` in this file materialises {name} uninitialised: "
-                                      f"what runs after it decides")  # fmt: skip
+                site.init_evidence = f"`{short_code(call, 40)}` in this file {_WEIGHTS_REPLACED_BY[call.func.attr.value]}"
 
     def _loop_branches(self, loop: cst.For) -> list:
         """(types, init call) branches of `for m in model.modules(): <body>`, as an `.apply` of a function
@@ -2182,7 +2181,7 @@ class FileAnalysis:
                     held = built[reset]  # `for m in model.modules(): m.reset_parameters()`: each layer's own again
                     if isinstance(held, list):
                         held[2] = [fn if not _is_to_empty(fn) else _RESET_AFTER_EMPTY for fn in held[2]]
-                    elif isinstance(held, str) and held in self.emptied:
+                    elif isinstance(held, str) and _is_to_empty(self.emptied.get(held)):
                         self.emptied[held] = _RESET_AFTER_EMPTY
                 if not isinstance(stmt, cst.SimpleStatementLine):
                     continue
@@ -2217,7 +2216,7 @@ class FileAnalysis:
                             (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(handed)
                     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
                         receiver = dotted(value.func.value)
-                        if value.func.attr.value == "to_empty" and receiver in built:
+                        if value.func.attr.value in _WEIGHTS_REPLACED_BY and receiver in built:
                             held = built[receiver]  # storage allocated again, uninitialised: every weight
                             if isinstance(held, list):
                                 held[2].append(value)
@@ -2261,7 +2260,7 @@ class FileAnalysis:
                                 listed_once(cls_name[4:], call, [])
         for callee, call, fns in ext:
             # read now, so that their calls get lines with the layers' positions
-            self.script_builds.append((callee, call, [(fn_node, None if _is_to_empty(fn_node) or fn_node is _RESET_AFTER_EMPTY
+            self.script_builds.append((callee, call, [(fn_node, None if _replaces_weights(fn_node) or fn_node is _RESET_AFTER_EMPTY
                                                        or isinstance(fn_node, (_MethodRun, _PathInit, _ParameterLoop, _HandedRoutine))
                                                        else self.rules_of_apply(fn_node, None)) for fn_node in fns]))  # fmt: skip
         for cls_name, fns in covered.items():
@@ -2566,7 +2565,7 @@ class FileAnalysis:
         nodes += [call for _, call, _ in self.script_builds]
         nodes += [call for _, call in self.blind_applies]
         nodes += [node for _, _, node in self.script_rebinds]
-        nodes += [fn for _, _, fns in self.script_builds for fn, _ in fns if _is_to_empty(fn)]
+        nodes += [fn for _, _, fns in self.script_builds for fn, _ in fns if _replaces_weights(fn)]
         nodes += [fn.call for _, _, fns in self.script_builds for fn, _ in fns if isinstance(fn, _MethodRun)]
         nodes += [call for records in self.imported_args.values() for call, _, _ in records]
         nodes += [call for call, _, _, _ in self.alias_args]
@@ -2890,10 +2889,10 @@ class FileAnalysis:
                                                 spans[id(construction)][0][0] if id(construction) in spans else 0,
                                                 wipes="explicit", routine="`to_empty()` then `reset_parameters()`"))  # fmt: skip
                     continue
-                if _is_to_empty(fn_node):
+                if _replaces_weights(fn_node):
                     span = spans.get(id(fn_node))
-                    applied.append(InitRuleFact(None, "unknown", f"`{short_code(fn_node, 40)}` in {self.path} materialises "
-                                                f"it uninitialised: what runs after it decides",
+                    applied.append(InitRuleFact(None, "unknown", f"`{short_code(fn_node, 40)}` in {self.path} "
+                                                f"{_WEIGHTS_REPLACED_BY[fn_node.func.attr.value]}",
                                                 span[0][0] if span else 0, wipes="all",
                                                 routine=f"`{short_code(fn_node, 40)}`"))  # fmt: skip
                     continue
@@ -4226,6 +4225,18 @@ def _reset_loop_over(stmt: cst.CSTNode) -> Optional[str]:
         if isinstance(node, cst.Call) and dotted(node.func) == f"{var}.reset_parameters":
             return dotted(source.func.value)
     return None
+
+
+# a script's call on a model it built that replaces every weight its construction drew: what it says then
+_WEIGHTS_REPLACED_BY = {
+    "to_empty": "materialises it uninitialised: what runs after it decides",
+    "load_state_dict": "loads its weights (a checkpoint): what was saved there decides, not its construction's init",
+}
+
+
+def _replaces_weights(node: cst.CSTNode) -> bool:
+    """`model.to_empty(device=...)`, `model.load_state_dict(state)`, as a script runs it on a model it built."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _WEIGHTS_REPLACED_BY
 
 
 def _is_to_empty(node: cst.CSTNode) -> bool:
