@@ -685,6 +685,10 @@ def _shared_with_another_use(layer: Optional[Layer], here: list[Layer]) -> Optio
                 (other.activation, other.activation_param) != (layer.activation, layer.activation_param):  # fmt: skip
             act = catalogue.display_name(other.activation, other.activation_param)
             return f"this line also builds `{other.class_name}.{other.name}`, followed by {act}: one init here cannot suit both"
+        if other is not layer and layer is not None and other.init != "default":
+            # (its instances draw again after __init__, or may: an init here would be overwritten in them)
+            return (f"this line also builds `{other.class_name}.{other.name}`, whose init is {other.init} "
+                    f"({other.init_evidence}): an init here would not hold there")
     return None
 
 

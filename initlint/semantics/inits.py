@@ -14,7 +14,7 @@ from .. import catalogue
 from ..model import InitCall
 from ..syntax.positions import compute_spans
 from ..syntax.nodes import (_always_run, _block_list, _literal_index, _positional_params, _unconditional_calls, _walk_calls, _walk_nodes, _walk_statements,
-                            argument, dotted, literal_number, literal_string, short_code)
+                            argument, bound_names, dotted, literal_number, literal_string, short_code)
 from .imports import init_function_name, torch_nn_name
 from .values import ChainV, LayerV, exact_element
 
@@ -47,6 +47,9 @@ class InitScanner:
         # w.data.normal_(...), w.normal_(...), w.data.copy_(...): a tensor method, not an imported function
         if isinstance(func, cst.Attribute) and func.attr.value in INPLACE_INIT_METHODS and q is None:
             target = func.value
+            if isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute) and target.func.attr.value == "detach" \
+                    and not target.args:  # fmt: skip
+                target = target.func.value  # `p.detach().zero_()` (guided-diffusion's zero_module): detach shares the storage
             if isinstance(target, cst.Attribute) and target.attr.value == "data":
                 target = target.value
             return func.attr.value, target, InitScanner._describe(fa, func.attr.value, call, ctx)
@@ -381,18 +384,21 @@ class InitScanner:
             return
         if isinstance(stmt, cst.For) and _iterates_modules(stmt.iter):
             receiver = dotted(stmt.iter.func.value) if isinstance(stmt.iter.func, cst.Attribute) else None
-            prefix = receiver[len(self_name) + 1 :] if receiver and receiver.startswith(self_name + ".") else None
-            if receiver != self_name and prefix is None:
-                return  # a loop over something else's modules
+            # `for modules in [self.tower, self.logits]: for layer in modules.modules():` (RetinaNet heads)
+            receivers = _literal_loop_items(fn, stmt, receiver, self_name) or [receiver]
             var = stmt.target.value if isinstance(stmt.target, cst.Name) else None
             if var is None and isinstance(stmt.target, cst.Tuple) and len(stmt.target.elements) == 2:
                 second = stmt.target.elements[1].value
                 var = second.value if isinstance(second, cst.Name) else None
-            if var:
-                for types, call in self.branches(stmt.body, var):
-                    where = f"{receiver}.{stmt.iter.func.attr.value}()"
-                    self.add_rule(types, call, f"init loop over {where} in {cls.name}.{method}", state, prefix)
-                cls.routines.append(method)
+            for receiver in receivers:
+                prefix = receiver[len(self_name) + 1 :] if receiver and receiver.startswith(self_name + ".") else None
+                if receiver != self_name and prefix is None:
+                    return  # a loop over something else's modules
+                if var:
+                    for types, call in self.branches(stmt.body, var):
+                        where = f"{receiver}.{stmt.iter.func.attr.value}()"
+                        self.add_rule(types, call, f"init loop over {where} in {cls.name}.{method}", state, prefix)
+                    cls.routines.append(method)
             return
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
@@ -700,12 +706,31 @@ class InitScanner:
             types = self.isinstance_types(current.test, var, names)
             if types is not None:
                 call = self.weight_init_in(current.body, var)
+                extra = self.other_condition(current.test, var, names)
+                if call is not None and extra is not None:
+                    # `isinstance(m, nn.Conv2d) and "stem" in name`: some layers of those types only
+                    call.undecided = call.undecided or f"under `{short_code(extra, 40)}` besides the layer's type"
                 if call is not None:
                     yield types, call
             else:
                 # a nested if (e.g. `if m.bias is not None`) inside: look deeper for isinstance
                 yield from self.branches(current.body, var, names)
             current = current.orelse
+
+    def other_condition(self, test: cst.BaseExpression, var: str, names: set) -> Optional[cst.BaseExpression]:
+        """A part of an `and` test besides the layer's type (`"stem" in name`), which decides for some
+        layers of that type only; None where every part tests the type or that the weight exists."""
+        if not (isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And)):
+            return None
+        for side in (test.left, test.right):
+            if isinstance(side, cst.BooleanOperation) and isinstance(side.operator, cst.And):
+                inner = self.other_condition(side, var, names)
+                if inner is not None:
+                    return inner
+            elif self.isinstance_types(side, var, names) is None and short_code(side, 80).replace(" ", "") not in (
+                    f"{var}.weightisnotNone", f"{var}.weight.requires_grad"):  # fmt: skip
+                return side
+        return None
 
     def isinstance_types(self, test: cst.BaseExpression, var: str, names: set = frozenset()) -> Optional[frozenset]:
         if isinstance(test, cst.BooleanOperation):
@@ -967,6 +992,23 @@ class NameSuffixed:
 
     call: InitCall
     suffix: str
+
+
+def _literal_loop_items(fn: cst.FunctionDef, inner: cst.For, name: Optional[str], self_name: str) -> Optional[list]:
+    """`self.tower`, `self.logits` for `name` the target of a loop around `inner` over a list written out of
+    the model's own attributes (`for modules in [self.tower, self.logits]:`), bound nowhere else in that loop."""
+    if not name or "." in name:
+        return None
+    for node in _walk_nodes(fn.body):
+        if not (isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.target.value == name
+                and isinstance(node.iter, (cst.List, cst.Tuple)) and node.iter.elements):  # fmt: skip
+            continue
+        if not any(found is inner for found in _walk_nodes(node.body)):
+            continue
+        items = [dotted(element.value) if isinstance(element, cst.Element) else None for element in node.iter.elements]
+        if all(item and item.startswith(self_name + ".") for item in items) and name not in bound_names(node.body):
+            return items
+    return None
 
 
 def _name_suffix_test(test: cst.BaseExpression, name: Optional[str]) -> Optional[str]:
