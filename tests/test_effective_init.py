@@ -306,4 +306,4 @@ def test_no_fix_on_a_line_whose_other_class_draws_the_weight_again(tmp_path: Pat
     rows = {(layer.class_name, layer.name): layer for layer in analyze(SUBCLASS_REDRAWN, "model.py").layers}
     assert rows[("SubUnit", "conv")].init == "explicit" and rows[("Unit", "conv")].init == "default"
     net = _built(SUBCLASS_REDRAWN, "Net")
-    assert abs(net.stem.conv.weight.std().item() - math.sqrt(2 / (16 * 9))) < 0.15 * math.sqrt(2 / (16 * 9))
+    assert abs(net.stem.conv.weight.std().item() - math.sqrt(2 / (3 * 9))) < 0.15 * math.sqrt(2 / (3 * 9))  # fan_in
