@@ -185,3 +185,16 @@ def test_a_checkpoint_the_script_loads_into_the_model_decides_its_weights(tmp_pa
     torch.nn.init.zeros_(saved.fc.weight)
     torch.save(saved.state_dict(), str(tmp_path / "model.py") + ".pt")
     assert built(tmp_path, "train", "model").fc.weight.abs().max().item() == 0.0
+
+
+def test_a_checkpoint_loaded_under_a_condition_leaves_the_built_from_scratch_model_its_init(tmp_path):
+    """torchvision's builders: `if weights is not None: model.load_state_dict(...)`. Built without weights
+    (as the script does), the model keeps the construction's init: the finding and its fix stand (a
+    checkpoint loaded on the other way overwrites the fix there, as it should)."""
+    train = ("import torch\n\nfrom model import Net\n\n\ndef build(weights=None):\n    model = Net()\n"
+             "    if weights is not None:\n        model.load_state_dict(torch.load(weights))\n    return model\n\n\n"
+             "model = build()\n")  # fmt: skip
+    rows = _rows(tmp_path, {"model.py": MODEL, "train.py": train})
+    assert rows["fc"].init == "default", rows["fc"].init_evidence
+    net = built(tmp_path, "train", "model")
+    assert abs(net.fc.weight.std().item() - 1 / math.sqrt(3 * 64)) < 0.15 / math.sqrt(3 * 64)

@@ -2216,7 +2216,11 @@ class FileAnalysis:
                             (held[2] if isinstance(held, list) else covered.setdefault(held, [])).append(handed)
                     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
                         receiver = dotted(value.func.value)
-                        if value.func.attr.value in _WEIGHTS_REPLACED_BY and receiver in built:
+                        # a load under a condition (`if weights is not None:`, a pretrained option) leaves the
+                        # other way built from scratch: there the construction's init (or a fix) holds
+                        if value.func.attr.value in _WEIGHTS_REPLACED_BY and receiver in built and (
+                                value.func.attr.value == "to_empty"
+                                or runs_whenever(conditions.get(id(stmt), ()), built_under.get(receiver, ()))):  # fmt: skip
                             held = built[receiver]  # storage allocated again, uninitialised: every weight
                             if isinstance(held, list):
                                 held[2].append(value)
