@@ -212,9 +212,19 @@ model = Child()
 def test_a_subclass_in_the_base_s_module_with_its_own_init_and_forward_makes_the_base_s_row_claim_nothing(tmp_path):
     """Child's `__init__` runs `super().__init__()`, so it has no rows of its own for the base's layers, and its
     own forward applies tanh to `fc`. Base's row claimed ReLU, with a ReLU fix in Base.__init__ that the only
-    model built (a Child) does not want: torch runs tanh there. Now that row claims nothing."""
+    model built (a Child) does not want: torch runs tanh there. Now Child's forward is run on the base's own
+    modules, and the row says what both forwards do: ReLU in Base's, Tanh in Child's, so no one activation."""
     rows = rows_by_class(tmp_path, {"model.py": OWN_INIT_AND_FORWARD})
     assert rows[("Base", "fc")].activation == "unknown", rows[("Base", "fc")].activation_evidence
-    assert "Child (a subclass) defines its own `forward`" in rows[("Base", "fc")].activation_evidence
+    assert "ReLU, Tanh" in rows[("Base", "fc")].activation_evidence
     assert rows[("Base", "fc")].recommended is None  # so no init call is suggested, nor inserted
     assert traced(tmp_path, "model", "model")["fc"] == "tanh"
+
+
+def test_a_subclass_in_the_base_s_module_with_its_own_init_and_the_same_activation_keeps_the_claim(tmp_path):
+    """The same with Child's forward applying ReLU too (timm's LightChannelAttn over ChannelAttn): the row
+    keeps ReLU, which torch runs in both."""
+    source = OWN_INIT_AND_FORWARD.replace("torch.tanh(self.fc(x))", "torch.relu(self.fc(x))")
+    rows = rows_by_class(tmp_path, {"model.py": source})
+    assert rows[("Base", "fc")].activation == "relu", rows[("Base", "fc")].activation_evidence
+    assert traced(tmp_path, "model", "model")["fc"] == "relu"

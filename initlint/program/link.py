@@ -348,12 +348,10 @@ def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
                 rebound = next((b for b in fact.binds if b[0] in held and (held[b[0]][0] == "unknown" or b[3:5] != list(held[b[0]]))), None)
                 # its own `forward` (not extending the base's), or a method or class attribute the base's code
                 # reads through `self` (`self.make_act()`): the base's layers meet what that says in its instances.
-                # A subclass in the base's own module has rows of its own there, unless its own `__init__` left
-                # the base's layers out of them (`super().__init__()` not run there)
-                own_rows = {(l.line, l.column) for m in (model.modules if model is not None and ref.path == path else ())
-                            if m.name == fact.name for l in m.layers}  # fmt: skip
-                hooked = [d[0] for d in fact.defines if base is not None and d[0] in base.hooks
-                          and not (d[0] == "forward" and d[1]) and (ref.path != path or d[0] == "forward")]  # fmt: skip
+                # A subclass in the base's own module has rows of its own there, or (its own `__init__` running
+                # `super().__init__()`) its forward was run on the base's own sites there
+                hooked = [d[0] for d in fact.defines if base is not None and ref.path != path and d[0] in base.hooks
+                          and not (d[0] == "forward" and d[1])]  # fmt: skip
                 # its own init routine (`_init_weights`, which the base's __init__ applies): the base's layers' init
                 routine = next((name for name in hooked if name in base.init_hooks), None) if base is not None else None
                 redefined = next((name for name in hooked if name != routine), None) if rebound is None else None
@@ -364,11 +362,8 @@ def _changed_by_subclasses(models: dict, index: ModuleIndex) -> None:
                         if routine is not None and not layer.at_use and layer.init != "unknown":
                             _init_unknown(layer, f"{fact.name} (a subclass) defines its own `{routine}`, which "
                                                  f"{ref.name}'s __init__ runs as an init routine", path, fact.line)
-                        # (in the base's module "none" is a claim its forward made too: that forward ran whole there)
-                        if redefined is not None and not layer.at_use and layer.activation != "unknown" \
-                                and (layer.activation != "none" or ref.path == path) \
-                                and (redefined != "forward" or layer.name in base.forward_layers) \
-                                and (ref.path != path or (layer.line, layer.column) not in own_rows):  # fmt: skip
+                        if redefined is not None and not layer.at_use and layer.activation not in ("unknown", "none") \
+                                and (redefined != "forward" or layer.name in base.forward_layers):  # fmt: skip
                             layer.activation, layer.activation_param = "unknown", None
                             layer.activation_evidence = (f"{fact.name} (a subclass) defines its own `{redefined}`, which "
                                                          f"{ref.name}'s code runs on its instances")  # fmt: skip

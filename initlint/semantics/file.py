@@ -1150,7 +1150,20 @@ class FileAnalysis:
             ctx.bind_params(found[1], self_bound=True)
             ctx.run_init()
             cls.attrs = ctx.attrs
+            base = self.local_base(cls) if found[0] is cls and self._calls_super_init(found[1]) else None
+            if base is not None and "forward" in cls.methods:
+                # `super().__init__()` in its own __init__: the base's modules are its instances' too, the very
+                # sites of the base's rows (no rows of its own for them), which its own forward then meets
+                self.build_class(base)
+                for name, value in base.attrs.items():
+                    cls.attrs.setdefault(name, value)
         cls.analysing = False
+
+    @staticmethod
+    def _calls_super_init(init: cst.FunctionDef) -> bool:
+        return any(isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__"
+                   and isinstance(call.func.value, cst.Call) and dotted(call.func.value.func) == "super"
+                   for call in _walk_calls(init.body))  # fmt: skip
 
     def summary(self, cls: ClassInfo) -> Summary:
         if cls.summary is not None:
