@@ -390,15 +390,16 @@ class InitScanner:
             if var is None and isinstance(stmt.target, cst.Tuple) and len(stmt.target.elements) == 2:
                 second = stmt.target.elements[1].value
                 var = second.value if isinstance(second, cst.Name) else None
-            for receiver in receivers:
-                prefix = receiver[len(self_name) + 1 :] if receiver and receiver.startswith(self_name + ".") else None
-                if receiver != self_name and prefix is None:
-                    return  # a loop over something else's modules
-                if var:
+            prefixes = [receiver[len(self_name) + 1 :] if receiver and receiver.startswith(self_name + ".") else None
+                        for receiver in receivers]  # fmt: skip
+            if any(receiver != self_name and prefix is None for receiver, prefix in zip(receivers, prefixes)):
+                return  # a loop over something else's modules
+            if var:
+                for receiver, prefix in zip(receivers, prefixes):
                     for types, call in self.branches(stmt.body, var):
                         where = f"{receiver}.{stmt.iter.func.attr.value}()"
                         self.add_rule(types, call, f"init loop over {where} in {cls.name}.{method}", state, prefix)
-                    cls.routines.append(method)
+                cls.routines.append(method)
             return
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
