@@ -205,7 +205,7 @@ class Head(nn.Module):
         return self.logits(self.tower(x))
 """
 
-NAMED_FILTER = """import torch
+UNIT = """import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -217,7 +217,9 @@ class Unit(nn.Module):
 
     def forward(self, x):
         return F.relu(self.conv(x))
+"""
 
+NAMED_FILTER = UNIT + """
 
 class Net(nn.Module):
     def __init__(self):
@@ -261,19 +263,7 @@ def test_an_init_loop_branch_that_also_tests_the_name_does_not_cover_every_layer
     assert abs(net.stem.conv.weight.std().item() - math.sqrt(2 / (3 * 9))) < 0.2 * math.sqrt(2 / (3 * 9))
 
 
-SUBCLASS_REDRAWN = """import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-
-class Unit(nn.Module):
-    def __init__(self, cin, cout):
-        super().__init__()
-        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
-
-    def forward(self, x):
-        return F.relu(self.conv(x))
-
+SUBCLASS_REDRAWN = UNIT + """
 
 class SubUnit(Unit):
     pass
